@@ -1,0 +1,127 @@
+// ESLint flat config. The path zones below are the architecture rule of docs/ARCHITECTURE.md:
+// extension/, ui/ and relay-node/ depend on core/; core/ depends on none of them and on no platform.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import svelte from 'eslint-plugin-svelte'
+import globals from 'globals'
+
+// Globals that only exist in a browser extension or a DOM. core/ must take its platform injected.
+const platformGlobals = [
+  { name: 'chrome', message: 'core/ is platform-free: take the browser API as an injected component.' },
+  { name: 'browser', message: 'core/ is platform-free: take the browser API as an injected component.' },
+  { name: 'window', message: 'core/ is platform-free: no DOM.' },
+  { name: 'document', message: 'core/ is platform-free: no DOM.' },
+  { name: 'navigator', message: 'core/ is platform-free: no DOM.' },
+  { name: 'localStorage', message: 'core/ is platform-free: use the injected store.' },
+  { name: 'indexedDB', message: 'core/ is platform-free: use the injected store.' },
+  { name: 'process', message: 'core/ is platform-free: no Node globals.' },
+  { name: 'Buffer', message: 'core/ is platform-free: use Uint8Array.' },
+  { name: 'require', message: 'core/ is platform-free: no Node globals.' },
+]
+
+const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'crypto', 'net', 'http', 'https', 'child_process', 'stream', 'url', 'buffer', 'events', 'worker_threads']
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      'build/**',
+      '.plasmo/**',
+      'data/**',
+      'tests/artifacts/**',
+      'tests/bench/results/**',
+      '**/*.pb.ts',
+      'tests/lint/fixtures/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  ...svelte.configs['flat/recommended'],
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        extraFileExtensions: ['.svelte'],
+      },
+      globals: { ...globals.es2023 },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser },
+      globals: { ...globals.browser },
+    },
+  },
+  // core/: platform-free.
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', ...platformGlobals],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: nodeBuiltins, message: 'core/ is platform-free: no Node built-ins.' },
+            { group: ['webextension-polyfill', 'dexie', 'svelte', 'svelte/*'], message: 'core/ is platform-free.' },
+            {
+              group: ['@hestia/extension', '@hestia/extension/*', '@hestia/ui', '@hestia/ui/*', '@hestia/relay-node', '@hestia/relay-node/*', '**/extension/**', '**/ui/**', '**/relay-node/**'],
+              message: 'Dependencies point inward: core/ imports none of extension/, ui/, relay-node/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // Node tests inside core may use node:test and node:assert; they are not shipped.
+  {
+    files: ['core/**/*.test.ts', 'core/test-support/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off', 'no-restricted-globals': 'off' },
+  },
+  // ui/: components talk to the node only through the client API in core.
+  {
+    files: ['ui/**/*.ts', 'ui/**/*.svelte'],
+    rules: {
+      'no-restricted-globals': ['error', platformGlobals[0], platformGlobals[1]],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@hestia/extension', '@hestia/extension/*', '**/extension/**', '@hestia/relay-node', '**/relay-node/**'], message: 'ui/ talks to the node only through the client API from core/.' },
+            { group: nodeBuiltins, message: 'ui/ runs in the browser.' },
+          ],
+        },
+      ],
+    },
+  },
+  // relay-node/: a Node server; never imports browser code.
+  {
+    files: ['relay-node/**/*.ts'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@hestia/extension', '@hestia/extension/*', '**/extension/**', '@hestia/ui', '@hestia/ui/*', '**/ui/**'], message: 'relay-node/ uses core/ only.' }] },
+      ],
+    },
+  },
+  {
+    files: ['extension/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser, ...globals.webextensions } },
+  },
+  {
+    files: ['tests/**/*.ts', 'scripts/**/*.ts', '*.config.ts', '*.config.js', 'relay-node/bin/**/*.js'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+)
