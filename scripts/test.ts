@@ -1,0 +1,182 @@
+// `npm test`: every check a change must pass, in the order that fails fastest.
+//   1. browsers present (installs Debian's chromium and firefox-esr with apt-get when missing)
+//   2. lint and typecheck
+//   3. unit and integration tests (core, relay-node, extension, tests/integration)
+//   4. extension builds (test mode, both browsers) and the browser tests
+//   5. benchmarks in smoke mode (they must run; figures are not asserted)
+// Flags: --skip-browser (steps 1 and 4), --browser-only (steps 1 and 4), --skip-lint, --skip-bench.
+// Ends with the plain line "N passed, N failed" summed over every node:test run.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '..')
+const args = new Set(process.argv.slice(2))
+const browserOnly = args.has('--browser-only')
+const runBrowser = !args.has('--skip-browser')
+const runLint = !browserOnly && !args.has('--skip-lint')
+const runUnit = !browserOnly
+const runBench = !browserOnly && !args.has('--skip-bench')
+
+const totals = { passed: 0, failed: 0, skipped: 0 }
+const failures: string[] = []
+
+function step(title: string): void {
+  console.log(`\n=== ${title} ===`)
+}
+
+function run(title: string, cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = {}): boolean {
+  const started = Date.now()
+  const result = spawnSync(cmd, cmdArgs, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  })
+  const seconds = ((Date.now() - started) / 1000).toFixed(1)
+  const ok = result.status === 0
+  console.log(
+    `--- ${title}: ${ok ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`} in ${seconds} s`,
+  )
+  if (!ok) failures.push(title)
+  return ok
+}
+
+/** Lists test files under `dir` (recursively) whose names end with `.test.ts`. */
+function testFiles(dir: string): string[] {
+  const full = join(root, dir)
+  if (!existsSync(full)) return []
+  const out: string[] = []
+  for (const entry of readdirSync(full)) {
+    if (entry === 'node_modules' || entry.startsWith('.')) continue
+    const path = join(full, entry)
+    if (statSync(path).isDirectory()) out.push(...testFiles(relative(root, path)))
+    else if (entry.endsWith('.test.ts')) out.push(relative(root, path))
+  }
+  return out.sort()
+}
+
+/** Runs node:test on the files, printing the spec report and adding its counts to the totals. */
+function nodeTests(title: string, files: string[], concurrency: number): void {
+  if (files.length === 0) {
+    console.log(`(no test files for ${title})`)
+    return
+  }
+  mkdirSync(join(root, 'tests', 'artifacts'), { recursive: true })
+  const tap = join(root, 'tests', 'artifacts', `${title.replace(/\W+/g, '-')}.tap`)
+  run(title, process.execPath, [
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ])
+  const report = existsSync(tap) ? readFileSync(tap, 'utf8') : ''
+  const count = (label: string) =>
+    Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(report)?.[1] ?? 0)
+  totals.passed += count('pass')
+  totals.failed += count('fail') + count('cancelled')
+  totals.skipped += count('skipped') + count('todo')
+}
+
+function ensureBrowsers(): void {
+  const missing = [
+    ['chromium', '/usr/bin/chromium'],
+    ['firefox-esr', '/usr/bin/firefox-esr'],
+  ].filter(([, path]) => !existsSync(path!))
+  if (missing.length === 0) return
+  const packages = missing.map(([name]) => name!)
+  console.log(
+    `Installing ${packages.join(', ')} from Debian's archive (browser tests need them)...`,
+  )
+  const asRoot = process.getuid?.() === 0 ? [] : ['sudo', '-n']
+  const apt = (aptArgs: string[]) =>
+    run(
+      `apt-get ${aptArgs[0]}`,
+      asRoot[0] ?? 'apt-get',
+      [...asRoot.slice(1), ...(asRoot.length ? ['apt-get'] : []), ...aptArgs],
+      {
+        DEBIAN_FRONTEND: 'noninteractive',
+      },
+    )
+  if (!apt(['update', '-qq']) || !apt(['install', '-y', '-qq', ...packages])) {
+    console.error(
+      'Could not install the browsers: run `apt-get install chromium firefox-esr` as root, then `npm test` again.',
+    )
+  }
+}
+
+const started = Date.now()
+console.log(`Hestia tests on Node ${process.version}`)
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  console.error(
+    'Node >= 22 is required: run through npm (`npm test`), which uses the Node 24 from node_modules/.bin.',
+  )
+  process.exit(1)
+}
+
+if (runBrowser) {
+  step('browsers')
+  ensureBrowsers()
+}
+if (runLint) {
+  step('lint and typecheck')
+  run('lint', 'npx', ['eslint', '.'])
+  run('format', 'npx', ['prettier', '--check', '.'])
+  run('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
+  if (existsSync(join(root, 'ui', 'tsconfig.json')))
+    run('svelte-check', 'npx', [
+      'svelte-check',
+      '--tsconfig',
+      'ui/tsconfig.json',
+      '--fail-on-warnings',
+    ])
+}
+if (runUnit) {
+  step('unit and integration tests')
+  nodeTests(
+    'unit',
+    [
+      ...testFiles('core'),
+      ...testFiles('relay-node'),
+      ...testFiles('extension'),
+      ...testFiles('ui'),
+      ...testFiles('tests/lint'),
+      ...testFiles('tests/bench'),
+    ],
+    2,
+  )
+  nodeTests('integration', testFiles('tests/integration'), 1)
+}
+if (runBrowser) {
+  step('extension builds and browser tests')
+  if (existsSync(join(root, 'scripts', 'build-extension.ts'))) {
+    run('build chrome (test)', process.execPath, [
+      'scripts/build-extension.ts',
+      '--target',
+      'chrome-mv3',
+      '--mode',
+      'test',
+    ])
+    run('build firefox (test)', process.execPath, [
+      'scripts/build-extension.ts',
+      '--target',
+      'firefox',
+      '--mode',
+      'test',
+    ])
+  }
+  nodeTests('browser', testFiles('tests/browser'), 1)
+}
+if (runBench) {
+  step('benchmarks (smoke: they must run; figures are not asserted)')
+  if (existsSync(join(root, 'tests', 'bench', 'run.ts')))
+    run('bench smoke', process.execPath, ['tests/bench/run.ts', '--smoke'])
+}
+
+const minutes = ((Date.now() - started) / 60000).toFixed(1)
+console.log(`\n=== summary (${minutes} min) ===`)
+if (failures.length > 0) console.log(`failed steps: ${failures.join(', ')}`)
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
+process.exit(failures.length > 0 || totals.failed > 0 ? 1 : 0)

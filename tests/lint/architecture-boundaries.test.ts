@@ -1,0 +1,76 @@
+// Proves the architecture rule of docs/ARCHITECTURE.md is enforced by lint, not by goodwill:
+// code placed in core/ that reaches for the browser, the DOM, Node or an outer package fails `npm run lint`.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ESLint } from 'eslint'
+import { resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '..', '..')
+const eslint = new ESLint({ cwd: root })
+
+async function ruleIdsFor(code: string, filePath: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: resolve(root, filePath) })
+  return (result?.messages ?? []).map((m) => m.ruleId ?? `fatal: ${m.message}`)
+}
+
+const cases: Array<{ what: string; file: string; code: string; rule: string }> = [
+  {
+    what: 'chrome.* in core',
+    file: 'core/src/lint-fixture.ts',
+    code: 'export const id = chrome.runtime.id\n',
+    rule: 'no-restricted-globals',
+  },
+  {
+    what: 'DOM in core',
+    file: 'core/src/lint-fixture.ts',
+    code: 'export const t = document.title\n',
+    rule: 'no-restricted-globals',
+  },
+  {
+    what: 'node:* import in core',
+    file: 'core/src/lint-fixture.ts',
+    code: "import { readFileSync } from 'node:fs'\nexport const r = readFileSync\n",
+    rule: 'no-restricted-imports',
+  },
+  {
+    what: 'extension import in core',
+    file: 'core/src/lint-fixture.ts',
+    code: "import x from '@hestia/extension'\nexport const y = x\n",
+    rule: 'no-restricted-imports',
+  },
+  {
+    what: 'extension import in ui',
+    file: 'ui/src/lint-fixture.ts',
+    code: "import x from '../../extension/src/anything.ts'\nexport const y = x\n",
+    rule: 'no-restricted-imports',
+  },
+  {
+    what: 'ui import in relay-node',
+    file: 'relay-node/src/lint-fixture.ts',
+    code: "import x from '@hestia/ui'\nexport const y = x\n",
+    rule: 'no-restricted-imports',
+  },
+]
+
+for (const c of cases) {
+  test(`lint rejects ${c.what}`, async () => {
+    const rules = await ruleIdsFor(c.code, c.file)
+    assert.ok(rules.includes(c.rule), `expected ${c.rule} in ${JSON.stringify(rules)}`)
+  })
+}
+
+test('lint accepts platform-free code in core', async () => {
+  const rules = await ruleIdsFor(
+    'export const double = (n: number): number => n * 2\n',
+    'core/src/lint-fixture.ts',
+  )
+  assert.deepEqual(rules, [])
+})
+
+test('lint flags a floating promise', async () => {
+  const rules = await ruleIdsFor(
+    'async function f(): Promise<void> {}\nexport function g(): void {\n  f()\n}\n',
+    'core/src/lint-fixture.ts',
+  )
+  assert.ok(rules.includes('@typescript-eslint/no-floating-promises'), JSON.stringify(rules))
+})
