@@ -19,6 +19,11 @@ export interface BenchContext {
   mode: BenchMode
   /** Write progress lines here, never to stdout (stdout carries the table). */
   log: (line: string) => void
+  /**
+   * Aborted when the runner gives up on the suite (per-suite time limit): stop measuring and
+   * release browsers, servers and temp files. Optional so suites written before it still fit.
+   */
+  signal?: AbortSignal
 }
 
 export interface BenchSuite {

@@ -1,0 +1,160 @@
+// The performance goals of issue #9, in one place. The runner attaches each goal string and
+// baseline name to the metric of the same name, evaluates the goal, and lists every metric of
+// this table that no suite produced as pending.
+//
+// Goal grammar (what parseGoal accepts):  [ratio] <op> <number> [unit]
+//   op: <=, <, >=, >     number: digits with optional `,` or `_` separators and a decimal point
+//   "ratio" compares `<name>.ratio` (measured / baseline) instead of the value itself; a unit,
+//   when given, must equal the metric's unit.
+
+/** A goal string that parseGoal cannot read; fix the string in goals.ts or in the suite. */
+export class BenchGoalError extends Error {
+  override readonly name = 'BenchGoalError'
+  readonly code = 'BENCH_GOAL_INVALID'
+}
+
+export interface GoalEntry {
+  /** Metric name, fixed by issue #9. */
+  metric: string
+  /** Goal string, e.g. "ratio <= 1.5" or "<= 50 ms". */
+  goal: string
+  /** Name of the baseline metric measured in the same run, when the goal is a ratio. */
+  baseline?: string
+  /** What is measured, for the table in docs/BENCHMARKS.md. */
+  description: string
+}
+
+export const GOALS: readonly GoalEntry[] = [
+  {
+    metric: 'msg.direct.rtt_p50_ms',
+    baseline: 'msg.raw.rtt_p50_ms',
+    goal: 'ratio <= 1.5',
+    description: 'extension↔extension echo RTT, E2EE, direct WebRTC',
+  },
+  {
+    metric: 'msg.mailbox.delivery_p50_ms',
+    goal: '<= 50 ms',
+    description: 'mailbox delivery to an online recipient via relay push',
+  },
+  {
+    metric: 'connect.webrtc_dial_p50_ms',
+    goal: '<= 300 ms',
+    description: 'browser↔browser WebRTC dial via relay',
+  },
+  {
+    metric: 'file.direct.MBps',
+    baseline: 'file.raw.MBps',
+    goal: 'ratio >= 0.9',
+    description: 'extension↔extension encrypted file transfer',
+  },
+  {
+    metric: 'file.receiver_heap_peak_MiB',
+    goal: '<= 150',
+    description: 'receiver heap peak while receiving a 1 GiB file',
+  },
+  {
+    metric: 'relay.deposit.per_s',
+    baseline: 'relay.sqlite_raw.per_s',
+    goal: 'ratio >= 0.5',
+    description: 'durable mailbox deposits, 1,000 mailboxes',
+  },
+  { metric: 'relay.fetch.p99_ms', goal: '<= 20 ms', description: 'mailbox fetch latency, p99' },
+  {
+    metric: 'relay.rss_per_client_MiB',
+    goal: '<= 0.2',
+    description: 'relay RSS per client, 1,000 clients with reservations',
+  },
+  {
+    metric: 'crypto.ratchet.msgs_per_s',
+    goal: '>= 5,000',
+    description: 'double ratchet encrypt + decrypt',
+  },
+  {
+    metric: 'crypto.file_encrypt.MBps',
+    baseline: 'crypto.webcrypto_aesgcm.MBps',
+    goal: 'ratio >= 0.8',
+    description: 'Cobblestone file encryption',
+  },
+  {
+    metric: 'ui.popup_interactive_ms',
+    goal: '<= 150',
+    description: 'popup interactive with 100 conversations stored',
+  },
+]
+
+export const GoalStatus = {
+  met: 'met',
+  missed: 'missed',
+  /** The metric (or, for a ratio goal, its baseline) was not produced in this run. */
+  pending: 'pending',
+  /** Measured, no goal attached (baselines and extra figures). */
+  none: '',
+} as const
+export type GoalStatus = (typeof GoalStatus)[keyof typeof GoalStatus]
+
+export interface ParsedGoal {
+  /** Compare the ratio to the baseline rather than the value. */
+  ratio: boolean
+  op: '<=' | '<' | '>=' | '>'
+  threshold: number
+  /** Unit written in the goal, if any ("ms", "MiB"). */
+  unit?: string
+}
+
+const GOAL_PATTERN = /^\s*(ratio\s+)?(<=|>=|<|>)\s*(\d[\d,_]*(?:\.\d+)?)\s*(\S+)?\s*$/
+
+export function parseGoal(goal: string): ParsedGoal {
+  const match = GOAL_PATTERN.exec(goal)
+  if (!match) {
+    throw new BenchGoalError(
+      `cannot read goal "${goal}": write it as "[ratio] <op> <number> [unit]", e.g. "<= 50 ms"`,
+    )
+  }
+  const [, ratio, op, number, unit] = match
+  const parsed: ParsedGoal = {
+    ratio: ratio !== undefined,
+    op: op as ParsedGoal['op'],
+    threshold: Number((number as string).replace(/[,_]/g, '')),
+  }
+  if (unit !== undefined) parsed.unit = unit
+  return parsed
+}
+
+/**
+ * Evaluates one goal against the metric's value and (for ratio goals) its ratio. A missing
+ * figure gives `pending`; a unit that differs from the metric's unit is a suite bug and throws.
+ */
+export function evaluateGoal(
+  goal: string,
+  figure: { value?: number; unit?: string; ratio?: number },
+): GoalStatus {
+  const parsed = parseGoal(goal)
+  const compared = parsed.ratio ? figure.ratio : figure.value
+  if (compared === undefined) return GoalStatus.pending
+  if (!parsed.ratio && parsed.unit !== undefined && figure.unit !== undefined) {
+    if (parsed.unit !== figure.unit) {
+      throw new BenchGoalError(
+        `goal "${goal}" is in ${parsed.unit} but the metric is in ${figure.unit}: make them match`,
+      )
+    }
+  }
+  const met =
+    parsed.op === '<='
+      ? compared <= parsed.threshold
+      : parsed.op === '<'
+        ? compared < parsed.threshold
+        : parsed.op === '>='
+          ? compared >= parsed.threshold
+          : compared > parsed.threshold
+  return met ? GoalStatus.met : GoalStatus.missed
+}
+
+/** The goals table keyed by metric name; throws at load if a goal string is unreadable. */
+export function goalsByMetric(goals: readonly GoalEntry[] = GOALS): Map<string, GoalEntry> {
+  const byMetric = new Map<string, GoalEntry>()
+  for (const entry of goals) {
+    parseGoal(entry.goal)
+    byMetric.set(entry.metric, entry)
+  }
+  return byMetric
+}
