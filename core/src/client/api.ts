@@ -599,7 +599,7 @@ export type ClientEvent =
   /** A conversation's summary changed (new message, unread count, contact trust or name). */
   | { type: 'conversation.updated'; conversation: ConversationSummary }
   | { type: 'conversation.removed'; conversationId: ConversationId }
-  /** A message was stored (incoming, or our own from another context). Shown exactly once. */
+  /** A message was stored, incoming or outgoing (the sending page gets it too): upsert by messageId. */
   | { type: 'message.added'; message: ChatMessage }
   /** A stored message changed (delivery state, failure, read). Replace by messageId. */
   | { type: 'message.updated'; message: ChatMessage }
