@@ -96,8 +96,24 @@ const HANG_SUITE = `
     },
   }`
 
+/** A suite file producing the given figures (all in ms). */
+function suiteSource(prefix: string, values: Record<string, number>): string {
+  const metrics = Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [name, { value, unit: 'ms' }]),
+  )
+  return `export default { prefix: '${prefix}', metrics: ${JSON.stringify(Object.keys(values))},
+    run: async () => (${JSON.stringify(metrics)}) }`
+}
+
+const duplicates = {
+  standalone: between(1, 2),
+  interleaved: between(3, 4),
+  fast: between(5, 6),
+  other: between(7, 8),
+}
+
 let workDir = ''
-const dirs = { fake: '', real: '', hang: '', empty: '' }
+const dirs = { fake: '', real: '', hang: '', empty: '', dup: '' }
 
 before(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'hestia-bench-test-'))
@@ -112,6 +128,13 @@ before(async () => {
   await writeFile(join(dirs.real, 'relay.mjs'), RELAY_SUITE)
   await writeFile(join(dirs.real, 'broken-import.mjs'), FAKE_SUITES['broken-import.mjs'] ?? '')
   await writeFile(join(dirs.hang, 'hang.mjs'), HANG_SUITE)
+  const { standalone, interleaved, fast, other } = duplicates
+  await writeFile(join(dirs.dup, 'a.mjs'), suiteSource('a', { 'alpha.base': standalone }))
+  await writeFile(
+    join(dirs.dup, 'b.mjs'),
+    suiteSource('b', { 'alpha.base': interleaved, 'alpha.fast': fast }),
+  )
+  await writeFile(join(dirs.dup, 'c.mjs'), suiteSource('c', { 'alpha.base': other }))
 })
 
 after(async () => {
@@ -207,6 +230,26 @@ describe('runBench on fake suites', () => {
       gamma.rows.map((r) => [r.name, r.status]),
       [['gamma.x', 'failed']],
     )
+  })
+
+  test('a baseline measured interleaved with its metric wins over a standalone one', async () => {
+    const report = await runBench({
+      mode: 'smoke',
+      suitesDir: dirs.dup,
+      goals: FAKE_GOALS,
+      suiteTimeoutMs: 10_000,
+      machine: () => Promise.resolve(FAKE_MACHINE),
+      log: () => {},
+    })
+    const { metrics } = report.results
+    assert.equal(metrics['alpha.base']?.value, roundFigure(duplicates.interleaved))
+    assert.equal(
+      metrics['alpha.fast.ratio']?.value,
+      roundFigure(duplicates.fast / duplicates.interleaved),
+    )
+    const warnings = report.suites.flatMap((suite) => suite.warnings)
+    assert.ok(warnings.some((warning) => /replaces the figure of suite a/.test(warning)))
+    assert.ok(warnings.some((warning) => /already produced by suite b, ignored/.test(warning)))
   })
 
   test('a suite over its time limit is abandoned, failed and told through its signal', async () => {

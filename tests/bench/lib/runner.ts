@@ -142,6 +142,18 @@ function checkMetric(name: string, metric: unknown): string | undefined {
   return undefined
 }
 
+/** Whether `figures` holds a metric whose baseline (goals.ts or its own field) is `baseline`. */
+function measuresAgainst(
+  figures: Record<string, unknown>,
+  baseline: string,
+  goals: ReadonlyMap<string, GoalEntry>,
+): boolean {
+  return Object.entries(figures).some(
+    ([name, metric]) =>
+      (goals.get(name)?.baseline ?? (metric as Partial<Metric> | null)?.baseline) === baseline,
+  )
+}
+
 export async function runBench(options: RunOptions): Promise<BenchReport> {
   const goals = goalsByMetric(options.goals ?? GOALS)
   const { log, only } = options
@@ -149,6 +161,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
   const wanted = wantedMetrics(loaded, goals, only)
 
   const produced = new Map<string, Metric>()
+  const producedBy = new Map<string, string>()
   const declaredBy = new Map<string, string>()
   const failedSuites = new Set<string>()
   const suites: SuiteOutcome[] = []
@@ -180,18 +193,31 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
       if (typeof result !== 'object' || result === null) {
         throw new TypeError('run() must resolve to a Record<string, Metric>')
       }
-      for (const [name, metric] of Object.entries(result)) {
+      const figures = result as Record<string, unknown>
+      for (const [name, metric] of Object.entries(figures)) {
         const problem = checkMetric(name, metric)
-        if (problem !== undefined) outcome.warnings.push(problem)
-        else if (produced.has(name)) outcome.warnings.push(`${name}: already produced, ignored`)
-        else if (byName || wanted.has(name) || startsWith(name, only)) {
-          const { value, unit, baseline, goal } = metric as Metric
-          const kept: Metric = { value, unit }
-          if (typeof baseline === 'string') kept.baseline = baseline
-          if (typeof goal === 'string') kept.goal = goal
-          produced.set(name, kept)
-          if (!byName) wanted.add(name)
+        if (problem !== undefined) {
+          outcome.warnings.push(problem)
+          continue
         }
+        if (!byName && !wanted.has(name) && !startsWith(name, only)) continue
+        const earlier = producedBy.get(name)
+        if (earlier !== undefined) {
+          // Two suites measured the same figure. A baseline measured interleaved with the
+          // metric judged against it is the honest one; otherwise the first figure stays.
+          if (!measuresAgainst(figures, name, goals)) {
+            outcome.warnings.push(`${name}: already produced by suite ${earlier}, ignored`)
+            continue
+          }
+          outcome.warnings.push(`${name}: replaces the figure of suite ${earlier} (interleaved)`)
+        }
+        const { value, unit, baseline, goal } = metric as Metric
+        const kept: Metric = { value, unit }
+        if (typeof baseline === 'string') kept.baseline = baseline
+        if (typeof goal === 'string') kept.goal = goal
+        produced.set(name, kept)
+        producedBy.set(name, entry.name)
+        if (!byName) wanted.add(name)
       }
     } catch (error) {
       outcome.status = 'failed'

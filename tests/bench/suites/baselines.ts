@@ -1,8 +1,8 @@
 // Physical baselines for the message and file metrics: a bare RTCDataChannel between two pages
 // of one Chromium on loopback (lib/raw-datachannel.ts). msg.direct.* and file.direct.* are
 // judged as ratios against these. When a suite for our own stack lands it should measure these
-// same figures interleaved with its own (A B A B) and produce them itself; this suite then
-// drops the metrics it takes over (the runner keeps the first producer of a name).
+// same figures interleaved with its own (A B A B) and produce them itself: the runner then keeps
+// that suite's figure over this one (lib/runner.ts, measuresAgainst).
 
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { launchBenchChromium } from '../lib/chromium.ts'
