@@ -53,6 +53,8 @@ export default tseslint.config(
       'tests/artifacts/**',
       'tests/bench/results/**',
       '**/*.pb.ts',
+      '**/*.pb.js',
+      '**/*.pb.d.ts',
       'tests/lint/fixtures/**',
     ],
   },

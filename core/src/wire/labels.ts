@@ -6,7 +6,8 @@
 export const DOMAIN = {
   deviceCert: 'hestia/v1/device-cert',
   prekeyBundle: 'hestia/v1/prekey-bundle',
-  pqxdhInfo: 'hestia/v1/pqxdh',
+  /** PQXDH §2.2 info: application, curve, hash and KEM. */
+  pqxdhInfo: 'hestia/v1/pqxdh_CURVE25519_SHA-256_ML-KEM-768',
   ratchetRoot: 'hestia/v1/ratchet/root',
   ratchetChain: 'hestia/v1/ratchet/chain',
   ratchetMessageKeys: 'hestia/v1/ratchet/message-keys',
