@@ -1,0 +1,254 @@
+/**
+ * MailboxClient: the messenger's side of /hestia/mailbox/1.0.0. Platform-free: it takes a function
+ * that opens a libp2p stream to the relay (over the client's own connection, not a relayed circuit),
+ * a clock and randomness. One stream per request; subscribe keeps its stream for live pushes.
+ */
+import type { AbortOptions, Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import { randomBytes as nobleRandomBytes } from '@noble/hashes/utils.js'
+import { publicKeyFromSecret, signAuth } from './auth.ts'
+import type { AuthOp } from './auth.ts'
+import { decodeResponse, encodeRequest, signedBodyOf } from './codec.ts'
+import { ab } from './bytes.ts'
+import {
+  CAPABILITY_MIN_BYTES,
+  DEFAULT_EXPIRY_S,
+  MAILBOX_ID_BYTES,
+  MAX_FETCH_LIMIT,
+  MAX_RESPONSE_FRAME_BYTES,
+} from './constants.ts'
+import { MailboxError } from './errors.ts'
+import type { RelayInfo, Response, StoredMessage } from './mailbox.pb.js'
+
+/** What the mailbox owner keeps secret. */
+export interface MailboxCredentials {
+  mailboxId: Uint8Array
+  authSecretKey: Uint8Array
+  authPublicKey: Uint8Array
+  capability: Uint8Array
+}
+
+/** What a contact gets from the invite: enough to deposit and fetch prekeys, not to read. */
+export interface DepositAddress {
+  mailboxId: Uint8Array
+  capability: Uint8Array
+}
+
+export interface MailboxMessage {
+  id: bigint
+  sealed: Uint8Array
+  expiresAtMs: number
+}
+
+export interface MailboxClientInit {
+  /** Opens a stream for MAILBOX_PROTOCOL on the connection to the relay. */
+  openStream: (options: AbortOptions) => Promise<Stream>
+  now?: () => number
+  randomBytes?: (n: number) => Uint8Array
+  /** Per-request timeout. */
+  timeoutMs?: number
+}
+
+export interface Subscription {
+  /** Resolves when the relay or the network ends the subscription. */
+  readonly ended: Promise<void>
+  close(): Promise<void>
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000
+
+export function newMailboxCredentials(
+  randomBytes: (n: number) => Uint8Array = nobleRandomBytes,
+): MailboxCredentials {
+  const authSecretKey = randomBytes(32)
+  return {
+    mailboxId: randomBytes(MAILBOX_ID_BYTES),
+    authSecretKey,
+    authPublicKey: publicKeyFromSecret(authSecretKey),
+    capability: randomBytes(Math.max(CAPABILITY_MIN_BYTES, 32)),
+  }
+}
+
+export function depositAddressOf(creds: MailboxCredentials): DepositAddress {
+  return { mailboxId: creds.mailboxId, capability: creds.capability }
+}
+
+function toMessage(m: StoredMessage): MailboxMessage {
+  return { id: m.id, sealed: m.sealed, expiresAtMs: Number(m.expiresAtMs) }
+}
+
+export class MailboxClient {
+  private readonly openStream: MailboxClientInit['openStream']
+  private readonly now: () => number
+  private readonly randomBytes: (n: number) => Uint8Array
+  private readonly timeoutMs: number
+
+  constructor(init: MailboxClientInit) {
+    this.openStream = init.openStream
+    this.now = init.now ?? Date.now
+    this.randomBytes = init.randomBytes ?? nobleRandomBytes
+    this.timeoutMs = init.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  }
+
+  /** Registers the mailbox (idempotent for the same key and capability). */
+  async create(creds: MailboxCredentials): Promise<void> {
+    const body = { authPublicKey: ab(creds.authPublicKey), capability: ab(creds.capability) }
+    const auth = this.sign('create', creds, signedBodyOf('create', body))
+    await this.request({ create: { ...body, auth } })
+  }
+
+  /** Deposits sealed bytes; resolves with the relay's id once the relay has committed them. */
+  async deposit(
+    to: DepositAddress,
+    sealed: Uint8Array,
+    options: { expiryS?: number } = {},
+  ): Promise<bigint> {
+    const res = await this.request({
+      deposit: {
+        mailboxId: ab(to.mailboxId),
+        capability: ab(to.capability),
+        expiryS: options.expiryS ?? DEFAULT_EXPIRY_S,
+        sealed: ab(sealed),
+      },
+    })
+    return res.depositId
+  }
+
+  /** Oldest-first batch of stored messages; `more` says whether another fetch would return more. */
+  async fetch(
+    creds: MailboxCredentials,
+    limit = MAX_FETCH_LIMIT,
+  ): Promise<{ messages: MailboxMessage[]; more: boolean }> {
+    const body = { limit }
+    const auth = this.sign('fetch', creds, signedBodyOf('fetch', body))
+    const res = await this.request({ fetch: { ...body, auth } })
+    return { messages: res.messages.map(toMessage), more: res.more }
+  }
+
+  /** Deletes the given messages from the relay; resolves with how many it deleted. */
+  async ack(creds: MailboxCredentials, ids: readonly bigint[]): Promise<number> {
+    const body = { ids: [...ids] }
+    const auth = this.sign('ack', creds, signedBodyOf('ack', body))
+    const res = await this.request({ ack: { ...body, auth } })
+    return res.deleted
+  }
+
+  /** Fetches everything stored, acking each batch after `onBatch` resolves. */
+  async drain(
+    creds: MailboxCredentials,
+    onBatch: (messages: MailboxMessage[]) => Promise<void> | void,
+  ): Promise<number> {
+    let total = 0
+    for (;;) {
+      const { messages, more } = await this.fetch(creds)
+      if (messages.length > 0) {
+        await onBatch(messages)
+        await this.ack(
+          creds,
+          messages.map((m) => m.id),
+        )
+        total += messages.length
+      }
+      if (!more || messages.length === 0) return total
+    }
+  }
+
+  /**
+   * Live push: the relay sends each new deposit for this mailbox down the stream while it stays
+   * open. Pushed messages stay stored until acked, so a missed push is picked up by the next fetch.
+   */
+  async subscribe(
+    creds: MailboxCredentials,
+    onMessage: (message: MailboxMessage) => void,
+  ): Promise<Subscription> {
+    const body = {}
+    const auth = this.sign('subscribe', creds, signedBodyOf('subscribe', body))
+    const stream = await this.openStream({ signal: AbortSignal.timeout(this.timeoutMs) })
+    const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES })
+    try {
+      await lp.write(encodeRequest({ subscribe: { auth } }), {
+        signal: AbortSignal.timeout(this.timeoutMs),
+      })
+      decodeResponse((await lp.read({ signal: AbortSignal.timeout(this.timeoutMs) })).subarray())
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
+    const ended = (async () => {
+      try {
+        for (;;) {
+          const res = decodeResponse((await lp.read()).subarray())
+          if (res.push !== undefined) onMessage(toMessage(res.push))
+        }
+      } catch {
+        // The stream ended (relay closed it, connection dropped, or close() below): the caller
+        // re-subscribes and fetches on reconnect.
+      }
+    })()
+    return {
+      ended,
+      close: async () => {
+        await stream.close().catch(() => stream.abort(new Error('subscription closed')))
+        await ended
+      },
+    }
+  }
+
+  async publishPrekeys(
+    creds: MailboxCredentials,
+    signedBundle: Uint8Array,
+    oneTimePrekeys: readonly Uint8Array[],
+  ): Promise<number> {
+    const body = { signedBundle: ab(signedBundle), oneTimePrekeys: oneTimePrekeys.map(ab) }
+    const auth = this.sign('publishPrekeys', creds, signedBodyOf('publishPrekeys', body))
+    const res = await this.request({ publishPrekeys: { ...body, auth } })
+    return res.oneTimePrekeysLeft
+  }
+
+  /** The signed bundle and, while any are left, one one-time prekey that no one else will get. */
+  async fetchPrekeys(
+    of: DepositAddress,
+  ): Promise<{ signedBundle: Uint8Array; oneTimePrekey?: Uint8Array; left: number }> {
+    const res = await this.request({
+      fetchPrekeys: { mailboxId: ab(of.mailboxId), capability: ab(of.capability) },
+    })
+    return {
+      signedBundle: res.signedBundle,
+      ...(res.oneTimePrekey.length > 0 ? { oneTimePrekey: res.oneTimePrekey } : {}),
+      left: res.oneTimePrekeysLeft,
+    }
+  }
+
+  /** The relay's identities (current and, during a key rotation, next), STUN port and caps. */
+  async info(): Promise<RelayInfo> {
+    const res = await this.request({ info: {} })
+    if (res.info === undefined) throw new MailboxError('malformed', 'info response without info')
+    return res.info
+  }
+
+  private sign(op: AuthOp, creds: MailboxCredentials, encodedBody: Uint8Array) {
+    return signAuth({
+      op,
+      mailboxId: creds.mailboxId,
+      secretKey: creds.authSecretKey,
+      encodedBody,
+      nowMs: this.now(),
+      randomBytes: this.randomBytes,
+    })
+  }
+
+  private async request(body: Parameters<typeof encodeRequest>[0]): Promise<Response> {
+    const signal = AbortSignal.timeout(this.timeoutMs)
+    const stream = await this.openStream({ signal })
+    const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES })
+    try {
+      await lp.write(encodeRequest(body), { signal })
+      const res = decodeResponse((await lp.read({ signal })).subarray())
+      await stream.close({ signal }).catch(() => undefined)
+      return res
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Relay options and their defaults: sized for a community relay on a small VPS (thousands of
+ * clients). The CLI merges defaults < config file < HESTIA_RELAY_* env vars < flags (cli.ts).
+ */
+import type { MailboxLimits } from './mailbox-service.ts'
+
+const MiB = 1024 * 1024
+const DAY_MS = 86_400_000
+
+export interface RelayOptions {
+  /** Data directory: identity key, database, bans, admin key hashes, audit log, relay.json. */
+  dataDir: string
+  /** libp2p listen multiaddrs, e.g. /ip4/0.0.0.0/tcp/4510/ws */
+  listen: string[]
+  /** Public multiaddrs to announce instead of the listen ones (behind NAT or a TLS proxy). */
+  announce: string[]
+  /** Listen addrs for the next identity during a key rotation (default: listen host, any port). */
+  rotationListen: string[]
+  /** PEM files for wss on the listen port itself (else: plain ws, or TLS at a proxy). */
+  tlsCertFile?: string
+  tlsKeyFile?: string
+  stunHost: string
+  /** UDP port for STUN binding requests; 0 = any free port, -1 = off. */
+  stunPort: number
+  /** Loopback admin HTTP (health, metrics, stats, admin API); 0 = any free port, -1 = off. */
+  adminHost: string
+  adminPort: number
+  /** Extra admin key SHA-256 hashes (besides DATA/admin-keys). */
+  adminKeyHashes: string[]
+  /** SQLite durability: FULL (default) or NORMAL (see docs/adr/0201-relay-storage.md). */
+  sqliteSynchronous: 'FULL' | 'NORMAL'
+  /** Rotation grace period: both identities are announced this long. */
+  rotationGraceMs: number
+  sweepIntervalMs: number
+  mailbox: MailboxLimits
+  relay: {
+    maxConnections: number
+    maxConnectionsPerIp: number
+    /** New inbound connections per second per IP (libp2p inboundConnectionThreshold). */
+    inboundConnectionsPerSecondPerIp: number
+    maxIncomingPendingConnections: number
+    maxReservations: number
+    reservationTtlMs: number
+    /** Relayed connections carry signalling only, until peers upgrade to direct WebRTC. */
+    relayedDataLimitBytes: number
+    relayedDurationLimitMs: number
+    maxInboundHopStreams: number
+  }
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Injected clock (tests). */
+  now?: () => number
+  /** Where pino writes (default stdout fd 1 via pino's default; the CLI logs to stderr). */
+  logDestination?: NodeJS.WritableStream | number
+}
+
+export function defaultOptions(dataDir: string): RelayOptions {
+  return {
+    dataDir,
+    listen: ['/ip4/127.0.0.1/tcp/4510/ws'],
+    announce: [],
+    rotationListen: [],
+    stunHost: '0.0.0.0',
+    stunPort: 3478,
+    adminHost: '127.0.0.1',
+    adminPort: 4511,
+    adminKeyHashes: [],
+    sqliteSynchronous: 'FULL',
+    rotationGraceMs: DAY_MS,
+    sweepIntervalMs: 10 * 60_000,
+    mailbox: {
+      maxMessageTtlMs: 14 * DAY_MS,
+      mailboxIdleTtlMs: 30 * DAY_MS,
+      maxMessagesPerMailbox: 1000,
+      maxBytesPerMailbox: 32 * MiB,
+      maxTotalBytes: 2048 * MiB,
+      maxMailboxes: 200_000,
+      rate: {
+        depositPerPeer: { perSecond: 20, burst: 100 },
+        depositPerIp: { perSecond: 100, burst: 400 },
+        readPerPeer: { perSecond: 20, burst: 100 },
+        readPerIp: { perSecond: 100, burst: 400 },
+        createPerIp: { perSecond: 1, burst: 20 },
+        prekeyFetchPerIp: { perSecond: 1, burst: 20 },
+      },
+    },
+    relay: {
+      maxConnections: 5000,
+      maxConnectionsPerIp: 32,
+      inboundConnectionsPerSecondPerIp: 5,
+      maxIncomingPendingConnections: 64,
+      maxReservations: 4096,
+      reservationTtlMs: 2 * 3_600_000,
+      relayedDataLimitBytes: 256 * 1024,
+      relayedDurationLimitMs: 2 * 60_000,
+      maxInboundHopStreams: 512,
+    },
+    logLevel: 'info',
+  }
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] }
+export type RelayOptionsInput = DeepPartial<RelayOptions> & { dataDir: string }
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Deep-merges `over` into `base` (arrays and functions replace). */
+export function mergeOptions<T>(base: T, over: unknown): T {
+  if (!isPlainObject(over) || !isPlainObject(base)) return (over === undefined ? base : over) as T
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeOptions(out[k], v) : v
+  }
+  return out as T
+}
+
+export function resolveOptions(input: RelayOptionsInput): RelayOptions {
+  return mergeOptions(defaultOptions(input.dataDir), input)
+}

@@ -1,0 +1,413 @@
+/**
+ * The relay side of /hestia/mailbox/1.0.0. Each stream carries sequential request/response frames;
+ * a subscribe turns its stream into a push channel. A frame that cannot be decoded gets its typed
+ * error and the stream is closed; everything else gets its typed error and the stream stays usable.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import {
+  AUTH_WINDOW_MS,
+  MAX_FETCH_LIMIT,
+  MAX_FETCH_RESPONSE_SEALED_BYTES,
+  MAX_ONE_TIME_PREKEYS_STORED,
+  MAX_REQUEST_FRAME_BYTES,
+  MailboxError,
+  ab,
+  capabilityHash,
+  checkAuthTimestamp,
+  decodeRequest,
+  encodeErrorResponse,
+  encodePush,
+  encodeResponse,
+  equalBytes,
+  toMailboxError,
+  verifyAuth,
+} from '@hestia/core/mailbox/index.ts'
+import type {
+  ParsedRequest,
+  RelayInfo,
+  RequestKind,
+  ResponseFields,
+} from '@hestia/core/mailbox/index.ts'
+import type { Logger } from 'pino'
+import type { RelayMetrics } from './metrics.ts'
+import { RateLimiter } from './rate-limit.ts'
+import type { RateLimit } from './rate-limit.ts'
+import type { MailboxStore } from './store/mailbox-store.ts'
+
+export const DAY_MS = 86_400_000
+/** Stored expiry times are rounded up to this, so the database does not keep exact deposit times. */
+export const EXPIRY_GRANULARITY_MS = 10 * 60_000
+/** A stream that sends nothing for this long is closed. */
+export const STREAM_IDLE_MS = 30_000
+/** Requests one stream may carry before the relay closes it (the client opens another). */
+export const MAX_REQUESTS_PER_STREAM = 1024
+export const MAX_SUBSCRIBERS_PER_MAILBOX = 4
+export const MAX_SUBSCRIBERS_TOTAL = 20_000
+
+export interface MailboxLimits {
+  /** Longest message lifetime, whatever bucket the depositor asks for. */
+  maxMessageTtlMs: number
+  /** A mailbox nobody authenticated to for this long is deleted with its messages. */
+  mailboxIdleTtlMs: number
+  maxMessagesPerMailbox: number
+  maxBytesPerMailbox: number
+  maxTotalBytes: number
+  maxMailboxes: number
+  rate: {
+    depositPerPeer: RateLimit
+    depositPerIp: RateLimit
+    readPerPeer: RateLimit
+    readPerIp: RateLimit
+    createPerIp: RateLimit
+    prekeyFetchPerIp: RateLimit
+  }
+}
+
+export interface MailboxServiceInit {
+  store: MailboxStore
+  limits: MailboxLimits
+  now: () => number
+  log: Logger
+  metrics: RelayMetrics
+  info: () => RelayInfo
+  isBanned: (peer: string, ip: string) => boolean
+}
+
+interface Subscriber {
+  stream: Stream
+  lp: ReturnType<typeof lpStream<Stream>>
+  busy: boolean
+}
+
+type Outcome = { fields: ResponseFields; subscribe?: Uint8Array }
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex')
+}
+
+export function ipOf(connection: Connection): string {
+  for (const c of connection.remoteAddr.getComponents()) {
+    if (c.name === 'ip4' || c.name === 'ip6') return c.value ?? 'unknown'
+  }
+  return 'unknown'
+}
+
+export class MailboxService {
+  private readonly init: MailboxServiceInit
+  private readonly limiters: Record<keyof MailboxLimits['rate'], RateLimiter>
+  private readonly subscribers = new Map<string, Set<Subscriber>>()
+  private subscriberCount = 0
+  private mailboxCount = 0
+  private stopped = false
+
+  constructor(init: MailboxServiceInit) {
+    this.init = init
+    const r = init.limits.rate
+    this.limiters = {
+      depositPerPeer: new RateLimiter(r.depositPerPeer, init.now),
+      depositPerIp: new RateLimiter(r.depositPerIp, init.now),
+      readPerPeer: new RateLimiter(r.readPerPeer, init.now),
+      readPerIp: new RateLimiter(r.readPerIp, init.now),
+      createPerIp: new RateLimiter(r.createPerIp, init.now),
+      prekeyFetchPerIp: new RateLimiter(r.prekeyFetchPerIp, init.now),
+    }
+  }
+
+  async start(): Promise<void> {
+    this.mailboxCount = (await this.init.store.stats()).mailboxes
+  }
+
+  get subscriberTotal(): number {
+    return this.subscriberCount
+  }
+
+  /** libp2p StreamHandler for MAILBOX_PROTOCOL. */
+  readonly handleStream = async (stream: Stream, connection: Connection): Promise<void> => {
+    const peer = connection.remotePeer.toString()
+    const ip = ipOf(connection)
+    const lp = lpStream(stream, {
+      maxDataLength: MAX_REQUEST_FRAME_BYTES,
+      maxBufferSize: MAX_REQUEST_FRAME_BYTES * 2,
+    })
+    try {
+      for (let i = 0; i < MAX_REQUESTS_PER_STREAM && !this.stopped; i++) {
+        let frame: Uint8Array
+        try {
+          frame = (await lp.read({ signal: AbortSignal.timeout(STREAM_IDLE_MS) })).subarray()
+        } catch (err) {
+          const name = err instanceof Error ? err.name : ''
+          if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
+            this.count('frame', 'oversize')
+            await this.sendAndClose(lp, stream, new MailboxError('oversize'))
+          } else if (name === 'InvalidMessageLengthError') {
+            this.count('frame', 'malformed')
+            await this.sendAndClose(lp, stream, new MailboxError('malformed'))
+          } else {
+            await stream.close().catch(() => undefined) // EOF, idle timeout or reset
+          }
+          return
+        }
+        let parsed: ParsedRequest
+        try {
+          parsed = decodeRequest(frame)
+        } catch (err) {
+          const e = toMailboxError(err)
+          this.count('frame', e.code)
+          await this.sendAndClose(lp, stream, e)
+          return
+        }
+        const started = performance.now()
+        let response: Uint8Array
+        let subscribe: Uint8Array | undefined
+        try {
+          const outcome = await this.process(parsed, peer, ip)
+          response = encodeResponse(outcome.fields)
+          subscribe = outcome.subscribe
+          this.count(parsed.kind, 'ok')
+        } catch (err) {
+          const e = toMailboxError(err)
+          if (e.code === 'internal') this.init.log.error({ err, op: parsed.kind }, 'mailbox request failed')
+          this.count(parsed.kind, e.code)
+          response = encodeErrorResponse(e)
+        }
+        this.init.metrics.requestSeconds.observe(
+          { op: parsed.kind },
+          (performance.now() - started) / 1000,
+        )
+        await lp.write(response, { signal: AbortSignal.timeout(STREAM_IDLE_MS) })
+        if (subscribe !== undefined) {
+          this.attach(subscribe, stream, lp)
+          return
+        }
+      }
+      await stream.close().catch(() => undefined)
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  private count(op: string, result: string): void {
+    this.init.metrics.requests.inc({ op, result })
+  }
+
+  private async sendAndClose(
+    lp: ReturnType<typeof lpStream<Stream>>,
+    stream: Stream,
+    err: MailboxError,
+  ): Promise<void> {
+    try {
+      await lp.write(encodeErrorResponse(err), { signal: AbortSignal.timeout(5_000) })
+      await stream.close({ signal: AbortSignal.timeout(5_000) })
+    } catch {
+      stream.abort(new Error('closing after a bad frame'))
+    }
+  }
+
+  private limit(name: keyof MailboxLimits['rate'], key: string): void {
+    const waitMs = this.limiters[name].take(key)
+    if (waitMs > 0) throw new MailboxError('rate_limited', undefined, { retryAfterMs: waitMs })
+  }
+
+  private rateLimit(kind: RequestKind, peer: string, ip: string): void {
+    switch (kind) {
+      case 'deposit':
+        this.limit('depositPerPeer', peer)
+        this.limit('depositPerIp', ip)
+        return
+      case 'create':
+        this.limit('createPerIp', ip)
+        return
+      case 'fetchPrekeys':
+        this.limit('prekeyFetchPerIp', ip)
+        return
+      default:
+        this.limit('readPerPeer', peer)
+        this.limit('readPerIp', ip)
+    }
+  }
+
+  private today(): number {
+    return Math.floor(this.init.now() / DAY_MS)
+  }
+
+  private isIdleExpired(lastSeenDay: number): boolean {
+    return (this.today() - lastSeenDay) * DAY_MS > this.init.limits.mailboxIdleTtlMs
+  }
+
+  /** Checks the auth of a signed request against the stored key, then burns its nonce. */
+  private async authorise(
+    req: Exclude<ParsedRequest, { kind: 'deposit' | 'fetchPrekeys' | 'info' | 'create' }>,
+  ) {
+    const mailbox = await this.init.store.getMailbox(req.auth.mailboxId)
+    if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
+    checkAuthTimestamp(req.auth, this.init.now())
+    verifyAuth(req.kind, req.auth, mailbox.authKey, req.signedBody)
+    // Nonces are kept a little longer than the window on either side of the signed timestamp.
+    const fresh = await this.init.store.useNonce(
+      req.auth.mailboxId,
+      req.auth.nonce,
+      Number(req.auth.timestampMs) + 2 * AUTH_WINDOW_MS,
+      this.today(),
+    )
+    if (!fresh) throw new MailboxError('replay')
+    return mailbox
+  }
+
+  private async process(req: ParsedRequest, peer: string, ip: string): Promise<Outcome> {
+    if (this.init.isBanned(peer, ip)) throw new MailboxError('banned')
+    this.rateLimit(req.kind, peer, ip)
+    const { store, limits } = this.init
+    switch (req.kind) {
+      case 'info':
+        return { fields: { info: this.init.info() } }
+      case 'create': {
+        checkAuthTimestamp(req.auth, this.init.now())
+        verifyAuth('create', req.auth, req.body.authPublicKey, req.signedBody)
+        if (this.mailboxCount >= limits.maxMailboxes) throw new MailboxError('relay_full')
+        const outcome = await store.createMailbox({
+          id: req.auth.mailboxId,
+          authKey: req.body.authPublicKey,
+          capabilityHash: capabilityHash(req.body.capability),
+          nowDay: this.today(),
+        })
+        if (outcome === 'exists_other') throw new MailboxError('mailbox_exists')
+        if (outcome === 'created') this.mailboxCount++
+        return { fields: {} }
+      }
+      case 'deposit': {
+        const { body } = req
+        const mailbox = await store.getMailbox(body.mailboxId)
+        if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
+        if (!equalBytes(capabilityHash(body.capability), mailbox.capabilityHash)) {
+          throw new MailboxError('bad_capability')
+        }
+        if (this.isIdleExpired(mailbox.lastSeenDay)) throw new MailboxError('mailbox_expired')
+        const ttl = Math.min(body.expiryS * 1000, limits.maxMessageTtlMs)
+        const expiresAt =
+          Math.ceil((this.init.now() + ttl) / EXPIRY_GRANULARITY_MS) * EXPIRY_GRANULARITY_MS
+        const outcome = await store.deposit(
+          { mailboxId: body.mailboxId, sealed: body.sealed, expiresAt },
+          limits,
+        )
+        if (!outcome.ok) throw new MailboxError(outcome.reason)
+        this.init.metrics.depositedBytes.inc(body.sealed.length)
+        this.push(body.mailboxId, { id: outcome.id, sealed: body.sealed, expiresAtMs: BigInt(expiresAt) })
+        return { fields: { depositId: outcome.id } }
+      }
+      case 'fetch': {
+        await this.authorise(req)
+        const limit = req.body.limit === 0 ? MAX_FETCH_LIMIT : req.body.limit
+        const { rows, more } = await store.fetch(
+          req.auth.mailboxId,
+          this.init.now(),
+          limit,
+          MAX_FETCH_RESPONSE_SEALED_BYTES,
+        )
+        return {
+          fields: {
+            messages: rows.map((r) => ({
+              id: r.id,
+              sealed: ab(r.sealed),
+              expiresAtMs: BigInt(r.expiresAt),
+            })),
+            more,
+          },
+        }
+      }
+      case 'ack': {
+        await this.authorise(req)
+        const deleted = await store.ack(req.auth.mailboxId, req.body.ids)
+        return { fields: { deleted } }
+      }
+      case 'subscribe': {
+        await this.authorise(req)
+        const key = hex(req.auth.mailboxId)
+        if (
+          this.subscriberCount >= MAX_SUBSCRIBERS_TOTAL ||
+          (this.subscribers.get(key)?.size ?? 0) >= MAX_SUBSCRIBERS_PER_MAILBOX
+        ) {
+          throw new MailboxError('rate_limited', 'too many live subscriptions; fetch instead', {
+            retryAfterMs: 60_000,
+          })
+        }
+        return { fields: {}, subscribe: req.auth.mailboxId }
+      }
+      case 'publishPrekeys': {
+        await this.authorise(req)
+        const left = await store.publishPrekeys(
+          req.auth.mailboxId,
+          req.body.signedBundle,
+          req.body.oneTimePrekeys,
+          MAX_ONE_TIME_PREKEYS_STORED,
+        )
+        return { fields: { oneTimePrekeysLeft: left } }
+      }
+      case 'fetchPrekeys': {
+        const { body } = req
+        const mailbox = await store.getMailbox(body.mailboxId)
+        if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
+        if (!equalBytes(capabilityHash(body.capability), mailbox.capabilityHash)) {
+          throw new MailboxError('bad_capability')
+        }
+        const taken = await store.takePrekey(body.mailboxId)
+        if (taken === undefined) throw new MailboxError('no_prekeys')
+        return {
+          fields: {
+            signedBundle: ab(taken.bundle),
+            ...(taken.oneTimePrekey !== undefined ? { oneTimePrekey: ab(taken.oneTimePrekey) } : {}),
+            oneTimePrekeysLeft: taken.left,
+          },
+        }
+      }
+    }
+  }
+
+  private attach(mailboxId: Uint8Array, stream: Stream, lp: Subscriber['lp']): void {
+    const key = hex(mailboxId)
+    let set = this.subscribers.get(key)
+    if (set === undefined) {
+      set = new Set()
+      this.subscribers.set(key, set)
+    }
+    const sub: Subscriber = { stream, lp, busy: false }
+    set.add(sub)
+    this.subscriberCount++
+    const detach = () => {
+      if (set.delete(sub)) this.subscriberCount--
+      if (set.size === 0) this.subscribers.delete(key)
+    }
+    stream.addEventListener('close', detach, { once: true })
+    // The client only ever closes a subscription; any frame it sends ends it.
+    lp.read()
+      .then(() => stream.close())
+      .catch(() => undefined)
+      .finally(detach)
+  }
+
+  /** Best effort: a slow subscriber misses the push and picks the message up with its next fetch. */
+  private push(mailboxId: Uint8Array, message: Parameters<typeof encodePush>[0]): void {
+    const set = this.subscribers.get(hex(mailboxId))
+    if (set === undefined) return
+    const frame = encodePush(message)
+    for (const sub of set) {
+      if (sub.busy) continue
+      sub.busy = true
+      sub.lp
+        .write(frame, { signal: AbortSignal.timeout(STREAM_IDLE_MS) })
+        .catch(() => sub.stream.abort(new Error('push failed')))
+        .finally(() => {
+          sub.busy = false
+        })
+    }
+  }
+
+  stop(): void {
+    this.stopped = true
+    for (const set of this.subscribers.values()) {
+      for (const sub of set) sub.stream.abort(new Error('relay shutting down'))
+    }
+    this.subscribers.clear()
+    this.subscriberCount = 0
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Prometheus metrics on a per-relay registry (several relays can run in one process in tests).
+ * Labels carry operation names and error codes only: never mailbox ids, peers or addresses.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface GaugeSources {
+  connections: () => number
+  reservations: () => number
+  subscribers: () => number
+  store: () => { mailboxes: number; messages: number; bytes: number }
+}
+
+export class RelayMetrics {
+  readonly registry = new Registry()
+  readonly requests: Counter<'op' | 'result'>
+  readonly requestSeconds: Histogram<'op'>
+  readonly depositedBytes: Counter
+  readonly stunRequests: Counter<'result'>
+  readonly adminActions: Counter<'action'>
+  readonly sweptMessages: Counter
+
+  constructor(sources: GaugeSources) {
+    const registers = [this.registry]
+    collectDefaultMetrics({ register: this.registry, prefix: 'hestia_relay_' })
+    this.requests = new Counter({
+      name: 'hestia_relay_mailbox_requests_total',
+      help: 'Mailbox protocol requests by operation and result (ok or the error code sent)',
+      labelNames: ['op', 'result'],
+      registers,
+    })
+    this.requestSeconds = new Histogram({
+      name: 'hestia_relay_mailbox_request_seconds',
+      help: 'Time from request decoded to response ready, by operation',
+      labelNames: ['op'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    })
+    this.depositedBytes = new Counter({
+      name: 'hestia_relay_deposited_bytes_total',
+      help: 'Sealed bytes accepted into mailboxes',
+      registers,
+    })
+    this.stunRequests = new Counter({
+      name: 'hestia_relay_stun_requests_total',
+      help: 'STUN datagrams by result (answered or ignored)',
+      labelNames: ['result'],
+      registers,
+    })
+    this.adminActions = new Counter({
+      name: 'hestia_relay_admin_actions_total',
+      help: 'Admin API actions by action name (the audit log has the details)',
+      labelNames: ['action'],
+      registers,
+    })
+    this.sweptMessages = new Counter({
+      name: 'hestia_relay_expired_messages_total',
+      help: 'Messages deleted because their TTL passed before anyone fetched them',
+      registers,
+    })
+    new Gauge({
+      name: 'hestia_relay_connections',
+      help: 'Open libp2p connections',
+      registers,
+      collect() {
+        this.set(sources.connections())
+      },
+    })
+    new Gauge({
+      name: 'hestia_relay_reservations',
+      help: 'Circuit relay v2 reservations held',
+      registers,
+      collect() {
+        this.set(sources.reservations())
+      },
+    })
+    new Gauge({
+      name: 'hestia_relay_subscribers',
+      help: 'Streams subscribed to live push',
+      registers,
+      collect() {
+        this.set(sources.subscribers())
+      },
+    })
+    for (const [key, help] of [
+      ['mailboxes', 'Mailboxes registered'],
+      ['messages', 'Sealed messages stored'],
+      ['bytes', 'Sealed bytes stored'],
+    ] as const) {
+      new Gauge({
+        name: `hestia_relay_stored_${key}`,
+        help,
+        registers,
+        collect() {
+          this.set(sources.store()[key])
+        },
+      })
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Storage behind the mailbox service. SQLite (sqlite-store.ts) is the embedded default; the interface
+ * is async and its SQL portable so a PostgreSQL backend can serve several relay instances later
+ * (docs/adr/0201-relay-storage.md). Every write resolves only after it is durably committed.
+ */
+
+export interface MailboxRecord {
+  id: Uint8Array
+  authKey: Uint8Array
+  capabilityHash: Uint8Array
+  /** Day-rounded time of the last authorised access (fetch, subscribe, ack, publish). */
+  lastSeenDay: number
+  messageCount: number
+  byteCount: number
+}
+
+export interface StoredRow {
+  id: bigint
+  sealed: Uint8Array
+  expiresAt: number
+}
+
+export interface DepositInput {
+  mailboxId: Uint8Array
+  sealed: Uint8Array
+  expiresAt: number
+}
+
+export interface QuotaLimits {
+  maxMessagesPerMailbox: number
+  maxBytesPerMailbox: number
+  maxTotalBytes: number
+}
+
+export type DepositOutcome =
+  | { ok: true; id: bigint }
+  | { ok: false; reason: 'unknown_mailbox' | 'mailbox_full' | 'relay_full' }
+
+export type CreateOutcome = 'created' | 'exists_same' | 'exists_other'
+
+export interface StoreStats {
+  mailboxes: number
+  messages: number
+  bytes: number
+  oneTimePrekeys: number
+}
+
+export interface SweepResult {
+  messages: number
+  nonces: number
+  mailboxes: number
+}
+
+export interface MailboxStore {
+  createMailbox(rec: {
+    id: Uint8Array
+    authKey: Uint8Array
+    capabilityHash: Uint8Array
+    nowDay: number
+  }): Promise<CreateOutcome>
+  getMailbox(id: Uint8Array): Promise<MailboxRecord | undefined>
+  /** Commits the deposit (quotas checked in the same transaction) before resolving. */
+  deposit(input: DepositInput, limits: QuotaLimits): Promise<DepositOutcome>
+  /** Oldest first, skipping expired rows; `maxBytes` bounds the sealed bytes returned. */
+  fetch(
+    mailboxId: Uint8Array,
+    now: number,
+    limit: number,
+    maxBytes: number,
+  ): Promise<{ rows: StoredRow[]; more: boolean }>
+  ack(mailboxId: Uint8Array, ids: readonly bigint[]): Promise<number>
+  /**
+   * Records a signed request's nonce and refreshes the mailbox's last-seen day. Resolves false (and
+   * changes nothing) if the nonce was used before for this mailbox.
+   */
+  useNonce(mailboxId: Uint8Array, nonce: Uint8Array, expiresAt: number, nowDay: number): Promise<boolean>
+  publishPrekeys(
+    mailboxId: Uint8Array,
+    bundle: Uint8Array,
+    oneTimePrekeys: readonly Uint8Array[],
+    maxStored: number,
+  ): Promise<number>
+  /** The bundle plus one one-time prekey, deleted in the same transaction so no one gets it twice. */
+  takePrekey(
+    mailboxId: Uint8Array,
+  ): Promise<{ bundle: Uint8Array; oneTimePrekey?: Uint8Array; left: number } | undefined>
+  purgeMailbox(id: Uint8Array): Promise<boolean>
+  sweep(now: number, idleBeforeDay: number): Promise<SweepResult>
+  stats(): Promise<StoreStats>
+  close(): Promise<void>
+}

@@ -1,0 +1,437 @@
+/**
+ * SQLite MailboxStore on node:sqlite (built into Node 24: no native addon, no install script).
+ * WAL + synchronous=FULL: a commit is on disk before a deposit is acknowledged. Writes go through a
+ * group-commit queue: all writes queued in one event-loop turn share one transaction and one fsync,
+ * each inside its own SAVEPOINT so one failing write cannot undo its neighbours
+ * (docs/adr/0201-relay-storage.md). DML is portable SQL (no upserts, RETURNING only where PostgreSQL
+ * has it too); only the DDL below is SQLite-flavoured.
+ */
+import { DatabaseSync } from 'node:sqlite'
+import type { StatementSync } from 'node:sqlite'
+import type {
+  CreateOutcome,
+  DepositInput,
+  DepositOutcome,
+  MailboxRecord,
+  MailboxStore,
+  QuotaLimits,
+  StoreStats,
+  StoredRow,
+  SweepResult,
+} from './mailbox-store.ts'
+
+const SCHEMA_VERSION = 1
+/** Writes per group commit; bounds the time one transaction holds the event loop. */
+const MAX_BATCH = 512
+const SWEEP_BATCH = 1000
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mailboxes (
+  id BLOB PRIMARY KEY,
+  auth_key BLOB NOT NULL,
+  capability_hash BLOB NOT NULL,
+  last_seen_day INTEGER NOT NULL,
+  next_seq INTEGER NOT NULL,
+  msg_count INTEGER NOT NULL,
+  byte_count INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+  mailbox_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  size INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, seq)
+);
+CREATE INDEX IF NOT EXISTS messages_by_expiry ON messages (expires_at);
+CREATE TABLE IF NOT EXISTS auth_nonces (
+  mailbox_id BLOB NOT NULL,
+  nonce BLOB NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, nonce)
+);
+CREATE INDEX IF NOT EXISTS auth_nonces_by_expiry ON auth_nonces (expires_at);
+CREATE TABLE IF NOT EXISTS prekey_bundles (
+  mailbox_id BLOB PRIMARY KEY,
+  bundle BLOB NOT NULL,
+  next_seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS one_time_prekeys (
+  mailbox_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  prekey BLOB NOT NULL,
+  PRIMARY KEY (mailbox_id, seq)
+);
+`
+
+export interface SqliteStoreOptions {
+  path: string
+  /** 'FULL' (default) fsyncs the WAL on every commit; 'NORMAL' may lose the last commits on power loss. */
+  synchronous?: 'FULL' | 'NORMAL'
+}
+
+interface QueuedWrite {
+  run: () => unknown
+  resolve: (value: unknown) => void
+  reject: (err: unknown) => void
+}
+
+type Row = Record<string, unknown>
+
+function num(v: unknown): number {
+  return typeof v === 'bigint' ? Number(v) : (v as number)
+}
+
+function bytes(v: unknown): Uint8Array {
+  return v as Uint8Array
+}
+
+export class SqliteMailboxStore implements MailboxStore {
+  private readonly db: DatabaseSync
+  private readonly queue: QueuedWrite[] = []
+  private flushScheduled = false
+  private closed = false
+  private totalBytes = 0
+  private readonly st: Record<string, StatementSync>
+
+  constructor(options: SqliteStoreOptions) {
+    this.db = new DatabaseSync(options.path)
+    this.db.exec('PRAGMA journal_mode = WAL')
+    this.db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`)
+    // Deleted (acked, expired, purged) sealed bytes are overwritten, not left in free pages.
+    this.db.exec('PRAGMA secure_delete = ON')
+    this.db.exec('PRAGMA busy_timeout = 5000')
+    this.db.exec(SCHEMA)
+    const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version')
+    if (version === undefined) {
+      this.db
+        .prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
+        .run('schema_version', String(SCHEMA_VERSION))
+    } else if (Number((version as Row).value) !== SCHEMA_VERSION) {
+      throw new Error(
+        `relay database schema ${String((version as Row).value)} is not ${SCHEMA_VERSION}; use the matching hestia-relay version`,
+      )
+    }
+    const p = (sql: string) => this.db.prepare(sql)
+    this.st = {
+      getMailbox: p(
+        'SELECT id, auth_key, capability_hash, last_seen_day, next_seq, msg_count, byte_count FROM mailboxes WHERE id = ?',
+      ),
+      insertMailbox: p(
+        'INSERT INTO mailboxes (id, auth_key, capability_hash, last_seen_day, next_seq, msg_count, byte_count) VALUES (?, ?, ?, ?, 1, 0, 0)',
+      ),
+      insertMessage: p(
+        'INSERT INTO messages (mailbox_id, seq, sealed, size, expires_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      bumpMailbox: p(
+        'UPDATE mailboxes SET next_seq = next_seq + 1, msg_count = msg_count + 1, byte_count = byte_count + ? WHERE id = ?',
+      ),
+      shrinkMailbox: p(
+        'UPDATE mailboxes SET msg_count = msg_count - ?, byte_count = byte_count - ? WHERE id = ?',
+      ),
+      fetch: p(
+        'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND expires_at > ? ORDER BY seq LIMIT ?',
+      ),
+      deleteMessage: p('DELETE FROM messages WHERE mailbox_id = ? AND seq = ? RETURNING size'),
+      getNonce: p('SELECT 1 AS x FROM auth_nonces WHERE mailbox_id = ? AND nonce = ?'),
+      insertNonce: p('INSERT INTO auth_nonces (mailbox_id, nonce, expires_at) VALUES (?, ?, ?)'),
+      touchMailbox: p('UPDATE mailboxes SET last_seen_day = ? WHERE id = ? AND last_seen_day <> ?'),
+      getBundle: p('SELECT bundle, next_seq FROM prekey_bundles WHERE mailbox_id = ?'),
+      insertBundle: p('INSERT INTO prekey_bundles (mailbox_id, bundle, next_seq) VALUES (?, ?, 1)'),
+      updateBundle: p('UPDATE prekey_bundles SET bundle = ? WHERE mailbox_id = ?'),
+      bumpBundleSeq: p('UPDATE prekey_bundles SET next_seq = next_seq + 1 WHERE mailbox_id = ?'),
+      insertOtk: p('INSERT INTO one_time_prekeys (mailbox_id, seq, prekey) VALUES (?, ?, ?)'),
+      countOtk: p('SELECT COUNT(*) AS n FROM one_time_prekeys WHERE mailbox_id = ?'),
+      firstOtk: p(
+        'SELECT seq, prekey FROM one_time_prekeys WHERE mailbox_id = ? ORDER BY seq LIMIT 1',
+      ),
+      deleteOtk: p('DELETE FROM one_time_prekeys WHERE mailbox_id = ? AND seq = ?'),
+      expiredMessages: p(
+        'SELECT mailbox_id, seq, size FROM messages WHERE expires_at <= ? LIMIT ' + SWEEP_BATCH,
+      ),
+      deleteExpiredNonces: p('DELETE FROM auth_nonces WHERE expires_at <= ?'),
+      idleMailboxes: p('SELECT id FROM mailboxes WHERE last_seen_day < ? LIMIT ' + SWEEP_BATCH),
+      deleteMailbox: p('DELETE FROM mailboxes WHERE id = ?'),
+      deleteMailboxMessages: p('DELETE FROM messages WHERE mailbox_id = ?'),
+      deleteMailboxNonces: p('DELETE FROM auth_nonces WHERE mailbox_id = ?'),
+      deleteMailboxBundle: p('DELETE FROM prekey_bundles WHERE mailbox_id = ?'),
+      deleteMailboxOtks: p('DELETE FROM one_time_prekeys WHERE mailbox_id = ?'),
+      totals: p(
+        'SELECT COUNT(*) AS mailboxes, COALESCE(SUM(msg_count), 0) AS messages, COALESCE(SUM(byte_count), 0) AS bytes FROM mailboxes',
+      ),
+      otkTotal: p('SELECT COUNT(*) AS n FROM one_time_prekeys'),
+    }
+    this.totalBytes = num((this.st.totals!.get() as Row).bytes)
+  }
+
+  private s(name: string): StatementSync {
+    const st = this.st[name]
+    if (st === undefined) throw new Error(`no statement ${name}`)
+    return st
+  }
+
+  /** Queues `run` into the next group commit; resolves with its result after COMMIT. */
+  private write<T>(run: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store closed'))
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject })
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
+  }
+
+  private flush(): void {
+    this.flushScheduled = false
+    const batch = this.queue.splice(0, MAX_BATCH)
+    if (this.queue.length > 0) {
+      this.flushScheduled = true
+      setImmediate(() => this.flush())
+    }
+    if (batch.length === 0) return
+    const bytesBefore = this.totalBytes
+    const results: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = []
+    try {
+      this.db.exec('BEGIN IMMEDIATE')
+      for (const item of batch) {
+        this.db.exec('SAVEPOINT w')
+        const bytesAtItem = this.totalBytes
+        try {
+          results.push({ ok: true, value: item.run() })
+          this.db.exec('RELEASE w')
+        } catch (err) {
+          this.totalBytes = bytesAtItem
+          this.db.exec('ROLLBACK TO w')
+          this.db.exec('RELEASE w')
+          results.push({ ok: false, err })
+        }
+      }
+      this.db.exec('COMMIT')
+    } catch (err) {
+      try {
+        this.db.exec('ROLLBACK')
+      } catch {
+        // already rolled back
+      }
+      this.totalBytes = bytesBefore
+      for (const item of batch) item.reject(err)
+      return
+    }
+    batch.forEach((item, i) => {
+      const r = results[i]!
+      if (r.ok) item.resolve(r.value)
+      else item.reject(r.err)
+    })
+  }
+
+  createMailbox(rec: {
+    id: Uint8Array
+    authKey: Uint8Array
+    capabilityHash: Uint8Array
+    nowDay: number
+  }): Promise<CreateOutcome> {
+    return this.write(() => {
+      const existing = this.s('getMailbox').get(rec.id) as Row | undefined
+      if (existing !== undefined) {
+        const same =
+          Buffer.compare(bytes(existing.auth_key), rec.authKey) === 0 &&
+          Buffer.compare(bytes(existing.capability_hash), rec.capabilityHash) === 0
+        return same ? 'exists_same' : 'exists_other'
+      }
+      this.s('insertMailbox').run(rec.id, rec.authKey, rec.capabilityHash, rec.nowDay)
+      return 'created'
+    })
+  }
+
+  getMailbox(id: Uint8Array): Promise<MailboxRecord | undefined> {
+    const row = this.s('getMailbox').get(id) as Row | undefined
+    if (row === undefined) return Promise.resolve(undefined)
+    return Promise.resolve({
+      id: bytes(row.id),
+      authKey: bytes(row.auth_key),
+      capabilityHash: bytes(row.capability_hash),
+      lastSeenDay: num(row.last_seen_day),
+      messageCount: num(row.msg_count),
+      byteCount: num(row.byte_count),
+    })
+  }
+
+  deposit(input: DepositInput, limits: QuotaLimits): Promise<DepositOutcome> {
+    return this.write((): DepositOutcome => {
+      const mb = this.s('getMailbox').get(input.mailboxId) as Row | undefined
+      if (mb === undefined) return { ok: false, reason: 'unknown_mailbox' }
+      const size = input.sealed.length
+      if (
+        num(mb.msg_count) + 1 > limits.maxMessagesPerMailbox ||
+        num(mb.byte_count) + size > limits.maxBytesPerMailbox
+      ) {
+        return { ok: false, reason: 'mailbox_full' }
+      }
+      if (this.totalBytes + size > limits.maxTotalBytes) return { ok: false, reason: 'relay_full' }
+      const seq = num(mb.next_seq)
+      this.s('insertMessage').run(input.mailboxId, seq, input.sealed, size, input.expiresAt)
+      this.s('bumpMailbox').run(size, input.mailboxId)
+      this.totalBytes += size
+      return { ok: true, id: BigInt(seq) }
+    })
+  }
+
+  fetch(
+    mailboxId: Uint8Array,
+    now: number,
+    limit: number,
+    maxBytes: number,
+  ): Promise<{ rows: StoredRow[]; more: boolean }> {
+    const found = this.s('fetch').all(mailboxId, now, limit + 1) as Row[]
+    const rows: StoredRow[] = []
+    let total = 0
+    for (const r of found) {
+      const sealed = bytes(r.sealed)
+      if (rows.length >= limit || (rows.length > 0 && total + sealed.length > maxBytes)) {
+        return Promise.resolve({ rows, more: true })
+      }
+      total += sealed.length
+      rows.push({ id: BigInt(num(r.seq)), sealed, expiresAt: num(r.expires_at) })
+    }
+    return Promise.resolve({ rows, more: false })
+  }
+
+  ack(mailboxId: Uint8Array, ids: readonly bigint[]): Promise<number> {
+    return this.write(() => {
+      let count = 0
+      let freed = 0
+      for (const id of ids) {
+        const row = this.s('deleteMessage').get(mailboxId, id) as Row | undefined
+        if (row !== undefined) {
+          count++
+          freed += num(row.size)
+        }
+      }
+      if (count > 0) this.s('shrinkMailbox').run(count, freed, mailboxId)
+      this.totalBytes -= freed
+      return count
+    })
+  }
+
+  useNonce(
+    mailboxId: Uint8Array,
+    nonce: Uint8Array,
+    expiresAt: number,
+    nowDay: number,
+  ): Promise<boolean> {
+    return this.write(() => {
+      if (this.s('getNonce').get(mailboxId, nonce) !== undefined) return false
+      this.s('insertNonce').run(mailboxId, nonce, expiresAt)
+      this.s('touchMailbox').run(nowDay, mailboxId, nowDay)
+      return true
+    })
+  }
+
+  publishPrekeys(
+    mailboxId: Uint8Array,
+    bundle: Uint8Array,
+    oneTimePrekeys: readonly Uint8Array[],
+    maxStored: number,
+  ): Promise<number> {
+    return this.write(() => {
+      const existing = this.s('getBundle').get(mailboxId) as Row | undefined
+      if (existing === undefined) this.s('insertBundle').run(mailboxId, bundle)
+      else this.s('updateBundle').run(bundle, mailboxId)
+      let stored = num((this.s('countOtk').get(mailboxId) as Row).n)
+      for (const otk of oneTimePrekeys) {
+        if (stored >= maxStored) break
+        const seq = num((this.s('getBundle').get(mailboxId) as Row).next_seq)
+        this.s('insertOtk').run(mailboxId, seq, otk)
+        this.s('bumpBundleSeq').run(mailboxId)
+        stored++
+      }
+      return stored
+    })
+  }
+
+  takePrekey(
+    mailboxId: Uint8Array,
+  ): Promise<{ bundle: Uint8Array; oneTimePrekey?: Uint8Array; left: number } | undefined> {
+    return this.write(() => {
+      const b = this.s('getBundle').get(mailboxId) as Row | undefined
+      if (b === undefined) return undefined
+      const otk = this.s('firstOtk').get(mailboxId) as Row | undefined
+      if (otk !== undefined) this.s('deleteOtk').run(mailboxId, otk.seq as number)
+      const left = num((this.s('countOtk').get(mailboxId) as Row).n)
+      return {
+        bundle: bytes(b.bundle),
+        ...(otk !== undefined ? { oneTimePrekey: bytes(otk.prekey) } : {}),
+        left,
+      }
+    })
+  }
+
+  private purgeNow(id: Uint8Array): boolean {
+    const mb = this.s('getMailbox').get(id) as Row | undefined
+    if (mb === undefined) return false
+    this.s('deleteMailboxMessages').run(id)
+    this.s('deleteMailboxNonces').run(id)
+    this.s('deleteMailboxBundle').run(id)
+    this.s('deleteMailboxOtks').run(id)
+    this.s('deleteMailbox').run(id)
+    this.totalBytes -= num(mb.byte_count)
+    return true
+  }
+
+  purgeMailbox(id: Uint8Array): Promise<boolean> {
+    return this.write(() => this.purgeNow(id))
+  }
+
+  async sweep(now: number, idleBeforeDay: number): Promise<SweepResult> {
+    const result: SweepResult = { messages: 0, nonces: 0, mailboxes: 0 }
+    for (;;) {
+      const n = await this.write(() => {
+        const rows = this.s('expiredMessages').all(now) as Row[]
+        for (const r of rows) {
+          const mailboxId = bytes(r.mailbox_id)
+          this.s('deleteMessage').get(mailboxId, r.seq as number)
+          this.s('shrinkMailbox').run(1, num(r.size), mailboxId)
+          this.totalBytes -= num(r.size)
+        }
+        return rows.length
+      })
+      result.messages += n
+      if (n < SWEEP_BATCH) break
+    }
+    result.nonces = await this.write(
+      () => num(this.s('deleteExpiredNonces').run(now).changes),
+    )
+    for (;;) {
+      const n = await this.write(() => {
+        const rows = this.s('idleMailboxes').all(idleBeforeDay) as Row[]
+        for (const r of rows) this.purgeNow(bytes(r.id))
+        return rows.length
+      })
+      result.mailboxes += n
+      if (n < SWEEP_BATCH) break
+    }
+    return result
+  }
+
+  stats(): Promise<StoreStats> {
+    const t = this.s('totals').get() as Row
+    return Promise.resolve({
+      mailboxes: num(t.mailboxes),
+      messages: num(t.messages),
+      bytes: num(t.bytes),
+      oneTimePrekeys: num((this.s('otkTotal').get() as Row).n),
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    // Let queued writes commit first: each of them may already have a caller waiting for its ack.
+    while (this.queue.length > 0 || this.flushScheduled) {
+      await new Promise((r) => setImmediate(r))
+    }
+    this.closed = true
+    this.db.close()
+  }
+}
