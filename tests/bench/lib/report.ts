@@ -80,5 +80,11 @@ export function formatMarkdown(report: BenchReport): string {
       row(cells(metricRow).map((cell, i) => (i === 0 ? `\`${cell}\`` : cell))),
     ),
     '',
+    ...report.suites.map(
+      (suite) =>
+        `- suite \`${suite.name}\`: ${suite.status} in ${suite.seconds} s` +
+        (suite.error === undefined ? '' : ` (${suite.error})`),
+    ),
+    '',
   ].join('\n')
 }
