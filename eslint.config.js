@@ -48,7 +48,7 @@ export default tseslint.config(
     ignores: [
       '**/node_modules/**',
       'build/**',
-      '.plasmo/**',
+      '**/.plasmo/**',
       'data/**',
       'tests/artifacts/**',
       'tests/bench/results/**',

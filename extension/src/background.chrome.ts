@@ -1,0 +1,12 @@
+// Chrome MV3 service worker: keeps the offscreen document that hosts the node, forwards requests.
+import { offscreenDocumentPath } from '../../plasmo.config.ts'
+import { buildPolicy } from './build-info.ts'
+import { ChromeOffscreenHost } from './host/chrome-offscreen-host.ts'
+import { serveBackground } from './host/serve-background.ts'
+import { webExt } from './platform/webext.ts'
+
+const api = webExt()
+const policy = buildPolicy()
+serveBackground(api, new ChromeOffscreenHost(api, { documentPath: offscreenDocumentPath }), {
+  openPopupTabOnInstall: policy.openPopupTabOnInstall,
+})

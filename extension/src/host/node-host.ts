@@ -1,0 +1,13 @@
+// Where the libp2p node lives, seen from the background. Two implementations:
+//   ChromeOffscreenHost      the service worker keeps an offscreen document that runs the node
+//   FirefoxBackgroundHost    the (persistent) background page runs the node itself
+// The background serves popup requests by handing them to its NodeHost.
+
+import type { HostRequest } from '../messaging/protocol.ts'
+
+export interface NodeHost {
+  /** Makes sure the node's document exists and its node is starting. Idempotent. */
+  ensureRunning(): Promise<void>
+  /** Answers one validated request (see HostApi in messaging/protocol.ts). */
+  handle(request: HostRequest): Promise<unknown>
+}

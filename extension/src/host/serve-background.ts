@@ -1,0 +1,36 @@
+// The background's whole job: start the host with the browser, and pass validated popup
+// requests to it.
+
+import { serveEndpoint } from '../messaging/router.ts'
+import { endpoints } from '../messaging/protocol.ts'
+import type { WebExt } from '../platform/webext.ts'
+import type { NodeHost } from './node-host.ts'
+
+export interface ServeBackgroundOptions {
+  /** Test builds of Firefox: open the popup page in a tab once installed (see plasmo.config.ts). */
+  readonly openPopupTabOnInstall: boolean
+}
+
+export function serveBackground(
+  api: WebExt,
+  host: NodeHost,
+  options: ServeBackgroundOptions,
+): void {
+  const start = (): void => {
+    host
+      .ensureRunning()
+      .catch((error: unknown) => console.error('Hestia host failed to start', error))
+  }
+  api.runtime.onStartup.addListener(start)
+  api.runtime.onInstalled.addListener(() => {
+    start()
+    if (options.openPopupTabOnInstall && api.tabs !== undefined) {
+      api.tabs.create({ url: api.runtime.getURL('popup.html') }).catch((error: unknown) => {
+        console.error('Hestia could not open the popup tab', error)
+      })
+    }
+  })
+  // Also on every worker/page start: a restarted service worker re-checks the document.
+  start()
+  serveEndpoint(api, endpoints.background, (request) => host.handle(request))
+}

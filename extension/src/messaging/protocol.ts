@@ -1,0 +1,77 @@
+// Messages between the popup, the background (Chrome service worker / Firefox background page)
+// and the node host (Chrome offscreen document / Firefox background page).
+//
+// Every message travels in an Envelope addressed to one endpoint, because chrome.runtime
+// messages reach every extension page at once. Receivers validate what arrives
+// (`parseEnvelope`, `parseReply`) and ignore envelopes addressed to someone else.
+
+export const IPC_CHANNEL = 'hestia/v1/ipc' as const
+
+export const endpoints = {
+  /** Chrome: the service worker (forwards to the host). Firefox: the background page (is the host). */
+  background: 'background',
+  /** The document that owns the libp2p node. */
+  host: 'host',
+} as const
+export type Endpoint = (typeof endpoints)[keyof typeof endpoints]
+
+/** Caps on what a sender controls. */
+export const ipcLimits = {
+  maxRequestIdLength: 64,
+  maxMultiaddrLength: 1024,
+  maxErrorMessageLength: 2048,
+  maxPeerIdLength: 128,
+  maxAddresses: 64,
+} as const
+
+export const requestKinds = { status: 'node.status', ping: 'node.ping' } as const
+export type RequestKind = (typeof requestKinds)[keyof typeof requestKinds]
+
+export interface NodeStatus {
+  readonly peerId: string
+  readonly started: boolean
+  readonly connections: number
+  readonly multiaddrs: readonly string[]
+  /** Whether RTCPeerConnection exists where the node lives (it does not in a Chrome service worker). */
+  readonly rtcPeerConnection: boolean
+  readonly nodeHome: string
+  readonly startedAt: number
+  readonly uptimeMs: number
+}
+
+export interface PingResult {
+  readonly rttMs: number
+}
+
+/** Request and result per kind: the whole host API in one table. */
+export interface HostApi {
+  'node.status': { request: { kind: 'node.status' }; result: NodeStatus }
+  'node.ping': { request: { kind: 'node.ping'; multiaddr: string }; result: PingResult }
+}
+
+export type HostRequest = HostApi[RequestKind]['request']
+export type HostResult<K extends RequestKind> = HostApi[K]['result']
+
+export interface Envelope {
+  readonly channel: typeof IPC_CHANNEL
+  readonly to: Endpoint
+  readonly id: string
+  readonly request: HostRequest
+}
+
+export const errorCodes = {
+  malformedMessage: 'MALFORMED_MESSAGE',
+  unknownRequest: 'UNKNOWN_REQUEST',
+  untrustedSender: 'UNTRUSTED_SENDER',
+  hostUnavailable: 'HOST_UNAVAILABLE',
+  requestFailed: 'REQUEST_FAILED',
+  timeout: 'TIMEOUT',
+} as const
+export type IpcErrorCode = (typeof errorCodes)[keyof typeof errorCodes]
+
+export type Reply<T = unknown> =
+  | { readonly ok: true; readonly result: T }
+  | {
+      readonly ok: false
+      readonly error: { readonly code: IpcErrorCode; readonly message: string }
+    }

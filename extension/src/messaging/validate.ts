@@ -1,0 +1,144 @@
+// Validation on arrival. Every parser returns a typed value or throws MalformedMessageError /
+// UnknownRequestError: nothing unchecked reaches a handler.
+
+import { MalformedMessageError, UnknownRequestError } from './errors.ts'
+import {
+  IPC_CHANNEL,
+  endpoints,
+  errorCodes,
+  ipcLimits,
+  requestKinds,
+  type Endpoint,
+  type Envelope,
+  type HostRequest,
+  type IpcErrorCode,
+  type NodeStatus,
+  type PingResult,
+  type Reply,
+  type RequestKind,
+} from './protocol.ts'
+
+type Fields = Record<string, unknown>
+
+function isRecord(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function record(value: unknown, what: string): Fields {
+  if (!isRecord(value)) throw new MalformedMessageError(`${what} is not an object`)
+  return value
+}
+
+function boundedString(value: unknown, what: string, maxLength: number): string {
+  if (typeof value !== 'string') throw new MalformedMessageError(`${what} is not a string`)
+  if (value.length === 0 || value.length > maxLength) {
+    throw new MalformedMessageError(`${what} length ${value.length} is outside 1..${maxLength}`)
+  }
+  return value
+}
+
+function finiteNumber(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new MalformedMessageError(`${what} is not a non-negative number`)
+  }
+  return value
+}
+
+function boolean(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') throw new MalformedMessageError(`${what} is not a boolean`)
+  return value
+}
+
+/** Only the keys listed: an unexpected key means a different build or a forged message. */
+function exactKeys(fields: Fields, allowed: readonly string[], what: string): void {
+  for (const key of Object.keys(fields)) {
+    if (!allowed.includes(key))
+      throw new MalformedMessageError(`${what} has unexpected field "${key}"`)
+  }
+}
+
+const endpointValues: readonly string[] = Object.values(endpoints)
+const kindValues: readonly string[] = Object.values(requestKinds)
+
+export function isHestiaMessage(raw: unknown): boolean {
+  return isRecord(raw) && raw.channel === IPC_CHANNEL
+}
+
+export function parseRequest(raw: unknown): HostRequest {
+  const fields = record(raw, 'request')
+  const kind = boundedString(fields.kind, 'request.kind', 64)
+  if (!kindValues.includes(kind)) throw new UnknownRequestError(kind)
+  switch (kind as RequestKind) {
+    case requestKinds.status:
+      exactKeys(fields, ['kind'], 'node.status request')
+      return { kind: requestKinds.status }
+    case requestKinds.ping:
+      exactKeys(fields, ['kind', 'multiaddr'], 'node.ping request')
+      return {
+        kind: requestKinds.ping,
+        multiaddr: boundedString(fields.multiaddr, 'multiaddr', ipcLimits.maxMultiaddrLength),
+      }
+  }
+}
+
+export function parseEnvelope(raw: unknown): Envelope {
+  const fields = record(raw, 'envelope')
+  if (fields.channel !== IPC_CHANNEL) throw new MalformedMessageError('wrong channel')
+  exactKeys(fields, ['channel', 'to', 'id', 'request'], 'envelope')
+  const to = boundedString(fields.to, 'envelope.to', 32)
+  if (!endpointValues.includes(to)) throw new MalformedMessageError(`unknown endpoint "${to}"`)
+  return {
+    channel: IPC_CHANNEL,
+    to: to as Endpoint,
+    id: boundedString(fields.id, 'envelope.id', ipcLimits.maxRequestIdLength),
+    request: parseRequest(fields.request),
+  }
+}
+
+function parseStatus(raw: unknown): NodeStatus {
+  const fields = record(raw, 'status')
+  const multiaddrs = fields.multiaddrs
+  if (!Array.isArray(multiaddrs) || multiaddrs.length > ipcLimits.maxAddresses) {
+    throw new MalformedMessageError('status.multiaddrs is not a bounded list')
+  }
+  return {
+    peerId: boundedString(fields.peerId, 'status.peerId', ipcLimits.maxPeerIdLength),
+    started: boolean(fields.started, 'status.started'),
+    connections: finiteNumber(fields.connections, 'status.connections'),
+    multiaddrs: multiaddrs.map((a) =>
+      boundedString(a, 'status.multiaddrs[]', ipcLimits.maxMultiaddrLength),
+    ),
+    rtcPeerConnection: boolean(fields.rtcPeerConnection, 'status.rtcPeerConnection'),
+    nodeHome: boundedString(fields.nodeHome, 'status.nodeHome', 64),
+    startedAt: finiteNumber(fields.startedAt, 'status.startedAt'),
+    uptimeMs: finiteNumber(fields.uptimeMs, 'status.uptimeMs'),
+  }
+}
+
+function parsePing(raw: unknown): PingResult {
+  return { rttMs: finiteNumber(record(raw, 'ping result').rttMs, 'ping.rttMs') }
+}
+
+/** Result parsers per kind, so a client gets a checked, typed result. */
+export const resultParsers = {
+  'node.status': parseStatus,
+  'node.ping': parsePing,
+} as const satisfies { [K in RequestKind]: (raw: unknown) => unknown }
+
+const errorCodeValues: readonly string[] = Object.values(errorCodes)
+
+export function parseReply(raw: unknown): Reply {
+  const fields = record(raw, 'reply')
+  if (fields.ok === true) return { ok: true, result: fields.result }
+  if (fields.ok !== false) throw new MalformedMessageError('reply.ok is not a boolean')
+  const error = record(fields.error, 'reply.error')
+  const code = boundedString(error.code, 'reply.error.code', 64)
+  if (!errorCodeValues.includes(code)) throw new MalformedMessageError(`unknown error code ${code}`)
+  return {
+    ok: false,
+    error: {
+      code: code as IpcErrorCode,
+      message: boundedString(error.message, 'reply.error.message', ipcLimits.maxErrorMessageLength),
+    },
+  }
+}

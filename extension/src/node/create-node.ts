@@ -1,0 +1,50 @@
+// Builds the browser libp2p node. One place for the transport stack so the host (now) and the
+// messenger (later) start the same node. Runs in a document with RTCPeerConnection: Chrome's
+// offscreen document or Firefox's background page, never a service worker.
+//
+//   const node = await createBrowserNode({ policy: { allowLoopbackRelays: true }, relays: [] })
+//   await node.start()
+
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { createLibp2p } from 'libp2p'
+import { denyDialMultiaddr, type AddressPolicy } from './address-policy.ts'
+
+export interface BrowserNodeOptions {
+  readonly policy: AddressPolicy
+  /** Relay multiaddrs (with /p2p/<id>) to reserve a slot on; empty until the relay exists. */
+  readonly relays: readonly string[]
+}
+
+export function browserNodeConfig(options: BrowserNodeOptions) {
+  return {
+    start: false,
+    addresses: {
+      listen: [...options.relays.map((relay) => `${relay}/p2p-circuit`), '/webrtc'],
+    },
+    transports: [
+      webSockets(),
+      // No public STUN servers: ICE candidates stay local until Hestia configures its own.
+      webRTC({ rtcConfiguration: { iceServers: [] } }),
+      circuitRelayTransport(),
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: denyDialMultiaddr(options.policy) },
+    services: {
+      identify: identify(),
+      ping: ping(),
+    },
+  }
+}
+
+export async function createBrowserNode(options: BrowserNodeOptions) {
+  return createLibp2p(browserNodeConfig(options))
+}
+
+export type BrowserNode = Awaited<ReturnType<typeof createBrowserNode>>

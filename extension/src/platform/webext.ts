@@ -1,0 +1,68 @@
+// The narrow slice of the WebExtension API that Hestia uses, typed once.
+// Firefox exposes it as promise-based `browser.*`; Chrome MV3 as promise-based `chrome.*`.
+// Adapters take a `WebExt` so tests can hand in a fake.
+
+export interface MessageSender {
+  readonly id?: string
+  readonly url?: string
+  readonly tab?: unknown
+}
+
+export type SendResponse = (response: unknown) => void
+/** Return `true` to answer asynchronously through `sendResponse`; anything else declines. */
+export type MessageListener = (
+  message: unknown,
+  sender: MessageSender,
+  sendResponse: SendResponse,
+) => boolean | undefined
+
+export interface ExtensionContext {
+  readonly contextType: string
+  readonly documentUrl?: string
+}
+
+export interface WebExtRuntime {
+  readonly id: string
+  getURL(path: string): string
+  sendMessage(message: unknown): Promise<unknown>
+  readonly onMessage: {
+    addListener(listener: MessageListener): void
+    removeListener(listener: MessageListener): void
+  }
+  readonly onInstalled: { addListener(listener: () => void): void }
+  readonly onStartup: { addListener(listener: () => void): void }
+  /** Chrome 116+. */
+  getContexts?(filter: {
+    contextTypes: string[]
+    documentUrls?: string[]
+  }): Promise<ExtensionContext[]>
+}
+
+export interface WebExtOffscreen {
+  createDocument(parameters: {
+    url: string
+    reasons: string[]
+    justification: string
+  }): Promise<void>
+  closeDocument(): Promise<void>
+}
+
+export interface WebExtTabs {
+  create(properties: { url: string; active?: boolean }): Promise<unknown>
+}
+
+export interface WebExt {
+  readonly runtime: WebExtRuntime
+  readonly tabs?: WebExtTabs
+  readonly offscreen?: WebExtOffscreen
+}
+
+/** `browser` where it exists (Firefox; its `chrome` is callback-only in MV2), else `chrome`. */
+export function webExt(): WebExt {
+  const scope = globalThis as { browser?: WebExt; chrome?: WebExt }
+  const api = scope.browser ?? scope.chrome
+  if (api?.runtime?.id === undefined) {
+    throw new Error('No WebExtension API here: this module runs only inside the extension.')
+  }
+  return api
+}
