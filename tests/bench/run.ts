@@ -86,14 +86,26 @@ async function main(argv: string[]): Promise<number> {
   return options.strict && failed ? 2 : 0
 }
 
+// A promise a suite forgot to await must not end the other suites' run: log it and go on (the
+// suite itself then fails or runs into its time limit).
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`unhandled rejection inside a suite: ${String(reason)}\n`)
+})
+
+function isUsageError(error: unknown): boolean {
+  if (error instanceof BenchUsageError) return true
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')
+}
+
 // Suites may leave handles behind (a browser that did not close, a server after a timeout):
 // exit explicitly once stdout is flushed instead of waiting for them.
 main(process.argv.slice(2)).then(
   (code) => process.stdout.write('', () => process.exit(code)),
   (error: unknown) => {
-    process.stderr.write(
-      `bench harness failed: ${error instanceof Error ? error.stack : String(error)}\n${error instanceof BenchUsageError ? HELP + '\n' : ''}`,
-    )
+    const usage = isUsageError(error)
+    const detail = usage || !(error instanceof Error) ? String(error) : error.stack
+    process.stderr.write(`bench harness failed: ${detail}\n${usage ? HELP + '\n' : ''}`)
     process.exit(1)
   },
 )

@@ -104,7 +104,7 @@ function wantedMetrics(
 /** A suite runs when its file name or prefix matches --only, or it declares a wanted metric. */
 function selectedByName(entry: LoadedSuite, only: string | undefined): boolean {
   if (only === undefined || entry.name.startsWith(only)) return true
-  return 'suite' in entry && (entry.suite.prefix.startsWith(only) || only === entry.suite.prefix)
+  return 'suite' in entry && entry.suite.prefix.startsWith(only)
 }
 
 async function runWithTimeout(
