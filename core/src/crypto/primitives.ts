@@ -4,7 +4,7 @@
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
-import { hkdf, expand } from '@noble/hashes/hkdf.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
@@ -102,9 +102,29 @@ export function hkdfSha256(
   return hkdf(sha256, ikm, salt, info, length)
 }
 
-/** HKDF-Expand-SHA-512 only (RFC 5869 §2.3), as c2sp.org/chunked-encryption specifies. */
+/**
+ * HKDF-Expand-SHA-512 only (RFC 5869 §2.3), as c2sp.org/chunked-encryption specifies. Written
+ * out over noble's HMAC because noble's `expand` refuses a PRK shorter than HashLen (64 B), while
+ * Cobblestone-256 uses its 32-byte input key directly as the PRK (HMAC accepts any key length).
+ */
 export function hkdfExpandSha512(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  return expand(sha512, prk, info, length)
+  const hashLen = 64
+  if (length > 255 * hashLen) throw new RangeError('HKDF-Expand length above 255 * HashLen')
+  const okm = new Uint8Array(Math.ceil(length / hashLen) * hashLen)
+  const mac = hmac.create(sha512, prk)
+  let previous = new Uint8Array(0)
+  for (let i = 0; i * hashLen < length; i++) {
+    // T(i) = HMAC-Hash(PRK, T(i-1) | info | i), i from 1 (RFC 5869 §2.3).
+    const h = mac
+      .clone()
+      .update(previous)
+      .update(info)
+      .update(new Uint8Array([i + 1]))
+      .digest()
+    okm.set(h, i * hashLen)
+    previous = h
+  }
+  return okm.slice(0, length)
 }
 
 // --- ChaCha20-Poly1305 (RFC 8439) ---

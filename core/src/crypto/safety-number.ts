@@ -35,8 +35,15 @@ export function iteratedFingerprint(input: FingerprintInput): Uint8Array {
   if (input.iterations < 2 || input.iterations > 1_000_000) {
     throw new RangeError('fingerprint iterations out of range')
   }
-  let h = sha512(concatBytes(input.hashVersion, input.keyBytes, input.stableId, input.keyBytes))
-  for (let i = 1; i < input.iterations; i++) h = sha512(concatBytes(h, input.keyBytes))
+  const k = input.keyBytes
+  let h = sha512
+    .create()
+    .update(input.hashVersion)
+    .update(k)
+    .update(input.stableId)
+    .update(k)
+    .digest()
+  for (let i = 1; i < input.iterations; i++) h = sha512.create().update(h).update(k).digest()
   return h
 }
 
