@@ -129,14 +129,16 @@ export function obj<T>(shape: Shape<T>): Schema<T> {
   const known = new Set<string>(keys)
   return (value, path) => {
     if (!isPlainObject(value)) throw new InvalidClientMessageError(path, 'expected a plain object')
+    // Known keys first, so a wrong discriminant is reported before the keys it would explain.
+    const out: Partial<T> = {}
+    for (const key of keys) {
+      const field = Object.hasOwn(value, key) ? value[key] : undefined
+      const checked = shape[key](field, `${path}.${key}`)
+      if (checked !== undefined) out[key] = checked
+    }
     for (const key of Object.keys(value)) {
       if (!known.has(key))
         throw new InvalidClientMessageError(`${path}.${short(key)}`, 'unknown key')
-    }
-    const out: Partial<T> = {}
-    for (const key of keys) {
-      const checked = shape[key](value[key], `${path}.${key}`)
-      if (checked !== undefined) out[key] = checked
     }
     return out as T
   }
