@@ -56,10 +56,14 @@ export function runtimePolicy(target: BrowserTarget, mode: BuildMode): RuntimePo
   }
 }
 
-/** CSP for extension pages. WebSocket relays are limited here as well as in the libp2p connection gater. */
+/**
+ * CSP for extension pages: production pages may open only wss:// sockets. Test builds also
+ * allow ws:, because CSP cannot name the IPv6 loopback (Chrome rejects `ws://[::1]:*`); the
+ * libp2p connection gater (extension/src/node/address-policy.ts) then limits ws:// to loopback.
+ */
 export function contentSecurityPolicy(mode: BuildMode): string {
-  const loopback = mode === 'test' ? ' ws://127.0.0.1:* ws://[::1]:*' : ''
-  return `script-src 'self'; object-src 'self'; connect-src 'self' wss:${loopback}`
+  const plainWebSockets = mode === 'test' ? ' ws:' : ''
+  return `script-src 'self'; object-src 'self'; connect-src 'self' wss:${plainWebSockets}`
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }

@@ -8,14 +8,14 @@ import { isHestiaMessage, parseEnvelope } from './validate.ts'
 
 export type RequestHandler = (request: HostRequest) => Promise<unknown>
 
-/** Own pages and workers only: content scripts (sender.tab) and other extensions are refused. */
+/**
+ * Own pages and workers only. A content script shares the extension id but reports the web
+ * page's URL, and other extensions have another id: both are refused.
+ */
 export function isTrustedSender(api: WebExt, sender: MessageSender): boolean {
   const origin = api.runtime.getURL('')
   return (
-    sender.id === api.runtime.id &&
-    sender.tab === undefined &&
-    typeof sender.url === 'string' &&
-    sender.url.startsWith(origin)
+    sender.id === api.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(origin)
   )
 }
 
