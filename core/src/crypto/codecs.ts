@@ -15,7 +15,7 @@ import {
   type RatchetMessage,
   type SignedPrekey,
 } from './crypto.pb.js'
-import { decodeCapped, requireBytes, requireUint, requireVersion } from '../wire/decode.ts'
+import { decodeStrict, requireBytes, requireUint, requireVersion } from '../wire/decode.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import { FRAME_CAPS } from '../wire/caps.ts'
 import { CRYPTO_FORMAT_VERSION, LIMITS } from './limits.ts'
@@ -57,7 +57,7 @@ function checkSigned(
 }
 
 export function decodeDeviceCert(bytes: unknown): SignedBytes {
-  const v = decodeCapped(bytes, FRAME_CAPS.deviceCert, DeviceCert, 'device certificate')
+  const v = decodeStrict(bytes, FRAME_CAPS.deviceCert, DeviceCert, 'device certificate')
   return checkSigned(v, 'device certificate')
 }
 
@@ -71,7 +71,7 @@ export interface DeviceCertFields {
 }
 
 export function decodeDeviceCertBody(bytes: Uint8Array): DeviceCertFields {
-  const v = decodeCapped(bytes, FRAME_CAPS.deviceCert, DeviceCertBody, 'device certificate body')
+  const v = decodeStrict(bytes, FRAME_CAPS.deviceCert, DeviceCertBody, 'device certificate body')
   requireVersion(v.version, CRYPTO_FORMAT_VERSION, 'device certificate')
   return {
     identityKey: requireBytes(v.identityKey, 'identity key', { exact: ED25519_PUBLIC_KEY_BYTES }),
@@ -124,7 +124,7 @@ export function encodePrekeyBody(f: PrekeyFields): Uint8Array {
 }
 
 export function decodePrekeyBody(bytes: Uint8Array): PrekeyFields {
-  const v = decodeCapped(bytes, FRAME_CAPS.prekeyBundle, PrekeyBody, 'prekey')
+  const v = decodeStrict(bytes, FRAME_CAPS.prekeyBundle, PrekeyBody, 'prekey')
   requireVersion(v.version, CRYPTO_FORMAT_VERSION, 'prekey')
   const kind = requireUint(v.kind, 'prekey kind', { min: 1, max: 4 }) as PrekeyKind
   const isPq = kind === PREKEY_KIND.lastResortMlkem || kind === PREKEY_KIND.oneTimeMlkem
@@ -169,7 +169,7 @@ export function encodePrekeyBundle(b: PrekeyBundleParts): Uint8Array {
 }
 
 export function decodePrekeyBundle(bytes: unknown): PrekeyBundleParts {
-  const v = decodeCapped(bytes, FRAME_CAPS.prekeyBundle, PrekeyBundle, 'prekey bundle')
+  const v = decodeStrict(bytes, FRAME_CAPS.prekeyBundle, PrekeyBundle, 'prekey bundle')
   requireVersion(v.version, CRYPTO_FORMAT_VERSION, 'prekey bundle')
   const out: PrekeyBundleParts = {
     deviceCert: requireBytes(v.deviceCert, 'bundle device cert', {
@@ -274,7 +274,7 @@ export function encodeSessionFrame(frame: DecodedSessionFrame): Uint8Array {
 }
 
 export function decodeSessionFrame(bytes: unknown): DecodedSessionFrame {
-  const v = decodeCapped(bytes, FRAME_CAPS.sessionMessage, SessionFrame, 'session frame')
+  const v = decodeStrict(bytes, FRAME_CAPS.sessionMessage, SessionFrame, 'session frame')
   requireVersion(v.version, CRYPTO_FORMAT_VERSION, 'session frame')
   if ((v.initial === undefined) === (v.ratchet === undefined)) {
     throw new ProtocolError('malformed', 'session frame: needs exactly one of initial/ratchet')
@@ -312,7 +312,7 @@ export function encodeMessagePlaintext(m: MessageFields): Uint8Array {
 }
 
 export function decodeMessagePlaintext(bytes: unknown): MessageFields {
-  const v = decodeCapped(bytes, FRAME_CAPS.sessionMessage, MessagePlaintext, 'message plaintext')
+  const v = decodeStrict(bytes, FRAME_CAPS.sessionMessage, MessagePlaintext, 'message plaintext')
   return {
     messageId: requireBytes(v.messageId, 'message id', { exact: MESSAGE_ID_BYTES }),
     sentAt: requireUint(v.sentAt, 'sent at'),
@@ -344,7 +344,7 @@ export function encodeSafetyQr(q: SafetyQrFields): Uint8Array {
 }
 
 export function decodeSafetyQr(bytes: unknown): SafetyQrFields {
-  const v = decodeCapped(bytes, FRAME_CAPS.safetyQr, SafetyQr, 'safety-number QR')
+  const v = decodeStrict(bytes, FRAME_CAPS.safetyQr, SafetyQr, 'safety-number QR')
   return {
     version: requireUint(v.version, 'QR version', { max: U32_MAX }),
     local: requireBytes(v.local, 'QR local fingerprint', { exact: SAFETY_FINGERPRINT_BYTES }),
@@ -374,7 +374,7 @@ export function encodeFileShare(f: FileShareFields): Uint8Array {
 }
 
 export function decodeFileShare(bytes: unknown): FileShareFields {
-  const v = decodeCapped(bytes, FRAME_CAPS.fileShare, FileShare, 'file share record')
+  const v = decodeStrict(bytes, FRAME_CAPS.fileShare, FileShare, 'file share record')
   requireVersion(v.version, CRYPTO_FORMAT_VERSION, 'file share record')
   return {
     fileId: requireBytes(v.fileId, 'file id', { exact: FILE_ID_BYTES }),

@@ -43,6 +43,32 @@ export function decodeCapped<T>(
   }
 }
 
+/** A codec that can also encode (protons messages). */
+export interface Codec<T> extends Decoder<T> {
+  encode(value: NoInfer<T>): Uint8Array
+}
+
+/**
+ * decodeCapped plus canonical form: re-encoding the decoded value must give back exactly `bytes`.
+ * Protobuf parsers accept many encodings of one value (other wire types, repeated fields, unknown
+ * fields, non-minimal varints); requiring the canonical one means a flipped bit anywhere in a
+ * frame is an error, and two peers never disagree on what a frame says. Throws 'malformed'.
+ */
+export function decodeStrict<T>(bytes: unknown, max: number, codec: Codec<T>, what = 'message'): T {
+  const value = decodeCapped(bytes, max, codec, what)
+  let again: Uint8Array
+  try {
+    again = codec.encode(value)
+  } catch (err) {
+    throw new ProtocolError('malformed', `${what}: cannot re-encode`, { cause: err })
+  }
+  const input = bytes as Uint8Array
+  let same = again.length === input.length
+  for (let i = 0; same && i < again.length; i++) same = again[i] === input[i]
+  if (!same) throw new ProtocolError('malformed', `${what}: not in canonical encoding`)
+  return value
+}
+
 /** Field checks for after a decode: a codec accepts any length, our formats do not. */
 export function requireBytes(
   value: Uint8Array | undefined,

@@ -54,3 +54,18 @@ void test('domain separation makes label/message boundaries unambiguous', () => 
   const b = domainSeparated('a', new Uint8Array([0x62, 0x63]))
   assert.notDeepEqual(a, b)
 })
+
+void test('decodeStrict refuses a non-canonical encoding of the same value', async () => {
+  const { decodeStrict } = await import('./decode.ts')
+  const codec = {
+    // A toy codec: one byte holding a value, where the decoder ignores the top bit.
+    decode: (b: Uint8Array) => {
+      if (b.length !== 1) throw new RangeError('one byte')
+      return b[0]! & 0x7f
+    },
+    encode: (v: number) => new Uint8Array([v]),
+  }
+  assert.equal(decodeStrict(new Uint8Array([5]), 4, codec), 5)
+  assert.throws(() => decodeStrict(new Uint8Array([0x85]), 4, codec), { code: 'malformed' })
+  assert.throws(() => decodeStrict(new Uint8Array([1, 2]), 4, codec), { code: 'malformed' })
+})
