@@ -1,0 +1,563 @@
+/**
+ * In-memory MessengerStore for Node tests and the CLI. Same semantics as the Dexie store (the
+ * compliance suite checks both): records are copied in and out (structured clone, like IndexedDB),
+ * transactions are serialised and roll back on a throw through an undo journal, and history and
+ * unread lookups go through sorted indexes, so paging stays O(log n + limit).
+ *
+ * ```ts
+ * const backing = createMemoryBacking()      // outlives a store: reopen to simulate a restart
+ * const store = openMemoryStore(backing)
+ * await store.putSettings(defaultSettings())
+ * await store.close()
+ * const again = openMemoryStore(backing)    // same data
+ * ```
+ */
+import { delegateOperations } from './delegate.ts'
+import type { TransactionMode } from './delegate.ts'
+import { ACTIVE_TRANSFER_STATES, compareMessageKeys, isUnread } from './records.ts'
+import type {
+  ContactRecord,
+  ConversationRecord,
+  DeviceOwner,
+  DeviceRecord,
+  FileTransferRecord,
+  IdentityRecord,
+  MessageKey,
+  MessageRecord,
+  NewOutboxRecord,
+  OutboxRecord,
+  SessionRecord,
+  SettingsRecord,
+} from './records.ts'
+import {
+  STORE_LIMITS,
+  StoreClosedError,
+  StoreConflictError,
+  StoreConstraintError,
+  StoreNotFoundError,
+  checkLimit,
+} from './store.ts'
+import type { MessagePageQuery, MessengerStore, StoreOperations, TransferQuery } from './store.ts'
+
+type Undo = () => void
+
+/** A keyed table whose writes are journaled for rollback and drive its secondary indexes. */
+class Table<V> {
+  readonly rows = new Map<string, V>()
+  readonly #onChange: (previous: V | undefined, next: V | undefined) => void
+
+  constructor(onChange: (previous: V | undefined, next: V | undefined) => void = () => {}) {
+    this.#onChange = onChange
+  }
+
+  get(key: string): V | undefined {
+    return this.rows.get(key)
+  }
+
+  write(key: string, next: V | undefined, journal: Undo[]): void {
+    const previous = this.rows.get(key)
+    this.#apply(key, previous, next)
+    journal.push(() => this.#apply(key, next, previous))
+  }
+
+  #apply(key: string, previous: V | undefined, next: V | undefined): void {
+    if (next === undefined) this.rows.delete(key)
+    else this.rows.set(key, next)
+    this.#onChange(previous, next)
+  }
+}
+
+/** Sorted array with binary-search insert/remove. */
+class SortedList<T> {
+  readonly items: T[] = []
+  readonly #compare: (a: T, b: T) => number
+
+  constructor(compare: (a: T, b: T) => number) {
+    this.#compare = compare
+  }
+
+  /** Index of the first item >= probe. */
+  lowerBound(probe: T): number {
+    let low = 0
+    let high = this.items.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (this.#compare(this.items[mid] as T, probe) < 0) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
+  insert(item: T): void {
+    this.items.splice(this.lowerBound(item), 0, item)
+  }
+
+  remove(item: T): void {
+    const index = this.lowerBound(item)
+    const found = this.items[index]
+    if (found !== undefined && this.#compare(found, item) === 0) this.items.splice(index, 1)
+  }
+}
+
+function pair(a: string, b: string): string {
+  return `${a}\u0000${b}`
+}
+
+function multiIndex<K>(): {
+  map: Map<string, Set<K>>
+  add: (group: string, key: K) => void
+  remove: (group: string, key: K) => void
+} {
+  const map = new Map<string, Set<K>>()
+  return {
+    map,
+    add: (group, key) => {
+      let set = map.get(group)
+      if (set === undefined) map.set(group, (set = new Set()))
+      set.add(key)
+    },
+    remove: (group, key) => {
+      const set = map.get(group)
+      set?.delete(key)
+      if (set?.size === 0) map.delete(group)
+    },
+  }
+}
+
+/** The data of a memory store. Keep it to reopen a store with the same contents. */
+export class MemoryBacking {
+  readonly singletons = new Table<unknown>()
+  readonly devicesByOwner = multiIndex<string>()
+  readonly devices = new Table<DeviceRecord>((prev, next) => {
+    if (prev) this.devicesByOwner.remove(prev.ownerId, prev.deviceId)
+    if (next) this.devicesByOwner.add(next.ownerId, next.deviceId)
+  })
+  readonly contactByKey = new Map<string, string>()
+  readonly contactByMailbox = new Map<string, string>()
+  readonly contacts = new Table<ContactRecord>((prev, next) => {
+    if (prev) this.contactByKey.delete(prev.identityKeyId)
+    if (prev?.inboundMailboxId != null) this.contactByMailbox.delete(prev.inboundMailboxId)
+    if (next) this.contactByKey.set(next.identityKeyId, next.contactId)
+    if (next?.inboundMailboxId != null)
+      this.contactByMailbox.set(next.inboundMailboxId, next.contactId)
+  })
+  readonly sessionsByContact = multiIndex<string>()
+  readonly sessions = new Table<SessionRecord>((prev, next) => {
+    if (prev) this.sessionsByContact.remove(prev.contactId, prev.deviceId)
+    if (next) this.sessionsByContact.add(next.contactId, next.deviceId)
+  })
+  readonly conversationByContact = new Map<string, string>()
+  readonly conversations = new Table<ConversationRecord>((prev, next) => {
+    if (prev) this.conversationByContact.delete(prev.contactId)
+    if (next) this.conversationByContact.set(next.contactId, next.conversationId)
+  })
+  readonly history = new Map<string, SortedList<MessageKey>>()
+  readonly unread = multiIndex<string>()
+  readonly messages = new Table<MessageRecord>((prev, next) => {
+    if (prev) {
+      this.history.get(prev.conversationId)?.remove(prev)
+      this.unread.remove(prev.conversationId, prev.messageId)
+    }
+    if (next) {
+      let list = this.history.get(next.conversationId)
+      if (list === undefined)
+        this.history.set(next.conversationId, (list = new SortedList(compareMessageKeys)))
+      list.insert({ receivedAt: next.receivedAt, messageId: next.messageId })
+      if (isUnread(next)) this.unread.add(next.conversationId, next.messageId)
+    }
+  })
+  readonly outboxByConversation = new Map<string, SortedList<number>>()
+  readonly outbox = new Table<OutboxRecord>((prev, next) => {
+    if (prev) this.outboxByConversation.get(prev.conversationId)?.remove(prev.seq)
+    if (next) {
+      let list = this.outboxByConversation.get(next.conversationId)
+      if (list === undefined)
+        this.outboxByConversation.set(next.conversationId, (list = new SortedList((a, b) => a - b)))
+      list.insert(next.seq)
+    }
+  })
+  readonly transfersByConversation = multiIndex<string>()
+  readonly transfers = new Table<FileTransferRecord>((prev, next) => {
+    if (prev) this.transfersByConversation.remove(prev.conversationId, prev.transferId)
+    if (next) this.transfersByConversation.add(next.conversationId, next.transferId)
+  })
+  readonly seen = new Table<number>()
+  /** Serialises transactions. */
+  tail: Promise<void> = Promise.resolve()
+}
+
+export function createMemoryBacking(): MemoryBacking {
+  return new MemoryBacking()
+}
+
+/** Copy in and out, as IndexedDB does: callers never share objects with the store. */
+function copy<T>(value: T): T {
+  return structuredClone(value)
+}
+
+function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * The operations, bound to one transaction's journal. The work is synchronous, but the methods are
+ * async so that a failure is a rejected promise, exactly as with IndexedDB.
+ */
+/* eslint-disable @typescript-eslint/require-await */
+class MemoryTransaction implements StoreOperations {
+  readonly #db: MemoryBacking
+  readonly #journal: Undo[]
+  #open = true
+
+  constructor(db: MemoryBacking, journal: Undo[]) {
+    this.#db = db
+    this.#journal = journal
+  }
+
+  end(): void {
+    this.#open = false
+  }
+
+  #data(): MemoryBacking {
+    // A tx used after its transaction ended would write outside any isolation.
+    if (!this.#open) throw new StoreClosedError()
+    return this.#db
+  }
+
+  #write<V>(table: Table<V>, key: string, next: V | undefined): void {
+    table.write(key, next === undefined ? undefined : copy(next), this.#journal)
+  }
+
+  // Identity ----------------------------------------------------------------------------------
+
+  async getIdentity(): Promise<IdentityRecord | undefined> {
+    return copy(this.#data().singletons.get('identity') as IdentityRecord)
+  }
+
+  async putIdentity(identity: IdentityRecord): Promise<void> {
+    this.#write(this.#data().singletons, 'identity', identity)
+  }
+
+  // Devices -----------------------------------------------------------------------------------
+
+  async putDevice(device: DeviceRecord): Promise<void> {
+    this.#write(this.#data().devices, pair(device.ownerId, device.deviceId), device)
+  }
+
+  async getDevice(ownerId: DeviceOwner, deviceId: string): Promise<DeviceRecord | undefined> {
+    return copy(this.#data().devices.get(pair(ownerId, deviceId)))
+  }
+
+  async listDevices(ownerId: DeviceOwner): Promise<DeviceRecord[]> {
+    const db = this.#data()
+    const ids = [...(db.devicesByOwner.map.get(ownerId) ?? [])].sort(byString)
+    return ids.map((id) => copy(db.devices.get(pair(ownerId, id)) as DeviceRecord))
+  }
+
+  async deleteDevice(ownerId: DeviceOwner, deviceId: string): Promise<void> {
+    this.#write(this.#data().devices, pair(ownerId, deviceId), undefined)
+  }
+
+  // Contacts ----------------------------------------------------------------------------------
+
+  async putContact(contact: ContactRecord): Promise<void> {
+    const db = this.#data()
+    const byKey = db.contactByKey.get(contact.identityKeyId)
+    if (byKey !== undefined && byKey !== contact.contactId)
+      throw new StoreConstraintError(`Identity key already belongs to contact ${byKey}`)
+    if (contact.inboundMailboxId !== null) {
+      const byMailbox = db.contactByMailbox.get(contact.inboundMailboxId)
+      if (byMailbox !== undefined && byMailbox !== contact.contactId)
+        throw new StoreConstraintError(`Mailbox already belongs to contact ${byMailbox}`)
+    }
+    this.#write(db.contacts, contact.contactId, contact)
+  }
+
+  async getContact(contactId: string): Promise<ContactRecord | undefined> {
+    return copy(this.#data().contacts.get(contactId))
+  }
+
+  async getContactByIdentityKey(identityKeyId: string): Promise<ContactRecord | undefined> {
+    const db = this.#data()
+    const id = db.contactByKey.get(identityKeyId)
+    return id === undefined ? undefined : copy(db.contacts.get(id))
+  }
+
+  async getContactByInboundMailbox(mailboxId: string): Promise<ContactRecord | undefined> {
+    const db = this.#data()
+    const id = db.contactByMailbox.get(mailboxId)
+    return id === undefined ? undefined : copy(db.contacts.get(id))
+  }
+
+  async listContacts(): Promise<ContactRecord[]> {
+    const rows = [...this.#data().contacts.rows.values()]
+    return rows.sort((a, b) => byString(a.contactId, b.contactId)).map(copy)
+  }
+
+  async deleteContact(contactId: string): Promise<void> {
+    const db = this.#data()
+    for (const deviceId of [...(db.devicesByOwner.map.get(contactId) ?? [])])
+      this.#write(db.devices, pair(contactId, deviceId), undefined)
+    for (const deviceId of [...(db.sessionsByContact.map.get(contactId) ?? [])])
+      this.#write(db.sessions, pair(contactId, deviceId), undefined)
+    const conversationId = db.conversationByContact.get(contactId)
+    if (conversationId !== undefined) {
+      for (const key of [...(db.history.get(conversationId)?.items ?? [])])
+        this.#write(db.messages, key.messageId, undefined)
+      for (const seq of [...(db.outboxByConversation.get(conversationId)?.items ?? [])])
+        this.#write(db.outbox, String(seq), undefined)
+      for (const transferId of [...(db.transfersByConversation.map.get(conversationId) ?? [])])
+        this.#write(db.transfers, transferId, undefined)
+      this.#write(db.conversations, conversationId, undefined)
+    }
+    this.#write(db.contacts, contactId, undefined)
+  }
+
+  // Sessions ----------------------------------------------------------------------------------
+
+  async getSession(contactId: string, deviceId: string): Promise<SessionRecord | undefined> {
+    return copy(this.#data().sessions.get(pair(contactId, deviceId)))
+  }
+
+  async listSessions(contactId: string): Promise<SessionRecord[]> {
+    const db = this.#data()
+    const ids = [...(db.sessionsByContact.map.get(contactId) ?? [])].sort(byString)
+    return ids.map((id) => copy(db.sessions.get(pair(contactId, id)) as SessionRecord))
+  }
+
+  async putSession(session: SessionRecord, expectedVersion: number | null): Promise<void> {
+    const db = this.#data()
+    const key = pair(session.contactId, session.deviceId)
+    const stored = db.sessions.get(key)?.version ?? null
+    if (stored !== expectedVersion)
+      throw new StoreConflictError(
+        `Session ${session.contactId}/${session.deviceId} is at version ${stored}, not ${expectedVersion}`,
+      )
+    this.#write(db.sessions, key, session)
+  }
+
+  async deleteSession(contactId: string, deviceId: string): Promise<void> {
+    this.#write(this.#data().sessions, pair(contactId, deviceId), undefined)
+  }
+
+  // Conversations -----------------------------------------------------------------------------
+
+  async putConversation(conversation: ConversationRecord): Promise<void> {
+    const db = this.#data()
+    const existing = db.conversationByContact.get(conversation.contactId)
+    if (existing !== undefined && existing !== conversation.conversationId)
+      throw new StoreConstraintError(`Contact already has conversation ${existing}`)
+    this.#write(db.conversations, conversation.conversationId, conversation)
+  }
+
+  async getConversation(conversationId: string): Promise<ConversationRecord | undefined> {
+    return copy(this.#data().conversations.get(conversationId))
+  }
+
+  async getConversationByContact(contactId: string): Promise<ConversationRecord | undefined> {
+    const db = this.#data()
+    const id = db.conversationByContact.get(contactId)
+    return id === undefined ? undefined : copy(db.conversations.get(id))
+  }
+
+  async listConversations(limit: number): Promise<ConversationRecord[]> {
+    checkLimit(limit, STORE_LIMITS.conversationsMax, 'limit')
+    const rows = [...this.#data().conversations.rows.values()]
+    rows.sort(
+      (a, b) => b.lastActivityAt - a.lastActivityAt || byString(b.conversationId, a.conversationId),
+    )
+    return rows.slice(0, limit).map(copy)
+  }
+
+  // Messages ----------------------------------------------------------------------------------
+
+  async getMessage(messageId: string): Promise<MessageRecord | undefined> {
+    return copy(this.#data().messages.get(messageId))
+  }
+
+  async addMessage(message: MessageRecord): Promise<boolean> {
+    const db = this.#data()
+    if (db.messages.get(message.messageId) !== undefined) return false
+    this.#write(db.messages, message.messageId, message)
+    return true
+  }
+
+  async addMessages(messages: MessageRecord[]): Promise<string[]> {
+    checkLimit(Math.max(1, messages.length), STORE_LIMITS.batchMaxMessages, 'batch size')
+    const added: string[] = []
+    for (const message of messages)
+      if (await this.addMessage(message)) added.push(message.messageId)
+    return added
+  }
+
+  async putMessage(message: MessageRecord): Promise<void> {
+    this.#write(this.#data().messages, message.messageId, message)
+  }
+
+  async pageMessages(conversationId: string, query: MessagePageQuery): Promise<MessageRecord[]> {
+    checkLimit(query.limit, STORE_LIMITS.pageMaxMessages, 'limit')
+    const db = this.#data()
+    const list = db.history.get(conversationId)
+    if (list === undefined) return []
+    const end = query.before === null ? list.items.length : list.lowerBound(query.before)
+    const start = Math.max(0, end - query.limit)
+    const page: MessageRecord[] = []
+    for (let i = end - 1; i >= start; i--) {
+      const key = list.items[i]
+      if (key !== undefined) page.push(copy(db.messages.get(key.messageId) as MessageRecord))
+    }
+    return page
+  }
+
+  async countUnread(conversationId: string): Promise<number> {
+    return this.#data().unread.map.get(conversationId)?.size ?? 0
+  }
+
+  async markRead(
+    conversationId: string,
+    upTo: MessageKey,
+    readAt: number,
+  ): Promise<MessageRecord[]> {
+    const db = this.#data()
+    const marked: MessageRecord[] = []
+    for (const messageId of [...(db.unread.map.get(conversationId) ?? [])]) {
+      const message = db.messages.get(messageId)
+      if (message === undefined || compareMessageKeys(message, upTo) > 0) continue
+      const updated = { ...message, readAt }
+      this.#write(db.messages, messageId, updated)
+      marked.push(copy(updated))
+    }
+    return marked.sort(compareMessageKeys)
+  }
+
+  // Outbox ------------------------------------------------------------------------------------
+
+  async enqueueOutbox(item: NewOutboxRecord): Promise<number> {
+    const db = this.#data()
+    const seq = ((db.singletons.get('outboxSeq') as number | undefined) ?? 0) + 1
+    this.#write(db.singletons, 'outboxSeq', seq)
+    this.#write(db.outbox, String(seq), { ...item, seq })
+    return seq
+  }
+
+  async getOutbox(seq: number): Promise<OutboxRecord | undefined> {
+    return copy(this.#data().outbox.get(String(seq)))
+  }
+
+  async listOutbox(conversationId: string): Promise<OutboxRecord[]> {
+    const db = this.#data()
+    const seqs = db.outboxByConversation.get(conversationId)?.items ?? []
+    return seqs.map((seq) => copy(db.outbox.get(String(seq)) as OutboxRecord))
+  }
+
+  async outboxHeads(): Promise<OutboxRecord[]> {
+    const db = this.#data()
+    const heads: OutboxRecord[] = []
+    for (const list of db.outboxByConversation.values()) {
+      const first = list.items[0]
+      if (first !== undefined) heads.push(copy(db.outbox.get(String(first)) as OutboxRecord))
+    }
+    return heads.sort((a, b) => a.seq - b.seq)
+  }
+
+  async updateOutbox(item: OutboxRecord): Promise<void> {
+    const db = this.#data()
+    const stored = db.outbox.get(String(item.seq))
+    if (stored === undefined) throw new StoreNotFoundError(`No outbox item ${item.seq}`)
+    if (stored.conversationId !== item.conversationId)
+      throw new StoreConstraintError('An outbox item cannot move to another conversation')
+    this.#write(db.outbox, String(item.seq), item)
+  }
+
+  async deleteOutbox(seq: number): Promise<void> {
+    this.#write(this.#data().outbox, String(seq), undefined)
+  }
+
+  // Settings ----------------------------------------------------------------------------------
+
+  async getSettings(): Promise<SettingsRecord | undefined> {
+    return copy(this.#data().singletons.get('settings') as SettingsRecord)
+  }
+
+  async putSettings(settings: SettingsRecord): Promise<void> {
+    this.#write(this.#data().singletons, 'settings', settings)
+  }
+
+  // Transfers ---------------------------------------------------------------------------------
+
+  async putTransfer(transfer: FileTransferRecord): Promise<void> {
+    this.#write(this.#data().transfers, transfer.transferId, transfer)
+  }
+
+  async getTransfer(transferId: string): Promise<FileTransferRecord | undefined> {
+    return copy(this.#data().transfers.get(transferId))
+  }
+
+  async listTransfers(query: TransferQuery): Promise<FileTransferRecord[]> {
+    const db = this.#data()
+    let rows =
+      query.conversationId === undefined
+        ? [...db.transfers.rows.values()]
+        : [...(db.transfersByConversation.map.get(query.conversationId) ?? [])].map(
+            (id) => db.transfers.get(id) as FileTransferRecord,
+          )
+    if (query.active === true) rows = rows.filter((t) => ACTIVE_TRANSFER_STATES.includes(t.state))
+    return rows.sort((a, b) => byString(a.transferId, b.transferId)).map(copy)
+  }
+
+  // Seen ids ----------------------------------------------------------------------------------
+
+  async markSeen(id: string, seenAt: number): Promise<boolean> {
+    const db = this.#data()
+    if (db.seen.get(id) !== undefined) return false
+    this.#write(db.seen, id, seenAt)
+    return true
+  }
+
+  async pruneSeen(before: number): Promise<number> {
+    const db = this.#data()
+    let pruned = 0
+    for (const [id, seenAt] of [...db.seen.rows]) {
+      if (seenAt < before) {
+        this.#write(db.seen, id, undefined)
+        pruned++
+      }
+    }
+    return pruned
+  }
+}
+
+/* eslint-enable @typescript-eslint/require-await */
+
+/** Opens a store over `backing` (a fresh one by default). */
+export function openMemoryStore(backing: MemoryBacking = createMemoryBacking()): MessengerStore {
+  let closed = false
+
+  const run = async <T>(_mode: TransactionMode, work: (tx: StoreOperations) => Promise<T>) => {
+    if (closed) throw new StoreClosedError()
+    const previous = backing.tail
+    let release: () => void = () => {}
+    backing.tail = new Promise<void>((resolve) => (release = resolve))
+    await previous
+    const journal: Undo[] = []
+    const tx = new MemoryTransaction(backing, journal)
+    try {
+      return await work(tx)
+    } catch (error) {
+      for (let i = journal.length - 1; i >= 0; i--) journal[i]?.()
+      throw error
+    } finally {
+      tx.end()
+      release()
+    }
+  }
+
+  return {
+    ...delegateOperations(run),
+    transaction: (work) => run('write', work),
+    close: () => {
+      closed = true
+      return Promise.resolve()
+    },
+  }
+}

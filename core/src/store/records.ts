@@ -1,0 +1,188 @@
+/**
+ * What the messenger keeps on the device. Records are plain data (structured-clone safe: bytes are
+ * Uint8Array, never class instances), because IndexedDB stores them by structured clone.
+ *
+ * Fields the store indexes are named in the MessengerStore docs; everything marked "opaque" is
+ * encoded and understood by another module (crypto, messenger) and only kept here.
+ */
+import type {
+  ClientErrorBody,
+  ContactId,
+  ConversationId,
+  DeliveryState,
+  MessageBody,
+  MessageDirection,
+  MessageId,
+  RelayAddress,
+  Settings,
+  Timestamp,
+  TransferRoute,
+  TransferState,
+} from '../client/api.ts'
+
+/** Our own identity on this device (exactly one record). */
+export interface IdentityRecord {
+  displayName: string
+  /** Ed25519 identity public key. */
+  identityPublicKey: Uint8Array
+  /** Opaque: the crypto module's encoding of our private identity and device keys. */
+  secretKeys: Uint8Array
+  /** This device's libp2p PeerId (string form). */
+  deviceId: string
+  /** Opaque: our device certificate signed by the identity key. */
+  deviceCertificate: Uint8Array
+  createdAt: Timestamp
+}
+
+/** 'self' (DEVICE_OWNER_SELF) for our own other devices, else the contact id. */
+export type DeviceOwner = string
+export const DEVICE_OWNER_SELF = 'self'
+
+/**
+ * A certified device of us or a contact. Keyed by (ownerId, deviceId): a contact's certificate
+ * naming another person's PeerId cannot overwrite that person's device record.
+ */
+export interface DeviceRecord {
+  ownerId: DeviceOwner
+  /** The device's libp2p PeerId. */
+  deviceId: string
+  /** Opaque: the device certificate (identity signature over the device keys). */
+  certificate: Uint8Array
+  addedAt: Timestamp
+  expiresAt: Timestamp
+  lastSeenAt: Timestamp | null
+}
+
+export interface PendingKeyChange {
+  /** The new identity key the contact presented. */
+  identityPublicKey: Uint8Array
+  seenAt: Timestamp
+}
+
+export interface ContactRecord {
+  contactId: ContactId
+  displayName: string
+  /** The identity key we trust (TOFU or verified). */
+  identityPublicKey: Uint8Array
+  /** base64url of identityPublicKey: the unique lookup key for "who sent this?". */
+  identityKeyId: string
+  verified: boolean
+  blocked: boolean
+  /** A different identity key was seen; sending is blocked until re-verified or accepted. */
+  keyChange: PendingKeyChange | null
+  /** Relays the contact is reachable through. */
+  relays: RelayAddress[]
+  /** Id of the mailbox we opened for this contact on our relay (unique when set). */
+  inboundMailboxId: string | null
+  /** Opaque: how to deposit into the contact's mailbox (mailbox id, capability, relay). */
+  outboundMailbox: Uint8Array | null
+  addedAt: Timestamp
+  updatedAt: Timestamp
+}
+
+/** Double Ratchet state with one device of a contact. `version` guards concurrent updates. */
+export interface SessionRecord {
+  contactId: ContactId
+  deviceId: string
+  /** Opaque: the crypto module's serialised session. */
+  state: Uint8Array
+  /** Incremented on every update; putSession compares it (see StoreConflictError). */
+  version: number
+  updatedAt: Timestamp
+}
+
+export interface ConversationRecord {
+  conversationId: ConversationId
+  /** Unique: one 1:1 conversation per contact. */
+  contactId: ContactId
+  lastMessageId: MessageId | null
+  /** Sort key of the conversation list (newest first). */
+  lastActivityAt: Timestamp
+  unreadCount: number
+}
+
+export interface MessageRecord {
+  /** 128-bit id from inside the ciphertext, base64url; globally unique, the dedupe key. */
+  messageId: MessageId
+  conversationId: ConversationId
+  direction: MessageDirection
+  /** The contact device that sent it (incoming), else null. */
+  senderDeviceId: string | null
+  body: MessageBody
+  sentAt: Timestamp
+  /** When this device stored it; history is ordered by (receivedAt, messageId). */
+  receivedAt: Timestamp
+  delivery: DeliveryState | null
+  failure: ClientErrorBody | null
+  readAt: Timestamp | null
+}
+
+/** A position in a conversation's history (the order key of a message). */
+export interface MessageKey {
+  receivedAt: Timestamp
+  messageId: MessageId
+}
+
+/** A durable outgoing item; items of one conversation are sent strictly in `seq` order. */
+export interface OutboxRecord {
+  /** Assigned by the store on enqueue, increasing across the whole outbox. */
+  seq: number
+  conversationId: ConversationId
+  /** The chat message this item carries, or null for receipts and control messages. */
+  messageId: MessageId | null
+  kind: 'message' | 'receipt' | 'control'
+  /** Opaque: the plaintext envelope, encrypted per device at send time. */
+  payload: Uint8Array
+  attempts: number
+  nextAttemptAt: Timestamp
+  createdAt: Timestamp
+  lastError: string | null
+}
+
+export type NewOutboxRecord = Omit<OutboxRecord, 'seq'>
+
+export type SettingsRecord = Settings
+
+export interface FileTransferRecord {
+  transferId: string
+  conversationId: ConversationId
+  messageId: MessageId
+  direction: MessageDirection
+  name: string
+  size: number
+  mimeType: string
+  state: TransferState
+  route: TransferRoute | null
+  /** Bytes covered by verified chunks: resume starts here. */
+  bytesVerified: number
+  chunkSize: number
+  /** Opaque: the share record (file key, nonce prefix) from inside the E2EE channel. */
+  shareRecord: Uint8Array | null
+  /** SHA-256 of the whole ciphertext, checked before the file counts as received. */
+  ciphertextSha256: Uint8Array | null
+  /** Sender side: the host's staging id of the File. */
+  stagedFileId: string | null
+  error: ClientErrorBody | null
+  createdAt: Timestamp
+  updatedAt: Timestamp
+}
+
+/** Transfer states that may still move bytes (listTransfers({ active: true })). */
+export const ACTIVE_TRANSFER_STATES: readonly TransferState[] = [
+  'offered',
+  'waiting',
+  'transferring',
+  'paused',
+  'verifying',
+]
+
+/** True if the message counts as unread: incoming, shown to the user, not read yet. */
+export function isUnread(message: MessageRecord): boolean {
+  return message.direction === 'in' && message.body.kind !== 'system' && message.readAt === null
+}
+
+/** Total order of history: receivedAt, then messageId (ties are common for batch fetches). */
+export function compareMessageKeys(a: MessageKey, b: MessageKey): number {
+  if (a.receivedAt !== b.receivedAt) return a.receivedAt < b.receivedAt ? -1 : 1
+  return a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0
+}
