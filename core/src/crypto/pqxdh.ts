@@ -22,6 +22,7 @@ import {
 import { kdfRoot } from './ratchet-kdf.ts'
 import {
   decryptInto,
+  initialHeaderDigest,
   Session,
   SESSION_STATE_VERSION,
   type DecryptedMessage,
@@ -116,7 +117,7 @@ export function initiateSession(opts: InitiateOptions): InitiateResult {
       pqPrekeyId: bundle.pqPrekey.id,
       ...(bundle.oneTimePrekey ? { oneTimePrekeyId: bundle.oneTimePrekey.id } : {}),
     },
-    initialEphemeralKey: null,
+    initialHeaderDigest: null,
   }
   const session = new Session(state, platform)
   const { frame, messageId } = session.encrypt(opts.body)
@@ -207,7 +208,7 @@ export function acceptSession(opts: AcceptOptions): AcceptResult {
     skipped: [],
     seenMessageIds: [],
     pendingInitial: null,
-    initialEphemeralKey: s(init.ephemeralKey),
+    initialHeaderDigest: s(initialHeaderDigest(init)),
   }
   const message = decryptInto(state, init.message, platform)
   return {

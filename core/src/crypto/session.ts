@@ -16,12 +16,13 @@ import {
   encodeMessagePlaintext,
   encodeSessionFrame,
   MESSAGE_ID_BYTES,
+  type InitialFrame,
   type RatchetFrame,
 } from './codecs.ts'
 import { concatBytes } from './bytes.ts'
 import { LIMITS } from './limits.ts'
 import type { CryptoPlatform } from './platform.ts'
-import { x25519Dh, x25519KeyPair } from './primitives.ts'
+import { sha256, x25519Dh, x25519KeyPair } from './primitives.ts'
 import { kdfChain, kdfRoot, ratchetDecrypt, ratchetEncrypt } from './ratchet-kdf.ts'
 
 export const SESSION_STATE_VERSION = 1
@@ -58,8 +59,8 @@ export interface SessionState {
   /** Recently seen message ids, oldest first. */
   seenMessageIds: string[]
   pendingInitial: PendingInitial | null
-  /** Responder: the initiator's ephemeral key, to accept repeats of the initial frame. */
-  initialEphemeralKey: string | null
+  /** Responder: digest of the accepted PQXDH header, to accept exact repeats of it. */
+  initialHeaderDigest: string | null
 }
 
 export interface DecryptedMessage {
@@ -160,7 +161,7 @@ export class Session {
     const decoded = decodeSessionFrame(frame)
     let ratchet: RatchetFrame
     if (decoded.kind === 'initial') {
-      if (this.#state.initialEphemeralKey !== s(decoded.initial.ephemeralKey)) {
+      if (this.#state.initialHeaderDigest !== s(initialHeaderDigest(decoded.initial))) {
         throw new ProtocolError(
           'unknown_key',
           'initial message of a different session: start it with acceptSession',
@@ -175,6 +176,20 @@ export class Session {
     this.#state = draft
     return message
   }
+}
+
+/**
+ * SHA-256 over every PQXDH header field of an initial frame (not the ratchet message), so a repeat
+ * of the initial frame is accepted only if its header is bit-for-bit the one the session began with.
+ */
+export function initialHeaderDigest(init: InitialFrame): Uint8Array {
+  const ids = new Uint8Array(13)
+  const view = new DataView(ids.buffer)
+  view.setUint32(0, init.signedPrekeyId, false)
+  view.setUint32(4, init.pqPrekeyId, false)
+  ids[8] = init.oneTimePrekeyId === undefined ? 0 : 1
+  view.setUint32(9, init.oneTimePrekeyId ?? 0, false)
+  return sha256(concatBytes(init.ephemeralKey, init.kemCiphertext, ids, init.senderCert))
 }
 
 /** Decrypts into `draft` (mutating it); the caller commits the draft only if this returns. */
@@ -340,7 +355,7 @@ function checkState(v: unknown): SessionState {
     if (!isCount(p.signedPrekeyId) || !isCount(p.pqPrekeyId)) fail('pendingInitial ids')
     if (p.oneTimePrekeyId !== undefined && !isCount(p.oneTimePrekeyId)) fail('pendingInitial id')
   }
-  if (st.initialEphemeralKey !== null && !isB64(st.initialEphemeralKey, 32))
-    fail('initialEphemeralKey')
+  if (st.initialHeaderDigest !== null && !isB64(st.initialHeaderDigest, 32))
+    fail('initialHeaderDigest')
   return JSON.parse(JSON.stringify(v)) as SessionState
 }
