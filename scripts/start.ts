@@ -1,0 +1,53 @@
+// `npm start`: the main job on embedded defaults.
+//   1. builds the extension for Chrome and Firefox (test mode: loopback relays allowed) into build/
+//   2. starts a local relay with its data in ./data (identity key, mailboxes, audit log) on loopback
+//   3. prints the relay's dialable address and where the unpacked extensions are, then runs until Ctrl-C
+// Flags: --skip-build, --data DIR, --listen MULTIADDR (default /ip4/127.0.0.1/tcp/4510/ws).
+import { spawnSync } from 'node:child_process'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { startRelay } from '@hestia/relay-node'
+
+const root = resolve(import.meta.dirname, '..')
+const { values } = parseArgs({
+  options: {
+    'skip-build': { type: 'boolean', default: false },
+    data: { type: 'string', default: resolve(root, 'data') },
+    listen: { type: 'string', default: '/ip4/127.0.0.1/tcp/4510/ws' },
+  },
+})
+
+if (!values['skip-build']) {
+  console.log('Building the extension for Chrome and Firefox (test mode)...')
+  const build = spawnSync(process.execPath, ['scripts/build-extension.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+  })
+  if (build.status !== 0) {
+    console.error(
+      'The extension build failed; see above. Fix it, or run with --skip-build to start only the relay.',
+    )
+    process.exit(1)
+  }
+}
+
+const relay = await startRelay({ dataDir: values.data, listen: [values.listen] })
+console.log(`
+Hestia relay running (data in ${relay.dataDir}). Dial it at:
+${relay.multiaddrs.map((a) => `  ${a}`).join('\n')}
+
+Load the extension unpacked:
+  Chrome/Chromium: chrome://extensions → Developer mode → Load unpacked → ${resolve(root, 'build', 'chrome-mv3-test')}
+  Firefox:         about:debugging → This Firefox → Load Temporary Add-on → ${resolve(root, 'build', 'firefox-mv2-test', 'manifest.json')}
+
+Ctrl-C stops the relay.`)
+
+let stopping = false
+async function stop(): Promise<void> {
+  if (stopping) return
+  stopping = true
+  await relay.stop()
+  process.exit(0)
+}
+process.on('SIGINT', () => void stop())
+process.on('SIGTERM', () => void stop())
