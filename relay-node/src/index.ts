@@ -73,6 +73,8 @@ export interface RelayHandle {
   readonly node: Libp2p
   readonly logger: Logger
   stats(): Promise<RelayStats>
+  /** Deletes expired messages, nonces and idle mailboxes now (also runs every sweepIntervalMs). */
+  sweep(): Promise<void>
   rotateKey(graceMs?: number): Promise<{ nextPeerId: string; multiaddrs: string[]; graceUntil: string }>
   stop(): Promise<void>
 }
@@ -382,6 +384,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
     node: nodes[0]!,
     logger,
     stats,
+    sweep,
     rotateKey,
     stop: () => {
       stopping ??= (async () => {

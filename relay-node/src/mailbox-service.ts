@@ -380,9 +380,13 @@ export class MailboxService {
     stream.addEventListener('close', detach, { once: true })
     // The client only ever closes a subscription; any frame it sends ends it.
     lp.read()
-      .then(() => stream.close())
       .catch(() => undefined)
-      .finally(detach)
+      .finally(() => {
+        detach()
+        stream.close({ signal: AbortSignal.timeout(5_000) }).catch(() => {
+          stream.abort(new Error('subscription ended'))
+        })
+      })
   }
 
   /** Best effort: a slow subscriber misses the push and picks the message up with its next fetch. */

@@ -9,8 +9,16 @@ import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
-import { MAILBOX_PROTOCOL, MailboxClient } from '@hestia/core/mailbox/index.ts'
+import {
+  MAILBOX_PROTOCOL,
+  MAX_RESPONSE_FRAME_BYTES,
+  MailboxClient,
+} from '@hestia/core/mailbox/index.ts'
 import type { MailboxClientInit } from '@hestia/core/mailbox/index.ts'
+import { Response } from '@hestia/core/mailbox/mailbox.pb.js'
+import { lpStream } from '@libp2p/utils'
+import { createHash } from 'node:crypto'
+import { DatabaseSync } from 'node:sqlite'
 import { createLibp2p } from 'libp2p'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -46,4 +54,60 @@ export function mailboxClientFor(
 
 export function sealedOf(size: number, fill: number): Uint8Array {
   return new Uint8Array(size).fill(fill)
+}
+
+/** Sends raw frames on one stream and returns the decoded responses (error responses included). */
+export async function rawExchange(
+  node: Libp2p,
+  relayAddr: string,
+  frames: Uint8Array[],
+  options: { prefix?: Uint8Array } = {},
+): Promise<Response[]> {
+  const stream = await node.dialProtocol(multiaddr(relayAddr), MAILBOX_PROTOCOL)
+  const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES })
+  const out: Response[] = []
+  try {
+    if (options.prefix !== undefined) stream.send(options.prefix)
+    for (const f of frames) {
+      await lp.write(f)
+      out.push(Response.decode((await lp.read({ signal: AbortSignal.timeout(10_000) })).subarray()))
+    }
+    if (options.prefix !== undefined && frames.length === 0) {
+      out.push(Response.decode((await lp.read({ signal: AbortSignal.timeout(10_000) })).subarray()))
+    }
+  } finally {
+    await stream.close().catch(() => undefined)
+  }
+  return out
+}
+
+/** A digest of every row in the relay database, read through a second connection (WAL allows it). */
+export function databaseDigest(dataDir: string): string {
+  const db = new DatabaseSync(join(dataDir, 'mailboxes.sqlite'), { readOnly: true })
+  try {
+    const h = createHash('sha256')
+    for (const table of ['mailboxes', 'messages', 'auth_nonces', 'prekey_bundles', 'one_time_prekeys']) {
+      for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()) {
+        h.update(table)
+        for (const v of Object.values(row)) h.update(v instanceof Uint8Array ? v : String(v))
+      }
+    }
+    return h.digest('hex')
+  } finally {
+    db.close()
+  }
+}
+
+/** A clock tests can move; pass `now` to both the relay and the clients. */
+export function testClock(start = Date.now()): { now: () => number; advance: (ms: number) => void } {
+  let t = start
+  return { now: () => t, advance: (ms) => (t += ms) }
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 10))
+  }
 }

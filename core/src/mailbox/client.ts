@@ -188,7 +188,8 @@ export class MailboxClient {
     return {
       ended,
       close: async () => {
-        await stream.close().catch(() => stream.abort(new Error('subscription closed')))
+        const signal = AbortSignal.timeout(this.timeoutMs)
+        await stream.close({ signal }).catch(() => stream.abort(new Error('subscription closed')))
         await ended
       },
     }

@@ -20,6 +20,7 @@ import {
   MAX_REQUEST_FRAME_BYTES,
   MAX_RESPONSE_FRAME_BYTES,
   MAX_SEALED_BYTES,
+  SEALED_SIZE_BUCKETS,
 } from './constants.ts'
 import { checkAuthShape } from './auth.ts'
 export { ab } from './bytes.ts'
@@ -145,6 +146,12 @@ function parseRequest(frame: Uint8Array): ParsedRequest {
     checkMailboxId(body.mailboxId, 'deposit.mailbox_id')
     checkCapability(body.capability, 'deposit.capability')
     requireLength(body.sealed, 'deposit.sealed', 1, MAX_SEALED_BYTES)
+    if (!(SEALED_SIZE_BUCKETS as readonly number[]).includes(body.sealed.length)) {
+      throw new MailboxError(
+        'malformed',
+        `deposit.sealed: ${body.sealed.length} bytes is not a padded size bucket (${SEALED_SIZE_BUCKETS.join(', ')})`,
+      )
+    }
     if (!(EXPIRY_BUCKETS_S as readonly number[]).includes(body.expiryS)) {
       throw new MailboxError('bad_expiry', `deposit.expiry_s must be one of ${EXPIRY_BUCKETS_S.join(', ')}`)
     }
@@ -214,7 +221,9 @@ export function encodePush(message: StoredMessage): Uint8Array {
 }
 
 /** Client side: decodes a response frame; throws MailboxError for an error response or bad bytes. */
-export function decodeResponse(frame: Uint8Array): Response {
+export function decodeResponse(input: Uint8Array): Response {
+  // A plain Uint8Array view (not a Node Buffer subclass), so callers see the same type everywhere.
+  const frame = new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
   let res: Response
   try {
     res = decodeCapped(

@@ -2,7 +2,11 @@
  * Mailbox protocol constants (docs/protocol/mailbox.md). Every length and count a peer controls has a
  * named cap here, shared by the client and the relay so the two cannot drift apart.
  */
-import { KiB, MAX_SEALED_BYTES as MAX_SEALED_ENVELOPE_BYTES } from '../wire/caps.ts'
+import {
+  KiB,
+  MAX_SEALED_BYTES as MAX_SEALED_ENVELOPE_BYTES,
+  SEALED_SIZE_BUCKETS as SEALED_ENVELOPE_BUCKETS,
+} from '../wire/caps.ts'
 
 export const MAILBOX_PROTOCOL = '/hestia/mailbox/1.0.0'
 export const MAILBOX_WIRE_VERSION = 1
@@ -25,12 +29,12 @@ export const CAPABILITY_MAX_BYTES = 64
 export const AUTH_WINDOW_MS = 5 * 60 * 1000
 
 /**
- * Largest sealed payload a deposit may carry: the largest padded HPKE envelope (core/src/wire/caps.ts)
- * plus headroom for the outer HPKE encapsulated key and tag, so a format tweak there does not break
- * deposits. The relay never parses these bytes.
+ * Sealed payloads are opaque to the relay, but their length must be one of the padded size buckets
+ * of core/src/wire/caps.ts (HPKE overhead included), so a client that forgot to pad cannot leak a
+ * message length through the relay. The largest bucket is the cap.
  */
-export const SEALED_OVERHEAD_ALLOWANCE = 256
-export const MAX_SEALED_BYTES = MAX_SEALED_ENVELOPE_BYTES + SEALED_OVERHEAD_ALLOWANCE
+export const SEALED_SIZE_BUCKETS = SEALED_ENVELOPE_BUCKETS
+export const MAX_SEALED_BYTES = MAX_SEALED_ENVELOPE_BYTES
 
 /** Allowed message lifetimes. A bucket, not a free number, so the lifetime does not tag a sender. */
 export const EXPIRY_BUCKETS_S = [3600, 86_400, 7 * 86_400, 14 * 86_400] as const
