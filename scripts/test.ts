@@ -152,19 +152,9 @@ if (runUnit) {
 if (runBrowser) {
   step('extension builds and browser tests')
   if (existsSync(join(root, 'scripts', 'build-extension.ts'))) {
-    run('build chrome (test)', process.execPath, [
+    run('build extension (both browsers, test mode, web-ext lint)', process.execPath, [
       'scripts/build-extension.ts',
-      '--target',
-      'chrome-mv3',
-      '--mode',
-      'test',
-    ])
-    run('build firefox (test)', process.execPath, [
-      'scripts/build-extension.ts',
-      '--target',
-      'firefox',
-      '--mode',
-      'test',
+      '--lint',
     ])
   }
   nodeTests('browser', testFiles('tests/browser'), 1)
