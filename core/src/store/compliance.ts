@@ -571,9 +571,16 @@ export function runStoreComplianceSuite(name: string, makeHarness: StoreHarnessF
           [b1, a2],
         )
         await assert.rejects(store.updateOutbox({ ...head, seq: 999_999 }), StoreNotFoundError)
+        // The caller's object is not changed, and enqueueing it twice makes two items.
+        const item = outboxItem('conv-c', 1)
+        const first = await store.enqueueOutbox(item)
+        const second = await store.enqueueOutbox(item)
+        assert.ok(second > first)
+        assert.equal('seq' in item, false)
+        assert.equal((await store.listOutbox('conv-c')).length, 2)
         // seq never goes back, even after deleting the newest item.
-        await store.deleteOutbox(a3)
-        assert.ok((await store.enqueueOutbox(outboxItem('conv-a', 4))) > a3)
+        await store.deleteOutbox(second)
+        assert.ok((await store.enqueueOutbox(outboxItem('conv-a', 4))) > second)
       }))
 
     test('the outbox, history and sessions survive closing and reopening the store', () =>

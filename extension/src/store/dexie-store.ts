@@ -326,7 +326,8 @@ class DexieOperations implements StoreOperations {
   // Outbox ------------------------------------------------------------------------------------
 
   async enqueueOutbox(item: NewOutboxRecord): Promise<number> {
-    return this.#outbox.add(item)
+    // A copy: Dexie writes the generated key back into the object it is given.
+    return this.#outbox.add({ ...item })
   }
 
   getOutbox(seq: number): Promise<OutboxRecord | undefined> {
