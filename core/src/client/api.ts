@@ -504,8 +504,13 @@ export interface ClientRequestTable {
     result: { unreadCount: number }
   }
 
-  /** Our current invite (created on first call, renewed when it expires). */
+  /**
+   * Our pending invite for Add contact. Invites are single-use (messaging.md): the node returns the
+   * same one until someone accepts it or it expires, then makes a new one.
+   */
   'invite.mine': { params: Empty; result: Invite }
+  /** Withdraws the pending invite (e.g. shared with the wrong person) and makes a new one. */
+  'invite.renew': { params: Empty; result: Invite }
   /** Accepts a pasted `hestia:` link or a scanned QR payload. Idempotent for a known contact. */
   'invite.accept': {
     params: { invite: string }

@@ -296,8 +296,11 @@ describe('fixture client', () => {
     const second = value(await client.request({ type: 'invite.accept', invite: link }))
     assert.equal(second.created, false)
     const mine = value(await client.request({ type: 'invite.mine' }))
+    assert.equal(value(await client.request({ type: 'invite.mine' })).link, mine.link, 'stable')
+    const renewed = value(await client.request({ type: 'invite.renew' }))
+    assert.notEqual(renewed.link, mine.link)
     assert.equal(
-      errorCode(await client.request({ type: 'invite.accept', invite: mine.link })),
+      errorCode(await client.request({ type: 'invite.accept', invite: renewed.link })),
       'invite_self',
     )
     assert.equal(

@@ -30,6 +30,7 @@ import type {
   ConversationSummary,
   FileTransfer,
   IdentityStatus,
+  Invite,
   MessengerClient,
   RelayStatus,
   RequestFor,
@@ -180,6 +181,7 @@ class FixtureMessenger implements FixtureClient {
   #failuresPending = 0
   readonly #failing = new Set<string>()
   #inviteCounter = 0
+  #inviteGeneration = 0
   #transferLoopScheduled = false
 
   constructor(options: FixtureClientOptions) {
@@ -510,13 +512,10 @@ class FixtureMessenger implements FixtureClient {
       this.#emit({ type: 'conversation.updated', conversation: summary })
       return ok({ unreadCount: summary.unreadCount })
     },
-    'invite.mine': () => {
-      const payload = `${INVITE_PREFIX}${fixtureId(createPrng(7))}${fixtureId(createPrng(8))}`
-      return ok({
-        link: payload,
-        qrPayload: payload,
-        expiresAt: this.#clock.now() + 7 * 86_400_000,
-      })
+    'invite.mine': () => ok(this.#invite()),
+    'invite.renew': () => {
+      this.#inviteGeneration++
+      return ok(this.#invite())
     },
     'invite.accept': ({ invite }) => this.#acceptInvite(invite.trim()),
     'contact.info': ({ contactId }) => {
@@ -778,10 +777,15 @@ class FixtureMessenger implements FixtureClient {
     return ok(this.#settings)
   }
 
+  #invite(): Invite {
+    const random = createPrng(7 + this.#inviteGeneration)
+    const payload = `${INVITE_PREFIX}${fixtureId(random)}${fixtureId(random)}`
+    return { link: payload, qrPayload: payload, expiresAt: this.#clock.now() + 7 * 86_400_000 }
+  }
+
   #acceptInvite(invite: string): ClientResponse<ResultFor<'invite.accept'>> {
     if (!invite.startsWith(INVITE_PREFIX)) return fail('invite_invalid', 'Not a hestia: invite')
-    const mine = this.#handlers['invite.mine']({ type: 'invite.mine' })
-    if (mine.ok && mine.value.link === invite) return fail('invite_self', 'This is your own invite')
+    if (invite === this.#invite().link) return fail('invite_self', 'This is your own invite')
     const rest = invite.slice(INVITE_PREFIX.length)
     if (rest.startsWith('expired')) return fail('invite_expired', 'The invite expired')
     const match = /^new\/([0-9]+)\/(.+)$/.exec(rest)

@@ -36,6 +36,7 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
   'messages.retry': { type: 'messages.retry', conversationId, messageId: 'm1' },
   'messages.markRead': { type: 'messages.markRead', conversationId, upTo: 'm1' },
   'invite.mine': { type: 'invite.mine' },
+  'invite.renew': { type: 'invite.renew' },
   'invite.accept': { type: 'invite.accept', invite: 'hestia:invite/abc' },
   'contact.info': { type: 'contact.info', contactId },
   'contact.verify': { type: 'contact.verify', contactId, method: 'qr', scannedPayload: 'x' },

@@ -297,6 +297,7 @@ const requestSchemas: { [K in ClientRequestType]: Schema<RequestFor<K>> } = {
   'messages.retry': obj({ type: lit('messages.retry'), conversationId: id, messageId: id }),
   'messages.markRead': obj({ type: lit('messages.markRead'), conversationId: id, upTo: id }),
   'invite.mine': obj({ type: lit('invite.mine') }),
+  'invite.renew': obj({ type: lit('invite.renew') }),
   'invite.accept': obj({ type: lit('invite.accept'), invite: str(L.inviteMaxChars, 1) }),
   'contact.info': obj({ type: lit('contact.info'), ...byContact }),
   'contact.verify': obj({
@@ -355,6 +356,7 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   'messages.retry': obj({ message: chatMessage }),
   'messages.markRead': obj({ unreadCount: count }),
   'invite.mine': invite,
+  'invite.renew': invite,
   'invite.accept': obj({ contact: contactSummary, created: bool }),
   'contact.info': contactInfo,
   'contact.verify': withContact,
