@@ -75,6 +75,10 @@ describe('fixture client', () => {
       list.some((c) => c.lastMessage?.delivery === 'failed'),
       'a failed send',
     )
+    for (const trust of trusts) {
+      const count = list.filter((c) => c.contact.trust === trust).length
+      assert.ok(count >= 2, `${count} contacts in ${trust}`)
+    }
     const found = value(await client.request({ type: 'conversations.list', query: 'aLiCe' }))
     assert.deepEqual(
       found.conversations.map((c) => c.contact.displayName),
@@ -118,6 +122,17 @@ describe('fixture client', () => {
       limit: 10,
     })
     assert.equal(errorCode(bad), 'invalid_request')
+  })
+
+  test('extraContacts adds generated conversations for list performance work', async () => {
+    const client = createFixtureClient({
+      clock: createManualClock(START),
+      longHistory: 50,
+      extraContacts: 100,
+    })
+    const list = await conversations(client)
+    assert.equal(list.length, 109)
+    assert.equal(new Set(list.map((c) => c.conversationId)).size, 109)
   })
 
   test('deterministic: the same clock and seed give the same data', async () => {

@@ -46,6 +46,7 @@ import {
   FIXTURE_CONTACTS,
   buildHistory,
   buildTransfers,
+  fillerContact,
   createPrng,
   fixtureId,
 } from './fixture-data.ts'
@@ -84,13 +85,19 @@ export interface FixtureClientOptions {
   firstRun?: boolean
   /** Messages in the long conversation (default 10,000). */
   longHistory?: number
+  /** Generated extra conversations for list performance work (default 0). */
+  extraContacts?: number
   /** When given, sends and transfers progress by themselves; otherwise only through `controls`. */
   schedule?: Scheduler
 }
 
 /** Hooks that play the network's part in tests and demos. */
 export interface FixtureControls {
-  /** The contact with this fixture key ('alice', 'bob', 'carol', 'dmitri', 'erin', 'fatima', 'gus'). */
+  /**
+   * The contact with this fixture key: 'alice' (verified, long history), 'bob' (unverified),
+   * 'carol' and 'hiro' (key changed), 'dmitri' and 'ines' (blocked), 'erin' (transfers), 'fatima'
+   * (verified, failed sends), 'gus' (no messages yet), 'filler-N' (extraContacts).
+   */
   contactId(key: string): ContactId
   /** An incoming text message from the contact; returns the stored message. */
   receiveText(contactId: ContactId, text: string): ChatMessage
@@ -222,7 +229,8 @@ class FixtureMessenger implements FixtureClient {
         since: now - 120_000,
       },
     ]
-    if (!options.firstRun) this.#seed(now, options.longHistory ?? 10_000)
+    if (!options.firstRun)
+      this.#seed(now, options.longHistory ?? 10_000, options.extraContacts ?? 0)
     this.controls = this.#makeControls()
     this.#ensureTransferLoop()
   }
@@ -248,8 +256,9 @@ class FixtureMessenger implements FixtureClient {
 
   // Fixture data ------------------------------------------------------------------------------
 
-  #seed(now: Timestamp, longHistory: number): void {
-    for (const spec of FIXTURE_CONTACTS) {
+  #seed(now: Timestamp, longHistory: number, extraContacts: number): void {
+    const fillers = Array.from({ length: extraContacts }, (_, i) => fillerContact(i))
+    for (const spec of [...FIXTURE_CONTACTS, ...fillers]) {
       const contactId = `ct-${spec.key}`
       const conversationId = `cv-${spec.key}`
       const history = buildHistory(

@@ -135,7 +135,50 @@ export const FIXTURE_CONTACTS: readonly FixtureContactSpec[] = [
     unread: 0,
     failed: 0,
   },
+  {
+    key: 'hiro',
+    endsMinutesAgo: 4_320,
+    displayName: 'Hiro Tanaka',
+    verified: false,
+    keyChanged: true,
+    blocked: false,
+    history: 30,
+    spanDays: 20,
+    unread: 0,
+    failed: 1,
+  },
+  {
+    key: 'ines',
+    endsMinutesAgo: 43_200,
+    displayName: 'Inês Carvalho',
+    verified: true,
+    keyChanged: false,
+    blocked: true,
+    history: 15,
+    spanDays: 60,
+    unread: 0,
+    failed: 0,
+  },
 ]
+
+/**
+ * Generated filler contacts (`extraContacts` option) for list performance work, e.g. the popup
+ * benchmark's 100 conversations. Unverified, short histories, spread over the last weeks.
+ */
+export function fillerContact(index: number): FixtureContactSpec {
+  return {
+    key: `filler-${index}`,
+    endsMinutesAgo: 30 + index * 97,
+    displayName: `Contact ${String(index + 1).padStart(3, '0')}`,
+    verified: index % 3 === 0,
+    keyChanged: false,
+    blocked: false,
+    history: 5 + (index % 20),
+    spanDays: 1 + (index % 7),
+    unread: index % 4 === 0 ? 1 : 0,
+    failed: 0,
+  }
+}
 
 const WORDS = (
   'the a to and of in for on with at from by about as into like through after over between out ' +
