@@ -42,6 +42,8 @@ export const firefoxTestPrefs = {
   'browser.shell.checkDefaultBrowser': false,
   'app.update.enabled': false,
   'datareporting.policy.dataSubmissionEnabled': false,
+  // No back-forward cache: a page navigated away from is really gone (the idle test relies on it).
+  'browser.sessionhistory.max_total_viewers': 0,
 } as const
 
 async function freshProfile(browser: string): Promise<string> {
@@ -124,7 +126,12 @@ export interface LaunchedFirefox {
 }
 
 async function locationOf(page: Page): Promise<string | undefined> {
-  return page.evaluate(() => location.href).catch(() => undefined)
+  // A page still loading may not answer: give up on it for this round.
+  return withTimeout(
+    page.evaluate(() => location.href),
+    2_000,
+    'reading location.href',
+  ).catch(() => undefined)
 }
 
 export async function launchFirefox(options: {

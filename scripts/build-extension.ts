@@ -3,7 +3,7 @@
 // drops what a target does not use, zips, and optionally runs web-ext lint.
 //
 //   npm run build                                   # both targets, test mode
-//   npm run build -- --target chrome-mv3 --mode prod --lint
+//   npm run build -- --target chrome-mv3 --mode prod --lint     (--target chrome|firefox|all, --mode test|prod|all)
 //
 // Outputs: build/<target>-<mode>/ (unpacked) and build/hestia-<target>-<mode>.zip.
 
@@ -116,10 +116,24 @@ async function zip(dir: string, target: BrowserTarget, mode: BuildMode): Promise
   return destination
 }
 
-export async function buildExtension(
+// Builds share Plasmo's Parcel cache (extension/.plasmo): two at once corrupt each other's output.
+let buildQueue: Promise<unknown> = Promise.resolve()
+
+/** Builds one target; calls in the same process run one after another. */
+export function buildExtension(
   target: BrowserTarget,
   mode: BuildMode,
   options: { lint?: boolean } = {},
+): Promise<BuildReport> {
+  const next = buildQueue.then(() => buildOne(target, mode, options))
+  buildQueue = next.catch(() => undefined)
+  return next
+}
+
+async function buildOne(
+  target: BrowserTarget,
+  mode: BuildMode,
+  options: { lint?: boolean },
 ): Promise<BuildReport> {
   const started = performance.now()
   const plasmo = join(repoRoot, 'node_modules', '.bin', 'plasmo')
@@ -167,7 +181,9 @@ async function main(): Promise<void> {
       lint: { type: 'boolean', default: false },
     },
   })
-  const targets = values.target === 'all' ? [...browserTargets] : [values.target]
+  const aliases: Record<string, BrowserTarget> = { chrome: 'chrome-mv3', firefox: 'firefox-mv2' }
+  const targets =
+    values.target === 'all' ? [...browserTargets] : [aliases[values.target] ?? values.target]
   const modes = values.mode === 'all' ? [...buildModes] : [values.mode]
   let failed = false
   // One at a time: the builds share Plasmo's Parcel cache in extension/.plasmo.
