@@ -1,7 +1,8 @@
 /**
  * The relay side of /hestia/mailbox/1.0.0. Each stream carries sequential request/response frames;
- * a subscribe turns its stream into a push channel. A frame that cannot be decoded gets its typed
- * error and the stream is closed; everything else gets its typed error and the stream stays usable.
+ * a subscribe turns its stream into a push channel. A bad length prefix (oversize, not a varint)
+ * gets its typed error and closes the stream, since framing is lost; any other bad request gets its
+ * typed error and the stream stays usable.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
@@ -152,10 +153,11 @@ export class MailboxService {
         try {
           parsed = decodeRequest(frame)
         } catch (err) {
+          // The length prefix kept the framing intact, so the stream stays usable after a bad body.
           const e = toMailboxError(err)
           this.count('frame', e.code)
-          await this.sendAndClose(lp, stream, e)
-          return
+          await lp.write(encodeErrorResponse(e), { signal: AbortSignal.timeout(STREAM_IDLE_MS) })
+          continue
         }
         const started = performance.now()
         let response: Uint8Array

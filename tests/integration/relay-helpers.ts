@@ -17,6 +17,8 @@ import {
 import type { MailboxClientInit } from '@hestia/core/mailbox/index.ts'
 import { Response } from '@hestia/core/mailbox/mailbox.pb.js'
 import { lpStream } from '@libp2p/utils'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { DatabaseSync } from 'node:sqlite'
 import { createLibp2p } from 'libp2p'
@@ -110,4 +112,43 @@ export async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<
     if (Date.now() > until) throw new Error('condition not met in time')
     await new Promise((r) => setTimeout(r, 10))
   }
+}
+
+export const RELAY_BIN = join(import.meta.dirname, '..', '..', 'relay-node', 'bin', 'hestia-relay.js')
+
+export interface RelayProcess {
+  child: ChildProcess
+  multiaddrs: string[]
+  stderr: () => string
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>
+}
+
+/** Starts `hestia-relay start ARGS` as a child and waits for the multiaddrs on stdout. */
+export async function spawnRelay(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [RELAY_BIN, 'start', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  )
+  const multiaddrs = await new Promise<string[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay did not start: ${err}`)), 20_000)
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (out.includes('\n')) {
+        clearTimeout(timer)
+        resolve(out.trim().split('\n'))
+      }
+    })
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`relay exited (${code}) before it was ready: ${err}`))
+    })
+  })
+  return { child, multiaddrs, stderr: () => err, exited }
 }
