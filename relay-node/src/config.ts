@@ -49,8 +49,8 @@ export interface RelayOptions {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Injected clock (tests). */
   now?: () => number
-  /** Where pino writes (default stdout fd 1 via pino's default; the CLI logs to stderr). */
-  logDestination?: NodeJS.WritableStream | number
+  /** Where pino writes: a file descriptor or path (default stdout; the CLI logs to stderr). */
+  logDestination?: number | string
 }
 
 export function defaultOptions(dataDir: string): RelayOptions {

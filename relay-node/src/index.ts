@@ -108,7 +108,9 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
         remove: true,
       },
     },
-    o.logDestination === undefined ? undefined : pino.destination(o.logDestination as number),
+    o.logDestination === undefined
+      ? undefined
+      : pino.destination({ dest: o.logDestination, sync: true }),
   )
   const startedAt = now()
 
