@@ -1,0 +1,314 @@
+// The popup's state: identity, conversations, connectivity, settings and the current screen.
+// Filled from the client API and kept current by its events; screens only read it and call the
+// methods below, so every screen can also be rendered from a hand-made state in tests.
+import type {
+  ClientErrorBody,
+  ClientEvent,
+  ConnectivityStatus,
+  ContactId,
+  ContactInfo,
+  ContactSummary,
+  ConversationId,
+  ConversationSummary,
+  IdentityStatus,
+  Invite,
+  MessengerClient,
+  Settings,
+  SettingsPatch,
+} from '@hestia/core/client/api.ts'
+import { call, errorBody } from './client-call.ts'
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'chat'; conversationId: ConversationId }
+  | { name: 'add' }
+  | { name: 'contact'; contactId: ContactId }
+  | { name: 'settings' }
+  | { name: 'about' }
+
+/** Data that loads: idle/loading, then a value or an error. */
+export type Loadable<T> =
+  | { status: 'loading' }
+  | { status: 'ready'; value: T }
+  | { status: 'error'; error: ClientErrorBody }
+
+/** How long a screen may show "loading" before we show the error instead. */
+export const LOAD_TIMEOUT_MS = 10_000
+
+export class AppState {
+  readonly client: MessengerClient
+  identity = $state<Loadable<IdentityStatus>>({ status: 'loading' })
+  conversations = $state<Loadable<ConversationSummary[]>>({ status: 'loading' })
+  connectivity = $state<ConnectivityStatus | null>(null)
+  settings = $state<Loadable<Settings>>({ status: 'loading' })
+  contactInfo = $state<Loadable<ContactInfo>>({ status: 'loading' })
+  invite = $state<Loadable<Invite>>({ status: 'loading' })
+  route = $state<Route>({ name: 'home' })
+  /** Search text of the conversation list. */
+  query = $state('')
+  /** The app-wide notice (an action failed), shown until dismissed. */
+  notice = $state<ClientErrorBody | null>(null)
+  now = $state(Date.now())
+
+  constructor(client: MessengerClient) {
+    this.client = client
+  }
+
+  /** Loads everything the first screen needs and follows events; returns the stop function. */
+  start(): () => void {
+    const unsubscribe = this.client.subscribe((event) => this.apply(event))
+    const ticker = setInterval(() => (this.now = Date.now()), 30_000)
+    void this.loadIdentity()
+    return () => {
+      unsubscribe()
+      clearInterval(ticker)
+    }
+  }
+
+  async loadIdentity(): Promise<void> {
+    this.identity = { status: 'loading' }
+    try {
+      const identity = await call(this.client, { type: 'identity.status' })
+      this.identity = { status: 'ready', value: identity }
+      if (identity.state === 'ready') await this.loadAll()
+    } catch (error) {
+      this.identity = { status: 'error', error: errorBody(error) }
+    }
+  }
+
+  async loadAll(): Promise<void> {
+    await Promise.all([this.loadConversations(), this.loadConnectivity(), this.loadSettings()])
+  }
+
+  async loadConversations(): Promise<void> {
+    try {
+      const { conversations } = await call(this.client, { type: 'conversations.list', query: null })
+      this.conversations = { status: 'ready', value: conversations }
+    } catch (error) {
+      this.conversations = { status: 'error', error: errorBody(error) }
+    }
+  }
+
+  async loadConnectivity(): Promise<void> {
+    try {
+      this.connectivity = await call(this.client, { type: 'connectivity.status' })
+    } catch {
+      this.connectivity = { nodeRunning: false, relays: [], directPeers: 0 }
+    }
+  }
+
+  async loadSettings(): Promise<void> {
+    try {
+      this.settings = { status: 'ready', value: await call(this.client, { type: 'settings.get' }) }
+    } catch (error) {
+      this.settings = { status: 'error', error: errorBody(error) }
+    }
+  }
+
+  async loadContactInfo(contactId: ContactId): Promise<void> {
+    this.contactInfo = { status: 'loading' }
+    try {
+      const info = await call(this.client, { type: 'contact.info', contactId })
+      this.contactInfo = { status: 'ready', value: info }
+    } catch (error) {
+      this.contactInfo = { status: 'error', error: errorBody(error) }
+    }
+  }
+
+  async loadInvite(): Promise<void> {
+    this.invite = { status: 'loading' }
+    try {
+      this.invite = { status: 'ready', value: await call(this.client, { type: 'invite.mine' }) }
+    } catch (error) {
+      this.invite = { status: 'error', error: errorBody(error) }
+    }
+  }
+
+  // Events ------------------------------------------------------------------------------------
+
+  apply(event: ClientEvent): void {
+    switch (event.type) {
+      case 'identity.changed':
+        this.identity = { status: 'ready', value: event.identity }
+        if (event.identity.state === 'ready' && this.conversations.status !== 'ready')
+          void this.loadAll()
+        break
+      case 'connectivity.changed':
+        this.connectivity = event.connectivity
+        break
+      case 'conversation.updated':
+        this.upsertConversation(event.conversation)
+        break
+      case 'conversation.removed':
+        if (this.conversations.status === 'ready')
+          this.conversations = {
+            status: 'ready',
+            value: this.conversations.value.filter(
+              (c) => c.conversationId !== event.conversationId,
+            ),
+          }
+        break
+      case 'contact.updated':
+        this.updateContact(event.contact)
+        break
+      case 'settings.changed':
+        this.settings = { status: 'ready', value: event.settings }
+        break
+      default:
+        break
+    }
+  }
+
+  upsertConversation(conversation: ConversationSummary): void {
+    if (this.conversations.status !== 'ready') return
+    const rest = this.conversations.value.filter(
+      (c) => c.conversationId !== conversation.conversationId,
+    )
+    rest.push(conversation)
+    rest.sort((a, b) => b.lastActivityAt - a.lastActivityAt)
+    this.conversations = { status: 'ready', value: rest }
+  }
+
+  updateContact(contact: ContactSummary): void {
+    if (this.conversations.status === 'ready')
+      this.conversations = {
+        status: 'ready',
+        value: this.conversations.value.map((c) =>
+          c.contact.contactId === contact.contactId ? { ...c, contact } : c,
+        ),
+      }
+    if (
+      this.contactInfo.status === 'ready' &&
+      this.contactInfo.value.contact.contactId === contact.contactId
+    )
+      void this.loadContactInfo(contact.contactId)
+  }
+
+  // Derived -----------------------------------------------------------------------------------
+
+  conversation(conversationId: ConversationId): ConversationSummary | undefined {
+    if (this.conversations.status !== 'ready') return undefined
+    return this.conversations.value.find((c) => c.conversationId === conversationId)
+  }
+
+  /** Conversations whose contact name or last message contains the search text. */
+  visibleConversations(): ConversationSummary[] {
+    if (this.conversations.status !== 'ready') return []
+    const needle = this.query.trim().toLocaleLowerCase()
+    if (needle === '') return this.conversations.value
+    return this.conversations.value.filter(
+      (c) =>
+        c.contact.displayName.toLocaleLowerCase().includes(needle) ||
+        (c.lastMessage?.text.toLocaleLowerCase().includes(needle) ?? false),
+    )
+  }
+
+  // Navigation --------------------------------------------------------------------------------
+
+  navigate(route: Route): void {
+    this.route = route
+    this.notice = null
+    if (route.name === 'contact') void this.loadContactInfo(route.contactId)
+    if (route.name === 'add') void this.loadInvite()
+  }
+
+  // Actions (each reports failure through `notice` or its return value) -----------------------
+
+  async run<T>(action: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await action()
+    } catch (error) {
+      this.notice = errorBody(error)
+      return undefined
+    }
+  }
+
+  createIdentity(displayName: string): Promise<IdentityStatus> {
+    return call(this.client, { type: 'identity.create', displayName }).then((identity) => {
+      this.identity = { status: 'ready', value: identity }
+      void this.loadAll()
+      return identity
+    })
+  }
+
+  /** Accepts an invite; throws ClientRequestError (invite_invalid, invite_expired, …). */
+  async acceptInvite(invite: string): Promise<{ contact: ContactSummary; created: boolean }> {
+    const result = await call(this.client, { type: 'invite.accept', invite: invite.trim() })
+    await this.loadConversations()
+    return result
+  }
+
+  async verifyContact(
+    contactId: ContactId,
+    method: 'safety_number' | 'qr',
+    scannedPayload: string | null,
+  ): Promise<ContactSummary> {
+    const { contact } = await call(this.client, {
+      type: 'contact.verify',
+      contactId,
+      method,
+      scannedPayload,
+    })
+    this.updateContact(contact)
+    return contact
+  }
+
+  async acceptNewKey(contactId: ContactId): Promise<void> {
+    await this.run(async () => {
+      const { contact } = await call(this.client, { type: 'contact.acceptNewKey', contactId })
+      this.updateContact(contact)
+    })
+  }
+
+  async setBlocked(contactId: ContactId, blocked: boolean): Promise<void> {
+    await this.run(async () => {
+      const { contact } = await call(this.client, {
+        type: 'contact.setBlocked',
+        contactId,
+        blocked,
+      })
+      this.updateContact(contact)
+    })
+  }
+
+  async renameContact(contactId: ContactId, displayName: string): Promise<void> {
+    await this.run(async () => {
+      const { contact } = await call(this.client, {
+        type: 'contact.rename',
+        contactId,
+        displayName,
+      })
+      this.updateContact(contact)
+    })
+  }
+
+  async deleteContact(contactId: ContactId): Promise<void> {
+    await this.run(async () => {
+      await call(this.client, { type: 'contact.delete', contactId })
+      this.route = { name: 'home' }
+      await this.loadConversations()
+    })
+  }
+
+  async updateSettings(patch: SettingsPatch): Promise<void> {
+    await this.run(async () => {
+      const settings = await call(this.client, { type: 'settings.update', patch })
+      this.settings = { status: 'ready', value: settings }
+    })
+  }
+
+  /** Adds a relay; throws ClientRequestError (relay_address_invalid, too_large). */
+  async addRelay(address: string): Promise<void> {
+    const settings = await call(this.client, { type: 'settings.addRelay', address })
+    this.settings = { status: 'ready', value: settings }
+    void this.loadConnectivity()
+  }
+
+  async removeRelay(address: string): Promise<void> {
+    await this.run(async () => {
+      const settings = await call(this.client, { type: 'settings.removeRelay', address })
+      this.settings = { status: 'ready', value: settings }
+      void this.loadConnectivity()
+    })
+  }
+}

@@ -1,0 +1,131 @@
+// Formatting of times, sizes and texts for display. Pure functions: the component tests use them
+// to compute what they expect, and the locale is the user's unless a test pins one.
+
+const DAY_MS = 86_400_000
+
+function startOfDay(time: number): number {
+  const date = new Date(time)
+  date.setHours(0, 0, 0, 0)
+  return date.getTime()
+}
+
+/** Local calendar day of a timestamp, e.g. "2026-11-23" (day separators group by it). */
+export function dayKey(time: number): string {
+  const date = new Date(time)
+  const month = String(date.getMonth() + 1).padStart(2, '0')
+  const day = String(date.getDate()).padStart(2, '0')
+  return `${date.getFullYear()}-${month}-${day}`
+}
+
+function daysBetween(earlier: number, later: number): number {
+  return Math.round((startOfDay(later) - startOfDay(earlier)) / DAY_MS)
+}
+
+/** Clock time, e.g. "14:05" (or "2:05 PM" in a 12-hour locale). */
+export function clockTime(time: number, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(time)
+}
+
+/** Time for the conversation list: clock today, "Yesterday", weekday this week, else a date. */
+export function listTime(time: number, now: number, locale?: string): string {
+  const days = daysBetween(time, now)
+  if (days <= 0) return clockTime(time, locale)
+  if (days === 1) return 'Yesterday'
+  if (days < 7) return new Intl.DateTimeFormat(locale, { weekday: 'short' }).format(time)
+  const sameYear = new Date(time).getFullYear() === new Date(now).getFullYear()
+  return new Intl.DateTimeFormat(locale, {
+    day: 'numeric',
+    month: 'short',
+    ...(sameYear ? {} : { year: 'numeric' }),
+  }).format(time)
+}
+
+/** Label of a day separator: "Today", "Yesterday", or a full date. */
+export function dayLabel(time: number, now: number, locale?: string): string {
+  const days = daysBetween(time, now)
+  if (days === 0) return 'Today'
+  if (days === 1) return 'Yesterday'
+  const sameYear = new Date(time).getFullYear() === new Date(now).getFullYear()
+  return new Intl.DateTimeFormat(locale, {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    ...(sameYear ? {} : { year: 'numeric' }),
+  }).format(time)
+}
+
+/** A full date and time, for tooltips and the contact page. */
+export function fullDateTime(time: number, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(time)
+}
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']
+
+/** Bytes in decimal units with one decimal from MB up: "2.5 MB", "1.6 GB". */
+export function formatBytes(bytes: number): string {
+  let value = bytes
+  let unit = 0
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000
+    unit++
+  }
+  const digits = unit >= 2 && value < 100 ? 1 : 0
+  return `${value.toFixed(digits)} ${UNITS[unit] ?? 'B'}`
+}
+
+/** Seconds left as "41 s", "3 min", "1 h 5 min". */
+export function formatEta(seconds: number): string {
+  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 60) return `${minutes} min`
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+}
+
+/** Call length as "4:07" or "1:02:03". */
+export function formatDuration(ms: number): string {
+  const total = Math.round(ms / 1000)
+  const h = Math.floor(total / 3600)
+  const m = Math.floor((total % 3600) / 60)
+  const s = String(total % 60).padStart(2, '0')
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`
+}
+
+export interface TextSegment {
+  kind: 'text' | 'link'
+  value: string
+}
+
+// Deliberately simple: a link is shown as text (never fetched, never previewed), so a wrong split
+// only changes styling, never what is loaded.
+const LINK = /\b(?:https?:\/\/|www\.)[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi
+
+/** Splits message text into plain and link segments; links are styled, not made clickable. */
+export function splitLinks(text: string): TextSegment[] {
+  const segments: TextSegment[] = []
+  let last = 0
+  for (const match of text.matchAll(LINK)) {
+    const index = match.index
+    if (index > last) segments.push({ kind: 'text', value: text.slice(last, index) })
+    segments.push({ kind: 'link', value: match[0] })
+    last = index + match[0].length
+  }
+  if (last < text.length) segments.push({ kind: 'text', value: text.slice(last) })
+  return segments
+}
+
+/** Up to two initials for an avatar. */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean)
+  const letters = words.length > 1 ? [words[0], words[words.length - 1]] : [words[0]]
+  return letters
+    .map((word) => [...(word ?? '')][0] ?? '')
+    .join('')
+    .toLocaleUpperCase()
+}
+
+/** A stable hue (0–359) for a contact's avatar, from its id. */
+export function hueOf(id: string): number {
+  let hash = 0
+  for (let i = 0; i < id.length; i++) hash = (Math.imul(hash, 31) + id.charCodeAt(i)) >>> 0
+  return hash % 360
+}

@@ -1,0 +1,45 @@
+// QR codes: encoding with `qrcode` (to an SVG path, no canvas and no HTML strings) and decoding
+// camera frames or image files with `jsqr`.
+import { create } from 'qrcode'
+import jsqr from 'jsqr'
+
+type JsQr = typeof jsqr.default
+// jsqr is a UMD bundle: Node and bundlers hand its default export over differently.
+const jsQR: JsQr = typeof jsqr === 'function' ? jsqr : jsqr.default
+
+/** Light modules around the code, as the QR spec asks (ISO/IEC 18004 §6.3.8: 4 modules). */
+export const QUIET_ZONE = 4
+
+export interface QrPath {
+  /** Modules per side including the quiet zone (the SVG viewBox size). */
+  size: number
+  /** One SVG path drawing every dark module. */
+  d: string
+}
+
+export function qrPath(text: string): QrPath {
+  const { modules } = create(text, { errorCorrectionLevel: 'M' })
+  const parts: string[] = []
+  for (let y = 0; y < modules.size; y++) {
+    for (let x = 0; x < modules.size; x++) {
+      if (modules.get(y, x)) parts.push(`M${x + QUIET_ZONE} ${y + QUIET_ZONE}h1v1h-1z`)
+    }
+  }
+  return { size: modules.size + QUIET_ZONE * 2, d: parts.join('') }
+}
+
+/** Decodes the first QR code in RGBA pixels, or returns null. */
+export function decodeQr(
+  pixels: Uint8ClampedArray,
+  width: number,
+  height: number,
+  thorough = false,
+): string | null {
+  const found = jsQR(pixels, width, height, {
+    inversionAttempts: thorough ? 'attemptBoth' : 'dontInvert',
+  })
+  return found === null || found.data === '' ? null : found.data
+}
+
+/** Longest side, in pixels, a frame or image is scaled to before decoding (speed vs. detail). */
+export const DECODE_MAX_SIDE = 800

@@ -1,0 +1,98 @@
+// The "About and security" page, summarised from the Hestia security model (seed document).
+// Plain strings rendered as text; each section keeps the seed's order and wording where short.
+
+export interface SecuritySection {
+  title: string
+  paragraphs: readonly string[]
+  points: readonly string[]
+}
+
+export const SECURITY_INTRO =
+  'Hestia is a privacy-first messenger designed to reduce what servers can see. This page describes the intended security properties and known limits. It is not a promise of anonymity or perfect protection.'
+
+export const SECURITY_MODEL: readonly SecuritySection[] = [
+  {
+    title: 'What is protected',
+    paragraphs: [],
+    points: [
+      'Text messages are encrypted on your device before sending; the relay should never see the plaintext.',
+      'Files are encrypted before they leave your device; relays store encrypted blobs only.',
+      'Calls use WebRTC, whose media is encrypted in transit with DTLS-SRTP.',
+      'Message history is stored on your device, not centrally on a server.',
+    ],
+  },
+  {
+    title: 'What the relay can see',
+    paragraphs: [
+      'Hestia reduces plaintext exposure but does not make metadata disappear. A relay operator may observe:',
+    ],
+    points: [
+      'Which accounts communicate with each other',
+      'Connection times and rough activity patterns',
+      'Message frequency and delivery state',
+      'Encrypted file sizes',
+      'Call signalling events',
+      'IP addresses and connection metadata',
+    ],
+  },
+  {
+    title: 'Trust and verification',
+    paragraphs: [
+      'Each person has a key. The first key seen for a contact is trusted until it changes or you verify it another way (trust on first use).',
+    ],
+    points: [
+      'Comparing the safety number or scanning the QR code confirms a contact’s key.',
+      'If a contact’s key changes, sending is blocked until you re-verify or accept the new key.',
+      'Without verification, someone in the middle could impersonate a contact.',
+    ],
+  },
+  {
+    title: 'What is not protected',
+    paragraphs: ['Some risks are outside the messenger and depend on your device and habits:'],
+    points: [
+      'Compromised devices or malware',
+      'Screen recording or someone using your unlocked device',
+      'Weak device passwords',
+      'Social engineering',
+      'People copying or forwarding what you send',
+    ],
+  },
+  {
+    title: 'Local data and notifications',
+    paragraphs: [
+      'Messages and files are stored on this device. Decrypted data exists here while you read, open files or call; losing control of the device can mean losing control of these conversations.',
+      'Notifications only wake you up: by default they say “New message” without the sender’s name or any text.',
+    ],
+    points: [],
+  },
+  {
+    title: 'Relays and self-hosting',
+    paragraphs: [
+      'A relay forwards encrypted traffic, coordinates delivery and may keep encrypted messages for a while so offline contacts can fetch them. It is never the source of your history.',
+      'Running your own relay gives you control over updates, logs and backups, but it still sees the metadata needed to route traffic.',
+    ],
+    points: [],
+  },
+  {
+    title: 'Recommendations',
+    paragraphs: [],
+    points: [
+      'Verify safety numbers for important contacts.',
+      'Keep your devices locked and updated, and use strong passphrases.',
+      'Use relays you trust, or run your own over HTTPS/WSS.',
+      'Be careful with backups and exported files.',
+      'Never ignore an unexpected key-change warning.',
+    ],
+  },
+  {
+    title: 'Limitations',
+    paragraphs: [],
+    points: [
+      'No anonymous routing: Hestia is not Tor or I2P.',
+      'Metadata is minimised where practical, not hidden.',
+      'Trust starts on first use and benefits from manual verification.',
+      'No formal external security audit is claimed.',
+      'A compromised device exposes its local plaintext whatever the transport encryption.',
+    ],
+  },
+]
