@@ -1,0 +1,117 @@
+/**
+ * `/hestia/chat/1.0.0`: session frames over a direct libp2p stream (docs/protocol/messaging.md
+ * "Chat frames"). Each frame is unsigned-varint length-prefixed (≤ 128 KiB); the receiver answers
+ * each with a one-byte, length-prefixed transport ack: 0x01 stored (or a known duplicate), 0x02
+ * rejected. Frames go over direct WebRTC connections only, so the handler does not run on limited
+ * (relayed) connections.
+ */
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import { ProtocolError } from '../wire/errors.ts'
+import { CHAT_PROTOCOL, DIRECT_ACK, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
+import { directConnection, webrtcAddressVia, type MessengerNet } from './net.ts'
+
+/** Called for each inbound frame; resolve true when stored (or a duplicate), false when rejected. */
+export type FrameHandler = (from: PeerId, frame: Uint8Array) => Promise<boolean>
+
+export async function registerChatProtocol(net: MessengerNet, onFrame: FrameHandler): Promise<void> {
+  await net.handle(CHAT_PROTOCOL, (stream, connection) => serveChatStream(stream, connection, onFrame), {
+    maxInboundStreams: 32,
+  })
+}
+
+export async function serveChatStream(
+  stream: Stream,
+  connection: Connection,
+  onFrame: FrameHandler,
+): Promise<void> {
+  const lp = lpStream(stream, { maxDataLength: MESSENGER_LIMITS.directFrameBytes })
+  try {
+    for (let i = 0; i < MESSENGER_LIMITS.framesPerStream; i++) {
+      let frame: Uint8Array
+      try {
+        frame = (await lp.read({ signal: AbortSignal.timeout(30_000) })).subarray()
+      } catch {
+        break // the sender closed its side, the frame was over the cap, or it went quiet
+      }
+      let stored = false
+      try {
+        stored = await onFrame(connection.remotePeer, frame)
+      } catch {
+        stored = false
+      }
+      await lp.write(Uint8Array.of(stored ? DIRECT_ACK.stored : DIRECT_ACK.rejected), {
+        signal: AbortSignal.timeout(MESSENGER_TIMING.directAckMs),
+      })
+    }
+    await stream.close().catch(() => undefined)
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+  }
+}
+
+/** Why a direct send did not happen; the outbox then falls back to the mailbox. */
+export class DirectSendError extends Error {
+  override readonly name = 'DirectSendError'
+  readonly code: 'unreachable' | 'rejected' | 'no_ack'
+  constructor(code: DirectSendError['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/**
+ * Opens (or reuses) a direct connection to `peer` — dialled as WebRTC through one of `relays` within
+ * MESSENGER_TIMING.directDialMs — sends `frame` and waits for the transport ack.
+ */
+export async function sendDirect(
+  net: MessengerNet,
+  peer: PeerId,
+  relays: readonly string[],
+  frame: Uint8Array,
+): Promise<void> {
+  if (frame.length > MESSENGER_LIMITS.directFrameBytes) {
+    throw new ProtocolError('oversize', 'direct frame above the cap')
+  }
+  let connection = directConnection(net, peer)
+  if (connection === undefined) {
+    const deadline = AbortSignal.timeout(MESSENGER_TIMING.directDialMs)
+    let lastErr: unknown
+    for (const relay of relays) {
+      try {
+        connection = await net.dial(webrtcAddressVia(relay, peer.toString()), { signal: deadline })
+        break
+      } catch (err) {
+        lastErr = err
+        if (deadline.aborted) break
+      }
+    }
+    if (connection === undefined) {
+      throw new DirectSendError('unreachable', 'no direct connection to the contact', {
+        cause: lastErr,
+      })
+    }
+  }
+  let stream: Stream
+  try {
+    stream = await connection.newStream(CHAT_PROTOCOL, {
+      signal: AbortSignal.timeout(MESSENGER_TIMING.directDialMs),
+    })
+  } catch (err) {
+    throw new DirectSendError('unreachable', 'cannot open a chat stream', { cause: err })
+  }
+  const lp = lpStream(stream, { maxDataLength: 16 })
+  try {
+    const signal = AbortSignal.timeout(MESSENGER_TIMING.directAckMs)
+    await lp.write(frame, { signal })
+    const ack = (await lp.read({ signal })).subarray()
+    await stream.close({ signal }).catch(() => undefined)
+    if (ack.length !== 1 || ack[0] !== DIRECT_ACK.stored) {
+      throw new DirectSendError('rejected', 'the contact rejected the frame')
+    }
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    if (err instanceof DirectSendError) throw err
+    throw new DirectSendError('no_ack', 'no transport ack from the contact', { cause: err })
+  }
+}

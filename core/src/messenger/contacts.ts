@@ -1,0 +1,368 @@
+/**
+ * Contacts and trust: accept an invite (TOFU pin, session start, Hello queued), our invite, safety
+ * numbers, verification (compared digits or scanned QR), accepting a changed key, rename, block,
+ * delete. Each function returns the client API's result or a ClientFailure; none throws for input
+ * a user or peer controls.
+ */
+import {
+  fail,
+  ok,
+  type ClientEvent,
+  type ClientFailure,
+  type ContactInfo,
+  type ContactSummary,
+  type Invite,
+} from '../client/api.ts'
+import { fromBase64Url } from '../crypto/bytes.ts'
+import { initiateSession } from '../crypto/pqxdh.ts'
+import { PREKEY_KIND } from '../crypto/prekeys.ts'
+import { compareSafetyQr, safetyNumber } from '../crypto/safety-number.ts'
+import type { ContactRecord, MessageRecord } from '../store/records.ts'
+import type { StoreOperations } from '../store/store.ts'
+import { isProtocolError } from '../wire/errors.ts'
+import { randomId, type MessengerContext } from './context.ts'
+import { addPrekey, prekeyBundle } from './identity.ts'
+import { createInviteLink, decodeInvite } from './invite.ts'
+import { MESSENGER_LIMITS } from './limits.ts'
+import type { MailboxManager } from './mailbox-manager.ts'
+import { deviceIdOf } from './net.ts'
+import { encodePayload, type HelloBody } from './payload.ts'
+import { encodeOutbound, encodeSessionState, sessionIdentityKey, toBase64Url } from './records.ts'
+import { decodeSecrets, encodeSecrets } from './secrets.ts'
+import { chatMessage, contactSummary, conversationSummary } from './views.ts'
+
+export interface ContactsDeps {
+  ctx: MessengerContext
+  mailboxes: MailboxManager
+  relays(): string[]
+  kickOutbox(): void
+  /** Repairs relay connections and mailbox subscriptions now (new mailbox to watch). */
+  kickKeeper(): void
+  /** A contact device became known (for direct frames). */
+  learnDevice(deviceId: string, contactId: string): void
+}
+
+type Result<V> = { ok: true; value: V } | ClientFailure
+
+async function summaryOf(tx: StoreOperations, c: ContactRecord): Promise<ContactSummary> {
+  const conv = await tx.getConversationByContact(c.contactId)
+  return contactSummary(c, conv?.conversationId ?? '')
+}
+
+async function emitContact(d: ContactsDeps, c: ContactRecord): Promise<ContactSummary> {
+  const store = d.ctx.store
+  const summary = await summaryOf(store, c)
+  d.ctx.emit({ type: 'contact.updated', contact: summary })
+  const conv = await store.getConversationByContact(c.contactId)
+  const cs = conv && (await conversationSummary(store, conv))
+  if (cs !== undefined) d.ctx.emit({ type: 'conversation.updated', conversation: cs })
+  return summary
+}
+
+async function systemMessage(
+  d: ContactsDeps,
+  tx: StoreOperations,
+  contactId: string,
+  event: 'contact_added' | 'verified' | 'new_key_accepted' | 'blocked' | 'unblocked',
+  events: ClientEvent[],
+): Promise<void> {
+  const conv = await tx.getConversationByContact(contactId)
+  if (conv === undefined) return
+  const now = d.ctx.platform.clock()
+  const m: MessageRecord = {
+    messageId: toBase64Url(randomId(d.ctx.platform)),
+    conversationId: conv.conversationId,
+    direction: 'in',
+    senderDeviceId: null,
+    body: { kind: 'system', event },
+    sentAt: now,
+    receivedAt: now,
+    delivery: null,
+    failure: null,
+    readAt: null,
+  }
+  await tx.addMessage(m)
+  await tx.putConversation({ ...conv, lastMessageId: m.messageId, lastActivityAt: now })
+  events.push({ type: 'message.added', message: chatMessage(m) })
+}
+
+/** Our current invite: reused until it expires or is used, then a new one (single-use). */
+export async function myInvite(d: ContactsDeps): Promise<Result<Invite>> {
+  const { ctx } = d
+  const now = ctx.platform.clock()
+  const relays = d.relays()
+  if (relays.length === 0) return fail('invalid_state', 'add a relay first: invites name one')
+  const current = ctx.secrets.invites.find((i) => i.expiresAt > now + 60_000)
+  if (current !== undefined) {
+    return ok({ link: current.link, qrPayload: current.link, expiresAt: current.expiresAt })
+  }
+  const mailboxId = d.mailboxes.newMailboxId()
+  const owned = d.mailboxes.owned(mailboxId)
+  // The mailbox must exist before anyone can answer the invite.
+  try {
+    await d.mailboxes.open(mailboxId, relays[0]!, null)
+  } catch (err) {
+    ctx.log('invite mailbox not created', err)
+    return fail('unavailable', 'your relay is not reachable; try again when connected')
+  }
+  const expiresAt = now + MESSENGER_LIMITS.inviteLifetimeMs
+  let link = ''
+  const secrets = await ctx.store.transaction(async (tx) => {
+    const identity = await tx.getIdentity()
+    if (identity === undefined) throw new Error('no identity')
+    const s = decodeSecrets(identity.secretKeys)
+    const oneTime = addPrekey(s, ctx.platform, PREKEY_KIND.oneTimeX25519)
+    link = createInviteLink(ctx.local.identity, {
+      displayName: ctx.local.displayName,
+      prekeyBundle: prekeyBundle(ctx.local, s, oneTime),
+      relays: relays.slice(0, MESSENGER_LIMITS.relays),
+      mailboxId: owned.credentials.mailboxId,
+      mailboxCapability: owned.credentials.capability,
+      mailboxSealKey: owned.seal.publicKey,
+      expiresAt,
+    })
+    s.invites = [
+      ...s.invites.filter((i) => i.expiresAt > now),
+      { mailboxId, link, expiresAt, oneTimePrekeyId: oneTime.id },
+    ]
+    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
+    return s
+  })
+  ctx.secrets = secrets
+  d.mailboxes.watch(mailboxId, relays[0]!)
+  d.kickKeeper()
+  return ok({ link, qrPayload: link, expiresAt })
+}
+
+export async function acceptInvite(
+  d: ContactsDeps,
+  link: string,
+): Promise<Result<{ contact: ContactSummary; created: boolean }>> {
+  const { ctx } = d
+  const now = ctx.platform.clock()
+  let invite
+  try {
+    invite = decodeInvite(link, now)
+  } catch (err) {
+    if (isProtocolError(err, 'expired')) return fail('invite_expired', err.message)
+    if (isProtocolError(err)) return fail('invite_invalid', `${err.code}: ${err.message}`)
+    throw err
+  }
+  if (toBase64Url(invite.identityKey) === toBase64Url(ctx.local.identity.publicKey)) {
+    return fail('invite_self', 'this invite is our own')
+  }
+  const known = await ctx.store.getContactByIdentityKey(toBase64Url(invite.identityKey))
+  if (known !== undefined) return ok({ contact: await summaryOf(ctx.store, known), created: false })
+  const relays = d.relays()
+  if (relays.length === 0) return fail('invalid_state', 'add a relay first: the contact answers there')
+
+  const contactId = toBase64Url(randomId(ctx.platform))
+  const conversationId = toBase64Url(randomId(ctx.platform))
+  const mailboxId = d.mailboxes.newMailboxId()
+  const outbound: HelloBody = {
+    displayName: invite.displayName,
+    relays: invite.relays,
+    mailboxId: invite.mailboxId,
+    mailboxCapability: invite.mailboxCapability,
+    mailboxSealKey: invite.mailboxSealKey,
+    reply: false,
+  }
+  const contact: ContactRecord = {
+    contactId,
+    displayName: invite.displayName.trim() === '' ? 'Contact' : invite.displayName.slice(0, 64),
+    identityPublicKey: invite.identityKey,
+    identityKeyId: toBase64Url(invite.identityKey),
+    verified: false,
+    blocked: false,
+    keyChange: null,
+    relays: invite.relays,
+    inboundMailboxId: mailboxId,
+    outboundMailbox: encodeOutbound(outbound),
+    addedAt: now,
+    updatedAt: now,
+  }
+  const hello = d.mailboxes.helloFor(mailboxId, relays.slice(0, MESSENGER_LIMITS.relays), false)
+  const helloPayload = encodePayload({
+    messageId: randomId(ctx.platform),
+    sentAt: now,
+    body: { kind: 'hello', hello },
+  })
+  // The session's first frame is discarded: the queued Hello is encrypted at send time and still
+  // carries the PQXDH header (every frame does until the inviter answers).
+  const start = initiateSession({ local: ctx.local.device, bundle: invite.bundle, body: helloPayload, platform: ctx.platform })
+  const deviceId = deviceIdOf(invite.bundle.cert.peerId)
+  const events: ClientEvent[] = []
+  await ctx.store.transaction(async (tx) => {
+    await tx.putContact(contact)
+    await tx.putConversation({
+      conversationId,
+      contactId,
+      lastMessageId: null,
+      lastActivityAt: now,
+      unreadCount: 0,
+    })
+    await tx.putDevice({
+      ownerId: contactId,
+      deviceId,
+      certificate: invite.bundle.cert.bytes,
+      addedAt: now,
+      expiresAt: invite.bundle.cert.expiresAt,
+      lastSeenAt: null,
+    })
+    await tx.putSession(
+      { contactId, deviceId, state: encodeSessionState(start.session), version: 1, updatedAt: now },
+      null,
+    )
+    await tx.enqueueOutbox({
+      conversationId,
+      messageId: null,
+      kind: 'control',
+      payload: helloPayload,
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      lastError: null,
+    })
+    await systemMessage(d, tx, contactId, 'contact_added', events)
+  })
+  d.learnDevice(deviceId, contactId)
+  d.mailboxes.watch(mailboxId, relays[0]!)
+  d.kickKeeper()
+  for (const e of events) ctx.emit(e)
+  const summary = await emitContact(d, contact)
+  d.kickOutbox()
+  return ok({ contact: summary, created: true })
+}
+
+/** The identity key the user is asked to trust now: the new one during a key change. */
+function presentedKey(c: ContactRecord): Uint8Array {
+  return c.keyChange?.identityPublicKey ?? c.identityPublicKey
+}
+
+export async function contactInfo(d: ContactsDeps, contactId: string): Promise<Result<ContactInfo>> {
+  const { ctx } = d
+  const c = await ctx.store.getContact(contactId)
+  if (c === undefined) return fail('not_found', 'no such contact')
+  const sn = safetyNumber(ctx.local.identity.publicKey, presentedKey(c))
+  const devices = await ctx.store.listDevices(contactId)
+  return ok({
+    contact: await summaryOf(ctx.store, c),
+    safetyNumber: sn.groups,
+    myVerificationQr: toBase64Url(sn.qrPayload),
+    devices: devices.map((dev) => ({
+      deviceId: dev.deviceId,
+      addedAt: dev.addedAt,
+      lastSeenAt: dev.lastSeenAt,
+    })),
+    addedAt: c.addedAt,
+    keyChangedAt: c.keyChange?.seenAt ?? null,
+    relays: c.relays,
+  })
+}
+
+async function update(
+  d: ContactsDeps,
+  contactId: string,
+  change: (c: ContactRecord, tx: StoreOperations, events: ClientEvent[]) => Promise<void>,
+): Promise<Result<{ contact: ContactSummary }>> {
+  const { ctx } = d
+  const events: ClientEvent[] = []
+  const updated = await ctx.locks.run(contactId, () =>
+    ctx.store.transaction(async (tx) => {
+      const c = await tx.getContact(contactId)
+      if (c === undefined) return undefined
+      await change(c, tx, events)
+      c.updatedAt = ctx.platform.clock()
+      await tx.putContact(c)
+      return c
+    }),
+  )
+  if (updated === undefined) return fail('not_found', 'no such contact')
+  for (const e of events) ctx.emit(e)
+  const contact = await emitContact(d, updated)
+  d.kickOutbox()
+  return ok({ contact })
+}
+
+/** Trust the presented key: drop sessions of any other identity. */
+async function adoptKey(tx: StoreOperations, c: ContactRecord): Promise<void> {
+  if (c.keyChange === null) return
+  c.identityPublicKey = c.keyChange.identityPublicKey
+  c.identityKeyId = toBase64Url(c.identityPublicKey)
+  c.keyChange = null
+  for (const s of await tx.listSessions(c.contactId)) {
+    if (sessionIdentityKey(s) !== c.identityKeyId) await tx.deleteSession(c.contactId, s.deviceId)
+  }
+}
+
+export async function verifyContact(
+  d: ContactsDeps,
+  contactId: string,
+  method: 'safety_number' | 'qr',
+  scanned: string | null,
+): Promise<Result<{ contact: ContactSummary }>> {
+  const c = await d.ctx.store.getContact(contactId)
+  if (c === undefined) return fail('not_found', 'no such contact')
+  if (method === 'qr') {
+    let match = false
+    try {
+      const sn = safetyNumber(d.ctx.local.identity.publicKey, presentedKey(c))
+      match = scanned !== null && compareSafetyQr(sn, fromBase64Url(scanned))
+    } catch {
+      match = false
+    }
+    if (!match) return fail('verification_mismatch', 'the scanned code is not this contact’s')
+  }
+  return update(d, contactId, async (rec, tx, events) => {
+    await adoptKey(tx, rec)
+    rec.verified = true
+    await systemMessage(d, tx, contactId, 'verified', events)
+  })
+}
+
+export async function acceptNewKey(
+  d: ContactsDeps,
+  contactId: string,
+): Promise<Result<{ contact: ContactSummary }>> {
+  const c = await d.ctx.store.getContact(contactId)
+  if (c === undefined) return fail('not_found', 'no such contact')
+  if (c.keyChange === null) return fail('invalid_state', 'the key did not change')
+  return update(d, contactId, async (rec, tx, events) => {
+    await adoptKey(tx, rec)
+    rec.verified = false
+    await systemMessage(d, tx, contactId, 'new_key_accepted', events)
+  })
+}
+
+export function renameContact(
+  d: ContactsDeps,
+  contactId: string,
+  displayName: string,
+): Promise<Result<{ contact: ContactSummary }>> {
+  return update(d, contactId, async (rec) => {
+    rec.displayName = displayName
+  })
+}
+
+export function setBlocked(
+  d: ContactsDeps,
+  contactId: string,
+  blocked: boolean,
+): Promise<Result<{ contact: ContactSummary }>> {
+  return update(d, contactId, async (rec, tx, events) => {
+    if (rec.blocked === blocked) return
+    rec.blocked = blocked
+    await systemMessage(d, tx, contactId, blocked ? 'blocked' : 'unblocked', events)
+  })
+}
+
+export async function deleteContact(d: ContactsDeps, contactId: string): Promise<Result<object>> {
+  const { ctx } = d
+  const c = await ctx.store.getContact(contactId)
+  if (c === undefined) return fail('not_found', 'no such contact')
+  const conv = await ctx.store.getConversationByContact(contactId)
+  await ctx.locks.run(contactId, () => ctx.store.deleteContact(contactId))
+  if (c.inboundMailboxId !== null) d.mailboxes.unwatch(c.inboundMailboxId)
+  if (conv !== undefined) ctx.emit({ type: 'conversation.removed', conversationId: conv.conversationId })
+  return ok({})
+}

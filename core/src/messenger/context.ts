@@ -1,0 +1,63 @@
+/**
+ * What every messenger module shares: the injected platform (store, libp2p node, clock, randomness,
+ * notifier), our keys, the event fan-out and per-contact locks.
+ */
+import type { ClientEvent } from '../client/api.ts'
+import type { DeviceCertificate, IdentityKeyPair } from '../crypto/identity.ts'
+import type { CryptoPlatform } from '../crypto/platform.ts'
+import type { LocalDevice } from '../crypto/pqxdh.ts'
+import type { MessengerStore } from '../store/store.ts'
+import type { MessengerNet } from './net.ts'
+import type { LocalSecrets } from './secrets.ts'
+
+/**
+ * Shows a system notification. `title` is "New message", or "New message from <name>" only when the
+ * user turned names on; never any message text (issue 5, the seed's push-notification rule).
+ */
+export type MessengerNotifier = (notification: { title: string; conversationId: string }) => void
+
+/** Our identity as loaded from the store, with decoded secrets. */
+export interface LocalIdentity {
+  displayName: string
+  identity: IdentityKeyPair
+  device: LocalDevice
+  cert: DeviceCertificate
+  deviceId: string
+}
+
+export interface MessengerContext {
+  store: MessengerStore
+  net: MessengerNet
+  platform: CryptoPlatform
+  notifier: MessengerNotifier
+  local: LocalIdentity
+  /** Current secrets (a copy is kept in memory; writes go through saveSecrets inside a tx). */
+  secrets: LocalSecrets
+  emit(event: ClientEvent): void
+  locks: KeyedMutex
+  log(message: string, err?: unknown): void
+}
+
+/** Serialises async work per key (a contact's session must not be used by two tasks at once). */
+export class KeyedMutex {
+  readonly #tails = new Map<string, Promise<unknown>>()
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve()
+    const result = previous.then(work, work)
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.#tails.set(key, tail)
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key)
+    })
+    return result
+  }
+}
+
+/** 16 random bytes as base64url: message, contact and conversation ids. */
+export function randomId(platform: CryptoPlatform): Uint8Array {
+  return platform.random(16)
+}

@@ -1,0 +1,389 @@
+/**
+ * Incoming session frames, from a direct stream or from one of our mailboxes: decrypt (existing
+ * session, or a new one from a PQXDH initial frame), decode the payload, then commit everything in
+ * one store transaction: session, message (deduped by id), receipts, contact changes. A frame that
+ * fails any check throws ProtocolError and changes nothing. Key changes are recorded, never
+ * silently accepted (docs/protocol/messaging.md "Key change").
+ */
+import type { ClientEvent } from '../client/api.ts'
+import { bytesEqual } from '../crypto/bytes.ts'
+import { decodeSessionFrame } from '../crypto/codecs.ts'
+import { acceptSession } from '../crypto/pqxdh.ts'
+import { PREKEY_KIND } from '../crypto/prekeys.ts'
+import type { Session, DecryptedMessage } from '../crypto/session.ts'
+import type { ContactRecord, MessageRecord, SessionRecord } from '../store/records.ts'
+import type { StoreOperations } from '../store/store.ts'
+import { ProtocolError, isProtocolError } from '../wire/errors.ts'
+import { randomId, type MessengerContext } from './context.ts'
+import { deviceIdOf } from './net.ts'
+import { decodePayload, encodePayload, type HelloBody, type Payload } from './payload.ts'
+import {
+  encodeOutbound,
+  encodeSessionState,
+  restoreSession,
+  toBase64Url,
+} from './records.ts'
+import { decodeSecrets, encodeSecrets } from './secrets.ts'
+import { chatMessage, contactSummary, conversationSummary, laterDelivery } from './views.ts'
+
+export type FrameSource = { kind: 'direct'; deviceId: string } | { kind: 'mailbox'; mailboxId: string }
+export type FrameOutcome = 'stored' | 'duplicate' | 'dropped'
+
+export interface InboxHooks {
+  /** deviceId → contactId for direct frames; the inbox adds devices it learns. */
+  devices: Map<string, string>
+  kickOutbox(): void
+  /** Hello for a contact (our mailbox for them on our relays). */
+  helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
+  notifyMessage(contact: ContactRecord, conversationId: string): Promise<void>
+}
+
+interface Decrypted {
+  session: Session
+  message: DecryptedMessage
+  previous: SessionRecord | undefined
+  /** Set when the frame started a new session. */
+  accepted?: { oneTimePrekeyId: number | undefined; certificate: Uint8Array; certExpiresAt: number }
+}
+
+export class Inbox {
+  readonly #ctx: MessengerContext
+  readonly #hooks: InboxHooks
+
+  constructor(ctx: MessengerContext, hooks: InboxHooks) {
+    this.#ctx = ctx
+    this.#hooks = hooks
+  }
+
+  async handle(source: FrameSource, frame: Uint8Array): Promise<FrameOutcome> {
+    const { store } = this.#ctx
+    let contact: ContactRecord | undefined
+    let inviteMailbox: string | undefined
+    if (source.kind === 'direct') {
+      const id = this.#hooks.devices.get(source.deviceId)
+      contact = id === undefined ? undefined : await store.getContact(id)
+      if (contact === undefined) {
+        throw new ProtocolError('unknown_key', 'direct frame from a device that is not a contact')
+      }
+    } else {
+      contact = await store.getContactByInboundMailbox(source.mailboxId)
+      if (contact === undefined) {
+        if (!this.#ctx.secrets.invites.some((i) => i.mailboxId === source.mailboxId)) {
+          throw new ProtocolError('unknown_key', 'frame in a mailbox we do not know')
+        }
+        inviteMailbox = source.mailboxId
+      }
+    }
+    const lockKey = contact?.contactId ?? `invite:${inviteMailbox}`
+    return this.#ctx.locks.run(lockKey, () => this.#handleLocked(source, frame, contact, inviteMailbox))
+  }
+
+  async #handleLocked(
+    source: FrameSource,
+    frame: Uint8Array,
+    found: ContactRecord | undefined,
+    inviteMailbox: string | undefined,
+  ): Promise<FrameOutcome> {
+    const { store, platform } = this.#ctx
+    // Re-read under the lock: an earlier frame may have created or changed the contact.
+    let contact =
+      found !== undefined
+        ? await store.getContact(found.contactId)
+        : await store.getContactByInboundMailbox(inviteMailbox!)
+    if (found !== undefined && contact === undefined) return 'dropped' // deleted meanwhile
+    if (contact?.blocked === true) return 'dropped'
+    const decoded = decodeSessionFrame(frame)
+    const d = await this.#decrypt(contact, decoded.kind === 'initial', frame)
+    if (d === 'duplicate') return 'duplicate'
+    const payload = decodePayload(d.message.body)
+    const senderDevice = deviceIdOf(d.session.remotePeerId)
+    if (source.kind === 'direct' && senderDevice !== source.deviceId) {
+      throw new ProtocolError('wrong_key', 'frame encrypted by another device than the connection')
+    }
+    const senderIdentity = d.session.remoteIdentityKey
+    if (contact === undefined) {
+      if (payload.body.kind !== 'hello' || payload.body.hello.reply) {
+        throw new ProtocolError('malformed', 'the first message in an invite mailbox must be a hello')
+      }
+      const sameIdentity = await store.getContactByIdentityKey(toBase64Url(senderIdentity))
+      if (sameIdentity !== undefined) {
+        throw new ProtocolError('malformed', 'this identity is already a contact under another mailbox')
+      }
+      if (bytesEqual(senderIdentity, this.#ctx.local.identity.publicKey)) {
+        throw new ProtocolError('wrong_key', 'our own identity answered our invite')
+      }
+    }
+
+    const now = platform.clock()
+    const events: ClientEvent[] = []
+    let notify = false
+    const result = await store.transaction(async (tx) => {
+      let isNew = false
+      if (contact === undefined) {
+        contact = await this.#createContact(tx, payload, senderIdentity, inviteMailbox!, now, events)
+        isNew = true
+      }
+      if (d.accepted !== undefined) {
+        // An old initial frame replayed after its session was replaced must not start it again.
+        const digest = d.session.toJSON().initialHeaderDigest ?? ''
+        if (!(await tx.markSeen(`pqxdh:${digest}`, now))) return 'duplicate' as const
+      }
+      const c = contact
+      const conversation = await tx.getConversationByContact(c.contactId)
+      if (conversation === undefined) throw new Error('contact without conversation')
+
+      // Trust: a new session from another identity than the pinned one is a key change.
+      if (d.accepted !== undefined && !bytesEqual(senderIdentity, c.identityPublicKey)) {
+        const known = c.keyChange !== null && bytesEqual(c.keyChange.identityPublicKey, senderIdentity)
+        if (!known) {
+          c.keyChange = { identityPublicKey: senderIdentity, seenAt: now }
+          c.updatedAt = now
+          await tx.putContact(c)
+          await this.#system(tx, conversation.conversationId, 'key_changed', now, events)
+        }
+      }
+      if (d.accepted !== undefined) {
+        const known = await tx.getDevice(c.contactId, senderDevice)
+        await tx.putDevice({
+          ownerId: c.contactId,
+          deviceId: senderDevice,
+          certificate: d.accepted.certificate,
+          addedAt: known?.addedAt ?? now,
+          expiresAt: d.accepted.certExpiresAt,
+          lastSeenAt: now,
+        })
+      }
+      const existing = d.previous ?? (await tx.getSession(c.contactId, senderDevice))
+      await tx.putSession(
+        {
+          contactId: c.contactId,
+          deviceId: d.previous?.deviceId ?? senderDevice,
+          state: encodeSessionState(d.session),
+          version: (existing?.version ?? 0) + 1,
+          updatedAt: now,
+        },
+        existing?.version ?? null,
+      )
+      if (d.accepted !== undefined) await this.#consumePrekey(tx, d.accepted.oneTimePrekeyId, inviteMailbox)
+
+      const conv = (await tx.getConversation(conversation.conversationId))!
+      const enqueue = async (kind: 'receipt' | 'control', p: Payload) => {
+        await tx.enqueueOutbox({
+          conversationId: conv.conversationId,
+          messageId: null,
+          kind,
+          payload: encodePayload(p),
+          attempts: 0,
+          nextAttemptAt: now,
+          createdAt: now,
+          lastError: null,
+        })
+      }
+      const body = payload.body
+      if (body.kind === 'text') {
+        const messageId = toBase64Url(payload.messageId)
+        const record: MessageRecord = {
+          messageId,
+          conversationId: conv.conversationId,
+          direction: 'in',
+          senderDeviceId: senderDevice,
+          body: { kind: 'text', text: body.text },
+          sentAt: payload.sentAt,
+          receivedAt: now,
+          delivery: null,
+          failure: null,
+          readAt: null,
+        }
+        const added = await tx.addMessage(record)
+        if (added) {
+          conv.unreadCount += 1
+          conv.lastMessageId = messageId
+          conv.lastActivityAt = now
+          await tx.putConversation(conv)
+          events.push({ type: 'message.added', message: chatMessage(record) })
+          notify = true
+        }
+        // Answered even for a duplicate, so the sender stops retrying (exactly-once display).
+        await enqueue('receipt', {
+          messageId: randomId(platform),
+          sentAt: now,
+          body: { kind: 'receipt', receipt: 'delivered', messageIds: [payload.messageId] },
+        })
+        if (!added) return 'duplicate' as const
+      } else if (body.kind === 'receipt') {
+        for (const id of body.messageIds) {
+          const m = await tx.getMessage(toBase64Url(id))
+          if (m === undefined || m.direction !== 'out' || m.conversationId !== conv.conversationId) continue
+          if (!laterDelivery(m.delivery, body.receipt)) continue
+          m.delivery = body.receipt
+          if (body.receipt === 'read') m.readAt = payload.sentAt
+          await tx.putMessage(m)
+          events.push({ type: 'message.updated', message: chatMessage(m) })
+        }
+      } else {
+        const hello = body.hello
+        c.outboundMailbox = encodeOutbound(hello)
+        c.relays = [...hello.relays]
+        c.updatedAt = now
+        await tx.putContact(c)
+        if (!hello.reply) {
+          const mine = this.#hooks.helloFor(c, true)
+          if (mine !== null) {
+            await enqueue('control', {
+              messageId: randomId(platform),
+              sentAt: now,
+              body: { kind: 'hello', hello: mine },
+            })
+          }
+        }
+      }
+      const summary = await conversationSummary(tx, conv)
+      if (summary !== undefined) events.push({ type: 'conversation.updated', conversation: summary })
+      events.push({ type: 'contact.updated', contact: contactSummary(c, conv.conversationId) })
+      return 'stored' as const
+    })
+    this.#hooks.devices.set(senderDevice, contact!.contactId)
+    if (d.accepted !== undefined) {
+      const identity = await store.getIdentity()
+      if (identity !== undefined) this.#ctx.secrets = decodeSecrets(identity.secretKeys)
+    }
+    for (const e of events) this.#ctx.emit(e)
+    if (notify) {
+      const conv = await store.getConversationByContact(contact!.contactId)
+      if (conv !== undefined) await this.#hooks.notifyMessage(contact!, conv.conversationId)
+    }
+    this.#hooks.kickOutbox()
+    return result
+  }
+
+  /** Tries every session of the contact; a PQXDH initial frame nobody knows starts a new one. */
+  async #decrypt(
+    contact: ContactRecord | undefined,
+    initial: boolean,
+    frame: Uint8Array,
+  ): Promise<Decrypted | 'duplicate'> {
+    const { store, platform } = this.#ctx
+    const sessions = contact === undefined ? [] : await store.listSessions(contact.contactId)
+    sessions.sort((a, b) => b.updatedAt - a.updatedAt)
+    let lastErr: unknown
+    for (const record of sessions) {
+      let session: Session
+      try {
+        session = restoreSession(record, platform)
+      } catch {
+        continue
+      }
+      try {
+        const message = session.decrypt(frame)
+        return { session, message, previous: record }
+      } catch (err) {
+        if (isProtocolError(err, 'replay')) return 'duplicate'
+        lastErr = err
+      }
+    }
+    if (!initial) {
+      if (isProtocolError(lastErr)) throw lastErr
+      throw new ProtocolError('decrypt_failed', 'no session decrypts this frame')
+    }
+    const secrets = this.#ctx.secrets
+    const accepted = acceptSession({
+      local: this.#ctx.local.device,
+      frame,
+      platform,
+      prekeys: (kind, id) => secrets.prekeys.find((p) => p.kind === kind && p.id === id),
+    })
+    return {
+      session: accepted.session,
+      message: accepted.message,
+      previous: undefined,
+      accepted: {
+        oneTimePrekeyId: accepted.usedPrekeys.oneTimePrekeyId,
+        certificate: accepted.senderCert.bytes,
+        certExpiresAt: accepted.senderCert.expiresAt,
+      },
+    }
+  }
+
+  async #createContact(
+    tx: StoreOperations,
+    payload: Payload,
+    identityKey: Uint8Array,
+    mailboxId: string,
+    now: number,
+    events: ClientEvent[],
+  ): Promise<ContactRecord> {
+    const hello = payload.body.kind === 'hello' ? payload.body.hello : null
+    if (hello === null) throw new ProtocolError('malformed', 'hello expected')
+    const contactId = toBase64Url(randomId(this.#ctx.platform))
+    const contact: ContactRecord = {
+      contactId,
+      displayName: hello.displayName.trim() === '' ? 'Contact' : hello.displayName.slice(0, 64),
+      identityPublicKey: identityKey,
+      identityKeyId: toBase64Url(identityKey),
+      verified: false,
+      blocked: false,
+      keyChange: null,
+      relays: [...hello.relays],
+      inboundMailboxId: mailboxId,
+      outboundMailbox: encodeOutbound(hello),
+      addedAt: now,
+      updatedAt: now,
+    }
+    await tx.putContact(contact)
+    const conversationId = toBase64Url(randomId(this.#ctx.platform))
+    await tx.putConversation({
+      conversationId,
+      contactId,
+      lastMessageId: null,
+      lastActivityAt: now,
+      unreadCount: 0,
+    })
+    await this.#system(tx, conversationId, 'contact_added', now, events)
+    return contact
+  }
+
+  async #system(
+    tx: StoreOperations,
+    conversationId: string,
+    event: 'contact_added' | 'key_changed',
+    now: number,
+    events: ClientEvent[],
+  ): Promise<void> {
+    const record: MessageRecord = {
+      messageId: toBase64Url(randomId(this.#ctx.platform)),
+      conversationId,
+      direction: 'in',
+      senderDeviceId: null,
+      body: { kind: 'system', event },
+      sentAt: now,
+      receivedAt: now,
+      delivery: null,
+      failure: null,
+      readAt: null,
+    }
+    await tx.addMessage(record)
+    const conv = await tx.getConversation(conversationId)
+    if (conv !== undefined) {
+      conv.lastMessageId = record.messageId
+      conv.lastActivityAt = now
+      await tx.putConversation(conv)
+    }
+    events.push({ type: 'message.added', message: chatMessage(record) })
+  }
+
+  /** PQXDH §3.4: delete the one-time prekey; an invite is single-use. */
+  async #consumePrekey(
+    tx: StoreOperations,
+    oneTimePrekeyId: number | undefined,
+    inviteMailbox: string | undefined,
+  ): Promise<void> {
+    const identity = await tx.getIdentity()
+    if (identity === undefined) return
+    const s = decodeSecrets(identity.secretKeys)
+    s.prekeys = s.prekeys.filter(
+      (p) => !(p.kind === PREKEY_KIND.oneTimeX25519 && p.id === oneTimePrekeyId),
+    )
+    if (inviteMailbox !== undefined) s.invites = s.invites.filter((i) => i.mailboxId !== inviteMailbox)
+    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
+  }
+}

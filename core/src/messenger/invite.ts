@@ -1,0 +1,97 @@
+/**
+ * Invites: a `hestia:invite/<base64url>` link (also the QR payload) that carries everything an
+ * invitee needs to start a session and reach the inviter (docs/protocol/messaging.md "Invite").
+ *
+ * decodeInvite returns a verified invite or throws one ProtocolError: 'malformed'/'oversize' for
+ * bad encodings, 'bad_signature' when the identity signature does not verify, 'expired'.
+ */
+import { fromBase64Url, toBase64Url } from '../crypto/bytes.ts'
+import type { IdentityKeyPair } from '../crypto/identity.ts'
+import { verifyPrekeyBundle, type VerifiedBundle } from '../crypto/prekeys.ts'
+import { ed25519Sign, ed25519Verify } from '../crypto/primitives.ts'
+import { decodeStrict, requireBytes, requireUint, requireVersion } from '../wire/decode.ts'
+import { ProtocolError, asProtocolError } from '../wire/errors.ts'
+import { domainSeparated } from '../wire/labels.ts'
+import { MESSENGER_DOMAIN } from './labels.ts'
+import { INVITE_LINK_PREFIX, MESSENGER_FORMAT_VERSION, MESSENGER_LIMITS as L } from './limits.ts'
+import { Invite as InviteCodec, InviteBody as InviteBodyCodec } from './messenger.pb.js'
+import { checkDisplayName, checkRelays } from './payload.ts'
+
+export interface InviteFields {
+  displayName: string
+  /** Encoded prekey bundle (crypto.md) of the inviting device. */
+  prekeyBundle: Uint8Array
+  /** Relay multiaddrs with /p2p/; the mailbox lives on the first. */
+  relays: string[]
+  mailboxId: Uint8Array
+  mailboxCapability: Uint8Array
+  mailboxSealKey: Uint8Array
+  expiresAt: number
+}
+
+export interface VerifiedInvite extends InviteFields {
+  bundle: VerifiedBundle
+  /** The inviter's Ed25519 identity key (from the bundle's device certificate). */
+  identityKey: Uint8Array
+}
+
+/** Signs and encodes an invite; returns the link (also the QR payload). */
+export function createInviteLink(identity: IdentityKeyPair, fields: InviteFields): string {
+  const body = InviteBodyCodec.encode({
+    version: MESSENGER_FORMAT_VERSION,
+    displayName: fields.displayName,
+    prekeyBundle: new Uint8Array(fields.prekeyBundle),
+    relays: [...fields.relays],
+    mailboxId: new Uint8Array(fields.mailboxId),
+    mailboxCapability: new Uint8Array(fields.mailboxCapability),
+    mailboxSealKey: new Uint8Array(fields.mailboxSealKey),
+    expiresAt: BigInt(fields.expiresAt),
+  })
+  const signature = ed25519Sign(identity.secretKey, domainSeparated(MESSENGER_DOMAIN.invite, body))
+  const bytes = InviteCodec.encode({ body, signature: new Uint8Array(signature) })
+  return INVITE_LINK_PREFIX + toBase64Url(bytes)
+}
+
+/** Decodes, verifies (bundle, signature, expiry) and returns the invite. Changes nothing. */
+export function decodeInvite(link: unknown, now: number): VerifiedInvite {
+  if (typeof link !== 'string') throw new ProtocolError('malformed', 'invite: expected a string')
+  const trimmed = link.trim()
+  if (trimmed.length > L.inviteLinkChars) {
+    throw new ProtocolError('oversize', `invite: longer than ${L.inviteLinkChars} characters`)
+  }
+  if (!trimmed.startsWith(INVITE_LINK_PREFIX)) {
+    throw new ProtocolError('malformed', `invite: must start with ${INVITE_LINK_PREFIX}`)
+  }
+  const b64 = trimmed.slice(INVITE_LINK_PREFIX.length)
+  if (!/^[A-Za-z0-9_-]+$/.test(b64)) throw new ProtocolError('malformed', 'invite: not base64url')
+  const bytes = asProtocolError('malformed', 'invite base64url', () => fromBase64Url(b64))
+  const outer = decodeStrict(bytes, L.inviteBytes, InviteCodec, 'invite')
+  const signature = requireBytes(outer.signature, 'invite signature', { exact: 64 })
+  const raw = decodeStrict(outer.body, L.inviteBytes, InviteBodyCodec, 'invite body')
+  requireVersion(raw.version, MESSENGER_FORMAT_VERSION, 'invite')
+  // The bundle is verified first: its certificate names the identity key that signed the invite.
+  const bundle = verifyPrekeyBundle(raw.prekeyBundle, { now })
+  const identityKey = bundle.cert.identityKey
+  const signed = domainSeparated(MESSENGER_DOMAIN.invite, outer.body)
+  if (!ed25519Verify(identityKey, signed, signature)) {
+    throw new ProtocolError('bad_signature', 'invite: signature does not verify; ask for a new one')
+  }
+  const expiresAt = requireUint(raw.expiresAt, 'invite expires_at')
+  if (expiresAt <= now) throw new ProtocolError('expired', 'invite expired; ask for a new one')
+  return {
+    displayName: checkDisplayName(raw.displayName, 'invite display_name'),
+    prekeyBundle: raw.prekeyBundle,
+    relays: checkRelays(raw.relays, 'invite relays'),
+    mailboxId: requireBytes(raw.mailboxId, 'invite mailbox_id', { exact: L.mailboxIdBytes }),
+    mailboxCapability: requireBytes(raw.mailboxCapability, 'invite mailbox_capability', {
+      min: L.capabilityMinBytes,
+      max: L.capabilityMaxBytes,
+    }),
+    mailboxSealKey: requireBytes(raw.mailboxSealKey, 'invite mailbox_seal_key', {
+      exact: L.sealKeyBytes,
+    }),
+    expiresAt,
+    bundle,
+    identityKey,
+  }
+}

@@ -1,0 +1,7 @@
+/** Domain labels of the messenger (wire/labels.ts keeps the crypto layer's). */
+export const MESSENGER_DOMAIN = {
+  /** Invite signature by the inviter's identity key. */
+  invite: 'hestia/v1/invite',
+  /** Derivation of an owned mailbox's keys from the device's mailbox root secret. */
+  mailboxKeys: 'hestia/v1/mailbox-keys',
+} as const

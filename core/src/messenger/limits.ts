@@ -1,0 +1,67 @@
+/**
+ * Every cap and timing of the messenger in one place (cited in docs/protocol/messaging.md). Each
+ * length or count a peer controls is capped here and checked by the decoders.
+ */
+import { KiB } from '../wire/caps.ts'
+import { FRAME_CAPS } from '../wire/caps.ts'
+
+export const MESSENGER_FORMAT_VERSION = 1
+
+/** The direct chat protocol (docs/protocol/messaging.md "Chat frames"). */
+export const CHAT_PROTOCOL = '/hestia/chat/1.0.0'
+
+/** Link prefix of an invite; the base64url Invite protobuf follows. */
+export const INVITE_LINK_PREFIX = 'hestia:invite/'
+
+export const MESSENGER_LIMITS = {
+  /** Encoded Invite (prekey bundle ~2.6 KiB with ML-KEM, relays, signature). */
+  inviteBytes: FRAME_CAPS.prekeyBundle + 2 * KiB,
+  /** Invite link length in characters (base64url of inviteBytes plus the prefix). */
+  inviteLinkChars: 16 + Math.ceil(((FRAME_CAPS.prekeyBundle + 2 * KiB) * 4) / 3),
+  /** Display names, UTF-8 bytes. */
+  displayNameBytes: 64 * 4,
+  /** Relays in an invite or hello. */
+  relays: 4,
+  /** One relay multiaddr, bytes. */
+  relayAddressBytes: 256,
+  mailboxIdBytes: 32,
+  capabilityMinBytes: 16,
+  capabilityMaxBytes: 64,
+  sealKeyBytes: 32,
+  /** Message ids in payloads. */
+  messageIdBytes: 16,
+  /** Text in UTF-8 bytes (16,000 UTF-16 units may take up to 3 bytes each). */
+  textBytes: 48_000,
+  /** Message ids in one receipt. */
+  receiptIds: 100,
+  /** A ChatPayload after ratchet decryption (fits the crypto body limit). */
+  payloadBytes: 60 * KiB,
+  /** One direct chat frame (a session frame). */
+  directFrameBytes: 128 * KiB,
+  /** Frames one inbound direct stream may carry before we close it. */
+  framesPerStream: 256,
+  /** Invites are valid this long unless the caller says otherwise. */
+  inviteLifetimeMs: 7 * 86_400_000,
+} as const
+
+export const MESSENGER_TIMING = {
+  /** A direct dial (or stream open) that takes longer falls back to the mailbox. */
+  directDialMs: 3_000,
+  /** Waiting for the peer's transport ack on a direct frame. */
+  directAckMs: 5_000,
+  /** Outbox retry backoff: first delay, doubling to the maximum, jittered ±20 %. */
+  retryFirstMs: 1_000,
+  retryMaxMs: 5 * 60_000,
+  /** Attempts before an outgoing message becomes `failed` (~40 min of backoff). */
+  maxAttempts: 14,
+  /** How often relay connections and mailbox subscriptions are checked and repaired. */
+  keeperIntervalMs: 2_000,
+  /** Our device certificate and prekeys are valid this long. */
+  deviceCertLifetimeMs: 365 * 86_400_000,
+  prekeyLifetimeMs: 60 * 86_400_000,
+} as const
+
+/** Transport ack bytes on a direct stream. */
+export const DIRECT_ACK = { stored: 0x01, rejected: 0x02 } as const
+
+export const RECEIPT_KIND = { delivered: 1, read: 2 } as const

@@ -1,0 +1,194 @@
+/**
+ * Our mailboxes (one per contact relationship, plus one per pending invite) on our home relay:
+ * create them, publish a prekey bundle for session resets, keep a live subscription per mailbox,
+ * fetch everything stored on start and after every reconnect, and deposit into contacts' mailboxes.
+ * A sealed message is acked on the relay only after the inbox has handled it (stored or dropped).
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { fromBase64Url, toBase64Url } from '../crypto/bytes.ts'
+import { openSealed, sealForMailbox } from '../crypto/sealed-envelope.ts'
+import { MAILBOX_PROTOCOL } from '../mailbox/constants.ts'
+import { MailboxClient, type MailboxMessage, type Subscription } from '../mailbox/client.ts'
+import type { MessengerContext } from './context.ts'
+import type { HelloBody } from './payload.ts'
+import { ownedMailbox, type OwnedMailbox } from './secrets.ts'
+
+/** What the inbox does with an opened frame from one of our mailboxes. */
+export type MailboxFrameHandler = (mailboxId: string, frame: Uint8Array) => Promise<void>
+
+interface Watched {
+  mailboxId: string
+  owned: OwnedMailbox
+  relay: string
+  created: boolean
+  subscription: Subscription | null
+  /** Messages of one mailbox are handled strictly one after another, oldest first. */
+  chain: Promise<void>
+  handled: Set<bigint>
+}
+
+export class MailboxManager {
+  readonly #ctx: MessengerContext
+  readonly #onFrame: MailboxFrameHandler
+  readonly #clients = new Map<string, MailboxClient>()
+  readonly #watched = new Map<string, Watched>()
+  /** Called whenever a mailbox's readiness changes (for connectivity events). */
+  onChange: () => void = () => undefined
+  #stopped = false
+
+  constructor(ctx: MessengerContext, onFrame: MailboxFrameHandler) {
+    this.#ctx = ctx
+    this.#onFrame = onFrame
+  }
+
+  clientFor(relay: string): MailboxClient {
+    let c = this.#clients.get(relay)
+    if (c === undefined) {
+      const addr = multiaddr(relay)
+      c = new MailboxClient({
+        openStream: (o) => this.#ctx.net.dialProtocol(addr, MAILBOX_PROTOCOL, o),
+        now: this.#ctx.platform.clock,
+        randomBytes: this.#ctx.platform.random,
+        timeoutMs: 8_000,
+      })
+      this.#clients.set(relay, c)
+    }
+    return c
+  }
+
+  owned(mailboxId: string): OwnedMailbox {
+    return ownedMailbox(this.#ctx.secrets.mailboxRoot, fromBase64Url(mailboxId))
+  }
+
+  /** The deposit address a contact needs for mailbox `mailboxId` on `relays[0]`. */
+  helloFor(mailboxId: string, relays: string[], reply: boolean): HelloBody {
+    const o = this.owned(mailboxId)
+    return {
+      displayName: this.#ctx.local.displayName,
+      relays,
+      mailboxId: o.credentials.mailboxId,
+      mailboxCapability: o.credentials.capability,
+      mailboxSealKey: o.seal.publicKey,
+      reply,
+    }
+  }
+
+  /** A fresh mailbox id (its keys derive from it). */
+  newMailboxId(): string {
+    return toBase64Url(this.#ctx.platform.random(32))
+  }
+
+  /** Creates the mailbox on the relay and publishes our bundle to it. Idempotent. */
+  async open(mailboxId: string, relay: string, bundle: Uint8Array | null): Promise<void> {
+    const o = this.owned(mailboxId)
+    const client = this.clientFor(relay)
+    await client.create(o.credentials)
+    if (bundle !== null) await client.publishPrekeys(o.credentials, bundle, [])
+  }
+
+  /** Starts watching (subscribe + drain, repaired by `maintain`). */
+  watch(mailboxId: string, relay: string): void {
+    if (this.#watched.has(mailboxId)) return
+    this.#watched.set(mailboxId, {
+      mailboxId,
+      owned: this.owned(mailboxId),
+      relay,
+      created: false,
+      subscription: null,
+      chain: Promise.resolve(),
+      handled: new Set(),
+    })
+  }
+
+  unwatch(mailboxId: string): void {
+    const w = this.#watched.get(mailboxId)
+    this.#watched.delete(mailboxId)
+    void w?.subscription?.close().catch(() => undefined)
+  }
+
+  ready(relay: string): boolean {
+    const list = [...this.#watched.values()].filter((w) => w.relay === relay)
+    return list.length === 0 || list.every((w) => w.subscription !== null)
+  }
+
+  /** Re-subscribes and drains every watched mailbox that has no live subscription. */
+  async maintain(bundle: Uint8Array | null): Promise<void> {
+    for (const w of this.#watched.values()) {
+      if (this.#stopped || w.subscription !== null) continue
+      try {
+        const client = this.clientFor(w.relay)
+        if (!w.created) {
+          await client.create(w.owned.credentials)
+          if (bundle !== null) await client.publishPrekeys(w.owned.credentials, bundle, [])
+          w.created = true
+        }
+        const sub = await client.subscribe(w.owned.credentials, (m) => this.#enqueue(w, m))
+        w.subscription = sub
+        this.onChange()
+        void sub.ended.then(() => {
+          if (w.subscription === sub) {
+            w.subscription = null
+            this.onChange()
+          }
+        })
+        // Subscribe first, then fetch: anything deposited in between arrives at least once.
+        const { messages } = await client.fetch(w.owned.credentials)
+        for (const m of messages) this.#enqueue(w, m)
+        let more = messages.length > 0
+        while (more && !this.#stopped) {
+          await w.chain
+          const next = await client.fetch(w.owned.credentials)
+          const fresh = next.messages.filter((m) => !w.handled.has(m.id))
+          for (const m of fresh) this.#enqueue(w, m)
+          more = next.more && fresh.length > 0
+        }
+      } catch (err) {
+        this.#ctx.log(`mailbox ${w.mailboxId.slice(0, 8)}: not reachable yet`, err)
+      }
+    }
+  }
+
+  #enqueue(w: Watched, m: MailboxMessage): void {
+    if (w.handled.has(m.id)) return
+    w.handled.add(m.id)
+    w.chain = w.chain.then(async () => {
+      try {
+        const frame = await openSealed(w.owned.seal.secretKey, m.sealed)
+        await this.#onFrame(w.mailboxId, frame)
+      } catch (err) {
+        this.#ctx.log('mailbox message dropped', err)
+      }
+      // Handled (stored or dropped as invalid): remove it from the relay.
+      await this.clientFor(w.relay)
+        .ack(w.owned.credentials, [m.id])
+        .catch(() => w.handled.delete(m.id))
+    })
+  }
+
+  async deposit(hello: HelloBody, frame: Uint8Array): Promise<void> {
+    const relay = hello.relays[0]
+    if (relay === undefined) throw new Error('contact has no relay')
+    const sealed = await sealForMailbox(hello.mailboxSealKey, frame)
+    await this.clientFor(relay).deposit(
+      { mailboxId: hello.mailboxId, capability: hello.mailboxCapability },
+      sealed,
+    )
+  }
+
+  async fetchPrekeys(hello: HelloBody): Promise<Uint8Array> {
+    const relay = hello.relays[0]
+    if (relay === undefined) throw new Error('contact has no relay')
+    const res = await this.clientFor(relay).fetchPrekeys({
+      mailboxId: hello.mailboxId,
+      capability: hello.mailboxCapability,
+    })
+    return res.signedBundle
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    const subs = [...this.#watched.values()].map((w) => w.subscription)
+    await Promise.all(subs.map((s) => s?.close().catch(() => undefined)))
+    await Promise.all([...this.#watched.values()].map((w) => w.chain))
+  }
+}

@@ -1,0 +1,204 @@
+import type { Codec, DecodeOptions } from 'protons-runtime';
+import type { Uint8ArrayList } from 'uint8arraylist';
+export interface InviteBody {
+    version: number;
+    displayName: string;
+    prekeyBundle: Uint8Array<ArrayBuffer>;
+    relays: string[];
+    mailboxId: Uint8Array<ArrayBuffer>;
+    mailboxCapability: Uint8Array<ArrayBuffer>;
+    mailboxSealKey: Uint8Array<ArrayBuffer>;
+    expiresAt: bigint;
+}
+export declare namespace InviteBody {
+    const codec: () => Codec<InviteBody>;
+    interface InviteBodyVersionFieldEvent {
+        field: '$.version';
+        value: number;
+    }
+    interface InviteBodyDisplayNameFieldEvent {
+        field: '$.displayName';
+        value: string;
+    }
+    interface InviteBodyPrekeyBundleFieldEvent {
+        field: '$.prekeyBundle';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface InviteBodyRelaysFieldEvent {
+        field: '$.relays[]';
+        index: number;
+        value: string;
+    }
+    interface InviteBodyMailboxIdFieldEvent {
+        field: '$.mailboxId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface InviteBodyMailboxCapabilityFieldEvent {
+        field: '$.mailboxCapability';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface InviteBodyMailboxSealKeyFieldEvent {
+        field: '$.mailboxSealKey';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface InviteBodyExpiresAtFieldEvent {
+        field: '$.expiresAt';
+        value: bigint;
+    }
+    function encode(obj: Partial<InviteBody>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InviteBody>): InviteBody;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InviteBody>): Generator<InviteBodyVersionFieldEvent | InviteBodyDisplayNameFieldEvent | InviteBodyPrekeyBundleFieldEvent | InviteBodyRelaysFieldEvent | InviteBodyMailboxIdFieldEvent | InviteBodyMailboxCapabilityFieldEvent | InviteBodyMailboxSealKeyFieldEvent | InviteBodyExpiresAtFieldEvent>;
+}
+export interface Invite {
+    body: Uint8Array<ArrayBuffer>;
+    signature: Uint8Array<ArrayBuffer>;
+}
+export declare namespace Invite {
+    const codec: () => Codec<Invite>;
+    interface InviteBodyFieldEvent {
+        field: '$.body';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface InviteSignatureFieldEvent {
+        field: '$.signature';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    function encode(obj: Partial<Invite>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Invite;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Generator<InviteBodyFieldEvent | InviteSignatureFieldEvent>;
+}
+export interface Text {
+    text: string;
+}
+export declare namespace Text {
+    const codec: () => Codec<Text>;
+    interface TextTextFieldEvent {
+        field: '$.text';
+        value: string;
+    }
+    function encode(obj: Partial<Text>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Text>): Text;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Text>): Generator<TextTextFieldEvent>;
+}
+export interface Receipt {
+    kind: number;
+    messageIds: Uint8Array<ArrayBuffer>[];
+}
+export declare namespace Receipt {
+    const codec: () => Codec<Receipt>;
+    interface ReceiptKindFieldEvent {
+        field: '$.kind';
+        value: number;
+    }
+    interface ReceiptMessageIdsFieldEvent {
+        field: '$.messageIds[]';
+        index: number;
+        value: Uint8Array<ArrayBuffer>;
+    }
+    function encode(obj: Partial<Receipt>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Receipt>): Receipt;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Receipt>): Generator<ReceiptKindFieldEvent | ReceiptMessageIdsFieldEvent>;
+}
+export interface Hello {
+    displayName: string;
+    relays: string[];
+    mailboxId: Uint8Array<ArrayBuffer>;
+    mailboxCapability: Uint8Array<ArrayBuffer>;
+    mailboxSealKey: Uint8Array<ArrayBuffer>;
+    reply: boolean;
+}
+export declare namespace Hello {
+    const codec: () => Codec<Hello>;
+    interface HelloDisplayNameFieldEvent {
+        field: '$.displayName';
+        value: string;
+    }
+    interface HelloRelaysFieldEvent {
+        field: '$.relays[]';
+        index: number;
+        value: string;
+    }
+    interface HelloMailboxIdFieldEvent {
+        field: '$.mailboxId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface HelloMailboxCapabilityFieldEvent {
+        field: '$.mailboxCapability';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface HelloMailboxSealKeyFieldEvent {
+        field: '$.mailboxSealKey';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface HelloReplyFieldEvent {
+        field: '$.reply';
+        value: boolean;
+    }
+    function encode(obj: Partial<Hello>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Hello;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloDisplayNameFieldEvent | HelloRelaysFieldEvent | HelloMailboxIdFieldEvent | HelloMailboxCapabilityFieldEvent | HelloMailboxSealKeyFieldEvent | HelloReplyFieldEvent>;
+}
+export interface ChatPayload {
+    version: number;
+    messageId: Uint8Array<ArrayBuffer>;
+    sentAt: bigint;
+    text?: Text;
+    receipt?: Receipt;
+    hello?: Hello;
+}
+export declare namespace ChatPayload {
+    const codec: () => Codec<ChatPayload>;
+    interface ChatPayloadVersionFieldEvent {
+        field: '$.version';
+        value: number;
+    }
+    interface ChatPayloadMessageIdFieldEvent {
+        field: '$.messageId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface ChatPayloadSentAtFieldEvent {
+        field: '$.sentAt';
+        value: bigint;
+    }
+    interface ChatPayloadTextTextFieldEvent {
+        field: '$.text.text';
+        value: string;
+    }
+    interface ChatPayloadReceiptKindFieldEvent {
+        field: '$.receipt.kind';
+        value: number;
+    }
+    interface ChatPayloadReceiptMessageIdsFieldEvent {
+        field: '$.receipt.messageIds[]';
+        index: number;
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface ChatPayloadHelloDisplayNameFieldEvent {
+        field: '$.hello.displayName';
+        value: string;
+    }
+    interface ChatPayloadHelloRelaysFieldEvent {
+        field: '$.hello.relays[]';
+        index: number;
+        value: string;
+    }
+    interface ChatPayloadHelloMailboxIdFieldEvent {
+        field: '$.hello.mailboxId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface ChatPayloadHelloMailboxCapabilityFieldEvent {
+        field: '$.hello.mailboxCapability';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface ChatPayloadHelloMailboxSealKeyFieldEvent {
+        field: '$.hello.mailboxSealKey';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface ChatPayloadHelloReplyFieldEvent {
+        field: '$.hello.reply';
+        value: boolean;
+    }
+    function encode(obj: Partial<ChatPayload>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): ChatPayload;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): Generator<ChatPayloadVersionFieldEvent | ChatPayloadMessageIdFieldEvent | ChatPayloadSentAtFieldEvent | ChatPayloadTextTextFieldEvent | ChatPayloadReceiptKindFieldEvent | ChatPayloadReceiptMessageIdsFieldEvent | ChatPayloadHelloDisplayNameFieldEvent | ChatPayloadHelloRelaysFieldEvent | ChatPayloadHelloMailboxIdFieldEvent | ChatPayloadHelloMailboxCapabilityFieldEvent | ChatPayloadHelloMailboxSealKeyFieldEvent | ChatPayloadHelloReplyFieldEvent>;
+}

@@ -1,0 +1,496 @@
+/**
+ * The messenger node: wires store, libp2p node, mailboxes, inbox and outbox together and serves
+ * the typed client API (core/src/client/api.ts). One instance per running node, created by
+ * createMessengerService (service.ts) once an identity exists.
+ */
+import {
+  CLIENT_LIMITS,
+  defaultSettings,
+  fail,
+  ok,
+  type ClientEvent,
+  type ClientEventListener,
+  type ClientRequest,
+  type ConnectivityStatus,
+  type ConversationSummary,
+  type MessageCursor,
+  type RelayStatus,
+  type ResponseFor,
+  type Settings,
+} from '../client/api.ts'
+import type { MessageKey, MessageRecord, OutboxRecord } from '../store/records.ts'
+import { STORE_LIMITS, StoreError } from '../store/store.ts'
+import { isProtocolError } from '../wire/errors.ts'
+import { registerChatProtocol } from './chat-protocol.ts'
+import * as contacts from './contacts.ts'
+import { randomId, type MessengerContext } from './context.ts'
+import { prekeyBundle } from './identity.ts'
+import { Inbox } from './inbox.ts'
+import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING, RECEIPT_KIND } from './limits.ts'
+import { MailboxManager } from './mailbox-manager.ts'
+import { directConnection, peerIdOf } from './net.ts'
+import { Outbox, type Route } from './outbox.ts'
+import { encodePayload, type HelloBody } from './payload.ts'
+import { fromBase64Url, toBase64Url } from './records.ts'
+import { chatMessage, conversationSummary } from './views.ts'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { ContactRecord } from '../store/records.ts'
+
+export interface MessengerOptions {
+  /** Relays used until the user saves settings (the dev build passes the local relay). */
+  defaultRelays?: string[]
+  /** Told after every successful send: route and time from enqueue (tests log latencies). */
+  onSent?: (item: OutboxRecord, route: Route) => void
+}
+
+export class Messenger {
+  readonly ctx: MessengerContext
+  readonly #listeners = new Set<ClientEventListener>()
+  readonly #mailboxes: MailboxManager
+  readonly #inbox: Inbox
+  readonly #outbox: Outbox
+  readonly #devices = new Map<string, string>()
+  readonly #options: MessengerOptions
+  #settings: Settings
+  #keeper: ReturnType<typeof setInterval> | null = null
+  #keeping: Promise<void> | null = null
+  #running = false
+  #onConnect = (): void => this.#outbox.kick()
+
+  constructor(ctx: Omit<MessengerContext, 'emit'>, options: MessengerOptions = {}) {
+    this.ctx = { ...ctx, emit: (e) => this.#emit(e) }
+    this.#options = options
+    this.#settings = defaultSettings(options.defaultRelays ?? [])
+    this.#mailboxes = new MailboxManager(this.ctx, (mailboxId, frame) =>
+      this.#inbox.handle({ kind: 'mailbox', mailboxId }, frame).then(() => undefined),
+    )
+    this.#mailboxes.onChange = () => this.#emitConnectivity()
+    this.#inbox = new Inbox(this.ctx, {
+      devices: this.#devices,
+      kickOutbox: () => this.#outbox.kick(),
+      helloFor: (c, reply) => this.#helloFor(c, reply),
+      notifyMessage: (c, conversationId) => this.#notify(c, conversationId),
+    })
+    this.#outbox = new Outbox(this.ctx, this.#mailboxes, {
+      relays: () => this.relays(),
+      ensureInboundMailbox: (c) => this.#ensureInboundMailbox(c),
+      helloFor: (c, reply) => this.#helloFor(c, reply),
+      ...(options.onSent !== undefined ? { onSent: options.onSent } : {}),
+    })
+  }
+
+  /** Our relays; the first holds our mailboxes. */
+  relays(): string[] {
+    return this.#settings.relays
+  }
+
+  async start(): Promise<void> {
+    const { store, net } = this.ctx
+    const saved = await store.getSettings()
+    if (saved !== undefined) this.#settings = saved
+    for (const c of await store.listContacts()) {
+      for (const dev of await store.listDevices(c.contactId)) this.#devices.set(dev.deviceId, c.contactId)
+    }
+    await registerChatProtocol(net, async (from, frame) => {
+      try {
+        const outcome = await this.#inbox.handle({ kind: 'direct', deviceId: from.toString() }, frame)
+        return outcome !== 'dropped'
+      } catch (err) {
+        this.ctx.log('direct frame rejected', err)
+        return false
+      }
+    })
+    net.addEventListener('peer:connect', this.#onConnect)
+    this.#running = true
+    const home = this.relays()[0]
+    if (home !== undefined) {
+      for (const c of await store.listContacts()) {
+        if (c.inboundMailboxId !== null) this.#mailboxes.watch(c.inboundMailboxId, home)
+      }
+      for (const i of this.ctx.secrets.invites) this.#mailboxes.watch(i.mailboxId, home)
+    }
+    this.#keeper = setInterval(() => void this.#keep(), MESSENGER_TIMING.keeperIntervalMs)
+    await this.#keep()
+    this.#outbox.kick()
+    this.#emitConnectivity()
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false
+    if (this.#keeper !== null) clearInterval(this.#keeper)
+    this.ctx.net.removeEventListener('peer:connect', this.#onConnect)
+    await this.#keeping
+    await this.#outbox.stop()
+    await this.#mailboxes.stop()
+    await this.ctx.net.unhandle(CHAT_PROTOCOL).catch(() => undefined)
+  }
+
+  /** Relay connections and mailbox subscriptions, repaired every keeperIntervalMs. */
+  #keep(): Promise<void> {
+    if (this.#keeping !== null || !this.#running) return this.#keeping ?? Promise.resolve()
+    this.#keeping = (async () => {
+      for (const relay of this.relays()) {
+        try {
+          const addr = multiaddr(relay)
+          const peer = relayPeer(relay)
+          if (peer !== null && this.ctx.net.getConnections(peerIdOf(peer)).length === 0) {
+            await this.ctx.net.dial(addr, { signal: AbortSignal.timeout(5_000) })
+            this.#outbox.kick()
+          }
+        } catch (err) {
+          this.ctx.log(`relay ${relay} not reachable`, err)
+        }
+      }
+      let bundle: Uint8Array | null = null
+      try {
+        bundle = prekeyBundle(this.ctx.local, this.ctx.secrets)
+      } catch {
+        bundle = null
+      }
+      await this.#mailboxes.maintain(bundle)
+    })().finally(() => {
+      this.#keeping = null
+    })
+    return this.#keeping
+  }
+
+  #helloFor(c: ContactRecord, reply: boolean): HelloBody | null {
+    const relays = this.relays().slice(0, MESSENGER_LIMITS.relays)
+    if (relays.length === 0 || c.inboundMailboxId === null) return null
+    return this.#mailboxes.helloFor(c.inboundMailboxId, relays, reply)
+  }
+
+  async #ensureInboundMailbox(c: ContactRecord): Promise<ContactRecord> {
+    if (c.inboundMailboxId !== null) return c
+    const home = this.relays()[0]
+    if (home === undefined) throw new Error('no relay of ours')
+    const mailboxId = this.#mailboxes.newMailboxId()
+    await this.#mailboxes.open(mailboxId, home, prekeyBundle(this.ctx.local, this.ctx.secrets))
+    const updated = { ...c, inboundMailboxId: mailboxId, updatedAt: this.ctx.platform.clock() }
+    await this.ctx.store.putContact(updated)
+    this.#mailboxes.watch(mailboxId, home)
+    return updated
+  }
+
+  async #notify(c: ContactRecord, conversationId: string): Promise<void> {
+    const n = this.#settings.notifications
+    if (!n.enabled) return
+    const title = n.showNames ? `New message from ${c.displayName}` : 'New message'
+    try {
+      this.ctx.notifier({ title, conversationId })
+    } catch (err) {
+      this.ctx.log('notifier failed', err)
+    }
+  }
+
+  #emit(event: ClientEvent): void {
+    for (const l of this.#listeners) {
+      try {
+        l(event)
+      } catch (err) {
+        this.ctx.log('listener threw', err)
+      }
+    }
+  }
+
+  subscribe(listener: ClientEventListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  connectivity(): ConnectivityStatus {
+    const now = this.ctx.platform.clock()
+    const relays: RelayStatus[] = this.relays().map((address) => {
+      let connected = false
+      try {
+        const peer = relayPeer(address)
+        connected = peer !== null && this.ctx.net.getConnections(peerIdOf(peer)).some((c) => c.status === 'open')
+      } catch {
+        connected = false
+      }
+      return {
+        address,
+        state: connected ? 'connected' : 'connecting',
+        reserved: connected,
+        mailboxReady: connected && this.#mailboxes.ready(address),
+        rttMs: null,
+        error: null,
+        since: now,
+      }
+    })
+    let directPeers = 0
+    for (const deviceId of this.#devices.keys()) {
+      try {
+        if (directConnection(this.ctx.net, peerIdOf(deviceId)) !== undefined) directPeers++
+      } catch {
+        // not a PeerId string
+      }
+    }
+    return { nodeRunning: this.#running, relays, directPeers }
+  }
+
+  #emitConnectivity(): void {
+    this.#emit({ type: 'connectivity.changed', connectivity: this.connectivity() })
+  }
+
+  #deps(): contacts.ContactsDeps {
+    return {
+      ctx: this.ctx,
+      mailboxes: this.#mailboxes,
+      relays: () => this.relays(),
+      kickOutbox: () => this.#outbox.kick(),
+      kickKeeper: () => void this.#keep(),
+      learnDevice: (deviceId, contactId) => this.#devices.set(deviceId, contactId),
+    }
+  }
+
+  /** Serves one client request; never rejects. */
+  async request<T extends ClientRequest>(request: T): Promise<ResponseFor<T>> {
+    try {
+      return (await this.#dispatch(request)) as ResponseFor<T>
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'storage_full') {
+        return fail('storage_full', err.message) as ResponseFor<T>
+      }
+      if (isProtocolError(err)) return fail('invalid_request', err.message) as ResponseFor<T>
+      this.ctx.log(`request ${request.type} failed`, err)
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+      return fail('internal', message.slice(0, CLIENT_LIMITS.errorMessageMaxChars)) as ResponseFor<T>
+    }
+  }
+
+  async #dispatch(r: ClientRequest): Promise<ResponseFor<ClientRequest>> {
+    const d = this.#deps()
+    switch (r.type) {
+      case 'connectivity.status':
+        return ok(this.connectivity())
+      case 'conversations.list':
+        return ok({ conversations: await this.#conversations(r.query) })
+      case 'messages.page':
+        return this.#page(r.conversationId, r.before, r.limit)
+      case 'messages.send':
+        return this.#send(r.conversationId, r.text)
+      case 'messages.retry':
+        return this.#retry(r.conversationId, r.messageId)
+      case 'messages.markRead':
+        return this.#markRead(r.conversationId, r.upTo)
+      case 'invite.mine':
+        return contacts.myInvite(d)
+      case 'invite.accept':
+        return contacts.acceptInvite(d, r.invite)
+      case 'contact.info':
+        return contacts.contactInfo(d, r.contactId)
+      case 'contact.verify':
+        return contacts.verifyContact(d, r.contactId, r.method, r.scannedPayload)
+      case 'contact.acceptNewKey':
+        return contacts.acceptNewKey(d, r.contactId)
+      case 'contact.rename':
+        return contacts.renameContact(d, r.contactId, r.displayName)
+      case 'contact.setBlocked':
+        return contacts.setBlocked(d, r.contactId, r.blocked)
+      case 'contact.delete':
+        return contacts.deleteContact(d, r.contactId)
+      case 'settings.get':
+        return ok(this.#settings)
+      case 'settings.update': {
+        const p = r.patch
+        return this.#saveSettings({
+          ...this.#settings,
+          notifications: { ...this.#settings.notifications, ...p.notifications },
+          readReceipts: p.readReceipts ?? this.#settings.readReceipts,
+        })
+      }
+      case 'settings.addRelay': {
+        if (!/^\/.+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(r.address)) {
+          return fail('relay_address_invalid', 'a relay address is a multiaddr ending in /p2p/<id>')
+        }
+        if (this.#settings.relays.includes(r.address)) return ok(this.#settings)
+        return this.#saveSettings({ ...this.#settings, relays: [...this.#settings.relays, r.address] })
+      }
+      case 'settings.removeRelay':
+        return this.#saveSettings({
+          ...this.#settings,
+          relays: this.#settings.relays.filter((a) => a !== r.address),
+        })
+      case 'transfers.list':
+        return ok({ transfers: [] })
+      case 'call.current':
+        return ok({ call: null })
+      default:
+        return fail('unsupported', `${r.type} is not built yet`)
+    }
+  }
+
+  async #saveSettings(s: Settings): Promise<ResponseFor<ClientRequest>> {
+    this.#settings = s
+    await this.ctx.store.putSettings(s)
+    this.#emit({ type: 'settings.changed', settings: s })
+    return ok(s)
+  }
+
+  async #conversations(query: string | null): Promise<ConversationSummary[]> {
+    const store = this.ctx.store
+    const list = await store.listConversations(CLIENT_LIMITS.conversationsMax)
+    const out: ConversationSummary[] = []
+    const q = query?.toLowerCase() ?? null
+    for (const c of list) {
+      const s = await conversationSummary(store, c)
+      if (s === undefined) continue
+      if (q !== null && !s.contact.displayName.toLowerCase().includes(q)) continue
+      out.push(s)
+    }
+    return out
+  }
+
+  async #page(conversationId: string, before: MessageCursor | null, limit: number) {
+    const store = this.ctx.store
+    if ((await store.getConversation(conversationId)) === undefined) {
+      return fail('not_found', 'no such conversation')
+    }
+    const key = before === null ? null : decodeCursor(before)
+    if (before !== null && key === null) return fail('invalid_request', 'bad cursor')
+    const n = Math.max(1, Math.min(limit, CLIENT_LIMITS.pageMaxMessages, STORE_LIMITS.pageMaxMessages))
+    const newestFirst = await store.pageMessages(conversationId, { before: key, limit: n + 1 })
+    const page = newestFirst.slice(0, n)
+    const oldest = page[page.length - 1]
+    return ok({
+      messages: page.reverse().map(chatMessage),
+      olderCursor: newestFirst.length > n && oldest !== undefined ? encodeCursor(oldest) : null,
+    })
+  }
+
+  async #send(conversationId: string, text: string) {
+    const { store, platform } = this.ctx
+    if (text.length === 0) return fail('invalid_request', 'empty message')
+    if (text.length > CLIENT_LIMITS.messageTextMaxChars) return fail('too_large', 'text too long')
+    const conv = await store.getConversation(conversationId)
+    const contact = conv && (await store.getContact(conv.contactId))
+    if (conv === undefined || contact === undefined) return fail('not_found', 'no such conversation')
+    if (contact.blocked) return fail('contact_blocked', 'unblock the contact to send')
+    if (contact.keyChange !== null) return fail('key_changed', 'verify or accept the new key first')
+    const now = platform.clock()
+    const id = randomId(platform)
+    const message: MessageRecord = {
+      messageId: toBase64Url(id),
+      conversationId,
+      direction: 'out',
+      senderDeviceId: null,
+      body: { kind: 'text', text },
+      sentAt: now,
+      receivedAt: now,
+      delivery: 'queued',
+      failure: null,
+      readAt: null,
+    }
+    const payload = encodePayload({ messageId: id, sentAt: now, body: { kind: 'text', text } })
+    const summary = await store.transaction(async (tx) => {
+      await tx.addMessage(message)
+      await tx.enqueueOutbox({
+        conversationId,
+        messageId: message.messageId,
+        kind: 'message',
+        payload,
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        lastError: null,
+      })
+      const updated = { ...conv, lastMessageId: message.messageId, lastActivityAt: now }
+      await tx.putConversation(updated)
+      return conversationSummary(tx, updated)
+    })
+    this.#emit({ type: 'message.added', message: chatMessage(message) })
+    if (summary !== undefined) this.#emit({ type: 'conversation.updated', conversation: summary })
+    this.#outbox.kick()
+    return ok({ message: chatMessage(message) })
+  }
+
+  async #retry(conversationId: string, messageId: string) {
+    const { store, platform } = this.ctx
+    const m = await store.getMessage(messageId)
+    if (m === undefined || m.conversationId !== conversationId) return fail('not_found', 'no such message')
+    if (m.delivery !== 'failed' || m.body.kind !== 'text') return fail('invalid_state', 'only failed messages')
+    const now = platform.clock()
+    m.delivery = 'queued'
+    m.failure = null
+    await store.transaction(async (tx) => {
+      await tx.putMessage(m)
+      await tx.enqueueOutbox({
+        conversationId,
+        messageId,
+        kind: 'message',
+        payload: encodePayload({
+          messageId: fromBase64Url(messageId),
+          sentAt: m.sentAt,
+          body: { kind: 'text', text: m.body.kind === 'text' ? m.body.text : '' },
+        }),
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        lastError: null,
+      })
+    })
+    this.#emit({ type: 'message.updated', message: chatMessage(m) })
+    this.#outbox.kick()
+    return ok({ message: chatMessage(m) })
+  }
+
+  async #markRead(conversationId: string, upTo: string) {
+    const { store, platform } = this.ctx
+    const conv = await store.getConversation(conversationId)
+    const m = await store.getMessage(upTo)
+    if (conv === undefined || m === undefined || m.conversationId !== conversationId) {
+      return fail('not_found', 'no such message')
+    }
+    const now = platform.clock()
+    const readReceipts = this.#settings.readReceipts
+    const { marked, summary } = await store.transaction(async (tx) => {
+      const marked = await tx.markRead(conversationId, { receivedAt: m.receivedAt, messageId: m.messageId }, now)
+      const unreadCount = await tx.countUnread(conversationId)
+      const updated = { ...(await tx.getConversation(conversationId))!, unreadCount }
+      await tx.putConversation(updated)
+      if (readReceipts) {
+        const ids = marked.filter((x) => x.body.kind === 'text').map((x) => fromBase64Url(x.messageId))
+        for (let i = 0; i < ids.length; i += MESSENGER_LIMITS.receiptIds) {
+          await tx.enqueueOutbox({
+            conversationId,
+            messageId: null,
+            kind: 'receipt',
+            payload: encodePayload({
+              messageId: randomId(platform),
+              sentAt: now,
+              body: { kind: 'receipt', receipt: 'read', messageIds: ids.slice(i, i + MESSENGER_LIMITS.receiptIds) },
+            }),
+            attempts: 0,
+            nextAttemptAt: now,
+            createdAt: now,
+            lastError: null,
+          })
+        }
+      }
+      return { marked, summary: await conversationSummary(tx, updated) }
+    })
+    for (const x of marked) this.#emit({ type: 'message.updated', message: chatMessage(x) })
+    if (summary !== undefined) this.#emit({ type: 'conversation.updated', conversation: summary })
+    if (readReceipts) this.#outbox.kick()
+    return ok({ unreadCount: summary?.unreadCount ?? 0 })
+  }
+}
+
+void RECEIPT_KIND
+
+/** The relay's PeerId string: what follows the last /p2p/. */
+function relayPeer(address: string): string | null {
+  const i = address.lastIndexOf('/p2p/')
+  return i < 0 ? null : address.slice(i + 5).split('/')[0] || null
+}
+
+function encodeCursor(k: MessageKey): string {
+  return `${k.receivedAt}.${k.messageId}`
+}
+
+function decodeCursor(c: string): MessageKey | null {
+  const m = /^(\d{1,16})\.([A-Za-z0-9_-]{1,64})$/.exec(c)
+  if (m === null) return null
+  return { receivedAt: Number(m[1]), messageId: m[2]! }
+}

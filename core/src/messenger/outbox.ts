@@ -1,0 +1,249 @@
+/**
+ * The durable outbox: items of one conversation leave strictly in order (only each conversation's
+ * head is tried), retries back off exponentially with jitter, and each attempt encrypts the item's
+ * payload with the contact's session (stored before the frame leaves), then sends it directly when
+ * the session is confirmed and the device is reachable, else seals it into the contact's mailbox.
+ */
+import type { ClientEvent } from '../client/api.ts'
+import { verifyPrekeyBundle } from '../crypto/prekeys.ts'
+import { initiateSession } from '../crypto/pqxdh.ts'
+import type { Session } from '../crypto/session.ts'
+import type { ContactRecord, OutboxRecord, SessionRecord } from '../store/records.ts'
+import { DirectSendError, sendDirect } from './chat-protocol.ts'
+import { randomId, type MessengerContext } from './context.ts'
+import { MESSENGER_TIMING as T } from './limits.ts'
+import type { MailboxManager } from './mailbox-manager.ts'
+import { deviceIdOf, peerIdOf } from './net.ts'
+import { encodePayload, type HelloBody } from './payload.ts'
+import {
+  activeSession,
+  decodeOutbound,
+  encodeSessionState,
+  restoreSession,
+  toBase64Url,
+} from './records.ts'
+import { chatMessage, laterDelivery } from './views.ts'
+
+export type Route = 'direct' | 'mailbox'
+
+export interface OutboxHooks {
+  /** Our relays (the first holds our mailboxes). */
+  relays(): string[]
+  /** Opens a mailbox for `contact` on our relay when it has none (session reset after restore). */
+  ensureInboundMailbox(contact: ContactRecord): Promise<ContactRecord>
+  helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
+  /** Told after every successful send (latency logs, tests). */
+  onSent?(item: OutboxRecord, route: Route): void
+}
+
+export function backoffMs(attempts: number, random: () => number): number {
+  const base = Math.min(T.retryMaxMs, T.retryFirstMs * 2 ** Math.max(0, attempts - 1))
+  return Math.round(base * (0.8 + 0.4 * random()))
+}
+
+export class Outbox {
+  readonly #ctx: MessengerContext
+  readonly #mailboxes: MailboxManager
+  readonly #hooks: OutboxHooks
+  #running: Promise<void> | null = null
+  #again = false
+  #timer: ReturnType<typeof setTimeout> | null = null
+  #stopped = false
+
+  constructor(ctx: MessengerContext, mailboxes: MailboxManager, hooks: OutboxHooks) {
+    this.#ctx = ctx
+    this.#mailboxes = mailboxes
+    this.#hooks = hooks
+  }
+
+  /** Runs a pass soon (after an enqueue, a reconnect, a trust change). */
+  kick(): void {
+    if (this.#stopped) return
+    if (this.#running !== null) {
+      this.#again = true
+      return
+    }
+    this.#running = this.#pump().finally(() => {
+      this.#running = null
+      if (this.#again) {
+        this.#again = false
+        this.kick()
+      }
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    await this.#running
+  }
+
+  async #pump(): Promise<void> {
+    const { store, platform } = this.#ctx
+    let heads: OutboxRecord[]
+    try {
+      heads = await store.outboxHeads()
+    } catch (err) {
+      this.#ctx.log('outbox: cannot read', err)
+      return
+    }
+    const now = platform.clock()
+    await Promise.all(
+      heads.filter((h) => h.nextAttemptAt <= now).map((h) => this.#attempt(h).catch((err: unknown) => this.#ctx.log('outbox attempt', err))),
+    )
+    if (this.#stopped) return
+    const later = (await store.outboxHeads()).map((h) => h.nextAttemptAt)
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+    if (later.length > 0) {
+      const wait = Math.max(10, Math.min(...later) - platform.clock())
+      this.#timer = setTimeout(() => {
+        this.#timer = null
+        this.kick()
+      }, wait)
+    }
+  }
+
+  async #attempt(item: OutboxRecord): Promise<void> {
+    const { store, platform } = this.#ctx
+    const conversation = await store.getConversation(item.conversationId)
+    const contact = conversation && (await store.getContact(conversation.contactId))
+    if (conversation === undefined || contact === undefined) {
+      await store.deleteOutbox(item.seq).catch(() => undefined)
+      return
+    }
+    // Held, not failed: sending resumes when the user unblocks or settles the key change.
+    if (contact.blocked || contact.keyChange !== null) return
+    let route: Route
+    try {
+      route = await this.#send(contact, item)
+    } catch (err) {
+      await this.#failed(item, err)
+      return
+    }
+    const events: ClientEvent[] = []
+    await store.transaction(async (tx) => {
+      await tx.deleteOutbox(item.seq)
+      if (item.messageId !== null) {
+        const m = await tx.getMessage(item.messageId)
+        if (m !== undefined && laterDelivery(m.delivery, 'sent')) {
+          m.delivery = 'sent'
+          m.failure = null
+          await tx.putMessage(m)
+          events.push({ type: 'message.updated', message: chatMessage(m) })
+        }
+      }
+    })
+    for (const e of events) this.#ctx.emit(e)
+    this.#hooks.onSent?.(item, route)
+    void platform
+    this.kick()
+  }
+
+  async #send(contact: ContactRecord, item: OutboxRecord): Promise<Route> {
+    const { store, platform } = this.#ctx
+    const outbound = decodeOutbound(contact.outboundMailbox)
+    const sealed = await this.#ctx.locks.run(contact.contactId, async () => {
+      const fresh = (await store.getContact(contact.contactId)) ?? contact
+      let record = await activeSession(store, fresh)
+      let session: Session
+      if (record === undefined) {
+        ;({ session, record } = await this.#establish(fresh))
+      } else {
+        session = restoreSession(record, platform)
+      }
+      const { frame } = session.encrypt(item.payload)
+      // Stored before the frame leaves: a message key is never used twice, even after a crash.
+      const next: SessionRecord = {
+        ...record,
+        state: encodeSessionState(session),
+        version: record.version + 1,
+        updatedAt: platform.clock(),
+      }
+      await store.putSession(next, record.version)
+      return { frame, confirmed: !session.awaitingReply, deviceId: record.deviceId }
+    })
+    if (sealed.confirmed) {
+      try {
+        await sendDirect(this.#ctx.net, peerIdOf(sealed.deviceId), contact.relays, sealed.frame)
+        return 'direct'
+      } catch (err) {
+        if (!(err instanceof DirectSendError)) this.#ctx.log('direct send', err)
+      }
+    }
+    if (outbound === null) throw new Error('no mailbox address for this contact yet')
+    await this.#mailboxes.deposit(outbound, sealed.frame)
+    return 'mailbox'
+  }
+
+  /**
+   * No session with the trusted identity (our state was restored without sessions): fetch the
+   * contact's bundle from their mailbox, start a session whose first message is our Hello, and
+   * deposit it before anything else. Nothing is stored unless the deposit succeeded.
+   */
+  async #establish(contact: ContactRecord): Promise<{ session: Session; record: SessionRecord }> {
+    const { store, platform } = this.#ctx
+    const outbound = decodeOutbound(contact.outboundMailbox)
+    if (outbound === null) throw new Error('no mailbox address for this contact')
+    const c = await this.#hooks.ensureInboundMailbox(contact)
+    const hello = this.#hooks.helloFor(c, false)
+    if (hello === null) throw new Error('no relay of ours to receive on')
+    const bundle = verifyPrekeyBundle(await this.#mailboxes.fetchPrekeys(outbound), {
+      now: platform.clock(),
+      identityKey: contact.identityPublicKey,
+    })
+    const start = initiateSession({
+      local: this.#ctx.local.device,
+      bundle,
+      body: encodePayload({
+        messageId: randomId(platform),
+        sentAt: platform.clock(),
+        body: { kind: 'hello', hello },
+      }),
+      platform,
+    })
+    await this.#mailboxes.deposit(outbound, start.frame)
+    const deviceId = deviceIdOf(bundle.cert.peerId)
+    const existing = await store.getSession(contact.contactId, deviceId)
+    const record: SessionRecord = {
+      contactId: contact.contactId,
+      deviceId,
+      state: encodeSessionState(start.session),
+      version: (existing?.version ?? 0) + 1,
+      updatedAt: platform.clock(),
+    }
+    await store.putSession(record, existing?.version ?? null)
+    return { session: start.session, record }
+  }
+
+  async #failed(item: OutboxRecord, err: unknown): Promise<void> {
+    const { store, platform } = this.#ctx
+    const attempts = item.attempts + 1
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+    this.#ctx.log(`outbox item ${item.seq} attempt ${attempts} failed`, err)
+    const events: ClientEvent[] = []
+    await store.transaction(async (tx) => {
+      if (attempts >= T.maxAttempts && item.kind === 'message' && item.messageId !== null) {
+        await tx.deleteOutbox(item.seq)
+        const m = await tx.getMessage(item.messageId)
+        if (m !== undefined) {
+          m.delivery = 'failed'
+          m.failure = { code: 'peer_unreachable', message: reason.slice(0, 1000) }
+          await tx.putMessage(m)
+          events.push({ type: 'message.updated', message: chatMessage(m) })
+        }
+        return
+      }
+      const rnd = platform.random(1)[0]! / 255
+      await tx.updateOutbox({
+        ...item,
+        attempts,
+        lastError: reason.slice(0, 1000),
+        nextAttemptAt: platform.clock() + backoffMs(attempts, () => rnd),
+      })
+    })
+    for (const e of events) this.#ctx.emit(e)
+  }
+}
+
+export { toBase64Url }

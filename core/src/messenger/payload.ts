@@ -1,0 +1,130 @@
+/**
+ * ChatPayload: the plaintext inside every session frame (docs/protocol/messaging.md "Chat frames").
+ * decodePayload returns a checked value or throws one ProtocolError.
+ */
+import { ProtocolError } from '../wire/errors.ts'
+import { decodeStrict, requireBytes, requireUint, requireVersion } from '../wire/decode.ts'
+import { ChatPayload as ChatPayloadCodec } from './messenger.pb.js'
+import { MESSENGER_FORMAT_VERSION, MESSENGER_LIMITS as L, RECEIPT_KIND } from './limits.ts'
+
+export interface HelloBody {
+  displayName: string
+  relays: string[]
+  mailboxId: Uint8Array
+  mailboxCapability: Uint8Array
+  mailboxSealKey: Uint8Array
+  reply: boolean
+}
+
+export type PayloadBody =
+  | { kind: 'text'; text: string }
+  | { kind: 'receipt'; receipt: 'delivered' | 'read'; messageIds: Uint8Array[] }
+  | { kind: 'hello'; hello: HelloBody }
+
+export interface Payload {
+  messageId: Uint8Array
+  sentAt: number
+  body: PayloadBody
+}
+
+const utf8 = new TextEncoder()
+
+export function encodePayload(p: Payload): Uint8Array {
+  const base = {
+    version: MESSENGER_FORMAT_VERSION,
+    messageId: copy(p.messageId),
+    sentAt: BigInt(p.sentAt),
+  }
+  const b = p.body
+  if (b.kind === 'text') return ChatPayloadCodec.encode({ ...base, text: { text: b.text } })
+  if (b.kind === 'receipt') {
+    return ChatPayloadCodec.encode({
+      ...base,
+      receipt: { kind: RECEIPT_KIND[b.receipt], messageIds: b.messageIds.map(copy) },
+    })
+  }
+  return ChatPayloadCodec.encode({
+    ...base,
+    hello: {
+      ...b.hello,
+      relays: [...b.hello.relays],
+      mailboxId: copy(b.hello.mailboxId),
+      mailboxCapability: copy(b.hello.mailboxCapability),
+      mailboxSealKey: copy(b.hello.mailboxSealKey),
+    },
+  })
+}
+
+export function decodePayload(bytes: unknown): Payload {
+  const raw = decodeStrict(bytes, L.payloadBytes, ChatPayloadCodec, 'chat payload')
+  requireVersion(raw.version, MESSENGER_FORMAT_VERSION, 'chat payload')
+  const messageId = requireBytes(raw.messageId, 'chat payload message_id', {
+    exact: L.messageIdBytes,
+  })
+  const sentAt = requireUint(raw.sentAt, 'chat payload sent_at')
+  const set = [raw.text, raw.receipt, raw.hello].filter((x) => x !== undefined).length
+  if (set !== 1) {
+    throw new ProtocolError('malformed', 'chat payload: exactly one of text, receipt, hello')
+  }
+  let body: PayloadBody
+  if (raw.text !== undefined) {
+    if (utf8.encode(raw.text.text).length > L.textBytes) {
+      throw new ProtocolError('oversize', `chat text longer than ${L.textBytes} bytes`)
+    }
+    body = { kind: 'text', text: raw.text.text }
+  } else if (raw.receipt !== undefined) {
+    const r = raw.receipt
+    const receipt =
+      r.kind === RECEIPT_KIND.delivered ? 'delivered' : r.kind === RECEIPT_KIND.read ? 'read' : null
+    if (receipt === null) throw new ProtocolError('malformed', 'receipt: unknown kind')
+    if (r.messageIds.length === 0 || r.messageIds.length > L.receiptIds) {
+      throw new ProtocolError('limit_exceeded', `receipt: 1..${L.receiptIds} message ids`)
+    }
+    const messageIds = r.messageIds.map((id) =>
+      requireBytes(id, 'receipt message id', { exact: L.messageIdBytes }),
+    )
+    body = { kind: 'receipt', receipt, messageIds }
+  } else {
+    body = { kind: 'hello', hello: checkHello(raw.hello!) }
+  }
+  return { messageId, sentAt, body }
+}
+
+export function checkHello(h: HelloBody): HelloBody {
+  return {
+    displayName: checkDisplayName(h.displayName, 'hello display_name'),
+    relays: checkRelays(h.relays, 'hello relays'),
+    mailboxId: requireBytes(h.mailboxId, 'hello mailbox_id', { exact: L.mailboxIdBytes }),
+    mailboxCapability: requireBytes(h.mailboxCapability, 'hello mailbox_capability', {
+      min: L.capabilityMinBytes,
+      max: L.capabilityMaxBytes,
+    }),
+    mailboxSealKey: requireBytes(h.mailboxSealKey, 'hello mailbox_seal_key', {
+      exact: L.sealKeyBytes,
+    }),
+    reply: h.reply,
+  }
+}
+
+export function checkDisplayName(name: string, what: string): string {
+  if (utf8.encode(name).length > L.displayNameBytes) {
+    throw new ProtocolError('oversize', `${what}: longer than ${L.displayNameBytes} bytes`)
+  }
+  return name
+}
+
+export function checkRelays(relays: string[], what: string): string[] {
+  if (relays.length === 0 || relays.length > L.relays) {
+    throw new ProtocolError('limit_exceeded', `${what}: 1..${L.relays} relays`)
+  }
+  for (const r of relays) {
+    if (utf8.encode(r).length > L.relayAddressBytes || !r.startsWith('/') || !r.includes('/p2p/')) {
+      throw new ProtocolError('malformed', `${what}: not a relay multiaddr with /p2p/`)
+    }
+  }
+  return [...relays]
+}
+
+function copy(b: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(b)
+}

@@ -1,0 +1,101 @@
+/**
+ * Our device's private state, kept in IdentityRecord.secretKeys (opaque to the store): identity and
+ * device keys, the libp2p key, the root secret our mailboxes' keys derive from, prekey secrets and
+ * pending invites. Encoded as versioned JSON with bytes as base64url; decodeSecrets returns a value
+ * or throws ProtocolError('malformed').
+ *
+ * Mailbox keys are derived (ADR 0702): for a mailbox id M, auth key, capability and sealing key are
+ * HKDF-SHA-256(root, salt = M, info = "hestia/v1/mailbox-keys/<part>"), so the store only needs the
+ * mailbox id per contact (ContactRecord.inboundMailboxId) and nothing else to fetch and open it.
+ */
+import { fromBase64Url, toBase64Url } from '../crypto/bytes.ts'
+import type { KeyPair } from '../crypto/primitives.ts'
+import { hkdfSha256, x25519KeyPair } from '../crypto/primitives.ts'
+import type { PrekeySecret } from '../crypto/prekeys.ts'
+import { publicKeyFromSecret } from '../mailbox/auth.ts'
+import type { MailboxCredentials } from '../mailbox/client.ts'
+import { ProtocolError } from '../wire/errors.ts'
+import { labelBytes } from '../wire/labels.ts'
+import { MESSENGER_DOMAIN } from './labels.ts'
+
+export const SECRETS_VERSION = 1
+
+/** An invite we handed out and nobody has used yet. */
+export interface PendingInvite {
+  /** base64url mailbox id opened for the invitee. */
+  mailboxId: string
+  link: string
+  expiresAt: number
+  oneTimePrekeyId: number
+}
+
+export interface LocalSecrets {
+  version: typeof SECRETS_VERSION
+  identitySecret: Uint8Array
+  device: KeyPair
+  /** libp2p private key, protobuf-encoded (@libp2p/crypto privateKeyToProtobuf). */
+  libp2pKey: Uint8Array
+  mailboxRoot: Uint8Array
+  prekeys: PrekeySecret[]
+  nextPrekeyId: number
+  invites: PendingInvite[]
+}
+
+const BYTES_TAG = '$b'
+
+export function encodeSecrets(s: LocalSecrets): Uint8Array {
+  const json = JSON.stringify(s, (_key, value: unknown) =>
+    value instanceof Uint8Array ? { [BYTES_TAG]: toBase64Url(value) } : value,
+  )
+  return new TextEncoder().encode(json)
+}
+
+export function decodeSecrets(bytes: Uint8Array): LocalSecrets {
+  let value: unknown
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes), (_k, v: unknown) =>
+      v !== null && typeof v === 'object' && BYTES_TAG in v
+        ? fromBase64Url(String((v as Record<string, unknown>)[BYTES_TAG]))
+        : v,
+    )
+  } catch (err) {
+    throw new ProtocolError('malformed', 'stored secrets: not readable', { cause: err })
+  }
+  const s = value as Partial<LocalSecrets> | null
+  if (
+    s === null ||
+    s.version !== SECRETS_VERSION ||
+    !(s.identitySecret instanceof Uint8Array) ||
+    !(s.libp2pKey instanceof Uint8Array) ||
+    !(s.mailboxRoot instanceof Uint8Array) ||
+    !Array.isArray(s.prekeys) ||
+    !Array.isArray(s.invites)
+  ) {
+    throw new ProtocolError('malformed', 'stored secrets: unexpected shape or version')
+  }
+  return s as LocalSecrets
+}
+
+function derive(root: Uint8Array, mailboxId: Uint8Array, part: string, length = 32): Uint8Array {
+  return hkdfSha256(root, mailboxId, labelBytes(`${MESSENGER_DOMAIN.mailboxKeys}/${part}`), length)
+}
+
+/** Everything we need to own mailbox `mailboxId`: auth credentials and the sealing key pair. */
+export interface OwnedMailbox {
+  credentials: MailboxCredentials
+  seal: KeyPair
+}
+
+export function ownedMailbox(root: Uint8Array, mailboxId: Uint8Array): OwnedMailbox {
+  const authSecretKey = derive(root, mailboxId, 'auth')
+  const sealSeed = derive(root, mailboxId, 'seal')
+  return {
+    credentials: {
+      mailboxId: new Uint8Array(mailboxId),
+      authSecretKey,
+      authPublicKey: publicKeyFromSecret(authSecretKey),
+      capability: derive(root, mailboxId, 'capability'),
+    },
+    seal: x25519KeyPair(() => sealSeed),
+  }
+}

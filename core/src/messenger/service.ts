@@ -1,0 +1,187 @@
+/**
+ * createMessengerService: what a host (the extension's offscreen document / background page, or a
+ * Node test) runs. It owns the lifecycle — no identity: requests answer `no_identity`; after
+ * `identity.create` or on start with a stored identity it builds the libp2p node through the
+ * injected factory and starts the Messenger — and exposes one MessengerClient that stays valid
+ * across those changes, so the host can pass it across runtime ports unchanged.
+ *
+ * ```ts
+ * const service = createMessengerService({
+ *   store, notifier, defaultRelays: ['/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3…'],
+ *   createNode: (privateKey, relays) => createLibp2p({ privateKey, addresses: { listen: [...relays.map((r) => `${r}/p2p-circuit`), '/webrtc'] }, ... }),
+ * })
+ * await service.start()
+ * const res = await service.client.request({ type: 'identity.status' })
+ * ```
+ */
+import type { PrivateKey } from '@libp2p/interface'
+import {
+  defaultSettings,
+  fail,
+  ok,
+  type ClientEvent,
+  type ClientEventListener,
+  type ClientRequest,
+  type IdentityStatus,
+  type MessengerClient,
+  type ResponseFor,
+} from '../client/api.ts'
+import { systemPlatform, type CryptoPlatform } from '../crypto/platform.ts'
+import type { MessengerStore } from '../store/store.ts'
+import { KeyedMutex, type MessengerNotifier } from './context.ts'
+import { createLocalIdentity, identityFingerprint, loadLocalIdentity } from './identity.ts'
+import { Messenger, type MessengerOptions } from './messenger.ts'
+import type { MessengerNet } from './net.ts'
+
+/** A libp2p node as the service needs it: the messenger's slice plus its lifecycle. */
+export interface MessengerNode extends MessengerNet {
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface MessengerServiceOptions extends MessengerOptions {
+  store: MessengerStore
+  /**
+   * Builds (not starts) the libp2p node with our PeerId key. It should listen on
+   * `<relay>/p2p-circuit` for each relay (reservation) and on `/webrtc`, with transports
+   * WebSockets + WebRTC + circuit relay, noise, yamux, identify, ping (FINDINGS.md).
+   */
+  createNode: (privateKey: PrivateKey, relays: string[]) => Promise<MessengerNode>
+  platform?: CryptoPlatform
+  notifier?: MessengerNotifier
+  log?: (message: string, err?: unknown) => void
+}
+
+export interface MessengerService {
+  /** The client API; valid before start and across identity creation. */
+  readonly client: MessengerClient
+  /** Loads the identity (if any) and starts the node. */
+  start(): Promise<void>
+  /** Stops the node (the store stays open: the host owns it). */
+  stop(): Promise<void>
+  /** The running messenger and node (tests, diagnostics), null without identity. */
+  readonly messenger: Messenger | null
+  readonly node: MessengerNode | null
+}
+
+export function createMessengerService(options: MessengerServiceOptions): MessengerService {
+  const platform = options.platform ?? systemPlatform
+  const log = options.log ?? (() => undefined)
+  const listeners = new Set<ClientEventListener>()
+  let messenger: Messenger | null = null
+  let node: MessengerNode | null = null
+  let starting: Promise<void> | null = null
+  let stopped = false
+
+  const emit = (e: ClientEvent): void => {
+    for (const l of listeners) {
+      try {
+        l(e)
+      } catch (err) {
+        log('listener threw', err)
+      }
+    }
+  }
+
+  async function identityStatus(): Promise<IdentityStatus> {
+    const rec = await options.store.getIdentity()
+    if (rec === undefined) return { state: 'none' }
+    return {
+      state: 'ready',
+      displayName: rec.displayName,
+      fingerprint: identityFingerprint(rec.identityPublicKey),
+      createdAt: rec.createdAt,
+    }
+  }
+
+  async function boot(): Promise<void> {
+    const record = await options.store.getIdentity()
+    if (record === undefined || stopped) return
+    const { local, secrets, libp2pKey } = loadLocalIdentity(record, platform)
+    const settings = (await options.store.getSettings()) ?? defaultSettings(options.defaultRelays ?? [])
+    node = await options.createNode(libp2pKey, settings.relays)
+    await node.start()
+    const m = new Messenger(
+      {
+        store: options.store,
+        net: node,
+        platform,
+        notifier: options.notifier ?? (() => undefined),
+        local,
+        secrets,
+        locks: new KeyedMutex(),
+        log,
+      },
+      options,
+    )
+    m.subscribe(emit)
+    await m.start()
+    messenger = m
+  }
+
+  const client: MessengerClient = {
+    async request<T extends ClientRequest>(request: T): Promise<ResponseFor<T>> {
+      try {
+        if (request.type === 'identity.status') {
+          return ok(await identityStatus()) as ResponseFor<T>
+        }
+        if (request.type === 'identity.create') {
+          if ((await options.store.getIdentity()) !== undefined) {
+            return fail('identity_exists', 'an identity exists on this device') as ResponseFor<T>
+          }
+          const name = request.displayName.trim()
+          if (name.length === 0 || name.length > 64) {
+            return fail('invalid_request', 'a display name has 1..64 characters') as ResponseFor<T>
+          }
+          const { record } = await createLocalIdentity(platform, name)
+          await options.store.putIdentity(record)
+          starting = boot()
+          await starting
+          const status = await identityStatus()
+          emit({ type: 'identity.changed', identity: status })
+          return ok(status) as ResponseFor<T>
+        }
+        if (starting !== null) await starting.catch(() => undefined)
+        if (messenger === null) {
+          const hasIdentity = (await options.store.getIdentity()) !== undefined
+          return (
+            hasIdentity
+              ? fail('unavailable', 'the node is not running')
+              : fail('no_identity', 'create an identity first')
+          ) as ResponseFor<T>
+        }
+        return await messenger.request(request)
+      } catch (err) {
+        log(`request ${request.type} failed`, err)
+        return fail('internal', err instanceof Error ? err.message : String(err)) as ResponseFor<T>
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+
+  return {
+    client,
+    get messenger() {
+      return messenger
+    },
+    get node() {
+      return node
+    },
+    async start() {
+      stopped = false
+      starting = boot()
+      await starting
+    },
+    async stop() {
+      stopped = true
+      await starting?.catch(() => undefined)
+      await messenger?.stop()
+      await node?.stop()
+      messenger = null
+      node = null
+    },
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Harness for the messenger integration tests: a real relay on 127.0.0.1 and messenger services
+ * built on real libp2p nodes (WebSockets to the relay, circuit relay v2 reservation, WebRTC through
+ * node-datachannel bound to loopback), each over an in-memory store whose backing survives restarts.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import type { PrivateKey } from '@libp2p/interface'
+import { ping } from '@libp2p/ping'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { createLibp2p } from 'libp2p'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type {
+  ChatMessage,
+  ClientEvent,
+  ClientRequest,
+  ResponseFor,
+} from '@hestia/core/client/api.ts'
+import { createMessengerService } from '@hestia/core/messenger/index.ts'
+import type { MessengerNode, MessengerService, Route } from '@hestia/core/messenger/index.ts'
+import { createMemoryBacking, openMemoryStore } from '@hestia/core/store/index.ts'
+import type { MemoryBacking, MessengerStore } from '@hestia/core/store/index.ts'
+import { startRelay } from '@hestia/relay-node'
+import type { RelayHandle } from '@hestia/relay-node'
+
+export function tempDir(prefix = 'hestia-msg-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export async function startTestRelay(dataDir = tempDir(), port = 0): Promise<RelayHandle> {
+  return startRelay({
+    dataDir,
+    listen: [`/ip4/127.0.0.1/tcp/${port}/ws`],
+    stunPort: -1,
+    adminPort: -1,
+    logLevel: 'silent',
+  })
+}
+
+export async function createTestNode(privateKey: PrivateKey, relays: string[]): Promise<MessengerNode> {
+  return createLibp2p({
+    privateKey,
+    start: false,
+    addresses: { listen: [...relays.map((r) => `${r}/p2p-circuit`), '/webrtc'] },
+    transports: [
+      webSockets(),
+      webRTC({ rtcConfiguration: { iceServers: [], bindAddress: '127.0.0.1' } as RTCConfiguration }),
+      circuitRelayTransport(),
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    // Tests run on loopback, which the default gater refuses.
+    connectionGater: { denyDialMultiaddr: () => false },
+    services: { identify: identify(), ping: ping() },
+  }) as unknown as Promise<MessengerNode>
+}
+
+export interface SentRecord {
+  seq: number
+  messageId: string | null
+  route: Route
+  at: number
+}
+
+/** One user: a service over a store whose backing outlives restarts. */
+export class TestPeer {
+  readonly name: string
+  readonly backing: MemoryBacking
+  relays: string[]
+  service!: MessengerService
+  store!: MessengerStore
+  readonly events: ClientEvent[] = []
+  readonly sent: SentRecord[] = []
+  readonly notifications: { title: string; conversationId: string }[] = []
+
+  constructor(name: string, relays: string[], backing: MemoryBacking = createMemoryBacking()) {
+    this.name = name
+    this.relays = relays
+    this.backing = backing
+  }
+
+  async start(): Promise<this> {
+    this.store = openMemoryStore(this.backing)
+    this.service = createMessengerService({
+      store: this.store,
+      defaultRelays: this.relays,
+      createNode: createTestNode,
+      notifier: (n) => this.notifications.push(n),
+      onSent: (item, route) =>
+        this.sent.push({ seq: item.seq, messageId: item.messageId, route, at: performance.now() }),
+      log: process.env.HESTIA_TEST_LOG !== undefined ? (m, e) => console.log(`[${this.name}] ${m}`, e ?? '') : () => undefined,
+    })
+    this.service.client.subscribe((e) => this.events.push(e))
+    await this.service.start()
+    return this
+  }
+
+  async stop(): Promise<void> {
+    await this.service.stop()
+  }
+
+  async req<T extends ClientRequest>(request: T): Promise<ResponseFor<T>> {
+    return this.service.client.request(request)
+  }
+
+  /** The value of a request that must succeed. */
+  async must<T extends ClientRequest>(request: T): Promise<Extract<ResponseFor<T>, { ok: true }>['value']> {
+    const res = await this.req(request)
+    if (!res.ok) throw new Error(`${this.name} ${request.type}: ${res.error.code} ${res.error.message}`)
+    return res.value as Extract<ResponseFor<T>, { ok: true }>['value']
+  }
+
+  async history(conversationId: string): Promise<ChatMessage[]> {
+    return (await this.must({ type: 'messages.page', conversationId, before: null, limit: 200 })).messages
+  }
+
+  async texts(conversationId: string): Promise<string[]> {
+    return (await this.history(conversationId)).flatMap((m) => (m.body.kind === 'text' ? [m.body.text] : []))
+  }
+
+  async onlyConversation(): Promise<string> {
+    const list = (await this.must({ type: 'conversations.list', query: null })).conversations
+    if (list.length !== 1) throw new Error(`${this.name}: expected one conversation, got ${list.length}`)
+    return list[0]!.conversationId
+  }
+}
+
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    if (await check()) return
+    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** A and B contacts of each other: B accepts A's invite; both sides see a confirmed contact. */
+export async function connectPeers(a: TestPeer, b: TestPeer): Promise<{ convA: string; convB: string }> {
+  await a.must({ type: 'identity.create', displayName: a.name })
+  await b.must({ type: 'identity.create', displayName: b.name })
+  const invite = await a.must({ type: 'invite.mine' })
+  const accepted = await b.must({ type: 'invite.accept', invite: invite.link })
+  await waitUntil(`${a.name} sees ${b.name} as a contact`, async () => {
+    const list = (await a.must({ type: 'conversations.list', query: null })).conversations
+    return list.length === 1
+  })
+  const convA = await a.onlyConversation()
+  return { convA, convB: accepted.contact.conversationId }
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((x, y) => x - y)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
