@@ -28,3 +28,14 @@ export type {
   ManualClock,
   Scheduler,
 } from './fixture-client.ts'
+export {
+  ClientApiError,
+  ClientEventHub,
+  createDispatcher,
+  createLocalClient,
+  failureFromError,
+  serveThroughClient,
+} from './dispatch.ts'
+export type { ClientDispatcher, ClientHandler, ClientHandlers } from './dispatch.ts'
+export { MAX_PENDING_REQUESTS, connectPortClient, createPortPair, serveClientPort } from './port.ts'
+export type { ClientPort, PortClient, PortClientOptions, Timers } from './port.ts'
