@@ -108,7 +108,8 @@ export class AdminServer {
       const text = await this.o.metrics.registry.metrics()
       return send(res, 200, text, this.o.metrics.registry.contentType)
     }
-    if (req.method === 'GET' && path === '/stats') return send(res, 200, await this.o.actions.stats())
+    if (req.method === 'GET' && path === '/stats')
+      return send(res, 200, await this.o.actions.stats())
     if (!path.startsWith('/admin/')) throw new HttpError(404, 'not found')
 
     const action = path.slice('/admin/'.length)
@@ -131,7 +132,8 @@ export class AdminServer {
         const ip = str(body, 'ip')
         const kind = peer !== undefined ? 'peer' : ip !== undefined ? 'ip' : undefined
         const value = peer ?? ip
-        if (kind === undefined || value === undefined) throw new HttpError(400, 'give "peer" or "ip"')
+        if (kind === undefined || value === undefined)
+          throw new HttpError(400, 'give "peer" or "ip"')
         if (action === 'ban') await actions.ban(kind, value)
         else actions.unban(kind, value)
         audit.append({ action, actor, result: 'ok', target: { [kind]: value } })
@@ -144,7 +146,13 @@ export class AdminServer {
           throw new HttpError(400, 'give "mailbox" as 64 hex characters')
         }
         const purged = await actions.purge(mailbox)
-        audit.append({ action, actor, result: 'ok', target: { mailbox }, detail: purged ? 'purged' : 'not found' })
+        audit.append({
+          action,
+          actor,
+          result: 'ok',
+          target: { mailbox },
+          detail: purged ? 'purged' : 'not found',
+        })
         this.o.log.info({ action, actor, purged }, 'admin action')
         return send(res, 200, { ok: true, purged })
       }
@@ -154,11 +162,21 @@ export class AdminServer {
           const result = await actions.rotateKey(
             graceHours === undefined ? undefined : graceHours * 3_600_000,
           )
-          audit.append({ action, actor, result: 'ok', target: { nextPeerId: String(result.nextPeerId) } })
+          audit.append({
+            action,
+            actor,
+            result: 'ok',
+            target: { nextPeerId: String(result.nextPeerId) },
+          })
           this.o.log.info({ action, actor, nextPeerId: result.nextPeerId }, 'admin action')
           return send(res, 200, { ok: true, ...result })
         } catch (err) {
-          audit.append({ action, actor, result: 'failed', detail: err instanceof Error ? err.message : '' })
+          audit.append({
+            action,
+            actor,
+            result: 'failed',
+            detail: err instanceof Error ? err.message : '',
+          })
           throw new HttpError(409, err instanceof Error ? err.message : 'rotation failed')
         }
       }

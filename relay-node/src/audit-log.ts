@@ -26,7 +26,10 @@ export class AuditLog {
   }
 
   append(entry: AuditEntry): void {
-    writeSync(this.fd, JSON.stringify({ time: new Date(this.now()).toISOString(), ...entry }) + '\n')
+    writeSync(
+      this.fd,
+      JSON.stringify({ time: new Date(this.now()).toISOString(), ...entry }) + '\n',
+    )
     fsyncSync(this.fd)
   }
 

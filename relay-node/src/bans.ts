@@ -12,7 +12,10 @@ export class BanList {
   constructor(dataDir: string) {
     this.path = join(dataDir, BANS_FILE)
     if (existsSync(this.path)) {
-      const data = JSON.parse(readFileSync(this.path, 'utf8')) as { peers?: string[]; ips?: string[] }
+      const data = JSON.parse(readFileSync(this.path, 'utf8')) as {
+        peers?: string[]
+        ips?: string[]
+      }
       for (const p of data.peers ?? []) this.peers.add(p)
       for (const ip of data.ips ?? []) this.ips.add(ip)
     }
@@ -35,9 +38,13 @@ export class BanList {
 
   private save(): void {
     const tmp = this.path + '.tmp'
-    writeFileSync(tmp, JSON.stringify({ peers: [...this.peers], ips: [...this.ips] }, null, 2) + '\n', {
-      mode: 0o600,
-    })
+    writeFileSync(
+      tmp,
+      JSON.stringify({ peers: [...this.peers], ips: [...this.ips] }, null, 2) + '\n',
+      {
+        mode: 0o600,
+      },
+    )
     renameSync(tmp, this.path)
   }
 }

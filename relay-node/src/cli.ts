@@ -18,7 +18,10 @@ const int = (v: string) => {
   if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`)
   return n
 }
-const list = (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').filter(Boolean)]
+const list = (v: string, prev: string[] | undefined) => [
+  ...(prev ?? []),
+  ...v.split(',').filter(Boolean),
+]
 
 interface StartFlags {
   data: string
@@ -61,7 +64,8 @@ function optionsFromFlags(f: StartFlags): RelayOptionsInput {
     adminKeyHashes: f.adminKeyHash,
     logLevel: f.logLevel,
     sqliteSynchronous: f.sqliteSynchronous,
-    rotationGraceMs: f.rotationGraceHours === undefined ? undefined : f.rotationGraceHours * 3_600_000,
+    rotationGraceMs:
+      f.rotationGraceHours === undefined ? undefined : f.rotationGraceHours * 3_600_000,
     mailbox: {
       maxMessageTtlMs: f.messageTtlDays === undefined ? undefined : f.messageTtlDays * DAY_MS,
       mailboxIdleTtlMs: f.mailboxIdleDays === undefined ? undefined : f.mailboxIdleDays * DAY_MS,
@@ -82,8 +86,11 @@ function optionsFromFlags(f: StartFlags): RelayOptionsInput {
 function adminUrl(data: string | undefined, explicit: string | undefined): string {
   if (explicit !== undefined) return explicit.replace(/\/$/, '')
   if (data === undefined) throw new Error('give --data DIR (to read relay.json) or --admin URL')
-  const info = JSON.parse(readFileSync(join(data, RELAY_INFO_FILE), 'utf8')) as { admin?: { url?: string } }
-  if (info.admin?.url === undefined) throw new Error('relay.json has no admin URL: is the admin port off?')
+  const info = JSON.parse(readFileSync(join(data, RELAY_INFO_FILE), 'utf8')) as {
+    admin?: { url?: string }
+  }
+  if (info.admin?.url === undefined)
+    throw new Error('relay.json has no admin URL: is the admin port off?')
   return info.admin.url
 }
 
@@ -97,29 +104,141 @@ program
   .description(
     'Run the relay. Prints its dialable multiaddrs (/p2p/<peerId>) on stdout when ready and writes them to DIR/relay.json; logs JSON to stderr. SIGTERM/SIGINT stop it gracefully.',
   )
-  .addOption(new Option('--data <dir>', 'data directory (identity key, database, audit log)').env('HESTIA_RELAY_DATA').makeOptionMandatory())
-  .addOption(new Option('--config <file>', 'JSON config file (same shape as RelayOptions in relay-node/src/config.ts)').env('HESTIA_RELAY_CONFIG'))
-  .addOption(new Option('--listen <multiaddr>', 'listen multiaddr, repeatable or comma-separated (default /ip4/127.0.0.1/tcp/4510/ws)').env('HESTIA_RELAY_LISTEN').argParser(list))
-  .addOption(new Option('--announce <multiaddr>', 'public multiaddr to announce instead, e.g. /dns4/relay.example/tcp/443/wss').env('HESTIA_RELAY_ANNOUNCE').argParser(list))
-  .addOption(new Option('--rotation-listen <multiaddr>', 'listen multiaddr for the next identity during a key rotation (default: listen host, any port)').env('HESTIA_RELAY_ROTATION_LISTEN').argParser(list))
-  .addOption(new Option('--tls-cert <file>', 'PEM certificate: serve wss on the listen port').env('HESTIA_RELAY_TLS_CERT'))
-  .addOption(new Option('--tls-key <file>', 'PEM private key for --tls-cert').env('HESTIA_RELAY_TLS_KEY'))
-  .addOption(new Option('--stun-host <ip>', 'STUN bind address (default 0.0.0.0)').env('HESTIA_RELAY_STUN_HOST'))
-  .addOption(new Option('--stun-port <port>', 'STUN UDP port; 0 = any, -1 = off (default 3478)').env('HESTIA_RELAY_STUN_PORT').argParser(int))
-  .addOption(new Option('--admin-port <port>', 'loopback admin HTTP port (health, metrics, stats, admin API); 0 = any, -1 = off (default 4511)').env('HESTIA_RELAY_ADMIN_PORT').argParser(int))
-  .addOption(new Option('--admin-key-hash <sha256hex>', 'extra admin API key hash, repeatable (keys from `hestia-relay admin-key` are read from DIR/admin-keys)').env('HESTIA_RELAY_ADMIN_KEY_HASHES').argParser(list))
-  .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).env('HESTIA_RELAY_LOG_LEVEL'))
-  .addOption(new Option('--sqlite-synchronous <mode>', 'FULL (fsync every commit, default) or NORMAL').choices(['FULL', 'NORMAL']).env('HESTIA_RELAY_SQLITE_SYNCHRONOUS'))
-  .addOption(new Option('--message-ttl-days <n>', 'longest time a message is kept (default 14)').env('HESTIA_RELAY_MESSAGE_TTL_DAYS').argParser(int))
-  .addOption(new Option('--mailbox-idle-days <n>', 'delete mailboxes nobody fetched from for this long (default 30)').env('HESTIA_RELAY_MAILBOX_IDLE_DAYS').argParser(int))
-  .addOption(new Option('--max-messages-per-mailbox <n>', 'per-mailbox message quota (default 1000)').env('HESTIA_RELAY_MAX_MESSAGES_PER_MAILBOX').argParser(int))
-  .addOption(new Option('--max-mib-per-mailbox <n>', 'per-mailbox byte quota in MiB (default 32)').env('HESTIA_RELAY_MAX_MIB_PER_MAILBOX').argParser(int))
-  .addOption(new Option('--max-total-mib <n>', 'global quota on stored sealed bytes in MiB (default 2048)').env('HESTIA_RELAY_MAX_TOTAL_MIB').argParser(int))
-  .addOption(new Option('--max-mailboxes <n>', 'mailboxes this relay accepts (default 200000)').env('HESTIA_RELAY_MAX_MAILBOXES').argParser(int))
-  .addOption(new Option('--max-connections <n>', 'libp2p connections (default 5000)').env('HESTIA_RELAY_MAX_CONNECTIONS').argParser(int))
-  .addOption(new Option('--max-connections-per-ip <n>', 'connections per remote IP (default 32)').env('HESTIA_RELAY_MAX_CONNECTIONS_PER_IP').argParser(int))
-  .addOption(new Option('--max-reservations <n>', 'circuit relay v2 reservations (default 4096)').env('HESTIA_RELAY_MAX_RESERVATIONS').argParser(int))
-  .addOption(new Option('--rotation-grace-hours <n>', 'how long both identities are announced after a key rotation (default 24)').env('HESTIA_RELAY_ROTATION_GRACE_HOURS').argParser(int))
+  .addOption(
+    new Option('--data <dir>', 'data directory (identity key, database, audit log)')
+      .env('HESTIA_RELAY_DATA')
+      .makeOptionMandatory(),
+  )
+  .addOption(
+    new Option(
+      '--config <file>',
+      'JSON config file (same shape as RelayOptions in relay-node/src/config.ts)',
+    ).env('HESTIA_RELAY_CONFIG'),
+  )
+  .addOption(
+    new Option(
+      '--listen <multiaddr>',
+      'listen multiaddr, repeatable or comma-separated (default /ip4/127.0.0.1/tcp/4510/ws)',
+    )
+      .env('HESTIA_RELAY_LISTEN')
+      .argParser(list),
+  )
+  .addOption(
+    new Option(
+      '--announce <multiaddr>',
+      'public multiaddr to announce instead, e.g. /dns4/relay.example/tcp/443/wss',
+    )
+      .env('HESTIA_RELAY_ANNOUNCE')
+      .argParser(list),
+  )
+  .addOption(
+    new Option(
+      '--rotation-listen <multiaddr>',
+      'listen multiaddr for the next identity during a key rotation (default: listen host, any port)',
+    )
+      .env('HESTIA_RELAY_ROTATION_LISTEN')
+      .argParser(list),
+  )
+  .addOption(
+    new Option('--tls-cert <file>', 'PEM certificate: serve wss on the listen port').env(
+      'HESTIA_RELAY_TLS_CERT',
+    ),
+  )
+  .addOption(
+    new Option('--tls-key <file>', 'PEM private key for --tls-cert').env('HESTIA_RELAY_TLS_KEY'),
+  )
+  .addOption(
+    new Option('--stun-host <ip>', 'STUN bind address (default 0.0.0.0)').env(
+      'HESTIA_RELAY_STUN_HOST',
+    ),
+  )
+  .addOption(
+    new Option('--stun-port <port>', 'STUN UDP port; 0 = any, -1 = off (default 3478)')
+      .env('HESTIA_RELAY_STUN_PORT')
+      .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--admin-port <port>',
+      'loopback admin HTTP port (health, metrics, stats, admin API); 0 = any, -1 = off (default 4511)',
+    )
+      .env('HESTIA_RELAY_ADMIN_PORT')
+      .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--admin-key-hash <sha256hex>',
+      'extra admin API key hash, repeatable (keys from `hestia-relay admin-key` are read from DIR/admin-keys)',
+    )
+      .env('HESTIA_RELAY_ADMIN_KEY_HASHES')
+      .argParser(list),
+  )
+  .addOption(
+    new Option('--log-level <level>', 'pino log level')
+      .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .env('HESTIA_RELAY_LOG_LEVEL'),
+  )
+  .addOption(
+    new Option('--sqlite-synchronous <mode>', 'FULL (fsync every commit, default) or NORMAL')
+      .choices(['FULL', 'NORMAL'])
+      .env('HESTIA_RELAY_SQLITE_SYNCHRONOUS'),
+  )
+  .addOption(
+    new Option('--message-ttl-days <n>', 'longest time a message is kept (default 14)')
+      .env('HESTIA_RELAY_MESSAGE_TTL_DAYS')
+      .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--mailbox-idle-days <n>',
+      'delete mailboxes nobody fetched from for this long (default 30)',
+    )
+      .env('HESTIA_RELAY_MAILBOX_IDLE_DAYS')
+      .argParser(int),
+  )
+  .addOption(
+    new Option('--max-messages-per-mailbox <n>', 'per-mailbox message quota (default 1000)')
+      .env('HESTIA_RELAY_MAX_MESSAGES_PER_MAILBOX')
+      .argParser(int),
+  )
+  .addOption(
+    new Option('--max-mib-per-mailbox <n>', 'per-mailbox byte quota in MiB (default 32)')
+      .env('HESTIA_RELAY_MAX_MIB_PER_MAILBOX')
+      .argParser(int),
+  )
+  .addOption(
+    new Option('--max-total-mib <n>', 'global quota on stored sealed bytes in MiB (default 2048)')
+      .env('HESTIA_RELAY_MAX_TOTAL_MIB')
+      .argParser(int),
+  )
+  .addOption(
+    new Option('--max-mailboxes <n>', 'mailboxes this relay accepts (default 200000)')
+      .env('HESTIA_RELAY_MAX_MAILBOXES')
+      .argParser(int),
+  )
+  .addOption(
+    new Option('--max-connections <n>', 'libp2p connections (default 5000)')
+      .env('HESTIA_RELAY_MAX_CONNECTIONS')
+      .argParser(int),
+  )
+  .addOption(
+    new Option('--max-connections-per-ip <n>', 'connections per remote IP (default 32)')
+      .env('HESTIA_RELAY_MAX_CONNECTIONS_PER_IP')
+      .argParser(int),
+  )
+  .addOption(
+    new Option('--max-reservations <n>', 'circuit relay v2 reservations (default 4096)')
+      .env('HESTIA_RELAY_MAX_RESERVATIONS')
+      .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--rotation-grace-hours <n>',
+      'how long both identities are announced after a key rotation (default 24)',
+    )
+      .env('HESTIA_RELAY_ROTATION_GRACE_HOURS')
+      .argParser(int),
+  )
   .action(async (flags: StartFlags) => {
     const relay = await startRelay({ ...optionsFromFlags(flags), logDestination: 2 })
     process.stdout.write(relay.multiaddrs.join('\n') + '\n')
@@ -142,8 +261,14 @@ program
 
 program
   .command('stats')
-  .description('Print a running relay\'s mailboxes, stored messages/bytes, connections, reservations (JSON)')
-  .addOption(new Option('--data <dir>', 'data directory of the running relay (reads relay.json)').env('HESTIA_RELAY_DATA'))
+  .description(
+    "Print a running relay's mailboxes, stored messages/bytes, connections, reservations (JSON)",
+  )
+  .addOption(
+    new Option('--data <dir>', 'data directory of the running relay (reads relay.json)').env(
+      'HESTIA_RELAY_DATA',
+    ),
+  )
   .option('--admin <url>', 'admin base URL instead, e.g. http://127.0.0.1:4511')
   .action(async (flags: { data?: string; admin?: string }) => {
     const res = await fetch(`${adminUrl(flags.data, flags.admin)}/stats`)
@@ -152,34 +277,68 @@ program
 
 program
   .command('admin-key')
-  .description('Create an admin API key: prints it once; only its SHA-256 hash is stored in DIR/admin-keys')
-  .addOption(new Option('--data <dir>', 'data directory').env('HESTIA_RELAY_DATA').makeOptionMandatory())
+  .description(
+    'Create an admin API key: prints it once; only its SHA-256 hash is stored in DIR/admin-keys',
+  )
+  .addOption(
+    new Option('--data <dir>', 'data directory').env('HESTIA_RELAY_DATA').makeOptionMandatory(),
+  )
   .action((flags: { data: string }) => {
     const { key, hash } = createAdminKey(flags.data)
     process.stdout.write(`${key}\n`)
-    process.stderr.write(`stored hash ${hash.slice(0, 12)}… in ${join(flags.data, 'admin-keys')}; the key is not stored, keep it now\n`)
+    process.stderr.write(
+      `stored hash ${hash.slice(0, 12)}… in ${join(flags.data, 'admin-keys')}; the key is not stored, keep it now\n`,
+    )
   })
 
 program
   .command('admin')
-  .description('Call the admin API: ban|unban (--peer or --ip), purge (--mailbox HEX), rotate-key [--grace-hours N]. Key from HESTIA_RELAY_ADMIN_KEY.')
+  .description(
+    'Call the admin API: ban|unban (--peer or --ip), purge (--mailbox HEX), rotate-key [--grace-hours N]. Key from HESTIA_RELAY_ADMIN_KEY.',
+  )
   .argument('<action>', 'ban, unban, purge, rotate-key or bans')
-  .addOption(new Option('--data <dir>', 'data directory of the running relay').env('HESTIA_RELAY_DATA'))
+  .addOption(
+    new Option('--data <dir>', 'data directory of the running relay').env('HESTIA_RELAY_DATA'),
+  )
   .option('--admin <url>', 'admin base URL instead of reading relay.json')
   .option('--peer <peerId>', 'peer id to ban/unban')
   .option('--ip <ip>', 'IP address to ban/unban')
   .option('--mailbox <hex>', 'mailbox id to purge (64 hex)')
   .option('--grace-hours <n>', 'rotation grace period', int)
-  .addOption(new Option('--key <key>', 'admin API key').env('HESTIA_RELAY_ADMIN_KEY').makeOptionMandatory())
-  .action(async (action: string, f: { data?: string; admin?: string; peer?: string; ip?: string; mailbox?: string; graceHours?: number; key: string }) => {
-    const url = `${adminUrl(f.data, f.admin)}/admin/${action}`
-    const res = await fetch(url, {
-      method: action === 'bans' ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${f.key}`, 'content-type': 'application/json' },
-      ...(action === 'bans' ? {} : { body: JSON.stringify({ peer: f.peer, ip: f.ip, mailbox: f.mailbox, graceHours: f.graceHours }) }),
-    })
-    process.stdout.write(JSON.stringify(await res.json(), null, 2) + '\n')
-    if (!res.ok) process.exitCode = 1
-  })
+  .addOption(
+    new Option('--key <key>', 'admin API key').env('HESTIA_RELAY_ADMIN_KEY').makeOptionMandatory(),
+  )
+  .action(
+    async (
+      action: string,
+      f: {
+        data?: string
+        admin?: string
+        peer?: string
+        ip?: string
+        mailbox?: string
+        graceHours?: number
+        key: string
+      },
+    ) => {
+      const url = `${adminUrl(f.data, f.admin)}/admin/${action}`
+      const res = await fetch(url, {
+        method: action === 'bans' ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${f.key}`, 'content-type': 'application/json' },
+        ...(action === 'bans'
+          ? {}
+          : {
+              body: JSON.stringify({
+                peer: f.peer,
+                ip: f.ip,
+                mailbox: f.mailbox,
+                graceHours: f.graceHours,
+              }),
+            }),
+      })
+      process.stdout.write(JSON.stringify(await res.json(), null, 2) + '\n')
+      if (!res.ok) process.exitCode = 1
+    },
+  )
 
 await program.parseAsync(process.argv)

@@ -98,7 +98,9 @@ export function defaultOptions(dataDir: string): RelayOptions {
   }
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] }
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K]
+}
 export type RelayOptionsInput = DeepPartial<RelayOptions> & { dataDir: string }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

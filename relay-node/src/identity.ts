@@ -49,7 +49,9 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<PrivateKey>
   return key
 }
 
-export function readRotation(dataDir: string): { state: RotationState; key: PrivateKey } | undefined {
+export function readRotation(
+  dataDir: string,
+): { state: RotationState; key: PrivateKey } | undefined {
   const statePath = join(dataDir, ROTATION_FILE)
   const keyPath = join(dataDir, NEXT_IDENTITY_FILE)
   if (!existsSync(statePath) || !existsSync(keyPath)) return undefined
@@ -73,7 +75,9 @@ export async function beginRotation(
     startedAt: now,
     graceUntil: now + graceMs,
   }
-  writeFileSync(join(dataDir, ROTATION_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o600 })
+  writeFileSync(join(dataDir, ROTATION_FILE), JSON.stringify(state, null, 2) + '\n', {
+    mode: 0o600,
+  })
   return { state, key }
 }
 

@@ -19,11 +19,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import {
-  EXPIRY_BUCKETS_S,
-  MAILBOX_PROTOCOL,
-  MAX_SEALED_BYTES,
-} from '@hestia/core/mailbox/index.ts'
+import { EXPIRY_BUCKETS_S, MAILBOX_PROTOCOL, MAX_SEALED_BYTES } from '@hestia/core/mailbox/index.ts'
 import type { RelayInfo } from '@hestia/core/mailbox/index.ts'
 import { createLibp2p } from 'libp2p'
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
@@ -75,7 +71,9 @@ export interface RelayHandle {
   stats(): Promise<RelayStats>
   /** Deletes expired messages, nonces and idle mailboxes now (also runs every sweepIntervalMs). */
   sweep(): Promise<void>
-  rotateKey(graceMs?: number): Promise<{ nextPeerId: string; multiaddrs: string[]; graceUntil: string }>
+  rotateKey(
+    graceMs?: number,
+  ): Promise<{ nextPeerId: string; multiaddrs: string[]; graceUntil: string }>
   stop(): Promise<void>
 }
 
@@ -94,7 +92,9 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   const o: RelayOptions = resolveOptions(input)
   const now = o.now ?? Date.now
   if (!['127.0.0.1', '::1', 'localhost'].includes(o.adminHost)) {
-    throw new Error(`adminHost ${o.adminHost}: the admin port is loopback-only; use 127.0.0.1 or ::1`)
+    throw new Error(
+      `adminHost ${o.adminHost}: the admin port is loopback-only; use 127.0.0.1 or ::1`,
+    )
   }
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 })
   chmodSync(o.dataDir, 0o700)
@@ -104,7 +104,15 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
       base: { service: 'hestia-relay' },
       // Defence in depth: nothing logs these, and if a future line tried, pino drops the value.
       redact: {
-        paths: ['sealed', 'capability', 'signature', 'privateKey', 'authorization', '*.sealed', '*.capability'],
+        paths: [
+          'sealed',
+          'capability',
+          'signature',
+          'privateKey',
+          'authorization',
+          '*.sealed',
+          '*.capability',
+        ],
         remove: true,
       },
     },
@@ -114,7 +122,8 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   )
   const startedAt = now()
 
-  if (promoteIfDue(o.dataDir, now())) logger.info('key rotation completed: the next identity is now current')
+  if (promoteIfDue(o.dataDir, now()))
+    logger.info('key rotation completed: the next identity is now current')
   const privateKey = await loadOrCreateIdentity(o.dataDir)
 
   const store = new SqliteMailboxStore({
@@ -180,7 +189,11 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   })
   await service.start()
 
-  const createNode = async (key: PrivateKey, listen: string[], announce: string[]): Promise<RelayNode> => {
+  const createNode = async (
+    key: PrivateKey,
+    listen: string[],
+    announce: string[],
+  ): Promise<RelayNode> => {
     const tls =
       o.tlsCertFile !== undefined && o.tlsKeyFile !== undefined
         ? { cert: readFileSync(o.tlsCertFile), key: readFileSync(o.tlsKeyFile) }
@@ -200,9 +213,13 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
         denyInboundConnection: (maConn: MultiaddrConnection) => {
           const ip = ipOfAddr(maConn.remoteAddr)
           if (ip === undefined) return false
-          return bans.isBanned(undefined, ip) || (ipConnections.get(ip) ?? 0) >= o.relay.maxConnectionsPerIp
+          return (
+            bans.isBanned(undefined, ip) ||
+            (ipConnections.get(ip) ?? 0) >= o.relay.maxConnectionsPerIp
+          )
         },
-        denyInboundEncryptedConnection: (peerId: PeerId) => bans.isBanned(peerId.toString(), undefined),
+        denyInboundEncryptedConnection: (peerId: PeerId) =>
+          bans.isBanned(peerId.toString(), undefined),
         // The relay dials no one except to deliver relayed connections to peers already connected.
         denyDialMultiaddr: () => false,
       },
@@ -239,7 +256,8 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   }
 
   nodes.push(await createNode(privateKey, o.listen, o.announce))
-  const rotationListen = () => (o.rotationListen.length > 0 ? o.rotationListen : withPort0(o.listen))
+  const rotationListen = () =>
+    o.rotationListen.length > 0 ? o.rotationListen : withPort0(o.listen)
   if (rotation !== undefined) {
     nextNode = await createNode(rotation.key, rotationListen(), [])
     nodes.push(nextNode)
@@ -342,7 +360,11 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
           bans.add(kind, value)
           for (const node of nodes) {
             for (const c of node.getConnections()) {
-              if (kind === 'peer' ? c.remotePeer.toString() === value : ipOfAddr(c.remoteAddr) === value) {
+              if (
+                kind === 'peer'
+                  ? c.remotePeer.toString() === value
+                  : ipOfAddr(c.remoteAddr) === value
+              ) {
                 await c.close().catch(() => undefined)
               }
             }
@@ -392,7 +414,11 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
       stopping ??= (async () => {
         clearInterval(sweepTimer)
         service.stop()
-        await Promise.all(nodes.map((n) => n.stop()))
+        await Promise.all(
+          nodes.map(async (n) => {
+            await n.stop()
+          }),
+        )
         await store.close()
         await stun?.stop()
         await admin?.stop()

@@ -169,7 +169,8 @@ export class MailboxService {
           this.count(parsed.kind, 'ok')
         } catch (err) {
           const e = toMailboxError(err)
-          if (e.code === 'internal') this.init.log.error({ err, op: parsed.kind }, 'mailbox request failed')
+          if (e.code === 'internal')
+            this.init.log.error({ err, op: parsed.kind }, 'mailbox request failed')
           this.count(parsed.kind, e.code)
           response = encodeErrorResponse(e)
         }
@@ -294,7 +295,11 @@ export class MailboxService {
         )
         if (!outcome.ok) throw new MailboxError(outcome.reason)
         this.init.metrics.depositedBytes.inc(body.sealed.length)
-        this.push(body.mailboxId, { id: outcome.id, sealed: body.sealed, expiresAtMs: BigInt(expiresAt) })
+        this.push(body.mailboxId, {
+          id: outcome.id,
+          sealed: body.sealed,
+          expiresAtMs: BigInt(expiresAt),
+        })
         return { fields: { depositId: outcome.id } }
       }
       case 'fetch': {
@@ -357,7 +362,9 @@ export class MailboxService {
         return {
           fields: {
             signedBundle: ab(taken.bundle),
-            ...(taken.oneTimePrekey !== undefined ? { oneTimePrekey: ab(taken.oneTimePrekey) } : {}),
+            ...(taken.oneTimePrekey !== undefined
+              ? { oneTimePrekey: ab(taken.oneTimePrekey) }
+              : {}),
             oneTimePrekeysLeft: taken.left,
           },
         }

@@ -24,7 +24,10 @@ export interface StunServerOptions {
 }
 
 /** Returns the response for a valid Binding request, or undefined for anything else. */
-export function stunResponse(msg: Buffer, from: { address: string; port: number }): Buffer | undefined {
+export function stunResponse(
+  msg: Buffer,
+  from: { address: string; port: number },
+): Buffer | undefined {
   if (msg.length < HEADER_BYTES || msg.length > MAX_STUN_REQUEST_BYTES) return undefined
   const type = msg.readUInt16BE(0)
   const length = msg.readUInt16BE(2)
@@ -33,7 +36,7 @@ export function stunResponse(msg: Buffer, from: { address: string; port: number 
   if (length !== msg.length - HEADER_BYTES || length % 4 !== 0) return undefined
   if (msg.readUInt32BE(4) !== MAGIC_COOKIE) return undefined
   // Attributes must tile the body exactly (§15: type, length, value padded to 4).
-  for (let o = HEADER_BYTES; o < msg.length; ) {
+  for (let o = HEADER_BYTES; o < msg.length;) {
     if (o + 4 > msg.length) return undefined
     const attrLen = msg.readUInt16BE(o + 2)
     o += 4 + Math.ceil(attrLen / 4) * 4
@@ -49,7 +52,7 @@ export function stunResponse(msg: Buffer, from: { address: string; port: number 
   out.writeUInt16BE(4 + valueLen, 2)
   out.writeUInt32BE(MAGIC_COOKIE, 4)
   transactionId.copy(out, 8)
-  let o = HEADER_BYTES
+  const o = HEADER_BYTES
   out.writeUInt16BE(ATTR_XOR_MAPPED_ADDRESS, o)
   out.writeUInt16BE(valueLen, o + 2)
   out[o + 4] = 0
@@ -58,13 +61,13 @@ export function stunResponse(msg: Buffer, from: { address: string; port: number 
   // §15.2: X-Address is the address XORed with the cookie (and, for IPv6, the transaction id).
   const mask = Buffer.concat([out.subarray(4, 8), transactionId])
   for (let i = 0; i < addr.length; i++) out[o + 8 + i] = addr[i]! ^ mask[i]!
-  o += 4 + valueLen
   return out
 }
 
 function ipv4Bytes(ip: string): Buffer | undefined {
   const parts = ip.split('.').map(Number)
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    return undefined
   return Buffer.from(parts)
 }
 
@@ -74,7 +77,11 @@ function ipv6Bytes(ip: string): Buffer | undefined {
   const [l, r] = head.split('::') as [string, string | undefined]
   const left = l === '' ? [] : l.split(':')
   const right = r === undefined || r === '' ? [] : r.split(':')
-  if (v4mapped !== null) return Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]), ipv4Bytes(v4mapped[1]!)!])
+  if (v4mapped !== null)
+    return Buffer.concat([
+      Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]),
+      ipv4Bytes(v4mapped[1]!)!,
+    ])
   const fill = r === undefined ? 0 : 8 - left.length - right.length
   const groups = [...left, ...Array<string>(fill).fill('0'), ...right]
   if (groups.length !== 8) return undefined
@@ -108,8 +115,7 @@ export class StunServer {
   }
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
-    const response =
-      this.limiter.take(rinfo.address) === 0 ? stunResponse(msg, rinfo) : undefined
+    const response = this.limiter.take(rinfo.address) === 0 ? stunResponse(msg, rinfo) : undefined
     this.options.onRequest?.(response === undefined ? 'ignored' : 'answered')
     if (response !== undefined) this.socket?.send(response, rinfo.port, rinfo.address)
   }

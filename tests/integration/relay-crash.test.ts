@@ -27,7 +27,18 @@ void test('kill -9 during a deposit burst loses no acknowledged deposit and dupl
       },
     }),
   )
-  const args = ['--data', dataDir, '--config', config, '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--stun-port', '-1', '--admin-port', '-1']
+  const args = [
+    '--data',
+    dataDir,
+    '--config',
+    config,
+    '--listen',
+    '/ip4/127.0.0.1/tcp/0/ws',
+    '--stun-port',
+    '-1',
+    '--admin-port',
+    '-1',
+  ]
   const first = await spawnRelay(args)
   const peerId = first.multiaddrs[0]!.split('/p2p/')[1]
   const node = await startClientNode()
@@ -79,8 +90,13 @@ void test('kill -9 during a deposit burst loses no acknowledged deposit and dupl
       assert.deepEqual(lost, [], 'every acknowledged deposit survived the crash')
       // Per worker, what arrived is in the order it was sent.
       for (let w = 0; w < BURST_WORKERS; w++) {
-        const seq = delivered.filter((t) => t.startsWith(`${w}:`)).map((t) => Number(t.split(':')[1]))
-        assert.deepEqual(seq, [...seq].sort((a, b) => a - b))
+        const seq = delivered
+          .filter((t) => t.startsWith(`${w}:`))
+          .map((t) => Number(t.split(':')[1]))
+        assert.deepEqual(
+          seq,
+          [...seq].sort((a, b) => a - b),
+        )
       }
     } finally {
       second.child.kill('SIGTERM')
@@ -88,6 +104,7 @@ void test('kill -9 during a deposit burst loses no acknowledged deposit and dupl
     }
   } finally {
     await node.stop()
-    if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL')
+    if (first.child.exitCode === null && first.child.signalCode === null)
+      first.child.kill('SIGKILL')
   }
 })

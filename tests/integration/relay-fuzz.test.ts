@@ -10,6 +10,7 @@ import {
   MAILBOX_ERROR_CODES,
   MAILBOX_PROTOCOL,
   MAX_RESPONSE_FRAME_BYTES,
+  ab,
   depositAddressOf,
   encodeRequest,
   newMailboxCredentials,
@@ -51,14 +52,37 @@ function validFrames(): Uint8Array[] {
       randomBytes,
     })
   const to = depositAddressOf(box)
+  const id = ab(to.mailboxId)
+  const cap = ab(to.capability)
+  const pub = ab(box.authPublicKey)
+  const boxCap = ab(box.capability)
   return [
     encodeRequest({ info: {} }),
-    encodeRequest({ deposit: { mailboxId: to.mailboxId, capability: to.capability, expiryS: 3600, sealed: randomBytes(1024) } }),
+    encodeRequest({
+      deposit: {
+        mailboxId: id,
+        capability: cap,
+        expiryS: 3600,
+        sealed: randomBytes(1024),
+      },
+    }),
     encodeRequest({ fetch: { limit: 5, auth: sign('fetch', { limit: 5 }) } }),
     encodeRequest({ ack: { ids: [1n, 2n], auth: sign('ack', { ids: [1n, 2n] }) } }),
-    encodeRequest({ create: { authPublicKey: box.authPublicKey, capability: box.capability, auth: sign('create', { authPublicKey: box.authPublicKey, capability: box.capability }) } }),
-    encodeRequest({ publishPrekeys: { signedBundle: randomBytes(100), oneTimePrekeys: [randomBytes(32)], auth: sign('publishPrekeys', { signedBundle: new Uint8Array(100), oneTimePrekeys: [] }) } }),
-    encodeRequest({ fetchPrekeys: { mailboxId: to.mailboxId, capability: to.capability } }),
+    encodeRequest({
+      create: {
+        authPublicKey: pub,
+        capability: boxCap,
+        auth: sign('create', { authPublicKey: pub, capability: boxCap }),
+      },
+    }),
+    encodeRequest({
+      publishPrekeys: {
+        signedBundle: randomBytes(100),
+        oneTimePrekeys: [randomBytes(32)],
+        auth: sign('publishPrekeys', { signedBundle: new Uint8Array(100), oneTimePrekeys: [] }),
+      },
+    }),
+    encodeRequest({ fetchPrekeys: { mailboxId: id, capability: cap } }),
   ]
 }
 
@@ -73,7 +97,8 @@ function mutate(rand: () => number, seeds: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(base)
   if (r < 0.6) {
     const flips = 1 + Math.floor(rand() * 8)
-    for (let i = 0; i < flips && out.length > 0; i++) out[Math.floor(rand() * out.length)]! ^= 1 << Math.floor(rand() * 8)
+    for (let i = 0; i < flips && out.length > 0; i++)
+      out[Math.floor(rand() * out.length)]! ^= 1 << Math.floor(rand() * 8)
     return out
   }
   if (r < 0.8) return out.subarray(0, Math.floor(rand() * out.length))
@@ -102,7 +127,7 @@ void test(`${FRAMES} fuzzed frames: typed answers, no crash or stall, other clie
       },
     },
   })
-  const addr = multiaddr(relay.multiaddrs[0]!)
+  const addr = multiaddr(relay.multiaddrs[0])
   const fuzzer = await startClientNode()
   const honest = await startClientNode()
   const known = new Set<string>(['', ...MAILBOX_ERROR_CODES])
@@ -161,15 +186,23 @@ void test(`${FRAMES} fuzzed frames: typed answers, no crash or stall, other clie
       }
     }
     const honestRun = honestLoop()
-    await Promise.all([...Array.from({ length: STREAMS }, (_, s) => fuzzStream(s)), garbageStreams()])
+    await Promise.all([
+      ...Array.from({ length: STREAMS }, (_, s) => fuzzStream(s)),
+      garbageStreams(),
+    ])
     fuzzDone = true
     await honestRun
     assert.ok(sent >= FRAMES)
     assert.ok(honestOps > 5, `honest client completed ${honestOps} rounds during the fuzzing`)
     assert.ok((codes.get('malformed') ?? 0) > 0)
-    console.log(`seed ${seed}: ${sent} frames, answers ${JSON.stringify(Object.fromEntries(codes))}, honest rounds ${honestOps}`)
+    console.log(
+      `seed ${seed}: ${sent} frames, answers ${JSON.stringify(Object.fromEntries(codes))}, honest rounds ${honestOps}`,
+    )
     // Still alive and serving.
-    assert.equal((await mailboxClientFor(honest, relay.multiaddrs[0]!).info()).current?.peerId, relay.peerId)
+    assert.equal(
+      (await mailboxClientFor(honest, relay.multiaddrs[0]!).info()).current?.peerId,
+      relay.peerId,
+    )
   } finally {
     await fuzzer.stop()
     await honest.stop()

@@ -88,7 +88,13 @@ export function databaseDigest(dataDir: string): string {
   const db = new DatabaseSync(join(dataDir, 'mailboxes.sqlite'), { readOnly: true })
   try {
     const h = createHash('sha256')
-    for (const table of ['mailboxes', 'messages', 'auth_nonces', 'prekey_bundles', 'one_time_prekeys']) {
+    for (const table of [
+      'mailboxes',
+      'messages',
+      'auth_nonces',
+      'prekey_bundles',
+      'one_time_prekeys',
+    ]) {
       for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()) {
         h.update(table)
         for (const v of Object.values(row)) h.update(v instanceof Uint8Array ? v : String(v))
@@ -101,7 +107,10 @@ export function databaseDigest(dataDir: string): string {
 }
 
 /** A clock tests can move; pass `now` to both the relay and the clients. */
-export function testClock(start = Date.now()): { now: () => number; advance: (ms: number) => void } {
+export function testClock(start = Date.now()): {
+  now: () => number
+  advance: (ms: number) => void
+} {
   let t = start
   return { now: () => t, advance: (ms) => (t += ms) }
 }
@@ -114,7 +123,14 @@ export async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<
   }
 }
 
-export const RELAY_BIN = join(import.meta.dirname, '..', '..', 'relay-node', 'bin', 'hestia-relay.js')
+export const RELAY_BIN = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'relay-node',
+  'bin',
+  'hestia-relay.js',
+)
 
 export interface RelayProcess {
   child: ChildProcess
@@ -125,7 +141,10 @@ export interface RelayProcess {
 }
 
 /** Starts `hestia-relay start ARGS` as a child and waits for the multiaddrs on stdout. */
-export async function spawnRelay(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RelayProcess> {
+export async function spawnRelay(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RelayProcess> {
   const child = spawn(process.execPath, [RELAY_BIN, 'start', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -64,7 +64,10 @@ describe('relay mailbox protocol', () => {
       mailbox: {
         maxMessagesPerMailbox: 5,
         maxBytesPerMailbox: 64 * KiB * 5,
-        rate: { readPerPeer: { perSecond: 1000, burst: 1000 }, readPerIp: { perSecond: 1000, burst: 1000 } },
+        rate: {
+          readPerPeer: { perSecond: 1000, burst: 1000 },
+          readPerIp: { perSecond: 1000, burst: 1000 },
+        },
       },
     })
     addr = relay.multiaddrs[0]!
@@ -124,11 +127,15 @@ describe('relay mailbox protocol', () => {
   test('a fetch larger than one response comes in batches with more=true', async () => {
     const bobBox = newMailboxCredentials()
     await bobClient.create(bobBox)
-    for (let i = 0; i < 3; i++) await aliceClient.deposit(depositAddressOf(bobBox), sealedOf(KiB, i))
+    for (let i = 0; i < 3; i++)
+      await aliceClient.deposit(depositAddressOf(bobBox), sealedOf(KiB, i))
     const first = await bobClient.fetch(bobBox, 2)
     assert.equal(first.messages.length, 2)
     assert.equal(first.more, true)
-    await bobClient.ack(bobBox, first.messages.map((m) => m.id))
+    await bobClient.ack(
+      bobBox,
+      first.messages.map((m) => m.id),
+    )
     const second = await bobClient.fetch(bobBox, 2)
     assert.equal(second.messages.length, 1)
     assert.equal(second.more, false)
@@ -187,7 +194,11 @@ describe('relay mailbox protocol', () => {
   })
 
   describe('typed errors leave the store unchanged', () => {
-    const unchanged = async (what: string, code: MailboxError['code'], fn: () => Promise<unknown>) => {
+    const unchanged = async (
+      what: string,
+      code: MailboxError['code'],
+      fn: () => Promise<unknown>,
+    ) => {
       const before = databaseDigest(relay.dataDir)
       await rejectsWith(fn(), code)
       assert.equal(databaseDigest(relay.dataDir), before, `${what} changed the store`)
@@ -259,10 +270,14 @@ describe('relay mailbox protocol', () => {
       const box = newMailboxCredentials()
       await bobClient.create(box)
       const wrong = { mailboxId: box.mailboxId, capability: randomBytes(32) }
-      await unchanged('deposit', 'bad_capability', () => aliceClient.deposit(wrong, sealedOf(KiB, 1)))
+      await unchanged('deposit', 'bad_capability', () =>
+        aliceClient.deposit(wrong, sealedOf(KiB, 1)),
+      )
       await unchanged('prekeys', 'bad_capability', () => aliceClient.fetchPrekeys(wrong))
       const nobody = depositAddressOf(newMailboxCredentials())
-      await unchanged('deposit', 'unknown_mailbox', () => aliceClient.deposit(nobody, sealedOf(KiB, 1)))
+      await unchanged('deposit', 'unknown_mailbox', () =>
+        aliceClient.deposit(nobody, sealedOf(KiB, 1)),
+      )
     })
 
     test('creating a taken mailbox id under another key -> mailbox_exists', async () => {
@@ -308,7 +323,9 @@ describe('relay mailbox protocol', () => {
       await bobClient.create(box)
       const to = depositAddressOf(box)
       for (let i = 0; i < 5; i++) await aliceClient.deposit(to, sealedOf(KiB, i))
-      await unchanged('6th deposit', 'mailbox_full', () => aliceClient.deposit(to, sealedOf(KiB, 9)))
+      await unchanged('6th deposit', 'mailbox_full', () =>
+        aliceClient.deposit(to, sealedOf(KiB, 9)),
+      )
       const { messages } = await bobClient.fetch(box)
       await bobClient.ack(box, [messages[0]!.id])
       await aliceClient.deposit(to, sealedOf(KiB, 9))

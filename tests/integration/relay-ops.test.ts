@@ -9,7 +9,13 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { RELAY_BIN, mailboxClientFor, spawnRelay, startClientNode, tempDir } from './relay-helpers.ts'
+import {
+  RELAY_BIN,
+  mailboxClientFor,
+  spawnRelay,
+  startClientNode,
+  tempDir,
+} from './relay-helpers.ts'
 
 const root = join(import.meta.dirname, '..', '..')
 const dockerfile = readFileSync(join(root, 'relay-node', 'Dockerfile'), 'utf8')
@@ -21,17 +27,19 @@ function dockerStartArgs(dataDir: string): string[] {
   assert.ok(cmd, 'Dockerfile has an exec-form CMD')
   const args = JSON.parse(cmd[1]!) as string[]
   assert.equal(args[0], 'start')
-  return args.slice(1).map((a) =>
-    a === '/data'
-      ? dataDir
-      : a === '/ip4/0.0.0.0/tcp/4510/ws'
-        ? '/ip4/127.0.0.1/tcp/0/ws'
-        : a === '0.0.0.0'
-          ? '127.0.0.1'
-          : a === '3478' || a === '4511'
-            ? '0'
-            : a,
-  )
+  return args
+    .slice(1)
+    .map((a) =>
+      a === '/data'
+        ? dataDir
+        : a === '/ip4/0.0.0.0/tcp/4510/ws'
+          ? '/ip4/127.0.0.1/tcp/0/ws'
+          : a === '0.0.0.0'
+            ? '127.0.0.1'
+            : a === '3478' || a === '4511'
+              ? '0'
+              : a,
+    )
 }
 
 /** The client's view of a closed connection can lag; a real client retries once or twice too. */
@@ -83,23 +91,40 @@ describe('hestia-relay operations', () => {
 
       // stats, health, metrics
       const stats = JSON.parse(cli(['stats', '--data', dataDir])) as Record<string, number>
-      for (const k of ['mailboxes', 'storedMessages', 'storedBytes', 'connections', 'reservations']) {
+      for (const k of [
+        'mailboxes',
+        'storedMessages',
+        'storedBytes',
+        'connections',
+        'reservations',
+      ]) {
         assert.equal(typeof stats[k], 'number', k)
       }
       assert.ok(stats.connections! >= 1)
       assert.equal((await fetch(`${admin}/health`)).status, 200)
       const metrics = await (await fetch(`${admin}/metrics`)).text()
-      for (const name of ['hestia_relay_mailbox_requests_total', 'hestia_relay_connections', 'hestia_relay_reservations', 'hestia_relay_stored_messages']) {
+      for (const name of [
+        'hestia_relay_mailbox_requests_total',
+        'hestia_relay_connections',
+        'hestia_relay_reservations',
+        'hestia_relay_stored_messages',
+      ]) {
         assert.match(metrics, new RegExp(`^${name}`, 'm'))
       }
 
       // Admin API: refused without a key; the key file holds only its hash; actions are audited.
-      const denied = await fetch(`${admin}/admin/ban`, { method: 'POST', body: '{"ip":"192.0.2.1"}' })
+      const denied = await fetch(`${admin}/admin/ban`, {
+        method: 'POST',
+        body: '{"ip":"192.0.2.1"}',
+      })
       assert.equal(denied.status, 401)
       const key = cli(['admin-key', '--data', dataDir]).trim()
       assert.match(key, /^hestia_admin_/)
       const keyFile = readFileSync(join(dataDir, 'admin-keys'), 'utf8')
-      assert.ok(!keyFile.includes(key) && !keyFile.includes(key.slice(13)), 'key stored only as a hash')
+      assert.ok(
+        !keyFile.includes(key) && !keyFile.includes(key.slice(13)),
+        'key stored only as a hash',
+      )
       const adminEnv = { HESTIA_RELAY_ADMIN_KEY: key, HESTIA_RELAY_DATA: dataDir }
       const bannedPeer = node.peerId.toString()
       cli(['admin', 'ban', '--peer', bannedPeer], adminEnv)
@@ -110,11 +135,16 @@ describe('hestia-relay operations', () => {
       )
       cli(['admin', 'unban', '--peer', bannedPeer], adminEnv)
       assert.equal((await retry(() => client.info())).current?.peerId, info.peerId)
-      const purge = JSON.parse(cli(['admin', 'purge', '--mailbox', 'ab'.repeat(32)], adminEnv)) as { purged: boolean }
+      const purge = JSON.parse(cli(['admin', 'purge', '--mailbox', 'ab'.repeat(32)], adminEnv)) as {
+        purged: boolean
+      }
       assert.equal(purge.purged, false)
 
       // Key rotation: both identities announced during the grace period (0 h here, so it completes at the next start).
-      const rotated = JSON.parse(cli(['admin', 'rotate-key', '--grace-hours', '0'], adminEnv)) as { nextPeerId: string; multiaddrs: string[] }
+      const rotated = JSON.parse(cli(['admin', 'rotate-key', '--grace-hours', '0'], adminEnv)) as {
+        nextPeerId: string
+        multiaddrs: string[]
+      }
       assert.notEqual(rotated.nextPeerId, info.peerId)
       const during = JSON.parse(readFileSync(join(dataDir, 'relay.json'), 'utf8')) as RelayJson
       assert.equal(during.peerId, info.peerId)
@@ -124,12 +154,18 @@ describe('hestia-relay operations', () => {
       assert.equal(announced.current?.peerId, info.peerId)
       assert.equal(announced.next?.peerId, rotated.nextPeerId)
 
-      const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; result: string })
+      const audit = readFileSync(join(dataDir, 'audit.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { action: string; result: string })
       assert.deepEqual(
         audit.map((e) => `${e.action}:${e.result}`),
         ['ban:denied', 'ban:ok', 'unban:ok', 'purge:ok', 'rotate-key:ok'],
       )
-      assert.ok(!readFileSync(join(dataDir, 'audit.log'), 'utf8').includes(key), 'no key in the audit log')
+      assert.ok(
+        !readFileSync(join(dataDir, 'audit.log'), 'utf8').includes(key),
+        'no key in the audit log',
+      )
 
       // Graceful SIGTERM.
       relay.child.kill('SIGTERM')
@@ -165,7 +201,20 @@ describe('hestia-relay operations', () => {
 
   test('--help documents every start option', () => {
     const help = cli(['start', '--help'])
-    for (const flag of ['--data', '--listen', '--announce', '--config', '--stun-port', '--admin-port', '--tls-cert', '--max-messages-per-mailbox', '--max-total-mib', '--message-ttl-days', '--max-reservations', '--max-connections-per-ip']) {
+    for (const flag of [
+      '--data',
+      '--listen',
+      '--announce',
+      '--config',
+      '--stun-port',
+      '--admin-port',
+      '--tls-cert',
+      '--max-messages-per-mailbox',
+      '--max-total-mib',
+      '--message-ttl-days',
+      '--max-reservations',
+      '--max-connections-per-ip',
+    ]) {
       assert.ok(help.includes(flag), flag)
     }
     assert.match(help, /HESTIA_RELAY_DATA/)
@@ -208,4 +257,3 @@ describe('hestia-relay operations', () => {
     })
   })
 })
-

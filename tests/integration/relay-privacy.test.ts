@@ -7,7 +7,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { createMailboxKeys, openSealed, sealForMailbox, systemRandom } from '@hestia/core/crypto/index.ts'
+import {
+  createMailboxKeys,
+  openSealed,
+  sealForMailbox,
+  systemRandom,
+} from '@hestia/core/crypto/index.ts'
 import { depositAddressOf, newMailboxCredentials } from '@hestia/core/mailbox/index.ts'
 import { startRelay } from '@hestia/relay-node'
 import { mailboxClientFor, startClientNode, tempDir } from './relay-helpers.ts'
@@ -55,13 +60,18 @@ void test('marker plaintexts, capability tokens and mailbox keys never reach the
     }
     // Half fetched and acked (deleted), half still stored: both paths are checked.
     const { messages } = await client.fetch(box, MESSAGES / 2)
-    const opened = await Promise.all(messages.map((m) => openSealed(mailboxKeys.secretKey, m.sealed)))
+    const opened = await Promise.all(
+      messages.map((m) => openSealed(mailboxKeys.secretKey, m.sealed)),
+    )
     assert.deepEqual(
       opened.map((p) => new TextDecoder().decode(p)),
       markers.slice(0, MESSAGES / 2),
       'the recipient can read them',
     )
-    await client.ack(box, messages.map((m) => m.id))
+    await client.ack(
+      box,
+      messages.map((m) => m.id),
+    )
 
     const secrets = [
       ...markers.map((m, i) => ({ name: `marker ${i}`, bytes: Buffer.from(m) })),

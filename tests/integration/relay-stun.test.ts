@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createSocket } from 'node:dgram'
 import type { Socket } from 'node:dgram'
-import stun from 'stun'
+import { createRequire } from 'node:module'
 import { startRelay } from '@hestia/relay-node'
 import type { RelayHandle } from '@hestia/relay-node'
 import { tempDir } from './relay-helpers.ts'
@@ -15,13 +15,16 @@ interface StunResponseLike {
   getXorAddress(): { address: string; port: number; family: string }
 }
 
+/** The independent client: the `stun` npm package (CommonJS, untyped). */
+const stun = createRequire(import.meta.url)('stun') as {
+  request: (u: string, o: object, cb: (err: Error | null, res: StunResponseLike) => void) => void
+}
+
 function stunRequest(url: string, socket: Socket): Promise<StunResponseLike> {
   return new Promise((resolve, reject) => {
-    ;(
-      stun as unknown as {
-        request: (u: string, o: object, cb: (err: Error | null, res: StunResponseLike) => void) => void
-      }
-    ).request(url, { socket, retries: 3, timeout: 200 }, (err, res) => (err ? reject(err) : resolve(res)))
+    stun.request(url, { socket, retries: 3, timeout: 200 }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    )
   })
 }
 
@@ -100,7 +103,7 @@ void test('malformed packets are ignored and the server keeps answering good one
     header(0xc001, 0), // top bits set
     Buffer.alloc(2000, 1), // oversize
   ]
-  for (const pkt of bad) socket.send(pkt, relay.stunPort!, '127.0.0.1')
+  for (const pkt of bad) socket.send(pkt, relay.stunPort, '127.0.0.1')
   await new Promise((r) => setTimeout(r, 300))
   assert.equal(replies.length, 0, 'no reply to any malformed packet')
   assert.equal((await stunCounter('ignored')) - ignoredBefore, bad.length)

@@ -107,7 +107,7 @@ export function verifyAuth(
   encodedBody: Uint8Array,
 ): void {
   if (publicKey.length !== AUTH_PUBLIC_KEY_BYTES) throw new MailboxError('bad_signature')
-  let ok = false
+  let ok: boolean
   try {
     ok = ed.verify(
       auth.signature,

@@ -68,7 +68,10 @@ export function signedBodyOf(kind: 'create', body: Partial<CreateRequest>): Uint
 export function signedBodyOf(kind: 'fetch', body: Partial<FetchRequest>): Uint8Array
 export function signedBodyOf(kind: 'ack', body: Partial<AckRequest>): Uint8Array
 export function signedBodyOf(kind: 'subscribe', body: Partial<SubscribeRequest>): Uint8Array
-export function signedBodyOf(kind: 'publishPrekeys', body: Partial<PublishPrekeysRequest>): Uint8Array
+export function signedBodyOf(
+  kind: 'publishPrekeys',
+  body: Partial<PublishPrekeysRequest>,
+): Uint8Array
 export function signedBodyOf(kind: string, body: object): Uint8Array {
   const stripped = { ...body, auth: undefined }
   switch (kind) {
@@ -132,12 +135,18 @@ function parseRequest(frame: Uint8Array): ParsedRequest {
     req.fetchPrekeys,
     req.info,
   ].filter((b) => b !== undefined)
-  if (bodies.length !== 1) throw new MailboxError('malformed', 'exactly one request body must be set')
+  if (bodies.length !== 1)
+    throw new MailboxError('malformed', 'exactly one request body must be set')
 
   if (req.create !== undefined) {
     const body = req.create
     const auth = checkAuthShape(body.auth)
-    requireLength(body.authPublicKey, 'create.auth_public_key', AUTH_PUBLIC_KEY_BYTES, AUTH_PUBLIC_KEY_BYTES)
+    requireLength(
+      body.authPublicKey,
+      'create.auth_public_key',
+      AUTH_PUBLIC_KEY_BYTES,
+      AUTH_PUBLIC_KEY_BYTES,
+    )
     checkCapability(body.capability, 'create.capability')
     return { kind: 'create', body, auth, signedBody: signedBodyOf('create', body) }
   }
@@ -153,14 +162,18 @@ function parseRequest(frame: Uint8Array): ParsedRequest {
       )
     }
     if (!(EXPIRY_BUCKETS_S as readonly number[]).includes(body.expiryS)) {
-      throw new MailboxError('bad_expiry', `deposit.expiry_s must be one of ${EXPIRY_BUCKETS_S.join(', ')}`)
+      throw new MailboxError(
+        'bad_expiry',
+        `deposit.expiry_s must be one of ${EXPIRY_BUCKETS_S.join(', ')}`,
+      )
     }
     return { kind: 'deposit', body }
   }
   if (req.fetch !== undefined) {
     const body = req.fetch
     const auth = checkAuthShape(body.auth)
-    if (body.limit > MAX_FETCH_LIMIT) throw new MailboxError('oversize', `fetch.limit above ${MAX_FETCH_LIMIT}`)
+    if (body.limit > MAX_FETCH_LIMIT)
+      throw new MailboxError('oversize', `fetch.limit above ${MAX_FETCH_LIMIT}`)
     return { kind: 'fetch', body, auth, signedBody: signedBodyOf('fetch', body) }
   }
   if (req.ack !== undefined) {

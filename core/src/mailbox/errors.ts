@@ -32,7 +32,8 @@ export type MailboxErrorCode = (typeof MAILBOX_ERROR_CODES)[number]
 export const MAILBOX_ERROR_ADVICE: Record<MailboxErrorCode, string> = {
   malformed: 'the request could not be decoded; update Hestia',
   oversize: 'the message is larger than the relay accepts; send a smaller one',
-  unsupported_version: 'the relay speaks another protocol version; update Hestia or pick another relay',
+  unsupported_version:
+    'the relay speaks another protocol version; update Hestia or pick another relay',
   bad_signature: 'the mailbox key did not sign this request; re-create the mailbox',
   replay: 'this request was already used; retry (a fresh nonce is drawn each time)',
   timestamp_out_of_window: 'your clock is more than 5 minutes off; fix the system clock',
@@ -59,7 +60,11 @@ export class MailboxError extends Error {
   /** For rate_limited: how long the relay asks the client to wait. */
   readonly retryAfterMs: number
 
-  constructor(code: MailboxErrorCode, message?: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+  constructor(
+    code: MailboxErrorCode,
+    message?: string,
+    options?: { cause?: unknown; retryAfterMs?: number },
+  ) {
     super(message ?? MAILBOX_ERROR_ADVICE[code], options)
     this.code = code
     this.retryAfterMs = options?.retryAfterMs ?? 0

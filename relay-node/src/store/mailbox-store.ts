@@ -73,7 +73,12 @@ export interface MailboxStore {
    * Records a signed request's nonce and refreshes the mailbox's last-seen day. Resolves false (and
    * changes nothing) if the nonce was used before for this mailbox.
    */
-  useNonce(mailboxId: Uint8Array, nonce: Uint8Array, expiresAt: number, nowDay: number): Promise<boolean>
+  useNonce(
+    mailboxId: Uint8Array,
+    nonce: Uint8Array,
+    expiresAt: number,
+    nowDay: number,
+  ): Promise<boolean>
   publishPrekeys(
     mailboxId: Uint8Array,
     bundle: Uint8Array,

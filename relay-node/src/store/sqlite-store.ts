@@ -400,9 +400,7 @@ export class SqliteMailboxStore implements MailboxStore {
       result.messages += n
       if (n < SWEEP_BATCH) break
     }
-    result.nonces = await this.write(
-      () => num(this.s('deleteExpiredNonces').run(now).changes),
-    )
+    result.nonces = await this.write(() => num(this.s('deleteExpiredNonces').run(now).changes))
     for (;;) {
       const n = await this.write(() => {
         const rows = this.s('idleMailboxes').all(idleBeforeDay) as Row[]
