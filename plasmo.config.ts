@@ -8,8 +8,14 @@
 //
 // Why firefox-mv2: docs/adr/0302-per-browser-node-host.md.
 
+/** What `npm run build` ships. */
 export const browserTargets = ['chrome-mv3', 'firefox-mv2'] as const
-export type BrowserTarget = (typeof browserTargets)[number]
+/**
+ * Built only on request (`--target firefox-mv3`), to re-measure whether a Firefox MV3 event page
+ * keeps the node alive (ADR 0302: it did not).
+ */
+export const experimentalTargets = ['firefox-mv3'] as const
+export type BrowserTarget = (typeof browserTargets)[number] | (typeof experimentalTargets)[number]
 
 /** `test` also serves development: loopback relays allowed. `prod` allows only wss:// relays. */
 export const buildModes = ['test', 'prod'] as const
@@ -38,7 +44,9 @@ export const firefoxMinVersion = '142.0'
 export const offscreenDocumentPath = 'tabs/offscreen.html'
 
 export function isBrowserTarget(value: string | undefined): value is BrowserTarget {
-  return (browserTargets as readonly (string | undefined)[]).includes(value)
+  return ([...browserTargets, ...experimentalTargets] as readonly (string | undefined)[]).includes(
+    value,
+  )
 }
 
 export function isBuildMode(value: string | undefined): value is BuildMode {
@@ -110,8 +118,14 @@ export function patchManifest(built: Manifest, target: BrowserTarget, mode: Buil
     const scripts = strings(backgroundFields.scripts)
     if (scripts.length === 0) throw new Error('Plasmo wrote no background script for Firefox')
     // A persistent background page keeps the node alive (ADR 0302).
-    manifest.background = { scripts, persistent: true }
-    manifest.content_security_policy = contentSecurityPolicy(mode)
+    if (target === 'firefox-mv2') {
+      manifest.background = { scripts, persistent: true }
+      manifest.content_security_policy = contentSecurityPolicy(mode)
+    } else {
+      // MV3: an event page, which Firefox suspends after extensions.background.idle.timeout.
+      manifest.background = { scripts }
+      manifest.content_security_policy = { extension_pages: contentSecurityPolicy(mode) }
+    }
   }
   manifest.permissions = [...permissions].sort()
   if (manifest.permissions.length === 0) delete manifest.permissions
