@@ -53,6 +53,12 @@ export interface DexieStoreOptions {
   /** The IndexedDB factory (default: the global one; tests pass fake-indexeddb's). */
   indexedDB?: IDBFactory
   IDBKeyRange?: typeof IDBKeyRange
+  /**
+   * Chrome's IndexedDB commit durability. 'relaxed' (the default since Chrome 121, as in Firefox)
+   * survives a browser crash
+   * but not an OS crash or power loss; 'strict' flushes to disk on every commit (slower writes).
+   */
+  durability?: 'default' | 'strict' | 'relaxed'
 }
 
 interface SingletonRow {
@@ -404,6 +410,7 @@ export async function openDexieStore(options: DexieStoreOptions = {}): Promise<M
     indexedDB: options.indexedDB ?? indexedDB,
     IDBKeyRange: options.IDBKeyRange ?? IDBKeyRange,
     autoOpen: false,
+    chromeTransactionDurability: options.durability ?? 'default',
   })
   declareSchema(db)
   try {
