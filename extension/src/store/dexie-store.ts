@@ -55,8 +55,8 @@ export interface DexieStoreOptions {
   IDBKeyRange?: typeof IDBKeyRange
   /**
    * Chrome's IndexedDB commit durability. 'relaxed' (the default since Chrome 121, as in Firefox)
-   * survives a browser crash
-   * but not an OS crash or power loss; 'strict' flushes to disk on every commit (slower writes).
+   * survives a browser crash but not an OS crash or power loss; 'strict' flushes to disk before
+   * each commit completes (slower writes).
    */
   durability?: 'default' | 'strict' | 'relaxed'
 }
