@@ -403,15 +403,23 @@ export class FileDecryptor {
   }
 
   #take(n: number): Uint8Array {
+    const head = this.#pending[0]
+    if (head !== undefined && head.length >= n) {
+      // Common case (input arrives in whole chunks or bigger): a view, no copy.
+      if (head.length === n) this.#pending.shift()
+      else this.#pending[0] = head.subarray(n)
+      this.#pendingBytes -= n
+      return head.subarray(0, n)
+    }
     const out = new Uint8Array(n)
     let filled = 0
     while (filled < n) {
-      const head = this.#pending[0]!
-      const k = Math.min(head.length, n - filled)
-      out.set(head.subarray(0, k), filled)
+      const next = this.#pending[0]!
+      const k = Math.min(next.length, n - filled)
+      out.set(next.subarray(0, k), filled)
       filled += k
-      if (k === head.length) this.#pending.shift()
-      else this.#pending[0] = head.subarray(k)
+      if (k === next.length) this.#pending.shift()
+      else this.#pending[0] = next.subarray(k)
     }
     this.#pendingBytes -= n
     return out

@@ -79,11 +79,14 @@ export interface EncryptedMessage {
 export class Session {
   #state: SessionState
   readonly #platform: CryptoPlatform
+  /** Index over state.seenMessageIds (kept in step with it) so dedupe is O(1). */
+  readonly #seen: Set<string>
 
   /** Use initiateSession/acceptSession (pqxdh.ts) or Session.restore. */
   constructor(state: SessionState, platform: CryptoPlatform) {
     this.#state = state
     this.#platform = platform
+    this.#seen = new Set(state.seenMessageIds)
   }
 
   /** Resumes a session from toJSON() output. Throws ProtocolError('malformed') on a bad shape. */
@@ -172,7 +175,10 @@ export class Session {
       ratchet = decoded.ratchet
     }
     const draft = cloneState(this.#state)
-    const message = decryptInto(draft, ratchet, this.#platform)
+    const message = decryptInto(draft, ratchet, this.#platform, this.#seen)
+    const evicted = this.#state.seenMessageIds.length === LIMITS.maxSeenMessageIds
+    if (evicted) this.#seen.delete(this.#state.seenMessageIds[0]!)
+    this.#seen.add(s(message.messageId))
     this.#state = draft
     return message
   }
@@ -197,6 +203,7 @@ export function decryptInto(
   draft: SessionState,
   frame: RatchetFrame,
   platform: CryptoPlatform,
+  seen?: ReadonlySet<string>,
 ): DecryptedMessage {
   const dh = s(frame.dhKey)
   let mk: Uint8Array | undefined
@@ -223,7 +230,7 @@ export function decryptInto(
   const plaintext = ratchetDecrypt(mk, frame.ciphertext, ad)
   const msg = decodeMessagePlaintext(plaintext)
   const id = s(msg.messageId)
-  if (draft.seenMessageIds.includes(id)) {
+  if (seen ? seen.has(id) : draft.seenMessageIds.includes(id)) {
     throw new ProtocolError('replay', 'message id seen before (duplicate delivery)')
   }
   const now = platform.clock()
