@@ -34,6 +34,7 @@ import {
   StoreClosedError,
   StoreConflictError,
   StoreConstraintError,
+  StoreError,
   StoreNotFoundError,
   checkLimit,
 } from './store.ts'
@@ -529,16 +530,51 @@ class MemoryTransaction implements StoreOperations {
 
 /* eslint-enable @typescript-eslint/require-await */
 
+export interface MemoryStoreOptions {
+  /**
+   * How long a call may wait for the running transaction before failing (default 10 s). Memory
+   * transactions take microseconds, so a long wait means a deadlock: a `store.x()` call inside
+   * `store.transaction()` waits for the transaction that waits for it. (The Dexie store joins such
+   * calls to the running transaction instead.)
+   */
+  lockTimeoutMs?: number
+}
+
 /** Opens a store over `backing` (a fresh one by default). */
-export function openMemoryStore(backing: MemoryBacking = createMemoryBacking()): MessengerStore {
+export function openMemoryStore(
+  backing: MemoryBacking = createMemoryBacking(),
+  options: MemoryStoreOptions = {},
+): MessengerStore {
+  const lockTimeoutMs = options.lockTimeoutMs ?? 10_000
   let closed = false
+
+  /** Waits for `previous`; rejects (leaving the queue order intact) if that takes too long. */
+  const acquire = (previous: Promise<void>, release: () => void): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // Give up our turn only once the holder is done, so nothing runs concurrently with it.
+        void previous.then(release)
+        reject(
+          new StoreError(
+            'failed',
+            `Waited ${lockTimeoutMs} ms for another transaction. Inside store.transaction(work), ` +
+              'call the methods of its tx argument, not of the store: the store waits for the ' +
+              'transaction, which waits for the store.',
+          ),
+        )
+      }, lockTimeoutMs)
+      void previous.then(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
 
   const run = async <T>(_mode: TransactionMode, work: (tx: StoreOperations) => Promise<T>) => {
     if (closed) throw new StoreClosedError()
     const previous = backing.tail
     let release: () => void = () => {}
     backing.tail = new Promise<void>((resolve) => (release = resolve))
-    await previous
+    await acquire(previous, release)
     const journal: Undo[] = []
     const tx = new MemoryTransaction(backing, journal)
     try {
