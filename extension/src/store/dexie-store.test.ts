@@ -1,3 +1,5 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { runStoreComplianceSuite } from '@hestia/core/store/compliance.ts'
 import { openDexieStore } from './dexie-store.ts'
@@ -7,5 +9,24 @@ runStoreComplianceSuite('Dexie store (fake-indexeddb)', () => {
   const indexedDB = new IDBFactory()
   return {
     open: () => openDexieStore({ name: 'compliance', indexedDB, IDBKeyRange }),
+  }
+})
+
+test('Dexie store: a store call inside a transaction joins it (and rolls back with it)', async () => {
+  const store = await openDexieStore({ name: 'nested', indexedDB: new IDBFactory(), IDBKeyRange })
+  try {
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.markSeen('a', 1)
+        await store.markSeen('b', 1) // joins the running transaction
+        assert.equal(await store.markSeen('a', 2), false, 'sees the transaction’s own write')
+        throw new Error('abort')
+      }),
+      /abort/,
+    )
+    assert.equal(await store.markSeen('a', 3), true, 'rolled back')
+    assert.equal(await store.markSeen('b', 3), true, 'rolled back')
+  } finally {
+    await store.close()
   }
 })
