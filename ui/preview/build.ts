@@ -1,7 +1,5 @@
 // Builds the fixture preview (ui/preview) into build/ui-preview with esbuild + svelte/compiler.
 // `node ui/preview/build.ts` builds once; the browser tests call buildPreview().
-// Node-side build tool (never bundled into the UI), so Node built-ins are fine here.
-/* eslint-disable no-restricted-imports */
 import { copyFile, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'

@@ -1,7 +1,5 @@
 // esbuild plugin: compiles .svelte components and .svelte.ts rune modules with svelte/compiler.
 // CSS is injected by the component at runtime (style elements; extension CSP limits scripts only).
-// Node-side build tool (never bundled into the UI), so Node built-ins are fine here.
-/* eslint-disable no-restricted-imports */
 import { readFile } from 'node:fs/promises'
 import type { Plugin } from 'esbuild'
 import { transform } from 'esbuild'

@@ -223,12 +223,11 @@ export class AppState {
     }
   }
 
-  createIdentity(displayName: string): Promise<IdentityStatus> {
-    return call(this.client, { type: 'identity.create', displayName }).then((identity) => {
-      this.identity = { status: 'ready', value: identity }
-      void this.loadAll()
-      return identity
-    })
+  async createIdentity(displayName: string): Promise<IdentityStatus> {
+    const identity = await call(this.client, { type: 'identity.create', displayName })
+    await this.loadAll()
+    this.identity = { status: 'ready', value: identity }
+    return identity
   }
 
   /** Accepts an invite; throws ClientRequestError (invite_invalid, invite_expired, …). */

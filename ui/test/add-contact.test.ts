@@ -1,0 +1,91 @@
+// Add contact (my invite as QR + link; paste or scan theirs) and the QR encode/decode pair.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
+import type { Invite } from '@hestia/core/client/api.ts'
+import { renderFile } from './support/render.ts'
+import { fixture } from './support/fixtures.ts'
+import { QUIET_ZONE, decodeQr, qrPath } from '../src/lib/qr.ts'
+
+const noop = (): void => {}
+const base = {
+  onaccept: () => Promise.reject(new Error('unused')),
+  onopen: noop,
+  onback: noop,
+  onretry: noop,
+}
+
+/** Rasterises the SVG path of a QR code (unit squares) into RGBA pixels, `scale` px a module. */
+function rasterise(text: string, scale: number): { data: Uint8ClampedArray; side: number } {
+  const { size, d } = qrPath(text)
+  const side = size * scale
+  const data = new Uint8ClampedArray(side * side * 4).fill(255)
+  for (const match of d.matchAll(/M(\d+) (\d+)h1v1h-1z/g)) {
+    const x0 = Number(match[1]) * scale
+    const y0 = Number(match[2]) * scale
+    for (let y = y0; y < y0 + scale; y++)
+      for (let x = x0; x < x0 + scale; x++) data.fill(0, (y * side + x) * 4, (y * side + x) * 4 + 3)
+  }
+  return { data, side }
+}
+
+describe('AddContact states', () => {
+  test('loading: the invite is being prepared', async () => {
+    const view = await renderFile('components/AddContact.svelte', {
+      ...base,
+      invite: { status: 'loading' },
+    })
+    assert.ok(view.text.includes('Preparing your invite…'))
+    assert.ok(view.text.includes('Paste an invite link'), 'pasting works meanwhile')
+  })
+
+  test('error: the sentence and a retry', async () => {
+    const view = await renderFile('components/AddContact.svelte', {
+      ...base,
+      invite: { status: 'error', error: { code: 'unavailable', message: 'x' } },
+    })
+    assert.ok(view.text.includes(CLIENT_ERROR_TEXT.unavailable))
+    assert.ok(view.text.includes('Try again'))
+  })
+
+  test('ready: my QR code, my link to copy, and ways to add theirs', async () => {
+    const { client } = fixture({ longHistory: 10 })
+    const res = await client.request({ type: 'invite.mine' })
+    assert.ok(res.ok)
+    const invite: Invite = res.value
+    const view = await renderFile('components/AddContact.svelte', {
+      ...base,
+      invite: { status: 'ready', value: invite },
+    })
+    assert.ok(view.find('svg', { role: 'img', 'aria-label': 'QR code of your invite' }))
+    assert.equal(view.find('input', { 'aria-label': 'Your invite link' })?.attrs.value, invite.link)
+    assert.ok(view.text.includes('Copy'))
+    assert.ok(view.text.includes('Scan with camera'))
+    assert.ok(view.text.includes('Choose a picture'))
+    const paste = view.find('input', { id: 'invite-input' })
+    assert.equal(paste?.attrs.maxlength, '4096')
+  })
+})
+
+describe('QR codes', () => {
+  test('the rendered invite QR decodes back to the invite', async () => {
+    const { client } = fixture({ longHistory: 10 })
+    const res = await client.request({ type: 'invite.mine' })
+    assert.ok(res.ok)
+    const { data, side } = rasterise(res.value.qrPayload, 4)
+    assert.equal(decodeQr(data, side, side), res.value.qrPayload)
+  })
+
+  test('a long payload (a full invite with prekeys) survives the round trip', () => {
+    const payload = `hestia:invite/${'A1b2C3d4'.repeat(120)}`
+    const { data, side } = rasterise(payload, 3)
+    assert.equal(decodeQr(data, side, side, true), payload)
+    assert.ok(qrPath(payload).size > 2 * QUIET_ZONE)
+  })
+
+  test('a picture without a code decodes to nothing', () => {
+    const side = 64
+    const data = new Uint8ClampedArray(side * side * 4).fill(200)
+    assert.equal(decodeQr(data, side, side, true), null)
+  })
+})

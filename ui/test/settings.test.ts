@@ -1,0 +1,128 @@
+// Settings (relays with status, notifications, read receipts) and the connectivity indicator.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { CLIENT_ERROR_TEXT, defaultSettings } from '@hestia/core/client/api.ts'
+import type { ConnectivityStatus, RelayStatus } from '@hestia/core/client/api.ts'
+import { renderFile } from './support/render.ts'
+import { fixture } from './support/fixtures.ts'
+
+const noop = (): void => {}
+const base = {
+  identity: null,
+  connectivity: null,
+  onupdate: noop,
+  onaddrelay: () => Promise.resolve(),
+  onremoverelay: noop,
+  onabout: noop,
+  onback: noop,
+  onretry: noop,
+}
+
+function relay(address: string, state: RelayStatus['state']): RelayStatus {
+  return {
+    address,
+    state,
+    reserved: state === 'connected',
+    mailboxReady: state === 'connected',
+    rttMs: state === 'connected' ? 40 : null,
+    error: state === 'error' ? 'refused' : null,
+    since: 0,
+  }
+}
+
+describe('SettingsView', () => {
+  test('loading and error', async () => {
+    const loading = await renderFile('components/SettingsView.svelte', {
+      ...base,
+      settings: { status: 'loading' },
+    })
+    assert.ok(loading.text.includes('Loading settings…'))
+    assert.ok(loading.text.includes('About Hestia and its security model'))
+    const failed = await renderFile('components/SettingsView.svelte', {
+      ...base,
+      settings: { status: 'error', error: { code: 'unavailable', message: 'x' } },
+    })
+    assert.ok(failed.text.includes(CLIENT_ERROR_TEXT.unavailable))
+  })
+
+  test('each relay shows its live status and can be removed', async () => {
+    const { client } = fixture({ longHistory: 10 })
+    const settings = await client.request({ type: 'settings.get' })
+    const connectivity = await client.request({ type: 'connectivity.status' })
+    assert.ok(settings.ok && connectivity.ok)
+    const view = await renderFile('components/SettingsView.svelte', {
+      ...base,
+      settings: { status: 'ready', value: settings.value },
+      connectivity: connectivity.value,
+    })
+    const rows = view.elements('li').filter((li) => li.attrs['data-testid'] === 'relay-row')
+    assert.equal(rows.length, settings.value.relays.length)
+    for (const status of connectivity.value.relays) {
+      const row = rows.find((r) => r.attrs['data-state'] === status.state)
+      assert.ok(row, `a ${status.state} relay row`)
+      if (status.error !== null) assert.ok(view.text.includes(status.error))
+      if (status.rttMs !== null) assert.ok(view.text.includes(`${status.rttMs} ms`))
+      const host = /^\/dns4\/([^/]+)/.exec(status.address)?.[1] ?? ''
+      assert.ok(view.find('button', { 'aria-label': `Remove relay ${host}` }))
+    }
+  })
+
+  test('defaults: names hidden in notifications, read receipts off', async () => {
+    const view = await renderFile('components/SettingsView.svelte', {
+      ...base,
+      settings: { status: 'ready', value: defaultSettings([]) },
+    })
+    assert.ok(view.text.includes('No relays'))
+    const boxes = view.elements('input').filter((i) => i.attrs.type === 'checkbox')
+    assert.equal(boxes.length, 3)
+    assert.deepEqual(
+      boxes.map((b) => b.has('checked')),
+      [true, false, false],
+    )
+    assert.ok(view.text.includes('notifications only say “New message”'))
+  })
+
+  test('sender names cannot be turned on while notifications are off', async () => {
+    const settings = defaultSettings([])
+    settings.notifications.enabled = false
+    const view = await renderFile('components/SettingsView.svelte', {
+      ...base,
+      settings: { status: 'ready', value: settings },
+    })
+    const boxes = view.elements('input').filter((i) => i.attrs.type === 'checkbox')
+    assert.ok(boxes[1]?.has('disabled'))
+  })
+})
+
+describe('StatusIndicator', () => {
+  async function level(connectivity: ConnectivityStatus | null) {
+    const view = await renderFile('components/StatusIndicator.svelte', { connectivity })
+    const button = view.find('button', { 'data-testid': 'connectivity' })
+    assert.ok(button?.attrs['aria-label']?.startsWith('Connection:'))
+    return { level: button?.attrs['data-level'], text: view.text }
+  }
+
+  test('unknown, offline, partial and online', async () => {
+    assert.deepEqual(await level(null), { level: 'connecting', text: 'Connecting…' })
+    const down = await level({ nodeRunning: false, relays: [], directPeers: 0 })
+    assert.equal(down.level, 'offline')
+    const noRelay = await level({
+      nodeRunning: true,
+      relays: [relay('/dns4/a/tcp/443/wss', 'error')],
+      directPeers: 0,
+    })
+    assert.equal(noRelay.level, 'offline')
+    const partial = await level({
+      nodeRunning: true,
+      relays: [relay('/dns4/a/tcp/443/wss', 'connected'), relay('/dns4/b/tcp/443/wss', 'error')],
+      directPeers: 1,
+    })
+    assert.deepEqual(partial, { level: 'partial', text: 'Online · 1 direct' })
+    const online = await level({
+      nodeRunning: true,
+      relays: [relay('/dns4/a/tcp/443/wss', 'connected')],
+      directPeers: 3,
+    })
+    assert.deepEqual(online, { level: 'online', text: 'Online · 3 direct' })
+  })
+})
