@@ -73,10 +73,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 let pingPeer: PingPeer
 
-before(async () => {
-  await mkdir(artifacts, { recursive: true })
-  pingPeer = await startPingPeer()
-})
+before(
+  async () => {
+    await mkdir(artifacts, { recursive: true })
+    pingPeer = await startPingPeer()
+  },
+  { timeout: 30_000 },
+)
 
 after(async () => {
   await pingPeer?.stop()

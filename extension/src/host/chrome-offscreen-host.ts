@@ -53,6 +53,10 @@ export class ChromeOffscreenHost implements NodeHost {
         reasons: ['WEB_RTC'],
         justification: 'Hosts the Hestia libp2p node (WebRTC peer connections to contacts).',
       })
+      .catch(async (error: unknown) => {
+        // Another context of this extension created it first: that is what we wanted.
+        if (!(await this.#documentExists())) throw error
+      })
       .finally(() => {
         this.#creating = undefined
       })
