@@ -124,7 +124,7 @@ export function encodePrekeyBody(f: PrekeyFields): Uint8Array {
 }
 
 export function decodePrekeyBody(bytes: Uint8Array): PrekeyFields {
-  const v = decodeStrict(bytes, FRAME_CAPS.prekeyBundle, PrekeyBody, 'prekey')
+  const v = decodeStrict(bytes, FRAME_CAPS.prekey, PrekeyBody, 'prekey')
   requireVersion(v.version, CRYPTO_FORMAT_VERSION, 'prekey')
   const kind = requireUint(v.kind, 'prekey kind', { min: 1, max: 4 }) as PrekeyKind
   const isPq = kind === PREKEY_KIND.lastResortMlkem || kind === PREKEY_KIND.oneTimeMlkem
@@ -149,7 +149,7 @@ export interface PrekeyBundleParts {
 function checkSignedPrekey(p: SignedPrekey | undefined, what: string): SignedBytes {
   if (p === undefined) throw new ProtocolError('malformed', `${what}: missing`)
   return {
-    body: requireBytes(p.body, `${what}.body`, { min: 1, max: 2 * 1024 }),
+    body: requireBytes(p.body, `${what}.body`, { min: 1, max: FRAME_CAPS.prekey }),
     signature: requireBytes(p.signature, `${what}.signature`, { exact: ED25519_SIGNATURE_BYTES }),
   }
 }

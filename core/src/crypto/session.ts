@@ -76,6 +76,12 @@ export interface EncryptedMessage {
   messageId: Uint8Array
 }
 
+/** Misuse of a session by our own code (not peer input). */
+export class SessionUsageError extends Error {
+  override readonly name = 'SessionUsageError'
+  readonly code = 'cannot_send_yet'
+}
+
 export class Session {
   #state: SessionState
   readonly #platform: CryptoPlatform
@@ -123,7 +129,11 @@ export class Session {
     }
     const draft = cloneState(this.#state)
     const send = draft.sendChain
-    if (send === null) throw new Error('session cannot send before it has received (responder)')
+    if (send === null) {
+      throw new SessionUsageError(
+        'a responder session cannot send before it has received a message',
+      )
+    }
     const [mk, nextCk] = kdfChain(b(send.key))
     const header = {
       dhKey: b(draft.dhSelf.publicKey),

@@ -11,22 +11,16 @@ export const MAX_SEALED_BYTES = 64 * KiB
 export const FRAME_CAPS = {
   /** Encoded device certificate. */
   deviceCert: 1 * KiB,
-  /** libp2p PeerId bytes inside a device certificate (identity multihash of an Ed25519 key is 38 B). */
-  peerId: 128,
+  /** One encoded signed prekey body (an ML-KEM-768 public key is 1184 B). */
+  prekey: 2 * KiB,
   /** Encoded prekey bundle (ML-KEM-768 public keys are 1184 B each). */
   prekeyBundle: 8 * KiB,
-  /** One-time prekeys carried in one bundle. */
-  oneTimePrekeysPerBundle: 1,
-  /** Encoded session message (ratchet header + ciphertext), whole frame. */
+  /** Encoded session frame (initial PQXDH header or ratchet message, with ciphertext). */
   sessionMessage: MAX_SEALED_BYTES,
-  /** Initial PQXDH message including the ML-KEM-768 ciphertext (1088 B). */
-  initialMessage: MAX_SEALED_BYTES,
   /** Sealed envelope: the largest size bucket. */
   sealedEnvelope: MAX_SEALED_BYTES,
   /** Safety-number QR payload. */
   safetyQr: 128,
   /** Encoded file share record. */
   fileShare: 1 * KiB,
-  /** Encoded session state snapshot (JSON-able object form, checked on restore). */
-  sessionSkippedKeys: 2000,
 } as const
