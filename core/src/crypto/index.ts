@@ -78,7 +78,7 @@ export type {
   AcceptResult,
   PrekeyLookup,
 } from './pqxdh.ts'
-export { Session, SESSION_STATE_VERSION } from './session.ts'
+export { Session, SessionUsageError, SESSION_STATE_VERSION } from './session.ts'
 export type { SessionState, DecryptedMessage, EncryptedMessage } from './session.ts'
 
 export {
