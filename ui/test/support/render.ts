@@ -14,6 +14,8 @@ export interface Rendered {
   elements(tag: string): Element[]
   /** The first element of this tag whose attributes include all of `match`. */
   find(tag: string, match: Record<string, string | true>): Element | undefined
+  /** Visible text inside the first `tag` element with this attribute value (no nesting of `tag`). */
+  textWithin(tag: string, attribute: string, value: string): string | undefined
 }
 
 export interface Element {
@@ -79,6 +81,14 @@ export async function renderFile(
     html,
     text: visibleText(html),
     elements: (tag) => parseElements(html, tag),
+    textWithin: (tag, attribute, value) => {
+      const start = html.search(
+        new RegExp(`<${tag}\\s[^>]*${attribute}="${value.replace(/[^\w-]/g, '\\$&')}"`, 'i'),
+      )
+      if (start < 0) return undefined
+      const end = html.indexOf(`</${tag}>`, start)
+      return visibleText(html.slice(start, end < 0 ? undefined : end))
+    },
     find: (tag, match) =>
       parseElements(html, tag).find((element) =>
         Object.entries(match).every(([name, value]) =>
