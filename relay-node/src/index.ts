@@ -44,6 +44,8 @@ export type { MailboxStore } from './store/mailbox-store.ts'
 export { SqliteMailboxStore } from './store/sqlite-store.ts'
 
 export const RELAY_INFO_FILE = 'relay.json'
+/** Concurrent mailbox streams one connection may hold (a client needs a few; extra ones are reset). */
+export const MAX_MAILBOX_STREAMS_PER_CONNECTION = 32
 export const DATABASE_FILE = 'mailboxes.sqlite'
 
 export interface RelayStats {
@@ -249,7 +251,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
       else ipConnections.set(ip, n)
     })
     await node.handle(MAILBOX_PROTOCOL, service.handleStream, {
-      maxInboundStreams: 16,
+      maxInboundStreams: MAX_MAILBOX_STREAMS_PER_CONNECTION,
       maxOutboundStreams: 1,
     })
     return node

@@ -15,6 +15,7 @@ import {
   MailboxError,
   ab,
   capabilityHash,
+  checkAuthPublicKey,
   checkAuthTimestamp,
   decodeRequest,
   encodeErrorResponse,
@@ -31,6 +32,7 @@ import type {
   ResponseFields,
 } from '@hestia/core/mailbox/index.ts'
 import type { Logger } from 'pino'
+import { nodeEd25519Verify } from './ed25519-verify.ts'
 import type { RelayMetrics } from './metrics.ts'
 import { RateLimiter } from './rate-limit.ts'
 import type { RateLimit } from './rate-limit.ts'
@@ -245,7 +247,7 @@ export class MailboxService {
     const mailbox = await this.init.store.getMailbox(req.auth.mailboxId)
     if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
     checkAuthTimestamp(req.auth, this.init.now())
-    verifyAuth(req.kind, req.auth, mailbox.authKey, req.signedBody)
+    verifyAuth(req.kind, req.auth, mailbox.authKey, req.signedBody, nodeEd25519Verify)
     // Nonces are kept a little longer than the window on either side of the signed timestamp.
     const fresh = await this.init.store.useNonce(
       req.auth.mailboxId,
@@ -266,7 +268,8 @@ export class MailboxService {
         return { fields: { info: this.init.info() } }
       case 'create': {
         checkAuthTimestamp(req.auth, this.init.now())
-        verifyAuth('create', req.auth, req.body.authPublicKey, req.signedBody)
+        checkAuthPublicKey(req.body.authPublicKey)
+        verifyAuth('create', req.auth, req.body.authPublicKey, req.signedBody, nodeEd25519Verify)
         if (this.mailboxCount >= limits.maxMailboxes) throw new MailboxError('relay_full')
         const outcome = await store.createMailbox({
           id: req.auth.mailboxId,

@@ -30,9 +30,22 @@ export function tempDir(prefix = 'hestia-relay-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
-export async function startClientNode(options: { relayListen?: boolean } = {}): Promise<Libp2p> {
+/**
+ * A Node libp2p client. With `relayAddr`, it listens on that relay (reserves a circuit relay v2
+ * slot there), as a browser does.
+ */
+export async function startClientNode(
+  options: { relayListen?: boolean; relayAddr?: string } = {},
+): Promise<Libp2p> {
   return createLibp2p({
-    addresses: { listen: options.relayListen === true ? ['/p2p-circuit'] : [] },
+    addresses: {
+      listen:
+        options.relayAddr !== undefined
+          ? [`${options.relayAddr}/p2p-circuit`]
+          : options.relayListen === true
+            ? ['/p2p-circuit']
+            : [],
+    },
     transports: [webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

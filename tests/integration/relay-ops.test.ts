@@ -231,14 +231,14 @@ describe('hestia-relay operations', () => {
     for (const name of ['relay', 'turn']) {
       test(`compose ${name}: UID 1000, cap_drop ALL, no-new-privileges, read-only root, limits, healthcheck`, () => {
         const s = service(name)
-        assert.match(s, /\n {4}user: "1000:1000"/)
+        assert.match(s, /\n {4}user: ['"]1000:1000['"]\n/)
         assert.match(s, /\n {4}cap_drop:\n {6}- ALL\n/)
         assert.match(s, /\n {4}security_opt:\n {6}- no-new-privileges:true\n/)
         assert.match(s, /\n {4}read_only: true\n/)
         assert.match(s, /\n {4}mem_limit: \d+m\n/)
         assert.match(s, /\n {4}cpus: [\d.]+\n/)
         assert.match(s, /\n {4}pids_limit: \d+\n/)
-        assert.match(s, /\n {4}healthcheck:\n {6}test: /)
+        assert.match(s, /\n {4}healthcheck:\n {6}test:/)
         assert.doesNotMatch(s, /privileged: true|cap_add|network_mode: host/)
       })
     }

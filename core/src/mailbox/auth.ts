@@ -99,26 +99,57 @@ export function checkAuthTimestamp(auth: MailboxAuth, nowMs: number): void {
   }
 }
 
-/** Strict RFC 8032 verification; throws MailboxError('bad_signature'). */
+/** An Ed25519 verifier: true only for a valid signature; never throws for bad input. */
+export type Ed25519Verify = (
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+) => boolean
+
+/** RFC 8032 verification with noble's strict branch (no ZIP-215 leniency). Portable, slow (~3 ms). */
+export const strictNobleVerify: Ed25519Verify = (signature, message, publicKey) => {
+  try {
+    return ed.verify(signature, message, publicKey, { zip215: false })
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Mailbox keys are checked once, at create: a canonical encoding (RFC 8032 §5.1.3, y < p) of a
+ * point that is not of small order. With such a key any RFC 8032 verifier that checks S < L and
+ * compares the encoded R (OpenSSL does both) gives strict, non-malleable results, so the relay can
+ * use a fast native verifier. Throws MailboxError('malformed').
+ */
+export function checkAuthPublicKey(publicKey: Uint8Array): void {
+  let ok = publicKey.length === AUTH_PUBLIC_KEY_BYTES
+  if (ok) {
+    try {
+      ok = !ed.Point.fromBytes(publicKey, false).isSmallOrder()
+    } catch {
+      ok = false
+    }
+  }
+  if (!ok) throw new MailboxError('malformed', 'auth_public_key: not a valid Ed25519 public key')
+}
+
+/** Verifies a request's mailbox-key signature; throws MailboxError('bad_signature'). */
 export function verifyAuth(
   op: AuthOp,
   auth: MailboxAuth,
   publicKey: Uint8Array,
   encodedBody: Uint8Array,
+  verify: Ed25519Verify = strictNobleVerify,
 ): void {
   if (publicKey.length !== AUTH_PUBLIC_KEY_BYTES) throw new MailboxError('bad_signature')
-  let ok: boolean
-  try {
-    ok = ed.verify(
-      auth.signature,
-      authSigningBytes(op, auth.mailboxId, auth.nonce, auth.timestampMs, bodyHash(encodedBody)),
-      publicKey,
-      { zip215: false },
-    )
-  } catch {
-    ok = false
-  }
-  if (!ok) throw new MailboxError('bad_signature')
+  const message = authSigningBytes(
+    op,
+    auth.mailboxId,
+    auth.nonce,
+    auth.timestampMs,
+    bodyHash(encodedBody),
+  )
+  if (!verify(auth.signature, message, publicKey)) throw new MailboxError('bad_signature')
 }
 
 /** What the relay stores instead of the capability token. */

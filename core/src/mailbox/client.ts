@@ -56,6 +56,10 @@ export interface Subscription {
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000
+/** Reuse a stream only if it was used this recently (the relay closes streams idle for 30 s). */
+const STREAM_REUSE_MS = 10_000
+/** Streams kept open for reuse; more concurrent requests open (and then close) extra ones. */
+const MAX_IDLE_STREAMS = 4
 
 export function newMailboxCredentials(
   randomBytes: (n: number) => Uint8Array = nobleRandomBytes,
@@ -82,6 +86,7 @@ export class MailboxClient {
   private readonly now: () => number
   private readonly randomBytes: (n: number) => Uint8Array
   private readonly timeoutMs: number
+  private readonly idle: PooledStream[] = []
 
   constructor(init: MailboxClientInit) {
     this.openStream = init.openStream
@@ -238,18 +243,68 @@ export class MailboxClient {
     })
   }
 
+  /**
+   * One request/response. Streams are reused for later requests (the relay serves several
+   * sequential requests per stream), which saves the protocol negotiation round trip; an idle
+   * stream is retired well before the relay's idle timeout closes it.
+   */
   private async request(body: Parameters<typeof encodeRequest>[0]): Promise<Response> {
     const signal = AbortSignal.timeout(this.timeoutMs)
-    const stream = await this.openStream({ signal })
-    const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES })
+    const entry = this.takeIdle() ?? (await this.openPooled(signal))
+    let frame: Uint8Array
     try {
-      await lp.write(encodeRequest(body), { signal })
-      const res = decodeResponse((await lp.read({ signal })).subarray())
-      await stream.close({ signal }).catch(() => undefined)
-      return res
+      await entry.lp.write(encodeRequest(body), { signal })
+      frame = (await entry.lp.read({ signal })).subarray()
     } catch (err) {
-      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      entry.stream.abort(err instanceof Error ? err : new Error(String(err)))
       throw err
     }
+    this.release(entry)
+    return decodeResponse(frame) // a typed error response leaves the stream usable
   }
+
+  private async openPooled(signal: AbortSignal): Promise<PooledStream> {
+    const stream = await this.openStream({ signal })
+    return {
+      stream,
+      lp: lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES }),
+      lastUsed: 0,
+    }
+  }
+
+  private takeIdle(): PooledStream | undefined {
+    for (;;) {
+      const entry = this.idle.pop()
+      if (entry === undefined) return undefined
+      if (this.now() - entry.lastUsed < STREAM_REUSE_MS && isUsable(entry.stream)) return entry
+      entry.stream.abort(new Error('idle mailbox stream retired'))
+    }
+  }
+
+  private release(entry: PooledStream): void {
+    entry.lastUsed = this.now()
+    if (this.idle.length < MAX_IDLE_STREAMS && isUsable(entry.stream)) this.idle.push(entry)
+    else void entry.stream.close().catch(() => undefined)
+  }
+
+  /** Closes pooled streams (subscriptions are closed through their own handles). */
+  async close(): Promise<void> {
+    const idle = this.idle.splice(0)
+    await Promise.all(idle.map(async (e) => e.stream.close().catch(() => undefined)))
+  }
+}
+
+interface PooledStream {
+  stream: Stream
+  lp: ReturnType<typeof lpStream<Stream>>
+  lastUsed: number
+}
+
+function isUsable(stream: Stream): boolean {
+  return (
+    stream.status === 'open' &&
+    stream.writeStatus === 'writable' &&
+    stream.remoteWriteStatus === 'writable' &&
+    stream.readStatus === 'readable'
+  )
 }

@@ -1,0 +1,307 @@
+// Relay figures (issue #4): durable mailbox deposits/s against raw node:sqlite inserts of the same
+// rows with the same durability (WAL + synchronous=FULL, each row committed before it counts),
+// measured interleaved A B A B in one run; fetch latency p50/p99; and relay RSS per client holding
+// a circuit relay v2 reservation, with the relay in its own process so its RSS is measured alone.
+
+import { DatabaseSync } from 'node:sqlite'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Libp2p } from '@libp2p/interface'
+import type { BenchMode, BenchSuite, Metric } from '../types.ts'
+import { interleave } from '../lib/interleave.ts'
+import { percentile } from '../lib/stats.ts'
+import {
+  depositAddressOf,
+  newMailboxCredentials,
+  EXPIRY_BUCKETS_S,
+} from '../../../core/src/mailbox/index.ts'
+import type { MailboxCredentials } from '../../../core/src/mailbox/index.ts'
+import { startRelay } from '../../../relay-node/src/index.ts'
+import type { RelayHandle } from '../../../relay-node/src/index.ts'
+import { mailboxClientFor, spawnRelay, startClientNode } from '../../integration/relay-helpers.ts'
+
+interface Sizes {
+  mailboxes: number
+  depositsPerRep: number
+  concurrency: number
+  fetches: number
+  clients: number
+  repetitions: number
+  warmup: number
+}
+
+const SIZES: Record<BenchMode, Sizes> = {
+  smoke: {
+    mailboxes: 50,
+    depositsPerRep: 200,
+    concurrency: 32,
+    fetches: 100,
+    clients: 20,
+    repetitions: 1,
+    warmup: 1,
+  },
+  quick: {
+    mailboxes: 1000,
+    depositsPerRep: 2000,
+    concurrency: 64,
+    fetches: 500,
+    clients: 200,
+    repetitions: 3,
+    warmup: 1,
+  },
+  full: {
+    mailboxes: 1000,
+    depositsPerRep: 5000,
+    concurrency: 64,
+    fetches: 2000,
+    clients: 1000,
+    repetitions: 5,
+    warmup: 1,
+  },
+}
+
+/** 1 KiB: the smallest sealed size bucket, the common case for text messages. */
+const SEALED_BYTES = 1024
+/** Sending nodes; with `concurrency` deposits in flight spread over them. */
+const SENDERS = 4
+const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'hestia-bench-relay-'))
+}
+
+/** Deposits `count` messages round-robin over the mailboxes, `concurrency` in flight; returns /s. */
+async function depositBurst(
+  clients: Array<ReturnType<typeof mailboxClientFor>>,
+  boxes: MailboxCredentials[],
+  count: number,
+  concurrency: number,
+): Promise<number> {
+  let next = 0
+  const sealed = new Uint8Array(SEALED_BYTES).fill(0x5a)
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      const client = clients[w % clients.length]!
+      while (next < count) {
+        const i = next++
+        await client.deposit(depositAddressOf(boxes[i % boxes.length]!), sealed, {
+          expiryS: EXPIRY_BUCKETS_S[3],
+        })
+      }
+    }),
+  )
+  return count / ((performance.now() - started) / 1000)
+}
+
+/** The same rows straight into node:sqlite, same durability: one committed insert per row. */
+function rawSqliteBurst(dir: string, mailboxIds: Uint8Array[], count: number): number {
+  const path = join(dir, `raw-${Math.random().toString(36).slice(2)}.sqlite`)
+  const db = new DatabaseSync(path)
+  db.exec('PRAGMA journal_mode = WAL')
+  db.exec('PRAGMA synchronous = FULL')
+  db.exec(
+    'CREATE TABLE messages (mailbox_id BLOB NOT NULL, seq INTEGER NOT NULL, sealed BLOB NOT NULL, size INTEGER NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (mailbox_id, seq))',
+  )
+  const insert = db.prepare(
+    'INSERT INTO messages (mailbox_id, seq, sealed, size, expires_at) VALUES (?, ?, ?, ?, ?)',
+  )
+  const sealed = new Uint8Array(SEALED_BYTES).fill(0x5a)
+  const started = performance.now()
+  for (let i = 0; i < count; i++) {
+    insert.run(mailboxIds[i % mailboxIds.length]!, i, sealed, SEALED_BYTES, Date.now() + 1e9)
+  }
+  const perSecond = count / ((performance.now() - started) / 1000)
+  db.close()
+  rmSync(path, { force: true })
+  rmSync(path + '-wal', { force: true })
+  rmSync(path + '-shm', { force: true })
+  return perSecond
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (m === null) throw new Error(`no VmRSS for pid ${pid}`)
+  return Number(m[1]) / 1024
+}
+
+async function throughputAndLatency(
+  sizes: Sizes,
+  log: (line: string) => void,
+): Promise<Record<string, Metric>> {
+  const dir = tempDir()
+  const relay: RelayHandle = await startRelay({
+    dataDir: join(dir, 'relay'),
+    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+    stunPort: -1,
+    adminPort: -1,
+    logLevel: 'warn',
+    mailbox: {
+      maxMessagesPerMailbox: 100_000,
+      maxBytesPerMailbox: 1e12,
+      maxTotalBytes: 1e12,
+      rate: {
+        depositPerPeer: UNLIMITED,
+        depositPerIp: UNLIMITED,
+        readPerPeer: UNLIMITED,
+        readPerIp: UNLIMITED,
+        createPerIp: UNLIMITED,
+        prekeyFetchPerIp: UNLIMITED,
+      },
+    },
+  })
+  // Several senders, each with its own connection, as on a real relay.
+  const nodes = await Promise.all(Array.from({ length: SENDERS }, () => startClientNode()))
+  try {
+    const clients = nodes.map((n) => mailboxClientFor(n, relay.multiaddrs[0]!))
+    const client = clients[0]!
+    const boxes = Array.from({ length: sizes.mailboxes }, () => newMailboxCredentials())
+    for (let i = 0; i < boxes.length; i += 16) {
+      await Promise.all(boxes.slice(i, i + 16).map((b) => client.create(b)))
+    }
+    log(`  relay: ${boxes.length} mailboxes created`)
+    const ids = boxes.map((b) => b.mailboxId)
+    const result = await interleave(
+      {
+        raw: () => rawSqliteBurst(dir, ids, sizes.depositsPerRep),
+        relay: () => depositBurst(clients, boxes, sizes.depositsPerRep, sizes.concurrency),
+      },
+      {
+        repetitions: sizes.repetitions,
+        warmup: sizes.warmup,
+        onSample: (arm, rep, v) => log(`  relay ${arm} #${rep}: ${v.toFixed(0)}/s`),
+      },
+    )
+
+    // Fetch latency: a mailbox holding 10 messages, fetched sequentially (each fetch is signed,
+    // checked and burns its nonce durably before the answer).
+    const box = boxes[0]!
+    const latencies: number[] = []
+    for (let i = 0; i < sizes.fetches; i++) {
+      const t = performance.now()
+      await client.fetch(box, 10)
+      latencies.push(performance.now() - t)
+    }
+    return {
+      'relay.deposit.per_s': {
+        value: result.median.relay,
+        unit: '/s',
+        baseline: 'relay.sqlite_raw.per_s',
+      },
+      'relay.sqlite_raw.per_s': { value: result.median.raw, unit: '/s' },
+      'relay.deposit.per_s.ratio': { value: result.median.relay / result.median.raw, unit: 'x' },
+      'relay.fetch.p50_ms': { value: percentile(latencies, 50), unit: 'ms' },
+      'relay.fetch.p99_ms': { value: percentile(latencies, 99), unit: 'ms' },
+    }
+  } finally {
+    await Promise.all(nodes.map(async (n) => n.stop()))
+    await relay.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function rssPerClient(sizes: Sizes, log: (line: string) => void): Promise<number> {
+  const dir = tempDir()
+  const config = join(dir, 'config.json')
+  // Every bench client comes from 127.0.0.1: lift the per-IP connection limits for this run.
+  writeFileSync(
+    config,
+    JSON.stringify({
+      relay: {
+        maxConnections: sizes.clients + 100,
+        maxConnectionsPerIp: sizes.clients + 100,
+        inboundConnectionsPerSecondPerIp: 1e6,
+        maxIncomingPendingConnections: 1000,
+        maxReservations: sizes.clients + 100,
+      },
+    }),
+  )
+  const relay = await spawnRelay([
+    '--data',
+    join(dir, 'relay'),
+    '--config',
+    config,
+    '--listen',
+    '/ip4/127.0.0.1/tcp/0/ws',
+    '--stun-port',
+    '-1',
+    '--admin-port',
+    '-1',
+    '--log-level',
+    'warn',
+  ])
+  const pid = relay.child.pid!
+  const clients: Libp2p[] = []
+  try {
+    // Idle baseline after one client came and went (code paths loaded, JIT warm).
+    const warm = await startClientNode({ relayListen: true, relayAddr: relay.multiaddrs[0]! })
+    await warm.stop()
+    await new Promise((r) => setTimeout(r, 2000))
+    const idle = rssMiB(pid)
+    const BATCH = 25
+    for (let i = 0; i < sizes.clients; i += BATCH) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(BATCH, sizes.clients - i) }, () =>
+          startClientNode({ relayListen: true, relayAddr: relay.multiaddrs[0]! }),
+        ),
+      )
+      clients.push(...batch)
+      if ((i / BATCH) % 8 === 0) log(`  relay rss: ${clients.length}/${sizes.clients} clients`)
+    }
+    const reserved = await waitForReservations(clients, 60_000)
+    await new Promise((r) => setTimeout(r, 2000))
+    const loaded = rssMiB(pid)
+    log(
+      `  relay rss: idle ${idle.toFixed(1)} MiB, ${reserved} reservations ${loaded.toFixed(1)} MiB`,
+    )
+    return (loaded - idle) / reserved
+  } finally {
+    for (let i = 0; i < clients.length; i += 50) {
+      await Promise.all(
+        clients.slice(i, i + 50).map(async (c) => {
+          await c.stop()
+        }),
+      )
+    }
+    relay.child.kill('SIGTERM')
+    await relay.exited
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function waitForReservations(clients: Libp2p[], timeoutMs: number): Promise<number> {
+  const until = Date.now() + timeoutMs
+  const count = () =>
+    clients.filter((c) => c.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')))
+      .length
+  while (count() < clients.length && Date.now() < until)
+    await new Promise((r) => setTimeout(r, 200))
+  const n = count()
+  if (n === 0) throw new Error('no client got a reservation')
+  return n
+}
+
+const suite: BenchSuite = {
+  prefix: 'relay',
+  metrics: [
+    'relay.deposit.per_s',
+    'relay.sqlite_raw.per_s',
+    'relay.deposit.per_s.ratio',
+    'relay.fetch.p50_ms',
+    'relay.fetch.p99_ms',
+    'relay.rss_per_client_MiB',
+  ],
+  async run({ mode, log }) {
+    const sizes = SIZES[mode]
+    const metrics = await throughputAndLatency(sizes, log)
+    metrics['relay.rss_per_client_MiB'] = {
+      value: await rssPerClient(sizes, log),
+      unit: 'MiB',
+      goal: '<= 0.2',
+    }
+    return metrics
+  },
+}
+
+export default suite
