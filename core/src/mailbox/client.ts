@@ -47,6 +47,8 @@ export interface MailboxClientInit {
   randomBytes?: (n: number) => Uint8Array
   /** Per-request timeout. */
   timeoutMs?: number
+  /** Requests in flight at once, each on its own stream (the relay accepts 32 per connection). */
+  maxStreams?: number
 }
 
 export interface Subscription {
@@ -58,8 +60,9 @@ export interface Subscription {
 const DEFAULT_TIMEOUT_MS = 15_000
 /** Reuse a stream only if it was used this recently (the relay closes streams idle for 30 s). */
 const STREAM_REUSE_MS = 10_000
-/** Streams kept open for reuse; more concurrent requests open (and then close) extra ones. */
-const MAX_IDLE_STREAMS = 4
+const DEFAULT_MAX_STREAMS = 8
+/** Streams kept open for reuse. */
+const MAX_IDLE_STREAMS = DEFAULT_MAX_STREAMS
 
 export function newMailboxCredentials(
   randomBytes: (n: number) => Uint8Array = nobleRandomBytes,
@@ -87,12 +90,16 @@ export class MailboxClient {
   private readonly randomBytes: (n: number) => Uint8Array
   private readonly timeoutMs: number
   private readonly idle: PooledStream[] = []
+  private readonly maxStreams: number
+  private inFlight = 0
+  private readonly waiters: Array<() => void> = []
 
   constructor(init: MailboxClientInit) {
     this.openStream = init.openStream
     this.now = init.now ?? Date.now
     this.randomBytes = init.randomBytes ?? nobleRandomBytes
     this.timeoutMs = init.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.maxStreams = init.maxStreams ?? DEFAULT_MAX_STREAMS
   }
 
   /** Registers the mailbox (idempotent for the same key and capability). */
@@ -250,17 +257,50 @@ export class MailboxClient {
    */
   private async request(body: Parameters<typeof encodeRequest>[0]): Promise<Response> {
     const signal = AbortSignal.timeout(this.timeoutMs)
-    const entry = this.takeIdle() ?? (await this.openPooled(signal))
+    await this.acquireSlot(signal)
     let frame: Uint8Array
     try {
-      await entry.lp.write(encodeRequest(body), { signal })
-      frame = (await entry.lp.read({ signal })).subarray()
-    } catch (err) {
-      entry.stream.abort(err instanceof Error ? err : new Error(String(err)))
-      throw err
+      const entry = this.takeIdle() ?? (await this.openPooled(signal))
+      try {
+        await entry.lp.write(encodeRequest(body), { signal })
+        frame = (await entry.lp.read({ signal })).subarray()
+      } catch (err) {
+        entry.stream.abort(err instanceof Error ? err : new Error(String(err)))
+        throw err
+      }
+      this.release(entry)
+    } finally {
+      this.releaseSlot()
     }
-    this.release(entry)
     return decodeResponse(frame) // a typed error response leaves the stream usable
+  }
+
+  /** At most maxStreams requests in flight; the rest wait their turn (the relay caps streams). */
+  private async acquireSlot(signal: AbortSignal): Promise<void> {
+    if (this.inFlight < this.maxStreams) {
+      this.inFlight++
+      return
+    }
+    await new Promise<void>((resolve, reject) => {
+      const waiter = () => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter)
+        if (i >= 0) this.waiters.splice(i, 1)
+        reject(signal.reason instanceof Error ? signal.reason : new Error('timed out'))
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.waiters.push(waiter)
+    })
+  }
+
+  private releaseSlot(): void {
+    const next = this.waiters.shift()
+    if (next !== undefined)
+      next() // the slot passes straight to the next waiter
+    else this.inFlight--
   }
 
   private async openPooled(signal: AbortSignal): Promise<PooledStream> {
