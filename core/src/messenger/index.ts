@@ -21,3 +21,4 @@ export {
   DIRECT_ACK,
 } from './limits.ts'
 export type { Route } from './outbox.ts'
+export { decodeOutbound } from './records.ts'

@@ -40,7 +40,7 @@ export interface MessengerOptions {
   /** Relays used until the user saves settings (the dev build passes the local relay). */
   defaultRelays?: string[]
   /** Told after every successful send: route and time from enqueue (tests log latencies). */
-  onSent?: (item: OutboxRecord, route: Route) => void
+  onSent?: (item: OutboxRecord, route: Route, frame: Uint8Array) => void
 }
 
 export class Messenger {

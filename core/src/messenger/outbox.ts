@@ -33,7 +33,7 @@ export interface OutboxHooks {
   ensureInboundMailbox(contact: ContactRecord): Promise<ContactRecord>
   helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
   /** Told after every successful send (latency logs, tests). */
-  onSent?(item: OutboxRecord, route: Route): void
+  onSent?(item: OutboxRecord, route: Route, frame: Uint8Array): void
 }
 
 export function backoffMs(attempts: number, random: () => number): number {
@@ -105,7 +105,7 @@ export class Outbox {
   }
 
   async #attempt(item: OutboxRecord): Promise<void> {
-    const { store, platform } = this.#ctx
+    const { store } = this.#ctx
     const conversation = await store.getConversation(item.conversationId)
     const contact = conversation && (await store.getContact(conversation.contactId))
     if (conversation === undefined || contact === undefined) {
@@ -115,8 +115,9 @@ export class Outbox {
     // Held, not failed: sending resumes when the user unblocks or settles the key change.
     if (contact.blocked || contact.keyChange !== null) return
     let route: Route
+    let frame: Uint8Array
     try {
-      route = await this.#send(contact, item)
+      ;({ route, frame } = await this.#send(contact, item))
     } catch (err) {
       await this.#failed(item, err)
       return
@@ -135,12 +136,14 @@ export class Outbox {
       }
     })
     for (const e of events) this.#ctx.emit(e)
-    this.#hooks.onSent?.(item, route)
-    void platform
+    this.#hooks.onSent?.(item, route, frame)
     this.kick()
   }
 
-  async #send(contact: ContactRecord, item: OutboxRecord): Promise<Route> {
+  async #send(
+    contact: ContactRecord,
+    item: OutboxRecord,
+  ): Promise<{ route: Route; frame: Uint8Array }> {
     const { store, platform } = this.#ctx
     const outbound = decodeOutbound(contact.outboundMailbox)
     const sealed = await this.#ctx.locks.run(contact.contactId, async () => {
@@ -166,14 +169,14 @@ export class Outbox {
     if (sealed.confirmed) {
       try {
         await sendDirect(this.#ctx.net, peerIdOf(sealed.deviceId), contact.relays, sealed.frame)
-        return 'direct'
+        return { route: 'direct', frame: sealed.frame }
       } catch (err) {
         if (!(err instanceof DirectSendError)) this.#ctx.log('direct send', err)
       }
     }
     if (outbound === null) throw new Error('no mailbox address for this contact yet')
     await this.#mailboxes.deposit(outbound, sealed.frame)
-    return 'mailbox'
+    return { route: 'mailbox', frame: sealed.frame }
   }
 
   /**

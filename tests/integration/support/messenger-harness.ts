@@ -12,6 +12,7 @@ import { ping } from '@libp2p/ping'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
+import { cleanup as cleanupDataChannels } from 'node-datachannel'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -42,14 +43,27 @@ export async function startTestRelay(dataDir = tempDir(), port = 0): Promise<Rel
   })
 }
 
-export async function createTestNode(privateKey: PrivateKey, relays: string[]): Promise<MessengerNode> {
+/**
+ * The node a browser host would build, on loopback. `direct: false` leaves WebRTC out, so every
+ * message to or from this node has to take the mailbox (for measuring that path with both online).
+ */
+export async function createTestNode(
+  privateKey: PrivateKey,
+  relays: string[],
+  options: { direct?: boolean } = {},
+): Promise<MessengerNode> {
+  const direct = options.direct ?? true
   return createLibp2p({
     privateKey,
     start: false,
-    addresses: { listen: [...relays.map((r) => `${r}/p2p-circuit`), '/webrtc'] },
+    addresses: {
+      listen: [...relays.map((r) => `${r}/p2p-circuit`), ...(direct ? ['/webrtc'] : [])],
+    },
     transports: [
       webSockets(),
-      webRTC({ rtcConfiguration: { iceServers: [], bindAddress: '127.0.0.1' } as RTCConfiguration }),
+      ...(direct
+        ? [webRTC({ rtcConfiguration: { iceServers: [], bindAddress: '127.0.0.1' } as RTCConfiguration })]
+        : []),
       circuitRelayTransport(),
     ],
     connectionEncrypters: [noise()],
@@ -63,7 +77,9 @@ export async function createTestNode(privateKey: PrivateKey, relays: string[]): 
 export interface SentRecord {
   seq: number
   messageId: string | null
+  kind: string
   route: Route
+  frame: Uint8Array
   at: number
 }
 
@@ -77,6 +93,9 @@ export class TestPeer {
   readonly events: ClientEvent[] = []
   readonly sent: SentRecord[] = []
   readonly notifications: { title: string; conversationId: string }[] = []
+  /** performance.now() when each message id was first shown here (message.added). */
+  readonly addedAt = new Map<string, number>()
+  direct = true
 
   constructor(name: string, relays: string[], backing: MemoryBacking = createMemoryBacking()) {
     this.name = name
@@ -89,13 +108,25 @@ export class TestPeer {
     this.service = createMessengerService({
       store: this.store,
       defaultRelays: this.relays,
-      createNode: createTestNode,
+      createNode: (key, relays) => createTestNode(key, relays, { direct: this.direct }),
       notifier: (n) => this.notifications.push(n),
-      onSent: (item, route) =>
-        this.sent.push({ seq: item.seq, messageId: item.messageId, route, at: performance.now() }),
+      onSent: (item, route, frame) =>
+        this.sent.push({
+          seq: item.seq,
+          messageId: item.messageId,
+          kind: item.kind,
+          route,
+          frame,
+          at: performance.now(),
+        }),
       log: process.env.HESTIA_TEST_LOG !== undefined ? (m, e) => console.log(`[${this.name}] ${m}`, e ?? '') : () => undefined,
     })
-    this.service.client.subscribe((e) => this.events.push(e))
+    this.service.client.subscribe((e) => {
+      this.events.push(e)
+      if (e.type === 'message.added' && !this.addedAt.has(e.message.messageId)) {
+        this.addedAt.set(e.message.messageId, performance.now())
+      }
+    })
     await this.service.start()
     return this
   }
@@ -155,6 +186,14 @@ export async function connectPeers(a: TestPeer, b: TestPeer): Promise<{ convA: s
   })
   const convA = await a.onlyConversation()
   return { convA, convB: accepted.contact.conversationId }
+}
+
+/**
+ * node-datachannel keeps native threads that hold the process open after every peer connection
+ * closed; call this at the very end of a test file, after all nodes stopped.
+ */
+export function releaseWebRTC(): void {
+  cleanupDataChannels()
 }
 
 export function median(values: number[]): number {
