@@ -111,7 +111,7 @@ export class Messenger {
     }
     this.#keeper = setInterval(() => void this.#keep(), MESSENGER_TIMING.keeperIntervalMs)
     await this.#keep()
-    this.#outbox.kick()
+    await this.#outbox.retryNow()
     this.#emitConnectivity()
   }
 
@@ -135,7 +135,8 @@ export class Messenger {
           const peer = relayPeer(relay)
           if (peer !== null && this.ctx.net.getConnections(peerIdOf(peer)).length === 0) {
             await this.ctx.net.dial(addr, { signal: AbortSignal.timeout(5_000) })
-            this.#outbox.kick()
+            await this.#outbox.retryNow()
+            this.#emitConnectivity()
           }
         } catch (err) {
           this.ctx.log(`relay ${relay} not reachable`, err)

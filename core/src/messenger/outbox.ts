@@ -72,6 +72,21 @@ export class Outbox {
     })
   }
 
+  /**
+   * Makes every waiting head due now (after start, or when a relay connection came back): a
+   * reconnect is the best moment to retry, whatever the backoff said.
+   */
+  async retryNow(): Promise<void> {
+    const { store, platform } = this.#ctx
+    const now = platform.clock()
+    for (const head of await store.outboxHeads()) {
+      if (head.nextAttemptAt > now) {
+        await store.updateOutbox({ ...head, nextAttemptAt: now }).catch(() => undefined)
+      }
+    }
+    this.kick()
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true
     if (this.#timer !== null) clearTimeout(this.#timer)
