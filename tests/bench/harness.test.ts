@@ -46,6 +46,7 @@ const FAKE_SUITES: Record<string, string> = {
           'alpha.slow': { value: ${figures.slow}, unit: 'ms' },
           'alpha.mode': { value: 1, unit: ctx.mode },
           'alpha.nan': { value: NaN, unit: 'ms' },
+          'alpha.fast.ratio': { value: 1e6, unit: 'x' },
         }
       },
     }`,
@@ -162,7 +163,8 @@ function row(report: BenchReport, name: string): MetricRow {
 
 describe('runBench on fake suites', () => {
   test('latest.json has the shape of issue #9 and a ratio for each metric with a baseline', async () => {
-    const { results } = await runFake()
+    const report = await runFake()
+    const { results } = report
     assert.deepEqual(Object.keys(results).sort(), ['date', 'machine', 'metrics'])
     assert.ok(!Number.isNaN(Date.parse(results.date)))
     assert.deepEqual(results.machine, FAKE_MACHINE)
@@ -181,6 +183,11 @@ describe('runBench on fake suites', () => {
       unit: 'ratio',
     })
     assert.equal(results.metrics['alpha.slow.ratio'], undefined, 'no baseline, no ratio')
+    assert.equal(
+      report.rows.some((r) => r.name === 'alpha.fast.ratio'),
+      false,
+      'a ratio is a column, not a row',
+    )
   })
 
   test('goals are evaluated: met, missed, pending; unproduced metrics are listed', async () => {

@@ -142,6 +142,18 @@ function checkMetric(name: string, metric: unknown): string | undefined {
   return undefined
 }
 
+/** Whether `name` is `<metric>.ratio` for a metric with a baseline, which the runner computes. */
+function isComputedRatio(
+  name: string,
+  figures: Record<string, unknown>,
+  goals: ReadonlyMap<string, GoalEntry>,
+): boolean {
+  if (!name.endsWith(RATIO_SUFFIX)) return false
+  const metric = name.slice(0, -RATIO_SUFFIX.length)
+  const own = figures[metric] as Partial<Metric> | null | undefined
+  return (goals.get(metric)?.baseline ?? own?.baseline) !== undefined
+}
+
 /** Whether `figures` holds a metric whose baseline (goals.ts or its own field) is `baseline`. */
 function measuresAgainst(
   figures: Record<string, unknown>,
@@ -201,6 +213,10 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
           continue
         }
         if (!byName && !wanted.has(name) && !startsWith(name, only)) continue
+        if (isComputedRatio(name, figures, goals)) {
+          outcome.warnings.push(`${name}: the runner computes this ratio itself; figure ignored`)
+          continue
+        }
         const earlier = producedBy.get(name)
         if (earlier !== undefined) {
           // Two suites measured the same figure. A baseline measured interleaved with the
