@@ -125,6 +125,7 @@ if (runLint) {
   run('lint', 'npx', ['eslint', '.'])
   run('format', 'npx', ['prettier', '--check', '.'])
   run('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
+  run('typecheck extension entries', 'npx', ['tsc', '-p', 'extension/tsconfig.json'])
   if (existsSync(join(root, 'ui', 'tsconfig.json')))
     run('svelte-check', 'npx', [
       'svelte-check',
