@@ -37,7 +37,7 @@ const FAKE_SUITES: Record<string, string> = {
   'alpha.mjs': `
     export default {
       prefix: 'alpha',
-      metrics: ['alpha.fast', 'alpha.base', 'alpha.slow', 'alpha.later', 'alpha.mode'],
+      metrics: ['alpha.fast', 'alpha.fast.ratio', 'alpha.base', 'alpha.slow', 'alpha.later', 'alpha.mode'],
       async run(ctx) {
         ctx.log('alpha running')
         return {

@@ -300,6 +300,11 @@ function tabulate(
 
   for (const name of wanted) {
     if (produced.has(name)) continue
+    // A declared `<metric>.ratio` the runner computes is shown in its metric's ratio column.
+    const ratioOf = name.endsWith(RATIO_SUFFIX) ? name.slice(0, -RATIO_SUFFIX.length) : undefined
+    if (ratioOf !== undefined && (name in metrics || goals.get(ratioOf)?.baseline !== undefined)) {
+      continue
+    }
     const entry = goals.get(name)
     const suite = declaredBy.get(name)
     const failed = suite !== undefined && failedSuites.has(suite)
