@@ -41,7 +41,10 @@ const nodeBuiltins = [
   'buffer',
   'events',
   'worker_threads',
-]
+].map((name) =>
+  // Anchored (gitignore semantics): bare `crypto` is Node's module; `../crypto/x.ts` is ours.
+  name.startsWith('node:') ? name : `/${name}`,
+)
 
 export default tseslint.config(
   {
