@@ -228,3 +228,59 @@ void test('fuzz: verify and decrypt paths refuse mutated inputs with ProtocolErr
     t.diagnostic(`${name}: 500 inputs, ${refused} refused`)
   }
 })
+
+void test('fuzz: Session.restore takes stored state as input: damaged state is refused or still safe', (t) => {
+  const r = prng(23)
+  const good = pair.bob.toJSON() as unknown as Record<string, unknown>
+  const keys = Object.keys(good)
+  const junk: unknown[] = [
+    null,
+    0,
+    -1,
+    2 ** 40,
+    '',
+    'AAAA',
+    '!!',
+    [],
+    {},
+    true,
+    'A'.repeat(43),
+    1.5,
+  ]
+  let refused = 0
+  let restored = 0
+  const count = 8_000
+  for (let i = 0; i < count; i++) {
+    const state = JSON.parse(JSON.stringify(good)) as Record<string, unknown>
+    const key = keys[r.below(keys.length)]!
+    const value = state[key]
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && r.below(2) === 0) {
+      const inner = value as Record<string, unknown>
+      const innerKeys = Object.keys(inner)
+      if (innerKeys.length > 0)
+        inner[innerKeys[r.below(innerKeys.length)]!] = junk[r.below(junk.length)]
+    } else if (Array.isArray(value) && value.length > 0 && r.below(2) === 0) {
+      value[r.below(value.length)] = junk[r.below(junk.length)]
+    } else if (r.below(5) === 0) {
+      delete state[key]
+    } else {
+      state[key] = junk[r.below(junk.length)]
+    }
+    try {
+      const session = Session.restore(state, p)
+      restored++
+      // A state that passes the shape check must still fail safely on use.
+      try {
+        session.decrypt(ratchetFrame)
+      } catch (err) {
+        if (!isProtocolError(err)) assert.fail(`decrypt after restore threw ${String(err)}`)
+      }
+    } catch (err) {
+      if (!isProtocolError(err)) assert.fail(`restore of ${key} threw ${String(err)}`)
+      refused++
+    }
+  }
+  t.diagnostic(
+    `Session.restore: ${count} damaged states, ${refused} refused, ${restored} accepted and safe`,
+  )
+})
