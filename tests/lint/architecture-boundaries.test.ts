@@ -33,6 +33,12 @@ const cases: Array<{ what: string; file: string; code: string; rule: string }> =
     rule: 'no-restricted-imports',
   },
   {
+    what: 'bare Node built-in import in core',
+    file: 'core/src/lint-fixture.ts',
+    code: "import { randomBytes } from 'crypto'\nexport const r = randomBytes\n",
+    rule: 'no-restricted-imports',
+  },
+  {
     what: 'extension import in core',
     file: 'core/src/lint-fixture.ts',
     code: "import x from '@hestia/extension'\nexport const y = x\n",
@@ -58,6 +64,14 @@ for (const c of cases) {
     assert.ok(rules.includes(c.rule), `expected ${c.rule} in ${JSON.stringify(rules)}`)
   })
 }
+
+test('lint accepts a core module importing a sibling folder named like a Node built-in', async () => {
+  const rules = await ruleIdsFor(
+    "import { ProtocolError } from '../crypto/index.ts'\nexport const E = ProtocolError\n",
+    'core/src/lint-fixture.ts',
+  )
+  assert.ok(!rules.includes('no-restricted-imports'), JSON.stringify(rules))
+})
 
 test('lint accepts platform-free code in core', async () => {
   const rules = await ruleIdsFor(
