@@ -43,8 +43,9 @@ const axeReport = new Map<string, AxeFinding[]>()
 async function openPage(
   query: string,
   colorScheme: 'light' | 'dark' = 'light',
+  viewport = { width: 800, height: 600 },
 ): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 800, height: 600 }, colorScheme })
+  const context = await browser.newContext({ viewport, colorScheme })
   const page = await context.newPage()
   const problems: string[] = []
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
@@ -265,6 +266,19 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     assertAccessible(await checkScreen(page, '12-chat-files-dark'), 'files')
     await card.getByRole('button', { name: 'Resume holiday-video.mp4' }).click()
     await card.getByRole('button', { name: 'Pause holiday-video.mp4' }).waitFor()
+    assert.deepEqual(problems, [])
+  })
+
+  test('tab layout fills a larger window', async () => {
+    const { page, problems } = await openPage('?layout=tab', 'light', { width: 1280, height: 800 })
+    page.setDefaultTimeout(STEP_MS)
+    await page.getByRole('button', { name: /^Bob Lindqvist/ }).click()
+    await page.getByTestId('message-list').waitFor()
+    const box = await page.getByTestId('hestia-app').boundingBox()
+    assert.equal(box?.width, 1280)
+    assert.equal(box?.height, 800)
+    assert.equal(await page.getByRole('button', { name: 'Open in a tab' }).count(), 0)
+    assertAccessible(await checkScreen(page, '13-tab-layout'), 'tab layout')
     assert.deepEqual(problems, [])
   })
 })

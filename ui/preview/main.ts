@@ -1,11 +1,8 @@
 // Fixture preview: the real App against the in-memory fixture client, for development, the
 // browser tests and screenshots. Query: ?firstRun=1 starts without an identity; ?layout=tab.
-import { mount } from 'svelte'
-import type { Component } from 'svelte'
 import { createFixtureClient } from '@hestia/core/client/fixture-client.ts'
 import type { FixtureControls } from '@hestia/core/client/fixture-client.ts'
-import type { MessengerClient } from '@hestia/core/client/api.ts'
-import App from '../src/App.svelte'
+import { mountHestia } from '../src/mount.ts'
 
 declare global {
   interface Window {
@@ -26,11 +23,8 @@ const target = document.getElementById('app')
 if (target === null) throw new Error('preview.html has no #app element')
 
 const layout = params.get('layout') === 'tab' ? 'tab' : 'popup'
-mount(App as Component<{ client: MessengerClient; layout: string; openInTab?: () => void }>, {
-  target,
-  props: {
-    client,
-    layout,
-    openInTab: () => void window.open(`${location.pathname}?layout=tab`, '_blank', 'noopener'),
-  },
+mountHestia(target, {
+  client,
+  layout,
+  openInTab: () => void window.open(`${location.pathname}?layout=tab`, '_blank', 'noopener'),
 })
