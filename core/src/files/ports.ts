@@ -1,0 +1,47 @@
+/**
+ * What the platform injects into the file engine. core stays platform-free: the browser passes a
+ * Blob-backed source and an OPFS/IndexedDB sink, Node tests pass fs-backed ones.
+ */
+import type { Stream } from '@libp2p/interface'
+import type { FileTransferRecord } from '../store/records.ts'
+
+/** Random-access read of the sender's file (Blob.slice in the browser, a file handle in Node). */
+export interface FileSource {
+  readonly size: number
+  /** Exactly `length` bytes from `offset` (the engine never reads past `size`). */
+  read(offset: number, length: number): Promise<Uint8Array>
+  close?(): Promise<void>
+}
+
+/**
+ * Disk-backed store of one incoming file's verified plaintext. Writes arrive in order and only for
+ * authenticated chunks; a write that resolved must survive a restart (the engine counts bytes as
+ * verified only after it resolved). Throw a QuotaExceededError (DOMException) or an error with code
+ * ENOSPC when the disk is full.
+ */
+export interface FileSink {
+  write(offset: number, data: Uint8Array): Promise<void>
+  /** Reads back stored plaintext (to rebuild the running hash after a restart). */
+  read(offset: number, length: number): Promise<Uint8Array>
+  /** The file passed its final check: save it where the user gets it (downloads API, final path). */
+  complete(): Promise<void>
+  /** Drop everything stored for this transfer (cancel, decline, failure). */
+  discard(): Promise<void>
+}
+
+export interface FileStorage {
+  /** The staged file of an outgoing transfer (record.stagedFileId). */
+  openSource(record: FileTransferRecord): Promise<FileSource>
+  /** The sink of an incoming transfer; opening it again after a restart keeps what was written. */
+  openSink(record: FileTransferRecord): Promise<FileSink>
+}
+
+/** Streaming SHA-256. Default: @noble/hashes; Node can inject node:crypto (10x faster). */
+export interface Sha256Hasher {
+  update(data: Uint8Array): void
+  digest(): Uint8Array
+}
+export type Sha256Factory = () => Sha256Hasher
+
+/** Opens a `/hestia/file/1.0.0` stream to a contact's device over a direct connection. */
+export type OpenFileStream = (peer: string, signal: AbortSignal) => Promise<Stream>

@@ -1,0 +1,177 @@
+/**
+ * Two devices for the file-transfer tests: real libp2p nodes (WebSockets to an in-process relay,
+ * circuit relay v2 reservation, WebRTC through node-datachannel bound to 127.0.0.1) each with a
+ * FileTransferEngine over a memory store and fs-backed file adapters. The E2EE chat channel the
+ * messenger would provide is simulated: offers and controls are handed to the other engine
+ * directly (they are already authenticated there).
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { ping } from '@libp2p/ping'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import type { FileTransfer } from '@hestia/core/client/api.ts'
+import { FILE_PROTOCOL, FileTransferEngine, type FileEngineDeps } from '@hestia/core/files/index.ts'
+import { createMemoryBacking, openMemoryStore, type MessengerStore } from '@hestia/core/store/index.ts'
+import { startRelay, type RelayHandle } from '@hestia/relay-node'
+import { NodeFileStorage, nodeSha256, tempDir } from './files-storage.ts'
+
+export async function startFilesRelay(): Promise<{ relay: RelayHandle; addr: string }> {
+  const relay = await startRelay({
+    dataDir: tempDir('hestia-files-relay-'),
+    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+    stunPort: -1,
+    adminPort: -1,
+    logLevel: 'silent',
+  })
+  const addr = relay.multiaddrs.find((a) => a.includes('/ws/'))
+  if (addr === undefined) throw new Error('relay has no ws address')
+  return { relay, addr }
+}
+
+export async function createFileNode(relayAddr: string): Promise<Libp2p> {
+  const node = await createLibp2p({
+    addresses: { listen: [`${relayAddr}/p2p-circuit`, '/webrtc'] },
+    transports: [
+      webSockets(),
+      webRTC({ rtcConfiguration: { iceServers: [], bindAddress: '127.0.0.1' } as RTCConfiguration }),
+      circuitRelayTransport(),
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+    services: { identify: identify(), ping: ping() },
+  })
+  const deadline = Date.now() + 15_000
+  while (!node.getMultiaddrs().some((m) => m.toString().includes('/p2p-circuit'))) {
+    if (Date.now() > deadline) throw new Error('no relay reservation within 15 s')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return node
+}
+
+/** A direct (WebRTC, not relayed) connection to `peer`, dialled through the relay if needed. */
+export async function directConnectionTo(
+  node: Libp2p,
+  relayAddr: string,
+  peer: PeerId,
+  signal?: AbortSignal,
+): Promise<Connection> {
+  const open = node
+    .getConnections(peer)
+    .find((c) => c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))
+  if (open !== undefined) return open
+  return node.dial(multiaddr(`${relayAddr}/p2p-circuit/webrtc/p2p/${peer.toString()}`), signal ? { signal } : {})
+}
+
+export interface Device {
+  name: string
+  node: Libp2p
+  engine: FileTransferEngine
+  store: MessengerStore
+  storage: NodeFileStorage
+  updates: FileTransfer[]
+  /** Streams this device opened, for tests that cut the connection. */
+  opened: Stream[]
+}
+
+export interface DevicePair {
+  a: Device
+  b: Device
+  relay: RelayHandle
+  relayAddr: string
+  stop(): Promise<void>
+}
+
+export const CONVERSATION = 'conv-a-b'
+
+/**
+ * Two devices with engines wired to each other. `tuning`/`sha256` go to both engines; `peerOf`
+ * maps the shared conversation to the other device.
+ */
+export async function startDevicePair(
+  opts: { tuning?: FileEngineDeps['tuning']; sha256?: FileEngineDeps['sha256']; log?: boolean } = {},
+): Promise<DevicePair> {
+  const { relay, addr } = await startFilesRelay()
+  const nodes = await Promise.all([createFileNode(addr), createFileNode(addr)])
+  const devices: Device[] = []
+  const names = ['A', 'B']
+  for (let i = 0; i < 2; i++) {
+    const node = nodes[i]!
+    const other = () => devices[1 - i]!
+    const store = openMemoryStore(createMemoryBacking())
+    const storage = new NodeFileStorage(tempDir(`hestia-files-${names[i]}-`))
+    const updates: FileTransfer[] = []
+    const opened: Stream[] = []
+    const engine = new FileTransferEngine({
+      store,
+      storage,
+      localPeer: node.peerId.toString(),
+      peerOf: (conversationId) =>
+        conversationId === CONVERSATION ? other().node.peerId.toString() : undefined,
+      openStream: async (_peer, signal) => {
+        const conn = await directConnectionTo(node, addr, other().node.peerId, signal)
+        const s = await conn.newStream(FILE_PROTOCOL, { signal })
+        opened.push(s)
+        return s
+      },
+      sendControl: async (conversationId, control) => {
+        // The messenger's E2EE channel, delivered in order a moment later.
+        setTimeout(() => void other().engine.receiveControl(conversationId, control).catch(() => undefined), 5)
+      },
+      ...(opts.sha256 ? { sha256: opts.sha256 } : { sha256: nodeSha256 }),
+      ...(opts.tuning ? { tuning: opts.tuning } : {}),
+      onUpdate: (t) => updates.push(t),
+      ...(opts.log ? { log: (m: string, e?: unknown) => console.log(`[${names[i]}] ${m}`, e ?? '') } : {}),
+    })
+    await node.handle(
+      FILE_PROTOCOL,
+      (stream, connection) => void engine.handleStream(stream, connection.remotePeer.toString()),
+      { maxInboundStreams: 8 },
+    )
+    devices.push({ name: names[i]!, node, engine, store, storage, updates, opened })
+  }
+  return {
+    a: devices[0]!,
+    b: devices[1]!,
+    relay,
+    relayAddr: addr,
+    async stop() {
+      for (const d of devices) await d.engine.stop()
+      await Promise.all(devices.map((d) => d.node.stop()))
+      await relay.stop()
+    },
+  }
+}
+
+/** Polls the engine until the transfer is in one of `states` (or the timeout passes). */
+export async function waitForState(
+  device: Device,
+  transferId: string,
+  states: readonly string[],
+  timeoutMs: number,
+): Promise<FileTransfer> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const t = await device.engine.get(transferId)
+    if (t !== undefined && states.includes(t.state)) return t
+    if (Date.now() > deadline) {
+      throw new Error(`${device.name}: transfer ${transferId} is ${t?.state ?? 'missing'}, wanted ${states.join('|')}`)
+    }
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** Polls until `pred` holds. */
+export async function waitUntil(pred: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
