@@ -37,7 +37,8 @@ function suiteLines(report: BenchReport): string[] {
 
 function machineLine(report: BenchReport): string {
   const { date, machine } = report.results
-  return `${date} · ${machine.cpus} CPUs · Node ${machine.node} · Chromium ${machine.chromium}`
+  const load = `load ${report.load.before.toFixed(1)} → ${report.load.after.toFixed(1)}`
+  return `${date} · ${machine.cpus} CPUs · ${load} · Node ${machine.node} · Chromium ${machine.chromium}`
 }
 
 /** Fixed-width text table followed by one line per suite. */

@@ -3,6 +3,7 @@
 // from goals.ts, computes `<name>.ratio`, evaluates goals and lists what was not produced.
 // tests/bench/run.ts wraps it; tests/bench/harness.test.ts drives it on fake suites.
 
+import { loadavg } from 'node:os'
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { GOALS, GoalStatus, evaluateGoal, goalsByMetric, type GoalEntry } from './goals.ts'
 import { describeError, listSuiteFiles, loadSuite, type LoadedSuite } from './suite-loader.ts'
@@ -45,6 +46,8 @@ export interface BenchReport {
   results: BenchResults
   rows: MetricRow[]
   suites: SuiteOutcome[]
+  /** 1-minute load average before and after the suites ran: how busy the shared machine was. */
+  load: { before: number; after: number }
 }
 
 export interface RunOptions {
@@ -168,6 +171,7 @@ function measuresAgainst(
 
 export async function runBench(options: RunOptions): Promise<BenchReport> {
   const goals = goalsByMetric(options.goals ?? GOALS)
+  const loadBefore = loadavg()[0] ?? 0
   const { log, only } = options
   const loaded = await Promise.all(listSuiteFiles(options.suitesDir).map(loadSuite))
   const wanted = wantedMetrics(loaded, goals, only)
@@ -251,7 +255,8 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
 
   const { metrics, rows } = tabulate(goals, wanted, produced, declaredBy, failedSuites)
   const date = (options.now?.() ?? new Date()).toISOString()
-  return { results: { date, machine: await options.machine(), metrics }, rows, suites }
+  const load = { before: loadBefore, after: loadavg()[0] ?? 0 }
+  return { results: { date, machine: await options.machine(), metrics }, rows, suites, load }
 }
 
 /** Builds latest.json's metrics (with ratios) and the table rows (with goal status). */
