@@ -9,10 +9,7 @@ import assert from 'node:assert/strict'
 import { multiaddr } from '@multiformats/multiaddr'
 import { fromBase64Url } from '@hestia/core/crypto/bytes.ts'
 import { sealForMailbox } from '@hestia/core/crypto/sealed-envelope.ts'
-import {
-  MAILBOX_PROTOCOL,
-  MailboxClient,
-} from '@hestia/core/mailbox/index.ts'
+import { MAILBOX_PROTOCOL, MailboxClient } from '@hestia/core/mailbox/index.ts'
 import {
   DirectSendError,
   decodeInvite,
@@ -81,14 +78,22 @@ describe('messenger: direct chat', () => {
     const sentIds: string[] = []
     for (let i = 0; i < 15; i++) {
       const t0 = performance.now()
-      const { message } = await a.must({ type: 'messages.send', conversationId: convA, text: `a→b ${i}` })
+      const { message } = await a.must({
+        type: 'messages.send',
+        conversationId: convA,
+        text: `a→b ${i}`,
+      })
       sentIds.push(message.messageId)
       assert.equal(message.delivery, 'queued')
       await waitUntil(`bob shows a→b ${i}`, () => b.addedAt.has(message.messageId))
       latencies.push(b.addedAt.get(message.messageId)! - t0)
     }
     for (let i = 0; i < 5; i++) {
-      const { message } = await b.must({ type: 'messages.send', conversationId: convB, text: `b→a ${i}` })
+      const { message } = await b.must({
+        type: 'messages.send',
+        conversationId: convB,
+        text: `b→a ${i}`,
+      })
       await waitUntil(`alice shows b→a ${i}`, () => a.addedAt.has(message.messageId))
     }
     assert.deepEqual(
@@ -101,21 +106,34 @@ describe('messenger: direct chat', () => {
     )
     const routes = a.sent.filter((s) => s.messageId !== null && sentIds.includes(s.messageId))
     assert.equal(routes.length, 15)
-    assert.ok(routes.every((s) => s.route === 'direct'), 'confirmed sessions with an online peer go direct')
+    assert.ok(
+      routes.every((s) => s.route === 'direct'),
+      'confirmed sessions with an online peer go direct',
+    )
     await waitUntil('all delivered on alice', async () =>
       (await a.history(convA))
         .filter((m) => sentIds.includes(m.messageId))
         .every((m) => m.delivery === 'delivered'),
     )
-    const unread = (await b.must({ type: 'conversations.list', query: null })).conversations[0]!.unreadCount
+    const unread = (await b.must({ type: 'conversations.list', query: null })).conversations[0]!
+      .unreadCount
     assert.equal(unread, 15)
     assert.ok(b.notifications.length >= 15)
-    assert.ok(b.notifications.every((n) => n.title === 'New message'), 'no names or text by default')
-    console.log(`latency direct p50=${median(latencies).toFixed(1)} ms (n=${latencies.length}, send request → shown on the other node)`)
+    assert.ok(
+      b.notifications.every((n) => n.title === 'New message'),
+      'no names or text by default',
+    )
+    console.log(
+      `latency direct p50=${median(latencies).toFixed(1)} ms (n=${latencies.length}, send request → shown on the other node)`,
+    )
   })
 
   test('replays and re-encrypted retries are shown exactly once, the sender still gets delivered', async () => {
-    const { message } = await a.must({ type: 'messages.send', conversationId: convA, text: 'once only' })
+    const { message } = await a.must({
+      type: 'messages.send',
+      conversationId: convA,
+      text: 'once only',
+    })
     await waitUntil('bob shows it', () => b.addedAt.has(message.messageId))
     const sent = a.sent.find((s) => s.messageId === message.messageId)!
     const before = await b.history(convB)
@@ -126,13 +144,17 @@ describe('messenger: direct chat', () => {
     // 2. The identical frame sealed into bob's mailbox (as if it also went the mailbox route).
     const outbound = decodeOutbound((await contactOfA()).outboundMailbox)!
     const mbox = new MailboxClient({
-      openStream: (o) => a.service.node!.dialProtocol(multiaddr(relay.multiaddrs[0]!), MAILBOX_PROTOCOL, o),
+      openStream: (o) =>
+        a.service.node!.dialProtocol(multiaddr(relay.multiaddrs[0]), MAILBOX_PROTOCOL, o),
     })
     await mbox.deposit(
       { mailboxId: outbound.mailboxId, capability: outbound.mailboxCapability },
       await sealForMailbox(outbound.mailboxSealKey, sent.frame),
     )
-    await waitUntil('bob drained the replayed deposit', async () => (await relay.stats()).storedMessages === 0)
+    await waitUntil(
+      'bob drained the replayed deposit',
+      async () => (await relay.stats()).storedMessages === 0,
+    )
     // 3. A retry re-encrypted under a new ratchet key with the same message id.
     await a.store.enqueueOutbox({
       conversationId: convA,
@@ -148,7 +170,11 @@ describe('messenger: direct chat', () => {
       createdAt: Date.now(),
       lastError: null,
     })
-    const { message: after } = await a.must({ type: 'messages.send', conversationId: convA, text: 'after the retry' })
+    const { message: after } = await a.must({
+      type: 'messages.send',
+      conversationId: convA,
+      text: 'after the retry',
+    })
     await waitUntil('bob shows the next message', () => b.addedAt.has(after.messageId))
 
     const history = await b.history(convB)
@@ -159,25 +185,36 @@ describe('messenger: direct chat', () => {
       added.map((e) => (e.type === 'message.added' ? e.message.messageId : '')),
       [after.messageId],
     )
-    await waitUntil('the duplicate still got a delivered receipt', async () =>
-      (await a.history(convA)).find((m) => m.messageId === message.messageId)?.delivery === 'delivered',
+    await waitUntil(
+      'the duplicate still got a delivered receipt',
+      async () =>
+        (await a.history(convA)).find((m) => m.messageId === message.messageId)?.delivery ===
+        'delivered',
     )
   })
 
   test('malformed and foreign chat frames are rejected with nothing changed', async () => {
-    const { message } = await a.must({ type: 'messages.send', conversationId: convA, text: 'valid' })
+    const { message } = await a.must({
+      type: 'messages.send',
+      conversationId: convA,
+      text: 'valid',
+    })
     await waitUntil('bob shows it', () => b.addedAt.has(message.messageId))
     const frame = a.sent.find((s) => s.messageId === message.messageId)!.frame
     const bobPeer = b.service.node!.peerId
     const snapshot = async () => ({
       history: await b.history(convB),
-      sessions: (await b.store.listSessions((await b.store.listContacts())[0]!.contactId)).map((s) => s.version),
+      sessions: (await b.store.listSessions((await b.store.listContacts())[0]!.contactId)).map(
+        (s) => s.version,
+      ),
       outbox: await b.store.outboxHeads(),
     })
     // Quiet first: bob's delivered receipt for 'valid' has left and alice has applied it.
-    await waitUntil('receipt applied', async () =>
-      (await a.history(convA)).find((m) => m.messageId === message.messageId)?.delivery === 'delivered' &&
-      (await b.store.outboxHeads()).length === 0,
+    await waitUntil(
+      'receipt applied',
+      async () =>
+        (await a.history(convA)).find((m) => m.messageId === message.messageId)?.delivery ===
+          'delivered' && (await b.store.outboxHeads()).length === 0,
     )
     const before = await snapshot()
     const eventsBefore = b.events.length
@@ -188,21 +225,39 @@ describe('messenger: direct chat', () => {
     const session = restoreSession(record, systemPlatform)
     const badPayload = session.encrypt(new Uint8Array([0xff, 0x01, 0x02])).frame
     const fresh = session.encrypt(
-      encodePayload({ messageId: new Uint8Array(16).fill(7), sentAt: Date.now(), body: { kind: 'text', text: 'never shown' } }),
+      encodePayload({
+        messageId: new Uint8Array(16).fill(7),
+        sentAt: Date.now(),
+        body: { kind: 'text', text: 'never shown' },
+      }),
     ).frame
     await a.store.putSession(
-      { ...record, state: encodeSessionState(session), version: record.version + 1, updatedAt: Date.now() },
+      {
+        ...record,
+        state: encodeSessionState(session),
+        version: record.version + 1,
+        updatedAt: Date.now(),
+      },
       record.version,
     )
     const flipped = fresh.slice()
     flipped[flipped.length - 5]! ^= 0x01
-    const garbage = [new Uint8Array([1, 2, 3]), new Uint8Array(512).fill(0xff), badPayload, flipped, fresh.subarray(0, fresh.length - 7)]
+    const garbage = [
+      new Uint8Array([1, 2, 3]),
+      new Uint8Array(512).fill(0xff),
+      badPayload,
+      flipped,
+      fresh.subarray(0, fresh.length - 7),
+    ]
     for (const g of garbage) {
-      await assert.rejects(sendDirect(a.service.node!, bobPeer, relay.multiaddrs, g), (err: unknown) => {
-        assert.ok(err instanceof DirectSendError)
-        assert.equal(err.code, 'rejected')
-        return true
-      })
+      await assert.rejects(
+        sendDirect(a.service.node!, bobPeer, relay.multiaddrs, g),
+        (err: unknown) => {
+          assert.ok(err instanceof DirectSendError)
+          assert.equal(err.code, 'rejected')
+          return true
+        },
+      )
     }
     // Over the 128 KiB frame cap: the receiver drops the stream without reading the frame.
     await assert.rejects(
@@ -214,14 +269,20 @@ describe('messenger: direct chat', () => {
     await stranger.start()
     try {
       // Connect first (a cold node's first WebRTC dial can exceed the 3 s direct budget here).
-      await stranger.dial(multiaddr(`${relay.multiaddrs[0]}/p2p-circuit/webrtc/p2p/${bobPeer}`), {
-        signal: AbortSignal.timeout(15_000),
-      })
-      await assert.rejects(sendDirect(stranger, bobPeer, relay.multiaddrs, frame), (err: unknown) => {
-        assert.ok(err instanceof DirectSendError, String(err))
-        assert.equal(err.code, 'rejected', String((err as Error).cause))
-        return true
-      })
+      await stranger.dial(
+        multiaddr(`${relay.multiaddrs[0]}/p2p-circuit/webrtc/p2p/${bobPeer.toString()}`),
+        {
+          signal: AbortSignal.timeout(15_000),
+        },
+      )
+      await assert.rejects(
+        sendDirect(stranger, bobPeer, relay.multiaddrs, frame),
+        (err: unknown) => {
+          assert.ok(err instanceof DirectSendError, String(err))
+          assert.equal(err.code, 'rejected', String((err as Error).cause))
+          return true
+        },
+      )
     } finally {
       await stranger.stop()
     }
@@ -237,7 +298,10 @@ describe('messenger: direct chat', () => {
       ['hestia:invite/', 'invite_invalid'],
       ['hestia:invite/!!!', 'invite_invalid'],
       [invite.slice(0, invite.length - 10), 'invite_invalid'],
-      [invite.slice(0, 200) + (invite[200] === 'A' ? 'B' : 'A') + invite.slice(201), 'invite_invalid'],
+      [
+        invite.slice(0, 200) + (invite[200] === 'A' ? 'B' : 'A') + invite.slice(201),
+        'invite_invalid',
+      ],
       ['hestia:invite/' + 'A'.repeat(20_000), 'invite_invalid'],
     ]
     for (const [link, code] of cases) {
@@ -261,12 +325,23 @@ describe('messenger: direct chat', () => {
 
   test('with the relay stopped, messages still flow directly both ways', async () => {
     await relay.stop()
-    const { message: m1 } = await a.must({ type: 'messages.send', conversationId: convA, text: 'relay is down' })
-    const { message: m2 } = await b.must({ type: 'messages.send', conversationId: convB, text: 'still here' })
+    const { message: m1 } = await a.must({
+      type: 'messages.send',
+      conversationId: convA,
+      text: 'relay is down',
+    })
+    const { message: m2 } = await b.must({
+      type: 'messages.send',
+      conversationId: convB,
+      text: 'still here',
+    })
     await waitUntil('bob shows it', () => b.addedAt.has(m1.messageId))
     await waitUntil('alice shows it', () => a.addedAt.has(m2.messageId))
-    await waitUntil('both recorded the send', () =>
-      a.sent.some((s) => s.messageId === m1.messageId) && b.sent.some((s) => s.messageId === m2.messageId),
+    await waitUntil(
+      'both recorded the send',
+      () =>
+        a.sent.some((s) => s.messageId === m1.messageId) &&
+        b.sent.some((s) => s.messageId === m2.messageId),
     )
     assert.equal(a.sent.find((s) => s.messageId === m1.messageId)?.route, 'direct')
     assert.equal(b.sent.find((s) => s.messageId === m2.messageId)?.route, 'direct')

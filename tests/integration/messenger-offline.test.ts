@@ -47,7 +47,11 @@ describe('messenger: mailbox delivery and restarts', () => {
     a = await new TestPeer('alice', relay.multiaddrs).start()
     b = await new TestPeer('bob', relay.multiaddrs).start()
     ;({ convA, convB } = await connectPeers(a, b))
-    const { message } = await b.must({ type: 'messages.send', conversationId: convB, text: 'hello from bob' })
+    const { message } = await b.must({
+      type: 'messages.send',
+      conversationId: convB,
+      text: 'hello from bob',
+    })
     await waitUntil('alice has bob’s first message', () => a.addedAt.has(message.messageId))
   })
 
@@ -59,12 +63,18 @@ describe('messenger: mailbox delivery and restarts', () => {
   })
 
   test('offline recipient: sent to the mailbox, delivered in order after restart, history and unread kept', async () => {
-    const { message: early } = await a.must({ type: 'messages.send', conversationId: convA, text: 'before' })
+    const { message: early } = await a.must({
+      type: 'messages.send',
+      conversationId: convA,
+      text: 'before',
+    })
     await waitUntil('bob shows it', () => b.addedAt.has(early.messageId))
     await b.stop()
     const ids: string[] = []
     for (const text of ['offline 1', 'offline 2', 'offline 3']) {
-      ids.push((await a.must({ type: 'messages.send', conversationId: convA, text })).message.messageId)
+      ids.push(
+        (await a.must({ type: 'messages.send', conversationId: convA, text })).message.messageId,
+      )
     }
     await waitUntil('all three sent to bob’s mailbox', async () => {
       for (const id of ids) if ((await deliveryOf(a, convA, id)) !== 'sent') return false
@@ -89,7 +99,12 @@ describe('messenger: mailbox delivery and restarts', () => {
     b = await restart(b)
     const after = (await b.must({ type: 'conversations.list', query: null })).conversations[0]!
     assert.equal(after.unreadCount, 0)
-    assert.deepEqual((await b.texts(convB)).slice(-4), ['before', 'offline 1', 'offline 2', 'offline 3'])
+    assert.deepEqual((await b.texts(convB)).slice(-4), [
+      'before',
+      'offline 1',
+      'offline 2',
+      'offline 3',
+    ])
   })
 
   test('mailbox latency with both online (bob without WebRTC), both directions', async () => {
@@ -98,18 +113,32 @@ describe('messenger: mailbox delivery and restarts', () => {
     const ids: string[] = []
     for (let i = 0; i < 8; i++) {
       const t0 = performance.now()
-      const { message } = await a.must({ type: 'messages.send', conversationId: convA, text: `via mailbox ${i}` })
+      const { message } = await a.must({
+        type: 'messages.send',
+        conversationId: convA,
+        text: `via mailbox ${i}`,
+      })
       ids.push(message.messageId)
       await waitUntil(`bob shows mailbox ${i}`, () => b.addedAt.has(message.messageId))
       latencies.push(b.addedAt.get(message.messageId)! - t0)
     }
-    const { message: back } = await b.must({ type: 'messages.send', conversationId: convB, text: 'mailbox reply' })
+    const { message: back } = await b.must({
+      type: 'messages.send',
+      conversationId: convB,
+      text: 'mailbox reply',
+    })
     await waitUntil('alice shows the reply', () => a.addedAt.has(back.messageId))
-    const routes = a.sent.filter((s) => s.messageId !== null && ids.includes(s.messageId)).map((s) => s.route)
+    const routes = a.sent
+      .filter((s) => s.messageId !== null && ids.includes(s.messageId))
+      .map((s) => s.route)
     assert.deepEqual(routes, Array(8).fill('mailbox'))
-    await waitUntil('bob recorded its send', () => b.sent.some((s) => s.messageId === back.messageId))
+    await waitUntil('bob recorded its send', () =>
+      b.sent.some((s) => s.messageId === back.messageId),
+    )
     assert.equal(b.sent.find((s) => s.messageId === back.messageId)!.route, 'mailbox')
-    console.log(`latency mailbox p50=${median(latencies).toFixed(1)} ms (n=${latencies.length}, send request → shown, live push)`)
+    console.log(
+      `latency mailbox p50=${median(latencies).toFixed(1)} ms (n=${latencies.length}, send request → shown, live push)`,
+    )
     b = await restart(b)
   })
 
@@ -118,7 +147,9 @@ describe('messenger: mailbox delivery and restarts', () => {
     await relay.stop()
     const ids: string[] = []
     for (const text of ['queued 1', 'queued 2']) {
-      ids.push((await a.must({ type: 'messages.send', conversationId: convA, text })).message.messageId)
+      ids.push(
+        (await a.must({ type: 'messages.send', conversationId: convA, text })).message.messageId,
+      )
     }
     // Nothing can leave: bob is offline, the relay is down.
     await waitUntil('a failed attempt is recorded', async () => {
@@ -129,38 +160,62 @@ describe('messenger: mailbox delivery and restarts', () => {
     await a.stop()
     relay = await startTestRelay(relayDir, relayPort)
     a = await new TestPeer('alice', a.relays, a.backing).start()
-    await waitUntil('both sent after alice’s restart', async () => {
-      for (const id of ids) if ((await deliveryOf(a, convA, id)) !== 'sent') return false
-      return true
-    }, 20_000)
+    await waitUntil(
+      'both sent after alice’s restart',
+      async () => {
+        for (const id of ids) if ((await deliveryOf(a, convA, id)) !== 'sent') return false
+        return true
+      },
+      20_000,
+    )
     b = await restart(b)
     await waitUntil('bob shows both', () => ids.every((id) => b.addedAt.has(id)))
     assert.deepEqual((await b.texts(convB)).slice(-2), ['queued 1', 'queued 2'])
-    await waitUntil('alice sees delivered', async () => (await deliveryOf(a, convA, ids[1]!)) === 'delivered')
+    await waitUntil(
+      'alice sees delivered',
+      async () => (await deliveryOf(a, convA, ids[1]!)) === 'delivered',
+    )
   })
 
   test('relay restart mid-conversation: both reconnect, mailbox and live push work again', async () => {
-    const { message: m0 } = await a.must({ type: 'messages.send', conversationId: convA, text: 'before relay restart' })
+    const { message: m0 } = await a.must({
+      type: 'messages.send',
+      conversationId: convA,
+      text: 'before relay restart',
+    })
     await waitUntil('bob shows it', () => b.addedAt.has(m0.messageId))
     await restartRelay()
-    await waitUntil('both reconnected to the relay', async () => {
-      const ca = await a.must({ type: 'connectivity.status' })
-      const cb = await b.must({ type: 'connectivity.status' })
-      return ca.relays[0]!.state === 'connected' && cb.relays[0]!.state === 'connected'
-    }, 20_000)
+    await waitUntil(
+      'both reconnected to the relay',
+      async () => {
+        const ca = await a.must({ type: 'connectivity.status' })
+        const cb = await b.must({ type: 'connectivity.status' })
+        return ca.relays[0]!.state === 'connected' && cb.relays[0]!.state === 'connected'
+      },
+      20_000,
+    )
     // Bob goes offline: alice's message must go through the restarted relay's mailbox.
     await b.stop()
-    const { message: m1 } = await a.must({ type: 'messages.send', conversationId: convA, text: 'after relay restart' })
-    await waitUntil('sent to the mailbox', async () => (await deliveryOf(a, convA, m1.messageId)) === 'sent', 20_000)
+    const { message: m1 } = await a.must({
+      type: 'messages.send',
+      conversationId: convA,
+      text: 'after relay restart',
+    })
+    await waitUntil(
+      'sent to the mailbox',
+      async () => (await deliveryOf(a, convA, m1.messageId)) === 'sent',
+      20_000,
+    )
     b = await restart(b)
     await waitUntil('bob shows it', () => b.addedAt.has(m1.messageId))
     // And back: alice receives by live push or directly.
-    const { message: m2 } = await b.must({ type: 'messages.send', conversationId: convB, text: 'answer' })
+    const { message: m2 } = await b.must({
+      type: 'messages.send',
+      conversationId: convB,
+      text: 'answer',
+    })
     await waitUntil('alice shows the answer', () => a.addedAt.has(m2.messageId), 20_000)
     assert.deepEqual((await a.texts(convA)).slice(-1), ['answer'])
-    assert.equal(
-      (await a.history(convA)).filter((m) => m.messageId === m2.messageId).length,
-      1,
-    )
+    assert.equal((await a.history(convA)).filter((m) => m.messageId === m2.messageId).length, 1)
   })
 })

@@ -34,7 +34,8 @@ describe('messenger: contacts and trust', () => {
     await store.transaction(async (tx) => {
       await tx.putIdentity(record)
       for (const c of await tx.listContacts()) {
-        for (const s of await tx.listSessions(c.contactId)) await tx.deleteSession(c.contactId, s.deviceId)
+        for (const s of await tx.listSessions(c.contactId))
+          await tx.deleteSession(c.contactId, s.deviceId)
         await tx.putContact({ ...c, inboundMailboxId: null })
       }
     })
@@ -54,8 +55,10 @@ describe('messenger: contacts and trust', () => {
     a = await new TestPeer('alice', relay.multiaddrs).start()
     b = await new TestPeer('bob', relay.multiaddrs).start()
     ;({ convA, convB } = await connectPeers(a, b))
-    bobId = (await a.must({ type: 'conversations.list', query: null })).conversations[0]!.contact.contactId
-    aliceId = (await b.must({ type: 'conversations.list', query: null })).conversations[0]!.contact.contactId
+    bobId = (await a.must({ type: 'conversations.list', query: null })).conversations[0]!.contact
+      .contactId
+    aliceId = (await b.must({ type: 'conversations.list', query: null })).conversations[0]!.contact
+      .contactId
   })
 
   after(async () => {
@@ -69,7 +72,12 @@ describe('messenger: contacts and trust', () => {
     const aliceInfo = await a.must({ type: 'contact.info', contactId: bobId })
     const bobInfo = await b.must({ type: 'contact.info', contactId: aliceId })
     for (const wrong of [bobInfo.myVerificationQr, 'AAAA', 'not base64!']) {
-      const res = await b.req({ type: 'contact.verify', contactId: aliceId, method: 'qr', scannedPayload: wrong })
+      const res = await b.req({
+        type: 'contact.verify',
+        contactId: aliceId,
+        method: 'qr',
+        scannedPayload: wrong,
+      })
       assert.ok(!res.ok && res.error.code === 'verification_mismatch', wrong)
     }
     assert.equal((await trustOf(b, aliceId)).trust, 'unverified')
@@ -80,28 +88,57 @@ describe('messenger: contacts and trust', () => {
       scannedPayload: aliceInfo.myVerificationQr,
     })
     assert.equal(ok.contact.trust, 'verified')
-    const digits = await a.must({ type: 'contact.verify', contactId: bobId, method: 'safety_number', scannedPayload: null })
+    const digits = await a.must({
+      type: 'contact.verify',
+      contactId: bobId,
+      method: 'safety_number',
+      scannedPayload: null,
+    })
     assert.equal(digits.contact.trust, 'verified')
   })
 
   test('identity key change blocks sending until re-verified; a later one until accepted', async () => {
     const oldQr = (await b.must({ type: 'contact.info', contactId: aliceId })).myVerificationQr
     b = await reinstall(b)
-    const r1 = await b.must({ type: 'messages.send', conversationId: convB, text: 'new phone, who dis' })
-    await waitUntil('alice sees the key change', async () => (await trustOf(a, bobId)).trust === 'key_changed', 20_000)
-    await waitUntil('alice holds the message under the warning', () => a.addedAt.has(r1.message.messageId))
+    const r1 = await b.must({
+      type: 'messages.send',
+      conversationId: convB,
+      text: 'new phone, who dis',
+    })
+    await waitUntil(
+      'alice sees the key change',
+      async () => (await trustOf(a, bobId)).trust === 'key_changed',
+      20_000,
+    )
+    await waitUntil('alice holds the message under the warning', () =>
+      a.addedAt.has(r1.message.messageId),
+    )
     const info = await a.must({ type: 'contact.info', contactId: bobId })
     assert.notEqual(info.keyChangedAt, null)
-    assert.equal(info.contact.verified, true, 'the old key stays the verified one until the user acts')
+    assert.equal(
+      info.contact.verified,
+      true,
+      'the old key stays the verified one until the user acts',
+    )
 
     const blocked = await send(a, convA, 'are you still bob?')
     assert.ok(!blocked.ok && blocked.error.code === 'key_changed')
     // The QR bob showed before the reinstall no longer matches.
-    const stale = await a.req({ type: 'contact.verify', contactId: bobId, method: 'qr', scannedPayload: oldQr })
+    const stale = await a.req({
+      type: 'contact.verify',
+      contactId: bobId,
+      method: 'qr',
+      scannedPayload: oldQr,
+    })
     assert.ok(!stale.ok && stale.error.code === 'verification_mismatch')
     // Re-verification with bob's new QR unblocks.
     const newQr = (await b.must({ type: 'contact.info', contactId: aliceId })).myVerificationQr
-    const verified = await a.must({ type: 'contact.verify', contactId: bobId, method: 'qr', scannedPayload: newQr })
+    const verified = await a.must({
+      type: 'contact.verify',
+      contactId: bobId,
+      method: 'qr',
+      scannedPayload: newQr,
+    })
     assert.equal(verified.contact.trust, 'verified')
     const m = await a.must({ type: 'messages.send', conversationId: convA, text: 'welcome back' })
     await waitUntil('bob (new key) gets it', () => b.addedAt.has(m.message.messageId), 20_000)
@@ -111,7 +148,11 @@ describe('messenger: contacts and trust', () => {
     // A second reinstall, settled by accepting the new key unverified.
     b = await reinstall(b)
     await b.must({ type: 'messages.send', conversationId: convB, text: 'again' })
-    await waitUntil('key change again', async () => (await trustOf(a, bobId)).trust === 'key_changed', 20_000)
+    await waitUntil(
+      'key change again',
+      async () => (await trustOf(a, bobId)).trust === 'key_changed',
+      20_000,
+    )
     assert.ok(!(await send(a, convA, 'blocked')).ok)
     const accepted = await a.must({ type: 'contact.acceptNewKey', contactId: bobId })
     assert.equal(accepted.contact.trust, 'unverified')
@@ -139,14 +180,23 @@ describe('messenger: contacts and trust', () => {
   test('rename, block (nothing sent or shown), unblock, delete', async () => {
     const renamed = await a.must({ type: 'contact.rename', contactId: bobId, displayName: 'Bobby' })
     assert.equal(renamed.contact.displayName, 'Bobby')
-    assert.equal((await a.must({ type: 'conversations.list', query: 'bobb' })).conversations.length, 1)
+    assert.equal(
+      (await a.must({ type: 'conversations.list', query: 'bobb' })).conversations.length,
+      1,
+    )
 
     await a.must({ type: 'contact.setBlocked', contactId: bobId, blocked: true })
     const refused = await send(a, convA, 'nope')
     assert.ok(!refused.ok && refused.error.code === 'contact_blocked')
     const before = (await a.texts(convA)).length
-    const hidden = await b.must({ type: 'messages.send', conversationId: convB, text: 'while blocked' })
-    await waitUntil('bob sent it', () => b.sent.some((s) => s.messageId === hidden.message.messageId))
+    const hidden = await b.must({
+      type: 'messages.send',
+      conversationId: convB,
+      text: 'while blocked',
+    })
+    await waitUntil('bob sent it', () =>
+      b.sent.some((s) => s.messageId === hidden.message.messageId),
+    )
     await new Promise((r) => setTimeout(r, 300))
     assert.equal((await a.texts(convA)).length, before, 'nothing from a blocked contact is shown')
     assert.equal(a.addedAt.has(hidden.message.messageId), false)
@@ -156,9 +206,17 @@ describe('messenger: contacts and trust', () => {
     await waitUntil('bob gets it', () => b.addedAt.has(back.message.messageId))
 
     await a.must({ type: 'contact.delete', contactId: bobId })
-    assert.equal((await a.must({ type: 'conversations.list', query: null })).conversations.length, 0)
+    assert.equal(
+      (await a.must({ type: 'conversations.list', query: null })).conversations.length,
+      0,
+    )
     assert.ok(a.events.some((e) => e.type === 'conversation.removed' && e.conversationId === convA))
-    const gone = await a.req({ type: 'messages.page', conversationId: convA, before: null, limit: 10 })
+    const gone = await a.req({
+      type: 'messages.page',
+      conversationId: convA,
+      before: null,
+      limit: 10,
+    })
     assert.ok(!gone.ok && gone.error.code === 'not_found')
   })
 })

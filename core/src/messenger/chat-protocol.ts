@@ -14,10 +14,17 @@ import { directConnection, webrtcAddressVia, type MessengerNet } from './net.ts'
 /** Called for each inbound frame; resolve true when stored (or a duplicate), false when rejected. */
 export type FrameHandler = (from: PeerId, frame: Uint8Array) => Promise<boolean>
 
-export async function registerChatProtocol(net: MessengerNet, onFrame: FrameHandler): Promise<void> {
-  await net.handle(CHAT_PROTOCOL, (stream, connection) => serveChatStream(stream, connection, onFrame), {
-    maxInboundStreams: 32,
-  })
+export async function registerChatProtocol(
+  net: MessengerNet,
+  onFrame: FrameHandler,
+): Promise<void> {
+  await net.handle(
+    CHAT_PROTOCOL,
+    (stream, connection) => serveChatStream(stream, connection, onFrame),
+    {
+      maxInboundStreams: 32,
+    },
+  )
 }
 
 export async function serveChatStream(

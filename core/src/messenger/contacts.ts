@@ -154,7 +154,8 @@ export async function acceptInvite(
   const known = await ctx.store.getContactByIdentityKey(toBase64Url(invite.identityKey))
   if (known !== undefined) return ok({ contact: await summaryOf(ctx.store, known), created: false })
   const relays = d.relays()
-  if (relays.length === 0) return fail('invalid_state', 'add a relay first: the contact answers there')
+  if (relays.length === 0)
+    return fail('invalid_state', 'add a relay first: the contact answers there')
 
   const contactId = toBase64Url(randomId(ctx.platform))
   const conversationId = toBase64Url(randomId(ctx.platform))
@@ -189,7 +190,12 @@ export async function acceptInvite(
   })
   // The session's first frame is discarded: the queued Hello is encrypted at send time and still
   // carries the PQXDH header (every frame does until the inviter answers).
-  const start = initiateSession({ local: ctx.local.device, bundle: invite.bundle, body: helloPayload, platform: ctx.platform })
+  const start = initiateSession({
+    local: ctx.local.device,
+    bundle: invite.bundle,
+    body: helloPayload,
+    platform: ctx.platform,
+  })
   const deviceId = deviceIdOf(invite.bundle.cert.peerId)
   const events: ClientEvent[] = []
   await ctx.store.transaction(async (tx) => {
@@ -239,7 +245,10 @@ function presentedKey(c: ContactRecord): Uint8Array {
   return c.keyChange?.identityPublicKey ?? c.identityPublicKey
 }
 
-export async function contactInfo(d: ContactsDeps, contactId: string): Promise<Result<ContactInfo>> {
+export async function contactInfo(
+  d: ContactsDeps,
+  contactId: string,
+): Promise<Result<ContactInfo>> {
   const { ctx } = d
   const c = await ctx.store.getContact(contactId)
   if (c === undefined) return fail('not_found', 'no such contact')
@@ -304,12 +313,12 @@ export async function verifyContact(
   const c = await d.ctx.store.getContact(contactId)
   if (c === undefined) return fail('not_found', 'no such contact')
   if (method === 'qr') {
-    let match = false
+    let match: boolean
     try {
       const sn = safetyNumber(d.ctx.local.identity.publicKey, presentedKey(c))
       match = scanned !== null && compareSafetyQr(sn, fromBase64Url(scanned))
     } catch {
-      match = false
+      match = false // not a Hestia verification QR
     }
     if (!match) return fail('verification_mismatch', 'the scanned code is not this contact’s')
   }
@@ -339,8 +348,9 @@ export function renameContact(
   contactId: string,
   displayName: string,
 ): Promise<Result<{ contact: ContactSummary }>> {
-  return update(d, contactId, async (rec) => {
+  return update(d, contactId, (rec) => {
     rec.displayName = displayName
+    return Promise.resolve()
   })
 }
 
@@ -363,6 +373,7 @@ export async function deleteContact(d: ContactsDeps, contactId: string): Promise
   const conv = await ctx.store.getConversationByContact(contactId)
   await ctx.locks.run(contactId, () => ctx.store.deleteContact(contactId))
   if (c.inboundMailboxId !== null) d.mailboxes.unwatch(c.inboundMailboxId)
-  if (conv !== undefined) ctx.emit({ type: 'conversation.removed', conversationId: conv.conversationId })
+  if (conv !== undefined)
+    ctx.emit({ type: 'conversation.removed', conversationId: conv.conversationId })
   return ok({})
 }

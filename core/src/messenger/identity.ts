@@ -3,7 +3,11 @@
  * PeerId is the device id, a device certificate binding them, long-lived prekeys (signed X25519,
  * last-resort ML-KEM-768) and the mailbox root secret.
  */
-import { generateKeyPairFromSeed, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import {
+  generateKeyPairFromSeed,
+  privateKeyFromProtobuf,
+  privateKeyToProtobuf,
+} from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { toBase64Url } from '../crypto/bytes.ts'
@@ -15,7 +19,13 @@ import {
   verifyDeviceCert,
 } from '../crypto/identity.ts'
 import type { CryptoPlatform } from '../crypto/platform.ts'
-import { buildPrekeyBundle, createPrekey, PREKEY_KIND, type PrekeyKind, type PrekeySecret } from '../crypto/prekeys.ts'
+import {
+  buildPrekeyBundle,
+  createPrekey,
+  PREKEY_KIND,
+  type PrekeyKind,
+  type PrekeySecret,
+} from '../crypto/prekeys.ts'
 import type { IdentityRecord } from '../store/records.ts'
 import type { LocalIdentity } from './context.ts'
 import { MESSENGER_TIMING } from './limits.ts'
@@ -102,12 +112,17 @@ export function loadLocalIdentity(
 
 function latest(secrets: LocalSecrets, kind: PrekeyKind): PrekeySecret | undefined {
   let best: PrekeySecret | undefined
-  for (const p of secrets.prekeys) if (p.kind === kind && (best === undefined || p.id > best.id)) best = p
+  for (const p of secrets.prekeys)
+    if (p.kind === kind && (best === undefined || p.id > best.id)) best = p
   return best
 }
 
 /** Our bundle: the newest signed and last-resort prekeys, plus an optional one-time prekey. */
-export function prekeyBundle(local: LocalIdentity, secrets: LocalSecrets, oneTime?: PrekeySecret): Uint8Array {
+export function prekeyBundle(
+  local: LocalIdentity,
+  secrets: LocalSecrets,
+  oneTime?: PrekeySecret,
+): Uint8Array {
   const signedPrekey = latest(secrets, PREKEY_KIND.signedX25519)
   const pqPrekey = latest(secrets, PREKEY_KIND.lastResortMlkem)
   if (signedPrekey === undefined || pqPrekey === undefined) throw new Error('no prekeys stored')

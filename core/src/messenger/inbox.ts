@@ -17,16 +17,12 @@ import { ProtocolError, isProtocolError } from '../wire/errors.ts'
 import { randomId, type MessengerContext } from './context.ts'
 import { deviceIdOf } from './net.ts'
 import { decodePayload, encodePayload, type HelloBody, type Payload } from './payload.ts'
-import {
-  encodeOutbound,
-  encodeSessionState,
-  restoreSession,
-  toBase64Url,
-} from './records.ts'
+import { encodeOutbound, encodeSessionState, restoreSession, toBase64Url } from './records.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { chatMessage, contactSummary, conversationSummary, laterDelivery } from './views.ts'
 
-export type FrameSource = { kind: 'direct'; deviceId: string } | { kind: 'mailbox'; mailboxId: string }
+export type FrameSource =
+  { kind: 'direct'; deviceId: string } | { kind: 'mailbox'; mailboxId: string }
 export type FrameOutcome = 'stored' | 'duplicate' | 'dropped'
 
 export interface InboxHooks {
@@ -75,7 +71,9 @@ export class Inbox {
       }
     }
     const lockKey = contact?.contactId ?? `invite:${inviteMailbox}`
-    return this.#ctx.locks.run(lockKey, () => this.#handleLocked(source, frame, contact, inviteMailbox))
+    return this.#ctx.locks.run(lockKey, () =>
+      this.#handleLocked(source, frame, contact, inviteMailbox),
+    )
   }
 
   async #handleLocked(
@@ -103,11 +101,17 @@ export class Inbox {
     const senderIdentity = d.session.remoteIdentityKey
     if (contact === undefined) {
       if (payload.body.kind !== 'hello' || payload.body.hello.reply) {
-        throw new ProtocolError('malformed', 'the first message in an invite mailbox must be a hello')
+        throw new ProtocolError(
+          'malformed',
+          'the first message in an invite mailbox must be a hello',
+        )
       }
       const sameIdentity = await store.getContactByIdentityKey(toBase64Url(senderIdentity))
       if (sameIdentity !== undefined) {
-        throw new ProtocolError('malformed', 'this identity is already a contact under another mailbox')
+        throw new ProtocolError(
+          'malformed',
+          'this identity is already a contact under another mailbox',
+        )
       }
       if (bytesEqual(senderIdentity, this.#ctx.local.identity.publicKey)) {
         throw new ProtocolError('wrong_key', 'our own identity answered our invite')
@@ -118,11 +122,14 @@ export class Inbox {
     const events: ClientEvent[] = []
     let notify = false
     const result = await store.transaction(async (tx) => {
-      let isNew = false
-      if (contact === undefined) {
-        contact = await this.#createContact(tx, payload, senderIdentity, inviteMailbox!, now, events)
-        isNew = true
-      }
+      contact ??= await this.#createContact(
+        tx,
+        payload,
+        senderIdentity,
+        inviteMailbox!,
+        now,
+        events,
+      )
       if (d.accepted !== undefined) {
         // An old initial frame replayed after its session was replaced must not start it again.
         const digest = d.session.toJSON().initialHeaderDigest ?? ''
@@ -134,7 +141,8 @@ export class Inbox {
 
       // Trust: a new session from another identity than the pinned one is a key change.
       if (d.accepted !== undefined && !bytesEqual(senderIdentity, c.identityPublicKey)) {
-        const known = c.keyChange !== null && bytesEqual(c.keyChange.identityPublicKey, senderIdentity)
+        const known =
+          c.keyChange !== null && bytesEqual(c.keyChange.identityPublicKey, senderIdentity)
         if (!known) {
           c.keyChange = { identityPublicKey: senderIdentity, seenAt: now }
           c.updatedAt = now
@@ -164,7 +172,8 @@ export class Inbox {
         },
         existing?.version ?? null,
       )
-      if (d.accepted !== undefined) await this.#consumePrekey(tx, d.accepted.oneTimePrekeyId, inviteMailbox)
+      if (d.accepted !== undefined)
+        await this.#consumePrekey(tx, d.accepted.oneTimePrekeyId, inviteMailbox)
 
       const conv = (await tx.getConversation(conversation.conversationId))!
       const enqueue = async (kind: 'receipt' | 'control', p: Payload) => {
@@ -213,7 +222,8 @@ export class Inbox {
       } else if (body.kind === 'receipt') {
         for (const id of body.messageIds) {
           const m = await tx.getMessage(toBase64Url(id))
-          if (m === undefined || m.direction !== 'out' || m.conversationId !== conv.conversationId) continue
+          if (m === undefined || m.direction !== 'out' || m.conversationId !== conv.conversationId)
+            continue
           if (!laterDelivery(m.delivery, body.receipt)) continue
           m.delivery = body.receipt
           if (body.receipt === 'read') m.readAt = payload.sentAt
@@ -238,7 +248,8 @@ export class Inbox {
         }
       }
       const summary = await conversationSummary(tx, conv)
-      if (summary !== undefined) events.push({ type: 'conversation.updated', conversation: summary })
+      if (summary !== undefined)
+        events.push({ type: 'conversation.updated', conversation: summary })
       events.push({ type: 'contact.updated', contact: contactSummary(c, conv.conversationId) })
       return 'stored' as const
     })
@@ -383,7 +394,8 @@ export class Inbox {
     s.prekeys = s.prekeys.filter(
       (p) => !(p.kind === PREKEY_KIND.oneTimeX25519 && p.id === oneTimePrekeyId),
     )
-    if (inviteMailbox !== undefined) s.invites = s.invites.filter((i) => i.mailboxId !== inviteMailbox)
+    if (inviteMailbox !== undefined)
+      s.invites = s.invites.filter((i) => i.mailboxId !== inviteMailbox)
     await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
   }
 }

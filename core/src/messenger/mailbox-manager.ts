@@ -187,8 +187,10 @@ export class MailboxManager {
 
   async stop(): Promise<void> {
     this.#stopped = true
-    const subs = [...this.#watched.values()].map((w) => w.subscription)
-    await Promise.all(subs.map((s) => s?.close().catch(() => undefined)))
+    const subs = [...this.#watched.values()].flatMap((w) =>
+      w.subscription ? [w.subscription] : [],
+    )
+    await Promise.all(subs.map((s) => s.close().catch(() => undefined)))
     await Promise.all([...this.#watched.values()].map((w) => w.chain))
   }
 }

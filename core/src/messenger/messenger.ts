@@ -50,7 +50,6 @@ export class Messenger {
   readonly #inbox: Inbox
   readonly #outbox: Outbox
   readonly #devices = new Map<string, string>()
-  readonly #options: MessengerOptions
   #settings: Settings
   #keeper: ReturnType<typeof setInterval> | null = null
   #keeping: Promise<void> | null = null
@@ -59,7 +58,6 @@ export class Messenger {
 
   constructor(ctx: Omit<MessengerContext, 'emit'>, options: MessengerOptions = {}) {
     this.ctx = { ...ctx, emit: (e) => this.#emit(e) }
-    this.#options = options
     this.#settings = defaultSettings(options.defaultRelays ?? [])
     this.#mailboxes = new MailboxManager(this.ctx, (mailboxId, frame) =>
       this.#inbox.handle({ kind: 'mailbox', mailboxId }, frame).then(() => undefined),
@@ -89,11 +87,15 @@ export class Messenger {
     const saved = await store.getSettings()
     if (saved !== undefined) this.#settings = saved
     for (const c of await store.listContacts()) {
-      for (const dev of await store.listDevices(c.contactId)) this.#devices.set(dev.deviceId, c.contactId)
+      for (const dev of await store.listDevices(c.contactId))
+        this.#devices.set(dev.deviceId, c.contactId)
     }
     await registerChatProtocol(net, async (from, frame) => {
       try {
-        const outcome = await this.#inbox.handle({ kind: 'direct', deviceId: from.toString() }, frame)
+        const outcome = await this.#inbox.handle(
+          { kind: 'direct', deviceId: from.toString() },
+          frame,
+        )
         return outcome !== 'dropped'
       } catch (err) {
         this.ctx.log('direct frame rejected', err)
@@ -142,7 +144,7 @@ export class Messenger {
           this.ctx.log(`relay ${relay} not reachable`, err)
         }
       }
-      let bundle: Uint8Array | null = null
+      let bundle: Uint8Array | null
       try {
         bundle = prekeyBundle(this.ctx.local, this.ctx.secrets)
       } catch {
@@ -173,15 +175,16 @@ export class Messenger {
     return updated
   }
 
-  async #notify(c: ContactRecord, conversationId: string): Promise<void> {
+  #notify(c: ContactRecord, conversationId: string): Promise<void> {
     const n = this.#settings.notifications
-    if (!n.enabled) return
+    if (!n.enabled) return Promise.resolve()
     const title = n.showNames ? `New message from ${c.displayName}` : 'New message'
     try {
       this.ctx.notifier({ title, conversationId })
     } catch (err) {
       this.ctx.log('notifier failed', err)
     }
+    return Promise.resolve()
   }
 
   #emit(event: ClientEvent): void {
@@ -202,10 +205,12 @@ export class Messenger {
   connectivity(): ConnectivityStatus {
     const now = this.ctx.platform.clock()
     const relays: RelayStatus[] = this.relays().map((address) => {
-      let connected = false
+      let connected: boolean
       try {
         const peer = relayPeer(address)
-        connected = peer !== null && this.ctx.net.getConnections(peerIdOf(peer)).some((c) => c.status === 'open')
+        connected =
+          peer !== null &&
+          this.ctx.net.getConnections(peerIdOf(peer)).some((c) => c.status === 'open')
       } catch {
         connected = false
       }
@@ -248,15 +253,15 @@ export class Messenger {
   /** Serves one client request; never rejects. */
   async request<T extends ClientRequest>(request: T): Promise<ResponseFor<T>> {
     try {
-      return (await this.#dispatch(request)) as ResponseFor<T>
+      return await this.#dispatch(request)
     } catch (err) {
       if (err instanceof StoreError && err.code === 'storage_full') {
-        return fail('storage_full', err.message) as ResponseFor<T>
+        return fail('storage_full', err.message)
       }
-      if (isProtocolError(err)) return fail('invalid_request', err.message) as ResponseFor<T>
+      if (isProtocolError(err)) return fail('invalid_request', err.message)
       this.ctx.log(`request ${request.type} failed`, err)
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-      return fail('internal', message.slice(0, CLIENT_LIMITS.errorMessageMaxChars)) as ResponseFor<T>
+      return fail('internal', message.slice(0, CLIENT_LIMITS.errorMessageMaxChars))
     }
   }
 
@@ -306,7 +311,10 @@ export class Messenger {
           return fail('relay_address_invalid', 'a relay address is a multiaddr ending in /p2p/<id>')
         }
         if (this.#settings.relays.includes(r.address)) return ok(this.#settings)
-        return this.#saveSettings({ ...this.#settings, relays: [...this.#settings.relays, r.address] })
+        return this.#saveSettings({
+          ...this.#settings,
+          relays: [...this.#settings.relays, r.address],
+        })
       }
       case 'settings.removeRelay':
         return this.#saveSettings({
@@ -350,7 +358,10 @@ export class Messenger {
     }
     const key = before === null ? null : decodeCursor(before)
     if (before !== null && key === null) return fail('invalid_request', 'bad cursor')
-    const n = Math.max(1, Math.min(limit, CLIENT_LIMITS.pageMaxMessages, STORE_LIMITS.pageMaxMessages))
+    const n = Math.max(
+      1,
+      Math.min(limit, CLIENT_LIMITS.pageMaxMessages, STORE_LIMITS.pageMaxMessages),
+    )
     const newestFirst = await store.pageMessages(conversationId, { before: key, limit: n + 1 })
     const page = newestFirst.slice(0, n)
     const oldest = page[page.length - 1]
@@ -366,7 +377,8 @@ export class Messenger {
     if (text.length > CLIENT_LIMITS.messageTextMaxChars) return fail('too_large', 'text too long')
     const conv = await store.getConversation(conversationId)
     const contact = conv && (await store.getContact(conv.contactId))
-    if (conv === undefined || contact === undefined) return fail('not_found', 'no such conversation')
+    if (conv === undefined || contact === undefined)
+      return fail('not_found', 'no such conversation')
     if (contact.blocked) return fail('contact_blocked', 'unblock the contact to send')
     if (contact.keyChange !== null) return fail('key_changed', 'verify or accept the new key first')
     const now = platform.clock()
@@ -409,8 +421,10 @@ export class Messenger {
   async #retry(conversationId: string, messageId: string) {
     const { store, platform } = this.ctx
     const m = await store.getMessage(messageId)
-    if (m === undefined || m.conversationId !== conversationId) return fail('not_found', 'no such message')
-    if (m.delivery !== 'failed' || m.body.kind !== 'text') return fail('invalid_state', 'only failed messages')
+    if (m === undefined || m.conversationId !== conversationId)
+      return fail('not_found', 'no such message')
+    if (m.delivery !== 'failed' || m.body.kind !== 'text')
+      return fail('invalid_state', 'only failed messages')
     const now = platform.clock()
     m.delivery = 'queued'
     m.failure = null
@@ -446,12 +460,18 @@ export class Messenger {
     const now = platform.clock()
     const readReceipts = this.#settings.readReceipts
     const { marked, summary } = await store.transaction(async (tx) => {
-      const marked = await tx.markRead(conversationId, { receivedAt: m.receivedAt, messageId: m.messageId }, now)
+      const marked = await tx.markRead(
+        conversationId,
+        { receivedAt: m.receivedAt, messageId: m.messageId },
+        now,
+      )
       const unreadCount = await tx.countUnread(conversationId)
       const updated = { ...(await tx.getConversation(conversationId))!, unreadCount }
       await tx.putConversation(updated)
       if (readReceipts) {
-        const ids = marked.filter((x) => x.body.kind === 'text').map((x) => fromBase64Url(x.messageId))
+        const ids = marked
+          .filter((x) => x.body.kind === 'text')
+          .map((x) => fromBase64Url(x.messageId))
         for (let i = 0; i < ids.length; i += MESSENGER_LIMITS.receiptIds) {
           await tx.enqueueOutbox({
             conversationId,
@@ -460,7 +480,11 @@ export class Messenger {
             payload: encodePayload({
               messageId: randomId(platform),
               sentAt: now,
-              body: { kind: 'receipt', receipt: 'read', messageIds: ids.slice(i, i + MESSENGER_LIMITS.receiptIds) },
+              body: {
+                kind: 'receipt',
+                receipt: 'read',
+                messageIds: ids.slice(i, i + MESSENGER_LIMITS.receiptIds),
+              },
             }),
             attempts: 0,
             nextAttemptAt: now,

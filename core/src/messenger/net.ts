@@ -47,5 +47,7 @@ export function directConnection(net: MessengerNet, peer: PeerId): Connection | 
 }
 
 function isRelayed(c: Connection): boolean {
-  return c.remoteAddr.toString().includes('/p2p-circuit') && !c.remoteAddr.toString().includes('/webrtc')
+  return (
+    c.remoteAddr.toString().includes('/p2p-circuit') && !c.remoteAddr.toString().includes('/webrtc')
+  )
 }

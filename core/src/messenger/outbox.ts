@@ -104,7 +104,9 @@ export class Outbox {
     }
     const now = platform.clock()
     await Promise.all(
-      heads.filter((h) => h.nextAttemptAt <= now).map((h) => this.#attempt(h).catch((err: unknown) => this.#ctx.log('outbox attempt', err))),
+      heads
+        .filter((h) => h.nextAttemptAt <= now)
+        .map((h) => this.#attempt(h).catch((err: unknown) => this.#ctx.log('outbox attempt', err))),
     )
     if (this.#stopped) return
     const later = (await store.outboxHeads()).map((h) => h.nextAttemptAt)

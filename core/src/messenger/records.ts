@@ -50,7 +50,9 @@ export function encodeOutbound(hello: HelloBody): Uint8Array {
 
 export function decodeOutbound(bytes: Uint8Array | null): HelloBody | null {
   if (bytes === null) return null
-  return checkHello(decodeStrict(bytes, MESSENGER_LIMITS.inviteBytes, HelloCodec, 'outbound mailbox'))
+  return checkHello(
+    decodeStrict(bytes, MESSENGER_LIMITS.inviteBytes, HelloCodec, 'outbound mailbox'),
+  )
 }
 
 /** The newest session with a device of the identity we trust for `contact`. */

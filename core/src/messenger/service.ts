@@ -98,7 +98,8 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
     const record = await options.store.getIdentity()
     if (record === undefined || stopped) return
     const { local, secrets, libp2pKey } = loadLocalIdentity(record, platform)
-    const settings = (await options.store.getSettings()) ?? defaultSettings(options.defaultRelays ?? [])
+    const settings =
+      (await options.store.getSettings()) ?? defaultSettings(options.defaultRelays ?? [])
     node = await options.createNode(libp2pKey, settings.relays)
     await node.start()
     const m = new Messenger(
@@ -123,15 +124,15 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
     async request<T extends ClientRequest>(request: T): Promise<ResponseFor<T>> {
       try {
         if (request.type === 'identity.status') {
-          return ok(await identityStatus()) as ResponseFor<T>
+          return ok(await identityStatus())
         }
         if (request.type === 'identity.create') {
           if ((await options.store.getIdentity()) !== undefined) {
-            return fail('identity_exists', 'an identity exists on this device') as ResponseFor<T>
+            return fail('identity_exists', 'an identity exists on this device')
           }
           const name = request.displayName.trim()
           if (name.length === 0 || name.length > 64) {
-            return fail('invalid_request', 'a display name has 1..64 characters') as ResponseFor<T>
+            return fail('invalid_request', 'a display name has 1..64 characters')
           }
           const { record } = await createLocalIdentity(platform, name)
           await options.store.putIdentity(record)
@@ -139,21 +140,19 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
           await starting
           const status = await identityStatus()
           emit({ type: 'identity.changed', identity: status })
-          return ok(status) as ResponseFor<T>
+          return ok(status)
         }
         if (starting !== null) await starting.catch(() => undefined)
         if (messenger === null) {
           const hasIdentity = (await options.store.getIdentity()) !== undefined
-          return (
-            hasIdentity
-              ? fail('unavailable', 'the node is not running')
-              : fail('no_identity', 'create an identity first')
-          ) as ResponseFor<T>
+          return hasIdentity
+            ? fail('unavailable', 'the node is not running')
+            : fail('no_identity', 'create an identity first')
         }
         return await messenger.request(request)
       } catch (err) {
         log(`request ${request.type} failed`, err)
-        return fail('internal', err instanceof Error ? err.message : String(err)) as ResponseFor<T>
+        return fail('internal', err instanceof Error ? err.message : String(err))
       }
     },
     subscribe(listener) {

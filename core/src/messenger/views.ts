@@ -43,7 +43,11 @@ export function chatMessage(m: MessageRecord): ChatMessage {
 export function preview(m: MessageRecord): MessagePreview {
   const b = m.body
   const text =
-    b.kind === 'text' ? b.text.slice(0, CLIENT_LIMITS.previewMaxChars) : b.kind === 'file' ? b.name : ''
+    b.kind === 'text'
+      ? b.text.slice(0, CLIENT_LIMITS.previewMaxChars)
+      : b.kind === 'file'
+        ? b.name
+        : ''
   return {
     messageId: m.messageId,
     direction: m.direction,
@@ -61,7 +65,9 @@ export async function conversationSummary(
   const contact = await tx.getContact(conversation.contactId)
   if (contact === undefined) return undefined
   const last =
-    conversation.lastMessageId === null ? undefined : await tx.getMessage(conversation.lastMessageId)
+    conversation.lastMessageId === null
+      ? undefined
+      : await tx.getMessage(conversation.lastMessageId)
   return {
     conversationId: conversation.conversationId,
     contact: contactSummary(contact, conversation.conversationId),

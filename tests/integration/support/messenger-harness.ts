@@ -62,7 +62,11 @@ export async function createTestNode(
     transports: [
       webSockets(),
       ...(direct
-        ? [webRTC({ rtcConfiguration: { iceServers: [], bindAddress: '127.0.0.1' } as RTCConfiguration })]
+        ? [
+            webRTC({
+              rtcConfiguration: { iceServers: [], bindAddress: '127.0.0.1' } as RTCConfiguration,
+            }),
+          ]
         : []),
       circuitRelayTransport(),
     ],
@@ -119,7 +123,10 @@ export class TestPeer {
           frame,
           at: performance.now(),
         }),
-      log: process.env.HESTIA_TEST_LOG !== undefined ? (m, e) => console.log(`[${this.name}] ${m}`, e ?? '') : () => undefined,
+      log:
+        process.env.HESTIA_TEST_LOG !== undefined
+          ? (m, e) => console.log(`[${this.name}] ${m}`, e ?? '')
+          : () => undefined,
     })
     this.service.client.subscribe((e) => {
       this.events.push(e)
@@ -140,23 +147,30 @@ export class TestPeer {
   }
 
   /** The value of a request that must succeed. */
-  async must<T extends ClientRequest>(request: T): Promise<Extract<ResponseFor<T>, { ok: true }>['value']> {
+  async must<T extends ClientRequest>(
+    request: T,
+  ): Promise<Extract<ResponseFor<T>, { ok: true }>['value']> {
     const res = await this.req(request)
-    if (!res.ok) throw new Error(`${this.name} ${request.type}: ${res.error.code} ${res.error.message}`)
-    return res.value as Extract<ResponseFor<T>, { ok: true }>['value']
+    if (!res.ok)
+      throw new Error(`${this.name} ${request.type}: ${res.error.code} ${res.error.message}`)
+    return res.value
   }
 
   async history(conversationId: string): Promise<ChatMessage[]> {
-    return (await this.must({ type: 'messages.page', conversationId, before: null, limit: 200 })).messages
+    return (await this.must({ type: 'messages.page', conversationId, before: null, limit: 200 }))
+      .messages
   }
 
   async texts(conversationId: string): Promise<string[]> {
-    return (await this.history(conversationId)).flatMap((m) => (m.body.kind === 'text' ? [m.body.text] : []))
+    return (await this.history(conversationId)).flatMap((m) =>
+      m.body.kind === 'text' ? [m.body.text] : [],
+    )
   }
 
   async onlyConversation(): Promise<string> {
     const list = (await this.must({ type: 'conversations.list', query: null })).conversations
-    if (list.length !== 1) throw new Error(`${this.name}: expected one conversation, got ${list.length}`)
+    if (list.length !== 1)
+      throw new Error(`${this.name}: expected one conversation, got ${list.length}`)
     return list[0]!.conversationId
   }
 }
@@ -175,7 +189,10 @@ export async function waitUntil(
 }
 
 /** A and B contacts of each other: B accepts A's invite; both sides see a confirmed contact. */
-export async function connectPeers(a: TestPeer, b: TestPeer): Promise<{ convA: string; convB: string }> {
+export async function connectPeers(
+  a: TestPeer,
+  b: TestPeer,
+): Promise<{ convA: string; convB: string }> {
   await a.must({ type: 'identity.create', displayName: a.name })
   await b.must({ type: 'identity.create', displayName: b.name })
   const invite = await a.must({ type: 'invite.mine' })
