@@ -222,7 +222,9 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     const atBottom = await list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)
     assert.ok(atBottom < 5, `opens at the newest message (${atBottom}px from the bottom)`)
     assertAccessible(await checkScreen(page, '10-long-chat'), 'long chat')
-    let firstId = ''
+    const firstRowId = async () =>
+      (await list.locator('[data-message-id]').first().getAttribute('data-message-id')) ?? ''
+    let firstId = await firstRowId()
     const frameTimes: number[] = []
     for (let i = 0; i < 12; i++) {
       const started = Date.now()
@@ -232,8 +234,14 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
         return first !== null && first.getAttribute('data-message-id') !== previous
       }, firstId)
       frameTimes.push(Date.now() - started)
-      firstId =
-        (await list.locator('[data-message-id]').first().getAttribute('data-message-id')) ?? ''
+      // The message the reader was looking at stays on screen (older rows went in above it).
+      const offset = await list.evaluate((el, id) => {
+        const row = el.querySelector(`[data-message-id="${CSS.escape(id)}"]`)
+        if (row === null) return null
+        return row.getBoundingClientRect().top - el.getBoundingClientRect().top
+      }, firstId)
+      assert.ok(offset !== null && offset >= -5 && offset < 200, `anchor kept (offset ${offset})`)
+      firstId = await firstRowId()
       const rows = await list.locator('[data-message-id]').count()
       assert.ok(rows <= 240, `at most 240 rendered rows (${rows})`)
     }
@@ -279,6 +287,52 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     assert.equal(box?.height, 800)
     assert.equal(await page.getByRole('button', { name: 'Open in a tab' }).count(), 0)
     assertAccessible(await checkScreen(page, '13-tab-layout'), 'tab layout')
+    assert.deepEqual(problems, [])
+  })
+
+  test('keyboard only: create identity, pick a conversation, send, leave settings', async () => {
+    const first = await openPage('?firstRun=1')
+    const keys = first.page.keyboard
+    first.page.setDefaultTimeout(STEP_MS)
+    await first.page.getByRole('heading', { name: 'Welcome to Hestia' }).waitFor()
+    await keys.press('Tab') // the security page link
+    await keys.press('Tab') // the name field
+    await keys.type('Kim')
+    await keys.press('Enter')
+    await first.page.getByText('Hello, Kim.').waitFor()
+    assert.deepEqual(first.problems, [])
+
+    const { page, problems } = await openPage('')
+    page.setDefaultTimeout(STEP_MS)
+    await page.getByTestId('conversation-row').first().waitFor()
+    const focusedTestId = () =>
+      page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '')
+    for (let i = 0; i < 12 && (await focusedTestId()) !== 'conversation-row'; i++)
+      await page.keyboard.press('Tab')
+    assert.equal(await focusedTestId(), 'conversation-row', 'Tab reaches the conversation list')
+    await page.keyboard.press('ArrowDown')
+    const target = await page.evaluate(
+      () => document.activeElement?.getAttribute('data-conversation') ?? '',
+    )
+    const second = await page
+      .getByTestId('conversation-row')
+      .nth(1)
+      .getAttribute('data-conversation')
+    assert.equal(target, second, 'ArrowDown moves to the next conversation')
+    await page.keyboard.press('Enter')
+    await page.getByTestId('chat-view').waitFor()
+    const field = page.getByRole('textbox', { name: 'Message' })
+    await page.waitForFunction(() => document.activeElement?.tagName === 'TEXTAREA')
+    await page.keyboard.type('Typed without a mouse')
+    await page.keyboard.press('Enter')
+    await page.getByTestId('message-list').getByText('Typed without a mouse').waitFor()
+    assert.equal(await field.inputValue(), '')
+    const title = await page.locator('#chat-title').innerText()
+    await page.getByRole('button', { name: 'Settings', exact: true }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Settings' }).waitFor()
+    await page.keyboard.press('Escape')
+    await page.getByRole('heading', { name: title }).waitFor()
     assert.deepEqual(problems, [])
   })
 })

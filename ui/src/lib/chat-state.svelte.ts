@@ -37,6 +37,7 @@ export class ChatState {
   sendError = $state<ClientErrorBody | null>(null)
   transfers = $state.raw<Record<string, FileTransfer>>({})
   #olderCursor: MessageCursor | null = null
+  #markedUpTo: string | null = null
 
   constructor(client: MessengerClient, conversationId: ConversationId) {
     this.client = client
@@ -197,7 +198,9 @@ export class ChatState {
   /** Marks incoming messages up to the newest as read (when the newest is visible). */
   async markRead(): Promise<void> {
     const lastIncoming = this.messages.findLast((m) => m.direction === 'in' && m.readAt === null)
-    if (lastIncoming === undefined) return
+    // Scroll events fire often: ask once per newest unread message.
+    if (lastIncoming === undefined || lastIncoming.messageId === this.#markedUpTo) return
+    this.#markedUpTo = lastIncoming.messageId
     await this.client.request({
       type: 'messages.markRead',
       conversationId: this.conversationId,
