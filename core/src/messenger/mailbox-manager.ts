@@ -158,10 +158,12 @@ export class MailboxManager {
       } catch (err) {
         this.#ctx.log('mailbox message dropped', err)
       }
-      // Handled (stored or dropped as invalid): remove it from the relay.
+      // Handled (stored or dropped as invalid): remove it from the relay. Once acked the relay
+      // never returns it again, so the id can be forgotten (the set stays small).
       await this.clientFor(w.relay)
         .ack(w.owned.credentials, [m.id])
-        .catch(() => w.handled.delete(m.id))
+        .catch(() => undefined)
+      w.handled.delete(m.id)
     })
   }
 

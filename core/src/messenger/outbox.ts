@@ -103,13 +103,24 @@ export class Outbox {
       return
     }
     const now = platform.clock()
+    // Conversations whose contact is blocked or in a key change wait for the user, not a timer:
+    // the trust change kicks the outbox again.
+    const held = new Set<string>()
     await Promise.all(
       heads
         .filter((h) => h.nextAttemptAt <= now)
-        .map((h) => this.#attempt(h).catch((err: unknown) => this.#ctx.log('outbox attempt', err))),
+        .map(async (h) => {
+          try {
+            if ((await this.#attempt(h)) === 'held') held.add(h.conversationId)
+          } catch (err) {
+            this.#ctx.log('outbox attempt', err)
+          }
+        }),
     )
     if (this.#stopped) return
-    const later = (await store.outboxHeads()).map((h) => h.nextAttemptAt)
+    const later = (await store.outboxHeads())
+      .filter((h) => !held.has(h.conversationId))
+      .map((h) => h.nextAttemptAt)
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
     if (later.length > 0) {
@@ -121,23 +132,23 @@ export class Outbox {
     }
   }
 
-  async #attempt(item: OutboxRecord): Promise<void> {
+  async #attempt(item: OutboxRecord): Promise<'done' | 'held' | 'retry'> {
     const { store } = this.#ctx
     const conversation = await store.getConversation(item.conversationId)
     const contact = conversation && (await store.getContact(conversation.contactId))
     if (conversation === undefined || contact === undefined) {
       await store.deleteOutbox(item.seq).catch(() => undefined)
-      return
+      return 'done'
     }
     // Held, not failed: sending resumes when the user unblocks or settles the key change.
-    if (contact.blocked || contact.keyChange !== null) return
+    if (contact.blocked || contact.keyChange !== null) return 'held'
     let route: Route
     let frame: Uint8Array
     try {
       ;({ route, frame } = await this.#send(contact, item))
     } catch (err) {
       await this.#failed(item, err)
-      return
+      return 'retry'
     }
     const events: ClientEvent[] = []
     await store.transaction(async (tx) => {
@@ -155,6 +166,7 @@ export class Outbox {
     for (const e of events) this.#ctx.emit(e)
     this.#hooks.onSent?.(item, route, frame)
     this.kick()
+    return 'done'
   }
 
   async #send(

@@ -26,6 +26,7 @@ import {
   type MessengerClient,
   type ResponseFor,
 } from '../client/api.ts'
+import { parseClientRequest } from '../client/validate.ts'
 import { systemPlatform, type CryptoPlatform } from '../crypto/platform.ts'
 import type { MessengerStore } from '../store/store.ts'
 import { KeyedMutex, type MessengerNotifier } from './context.ts'
@@ -123,6 +124,13 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
   const client: MessengerClient = {
     async request<T extends ClientRequest>(request: T): Promise<ResponseFor<T>> {
       try {
+        // Requests may come from another context (runtime ports): check shape and caps first.
+        try {
+          parseClientRequest(request)
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err)
+          return fail('invalid_request', message)
+        }
         if (request.type === 'identity.status') {
           return ok(await identityStatus())
         }
