@@ -50,7 +50,8 @@ async function openPage(
   const problems: string[] = []
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`)
+    if (message.type() === 'error' || message.type() === 'warning')
+      problems.push(`console: ${message.text()}`)
   })
   await page.goto(`${server.url}${query}`)
   return { page, problems }
@@ -82,7 +83,8 @@ function assertAccessible(findings: AxeFinding[], screen: string): void {
 before(async () => {
   await rm(artifacts, { recursive: true, force: true })
   await mkdir(artifacts, { recursive: true })
-  server = await servePreview(await buildPreview())
+  // Dev mode: Svelte's runtime checks (unsafe mutations, ownership) surface as console errors.
+  server = await servePreview(await buildPreview(undefined, { dev: true }))
   browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumFlags] })
 })
 

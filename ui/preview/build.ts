@@ -8,7 +8,11 @@ import { sveltePlugin } from '../tools/svelte-esbuild.ts'
 const here = import.meta.dirname
 export const previewDir = resolve(here, '..', '..', 'build', 'ui-preview')
 
-export async function buildPreview(outDir = previewDir): Promise<string> {
+/** `dev` compiles components with Svelte's dev checks, as Plasmo's development builds do. */
+export async function buildPreview(
+  outDir = previewDir,
+  options: { dev?: boolean } = {},
+): Promise<string> {
   await mkdir(outDir, { recursive: true })
   const result = await build({
     entryPoints: [join(here, 'main.ts')],
@@ -23,7 +27,7 @@ export async function buildPreview(outDir = previewDir): Promise<string> {
     minify: false,
     logLevel: 'warning',
     logOverride: { 'tsconfig.json': 'silent' },
-    plugins: [sveltePlugin()],
+    plugins: [sveltePlugin({ dev: options.dev ?? false })],
   })
   if (result.errors.length > 0) throw new Error(`Preview build failed: ${result.errors[0]?.text}`)
   await copyFile(join(here, 'index.html'), join(outDir, 'index.html'))

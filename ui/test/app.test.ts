@@ -2,12 +2,10 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
-import { importRunes, renderFile } from './support/render.ts'
+import { renderFile } from './support/render.ts'
 import { fixture } from './support/fixtures.ts'
 import { PROTECTION_SUMMARY } from '../src/lib/texts.ts'
-import type * as AppStateModule from '../src/lib/app-state.svelte.ts'
-
-const { AppState } = await importRunes<typeof AppStateModule>('lib/app-state.svelte.ts')
+import { AppState } from '../src/lib/app-state.ts'
 
 describe('App', () => {
   test('while the node answers: a splash, not an empty list', async () => {
@@ -68,6 +66,15 @@ describe('App', () => {
     app.navigate({ name: 'about' })
     const about = await renderFile('App.svelte', { client, appState: app })
     assert.ok(about.text.includes('What the relay can see'))
+  })
+
+  test('no rune modules: Plasmo compiles only .svelte files, so state stays in plain .ts', async () => {
+    const { readdir } = await import('node:fs/promises')
+    const files = await readdir(new URL('../src/', import.meta.url), { recursive: true })
+    assert.deepEqual(
+      files.filter((f) => /\.svelte\.(ts|js)$/.test(f)),
+      [],
+    )
   })
 
   test('no markup from peers: the components never use {@html}', async () => {

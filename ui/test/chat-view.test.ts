@@ -3,15 +3,12 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
 import type { ConversationSummary, MessengerClient } from '@hestia/core/client/api.ts'
-import { importRunes, renderFile } from './support/render.ts'
+import { renderFile } from './support/render.ts'
 import { fixture } from './support/fixtures.ts'
 import { DELIVERY_LABEL } from '../src/lib/texts.ts'
-import type * as ChatStateModule from '../src/lib/chat-state.svelte.ts'
+import { ChatState, PAGE_SIZE, WINDOW_MAX } from '../src/lib/chat-state.ts'
 
-const { ChatState, PAGE_SIZE, WINDOW_MAX } = await importRunes<typeof ChatStateModule>(
-  'lib/chat-state.svelte.ts',
-)
-type Chat = InstanceType<typeof ChatState>
+type Chat = ChatState
 const noop = (): void => {}
 
 async function conversationOf(client: MessengerClient, key: string): Promise<ConversationSummary> {

@@ -3,11 +3,10 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
 import type { ContactInfo } from '@hestia/core/client/api.ts'
-import { importRunes, renderFile } from './support/render.ts'
+import { renderFile } from './support/render.ts'
 import { fixture } from './support/fixtures.ts'
-import type * as AppStateModule from '../src/lib/app-state.svelte.ts'
+import { AppState } from '../src/lib/app-state.ts'
 
-const { AppState } = await importRunes<typeof AppStateModule>('lib/app-state.svelte.ts')
 const noop = (): void => {}
 const base = {
   onverify: () => Promise.resolve(),

@@ -3,12 +3,11 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
 import type { ConversationSummary } from '@hestia/core/client/api.ts'
-import { importRunes, renderFile } from './support/render.ts'
+import { renderFile } from './support/render.ts'
 import { NOW, fixture } from './support/fixtures.ts'
 import { DELIVERY_LABEL } from '../src/lib/texts.ts'
-import type * as AppStateModule from '../src/lib/app-state.svelte.ts'
+import { AppState } from '../src/lib/app-state.ts'
 
-const { AppState } = await importRunes<typeof AppStateModule>('lib/app-state.svelte.ts')
 const noop = (): void => {}
 const base = { now: NOW, onselect: noop, onquery: noop, onadd: noop, onretry: noop }
 

@@ -97,8 +97,3 @@ export async function renderFile(
       ),
   }
 }
-
-/** Imports a .svelte.ts module (path relative to ui/src), compiled for the server. */
-export async function importRunes<T>(path: string): Promise<T> {
-  return (await import(new URL(`../../src/${path}`, import.meta.url).href)) as T
-}

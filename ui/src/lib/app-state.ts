@@ -17,6 +17,7 @@ import type {
   SettingsPatch,
 } from '@hestia/core/client/api.ts'
 import { call, errorBody } from './client-call.ts'
+import { Box } from './reactive-box.ts'
 
 export type Route =
   | { name: 'home' }
@@ -37,18 +38,78 @@ export const LOAD_TIMEOUT_MS = 10_000
 
 export class AppState {
   readonly client: MessengerClient
-  identity = $state<Loadable<IdentityStatus>>({ status: 'loading' })
-  conversations = $state<Loadable<ConversationSummary[]>>({ status: 'loading' })
-  connectivity = $state<ConnectivityStatus | null>(null)
-  settings = $state<Loadable<Settings>>({ status: 'loading' })
-  contactInfo = $state<Loadable<ContactInfo>>({ status: 'loading' })
-  invite = $state<Loadable<Invite>>({ status: 'loading' })
-  route = $state<Route>({ name: 'home' })
+  readonly #identity = new Box<Loadable<IdentityStatus>>({ status: 'loading' })
+  get identity(): Loadable<IdentityStatus> {
+    return this.#identity.value
+  }
+  set identity(value: Loadable<IdentityStatus>) {
+    this.#identity.value = value
+  }
+  readonly #conversations = new Box<Loadable<ConversationSummary[]>>({ status: 'loading' })
+  get conversations(): Loadable<ConversationSummary[]> {
+    return this.#conversations.value
+  }
+  set conversations(value: Loadable<ConversationSummary[]>) {
+    this.#conversations.value = value
+  }
+  readonly #connectivity = new Box<ConnectivityStatus | null>(null)
+  get connectivity(): ConnectivityStatus | null {
+    return this.#connectivity.value
+  }
+  set connectivity(value: ConnectivityStatus | null) {
+    this.#connectivity.value = value
+  }
+  readonly #settings = new Box<Loadable<Settings>>({ status: 'loading' })
+  get settings(): Loadable<Settings> {
+    return this.#settings.value
+  }
+  set settings(value: Loadable<Settings>) {
+    this.#settings.value = value
+  }
+  readonly #contactInfo = new Box<Loadable<ContactInfo>>({ status: 'loading' })
+  get contactInfo(): Loadable<ContactInfo> {
+    return this.#contactInfo.value
+  }
+  set contactInfo(value: Loadable<ContactInfo>) {
+    this.#contactInfo.value = value
+  }
+  readonly #invite = new Box<Loadable<Invite>>({ status: 'loading' })
+  get invite(): Loadable<Invite> {
+    return this.#invite.value
+  }
+  set invite(value: Loadable<Invite>) {
+    this.#invite.value = value
+  }
+  readonly #route = new Box<Route>({ name: 'home' })
+  get route(): Route {
+    return this.#route.value
+  }
+  set route(value: Route) {
+    this.#route.value = value
+  }
   /** Search text of the conversation list. */
-  query = $state('')
+  readonly #query = new Box<string>('')
+  get query(): string {
+    return this.#query.value
+  }
+  set query(value: string) {
+    this.#query.value = value
+  }
   /** The app-wide notice (an action failed), shown until dismissed. */
-  notice = $state<ClientErrorBody | null>(null)
-  now = $state(Date.now())
+  readonly #notice = new Box<ClientErrorBody | null>(null)
+  get notice(): ClientErrorBody | null {
+    return this.#notice.value
+  }
+  set notice(value: ClientErrorBody | null) {
+    this.#notice.value = value
+  }
+  readonly #now = new Box<number>(Date.now())
+  get now(): number {
+    return this.#now.value
+  }
+  set now(value: number) {
+    this.#now.value = value
+  }
 
   constructor(client: MessengerClient) {
     this.client = client

@@ -1,7 +1,7 @@
 // One open conversation: a window over its history, loaded page by page from the newest end.
 //
 // Why a window: the history can hold 10,000+ messages. We keep every loaded message in memory
-// (plain objects, no deep proxies: `$state.raw`), but render at most WINDOW_MAX of them; scrolling
+// (plain objects in a Box, no deep proxies), but render at most WINDOW_MAX of them; scrolling
 // near the top shows or loads older ones and drops the newest from the DOM, scrolling back down
 // does the reverse. The DOM stays a few hundred rows whatever the history length.
 import type {
@@ -15,6 +15,7 @@ import type {
   StagedFile,
 } from '@hestia/core/client/api.ts'
 import { call, errorBody } from './client-call.ts'
+import { Box } from './reactive-box.ts'
 
 /** Messages per `messages.page` request (below CLIENT_LIMITS.pageMaxMessages). */
 export const PAGE_SIZE = 80
@@ -25,17 +26,71 @@ export class ChatState {
   readonly client: MessengerClient
   readonly conversationId: ConversationId
   /** Every loaded message, oldest first. */
-  messages = $state.raw<ChatMessage[]>([])
+  readonly #messages = new Box<ChatMessage[]>([])
+  get messages(): ChatMessage[] {
+    return this.#messages.value
+  }
+  set messages(value: ChatMessage[]) {
+    this.#messages.value = value
+  }
   /** The rendered slice is messages[windowStart, windowEnd). */
-  windowStart = $state(0)
-  windowEnd = $state(0)
-  loading = $state(true)
-  loadingOlder = $state(false)
-  hasOlder = $state(false)
-  error = $state<ClientErrorBody | null>(null)
+  readonly #windowStart = new Box<number>(0)
+  get windowStart(): number {
+    return this.#windowStart.value
+  }
+  set windowStart(value: number) {
+    this.#windowStart.value = value
+  }
+  readonly #windowEnd = new Box<number>(0)
+  get windowEnd(): number {
+    return this.#windowEnd.value
+  }
+  set windowEnd(value: number) {
+    this.#windowEnd.value = value
+  }
+  readonly #loading = new Box<boolean>(true)
+  get loading(): boolean {
+    return this.#loading.value
+  }
+  set loading(value: boolean) {
+    this.#loading.value = value
+  }
+  readonly #loadingOlder = new Box<boolean>(false)
+  get loadingOlder(): boolean {
+    return this.#loadingOlder.value
+  }
+  set loadingOlder(value: boolean) {
+    this.#loadingOlder.value = value
+  }
+  readonly #hasOlder = new Box<boolean>(false)
+  get hasOlder(): boolean {
+    return this.#hasOlder.value
+  }
+  set hasOlder(value: boolean) {
+    this.#hasOlder.value = value
+  }
+  readonly #error = new Box<ClientErrorBody | null>(null)
+  get error(): ClientErrorBody | null {
+    return this.#error.value
+  }
+  set error(value: ClientErrorBody | null) {
+    this.#error.value = value
+  }
   /** Why the last send failed before reaching the outbox (key changed, too large, …). */
-  sendError = $state<ClientErrorBody | null>(null)
-  transfers = $state.raw<Record<string, FileTransfer>>({})
+  readonly #sendError = new Box<ClientErrorBody | null>(null)
+  get sendError(): ClientErrorBody | null {
+    return this.#sendError.value
+  }
+  set sendError(value: ClientErrorBody | null) {
+    this.#sendError.value = value
+  }
+  readonly #transfers = new Box<Record<string, FileTransfer>>({})
+  get transfers(): Record<string, FileTransfer> {
+    return this.#transfers.value
+  }
+  set transfers(value: Record<string, FileTransfer>) {
+    this.#transfers.value = value
+  }
   #olderCursor: MessageCursor | null = null
   #markedUpTo: string | null = null
 
@@ -98,7 +153,6 @@ export class ChatState {
           limit: PAGE_SIZE,
         })
         // A plain Set used once for dedupe, not reactive state.
-        // eslint-disable-next-line svelte/prefer-svelte-reactivity
         const known = new Set(this.messages.map((m) => m.messageId))
         const older = page.messages.filter((m) => !known.has(m.messageId))
         this.messages = [...older, ...this.messages]
@@ -210,7 +264,6 @@ export class ChatState {
 
   #mergeNewest(page: ChatMessage[]): void {
     // A plain Map used once for merging, not reactive state.
-    // eslint-disable-next-line svelte/prefer-svelte-reactivity
     const byId = new Map(this.messages.map((m) => [m.messageId, m]))
     for (const message of page) byId.set(message.messageId, message)
     this.messages = [...byId.values()].sort(
