@@ -1,12 +1,26 @@
-// Firefox persistent background page: hosts the node itself (ADR 0302).
+// Firefox persistent background page: hosts the store, the messenger and its node itself
+// (ADR 0302), serves the client API to pages over runtime ports, shows notifications.
 import { buildPolicy } from './build-info.ts'
+import { serveClientPorts } from './host/client-server.ts'
+import { buildDefaultRelays } from './host/default-relays.ts'
 import { FirefoxBackgroundHost } from './host/firefox-background-host.ts'
 import { NodeService } from './host/node-service.ts'
+import { directNotifier, openTabOnNotificationClick } from './host/notifications.ts'
 import { serveBackground } from './host/serve-background.ts'
 import { webExt } from './platform/webext.ts'
 
+const api = webExt()
 const policy = buildPolicy()
-const service = new NodeService({ nodeHome: policy.nodeHome, policy, relays: [] })
-serveBackground(webExt(), new FirefoxBackgroundHost(service), {
+const log = (message: string, error?: unknown): void => console.error(`Hestia: ${message}`, error)
+const service = new NodeService({
+  nodeHome: policy.nodeHome,
+  policy,
+  defaultRelays: buildDefaultRelays(policy),
+  notifier: directNotifier(api, (error) => log('notification failed', error)),
+  log,
+})
+serveClientPorts(api, service.dispatch, service.hub, (error) => log('bad client message', error))
+openTabOnNotificationClick(api)
+serveBackground(api, new FirefoxBackgroundHost(service), {
   openPopupTabOnInstall: policy.openPopupTabOnInstall,
 })

@@ -1,51 +1,197 @@
-// Owns the libp2p node inside the document that hosts it, and answers HostApi requests.
-// The messenger will grow here: it receives the started node from `node()`.
+// Everything the node's host owns, in the document that hosts it (Chrome: offscreen document;
+// Firefox: background page): the Dexie store, the messenger service (core/src/messenger) with its
+// libp2p node, notifications, and the client API served to pages (`dispatch` + `hub`, see
+// client-server.ts). Also answers the small HostApi (node.status, node.ping, host.wake).
+//
+// Node lifetime:
+//   - With an identity, the messenger builds the node from the key stored with the identity, so
+//     the PeerId survives restarts of the browser and of the offscreen document.
+//   - Before an identity exists there is no key to use: node.status/node.ping get a "bare" node with
+//     a throwaway key, stopped as soon as the messenger's node runs.
+//   - When Settings change the relays, the messenger restarts so the node reserves a slot on the
+//     new relays (it listens on `<relay>/p2p-circuit`, fixed at creation).
 
 import { multiaddr } from '@multiformats/multiaddr'
+import { ClientEventHub, failureFromError } from '@hestia/core/client/dispatch.ts'
+import type { ClientDispatcher } from '@hestia/core/client/dispatch.ts'
+import type { ClientEvent } from '@hestia/core/client/api.ts'
+import { parseClientRequest } from '@hestia/core/client/validate.ts'
+import { createMessengerService } from '@hestia/core/messenger/service.ts'
+import type { MessengerNode, MessengerService } from '@hestia/core/messenger/service.ts'
+import type { MessengerNotifier } from '@hestia/core/messenger/context.ts'
+import type { MessengerStore } from '@hestia/core/store/store.ts'
 import type { NodeHome } from '../../../plasmo.config.ts'
-import type { HostRequest, NodeStatus, PingResult } from '../messaging/protocol.ts'
+import type { HostRequest, NodeStatus, PingResult, WakeResult } from '../messaging/protocol.ts'
 import { UnknownRequestError } from '../messaging/errors.ts'
 import { ipcLimits } from '../messaging/protocol.ts'
 import type { AddressPolicy } from '../node/address-policy.ts'
 import { createBrowserNode, type BrowserNode } from '../node/create-node.ts'
+import { openDexieStore } from '../store/dexie-store.ts'
 
 export interface NodeServiceOptions {
   readonly nodeHome: NodeHome
   readonly policy: AddressPolicy
-  readonly relays: readonly string[]
+  /** Relays of a fresh install (build-time define, default-relays.ts); Settings override them. */
+  readonly defaultRelays: readonly string[]
+  readonly notifier: MessengerNotifier
+  /** Default: the extension's Dexie store. */
+  readonly openStore?: () => Promise<MessengerStore>
   readonly pingTimeoutMs?: number
+  /** First delay before retrying a messenger start that failed; doubles up to 60 s. */
+  readonly startRetryMs?: number
+  readonly log?: (message: string, error?: unknown) => void
+}
+
+const maxStartRetryMs = 60_000
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i])
 }
 
 export class NodeService {
+  /** Client API events for every connected page. */
+  readonly hub: ClientEventHub
   readonly #options: NodeServiceOptions
-  #node: Promise<BrowserNode> | undefined
-  #startedAt = 0
+  readonly #log: (message: string, error?: unknown) => void
+  readonly #startedAt = new WeakMap<object, number>()
+  #service: Promise<MessengerService> | undefined
+  #running: Promise<void> | undefined
+  #retryTimer: ReturnType<typeof setTimeout> | undefined
+  #messengerNode: BrowserNode | null = null
+  #relaysInUse: readonly string[] = []
+  #bareNode: Promise<BrowserNode> | undefined
+  #restarts: Promise<void> = Promise.resolve()
 
   constructor(options: NodeServiceOptions) {
     this.#options = options
+    this.#log = options.log ?? ((message, error) => console.error(`Hestia: ${message}`, error))
+    this.hub = new ClientEventHub((error) => this.#log('an event listener failed', error))
   }
 
-  /** Starts the node once; later calls return the same node. A failed start is retried on the next call. */
-  node(): Promise<BrowserNode> {
-    this.#node ??= this.#start().catch((error: unknown) => {
-      this.#node = undefined
+  /** The messenger service (store open, events wired). Created once. */
+  messenger(): Promise<MessengerService> {
+    this.#service ??= this.#createMessenger().catch((error: unknown) => {
+      this.#service = undefined
       throw error
     })
-    return this.#node
+    return this.#service
   }
 
-  async #start(): Promise<BrowserNode> {
-    const node = await createBrowserNode({
-      policy: this.#options.policy,
-      relays: this.#options.relays,
+  async #createMessenger(): Promise<MessengerService> {
+    const store = await (this.#options.openStore ?? (() => openDexieStore()))()
+    const service = createMessengerService({
+      store,
+      defaultRelays: [...this.#options.defaultRelays],
+      notifier: this.#options.notifier,
+      log: (message, error) => this.#log(message, error),
+      createNode: async (privateKey, relays) => {
+        const node = await createBrowserNode({ policy: this.#options.policy, relays, privateKey })
+        this.#startedAt.set(node, Date.now())
+        this.#messengerNode = node
+        this.#relaysInUse = [...relays]
+        void this.#stopBareNode()
+        return node as unknown as MessengerNode
+      },
     })
+    service.client.subscribe((event) => {
+      this.hub.emit(event)
+      this.#follow(event)
+    })
+    return service
+  }
+
+  /** Starts the messenger (and its node, once an identity exists); retries a failed start. */
+  start(): Promise<void> {
+    this.#running ??= this.messenger()
+      .then((service) => service.start())
+      .catch((error: unknown) => {
+        this.#log('the messenger did not start; retrying', error)
+        this.#running = undefined
+        this.#scheduleRetry()
+      })
+    return this.#running
+  }
+
+  #retryMs = 0
+  #scheduleRetry(): void {
+    this.#retryMs = Math.min(
+      this.#retryMs === 0 ? (this.#options.startRetryMs ?? 2_000) : this.#retryMs * 2,
+      maxStartRetryMs,
+    )
+    clearTimeout(this.#retryTimer)
+    this.#retryTimer = setTimeout(() => void this.start(), this.#retryMs)
+  }
+
+  /** What a page's request does: validate, then ask the messenger. Never rejects. */
+  readonly dispatch: ClientDispatcher = async (raw) => {
+    let request
+    try {
+      request = parseClientRequest(raw)
+    } catch (error) {
+      return failureFromError(error)
+    }
+    try {
+      const service = await this.messenger()
+      void this.start()
+      return await service.client.request(request)
+    } catch (error) {
+      return failureFromError(error)
+    }
+  }
+
+  #follow(event: ClientEvent): void {
+    if (event.type === 'settings.changed') {
+      const relays = event.settings.relays
+      if (this.#messengerNode !== null && !sameList(relays, this.#relaysInUse)) {
+        this.#relaysInUse = [...relays]
+        // After the response that caused it has gone out.
+        setTimeout(() => void this.#restartMessenger(), 0)
+      }
+    }
+  }
+
+  #restartMessenger(): Promise<void> {
+    this.#restarts = this.#restarts.then(async () => {
+      const service = await this.messenger()
+      try {
+        await service.stop()
+        await service.start()
+      } catch (error) {
+        this.#log('restarting the messenger with the new relays failed', error)
+      }
+    })
+    return this.#restarts
+  }
+
+  async #stopBareNode(): Promise<void> {
+    const bare = this.#bareNode
+    this.#bareNode = undefined
+    if (bare !== undefined) await (await bare.catch(() => undefined))?.stop()
+  }
+
+  /** The running node: the messenger's, or a bare one while there is no identity. */
+  async node(): Promise<BrowserNode> {
+    await this.start()
+    await this.#restarts
+    const node = this.#messengerNode
+    if (node !== null && node.status === 'started') return node
+    this.#bareNode ??= this.#startBareNode().catch((error: unknown) => {
+      this.#bareNode = undefined
+      throw error
+    })
+    return this.#bareNode
+  }
+
+  async #startBareNode(): Promise<BrowserNode> {
+    const node = await createBrowserNode({ policy: this.#options.policy, relays: [] })
     await node.start()
-    this.#startedAt = Date.now()
+    this.#startedAt.set(node, Date.now())
     return node
   }
 
   async status(): Promise<NodeStatus> {
     const node = await this.node()
+    const startedAt = this.#startedAt.get(node) ?? Date.now()
     return {
       peerId: node.peerId.toString(),
       started: node.status === 'started',
@@ -56,8 +202,8 @@ export class NodeService {
         .map((a) => a.toString()),
       rtcPeerConnection: typeof globalThis.RTCPeerConnection === 'function',
       nodeHome: this.#options.nodeHome,
-      startedAt: this.#startedAt,
-      uptimeMs: Date.now() - this.#startedAt,
+      startedAt,
+      uptimeMs: Date.now() - startedAt,
     }
   }
 
@@ -75,14 +221,20 @@ export class NodeService {
         return this.status()
       case 'node.ping':
         return this.ping(request.multiaddr)
+      case 'host.wake':
+        void this.start()
+        return Promise.resolve({ awake: true } satisfies WakeResult)
       default:
-        return Promise.reject(new UnknownRequestError((request as { kind: string }).kind))
+        return Promise.reject(new UnknownRequestError(request.kind))
     }
   }
 
   async stop(): Promise<void> {
-    const node = this.#node
-    this.#node = undefined
-    if (node !== undefined) await (await node).stop()
+    clearTimeout(this.#retryTimer)
+    const service = this.#service
+    this.#service = undefined
+    this.#running = undefined
+    if (service !== undefined) await (await service).stop()
+    await this.#stopBareNode()
   }
 }

@@ -1,10 +1,11 @@
-// The background's whole job: start the host with the browser, and pass validated popup
-// requests to it.
+// The background's whole job: start the host with the browser, pass validated popup requests
+// to it, and show the host's notifications.
 
 import { serveEndpoint } from '../messaging/router.ts'
 import { endpoints } from '../messaging/protocol.ts'
 import type { WebExt } from '../platform/webext.ts'
 import type { NodeHost } from './node-host.ts'
+import { showNotification } from './notifications.ts'
 
 export interface ServeBackgroundOptions {
   /** Test builds of Firefox: open the popup page in a tab once installed (see plasmo.config.ts). */
@@ -32,5 +33,12 @@ export function serveBackground(
   })
   // Also on every worker/page start: a restarted service worker re-checks the document.
   start()
-  serveEndpoint(api, endpoints.background, (request) => host.handle(request))
+  serveEndpoint(api, endpoints.background, async (request) => {
+    // The background shows notifications itself: Chrome's offscreen host cannot.
+    if (request.kind === 'notification.show') {
+      await showNotification(api, request.title, request.conversationId)
+      return {}
+    }
+    return host.handle(request)
+  })
 }

@@ -14,6 +14,7 @@ import {
   type NodeStatus,
   type PingResult,
   type RequestKind,
+  type WakeResult,
 } from './protocol.ts'
 import { parseReply, resultParsers } from './validate.ts'
 
@@ -53,6 +54,11 @@ export class HostClient {
 
   ping(multiaddr: string): Promise<PingResult> {
     return this.request<'node.ping'>({ kind: 'node.ping', multiaddr })
+  }
+
+  /** Makes sure the host runs and listens for client ports (Chrome: creates the document). */
+  wake(): Promise<WakeResult> {
+    return this.request<'host.wake'>({ kind: 'host.wake' })
   }
 
   async request<K extends RequestKind>(request: HostApi[K]['request']): Promise<HostResult<K>> {

@@ -22,9 +22,17 @@ export const ipcLimits = {
   maxErrorMessageLength: 2048,
   maxPeerIdLength: 128,
   maxAddresses: 64,
+  /** "New message from <64-char name>" fits. */
+  maxNotificationTitleLength: 128,
+  maxConversationIdLength: 64,
 } as const
 
-export const requestKinds = { status: 'node.status', ping: 'node.ping' } as const
+export const requestKinds = {
+  status: 'node.status',
+  ping: 'node.ping',
+  wake: 'host.wake',
+  notify: 'notification.show',
+} as const
 export type RequestKind = (typeof requestKinds)[keyof typeof requestKinds]
 
 export interface NodeStatus {
@@ -43,10 +51,25 @@ export interface PingResult {
   readonly rttMs: number
 }
 
+export interface WakeResult {
+  /** The host listens for client ports (`runtime.connect`) once it answers. */
+  readonly awake: true
+}
+
+/** Shown by the background (Chrome's offscreen document has no notifications API). */
+export interface NotificationRequest {
+  readonly kind: 'notification.show'
+  /** "New message", or "New message from <name>" when the user turned names on: never text. */
+  readonly title: string
+  readonly conversationId: string
+}
+
 /** Request and result per kind: the whole host API in one table. */
 export interface HostApi {
   'node.status': { request: { kind: 'node.status' }; result: NodeStatus }
   'node.ping': { request: { kind: 'node.ping'; multiaddr: string }; result: PingResult }
+  'host.wake': { request: { kind: 'host.wake' }; result: WakeResult }
+  'notification.show': { request: NotificationRequest; result: Record<string, never> }
 }
 
 export type HostRequest = HostApi[RequestKind]['request']

@@ -39,6 +39,10 @@ function fakeWebExt(sender: MessageSender = { id: 'abc', url: `${origin}popup.ht
       },
       onInstalled: { addListener: () => undefined },
       onStartup: { addListener: () => undefined },
+      connect: () => {
+        throw new Error('runtime ports are not part of this fake')
+      },
+      onConnect: { addListener: () => undefined, removeListener: () => undefined },
     },
   }
   return api

@@ -16,6 +16,7 @@ import {
   type PingResult,
   type Reply,
   type RequestKind,
+  type WakeResult,
 } from './protocol.ts'
 
 type Fields = Record<string, unknown>
@@ -78,6 +79,20 @@ export function parseRequest(raw: unknown): HostRequest {
         kind: requestKinds.ping,
         multiaddr: boundedString(fields.multiaddr, 'multiaddr', ipcLimits.maxMultiaddrLength),
       }
+    case requestKinds.wake:
+      exactKeys(fields, ['kind'], 'host.wake request')
+      return { kind: requestKinds.wake }
+    case requestKinds.notify:
+      exactKeys(fields, ['kind', 'title', 'conversationId'], 'notification.show request')
+      return {
+        kind: requestKinds.notify,
+        title: boundedString(fields.title, 'title', ipcLimits.maxNotificationTitleLength),
+        conversationId: boundedString(
+          fields.conversationId,
+          'conversationId',
+          ipcLimits.maxConversationIdLength,
+        ),
+      }
   }
 }
 
@@ -119,10 +134,23 @@ function parsePing(raw: unknown): PingResult {
   return { rttMs: finiteNumber(record(raw, 'ping result').rttMs, 'ping.rttMs') }
 }
 
+function parseWake(raw: unknown): WakeResult {
+  const fields = record(raw, 'wake result')
+  if (fields.awake !== true) throw new MalformedMessageError('wake.awake is not true')
+  return { awake: true }
+}
+
+function parseEmpty(raw: unknown): Record<string, never> {
+  exactKeys(record(raw, 'result'), [], 'result')
+  return {}
+}
+
 /** Result parsers per kind, so a client gets a checked, typed result. */
 export const resultParsers = {
   'node.status': parseStatus,
   'node.ping': parsePing,
+  'host.wake': parseWake,
+  'notification.show': parseEmpty,
 } as const satisfies { [K in RequestKind]: (raw: unknown) => unknown }
 
 const errorCodeValues: readonly string[] = Object.values(errorCodes)

@@ -11,6 +11,7 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { webRTC } from '@libp2p/webrtc'
+import type { PrivateKey } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import { denyDialMultiaddr, type AddressPolicy } from './address-policy.ts'
@@ -19,10 +20,13 @@ export interface BrowserNodeOptions {
   readonly policy: AddressPolicy
   /** Relay multiaddrs (with /p2p/<id>) to reserve a slot on; empty until the relay exists. */
   readonly relays: readonly string[]
+  /** The device's libp2p key (persisted with the identity, so the PeerId survives restarts). */
+  readonly privateKey?: PrivateKey
 }
 
 export function browserNodeConfig(options: BrowserNodeOptions) {
   return {
+    ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
     start: false,
     addresses: {
       listen: [...options.relays.map((relay) => `${relay}/p2p-circuit`), '/webrtc'],

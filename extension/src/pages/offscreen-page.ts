@@ -1,13 +1,39 @@
-// Chrome's offscreen document: hosts the libp2p node and answers requests the service worker
-// forwards. Lives until the browser closes (the WEB_RTC reason has no idle limit).
+// Chrome's offscreen document: owns the store, the messenger and its libp2p node, serves the
+// client API to pages over runtime ports and answers the requests the service worker forwards.
+// Lives until the browser closes (the WEB_RTC reason has no idle limit); the worker recreates it
+// if it dies.
 
 import { serveEndpoint } from '../messaging/router.ts'
 import { endpoints } from '../messaging/protocol.ts'
+import { HostClient } from '../messaging/client.ts'
 import { buildPolicy } from '../build-info.ts'
+import { serveClientPorts } from '../host/client-server.ts'
+import { buildDefaultRelays } from '../host/default-relays.ts'
 import { NodeService } from '../host/node-service.ts'
+import { relayedNotifier } from '../host/notifications.ts'
 import { webExt } from '../platform/webext.ts'
 
+const api = webExt()
 const policy = buildPolicy()
-const service = new NodeService({ nodeHome: policy.nodeHome, policy, relays: [] })
-serveEndpoint(webExt(), endpoints.host, service.handle)
-service.node().catch((error: unknown) => console.error('Hestia node failed to start', error))
+const log = (message: string, error?: unknown): void => console.error(`Hestia: ${message}`, error)
+// The offscreen document has only chrome.runtime: the worker shows notifications for it.
+const background = new HostClient(api, { to: endpoints.background, retriesWhileUnavailable: 3 })
+const service = new NodeService({
+  nodeHome: policy.nodeHome,
+  policy,
+  defaultRelays: buildDefaultRelays(policy),
+  notifier: relayedNotifier(
+    (title, conversationId) =>
+      background.request<'notification.show'>({
+        kind: 'notification.show',
+        title,
+        conversationId,
+      }),
+    (error) => log('notification failed', error),
+  ),
+  log,
+})
+// Ports first: a page that woke this document connects right after host.wake answers.
+serveClientPorts(api, service.dispatch, service.hub, (error) => log('bad client message', error))
+serveEndpoint(api, endpoints.host, service.handle)
+service.node().catch((error: unknown) => log('node failed to start', error))

@@ -21,14 +21,37 @@ export interface ExtensionContext {
   readonly documentUrl?: string
 }
 
+/** A long-lived runtime port (`chrome.runtime.Port` / `browser.runtime.Port`). */
+export interface WebExtPort {
+  readonly name: string
+  readonly sender?: MessageSender
+  postMessage(message: unknown): void
+  disconnect(): void
+  readonly onMessage: {
+    addListener(listener: (message: unknown) => void): void
+    removeListener(listener: (message: unknown) => void): void
+  }
+  readonly onDisconnect: {
+    addListener(listener: () => void): void
+    removeListener(listener: () => void): void
+  }
+}
+
 export interface WebExtRuntime {
   readonly id: string
   getURL(path: string): string
   sendMessage(message: unknown): Promise<unknown>
+  connect(connectInfo: { name: string }): WebExtPort
+  readonly onConnect: {
+    addListener(listener: (port: WebExtPort) => void): void
+    removeListener(listener: (port: WebExtPort) => void): void
+  }
   readonly onMessage: {
     addListener(listener: MessageListener): void
     removeListener(listener: MessageListener): void
   }
+  /** Icons as built (Plasmo hashes the file names). */
+  getManifest?(): { icons?: Record<string, string> }
   readonly onInstalled: { addListener(listener: () => void): void }
   readonly onStartup: { addListener(listener: () => void): void }
   /** Chrome 116+. */
@@ -51,10 +74,22 @@ export interface WebExtTabs {
   create(properties: { url: string; active?: boolean }): Promise<unknown>
 }
 
+/** Chrome and Firefox both take `basic` notifications with an icon, title and message. */
+export interface WebExtNotifications {
+  create(
+    id: string,
+    options: { type: 'basic'; iconUrl: string; title: string; message: string },
+  ): Promise<string>
+  readonly onClicked: { addListener(listener: (id: string) => void): void }
+  clear(id: string): Promise<boolean>
+}
+
 export interface WebExt {
   readonly runtime: WebExtRuntime
   readonly tabs?: WebExtTabs
   readonly offscreen?: WebExtOffscreen
+  /** Not in Chrome's offscreen documents (only `runtime` is): they ask the worker instead. */
+  readonly notifications?: WebExtNotifications
 }
 
 /** `browser` where it exists (Firefox; its `chrome` is callback-only in MV2), else `chrome`. */
