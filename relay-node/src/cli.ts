@@ -9,6 +9,7 @@ import { createAdminKey } from './admin-keys.ts'
 import { mergeOptions } from './config.ts'
 import type { RelayOptionsInput } from './config.ts'
 import { RELAY_INFO_FILE, startRelay } from './index.ts'
+import type { RelayHandle } from './index.ts'
 
 const MiB = 1024 * 1024
 const DAY_MS = 86_400_000
@@ -240,24 +241,32 @@ program
       .argParser(int),
   )
   .action(async (flags: StartFlags) => {
-    const relay = await startRelay({ ...optionsFromFlags(flags), logDestination: 2 })
-    process.stdout.write(relay.multiaddrs.join('\n') + '\n')
-    let stopping = false
+    // Handlers first: a supervisor may signal as soon as it sees the ready line on stdout, and a
+    // signal during startup must still end in a clean stop.
+    const state: { relay?: RelayHandle; requested?: string } = {}
     const shutdown = (signal: string) => {
-      if (stopping) return
-      stopping = true
-      relay.logger.info({ signal }, 'shutting down')
-      relay
-        .stop()
-        .then(() => process.exit(0))
-        .catch((err: unknown) => {
-          relay.logger.error({ err }, 'shutdown failed')
-          process.exit(1)
-        })
+      if (state.requested !== undefined) return
+      state.requested = signal
+      if (state.relay !== undefined) stopAndExit(state.relay, signal)
     }
     process.on('SIGTERM', () => shutdown('SIGTERM'))
     process.on('SIGINT', () => shutdown('SIGINT'))
+    const relay = await startRelay({ ...optionsFromFlags(flags), logDestination: 2 })
+    state.relay = relay
+    if (state.requested !== undefined) return stopAndExit(relay, state.requested)
+    process.stdout.write(relay.multiaddrs.join('\n') + '\n')
   })
+
+function stopAndExit(relay: RelayHandle, signal: string): void {
+  relay.logger.info({ signal }, 'shutting down')
+  relay
+    .stop()
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      relay.logger.error({ err }, 'shutdown failed')
+      process.exit(1)
+    })
+}
 
 program
   .command('stats')

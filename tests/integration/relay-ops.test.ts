@@ -181,7 +181,7 @@ describe('hestia-relay operations', () => {
         assert.equal(after.next, undefined)
       } finally {
         again.child.kill('SIGTERM')
-        assert.equal(await again.exited, 0)
+        assert.equal(await again.exited, 0, again.stderr())
       }
     } finally {
       await node.stop()
