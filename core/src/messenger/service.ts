@@ -8,7 +8,8 @@
  * ```ts
  * const service = createMessengerService({
  *   store, notifier, defaultRelays: ['/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3…'],
- *   createNode: (privateKey, relays) => createLibp2p({ privateKey, addresses: { listen: [...relays.map((r) => `${r}/p2p-circuit`), '/webrtc'] }, ... }),
+ *   createNode: (privateKey, relays) => createLibp2p({ privateKey, start: false,
+ *     addresses: { listen: [...relays.map(() => '/p2p-circuit'), '/webrtc'] }, ... }),
  * })
  * await service.start()
  * const res = await service.client.request({ type: 'identity.status' })
@@ -43,9 +44,11 @@ export interface MessengerNode extends MessengerNet {
 export interface MessengerServiceOptions extends MessengerOptions {
   store: MessengerStore
   /**
-   * Builds (not starts) the libp2p node with our PeerId key. It should listen on
-   * `<relay>/p2p-circuit` for each relay (reservation) and on `/webrtc`, with transports
-   * WebSockets + WebRTC + circuit relay, noise, yamux, identify, ping (FINDINGS.md).
+   * Builds (not starts) the libp2p node with our PeerId key. Listen on `/p2p-circuit` once per
+   * relay (reservations on the relays the messenger keeps connected; unlike `<relay>/p2p-circuit`
+   * these come back by themselves after a relay restart) and on `/webrtc`; transports WebSockets +
+   * WebRTC + circuit relay, noise, yamux, identify, ping (FINDINGS.md), a gater allowing loopback in
+   * dev/test builds.
    */
   createNode: (privateKey: PrivateKey, relays: string[]) => Promise<MessengerNode>
   platform?: CryptoPlatform
