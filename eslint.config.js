@@ -185,7 +185,13 @@ export default tseslint.config(
   // ui/'s Node-side tests and build tools (component tests, the fixture preview build) run in
   // Node, never in the popup; the shipped code under ui/src keeps the browser-only rule.
   {
-    files: ['ui/test/**/*.ts', 'ui/tools/**/*.ts', 'ui/preview/build.ts', 'ui/preview/serve.ts'],
+    files: [
+      'ui/test/**/*.ts',
+      'ui/tools/**/*.ts',
+      'ui/preview/build.ts',
+      'ui/preview/build-parcel.ts',
+      'ui/preview/serve.ts',
+    ],
     languageOptions: { globals: { ...globals.node } },
     rules: { 'no-restricted-imports': 'off' },
   },

@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import QRCode from 'qrcode'
 import { chromiumFlags, chromiumPath } from '../../scripts/browsers.ts'
 import { buildPreview } from '../../ui/preview/build.ts'
+import { buildPreviewWithParcel } from '../../ui/preview/build-parcel.ts'
 import { servePreview, type PreviewServer } from '../../ui/preview/serve.ts'
 
 const artifacts = join(import.meta.dirname, '..', 'artifacts', 'ui')
@@ -336,5 +337,34 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     await page.keyboard.press('Escape')
     await page.getByRole('heading', { name: title }).waitFor()
     assert.deepEqual(problems, [])
+  })
+
+  test("bundled by Parcel with Plasmo's Svelte transformer (the extension's pipeline)", async () => {
+    const parcelServer = await servePreview(await buildPreviewWithParcel())
+    const context = await browser.newContext({ viewport: { width: 800, height: 600 } })
+    const page = await context.newPage()
+    page.setDefaultTimeout(STEP_MS)
+    const problems: string[] = []
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`console: ${message.text()}`)
+    })
+    try {
+      await page.goto(parcelServer.url)
+      await page.getByRole('button', { name: /^Bob Lindqvist/ }).click()
+      await page.getByRole('textbox', { name: 'Message' }).fill('Bundled by Parcel')
+      await page.keyboard.press('Enter')
+      const mine = page.getByTestId('message').filter({ hasText: 'Bundled by Parcel' })
+      await mine.getByRole('img', { name: 'Delivered' }).waitFor()
+      const row = page.getByTestId('conversation-row').filter({ hasText: 'Bob Lindqvist' })
+      await row.getByRole('img', { name: 'Delivered' }).waitFor()
+      await page.getByRole('button', { name: /^Carol Mendes/ }).click()
+      assert.equal(await page.getByRole('textbox', { name: 'Message' }).isDisabled(), true)
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+      await parcelServer.close()
+    }
   })
 })
