@@ -68,6 +68,31 @@ describe('messenger: contacts and trust', () => {
     releaseWebRTC()
   })
 
+  test('before an identity exists: no_identity; malformed requests: invalid_request', async () => {
+    const fresh = await new TestPeer('carol', relay.multiaddrs).start()
+    try {
+      assert.deepEqual(await fresh.must({ type: 'identity.status' }), { state: 'none' })
+      const res = await fresh.req({ type: 'conversations.list', query: null })
+      assert.ok(!res.ok && res.error.code === 'no_identity')
+      const bad = await fresh.req({ type: 'identity.create', displayName: 'x'.repeat(65) })
+      assert.ok(!bad.ok && bad.error.code === 'invalid_request')
+      const created = await fresh.must({ type: 'identity.create', displayName: 'carol' })
+      assert.equal(created.state, 'ready')
+      const again = await fresh.req({ type: 'identity.create', displayName: 'carol' })
+      assert.ok(!again.ok && again.error.code === 'identity_exists')
+      const junk = await fresh.req({
+        type: 'messages.send',
+        conversationId: convA,
+        text: 'x'.repeat(16_001),
+      })
+      assert.ok(!junk.ok && junk.error.code === 'invalid_request')
+      const unknown = await fresh.req({ type: 'messages.send', conversationId: 'nope', text: 'hi' })
+      assert.ok(!unknown.ok && unknown.error.code === 'not_found')
+    } finally {
+      await fresh.stop()
+    }
+  })
+
   test('verification: a wrong QR is refused, the contact’s QR or compared digits verify', async () => {
     const aliceInfo = await a.must({ type: 'contact.info', contactId: bobId })
     const bobInfo = await b.must({ type: 'contact.info', contactId: aliceId })
@@ -175,6 +200,42 @@ describe('messenger: contacts and trust', () => {
       ['New message', 'New message from bob'],
     )
     assert.ok(a.notifications.every((n) => !n.title.includes('secret')))
+  })
+
+  test('read receipts: sent only when the reader enabled them, shown only when the sender did', async () => {
+    const lastIn = async (peer: TestPeer, conv: string) =>
+      (await peer.history(conv)).filter((m) => m.direction === 'in').at(-1)!
+    await a.must({ type: 'settings.update', patch: { readReceipts: true } })
+    const m1 = await b.must({ type: 'messages.send', conversationId: convB, text: 'read me' })
+    await waitUntil('alice shows it', () => a.addedAt.has(m1.message.messageId))
+    await a.must({
+      type: 'messages.markRead',
+      conversationId: convA,
+      upTo: (await lastIn(a, convA)).messageId,
+    })
+    await waitUntil(
+      'alice’s read receipt left',
+      async () => (await a.store.outboxHeads()).length === 0,
+    )
+    await new Promise((r) => setTimeout(r, 200))
+    const seen1 = (await b.history(convB)).find((m) => m.messageId === m1.message.messageId)!
+    assert.equal(seen1.delivery, 'delivered', 'bob does not send read receipts, so he sees none')
+
+    await b.must({ type: 'settings.update', patch: { readReceipts: true } })
+    const m2 = await b.must({ type: 'messages.send', conversationId: convB, text: 'read me too' })
+    await waitUntil('alice shows it', () => a.addedAt.has(m2.message.messageId))
+    const { unreadCount } = await a.must({
+      type: 'messages.markRead',
+      conversationId: convA,
+      upTo: (await lastIn(a, convA)).messageId,
+    })
+    assert.equal(unreadCount, 0)
+    await waitUntil(
+      'bob sees read',
+      async () =>
+        (await b.history(convB)).find((m) => m.messageId === m2.message.messageId)?.delivery ===
+        'read',
+    )
   })
 
   test('rename, block (nothing sent or shown), unblock, delete', async () => {

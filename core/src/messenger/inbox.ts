@@ -32,6 +32,8 @@ export interface InboxHooks {
   /** Hello for a contact (our mailbox for them on our relays). */
   helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
   notifyMessage(contact: ContactRecord, conversationId: string): Promise<void>
+  /** Read receipts are shown only when the user sends them too (settings.readReceipts). */
+  showReadReceipts(): boolean
 }
 
 interface Decrypted {
@@ -220,13 +222,16 @@ export class Inbox {
         })
         if (!added) return 'duplicate' as const
       } else if (body.kind === 'receipt') {
+        // A read receipt also proves delivery; shown as read only if we send read receipts too.
+        const state =
+          body.receipt === 'read' && this.#hooks.showReadReceipts() ? 'read' : 'delivered'
         for (const id of body.messageIds) {
           const m = await tx.getMessage(toBase64Url(id))
           if (m === undefined || m.direction !== 'out' || m.conversationId !== conv.conversationId)
             continue
-          if (!laterDelivery(m.delivery, body.receipt)) continue
-          m.delivery = body.receipt
-          if (body.receipt === 'read') m.readAt = payload.sentAt
+          if (!laterDelivery(m.delivery, state)) continue
+          m.delivery = state
+          if (state === 'read') m.readAt = payload.sentAt
           await tx.putMessage(m)
           events.push({ type: 'message.updated', message: chatMessage(m) })
         }

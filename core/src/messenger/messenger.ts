@@ -54,7 +54,11 @@ export class Messenger {
   #keeper: ReturnType<typeof setInterval> | null = null
   #keeping: Promise<void> | null = null
   #running = false
-  #onConnect = (): void => this.#outbox.kick()
+  #onConnect = (): void => {
+    this.#outbox.kick()
+    this.#emitConnectivity()
+  }
+  #onDisconnect = (): void => this.#emitConnectivity()
 
   constructor(ctx: Omit<MessengerContext, 'emit'>, options: MessengerOptions = {}) {
     this.ctx = { ...ctx, emit: (e) => this.#emit(e) }
@@ -68,6 +72,7 @@ export class Messenger {
       kickOutbox: () => this.#outbox.kick(),
       helloFor: (c, reply) => this.#helloFor(c, reply),
       notifyMessage: (c, conversationId) => this.#notify(c, conversationId),
+      showReadReceipts: () => this.#settings.readReceipts,
     })
     this.#outbox = new Outbox(this.ctx, this.#mailboxes, {
       relays: () => this.relays(),
@@ -103,6 +108,7 @@ export class Messenger {
       }
     })
     net.addEventListener('peer:connect', this.#onConnect)
+    net.addEventListener('peer:disconnect', this.#onDisconnect)
     this.#running = true
     const home = this.relays()[0]
     if (home !== undefined) {
@@ -121,6 +127,7 @@ export class Messenger {
     this.#running = false
     if (this.#keeper !== null) clearInterval(this.#keeper)
     this.ctx.net.removeEventListener('peer:connect', this.#onConnect)
+    this.ctx.net.removeEventListener('peer:disconnect', this.#onDisconnect)
     await this.#keeping
     await this.#outbox.stop()
     await this.#mailboxes.stop()
@@ -236,6 +243,7 @@ export class Messenger {
   }
 
   #emitConnectivity(): void {
+    if (!this.#running) return
     this.#emit({ type: 'connectivity.changed', connectivity: this.connectivity() })
   }
 
