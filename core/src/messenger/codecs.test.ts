@@ -16,6 +16,8 @@ import { decodePayload, encodePayload, type Payload } from './payload.ts'
 import { decodeSecrets, ownedMailbox } from './secrets.ts'
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.ts'
 import { backoffMs } from './outbox.ts'
+import { maintainKeys } from './key-maintenance.ts'
+import { decodeDeviceCert, decodeDeviceCertBody } from '../crypto/codecs.ts'
 
 const relay = '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWL4VxjNoFFeyHAsWVK9z5YGtBu7ySzPBZGRaXigRo2G7h'
 const id16 = new Uint8Array(16).fill(9)
@@ -256,5 +258,25 @@ describe('secrets and derived mailbox keys', () => {
       backoffMs(1, () => 1),
       1200,
     )
+  })
+})
+
+describe('key maintenance', () => {
+  test('renews the certificate and prekeys near expiry, drops long-expired invites', async () => {
+    const start = Date.now()
+    const { record } = await createLocalIdentity(systemPlatform, 'k')
+    assert.equal(maintainKeys(record, systemPlatform), null, 'fresh keys need nothing')
+    const later = { random: systemPlatform.random, clock: () => start + 340 * 86_400_000 }
+    const renewed = maintainKeys(record, later)
+    assert.ok(renewed !== null)
+    const cert = decodeDeviceCertBody(decodeDeviceCert(renewed.deviceCertificate).body)
+    const old = decodeDeviceCertBody(decodeDeviceCert(record.deviceCertificate).body)
+    assert.equal(cert.serial, old.serial + 1)
+    assert.deepEqual(cert.peerId, old.peerId)
+    assert.ok(cert.expiresAt > later.clock() + 300 * 86_400_000)
+    // The renewed record loads at that time; prekeys were renewed too and old ones dropped.
+    const loaded = loadLocalIdentity(renewed, later)
+    assert.ok(loaded.secrets.prekeys.every((p) => p.expiresAt > later.clock()))
+    assert.doesNotThrow(() => prekeyBundle(loaded.local, loaded.secrets))
   })
 })

@@ -32,6 +32,7 @@ import { systemPlatform, type CryptoPlatform } from '../crypto/platform.ts'
 import type { MessengerStore } from '../store/store.ts'
 import { KeyedMutex, type MessengerNotifier } from './context.ts'
 import { createLocalIdentity, identityFingerprint, loadLocalIdentity } from './identity.ts'
+import { maintainKeys } from './key-maintenance.ts'
 import { Messenger, type MessengerOptions } from './messenger.ts'
 import type { MessengerNet } from './net.ts'
 
@@ -68,6 +69,9 @@ export interface MessengerService {
   readonly node: MessengerNode | null
 }
 
+/** Prekey lifetime plus the maximum message age, with margin. */
+const SEEN_RETENTION_MS = 120 * 86_400_000
+
 export function createMessengerService(options: MessengerServiceOptions): MessengerService {
   const platform = options.platform ?? systemPlatform
   const log = options.log ?? (() => undefined)
@@ -99,8 +103,15 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
   }
 
   async function boot(): Promise<void> {
-    const record = await options.store.getIdentity()
+    let record = await options.store.getIdentity()
     if (record === undefined || stopped) return
+    const renewed = maintainKeys(record, platform)
+    if (renewed !== null) {
+      await options.store.putIdentity(renewed)
+      record = renewed
+    }
+    // Ids of replayed PQXDH headers only matter while their prekeys could still be accepted.
+    await options.store.pruneSeen(platform.clock() - SEEN_RETENTION_MS).catch(() => 0)
     const { local, secrets, libp2pKey } = loadLocalIdentity(record, platform)
     const settings =
       (await options.store.getSettings()) ?? defaultSettings(options.defaultRelays ?? [])
