@@ -48,6 +48,18 @@ describe('AddContact states', () => {
     assert.ok(view.text.includes('Try again'))
   })
 
+  test('no relay: says a relay is needed for an invite and leads to settings', async () => {
+    const view = await renderFile('components/AddContact.svelte', {
+      ...base,
+      hasRelays: false,
+      onsettings: noop,
+      invite: { status: 'error', error: { code: 'invalid_state', message: 'add a relay first' } },
+    })
+    assert.ok(view.text.includes('Add a relay in Settings first'))
+    assert.ok(view.text.includes('Open settings'))
+    assert.ok(!view.text.includes(CLIENT_ERROR_TEXT.invalid_state))
+  })
+
   test('ready: my QR code, my link to copy, and ways to add theirs', async () => {
     const { client } = fixture({ longHistory: 10 })
     const res = await client.request({ type: 'invite.mine' })
