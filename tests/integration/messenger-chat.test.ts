@@ -26,6 +26,7 @@ import {
   TestPeer,
   connectPeers,
   createTestNode,
+  ensureDirect,
   median,
   releaseWebRTC,
   startTestRelay,
@@ -74,6 +75,8 @@ describe('messenger: direct chat', () => {
   })
 
   test('direct messages both ways, in order, marked delivered; latency logged', async () => {
+    const dialMs = await ensureDirect(a, b, relay.multiaddrs[0]!)
+    console.log(`webrtc connection alice→bob ready in ${dialMs.toFixed(0)} ms (0 if already open)`)
     const latencies: number[] = []
     const sentIds: string[] = []
     for (let i = 0; i < 15; i++) {
