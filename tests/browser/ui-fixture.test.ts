@@ -158,6 +158,11 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
       fixture.receiveText('ct-invite-1', 'Hello Robin! Got your message.')
     })
     await page.getByTestId('message-list').getByText('Hello Robin! Got your message.').waitFor()
+    assert.equal(
+      await page.getByTestId('announcer').innerText(),
+      'Nadia Haddad: Hello Robin! Got your message.',
+      'screen readers hear the arrival',
+    )
 
     // Verify: wrong code refused, then the contact's real code scanned from a picture.
     await page.getByRole('button', { name: 'Contact info and verification' }).click()
