@@ -374,7 +374,11 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
         },
         unban: (kind, value) => bans.remove(kind, value),
         bans: () => ({ peers: [...bans.peers], ips: [...bans.ips] }),
-        purge: (hex) => store.purgeMailbox(Buffer.from(hex, 'hex')),
+        purge: async (hex) => {
+          const purged = await store.purgeMailbox(Buffer.from(hex, 'hex'))
+          await service.refreshCounts()
+          return purged
+        },
         rotateKey: (graceMs) => rotateKey(graceMs),
       },
     })
@@ -384,6 +388,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   const sweep = async () => {
     const day = Math.floor(now() / DAY_MS) - Math.ceil(o.mailbox.mailboxIdleTtlMs / DAY_MS)
     const r = await store.sweep(now(), day)
+    if (r.mailboxes > 0) await service.refreshCounts()
     metrics.sweptMessages.inc(r.messages)
     if (r.messages + r.mailboxes > 0) logger.info(r, 'expired data deleted')
   }

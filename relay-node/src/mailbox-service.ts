@@ -118,6 +118,11 @@ export class MailboxService {
   }
 
   async start(): Promise<void> {
+    await this.refreshCounts()
+  }
+
+  /** Re-reads the mailbox count (after sweeps and purges) for the maxMailboxes cap. */
+  async refreshCounts(): Promise<void> {
     this.mailboxCount = (await this.init.store.stats()).mailboxes
   }
 
