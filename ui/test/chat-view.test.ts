@@ -114,7 +114,39 @@ describe('ChatView messages', () => {
     assert.equal(view.text.split('Retry').length - 1, failed.length)
     assert.ok(view.text.includes(`Not sent: ${CLIENT_ERROR_TEXT.peer_unreachable}`))
     const days = new Set(chat.visible.map((m) => new Date(m.sentAt).toDateString()))
-    assert.equal(view.elements('div').filter((d) => d.attrs.role === 'separator').length, days.size)
+    assert.equal(
+      view.elements('div').filter((d) => d.attrs['data-testid'] === 'day-separator').length,
+      days.size,
+    )
+  })
+
+  test('an "Unread messages" divider sits before the first unread message', async () => {
+    const { client } = fixture({ longHistory: 300 })
+    const conversation = await conversationOf(client, 'alice')
+    assert.ok(conversation.unreadCount > 0)
+    const chat = new ChatState(client, conversation.conversationId)
+    await chat.load()
+    const view = await renderChat(client, conversation, chat)
+    assert.equal(view.text.split('Unread messages').length - 1, 1)
+    const unread = chat.visible.filter(
+      (m) => m.direction === 'in' && m.readAt === null && m.body.kind !== 'system',
+    )
+    assert.equal(unread.length, conversation.unreadCount)
+    const divider = view.html.indexOf('Unread messages')
+    const firstUnread = view.html.indexOf(`data-message-id="${unread[0]?.messageId}"`)
+    const lastRead = chat.visible.findLast((m) => m.direction === 'in' && m.readAt !== null)
+    assert.ok(divider < firstUnread, 'the divider comes before the first unread message')
+    assert.ok(view.html.indexOf(`data-message-id="${lastRead?.messageId}"`) < divider)
+  })
+
+  test('no divider when everything is read', async () => {
+    const { client } = fixture({ longHistory: 50 })
+    const conversation = await conversationOf(client, 'bob')
+    assert.equal(conversation.unreadCount, 0)
+    const chat = new ChatState(client, conversation.conversationId)
+    await chat.load()
+    const view = await renderChat(client, conversation, chat)
+    assert.ok(!view.text.includes('Unread messages'))
   })
 
   test('message text is text: markup is escaped and links are never anchors', async () => {

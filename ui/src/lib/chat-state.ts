@@ -22,6 +22,11 @@ export const PAGE_SIZE = 80
 /** Most messages rendered at once. */
 export const WINDOW_MAX = 240
 
+/** An incoming message from the contact not read yet (system lines are never "unread"). */
+function isUnread(message: ChatMessage): boolean {
+  return message.direction === 'in' && message.readAt === null && message.body.kind !== 'system'
+}
+
 export class ChatState {
   readonly client: MessengerClient
   readonly conversationId: ConversationId
@@ -91,6 +96,8 @@ export class ChatState {
   set transfers(value: Record<string, FileTransfer>) {
     this.#transfers.value = value
   }
+  /** The first unread incoming message when the chat opened (an "Unread messages" divider). */
+  firstUnreadId: string | null = null
   #olderCursor: MessageCursor | null = null
   #markedUpTo: string | null = null
 
@@ -129,6 +136,7 @@ export class ChatState {
       })
       this.transfers = Object.fromEntries(transfers.map((t) => [t.transferId, t]))
       this.#mergeNewest(page.messages)
+      this.firstUnreadId = this.messages.find(isUnread)?.messageId ?? null
       this.#olderCursor = page.olderCursor
       this.hasOlder = page.olderCursor !== null
       this.windowEnd = this.messages.length
@@ -251,7 +259,7 @@ export class ChatState {
 
   /** Marks incoming messages up to the newest as read (when the newest is visible). */
   async markRead(): Promise<void> {
-    const lastIncoming = this.messages.findLast((m) => m.direction === 'in' && m.readAt === null)
+    const lastIncoming = this.messages.findLast(isUnread)
     // Scroll events fire often: ask once per newest unread message.
     if (lastIncoming === undefined || lastIncoming.messageId === this.#markedUpTo) return
     this.#markedUpTo = lastIncoming.messageId
