@@ -279,5 +279,23 @@ describe('messenger: contacts and trust', () => {
       limit: 10,
     })
     assert.ok(!gone.ok && gone.error.code === 'not_found')
+
+    // Re-adding: alice accepts a new invite from bob, who still has her. Bob keeps one contact and
+    // one conversation; both directions work again.
+    const invite = (await b.must({ type: 'invite.mine' })).link
+    const readded = await a.must({ type: 'invite.accept', invite })
+    assert.equal(readded.created, true)
+    const convA2 = readded.contact.conversationId
+    const hi = await a.must({ type: 'messages.send', conversationId: convA2, text: 'hi again' })
+    await waitUntil('bob shows it', () => b.addedAt.has(hi.message.messageId), 20_000)
+    const bobConvs = (await b.must({ type: 'conversations.list', query: null })).conversations
+    assert.equal(bobConvs.length, 1)
+    assert.equal(bobConvs[0]!.conversationId, convB)
+    const answer = await b.must({
+      type: 'messages.send',
+      conversationId: convB,
+      text: 'welcome back',
+    })
+    await waitUntil('alice shows it', () => a.addedAt.has(answer.message.messageId), 20_000)
   })
 })

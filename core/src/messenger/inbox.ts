@@ -108,13 +108,11 @@ export class Inbox {
           'the first message in an invite mailbox must be a hello',
         )
       }
+      // A contact answering a new invite (they deleted us or lost their state): the same contact,
+      // re-introduced with a new session and deposit address, now on the invite's mailbox.
       const sameIdentity = await store.getContactByIdentityKey(toBase64Url(senderIdentity))
-      if (sameIdentity !== undefined) {
-        throw new ProtocolError(
-          'malformed',
-          'this identity is already a contact under another mailbox',
-        )
-      }
+      if (sameIdentity?.blocked === true) return 'dropped'
+      contact = sameIdentity
       if (bytesEqual(senderIdentity, this.#ctx.local.identity.publicKey)) {
         throw new ProtocolError('wrong_key', 'our own identity answered our invite')
       }
@@ -138,6 +136,11 @@ export class Inbox {
         if (!(await tx.markSeen(`pqxdh:${digest}`, now))) return 'duplicate' as const
       }
       const c = contact
+      if (inviteMailbox !== undefined && c.inboundMailboxId !== inviteMailbox) {
+        c.inboundMailboxId = inviteMailbox
+        c.updatedAt = now
+        await tx.putContact(c)
+      }
       const conversation = await tx.getConversationByContact(c.contactId)
       if (conversation === undefined) throw new Error('contact without conversation')
 

@@ -9,6 +9,7 @@ import { fromBase64Url, toBase64Url } from '../crypto/bytes.ts'
 import { openSealed, sealForMailbox } from '../crypto/sealed-envelope.ts'
 import { MAILBOX_PROTOCOL } from '../mailbox/constants.ts'
 import { MailboxClient, type MailboxMessage, type Subscription } from '../mailbox/client.ts'
+import { isProtocolError } from '../wire/errors.ts'
 import type { MessengerContext } from './context.ts'
 import type { HelloBody } from './payload.ts'
 import { ownedMailbox, type OwnedMailbox } from './secrets.ts'
@@ -25,6 +26,8 @@ interface Watched {
   /** Messages of one mailbox are handled strictly one after another, oldest first. */
   chain: Promise<void>
   handled: Set<bigint>
+  /** A message failed for a transient reason: fetch again on the next pass. */
+  refetch: boolean
 }
 
 export class MailboxManager {
@@ -97,6 +100,7 @@ export class MailboxManager {
       subscription: null,
       chain: Promise.resolve(),
       handled: new Set(),
+      refetch: false,
     })
   }
 
@@ -114,6 +118,16 @@ export class MailboxManager {
   /** Re-subscribes and drains every watched mailbox that has no live subscription. */
   async maintain(bundle: Uint8Array | null): Promise<void> {
     for (const w of this.#watched.values()) {
+      if (!this.#stopped && w.subscription !== null && w.refetch) {
+        w.refetch = false
+        try {
+          const { messages } = await this.clientFor(w.relay).fetch(w.owned.credentials)
+          for (const m of messages) this.#enqueue(w, m)
+        } catch (err) {
+          w.refetch = true
+          this.#ctx.log('mailbox refetch failed', err)
+        }
+      }
       if (this.#stopped || w.subscription !== null) continue
       try {
         const client = this.clientFor(w.relay)
@@ -156,6 +170,14 @@ export class MailboxManager {
         const frame = await openSealed(w.owned.seal.secretKey, m.sealed)
         await this.#onFrame(w.mailboxId, frame)
       } catch (err) {
+        if (!isProtocolError(err)) {
+          // Not the message's fault (a store conflict, a closing store): keep it on the relay and
+          // fetch it again on the next maintenance pass.
+          this.#ctx.log('mailbox message kept for a retry', err)
+          w.handled.delete(m.id)
+          w.refetch = true
+          return
+        }
         this.#ctx.log('mailbox message dropped', err)
       }
       // Handled (stored or dropped as invalid): remove it from the relay. Once acked the relay
