@@ -313,7 +313,7 @@ program
   .option('--peer <peerId>', 'peer id to ban/unban')
   .option('--ip <ip>', 'IP address to ban/unban')
   .option('--mailbox <hex>', 'mailbox id to purge (64 hex)')
-  .option('--grace-hours <n>', 'rotation grace period', int)
+  .option('--grace-hours <n>', 'rotation grace period in hours (fractions allowed)', Number)
   .addOption(
     new Option('--key <key>', 'admin API key').env('HESTIA_RELAY_ADMIN_KEY').makeOptionMandatory(),
   )

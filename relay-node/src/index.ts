@@ -15,7 +15,6 @@ import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
 import type { Libp2p, MultiaddrConnection, PeerId, PrivateKey } from '@libp2p/interface'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -329,12 +328,54 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
     renameSync(tmp, join(o.dataDir, RELAY_INFO_FILE))
   }
 
+  let stopping: Promise<void> | undefined
+  let rotationTimer: NodeJS.Timeout | undefined
+
+  /**
+   * At the end of the grace period the next identity takes over the main listen addresses: the old
+   * node stops (its clients reconnect to the same addresses and find the next key there, which they
+   * learned from `info`), a node with the next key starts in its place, the extra listener closes.
+   */
+  const completeRotation = async (): Promise<void> => {
+    if (rotation === undefined || stopping !== undefined) return
+    if (now() < rotation.state.graceUntil) return scheduleRotation()
+    const { key } = rotation
+    promoteIfDue(o.dataDir, now())
+    rotation = undefined
+    nextNode = undefined
+    // nodes[] keeps the old primary until the new one runs, so the handle never sees no node.
+    const old = [...nodes]
+    for (const n of old) await n.stop()
+    const fresh = await createNode(key, o.listen, o.announce)
+    if (stopping !== undefined) {
+      await fresh.stop()
+      return
+    }
+    nodes.splice(0, nodes.length, fresh)
+    writeRelayJson()
+    logger.info(
+      { peerId: nodes[0]!.peerId.toString(), multiaddrs: nodes[0]!.getMultiaddrs().map(String) },
+      'key rotation completed: the next identity is now current',
+    )
+  }
+
+  const scheduleRotation = (): void => {
+    clearTimeout(rotationTimer)
+    if (rotation === undefined) return
+    const delay = Math.min(Math.max(0, rotation.state.graceUntil - now()), 2 ** 31 - 1)
+    rotationTimer = setTimeout(() => {
+      completeRotation().catch((err: unknown) => logger.error({ err }, 'key rotation failed'))
+    }, delay)
+    rotationTimer.unref()
+  }
+
   const rotateKey = async (graceMs = o.rotationGraceMs) => {
     const started = await beginRotation(o.dataDir, now(), graceMs)
     rotation = started
     nextNode = await createNode(started.key, rotationListen(), [])
     nodes.push(nextNode)
     writeRelayJson()
+    scheduleRotation()
     logger.info({ nextPeerId: started.state.nextPeerId }, 'key rotation started')
     return {
       nextPeerId: started.state.nextPeerId,
@@ -399,20 +440,31 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   await sweep()
 
   writeRelayJson()
-  const peerId = peerIdFromPrivateKey(privateKey).toString()
+  scheduleRotation()
   logger.info(
-    { peerId, multiaddrs: nodes[0]!.getMultiaddrs().map(String), stunPort, adminPort },
+    {
+      peerId: nodes[0]!.peerId.toString(),
+      multiaddrs: nodes[0]!.getMultiaddrs().map(String),
+      stunPort,
+      adminPort,
+    },
     'relay started',
   )
 
-  let stopping: Promise<void> | undefined
   return {
-    peerId,
-    multiaddrs: nodes[0]!.getMultiaddrs().map(String),
+    // Getters: a completed key rotation replaces the primary node.
+    get peerId() {
+      return nodes[0]!.peerId.toString()
+    },
+    get multiaddrs() {
+      return nodes[0]!.getMultiaddrs().map(String)
+    },
+    get node() {
+      return nodes[0]!
+    },
     stunPort,
     adminPort,
     dataDir: o.dataDir,
-    node: nodes[0]!,
     logger,
     stats,
     sweep,
@@ -420,6 +472,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
     stop: () => {
       stopping ??= (async () => {
         clearInterval(sweepTimer)
+        clearTimeout(rotationTimer)
         service.stop()
         await Promise.all(
           nodes.map(async (n) => {

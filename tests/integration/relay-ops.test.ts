@@ -7,14 +7,16 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { startRelay } from '@hestia/relay-node'
 import {
   RELAY_BIN,
   mailboxClientFor,
   spawnRelay,
   startClientNode,
   tempDir,
+  waitFor,
 } from './relay-helpers.ts'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -141,7 +143,7 @@ describe('hestia-relay operations', () => {
       assert.equal(purge.purged, false)
 
       // Key rotation: both identities announced during the grace period (0 h here, so it completes at the next start).
-      const rotated = JSON.parse(cli(['admin', 'rotate-key', '--grace-hours', '0'], adminEnv)) as {
+      const rotated = JSON.parse(cli(['admin', 'rotate-key', '--grace-hours', '1'], adminEnv)) as {
         nextPeerId: string
         multiaddrs: string[]
       }
@@ -173,7 +175,11 @@ describe('hestia-relay operations', () => {
       assert.match(relay.stderr(), /"msg":"relay stopped"/)
       assert.ok(!relay.stderr().includes(key), 'no admin key in the logs')
 
-      // Restart after the grace period: the next identity is now the only one.
+      // The relay was down when the grace period ended (simulated by moving its end into the
+      // past): the next start promotes the next identity.
+      const rotationFile = join(dataDir, 'rotation.json')
+      const state = JSON.parse(readFileSync(rotationFile, 'utf8')) as { graceUntil: number }
+      writeFileSync(rotationFile, JSON.stringify({ ...state, graceUntil: Date.now() - 1 }))
       const again = await spawnRelay(args)
       try {
         assert.ok(again.multiaddrs[0]!.endsWith(`/p2p/${rotated.nextPeerId}`))
@@ -186,6 +192,38 @@ describe('hestia-relay operations', () => {
     } finally {
       await node.stop()
       if (relay.child.exitCode === null) relay.child.kill('SIGKILL')
+    }
+  })
+
+  test('key rotation in a running relay: both identities during the grace period, then the next one takes over', async () => {
+    const relay = await startRelay({
+      dataDir: tempDir(),
+      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+      stunPort: -1,
+      adminPort: -1,
+      logLevel: 'silent',
+    })
+    const node = await startClientNode()
+    try {
+      const oldId = relay.peerId
+      const rotated = await relay.rotateKey(1500)
+      const during = await mailboxClientFor(node, rotated.multiaddrs[0]!).info()
+      assert.equal(during.current?.peerId, oldId)
+      assert.equal(during.next?.peerId, rotated.nextPeerId)
+      assert.equal(
+        (await mailboxClientFor(node, relay.multiaddrs[0]!).info()).next?.peerId,
+        rotated.nextPeerId,
+      )
+      await waitFor(() => relay.peerId === rotated.nextPeerId, 10_000)
+      const info = JSON.parse(readFileSync(join(relay.dataDir, 'relay.json'), 'utf8')) as RelayJson
+      assert.equal(info.peerId, rotated.nextPeerId)
+      assert.equal(info.next, undefined)
+      const after = await retry(() => mailboxClientFor(node, relay.multiaddrs[0]!).info())
+      assert.equal(after.current?.peerId, rotated.nextPeerId)
+      assert.equal(after.next, undefined)
+    } finally {
+      await node.stop()
+      await relay.stop()
     }
   })
 
