@@ -1,9 +1,17 @@
 // Reuses build/<target>-test when it is newer than every source it comes from; rebuilds otherwise.
+// Builds run in a child process under `flock /tmp/plasmo-build.lock`: two Plasmo builds at the
+// same time (another test, another developer's `npm run build`) corrupt each other's output.
 
+import { spawn } from 'node:child_process'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { buildExtension, outputDir, repoRoot } from '../../../scripts/build-extension.ts'
+import { outputDir, repoRoot } from '../../../scripts/build-extension.ts'
 import type { BrowserTarget } from '../../../plasmo.config.ts'
+
+/** The lock every Plasmo build on this machine takes. */
+export const PLASMO_BUILD_LOCK = '/tmp/plasmo-build.lock'
+/** A cold build of one target takes ~20 s on the 2-core machine; waiting for the lock adds more. */
+const buildTimeoutMs = 600_000
 
 const sources = [
   'extension/src',
@@ -26,15 +34,44 @@ async function newestMtime(path: string): Promise<number> {
   return newest
 }
 
-/** Returns the unpacked test build of `target`, building it first when stale or missing. */
-export async function freshTestBuild(target: BrowserTarget): Promise<string> {
-  const dir = outputDir(target, 'test')
-  const built = await stat(join(dir, 'manifest.json')).catch(() => undefined)
+async function isFresh(target: BrowserTarget): Promise<boolean> {
+  const built = await stat(join(outputDir(target, 'test'), 'manifest.json')).catch(() => undefined)
   const newestSource = Math.max(
     ...(await Promise.all(sources.map((s) => newestMtime(join(repoRoot, s))))),
   )
-  if (built === undefined || built.mtimeMs < newestSource) {
-    await buildExtension(target, 'test')
-  }
-  return dir
+  return built !== undefined && built.mtimeMs >= newestSource
+}
+
+function buildLocked(target: BrowserTarget): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'flock',
+      [
+        PLASMO_BUILD_LOCK,
+        process.execPath,
+        'scripts/build-extension.ts',
+        '--target',
+        target,
+        '--mode',
+        'test',
+      ],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const timer = setTimeout(() => child.kill('SIGTERM'), buildTimeoutMs)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      if (code === 0) resolve()
+      else reject(new Error(`building ${target} failed (exit ${code}):\n${output.slice(-4_000)}`))
+    })
+  })
+}
+
+/** Returns the unpacked test build of `target`, building it first when stale or missing. */
+export async function freshTestBuild(target: BrowserTarget): Promise<string> {
+  if (!(await isFresh(target))) await buildLocked(target)
+  return outputDir(target, 'test')
 }
