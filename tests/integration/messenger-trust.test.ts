@@ -6,7 +6,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { systemPlatform } from '@hestia/core/crypto/platform.ts'
-import { createLocalIdentity } from '@hestia/core/messenger/index.ts'
+import { PREKEY_KIND } from '@hestia/core/crypto/prekeys.ts'
+import { createLocalIdentity, decodeSecrets } from '@hestia/core/messenger/index.ts'
 import { openMemoryStore } from '@hestia/core/store/index.ts'
 import type { RelayHandle } from '@hestia/relay-node'
 import {
@@ -40,6 +41,13 @@ describe('messenger: contacts and trust', () => {
       }
     })
     return new TestPeer(peer.name, peer.relays, peer.backing).start()
+  }
+
+  async function oneTimePrekeys(peer: TestPeer): Promise<number> {
+    const identity = await peer.store.getIdentity()
+    return decodeSecrets(identity!.secretKeys).prekeys.filter(
+      (p) => p.kind === PREKEY_KIND.oneTimeX25519,
+    ).length
   }
 
   async function send(peer: TestPeer, conversationId: string, text: string) {
@@ -124,6 +132,8 @@ describe('messenger: contacts and trust', () => {
 
   test('identity key change blocks sending until re-verified; a later one until accepted', async () => {
     const oldQr = (await b.must({ type: 'contact.info', contactId: aliceId })).myVerificationQr
+    const oneTimeBefore = await oneTimePrekeys(a)
+    assert.ok(oneTimeBefore > 0, 'alice topped her mailbox for bob up with one-time prekeys')
     b = await reinstall(b)
     const r1 = await b.must({
       type: 'messages.send',
@@ -140,6 +150,8 @@ describe('messenger: contacts and trust', () => {
     )
     const info = await a.must({ type: 'contact.info', contactId: bobId })
     assert.notEqual(info.keyChangedAt, null)
+    // The new session used (and alice deleted) a one-time prekey fetched from her mailbox.
+    assert.equal(await oneTimePrekeys(a), oneTimeBefore - 1)
     assert.equal(
       info.contact.verified,
       true,

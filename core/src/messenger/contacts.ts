@@ -20,7 +20,7 @@ import { compareSafetyQr, safetyNumber } from '../crypto/safety-number.ts'
 import type { ContactRecord, MessageRecord } from '../store/records.ts'
 import type { StoreOperations } from '../store/store.ts'
 import { isProtocolError } from '../wire/errors.ts'
-import { randomId, type MessengerContext } from './context.ts'
+import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
 import { addPrekey, prekeyBundle } from './identity.ts'
 import { createInviteLink, decodeInvite } from './invite.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
@@ -107,7 +107,7 @@ export async function myInvite(d: ContactsDeps): Promise<Result<Invite>> {
   }
   const expiresAt = now + MESSENGER_LIMITS.inviteLifetimeMs
   let link = ''
-  const secrets = await ctx.store.transaction(async (tx) => {
+  await ctx.store.transaction(async (tx) => {
     const identity = await tx.getIdentity()
     if (identity === undefined) throw new Error('no identity')
     const s = decodeSecrets(identity.secretKeys)
@@ -126,9 +126,8 @@ export async function myInvite(d: ContactsDeps): Promise<Result<Invite>> {
       { mailboxId, link, expiresAt, oneTimePrekeyId: oneTime.id },
     ]
     await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
-    return s
   })
-  ctx.secrets = secrets
+  await reloadSecrets(ctx)
   d.mailboxes.watch(mailboxId, relays[0]!)
   d.kickKeeper()
   return ok({ link, qrPayload: link, expiresAt })

@@ -8,7 +8,7 @@ import type { CryptoPlatform } from '../crypto/platform.ts'
 import type { LocalDevice } from '../crypto/pqxdh.ts'
 import type { MessengerStore } from '../store/store.ts'
 import type { MessengerNet } from './net.ts'
-import type { LocalSecrets } from './secrets.ts'
+import { decodeSecrets, type LocalSecrets } from './secrets.ts'
 
 /**
  * Shows a system notification. `title` is "New message", or "New message from <name>" only when the
@@ -55,6 +55,15 @@ export class KeyedMutex {
     })
     return result
   }
+}
+
+/**
+ * Re-reads our secrets from the store after a transaction changed them, so the in-memory copy is
+ * never older than the newest commit (two writers may finish in either order).
+ */
+export async function reloadSecrets(ctx: MessengerContext): Promise<void> {
+  const identity = await ctx.store.getIdentity()
+  if (identity !== undefined) ctx.secrets = decodeSecrets(identity.secretKeys)
 }
 
 /** 16 random bytes as base64url: message, contact and conversation ids. */

@@ -14,7 +14,7 @@ import type { Session, DecryptedMessage } from '../crypto/session.ts'
 import type { ContactRecord, MessageRecord, SessionRecord } from '../store/records.ts'
 import type { StoreOperations } from '../store/store.ts'
 import { ProtocolError, isProtocolError } from '../wire/errors.ts'
-import { randomId, type MessengerContext } from './context.ts'
+import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
 import { deviceIdOf } from './net.ts'
 import { decodePayload, encodePayload, type HelloBody, type Payload } from './payload.ts'
 import { encodeOutbound, encodeSessionState, restoreSession, toBase64Url } from './records.ts'
@@ -262,10 +262,7 @@ export class Inbox {
       return 'stored' as const
     })
     this.#hooks.devices.set(senderDevice, contact!.contactId)
-    if (d.accepted !== undefined) {
-      const identity = await store.getIdentity()
-      if (identity !== undefined) this.#ctx.secrets = decodeSecrets(identity.secretKeys)
-    }
+    if (d.accepted !== undefined) await reloadSecrets(this.#ctx)
     for (const e of events) this.#ctx.emit(e)
     if (notify) {
       const conv = await store.getConversationByContact(contact!.contactId)

@@ -14,6 +14,10 @@ import type { MessengerContext } from './context.ts'
 import type { HelloBody } from './payload.ts'
 import { ownedMailbox, type OwnedMailbox } from './secrets.ts'
 
+/** Below this many one-time prekeys left on a mailbox, publish another batch. */
+export const ONE_TIME_PREKEYS_LOW = 3
+export const ONE_TIME_PREKEYS_BATCH = 5
+
 /** What the inbox does with an opened frame from one of our mailboxes. */
 export type MailboxFrameHandler = (mailboxId: string, frame: Uint8Array) => Promise<void>
 
@@ -115,8 +119,15 @@ export class MailboxManager {
     return list.length === 0 || list.every((w) => w.subscription !== null)
   }
 
-  /** Re-subscribes and drains every watched mailbox that has no live subscription. */
-  async maintain(bundle: Uint8Array | null): Promise<void> {
+  /**
+   * Re-subscribes and drains every watched mailbox that has no live subscription. On the first pass
+   * per process it (re)publishes our bundle and tops the mailbox up with one-time prekeys from
+   * `mint` (which stores their secrets before they are handed out).
+   */
+  async maintain(
+    bundle: Uint8Array | null,
+    mint: (count: number) => Promise<Uint8Array[]> = () => Promise.resolve([]),
+  ): Promise<void> {
     for (const w of this.#watched.values()) {
       if (!this.#stopped && w.subscription !== null && w.refetch) {
         w.refetch = false
@@ -133,7 +144,13 @@ export class MailboxManager {
         const client = this.clientFor(w.relay)
         if (!w.created) {
           await client.create(w.owned.credentials)
-          if (bundle !== null) await client.publishPrekeys(w.owned.credentials, bundle, [])
+          if (bundle !== null) {
+            const left = await client.publishPrekeys(w.owned.credentials, bundle, [])
+            if (left < ONE_TIME_PREKEYS_LOW) {
+              const fresh = await mint(ONE_TIME_PREKEYS_BATCH)
+              if (fresh.length > 0) await client.publishPrekeys(w.owned.credentials, bundle, fresh)
+            }
+          }
           w.created = true
         }
         const sub = await client.subscribe(w.owned.credentials, (m) => this.#enqueue(w, m))
@@ -199,14 +216,16 @@ export class MailboxManager {
     )
   }
 
-  async fetchPrekeys(hello: HelloBody): Promise<Uint8Array> {
+  /** The contact's bundle and, while any are left, a one-time prekey (encoded signed container). */
+  async fetchPrekeys(
+    hello: HelloBody,
+  ): Promise<{ signedBundle: Uint8Array; oneTimePrekey?: Uint8Array }> {
     const relay = hello.relays[0]
     if (relay === undefined) throw new Error('contact has no relay')
-    const res = await this.clientFor(relay).fetchPrekeys({
+    return this.clientFor(relay).fetchPrekeys({
       mailboxId: hello.mailboxId,
       capability: hello.mailboxCapability,
     })
-    return res.signedBundle
   }
 
   async stop(): Promise<void> {

@@ -23,8 +23,11 @@ import { STORE_LIMITS, StoreError } from '../store/store.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { registerChatProtocol } from './chat-protocol.ts'
 import * as contacts from './contacts.ts'
-import { randomId, type MessengerContext } from './context.ts'
-import { prekeyBundle } from './identity.ts'
+import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
+import { encodeSigned } from '../crypto/codecs.ts'
+import { PREKEY_KIND } from '../crypto/prekeys.ts'
+import { addPrekey, prekeyBundle } from './identity.ts'
+import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { Inbox } from './inbox.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING, RECEIPT_KIND } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
@@ -157,11 +160,28 @@ export class Messenger {
       } catch {
         bundle = null
       }
-      await this.#mailboxes.maintain(bundle)
+      await this.#mailboxes.maintain(bundle, (n) => this.#mintOneTimePrekeys(n))
     })().finally(() => {
       this.#keeping = null
     })
     return this.#keeping
+  }
+
+  /** New one-time prekeys for a mailbox: secrets stored first, then their signed halves. */
+  async #mintOneTimePrekeys(count: number): Promise<Uint8Array[]> {
+    const { store, platform } = this.ctx
+    const minted = await store.transaction(async (tx) => {
+      const identity = await tx.getIdentity()
+      if (identity === undefined) throw new Error('no identity')
+      const s = decodeSecrets(identity.secretKeys)
+      const minted = Array.from({ length: count }, () =>
+        addPrekey(s, platform, PREKEY_KIND.oneTimeX25519),
+      )
+      await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
+      return minted
+    })
+    await reloadSecrets(this.ctx)
+    return minted.map((p) => encodeSigned(p.signed))
   }
 
   #helloFor(c: ContactRecord, reply: boolean): HelloBody | null {

@@ -5,7 +5,8 @@
  * the session is confirmed and the device is reachable, else seals it into the contact's mailbox.
  */
 import type { ClientEvent } from '../client/api.ts'
-import { verifyPrekeyBundle } from '../crypto/prekeys.ts'
+import { decodeDeviceCert as decodeSigned } from '../crypto/codecs.ts'
+import { PREKEY_KIND, verifyPrekeyBundle, verifySignedPrekey } from '../crypto/prekeys.ts'
 import { initiateSession } from '../crypto/pqxdh.ts'
 import type { Session } from '../crypto/session.ts'
 import type { ContactRecord, OutboxRecord, SessionRecord } from '../store/records.ts'
@@ -220,10 +221,29 @@ export class Outbox {
     const c = await this.#hooks.ensureInboundMailbox(contact)
     const hello = this.#hooks.helloFor(c, false)
     if (hello === null) throw new Error('no relay of ours to receive on')
-    const bundle = verifyPrekeyBundle(await this.#mailboxes.fetchPrekeys(outbound), {
-      now: platform.clock(),
+    const fetched = await this.#mailboxes.fetchPrekeys(outbound)
+    const now = platform.clock()
+    const bundle = verifyPrekeyBundle(fetched.signedBundle, {
+      now,
       identityKey: contact.identityPublicKey,
     })
+    if (fetched.oneTimePrekey !== undefined) {
+      try {
+        // The relay hands each one-time prekey out once; one that does not verify is ignored
+        // (PQXDH runs without DH4 then, as with an exhausted mailbox).
+        const otk = verifySignedPrekey(
+          decodeSigned(fetched.oneTimePrekey),
+          bundle.cert,
+          [PREKEY_KIND.oneTimeX25519],
+          now,
+          'one-time prekey',
+        )
+        bundle.oneTimePrekey = otk
+        bundle.expiresAt = Math.min(bundle.expiresAt, otk.expiresAt)
+      } catch (err) {
+        this.#ctx.log('one-time prekey from the mailbox ignored', err)
+      }
+    }
     const start = initiateSession({
       local: this.#ctx.local.device,
       bundle,
