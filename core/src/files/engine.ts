@@ -78,6 +78,10 @@ export interface FileStreamStats {
 interface Runtime {
   rate: RateMeter
   fetch: AbortController | null
+  /** Who paused (memory only; after a restart a pause counts as this side's own). */
+  pausedBy: 'local' | 'remote' | null
+  /** Settles when the running fetch attempt has stopped. */
+  fetchDone: Promise<void> | null
   serving: Set<AbortController>
   recv: ReceiveState | null
   sink: FileSink | null
@@ -204,9 +208,11 @@ export class FileTransferEngine {
           // Only the device the file was offered to (the proof checks it holds the key).
           if (this.#d.peerOf(rec.conversationId) !== peer)
             return { ok: false, status: FILE_STATUS.unknown }
-          const refuse = refusalFor(rec.state)
-          if (refuse !== 0) return { ok: false, status: refuse }
           const rt = this.#rt(rec.transferId)
+          // The receiver paused and now asks again: that is its resume (the control may be behind).
+          const resumedByPeer = rec.state === 'paused' && rt.pausedBy === 'remote'
+          const refuse = resumedByPeer ? 0 : refusalFor(rec.state)
+          if (refuse !== 0) return { ok: false, status: refuse }
           try {
             rt.source ??= await this.#d.storage.openSource(rec)
           } catch {
@@ -267,8 +273,9 @@ export class FileTransferEngine {
       result.outcome === 'receiver_stopped' &&
       result.status === FILE_STATUS.storage_full
     ) {
+      // The receiver resumes once it has space; this side only shows why it waits.
       await this.#set(rec, {
-        state: 'paused',
+        state: 'waiting',
         error: toClientError(
           new FileTransferError('storage_full', 'the recipient ran out of disk space'),
         ),
@@ -387,6 +394,7 @@ export class FileTransferEngine {
         'only a running or waiting transfer can be paused',
       )
     }
+    this.#rt(rec.transferId).pausedBy = 'local'
     await this.#halt(rec, 'paused', FILE_STATUS.paused)
     await this.#control(rec, 'pause')
     return this.view(rec)
@@ -432,8 +440,10 @@ export class FileTransferEngine {
         await this.#halt(rec, 'cancelled', FILE_STATUS.cancelled)
         break
       case 'pause':
-        if (rec.state === 'transferring' || rec.state === 'waiting')
+        if (rec.state === 'transferring' || rec.state === 'waiting') {
+          this.#rt(rec.transferId).pausedBy = 'remote'
           await this.#halt(rec, 'paused', FILE_STATUS.paused)
+        }
         break
       case 'resume':
         if (rec.state === 'paused') await this.#resumeLocal(rec)
@@ -593,9 +603,11 @@ export class FileTransferEngine {
     if (rt.fetch !== null || this.#stopped) return
     const ctl = new AbortController()
     rt.fetch = ctl
-    void this.#fetchOnce(rec, rt, ctl).finally(() => {
+    const done = this.#fetchOnce(rec, rt, ctl).finally(() => {
       if (rt.fetch === ctl) rt.fetch = null
+      if (rt.fetchDone === done) rt.fetchDone = null
     })
+    rt.fetchDone = done
   }
 
   async #fetchOnce(rec: FileTransferRecord, rt: Runtime, ctl: AbortController): Promise<void> {
@@ -657,10 +669,16 @@ export class FileTransferEngine {
     } catch (err) {
       if (stats) stats.outcome = ctl.signal.aborted ? 'aborted' : asFileError(err).code
       if (ctl.signal.aborted) return // pause/cancel/stop already set the state
+      // This attempt is over: #halt/#fail below must not wait for it (they would wait for themselves).
+      if (rt.fetch === ctl) {
+        rt.fetch = null
+        rt.fetchDone = null
+      }
       const e = asFileError(err)
       this.#d.log?.(`file ${rec.transferId} attempt ended: ${e.code}`, e)
       if (e.code === 'interrupted') {
         if (/paused/.test(e.message)) {
+          rt.pausedBy = 'remote'
           await this.#set(rec, { state: 'paused' })
           return
         }
@@ -693,6 +711,7 @@ export class FileTransferEngine {
 
   async #resumeLocal(rec: FileTransferRecord): Promise<void> {
     const rt = this.#rt(rec.transferId)
+    rt.pausedBy = null
     rt.retryDelay = this.#t.retryFirstMs
     if (rec.direction === 'in') {
       await this.#set(rec, { state: 'transferring', error: null })
@@ -709,6 +728,8 @@ export class FileTransferEngine {
     await this.#set(rec, { state })
     rt.fetch?.abort(status)
     for (const c of rt.serving) c.abort(status)
+    // Return once the receiving side really stopped: no byte is counted after a pause returns.
+    await rt.fetchDone?.catch(() => undefined)
     if (FINAL.includes(state)) await this.#dropRuntime(rec, rt)
   }
 
@@ -717,6 +738,7 @@ export class FileTransferEngine {
     this.#clearRetry(rt)
     await this.#set(rec, { state: 'failed', error: toClientError(err) })
     rt.fetch?.abort(FILE_STATUS.integrity)
+    await rt.fetchDone?.catch(() => undefined)
     await this.#dropRuntime(rec, rt)
     return this.view(rec)
   }
@@ -791,6 +813,8 @@ export class FileTransferEngine {
       rt = {
         rate: new RateMeter(FILE_TIMING.rateWindowMs),
         fetch: null,
+        pausedBy: null,
+        fetchDone: null,
         serving: new Set(),
         recv: null,
         sink: null,

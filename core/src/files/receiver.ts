@@ -16,6 +16,8 @@ import { ChunkSealer, chunkCount, chunkPlainLength, fileHeader, nobleSha256 } fr
 import { frameStream, type FrameStream } from './stream-io.ts'
 
 const C = COBBLESTONE_256
+/** Chunks being decrypted at once on the receiving side. */
+const DECRYPT_AHEAD = 16
 
 /** What survives between attempts of one transfer in this process (a dropped connection). */
 export interface ReceiveState {
@@ -117,32 +119,31 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
     }
     const hash = state.hash
     let lastAck = from
-    while (next <= last) {
-      const f = await readFrame(io, idleMs, o.signal)
-      if (f.kind === 'stop') throw stopError(f.status)
-      if (f.kind !== 'chunk')
-        throw new ProtocolError('malformed', 'unexpected frame inside the file')
-      if (f.index !== next)
-        throw new ProtocolError('malformed', `chunk ${f.index} arrived, ${next} expected`)
+    // Decryption is pipelined: up to DECRYPT_AHEAD chunks are being authenticated (WebCrypto, off
+    // the main thread) while the next frames are read; results are consumed strictly in order.
+    const inFlight: { index: number; data: Uint8Array; plain: Promise<Uint8Array> }[] = []
+    let requested = from
+    const consume = async () => {
+      const head = inFlight.shift()!
       let pt: Uint8Array
       try {
-        pt = await sealer.open(next, f.data, next === last)
+        pt = await head.plain
       } catch (err) {
         throw new FileTransferError(
           'integrity',
-          `chunk ${next} failed authentication: the data was altered`,
+          `chunk ${head.index} failed authentication: the data was altered`,
           {
             cause: err,
           },
         )
       }
-      hash.update(f.data)
-      state.hashedChunks = next + 1
+      hash.update(head.data)
+      state.hashedChunks = head.index + 1
       result.chunksReceived++
-      result.bytesReceived += f.data.length
+      result.bytesReceived += head.data.length
       pending.push(pt)
       pendingBytes += pt.length
-      next++
+      next = head.index + 1
       if (pendingBytes >= FILE_LIMITS.sinkBatchBytes || next > last) await flush()
       if (state.verifiedChunks - lastAck >= ackEvery && next <= last) {
         lastAck = state.verifiedChunks
@@ -151,6 +152,22 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
           o.signal,
         )
       }
+    }
+    while (next <= last) {
+      if (requested <= last) {
+        const f = await readFrame(io, idleMs, o.signal)
+        if (f.kind === 'stop') throw stopError(f.status)
+        if (f.kind !== 'chunk')
+          throw new ProtocolError('malformed', 'unexpected frame inside the file')
+        if (f.index !== requested) {
+          throw new ProtocolError('malformed', `chunk ${f.index} arrived, ${requested} expected`)
+        }
+        const plain = sealer.open(requested, f.data, requested === last)
+        plain.catch(() => undefined) // awaited in order by consume()
+        inFlight.push({ index: requested, data: f.data, plain })
+        requested++
+      }
+      if (inFlight.length >= DECRYPT_AHEAD || requested > last) await consume()
     }
     if (!bytesEqual(hash.digest(), share.ciphertextSha256)) {
       state.hash = null
@@ -198,6 +215,9 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
 }
 
 async function readFrame(io: FrameStream, idleMs: number, signal: AbortSignal) {
+  // A buffered frame is returned without looking at the signal: check it first, so a pause or
+  // cancel stops at once instead of draining the whole window.
+  signal.throwIfAborted()
   const bytes = await io.read(idleMs, signal)
   if (bytes === null)
     throw new FileTransferError('interrupted', 'the sender closed the stream early')

@@ -168,7 +168,9 @@ export async function prepareOutgoingFile(
 
 /**
  * Reads `source` from chunk `from` to the end in slices of FILE_LIMITS.sinkBatchBytes and seals
- * each chunk, in order. `onChunk` runs before the next chunk is sealed (back-pressure point).
+ * each chunk; hands them to `onChunk` in order, one at a time (its promise is the back-pressure
+ * point). The next slice is read and sealed while the current one is handed on: at most two slices
+ * (1 MiB of plaintext and ciphertext) are held.
  */
 export async function forEachSealedChunk(
   sealer: ChunkSealer,
@@ -178,20 +180,27 @@ export async function forEachSealedChunk(
 ): Promise<void> {
   const size = source.size
   const last = chunkCount(size) - 1
-  const chunksPerSlice = Math.max(1, Math.floor(FILE_LIMITS.sinkBatchBytes / C.chunkBytes))
-  for (let first = from; first <= last; first += chunksPerSlice) {
-    const end = Math.min(last, first + chunksPerSlice - 1)
+  const per = Math.max(1, Math.floor(FILE_LIMITS.sinkBatchBytes / C.chunkBytes))
+  const sealSlice = async (first: number): Promise<Uint8Array[]> => {
+    const end = Math.min(last, first + per - 1)
     const offset = first * C.chunkBytes
     const sliceEnd = Math.min(size, (end + 1) * C.chunkBytes)
     const slice =
       sliceEnd > offset ? await source.read(offset, sliceEnd - offset) : new Uint8Array(0)
-    // Seal the slice's chunks concurrently (WebCrypto runs them off the main thread), hand them on
-    // in order.
+    // WebCrypto runs the chunks of a slice concurrently, off the main thread.
     const sealed: Promise<Uint8Array>[] = []
     for (let i = first; i <= end; i++) {
       const at = (i - first) * C.chunkBytes
       sealed.push(sealer.seal(i, slice.subarray(at, at + chunkPlainLength(size, i))))
     }
-    for (let i = first; i <= end; i++) await onChunk(i, await sealed[i - first]!)
+    return Promise.all(sealed)
+  }
+  let ahead: Promise<Uint8Array[]> | null = from <= last ? sealSlice(from) : null
+  for (let first = from; ahead !== null; first += per) {
+    const current = await ahead
+    ahead = first + per <= last ? sealSlice(first + per) : null
+    // A failed read-ahead surfaces when it is awaited, not as an unhandled rejection meanwhile.
+    ahead?.catch(() => undefined)
+    for (let k = 0; k < current.length; k++) await onChunk(first + k, current[k]!)
   }
 }

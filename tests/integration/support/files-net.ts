@@ -15,9 +15,19 @@ import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { cleanup as cleanupDataChannels } from 'node-datachannel'
 import type { FileTransfer } from '@hestia/core/client/api.ts'
-import { FILE_PROTOCOL, FileTransferEngine, type FileEngineDeps } from '@hestia/core/files/index.ts'
-import { createMemoryBacking, openMemoryStore, type MessengerStore } from '@hestia/core/store/index.ts'
+import {
+  FILE_PROTOCOL,
+  FileTransferEngine,
+  type FileEngineDeps,
+  type ServeResult,
+} from '@hestia/core/files/index.ts'
+import {
+  createMemoryBacking,
+  openMemoryStore,
+  type MessengerStore,
+} from '@hestia/core/store/index.ts'
 import { startRelay, type RelayHandle } from '@hestia/relay-node'
 import { NodeFileStorage, nodeSha256, tempDir } from './files-storage.ts'
 
@@ -39,7 +49,9 @@ export async function createFileNode(relayAddr: string): Promise<Libp2p> {
     addresses: { listen: [`${relayAddr}/p2p-circuit`, '/webrtc'] },
     transports: [
       webSockets(),
-      webRTC({ rtcConfiguration: { iceServers: [], bindAddress: '127.0.0.1' } as RTCConfiguration }),
+      webRTC({
+        rtcConfiguration: { iceServers: [], bindAddress: '127.0.0.1' } as RTCConfiguration,
+      }),
       circuitRelayTransport(),
     ],
     connectionEncrypters: [noise()],
@@ -66,7 +78,10 @@ export async function directConnectionTo(
     .getConnections(peer)
     .find((c) => c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))
   if (open !== undefined) return open
-  return node.dial(multiaddr(`${relayAddr}/p2p-circuit/webrtc/p2p/${peer.toString()}`), signal ? { signal } : {})
+  return node.dial(
+    multiaddr(`${relayAddr}/p2p-circuit/webrtc/p2p/${peer.toString()}`),
+    signal ? { signal } : {},
+  )
 }
 
 export interface Device {
@@ -78,6 +93,10 @@ export interface Device {
   updates: FileTransfer[]
   /** Streams this device opened, for tests that cut the connection. */
   opened: Stream[]
+  /** What each inbound file stream ended with (sender side). */
+  served: ServeResult[]
+  /** Replaces the inbound handler's stream before the engine sees it (tamper tests). */
+  wrapInbound: ((stream: Stream) => Stream) | null
 }
 
 export interface DevicePair {
@@ -95,7 +114,11 @@ export const CONVERSATION = 'conv-a-b'
  * maps the shared conversation to the other device.
  */
 export async function startDevicePair(
-  opts: { tuning?: FileEngineDeps['tuning']; sha256?: FileEngineDeps['sha256']; log?: boolean } = {},
+  opts: {
+    tuning?: FileEngineDeps['tuning']
+    sha256?: FileEngineDeps['sha256']
+    log?: boolean
+  } = {},
 ): Promise<DevicePair> {
   const { relay, addr } = await startFilesRelay()
   const nodes = await Promise.all([createFileNode(addr), createFileNode(addr)])
@@ -122,19 +145,43 @@ export async function startDevicePair(
       },
       sendControl: async (conversationId, control) => {
         // The messenger's E2EE channel, delivered in order a moment later.
-        setTimeout(() => void other().engine.receiveControl(conversationId, control).catch(() => undefined), 5)
+        setTimeout(
+          () =>
+            void other()
+              .engine.receiveControl(conversationId, control)
+              .catch(() => undefined),
+          5,
+        )
       },
       ...(opts.sha256 ? { sha256: opts.sha256 } : { sha256: nodeSha256 }),
       ...(opts.tuning ? { tuning: opts.tuning } : {}),
       onUpdate: (t) => updates.push(t),
-      ...(opts.log ? { log: (m: string, e?: unknown) => console.log(`[${names[i]}] ${m}`, e ?? '') } : {}),
+      ...(opts.log
+        ? { log: (m: string, e?: unknown) => console.log(`[${names[i]}] ${m}`, e ?? '') }
+        : {}),
     })
+    const device: Device = {
+      name: names[i]!,
+      node,
+      engine,
+      store,
+      storage,
+      updates,
+      opened,
+      served: [],
+      wrapInbound: null,
+    }
     await node.handle(
       FILE_PROTOCOL,
-      (stream, connection) => void engine.handleStream(stream, connection.remotePeer.toString()),
+      (stream, connection) => {
+        const s = device.wrapInbound ? device.wrapInbound(stream) : stream
+        void engine
+          .handleStream(s, connection.remotePeer.toString())
+          .then((r) => device.served.push(r))
+      },
       { maxInboundStreams: 8 },
     )
-    devices.push({ name: names[i]!, node, engine, store, storage, updates, opened })
+    devices.push(device)
   }
   return {
     a: devices[0]!,
@@ -145,6 +192,8 @@ export async function startDevicePair(
       for (const d of devices) await d.engine.stop()
       await Promise.all(devices.map((d) => d.node.stop()))
       await relay.stop()
+      // node-datachannel's native threads hold the process open otherwise (one pair per test file).
+      cleanupDataChannels()
     },
   }
 }
@@ -161,17 +210,61 @@ export async function waitForState(
     const t = await device.engine.get(transferId)
     if (t !== undefined && states.includes(t.state)) return t
     if (Date.now() > deadline) {
-      throw new Error(`${device.name}: transfer ${transferId} is ${t?.state ?? 'missing'}, wanted ${states.join('|')}`)
+      throw new Error(
+        `${device.name}: transfer ${transferId} is ${t?.state ?? 'missing'}, wanted ${states.join('|')}`,
+      )
     }
     await new Promise((r) => setTimeout(r, 20))
   }
 }
 
 /** Polls until `pred` holds. */
-export async function waitUntil(pred: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  pred: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await pred())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }
+}
+
+let stagedSeq = 0
+
+/** A offers a deterministic file of `size` bytes to B; B has received the offer (not accepted). */
+export async function offerFile(
+  pair: DevicePair,
+  size: number,
+  seed: string,
+  name = `${seed}.bin`,
+): Promise<{ transferId: string; sourceSha256: string; sourcePath: string; offer: Uint8Array }> {
+  const { writeDeterministicFile } = await import('./files-storage.ts')
+  const sourcePath = `${pair.a.storage.dir}/${seed}.source`
+  const sourceSha256 = await writeDeterministicFile(sourcePath, size, seed)
+  const stagedFileId = `staged-${++stagedSeq}`
+  pair.a.storage.stage(stagedFileId, sourcePath)
+  const { transfer, offer } = await pair.a.engine.offer({
+    conversationId: CONVERSATION,
+    messageId: `msg-${stagedFileId}`,
+    file: { stagedFileId, name, size, mimeType: 'application/octet-stream' },
+  })
+  const incoming = await pair.b.engine.receiveOffer({
+    conversationId: CONVERSATION,
+    messageId: `msg-${stagedFileId}`,
+    offer,
+  })
+  if (incoming.transferId !== transfer.transferId) throw new Error('transfer ids differ')
+  return { transferId: transfer.transferId, sourceSha256, sourcePath, offer }
+}
+
+/** Closes every connection between the two devices (both directions), like a network drop. */
+export async function cutConnections(pair: DevicePair): Promise<number> {
+  const conns = [
+    ...pair.a.node.getConnections(pair.b.node.peerId),
+    ...pair.b.node.getConnections(pair.a.node.peerId),
+  ]
+  for (const c of conns) c.abort(new Error('test: connection cut'))
+  return conns.length
 }

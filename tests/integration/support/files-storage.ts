@@ -36,7 +36,8 @@ export async function openFileSource(path: string): Promise<FileSource> {
       let got = 0
       while (got < length) {
         const { bytesRead } = await fh.read(buf, got, length - got, offset + got)
-        if (bytesRead === 0) throw new Error(`source ended at ${offset + got}, ${length - got} bytes short`)
+        if (bytesRead === 0)
+          throw new Error(`source ended at ${offset + got}, ${length - got} bytes short`)
         got += bytesRead
       }
       return buf
@@ -145,7 +146,11 @@ export class NodeFileStorage implements FileStorage {
  * Writes `size` deterministic pseudo-random bytes (AES-128-CTR keystream of `seed`) to `path` in
  * 1 MiB blocks; returns their SHA-256 (hex). Never holds more than one block.
  */
-export async function writeDeterministicFile(path: string, size: number, seed: string): Promise<string> {
+export async function writeDeterministicFile(
+  path: string,
+  size: number,
+  seed: string,
+): Promise<string> {
   const key = createHash('sha256').update(seed).digest().subarray(0, 16)
   const ctr = createCipheriv('aes-128-ctr', key, Buffer.alloc(16))
   const hash = createHash('sha256')
@@ -170,7 +175,7 @@ export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256')
   const buf = new Uint8Array(1024 * 1024)
   try {
-    for (let at = 0; ; ) {
+    for (let at = 0; ;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, at)
       if (bytesRead === 0) break
       hash.update(buf.subarray(0, bytesRead))
