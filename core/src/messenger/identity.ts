@@ -26,7 +26,10 @@ import {
   type PrekeyKind,
   type PrekeySecret,
 } from '../crypto/prekeys.ts'
+import { sha256 } from '../crypto/primitives.ts'
 import type { IdentityRecord } from '../store/records.ts'
+import { domainSeparated } from '../wire/labels.ts'
+import { MESSENGER_DOMAIN } from './labels.ts'
 import type { LocalIdentity } from './context.ts'
 import { MESSENGER_TIMING } from './limits.ts'
 import { deviceIdOf, peerIdBytes } from './net.ts'
@@ -134,6 +137,9 @@ export function prekeyBundle(
   })
 }
 
+/** Short display fingerprint: base64url of the first 12 bytes of a labelled SHA-256. */
 export function identityFingerprint(identityPublicKey: Uint8Array): string {
-  return toBase64Url(identityPublicKey).slice(0, 16)
+  return toBase64Url(
+    sha256(domainSeparated(MESSENGER_DOMAIN.fingerprint, identityPublicKey)).subarray(0, 12),
+  )
 }

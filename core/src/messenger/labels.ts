@@ -4,4 +4,6 @@ export const MESSENGER_DOMAIN = {
   invite: 'hestia/v1/invite',
   /** Derivation of an owned mailbox's keys from the device's mailbox root secret. */
   mailboxKeys: 'hestia/v1/mailbox-keys',
+  /** Short identity fingerprint shown in the UI (not the safety number). */
+  fingerprint: 'hestia/v1/identity-fingerprint',
 } as const
