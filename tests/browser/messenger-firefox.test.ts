@@ -1,0 +1,234 @@
+// Chromium ↔ Firefox: the built extension in Chromium (chrome-mv3, node in the offscreen
+// document) and in Firefox ESR (firefox-mv2, node in the persistent background page), one relay
+// in this process on 127.0.0.1. Driven through the client API over runtime ports from each
+// browser's extension page (the UI is covered by messenger-e2e.test.ts).
+//
+//   node --test tests/browser/messenger-firefox.test.ts
+//
+// Proves: a chat between the two browsers both ways with delivery receipts, first through the
+// mailbox and then over a direct WebRTC connection that carries messages with the relay stopped.
+// Firefox runs with the loopback ICE prefs of FINDINGS.md (test profiles only).
+
+import assert from 'node:assert/strict'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import type { Page as PuppeteerPage } from 'puppeteer-core'
+import type {
+  ChatMessage,
+  ClientRequest,
+  DeliveryState,
+  ResponseFor,
+} from '../../core/src/client/api.ts'
+import { firefoxAddonId } from '../../plasmo.config.ts'
+import { repoRoot } from '../../scripts/build-extension.ts'
+import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
+import { freshTestBuild } from './support/fresh-build.ts'
+import {
+  ChromiumProfile,
+  TestRelay,
+  addedAt,
+  clientRequest,
+  eventsIn,
+  logEventsIn,
+  mustOk,
+  textOf,
+  waitUntil,
+  type Evaluator,
+  type HestiaPage,
+  type LoggedEvent,
+} from './support/messenger-browser.ts'
+
+const artifacts = join(repoRoot, 'tests', 'artifacts', 'messenger-e2e')
+const DELIVERY_MS = 45_000
+const rank: Record<DeliveryState, number> = { queued: 0, failed: 0, sent: 1, delivered: 2, read: 3 }
+
+/** One side of the chat, whichever browser it runs in. */
+interface Side {
+  readonly name: string
+  must<T extends ClientRequest>(request: T): Promise<Extract<ResponseFor<T>, { ok: true }>['value']>
+  logEvents(): Promise<void>
+  events(): Promise<LoggedEvent[]>
+}
+
+function sideOf(name: string, page: Evaluator): Side {
+  return {
+    name,
+    must: async (request) => mustOk(name, request, await clientRequest(page, request)),
+    logEvents: () => logEventsIn(page),
+    events: () => eventsIn(page),
+  }
+}
+
+let relay: TestRelay
+let chromiumProfile: ChromiumProfile
+let firefox: LaunchedFirefox | undefined
+let chromiumPage: HestiaPage
+let firefoxPage: PuppeteerPage
+let c: Side
+let f: Side
+let convC = ''
+let convF = ''
+const latencies: string[] = []
+
+async function find(
+  side: Side,
+  conversationId: string,
+  text: string,
+): Promise<ChatMessage | undefined> {
+  const { messages } = await side.must({
+    type: 'messages.page',
+    conversationId,
+    before: null,
+    limit: 200,
+  })
+  return messages.find((m) => textOf(m) === text)
+}
+
+async function waitForText(side: Side, conversationId: string, text: string, ms = DELIVERY_MS) {
+  await waitUntil(
+    `${side.name} to have "${text}"`,
+    async () => (await find(side, conversationId, text)) !== undefined,
+    ms,
+    200,
+  )
+}
+
+async function waitForState(
+  side: Side,
+  conversationId: string,
+  text: string,
+  atLeast: DeliveryState,
+  ms = DELIVERY_MS,
+): Promise<void> {
+  await waitUntil(
+    `${side.name}'s "${text}" to be ${atLeast}`,
+    async () => {
+      const m = await find(side, conversationId, text)
+      return m?.delivery != null && rank[m.delivery] >= rank[atLeast]
+    },
+    ms,
+    200,
+  )
+}
+
+/** Sends through the API and returns the time it was asked (same clock as the pages). */
+async function send(side: Side, conversationId: string, text: string): Promise<number> {
+  const at = Date.now()
+  await side.must({ type: 'messages.send', conversationId, text })
+  return at
+}
+
+async function relayUp(side: Side): Promise<boolean> {
+  const r = (await side.must({ type: 'connectivity.status' })).relays[0]
+  return r !== undefined && r.state === 'connected' && r.reserved && r.mailboxReady
+}
+
+before(
+  async () => {
+    await mkdir(artifacts, { recursive: true })
+    const [chromeDir, firefoxDir] = [
+      await freshTestBuild('chrome-mv3'),
+      await freshTestBuild('firefox-mv2'),
+    ]
+    relay = await TestRelay.start()
+    chromiumProfile = await ChromiumProfile.create('Chromium', chromeDir)
+    await chromiumProfile.launch()
+    chromiumPage = await chromiumProfile.open()
+    firefox = await launchFirefox({ extensionDir: firefoxDir, addonId: firefoxAddonId })
+    // Test builds open the messenger page in a tab at install (BiDi may not navigate there).
+    firefoxPage = await firefox.findPage(firefox.extensionUrl('popup.html'), 30_000)
+    c = sideOf('Chromium', chromiumPage.page)
+    f = sideOf('Firefox', firefoxPage as unknown as Evaluator)
+  },
+  { timeout: 720_000 },
+)
+
+after(async () => {
+  if (latencies.length > 0) console.log(`measured latencies:\n  ${latencies.join('\n  ')}`)
+  await Promise.allSettled([chromiumProfile?.destroy(), firefox?.close()])
+  await relay?.destroy()
+})
+
+describe('a chat between Chromium and Firefox', { concurrency: 1 }, () => {
+  test(
+    'identities, relay, invite from Chromium accepted in Firefox',
+    { timeout: 120_000 },
+    async () => {
+      await c.must({ type: 'identity.create', displayName: 'Cleo on Chromium' })
+      await f.must({ type: 'identity.create', displayName: 'Finn on Firefox' })
+      await c.must({ type: 'settings.addRelay', address: relay.address })
+      await f.must({ type: 'settings.addRelay', address: relay.address })
+      await waitUntil(
+        'both on the relay',
+        async () => (await relayUp(c)) && (await relayUp(f)),
+        30_000,
+        250,
+      )
+      await Promise.all([c.logEvents(), f.logEvents()])
+      const invite = await c.must({ type: 'invite.mine' })
+      const accepted = await f.must({ type: 'invite.accept', invite: invite.link })
+      assert.equal(accepted.contact.displayName, 'Cleo on Chromium')
+      convF = accepted.contact.conversationId
+      await waitUntil(
+        'Chromium to see Finn',
+        async () =>
+          (await c.must({ type: 'conversations.list', query: null })).conversations.length === 1,
+        DELIVERY_MS,
+        250,
+      )
+      convC = (await c.must({ type: 'conversations.list', query: null })).conversations[0]!
+        .conversationId
+    },
+  )
+
+  test('messages both ways, then direct with the relay stopped', { timeout: 180_000 }, async () => {
+    const first = 'Hello from Firefox (through the mailbox).'
+    const firstAt = await send(f, convF, first)
+    await waitForText(c, convC, first)
+    latencies.push(
+      `mailbox Firefox→Chromium (initiator's first message): ${addedAt(await c.events(), first)! - firstAt} ms`,
+    )
+    const reply = 'Hello from Chromium.'
+    await send(c, convC, reply)
+    await waitForText(f, convF, reply)
+    await waitForState(f, convF, first, 'delivered')
+    await waitForState(c, convC, reply, 'delivered')
+
+    let round = 0
+    await waitUntil(
+      'a direct WebRTC connection between Chromium and Firefox',
+      async () => {
+        const [sc, sf] = await Promise.all([
+          c.must({ type: 'connectivity.status' }),
+          f.must({ type: 'connectivity.status' }),
+        ])
+        if (sc.directPeers >= 1 && sf.directPeers >= 1) return true
+        const text = `warm-up ${++round}`
+        await send(c, convC, text)
+        await waitForText(f, convF, text)
+        return false
+      },
+      60_000,
+      500,
+    )
+
+    await relay.stop()
+    const toFirefox = 'Chromium → Firefox, no relay.'
+    const toFirefoxAt = await send(c, convC, toFirefox)
+    await waitForText(f, convF, toFirefox, 20_000)
+    latencies.push(
+      `direct Chromium→Firefox, relay stopped: ${addedAt(await f.events(), toFirefox)! - toFirefoxAt} ms`,
+    )
+    await waitForState(c, convC, toFirefox, 'delivered', 20_000)
+    const toChromium = 'Firefox → Chromium, no relay.'
+    const toChromiumAt = await send(f, convF, toChromium)
+    await waitForText(c, convC, toChromium, 20_000)
+    latencies.push(
+      `direct Firefox→Chromium, relay stopped: ${addedAt(await c.events(), toChromium)! - toChromiumAt} ms`,
+    )
+    await waitForState(f, convF, toChromium, 'delivered', 20_000)
+    await chromiumPage.screenshot(join(artifacts, '11-chromium-with-firefox.png'))
+    await firefoxPage.screenshot({ path: join(artifacts, '12-firefox-with-chromium.png') })
+  })
+})
