@@ -15,6 +15,7 @@ import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { rm } from 'node:fs/promises'
 import { cleanup as cleanupDataChannels } from 'node-datachannel'
 import type { FileTransfer } from '@hestia/core/client/api.ts'
 import {
@@ -97,6 +98,8 @@ export interface Device {
   served: ServeResult[]
   /** Replaces the inbound handler's stream before the engine sees it (tamper tests). */
   wrapInbound: ((stream: Stream) => Stream) | null
+  /** Stops the engine and starts a new one over the same store backing and directory. */
+  restartEngine(): Promise<void>
 }
 
 export interface DevicePair {
@@ -127,39 +130,42 @@ export async function startDevicePair(
   for (let i = 0; i < 2; i++) {
     const node = nodes[i]!
     const other = () => devices[1 - i]!
-    const store = openMemoryStore(createMemoryBacking())
+    const backing = createMemoryBacking()
+    const store = openMemoryStore(backing)
     const storage = new NodeFileStorage(tempDir(`hestia-files-${names[i]}-`))
     const updates: FileTransfer[] = []
     const opened: Stream[] = []
-    const engine = new FileTransferEngine({
-      store,
-      storage,
-      localPeer: node.peerId.toString(),
-      peerOf: (conversationId) =>
-        conversationId === CONVERSATION ? other().node.peerId.toString() : undefined,
-      openStream: async (_peer, signal) => {
-        const conn = await directConnectionTo(node, addr, other().node.peerId, signal)
-        const s = await conn.newStream(FILE_PROTOCOL, { signal })
-        opened.push(s)
-        return s
-      },
-      sendControl: async (conversationId, control) => {
-        // The messenger's E2EE channel, delivered in order a moment later.
-        setTimeout(
-          () =>
-            void other()
-              .engine.receiveControl(conversationId, control)
-              .catch(() => undefined),
-          5,
-        )
-      },
-      ...(opts.sha256 ? { sha256: opts.sha256 } : { sha256: nodeSha256 }),
-      ...(opts.tuning ? { tuning: opts.tuning } : {}),
-      onUpdate: (t) => updates.push(t),
-      ...(opts.log
-        ? { log: (m: string, e?: unknown) => console.log(`[${names[i]}] ${m}`, e ?? '') }
-        : {}),
-    })
+    const makeEngine = (store: MessengerStore, storage: NodeFileStorage) =>
+      new FileTransferEngine({
+        store,
+        storage,
+        localPeer: node.peerId.toString(),
+        peerOf: (conversationId) =>
+          conversationId === CONVERSATION ? other().node.peerId.toString() : undefined,
+        openStream: async (_peer, signal) => {
+          const conn = await directConnectionTo(node, addr, other().node.peerId, signal)
+          const s = await conn.newStream(FILE_PROTOCOL, { signal })
+          opened.push(s)
+          return s
+        },
+        sendControl: async (conversationId, control) => {
+          // The messenger's E2EE channel, delivered in order a moment later.
+          setTimeout(
+            () =>
+              void other()
+                .engine.receiveControl(conversationId, control)
+                .catch(() => undefined),
+            5,
+          )
+        },
+        ...(opts.sha256 ? { sha256: opts.sha256 } : { sha256: nodeSha256 }),
+        ...(opts.tuning ? { tuning: opts.tuning } : {}),
+        onUpdate: (t) => updates.push(t),
+        ...(opts.log
+          ? { log: (m: string, e?: unknown) => console.log(`[${names[i]}] ${m}`, e ?? '') }
+          : {}),
+      })
+    const engine = makeEngine(store, storage)
     const device: Device = {
       name: names[i]!,
       node,
@@ -170,12 +176,22 @@ export async function startDevicePair(
       opened,
       served: [],
       wrapInbound: null,
+      async restartEngine() {
+        // Like a browser restart: the engine and its memory go; the store and the files on disk stay.
+        await device.engine.stop()
+        device.store = openMemoryStore(backing)
+        const fresh = new NodeFileStorage(device.storage.dir)
+        for (const [id, path] of device.storage.staged) fresh.stage(id, path)
+        device.storage = fresh
+        device.engine = makeEngine(device.store, fresh)
+        await device.engine.restore()
+      },
     }
     await node.handle(
       FILE_PROTOCOL,
       (stream, connection) => {
         const s = device.wrapInbound ? device.wrapInbound(stream) : stream
-        void engine
+        void device.engine
           .handleStream(s, connection.remotePeer.toString())
           .then((r) => device.served.push(r))
       },
@@ -192,6 +208,8 @@ export async function startDevicePair(
       for (const d of devices) await d.engine.stop()
       await Promise.all(devices.map((d) => d.node.stop()))
       await relay.stop()
+      await Promise.all(devices.map((d) => rm(d.storage.dir, { recursive: true, force: true })))
+      await rm(relay.dataDir, { recursive: true, force: true })
       // node-datachannel's native threads hold the process open otherwise (one pair per test file).
       cleanupDataChannels()
     },
