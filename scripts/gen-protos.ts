@@ -25,8 +25,19 @@ for (const proto of findProtos(join(root, 'core', 'src'))) {
   execFileSync(bin('protons'), [join(work, `${name}.proto`)], { stdio: 'inherit' })
   execFileSync(
     bin('tsc'),
-    [join(work, `${name}.ts`), '--declaration', '--target', 'ES2023', '--module', 'NodeNext',
-      '--moduleResolution', 'NodeNext', '--skipLibCheck', '--outDir', work],
+    [
+      join(work, `${name}.ts`),
+      '--declaration',
+      '--target',
+      'ES2023',
+      '--module',
+      'NodeNext',
+      '--moduleResolution',
+      'NodeNext',
+      '--skipLibCheck',
+      '--outDir',
+      work,
+    ],
     { stdio: 'inherit', cwd: root },
   )
   renameSync(join(work, `${name}.js`), join(dirname(proto), `${name}.pb.js`))

@@ -31,7 +31,8 @@ if (!values['skip-build']) {
   }
 }
 
-const relay = await startRelay({ dataDir: values.data, listen: [values.listen] })
+// Relay logs (JSON) go to stderr so the address block below stays readable on stdout.
+const relay = await startRelay({ dataDir: values.data, listen: [values.listen], logDestination: 2 })
 console.log(`
 Hestia relay running (data in ${relay.dataDir}). Dial it at:
 ${relay.multiaddrs.map((a) => `  ${a}`).join('\n')}
