@@ -148,7 +148,7 @@ export async function startDevicePair(
           opened.push(s)
           return s
         },
-        sendControl: async (conversationId, control) => {
+        sendControl: (conversationId, control) => {
           // The messenger's E2EE channel, delivered in order a moment later.
           setTimeout(
             () =>
@@ -157,6 +157,7 @@ export async function startDevicePair(
                 .catch(() => undefined),
             5,
           )
+          return Promise.resolve()
         },
         ...(opts.sha256 ? { sha256: opts.sha256 } : { sha256: nodeSha256 }),
         ...(opts.tuning ? { tuning: opts.tuning } : {}),
@@ -206,7 +207,7 @@ export async function startDevicePair(
     relayAddr: addr,
     async stop() {
       for (const d of devices) await d.engine.stop()
-      await Promise.all(devices.map((d) => d.node.stop()))
+      await Promise.all(devices.map((d) => Promise.resolve(d.node.stop())))
       await relay.stop()
       await Promise.all(devices.map((d) => rm(d.storage.dir, { recursive: true, force: true })))
       await rm(relay.dataDir, { recursive: true, force: true })
@@ -278,7 +279,7 @@ export async function offerFile(
 }
 
 /** Closes every connection between the two devices (both directions), like a network drop. */
-export async function cutConnections(pair: DevicePair): Promise<number> {
+export function cutConnections(pair: DevicePair): number {
   const conns = [
     ...pair.a.node.getConnections(pair.b.node.peerId),
     ...pair.b.node.getConnections(pair.a.node.peerId),
