@@ -22,6 +22,7 @@ import { systemPlatform } from '@hestia/core/crypto/platform.ts'
 import { encodeSessionState, restoreSession } from '@hestia/core/messenger/records.ts'
 import type { RelayHandle } from '@hestia/relay-node'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { SentRecord } from './support/messenger-harness.ts'
 import {
   TestPeer,
   connectPeers,
@@ -32,6 +33,12 @@ import {
   startTestRelay,
   waitUntil,
 } from './support/messenger-harness.ts'
+
+/** The send record of a message, once the sender's outbox has recorded it. */
+async function sentRecord(peer: TestPeer, messageId: string): Promise<SentRecord> {
+  await waitUntil('the send is recorded', () => peer.sent.some((s) => s.messageId === messageId))
+  return peer.sent.find((s) => s.messageId === messageId)!
+}
 
 describe('messenger: direct chat', () => {
   let relay: RelayHandle
@@ -107,6 +114,9 @@ describe('messenger: direct chat', () => {
       (await a.texts(convA)).filter((t) => t.startsWith('b→a')),
       Array.from({ length: 5 }, (_, i) => `b→a ${i}`),
     )
+    await waitUntil('alice recorded all 15 sends', () =>
+      sentIds.every((id) => a.sent.some((s) => s.messageId === id)),
+    )
     const routes = a.sent.filter((s) => s.messageId !== null && sentIds.includes(s.messageId))
     assert.equal(routes.length, 15)
     assert.ok(
@@ -138,7 +148,7 @@ describe('messenger: direct chat', () => {
       text: 'once only',
     })
     await waitUntil('bob shows it', () => b.addedAt.has(message.messageId))
-    const sent = a.sent.find((s) => s.messageId === message.messageId)!
+    const sent = await sentRecord(a, message.messageId)
     const before = await b.history(convB)
     const eventsBefore = b.events.length
 
@@ -203,7 +213,7 @@ describe('messenger: direct chat', () => {
       text: 'valid',
     })
     await waitUntil('bob shows it', () => b.addedAt.has(message.messageId))
-    const frame = a.sent.find((s) => s.messageId === message.messageId)!.frame
+    const frame = (await sentRecord(a, message.messageId)).frame
     const bobPeer = b.service.node!.peerId
     const snapshot = async () => ({
       history: await b.history(convB),

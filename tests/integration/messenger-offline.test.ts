@@ -81,6 +81,9 @@ describe('messenger: mailbox delivery and restarts', () => {
       for (const id of ids) if ((await deliveryOf(a, convA, id)) !== 'sent') return false
       return true
     })
+    await waitUntil('alice recorded the sends', () =>
+      ids.every((id) => a.sent.some((s) => s.messageId === id)),
+    )
     assert.deepEqual(
       a.sent.filter((s) => s.messageId !== null && ids.includes(s.messageId)).map((s) => s.route),
       ['mailbox', 'mailbox', 'mailbox'],
@@ -129,6 +132,9 @@ describe('messenger: mailbox delivery and restarts', () => {
       text: 'mailbox reply',
     })
     await waitUntil('alice shows the reply', () => a.addedAt.has(back.messageId))
+    await waitUntil('alice recorded the sends', () =>
+      ids.every((id) => a.sent.some((s) => s.messageId === id)),
+    )
     const routes = a.sent
       .filter((s) => s.messageId !== null && ids.includes(s.messageId))
       .map((s) => s.route)

@@ -151,6 +151,7 @@ export class Outbox {
       await this.#failed(item, err)
       return 'retry'
     }
+    this.#hooks.onSent?.(item, route, frame)
     const events: ClientEvent[] = []
     await store.transaction(async (tx) => {
       await tx.deleteOutbox(item.seq)
@@ -165,7 +166,6 @@ export class Outbox {
       }
     })
     for (const e of events) this.#ctx.emit(e)
-    this.#hooks.onSent?.(item, route, frame)
     this.kick()
     return 'done'
   }
