@@ -227,4 +227,43 @@ describe('messenger: mailbox delivery and restarts', () => {
     await ensureDirect(b, a, relay.multiaddrs[0]!)
     assert.equal((await a.history(convA)).filter((m) => m.messageId === m2.messageId).length, 1)
   })
+
+  test('a message nobody can take becomes failed after its retries; messages.retry delivers it', async () => {
+    await b.stop()
+    await relay.stop()
+    const { message } = await a.must({
+      type: 'messages.send',
+      conversationId: convA,
+      text: 'doomed',
+    })
+    const attempts = async () => (await a.store.outboxHeads())[0]?.attempts ?? -1
+    // Skip the backoff waits: each flush is one more attempt (direct and mailbox both refused).
+    for (let i = 0; i < 30 && (await deliveryOf(a, convA, message.messageId)) !== 'failed'; i++) {
+      const before = await attempts()
+      await a.service.messenger!.flushOutbox()
+      await waitUntil('one more attempt', async () => (await attempts()) !== before)
+    }
+    const failed = (await a.history(convA)).find((m) => m.messageId === message.messageId)!
+    assert.equal(failed.delivery, 'failed')
+    assert.equal(failed.failure?.code, 'peer_unreachable')
+    assert.equal((await a.store.outboxHeads()).length, 0, 'a failed message leaves the outbox')
+    const notFailed = await a.req({ type: 'messages.retry', conversationId: convA, messageId: 'x' })
+    assert.ok(!notFailed.ok && notFailed.error.code === 'not_found')
+
+    relay = await startTestRelay(relayDir, relayPort)
+    b = await restart(b)
+    const retried = await a.must({
+      type: 'messages.retry',
+      conversationId: convA,
+      messageId: message.messageId,
+    })
+    assert.equal(retried.message.delivery, 'queued')
+    await waitUntil('bob shows it once', () => b.addedAt.has(message.messageId), 20_000)
+    await waitUntil(
+      'alice sees delivered',
+      async () => (await deliveryOf(a, convA, message.messageId)) === 'delivered',
+      20_000,
+    )
+    assert.equal((await b.texts(convB)).filter((t) => t === 'doomed').length, 1)
+  })
 })

@@ -137,6 +137,14 @@ export class Messenger {
     await this.ctx.net.unhandle(CHAT_PROTOCOL).catch(() => undefined)
   }
 
+  /**
+   * Retries every waiting outbox item now, whatever its backoff said. Hosts call it when the
+   * network comes back (browser `online` event, wake from sleep).
+   */
+  async flushOutbox(): Promise<void> {
+    await this.#outbox.retryNow()
+  }
+
   /** Relay connections and mailbox subscriptions, repaired every keeperIntervalMs. */
   #keep(): Promise<void> {
     if (this.#keeping !== null || !this.#running) return this.#keeping ?? Promise.resolve()
