@@ -23,6 +23,7 @@ import {
   ChromiumProfile,
   TestRelay,
   addedAt,
+  sleep,
   textOf,
   waitUntil,
 } from './support/messenger-browser.ts'
@@ -32,6 +33,8 @@ const artifacts = join(repoRoot, 'tests', 'artifacts', 'messenger-e2e')
 const STEP_MS = 15_000
 /** A message crossing the network (mailbox or direct), including retries after a dial failure. */
 const DELIVERY_MS = 45_000
+/** How long B's browser sits idle with no extension page open (issue 5: 2 minutes). */
+const IDLE_MS = Number(process.env.HESTIA_BROWSER_IDLE_MS ?? 120_000)
 
 const deliveryRank: Record<DeliveryState, number> = {
   queued: 0,
@@ -49,6 +52,14 @@ let b: HestiaPage
 let convA = ''
 let convB = ''
 const latencies: string[] = []
+/** Every page opened, for the final page-error check. */
+const opened: HestiaPage[] = []
+
+async function openB(): Promise<HestiaPage> {
+  const page = await profileB.open()
+  opened.push(page)
+  return page
+}
 
 async function shot(page: HestiaPage, name: string): Promise<void> {
   await page.screenshot(join(artifacts, `${name}.png`))
@@ -150,6 +161,7 @@ before(
     profileB = await ChromiumProfile.create('Bob', extensionDir)
     await Promise.all([profileA.launch(), profileB.launch()])
     ;[a, b] = await Promise.all([profileA.open(), profileB.open()])
+    opened.push(a, b)
   },
   { timeout: 720_000 },
 )
@@ -336,7 +348,7 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
 
       const reopenedAt = Date.now()
       await profileB.launch()
-      b = await profileB.open()
+      b = await openB()
       const arrived = await waitForMessage(b, convB, offline, 60_000)
       latencies.push(
         `offline catch-up: B's browser start → message in B's store: ${Date.now() - reopenedAt} ms (upper bound)`,
@@ -367,7 +379,63 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
     },
   )
 
+  test(
+    `after ${IDLE_MS / 1000} s idle with no page open, B still receives directly (relay stopped)`,
+    { timeout: IDLE_MS + 180_000 },
+    async () => {
+      await waitUntil(
+        'a direct WebRTC connection between A and B again',
+        async () => {
+          const [ca, cb] = await Promise.all([
+            a.must({ type: 'connectivity.status' }),
+            b.must({ type: 'connectivity.status' }),
+          ])
+          if (ca.directPeers >= 1 && cb.directPeers >= 1) return true
+          const text = `warm-up after restart ${Date.now()}`
+          await sendThroughComposer(a, text)
+          await waitForMessage(b, convB, text)
+          return false
+        },
+        60_000,
+        500,
+      )
+      // No extension page and no service worker: only the offscreen document runs B's node.
+      const context = profileB.context!
+      const blank = b.page
+      await blank.goto('about:blank')
+      for (const page of context.pages()) if (page !== blank) await page.close()
+      const cdp = await context.newCDPSession(blank)
+      await cdp.send('ServiceWorker.enable')
+      await cdp.send('ServiceWorker.stopAllWorkers')
+      await cdp.detach()
+      await sleep(IDLE_MS)
+      assert.deepEqual(
+        context.pages().map((page) => page.url()),
+        ['about:blank'],
+        'no extension page was open while B sat idle',
+      )
+
+      await relay.stop()
+      const idleText = `Are you there after ${IDLE_MS / 1000} s idle, Bob? (no relay)`
+      const sentAt = await sendThroughComposer(a, idleText)
+      // Delivered = B's node stored it and answered with a receipt, directly: there is no relay.
+      await waitForDelivery(a, convA, idleText, 'delivered', 30_000)
+      latencies.push(
+        `direct after ${IDLE_MS / 1000} s idle (A send → A sees delivered): ${Date.now() - sentAt} ms (upper bound)`,
+      )
+      b = await openB()
+      const arrived = await waitForMessage(b, convB, idleText, STEP_MS)
+      assert.equal(arrived.direction, 'in')
+      await b.page.getByTestId('conversation-row').filter({ hasText: 'Alice' }).click()
+      await b.page.getByTestId('message-list').getByText(idleText).waitFor({ timeout: STEP_MS })
+      await shot(b, '10-bob-after-idle')
+    },
+  )
+
   test('no page problems', () => {
-    assert.deepEqual([...a.problems, ...b.problems], [])
+    assert.deepEqual(
+      opened.flatMap((page) => page.problems.map((p) => `${page.name}: ${p}`)),
+      [],
+    )
   })
 })
