@@ -206,6 +206,32 @@ describe('messenger: direct chat', () => {
     )
   })
 
+  test('a message overtaken by the next one (other route) is still shown in the sender’s order', async () => {
+    // Two frames from alice's real session; the second is delivered first.
+    const contact = await contactOfA()
+    const record = (await a.store.listSessions(contact.contactId))[0]!
+    const session = restoreSession(record, systemPlatform)
+    const t = Date.now()
+    const ids = [new Uint8Array(16).fill(0x31), new Uint8Array(16).fill(0x32)]
+    const [first, second] = ['first', 'second'].map(
+      (text, i) =>
+        session.encrypt(
+          encodePayload({ messageId: ids[i]!, sentAt: t + i, body: { kind: 'text', text } }),
+        ).frame,
+    )
+    await a.store.putSession(
+      { ...record, state: encodeSessionState(session), version: record.version + 1, updatedAt: t },
+      record.version,
+    )
+    const bobPeer = b.service.node!.peerId
+    await sendDirect(a.service.node!, bobPeer, relay.multiaddrs, second!)
+    await new Promise((r) => setTimeout(r, 20))
+    await sendDirect(a.service.node!, bobPeer, relay.multiaddrs, first!)
+    assert.deepEqual((await b.texts(convB)).slice(-2), ['first', 'second'])
+    const summary = (await b.must({ type: 'conversations.list', query: null })).conversations[0]!
+    assert.equal(summary.lastMessage?.text, 'second')
+  })
+
   test('malformed and foreign chat frames are rejected with nothing changed', async () => {
     const { message } = await a.must({
       type: 'messages.send',
@@ -288,14 +314,20 @@ describe('messenger: direct chat', () => {
           signal: AbortSignal.timeout(15_000),
         },
       )
-      await assert.rejects(
-        sendDirect(stranger, bobPeer, relay.multiaddrs, frame),
-        (err: unknown) => {
+      // A fresh WebRTC connection on a loaded machine can miss the 5 s ack budget once: retry
+      // transport failures; the answer that arrives must be a rejection.
+      let code: DirectSendError['code'] | 'accepted' = 'no_ack'
+      for (let i = 0; i < 3 && code !== 'rejected'; i++) {
+        try {
+          await sendDirect(stranger, bobPeer, relay.multiaddrs, frame)
+          code = 'accepted'
+          break
+        } catch (err) {
           assert.ok(err instanceof DirectSendError, String(err))
-          assert.equal(err.code, 'rejected', String((err as Error).cause))
-          return true
-        },
-      )
+          code = err.code
+        }
+      }
+      assert.equal(code, 'rejected')
     } finally {
       await stranger.stop()
     }

@@ -203,7 +203,7 @@ export class Inbox {
           senderDeviceId: senderDevice,
           body: { kind: 'text', text: body.text },
           sentAt: payload.sentAt,
-          receivedAt: now,
+          receivedAt: await arrivalSlot(tx, conv.conversationId, payload.sentAt, now),
           delivery: null,
           failure: null,
           readAt: null,
@@ -211,7 +211,7 @@ export class Inbox {
         const added = await tx.addMessage(record)
         if (added) {
           conv.unreadCount += 1
-          conv.lastMessageId = messageId
+          if (record.receivedAt === now) conv.lastMessageId = messageId
           conv.lastActivityAt = now
           await tx.putConversation(conv)
           events.push({ type: 'message.added', message: chatMessage(record) })
@@ -403,4 +403,36 @@ export class Inbox {
       s.invites = s.invites.filter((i) => i.mailboxId !== inviteMailbox)
     await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
   }
+}
+
+/** Recent history searched for out-of-order arrivals. */
+export const REORDER_WINDOW_MESSAGES = 20
+
+/**
+ * Where an incoming text goes in history. Normally at `now`; but when a later message of the same
+ * sender already arrived by another route (the next one came direct while this one waited in the
+ * mailbox), just before the earliest of those, so the conversation reads in the sender's order.
+ */
+async function arrivalSlot(
+  tx: StoreOperations,
+  conversationId: string,
+  sentAt: number,
+  now: number,
+): Promise<number> {
+  const recent = await tx.pageMessages(conversationId, {
+    before: null,
+    limit: REORDER_WINDOW_MESSAGES,
+  })
+  let slot = now
+  for (const m of recent) {
+    if (
+      m.direction === 'in' &&
+      m.body.kind === 'text' &&
+      m.sentAt > sentAt &&
+      m.receivedAt <= slot
+    ) {
+      slot = m.receivedAt - 1
+    }
+  }
+  return slot
 }
