@@ -263,7 +263,7 @@ export class FileTransferEngine {
   async #afterServe(rec: FileTransferRecord, result: ServeResult): Promise<void> {
     if (FINAL.includes(rec.state) || rec.state === 'paused') return
     if (result.outcome === 'complete') {
-      await this.#set(rec, { state: 'completed', bytesVerified: rec.size, error: null })
+      await this.#completeOutgoing(rec)
     } else if (
       result.outcome === 'receiver_stopped' &&
       isFileTransferError(result.error, 'integrity')
@@ -449,8 +449,7 @@ export class FileTransferEngine {
         if (rec.state === 'paused') await this.#resumeLocal(rec)
         break
       case 'received':
-        if (rec.direction === 'out')
-          await this.#set(rec, { state: 'completed', bytesVerified: rec.size, error: null })
+        if (rec.direction === 'out') await this.#completeOutgoing(rec)
         break
     }
     return this.view(rec)
@@ -569,6 +568,8 @@ export class FileTransferEngine {
       rt.fetch?.abort(0)
       for (const c of rt.serving) c.abort(FILE_STATUS.busy)
       await rt.source?.close?.().catch(() => undefined)
+      await rt.fetchDone?.catch(() => undefined)
+      await rt.sink?.close?.().catch(() => undefined)
     }
     await Promise.all([...this.#writes.values()])
   }
@@ -659,12 +660,18 @@ export class FileTransferEngine {
         ...(this.#d.sha256 ? { sha256: this.#d.sha256 } : {}),
         idleMs: this.#t.idleMs,
         onVerified: (n) => this.#progress(rec, plainBytesBefore(rec.size, n)),
+        onVerifying: () => this.#set(rec, { state: 'verifying' }),
       })
       stats.chunksSent = r.chunksReceived
       stats.bytesSent = r.bytesReceived
       stats.outcome = 'complete'
       rt.retryDelay = this.#t.retryFirstMs
       await this.#set(rec, { state: 'completed', bytesVerified: rec.size, error: null })
+      rt.sink = null
+      rt.recv = null
+      // The stream's complete frame usually tells the sender; this covers a stream that broke
+      // right after the last chunk.
+      await this.#control(rec, 'received')
       this.#d.log?.(`file ${rec.transferId} received`)
     } catch (err) {
       if (stats) stats.outcome = ctl.signal.aborted ? 'aborted' : asFileError(err).code
@@ -707,6 +714,14 @@ export class FileTransferEngine {
   #clearRetry(rt: Runtime): void {
     if (rt.retryTimer !== null) clearTimeout(rt.retryTimer)
     rt.retryTimer = null
+  }
+
+  async #completeOutgoing(rec: FileTransferRecord): Promise<void> {
+    if (rec.state === 'completed') return
+    await this.#set(rec, { state: 'completed', bytesVerified: rec.size, error: null })
+    const rt = this.#rt(rec.transferId)
+    await rt.source?.close?.().catch(() => undefined)
+    rt.source = null
   }
 
   async #resumeLocal(rec: FileTransferRecord): Promise<void> {

@@ -27,6 +27,8 @@ export interface FileSink {
   complete(): Promise<void>
   /** Drop everything stored for this transfer (cancel, decline, failure). */
   discard(): Promise<void>
+  /** Release handles (engine stop); what was written stays for a later resume. */
+  close?(): Promise<void>
 }
 
 export interface FileStorage {

@@ -40,6 +40,8 @@ export interface ReceiveOptions {
   ackEveryChunks?: number
   /** After each persisted batch: chunks verified so far. */
   onVerified(verifiedChunks: number): void
+  /** Every chunk is stored; the final hash check and the save start (state 'verifying'). */
+  onVerifying?(): Promise<void>
 }
 
 export interface ReceiveResult {
@@ -169,6 +171,7 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
       }
       if (inFlight.length >= DECRYPT_AHEAD || requested > last) await consume()
     }
+    await o.onVerifying?.()
     if (!bytesEqual(hash.digest(), share.ciphertextSha256)) {
       state.hash = null
       throw new FileTransferError(

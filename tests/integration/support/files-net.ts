@@ -79,10 +79,20 @@ export async function directConnectionTo(
     .getConnections(peer)
     .find((c) => c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))
   if (open !== undefined) return open
-  return node.dial(
-    multiaddr(`${relayAddr}/p2p-circuit/webrtc/p2p/${peer.toString()}`),
-    signal ? { signal } : {},
-  )
+  // A WebRTC dial on a loaded 2-core machine occasionally stalls (FINDINGS): bounded retry.
+  let lastErr: unknown
+  for (let attempt = 0; attempt < 3; attempt++) {
+    signal?.throwIfAborted()
+    const perTry = AbortSignal.timeout(8_000)
+    try {
+      return await node.dial(multiaddr(`${relayAddr}/p2p-circuit/webrtc/p2p/${peer.toString()}`), {
+        signal: signal ? AbortSignal.any([signal, perTry]) : perTry,
+      })
+    } catch (err) {
+      lastErr = err
+    }
+  }
+  throw lastErr instanceof Error ? lastErr : new Error(String(lastErr))
 }
 
 export interface Device {
@@ -200,6 +210,8 @@ export async function startDevicePair(
     )
     devices.push(device)
   }
+  // Both devices online and connected directly before the first test, as after a messenger start.
+  await directConnectionTo(nodes[1]!, addr, nodes[0]!.peerId)
   return {
     a: devices[0]!,
     b: devices[1]!,

@@ -99,6 +99,11 @@ export class TempFileSink implements FileSink {
     this.completed = true
   }
 
+  async close(): Promise<void> {
+    await this.#fh?.close().catch(() => undefined)
+    this.#fh = null
+  }
+
   async discard(): Promise<void> {
     await this.#fh?.close().catch(() => undefined)
     this.#fh = null
