@@ -211,7 +211,7 @@ export async function startDevicePair(
     devices.push(device)
   }
   // Both devices online and connected directly before the first test, as after a messenger start.
-  await directConnectionTo(nodes[1]!, addr, nodes[0]!.peerId)
+  await directConnectionTo(nodes[1], addr, nodes[0].peerId)
   return {
     a: devices[0]!,
     b: devices[1]!,
