@@ -124,6 +124,12 @@ describe('file transfer over direct WebRTC', { timeout: 180_000 }, () => {
       `re-sent ${resent} chunks, window is ${FILE_LIMITS.windowChunks}`,
     )
     const resentBytes = streams.reduce((n, s) => n + s.bytesSent, 0) - (size + 16 * total)
+    // The receiver counted the same frames arriving (none lost, none extra).
+    const arrived = attempts.reduce((n, s) => n + s.chunksSent, 0)
+    assert.ok(
+      arrived >= total && arrived <= chunksSent,
+      `received ${arrived} of ${chunksSent} sent`,
+    )
     console.log(
       `# cut at ${(verifiedAtCut / MiB).toFixed(1)} MiB verified; resumed from chunk ${resumedFrom}/${total}; re-sent ${resent} chunks = ${resentBytes} bytes of ${size}`,
     )
@@ -302,5 +308,32 @@ describe('file transfer across a restart of the receiving device', { timeout: 12
     assert.ok(resumed[0]!.resumeFrom * 16384 >= 8 * MiB - 16384, 'it did not start over')
     assert.ok(resumed[0]!.chunksSent < total, 'only the rest came over the wire')
     console.log(`# restart: resumed from chunk ${resumed[0]!.resumeFrom}/${total}`)
+  })
+
+  test('the sender restarts mid-transfer; the receiver retries and gets the rest from the staged file', async () => {
+    const size = 24 * MiB + 1
+    const total = chunkCount(size)
+    const f = await offerFile(pair, size, 'sender-restart')
+    await pair.b.engine.accept(f.transferId)
+    await waitUntil(
+      async () => ((await pair.b.engine.get(f.transferId))?.progress.bytes ?? 0) >= 8 * MiB,
+      30_000,
+      'a third of the file',
+    )
+    await pair.a.restartEngine()
+    const done = await waitForState(pair.b, f.transferId, ['completed', 'failed'], 60_000)
+    assert.equal(done.state, 'completed', JSON.stringify(done.error))
+    assert.equal(
+      await sha256OfFile(pair.b.storage.sinks.get(f.transferId)!.finalPath),
+      f.sourceSha256,
+    )
+    await waitForState(pair.a, f.transferId, ['completed'], 5_000)
+    const attempts = pair.b.engine.stats.filter((s) => s.transferId === f.transferId)
+    assert.ok(attempts.length >= 2)
+    const received = attempts.reduce((n, s) => n + s.chunksSent, 0)
+    assert.ok(
+      received - total <= FILE_LIMITS.windowChunks,
+      `received ${received} chunk frames for ${total}`,
+    )
   })
 })

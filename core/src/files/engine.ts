@@ -615,6 +615,7 @@ export class FileTransferEngine {
     const peer = this.#d.peerOf(rec.conversationId)
     const share = decodeFileShare(rec.shareRecord!)
     let stats: FileStreamStats | undefined
+    let countersOf: { chunksReceived: number; bytesReceived: number } | undefined
     try {
       if (peer === undefined)
         throw new FileTransferError('interrupted', 'the contact has no known device to fetch from')
@@ -650,7 +651,10 @@ export class FileTransferEngine {
         outcome: 'running',
       }
       this.stats.push(stats)
-      const r = await receiveFile(stream, {
+      const counters = { chunksReceived: 0, bytesReceived: 0 }
+      countersOf = counters
+      await receiveFile(stream, {
+        counters,
         share,
         sink: rt.sink,
         state: rt.recv,
@@ -662,9 +666,9 @@ export class FileTransferEngine {
         onVerified: (n) => this.#progress(rec, plainBytesBefore(rec.size, n)),
         onVerifying: () => this.#set(rec, { state: 'verifying' }),
       })
-      stats.chunksSent = r.chunksReceived
-      stats.bytesSent = r.bytesReceived
       stats.outcome = 'complete'
+      stats.chunksSent = counters.chunksReceived
+      stats.bytesSent = counters.bytesReceived
       rt.retryDelay = this.#t.retryFirstMs
       await this.#set(rec, { state: 'completed', bytesVerified: rec.size, error: null })
       rt.sink = null
@@ -675,6 +679,10 @@ export class FileTransferEngine {
       this.#d.log?.(`file ${rec.transferId} received`)
     } catch (err) {
       if (stats) stats.outcome = ctl.signal.aborted ? 'aborted' : asFileError(err).code
+      if (stats && countersOf) {
+        stats.chunksSent = countersOf.chunksReceived
+        stats.bytesSent = countersOf.bytesReceived
+      }
       if (ctl.signal.aborted) return // pause/cancel/stop already set the state
       // This attempt is over: #halt/#fail below must not wait for it (they would wait for themselves).
       if (rt.fetch === ctl) {

@@ -40,6 +40,8 @@ export interface ReceiveOptions {
   ackEveryChunks?: number
   /** After each persisted batch: chunks verified so far. */
   onVerified(verifiedChunks: number): void
+  /** Updated as chunk frames arrive (the caller reads it after a failed attempt too). */
+  counters?: ReceiveResult
   /** Every chunk is stored; the final hash check and the save start (state 'verifying'). */
   onVerifying?(): Promise<void>
 }
@@ -67,7 +69,8 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
   const { share, sink, state } = o
   const size = share.size
   const last = chunkCount(size) - 1
-  const result: ReceiveResult = { chunksReceived: 0, bytesReceived: 0 }
+  // Counted as frames arrive, also visible to the caller when the attempt fails.
+  const result: ReceiveResult = o.counters ?? { chunksReceived: 0, bytesReceived: 0 }
   const from = state.verifiedChunks
   let pending: Uint8Array[] = []
   let pendingBytes = 0
