@@ -179,6 +179,25 @@ describe('file protocol: hostile requests and the mailbox fallback', { timeout: 
     await waitForState(pair.a, f.transferId, ['completed'], 5_000)
   })
 
+  test('a receiver restart in the middle of a mailbox delivery falls back to pulling the whole file', async () => {
+    const size = 1 * MiB + 17
+    const f = await offerFile(pair, size, 'mailbox-restart')
+    await pair.b.engine.accept(f.transferId)
+    await pair.b.engine.pause(f.transferId)
+    const pieces: Uint8Array[] = []
+    for await (const p of pair.a.engine.mailboxPieces(f.transferId)) pieces.push(p)
+    // Pieces from the middle arrive, then the device restarts.
+    for (const p of pieces.slice(5, 9)) await pair.b.engine.receiveMailboxPiece(CONVERSATION, p)
+    assert.equal((await pair.b.engine.get(f.transferId))?.route, 'mailbox')
+    await pair.b.restartEngine()
+    const done = await waitForState(pair.b, f.transferId, ['completed', 'failed'], 30_000)
+    assert.equal(done.state, 'completed', JSON.stringify(done.error))
+    assert.equal(
+      await sha256OfFile(pair.b.storage.sinks.get(f.transferId)!.finalPath),
+      f.sourceSha256,
+    )
+  })
+
   test('a tampered mailbox piece fails the transfer', async () => {
     const f = await offerFile(pair, 200 * 1024, 'mailbox-tamper')
     await pair.b.engine.accept(f.transferId)

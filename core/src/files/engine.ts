@@ -620,6 +620,12 @@ export class FileTransferEngine {
       if (peer === undefined)
         throw new FileTransferError('interrupted', 'the contact has no known device to fetch from')
       rt.sink ??= await this.#d.storage.openSink(rec)
+      if (rt.recv === null && rec.route === 'mailbox') {
+        // Mailbox pieces arrive in any order: bytesVerified is no prefix, so pull from the start.
+        await this.#set(rec, { route: 'direct', bytesVerified: 0 })
+        rt.mailboxChunks = null
+        rt.mailboxStored = 0
+      }
       rt.recv ??= {
         verifiedChunks: Math.floor(rec.bytesVerified / C.chunkBytes),
         hash: null,
