@@ -133,6 +133,8 @@ describe('file protocol: hostile requests and the mailbox fallback', { timeout: 
       assert.deepEqual(reply, { kind: 'stop', status: c.status }, c.what)
       assert.equal(result.outcome, 'refused', c.what)
       assert.equal(result.chunksSent, 0, c.what)
+      // A refused request leaves the sender's transfer as it was.
+      assert.equal((await pair.a.engine.get(f.transferId))?.state, 'offered', c.what)
     }
     // The genuine proof gets the file's header.
     const good = encodeRequest({

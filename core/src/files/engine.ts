@@ -219,17 +219,21 @@ export class FileTransferEngine {
             return { ok: false, status: FILE_STATUS.source_gone }
           }
           const share = decodeFileShare(rec.shareRecord)
-          ctl = new AbortController()
-          rt.serving.add(ctl)
-          served = rec
-          rt.rate.reset()
-          await this.#set(rec, { state: 'transferring', route: 'direct', error: null })
+          const c = new AbortController()
           return {
             ok: true,
             share,
             header: fileHeader(share),
             source: rt.source,
-            signal: ctl.signal,
+            signal: c.signal,
+            // Only after the proof verified: a refused request changes nothing here.
+            onStart: async () => {
+              ctl = c
+              rt.serving.add(c)
+              served = rec
+              rt.rate.reset()
+              await this.#set(rec, { state: 'transferring', route: 'direct', error: null })
+            },
             onProgress: (verified) => this.#progress(rec, plainBytesBefore(rec.size, verified)),
           }
         },

@@ -30,6 +30,8 @@ export type ServeDecision =
       source: FileSource
       /** Aborted when the user pauses or cancels while the stream runs: `reason` is a status code. */
       signal: AbortSignal
+      /** The request is authorised and streaming starts. */
+      onStart(): Promise<void>
       onProgress(verifiedChunks: number): void
     }
   | { ok: false; status: number }
@@ -99,6 +101,7 @@ export async function serveFileStream(
     }
   }
 
+  await decision.onStart()
   const window = opts.windowChunks ?? FILE_LIMITS.windowChunks
   const result: ServeResult = {
     outcome: 'interrupted',
