@@ -76,6 +76,29 @@ describe('file transfer over direct WebRTC', { timeout: 180_000 }, () => {
     )
   })
 
+  test('a slow disk on the receiver holds the sender back: never more than the window in flight', async () => {
+    const size = 12 * MiB
+    const f = await offerFile(pair, size, 'slow-disk')
+    pair.b.storage.writeDelayMs = 40 // 512 KiB per 40 ms: about 13 MB/s at most
+    try {
+      await pair.b.engine.accept(f.transferId)
+      const done = await waitForState(pair.b, f.transferId, ['completed', 'failed'], 60_000)
+      assert.equal(done.state, 'completed', JSON.stringify(done.error))
+    } finally {
+      pair.b.storage.writeDelayMs = 0
+    }
+    await waitForState(pair.a, f.transferId, ['completed'], 5_000)
+    const streams = pair.a.engine.stats.filter((s) => s.transferId === f.transferId)
+    const maxInFlight = Math.max(...streams.map((s) => s.maxInFlight ?? Infinity))
+    assert.ok(maxInFlight <= FILE_LIMITS.windowChunks, `in flight at most ${maxInFlight} chunks`)
+    // The window was actually used (the disk, not the network, was the bottleneck).
+    assert.ok(maxInFlight > FILE_LIMITS.windowChunks / 2, `in flight at most ${maxInFlight} chunks`)
+    assert.equal(
+      await sha256OfFile(pair.b.storage.sinks.get(f.transferId)!.finalPath),
+      f.sourceSha256,
+    )
+  })
+
   test('a cut connection resumes from the last verified chunk; only in-flight chunks are re-sent', async () => {
     const size = 32 * MiB + 777
     const total = chunkCount(size)

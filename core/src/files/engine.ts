@@ -71,6 +71,8 @@ export interface FileStreamStats {
   side: 'sender' | 'receiver'
   resumeFrom: number
   chunksSent: number
+  /** Sender streams: most chunks sent and not yet reported verified. */
+  maxInFlight?: number
   bytesSent: number
   outcome: string
 }
@@ -249,6 +251,7 @@ export class FileTransferEngine {
           side: 'sender',
           resumeFrom: result.resumeFrom ?? 0,
           chunksSent: result.chunksSent,
+          maxInFlight: result.maxInFlight,
           bytesSent: result.bytesSent,
           outcome: result.outcome,
         })

@@ -44,6 +44,8 @@ export interface ServeResult {
     'complete' | 'stopped' | 'refused' | 'rejected_request' | 'interrupted' | 'receiver_stopped'
   /** Chunk frames written on this stream (what "re-sent" costs after a resume). */
   chunksSent: number
+  /** Most chunks ever sent and not yet reported verified (≤ the window). */
+  maxInFlight: number
   bytesSent: number
   resumeFrom?: number
   error?: Error
@@ -77,18 +79,36 @@ export async function serveFileStream(
     request = decodeRequest(first)
   } catch (err) {
     await stopWith(io, FILE_STATUS.malformed)
-    return { outcome: 'rejected_request', chunksSent: 0, bytesSent: 0, error: asError(err) }
+    return {
+      outcome: 'rejected_request',
+      chunksSent: 0,
+      maxInFlight: 0,
+      bytesSent: 0,
+      error: asError(err),
+    }
   }
   const decision = await lookup(request, remotePeer)
   if (!decision.ok) {
     await stopWith(io, decision.status)
-    return { outcome: 'refused', chunksSent: 0, bytesSent: 0, status: decision.status }
+    return {
+      outcome: 'refused',
+      chunksSent: 0,
+      maxInFlight: 0,
+      bytesSent: 0,
+      status: decision.status,
+    }
   }
   const { share, source } = decision
   const expected = requestProof(share.key, request.transferId, request.resumeFrom, remotePeer)
   if (!proofMatches(expected, request.proof)) {
     await stopWith(io, FILE_STATUS.forbidden)
-    return { outcome: 'refused', chunksSent: 0, bytesSent: 0, status: FILE_STATUS.forbidden }
+    return {
+      outcome: 'refused',
+      chunksSent: 0,
+      maxInFlight: 0,
+      bytesSent: 0,
+      status: FILE_STATUS.forbidden,
+    }
   }
   const last = chunkCount(share.size) - 1
   if (request.resumeFrom > last) {
@@ -96,6 +116,7 @@ export async function serveFileStream(
     return {
       outcome: 'rejected_request',
       chunksSent: 0,
+      maxInFlight: 0,
       bytesSent: 0,
       error: new ProtocolError('malformed', 'resume_from is past the last chunk'),
     }
@@ -106,6 +127,7 @@ export async function serveFileStream(
   const result: ServeResult = {
     outcome: 'interrupted',
     chunksSent: 0,
+    maxInFlight: 0,
     bytesSent: 0,
     resumeFrom: request.resumeFrom,
   }
@@ -157,6 +179,7 @@ export async function serveFileStream(
       }
       stop.throwIfAborted()
       await io.write(encodeSenderFrame({ kind: 'chunk', index, data: ct }), stop)
+      result.maxInFlight = Math.max(result.maxInFlight, index + 1 - verified)
       result.chunksSent++
       result.bytesSent += ct.length
     })

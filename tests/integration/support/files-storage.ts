@@ -51,6 +51,8 @@ export class TempFileSink implements FileSink {
   readonly finalPath: string
   /** Throw ENOSPC once a write would pass this many bytes (disk-full tests). */
   quotaBytes = Infinity
+  /** A slow disk: every write waits this long first. */
+  writeDelayMs = 0
   writes = 0
   bytesWritten = 0
   completed = false
@@ -72,6 +74,7 @@ export class TempFileSink implements FileSink {
     if (offset + data.length > this.quotaBytes) {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
     }
+    if (this.writeDelayMs > 0) await new Promise((r) => setTimeout(r, this.writeDelayMs))
     const fh = await this.#handle()
     let done = 0
     while (done < data.length) {
@@ -118,6 +121,7 @@ export class NodeFileStorage implements FileStorage {
   readonly staged = new Map<string, string>()
   readonly sinks = new Map<string, TempFileSink>()
   quotaBytes = Infinity
+  writeDelayMs = 0
 
   constructor(dir: string) {
     this.dir = dir
@@ -141,6 +145,7 @@ export class NodeFileStorage implements FileStorage {
         join(this.dir, `${record.transferId}-${record.name}`),
       )
       sink.quotaBytes = this.quotaBytes
+      sink.writeDelayMs = this.writeDelayMs
       this.sinks.set(record.transferId, sink)
     }
     return Promise.resolve(sink)
