@@ -266,4 +266,47 @@ describe('messenger: mailbox delivery and restarts', () => {
     )
     assert.equal((await b.texts(convB)).filter((t) => t === 'doomed').length, 1)
   })
+
+  test('moving to another relay: contacts learn it and deposit there while we are offline', async () => {
+    const relay2 = await startTestRelay()
+    try {
+      const old = relay.multiaddrs[0]!
+      const next = relay2.multiaddrs[0]!
+      await a.must({ type: 'settings.addRelay', address: next })
+      const settings = await a.must({ type: 'settings.removeRelay', address: old })
+      assert.deepEqual(settings.relays, [next])
+      await waitUntil(
+        'bob learned alice’s new relay',
+        async () => {
+          const contact = (await b.store.listContacts())[0]!
+          return contact.relays.length === 1 && contact.relays[0] === next
+        },
+        20_000,
+      )
+      // The host rebuilds the node for the new relays; then alice goes offline.
+      a = await restart(a)
+      await waitUntil(
+        'alice’s mailbox is live on the new relay',
+        async () => (await a.must({ type: 'connectivity.status' })).relays[0]!.mailboxReady,
+        20_000,
+      )
+      await a.stop()
+      const { message } = await b.must({
+        type: 'messages.send',
+        conversationId: convB,
+        text: 'to your new relay',
+      })
+      await waitUntil(
+        'sent to alice’s mailbox on the new relay',
+        async () => (await deliveryOf(b, convB, message.messageId)) === 'sent',
+        20_000,
+      )
+      assert.ok((await relay2.stats()).storedMessages >= 1, 'the deposit waits on the new relay')
+      a = await restart(a)
+      await waitUntil('alice shows it', () => a.addedAt.has(message.messageId), 20_000)
+    } finally {
+      await a.stop().catch(() => undefined)
+      await relay2.stop()
+    }
+  })
 })

@@ -198,6 +198,39 @@ export class Messenger {
     return this.#mailboxes.helloFor(c.inboundMailboxId, relays, reply)
   }
 
+  /**
+   * Our relays changed: tell every contact where to reach us now. Each gets a Hello (reply = true,
+   * so it is not answered) naming the new relays; our mailbox for them keeps its id and keys and is
+   * created on the new first relay by the keeper (keys derive from the id, ADR 0702). The host
+   * rebuilds the node with the new relays (listen slots are fixed at creation).
+   */
+  async #announceRelays(): Promise<void> {
+    const { store, platform } = this.ctx
+    const now = platform.clock()
+    await store.transaction(async (tx) => {
+      for (const c of await tx.listContacts()) {
+        const hello = this.#helloFor(c, true)
+        const conv = await tx.getConversationByContact(c.contactId)
+        if (hello === null || conv === undefined || c.blocked) continue
+        await tx.enqueueOutbox({
+          conversationId: conv.conversationId,
+          messageId: null,
+          kind: 'control',
+          payload: encodePayload({
+            messageId: randomId(platform),
+            sentAt: now,
+            body: { kind: 'hello', hello },
+          }),
+          attempts: 0,
+          nextAttemptAt: now,
+          createdAt: now,
+          lastError: null,
+        })
+      }
+    })
+    this.#outbox.kick()
+  }
+
   async #ensureInboundMailbox(c: ContactRecord): Promise<ContactRecord> {
     if (c.inboundMailboxId !== null) return c
     const home = this.relays()[0]
@@ -367,8 +400,10 @@ export class Messenger {
   }
 
   async #saveSettings(s: Settings): Promise<ResponseFor<ClientRequest>> {
+    const relaysChanged = s.relays.join('\n') !== this.#settings.relays.join('\n')
     this.#settings = s
     await this.ctx.store.putSettings(s)
+    if (relaysChanged) await this.#announceRelays()
     this.#emit({ type: 'settings.changed', settings: s })
     return ok(s)
   }
