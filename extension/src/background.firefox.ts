@@ -4,6 +4,7 @@ import { buildPolicy } from './build-info.ts'
 import { serveClientPorts } from './host/client-server.ts'
 import { buildDefaultRelays } from './host/default-relays.ts'
 import { FirefoxBackgroundHost } from './host/firefox-background-host.ts'
+import { hostLog } from './host/log.ts'
 import { NodeService } from './host/node-service.ts'
 import { directNotifier, openTabOnNotificationClick } from './host/notifications.ts'
 import { serveBackground } from './host/serve-background.ts'
@@ -11,7 +12,7 @@ import { webExt } from './platform/webext.ts'
 
 const api = webExt()
 const policy = buildPolicy()
-const log = (message: string, error?: unknown): void => console.error(`Hestia: ${message}`, error)
+const log = hostLog
 const service = new NodeService({
   nodeHome: policy.nodeHome,
   policy,

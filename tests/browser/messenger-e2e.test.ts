@@ -250,8 +250,12 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
         .conversationId
       const received = await waitForMessage(a, convA, firstText)
       assert.equal(received.direction, 'in')
-      const firstArrived = addedAt(await a.events(), firstText)
-      assert.ok(firstArrived !== undefined, 'A logged the message.added event')
+      const aEvents = await a.events()
+      const firstArrived = addedAt(aEvents, firstText)
+      assert.ok(
+        firstArrived !== undefined,
+        `A logged no message.added for it; events: ${aEvents.map((e) => e.event.type).join(', ')}`,
+      )
       latencies.push(
         `mailbox (B's first message, session not yet confirmed): ${firstArrived - firstSentAt} ms`,
       )
@@ -429,6 +433,68 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
       await b.page.getByTestId('conversation-row').filter({ hasText: 'Alice' }).click()
       await b.page.getByTestId('message-list').getByText(idleText).waitFor({ timeout: STEP_MS })
       await shot(b, '10-bob-after-idle')
+    },
+  )
+
+  test(
+    'Chrome closes A’s offscreen document: the open page reconnects, the node comes back with the same PeerId, live updates and notifications (no text) continue',
+    { timeout: 180_000 },
+    async () => {
+      await relay.start()
+      await waitUntil(
+        'A and B back on the relay',
+        async () => (await relayConnected(a)) && (await relayConnected(b)),
+        90_000,
+        500,
+      )
+      const peerBefore = (await a.page.getByTestId('peer-id').innerText()).trim()
+      const worker = profileA.context!.serviceWorkers().at(-1)!
+      // Record what the worker shows (the offscreen document cannot show notifications itself).
+      await worker.evaluate(() => {
+        type Options = { title: string; message: string }
+        const scope = globalThis as unknown as {
+          chrome: { notifications: { create(id: string, o: Options): Promise<string> } }
+          __shown?: Options[]
+        }
+        const notifications = scope.chrome.notifications
+        const create = notifications.create.bind(notifications)
+        scope.__shown = []
+        notifications.create = (id, options) => {
+          scope.__shown!.push(options)
+          return create(id, options)
+        }
+      })
+      await worker.evaluate(() =>
+        (
+          globalThis as unknown as { chrome: { offscreen: { closeDocument(): Promise<void> } } }
+        ).chrome.offscreen.closeDocument(),
+      )
+      // The page's port closed with the document; it reconnects by itself (no reload here).
+      await waitUntil('A’s new node on the relay', () => relayConnected(a), 60_000, 500)
+
+      const text = 'Did your node come back, Alice?'
+      await sendThroughComposer(b, text)
+      await a.page.getByTestId('message-list').getByText(text).waitFor({ timeout: DELIVERY_MS })
+      const shown = await worker.evaluate(
+        () => (globalThis as unknown as { __shown?: { title: string; message: string }[] }).__shown,
+      )
+      assert.ok(shown !== undefined && shown.length >= 1, 'a notification was shown')
+      for (const n of shown) {
+        // Names are off by default, and message text is never shown.
+        assert.equal(n.title, 'New message')
+        assert.ok(!n.message.includes(text) && !n.title.includes(text))
+      }
+      const reply = 'Yes, same node, same key.'
+      await sendThroughComposer(a, reply)
+      await waitForMessage(b, convB, reply)
+      await waitForDelivery(a, convA, reply, 'delivered')
+      await waitUntil(
+        'A’s status strip',
+        async () => /^12D3/.test(await a.page.getByTestId('peer-id').innerText()),
+        STEP_MS,
+      )
+      assert.equal((await a.page.getByTestId('peer-id').innerText()).trim(), peerBefore)
+      await shot(a, '11-alice-after-offscreen-restart')
     },
   )
 

@@ -27,6 +27,7 @@ import { ipcLimits } from '../messaging/protocol.ts'
 import type { AddressPolicy } from '../node/address-policy.ts'
 import { createBrowserNode, type BrowserNode } from '../node/create-node.ts'
 import { openDexieStore } from '../store/dexie-store.ts'
+import { hostLog } from './log.ts'
 
 export interface NodeServiceOptions {
   readonly nodeHome: NodeHome
@@ -64,7 +65,7 @@ export class NodeService {
 
   constructor(options: NodeServiceOptions) {
     this.#options = options
-    this.#log = options.log ?? ((message, error) => console.error(`Hestia: ${message}`, error))
+    this.#log = options.log ?? hostLog
     this.hub = new ClientEventHub((error) => this.#log('an event listener failed', error))
   }
 

@@ -18,7 +18,7 @@ import { denyDialMultiaddr, type AddressPolicy } from './address-policy.ts'
 
 export interface BrowserNodeOptions {
   readonly policy: AddressPolicy
-  /** Relay multiaddrs (with /p2p/<id>) to reserve a slot on; empty until the relay exists. */
+  /** The user's relays (with /p2p/<id>): one reservation slot each; the messenger dials them. */
   readonly relays: readonly string[]
   /** The device's libp2p key (persisted with the identity, so the PeerId survives restarts). */
   readonly privateKey?: PrivateKey
@@ -29,7 +29,9 @@ export function browserNodeConfig(options: BrowserNodeOptions) {
     ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
     start: false,
     addresses: {
-      listen: [...options.relays.map((relay) => `${relay}/p2p-circuit`), '/webrtc'],
+      // One `/p2p-circuit` per relay: a reservation on each relay the messenger keeps connected,
+      // which (unlike `<relay>/p2p-circuit`) comes back by itself after the relay restarts.
+      listen: [...options.relays.map(() => '/p2p-circuit'), '/webrtc'],
     },
     transports: [
       webSockets(),

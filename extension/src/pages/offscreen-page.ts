@@ -9,13 +9,14 @@ import { HostClient } from '../messaging/client.ts'
 import { buildPolicy } from '../build-info.ts'
 import { serveClientPorts } from '../host/client-server.ts'
 import { buildDefaultRelays } from '../host/default-relays.ts'
+import { hostLog } from '../host/log.ts'
 import { NodeService } from '../host/node-service.ts'
 import { relayedNotifier } from '../host/notifications.ts'
 import { webExt } from '../platform/webext.ts'
 
 const api = webExt()
 const policy = buildPolicy()
-const log = (message: string, error?: unknown): void => console.error(`Hestia: ${message}`, error)
+const log = hostLog
 // The offscreen document has only chrome.runtime: the worker shows notifications for it.
 const background = new HostClient(api, { to: endpoints.background, retriesWhileUnavailable: 3 })
 const service = new NodeService({

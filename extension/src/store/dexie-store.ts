@@ -423,7 +423,12 @@ export async function openDexieStore(options: DexieStoreOptions = {}): Promise<M
   const run = async <T>(mode: TransactionMode, work: (tx: StoreOperations) => Promise<T>) => {
     if (!db.isOpen()) throw new StoreClosedError()
     try {
-      return await db.transaction(mode === 'read' ? 'r' : 'rw', ALL_TABLES, () => work(operations))
+      // `async`: Dexie keeps the transaction zone across native awaits only for an async scope
+      // function; without it a deep await chain runs outside the transaction and IndexedDB
+      // commits early (PrematureCommitError; extension/src/host/store-transactions.test.ts).
+      return await db.transaction(mode === 'read' ? 'r' : 'rw', ALL_TABLES, async () =>
+        work(operations),
+      )
     } catch (error) {
       throw translateError(error)
     }

@@ -133,6 +133,9 @@ export class ChromiumProfile {
         ...chromiumFlags,
         `--disable-extensions-except=${this.extensionDir}`,
         `--load-extension=${this.extensionDir}`,
+        // Debugging: HESTIA_CHROMIUM_ARGS='--enable-logging=stderr' with DEBUG=pw:browser prints
+        // the console of the offscreen document too.
+        ...(process.env.HESTIA_CHROMIUM_ARGS?.split(' ').filter((a) => a !== '') ?? []),
       ],
       viewport: { width: 1100, height: 700 },
       timeout: timeoutMs,
@@ -210,6 +213,10 @@ export class HestiaPage {
     this.name = name
     this.page = page
     page.on('pageerror', (error) => this.problems.push(`page error: ${error.message}`))
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning')
+        this.problems.push(`console ${message.type()}: ${message.text()}`)
+    })
   }
 
   /** One request over a fresh runtime port, validated here as the UI validates it. */
@@ -299,6 +306,10 @@ export async function logEventsIn(page: Evaluator): Promise<void> {
     port.onMessage.addListener((message) => {
       const m = message as { kind?: string; event?: ClientEvent }
       if (m?.kind === 'event' && m.event !== undefined) log.push({ at: Date.now(), event: m.event })
+    })
+    // Diagnostics: a log that stops growing because the host went away says so.
+    port.onDisconnect.addListener(() => {
+      console.warn('Hestia test event log: the host closed the port')
     })
   }, CLIENT_PORT_NAME)
 }
