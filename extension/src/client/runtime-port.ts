@@ -21,7 +21,13 @@ export function wrapRuntimePort(port: WebExtPort): ClientPort {
       return () => port.onMessage.removeListener(forward)
     },
     onDisconnect(listener) {
-      const forward = (): void => listener()
+      const forward = (): void => {
+        // Chrome reports "Receiving end does not exist" through runtime.lastError and logs it as
+        // unchecked unless it is read here; the client answers `unavailable` and retries anyway.
+        void (globalThis as { chrome?: { runtime?: { lastError?: unknown } } }).chrome?.runtime
+          ?.lastError
+        listener()
+      }
       port.onDisconnect.addListener(forward)
       return () => port.onDisconnect.removeListener(forward)
     },

@@ -266,6 +266,8 @@ export async function clientRequest<T extends ClientRequest>(
           resolveRequest(message)
         })
         port.onDisconnect.addListener(() => {
+          void (globalThis as { chrome?: { runtime?: { lastError?: unknown } } }).chrome?.runtime
+            ?.lastError // read, so Chrome does not log it as unchecked
           clearTimeout(timer)
           resolveRequest({ transport: 'disconnected' })
         })
@@ -309,7 +311,9 @@ export async function logEventsIn(page: Evaluator): Promise<void> {
     })
     // Diagnostics: a log that stops growing because the host went away says so.
     port.onDisconnect.addListener(() => {
-      console.warn('Hestia test event log: the host closed the port')
+      void (globalThis as { chrome?: { runtime?: { lastError?: unknown } } }).chrome?.runtime
+        ?.lastError
+      console.info('Hestia test event log: the host closed the port')
     })
   }, CLIENT_PORT_NAME)
 }
