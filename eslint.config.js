@@ -59,6 +59,9 @@ export default tseslint.config(
       '**/*.pb.js',
       '**/*.pb.d.ts',
       'tests/lint/fixtures/**',
+      // Scratch space of tools and people: never part of the build (git-ignored too).
+      '**/.protons-*/**',
+      '**/.scratch/**',
     ],
   },
   js.configs.recommended,
