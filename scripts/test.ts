@@ -163,7 +163,7 @@ if (runBrowser) {
 if (runBench) {
   step('benchmarks (smoke: they must run; figures are not asserted)')
   if (existsSync(join(root, 'tests', 'bench', 'run.ts')))
-    run('bench smoke', process.execPath, ['tests/bench/run.ts', '--smoke'])
+    run('bench smoke', process.execPath, ['tests/bench/run.ts', '--smoke', '--strict'])
 }
 
 const minutes = ((Date.now() - started) / 60000).toFixed(1)
