@@ -6,7 +6,13 @@
  * silently accepted (docs/protocol/messaging.md "Key change").
  */
 import type { ClientEvent } from '../client/api.ts'
-import { bytesEqual } from '../crypto/bytes.ts'
+import { bytesEqual, toHex } from '../crypto/bytes.ts'
+import {
+  decodeControl,
+  decodeMailboxPiece,
+  decodeOffer,
+  type DecodedOffer,
+} from '../files/codec.ts'
 import { decodeSessionFrame } from '../crypto/codecs.ts'
 import { acceptSession } from '../crypto/pqxdh.ts'
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
@@ -16,7 +22,13 @@ import type { StoreOperations } from '../store/store.ts'
 import { ProtocolError, isProtocolError } from '../wire/errors.ts'
 import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
 import { deviceIdOf } from './net.ts'
-import { decodePayload, encodePayload, type HelloBody, type Payload } from './payload.ts'
+import {
+  decodePayload,
+  encodePayload,
+  type FilePayloadBody,
+  type HelloBody,
+  type Payload,
+} from './payload.ts'
 import { encodeOutbound, encodeSessionState, restoreSession, toBase64Url } from './records.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { chatMessage, contactSummary, conversationSummary, laterDelivery } from './views.ts'
@@ -34,6 +46,11 @@ export interface InboxHooks {
   notifyMessage(contact: ContactRecord, conversationId: string): Promise<void>
   /** Read receipts are shown only when the user sends them too (settings.readReceipts). */
   showReadReceipts(): boolean
+  /**
+   * A file offer, control or mailbox piece, after its frame committed (the file engine's input).
+   * Not called for a piece or control of a frame seen before; offers are passed again (idempotent).
+   */
+  onFilePayload?(conversationId: string, messageId: string, body: FilePayloadBody): Promise<void>
 }
 
 interface Decrypted {
@@ -118,9 +135,13 @@ export class Inbox {
       }
     }
 
+    // File bodies are checked before anything is stored: a malformed one rejects the whole frame.
+    const offer = checkFileBody(payload)
+
     const now = platform.clock()
     const events: ClientEvent[] = []
     let notify = false
+    let conversationId: string | undefined
     const result = await store.transaction(async (tx) => {
       contact ??= await this.#createContact(
         tx,
@@ -181,6 +202,7 @@ export class Inbox {
         await this.#consumePrekey(tx, d.accepted.oneTimePrekeyId, inviteMailbox)
 
       const conv = (await tx.getConversation(conversation.conversationId))!
+      conversationId = conv.conversationId
       const enqueue = async (kind: 'receipt' | 'control', p: Payload) => {
         await tx.enqueueOutbox({
           conversationId: conv.conversationId,
@@ -194,14 +216,23 @@ export class Inbox {
         })
       }
       const body = payload.body
-      if (body.kind === 'text') {
+      if (body.kind === 'text' || offer !== null) {
         const messageId = toBase64Url(payload.messageId)
         const record: MessageRecord = {
           messageId,
           conversationId: conv.conversationId,
           direction: 'in',
           senderDeviceId: senderDevice,
-          body: { kind: 'text', text: body.text },
+          body:
+            offer !== null
+              ? {
+                  kind: 'file',
+                  transferId: toHex(offer.transferId),
+                  name: offer.name,
+                  size: offer.size,
+                  mimeType: offer.mimeType,
+                }
+              : { kind: 'text', text: body.kind === 'text' ? body.text : '' },
           sentAt: payload.sentAt,
           receivedAt: await arrivalSlot(tx, conv.conversationId, payload.sentAt, now),
           delivery: null,
@@ -238,7 +269,7 @@ export class Inbox {
           await tx.putMessage(m)
           events.push({ type: 'message.updated', message: chatMessage(m) })
         }
-      } else {
+      } else if (body.kind === 'hello') {
         const hello = body.hello
         c.outboundMailbox = encodeOutbound(hello)
         c.relays = [...hello.relays]
@@ -264,6 +295,19 @@ export class Inbox {
     this.#hooks.devices.set(senderDevice, contact!.contactId)
     if (d.accepted !== undefined) await reloadSecrets(this.#ctx)
     for (const e of events) this.#ctx.emit(e)
+    const fileBody = asFileBody(payload)
+    if (
+      fileBody !== null &&
+      conversationId !== undefined &&
+      (result === 'stored' || fileBody.kind === 'file_offer')
+    ) {
+      try {
+        await this.#hooks.onFilePayload?.(conversationId, toBase64Url(payload.messageId), fileBody)
+      } catch (err) {
+        // The frame is committed; a transfer the engine refuses stays as it was.
+        this.#ctx.log(`file payload ${fileBody.kind} not taken`, err)
+      }
+    }
     if (notify) {
       const conv = await store.getConversationByContact(contact!.contactId)
       if (conv !== undefined) await this.#hooks.notifyMessage(contact!, conv.conversationId)
@@ -435,4 +479,18 @@ async function arrivalSlot(
     }
   }
   return slot
+}
+
+/** Decodes a payload's file body with the engine's decoders (throws ProtocolError); the offer. */
+function checkFileBody(payload: Payload): DecodedOffer | null {
+  const b = payload.body
+  if (b.kind === 'file_offer') return decodeOffer(b.offer)
+  if (b.kind === 'file_control') decodeControl(b.control)
+  if (b.kind === 'file_piece') decodeMailboxPiece(b.piece)
+  return null
+}
+
+function asFileBody(payload: Payload): FilePayloadBody | null {
+  const b = payload.body
+  return b.kind === 'file_offer' || b.kind === 'file_control' || b.kind === 'file_piece' ? b : null
 }

@@ -9,7 +9,15 @@ export { Messenger, type MessengerOptions } from './messenger.ts'
 export type { MessengerNotifier } from './context.ts'
 export type { MessengerNet } from './net.ts'
 export { createInviteLink, decodeInvite, type InviteFields, type VerifiedInvite } from './invite.ts'
-export { encodePayload, decodePayload, type Payload, type PayloadBody } from './payload.ts'
+export {
+  encodePayload,
+  decodePayload,
+  FILE_BODY_CAPS,
+  type Payload,
+  type PayloadBody,
+  type FilePayloadBody,
+} from './payload.ts'
+export { MessengerFiles, FILES_TIMING, type MessengerFilesOptions } from './files.ts'
 export { sendDirect, serveChatStream, DirectSendError } from './chat-protocol.ts'
 export { createLocalIdentity, loadLocalIdentity } from './identity.ts'
 export { encodeSecrets, decodeSecrets, type LocalSecrets } from './secrets.ts'

@@ -145,6 +145,9 @@ export interface ChatPayload {
     text?: Text;
     receipt?: Receipt;
     hello?: Hello;
+    fileOffer?: Uint8Array<ArrayBuffer>;
+    fileControl?: Uint8Array<ArrayBuffer>;
+    filePiece?: Uint8Array<ArrayBuffer>;
 }
 export declare namespace ChatPayload {
     const codec: () => Codec<ChatPayload>;
@@ -198,7 +201,19 @@ export declare namespace ChatPayload {
         field: '$.hello.reply';
         value: boolean;
     }
+    interface ChatPayloadFileOfferFieldEvent {
+        field: '$.fileOffer';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface ChatPayloadFileControlFieldEvent {
+        field: '$.fileControl';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface ChatPayloadFilePieceFieldEvent {
+        field: '$.filePiece';
+        value: Uint8Array<ArrayBuffer>;
+    }
     function encode(obj: Partial<ChatPayload>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): ChatPayload;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): Generator<ChatPayloadVersionFieldEvent | ChatPayloadMessageIdFieldEvent | ChatPayloadSentAtFieldEvent | ChatPayloadTextTextFieldEvent | ChatPayloadReceiptKindFieldEvent | ChatPayloadReceiptMessageIdsFieldEvent | ChatPayloadHelloDisplayNameFieldEvent | ChatPayloadHelloRelaysFieldEvent | ChatPayloadHelloMailboxIdFieldEvent | ChatPayloadHelloMailboxCapabilityFieldEvent | ChatPayloadHelloMailboxSealKeyFieldEvent | ChatPayloadHelloReplyFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): Generator<ChatPayloadVersionFieldEvent | ChatPayloadMessageIdFieldEvent | ChatPayloadSentAtFieldEvent | ChatPayloadTextTextFieldEvent | ChatPayloadReceiptKindFieldEvent | ChatPayloadReceiptMessageIdsFieldEvent | ChatPayloadHelloDisplayNameFieldEvent | ChatPayloadHelloRelaysFieldEvent | ChatPayloadHelloMailboxIdFieldEvent | ChatPayloadHelloMailboxCapabilityFieldEvent | ChatPayloadHelloMailboxSealKeyFieldEvent | ChatPayloadHelloReplyFieldEvent | ChatPayloadFileOfferFieldEvent | ChatPayloadFileControlFieldEvent | ChatPayloadFilePieceFieldEvent>;
 }

@@ -646,6 +646,18 @@ export var ChatPayload;
                     w.uint32(98);
                     Hello.codec().encode(obj.hello, w);
                 }
+                if (obj.fileOffer != null) {
+                    w.uint32(106);
+                    w.bytes(obj.fileOffer);
+                }
+                if (obj.fileControl != null) {
+                    w.uint32(114);
+                    w.bytes(obj.fileControl);
+                }
+                if (obj.filePiece != null) {
+                    w.uint32(122);
+                    w.bytes(obj.filePiece);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -687,6 +699,18 @@ export var ChatPayload;
                             obj.hello = Hello.codec().decode(reader, reader.uint32(), {
                                 limits: opts.limits?.hello
                             });
+                            break;
+                        }
+                        case 13: {
+                            obj.fileOffer = reader.bytes();
+                            break;
+                        }
+                        case 14: {
+                            obj.fileControl = reader.bytes();
+                            break;
+                        }
+                        case 15: {
+                            obj.filePiece = reader.bytes();
                             break;
                         }
                         default: {
@@ -738,6 +762,27 @@ export var ChatPayload;
                             yield* Hello.codec().stream(reader, reader.uint32(), `${prefix}.hello`, {
                                 limits: opts.limits?.hello
                             });
+                            break;
+                        }
+                        case 13: {
+                            yield {
+                                field: `${prefix}.fileOffer`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 14: {
+                            yield {
+                                field: `${prefix}.fileControl`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 15: {
+                            yield {
+                                field: `${prefix}.filePiece`,
+                                value: reader.bytes()
+                            };
                             break;
                         }
                         default: {

@@ -28,6 +28,7 @@ import { encodeSigned } from '../crypto/codecs.ts'
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import { addPrekey, prekeyBundle } from './identity.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
+import { MessengerFiles, type MessengerFilesOptions } from './files.ts'
 import { Inbox } from './inbox.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING, RECEIPT_KIND } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
@@ -44,6 +45,12 @@ export interface MessengerOptions {
   defaultRelays?: string[]
   /** Told after every successful send: route and time from enqueue (tests log latencies). */
   onSent?: (item: OutboxRecord, route: Route, frame: Uint8Array) => void
+  /**
+   * File transfer (docs/protocol/files.md): the host's staged-file sources and disk-backed sinks.
+   * Absent: `transfer.*` requests answer `unsupported` and incoming offers show as file messages
+   * that cannot be accepted on this device.
+   */
+  files?: MessengerFilesOptions
 }
 
 export class Messenger {
@@ -52,6 +59,7 @@ export class Messenger {
   readonly #mailboxes: MailboxManager
   readonly #inbox: Inbox
   readonly #outbox: Outbox
+  readonly #files: MessengerFiles | null
   readonly #devices = new Map<string, string>()
   #settings: Settings
   #keeper: ReturnType<typeof setInterval> | null = null
@@ -76,6 +84,8 @@ export class Messenger {
       helloFor: (c, reply) => this.#helloFor(c, reply),
       notifyMessage: (c, conversationId) => this.#notify(c, conversationId),
       showReadReceipts: () => this.#settings.readReceipts,
+      onFilePayload: (conversationId, messageId, body) =>
+        this.#files?.receive(conversationId, messageId, body) ?? Promise.resolve(),
     })
     this.#outbox = new Outbox(this.ctx, this.#mailboxes, {
       relays: () => this.relays(),
@@ -83,6 +93,18 @@ export class Messenger {
       helloFor: (c, reply) => this.#helloFor(c, reply),
       ...(options.onSent !== undefined ? { onSent: options.onSent } : {}),
     })
+    this.#files =
+      options.files === undefined
+        ? null
+        : new MessengerFiles(this.ctx, options.files, {
+            devices: this.#devices,
+            kickOutbox: () => this.#outbox.kick(),
+          })
+  }
+
+  /** The file side (null when the host passed no `files` option). */
+  get files(): MessengerFiles | null {
+    return this.#files
   }
 
   /** Our relays; the first holds our mailboxes. */
@@ -112,6 +134,7 @@ export class Messenger {
     })
     net.addEventListener('peer:connect', this.#onConnect)
     net.addEventListener('peer:disconnect', this.#onDisconnect)
+    await this.#files?.start()
     this.#running = true
     const home = this.relays()[0]
     if (home !== undefined) {
@@ -132,6 +155,7 @@ export class Messenger {
     this.ctx.net.removeEventListener('peer:connect', this.#onConnect)
     this.ctx.net.removeEventListener('peer:disconnect', this.#onDisconnect)
     await this.#keeping
+    await this.#files?.stop()
     await this.#outbox.stop()
     await this.#mailboxes.stop()
     await this.ctx.net.unhandle(CHAT_PROTOCOL).catch(() => undefined)
@@ -391,12 +415,23 @@ export class Messenger {
           relays: this.#settings.relays.filter((a) => a !== r.address),
         })
       case 'transfers.list':
-        return ok({ transfers: [] })
+        return this.#files === null ? ok({ transfers: [] }) : this.#files.list(r.conversationId)
+      case 'transfer.offer':
+        if (this.#files === null) break
+        return this.#files.offer(r.conversationId, r.file)
+      case 'transfer.accept':
+      case 'transfer.decline':
+      case 'transfer.pause':
+      case 'transfer.resume':
+      case 'transfer.cancel':
+        if (this.#files === null) break
+        return this.#files.act(TRANSFER_ACTION[r.type], r.transferId)
       case 'call.current':
         return ok({ call: null })
       default:
-        return fail('unsupported', `${r.type} is not built yet`)
+        break
     }
+    return fail('unsupported', `${r.type} is not built yet`)
   }
 
   async #saveSettings(s: Settings): Promise<ResponseFor<ClientRequest>> {
@@ -574,6 +609,14 @@ export class Messenger {
 }
 
 void RECEIPT_KIND
+
+const TRANSFER_ACTION = {
+  'transfer.accept': 'accept',
+  'transfer.decline': 'decline',
+  'transfer.pause': 'pause',
+  'transfer.resume': 'resume',
+  'transfer.cancel': 'cancel',
+} as const
 
 /** The relay's PeerId string: what follows the last /p2p/. */
 function relayPeer(address: string): string | null {

@@ -41,9 +41,12 @@ export function webrtcAddressVia(relay: string, deviceId: string): Multiaddr {
 
 /** An open connection that is not relayed (limited): direct WebRTC (or TCP/WS in tests). */
 export function directConnection(net: MessengerNet, peer: PeerId): Connection | undefined {
-  return net
-    .getConnections(peer)
-    .find((c) => c.status === 'open' && c.limits === undefined && !isRelayed(c))
+  return net.getConnections(peer).find(isDirect)
+}
+
+/** Open, not limited and not relayed: a connection file streams and direct chat frames may use. */
+export function isDirect(c: Connection): boolean {
+  return c.status === 'open' && c.limits === undefined && !isRelayed(c)
 }
 
 function isRelayed(c: Connection): boolean {

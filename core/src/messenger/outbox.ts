@@ -15,7 +15,7 @@ import { randomId, type MessengerContext } from './context.ts'
 import { MESSENGER_TIMING as T } from './limits.ts'
 import type { MailboxManager } from './mailbox-manager.ts'
 import { deviceIdOf, peerIdOf } from './net.ts'
-import { encodePayload, type HelloBody } from './payload.ts'
+import { decodePayload, encodePayload, type HelloBody } from './payload.ts'
 import {
   activeSession,
   decodeOutbound,
@@ -196,7 +196,9 @@ export class Outbox {
       await store.putSession(next, record.version)
       return { frame, confirmed: !session.awaitingReply, deviceId: record.deviceId }
     })
-    if (sealed.confirmed) {
+    // File pieces only exist because no direct connection could be made (files.md "Fallback"):
+    // straight to the mailbox, without a direct dial per piece.
+    if (sealed.confirmed && !isFilePiece(item)) {
       try {
         await sendDirect(this.#ctx.net, peerIdOf(sealed.deviceId), contact.relays, sealed.frame)
         return { route: 'direct', frame: sealed.frame }
@@ -295,6 +297,15 @@ export class Outbox {
       })
     })
     for (const e of events) this.#ctx.emit(e)
+  }
+}
+
+function isFilePiece(item: OutboxRecord): boolean {
+  if (item.kind !== 'control') return false
+  try {
+    return decodePayload(item.payload).body.kind === 'file_piece'
+  } catch {
+    return false
   }
 }
 

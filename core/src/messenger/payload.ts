@@ -6,6 +6,7 @@ import { ProtocolError } from '../wire/errors.ts'
 import { decodeStrict, requireBytes, requireUint, requireVersion } from '../wire/decode.ts'
 import { ChatPayload as ChatPayloadCodec } from './messenger.pb.js'
 import { MESSENGER_FORMAT_VERSION, MESSENGER_LIMITS as L, RECEIPT_KIND } from './limits.ts'
+import { FILE_LIMITS } from '../files/limits.ts'
 
 export interface HelloBody {
   displayName: string
@@ -16,10 +17,24 @@ export interface HelloBody {
   reply: boolean
 }
 
+/** The file engine's encodings, carried opaque (docs/protocol/files.md); capped here. */
+export type FilePayloadBody =
+  | { kind: 'file_offer'; offer: Uint8Array }
+  | { kind: 'file_control'; control: Uint8Array }
+  | { kind: 'file_piece'; piece: Uint8Array }
+
 export type PayloadBody =
   | { kind: 'text'; text: string }
   | { kind: 'receipt'; receipt: 'delivered' | 'read'; messageIds: Uint8Array[] }
   | { kind: 'hello'; hello: HelloBody }
+  | FilePayloadBody
+
+/** Caps of the opaque file bodies (the engine's decoders check them again, with their contents). */
+export const FILE_BODY_CAPS = {
+  file_offer: FILE_LIMITS.offerBytes,
+  file_control: FILE_LIMITS.controlBytes,
+  file_piece: FILE_LIMITS.mailboxPieceBytes,
+} as const
 
 export interface Payload {
   messageId: Uint8Array
@@ -37,6 +52,10 @@ export function encodePayload(p: Payload): Uint8Array {
   }
   const b = p.body
   if (b.kind === 'text') return ChatPayloadCodec.encode({ ...base, text: { text: b.text } })
+  if (b.kind === 'file_offer') return ChatPayloadCodec.encode({ ...base, fileOffer: copy(b.offer) })
+  if (b.kind === 'file_control')
+    return ChatPayloadCodec.encode({ ...base, fileControl: copy(b.control) })
+  if (b.kind === 'file_piece') return ChatPayloadCodec.encode({ ...base, filePiece: copy(b.piece) })
   if (b.kind === 'receipt') {
     return ChatPayloadCodec.encode({
       ...base,
@@ -62,12 +81,28 @@ export function decodePayload(bytes: unknown): Payload {
     exact: L.messageIdBytes,
   })
   const sentAt = requireUint(raw.sentAt, 'chat payload sent_at')
-  const set = [raw.text, raw.receipt, raw.hello].filter((x) => x !== undefined).length
+  const set = [
+    raw.text,
+    raw.receipt,
+    raw.hello,
+    raw.fileOffer,
+    raw.fileControl,
+    raw.filePiece,
+  ].filter((x) => x !== undefined).length
   if (set !== 1) {
-    throw new ProtocolError('malformed', 'chat payload: exactly one of text, receipt, hello')
+    throw new ProtocolError(
+      'malformed',
+      'chat payload: exactly one of text, receipt, hello, file_offer, file_control, file_piece',
+    )
   }
   let body: PayloadBody
-  if (raw.text !== undefined) {
+  if (raw.fileOffer !== undefined) {
+    body = { kind: 'file_offer', offer: fileBody(raw.fileOffer, 'file_offer') }
+  } else if (raw.fileControl !== undefined) {
+    body = { kind: 'file_control', control: fileBody(raw.fileControl, 'file_control') }
+  } else if (raw.filePiece !== undefined) {
+    body = { kind: 'file_piece', piece: fileBody(raw.filePiece, 'file_piece') }
+  } else if (raw.text !== undefined) {
     if (utf8.encode(raw.text.text).length > L.textBytes) {
       throw new ProtocolError('oversize', `chat text longer than ${L.textBytes} bytes`)
     }
@@ -88,6 +123,10 @@ export function decodePayload(bytes: unknown): Payload {
     body = { kind: 'hello', hello: checkHello(raw.hello!) }
   }
   return { messageId, sentAt, body }
+}
+
+function fileBody(bytes: Uint8Array, kind: keyof typeof FILE_BODY_CAPS): Uint8Array {
+  return requireBytes(bytes, `chat payload ${kind}`, { min: 1, max: FILE_BODY_CAPS[kind] })
 }
 
 export function checkHello(h: HelloBody): HelloBody {

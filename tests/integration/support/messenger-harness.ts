@@ -24,7 +24,12 @@ import type {
   ResponseFor,
 } from '@hestia/core/client/api.ts'
 import { createMessengerService } from '@hestia/core/messenger/index.ts'
-import type { MessengerNode, MessengerService, Route } from '@hestia/core/messenger/index.ts'
+import type {
+  MessengerFilesOptions,
+  MessengerNode,
+  MessengerService,
+  Route,
+} from '@hestia/core/messenger/index.ts'
 import { createMemoryBacking, openMemoryStore } from '@hestia/core/store/index.ts'
 import type { MemoryBacking, MessengerStore } from '@hestia/core/store/index.ts'
 import { startRelay } from '@hestia/relay-node'
@@ -101,6 +106,8 @@ export class TestPeer {
   /** performance.now() when each message id was first shown here (message.added). */
   readonly addedAt = new Map<string, number>()
   direct = true
+  /** File transfer for this peer (set before start); absent: transfer.* answers unsupported. */
+  files: MessengerFilesOptions | undefined
 
   constructor(name: string, relays: string[], backing: MemoryBacking = createMemoryBacking()) {
     this.name = name
@@ -114,6 +121,7 @@ export class TestPeer {
       store: this.store,
       defaultRelays: this.relays,
       createNode: (key, relays) => createTestNode(key, relays, { direct: this.direct }),
+      ...(this.files !== undefined ? { files: this.files } : {}),
       notifier: (n) => this.notifications.push(n),
       onSent: (item, route, frame) =>
         this.sent.push({

@@ -1,0 +1,334 @@
+/**
+ * The messenger's side of file transfer (issue 7, docs/protocol/files.md, messaging.md "Files"):
+ * owns the FileTransferEngine, carries its offers, controls and mailbox pieces as E2EE chat payloads
+ * through the outbox, serves `/hestia/file/1.0.0`, picks the mailbox fallback when the receiver
+ * cannot pull directly, and answers the `transfer.*` client requests.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import {
+  fail,
+  ok,
+  type ClientFailure,
+  type ClientSuccess,
+  type FileTransfer,
+  type StagedFile,
+} from '../client/api.ts'
+import { FileTransferEngine, type FileEngineDeps } from '../files/engine.ts'
+import { FileTransferError, isFileTransferError, toClientError } from '../files/errors.ts'
+import { FILE_LIMITS, FILE_PROTOCOL } from '../files/limits.ts'
+import type { FileStorage, Sha256Factory } from '../files/ports.ts'
+import type { MessageRecord } from '../store/records.ts'
+import { STORE_LIMITS } from '../store/store.ts'
+import { randomId, type MessengerContext } from './context.ts'
+import { directConnection, isDirect, peerIdOf, webrtcAddressVia } from './net.ts'
+import { encodePayload, type FilePayloadBody } from './payload.ts'
+import { toBase64Url } from './records.ts'
+import { chatMessage, conversationSummary } from './views.ts'
+import { decodeControl } from '../files/codec.ts'
+
+/** What a host passes to enable file transfer (`createMessengerService({ files })`). */
+export interface MessengerFilesOptions {
+  /** Staged sources by stagedFileId and disk-backed sinks (browser: Blob slices, OPFS/IndexedDB). */
+  storage: FileStorage
+  /** The mailbox fallback's cap (the relay's announced cap; default 16 MiB). */
+  mailboxCapBytes?: number
+  /**
+   * After the contact accepted: how long the sender waits for the contact's direct stream (or a
+   * direct connection) before it picks the mailbox fallback. Default FILES_TIMING.directWaitMs.
+   */
+  directWaitMs?: number
+  sha256?: Sha256Factory
+  tuning?: FileEngineDeps['tuning']
+}
+
+export const FILES_TIMING = {
+  /** The receiver dials (WebRTC through the relay, with retries) within this on a loaded machine. */
+  directWaitMs: 10_000,
+  /** How often the sender looks whether the receiver's stream started while it waits. */
+  directPollMs: 100,
+} as const
+
+export interface MessengerFilesHooks {
+  /** deviceId → contactId (shared with the inbox, which adds the devices it learns). */
+  devices: Map<string, string>
+  kickOutbox(): void
+}
+
+type Reply = ClientSuccess<{ transfer: FileTransfer }> | ClientFailure
+
+export class MessengerFiles {
+  readonly engine: FileTransferEngine
+  readonly #ctx: MessengerContext
+  readonly #hooks: MessengerFilesHooks
+  readonly #opts: MessengerFilesOptions
+  /** conversationId → contactId, filled at start and whenever a conversation is used. */
+  readonly #contactOf = new Map<string, string>()
+  readonly #routing = new Set<string>()
+  #running = false
+  #onConnection = (e: CustomEvent<Connection>): void => {
+    const c = e.detail
+    if (isDirect(c)) this.engine.peerConnected(c.remotePeer.toString())
+  }
+
+  constructor(ctx: MessengerContext, options: MessengerFilesOptions, hooks: MessengerFilesHooks) {
+    this.#ctx = ctx
+    this.#hooks = hooks
+    this.#opts = options
+    this.engine = new FileTransferEngine({
+      store: ctx.store,
+      storage: options.storage,
+      localPeer: ctx.net.peerId.toString(),
+      openStream: (peer, signal) => this.#openStream(peer, signal),
+      sendControl: (conversationId, control) =>
+        this.#enqueue(conversationId, { kind: 'file_control', control }),
+      peerOf: (conversationId) => this.#peerOf(conversationId),
+      clock: ctx.platform.clock,
+      random: ctx.platform.random,
+      ...(options.sha256 !== undefined ? { sha256: options.sha256 } : {}),
+      ...(options.tuning !== undefined ? { tuning: options.tuning } : {}),
+      onUpdate: (transfer) => ctx.emit({ type: 'transfer.updated', transfer }),
+      log: (m, e) => ctx.log(`files: ${m}`, e),
+    })
+  }
+
+  async start(): Promise<void> {
+    const { net, store } = this.#ctx
+    for (const conv of await store.listConversations(STORE_LIMITS.conversationsMax))
+      this.#contactOf.set(conv.conversationId, conv.contactId)
+    await net.handle(
+      FILE_PROTOCOL,
+      (stream, connection) =>
+        void this.engine.handleStream(stream, connection.remotePeer.toString()),
+      { maxInboundStreams: FILE_LIMITS.maxInboundStreams },
+    )
+    net.addEventListener('connection:open', this.#onConnection)
+    this.#running = true
+    await this.engine.restore()
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false
+    this.#ctx.net.removeEventListener('connection:open', this.#onConnection)
+    await this.#ctx.net.unhandle(FILE_PROTOCOL).catch(() => undefined)
+    await this.engine.stop()
+  }
+
+  /** A file body from the contact, after its frame committed (Inbox hook). */
+  async receive(conversationId: string, messageId: string, body: FilePayloadBody): Promise<void> {
+    await this.#learn(conversationId)
+    if (body.kind === 'file_offer') {
+      await this.engine.receiveOffer({ conversationId, messageId, offer: body.offer })
+    } else if (body.kind === 'file_piece') {
+      await this.engine.receiveMailboxPiece(conversationId, body.piece)
+    } else {
+      const t = await this.engine.receiveControl(conversationId, body.control)
+      if (
+        t !== undefined &&
+        t.direction === 'out' &&
+        t.state === 'waiting' &&
+        decodeControl(body.control).action === 'accept'
+      ) {
+        void this.#routeAccepted(t.transferId).catch((err) =>
+          this.#ctx.log(`files: routing ${t.transferId} failed`, err),
+        )
+      }
+    }
+  }
+
+  // Client requests -------------------------------------------------------------------------------
+
+  /** `transfer.offer`: encrypts the staged file, shows it as a file message and sends the offer. */
+  async offer(conversationId: string, file: StagedFile): Promise<Reply> {
+    const { store, platform } = this.#ctx
+    const conv = await store.getConversation(conversationId)
+    const contact = conv && (await store.getContact(conv.contactId))
+    if (conv === undefined || contact === undefined)
+      return fail('not_found', 'no such conversation')
+    if (contact.blocked) return fail('contact_blocked', 'unblock the contact to send')
+    if (contact.keyChange !== null) return fail('key_changed', 'verify or accept the new key first')
+    this.#contactOf.set(conversationId, conv.contactId)
+    const id = randomId(platform)
+    const messageId = toBase64Url(id)
+    const prepared = await this.#guard(() => this.engine.offer({ conversationId, messageId, file }))
+    if (!prepared.ok) return prepared
+    const { transfer, offer } = prepared.value
+    const now = platform.clock()
+    const message: MessageRecord = {
+      messageId,
+      conversationId,
+      direction: 'out',
+      senderDeviceId: null,
+      body: {
+        kind: 'file',
+        transferId: transfer.transferId,
+        name: transfer.name,
+        size: transfer.size,
+        mimeType: transfer.mimeType,
+      },
+      sentAt: now,
+      receivedAt: now,
+      delivery: 'queued',
+      failure: null,
+      readAt: null,
+    }
+    const payload = encodePayload({
+      messageId: id,
+      sentAt: now,
+      body: { kind: 'file_offer', offer },
+    })
+    const summary = await store.transaction(async (tx) => {
+      await tx.addMessage(message)
+      await tx.enqueueOutbox({
+        conversationId,
+        messageId,
+        kind: 'message',
+        payload,
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        lastError: null,
+      })
+      const updated = { ...conv, lastMessageId: messageId, lastActivityAt: now }
+      await tx.putConversation(updated)
+      return conversationSummary(tx, updated)
+    })
+    this.#ctx.emit({ type: 'message.added', message: chatMessage(message) })
+    if (summary !== undefined)
+      this.#ctx.emit({ type: 'conversation.updated', conversation: summary })
+    this.#hooks.kickOutbox()
+    return ok({ transfer })
+  }
+
+  async act(
+    action: 'accept' | 'decline' | 'pause' | 'resume' | 'cancel',
+    transferId: string,
+  ): Promise<Reply> {
+    const t = await this.engine.get(transferId)
+    if (t !== undefined) await this.#learn(t.conversationId)
+    return this.#guard(async () => ({ transfer: await this.engine[action](transferId) }))
+  }
+
+  async list(conversationId: string | null): Promise<ClientSuccess<{ transfers: FileTransfer[] }>> {
+    const records = await this.#ctx.store.listTransfers(
+      conversationId === null ? {} : { conversationId },
+    )
+    const transfers: FileTransfer[] = []
+    for (const r of records) {
+      const t = await this.engine.get(r.transferId)
+      if (t !== undefined) transfers.push(t)
+    }
+    transfers.sort((a, b) => b.updatedAt - a.updatedAt)
+    return ok({ transfers: transfers.slice(0, 1_000) })
+  }
+
+  // Internals -------------------------------------------------------------------------------------
+
+  /** Engine errors as client errors (FileTransferError.toClientError); others propagate. */
+  async #guard<V>(work: () => Promise<V>): Promise<ClientSuccess<V> | ClientFailure> {
+    try {
+      return ok(await work())
+    } catch (err) {
+      if (isFileTransferError(err)) {
+        const body = toClientError(err)
+        return fail(body.code, body.message)
+      }
+      throw err
+    }
+  }
+
+  /**
+   * Sender, after the contact accepted: the contact pulls over a direct connection. If no stream
+   * started and no direct connection exists within directWaitMs, small files go through the
+   * contact's mailbox; larger ones wait (too_large) until a direct connection appears.
+   */
+  async #routeAccepted(transferId: string): Promise<void> {
+    if (this.#routing.has(transferId)) return
+    this.#routing.add(transferId)
+    try {
+      const waitMs = this.#opts.directWaitMs ?? FILES_TIMING.directWaitMs
+      const until = this.#ctx.platform.clock() + waitMs
+      let t = await this.engine.get(transferId)
+      while (this.#running && t !== undefined && t.state === 'waiting' && t.route !== 'mailbox') {
+        const peer = this.#peerOf(t.conversationId)
+        if (peer !== undefined && directConnection(this.#ctx.net, peerIdOf(peer)) !== undefined)
+          return // connected directly: the contact's pull is on its way
+        if (this.#ctx.platform.clock() >= until) break
+        await new Promise((r) => setTimeout(r, FILES_TIMING.directPollMs))
+        t = await this.engine.get(transferId)
+      }
+      if (!this.#running || t === undefined || t.state !== 'waiting') return
+      const plan = await this.engine.planRoute(transferId, {
+        direct: false,
+        ...(this.#opts.mailboxCapBytes !== undefined
+          ? { mailboxCapBytes: this.#opts.mailboxCapBytes }
+          : {}),
+      })
+      if (plan.route !== 'mailbox') return
+      for await (const piece of this.engine.mailboxPieces(transferId)) {
+        if (!this.#running) return
+        await this.#enqueue(t.conversationId, { kind: 'file_piece', piece }, false)
+      }
+      this.#hooks.kickOutbox()
+    } finally {
+      this.#routing.delete(transferId)
+    }
+  }
+
+  /** Queues a file body as an E2EE control payload to the conversation's contact. */
+  async #enqueue(conversationId: string, body: FilePayloadBody, kick = true): Promise<void> {
+    const { store, platform } = this.#ctx
+    const now = platform.clock()
+    await store.enqueueOutbox({
+      conversationId,
+      messageId: null,
+      kind: 'control',
+      payload: encodePayload({ messageId: randomId(platform), sentAt: now, body }),
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      lastError: null,
+    })
+    if (kick) this.#hooks.kickOutbox()
+  }
+
+  async #learn(conversationId: string): Promise<void> {
+    if (this.#contactOf.has(conversationId)) return
+    const conv = await this.#ctx.store.getConversation(conversationId)
+    if (conv !== undefined) this.#contactOf.set(conversationId, conv.contactId)
+  }
+
+  /** The contact's device for a conversation (the one we heard from last). */
+  #peerOf(conversationId: string): string | undefined {
+    const contactId = this.#contactOf.get(conversationId)
+    if (contactId === undefined) return undefined
+    let found: string | undefined
+    for (const [deviceId, owner] of this.#hooks.devices) if (owner === contactId) found = deviceId
+    return found
+  }
+
+  /** A `/hestia/file/1.0.0` stream over a direct connection, dialled through the contact's relays. */
+  async #openStream(peer: string, signal: AbortSignal): Promise<Stream> {
+    const { net, store } = this.#ctx
+    const peerId = peerIdOf(peer)
+    let connection = directConnection(net, peerId)
+    if (connection === undefined) {
+      const contactId = this.#hooks.devices.get(peer)
+      const contact = contactId === undefined ? undefined : await store.getContact(contactId)
+      let lastErr: unknown
+      for (const relay of contact?.relays ?? []) {
+        try {
+          connection = await net.dial(webrtcAddressVia(relay, peer), { signal })
+          break
+        } catch (err) {
+          lastErr = err
+          if (signal.aborted) break
+        }
+      }
+      if (connection === undefined)
+        throw new FileTransferError('interrupted', 'no direct connection to the contact', {
+          cause: lastErr,
+        })
+    }
+    return connection.newStream(FILE_PROTOCOL, { signal })
+  }
+}
