@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { ChatMessage, DeliveryState } from '../../core/src/client/api.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
-import { freshTestBuild } from './support/fresh-build.ts'
+import { snapshotTestBuild } from './support/fresh-build.ts'
 import type { HestiaPage } from './support/messenger-browser.ts'
 import {
   ChromiumProfile,
@@ -45,6 +45,7 @@ const deliveryRank: Record<DeliveryState, number> = {
 }
 
 let relay: TestRelay
+let build: { dir: string; remove: () => Promise<void> } | undefined
 let profileA: ChromiumProfile
 let profileB: ChromiumProfile
 let a: HestiaPage
@@ -155,7 +156,8 @@ async function addRelayThroughUi(page: HestiaPage, address: string): Promise<voi
 before(
   async () => {
     await mkdir(artifacts, { recursive: true })
-    const extensionDir = await freshTestBuild('chrome-mv3')
+    build = await snapshotTestBuild('chrome-mv3')
+    const extensionDir = build.dir
     relay = await TestRelay.start()
     profileA = await ChromiumProfile.create('Alice', extensionDir)
     profileB = await ChromiumProfile.create('Bob', extensionDir)
@@ -170,6 +172,7 @@ after(async () => {
   if (latencies.length > 0) console.log(`measured latencies:\n  ${latencies.join('\n  ')}`)
   await Promise.allSettled([profileA?.destroy(), profileB?.destroy()])
   await relay?.destroy()
+  await build?.remove()
 })
 
 describe('the messenger between two Chromium profiles and a relay', { concurrency: 1 }, () => {
@@ -501,6 +504,29 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
       )
       assert.equal((await a.page.getByTestId('peer-id').innerText()).trim(), peerBefore)
       await shot(a, '11-alice-after-offscreen-restart')
+    },
+  )
+
+  test(
+    'the popup (800×600) opens to the conversation list from local data',
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const page = await profileA.context!.newPage()
+      await page.setViewportSize({ width: 800, height: 600 })
+      const started = Date.now()
+      await page.goto(profileA.url('popup.html'), { timeout: STEP_MS })
+      const row = page.getByTestId('conversation-row').filter({ hasText: 'Bob' })
+      await row.waitFor({ timeout: STEP_MS })
+      latencies.push(
+        `popup open → conversation list painted (A, node running): ${Date.now() - started} ms`,
+      )
+      assert.match(await row.innerText(), /Yes, same node, same key\./)
+      // The popup layout offers "Open in a tab"; the tab layout does not.
+      assert.equal(await page.getByRole('button', { name: 'Open in a tab' }).count(), 1)
+      await page.screenshot({ path: join(artifacts, '12-alice-popup-800x600.png') })
+      await page.close()
     },
   )
 

@@ -23,7 +23,7 @@ import type {
 import { firefoxAddonId } from '../../plasmo.config.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
 import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
-import { freshTestBuild } from './support/fresh-build.ts'
+import { snapshotTestBuild } from './support/fresh-build.ts'
 import {
   ChromiumProfile,
   TestRelay,
@@ -61,6 +61,7 @@ function sideOf(name: string, page: Evaluator): Side {
 }
 
 let relay: TestRelay
+let builds: { dir: string; remove: () => Promise<void> }[] = []
 let chromiumProfile: ChromiumProfile
 let firefox: LaunchedFirefox | undefined
 let chromiumPage: HestiaPage
@@ -127,10 +128,10 @@ async function relayUp(side: Side): Promise<boolean> {
 before(
   async () => {
     await mkdir(artifacts, { recursive: true })
-    const [chromeDir, firefoxDir] = [
-      await freshTestBuild('chrome-mv3'),
-      await freshTestBuild('firefox-mv2'),
-    ]
+    const chromeBuild = await snapshotTestBuild('chrome-mv3')
+    const firefoxBuild = await snapshotTestBuild('firefox-mv2')
+    builds = [chromeBuild, firefoxBuild]
+    const [chromeDir, firefoxDir] = [chromeBuild.dir, firefoxBuild.dir]
     relay = await TestRelay.start()
     chromiumProfile = await ChromiumProfile.create('Chromium', chromeDir)
     await chromiumProfile.launch()
@@ -148,6 +149,7 @@ after(async () => {
   if (latencies.length > 0) console.log(`measured latencies:\n  ${latencies.join('\n  ')}`)
   await Promise.allSettled([chromiumProfile?.destroy(), firefox?.close()])
   await relay?.destroy()
+  await Promise.allSettled(builds.map((b) => b.remove()))
 })
 
 describe('a chat between Chromium and Firefox', { concurrency: 1 }, () => {

@@ -3,7 +3,8 @@
 // same time (another test, another developer's `npm run build`) corrupt each other's output.
 
 import { spawn } from 'node:child_process'
-import { readdir, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { outputDir, repoRoot } from '../../../scripts/build-extension.ts'
 import type { BrowserTarget } from '../../../plasmo.config.ts'
@@ -74,4 +75,32 @@ function buildLocked(target: BrowserTarget): Promise<void> {
 export async function freshTestBuild(target: BrowserTarget): Promise<string> {
   if (!(await isFresh(target))) await buildLocked(target)
   return outputDir(target, 'test')
+}
+
+/**
+ * A private copy of the fresh test build, taken under the build lock. Tests that run for minutes
+ * (and restart browsers) use it, so another job rebuilding build/ meanwhile cannot pull files
+ * from under a running extension.
+ */
+export async function snapshotTestBuild(
+  target: BrowserTarget,
+): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const source = await freshTestBuild(target)
+  const parent = await mkdtemp(join(tmpdir(), `hestia-build-${target}-`))
+  const dir = join(parent, `${target}-test`)
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('flock', [PLASMO_BUILD_LOCK, 'cp', '-a', source, dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let error = ''
+    child.stderr.on('data', (chunk: Buffer) => (error += chunk.toString()))
+    const timer = setTimeout(() => child.kill('SIGTERM'), buildTimeoutMs)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      if (code === 0) resolve()
+      else reject(new Error(`copying ${source} failed (exit ${code}): ${error}`))
+    })
+  })
+  return { dir, remove: () => rm(parent, { recursive: true, force: true }) }
 }
