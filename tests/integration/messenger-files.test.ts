@@ -216,6 +216,34 @@ describe('messenger: file transfer over a direct connection', () => {
     await fileMessage(b, convB, id)
   })
 
+  test('pause and resume by the receiver: the sender follows, the file completes byte-identical', async () => {
+    storeB.writeDelayMs = 100
+    try {
+      const size = 5 * MiB
+      const { file, sha256 } = await stageFile(storeA, size, 'paused.bin')
+      const { transfer } = await a.must({ type: 'transfer.offer', conversationId: convA, file })
+      const id = transfer.transferId
+      await waitState(b, id, ['offered'])
+      await b.must({ type: 'transfer.accept', transferId: id })
+      await waitUntil(
+        'the receiver stored part of the file',
+        async () => ((await transferOf(b, id))?.progress.bytes ?? 0) > 0,
+        30_000,
+      )
+      const paused = await b.must({ type: 'transfer.pause', transferId: id })
+      assert.equal(paused.transfer.state, 'paused')
+      await waitState(a, id, ['paused'], 15_000)
+      storeB.writeDelayMs = 0
+      await b.must({ type: 'transfer.resume', transferId: id })
+      const done = await waitState(b, id, ['completed', 'failed'], 60_000)
+      assert.equal(done.state, 'completed', JSON.stringify(done.error))
+      await waitState(a, id, ['completed'], 15_000)
+      assert.equal(await sha256OfFile(storeB.sinks.get(id)!.finalPath), sha256)
+    } finally {
+      storeB.writeDelayMs = 0
+    }
+  })
+
   test('cancel mid-transfer by the sender: both end cancelled, the partial file is discarded', async () => {
     storeB.writeDelayMs = 150 // a slow disk keeps the transfer running long enough to cancel it
     try {
@@ -248,6 +276,33 @@ describe('messenger: file transfer over a direct connection', () => {
       if (!missing.ok) assert.equal(missing.error.code, 'not_found')
     } finally {
       storeB.writeDelayMs = 0
+    }
+  })
+})
+
+describe('messenger: a host that passes no files option', () => {
+  test('transfer requests answer unsupported, the transfer list is empty', async () => {
+    const relay = await startTestRelay()
+    const e = new TestPeer('erin', relay.multiaddrs)
+    try {
+      await e.start()
+      await e.must({ type: 'identity.create', displayName: 'erin' })
+      const res = await e.req({
+        type: 'transfer.offer',
+        conversationId: 'AAAAAAAAAAAAAAAAAAAAAA',
+        file: { stagedFileId: 's', name: 'x.bin', size: 1, mimeType: '' },
+      })
+      assert.equal(res.ok, false)
+      if (!res.ok) assert.equal(res.error.code, 'unsupported')
+      const accept = await e.req({ type: 'transfer.accept', transferId: 'ab'.repeat(16) })
+      assert.equal(accept.ok, false)
+      if (!accept.ok) assert.equal(accept.error.code, 'unsupported')
+      const list = await e.must({ type: 'transfers.list', conversationId: null })
+      assert.deepEqual(list.transfers, [])
+    } finally {
+      await e.stop()
+      await relay.stop().catch(() => undefined)
+      await rm(relay.dataDir, { recursive: true, force: true }).catch(() => undefined)
     }
   })
 })

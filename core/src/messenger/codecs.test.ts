@@ -12,7 +12,7 @@ import { addPrekey, createLocalIdentity, loadLocalIdentity, prekeyBundle } from 
 import { createInviteLink, decodeInvite, type InviteFields } from './invite.ts'
 import { INVITE_LINK_PREFIX } from './limits.ts'
 import { ChatPayload } from './messenger.pb.js'
-import { decodePayload, encodePayload, type Payload } from './payload.ts'
+import { FILE_BODY_CAPS, decodePayload, encodePayload, type Payload } from './payload.ts'
 import { decodeSecrets, ownedMailbox } from './secrets.ts'
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.ts'
 import { backoffMs } from './outbox.ts'
@@ -52,6 +52,17 @@ describe('chat payload', () => {
           reply: true,
         },
       },
+    },
+    {
+      messageId: id16,
+      sentAt: 3,
+      body: { kind: 'file_offer', offer: new Uint8Array(200).fill(4) },
+    },
+    { messageId: id16, sentAt: 4, body: { kind: 'file_control', control: new Uint8Array(21) } },
+    {
+      messageId: id16,
+      sentAt: 5,
+      body: { kind: 'file_piece', piece: new Uint8Array(FILE_BODY_CAPS.file_piece).fill(7) },
     },
   ]
 
@@ -100,6 +111,52 @@ describe('chat payload', () => {
           sentAt: 1n,
           text: { text: 'a' },
           receipt: { kind: 1, messageIds: [id16] },
+        }),
+        'malformed',
+      ],
+    ]
+    for (const [bytes, code] of bad) {
+      assert.throws(
+        () => decodePayload(bytes),
+        (err: unknown) => isProtocolError(err, code as never),
+        code,
+      )
+    }
+  })
+
+  test('file bodies: capped per kind, never empty, never beside another body', () => {
+    const file = (body: Payload['body']) => encodePayload({ messageId: id16, sentAt: 1, body })
+    const bad: [Uint8Array, string][] = [
+      [
+        file({ kind: 'file_offer', offer: new Uint8Array(FILE_BODY_CAPS.file_offer + 1) }),
+        'oversize',
+      ],
+      [
+        file({ kind: 'file_control', control: new Uint8Array(FILE_BODY_CAPS.file_control + 1) }),
+        'oversize',
+      ],
+      [
+        file({ kind: 'file_piece', piece: new Uint8Array(FILE_BODY_CAPS.file_piece + 1) }),
+        'oversize',
+      ],
+      [file({ kind: 'file_control', control: new Uint8Array(0) }), 'malformed'],
+      [
+        ChatPayload.encode({
+          version: 1,
+          messageId: id16,
+          sentAt: 1n,
+          fileOffer: new Uint8Array(10),
+          fileControl: new Uint8Array(10),
+        }),
+        'malformed',
+      ],
+      [
+        ChatPayload.encode({
+          version: 1,
+          messageId: id16,
+          sentAt: 1n,
+          text: { text: 'a' },
+          filePiece: new Uint8Array(10),
         }),
         'malformed',
       ],
