@@ -472,18 +472,12 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
           globalThis as unknown as { chrome: { offscreen: { closeDocument(): Promise<void> } } }
         ).chrome.offscreen.closeDocument(),
       )
-      // The page's port closed with the document; it reconnects by itself (no reload here).
-      // Until then the test's own ports find no document: not an error, just not yet.
-      await waitUntil(
-        'A’s new node on the relay',
-        () => relayConnected(a).catch(() => false),
-        60_000,
-        500,
-      )
-
+      // The page's port closed with the document. Nothing in the test touches A now: only the
+      // open page's own reconnect (wake → new document → new node) can show B's next message.
       const text = 'Did your node come back, Alice?'
       await sendThroughComposer(b, text)
       await a.page.getByTestId('message-list').getByText(text).waitFor({ timeout: DELIVERY_MS })
+      await waitUntil('A’s new node on the relay', () => relayConnected(a), 30_000, 500)
       const shown = await worker.evaluate(
         () => (globalThis as unknown as { __shown?: { title: string; message: string }[] }).__shown,
       )
@@ -493,6 +487,29 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
         assert.equal(n.title, 'New message')
         assert.ok(!n.message.includes(text) && !n.title.includes(text))
       }
+      // With "Show the sender's name" on, the title names the contact; still no text.
+      await a.must({ type: 'settings.update', patch: { notifications: { showNames: true } } })
+      const named = 'Now you see my name, not this text.'
+      await sendThroughComposer(b, named)
+      await a.page.getByTestId('message-list').getByText(named).waitFor({ timeout: DELIVERY_MS })
+      await waitUntil(
+        'a notification naming Bob',
+        async () => {
+          const all = await worker.evaluate(
+            () => (globalThis as unknown as { __shown?: { title: string }[] }).__shown ?? [],
+          )
+          return all.some((n) => n.title === 'New message from Bob')
+        },
+        STEP_MS,
+      )
+      const all = await worker.evaluate(
+        () =>
+          (globalThis as unknown as { __shown?: { title: string; message: string }[] }).__shown ??
+          [],
+      )
+      for (const n of all) assert.ok(!`${n.title} ${n.message}`.includes(named))
+      await a.must({ type: 'settings.update', patch: { notifications: { showNames: false } } })
+
       const reply = 'Yes, same node, same key.'
       await sendThroughComposer(a, reply)
       await waitForMessage(b, convB, reply)

@@ -191,6 +191,7 @@ type RuntimeGlobal = {
   __hestiaEvents?: LoggedEvent[]
 }
 interface RuntimeLike {
+  sendMessage(message: unknown): Promise<unknown>
   connect(info: { name: string }): {
     postMessage(m: unknown): void
     disconnect(): void
@@ -244,10 +245,44 @@ export class HestiaPage {
   }
 }
 
+/**
+ * What the pages do before they connect (extension/src/client/extension-client.ts): wake the host
+ * through the background, which in Chrome (re)creates the offscreen document. Bounded; a failure
+ * shows up as the port's disconnect right after.
+ */
+export async function wakeHost(page: Evaluator): Promise<void> {
+  await page.evaluate(
+    ({ timeoutMs }) =>
+      new Promise<void>((resolve) => {
+        const scope = globalThis as unknown as RuntimeGlobal
+        const runtime = (scope.browser ?? scope.chrome)!.runtime
+        const timer = setTimeout(resolve, timeoutMs)
+        const envelope = {
+          channel: 'hestia/v1/ipc',
+          to: 'background',
+          id: `wake-${Date.now()}`,
+          request: { kind: 'host.wake' },
+        }
+        runtime.sendMessage(envelope).then(
+          () => {
+            clearTimeout(timer)
+            resolve()
+          },
+          () => {
+            clearTimeout(timer)
+            resolve()
+          },
+        )
+      }),
+    { timeoutMs: requestTimeoutMs },
+  )
+}
+
 export async function clientRequest<T extends ClientRequest>(
   page: Evaluator,
   request: T,
 ): Promise<ResponseFor<T>> {
+  await wakeHost(page)
   const raw = await page.evaluate(
     ({ request, name, timeoutMs }) =>
       new Promise<unknown>((resolveRequest) => {
@@ -298,6 +333,7 @@ export function mustOk<T extends ClientRequest>(
 }
 
 export async function logEventsIn(page: Evaluator): Promise<void> {
+  await wakeHost(page)
   await page.evaluate((name) => {
     const scope = globalThis as unknown as RuntimeGlobal
     if (scope.__hestiaEvents !== undefined) return
