@@ -17,7 +17,9 @@ const base = {
 
 /** Rasterises the SVG path of a QR code (unit squares) into RGBA pixels, `scale` px a module. */
 function rasterise(text: string, scale: number): { data: Uint8ClampedArray; side: number } {
-  const { size, d } = qrPath(text)
+  const qr = qrPath(text)
+  if (qr === null) throw new Error(`too long for a QR code: ${text.length} characters`)
+  const { size, d } = qr
   const side = size * scale
   const data = new Uint8ClampedArray(side * side * 4).fill(255)
   for (const match of d.matchAll(/M(\d+) (\d+)h1v1h-1z/g)) {
@@ -92,7 +94,26 @@ describe('QR codes', () => {
     const payload = `hestia:invite/${'A1b2C3d4'.repeat(120)}`
     const { data, side } = rasterise(payload, 3)
     assert.equal(decodeQr(data, side, side, true), payload)
-    assert.ok(qrPath(payload).size > 2 * QUIET_ZONE)
+    assert.ok((qrPath(payload)?.size ?? 0) > 2 * QUIET_ZONE)
+  })
+
+  test('a real-size invite (~2,800 characters) still becomes a readable QR code', () => {
+    // Measured: an invite with one relay and its ML-KEM prekey is 2,792 characters, beyond what
+    // error correction M holds; the code must fall back to L rather than fail to render.
+    const payload = `hestia:invite/${'Zx9-_qW3'.repeat(347)}`
+    assert.ok(payload.length >= 2_790)
+    const { data, side } = rasterise(payload, 2)
+    assert.equal(decodeQr(data, side, side, true), payload)
+  })
+
+  test('a payload too long for any QR code says so instead of breaking the screen', async () => {
+    const payload = `hestia:invite/${'a'.repeat(3_200)}` // byte mode: L holds 2,953
+    assert.equal(qrPath(payload), null)
+    const view = await renderFile('components/QrCode.svelte', {
+      value: payload,
+      label: 'My invite',
+    })
+    assert.ok(view.text.includes('too long for a QR code'), view.text)
   })
 
   test('a picture without a code decodes to nothing', () => {

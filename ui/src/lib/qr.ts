@@ -17,8 +17,29 @@ export interface QrPath {
   d: string
 }
 
-export function qrPath(text: string): QrPath {
-  const { modules } = create(text, { errorCorrectionLevel: 'M' })
+/**
+ * Error-correction levels tried in order: M survives a scuffed screen, L holds the most data
+ * (byte mode, version 40: M 2,331 bytes, L 2,953). A full invite with one relay is ~2,800
+ * characters, so it needs L.
+ */
+const CORRECTION_LEVELS = ['M', 'L'] as const
+
+/** The SVG path of `text` as a QR code, or null when it is too long for any QR code. */
+export function qrPath(text: string): QrPath | null {
+  for (const errorCorrectionLevel of CORRECTION_LEVELS) {
+    try {
+      return drawModules(create(text, { errorCorrectionLevel }).modules)
+    } catch {
+      // Too long at this level (qrcode throws): try the next, roomier one.
+    }
+  }
+  return null
+}
+
+function drawModules(modules: {
+  size: number
+  get(row: number, col: number): number | boolean
+}): QrPath {
   const parts: string[] = []
   for (let y = 0; y < modules.size; y++) {
     for (let x = 0; x < modules.size; x++) {
