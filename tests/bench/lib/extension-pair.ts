@@ -253,7 +253,8 @@ export interface OpenPairOptions {
   signal?: AbortSignal
 }
 
-async function openProfile(
+/** Launches one extension profile and opens its tab page with a client port. */
+export async function openProfile(
   name: string,
   extensionDir: string,
   opened: ChromiumProfile[],
@@ -273,6 +274,42 @@ async function openProfile(
     100,
   )
   return hestia
+}
+
+export interface SingleExtension {
+  page: BenchExtensionPage
+  close(): Promise<void>
+}
+
+/** One profile (build first when stale) with its identity `name`; no relay. */
+export async function openSingleExtension(
+  name: string,
+  { log, signal }: OpenPairOptions,
+): Promise<SingleExtension> {
+  const started = Date.now()
+  const extensionDir = await freshTestBuild('chrome-mv3')
+  log(`  extension build ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  const opened: ChromiumProfile[] = []
+  const close = async (): Promise<void> => {
+    await Promise.allSettled(opened.map((p) => p.destroy()))
+  }
+  const release = (): void => void close()
+  signal?.addEventListener('abort', release, { once: true })
+  try {
+    const page = await openProfile(name, extensionDir, opened)
+    await page.must({ type: 'identity.create', displayName: name })
+    return {
+      page,
+      close: async () => {
+        signal?.removeEventListener('abort', release)
+        await close()
+      },
+    }
+  } catch (error) {
+    signal?.removeEventListener('abort', release)
+    await close()
+    throw error
+  }
 }
 
 /** Creates the identity `name` and adds the relay; resolves once reservation and mailbox are up. */
