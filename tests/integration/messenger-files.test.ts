@@ -360,6 +360,29 @@ describe('messenger: file transfer without a direct connection', () => {
     assert.ok(pieces >= Math.ceil(size / (3 * 16384)), `pieces went to the mailbox (${pieces})`)
   })
 
+  test('the sender restarts right after the accept: it decides the route again and the file arrives', async () => {
+    const size = 200_000
+    const { file, sha256 } = await stageFile(storeA, size, 'restart.bin')
+    const { transfer } = await a.must({ type: 'transfer.offer', conversationId: convA, file })
+    const id = transfer.transferId
+    await waitState(c, id, ['offered'])
+    await c.must({ type: 'transfer.accept', transferId: id })
+    // Within the 2 s the sender waits for a direct pull: stop it before it picked the mailbox.
+    await waitState(a, id, ['waiting'], 15_000)
+    await a.stop()
+    assert.equal(
+      (await a.store.getTransfer(id))?.route,
+      'direct',
+      'no route decided before the stop',
+    )
+    await a.start()
+    const onC = await waitState(c, id, ['completed', 'failed'], 45_000)
+    assert.equal(onC.state, 'completed', JSON.stringify(onC.error))
+    assert.equal(onC.route, 'mailbox')
+    await waitState(a, id, ['completed'], 15_000)
+    assert.equal(await sha256OfFile(storeC.sinks.get(id)!.finalPath), sha256, 'byte-identical')
+  })
+
   test('a file over the cap waits (too_large) until both are online directly', async () => {
     const size = 2 * capBytes
     const { file } = await stageFile(storeA, size, 'large.bin')

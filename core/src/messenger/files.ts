@@ -104,6 +104,12 @@ export class MessengerFiles {
     net.addEventListener('connection:open', this.#onConnection)
     this.#running = true
     await this.engine.restore()
+    // A restart between the contact's accept and the route decision: decide again (a transfer
+    // already on the mailbox route has its pieces in the durable outbox).
+    for (const rec of await store.listTransfers({ active: true })) {
+      if (rec.direction === 'out' && rec.state === 'waiting' && rec.route !== 'mailbox')
+        this.#route(rec.transferId)
+    }
   }
 
   async stop(): Promise<void> {
@@ -128,9 +134,7 @@ export class MessengerFiles {
         t.state === 'waiting' &&
         decodeControl(body.control).action === 'accept'
       ) {
-        void this.#routeAccepted(t.transferId).catch((err) =>
-          this.#ctx.log(`files: routing ${t.transferId} failed`, err),
-        )
+        this.#route(t.transferId)
       }
     }
   }
@@ -234,6 +238,12 @@ export class MessengerFiles {
       }
       throw err
     }
+  }
+
+  #route(transferId: string): void {
+    void this.#routeAccepted(transferId).catch((err) =>
+      this.#ctx.log(`files: routing ${transferId} failed`, err),
+    )
   }
 
   /**
