@@ -1,7 +1,8 @@
 // Message latency of our own stack, extension↔extension (lib/extension-pair.ts: the chrome-mv3 test
 // build in two Chromium profiles, a relay in this process, B a contact of A).
 //
-// msg.mailbox.delivery_p50_ms: B's first message to A. B accepted A's invite, so B's session is
+// msg.mailbox.delivery_p50_ms: B's first message to A, sent once A lists the conversation (A's
+// node took in B's hello from the invite mailbox). B accepted A's invite, so B's session is
 // unconfirmed (awaiting A's reply) and the messenger seals the message into A's mailbox on the
 // relay whatever connections exist (core/src/messenger/outbox.ts); A is online and the relay
 // pushes it. Figure: `messages.send` posted in B's page → `message.added` in A's page (both on
@@ -63,6 +64,18 @@ function textOf(label: string): string {
   return label.padEnd(ECHO_MESSAGE_BYTES, '.').slice(0, ECHO_MESSAGE_BYTES)
 }
 
+/** Until A lists `count` conversations: A's node has processed the initiators' hellos. */
+async function waitForConversations(pair: ExtensionPair, count: number): Promise<void> {
+  await waitUntil(
+    `A listing ${count} conversation(s)`,
+    async () =>
+      (await pair.a.must({ type: 'conversations.list', query: null })).conversations.length >=
+      count,
+    DELIVERY_WAIT_MS,
+    20,
+  )
+}
+
 async function waitForDirect(pair: ExtensionPair, conversationA: string): Promise<void> {
   let round = 0
   await waitUntil(
@@ -94,8 +107,10 @@ const suite: BenchSuite = {
     const release = (): void => void chromium.close().catch(() => undefined)
     signal?.addEventListener('abort', release, { once: true })
     try {
-      // Mailbox: B's first message (B is the initiator, its session is unconfirmed).
+      // Mailbox: B's first message (B is the initiator, its session is unconfirmed). Sent once A
+      // has taken in B's hello (the conversation is listed), so only the message is timed.
       const mailbox: number[] = []
+      await waitForConversations(pair, 1)
       mailbox.push(
         await oneWay(pair.b, pair.a, pair.conversationB, textOf('mailbox B'), DELIVERY_WAIT_MS),
       )
@@ -107,6 +122,7 @@ const suite: BenchSuite = {
         if (signal?.aborted === true) throw new Error('msg suite aborted')
         const sender = await openExtraSender(pair, `C${i}`)
         try {
+          await waitForConversations(pair, 1 + i)
           const ms = await oneWay(
             sender.page,
             pair.a,
