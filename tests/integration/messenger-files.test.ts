@@ -214,6 +214,16 @@ describe('messenger: file transfer over a direct connection', () => {
     assert.equal(again.ok, false)
     if (!again.ok) assert.equal(again.error.code, 'invalid_state')
     await fileMessage(b, convB, id)
+    // A staged file the host cannot open: a typed error, no message, no transfer.
+    const before = (await a.history(convA)).length
+    const gone = await a.req({
+      type: 'transfer.offer',
+      conversationId: convA,
+      file: { stagedFileId: 'never-staged', name: 'gone.bin', size: 10, mimeType: '' },
+    })
+    assert.equal(gone.ok, false)
+    if (!gone.ok) assert.equal(gone.error.code, 'not_found')
+    assert.equal((await a.history(convA)).length, before)
   })
 
   test('pause and resume by the receiver: the sender follows, the file completes byte-identical', async () => {

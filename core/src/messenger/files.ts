@@ -153,7 +153,21 @@ export class MessengerFiles {
     this.#contactOf.set(conversationId, conv.contactId)
     const id = randomId(platform)
     const messageId = toBase64Url(id)
-    const prepared = await this.#guard(() => this.engine.offer({ conversationId, messageId, file }))
+    const prepared = await this.#guard(async () => {
+      try {
+        return await this.engine.offer({ conversationId, messageId, file })
+      } catch (err) {
+        if (isFileTransferError(err)) throw err
+        // The host's storage could not open or read the staged file (gone, revoked, never staged).
+        throw new FileTransferError(
+          'source_gone',
+          'the staged file cannot be read; pick it again',
+          {
+            cause: err,
+          },
+        )
+      }
+    })
     if (!prepared.ok) return prepared
     const { transfer, offer } = prepared.value
     const now = platform.clock()
