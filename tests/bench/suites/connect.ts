@@ -8,6 +8,9 @@
 // is the time from `node.dial()` to the returned open, unlimited (direct WebRTC) connection,
 // measured with performance.now() in A's page. Then both hang up (`node.hangUp(peer)`) and wait
 // until neither side holds a connection to the other before the next dial.
+//
+// Debugging: HESTIA_BENCH_DEBUG='libp2p:webrtc*' prints the pages' libp2p logs (the `debug`
+// namespaces) to the progress log.
 
 // esbuild comes with the workspace's toolchain (Plasmo's dependency tree); it bundles in ~1 s.
 import { build } from 'esbuild'
