@@ -36,7 +36,7 @@ const DELIVERY_MS = 45_000
 /** How long B's browser sits idle with no extension page open (issue 5: 2 minutes). */
 const IDLE_MS = Number(process.env.HESTIA_BROWSER_IDLE_MS ?? 120_000)
 /** B's PeerId before and after its browser restart (offline-delivery test). */
-const peerAcrossRestart = { before: '', after: '', strip: '' }
+const peerAcrossRestart = { before: '', after: '', strip: '', knownToA: '' }
 
 const deliveryRank: Record<DeliveryState, number> = {
   queued: 0,
@@ -383,6 +383,13 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
         STEP_MS,
       ).catch(() => undefined)
       peerAcrossRestart.before = peerBefore
+      // Which PeerIds A knows for B's device(s): tells a changed node from a stale status strip.
+      const listA = await a.must({ type: 'conversations.list', query: null })
+      const bAtA = listA.conversations.find((c) => c.conversationId === convA)
+      if (bAtA !== undefined) {
+        const info = await a.must({ type: 'contact.info', contactId: bAtA.contact.contactId })
+        peerAcrossRestart.knownToA = info.devices.map((d) => d.deviceId).join(', ')
+      }
       // History survived too, and exactly once.
       const texts = (
         await b.must({ type: 'messages.page', conversationId: convB, before: null, limit: 200 })
@@ -398,10 +405,12 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
   test(
     'B keeps its PeerId across a full browser restart',
     {
-      // Seen on 2026-11-23: after closing and relaunching B's browser the messenger's node (3
-      // connections, messages flowing) reports another PeerId than before. Delivery is unaffected
-      // (the new device certificate is accepted as the same identity), but the PeerId should be
-      // stable. Reported as TODO until fixed, so it shows in every run without failing CI.
+      // Seen on 2026-11-23, intermittently (2 of 3 runs): after closing and relaunching B's browser,
+      // B's status strip reports a node (running, 3 connections, messages flowing) with another
+      // PeerId than before. Delivery is unaffected. Either the node's key is not the stored one on a
+      // cold start, or the strip showed a stale/bare node before the close; the message names the
+      // PeerIds A knows for B to tell which. Reported as TODO until fixed, so it shows in every run
+      // without failing CI.
       todo: 'PeerId changes across a full browser restart (issue #5 note)',
     },
     () => {
@@ -409,7 +418,7 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
       assert.equal(
         peerAcrossRestart.after,
         peerAcrossRestart.before,
-        `status strip after the restart: ${peerAcrossRestart.strip}`,
+        `status strip after the restart: ${peerAcrossRestart.strip}; B's devices known to A: ${peerAcrossRestart.knownToA}`,
       )
     },
   )
