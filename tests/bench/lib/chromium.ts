@@ -8,33 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext } from 'playwright-core'
+import { chromiumFlags, chromiumPath } from '../../../scripts/browsers.ts'
 
-/** System Chromium; HESTIA_CHROMIUM overrides it (other distributions, other paths). */
-export const CHROMIUM_PATH = process.env['HESTIA_CHROMIUM'] ?? '/usr/bin/chromium'
-
-/** No network beyond loopback: nothing phones home, nothing skews timings in the background. */
-const CLOSED_NETWORK_FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-] as const
-
-/**
- * WebRTC between pages on 127.0.0.1: loopback candidates are off by default, and without a media
- * permission Chromium gathers no host candidates at all (FINDINGS.md, "Browsers and tests").
- * Benchmark profiles only; never ship these.
- */
-const LOOPBACK_WEBRTC_FLAGS = [
-  '--allow-loopback-in-peer-connection',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-] as const
+/** System Chromium (HESTIA_CHROMIUM overrides it), same binary as the browser tests. */
+export const CHROMIUM_PATH = chromiumPath
 
 /** Timers and rendering of background tabs are throttled; two benchmark pages must not be. */
 const NO_THROTTLING_FLAGS = [
@@ -44,8 +21,8 @@ const NO_THROTTLING_FLAGS = [
 ] as const
 
 export const BENCH_CHROMIUM_ARGS: readonly string[] = [
-  ...CLOSED_NETWORK_FLAGS,
-  ...LOOPBACK_WEBRTC_FLAGS,
+  // The browser tests' flags: closed network plus WebRTC on loopback (FINDINGS.md).
+  ...chromiumFlags,
   ...NO_THROTTLING_FLAGS,
 ]
 
