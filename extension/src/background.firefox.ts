@@ -9,15 +9,19 @@ import { NodeService } from './host/node-service.ts'
 import { directNotifier, openTabOnNotificationClick } from './host/notifications.ts'
 import { serveBackground } from './host/serve-background.ts'
 import { webExt } from './platform/webext.ts'
+import { directDownloads, saveWithDownloads } from './files/save-download.ts'
 
 const api = webExt()
 const policy = buildPolicy()
 const log = hostLog
+const downloads = api.downloads
+if (downloads === undefined) throw new Error('Hestia needs the downloads permission')
 const service = new NodeService({
   nodeHome: policy.nodeHome,
   policy,
   defaultRelays: buildDefaultRelays(policy),
   notifier: directNotifier(api, (error) => log('notification failed', error)),
+  saveFile: saveWithDownloads(directDownloads(downloads)),
   log,
 })
 serveClientPorts(api, service.dispatch, service.hub, (error) => log('bad client message', error))

@@ -743,6 +743,13 @@ export class FileTransferEngine {
     const rt = this.#rt(rec.transferId)
     await rt.source?.close?.().catch(() => undefined)
     rt.source = null
+    await this.#releaseSource(rec)
+  }
+
+  async #releaseSource(rec: FileTransferRecord): Promise<void> {
+    await this.#d.storage.releaseSource?.(rec).catch((err: unknown) => {
+      this.#d.log?.('could not free the staged file', err)
+    })
   }
 
   async #resumeLocal(rec: FileTransferRecord): Promise<void> {
@@ -788,6 +795,7 @@ export class FileTransferEngine {
     } else {
       await rt.source?.close?.().catch(() => undefined)
       rt.source = null
+      await this.#releaseSource(rec)
     }
   }
 

@@ -36,6 +36,11 @@ export interface FileStorage {
   openSource(record: FileTransferRecord): Promise<FileSource>
   /** The sink of an incoming transfer; opening it again after a restart keeps what was written. */
   openSink(record: FileTransferRecord): Promise<FileSink>
+  /**
+   * An outgoing transfer ended (completed, declined, cancelled, failed): its staged file is no
+   * longer needed. Optional: a host without staging copies has nothing to free.
+   */
+  releaseSource?(record: FileTransferRecord): Promise<void>
 }
 
 /** Streaming SHA-256. Default: @noble/hashes; Node can inject node:crypto (10x faster). */

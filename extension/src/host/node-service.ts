@@ -27,6 +27,9 @@ import { ipcLimits } from '../messaging/protocol.ts'
 import type { AddressPolicy } from '../node/address-policy.ts'
 import { createBrowserNode, type BrowserNode } from '../node/create-node.ts'
 import { openDexieStore } from '../store/dexie-store.ts'
+import { BrowserFileStorage } from '../files/browser-file-storage.ts'
+import type { SaveFile } from '../files/chunk-sink.ts'
+import { filesDatabase } from '../files/files-db.ts'
 import { hostLog } from './log.ts'
 
 export interface NodeServiceOptions {
@@ -35,6 +38,8 @@ export interface NodeServiceOptions {
   /** Relays of a fresh install (build-time define, default-relays.ts); Settings override them. */
   readonly defaultRelays: readonly string[]
   readonly notifier: MessengerNotifier
+  /** Saves a received file through the downloads API (files/save-download.ts). */
+  readonly saveFile: SaveFile
   /** Default: the extension's Dexie store. */
   readonly openStore?: () => Promise<MessengerStore>
   readonly pingTimeoutMs?: number
@@ -80,8 +85,13 @@ export class NodeService {
 
   async #createMessenger(): Promise<MessengerService> {
     const store = await (this.#options.openStore ?? (() => openDexieStore()))()
+    const files = new BrowserFileStorage(filesDatabase(), this.#options.saveFile)
+    await files
+      .sweep(await store.listTransfers({ active: true }), Date.now())
+      .catch((error: unknown) => this.#log('could not clean up old file data', error))
     const service = createMessengerService({
       store,
+      files: { storage: files },
       defaultRelays: [...this.#options.defaultRelays],
       notifier: this.#options.notifier,
       log: (message, error) => this.#log(message, error),

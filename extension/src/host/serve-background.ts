@@ -6,6 +6,7 @@ import { endpoints } from '../messaging/protocol.ts'
 import type { WebExt } from '../platform/webext.ts'
 import type { NodeHost } from './node-host.ts'
 import { showNotification } from './notifications.ts'
+import { directDownloads } from '../files/save-download.ts'
 
 export interface ServeBackgroundOptions {
   /** Test builds of Firefox: open the popup page in a tab once installed (see plasmo.config.ts). */
@@ -38,6 +39,17 @@ export function serveBackground(
     if (request.kind === 'notification.show') {
       await showNotification(api, request.title, request.conversationId)
       return {}
+    }
+    // And downloads: Chrome's offscreen host has no downloads API either.
+    if (request.kind === 'download.start' || request.kind === 'download.state') {
+      if (api.downloads === undefined) throw new Error('No downloads API in the background')
+      const ownBlobs = `blob:${new URL(api.runtime.getURL('')).origin}/`
+      if (request.kind === 'download.start' && !request.url.startsWith(ownBlobs))
+        throw new Error('Only files this extension made can be saved')
+      const downloads = directDownloads(api.downloads)
+      return request.kind === 'download.start'
+        ? { downloadId: await downloads.start(request.url, request.filename) }
+        : downloads.state(request.downloadId)
     }
     return host.handle(request)
   })

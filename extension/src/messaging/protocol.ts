@@ -25,6 +25,10 @@ export const ipcLimits = {
   /** "New message from <64-char name>" fits. */
   maxNotificationTitleLength: 128,
   maxConversationIdLength: 64,
+  /** `blob:chrome-extension://<32 letters>/<uuid>` with room to spare. */
+  maxDownloadUrlLength: 256,
+  /** "Hestia/" + a name of at most 180 characters (files/download-name.ts), UTF-16 units. */
+  maxDownloadPathLength: 512,
 } as const
 
 export const requestKinds = {
@@ -32,6 +36,8 @@ export const requestKinds = {
   ping: 'node.ping',
   wake: 'host.wake',
   notify: 'notification.show',
+  downloadStart: 'download.start',
+  downloadState: 'download.state',
 } as const
 export type RequestKind = (typeof requestKinds)[keyof typeof requestKinds]
 
@@ -64,12 +70,43 @@ export interface NotificationRequest {
   readonly conversationId: string
 }
 
+/**
+ * Saves a received file (Chrome's offscreen document has no downloads API): the host made a blob:
+ * URL of the finished file in its own document; the background starts the download and the host
+ * polls its state until it is complete, then revokes the URL.
+ */
+export interface DownloadStartRequest {
+  readonly kind: 'download.start'
+  /** A blob: URL of this extension's origin. */
+  readonly url: string
+  /** Relative to the downloads folder, already made safe (files/download-name.ts). */
+  readonly filename: string
+}
+
+export interface DownloadStarted {
+  readonly downloadId: number
+}
+
+export const DOWNLOAD_STATES = ['in_progress', 'complete', 'interrupted'] as const
+export type DownloadStateName = (typeof DOWNLOAD_STATES)[number]
+
+export interface DownloadState {
+  readonly state: DownloadStateName
+  /** The browser's reason when interrupted (e.g. FILE_NO_SPACE), else null. */
+  readonly error: string | null
+}
+
 /** Request and result per kind: the whole host API in one table. */
 export interface HostApi {
   'node.status': { request: { kind: 'node.status' }; result: NodeStatus }
   'node.ping': { request: { kind: 'node.ping'; multiaddr: string }; result: PingResult }
   'host.wake': { request: { kind: 'host.wake' }; result: WakeResult }
   'notification.show': { request: NotificationRequest; result: Record<string, never> }
+  'download.start': { request: DownloadStartRequest; result: DownloadStarted }
+  'download.state': {
+    request: { kind: 'download.state'; downloadId: number }
+    result: DownloadState
+  }
 }
 
 export type HostRequest = HostApi[RequestKind]['request']

@@ -23,6 +23,30 @@ describe('parseEnvelope', () => {
     assert.deepEqual(ping.request, { kind: 'node.ping', multiaddr: '/ip4/127.0.0.1/tcp/1/ws' })
   })
 
+  test('accepts a download of a blob: URL and a download state query', () => {
+    const start = {
+      kind: 'download.start',
+      url: 'blob:chrome-extension://abc/1',
+      filename: 'Hestia/a',
+    }
+    assert.deepEqual(parseEnvelope(envelope(start)).request, start)
+    assert.deepEqual(parseEnvelope(envelope({ kind: 'download.state', downloadId: 3 })).request, {
+      kind: 'download.state',
+      downloadId: 3,
+    })
+    assert.deepEqual(
+      resultParsers['download.state']({ state: 'interrupted', error: 'FILE_NO_SPACE' }),
+      {
+        state: 'interrupted',
+        error: 'FILE_NO_SPACE',
+      },
+    )
+    assert.throws(
+      () => resultParsers['download.state']({ state: 'paused', error: null }),
+      MalformedMessageError,
+    )
+  })
+
   test('rejects an unknown kind with UnknownRequestError', () => {
     assert.throws(() => parseEnvelope(envelope({ kind: 'node.erase' })), UnknownRequestError)
   })
@@ -45,6 +69,16 @@ describe('parseEnvelope', () => {
       'oversized multiaddr',
       envelope({ kind: 'node.ping', multiaddr: '/'.repeat(ipcLimits.maxMultiaddrLength + 1) }),
     ],
+    [
+      'a download of a web address',
+      envelope({ kind: 'download.start', url: 'https://example.org/x', filename: 'Hestia/x' }),
+    ],
+    [
+      'a download without a name',
+      envelope({ kind: 'download.start', url: 'blob:x', filename: '' }),
+    ],
+    ['a fractional download id', envelope({ kind: 'download.state', downloadId: 1.5 })],
+    ['a negative download id', envelope({ kind: 'download.state', downloadId: -1 })],
   ]
   for (const [name, raw] of malformed) {
     test(`rejects ${name} with MalformedMessageError`, () => {

@@ -11,6 +11,9 @@ import {
   type Endpoint,
   type Envelope,
   type HostRequest,
+  DOWNLOAD_STATES,
+  type DownloadStarted,
+  type DownloadState,
   type IpcErrorCode,
   type NodeStatus,
   type PingResult,
@@ -93,6 +96,51 @@ export function parseRequest(raw: unknown): HostRequest {
           ipcLimits.maxConversationIdLength,
         ),
       }
+    case requestKinds.downloadStart: {
+      exactKeys(fields, ['kind', 'url', 'filename'], 'download.start request')
+      const url = boundedString(fields.url, 'url', ipcLimits.maxDownloadUrlLength)
+      // Only blob: URLs the host made of a received file: never a web address to fetch.
+      if (!url.startsWith('blob:'))
+        throw new MalformedMessageError('download url is not a blob: URL')
+      return {
+        kind: requestKinds.downloadStart,
+        url,
+        filename: boundedString(fields.filename, 'filename', ipcLimits.maxDownloadPathLength),
+      }
+    }
+    case requestKinds.downloadState:
+      exactKeys(fields, ['kind', 'downloadId'], 'download.state request')
+      return {
+        kind: requestKinds.downloadState,
+        downloadId: downloadId(fields.downloadId, 'downloadId'),
+      }
+  }
+}
+
+function downloadId(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new MalformedMessageError(`${what} is not a download id`)
+  }
+  return value
+}
+
+function parseDownloadStarted(raw: unknown): DownloadStarted {
+  const fields = record(raw, 'download.start result')
+  exactKeys(fields, ['downloadId'], 'download.start result')
+  return { downloadId: downloadId(fields.downloadId, 'result.downloadId') }
+}
+
+const downloadStateValues: readonly string[] = DOWNLOAD_STATES
+
+function parseDownloadState(raw: unknown): DownloadState {
+  const fields = record(raw, 'download.state result')
+  exactKeys(fields, ['state', 'error'], 'download.state result')
+  const state = boundedString(fields.state, 'result.state', 32)
+  if (!downloadStateValues.includes(state))
+    throw new MalformedMessageError(`unknown download state ${state}`)
+  return {
+    state: state as DownloadState['state'],
+    error: fields.error === null ? null : boundedString(fields.error, 'result.error', 128),
   }
 }
 
@@ -151,6 +199,8 @@ export const resultParsers = {
   'node.ping': parsePing,
   'host.wake': parseWake,
   'notification.show': parseEmpty,
+  'download.start': parseDownloadStarted,
+  'download.state': parseDownloadState,
 } as const satisfies { [K in RequestKind]: (raw: unknown) => unknown }
 
 const errorCodeValues: readonly string[] = Object.values(errorCodes)

@@ -13,6 +13,7 @@ import { hostLog } from '../host/log.ts'
 import { NodeService } from '../host/node-service.ts'
 import { relayedNotifier } from '../host/notifications.ts'
 import { webExt } from '../platform/webext.ts'
+import { saveWithDownloads } from '../files/save-download.ts'
 
 const api = webExt()
 const policy = buildPolicy()
@@ -32,6 +33,14 @@ const service = new NodeService({
       }),
     (error) => log('notification failed', error),
   ),
+  // No downloads API here either: the worker starts the download of a blob: URL made here.
+  saveFile: saveWithDownloads({
+    start: async (url, filename) =>
+      (await background.request<'download.start'>({ kind: 'download.start', url, filename }))
+        .downloadId,
+    state: (downloadId) =>
+      background.request<'download.state'>({ kind: 'download.state', downloadId }),
+  }),
   log,
 })
 // Ports first: a page that woke this document connects right after host.wake answers.

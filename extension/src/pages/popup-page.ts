@@ -10,6 +10,7 @@ import { connectExtensionClient } from '../client/extension-client.ts'
 import { HostClient } from '../messaging/client.ts'
 import { webExt } from '../platform/webext.ts'
 import { showNodeStatusStrip } from './node-status-strip.ts'
+import { stageFile } from '../files/stage-file.ts'
 
 const target = document.getElementById('__plasmo')
 if (target === null) throw new Error('popup.html has no #__plasmo element')
@@ -37,6 +38,8 @@ mount(App, {
     client: connection.client,
     layout,
     appState: app,
+    // The picked file is copied into the extension's files database; only its id is offered.
+    stageFile: (file: File) => stageFile(file),
     ...(tabs !== undefined && layout === 'popup'
       ? {
           openInTab: () => {

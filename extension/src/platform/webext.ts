@@ -84,12 +84,25 @@ export interface WebExtNotifications {
   clear(id: string): Promise<boolean>
 }
 
+/** The slice of `downloads` used to save received files (not in Chrome's offscreen documents). */
+export interface WebExtDownloads {
+  download(options: {
+    url: string
+    filename: string
+    conflictAction: 'uniquify'
+    saveAs: boolean
+  }): Promise<number>
+  search(query: { id: number }): Promise<{ state: string; error?: string }[]>
+}
+
 export interface WebExt {
   readonly runtime: WebExtRuntime
   readonly tabs?: WebExtTabs
   readonly offscreen?: WebExtOffscreen
   /** Not in Chrome's offscreen documents (only `runtime` is): they ask the worker instead. */
   readonly notifications?: WebExtNotifications
+  /** Likewise only in the background (Chrome) or the background page (Firefox). */
+  readonly downloads?: WebExtDownloads
 }
 
 /** `browser` where it exists (Firefox; its `chrome` is callback-only in MV2), else `chrome`. */

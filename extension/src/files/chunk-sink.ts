@@ -1,0 +1,112 @@
+/**
+ * The receiver's FileSink: verified plaintext in IndexedDB rows (files-db.ts `chunks`), one per
+ * engine write (~512 KiB). A write resolves only after its IndexedDB transaction committed, so
+ * what the engine counts as verified survives a browser restart.
+ *
+ * Writes arrive in order, but a resume restarts at the first chunk the engine had not yet
+ * persisted as verified, which may fall inside rows written before the interruption: a write at
+ * `offset` therefore first drops every row at or after it and trims the row that spans it. The
+ * stored rows always describe one contiguous prefix of the file.
+ */
+import { Dexie } from 'dexie'
+import type { FileSink } from '@hestia/core/files/ports.ts'
+import type { ChunkRow, FilesDatabase } from './files-db.ts'
+
+/** Hands the finished file to the user (downloads API); resolves once it is saved. */
+export type SaveFile = (file: Blob, name: string) => Promise<void>
+
+export class IncompleteFileError extends Error {
+  override readonly name = 'IncompleteFileError'
+}
+
+export class ChunkSink implements FileSink {
+  readonly #db: FilesDatabase
+  readonly #transferId: string
+  readonly #size: number
+  readonly #name: string
+  readonly #mimeType: string
+  readonly #save: SaveFile
+
+  constructor(
+    db: FilesDatabase,
+    file: { transferId: string; size: number; name: string; mimeType: string },
+    save: SaveFile,
+  ) {
+    this.#db = db
+    this.#transferId = file.transferId
+    this.#size = file.size
+    this.#name = file.name
+    this.#mimeType = file.mimeType
+    this.#save = save
+  }
+
+  #range(
+    from: number,
+    to: number | typeof Dexie.maxKey,
+  ): Dexie.Collection<ChunkRow, [string, number]> {
+    return this.#db.chunks
+      .where('[transferId+offset]')
+      .between([this.#transferId, from], [this.#transferId, to], true, false)
+  }
+
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    if (offset < 0 || offset + data.length > this.#size) {
+      throw new RangeError(`write of ${data.length} bytes at ${offset} passes the file's end`)
+    }
+    // The Blob lives in the browser's blob store; IndexedDB writes it to disk at commit.
+    const blob = new Blob([data as Uint8Array<ArrayBuffer>])
+    const { chunks } = this.#db
+    await this.#db.transaction('rw', chunks, async () => {
+      await this.#range(offset, Dexie.maxKey).delete()
+      const before = await this.#range(-Infinity, offset).last()
+      if (before !== undefined && before.offset + before.length > offset) {
+        const keep = offset - before.offset
+        await chunks.put({ ...before, length: keep, data: before.data.slice(0, keep) })
+      }
+      await chunks.put({ transferId: this.#transferId, offset, length: data.length, data: blob })
+    })
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const end = offset + length
+    const first = await this.#range(-Infinity, offset + 1).last()
+    const rows = await this.#range(first?.offset ?? offset, end).toArray()
+    const parts: Blob[] = []
+    let at = offset
+    for (const row of rows) {
+      const rowEnd = row.offset + row.length
+      if (rowEnd <= at) continue
+      if (row.offset > at) break
+      parts.push(row.data.slice(at - row.offset, Math.min(rowEnd, end) - row.offset))
+      at = Math.min(rowEnd, end)
+      if (at === end) break
+    }
+    if (at !== end) throw new IncompleteFileError(`bytes ${at}..${end} of the file are not stored`)
+    return new Uint8Array(await new Blob(parts).arrayBuffer())
+  }
+
+  async complete(): Promise<void> {
+    const rows = await this.#range(-Infinity, Dexie.maxKey).toArray()
+    let at = 0
+    for (const row of rows) {
+      if (row.offset !== at) break
+      at += row.length
+    }
+    if (at !== this.#size) {
+      throw new IncompleteFileError(`only ${at} of ${this.#size} bytes are stored contiguously`)
+    }
+    // A Blob of disk-backed Blobs: the browser streams it to the download without a copy here.
+    await this.#save(
+      new Blob(
+        rows.map((r) => r.data),
+        { type: this.#mimeType },
+      ),
+      this.#name,
+    )
+    await this.discard()
+  }
+
+  async discard(): Promise<void> {
+    await this.#range(-Infinity, Dexie.maxKey).delete()
+  }
+}

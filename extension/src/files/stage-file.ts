@@ -1,0 +1,52 @@
+/**
+ * Staging: the page where the user picked a file copies it into the files database and offers
+ * only the staging id through the client API (`transfer.offer`). The copy is what makes a
+ * transfer resumable after the popup closed or the browser restarted: a File from an <input>
+ * dies with its page.
+ */
+import type { StagedFile } from '@hestia/core/client/api.ts'
+import { FILE_LIMITS } from '@hestia/core/files/limits.ts'
+import { filesDatabase, type FilesDatabase } from './files-db.ts'
+
+export class StagingError extends Error {
+  override readonly name = 'StagingError'
+  readonly code: 'storage_full' | 'unreadable'
+  constructor(code: StagingError['code'], message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** A safe display name: the picker's name cut to the protocol's cap, never empty. */
+export function stagedName(name: string): string {
+  const trimmed = name.trim()
+  return trimmed === '' ? 'file' : Array.from(trimmed).slice(0, FILE_LIMITS.nameMaxChars).join('')
+}
+
+export async function stageFile(
+  file: File,
+  db: FilesDatabase = filesDatabase(),
+  now: () => number = Date.now,
+): Promise<StagedFile> {
+  const staged: StagedFile = {
+    stagedFileId: crypto.randomUUID(),
+    name: stagedName(file.name),
+    size: file.size,
+    mimeType: (file.type || 'application/octet-stream').slice(0, FILE_LIMITS.mimeTypeMaxChars),
+  }
+  try {
+    // IndexedDB copies the File's bytes to disk (no read into this page's memory).
+    await db.staged.add({ ...staged, createdAt: now(), blob: file })
+  } catch (error) {
+    const name = (error as { name?: unknown } | null)?.name
+    if (name === 'QuotaExceededError') {
+      throw new StagingError('storage_full', 'Not enough disk space to prepare this file.', {
+        cause: error,
+      })
+    }
+    throw new StagingError('unreadable', 'This file could not be read. Pick it again.', {
+      cause: error,
+    })
+  }
+  return staged
+}
