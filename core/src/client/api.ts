@@ -451,12 +451,20 @@ export interface CallInfo {
   remoteDtlsFingerprint: string | null
 }
 
-/** WebRTC signalling between the call window and the node; the node carries it E2EE. */
+/**
+ * WebRTC signalling between the call window and the node; the node carries it E2EE
+ * (docs/protocol/calls.md). Offers and answers name the DTLS fingerprint (`a=fingerprint`, e.g.
+ * "sha-256 AB:CD:…") the sender's window took from its own SDP: it is bound into the encrypted
+ * signal, and the receiving window refuses media whose SDP or certificate does not match it.
+ * `media` goes from the window to the node only: the media connection came up (the call is
+ * active) or failed (the node ends the call with reason `failed` and tells the contact).
+ */
 export type CallSignal =
-  | { kind: 'offer'; sdp: string }
-  | { kind: 'answer'; sdp: string }
+  | { kind: 'offer'; sdp: string; dtlsFingerprint: string }
+  | { kind: 'answer'; sdp: string; dtlsFingerprint: string }
   | { kind: 'ice'; candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }
   | { kind: 'ice_end' }
+  | { kind: 'media'; state: 'connected' | 'failed'; detail: string | null }
 
 // ---------------------------------------------------------------------------------------------
 // Requests and their results

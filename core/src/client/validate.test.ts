@@ -236,7 +236,11 @@ describe('client response and event validation', () => {
       { type: 'message.updated', message },
       { type: 'transfer.updated', transfer },
       { type: 'conversation.removed', conversationId },
-      { type: 'call.signal', callId, signal: { kind: 'answer', sdp: 'v=0' } },
+      {
+        type: 'call.signal',
+        callId,
+        signal: { kind: 'answer', sdp: 'v=0', dtlsFingerprint: 'sha-256 AB:CD' },
+      },
     ]
     for (const event of events)
       assert.deepEqual(parseClientEvent(JSON.parse(JSON.stringify(event))), event)

@@ -257,9 +257,11 @@ const callInfo = obj<CallInfo>({
   remoteDtlsFingerprint: nullable(str(L.idMaxChars * 2)),
 })
 
+const fingerprint = str(L.idMaxChars * 2, 1)
+
 const callSignal = tagged<CallSignal, 'kind'>('kind', {
-  offer: obj({ kind: lit('offer'), sdp: str(L.sdpMaxChars, 1) }),
-  answer: obj({ kind: lit('answer'), sdp: str(L.sdpMaxChars, 1) }),
+  offer: obj({ kind: lit('offer'), sdp: str(L.sdpMaxChars, 1), dtlsFingerprint: fingerprint }),
+  answer: obj({ kind: lit('answer'), sdp: str(L.sdpMaxChars, 1), dtlsFingerprint: fingerprint }),
   ice: obj({
     kind: lit('ice'),
     candidate: str(L.iceCandidateMaxChars),
@@ -267,6 +269,11 @@ const callSignal = tagged<CallSignal, 'kind'>('kind', {
     sdpMLineIndex: nullable(int(0, 1024)),
   }),
   ice_end: obj({ kind: lit('ice_end') }),
+  media: obj({
+    kind: lit('media'),
+    state: oneOf(['connected', 'failed'] as const),
+    detail: nullable(str(L.errorMessageMaxChars)),
+  }),
 })
 
 // Requests ------------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ export interface InboxHooks {
    * Not called for a piece or control of a frame seen before; offers are passed again (idempotent).
    */
   onFilePayload?(conversationId: string, messageId: string, body: FilePayloadBody): Promise<void>
+  /** A call signal, after its frame committed (calls.ts); not called for a replayed frame. */
+  onCallPayload?(contact: ContactRecord, conversationId: string, payload: Payload): void
 }
 
 interface Decrypted {
@@ -306,6 +308,13 @@ export class Inbox {
       } catch (err) {
         // The frame is committed; a transfer the engine refuses stays as it was.
         this.#ctx.log(`file payload ${fileBody.kind} not taken`, err)
+      }
+    }
+    if (payload.body.kind === 'call' && conversationId !== undefined && result === 'stored') {
+      try {
+        this.#hooks.onCallPayload?.(contact!, conversationId, payload)
+      } catch (err) {
+        this.#ctx.log('call signal not taken', err)
       }
     }
     if (notify) {

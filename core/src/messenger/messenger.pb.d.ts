@@ -138,6 +138,83 @@ export declare namespace Hello {
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Hello;
     function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloDisplayNameFieldEvent | HelloRelaysFieldEvent | HelloMailboxIdFieldEvent | HelloMailboxCapabilityFieldEvent | HelloMailboxSealKeyFieldEvent | HelloReplyFieldEvent>;
 }
+export interface CallSignal {
+    callId: Uint8Array<ArrayBuffer>;
+    kind: number;
+    media: number;
+    sdp: string;
+    dtlsFingerprint: string;
+    candidates: CallIce[];
+    reason: number;
+}
+export declare namespace CallSignal {
+    const codec: () => Codec<CallSignal>;
+    interface CallSignalCallIdFieldEvent {
+        field: '$.callId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface CallSignalKindFieldEvent {
+        field: '$.kind';
+        value: number;
+    }
+    interface CallSignalMediaFieldEvent {
+        field: '$.media';
+        value: number;
+    }
+    interface CallSignalSdpFieldEvent {
+        field: '$.sdp';
+        value: string;
+    }
+    interface CallSignalDtlsFingerprintFieldEvent {
+        field: '$.dtlsFingerprint';
+        value: string;
+    }
+    interface CallSignalCandidatesCandidateFieldEvent {
+        field: '$.candidates[].candidate';
+        value: string;
+        index: number;
+    }
+    interface CallSignalCandidatesSdpMidFieldEvent {
+        field: '$.candidates[].sdpMid';
+        value: string;
+        index: number;
+    }
+    interface CallSignalCandidatesSdpMlineIndexFieldEvent {
+        field: '$.candidates[].sdpMlineIndex';
+        value: number;
+        index: number;
+    }
+    interface CallSignalReasonFieldEvent {
+        field: '$.reason';
+        value: number;
+    }
+    function encode(obj: Partial<CallSignal>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallSignal>): CallSignal;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallSignal>): Generator<CallSignalCallIdFieldEvent | CallSignalKindFieldEvent | CallSignalMediaFieldEvent | CallSignalSdpFieldEvent | CallSignalDtlsFingerprintFieldEvent | CallSignalCandidatesCandidateFieldEvent | CallSignalCandidatesSdpMidFieldEvent | CallSignalCandidatesSdpMlineIndexFieldEvent | CallSignalReasonFieldEvent>;
+}
+export interface CallIce {
+    candidate: string;
+    sdpMid?: string;
+    sdpMlineIndex?: number;
+}
+export declare namespace CallIce {
+    const codec: () => Codec<CallIce>;
+    interface CallIceCandidateFieldEvent {
+        field: '$.candidate';
+        value: string;
+    }
+    interface CallIceSdpMidFieldEvent {
+        field: '$.sdpMid';
+        value: string;
+    }
+    interface CallIceSdpMlineIndexFieldEvent {
+        field: '$.sdpMlineIndex';
+        value: number;
+    }
+    function encode(obj: Partial<CallIce>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallIce>): CallIce;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallIce>): Generator<CallIceCandidateFieldEvent | CallIceSdpMidFieldEvent | CallIceSdpMlineIndexFieldEvent>;
+}
 export interface ChatPayload {
     version: number;
     messageId: Uint8Array<ArrayBuffer>;
@@ -148,6 +225,7 @@ export interface ChatPayload {
     fileOffer?: Uint8Array<ArrayBuffer>;
     fileControl?: Uint8Array<ArrayBuffer>;
     filePiece?: Uint8Array<ArrayBuffer>;
+    call?: CallSignal;
 }
 export declare namespace ChatPayload {
     const codec: () => Codec<ChatPayload>;
@@ -213,7 +291,46 @@ export declare namespace ChatPayload {
         field: '$.filePiece';
         value: Uint8Array<ArrayBuffer>;
     }
+    interface ChatPayloadCallCallIdFieldEvent {
+        field: '$.call.callId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface ChatPayloadCallKindFieldEvent {
+        field: '$.call.kind';
+        value: number;
+    }
+    interface ChatPayloadCallMediaFieldEvent {
+        field: '$.call.media';
+        value: number;
+    }
+    interface ChatPayloadCallSdpFieldEvent {
+        field: '$.call.sdp';
+        value: string;
+    }
+    interface ChatPayloadCallDtlsFingerprintFieldEvent {
+        field: '$.call.dtlsFingerprint';
+        value: string;
+    }
+    interface ChatPayloadCallCandidatesCandidateFieldEvent {
+        field: '$.call.candidates[].candidate';
+        value: string;
+        index: number;
+    }
+    interface ChatPayloadCallCandidatesSdpMidFieldEvent {
+        field: '$.call.candidates[].sdpMid';
+        value: string;
+        index: number;
+    }
+    interface ChatPayloadCallCandidatesSdpMlineIndexFieldEvent {
+        field: '$.call.candidates[].sdpMlineIndex';
+        value: number;
+        index: number;
+    }
+    interface ChatPayloadCallReasonFieldEvent {
+        field: '$.call.reason';
+        value: number;
+    }
     function encode(obj: Partial<ChatPayload>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): ChatPayload;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): Generator<ChatPayloadVersionFieldEvent | ChatPayloadMessageIdFieldEvent | ChatPayloadSentAtFieldEvent | ChatPayloadTextTextFieldEvent | ChatPayloadReceiptKindFieldEvent | ChatPayloadReceiptMessageIdsFieldEvent | ChatPayloadHelloDisplayNameFieldEvent | ChatPayloadHelloRelaysFieldEvent | ChatPayloadHelloMailboxIdFieldEvent | ChatPayloadHelloMailboxCapabilityFieldEvent | ChatPayloadHelloMailboxSealKeyFieldEvent | ChatPayloadHelloReplyFieldEvent | ChatPayloadFileOfferFieldEvent | ChatPayloadFileControlFieldEvent | ChatPayloadFilePieceFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): Generator<ChatPayloadVersionFieldEvent | ChatPayloadMessageIdFieldEvent | ChatPayloadSentAtFieldEvent | ChatPayloadTextTextFieldEvent | ChatPayloadReceiptKindFieldEvent | ChatPayloadReceiptMessageIdsFieldEvent | ChatPayloadHelloDisplayNameFieldEvent | ChatPayloadHelloRelaysFieldEvent | ChatPayloadHelloMailboxIdFieldEvent | ChatPayloadHelloMailboxCapabilityFieldEvent | ChatPayloadHelloMailboxSealKeyFieldEvent | ChatPayloadHelloReplyFieldEvent | ChatPayloadFileOfferFieldEvent | ChatPayloadFileControlFieldEvent | ChatPayloadFilePieceFieldEvent | ChatPayloadCallCallIdFieldEvent | ChatPayloadCallKindFieldEvent | ChatPayloadCallMediaFieldEvent | ChatPayloadCallSdpFieldEvent | ChatPayloadCallDtlsFingerprintFieldEvent | ChatPayloadCallCandidatesCandidateFieldEvent | ChatPayloadCallCandidatesSdpMidFieldEvent | ChatPayloadCallCandidatesSdpMlineIndexFieldEvent | ChatPayloadCallReasonFieldEvent>;
 }

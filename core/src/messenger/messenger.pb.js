@@ -613,6 +613,290 @@ export var Hello;
     }
     Hello.stream = stream;
 })(Hello || (Hello = {}));
+export var CallSignal;
+(function (CallSignal) {
+    let _codec;
+    CallSignal.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.callId != null && obj.callId.byteLength > 0)) {
+                    w.uint32(10);
+                    w.bytes(obj.callId);
+                }
+                if ((obj.kind != null && obj.kind !== 0)) {
+                    w.uint32(16);
+                    w.uint32(obj.kind);
+                }
+                if ((obj.media != null && obj.media !== 0)) {
+                    w.uint32(24);
+                    w.uint32(obj.media);
+                }
+                if ((obj.sdp != null && obj.sdp !== '')) {
+                    w.uint32(34);
+                    w.string(obj.sdp);
+                }
+                if ((obj.dtlsFingerprint != null && obj.dtlsFingerprint !== '')) {
+                    w.uint32(42);
+                    w.string(obj.dtlsFingerprint);
+                }
+                if (obj.candidates != null && obj.candidates.length > 0) {
+                    for (const value of obj.candidates) {
+                        w.uint32(50);
+                        CallIce.codec().encode(value, w);
+                    }
+                }
+                if ((obj.reason != null && obj.reason !== 0)) {
+                    w.uint32(56);
+                    w.uint32(obj.reason);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    callId: uint8ArrayAlloc(0),
+                    kind: 0,
+                    media: 0,
+                    sdp: '',
+                    dtlsFingerprint: '',
+                    candidates: [],
+                    reason: 0
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.callId = reader.bytes();
+                            break;
+                        }
+                        case 2: {
+                            obj.kind = reader.uint32();
+                            break;
+                        }
+                        case 3: {
+                            obj.media = reader.uint32();
+                            break;
+                        }
+                        case 4: {
+                            obj.sdp = reader.string();
+                            break;
+                        }
+                        case 5: {
+                            obj.dtlsFingerprint = reader.string();
+                            break;
+                        }
+                        case 6: {
+                            if (opts.limits?.candidates != null && obj.candidates.length === opts.limits.candidates) {
+                                throw new MaxLengthError('Decode error - repeated field "candidates" had too many elements');
+                            }
+                            obj.candidates.push(CallIce.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.candidates$
+                            }));
+                            break;
+                        }
+                        case 7: {
+                            obj.reason = reader.uint32();
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const obj = {
+                    candidates: 0
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.callId`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.kind`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.media`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.sdp`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 5: {
+                            yield {
+                                field: `${prefix}.dtlsFingerprint`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 6: {
+                            if (opts.limits?.candidates != null && obj.candidates === opts.limits.candidates) {
+                                throw new MaxLengthError('Streaming decode error - repeated field "candidates" had too many elements');
+                            }
+                            for (const evt of CallIce.codec().stream(reader, reader.uint32(), `${prefix}.candidates[]`, {
+                                limits: opts.limits?.candidates$
+                            })) {
+                                yield {
+                                    ...evt,
+                                    index: obj.candidates
+                                };
+                            }
+                            obj.candidates++;
+                            break;
+                        }
+                        case 7: {
+                            yield {
+                                field: `${prefix}.reason`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, CallSignal.codec());
+    }
+    CallSignal.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, CallSignal.codec(), opts);
+    }
+    CallSignal.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, CallSignal.codec(), opts);
+    }
+    CallSignal.stream = stream;
+})(CallSignal || (CallSignal = {}));
+export var CallIce;
+(function (CallIce) {
+    let _codec;
+    CallIce.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.candidate != null && obj.candidate !== '')) {
+                    w.uint32(10);
+                    w.string(obj.candidate);
+                }
+                if (obj.sdpMid != null) {
+                    w.uint32(18);
+                    w.string(obj.sdpMid);
+                }
+                if (obj.sdpMlineIndex != null) {
+                    w.uint32(24);
+                    w.uint32(obj.sdpMlineIndex);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    candidate: ''
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.candidate = reader.string();
+                            break;
+                        }
+                        case 2: {
+                            obj.sdpMid = reader.string();
+                            break;
+                        }
+                        case 3: {
+                            obj.sdpMlineIndex = reader.uint32();
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.candidate`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.sdpMid`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.sdpMlineIndex`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, CallIce.codec());
+    }
+    CallIce.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, CallIce.codec(), opts);
+    }
+    CallIce.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, CallIce.codec(), opts);
+    }
+    CallIce.stream = stream;
+})(CallIce || (CallIce = {}));
 export var ChatPayload;
 (function (ChatPayload) {
     let _codec;
@@ -657,6 +941,10 @@ export var ChatPayload;
                 if (obj.filePiece != null) {
                     w.uint32(122);
                     w.bytes(obj.filePiece);
+                }
+                if (obj.call != null) {
+                    w.uint32(130);
+                    CallSignal.codec().encode(obj.call, w);
                 }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
@@ -711,6 +999,12 @@ export var ChatPayload;
                         }
                         case 15: {
                             obj.filePiece = reader.bytes();
+                            break;
+                        }
+                        case 16: {
+                            obj.call = CallSignal.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.call
+                            });
                             break;
                         }
                         default: {
@@ -783,6 +1077,12 @@ export var ChatPayload;
                                 field: `${prefix}.filePiece`,
                                 value: reader.bytes()
                             };
+                            break;
+                        }
+                        case 16: {
+                            yield* CallSignal.codec().stream(reader, reader.uint32(), `${prefix}.call`, {
+                                limits: opts.limits?.call
+                            });
                             break;
                         }
                         default: {

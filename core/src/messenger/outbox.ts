@@ -170,6 +170,27 @@ export class Outbox {
     return 'done'
   }
 
+  /**
+   * Encrypts and sends one payload now, once, without queuing it (call signalling: a stale signal
+   * is worse than a lost one, docs/protocol/calls.md). Direct when possible, else the mailbox;
+   * throws when neither took it. The caller checks trust first.
+   */
+  async sendNow(contact: ContactRecord, payload: Uint8Array): Promise<Route> {
+    const now = this.#ctx.platform.clock()
+    const item: OutboxRecord = {
+      seq: -1,
+      conversationId: '',
+      messageId: null,
+      kind: 'control',
+      payload,
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      lastError: null,
+    }
+    return (await this.#send(contact, item)).route
+  }
+
   async #send(
     contact: ContactRecord,
     item: OutboxRecord,

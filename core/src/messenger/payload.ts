@@ -7,6 +7,7 @@ import { decodeStrict, requireBytes, requireUint, requireVersion } from '../wire
 import { ChatPayload as ChatPayloadCodec } from './messenger.pb.js'
 import { MESSENGER_FORMAT_VERSION, MESSENGER_LIMITS as L, RECEIPT_KIND } from './limits.ts'
 import { FILE_LIMITS } from '../files/limits.ts'
+import { checkCallSignal, encodeCallSignal, type CallWireSignal } from './calls-wire.ts'
 
 export interface HelloBody {
   displayName: string
@@ -28,6 +29,7 @@ export type PayloadBody =
   | { kind: 'receipt'; receipt: 'delivered' | 'read'; messageIds: Uint8Array[] }
   | { kind: 'hello'; hello: HelloBody }
   | FilePayloadBody
+  | { kind: 'call'; call: CallWireSignal }
 
 /** Caps of the opaque file bodies (the engine's decoders check them again, with their contents). */
 export const FILE_BODY_CAPS = {
@@ -56,6 +58,7 @@ export function encodePayload(p: Payload): Uint8Array {
   if (b.kind === 'file_control')
     return ChatPayloadCodec.encode({ ...base, fileControl: copy(b.control) })
   if (b.kind === 'file_piece') return ChatPayloadCodec.encode({ ...base, filePiece: copy(b.piece) })
+  if (b.kind === 'call') return ChatPayloadCodec.encode({ ...base, call: encodeCallSignal(b.call) })
   if (b.kind === 'receipt') {
     return ChatPayloadCodec.encode({
       ...base,
@@ -88,15 +91,18 @@ export function decodePayload(bytes: unknown): Payload {
     raw.fileOffer,
     raw.fileControl,
     raw.filePiece,
+    raw.call,
   ].filter((x) => x !== undefined).length
   if (set !== 1) {
     throw new ProtocolError(
       'malformed',
-      'chat payload: exactly one of text, receipt, hello, file_offer, file_control, file_piece',
+      'chat payload: exactly one of text, receipt, hello, file_offer, file_control, file_piece, call',
     )
   }
   let body: PayloadBody
-  if (raw.fileOffer !== undefined) {
+  if (raw.call !== undefined) {
+    body = { kind: 'call', call: checkCallSignal(raw.call) }
+  } else if (raw.fileOffer !== undefined) {
     body = { kind: 'file_offer', offer: fileBody(raw.fileOffer, 'file_offer') }
   } else if (raw.fileControl !== undefined) {
     body = { kind: 'file_control', control: fileBody(raw.fileControl, 'file_control') }
