@@ -634,7 +634,7 @@ export class FileTransferEngine {
         rt.mailboxStored = 0
       }
       rt.recv ??= {
-        verifiedChunks: Math.floor(rec.bytesVerified / C.chunkBytes),
+        verifiedChunks: await resumeChunk(rec, rt.sink),
         hash: null,
         hashedChunks: 0,
       }
@@ -915,3 +915,15 @@ function asFileError(err: unknown): FileTransferError {
 }
 
 export type { FileShareFields }
+
+/**
+ * Where a receiver that lost its in-memory state (a restart) resumes: the sink's stored prefix
+ * when it can tell (exact: everything it holds was verified), else the record's bytesVerified.
+ */
+async function resumeChunk(rec: FileTransferRecord, sink: FileSink): Promise<number> {
+  const stored = sink.storedBytes === undefined ? rec.bytesVerified : await sink.storedBytes()
+  // Everything stored (a restart during the final check): fetch the last chunk again, the
+  // sender accepts resume points up to it.
+  if (stored >= rec.size) return Math.max(0, chunkCount(rec.size) - 1)
+  return Math.floor(stored / C.chunkBytes)
+}

@@ -21,6 +21,12 @@ export interface FileSource {
  */
 export interface FileSink {
   write(offset: number, data: Uint8Array): Promise<void>
+  /**
+   * Length of the contiguous prefix stored, when the sink can tell. Only verified chunks are ever
+   * written, so after a restart the engine resumes here rather than at the record's
+   * bytesVerified, which is persisted at most every FILE_TIMING.persistEveryMs and so lags.
+   */
+  storedBytes?(): Promise<number>
   /** Reads back stored plaintext (to rebuild the running hash after a restart). */
   read(offset: number, length: number): Promise<Uint8Array>
   /** The file passed its final check: save it where the user gets it (downloads API, final path). */

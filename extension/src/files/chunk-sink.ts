@@ -67,6 +67,10 @@ export class ChunkSink implements FileSink {
     })
   }
 
+  async storedBytes(): Promise<number> {
+    return contiguousLength(await this.#range(-Infinity, Dexie.maxKey).toArray())
+  }
+
   async read(offset: number, length: number): Promise<Uint8Array> {
     const end = offset + length
     const first = await this.#range(-Infinity, offset + 1).last()
@@ -87,11 +91,7 @@ export class ChunkSink implements FileSink {
 
   async complete(): Promise<void> {
     const rows = await this.#range(-Infinity, Dexie.maxKey).toArray()
-    let at = 0
-    for (const row of rows) {
-      if (row.offset !== at) break
-      at += row.length
-    }
+    const at = contiguousLength(rows)
     if (at !== this.#size) {
       throw new IncompleteFileError(`only ${at} of ${this.#size} bytes are stored contiguously`)
     }
@@ -109,4 +109,14 @@ export class ChunkSink implements FileSink {
   async discard(): Promise<void> {
     await this.#range(-Infinity, Dexie.maxKey).delete()
   }
+}
+
+/** Bytes from offset 0 up to the first gap. */
+function contiguousLength(rows: readonly ChunkRow[]): number {
+  let at = 0
+  for (const row of rows) {
+    if (row.offset !== at) break
+    at += row.length
+  }
+  return at
 }

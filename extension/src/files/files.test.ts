@@ -141,10 +141,12 @@ describe('ChunkSink (received file on IndexedDB)', () => {
     const { saved, save } = savedFiles()
     const sink = new ChunkSink(db, { transferId: 't3', size: 1000, name: 'c', mimeType: '' }, save)
     await sink.write(0, bytes(400))
+    await sink.write(600, bytes(100))
+    assert.equal(await sink.storedBytes(), 400, 'a resume starts at the first gap')
     await assert.rejects(sink.complete(), IncompleteFileError)
     await assert.rejects(sink.read(300, 200), IncompleteFileError)
     assert.equal(saved.length, 0)
-    assert.equal(await db.chunks.count(), 1)
+    assert.equal(await db.chunks.count(), 2)
   })
 
   test('a write past the announced size is refused and stores nothing', async () => {

@@ -1,10 +1,132 @@
-// File transfer. Pending until extensions send encrypted files to each other. When it lands:
-// measure file.direct against lib/raw-datachannel.ts bulk interleaved (A B A B) and produce
-// file.raw.MBps here too; file.receiver_heap_peak_MiB receives a 1 GiB file (full mode).
-import { pendingSuite } from '../lib/pending-suite.ts'
+// File transfer between two real extensions (issue 7), next to the physical baseline.
+//
+// file.direct.MBps: B picks a file in the chat (lib/extension-files.ts: staged copy, offer), A
+// accepts; the figure is size / (A's accept → A's transfer `completed`), which includes
+// everything a user waits for: the direct stream, Cobblestone-256 encryption and decryption,
+// A's IndexedDB writes, the final SHA-256 check and the save through the downloads API.
+// Interleaved (A B A B) with file.raw.MBps: the same number of bytes over a bare RTCDataChannel
+// between two pages of a plain Chromium with back-pressure (lib/raw-datachannel.ts), no libp2p,
+// no encryption, nothing stored.
+//
+// file.receiver_heap_peak_MiB: peak JS heap of A's offscreen document (the page that receives,
+// decrypts and stores) while it receives one file of `heapBytes` (1 GiB in full mode).
 
-export default pendingSuite(
-  'file',
-  ['file.direct.MBps', 'file.receiver_heap_peak_MiB'],
-  'extension↔extension encrypted file transfer',
-)
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { BenchMode, BenchSuite, Metric } from '../types.ts'
+import { launchBenchChromium } from '../lib/chromium.ts'
+import { openExtensionPair } from '../lib/extension-pair.ts'
+import {
+  acceptIncoming,
+  downloadsOf,
+  offerThroughUi,
+  startHostHeapSampler,
+  waitForCompleted,
+} from '../lib/extension-files.ts'
+import { interleave } from '../lib/interleave.ts'
+import { openRawChannelPair } from '../lib/raw-datachannel.ts'
+import { startStaticServer } from '../lib/static-server.ts'
+import { BYTES_PER_MIB } from '../lib/stats.ts'
+import { tempDir, writeDeterministicFile } from '../../integration/support/files-storage.ts'
+
+const MiB = BYTES_PER_MIB
+
+interface Sizes {
+  /** Per repetition of each arm; above the 16 MiB mailbox cap, so the route is direct. */
+  bytes: number
+  repetitions: number
+  warmup: number
+  /** The file received while A's heap is sampled. */
+  heapBytes: number
+}
+
+const SIZES: Record<BenchMode, Sizes> = {
+  smoke: { bytes: 24 * MiB, repetitions: 1, warmup: 0, heapBytes: 24 * MiB },
+  quick: { bytes: 128 * MiB, repetitions: 3, warmup: 1, heapBytes: 128 * MiB },
+  full: { bytes: 256 * MiB, repetitions: 5, warmup: 1, heapBytes: 1024 * MiB },
+}
+
+/** A slow shared machine moves at least ~5 MB/s through two browsers. */
+const transferLimitMs = (bytes: number): number => 60_000 + (bytes / MiB) * 200
+
+const BLANK_PAGE = '<!doctype html><meta charset="utf-8"><title>hestia bench</title>'
+
+const suite: BenchSuite = {
+  prefix: 'file',
+  metrics: ['file.direct.MBps', 'file.raw.MBps', 'file.receiver_heap_peak_MiB'],
+  async run({ mode, log, signal }) {
+    const sizes = SIZES[mode]
+    const dir = tempDir('hestia-bench-file-')
+    const pair = await openExtensionPair({ log, signal })
+    const server = await startStaticServer({ routes: { '/blank.html': BLANK_PAGE } })
+    const chromium = await launchBenchChromium()
+    const release = (): void => void chromium.close().catch(() => undefined)
+    signal?.addEventListener('abort', release, { once: true })
+    const known = new Set<string>()
+
+    /** One file B → A; returns ms from A's accept to A's `completed`. */
+    const sendOnce = async (path: string, bytes: number): Promise<number> => {
+      if (signal?.aborted === true) throw new Error('file suite aborted')
+      await offerThroughUi(pair.b, 'Alice', path)
+      const { transfer, acceptedAt } = await acceptIncoming(pair.a, known)
+      known.add(transfer.transferId)
+      const done = await waitForCompleted(pair.a, transfer.transferId, transferLimitMs(bytes))
+      const ms = Date.now() - acceptedAt
+      if (done.route !== 'direct') throw new Error(`the file went by ${done.route}, not directly`)
+      // Keep the disk clean between repetitions (the saved copy is not needed).
+      for (const d of await downloadsOf(pair.a))
+        if (d.state === 'complete') await rm(d.filename, { force: true })
+      return ms
+    }
+
+    try {
+      const path = join(dir, 'bench.bin')
+      await writeDeterministicFile(path, sizes.bytes, 'bench-file')
+      const rawPair = await openRawChannelPair(chromium.browser, server.url('/blank.html'))
+      const result = await interleave(
+        {
+          raw: async () => {
+            const { bytes, milliseconds } = await rawPair.bulk(sizes.bytes)
+            return bytes / 1e6 / (milliseconds / 1000)
+          },
+          direct: async () => sizes.bytes / 1e6 / ((await sendOnce(path, sizes.bytes)) / 1000),
+        },
+        {
+          repetitions: sizes.repetitions,
+          warmup: sizes.warmup,
+          onSample: (arm, repetition, value) =>
+            log(`  file ${arm} #${repetition + 1}: ${value.toFixed(1)} MB/s`),
+        },
+      )
+      await rawPair.close()
+
+      const heapPath = join(dir, 'heap.bin')
+      if (sizes.heapBytes !== sizes.bytes)
+        await writeDeterministicFile(heapPath, sizes.heapBytes, 'bench-heap')
+      const sampler = await startHostHeapSampler(pair.a)
+      const heapMs = await sendOnce(
+        sizes.heapBytes === sizes.bytes ? path : heapPath,
+        sizes.heapBytes,
+      )
+      const heapPeak = await sampler.stop()
+      log(
+        `  file heap: ${(sizes.heapBytes / MiB).toFixed(0)} MiB received in ` +
+          `${(heapMs / 1000).toFixed(1)} s, A's offscreen heap peak ${heapPeak.toFixed(1)} MiB`,
+      )
+      const metrics: Record<string, Metric> = {
+        'file.direct.MBps': { value: result.median.direct, unit: 'MB/s' },
+        'file.raw.MBps': { value: result.median.raw, unit: 'MB/s' },
+        'file.receiver_heap_peak_MiB': { value: heapPeak, unit: 'MiB' },
+      }
+      return metrics
+    } finally {
+      signal?.removeEventListener('abort', release)
+      await chromium.close().catch(() => undefined)
+      await server.close()
+      await pair.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  },
+}
+
+export default suite

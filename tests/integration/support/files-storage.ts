@@ -85,6 +85,11 @@ export class TempFileSink implements FileSink {
     this.bytesWritten += data.length
   }
 
+  /** Only verified chunks are written, so the file's length is the stored prefix. */
+  async storedBytes(): Promise<number> {
+    return (await stat(this.partPath).catch(() => ({ size: 0 }))).size
+  }
+
   async read(offset: number, length: number): Promise<Uint8Array> {
     const fh = await this.#handle()
     const buf = new Uint8Array(length)
