@@ -9,7 +9,7 @@
 
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FileTransfer } from '../../core/src/client/api.ts'
 import { openExtensionPair, type ExtensionPair } from '../bench/lib/extension-pair.ts'
@@ -36,6 +36,7 @@ const TRANSFER_MS = Math.max(120_000, (SIZE / MiB) * 1_500)
 const STEP_MS = 30_000
 
 const log = (line: string): void => console.log(`# ${line}`)
+const artifacts = join(import.meta.dirname, '..', 'artifacts', 'files-e2e')
 
 describe(
   'file transfer between two Chromium extensions',

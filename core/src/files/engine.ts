@@ -633,10 +633,12 @@ export class FileTransferEngine {
         rt.mailboxChunks = null
         rt.mailboxStored = 0
       }
-      rt.recv ??= {
-        verifiedChunks: await resumeChunk(rec, rt.sink),
-        hash: null,
-        hashedChunks: 0,
+      if (rt.recv === null) {
+        const verifiedChunks = await resumeChunk(rec, rt.sink)
+        rt.recv = { verifiedChunks, hash: null, hashedChunks: 0 }
+        // The stored prefix may be ahead of the record (persisted once a second): show it.
+        const resumeBytes = plainBytesBefore(rec.size, verifiedChunks)
+        if (resumeBytes > rec.bytesVerified) await this.#set(rec, { bytesVerified: resumeBytes })
       }
       let stream: Stream
       try {
