@@ -180,6 +180,7 @@ describe('file transfer over direct WebRTC', { timeout: 180_000 }, () => {
       await pair.b.engine.accept(f.transferId)
       const failed = await waitForState(pair.b, f.transferId, ['failed', 'completed'], 30_000)
       assert.equal(failed.state, 'failed')
+      assert.equal(failed.error?.code, 'integrity_failed', 'the UI says the file was altered')
       assert.match(failed.error?.message ?? '', /integrity: chunk \d+ failed authentication/)
       assert.ok(failed.progress.bytes < size)
       const sink = pair.b.storage.sinks.get(f.transferId)!

@@ -116,6 +116,8 @@ export const CLIENT_ERROR_CODES = [
   'busy',
   /** Local storage is full. */
   'storage_full',
+  /** A received file failed its integrity check (altered or corrupted on the way): not saved. */
+  'integrity_failed',
   /** The request is valid but its backend is not built yet (files, calls during development). */
   'unsupported',
   /** A bug in the node. The message carries details for a bug report, never message content. */
@@ -152,6 +154,8 @@ export const CLIENT_ERROR_TEXT: Readonly<Record<ClientErrorCode, string>> = {
   peer_unreachable: 'Your contact is not reachable right now.',
   busy: 'You are already in a call.',
   storage_full: 'Your device storage is full. Free some space and try again.',
+  integrity_failed:
+    'This file was damaged or altered on the way, so it was not saved. Ask your contact to send it again.',
   unsupported: 'This feature is not available yet.',
   internal: 'Something went wrong inside Hestia. Please report this.',
 }

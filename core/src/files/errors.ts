@@ -42,8 +42,8 @@ export function isFileTransferError(err: unknown, code?: FileErrorCode): err is 
 }
 
 /**
- * Client API code for each reason. `integrity` and `protocol` have no code of their own in
- * CLIENT_ERROR_CODES yet; they map to `internal` with a message that says what happened.
+ * Client API code for each reason. A peer that breaks the protocol mid-file is, for the user,
+ * the same as altered data: the file is not saved and has to be sent again.
  */
 const CLIENT_CODE: Readonly<Record<FileErrorCode, ClientErrorCode>> = {
   too_large_for_fallback: 'too_large',
@@ -51,9 +51,9 @@ const CLIENT_CODE: Readonly<Record<FileErrorCode, ClientErrorCode>> = {
   declined: 'invalid_state',
   cancelled: 'invalid_state',
   interrupted: 'peer_unreachable',
-  integrity: 'internal',
+  integrity: 'integrity_failed',
   source_gone: 'not_found',
-  protocol: 'internal',
+  protocol: 'integrity_failed',
   not_found: 'not_found',
   invalid_state: 'invalid_state',
 }

@@ -42,6 +42,18 @@ export const TRANSFER_STATE_LABEL: Readonly<Record<TransferState, string>> = {
   failed: 'Failed',
 }
 
+/** Where the extension saves a received file (extension/src/files/download-name.ts). */
+export const RECEIVED_FILE_SAVED = 'Saved to Downloads › Hestia'
+
+/** The state line of a file card: a received file says where it went. */
+export function transferStateLabel(transfer: {
+  direction: 'in' | 'out'
+  state: TransferState
+}): string {
+  if (transfer.direction === 'in' && transfer.state === 'completed') return RECEIVED_FILE_SAVED
+  return TRANSFER_STATE_LABEL[transfer.state]
+}
+
 export function systemEventText(event: SystemEvent, name: string): string {
   switch (event) {
     case 'contact_added':
