@@ -121,6 +121,8 @@ describe('the built extension in real browsers', { concurrency: true }, () => {
     })
 
     test('the popup renders the node status', { timeout: 30_000 }, async () => {
+      // Collapsed under the first-run form ("Node diagnostics"); asks the host once opened.
+      await popup.getByTestId('node-status').locator('summary').click({ timeout: 20_000 })
       const peerId = popup.getByTestId('peer-id')
       await peerId.waitFor({ timeout: 20_000 })
       assert.match(await peerId.innerText(), peerIdPattern)
@@ -196,6 +198,7 @@ describe('the built extension in real browsers', { concurrency: true }, () => {
         for (const page of chromium!.context.pages()) if (page !== popup) await page.close()
         await sleep(idleMs)
         await popup.goto(chromium!.extensionUrl('popup.html'), { timeout: 15_000 })
+        await popup.getByTestId('node-status').locator('summary').click({ timeout: 20_000 })
         const status = await askStatus(send)
         assertNodeUp(status, 'offscreen-document')
         assert.equal(status.peerId, before.peerId, 'same node, not a restarted one')
@@ -258,6 +261,10 @@ describe('the built extension in real browsers', { concurrency: true }, () => {
       })
 
       test('the popup renders the node status', { timeout: 30_000 }, async () => {
+        const summary = await popup.waitForSelector('[data-testid=node-status] summary', {
+          timeout: 20_000,
+        })
+        await summary?.click()
         const peerId = await popup.waitForSelector('[data-testid=peer-id]', { timeout: 20_000 })
         assert.match((await peerId?.evaluate((e) => e.textContent)) ?? '', peerIdPattern)
         const home = await popup.$eval('[data-testid=node-home]', (e) => e.textContent)

@@ -5,7 +5,8 @@ import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
 import type { Invite } from '@hestia/core/client/api.ts'
 import { renderFile } from './support/render.ts'
 import { fixture } from './support/fixtures.ts'
-import { QUIET_ZONE, decodeQr, qrPath } from '../src/lib/qr.ts'
+import { decodeQr } from '../src/lib/qr-decode.ts'
+import { QUIET_ZONE, qrPath } from '../src/lib/qr.ts'
 
 const noop = (): void => {}
 const base = {

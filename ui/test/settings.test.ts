@@ -31,6 +31,35 @@ function relay(address: string, state: RelayStatus['state']): RelayStatus {
 }
 
 describe('SettingsView', () => {
+  test('node diagnostics: a collapsed section that asks the host only once opened', async () => {
+    let asked = 0
+    const diagnostics = () => {
+      asked++
+      return Promise.resolve({
+        state: 'running' as const,
+        home: 'offscreen-document',
+        connections: 2,
+        peerId: '12D3KooWExample',
+      })
+    }
+    const view = await renderFile('components/SettingsView.svelte', {
+      ...base,
+      settings: { status: 'loading' },
+      diagnostics,
+    })
+    const details = view.find('details', { 'data-testid': 'node-status' })
+    assert.ok(details !== undefined, 'a diagnostics section')
+    assert.equal(details.has('open'), false, 'collapsed')
+    assert.ok(view.text.includes('Node diagnostics'))
+    assert.equal(view.text.includes('12D3KooWExample'), false)
+    assert.equal(asked, 0, 'nothing asked while collapsed')
+    const without = await renderFile('components/SettingsView.svelte', {
+      ...base,
+      settings: { status: 'loading' },
+    })
+    assert.equal(without.find('details', { 'data-testid': 'node-status' }), undefined)
+  })
+
   test('loading and error', async () => {
     const loading = await renderFile('components/SettingsView.svelte', {
       ...base,

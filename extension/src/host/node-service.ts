@@ -7,7 +7,9 @@
 //   - With an identity, the messenger builds the node from the key stored with the identity, so
 //     the PeerId survives restarts of the browser and of the offscreen document.
 //   - Before an identity exists there is no key to use: node.status/node.ping get a "bare" node with
-//     a throwaway key, stopped as soon as the messenger's node runs.
+//     a throwaway key, stopped as soon as the messenger's node runs. Once an identity exists they
+//     never get one: while the messenger's node starts (first start, a retry, a restart for new
+//     relays) they wait for it, briefly, and then report it as not started, with its real PeerId.
 //   - When Settings change the relays, the messenger restarts so the node reserves a slot on the
 //     new relays (it listens on `<relay>/p2p-circuit`, fixed at creation).
 
@@ -43,12 +45,25 @@ export interface NodeServiceOptions {
   /** Default: the extension's Dexie store. */
   readonly openStore?: () => Promise<MessengerStore>
   readonly pingTimeoutMs?: number
+  /** How long node.status/node.ping wait for the messenger's node to start (default 5 s). */
+  readonly nodeWaitMs?: number
   /** First delay before retrying a messenger start that failed; doubles up to 60 s. */
   readonly startRetryMs?: number
   readonly log?: (message: string, error?: unknown) => void
 }
 
 const maxStartRetryMs = 60_000
+const nodeWaitStepMs = 50
+
+/** An identity exists but its node has not been created yet (the messenger is starting). */
+export class NodeStartingError extends Error {
+  override readonly name = 'NodeStartingError'
+  readonly code = 'node_starting'
+  constructor() {
+    super('The node is starting (the messenger has not created it yet): ask again in a moment.')
+  }
+}
+
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i])
@@ -180,17 +195,46 @@ export class NodeService {
     if (bare !== undefined) await (await bare.catch(() => undefined))?.stop()
   }
 
-  /** The running node: the messenger's, or a bare one while there is no identity. */
+  /**
+   * The messenger's node (possibly still starting) once an identity exists; a bare one with a
+   * throwaway key before that.
+   */
   async node(): Promise<BrowserNode> {
     await this.start()
     await this.#restarts
     const node = this.#messengerNode
     if (node !== null && node.status === 'started') return node
+    // The messenger's node exists but is (re)starting, or an identity was just created and its
+    // node is on the way: a throwaway key here would be reported as this device's PeerId.
+    if (node !== null || (await this.#hasIdentity())) {
+      void this.#stopBareNode()
+      return this.#messengerNodeSoon()
+    }
     this.#bareNode ??= this.#startBareNode().catch((error: unknown) => {
       this.#bareNode = undefined
       throw error
     })
     return this.#bareNode
+  }
+
+  async #hasIdentity(): Promise<boolean> {
+    const service = await this.messenger()
+    const response = await service.client.request({ type: 'identity.status' })
+    return response.ok && response.value.state === 'ready'
+  }
+
+  /** The messenger's node once started; after `nodeWaitMs` as it is (or NodeStartingError). */
+  async #messengerNodeSoon(): Promise<BrowserNode> {
+    const deadline = Date.now() + (this.#options.nodeWaitMs ?? 5_000)
+    for (;;) {
+      const node = this.#messengerNode
+      if (node !== null && node.status === 'started') return node
+      if (Date.now() >= deadline) {
+        if (node !== null) return node
+        throw new NodeStartingError()
+      }
+      await new Promise((resolve) => setTimeout(resolve, nodeWaitStepMs))
+    }
   }
 
   async #startBareNode(): Promise<BrowserNode> {

@@ -1,26 +1,53 @@
 // The popup, and the same page opened in a tab (`popup.html?layout=tab`): mounts the messenger UI
-// (ui/src/App.svelte) with a client-API connection to the node's host over a runtime port, plus a
-// one-line node diagnostics strip. The page reads nothing itself: the host answers from the local
-// store at once, and live updates arrive as client events.
+// (ui/src/App.svelte) with a client-API connection to the node's host over a runtime port. The
+// page reads nothing itself: the host answers from the local store at once, and live updates
+// arrive as client events. Node diagnostics (PeerId, connections) sit collapsed in Settings and
+// on the first-run screen; the host is asked for them only while they are open.
+//
+// Start-up is on the popup's critical path (issue #6: first list paint <= 150 ms): nothing here
+// loads what the first screen does not need (file staging and its database load on first use).
 
 import App from '@hestia/ui/App.svelte'
 import { AppState } from '@hestia/ui'
+import type { NodeDiagnostics } from '@hestia/ui/lib/types.ts'
 import { mount } from 'svelte'
+import { offscreenDocumentPath } from '../../../plasmo.config.ts'
 import { connectExtensionClient } from '../client/extension-client.ts'
 import { HostClient } from '../messaging/client.ts'
+import type { NodeStatus } from '../messaging/protocol.ts'
 import { webExt } from '../platform/webext.ts'
-import { showNodeStatusStrip } from './node-status-strip.ts'
-import { stageFile } from '../files/stage-file.ts'
 
 const target = document.getElementById('__plasmo')
 if (target === null) throw new Error('popup.html has no #__plasmo element')
+// Plasmo writes popup.html without a language; screen readers need it (axe: html-has-lang).
+document.documentElement.lang = 'en'
 
 const api = webExt()
 const host = new HostClient(api, { timeoutMs: 15_000, retriesWhileUnavailable: 20 })
 const layout = new URLSearchParams(location.search).get('layout') === 'tab' ? 'tab' : 'popup'
 
+/**
+ * Chrome: whether the offscreen document that hosts the node exists (usually: it outlives
+ * popups). Then the port connects at once instead of first asking the service worker to wake the
+ * host. Firefox's background page always runs, but it has no such context type: it is asked.
+ */
+async function hostDocumentExists(): Promise<boolean> {
+  if (api.offscreen === undefined || api.runtime.getContexts === undefined) return false
+  try {
+    const contexts = await api.runtime.getContexts({
+      contextTypes: ['OFFSCREEN_DOCUMENT'],
+      documentUrls: [api.runtime.getURL(offscreenDocumentPath)],
+    })
+    return contexts.length > 0
+  } catch {
+    return false
+  }
+}
+
 const connection = connectExtensionClient(api, {
-  wake: () => host.wake(),
+  wake: async () => {
+    if (!(await hostDocumentExists())) await host.wake()
+  },
   // The host restarted (Chrome closed the offscreen document): reload what the screens show.
   onReconnected: () => {
     void app.loadIdentity()
@@ -31,6 +58,16 @@ const connection = connectExtensionClient(api, {
 const app = new AppState(connection.client)
 app.start()
 
+/** The host's node status for the diagnostics line (not started = the identity's node starting). */
+function diagnosticsOf(status: NodeStatus): NodeDiagnostics {
+  return {
+    state: status.started ? 'running' : 'starting',
+    home: status.nodeHome,
+    connections: status.connections,
+    peerId: status.peerId,
+  }
+}
+
 const tabs = api.tabs
 mount(App, {
   target,
@@ -39,7 +76,8 @@ mount(App, {
     layout,
     appState: app,
     // The picked file is copied into the extension's files database; only its id is offered.
-    stageFile: (file: File) => stageFile(file),
+    stageFile: async (file: File) => (await import('../files/stage-file.ts')).stageFile(file),
+    diagnostics: async () => diagnosticsOf(await host.status()),
     ...(tabs !== undefined && layout === 'popup'
       ? {
           openInTab: () => {
@@ -52,5 +90,4 @@ mount(App, {
   },
 })
 
-showNodeStatusStrip(document.body, host)
 addEventListener('pagehide', () => connection.stop())

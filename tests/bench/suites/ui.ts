@@ -45,7 +45,13 @@ interface ListTiming {
 }
 
 /** In the page: writes `count` contacts, conversations and last messages into the store. */
-async function seedConversations({ count, now }: { count: number; now: number }): Promise<void> {
+export async function seedConversations({
+  count,
+  now,
+}: {
+  count: number
+  now: number
+}): Promise<void> {
   const base64url = (bytes: Uint8Array): string =>
     btoa(String.fromCharCode(...bytes))
       .replace(/\+/g, '-')
@@ -115,7 +121,7 @@ async function seedConversations({ count, now }: { count: number; now: number })
 }
 
 /** Runs in every page of the context before its scripts: times the list's rows. */
-function watchConversationRows(count: number): void {
+export function watchConversationRows(count: number): void {
   const timing: ListTiming = { rowsAt: null, paintedAt: null }
   ;(globalThis as unknown as { __hestiaListTiming: ListTiming }).__hestiaListTiming = timing
   const observer = new MutationObserver(() => {

@@ -128,10 +128,20 @@ export class AppState {
 
   async loadIdentity(): Promise<void> {
     this.identity = { status: 'loading' }
+    // The list goes out right behind the identity question (one round trip less before the
+    // first paint); without an identity its answer (no_identity) is dropped.
+    const identityAnswer = call(this.client, { type: 'identity.status' })
+    const list = this.#fetchConversations()
+    list.catch(() => undefined)
     try {
-      const identity = await call(this.client, { type: 'identity.status' })
-      this.identity = { status: 'ready', value: identity }
-      if (identity.state === 'ready') await this.loadAll()
+      const identity = await identityAnswer
+      if (identity.state === 'ready') {
+        const conversations = this.loadConversations(list)
+        this.identity = { status: 'ready', value: identity }
+        await Promise.all([conversations, this.loadConnectivity(), this.loadSettings()])
+      } else {
+        this.identity = { status: 'ready', value: identity }
+      }
     } catch (error) {
       this.identity = { status: 'error', error: errorBody(error) }
     }
@@ -141,9 +151,16 @@ export class AppState {
     await Promise.all([this.loadConversations(), this.loadConnectivity(), this.loadSettings()])
   }
 
-  async loadConversations(): Promise<void> {
+  #fetchConversations(): Promise<ConversationSummary[]> {
+    return call(this.client, { type: 'conversations.list', query: null }).then(
+      (r) => r.conversations,
+    )
+  }
+
+  /** Loads the list (or takes the answer of a request already sent). */
+  async loadConversations(pending?: Promise<ConversationSummary[]>): Promise<void> {
     try {
-      const { conversations } = await call(this.client, { type: 'conversations.list', query: null })
+      const conversations = await (pending ?? this.#fetchConversations())
       this.conversations = { status: 'ready', value: conversations }
     } catch (error) {
       this.conversations = { status: 'error', error: errorBody(error) }

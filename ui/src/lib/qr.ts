@@ -1,11 +1,7 @@
-// QR codes: encoding with `qrcode` (to an SVG path, no canvas and no HTML strings) and decoding
-// camera frames or image files with `jsqr`.
+// QR codes: encoding with `qrcode` (to an SVG path, no canvas and no HTML strings). Decoding
+// lives in qr-decode.ts (jsqr, the largest library of the popup), loaded only when a scan starts.
 import { create } from 'qrcode'
-import jsqr from 'jsqr'
-
-type JsQr = typeof jsqr.default
-// jsqr is a UMD bundle: Node and bundlers hand its default export over differently.
-const jsQR: JsQr = typeof jsqr === 'function' ? jsqr : jsqr.default
+import type * as QrDecode from './qr-decode.ts'
 
 /** Light modules around the code, as the QR spec asks (ISO/IEC 18004 §6.3.8: 4 modules). */
 export const QUIET_ZONE = 4
@@ -49,17 +45,9 @@ function drawModules(modules: {
   return { size: modules.size + QUIET_ZONE * 2, d: parts.join('') }
 }
 
-/** Decodes the first QR code in RGBA pixels, or returns null. */
-export function decodeQr(
-  pixels: Uint8ClampedArray,
-  width: number,
-  height: number,
-  thorough = false,
-): string | null {
-  const found = jsQR(pixels, width, height, {
-    inversionAttempts: thorough ? 'attemptBoth' : 'dontInvert',
-  })
-  return found === null || found.data === '' ? null : found.data
+/** Loads the decoder (its own bundle chunk: not needed for the popup's first paint). */
+export function loadQrDecoder(): Promise<typeof QrDecode> {
+  return import('./qr-decode.ts')
 }
 
 /** Longest side, in pixels, a frame or image is scaled to before decoding (speed vs. detail). */

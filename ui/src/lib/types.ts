@@ -9,3 +9,17 @@ export type TransferAction = 'accept' | 'decline' | 'pause' | 'resume' | 'cancel
  * API; see StagedFile in core/src/client/api.ts). The extension supplies the real one.
  */
 export type StageFile = (file: File) => Promise<StagedFile>
+
+/** What the host reports about the libp2p node, for the diagnostics line (Settings, first run). */
+export interface NodeDiagnostics {
+  /** 'starting': an identity exists and its node is not up yet (no PeerId to show). */
+  state: 'running' | 'starting' | 'stopped'
+  /** Where the node runs (offscreen document, background page). */
+  home: string
+  connections: number
+  /** This device's libp2p PeerId; '' while starting. */
+  peerId: string
+}
+
+/** Asks the host for the node's state; the extension supplies it. */
+export type DiagnosticsSource = () => Promise<NodeDiagnostics>

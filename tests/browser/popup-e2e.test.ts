@@ -1,0 +1,345 @@
+// The popup UI of the built extension against the real messenger: two Chromium profiles (A, B)
+// with the chrome-mv3 test build, a relay in this process on 127.0.0.1, and the popup page
+// (chrome-extension://<id>/popup.html, 800×600) driven through its screens: first run → list →
+// Settings (relay, diagnostics) → add contact → chat → contact info → verify (safety numbers
+// compared between A and B) → verified badges → key changed. Every screen is saved to
+// tests/artifacts/messenger-e2e/popup-*.png (git-ignored) and checked with axe-core: no serious or
+// critical findings. The test output lists the screenshots and the axe summary.
+//
+//   node --test tests/browser/popup-e2e.test.ts        (builds build/chrome-mv3-test if stale)
+
+import assert from 'node:assert/strict'
+import { mkdir, readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { repoRoot } from '../../scripts/build-extension.ts'
+import { snapshotTestBuild } from './support/fresh-build.ts'
+import { ChromiumProfile, HestiaPage, TestRelay, waitUntil } from './support/messenger-browser.ts'
+
+const artifacts = join(repoRoot, 'tests', 'artifacts', 'messenger-e2e')
+/** One UI step (a screen appearing, a click taking effect). */
+const STEP_MS = 15_000
+/** A message crossing the network (mailbox or direct). */
+const DELIVERY_MS = 45_000
+/** The browser's popup: at most 800×600. */
+const POPUP = { width: 800, height: 600 } as const
+
+interface AxeFinding {
+  id: string
+  impact: string | null
+  help: string
+  targets: string[]
+}
+
+let relay: TestRelay
+let build: { dir: string; remove: () => Promise<void> } | undefined
+let profileA: ChromiumProfile
+let profileB: ChromiumProfile
+let a: HestiaPage
+let b: HestiaPage
+let axeSource = ''
+const screenshots: string[] = []
+const axeReport = new Map<string, AxeFinding[]>()
+const opened: HestiaPage[] = []
+
+/** Opens popup.html at the popup's size (not the "open in a tab" layout). */
+async function openPopup(profile: ChromiumProfile): Promise<HestiaPage> {
+  const page = await profile.context!.newPage()
+  await page.setViewportSize(POPUP)
+  const hestia = new HestiaPage(profile.name, page)
+  await page.goto(profile.url('popup.html'), { timeout: STEP_MS })
+  page.setDefaultTimeout(STEP_MS)
+  opened.push(hestia)
+  return hestia
+}
+
+/** Saves the screen, runs axe-core in the extension page and asserts no serious/critical finding. */
+async function checkScreen(page: HestiaPage, name: string): Promise<void> {
+  const p = page.page
+  await p.waitForTimeout(150) // transitions settle before the screenshot
+  const file = `popup-${name}.png`
+  await p.screenshot({ path: join(artifacts, file) })
+  screenshots.push(file)
+  // Evaluated through the DevTools protocol: the extension's CSP (script-src 'self') refuses an
+  // injected <script>, not this.
+  if (await p.evaluate(() => (window as { axe?: unknown }).axe === undefined))
+    await p.evaluate(axeSource)
+  const findings = await p.evaluate(async () => {
+    type Violation = {
+      id: string
+      impact?: string | null
+      help: string
+      nodes: { target: unknown[] }[]
+    }
+    const axe = (
+      window as unknown as { axe: { run(d: Document): Promise<{ violations: Violation[] }> } }
+    ).axe
+    const result = await axe.run(document)
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact ?? null,
+      help: v.help,
+      targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)),
+    }))
+  })
+  axeReport.set(`${page.name}: ${name}`, findings)
+  const serious = findings.filter((f) => f.impact === 'serious' || f.impact === 'critical')
+  assert.deepEqual(serious, [], `${name}: serious/critical axe findings`)
+}
+
+async function relayConnected(page: HestiaPage): Promise<boolean> {
+  const status = await page.must({ type: 'connectivity.status' })
+  const r = status.relays[0]
+  return r !== undefined && r.state === 'connected' && r.reserved && r.mailboxReady
+}
+
+/** The safety number on the open contact-info screen, group by group. */
+async function safetyGroups(page: HestiaPage): Promise<string[]> {
+  const list = page.page.getByTestId('safety-number')
+  await list.waitFor()
+  return (await list.locator('li').allInnerTexts()).map((g) => g.trim())
+}
+
+before(
+  async () => {
+    await mkdir(artifacts, { recursive: true })
+    axeSource = await readFile(
+      createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+      'utf8',
+    )
+    build = await snapshotTestBuild('chrome-mv3')
+    relay = await TestRelay.start()
+    profileA = await ChromiumProfile.create('Alice', build.dir)
+    profileB = await ChromiumProfile.create('Bob', build.dir)
+    await Promise.all([profileA.launch(), profileB.launch()])
+    ;[a, b] = await Promise.all([openPopup(profileA), openPopup(profileB)])
+  },
+  { timeout: 720_000 },
+)
+
+after(async () => {
+  await Promise.allSettled([profileA?.destroy(), profileB?.destroy()])
+  await relay?.destroy()
+  await build?.remove()
+  console.log(`screenshots (tests/artifacts/messenger-e2e/):\n  ${screenshots.join('\n  ')}`)
+  const lines = [...axeReport].map(
+    ([screen, findings]) =>
+      `${screen}: ${
+        findings.length === 0
+          ? 'no findings'
+          : findings.map((f) => `${f.id} (${f.impact}) ${f.targets.join(' ')}`).join(', ')
+      }`,
+  )
+  const serious = [...axeReport.values()]
+    .flat()
+    .filter((f) => f.impact === 'serious' || f.impact === 'critical').length
+  console.log(
+    `axe-core in the extension popup: ${axeReport.size} screens, ${serious} serious/critical findings\n  ${lines.join('\n  ')}`,
+  )
+})
+
+describe('the popup of the built extension, screen by screen', { concurrency: 1 }, () => {
+  test(
+    'first run, the empty list, Settings with the relay and diagnostics',
+    { timeout: 120_000 },
+    async () => {
+      for (const page of [a, b]) {
+        await page.page.getByRole('heading', { name: 'Welcome to Hestia' }).waitFor()
+      }
+      await checkScreen(a, '01-first-run')
+      await a.page.getByRole('button', { name: 'How Hestia protects you, and its limits' }).click()
+      await a.page.getByRole('heading', { name: 'What the relay can see' }).waitFor()
+      await checkScreen(a, '02-about-security')
+      await a.page.getByRole('button', { name: 'Back' }).click()
+      for (const [page, name] of [
+        [a, 'Alice'],
+        [b, 'Bob'],
+      ] as const) {
+        await page.page.getByLabel('Your name, as your contacts will see it').fill(name)
+        await page.page.getByRole('button', { name: 'Create my identity' }).click()
+        await page.page.getByText(`Hello, ${name}.`).waitFor()
+      }
+      await checkScreen(a, '03-list-empty')
+
+      for (const page of [a, b]) {
+        const p = page.page
+        await p.getByRole('button', { name: 'Settings' }).first().click()
+        await p.getByLabel('Relay address to add').fill(relay.address)
+        await p.getByRole('button', { name: 'Add relay' }).click()
+      }
+      for (const page of [a, b]) {
+        await waitUntil(`${page.name} on the relay`, () => relayConnected(page), 45_000, 200)
+        await page.page
+          .locator('[data-testid="relay-row"][data-state="connected"]')
+          .waitFor({ timeout: STEP_MS })
+      }
+      // Diagnostics: collapsed in Settings, the node's PeerId once opened.
+      await a.page.getByTestId('node-status').locator('summary').click()
+      await waitUntil(
+        'A’s PeerId under Settings → Diagnostics',
+        async () =>
+          /^12D3/.test(
+            await a.page
+              .getByTestId('peer-id')
+              .innerText()
+              .catch(() => ''),
+          ),
+        STEP_MS,
+      )
+      await a.page.getByTestId('peer-id').scrollIntoViewIfNeeded()
+    await checkScreen(a, '04-settings')
+    },
+  )
+
+  test('add contact: A’s invite (QR and link), B pastes it', { timeout: 120_000 }, async () => {
+    await a.page.getByRole('button', { name: 'Add a contact' }).first().click()
+    await a.page.getByRole('img', { name: 'QR code of your invite' }).waitFor()
+    const link = await a.page.getByLabel('Your invite link').inputValue()
+    assert.match(link, /^hestia:invite\//)
+    await checkScreen(a, '05-add-contact')
+
+    await b.page.getByRole('button', { name: 'Add a contact' }).first().click()
+    await b.page.getByLabel('Paste an invite link').fill(link)
+    await b.page.getByRole('button', { name: 'Add', exact: true }).click()
+    await b.page.getByText('Alice was added.').waitFor()
+    await checkScreen(b, '06-contact-added')
+    await b.page.getByRole('button', { name: 'Open chat' }).click()
+    await b.page.getByRole('heading', { name: 'Alice' }).waitFor()
+  })
+
+  test(
+    'chat: messages both ways, the list with the conversation',
+    { timeout: 180_000 },
+    async () => {
+      const first = 'Hi Alice, this is Bob.'
+      const composerB = b.page.getByRole('textbox', { name: 'Message' })
+      await composerB.fill(first)
+      await composerB.press('Enter')
+      const row = a.page.getByTestId('conversation-row').filter({ hasText: 'Bob' })
+      await row.waitFor({ timeout: DELIVERY_MS })
+      await checkScreen(a, '07-list')
+      await row.click()
+      await a.page.getByTestId('message-list').getByText(first).waitFor({ timeout: DELIVERY_MS })
+      const reply = 'Hello Bob! Let us verify each other.'
+      const composerA = a.page.getByRole('textbox', { name: 'Message' })
+      await composerA.fill(reply)
+      await composerA.press('Enter')
+      await b.page.getByTestId('message-list').getByText(reply).waitFor({ timeout: DELIVERY_MS })
+      await a.page
+        .locator('[data-testid="message"][data-delivery="delivered"]')
+        .filter({ hasText: reply })
+        .waitFor({ timeout: DELIVERY_MS })
+      await checkScreen(a, '08-chat')
+    },
+  )
+
+  test(
+    'verify: equal safety numbers on both sides (12 groups of 5 digits), mark verified, badges',
+    { timeout: 120_000 },
+    async () => {
+      for (const page of [a, b]) {
+        await page.page.getByRole('button', { name: 'Contact info and verification' }).click()
+        await page.page.getByTestId('contact-info').waitFor()
+      }
+      const [groupsA, groupsB] = await Promise.all([safetyGroups(a), safetyGroups(b)])
+      assert.equal(groupsA.length, 12, `A shows ${groupsA.length} groups`)
+      for (const group of groupsA) assert.match(group, /^\d{5}$/)
+      assert.deepEqual(groupsB, groupsA, 'A and B show the same safety number')
+      await checkScreen(a, '09-contact-info')
+
+      const trust = a.page.getByTestId('trust-state')
+      assert.equal(await trust.locator('[data-trust="verified"]').count(), 0)
+      const mark = a.page.getByRole('button', { name: 'Mark as verified' })
+      assert.equal(await mark.isDisabled(), true, 'nothing is verified before comparing')
+      await a.page.getByLabel(/I compared all 60 digits with Bob and they match/).check()
+      await mark.click()
+      await a.page.getByText('Marked as verified.').waitFor()
+      await trust.locator('[data-trust="verified"]').waitFor()
+      await checkScreen(a, '10-verified')
+
+      // The badge in the list, and next to the name in the chat.
+      const row = a.page.getByTestId('conversation-row').filter({ hasText: 'Bob' })
+      await row.locator('[data-trust="verified"]').waitFor()
+      await row.click()
+      await a.page
+        .getByTestId('chat-view')
+        .locator('#chat-trust')
+        .filter({ hasText: 'Verified' })
+        .waitFor()
+      await checkScreen(a, '11-chat-verified')
+      const info = await a.must({ type: 'contact.info', contactId: await contactIdOf(a, 'Bob') })
+      assert.equal(info.contact.trust, 'verified')
+      // B has not verified A: B's side is unchanged.
+      const infoB = await b.must({ type: 'contact.info', contactId: await contactIdOf(b, 'Alice') })
+      assert.equal(infoB.contact.trust, 'unverified')
+    },
+  )
+
+  test(
+    'key changed: the chat blocks the composer and contact info walks through it',
+    { timeout: 120_000 },
+    async () => {
+      // A real key change needs B on a new device. The store holds what the messenger would have
+      // recorded (ContactRecord.keyChange, core/src/store/records.ts): write that into A's store, as
+      // the host would, and reload the popup.
+      const contactId = await contactIdOf(a, 'Bob')
+      await a.page.evaluate(markKeyChanged, contactId)
+      await a.page.reload()
+      const row = a.page.getByTestId('conversation-row').filter({ hasText: 'Bob' })
+      await row.click()
+      await a.page.getByTestId('key-change-notice').waitFor()
+      // Sending is paused: the composer is disabled and says why.
+      await a.page.getByTestId('composer-disabled').waitFor()
+      assert.equal(await a.page.getByRole('textbox', { name: 'Message' }).isDisabled(), true)
+      await checkScreen(a, '12-key-changed-chat')
+      await a.page.getByRole('button', { name: 'Contact info and verification' }).click()
+      await a.page.getByTestId('key-change-steps').waitFor()
+      await checkScreen(a, '13-key-changed-info')
+    },
+  )
+
+  test('no page problems', () => {
+    assert.deepEqual(
+      opened.flatMap((page) => page.problems.map((p) => `${page.name}: ${p}`)),
+      [],
+    )
+  })
+})
+
+async function contactIdOf(page: HestiaPage, name: string): Promise<string> {
+  const { conversations } = await page.must({ type: 'conversations.list', query: null })
+  const found = conversations.find((c) => c.contact.displayName === name)
+  assert.ok(found !== undefined, `${page.name} has no conversation with ${name}`)
+  return found.contact.contactId
+}
+
+/** In the page: records a pending key change for the contact in the extension's store. */
+async function markKeyChanged(contactId: string): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open('hestia-messenger')
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error ?? new Error('indexedDB.open failed'))
+  })
+  try {
+    const tx = db.transaction('contacts', 'readwrite')
+    const contacts = tx.objectStore('contacts')
+    const row = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const get = contacts.get(contactId)
+      get.onsuccess = () => resolve(get.result as Record<string, unknown>)
+      get.onerror = () => reject(get.error ?? new Error('contact not found'))
+    })
+    const now = Date.now()
+    contacts.put({
+      ...row,
+      keyChange: { identityPublicKey: crypto.getRandomValues(new Uint8Array(32)), seenAt: now },
+      updatedAt: now,
+    })
+    await new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve()
+      tx.onerror = () => reject(tx.error ?? new Error('transaction failed'))
+    })
+  } finally {
+    db.close()
+  }
+}
