@@ -10,6 +10,7 @@ import { directNotifier, openTabOnNotificationClick } from './host/notifications
 import { serveBackground } from './host/serve-background.ts'
 import { webExt } from './platform/webext.ts'
 import { directDownloads, saveWithDownloads } from './files/save-download.ts'
+import { openCallWindow } from './host/call-window.ts'
 
 const api = webExt()
 const policy = buildPolicy()
@@ -22,6 +23,7 @@ const service = new NodeService({
   defaultRelays: buildDefaultRelays(policy),
   notifier: directNotifier(api, (error) => log('notification failed', error)),
   saveFile: saveWithDownloads(directDownloads(downloads)),
+  openCallWindow: (callId) => openCallWindow(api, callId),
   log,
 })
 serveClientPorts(api, service.dispatch, service.hub, (error) => log('bad client message', error))

@@ -40,6 +40,8 @@ export interface NodeServiceOptions {
   /** Relays of a fresh install (build-time define, default-relays.ts); Settings override them. */
   readonly defaultRelays: readonly string[]
   readonly notifier: MessengerNotifier
+  /** Opens the call window for a call that just appeared, ringing in or out (call-window.ts). */
+  readonly openCallWindow?: (callId: string) => Promise<void>
   /** Saves a received file through the downloads API (files/save-download.ts). */
   readonly saveFile: SaveFile
   /** Default: the extension's Dexie store. */
@@ -63,7 +65,6 @@ export class NodeStartingError extends Error {
     super('The node is starting (the messenger has not created it yet): ask again in a moment.')
   }
 }
-
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i])
@@ -165,7 +166,19 @@ export class NodeService {
     }
   }
 
+  readonly #callWindows = new Set<string>()
+
   #follow(event: ClientEvent): void {
+    if (event.type === 'call.updated') {
+      const { callId, state } = event.call
+      const ringing = state === 'outgoing_ringing' || state === 'incoming_ringing'
+      if (ringing && !this.#callWindows.has(callId) && this.#options.openCallWindow) {
+        this.#callWindows.add(callId)
+        this.#options.openCallWindow(callId).catch((error: unknown) => {
+          this.#log('the call window did not open', error)
+        })
+      }
+    }
     if (event.type === 'settings.changed') {
       const relays = event.settings.relays
       if (this.#messengerNode !== null && !sameList(relays, this.#relaysInUse)) {
@@ -207,6 +220,10 @@ export class NodeService {
     // The messenger's node exists but is (re)starting, or an identity was just created and its
     // node is on the way: a throwaway key here would be reported as this device's PeerId.
     if (node !== null || (await this.#hasIdentity())) {
+      this.#log(
+        `node asked for while the identity's node is ${node === null ? 'not created yet' : node.status}` +
+          `${this.#bareNode === undefined ? '' : ' (stopping the throwaway-key node)'}: waiting for it`,
+      )
       void this.#stopBareNode()
       return this.#messengerNodeSoon()
     }

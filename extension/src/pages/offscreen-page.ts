@@ -14,6 +14,7 @@ import { NodeService } from '../host/node-service.ts'
 import { relayedNotifier } from '../host/notifications.ts'
 import { webExt } from '../platform/webext.ts'
 import { saveWithDownloads } from '../files/save-download.ts'
+import { askToOpenCallWindow } from '../host/call-window.ts'
 
 const api = webExt()
 const policy = buildPolicy()
@@ -41,6 +42,8 @@ const service = new NodeService({
     state: (downloadId) =>
       background.request<'download.state'>({ kind: 'download.state', downloadId }),
   }),
+  // And no windows API: the worker opens the call window.
+  openCallWindow: (callId) => askToOpenCallWindow(api, callId),
   log,
 })
 // Ports first: a page that woke this document connects right after host.wake answers.
