@@ -461,8 +461,9 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
   )
 
   test('B keeps its PeerId across a full browser restart', () => {
-    // Was intermittent (docs/adr/0601-node-status-never-bare-with-identity.md): the status strip
-    // could show a throwaway-key node the host started while the messenger's node was (re)starting.
+    // Was intermittent (docs/adr/0604-node-diagnostics-on-demand.md): the old status strip still
+    // showed the throwaway-key node from before the identity existed (it refreshed every 5 s; the
+    // test reached this point sooner). The key never changed.
     const { before, after, hostAfter, knownToABefore, knownToAAfter } = peerAcrossRestart
     console.log(
       `B's PeerId: before ${before}, after ${after} (host ${hostAfter}); ` +
