@@ -627,14 +627,16 @@ export class FileTransferEngine {
       if (peer === undefined)
         throw new FileTransferError('interrupted', 'the contact has no known device to fetch from')
       rt.sink ??= await this.#d.storage.openSink(rec)
+      let pullFromStart = false
       if (rt.recv === null && rec.route === 'mailbox') {
-        // Mailbox pieces arrive in any order: bytesVerified is no prefix, so pull from the start.
+        // Mailbox pieces arrive in any order: what is stored is no prefix, so pull from the start.
         await this.#set(rec, { route: 'direct', bytesVerified: 0 })
         rt.mailboxChunks = null
         rt.mailboxStored = 0
+        pullFromStart = true
       }
       if (rt.recv === null) {
-        const verifiedChunks = await resumeChunk(rec, rt.sink)
+        const verifiedChunks = pullFromStart ? 0 : await resumeChunk(rec, rt.sink)
         rt.recv = { verifiedChunks, hash: null, hashedChunks: 0 }
         // The stored prefix may be ahead of the record (persisted once a second): show it.
         const resumeBytes = plainBytesBefore(rec.size, verifiedChunks)

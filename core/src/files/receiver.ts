@@ -17,7 +17,7 @@ import { frameStream, type FrameStream } from './stream-io.ts'
 
 const C = COBBLESTONE_256
 /** Chunks being decrypted at once on the receiving side. */
-const DECRYPT_AHEAD = 16
+const DECRYPT_AHEAD = 32
 
 /** What survives between attempts of one transfer in this process (a dropped connection). */
 export interface ReceiveState {
@@ -77,13 +77,10 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
   let pendingFrom = from
   let next = from
 
-  const flush = async () => {
-    if (pending.length === 0) return
-    const batch = pending.length === 1 ? pending[0]! : concat(pending, pendingBytes)
-    const offset = pendingFrom * C.chunkBytes
-    const upTo = pendingFrom + pending.length
-    pending = []
-    pendingBytes = 0
+  // One sink write runs while the next batch is decrypted (a disk write no longer stalls the
+  // stream); writes stay in order, and a chunk counts as verified only once its write resolved.
+  let writing: Promise<void> = Promise.resolve()
+  const write = async (batch: Uint8Array, offset: number, upTo: number) => {
     try {
       await sink.write(offset, batch)
     } catch (err) {
@@ -91,16 +88,27 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
         throw new FileTransferError(
           'storage_full',
           'not enough disk space for this file; free some space and resume',
-          {
-            cause: err,
-          },
+          { cause: err },
         )
       }
       throw err
     }
-    pendingFrom = upTo
     state.verifiedChunks = upTo
     o.onVerified(upTo)
+  }
+  /** Waits for the previous write, then starts writing what is pending. */
+  const flush = async () => {
+    await writing
+    if (pending.length === 0) return
+    const batch = pending.length === 1 ? pending[0]! : concat(pending, pendingBytes)
+    const offset = pendingFrom * C.chunkBytes
+    const upTo = pendingFrom + pending.length
+    pending = []
+    pendingBytes = 0
+    pendingFrom = upTo
+    const started = write(batch, offset, upTo)
+    started.catch(() => undefined) // awaited by the next flush or the end of the file
+    writing = started
   }
 
   try {
@@ -174,6 +182,7 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
       }
       if (inFlight.length >= DECRYPT_AHEAD || requested > last) await consume()
     }
+    await writing
     await o.onVerifying?.()
     if (!bytesEqual(hash.digest(), share.ciphertextSha256)) {
       state.hash = null
@@ -194,7 +203,9 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
   } catch (err) {
     // Chunks verified before the failure are kept (they are authentic) unless the sink itself failed.
     if (!(err instanceof FileTransferError && err.code === 'storage_full')) {
-      await flush().catch(() => undefined)
+      await flush()
+        .then(() => writing)
+        .catch(() => undefined)
     }
     const mapped = mapReceiveError(err, o.signal)
     const status =

@@ -14,7 +14,13 @@ import { ChunkSink, IncompleteFileError } from './chunk-sink.ts'
 import { downloadPath, safeDownloadName } from './download-name.ts'
 import { FilesDatabase } from './files-db.ts'
 import { DownloadFailedError, saveWithDownloads, type Downloads } from './save-download.ts'
-import { stageFile, StagingError } from './stage-file.ts'
+import { FILE_LIMITS } from '@hestia/core/files/limits.ts'
+import {
+  STAGED_MIME_TYPE_MAX_CHARS,
+  STAGED_NAME_MAX_CHARS,
+  stageFile,
+  StagingError,
+} from './stage-file.ts'
 
 const freshDb = () =>
   new FilesDatabase({ name: 'files-test', indexedDB: new IDBFactory(), IDBKeyRange })
@@ -201,6 +207,11 @@ describe('BlobFileSource and staging', () => {
     assert.deepEqual(await source.read(65_536, 4_464), content.subarray(65_536))
     await assert.rejects(source.read(69_999, 2), RangeError)
     await assert.rejects(new BlobFileSource(new Blob([])).read(0, 1), RangeError)
+  })
+
+  test('staging cuts names and types to what an offer carries', () => {
+    assert.equal(STAGED_NAME_MAX_CHARS, FILE_LIMITS.nameMaxChars)
+    assert.equal(STAGED_MIME_TYPE_MAX_CHARS, FILE_LIMITS.mimeTypeMaxChars)
   })
 
   test('an empty or over-long name is made usable when staging', async () => {

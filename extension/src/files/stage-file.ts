@@ -5,8 +5,14 @@
  * dies with its page.
  */
 import type { StagedFile } from '@hestia/core/client/api.ts'
-import { FILE_LIMITS } from '@hestia/core/files/limits.ts'
 import { filesDatabase, type FilesDatabase } from './files-db.ts'
+
+/**
+ * The offer's caps (STAGED_NAME_MAX_CHARS / mimeTypeMaxChars, checked equal in the tests).
+ * Not imported: core/files/limits.ts pulls the file crypto into the popup's bundle.
+ */
+export const STAGED_NAME_MAX_CHARS = 255
+export const STAGED_MIME_TYPE_MAX_CHARS = 127
 
 export class StagingError extends Error {
   override readonly name = 'StagingError'
@@ -20,7 +26,7 @@ export class StagingError extends Error {
 /** A safe display name: the picker's name cut to the protocol's cap, never empty. */
 export function stagedName(name: string): string {
   const trimmed = name.trim()
-  return trimmed === '' ? 'file' : Array.from(trimmed).slice(0, FILE_LIMITS.nameMaxChars).join('')
+  return trimmed === '' ? 'file' : Array.from(trimmed).slice(0, STAGED_NAME_MAX_CHARS).join('')
 }
 
 export async function stageFile(
@@ -32,7 +38,7 @@ export async function stageFile(
     stagedFileId: crypto.randomUUID(),
     name: stagedName(file.name),
     size: file.size,
-    mimeType: (file.type || 'application/octet-stream').slice(0, FILE_LIMITS.mimeTypeMaxChars),
+    mimeType: (file.type || 'application/octet-stream').slice(0, STAGED_MIME_TYPE_MAX_CHARS),
   }
   try {
     // IndexedDB copies the File's bytes to disk (no read into this page's memory).

@@ -35,16 +35,27 @@ export async function offerThroughUi(
   if (await list.isVisible()) await list.click()
   await sender.page.locator('input.file-input').setInputFiles(path)
   let offered: FileTransfer | undefined
-  await waitUntil(
-    `${sender.name}'s offer`,
-    async () => {
-      const { transfers } = await sender.must({ type: 'transfers.list', conversationId: null })
-      offered = transfers.find((t) => t.direction === 'out' && !before.has(t.transferId))
-      return offered !== undefined
-    },
-    STEP_MS,
-    50,
-  )
+  try {
+    await waitUntil(
+      `${sender.name}'s offer`,
+      async () => {
+        const { transfers } = await sender.must({ type: 'transfers.list', conversationId: null })
+        offered = transfers.find((t) => t.direction === 'out' && !before.has(t.transferId))
+        return offered !== undefined
+      },
+      STEP_MS,
+      50,
+    )
+  } catch (error) {
+    // What the user would see says why (an error line, another screen).
+    const shown = await sender.page
+      .locator('body')
+      .innerText({ timeout: 2_000 })
+      .catch(() => '(no page text)')
+    throw new Error(`${String(error)}; ${sender.name}'s page shows: ${shown.slice(0, 600)}`, {
+      cause: error,
+    })
+  }
   return offered!
 }
 
