@@ -71,7 +71,9 @@ export function runtimePolicy(target: BrowserTarget, mode: BuildMode): RuntimePo
  */
 export function contentSecurityPolicy(mode: BuildMode): string {
   const plainWebSockets = mode === 'test' ? ' ws:' : ''
-  return `script-src 'self'; object-src 'self'; connect-src 'self' wss:${plainWebSockets}`
+  // 'wasm-unsafe-eval' lets pages compile WebAssembly (the file engine's SHA-256, ADR 0805); it
+  // does not allow eval() of JavaScript.
+  return `script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self' wss:${plainWebSockets}`
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }

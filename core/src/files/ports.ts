@@ -49,12 +49,16 @@ export interface FileStorage {
   releaseSource?(record: FileTransferRecord): Promise<void>
 }
 
-/** Streaming SHA-256. Default: @noble/hashes; Node can inject node:crypto (10x faster). */
+/**
+ * Streaming SHA-256. Default: @noble/hashes; Node injects node:crypto, browsers the WebAssembly
+ * one (wasm-sha256.ts, ~4x noble in Chromium). A factory may be async (WebAssembly instantiates
+ * asynchronously).
+ */
 export interface Sha256Hasher {
   update(data: Uint8Array): void
   digest(): Uint8Array
 }
-export type Sha256Factory = () => Sha256Hasher
+export type Sha256Factory = () => Sha256Hasher | Promise<Sha256Hasher>
 
 /** Opens a `/hestia/file/1.0.0` stream to a contact's device over a direct connection. */
 export type OpenFileStream = (peer: string, signal: AbortSignal) => Promise<Stream>

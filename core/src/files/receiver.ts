@@ -288,7 +288,7 @@ export async function rebuildHash(
   upTo: number,
   sha256: Sha256Factory = nobleSha256,
 ): Promise<Sha256Hasher> {
-  const hash = sha256()
+  const hash = await sha256()
   hash.update(sealer.header)
   const per = Math.max(1, Math.floor(FILE_LIMITS.sinkBatchBytes / C.chunkBytes))
   for (let first = 0; first < upTo; first += per) {

@@ -153,7 +153,7 @@ export async function prepareOutgoingFile(
   const d = deriveCobblestoneKeys(key, salt, fileContext(opts.transferId))
   const header = concatBytes(salt, d.commitment)
   const sealer = await ChunkSealer.open(key, header, opts.transferId, opts.aes)
-  const hash = (opts.sha256 ?? nobleSha256)()
+  const hash = await (opts.sha256 ?? nobleSha256)()
   hash.update(header)
   await forEachSealedChunk(sealer, source, 0, (_i, ct) => {
     opts.signal?.throwIfAborted()

@@ -32,6 +32,7 @@ import { openDexieStore } from '../store/dexie-store.ts'
 import { BrowserFileStorage } from '../files/browser-file-storage.ts'
 import type { SaveFile } from '../files/chunk-sink.ts'
 import { filesDatabase } from '../files/files-db.ts'
+import { wasmSha256 } from '@hestia/core/files/wasm-sha256.ts'
 import { hostLog } from './log.ts'
 
 export interface NodeServiceOptions {
@@ -107,7 +108,8 @@ export class NodeService {
       .catch((error: unknown) => this.#log('could not clean up old file data', error))
     const service = createMessengerService({
       store,
-      files: { storage: files },
+      // WebAssembly SHA-256: ~4x noble's in Chromium, where hashing was a transfer's top cost.
+      files: { storage: files, sha256: wasmSha256 },
       defaultRelays: [...this.#options.defaultRelays],
       notifier: this.#options.notifier,
       log: (message, error) => this.#log(message, error),
