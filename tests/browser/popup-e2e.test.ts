@@ -1,8 +1,9 @@
 // The popup UI of the built extension against the real messenger: two Chromium profiles (A, B)
 // with the chrome-mv3 test build, a relay in this process on 127.0.0.1, and the popup page
 // (chrome-extension://<id>/popup.html, 800×600) driven through its screens: first run → list →
-// Settings (relay, diagnostics) → add contact → chat → contact info → verify (safety numbers
-// compared between A and B) → verified badges → key changed. Every screen is saved to
+// Settings (relay, diagnostics) → add contact → chat (text and a file) → contact info → verify (A:
+// safety numbers compared between A and B; B: a picture of A's verification QR) → verified badges →
+// key changed. Every screen is saved to
 // tests/artifacts/messenger-e2e/popup-*.png (git-ignored) and checked with axe-core: no serious or
 // critical findings. The test output lists the screenshots and the axe summary.
 //
@@ -13,6 +14,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import QRCode from 'qrcode'
 import { repoRoot } from '../../scripts/build-extension.ts'
 import { snapshotTestBuild } from './support/fresh-build.ts'
 import { ChromiumProfile, HestiaPage, TestRelay, waitUntil } from './support/messenger-browser.ts'
@@ -188,7 +190,7 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
         STEP_MS,
       )
       await a.page.getByTestId('peer-id').scrollIntoViewIfNeeded()
-    await checkScreen(a, '04-settings')
+      await checkScreen(a, '04-settings')
     },
   )
 
@@ -230,6 +232,20 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
         .locator('[data-testid="message"][data-delivery="delivered"]')
         .filter({ hasText: reply })
         .waitFor({ timeout: DELIVERY_MS })
+      // A file from the composer: staging (its own chunk, loaded on first use) and the card.
+      await a.page
+        .getByTestId('composer')
+        .locator('input[type="file"]')
+        .setInputFiles({
+          name: 'notes.txt',
+          mimeType: 'text/plain',
+          buffer: Buffer.from('hello\n'),
+        })
+      await a.page
+        .getByTestId('message-list')
+        .getByTestId('file-card')
+        .filter({ hasText: 'notes.txt' })
+        .waitFor()
       await checkScreen(a, '08-chat')
     },
   )
@@ -270,9 +286,19 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
       await checkScreen(a, '11-chat-verified')
       const info = await a.must({ type: 'contact.info', contactId: await contactIdOf(a, 'Bob') })
       assert.equal(info.contact.trust, 'verified')
-      // B has not verified A: B's side is unchanged.
+
+      // B verifies A the other way: a picture of the QR code A's screen shows for B (decoded in
+      // the popup by jsqr, a chunk loaded only when a scan starts).
       const infoB = await b.must({ type: 'contact.info', contactId: await contactIdOf(b, 'Alice') })
       assert.equal(infoB.contact.trust, 'unverified')
+      await b.page.getByTestId('qr-image-input').setInputFiles({
+        name: 'alices-code.png',
+        mimeType: 'image/png',
+        buffer: await QRCode.toBuffer(info.myVerificationQr, { type: 'png', margin: 4, scale: 6 }),
+      })
+      await b.page.getByText('The codes match. This contact is now verified.').waitFor()
+      await b.page.getByTestId('trust-state').locator('[data-trust="verified"]').waitFor()
+      await checkScreen(b, '12-verified-by-qr')
     },
   )
 
@@ -292,10 +318,10 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
       // Sending is paused: the composer is disabled and says why.
       await a.page.getByTestId('composer-disabled').waitFor()
       assert.equal(await a.page.getByRole('textbox', { name: 'Message' }).isDisabled(), true)
-      await checkScreen(a, '12-key-changed-chat')
+      await checkScreen(a, '13-key-changed-chat')
       await a.page.getByRole('button', { name: 'Contact info and verification' }).click()
       await a.page.getByTestId('key-change-steps').waitFor()
-      await checkScreen(a, '13-key-changed-info')
+      await checkScreen(a, '14-key-changed-info')
     },
   )
 

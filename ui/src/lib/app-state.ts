@@ -138,7 +138,10 @@ export class AppState {
       if (identity.state === 'ready') {
         const conversations = this.loadConversations(list)
         this.identity = { status: 'ready', value: identity }
-        await Promise.all([conversations, this.loadConnectivity(), this.loadSettings()])
+        // Connectivity and settings after the list: they would compete with it for the host's
+        // store, and the list is what the first screen shows.
+        await conversations
+        await Promise.all([this.loadConnectivity(), this.loadSettings()])
       } else {
         this.identity = { status: 'ready', value: identity }
       }
