@@ -122,6 +122,8 @@ export interface LaunchedFirefox {
   extensionUrl(path: string): string
   /** Waits for a tab whose location is `url` (BiDi reports moz-extension pages as about:blank). */
   findPage(url: string, timeoutMs?: number): Promise<Page>
+  /** Where downloads land without a prompt (inside the profile, removed with it). */
+  readonly downloadDir: string
   close(): Promise<void>
 }
 
@@ -152,6 +154,11 @@ export async function launchFirefox(options: {
       timeout: timeoutMs,
       extraPrefsFirefox: {
         ...firefoxTestPrefs,
+        // Downloads (received files) go to a known folder without asking.
+        'browser.download.folderList': 2,
+        'browser.download.dir': join(profile, 'downloads'),
+        'browser.download.useDownloadDir': true,
+        'browser.download.always_ask_before_handling_new_types': false,
         'extensions.webextensions.uuids': JSON.stringify({ [options.addonId]: uuid }),
       },
     })
@@ -177,6 +184,7 @@ export async function launchFirefox(options: {
       uuid,
       extensionUrl: (path) => `moz-extension://${uuid}/${path}`,
       findPage,
+      downloadDir: join(profile, 'downloads'),
       close: async () => {
         await withTimeout(launched.close(), 15_000, 'closing Firefox').catch(() => undefined)
         await rm(profile, { recursive: true, force: true })

@@ -10,7 +10,7 @@
 // Firefox runs with the loopback ICE prefs of FINDINGS.md (test profiles only).
 
 import assert from 'node:assert/strict'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Page as PuppeteerPage } from 'puppeteer-core'
@@ -24,6 +24,11 @@ import { firefoxAddonId } from '../../plasmo.config.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
 import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
 import { snapshotTestBuild } from './support/fresh-build.ts'
+import {
+  sha256OfFile,
+  tempDir,
+  writeDeterministicFile,
+} from '../integration/support/files-storage.ts'
 import {
   ChromiumProfile,
   TestRelay,
@@ -233,4 +238,60 @@ describe('a chat between Chromium and Firefox', { concurrency: 1 }, () => {
     await chromiumPage.screenshot(join(artifacts, '11-chromium-with-firefox.png'))
     await firefoxPage.screenshot({ path: join(artifacts, '12-firefox-with-chromium.png') })
   })
+
+  test(
+    'a file from Chromium is saved in Firefox, byte-identical',
+    { timeout: 180_000 },
+    async () => {
+      // The relay is still stopped: the file can only go directly. Above the 16 MiB mailbox cap.
+      const size = 20 * 1024 * 1024
+      const dir = tempDir('hestia-firefox-file-')
+      try {
+        const path = join(dir, 'minutes.pdf')
+        const sha = await writeDeterministicFile(path, size, 'firefox-file')
+        // Chromium picks it in the chat (staging, offer), as a user does.
+        await chromiumPage.page.getByTestId('conversation-row').filter({ hasText: 'Finn' }).click()
+        await chromiumPage.page.locator('input.file-input').setInputFiles(path)
+        let transferId = ''
+        await waitUntil(
+          'the offer in Firefox',
+          async () => {
+            const { transfers } = await f.must({ type: 'transfers.list', conversationId: convF })
+            transferId =
+              transfers.find((t) => t.direction === 'in' && t.state === 'offered')?.transferId ?? ''
+            return transferId !== ''
+          },
+          DELIVERY_MS,
+          250,
+        )
+        const acceptedAt = Date.now()
+        await f.must({ type: 'transfer.accept', transferId })
+        await waitUntil(
+          'the file completed in Firefox',
+          async () => {
+            const { transfers } = await f.must({ type: 'transfers.list', conversationId: convF })
+            const t = transfers.find((x) => x.transferId === transferId)
+            if (t?.state === 'failed') throw new Error(`failed: ${JSON.stringify(t.error)}`)
+            return t?.state === 'completed'
+          },
+          120_000,
+          250,
+        )
+        latencies.push(
+          `file 20 MiB Chromium→Firefox, direct: ${Date.now() - acceptedAt} ms after accept`,
+        )
+        // Firefox's background page saved it through the downloads API into Hestia/.
+        if (firefox === undefined) throw new Error('Firefox is not running')
+        const saved = join(firefox.downloadDir, 'Hestia', 'minutes.pdf')
+        await waitUntil(
+          'the saved file',
+          async () => (await sha256OfFile(saved).catch(() => '')) === sha,
+          20_000,
+          250,
+        )
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
+    },
+  )
 })
