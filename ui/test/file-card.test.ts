@@ -52,4 +52,16 @@ describe('FileCard', () => {
     assert.ok(!failed.text.includes('chunk 3'), 'the detail is for bug reports, not the user')
     assert.ok(!failed.text.includes(RECEIVED_FILE_SAVED))
   })
+
+  test('a file being prepared says so and can be cancelled', async () => {
+    const preparing = await card(
+      transfer({
+        direction: 'out',
+        state: 'preparing',
+        progress: { bytes: 0, total: 2048, rateBytesPerSec: 0, etaSeconds: null },
+      }),
+    )
+    assert.equal(preparing.textWithin('span', 'data-testid', 'transfer-state'), 'Preparing')
+    assert.ok(preparing.find('button', { 'aria-label': 'Cancel report.pdf' }))
+  })
 })

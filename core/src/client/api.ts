@@ -359,6 +359,8 @@ export interface SettingsPatch {
  * declined, cancelled, failed: final
  */
 export const TRANSFER_STATES = [
+  /** The sender encrypts the file once to learn its checksum; the offer goes out after. */
+  'preparing',
   'offered',
   'waiting',
   'transferring',

@@ -46,6 +46,12 @@ export interface FileEngineDeps {
   localPeer: string
   /** Sends an encoded FileControl to the conversation's contact inside the E2EE channel. */
   sendControl(conversationId: string, control: Uint8Array): Promise<void>
+  /**
+   * An offered file finished its preparation (one encryption pass for the ciphertext SHA-256):
+   * queue its encoded FileOffer in the E2EE channel as the payload of message `messageId`. Also
+   * called after a restart that interrupted a preparation.
+   */
+  sendOffer(conversationId: string, messageId: string, offer: Uint8Array): Promise<void>
   /** The contact device's PeerId for a conversation (undefined: unknown, treated as unreachable). */
   peerOf(conversationId: string): string | undefined
   clock?: Clock
@@ -79,6 +85,8 @@ export interface FileStreamStats {
 
 interface Runtime {
   rate: RateMeter
+  /** The running preparation of an outgoing file (state 'preparing'). */
+  preparing: AbortController | null
   fetch: AbortController | null
   /** Who paused (memory only; after a restart a pause counts as this side's own). */
   pausedBy: 'local' | 'remote' | null
@@ -127,15 +135,16 @@ export class FileTransferEngine {
   // Sender ----------------------------------------------------------------------------------------
 
   /**
-   * Sender: encrypts the staged file once (to learn its ciphertext SHA-256), stores the transfer
-   * and returns the encoded FileOffer for the messenger to send inside the E2EE channel.
+   * Sender: stores the transfer in state `preparing` and returns at once; the file is then
+   * encrypted once in the background (to learn its ciphertext SHA-256: seconds per GiB), and
+   * `deps.sendOffer` queues the encoded FileOffer when it is ready (state `offered`). A staged
+   * file that cannot be opened, or whose size changed, fails here.
    */
   async offer(input: {
     conversationId: string
     messageId: string
     file: StagedFile
-    signal?: AbortSignal
-  }): Promise<{ transfer: FileTransfer; offer: Uint8Array }> {
+  }): Promise<{ transfer: FileTransfer }> {
     const { file } = input
     const id = this.#random(FILE_LIMITS.transferIdBytes)
     const now = this.#clock()
@@ -147,7 +156,7 @@ export class FileTransferEngine {
       name: file.name,
       size: file.size,
       mimeType: file.mimeType,
-      state: 'offered',
+      state: 'preparing',
       route: null,
       bytesVerified: 0,
       chunkSize: C.chunkBytes,
@@ -160,29 +169,59 @@ export class FileTransferEngine {
     }
     const source = await this.#d.storage.openSource(rec)
     if (source.size !== file.size) {
+      await source.close?.().catch(() => undefined)
       throw new FileTransferError('source_gone', 'the staged file changed size; pick it again')
     }
-    const prepared = await prepareOutgoingFile(source, {
-      transferId: id,
-      random: this.#random,
-      ...(this.#d.aes ? { aes: this.#d.aes } : {}),
-      ...(this.#d.sha256 ? { sha256: this.#d.sha256 } : {}),
-      ...(input.signal ? { signal: input.signal } : {}),
-    })
-    rec.shareRecord = encodeFileShare(prepared.share)
-    rec.ciphertextSha256 = prepared.share.ciphertextSha256
     this.#rt(rec.transferId).source = source
     this.#records.set(rec.transferId, rec)
     await this.#save(rec)
     this.#emit(rec, true)
-    const offer = encodeOffer({
-      transferId: id,
-      name: file.name,
-      size: file.size,
-      mimeType: file.mimeType,
-      shareRecord: rec.shareRecord,
-    })
-    return { transfer: this.view(rec), offer }
+    this.#prepare(rec)
+    return { transfer: this.view(rec) }
+  }
+
+  /** Encrypts the file once, then offers it (background; the state says how it went). */
+  #prepare(rec: FileTransferRecord): void {
+    const rt = this.#rt(rec.transferId)
+    const ctl = new AbortController()
+    rt.preparing = ctl
+    void (async () => {
+      try {
+        rt.source ??= await this.#d.storage.openSource(rec)
+        const prepared = await prepareOutgoingFile(rt.source, {
+          transferId: fromHex(rec.transferId),
+          random: this.#random,
+          ...(this.#d.aes ? { aes: this.#d.aes } : {}),
+          ...(this.#d.sha256 ? { sha256: this.#d.sha256 } : {}),
+          signal: ctl.signal,
+        })
+        if (ctl.signal.aborted || rec.state !== 'preparing') return
+        const shareRecord = encodeFileShare(prepared.share)
+        await this.#set(rec, {
+          state: 'offered',
+          shareRecord,
+          ciphertextSha256: prepared.share.ciphertextSha256,
+        })
+        const offer = encodeOffer({
+          transferId: fromHex(rec.transferId),
+          name: rec.name,
+          size: rec.size,
+          mimeType: rec.mimeType,
+          shareRecord,
+        })
+        await this.#d.sendOffer(rec.conversationId, rec.messageId, offer)
+      } catch (err) {
+        if (ctl.signal.aborted || this.#stopped) return
+        const reason = isFileTransferError(err)
+          ? err
+          : new FileTransferError('source_gone', 'the file could not be read; pick it again', {
+              cause: err,
+            })
+        await this.#fail(rec, reason)
+      } finally {
+        if (rt.preparing === ctl) rt.preparing = null
+      }
+    })()
   }
 
   /**
@@ -420,8 +459,10 @@ export class FileTransferEngine {
     const rec = await this.#require(transferId)
     if (FINAL.includes(rec.state))
       throw new FileTransferError('invalid_state', 'the transfer already ended')
+    // A file still being prepared was never offered: the contact has nothing to cancel.
+    const offered = rec.state !== 'preparing'
     await this.#halt(rec, 'cancelled', FILE_STATUS.cancelled)
-    await this.#control(rec, 'cancel')
+    if (offered) await this.#control(rec, 'cancel')
     return this.view(rec)
   }
 
@@ -559,6 +600,9 @@ export class FileTransferEngine {
         this.#startFetch(rec)
       } else if (rec.direction === 'out' && rec.state === 'transferring') {
         await this.#set(rec, { state: 'waiting' })
+      } else if (rec.direction === 'out' && rec.state === 'preparing') {
+        // Interrupted before the offer went out: prepare again (a new key; nothing was sent).
+        this.#prepare(rec)
       }
     }
   }
@@ -572,6 +616,7 @@ export class FileTransferEngine {
     this.#stopped = true
     for (const rt of this.#runtime.values()) {
       this.#clearRetry(rt)
+      rt.preparing?.abort()
       rt.fetch?.abort(0)
       for (const c of rt.serving) c.abort(FILE_STATUS.busy)
       await rt.source?.close?.().catch(() => undefined)
@@ -772,6 +817,7 @@ export class FileTransferEngine {
   async #halt(rec: FileTransferRecord, state: TransferState, status: number): Promise<void> {
     const rt = this.#rt(rec.transferId)
     this.#clearRetry(rt)
+    rt.preparing?.abort()
     await this.#set(rec, { state })
     rt.fetch?.abort(status)
     for (const c of rt.serving) c.abort(status)
@@ -860,6 +906,7 @@ export class FileTransferEngine {
     if (rt === undefined) {
       rt = {
         rate: new RateMeter(FILE_TIMING.rateWindowMs),
+        preparing: null,
         fetch: null,
         pausedBy: null,
         fetchDone: null,

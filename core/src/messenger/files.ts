@@ -17,12 +17,12 @@ import { FileTransferEngine, type FileEngineDeps } from '../files/engine.ts'
 import { FileTransferError, isFileTransferError, toClientError } from '../files/errors.ts'
 import { FILE_LIMITS, FILE_PROTOCOL } from '../files/limits.ts'
 import type { FileStorage, Sha256Factory } from '../files/ports.ts'
-import type { MessageRecord } from '../store/records.ts'
+import type { ConversationRecord, MessageRecord } from '../store/records.ts'
 import { STORE_LIMITS } from '../store/store.ts'
 import { randomId, type MessengerContext } from './context.ts'
 import { directConnection, isDirect, peerIdOf, webrtcAddressVia } from './net.ts'
 import { encodePayload, type FilePayloadBody } from './payload.ts'
-import { toBase64Url } from './records.ts'
+import { fromBase64Url, toBase64Url } from './records.ts'
 import { chatMessage, conversationSummary } from './views.ts'
 import { decodeControl } from '../files/codec.ts'
 
@@ -64,6 +64,8 @@ export class MessengerFiles {
   /** conversationId → contactId, filled at start and whenever a conversation is used. */
   readonly #contactOf = new Map<string, string>()
   readonly #routing = new Set<string>()
+  /** offer(): the file message is being stored; its offer waits for it (a tiny file is quick). */
+  readonly #messagesBeingStored = new Map<string, Promise<void>>()
   #running = false
   #onConnection = (e: CustomEvent<Connection>): void => {
     const c = e.detail
@@ -81,6 +83,8 @@ export class MessengerFiles {
       openStream: (peer, signal) => this.#openStream(peer, signal),
       sendControl: (conversationId, control) =>
         this.#enqueue(conversationId, { kind: 'file_control', control }),
+      sendOffer: (conversationId, messageId, offer) =>
+        this.#enqueueOffer(conversationId, messageId, offer),
       peerOf: (conversationId) => this.#peerOf(conversationId),
       clock: ctx.platform.clock,
       random: ctx.platform.random,
@@ -141,7 +145,10 @@ export class MessengerFiles {
 
   // Client requests -------------------------------------------------------------------------------
 
-  /** `transfer.offer`: encrypts the staged file, shows it as a file message and sends the offer. */
+  /**
+   * `transfer.offer`: shows the staged file as a file message at once (transfer `preparing`); the
+   * engine encrypts it once in the background and calls #enqueueOffer when the offer is ready.
+   */
   async offer(conversationId: string, file: StagedFile): Promise<Reply> {
     const { store, platform } = this.#ctx
     const conv = await store.getConversation(conversationId)
@@ -153,6 +160,19 @@ export class MessengerFiles {
     this.#contactOf.set(conversationId, conv.contactId)
     const id = randomId(platform)
     const messageId = toBase64Url(id)
+    let stored = (): void => {}
+    this.#messagesBeingStored.set(messageId, new Promise<void>((resolve) => (stored = resolve)))
+    try {
+      return await this.#offerAs(conv, messageId, file)
+    } finally {
+      stored()
+      this.#messagesBeingStored.delete(messageId)
+    }
+  }
+
+  async #offerAs(conv: ConversationRecord, messageId: string, file: StagedFile): Promise<Reply> {
+    const { store, platform } = this.#ctx
+    const conversationId = conv.conversationId
     const prepared = await this.#guard(async () => {
       try {
         return await this.engine.offer({ conversationId, messageId, file })
@@ -169,7 +189,7 @@ export class MessengerFiles {
       }
     })
     if (!prepared.ok) return prepared
-    const { transfer, offer } = prepared.value
+    const { transfer } = prepared.value
     const now = platform.clock()
     const message: MessageRecord = {
       messageId,
@@ -189,23 +209,8 @@ export class MessengerFiles {
       failure: null,
       readAt: null,
     }
-    const payload = encodePayload({
-      messageId: id,
-      sentAt: now,
-      body: { kind: 'file_offer', offer },
-    })
     const summary = await store.transaction(async (tx) => {
       await tx.addMessage(message)
-      await tx.enqueueOutbox({
-        conversationId,
-        messageId,
-        kind: 'message',
-        payload,
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-        lastError: null,
-      })
       const updated = { ...conv, lastMessageId: messageId, lastActivityAt: now }
       await tx.putConversation(updated)
       return conversationSummary(tx, updated)
@@ -296,6 +301,31 @@ export class MessengerFiles {
     } finally {
       this.#routing.delete(transferId)
     }
+  }
+
+  /**
+   * The engine prepared an offered file: queue its offer as the payload of the file message
+   * (delivery states and receipts like a text). Waits until offer() stored that message.
+   */
+  async #enqueueOffer(conversationId: string, messageId: string, offer: Uint8Array): Promise<void> {
+    await this.#messagesBeingStored.get(messageId)
+    const { store, platform } = this.#ctx
+    const now = platform.clock()
+    await store.enqueueOutbox({
+      conversationId,
+      messageId,
+      kind: 'message',
+      payload: encodePayload({
+        messageId: fromBase64Url(messageId),
+        sentAt: now,
+        body: { kind: 'file_offer', offer },
+      }),
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      lastError: null,
+    })
+    this.#hooks.kickOutbox()
   }
 
   /** Queues a file body as an E2EE control payload to the conversation's contact. */

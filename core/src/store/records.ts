@@ -169,6 +169,7 @@ export interface FileTransferRecord {
 
 /** Transfer states that may still move bytes (listTransfers({ active: true })). */
 export const ACTIVE_TRANSFER_STATES: readonly TransferState[] = [
+  'preparing',
   'offered',
   'waiting',
   'transferring',

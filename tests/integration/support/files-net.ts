@@ -108,6 +108,8 @@ export interface Device {
   served: ServeResult[]
   /** Replaces the inbound handler's stream before the engine sees it (tamper tests). */
   wrapInbound: ((stream: Stream) => Stream) | null
+  /** Offers this device's engine queued (the messenger would send them), by message id. */
+  offers: Map<string, Uint8Array>
   /** Stops the engine and starts a new one over the same store backing and directory. */
   restartEngine(): Promise<void>
 }
@@ -145,6 +147,7 @@ export async function startDevicePair(
     const storage = new NodeFileStorage(tempDir(`hestia-files-${names[i]}-`))
     const updates: FileTransfer[] = []
     const opened: Stream[] = []
+    const offers = new Map<string, Uint8Array>()
     const makeEngine = (store: MessengerStore, storage: NodeFileStorage) =>
       new FileTransferEngine({
         store,
@@ -169,6 +172,10 @@ export async function startDevicePair(
           )
           return Promise.resolve()
         },
+        sendOffer: (_conversationId, messageId, offer) => {
+          offers.set(messageId, offer)
+          return Promise.resolve()
+        },
         ...(opts.sha256 ? { sha256: opts.sha256 } : { sha256: nodeSha256 }),
         ...(opts.tuning ? { tuning: opts.tuning } : {}),
         onUpdate: (t) => updates.push(t),
@@ -185,6 +192,7 @@ export async function startDevicePair(
       storage,
       updates,
       opened,
+      offers,
       served: [],
       wrapInbound: null,
       async restartEngine() {
@@ -276,11 +284,15 @@ export async function offerFile(
   const sourceSha256 = await writeDeterministicFile(sourcePath, size, seed)
   const stagedFileId = `staged-${++stagedSeq}`
   pair.a.storage.stage(stagedFileId, sourcePath)
-  const { transfer, offer } = await pair.a.engine.offer({
+  const messageId = `msg-${stagedFileId}`
+  const { transfer } = await pair.a.engine.offer({
     conversationId: CONVERSATION,
-    messageId: `msg-${stagedFileId}`,
+    messageId,
     file: { stagedFileId, name, size, mimeType: 'application/octet-stream' },
   })
+  // The engine prepares the file (one encryption pass) before it hands out the offer.
+  await waitUntil(() => pair.a.offers.has(messageId), 10_000 + size / 10_000, 'the offer')
+  const offer = pair.a.offers.get(messageId)!
   const incoming = await pair.b.engine.receiveOffer({
     conversationId: CONVERSATION,
     messageId: `msg-${stagedFileId}`,

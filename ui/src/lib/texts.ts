@@ -31,6 +31,7 @@ export const RELAY_STATE_LABEL: Readonly<Record<RelayState, string>> = {
 }
 
 export const TRANSFER_STATE_LABEL: Readonly<Record<TransferState, string>> = {
+  preparing: 'Preparing',
   offered: 'Waiting for acceptance',
   waiting: 'Waiting for a route',
   transferring: 'Transferring',
