@@ -39,6 +39,7 @@ function session(call: CallInfo | null, extra: { error?: string; presented?: str
     loaded: true,
     error: extra.error ?? null,
     presentedFingerprint: extra.presented ?? null,
+    certificateCheck: extra.presented === undefined ? 'pending' : 'matched',
     localStream: null,
     remoteStream: null,
   }

@@ -16,8 +16,9 @@ import { Box } from './reactive-box.ts'
 export const GATHER_WAIT_MS = 1_500
 /** How often getStats is read while waiting for the first decoded frame. */
 const FIRST_FRAME_POLL_MS = 50
-/** Reads of getStats (FIRST_FRAME_POLL_MS apart) waiting for the remote certificate to show up. */
-const CERTIFICATE_POLLS = 60
+/** Reads of getStats waiting for the contact's certificate to be listed (10 s in all). */
+const CERTIFICATE_POLLS = 50
+const CERTIFICATE_POLL_MS = 200
 
 export const FINGERPRINT_MISMATCH_SDP =
   'The security fingerprint in the contact’s connection data does not match the one in their encrypted signalling. The call was stopped: someone may be tampering with it.'
@@ -68,6 +69,11 @@ export class CallSession {
   readonly #certificate = new Box<string | null>(null)
   get presentedFingerprint(): string | null {
     return this.#certificate.value
+  }
+  readonly #certificateCheck = new Box<'pending' | 'matched' | 'unreported'>('pending')
+  /** Check 2: the presented certificate matched, or the browser did not report it. */
+  get certificateCheck(): 'pending' | 'matched' | 'unreported' {
+    return this.#certificateCheck.value
   }
   readonly #loaded = new Box<boolean>(false)
   get loaded(): boolean {
@@ -256,6 +262,7 @@ export class CallSession {
     if (this.#audio !== null) this.#audioSender = pc.addTrack(this.#audio, stream)
     if (this.#video !== null) this.#videoSender = pc.addTrack(this.#video, stream)
     this.#apply(this.call ?? call)
+    void this.#watchFirstFrame(pc).catch(() => undefined)
   }
 
   #queueSignal(signal: CallSignal): void {
@@ -322,21 +329,10 @@ export class CallSession {
     })
   }
 
-  /** Check 2, then tell the node the call is up, then wait for the first frame (timing). */
+  /** Check 2, then tell the node the call is up. */
   async #connected(pc: RTCPeerConnection): Promise<void> {
-    const bound = this.call?.remoteDtlsFingerprint ?? null
-    // Chrome may report `connected` a moment before getStats lists the remote certificate.
-    let presented: string | null = null
-    for (let i = 0; presented === null && i < CERTIFICATE_POLLS && !this.#closed; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, FIRST_FRAME_POLL_MS))
-      presented = await presentedCertificate(pc)
-    }
-    this.#certificate.value = presented
-    if (!sameFingerprint(presented, bound)) {
-      console.warn(`Hestia call: presented certificate ${presented} ≠ bound ${bound}`)
-      await this.#fail(FINGERPRINT_MISMATCH_CERT)
-      return
-    }
+    // Check 1 ran before the SDP was applied, and the handshake verified the certificate against
+    // that SDP: the call is up. Check 2 follows without holding it up.
     await this.client
       .request({
         type: 'call.signal',
@@ -344,6 +340,28 @@ export class CallSession {
         signal: { kind: 'media', state: 'connected', detail: null },
       })
       .catch(() => undefined)
+    const bound = this.call?.remoteDtlsFingerprint ?? null
+    // Chromium may list the remote certificate a while after `connected` (seen with DTLS 1.3).
+    let presented: string | null = null
+    for (let i = 0; presented === null && i < CERTIFICATE_POLLS && !this.#closed; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, CERTIFICATE_POLL_MS))
+      presented = (await presentedCertificate(pc)) ?? (await transportCertificate(pc, bound))
+    }
+    this.#certificate.value = presented
+    if (this.#closed) return
+    if (presented === null) {
+      // The transport stats never named the contact's certificate: say so instead of failing
+      // (the handshake checked it against the SDP fingerprint, which check 1 matched).
+      this.#certificateCheck.value = 'unreported'
+    } else if (!sameFingerprint(presented, bound)) {
+      await this.#fail(FINGERPRINT_MISMATCH_CERT)
+    } else {
+      this.#certificateCheck.value = 'matched'
+    }
+  }
+
+  /** Records when the first remote frame (audio packet for audio calls) was decoded. */
+  async #watchFirstFrame(pc: RTCPeerConnection): Promise<void> {
     const video = this.call?.media === 'video'
     while (!this.#closed && this.timings.firstFrameAt === null) {
       const report = await pc.getStats()
@@ -413,6 +431,31 @@ async function presentedCertificate(pc: RTCPeerConnection): Promise<string | nul
     { fingerprint?: string; fingerprintAlgorithm?: string } | undefined
   if (cert?.fingerprint === undefined || cert.fingerprintAlgorithm === undefined) return null
   return `${cert.fingerprintAlgorithm.toLowerCase()} ${cert.fingerprint.toUpperCase()}`
+}
+
+const DIGEST_OF: Readonly<Record<string, string>> = {
+  'sha-1': 'SHA-1',
+  'sha-256': 'SHA-256',
+  'sha-384': 'SHA-384',
+  'sha-512': 'SHA-512',
+}
+
+/**
+ * The contact's certificate from the DTLS transport itself (RTCDtlsTransport.getRemoteCertificates,
+ * DER), hashed here with the bound fingerprint's algorithm: for when getStats does not list it.
+ */
+async function transportCertificate(
+  pc: RTCPeerConnection,
+  bound: string | null,
+): Promise<string | null> {
+  const algorithm = bound?.split(' ')[0] ?? 'sha-256'
+  const digest = DIGEST_OF[algorithm]
+  const transport = pc.getSenders().find((s) => s.transport !== null)?.transport
+  const der = transport?.getRemoteCertificates()[0]
+  if (digest === undefined || der === undefined) return null
+  const hash = new Uint8Array(await crypto.subtle.digest(digest, der))
+  const hex = Array.from(hash, (b) => b.toString(16).padStart(2, '0').toUpperCase())
+  return `${algorithm} ${hex.join(':')}`
 }
 
 /** A different, well-formed fingerprint (test builds: the tamper hook). */
