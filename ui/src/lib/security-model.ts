@@ -17,7 +17,7 @@ export const SECURITY_MODEL: readonly SecuritySection[] = [
     points: [
       'Text messages are encrypted on your device before sending; the relay should never see the plaintext.',
       'Files are encrypted before they leave your device; relays store encrypted blobs only.',
-      'Calls use WebRTC, whose media is encrypted in transit with DTLS-SRTP.',
+      'Calls use WebRTC, whose media is encrypted in transit with DTLS-SRTP. The call window shows the certificate fingerprints exchanged inside the end-to-end encrypted signalling and stops the call if the connection does not match them.',
       'Message history is stored on your device, not centrally on a server.',
     ],
   },
@@ -93,6 +93,7 @@ export const SECURITY_MODEL: readonly SecuritySection[] = [
       'Trust starts on first use and benefits from manual verification.',
       'No formal external security audit is claimed.',
       'A compromised device exposes its local plaintext whatever the transport encryption.',
+      'A direct call reveals your IP address to your contact, and theirs to you.',
     ],
   },
 ]
