@@ -174,6 +174,7 @@ export class NodeService {
     if (event.type === 'call.updated') {
       const { callId, state } = event.call
       const ringing = state === 'outgoing_ringing' || state === 'incoming_ringing'
+      if (state === 'ended') this.#callWindows.delete(callId)
       if (ringing && !this.#callWindows.has(callId) && this.#options.openCallWindow) {
         this.#callWindows.add(callId)
         this.#options.openCallWindow(callId).catch((error: unknown) => {
