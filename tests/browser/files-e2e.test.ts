@@ -54,7 +54,16 @@ describe(
       pair = await openExtensionPair({ log })
     })
 
-    after(async () => {
+    after(async (t) => {
+      // Whatever happened, the pages as they were (tests/artifacts is git-ignored).
+      await mkdir(artifacts, { recursive: true })
+      for (const side of [pair?.a, pair?.b]) {
+        await side?.page
+          .screenshot({ path: join(artifacts, `${side.name.toLowerCase()}-at-end.png`) })
+          .catch((error: unknown) =>
+            t.diagnostic(`no screenshot of ${side.name}: ${String(error)}`),
+          )
+      }
       await pair?.close()
       await rm(dir, { recursive: true, force: true })
     })
