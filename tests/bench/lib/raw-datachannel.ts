@@ -193,36 +193,48 @@ export async function openRawChannelPair(
   try {
     const pages: [Page, Page] = [await context.newPage(), await context.newPage()]
     await Promise.all(pages.map((page) => page.goto(pageUrl)))
-    const [measuring, echoing] = pages
-    const preciseTimers = await measuring.evaluate(() => crossOriginIsolated)
-    const waitLimitMs = PAGE_WAIT_LIMIT_MS
-    const offer = await measuring.evaluate(setUpSide, { offer: null, waitLimitMs })
-    const answer = await echoing.evaluate(setUpSide, { offer, waitLimitMs })
-    await measuring.evaluate(finishOfferer, { answer, waitLimitMs })
-    return {
-      preciseTimers,
-      echoRtts: (count) =>
-        measuring.evaluate(measureEcho, { count, size: ECHO_MESSAGE_BYTES, waitLimitMs }),
-      bulk: async (bytes) => {
-        const result = await measuring.evaluate(measureBulk, {
-          bytes,
-          chunk: BULK_CHUNK_BYTES,
-          high: BULK_HIGH_WATER_BYTES,
-          low: BULK_LOW_WATER_BYTES,
-          waitLimitMs,
-        })
-        if (result.bytes !== bytes) {
-          throw new Error(`receiver counted ${result.bytes} bytes of ${bytes}`)
-        }
-        return result
-      },
-      close: async () => {
-        await Promise.all(pages.map((page) => page.evaluate(closeSide).catch(() => undefined)))
-        await context.close()
-      },
-    }
+    return await connectRawChannel(pages, () => context.close())
   } catch (error) {
     await context.close()
     throw error
+  }
+}
+
+/**
+ * Connects two pages that are already open, e.g. one in each of two browsers (the file suite puts
+ * one in each extension's profile, so the baseline crosses the same two browsers as the transfer).
+ * `close()` closes the connection and then calls `release`.
+ */
+export async function connectRawChannel(
+  pages: readonly [Page, Page],
+  release: () => Promise<void> = () => Promise.resolve(),
+): Promise<RawChannelPair> {
+  const [measuring, echoing] = pages
+  const preciseTimers = await measuring.evaluate(() => crossOriginIsolated)
+  const waitLimitMs = PAGE_WAIT_LIMIT_MS
+  const offer = await measuring.evaluate(setUpSide, { offer: null, waitLimitMs })
+  const answer = await echoing.evaluate(setUpSide, { offer, waitLimitMs })
+  await measuring.evaluate(finishOfferer, { answer, waitLimitMs })
+  return {
+    preciseTimers,
+    echoRtts: (count) =>
+      measuring.evaluate(measureEcho, { count, size: ECHO_MESSAGE_BYTES, waitLimitMs }),
+    bulk: async (bytes) => {
+      const result = await measuring.evaluate(measureBulk, {
+        bytes,
+        chunk: BULK_CHUNK_BYTES,
+        high: BULK_HIGH_WATER_BYTES,
+        low: BULK_LOW_WATER_BYTES,
+        waitLimitMs,
+      })
+      if (result.bytes !== bytes) {
+        throw new Error(`receiver counted ${result.bytes} bytes of ${bytes}`)
+      }
+      return result
+    },
+    close: async () => {
+      await Promise.all(pages.map((page) => page.evaluate(closeSide).catch(() => undefined)))
+      await release()
+    },
   }
 }

@@ -5,8 +5,9 @@
 // everything a user waits for: the direct stream, Cobblestone-256 encryption and decryption,
 // A's IndexedDB writes, the final SHA-256 check and the save through the downloads API.
 // Interleaved (A B A B) with file.raw.MBps: the same number of bytes over a bare RTCDataChannel
-// between two pages of a plain Chromium with back-pressure (lib/raw-datachannel.ts), no libp2p,
-// no encryption, nothing stored.
+// with back-pressure (lib/raw-datachannel.ts), no libp2p, no encryption, nothing stored, between a
+// blank page in B's browser and one in A's: the same two browsers as the transfer, so both arms
+// pay the same processes and loopback path.
 //
 // file.receiver_heap_peak_MiB: peak JS heap of A's offscreen document (the page that receives,
 // decrypts and stores) while it receives one file of `heapBytes` (1 GiB in full mode).
@@ -14,7 +15,6 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
-import { launchBenchChromium } from '../lib/chromium.ts'
 import { openExtensionPair } from '../lib/extension-pair.ts'
 import {
   acceptIncoming,
@@ -24,7 +24,7 @@ import {
   waitForCompleted,
 } from '../lib/extension-files.ts'
 import { interleave } from '../lib/interleave.ts'
-import { openRawChannelPair } from '../lib/raw-datachannel.ts'
+import { connectRawChannel } from '../lib/raw-datachannel.ts'
 import { startStaticServer } from '../lib/static-server.ts'
 import { BYTES_PER_MIB } from '../lib/stats.ts'
 import { tempDir, writeDeterministicFile } from '../../integration/support/files-storage.ts'
@@ -59,9 +59,6 @@ const suite: BenchSuite = {
     const dir = tempDir('hestia-bench-file-')
     const pair = await openExtensionPair({ log, signal })
     const server = await startStaticServer({ routes: { '/blank.html': BLANK_PAGE } })
-    const chromium = await launchBenchChromium()
-    const release = (): void => void chromium.close().catch(() => undefined)
-    signal?.addEventListener('abort', release, { once: true })
     const known = new Set<string>()
 
     /** One file B → A; returns ms from A's accept to A's `completed`. */
@@ -82,7 +79,16 @@ const suite: BenchSuite = {
     try {
       const path = join(dir, 'bench.bin')
       await writeDeterministicFile(path, sizes.bytes, 'bench-file')
-      const rawPair = await openRawChannelPair(chromium.browser, server.url('/blank.html'))
+      const rawPages = await Promise.all(
+        [pair.b, pair.a].map(async (side) => {
+          const page = await side.profile.context!.newPage()
+          await page.goto(server.url('/blank.html'))
+          return page
+        }),
+      )
+      const rawPair = await connectRawChannel([rawPages[0]!, rawPages[1]!], async () => {
+        await Promise.all(rawPages.map((p) => p.close()))
+      })
       const result = await interleave(
         {
           raw: async () => {
@@ -120,8 +126,6 @@ const suite: BenchSuite = {
       }
       return metrics
     } finally {
-      signal?.removeEventListener('abort', release)
-      await chromium.close().catch(() => undefined)
       await server.close()
       await pair.close()
       await rm(dir, { recursive: true, force: true })
