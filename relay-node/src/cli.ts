@@ -42,6 +42,7 @@ interface StartFlags {
   mailboxIdleDays?: number
   maxMessagesPerMailbox?: number
   maxMibPerMailbox?: number
+  fileFallbackMib?: number
   maxTotalMib?: number
   maxMailboxes?: number
   maxConnections?: number
@@ -72,6 +73,7 @@ function optionsFromFlags(f: StartFlags): RelayOptionsInput {
       mailboxIdleTtlMs: f.mailboxIdleDays === undefined ? undefined : f.mailboxIdleDays * DAY_MS,
       maxMessagesPerMailbox: f.maxMessagesPerMailbox,
       maxBytesPerMailbox: f.maxMibPerMailbox === undefined ? undefined : f.maxMibPerMailbox * MiB,
+      fileFallbackCapBytes: f.fileFallbackMib === undefined ? undefined : f.fileFallbackMib * MiB,
       maxTotalBytes: f.maxTotalMib === undefined ? undefined : f.maxTotalMib * MiB,
       maxMailboxes: f.maxMailboxes,
     },
@@ -205,6 +207,14 @@ program
   .addOption(
     new Option('--max-mib-per-mailbox <n>', 'per-mailbox byte quota in MiB (default 32)')
       .env('HESTIA_RELAY_MAX_MIB_PER_MAILBOX')
+      .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--file-fallback-mib <n>',
+      'largest file clients may send through a mailbox when no direct connection exists, in MiB (default 16; 0 announces none)',
+    )
+      .env('HESTIA_RELAY_FILE_FALLBACK_MIB')
       .argParser(int),
   )
   .addOption(

@@ -72,6 +72,7 @@ export function defaultOptions(dataDir: string): RelayOptions {
       mailboxIdleTtlMs: 30 * DAY_MS,
       maxMessagesPerMailbox: 1000,
       maxBytesPerMailbox: 32 * MiB,
+      fileFallbackCapBytes: 16 * MiB,
       maxTotalBytes: 2048 * MiB,
       maxMailboxes: 200_000,
       rate: {
@@ -118,6 +119,44 @@ export function mergeOptions<T>(base: T, over: unknown): T {
   return out as T
 }
 
+export class RelayConfigError extends Error {
+  override readonly name = 'RelayConfigError'
+}
+
+/** Sealed bytes a file of `cap` bytes takes as mailbox pieces (three 16 KiB chunks per 64 KiB). */
+export function fileFallbackSealedBytes(cap: number): number {
+  return Math.ceil(cap / (3 * 16 * 1024)) * 64 * 1024
+}
+
+/** The largest file whose pieces fit in a mailbox quota of `quotaBytes`. */
+export function largestFallbackFile(quotaBytes: number): number {
+  return Math.floor(quotaBytes / (64 * 1024)) * 3 * 16 * 1024
+}
+
 export function resolveOptions(input: RelayOptionsInput): RelayOptions {
-  return mergeOptions(defaultOptions(input.dataDir), input)
+  const options = mergeOptions(defaultOptions(input.dataDir), input)
+  const { fileFallbackCapBytes, maxBytesPerMailbox } = options.mailbox
+  if (input.mailbox?.fileFallbackCapBytes === undefined) {
+    // Not set: the default, or less when a smaller mailbox quota could not hold its pieces.
+    options.mailbox.fileFallbackCapBytes = Math.min(
+      fileFallbackCapBytes,
+      largestFallbackFile(maxBytesPerMailbox),
+    )
+    return options
+  }
+  if (
+    !Number.isSafeInteger(fileFallbackCapBytes) ||
+    fileFallbackCapBytes < 0 ||
+    fileFallbackCapBytes > 0xffff_ffff
+  ) {
+    throw new RelayConfigError('the file fallback cap must be a whole number of bytes under 4 GiB')
+  }
+  if (fileFallbackSealedBytes(fileFallbackCapBytes) > maxBytesPerMailbox) {
+    throw new RelayConfigError(
+      `a ${fileFallbackCapBytes}-byte file takes ${fileFallbackSealedBytes(fileFallbackCapBytes)} ` +
+        `sealed bytes, more than the per-mailbox quota (${maxBytesPerMailbox}): lower the file ` +
+        'fallback cap or raise the mailbox quota',
+    )
+  }
+  return options
 }

@@ -176,6 +176,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
       maxSealedBytes: MAX_SEALED_BYTES,
       expiryBucketsS: [...EXPIRY_BUCKETS_S],
       maxMessagesPerMailbox: o.mailbox.maxMessagesPerMailbox,
+      fileFallbackCapBytes: o.mailbox.fileFallbackCapBytes,
     }
   }
 

@@ -55,6 +55,12 @@ export interface MailboxLimits {
   mailboxIdleTtlMs: number
   maxMessagesPerMailbox: number
   maxBytesPerMailbox: number
+  /**
+   * Largest file a client may send through a mailbox here as sealed pieces (announced in `info`).
+   * Its pieces take about 4/3 of it (three 16 KiB chunks per 64 KiB envelope), so it must fit in
+   * maxBytesPerMailbox with that overhead.
+   */
+  fileFallbackCapBytes: number
   maxTotalBytes: number
   maxMailboxes: number
   rate: {

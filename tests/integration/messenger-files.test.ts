@@ -328,12 +328,13 @@ describe('messenger: file transfer without a direct connection', () => {
   const capBytes = 1 * MiB
 
   before(async () => {
-    relay = await startTestRelay()
+    // The cap comes from the relay (RelayInfo.file_fallback_cap_bytes), not from the hosts.
+    relay = await startTestRelay(undefined, 0, { fileFallbackCapBytes: capBytes })
     a = new TestPeer('dave', relay.multiaddrs)
     c = new TestPeer('carol', relay.multiaddrs)
     c.direct = false // no WebRTC: every byte has to go through the relay's mailboxes
-    storeA = withFiles(a, { mailboxCapBytes: capBytes, directWaitMs: 2_000 })
-    storeC = withFiles(c, { mailboxCapBytes: capBytes, directWaitMs: 2_000 })
+    storeA = withFiles(a, { directWaitMs: 2_000 })
+    storeC = withFiles(c, { directWaitMs: 2_000 })
     await a.start()
     await c.start()
     ;({ convA, convB: convC } = await connectPeers(a, c))
@@ -393,7 +394,7 @@ describe('messenger: file transfer without a direct connection', () => {
     assert.equal(await sha256OfFile(storeC.sinks.get(id)!.finalPath), sha256, 'byte-identical')
   })
 
-  test('a file over the cap waits (too_large) until both are online directly', async () => {
+  test('a file over the cap the relay announces waits (too_large) until both are online directly', async () => {
     const size = 2 * capBytes
     const { file } = await stageFile(storeA, size, 'large.bin')
     const { transfer } = await a.must({ type: 'transfer.offer', conversationId: convA, file })

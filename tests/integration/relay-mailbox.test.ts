@@ -191,6 +191,8 @@ describe('relay mailbox protocol', () => {
     assert.equal(info.current?.peerId, relay.peerId)
     assert.equal(info.maxSealedBytes, MAX_SEALED_BYTES)
     assert.ok((info.current?.multiaddrs ?? []).includes(addr))
+    // Not configured, and the 320 KiB quota holds 5 envelopes: 5 pieces of 3 chunks of 16 KiB.
+    assert.equal(info.fileFallbackCapBytes, 5 * 3 * 16 * KiB)
   })
 
   describe('typed errors leave the store unchanged', () => {

@@ -444,6 +444,7 @@ export interface RelayInfo {
     maxSealedBytes: number;
     expiryBucketsS: number[];
     maxMessagesPerMailbox: number;
+    fileFallbackCapBytes: number;
 }
 export declare namespace RelayInfo {
     const codec: () => Codec<RelayInfo>;
@@ -490,9 +491,13 @@ export declare namespace RelayInfo {
         field: '$.maxMessagesPerMailbox';
         value: number;
     }
+    interface RelayInfoFileFallbackCapBytesFieldEvent {
+        field: '$.fileFallbackCapBytes';
+        value: number;
+    }
     function encode(obj: Partial<RelayInfo>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayInfo>): RelayInfo;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayInfo>): Generator<RelayInfoCurrentPeerIdFieldEvent | RelayInfoCurrentMultiaddrsFieldEvent | RelayInfoCurrentValidUntilMsFieldEvent | RelayInfoNextPeerIdFieldEvent | RelayInfoNextMultiaddrsFieldEvent | RelayInfoNextValidUntilMsFieldEvent | RelayInfoStunPortFieldEvent | RelayInfoMaxSealedBytesFieldEvent | RelayInfoExpiryBucketsSFieldEvent | RelayInfoMaxMessagesPerMailboxFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayInfo>): Generator<RelayInfoCurrentPeerIdFieldEvent | RelayInfoCurrentMultiaddrsFieldEvent | RelayInfoCurrentValidUntilMsFieldEvent | RelayInfoNextPeerIdFieldEvent | RelayInfoNextMultiaddrsFieldEvent | RelayInfoNextValidUntilMsFieldEvent | RelayInfoStunPortFieldEvent | RelayInfoMaxSealedBytesFieldEvent | RelayInfoExpiryBucketsSFieldEvent | RelayInfoMaxMessagesPerMailboxFieldEvent | RelayInfoFileFallbackCapBytesFieldEvent>;
 }
 export interface Response {
     version: number;
@@ -605,6 +610,10 @@ export declare namespace Response {
         field: '$.info.maxMessagesPerMailbox';
         value: number;
     }
+    interface ResponseInfoFileFallbackCapBytesFieldEvent {
+        field: '$.info.fileFallbackCapBytes';
+        value: number;
+    }
     interface ResponsePushIdFieldEvent {
         field: '$.push.id';
         value: bigint;
@@ -623,5 +632,5 @@ export declare namespace Response {
     }
     function encode(obj: Partial<Response>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Response;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseVersionFieldEvent | ResponseErrorFieldEvent | ResponseErrorMessageFieldEvent | ResponseDepositIdFieldEvent | ResponseMessagesIdFieldEvent | ResponseMessagesSealedFieldEvent | ResponseMessagesExpiresAtMsFieldEvent | ResponseMoreFieldEvent | ResponseDeletedFieldEvent | ResponseSignedBundleFieldEvent | ResponseOneTimePrekeyFieldEvent | ResponseOneTimePrekeysLeftFieldEvent | ResponseInfoCurrentPeerIdFieldEvent | ResponseInfoCurrentMultiaddrsFieldEvent | ResponseInfoCurrentValidUntilMsFieldEvent | ResponseInfoNextPeerIdFieldEvent | ResponseInfoNextMultiaddrsFieldEvent | ResponseInfoNextValidUntilMsFieldEvent | ResponseInfoStunPortFieldEvent | ResponseInfoMaxSealedBytesFieldEvent | ResponseInfoExpiryBucketsSFieldEvent | ResponseInfoMaxMessagesPerMailboxFieldEvent | ResponsePushIdFieldEvent | ResponsePushSealedFieldEvent | ResponsePushExpiresAtMsFieldEvent | ResponseRetryAfterMsFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseVersionFieldEvent | ResponseErrorFieldEvent | ResponseErrorMessageFieldEvent | ResponseDepositIdFieldEvent | ResponseMessagesIdFieldEvent | ResponseMessagesSealedFieldEvent | ResponseMessagesExpiresAtMsFieldEvent | ResponseMoreFieldEvent | ResponseDeletedFieldEvent | ResponseSignedBundleFieldEvent | ResponseOneTimePrekeyFieldEvent | ResponseOneTimePrekeysLeftFieldEvent | ResponseInfoCurrentPeerIdFieldEvent | ResponseInfoCurrentMultiaddrsFieldEvent | ResponseInfoCurrentValidUntilMsFieldEvent | ResponseInfoNextPeerIdFieldEvent | ResponseInfoNextMultiaddrsFieldEvent | ResponseInfoNextValidUntilMsFieldEvent | ResponseInfoStunPortFieldEvent | ResponseInfoMaxSealedBytesFieldEvent | ResponseInfoExpiryBucketsSFieldEvent | ResponseInfoMaxMessagesPerMailboxFieldEvent | ResponseInfoFileFallbackCapBytesFieldEvent | ResponsePushIdFieldEvent | ResponsePushSealedFieldEvent | ResponsePushExpiresAtMsFieldEvent | ResponseRetryAfterMsFieldEvent>;
 }

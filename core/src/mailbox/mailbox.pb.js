@@ -1297,6 +1297,10 @@ export var RelayInfo;
                     w.uint32(48);
                     w.uint32(obj.maxMessagesPerMailbox);
                 }
+                if ((obj.fileFallbackCapBytes != null && obj.fileFallbackCapBytes !== 0)) {
+                    w.uint32(56);
+                    w.uint32(obj.fileFallbackCapBytes);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -1305,7 +1309,8 @@ export var RelayInfo;
                     stunPort: 0,
                     maxSealedBytes: 0,
                     expiryBucketsS: [],
-                    maxMessagesPerMailbox: 0
+                    maxMessagesPerMailbox: 0,
+                    fileFallbackCapBytes: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1340,6 +1345,10 @@ export var RelayInfo;
                         }
                         case 6: {
                             obj.maxMessagesPerMailbox = reader.uint32();
+                            break;
+                        }
+                        case 7: {
+                            obj.fileFallbackCapBytes = reader.uint32();
                             break;
                         }
                         default: {
@@ -1398,6 +1407,13 @@ export var RelayInfo;
                         case 6: {
                             yield {
                                 field: `${prefix}.maxMessagesPerMailbox`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 7: {
+                            yield {
+                                field: `${prefix}.fileFallbackCapBytes`,
                                 value: reader.uint32()
                             };
                             break;

@@ -30,7 +30,10 @@ import { decodeControl } from '../files/codec.ts'
 export interface MessengerFilesOptions {
   /** Staged sources by stagedFileId and disk-backed sinks (browser: Blob slices, OPFS/IndexedDB). */
   storage: FileStorage
-  /** The mailbox fallback's cap (the relay's announced cap; default 16 MiB). */
+  /**
+   * This host's own ceiling for the mailbox fallback. The cap used is the smaller of it and the
+   * one the contact's relay announces; with neither, FILE_LIMITS.mailboxFallbackDefaultBytes.
+   */
   mailboxCapBytes?: number
   /**
    * After the contact accepted: how long the sender waits for the contact's direct stream (or a
@@ -52,6 +55,8 @@ export interface MessengerFilesHooks {
   /** deviceId → contactId (shared with the inbox, which adds the devices it learns). */
   devices: Map<string, string>
   kickOutbox(): void
+  /** The mailbox fallback cap the contact's relay announces (undefined: none announced). */
+  relayFileCap(conversationId: string): Promise<number | undefined>
 }
 
 type Reply = ClientSuccess<{ transfer: FileTransfer }> | ClientFailure
@@ -286,11 +291,10 @@ export class MessengerFiles {
         t = await this.engine.get(transferId)
       }
       if (!this.#running || t === undefined || t.state !== 'waiting') return
+      const mailboxCapBytes = await this.#mailboxCap(t.conversationId)
       const plan = await this.engine.planRoute(transferId, {
         direct: false,
-        ...(this.#opts.mailboxCapBytes !== undefined
-          ? { mailboxCapBytes: this.#opts.mailboxCapBytes }
-          : {}),
+        ...(mailboxCapBytes !== undefined ? { mailboxCapBytes } : {}),
       })
       if (plan.route !== 'mailbox') return
       for await (const piece of this.engine.mailboxPieces(transferId)) {
@@ -301,6 +305,17 @@ export class MessengerFiles {
     } finally {
       this.#routing.delete(transferId)
     }
+  }
+
+  /** The smaller of this host's ceiling and the contact relay's announced cap, if any. */
+  async #mailboxCap(conversationId: string): Promise<number | undefined> {
+    const announced = await this.#hooks.relayFileCap(conversationId).catch((err: unknown) => {
+      this.#ctx.log('files: the contact relay did not say its file cap; using the default', err)
+      return undefined
+    })
+    const own = this.#opts.mailboxCapBytes
+    if (announced === undefined) return own
+    return own === undefined ? announced : Math.min(own, announced)
   }
 
   /**

@@ -38,6 +38,7 @@ export class MailboxManager {
   readonly #ctx: MessengerContext
   readonly #onFrame: MailboxFrameHandler
   readonly #clients = new Map<string, MailboxClient>()
+  readonly #fileCaps = new Map<string, Promise<number | undefined>>()
   readonly #watched = new Map<string, Watched>()
   /** Called whenever a mailbox's readiness changes (for connectivity events). */
   onChange: () => void = () => undefined
@@ -214,6 +215,25 @@ export class MailboxManager {
       { mailboxId: hello.mailboxId, capability: hello.mailboxCapability },
       sealed,
     )
+  }
+
+  /**
+   * The largest file the contact's relay lets us put through its mailbox as sealed pieces
+   * (RelayInfo.file_fallback_cap_bytes), or undefined when it announces none. Asked once per relay.
+   */
+  async fileFallbackCap(hello: HelloBody): Promise<number | undefined> {
+    const relay = hello.relays[0]
+    if (relay === undefined) return undefined
+    let cap = this.#fileCaps.get(relay)
+    if (cap === undefined) {
+      cap = this.clientFor(relay)
+        .info()
+        .then((info) => (info.fileFallbackCapBytes > 0 ? info.fileFallbackCapBytes : undefined))
+      // A failed ask is asked again next time (the relay may be restarting).
+      cap.catch(() => this.#fileCaps.delete(relay))
+      this.#fileCaps.set(relay, cap)
+    }
+    return cap
   }
 
   /** The contact's bundle and, while any are left, a one-time prekey (encoded signed container). */

@@ -36,7 +36,7 @@ import { MailboxManager } from './mailbox-manager.ts'
 import { directConnection, peerIdOf } from './net.ts'
 import { Outbox, type Route } from './outbox.ts'
 import { encodePayload, type HelloBody } from './payload.ts'
-import { fromBase64Url, toBase64Url } from './records.ts'
+import { decodeOutbound, fromBase64Url, toBase64Url } from './records.ts'
 import { chatMessage, conversationSummary } from './views.ts'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { ContactRecord } from '../store/records.ts'
@@ -107,6 +107,7 @@ export class Messenger {
         : new MessengerFiles(this.ctx, options.files, {
             devices: this.#devices,
             kickOutbox: () => this.#outbox.kick(),
+            relayFileCap: (conversationId) => this.#relayFileCap(conversationId),
           })
   }
 
@@ -267,6 +268,14 @@ export class Messenger {
       }
     })
     this.#outbox.kick()
+  }
+
+  /** The file fallback cap announced by the relay that holds this conversation's contact mailbox. */
+  async #relayFileCap(conversationId: string): Promise<number | undefined> {
+    const conv = await this.ctx.store.getConversation(conversationId)
+    const contact = conv && (await this.ctx.store.getContact(conv.contactId))
+    const outbound = contact === undefined ? null : decodeOutbound(contact.outboundMailbox)
+    return outbound === null ? undefined : this.#mailboxes.fileFallbackCap(outbound)
   }
 
   async #ensureInboundMailbox(c: ContactRecord): Promise<ContactRecord> {

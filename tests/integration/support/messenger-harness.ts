@@ -39,13 +39,18 @@ export function tempDir(prefix = 'hestia-msg-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
-export async function startTestRelay(dataDir = tempDir(), port = 0): Promise<RelayHandle> {
+export async function startTestRelay(
+  dataDir = tempDir(),
+  port = 0,
+  mailbox: Parameters<typeof startRelay>[0]['mailbox'] = {},
+): Promise<RelayHandle> {
   return startRelay({
     dataDir,
     listen: [`/ip4/127.0.0.1/tcp/${port}/ws`],
     stunPort: -1,
     adminPort: -1,
     logLevel: 'silent',
+    mailbox,
   })
 }
 

@@ -1,0 +1,44 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  fileFallbackSealedBytes,
+  largestFallbackFile,
+  RelayConfigError,
+  resolveOptions,
+} from './config.ts'
+
+const MiB = 1024 * 1024
+
+test('the file fallback cap defaults to 16 MiB, whose pieces fit the default 32 MiB quota', () => {
+  const o = resolveOptions({ dataDir: '/tmp/x' })
+  assert.equal(o.mailbox.fileFallbackCapBytes, 16 * MiB)
+  assert.ok(fileFallbackSealedBytes(16 * MiB) <= o.mailbox.maxBytesPerMailbox)
+})
+
+test('with a smaller quota and no cap set, the announced cap shrinks to what fits', () => {
+  const o = resolveOptions({ dataDir: '/tmp/x', mailbox: { maxBytesPerMailbox: 4 * MiB } })
+  assert.equal(o.mailbox.fileFallbackCapBytes, largestFallbackFile(4 * MiB))
+  assert.ok(fileFallbackSealedBytes(o.mailbox.fileFallbackCapBytes) <= 4 * MiB)
+  assert.ok(fileFallbackSealedBytes(o.mailbox.fileFallbackCapBytes + 48 * 1024) > 4 * MiB)
+})
+
+test('an operator cap that cannot fit the quota is refused at start with what to change', () => {
+  assert.throws(
+    () =>
+      resolveOptions({
+        dataDir: '/tmp/x',
+        mailbox: { fileFallbackCapBytes: 64 * MiB, maxBytesPerMailbox: 32 * MiB },
+      }),
+    (e: unknown) => e instanceof RelayConfigError && /lower the file fallback cap/.test(e.message),
+  )
+  assert.throws(
+    () => resolveOptions({ dataDir: '/tmp/x', mailbox: { fileFallbackCapBytes: -1 } }),
+    RelayConfigError,
+  )
+  // 0 announces no cap (clients then use their own default, as with a relay that predates it).
+  assert.equal(
+    resolveOptions({ dataDir: '/tmp/x', mailbox: { fileFallbackCapBytes: 0 } }).mailbox
+      .fileFallbackCapBytes,
+    0,
+  )
+})
