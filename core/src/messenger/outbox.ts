@@ -14,7 +14,7 @@ import { DirectSendError, sendDirect } from './chat-protocol.ts'
 import { randomId, type MessengerContext } from './context.ts'
 import { MESSENGER_TIMING as T } from './limits.ts'
 import type { MailboxManager } from './mailbox-manager.ts'
-import { deviceIdOf, peerIdOf } from './net.ts'
+import { deviceIdOf, directConnection, peerIdOf } from './net.ts'
 import { decodePayload, encodePayload, type HelloBody } from './payload.ts'
 import {
   activeSession,
@@ -172,8 +172,9 @@ export class Outbox {
 
   /**
    * Encrypts and sends one payload now, once, without queuing it (call signalling: a stale signal
-   * is worse than a lost one, docs/protocol/calls.md). Direct when possible, else the mailbox;
-   * throws when neither took it. The caller checks trust first.
+   * is worse than a lost one, docs/protocol/calls.md). Direct over an open connection, else the
+   * mailbox at once (no dial: a cold WebRTC dial may take the whole 3 s budget, the mailbox push
+   * takes tens of ms); throws when neither took it. The caller checks trust first.
    */
   async sendNow(contact: ContactRecord, payload: Uint8Array): Promise<Route> {
     const now = this.#ctx.platform.clock()
@@ -188,12 +189,13 @@ export class Outbox {
       createdAt: now,
       lastError: null,
     }
-    return (await this.#send(contact, item)).route
+    return (await this.#send(contact, item, false)).route
   }
 
   async #send(
     contact: ContactRecord,
     item: OutboxRecord,
+    dial = true,
   ): Promise<{ route: Route; frame: Uint8Array }> {
     const { store, platform } = this.#ctx
     const outbound = decodeOutbound(contact.outboundMailbox)
@@ -219,7 +221,9 @@ export class Outbox {
     })
     // File pieces only exist because no direct connection could be made (files.md "Fallback"):
     // straight to the mailbox, without a direct dial per piece.
-    if (sealed.confirmed && !isFilePiece(item)) {
+    const connected = (): boolean =>
+      directConnection(this.#ctx.net, peerIdOf(sealed.deviceId)) !== undefined
+    if (sealed.confirmed && !isFilePiece(item) && (dial || connected())) {
       try {
         await sendDirect(this.#ctx.net, peerIdOf(sealed.deviceId), contact.relays, sealed.frame)
         return { route: 'direct', frame: sealed.frame }
