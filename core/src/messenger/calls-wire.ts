@@ -64,7 +64,7 @@ export type CallWireSignal =
   | { kind: 'busy'; callId: Uint8Array }
 
 const utf8 = new TextEncoder()
-const FINGERPRINT = /^(sha-(?:1|224|256|384|512)) ((?:[0-9A-Fa-f]{2}:)+[0-9A-Fa-f]{2})$/
+const FINGERPRINT = /^(sha-(?:1|224|256|384|512)) ((?:[0-9a-f]{2}:)+[0-9a-f]{2})$/i
 
 /**
  * A DTLS certificate fingerprint in its one comparable form: lower-case hash name, upper-case hex
