@@ -294,4 +294,71 @@ describe('a chat between Chromium and Firefox', { concurrency: 1 }, () => {
       }
     },
   )
+
+  test(
+    'a file picked in Firefox is saved in Chromium, byte-identical',
+    { timeout: 180_000 },
+    async () => {
+      const size = 18 * 1024 * 1024
+      const dir = tempDir('hestia-firefox-file-')
+      try {
+        const path = join(dir, 'slides.key')
+        const sha = await writeDeterministicFile(path, size, 'firefox-sends')
+        // Firefox's page stages it (IndexedDB copy of the File) and offers it, as a user does.
+        await firefoxPage.locator('[data-testid="conversation-row"]').click()
+        const input = await firefoxPage.waitForSelector('input.file-input', { timeout: 15_000 })
+        if (input === null) throw new Error('no file input in Firefox')
+        await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(path)
+        let transferId = ''
+        await waitUntil(
+          'the offer in Chromium',
+          async () => {
+            const { transfers } = await c.must({ type: 'transfers.list', conversationId: convC })
+            transferId =
+              transfers.find((t) => t.direction === 'in' && t.state === 'offered')?.transferId ?? ''
+            return transferId !== ''
+          },
+          DELIVERY_MS,
+          250,
+        )
+        const acceptedAt = Date.now()
+        await c.must({ type: 'transfer.accept', transferId })
+        await waitUntil(
+          'the file completed in Chromium',
+          async () => {
+            const { transfers } = await c.must({ type: 'transfers.list', conversationId: convC })
+            const t = transfers.find((x) => x.transferId === transferId)
+            if (t?.state === 'failed') throw new Error(`failed: ${JSON.stringify(t.error)}`)
+            return t?.state === 'completed'
+          },
+          120_000,
+          250,
+        )
+        latencies.push(
+          `file 18 MiB Firefox→Chromium, direct: ${Date.now() - acceptedAt} ms after accept`,
+        )
+        // Chromium saved it through the downloads API (Playwright names the file by a GUID).
+        const worker = chromiumProfile.context?.serviceWorkers()[0]
+        if (worker === undefined) throw new Error('Chromium has no service worker')
+        let saved: { filename: string; fileSize: number } | undefined
+        await waitUntil(
+          'the download in Chromium',
+          async () => {
+            const items = await worker.evaluate(async () => {
+              type Item = { filename: string; fileSize: number; state: string }
+              type Api = { downloads: { search(q: object): Promise<Item[]> } }
+              return (globalThis as unknown as { chrome: Api }).chrome.downloads.search({})
+            })
+            saved = items.find((d) => d.state === 'complete' && d.fileSize === size)
+            return saved !== undefined
+          },
+          20_000,
+          250,
+        )
+        assert.equal(await sha256OfFile(saved!.filename), sha, 'byte-identical')
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
+    },
+  )
 })
