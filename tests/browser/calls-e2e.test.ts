@@ -37,10 +37,20 @@ interface RtpSummary {
   outboundAudioPackets: number
   outboundVideoFrames: number
   connectionState: string | null
+  dtlsRole: string | null
 }
 interface CallTimings {
   mediaStartedAt: number | null
+  localSentAt: number | null
+  remoteAppliedAt: number | null
+  connectedAt: number | null
   firstFrameAt: number | null
+}
+
+/** The window's steps relative to `t0`, for the log. */
+function steps(t: CallTimings, t0: number): string {
+  const at = (x: number | null) => (x === null ? '-' : `${x - t0}`)
+  return `media ${at(t.mediaStartedAt)}, sdp sent ${at(t.localSentAt)}, remote sdp applied ${at(t.remoteAppliedAt)}, connected ${at(t.connectedAt)}, first frame ${at(t.firstFrameAt)} ms`
 }
 type CallHook = {
   __hestiaCallTest?: {
@@ -286,6 +296,9 @@ describe('calls between two Chromium profiles', { concurrency: 1 }, () => {
         certificateChecks.push(reported > 0 ? 'matched' : 'not reported by Chromium')
       }
 
+      // The answerer is the DTLS server: the caller starts the handshake once it has the answer.
+      assert.equal((await rtp(callerWindow)).dtlsRole, 'client')
+      assert.equal((await rtp(calleeWindow)).dtlsRole, 'server')
       const [tA, tB] = await Promise.all([timings(callerWindow), timings(calleeWindow)])
       assert.ok(tA.firstFrameAt !== null && tB.firstFrameAt !== null)
       figures.push(
@@ -294,6 +307,8 @@ describe('calls between two Chromium profiles', { concurrency: 1 }, () => {
         `  of which: click → both call windows open ${rangAt - startedAt} ms; ` +
           `click "Accept" → first frame at the caller ${tA.firstFrameAt - acceptedAt} ms, ` +
           `at the callee ${tB.firstFrameAt - acceptedAt} ms`,
+        `  caller steps from the click: ${steps(tA, startedAt)}`,
+        `  callee steps from the click: ${steps(tB, startedAt)} (Accept at ${acceptedAt - startedAt} ms)`,
       )
       await callerWindow.screenshot({ path: join(artifacts, '01-caller-active.png') })
       await calleeWindow.screenshot({ path: join(artifacts, '02-callee-active.png') })

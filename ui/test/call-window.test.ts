@@ -9,6 +9,7 @@ import { fixture, NOW } from './support/fixtures.ts'
 import { ChatState } from '../src/lib/chat-state.ts'
 import { CALL_END_TEXT, IP_EXPOSURE_NOTICE } from '../src/lib/call-texts.ts'
 import { iceServersForRelays } from '../src/lib/call-ice.ts'
+import { passiveAnswer } from '../src/lib/call-session.ts'
 
 const FP_A = `sha-256 ${Array.from({ length: 32 }, () => 'AB').join(':')}`
 const FP_B = `sha-256 ${Array.from({ length: 32 }, () => 'CD').join(':')}`
@@ -177,6 +178,19 @@ describe('ICE servers from the relays', () => {
         '/dns4/third.example/tcp/443/wss/p2p/12D3KooD',
       ]),
       [{ urls: ['stun:relay.example:3478', 'stun:[2001:db8::1]:3478'] }],
+    )
+  })
+})
+
+describe('the answer takes the DTLS server role', () => {
+  test('a=setup:active becomes passive on every m-line; nothing else changes', () => {
+    const sdp =
+      'v=0\r\nm=audio 9\r\na=setup:active\r\nm=video 9\r\na=setup:active\r\na=x:active\r\n'
+    const out = passiveAnswer({ type: 'answer', sdp })
+    assert.equal(out.type, 'answer')
+    assert.equal(
+      out.sdp,
+      'v=0\r\nm=audio 9\r\na=setup:passive\r\nm=video 9\r\na=setup:passive\r\na=x:active\r\n',
     )
   })
 })

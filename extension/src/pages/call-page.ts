@@ -38,6 +38,8 @@ export interface CallRtpSummary {
   outboundAudioPackets: number
   outboundVideoFrames: number
   connectionState: string | null
+  /** This side's DTLS role (the answerer takes `server`, call-session.ts passiveAnswer). */
+  dtlsRole: string | null
 }
 
 const testHooks = { tamperBoundFingerprint: false }
@@ -86,6 +88,7 @@ function installTestHooks(session: CallSession): void {
         outboundAudioPackets: 0,
         outboundVideoFrames: 0,
         connectionState: null,
+        dtlsRole: null,
       }
       const report = await session.stats()
       report?.forEach((s: Record<string, unknown>) => {
@@ -100,8 +103,10 @@ function installTestHooks(session: CallSession): void {
           summary.outboundAudioPackets += n('packetsSent')
         if (s.type === 'outbound-rtp' && s.kind === 'video')
           summary.outboundVideoFrames += n('framesSent')
-        if (s.type === 'peer-connection' || s.type === 'transport')
+        if (s.type === 'transport') {
           summary.connectionState ??= typeof s.dtlsState === 'string' ? s.dtlsState : null
+          summary.dtlsRole ??= typeof s.dtlsRole === 'string' ? s.dtlsRole : null
+        }
       })
       return summary
     },
