@@ -17,13 +17,28 @@ export function dayKey(time: number): string {
   return `${date.getFullYear()}-${month}-${day}`
 }
 
+/**
+ * One Intl.DateTimeFormat per locale and options: creating one costs far more than formatting
+ * with it (the conversation list formats a time per row on the popup's first paint).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>()
+function dateFormat(locale: string | undefined, options: Intl.DateTimeFormatOptions) {
+  const key = `${locale ?? ''}|${JSON.stringify(options)}`
+  let format = formatters.get(key)
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(locale, options)
+    formatters.set(key, format)
+  }
+  return format
+}
+
 function daysBetween(earlier: number, later: number): number {
   return Math.round((startOfDay(later) - startOfDay(earlier)) / DAY_MS)
 }
 
 /** Clock time, e.g. "14:05" (or "2:05 PM" in a 12-hour locale). */
 export function clockTime(time: number, locale?: string): string {
-  return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(time)
+  return dateFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(time)
 }
 
 /** Time for the conversation list: clock today, "Yesterday", weekday this week, else a date. */
@@ -31,9 +46,9 @@ export function listTime(time: number, now: number, locale?: string): string {
   const days = daysBetween(time, now)
   if (days <= 0) return clockTime(time, locale)
   if (days === 1) return 'Yesterday'
-  if (days < 7) return new Intl.DateTimeFormat(locale, { weekday: 'short' }).format(time)
+  if (days < 7) return dateFormat(locale, { weekday: 'short' }).format(time)
   const sameYear = new Date(time).getFullYear() === new Date(now).getFullYear()
-  return new Intl.DateTimeFormat(locale, {
+  return dateFormat(locale, {
     day: 'numeric',
     month: 'short',
     ...(sameYear ? {} : { year: 'numeric' }),
@@ -46,7 +61,7 @@ export function dayLabel(time: number, now: number, locale?: string): string {
   if (days === 0) return 'Today'
   if (days === 1) return 'Yesterday'
   const sameYear = new Date(time).getFullYear() === new Date(now).getFullYear()
-  return new Intl.DateTimeFormat(locale, {
+  return dateFormat(locale, {
     weekday: 'long',
     day: 'numeric',
     month: 'long',
@@ -56,7 +71,7 @@ export function dayLabel(time: number, now: number, locale?: string): string {
 
 /** A full date and time, for tooltips and the contact page. */
 export function fullDateTime(time: number, locale?: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(time)
+  return dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(time)
 }
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']
