@@ -80,6 +80,7 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
   // One sink write runs while the next batch is decrypted (a disk write no longer stalls the
   // stream); writes stay in order, and a chunk counts as verified only once its write resolved.
   let writing: Promise<void> = Promise.resolve()
+  let lastAck = from
   const write = async (batch: Uint8Array, offset: number, upTo: number) => {
     try {
       await sink.write(offset, batch)
@@ -95,6 +96,12 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
     }
     state.verifiedChunks = upTo
     o.onVerified(upTo)
+    // Acked as soon as the write lands, not at the next chunk: the sender may be waiting on this
+    // ack with its whole window in flight, in which case no further chunk would come.
+    if (upTo - lastAck >= ackEvery && upTo <= last) {
+      lastAck = upTo
+      await io.write(encodeReceiverFrame({ verified: upTo, complete: false, status: 0 }), o.signal)
+    }
   }
   /** Waits for the previous write, then starts writing what is pending. */
   const flush = async () => {
@@ -131,7 +138,6 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
       state.hashedChunks = from
     }
     const hash = state.hash
-    let lastAck = from
     // Decryption is pipelined: up to DECRYPT_AHEAD chunks are being authenticated (WebCrypto, off
     // the main thread) while the next frames are read; results are consumed strictly in order.
     const inFlight: { index: number; data: Uint8Array; plain: Promise<Uint8Array> }[] = []
@@ -158,13 +164,6 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
       pendingBytes += pt.length
       next = head.index + 1
       if (pendingBytes >= FILE_LIMITS.sinkBatchBytes || next > last) await flush()
-      if (state.verifiedChunks - lastAck >= ackEvery && next <= last) {
-        lastAck = state.verifiedChunks
-        await io.write(
-          encodeReceiverFrame({ verified: lastAck, complete: false, status: 0 }),
-          o.signal,
-        )
-      }
     }
     while (next <= last) {
       if (requested <= last) {

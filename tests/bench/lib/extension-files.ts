@@ -31,8 +31,12 @@ export async function offerThroughUi(
 ): Promise<FileTransfer> {
   const listed = await sender.must({ type: 'transfers.list', conversationId: null })
   const before = new Set(listed.transfers.map((t) => t.transferId))
-  const list = sender.page.getByTestId('conversation-row').filter({ hasText: contactName })
-  if (await list.isVisible()) await list.click()
+  // The list loads after the page opens, and opening the chat mounts its composer: wait for both,
+  // or the pick can land on an input that is replaced a moment later.
+  const row = sender.page.getByTestId('conversation-row').filter({ hasText: contactName })
+  await row.waitFor({ state: 'visible', timeout: STEP_MS })
+  await row.click()
+  await sender.page.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: STEP_MS })
   await sender.page.locator('input.file-input').setInputFiles(path)
   let offered: FileTransfer | undefined
   try {
