@@ -172,9 +172,9 @@ export class Outbox {
 
   /**
    * Encrypts and sends one payload now, once, without queuing it (call signalling: a stale signal
-   * is worse than a lost one, docs/protocol/calls.md). Direct over an open connection, else the
-   * mailbox at once (no dial: a cold WebRTC dial may take the whole 3 s budget, the mailbox push
-   * takes tens of ms); throws when neither took it. The caller checks trust first.
+   * is worse than a lost one, docs/protocol/calls.md). Over an open direct connection and into
+   * the mailbox at the same time (no dial: a cold WebRTC dial may take the whole 3 s budget, the
+   * mailbox push takes tens of ms); throws when neither took it. The caller checks trust first.
    */
   async sendNow(contact: ContactRecord, payload: Uint8Array): Promise<Route> {
     const now = this.#ctx.platform.clock()
@@ -221,9 +221,24 @@ export class Outbox {
     })
     // File pieces only exist because no direct connection could be made (files.md "Fallback"):
     // straight to the mailbox, without a direct dial per piece.
-    const connected = (): boolean =>
-      directConnection(this.#ctx.net, peerIdOf(sealed.deviceId)) !== undefined
-    if (sealed.confirmed && !isFilePiece(item) && (dial || connected())) {
+    if (!dial) {
+      // Call signalling: the same frame over an open direct connection and into the mailbox at
+      // once; the first to take it wins, the receiver's ratchet drops the second copy as a replay.
+      // A direct stream that stalls (seen: 3 s) then costs nothing.
+      const routes: Promise<Route>[] = []
+      const peer = peerIdOf(sealed.deviceId)
+      if (sealed.confirmed && directConnection(this.#ctx.net, peer) !== undefined) {
+        routes.push(
+          sendDirect(this.#ctx.net, peer, contact.relays, sealed.frame).then(() => 'direct'),
+        )
+      }
+      if (outbound !== null) {
+        routes.push(this.#mailboxes.deposit(outbound, sealed.frame).then(() => 'mailbox'))
+      }
+      if (routes.length === 0) throw new Error('no route to this contact yet')
+      return { route: await Promise.any(routes), frame: sealed.frame }
+    }
+    if (sealed.confirmed && !isFilePiece(item)) {
       try {
         await sendDirect(this.#ctx.net, peerIdOf(sealed.deviceId), contact.relays, sealed.frame)
         return { route: 'direct', frame: sealed.frame }
