@@ -244,54 +244,26 @@ describe('a chat between Chromium and Firefox', { concurrency: 1 }, () => {
     { timeout: 180_000 },
     async () => {
       // The relay is still stopped: the file can only go directly. Above the 16 MiB mailbox cap.
-      const size = 20 * 1024 * 1024
-      const dir = tempDir('hestia-firefox-file-')
-      try {
-        const path = join(dir, 'minutes.pdf')
-        const sha = await writeDeterministicFile(path, size, 'firefox-file')
+      await sendFile({
+        name: 'minutes.pdf',
+        size: 20 * 1024 * 1024,
+        route: 'Chromium→Firefox',
         // Chromium picks it in the chat (staging, offer), as a user does.
-        await chromiumPage.page.getByTestId('conversation-row').filter({ hasText: 'Finn' }).click()
-        await chromiumPage.page.locator('input.file-input').setInputFiles(path)
-        let transferId = ''
-        await waitUntil(
-          'the offer in Firefox',
-          async () => {
-            const { transfers } = await f.must({ type: 'transfers.list', conversationId: convF })
-            transferId =
-              transfers.find((t) => t.direction === 'in' && t.state === 'offered')?.transferId ?? ''
-            return transferId !== ''
-          },
-          DELIVERY_MS,
-          250,
-        )
-        const acceptedAt = Date.now()
-        await f.must({ type: 'transfer.accept', transferId })
-        await waitUntil(
-          'the file completed in Firefox',
-          async () => {
-            const { transfers } = await f.must({ type: 'transfers.list', conversationId: convF })
-            const t = transfers.find((x) => x.transferId === transferId)
-            if (t?.state === 'failed') throw new Error(`failed: ${JSON.stringify(t.error)}`)
-            return t?.state === 'completed'
-          },
-          120_000,
-          250,
-        )
-        latencies.push(
-          `file 20 MiB Chromium→Firefox, direct: ${Date.now() - acceptedAt} ms after accept`,
-        )
+        pick: async (path) => {
+          await chromiumPage.page
+            .getByTestId('conversation-row')
+            .filter({ hasText: 'Finn' })
+            .click()
+          await chromiumPage.page.locator('input.file-input').setInputFiles(path)
+        },
+        receiver: f,
+        conversation: convF,
         // Firefox's background page saved it through the downloads API into Hestia/.
-        if (firefox === undefined) throw new Error('Firefox is not running')
-        const saved = join(firefox.downloadDir, 'Hestia', 'minutes.pdf')
-        await waitUntil(
-          'the saved file',
-          async () => (await sha256OfFile(saved).catch(() => '')) === sha,
-          20_000,
-          250,
-        )
-      } finally {
-        await rm(dir, { recursive: true, force: true })
-      }
+        savedPath: () => {
+          if (firefox === undefined) throw new Error('Firefox is not running')
+          return Promise.resolve(join(firefox.downloadDir, 'Hestia', 'minutes.pdf'))
+        },
+      })
     },
   )
 
@@ -300,65 +272,89 @@ describe('a chat between Chromium and Firefox', { concurrency: 1 }, () => {
     { timeout: 180_000 },
     async () => {
       const size = 18 * 1024 * 1024
-      const dir = tempDir('hestia-firefox-file-')
-      try {
-        const path = join(dir, 'slides.key')
-        const sha = await writeDeterministicFile(path, size, 'firefox-sends')
+      await sendFile({
+        name: 'slides.key',
+        size,
+        route: 'Firefox→Chromium',
         // Firefox's page stages it (IndexedDB copy of the File) and offers it, as a user does.
-        await firefoxPage.locator('[data-testid="conversation-row"]').click()
-        const input = await firefoxPage.waitForSelector('input.file-input', { timeout: 15_000 })
-        if (input === null) throw new Error('no file input in Firefox')
-        await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(path)
-        let transferId = ''
-        await waitUntil(
-          'the offer in Chromium',
-          async () => {
-            const { transfers } = await c.must({ type: 'transfers.list', conversationId: convC })
-            transferId =
-              transfers.find((t) => t.direction === 'in' && t.state === 'offered')?.transferId ?? ''
-            return transferId !== ''
-          },
-          DELIVERY_MS,
-          250,
-        )
-        const acceptedAt = Date.now()
-        await c.must({ type: 'transfer.accept', transferId })
-        await waitUntil(
-          'the file completed in Chromium',
-          async () => {
-            const { transfers } = await c.must({ type: 'transfers.list', conversationId: convC })
-            const t = transfers.find((x) => x.transferId === transferId)
-            if (t?.state === 'failed') throw new Error(`failed: ${JSON.stringify(t.error)}`)
-            return t?.state === 'completed'
-          },
-          120_000,
-          250,
-        )
-        latencies.push(
-          `file 18 MiB Firefox→Chromium, direct: ${Date.now() - acceptedAt} ms after accept`,
-        )
+        pick: async (path) => {
+          await firefoxPage.locator('[data-testid="conversation-row"]').click()
+          const input = await firefoxPage.waitForSelector('input.file-input', { timeout: 15_000 })
+          if (input === null) throw new Error('no file input in Firefox')
+          await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(path)
+        },
+        receiver: c,
+        conversation: convC,
         // Chromium saved it through the downloads API (Playwright names the file by a GUID).
-        const worker = chromiumProfile.context?.serviceWorkers()[0]
-        if (worker === undefined) throw new Error('Chromium has no service worker')
-        let saved: { filename: string; fileSize: number } | undefined
-        await waitUntil(
-          'the download in Chromium',
-          async () => {
-            const items = await worker.evaluate(async () => {
-              type Item = { filename: string; fileSize: number; state: string }
-              type Api = { downloads: { search(q: object): Promise<Item[]> } }
-              return (globalThis as unknown as { chrome: Api }).chrome.downloads.search({})
-            })
-            saved = items.find((d) => d.state === 'complete' && d.fileSize === size)
-            return saved !== undefined
-          },
-          20_000,
-          250,
-        )
-        assert.equal(await sha256OfFile(saved!.filename), sha, 'byte-identical')
-      } finally {
-        await rm(dir, { recursive: true, force: true })
-      }
+        savedPath: async () => {
+          const worker = chromiumProfile.context?.serviceWorkers()[0]
+          if (worker === undefined) throw new Error('Chromium has no service worker')
+          const items = await worker.evaluate(async () => {
+            type Item = { filename: string; fileSize: number; state: string }
+            type Api = { downloads: { search(q: object): Promise<Item[]> } }
+            return (globalThis as unknown as { chrome: Api }).chrome.downloads.search({})
+          })
+          return items.find((d) => d.state === 'complete' && d.fileSize === size)?.filename ?? ''
+        },
+      })
     },
   )
 })
+
+/**
+ * One file through the UI of one browser to the other: picked, offered, accepted through the
+ * client API, completed, and found byte-identical where the receiving browser saved it.
+ */
+async function sendFile(o: {
+  name: string
+  size: number
+  route: string
+  pick(path: string): Promise<void>
+  receiver: Side
+  conversation: string
+  savedPath(): Promise<string>
+}): Promise<void> {
+  const dir = tempDir('hestia-firefox-file-')
+  try {
+    const path = join(dir, o.name)
+    const sha = await writeDeterministicFile(path, o.size, `${o.route} ${o.name}`)
+    await o.pick(path)
+    const listed = async () =>
+      (await o.receiver.must({ type: 'transfers.list', conversationId: o.conversation })).transfers
+    let transferId = ''
+    await waitUntil(
+      `the offer at ${o.receiver.name}`,
+      async () => {
+        transferId =
+          (await listed()).find((t) => t.direction === 'in' && t.state === 'offered')?.transferId ??
+          ''
+        return transferId !== ''
+      },
+      DELIVERY_MS,
+      250,
+    )
+    const acceptedAt = Date.now()
+    await o.receiver.must({ type: 'transfer.accept', transferId })
+    await waitUntil(
+      `the file completed at ${o.receiver.name}`,
+      async () => {
+        const t = (await listed()).find((x) => x.transferId === transferId)
+        if (t?.state === 'failed') throw new Error(`failed: ${JSON.stringify(t.error)}`)
+        return t?.state === 'completed'
+      },
+      120_000,
+      250,
+    )
+    latencies.push(
+      `file ${o.size / (1024 * 1024)} MiB ${o.route}, direct: ${Date.now() - acceptedAt} ms after accept`,
+    )
+    await waitUntil(
+      'the saved file, byte-identical',
+      async () => (await sha256OfFile(await o.savedPath()).catch(() => '')) === sha,
+      20_000,
+      250,
+    )
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}

@@ -20,6 +20,21 @@ export type RoutePlan =
   | { route: 'wait'; error: FileTransferError }
 
 /**
+ * The mailbox fallback cap for one contact: what the contact's relay announces (at most
+ * FILE_LIMITS.mailboxFallbackMaxBytes: it is the relay's word), lowered to the host's own ceiling
+ * when it has one; undefined when neither says anything (planRoute then uses the default).
+ */
+export function mailboxCap(
+  own: number | undefined,
+  announced: number | undefined,
+): number | undefined {
+  const believed =
+    announced === undefined ? undefined : Math.min(announced, FILE_LIMITS.mailboxFallbackMaxBytes)
+  if (believed === undefined) return own
+  return own === undefined ? believed : Math.min(own, believed)
+}
+
+/**
  * Decides how a file of `size` bytes goes now. `direct`: a direct connection to the contact's device
  * is open or can be dialled. `mailboxCapBytes`: the relay's announced cap (default 16 MiB).
  */

@@ -19,7 +19,7 @@ import {
   requestProof,
 } from './codec.ts'
 import { FileTransferError, isQuotaError, toClientError } from './errors.ts'
-import { mailboxPieceCount, planRoute } from './fallback.ts'
+import { mailboxCap, mailboxPieceCount, planRoute } from './fallback.ts'
 import { FILE_LIMITS } from './limits.ts'
 import { RateMeter, progressOf } from './progress.ts'
 import {
@@ -287,6 +287,16 @@ describe('flow-control limits hold together', () => {
 })
 
 describe('fallback decision, errors, progress', () => {
+  test('the mailbox cap: the relay is believed up to a ceiling, and the host may lower it', () => {
+    const MiB = 1024 * 1024
+    assert.equal(mailboxCap(undefined, undefined), undefined, 'nobody says: the default applies')
+    assert.equal(mailboxCap(undefined, 8 * MiB), 8 * MiB)
+    assert.equal(mailboxCap(4 * MiB, 8 * MiB), 4 * MiB)
+    assert.equal(mailboxCap(4 * MiB, undefined), 4 * MiB)
+    // A relay announcing 4 GiB cannot make the sender queue 4 GiB of pieces in its own store.
+    assert.equal(mailboxCap(undefined, 0xffff_ffff), FILE_LIMITS.mailboxFallbackMaxBytes)
+  })
+
   test('direct when possible, mailbox up to the cap, else wait with too_large', () => {
     assert.deepEqual(planRoute(5 << 30, { direct: true }), { route: 'direct' })
     const cap = FILE_LIMITS.mailboxFallbackDefaultBytes

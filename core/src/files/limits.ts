@@ -36,6 +36,11 @@ export const FILE_LIMITS = {
   sinkBatchBytes: 512 * KiB,
   /** Default cap for the mailbox fallback; the relay may announce another. */
   mailboxFallbackDefaultBytes: 16 * MiB,
+  /**
+   * The most a relay's announced cap is believed: every piece of a fallback file is queued in the
+   * sender's own durable outbox at once, so a relay must not be able to make that unbounded.
+   */
+  mailboxFallbackMaxBytes: 64 * MiB,
   /** Chunks per mailbox piece: 3 × 16,400 B + header + tags stays under a 64 KiB sealed envelope. */
   mailboxChunksPerPiece: 3,
   mailboxPieceBytes: 3 * COBBLESTONE_256.chunkCiphertextBytes + 160,

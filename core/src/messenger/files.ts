@@ -15,6 +15,7 @@ import {
 } from '../client/api.ts'
 import { FileTransferEngine, type FileEngineDeps } from '../files/engine.ts'
 import { FileTransferError, isFileTransferError, toClientError } from '../files/errors.ts'
+import { mailboxCap } from '../files/fallback.ts'
 import { FILE_LIMITS, FILE_PROTOCOL } from '../files/limits.ts'
 import type { FileStorage, Sha256Factory } from '../files/ports.ts'
 import type { ConversationRecord, MessageRecord } from '../store/records.ts'
@@ -307,15 +308,13 @@ export class MessengerFiles {
     }
   }
 
-  /** The smaller of this host's ceiling and the contact relay's announced cap, if any. */
+  /** The fallback cap for this conversation's contact (files/fallback.ts `mailboxCap`). */
   async #mailboxCap(conversationId: string): Promise<number | undefined> {
     const announced = await this.#hooks.relayFileCap(conversationId).catch((err: unknown) => {
       this.#ctx.log('files: the contact relay did not say its file cap; using the default', err)
       return undefined
     })
-    const own = this.#opts.mailboxCapBytes
-    if (announced === undefined) return own
-    return own === undefined ? announced : Math.min(own, announced)
+    return mailboxCap(this.#opts.mailboxCapBytes, announced)
   }
 
   /**

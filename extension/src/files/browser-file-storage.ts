@@ -3,10 +3,11 @@
  * staged Blobs as sources, IndexedDB chunk rows as sinks, the downloads API for finished files.
  */
 import type { FileSink, FileSource, FileStorage } from '@hestia/core/files/ports.ts'
-import type { FileTransferRecord } from '@hestia/core/store/records.ts'
+import { ACTIVE_TRANSFER_STATES, type FileTransferRecord } from '@hestia/core/store/records.ts'
+import type { MessengerStore } from '@hestia/core/store/store.ts'
 import { BlobFileSource } from './blob-source.ts'
 import { ChunkSink, type SaveFile } from './chunk-sink.ts'
-import type { FilesDatabase } from './files-db.ts'
+import { chunkRows, type FilesDatabase } from './files-db.ts'
 
 export class StagedFileMissingError extends Error {
   override readonly name = 'StagedFileMissingError'
@@ -44,26 +45,30 @@ export class BrowserFileStorage implements FileStorage {
   }
 
   /**
-   * At start: drops staged files no active outgoing transfer uses (older than the TTL, so a file
-   * being offered right now stays) and chunk rows of transfers that are no longer active.
+   * Housekeeping after a start (runs beside the messenger, not before it): drops staged files no
+   * active outgoing transfer uses (older than the TTL, so a file being offered now stays) and the
+   * chunk rows of incoming transfers that ended. Each transfer is looked up when its rows are
+   * dropped: a transfer's record exists before its first row, so a new one is never swept.
    */
-  async sweep(active: readonly FileTransferRecord[], now: number): Promise<void> {
+  async sweep(
+    store: Pick<MessengerStore, 'getTransfer' | 'listTransfers'>,
+    now: number,
+  ): Promise<void> {
+    const active = await store.listTransfers({ active: true })
     const stagedInUse = new Set(active.map((r) => r.stagedFileId).filter((id) => id !== null))
-    const incoming = new Set(active.filter((r) => r.direction === 'in').map((r) => r.transferId))
     await this.#db.staged
       .where('createdAt')
       .below(now - UNOFFERED_STAGED_FILE_TTL_MS)
       .filter((row) => !stagedInUse.has(row.stagedFileId))
       .delete()
-    const stale = new Set<string>()
+    const withRows = new Set<string>()
     await this.#db.chunks.toCollection().eachPrimaryKey(([transferId]) => {
-      if (!incoming.has(transferId)) stale.add(transferId)
+      withRows.add(transferId)
     })
-    for (const transferId of stale) {
-      await this.#db.chunks
-        .where('[transferId+offset]')
-        .between([transferId, -Infinity], [transferId, Infinity], true, true)
-        .delete()
+    for (const transferId of withRows) {
+      const record = await store.getTransfer(transferId)
+      const receiving = record?.direction === 'in' && ACTIVE_TRANSFER_STATES.includes(record.state)
+      if (!receiving) await chunkRows(this.#db, transferId).delete()
     }
   }
 }

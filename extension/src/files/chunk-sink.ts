@@ -8,9 +8,9 @@
  * `offset` therefore first drops every row at or after it and trims the row that spans it. The
  * stored rows always describe one contiguous prefix of the file.
  */
-import { Dexie } from 'dexie'
+import type { Dexie } from 'dexie'
 import type { FileSink } from '@hestia/core/files/ports.ts'
-import type { ChunkRow, FilesDatabase } from './files-db.ts'
+import { chunkRows, type ChunkRow, type FilesDatabase } from './files-db.ts'
 
 /** Hands the finished file to the user (downloads API); resolves once it is saved. */
 export type SaveFile = (file: Blob, name: string) => Promise<void>
@@ -40,13 +40,8 @@ export class ChunkSink implements FileSink {
     this.#save = save
   }
 
-  #range(
-    from: number,
-    to: number | typeof Dexie.maxKey,
-  ): Dexie.Collection<ChunkRow, [string, number]> {
-    return this.#db.chunks
-      .where('[transferId+offset]')
-      .between([this.#transferId, from], [this.#transferId, to], true, false)
+  #range(from: number, to?: number): Dexie.Collection<ChunkRow, [string, number]> {
+    return chunkRows(this.#db, this.#transferId, from, to)
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
@@ -57,7 +52,7 @@ export class ChunkSink implements FileSink {
     const blob = new Blob([data as Uint8Array<ArrayBuffer>])
     const { chunks } = this.#db
     await this.#db.transaction('rw', chunks, async () => {
-      await this.#range(offset, Dexie.maxKey).delete()
+      await this.#range(offset).delete()
       const before = await this.#range(-Infinity, offset).last()
       if (before !== undefined && before.offset + before.length > offset) {
         const keep = offset - before.offset
@@ -68,7 +63,7 @@ export class ChunkSink implements FileSink {
   }
 
   async storedBytes(): Promise<number> {
-    return contiguousLength(await this.#range(-Infinity, Dexie.maxKey).toArray())
+    return contiguousLength(await this.#range(-Infinity).toArray())
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
@@ -90,7 +85,7 @@ export class ChunkSink implements FileSink {
   }
 
   async complete(): Promise<void> {
-    const rows = await this.#range(-Infinity, Dexie.maxKey).toArray()
+    const rows = await this.#range(-Infinity).toArray()
     const at = contiguousLength(rows)
     if (at !== this.#size) {
       throw new IncompleteFileError(`only ${at} of ${this.#size} bytes are stored contiguously`)
@@ -107,7 +102,7 @@ export class ChunkSink implements FileSink {
   }
 
   async discard(): Promise<void> {
-    await this.#range(-Infinity, Dexie.maxKey).delete()
+    await this.#range(-Infinity).delete()
   }
 }
 

@@ -57,6 +57,18 @@ export class FilesDatabase extends Dexie {
   }
 }
 
+/** The chunk rows of one transfer with offsets in [from, to), in offset order. */
+export function chunkRows(
+  db: FilesDatabase,
+  transferId: string,
+  from = -Infinity,
+  to: number | typeof Dexie.maxKey = Dexie.maxKey,
+): Dexie.Collection<ChunkRow, [string, number]> {
+  return db.chunks
+    .where('[transferId+offset]')
+    .between([transferId, from], [transferId, to], true, false)
+}
+
 let shared: FilesDatabase | undefined
 
 /** The extension's files database (one connection per document). */

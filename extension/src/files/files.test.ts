@@ -265,7 +265,16 @@ describe('BlobFileSource and staging', () => {
       savedFiles().save,
     ).write(0, bytes(3))
     await storage.releaseSource(record({ direction: 'out', stagedFileId: done.stagedFileId }))
-    await storage.sweep(active, now)
+    // The store as the messenger has it: 'ended' finished, the other two still running.
+    const records = [
+      ...active,
+      record({ transferId: 'ended', direction: 'in', state: 'completed' }),
+    ]
+    const store = {
+      listTransfers: () => Promise.resolve(active),
+      getTransfer: (id: string) => Promise.resolve(records.find((r) => r.transferId === id)),
+    }
+    await storage.sweep(store, now)
     const left = (await db.staged.toArray()).map((r) => r.stagedFileId).sort()
     assert.deepEqual(left, [inUse.stagedFileId, fresh.stagedFileId].sort())
     assert.ok(!left.includes(orphan.stagedFileId))

@@ -103,8 +103,9 @@ export class NodeService {
   async #createMessenger(): Promise<MessengerService> {
     const store = await (this.#options.openStore ?? (() => openDexieStore()))()
     const files = new BrowserFileStorage(filesDatabase(), this.#options.saveFile)
-    await files
-      .sweep(await store.listTransfers({ active: true }), Date.now())
+    // Not awaited: the first page request must not wait for file housekeeping.
+    files
+      .sweep(store, Date.now())
       .catch((error: unknown) => this.#log('could not clean up old file data', error))
     const service = createMessengerService({
       store,
