@@ -24,6 +24,13 @@ export interface BrowserNodeOptions {
   readonly privateKey?: PrivateKey
 }
 
+/**
+ * What identify tells every relay and contact we are. libp2p's browser build would send
+ * `libp2p/<version> browser/<navigator.userAgent>` (browser, version, OS): a fingerprint for
+ * anyone we connect to. One fixed string for every Hestia browser node instead.
+ */
+export const NODE_USER_AGENT = 'hestia'
+
 /** Data-channel message size between our browsers (libp2p's default is 16 KiB for go/rust peers). */
 export const DATA_CHANNEL_MESSAGE_BYTES = 64 * 1024
 
@@ -31,6 +38,7 @@ export function browserNodeConfig(options: BrowserNodeOptions) {
   return {
     ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
     start: false,
+    nodeInfo: { name: NODE_USER_AGENT, version: '1', userAgent: NODE_USER_AGENT },
     addresses: {
       // One `/p2p-circuit` per relay: a reservation on each relay the messenger keeps connected,
       // which (unlike `<relay>/p2p-circuit`) comes back by itself after the relay restarts.

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict'
+import { after, test } from 'node:test'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import type { Libp2p } from '@libp2p/interface'
+import { webSockets } from '@libp2p/websockets'
+import { createLibp2p } from 'libp2p'
+import { NODE_USER_AGENT, createBrowserNode } from './create-node.ts'
+
+const started: Libp2p[] = []
+after(async () => {
+  await Promise.all(started.map((n) => n.stop()))
+})
+
+test('a relay learns only the fixed Hestia user agent from the browser node, no browser details', async () => {
+  // The other side plays a relay: it reads what identify tells it.
+  const relay = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0/ws'] },
+    transports: [webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+    services: { identify: identify() },
+  })
+  started.push(relay)
+  const browser = await createBrowserNode({ policy: { allowLoopbackRelays: true }, relays: [] })
+  started.push(browser)
+  await browser.start()
+
+  const identified = new Promise<string>((resolve) => {
+    relay.addEventListener('peer:identify', (event) => {
+      if (event.detail.peerId.equals(browser.peerId)) resolve(event.detail.agentVersion ?? '')
+    })
+  })
+  const address = relay.getMultiaddrs()[0]
+  assert.ok(address !== undefined)
+  await browser.dial(address)
+  const agent = await identified
+
+  assert.equal(agent, NODE_USER_AGENT)
+  assert.doesNotMatch(agent, /browser|node|mozilla|chrome|firefox|linux|windows|mac|\d+\.\d+/i)
+  const stored = await relay.peerStore.get(browser.peerId)
+  assert.equal(new TextDecoder().decode(stored.metadata.get('AgentVersion')), NODE_USER_AGENT)
+})
