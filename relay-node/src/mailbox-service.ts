@@ -364,6 +364,8 @@ export class MailboxService {
         )
         return { fields: { oneTimePrekeysLeft: left } }
       }
+      case 'close':
+        return this.close(req)
       case 'fetchPrekeys': {
         const { body } = req
         const mailbox = await store.getMailbox(body.mailboxId)
@@ -384,6 +386,25 @@ export class MailboxService {
         }
       }
     }
+  }
+
+  /**
+   * The owner closes its mailbox (ADR 0211): the same deletion as an operator purge (messages,
+   * nonces, prekeys, the mailbox row), and its live subscriptions end. Later requests for the id,
+   * including a replay of this one, get unknown_mailbox.
+   */
+  private async close(req: Extract<ParsedRequest, { kind: 'close' }>): Promise<Outcome> {
+    await this.authorise(req)
+    if (await this.init.store.purgeMailbox(req.auth.mailboxId)) {
+      this.mailboxCount = Math.max(0, this.mailboxCount - 1)
+    }
+    const subs = this.subscribers.get(hex(req.auth.mailboxId))
+    for (const sub of subs ?? []) {
+      sub.stream.close({ signal: AbortSignal.timeout(5_000) }).catch(() => {
+        sub.stream.abort(new Error('mailbox closed'))
+      })
+    }
+    return { fields: {} }
   }
 
   private attach(mailboxId: Uint8Array, stream: Stream, lp: Subscriber['lp']): void {

@@ -32,6 +32,7 @@ export const AUTH_OP = {
   ack: 3,
   subscribe: 4,
   publishPrekeys: 5,
+  close: 6,
 } as const
 export type AuthOp = keyof typeof AUTH_OP
 

@@ -232,6 +232,17 @@ export class MailboxClient {
     }
   }
 
+  /**
+   * Closes the mailbox for good (ADR 0211): the relay deletes it with its messages and prekeys;
+   * deposits afterwards get `unknown_mailbox`. Closing a mailbox the relay no longer has rejects
+   * with MailboxError('unknown_mailbox'), which callers treat as done.
+   */
+  async closeMailbox(creds: MailboxCredentials): Promise<void> {
+    const body = {}
+    const auth = this.sign('close', creds, signedBodyOf('close', body))
+    await this.request({ close: { auth } })
+  }
+
   /** The relay's identities (current and, during a key rotation, next), STUN port and caps. */
   async info(): Promise<RelayInfo> {
     const res = await this.request({ info: {} })

@@ -27,6 +27,7 @@ export { ab } from './bytes.ts'
 import { MailboxError, isMailboxErrorCode, toMailboxError } from './errors.ts'
 import {
   AckRequest,
+  CloseRequest,
   CreateRequest,
   FetchRequest,
   PublishPrekeysRequest,
@@ -55,6 +56,7 @@ export type ParsedRequest =
     }
   | { kind: 'fetchPrekeys'; body: FetchPrekeysRequest }
   | { kind: 'info' }
+  | { kind: 'close'; body: CloseRequest; auth: MailboxAuth; signedBody: Uint8Array }
 
 export type RequestKind = ParsedRequest['kind']
 
@@ -72,6 +74,7 @@ export function signedBodyOf(
   kind: 'publishPrekeys',
   body: Partial<PublishPrekeysRequest>,
 ): Uint8Array
+export function signedBodyOf(kind: 'close', body: Partial<CloseRequest>): Uint8Array
 export function signedBodyOf(kind: string, body: object): Uint8Array {
   const stripped = { ...body, auth: undefined }
   switch (kind) {
@@ -85,6 +88,8 @@ export function signedBodyOf(kind: string, body: object): Uint8Array {
       return SubscribeRequest.encode(stripped)
     case 'publishPrekeys':
       return PublishPrekeysRequest.encode(stripped)
+    case 'close':
+      return CloseRequest.encode(stripped)
     default:
       throw new TypeError(`no signed body for ${kind}`)
   }
@@ -134,6 +139,7 @@ function parseRequest(frame: Uint8Array): ParsedRequest {
     req.publishPrekeys,
     req.fetchPrekeys,
     req.info,
+    req.close,
   ].filter((b) => b !== undefined)
   if (bodies.length !== 1)
     throw new MailboxError('malformed', 'exactly one request body must be set')
@@ -206,6 +212,11 @@ function parseRequest(frame: Uint8Array): ParsedRequest {
     checkMailboxId(body.mailboxId, 'fetch_prekeys.mailbox_id')
     checkCapability(body.capability, 'fetch_prekeys.capability')
     return { kind: 'fetchPrekeys', body }
+  }
+  if (req.close !== undefined) {
+    const body = req.close
+    const auth = checkAuthShape(body.auth)
+    return { kind: 'close', body, auth, signedBody: signedBodyOf('close', body) }
   }
   return { kind: 'info' }
 }

@@ -239,6 +239,31 @@ export declare namespace InfoRequest {
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InfoRequest>): InfoRequest;
     function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InfoRequest>): Generator<{}>;
 }
+export interface CloseRequest {
+    auth?: MailboxAuth;
+}
+export declare namespace CloseRequest {
+    const codec: () => Codec<CloseRequest>;
+    interface CloseRequestAuthMailboxIdFieldEvent {
+        field: '$.auth.mailboxId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface CloseRequestAuthNonceFieldEvent {
+        field: '$.auth.nonce';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface CloseRequestAuthTimestampMsFieldEvent {
+        field: '$.auth.timestampMs';
+        value: bigint;
+    }
+    interface CloseRequestAuthSignatureFieldEvent {
+        field: '$.auth.signature';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    function encode(obj: Partial<CloseRequest>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CloseRequest>): CloseRequest;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CloseRequest>): Generator<CloseRequestAuthMailboxIdFieldEvent | CloseRequestAuthNonceFieldEvent | CloseRequestAuthTimestampMsFieldEvent | CloseRequestAuthSignatureFieldEvent>;
+}
 export interface Request {
     version: number;
     create?: CreateRequest;
@@ -249,6 +274,7 @@ export interface Request {
     publishPrekeys?: PublishPrekeysRequest;
     fetchPrekeys?: FetchPrekeysRequest;
     info?: InfoRequest;
+    close?: CloseRequest;
 }
 export declare namespace Request {
     const codec: () => Codec<Request>;
@@ -386,9 +412,25 @@ export declare namespace Request {
         field: '$.fetchPrekeys.capability';
         value: Uint8Array<ArrayBuffer>;
     }
+    interface RequestCloseAuthMailboxIdFieldEvent {
+        field: '$.close.auth.mailboxId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface RequestCloseAuthNonceFieldEvent {
+        field: '$.close.auth.nonce';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface RequestCloseAuthTimestampMsFieldEvent {
+        field: '$.close.auth.timestampMs';
+        value: bigint;
+    }
+    interface RequestCloseAuthSignatureFieldEvent {
+        field: '$.close.auth.signature';
+        value: Uint8Array<ArrayBuffer>;
+    }
     function encode(obj: Partial<Request>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Request;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestVersionFieldEvent | RequestCreateAuthMailboxIdFieldEvent | RequestCreateAuthNonceFieldEvent | RequestCreateAuthTimestampMsFieldEvent | RequestCreateAuthSignatureFieldEvent | RequestCreateAuthPublicKeyFieldEvent | RequestCreateCapabilityFieldEvent | RequestDepositMailboxIdFieldEvent | RequestDepositCapabilityFieldEvent | RequestDepositExpirySFieldEvent | RequestDepositSealedFieldEvent | RequestFetchAuthMailboxIdFieldEvent | RequestFetchAuthNonceFieldEvent | RequestFetchAuthTimestampMsFieldEvent | RequestFetchAuthSignatureFieldEvent | RequestFetchLimitFieldEvent | RequestAckAuthMailboxIdFieldEvent | RequestAckAuthNonceFieldEvent | RequestAckAuthTimestampMsFieldEvent | RequestAckAuthSignatureFieldEvent | RequestAckIdsFieldEvent | RequestSubscribeAuthMailboxIdFieldEvent | RequestSubscribeAuthNonceFieldEvent | RequestSubscribeAuthTimestampMsFieldEvent | RequestSubscribeAuthSignatureFieldEvent | RequestPublishPrekeysAuthMailboxIdFieldEvent | RequestPublishPrekeysAuthNonceFieldEvent | RequestPublishPrekeysAuthTimestampMsFieldEvent | RequestPublishPrekeysAuthSignatureFieldEvent | RequestPublishPrekeysSignedBundleFieldEvent | RequestPublishPrekeysOneTimePrekeysFieldEvent | RequestFetchPrekeysMailboxIdFieldEvent | RequestFetchPrekeysCapabilityFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestVersionFieldEvent | RequestCreateAuthMailboxIdFieldEvent | RequestCreateAuthNonceFieldEvent | RequestCreateAuthTimestampMsFieldEvent | RequestCreateAuthSignatureFieldEvent | RequestCreateAuthPublicKeyFieldEvent | RequestCreateCapabilityFieldEvent | RequestDepositMailboxIdFieldEvent | RequestDepositCapabilityFieldEvent | RequestDepositExpirySFieldEvent | RequestDepositSealedFieldEvent | RequestFetchAuthMailboxIdFieldEvent | RequestFetchAuthNonceFieldEvent | RequestFetchAuthTimestampMsFieldEvent | RequestFetchAuthSignatureFieldEvent | RequestFetchLimitFieldEvent | RequestAckAuthMailboxIdFieldEvent | RequestAckAuthNonceFieldEvent | RequestAckAuthTimestampMsFieldEvent | RequestAckAuthSignatureFieldEvent | RequestAckIdsFieldEvent | RequestSubscribeAuthMailboxIdFieldEvent | RequestSubscribeAuthNonceFieldEvent | RequestSubscribeAuthTimestampMsFieldEvent | RequestSubscribeAuthSignatureFieldEvent | RequestPublishPrekeysAuthMailboxIdFieldEvent | RequestPublishPrekeysAuthNonceFieldEvent | RequestPublishPrekeysAuthTimestampMsFieldEvent | RequestPublishPrekeysAuthSignatureFieldEvent | RequestPublishPrekeysSignedBundleFieldEvent | RequestPublishPrekeysOneTimePrekeysFieldEvent | RequestFetchPrekeysMailboxIdFieldEvent | RequestFetchPrekeysCapabilityFieldEvent | RequestCloseAuthMailboxIdFieldEvent | RequestCloseAuthNonceFieldEvent | RequestCloseAuthTimestampMsFieldEvent | RequestCloseAuthSignatureFieldEvent>;
 }
 export interface StoredMessage {
     id: bigint;

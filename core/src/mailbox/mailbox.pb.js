@@ -847,6 +847,75 @@ export var InfoRequest;
     }
     InfoRequest.stream = stream;
 })(InfoRequest || (InfoRequest = {}));
+export var CloseRequest;
+(function (CloseRequest) {
+    let _codec;
+    CloseRequest.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if (obj.auth != null) {
+                    w.uint32(10);
+                    MailboxAuth.codec().encode(obj.auth, w);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {};
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.auth = MailboxAuth.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.auth
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield* MailboxAuth.codec().stream(reader, reader.uint32(), `${prefix}.auth`, {
+                                limits: opts.limits?.auth
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, CloseRequest.codec());
+    }
+    CloseRequest.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, CloseRequest.codec(), opts);
+    }
+    CloseRequest.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, CloseRequest.codec(), opts);
+    }
+    CloseRequest.stream = stream;
+})(CloseRequest || (CloseRequest = {}));
 export var Request;
 (function (Request) {
     let _codec;
@@ -891,6 +960,10 @@ export var Request;
                 if (obj.info != null) {
                     w.uint32(74);
                     InfoRequest.codec().encode(obj.info, w);
+                }
+                if (obj.close != null) {
+                    w.uint32(82);
+                    CloseRequest.codec().encode(obj.close, w);
                 }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
@@ -952,6 +1025,12 @@ export var Request;
                         case 9: {
                             obj.info = InfoRequest.codec().decode(reader, reader.uint32(), {
                                 limits: opts.limits?.info
+                            });
+                            break;
+                        }
+                        case 10: {
+                            obj.close = CloseRequest.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.close
                             });
                             break;
                         }
@@ -1019,6 +1098,12 @@ export var Request;
                         case 9: {
                             yield* InfoRequest.codec().stream(reader, reader.uint32(), `${prefix}.info`, {
                                 limits: opts.limits?.info
+                            });
+                            break;
+                        }
+                        case 10: {
+                            yield* CloseRequest.codec().stream(reader, reader.uint32(), `${prefix}.close`, {
+                                limits: opts.limits?.close
                             });
                             break;
                         }
