@@ -32,7 +32,7 @@ import { BanList } from './bans.ts'
 import { resolveOptions } from './config.ts'
 import type { RelayOptions, RelayOptionsInput } from './config.ts'
 import { beginRotation, loadOrCreateIdentity, promoteIfDue, readRotation } from './identity.ts'
-import { DAY_MS, MailboxService } from './mailbox-service.ts'
+import { DAY_MS, EXPIRY_GRACE_MS, MailboxService } from './mailbox-service.ts'
 import { RelayMetrics } from './metrics.ts'
 import { SqliteMailboxStore } from './store/sqlite-store.ts'
 import { StunServer } from './stun-server.ts'
@@ -40,7 +40,7 @@ import { StunServer } from './stun-server.ts'
 export type { RelayOptions, RelayOptionsInput } from './config.ts'
 export { defaultOptions, resolveOptions } from './config.ts'
 export type { MailboxStore } from './store/mailbox-store.ts'
-export { SqliteMailboxStore } from './store/sqlite-store.ts'
+export { SqliteMailboxStore, StoreOpenError } from './store/sqlite-store.ts'
 
 export const RELAY_INFO_FILE = 'relay.json'
 /** Concurrent mailbox streams one connection may hold (a client needs a few; extra ones are reset). */
@@ -130,7 +130,13 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   const store = new SqliteMailboxStore({
     path: join(o.dataDir, DATABASE_FILE),
     synchronous: o.sqliteSynchronous,
+    // One line per episode, not one per refused deposit.
+    onStorageFull: (full, err) => {
+      if (full) logger.error({ err }, 'disk full: deposits and other writes refuse with storage_full')
+      else logger.info('disk space is back: writes work again')
+    },
   })
+  if (store.opened === 'migrated') logger.info('relay database upgraded to the current schema')
   chmodSync(join(o.dataDir, DATABASE_FILE), 0o600)
   const bans = new BanList(o.dataDir)
   const audit = new AuditLog(o.dataDir, now)
@@ -429,7 +435,8 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
 
   const sweep = async () => {
     const day = Math.floor(now() / DAY_MS) - Math.ceil(o.mailbox.mailboxIdleTtlMs / DAY_MS)
-    const r = await store.sweep(now(), day)
+    // Expiry plus grace: a clock that jumped ahead by up to the grace deletes nothing early.
+    const r = await store.sweep(now() - EXPIRY_GRACE_MS, day)
     if (r.mailboxes > 0) await service.refreshCounts()
     metrics.sweptMessages.inc(r.messages)
     if (r.messages + r.mailboxes > 0) logger.info(r, 'expired data deleted')

@@ -41,6 +41,12 @@ import type { MailboxStore } from './store/mailbox-store.ts'
 export const DAY_MS = 86_400_000
 /** Stored expiry times are rounded up to this, so the database does not keep exact deposit times. */
 export const EXPIRY_GRANULARITY_MS = 10 * 60_000
+/**
+ * A message is delivered and kept until this long after its expiry (and nonces this long after
+ * their bucket), so the relay clock jumping by up to this much, either way, never deletes mail
+ * before the lifetime the sender asked for (ADR 0210).
+ */
+export const EXPIRY_GRACE_MS = 60 * 60_000
 /** A stream that sends nothing for this long is closed. */
 export const STREAM_IDLE_MS = 30_000
 /** Requests one stream may carry before the relay closes it (the client opens another). */
@@ -259,11 +265,13 @@ export class MailboxService {
     if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
     checkAuthTimestamp(req.auth, this.init.now())
     verifyAuth(req.kind, req.auth, mailbox.authKey, req.signedBody, nodeEd25519Verify)
-    // Nonces are kept a little longer than the window on either side of the signed timestamp.
+    // A timestamp accepted now is at most now + window, so a replay is out of window by now +
+    // 2 windows: the nonce is kept that long, counted on the relay's clock. The client's own
+    // timestamp is never stored (it would show the device's clock offset; ADR 0208).
     const fresh = await this.init.store.useNonce(
       req.auth.mailboxId,
       req.auth.nonce,
-      Number(req.auth.timestampMs) + 2 * AUTH_WINDOW_MS,
+      this.init.now() + 2 * AUTH_WINDOW_MS,
       this.today(),
     )
     if (!fresh) throw new MailboxError('replay')
@@ -321,7 +329,7 @@ export class MailboxService {
         const limit = req.body.limit === 0 ? MAX_FETCH_LIMIT : req.body.limit
         const { rows, more } = await store.fetch(
           req.auth.mailboxId,
-          this.init.now(),
+          this.init.now() - EXPIRY_GRACE_MS,
           limit,
           MAX_FETCH_RESPONSE_SEALED_BYTES,
         )

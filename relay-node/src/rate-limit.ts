@@ -35,10 +35,9 @@ export class RateLimiter {
       b = { tokens: this.limit.burst, updatedAt: now }
     } else {
       this.buckets.delete(key) // re-insert below: Map order doubles as least-recently-used order
-      b.tokens = Math.min(
-        this.limit.burst,
-        b.tokens + ((now - b.updatedAt) / 1000) * this.limit.perSecond,
-      )
+      // A clock set back (an hour, say) must not take tokens away: elapsed time is never negative.
+      const elapsedMs = Math.max(0, now - b.updatedAt)
+      b.tokens = Math.min(this.limit.burst, b.tokens + (elapsedMs / 1000) * this.limit.perSecond)
       b.updatedAt = now
     }
     this.buckets.set(key, b)

@@ -24,6 +24,7 @@ export const MAILBOX_ERROR_CODES = [
   'rate_limited',
   'banned',
   'internal',
+  'storage_full',
 ] as const
 
 export type MailboxErrorCode = (typeof MAILBOX_ERROR_CODES)[number]
@@ -48,7 +49,21 @@ export const MAILBOX_ERROR_ADVICE: Record<MailboxErrorCode, string> = {
   rate_limited: 'too many requests; wait and retry',
   banned: 'this relay refuses your connection; use another relay',
   internal: 'the relay failed; retry later',
+  storage_full: 'the relay ran out of disk space and stored nothing; retry later',
 }
+
+/**
+ * Codes that say "not now" rather than "never": the same request may succeed later unchanged, so a
+ * sender keeps the message queued and retries with backoff (the outbox does). The relay stored
+ * nothing for any of them.
+ */
+export const RETRYABLE_MAILBOX_ERROR_CODES: ReadonlySet<MailboxErrorCode> = new Set([
+  'rate_limited',
+  'mailbox_full',
+  'relay_full',
+  'storage_full',
+  'internal',
+])
 
 export function isMailboxErrorCode(value: unknown): value is MailboxErrorCode {
   return typeof value === 'string' && (MAILBOX_ERROR_CODES as readonly string[]).includes(value)
@@ -59,6 +74,8 @@ export class MailboxError extends Error {
   readonly code: MailboxErrorCode
   /** For rate_limited: how long the relay asks the client to wait. */
   readonly retryAfterMs: number
+  /** The same request may succeed later (RETRYABLE_MAILBOX_ERROR_CODES). */
+  readonly retryable: boolean
 
   constructor(
     code: MailboxErrorCode,
@@ -68,6 +85,7 @@ export class MailboxError extends Error {
     super(message ?? MAILBOX_ERROR_ADVICE[code], options)
     this.code = code
     this.retryAfterMs = options?.retryAfterMs ?? 0
+    this.retryable = RETRYABLE_MAILBOX_ERROR_CODES.has(code)
   }
 }
 

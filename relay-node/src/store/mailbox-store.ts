@@ -2,6 +2,12 @@
  * Storage behind the mailbox service. SQLite (sqlite-store.ts) is the embedded default; the interface
  * is async and its SQL portable so a PostgreSQL backend can serve several relay instances later
  * (docs/adr/0201-relay-storage.md). Every write resolves only after it is durably committed.
+ *
+ * What a backend may keep is fixed by docs/relay/PRIVACY.md (ADRs 0208, 0209): message ids are
+ * per-mailbox sequence numbers and nothing else records a global order (no row ids, no insertion
+ * timestamps); nonces are kept only as `nonceKey()` hashes with a coarse bucket (nonce-key.ts).
+ * A write that fails because the disk is full rejects with MailboxError('storage_full') and stores
+ * nothing of that write (ADR 0210).
  */
 
 export interface MailboxRecord {
@@ -61,7 +67,10 @@ export interface MailboxStore {
   getMailbox(id: Uint8Array): Promise<MailboxRecord | undefined>
   /** Commits the deposit (quotas checked in the same transaction) before resolving. */
   deposit(input: DepositInput, limits: QuotaLimits): Promise<DepositOutcome>
-  /** Oldest first, skipping expired rows; `maxBytes` bounds the sealed bytes returned. */
+  /**
+   * Oldest first (by the mailbox's own sequence), skipping rows that expired at or before `now`;
+   * `maxBytes` bounds the sealed bytes returned.
+   */
   fetch(
     mailboxId: Uint8Array,
     now: number,
@@ -71,12 +80,13 @@ export interface MailboxStore {
   ack(mailboxId: Uint8Array, ids: readonly bigint[]): Promise<number>
   /**
    * Records a signed request's nonce and refreshes the mailbox's last-seen day. Resolves false (and
-   * changes nothing) if the nonce was used before for this mailbox.
+   * changes nothing) if the nonce was used before for this mailbox. Only `nonceKey(mailboxId,
+   * nonce)` and `nonceBucket(keepUntilMs)` are stored; `keepUntilMs` comes from the relay's clock.
    */
   useNonce(
     mailboxId: Uint8Array,
     nonce: Uint8Array,
-    expiresAt: number,
+    keepUntilMs: number,
     nowDay: number,
   ): Promise<boolean>
   publishPrekeys(
@@ -90,6 +100,10 @@ export interface MailboxStore {
     mailboxId: Uint8Array,
   ): Promise<{ bundle: Uint8Array; oneTimePrekey?: Uint8Array; left: number } | undefined>
   purgeMailbox(id: Uint8Array): Promise<boolean>
+  /**
+   * Deletes messages that expired at or before `now`, nonces whose bucket ended by then, and
+   * mailboxes last seen before `idleBeforeDay` (the caller subtracts its clock-jump grace).
+   */
   sweep(now: number, idleBeforeDay: number): Promise<SweepResult>
   stats(): Promise<StoreStats>
   close(): Promise<void>

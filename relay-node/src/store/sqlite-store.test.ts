@@ -5,9 +5,11 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
+import { DatabaseSync } from 'node:sqlite'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MailboxStore, QuotaLimits } from './mailbox-store.ts'
+import { NONCE_BUCKET_MS } from './nonce-key.ts'
 import { SqliteMailboxStore } from './sqlite-store.ts'
 
 const limits: QuotaLimits = {
@@ -120,16 +122,63 @@ describe('SqliteMailboxStore', () => {
     await store.close()
   })
 
-  test('a nonce is accepted once per mailbox', async () => {
-    const { store } = open()
+  test('a nonce is accepted once per mailbox, kept until its bucket ends, stored only as a hash', async () => {
+    const { store, path } = open()
     await store.createMailbox({ id: id(1), authKey: key, capabilityHash: cap, nowDay: 1 })
+    await store.createMailbox({ id: id(2), authKey: key, capabilityHash: cap, nowDay: 1 })
     const nonce = new Uint8Array(16).fill(3)
-    assert.equal(await store.useNonce(id(1), nonce, 1000, 5), true)
-    assert.equal(await store.useNonce(id(1), nonce, 1000, 5), false)
+    const keepUntil = 1_765_000_123_456 // not on a bucket boundary
+    assert.equal(await store.useNonce(id(1), nonce, keepUntil, 5), true)
+    assert.equal(await store.useNonce(id(1), nonce, keepUntil + 60_000, 5), false, 'replay')
+    assert.equal(
+      await store.useNonce(id(2), nonce, keepUntil, 5),
+      true,
+      'same nonce, other mailbox',
+    )
     assert.equal((await store.getMailbox(id(1)))?.lastSeenDay, 5)
-    assert.equal((await store.sweep(1001, 0)).nonces, 1)
-    assert.equal(await store.useNonce(id(1), nonce, 3000, 5), true, 'expired nonces are forgotten')
+    // Kept to the end of its 10-minute bucket, not just to keepUntil.
+    const bucketEnd = Math.ceil(keepUntil / NONCE_BUCKET_MS) * NONCE_BUCKET_MS
+    assert.equal((await store.sweep(bucketEnd - 1, 0)).nonces, 0)
+    assert.equal(await store.useNonce(id(1), nonce, keepUntil, 5), false, 'still remembered')
     await store.close()
+    const db = new DatabaseSync(path)
+    const rows = db.prepare('SELECT nonce_key, expires_bucket FROM auth_nonces').all()
+    db.close()
+    assert.equal(rows.length, 2)
+    for (const r of rows) {
+      assert.equal((r.nonce_key as Uint8Array).length, 32)
+      assert.ok(!Buffer.from(r.nonce_key as Uint8Array).includes(Buffer.from(nonce)))
+      assert.equal(Number(r.expires_bucket) * NONCE_BUCKET_MS, bucketEnd)
+    }
+    const again = new SqliteMailboxStore({ path })
+    assert.equal((await again.sweep(bucketEnd, 0)).nonces, 2)
+    assert.equal(
+      await again.useNonce(id(1), nonce, keepUntil, 5),
+      true,
+      'expired nonces are forgotten',
+    )
+    await again.close()
+  })
+
+  test('no table has a rowid: nothing records the order rows were written in', async () => {
+    const { store, path } = open()
+    await store.close()
+    const db = new DatabaseSync(path)
+    const tables = db
+      .prepare(
+        "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'",
+      )
+      .all()
+    db.close()
+    assert.deepEqual(tables.map((t) => t.name).sort(), [
+      'auth_nonces',
+      'mailboxes',
+      'messages',
+      'meta',
+      'one_time_prekeys',
+      'prekey_bundles',
+    ])
+    for (const t of tables) assert.equal(t.wr, 1, `${String(t.name)} is WITHOUT ROWID`)
   })
 
   test('one-time prekeys: each handed out once, concurrent takers never share one', async () => {

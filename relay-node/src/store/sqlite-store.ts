@@ -4,10 +4,13 @@
  * group-commit queue: all writes queued in one event-loop turn share one transaction and one fsync,
  * each inside its own SAVEPOINT so one failing write cannot undo its neighbours
  * (docs/adr/0201-relay-storage.md). DML is portable SQL (no upserts, RETURNING only where PostgreSQL
- * has it too); only the DDL below is SQLite-flavoured.
+ * has it too); only the DDL (sqlite-schema.ts) is SQLite-flavoured. Opening refuses a damaged file
+ * before writing to it; a full disk fails the writes of that commit with `storage_full` (ADR 0210).
  */
 import { DatabaseSync } from 'node:sqlite'
 import type { StatementSync } from 'node:sqlite'
+import { existsSync, statSync } from 'node:fs'
+import { MailboxError } from '@hestia/core/mailbox/index.ts'
 import type {
   CreateOutcome,
   DepositInput,
@@ -19,56 +22,86 @@ import type {
   StoredRow,
   SweepResult,
 } from './mailbox-store.ts'
+import { lastExpiredNonceBucket, nonceBucket, nonceKey } from './nonce-key.ts'
+import { SchemaError, ensureSchema, readSchemaVersion } from './sqlite-schema.ts'
 
-const SCHEMA_VERSION = 1
 /** Writes per group commit; bounds the time one transaction holds the event loop. */
 const MAX_BATCH = 512
 const SWEEP_BATCH = 1000
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS mailboxes (
-  id BLOB PRIMARY KEY,
-  auth_key BLOB NOT NULL,
-  capability_hash BLOB NOT NULL,
-  last_seen_day INTEGER NOT NULL,
-  next_seq INTEGER NOT NULL,
-  msg_count INTEGER NOT NULL,
-  byte_count INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS messages (
-  mailbox_id BLOB NOT NULL,
-  seq INTEGER NOT NULL,
-  sealed BLOB NOT NULL,
-  size INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  PRIMARY KEY (mailbox_id, seq)
-);
-CREATE INDEX IF NOT EXISTS messages_by_expiry ON messages (expires_at);
-CREATE TABLE IF NOT EXISTS auth_nonces (
-  mailbox_id BLOB NOT NULL,
-  nonce BLOB NOT NULL,
-  expires_at INTEGER NOT NULL,
-  PRIMARY KEY (mailbox_id, nonce)
-);
-CREATE INDEX IF NOT EXISTS auth_nonces_by_expiry ON auth_nonces (expires_at);
-CREATE TABLE IF NOT EXISTS prekey_bundles (
-  mailbox_id BLOB PRIMARY KEY,
-  bundle BLOB NOT NULL,
-  next_seq INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS one_time_prekeys (
-  mailbox_id BLOB NOT NULL,
-  seq INTEGER NOT NULL,
-  prekey BLOB NOT NULL,
-  PRIMARY KEY (mailbox_id, seq)
-);
-`
+/** SQLite primary result codes (the low byte of an extended code). */
+const SQLITE_CORRUPT = 11
+const SQLITE_FULL = 13
+const SQLITE_NOTADB = 26
+
+function sqliteCode(err: unknown): number | undefined {
+  const code = (err as { errcode?: unknown } | null)?.errcode
+  return typeof code === 'number' ? code & 0xff : undefined
+}
+
+/** True for the disk (or a quota) running out under a write. */
+export function isStorageFull(err: unknown): boolean {
+  if (sqliteCode(err) === SQLITE_FULL) return true
+  const code = (err as { code?: unknown } | null)?.code
+  return code === 'ENOSPC' || code === 'EDQUOT'
+}
+
+function storageFull(cause: unknown): MailboxError {
+  return new MailboxError('storage_full', undefined, { cause })
+}
+
+/**
+ * The relay refuses to start on a database it cannot trust; the message says what to do. Nothing
+ * was written to the file when this is thrown.
+ */
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError'
+  readonly reason: 'corrupt' | 'schema' | 'storage_full'
+  constructor(reason: StoreOpenError['reason'], message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.reason = reason
+  }
+}
+
+function corruptAdvice(path: string, detail: string): string {
+  return (
+    `the relay database ${path} is damaged (${detail}); the relay did not start and did not change the file. ` +
+    `Restore it from a backup, or try to salvage it with \`sqlite3 ${path} ".recover" | sqlite3 recovered.sqlite\` ` +
+    `and put recovered.sqlite in its place; as a last resort move ${path} (with its -wal and -shm files) aside ` +
+    `and start with an empty store: undelivered messages are then lost and contacts must send again.`
+  )
+}
+
+/**
+ * PRAGMA quick_check reads every page once (about a second per GiB here) and finds damaged pages,
+ * a file that is not a database, and a truncated file, without writing anything.
+ */
+function checkIntegrity(db: DatabaseSync, path: string): void {
+  let rows: Row[]
+  try {
+    rows = db.prepare('PRAGMA quick_check(5)').all()
+  } catch (err) {
+    const code = sqliteCode(err)
+    if (code === SQLITE_CORRUPT || code === SQLITE_NOTADB) {
+      throw new StoreOpenError('corrupt', corruptAdvice(path, String(err)), { cause: err })
+    }
+    throw err
+  }
+  const problems = rows.map((r) => String(Object.values(r)[0]))
+  if (problems.length !== 1 || problems[0] !== 'ok') {
+    throw new StoreOpenError('corrupt', corruptAdvice(path, `quick_check: ${problems.join('; ')}`))
+  }
+}
 
 export interface SqliteStoreOptions {
   path: string
   /** 'FULL' (default) fsyncs the WAL on every commit; 'NORMAL' may lose the last commits on power loss. */
   synchronous?: 'FULL' | 'NORMAL'
+  /**
+   * Told once when writes start failing for lack of disk space and once when they work again, so the
+   * operator hears of it without a log line per refused deposit.
+   */
+  onStorageFull?: (full: boolean, err?: unknown) => void
 }
 
 interface QueuedWrite {
@@ -95,23 +128,47 @@ export class SqliteMailboxStore implements MailboxStore {
   private totalBytes = 0
   private readonly st: Record<string, StatementSync>
 
+  private readonly onStorageFull: SqliteStoreOptions['onStorageFull']
+  private full = false
+  /** What opening the database did: created it, migrated an older schema, or found it current. */
+  readonly opened: 'created' | 'migrated' | 'current'
+
   constructor(options: SqliteStoreOptions) {
+    this.onStorageFull = options.onStorageFull
+    const existed = existsSync(options.path) && statSync(options.path).size > 0
     this.db = new DatabaseSync(options.path)
-    this.db.exec('PRAGMA journal_mode = WAL')
-    this.db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`)
-    // Deleted (acked, expired, purged) sealed bytes are overwritten, not left in free pages.
-    this.db.exec('PRAGMA secure_delete = ON')
-    this.db.exec('PRAGMA busy_timeout = 5000')
-    this.db.exec(SCHEMA)
-    const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version')
-    if (version === undefined) {
-      this.db
-        .prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
-        .run('schema_version', String(SCHEMA_VERSION))
-    } else if (Number((version as Row).value) !== SCHEMA_VERSION) {
-      throw new Error(
-        `relay database schema ${String((version as Row).value)} is not ${SCHEMA_VERSION}; use the matching hestia-relay version`,
-      )
+    try {
+      this.db.exec('PRAGMA busy_timeout = 5000')
+      // Checked before anything writes: a damaged file is refused as it is, for the operator to
+      // restore or salvage (a write now could make recovery harder).
+      if (existed) {
+        checkIntegrity(this.db, options.path)
+        readSchemaVersion(this.db)
+      }
+      this.db.exec('PRAGMA journal_mode = WAL')
+      this.db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`)
+      // Deleted (acked, expired, purged) sealed bytes are overwritten, not left in free pages.
+      this.db.exec('PRAGMA secure_delete = ON')
+      this.opened = ensureSchema(this.db)
+    } catch (err) {
+      this.db.close()
+      if (err instanceof StoreOpenError) throw err
+      if (err instanceof SchemaError)
+        throw new StoreOpenError('schema', err.message, { cause: err })
+      if (isStorageFull(err)) {
+        throw new StoreOpenError(
+          'storage_full',
+          `the disk holding ${options.path} is full; the relay did not start (an upgrade of the database needs about its size free). Free some space and start again.`,
+          { cause: err },
+        )
+      }
+      const code = sqliteCode(err)
+      if (code === SQLITE_CORRUPT || code === SQLITE_NOTADB) {
+        throw new StoreOpenError('corrupt', corruptAdvice(options.path, String(err)), {
+          cause: err,
+        })
+      }
+      throw err
     }
     const p = (sql: string) => this.db.prepare(sql)
     this.st = {
@@ -134,8 +191,8 @@ export class SqliteMailboxStore implements MailboxStore {
         'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND expires_at > ? ORDER BY seq LIMIT ?',
       ),
       deleteMessage: p('DELETE FROM messages WHERE mailbox_id = ? AND seq = ? RETURNING size'),
-      getNonce: p('SELECT 1 AS x FROM auth_nonces WHERE mailbox_id = ? AND nonce = ?'),
-      insertNonce: p('INSERT INTO auth_nonces (mailbox_id, nonce, expires_at) VALUES (?, ?, ?)'),
+      getNonce: p('SELECT 1 AS x FROM auth_nonces WHERE nonce_key = ?'),
+      insertNonce: p('INSERT INTO auth_nonces (nonce_key, expires_bucket) VALUES (?, ?)'),
       touchMailbox: p('UPDATE mailboxes SET last_seen_day = ? WHERE id = ? AND last_seen_day <> ?'),
       getBundle: p('SELECT bundle, next_seq FROM prekey_bundles WHERE mailbox_id = ?'),
       insertBundle: p('INSERT INTO prekey_bundles (mailbox_id, bundle, next_seq) VALUES (?, ?, 1)'),
@@ -150,11 +207,10 @@ export class SqliteMailboxStore implements MailboxStore {
       expiredMessages: p(
         'SELECT mailbox_id, seq, size FROM messages WHERE expires_at <= ? LIMIT ' + SWEEP_BATCH,
       ),
-      deleteExpiredNonces: p('DELETE FROM auth_nonces WHERE expires_at <= ?'),
+      deleteExpiredNonces: p('DELETE FROM auth_nonces WHERE expires_bucket <= ?'),
       idleMailboxes: p('SELECT id FROM mailboxes WHERE last_seen_day < ? LIMIT ' + SWEEP_BATCH),
       deleteMailbox: p('DELETE FROM mailboxes WHERE id = ?'),
       deleteMailboxMessages: p('DELETE FROM messages WHERE mailbox_id = ?'),
-      deleteMailboxNonces: p('DELETE FROM auth_nonces WHERE mailbox_id = ?'),
       deleteMailboxBundle: p('DELETE FROM prekey_bundles WHERE mailbox_id = ?'),
       deleteMailboxOtks: p('DELETE FROM one_time_prekeys WHERE mailbox_id = ?'),
       totals: p(
@@ -193,6 +249,7 @@ export class SqliteMailboxStore implements MailboxStore {
     if (batch.length === 0) return
     const bytesBefore = this.totalBytes
     const results: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = []
+    let fullErr: unknown
     try {
       this.db.exec('BEGIN IMMEDIATE')
       for (const item of batch) {
@@ -202,10 +259,13 @@ export class SqliteMailboxStore implements MailboxStore {
           results.push({ ok: true, value: item.run() })
           this.db.exec('RELEASE w')
         } catch (err) {
+          if (isStorageFull(err)) fullErr ??= err
           this.totalBytes = bytesAtItem
+          // After a full disk SQLite may have rolled the whole transaction back already; then this
+          // throws and the batch fails below as a whole, which is what happened.
           this.db.exec('ROLLBACK TO w')
           this.db.exec('RELEASE w')
-          results.push({ ok: false, err })
+          results.push({ ok: false, err: isStorageFull(err) ? storageFull(err) : err })
         }
       }
       this.db.exec('COMMIT')
@@ -216,14 +276,26 @@ export class SqliteMailboxStore implements MailboxStore {
         // already rolled back
       }
       this.totalBytes = bytesBefore
-      for (const item of batch) item.reject(err)
+      // Nothing of this batch is stored: every caller hears so, none gets an id.
+      const cause = fullErr ?? err
+      const failure = isStorageFull(cause) ? storageFull(cause) : err
+      if (isStorageFull(cause)) this.setFull(true, cause)
+      for (const item of batch) item.reject(failure)
       return
     }
+    if (fullErr !== undefined) this.setFull(true, fullErr)
+    else this.setFull(false)
     batch.forEach((item, i) => {
       const r = results[i]!
       if (r.ok) item.resolve(r.value)
       else item.reject(r.err)
     })
+  }
+
+  private setFull(full: boolean, err?: unknown): void {
+    if (this.full === full) return
+    this.full = full
+    this.onStorageFull?.(full, err)
   }
 
   createMailbox(rec: {
@@ -318,12 +390,13 @@ export class SqliteMailboxStore implements MailboxStore {
   useNonce(
     mailboxId: Uint8Array,
     nonce: Uint8Array,
-    expiresAt: number,
+    keepUntilMs: number,
     nowDay: number,
   ): Promise<boolean> {
+    const key = nonceKey(mailboxId, nonce)
     return this.write(() => {
-      if (this.s('getNonce').get(mailboxId, nonce) !== undefined) return false
-      this.s('insertNonce').run(mailboxId, nonce, expiresAt)
+      if (this.s('getNonce').get(key) !== undefined) return false
+      this.s('insertNonce').run(key, nonceBucket(keepUntilMs))
       this.s('touchMailbox').run(nowDay, mailboxId, nowDay)
       return true
     })
@@ -372,7 +445,6 @@ export class SqliteMailboxStore implements MailboxStore {
     const mb = this.s('getMailbox').get(id) as Row | undefined
     if (mb === undefined) return false
     this.s('deleteMailboxMessages').run(id)
-    this.s('deleteMailboxNonces').run(id)
     this.s('deleteMailboxBundle').run(id)
     this.s('deleteMailboxOtks').run(id)
     this.s('deleteMailbox').run(id)
@@ -400,7 +472,9 @@ export class SqliteMailboxStore implements MailboxStore {
       result.messages += n
       if (n < SWEEP_BATCH) break
     }
-    result.nonces = await this.write(() => num(this.s('deleteExpiredNonces').run(now).changes))
+    // A purged mailbox's nonces cannot be told apart from others (they are hashes); they go here.
+    const bucket = lastExpiredNonceBucket(now)
+    result.nonces = await this.write(() => num(this.s('deleteExpiredNonces').run(bucket).changes))
     for (;;) {
       const n = await this.write(() => {
         const rows = this.s('idleMailboxes').all(idleBeforeDay) as Row[]
