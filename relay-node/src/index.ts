@@ -132,7 +132,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
     synchronous: o.sqliteSynchronous,
     // One line per episode, not one per refused deposit.
     onStorageFull: (full, err) => {
-      if (full) logger.error({ err }, 'disk full: deposits and other writes refuse with storage_full')
+      if (full) logger.error({ err }, 'disk full: writes answer storage_full')
       else logger.info('disk space is back: writes work again')
     },
   })

@@ -339,7 +339,10 @@ describe('relay mailbox protocol', () => {
       const to = depositAddressOf(box)
       await aliceClient.deposit(to, sealedOf(KiB, 1), { expiryS: 3600 })
       await aliceClient.deposit(to, sealedOf(KiB, 2), { expiryS: 86_400 })
-      clock.advance(2 * HOUR)
+      // Expiry (1 h, rounded up to 10 minutes) plus the 1-hour clock-jump grace (ADR 0210).
+      clock.advance(2 * HOUR - 60_000)
+      assert.equal((await bobClient.fetch(box)).messages.length, 2, 'still within the grace')
+      clock.advance(12 * 60_000)
       const { messages } = await bobClient.fetch(box)
       assert.deepEqual(
         messages.map((m) => m.sealed[0]),
