@@ -149,6 +149,8 @@ if (runUnit) {
     2,
   )
   nodeTests('integration', testFiles('tests/integration'), 1)
+  // Relay faults, storage columns and the soak (issue 15): one file at a time, they start relays.
+  nodeTests('relay', testFiles('tests/relay'), 1)
 }
 if (runBrowser) {
   step('extension builds and browser tests')
