@@ -6,7 +6,7 @@ import type { Invite } from '@hestia/core/client/api.ts'
 import { renderFile } from './support/render.ts'
 import { fixture } from './support/fixtures.ts'
 import { decodeQr } from '../src/lib/qr-decode.ts'
-import { QUIET_ZONE, qrPath } from '../src/lib/qr.ts'
+import { QUIET_ZONE, qrPath, qrSide } from '../src/lib/qr.ts'
 
 const noop = (): void => {}
 const base = {
@@ -78,7 +78,32 @@ describe('AddContact states', () => {
     assert.ok(view.text.includes('Scan with camera'))
     assert.ok(view.text.includes('Choose a picture'))
     const paste = view.find('input', { id: 'invite-input' })
-    assert.equal(paste?.attrs.maxlength, '4096')
+    assert.equal(paste?.attrs.maxlength, undefined, 'a long paste is not cut silently')
+    // One clear primary action per side: Copy link (mine) and Add (theirs).
+    const primaries = view
+      .elements('button')
+      .filter((b) => b.attrs.class?.split(' ').includes('primary'))
+    assert.equal(primaries.length, 2)
+    assert.ok(view.text.includes('Show larger'))
+  })
+
+  test('the inline code keeps its maximum size: whole pixels per module, never wider than 200', async () => {
+    const { client } = fixture({ longHistory: 10 })
+    const res = await client.request({ type: 'invite.mine' })
+    assert.ok(res.ok)
+    assert.ok(res.value.qrPayload.length >= 2_790, 'the fixture invite is real-size')
+    const view = await renderFile('components/AddContact.svelte', {
+      ...base,
+      invite: { status: 'ready', value: res.value },
+    })
+    const svg = view.find('svg', { 'aria-label': 'QR code of your invite' })
+    const side = Number(svg?.attrs.width)
+    const modules = Number(svg?.attrs['data-modules'])
+    assert.ok(side <= 200 && side > 0, `side ${side}`)
+    assert.equal(side % modules, 0, 'a whole number of pixels per module')
+    assert.equal(qrSide(185, 200), 185)
+    assert.equal(qrSide(185, 400), 370)
+    assert.equal(qrSide(77, 200), 154)
   })
 })
 

@@ -9,6 +9,7 @@ import {
   formatEta,
   initials,
   listTime,
+  linkTarget,
   splitLinks,
 } from '../src/lib/format.ts'
 
@@ -57,9 +58,31 @@ describe('text', () => {
     assert.equal(segments.map((s) => s.value).join(''), text)
     assert.deepEqual(
       segments.filter((s) => s.kind === 'link').map((s) => s.value),
-      ['https://example.org/a?b=1', 'www.example.net'],
+      ['https://example.org/a?b=1'],
+      'only http(s) addresses become links; a bare www. stays text',
     )
     assert.deepEqual(splitLinks('no links here'), [{ kind: 'text', value: 'no links here' }])
+  })
+
+  test('other schemes stay text; a link opens only its parsed http(s) address', () => {
+    for (const text of [
+      'javascript:alert(1)',
+      'data:text/html,<b>x</b>',
+      'file:///etc/passwd',
+      'hestia:invite/abc',
+      'ftp://example.org/x',
+    ])
+      assert.deepEqual(
+        splitLinks(text).filter((s) => s.kind === 'link'),
+        [],
+        `${text} is not a link`,
+      )
+    assert.equal(linkTarget('https://example.org/a?b=1#c'), 'https://example.org/a?b=1#c')
+    assert.equal(linkTarget('HTTP://Example.ORG'), 'http://example.org/')
+    // A look-alike host shows (and opens) as punycode, so the confirmation shows the real host.
+    assert.equal(linkTarget('https://аpple.com/'), 'https://xn--pple-43d.com/')
+    assert.equal(linkTarget('javascript:alert(1)'), null)
+    assert.equal(linkTarget('https://'), null)
   })
 
   test('initials', () => {

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { CLIENT_ERROR_TEXT, defaultSettings } from '@hestia/core/client/api.ts'
 import type { ConnectivityStatus, RelayStatus } from '@hestia/core/client/api.ts'
+import { relayName } from '@hestia/core/client/relay-address.ts'
 import { renderFile } from './support/render.ts'
 import { fixture } from './support/fixtures.ts'
 
@@ -81,6 +82,7 @@ describe('SettingsView', () => {
     assert.ok(settings.ok && connectivity.ok)
     const view = await renderFile('components/SettingsView.svelte', {
       ...base,
+      onretryrelay: noop,
       settings: { status: 'ready', value: settings.value },
       connectivity: connectivity.value,
     })
@@ -89,11 +91,57 @@ describe('SettingsView', () => {
     for (const status of connectivity.value.relays) {
       const row = rows.find((r) => r.attrs['data-state'] === status.state)
       assert.ok(row, `a ${status.state} relay row`)
-      if (status.error !== null) assert.ok(view.text.includes(status.error))
+      if (status.error !== null)
+        assert.ok(view.text.toLowerCase().includes(status.error.toLowerCase()), status.error)
       if (status.rttMs !== null) assert.ok(view.text.includes(`${status.rttMs} ms`))
-      const host = /^\/dns4\/([^/]+)/.exec(status.address)?.[1] ?? ''
-      assert.ok(view.find('button', { 'aria-label': `Remove relay ${host}` }))
+      const name = relayName(status.address)
+      assert.match(name, /^[a-z.-]+:443$/, 'host and port')
+      assert.ok(view.find('button', { 'aria-label': `Remove relay ${name}` }))
+      const retry = view.find('button', { 'aria-label': `Retry relay ${name}` })
+      assert.equal(retry !== undefined, status.state !== 'connected', 'retry unless connected')
     }
+  })
+
+  test('two relays on one host and port are told apart', async () => {
+    const a = '/ip4/127.0.0.1/tcp/4510/ws/p2p/12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+    const b = '/ip4/127.0.0.1/tcp/4510/ws/p2p/12D3KooWBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB'
+    const c = '/ip4/127.0.0.1/tcp/4511/ws/p2p/12D3KooWCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC'
+    const view = await renderFile('components/SettingsView.svelte', {
+      ...base,
+      onretryrelay: noop,
+      settings: { status: 'ready', value: defaultSettings([a, b, c]) },
+      connectivity: {
+        nodeRunning: true,
+        relays: [relay(a, 'connected'), relay(b, 'error'), relay(c, 'connecting')],
+        directPeers: 0,
+      },
+    })
+    const names = view
+      .elements('button')
+      .map((e) => e.attrs['aria-label'] ?? '')
+      .filter((label) => label.startsWith('Remove relay '))
+      .map((label) => label.slice('Remove relay '.length))
+    assert.equal(new Set(names).size, 3, `distinct names: ${names.join(' | ')}`)
+    assert.ok(names.includes('127.0.0.1:4511'))
+    assert.ok(view.text.includes('Refused'), 'the reason, capitalised')
+    assert.ok(view.text.includes('Connecting…'))
+  })
+
+  test('appearance: system, light or dark', async () => {
+    const view = await renderFile('components/SettingsView.svelte', {
+      ...base,
+      settings: { status: 'loading' },
+      theme: 'dark',
+    })
+    const radios = view.elements('input').filter((i) => i.attrs.type === 'radio')
+    assert.deepEqual(
+      radios.map((r) => [r.attrs.value, r.has('checked')]),
+      [
+        ['system', false],
+        ['light', false],
+        ['dark', true],
+      ],
+    )
   })
 
   test('defaults: names hidden in notifications, read receipts off', async () => {
@@ -131,27 +179,28 @@ describe('StatusIndicator', () => {
     return { level: button?.attrs['data-level'], text: view.text }
   }
 
-  test('unknown, offline, partial and online', async () => {
-    assert.deepEqual(await level(null), { level: 'connecting', text: 'Connecting…' })
-    const down = await level({ nodeRunning: false, relays: [], directPeers: 0 })
-    assert.equal(down.level, 'offline')
+  test('three plain states: connected, connecting to relay, offline — messages will wait', async () => {
+    assert.deepEqual(await level(null), { level: 'connecting', text: 'Connecting to relay…' })
+    // A (re)starting node (e.g. right after a relay was removed) is not "Offline".
+    const starting = await level({ nodeRunning: false, relays: [], directPeers: 0 })
+    assert.deepEqual(starting, { level: 'connecting', text: 'Connecting to relay…' })
     const noRelay = await level({
       nodeRunning: true,
       relays: [relay('/dns4/a/tcp/443/wss', 'error')],
       directPeers: 0,
     })
-    assert.equal(noRelay.level, 'offline')
+    assert.deepEqual(noRelay, { level: 'offline', text: 'Offline — messages will wait' })
     const partial = await level({
       nodeRunning: true,
       relays: [relay('/dns4/a/tcp/443/wss', 'connected'), relay('/dns4/b/tcp/443/wss', 'error')],
       directPeers: 1,
     })
-    assert.deepEqual(partial, { level: 'partial', text: 'Online · 1 direct' })
+    assert.deepEqual(partial, { level: 'partial', text: 'Connected' })
     const online = await level({
       nodeRunning: true,
       relays: [relay('/dns4/a/tcp/443/wss', 'connected')],
       directPeers: 3,
     })
-    assert.deepEqual(online, { level: 'online', text: 'Online · 3 direct' })
+    assert.deepEqual(online, { level: 'online', text: 'Connected' }, 'no peer counts on the pill')
   })
 })

@@ -17,6 +17,8 @@
  * ```
  */
 
+import { PEER_VALUE_CAPS } from '../text/caps.ts'
+
 /** Bumped on any incompatible change to requests, responses or events. */
 export const CLIENT_API_VERSION = 1
 
@@ -45,12 +47,16 @@ export type RelayAddress = string
  * without bound.
  */
 export const CLIENT_LIMITS = {
-  /** Display names (own and contacts'), in UTF-16 code units. */
-  displayNameMaxChars: 64,
-  /** A text message body, in UTF-16 code units (~16 KiB as UTF-8 for Latin text). */
-  messageTextMaxChars: 16_000,
+  /**
+   * Display names (own and contacts'), in UTF-16 code units: the storage bound. What a person sees
+   * is capped at displayNameMaxGraphemes user-perceived characters (core/src/text/caps.ts).
+   */
+  displayNameMaxChars: PEER_VALUE_CAPS.displayNameCodeUnits,
+  displayNameMaxGraphemes: PEER_VALUE_CAPS.displayNameGraphemes,
+  /** A text message body, in UTF-16 code units (the decoder refuses longer peer texts). */
+  messageTextMaxChars: PEER_VALUE_CAPS.messageTextCodeUnits,
   /** Previews in the conversation list are cut to this length by the node. */
-  previewMaxChars: 160,
+  previewMaxChars: PEER_VALUE_CAPS.previewCodeUnits,
   /** An invite link or scanned QR payload. */
   inviteMaxChars: 4_096,
   /** A verification QR payload. */
@@ -64,15 +70,16 @@ export const CLIENT_LIMITS = {
   searchQueryMaxChars: 128,
   idMaxChars: 128,
   cursorMaxChars: 256,
-  fileNameMaxChars: 255,
-  mimeTypeMaxChars: 255,
+  /** File names and MIME types, in UTF-16 code units (the file decoder uses the same caps). */
+  fileNameMaxChars: PEER_VALUE_CAPS.fileNameCodeUnits,
+  mimeTypeMaxChars: PEER_VALUE_CAPS.mimeTypeCodeUnits,
   /** 2^53 - 1: file sizes are exact integers in JS numbers (4 GiB is far below). */
   fileSizeMax: Number.MAX_SAFE_INTEGER,
   /** SDP blobs in call signalling. */
   sdpMaxChars: 65_536,
   iceCandidateMaxChars: 2_048,
   errorMessageMaxChars: 1_024,
-  devicesMax: 32,
+  devicesMax: PEER_VALUE_CAPS.devicesPerContact,
   transfersMax: 1_000,
 } as const
 
@@ -216,7 +223,17 @@ export type TrustState = (typeof TRUST_STATES)[number]
 export interface ContactSummary {
   contactId: ContactId
   conversationId: ConversationId
+  /**
+   * The name as the node cleaned it: no control, bidi or zero-width characters, at most
+   * CLIENT_LIMITS.displayNameMaxGraphemes user-perceived characters. UIs still render it isolated
+   * (`<bdi>`), since any script may be in it.
+   */
   displayName: string
+  /**
+   * Set when this name is confusable with another contact's (core/src/text/confusable.ts): a
+   * short tag from the contact's key that UIs must show next to the name, styled apart from it.
+   */
+  nameTag?: string
   /** The current key was verified (stays true while blocked if it was verified before). */
   verified: boolean
   trust: TrustState

@@ -144,6 +144,7 @@ const INVITE_PREFIX = 'hestia:invite/'
 
 function cursorOf(index: number): string {
   return `fx1.${index}`
+const FIXTURE_INVITE_CHARS = 2_792
 }
 
 function indexOfCursor(cursor: string): number | null {
@@ -225,7 +226,7 @@ class FixtureMessenger implements FixtureClient {
         reserved: false,
         mailboxReady: false,
         rttMs: null,
-        error: 'WebSocket connection refused; retrying in 30 s',
+        error: 'unreachable: connection refused',
         since: now - 120_000,
       },
     ]
@@ -388,6 +389,10 @@ class FixtureMessenger implements FixtureClient {
       if (contact.conversationId === conversationId) return contact
     return fail('not_found', `No conversation ${conversationId}`)
   }
+              ...(last.body.kind === 'system' ? { event: last.body.event } : {}),
+              ...(last.body.kind === 'call'
+                ? { call: { media: last.body.media, outcome: last.body.outcome } }
+                : {}),
 
   #findMessage(messageId: string): ChatMessage | undefined {
     const at = this.#messageIndex.get(messageId)
@@ -465,6 +470,15 @@ class FixtureMessenger implements FixtureClient {
       const blocked = this.#sendBlocked(contact)
       if (blocked !== null) return blocked
       const now = this.#clock.now()
+    'connectivity.retryRelay': ({ address }) => {
+      const relay = this.#relays.find((r) => r.address === address)
+      if (relay === undefined) return fail('not_found', `No relay ${address}`)
+      this.#relays = this.#relays.map((r) =>
+        r.address === address ? { ...r, state: 'connecting', error: null } : r,
+      )
+      this.#emit({ type: 'connectivity.changed', connectivity: this.#connectivity() })
+      return ok(this.#connectivity())
+    },
       const message: ChatMessage = {
         messageId: fixtureId(this.#random),
         conversationId,
@@ -788,7 +802,11 @@ class FixtureMessenger implements FixtureClient {
 
   #invite(): Invite {
     const random = createPrng(7 + this.#inviteGeneration)
-    const payload = `${INVITE_PREFIX}${fixtureId(random)}${fixtureId(random)}`
+    // As long as a real invite with one relay and its ML-KEM prekey (2,792 characters), so the
+    // preview shows the dense QR code users get.
+    let payload = INVITE_PREFIX
+    while (payload.length < FIXTURE_INVITE_CHARS) payload += fixtureId(random)
+    payload = payload.slice(0, FIXTURE_INVITE_CHARS)
     return { link: payload, qrPayload: payload, expiresAt: this.#clock.now() + 7 * 86_400_000 }
   }
 

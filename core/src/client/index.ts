@@ -12,6 +12,7 @@ export * from './api.ts'
 export {
   CLIENT_REQUEST_TYPES,
   InvalidClientMessageError,
+  droppedListItems,
   parseClientEvent,
   parseClientRequest,
   parseClientResponse,
@@ -19,6 +20,7 @@ export {
   parsePortMessageFromNode,
   toClientFailure,
 } from './validate.ts'
+export type { DroppedItems } from './validate.ts'
 export { createFixtureClient, createManualClock } from './fixture-client.ts'
 export type {
   Clock,

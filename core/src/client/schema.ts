@@ -14,6 +14,8 @@ export class InvalidClientMessageError extends Error {
   readonly code = 'invalid_request' as const
   /** Where in the message the problem is, e.g. `request.patch.notifications.showNames`. */
   readonly path: string
+  /** What is wrong there, e.g. `longer than 64 characters`. */
+  readonly problem: string
 
   constructor(path: string, problem: string) {
     super(
@@ -21,6 +23,7 @@ export class InvalidClientMessageError extends Error {
         'check that both run the same Hestia build.',
     )
     this.path = path
+    this.problem = problem
   }
 }
 
@@ -108,6 +111,37 @@ export function arr<T>(item: Schema<T>, maxItems: number): Schema<T[]> {
     if (value.length > maxItems)
       throw new InvalidClientMessageError(path, `more than ${maxItems} items`)
     return value.map((entry, index) => item(entry, `${path}[${index}]`))
+  }
+}
+
+/**
+ * A list whose items are checked one by one: an item that fails is left out and reported to
+ * `dropped` (with the reason), instead of failing the whole list. For answers whose items come
+ * from peers (conversations, messages, transfers): one bad item must not hide all the others.
+ * Items beyond `maxItems` are dropped and reported the same way.
+ */
+export function tolerantArr<T>(
+  item: Schema<T>,
+  maxItems: number,
+  dropped: (error: InvalidClientMessageError) => void,
+): Schema<T[]> {
+  return (value, path) => {
+    if (!Array.isArray(value)) throw new InvalidClientMessageError(path, 'expected an array')
+    const out: T[] = []
+    value.forEach((entry, index) => {
+      const at = `${path}[${index}]`
+      if (index >= maxItems) {
+        dropped(new InvalidClientMessageError(at, `more than ${maxItems} items`))
+        return
+      }
+      try {
+        out.push(item(entry, at))
+      } catch (err) {
+        if (!(err instanceof InvalidClientMessageError)) throw err
+        dropped(err)
+      }
+    })
+    return out
   }
 }
 

@@ -63,10 +63,37 @@ import {
   opt,
   str,
   tagged,
+  tolerantArr,
 } from './schema.ts'
 import type { Schema } from './schema.ts'
 
 export { InvalidClientMessageError } from './schema.ts'
+
+// Dropped list items ---------------------------------------------------------------------------
+
+/** What the list schemas left out since this page loaded (shown under Node diagnostics). */
+export interface DroppedItems {
+  count: number
+  /** The last problem, e.g. `response.value.messages[3].sentAt: outside 0..8640000000000000`. */
+  last: string | null
+}
+
+const droppedItems: DroppedItems = { count: 0, last: null }
+
+/** Items left out of list answers so far, because they failed their schema. */
+export function droppedListItems(): Readonly<DroppedItems> {
+  return { ...droppedItems }
+}
+
+function dropItem(error: InvalidClientMessageError): void {
+  droppedItems.count += 1
+  droppedItems.last = `${error.path}: ${error.problem}`
+}
+
+/** A list of peer-derived items: bad ones are dropped and counted, the rest still load. */
+function list<T>(item: Schema<T>, maxItems: number): Schema<T[]> {
+  return tolerantArr(item, maxItems, dropItem)
+}
 
 // Scalars -------------------------------------------------------------------------------------
 
@@ -74,6 +101,8 @@ const id = str(L.idMaxChars, 1)
 const time = int(0, 8.64e15) // the ECMAScript Date range
 const count = int(0, Number.MAX_SAFE_INTEGER)
 const displayName = str(L.displayNameMaxChars, 1)
+/** The tag shown after a confusable name (core/src/text/confusable.ts nameTagFor). */
+const nameTag = str(8, 1)
 const relayAddress = str(L.relayAddressMaxChars, 1)
 const cursor = str(L.cursorMaxChars, 1)
 const fileSize = int(0, L.fileSizeMax)
@@ -115,6 +144,7 @@ const contactSummary = obj<ContactSummary>({
   contactId: id,
   conversationId: id,
   displayName,
+  nameTag: opt(nameTag),
   verified: bool,
   trust: oneOf(TRUST_STATES),
 })
@@ -188,7 +218,7 @@ const contactInfo = obj<ContactInfo>({
   contact: contactSummary,
   safetyNumber,
   myVerificationQr: str(L.verificationPayloadMaxChars, 1),
-  devices: arr(contactDevice, L.devicesMax),
+  devices: list(contactDevice, L.devicesMax),
   addedAt: time,
   keyChangedAt: nullable(time),
   relays: arr(relayAddress, L.relaysMax),
@@ -354,9 +384,9 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   'identity.status': identityStatus,
   'identity.create': identityStatus,
   'connectivity.status': connectivity,
-  'conversations.list': obj({ conversations: arr(conversationSummary, L.conversationsMax) }),
+  'conversations.list': obj({ conversations: list(conversationSummary, L.conversationsMax) }),
   'messages.page': obj({
-    messages: arr(chatMessage, L.pageMaxMessages),
+    messages: list(chatMessage, L.pageMaxMessages),
     olderCursor: nullable(cursor),
   }),
   'messages.send': obj({ message: chatMessage }),
@@ -375,7 +405,7 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   'settings.update': settings,
   'settings.addRelay': settings,
   'settings.removeRelay': settings,
-  'transfers.list': obj({ transfers: arr(fileTransfer, L.transfersMax) }),
+  'transfers.list': obj({ transfers: list(fileTransfer, L.transfersMax) }),
   'transfer.offer': withTransfer,
   'transfer.accept': withTransfer,
   'transfer.decline': withTransfer,

@@ -15,6 +15,7 @@ import {
   requireVersion,
 } from '../wire/decode.ts'
 import { ProtocolError } from '../wire/errors.ts'
+import { cleanFileName, cleanMimeType } from '../text/clean.ts'
 import { domainSeparated } from '../wire/labels.ts'
 import {
   FileControl,
@@ -66,8 +67,10 @@ export function decodeOffer(bytes: unknown): DecodedOffer {
   const v = decodeStrict(bytes, L.offerBytes, FileOffer, 'file offer')
   requireVersion(v.version, FILE_FORMAT_VERSION, 'file offer')
   const transferId = requireBytes(v.transferId, 'transfer id', { exact: L.transferIdBytes })
-  const name = requireText(v.name, 'file name', 1, L.nameMaxChars)
-  const mimeType = requireText(v.mimeType, 'mime type', 0, L.mimeTypeMaxChars)
+  // Refused: controls and bidi (a sender's UI never produces them). Removed: every other
+  // invisible or format character (zero-width joiners in an emoji name are honest).
+  const name = cleanFileName(requireText(v.name, 'file name', 1, L.nameMaxChars))
+  const mimeType = cleanMimeType(requireText(v.mimeType, 'mime type', 0, L.mimeTypeMaxChars))
   const size = requireUint(v.size, 'file size')
   const share = decodeFileShare(v.shareRecord)
   if (!bytesEqual(share.fileId, transferId) || share.size !== size) {
@@ -76,8 +79,9 @@ export function decodeOffer(bytes: unknown): DecodedOffer {
   return { transferId, name, size, mimeType, shareRecord: v.shareRecord, share }
 }
 
+/** `min`/`max` in UTF-16 code units (string length), as the client API counts. */
 function requireText(value: string, what: string, min: number, max: number): string {
-  const chars = [...value].length
+  const chars = value.length
   if (chars < min) throw new ProtocolError('malformed', `${what}: empty`)
   if (chars > max) throw new ProtocolError('limit_exceeded', `${what}: above ${max} characters`)
   // Control characters in a name would let a peer fake line breaks or bidi tricks in the UI.

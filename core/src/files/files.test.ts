@@ -167,6 +167,20 @@ describe('offer and control codecs', () => {
     )
   })
 
+  test('offers: other format characters are removed from the name, odd MIME types dropped', () => {
+    const d = decodeOffer(
+      encodeOffer({ ...offer, name: 'pho\u200bto\u00ad.jpg', mimeType: 'text/html; x=1' }),
+    )
+    assert.equal(d.name, 'photo.jpg')
+    assert.equal(d.mimeType, '')
+    // 255 UTF-16 code units is the cap the client API checks too (128 emoji are 256 units).
+    assert.throws(
+      () => decodeOffer(encodeOffer({ ...offer, name: '😀'.repeat(128) })),
+      (e) => code(e) === 'limit_exceeded',
+    )
+    assert.equal(decodeOffer(encodeOffer({ ...offer, name: 'x'.repeat(255) })).name.length, 255)
+  })
+
   test('controls round-trip; unknown actions are malformed', () => {
     for (const action of ['accept', 'decline', 'cancel', 'pause', 'resume', 'received'] as const) {
       assert.equal(

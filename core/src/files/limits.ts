@@ -3,6 +3,7 @@
  * so the doc and the code cannot drift apart. Sizes in bytes unless named otherwise.
  */
 import { COBBLESTONE_256 } from '../crypto/file-encryption.ts'
+import { PEER_VALUE_CAPS } from '../text/caps.ts'
 
 export const FILE_PROTOCOL = '/hestia/file/1.0.0'
 export const FILE_FORMAT_VERSION = 1
@@ -13,9 +14,9 @@ const MiB = 1024 * KiB
 export const FILE_LIMITS = {
   transferIdBytes: 16,
   proofBytes: 32,
-  /** Client API's fileNameMaxChars. */
-  nameMaxChars: 255,
-  mimeTypeMaxChars: 127,
+  /** UTF-16 code units, as the client API's fileNameMaxChars (the same cap, core/src/text/caps.ts). */
+  nameMaxChars: PEER_VALUE_CAPS.fileNameCodeUnits,
+  mimeTypeMaxChars: PEER_VALUE_CAPS.mimeTypeCodeUnits,
   /** Encoded FileOffer (name ≤ 255 chars ≤ 1020 B UTF-8, share record ≤ 1 KiB). */
   offerBytes: 3 * KiB,
   controlBytes: 64,

@@ -24,6 +24,9 @@ import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
 import { addPrekey, prekeyBundle } from './identity.ts'
 import { createInviteLink, decodeInvite } from './invite.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
+import { FALLBACK_CONTACT_NAME, contactName } from './names.ts'
+import { displayNameOr } from '../text/clean.ts'
+import { PEER_VALUE_CAPS } from '../text/caps.ts'
 import type { MailboxManager } from './mailbox-manager.ts'
 import { deviceIdOf } from './net.ts'
 import { encodePayload, type HelloBody } from './payload.ts'
@@ -169,7 +172,7 @@ export async function acceptInvite(
   }
   const contact: ContactRecord = {
     contactId,
-    displayName: invite.displayName.trim() === '' ? 'Contact' : invite.displayName.slice(0, 64),
+    displayName: displayNameOr(invite.displayName, FALLBACK_CONTACT_NAME),
     identityPublicKey: invite.identityKey,
     identityKeyId: toBase64Url(invite.identityKey),
     verified: false,
@@ -198,6 +201,7 @@ export async function acceptInvite(
   const deviceId = deviceIdOf(invite.bundle.cert.peerId)
   const events: ClientEvent[] = []
   await ctx.store.transaction(async (tx) => {
+    Object.assign(contact, await contactName(tx, invite.displayName, contact.identityKeyId))
     await tx.putContact(contact)
     await tx.putConversation({
       conversationId,
@@ -257,7 +261,8 @@ export async function contactInfo(
     contact: await summaryOf(ctx.store, c),
     safetyNumber: sn.groups,
     myVerificationQr: toBase64Url(sn.qrPayload),
-    devices: devices.map((dev) => ({
+    // The client API shows at most devicesMax devices (hostile-trust caps how many are kept).
+    devices: devices.slice(0, PEER_VALUE_CAPS.devicesPerContact).map((dev) => ({
       deviceId: dev.deviceId,
       addedAt: dev.addedAt,
       lastSeenAt: dev.lastSeenAt,
@@ -347,9 +352,11 @@ export function renameContact(
   contactId: string,
   displayName: string,
 ): Promise<Result<{ contact: ContactSummary }>> {
-  return update(d, contactId, (rec) => {
-    rec.displayName = displayName
-    return Promise.resolve()
+  return update(d, contactId, async (rec, tx) => {
+    const named = await contactName(tx, displayName, rec.identityKeyId, rec.contactId)
+    rec.displayName = named.displayName
+    if (named.nameTag === undefined) delete rec.nameTag
+    else rec.nameTag = named.nameTag
   })
 }
 

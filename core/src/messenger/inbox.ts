@@ -23,12 +23,14 @@ import { ProtocolError, isProtocolError } from '../wire/errors.ts'
 import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
 import { deviceIdOf } from './net.ts'
 import {
+  atPeerTime,
   decodePayload,
   encodePayload,
   type FilePayloadBody,
   type HelloBody,
   type Payload,
 } from './payload.ts'
+import { contactName } from './names.ts'
 import { encodeOutbound, encodeSessionState, restoreSession, toBase64Url } from './records.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { chatMessage, contactSummary, conversationSummary, laterDelivery } from './views.ts'
@@ -114,7 +116,7 @@ export class Inbox {
     const decoded = decodeSessionFrame(frame)
     const d = await this.#decrypt(contact, decoded.kind === 'initial', frame)
     if (d === 'duplicate') return 'duplicate'
-    const payload = decodePayload(d.message.body)
+    const payload = atPeerTime(decodePayload(d.message.body), platform.clock())
     const senderDevice = deviceIdOf(d.session.remotePeerId)
     if (source.kind === 'direct' && senderDevice !== source.deviceId) {
       throw new ProtocolError('wrong_key', 'frame encrypted by another device than the connection')
@@ -386,7 +388,7 @@ export class Inbox {
     const contactId = toBase64Url(randomId(this.#ctx.platform))
     const contact: ContactRecord = {
       contactId,
-      displayName: hello.displayName.trim() === '' ? 'Contact' : hello.displayName.slice(0, 64),
+      ...(await contactName(tx, hello.displayName, toBase64Url(identityKey))),
       identityPublicKey: identityKey,
       identityKeyId: toBase64Url(identityKey),
       verified: false,

@@ -4,6 +4,7 @@
  */
 import { KiB } from '../wire/caps.ts'
 import { FRAME_CAPS } from '../wire/caps.ts'
+import { PEER_VALUE_CAPS, utf8BytesFor } from '../text/caps.ts'
 
 export const MESSENGER_FORMAT_VERSION = 1
 
@@ -18,10 +19,13 @@ export const MESSENGER_LIMITS = {
   inviteBytes: FRAME_CAPS.prekeyBundle + 2 * KiB,
   /** Invite link length in characters (base64url of inviteBytes plus the prefix). */
   inviteLinkChars: 16 + Math.ceil(((FRAME_CAPS.prekeyBundle + 2 * KiB) * 4) / 3),
-  /** Display names, UTF-8 bytes. */
-  displayNameBytes: 64 * 4,
+  /**
+   * Display names on the wire, UTF-8 bytes (a name is then cleaned and cut to
+   * PEER_VALUE_CAPS.displayNameGraphemes: core/src/text/clean.ts).
+   */
+  displayNameBytes: utf8BytesFor(PEER_VALUE_CAPS.displayNameCodeUnits),
   /** Relays in an invite or hello. */
-  relays: 4,
+  relays: PEER_VALUE_CAPS.relaysPerContact,
   /** One relay multiaddr, bytes. */
   relayAddressBytes: 256,
   mailboxIdBytes: 32,
@@ -30,8 +34,10 @@ export const MESSENGER_LIMITS = {
   sealKeyBytes: 32,
   /** Message ids in payloads. */
   messageIdBytes: 16,
-  /** Text in UTF-8 bytes (16,000 UTF-16 units may take up to 3 bytes each). */
-  textBytes: 48_000,
+  /** Text in UTF-16 code units: what the client API and the composer count. */
+  textCodeUnits: PEER_VALUE_CAPS.messageTextCodeUnits,
+  /** The same text's largest UTF-8 encoding (16,000 UTF-16 units, up to 3 bytes each). */
+  textBytes: utf8BytesFor(PEER_VALUE_CAPS.messageTextCodeUnits),
   /** Message ids in one receipt. */
   receiptIds: 100,
   /** A ChatPayload after ratchet decryption (fits the crypto body limit). */

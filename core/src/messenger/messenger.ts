@@ -33,6 +33,8 @@ import { MessengerCalls } from './calls.ts'
 import { Inbox } from './inbox.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING, RECEIPT_KIND } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
+import { RELAY_DIAL_TIMEOUT_MS, relayFailureReason, type RelayHealth } from './relay-health.ts'
+import { checkRelayAddress } from '../client/relay-address.ts'
 import { directConnection, peerIdOf } from './net.ts'
 import { Outbox, type Route } from './outbox.ts'
 import { encodePayload, type HelloBody } from './payload.ts'
@@ -67,6 +69,11 @@ export class Messenger {
   #keeper: ReturnType<typeof setInterval> | null = null
   #keeping: Promise<void> | null = null
   #running = false
+  /** Per relay: the last dial's outcome and when to try again (issue 23). */
+  readonly #relayHealth = new Map<
+    string,
+    RelayHealth & { failures: number; nextAttemptAt: number }
+  >()
   #onConnect = (): void => {
     this.#outbox.kick()
     this.#emitConnectivity()
@@ -188,19 +195,8 @@ export class Messenger {
   #keep(): Promise<void> {
     if (this.#keeping !== null || !this.#running) return this.#keeping ?? Promise.resolve()
     this.#keeping = (async () => {
-      for (const relay of this.relays()) {
-        try {
-          const addr = multiaddr(relay)
-          const peer = relayPeer(relay)
-          if (peer !== null && this.ctx.net.getConnections(peerIdOf(peer)).length === 0) {
-            await this.ctx.net.dial(addr, { signal: AbortSignal.timeout(5_000) })
-            await this.#outbox.retryNow()
-            this.#emitConnectivity()
-          }
-        } catch (err) {
-          this.ctx.log(`relay ${relay} not reachable`, err)
-        }
-      }
+      // In parallel: a relay that times out must not hold up the others.
+      await Promise.all(this.relays().map((relay) => this.#dialRelay(relay)))
       let bundle: Uint8Array | null
       try {
         bundle = prekeyBundle(this.ctx.local, this.ctx.secrets)
@@ -222,6 +218,59 @@ export class Messenger {
       if (identity === undefined) throw new Error('no identity')
       const s = decodeSecrets(identity.secretKeys)
       const minted = Array.from({ length: count }, () =>
+  /**
+   * Dials a relay we are not connected to, and records why it failed (relay-health.ts). After a
+   * failure it waits before the next attempt (doubling up to a minute); `retryRelay` skips that.
+   */
+  async #dialRelay(relay: string): Promise<void> {
+    const now = this.ctx.platform.clock()
+    let peer: string | null
+    try {
+      peer = relayPeer(relay)
+      if (peer === null || this.ctx.net.getConnections(peerIdOf(peer)).length > 0) return
+    } catch {
+      return
+    }
+    const health = this.#relayHealth.get(relay)
+    if (health !== undefined && now < health.nextAttemptAt) return
+    const started = now
+    try {
+      await this.ctx.net.dial(multiaddr(relay), {
+        signal: AbortSignal.timeout(RELAY_DIAL_TIMEOUT_MS),
+      })
+      this.#relayHealth.set(relay, {
+        reason: null,
+        since: this.ctx.platform.clock(),
+        failures: 0,
+        nextAttemptAt: 0,
+      })
+      await this.#outbox.retryNow()
+      this.#emitConnectivity()
+    } catch (err) {
+      this.ctx.log(`relay ${relay} not reachable`, err)
+      const ended = this.ctx.platform.clock()
+      const reason = relayFailureReason(err, ended - started)
+      const failures = (health?.failures ?? 0) + 1
+      const waitMs = Math.min(RELAY_RETRY_MAX_MS, MESSENGER_TIMING.keeperIntervalMs * 2 ** failures)
+      this.#relayHealth.set(relay, {
+        reason,
+        since: health?.reason === reason ? health.since : ended,
+        failures,
+        nextAttemptAt: ended + waitMs,
+      })
+      if (health?.reason !== reason) this.#emitConnectivity()
+    }
+  }
+
+  /** The user asked to try a relay again now: forget its backoff and dial at once. */
+  #retryRelay(address: string): ResponseFor<ClientRequest> {
+    if (!this.relays().includes(address)) return fail('not_found', 'not one of our relays')
+    this.#relayHealth.delete(address)
+    this.#emitConnectivity()
+    void this.#keep()
+    return ok(this.connectivity())
+  }
+
         addPrekey(s, platform, PREKEY_KIND.oneTimeX25519),
       )
       await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
@@ -339,12 +388,12 @@ export class Messenger {
       }
       return {
         address,
-        state: connected ? 'connected' : 'connecting',
+        state: connected ? 'connected' : failed ? 'error' : 'connecting',
         reserved: connected,
         mailboxReady: connected && this.#mailboxes.ready(address),
         rttMs: null,
-        error: null,
-        since: now,
+        error: failed ? (health?.reason ?? null) : null,
+        since: health?.since ?? now,
       }
     })
     let directPeers = 0
@@ -362,6 +411,8 @@ export class Messenger {
     if (!this.#running) return
     this.#emit({ type: 'connectivity.changed', connectivity: this.connectivity() })
   }
+      const health = this.#relayHealth.get(address)
+      const failed = !connected && health?.reason != null
 
   #deps(): contacts.ContactsDeps {
     return {
@@ -423,6 +474,8 @@ export class Messenger {
       case 'settings.get':
         return ok(this.#settings)
       case 'settings.update': {
+      case 'connectivity.retryRelay':
+        return this.#retryRelay(r.address)
         const p = r.patch
         return this.#saveSettings({
           ...this.#settings,
@@ -431,9 +484,8 @@ export class Messenger {
         })
       }
       case 'settings.addRelay': {
-        if (!/^\/.+\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(r.address)) {
-          return fail('relay_address_invalid', 'a relay address is a multiaddr ending in /p2p/<id>')
-        }
+        const checked = checkRelayAddress(r.address, { allowPlainTcp: true })
+        if (!checked.ok) return fail('relay_address_invalid', `${checked.part}: ${checked.hint}`)
         if (this.#settings.relays.includes(r.address)) return ok(this.#settings)
         return this.#saveSettings({
           ...this.#settings,
@@ -682,3 +734,6 @@ function decodeCursor(c: string): MessageKey | null {
   if (m === null) return null
   return { receivedAt: Number(m[1]), messageId: m[2]! }
 }
+/** The longest wait between dials of a relay that keeps failing. */
+const RELAY_RETRY_MAX_MS = 60_000
+

@@ -8,6 +8,8 @@ import { ChatPayload as ChatPayloadCodec } from './messenger.pb.js'
 import { MESSENGER_FORMAT_VERSION, MESSENGER_LIMITS as L, RECEIPT_KIND } from './limits.ts'
 import { FILE_LIMITS } from '../files/limits.ts'
 import { checkCallSignal, encodeCallSignal, type CallWireSignal } from './calls-wire.ts'
+import { cleanDisplayName } from '../text/clean.ts'
+import { clampPeerTime } from '../text/caps.ts'
 
 export interface HelloBody {
   displayName: string
@@ -109,8 +111,9 @@ export function decodePayload(bytes: unknown): Payload {
   } else if (raw.filePiece !== undefined) {
     body = { kind: 'file_piece', piece: fileBody(raw.filePiece, 'file_piece') }
   } else if (raw.text !== undefined) {
-    if (utf8.encode(raw.text.text).length > L.textBytes) {
-      throw new ProtocolError('oversize', `chat text longer than ${L.textBytes} bytes`)
+    // Counted as the client API counts it (UTF-16 code units), so what we store always loads.
+    if (raw.text.text.length > L.textCodeUnits) {
+      throw new ProtocolError('oversize', `chat text longer than ${L.textCodeUnits} characters`)
     }
     body = { kind: 'text', text: raw.text.text }
   } else if (raw.receipt !== undefined) {
@@ -129,6 +132,14 @@ export function decodePayload(bytes: unknown): Payload {
     body = { kind: 'hello', hello: checkHello(raw.hello!) }
   }
   return { messageId, sentAt, body }
+}
+
+/**
+ * The payload with its sent_at moved into the window we accept around `now`
+ * (core/src/text/caps.ts PEER_TIME_WINDOW): a sender's clock decides nothing beyond that.
+ */
+export function atPeerTime(p: Payload, now: number): Payload {
+  return { ...p, sentAt: clampPeerTime(p.sentAt, now) }
 }
 
 function fileBody(bytes: Uint8Array, kind: keyof typeof FILE_BODY_CAPS): Uint8Array {
@@ -151,11 +162,16 @@ export function checkHello(h: HelloBody): HelloBody {
   }
 }
 
+/**
+ * A peer's display name, cleaned (no control, bidi or zero-width characters; NFC; at most
+ * PEER_VALUE_CAPS.displayNameGraphemes graphemes). May come back empty: callers fall back to a
+ * neutral name (displayNameOr).
+ */
 export function checkDisplayName(name: string, what: string): string {
   if (utf8.encode(name).length > L.displayNameBytes) {
     throw new ProtocolError('oversize', `${what}: longer than ${L.displayNameBytes} bytes`)
   }
-  return name
+  return cleanDisplayName(name)
 }
 
 export function checkRelays(relays: string[], what: string): string[] {

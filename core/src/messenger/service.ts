@@ -15,6 +15,7 @@
  * const res = await service.client.request({ type: 'identity.status' })
  * ```
  */
+import { cleanDisplayName } from '../text/clean.ts'
 import type { PrivateKey } from '@libp2p/interface'
 import {
   defaultSettings,
@@ -152,9 +153,10 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
           if ((await options.store.getIdentity()) !== undefined) {
             return fail('identity_exists', 'an identity exists on this device')
           }
-          const name = request.displayName.trim()
-          if (name.length === 0 || name.length > 64) {
-            return fail('invalid_request', 'a display name has 1..64 characters')
+          // Cleaned as contacts' names are: what we send in hellos is what they will show.
+          const name = cleanDisplayName(request.displayName)
+          if (name.length === 0) {
+            return fail('invalid_request', 'a display name needs at least one visible character')
           }
           const { record } = await createLocalIdentity(platform, name)
           await options.store.putIdentity(record)

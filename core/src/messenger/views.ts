@@ -8,6 +8,9 @@ import {
   type TrustState,
 } from '../client/api.ts'
 import type { ContactRecord, ConversationRecord, MessageRecord } from '../store/records.ts'
+import { MAX_DATE_MS, PEER_VALUE_CAPS } from '../text/caps.ts'
+import { cleanFileName, cleanMimeType, displayNameOr, shortenMiddle } from '../text/clean.ts'
+import { FALLBACK_CONTACT_NAME } from './names.ts'
 import type { StoreOperations } from '../store/store.ts'
 
 export function trustOf(c: ContactRecord): TrustState {
@@ -20,7 +23,9 @@ export function contactSummary(c: ContactRecord, conversationId: string): Contac
   return {
     contactId: c.contactId,
     conversationId,
-    displayName: c.displayName,
+    // Cleaned again on the way out: records written before names were cleaned still load.
+    displayName: displayNameOr(c.displayName, FALLBACK_CONTACT_NAME),
+    ...(c.nameTag !== undefined ? { nameTag: c.nameTag } : {}),
     verified: c.verified,
     trust: trustOf(c),
   }
@@ -31,13 +36,30 @@ export function chatMessage(m: MessageRecord): ChatMessage {
     messageId: m.messageId,
     conversationId: m.conversationId,
     direction: m.direction,
-    body: m.body,
-    sentAt: m.sentAt,
-    receivedAt: m.receivedAt,
+    body: bodyView(m.body),
+    sentAt: dateSafe(m.sentAt),
+    receivedAt: dateSafe(m.receivedAt),
     delivery: m.delivery,
     failure: m.failure,
-    readAt: m.readAt,
+    readAt: m.readAt === null ? null : dateSafe(m.readAt),
   }
+}
+
+/**
+ * A stored time any UI can pass to `new Date()`. Peer times are clamped when they arrive
+ * (payload.ts atPeerTime); this covers records stored before that.
+ */
+export function dateSafe(time: number): number {
+  return Number.isSafeInteger(time) ? Math.min(Math.max(time, 0), MAX_DATE_MS) : 0
+}
+
+/** A message body within the client API's caps, whatever an older build stored. */
+function bodyView(body: MessageRecord['body']): MessageRecord['body'] {
+  if (body.kind === 'text' && body.text.length > PEER_VALUE_CAPS.messageTextCodeUnits)
+    return { kind: 'text', text: body.text.slice(0, PEER_VALUE_CAPS.messageTextCodeUnits) }
+  if (body.kind === 'file')
+    return { ...body, name: cleanFileName(body.name), mimeType: cleanMimeType(body.mimeType) }
+  return body
 }
 
 export function preview(m: MessageRecord): MessagePreview {
@@ -46,14 +68,14 @@ export function preview(m: MessageRecord): MessagePreview {
     b.kind === 'text'
       ? b.text.slice(0, CLIENT_LIMITS.previewMaxChars)
       : b.kind === 'file'
-        ? b.name
+        ? shortenMiddle(cleanFileName(b.name), CLIENT_LIMITS.previewMaxChars)
         : ''
   return {
     messageId: m.messageId,
     direction: m.direction,
     kind: b.kind,
     text,
-    sentAt: m.sentAt,
+    sentAt: dateSafe(m.sentAt),
     delivery: m.delivery,
   }
 }
@@ -73,7 +95,7 @@ export async function conversationSummary(
     contact: contactSummary(contact, conversation.conversationId),
     lastMessage: last === undefined ? null : preview(last),
     unreadCount: conversation.unreadCount,
-    lastActivityAt: conversation.lastActivityAt,
+    lastActivityAt: dateSafe(conversation.lastActivityAt),
   }
 }
 

@@ -61,7 +61,13 @@ export interface PendingKeyChange {
 
 export interface ContactRecord {
   contactId: ContactId
+  /** Cleaned (core/src/text/clean.ts); the UI still renders it isolated. */
   displayName: string
+  /**
+   * Set when the name was confusable with another contact's when it was given (messenger/names.ts):
+   * a short tag from the key, shown next to the name. Absent in older records.
+   */
+  nameTag?: string
   /** The identity key we trust (TOFU or verified). */
   identityPublicKey: Uint8Array
   /** base64url of identityPublicKey: the unique lookup key for "who sent this?". */

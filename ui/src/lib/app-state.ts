@@ -384,6 +384,13 @@ export class AppState {
     void this.loadConnectivity()
   }
 
+  /** Tries a relay again now; the answer and later events carry its new state. */
+  async retryRelay(address: string): Promise<void> {
+    await this.run(async () => {
+      this.connectivity = await call(this.client, { type: 'connectivity.retryRelay', address })
+    })
+  }
+
   async removeRelay(address: string): Promise<void> {
     await this.run(async () => {
       const settings = await call(this.client, { type: 'settings.removeRelay', address })

@@ -110,11 +110,27 @@ export interface TextSegment {
   value: string
 }
 
-// Deliberately simple: a link is shown as text (never fetched, never previewed), so a wrong split
-// only changes styling, never what is loaded.
-const LINK = /\b(?:https?:\/\/|www\.)[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi
+// Deliberately simple: only http(s) addresses become links, and a link opens only after the user
+// confirms the full address (never fetched or previewed), so a wrong split only changes what the
+// confirmation shows. Other schemes (javascript:, data:, file:, hestia:) and bare "www." stay text.
+const LINK = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi
 
-/** Splits message text into plain and link segments; links are styled, not made clickable. */
+/**
+ * The address a link segment opens: the parsed, normalised URL (an internationalised host shows in
+ * its punycode form, so look-alike letters cannot hide the real host), or null when it is not an
+ * http(s) URL with a host.
+ */
+export function linkTarget(value: string): string | null {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return null
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return null
+  return url.href
+}
+
 export function splitLinks(text: string): TextSegment[] {
   const segments: TextSegment[] = []
   let last = 0

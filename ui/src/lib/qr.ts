@@ -20,11 +20,14 @@ export interface QrPath {
  */
 const CORRECTION_LEVELS = ['M', 'L'] as const
 
-/** The SVG path of `text` as a QR code, or null when it is too long for any QR code. */
-export function qrPath(text: string): QrPath | null {
+/**
+ * The SVG path of `text` as a QR code, or null when it is too long for any QR code. `quietZone`
+ * is the light border drawn around it, in modules (fewer only where the page around is white).
+ */
+export function qrPath(text: string, quietZone = QUIET_ZONE): QrPath | null {
   for (const errorCorrectionLevel of CORRECTION_LEVELS) {
     try {
-      return drawModules(create(text, { errorCorrectionLevel }).modules)
+      return drawModules(create(text, { errorCorrectionLevel }).modules, quietZone)
     } catch {
       // Too long at this level (qrcode throws): try the next, roomier one.
     }
@@ -32,17 +35,27 @@ export function qrPath(text: string): QrPath | null {
   return null
 }
 
-function drawModules(modules: {
-  size: number
-  get(row: number, col: number): number | boolean
-}): QrPath {
+function drawModules(
+  modules: { size: number; get(row: number, col: number): number | boolean },
+  quietZone: number,
+): QrPath {
   const parts: string[] = []
   for (let y = 0; y < modules.size; y++) {
     for (let x = 0; x < modules.size; x++) {
-      if (modules.get(y, x)) parts.push(`M${x + QUIET_ZONE} ${y + QUIET_ZONE}h1v1h-1z`)
+      if (modules.get(y, x)) parts.push(`M${x + quietZone} ${y + quietZone}h1v1h-1z`)
     }
   }
-  return { size: modules.size + QUIET_ZONE * 2, d: parts.join('') }
+  return { size: modules.size + quietZone * 2, d: parts.join('') }
+}
+
+/**
+ * The side, in CSS pixels, to draw a code of `modules` modules (quiet zone included) within
+ * `maxSide`: a whole number of pixels per module, so every module has the same crisp width (a
+ * camera misreads codes whose modules alternate between 1 and 2 pixels). Never below one pixel
+ * per module.
+ */
+export function qrSide(modules: number, maxSide: number): number {
+  return Math.max(1, Math.floor(maxSide / modules)) * modules
 }
 
 /** Loads the decoder (its own bundle chunk: not needed for the popup's first paint). */

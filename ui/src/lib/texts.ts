@@ -1,8 +1,11 @@
 // Words the UI shows for states of the client API, kept in one place so screens and tests agree.
 import type {
+  CallMedia,
   CallOutcome,
   DeliveryState,
+  MessagePreview,
   RelayState,
+  RelayStatus,
   SystemEvent,
   TransferState,
   TrustState,
@@ -28,6 +31,27 @@ export const RELAY_STATE_LABEL: Readonly<Record<RelayState, string>> = {
   connected: 'Connected',
   disconnected: 'Disconnected',
   error: 'Error',
+}
+
+/** A relay's state line: what it is doing, and why when it fails ("Unreachable: connection refused"). */
+export function relayStateText(status: RelayStatus | undefined): string {
+  if (status === undefined) return 'Status unknown'
+  switch (status.state) {
+    case 'connected': {
+      const parts = ['Connected']
+      if (status.rttMs !== null) parts.push(`${status.rttMs} ms`)
+      parts.push(status.mailboxReady ? 'mailbox ready' : 'mailbox not ready yet')
+      return parts.join(' · ')
+    }
+    case 'connecting':
+      return 'Connecting…'
+    case 'disconnected':
+      return status.error === null ? 'Disconnected' : `Disconnected: ${status.error}`
+    case 'error': {
+      const reason = status.error ?? 'unreachable'
+      return `${reason.charAt(0).toLocaleUpperCase()}${reason.slice(1)}`
+    }
+  }
 }
 
 export const TRANSFER_STATE_LABEL: Readonly<Record<TransferState, string>> = {
@@ -64,13 +88,17 @@ export function systemEventText(event: SystemEvent, name: string): string {
     case 'unverified':
       return `${name} is no longer marked as verified.`
     case 'key_changed':
-      return `${name}'s security key changed. Sending is paused until you check it.`
+      return `${name}'s security key changed. Messages under the new key are held and sending is paused until you check it.`
     case 'new_key_accepted':
       return `You accepted ${name}'s new security key.`
+    case 'new_key_refused':
+      return `You kept ${name}'s old security key. Messages under the new key were deleted.`
     case 'blocked':
       return `You blocked ${name}.`
     case 'unblocked':
       return `You unblocked ${name}.`
+    case 'invite_closed':
+      return `This invite was already used, withdrawn or has expired. Ask ${name} for a new one.`
   }
 }
 
@@ -80,6 +108,56 @@ export const CALL_OUTCOME_TEXT: Readonly<Record<CallOutcome, string>> = {
   declined: 'Declined call',
   busy: 'Busy',
   failed: 'Call failed',
+}
+
+/** A call's history line and list preview: "Missed video call", "Declined voice call". */
+export function callText(media: CallMedia, outcome: CallOutcome): string {
+  const kind = media === 'video' ? 'video call' : 'voice call'
+  const Kind = media === 'video' ? 'Video call' : 'Voice call'
+  switch (outcome) {
+    case 'completed':
+      return Kind
+    case 'missed':
+      return `Missed ${kind}`
+    case 'declined':
+      return `Declined ${kind}`
+    case 'busy':
+      return `${Kind}: busy`
+    case 'failed':
+      return `${Kind} failed`
+  }
+}
+
+const SYSTEM_PREVIEW: Partial<Record<SystemEvent, (name: string) => string>> = {
+  contact_added: (name) => `You and ${name} are connected`,
+  verified: (name) => `You verified ${name}`,
+  unverified: (name) => `${name} is no longer verified`,
+  key_changed: (name) => `${name}'s security key changed`,
+  new_key_accepted: (name) => `You accepted ${name}'s new key`,
+  blocked: (name) => `You blocked ${name}`,
+  unblocked: (name) => `You unblocked ${name}`,
+}
+
+/**
+ * What a system message says in the conversation list ("You verified Bob"): a short form where
+ * there is one, else the history line's first sentence.
+ */
+export function systemEventPreview(event: SystemEvent, name: string): string {
+  const short = SYSTEM_PREVIEW[event]
+  if (short !== undefined) return short(name)
+  const line = systemEventText(event, name)
+  return line.split(/(?<=\.)\s/)[0]?.replace(/\.$/, '') ?? line
+}
+
+/** The list's one-line preview of a conversation's last message. */
+export function previewLine(last: MessagePreview | null, name: string): string {
+  if (last === null) return 'No messages yet'
+  if (last.kind === 'file') return last.text
+  if (last.kind === 'call')
+    return last.call === undefined ? 'Call' : callText(last.call.media, last.call.outcome)
+  if (last.kind === 'system')
+    return last.event === undefined ? 'Security update' : systemEventPreview(last.event, name)
+  return last.text.replace(/\s+/g, ' ')
 }
 
 /** The two sentences of first run (issue 6): what Hestia protects, and what the relay can see. */
