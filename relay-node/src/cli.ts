@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { createAdminKey } from './admin-keys.ts'
 import { mergeOptions } from './config.ts'
 import type { RelayOptionsInput } from './config.ts'
-import { RELAY_INFO_FILE, startRelay } from './index.ts'
+import { RELAY_INFO_FILE, StoreOpenError, startRelay } from './index.ts'
 import type { RelayHandle } from './index.ts'
 
 const MiB = 1024 * 1024
@@ -261,7 +261,15 @@ program
     }
     process.on('SIGTERM', () => shutdown('SIGTERM'))
     process.on('SIGINT', () => shutdown('SIGINT'))
-    const relay = await startRelay({ ...optionsFromFlags(flags), logDestination: 2 })
+    let relay: RelayHandle
+    try {
+      relay = await startRelay({ ...optionsFromFlags(flags), logDestination: 2 })
+    } catch (err) {
+      // A database the relay will not open: one sentence saying what to do, no stack trace.
+      if (!(err instanceof StoreOpenError)) throw err
+      process.stderr.write(`hestia-relay: ${err.message}\n`)
+      process.exit(2)
+    }
     state.relay = relay
     if (state.requested !== undefined) return stopAndExit(relay, state.requested)
     process.stdout.write(relay.multiaddrs.join('\n') + '\n')

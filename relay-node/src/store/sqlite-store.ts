@@ -9,7 +9,8 @@
  */
 import { DatabaseSync } from 'node:sqlite'
 import type { StatementSync } from 'node:sqlite'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, statSync, statfsSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { MailboxError } from '@hestia/core/mailbox/index.ts'
 import type {
   CreateOutcome,
@@ -102,10 +103,22 @@ export interface SqliteStoreOptions {
    * operator hears of it without a log line per refused deposit.
    */
   onStorageFull?: (full: boolean, err?: unknown) => void
+  /**
+   * Writes that add data (deposit, publish prekeys, create) answer `storage_full` once the disk's
+   * free space would drop below this, leaving room for fetch, ack, nonces and WAL checkpoints, which
+   * a completely full disk also refuses. Default DEFAULT_RESERVE_FREE_BYTES; 0 turns it off.
+   */
+  reserveFreeBytes?: number
 }
+
+export const DEFAULT_RESERVE_FREE_BYTES = 64 * 1024 * 1024
+/** About what a new mailbox row and its index entry take. */
+const MAILBOX_ROW_BYTES = 256
 
 interface QueuedWrite {
   run: () => unknown
+  /** Bytes this write may add (deposits, prekeys, new mailboxes); undefined for writes that free. */
+  grows?: number
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
 }
@@ -129,12 +142,16 @@ export class SqliteMailboxStore implements MailboxStore {
   private readonly st: Record<string, StatementSync>
 
   private readonly onStorageFull: SqliteStoreOptions['onStorageFull']
+  private readonly reserveFreeBytes: number
+  private readonly dir: string
   private full = false
   /** What opening the database did: created it, migrated an older schema, or found it current. */
   readonly opened: 'created' | 'migrated' | 'current'
 
   constructor(options: SqliteStoreOptions) {
     this.onStorageFull = options.onStorageFull
+    this.reserveFreeBytes = options.reserveFreeBytes ?? DEFAULT_RESERVE_FREE_BYTES
+    this.dir = dirname(options.path)
     const existed = existsSync(options.path) && statSync(options.path).size > 0
     this.db = new DatabaseSync(options.path)
     try {
@@ -228,10 +245,15 @@ export class SqliteMailboxStore implements MailboxStore {
   }
 
   /** Queues `run` into the next group commit; resolves with its result after COMMIT. */
-  private write<T>(run: () => T): Promise<T> {
+  private write<T>(run: () => T, grows?: number): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store closed'))
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject })
+      this.queue.push({
+        run,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        ...(grows !== undefined ? { grows } : {}),
+      })
       if (!this.flushScheduled) {
         this.flushScheduled = true
         setImmediate(() => this.flush())
@@ -250,14 +272,32 @@ export class SqliteMailboxStore implements MailboxStore {
     const bytesBefore = this.totalBytes
     const results: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = []
     let fullErr: unknown
+    let refused = false
+    let grew = false
+    // Free disk is read once per batch, minus what this batch adds (cheap: one statfs per commit).
+    let freeBytes: number | undefined
+    let batchGrowth = 0
     try {
       this.db.exec('BEGIN IMMEDIATE')
       for (const item of batch) {
+        if (item.grows !== undefined) {
+          freeBytes ??= this.freeDiskBytes()
+          // Growth stops while the reserve is left, so fetch, ack and checkpoints still have room.
+          if (freeBytes - batchGrowth - item.grows < this.reserveFreeBytes) {
+            refused = true
+            results.push({ ok: false, err: storageFull(undefined) })
+            continue
+          }
+        }
         this.db.exec('SAVEPOINT w')
         const bytesAtItem = this.totalBytes
         try {
           results.push({ ok: true, value: item.run() })
           this.db.exec('RELEASE w')
+          if (item.grows !== undefined) {
+            batchGrowth += item.grows
+            grew = true
+          }
         } catch (err) {
           if (isStorageFull(err)) fullErr ??= err
           this.totalBytes = bytesAtItem
@@ -283,13 +323,23 @@ export class SqliteMailboxStore implements MailboxStore {
       for (const item of batch) item.reject(failure)
       return
     }
-    if (fullErr !== undefined) this.setFull(true, fullErr)
-    else this.setFull(false)
+    if (fullErr !== undefined || refused) this.setFull(true, fullErr)
+    else if (grew) this.setFull(false)
     batch.forEach((item, i) => {
       const r = results[i]!
       if (r.ok) item.resolve(r.value)
       else item.reject(r.err)
     })
+  }
+
+  private freeDiskBytes(): number {
+    if (this.reserveFreeBytes <= 0) return Number.MAX_SAFE_INTEGER
+    try {
+      const st = statfsSync(this.dir)
+      return st.bavail * st.bsize
+    } catch {
+      return Number.MAX_SAFE_INTEGER // no statfs here: rely on SQLITE_FULL alone
+    }
   }
 
   private setFull(full: boolean, err?: unknown): void {
@@ -314,7 +364,7 @@ export class SqliteMailboxStore implements MailboxStore {
       }
       this.s('insertMailbox').run(rec.id, rec.authKey, rec.capabilityHash, rec.nowDay)
       return 'created'
-    })
+    }, MAILBOX_ROW_BYTES)
   }
 
   getMailbox(id: Uint8Array): Promise<MailboxRecord | undefined> {
@@ -347,7 +397,7 @@ export class SqliteMailboxStore implements MailboxStore {
       this.s('bumpMailbox').run(size, input.mailboxId)
       this.totalBytes += size
       return { ok: true, id: BigInt(seq) }
-    })
+    }, input.sealed.length)
   }
 
   fetch(
@@ -408,20 +458,23 @@ export class SqliteMailboxStore implements MailboxStore {
     oneTimePrekeys: readonly Uint8Array[],
     maxStored: number,
   ): Promise<number> {
-    return this.write(() => {
-      const existing = this.s('getBundle').get(mailboxId) as Row | undefined
-      if (existing === undefined) this.s('insertBundle').run(mailboxId, bundle)
-      else this.s('updateBundle').run(bundle, mailboxId)
-      let stored = num((this.s('countOtk').get(mailboxId) as Row).n)
-      for (const otk of oneTimePrekeys) {
-        if (stored >= maxStored) break
-        const seq = num((this.s('getBundle').get(mailboxId) as Row).next_seq)
-        this.s('insertOtk').run(mailboxId, seq, otk)
-        this.s('bumpBundleSeq').run(mailboxId)
-        stored++
-      }
-      return stored
-    })
+    return this.write(
+      () => {
+        const existing = this.s('getBundle').get(mailboxId) as Row | undefined
+        if (existing === undefined) this.s('insertBundle').run(mailboxId, bundle)
+        else this.s('updateBundle').run(bundle, mailboxId)
+        let stored = num((this.s('countOtk').get(mailboxId) as Row).n)
+        for (const otk of oneTimePrekeys) {
+          if (stored >= maxStored) break
+          const seq = num((this.s('getBundle').get(mailboxId) as Row).next_seq)
+          this.s('insertOtk').run(mailboxId, seq, otk)
+          this.s('bumpBundleSeq').run(mailboxId)
+          stored++
+        }
+        return stored
+      },
+      bundle.length + oneTimePrekeys.reduce((n, k) => n + k.length, 0),
+    )
   }
 
   takePrekey(
