@@ -45,6 +45,14 @@ export interface RelayOptions {
     relayedDataLimitBytes: number
     relayedDurationLimitMs: number
     maxInboundHopStreams: number
+    /** An accepted socket must become an open libp2p connection (WebSocket, noise, yamux) in this long. */
+    handshakeDeadlineMs: number
+    /** Sockets one remote address may have in their handshake at once. */
+    maxHandshakingPerIp: number
+    /** Bytes of incomplete frames one connection may hold across its streams. */
+    partialFrameBytesPerConnection: number
+    /** Bytes of incomplete frames all connections together may hold. */
+    partialFrameBytesTotal: number
   }
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Injected clock (tests). */
@@ -94,6 +102,12 @@ export function defaultOptions(dataDir: string): RelayOptions {
       relayedDataLimitBytes: 256 * 1024,
       relayedDurationLimitMs: 2 * 60_000,
       maxInboundHopStreams: 512,
+      handshakeDeadlineMs: 10_000,
+      maxHandshakingPerIp: 8,
+      // Eight 64 KiB deposits in flight (the client's stream pool) fit; 32 half frames do not.
+      partialFrameBytesPerConnection: 1 * MiB,
+      // A quarter of the 512 MiB container limit (relay-node/compose.yaml).
+      partialFrameBytesTotal: 128 * MiB,
     },
     logLevel: 'info',
   }

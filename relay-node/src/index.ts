@@ -21,6 +21,9 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { EXPIRY_BUCKETS_S, MAILBOX_PROTOCOL, MAX_SEALED_BYTES } from '@hestia/core/mailbox/index.ts'
 import type { RelayInfo } from '@hestia/core/mailbox/index.ts'
 import { createLibp2p } from 'libp2p'
+import { relayFraming } from './framing-policy.ts'
+import { FrameGuard } from './frame-guard.ts'
+import { HandshakeGuard, listenerServers } from './handshake-guard.ts'
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -82,6 +85,11 @@ type RelayNode = Libp2p<{ relay: CircuitRelayService }>
 
 function ipOfAddr(addr: Multiaddr): string | undefined {
   for (const c of addr.getComponents()) if (c.name === 'ip4' || c.name === 'ip6') return c.value
+  return undefined
+}
+
+function tcpPortOfAddr(addr: Multiaddr): number | undefined {
+  for (const c of addr.getComponents()) if (c.name === 'tcp') return Number(c.value)
   return undefined
 }
 
@@ -153,11 +161,31 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
 
   // eslint-disable-next-line prefer-const -- assigned once the service exists, read lazily by metrics
   let service: MailboxService
+  // eslint-disable-next-line prefer-const -- assigned right below, read lazily by metrics
+  let frameGuard: FrameGuard
+  // eslint-disable-next-line prefer-const -- assigned right below, read lazily by metrics
+  let handshakes: HandshakeGuard
   const metrics = new RelayMetrics({
     connections: connectionCount,
     reservations: reservationCount,
     subscribers: () => service?.subscriberTotal ?? 0,
     store: () => cachedStore,
+    partialFrameBytes: () => frameGuard?.heldBytes ?? 0,
+    handshaking: () => handshakes?.handshaking ?? 0,
+  })
+  // One guard for every node (the budgets are the process's memory, rotation or not).
+  frameGuard = new FrameGuard({
+    limits: {
+      perConnectionBytes: o.relay.partialFrameBytesPerConnection,
+      globalBytes: o.relay.partialFrameBytesTotal,
+    },
+    protocols: relayFraming(),
+    onReset: (reason) => metrics.streamsReset.inc({ reason }),
+  })
+  handshakes = new HandshakeGuard({
+    deadlineMs: o.relay.handshakeDeadlineMs,
+    maxPerIp: o.relay.maxHandshakingPerIp,
+    onDrop: (reason) => metrics.handshakesDropped.inc({ reason }),
   })
 
   const relayInfo = (): RelayInfo => {
@@ -194,6 +222,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
     metrics,
     info: relayInfo,
     isBanned: (peer, ip) => bans.isBanned(peer, ip),
+    onFramingReset: (reason) => metrics.streamsReset.inc({ reason }),
   })
   await service.start()
 
@@ -211,8 +240,9 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
       addresses: { listen, ...(announce.length > 0 ? { announce } : {}) },
       transports: [webSockets(tls !== undefined ? { https: tls } : {})],
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      streamMuxers: [frameGuard.wrapMuxer(yamux())],
       connectionManager: {
+        inboundUpgradeTimeout: o.relay.handshakeDeadlineMs,
         maxConnections: o.relay.maxConnections,
         inboundConnectionThreshold: o.relay.inboundConnectionsPerSecondPerIp,
         maxIncomingPendingConnections: o.relay.maxIncomingPendingConnections,
@@ -242,12 +272,16 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
             defaultDurationLimit: o.relay.relayedDurationLimitMs,
           },
           maxInboundHopStreams: o.relay.maxInboundHopStreams,
+          hopTimeout: o.relay.handshakeDeadlineMs,
         }),
       },
     })
+    for (const server of listenerServers(node)) handshakes.attach(server)
     node.addEventListener('connection:open', (e) => {
       const ip = ipOfAddr(e.detail.remoteAddr)
       if (ip !== undefined) ipConnections.set(ip, (ipConnections.get(ip) ?? 0) + 1)
+      const port = tcpPortOfAddr(e.detail.remoteAddr)
+      if (ip !== undefined && port !== undefined) handshakes.opened(ip, port)
     })
     node.addEventListener('connection:close', (e) => {
       const ip = ipOfAddr(e.detail.remoteAddr)
@@ -482,6 +516,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
         clearInterval(sweepTimer)
         clearTimeout(rotationTimer)
         service.stop()
+        handshakes.stop()
         await Promise.all(
           nodes.map(async (n) => {
             await n.stop()

@@ -1,17 +1,20 @@
 /**
  * The relay side of /hestia/mailbox/1.0.0. Each stream carries sequential request/response frames;
- * a subscribe turns its stream into a push channel. A bad length prefix (oversize, not a varint)
- * gets its typed error and closes the stream, since framing is lost; any other bad request gets its
- * typed error and the stream stays usable.
+ * a subscribe turns its stream into a push channel. A bad length prefix (longer than the largest
+ * frame needs: `malformed`; announcing more than the largest frame: `oversize`) gets its typed error
+ * and then a stream reset, since framing is lost; any other bad request gets its typed error and the
+ * stream stays usable.
  */
 import type { Connection, Stream } from '@libp2p/interface'
-import { lpStream } from '@libp2p/utils'
+import { FrameLengthError, cappedLpStream } from './capped-lp-stream.ts'
+import type { CappedLpStream } from './capped-lp-stream.ts'
 import {
   AUTH_WINDOW_MS,
   MAX_FETCH_LIMIT,
   MAX_FETCH_RESPONSE_SEALED_BYTES,
   MAX_ONE_TIME_PREKEYS_STORED,
   MAX_REQUEST_FRAME_BYTES,
+  MAX_REQUESTS_PER_MAILBOX_STREAM,
   MailboxError,
   ab,
   capabilityHash,
@@ -49,8 +52,8 @@ export const EXPIRY_GRANULARITY_MS = 10 * 60_000
 export const EXPIRY_GRACE_MS = 60 * 60_000
 /** A stream that sends nothing for this long is closed. */
 export const STREAM_IDLE_MS = 30_000
-/** Requests one stream may carry before the relay closes it (the client opens another). */
-export const MAX_REQUESTS_PER_STREAM = 1024
+/** Requests one stream may carry before the relay closes it (the client retires it before). */
+export const MAX_REQUESTS_PER_STREAM = MAX_REQUESTS_PER_MAILBOX_STREAM
 export const MAX_SUBSCRIBERS_PER_MAILBOX = 4
 export const MAX_SUBSCRIBERS_TOTAL = 20_000
 
@@ -87,11 +90,13 @@ export interface MailboxServiceInit {
   metrics: RelayMetrics
   info: () => RelayInfo
   isBanned: (peer: string, ip: string) => boolean
+  /** Counts a stream reset for bad framing (metric hestia_relay_streams_reset_total). */
+  onFramingReset?: (reason: 'prefix_too_long' | 'frame_too_large') => void
 }
 
 interface Subscriber {
   stream: Stream
-  lp: ReturnType<typeof lpStream<Stream>>
+  lp: CappedLpStream
   busy: boolean
 }
 
@@ -146,28 +151,24 @@ export class MailboxService {
   readonly handleStream = async (stream: Stream, connection: Connection): Promise<void> => {
     const peer = connection.remotePeer.toString()
     const ip = ipOf(connection)
-    const lp = lpStream(stream, {
-      maxDataLength: MAX_REQUEST_FRAME_BYTES,
-      maxBufferSize: MAX_REQUEST_FRAME_BYTES * 2,
-    })
+    const lp = cappedLpStream(stream, { maxFrameBytes: MAX_REQUEST_FRAME_BYTES })
     try {
       for (let i = 0; i < MAX_REQUESTS_PER_STREAM && !this.stopped; i++) {
-        let frame: Uint8Array
+        let frame: Uint8Array | null
         try {
-          frame = (await lp.read({ signal: AbortSignal.timeout(STREAM_IDLE_MS) })).subarray()
+          frame = await lp.read({ signal: AbortSignal.timeout(STREAM_IDLE_MS) })
         } catch (err) {
-          const name = err instanceof Error ? err.name : ''
-          if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
-            this.count('frame', 'oversize')
-            await this.sendAndClose(lp, stream, new MailboxError('oversize'))
-          } else if (name === 'InvalidMessageLengthError') {
-            this.count('frame', 'malformed')
-            await this.sendAndClose(lp, stream, new MailboxError('malformed'))
+          if (err instanceof FrameLengthError) {
+            const code = err.problem === 'frame_too_large' ? 'oversize' : 'malformed'
+            this.count('frame', code)
+            this.init.onFramingReset?.(err.problem)
+            await this.answerAndReset(lp, stream, new MailboxError(code, err.message))
           } else {
-            await stream.close().catch(() => undefined) // EOF, idle timeout or reset
+            await stream.close().catch(() => undefined) // idle timeout or reset
           }
           return
         }
+        if (frame === null) break // the client closed its end between requests
         let parsed: ParsedRequest
         try {
           parsed = decodeRequest(frame)
@@ -213,17 +214,17 @@ export class MailboxService {
     this.init.metrics.requests.inc({ op, result })
   }
 
-  private async sendAndClose(
-    lp: ReturnType<typeof lpStream<Stream>>,
-    stream: Stream,
-    err: MailboxError,
-  ): Promise<void> {
+  /**
+   * The framing is lost: the typed answer goes out, then the stream is reset rather than closed,
+   * so whatever the peer still sends is dropped instead of read.
+   */
+  private async answerAndReset(lp: CappedLpStream, stream: Stream, err: MailboxError) {
     try {
       await lp.write(encodeErrorResponse(err), { signal: AbortSignal.timeout(5_000) })
-      await stream.close({ signal: AbortSignal.timeout(5_000) })
     } catch {
-      stream.abort(new Error('closing after a bad frame'))
+      // the peer is not reading: the reset below is all it gets
     }
+    stream.abort(err)
   }
 
   private limit(name: keyof MailboxLimits['rate'], key: string): void {

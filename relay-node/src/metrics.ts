@@ -9,6 +9,10 @@ export interface GaugeSources {
   reservations: () => number
   subscribers: () => number
   store: () => { mailboxes: number; messages: number; bytes: number }
+  /** Bytes held in incomplete frames (the stream guard's budgets). */
+  partialFrameBytes?: () => number
+  /** Inbound connections accepted but not yet upgraded to libp2p connections. */
+  handshaking?: () => number
 }
 
 export class RelayMetrics {
@@ -19,6 +23,9 @@ export class RelayMetrics {
   readonly stunRequests: Counter<'result'>
   readonly adminActions: Counter<'action'>
   readonly sweptMessages: Counter
+  readonly streamsReset: Counter<'reason'>
+  readonly handshakesDropped: Counter<'reason'>
+  readonly adminDenied: Counter<'result'>
 
   constructor(sources: GaugeSources) {
     const registers = [this.registry]
@@ -57,6 +64,40 @@ export class RelayMetrics {
       name: 'hestia_relay_expired_messages_total',
       help: 'Messages deleted because their TTL passed before anyone fetched them',
       registers,
+    })
+    this.streamsReset = new Counter({
+      name: 'hestia_relay_streams_reset_total',
+      help: 'Streams the relay reset for bad framing or memory budgets (prefix_too_long, frame_too_large, connection_budget, global_budget)',
+      labelNames: ['reason'],
+      registers,
+    })
+    this.handshakesDropped = new Counter({
+      name: 'hestia_relay_handshakes_dropped_total',
+      help: 'Inbound connections closed before their handshake finished (deadline) or refused (per_ip_cap)',
+      labelNames: ['reason'],
+      registers,
+    })
+    this.adminDenied = new Counter({
+      name: 'hestia_relay_admin_denied_total',
+      help: 'Admin API requests without a valid key: denied (401) or rate_limited (429)',
+      labelNames: ['result'],
+      registers,
+    })
+    new Gauge({
+      name: 'hestia_relay_partial_frame_bytes',
+      help: 'Bytes held in incomplete frames across all streams',
+      registers,
+      collect() {
+        this.set(sources.partialFrameBytes?.() ?? 0)
+      },
+    })
+    new Gauge({
+      name: 'hestia_relay_handshaking_connections',
+      help: 'Inbound connections accepted and still in their handshake (WebSocket, noise, yamux)',
+      registers,
+      collect() {
+        this.set(sources.handshaking?.() ?? 0)
+      },
     })
     new Gauge({
       name: 'hestia_relay_connections',

@@ -15,6 +15,7 @@ import {
   DEFAULT_EXPIRY_S,
   MAILBOX_ID_BYTES,
   MAX_FETCH_LIMIT,
+  MAX_REQUESTS_PER_MAILBOX_STREAM,
   MAX_RESPONSE_FRAME_BYTES,
 } from './constants.ts'
 import { MailboxError } from './errors.ts'
@@ -273,6 +274,7 @@ export class MailboxClient {
     try {
       const entry = this.takeIdle() ?? (await this.openPooled(signal))
       try {
+        entry.requests++
         await entry.lp.write(encodeRequest(body), { signal })
         frame = (await entry.lp.read({ signal })).subarray()
       } catch (err) {
@@ -320,6 +322,7 @@ export class MailboxClient {
       stream,
       lp: lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES }),
       lastUsed: 0,
+      requests: 0,
     }
   }
 
@@ -334,7 +337,11 @@ export class MailboxClient {
 
   private release(entry: PooledStream): void {
     entry.lastUsed = this.now()
-    if (this.idle.length < MAX_IDLE_STREAMS && isUsable(entry.stream)) this.idle.push(entry)
+    // The relay closes a stream after MAX_REQUESTS_PER_MAILBOX_STREAM requests; a request sent on it
+    // after that would meet the close instead of an answer.
+    const spent = entry.requests >= MAX_REQUESTS_PER_MAILBOX_STREAM
+    if (!spent && this.idle.length < MAX_IDLE_STREAMS && isUsable(entry.stream))
+      this.idle.push(entry)
     else void entry.stream.close().catch(() => undefined)
   }
 
@@ -349,6 +356,8 @@ interface PooledStream {
   stream: Stream
   lp: ReturnType<typeof lpStream<Stream>>
   lastUsed: number
+  /** Requests sent on this stream so far. */
+  requests: number
 }
 
 function isUsable(stream: Stream): boolean {

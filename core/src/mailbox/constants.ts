@@ -59,6 +59,12 @@ export const MAX_REQUEST_FRAME_BYTES = Math.max(MAX_SEALED_BYTES, MAX_PUBLISH_BO
 export const MAX_RESPONSE_FRAME_BYTES =
   MAX_FETCH_RESPONSE_SEALED_BYTES + MAX_SEALED_BYTES + MAX_FETCH_LIMIT * 32 + 16 * KiB
 
+/**
+ * Requests one stream carries: the relay closes a stream after this many, so the client retires a
+ * pooled stream once it has carried them (it never sends one the relay will not read).
+ */
+export const MAX_REQUESTS_PER_MAILBOX_STREAM = 1024
+
 /** Strings the relay reports back (error messages, multiaddrs). */
 export const MAX_ERROR_MESSAGE_CHARS = 512
 export const MAX_RELAY_MULTIADDRS = 16
