@@ -244,8 +244,12 @@ describe('calls between two Chromium profiles', { concurrency: 1 }, () => {
       calleeWindow = await bWindow
       const rangAt = Date.now()
       await calleeWindow.getByText('Incoming video call').waitFor({ timeout: STEP_MS })
-      // The caller's window says what a direct call exposes.
+      // Both windows say what a direct call exposes: the caller's, and the ringing one (#23).
       await callerWindow.getByTestId('ip-notice').waitFor({ timeout: STEP_MS })
+      assert.match(
+        await calleeWindow.getByTestId('ip-notice').innerText({ timeout: STEP_MS }),
+        /reveals your IP address/,
+      )
       const acceptedAt = Date.now()
       await calleeWindow.getByRole('button', { name: 'Accept' }).click()
 

@@ -7,7 +7,11 @@ import type { CallInfo, ConversationSummary } from '@hestia/core/client/api.ts'
 import { renderFile } from './support/render.ts'
 import { fixture, NOW } from './support/fixtures.ts'
 import { ChatState } from '../src/lib/chat-state.ts'
-import { CALL_END_TEXT, IP_EXPOSURE_NOTICE } from '../src/lib/call-texts.ts'
+import {
+  CALL_END_TEXT,
+  IP_EXPOSURE_ANSWER_NOTICE,
+  IP_EXPOSURE_NOTICE,
+} from '../src/lib/call-texts.ts'
 import { iceServersForRelays } from '../src/lib/call-ice.ts'
 import { passiveAnswer } from '../src/lib/call-session.ts'
 
@@ -73,7 +77,7 @@ describe('CallWindow', () => {
     assert.ok(view.text.includes(FP_A))
   })
 
-  test('incoming, ringing: accept and decline, the caller’s bound fingerprint, no IP notice', async () => {
+  test('incoming, ringing: accept and decline, the caller’s bound fingerprint, the IP notice too', async () => {
     const view = await renderWindow(
       session(
         callInfo({ direction: 'in', state: 'incoming_ringing', remoteDtlsFingerprint: FP_B }),
@@ -82,7 +86,9 @@ describe('CallWindow', () => {
     assert.ok(view.text.includes('Incoming video call'))
     assert.deepEqual(buttonTexts(view), ['Accept', 'Decline'])
     assert.ok(view.text.includes(FP_B))
-    assert.ok(!view.text.includes(IP_EXPOSURE_NOTICE))
+    assert.ok(view.text.includes(IP_EXPOSURE_ANSWER_NOTICE), 'the person answering is told too')
+    const details = view.find('details', { 'data-testid': 'call-details' })
+    assert.ok(details !== undefined && !details.has('open'), 'fingerprints behind Details')
   })
 
   test('active: duration, muted shown as pressed, both fingerprints, certificate check', async () => {
@@ -99,13 +105,17 @@ describe('CallWindow', () => {
     assert.deepEqual(buttonTexts(view), ['Unmute', 'Camera on', 'Hang up'])
     assert.ok(view.find('button', { 'aria-pressed': 'true' }))
     assert.ok(view.text.includes(FP_A) && view.text.includes(FP_B))
-    assert.ok(view.text.includes('The connection presented exactly this certificate.'))
+    assert.ok(
+      view.text.includes('The connection presented exactly the certificate your contact sent.'),
+    )
   })
 
   test('a presented certificate that differs is not shown as checked', async () => {
     const call = callInfo({ state: 'active', connectedAt: NOW, remoteDtlsFingerprint: FP_B })
     const view = await renderWindow(session(call, { presented: FP_A }))
-    assert.ok(!view.text.includes('The connection presented exactly this certificate.'))
+    assert.ok(
+      !view.text.includes('The connection presented exactly the certificate your contact sent.'),
+    )
   })
 
   test('failed: the reason as an alert, no call controls', async () => {

@@ -3,6 +3,9 @@ import type { CallEndReason, CallInfo } from '@hestia/core/client/api.ts'
 
 /** Shown where the user starts a call (the seed's metadata list: calls expose IP addresses). */
 export const IP_EXPOSURE_NOTICE = 'A direct call reveals your IP address to your contact.'
+/** The same fact for the person answering (issue 23: only the caller was told). */
+export const IP_EXPOSURE_ANSWER_NOTICE =
+  'Answering starts a direct call, which reveals your IP address to your contact.'
 
 export const CALL_END_TEXT: Readonly<Record<CallEndReason, string>> = {
   hangup: 'Call ended',
