@@ -108,6 +108,8 @@ export const CLIENT_ERROR_CODES = [
   'invite_expired',
   /** The invite is our own. */
   'invite_self',
+  /** The invite was already used, withdrawn by its maker, or has expired (the relay closed it). */
+  'invite_closed',
   /** Sending and calls are blocked: the contact's identity key changed. Re-verify or accept. */
   'key_changed',
   /** The contact is blocked. */
@@ -151,6 +153,8 @@ export const CLIENT_ERROR_TEXT: Readonly<Record<ClientErrorCode, string>> = {
   invite_invalid: 'This invite is not valid. Ask your contact for a new one.',
   invite_expired: 'This invite has expired. Ask your contact for a new one.',
   invite_self: 'This is your own invite. Share it with someone else.',
+  invite_closed:
+    'This invite was already used, withdrawn or has expired. Ask your contact for a new one.',
   key_changed:
     "This contact's security key changed. Verify the new key or accept it before sending.",
   contact_blocked: 'You blocked this contact. Unblock them to send messages.',
@@ -266,6 +270,8 @@ export const SYSTEM_EVENTS = [
   'new_key_accepted',
   'blocked',
   'unblocked',
+  /** Our answer to their invite was refused: the invite was used, withdrawn or expired. */
+  'invite_closed',
 ] as const
 export type SystemEvent = (typeof SYSTEM_EVENTS)[number]
 

@@ -13,7 +13,7 @@ import {
   type ContactSummary,
   type Invite,
 } from '../client/api.ts'
-import { fromBase64Url } from '../crypto/bytes.ts'
+import { bytesEqual, fromBase64Url } from '../crypto/bytes.ts'
 import { initiateSession } from '../crypto/pqxdh.ts'
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import { compareSafetyQr, safetyNumber } from '../crypto/safety-number.ts'
@@ -29,8 +29,9 @@ import { displayNameOr } from '../text/clean.ts'
 import { PEER_VALUE_CAPS } from '../text/caps.ts'
 import type { MailboxManager } from './mailbox-manager.ts'
 import { deviceIdOf } from './net.ts'
-import { encodePayload, type HelloBody } from './payload.ts'
-import { encodeOutbound, encodeSessionState, sessionIdentityKey, toBase64Url } from './records.ts'
+import { encodePayload, type FilePayloadBody, type HelloBody } from './payload.ts'
+import { encodeOutbound, encodeSessionState, toBase64Url } from './records.ts'
+import { adoptPendingKey, refusePendingKey, type Adopted } from './trust.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { chatMessage, contactSummary, conversationSummary } from './views.ts'
 
@@ -43,6 +44,10 @@ export interface ContactsDeps {
   kickKeeper(): void
   /** A contact device became known (for direct frames). */
   learnDevice(deviceId: string, contactId: string): void
+  /** Our Hello for a contact (answers a held Hello when its key is accepted). */
+  helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
+  /** A held file offer entered the thread (the file engine's input). */
+  releaseFile(conversationId: string, messageId: string, body: FilePayloadBody): Promise<void>
 }
 
 type Result<V> = { ok: true; value: V } | ClientFailure
@@ -66,7 +71,8 @@ async function systemMessage(
   d: ContactsDeps,
   tx: StoreOperations,
   contactId: string,
-  event: 'contact_added' | 'verified' | 'new_key_accepted' | 'blocked' | 'unblocked',
+  event:
+    'contact_added' | 'verified' | 'new_key_accepted' | 'new_key_refused' | 'blocked' | 'unblocked',
   events: ClientEvent[],
 ): Promise<void> {
   const conv = await tx.getConversationByContact(contactId)
@@ -270,6 +276,7 @@ export async function contactInfo(
     addedAt: c.addedAt,
     keyChangedAt: c.keyChange?.seenAt ?? null,
     relays: c.relays,
+    refusedKeys: c.refusedKeys?.length ?? 0,
   })
 }
 
@@ -277,6 +284,7 @@ async function update(
   d: ContactsDeps,
   contactId: string,
   change: (c: ContactRecord, tx: StoreOperations, events: ClientEvent[]) => Promise<void>,
+  released: Adopted['files'] = [],
 ): Promise<Result<{ contact: ContactSummary }>> {
   const { ctx } = d
   const events: ClientEvent[] = []
@@ -293,19 +301,36 @@ async function update(
   if (updated === undefined) return fail('not_found', 'no such contact')
   for (const e of events) ctx.emit(e)
   const contact = await emitContact(d, updated)
+  for (const dev of await ctx.store.listDevices(contactId)) d.learnDevice(dev.deviceId, contactId)
+  for (const f of released) {
+    try {
+      await d.releaseFile(f.conversationId, f.messageId, f.body)
+    } catch (err) {
+      ctx.log('released file offer not taken', err)
+    }
+  }
   d.kickOutbox()
   return ok({ contact })
 }
 
-/** Trust the presented key: drop sessions of any other identity. */
-async function adoptKey(tx: StoreOperations, c: ContactRecord): Promise<void> {
-  if (c.keyChange === null) return
-  c.identityPublicKey = c.keyChange.identityPublicKey
-  c.identityKeyId = toBase64Url(c.identityPublicKey)
-  c.keyChange = null
-  for (const s of await tx.listSessions(c.contactId)) {
-    if (sessionIdentityKey(s) !== c.identityKeyId) await tx.deleteSession(c.contactId, s.deviceId)
-  }
+/**
+ * Trust the presented key (ADR 0720): it is pinned, sessions and devices of other identities go,
+ * its held Hello is applied and its held messages enter the thread in arrival order.
+ */
+async function adoptKey(
+  d: ContactsDeps,
+  tx: StoreOperations,
+  c: ContactRecord,
+  events: ClientEvent[],
+  released: Adopted['files'],
+): Promise<void> {
+  const adopted = await adoptPendingKey(
+    tx,
+    c,
+    { platform: d.ctx.platform, helloFor: (x, reply) => d.helloFor(x, reply) },
+    events,
+  )
+  released.push(...adopted.files)
 }
 
 export async function verifyContact(
@@ -326,12 +351,29 @@ export async function verifyContact(
     }
     if (!match) return fail('verification_mismatch', 'the scanned code is not this contact’s')
   }
-  return update(d, contactId, async (rec, tx, events) => {
-    await adoptKey(tx, rec)
-    rec.verified = true
-    await systemMessage(d, tx, contactId, 'verified', events)
+  const presented = presentedKey(c)
+  const released: Adopted['files'] = []
+  return update(
+    d,
+    contactId,
+    async (rec, tx, events) => {
+      if (!bytesEqual(presentedKey(rec), presented)) {
+        // Another key replaced the one the user compared meanwhile: they must look again.
+        throw new KeyMovedError()
+      }
+      await adoptKey(d, tx, rec, events, released)
+      rec.verified = true
+      await systemMessage(d, tx, contactId, 'verified', events)
+    },
+    released,
+  ).catch((err: unknown) => {
+    if (err instanceof KeyMovedError)
+      return fail('verification_mismatch', 'the key changed again: compare the new safety number')
+    throw err
   })
 }
+
+class KeyMovedError extends Error {}
 
 export async function acceptNewKey(
   d: ContactsDeps,
@@ -340,10 +382,48 @@ export async function acceptNewKey(
   const c = await d.ctx.store.getContact(contactId)
   if (c === undefined) return fail('not_found', 'no such contact')
   if (c.keyChange === null) return fail('invalid_state', 'the key did not change')
+  const released: Adopted['files'] = []
+  return update(
+    d,
+    contactId,
+    async (rec, tx, events) => {
+      await adoptKey(d, tx, rec, events, released)
+      rec.verified = false
+      await systemMessage(d, tx, contactId, 'new_key_accepted', events)
+    },
+    released,
+  )
+}
+
+/**
+ * Keeps the old key (ADR 0720): the held messages are deleted and the new key is refused until
+ * the user allows new keys again (`allowNewKeys`). Trust returns to what it was before.
+ */
+export async function keepOldKey(
+  d: ContactsDeps,
+  contactId: string,
+): Promise<Result<{ contact: ContactSummary }>> {
+  const c = await d.ctx.store.getContact(contactId)
+  if (c === undefined) return fail('not_found', 'no such contact')
+  if (c.keyChange === null) return fail('invalid_state', 'the key did not change')
   return update(d, contactId, async (rec, tx, events) => {
-    await adoptKey(tx, rec)
-    rec.verified = false
-    await systemMessage(d, tx, contactId, 'new_key_accepted', events)
+    if (rec.keyChange === null) return
+    refusePendingKey(rec)
+    await systemMessage(d, tx, contactId, 'new_key_refused', events)
+  })
+}
+
+/** The user changed their mind: refused keys may raise a key-change notice again. */
+export async function allowNewKeys(
+  d: ContactsDeps,
+  contactId: string,
+): Promise<Result<{ contact: ContactSummary }>> {
+  const c = await d.ctx.store.getContact(contactId)
+  if (c === undefined) return fail('not_found', 'no such contact')
+  if ((c.refusedKeys?.length ?? 0) === 0) return fail('invalid_state', 'no key was refused')
+  return update(d, contactId, (rec) => {
+    rec.refusedKeys = []
+    return Promise.resolve()
   })
 }
 

@@ -14,6 +14,7 @@ import {
   type DecodedOffer,
 } from '../files/codec.ts'
 import { decodeSessionFrame } from '../crypto/codecs.ts'
+import type { DeviceCertificate } from '../crypto/identity.ts'
 import { acceptSession } from '../crypto/pqxdh.ts'
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import type { Session, DecryptedMessage } from '../crypto/session.ts'
@@ -21,6 +22,7 @@ import type { ContactRecord, MessageRecord, SessionRecord } from '../store/recor
 import type { StoreOperations } from '../store/store.ts'
 import { ProtocolError, isProtocolError } from '../wire/errors.ts'
 import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
+import { TRUST_LIMITS } from './limits.ts'
 import { deviceIdOf } from './net.ts'
 import {
   atPeerTime,
@@ -33,6 +35,14 @@ import {
 import { contactName } from './names.ts'
 import { encodeOutbound, encodeSessionState, restoreSession, toBase64Url } from './records.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
+import {
+  admitOtherKeySession,
+  admitPinnedDevice,
+  holdDevice,
+  holdPayload,
+  newKeyChange,
+  standingOf,
+} from './trust.ts'
 import { chatMessage, contactSummary, conversationSummary, laterDelivery } from './views.ts'
 
 export type FrameSource =
@@ -62,7 +72,12 @@ interface Decrypted {
   message: DecryptedMessage
   previous: SessionRecord | undefined
   /** Set when the frame started a new session. */
-  accepted?: { oneTimePrekeyId: number | undefined; certificate: Uint8Array; certExpiresAt: number }
+  accepted?: {
+    oneTimePrekeyId: number | undefined
+    certificate: Uint8Array
+    certExpiresAt: number
+    cert: DeviceCertificate
+  }
 }
 
 export class Inbox {
@@ -146,7 +161,7 @@ export class Inbox {
     const events: ClientEvent[] = []
     let notify = false
     let conversationId: string | undefined
-    const result = await store.transaction(async (tx) => {
+    const outcome = await store.transaction(async (tx) => {
       contact ??= await this.#createContact(
         tx,
         payload,
@@ -169,16 +184,50 @@ export class Inbox {
       const conversation = await tx.getConversationByContact(c.contactId)
       if (conversation === undefined) throw new Error('contact without conversation')
 
-      // Trust: a new session from another identity than the pinned one is a key change.
-      if (d.accepted !== undefined && !bytesEqual(senderIdentity, c.identityPublicKey)) {
-        const known =
-          c.keyChange !== null && bytesEqual(c.keyChange.identityPublicKey, senderIdentity)
-        if (!known) {
-          c.keyChange = { identityPublicKey: senderIdentity, seenAt: now }
-          c.updatedAt = now
-          await tx.putContact(c)
+      // Trust (ADRs 0720, 0721): only the pinned identity is applied; another identity is held
+      // under a key-change notice, or dropped once the user refused it.
+      const standing = standingOf(c, senderIdentity)
+      const existing = d.previous ?? (await tx.getSession(c.contactId, senderDevice))
+      const nextSession = async () =>
+        tx.putSession(
+          {
+            contactId: c.contactId,
+            deviceId: d.previous?.deviceId ?? senderDevice,
+            state: encodeSessionState(d.session),
+            version: (existing?.version ?? 0) + 1,
+            updatedAt: now,
+          },
+          existing?.version ?? null,
+        )
+      if (standing === 'refused') {
+        // Its existing session moves on (a change of mind catches the next frame); nothing else.
+        if (d.accepted === undefined) await nextSession()
+        return 'refused' as const
+      }
+      if (d.accepted !== undefined) {
+        if (standing === 'pinned') await admitPinnedDevice(tx, c, d.accepted.cert, now)
+        else if (existing === undefined) await admitOtherKeySession(tx, c)
+      }
+      if (standing !== 'pinned') {
+        if (standing === 'new_key') {
+          // A further identity while one is pending replaces it, visibly: a new notice.
+          c.keyChange = newKeyChange(senderIdentity, now, c.keyChange)
           await this.#system(tx, conversation.conversationId, 'key_changed', now, events)
         }
+        const change = c.keyChange!
+        if (d.accepted !== undefined) holdDevice(change, senderDevice, d.accepted.cert)
+        holdPayload(change, payload, senderDevice, now)
+        c.updatedAt = now
+        await tx.putContact(c)
+        await nextSession()
+        if (d.accepted !== undefined)
+          await this.#consumePrekey(tx, d.accepted.oneTimePrekeyId, inviteMailbox)
+        const conv = (await tx.getConversation(conversation.conversationId))!
+        const summary = await conversationSummary(tx, conv)
+        if (summary !== undefined)
+          events.push({ type: 'conversation.updated', conversation: summary })
+        events.push({ type: 'contact.updated', contact: contactSummary(c, conv.conversationId) })
+        return 'held' as const
       }
       if (d.accepted !== undefined) {
         const known = await tx.getDevice(c.contactId, senderDevice)
@@ -191,17 +240,7 @@ export class Inbox {
           lastSeenAt: now,
         })
       }
-      const existing = d.previous ?? (await tx.getSession(c.contactId, senderDevice))
-      await tx.putSession(
-        {
-          contactId: c.contactId,
-          deviceId: d.previous?.deviceId ?? senderDevice,
-          state: encodeSessionState(d.session),
-          version: (existing?.version ?? 0) + 1,
-          updatedAt: now,
-        },
-        existing?.version ?? null,
-      )
+      await nextSession()
       if (d.accepted !== undefined)
         await this.#consumePrekey(tx, d.accepted.oneTimePrekeyId, inviteMailbox)
 
@@ -274,6 +313,7 @@ export class Inbox {
           events.push({ type: 'message.updated', message: chatMessage(m) })
         }
       } else if (body.kind === 'hello') {
+        // Routing changes only from the pinned identity (a pending key's Hello is held above).
         const hello = body.hello
         c.outboundMailbox = encodeOutbound(hello)
         c.relays = [...hello.relays]
@@ -296,9 +336,13 @@ export class Inbox {
       events.push({ type: 'contact.updated', contact: contactSummary(c, conv.conversationId) })
       return 'stored' as const
     })
+    if (outcome === 'refused') return 'dropped'
     this.#hooks.devices.set(senderDevice, contact!.contactId)
     if (d.accepted !== undefined) await reloadSecrets(this.#ctx)
     for (const e of events) this.#ctx.emit(e)
+    // Held under an unaccepted key: no file, call, notification or receipt effects.
+    if (outcome === 'held') return 'stored'
+    const result = outcome
     const fileBody = asFileBody(payload)
     if (
       fileBody !== null &&
@@ -337,7 +381,8 @@ export class Inbox {
     const sessions = contact === undefined ? [] : await store.listSessions(contact.contactId)
     sessions.sort((a, b) => b.updatedAt - a.updatedAt)
     let lastErr: unknown
-    for (const record of sessions) {
+    // Bounded (ADR 0721): the caps keep a contact's sessions below this anyway.
+    for (const record of sessions.slice(0, TRUST_LIMITS.sessionsTriedPerFrame)) {
       let session: Session
       try {
         session = restoreSession(record, platform)
@@ -371,6 +416,7 @@ export class Inbox {
         oneTimePrekeyId: accepted.usedPrekeys.oneTimePrekeyId,
         certificate: accepted.senderCert.bytes,
         certExpiresAt: accepted.senderCert.expiresAt,
+        cert: accepted.senderCert,
       },
     }
   }
