@@ -217,8 +217,9 @@ export interface ConnectivityStatus {
 /**
  * - unverified: trusted on first use, safety number not compared yet
  * - verified: the user compared safety numbers or scanned the contact's QR
- * - key_changed: the identity key differs from the one we trusted; sending and calls are blocked
- *   until the user re-verifies (`contact.verify`) or accepts the key (`contact.acceptNewKey`)
+ * - key_changed: a new identity key answered for this contact; sending and calls are blocked and
+ *   everything under the new key is held (`heldCount`, ADR 0720) until the user verifies
+ *   (`contact.verify`), accepts (`contact.acceptNewKey`) or refuses it (`contact.keepOldKey`)
  * - blocked: the user blocked the contact; nothing is sent or shown from them
  */
 export const TRUST_STATES = ['unverified', 'verified', 'key_changed', 'blocked'] as const
@@ -244,6 +245,8 @@ export interface ContactSummary {
 }
 
 /**
+  /** Messages held under a pending new key (trust `key_changed`): not in history, not unread. */
+  heldCount: number
  * queued: stored in the durable outbox, not yet accepted by anyone
  * sent: accepted by the contact's device (direct) or by their relay mailbox
  * delivered: a delivery receipt came back from the contact's device
@@ -271,6 +274,8 @@ export const SYSTEM_EVENTS = [
   'blocked',
   'unblocked',
   /** Our answer to their invite was refused: the invite was used, withdrawn or expired. */
+  /** The user kept the old key: the new key's held messages were deleted. */
+  'new_key_refused',
   'invite_closed',
 ] as const
 export type SystemEvent = (typeof SYSTEM_EVENTS)[number]
@@ -346,6 +351,8 @@ export interface Invite {
   link: string
   /** The string to render as a QR code (may equal `link`). */
   qrPayload: string
+  /** New identity keys the user refused (`contact.keepOldKey`); `contact.allowNewKeys` clears. */
+  refusedKeys: number
   expiresAt: Timestamp
 }
 
@@ -575,6 +582,13 @@ export interface ClientRequestTable {
     result: { contact: ContactSummary }
   }
   /** Deletes the contact, its sessions and the conversation history on this device. */
+  /**
+   * Leaves `key_changed` by keeping the old key: the held messages are deleted and the new key is
+   * refused (its frames are dropped) until `contact.allowNewKeys`.
+   */
+  'contact.keepOldKey': { params: { contactId: ContactId }; result: { contact: ContactSummary } }
+  /** Forgets refused keys: a refused key that writes again raises a new key-change notice. */
+  'contact.allowNewKeys': { params: { contactId: ContactId }; result: { contact: ContactSummary } }
   'contact.delete': { params: { contactId: ContactId }; result: Empty }
 
   'settings.get': { params: Empty; result: Settings }

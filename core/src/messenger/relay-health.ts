@@ -21,9 +21,15 @@ function describe(error: unknown): { name: string; message: string } {
         : ''
     return { name: error.name, message: `${error.message}${inner}${nested}` }
   }
-  // A browser WebSocket fails with a bare `error` Event: nothing more is known.
-  if (typeof error === 'object' && error !== null && 'type' in error)
-    return { name: 'Event', message: String(error.type) }
+  // A WebSocket fails with an `error` event: bare in browsers, with the cause in Node.js.
+  if (typeof error === 'object' && error !== null && 'type' in error) {
+    const detail = 'error' in error && error.error !== undefined ? describe(error.error) : null
+    const message = 'message' in error ? String(error.message) : ''
+    return {
+      name: 'Event',
+      message: `${String(error.type)} ${message} ${detail === null ? '' : `${detail.name} ${detail.message}`}`,
+    }
+  }
   return { name: 'Unknown', message: String(error) }
 }
 
@@ -38,7 +44,11 @@ export function relayFailureReason(
 ): string {
   const { name, message } = describe(error)
   const text = `${name} ${message}`
-  if (/UnexpectedPeer|unexpected peer|peer id.*(mismatch|did not match)/i.test(text))
+  if (
+    /UnexpectedPeer|unexpected peer|peer id.*(mismatch|did not match)|does not match expected remote identity/i.test(
+      text,
+    )
+  )
     return 'wrong relay identity (the relay ID in the address does not match the server)'
   if (/ECONNREFUSED|connection refused/i.test(text)) return 'unreachable: connection refused'
   if (/ENOTFOUND|EAI_AGAIN|getaddrinfo|name not resolved/i.test(text))
