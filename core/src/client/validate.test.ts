@@ -41,6 +41,8 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
   'contact.info': { type: 'contact.info', contactId },
   'contact.verify': { type: 'contact.verify', contactId, method: 'qr', scannedPayload: 'x' },
   'contact.acceptNewKey': { type: 'contact.acceptNewKey', contactId },
+  'contact.keepOldKey': { type: 'contact.keepOldKey', contactId },
+  'contact.allowNewKeys': { type: 'contact.allowNewKeys', contactId },
   'contact.rename': { type: 'contact.rename', contactId, displayName: 'Al' },
   'contact.setBlocked': { type: 'contact.setBlocked', contactId, blocked: true },
   'contact.delete': { type: 'contact.delete', contactId },

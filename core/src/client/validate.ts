@@ -147,6 +147,7 @@ const contactSummary = obj<ContactSummary>({
   nameTag: opt(nameTag),
   verified: bool,
   trust: oneOf(TRUST_STATES),
+  heldCount: count,
 })
 
 const messageBody = tagged<MessageBody, 'kind'>('kind', {
@@ -224,6 +225,7 @@ const contactInfo = obj<ContactInfo>({
   relays: arr(relayAddress, L.relaysMax),
 })
 
+  refusedKeys: count,
 const invite = obj<Invite>({
   link: str(L.inviteMaxChars, 1),
   qrPayload: str(L.inviteMaxChars, 1),
@@ -347,6 +349,8 @@ const requestSchemas: { [K in ClientRequestType]: Schema<RequestFor<K>> } = {
   'contact.rename': obj({ type: lit('contact.rename'), ...byContact, displayName }),
   'contact.setBlocked': obj({ type: lit('contact.setBlocked'), ...byContact, blocked: bool }),
   'contact.delete': obj({ type: lit('contact.delete'), ...byContact }),
+  'contact.keepOldKey': obj({ type: lit('contact.keepOldKey'), ...byContact }),
+  'contact.allowNewKeys': obj({ type: lit('contact.allowNewKeys'), ...byContact }),
   'settings.get': obj({ type: lit('settings.get') }),
   'settings.update': obj({ type: lit('settings.update'), patch: settingsPatch }),
   'settings.addRelay': obj({ type: lit('settings.addRelay'), address: relayAddress }),
@@ -402,6 +406,8 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   'contact.setBlocked': withContact,
   'contact.delete': empty,
   'settings.get': settings,
+  'contact.keepOldKey': withContact,
+  'contact.allowNewKeys': withContact,
   'settings.update': settings,
   'settings.addRelay': settings,
   'settings.removeRelay': settings,

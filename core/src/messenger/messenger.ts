@@ -140,6 +140,8 @@ export class Messenger {
     for (const c of await store.listContacts()) {
       for (const dev of await store.listDevices(c.contactId))
         this.#devices.set(dev.deviceId, c.contactId)
+      // Devices of a pending new key reach the inbox too (it holds what they send).
+      for (const dev of c.keyChange?.devices ?? []) this.#devices.set(dev.deviceId, c.contactId)
     }
     await registerChatProtocol(net, async (from, frame) => {
       try {
@@ -422,6 +424,9 @@ export class Messenger {
       kickOutbox: () => this.#outbox.kick(),
       kickKeeper: () => void this.#keep(),
       learnDevice: (deviceId, contactId) => this.#devices.set(deviceId, contactId),
+      helloFor: (c, reply) => this.#helloFor(c, reply),
+      releaseFile: (conversationId, messageId, body) =>
+        this.#files?.receive(conversationId, messageId, body) ?? Promise.resolve(),
     }
   }
 
@@ -465,6 +470,10 @@ export class Messenger {
         return contacts.verifyContact(d, r.contactId, r.method, r.scannedPayload)
       case 'contact.acceptNewKey':
         return contacts.acceptNewKey(d, r.contactId)
+      case 'contact.keepOldKey':
+        return contacts.keepOldKey(d, r.contactId)
+      case 'contact.allowNewKeys':
+        return contacts.allowNewKeys(d, r.contactId)
       case 'contact.rename':
         return contacts.renameContact(d, r.contactId, r.displayName)
       case 'contact.setBlocked':
