@@ -1,7 +1,8 @@
 /**
  * Contacts and trust with real nodes: verification by QR payload and safety number, an identity
- * key change (the contact reinstalled and restored their contacts) that blocks sending until the
- * user re-verifies or accepts the new key, notification privacy, rename, block and delete.
+ * key change (the contact reinstalled and restored their contacts) that holds the new key's
+ * messages and blocks sending until the user re-verifies or accepts the new key (ADR 0720; keeping
+ * the old key is in hostile-peer.test.ts), notification privacy, rename, block and delete.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -130,10 +131,16 @@ describe('messenger: contacts and trust', () => {
     assert.equal(digits.contact.trust, 'verified')
   })
 
-  test('identity key change blocks sending until re-verified; a later one until accepted', async () => {
+  test('identity key change holds everything until re-verified; a later one until accepted', async () => {
     const oldQr = (await b.must({ type: 'contact.info', contactId: aliceId })).myVerificationQr
+    await waitUntil(
+      'alice topped her mailbox for bob up with one-time prekeys',
+      async () => (await oneTimePrekeys(a)) > 0,
+    )
     const oneTimeBefore = await oneTimePrekeys(a)
-    assert.ok(oneTimeBefore > 0, 'alice topped her mailbox for bob up with one-time prekeys')
+    const unreadBefore = (await a.must({ type: 'conversations.list', query: null }))
+      .conversations[0]!.unreadCount
+    const notifiedBefore = a.notifications.length
     b = await reinstall(b)
     const r1 = await b.must({
       type: 'messages.send',
@@ -141,15 +148,20 @@ describe('messenger: contacts and trust', () => {
       text: 'new phone, who dis',
     })
     await waitUntil(
-      'alice sees the key change',
-      async () => (await trustOf(a, bobId)).trust === 'key_changed',
+      'alice holds the message under the new key',
+      async () => (await trustOf(a, bobId)).heldCount === 1,
       20_000,
     )
-    await waitUntil('alice holds the message under the warning', () =>
-      a.addedAt.has(r1.message.messageId),
-    )
     const info = await a.must({ type: 'contact.info', contactId: bobId })
+    assert.equal(info.contact.trust, 'key_changed')
     assert.notEqual(info.keyChangedAt, null)
+    // Held: not in the thread, not unread, not notified.
+    assert.equal(a.addedAt.has(r1.message.messageId), false)
+    assert.ok(!(await a.texts(convA)).includes('new phone, who dis'))
+    const listed = (await a.must({ type: 'conversations.list', query: null })).conversations[0]!
+    assert.equal(listed.unreadCount, unreadBefore)
+    assert.equal(listed.contact.heldCount, 1)
+    assert.equal(a.notifications.length, notifiedBefore)
     // The new session used (and alice deleted) a one-time prekey fetched from her mailbox.
     assert.equal(await oneTimePrekeys(a), oneTimeBefore - 1)
     assert.equal(
@@ -168,7 +180,7 @@ describe('messenger: contacts and trust', () => {
       scannedPayload: oldQr,
     })
     assert.ok(!stale.ok && stale.error.code === 'verification_mismatch')
-    // Re-verification with bob's new QR unblocks.
+    // Re-verification with bob's new QR releases the held message and unblocks.
     const newQr = (await b.must({ type: 'contact.info', contactId: aliceId })).myVerificationQr
     const verified = await a.must({
       type: 'contact.verify',
@@ -177,6 +189,19 @@ describe('messenger: contacts and trust', () => {
       scannedPayload: newQr,
     })
     assert.equal(verified.contact.trust, 'verified')
+    assert.equal(verified.contact.heldCount, 0)
+    assert.ok(a.addedAt.has(r1.message.messageId), 'released into the thread')
+    assert.equal(
+      (await a.must({ type: 'conversations.list', query: null })).conversations[0]!.unreadCount,
+      unreadBefore + 1,
+    )
+    await waitUntil(
+      'bob sees his held message delivered',
+      async () =>
+        (await b.history(convB)).find((m) => m.messageId === r1.message.messageId)?.delivery ===
+        'delivered',
+      20_000,
+    )
     const m = await a.must({ type: 'messages.send', conversationId: convA, text: 'welcome back' })
     await waitUntil('bob (new key) gets it', () => b.addedAt.has(m.message.messageId), 20_000)
     const history = await a.history(convA)
@@ -187,13 +212,14 @@ describe('messenger: contacts and trust', () => {
     await b.must({ type: 'messages.send', conversationId: convB, text: 'again' })
     await waitUntil(
       'key change again',
-      async () => (await trustOf(a, bobId)).trust === 'key_changed',
+      async () => (await trustOf(a, bobId)).heldCount === 1,
       20_000,
     )
     assert.ok(!(await send(a, convA, 'blocked')).ok)
     const accepted = await a.must({ type: 'contact.acceptNewKey', contactId: bobId })
     assert.equal(accepted.contact.trust, 'unverified')
     assert.equal(accepted.contact.verified, false)
+    assert.ok((await a.texts(convA)).includes('again'))
     const m2 = await a.must({ type: 'messages.send', conversationId: convA, text: 'accepted' })
     await waitUntil('bob gets it', () => b.addedAt.has(m2.message.messageId), 20_000)
     const notAgain = await a.req({ type: 'contact.acceptNewKey', contactId: bobId })

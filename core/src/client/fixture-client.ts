@@ -138,6 +138,9 @@ interface ContactState {
   keyChangedAt: Timestamp | null
   keyGeneration: number
   safetyNumber: string[]
+  /** Messages under the pending new key (ADR 0720): released on verify/accept, else deleted. */
+  held: ChatMessage[]
+  refusedKeys: number
 }
 
 const INVITE_PREFIX = 'hestia:invite/'
@@ -279,6 +282,8 @@ class FixtureMessenger implements FixtureClient {
         keyChangedAt: spec.keyChanged ? now - 7_200_000 : null,
         keyGeneration: 0,
         safetyNumber: this.#safetyNumber(),
+        held: spec.keyChanged ? this.#heldMessages(conversationId, now - 7_000_000) : [],
+        refusedKeys: 0,
       })
       this.#contactKeys.set(spec.key, contactId)
       if (spec.keyChanged) {
@@ -300,6 +305,31 @@ class FixtureMessenger implements FixtureClient {
   #safetyNumber(): string[] {
     return Array.from({ length: 12 }, () =>
       String(Math.floor(this.#random() * 100_000)).padStart(5, '0'),
+    )
+  }
+
+  /** Two texts that arrived under the new key of a key-changed fixture contact. */
+  #heldMessages(conversationId: string, at: Timestamp): ChatMessage[] {
+    return ['Hi, it’s me on my new laptop', 'Can you check the new key?'].map((text, i) => ({
+      messageId: fixtureId(this.#random),
+      conversationId,
+      direction: 'in' as const,
+      body: { kind: 'text' as const, text },
+      sentAt: at + i * 60_000,
+      receivedAt: at + i * 60_000,
+      delivery: null,
+      failure: null,
+      readAt: null,
+    }))
+  }
+
+  /** Verify or accept: the held messages enter the thread, in order, unread. */
+  #releaseHeld(contact: ContactState): void {
+    const now = this.#clock.now()
+    const held = contact.held
+    contact.held = []
+    held.forEach((m, i) =>
+      this.#append({ ...m, receivedAt: now - (held.length - i), readAt: null }),
     )
   }
 
@@ -332,6 +362,7 @@ class FixtureMessenger implements FixtureClient {
       displayName: contact.displayName,
       verified: contact.verified,
       trust: this.#trust(contact),
+      heldCount: contact.held.length,
     }
   }
 
@@ -558,6 +589,7 @@ class FixtureMessenger implements FixtureClient {
         addedAt: contact.addedAt,
         keyChangedAt: contact.keyChangedAt,
         relays: [this.#settings.relays[0] ?? ''],
+        refusedKeys: contact.refusedKeys,
       }
       return ok(info)
     },
@@ -570,6 +602,7 @@ class FixtureMessenger implements FixtureClient {
       contact.verified = true
       contact.keyChanged = false
       contact.keyChangedAt = null
+      this.#releaseHeld(contact)
       this.#append(
         this.#systemMessage(
           contact.conversationId,
@@ -586,9 +619,30 @@ class FixtureMessenger implements FixtureClient {
       contact.keyChanged = false
       contact.verified = false
       contact.keyChangedAt = null
+      this.#releaseHeld(contact)
       this.#append(
         this.#systemMessage(contact.conversationId, 'new_key_accepted', this.#clock.now()),
       )
+      return this.#contactChanged(contact)
+    },
+    'contact.keepOldKey': ({ contactId }) => {
+      const contact = this.#contact(contactId)
+      if ('ok' in contact) return contact
+      if (!contact.keyChanged) return fail('invalid_state', 'This contact’s key did not change')
+      contact.keyChanged = false
+      contact.keyChangedAt = null
+      contact.held = []
+      contact.refusedKeys += 1
+      this.#append(
+        this.#systemMessage(contact.conversationId, 'new_key_refused', this.#clock.now()),
+      )
+      return this.#contactChanged(contact)
+    },
+    'contact.allowNewKeys': ({ contactId }) => {
+      const contact = this.#contact(contactId)
+      if ('ok' in contact) return contact
+      if (contact.refusedKeys === 0) return fail('invalid_state', 'No key was refused')
+      contact.refusedKeys = 0
       return this.#contactChanged(contact)
     },
     'contact.rename': ({ contactId, displayName }) => {
@@ -835,6 +889,8 @@ class FixtureMessenger implements FixtureClient {
       keyChangedAt: null,
       keyGeneration: 0,
       safetyNumber: this.#safetyNumber(),
+      held: [],
+      refusedKeys: 0,
     }
     this.#contacts.set(contactId, contact)
     this.#messages.set(contact.conversationId, [])

@@ -78,10 +78,11 @@ void test('rotating a device key keeps the identity; contacts see device_rotated
   })
   const rotated = checkKeyChange(first.pinned, verified)
   assert.equal(rotated.status, 'device_rotated')
-  // Replaying the old certificate afterwards must not bring back the old key.
+  // Replaying the old certificate afterwards must not bring back the old key: it is stale.
   const replay = checkKeyChange(rotated.pinned, d.cert)
-  assert.equal(replay.status, 'unchanged')
+  assert.equal(replay.status, 'stale')
   assert.equal(replay.pinned!.devices[Object.keys(replay.pinned!.devices)[0]!]!.serial, 1)
+  assert.equal(checkKeyChange(rotated.pinned, verified).status, 'unchanged')
 })
 
 void test('key-change detector: same identity new device is not a change; new identity blocks', () => {

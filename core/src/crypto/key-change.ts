@@ -21,6 +21,7 @@ export type KeyCheckStatus =
   | 'unchanged' // known identity, known device with the same key
   | 'new_device' // known identity, a device we had not seen
   | 'device_rotated' // known identity and device, newer certificate
+  | 'stale' // known identity and device, an older certificate (or another key at the same serial)
   | 'blocked' // the identity key differs from the pinned one: stop until re-verified
 
 export interface KeyCheckResult {
@@ -65,7 +66,10 @@ export function checkKeyChange(
       pinned: { ...pinned, devices: { ...pinned.devices, [peer]: device } },
     }
   }
-  // Same or older serial: a replayed old certificate must not bring back an old device key.
+  // A replayed old certificate must not bring back an old device key: the caller refuses it.
+  if (cert.serial < known.serial || device.deviceKey !== known.deviceKey) {
+    return { status: 'stale', pinned }
+  }
   return { status: 'unchanged', pinned }
 }
 

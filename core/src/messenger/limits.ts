@@ -50,6 +50,25 @@ export const MESSENGER_LIMITS = {
   inviteLifetimeMs: 7 * 86_400_000,
 } as const
 
+/**
+ * Trust caps (ADR 0721): what one contact, or whoever holds their mailbox capability, can make us
+ * keep. A frame beyond a cap is refused with nothing stored.
+ */
+export const TRUST_LIMITS = {
+  /** Unexpired certified devices of a contact's pinned identity (and sessions with them). */
+  devicesPerContact: 8,
+  /** Sessions with identities other than the pinned one (a pending or refused new key). */
+  otherKeySessionsPerContact: 4,
+  /** Sessions one incoming frame is tried against (newest first): the two caps above. */
+  sessionsTriedPerFrame: 12,
+  /** Texts and file offers held under a pending key (ADR 0720). */
+  heldMessages: 100,
+  /** Their decrypted payload bytes together. */
+  heldBytes: 512 * KiB,
+  /** Refused identity keys remembered per contact (the oldest is forgotten first). */
+  refusedKeys: 8,
+} as const
+
 export const MESSENGER_TIMING = {
   /** A direct dial (or stream open) that takes longer falls back to the mailbox. */
   directDialMs: 3_000,

@@ -28,6 +28,7 @@ export function contactSummary(c: ContactRecord, conversationId: string): Contac
     ...(c.nameTag !== undefined ? { nameTag: c.nameTag } : {}),
     verified: c.verified,
     trust: trustOf(c),
+    heldCount: c.keyChange?.held?.length ?? 0,
   }
 }
 

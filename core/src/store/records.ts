@@ -53,10 +53,38 @@ export interface DeviceRecord {
   lastSeenAt: Timestamp | null
 }
 
+/** A payload that arrived under a not-yet-accepted identity key (ADR 0720). */
+export interface HeldPayload {
+  /** Opaque: the decrypted ChatPayload bytes (a text, a file offer or a Hello). */
+  payload: Uint8Array
+  /** The device (PeerId) of the new identity that sent it. */
+  senderDeviceId: string
+  /** When it arrived; released messages keep this place in history. */
+  receivedAt: Timestamp
+}
+
+/** A device certificate presented under the pending identity: recorded only if it is accepted. */
+export interface HeldDevice {
+  deviceId: string
+  /** Opaque: the device certificate. */
+  certificate: Uint8Array
+  expiresAt: Timestamp
+}
+
 export interface PendingKeyChange {
   /** The new identity key the contact presented. */
   identityPublicKey: Uint8Array
   seenAt: Timestamp
+  /**
+   * Texts and file offers under the new key, oldest first: not in the thread, not counted, not
+   * notified until the user accepts or verifies the key; deleted if the user keeps the old key.
+   * Absent in records written before ADR 0720 (read as empty).
+   */
+  held?: HeldPayload[]
+  /** The newest Hello under the new key (routing): applied only when the key is accepted. */
+  hello?: HeldPayload | null
+  /** Certified devices of the new identity, recorded as the contact's devices on acceptance. */
+  devices?: HeldDevice[]
 }
 
 export interface ContactRecord {
@@ -76,6 +104,11 @@ export interface ContactRecord {
   blocked: boolean
   /** A different identity key was seen; sending is blocked until re-verified or accepted. */
   keyChange: PendingKeyChange | null
+  /**
+   * Identity keys the user refused ("keep the old key"): frames under them are dropped until the
+   * user allows new keys again. Absent in older records (read as none).
+   */
+  refusedKeys?: Uint8Array[]
   /** Relays the contact is reachable through. */
   relays: RelayAddress[]
   /** Id of the mailbox we opened for this contact on our relay (unique when set). */
