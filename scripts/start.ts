@@ -1,5 +1,7 @@
 // `npm start`: the main job on embedded defaults.
 //   1. starts a local relay with its data in ./data (identity key, mailboxes, audit log) on loopback
+//      only: its WebSocket listener, its STUN responder and its admin port (a development relay
+//      should not answer the local network; issue 23)
 //   2. builds the extension for Chrome and Firefox (test mode: loopback relays allowed) into build/,
 //      with that relay as the default relay of a fresh install (PLASMO_PUBLIC_HESTIA_RELAYS)
 //   3. prints the relay's dialable address and where the unpacked extensions are, then runs until Ctrl-C
@@ -10,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { startRelay } from '@hestia/relay-node'
 
 const root = resolve(import.meta.dirname, '..')
+const LOOPBACK = '127.0.0.1'
 const { values } = parseArgs({
   options: {
     'skip-build': { type: 'boolean', default: false },
@@ -20,7 +23,13 @@ const { values } = parseArgs({
 
 // Relay logs (JSON) go to stderr so the address block below stays readable on stdout.
 // The relay's identity key persists in the data directory, so its address is stable across runs.
-const relay = await startRelay({ dataDir: values.data, listen: [values.listen], logDestination: 2 })
+const relay = await startRelay({
+  dataDir: values.data,
+  listen: [values.listen],
+  stunHost: LOOPBACK,
+  adminHost: LOOPBACK,
+  logDestination: 2,
+})
 
 let stopping = false
 async function stop(code = 0): Promise<void> {
