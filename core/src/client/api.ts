@@ -242,11 +242,11 @@ export interface ContactSummary {
   /** The current key was verified (stays true while blocked if it was verified before). */
   verified: boolean
   trust: TrustState
+  /** Messages held under a pending new key (trust `key_changed`): not in history, not unread. */
+  heldCount: number
 }
 
 /**
-  /** Messages held under a pending new key (trust `key_changed`): not in history, not unread. */
-  heldCount: number
  * queued: stored in the durable outbox, not yet accepted by anyone
  * sent: accepted by the contact's device (direct) or by their relay mailbox
  * delivered: a delivery receipt came back from the contact's device

@@ -223,9 +223,9 @@ const contactInfo = obj<ContactInfo>({
   addedAt: time,
   keyChangedAt: nullable(time),
   relays: arr(relayAddress, L.relaysMax),
+  refusedKeys: count,
 })
 
-  refusedKeys: count,
 const invite = obj<Invite>({
   link: str(L.inviteMaxChars, 1),
   qrPayload: str(L.inviteMaxChars, 1),
