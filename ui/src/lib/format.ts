@@ -3,15 +3,31 @@
 
 const DAY_MS = 86_400_000
 
+/** The ECMAScript Date range: beyond it `new Date()` is Invalid and Intl.format throws. */
+const MAX_DATE_MS = 8.64e15
+
+/**
+ * A time every Date and Intl call accepts. The node clamps peers' times already; this keeps one
+ * bad value from throwing inside a component and blanking the list or the chat.
+ */
+export function displayableTime(time: number): number {
+  return Number.isFinite(time) ? Math.min(Math.max(time, -MAX_DATE_MS), MAX_DATE_MS) : 0
+}
+
+/** ISO 8601 for a <time datetime>, never throwing. */
+export function isoTime(time: number): string {
+  return new Date(displayableTime(time)).toISOString()
+}
+
 function startOfDay(time: number): number {
-  const date = new Date(time)
+  const date = new Date(displayableTime(time))
   date.setHours(0, 0, 0, 0)
   return date.getTime()
 }
 
 /** Local calendar day of a timestamp, e.g. "2026-11-23" (day separators group by it). */
 export function dayKey(time: number): string {
-  const date = new Date(time)
+  const date = new Date(displayableTime(time))
   const month = String(date.getMonth() + 1).padStart(2, '0')
   const day = String(date.getDate()).padStart(2, '0')
   return `${date.getFullYear()}-${month}-${day}`
@@ -38,7 +54,7 @@ function daysBetween(earlier: number, later: number): number {
 
 /** Clock time, e.g. "14:05" (or "2:05 PM" in a 12-hour locale). */
 export function clockTime(time: number, locale?: string): string {
-  return dateFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(time)
+  return dateFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(displayableTime(time))
 }
 
 /** Time for the conversation list: clock today, "Yesterday", weekday this week, else a date. */
@@ -46,13 +62,14 @@ export function listTime(time: number, now: number, locale?: string): string {
   const days = daysBetween(time, now)
   if (days <= 0) return clockTime(time, locale)
   if (days === 1) return 'Yesterday'
-  if (days < 7) return dateFormat(locale, { weekday: 'short' }).format(time)
-  const sameYear = new Date(time).getFullYear() === new Date(now).getFullYear()
+  if (days < 7) return dateFormat(locale, { weekday: 'short' }).format(displayableTime(time))
+  const sameYear =
+    new Date(displayableTime(time)).getFullYear() === new Date(displayableTime(now)).getFullYear()
   return dateFormat(locale, {
     day: 'numeric',
     month: 'short',
     ...(sameYear ? {} : { year: 'numeric' }),
-  }).format(time)
+  }).format(displayableTime(time))
 }
 
 /** Label of a day separator: "Today", "Yesterday", or a full date. */
@@ -60,18 +77,21 @@ export function dayLabel(time: number, now: number, locale?: string): string {
   const days = daysBetween(time, now)
   if (days === 0) return 'Today'
   if (days === 1) return 'Yesterday'
-  const sameYear = new Date(time).getFullYear() === new Date(now).getFullYear()
+  const sameYear =
+    new Date(displayableTime(time)).getFullYear() === new Date(displayableTime(now)).getFullYear()
   return dateFormat(locale, {
     weekday: 'long',
     day: 'numeric',
     month: 'long',
     ...(sameYear ? {} : { year: 'numeric' }),
-  }).format(time)
+  }).format(displayableTime(time))
 }
 
 /** A full date and time, for tooltips and the contact page. */
 export function fullDateTime(time: number, locale?: string): string {
-  return dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(time)
+  return dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(
+    displayableTime(time),
+  )
 }
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']

@@ -47,6 +47,8 @@ function visibleText(html: string): string {
     html
       .replace(/<!--[\s\S]*?-->/g, '')
       .replace(/<style[\s\S]*?<\/style>/gi, '')
+      // <bdi> isolates a name inside a word run ("Bob's"): it adds no space in a browser either.
+      .replace(/<\/?bdi\b[^>]*>/gi, '')
       .replace(/<[^>]+>/g, ' '),
   )
     .replace(/\s+/g, ' ')
