@@ -389,6 +389,10 @@ class FixtureMessenger implements FixtureClient {
               text: previewText(last),
               sentAt: last.sentAt,
               delivery: last.delivery,
+              ...(last.body.kind === 'system' ? { event: last.body.event } : {}),
+              ...(last.body.kind === 'call'
+                ? { call: { media: last.body.media, outcome: last.body.outcome } }
+                : {}),
             },
       unreadCount: unread,
       lastActivityAt: last?.receivedAt ?? contact.addedAt,
@@ -420,10 +424,6 @@ class FixtureMessenger implements FixtureClient {
       if (contact.conversationId === conversationId) return contact
     return fail('not_found', `No conversation ${conversationId}`)
   }
-              ...(last.body.kind === 'system' ? { event: last.body.event } : {}),
-              ...(last.body.kind === 'call'
-                ? { call: { media: last.body.media, outcome: last.body.outcome } }
-                : {}),
 
   #findMessage(messageId: string): ChatMessage | undefined {
     const at = this.#messageIndex.get(messageId)
