@@ -144,10 +144,10 @@ interface ContactState {
 }
 
 const INVITE_PREFIX = 'hestia:invite/'
+const FIXTURE_INVITE_CHARS = 2_792
 
 function cursorOf(index: number): string {
   return `fx1.${index}`
-const FIXTURE_INVITE_CHARS = 2_792
 }
 
 function indexOfCursor(cursor: string): number | null {
@@ -470,6 +470,15 @@ class FixtureMessenger implements FixtureClient {
     ) => ClientResponse<ResultFor<K>> | ClientFailure
   } = {
     'connectivity.status': () => ok(this.#connectivity()),
+    'connectivity.retryRelay': ({ address }) => {
+      const relay = this.#relays.find((r) => r.address === address)
+      if (relay === undefined) return fail('not_found', `No relay ${address}`)
+      this.#relays = this.#relays.map((r) =>
+        r.address === address ? { ...r, state: 'connecting', error: null } : r,
+      )
+      this.#emit({ type: 'connectivity.changed', connectivity: this.#connectivity() })
+      return ok(this.#connectivity())
+    },
     'conversations.list': ({ query }) => {
       const needle = query?.trim().toLocaleLowerCase() ?? ''
       const conversations = [...this.#contacts.values()]
@@ -501,15 +510,6 @@ class FixtureMessenger implements FixtureClient {
       const blocked = this.#sendBlocked(contact)
       if (blocked !== null) return blocked
       const now = this.#clock.now()
-    'connectivity.retryRelay': ({ address }) => {
-      const relay = this.#relays.find((r) => r.address === address)
-      if (relay === undefined) return fail('not_found', `No relay ${address}`)
-      this.#relays = this.#relays.map((r) =>
-        r.address === address ? { ...r, state: 'connecting', error: null } : r,
-      )
-      this.#emit({ type: 'connectivity.changed', connectivity: this.#connectivity() })
-      return ok(this.#connectivity())
-    },
       const message: ChatMessage = {
         messageId: fixtureId(this.#random),
         conversationId,

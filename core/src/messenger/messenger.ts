@@ -68,12 +68,12 @@ export class Messenger {
   #settings: Settings
   #keeper: ReturnType<typeof setInterval> | null = null
   #keeping: Promise<void> | null = null
-  #running = false
   /** Per relay: the last dial's outcome and when to try again (issue 23). */
   readonly #relayHealth = new Map<
     string,
     RelayHealth & { failures: number; nextAttemptAt: number }
   >()
+  #running = false
   #onConnect = (): void => {
     this.#outbox.kick()
     this.#emitConnectivity()
@@ -212,14 +212,6 @@ export class Messenger {
     return this.#keeping
   }
 
-  /** New one-time prekeys for a mailbox: secrets stored first, then their signed halves. */
-  async #mintOneTimePrekeys(count: number): Promise<Uint8Array[]> {
-    const { store, platform } = this.ctx
-    const minted = await store.transaction(async (tx) => {
-      const identity = await tx.getIdentity()
-      if (identity === undefined) throw new Error('no identity')
-      const s = decodeSecrets(identity.secretKeys)
-      const minted = Array.from({ length: count }, () =>
   /**
    * Dials a relay we are not connected to, and records why it failed (relay-health.ts). After a
    * failure it waits before the next attempt (doubling up to a minute); `retryRelay` skips that.
@@ -273,6 +265,14 @@ export class Messenger {
     return ok(this.connectivity())
   }
 
+  /** New one-time prekeys for a mailbox: secrets stored first, then their signed halves. */
+  async #mintOneTimePrekeys(count: number): Promise<Uint8Array[]> {
+    const { store, platform } = this.ctx
+    const minted = await store.transaction(async (tx) => {
+      const identity = await tx.getIdentity()
+      if (identity === undefined) throw new Error('no identity')
+      const s = decodeSecrets(identity.secretKeys)
+      const minted = Array.from({ length: count }, () =>
         addPrekey(s, platform, PREKEY_KIND.oneTimeX25519),
       )
       await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
@@ -388,6 +388,8 @@ export class Messenger {
       } catch {
         connected = false
       }
+      const health = this.#relayHealth.get(address)
+      const failed = !connected && health?.reason != null
       return {
         address,
         state: connected ? 'connected' : failed ? 'error' : 'connecting',
@@ -413,8 +415,6 @@ export class Messenger {
     if (!this.#running) return
     this.#emit({ type: 'connectivity.changed', connectivity: this.connectivity() })
   }
-      const health = this.#relayHealth.get(address)
-      const failed = !connected && health?.reason != null
 
   #deps(): contacts.ContactsDeps {
     return {
@@ -450,6 +450,8 @@ export class Messenger {
     switch (r.type) {
       case 'connectivity.status':
         return ok(this.connectivity())
+      case 'connectivity.retryRelay':
+        return this.#retryRelay(r.address)
       case 'conversations.list':
         return ok({ conversations: await this.#conversations(r.query) })
       case 'messages.page':
@@ -483,8 +485,6 @@ export class Messenger {
       case 'settings.get':
         return ok(this.#settings)
       case 'settings.update': {
-      case 'connectivity.retryRelay':
-        return this.#retryRelay(r.address)
         const p = r.patch
         return this.#saveSettings({
           ...this.#settings,
@@ -720,6 +720,9 @@ export class Messenger {
 
 void RECEIPT_KIND
 
+/** The longest wait between dials of a relay that keeps failing. */
+const RELAY_RETRY_MAX_MS = 60_000
+
 const TRANSFER_ACTION = {
   'transfer.accept': 'accept',
   'transfer.decline': 'decline',
@@ -743,6 +746,3 @@ function decodeCursor(c: string): MessageKey | null {
   if (m === null) return null
   return { receivedAt: Number(m[1]), messageId: m[2]! }
 }
-/** The longest wait between dials of a relay that keeps failing. */
-const RELAY_RETRY_MAX_MS = 60_000
-
