@@ -23,6 +23,8 @@ import { isProtocolError } from '../wire/errors.ts'
 import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
 import { addPrekey, prekeyBundle } from './identity.ts'
 import { createInviteLink, decodeInvite } from './invite.ts'
+import { INVITE_POLICY, createdAtOf, inviteState, type InviteKeeper } from './invite-lifecycle.ts'
+import { answerInviteAgain } from './invite-closed.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
 import { FALLBACK_CONTACT_NAME, contactName } from './names.ts'
 import { displayNameOr } from '../text/clean.ts'
@@ -44,6 +46,8 @@ export interface ContactsDeps {
   kickKeeper(): void
   /** A contact device became known (for direct frames). */
   learnDevice(deviceId: string, contactId: string): void
+  /** Our invites' mailboxes: withdrawn, bound and expired ones are closed at the relay. */
+  invites: InviteKeeper
   /** Our Hello for a contact (answers a held Hello when its key is accepted). */
   helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
   /** A held file offer entered the thread (the file engine's input). */
@@ -95,13 +99,23 @@ async function systemMessage(
   events.push({ type: 'message.added', message: chatMessage(m) })
 }
 
-/** Our current invite: reused until it expires or is used, then a new one (single-use). */
-export async function myInvite(d: ContactsDeps): Promise<Result<Invite>> {
+/**
+ * Our invite for Add contact (ADR 0731): the newest unused one again while it is younger than
+ * INVITE_POLICY.reuseMs, else a new one; at most INVITE_POLICY.maxPending stay open (the oldest is
+ * withdrawn). `renew` withdraws every unused invite first (closed at the relay) and makes a new one.
+ */
+export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<Invite>> {
   const { ctx } = d
-  const now = ctx.platform.clock()
   const relays = d.relays()
   if (relays.length === 0) return fail('invalid_state', 'add a relay first: invites name one')
-  const current = ctx.secrets.invites.find((i) => i.expiresAt > now + 60_000)
+  if (renew) await d.invites.withdrawPending()
+  const now = ctx.platform.clock()
+  const pending = ctx.secrets.invites
+    .filter((i) => inviteState(i, now) === 'pending')
+    .sort((a, b) => createdAtOf(b) - createdAtOf(a))
+  const current = pending.find(
+    (i) => createdAtOf(i) > now - INVITE_POLICY.reuseMs && i.expiresAt > now + 60_000,
+  )
   if (current !== undefined) {
     return ok({ link: current.link, qrPayload: current.link, expiresAt: current.expiresAt })
   }
@@ -114,7 +128,8 @@ export async function myInvite(d: ContactsDeps): Promise<Result<Invite>> {
     ctx.log('invite mailbox not created', err)
     return fail('unavailable', 'your relay is not reachable; try again when connected')
   }
-  const expiresAt = now + MESSENGER_LIMITS.inviteLifetimeMs
+  const expiresAt = now + INVITE_POLICY.lifetimeMs
+  const oldest = pending.slice(INVITE_POLICY.maxPending - 1).map((i) => i.mailboxId)
   let link = ''
   await ctx.store.transaction(async (tx) => {
     const identity = await tx.getIdentity()
@@ -131,13 +146,14 @@ export async function myInvite(d: ContactsDeps): Promise<Result<Invite>> {
       expiresAt,
     })
     s.invites = [
-      ...s.invites.filter((i) => i.expiresAt > now),
-      { mailboxId, link, expiresAt, oneTimePrekeyId: oneTime.id },
+      ...s.invites.map((i) => (oldest.includes(i.mailboxId) ? { ...i, withdrawn: true } : i)),
+      { mailboxId, link, expiresAt, oneTimePrekeyId: oneTime.id, createdAt: now },
     ]
     await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
   })
   await reloadSecrets(ctx)
-  d.mailboxes.watch(mailboxId, relays[0]!)
+  d.mailboxes.watch(mailboxId, relays[0]!, { publishPrekeys: false })
+  for (const id of oldest) void d.invites.retire(id)
   d.kickKeeper()
   return ok({ link, qrPayload: link, expiresAt })
 }
@@ -160,8 +176,24 @@ export async function acceptInvite(
     return fail('invite_self', 'this invite is our own')
   }
   const known = await ctx.store.getContactByIdentityKey(toBase64Url(invite.identityKey))
-  if (known !== undefined) return ok({ contact: await summaryOf(ctx.store, known), created: false })
   const relays = d.relays()
+  if (known !== undefined) {
+    // A contact who never answered (their last invite was used, withdrawn or expired): answer
+    // this one in the same conversation (ADR 0733).
+    const hello =
+      known.inboundMailboxId === null || relays.length === 0
+        ? null
+        : d.mailboxes.helloFor(
+            known.inboundMailboxId,
+            relays.slice(0, MESSENGER_LIMITS.relays),
+            false,
+          )
+    if (hello !== null && (await answerInviteAgain(ctx, known, invite, hello))) {
+      d.learnDevice(deviceIdOf(invite.bundle.cert.peerId), known.contactId)
+      d.kickOutbox()
+    }
+    return ok({ contact: await summaryOf(ctx.store, known), created: false })
+  }
   if (relays.length === 0)
     return fail('invalid_state', 'add a relay first: the contact answers there')
 

@@ -33,7 +33,13 @@ import {
   type Payload,
 } from './payload.ts'
 import { contactName } from './names.ts'
-import { encodeOutbound, encodeSessionState, restoreSession, toBase64Url } from './records.ts'
+import {
+  decodeOutbound,
+  encodeOutbound,
+  encodeSessionState,
+  restoreSession,
+  toBase64Url,
+} from './records.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import {
   admitOtherKeySession,
@@ -44,6 +50,7 @@ import {
   standingOf,
 } from './trust.ts'
 import { chatMessage, contactSummary, conversationSummary, laterDelivery } from './views.ts'
+import { bindInvite, inviteMailboxOf, type InviteMailbox } from './invite-lifecycle.ts'
 
 export type FrameSource =
   { kind: 'direct'; deviceId: string } | { kind: 'mailbox'; mailboxId: string }
@@ -65,6 +72,10 @@ export interface InboxHooks {
   onFilePayload?(conversationId: string, messageId: string, body: FilePayloadBody): Promise<void>
   /** A call signal, after its frame committed (calls.ts); not called for a replayed frame. */
   onCallPayload?(contact: ContactRecord, conversationId: string, payload: Payload): void
+  /** An invite bound a contact to this fresh inbound mailbox: create it before our reply leaves. */
+  openInbound?(mailboxId: string): Promise<void>
+  /** A frame of the contact came other than through its invite mailbox (ADR 0730). */
+  contactMoved?(contactId: string): void
 }
 
 interface Decrypted {
@@ -93,6 +104,7 @@ export class Inbox {
     const { store } = this.#ctx
     let contact: ContactRecord | undefined
     let inviteMailbox: string | undefined
+    let invite: InviteMailbox | undefined
     if (source.kind === 'direct') {
       const id = this.#hooks.devices.get(source.deviceId)
       contact = id === undefined ? undefined : await store.getContact(id)
@@ -102,15 +114,21 @@ export class Inbox {
     } else {
       contact = await store.getContactByInboundMailbox(source.mailboxId)
       if (contact === undefined) {
-        if (!this.#ctx.secrets.invites.some((i) => i.mailboxId === source.mailboxId)) {
+        // Withdrawn and expired invites throw here (ADRs 0731, 0732).
+        invite = inviteMailboxOf(this.#ctx.secrets, source.mailboxId, this.#ctx.platform.clock())
+        if (invite === undefined) {
           throw new ProtocolError('unknown_key', 'frame in a mailbox we do not know')
         }
-        inviteMailbox = source.mailboxId
+        if (invite.kind === 'bound') {
+          // Used: only the bound contact's existing sessions are read here until it is closed.
+          contact = await store.getContact(invite.contactId)
+          if (contact === undefined) throw new ProtocolError('unknown_key', 'invite already used')
+        } else inviteMailbox = source.mailboxId
       }
     }
     const lockKey = contact?.contactId ?? `invite:${inviteMailbox}`
     return this.#ctx.locks.run(lockKey, () =>
-      this.#handleLocked(source, frame, contact, inviteMailbox),
+      this.#handleLocked(source, frame, contact, inviteMailbox, invite),
     )
   }
 
@@ -119,6 +137,7 @@ export class Inbox {
     frame: Uint8Array,
     found: ContactRecord | undefined,
     inviteMailbox: string | undefined,
+    invite?: InviteMailbox,
   ): Promise<FrameOutcome> {
     const { store, platform } = this.#ctx
     // Re-read under the lock: an earlier frame may have created or changed the contact.
@@ -129,7 +148,7 @@ export class Inbox {
     if (found !== undefined && contact === undefined) return 'dropped' // deleted meanwhile
     if (contact?.blocked === true) return 'dropped'
     const decoded = decodeSessionFrame(frame)
-    const d = await this.#decrypt(contact, decoded.kind === 'initial', frame)
+    const d = await this.#decrypt(contact, decoded.kind === 'initial', frame, invite)
     if (d === 'duplicate') return 'duplicate'
     const payload = atPeerTime(decodePayload(d.message.body), platform.clock())
     const senderDevice = deviceIdOf(d.session.remotePeerId)
@@ -161,6 +180,7 @@ export class Inbox {
     const events: ClientEvent[] = []
     let notify = false
     let conversationId: string | undefined
+    let freshMailbox: string | undefined
     const outcome = await store.transaction(async (tx) => {
       contact ??= await this.#createContact(
         tx,
@@ -176,8 +196,11 @@ export class Inbox {
         if (!(await tx.markSeen(`pqxdh:${digest}`, now))) return 'duplicate' as const
       }
       const c = contact
-      if (inviteMailbox !== undefined && c.inboundMailboxId !== inviteMailbox) {
-        c.inboundMailboxId = inviteMailbox
+      if (inviteMailbox !== undefined) {
+        // The relationship moves to a fresh mailbox named only in our encrypted reply (ADR 0730);
+        // the invite's mailbox is closed once the contact has moved.
+        freshMailbox = toBase64Url(platform.random(32))
+        c.inboundMailboxId = freshMailbox
         c.updatedAt = now
         await tx.putContact(c)
       }
@@ -221,7 +244,7 @@ export class Inbox {
         await tx.putContact(c)
         await nextSession()
         if (d.accepted !== undefined)
-          await this.#consumePrekey(tx, d.accepted.oneTimePrekeyId, inviteMailbox)
+          await this.#consumePrekey(tx, d.accepted.oneTimePrekeyId, inviteMailbox, c.contactId)
         const conv = (await tx.getConversation(conversation.conversationId))!
         const summary = await conversationSummary(tx, conv)
         if (summary !== undefined)
@@ -242,7 +265,7 @@ export class Inbox {
       }
       await nextSession()
       if (d.accepted !== undefined)
-        await this.#consumePrekey(tx, d.accepted.oneTimePrekeyId, inviteMailbox)
+        await this.#consumePrekey(tx, d.accepted.oneTimePrekeyId, inviteMailbox, c.contactId)
 
       const conv = (await tx.getConversation(conversation.conversationId))!
       conversationId = conv.conversationId
@@ -315,10 +338,20 @@ export class Inbox {
       } else if (body.kind === 'hello') {
         // Routing changes only from the pinned identity (a pending key's Hello is held above).
         const hello = body.hello
+        const moved = hello.reply && !sameMailbox(c.outboundMailbox, hello)
         c.outboundMailbox = encodeOutbound(hello)
         c.relays = [...hello.relays]
         c.updatedAt = now
         await tx.putContact(c)
+        if (moved) {
+          // The inviter moved us to a fresh mailbox (ADR 0730): a receipt through the new route
+          // tells it so, and it closes the invite's mailbox.
+          await enqueue('receipt', {
+            messageId: randomId(platform),
+            sentAt: now,
+            body: { kind: 'receipt', receipt: 'delivered', messageIds: [payload.messageId] },
+          })
+        }
         if (!hello.reply) {
           const mine = this.#hooks.helloFor(c, true)
           if (mine !== null) {
@@ -367,6 +400,8 @@ export class Inbox {
       const conv = await store.getConversationByContact(contact!.contactId)
       if (conv !== undefined) await this.#hooks.notifyMessage(contact!, conv.conversationId)
     }
+    if (freshMailbox !== undefined) await this.#hooks.openInbound?.(freshMailbox)
+    else if (invite === undefined) this.#hooks.contactMoved?.(contact!.contactId)
     this.#hooks.kickOutbox()
     return result
   }
@@ -376,6 +411,7 @@ export class Inbox {
     contact: ContactRecord | undefined,
     initial: boolean,
     frame: Uint8Array,
+    invite?: InviteMailbox,
   ): Promise<Decrypted | 'duplicate'> {
     const { store, platform } = this.#ctx
     const sessions = contact === undefined ? [] : await store.listSessions(contact.contactId)
@@ -406,8 +442,18 @@ export class Inbox {
       local: this.#ctx.local.device,
       frame,
       platform,
-      prekeys: (kind, id) => secrets.prekeys.find((p) => p.kind === kind && p.id === id),
+      prekeys: (kind, id) =>
+        // In an invite mailbox only the invite's reserved one-time prekey opens a session.
+        invite !== undefined && kind === PREKEY_KIND.oneTimeX25519 && id !== invite.oneTimePrekeyId
+          ? undefined
+          : secrets.prekeys.find((p) => p.kind === kind && p.id === id),
     })
+    if (invite !== undefined && accepted.usedPrekeys.oneTimePrekeyId !== invite.oneTimePrekeyId) {
+      throw new ProtocolError(
+        'unknown_key',
+        'a session in an invite mailbox must use the invite’s one-time prekey',
+      )
+    }
     return {
       session: accepted.session,
       message: accepted.message,
@@ -493,6 +539,7 @@ export class Inbox {
     tx: StoreOperations,
     oneTimePrekeyId: number | undefined,
     inviteMailbox: string | undefined,
+    contactId: string,
   ): Promise<void> {
     const identity = await tx.getIdentity()
     if (identity === undefined) return
@@ -500,10 +547,16 @@ export class Inbox {
     s.prekeys = s.prekeys.filter(
       (p) => !(p.kind === PREKEY_KIND.oneTimeX25519 && p.id === oneTimePrekeyId),
     )
-    if (inviteMailbox !== undefined)
-      s.invites = s.invites.filter((i) => i.mailboxId !== inviteMailbox)
+    // Used: kept as bound until the contact moved to its fresh mailbox, then closed (ADR 0730).
+    if (inviteMailbox !== undefined) bindInvite(s, inviteMailbox, contactId)
     await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
   }
+}
+
+/** Whether the stored deposit address (an encoded Hello) names the same mailbox as `hello`. */
+function sameMailbox(outbound: Uint8Array | null, hello: HelloBody): boolean {
+  const before = decodeOutbound(outbound)
+  return before !== null && bytesEqual(before.mailboxId, hello.mailboxId)
 }
 
 /** Recent history searched for out-of-order arrivals. */

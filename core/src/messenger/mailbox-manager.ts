@@ -9,6 +9,7 @@ import { fromBase64Url, toBase64Url } from '../crypto/bytes.ts'
 import { openSealed, sealForMailbox } from '../crypto/sealed-envelope.ts'
 import { MAILBOX_PROTOCOL } from '../mailbox/constants.ts'
 import { MailboxClient, type MailboxMessage, type Subscription } from '../mailbox/client.ts'
+import { MailboxError } from '../mailbox/errors.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import type { MessengerContext } from './context.ts'
 import type { HelloBody } from './payload.ts'
@@ -32,6 +33,8 @@ interface Watched {
   handled: Set<bigint>
   /** A message failed for a transient reason: fetch again on the next pass. */
   refetch: boolean
+  /** Publish our bundle and one-time prekeys here (contact mailboxes; never invite mailboxes). */
+  publish: boolean
 }
 
 export class MailboxManager {
@@ -94,8 +97,12 @@ export class MailboxManager {
     if (bundle !== null) await client.publishPrekeys(o.credentials, bundle, [])
   }
 
-  /** Starts watching (subscribe + drain, repaired by `maintain`). */
-  watch(mailboxId: string, relay: string): void {
+  /**
+   * Starts watching (subscribe + drain, repaired by `maintain`). An invite mailbox gets no prekeys
+   * (`publishPrekeys: false`): the invite carries the bundle and its one reserved one-time prekey,
+   * and anyone who saw the link could otherwise drain the rest (ADR 0730).
+   */
+  watch(mailboxId: string, relay: string, options: { publishPrekeys?: boolean } = {}): void {
     if (this.#watched.has(mailboxId)) return
     this.#watched.set(mailboxId, {
       mailboxId,
@@ -106,7 +113,44 @@ export class MailboxManager {
       chain: Promise.resolve(),
       handled: new Set(),
       refetch: false,
+      publish: options.publishPrekeys ?? true,
     })
+  }
+
+  /**
+   * Fetches and handles everything stored in a watched mailbox now, oldest first, and resolves once
+   * the relay returned nothing new and every message was handled (acked or kept for a retry).
+   */
+  async drainNow(mailboxId: string): Promise<void> {
+    const w = this.#watched.get(mailboxId)
+    if (w === undefined) return
+    const client = this.clientFor(w.relay)
+    for (let pass = 0; pass < 1_000 && !this.#stopped; pass++) {
+      const { messages } = await client.fetch(w.owned.credentials)
+      const fresh = messages.filter((m) => !w.handled.has(m.id))
+      for (const m of fresh) this.#enqueue(w, m)
+      await w.chain
+      if (fresh.length === 0 || w.refetch) {
+        if (w.refetch) throw new Error('a message was kept for a retry')
+        return
+      }
+    }
+  }
+
+  /**
+   * Closes our mailbox at the relay for good (ADR 0211): stops watching it first, so the keeper never
+   * re-creates it, then sends the owner-signed close. A relay that no longer has it counts as closed.
+   */
+  async close(mailboxId: string, relay: string): Promise<void> {
+    const w = this.#watched.get(mailboxId)
+    this.unwatch(mailboxId)
+    await w?.chain
+    try {
+      await this.clientFor(relay).closeMailbox(this.owned(mailboxId).credentials)
+    } catch (err) {
+      if (err instanceof MailboxError && err.code === 'unknown_mailbox') return
+      throw err
+    }
   }
 
   unwatch(mailboxId: string): void {
@@ -145,7 +189,7 @@ export class MailboxManager {
         const client = this.clientFor(w.relay)
         if (!w.created) {
           await client.create(w.owned.credentials)
-          if (bundle !== null) {
+          if (bundle !== null && w.publish) {
             const left = await client.publishPrekeys(w.owned.credentials, bundle, [])
             if (left < ONE_TIME_PREKEYS_LOW) {
               const fresh = await mint(ONE_TIME_PREKEYS_BATCH)

@@ -24,6 +24,8 @@ import {
   toBase64Url,
 } from './records.ts'
 import { chatMessage, laterDelivery } from './views.ts'
+import { InviteClosedError, isClosedMailbox, markInviteClosed } from './invite-closed.ts'
+import { bytesEqual } from '../crypto/bytes.ts'
 
 export type Route = 'direct' | 'mailbox'
 
@@ -148,6 +150,11 @@ export class Outbox {
     try {
       ;({ route, frame } = await this.#send(contact, item))
     } catch (err) {
+      if (err instanceof InviteClosedError) {
+        // The invite we answered is gone (ADR 0733): say so once, stop sending there.
+        for (const e of await markInviteClosed(this.#ctx, item.conversationId)) this.#ctx.emit(e)
+        return 'done'
+      }
       await this.#failed(item, err)
       return 'retry'
     }
@@ -247,8 +254,29 @@ export class Outbox {
       }
     }
     if (outbound === null) throw new Error('no mailbox address for this contact yet')
-    await this.#mailboxes.deposit(outbound, sealed.frame)
+    try {
+      await this.#mailboxes.deposit(outbound, sealed.frame)
+    } catch (err) {
+      if (!sealed.confirmed && isClosedMailbox(err) && (await this.#unanswered(contact, outbound)))
+        throw new InviteClosedError('the invite we answered was used, withdrawn or expired')
+      throw err
+    }
     return { route: 'mailbox', frame: sealed.frame }
+  }
+
+  /**
+   * Still nothing from the contact and still this address: a closed mailbox then means the invite
+   * itself is gone. (Their reply may have arrived while this deposit was under way: it names a new
+   * mailbox, and the next attempt goes there.)
+   */
+  async #unanswered(contact: ContactRecord, used: HelloBody): Promise<boolean> {
+    const { store, platform } = this.#ctx
+    const fresh = await store.getContact(contact.contactId)
+    const now = fresh === undefined ? null : decodeOutbound(fresh.outboundMailbox)
+    if (fresh === undefined || now === null || !bytesEqual(now.mailboxId, used.mailboxId))
+      return false
+    const record = await activeSession(store, fresh)
+    return record !== undefined && restoreSession(record, platform).awaitingReply
   }
 
   /**

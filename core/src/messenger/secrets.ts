@@ -20,13 +20,23 @@ import { MESSENGER_DOMAIN } from './labels.ts'
 
 export const SECRETS_VERSION = 1
 
-/** An invite we handed out and nobody has used yet. */
+/**
+ * An invite we handed out whose mailbox is still open at the relay (invite-lifecycle.ts): pending
+ * (nobody used it yet), bound (used; kept until the contact has moved to the fresh mailbox, then
+ * closed) or withdrawn (`invite.renew`; kept until the relay confirmed the close).
+ */
 export interface PendingInvite {
   /** base64url mailbox id opened for the invitee. */
   mailboxId: string
   link: string
   expiresAt: number
   oneTimePrekeyId: number
+  /** When we made it (absent in invites made before 2026-12: expiresAt − lifetime). */
+  createdAt?: number
+  /** The contact this invite created or re-introduced; the invite is used. */
+  boundContactId?: string
+  /** Withdrawn by the user; its mailbox is closed at the relay on the next keeper pass. */
+  withdrawn?: boolean
 }
 
 export interface LocalSecrets {

@@ -23,6 +23,7 @@ import type {
   ClientRequest,
   ResponseFor,
 } from '@hestia/core/client/api.ts'
+import type { CryptoPlatform } from '@hestia/core/crypto/platform.ts'
 import { createMessengerService } from '@hestia/core/messenger/index.ts'
 import type {
   MessengerFilesOptions,
@@ -113,6 +114,8 @@ export class TestPeer {
   direct = true
   /** File transfer for this peer (set before start); absent: transfer.* answers unsupported. */
   files: MessengerFilesOptions | undefined
+  /** Clock and randomness (set before start); absent: the system's. Tests move the clock. */
+  platform: CryptoPlatform | undefined
 
   constructor(name: string, relays: string[], backing: MemoryBacking = createMemoryBacking()) {
     this.name = name
@@ -127,6 +130,7 @@ export class TestPeer {
       defaultRelays: this.relays,
       createNode: (key, relays) => createTestNode(key, relays, { direct: this.direct }),
       ...(this.files !== undefined ? { files: this.files } : {}),
+      ...(this.platform !== undefined ? { platform: this.platform } : {}),
       notifier: (n) => this.notifications.push(n),
       onSent: (item, route, frame) =>
         this.sent.push({

@@ -1,0 +1,186 @@
+/**
+ * The invitee's side of a used, withdrawn or expired invite (ADR 0733): the inviter closed the
+ * invite's mailbox at the relay, so our answer meets `unknown_mailbox` there. Before the inviter's
+ * first reply that can only mean the invite is gone: the conversation gets one system message
+ * (`invite_closed`: "This invite was already used, withdrawn or has expired. Ask X for a new one."),
+ * waiting texts become `failed` with the same code, and nothing more is queued to that address.
+ */
+import type { ClientEvent } from '../client/api.ts'
+import { MailboxError } from '../mailbox/errors.ts'
+import { initiateSession } from '../crypto/pqxdh.ts'
+import type { ContactRecord, MessageRecord } from '../store/records.ts'
+import { randomId, type MessengerContext } from './context.ts'
+import type { VerifiedInvite } from './invite.ts'
+import { deviceIdOf } from './net.ts'
+import { encodePayload, type HelloBody } from './payload.ts'
+import { encodeOutbound, encodeSessionState, restoreSession, toBase64Url } from './records.ts'
+import { chatMessage, conversationSummary } from './views.ts'
+
+/** Our first frames went to an invite mailbox the relay no longer has. */
+export class InviteClosedError extends Error {
+  override readonly name = 'InviteClosedError'
+}
+
+/** A deposit error that means the mailbox is gone for good (closed, purged or idle-expired). */
+export function isClosedMailbox(err: unknown): boolean {
+  return (
+    err instanceof MailboxError &&
+    (err.code === 'unknown_mailbox' || err.code === 'mailbox_expired')
+  )
+}
+
+/** Records the refusal once and fails the conversation's waiting items; returns the events. */
+export async function markInviteClosed(
+  ctx: MessengerContext,
+  conversationId: string,
+): Promise<ClientEvent[]> {
+  const { store, platform } = ctx
+  const events: ClientEvent[] = []
+  await store.transaction(async (tx) => {
+    const conv = await tx.getConversation(conversationId)
+    if (conv === undefined) return
+    const now = platform.clock()
+    for (const item of await tx.listOutbox(conversationId)) {
+      await tx.deleteOutbox(item.seq)
+      if (item.messageId === null) continue
+      const m = await tx.getMessage(item.messageId)
+      if (m === undefined || m.direction !== 'out') continue
+      m.delivery = 'failed'
+      m.failure = {
+        code: 'invite_closed',
+        message: 'the invite was already used, withdrawn or has expired',
+      }
+      await tx.putMessage(m)
+      events.push({ type: 'message.updated', message: chatMessage(m) })
+    }
+    // Nothing we sent was ever answered, so nothing was delivered: texts the relay took into the
+    // invite mailbox were refused by the inviter or deleted with it.
+    const recent = await tx.pageMessages(conversationId, { before: null, limit: 200 })
+    for (const m of recent) {
+      if (m.direction !== 'out' || (m.delivery !== 'sent' && m.delivery !== 'queued')) continue
+      m.delivery = 'failed'
+      m.failure = {
+        code: 'invite_closed',
+        message: 'the invite was already used, withdrawn or has expired',
+      }
+      await tx.putMessage(m)
+      events.push({ type: 'message.updated', message: chatMessage(m) })
+    }
+    const told = recent.some((m) => m.body.kind === 'system' && m.body.event === 'invite_closed')
+    if (!told) {
+      const notice: MessageRecord = {
+        messageId: toBase64Url(randomId(platform)),
+        conversationId,
+        direction: 'in',
+        senderDeviceId: null,
+        body: { kind: 'system', event: 'invite_closed' },
+        sentAt: now,
+        receivedAt: now,
+        delivery: null,
+        failure: null,
+        readAt: null,
+      }
+      await tx.addMessage(notice)
+      conv.lastMessageId = notice.messageId
+      conv.lastActivityAt = now
+      await tx.putConversation(conv)
+      events.push({ type: 'message.added', message: chatMessage(notice) })
+    }
+    const summary = await conversationSummary(tx, conv)
+    if (summary !== undefined) events.push({ type: 'conversation.updated', conversation: summary })
+  })
+  return events
+}
+
+/**
+ * A new invite from a contact who never answered us (their earlier invite was used, withdrawn or
+ * expired, or simply not answered yet): answer this one instead, in the same conversation. The old
+ * sessions go, a new one starts from this invite's bundle, the contact's address becomes this
+ * invite's mailbox, and a new Hello leads the queue (waiting texts follow it). Returns false, and
+ * changes nothing, when the contact has answered us before: then a new invite is not needed.
+ */
+export async function answerInviteAgain(
+  ctx: MessengerContext,
+  known: ContactRecord,
+  invite: VerifiedInvite,
+  hello: HelloBody,
+): Promise<boolean> {
+  const { store, platform } = ctx
+  const now = platform.clock()
+  const sessions = await store.listSessions(known.contactId)
+  const answered = sessions.some((r) => {
+    try {
+      return !restoreSession(r, platform).awaitingReply
+    } catch {
+      return false
+    }
+  })
+  if (answered) return false
+  const helloPayload = encodePayload({
+    messageId: randomId(platform),
+    sentAt: now,
+    body: { kind: 'hello', hello },
+  })
+  const start = initiateSession({
+    local: ctx.local.device,
+    bundle: invite.bundle,
+    body: helloPayload,
+    platform,
+  })
+  const deviceId = deviceIdOf(invite.bundle.cert.peerId)
+  await store.transaction(async (tx) => {
+    const c = await tx.getContact(known.contactId)
+    const conv = await tx.getConversationByContact(known.contactId)
+    if (c === undefined || conv === undefined) return
+    for (const s of await tx.listSessions(c.contactId))
+      await tx.deleteSession(c.contactId, s.deviceId)
+    const items = await tx.listOutbox(conv.conversationId)
+    for (const item of items) await tx.deleteOutbox(item.seq)
+    c.outboundMailbox = encodeOutbound({
+      displayName: invite.displayName,
+      relays: invite.relays,
+      mailboxId: invite.mailboxId,
+      mailboxCapability: invite.mailboxCapability,
+      mailboxSealKey: invite.mailboxSealKey,
+      reply: false,
+    })
+    c.relays = [...invite.relays]
+    c.updatedAt = now
+    await tx.putContact(c)
+    const dev = await tx.getDevice(c.contactId, deviceId)
+    await tx.putDevice({
+      ownerId: c.contactId,
+      deviceId,
+      certificate: invite.bundle.cert.bytes,
+      addedAt: dev?.addedAt ?? now,
+      expiresAt: invite.bundle.cert.expiresAt,
+      lastSeenAt: dev?.lastSeenAt ?? null,
+    })
+    await tx.putSession(
+      {
+        contactId: c.contactId,
+        deviceId,
+        state: encodeSessionState(start.session),
+        version: 1,
+        updatedAt: now,
+      },
+      null,
+    )
+    // The Hello first (outbox order is enqueue order), then the texts that were waiting.
+    await tx.enqueueOutbox({
+      conversationId: conv.conversationId,
+      messageId: null,
+      kind: 'control',
+      payload: helloPayload,
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      lastError: null,
+    })
+    for (const item of items.filter((x) => x.kind === 'message')) {
+      const { seq: _seq, ...rest } = item
+      await tx.enqueueOutbox({ ...rest, attempts: 0, nextAttemptAt: now, lastError: null })
+    }
+  })
+  return true
+}
