@@ -33,6 +33,7 @@ import { MessengerCalls } from './calls.ts'
 import { Inbox } from './inbox.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING, RECEIPT_KIND } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
+import { InviteKeeper } from './invite-lifecycle.ts'
 import { RELAY_DIAL_TIMEOUT_MS, relayFailureReason, type RelayHealth } from './relay-health.ts'
 import { checkRelayAddress } from '../client/relay-address.ts'
 import { directConnection, peerIdOf } from './net.ts'
@@ -60,6 +61,7 @@ export class Messenger {
   readonly ctx: MessengerContext
   readonly #listeners = new Set<ClientEventListener>()
   readonly #mailboxes: MailboxManager
+  readonly #invites: InviteKeeper
   readonly #inbox: Inbox
   readonly #outbox: Outbox
   readonly #files: MessengerFiles | null
@@ -87,6 +89,7 @@ export class Messenger {
       this.#inbox.handle({ kind: 'mailbox', mailboxId }, frame).then(() => undefined),
     )
     this.#mailboxes.onChange = () => this.#emitConnectivity()
+    this.#invites = new InviteKeeper(this.ctx, this.#mailboxes, () => this.relays()[0])
     this.#inbox = new Inbox(this.ctx, {
       devices: this.#devices,
       kickOutbox: () => this.#outbox.kick(),
@@ -97,6 +100,8 @@ export class Messenger {
         this.#files?.receive(conversationId, messageId, body) ?? Promise.resolve(),
       onCallPayload: (contact, conversationId, payload) =>
         this.#calls.receive(contact, conversationId, payload),
+      openInbound: (mailboxId) => this.#openInbound(mailboxId),
+      contactMoved: (contactId) => this.#invites.contactMoved(contactId),
     })
     this.#outbox = new Outbox(this.ctx, this.#mailboxes, {
       relays: () => this.relays(),
@@ -164,7 +169,8 @@ export class Messenger {
       for (const c of await store.listContacts()) {
         if (c.inboundMailboxId !== null) this.#mailboxes.watch(c.inboundMailboxId, home)
       }
-      for (const i of this.ctx.secrets.invites) this.#mailboxes.watch(i.mailboxId, home)
+      for (const i of this.ctx.secrets.invites)
+        this.#mailboxes.watch(i.mailboxId, home, { publishPrekeys: false })
     }
     this.#keeper = setInterval(() => void this.#keep(), MESSENGER_TIMING.keeperIntervalMs)
     await this.#keep()
@@ -206,6 +212,7 @@ export class Messenger {
         bundle = null
       }
       await this.#mailboxes.maintain(bundle, (n) => this.#mintOneTimePrekeys(n))
+      await this.#invites.maintain()
     })().finally(() => {
       this.#keeping = null
     })
@@ -329,6 +336,23 @@ export class Messenger {
     return outbound === null ? undefined : this.#mailboxes.fileFallbackCap(outbound)
   }
 
+  /**
+   * A contact's fresh inbound mailbox, named in our reply to their invite Hello (ADR 0730): created
+   * now, before the reply can reach them, and watched. A relay out of reach is retried by the
+   * keeper (the contact's deposits get unknown_mailbox until then and are retried).
+   */
+  async #openInbound(mailboxId: string): Promise<void> {
+    const home = this.relays()[0]
+    if (home === undefined) return
+    this.#mailboxes.watch(mailboxId, home)
+    try {
+      await this.#mailboxes.open(mailboxId, home, null)
+    } catch (err) {
+      this.ctx.log('fresh contact mailbox not created yet', err)
+    }
+    void this.#keep()
+  }
+
   async #ensureInboundMailbox(c: ContactRecord): Promise<ContactRecord> {
     if (c.inboundMailboxId !== null) return c
     const home = this.relays()[0]
@@ -424,6 +448,7 @@ export class Messenger {
       kickOutbox: () => this.#outbox.kick(),
       kickKeeper: () => void this.#keep(),
       learnDevice: (deviceId, contactId) => this.#devices.set(deviceId, contactId),
+      invites: this.#invites,
       helloFor: (c, reply) => this.#helloFor(c, reply),
       releaseFile: (conversationId, messageId, body) =>
         this.#files?.receive(conversationId, messageId, body) ?? Promise.resolve(),
@@ -464,6 +489,8 @@ export class Messenger {
         return this.#markRead(r.conversationId, r.upTo)
       case 'invite.mine':
         return contacts.myInvite(d)
+      case 'invite.renew':
+        return contacts.myInvite(d, true)
       case 'invite.accept':
         return contacts.acceptInvite(d, r.invite)
       case 'contact.info':
