@@ -10,6 +10,7 @@
  */
 import type { Dexie } from 'dexie'
 import type { FileSink } from '@hestia/core/files/ports.ts'
+import { savedFileType } from './download-name.ts'
 import { chunkRows, type ChunkRow, type FilesDatabase } from './files-db.ts'
 
 /** Hands the finished file to the user (downloads API); resolves once it is saved. */
@@ -94,7 +95,8 @@ export class ChunkSink implements FileSink {
     await this.#save(
       new Blob(
         rows.map((r) => r.data),
-        { type: this.#mimeType },
+        // The contact declared this type: only a short safe list survives (download-name.ts).
+        { type: savedFileType(this.#mimeType) },
       ),
       this.#name,
     )

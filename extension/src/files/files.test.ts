@@ -87,9 +87,34 @@ describe('ChunkSink (received file on IndexedDB)', () => {
     await sink.complete()
     assert.equal(saved.length, 1)
     assert.equal(saved[0]!.name, 'a.bin')
-    assert.equal(saved[0]!.type, 'application/x-test')
+    // Not on the safe list: saved opaque, whatever the contact declared.
+    assert.equal(saved[0]!.type, 'application/octet-stream')
     assert.equal(sha(saved[0]!.bytes), sha(file))
     assert.equal(await db.chunks.count(), 0, 'rows are dropped once the file is saved')
+  })
+
+  test('a received file keeps its type only when it is on the safe list', async () => {
+    const cases: [string, string][] = [
+      ['image/png', 'image/png'],
+      ['Application/PDF', 'application/pdf'],
+      ['text/html', 'application/octet-stream'],
+      ['image/svg+xml', 'application/octet-stream'],
+      ['application/javascript', 'application/octet-stream'],
+      ['application/x-msdownload', 'application/octet-stream'],
+      ['', 'application/octet-stream'],
+    ]
+    for (const [declared, expected] of cases) {
+      const db = freshDb()
+      const { saved, save } = savedFiles()
+      const sink = new ChunkSink(
+        db,
+        { transferId: 'ty', size: 3, name: 'x', mimeType: declared },
+        save,
+      )
+      await sink.write(0, Uint8Array.of(1, 2, 3))
+      await sink.complete()
+      assert.equal(saved[0]!.type, expected, declared)
+    }
   })
 
   test('a resume that restarts inside an earlier write replaces the rest: no stale or doubled bytes', async () => {
@@ -342,7 +367,10 @@ describe('saving through the downloads API', () => {
       ['.bashrc', 'bashrc'],
       ['a/b\\c:d*e?f"g<h>i|j', 'a_b_c_d_e_f_g_h_i_j'],
       ['CON.txt', '_CON.txt'],
-      ['bell\u0007.txt', 'bell_.txt'],
+      ['bell\u0007.txt', 'bell.txt'],
+      // Format characters would let "invoice\u202Efdp.exe" read as "invoiceexe.pdf".
+      ['invoice\u202efdp.exe', 'invoicefdp.exe'],
+      ['photo\u200b\u2066.jpg\u00ad', 'photo.jpg'],
       ['trailing. . ', 'trailing'],
     ] as const) {
       assert.equal(safeDownloadName(offered), expected, offered)
@@ -357,6 +385,7 @@ describe('saving through the downloads API', () => {
         assert.ok(path.startsWith('Hestia/'))
         // eslint-disable-next-line no-control-regex -- control characters are what is checked
         assert.ok(!/[/\\\u0000-\u001f]/.test(base))
+        assert.ok(!/\p{Cf}/u.test(base), 'no format characters')
         assert.ok(base !== '' && !base.startsWith('.') && base !== '..')
       }),
     )
