@@ -197,7 +197,10 @@ export interface RelayStatus {
   mailboxReady: boolean
   /** Last round-trip time in ms, or null if unknown. */
   rttMs: number | null
-  /** Why the relay is in `error`, else null. */
+  /**
+   * Why the relay is in `error`, in words for the user ("unreachable: connection refused",
+   * "timed out after 10 s", "wrong relay identity …"), else null.
+   */
   error: string | null
   since: Timestamp
 }
@@ -271,11 +274,11 @@ export const SYSTEM_EVENTS = [
   'unverified',
   'key_changed',
   'new_key_accepted',
+  /** The user kept the old key: the new key's held messages were deleted. */
+  'new_key_refused',
   'blocked',
   'unblocked',
   /** Our answer to their invite was refused: the invite was used, withdrawn or expired. */
-  /** The user kept the old key: the new key's held messages were deleted. */
-  'new_key_refused',
   'invite_closed',
 ] as const
 export type SystemEvent = (typeof SYSTEM_EVENTS)[number]
@@ -314,6 +317,10 @@ export interface MessagePreview {
   text: string
   sentAt: Timestamp
   delivery: DeliveryState | null
+  /** System messages: what happened, so the list can say it ("You verified Bob"). */
+  event?: SystemEvent
+  /** Call lines: which call and how it ended ("Missed video call"). */
+  call?: { media: CallMedia; outcome: CallOutcome }
 }
 
 export interface ConversationSummary {
@@ -344,6 +351,8 @@ export interface ContactInfo {
   keyChangedAt: Timestamp | null
   /** Relays the contact is reachable through (from their invite and later updates). */
   relays: RelayAddress[]
+  /** New identity keys the user refused (`contact.keepOldKey`); `contact.allowNewKeys` clears. */
+  refusedKeys: number
 }
 
 export interface Invite {
@@ -351,8 +360,6 @@ export interface Invite {
   link: string
   /** The string to render as a QR code (may equal `link`). */
   qrPayload: string
-  /** New identity keys the user refused (`contact.keepOldKey`); `contact.allowNewKeys` clears. */
-  refusedKeys: number
   expiresAt: Timestamp
 }
 
@@ -517,6 +524,8 @@ export interface ClientRequestTable {
   'identity.create': { params: { displayName: string }; result: IdentityStatus }
 
   'connectivity.status': { params: Empty; result: ConnectivityStatus }
+  /** Tries one of our relays again now (skips the wait after failures); `not_found` otherwise. */
+  'connectivity.retryRelay': { params: { address: RelayAddress }; result: ConnectivityStatus }
 
   /** Sorted by lastActivityAt, newest first; `query` filters by contact name (case-insensitive). */
   'conversations.list': {
@@ -573,6 +582,13 @@ export interface ClientRequestTable {
   }
   /** Leaves `key_changed` by accepting the new key unverified (trust becomes `unverified`). */
   'contact.acceptNewKey': { params: { contactId: ContactId }; result: { contact: ContactSummary } }
+  /**
+   * Leaves `key_changed` by keeping the old key: the held messages are deleted and the new key is
+   * refused (its frames are dropped) until `contact.allowNewKeys`.
+   */
+  'contact.keepOldKey': { params: { contactId: ContactId }; result: { contact: ContactSummary } }
+  /** Forgets refused keys: a refused key that writes again raises a new key-change notice. */
+  'contact.allowNewKeys': { params: { contactId: ContactId }; result: { contact: ContactSummary } }
   'contact.rename': {
     params: { contactId: ContactId; displayName: string }
     result: { contact: ContactSummary }
@@ -582,13 +598,6 @@ export interface ClientRequestTable {
     result: { contact: ContactSummary }
   }
   /** Deletes the contact, its sessions and the conversation history on this device. */
-  /**
-   * Leaves `key_changed` by keeping the old key: the held messages are deleted and the new key is
-   * refused (its frames are dropped) until `contact.allowNewKeys`.
-   */
-  'contact.keepOldKey': { params: { contactId: ContactId }; result: { contact: ContactSummary } }
-  /** Forgets refused keys: a refused key that writes again raises a new key-change notice. */
-  'contact.allowNewKeys': { params: { contactId: ContactId }; result: { contact: ContactSummary } }
   'contact.delete': { params: { contactId: ContactId }; result: Empty }
 
   'settings.get': { params: Empty; result: Settings }

@@ -188,6 +188,8 @@ const messagePreview = obj<MessagePreview>({
   text: str(L.previewMaxChars + 1), // +1 for an ellipsis
   sentAt: time,
   delivery: nullable(oneOf(DELIVERY_STATES)),
+  event: opt(oneOf(SYSTEM_EVENTS)),
+  call: opt(obj({ media: oneOf(CALL_MEDIA), outcome: oneOf(CALL_OUTCOMES) })),
 })
 
 const conversationSummary = obj<ConversationSummary>({
@@ -318,6 +320,7 @@ const requestSchemas: { [K in ClientRequestType]: Schema<RequestFor<K>> } = {
   'identity.status': obj({ type: lit('identity.status') }),
   'identity.create': obj({ type: lit('identity.create'), displayName }),
   'connectivity.status': obj({ type: lit('connectivity.status') }),
+  'connectivity.retryRelay': obj({ type: lit('connectivity.retryRelay'), address: relayAddress }),
   'conversations.list': obj({
     type: lit('conversations.list'),
     query: nullable(str(L.searchQueryMaxChars)),
@@ -346,11 +349,11 @@ const requestSchemas: { [K in ClientRequestType]: Schema<RequestFor<K>> } = {
     scannedPayload: nullable(str(L.verificationPayloadMaxChars, 1)),
   }),
   'contact.acceptNewKey': obj({ type: lit('contact.acceptNewKey'), ...byContact }),
+  'contact.keepOldKey': obj({ type: lit('contact.keepOldKey'), ...byContact }),
+  'contact.allowNewKeys': obj({ type: lit('contact.allowNewKeys'), ...byContact }),
   'contact.rename': obj({ type: lit('contact.rename'), ...byContact, displayName }),
   'contact.setBlocked': obj({ type: lit('contact.setBlocked'), ...byContact, blocked: bool }),
   'contact.delete': obj({ type: lit('contact.delete'), ...byContact }),
-  'contact.keepOldKey': obj({ type: lit('contact.keepOldKey'), ...byContact }),
-  'contact.allowNewKeys': obj({ type: lit('contact.allowNewKeys'), ...byContact }),
   'settings.get': obj({ type: lit('settings.get') }),
   'settings.update': obj({ type: lit('settings.update'), patch: settingsPatch }),
   'settings.addRelay': obj({ type: lit('settings.addRelay'), address: relayAddress }),
@@ -388,6 +391,7 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   'identity.status': identityStatus,
   'identity.create': identityStatus,
   'connectivity.status': connectivity,
+  'connectivity.retryRelay': connectivity,
   'conversations.list': obj({ conversations: list(conversationSummary, L.conversationsMax) }),
   'messages.page': obj({
     messages: list(chatMessage, L.pageMaxMessages),
@@ -402,12 +406,12 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   'contact.info': contactInfo,
   'contact.verify': withContact,
   'contact.acceptNewKey': withContact,
+  'contact.keepOldKey': withContact,
+  'contact.allowNewKeys': withContact,
   'contact.rename': withContact,
   'contact.setBlocked': withContact,
   'contact.delete': empty,
   'settings.get': settings,
-  'contact.keepOldKey': withContact,
-  'contact.allowNewKeys': withContact,
   'settings.update': settings,
   'settings.addRelay': settings,
   'settings.removeRelay': settings,
