@@ -108,8 +108,6 @@ describe('relay under each hostile-load attack', () => {
     for (const r of reports) {
       assert.equal(r.answer, 'malformed', JSON.stringify(r))
       assert.equal(r.cut, true)
-      // The relay stops at the prefix's 3rd byte; the attacker got out what flow control allowed.
-      assert.ok((r.sent as number) < 1024 * 1024, `${String(r.sent)} bytes accepted`)
       // Before the fix the relay read on until its 30 s stream timeout.
       assert.ok((r.ms as number) < 5_000, `answered after ${String(r.ms)} ms`)
     }
