@@ -14,6 +14,18 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import {
+  PREKEY_KIND,
+  buildPrekeyBundle,
+  createDeviceKeys,
+  createIdentity,
+  createPrekey,
+  issueDeviceCert,
+  systemRandom,
+  verifyPrekeyBundle,
+} from '@hestia/core/crypto/index.ts'
+import { encodeSigned } from '@hestia/core/crypto/codecs.ts'
+import type { PrekeyKind } from '@hestia/core/crypto/index.ts'
 import { depositAddressOf, newMailboxCredentials } from '@hestia/core/mailbox/index.ts'
 import type { MailboxCredentials } from '@hestia/core/mailbox/index.ts'
 import { startRelay } from '@hestia/relay-node'
@@ -109,13 +121,47 @@ void test('after a multi-user run no stored field holds a client timestamp, a gl
     await clients.bob.create(boxes.bob2!)
     await clients.alice.create(boxes.alice!)
     await clients.carol.create(boxes.carol!)
-    await clients.bob.publishPrekeys(
-      boxes.bob1!,
-      crypto.getRandomValues(new Uint8Array(600)),
-      [1, 2, 3].map(() => crypto.getRandomValues(new Uint8Array(100))),
+    // Bob's real signed bundle, as the messenger publishes it to every mailbox he owns: its device
+    // certificate holds his identity key, his PeerId and his clock's times.
+    const identity = createIdentity(systemRandom)
+    const device = createDeviceKeys(systemRandom)
+    const bobNow = Date.now() + skew.bob
+    signedTimes.push(bobNow)
+    const cert = issueDeviceCert(identity, {
+      deviceKey: device.publicKey,
+      peerId: nodes[1]!.peerId.toMultihash().bytes,
+      issuedAt: bobNow,
+      expiresAt: bobNow + 30 * 86_400_000,
+    })
+    const prekey = (kind: PrekeyKind, id: number) =>
+      createPrekey(identity, {
+        kind,
+        id,
+        deviceKey: device.publicKey,
+        expiresAt: bobNow + 7 * 86_400_000,
+        random: systemRandom,
+      })
+    const bundle = buildPrekeyBundle({
+      deviceCert: cert,
+      signedPrekey: prekey(PREKEY_KIND.signedX25519, 1),
+      pqPrekey: prekey(PREKEY_KIND.lastResortMlkem, 2),
+    })
+    const oneTimeBytes = [3, 4, 5].map((id) =>
+      Buffer.from(encodeSigned(prekey(PREKEY_KIND.oneTimeX25519, id).signed)),
     )
+    for (const box of [boxes.bob1!, boxes.bob2!]) {
+      await clients.bob.publishPrekeys(box, bundle, oneTimeBytes)
+    }
     const taken = await clients.alice.fetchPrekeys(depositAddressOf(boxes.bob1!))
+    assert.deepEqual(taken.signedBundle, bundle, 'contacts still get the bundle as signed')
     assert.ok(taken.oneTimePrekey !== undefined)
+    verifyPrekeyBundle(taken.signedBundle, { now: bobNow, identityKey: identity.publicKey })
+    const ownerSecrets: Array<[string, Buffer]> = [
+      ['identity key', Buffer.from(identity.publicKey)],
+      ['device key', Buffer.from(device.publicKey)],
+      ['device certificate', Buffer.from(cert.bytes)],
+      ...oneTimeBytes.map((b, i): [string, Buffer] => [`one-time prekey ${i}`, b]),
+    ]
 
     // Interleaved deposits from three clients into four mailboxes: the global order is known here.
     const plan: Array<[(typeof people)[number], string]> = [
@@ -221,6 +267,7 @@ void test('after a multi-user run no stored field holds a client timestamp, a gl
         Buffer.from(b),
       ]),
       ...nonces.map((b, i): [string, Buffer] => [`nonce ${i}`, Buffer.from(b)]),
+      ...ownerSecrets,
     ]
     for (const [t, d] of dump.tables) {
       for (const row of d.rows) {

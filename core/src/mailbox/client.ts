@@ -19,6 +19,7 @@ import {
   MAX_RESPONSE_FRAME_BYTES,
 } from './constants.ts'
 import { MailboxError } from './errors.ts'
+import { openPrekey, sealPrekey } from './prekey-seal.ts'
 import type { RelayInfo, Response, StoredMessage } from './mailbox.pb.js'
 
 /** What the mailbox owner keeps secret. */
@@ -213,7 +214,13 @@ export class MailboxClient {
     signedBundle: Uint8Array,
     oneTimePrekeys: readonly Uint8Array[],
   ): Promise<number> {
-    const body = { signedBundle: ab(signedBundle), oneTimePrekeys: oneTimePrekeys.map(ab) }
+    // Sealed to whoever holds the capability (the relay does not): ADR 0208, prekey-seal.ts.
+    const seal = (kind: 'bundle' | 'oneTime', bytes: Uint8Array) =>
+      ab(sealPrekey(creds, kind, bytes, this.randomBytes))
+    const body = {
+      signedBundle: seal('bundle', signedBundle),
+      oneTimePrekeys: oneTimePrekeys.map((k) => seal('oneTime', k)),
+    }
     const auth = this.sign('publishPrekeys', creds, signedBodyOf('publishPrekeys', body))
     const res = await this.request({ publishPrekeys: { ...body, auth } })
     return res.oneTimePrekeysLeft
@@ -227,8 +234,10 @@ export class MailboxClient {
       fetchPrekeys: { mailboxId: ab(of.mailboxId), capability: ab(of.capability) },
     })
     return {
-      signedBundle: res.signedBundle,
-      ...(res.oneTimePrekey.length > 0 ? { oneTimePrekey: res.oneTimePrekey } : {}),
+      signedBundle: openPrekey(of, 'bundle', res.signedBundle),
+      ...(res.oneTimePrekey.length > 0
+        ? { oneTimePrekey: openPrekey(of, 'oneTime', res.oneTimePrekey) }
+        : {}),
       left: res.oneTimePrekeysLeft,
     }
   }
