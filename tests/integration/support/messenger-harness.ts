@@ -24,7 +24,7 @@ import type {
   ResponseFor,
 } from '@hestia/core/client/api.ts'
 import type { CryptoPlatform } from '@hestia/core/crypto/platform.ts'
-import { createMessengerService } from '@hestia/core/messenger/index.ts'
+import { createMessengerService, decodeSecrets } from '@hestia/core/messenger/index.ts'
 import type {
   MessengerFilesOptions,
   MessengerNode,
@@ -241,6 +241,11 @@ export async function connectPeers(
     return list.length === 1
   })
   const convA = await a.onlyConversation()
+  // Settled: b has a's reply and moved to the fresh mailbox, a closed the invite's (ADR 0730).
+  await waitUntil(`${a.name} closed the invite mailbox`, async () => {
+    const identity = await a.store.getIdentity()
+    return decodeSecrets(identity!.secretKeys).invites.every((i) => i.boundContactId === undefined)
+  })
   return { convA, convB: accepted.contact.conversationId }
 }
 
