@@ -28,6 +28,7 @@ async function renderChat(client: MessengerClient, conversation: ConversationSum
     stageFile: () => Promise.reject(new Error('not in tests')),
     oninfo: noop,
     onaccept: noop,
+    onkeepold: noop,
     onunblock: noop,
   })
 }
@@ -69,7 +70,7 @@ describe('ChatView states', () => {
     assert.ok(view.text.includes(`Say hello to ${conversation.contact.displayName}`))
   })
 
-  test('key changed: composer disabled, history readable, re-verify or accept offered', async () => {
+  test('key changed: composer disabled, history readable, held count, verify, accept or keep the old key', async () => {
     const { client } = fixture({ longHistory: 50 })
     const conversation = await conversationOf(client, 'carol')
     assert.equal(conversation.contact.trust, 'key_changed')
@@ -83,6 +84,11 @@ describe('ChatView states', () => {
     assert.ok(view.text.includes(`${conversation.contact.displayName}'s security key changed`))
     assert.ok(view.text.includes('Verify the new key'))
     assert.ok(view.text.includes('Accept new key…'))
+    assert.ok(view.text.includes('Keep the old key…'))
+    assert.equal(conversation.contact.heldCount, 2)
+    assert.ok(view.text.includes('2 messages sent under the new key are held.'))
+    // The held messages are not in the history.
+    assert.ok(!chat.messages.some((m) => m.body.kind === 'text' && /new laptop/.test(m.body.text)))
     assert.ok(view.elements('div').filter((d) => d.attrs['data-testid'] === 'message').length > 0)
   })
 

@@ -11,6 +11,8 @@ const noop = (): void => {}
 const base = {
   onverify: () => Promise.resolve(),
   onaccept: noop,
+  onkeepold: noop,
+  onallownewkeys: noop,
   onblocked: noop,
   onrename: noop,
   ondelete: noop,
@@ -75,6 +77,12 @@ describe('ContactInfoView states', () => {
     assert.ok(view.text.includes(`${info.contact.displayName}'s security key changed`))
     assert.ok(view.text.includes('Compare the new safety number below'))
     assert.ok(view.text.includes('Accept the new key without verifying'))
+    assert.ok(view.text.includes('2 messages sent under the new key are held'))
+    assert.ok(view.find('button', { 'data-testid': 'keep-old-key' }))
+    // Verifying by digits shows both choices, never a one-click adoption.
+    assert.ok(view.text.includes('They match: trust the new key'))
+    assert.ok(view.text.includes('They do not match: keep the old key'))
+    assert.ok(!view.text.includes('Mark as verified'))
   })
 
   test('blocked: no verification controls, an unblock action', async () => {
@@ -107,7 +115,41 @@ describe('verification through the app state', () => {
     assert.equal(row?.contact.trust, 'verified')
   })
 
-  test('re-verifying after a key change unblocks sending', async () => {
+  test('keeping the old key deletes the held messages; allowing new keys again is offered', async () => {
+    const { client } = fixture({ longHistory: 10 })
+    const app = new AppState(client)
+    await app.loadIdentity()
+    const contactId = client.controls.contactId('carol')
+    await app.keepOldKey(contactId)
+    const res = await client.request({ type: 'contact.info', contactId })
+    assert.ok(res.ok)
+    assert.equal(res.value.contact.trust, 'unverified')
+    assert.equal(res.value.contact.heldCount, 0)
+    assert.equal(res.value.refusedKeys, 1)
+    const page = await client.request({
+      type: 'messages.page',
+      conversationId: 'cv-carol',
+      before: null,
+      limit: 50,
+    })
+    assert.ok(page.ok)
+    assert.ok(
+      !page.value.messages.some((m) => m.body.kind === 'text' && /new laptop/.test(m.body.text)),
+    )
+    assert.ok(
+      page.value.messages.some(
+        (m) => m.body.kind === 'system' && m.body.event === 'new_key_refused',
+      ),
+    )
+    const view = await renderFile('components/ContactInfoView.svelte', {
+      ...base,
+      info: { status: 'ready', value: res.value },
+    })
+    assert.ok(view.find('div', { 'data-testid': 'refused-keys' }))
+    assert.ok(view.text.includes('Allow a new key again'))
+  })
+
+  test('re-verifying after a key change unblocks sending and releases the held messages', async () => {
     const { client } = fixture({ longHistory: 10 })
     const app = new AppState(client)
     await app.loadIdentity()
@@ -118,5 +160,19 @@ describe('verification through the app state', () => {
     await app.verifyContact(contactId, 'safety_number', null)
     const sent = await client.request({ type: 'messages.send', conversationId, text: 'hi' })
     assert.ok(sent.ok)
+    const page = await client.request({
+      type: 'messages.page',
+      conversationId,
+      before: null,
+      limit: 50,
+    })
+    assert.ok(page.ok)
+    const released = page.value.messages.flatMap((m) =>
+      m.body.kind === 'text' ? [m.body.text] : [],
+    )
+    assert.deepEqual(released.slice(-3, -1), [
+      'Hi, it’s me on my new laptop',
+      'Can you check the new key?',
+    ])
   })
 })

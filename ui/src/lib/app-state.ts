@@ -340,6 +340,22 @@ export class AppState {
     })
   }
 
+  /** Keeps the old key: the held messages are deleted and the new key is refused (ADR 0720). */
+  async keepOldKey(contactId: ContactId): Promise<void> {
+    await this.run(async () => {
+      const { contact } = await call(this.client, { type: 'contact.keepOldKey', contactId })
+      this.updateContact(contact)
+    })
+  }
+
+  /** The user changed their mind: a refused key may raise a key-change notice again. */
+  async allowNewKeys(contactId: ContactId): Promise<void> {
+    await this.run(async () => {
+      const { contact } = await call(this.client, { type: 'contact.allowNewKeys', contactId })
+      this.updateContact(contact)
+    })
+  }
+
   async setBlocked(contactId: ContactId, blocked: boolean): Promise<void> {
     await this.run(async () => {
       const { contact } = await call(this.client, {

@@ -42,7 +42,8 @@ export const SECURITY_MODEL: readonly SecuritySection[] = [
     ],
     points: [
       'Comparing the safety number or scanning the QR code confirms a contact’s key.',
-      'If a contact’s key changes, sending is blocked until you re-verify or accept the new key.',
+      'If a contact’s key changes, Hestia holds everything sent under the new key: those messages are not shown, counted or notified, and sending and calls are paused. You choose: verify the new key (safety number or QR), accept it without verifying (the held messages then appear, in order), or keep the old key (the held messages are deleted and the new key is refused until you allow new keys again).',
+      'Only the key you trust can change where Hestia sends a contact’s messages (their mailbox and relays). A contact has at most 8 devices; an older certificate for a known device is refused.',
       'Without verification, someone in the middle could impersonate a contact.',
     ],
   },
