@@ -246,6 +246,10 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
     await p.a.must({ type: 'contact.allowNewKeys', contactId: p.bobId })
     await evil.send(p.target, mallory, text('third try'))
     await marker(p)
+    await waitUntil(
+      'the allowed key raises the notice again',
+      async () => (await view(p)).conv.contact.heldCount === 1,
+    )
     const again = await view(p)
     assert.equal(again.conv.contact.trust, 'key_changed')
     assert.equal(again.conv.contact.heldCount, 1)
