@@ -7,6 +7,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
+import type { AdminDenials } from './admin-denials.ts'
 import type { AuditLog } from './audit-log.ts'
 import { checkAdminKey } from './admin-keys.ts'
 import type { RelayMetrics } from './metrics.ts'
@@ -29,6 +30,8 @@ export interface AdminServerOptions {
   port: number
   keyHashes: () => readonly string[]
   audit: AuditLog
+  /** Keyless requests: rate limit and aggregated audit lines. */
+  denials: AdminDenials
   metrics: RelayMetrics
   actions: AdminActions
   log: Logger
@@ -117,7 +120,13 @@ export class AdminServer {
     const presented = auth.startsWith('Bearer ') ? auth.slice(7).trim() : ''
     const actor = presented === '' ? undefined : checkAdminKey(presented, this.o.keyHashes())
     if (actor === undefined) {
-      this.o.audit.append({ action, actor: 'unknown', result: 'denied' })
+      const waitMs = this.o.denials.deny(req.socket.remoteAddress ?? 'unknown', action)
+      if (waitMs > 0) {
+        this.o.metrics.adminDenied.inc({ result: 'rate_limited' })
+        res.setHeader('retry-after', String(Math.ceil(waitMs / 1000)))
+        throw new HttpError(429, 'too many requests without a valid admin key')
+      }
+      this.o.metrics.adminDenied.inc({ result: 'denied' })
       throw new HttpError(401, 'missing or unknown admin key (Authorization: Bearer <key>)')
     }
     this.o.metrics.adminActions.inc({ action })

@@ -49,6 +49,11 @@ interface StartFlags {
   maxConnectionsPerIp?: number
   maxReservations?: number
   rotationGraceHours?: number
+  handshakeDeadlineSeconds?: number
+  maxHandshakingPerIp?: number
+  partialFrameMib?: number
+  partialFrameKibPerConnection?: number
+  auditLogMaxMib?: number
 }
 
 function optionsFromFlags(f: StartFlags): RelayOptionsInput {
@@ -66,6 +71,7 @@ function optionsFromFlags(f: StartFlags): RelayOptionsInput {
     adminKeyHashes: f.adminKeyHash,
     logLevel: f.logLevel,
     sqliteSynchronous: f.sqliteSynchronous,
+    auditLogMaxBytes: f.auditLogMaxMib === undefined ? undefined : f.auditLogMaxMib * MiB,
     rotationGraceMs:
       f.rotationGraceHours === undefined ? undefined : f.rotationGraceHours * 3_600_000,
     mailbox: {
@@ -81,6 +87,14 @@ function optionsFromFlags(f: StartFlags): RelayOptionsInput {
       maxConnections: f.maxConnections,
       maxConnectionsPerIp: f.maxConnectionsPerIp,
       maxReservations: f.maxReservations,
+      handshakeDeadlineMs:
+        f.handshakeDeadlineSeconds === undefined ? undefined : f.handshakeDeadlineSeconds * 1000,
+      maxHandshakingPerIp: f.maxHandshakingPerIp,
+      partialFrameBytesTotal: f.partialFrameMib === undefined ? undefined : f.partialFrameMib * MiB,
+      partialFrameBytesPerConnection:
+        f.partialFrameKibPerConnection === undefined
+          ? undefined
+          : f.partialFrameKibPerConnection * 1024,
     },
   }
   return mergeOptions(fromFile as RelayOptionsInput, fromFlags)
@@ -240,6 +254,46 @@ program
   .addOption(
     new Option('--max-reservations <n>', 'circuit relay v2 reservations (default 4096)')
       .env('HESTIA_RELAY_MAX_RESERVATIONS')
+      .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--handshake-deadline-seconds <n>',
+      'an accepted socket must finish WebSocket, noise and yamux in this long, else it is closed (default 10)',
+    )
+      .env('HESTIA_RELAY_HANDSHAKE_DEADLINE_SECONDS')
+      .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--max-handshaking-per-ip <n>',
+      'sockets one address may have in their handshake at once; more are closed on arrival (default 8)',
+    )
+      .env('HESTIA_RELAY_MAX_HANDSHAKING_PER_IP')
+      .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--partial-frame-mib <n>',
+      'memory all streams together may hold in half-received frames, in MiB; past it the heaviest stream is reset (default 128)',
+    )
+      .env('HESTIA_RELAY_PARTIAL_FRAME_MIB')
+      .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--partial-frame-kib-per-connection <n>',
+      'the same per connection, in KiB (default 1024)',
+    )
+      .env('HESTIA_RELAY_PARTIAL_FRAME_KIB_PER_CONNECTION')
+      .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--audit-log-max-mib <n>',
+      'rotate DATA/audit.log at this size; 4 files are kept (default 16)',
+    )
+      .env('HESTIA_RELAY_AUDIT_LOG_MAX_MIB')
       .argParser(int),
   )
   .addOption(

@@ -3,6 +3,7 @@
  * clients). The CLI merges defaults < config file < HESTIA_RELAY_* env vars < flags (cli.ts).
  */
 import type { MailboxLimits } from './mailbox-service.ts'
+import type { RateLimit } from './rate-limit.ts'
 
 const MiB = 1024 * 1024
 const DAY_MS = 86_400_000
@@ -27,6 +28,12 @@ export interface RelayOptions {
   adminPort: number
   /** Extra admin key SHA-256 hashes (besides DATA/admin-keys). */
   adminKeyHashes: string[]
+  /** Admin requests without a valid key, per source address; past it they get 429. */
+  adminUnauthenticatedRate: RateLimit
+  /** The audit log rotates (audit.log → audit.log.1 …) once it would pass this size. */
+  auditLogMaxBytes: number
+  /** Audit log files kept, the current one included. */
+  auditLogFiles: number
   /** SQLite durability: FULL (default) or NORMAL (see docs/adr/0201-relay-storage.md). */
   sqliteSynchronous: 'FULL' | 'NORMAL'
   /** Rotation grace period: both identities are announced this long. */
@@ -72,6 +79,9 @@ export function defaultOptions(dataDir: string): RelayOptions {
     adminHost: '127.0.0.1',
     adminPort: 4511,
     adminKeyHashes: [],
+    adminUnauthenticatedRate: { perSecond: 1, burst: 10 },
+    auditLogMaxBytes: 16 * MiB,
+    auditLogFiles: 4,
     sqliteSynchronous: 'FULL',
     rotationGraceMs: DAY_MS,
     sweepIntervalMs: 10 * 60_000,

@@ -30,6 +30,7 @@ import { pino } from 'pino'
 import type { Logger } from 'pino'
 import { AdminServer } from './admin-server.ts'
 import { loadAdminKeyHashes } from './admin-keys.ts'
+import { AdminDenials } from './admin-denials.ts'
 import { AuditLog } from './audit-log.ts'
 import { BanList } from './bans.ts'
 import { resolveOptions } from './config.ts'
@@ -147,7 +148,12 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   if (store.opened === 'migrated') logger.info('relay database upgraded to the current schema')
   chmodSync(join(o.dataDir, DATABASE_FILE), 0o600)
   const bans = new BanList(o.dataDir)
-  const audit = new AuditLog(o.dataDir, now)
+  const audit = new AuditLog(o.dataDir, {
+    now,
+    maxBytes: o.auditLogMaxBytes,
+    keep: o.auditLogFiles,
+  })
+  const denials = new AdminDenials({ audit, now, rate: o.adminUnauthenticatedRate })
   const ipConnections = new Map<string, number>()
   const nodes: RelayNode[] = []
   let nextNode: RelayNode | undefined
@@ -432,6 +438,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
       port: o.adminPort,
       keyHashes: () => loadAdminKeyHashes(o.dataDir, o.adminKeyHashes),
       audit,
+      denials,
       metrics,
       log: logger,
       actions: {
@@ -525,6 +532,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
         await store.close()
         await stun?.stop()
         await admin?.stop()
+        denials.close()
         audit.close()
         logger.info('relay stopped')
         logger.flush()

@@ -109,7 +109,7 @@ describe('relay under each hostile-load attack', () => {
       assert.equal(r.answer, 'malformed', JSON.stringify(r))
       assert.equal(r.cut, true)
       // Before the fix the relay read on until its 30 s stream timeout.
-      assert.ok((r.ms as number) < 5_000, `answered after ${String(r.ms)} ms`)
+      assert.ok((r.ms as number) < 10_000, `answered after ${String(r.ms)} ms`)
     }
     assert.equal(served, 10, 'every round trip of the good client succeeded')
     // Before the fix: 2 MiB took the relay from 135 to 513 MiB.
@@ -121,7 +121,7 @@ describe('relay under each hostile-load attack', () => {
     const before = await counter(adminUrl, 'hestia_relay_streams_reset_total', 'prefix_too_long')
     const [r] = await runWorker(addr, '127.0.0.15', 'endless-prefix-hop')
     assert.equal(r!.cut, true, JSON.stringify(r))
-    assert.ok((r!.ms as number) < 5_000)
+    assert.ok((r!.ms as number) < 10_000)
     assert.ok(
       (await counter(adminUrl, 'hestia_relay_streams_reset_total', 'prefix_too_long')) > before,
     )
