@@ -8,12 +8,15 @@ import assert from 'node:assert/strict'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import QRCode from 'qrcode'
 import { chromiumFlags, chromiumPath } from '../../scripts/browsers.ts'
 import { buildPreview } from '../../ui/preview/build.ts'
 import { buildPreviewWithParcel } from '../../ui/preview/build-parcel.ts'
 import { servePreview, type PreviewServer } from '../../ui/preview/serve.ts'
+import { overlappingControls, qrFromScreenshot, sidewaysOverflow } from './ui-layout.ts'
 
 const artifacts = join(import.meta.dirname, '..', 'artifacts', 'ui')
 const STEP_MS = 10_000
@@ -191,8 +194,10 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     await page.getByTestId('trust-state').getByText('Verified').waitFor()
     assertAccessible(await checkScreen(page, '08-verified'), 'verified')
     await page.getByRole('button', { name: 'Back' }).click()
-    await page.getByText('You verified Nadia Haddad').waitFor()
+    await page.getByTestId('system-message').getByText('You verified Nadia Haddad').waitFor()
     const row = page.getByTestId('conversation-row').filter({ hasText: 'Nadia Haddad' })
+    // The list says what happened (issue 23), not "Security update".
+    await row.getByText('You verified Nadia Haddad').waitFor()
     await row.getByRole('img', { name: 'Verified' }).waitFor()
     assert.deepEqual(problems, [])
   })
@@ -272,7 +277,7 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     assert.equal(await page.getByRole('checkbox', { name: /Read receipts/ }).isChecked(), false)
     await page.getByLabel('Relay address to add').fill('not a multiaddr')
     await page.getByRole('button', { name: 'Add relay' }).click()
-    await page.getByText('This relay address is not valid.').waitFor()
+    await page.getByText('A relay address starts with "/"').waitFor()
     assertAccessible(await checkScreen(page, '11-settings-dark'), 'settings')
     await page.getByRole('button', { name: /^Erin Walsh/ }).click()
     const card = page.getByTestId('file-card').filter({ hasText: 'holiday-video.mp4' })
@@ -371,5 +376,257 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
       await context.close()
       await parcelServer.close()
     }
+  })
+})
+
+// Issue 23: a popup that feels finished at every size it can have.
+const SIZES = [
+  { width: 360, height: 480 },
+  { width: 400, height: 600 },
+  { width: 800, height: 600 },
+] as const
+
+/** Opens the preview at a size; below 800×600 waits for the layout that fits the window. */
+async function openSized(
+  size: { width: number; height: number },
+  colorScheme: 'light' | 'dark' = 'light',
+  query = '',
+): Promise<{ page: Page; problems: string[] }> {
+  const opened = await openPage(query, colorScheme, size)
+  opened.page.setDefaultTimeout(STEP_MS)
+  if (size.width < 800 || size.height < 600)
+    await opened.page.locator('[data-testid="hestia-app"][data-fit="window"]').waitFor()
+  await opened.page.getByTestId('connectivity').waitFor()
+  return opened
+}
+
+describe('popup sizes, links, limits and plain words (issue 23)', { timeout: 240_000 }, () => {
+  for (const size of SIZES)
+    for (const scheme of ['light', 'dark'] as const)
+      test(`Add contact at ${size.width}×${size.height} (${scheme}): no overlap, the QR code reads`, async () => {
+        const { page, problems } = await openSized(size, scheme)
+        const tag = `${size.width}x${size.height}-${scheme}`
+        await page.getByRole('button', { name: 'Add a contact' }).first().click()
+        const qr = page.getByRole('img', { name: 'QR code of your invite' })
+        await qr.waitFor()
+        const invite = await page.getByLabel('Your invite link').inputValue()
+        assert.ok(invite.length >= 2_790, `a real-size invite (${invite.length} characters)`)
+        assert.deepEqual(await overlappingControls(page, '[data-testid="add-contact"]'), [])
+        assert.equal(await sidewaysOverflow(page), 0, 'nothing scrolls sideways')
+        const box = await qr.boundingBox()
+        assert.ok(
+          box !== null && box.width <= 200,
+          `the inline code keeps its size (${box?.width})`,
+        )
+        // One clear primary action per side.
+        for (const side of ['my-invite', 'their-invite'])
+          assert.equal(await page.getByTestId(side).locator('button.primary').count(), 1, side)
+        assertAccessible(await checkScreen(page, `20-add-contact-${tag}`), `add contact ${tag}`)
+
+        // "Show larger": a code a phone reads from the screen, decoded here from a screenshot.
+        await page.getByRole('button', { name: 'Show larger' }).click()
+        const large = page.getByRole('img', { name: 'Large QR code of your invite' })
+        await large.waitFor()
+        const largeBox = await large.boundingBox()
+        const modules = Number(await large.getAttribute('data-modules'))
+        assert.ok(largeBox !== null && largeBox.width / modules >= 2, 'two pixels or more a module')
+        assert.equal(await qrFromScreenshot(page), invite, 'the large code decodes to the invite')
+        assertAccessible(await checkScreen(page, `21-add-contact-large-${tag}`), `large QR ${tag}`)
+        await page.keyboard.press('Escape')
+        await large.waitFor({ state: 'detached' })
+        await page.getByRole('heading', { name: 'Add a contact' }).waitFor()
+        assert.deepEqual(problems, [])
+      })
+
+  test('every main screen fits each size, light and dark, and stays accessible', async () => {
+    for (const size of SIZES)
+      for (const scheme of ['light', 'dark'] as const) {
+        const { page, problems } = await openSized(size, scheme)
+        const tag = `${size.width}x${size.height}-${scheme}`
+        const narrow = size.width < 640
+        assertAccessible(await checkScreen(page, `30-list-${tag}`), `list ${tag}`)
+        assert.equal(await sidewaysOverflow(page), 0, `list ${tag}: no sideways scrolling`)
+        await page.getByRole('button', { name: /^Bob Lindqvist/ }).click()
+        await page.getByTestId('message-list').waitFor()
+        assert.equal(await sidewaysOverflow(page), 0, `chat ${tag}`)
+        assert.equal(
+          await page.getByTestId('conversation-row').first().isVisible(),
+          !narrow,
+          'narrow: one pane at a time',
+        )
+        assertAccessible(await checkScreen(page, `31-chat-${tag}`), `chat ${tag}`)
+        if (narrow) {
+          await page.getByTestId('chat-view').getByRole('button', { name: 'Back' }).click()
+          await page.getByTestId('conversation-row').first().waitFor()
+        }
+        await page.getByRole('button', { name: 'Settings', exact: true }).click()
+        await page.getByRole('heading', { name: 'Relays' }).waitFor()
+        assert.equal(await sidewaysOverflow(page), 0, `settings ${tag}`)
+        assertAccessible(await checkScreen(page, `32-settings-${tag}`), `settings ${tag}`)
+        await page.context().close()
+        assert.deepEqual(problems, [])
+      }
+  })
+
+  test('a link opens after a confirmation showing the full address, in a new tab, with nothing sent ahead', async () => {
+    const hits: { url: string; referer: string | undefined }[] = []
+    const site = createServer((request, response) => {
+      if (request.url !== '/favicon.ico')
+        hits.push({ url: request.url ?? '', referer: request.headers.referer })
+      response.writeHead(200, { 'content-type': 'text/html' })
+      response.end('<title>landing</title>')
+    })
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve))
+    const port = (site.address() as AddressInfo).port
+    const url = `http://127.0.0.1:${port}/landing/page?q=1&lang=en#section-2`
+    try {
+      const { page, problems } = await openSized({ width: 800, height: 600 })
+      await page.getByRole('button', { name: /^Bob Lindqvist/ }).click()
+      await page.getByTestId('message-list').waitFor()
+      await page.evaluate(
+        (text) => void window.hestiaFixture!.receiveText('ct-bob', text),
+        `Look at ${url}. Not a link: javascript:alert(1) www.example.org`,
+      )
+      const link = page.getByTestId('message-link').filter({ hasText: url })
+      await link.waitFor()
+      assert.equal(
+        await page
+          .getByTestId('message')
+          .filter({ hasText: 'javascript:alert(1)' })
+          .getByTestId('message-link')
+          .count(),
+        1,
+        'only the http address is a link; other schemes stay text',
+      )
+      await link.click()
+      const confirm = page.getByTestId('link-confirm')
+      await confirm.waitFor()
+      assert.match(
+        await confirm.innerText(),
+        new RegExp(`Open ${url.replace(/[?.]/g, '\\$&')} in a new tab\\?`),
+      )
+      assert.equal(hits.length, 0, 'nothing fetched or previewed before the user confirms')
+      assertAccessible(await checkScreen(page, '40-link-confirm'), 'link confirmation')
+      const opened = page.context().waitForEvent('page')
+      await confirm.getByRole('button', { name: 'Open' }).click()
+      const tab = await opened
+      await tab.waitForLoadState()
+      assert.equal(tab.url(), url, 'the exact address')
+      assert.equal(await tab.evaluate(() => window.opener === null), true, 'noopener')
+      assert.equal(hits.length, 1)
+      assert.equal(hits[0]?.url, '/landing/page?q=1&lang=en')
+      assert.equal(
+        hits[0]?.referer,
+        undefined,
+        'noreferrer: the site is not told where it came from',
+      )
+      assert.deepEqual(problems, [])
+    } finally {
+      await new Promise((resolve) => site.close(resolve))
+    }
+  })
+
+  test('a 20,000-character paste is refused whole and offered as a file; the countdown', async () => {
+    const { page, problems } = await openSized({ width: 800, height: 600 })
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'])
+    await page.getByRole('button', { name: /^Bob Lindqvist/ }).click()
+    const field = page.getByRole('textbox', { name: 'Message' })
+    await field.waitFor()
+    const big = 'x'.repeat(19_992) + ' the end'
+    assert.equal(big.length, 20_000)
+    await page.evaluate((text) => navigator.clipboard.writeText(text), big)
+    await field.focus()
+    await page.keyboard.press('ControlOrMeta+V')
+    const refused = page.getByTestId('paste-refused')
+    await refused.waitFor()
+    assert.match(await refused.innerText(), /20,000 characters; a message holds at most 16,000/)
+    assert.equal(await field.inputValue(), '', 'nothing pasted, nothing cut')
+    assertAccessible(await checkScreen(page, '41-paste-refused'), 'paste refused')
+    await refused.getByRole('button', { name: 'Send it as a text file' }).click()
+    await page.getByTestId('file-card').filter({ hasText: 'pasted-text.txt' }).waitFor()
+
+    // Near the limit the hint counts down, with its spaces.
+    await field.fill('y'.repeat(15_700))
+    assert.match(
+      await page.getByTestId('composer-hint').innerText(),
+      /Shift\+Enter for a new line · 300 characters left$/,
+    )
+    // A paste that fits goes in as usual.
+    await field.fill('')
+    await page.evaluate(() => navigator.clipboard.writeText('short and sweet'))
+    await field.focus()
+    await page.keyboard.press('ControlOrMeta+V')
+    assert.equal(await field.inputValue(), 'short and sweet')
+    assert.equal(await refused.count(), 0)
+    assert.deepEqual(problems, [])
+  })
+
+  test('a message that arrives in the open chat is never counted unread', async () => {
+    const { page, problems } = await openSized({ width: 800, height: 600 })
+    await page.getByRole('button', { name: /^Bob Lindqvist/ }).click()
+    await page.getByTestId('message-list').waitFor()
+    const row = page.getByTestId('conversation-row').filter({ hasText: 'Bob Lindqvist' })
+    let sawBadge = false
+    const watching = setInterval(() => {
+      void row
+        .locator('.unread')
+        .count()
+        .then((n) => (sawBadge ||= n > 0))
+    }, 50)
+    try {
+      for (const text of ['one', 'two', 'three']) {
+        // As over the extension's port: the list update arrives in a later task than the message.
+        await page.evaluate(
+          (t) => void window.hestiaFixture!.receiveText('ct-bob', t, { listUpdateDelayMs: 30 }),
+          text,
+        )
+        await page.getByTestId('message-list').getByText(text, { exact: true }).waitFor()
+      }
+      await page.waitForTimeout(500)
+    } finally {
+      clearInterval(watching)
+    }
+    assert.equal(await row.locator('.unread').count(), 0)
+    assert.equal(sawBadge, false, 'no unread badge while the message is on screen')
+    assert.deepEqual(problems, [])
+  })
+
+  test('relays say why they fail; a typed address gets a hint; theme switch; plain previews', async () => {
+    const { page, problems } = await openSized({ width: 800, height: 600 })
+    await page.getByRole('button', { name: 'Settings', exact: true }).click()
+    const failing = page
+      .getByTestId('relay-row')
+      .filter({ hasText: 'community-relay.example.net:443' })
+    assert.match(
+      await failing.getByTestId('relay-state').innerText(),
+      /^Unreachable: connection refused$/,
+    )
+    await failing.getByRole('button', { name: /^Retry relay/ }).click()
+    await failing.getByText('Connecting…').waitFor()
+    const input = page.getByLabel('Relay address to add')
+    await input.fill('/dns4/relay.example.org/tcp/99999/wss/p2p/12D3KooWabc')
+    await page.getByRole('button', { name: 'Add relay' }).click()
+    const hint = page.getByTestId('relay-hint')
+    await hint.waitFor()
+    assert.match(await hint.innerText(), /"99999" is not a port number .* Example: \/dns4\//)
+    assert.equal(await page.getByTestId('relay-row').count(), 2, 'nothing added')
+    assertAccessible(await checkScreen(page, '42-relay-hint'), 'relay hint')
+
+    assert.equal(await page.getByTestId('connectivity').innerText(), 'Connected')
+    await page.getByRole('radio', { name: 'Dark' }).check()
+    assert.equal(await page.evaluate(() => document.documentElement.dataset['theme']), 'dark')
+    await page.reload()
+    await page.getByTestId('connectivity').waitFor()
+    assert.equal(
+      await page.evaluate(() => document.documentElement.dataset['theme']),
+      'dark',
+      'the choice is kept',
+    )
+    assertAccessible(await checkScreen(page, '43-dark-by-choice'), 'dark by choice')
+
+    // List previews say what happened, not "Security update".
+    const rows = await page.getByTestId('conversation-row').allInnerTexts()
+    assert.ok(!rows.some((row) => row.includes('Security update')), rows.join(' | '))
+    assert.deepEqual(problems, [])
   })
 })

@@ -99,8 +99,16 @@ export interface FixtureControls {
    * (verified, failed sends), 'gus' (no messages yet), 'filler-N' (extraContacts).
    */
   contactId(key: string): ContactId
-  /** An incoming text message from the contact; returns the stored message. */
-  receiveText(contactId: ContactId, text: string): ChatMessage
+  /**
+   * An incoming text message from the contact; returns the stored message. `listUpdateDelayMs`
+   * sends the conversation's summary that long after the message, as the extension's port does
+   * (each event in its own task), instead of at once.
+   */
+  receiveText(
+    contactId: ContactId,
+    text: string,
+    options?: { listUpdateDelayMs?: number },
+  ): ChatMessage
   /** Moves an outgoing message one delivery step (queued → sent → delivered → read). */
   advanceDelivery(messageId: string): ChatMessage
   /** The next `count` sends fail with `peer_unreachable` when advanced. */
@@ -1036,7 +1044,7 @@ class FixtureMessenger implements FixtureClient {
         if (id === undefined) throw new RangeError(`Fixture has no contact key ${key}`)
         return id
       },
-      receiveText: (contactId, text) => {
+      receiveText: (contactId, text, options = {}) => {
         const contact = requireContact(contactId)
         const now = this.#clock.now()
         const message: ChatMessage = {
@@ -1051,7 +1059,9 @@ class FixtureMessenger implements FixtureClient {
           readAt: null,
         }
         this.#append(message)
-        this.#emitConversation(contact)
+        const delay = options.listUpdateDelayMs
+        if (delay === undefined) this.#emitConversation(contact)
+        else setTimeout(() => this.#emitConversation(contact), delay)
         return overPort(message)
       },
       advanceDelivery: (messageId) => {
