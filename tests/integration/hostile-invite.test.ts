@@ -130,6 +130,41 @@ describe('hostile invites: an invite grants one relationship, once', () => {
     )
   }
 
+  /**
+   * Mallory's modified client: a valid PQXDH initiation from the invite's bundle, but without its
+   * one-time prekey (as if the link had been read without it, or it was already used), carrying a
+   * Hello that names her own mailbox, sealed into the invite mailbox.
+   */
+  async function depositWithoutOneTimePrekey(link: string, claimedName: string): Promise<void> {
+    const invite = decodeInvite(link, clock.now())
+    const { record } = await createLocalIdentity(platform, 'mallory')
+    const mallory = loadLocalIdentity(record, platform).local
+    const hello = encodePayload({
+      messageId: platform.random(16),
+      sentAt: clock.now(),
+      body: {
+        kind: 'hello',
+        hello: {
+          displayName: claimedName,
+          relays: relay.multiaddrs.slice(0, 1),
+          mailboxId: platform.random(32),
+          mailboxCapability: platform.random(32),
+          mailboxSealKey: platform.random(32),
+          reply: false,
+        },
+      },
+    })
+    const { oneTimePrekey: _dropped, ...withoutOtk } = invite.bundle
+    const start = initiateSession({
+      local: mallory.device,
+      bundle: withoutOtk,
+      body: hello,
+      platform,
+    })
+    const address = { mailboxId: invite.mailboxId, capability: invite.mailboxCapability }
+    await probe.deposit(address, await sealForMailbox(invite.mailboxSealKey, start.frame))
+  }
+
   async function sendText(p: TestPeer, conversationId: string, text: string) {
     return p.must({ type: 'messages.send', conversationId, text })
   }
@@ -228,6 +263,9 @@ describe('hostile invites: an invite grants one relationship, once', () => {
     const convC = (await carol.must({ type: 'invite.accept', invite: link })).contact.conversationId
     await sendText(carol, convC, 'it is me, bob, new phone')
     await waitUntil('carol deposited hello and text', () => carol.sent.length >= 2)
+    // And a modified client opens a session without the one-time prekey (before, that was accepted
+    // in a bound invite mailbox as a key change of the contact).
+    await depositWithoutOneTimePrekey(link, 'bob2')
 
     await alice.start()
     await waitUntil('the invite mailbox is closed', async () => {
@@ -236,6 +274,9 @@ describe('hostile invites: an invite grants one relationship, once', () => {
     const convA = await alice.onlyConversation()
     assert.deepEqual(await listAndChatsLoad(alice), ['bob2'])
     assert.deepEqual(await received(alice, convA), [], 'carol’s text is nowhere')
+    const bobSummary = (await alice.must({ type: 'conversations.list', query: null }))
+      .conversations[0]!.contact
+    assert.equal(bobSummary.trust, 'unverified', 'no key change from the link’s readers')
     assert.equal(alice.notifications.length, 0)
 
     // Carol's next send meets the closed mailbox: she is told, once.
@@ -338,37 +379,10 @@ describe('hostile invites: an invite grants one relationship, once', () => {
     const alice = await user('alice5')
     const bob = await user('bob5')
     const link = (await alice.must({ type: 'invite.mine' })).link
-    const invite = decodeInvite(link, clock.now())
-    const inviteBox = { mailboxId: invite.mailboxId, capability: invite.mailboxCapability }
+    assert.equal(await relayState(addressOf(link)), 'open', 'no prekeys to fetch from the invite')
 
-    // Mallory's modified client: a valid PQXDH initiation from the invite's bundle, but without
-    // its one-time prekey (as if the link had been read without it, or to keep it for later).
-    const { record } = await createLocalIdentity(platform, 'mallory')
-    const mallory = loadLocalIdentity(record, platform).local
-    const hello = encodePayload({
-      messageId: platform.random(16),
-      sentAt: clock.now(),
-      body: {
-        kind: 'hello',
-        hello: {
-          displayName: 'bob5',
-          relays: relay.multiaddrs.slice(0, 1),
-          mailboxId: platform.random(32),
-          mailboxCapability: platform.random(32),
-          mailboxSealKey: platform.random(32),
-          reply: false,
-        },
-      },
-    })
-    const { oneTimePrekey: _dropped, ...withoutOtk } = invite.bundle
-    const start = initiateSession({
-      local: mallory.device,
-      bundle: withoutOtk,
-      body: hello,
-      platform,
-    })
     const storedBefore = (await relay.stats()).storedMessages
-    await probe.deposit(inviteBox, await sealForMailbox(invite.mailboxSealKey, start.frame))
+    await depositWithoutOneTimePrekey(link, 'bob5')
     // Alice fetched it, refused it and acked it: the relay holds no more than before.
     await waitUntil('alice handled the frame', async () => {
       return (await relay.stats()).storedMessages === storedBefore
