@@ -298,11 +298,20 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
     // Verifying by digits trusts the key whose number was shown: n's held texts enter the thread
     // in order, unread, unnotified; n's Hello now routes; bob's old sessions are gone.
     const notified = p.a.notifications.length
+    // Digits the user compared before the key moved on (o's) adopt nothing.
+    const stale = await p.a.req({
+      type: 'contact.verify',
+      contactId: p.bobId,
+      method: 'safety_number',
+      scannedPayload: v1.info.safetyNumber.join(''),
+    })
+    assert.ok(!stale.ok && stale.error.code === 'verification_mismatch')
+    assert.equal((await view(p)).conv.contact.heldCount, 2)
     const verified = await p.a.must({
       type: 'contact.verify',
       contactId: p.bobId,
       method: 'safety_number',
-      scannedPayload: null,
+      scannedPayload: v2.info.safetyNumber.join(''),
     })
     assert.equal(verified.contact.trust, 'verified')
     assert.equal(verified.contact.heldCount, 0)

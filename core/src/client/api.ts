@@ -572,9 +572,11 @@ export interface ClientRequestTable {
 
   'contact.info': { params: { contactId: ContactId }; result: ContactInfo }
   /**
-   * Marks the contact verified: `safety_number` after the user compared the digits; `qr` with the
+   * Marks the contact verified: `safety_number` after the user compared the digits (the UI passes
+   * the 60 digits it showed as `scannedPayload`; when they are no longer the contact's current
+   * safety number, e.g. another key arrived meanwhile: `verification_mismatch`); `qr` with the
    * payload scanned from the contact's screen (checked by the node: `verification_mismatch`).
-   * Also the way out of `key_changed` by re-verification.
+   * Also the way out of `key_changed` by re-verification: it trusts the new key (ADR 0720).
    */
   'contact.verify': {
     params: { contactId: ContactId; method: 'safety_number' | 'qr'; scannedPayload: string | null }

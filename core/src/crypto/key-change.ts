@@ -1,8 +1,10 @@
 /**
  * Trust on first use with a hard stop: the first identity key seen for a contact is pinned; a
- * different identity key blocks the conversation until the user re-verifies (stricter than Signal,
- * which only warns). A new or rotated device under a valid certificate of the pinned identity is not
- * a key change. The pinned record is plain JSON so the messenger can store it as it likes.
+ * different identity key blocks the conversation (the messenger holds everything under it until the
+ * user decides, ADR 0720; stricter than Signal, which only warns). A new or rotated device under a
+ * valid certificate of the pinned identity is not a key change; an older certificate for a known
+ * device is `stale` and refused (ADR 0721). The pinned record is plain JSON so the messenger can
+ * store it as it likes.
  */
 import { bytesEqual, fromBase64Url, toBase64Url } from './bytes.ts'
 import type { DeviceCertificate } from './identity.ts'

@@ -383,6 +383,12 @@ export async function verifyContact(
     }
     if (!match) return fail('verification_mismatch', 'the scanned code is not this contact’s')
   }
+  if (method === 'safety_number' && scanned !== null) {
+    // The digits the user compared (the UI sends them): a key that changed since is not adopted.
+    const shown = safetyNumber(d.ctx.local.identity.publicKey, presentedKey(c)).groups.join('')
+    if (scanned.replace(/\s/g, '') !== shown)
+      return fail('verification_mismatch', 'the key changed again: compare the new safety number')
+  }
   const presented = presentedKey(c)
   const released: Adopted['files'] = []
   return update(
