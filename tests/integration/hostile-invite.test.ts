@@ -311,9 +311,18 @@ describe('hostile invites: an invite grants one relationship, once', () => {
     const bob = await user('bob3')
     const first = (await alice.must({ type: 'invite.mine' })).link
     assert.equal((await alice.must({ type: 'invite.mine' })).link, first, 'shown again soon after')
+    const secretsOf = async () => decodeSecrets((await alice.store.getIdentity())!.secretKeys)
+    const reserved = (await secretsOf()).invites[0]!.oneTimePrekeyId
     const renewed = (await alice.must({ type: 'invite.renew' })).link
     assert.notEqual(renewed, first)
     assert.equal(await relayState(addressOf(first)), 'closed')
+    const afterRenew = await secretsOf()
+    assert.deepEqual(
+      afterRenew.invites.map((i) => i.link),
+      [renewed],
+      'the withdrawn invite is forgotten once closed',
+    )
+    assert.ok(!afterRenew.prekeys.some((p) => p.id === reserved), 'and its one-time prekey too')
     assert.equal(await relayState(addressOf(renewed)), 'open')
     assert.equal((await alice.must({ type: 'invite.mine' })).link, renewed)
 

@@ -12,6 +12,7 @@
  * This module keeps the states in our secrets and closes mailboxes; the inbox asks `inviteMailboxOf`
  * what a frame in an invite mailbox may do.
  */
+import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import { reloadSecrets, type MessengerContext } from './context.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
@@ -83,13 +84,13 @@ export function bindInvite(s: LocalSecrets, mailboxId: string, contactId: string
 /** Changes our invites in one store transaction and reloads the in-memory secrets. */
 export async function updateInvites(
   ctx: MessengerContext,
-  change: (invites: PendingInvite[]) => PendingInvite[],
+  change: (invites: PendingInvite[], secrets: LocalSecrets) => PendingInvite[],
 ): Promise<void> {
   await ctx.store.transaction(async (tx) => {
     const identity = await tx.getIdentity()
     if (identity === undefined) throw new Error('no identity')
     const s = decodeSecrets(identity.secretKeys)
-    s.invites = change(s.invites)
+    s.invites = change(s.invites, s)
     await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
   })
   await reloadSecrets(ctx)
@@ -172,6 +173,14 @@ export class InviteKeeper {
       this.#mailboxes.watch(mailboxId, home, { publishPrekeys: false })
       return
     }
-    await updateInvites(this.#ctx, (invites) => invites.filter((i) => i.mailboxId !== mailboxId))
+    // Forget the invite, and the one-time prekey it reserved if nobody used it.
+    await updateInvites(this.#ctx, (invites, s) => {
+      if (invite.boundContactId === undefined) {
+        s.prekeys = s.prekeys.filter(
+          (p) => !(p.kind === PREKEY_KIND.oneTimeX25519 && p.id === invite.oneTimePrekeyId),
+        )
+      }
+      return invites.filter((i) => i.mailboxId !== mailboxId)
+    })
   }
 }

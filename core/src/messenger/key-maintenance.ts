@@ -15,7 +15,11 @@ import { decodeSecrets, encodeSecrets, type LocalSecrets } from './secrets.ts'
 
 /** Renew what expires within this window. */
 export const RENEW_BEFORE_MS = 30 * DAY_MS
-/** The longest mailbox message lifetime (mailbox EXPIRY_BUCKETS_S, 14 days). */
+/**
+ * Invites are refused 5 minutes after their expiry and their mailboxes closed by the invite keeper
+ * (invite-lifecycle.ts, ADR 0732), which then forgets them. This is only the fallback for an invite
+ * whose mailbox could not be closed for this long (the relay was gone): forget it anyway.
+ */
 export const INVITE_GRACE_MS = 14 * DAY_MS
 
 /**
@@ -47,7 +51,7 @@ export function maintainKeys(
       changed = true
     }
   }
-  // An answer deposited just before an invite expired may be fetched up to a mailbox lifetime later.
+  // Invites the keeper could not close for INVITE_GRACE_MS after expiry are dropped here.
   const invites = secrets.invites.filter((i) => i.expiresAt + INVITE_GRACE_MS > now)
   const dropped = new Set(
     secrets.invites.filter((i) => !invites.includes(i)).map((i) => i.oneTimePrekeyId),
