@@ -14,10 +14,24 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { createServer, type AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import QRCode from 'qrcode'
 import { repoRoot } from '../../scripts/build-extension.ts'
 import { snapshotTestBuild } from './support/fresh-build.ts'
 import { ChromiumProfile, HestiaPage, TestRelay, waitUntil } from './support/messenger-browser.ts'
+import { overlappingControls, qrFromScreenshot, sidewaysOverflow } from './ui-layout.ts'
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return address.port
+}
 
 const artifacts = join(repoRoot, 'tests', 'artifacts', 'messenger-e2e')
 /** One UI step (a screen appearing, a click taking effect). */
@@ -194,12 +208,74 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
     },
   )
 
+  test(
+    'an unreachable relay reads "unreachable" with a reason; removing it never shows Offline',
+    { timeout: 120_000 },
+    async () => {
+      const p = a.page
+      const deadId = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+      const dead = `/ip4/127.0.0.1/tcp/${await closedPort()}/ws/p2p/${deadId}`
+      await p.getByLabel('Relay address to add').fill(dead)
+      const added = Date.now()
+      await p.getByRole('button', { name: 'Add relay' }).click()
+      const row = p.locator('[data-testid="relay-row"][data-state="error"]')
+      await row.waitFor({ timeout: 15_000 })
+      const reason = await row.getByTestId('relay-state').innerText()
+      console.log(`unreachable relay reported after ${Date.now() - added} ms: "${reason}"`)
+      assert.match(reason, /^Unreachable: .+/)
+      assert.match(await row.innerText(), /127\.0\.0\.1:\d+/, 'named by host and port')
+      await row.getByRole('button', { name: /^Retry relay/ }).waitFor()
+      await checkScreen(a, '04b-relay-unreachable')
+      // The pill stays in plain words while the node restarts for the new relay list.
+      const pills = new Set<string>()
+      const watch = setInterval(() => {
+        void p
+          .getByTestId('connectivity')
+          .innerText()
+          .then((t) => pills.add(t))
+          .catch(() => undefined)
+      }, 100)
+      try {
+        await row.getByRole('button', { name: /^Remove relay/ }).click()
+        await p.locator('[data-testid="relay-row"][data-state="error"]').waitFor({
+          state: 'detached',
+        })
+        await waitUntil('A back on the remaining relay', () => relayConnected(a), 45_000, 200)
+        await sleep(1_000)
+      } finally {
+        clearInterval(watch)
+      }
+      console.log(`status pill while removing a relay: ${[...pills].join(' | ')}`)
+      assert.ok(![...pills].some((t) => t.startsWith('Offline')), [...pills].join(' | '))
+      await p.getByTestId('connectivity').getByText('Connected').waitFor({ timeout: STEP_MS })
+    },
+  )
+
   test('add contact: A’s invite (QR and link), B pastes it', { timeout: 120_000 }, async () => {
     await a.page.getByRole('button', { name: 'Add a contact' }).first().click()
     await a.page.getByRole('img', { name: 'QR code of your invite' }).waitFor()
     const link = await a.page.getByLabel('Your invite link').inputValue()
     assert.match(link, /^hestia:invite\//)
     await checkScreen(a, '05-add-contact')
+
+    // Issue 23: the real invite (~2,800 characters) at every popup size — no overlapping controls,
+    // no sideways scrolling, and the large view's code decodes from a screenshot.
+    console.log(`A's invite: ${link.length} characters`)
+    for (const size of [{ width: 360, height: 480 }, { width: 400, height: 600 }, POPUP]) {
+      const tag = `${size.width}x${size.height}`
+      await a.page.setViewportSize(size)
+      if (size.width < POPUP.width)
+        await a.page.locator('[data-testid="hestia-app"][data-fit="window"]').waitFor()
+      await a.page.getByRole('img', { name: 'QR code of your invite' }).waitFor()
+      assert.deepEqual(await overlappingControls(a.page, '[data-testid="add-contact"]'), [], tag)
+      assert.equal(await sidewaysOverflow(a.page), 0, `${tag}: nothing scrolls sideways`)
+      await checkScreen(a, `05-add-contact-${tag}`)
+      await a.page.getByRole('button', { name: 'Show larger' }).click()
+      await a.page.getByRole('img', { name: 'Large QR code of your invite' }).waitFor()
+      assert.equal(await qrFromScreenshot(a.page), link, `${tag}: the code decodes to the invite`)
+      await checkScreen(a, `05-add-contact-large-${tag}`)
+      await a.page.getByRole('button', { name: 'Close' }).click()
+    }
 
     await b.page.getByRole('button', { name: 'Add a contact' }).first().click()
     await b.page.getByLabel('Paste an invite link').fill(link)

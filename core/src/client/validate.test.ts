@@ -30,6 +30,10 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
   'identity.status': { type: 'identity.status' },
   'identity.create': { type: 'identity.create', displayName: 'Robin' },
   'connectivity.status': { type: 'connectivity.status' },
+  'connectivity.retryRelay': {
+    type: 'connectivity.retryRelay',
+    address: '/dns4/relay.example/tcp/443/wss/p2p/12D3KooWRelay',
+  },
   'conversations.list': { type: 'conversations.list', query: null },
   'messages.page': { type: 'messages.page', conversationId, before: 'fx1.200', limit: 50 },
   'messages.send': { type: 'messages.send', conversationId, text: 'hello' },
