@@ -65,15 +65,90 @@ export function runtimePolicy(target: BrowserTarget, mode: BuildMode): RuntimePo
 }
 
 /**
- * CSP for extension pages: production pages may open only wss:// sockets. Test builds also
- * allow ws:, because CSP cannot name the IPv6 loopback (Chrome rejects `ws://[::1]:*`); the
- * libp2p connection gater (extension/src/node/address-policy.ts) then limits ws:// to loopback.
+ * CSP for extension pages: nothing is allowed unless listed (default-src 'none'), and the list is
+ * what the pages use (docs/adr/0304-production-csp-and-manifest-allow-list.md):
+ * - scripts from the extension itself, plus 'wasm-unsafe-eval' so pages can compile WebAssembly
+ *   (the file engine's SHA-256, ADR 0805; it does not allow eval() of JavaScript);
+ * - inline styles: Svelte injects each component's CSS as a <style> element from the bundle and
+ *   sets style attributes. With nothing else loadable (no img-src, font-src, connect-src to
+ *   http), injected CSS could not send anything anywhere;
+ * - WebSockets to relays: wss:// only in production. Test builds also allow ws:, because CSP
+ *   cannot name the IPv6 loopback (Chrome rejects `ws://[::1]:*`); the libp2p connection gater
+ *   (extension/src/node/address-policy.ts) then limits ws:// to loopback.
+ * Nothing may frame the pages, change their base URL or submit a form anywhere.
+ * WebRTC and media from getUserMedia are not governed by CSP.
  */
 export function contentSecurityPolicy(mode: BuildMode): string {
   const plainWebSockets = mode === 'test' ? ' ws:' : ''
-  // 'wasm-unsafe-eval' lets pages compile WebAssembly (the file engine's SHA-256, ADR 0805); it
-  // does not allow eval() of JavaScript.
-  return `script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self' wss:${plainWebSockets}`
+  return [
+    "default-src 'none'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    `connect-src wss:${plainWebSockets}`,
+    "style-src 'unsafe-inline'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ')
+}
+
+/**
+ * Everything a shipped manifest may contain (docs/adr/0304-production-csp-and-manifest-allow-list.md).
+ * No host permissions, web-accessible resources, content scripts or externally_connectable: no web
+ * page can reach into Hestia, and Hestia reads no web page. scripts/build-extension.ts refuses to
+ * finish a build whose manifest has anything else; tests/browser/prod-surface.test.ts checks the
+ * final production manifests against the same list.
+ */
+export const MANIFEST_ALLOW_LIST = {
+  keys: [
+    'action',
+    'background',
+    'browser_action',
+    'browser_specific_settings',
+    'content_security_policy',
+    'description',
+    'icons',
+    'manifest_version',
+    'minimum_chrome_version',
+    'name',
+    'permissions',
+    'version',
+  ],
+  permissions: {
+    'chrome-mv3': ['downloads', 'notifications', 'offscreen', 'unlimitedStorage'],
+    'firefox-mv2': ['downloads', 'notifications', 'unlimitedStorage'],
+    'firefox-mv3': ['downloads', 'notifications', 'unlimitedStorage'],
+  },
+} as const satisfies {
+  keys: readonly string[]
+  permissions: Record<BrowserTarget, readonly string[]>
+}
+
+/** Why `manifest` may not ship for `target`/`mode`; empty when it may. */
+export function manifestSurfaceProblems(
+  manifest: Manifest,
+  target: BrowserTarget,
+  mode: BuildMode,
+): string[] {
+  const problems: string[] = []
+  const allowedKeys = new Set<string>(MANIFEST_ALLOW_LIST.keys)
+  for (const key of Object.keys(manifest)) {
+    if (!allowedKeys.has(key)) problems.push(`manifest key "${key}" is not on the allow-list`)
+  }
+  const allowedPermissions = new Set<string>(MANIFEST_ALLOW_LIST.permissions[target])
+  for (const permission of strings(manifest.permissions)) {
+    if (!allowedPermissions.has(permission))
+      problems.push(`permission "${permission}" is not on the allow-list for ${target}`)
+  }
+  const csp = manifest.content_security_policy
+  const pages =
+    typeof csp === 'string'
+      ? csp
+      : csp && typeof csp === 'object' && !Array.isArray(csp)
+        ? csp.extension_pages
+        : undefined
+  if (pages !== contentSecurityPolicy(mode))
+    problems.push(`content_security_policy is ${JSON.stringify(csp)}, not this build's policy`)
+  return problems
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }

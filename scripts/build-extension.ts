@@ -18,6 +18,7 @@ import {
   buildModes,
   isBrowserTarget,
   isBuildMode,
+  manifestSurfaceProblems,
   offscreenDocumentPath,
   patchManifest,
   type BrowserTarget,
@@ -152,7 +153,13 @@ async function buildOne(
   const dir = outputDir(target, mode)
   const manifestPath = join(dir, 'manifest.json')
   const built = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest
-  await writeFile(manifestPath, `${JSON.stringify(patchManifest(built, target, mode), null, 2)}\n`)
+  const manifest = patchManifest(built, target, mode)
+  // The allow-list is part of the build: a manifest that grew a permission, a content script or a
+  // web-accessible resource does not come out of it (plasmo.config.ts MANIFEST_ALLOW_LIST).
+  const problems = manifestSurfaceProblems(manifest, target, mode)
+  if (problems.length > 0)
+    throw new Error(`the ${target}-${mode} manifest may not ship:\n  ${problems.join('\n  ')}`)
+  await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
   if (target !== 'chrome-mv3') await dropOffscreenDocument(dir)
   const buildMs = Math.round(performance.now() - started)
   const zipFile = await zip(dir, target, mode)

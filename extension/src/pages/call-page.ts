@@ -4,12 +4,12 @@
 // servers: the STUN responders of the user's relays (ui/src/lib/call-ice.ts). Closing the window
 // hangs up.
 //
-// Test builds only: `globalThis.__hestiaCallTest` exposes the session's RTP statistics and
-// timings, and a switch that makes this window bind a wrong DTLS fingerprint into its signalling
-// (the contact's window must then refuse the call). Production builds never install it.
+// Test builds only: call-test-hooks.ts (RTP statistics, timings, the fingerprint-tamper switch),
+// compiled out of production builds by construction (TEST_BUILD below).
 
 import CallWindow from '@hestia/ui/components/CallWindow.svelte'
 import { CallSession } from '@hestia/ui/lib/call-session.ts'
+import { callTestOptions, installCallTestHooks } from './call-test-hooks.ts'
 import { iceServersForRelays } from '@hestia/ui/lib/call-ice.ts'
 import { mount } from 'svelte'
 import { buildPolicy } from '../build-info.ts'
@@ -21,7 +21,8 @@ const target = document.getElementById('__plasmo')
 if (target === null) throw new Error('call.html has no #__plasmo element')
 
 const api = webExt()
-const policy = buildPolicy()
+// Refuses to run in a bundle built without scripts/build-extension.ts (unknown target or mode).
+buildPolicy()
 const host = new HostClient(api, { timeoutMs: 15_000, retriesWhileUnavailable: 20 })
 const callId = new URLSearchParams(location.search).get('callId') ?? ''
 const connection = connectExtensionClient(api, {
@@ -30,28 +31,19 @@ const connection = connectExtensionClient(api, {
 })
 const client = connection.client
 
-/** What the test hook reports: plain numbers a test can compare across windows. */
-export interface CallRtpSummary {
-  inboundVideoFramesDecoded: number
-  inboundAudioPackets: number
-  inboundAudioLevel: number | null
-  outboundAudioPackets: number
-  outboundVideoFrames: number
-  connectionState: string | null
-  /** This side's DTLS role (the answerer takes `server`, call-session.ts passiveAnswer). */
-  dtlsRole: string | null
-}
-
-const testHooks = { tamperBoundFingerprint: false }
+/**
+ * Test builds only. Plasmo inlines process.env.PLASMO_TAG as a string literal, so in a production
+ * build this is `"prod" === "test"`: every branch on it is dead code the minifier removes, and the
+ * hooks module with it (call-test-hooks.ts).
+ */
+const TEST_BUILD = process.env.PLASMO_TAG === 'test'
 
 async function start(): Promise<void> {
   const settings = await client.request({ type: 'settings.get' })
   const relays = settings.ok ? settings.value.relays : []
   const session = new CallSession(client, callId, {
     iceServers: iceServersForRelays(relays),
-    ...(policy.mode === 'test'
-      ? { tamperBoundFingerprint: () => testHooks.tamperBoundFingerprint }
-      : {}),
+    ...(TEST_BUILD ? callTestOptions() : {}),
   })
   let contactName = 'Contact'
   const current = await client.request({ type: 'call.current' })
@@ -71,46 +63,8 @@ async function start(): Promise<void> {
     session.leave()
     connection.stop()
   })
-  if (policy.mode === 'test') installTestHooks(session)
+  if (TEST_BUILD) installCallTestHooks(session)
   await session.start()
-}
-
-function installTestHooks(session: CallSession): void {
-  ;(globalThis as { __hestiaCallTest?: unknown }).__hestiaCallTest = {
-    hooks: testHooks,
-    session,
-    timings: () => ({ ...session.timings }),
-    rtp: async (): Promise<CallRtpSummary> => {
-      const summary: CallRtpSummary = {
-        inboundVideoFramesDecoded: 0,
-        inboundAudioPackets: 0,
-        inboundAudioLevel: null,
-        outboundAudioPackets: 0,
-        outboundVideoFrames: 0,
-        connectionState: null,
-        dtlsRole: null,
-      }
-      const report = await session.stats()
-      report?.forEach((s: Record<string, unknown>) => {
-        const n = (key: string): number => (typeof s[key] === 'number' ? s[key] : 0)
-        if (s.type === 'inbound-rtp' && s.kind === 'video')
-          summary.inboundVideoFramesDecoded += n('framesDecoded')
-        if (s.type === 'inbound-rtp' && s.kind === 'audio') {
-          summary.inboundAudioPackets += n('packetsReceived')
-          if (typeof s.audioLevel === 'number') summary.inboundAudioLevel = s.audioLevel
-        }
-        if (s.type === 'outbound-rtp' && s.kind === 'audio')
-          summary.outboundAudioPackets += n('packetsSent')
-        if (s.type === 'outbound-rtp' && s.kind === 'video')
-          summary.outboundVideoFrames += n('framesSent')
-        if (s.type === 'transport') {
-          summary.connectionState ??= typeof s.dtlsState === 'string' ? s.dtlsState : null
-          summary.dtlsRole ??= typeof s.dtlsRole === 'string' ? s.dtlsRole : null
-        }
-      })
-      return summary
-    },
-  }
 }
 
 void start().catch((error: unknown) => console.error('Hestia call window failed to start', error))

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { outputDir, repoRoot } from '../../../scripts/build-extension.ts'
-import type { BrowserTarget } from '../../../plasmo.config.ts'
+import type { BrowserTarget, BuildMode } from '../../../plasmo.config.ts'
 
 /** The lock every Plasmo build on this machine takes. */
 export const PLASMO_BUILD_LOCK = '/tmp/plasmo-build.lock'
@@ -35,15 +35,15 @@ async function newestMtime(path: string): Promise<number> {
   return newest
 }
 
-async function isFresh(target: BrowserTarget): Promise<boolean> {
-  const built = await stat(join(outputDir(target, 'test'), 'manifest.json')).catch(() => undefined)
+async function isFresh(target: BrowserTarget, mode: BuildMode = 'test'): Promise<boolean> {
+  const built = await stat(join(outputDir(target, mode), 'manifest.json')).catch(() => undefined)
   const newestSource = Math.max(
     ...(await Promise.all(sources.map((s) => newestMtime(join(repoRoot, s))))),
   )
   return built !== undefined && built.mtimeMs >= newestSource
 }
 
-function buildLocked(target: BrowserTarget): Promise<void> {
+function buildLocked(target: BrowserTarget, mode: BuildMode = 'test'): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'flock',
@@ -54,7 +54,7 @@ function buildLocked(target: BrowserTarget): Promise<void> {
         '--target',
         target,
         '--mode',
-        'test',
+        mode,
       ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     )
@@ -69,6 +69,12 @@ function buildLocked(target: BrowserTarget): Promise<void> {
       else reject(new Error(`building ${target} failed (exit ${code}):\n${output.slice(-4_000)}`))
     })
   })
+}
+
+/** The unpacked `mode` build of `target`, built first (under the lock) when stale or missing. */
+export async function freshBuild(target: BrowserTarget, mode: BuildMode): Promise<string> {
+  if (!(await isFresh(target, mode))) await buildLocked(target, mode)
+  return outputDir(target, mode)
 }
 
 /** Returns the unpacked test build of `target`, building it first when stale or missing. */

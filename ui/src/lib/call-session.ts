@@ -32,8 +32,12 @@ export interface CallSessionOptions {
   getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>
   /** Default: `new RTCPeerConnection(config)`. */
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection
-  /** Test builds only: send a wrong fingerprint in our offer/answer (the contact must refuse it). */
-  tamperBoundFingerprint?: () => boolean
+  /**
+   * The fingerprint we bind into our signalling for our own certificate. Default: that
+   * fingerprint. Only the test build's call page replaces it (extension/src/pages/
+   * call-test-hooks.ts, compiled out of production builds) to play a tampered signalling path.
+   */
+  boundFingerprint?: (ours: string) => string
 }
 
 /** What the window measured, for the test hook and the log line. */
@@ -337,8 +341,7 @@ export class CallSession {
     this.timings.localSentAt = Date.now()
     const fingerprint = sdpFingerprint(sdp)
     if (fingerprint === null) throw new Error('Our own connection data has no DTLS fingerprint.')
-    const bound =
-      this.#options.tamperBoundFingerprint?.() === true ? tampered(fingerprint) : fingerprint
+    const bound = this.#options.boundFingerprint?.(fingerprint) ?? fingerprint
     await request(this.client, {
       type: 'call.signal',
       callId: this.callId,
@@ -489,12 +492,6 @@ async function transportCertificate(
   const hash = new Uint8Array(await crypto.subtle.digest(digest, der))
   const hex = Array.from(hash, (b) => b.toString(16).padStart(2, '0').toUpperCase())
   return `${algorithm} ${hex.join(':')}`
-}
-
-/** A different, well-formed fingerprint (test builds: the tamper hook). */
-function tampered(fingerprint: string): string {
-  const last = fingerprint.slice(-2)
-  return fingerprint.slice(0, -2) + (last === '00' ? '01' : '00')
 }
 
 function describe(error: unknown): string {
