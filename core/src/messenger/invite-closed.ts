@@ -13,7 +13,13 @@ import { randomId, type MessengerContext } from './context.ts'
 import type { VerifiedInvite } from './invite.ts'
 import { deviceIdOf } from './net.ts'
 import { encodePayload, type HelloBody } from './payload.ts'
-import { encodeOutbound, encodeSessionState, restoreSession, toBase64Url } from './records.ts'
+import {
+  decodeOutbound,
+  encodeOutbound,
+  encodeSessionState,
+  restoreSession,
+  toBase64Url,
+} from './records.ts'
 import { chatMessage, conversationSummary } from './views.ts'
 
 /** Our first frames went to an invite mailbox the relay no longer has. */
@@ -107,15 +113,7 @@ export async function answerInviteAgain(
 ): Promise<boolean> {
   const { store, platform } = ctx
   const now = platform.clock()
-  const sessions = await store.listSessions(known.contactId)
-  const answered = sessions.some((r) => {
-    try {
-      return !restoreSession(r, platform).awaitingReply
-    } catch {
-      return false
-    }
-  })
-  if (answered) return false
+  if (!(await neverAnswered(ctx, known.contactId))) return false
   const helloPayload = encodePayload({
     messageId: randomId(platform),
     sentAt: now,
@@ -183,4 +181,60 @@ export async function answerInviteAgain(
     }
   })
   return true
+}
+
+/** We have sessions with the contact and none of them ever got a reply. */
+export async function neverAnswered(ctx: MessengerContext, contactId: string): Promise<boolean> {
+  const sessions = await ctx.store.listSessions(contactId)
+  return (
+    sessions.length > 0 &&
+    sessions.every((r) => {
+      try {
+        return restoreSession(r, ctx.platform).awaitingReply
+      } catch {
+        return true
+      }
+    })
+  )
+}
+
+/** How often an invitee asks again whether an invite it answered, still unanswered, is open. */
+export const INVITE_PROBE_INTERVAL_MS = 30 * 60_000
+
+/**
+ * The invitee need not wait for its next send to learn that an invite is gone: on the keeper's
+ * first pass and every INVITE_PROBE_INTERVAL_MS after, each contact that never answered us is
+ * probed with a prekey fetch at its address. An invite mailbox holds no prekeys (ADR 0730), so an
+ * open one answers `no_prekeys` and costs nothing; a closed one answers `unknown_mailbox`, and the
+ * conversation gets the `invite_closed` notice (ADR 0733).
+ */
+export class InviteProbe {
+  readonly #ctx: MessengerContext
+  readonly #fetchPrekeys: (address: HelloBody) => Promise<unknown>
+  readonly #last = new Map<string, number>()
+
+  constructor(ctx: MessengerContext, fetchPrekeys: (address: HelloBody) => Promise<unknown>) {
+    this.#ctx = ctx
+    this.#fetchPrekeys = fetchPrekeys
+  }
+
+  async run(): Promise<void> {
+    const { store, platform } = this.#ctx
+    const now = platform.clock()
+    for (const c of await store.listContacts()) {
+      const last = this.#last.get(c.contactId)
+      if (c.blocked || (last !== undefined && now - last < INVITE_PROBE_INTERVAL_MS)) continue
+      const address = decodeOutbound(c.outboundMailbox)
+      if (address === null || !(await neverAnswered(this.#ctx, c.contactId))) continue
+      this.#last.set(c.contactId, now)
+      try {
+        await this.#fetchPrekeys(address)
+      } catch (err) {
+        if (!isClosedMailbox(err)) continue // open (no_prekeys) or not reachable now
+        const conv = await store.getConversationByContact(c.contactId)
+        if (conv === undefined) continue
+        for (const e of await markInviteClosed(this.#ctx, conv.conversationId)) this.#ctx.emit(e)
+      }
+    }
+  }
 }

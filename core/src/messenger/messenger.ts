@@ -34,6 +34,7 @@ import { Inbox } from './inbox.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING, RECEIPT_KIND } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
 import { InviteKeeper } from './invite-lifecycle.ts'
+import { InviteProbe } from './invite-closed.ts'
 import { RELAY_DIAL_TIMEOUT_MS, relayFailureReason, type RelayHealth } from './relay-health.ts'
 import { checkRelayAddress } from '../client/relay-address.ts'
 import { directConnection, peerIdOf } from './net.ts'
@@ -62,6 +63,7 @@ export class Messenger {
   readonly #listeners = new Set<ClientEventListener>()
   readonly #mailboxes: MailboxManager
   readonly #invites: InviteKeeper
+  readonly #inviteProbe: InviteProbe
   readonly #inbox: Inbox
   readonly #outbox: Outbox
   readonly #files: MessengerFiles | null
@@ -90,6 +92,9 @@ export class Messenger {
     )
     this.#mailboxes.onChange = () => this.#emitConnectivity()
     this.#invites = new InviteKeeper(this.ctx, this.#mailboxes, () => this.relays()[0])
+    this.#inviteProbe = new InviteProbe(this.ctx, (address) =>
+      this.#mailboxes.fetchPrekeys(address),
+    )
     this.#inbox = new Inbox(this.ctx, {
       devices: this.#devices,
       kickOutbox: () => this.#outbox.kick(),
@@ -213,6 +218,7 @@ export class Messenger {
       }
       await this.#mailboxes.maintain(bundle, (n) => this.#mintOneTimePrekeys(n))
       await this.#invites.maintain()
+      await this.#inviteProbe.run()
     })().finally(() => {
       this.#keeping = null
     })
