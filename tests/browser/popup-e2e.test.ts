@@ -3,7 +3,8 @@
 // (chrome-extension://<id>/popup.html, 800×600) driven through its screens: first run → list →
 // Settings (relay, diagnostics) → add contact → chat (text and a file) → contact info → verify (A:
 // safety numbers compared between A and B; B: a picture of A's verification QR) → verified badges →
-// key changed. Every screen is saved to
+// key changed (held count, both choices, keep the old key; the real key change with held messages
+// is tests/browser/key-change-e2e.test.ts). Every screen is saved to
 // tests/artifacts/messenger-e2e/popup-*.png (git-ignored) and checked with axe-core: no serious or
 // critical findings. The test output lists the screenshots and the axe summary.
 //
@@ -379,7 +380,7 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
   )
 
   test(
-    'key changed: the chat blocks the composer and contact info walks through it',
+    'key changed: the chat blocks the composer, says what is held, and keeping the old key ends it',
     { timeout: 120_000 },
     async () => {
       // A real key change needs B on a new device. The store holds what the messenger would have
@@ -394,10 +395,22 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
       // Sending is paused: the composer is disabled and says why.
       await a.page.getByTestId('composer-disabled').waitFor()
       assert.equal(await a.page.getByRole('textbox', { name: 'Message' }).isDisabled(), true)
+      // A record written before ADR 0720 holds nothing: the notice says so.
+      await a.page.getByTestId('held-count').filter({ hasText: 'No messages are held.' }).waitFor()
       await checkScreen(a, '13-key-changed-chat')
       await a.page.getByRole('button', { name: 'Contact info and verification' }).click()
       await a.page.getByTestId('key-change-steps').waitFor()
+      // Verifying by digits offers both choices; nothing is adopted in one click.
+      await a.page.getByRole('button', { name: 'They match: trust the new key' }).waitFor()
+      await a.page.getByRole('button', { name: 'They do not match: keep the old key' }).waitFor()
       await checkScreen(a, '14-key-changed-info')
+      await a.page.getByTestId('keep-old-key').click()
+      await a.page.getByTestId('refused-keys').waitFor()
+      await a.page.getByTestId('trust-state').locator('[data-trust="verified"]').waitFor()
+      const kept = await a.must({ type: 'contact.info', contactId })
+      assert.equal(kept.contact.trust, 'verified', 'the old key stays the verified one')
+      assert.equal(kept.refusedKeys, 1)
+      await checkScreen(a, '15-kept-old-key')
     },
   )
 
