@@ -1,0 +1,304 @@
+/**
+ * The relay soak (issue 15): the relay's own CLI process; well-behaved clients on 127.0.0.1 that
+ * create mailboxes, subscribe, deposit to each other and fetch; hostile worker processes on other
+ * loopback addresses running every attack in rotation (soak-hostile-worker.ts). Measures the good
+ * clients' fetch latency, the relay's RSS, what the relay reset, and checks that every deposit the
+ * relay acknowledged reaches its owner and that the relay process never died.
+ *
+ * Used by tests/relay/soak.test.ts (2 minutes in CI) and the bench suite tests/bench/suites/relay-soak.ts.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Libp2p } from '@libp2p/interface'
+import {
+  depositAddressOf,
+  newMailboxCredentials,
+  type MailboxClient,
+  type MailboxCredentials,
+  type Subscription,
+} from '@hestia/core/mailbox/index.ts'
+import {
+  mailboxClientFor,
+  spawnRelay,
+  startClientNode,
+  tempDir,
+} from '../integration/relay-helpers.ts'
+import { counter, rssMiB } from './soak-support.ts'
+
+const WORKER = join(import.meta.dirname, 'soak-hostile-worker.ts')
+const COMPOSE = join(import.meta.dirname, '..', '..', 'relay-node', 'compose.yaml')
+
+export interface SoakOptions {
+  /** Length of the attack phase (measured). */
+  durationMs: number
+  /** Good clients alone before the attacks, measured apart as the same run's baseline. */
+  baselineMs: number
+  goodClients: number
+  /** Hostile source addresses, one worker process each. */
+  hostileSources: string[]
+  /** Pause between one good client's rounds (deposit, fetch, ack). */
+  goodPauseMs: number
+  log?: (line: string) => void
+}
+
+export interface SoakResult {
+  /** Fetch latency of the same good clients before any attack (this machine, this run). */
+  baselineFetchP99Ms: number
+  goodFetches: number
+  goodFetchP50Ms: number
+  goodFetchP99Ms: number
+  /** Good requests that failed (any error), by message. */
+  goodErrors: Record<string, number>
+  depositsAcknowledged: number
+  depositsLost: number
+  pushesReceived: number
+  rssStartMiB: number
+  rssPeakMiB: number
+  memoryLimitMiB: number
+  hostileStreamsReset: number
+  handshakesDropped: number
+  hostileRuns: Record<string, number>
+  relayExitedDuringRun: boolean
+  relayHealthyAtEnd: boolean
+}
+
+/** The relay's memory limit in relay-node/compose.yaml (the relay service's mem_limit). */
+export function composeMemoryLimitMiB(): number {
+  const compose = readFileSync(COMPOSE, 'utf8')
+  const relay = compose.slice(compose.indexOf('\n  relay:\n'))
+  const m = /mem_limit:\s*(\d+)([mg])/.exec(relay)
+  if (m === null) throw new Error('no mem_limit for the relay in compose.yaml')
+  return Number(m[1]) * (m[2] === 'g' ? 1024 : 1)
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+}
+
+interface GoodClient {
+  node: Libp2p
+  client: MailboxClient
+  box: MailboxCredentials
+  sub?: Subscription
+  /** Deposit ids the relay acknowledged into this client's mailbox. */
+  expected: Set<bigint>
+  received: Set<bigint>
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakResult> {
+  const log = o.log ?? (() => undefined)
+  const dir = tempDir('hestia-soak-')
+  const config = join(dir, 'config.json')
+  // Every good client shares 127.0.0.1, which on the internet would be many addresses: the
+  // per-address request and new-connection budgets are raised for them; per-peer budgets and every
+  // stream, budget and handshake limit stay at their defaults.
+  writeFileSync(
+    config,
+    JSON.stringify({
+      mailbox: {
+        rate: {
+          depositPerIp: { perSecond: 1000, burst: 2000 },
+          readPerIp: { perSecond: 2000, burst: 4000 },
+        },
+      },
+      relay: { inboundConnectionsPerSecondPerIp: 100 },
+    }),
+  )
+  const relay = await spawnRelay([
+    '--data',
+    join(dir, 'data'),
+    '--config',
+    config,
+    '--listen',
+    '/ip4/127.0.0.1/tcp/0/ws',
+    '--stun-port',
+    '-1',
+    '--admin-port',
+    '0',
+    '--log-level',
+    'error',
+  ])
+  const pid = relay.child.pid!
+  let relayExited = false
+  void relay.exited.then(() => (relayExited = true))
+  const addr = relay.multiaddrs[0]!
+  const adminUrl = (
+    JSON.parse(readFileSync(join(dir, 'data', 'relay.json'), 'utf8')) as { admin: { url: string } }
+  ).admin.url
+
+  const workers: ChildProcess[] = []
+  const goods: GoodClient[] = []
+  const latencies: number[] = []
+  const baseline: number[] = []
+  /** Where fetch latencies go: the baseline, nowhere (hostile workers starting), the attack phase. */
+  let phase: 'baseline' | 'warmup' | 'attack' = 'baseline'
+  const goodErrors: Record<string, number> = {}
+  const hostileRuns: Record<string, number> = {}
+  let pushes = 0
+  let acknowledged = 0
+  try {
+    for (let i = 0; i < o.goodClients; i++) {
+      const node = await startClientNode()
+      const client = mailboxClientFor(node, addr)
+      const box = newMailboxCredentials()
+      await client.create(box)
+      goods.push({ node, client, box, expected: new Set(), received: new Set() })
+    }
+    for (const g of goods) {
+      g.sub = await g.client.subscribe(g.box, () => pushes++)
+    }
+    await new Promise((r) => setTimeout(r, 1000))
+    const rssStart = rssMiB(pid)
+    let rssPeak = rssStart
+    const sampler = setInterval(() => {
+      if (!relayExited) rssPeak = Math.max(rssPeak, rssMiB(pid))
+    }, 200)
+    log(`  soak: relay up (RSS ${rssStart.toFixed(0)} MiB), ${goods.length} good clients`)
+
+    const startHostile = () => {
+      phase = 'warmup'
+      for (const ip of o.hostileSources) spawnWorker(ip)
+    }
+    const spawnWorker = (ip: string) => {
+      // The attackers' own CPU would be on their own machines; here it is the relay's two cores,
+      // so they run at the lowest priority and take what the relay and good clients leave.
+      const w = spawn(
+        'nice',
+        ['-n', '19', process.execPath, WORKER, addr, ip, 'rotation', String(o.durationMs)],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      )
+      let buf = ''
+      w.stdout.on('data', (d: Buffer) => {
+        buf += d.toString()
+        let nl
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl)
+          buf = buf.slice(nl + 1)
+          try {
+            const { attack } = JSON.parse(line) as { attack: string }
+            hostileRuns[attack] = (hostileRuns[attack] ?? 0) + 1
+            phase = 'attack' // measured from the first finished attack on
+          } catch {
+            // not a report line
+          }
+        }
+      })
+      workers.push(w)
+    }
+
+    const hostileAt = Date.now() + o.baselineMs
+    const hostileTimer = setTimeout(startHostile, o.baselineMs)
+    const until = hostileAt + o.durationMs
+    let lastLog = Date.now()
+    const noteError = (err: unknown) => {
+      const key = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 80) : String(err)
+      goodErrors[key] = (goodErrors[key] ?? 0) + 1
+    }
+    await Promise.all(
+      goods.map(async (g, i) => {
+        const to = goods[(i + 1) % goods.length]!
+        let n = 0
+        while (Date.now() < until && !relayExited) {
+          try {
+            const sealed = new Uint8Array(1024).fill(n++ & 0xff)
+            const id = await g.client.deposit(depositAddressOf(to.box), sealed, { expiryS: 3600 })
+            to.expected.add(id)
+            acknowledged++
+          } catch (err) {
+            noteError(err)
+          }
+          try {
+            const t = performance.now()
+            const { messages } = await g.client.fetch(g.box)
+            const ms = performance.now() - t
+            if (phase === 'attack') latencies.push(ms)
+            else if (phase === 'baseline') baseline.push(ms)
+            for (const m of messages) g.received.add(m.id)
+            if (messages.length > 0)
+              await g.client.ack(
+                g.box,
+                messages.map((m) => m.id),
+              )
+          } catch (err) {
+            noteError(err)
+          }
+          if (i === 0 && Date.now() - lastLog > 10_000) {
+            lastLog = Date.now()
+            const sorted = [...latencies].sort((a, b) => a - b)
+            log(
+              `  soak: ${Math.round((until - Date.now()) / 1000)} s left, fetch p99 ${percentile(sorted, 99).toFixed(1)} ms, RSS peak ${rssPeak.toFixed(0)} MiB, hostile runs ${Object.values(hostileRuns).reduce((a, b) => a + b, 0)}`,
+            )
+          }
+          await new Promise((r) => setTimeout(r, o.goodPauseMs))
+        }
+      }),
+    )
+    clearInterval(sampler)
+    clearTimeout(hostileTimer)
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.exitCode !== null) return resolve()
+            const timer = setTimeout(() => w.kill('SIGKILL'), 30_000)
+            w.once('exit', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+          }),
+      ),
+    )
+
+    // Every acknowledged deposit must reach its owner: drain what is still stored.
+    let lost = 0
+    for (const g of goods) {
+      await g.client.drain(g.box, (batch) => {
+        for (const m of batch) g.received.add(m.id)
+      })
+      for (const id of g.expected) if (!g.received.has(id)) lost++
+    }
+    const healthy = !relayExited && (await fetch(`${adminUrl}/health`)).status === 200
+    const sorted = [...latencies].sort((a, b) => a - b)
+    return {
+      baselineFetchP99Ms: percentile(
+        [...baseline].sort((a, b) => a - b),
+        99,
+      ),
+      goodFetches: latencies.length,
+      goodFetchP50Ms: percentile(sorted, 50),
+      goodFetchP99Ms: percentile(sorted, 99),
+      goodErrors,
+      depositsAcknowledged: acknowledged,
+      depositsLost: lost,
+      pushesReceived: pushes,
+      rssStartMiB: rssStart,
+      rssPeakMiB: rssPeak,
+      memoryLimitMiB: composeMemoryLimitMiB(),
+      hostileStreamsReset: relayExited
+        ? NaN
+        : await counter(adminUrl, 'hestia_relay_streams_reset_total'),
+      handshakesDropped: relayExited
+        ? NaN
+        : await counter(adminUrl, 'hestia_relay_handshakes_dropped_total'),
+      hostileRuns,
+      relayExitedDuringRun: relayExited,
+      relayHealthyAtEnd: healthy,
+    }
+  } finally {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL')
+    for (const g of goods) {
+      await g.sub?.close().catch(() => undefined)
+      try {
+        await g.node.stop()
+      } catch {
+        // already stopped
+      }
+    }
+    relay.child.kill('SIGTERM')
+    await relay.exited
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
