@@ -15,6 +15,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import { denyDialMultiaddr, type AddressPolicy } from './address-policy.ts'
+import { installWebRtcInitGuard } from './webrtc-init-guard.ts'
 
 export interface BrowserNodeOptions {
   readonly policy: AddressPolicy
@@ -67,6 +68,8 @@ export function browserNodeConfig(options: BrowserNodeOptions) {
 }
 
 export async function createBrowserNode(options: BrowserNodeOptions) {
+  // Before the first WebRTC dial or answer: @libp2p/webrtc 6.0.33 hangs 1 dial in 4 (ADR 0907).
+  installWebRtcInitGuard()
   return createLibp2p(browserNodeConfig(options))
 }
 

@@ -11,9 +11,12 @@
 //
 // Debugging: HESTIA_BENCH_DEBUG='libp2p:webrtc*' prints the pages' libp2p logs (the `debug`
 // namespaces) to the progress log.
+// HESTIA_BENCH_CONNECT_DIALS=N measures N dials instead of the mode's count.
+// HESTIA_BENCH_CONNECT_GUARD=off bundles the node without the WebRTC `init` guard (ADR 0907), to
+// measure the failure rate it removes against the same build in the same hour.
 
 // esbuild comes with the workspace's toolchain (Plasmo's dependency tree); it bundles in ~1 s.
-import { build } from 'esbuild'
+import { build, type Plugin } from 'esbuild'
 import { TestRelay } from '../../browser/support/messenger-browser.ts'
 import { repoRoot } from '../../../scripts/build-extension.ts'
 import type { BenchMode, BenchSuite } from '../types.ts'
@@ -33,6 +36,24 @@ const SIZES: Record<BenchMode, Sizes> = {
   smoke: { dials: 3, warmup: 1 },
   quick: { dials: 20, warmup: 2 },
   full: { dials: 100, warmup: 3 },
+}
+
+function sizesFor(mode: BenchMode): Sizes {
+  const wanted = process.env['HESTIA_BENCH_CONNECT_DIALS']
+  if (wanted === undefined || wanted === '') return SIZES[mode]
+  const dials = Number(wanted)
+  if (!Number.isSafeInteger(dials) || dials < 1) {
+    throw new Error(`HESTIA_BENCH_CONNECT_DIALS wants a whole number >= 1, got "${wanted}"`)
+  }
+  return { ...SIZES[mode], dials }
+}
+
+/** Whether the page's node runs without the `init` guard (HESTIA_BENCH_CONNECT_GUARD=off). */
+function guardOff(): boolean {
+  const value = process.env['HESTIA_BENCH_CONNECT_GUARD']
+  if (value === undefined || value === '' || value === 'on') return false
+  if (value === 'off') return true
+  throw new Error(`HESTIA_BENCH_CONNECT_GUARD wants on or off, got "${value}"`)
 }
 
 /** Any single wait inside a page (relay, reservation, dial, hang-up) gives up after this. */
@@ -58,8 +79,20 @@ const PAGE =
   '<!doctype html><meta charset="utf-8"><title>hestia bench node</title>' +
   '<script type="module" src="/node.js"></script>'
 
-async function bundleNode(): Promise<string> {
+/** esbuild plugin: the guard module becomes a no-op (for the "before" arm). */
+const withoutInitGuard: Plugin = {
+  name: 'hestia-bench-without-init-guard',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /webrtc-init-guard\.ts$/ }, () => ({
+      contents: 'export function installWebRtcInitGuard() { return false }',
+      loader: 'ts',
+    }))
+  },
+}
+
+async function bundleNode(withoutGuard: boolean): Promise<string> {
   const result = await build({
+    plugins: withoutGuard ? [withoutInitGuard] : [],
     stdin: {
       contents: ENTRY,
       resolveDir: repoRoot,
@@ -213,8 +246,9 @@ const suite: BenchSuite = {
   prefix: 'connect',
   metrics: ['connect.webrtc_dial_p50_ms', 'connect.webrtc_dial_failed_pct'],
   async run({ mode, log, signal }) {
-    const sizes = SIZES[mode]
-    const bundle = await bundleNode()
+    const sizes = sizesFor(mode)
+    const withoutGuard = guardOff()
+    const bundle = await bundleNode(withoutGuard)
     const server = await startStaticServer({ routes: { '/node.html': PAGE, '/node.js': bundle } })
     const relay = await TestRelay.start()
     const chromium = await launchBenchChromium()
@@ -243,6 +277,7 @@ const suite: BenchSuite = {
         b.evaluate(startPageNode, { relay: relay.address, reserve: true, waitMs }),
       ])
       const address = `${relay.address}/p2p-circuit/webrtc/p2p/${nodeB.peerId}`
+      log(`  connect: init guard ${withoutGuard ? 'OFF (before arm)' : 'on'}`)
       log(`  connect: nodes up, B reachable at ${nodeB.addresses.length} circuit address(es)`)
       // Both sides hang up: a closed RTCPeerConnection is not signalled to the remote side,
       // which would otherwise notice only when its keep-alive ping times out (~15 s).
