@@ -19,6 +19,8 @@ export const SECURITY_MODEL: readonly SecuritySection[] = [
       'Files are encrypted before they leave your device; relays store encrypted blobs only.',
       'Calls use WebRTC, whose media is encrypted in transit with DTLS-SRTP. The call window shows the certificate fingerprints exchanged inside the end-to-end encrypted signalling and stops the call if the connection does not match them.',
       'Message history is stored on your device, not centrally on a server.',
+      'Received files are saved as downloads. Unless a file is a common picture, sound, video, PDF, ZIP or plain-text file, it is saved as an opaque file that the browser does not open as a page. Hidden characters are removed from file names, and the real extension is always shown.',
+      'Relays and contacts are not told which browser or version you use: Hestia identifies itself only as “hestia”.',
     ],
   },
   {
@@ -44,6 +46,7 @@ export const SECURITY_MODEL: readonly SecuritySection[] = [
       'Comparing the safety number or scanning the QR code confirms a contact’s key.',
       'If a contact’s key changes, Hestia holds everything sent under the new key: those messages are not shown, counted or notified, and sending and calls are paused. You choose: verify the new key (safety number or QR), accept it without verifying (the held messages then appear, in order), or keep the old key (the held messages are deleted and the new key is refused until you allow new keys again).',
       'Only the key you trust can change where Hestia sends a contact’s messages (their mailbox and relays). A contact has at most 8 devices; an older certificate for a known device is refused.',
+      'Contact names cannot hide or reorder text: invisible, control and direction-changing characters are removed. If a new contact’s name looks like one you already have, it carries a short tag taken from that contact’s key, which the contact cannot choose.',
       'Without verification, someone in the middle could impersonate a contact.',
     ],
   },
