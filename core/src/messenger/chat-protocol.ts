@@ -9,7 +9,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { ProtocolError } from '../wire/errors.ts'
 import { CHAT_PROTOCOL, DIRECT_ACK, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
-import { directConnection, webrtcAddressVia, type MessengerNet } from './net.ts'
+import { directConnection, newDirectStream, webrtcAddressVia, type MessengerNet } from './net.ts'
 
 /** Called for each inbound frame; resolve true when stored (or a duplicate), false when rejected. */
 export type FrameHandler = (from: PeerId, frame: Uint8Array) => Promise<boolean>
@@ -101,7 +101,7 @@ export async function sendDirect(
   }
   let stream: Stream
   try {
-    stream = await connection.newStream(CHAT_PROTOCOL, {
+    stream = await newDirectStream(net, connection, CHAT_PROTOCOL, {
       signal: AbortSignal.timeout(MESSENGER_TIMING.directDialMs),
     })
   } catch (err) {

@@ -21,7 +21,7 @@ import type { FileStorage, Sha256Factory } from '../files/ports.ts'
 import type { ConversationRecord, MessageRecord } from '../store/records.ts'
 import { STORE_LIMITS } from '../store/store.ts'
 import { randomId, type MessengerContext } from './context.ts'
-import { directConnection, isDirect, peerIdOf, webrtcAddressVia } from './net.ts'
+import { directConnection, isDirect, newDirectStream, peerIdOf, webrtcAddressVia } from './net.ts'
 import { encodePayload, type FilePayloadBody } from './payload.ts'
 import { fromBase64Url, toBase64Url } from './records.ts'
 import { chatMessage, conversationSummary } from './views.ts'
@@ -397,6 +397,6 @@ export class MessengerFiles {
           cause: lastErr,
         })
     }
-    return connection.newStream(FILE_PROTOCOL, { signal })
+    return newDirectStream(net, connection, FILE_PROTOCOL, { signal })
   }
 }

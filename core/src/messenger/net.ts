@@ -3,7 +3,7 @@
  * relay reservation, listen on `<relay>/p2p-circuit` and `/webrtc`, gater) and injects it; core
  * never creates one. Also PeerId <-> device certificate bytes conversions.
  */
-import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { toString as bytesToString } from 'uint8arrays/to-string'
@@ -39,9 +39,59 @@ export function webrtcAddressVia(relay: string, deviceId: string): Multiaddr {
   return multiaddr(`${relay}/p2p-circuit/webrtc/p2p/${deviceId}`)
 }
 
-/** An open connection that is not relayed (limited): direct WebRTC (or TCP/WS in tests). */
+/**
+ * The newest open connection to `peer` that is not relayed (limited): direct WebRTC (or TCP/WS in
+ * tests). Newest, because an older one may be one-sided: its other end already dropped it
+ * (ADR 0907), and libp2p lists connections oldest first.
+ */
 export function directConnection(net: MessengerNet, peer: PeerId): Connection | undefined {
-  return net.getConnections(peer).find(isDirect)
+  let newest: Connection | undefined
+  for (const c of net.getConnections(peer)) {
+    if (isDirect(c) && (newest === undefined || c.timeline.open > newest.timeline.open)) newest = c
+  }
+  return newest
+}
+
+/**
+ * Opens `protocol` on a direct connection. A connection that cannot open a stream (timeout,
+ * reset) is one-sided or dead: abort it, so neither this send nor the next one waits on it
+ * again, and try the newest other direct connection once, within the same `signal`. A peer that
+ * answers (refuses the protocol, or we are at our own stream limit) keeps its connection.
+ */
+export async function newDirectStream(
+  net: MessengerNet,
+  connection: Connection,
+  protocol: string,
+  options: { signal: AbortSignal },
+): Promise<Stream> {
+  try {
+    return await openOrDrop(connection, protocol, options)
+  } catch (err) {
+    const other = directConnection(net, connection.remotePeer)
+    if (connectionAnswered(err) || other === undefined || other === connection) throw err
+    if (options.signal.aborted) throw err
+    return openOrDrop(other, protocol, options)
+  }
+}
+
+async function openOrDrop(
+  connection: Connection,
+  protocol: string,
+  options: { signal: AbortSignal },
+): Promise<Stream> {
+  try {
+    return await connection.newStream(protocol, options)
+  } catch (err) {
+    if (!connectionAnswered(err))
+      connection.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
+  }
+}
+
+/** Errors that came from a working connection (see libp2p connection.js `newStream`). */
+function connectionAnswered(err: unknown): boolean {
+  const name = err instanceof Error ? err.name : ''
+  return name === 'UnsupportedProtocolError' || name === 'TooManyOutboundProtocolStreamsError'
 }
 
 /** Open, not limited and not relayed: a connection file streams and direct chat frames may use. */
