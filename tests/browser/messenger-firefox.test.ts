@@ -24,6 +24,7 @@ import { firefoxAddonId } from '../../plasmo.config.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
 import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
 import { snapshotTestBuild } from './support/fresh-build.ts'
+import { overlappingControls, qrFromPng, sidewaysOverflow } from './ui-layout.ts'
 import {
   sha256OfFile,
   tempDir,
@@ -186,6 +187,50 @@ describe('a chat between Chromium and Firefox', { concurrency: 1 }, () => {
       )
       convC = (await c.must({ type: 'conversations.list', query: null })).conversations[0]!
         .conversationId
+    },
+  )
+
+  test(
+    'Add contact in Firefox at 360×480, 400×600 and 800×600: no overlap, the QR code reads (#23)',
+    { timeout: 120_000 },
+    async () => {
+      const page = firefoxPage
+      await page.waitForSelector('[aria-label="Add a contact"]', { timeout: 30_000 })
+      for (const size of [
+        { width: 360, height: 480 },
+        { width: 400, height: 600 },
+        { width: 800, height: 600 },
+      ]) {
+        const tag = `${size.width}x${size.height}`
+        await page.setViewport(size)
+        await page.waitForFunction(
+          (fit) =>
+            document.querySelector('[data-testid="hestia-app"]')?.getAttribute('data-fit') === fit,
+          { timeout: 10_000 },
+          size.width < 800 ? 'window' : null,
+        )
+        if ((await page.$('[data-testid="add-contact"]')) === null)
+          await page.click('[aria-label="Add a contact"]')
+        await page.waitForSelector('[data-testid="qr-code"]')
+        const link = await page.$eval('[data-testid="my-invite-link"]', (el) =>
+          el instanceof HTMLInputElement ? el.value : '',
+        )
+        assert.match(link, /^hestia:invite\//)
+        assert.deepEqual(await overlappingControls(page, '[data-testid="add-contact"]'), [], tag)
+        assert.equal(await sidewaysOverflow(page), 0, `${tag}: nothing scrolls sideways`)
+        await page.screenshot({ path: join(artifacts, `firefox-add-contact-${tag}.png`) })
+        await page.evaluate(() =>
+          [...document.querySelectorAll('button')]
+            .find((b) => b.textContent?.trim() === 'Show larger')
+            ?.click(),
+        )
+        await page.waitForSelector('[data-testid="qr-large"]')
+        const png = await page.screenshot({ encoding: 'base64' })
+        await page.screenshot({ path: join(artifacts, `firefox-add-contact-large-${tag}.png`) })
+        assert.equal(await qrFromPng(page, png), link, `${tag}: the large code decodes`)
+        await page.keyboard.press('Escape')
+        await page.waitForSelector('[data-testid="qr-large"]', { hidden: true })
+      }
     },
   )
 

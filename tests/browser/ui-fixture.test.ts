@@ -613,6 +613,30 @@ describe('popup sizes, links, limits and plain words (issue 23)', { timeout: 240
     assertAccessible(await checkScreen(page, '42-relay-hint'), 'relay hint')
 
     assert.equal(await page.getByTestId('connectivity').innerText(), 'Connected')
+    // No relay reachable: the pill's longest words still leave the sidebar's tools in place.
+    const addresses = await page
+      .getByTestId('relay-row')
+      .locator('[title^="/"]')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('title') ?? ''))
+    await page.evaluate((all) => {
+      window.hestiaFixture!.setDirectPeers(0)
+      for (const address of all)
+        window.hestiaFixture!.setRelayState(address, 'error', 'unreachable: connection refused')
+    }, addresses)
+    await page.getByTestId('connectivity').getByText('Offline — messages will wait').waitFor()
+    for (const size of SIZES) {
+      await page.setViewportSize(size)
+      await page.waitForTimeout(400)
+      assert.deepEqual(
+        await overlappingControls(page, '[data-testid="hestia-app"]'),
+        [],
+        `${size.width}`,
+      )
+      assert.equal(await sidewaysOverflow(page), 0)
+    }
+    await page.setViewportSize({ width: 800, height: 600 })
+    await page.waitForTimeout(400)
+    assertAccessible(await checkScreen(page, '44-offline-pill'), 'offline pill')
     await page.getByRole('radio', { name: 'Dark' }).check()
     assert.equal(await page.evaluate(() => document.documentElement.dataset['theme']), 'dark')
     await page.reload()
