@@ -125,6 +125,8 @@ async function runOne(name: string): Promise<void> {
 }
 
 if (attack === 'rotation') {
+  // Imports are loaded and the first attack starts now: the soak measures from here.
+  process.stdout.write('{"ready":true}\n')
   const until = Date.now() + durationMs
   const names = Object.keys(ATTACKS)
   for (let i = 0; Date.now() < until; i++) await runOne(names[i % names.length]!)

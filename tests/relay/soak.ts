@@ -158,16 +158,28 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     }, 200)
     log(`  soak: relay up (RSS ${rssStart.toFixed(0)} MiB), ${goods.length} good clients`)
 
+    // Phases: baseline (good clients alone), warmup (hostile workers starting, not measured),
+    // attack (from the moment every worker is attacking, for durationMs).
+    let stop = false
+    let ready = 0
+    let stopTimer: NodeJS.Timeout | undefined
+    const startAttackPhase = () => {
+      if (phase === 'attack') return
+      phase = 'attack'
+      stopTimer = setTimeout(() => (stop = true), o.durationMs)
+    }
     const startHostile = () => {
       phase = 'warmup'
       for (const ip of o.hostileSources) spawnWorker(ip)
+      // Workers that never report ready must not stall the run.
+      setTimeout(startAttackPhase, 60_000).unref()
     }
     const spawnWorker = (ip: string) => {
       // The attackers' own CPU would be on their own machines; here it is the relay's two cores,
       // so they run at the lowest priority and take what the relay and good clients leave.
       const w = spawn(
         'nice',
-        ['-n', '19', process.execPath, WORKER, addr, ip, 'rotation', String(o.durationMs)],
+        ['-n', '19', process.execPath, WORKER, addr, ip, 'rotation', String(o.durationMs + 90_000)],
         { stdio: ['ignore', 'pipe', 'ignore'] },
       )
       let buf = ''
@@ -178,9 +190,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           const line = buf.slice(0, nl)
           buf = buf.slice(nl + 1)
           try {
-            const { attack } = JSON.parse(line) as { attack: string }
-            hostileRuns[attack] = (hostileRuns[attack] ?? 0) + 1
-            phase = 'attack' // measured from the first finished attack on
+            const report = JSON.parse(line) as { attack?: string; ready?: boolean }
+            if (report.ready === true && ++ready === o.hostileSources.length) startAttackPhase()
+            if (report.attack !== undefined) {
+              hostileRuns[report.attack] = (hostileRuns[report.attack] ?? 0) + 1
+            }
           } catch {
             // not a report line
           }
@@ -189,9 +203,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       workers.push(w)
     }
 
-    const hostileAt = Date.now() + o.baselineMs
     const hostileTimer = setTimeout(startHostile, o.baselineMs)
-    const until = hostileAt + o.durationMs
     let lastLog = Date.now()
     const noteError = (err: unknown) => {
       const key = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 80) : String(err)
@@ -201,7 +213,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       goods.map(async (g, i) => {
         const to = goods[(i + 1) % goods.length]!
         let n = 0
-        while (Date.now() < until && !relayExited) {
+        while (!stop && !relayExited) {
           try {
             const sealed = new Uint8Array(1024).fill(n++ & 0xff)
             const id = await g.client.deposit(depositAddressOf(to.box), sealed, { expiryS: 3600 })
@@ -229,7 +241,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
             lastLog = Date.now()
             const sorted = [...latencies].sort((a, b) => a - b)
             log(
-              `  soak: ${Math.round((until - Date.now()) / 1000)} s left, fetch p99 ${percentile(sorted, 99).toFixed(1)} ms, RSS peak ${rssPeak.toFixed(0)} MiB, hostile runs ${Object.values(hostileRuns).reduce((a, b) => a + b, 0)}`,
+              `  soak: ${phase}, fetch p99 ${percentile(sorted, 99).toFixed(1)} ms, RSS peak ${rssPeak.toFixed(0)} MiB, hostile runs ${Object.values(hostileRuns).reduce((a, b) => a + b, 0)}`,
             )
           }
           await new Promise((r) => setTimeout(r, o.goodPauseMs))
@@ -238,16 +250,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     )
     clearInterval(sampler)
     clearTimeout(hostileTimer)
+    clearTimeout(stopTimer)
+    // The attack phase is over: workers stop where they are.
     await Promise.all(
       workers.map(
         (w) =>
           new Promise<void>((resolve) => {
             if (w.exitCode !== null) return resolve()
-            const timer = setTimeout(() => w.kill('SIGKILL'), 30_000)
-            w.once('exit', () => {
-              clearTimeout(timer)
-              resolve()
-            })
+            w.once('exit', () => resolve())
+            w.kill('SIGKILL')
           }),
       ),
     )
