@@ -49,9 +49,9 @@ describe('hostile invites: an invite grants one relationship, once', () => {
   let probe: MailboxClient
   const peers: TestPeer[] = []
 
-  async function user(name: string): Promise<TestPeer> {
+  async function user(name: string, options: { direct?: boolean } = {}): Promise<TestPeer> {
     const p = new TestPeer(name, relay.multiaddrs)
-    p.direct = false
+    p.direct = options.direct ?? false
     p.platform = platform
     peers.push(p)
     await p.start()
@@ -245,6 +245,43 @@ describe('hostile invites: an invite grants one relationship, once', () => {
     }
     await bob.stop()
     await alice.stop()
+  })
+
+  test('a backlog larger than one fetch in the invite mailbox is drained before the close', async () => {
+    // Direct connections on: Bob's receipt for the move can reach Alice while she is still
+    // working through the backlog, which is when the drain before the close matters.
+    const alice = await user('alice6', { direct: true })
+    const bob = await user('bob6', { direct: true })
+    const link = (await alice.must({ type: 'invite.mine' })).link
+    const inviteBox = addressOf(link)
+    await alice.stop()
+    const convB = (await bob.must({ type: 'invite.accept', invite: link })).contact.conversationId
+    // Several fetches' worth (64 each), all deposited before Alice comes back.
+    const count = 200
+    for (let i = 1; i <= count; i++) await sendText(bob, convB, `t${i}`)
+    await waitUntil('bob deposited everything', () => bob.sent.length >= count + 1, 60_000)
+    await alice.start()
+    await waitUntil(
+      'the invite mailbox is closed',
+      async () => {
+        return (await relayState(inviteBox)) === 'closed'
+      },
+      60_000,
+    )
+    const convA = await alice.onlyConversation()
+    await waitUntil(
+      'alice shows every text',
+      async () => {
+        return (await received(alice, convA)).length === count
+      },
+      30_000,
+    )
+    assert.deepEqual(
+      await received(alice, convA),
+      Array.from({ length: count }, (_, i) => `t${i + 1}`),
+    )
+    await alice.stop()
+    await bob.stop()
   })
 
   test('a reused link: a third party gets nothing in, during the move window or after it', async () => {
