@@ -14,6 +14,7 @@ import { mount } from 'svelte'
 import { offscreenDocumentPath } from '../../../plasmo.config.ts'
 import { connectExtensionClient } from '../client/extension-client.ts'
 import { HostClient } from '../messaging/client.ts'
+import { receivedFiles, type DownloadsForFiles } from '../files/received-files.ts'
 import type { NodeStatus } from '../messaging/protocol.ts'
 import { webExt } from '../platform/webext.ts'
 
@@ -68,6 +69,14 @@ function diagnosticsOf(status: NodeStatus): NodeDiagnostics {
   }
 }
 
+// "Open" / "Show in folder" on received files: the downloads API of this page (files/received-files.ts).
+const withFileApis = api as unknown as {
+  downloads?: DownloadsForFiles
+  permissions?: { contains(query: { permissions: string[] }): Promise<boolean> }
+}
+const downloadsForFiles = withFileApis.downloads
+const permissionsApi = withFileApis.permissions
+
 const tabs = api.tabs
 mount(App, {
   target,
@@ -78,6 +87,15 @@ mount(App, {
     // The picked file is copied into the extension's files database; only its id is offered.
     stageFile: async (file: File) => (await import('../files/stage-file.ts')).stageFile(file),
     diagnostics: async () => diagnosticsOf(await host.status()),
+    ...(downloadsForFiles !== undefined
+      ? {
+          receivedFiles: receivedFiles(downloadsForFiles, async () =>
+            permissionsApi === undefined
+              ? false
+              : permissionsApi.contains({ permissions: ['downloads.open'] }),
+          ),
+        }
+      : {}),
     ...(tabs !== undefined && layout === 'popup'
       ? {
           openInTab: () => {

@@ -23,3 +23,18 @@ export interface NodeDiagnostics {
 
 /** Asks the host for the node's state; the extension supplies it. */
 export type DiagnosticsSource = () => Promise<NodeDiagnostics>
+
+/**
+ * What the host can do with a file that was received and saved (issue 23): show it in its folder,
+ * open it (when the browser allows the extension to). Each resolves false when the saved file is
+ * no longer in the browser's downloads.
+ */
+export interface ReceivedFiles {
+  /** Whether the browser lets the extension open files (the `downloads.open` permission). */
+  canOpen(): Promise<boolean>
+  show(file: { name: string; size: number }): Promise<boolean>
+  open(file: { name: string; size: number }): Promise<boolean>
+}
+
+/** The Svelte context key under which App hands ReceivedFiles to the file cards. */
+export const RECEIVED_FILES_CONTEXT = 'hestia.receivedFiles'
