@@ -396,7 +396,7 @@ async function openSized(
   opened.page.setDefaultTimeout(STEP_MS)
   if (size.width < 800 || size.height < 600)
     await opened.page.locator('[data-testid="hestia-app"][data-fit="window"]').waitFor()
-  await opened.page.getByTestId('connectivity').waitFor()
+  if (!query.includes('firstRun')) await opened.page.getByTestId('connectivity').waitFor()
   return opened
 }
 
@@ -463,8 +463,29 @@ describe('popup sizes, links, limits and plain words (issue 23)', { timeout: 240
         await page.getByRole('heading', { name: 'Relays' }).waitFor()
         assert.equal(await sidewaysOverflow(page), 0, `settings ${tag}`)
         assertAccessible(await checkScreen(page, `32-settings-${tag}`), `settings ${tag}`)
+        await page.getByRole('button', { name: 'Back' }).click()
+        await page.getByTestId('conversation-row').filter({ hasText: 'Bob Lindqvist' }).click()
+        await page.getByRole('button', { name: 'Contact info and verification' }).click()
+        await page.getByTestId('safety-number').waitFor()
+        assert.equal(await sidewaysOverflow(page), 0, `contact info ${tag}`)
+        assertAccessible(await checkScreen(page, `33-contact-info-${tag}`), `contact info ${tag}`)
         await page.context().close()
         assert.deepEqual(problems, [])
+
+        // First run: the card fits (at 400 px it used to hide behind a sideways scrollbar).
+        const first = await openSized(size, scheme, '?firstRun=1')
+        await first.page.getByRole('heading', { name: 'Welcome to Hestia' }).waitFor()
+        assert.equal(await sidewaysOverflow(first.page), 0, `first run ${tag}`)
+        const card = await first.page
+          .getByRole('button', { name: 'Create my identity' })
+          .boundingBox()
+        assert.ok(
+          card !== null && card.x >= 0 && card.x + card.width <= size.width,
+          `first run ${tag}`,
+        )
+        assertAccessible(await checkScreen(first.page, `34-first-run-${tag}`), `first run ${tag}`)
+        await first.page.context().close()
+        assert.deepEqual(first.problems, [])
       }
   })
 
