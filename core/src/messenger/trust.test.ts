@@ -15,7 +15,7 @@ const id = () => {
   new DataView(b.buffer).setUint32(0, ++next)
   return b
 }
-const text = (t: string, messageId = id()): Payload => ({
+const text = (t: string, messageId: Uint8Array = id()): Payload => ({
   messageId,
   sentAt: 1,
   body: { kind: 'text', text: t },
