@@ -42,6 +42,29 @@ describe('AddContact states', () => {
     assert.ok(view.text.includes('Paste an invite link'), 'pasting works meanwhile')
   })
 
+  test('ready: says the link is for one person and offers to withdraw it for a new one', async () => {
+    const invite: Invite = {
+      link: 'hestia:invite/abc',
+      qrPayload: 'hestia:invite/abc',
+      expiresAt: 0,
+    }
+    const without = await renderFile('components/AddContact.svelte', {
+      ...base,
+      invite: { status: 'ready', value: invite },
+    })
+    assert.ok(
+      without.text.includes('for one person: whoever answers it first becomes your contact'),
+    )
+    assert.ok(!without.html.includes('renew-invite'), 'no button without a handler')
+    const view = await renderFile('components/AddContact.svelte', {
+      ...base,
+      onrenew: noop,
+      invite: { status: 'ready', value: invite },
+    })
+    assert.ok(view.html.includes('data-testid="renew-invite"'))
+    assert.ok(view.text.includes('Withdraw it and make a new link'))
+  })
+
   test('error: the sentence and a retry', async () => {
     const view = await renderFile('components/AddContact.svelte', {
       ...base,

@@ -205,6 +205,16 @@ export class AppState {
     }
   }
 
+  /** Withdraws every unused invite (its link stops working at the relay) and shows a new one. */
+  async renewInvite(): Promise<void> {
+    this.invite = { status: 'loading' }
+    try {
+      this.invite = { status: 'ready', value: await call(this.client, { type: 'invite.renew' }) }
+    } catch (error) {
+      this.invite = { status: 'error', error: errorBody(error) }
+    }
+  }
+
   // Events ------------------------------------------------------------------------------------
 
   apply(event: ClientEvent): void {
