@@ -127,6 +127,25 @@ void test('error responses round-trip to MailboxError with the same code', () =>
   })
 })
 
+void test('storage_full reaches the client as a retryable MailboxError; permanent codes are not retryable', () => {
+  const decoded = (code: 'storage_full' | 'bad_capability') => {
+    try {
+      decodeResponse(encodeErrorResponse(new MailboxError(code)))
+    } catch (err) {
+      return err
+    }
+    return undefined
+  }
+  const full = decoded('storage_full')
+  assert.ok(full instanceof MailboxError)
+  assert.equal(full.code, 'storage_full')
+  assert.equal(full.retryable, true)
+  assert.match(full.message, /disk space/)
+  const permanent = decoded('bad_capability')
+  assert.ok(permanent instanceof MailboxError)
+  assert.equal(permanent.retryable, false)
+})
+
 void test('decodeRequest returns a value or throws MailboxError for any bytes (fuzz, 100,000 inputs)', () => {
   const seeds = [
     encodeRequest({ info: {} }),
