@@ -582,6 +582,21 @@ describe('popup sizes, links, limits and plain words (issue 23)', { timeout: 240
     assert.deepEqual(problems, [])
   })
 
+  test('a 5,000-character invite paste is kept whole and refused with the reason', async () => {
+    const { page, problems } = await openSized({ width: 800, height: 600 })
+    await page.getByRole('button', { name: 'Add a contact' }).first().click()
+    const field = page.getByLabel('Paste an invite link')
+    const long = `hestia:invite/${'A'.repeat(4_986)}`
+    await field.fill(long)
+    assert.equal((await field.inputValue()).length, 5_000, 'nothing cut')
+    const reason = page.locator('#invite-too-long')
+    await reason.waitFor()
+    assert.match(await reason.innerText(), /at most 4,096 characters; this one has 5,000/)
+    assert.equal(await page.getByRole('button', { name: 'Add', exact: true }).isDisabled(), true)
+    assertAccessible(await checkScreen(page, '45-invite-too-long'), 'invite too long')
+    assert.deepEqual(problems, [])
+  })
+
   test('a message that arrives in the open chat is never counted unread', async () => {
     const { page, problems } = await openSized({ width: 800, height: 600 })
     await page.getByRole('button', { name: /^Bob Lindqvist/ }).click()
