@@ -46,11 +46,11 @@ export async function markInviteClosed(
     const conv = await tx.getConversation(conversationId)
     if (conv === undefined) return
     const now = platform.clock()
-    for (const item of await tx.listOutbox(conversationId)) {
-      await tx.deleteOutbox(item.seq)
-      if (item.messageId === null) continue
-      const m = await tx.getMessage(item.messageId)
-      if (m === undefined || m.direction !== 'out') continue
+    const failed = new Set<string>()
+    const fail = async (m: MessageRecord | undefined) => {
+      if (m === undefined || m.direction !== 'out' || failed.has(m.messageId)) return
+      if (m.delivery !== 'sent' && m.delivery !== 'queued') return
+      failed.add(m.messageId)
       m.delivery = 'failed'
       m.failure = {
         code: 'invite_closed',
@@ -58,20 +58,15 @@ export async function markInviteClosed(
       }
       await tx.putMessage(m)
       events.push({ type: 'message.updated', message: chatMessage(m) })
+    }
+    for (const item of await tx.listOutbox(conversationId)) {
+      await tx.deleteOutbox(item.seq)
+      if (item.messageId !== null) await fail(await tx.getMessage(item.messageId))
     }
     // Nothing we sent was ever answered, so nothing was delivered: texts the relay took into the
     // invite mailbox were refused by the inviter or deleted with it.
     const recent = await tx.pageMessages(conversationId, { before: null, limit: 200 })
-    for (const m of recent) {
-      if (m.direction !== 'out' || (m.delivery !== 'sent' && m.delivery !== 'queued')) continue
-      m.delivery = 'failed'
-      m.failure = {
-        code: 'invite_closed',
-        message: 'the invite was already used, withdrawn or has expired',
-      }
-      await tx.putMessage(m)
-      events.push({ type: 'message.updated', message: chatMessage(m) })
-    }
+    for (const m of recent) await fail(m)
     const told = recent.some((m) => m.body.kind === 'system' && m.body.event === 'invite_closed')
     if (!told) {
       const notice: MessageRecord = {
