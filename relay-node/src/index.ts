@@ -132,10 +132,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   )
   const startedAt = now()
 
-  if (promoteIfDue(o.dataDir, now()))
-    logger.info('key rotation completed: the next identity is now current')
-  const privateKey = await loadOrCreateIdentity(o.dataDir)
-
+  // Opened first: a damaged database is refused before anything in DATA changes (ADR 0210).
   const store = new SqliteMailboxStore({
     path: join(o.dataDir, DATABASE_FILE),
     synchronous: o.sqliteSynchronous,
@@ -147,6 +144,10 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   })
   if (store.opened === 'migrated') logger.info('relay database upgraded to the current schema')
   chmodSync(join(o.dataDir, DATABASE_FILE), 0o600)
+  // After the database: a relay that refuses a damaged database has changed nothing on disk.
+  if (promoteIfDue(o.dataDir, now()))
+    logger.info('key rotation completed: the next identity is now current')
+  const privateKey = await loadOrCreateIdentity(o.dataDir)
   const bans = new BanList(o.dataDir)
   const audit = new AuditLog(o.dataDir, {
     now,

@@ -18,6 +18,7 @@ import {
   existsSync,
   openSync,
   readFileSync,
+  readdirSync,
   rmSync,
   statSync,
   statfsSync,
@@ -296,6 +297,7 @@ describe('damaged database at start', () => {
       damage(path)
       const hash = () => createHash('sha256').update(readFileSync(path)).digest('hex')
       const before = { hash: hash(), mtimeMs: statSync(path).mtimeMs, size: statSync(path).size }
+      const filesBefore = readdirSync(dataDir).sort()
       const run = spawnSync(
         process.execPath,
         [
@@ -325,6 +327,7 @@ describe('damaged database at start', () => {
         before,
         'the damaged file is left as it was',
       )
+      assert.deepEqual(readdirSync(dataDir).sort(), filesBefore, 'nothing else was created')
     })
   }
 })
