@@ -6,7 +6,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, existsSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -52,7 +53,7 @@ const EXPIRES = 1_766_000_400_000
 const CLIENT_NONCE_EXPIRY = 1_765_000_123_457
 
 /** Writes a schema-1 database the way the old store did: rows interleaved across two mailboxes. */
-function writeV1(path: string): void {
+function writeV1(path: string, sealedBytes = 1024): void {
   const db = new DatabaseSync(path)
   db.exec('PRAGMA journal_mode = WAL')
   db.exec(SCHEMA_V1)
@@ -64,12 +65,8 @@ function writeV1(path: string): void {
   }
   for (const seq of [1, 2, 3]) {
     for (const m of [1, 2]) {
-      db.prepare('INSERT INTO messages VALUES (?, ?, ?, 1024, ?)').run(
-        mb(m),
-        seq,
-        sealedOf(m, seq),
-        EXPIRES,
-      )
+      const sealed = new Uint8Array(sealedBytes).fill(sealedOf(m, seq)[0]!)
+      db.prepare('INSERT INTO messages VALUES (?, ?, ?, 1024, ?)').run(mb(m), seq, sealed, EXPIRES)
     }
   }
   db.prepare('INSERT INTO auth_nonces VALUES (?, ?, ?)').run(
@@ -184,3 +181,56 @@ void test('a database from a newer relay is refused with advice and left as it w
   )
   assert.equal(hash(), before)
 })
+
+void test(
+  'an upgrade on a nearly full disk is refused with what to do, and the old database keeps its mail',
+  {
+    skip:
+      process.getuid?.() === 0
+        ? false
+        : 'needs root to mount a small tmpfs: run as root (CI does) to test an upgrade on a full disk',
+  },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hestia-migrate-full-'))
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dir])
+    try {
+      const path = join(dir, 'mailboxes.sqlite')
+      // Six 256 KiB messages (1.5 MiB): copying them needs about as much again.
+      writeV1(path, 256 * 1024)
+      const free = statfsSync(dir).bavail * statfsSync(dir).bsize
+      writeFileSync(join(dir, 'ballast'), Buffer.alloc(Math.max(0, free - 512 * 1024)))
+      assert.throws(
+        () => new SqliteMailboxStore({ path, reserveFreeBytes: 0 }),
+        (err: unknown) =>
+          err instanceof StoreOpenError &&
+          err.reason === 'storage_full' &&
+          /disk holding .* is full/.test(err.message) &&
+          /Free some space/.test(err.message),
+      )
+      const old = new DatabaseSync(path, { readOnly: true })
+      assert.equal(
+        (
+          old.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as {
+            value: string
+          }
+        ).value,
+        '1',
+        'still the old schema',
+      )
+      assert.equal((old.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n, 6)
+      old.close()
+      rmSync(join(dir, 'ballast'))
+      const store = new SqliteMailboxStore({ path, reserveFreeBytes: 0 })
+      assert.equal(store.opened, 'migrated')
+      const rows = (await store.fetch(mb(2), 0, 10, 1e9)).rows
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.sealed.length, r.sealed[0]]),
+        [1n, 2n, 3n].map((id) => [id, 256 * 1024, sealedOf(2, Number(id))[0]]),
+      )
+      await store.close()
+    } finally {
+      spawnSync('umount', [dir])
+      rmSync(dir, { recursive: true, force: true })
+    }
+  },
+)
