@@ -399,8 +399,8 @@ export class MailboxService {
 
   /**
    * The owner closes its mailbox (ADR 0211): the same deletion as an operator purge (messages,
-   * prekeys, the mailbox row; nonce hashes expire on their own), and its live subscriptions end. Later requests for the id,
-   * including a replay of this one, get unknown_mailbox.
+   * prekeys, the mailbox row; nonce hashes expire on their own), and its live subscriptions end.
+   * Later requests for the id, including a replay of this one, get unknown_mailbox.
    */
   private async close(req: Extract<ParsedRequest, { kind: 'close' }>): Promise<Outcome> {
     await this.authorise(req)
