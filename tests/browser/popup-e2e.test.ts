@@ -345,7 +345,7 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
       assert.equal(await trust.locator('[data-trust="verified"]').count(), 0)
       const mark = a.page.getByRole('button', { name: 'Mark as verified' })
       assert.equal(await mark.isDisabled(), true, 'nothing is verified before comparing')
-      await a.page.getByLabel(/I compared all 60 digits with\W+Bob\W+and they match/).check()
+      await a.page.getByRole('checkbox', { name: /I compared all 60 digits/ }).check()
       await mark.click()
       await a.page.getByText('Marked as verified.').waitFor()
       await trust.locator('[data-trust="verified"]').waitFor()
