@@ -42,6 +42,11 @@ export const GOALS: readonly GoalEntry[] = [
     description: 'browser↔browser WebRTC dial via relay',
   },
   {
+    metric: 'connect.webrtc_dial_failed_pct',
+    goal: '<= 1',
+    description: 'browser↔browser WebRTC dial attempts that failed (issue #21, ADR 0907)',
+  },
+  {
     metric: 'file.direct.MBps',
     baseline: 'file.raw.MBps',
     goal: 'ratio >= 0.9',
