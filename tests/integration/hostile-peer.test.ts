@@ -390,6 +390,26 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
     await marker(p)
   })
 
+  test('a new identity naming bob’s own PeerId cannot take over his session', async () => {
+    const p = await pair()
+    const bobDevice = (await p.b.store.getIdentity())!.deviceId
+    const before = (await p.a.store.getSession(p.bobId, bobDevice))!
+    const squatter = new HostileSession(
+      await newDevice(newIdentity(), { peerId: bobDevice }),
+      p.target,
+    )
+    await evil.send(p.target, squatter, text('I am bob’s device now'))
+    await marker(p)
+    const v = await view(p)
+    shown(p, v.messages, ['I am bob’s device now'])
+    assert.equal(v.conv.contact.trust, 'unverified', 'refused outright: not even a notice')
+    const after = (await p.a.store.getSession(p.bobId, bobDevice))!
+    assert.equal(sessionIdentityKey(after), sessionIdentityKey(before))
+    // Both directions still work over bob's real session.
+    const m = await p.a.must({ type: 'messages.send', conversationId: p.convA, text: 'still bob?' })
+    await waitUntil('bob gets it', () => p.b.addedAt.has(m.message.messageId), 20_000)
+  })
+
   test('an older certificate replayed for a known device is refused', async () => {
     const p = await pair()
     const bobIdentity = await identityOf(p.b)

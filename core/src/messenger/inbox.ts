@@ -38,6 +38,7 @@ import {
   encodeOutbound,
   encodeSessionState,
   restoreSession,
+  sessionIdentityKey,
   toBase64Url,
 } from './records.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
@@ -230,6 +231,11 @@ export class Inbox {
       if (d.accepted !== undefined) {
         if (standing === 'pinned') await admitPinnedDevice(tx, c, d.accepted.cert, now)
         else if (existing === undefined) await admitOtherKeySession(tx, c)
+        else if (sessionIdentityKey(existing) !== toBase64Url(senderIdentity)) {
+          // Another identity's certificate naming a known device's PeerId must not replace that
+          // device's session (sessions are kept per device).
+          throw new ProtocolError('wrong_key', 'a session of another identity holds this device')
+        }
       }
       if (standing !== 'pinned') {
         if (standing === 'new_key') {

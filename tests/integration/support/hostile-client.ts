@@ -8,7 +8,7 @@
  * Used by tests/integration/hostile-peer.test.ts (others may read it).
  */
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { fromBase64Url } from '@hestia/core/crypto/bytes.ts'
 import {
@@ -64,13 +64,21 @@ export async function identityOf(peer: TestPeer): Promise<IdentityKeyPair> {
   return identityFromSecret(decodeSecrets(record.secretKeys).identitySecret)
 }
 
-/** A device certified by `identity`; `peerSeed` fixes the PeerId (the same device, re-certified). */
+/**
+ * A device certified by `identity`; `peerSeed` fixes the PeerId (the same device, re-certified);
+ * `peerId` names any PeerId at all (someone else's device: the attacker lacks its libp2p key,
+ * which mailbox deposits never need).
+ */
 export async function newDevice(
   identity: IdentityKeyPair,
-  options: { serial?: number; peerSeed?: Uint8Array } = {},
+  options: { serial?: number; peerSeed?: Uint8Array; peerId?: string } = {},
 ): Promise<HostileDevice> {
-  const key = await generateKeyPairFromSeed('Ed25519', options.peerSeed ?? platform.random(32))
-  const peerId = peerIdFromPrivateKey(key)
+  const peerId =
+    options.peerId !== undefined
+      ? peerIdFromString(options.peerId)
+      : peerIdFromPrivateKey(
+          await generateKeyPairFromSeed('Ed25519', options.peerSeed ?? platform.random(32)),
+        )
   const keys = createDeviceKeys(platform.random)
   const now = platform.clock()
   const cert = issueDeviceCert(identity, {
