@@ -29,6 +29,7 @@ import {
   newDevice,
   newIdentity,
   receipt,
+  fileOffer,
   targetOf,
   text,
   type Target,
@@ -183,6 +184,7 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
       mallory,
       text('it is me, bob, on a new laptop'),
       text('send me the code'),
+      fileOffer('invoice.pdf'),
       hello(rogueRoute),
       receipt('read', [aliceHi.messageId]),
     )
@@ -190,7 +192,8 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
 
     const v = await view(p)
     assert.equal(v.conv.contact.trust, 'key_changed')
-    assert.equal(v.conv.contact.heldCount, 2, 'the chat says two messages are held')
+    assert.equal(v.conv.contact.heldCount, 3, 'the chat says three messages are held')
+    assert.ok(!v.messages.some((m) => m.body.kind === 'file'), 'no file card from the new key')
     assert.equal(v.conv.unreadCount, before.conv.unreadCount + 1, 'only the marker is unread')
     shown(p, v.messages, ['it is me, bob, on a new laptop', 'send me the code'])
     assert.equal(v.systems.filter((e) => e === 'key_changed').length, 1)
@@ -201,7 +204,7 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
     const held = (await p.a.store.getContact(p.bobId))!
     assert.deepEqual(held.outboundMailbox, contactBefore.outboundMailbox)
     assert.deepEqual(held.relays, contactBefore.relays)
-    assert.equal(held.keyChange!.held!.length, 2)
+    assert.equal(held.keyChange!.held!.length, 3)
     assert.ok(held.keyChange!.held!.every((h) => h.senderDeviceId === mallory.device.deviceId))
     assert.notEqual(held.keyChange!.hello ?? null, null, 'the Hello waits for the user’s decision')
     assert.equal(
@@ -220,6 +223,7 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
     const afterKeep = await view(p)
     assert.equal(afterKeep.info.refusedKeys, 1)
     assert.ok(afterKeep.systems.includes('new_key_refused'))
+    assert.ok(!afterKeep.messages.some((m) => m.body.kind === 'file'), 'the held offer is gone')
     const keptRecord = (await p.a.store.getContact(p.bobId))!
     assert.equal(keptRecord.keyChange, null)
     assert.deepEqual(keptRecord.outboundMailbox, contactBefore.outboundMailbox)
@@ -286,10 +290,10 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
     shown(p, v1.messages, ['n1', 'n2', 'o1'])
 
     // The first identity writes again: it becomes the pending one, with a third notice.
-    await evil.send(p.target, n, text('n3'), hello(nRoute), text('n4'))
+    await evil.send(p.target, n, text('n3'), hello(nRoute), fileOffer('n-file.txt'), text('n4'))
     await marker(p)
     const v2 = await view(p)
-    assert.equal(v2.conv.contact.heldCount, 2)
+    assert.equal(v2.conv.contact.heldCount, 3)
     assert.equal(v2.systems.filter((e) => e === 'key_changed').length, 3)
     assert.deepEqual(v2.info.safetyNumber, safetyNumber(aliceKey, nIdentity.publicKey).groups)
     shown(p, v2.messages, ['n3', 'n4'])
@@ -306,7 +310,7 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
       scannedPayload: v1.info.safetyNumber.join(''),
     })
     assert.ok(!stale.ok && stale.error.code === 'verification_mismatch')
-    assert.equal((await view(p)).conv.contact.heldCount, 2)
+    assert.equal((await view(p)).conv.contact.heldCount, 3)
     const verified = await p.a.must({
       type: 'contact.verify',
       contactId: p.bobId,
@@ -323,7 +327,18 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
       (m) => m.body.kind === 'text' && /^n[34]$/.test(m.body.text),
     )
     assert.ok(released.every((m) => m.readAt === null && m.direction === 'in'))
-    assert.equal(v3.conv.unreadCount, before.conv.unreadCount + 4)
+    assert.equal(v3.conv.unreadCount, before.conv.unreadCount + 5)
+    // The held file offer enters the thread between the two texts, as it arrived.
+    const kinds = v3.messages
+      .filter(
+        (m) =>
+          (m.body.kind === 'text' && /^n[34]$/.test(m.body.text)) ||
+          (m.body.kind === 'file' && m.body.name === 'n-file.txt'),
+      )
+      .map((m) =>
+        m.body.kind === 'file' ? m.body.name : m.body.kind === 'text' ? m.body.text : '',
+      )
+    assert.deepEqual(kinds, ['n3', 'n-file.txt', 'n4'])
     assert.equal(p.a.notifications.length, notified, 'released messages are not notified')
     shown(p, v3.messages, ['n1', 'n2', 'o1'])
     const rec = (await p.a.store.getContact(p.bobId))!

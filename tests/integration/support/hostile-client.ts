@@ -11,6 +11,7 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { fromBase64Url } from '@hestia/core/crypto/bytes.ts'
+import { encodeFileShare } from '@hestia/core/crypto/codecs.ts'
 import {
   createDeviceKeys,
   createIdentity,
@@ -23,6 +24,8 @@ import { initiateSession, type LocalDevice } from '@hestia/core/crypto/pqxdh.ts'
 import { verifyPrekeyBundle, type VerifiedBundle } from '@hestia/core/crypto/prekeys.ts'
 import { sealForMailbox } from '@hestia/core/crypto/sealed-envelope.ts'
 import type { Session } from '@hestia/core/crypto/session.ts'
+import { encodeOffer } from '@hestia/core/files/codec.ts'
+import { FILE_LIMITS } from '@hestia/core/files/limits.ts'
 import { MailboxClient } from '@hestia/core/mailbox/client.ts'
 import { MAILBOX_PROTOCOL } from '@hestia/core/mailbox/constants.ts'
 import { decodeOutbound } from '@hestia/core/messenger/index.ts'
@@ -115,6 +118,25 @@ export function hello(fields: Omit<HelloBody, 'reply'>, reply = false): Payload 
     messageId: platform.random(16),
     sentAt: platform.clock(),
     body: { kind: 'hello', hello: { ...fields, reply } },
+  }
+}
+
+/** A file offer (name, size, a share record that matches it); nothing is ever served. */
+export function fileOffer(name: string, size = 1_000): Payload {
+  const transferId = platform.random(FILE_LIMITS.transferIdBytes)
+  const shareRecord = encodeFileShare({
+    fileId: transferId,
+    key: platform.random(32),
+    size,
+    ciphertextSha256: platform.random(32),
+  })
+  return {
+    messageId: platform.random(16),
+    sentAt: platform.clock(),
+    body: {
+      kind: 'file_offer',
+      offer: encodeOffer({ transferId, name, size, mimeType: 'text/plain', shareRecord }),
+    },
   }
 }
 
