@@ -40,6 +40,12 @@ import { SqliteMailboxStore, startRelay } from '@hestia/relay-node'
 import type { RelayHandle } from '@hestia/relay-node'
 import { DEFAULT_RESERVE_FREE_BYTES } from '../../relay-node/src/store/sqlite-store.ts'
 import {
+  TestPeer,
+  connectPeers,
+  releaseWebRTC,
+  waitUntil,
+} from '../integration/support/messenger-harness.ts'
+import {
   RELAY_BIN,
   mailboxClientFor,
   rawExchange,
@@ -248,6 +254,69 @@ describe('full disk', () => {
       } finally {
         await store.close().catch(() => undefined)
         unmount(dir)
+      }
+    },
+  )
+})
+
+describe('full disk, seen by the people messaging', () => {
+  test(
+    "a message sent while the recipient's relay disk is full stays queued (not failed) and arrives once space returns",
+    { skip: isRoot ? false : NOT_ROOT, timeout: 180_000 },
+    async () => {
+      const dir = mountTmpfs('160m')
+      const log = join(tempDir(), 'relay.log')
+      const relay = await startRelay({
+        dataDir: dir,
+        listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+        stunPort: -1,
+        adminPort: -1,
+        logLevel: 'info',
+        logDestination: log,
+      })
+      let a: TestPeer | undefined
+      let b: TestPeer | undefined
+      try {
+        a = await new TestPeer('alice', relay.multiaddrs).start()
+        b = await new TestPeer('bob', relay.multiaddrs).start()
+        const { convA, convB } = await connectPeers(a, b)
+        await b.stop()
+        // The disk now has less free space than the relay's reserve: every deposit is refused.
+        const ballast = join(dir, 'ballast')
+        writeFileSync(ballast, Buffer.alloc(freeBytes(dir) - DEFAULT_RESERVE_FREE_BYTES + MiB))
+        const stored = (await relay.stats()).storedMessages
+        const { message } = await a.must({
+          type: 'messages.send',
+          conversationId: convA,
+          text: 'sent while the disk was full',
+        })
+        await waitUntil('the relay refused a deposit for lack of space', () =>
+          readFileSync(log, 'utf8').includes('disk full'),
+        )
+        // Several attempts pass; the message is neither stored nor given up.
+        await new Promise((r) => setTimeout(r, 4_000))
+        const during = (await a.history(convA)).find((m) => m.messageId === message.messageId)
+        assert.notEqual(during?.delivery, 'failed', 'alice is not told it failed')
+        assert.notEqual(during?.delivery, 'sent', 'nothing claims it was stored')
+        assert.equal((await relay.stats()).storedMessages, stored)
+        assert.ok(!a.sent.some((s) => s.messageId === message.messageId))
+
+        rmSync(ballast)
+        await waitUntil(
+          'alice’s outbox retried into the mailbox',
+          () => a!.sent.some((s) => s.messageId === message.messageId && s.route === 'mailbox'),
+          60_000,
+        )
+        assert.match(readFileSync(log, 'utf8'), /disk space is back/)
+        b = await new TestPeer('bob', b.relays, b.backing).start()
+        await waitUntil('bob receives it', () => b!.addedAt.has(message.messageId), 30_000)
+        assert.equal((await b.texts(convB)).at(-1), 'sent while the disk was full')
+      } finally {
+        await a?.stop().catch(() => undefined)
+        await b?.stop().catch(() => undefined)
+        await relay.stop()
+        unmount(dir)
+        releaseWebRTC()
       }
     },
   )
