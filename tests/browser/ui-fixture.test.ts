@@ -217,10 +217,14 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Verify the new key' }).click()
     await page.getByTestId('key-change-steps').waitFor()
     await page.getByRole('checkbox', { name: /I compared all 60 digits/ }).check()
-    await page.getByRole('button', { name: 'Mark as verified' }).click()
+    // During a key change both choices are shown (ADR 0720): trusting the new key releases the
+    // messages held under it.
+    await page.getByRole('button', { name: 'They do not match: keep the old key' }).waitFor()
+    await page.getByRole('button', { name: 'They match: trust the new key' }).click()
     await page.getByText('Marked as verified.').waitFor()
     await page.getByRole('button', { name: 'Back' }).click()
     await page.getByText('You accepted Carol Mendes').waitFor()
+    await page.getByTestId('message-list').getByText('Can you check the new key?').waitFor()
     assert.equal(await field.isDisabled(), false, 'sending works again')
     assert.deepEqual(problems, [])
   })
@@ -462,6 +466,7 @@ describe('popup sizes, links, limits and plain words (issue 23)', { timeout: 240
         await page.getByRole('button', { name: 'Settings', exact: true }).click()
         await page.getByRole('heading', { name: 'Relays' }).waitFor()
         assert.equal(await sidewaysOverflow(page), 0, `settings ${tag}`)
+        assert.deepEqual(await overlappingControls(page, '[data-testid="settings"]'), [], tag)
         assertAccessible(await checkScreen(page, `32-settings-${tag}`), `settings ${tag}`)
         await page.getByRole('button', { name: 'Back' }).click()
         await page.getByTestId('conversation-row').filter({ hasText: 'Bob Lindqvist' }).click()
@@ -647,6 +652,17 @@ describe('popup sizes, links, limits and plain words (issue 23)', { timeout: 240
     assert.match(await hint.innerText(), /"99999" is not a port number .* Example: \/dns4\//)
     assert.equal(await page.getByTestId('relay-row').count(), 2, 'nothing added')
     assertAccessible(await checkScreen(page, '42-relay-hint'), 'relay hint')
+
+    // A name of the user's own for a relay, kept across reloads; host and port stay beside it.
+    await page.getByRole('button', { name: 'Name relay relay.hestia.example:443' }).click()
+    await page.getByLabel('Name for relay relay.hestia.example:443').fill('Home server')
+    await page.getByRole('button', { name: 'Save' }).click()
+    const named = page.getByTestId('relay-row').filter({ hasText: 'Home server' })
+    await named.getByText('relay.hestia.example:443').waitFor()
+    await page.reload()
+    await page.getByRole('button', { name: 'Settings', exact: true }).click()
+    await page.getByTestId('relay-row').filter({ hasText: 'Home server' }).waitFor()
+    assert.deepEqual(await overlappingControls(page, '[data-testid="settings"]'), [])
 
     assert.equal(await page.getByTestId('connectivity').innerText(), 'Connected')
     // No relay reachable: the pill's longest words still leave the sidebar's tools in place.
