@@ -34,6 +34,7 @@ function fakeConnection(
   const fake = {
     id,
     status: 'open' as FakeConnection['status'],
+    aborted: undefined as Error | undefined,
     streamFails,
     opened: [] as string[],
     remotePeer: peer,

@@ -103,9 +103,10 @@ export function installWebRtcInitGuard(scope: WebRtcGlobals = globalThis): boole
 
   // Answerer: a dialer that has not closed `init` by the deadline never finished its dial. Close
   // the peer connection so libp2p drops the connection instead of offering it to the messenger.
+  // (Rest parameters: the legacy callback overload passes through unchanged.)
   pcProto.setRemoteDescription = function (
     this: RTCPeerConnection,
-    ...args: Parameters<RTCPeerConnection['setRemoteDescription']>
+    ...args: [RTCSessionDescriptionInit, VoidFunction?, RTCPeerConnectionErrorCallback?]
   ): Promise<void> {
     if (args[0]?.type === 'offer' && !watched.has(this)) {
       watched.add(this)
@@ -114,7 +115,7 @@ export function installWebRtcInitGuard(scope: WebRtcGlobals = globalThis): boole
           setTimeout(dropIfInitStillOpen, ANSWERER_INIT_DEADLINE_MS, this, channel)
       })
     }
-    return realSetRemote.apply(this, args)
+    return Reflect.apply(realSetRemote, this, args) as Promise<void>
   }
 
   function dropIfInitStillOpen(pc: RTCPeerConnection, init: RTCDataChannel): void {
