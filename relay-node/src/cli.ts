@@ -38,6 +38,7 @@ interface StartFlags {
   adminKeyHash?: string[]
   logLevel?: RelayOptionsInput['logLevel']
   sqliteSynchronous?: 'FULL' | 'NORMAL'
+  diskReserveMib?: number
   messageTtlDays?: number
   mailboxIdleDays?: number
   maxMessagesPerMailbox?: number
@@ -71,6 +72,7 @@ function optionsFromFlags(f: StartFlags): RelayOptionsInput {
     adminKeyHashes: f.adminKeyHash,
     logLevel: f.logLevel,
     sqliteSynchronous: f.sqliteSynchronous,
+    diskReserveBytes: f.diskReserveMib === undefined ? undefined : f.diskReserveMib * MiB,
     auditLogMaxBytes: f.auditLogMaxMib === undefined ? undefined : f.auditLogMaxMib * MiB,
     rotationGraceMs:
       f.rotationGraceHours === undefined ? undefined : f.rotationGraceHours * 3_600_000,
@@ -199,6 +201,14 @@ program
     new Option('--sqlite-synchronous <mode>', 'FULL (fsync every commit, default) or NORMAL')
       .choices(['FULL', 'NORMAL'])
       .env('HESTIA_RELAY_SQLITE_SYNCHRONOUS'),
+  )
+  .addOption(
+    new Option(
+      '--disk-reserve-mib <n>',
+      'free disk kept for fetch and ack: deposits answer storage_full below it (default 64; 0 off)',
+    )
+      .env('HESTIA_RELAY_DISK_RESERVE_MIB')
+      .argParser(int),
   )
   .addOption(
     new Option('--message-ttl-days <n>', 'longest time a message is kept (default 14)')

@@ -42,3 +42,14 @@ test('an operator cap that cannot fit the quota is refused at start with what to
     0,
   )
 })
+
+test('the disk reserve defaults to 64 MiB; 0 turns it off; a negative or fractional one is refused', () => {
+  assert.equal(resolveOptions({ dataDir: '/tmp/x' }).diskReserveBytes, 64 * MiB)
+  assert.equal(resolveOptions({ dataDir: '/tmp/x', diskReserveBytes: 0 }).diskReserveBytes, 0)
+  for (const bad of [-1, 0.5, Number.NaN]) {
+    assert.throws(
+      () => resolveOptions({ dataDir: '/tmp/x', diskReserveBytes: bad }),
+      (e: unknown) => e instanceof RelayConfigError && /disk reserve/.test(e.message),
+    )
+  }
+})

@@ -4,6 +4,7 @@
  */
 import type { MailboxLimits } from './mailbox-service.ts'
 import type { RateLimit } from './rate-limit.ts'
+import { DEFAULT_RESERVE_FREE_BYTES } from './store/sqlite-store.ts'
 
 const MiB = 1024 * 1024
 const DAY_MS = 86_400_000
@@ -36,6 +37,11 @@ export interface RelayOptions {
   auditLogFiles: number
   /** SQLite durability: FULL (default) or NORMAL (see docs/adr/0201-relay-storage.md). */
   sqliteSynchronous: 'FULL' | 'NORMAL'
+  /**
+   * Free disk kept for fetch, ack and checkpoints: deposits, prekey publishes and creations answer
+   * storage_full below it (ADR 0210); 0 turns it off.
+   */
+  diskReserveBytes: number
   /** Rotation grace period: both identities are announced this long. */
   rotationGraceMs: number
   sweepIntervalMs: number
@@ -83,6 +89,7 @@ export function defaultOptions(dataDir: string): RelayOptions {
     auditLogMaxBytes: 16 * MiB,
     auditLogFiles: 4,
     sqliteSynchronous: 'FULL',
+    diskReserveBytes: DEFAULT_RESERVE_FREE_BYTES,
     rotationGraceMs: DAY_MS,
     sweepIntervalMs: 10 * 60_000,
     mailbox: {
@@ -159,6 +166,9 @@ export function largestFallbackFile(quotaBytes: number): number {
 
 export function resolveOptions(input: RelayOptionsInput): RelayOptions {
   const options = mergeOptions(defaultOptions(input.dataDir), input)
+  if (!Number.isSafeInteger(options.diskReserveBytes) || options.diskReserveBytes < 0) {
+    throw new RelayConfigError('the disk reserve must be a whole number of bytes, 0 or more')
+  }
   const { fileFallbackCapBytes, maxBytesPerMailbox } = options.mailbox
   if (input.mailbox?.fileFallbackCapBytes === undefined) {
     // Not set: the default, or less when a smaller mailbox quota could not hold its pieces.

@@ -136,6 +136,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   const store = new SqliteMailboxStore({
     path: join(o.dataDir, DATABASE_FILE),
     synchronous: o.sqliteSynchronous,
+    reserveFreeBytes: o.diskReserveBytes,
     // One line per episode, not one per refused deposit.
     onStorageFull: (full, err) => {
       if (full) logger.error({ err }, 'disk full: writes answer storage_full')
