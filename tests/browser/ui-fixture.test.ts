@@ -223,7 +223,7 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'They match: trust the new key' }).click()
     await page.getByText('Marked as verified.').waitFor()
     await page.getByRole('button', { name: 'Back' }).click()
-    await page.getByText('You accepted Carol Mendes').waitFor()
+    await page.getByTestId('system-message').getByText('You accepted Carol Mendes').waitFor()
     await page.getByTestId('message-list').getByText('Can you check the new key?').waitFor()
     assert.equal(await field.isDisabled(), false, 'sending works again')
     assert.deepEqual(problems, [])
