@@ -78,6 +78,8 @@ export function preview(m: MessageRecord): MessagePreview {
     text,
     sentAt: dateSafe(m.sentAt),
     delivery: m.delivery,
+    ...(b.kind === 'system' ? { event: b.event } : {}),
+    ...(b.kind === 'call' ? { call: { media: b.media, outcome: b.outcome } } : {}),
   }
 }
 
