@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { CLIENT_LIMITS } from '@hestia/core/client/api.ts'
 import { systemPlatform } from '@hestia/core/crypto/platform.ts'
 import { PREKEY_KIND } from '@hestia/core/crypto/prekeys.ts'
 import { createLocalIdentity, decodeSecrets } from '@hestia/core/messenger/index.ts'
@@ -83,8 +84,14 @@ describe('messenger: contacts and trust', () => {
       assert.deepEqual(await fresh.must({ type: 'identity.status' }), { state: 'none' })
       const res = await fresh.req({ type: 'conversations.list', query: null })
       assert.ok(!res.ok && res.error.code === 'no_identity')
-      const bad = await fresh.req({ type: 'identity.create', displayName: 'x'.repeat(65) })
+      // Over the API's cap in UTF-16 units (names are cut to 64 graphemes, not refused, below it).
+      const bad = await fresh.req({
+        type: 'identity.create',
+        displayName: 'x'.repeat(CLIENT_LIMITS.displayNameMaxChars + 1),
+      })
       assert.ok(!bad.ok && bad.error.code === 'invalid_request')
+      const blank = await fresh.req({ type: 'identity.create', displayName: '\u200b\u202e' })
+      assert.ok(!blank.ok && blank.error.code === 'invalid_request', 'no visible character')
       const created = await fresh.must({ type: 'identity.create', displayName: 'carol' })
       assert.equal(created.state, 'ready')
       const again = await fresh.req({ type: 'identity.create', displayName: 'carol' })
