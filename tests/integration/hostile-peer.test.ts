@@ -259,6 +259,13 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
     assert.equal(again.conv.contact.heldCount, 1)
     shown(p, again.messages, ['third try'])
     assert.equal(again.systems.filter((e) => e === 'key_changed').length, 2)
+    // Accepted after all: its device (seen before the refusal) is now one of bob's devices.
+    await p.a.must({ type: 'contact.acceptNewKey', contactId: p.bobId })
+    assert.ok((await view(p)).texts.includes('third try'))
+    assert.deepEqual(
+      (await p.a.store.listDevices(p.bobId)).map((d) => d.deviceId),
+      [mallory.device.deviceId],
+    )
   })
 
   test('a further identity replaces a pending one visibly; verifying by digits releases in order', async () => {

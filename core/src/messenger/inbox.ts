@@ -47,7 +47,7 @@ import {
   admitPinnedDevice,
   holdDevice,
   holdPayload,
-  newKeyChange,
+  raiseKeyChange,
   standingOf,
 } from './trust.ts'
 import { chatMessage, contactSummary, conversationSummary, laterDelivery } from './views.ts'
@@ -240,7 +240,7 @@ export class Inbox {
       if (standing !== 'pinned') {
         if (standing === 'new_key') {
           // A further identity while one is pending replaces it, visibly: a new notice.
-          c.keyChange = newKeyChange(senderIdentity, now, c.keyChange)
+          raiseKeyChange(c, senderIdentity, now)
           await this.#system(tx, conversation.conversationId, 'key_changed', now, events)
         }
         const change = c.keyChange!

@@ -132,6 +132,18 @@ export function newKeyChange(
   return { identityPublicKey: identityKey, seenAt: now, held: [], hello: null, devices }
 }
 
+/**
+ * Another identity wrote: it becomes the pending key change (replacing any earlier one, whose held
+ * messages go). Device certificates seen under unaccepted or refused keys carry over, capped.
+ */
+export function raiseKeyChange(c: ContactRecord, identityKey: Uint8Array, now: number): void {
+  const known = [...(c.refusedDevices ?? []), ...(c.keyChange?.devices ?? [])]
+  const devices = known
+    .filter((d, i) => known.findIndex((x) => x.deviceId === d.deviceId) === i)
+    .slice(-TRUST_LIMITS.otherKeySessionsPerContact)
+  c.keyChange = { ...newKeyChange(identityKey, now, null), devices }
+}
+
 /** Records a device certificate presented under the pending key (kept for acceptance). */
 export function holdDevice(change: PendingKeyChange, deviceId: string, cert: DeviceCertificate) {
   const devices = (change.devices ?? []).filter((d) => d.deviceId !== deviceId)
@@ -205,6 +217,7 @@ export async function adoptPendingKey(
   c.identityKeyId = toBase64Url(change.identityPublicKey)
   c.keyChange = null
   c.refusedKeys = (c.refusedKeys ?? []).filter((k) => !bytesEqual(k, change.identityPublicKey))
+  c.refusedDevices = []
   for (const s of await tx.listSessions(c.contactId)) {
     if (sessionIdentityKey(s) !== c.identityKeyId) await tx.deleteSession(c.contactId, s.deviceId)
   }
@@ -313,6 +326,9 @@ export function refusePendingKey(c: ContactRecord): number {
   c.keyChange = null
   c.refusedKeys = [...(c.refusedKeys ?? []), change.identityPublicKey].slice(
     -TRUST_LIMITS.refusedKeys,
+  )
+  c.refusedDevices = [...(c.refusedDevices ?? []), ...(change.devices ?? [])].slice(
+    -TRUST_LIMITS.otherKeySessionsPerContact,
   )
   return dropped
 }

@@ -109,6 +109,8 @@ export interface ContactRecord {
    * user allows new keys again. Absent in older records (read as none).
    */
   refusedKeys?: Uint8Array[]
+  /** Device certificates seen under refused keys, kept for a change of mind (ADR 0720). */
+  refusedDevices?: HeldDevice[]
   /** Relays the contact is reachable through. */
   relays: RelayAddress[]
   /** Id of the mailbox we opened for this contact on our relay (unique when set). */
