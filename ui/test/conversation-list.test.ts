@@ -88,7 +88,13 @@ describe('ConversationList rows', () => {
         assert.ok(view.find('svg', { 'aria-label': 'Verified' }), 'a labelled verified badge')
     }
     const changed = byTrust(conversations, 'key_changed')
-    assert.ok(rowText(changed).includes('Security key changed · verify'))
+    // The row says how many messages wait under the new key (ADR 0720).
+    assert.ok(
+      rowText(changed).includes(
+        `Security key changed · ${changed.contact.heldCount} held · verify`,
+      ),
+    )
+    assert.ok(changed.contact.heldCount > 0)
     const blocked = byTrust(conversations, 'blocked')
     assert.ok(rowText(blocked).includes('Blocked'))
     // Delivery ticks of the last outgoing messages, labelled for screen readers.
