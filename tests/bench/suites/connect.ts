@@ -21,6 +21,7 @@ import { TestRelay } from '../../browser/support/messenger-browser.ts'
 import { repoRoot } from '../../../scripts/build-extension.ts'
 import type { BenchMode, BenchSuite } from '../types.ts'
 import { launchBenchChromium } from '../lib/chromium.ts'
+import { ANSWERER_INIT_DEADLINE_MS } from '../../../extension/src/node/webrtc-init-guard.ts'
 import { startStaticServer } from '../lib/static-server.ts'
 import { percentile, summarize } from '../lib/stats.ts'
 import type { Page } from 'playwright-core'
@@ -63,6 +64,8 @@ const PAGE_WAIT_MS = 20_000
 const DIAL_ATTEMPTS = 8
 /** One dial attempt gives up after this (a good one takes 50-250 ms here). */
 const DIAL_WAIT_MS = 8_000
+/** How long the last connection is held open: past the answerer's `init` deadline (ADR 0907). */
+const HOLD_MS = ANSWERER_INIT_DEADLINE_MS + 2_000
 /** Pause before retrying a failed dial. */
 const RETRY_PAUSE_MS = 500
 /** Pause after a hang-up (and after a failed attempt) so the relay drops the old circuit. */
@@ -196,6 +199,15 @@ function connectionsTo(peer: string): number {
   return node.getConnections().filter((c) => c.remotePeer.toString() === peer).length
 }
 
+/** In a page: open direct WebRTC connections to `peer`. */
+function webrtcConnectionsTo(peer: string): number {
+  const node = (globalThis as unknown as BenchGlobal).hestiaNode!
+  return node
+    .getConnections()
+    .filter((c) => c.remotePeer.toString() === peer && c.status === 'open')
+    .filter((c) => c.remoteAddr.toString().includes('/webrtc')).length
+}
+
 async function hangUp(page: Page, peer: string): Promise<void> {
   await page.evaluate(async (peer) => {
     const node = (globalThis as unknown as BenchGlobal).hestiaNode!
@@ -306,8 +318,29 @@ const suite: BenchSuite = {
           `min ${s.min.toFixed(1)}, p90 ${s.p90.toFixed(1)}, max ${s.max.toFixed(1)}; ` +
           `${failures} failed attempt(s) retried`,
       )
+      // A healthy connection must outlive the guard's zombie deadline on both sides (ADR 0907):
+      // the answerer closes a connection only when the dialer never closed its `init` channel.
+      const held = await dialWithRetries(a, address, async (error) => {
+        failures++
+        log(`  connect: held dial failed, retrying: ${String(error).split('\n')[0]}`)
+        await hangUpBoth()
+        await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS))
+      })
+      await new Promise((r) => setTimeout(r, HOLD_MS))
+      const kept = await Promise.all([
+        a.evaluate(webrtcConnectionsTo, nodeB.peerId),
+        b.evaluate(webrtcConnectionsTo, nodeA.peerId),
+      ])
+      if (kept[0] === 0 || kept[1] === 0) {
+        throw new Error(
+          `a working connection was dropped within ${HOLD_MS} ms (A, B): ${kept.join(', ')}`,
+        )
+      }
+      log(
+        `  connect: held dial (${held.milliseconds.toFixed(1)} ms) open on both sides after ${HOLD_MS} ms`,
+      )
       await Promise.all(pages.map(stopPageNode))
-      const attempts = samples.length + sizes.warmup + failures
+      const attempts = samples.length + sizes.warmup + 1 + failures // + the held dial
       return {
         'connect.webrtc_dial_p50_ms': { value: percentile(samples, 50), unit: 'ms' },
         // Attempts that timed out or were reset and had to be retried (warm-up included).
