@@ -43,6 +43,13 @@ export interface SoakOptions {
   log?: (line: string) => void
 }
 
+/** The relay runs with the Node options of its container (relay-node/compose.yaml). */
+export function composeNodeOptions(): string {
+  const compose = readFileSync(COMPOSE, 'utf8')
+  const relay = compose.slice(compose.indexOf('\n  relay:\n'))
+  return /NODE_OPTIONS:\s*(\S+)/.exec(relay)?.[1] ?? ''
+}
+
 export interface SoakResult {
   /** Fetch latency of the same good clients before any attack (this machine, this run). */
   baselineFetchP99Ms: number
@@ -107,20 +114,23 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       relay: { inboundConnectionsPerSecondPerIp: 100 },
     }),
   )
-  const relay = await spawnRelay([
-    '--data',
-    join(dir, 'data'),
-    '--config',
-    config,
-    '--listen',
-    '/ip4/127.0.0.1/tcp/0/ws',
-    '--stun-port',
-    '-1',
-    '--admin-port',
-    '0',
-    '--log-level',
-    'error',
-  ])
+  const relay = await spawnRelay(
+    [
+      '--data',
+      join(dir, 'data'),
+      '--config',
+      config,
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0/ws',
+      '--stun-port',
+      '-1',
+      '--admin-port',
+      '0',
+      '--log-level',
+      'error',
+    ],
+    { NODE_OPTIONS: composeNodeOptions() },
+  )
   const pid = relay.child.pid!
   let relayExited = false
   void relay.exited.then(() => (relayExited = true))
