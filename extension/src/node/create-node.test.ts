@@ -10,7 +10,7 @@ import { NODE_USER_AGENT, createBrowserNode } from './create-node.ts'
 
 const started: Libp2p[] = []
 after(async () => {
-  await Promise.all(started.map((n) => n.stop()))
+  for (const node of started) await node.stop()
 })
 
 test('a relay learns only the fixed Hestia user agent from the browser node, no browser details', async () => {
