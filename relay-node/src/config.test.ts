@@ -53,3 +53,21 @@ test('the disk reserve defaults to 64 MiB; 0 turns it off; a negative or fractio
     )
   }
 })
+
+void test('hostile-load limits: defaults as documented; zero, negative or inverted budgets are refused', () => {
+  const o = resolveOptions({ dataDir: '/tmp/x' })
+  assert.equal(o.relay.handshakeDeadlineMs, 10_000)
+  assert.equal(o.relay.maxHandshakingPerIp, 8)
+  assert.equal(o.relay.partialFrameBytesPerConnection, 1024 * 1024)
+  assert.equal(o.relay.partialFrameBytesTotal, 128 * 1024 * 1024)
+  assert.equal(o.auditLogMaxBytes, 16 * 1024 * 1024)
+  for (const relay of [
+    { handshakeDeadlineMs: 0 },
+    { maxHandshakingPerIp: -1 },
+    { partialFrameBytesPerConnection: 1.5 },
+    { partialFrameBytesPerConnection: 2048, partialFrameBytesTotal: 1024 },
+  ]) {
+    assert.throws(() => resolveOptions({ dataDir: '/tmp/x', relay }), RelayConfigError)
+  }
+  assert.throws(() => resolveOptions({ dataDir: '/tmp/x', auditLogMaxBytes: 0 }), RelayConfigError)
+})

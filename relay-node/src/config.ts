@@ -169,6 +169,7 @@ export function resolveOptions(input: RelayOptionsInput): RelayOptions {
   if (!Number.isSafeInteger(options.diskReserveBytes) || options.diskReserveBytes < 0) {
     throw new RelayConfigError('the disk reserve must be a whole number of bytes, 0 or more')
   }
+  checkHostileLoadLimits(options)
   const { fileFallbackCapBytes, maxBytesPerMailbox } = options.mailbox
   if (input.mailbox?.fileFallbackCapBytes === undefined) {
     // Not set: the default, or less when a smaller mailbox quota could not hold its pieces.
@@ -193,4 +194,26 @@ export function resolveOptions(input: RelayOptionsInput): RelayOptions {
     )
   }
   return options
+}
+
+/** The limits of ADRs 0205–0207 and the audit log: a zero or negative one would switch a guard off. */
+function checkHostileLoadLimits(o: RelayOptions): void {
+  const positive: Array<[string, number]> = [
+    ['the handshake deadline', o.relay.handshakeDeadlineMs],
+    ['the handshaking sockets per IP', o.relay.maxHandshakingPerIp],
+    ['the partial-frame budget per connection', o.relay.partialFrameBytesPerConnection],
+    ['the partial-frame budget', o.relay.partialFrameBytesTotal],
+    ['the audit log size', o.auditLogMaxBytes],
+    ['the audit log files', o.auditLogFiles],
+  ]
+  for (const [name, value] of positive) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new RelayConfigError(`${name} must be a whole number above 0 (got ${value})`)
+    }
+  }
+  if (o.relay.partialFrameBytesPerConnection > o.relay.partialFrameBytesTotal) {
+    throw new RelayConfigError(
+      'the partial-frame budget per connection cannot be larger than the budget for all of them',
+    )
+  }
 }
