@@ -182,8 +182,11 @@ describe('hostile invites: an invite grants one relationship, once', () => {
         rate: {
           createPerIp: { perSecond: 1000, burst: 1000 },
           prekeyFetchPerIp: { perSecond: 1000, burst: 1000 },
+          depositPerIp: { perSecond: 1000, burst: 4000 },
+          readPerIp: { perSecond: 1000, burst: 4000 },
         },
       },
+      relay: { maxConnectionsPerIp: 1000, inboundConnectionsPerSecondPerIp: 1000 },
     })
     probeNode = await startClientNode()
     probe = mailboxClientFor(probeNode, relay.multiaddrs[0]!, { now: () => clock.now() })

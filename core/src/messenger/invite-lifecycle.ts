@@ -106,6 +106,8 @@ export class InviteKeeper {
   readonly #mailboxes: MailboxManager
   readonly #home: () => string | undefined
   readonly #busy = new Map<string, Promise<void>>()
+  /** Bound invite mailboxes whose contact has moved but that are not closed yet (this run). */
+  readonly #moved = new Set<string>()
 
   constructor(ctx: MessengerContext, mailboxes: MailboxManager, home: () => string | undefined) {
     this.#ctx = ctx
@@ -119,7 +121,9 @@ export class InviteKeeper {
    */
   contactMoved(contactId: string): void {
     for (const i of this.#ctx.secrets.invites) {
-      if (i.boundContactId === contactId) void this.retire(i.mailboxId)
+      if (i.boundContactId !== contactId) continue
+      this.#moved.add(i.mailboxId)
+      void this.retire(i.mailboxId)
     }
   }
 
@@ -129,7 +133,10 @@ export class InviteKeeper {
     for (const i of this.#ctx.secrets.invites) {
       const state = inviteState(i, now)
       const expired = now > i.expiresAt + INVITE_POLICY.expiryGraceMs
-      if (state === 'withdrawn' || state === 'expired' || (state === 'bound' && expired)) {
+      // A moved contact's close that failed (the relay busy or rate-limiting the drain) is tried
+      // again on every pass; nothing else would bring it back before the expiry.
+      const moved = state === 'bound' && this.#moved.has(i.mailboxId)
+      if (state === 'withdrawn' || state === 'expired' || (state === 'bound' && expired) || moved) {
         await this.retire(i.mailboxId)
       }
     }
@@ -173,6 +180,7 @@ export class InviteKeeper {
       this.#mailboxes.watch(mailboxId, home, { publishPrekeys: false })
       return
     }
+    this.#moved.delete(mailboxId)
     // Forget the invite, and the one-time prekey it reserved if nobody used it.
     await updateInvites(this.#ctx, (invites, s) => {
       if (invite.boundContactId === undefined) {
