@@ -24,6 +24,7 @@ import { createLibp2p } from 'libp2p'
 import { relayFraming } from './framing-policy.ts'
 import { FrameGuard } from './frame-guard.ts'
 import { HandshakeGuard, listenerServers } from './handshake-guard.ts'
+import { PeerStorePruner } from './peer-store-pruner.ts'
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -158,6 +159,8 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   const denials = new AdminDenials({ audit, now, rate: o.adminUnauthenticatedRate })
   const ipConnections = new Map<string, number>()
   const nodes: RelayNode[] = []
+  /** Each node's peer store pruner (ADR 0212), dropped with its node. */
+  const pruners = new Map<RelayNode, PeerStorePruner>()
   let nextNode: RelayNode | undefined
   let rotation = readRotation(o.dataDir)
   let stunPort: number | undefined
@@ -298,6 +301,13 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
       if (n <= 0) ipConnections.delete(ip)
       else ipConnections.set(ip, n)
     })
+    pruners.set(
+      node,
+      new PeerStorePruner(node, {
+        keep: (peer) => node.services.relay.reservations.has(peer),
+        onError: (err) => logger.warn({ err }, 'peer store pruning failed'),
+      }),
+    )
     await node.handle(MAILBOX_PROTOCOL, service.handleStream, {
       maxInboundStreams: MAX_MAILBOX_STREAMS_PER_CONNECTION,
       maxOutboundStreams: 1,
@@ -394,7 +404,11 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
     nextNode = undefined
     // nodes[] keeps the old primary until the new one runs, so the handle never sees no node.
     const old = [...nodes]
-    for (const n of old) await n.stop()
+    for (const n of old) {
+      pruners.get(n)?.stop()
+      pruners.delete(n)
+      await n.stop()
+    }
     const fresh = await createNode(key, o.listen, o.announce)
     if (stopping !== undefined) {
       await fresh.stop()
@@ -483,6 +497,9 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
     if (r.mailboxes > 0) await service.refreshCounts()
     metrics.sweptMessages.inc(r.messages)
     if (r.messages + r.mailboxes > 0) logger.info(r, 'expired data deleted')
+    let peers = 0
+    for (const pruner of pruners.values()) peers += await pruner.sweep()
+    if (peers > 0) logger.debug({ peers }, 'disconnected peers forgotten')
   }
   const sweepTimer = setInterval(() => {
     sweep().catch((err: unknown) => logger.error({ err }, 'sweep failed'))
@@ -526,6 +543,7 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
         clearTimeout(rotationTimer)
         service.stop()
         handshakes.stop()
+        for (const pruner of pruners.values()) pruner.stop()
         await Promise.all(
           nodes.map(async (n) => {
             await n.stop()
