@@ -9,8 +9,9 @@
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { Libp2p } from '@libp2p/interface'
 import {
   depositAddressOf,
@@ -25,9 +26,12 @@ import {
   startClientNode,
   tempDir,
 } from '../integration/relay-helpers.ts'
+import type { GcProbeReport } from './gc-probe.ts'
 import { counter, rssMiB } from './soak-support.ts'
 
 const WORKER = join(import.meta.dirname, 'soak-hostile-worker.ts')
+const GC_PROBE = pathToFileURL(join(import.meta.dirname, 'gc-probe.ts')).href
+const MiB = 1024 * 1024
 const COMPOSE = join(import.meta.dirname, '..', '..', 'relay-node', 'compose.yaml')
 
 export interface SoakOptions {
@@ -63,6 +67,13 @@ export interface SoakResult {
   pushesReceived: number
   rssStartMiB: number
   rssPeakMiB: number
+  /**
+   * The relay's memory right after a forced full GC (tests/relay/gc-probe.ts), once the good
+   * clients are set up and again once the attackers are gone: what it retains, not what V8 and
+   * malloc have yet to give back.
+   */
+  afterGcStart: GcProbeReport
+  afterGcEnd: GcProbeReport
   memoryLimitMiB: number
   hostileStreamsReset: number
   handshakesDropped: number
@@ -78,6 +89,11 @@ export function composeMemoryLimitMiB(): number {
   const m = /mem_limit:\s*(\d+)([mg])/.exec(relay)
   if (m === null) throw new Error('no mem_limit for the relay in compose.yaml')
   return Number(m[1]) * (m[2] === 'g' ? 1024 : 1)
+}
+
+function describe(r: GcProbeReport): string {
+  const f = (n: number) => (n / MiB).toFixed(1)
+  return `heap used ${f(r.heapUsed)} of ${f(r.heapTotal)} MiB, external ${f(r.external)} (array buffers ${f(r.arrayBuffers)}), RSS ${f(r.rss)} MiB`
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -129,9 +145,20 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       '--log-level',
       'error',
     ],
-    { NODE_OPTIONS: composeNodeOptions() },
+    {
+      NODE_OPTIONS: `${composeNodeOptions()} --expose-gc --import ${GC_PROBE}`,
+      HESTIA_GC_PROBE_FILE: join(dir, 'gc-probe.json'),
+    },
   )
   const pid = relay.child.pid!
+  /** Has the relay collect garbage and report its memory (tests/relay/gc-probe.ts). */
+  const probe = async (): Promise<GcProbeReport> => {
+    const file = join(dir, 'gc-probe.json')
+    rmSync(file, { force: true })
+    relay.child.kill('SIGUSR2')
+    for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 50))
+    return JSON.parse(readFileSync(file, 'utf8')) as GcProbeReport
+  }
   let relayExited = false
   void relay.exited.then(() => (relayExited = true))
   const addr = relay.multiaddrs[0]!
@@ -161,6 +188,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       g.sub = await g.client.subscribe(g.box, () => pushes++)
     }
     await new Promise((r) => setTimeout(r, 1000))
+    const afterGcStart = await probe()
+    log(`  soak: after GC at start ${describe(afterGcStart)}`)
     const rssStart = rssMiB(pid)
     let rssPeak = rssStart
     const sampler = setInterval(() => {
@@ -250,8 +279,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           if (i === 0 && Date.now() - lastLog > 10_000) {
             lastLog = Date.now()
             const sorted = [...latencies].sort((a, b) => a - b)
-            log(
-              `  soak: ${phase}, fetch p99 ${percentile(sorted, 99).toFixed(1)} ms, RSS peak ${rssPeak.toFixed(0)} MiB, hostile runs ${Object.values(hostileRuns).reduce((a, b) => a + b, 0)}`,
+            const line = `  soak: ${phase}, fetch p99 ${percentile(sorted, 99).toFixed(1)} ms, RSS ${rssMiB(pid).toFixed(0)} MiB (peak ${rssPeak.toFixed(0)}), hostile runs ${Object.values(hostileRuns).reduce((a, b) => a + b, 0)}`
+            // The heap as the relay's own metrics see it (no forced GC): heap in use, external.
+            void Promise.all([
+              counter(adminUrl, 'hestia_relay_nodejs_heap_size_used_bytes'),
+              counter(adminUrl, 'hestia_relay_nodejs_heap_size_total_bytes'),
+              counter(adminUrl, 'hestia_relay_nodejs_external_memory_bytes'),
+            ]).then(
+              ([used, total, external]) =>
+                log(
+                  `${line}, heap ${(used / MiB).toFixed(0)}/${(total / MiB).toFixed(0)} MiB, external ${(external / MiB).toFixed(0)} MiB`,
+                ),
+              () => log(line),
             )
           }
           await new Promise((r) => setTimeout(r, o.goodPauseMs))
@@ -272,6 +311,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           }),
       ),
     )
+
+    // The attackers' connections close on the relay's side once their sockets are gone.
+    await new Promise((r) => setTimeout(r, 3000))
+    const afterGcEnd = relayExited ? afterGcStart : await probe()
+    log(`  soak: after GC at end ${describe(afterGcEnd)}`)
 
     // Every acknowledged deposit must reach its owner: drain what is still stored.
     let lost = 0
@@ -297,6 +341,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       pushesReceived: pushes,
       rssStartMiB: rssStart,
       rssPeakMiB: rssPeak,
+      afterGcStart,
+      afterGcEnd,
       memoryLimitMiB: composeMemoryLimitMiB(),
       hostileStreamsReset: relayExited
         ? NaN
