@@ -213,6 +213,8 @@ async function rssPerClient(sizes: Sizes, log: (line: string) => void): Promise<
         maxConnectionsPerIp: sizes.clients + 100,
         inboundConnectionsPerSecondPerIp: 1e6,
         maxIncomingPendingConnections: 1000,
+        // Clients connect 25 at a time, all from 127.0.0.1: past the per-address handshake cap (8).
+        maxHandshakingPerIp: 1000,
         maxReservations: sizes.clients + 100,
       },
     }),
