@@ -34,6 +34,7 @@ import {
 } from './payload.ts'
 import { contactName } from './names.ts'
 import {
+  controlOutboxRow,
   decodeOutbound,
   encodeOutbound,
   encodeSessionState,
@@ -276,16 +277,7 @@ export class Inbox {
       const conv = (await tx.getConversation(conversation.conversationId))!
       conversationId = conv.conversationId
       const enqueue = async (kind: 'receipt' | 'control', p: Payload) => {
-        await tx.enqueueOutbox({
-          conversationId: conv.conversationId,
-          messageId: null,
-          kind,
-          payload: encodePayload(p),
-          attempts: 0,
-          nextAttemptAt: now,
-          createdAt: now,
-          lastError: null,
-        })
+        await tx.enqueueOutbox(controlOutboxRow(conv.conversationId, kind, encodePayload(p), now))
       }
       const body = payload.body
       if (body.kind === 'text' || offer !== null) {

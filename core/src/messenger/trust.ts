@@ -28,7 +28,7 @@ import {
   type HelloBody,
   type Payload,
 } from './payload.ts'
-import { encodeOutbound, sessionIdentityKey, toBase64Url } from './records.ts'
+import { controlOutboxRow, encodeOutbound, sessionIdentityKey, toBase64Url } from './records.ts'
 import { chatMessage } from './views.ts'
 
 /**
@@ -241,16 +241,7 @@ export async function adoptPendingKey(
   const conv = await tx.getConversationByContact(c.contactId)
   if (conv === undefined) return out
   const enqueue = async (kind: 'receipt' | 'control', p: Payload) => {
-    await tx.enqueueOutbox({
-      conversationId: conv.conversationId,
-      messageId: null,
-      kind,
-      payload: encodePayload(p),
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      lastError: null,
-    })
+    await tx.enqueueOutbox(controlOutboxRow(conv.conversationId, kind, encodePayload(p), now))
   }
   if (change.hello !== undefined && change.hello !== null) {
     const p = decodePayload(change.hello.payload)
