@@ -111,7 +111,12 @@ describe('hostile values in the built extension', { timeout: 300_000 }, () => {
     // The contact page renders too (the name isolated, the safety number, the QR code as SVG).
     await a.page.getByRole('button', { name: 'Contact info and verification' }).click()
     await a.page.getByTestId('contact-info').waitFor({ state: 'visible', timeout: STEP_MS })
-    assert.match(await a.page.getByTestId('contact-info').innerText(), /Bob/)
+    // The page first shows "Loading contact…" while the record is read; wait for the name.
+    await waitUntil(
+      "Bob's name on the contact page",
+      async () => /Bob/.test(await a.page.getByTestId('contact-info').innerText()),
+      STEP_MS,
+    )
     assert.deepEqual(refused, [], 'no page load or style was refused by the CSP')
   })
 })
