@@ -46,6 +46,17 @@ const nodeBuiltins = [
   name.startsWith('node:') ? name : `/${name}`,
 )
 
+// Any import, re-export or dynamic import whose specifier names the test-support folder.
+const testSupportSource = '[source.value=/test-support/]'
+const testSupportMessage =
+  'Test support (core/test-support/) is for tests and dev tools only; shipped code cannot import it.'
+const testSupportImports = [
+  'ImportDeclaration',
+  'ExportNamedDeclaration',
+  'ExportAllDeclaration',
+  'ImportExpression',
+].map((node) => ({ selector: `${node}${testSupportSource}`, message: testSupportMessage }))
+
 export default tseslint.config(
   {
     ignores: [
@@ -74,6 +85,7 @@ export default tseslint.config(
         projectService: {
           allowDefaultProject: [
             'core/src/lint-fixture.ts',
+            'core/src/lint-fixture.test.ts',
             'ui/src/lint-fixture.ts',
             'relay-node/src/lint-fixture.ts',
           ],
@@ -236,6 +248,24 @@ export default tseslint.config(
       'relay-node/bin/**/*.js',
     ],
     languageOptions: { globals: { ...globals.node } },
+  },
+  // Test support (core/test-support/: fixture client, store compliance suite, golden-vector
+  // generators) never ships: shipped sources cannot import it, whatever path spelling they use.
+  // A separate rule from no-restricted-imports so it adds to each zone's list instead of replacing it.
+  {
+    files: [
+      'core/src/**/*.ts',
+      'extension/src/**/*.ts',
+      'extension/src/**/*.tsx',
+      'ui/src/**/*.ts',
+      'ui/src/**/*.svelte',
+      'relay-node/src/**/*.ts',
+      'relay-node/bin/**/*.js',
+    ],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...testSupportImports],
+    },
   },
   {
     files: ['**/*.js'],

@@ -88,3 +88,42 @@ test('lint flags a floating promise', async () => {
   )
   assert.ok(rules.includes('@typescript-eslint/no-floating-promises'), JSON.stringify(rules))
 })
+
+// Test support (fixture client, store compliance suite, golden generators) never reaches shipped code.
+const testSupportCases: Array<{ what: string; file: string; code: string }> = [
+  {
+    what: 'core production code importing test support',
+    file: 'core/src/lint-fixture.ts',
+    code: "import { createFixtureClient } from '../test-support/fixture-client.ts'\nexport const c = createFixtureClient\n",
+  },
+  {
+    what: 'core production code re-exporting test support',
+    file: 'core/src/lint-fixture.ts',
+    code: "export { runStoreComplianceSuite } from '../test-support/store-compliance.ts'\n",
+  },
+  {
+    what: 'ui code importing the fixture client through the package name',
+    file: 'ui/src/lint-fixture.ts',
+    code: "import { createFixtureClient } from '@hestia/core/test-support/fixture-client.ts'\nexport const c = createFixtureClient\n",
+  },
+  {
+    what: 'relay code loading test support dynamically',
+    file: 'relay-node/src/lint-fixture.ts',
+    code: "export const load = () => import('@hestia/core/test-support/store-compliance.ts')\n",
+  },
+]
+
+for (const c of testSupportCases) {
+  test(`lint rejects ${c.what}`, async () => {
+    const rules = await ruleIdsFor(c.code, c.file)
+    assert.ok(rules.includes('no-restricted-syntax'), JSON.stringify(rules))
+  })
+}
+
+test('lint lets a test file import test support', async () => {
+  const rules = await ruleIdsFor(
+    "import { createFixtureClient } from '../test-support/fixture-client.ts'\nexport const c = createFixtureClient\n",
+    'core/src/lint-fixture.test.ts',
+  )
+  assert.deepEqual(rules, [])
+})

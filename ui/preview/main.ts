@@ -1,7 +1,7 @@
 // Fixture preview: the real App against the in-memory fixture client, for development, the
 // browser tests and screenshots. Query: ?firstRun=1 starts without an identity; ?layout=tab.
-import { createFixtureClient } from '@hestia/core/client/fixture-client.ts'
-import type { FixtureControls } from '@hestia/core/client/fixture-client.ts'
+import { createFixtureClient } from '@hestia/core/test-support/fixture-client.ts'
+import type { FixtureControls } from '@hestia/core/test-support/fixture-client.ts'
 import { mountHestia } from '../src/mount.ts'
 
 declare global {

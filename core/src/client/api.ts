@@ -688,7 +688,7 @@ export type ClientEventListener = (event: ClientEvent) => void
 
 /**
  * What a UI holds. Implementations: the port client in the extension, the in-memory fixture
- * client (fixture-client.ts), and the messenger node itself in Node tests.
+ * client (core/test-support/fixture-client.ts), and the messenger node itself in Node tests.
  *
  * `request` never rejects: transport problems resolve as `{ ok: false, error: { code:
  * 'unavailable' | 'timeout' } }`, so the UI has one error path.

@@ -1,10 +1,11 @@
 /**
- * The typed client API between a UI and the messenger node, its runtime validators and the
- * deterministic fixture client for UI work.
+ * The typed client API between a UI and the messenger node, its runtime validators, the
+ * dispatcher and the port transport. The deterministic fixture client for UI work and tests is
+ * test support, not part of this entry: `@hestia/core/test-support/fixture-client.ts`.
  *
  * ```ts
- * import { createFixtureClient, createManualClock } from '@hestia/core/client/index.ts'
- * const client = createFixtureClient({ clock: createManualClock(Date.UTC(2026, 10, 23)) })
+ * import { connectPortClient } from '@hestia/core/client/index.ts'
+ * const client = connectPortClient(() => openPort())
  * const res = await client.request({ type: 'conversations.list', query: null })
  * ```
  */
@@ -21,15 +22,6 @@ export {
   toClientFailure,
 } from './validate.ts'
 export type { DroppedItems } from './validate.ts'
-export { createFixtureClient, createManualClock } from './fixture-client.ts'
-export type {
-  Clock,
-  FixtureClient,
-  FixtureClientOptions,
-  FixtureControls,
-  ManualClock,
-  Scheduler,
-} from './fixture-client.ts'
 export {
   ClientApiError,
   ClientEventHub,

@@ -9,7 +9,7 @@ import {
   createLocalClient,
   serveThroughClient,
 } from './dispatch.ts'
-import { createFixtureClient, createManualClock } from './fixture-client.ts'
+import { createFixtureClient, createManualClock } from '../../test-support/fixture-client.ts'
 import { connectPortClient, createPortPair, serveClientPort } from './port.ts'
 import type { ClientPort, Timers } from './port.ts'
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { runStoreComplianceSuite } from './compliance.ts'
+import { runStoreComplianceSuite } from '../../test-support/store-compliance.ts'
 import { createMemoryBacking, openMemoryStore } from './memory-store.ts'
 import { StoreError } from './store.ts'
 

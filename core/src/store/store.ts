@@ -1,7 +1,7 @@
 /**
  * The messenger's storage interface. Implementations: MemoryStore (core/src/store/memory-store.ts,
  * Node tests and the CLI) and DexieStore (extension/src/store/dexie-store.ts, the browser). Both
- * pass the same compliance suite (core/src/store/compliance.ts).
+ * pass the same compliance suite (core/test-support/store-compliance.ts).
  *
  * Every method is atomic on its own. `transaction(work)` makes a group of them atomic and isolated:
  * if `work` throws, nothing it wrote is kept. Inside `work`, use only the `tx` argument and await

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
-import { runStoreComplianceSuite } from '@hestia/core/store/compliance.ts'
+import { runStoreComplianceSuite } from '@hestia/core/test-support/store-compliance.ts'
 import { openDexieStore } from './dexie-store.ts'
 
 // Each harness gets its own fake IndexedDB, so tests are isolated; reopening uses the same one.

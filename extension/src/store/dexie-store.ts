@@ -1,6 +1,6 @@
 /**
  * The browser MessengerStore on IndexedDB through Dexie 4. Passes the same compliance suite as the
- * memory store (core/src/store/compliance.ts). Each top-level call runs in its own IndexedDB
+ * memory store (core/test-support/store-compliance.ts). Each top-level call runs in its own IndexedDB
  * transaction over all tables ('r' for reads, 'rw' for writes); `transaction(work)` runs a group of
  * calls in one 'rw' transaction, so IndexedDB itself provides atomicity and isolation.
  *

@@ -4,7 +4,11 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Dexie } from 'dexie'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
-import { contactRecord, conversationRecord, messageRecord } from '@hestia/core/store/compliance.ts'
+import {
+  contactRecord,
+  conversationRecord,
+  messageRecord,
+} from '@hestia/core/test-support/store-compliance.ts'
 import type { MessageRecord, NewOutboxRecord } from '@hestia/core/store/records.ts'
 import { openDexieStore } from './dexie-store.ts'
 import { LATEST_VERSION, SCHEMA_VERSIONS, TABLES, declareSchema } from './schema.ts'

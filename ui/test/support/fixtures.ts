@@ -1,6 +1,6 @@
 // Fixture clients and states for component tests: a fixed clock and the committed fixture data.
-import { createFixtureClient, createManualClock } from '@hestia/core/client/fixture-client.ts'
-import type { FixtureClient, ManualClock } from '@hestia/core/client/fixture-client.ts'
+import { createFixtureClient, createManualClock } from '@hestia/core/test-support/fixture-client.ts'
+import type { FixtureClient, ManualClock } from '@hestia/core/test-support/fixture-client.ts'
 
 /** Noon UTC on a fixed day, so "Today"/"Yesterday" labels are stable. */
 export const NOW = Date.UTC(2026, 10, 23, 12, 0, 0)

@@ -5,7 +5,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { generateGoldenVectors, GOLDEN_START_MS } from './generate.ts'
+import { generateGoldenVectors, GOLDEN_START_MS } from '../../../test-support/crypto-golden.ts'
 import { fromHex, toHex } from '../bytes.ts'
 import { verifyDeviceCert } from '../identity.ts'
 import { verifyPrekeyBundle, type PrekeySecret } from '../prekeys.ts'

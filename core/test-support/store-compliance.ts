@@ -1,4 +1,3 @@
-/* eslint-disable no-restricted-imports -- test-only module (node:test), never imported by shipped code */
 /**
  * The one compliance suite every MessengerStore implementation must pass. Call it from a test file
  * with a harness that opens the implementation under test:
@@ -14,8 +13,8 @@
  */
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { MessageDirection, MessageBody } from '../client/api.ts'
-import { defaultSettings } from '../client/api.ts'
+import type { MessageDirection, MessageBody } from '../src/client/api.ts'
+import { defaultSettings } from '../src/client/api.ts'
 import type {
   ContactRecord,
   ConversationRecord,
@@ -24,15 +23,15 @@ import type {
   MessageRecord,
   NewOutboxRecord,
   SessionRecord,
-} from './records.ts'
-import { DEVICE_OWNER_SELF } from './records.ts'
+} from '../src/store/records.ts'
+import { DEVICE_OWNER_SELF } from '../src/store/records.ts'
 import {
   StoreArgumentError,
   StoreConflictError,
   StoreConstraintError,
   StoreNotFoundError,
-} from './store.ts'
-import type { MessengerStore } from './store.ts'
+} from '../src/store/store.ts'
+import type { MessengerStore } from '../src/store/store.ts'
 
 export interface StoreHarness {
   /** Opens the store under test; every call opens the same underlying data. */

@@ -13,7 +13,7 @@
  * const list = await client.request({ type: 'conversations.list', query: null })
  * ```
  */
-import { CLIENT_LIMITS, defaultSettings, fail, ok } from './api.ts'
+import { CLIENT_LIMITS, defaultSettings, fail, ok } from '../src/client/api.ts'
 import type {
   CallInfo,
   ChatMessage,
@@ -41,7 +41,7 @@ import type {
   Timestamp,
   TransferState,
   TrustState,
-} from './api.ts'
+} from '../src/client/api.ts'
 import {
   FIXTURE_CONTACTS,
   buildHistory,
@@ -50,7 +50,7 @@ import {
   createPrng,
   fixtureId,
 } from './fixture-data.ts'
-import { parseClientRequest, toClientFailure } from './validate.ts'
+import { parseClientRequest, toClientFailure } from '../src/client/validate.ts'
 
 export interface Clock {
   now(): Timestamp

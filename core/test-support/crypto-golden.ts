@@ -7,17 +7,22 @@
  * Everything here is deterministic, so any change to these bytes is a wire-format change: bump the
  * format version or explain it in the commit.
  */
-import { seededRandom, fixedClock } from '../../../test-support/deterministic.ts'
-import { toHex } from '../bytes.ts'
-import type { CryptoPlatform } from '../platform.ts'
-import { createDeviceKeys, createIdentity, issueDeviceCert } from '../identity.ts'
-import { buildPrekeyBundle, createPrekey, PREKEY_KIND, verifyPrekeyBundle } from '../prekeys.ts'
-import { acceptSession, initiateSession } from '../pqxdh.ts'
-import { createMailboxKeys, sealForMailbox } from '../sealed-envelope.ts'
-import { safetyNumber } from '../safety-number.ts'
-import { encryptFile } from '../file-encryption.ts'
-import { sha256 } from '../primitives.ts'
-import type { PrekeySecret } from '../prekeys.ts'
+import { seededRandom, fixedClock } from './deterministic.ts'
+import { toHex } from '../src/crypto/bytes.ts'
+import type { CryptoPlatform } from '../src/crypto/platform.ts'
+import { createDeviceKeys, createIdentity, issueDeviceCert } from '../src/crypto/identity.ts'
+import {
+  buildPrekeyBundle,
+  createPrekey,
+  PREKEY_KIND,
+  verifyPrekeyBundle,
+} from '../src/crypto/prekeys.ts'
+import { acceptSession, initiateSession } from '../src/crypto/pqxdh.ts'
+import { createMailboxKeys, sealForMailbox } from '../src/crypto/sealed-envelope.ts'
+import { safetyNumber } from '../src/crypto/safety-number.ts'
+import { encryptFile } from '../src/crypto/file-encryption.ts'
+import { sha256 } from '../src/crypto/primitives.ts'
+import type { PrekeySecret } from '../src/crypto/prekeys.ts'
 
 export const GOLDEN_SEED = 'hestia/golden/v1'
 export const GOLDEN_START_MS = Date.UTC(2026, 0, 1)

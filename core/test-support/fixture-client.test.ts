@@ -6,10 +6,10 @@ import type {
   ClientResponse,
   ConversationSummary,
   ResultFor,
-} from './api.ts'
+} from '../src/client/api.ts'
 import { createFixtureClient, createManualClock } from './fixture-client.ts'
 import type { FixtureClient, Scheduler } from './fixture-client.ts'
-import { parseClientEvent } from './validate.ts'
+import { parseClientEvent } from '../src/client/validate.ts'
 
 const START = Date.UTC(2026, 10, 23, 12, 0, 0)
 

@@ -11,7 +11,7 @@ import type {
   MessageBody,
   MessageDirection,
   Timestamp,
-} from './api.ts'
+} from '../src/client/api.ts'
 
 /** mulberry32: a tiny, well-known 32-bit PRNG. Fixtures only; never for keys. */
 export function createPrng(seed: number): () => number {
