@@ -30,6 +30,7 @@ import { FALLBACK_CONTACT_NAME, contactName } from './names.ts'
 import { displayNameOr } from '../text/clean.ts'
 import { PEER_VALUE_CAPS } from '../text/caps.ts'
 import type { MailboxManager } from './mailbox-manager.ts'
+import { queueControl } from './outbox-rows.ts'
 import { deviceIdOf } from './net.ts'
 import { encodePayload, type FilePayloadBody, type HelloBody } from './payload.ts'
 import { encodeOutbound, encodeSessionState, toBase64Url } from './records.ts'
@@ -223,17 +224,17 @@ export async function acceptInvite(
     updatedAt: now,
   }
   const hello = d.mailboxes.helloFor(mailboxId, relays.slice(0, MESSENGER_LIMITS.relays), false)
-  const helloPayload = encodePayload({
+  const helloPayload = {
     messageId: randomId(ctx.platform),
     sentAt: now,
     body: { kind: 'hello', hello },
-  })
+  } as const
   // The session's first frame is discarded: the queued Hello is encrypted at send time and still
   // carries the PQXDH header (every frame does until the inviter answers).
   const start = initiateSession({
     local: ctx.local.device,
     bundle: invite.bundle,
-    body: helloPayload,
+    body: encodePayload(helloPayload),
     platform: ctx.platform,
   })
   const deviceId = deviceIdOf(invite.bundle.cert.peerId)
@@ -260,16 +261,7 @@ export async function acceptInvite(
       { contactId, deviceId, state: encodeSessionState(start.session), version: 1, updatedAt: now },
       null,
     )
-    await tx.enqueueOutbox({
-      conversationId,
-      messageId: null,
-      kind: 'control',
-      payload: helloPayload,
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      lastError: null,
-    })
+    await queueControl(tx, conversationId, helloPayload, now)
     await systemMessage(d, tx, contactId, 'contact_added', events)
   })
   d.learnDevice(deviceId, contactId)

@@ -22,7 +22,8 @@ import type { ConversationRecord, MessageRecord } from '../store/records.ts'
 import { STORE_LIMITS } from '../store/store.ts'
 import { randomId, type MessengerContext } from './context.ts'
 import { directConnection, isDirect, newDirectStream, peerIdOf, webrtcAddressVia } from './net.ts'
-import { encodePayload, type FilePayloadBody } from './payload.ts'
+import { queueControl, queueMessage } from './outbox-rows.ts'
+import type { FilePayloadBody } from './payload.ts'
 import { fromBase64Url, toBase64Url } from './records.ts'
 import { chatMessage, conversationSummary } from './views.ts'
 import { decodeControl } from '../files/codec.ts'
@@ -325,37 +326,30 @@ export class MessengerFiles {
     await this.#messagesBeingStored.get(messageId)
     const { store, platform } = this.#ctx
     const now = platform.clock()
-    await store.enqueueOutbox({
+    const body = { kind: 'file_offer', offer } as const
+    await queueMessage(
+      store,
       conversationId,
-      messageId,
-      kind: 'message',
-      payload: encodePayload({
-        messageId: fromBase64Url(messageId),
-        sentAt: now,
-        body: { kind: 'file_offer', offer },
-      }),
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      lastError: null,
-    })
+      { messageId: fromBase64Url(messageId), sentAt: now, body },
+      now,
+    )
     this.#hooks.kickOutbox()
   }
 
   /** Queues a file body as an E2EE control payload to the conversation's contact. */
-  async #enqueue(conversationId: string, body: FilePayloadBody, kick = true): Promise<void> {
+  async #enqueue(
+    conversationId: string,
+    body: Exclude<FilePayloadBody, { kind: 'file_offer' }>,
+    kick = true,
+  ): Promise<void> {
     const { store, platform } = this.#ctx
     const now = platform.clock()
-    await store.enqueueOutbox({
+    await queueControl(
+      store,
       conversationId,
-      messageId: null,
-      kind: 'control',
-      payload: encodePayload({ messageId: randomId(platform), sentAt: now, body }),
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      lastError: null,
-    })
+      { messageId: randomId(platform), sentAt: now, body },
+      now,
+    )
     if (kick) this.#hooks.kickOutbox()
   }
 

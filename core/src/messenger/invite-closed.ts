@@ -12,6 +12,7 @@ import type { ContactRecord, MessageRecord } from '../store/records.ts'
 import { randomId, type MessengerContext } from './context.ts'
 import type { VerifiedInvite } from './invite.ts'
 import { deviceIdOf } from './net.ts'
+import { queueControl, requeueMessages } from './outbox-rows.ts'
 import { encodePayload, type HelloBody } from './payload.ts'
 import {
   decodeOutbound,
@@ -109,15 +110,15 @@ export async function answerInviteAgain(
   const { store, platform } = ctx
   const now = platform.clock()
   if (!(await neverAnswered(ctx, known.contactId))) return false
-  const helloPayload = encodePayload({
+  const helloPayload = {
     messageId: randomId(platform),
     sentAt: now,
     body: { kind: 'hello', hello },
-  })
+  } as const
   const start = initiateSession({
     local: ctx.local.device,
     bundle: invite.bundle,
-    body: helloPayload,
+    body: encodePayload(helloPayload),
     platform,
   })
   const deviceId = deviceIdOf(invite.bundle.cert.peerId)
@@ -160,20 +161,8 @@ export async function answerInviteAgain(
       null,
     )
     // The Hello first (outbox order is enqueue order), then the texts that were waiting.
-    await tx.enqueueOutbox({
-      conversationId: conv.conversationId,
-      messageId: null,
-      kind: 'control',
-      payload: helloPayload,
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      lastError: null,
-    })
-    for (const item of items.filter((x) => x.kind === 'message')) {
-      const { seq: _seq, ...rest } = item
-      await tx.enqueueOutbox({ ...rest, attempts: 0, nextAttemptAt: now, lastError: null })
-    }
+    await queueControl(tx, conv.conversationId, helloPayload, now)
+    await requeueMessages(tx, items, now)
   })
   return true
 }

@@ -3,6 +3,8 @@
  * head is tried), retries back off exponentially with jitter, and each attempt encrypts the item's
  * payload with the contact's session (stored before the frame leaves), then sends it directly when
  * the session is confirmed and the device is reachable, else seals it into the contact's mailbox.
+ * Rows are made only by outbox-rows.ts (queueMessage, queueReceipts, …), in the transaction of
+ * what they belong to.
  */
 import type { ClientEvent } from '../client/api.ts'
 import { decodeDeviceCert as decodeSigned } from '../crypto/codecs.ts'
@@ -37,6 +39,14 @@ export interface OutboxHooks {
   helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
   /** Told after every successful send (latency logs, tests). */
   onSent?(item: OutboxRecord, route: Route, frame: Uint8Array): void
+}
+
+/** A frame sealed for one of the contact's devices. */
+interface Sealed {
+  frame: Uint8Array
+  /** The session has had a reply: the device is known to hold it (direct sends only then). */
+  confirmed: boolean
+  deviceId: string
 }
 
 export function backoffMs(attempts: number, random: () => number): number {
@@ -181,70 +191,36 @@ export class Outbox {
    * Encrypts and sends one payload now, once, without queuing it (call signalling: a stale signal
    * is worse than a lost one, docs/protocol/calls.md). Over an open direct connection and into
    * the mailbox at the same time (no dial: a cold WebRTC dial may take the whole 3 s budget, the
-   * mailbox push takes tens of ms); throws when neither took it. The caller checks trust first.
+   * mailbox push takes tens of ms); the first to take it wins, the receiver's ratchet drops the
+   * second copy as a replay, and a direct stream that stalls (seen: 3 s) then costs nothing.
+   * Throws when neither took it. The caller checks trust first.
    */
   async sendNow(contact: ContactRecord, payload: Uint8Array): Promise<Route> {
-    const now = this.#ctx.platform.clock()
-    const item: OutboxRecord = {
-      seq: -1,
-      conversationId: '',
-      messageId: null,
-      kind: 'control',
-      payload,
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      lastError: null,
+    const outbound = decodeOutbound(contact.outboundMailbox)
+    const sealed = await this.#seal(contact, payload)
+    const routes: Promise<Route>[] = []
+    const peer = peerIdOf(sealed.deviceId)
+    if (sealed.confirmed && directConnection(this.#ctx.net, peer) !== undefined) {
+      routes.push(
+        sendDirect(this.#ctx.net, peer, contact.relays, sealed.frame).then(() => 'direct'),
+      )
     }
-    return (await this.#send(contact, item, false)).route
+    if (outbound !== null) {
+      routes.push(this.#mailboxes.deposit(outbound, sealed.frame).then(() => 'mailbox'))
+    }
+    if (routes.length === 0) throw new Error('no route to this contact yet')
+    return Promise.any(routes)
   }
 
+  /** A queued item: directly when the session is confirmed, else (or when that fails) by mailbox. */
   async #send(
     contact: ContactRecord,
     item: OutboxRecord,
-    dial = true,
   ): Promise<{ route: Route; frame: Uint8Array }> {
-    const { store, platform } = this.#ctx
     const outbound = decodeOutbound(contact.outboundMailbox)
-    const sealed = await this.#ctx.locks.run(contact.contactId, async () => {
-      const fresh = (await store.getContact(contact.contactId)) ?? contact
-      let record = await activeSession(store, fresh)
-      let session: Session
-      if (record === undefined) {
-        ;({ session, record } = await this.#establish(fresh))
-      } else {
-        session = restoreSession(record, platform)
-      }
-      const { frame } = session.encrypt(item.payload)
-      // Stored before the frame leaves: a message key is never used twice, even after a crash.
-      const next: SessionRecord = {
-        ...record,
-        state: encodeSessionState(session),
-        version: record.version + 1,
-        updatedAt: platform.clock(),
-      }
-      await store.putSession(next, record.version)
-      return { frame, confirmed: !session.awaitingReply, deviceId: record.deviceId }
-    })
+    const sealed = await this.#seal(contact, item.payload)
     // File pieces only exist because no direct connection could be made (files.md "Fallback"):
     // straight to the mailbox, without a direct dial per piece.
-    if (!dial) {
-      // Call signalling: the same frame over an open direct connection and into the mailbox at
-      // once; the first to take it wins, the receiver's ratchet drops the second copy as a replay.
-      // A direct stream that stalls (seen: 3 s) then costs nothing.
-      const routes: Promise<Route>[] = []
-      const peer = peerIdOf(sealed.deviceId)
-      if (sealed.confirmed && directConnection(this.#ctx.net, peer) !== undefined) {
-        routes.push(
-          sendDirect(this.#ctx.net, peer, contact.relays, sealed.frame).then(() => 'direct'),
-        )
-      }
-      if (outbound !== null) {
-        routes.push(this.#mailboxes.deposit(outbound, sealed.frame).then(() => 'mailbox'))
-      }
-      if (routes.length === 0) throw new Error('no route to this contact yet')
-      return { route: await Promise.any(routes), frame: sealed.frame }
-    }
     if (sealed.confirmed && !isFilePiece(item)) {
       try {
         await sendDirect(this.#ctx.net, peerIdOf(sealed.deviceId), contact.relays, sealed.frame)
@@ -262,6 +238,34 @@ export class Outbox {
       throw err
     }
     return { route: 'mailbox', frame: sealed.frame }
+  }
+
+  /**
+   * Encrypts `payload` with the contact's active session (starting one when there is none) and
+   * stores the session before the frame leaves: a message key is never used twice, even after a
+   * crash.
+   */
+  async #seal(contact: ContactRecord, payload: Uint8Array): Promise<Sealed> {
+    const { store, platform } = this.#ctx
+    return this.#ctx.locks.run(contact.contactId, async () => {
+      const fresh = (await store.getContact(contact.contactId)) ?? contact
+      let record = await activeSession(store, fresh)
+      let session: Session
+      if (record === undefined) {
+        ;({ session, record } = await this.#establish(fresh))
+      } else {
+        session = restoreSession(record, platform)
+      }
+      const { frame } = session.encrypt(payload)
+      const next: SessionRecord = {
+        ...record,
+        state: encodeSessionState(session),
+        version: record.version + 1,
+        updatedAt: platform.clock(),
+      }
+      await store.putSession(next, record.version)
+      return { frame, confirmed: !session.awaitingReply, deviceId: record.deviceId }
+    })
   }
 
   /**

@@ -19,7 +19,6 @@ import type {
 import type { StoreOperations } from '../store/store.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import type { CryptoPlatform } from '../crypto/platform.ts'
-import { randomId } from './context.ts'
 import { TRUST_LIMITS } from './limits.ts'
 import {
   decodePayload,
@@ -28,7 +27,8 @@ import {
   type HelloBody,
   type Payload,
 } from './payload.ts'
-import { controlOutboxRow, encodeOutbound, sessionIdentityKey, toBase64Url } from './records.ts'
+import { queueHello, queueReceipts } from './outbox-rows.ts'
+import { encodeOutbound, sessionIdentityKey, toBase64Url } from './records.ts'
 import { chatMessage } from './views.ts'
 
 /**
@@ -240,9 +240,6 @@ export async function adoptPendingKey(
   }
   const conv = await tx.getConversationByContact(c.contactId)
   if (conv === undefined) return out
-  const enqueue = async (kind: 'receipt' | 'control', p: Payload) => {
-    await tx.enqueueOutbox(controlOutboxRow(conv.conversationId, kind, encodePayload(p), now))
-  }
   if (change.hello !== undefined && change.hello !== null) {
     const p = decodePayload(change.hello.payload)
     if (p.body.kind === 'hello') {
@@ -250,13 +247,7 @@ export async function adoptPendingKey(
       c.outboundMailbox = encodeOutbound(hello)
       c.relays = [...hello.relays]
       const mine = hello.reply ? null : deps.helloFor(c, true)
-      if (mine !== null) {
-        await enqueue('control', {
-          messageId: randomId(deps.platform),
-          sentAt: now,
-          body: { kind: 'hello', hello: mine },
-        })
-      }
+      if (mine !== null) await queueHello(tx, conv.conversationId, mine, deps.platform, now)
     }
   }
   const delivered: Uint8Array[] = []
@@ -294,13 +285,7 @@ export async function adoptPendingKey(
     if (p.body.kind === 'file_offer')
       out.files.push({ conversationId: conv.conversationId, messageId, body: p.body })
   }
-  for (let i = 0; i < delivered.length; i += 100) {
-    await enqueue('receipt', {
-      messageId: randomId(deps.platform),
-      sentAt: now,
-      body: { kind: 'receipt', receipt: 'delivered', messageIds: delivered.slice(i, i + 100) },
-    })
-  }
+  await queueReceipts(tx, conv.conversationId, 'delivered', delivered, deps.platform, now)
   await tx.putConversation(conv)
   return out
 }
