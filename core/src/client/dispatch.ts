@@ -1,18 +1,23 @@
 /**
- * The node side of the client API, transport-free: validate a request, run its handler, turn what
- * it throws into a typed failure; and a hub that fans events out to subscribers.
+ * The node side of the client API, transport-free: one dispatcher that runs the handler for a
+ * request's type and turns what it throws into a typed failure (the one error map), and the one
+ * hub that fans events out to subscribers (every page's port, in-process clients).
+ *
+ * Requests are validated where they enter (serveClientPort in port.ts, createLocalClient here):
+ * the dispatcher takes a `ClientRequest` that is already checked, and never checks it again.
  *
  * ```ts
  * const hub = new ClientEventHub()
  * const dispatch = createDispatcher({
- *   'identity.status': async () => ({ state: 'none' }),
- *   'messages.send': async (req) => { ...; throw new ClientApiError('key_changed', 'verify first') },
+ *   'identity.status': async () => ok({ state: 'none' }),
+ *   'messages.send': async (req) => fail('key_changed', 'verify first'),
+ *   ...                                    // every request type: a missing one does not compile
  * })
  * const client = createLocalClient(dispatch, hub)   // in-process MessengerClient (Node tests)
  * serveClientPort(port, dispatch, hub)              // or over a runtime port (port.ts)
  * ```
  */
-import { CLIENT_LIMITS, fail, ok } from './api.ts'
+import { CLIENT_LIMITS, fail } from './api.ts'
 import type {
   ClientErrorCode,
   ClientEvent,
@@ -24,12 +29,12 @@ import type {
   MessengerClient,
   RequestFor,
   ResponseFor,
-  ResultFor,
 } from './api.ts'
 import { StoreError } from '../store/store.ts'
+import { isProtocolError } from '../wire/errors.ts'
 import { InvalidClientMessageError, parseClientRequest } from './validate.ts'
 
-/** Throw this from a handler to fail a request with a specific code. */
+/** Throw this from a handler (or anything it calls) to fail a request with a specific code. */
 export class ClientApiError extends Error {
   override readonly name = 'ClientApiError'
   readonly code: ClientErrorCode
@@ -40,22 +45,32 @@ export class ClientApiError extends Error {
   }
 }
 
+/** Serves one request type: its typed success or typed failure (or throws, see failureFromError). */
 export type ClientHandler<K extends ClientRequestType> = (
   request: RequestFor<K>,
-) => Promise<ResultFor<K>>
+) => Promise<ResponseFor<RequestFor<K>>>
 
-/** One handler per request type; missing ones answer `unsupported` (backends still to come). */
-export type ClientHandlers = { [K in ClientRequestType]?: ClientHandler<K> }
+/** Handlers for some request types (what one API area's module provides). */
+export type HandlersFor<K extends ClientRequestType> = { readonly [P in K]: ClientHandler<P> }
 
-/** Validates and runs one request from another context; never rejects. */
-export type ClientDispatcher = (request: unknown) => Promise<ClientResponse>
+/**
+ * One handler for every request type of api.ts. Required keys: adding a request type to the API
+ * without a handler, or dropping one, is a compile error (core/src/messenger/handlers/handlers.test.ts).
+ */
+export type ClientHandlers = HandlersFor<ClientRequestType>
+
+/** Runs one validated request; never rejects. */
+export type ClientDispatcher = (request: ClientRequest) => Promise<ClientResponse>
 
 function capped(text: string): string {
   const max = CLIENT_LIMITS.errorMessageMaxChars
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }
 
-/** What a handler's failure means to the UI. Unknown errors are `internal` (details logged). */
+/**
+ * The one error map: what a thrown error means to the UI. Unknown errors are `internal` (the
+ * dispatcher logs their details).
+ */
 export function failureFromError(error: unknown): ClientFailure {
   if (error instanceof ClientApiError) return fail(error.code, capped(error.message))
   if (error instanceof InvalidClientMessageError) return fail(error.code, capped(error.message))
@@ -63,31 +78,34 @@ export function failureFromError(error: unknown): ClientFailure {
     if (error.code === 'storage_full') return fail('storage_full', capped(error.message))
     if (error.code === 'not_found') return fail('not_found', capped(error.message))
   }
+  // Bytes a user handed over (an invite, a scanned code) that do not decode.
+  if (isProtocolError(error)) return fail('invalid_request', capped(error.message))
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
   return fail('internal', capped(detail))
 }
 
-export function createDispatcher(handlers: ClientHandlers): ClientDispatcher {
-  return async (raw) => {
-    let request: ClientRequest
+export interface DispatcherOptions {
+  /** Told about requests that failed as `internal` (a bug: the details go to the log). */
+  log?: (message: string, error: unknown) => void
+}
+
+export function createDispatcher(
+  handlers: ClientHandlers,
+  options: DispatcherOptions = {},
+): ClientDispatcher {
+  return async (request) => {
+    const handler = handlers[request.type] as (request: ClientRequest) => Promise<ClientResponse>
     try {
-      request = parseClientRequest(raw)
+      return await handler(request)
     } catch (error) {
-      return failureFromError(error)
-    }
-    const handler = handlers[request.type] as
-      ((request: ClientRequest) => Promise<unknown>) | undefined
-    if (handler === undefined)
-      return fail('unsupported', `${request.type} is not available in this build yet`)
-    try {
-      return ok(await handler(request))
-    } catch (error) {
-      return failureFromError(error)
+      const failure = failureFromError(error)
+      if (failure.error.code === 'internal') options.log?.(`request ${request.type} failed`, error)
+      return failure
     }
   }
 }
 
-/** Fans events out to subscribers; one failing listener does not stop the others. */
+/** The one event fan-out; one failing listener does not stop the others. */
 export class ClientEventHub {
   readonly #listeners = new Set<ClientEventListener>()
   readonly #onListenerError: (error: unknown) => void
@@ -119,8 +137,9 @@ export class ClientEventHub {
 }
 
 /**
- * An in-process MessengerClient over a dispatcher and hub (Node tests, a CLI). Requests and events
- * pass through a JSON round trip so in-process tests see what a runtime port would deliver.
+ * An in-process MessengerClient over a dispatcher and hub (Node tests, a CLI): the in-process
+ * counterpart of serveClientPort, so it validates each request as the port does. Requests and
+ * events pass through a JSON round trip so in-process tests see what a runtime port would deliver.
  */
 export function createLocalClient(
   dispatch: ClientDispatcher,
@@ -128,8 +147,15 @@ export function createLocalClient(
 ): MessengerClient {
   const overJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T
   return {
-    request: async <T extends ClientRequest>(request: T) =>
-      overJson(await dispatch(overJson(request))) as ResponseFor<T>,
+    request: async <T extends ClientRequest>(request: T) => {
+      let checked: ClientRequest
+      try {
+        checked = parseClientRequest(overJson(request))
+      } catch (error) {
+        return failureFromError(error)
+      }
+      return overJson(await dispatch(checked)) as ResponseFor<T>
+    },
     subscribe: (listener) => hub.subscribe((event) => listener(overJson(event))),
   }
 }
@@ -145,9 +171,9 @@ export function serveThroughClient(client: MessengerClient): {
 } {
   const hub = new ClientEventHub()
   const stop = client.subscribe((event) => hub.emit(event))
-  const dispatch: ClientDispatcher = async (raw) => {
+  const dispatch: ClientDispatcher = async (request) => {
     try {
-      return await client.request(parseClientRequest(raw))
+      return await client.request(request)
     } catch (error) {
       return failureFromError(error)
     }

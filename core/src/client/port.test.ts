@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ClientEvent } from './api.ts'
+import { ok, type ClientEvent } from './api.ts'
 import { StoreFullError } from '../store/store.ts'
 import {
   ClientApiError,
@@ -10,18 +10,23 @@ import {
   serveThroughClient,
 } from './dispatch.ts'
 import { createFixtureClient, createManualClock } from '../../test-support/fixture-client.ts'
+import { handlersWith } from '../../test-support/client-handlers.ts'
 import { connectPortClient, createPortPair, serveClientPort } from './port.ts'
 import type { ClientPort, Timers } from './port.ts'
 
-const dispatch = createDispatcher({
-  'identity.status': () =>
-    Promise.resolve({ state: 'ready', displayName: 'Robin', fingerprint: 'abc', createdAt: 1 }),
-  'messages.send': (request) => {
-    if (request.text === 'blocked') throw new ClientApiError('key_changed', 'verify first')
-    if (request.text === 'full') throw new StoreFullError()
-    throw new TypeError('bug in handler')
-  },
-})
+const dispatch = createDispatcher(
+  handlersWith({
+    'identity.status': () =>
+      Promise.resolve(
+        ok({ state: 'ready', displayName: 'Robin', fingerprint: 'abc', createdAt: 1 }),
+      ),
+    'messages.send': (request) => {
+      if (request.text === 'blocked') throw new ClientApiError('key_changed', 'verify first')
+      if (request.text === 'full') throw new StoreFullError()
+      throw new TypeError('bug in handler')
+    },
+  }),
+)
 
 /** Manual timers: nothing fires until the test says so. */
 function manualTimers(): Timers & { fireAll(): void } {

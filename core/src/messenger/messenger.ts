@@ -4,25 +4,16 @@
  * createMessengerService (service.ts) once an identity exists.
  */
 import {
-  CLIENT_LIMITS,
-  defaultSettings,
   fail,
   ok,
   type ClientEvent,
-  type ClientEventListener,
-  type ClientRequest,
+  type ClientFailure,
   type ConnectivityStatus,
-  type ConversationSummary,
-  type MessageCursor,
   type RelayStatus,
-  type ResponseFor,
-  type Settings,
 } from '../client/api.ts'
-import type { MessageKey, MessageRecord, OutboxRecord } from '../store/records.ts'
-import { STORE_LIMITS, StoreError } from '../store/store.ts'
-import { isProtocolError } from '../wire/errors.ts'
+import type { OutboxRecord } from '../store/records.ts'
 import { registerChatProtocol } from './chat-protocol.ts'
-import * as contacts from './contacts.ts'
+import type * as contacts from './contacts.ts'
 import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
 import { encodeSigned } from '../crypto/codecs.ts'
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
@@ -31,17 +22,17 @@ import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { MessengerFiles, type MessengerFilesOptions } from './files.ts'
 import { MessengerCalls } from './calls.ts'
 import { Inbox } from './inbox.ts'
-import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING, RECEIPT_KIND } from './limits.ts'
+import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
 import { InviteKeeper } from './invite-lifecycle.ts'
 import { InviteProbe } from './invite-closed.ts'
 import { RELAY_DIAL_TIMEOUT_MS, relayFailureReason, type RelayHealth } from './relay-health.ts'
-import { checkRelayAddress } from '../client/relay-address.ts'
 import { directConnection, peerIdOf } from './net.ts'
 import { Outbox, type Route } from './outbox.ts'
 import { encodePayload, type HelloBody } from './payload.ts'
-import { decodeOutbound, fromBase64Url, toBase64Url } from './records.ts'
-import { chatMessage, conversationSummary } from './views.ts'
+import { decodeOutbound } from './records.ts'
+import type { MessagesDeps } from './messages.ts'
+import { MessengerSettings } from './settings.ts'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { ContactRecord } from '../store/records.ts'
 
@@ -58,9 +49,24 @@ export interface MessengerOptions {
   files?: MessengerFilesOptions
 }
 
+/**
+ * What the client-API handlers (handlers/*.ts) work with: the messenger's collaborators, not the
+ * messenger. Each API area takes the slice it needs.
+ */
+export interface MessengerParts extends MessagesDeps {
+  readonly contacts: contacts.ContactsDeps
+  readonly settings: MessengerSettings
+  readonly files: MessengerFiles | null
+  readonly calls: MessengerCalls
+  connectivity(): ConnectivityStatus
+  retryRelay(address: string): { ok: true; value: ConnectivityStatus } | ClientFailure
+}
+
 export class Messenger {
   readonly ctx: MessengerContext
-  readonly #listeners = new Set<ClientEventListener>()
+  /** For the client-API handlers (handlers/index.ts). */
+  readonly parts: MessengerParts
+  readonly #settings: MessengerSettings
   readonly #mailboxes: MailboxManager
   readonly #invites: InviteKeeper
   readonly #inviteProbe: InviteProbe
@@ -69,7 +75,6 @@ export class Messenger {
   readonly #files: MessengerFiles | null
   readonly #calls: MessengerCalls
   readonly #devices = new Map<string, string>()
-  #settings: Settings
   #keeper: ReturnType<typeof setInterval> | null = null
   #keeping: Promise<void> | null = null
   /** Per relay: the last dial's outcome and when to try again (issue 23). */
@@ -84,9 +89,18 @@ export class Messenger {
   }
   #onDisconnect = (): void => this.#emitConnectivity()
 
-  constructor(ctx: Omit<MessengerContext, 'emit'>, options: MessengerOptions = {}) {
-    this.ctx = { ...ctx, emit: (e) => this.#emit(e) }
-    this.#settings = defaultSettings(options.defaultRelays ?? [])
+  /** `ctx.emit` is the one event hub (the service's ClientEventHub). */
+  constructor(ctx: MessengerContext, options: MessengerOptions = {}) {
+    this.ctx = {
+      ...ctx,
+      emit: (e) => {
+        this.#react(e)
+        ctx.emit(e)
+      },
+    }
+    this.#settings = new MessengerSettings(this.ctx, options.defaultRelays ?? [], () =>
+      this.#announceRelays(),
+    )
     this.#mailboxes = new MailboxManager(this.ctx, (mailboxId, frame) =>
       this.#inbox.handle({ kind: 'mailbox', mailboxId }, frame).then(() => undefined),
     )
@@ -100,7 +114,7 @@ export class Messenger {
       kickOutbox: () => this.#outbox.kick(),
       helloFor: (c, reply) => this.#helloFor(c, reply),
       notifyMessage: (c, conversationId) => this.#notify(c, conversationId),
-      showReadReceipts: () => this.#settings.readReceipts,
+      showReadReceipts: () => this.#settings.current.readReceipts,
       onFilePayload: (conversationId, messageId, body) =>
         this.#files?.receive(conversationId, messageId, body) ?? Promise.resolve(),
       onCallPayload: (contact, conversationId, payload) =>
@@ -126,6 +140,17 @@ export class Messenger {
             kickOutbox: () => this.#outbox.kick(),
             relayFileCap: (conversationId) => this.#relayFileCap(conversationId),
           })
+    this.parts = {
+      ctx: this.ctx,
+      kickOutbox: () => this.#outbox.kick(),
+      readReceipts: () => this.#settings.current.readReceipts,
+      contacts: this.#contactsDeps(),
+      settings: this.#settings,
+      files: this.#files,
+      calls: this.#calls,
+      connectivity: () => this.connectivity(),
+      retryRelay: (address) => this.#retryRelay(address),
+    }
   }
 
   /** The file side (null when the host passed no `files` option). */
@@ -145,8 +170,7 @@ export class Messenger {
 
   async start(): Promise<void> {
     const { store, net } = this.ctx
-    const saved = await store.getSettings()
-    if (saved !== undefined) this.#settings = saved
+    await this.#settings.load()
     for (const c of await store.listContacts()) {
       for (const dev of await store.listDevices(c.contactId))
         this.#devices.set(dev.deviceId, c.contactId)
@@ -270,7 +294,7 @@ export class Messenger {
   }
 
   /** The user asked to try a relay again now: forget its backoff and dial at once. */
-  #retryRelay(address: string): ResponseFor<ClientRequest> {
+  #retryRelay(address: string): { ok: true; value: ConnectivityStatus } | ClientFailure {
     if (!this.relays().includes(address)) return fail('not_found', 'not one of our relays')
     this.#relayHealth.delete(address)
     this.#emitConnectivity()
@@ -372,7 +396,7 @@ export class Messenger {
   }
 
   #notify(c: ContactRecord, conversationId: string, what: 'message' | 'call' = 'message') {
-    const n = this.#settings.notifications
+    const n = this.#settings.current.notifications
     if (!n.enabled) return Promise.resolve()
     const subject = what === 'call' ? 'Incoming call' : 'New message'
     const title = n.showNames ? `${subject} from ${c.displayName}` : subject
@@ -384,7 +408,8 @@ export class Messenger {
     return Promise.resolve()
   }
 
-  #emit(event: ClientEvent): void {
+  /** What the messenger itself does about its own events, before they go out. */
+  #react(event: ClientEvent): void {
     // A call with a contact now blocked or key-changed ends (calls.ts).
     if (
       event.type === 'contact.updated' &&
@@ -392,18 +417,6 @@ export class Messenger {
     ) {
       void this.#calls.trustChanged(event.contact.contactId)
     }
-    for (const l of this.#listeners) {
-      try {
-        l(event)
-      } catch (err) {
-        this.ctx.log('listener threw', err)
-      }
-    }
-  }
-
-  subscribe(listener: ClientEventListener): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
   }
 
   connectivity(): ConnectivityStatus {
@@ -443,10 +456,10 @@ export class Messenger {
 
   #emitConnectivity(): void {
     if (!this.#running) return
-    this.#emit({ type: 'connectivity.changed', connectivity: this.connectivity() })
+    this.ctx.emit({ type: 'connectivity.changed', connectivity: this.connectivity() })
   }
 
-  #deps(): contacts.ContactsDeps {
+  #contactsDeps(): contacts.ContactsDeps {
     return {
       ctx: this.ctx,
       mailboxes: this.#mailboxes,
@@ -460,322 +473,13 @@ export class Messenger {
         this.#files?.receive(conversationId, messageId, body) ?? Promise.resolve(),
     }
   }
-
-  /** Serves one client request; never rejects. */
-  async request<T extends ClientRequest>(request: T): Promise<ResponseFor<T>> {
-    try {
-      return await this.#dispatch(request)
-    } catch (err) {
-      if (err instanceof StoreError && err.code === 'storage_full') {
-        return fail('storage_full', err.message)
-      }
-      if (isProtocolError(err)) return fail('invalid_request', err.message)
-      this.ctx.log(`request ${request.type} failed`, err)
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-      return fail('internal', message.slice(0, CLIENT_LIMITS.errorMessageMaxChars))
-    }
-  }
-
-  async #dispatch(r: ClientRequest): Promise<ResponseFor<ClientRequest>> {
-    const d = this.#deps()
-    switch (r.type) {
-      case 'connectivity.status':
-        return ok(this.connectivity())
-      case 'connectivity.retryRelay':
-        return this.#retryRelay(r.address)
-      case 'conversations.list':
-        return ok({ conversations: await this.#conversations(r.query) })
-      case 'messages.page':
-        return this.#page(r.conversationId, r.before, r.limit)
-      case 'messages.send':
-        return this.#send(r.conversationId, r.text)
-      case 'messages.retry':
-        return this.#retry(r.conversationId, r.messageId)
-      case 'messages.markRead':
-        return this.#markRead(r.conversationId, r.upTo)
-      case 'invite.mine':
-        return contacts.myInvite(d)
-      case 'invite.renew':
-        return contacts.myInvite(d, true)
-      case 'invite.accept':
-        return contacts.acceptInvite(d, r.invite)
-      case 'contact.info':
-        return contacts.contactInfo(d, r.contactId)
-      case 'contact.verify':
-        return contacts.verifyContact(d, r.contactId, r.method, r.scannedPayload)
-      case 'contact.acceptNewKey':
-        return contacts.acceptNewKey(d, r.contactId)
-      case 'contact.keepOldKey':
-        return contacts.keepOldKey(d, r.contactId)
-      case 'contact.allowNewKeys':
-        return contacts.allowNewKeys(d, r.contactId)
-      case 'contact.rename':
-        return contacts.renameContact(d, r.contactId, r.displayName)
-      case 'contact.setBlocked':
-        return contacts.setBlocked(d, r.contactId, r.blocked)
-      case 'contact.delete':
-        return contacts.deleteContact(d, r.contactId)
-      case 'settings.get':
-        return ok(this.#settings)
-      case 'settings.update': {
-        const p = r.patch
-        return this.#saveSettings({
-          ...this.#settings,
-          notifications: { ...this.#settings.notifications, ...p.notifications },
-          readReceipts: p.readReceipts ?? this.#settings.readReceipts,
-        })
-      }
-      case 'settings.addRelay': {
-        const checked = checkRelayAddress(r.address, { allowPlainTcp: true })
-        if (!checked.ok) return fail('relay_address_invalid', `${checked.part}: ${checked.hint}`)
-        if (this.#settings.relays.includes(r.address)) return ok(this.#settings)
-        return this.#saveSettings({
-          ...this.#settings,
-          relays: [...this.#settings.relays, r.address],
-        })
-      }
-      case 'settings.removeRelay':
-        return this.#saveSettings({
-          ...this.#settings,
-          relays: this.#settings.relays.filter((a) => a !== r.address),
-        })
-      case 'transfers.list':
-        return this.#files === null ? ok({ transfers: [] }) : this.#files.list(r.conversationId)
-      case 'transfer.offer':
-        if (this.#files === null) break
-        return this.#files.offer(r.conversationId, r.file)
-      case 'transfer.accept':
-      case 'transfer.decline':
-      case 'transfer.pause':
-      case 'transfer.resume':
-      case 'transfer.cancel':
-        if (this.#files === null) break
-        return this.#files.act(TRANSFER_ACTION[r.type], r.transferId)
-      case 'call.current':
-        return ok({ call: this.#calls.current() })
-      case 'call.start':
-        return this.#calls.start(r.conversationId, r.media)
-      case 'call.accept':
-        return this.#calls.accept(r.callId)
-      case 'call.decline':
-        return this.#calls.decline(r.callId)
-      case 'call.hangUp':
-        return this.#calls.hangUp(r.callId)
-      case 'call.setMuted':
-        return this.#calls.setMuted(r.callId, r.muted)
-      case 'call.setCamera':
-        return this.#calls.setCamera(r.callId, r.cameraOn)
-      case 'call.signal':
-        return this.#calls.signal(r.callId, r.signal)
-      default:
-        break
-    }
-    return fail('unsupported', `${r.type} is not built yet`)
-  }
-
-  async #saveSettings(s: Settings): Promise<ResponseFor<ClientRequest>> {
-    const relaysChanged = s.relays.join('\n') !== this.#settings.relays.join('\n')
-    this.#settings = s
-    await this.ctx.store.putSettings(s)
-    if (relaysChanged) await this.#announceRelays()
-    this.#emit({ type: 'settings.changed', settings: s })
-    return ok(s)
-  }
-
-  async #conversations(query: string | null): Promise<ConversationSummary[]> {
-    const store = this.ctx.store
-    const list = await store.listConversations(CLIENT_LIMITS.conversationsMax)
-    const out: ConversationSummary[] = []
-    const q = query?.toLowerCase() ?? null
-    // Read all summaries at once: one store read after another took ~0.4 ms each in IndexedDB
-    // (the popup's first paint waits for this list).
-    const summaries = await store.transaction((tx) =>
-      Promise.all(list.map((c) => conversationSummary(tx, c))),
-    )
-    for (const s of summaries) {
-      if (s === undefined) continue
-      if (q !== null && !s.contact.displayName.toLowerCase().includes(q)) continue
-      out.push(s)
-    }
-    return out
-  }
-
-  async #page(conversationId: string, before: MessageCursor | null, limit: number) {
-    const store = this.ctx.store
-    if ((await store.getConversation(conversationId)) === undefined) {
-      return fail('not_found', 'no such conversation')
-    }
-    const key = before === null ? null : decodeCursor(before)
-    if (before !== null && key === null) return fail('invalid_request', 'bad cursor')
-    const n = Math.max(
-      1,
-      Math.min(limit, CLIENT_LIMITS.pageMaxMessages, STORE_LIMITS.pageMaxMessages),
-    )
-    const newestFirst = await store.pageMessages(conversationId, { before: key, limit: n + 1 })
-    const page = newestFirst.slice(0, n)
-    const oldest = page[page.length - 1]
-    return ok({
-      messages: page.reverse().map(chatMessage),
-      olderCursor: newestFirst.length > n && oldest !== undefined ? encodeCursor(oldest) : null,
-    })
-  }
-
-  async #send(conversationId: string, text: string) {
-    const { store, platform } = this.ctx
-    if (text.length === 0) return fail('invalid_request', 'empty message')
-    if (text.length > CLIENT_LIMITS.messageTextMaxChars) return fail('too_large', 'text too long')
-    const conv = await store.getConversation(conversationId)
-    const contact = conv && (await store.getContact(conv.contactId))
-    if (conv === undefined || contact === undefined)
-      return fail('not_found', 'no such conversation')
-    if (contact.blocked) return fail('contact_blocked', 'unblock the contact to send')
-    if (contact.keyChange !== null) return fail('key_changed', 'verify or accept the new key first')
-    const now = platform.clock()
-    const id = randomId(platform)
-    const message: MessageRecord = {
-      messageId: toBase64Url(id),
-      conversationId,
-      direction: 'out',
-      senderDeviceId: null,
-      body: { kind: 'text', text },
-      sentAt: now,
-      receivedAt: now,
-      delivery: 'queued',
-      failure: null,
-      readAt: null,
-    }
-    const payload = encodePayload({ messageId: id, sentAt: now, body: { kind: 'text', text } })
-    const summary = await store.transaction(async (tx) => {
-      await tx.addMessage(message)
-      await tx.enqueueOutbox({
-        conversationId,
-        messageId: message.messageId,
-        kind: 'message',
-        payload,
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-        lastError: null,
-      })
-      const updated = { ...conv, lastMessageId: message.messageId, lastActivityAt: now }
-      await tx.putConversation(updated)
-      return conversationSummary(tx, updated)
-    })
-    this.#emit({ type: 'message.added', message: chatMessage(message) })
-    if (summary !== undefined) this.#emit({ type: 'conversation.updated', conversation: summary })
-    this.#outbox.kick()
-    return ok({ message: chatMessage(message) })
-  }
-
-  async #retry(conversationId: string, messageId: string) {
-    const { store, platform } = this.ctx
-    const m = await store.getMessage(messageId)
-    if (m === undefined || m.conversationId !== conversationId)
-      return fail('not_found', 'no such message')
-    if (m.delivery !== 'failed' || m.body.kind !== 'text')
-      return fail('invalid_state', 'only failed messages')
-    const now = platform.clock()
-    m.delivery = 'queued'
-    m.failure = null
-    await store.transaction(async (tx) => {
-      await tx.putMessage(m)
-      await tx.enqueueOutbox({
-        conversationId,
-        messageId,
-        kind: 'message',
-        payload: encodePayload({
-          messageId: fromBase64Url(messageId),
-          sentAt: m.sentAt,
-          body: { kind: 'text', text: m.body.kind === 'text' ? m.body.text : '' },
-        }),
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-        lastError: null,
-      })
-    })
-    this.#emit({ type: 'message.updated', message: chatMessage(m) })
-    this.#outbox.kick()
-    return ok({ message: chatMessage(m) })
-  }
-
-  async #markRead(conversationId: string, upTo: string) {
-    const { store, platform } = this.ctx
-    const conv = await store.getConversation(conversationId)
-    const m = await store.getMessage(upTo)
-    if (conv === undefined || m === undefined || m.conversationId !== conversationId) {
-      return fail('not_found', 'no such message')
-    }
-    const now = platform.clock()
-    const readReceipts = this.#settings.readReceipts
-    const { marked, summary } = await store.transaction(async (tx) => {
-      const marked = await tx.markRead(
-        conversationId,
-        { receivedAt: m.receivedAt, messageId: m.messageId },
-        now,
-      )
-      const unreadCount = await tx.countUnread(conversationId)
-      const updated = { ...(await tx.getConversation(conversationId))!, unreadCount }
-      await tx.putConversation(updated)
-      if (readReceipts) {
-        const ids = marked
-          .filter((x) => x.body.kind === 'text')
-          .map((x) => fromBase64Url(x.messageId))
-        for (let i = 0; i < ids.length; i += MESSENGER_LIMITS.receiptIds) {
-          await tx.enqueueOutbox({
-            conversationId,
-            messageId: null,
-            kind: 'receipt',
-            payload: encodePayload({
-              messageId: randomId(platform),
-              sentAt: now,
-              body: {
-                kind: 'receipt',
-                receipt: 'read',
-                messageIds: ids.slice(i, i + MESSENGER_LIMITS.receiptIds),
-              },
-            }),
-            attempts: 0,
-            nextAttemptAt: now,
-            createdAt: now,
-            lastError: null,
-          })
-        }
-      }
-      return { marked, summary: await conversationSummary(tx, updated) }
-    })
-    for (const x of marked) this.#emit({ type: 'message.updated', message: chatMessage(x) })
-    if (summary !== undefined) this.#emit({ type: 'conversation.updated', conversation: summary })
-    if (readReceipts) this.#outbox.kick()
-    return ok({ unreadCount: summary?.unreadCount ?? 0 })
-  }
 }
-
-void RECEIPT_KIND
 
 /** The longest wait between dials of a relay that keeps failing. */
 const RELAY_RETRY_MAX_MS = 60_000
-
-const TRANSFER_ACTION = {
-  'transfer.accept': 'accept',
-  'transfer.decline': 'decline',
-  'transfer.pause': 'pause',
-  'transfer.resume': 'resume',
-  'transfer.cancel': 'cancel',
-} as const
 
 /** The relay's PeerId string: what follows the last /p2p/. */
 function relayPeer(address: string): string | null {
   const i = address.lastIndexOf('/p2p/')
   return i < 0 ? null : address.slice(i + 5).split('/')[0] || null
-}
-
-function encodeCursor(k: MessageKey): string {
-  return `${k.receivedAt}.${k.messageId}`
-}
-
-function decodeCursor(c: string): MessageKey | null {
-  const m = /^(\d{1,16})\.([A-Za-z0-9_-]{1,64})$/.exec(c)
-  if (m === null) return null
-  return { receivedAt: Number(m[1]), messageId: m[2]! }
 }

@@ -2,8 +2,8 @@
  * createMessengerService: what a host (the extension's offscreen document / background page, or a
  * Node test) runs. It owns the lifecycle — no identity: requests answer `no_identity`; after
  * `identity.create` or on start with a stored identity it builds the libp2p node through the
- * injected factory and starts the Messenger — and exposes one MessengerClient that stays valid
- * across those changes, so the host can pass it across runtime ports unchanged.
+ * injected factory and starts the Messenger — and serves the client API through one dispatcher
+ * (handlers/index.ts) and one event hub, both valid across those changes.
  *
  * ```ts
  * const service = createMessengerService({
@@ -12,29 +12,26 @@
  *     addresses: { listen: [...relays.map(() => '/p2p-circuit'), '/webrtc'] }, ... }),
  * })
  * await service.start()
- * const res = await service.client.request({ type: 'identity.status' })
+ * serveClientPort(port, service.dispatch, service.hub)            // a page's runtime port, or
+ * const res = await service.client.request({ type: 'identity.status' })   // in-process (tests)
  * ```
  */
-import { cleanDisplayName } from '../text/clean.ts'
 import type { PrivateKey } from '@libp2p/interface'
+import { defaultSettings, type MessengerClient } from '../client/api.ts'
 import {
-  defaultSettings,
-  fail,
-  ok,
-  type ClientEvent,
-  type ClientEventListener,
-  type ClientRequest,
-  type IdentityStatus,
-  type MessengerClient,
-  type ResponseFor,
-} from '../client/api.ts'
-import { parseClientRequest } from '../client/validate.ts'
+  ClientApiError,
+  ClientEventHub,
+  createDispatcher,
+  createLocalClient,
+  type ClientDispatcher,
+} from '../client/dispatch.ts'
 import { systemPlatform, type CryptoPlatform } from '../crypto/platform.ts'
 import type { MessengerStore } from '../store/store.ts'
 import { KeyedMutex, type MessengerNotifier } from './context.ts'
-import { createLocalIdentity, identityFingerprint, loadLocalIdentity } from './identity.ts'
+import { clientHandlers } from './handlers/index.ts'
+import { loadLocalIdentity } from './identity.ts'
 import { maintainKeys } from './key-maintenance.ts'
-import { Messenger, type MessengerOptions } from './messenger.ts'
+import { Messenger, type MessengerOptions, type MessengerParts } from './messenger.ts'
 import type { MessengerNet } from './net.ts'
 
 /** A libp2p node as the service needs it: the messenger's slice plus its lifecycle. */
@@ -44,7 +41,11 @@ export interface MessengerNode extends MessengerNet {
 }
 
 export interface MessengerServiceOptions extends MessengerOptions {
-  store: MessengerStore
+  /**
+   * The store, or how to open it (the extension opens IndexedDB on the first request; a failure
+   * answers that request `internal` and the next request tries again).
+   */
+  store: MessengerStore | (() => Promise<MessengerStore>)
   /**
    * Builds (not starts) the libp2p node with our PeerId key. Listen on `/p2p-circuit` once per
    * relay (reservations on the relays the messenger keeps connected; unlike `<relay>/p2p-circuit`
@@ -56,10 +57,16 @@ export interface MessengerServiceOptions extends MessengerOptions {
   platform?: CryptoPlatform
   notifier?: MessengerNotifier
   log?: (message: string, err?: unknown) => void
+  /** The event hub pages subscribe to (default: a new one); the host may create it first. */
+  hub?: ClientEventHub
 }
 
 export interface MessengerService {
-  /** The client API; valid before start and across identity creation. */
+  /** Runs a request that was validated where it entered (serveClientPort); never rejects. */
+  readonly dispatch: ClientDispatcher
+  /** Every client-API event; valid before start and across identity creation and restarts. */
+  readonly hub: ClientEventHub
+  /** In-process client over `dispatch` and `hub` (validates each request like a port): tests. */
   readonly client: MessengerClient
   /** Loads the identity (if any) and starts the node. */
   start(): Promise<void>
@@ -76,117 +83,87 @@ const SEEN_RETENTION_MS = 120 * 86_400_000
 export function createMessengerService(options: MessengerServiceOptions): MessengerService {
   const platform = options.platform ?? systemPlatform
   const log = options.log ?? (() => undefined)
-  const listeners = new Set<ClientEventListener>()
+  const hub = options.hub ?? new ClientEventHub((err) => log('listener threw', err))
+  const openStore = options.store
+  let store: Promise<MessengerStore> | null = null
   let messenger: Messenger | null = null
   let node: MessengerNode | null = null
   let starting: Promise<void> | null = null
   let stopped = false
 
-  const emit = (e: ClientEvent): void => {
-    for (const l of listeners) {
-      try {
-        l(e)
-      } catch (err) {
-        log('listener threw', err)
-      }
-    }
-  }
-
-  async function identityStatus(): Promise<IdentityStatus> {
-    const rec = await options.store.getIdentity()
-    if (rec === undefined) return { state: 'none' }
-    return {
-      state: 'ready',
-      displayName: rec.displayName,
-      fingerprint: identityFingerprint(rec.identityPublicKey),
-      createdAt: rec.createdAt,
-    }
+  /** The store, opened once; a failed open is tried again next time. */
+  function storeReady(): Promise<MessengerStore> {
+    if (typeof openStore !== 'function') return Promise.resolve(openStore)
+    store ??= openStore().catch((err: unknown) => {
+      store = null
+      throw err
+    })
+    return store
   }
 
   async function boot(): Promise<void> {
-    let record = await options.store.getIdentity()
+    const db = await storeReady()
+    let record = await db.getIdentity()
     if (record === undefined || stopped) return
     const renewed = maintainKeys(record, platform)
     if (renewed !== null) {
-      await options.store.putIdentity(renewed)
+      await db.putIdentity(renewed)
       record = renewed
     }
     // Ids of replayed PQXDH headers only matter while their prekeys could still be accepted.
-    await options.store.pruneSeen(platform.clock() - SEEN_RETENTION_MS).catch(() => 0)
+    await db.pruneSeen(platform.clock() - SEEN_RETENTION_MS).catch(() => 0)
     const { local, secrets, libp2pKey } = loadLocalIdentity(record, platform)
-    const settings =
-      (await options.store.getSettings()) ?? defaultSettings(options.defaultRelays ?? [])
+    const settings = (await db.getSettings()) ?? defaultSettings(options.defaultRelays ?? [])
     node = await options.createNode(libp2pKey, settings.relays)
     await node.start()
     const m = new Messenger(
       {
-        store: options.store,
+        store: db,
         net: node,
         platform,
         notifier: options.notifier ?? (() => undefined),
         local,
         secrets,
+        emit: (e) => hub.emit(e),
         locks: new KeyedMutex(),
         log,
       },
       options,
     )
-    m.subscribe(emit)
     await m.start()
     messenger = m
   }
 
-  const client: MessengerClient = {
-    async request<T extends ClientRequest>(request: T): Promise<ResponseFor<T>> {
-      try {
-        // Requests may come from another context (runtime ports): check shape and caps first.
-        try {
-          parseClientRequest(request)
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err)
-          return fail('invalid_request', message)
-        }
-        if (request.type === 'identity.status') {
-          return ok(await identityStatus())
-        }
-        if (request.type === 'identity.create') {
-          if ((await options.store.getIdentity()) !== undefined) {
-            return fail('identity_exists', 'an identity exists on this device')
-          }
-          // Cleaned as contacts' names are: what we send in hellos is what they will show.
-          const name = cleanDisplayName(request.displayName)
-          if (name.length === 0) {
-            return fail('invalid_request', 'a display name needs at least one visible character')
-          }
-          const { record } = await createLocalIdentity(platform, name)
-          await options.store.putIdentity(record)
-          starting = boot()
-          await starting
-          const status = await identityStatus()
-          emit({ type: 'identity.changed', identity: status })
-          return ok(status)
-        }
-        if (starting !== null) await starting.catch(() => undefined)
-        if (messenger === null) {
-          const hasIdentity = (await options.store.getIdentity()) !== undefined
-          return hasIdentity
-            ? fail('unavailable', 'the node is not running')
-            : fail('no_identity', 'create an identity first')
-        }
-        return await messenger.request(request)
-      } catch (err) {
-        log(`request ${request.type} failed`, err)
-        return fail('internal', err instanceof Error ? err.message : String(err))
-      }
-    },
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
+  /** The running messenger's parts, or why there are none. */
+  async function running(): Promise<MessengerParts> {
+    if (starting !== null) await starting.catch(() => undefined)
+    if (messenger !== null) return messenger.parts
+    const hasIdentity = (await (await storeReady()).getIdentity()) !== undefined
+    throw hasIdentity
+      ? new ClientApiError('unavailable', 'the node is not running')
+      : new ClientApiError('no_identity', 'create an identity first')
   }
 
+  const dispatch = createDispatcher(
+    clientHandlers(
+      {
+        store: storeReady,
+        platform,
+        startNode: async () => {
+          starting = boot()
+          await starting
+        },
+        emit: (e) => hub.emit(e),
+      },
+      running,
+    ),
+    { log },
+  )
+
   return {
-    client,
+    dispatch,
+    hub,
+    client: createLocalClient(dispatch, hub),
     get messenger() {
       return messenger
     },

@@ -2,7 +2,9 @@
 // page sees when the host answers, when it is not there yet, and when it goes away.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { ok } from '@hestia/core/client/api.ts'
 import { ClientEventHub, createDispatcher } from '@hestia/core/client/dispatch.ts'
+import { handlersWith } from '@hestia/core/test-support/client-handlers.ts'
 import { connectPortClient, serveClientPort } from '@hestia/core/client/port.ts'
 import { serveClientPorts } from '../host/client-server.ts'
 import type { MessageSender, WebExt, WebExtPort } from '../platform/webext.ts'
@@ -54,10 +56,12 @@ function runtimePortPair(
 /** A host serving identity.status with a given display name, and its event hub. */
 function host(displayName: string) {
   const hub = new ClientEventHub()
-  const dispatch = createDispatcher({
-    'identity.status': () =>
-      Promise.resolve({ state: 'ready', displayName, fingerprint: 'AbCdEfGh', createdAt: 1 }),
-  })
+  const dispatch = createDispatcher(
+    handlersWith({
+      'identity.status': () =>
+        Promise.resolve(ok({ state: 'ready', displayName, fingerprint: 'AbCdEfGh', createdAt: 1 })),
+    }),
+  )
   const ports: WebExtPort[] = []
   return {
     hub,
@@ -186,9 +190,9 @@ describe('serveClientPorts (host side)', () => {
       },
     } as unknown as WebExt
     const hub = new ClientEventHub()
-    const dispatch = createDispatcher({
-      'identity.status': () => Promise.resolve({ state: 'none' }),
-    })
+    const dispatch = createDispatcher(
+      handlersWith({ 'identity.status': () => Promise.resolve(ok({ state: 'none' })) }),
+    )
     const stop = serveClientPorts(api, dispatch, hub)
     const connect = (name: string, sender: MessageSender) => {
       const [page, hostSide] = runtimePortPair(name, sender)

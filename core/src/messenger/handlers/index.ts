@@ -1,0 +1,40 @@
+/**
+ * Every client-API handler, composed by API area into the one `ClientHandlers` table that
+ * `createDispatcher` (core/src/client/dispatch.ts) serves. The table's type requires a handler
+ * for every request type of api.ts, so a request added to the API without one does not compile.
+ *
+ * Path of a request: port (serveClientPort validates) → dispatcher (runs the handler, maps what it
+ * throws) → the area's handler here → the domain module (messages.ts, contacts.ts, files.ts, …).
+ */
+import type { ClientHandlers } from '../../client/dispatch.ts'
+import type { MessengerParts } from '../messenger.ts'
+import { callHandlers } from './calls.ts'
+import { connectivityHandlers } from './connectivity.ts'
+import { contactHandlers } from './contacts.ts'
+import { conversationHandlers } from './conversations.ts'
+import { identityHandlers, type IdentityParts } from './identity.ts'
+import { inviteHandlers } from './invites.ts'
+import { messageHandlers } from './messages.ts'
+import type { Running } from './running.ts'
+import { settingsHandlers } from './settings.ts'
+import { transferHandlers } from './transfers.ts'
+
+export function clientHandlers(
+  identity: IdentityParts,
+  running: Running<MessengerParts>,
+): ClientHandlers {
+  return {
+    ...identityHandlers(identity),
+    ...connectivityHandlers(running),
+    ...conversationHandlers(running),
+    ...messageHandlers(running),
+    ...inviteHandlers(running),
+    ...contactHandlers(running),
+    ...settingsHandlers(running),
+    ...transferHandlers(running),
+    ...callHandlers(running),
+  }
+}
+
+export { identityStatus, type IdentityParts } from './identity.ts'
+export type { Running } from './running.ts'
