@@ -1,0 +1,139 @@
+/**
+ * Field encryption under the data key: XChaCha20-Poly1305 (@noble/ciphers) with a random 192-bit
+ * nonce per value, and associated data that names where the value belongs (database, table,
+ * record id, field, format version). A value copied to another record, table, field or database
+ * fails authentication instead of being read as if it belonged there.
+ *
+ * Synchronous on purpose: the extension store seals and opens inside IndexedDB transactions, and
+ * IndexedDB commits a transaction as soon as it waits on anything else (WebCrypto's promises
+ * would end it; ADR 0520). XChaCha's 24-byte random nonces make nonce reuse negligible for any
+ * number of writes under one key (no counter to keep).
+ *
+ * Sealed value layout: `version (1 byte, 0x01) || nonce (24) || ciphertext || tag (16)`.
+ */
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
+import type { RandomSource } from '../../crypto/platform.ts'
+import { DamagedError, TamperedError, UnsupportedVersionError } from './errors.ts'
+
+export const FIELD_FORMAT_VERSION = 1
+export const DATA_KEY_BYTES = 32
+export const NONCE_BYTES = 24
+export const TAG_BYTES = 16
+/** Bytes a sealed value adds to its plaintext. */
+export const SEAL_OVERHEAD = 1 + NONCE_BYTES + TAG_BYTES
+
+const AD_LABEL = new TextEncoder().encode('hestia/at-rest/field')
+
+/** Where a sealed value lives; every part is bound into the AEAD. */
+export interface FieldAddress {
+  database: string
+  table: string
+  /** The record's primary key as a string (compound keys: parts joined by the caller, unambiguously). */
+  recordId: string
+  field: string
+}
+
+function lengthPrefixed(parts: readonly string[]): Uint8Array {
+  const encoded = parts.map((part) => new TextEncoder().encode(part))
+  const out = new Uint8Array(encoded.reduce((sum, b) => sum + 4 + b.length, 0))
+  const view = new DataView(out.buffer)
+  let at = 0
+  for (const bytes of encoded) {
+    view.setUint32(at, bytes.length, false)
+    out.set(bytes, at + 4)
+    at += 4 + bytes.length
+  }
+  return out
+}
+
+/** The associated data of a field: label, format version, then each address part length-prefixed. */
+export function fieldAssociatedData(
+  address: FieldAddress,
+  version = FIELD_FORMAT_VERSION,
+): Uint8Array {
+  const body = lengthPrefixed([address.database, address.table, address.recordId, address.field])
+  const out = new Uint8Array(AD_LABEL.length + 1 + body.length)
+  out.set(AD_LABEL, 0)
+  out[AD_LABEL.length] = version
+  out.set(body, AD_LABEL.length + 1)
+  return out
+}
+
+/** The bare AEAD (exported for the Wycheproof vectors). */
+export function aeadSeal(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  ad: Uint8Array,
+): Uint8Array {
+  return xchacha20poly1305(key, nonce, ad).encrypt(plaintext)
+}
+
+export function aeadOpen(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  ad: Uint8Array,
+): Uint8Array {
+  return xchacha20poly1305(key, nonce, ad).decrypt(sealed)
+}
+
+function describe(address: FieldAddress): string {
+  return `Stored field ${address.table}.${address.field} of record ${address.recordId}`
+}
+
+/** Seals and opens values under one data key. Holds the key; `forget()` zeroes it (lock). */
+export class FieldCipher {
+  readonly #key: Uint8Array
+  readonly #random: RandomSource
+  #forgotten = false
+
+  constructor(dataKey: Uint8Array, random: RandomSource) {
+    if (dataKey.length !== DATA_KEY_BYTES)
+      throw new RangeError(`data key must be ${DATA_KEY_BYTES} bytes`)
+    this.#key = Uint8Array.from(dataKey)
+    this.#random = random
+  }
+
+  seal(plaintext: Uint8Array, address: FieldAddress): Uint8Array {
+    this.#checkKey()
+    const nonce = this.#random(NONCE_BYTES)
+    const sealed = aeadSeal(this.#key, nonce, plaintext, fieldAssociatedData(address))
+    const out = new Uint8Array(1 + NONCE_BYTES + sealed.length)
+    out[0] = FIELD_FORMAT_VERSION
+    out.set(nonce, 1)
+    out.set(sealed, 1 + NONCE_BYTES)
+    return out
+  }
+
+  /** Throws DamagedError (malformed), UnsupportedVersionError or TamperedError (fails the AEAD). */
+  open(sealed: Uint8Array, address: FieldAddress): Uint8Array {
+    this.#checkKey()
+    if (!(sealed instanceof Uint8Array) || sealed.length < SEAL_OVERHEAD)
+      throw new DamagedError(describe(address))
+    if (sealed[0] !== FIELD_FORMAT_VERSION)
+      throw new UnsupportedVersionError(describe(address), sealed[0] ?? 0)
+    const nonce = sealed.subarray(1, 1 + NONCE_BYTES)
+    try {
+      return aeadOpen(
+        this.#key,
+        nonce,
+        sealed.subarray(1 + NONCE_BYTES),
+        fieldAssociatedData(address),
+      )
+    } catch {
+      throw new TamperedError(describe(address))
+    }
+  }
+
+  /** Zeroes the key; any later use throws. Called on lock. */
+  forget(): void {
+    this.#key.fill(0)
+    this.#forgotten = true
+  }
+
+  #checkKey(): void {
+    if (this.#forgotten)
+      throw new Error('The field cipher was locked: unlock before reading or writing')
+  }
+}
