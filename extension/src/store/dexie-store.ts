@@ -46,6 +46,8 @@ import type {
 } from '@hestia/core/store/store.ts'
 import { ALL_TABLES, DATABASE_NAME, TABLES, declareSchema, toMessageRow } from './schema.ts'
 import type { MessageRow } from './schema.ts'
+import { sealingMiddleware } from './sealing-middleware.ts'
+import type { RowSealer } from '@hestia/core/store/at-rest/row-sealer.ts'
 
 export interface DexieStoreOptions {
   /** Database name (default DATABASE_NAME). */
@@ -59,6 +61,11 @@ export interface DexieStoreOptions {
    * each commit completes (slower writes).
    */
   durability?: 'default' | 'strict' | 'relaxed'
+  /**
+   * Present when at-rest encryption is on and unlocked (ADR 0520): every row except the keyring
+   * is sealed on write and opened on read; plaintext rows are refused.
+   */
+  sealer?: RowSealer
 }
 
 interface SingletonRow {
@@ -413,6 +420,7 @@ export async function openDexieStore(options: DexieStoreOptions = {}): Promise<M
     chromeTransactionDurability: options.durability ?? 'default',
   })
   declareSchema(db)
+  if (options.sealer !== undefined) db.use(sealingMiddleware(options.sealer))
   try {
     await db.open()
   } catch (error) {

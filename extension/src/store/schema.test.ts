@@ -66,7 +66,13 @@ describe('Dexie schema migrations', () => {
     const indexedDB = new IDBFactory()
     const db = openAt(indexedDB, 1)
     await db.open()
-    assert.deepEqual(db.tables.map((t) => t.name).sort(), Object.values(TABLES).sort())
+    // Every table but the keyring, which v3 added.
+    assert.deepEqual(
+      db.tables.map((t) => t.name).sort(),
+      Object.values(TABLES)
+        .filter((name) => name !== TABLES.keyring)
+        .sort(),
+    )
     assert.deepEqual(indexNames(db, TABLES.messages), ['[conversationId+receivedAt+messageId]'])
     assert.deepEqual(indexNames(db, TABLES.contacts), ['identityKeyId', 'inboundMailboxId'])
     await db.table(TABLES.contacts).add(contactRecord(1))
@@ -155,5 +161,29 @@ describe('Dexie schema migrations', () => {
       ],
     )
     raw.close()
+  })
+  test('v2 → v3: a keyring table appears; every existing row is kept as it was', async () => {
+    const indexedDB = new IDBFactory()
+    const v2 = openAt(indexedDB, 2)
+    await v2.open()
+    await v2.table(TABLES.contacts).add(contactRecord(1))
+    const seq = (await v2.table(TABLES.outbox).add({ ...outboxItem })) as number
+    v2.close()
+
+    const store = await openDexieStore({ name: NAME, indexedDB, IDBKeyRange })
+    try {
+      assert.deepEqual(await store.getContact('contact-1'), contactRecord(1))
+      assert.equal((await store.getOutbox(seq))?.lastError, 'relay unreachable')
+    } finally {
+      await store.close()
+    }
+    const raw = openAt(indexedDB, 3)
+    await raw.open()
+    try {
+      assert.equal(raw.verno, 3)
+      assert.equal(await raw.table(TABLES.keyring).count(), 0, 'no passphrase set by the upgrade')
+    } finally {
+      raw.close()
+    }
   })
 })

@@ -22,6 +22,7 @@ export const TABLES = {
   outbox: 'outbox',
   transfers: 'transfers',
   seen: 'seen',
+  keyring: 'keyring',
 } as const
 
 export const ALL_TABLES: readonly string[] = Object.values(TABLES)
@@ -75,6 +76,13 @@ export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
           row.unread = isUnread(row) ? 1 : 0
         })
     },
+  },
+  {
+    version: 3,
+    summary:
+      'a keyring table for the passphrase-wrapped data key (ADR 0520); it stays in clear so the ' +
+      'store can be unlocked, and lives in this database so sealing it and its rows is one commit',
+    stores: { keyring: 'id' },
   },
 ]
 
