@@ -79,6 +79,15 @@ export const MESSENGER_TIMING = {
   retryMaxMs: 5 * 60_000,
   /** Attempts before an outgoing message becomes `failed` (~40 min of backoff). */
   maxAttempts: 14,
+  /**
+   * A contact's direct connection that carried no chat or file stream this long is closed; the
+   * next send re-dials (ADR 0910: about the idle time at which keeping it open costs as much as
+   * one re-dial).
+   */
+  directIdleMs: 3 * 60_000,
+  /** One ping round trip on each relay connection this often; no answer aborts it (ADR 0910). */
+  relayPingIntervalMs: 60_000,
+  relayPingTimeoutMs: 10_000,
   /** How often relay connections and mailbox subscriptions are checked and repaired. */
   keeperIntervalMs: 2_000,
   /** Our device certificate and prekeys are valid this long. */

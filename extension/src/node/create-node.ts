@@ -14,6 +14,10 @@ import { webRTC } from '@libp2p/webrtc'
 import type { PrivateKey } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
+import { FILE_PROTOCOL } from '@hestia/core/files/limits.ts'
+import { idleDirectConnections } from '@hestia/core/messenger/idle-connections.ts'
+import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
+import { relayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import { denyDialMultiaddr, type AddressPolicy } from './address-policy.ts'
 import { installWebRtcInitGuard } from './webrtc-init-guard.ts'
 
@@ -23,6 +27,8 @@ export interface BrowserNodeOptions {
   readonly relays: readonly string[]
   /** The device's libp2p key (persisted with the identity, so the PeerId survives restarts). */
   readonly privateKey?: PrivateKey
+  /** Close a contact's direct connection after this long without a chat or file stream. */
+  readonly directIdleMs?: number
 }
 
 /**
@@ -60,9 +66,21 @@ export function browserNodeConfig(options: BrowserNodeOptions) {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: denyDialMultiaddr(options.policy) },
+    // Off: it pings every connection every 10 s, each ping a new WebRTC data channel on a
+    // contact's connection (~400 packets/min per idle contact). Direct connections are judged by
+    // what they carry and closed when idle; relays get their own slower ping (ADR 0910).
+    connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
       ping: ping(),
+      idleDirect: idleDirectConnections({
+        idleMs: options.directIdleMs ?? MESSENGER_TIMING.directIdleMs,
+        protocols: [CHAT_PROTOCOL, FILE_PROTOCOL],
+      }),
+      relayKeepAlive: relayKeepAlive({
+        intervalMs: MESSENGER_TIMING.relayPingIntervalMs,
+        timeoutMs: MESSENGER_TIMING.relayPingTimeoutMs,
+      }),
     },
   }
 }

@@ -31,6 +31,10 @@ import type {
   MessengerService,
   Route,
 } from '@hestia/core/messenger/index.ts'
+import { FILE_PROTOCOL } from '@hestia/core/files/limits.ts'
+import { idleDirectConnections } from '@hestia/core/messenger/idle-connections.ts'
+import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
+import { relayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import { createMemoryBacking, openMemoryStore } from '@hestia/core/store/index.ts'
 import type { MemoryBacking, MessengerStore } from '@hestia/core/store/index.ts'
 import { startRelay } from '@hestia/relay-node'
@@ -55,6 +59,18 @@ export async function startTestRelay(
   })
 }
 
+export interface TestNodeOptions {
+  /** false: no WebRTC, every message to or from this node takes the mailbox. */
+  direct?: boolean
+  /** The address node-datachannel binds its ICE candidates to (default 127.0.0.1). */
+  bindAddress?: string
+  /**
+   * Run the browser node's connection policy (ADR 0910): libp2p's connection monitor off, direct
+   * connections closed after this many ms without a chat or file stream, relays pinged instead.
+   */
+  directIdleMs?: number
+}
+
 /**
  * The node a browser host would build, on loopback. `direct: false` leaves WebRTC out, so every
  * message to or from this node has to take the mailbox (for measuring that path with both online).
@@ -62,9 +78,11 @@ export async function startTestRelay(
 export async function createTestNode(
   privateKey: PrivateKey,
   relays: string[],
-  options: { direct?: boolean } = {},
+  options: TestNodeOptions = {},
 ): Promise<MessengerNode> {
   const direct = options.direct ?? true
+  const bindAddress = options.bindAddress ?? '127.0.0.1'
+  const idleMs = options.directIdleMs
   return createLibp2p({
     privateKey,
     start: false,
@@ -76,7 +94,7 @@ export async function createTestNode(
       ...(direct
         ? [
             webRTC({
-              rtcConfiguration: { iceServers: [], bindAddress: '127.0.0.1' } as RTCConfiguration,
+              rtcConfiguration: { iceServers: [], bindAddress } as RTCConfiguration,
             }),
           ]
         : []),
@@ -86,7 +104,23 @@ export async function createTestNode(
     streamMuxers: [yamux()],
     // Tests run on loopback, which the default gater refuses.
     connectionGater: { denyDialMultiaddr: () => false },
-    services: { identify: identify(), ping: ping() },
+    ...(idleMs !== undefined ? { connectionMonitor: { enabled: false } } : {}),
+    services: {
+      identify: identify(),
+      ping: ping(),
+      ...(idleMs !== undefined
+        ? {
+            idleDirect: idleDirectConnections({
+              idleMs,
+              protocols: [CHAT_PROTOCOL, FILE_PROTOCOL],
+            }),
+            relayKeepAlive: relayKeepAlive({
+              intervalMs: MESSENGER_TIMING.relayPingIntervalMs,
+              timeoutMs: MESSENGER_TIMING.relayPingTimeoutMs,
+            }),
+          }
+        : {}),
+    },
   }) as unknown as Promise<MessengerNode>
 }
 
@@ -112,6 +146,8 @@ export class TestPeer {
   /** performance.now() when each message id was first shown here (message.added). */
   readonly addedAt = new Map<string, number>()
   direct = true
+  /** Node options besides `direct` (bind address, idle policy); set before start. */
+  nodeOptions: Omit<TestNodeOptions, 'direct'> = {}
   /** File transfer for this peer (set before start); absent: transfer.* answers unsupported. */
   files: MessengerFilesOptions | undefined
   /** Clock and randomness (set before start); absent: the system's. Tests move the clock. */
@@ -128,7 +164,8 @@ export class TestPeer {
     this.service = createMessengerService({
       store: this.store,
       defaultRelays: this.relays,
-      createNode: (key, relays) => createTestNode(key, relays, { direct: this.direct }),
+      createNode: (key, relays) =>
+        createTestNode(key, relays, { ...this.nodeOptions, direct: this.direct }),
       ...(this.files !== undefined ? { files: this.files } : {}),
       ...(this.platform !== undefined ? { platform: this.platform } : {}),
       notifier: (n) => this.notifications.push(n),

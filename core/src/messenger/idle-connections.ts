@@ -1,0 +1,139 @@
+/**
+ * Closes a contact's direct (WebRTC) connection once it has carried no chat or file stream for
+ * `idleMs` (ADR 0910). An open WebRTC connection is never silent: ICE consent checks every ~5 s
+ * and SCTP heartbeats cost bytes, packets and radio wake-ups for every online contact, while a
+ * re-dial through the relay costs one round of signalling when the contact is written to again.
+ *
+ * What counts as use is what the user caused: a stream of one of `protocols` (chat frames,
+ * receipts, call signalling, files) opened in either direction, and any such stream still open (a
+ * long file transfer). libp2p's own ping and identify streams do not count. Relayed connections
+ * and connections to relays (WebSockets) are never touched.
+ *
+ * A libp2p service, so it starts and stops with the node:
+ *   services: { idleDirect: idleDirectConnections({ idleMs: 180_000, protocols: [CHAT_PROTOCOL] }) }
+ */
+import type { Connection, Startable, Stream, StreamMiddleware } from '@libp2p/interface'
+
+export interface IdleDirectOptions {
+  /** A direct connection with no user stream for this long is closed. */
+  readonly idleMs: number
+  /** Protocols whose streams count as use (chat, file). */
+  readonly protocols: readonly string[]
+  /** How often connections are checked; default idleMs / 6, at most 30 s, at least 50 ms. */
+  readonly checkMs?: number
+  /** Called after a connection was closed for being idle (diagnostics, tests). */
+  readonly onClosed?: (connection: Connection) => void
+}
+
+/** The slice of libp2p's components this service needs (structural, no internal imports). */
+export interface IdleDirectComponents {
+  readonly registrar: {
+    use(protocol: string, middleware: StreamMiddleware[]): void
+    unuse(protocol: string): void
+    getMiddleware(protocol: string): StreamMiddleware[]
+  }
+  readonly connectionManager: { getConnections(): Connection[] }
+}
+
+/** How long a graceful close may take before the connection is aborted. */
+const CLOSE_GRACE_MS = 2_000
+
+export function idleDirectConnections(
+  options: IdleDirectOptions,
+): (components: IdleDirectComponents) => IdleDirectConnections {
+  return (components) => new IdleDirectConnections(components, options)
+}
+
+export class IdleDirectConnections implements Startable {
+  readonly #components: IdleDirectComponents
+  readonly #options: IdleDirectOptions
+  readonly #protocols: ReadonlySet<string>
+  /** Last use per connection id; absent: the connection's open time. */
+  readonly #lastUse = new Map<string, number>()
+  #timer: ReturnType<typeof setInterval> | undefined
+
+  constructor(components: IdleDirectComponents, options: IdleDirectOptions) {
+    if (!(options.idleMs > 0)) throw new RangeError('idleMs must be above 0')
+    this.#components = components
+    this.#options = options
+    this.#protocols = new Set(options.protocols)
+  }
+
+  readonly [Symbol.toStringTag] = 'hestia/idle-direct-connections'
+
+  start(): void {
+    copyMiddlewareOnRead(this.#components.registrar)
+    // libp2p runs a protocol's middleware for outbound streams (newStream) and inbound ones
+    // (before the handler): one hook sees both directions.
+    const touch: StreamMiddleware = (stream, connection, next) => {
+      this.#lastUse.set(connection.id, Date.now())
+      next(stream, connection)
+    }
+    for (const protocol of this.#protocols) this.#components.registrar.use(protocol, [touch])
+    const { idleMs } = this.#options
+    const checkMs = this.#options.checkMs ?? Math.max(50, Math.min(idleMs / 6, 30_000))
+    this.#timer = setInterval(() => this.closeIdle(Date.now()), checkMs)
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#timer = undefined
+    for (const protocol of this.#protocols) this.#components.registrar.unuse(protocol)
+    this.#lastUse.clear()
+  }
+
+  /** Closes every direct connection idle at `now`; returns how many it closed. */
+  closeIdle(now: number): number {
+    const live = new Set<string>()
+    let closed = 0
+    for (const connection of this.#components.connectionManager.getConnections()) {
+      live.add(connection.id)
+      if (!isContactDirect(connection)) continue
+      if (connection.streams.some((s) => this.#inUse(s))) {
+        this.#lastUse.set(connection.id, now)
+        continue
+      }
+      const last = this.#lastUse.get(connection.id) ?? connection.timeline.open
+      if (now - last < this.#options.idleMs) continue
+      this.#lastUse.delete(connection.id)
+      closed++
+      void closeGently(connection).then(() => this.#options.onClosed?.(connection))
+    }
+    for (const id of this.#lastUse.keys()) if (!live.has(id)) this.#lastUse.delete(id)
+    return closed
+  }
+
+  #inUse(stream: Stream): boolean {
+    return stream.protocol !== undefined && this.#protocols.has(stream.protocol)
+  }
+}
+
+const patched = new WeakSet<object>()
+
+/**
+ * libp2p 3.3.11 (connection.js `onIncomingStream`) appends the protocol handler to the array
+ * `getMiddleware` returns, which is the registrar's own array: every inbound stream adds one more
+ * handler call to every later stream of that protocol, both directions (ADR 0910, upstream
+ * report). Handing out a copy keeps the registered chain as it was registered.
+ */
+function copyMiddlewareOnRead(registrar: IdleDirectComponents['registrar']): void {
+  if (patched.has(registrar)) return
+  patched.add(registrar)
+  const read = registrar.getMiddleware.bind(registrar)
+  registrar.getMiddleware = (protocol: string) => [...read(protocol)]
+}
+
+/** A contact's direct connection: open WebRTC, neither relayed nor limited. */
+export function isContactDirect(c: Connection): boolean {
+  return (
+    c.status === 'open' && c.limits === undefined && c.remoteAddr.toString().includes('/webrtc')
+  )
+}
+
+async function closeGently(connection: Connection): Promise<void> {
+  try {
+    await connection.close({ signal: AbortSignal.timeout(CLOSE_GRACE_MS) })
+  } catch (err) {
+    connection.abort(err instanceof Error ? err : new Error(String(err)))
+  }
+}
