@@ -14,14 +14,14 @@ import {
 import type { OutboxRecord } from '../store/records.ts'
 import { registerChatProtocol } from './chat-protocol.ts'
 import type * as contacts from './contacts.ts'
-import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
+import { reloadSecrets, type MessengerContext } from './context.ts'
 import { encodeSigned } from '../crypto/codecs.ts'
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import { addPrekey, prekeyBundle } from './identity.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { MessengerFiles, type MessengerFilesOptions } from './files.ts'
 import { MessengerCalls } from './calls.ts'
-import { Inbox } from './inbox.ts'
+import { Inbox, type FrameEffects, type FrameOutcome, type FrameSource } from './inbox.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
 import { InviteKeeper } from './invite-lifecycle.ts'
@@ -29,7 +29,8 @@ import { InviteProbe } from './invite-closed.ts'
 import { RELAY_DIAL_TIMEOUT_MS, relayFailureReason, type RelayHealth } from './relay-health.ts'
 import { directConnection, peerIdOf } from './net.ts'
 import { Outbox, type Route } from './outbox.ts'
-import { encodePayload, type HelloBody } from './payload.ts'
+import { queueHello } from './outbox-rows.ts'
+import type { HelloBody } from './payload.ts'
 import { decodeOutbound } from './records.ts'
 import type { MessagesDeps } from './messages.ts'
 import { MessengerSettings } from './settings.ts'
@@ -102,7 +103,7 @@ export class Messenger {
       this.#announceRelays(),
     )
     this.#mailboxes = new MailboxManager(this.ctx, (mailboxId, frame) =>
-      this.#inbox.handle({ kind: 'mailbox', mailboxId }, frame).then(() => undefined),
+      this.#receive({ kind: 'mailbox', mailboxId }, frame).then(() => undefined),
     )
     this.#mailboxes.onChange = () => this.#emitConnectivity()
     this.#invites = new InviteKeeper(this.ctx, this.#mailboxes, () => this.relays()[0])
@@ -111,16 +112,8 @@ export class Messenger {
     )
     this.#inbox = new Inbox(this.ctx, {
       devices: this.#devices,
-      kickOutbox: () => this.#outbox.kick(),
       helloFor: (c, reply) => this.#helloFor(c, reply),
-      notifyMessage: (c, conversationId) => this.#notify(c, conversationId),
       showReadReceipts: () => this.#settings.current.readReceipts,
-      onFilePayload: (conversationId, messageId, body) =>
-        this.#files?.receive(conversationId, messageId, body) ?? Promise.resolve(),
-      onCallPayload: (contact, conversationId, payload) =>
-        this.#calls.receive(contact, conversationId, payload),
-      openInbound: (mailboxId) => this.#openInbound(mailboxId),
-      contactMoved: (contactId) => this.#invites.contactMoved(contactId),
     })
     this.#outbox = new Outbox(this.ctx, this.#mailboxes, {
       relays: () => this.relays(),
@@ -179,10 +172,7 @@ export class Messenger {
     }
     await registerChatProtocol(net, async (from, frame) => {
       try {
-        const outcome = await this.#inbox.handle(
-          { kind: 'direct', deviceId: from.toString() },
-          frame,
-        )
+        const outcome = await this.#receive({ kind: 'direct', deviceId: from.toString() }, frame)
         return outcome !== 'dropped'
       } catch (err) {
         this.ctx.log('direct frame rejected', err)
@@ -319,6 +309,38 @@ export class Messenger {
     return minted.map((p) => encodeSigned(p.signed))
   }
 
+  /** One incoming frame (direct stream or mailbox): the inbox commits it, its effects apply here. */
+  async #receive(source: FrameSource, frame: Uint8Array): Promise<FrameOutcome> {
+    const { outcome, effects } = await this.#inbox.handle(source, frame)
+    if (effects !== null) await this.#applyFrameEffects(effects)
+    return outcome
+  }
+
+  async #applyFrameEffects(e: FrameEffects): Promise<void> {
+    this.#devices.set(e.learnDevice.deviceId, e.learnDevice.contactId)
+    if (e.reloadSecrets) await reloadSecrets(this.ctx)
+    for (const event of e.events) this.ctx.emit(event)
+    if (e.file !== null && this.#files !== null) {
+      try {
+        await this.#files.receive(e.file.conversationId, e.file.messageId, e.file.body)
+      } catch (err) {
+        // The frame is committed; a transfer the engine refuses stays as it was.
+        this.ctx.log(`file payload ${e.file.body.kind} not taken`, err)
+      }
+    }
+    if (e.call !== null) {
+      try {
+        this.#calls.receive(e.call.contact, e.call.conversationId, e.call.payload)
+      } catch (err) {
+        this.ctx.log('call signal not taken', err)
+      }
+    }
+    if (e.notify !== null) await this.#notify(e.notify.contact, e.notify.conversationId)
+    if (e.route?.kind === 'open_inbound') await this.#openInbound(e.route.mailboxId)
+    else if (e.route?.kind === 'contact_moved') this.#invites.contactMoved(e.route.contactId)
+    if (e.kickOutbox) this.#outbox.kick()
+  }
+
   #helloFor(c: ContactRecord, reply: boolean): HelloBody | null {
     const relays = this.relays().slice(0, MESSENGER_LIMITS.relays)
     if (relays.length === 0 || c.inboundMailboxId === null) return null
@@ -339,20 +361,7 @@ export class Messenger {
         const hello = this.#helloFor(c, true)
         const conv = await tx.getConversationByContact(c.contactId)
         if (hello === null || conv === undefined || c.blocked) continue
-        await tx.enqueueOutbox({
-          conversationId: conv.conversationId,
-          messageId: null,
-          kind: 'control',
-          payload: encodePayload({
-            messageId: randomId(platform),
-            sentAt: now,
-            body: { kind: 'hello', hello },
-          }),
-          attempts: 0,
-          nextAttemptAt: now,
-          createdAt: now,
-          lastError: null,
-        })
+        await queueHello(tx, conv.conversationId, hello, platform, now)
       }
     })
     this.#outbox.kick()

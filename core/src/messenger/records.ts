@@ -5,7 +5,7 @@
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.ts'
 import { Session, type SessionState } from '../crypto/session.ts'
 import type { CryptoPlatform } from '../crypto/platform.ts'
-import type { ContactRecord, NewOutboxRecord, SessionRecord } from '../store/records.ts'
+import type { ContactRecord, SessionRecord } from '../store/records.ts'
 import type { StoreOperations } from '../store/store.ts'
 import { decodeStrict } from '../wire/decode.ts'
 import { ProtocolError } from '../wire/errors.ts'
@@ -69,22 +69,3 @@ export async function activeSession(
 }
 
 export { fromBase64Url, toBase64Url }
-
-/** A receipt or control payload for a conversation, due at once (no chat message of its own). */
-export function controlOutboxRow(
-  conversationId: string,
-  kind: 'receipt' | 'control',
-  payload: Uint8Array,
-  now: number,
-): NewOutboxRecord {
-  return {
-    conversationId,
-    messageId: null,
-    kind,
-    payload,
-    attempts: 0,
-    nextAttemptAt: now,
-    createdAt: now,
-    lastError: null,
-  }
-}
