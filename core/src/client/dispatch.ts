@@ -60,7 +60,7 @@ export type HandlersFor<K extends ClientRequestType> = { readonly [P in K]: Clie
 export type ClientHandlers = HandlersFor<ClientRequestType>
 
 /** Runs one validated request; never rejects. */
-export type ClientDispatcher = (request: ClientRequest) => Promise<ClientResponse>
+export type ClientDispatcher = <T extends ClientRequest>(request: T) => Promise<ResponseFor<T>>
 
 function capped(text: string): string {
   const max = CLIENT_LIMITS.errorMessageMaxChars
@@ -93,7 +93,7 @@ export function createDispatcher(
   handlers: ClientHandlers,
   options: DispatcherOptions = {},
 ): ClientDispatcher {
-  return async (request) => {
+  const run = async (request: ClientRequest): Promise<ClientResponse> => {
     const handler = handlers[request.type] as (request: ClientRequest) => Promise<ClientResponse>
     try {
       return await handler(request)
@@ -103,6 +103,7 @@ export function createDispatcher(
       return failure
     }
   }
+  return run as ClientDispatcher
 }
 
 /** The one event fan-out; one failing listener does not stop the others. */
@@ -154,7 +155,7 @@ export function createLocalClient(
       } catch (error) {
         return failureFromError(error)
       }
-      return overJson(await dispatch(checked)) as ResponseFor<T>
+      return overJson(await dispatch(checked))
     },
     subscribe: (listener) => hub.subscribe((event) => listener(overJson(event))),
   }

@@ -174,8 +174,9 @@ export function connectPortClient(
 }
 
 /**
- * Node side of one port: answers each request through `dispatch` and forwards every hub event
- * until the port disconnects. Returns a function that stops serving.
+ * Node side of one port: where a request enters the node. Validates each message (the request's
+ * only check: the dispatcher and handlers trust it), answers it through `dispatch` and forwards
+ * every hub event until the port disconnects. Returns a function that stops serving.
  */
 export function serveClientPort(
   port: ClientPort,

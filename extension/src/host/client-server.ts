@@ -1,6 +1,7 @@
 // The host side of the client API: every page that connects with CLIENT_PORT_NAME gets the
-// messenger's client API over its runtime port (requests validated by the dispatcher, events
-// from the hub). Only this extension's own pages are served (isTrustedSender).
+// messenger's client API over its runtime port. Where a request enters the host: serveClientPort
+// validates it (the only validation), the dispatcher runs its handler, every hub event is pushed.
+// Only this extension's own pages are served (isTrustedSender).
 
 import { serveClientPort } from '@hestia/core/client/port.ts'
 import type { ClientDispatcher, ClientEventHub } from '@hestia/core/client/dispatch.ts'

@@ -1,7 +1,8 @@
 // Everything the node's host owns, in the document that hosts it (Chrome: offscreen document;
 // Firefox: background page): the Dexie store, the messenger service (core/src/messenger) with its
 // libp2p node, notifications, and the client API served to pages (`dispatch` + `hub`, see
-// client-server.ts). Also answers the small HostApi (node.status, node.ping, host.wake).
+// client-server.ts: the port validates, the messenger service's dispatcher runs the handler).
+// Also answers the small HostApi (node.status, node.ping, host.wake).
 //
 // Node lifetime:
 //   - With an identity, the messenger builds the node from the key stored with the identity, so
@@ -14,10 +15,9 @@
 //     new relays (it listens on `<relay>/p2p-circuit`, fixed at creation).
 
 import { multiaddr } from '@multiformats/multiaddr'
-import { ClientEventHub, failureFromError } from '@hestia/core/client/dispatch.ts'
+import { ClientEventHub } from '@hestia/core/client/dispatch.ts'
 import type { ClientDispatcher } from '@hestia/core/client/dispatch.ts'
 import type { ClientEvent } from '@hestia/core/client/api.ts'
-import { parseClientRequest } from '@hestia/core/client/validate.ts'
 import { createMessengerService } from '@hestia/core/messenger/service.ts'
 import type { MessengerNode, MessengerService } from '@hestia/core/messenger/service.ts'
 import type { MessengerNotifier } from '@hestia/core/messenger/context.ts'
@@ -72,12 +72,13 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 export class NodeService {
-  /** Client API events for every connected page. */
+  /** Client API events for every connected page (the messenger service's one hub). */
   readonly hub: ClientEventHub
   readonly #options: NodeServiceOptions
   readonly #log: (message: string, error?: unknown) => void
   readonly #startedAt = new WeakMap<object, number>()
-  #service: Promise<MessengerService> | undefined
+  readonly #files: BrowserFileStorage
+  readonly #service: MessengerService
   #running: Promise<void> | undefined
   #retryTimer: ReturnType<typeof setTimeout> | undefined
   #messengerNode: BrowserNode | null = null
@@ -89,33 +90,17 @@ export class NodeService {
     this.#options = options
     this.#log = options.log ?? hostLog
     this.hub = new ClientEventHub((error) => this.#log('an event listener failed', error))
-  }
-
-  /** The messenger service (store open, events wired). Created once. */
-  messenger(): Promise<MessengerService> {
-    this.#service ??= this.#createMessenger().catch((error: unknown) => {
-      this.#service = undefined
-      throw error
-    })
-    return this.#service
-  }
-
-  async #createMessenger(): Promise<MessengerService> {
-    const store = await (this.#options.openStore ?? (() => openDexieStore()))()
-    const files = new BrowserFileStorage(filesDatabase(), this.#options.saveFile)
-    // Not awaited: the first page request must not wait for file housekeeping.
-    files
-      .sweep(store, Date.now())
-      .catch((error: unknown) => this.#log('could not clean up old file data', error))
-    const service = createMessengerService({
-      store,
+    this.#files = new BrowserFileStorage(filesDatabase(), options.saveFile)
+    this.#service = createMessengerService({
+      store: () => this.#openStore(),
+      hub: this.hub,
       // WebAssembly SHA-256: ~4x noble's in Chromium, where hashing was a transfer's top cost.
-      files: { storage: files, sha256: wasmSha256 },
-      defaultRelays: [...this.#options.defaultRelays],
-      notifier: this.#options.notifier,
+      files: { storage: this.#files, sha256: wasmSha256 },
+      defaultRelays: [...options.defaultRelays],
+      notifier: options.notifier,
       log: (message, error) => this.#log(message, error),
       createNode: async (privateKey, relays) => {
-        const node = await createBrowserNode({ policy: this.#options.policy, relays, privateKey })
+        const node = await createBrowserNode({ policy: options.policy, relays, privateKey })
         this.#startedAt.set(node, Date.now())
         this.#messengerNode = node
         this.#relaysInUse = [...relays]
@@ -123,22 +108,26 @@ export class NodeService {
         return node as unknown as MessengerNode
       },
     })
-    service.client.subscribe((event) => {
-      this.hub.emit(event)
-      this.#follow(event)
-    })
-    return service
+    this.hub.subscribe((event) => this.#follow(event))
+  }
+
+  /** The store, opened by the messenger service when it first needs it. */
+  async #openStore(): Promise<MessengerStore> {
+    const store = await (this.#options.openStore ?? (() => openDexieStore()))()
+    // Not awaited: the first page request must not wait for file housekeeping.
+    this.#files
+      .sweep(store, Date.now())
+      .catch((error: unknown) => this.#log('could not clean up old file data', error))
+    return store
   }
 
   /** Starts the messenger (and its node, once an identity exists); retries a failed start. */
   start(): Promise<void> {
-    this.#running ??= this.messenger()
-      .then((service) => service.start())
-      .catch((error: unknown) => {
-        this.#log('the messenger did not start; retrying', error)
-        this.#running = undefined
-        this.#scheduleRetry()
-      })
+    this.#running ??= this.#service.start().catch((error: unknown) => {
+      this.#log('the messenger did not start; retrying', error)
+      this.#running = undefined
+      this.#scheduleRetry()
+    })
     return this.#running
   }
 
@@ -152,21 +141,13 @@ export class NodeService {
     this.#retryTimer = setTimeout(() => void this.start(), this.#retryMs)
   }
 
-  /** What a page's request does: validate, then ask the messenger. Never rejects. */
-  readonly dispatch: ClientDispatcher = async (raw) => {
-    let request
-    try {
-      request = parseClientRequest(raw)
-    } catch (error) {
-      return failureFromError(error)
-    }
-    try {
-      const service = await this.messenger()
-      void this.start()
-      return await service.client.request(request)
-    } catch (error) {
-      return failureFromError(error)
-    }
+  /**
+   * A page's request, already validated by its port: wakes the messenger (a start that failed is
+   * tried again now, not after its backoff) and hands the request to the service's dispatcher.
+   */
+  readonly dispatch: ClientDispatcher = (request) => {
+    void this.start()
+    return this.#service.dispatch(request)
   }
 
   readonly #callWindows = new Set<string>()
@@ -195,7 +176,7 @@ export class NodeService {
 
   #restartMessenger(): Promise<void> {
     this.#restarts = this.#restarts.then(async () => {
-      const service = await this.messenger()
+      const service = this.#service
       try {
         await service.stop()
         await service.start()
@@ -239,8 +220,7 @@ export class NodeService {
   }
 
   async #hasIdentity(): Promise<boolean> {
-    const service = await this.messenger()
-    const response = await service.client.request({ type: 'identity.status' })
+    const response = await this.#service.dispatch({ type: 'identity.status' })
     return response.ok && response.value.state === 'ready'
   }
 
@@ -307,10 +287,8 @@ export class NodeService {
 
   async stop(): Promise<void> {
     clearTimeout(this.#retryTimer)
-    const service = this.#service
-    this.#service = undefined
     this.#running = undefined
-    if (service !== undefined) await (await service).stop()
+    await this.#service.stop()
     await this.#stopBareNode()
   }
 }
