@@ -16,8 +16,7 @@ import {
 import type { MessageKey, MessageRecord } from '../store/records.ts'
 import { STORE_LIMITS } from '../store/store.ts'
 import { randomId, type MessengerContext } from './context.ts'
-import { MESSENGER_LIMITS } from './limits.ts'
-import { encodePayload } from './payload.ts'
+import { queueMessage, queueReceipts } from './outbox-rows.ts'
 import { fromBase64Url, toBase64Url } from './records.ts'
 import { chatMessage, conversationSummary } from './views.ts'
 
@@ -104,19 +103,10 @@ export async function sendText(
     failure: null,
     readAt: null,
   }
-  const payload = encodePayload({ messageId: id, sentAt: now, body: { kind: 'text', text } })
+  const payload = { messageId: id, sentAt: now, body: { kind: 'text', text } } as const
   const summary = await store.transaction(async (tx) => {
     await tx.addMessage(message)
-    await tx.enqueueOutbox({
-      conversationId,
-      messageId: message.messageId,
-      kind: 'message',
-      payload,
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      lastError: null,
-    })
+    await queueMessage(tx, conversationId, payload, now)
     const updated = { ...conv, lastMessageId: message.messageId, lastActivityAt: now }
     await tx.putConversation(updated)
     return conversationSummary(tx, updated)
@@ -143,20 +133,14 @@ export async function retryMessage(
   m.failure = null
   await store.transaction(async (tx) => {
     await tx.putMessage(m)
-    await tx.enqueueOutbox({
+    const text = m.body.kind === 'text' ? m.body.text : ''
+    const body = { kind: 'text', text } as const
+    await queueMessage(
+      tx,
       conversationId,
-      messageId,
-      kind: 'message',
-      payload: encodePayload({
-        messageId: fromBase64Url(messageId),
-        sentAt: m.sentAt,
-        body: { kind: 'text', text: m.body.kind === 'text' ? m.body.text : '' },
-      }),
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      lastError: null,
-    })
+      { messageId: fromBase64Url(messageId), sentAt: m.sentAt, body },
+      now,
+    )
   })
   d.ctx.emit({ type: 'message.updated', message: chatMessage(m) })
   d.kickOutbox()
@@ -189,26 +173,7 @@ export async function markRead(
       const ids = marked
         .filter((x) => x.body.kind === 'text')
         .map((x) => fromBase64Url(x.messageId))
-      for (let i = 0; i < ids.length; i += MESSENGER_LIMITS.receiptIds) {
-        await tx.enqueueOutbox({
-          conversationId,
-          messageId: null,
-          kind: 'receipt',
-          payload: encodePayload({
-            messageId: randomId(platform),
-            sentAt: now,
-            body: {
-              kind: 'receipt',
-              receipt: 'read',
-              messageIds: ids.slice(i, i + MESSENGER_LIMITS.receiptIds),
-            },
-          }),
-          attempts: 0,
-          nextAttemptAt: now,
-          createdAt: now,
-          lastError: null,
-        })
-      }
+      await queueReceipts(tx, conversationId, 'read', ids, platform, now)
     }
     return { marked, summary: await conversationSummary(tx, updated) }
   })
