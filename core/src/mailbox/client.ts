@@ -186,7 +186,7 @@ export class MailboxClient {
       decodeResponse((await lp.read({ signal: AbortSignal.timeout(this.timeoutMs) })).subarray())
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
-      throw err
+      throw typedFrameError(err)
     }
     const ended = (async () => {
       try {
@@ -288,7 +288,7 @@ export class MailboxClient {
         frame = (await entry.lp.read({ signal })).subarray()
       } catch (err) {
         entry.stream.abort(err instanceof Error ? err : new Error(String(err)))
-        throw err
+        throw typedFrameError(err)
       }
       this.release(entry)
     } finally {
@@ -367,6 +367,20 @@ interface PooledStream {
   lastUsed: number
   /** Requests sent on this stream so far. */
   requests: number
+}
+
+/**
+ * A relay answer longer than MAX_RESPONSE_FRAME_BYTES stops in the length-prefix reader with its
+ * own error class; callers branch on MailboxError codes, so it becomes 'oversize' here.
+ */
+function typedFrameError(err: unknown): unknown {
+  const name = (err as { name?: unknown } | null)?.name
+  if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
+    return new MailboxError('oversize', 'the relay answered with a frame above the cap', {
+      cause: err,
+    })
+  }
+  return err
 }
 
 function isUsable(stream: Stream): boolean {

@@ -1,0 +1,216 @@
+// `/hestia/mailbox/1.0.0` over an in-memory stream pair (`streamPair` from @libp2p/utils, no libp2p
+// node): the real MailboxClient on one end, the relay's MailboxService.handleStream on the other,
+// with a SQLite store in a temporary folder. What a client notices is asserted: requests are
+// answered; a malformed body gets a typed `malformed` answer and the stream stays usable; an
+// oversize or truncated frame stores nothing; a typed refusal reaches the client as MailboxError.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import type { Connection, Stream } from '@libp2p/interface'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { lpStream, streamPair } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { pino } from 'pino'
+import {
+  decodeResponse,
+  depositAddressOf,
+  encodeRequest,
+  MailboxClient,
+  MailboxError,
+  MAX_REQUEST_FRAME_BYTES,
+  MAX_RESPONSE_FRAME_BYTES,
+  newMailboxCredentials,
+} from '@hestia/core/mailbox/index.ts'
+import { defaultOptions } from './config.ts'
+import { MailboxService } from './mailbox-service.ts'
+import { RelayMetrics } from './metrics.ts'
+import { SqliteMailboxStore } from './store/sqlite-store.ts'
+
+const dirs: string[] = []
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+const clientPeer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+const connection = {
+  remotePeer: clientPeer,
+  remoteAddr: multiaddr('/ip4/127.0.0.1/tcp/40000'),
+} as unknown as Connection
+
+/** A relay's mailbox service with its own store, and a client whose streams it serves. */
+async function relayAndClient() {
+  const dir = mkdtempSync(join(tmpdir(), 'hestia-mailbox-pair-'))
+  dirs.push(dir)
+  const store = new SqliteMailboxStore({ path: join(dir, 'relay.db'), reserveFreeBytes: 0 })
+  const metrics = new RelayMetrics({
+    connections: () => 0,
+    reservations: () => 0,
+    subscribers: () => 0,
+    store: () => ({ mailboxes: 0, messages: 0, bytes: 0 }),
+  })
+  const service = new MailboxService({
+    store,
+    limits: defaultOptions(dir).mailbox,
+    now: Date.now,
+    log: pino({ level: 'silent' }),
+    metrics,
+    info: () => ({
+      current: { peerId: 'relay', multiaddrs: [], validUntilMs: 0n },
+      stunPort: 0,
+      maxSealedBytes: 0,
+      expiryBucketsS: [],
+      maxMessagesPerMailbox: 0,
+      fileFallbackCapBytes: 0,
+    }),
+    isBanned: () => false,
+  })
+  await service.start()
+  const served: Promise<void>[] = []
+  /** One stream pair: the far end goes to the service, the near end is returned. */
+  const open = async (): Promise<Stream> => {
+    const [near, far] = await streamPair()
+    served.push(service.handleStream(far, connection))
+    return near
+  }
+  const client = new MailboxClient({ openStream: open, timeoutMs: 5_000 })
+  const stop = async () => {
+    await client.close()
+    await Promise.allSettled(served)
+    await store.close()
+  }
+  return { store, service, client, open, served, stop }
+}
+
+function lengthPrefixed(frame: Uint8Array): Uint8Array {
+  const out: number[] = []
+  let n = frame.length
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80)
+    n >>>= 7
+  }
+  out.push(n)
+  return Uint8Array.from([...out, ...frame])
+}
+
+describe('mailbox protocol over an in-memory stream pair', () => {
+  test('create, deposit, fetch, ack: the sealed bytes come back once, then they are gone', async () => {
+    const r = await relayAndClient()
+    const me = newMailboxCredentials()
+    await r.client.create(me)
+    const sealed = new Uint8Array(1024).fill(9)
+    const id = await r.client.deposit(depositAddressOf(me), sealed)
+    const { messages, more } = await r.client.fetch(me)
+    assert.equal(more, false)
+    assert.deepEqual(
+      messages.map((m) => [m.id, m.sealed]),
+      [[id, sealed]],
+    )
+    assert.equal(await r.client.ack(me, [id]), 1)
+    assert.deepEqual((await r.client.fetch(me)).messages, [])
+    await r.stop()
+  })
+
+  test('typed refusals reach the client as MailboxError and store nothing', async () => {
+    const r = await relayAndClient()
+    const me = newMailboxCredentials()
+    await r.client.create(me)
+    const stranger = newMailboxCredentials()
+    await assert.rejects(r.client.deposit(depositAddressOf(stranger), new Uint8Array(1024)), {
+      name: 'MailboxError',
+      code: 'unknown_mailbox',
+    })
+    const wrongCapability = { mailboxId: me.mailboxId, capability: new Uint8Array(32).fill(1) }
+    await assert.rejects(r.client.deposit(wrongCapability, new Uint8Array(1024)), {
+      name: 'MailboxError',
+      code: 'bad_capability',
+    })
+    // Someone else's key cannot read this mailbox.
+    await assert.rejects(r.client.fetch({ ...me, authSecretKey: stranger.authSecretKey }), {
+      name: 'MailboxError',
+      code: 'bad_signature',
+    })
+    assert.equal((await r.store.stats()).messages, 0)
+    await r.stop()
+  })
+
+  test('a malformed body: a typed malformed answer, nothing stored, the same stream still serves', async () => {
+    const r = await relayAndClient()
+    const me = newMailboxCredentials()
+    await r.client.create(me)
+    const stream = await r.open()
+    const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES })
+    await lp.write(new Uint8Array(50).fill(0xff))
+    await assert.rejects(
+      Promise.resolve().then(async () => decodeResponse((await lp.read()).subarray())),
+      (err: unknown) => err instanceof MailboxError && err.code === 'malformed',
+    )
+    // The framing held, so the stream is still usable: a good deposit on it is stored.
+    const deposit = encodeRequest({
+      deposit: {
+        mailboxId: me.mailboxId,
+        capability: me.capability,
+        expiryS: 86_400,
+        sealed: new Uint8Array(1024).fill(5),
+      },
+    })
+    await lp.write(deposit)
+    const res = decodeResponse((await lp.read()).subarray())
+    assert.ok(res.depositId > 0n)
+    await stream.close()
+    assert.deepEqual(
+      (await r.client.fetch(me)).messages.map((m) => m.sealed),
+      [new Uint8Array(1024).fill(5)],
+    )
+    await r.stop()
+  })
+
+  test('an oversize frame: a typed oversize answer, the stream is reset, nothing stored', async () => {
+    const r = await relayAndClient()
+    const me = newMailboxCredentials()
+    await r.client.create(me)
+    const stream = await r.open()
+    const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES })
+    // A prefix one byte over the cap, and the first KiB of a body.
+    const handled = r.served.at(-1)!
+    const header = lengthPrefixed(new Uint8Array(MAX_REQUEST_FRAME_BYTES + 1)).subarray(0, 4)
+    stream.send(Uint8Array.from([...header, ...new Uint8Array(1024)]))
+    await assert.rejects(
+      Promise.resolve().then(async () => decodeResponse((await lp.read()).subarray())),
+      (err: unknown) => err instanceof MailboxError && err.code === 'oversize',
+    )
+    await handled
+    assert.equal(stream.status === 'open' && stream.readStatus === 'readable', false)
+    assert.equal((await r.store.stats()).messages, 0)
+    await r.stop()
+  })
+
+  test('a deposit cut halfway (the client closes mid-frame): nothing is stored, no answer', async () => {
+    const r = await relayAndClient()
+    const me = newMailboxCredentials()
+    await r.client.create(me)
+    const stream = await r.open()
+    const deposit = lengthPrefixed(
+      encodeRequest({
+        deposit: {
+          mailboxId: me.mailboxId,
+          capability: me.capability,
+          expiryS: 86_400,
+          sealed: new Uint8Array(4096).fill(4),
+        },
+      }),
+    )
+    const handled = r.served.at(-1)!
+    stream.send(deposit.subarray(0, deposit.length / 2))
+    await stream.close()
+    // The relay's handler for this stream ends at the cut (not after its 30 s idle timeout).
+    await handled
+    const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES })
+    await assert.rejects(lp.read({ signal: AbortSignal.timeout(2_000) }))
+    assert.equal((await r.store.stats()).messages, 0)
+    assert.deepEqual((await r.client.fetch(me)).messages, [])
+    await r.stop()
+  })
+})
