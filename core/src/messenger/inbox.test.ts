@@ -1,0 +1,240 @@
+/**
+ * The inbox on its own: it commits a frame and returns what happened (InboxResult), touching
+ * nothing of the messenger (its emit throws here). Alice's frames come from a real PQXDH session
+ * to Bob's bundle; Bob's store is the memory store. What a replayed, held, blocked or malformed
+ * frame leaves behind is compared with a snapshot of everything the inbox may write.
+ */
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { testPlatform } from '../../test-support/deterministic.ts'
+import { initiateSession } from '../crypto/pqxdh.ts'
+import { verifyPrekeyBundle } from '../crypto/prekeys.ts'
+import type { Session } from '../crypto/session.ts'
+import { openMemoryStore } from '../store/memory-store.ts'
+import type { ContactRecord } from '../store/records.ts'
+import type { MessengerStore } from '../store/store.ts'
+import { isProtocolError } from '../wire/errors.ts'
+import { KeyedMutex, type MessengerContext } from './context.ts'
+import { createLocalIdentity, loadLocalIdentity, prekeyBundle } from './identity.ts'
+import { Inbox, type InboxResult } from './inbox.ts'
+import { decodePayload, encodePayload, type PayloadBody } from './payload.ts'
+import { toBase64Url } from './records.ts'
+
+interface Party {
+  ctx: MessengerContext
+  store: MessengerStore
+}
+
+async function party(name: string, platform: ReturnType<typeof testPlatform>): Promise<Party> {
+  const store = openMemoryStore()
+  const { record } = await createLocalIdentity(platform, name)
+  await store.putIdentity(record)
+  const { local, secrets } = loadLocalIdentity(record, platform)
+  const ctx: MessengerContext = {
+    store,
+    net: undefined as never, // the inbox never touches the network
+    platform,
+    notifier: () => assert.fail('the inbox must not notify'),
+    local,
+    secrets,
+    emit: () => assert.fail('the inbox must not emit: it returns events'),
+    locks: new KeyedMutex(),
+    log: () => undefined,
+  }
+  return { ctx, store }
+}
+
+/** Bob knows Alice's identity (as after an invite) and her device; Alice starts a session. */
+async function setup(seed: string) {
+  const platform = testPlatform(seed)
+  const alice = await party('Alice', platform)
+  const bob = await party('Bob', platform)
+  const now = platform.clock()
+  const aliceDevice = alice.ctx.local.deviceId
+  const contact: ContactRecord = {
+    contactId: 'alice-contact',
+    displayName: 'Alice',
+    identityPublicKey: alice.ctx.local.identity.publicKey,
+    identityKeyId: toBase64Url(alice.ctx.local.identity.publicKey),
+    verified: false,
+    blocked: false,
+    keyChange: null,
+    relays: [],
+    inboundMailboxId: 'mailbox-for-alice',
+    outboundMailbox: null,
+    addedAt: now,
+    updatedAt: now,
+  }
+  await bob.store.putContact(contact)
+  await bob.store.putConversation({
+    conversationId: 'conv-alice',
+    contactId: contact.contactId,
+    lastMessageId: null,
+    lastActivityAt: now,
+    unreadCount: 0,
+  })
+  const devices = new Map([[aliceDevice, contact.contactId]])
+  const inbox = new Inbox(bob.ctx, {
+    devices,
+    helloFor: () => null,
+    showReadReceipts: () => true,
+  })
+  const bundle = verifyPrekeyBundle(prekeyBundle(bob.ctx.local, bob.ctx.secrets), {
+    now,
+    identityKey: bob.ctx.local.identity.publicKey,
+  })
+  let messageNo = 0
+  const body = (text: string): PayloadBody => ({ kind: 'text', text })
+  const payloadOf = (b: PayloadBody, id = new Uint8Array(16).fill(++messageNo)) =>
+    encodePayload({ messageId: id, sentAt: platform.clock(), body: b })
+  const start = initiateSession({
+    local: alice.ctx.local.device,
+    bundle,
+    body: payloadOf(body('first')),
+    platform,
+  })
+  const session: Session = start.session
+  const direct = { kind: 'direct', deviceId: aliceDevice } as const
+  return { platform, alice, bob, inbox, devices, contact, session, start, direct, body, payloadOf }
+}
+
+/** Everything the inbox may write for Alice's contact, and our secrets. */
+async function snapshot(store: MessengerStore) {
+  return {
+    contact: await store.getContact('alice-contact'),
+    conversation: await store.getConversation('conv-alice'),
+    messages: await store.pageMessages('conv-alice', { before: null, limit: 100 }),
+    outbox: await store.listOutbox('conv-alice'),
+    sessions: await store.listSessions('alice-contact'),
+    devices: await store.listDevices('alice-contact'),
+    contacts: await store.listContacts(),
+    identity: await store.getIdentity(),
+  }
+}
+
+describe('inbox: returns what happened, applies nothing itself', () => {
+  test('a text: stored, with the effects the messenger applies; the sender is receipted', async () => {
+    const s = await setup('inbox-stored')
+    const result = await s.inbox.handle(s.direct, s.start.frame)
+    assert.equal(result.outcome, 'stored')
+    const e = result.effects
+    assert.ok(e !== null)
+    assert.deepEqual(e.learnDevice, {
+      deviceId: s.alice.ctx.local.deviceId,
+      contactId: 'alice-contact',
+    })
+    assert.equal(e.reloadSecrets, true, 'a new session: our secrets are read again')
+    const added = e.events.filter((x) => x.type === 'message.added')
+    assert.equal(added.length, 1)
+    assert.equal(added[0]?.type === 'message.added' && added[0].message.body.kind, 'text')
+    assert.deepEqual(e.notify?.conversationId, 'conv-alice')
+    assert.equal(e.file, null)
+    assert.equal(e.call, null)
+    assert.deepEqual(e.route, { kind: 'contact_moved', contactId: 'alice-contact' })
+    assert.equal(e.kickOutbox, true)
+    const outbox = await s.bob.store.listOutbox('conv-alice')
+    assert.equal(outbox.length, 1)
+    const receipt = decodePayload(outbox[0]!.payload)
+    assert.equal(outbox[0]!.kind, 'receipt')
+    assert.deepEqual(receipt.body, {
+      kind: 'receipt',
+      receipt: 'delivered',
+      messageIds: [new Uint8Array(16).fill(1)],
+    })
+  })
+
+  test('a replayed frame: duplicate, no effects, nothing in the store changes', async () => {
+    const s = await setup('inbox-replay')
+    await s.inbox.handle(s.direct, s.start.frame)
+    const before = await snapshot(s.bob.store)
+    const again: InboxResult = await s.inbox.handle(s.direct, s.start.frame)
+    assert.deepEqual(again, { outcome: 'duplicate', effects: null })
+    assert.deepEqual(await snapshot(s.bob.store), before)
+  })
+
+  test('a re-encrypted copy of a stored message: duplicate, receipted again, not shown or notified', async () => {
+    const s = await setup('inbox-copy')
+    await s.inbox.handle(s.direct, s.start.frame)
+    const copy = s.session.encrypt(s.payloadOf(s.body('first'), new Uint8Array(16).fill(1)))
+    const result = await s.inbox.handle(s.direct, copy.frame)
+    assert.equal(result.outcome, 'duplicate')
+    assert.ok(result.effects !== null)
+    assert.deepEqual(result.effects.events, [])
+    assert.equal(result.effects.notify, null)
+    assert.equal(result.effects.kickOutbox, true, 'the second receipt goes out')
+    const messages = await s.bob.store.pageMessages('conv-alice', { before: null, limit: 10 })
+    assert.equal(messages.filter((m) => m.body.kind === 'text').length, 1)
+    const outbox = await s.bob.store.listOutbox('conv-alice')
+    assert.deepEqual(
+      outbox.map((o) => o.kind),
+      ['receipt', 'receipt'],
+    )
+  })
+
+  test('a blocked contact: dropped, no effects, nothing changes', async () => {
+    const s = await setup('inbox-blocked')
+    await s.bob.store.putContact({ ...s.contact, blocked: true })
+    const before = await snapshot(s.bob.store)
+    const result = await s.inbox.handle(s.direct, s.start.frame)
+    assert.deepEqual(result, { outcome: 'dropped', effects: null })
+    assert.deepEqual(await snapshot(s.bob.store), before)
+  })
+
+  test('a frame under another identity: held, no file, call, notification or outbox run', async () => {
+    const s = await setup('inbox-held')
+    // Mallory's device is mapped to Alice's contact (as a device of a pending key would be).
+    const mallory = await party('Mallory', s.platform)
+    s.devices.set(mallory.ctx.local.deviceId, 'alice-contact')
+    const bundle = verifyPrekeyBundle(prekeyBundle(s.bob.ctx.local, s.bob.ctx.secrets), {
+      now: s.platform.clock(),
+      identityKey: s.bob.ctx.local.identity.publicKey,
+    })
+    const start = initiateSession({
+      local: mallory.ctx.local.device,
+      bundle,
+      body: s.payloadOf(s.body('trust me')),
+      platform: s.platform,
+    })
+    const result = await s.inbox.handle(
+      { kind: 'direct', deviceId: mallory.ctx.local.deviceId },
+      start.frame,
+    )
+    assert.equal(result.outcome, 'stored')
+    const e = result.effects
+    assert.ok(e !== null)
+    assert.equal(e.file, null)
+    assert.equal(e.call, null)
+    assert.equal(e.notify, null)
+    assert.equal(e.route, null)
+    assert.equal(e.kickOutbox, false)
+    const shown = e.events.flatMap((x) => (x.type === 'message.added' ? [x.message.body] : []))
+    assert.deepEqual(shown, [{ kind: 'system', event: 'key_changed' }])
+    const contact = await s.bob.store.getContact('alice-contact')
+    assert.equal(contact?.keyChange?.held?.length, 1)
+    const messages = await s.bob.store.pageMessages('conv-alice', { before: null, limit: 10 })
+    assert.equal(messages.filter((m) => m.body.kind === 'text').length, 0, 'nothing shown')
+    assert.deepEqual(await s.bob.store.listOutbox('conv-alice'), [], 'no receipt')
+  })
+
+  test('a malformed frame throws a ProtocolError and changes nothing', async () => {
+    const s = await setup('inbox-malformed')
+    await s.inbox.handle(s.direct, s.start.frame)
+    const before = await snapshot(s.bob.store)
+    const tampered = s.session.encrypt(s.payloadOf(s.body('second'))).frame.slice()
+    tampered[tampered.length - 1]! ^= 1
+    for (const frame of [new Uint8Array([1, 2, 3]), tampered]) {
+      await assert.rejects(s.inbox.handle(s.direct, frame), (err) => isProtocolError(err))
+    }
+    assert.deepEqual(await snapshot(s.bob.store), before)
+  })
+
+  test('a direct frame from a device that is no contact: unknown_key, nothing changes', async () => {
+    const s = await setup('inbox-unknown')
+    const before = await snapshot(s.bob.store)
+    await assert.rejects(
+      s.inbox.handle({ kind: 'direct', deviceId: 'someone-else' }, s.start.frame),
+      (err) => isProtocolError(err, 'unknown_key'),
+    )
+    assert.deepEqual(await snapshot(s.bob.store), before)
+  })
+})
