@@ -120,7 +120,7 @@ void test('backup: contents that do not hang together are refused when writing',
   )
 })
 
-void test('backup: no contact name, message text or identity secret appears in the file', async () => {
+void test('backup: no contact name, message text or identity secret appears in the file', () => {
   const contents = goldenBackupContents()
   const file = Buffer.from(fromHex(committed.vectors[0]!.fileHex))
   for (const needle of ['Ada', 'Tea at five', 'bring the map', 'ada-key-id', 'mailbox-ada'])

@@ -47,6 +47,7 @@ import type {
 import { ALL_TABLES, DATABASE_NAME, TABLES, declareSchema, toMessageRow } from './schema.ts'
 import type { MessageRow } from './schema.ts'
 import { sealingMiddleware } from './sealing-middleware.ts'
+import { AtRestStateError, KEYRING_ID, StoreLockedError } from './at-rest.ts'
 import type { RowSealer } from '@hestia/core/store/at-rest/row-sealer.ts'
 
 export interface DexieStoreOptions {
@@ -425,6 +426,15 @@ export async function openDexieStore(options: DexieStoreOptions = {}): Promise<M
     await db.open()
   } catch (error) {
     throw translateError(error)
+  }
+  // The keyring row marks an encrypted database: no data key, no access; and a data key only
+  // for a database that was encrypted (encryptDatabase), never for plaintext rows.
+  const encrypted = (await db.table(TABLES.keyring).get(KEYRING_ID)) !== undefined
+  if (encrypted !== (options.sealer !== undefined)) {
+    db.close()
+    throw encrypted
+      ? new StoreLockedError()
+      : new AtRestStateError('This database is not encrypted: turn encryption on first')
   }
   const operations = new DexieOperations(db)
 

@@ -14,18 +14,38 @@ import { seededRandom } from '@hestia/core/test-support/deterministic.ts'
 import { RowSealer } from '@hestia/core/store/at-rest/row-sealer.ts'
 import { AtRestError } from '@hestia/core/store/at-rest/errors.ts'
 import type { IdentityRecord } from '@hestia/core/store/records.ts'
+import { hashWasmArgon2id, passphraseBytes } from '@hestia/core/store/at-rest/argon2id.ts'
+import type { Argon2idParams } from '@hestia/core/store/at-rest/argon2id.ts'
 import { openDexieStore } from './dexie-store.ts'
+import { encryptDatabase } from './at-rest.ts'
 import { DATABASE_NAME, TABLES, declareSchema } from './schema.ts'
 
-const DATA_KEY = new Uint8Array(32).fill(0x42)
+const FAST: Argon2idParams = { memoryKiB: 64, iterations: 1, parallelism: 1 }
+const PASSPHRASE = passphraseBytes('correct horse')
+const keys = new WeakMap<IDBFactory, Uint8Array>()
 
-function sealer(key: Uint8Array = DATA_KEY): RowSealer {
-  return new RowSealer(key, seededRandom('sealed-store'), DATABASE_NAME)
+/** A fresh database with encryption turned on (empty), as the user would have it. */
+async function encryptedFactory(): Promise<IDBFactory> {
+  const indexedDB = new IDBFactory()
+  const dataKey = await encryptDatabase(PASSPHRASE, {
+    indexedDB,
+    IDBKeyRange,
+    kdf: hashWasmArgon2id,
+    params: FAST,
+    floor: FAST,
+    random: seededRandom('enc'),
+  })
+  keys.set(indexedDB, dataKey)
+  return indexedDB
 }
 
-runStoreComplianceSuite('Dexie store, sealed (fake-indexeddb)', () => {
-  const indexedDB = new IDBFactory()
-  return { open: () => openDexieStore({ indexedDB, IDBKeyRange, sealer: sealer() }) }
+function sealer(indexedDB: IDBFactory, key?: Uint8Array): RowSealer {
+  return new RowSealer(key ?? keys.get(indexedDB)!, seededRandom('sealed-store'), DATABASE_NAME)
+}
+
+runStoreComplianceSuite('Dexie store, sealed (fake-indexeddb)', async () => {
+  const indexedDB = await encryptedFactory()
+  return { open: () => openDexieStore({ indexedDB, IDBKeyRange, sealer: sealer(indexedDB) }) }
 })
 
 const MARKER = 'zebra-marker-7f3a'
@@ -76,7 +96,7 @@ async function rawRows(indexedDB: IDBFactory): Promise<Record<string, unknown[]>
 }
 
 async function populate(indexedDB: IDBFactory): Promise<void> {
-  const store = await openDexieStore({ indexedDB, IDBKeyRange, sealer: sealer() })
+  const store = await openDexieStore({ indexedDB, IDBKeyRange, sealer: sealer(indexedDB) })
   try {
     await store.putIdentity(identity())
     await store.putContact(
@@ -106,7 +126,7 @@ async function populate(indexedDB: IDBFactory): Promise<void> {
 }
 
 test('sealed store: no marker text, contact name, identity secret or contact key id in any stored row', async () => {
-  const indexedDB = new IDBFactory()
+  const indexedDB = await encryptedFactory()
   await populate(indexedDB)
   const rows = await rawRows(indexedDB)
   const all = Object.values(rows).flat()
@@ -127,7 +147,7 @@ test('sealed store: no marker text, contact name, identity secret or contact key
           `found ${new TextDecoder().decode(needle)} in ${JSON.stringify(leaf)}`,
         )
   // And the sealed store still reads everything back (blind lookups included).
-  const store = await openDexieStore({ indexedDB, IDBKeyRange, sealer: sealer() })
+  const store = await openDexieStore({ indexedDB, IDBKeyRange, sealer: sealer(indexedDB) })
   try {
     assert.deepEqual((await store.getIdentity())?.secretKeys, SECRET)
     assert.equal(
@@ -149,7 +169,7 @@ async function expectTampered(
   indexedDB: IDBFactory,
   read: (store: Awaited<ReturnType<typeof openDexieStore>>) => Promise<unknown>,
 ) {
-  const store = await openDexieStore({ indexedDB, IDBKeyRange, sealer: sealer() })
+  const store = await openDexieStore({ indexedDB, IDBKeyRange, sealer: sealer(indexedDB) })
   try {
     await assert.rejects(read(store), (error) => {
       assert.ok(error instanceof AtRestError, String(error))
@@ -173,7 +193,7 @@ async function editRaw(indexedDB: IDBFactory, edit: (db: Dexie) => Promise<void>
 }
 
 test('sealed store: swapping two messages’ sealed parts is refused (the record id is bound)', async () => {
-  const indexedDB = new IDBFactory()
+  const indexedDB = await encryptedFactory()
   await populate(indexedDB)
   await editRaw(indexedDB, async (db) => {
     const table = db.table(TABLES.messages)
@@ -189,7 +209,7 @@ test('sealed store: swapping two messages’ sealed parts is refused (the record
 })
 
 test('sealed store: an edited clear column (a message moved to another conversation) is refused', async () => {
-  const indexedDB = new IDBFactory()
+  const indexedDB = await encryptedFactory()
   await populate(indexedDB)
   await editRaw(indexedDB, async (db) => {
     await db.table(TABLES.messages).update('conv-1-m000000', { conversationId: 'conv-9' })
@@ -201,7 +221,7 @@ test('sealed store: an edited clear column (a message moved to another conversat
 })
 
 test('sealed store: a plaintext row slipped into the encrypted store is refused, not shown', async () => {
-  const indexedDB = new IDBFactory()
+  const indexedDB = await encryptedFactory()
   await populate(indexedDB)
   await editRaw(indexedDB, async (db) => {
     await db
@@ -214,12 +234,12 @@ test('sealed store: a plaintext row slipped into the encrypted store is refused,
 })
 
 test('sealed store: another data key opens nothing', async () => {
-  const indexedDB = new IDBFactory()
+  const indexedDB = await encryptedFactory()
   await populate(indexedDB)
   const store = await openDexieStore({
     indexedDB,
     IDBKeyRange,
-    sealer: sealer(new Uint8Array(32).fill(1)),
+    sealer: sealer(indexedDB, new Uint8Array(32).fill(1)),
   })
   try {
     await assert.rejects(
