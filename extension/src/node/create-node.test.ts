@@ -3,9 +3,11 @@ import { after, test } from 'node:test'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
 import type { Libp2p } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
+import { PING_PROTOCOL, RelayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import { NODE_USER_AGENT, createBrowserNode } from './create-node.ts'
 
 const started: Libp2p[] = []
@@ -42,4 +44,45 @@ test('a relay learns only the fixed Hestia user agent from the browser node, no 
   assert.doesNotMatch(agent, /browser|node|mozilla|chrome|firefox|linux|windows|mac|\d+\.\d+/i)
   const stored = await relay.peerStore.get(browser.peerId)
   assert.equal(new TextDecoder().decode(stored.metadata.get('AgentVersion')), NODE_USER_AGENT)
+})
+
+/** A node that plays a relay on loopback WebSockets; `ping: 'answer' | 'silent'`. */
+async function relayLike(pingMode: 'answer' | 'silent') {
+  const node = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0/ws'] },
+    transports: [webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+    services: pingMode === 'answer' ? { ping: ping() } : {},
+  })
+  // A relay that stopped answering: it takes the stream and never echoes.
+  if (pingMode === 'silent') await node.handle(PING_PROTOCOL, () => undefined)
+  started.push(node)
+  return node
+}
+
+test('relay keep-alive: a relay that answers keeps its connection; one that does not is aborted', async () => {
+  const browser = await createBrowserNode({ policy: { allowLoopbackRelays: true }, relays: [] })
+  started.push(browser)
+  await browser.start()
+  const keepAlive = new RelayKeepAlive(
+    { connectionManager: { getConnections: () => browser.getConnections() } },
+    { intervalMs: 3_600_000, timeoutMs: 1_000 },
+  )
+
+  const alive = await relayLike('answer')
+  const toAlive = await browser.dial(alive.getMultiaddrs()[0]!)
+  assert.equal(await keepAlive.pingRelays(), 0)
+  assert.equal(toAlive.status, 'open')
+
+  const silent = await relayLike('silent')
+  const toSilent = await browser.dial(silent.getMultiaddrs()[0]!)
+  assert.equal(await keepAlive.pingRelays(), 1, 'only the silent relay counts as dead')
+  assert.notEqual(toSilent.status, 'open')
+  assert.equal(toAlive.status, 'open')
+  assert.deepEqual(
+    browser.getConnections().map((c) => c.remotePeer.toString()),
+    [alive.peerId.toString()],
+  )
 })

@@ -258,10 +258,17 @@ export async function openProfile(
   name: string,
   extensionDir: string,
   opened: ChromiumProfile[],
+  executablePath?: string,
 ): Promise<BenchExtensionPage> {
   const profile = await ChromiumProfile.create(name, extensionDir)
   opened.push(profile)
-  await profile.launch()
+  await profile.launch(undefined, executablePath)
+  return openClientPage(profile)
+}
+
+/** Opens the tab page of a running profile with a client port (again after it was closed). */
+export async function openClientPage(profile: ChromiumProfile): Promise<BenchExtensionPage> {
+  const name = profile.name
   const page = await profile.context!.newPage()
   await page.goto(profile.url('popup.html?layout=tab'), { timeout: REQUEST_WAIT_MS })
   await page.evaluate(installPort, CLIENT_PORT_NAME)

@@ -85,6 +85,41 @@ export const GOALS: readonly GoalEntry[] = [
     goal: '<= 150',
     description: 'popup interactive with 100 conversations stored',
   },
+  {
+    metric: 'idle.direct_KB_per_min_per_contact',
+    goal: '<= 6 KB/min',
+    description: 'idle extension: wire bytes per minute per online contact (issue #24, ADR 0910)',
+  },
+  {
+    metric: 'idle.direct_packets_per_min_per_contact',
+    goal: '<= 60 packets/min',
+    description: 'idle extension: packets per minute per online contact',
+  },
+  {
+    metric: 'idle.relay_KB_per_min',
+    goal: '<= 10 KB/min',
+    description: 'idle extension: wire bytes per minute on the relay connection',
+  },
+  {
+    metric: 'idle.offscreen_heap_MiB',
+    goal: '<= 12 MiB',
+    description: 'idle extension: offscreen document JS heap, median',
+  },
+  {
+    metric: 'idle.cpu_pct_of_core',
+    goal: '<= 1 %',
+    description: 'idle extension: CPU of the browser over a bare Chromium in the same run',
+  },
+  {
+    metric: 'idle.heap_growth_MiB',
+    goal: '<= 1 MiB',
+    description: 'offscreen heap after GC, after 5 popup opens and a 200-message chat',
+  },
+  {
+    metric: 'msg.after_idle_p50_ms',
+    goal: '<= 1000 ms',
+    description: 'a message after an idle window: send → delivery receipt, loopback',
+  },
 ]
 
 export const GoalStatus = {

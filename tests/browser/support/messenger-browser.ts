@@ -125,9 +125,10 @@ export class ChromiumProfile {
     return new ChromiumProfile(name, dir, resolve(extensionDir))
   }
 
-  async launch(timeoutMs = 30_000): Promise<BrowserContext> {
+  /** `executablePath`: another launcher (the idle bench starts Chromium in a network namespace). */
+  async launch(timeoutMs = 30_000, executablePath = chromiumPath): Promise<BrowserContext> {
     const context = await chromium.launchPersistentContext(this.profileDir, {
-      executablePath: chromiumPath,
+      executablePath,
       headless: false, // --headless=new in the flags: old headless loads no extensions
       args: [
         ...chromiumFlags,

@@ -1,0 +1,141 @@
+// Which connections the idle closer closes, and what counts as use (ADR 0910).
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import type { Connection, Stream, StreamMiddleware } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { IdleDirectConnections, type IdleDirectComponents } from './idle-connections.ts'
+
+const PEER = '12D3KooWRNEyNJZepA1GFxhX3yRq1vBd9iAq83h8wp4qQ3KTeUMW'
+const RELAY = `/ip4/127.0.0.1/tcp/4001/ws/p2p/${PEER}`
+const CHAT = '/hestia/chat/1.0.0'
+const FILE = '/hestia/file/1.0.0'
+const IDLE_MS = 1_000
+
+interface Fake {
+  closed: boolean
+  streams: { protocol: string }[]
+}
+
+function fakeConnection(id: string, kind: 'webrtc' | 'relay' | 'relayed', openedAt: number) {
+  const addr =
+    kind === 'webrtc'
+      ? `${RELAY}/p2p-circuit/webrtc/p2p/${PEER}`
+      : kind === 'relayed'
+        ? `${RELAY}/p2p-circuit/p2p/${PEER}`
+        : RELAY
+  const fake = {
+    id,
+    closed: false,
+    streams: [] as { protocol: string }[],
+    remoteAddr: multiaddr(addr),
+    limits: kind === 'relayed' ? { seconds: 120 } : undefined,
+    timeline: { open: openedAt },
+    get status() {
+      return this.closed ? 'closed' : 'open'
+    },
+    close: () => {
+      fake.closed = true
+      return Promise.resolve()
+    },
+    abort: () => {
+      fake.closed = true
+    },
+  }
+  return fake as unknown as Fake & Connection
+}
+
+function setup(connections: Connection[]) {
+  const middleware = new Map<string, StreamMiddleware[]>()
+  const registrar = {
+    use: (p: string, m: StreamMiddleware[]) => void middleware.set(p, m),
+    unuse: (p: string) => void middleware.delete(p),
+    getMiddleware: (p: string) => middleware.get(p) ?? [],
+  }
+  const components: IdleDirectComponents = {
+    registrar,
+    connectionManager: { getConnections: () => connections.filter((c) => c.status === 'open') },
+  }
+  const idle = new IdleDirectConnections(components, {
+    idleMs: IDLE_MS,
+    protocols: [CHAT, FILE],
+    checkMs: 3_600_000, // the test drives closeIdle itself
+  })
+  idle.start()
+  /** A stream of `protocol` passes through the middleware libp2p runs (either direction). */
+  const stream = (protocol: string, connection: Connection): void => {
+    for (const mw of registrar.getMiddleware(protocol))
+      void mw({ protocol } as unknown as Stream, connection, () => undefined)
+  }
+  return { idle, registrar, stream }
+}
+
+describe('idle direct connections', () => {
+  test('a direct connection that carried nothing for the idle time is closed; relay connections never', async () => {
+    const t = Date.now()
+    const direct = fakeConnection('d', 'webrtc', t)
+    const relay = fakeConnection('r', 'relay', t - 10 * IDLE_MS)
+    const relayed = fakeConnection('c', 'relayed', t - 10 * IDLE_MS)
+    const { idle } = setup([direct, relay, relayed])
+    assert.equal(idle.closeIdle(t + IDLE_MS - 1), 0)
+    assert.equal(idle.closeIdle(t + IDLE_MS), 1)
+    await Promise.resolve()
+    assert.equal(direct.closed, true)
+    assert.equal(relay.closed, false)
+    assert.equal(relayed.closed, false)
+    idle.stop()
+  })
+
+  test('a chat or file stream in either direction restarts the clock; ping and identify do not', () => {
+    const t = Date.now() - 5_000
+    const direct = fakeConnection('d', 'webrtc', t)
+    const { idle, stream } = setup([direct])
+    stream('/ipfs/ping/1.0.0', direct)
+    stream('/ipfs/id/1.0.0', direct)
+    // Clock readings before a stream are at most its time of use, readings after at least.
+    const beforeChat = Date.now()
+    stream(CHAT, direct)
+    assert.equal(idle.closeIdle(beforeChat + IDLE_MS - 1), 0, 'used just now')
+    const beforeFile = Date.now()
+    stream(FILE, direct)
+    const afterFile = Date.now()
+    assert.equal(idle.closeIdle(beforeFile + IDLE_MS - 1), 0)
+    assert.equal(idle.closeIdle(afterFile + IDLE_MS), 1)
+    idle.stop()
+  })
+
+  test('an open chat or file stream (a long transfer) keeps the connection however long ago it opened', () => {
+    const t = Date.now() - 60_000
+    const direct = fakeConnection('d', 'webrtc', t)
+    direct.streams.push({ protocol: FILE })
+    const { idle } = setup([direct])
+    const later = Date.now() + 10 * IDLE_MS
+    assert.equal(idle.closeIdle(later), 0)
+    direct.streams.length = 0
+    direct.streams.push({ protocol: '/ipfs/ping/1.0.0' })
+    assert.equal(idle.closeIdle(later + IDLE_MS - 1), 0, 'the transfer just ended')
+    assert.equal(idle.closeIdle(later + IDLE_MS), 1)
+    idle.stop()
+  })
+
+  test('libp2p appending the handler to the middleware list it reads does not grow the registered chain', () => {
+    const direct = fakeConnection('d', 'webrtc', Date.now())
+    const { idle, registrar } = setup([direct])
+    // What libp2p 3.3.11 does with the list for every inbound stream.
+    registrar.getMiddleware(CHAT).push(() => undefined)
+    registrar.getMiddleware(CHAT).push(() => undefined)
+    assert.equal(registrar.getMiddleware(CHAT).length, 1)
+    idle.stop()
+    assert.equal(registrar.getMiddleware(CHAT).length, 0, 'stop removes the hook')
+  })
+
+  test('an idle time of 0 or less is refused', () => {
+    const components = {
+      registrar: { use() {}, unuse() {}, getMiddleware: () => [] },
+      connectionManager: { getConnections: () => [] },
+    }
+    assert.throws(
+      () => new IdleDirectConnections(components, { idleMs: 0, protocols: [CHAT] }),
+      RangeError,
+    )
+  })
+})

@@ -1,0 +1,438 @@
+// What an open extension costs while nobody uses it (issue #24, ADR 0910), measured outside the
+// browser. One Chromium profile with the chrome-mv3 test build runs in its own network namespace
+// (lib/browser-netns.ts), connected to a relay in this process; its contacts are Node peers
+// running core's messenger (tests/integration/support), whose WebRTC is bound to the namespace's
+// veth. No extension page is open during the windows (one about:blank tab, as in the baseline).
+//
+// Phases (window W: smoke 5 s, quick 60 s, full 300 s; quick and full together 2 and 10 min):
+//   1. one contact online with a direct connection, W;
+//   2. three contacts online with direct connections, W;
+//   3. each contact sends one message after its idle window (msg.after_idle_p50_ms: send → the
+//      browser's delivery receipt back at the contact, a round trip, so one-way is less);
+//   4. heap growth: the offscreen heap after a forced GC, before and after 5 popup opens and a
+//      200-message chat (100 each way with the first contact).
+//
+// Figures:
+//   idle.direct_KB_per_min_per_contact / _packets_: the veth's counters (kernel, both directions,
+//     IP+UDP headers included, 1 KB = 1,000 bytes) per minute and per online contact; the higher
+//     of phases 1 and 2.
+//   idle.relay_KB_per_min: the namespace's loopback, which carries only the browser's connection
+//     to the relay (forwarded out of the namespace), wire bytes per minute; the higher phase.
+//   idle.cpu_pct_of_core: /proc/<pid>/stat of the extension browser's process tree minus that of
+//     a bare Chromium (same flags, one about:blank tab) over the same windows.
+//   idle.offscreen_heap_MiB: median of Runtime.getHeapUsage on the offscreen document every 10 s.
+//
+// HESTIA_BENCH_IDLE_BEFORE=<unpacked build dir> measures an older build and runs the contacts
+// without ADR 0910's policy (libp2p's connection monitor, no idle close): the "before" column.
+
+import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { BenchMode, BenchSuite, Metric } from '../types.ts'
+import { BrowserNetns, countersSince, type NetnsCounters } from '../lib/browser-netns.ts'
+import type { BenchExtensionPage } from '../lib/extension-pair.ts'
+import { openClientPage, openProfile, REQUEST_WAIT_MS } from '../lib/extension-pair.ts'
+import { browserCpuTicks, cpuPercent } from '../lib/proc-cpu.ts'
+import { percentile } from '../lib/stats.ts'
+import { freshTestBuild } from '../../browser/support/fresh-build.ts'
+import type { ChromiumProfile } from '../../browser/support/messenger-browser.ts'
+import { TestRelay, waitUntil } from '../../browser/support/messenger-browser.ts'
+import { TestPeer, releaseWebRTC } from '../../integration/support/messenger-harness.ts'
+import { MESSENGER_TIMING } from '../../../core/src/messenger/limits.ts'
+import { chromiumFlags, chromiumPath } from '../../../scripts/browsers.ts'
+
+interface Sizes {
+  windowMs: number
+  popupOpens: number
+  /** Messages of the heap-growth chat, both directions together. */
+  chatMessages: number
+}
+
+const SIZES: Record<BenchMode, Sizes> = {
+  smoke: { windowMs: 5_000, popupOpens: 1, chatMessages: 10 },
+  quick: { windowMs: 60_000, popupOpens: 5, chatMessages: 200 },
+  full: { windowMs: 300_000, popupOpens: 5, chatMessages: 200 },
+}
+
+const CONTACTS = 3
+const HEAP_SAMPLE_MS = 10_000
+const SETTLE_MS = 2_000
+const DELIVERY_WAIT_MS = 20_000
+const MiB = 1024 * 1024
+
+const before = process.env.HESTIA_BENCH_IDLE_BEFORE
+
+/** Runtime and HeapProfiler calls on the offscreen document, through a session of `page`. */
+class OffscreenCdp {
+  readonly #cdp: CDPSession
+  readonly #sessionId: string
+  #nextId = 1
+  readonly #waiting = new Map<number, (result: unknown) => void>()
+
+  private constructor(cdp: CDPSession, sessionId: string) {
+    this.#cdp = cdp
+    this.#sessionId = sessionId
+    cdp.on('Target.receivedMessageFromTarget', (event: { sessionId: string; message: string }) => {
+      if (event.sessionId !== sessionId) return
+      const reply = JSON.parse(event.message) as { id?: number; result?: unknown }
+      if (reply.id === undefined) return
+      this.#waiting.get(reply.id)?.(reply.result)
+      this.#waiting.delete(reply.id)
+    })
+  }
+
+  static async attach(context: BrowserContext, page: Page): Promise<OffscreenCdp> {
+    const cdp = await context.newCDPSession(page)
+    let targetId: string | undefined
+    await waitUntil(
+      'the offscreen document',
+      async () => {
+        const { targetInfos } = await cdp.send('Target.getTargets')
+        targetId = targetInfos.find((t) => t.url.endsWith('/offscreen.html'))?.targetId
+        return targetId !== undefined
+      },
+      REQUEST_WAIT_MS,
+    )
+    const { sessionId } = await cdp.send('Target.attachToTarget', {
+      targetId: targetId!,
+      flatten: false,
+    })
+    return new OffscreenCdp(cdp, sessionId)
+  }
+
+  send(method: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.#nextId++
+      const timer = setTimeout(() => {
+        this.#waiting.delete(id)
+        reject(new Error(`${method}: no answer from the offscreen document within 10 s`))
+      }, 10_000)
+      this.#waiting.set(id, (result) => {
+        clearTimeout(timer)
+        resolve(result)
+      })
+      this.#cdp
+        .send('Target.sendMessageToTarget', {
+          sessionId: this.#sessionId,
+          message: JSON.stringify({ id, method }),
+        })
+        .catch(reject)
+    })
+  }
+
+  async heapMiB(): Promise<number> {
+    const { usedSize } = (await this.send('Runtime.getHeapUsage')) as { usedSize: number }
+    return usedSize / MiB
+  }
+
+  async heapAfterGcMiB(): Promise<number> {
+    await this.send('HeapProfiler.collectGarbage')
+    return this.heapMiB()
+  }
+
+  async detach(): Promise<void> {
+    await this.#cdp.detach().catch(() => undefined)
+  }
+}
+
+function hasDirect(peer: TestPeer): boolean {
+  return (
+    peer.service.node?.getConnections().some((c) => c.remoteAddr.toString().includes('/webrtc')) ??
+    false
+  )
+}
+
+/** The contact sends until a message goes direct (its session confirmed, a WebRTC connection up). */
+async function sendUntilDirect(
+  peer: TestPeer,
+  conversationId: string,
+  label: string,
+): Promise<void> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const { message } = await peer.must({
+      type: 'messages.send',
+      conversationId,
+      text: `${label} ${attempt}`,
+    })
+    await waitUntil(
+      `${peer.name} recording its send`,
+      () => peer.sent.some((s) => s.messageId === message.messageId),
+      DELIVERY_WAIT_MS,
+    )
+    if (
+      peer.sent.find((s) => s.messageId === message.messageId)?.route === 'direct' &&
+      hasDirect(peer)
+    )
+      return
+    await new Promise((r) => setTimeout(r, 300))
+  }
+  throw new Error(`${peer.name}: no direct connection to the browser after 30 messages`)
+}
+
+/** Send → the contact sees its message delivered (the browser's receipt), in ms. */
+async function deliveredRoundTrip(
+  peer: TestPeer,
+  conversationId: string,
+  text: string,
+): Promise<number> {
+  const t0 = performance.now()
+  const { message } = await peer.must({ type: 'messages.send', conversationId, text })
+  let at = 0
+  await waitUntil(
+    `${peer.name}'s "${text}" delivered`,
+    () => {
+      const done = peer.events.some(
+        (e) =>
+          e.type === 'message.updated' &&
+          e.message.messageId === message.messageId &&
+          e.message.delivery === 'delivered',
+      )
+      if (done && at === 0) at = performance.now()
+      return done
+    },
+    DELIVERY_WAIT_MS,
+    2,
+  )
+  return at - t0
+}
+
+interface PhaseResult {
+  contacts: number
+  minutes: number
+  net: NetnsCounters
+  cpuExtPct: number
+  cpuBarePct: number
+  heapSamples: number[]
+}
+
+const suite: BenchSuite = {
+  prefix: 'idle',
+  metrics: [
+    'idle.direct_KB_per_min_per_contact',
+    'idle.direct_packets_per_min_per_contact',
+    'idle.relay_KB_per_min',
+    'idle.offscreen_heap_MiB',
+    'idle.cpu_pct_of_core',
+    'idle.bare_cpu_pct_of_core',
+    'idle.heap_growth_MiB',
+    'msg.after_idle_p50_ms',
+  ],
+  async run({ mode, log, signal }): Promise<Record<string, Metric>> {
+    const sizes = SIZES[mode]
+    const extensionDir = before ?? (await freshTestBuild('chrome-mv3'))
+    if (before !== undefined) log(`  BEFORE run: build ${before}, contacts without ADR 0910`)
+    const relay = await TestRelay.start()
+    const relayPort = Number(/\/tcp\/(\d+)\//.exec(relay.address)![1])
+    const cleanups: (() => Promise<unknown>)[] = [() => relay.destroy()]
+    const cleanup = async (): Promise<void> => {
+      for (const step of cleanups.reverse()) await step().catch(() => undefined)
+      cleanups.length = 0
+    }
+    signal?.addEventListener('abort', () => void cleanup(), { once: true })
+    try {
+      const ns = await BrowserNetns.create(relayPort)
+      cleanups.push(() => ns.destroy())
+
+      // The baseline: a bare Chromium with the same flags and one blank tab.
+      const bareProfile = await mkdtemp(join(tmpdir(), 'hestia-idle-bare-'))
+      const bare = await chromium.launchPersistentContext(bareProfile, {
+        executablePath: chromiumPath,
+        headless: false, // --headless=new is in the flags
+        args: [...chromiumFlags],
+      })
+      cleanups.push(async () => {
+        await bare.close()
+        await rm(bareProfile, { recursive: true, force: true })
+      })
+      await (bare.pages()[0] ?? (await bare.newPage())).goto('about:blank')
+
+      const opened: ChromiumProfile[] = []
+      cleanups.push(() => Promise.allSettled(opened.map((p) => p.destroy())))
+      let page: BenchExtensionPage = await openProfile('Idle', extensionDir, opened, ns.launcher)
+      const profile = opened[0]!
+      const context = profile.context!
+      await page.must({ type: 'identity.create', displayName: 'Idle' })
+      await page.must({ type: 'settings.addRelay', address: relay.address })
+      await waitUntil('the relay ready in the browser', () => page.relayReady(), 30_000, 100)
+
+      // Contacts: Node peers that accept the browser's invites, WebRTC bound to the veth.
+      const contacts: { peer: TestPeer; conversationId: string }[] = []
+      cleanups.push(async () => {
+        for (const c of contacts) await c.peer.stop().catch(() => undefined)
+        releaseWebRTC()
+      })
+      for (let i = 0; i < CONTACTS; i++) {
+        const peer = new TestPeer(`contact${i + 1}`, [relay.address])
+        peer.nodeOptions = {
+          bindAddress: ns.contactAddress,
+          ...(before === undefined ? { directIdleMs: MESSENGER_TIMING.directIdleMs } : {}),
+        }
+        await peer.start()
+        await peer.must({ type: 'identity.create', displayName: peer.name })
+        const invite = await page.must({ type: 'invite.mine' })
+        const accepted = await peer.must({ type: 'invite.accept', invite: invite.link })
+        contacts.push({ peer, conversationId: accepted.contact.conversationId })
+        await waitUntil(
+          `the browser listing ${i + 1} conversation(s)`,
+          async () =>
+            (await page.must({ type: 'conversations.list', query: null })).conversations.length > i,
+          DELIVERY_WAIT_MS,
+        )
+        await sendUntilDirect(peer, accepted.contact.conversationId, 'hello')
+      }
+      log(`  ${CONTACTS} contacts with direct connections`)
+
+      // No extension page during the windows: a blank tab, as in the baseline.
+      const blank = await context.newPage()
+      await page.page.close()
+      const offscreen = await OffscreenCdp.attach(context, blank)
+      cleanups.push(() => offscreen.detach())
+
+      const measure = async (online: number): Promise<PhaseResult> => {
+        for (const c of contacts.slice(0, online))
+          await sendUntilDirect(c.peer, c.conversationId, 'warm')
+        // The warm-up's receipts and acks settle before the window opens.
+        await new Promise((r) => setTimeout(r, SETTLE_MS))
+        const heapSamples: number[] = []
+        const net0 = await ns.counters()
+        const ext0 = browserCpuTicks(profile.profileDir).ticks
+        const bare0 = browserCpuTicks(bareProfile).ticks
+        const t0 = performance.now()
+        const end = t0 + sizes.windowMs
+        for (let now = t0; now < end; now = performance.now()) {
+          heapSamples.push(await offscreen.heapMiB())
+          const wait = Math.min(HEAP_SAMPLE_MS, end - performance.now())
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        }
+        const elapsed = performance.now() - t0
+        const net = countersSince(net0, await ns.counters())
+        const result = {
+          contacts: online,
+          minutes: elapsed / 60_000,
+          net,
+          cpuExtPct: cpuPercent(ext0, browserCpuTicks(profile.profileDir).ticks, elapsed),
+          cpuBarePct: cpuPercent(bare0, browserCpuTicks(bareProfile).ticks, elapsed),
+          heapSamples,
+        }
+        const d = net.direct
+        log(
+          `  ${online} contact(s), ${(elapsed / 1000).toFixed(0)} s: direct ` +
+            `${((d.rxBytes + d.txBytes) / 1000 / result.minutes / online).toFixed(2)} KB/min and ` +
+            `${((d.rxPackets + d.txPackets) / result.minutes / online).toFixed(1)} packets/min per contact; ` +
+            `relay ${(net.relay.txBytes / 1000 / result.minutes).toFixed(2)} KB/min ` +
+            `(${(net.relay.txPackets / result.minutes).toFixed(1)} packets/min); CPU ` +
+            `${result.cpuExtPct.toFixed(2)} % vs bare ${result.cpuBarePct.toFixed(2)} %; ` +
+            `heap median ${percentile(heapSamples, 50).toFixed(1)} MiB; ` +
+            `direct now: ${contacts.filter((c) => hasDirect(c.peer)).length}`,
+        )
+        return result
+      }
+
+      // Phase 1: one contact online.
+      for (const c of contacts.slice(1)) await c.peer.stop()
+      await waitUntil(
+        'the offline contacts gone',
+        () => !contacts.slice(1).some((c) => hasDirect(c.peer)),
+        10_000,
+      )
+      const one = await measure(1)
+      // Phase 2: three online.
+      for (const c of contacts.slice(1)) await c.peer.start()
+      const three = await measure(CONTACTS)
+
+      // Phase 3: a message after the idle window, from every contact.
+      const afterIdle: number[] = []
+      for (const c of contacts) {
+        const open = hasDirect(c.peer)
+        const ms = await deliveredRoundTrip(c.peer, c.conversationId, `after idle ${c.peer.name}`)
+        afterIdle.push(ms)
+        log(
+          `  after idle: ${c.peer.name} ${ms.toFixed(0)} ms (${open ? 'connection still open' : 're-dialled'})`,
+        )
+      }
+
+      // Phase 4: heap growth over popup opens and a chat.
+      const heapStart = await offscreen.heapAfterGcMiB()
+      for (let i = 0; i < sizes.popupOpens; i++) {
+        const popup = await context.newPage()
+        await popup.goto(profile.url('popup.html'), { timeout: REQUEST_WAIT_MS })
+        await popup.waitForLoadState('load')
+        await new Promise((r) => setTimeout(r, 500))
+        await popup.close()
+      }
+      page = await openClientPage(profile)
+      const first = contacts[0]!
+      const conversations = (await page.must({ type: 'conversations.list', query: null }))
+        .conversations
+      const mine = conversations.find((c) => c.contact.displayName === first.peer.name)
+      if (mine === undefined) throw new Error('the browser has no conversation with contact1')
+      const startTexts = (await first.peer.texts(first.conversationId)).length
+      for (let i = 0; i < sizes.chatMessages / 2; i++) {
+        await first.peer.must({
+          type: 'messages.send',
+          conversationId: first.conversationId,
+          text: `chat in ${i}`,
+        })
+        await page.must({
+          type: 'messages.send',
+          conversationId: mine.conversationId,
+          text: `chat out ${i}`,
+        })
+      }
+      await waitUntil(
+        'contact1 holding the whole chat',
+        async () =>
+          (await first.peer.texts(first.conversationId)).length >= startTexts + sizes.chatMessages,
+        60_000,
+        200,
+      )
+      await page.page.close()
+      await new Promise((r) => setTimeout(r, 1_000))
+      const heapEnd = await offscreen.heapAfterGcMiB()
+      log(`  heap after GC: ${heapStart.toFixed(2)} → ${heapEnd.toFixed(2)} MiB`)
+
+      const phases = [one, three]
+      const perContact = (p: PhaseResult, v: number) => v / p.minutes / p.contacts
+      const cpuExt =
+        phases.reduce((n, p) => n + p.cpuExtPct * p.minutes, 0) / (one.minutes + three.minutes)
+      const cpuBare =
+        phases.reduce((n, p) => n + p.cpuBarePct * p.minutes, 0) / (one.minutes + three.minutes)
+      return {
+        'idle.direct_KB_per_min_per_contact': {
+          value: Math.max(
+            ...phases.map((p) =>
+              perContact(p, (p.net.direct.rxBytes + p.net.direct.txBytes) / 1000),
+            ),
+          ),
+          unit: 'KB/min',
+        },
+        'idle.direct_packets_per_min_per_contact': {
+          value: Math.max(
+            ...phases.map((p) => perContact(p, p.net.direct.rxPackets + p.net.direct.txPackets)),
+          ),
+          unit: 'packets/min',
+        },
+        'idle.relay_KB_per_min': {
+          value: Math.max(...phases.map((p) => p.net.relay.txBytes / 1000 / p.minutes)),
+          unit: 'KB/min',
+        },
+        'idle.offscreen_heap_MiB': {
+          value: percentile(
+            phases.flatMap((p) => p.heapSamples),
+            50,
+          ),
+          unit: 'MiB',
+        },
+        'idle.cpu_pct_of_core': { value: cpuExt - cpuBare, unit: '%' },
+        'idle.bare_cpu_pct_of_core': { value: cpuBare, unit: '%' },
+        'idle.heap_growth_MiB': { value: heapEnd - heapStart, unit: 'MiB' },
+        'msg.after_idle_p50_ms': { value: percentile(afterIdle, 50), unit: 'ms' },
+      }
+    } finally {
+      await cleanup()
+    }
+  },
+}
+
+export default suite
