@@ -1,7 +1,8 @@
 /**
- * Storage behind the mailbox service. SQLite (sqlite-store.ts) is the embedded default; the interface
- * is async and its SQL portable so a PostgreSQL backend can serve several relay instances later
- * (docs/adr/0201-relay-storage.md). Every write resolves only after it is durably committed.
+ * Storage behind the mailbox service. SQLite (sqlite-store.ts) is the embedded default; PostgreSQL
+ * (postgres-store.ts) lets several relay instances share one store (docs/adr/0201-relay-storage.md,
+ * 0230). Every write resolves only after it is durably committed. Both pass the same compliance
+ * suite (relay-node/test-support/mailbox-store-compliance.ts).
  *
  * What a backend may keep is fixed by docs/relay/PRIVACY.md (ADRs 0208, 0209): message ids are
  * per-mailbox sequence numbers and nothing else records a global order (no row ids, no insertion
@@ -55,7 +56,12 @@ export interface SweepResult {
   messages: number
   nonces: number
   mailboxes: number
+  /** Another instance sharing the store was sweeping; this one did nothing this round. */
+  skipped?: true
 }
+
+/** A committed deposit: its mailbox and its per-mailbox id. */
+export type DepositListener = (mailboxId: Uint8Array, id: bigint) => void
 
 export interface MailboxStore {
   createMailbox(rec: {
@@ -77,6 +83,8 @@ export interface MailboxStore {
     limit: number,
     maxBytes: number,
   ): Promise<{ rows: StoredRow[]; more: boolean }>
+  /** One stored message by its id (expired or not), for pushing it to a live subscriber. */
+  getMessage(mailboxId: Uint8Array, id: bigint): Promise<StoredRow | undefined>
   ack(mailboxId: Uint8Array, ids: readonly bigint[]): Promise<number>
   /**
    * Records a signed request's nonce and refreshes the mailbox's last-seen day. Resolves false (and
@@ -106,5 +114,12 @@ export interface MailboxStore {
    */
   sweep(now: number, idleBeforeDay: number): Promise<SweepResult>
   stats(): Promise<StoreStats>
+  /**
+   * Only on stores several relay instances share: calls `listener` for every deposit any instance
+   * commits, in commit order (sequence order within a mailbox). The mailbox service then pushes to
+   * its live subscribers from here, and only from here, so each deposit reaches each subscriber
+   * once whichever instance took it. Resolves with a function that stops the calls.
+   */
+  watchDeposits?(listener: DepositListener): Promise<() => void>
   close(): Promise<void>
 }

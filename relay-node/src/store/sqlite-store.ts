@@ -207,6 +207,9 @@ export class SqliteMailboxStore implements MailboxStore {
       fetch: p(
         'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND expires_at > ? ORDER BY seq LIMIT ?',
       ),
+      getMessage: p(
+        'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND seq = ?',
+      ),
       deleteMessage: p('DELETE FROM messages WHERE mailbox_id = ? AND seq = ? RETURNING size'),
       getNonce: p('SELECT 1 AS x FROM auth_nonces WHERE nonce_key = ?'),
       insertNonce: p('INSERT INTO auth_nonces (nonce_key, expires_bucket) VALUES (?, ?)'),
@@ -418,6 +421,16 @@ export class SqliteMailboxStore implements MailboxStore {
       rows.push({ id: BigInt(num(r.seq)), sealed, expiresAt: num(r.expires_at) })
     }
     return Promise.resolve({ rows, more: false })
+  }
+
+  getMessage(mailboxId: Uint8Array, id: bigint): Promise<StoredRow | undefined> {
+    const r = this.s('getMessage').get(mailboxId, id) as Row | undefined
+    if (r === undefined) return Promise.resolve(undefined)
+    return Promise.resolve({
+      id: BigInt(num(r.seq)),
+      sealed: bytes(r.sealed),
+      expiresAt: num(r.expires_at),
+    })
   }
 
   ack(mailboxId: Uint8Array, ids: readonly bigint[]): Promise<number> {

@@ -1,0 +1,607 @@
+/**
+ * PostgreSQL MailboxStore: several relay instances share one database (ADR 0230, docs/relay/
+ * OPERATIONS.md). node-postgres (`pg`) with a bounded pool; every statement is a named (prepared)
+ * one; each write is one call of a PL/pgSQL function (pg-migrations/0001_mailboxes.sql), so it is
+ * one round trip.
+ *
+ * Durability: every connection runs with synchronous_commit=on and a write resolves only after
+ * COMMIT returned, so an acknowledged deposit is in the WAL on disk. Writes queued while one batch
+ * commits share the next transaction (group commit, as in the SQLite store); a batch whose
+ * transaction fails is retried one write per transaction, so one bad write cannot fail the others.
+ *
+ * Across instances: each write transaction first locks the one relay_totals row. That orders all
+ * writers (no deadlocks), makes the relay-wide byte quota exact, and keeps per-mailbox sequence
+ * numbers in commit order, which is also the order of the NOTIFY each deposit sends: another
+ * instance's subscribers get deposits in order (watchDeposits). TTL sweeps run on one instance at a
+ * time (a session advisory lock); the others skip that round.
+ *
+ * Errors: a full disk answers `storage_full` (ADR 0210); a database that cannot be reached (down,
+ * restarting, connection lost mid-commit) answers the retryable `internal` with a retry hint. In
+ * neither case was the write acknowledged; if a commit's outcome is unknown the write may still
+ * have landed, and a client retry then stores a second copy (clients drop duplicates by message id).
+ */
+import pg from 'pg'
+import { MailboxError } from '@hestia/core/mailbox/index.ts'
+import type {
+  CreateOutcome,
+  DepositInput,
+  DepositOutcome,
+  DepositListener,
+  MailboxRecord,
+  MailboxStore,
+  QuotaLimits,
+  StoreStats,
+  StoredRow,
+  SweepResult,
+} from './mailbox-store.ts'
+import { lastExpiredNonceBucket, nonceBucket, nonceKey } from './nonce-key.ts'
+import { checkPgSchema } from './pg-migrate.ts'
+
+/** Writes per transaction: bounds how long one instance holds the relay_totals lock. */
+const MAX_BATCH = 256
+const SWEEP_BATCH = 1000
+/** pg_try_advisory_lock key for TTL sweeps ('hestia-s' as a 64-bit number). */
+const SWEEP_LOCK = '7522251233571270771'
+export const DEPOSIT_CHANNEL = 'hestia_deposit'
+export const DEFAULT_PG_POOL_MAX = 8
+/** What a client is told to wait when the database is unreachable. */
+const UNAVAILABLE_RETRY_MS = 1_000
+
+export interface PgStoreOptions {
+  /** postgres://user:password@host:port/database (libpq-style query options allowed). */
+  url: string
+  /** Connections this instance holds at most (one writer, readers, one sweeper). Default 8. */
+  poolMax?: number
+  /** Told once when writes start failing for lack of disk space and once when they work again. */
+  onStorageFull?: (full: boolean, err?: unknown) => void
+  /** Told about connection trouble (the pool and the LISTEN connection recover by themselves). */
+  onConnectionError?: (err: unknown) => void
+}
+
+/** The store cannot start on this database; the message says what to do. */
+export class PgStoreOpenError extends Error {
+  override readonly name = 'PgStoreOpenError'
+}
+
+interface QueuedWrite {
+  run: (c: pg.PoolClient) => Promise<unknown>
+  resolve: (value: unknown) => void
+  reject: (err: unknown) => void
+}
+
+const CONNECTION_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+])
+const NODE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
+
+/** True when the database could not be reached or the connection broke. */
+export function isPgUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null
+  if (typeof e?.code === 'string' && (CONNECTION_CODES.has(e.code) || NODE_NET_CODES.has(e.code))) {
+    return true
+  }
+  const message = typeof e?.message === 'string' ? e.message : ''
+  return (
+    message.includes('Connection terminated') ||
+    message.includes('timeout exceeded when trying to connect') ||
+    message.includes('Client has encountered a connection error') ||
+    message.includes('Client was closed')
+  )
+}
+
+function isPgDiskFull(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '53100'
+}
+
+/** Maps a database failure to what the client is told; other errors pass unchanged. */
+function toStoreError(err: unknown): unknown {
+  if (err instanceof MailboxError) return err
+  if (isPgDiskFull(err)) return new MailboxError('storage_full', undefined, { cause: err })
+  if (isPgUnavailable(err)) {
+    return new MailboxError('internal', 'the relay database is unavailable; retry shortly', {
+      cause: err,
+      retryAfterMs: UNAVAILABLE_RETRY_MS,
+    })
+  }
+  return err
+}
+
+/** node-postgres wants Buffers for bytea; a view over the same memory, no copy. */
+function buf(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+}
+
+/** A plain Uint8Array copy: results compare equal to what the SQLite store returns. */
+function bytes(v: unknown): Uint8Array {
+  return new Uint8Array(v as Buffer)
+}
+
+function num(v: unknown): number {
+  return Number(v)
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex, 'hex'))
+}
+
+const Q = {
+  lockTotals: { name: 'h_lock_totals', text: 'SELECT bytes FROM relay_totals WHERE id FOR UPDATE' },
+  create: { name: 'h_create', text: 'SELECT hestia_create_mailbox($1, $2, $3, $4) AS r' },
+  getMailbox: {
+    name: 'h_get_mailbox',
+    text: 'SELECT id, auth_key, capability_hash, last_seen_day, msg_count, byte_count FROM mailboxes WHERE id = $1',
+  },
+  deposit: {
+    name: 'h_deposit',
+    text: 'SELECT outcome, seq FROM hestia_deposit($1, $2, $3, $4, $5, $6)',
+  },
+  fetch: {
+    name: 'h_fetch',
+    text: 'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = $1 AND expires_at > $2 ORDER BY seq LIMIT $3',
+  },
+  getMessage: {
+    name: 'h_get_message',
+    text: 'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = $1 AND seq = $2',
+  },
+  ack: { name: 'h_ack', text: 'SELECT hestia_ack($1, $2::bigint[]) AS n' },
+  useNonce: { name: 'h_use_nonce', text: 'SELECT hestia_use_nonce($1, $2, $3, $4) AS ok' },
+  publish: {
+    name: 'h_publish',
+    text: 'SELECT hestia_publish_prekeys($1, $2, $3::bytea[], $4) AS n',
+  },
+  take: {
+    name: 'h_take',
+    text: 'SELECT bundle, prekey, left_count FROM hestia_take_prekey($1)',
+  },
+  purge: { name: 'h_purge', text: 'SELECT hestia_purge_mailbox($1) AS ok' },
+  sweepMessages: { name: 'h_sweep_messages', text: 'SELECT hestia_sweep_messages($1, $2) AS n' },
+  sweepNonces: {
+    name: 'h_sweep_nonces',
+    text: 'DELETE FROM auth_nonces WHERE expires_bucket <= $1',
+  },
+  sweepIdle: { name: 'h_sweep_idle', text: 'SELECT hestia_sweep_idle($1, $2) AS n' },
+  stats: {
+    name: 'h_stats',
+    text: `SELECT (SELECT count(*) FROM mailboxes) AS mailboxes,
+                  (SELECT coalesce(sum(msg_count), 0) FROM mailboxes) AS messages,
+                  (SELECT bytes FROM relay_totals WHERE id) AS bytes,
+                  (SELECT count(*) FROM one_time_prekeys) AS otks`,
+  },
+} as const
+
+type Row = Record<string, unknown>
+
+export class PgMailboxStore implements MailboxStore {
+  private readonly pool: pg.Pool
+  private readonly options: PgStoreOptions
+  private readonly queue: QueuedWrite[] = []
+  private writing = false
+  private closed = false
+  private full = false
+  private listener: pg.Client | undefined
+  private listenRetry: ReturnType<typeof setTimeout> | undefined
+  private readonly depositListeners = new Set<DepositListener>()
+
+  private constructor(options: PgStoreOptions) {
+    this.options = options
+    const max = options.poolMax ?? DEFAULT_PG_POOL_MAX
+    if (!Number.isSafeInteger(max) || max < 2) {
+      throw new PgStoreOpenError(
+        'the PostgreSQL pool needs at least 2 connections (a writer and a reader)',
+      )
+    }
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'hestia-relay',
+      // An acknowledged deposit must be on disk, whatever the server's default says.
+      options: '-c synchronous_commit=on',
+    })
+    // An idle connection the server dropped (restart, fail-over) is reported here; without a
+    // listener the process would crash. The pool replaces it on the next checkout.
+    this.pool.on('error', (err) => options.onConnectionError?.(err))
+    // A connection that breaks while checked out also emits 'error' (besides failing its query);
+    // unheard, that would crash the relay.
+    this.pool.on('connect', (client) => {
+      client.on('error', (err) => options.onConnectionError?.(err))
+    })
+  }
+
+  /**
+   * Connects, refuses a database whose schema is not the one this code needs (PgSchemaError says to
+   * run `hestia-relay migrate`), and refuses a server running with fsync off, where a commit is not
+   * durable.
+   */
+  static async open(options: PgStoreOptions): Promise<PgMailboxStore> {
+    const store = new PgMailboxStore(options)
+    try {
+      const client = await store.pool.connect()
+      try {
+        await checkPgSchema(client)
+        const fsync = await client.query<{ fsync: string }>('SHOW fsync')
+        if (fsync.rows[0]?.fsync !== 'on') {
+          throw new PgStoreOpenError(
+            'the PostgreSQL server runs with fsync=off: a committed deposit could be lost on a crash; turn fsync on',
+          )
+        }
+      } finally {
+        client.release()
+      }
+    } catch (err) {
+      await store.pool.end().catch(() => undefined)
+      if (isPgUnavailable(err)) {
+        throw new PgStoreOpenError(
+          `cannot reach PostgreSQL at ${redactUrl(options.url)}: ${(err as Error).message}`,
+          { cause: err },
+        )
+      }
+      throw err
+    }
+    return store
+  }
+
+  /** Queues `run` into the next transaction; resolves with its result after COMMIT. */
+  private write<T>(run: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store closed'))
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject })
+      if (!this.writing) {
+        this.writing = true
+        // One event-loop turn of writes goes into the first batch.
+        setImmediate(() => void this.drain())
+      }
+    })
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) await this.runBatch(this.queue.splice(0, MAX_BATCH))
+    } finally {
+      this.writing = false
+    }
+  }
+
+  private async runBatch(batch: QueuedWrite[]): Promise<void> {
+    let client: pg.PoolClient
+    try {
+      client = await this.pool.connect()
+    } catch (err) {
+      const e = toStoreError(err)
+      for (const item of batch) item.reject(e)
+      return
+    }
+    let broken: Error | undefined
+    const results: unknown[] = []
+    try {
+      await client.query('BEGIN')
+      await client.query(Q.lockTotals)
+      for (const item of batch) results.push(await item.run(client))
+      await client.query('COMMIT')
+    } catch (err) {
+      if (isPgUnavailable(err)) broken = err as Error
+      else await client.query('ROLLBACK').catch(() => undefined)
+      client.release(broken)
+      if (isPgDiskFull(err)) this.setFull(true, err)
+      if (broken !== undefined || batch.length === 1) {
+        // Nothing of this transaction is acknowledged: every caller hears so, none gets an id.
+        const e = toStoreError(err)
+        for (const item of batch) item.reject(e)
+        return
+      }
+      // One write failed the transaction: each write alone, so only that one fails.
+      for (const item of batch) await this.runBatch([item])
+      return
+    }
+    client.release()
+    this.setFull(false)
+    batch.forEach((item, i) => item.resolve(results[i]))
+  }
+
+  private setFull(full: boolean, err?: unknown): void {
+    if (this.full === full) return
+    this.full = full
+    this.options.onStorageFull?.(full, err)
+  }
+
+  /** A read on any pooled connection. */
+  private async read(q: { name: string; text: string }, values: unknown[]): Promise<Row[]> {
+    try {
+      return (await this.pool.query({ ...q, values })).rows as Row[]
+    } catch (err) {
+      throw toStoreError(err)
+    }
+  }
+
+  createMailbox(rec: {
+    id: Uint8Array
+    authKey: Uint8Array
+    capabilityHash: Uint8Array
+    nowDay: number
+  }): Promise<CreateOutcome> {
+    return this.write(async (c) => {
+      const r = await c.query({
+        ...Q.create,
+        values: [buf(rec.id), buf(rec.authKey), buf(rec.capabilityHash), rec.nowDay],
+      })
+      return (r.rows[0] as Row).r as CreateOutcome
+    })
+  }
+
+  async getMailbox(id: Uint8Array): Promise<MailboxRecord | undefined> {
+    const row = (await this.read(Q.getMailbox, [buf(id)]))[0]
+    if (row === undefined) return undefined
+    return {
+      id: bytes(row.id),
+      authKey: bytes(row.auth_key),
+      capabilityHash: bytes(row.capability_hash),
+      lastSeenDay: num(row.last_seen_day),
+      messageCount: num(row.msg_count),
+      byteCount: num(row.byte_count),
+    }
+  }
+
+  deposit(input: DepositInput, limits: QuotaLimits): Promise<DepositOutcome> {
+    return this.write(async (c): Promise<DepositOutcome> => {
+      const r = await c.query({
+        ...Q.deposit,
+        values: [
+          buf(input.mailboxId),
+          buf(input.sealed),
+          input.expiresAt,
+          limits.maxMessagesPerMailbox,
+          limits.maxBytesPerMailbox,
+          limits.maxTotalBytes,
+        ],
+      })
+      const row = r.rows[0] as Row
+      if (row.outcome === 'ok') return { ok: true, id: BigInt(row.seq as string) }
+      return { ok: false, reason: row.outcome as 'unknown_mailbox' | 'mailbox_full' | 'relay_full' }
+    })
+  }
+
+  async fetch(
+    mailboxId: Uint8Array,
+    now: number,
+    limit: number,
+    maxBytes: number,
+  ): Promise<{ rows: StoredRow[]; more: boolean }> {
+    const found = await this.read(Q.fetch, [buf(mailboxId), now, limit + 1])
+    const rows: StoredRow[] = []
+    let total = 0
+    for (const r of found) {
+      const sealed = r.sealed as Buffer
+      if (rows.length >= limit || (rows.length > 0 && total + sealed.length > maxBytes)) {
+        return { rows, more: true }
+      }
+      total += sealed.length
+      rows.push({
+        id: BigInt(r.seq as string),
+        sealed: bytes(sealed),
+        expiresAt: num(r.expires_at),
+      })
+    }
+    return { rows, more: false }
+  }
+
+  async getMessage(mailboxId: Uint8Array, id: bigint): Promise<StoredRow | undefined> {
+    const r = (await this.read(Q.getMessage, [buf(mailboxId), id.toString()]))[0]
+    if (r === undefined) return undefined
+    return { id: BigInt(r.seq as string), sealed: bytes(r.sealed), expiresAt: num(r.expires_at) }
+  }
+
+  ack(mailboxId: Uint8Array, ids: readonly bigint[]): Promise<number> {
+    return this.write(async (c) => {
+      const r = await c.query({ ...Q.ack, values: [buf(mailboxId), ids.map(String)] })
+      return num((r.rows[0] as Row).n)
+    })
+  }
+
+  useNonce(
+    mailboxId: Uint8Array,
+    nonce: Uint8Array,
+    keepUntilMs: number,
+    nowDay: number,
+  ): Promise<boolean> {
+    const key = nonceKey(mailboxId, nonce)
+    return this.write(async (c) => {
+      const r = await c.query({
+        ...Q.useNonce,
+        values: [buf(mailboxId), buf(key), nonceBucket(keepUntilMs), nowDay],
+      })
+      return (r.rows[0] as Row).ok === true
+    })
+  }
+
+  publishPrekeys(
+    mailboxId: Uint8Array,
+    bundle: Uint8Array,
+    oneTimePrekeys: readonly Uint8Array[],
+    maxStored: number,
+  ): Promise<number> {
+    return this.write(async (c) => {
+      const r = await c.query({
+        ...Q.publish,
+        values: [buf(mailboxId), buf(bundle), oneTimePrekeys.map(buf), maxStored],
+      })
+      return num((r.rows[0] as Row).n)
+    })
+  }
+
+  takePrekey(
+    mailboxId: Uint8Array,
+  ): Promise<{ bundle: Uint8Array; oneTimePrekey?: Uint8Array; left: number } | undefined> {
+    return this.write(async (c) => {
+      const row = (await c.query({ ...Q.take, values: [buf(mailboxId)] })).rows[0] as
+        Row | undefined
+      if (row === undefined) return undefined
+      return {
+        bundle: bytes(row.bundle),
+        ...(row.prekey !== null ? { oneTimePrekey: bytes(row.prekey) } : {}),
+        left: num(row.left_count),
+      }
+    })
+  }
+
+  purgeMailbox(id: Uint8Array): Promise<boolean> {
+    return this.write(async (c) => {
+      const r = await c.query({ ...Q.purge, values: [buf(id)] })
+      return (r.rows[0] as Row).ok === true
+    })
+  }
+
+  /**
+   * One instance sweeps at a time: the others find the advisory lock taken and skip this round
+   * (`skipped: true`); the data is shared, so one sweep serves all.
+   */
+  async sweep(now: number, idleBeforeDay: number): Promise<SweepResult> {
+    const result: SweepResult = { messages: 0, nonces: 0, mailboxes: 0 }
+    let lock: pg.PoolClient
+    try {
+      lock = await this.pool.connect()
+    } catch (err) {
+      throw toStoreError(err)
+    }
+    let broken: Error | undefined
+    try {
+      const got = await lock.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock($1::bigint) AS ok',
+        [SWEEP_LOCK],
+      )
+      if (got.rows[0]?.ok !== true) return { ...result, skipped: true }
+      try {
+        for (;;) {
+          const n = await this.write(async (c) =>
+            num(
+              (await c.query<Row>({ ...Q.sweepMessages, values: [now, SWEEP_BATCH] })).rows[0]?.n,
+            ),
+          )
+          result.messages += n
+          if (n < SWEEP_BATCH) break
+        }
+        const bucket = lastExpiredNonceBucket(now)
+        result.nonces = await this.write(
+          async (c) => (await c.query({ ...Q.sweepNonces, values: [bucket] })).rowCount ?? 0,
+        )
+        for (;;) {
+          const n = await this.write(async (c) =>
+            num(
+              (await c.query<Row>({ ...Q.sweepIdle, values: [idleBeforeDay, SWEEP_BATCH] })).rows[0]
+                ?.n,
+            ),
+          )
+          result.mailboxes += n
+          if (n < SWEEP_BATCH) break
+        }
+      } finally {
+        await lock
+          .query('SELECT pg_advisory_unlock($1::bigint)', [SWEEP_LOCK])
+          .catch((err: unknown) => {
+            // A lost session drops its advisory locks with it.
+            broken = err as Error
+          })
+      }
+      return result
+    } catch (err) {
+      if (isPgUnavailable(err)) broken = err as Error
+      throw toStoreError(err)
+    } finally {
+      lock.release(broken)
+    }
+  }
+
+  async stats(): Promise<StoreStats> {
+    const t = (await this.read(Q.stats, []))[0]!
+    return {
+      mailboxes: num(t.mailboxes),
+      messages: num(t.messages),
+      bytes: num(t.bytes),
+      oneTimePrekeys: num(t.otks),
+    }
+  }
+
+  /**
+   * Every committed deposit of every instance sharing this database, in commit order (which is
+   * sequence order within a mailbox). Notifications sent while the LISTEN connection is down are
+   * not replayed: subscribers then find those messages with their next fetch, as after any missed
+   * push.
+   */
+  async watchDeposits(listener: DepositListener): Promise<() => void> {
+    this.depositListeners.add(listener)
+    if (this.listener === undefined && this.listenRetry === undefined) await this.listen(0)
+    return () => {
+      this.depositListeners.delete(listener)
+    }
+  }
+
+  private async listen(attempt: number): Promise<void> {
+    this.listenRetry = undefined
+    if (this.closed) return
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      connectionTimeoutMillis: 5_000,
+      application_name: 'hestia-relay-listen',
+    })
+    const retry = (err: unknown) => {
+      if (this.listener === client) this.listener = undefined
+      client.end().catch(() => undefined)
+      if (this.closed || this.listenRetry !== undefined) return
+      this.options.onConnectionError?.(err)
+      const delay = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6))
+      this.listenRetry = setTimeout(() => void this.listen(attempt + 1), delay)
+      this.listenRetry.unref()
+    }
+    client.on('error', retry)
+    client.on('end', () => {
+      if (!this.closed && this.listener === client) retry(new Error('LISTEN connection ended'))
+    })
+    client.on('notification', (msg) => {
+      if (msg.channel !== DEPOSIT_CHANNEL || msg.payload === undefined) return
+      const colon = msg.payload.indexOf(':')
+      if (colon !== 64) return
+      const mailboxId = hexToBytes(msg.payload.slice(0, colon))
+      const id = BigInt(msg.payload.slice(colon + 1))
+      for (const l of this.depositListeners) l(mailboxId, id)
+    })
+    try {
+      await client.connect()
+      await client.query(`LISTEN ${DEPOSIT_CHANNEL}`)
+      this.listener = client
+      attempt = 0
+    } catch (err) {
+      retry(err)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    // Queued writes commit first: each may already have a caller waiting for its ack.
+    while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5))
+    this.closed = true
+    clearTimeout(this.listenRetry)
+    const l = this.listener
+    this.listener = undefined
+    await l?.end().catch(() => undefined)
+    await this.pool.end()
+  }
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password !== '') u.password = '***'
+    return u.toString()
+  } catch {
+    return 'the configured URL'
+  }
+}

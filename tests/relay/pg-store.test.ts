@@ -1,0 +1,256 @@
+/**
+ * The PostgreSQL mailbox store on a private cluster (relay-node/test-support/pg-cluster.ts): the
+ * compliance suite SQLite passes too, including the cross-instance tests only a shared store runs,
+ * and what only PostgreSQL has: versioned migrations, the advisory-locked sweep, columns that keep
+ * no write order, a server without fsync refused, and a server restart under a deposit burst.
+ */
+import { after, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import pg from 'pg'
+import { MailboxError } from '@hestia/core/mailbox/index.ts'
+import { runMailboxStoreCompliance } from '../../relay-node/test-support/mailbox-store-compliance.ts'
+import { requirePg, startPgCluster } from '../../relay-node/test-support/pg-cluster.ts'
+import type { PgCluster } from '../../relay-node/test-support/pg-cluster.ts'
+import {
+  PG_SCHEMA_VERSION,
+  PgSchemaError,
+  migratePg,
+} from '../../relay-node/src/store/pg-migrate.ts'
+import { PgMailboxStore, PgStoreOpenError } from '../../relay-node/src/store/postgres-store.ts'
+import type { QuotaLimits } from '../../relay-node/src/store/mailbox-store.ts'
+
+const skip = requirePg()
+let cluster: Promise<PgCluster> | undefined
+let dbCount = 0
+const getCluster = () => (cluster ??= startPgCluster())
+
+after(async () => {
+  if (cluster !== undefined) await (await cluster).destroy()
+})
+
+async function withClient<T>(url: string, body: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    return await body(c)
+  } finally {
+    await c.end()
+  }
+}
+
+/** A new database on the test cluster, migrated to the current schema. */
+async function freshDatabase(migrate = true): Promise<string> {
+  const url = await (await getCluster()).createDatabase(`t${process.pid}_${++dbCount}`)
+  if (migrate) await withClient(url, (c) => migratePg(c))
+  return url
+}
+
+const id = (n: number) => new Uint8Array(32).fill(n)
+const key = new Uint8Array(32).fill(9)
+const cap = new Uint8Array(32).fill(8)
+const roomy: QuotaLimits = {
+  maxMessagesPerMailbox: 100_000,
+  maxBytesPerMailbox: 1e9,
+  maxTotalBytes: 1e10,
+}
+
+if (skip !== undefined) {
+  test('PostgreSQL mailbox store', { skip }, () => undefined)
+} else {
+  runMailboxStoreCompliance('PostgreSQL', {
+    shared: true,
+    fresh: async () => {
+      const url = await freshDatabase()
+      return {
+        store: await PgMailboxStore.open({ url }),
+        reopen: () => PgMailboxStore.open({ url }),
+        second: () => PgMailboxStore.open({ url }),
+        nonceRows: () =>
+          withClient(url, async (c) =>
+            (
+              await c.query<{ nonce_key: Buffer; expires_bucket: string }>(
+                'SELECT nonce_key, expires_bucket FROM auth_nonces',
+              )
+            ).rows.map((r) => ({
+              nonceKey: new Uint8Array(r.nonce_key),
+              expiresBucket: Number(r.expires_bucket),
+            })),
+          ),
+      }
+    },
+  })
+
+  describe('PostgreSQL store: schema and operations', () => {
+    test('migrations: start refuses an unmigrated or newer database; migrate is idempotent', async () => {
+      const url = await freshDatabase(false)
+      await assert.rejects(PgMailboxStore.open({ url }), (err: unknown) => {
+        assert.ok(err instanceof PgSchemaError)
+        assert.equal(err.reason, 'behind')
+        assert.match(err.message, /hestia-relay migrate/)
+        return true
+      })
+      // Two instances migrating at once apply each migration once (advisory lock).
+      const applied = await Promise.all([
+        withClient(url, (c) => migratePg(c)),
+        withClient(url, (c) => migratePg(c)),
+      ])
+      assert.deepEqual(applied.flat(), [PG_SCHEMA_VERSION])
+      assert.deepEqual(await withClient(url, (c) => migratePg(c)), [])
+      const store = await PgMailboxStore.open({ url })
+      await store.close()
+      await withClient(url, (c) =>
+        c.query("INSERT INTO hestia_schema_migrations VALUES (9999, 'from_the_future')"),
+      )
+      await assert.rejects(
+        PgMailboxStore.open({ url }),
+        (err: unknown) => err instanceof PgSchemaError && err.reason === 'ahead',
+      )
+      await assert.rejects(
+        withClient(url, (c) => migratePg(c)),
+        (err: unknown) => err instanceof PgSchemaError && err.reason === 'ahead',
+      )
+    })
+
+    test('no column records when or in what order rows were written', async () => {
+      const url = await freshDatabase()
+      const cols = await withClient(
+        url,
+        async (c) =>
+          (
+            await c.query<{
+              table_name: string
+              column_name: string
+              data_type: string
+              column_default: string | null
+            }>(
+              `SELECT table_name, column_name, data_type, column_default FROM information_schema.columns
+               WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`,
+            )
+          ).rows,
+      )
+      const tables = [...new Set(cols.map((c) => c.table_name))].sort()
+      assert.deepEqual(tables, [
+        'auth_nonces',
+        'hestia_schema_migrations',
+        'mailboxes',
+        'messages',
+        'one_time_prekeys',
+        'prekey_bundles',
+        'relay_totals',
+      ])
+      for (const c of cols) {
+        assert.ok(
+          !/time|date|interval/.test(c.data_type),
+          `${c.table_name}.${c.column_name} is ${c.data_type}`,
+        )
+        assert.ok(
+          !(c.column_default ?? '').includes('nextval'),
+          `${c.table_name}.${c.column_name} is a serial`,
+        )
+      }
+      // Messages keep the same columns as in SQLite (docs/relay/PRIVACY.md).
+      assert.deepEqual(
+        cols.filter((c) => c.table_name === 'messages').map((c) => c.column_name),
+        ['mailbox_id', 'seq', 'sealed', 'size', 'expires_at'],
+      )
+    })
+
+    test('a sweep skips while another instance holds the sweep lock', async () => {
+      const url = await freshDatabase()
+      const store = await PgMailboxStore.open({ url })
+      try {
+        await store.createMailbox({ id: id(1), authKey: key, capabilityHash: cap, nowDay: 1 })
+        await store.deposit({ mailboxId: id(1), sealed: new Uint8Array(5), expiresAt: 100 }, roomy)
+        await withClient(url, async (c) => {
+          await c.query('SELECT pg_advisory_lock(7522251233571270771)')
+          const r = await store.sweep(200, 0)
+          assert.deepEqual(r, { messages: 0, nonces: 0, mailboxes: 0, skipped: true })
+          await c.query('SELECT pg_advisory_unlock(7522251233571270771)')
+        })
+        assert.equal((await store.sweep(200, 0)).messages, 1)
+      } finally {
+        await store.close()
+      }
+    })
+
+    test('a server with fsync off is refused: its commits are not durable', async () => {
+      const lax = await startPgCluster({ fsync: false })
+      try {
+        const url = lax.url
+        await withClient(url, (c) => migratePg(c))
+        await assert.rejects(
+          PgMailboxStore.open({ url }),
+          (err: unknown) => err instanceof PgStoreOpenError && /fsync=off/.test(err.message),
+        )
+      } finally {
+        await lax.destroy()
+      }
+    })
+
+    test('an unreachable server is a clear open error, naming the URL without its password', async () => {
+      await assert.rejects(
+        PgMailboxStore.open({ url: 'postgres://relay:hunter2@127.0.0.1:1/hestia' }),
+        (err: unknown) =>
+          err instanceof PgStoreOpenError &&
+          err.message.includes('127.0.0.1:1') &&
+          !err.message.includes('hunter2'),
+      )
+    })
+
+    test('a PostgreSQL restart during a deposit burst: typed retryable errors, nothing acknowledged lost', async () => {
+      const c = await getCluster()
+      const url = await freshDatabase()
+      const errors: unknown[] = []
+      // Recovery replays the WAL since the last checkpoint: without this one it would replay the
+      // database creations of every earlier test (10+ s here), which is not what this test is about.
+      await withClient(url, (client) => client.query('CHECKPOINT'))
+      const store = await PgMailboxStore.open({ url, onConnectionError: (e) => errors.push(e) })
+      try {
+        await store.createMailbox({ id: id(1), authKey: key, capabilityHash: cap, nowDay: 1 })
+        const acked: bigint[] = []
+        const refused: MailboxError[] = []
+        const other: unknown[] = []
+        let stop = false
+        // Four depositors, each one deposit at a time, retrying on a retryable error as clients do.
+        const depositor = async (w: number) => {
+          for (let i = 0; !stop; i++) {
+            try {
+              const o = await store.deposit(
+                {
+                  mailboxId: id(1),
+                  sealed: new Uint8Array(64).fill((w * 50 + i) % 256),
+                  expiresAt: 1e13,
+                },
+                roomy,
+              )
+              assert.ok(o.ok)
+              acked.push(o.id)
+            } catch (err) {
+              if (err instanceof MailboxError && err.retryable) refused.push(err)
+              else other.push(err)
+              await new Promise((r) => setTimeout(r, 20))
+            }
+          }
+        }
+        const workers = [0, 1, 2, 3].map(depositor)
+        await new Promise((r) => setTimeout(r, 300))
+        const before = acked.length
+        await c.restart({ downMs: 300 })
+        await new Promise((r) => setTimeout(r, 500))
+        stop = true
+        await Promise.all(workers)
+        assert.deepEqual(other, [], 'only typed retryable errors')
+        assert.ok(refused.length > 0, 'the depositors noticed the restart')
+        assert.ok(refused.every((e) => e.code === 'internal' && e.retryAfterMs > 0))
+        assert.ok(before > 0 && acked.length > before, 'deposits went on after the restart')
+        const { rows } = await store.fetch(id(1), 0, 100_000, 1e12)
+        const stored = new Set(rows.map((r) => r.id))
+        const lost = acked.filter((a) => !stored.has(a))
+        assert.deepEqual(lost, [], 'every acknowledged deposit is stored')
+        assert.equal(new Set(acked).size, acked.length, 'no id was acknowledged twice')
+      } finally {
+        await store.close()
+      }
+    })
+  })
+}
