@@ -4,6 +4,8 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import svelte from 'eslint-plugin-svelte'
 import globals from 'globals'
+import hestia from './scripts/lint/import-zones.ts'
+import { allZones, coreLayers, coreZones, serviceWorkerZone, uiZone } from './scripts/lint/zones.ts'
 
 // Globals that only exist in a browser extension or a DOM. core/ must take its platform injected.
 const platformGlobals = [
@@ -57,6 +59,72 @@ const testSupportImports = [
   'ImportExpression',
 ].map((node) => ({ selector: `${node}${testSupportSource}`, message: testSupportMessage }))
 
+// hestia/import-zones (scripts/lint/import-zones.ts) over the zone tables of scripts/lint/zones.ts:
+// decided on the file an import resolves to, however its path is spelled.
+const coreLayerChecks = coreLayers.flatMap((layer, index) =>
+  layer.map((zone) => ({
+    from: [zone.name],
+    allow: coreLayers
+      .slice(0, index)
+      .flat()
+      .map((below) => below.name),
+    message: `no upward import inside core/: ${zone.name} sits above only ${
+      coreLayers
+        .slice(0, index)
+        .flat()
+        .map((below) => below.name)
+        .join(', ') || 'nothing'
+    } (docs/ARCHITECTURE.md, "Layers inside core")`,
+  })),
+)
+const importZoneChecks = [
+  ...coreLayerChecks,
+  {
+    from: [uiZone.name],
+    allow: ['core/client-api', 'core/client-port'],
+    message:
+      'ui/ uses only the client API of core (core/src/client/); give what it needs a home there.',
+  },
+  {
+    from: [serviceWorkerZone.name],
+    allow: coreZones.map((zone) => zone.name),
+    runtimeOnly: true,
+    message:
+      'the Chrome service worker has no DOM and does not host the node: no pages, no UI, no offscreen/background host.',
+  },
+]
+const importZonesOptions = {
+  zones: allZones,
+  checks: importZoneChecks,
+  assigned: ['core/src/', 'extension/src/', 'ui/src/'],
+}
+
+/** ESLint `files` globs for a zone's paths (a folder path covers every source file below it). */
+const zoneGlobs = (zone) =>
+  zone.paths.flatMap((path) =>
+    path.endsWith('/') ? [`${path}**/*.ts`, `${path}**/*.tsx`] : [path],
+  )
+
+// What a Chrome MV3 service worker does not have.
+const serviceWorkerMissing = [
+  'window',
+  'document',
+  'localStorage',
+  'sessionStorage',
+  'RTCPeerConnection',
+  'XMLHttpRequest',
+  'DOMParser',
+  'Image',
+  'Audio',
+  'alert',
+  'confirm',
+  'prompt',
+].map((name) => ({
+  name,
+  message:
+    'The Chrome service worker has no DOM (and no RTCPeerConnection): do this in a page or the offscreen host.',
+}))
+
 export default tseslint.config(
   {
     ignores: [
@@ -86,9 +154,15 @@ export default tseslint.config(
           allowDefaultProject: [
             'core/src/lint-fixture.ts',
             'core/src/lint-fixture.test.ts',
+            'core/src/*/lint-fixture.ts',
             'ui/src/lint-fixture.ts',
+            'ui/src/*/lint-fixture.ts',
+            'extension/src/lint-fixture.ts',
+            'extension/src/*/lint-fixture.ts',
             'relay-node/src/lint-fixture.ts',
           ],
+          // Only the virtual fixtures above ever use the default project (one per zone tested).
+          maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 32,
         },
         tsconfigRootDir: import.meta.dirname,
         extraFileExtensions: ['.svelte'],
@@ -248,6 +322,26 @@ export default tseslint.config(
       'relay-node/bin/**/*.js',
     ],
     languageOptions: { globals: { ...globals.node } },
+  },
+  // Import zones: layers inside core/, ui/ → the client API only, the service worker's reach.
+  {
+    files: [
+      'core/src/**/*.ts',
+      'ui/src/**/*.ts',
+      'ui/src/**/*.svelte',
+      'extension/src/**/*.ts',
+      'extension/src/**/*.tsx',
+      'plasmo.config.ts',
+    ],
+    ignores: ['**/*.test.ts'],
+    plugins: { hestia },
+    rules: { 'hestia/import-zones': ['error', importZonesOptions] },
+  },
+  // The Chrome service worker's modules use no DOM.
+  {
+    files: zoneGlobs(serviceWorkerZone),
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-globals': ['error', ...serviceWorkerMissing] },
   },
   // Test support (core/test-support/: fixture client, store compliance suite, golden-vector
   // generators) never ships: shipped sources cannot import it, whatever path spelling they use.

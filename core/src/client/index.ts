@@ -22,6 +22,10 @@ export {
   toClientFailure,
 } from './validate.ts'
 export type { DroppedItems } from './validate.ts'
+export { normalizeFingerprint, sameFingerprint, sdpFingerprint } from './call-fingerprint.ts'
+export { checkRelayAddress, relayName } from './relay-address.ts'
+// How a file name is shown (the UI's file cards): the same rule the node applies.
+export { fileExtension } from '../text/clean.ts'
 export {
   ClientApiError,
   ClientEventHub,

@@ -1,6 +1,7 @@
 /**
  * Call signalling on the wire (docs/protocol/calls.md): the `call` body of a ChatPayload, its caps
- * and timings, and the DTLS fingerprint helpers the node and the call window share. Every decoder
+ * and timings (the DTLS fingerprint helpers the node and the call window share are in
+ * core/src/client/call-fingerprint.ts). Every decoder
  * returns a checked value or throws one ProtocolError; a field a kind does not use must be empty.
  */
 import { ProtocolError } from '../wire/errors.ts'
@@ -8,13 +9,21 @@ import { requireBytes } from '../wire/decode.ts'
 import { KiB } from '../wire/caps.ts'
 import type { CallSignal as CallSignalWire } from './messenger.pb.js'
 import type { CallMedia } from '../client/api.ts'
+import { FINGERPRINT_MAX_CHARS, normalizeFingerprint } from '../client/call-fingerprint.ts'
+
+// The fingerprint helpers live in the client API (the call window uses them too); the messenger's
+// call code and tests keep importing them from here.
+export {
+  normalizeFingerprint,
+  sameFingerprint,
+  sdpFingerprint,
+} from '../client/call-fingerprint.ts'
 
 export const CALL_LIMITS = {
   callIdBytes: 16,
   /** An offer or answer SDP in UTF-8 bytes (Chrome's audio+video offer with candidates ~6 KiB). */
   sdpBytes: 32 * KiB,
-  /** "sha-512 " + 64 hex pairs with colons is 199 characters. */
-  fingerprintChars: 200,
+  fingerprintChars: FINGERPRINT_MAX_CHARS,
   /** ICE candidates in one `ice` signal. */
   candidatesPerSignal: 16,
   candidateBytes: 2 * KiB,
@@ -64,42 +73,6 @@ export type CallWireSignal =
   | { kind: 'busy'; callId: Uint8Array }
 
 const utf8 = new TextEncoder()
-const FINGERPRINT = /^(sha-(?:1|224|256|384|512)) ((?:[0-9a-f]{2}:)+[0-9a-f]{2})$/i
-
-/**
- * A DTLS certificate fingerprint in its one comparable form: lower-case hash name, upper-case hex
- * pairs (RFC 8122 §5 `a=fingerprint:<hash-func> <fingerprint>`; hex is case-insensitive there).
- * Returns null when the text is not a fingerprint.
- */
-export function normalizeFingerprint(text: string): string | null {
-  if (text.length > CALL_LIMITS.fingerprintChars) return null
-  const m = FINGERPRINT.exec(text.trim())
-  if (m === null) return null
-  return `${m[1]!.toLowerCase()} ${m[2]!.toUpperCase()}`
-}
-
-/**
- * The DTLS fingerprint an SDP commits to: every `a=fingerprint` line (session or media level) must
- * name the same certificate. Null when there is none, one is malformed, or they differ.
- */
-export function sdpFingerprint(sdp: string): string | null {
-  const found = new Set<string>()
-  for (const line of sdp.split(/\r?\n/)) {
-    if (!line.startsWith('a=fingerprint:')) continue
-    const fp = normalizeFingerprint(line.slice('a=fingerprint:'.length))
-    if (fp === null) return null
-    found.add(fp)
-  }
-  return found.size === 1 ? [...found][0]! : null
-}
-
-/** Two fingerprints name the same certificate (both normalized; false if either is malformed). */
-export function sameFingerprint(a: string | null, b: string | null): boolean {
-  if (a === null || b === null) return false
-  const x = normalizeFingerprint(a)
-  return x !== null && x === normalizeFingerprint(b)
-}
-
 /** The protobuf message for a signal (all unused fields at their defaults: canonical). */
 export function encodeCallSignal(s: CallWireSignal): CallSignalWire {
   const base: CallSignalWire = {

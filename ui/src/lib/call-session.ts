@@ -8,7 +8,7 @@
 //
 // State lives in Boxes (reactive-box.ts) so CallWindow.svelte follows it without runes here.
 import type { CallInfo, CallSignal, ClientEvent, MessengerClient } from '@hestia/core/client/api.ts'
-import { sameFingerprint, sdpFingerprint } from '@hestia/core/messenger/calls-wire.ts'
+import { sameFingerprint, sdpFingerprint } from '@hestia/core/client/call-fingerprint.ts'
 import { call as request } from './client-call.ts'
 import { Box } from './reactive-box.ts'
 
