@@ -9,7 +9,6 @@ import {
   type ClientEvent,
   type ClientFailure,
   type ConnectivityStatus,
-  type RelayStatus,
 } from '../client/api.ts'
 import type { OutboxRecord } from '../store/records.ts'
 import { registerChatProtocol } from './chat-protocol.ts'
@@ -26,7 +25,7 @@ import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
 import { InviteKeeper } from './invite-lifecycle.ts'
 import { InviteProbe } from './invite-closed.ts'
-import { RELAY_DIAL_TIMEOUT_MS, relayFailureReason, type RelayHealth } from './relay-health.ts'
+import { RelayLinks } from './relay-links.ts'
 import { directConnection, peerIdOf } from './net.ts'
 import { Outbox, type Route } from './outbox.ts'
 import { queueHello } from './outbox-rows.ts'
@@ -34,7 +33,6 @@ import type { HelloBody } from './payload.ts'
 import { decodeOutbound } from './records.ts'
 import type { MessagesDeps } from './messages.ts'
 import { MessengerSettings } from './settings.ts'
-import { multiaddr } from '@multiformats/multiaddr'
 import type { ContactRecord } from '../store/records.ts'
 
 export interface MessengerOptions {
@@ -78,11 +76,7 @@ export class Messenger {
   readonly #devices = new Map<string, string>()
   #keeper: ReturnType<typeof setInterval> | null = null
   #keeping: Promise<void> | null = null
-  /** Per relay: the last dial's outcome and when to try again (issue 23). */
-  readonly #relayHealth = new Map<
-    string,
-    RelayHealth & { failures: number; nextAttemptAt: number }
-  >()
+  readonly #links: RelayLinks
   #running = false
   #onConnect = (): void => {
     this.#outbox.kick()
@@ -106,6 +100,10 @@ export class Messenger {
       this.#receive({ kind: 'mailbox', mailboxId }, frame).then(() => undefined),
     )
     this.#mailboxes.onChange = () => this.#emitConnectivity()
+    this.#links = new RelayLinks(this.ctx, {
+      connected: () => this.#outbox.retryNow(),
+      changed: () => this.#emitConnectivity(),
+    })
     this.#invites = new InviteKeeper(this.ctx, this.#mailboxes, () => this.relays()[0])
     this.#inviteProbe = new InviteProbe(this.ctx, (address) =>
       this.#mailboxes.fetchPrekeys(address),
@@ -223,7 +221,7 @@ export class Messenger {
     if (this.#keeping !== null || !this.#running) return this.#keeping ?? Promise.resolve()
     this.#keeping = (async () => {
       // In parallel: a relay that times out must not hold up the others.
-      await Promise.all(this.relays().map((relay) => this.#dialRelay(relay)))
+      await Promise.all(this.relays().map((relay) => this.#links.dial(relay)))
       let bundle: Uint8Array | null
       try {
         bundle = prekeyBundle(this.ctx.local, this.ctx.secrets)
@@ -239,54 +237,10 @@ export class Messenger {
     return this.#keeping
   }
 
-  /**
-   * Dials a relay we are not connected to, and records why it failed (relay-health.ts). After a
-   * failure it waits before the next attempt (doubling up to a minute); `retryRelay` skips that.
-   */
-  async #dialRelay(relay: string): Promise<void> {
-    const now = this.ctx.platform.clock()
-    let peer: string | null
-    try {
-      peer = relayPeer(relay)
-      if (peer === null || this.ctx.net.getConnections(peerIdOf(peer)).length > 0) return
-    } catch {
-      return
-    }
-    const health = this.#relayHealth.get(relay)
-    if (health !== undefined && now < health.nextAttemptAt) return
-    const started = now
-    try {
-      await this.ctx.net.dial(multiaddr(relay), {
-        signal: AbortSignal.timeout(RELAY_DIAL_TIMEOUT_MS),
-      })
-      this.#relayHealth.set(relay, {
-        reason: null,
-        since: this.ctx.platform.clock(),
-        failures: 0,
-        nextAttemptAt: 0,
-      })
-      await this.#outbox.retryNow()
-      this.#emitConnectivity()
-    } catch (err) {
-      this.ctx.log(`relay ${relay} not reachable`, err)
-      const ended = this.ctx.platform.clock()
-      const reason = relayFailureReason(err, ended - started)
-      const failures = (health?.failures ?? 0) + 1
-      const waitMs = Math.min(RELAY_RETRY_MAX_MS, MESSENGER_TIMING.keeperIntervalMs * 2 ** failures)
-      this.#relayHealth.set(relay, {
-        reason,
-        since: health?.reason === reason ? health.since : ended,
-        failures,
-        nextAttemptAt: ended + waitMs,
-      })
-      if (health?.reason !== reason) this.#emitConnectivity()
-    }
-  }
-
   /** The user asked to try a relay again now: forget its backoff and dial at once. */
   #retryRelay(address: string): { ok: true; value: ConnectivityStatus } | ClientFailure {
     if (!this.relays().includes(address)) return fail('not_found', 'not one of our relays')
-    this.#relayHealth.delete(address)
+    this.#links.forgetFailures(address)
     this.#emitConnectivity()
     void this.#keep()
     return ok(this.connectivity())
@@ -429,29 +383,7 @@ export class Messenger {
   }
 
   connectivity(): ConnectivityStatus {
-    const now = this.ctx.platform.clock()
-    const relays: RelayStatus[] = this.relays().map((address) => {
-      let connected: boolean
-      try {
-        const peer = relayPeer(address)
-        connected =
-          peer !== null &&
-          this.ctx.net.getConnections(peerIdOf(peer)).some((c) => c.status === 'open')
-      } catch {
-        connected = false
-      }
-      const health = this.#relayHealth.get(address)
-      const failed = !connected && health?.reason != null
-      return {
-        address,
-        state: connected ? 'connected' : failed ? 'error' : 'connecting',
-        reserved: connected,
-        mailboxReady: connected && this.#mailboxes.ready(address),
-        rttMs: null,
-        error: failed ? (health?.reason ?? null) : null,
-        since: health?.since ?? now,
-      }
-    })
+    const relays = this.#links.statuses(this.relays(), (a) => this.#mailboxes.ready(a))
     let directPeers = 0
     for (const deviceId of this.#devices.keys()) {
       try {
@@ -482,13 +414,4 @@ export class Messenger {
         this.#files?.receive(conversationId, messageId, body) ?? Promise.resolve(),
     }
   }
-}
-
-/** The longest wait between dials of a relay that keeps failing. */
-const RELAY_RETRY_MAX_MS = 60_000
-
-/** The relay's PeerId string: what follows the last /p2p/. */
-function relayPeer(address: string): string | null {
-  const i = address.lastIndexOf('/p2p/')
-  return i < 0 ? null : address.slice(i + 5).split('/')[0] || null
 }

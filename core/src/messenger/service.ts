@@ -17,7 +17,7 @@
  * ```
  */
 import type { PrivateKey } from '@libp2p/interface'
-import { defaultSettings, type MessengerClient } from '../client/api.ts'
+import { defaultSettings, type ClientEvent, type MessengerClient } from '../client/api.ts'
 import {
   ClientApiError,
   ClientEventHub,
@@ -26,6 +26,7 @@ import {
   type ClientDispatcher,
 } from '../client/dispatch.ts'
 import { systemPlatform, type CryptoPlatform } from '../crypto/platform.ts'
+import type { IdentityRecord } from '../store/records.ts'
 import type { MessengerStore } from '../store/store.ts'
 import { KeyedMutex, type MessengerNotifier } from './context.ts'
 import { clientHandlers } from './handlers/index.ts'
@@ -80,56 +81,56 @@ export interface MessengerService {
 /** Prekey lifetime plus the maximum message age, with margin. */
 const SEEN_RETENTION_MS = 120 * 86_400_000
 
+/** The store, opened on first use; a failed open is tried again on the next call. */
+function openedOnce(store: MessengerServiceOptions['store']): () => Promise<MessengerStore> {
+  if (typeof store !== 'function') return () => Promise.resolve(store)
+  let opening: Promise<MessengerStore> | null = null
+  return () => {
+    opening ??= store().catch((err: unknown) => {
+      opening = null
+      throw err
+    })
+    return opening
+  }
+}
+
+/** Before the node starts: prekeys near expiry renewed, replay ids no prekey can accept dropped. */
+async function renewKeys(
+  db: MessengerStore,
+  record: IdentityRecord,
+  platform: CryptoPlatform,
+): Promise<IdentityRecord> {
+  const renewed = maintainKeys(record, platform)
+  if (renewed !== null) await db.putIdentity(renewed)
+  // Ids of replayed PQXDH headers only matter while their prekeys could still be accepted.
+  await db.pruneSeen(platform.clock() - SEEN_RETENTION_MS).catch(() => 0)
+  return renewed ?? record
+}
+
 export function createMessengerService(options: MessengerServiceOptions): MessengerService {
   const platform = options.platform ?? systemPlatform
   const log = options.log ?? (() => undefined)
   const hub = options.hub ?? new ClientEventHub((err) => log('listener threw', err))
-  const openStore = options.store
-  let store: Promise<MessengerStore> | null = null
+  const storeReady = openedOnce(options.store)
   let messenger: Messenger | null = null
   let node: MessengerNode | null = null
   let starting: Promise<void> | null = null
   let stopped = false
 
-  /** The store, opened once; a failed open is tried again next time. */
-  function storeReady(): Promise<MessengerStore> {
-    if (typeof openStore !== 'function') return Promise.resolve(openStore)
-    store ??= openStore().catch((err: unknown) => {
-      store = null
-      throw err
-    })
-    return store
-  }
-
   async function boot(): Promise<void> {
     const db = await storeReady()
-    let record = await db.getIdentity()
-    if (record === undefined || stopped) return
-    const renewed = maintainKeys(record, platform)
-    if (renewed !== null) {
-      await db.putIdentity(renewed)
-      record = renewed
-    }
-    // Ids of replayed PQXDH headers only matter while their prekeys could still be accepted.
-    await db.pruneSeen(platform.clock() - SEEN_RETENTION_MS).catch(() => 0)
+    const stored = await db.getIdentity()
+    if (stored === undefined || stopped) return
+    const record = await renewKeys(db, stored, platform)
     const { local, secrets, libp2pKey } = loadLocalIdentity(record, platform)
     const settings = (await db.getSettings()) ?? defaultSettings(options.defaultRelays ?? [])
     node = await options.createNode(libp2pKey, settings.relays)
     await node.start()
-    const m = new Messenger(
-      {
-        store: db,
-        net: node,
-        platform,
-        notifier: options.notifier ?? (() => undefined),
-        local,
-        secrets,
-        emit: (e) => hub.emit(e),
-        locks: new KeyedMutex(),
-        log,
-      },
-      options,
-    )
+    const notifier = options.notifier ?? (() => undefined)
+    const emit = (e: ClientEvent) => hub.emit(e)
+    const locks = new KeyedMutex()
+    const ctx = { store: db, net: node, platform, notifier, local, secrets, emit, locks, log }
+    const m = new Messenger(ctx, options)
     await m.start()
     messenger = m
   }
