@@ -16,7 +16,7 @@ import type { MessengerStore } from '../store/store.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { KeyedMutex, type MessengerContext } from './context.ts'
 import { createLocalIdentity, loadLocalIdentity, prekeyBundle } from './identity.ts'
-import { Inbox, type InboxResult } from './inbox.ts'
+import { Inbox, type FrameEffects, type InboxResult } from './inbox.ts'
 import { decodePayload, encodePayload, type PayloadBody } from './payload.ts'
 import { toBase64Url } from './records.ts'
 
@@ -95,7 +95,27 @@ async function setup(seed: string) {
   })
   const session: Session = start.session
   const direct = { kind: 'direct', deviceId: aliceDevice } as const
-  return { platform, alice, bob, inbox, devices, contact, session, start, direct, body, payloadOf }
+  /** What the messenger would have applied, in order (it must match the returned result). */
+  const applied: FrameEffects[] = []
+  const apply = (e: FrameEffects) => {
+    applied.push(e)
+    return Promise.resolve()
+  }
+  return {
+    platform,
+    alice,
+    bob,
+    inbox,
+    devices,
+    contact,
+    session,
+    start,
+    direct,
+    body,
+    payloadOf,
+    applied,
+    apply,
+  }
 }
 
 /** Everything the inbox may write for Alice's contact, and our secrets. */
@@ -115,10 +135,11 @@ async function snapshot(store: MessengerStore) {
 describe('inbox: returns what happened, applies nothing itself', () => {
   test('a text: stored, with the effects the messenger applies; the sender is receipted', async () => {
     const s = await setup('inbox-stored')
-    const result = await s.inbox.handle(s.direct, s.start.frame)
+    const result = await s.inbox.handle(s.direct, s.start.frame, s.apply)
     assert.equal(result.outcome, 'stored')
     const e = result.effects
     assert.ok(e !== null)
+    assert.deepEqual(s.applied, [e], 'the effects returned are the effects applied, once')
     assert.deepEqual(e.learnDevice, {
       deviceId: s.alice.ctx.local.deviceId,
       contactId: 'alice-contact',
@@ -145,18 +166,19 @@ describe('inbox: returns what happened, applies nothing itself', () => {
 
   test('a replayed frame: duplicate, no effects, nothing in the store changes', async () => {
     const s = await setup('inbox-replay')
-    await s.inbox.handle(s.direct, s.start.frame)
+    await s.inbox.handle(s.direct, s.start.frame, s.apply)
     const before = await snapshot(s.bob.store)
-    const again: InboxResult = await s.inbox.handle(s.direct, s.start.frame)
+    const again: InboxResult = await s.inbox.handle(s.direct, s.start.frame, s.apply)
     assert.deepEqual(again, { outcome: 'duplicate', effects: null })
+    assert.equal(s.applied.length, 1, 'nothing applied for the replay')
     assert.deepEqual(await snapshot(s.bob.store), before)
   })
 
   test('a re-encrypted copy of a stored message: duplicate, receipted again, not shown or notified', async () => {
     const s = await setup('inbox-copy')
-    await s.inbox.handle(s.direct, s.start.frame)
+    await s.inbox.handle(s.direct, s.start.frame, s.apply)
     const copy = s.session.encrypt(s.payloadOf(s.body('first'), new Uint8Array(16).fill(1)))
-    const result = await s.inbox.handle(s.direct, copy.frame)
+    const result = await s.inbox.handle(s.direct, copy.frame, s.apply)
     assert.equal(result.outcome, 'duplicate')
     assert.ok(result.effects !== null)
     assert.deepEqual(result.effects.events, [])
@@ -175,8 +197,9 @@ describe('inbox: returns what happened, applies nothing itself', () => {
     const s = await setup('inbox-blocked')
     await s.bob.store.putContact({ ...s.contact, blocked: true })
     const before = await snapshot(s.bob.store)
-    const result = await s.inbox.handle(s.direct, s.start.frame)
+    const result = await s.inbox.handle(s.direct, s.start.frame, s.apply)
     assert.deepEqual(result, { outcome: 'dropped', effects: null })
+    assert.deepEqual(s.applied, [])
     assert.deepEqual(await snapshot(s.bob.store), before)
   })
 
@@ -198,6 +221,7 @@ describe('inbox: returns what happened, applies nothing itself', () => {
     const result = await s.inbox.handle(
       { kind: 'direct', deviceId: mallory.ctx.local.deviceId },
       start.frame,
+      s.apply,
     )
     assert.equal(result.outcome, 'stored')
     const e = result.effects
@@ -216,14 +240,43 @@ describe('inbox: returns what happened, applies nothing itself', () => {
     assert.deepEqual(await s.bob.store.listOutbox('conv-alice'), [], 'no receipt')
   })
 
+  test('effects apply under the contact’s lock: its next frame waits for them', async () => {
+    const s = await setup('inbox-lock')
+    const order: string[] = []
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const first = s.inbox.handle(s.direct, s.start.frame, async () => {
+      order.push('first applied')
+      await gate
+    })
+    for (let i = 0; i < 200 && order.length === 0; i++) await new Promise((r) => setTimeout(r, 5))
+    assert.deepEqual(order, ['first applied'])
+    const next = s.session.encrypt(s.payloadOf(s.body('second'))).frame
+    const second = s.inbox.handle(s.direct, next, () => {
+      order.push('second applied')
+      return Promise.resolve()
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    const texts = async () =>
+      (await s.bob.store.pageMessages('conv-alice', { before: null, limit: 10 })).filter(
+        (m) => m.body.kind === 'text',
+      ).length
+    assert.equal(await texts(), 1, 'the second frame is not committed while the first applies')
+    release()
+    assert.equal((await first).outcome, 'stored')
+    assert.equal((await second).outcome, 'stored')
+    assert.deepEqual(order, ['first applied', 'second applied'])
+    assert.equal(await texts(), 2)
+  })
+
   test('a malformed frame throws a ProtocolError and changes nothing', async () => {
     const s = await setup('inbox-malformed')
-    await s.inbox.handle(s.direct, s.start.frame)
+    await s.inbox.handle(s.direct, s.start.frame, s.apply)
     const before = await snapshot(s.bob.store)
     const tampered = s.session.encrypt(s.payloadOf(s.body('second'))).frame.slice()
     tampered[tampered.length - 1]! ^= 1
     for (const frame of [new Uint8Array([1, 2, 3]), tampered]) {
-      await assert.rejects(s.inbox.handle(s.direct, frame), (err) => isProtocolError(err))
+      await assert.rejects(s.inbox.handle(s.direct, frame, s.apply), (err) => isProtocolError(err))
     }
     assert.deepEqual(await snapshot(s.bob.store), before)
   })
@@ -232,7 +285,7 @@ describe('inbox: returns what happened, applies nothing itself', () => {
     const s = await setup('inbox-unknown')
     const before = await snapshot(s.bob.store)
     await assert.rejects(
-      s.inbox.handle({ kind: 'direct', deviceId: 'someone-else' }, s.start.frame),
+      s.inbox.handle({ kind: 'direct', deviceId: 'someone-else' }, s.start.frame, s.apply),
       (err) => isProtocolError(err, 'unknown_key'),
     )
     assert.deepEqual(await snapshot(s.bob.store), before)

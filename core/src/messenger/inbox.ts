@@ -6,9 +6,10 @@
  * that fails any check throws ProtocolError and changes nothing. Key changes are recorded, never
  * silently accepted (docs/protocol/messaging.md "Key change").
  *
- * The inbox does not reach into the messenger: `handle` returns what happened (InboxResult), and
- * the messenger applies its effects (Messenger#applyFrameEffects): device map, secrets, client
- * events, file engine, calls, notification, mailboxes, outbox run.
+ * The inbox does not reach into the messenger: what a frame caused is data (FrameEffects: device
+ * map, secrets, client events, file engine, calls, notification, mailboxes, outbox run), which the
+ * caller's `apply` (Messenger#applyFrameEffects) carries out under the contact's lock, and which
+ * `handle` returns (InboxResult).
  */
 import type { ClientEvent } from '../client/api.ts'
 import { bytesEqual } from '../crypto/bytes.ts'
@@ -80,6 +81,9 @@ interface Recipient {
   invite: InviteMailbox | undefined
 }
 
+/** Carries out a committed frame's effects, under the contact's lock (before `handle` returns). */
+export type ApplyFrameEffects = (effects: FrameEffects) => Promise<void>
+
 const NOTHING_COMMITTED = { effects: null } as const
 
 export class Inbox {
@@ -91,10 +95,20 @@ export class Inbox {
     this.#reads = reads
   }
 
-  async handle(source: FrameSource, frame: Uint8Array): Promise<InboxResult> {
+  async handle(
+    source: FrameSource,
+    frame: Uint8Array,
+    apply: ApplyFrameEffects,
+  ): Promise<InboxResult> {
     const to = await this.#recipientOf(source)
     const lockKey = to.contact?.contactId ?? `invite:${to.inviteMailbox}`
-    return this.#ctx.locks.run(lockKey, () => this.#handleLocked(source, frame, to))
+    // The lock covers the effects too: the contact's next frame is decrypted with our secrets
+    // reloaded (a used one-time prekey gone) and reaches the file engine after this one's.
+    return this.#ctx.locks.run(lockKey, async () => {
+      const result = await this.#handleLocked(source, frame, to)
+      if (result.effects !== null) await apply(result.effects)
+      return result
+    })
   }
 
   /** The contact (or our invite) a frame is for; throws unknown_key when it is for nobody. */

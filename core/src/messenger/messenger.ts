@@ -265,11 +265,11 @@ export class Messenger {
 
   /** One incoming frame (direct stream or mailbox): the inbox commits it, its effects apply here. */
   async #receive(source: FrameSource, frame: Uint8Array): Promise<FrameOutcome> {
-    const { outcome, effects } = await this.#inbox.handle(source, frame)
-    if (effects !== null) await this.#applyFrameEffects(effects)
+    const { outcome } = await this.#inbox.handle(source, frame, (e) => this.#applyFrameEffects(e))
     return outcome
   }
 
+  /** What a committed frame caused (FrameEffects, in its order); under the contact's lock. */
   async #applyFrameEffects(e: FrameEffects): Promise<void> {
     this.#devices.set(e.learnDevice.deviceId, e.learnDevice.contactId)
     if (e.reloadSecrets) await reloadSecrets(this.ctx)
