@@ -1,6 +1,6 @@
 // `npm test`: every check a change must pass, in the order that fails fastest.
 //   1. browsers present (installs Debian's chromium and firefox-esr with apt-get when missing)
-//   2. lint and typecheck
+//   2. lint, protobuf codecs regenerated and compared (scripts/gen-protos.ts --check), typecheck
 //   3. unit and integration tests (core, relay-node, extension, tests/integration)
 //   4. extension builds (test mode, both browsers) and the browser tests
 //   5. benchmarks in smoke mode (they must run; figures are not asserted)
@@ -123,6 +123,8 @@ if (runBrowser) {
 if (runLint) {
   step('lint and typecheck')
   run('lint', 'npx', ['eslint', '.'])
+  // The committed *.pb.js / *.pb.d.ts must be exactly what their .proto generates today.
+  run('protobuf codecs current', process.execPath, ['scripts/gen-protos.ts', '--check'])
   run('format', 'npx', ['prettier', '--check', '.'])
   run('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json'])
   run('typecheck extension entries', 'npx', ['tsc', '-p', 'extension/tsconfig.json'])
