@@ -22,7 +22,7 @@ import {
 } from './data-key.ts'
 import type { WrappedDataKey } from './data-key.ts'
 import { AtRestError } from './errors.ts'
-import { aeadOpen, aeadSeal, FieldCipher } from './field-cipher.ts'
+import { aeadOpen, aeadSeal, FieldCipher, fieldAssociatedData } from './field-cipher.ts'
 import type { FieldAddress } from './field-cipher.ts'
 
 /** Tiny parameters so the tests run in milliseconds; the floor is lowered to match. */
@@ -314,4 +314,35 @@ void test('Wycheproof xchacha20_poly1305_test.json through the field AEAD', (t) 
   }
   assert.ok(total > 100)
   t.diagnostic(`xchacha20_poly1305_test.json: ${total} cases`)
+})
+
+void test('field AD: the documented byte layout (docs/protocol/storage.md), unambiguous part boundaries', () => {
+  const ad = fieldAssociatedData({
+    database: 'db',
+    table: 'tb',
+    recordId: '["é"]',
+    field: 'sealed',
+  })
+  const utf8 = (s: string) => [...new TextEncoder().encode(s)]
+  const part = (s: string) => [0, 0, 0, utf8(s).length, ...utf8(s)]
+  assert.deepEqual(
+    [...ad],
+    [
+      ...utf8('hestia/at-rest/field'),
+      1,
+      ...part('db'),
+      ...part('tb'),
+      ...part('["é"]'),
+      ...part('sealed'),
+    ],
+  )
+  // Same again (from the per-table cache) and different when a boundary moves.
+  assert.deepEqual(
+    fieldAssociatedData({ database: 'db', table: 'tb', recordId: '["é"]', field: 'sealed' }),
+    ad,
+  )
+  assert.notDeepEqual(
+    fieldAssociatedData({ database: 'dbt', table: 'b', recordId: '["é"]', field: 'sealed' }),
+    ad,
+  )
 })

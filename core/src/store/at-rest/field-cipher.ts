@@ -33,29 +33,54 @@ export interface FieldAddress {
   field: string
 }
 
-function lengthPrefixed(parts: readonly string[]): Uint8Array {
-  const encoded = parts.map((part) => new TextEncoder().encode(part))
-  const out = new Uint8Array(encoded.reduce((sum, b) => sum + 4 + b.length, 0))
-  const view = new DataView(out.buffer)
-  let at = 0
-  for (const bytes of encoded) {
-    view.setUint32(at, bytes.length, false)
-    out.set(bytes, at + 4)
-    at += 4 + bytes.length
-  }
+const UTF8 = new TextEncoder()
+
+function writeLength(out: Uint8Array, at: number, length: number): void {
+  out[at] = length >>> 24
+  out[at + 1] = (length >>> 16) & 0xff
+  out[at + 2] = (length >>> 8) & 0xff
+  out[at + 3] = length & 0xff
+}
+
+function lengthPrefixed(part: string): Uint8Array {
+  const bytes = UTF8.encode(part)
+  const out = new Uint8Array(4 + bytes.length)
+  writeLength(out, 0, bytes.length)
+  out.set(bytes, 4)
   return out
 }
 
-/** The associated data of a field: label, format version, then each address part length-prefixed. */
+/** label || version || database || table, and field: the same for every row of a table. */
+const fixedParts = new Map<string, { head: Uint8Array; tail: Uint8Array }>()
+
+/**
+ * The associated data of a field: label, format version, then database, table, record id and
+ * field, each as a 4-byte big-endian length and its UTF-8 bytes. It is built for every row read,
+ * so the parts fixed per (version, database, table, field) are encoded once.
+ */
 export function fieldAssociatedData(
   address: FieldAddress,
   version = FIELD_FORMAT_VERSION,
 ): Uint8Array {
-  const body = lengthPrefixed([address.database, address.table, address.recordId, address.field])
-  const out = new Uint8Array(AD_LABEL.length + 1 + body.length)
-  out.set(AD_LABEL, 0)
-  out[AD_LABEL.length] = version
-  out.set(body, AD_LABEL.length + 1)
+  const cacheKey = `${version}\u0000${address.database}\u0000${address.table}\u0000${address.field}`
+  let fixed = fixedParts.get(cacheKey)
+  if (fixed === undefined) {
+    const database = lengthPrefixed(address.database)
+    const table = lengthPrefixed(address.table)
+    const head = new Uint8Array(AD_LABEL.length + 1 + database.length + table.length)
+    head.set(AD_LABEL, 0)
+    head[AD_LABEL.length] = version
+    head.set(database, AD_LABEL.length + 1)
+    head.set(table, AD_LABEL.length + 1 + database.length)
+    fixed = { head, tail: lengthPrefixed(address.field) }
+    if (fixedParts.size < 256) fixedParts.set(cacheKey, fixed)
+  }
+  const id = UTF8.encode(address.recordId)
+  const out = new Uint8Array(fixed.head.length + 4 + id.length + fixed.tail.length)
+  out.set(fixed.head, 0)
+  writeLength(out, fixed.head.length, id.length)
+  out.set(id, fixed.head.length + 4)
+  out.set(fixed.tail, fixed.head.length + 4 + id.length)
   return out
 }
 
