@@ -67,7 +67,7 @@ export const serviceWorkerZone: Zone = {
     'extension/src/host/call-window.ts',
     'extension/src/files/save-download.ts',
     'extension/src/files/download-name.ts',
-    'extension/src/messaging/',
+    'extension/src/host-control/',
     'extension/src/platform/',
     'plasmo.config.ts',
   ],

@@ -24,8 +24,8 @@ import {
   IPC_CHANNEL,
   type NodeStatus,
   type PingResult,
-} from '../../extension/src/messaging/protocol.ts'
-import { parseReply, resultParsers } from '../../extension/src/messaging/validate.ts'
+} from '../../extension/src/host-control/protocol.ts'
+import { parseReply, resultParsers } from '../../extension/src/host-control/validate.ts'
 import { freshTestBuild } from './support/fresh-build.ts'
 import { startPingPeer, type PingPeer } from './support/ping-peer.ts'
 

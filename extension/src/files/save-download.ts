@@ -4,7 +4,7 @@
  * Firefox: the background page) and revoked only when the download is complete: the browser
  * reads the file from that URL while it saves.
  */
-import type { DownloadState } from '../messaging/protocol.ts'
+import type { DownloadState } from '../host-control/protocol.ts'
 import type { WebExtDownloads } from '../platform/webext.ts'
 import type { SaveFile } from './chunk-sink.ts'
 import { downloadPath } from './download-name.ts'

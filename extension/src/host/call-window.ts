@@ -4,7 +4,7 @@
 // rings). Chrome's offscreen document has no `windows` API, so there it asks the service worker
 // with a small runtime message on its own channel; Firefox's background page opens it directly.
 
-import { isTrustedSender } from '../messaging/router.ts'
+import { isTrustedSender } from '../host-control/router.ts'
 import type { MessageListener, WebExt } from '../platform/webext.ts'
 
 export const CALL_WINDOW_PAGE = 'tabs/call.html'

@@ -3,8 +3,8 @@
 // state: on every request it checks that the document exists (recreating it if it died) and
 // forwards the request, so a restarted worker serves the same node.
 
-import { HostClient } from '../messaging/client.ts'
-import { endpoints, type HostRequest } from '../messaging/protocol.ts'
+import { HostClient } from '../host-control/client.ts'
+import { endpoints, type HostRequest } from '../host-control/protocol.ts'
 import type { WebExt, WebExtOffscreen } from '../platform/webext.ts'
 import type { NodeHost } from './node-host.ts'
 

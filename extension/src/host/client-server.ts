@@ -6,7 +6,7 @@
 import { serveClientPort } from '@hestia/core/client/port.ts'
 import type { ClientDispatcher, ClientEventHub } from '@hestia/core/client/dispatch.ts'
 import { CLIENT_PORT_NAME, wrapRuntimePort } from '../client/runtime-port.ts'
-import { isTrustedSender } from '../messaging/router.ts'
+import { isTrustedSender } from '../host-control/router.ts'
 import type { WebExt, WebExtPort } from '../platform/webext.ts'
 
 /** Serves client ports until the returned function is called. */

@@ -1,7 +1,7 @@
 // Firefox: the background page has a DOM and RTCPeerConnection, so the node runs right here.
 // The page is persistent (firefox-mv2, ADR 0302), so the node lives as long as the browser.
 
-import type { HostRequest } from '../messaging/protocol.ts'
+import type { HostRequest } from '../host-control/protocol.ts'
 import type { NodeHost } from './node-host.ts'
 import type { NodeService } from './node-service.ts'
 

@@ -3,11 +3,11 @@
 //   FirefoxBackgroundHost    the (persistent) background page runs the node itself
 // The background serves popup requests by handing them to its NodeHost.
 
-import type { HostRequest } from '../messaging/protocol.ts'
+import type { HostRequest } from '../host-control/protocol.ts'
 
 export interface NodeHost {
   /** Makes sure the node's document exists and its node is starting. Idempotent. */
   ensureRunning(): Promise<void>
-  /** Answers one validated request (see HostApi in messaging/protocol.ts). */
+  /** Answers one validated request (see HostApi in host-control/protocol.ts). */
   handle(request: HostRequest): Promise<unknown>
 }

@@ -1,8 +1,8 @@
 // The background's whole job: start the host with the browser, pass validated popup requests
 // to it, and show the host's notifications.
 
-import { serveEndpoint } from '../messaging/router.ts'
-import { endpoints } from '../messaging/protocol.ts'
+import { serveEndpoint } from '../host-control/router.ts'
+import { endpoints } from '../host-control/protocol.ts'
 import type { WebExt } from '../platform/webext.ts'
 import type { NodeHost } from './node-host.ts'
 import { showNotification } from './notifications.ts'

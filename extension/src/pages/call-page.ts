@@ -14,7 +14,7 @@ import { iceServersForRelays } from '@hestia/ui/lib/call-ice.ts'
 import { mount } from 'svelte'
 import { buildPolicy } from '../build-info.ts'
 import { connectExtensionClient } from '../client/extension-client.ts'
-import { HostClient } from '../messaging/client.ts'
+import { HostClient } from '../host-control/client.ts'
 import { webExt } from '../platform/webext.ts'
 
 const target = document.getElementById('__plasmo')

@@ -3,9 +3,9 @@
 // Lives until the browser closes (the WEB_RTC reason has no idle limit); the worker recreates it
 // if it dies.
 
-import { serveEndpoint } from '../messaging/router.ts'
-import { endpoints } from '../messaging/protocol.ts'
-import { HostClient } from '../messaging/client.ts'
+import { serveEndpoint } from '../host-control/router.ts'
+import { endpoints } from '../host-control/protocol.ts'
+import { HostClient } from '../host-control/client.ts'
 import { buildPolicy } from '../build-info.ts'
 import { serveClientPorts } from '../host/client-server.ts'
 import { buildDefaultRelays } from '../host/default-relays.ts'

@@ -13,9 +13,9 @@ import type { NodeDiagnostics } from '@hestia/ui/lib/types.ts'
 import { mount } from 'svelte'
 import { offscreenDocumentPath } from '../../../plasmo.config.ts'
 import { connectExtensionClient } from '../client/extension-client.ts'
-import { HostClient } from '../messaging/client.ts'
+import { HostClient } from '../host-control/client.ts'
 import { receivedFiles, type DownloadsForFiles } from '../files/received-files.ts'
-import type { NodeStatus } from '../messaging/protocol.ts'
+import type { NodeStatus } from '../host-control/protocol.ts'
 import { webExt } from '../platform/webext.ts'
 
 const target = document.getElementById('__plasmo')

@@ -1,5 +1,8 @@
-// Messages between the popup, the background (Chrome service worker / Firefox background page)
-// and the node host (Chrome offscreen document / Firefox background page).
+// Host control: the small requests between the popup, the background (Chrome service worker /
+// Firefox background page) and the node host (Chrome offscreen document / Firefox background page)
+// that keep the host alive and let it use APIs only the background has: wake the host, node status
+// and ping, show a notification, start and follow a download. Chat and the client API do not go
+// here (they use the client API's runtime port, extension/src/client/).
 //
 // Every message travels in an Envelope addressed to one endpoint, because chrome.runtime
 // messages reach every extension page at once. Receivers validate what arrives
