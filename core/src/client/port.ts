@@ -18,7 +18,7 @@ import type {
   MessengerClient,
   ResponseFor,
 } from './api.ts'
-import type { ClientDispatcher, ClientEventHub } from './dispatch.ts'
+import { failureFromError, type ClientDispatcher, type ClientEventHub } from './dispatch.ts'
 import { parsePortMessageFromClient, parsePortMessageFromNode } from './validate.ts'
 
 /** The minimum a port must offer. `chrome.runtime.Port` fits with a three-line adapter. */
@@ -65,25 +65,79 @@ interface Pending {
   timer: unknown
 }
 
+/** Requests sent and not answered yet, each with its timeout. */
+class PendingRequests {
+  readonly #entries = new Map<number, Pending>()
+  readonly #timers: Timers
+  #nextId = 1
+
+  constructor(timers: Timers) {
+    this.#timers = timers
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  typeOf(id: number): ClientRequestType | undefined {
+    return this.#entries.get(id)?.type
+  }
+
+  /** Registers a request; it answers `timeout` after `timeoutMs` unless settled first. */
+  add(type: ClientRequestType, resolve: Pending['resolve'], timeoutMs: number): number {
+    const id = this.#nextId++
+    const timer = this.#timers.setTimeout(
+      () => this.settle(id, fail('timeout', `${type} got no answer in ${timeoutMs} ms`)),
+      timeoutMs,
+    )
+    this.#entries.set(id, { type, resolve, timer })
+    return id
+  }
+
+  settle(id: number, response: ClientResponse): void {
+    const entry = this.#entries.get(id)
+    if (entry === undefined) return
+    this.#entries.delete(id)
+    this.#timers.clearTimeout(entry.timer)
+    entry.resolve(response)
+  }
+
+  settleAll(response: ClientResponse): void {
+    for (const id of [...this.#entries.keys()]) this.settle(id, response)
+  }
+}
+
+/** One message from the node: an event for the subscribers, or the answer to a pending request. */
+function receiveFromNode(
+  raw: unknown,
+  pending: PendingRequests,
+  listeners: Set<ClientEventListener>,
+  onInvalidMessage: ((error: unknown) => void) | undefined,
+): void {
+  try {
+    const message = parsePortMessageFromNode(raw, (id) => pending.typeOf(id))
+    if (message.kind === 'event') {
+      for (const listener of [...listeners]) listener(message.event)
+    } else {
+      pending.settle(message.id, message.response)
+    }
+  } catch (error) {
+    onInvalidMessage?.(error)
+  }
+}
+
 export function connectPortClient(
   connect: () => ClientPort,
   options: PortClientOptions = {},
 ): PortClient {
   const timeoutMs = options.timeoutMs ?? 15_000
-  const timers = options.timers ?? defaultTimers
   const listeners = new Set<ClientEventListener>()
   const connectionListeners = new Set<(state: 'connected' | 'disconnected') => void>()
-  const pending = new Map<number, Pending>()
-  let nextId = 1
+  const pending = new PendingRequests(options.timers ?? defaultTimers)
   let port: ClientPort | null = null
   let detach: (() => void)[] = []
-
-  const settle = (id: number, response: ClientResponse): void => {
-    const entry = pending.get(id)
-    if (entry === undefined) return
-    pending.delete(id)
-    timers.clearTimeout(entry.timer)
-    entry.resolve(response)
+  const announce = (state: 'connected' | 'disconnected'): void => {
+    for (const listener of [...connectionListeners]) listener(state)
   }
 
   const dropPort = (): void => {
@@ -91,9 +145,8 @@ export function connectPortClient(
     for (const undo of detach) undo()
     detach = []
     port = null
-    for (const id of [...pending.keys()])
-      settle(id, fail('unavailable', 'The connection to the Hestia node closed'))
-    for (const listener of [...connectionListeners]) listener('disconnected')
+    pending.settleAll(fail('unavailable', 'The connection to the Hestia node closed'))
+    announce('disconnected')
   }
 
   const ensurePort = (): ClientPort => {
@@ -101,21 +154,10 @@ export function connectPortClient(
     const opened = connect()
     port = opened
     detach = [
-      opened.onMessage((raw) => {
-        try {
-          const message = parsePortMessageFromNode(raw, (id) => pending.get(id)?.type)
-          if (message.kind === 'event') {
-            for (const listener of [...listeners]) listener(message.event)
-          } else {
-            settle(message.id, message.response)
-          }
-        } catch (error) {
-          options.onInvalidMessage?.(error)
-        }
-      }),
+      opened.onMessage((raw) => receiveFromNode(raw, pending, listeners, options.onInvalidMessage)),
       opened.onDisconnect(() => dropPort()),
     ]
-    for (const listener of [...connectionListeners]) listener('connected')
+    announce('connected')
     return opened
   }
 
@@ -133,16 +175,11 @@ export function connectPortClient(
           resolve(fail('unavailable', `Cannot reach the Hestia node: ${String(error)}`))
           return
         }
-        const id = nextId++
-        const timer = timers.setTimeout(
-          () => settle(id, fail('timeout', `${request.type} got no answer in ${timeoutMs} ms`)),
-          timeoutMs,
-        )
-        pending.set(id, { type: request.type, resolve, timer })
+        const id = pending.add(request.type, resolve, timeoutMs)
         try {
           target.postMessage({ kind: 'request', id, request })
         } catch (error) {
-          settle(id, fail('unavailable', `Cannot reach the Hestia node: ${String(error)}`))
+          pending.settle(id, fail('unavailable', `Cannot reach the Hestia node: ${String(error)}`))
           dropPort()
         }
       }) as Promise<ResponseFor<T>>
@@ -155,15 +192,11 @@ export function connectPortClient(
       } catch (error) {
         options.onInvalidMessage?.(error)
       }
-      return () => {
-        listeners.delete(listener)
-      }
+      return () => void listeners.delete(listener)
     },
     onConnectionChange(listener) {
       connectionListeners.add(listener)
-      return () => {
-        connectionListeners.delete(listener)
-      }
+      return () => void connectionListeners.delete(listener)
     },
     close() {
       const closing = port
@@ -202,7 +235,7 @@ export function serveClientPort(
       // Answer malformed requests when we can tell which request they were.
       const id = (raw as { id?: unknown } | null)?.id
       if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
-        post({ kind: 'response', id, response: fail('invalid_request', String(error)) })
+        post({ kind: 'response', id, response: failureFromError(error) })
       onInvalidMessage(error)
       return
     }
