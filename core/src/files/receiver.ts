@@ -64,26 +64,246 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
     // The sender keeps at most `window` chunk frames in flight; room for all of them plus slack.
     (window + 16) * (FILE_LIMITS.senderFrameBytes + 4),
   )
-  const idleMs = o.idleMs ?? FILE_TIMING.frameIdleMs
-  const ackEvery = o.ackEveryChunks ?? FILE_LIMITS.ackEveryChunks
-  const { share, sink, state } = o
-  const size = share.size
-  const last = chunkCount(size) - 1
-  // Counted as frames arrive, also visible to the caller when the attempt fails.
-  const result: ReceiveResult = o.counters ?? { chunksReceived: 0, bytesReceived: 0 }
-  const from = state.verifiedChunks
-  let pending: Uint8Array[] = []
-  let pendingBytes = 0
-  let pendingFrom = from
-  let next = from
+  return new ReceiveAttempt(io, o).run()
+}
 
-  // One sink write runs while the next batch is decrypted (a disk write no longer stalls the
-  // stream); writes stay in order, and a chunk counts as verified only once its write resolved.
-  let writing: Promise<void> = Promise.resolve()
-  let lastAck = from
-  const write = async (batch: Uint8Array, offset: number, upTo: number) => {
+/** One receiving attempt: request, start frame, the chunks in order, the final check. */
+class ReceiveAttempt {
+  readonly #io: FrameStream
+  readonly #o: ReceiveOptions
+  readonly #idleMs: number
+  readonly #last: number
+  readonly #from: number
+  /** Counted as frames arrive, also visible to the caller when the attempt fails. */
+  readonly #result: ReceiveResult
+  readonly #writer: SinkWriter
+
+  constructor(io: FrameStream, o: ReceiveOptions) {
+    this.#io = io
+    this.#o = o
+    this.#idleMs = o.idleMs ?? FILE_TIMING.frameIdleMs
+    this.#last = chunkCount(o.share.size) - 1
+    this.#from = o.state.verifiedChunks
+    this.#result = o.counters ?? { chunksReceived: 0, bytesReceived: 0 }
+    this.#writer = new SinkWriter(io, o, this.#last)
+  }
+
+  async run(): Promise<ReceiveResult> {
     try {
-      await sink.write(offset, batch)
+      const sealer = await this.#start()
+      await this.#pullChunks(sealer, this.#o.state.hash!)
+      await this.#finish(this.#o.state.hash!)
+      return this.#result
+    } catch (err) {
+      throw await this.#failed(err)
+    }
+  }
+
+  /** Sends the request, checks the start frame's header, and readies the running hash. */
+  async #start(): Promise<ChunkSealer> {
+    const { share, sink, state, signal } = this.#o
+    signal.throwIfAborted()
+    const proof = requestProof(share.key, share.fileId, this.#from, this.#o.localPeer)
+    await this.#io.write(
+      encodeRequest({ transferId: share.fileId, resumeFrom: this.#from, proof }),
+      signal,
+    )
+    const first = await readFrame(this.#io, this.#idleMs, signal)
+    if (first.kind === 'stop') throw stopError(first.status)
+    if (first.kind !== 'start') throw new ProtocolError('malformed', 'expected the start frame')
+    const header = fileHeader(share)
+    if (!bytesEqual(header, first.header)) {
+      throw new FileTransferError(
+        'integrity',
+        'the sender streamed another file header than the offer describes',
+      )
+    }
+    const sealer = await ChunkSealer.open(share.key, header, share.fileId, this.#o.aes)
+    if (state.hash === null || state.hashedChunks !== this.#from) {
+      state.hash = await rebuildHash(
+        sealer,
+        sink,
+        share.size,
+        this.#from,
+        this.#o.sha256 ?? nobleSha256,
+      )
+      state.hashedChunks = this.#from
+    }
+    return sealer
+  }
+
+  /**
+   * Reads chunk frames in order. Decryption is pipelined: up to DECRYPT_AHEAD chunks are being
+   * authenticated (WebCrypto, off the main thread) while the next frames are read; results are
+   * consumed strictly in order.
+   */
+  async #pullChunks(sealer: ChunkSealer, hash: Sha256Hasher): Promise<void> {
+    const last = this.#last
+    const inFlight: InFlightChunk[] = []
+    let requested = this.#from
+    let next = this.#from
+    while (next <= last) {
+      if (requested <= last) {
+        const f = await readFrame(this.#io, this.#idleMs, this.#o.signal)
+        if (f.kind === 'stop') throw stopError(f.status)
+        if (f.kind !== 'chunk')
+          throw new ProtocolError('malformed', 'unexpected frame inside the file')
+        if (f.index !== requested) {
+          throw new ProtocolError('malformed', `chunk ${f.index} arrived, ${requested} expected`)
+        }
+        const plain = sealer.open(requested, f.data, requested === last)
+        plain.catch(() => undefined) // awaited in order by #consume()
+        inFlight.push({ index: requested, data: f.data, plain })
+        requested++
+      }
+      if (inFlight.length >= DECRYPT_AHEAD || requested > last) {
+        next = await this.#consume(inFlight.shift()!, hash)
+      }
+    }
+  }
+
+  /** The oldest chunk in flight: authenticated, hashed, counted, queued for the sink. */
+  async #consume(head: InFlightChunk, hash: Sha256Hasher): Promise<number> {
+    let pt: Uint8Array
+    try {
+      pt = await head.plain
+    } catch (err) {
+      throw new FileTransferError(
+        'integrity',
+        `chunk ${head.index} failed authentication: the data was altered`,
+        { cause: err },
+      )
+    }
+    hash.update(head.data)
+    this.#o.state.hashedChunks = head.index + 1
+    this.#result.chunksReceived++
+    this.#result.bytesReceived += head.data.length
+    await this.#writer.add(pt, head.index)
+    return head.index + 1
+  }
+
+  /** Every chunk is stored: the whole-file check, then the sink saves it and the sender hears so. */
+  async #finish(hash: Sha256Hasher): Promise<void> {
+    await this.#writer.settled()
+    await this.#o.onVerifying?.()
+    if (!bytesEqual(hash.digest(), this.#o.share.ciphertextSha256)) {
+      this.#o.state.hash = null
+      throw new FileTransferError(
+        'integrity',
+        'the whole file does not match its SHA-256 from the offer',
+      )
+    }
+    await this.#o.sink.complete()
+    await this.#io
+      .write(
+        encodeReceiverFrame({ verified: this.#last + 1, complete: true, status: 0 }),
+        AbortSignal.timeout(2_000),
+      )
+      .catch(() => undefined)
+    await this.#io.close()
+  }
+
+  /** Keeps what was verified, tells the sender why it stops when it should know, returns the error. */
+  async #failed(err: unknown): Promise<Error> {
+    const { signal, state } = this.#o
+    // Chunks verified before the failure are kept (they are authentic) unless the sink itself failed.
+    if (!(err instanceof FileTransferError && err.code === 'storage_full')) {
+      await this.#writer.drain().catch(() => undefined)
+    }
+    const mapped = mapReceiveError(err, signal)
+    const status =
+      mapped instanceof FileTransferError && mapped.code === 'integrity'
+        ? FILE_STATUS.integrity
+        : mapped instanceof FileTransferError && mapped.code === 'storage_full'
+          ? FILE_STATUS.storage_full
+          : signal.aborted && typeof signal.reason === 'number'
+            ? signal.reason
+            : 0
+    if (status !== 0) {
+      await this.#io
+        .write(
+          encodeReceiverFrame({ verified: state.verifiedChunks, complete: false, status }),
+          AbortSignal.timeout(1_000),
+        )
+        .catch(() => undefined)
+      await this.#io.close()
+    } else {
+      this.#io.abort(mapped)
+    }
+    return mapped
+  }
+}
+
+interface InFlightChunk {
+  index: number
+  data: Uint8Array
+  plain: Promise<Uint8Array>
+}
+
+/**
+ * Authenticated plaintext to the sink, in order and in batches. One sink write runs while the next
+ * batch is decrypted (a disk write no longer stalls the stream); a chunk counts as verified only
+ * once its write resolved, and the sender's window moves with those acks.
+ */
+class SinkWriter {
+  readonly #io: FrameStream
+  readonly #o: ReceiveOptions
+  readonly #last: number
+  readonly #ackEvery: number
+  #pending: Uint8Array[] = []
+  #pendingBytes = 0
+  #pendingFrom: number
+  #writing: Promise<void> = Promise.resolve()
+  #lastAck: number
+
+  constructor(io: FrameStream, o: ReceiveOptions, last: number) {
+    this.#io = io
+    this.#o = o
+    this.#last = last
+    this.#ackEvery = o.ackEveryChunks ?? FILE_LIMITS.ackEveryChunks
+    this.#pendingFrom = o.state.verifiedChunks
+    this.#lastAck = o.state.verifiedChunks
+  }
+
+  /** Queues chunk `index`'s plaintext; starts a write once a batch is full or the file is. */
+  async add(plain: Uint8Array, index: number): Promise<void> {
+    this.#pending.push(plain)
+    this.#pendingBytes += plain.length
+    if (this.#pendingBytes >= FILE_LIMITS.sinkBatchBytes || index + 1 > this.#last) {
+      await this.#flush()
+    }
+  }
+
+  /** Settles when the running write has (its error, if any, is thrown here). */
+  settled(): Promise<void> {
+    return this.#writing
+  }
+
+  /** Writes whatever is queued and waits for it (after a failure: keep what was verified). */
+  async drain(): Promise<void> {
+    await this.#flush()
+    await this.#writing
+  }
+
+  /** Waits for the previous write, then starts writing what is pending. */
+  async #flush(): Promise<void> {
+    await this.#writing
+    if (this.#pending.length === 0) return
+    const batch =
+      this.#pending.length === 1 ? this.#pending[0]! : concat(this.#pending, this.#pendingBytes)
+    const offset = this.#pendingFrom * C.chunkBytes
+    const upTo = this.#pendingFrom + this.#pending.length
+    this.#pending = []
+    this.#pendingBytes = 0
+    this.#pendingFrom = upTo
+    const started = this.#write(batch, offset, upTo)
+    started.catch(() => undefined) // awaited by the next flush or the end of the file
+    this.#writing = started
+  }
+
+  async #write(batch: Uint8Array, offset: number, upTo: number): Promise<void> {
+    try {
+      await this.#o.sink.write(offset, batch)
     } catch (err) {
       if (isQuotaError(err)) {
         throw new FileTransferError(
@@ -94,139 +314,17 @@ export async function receiveFile(stream: Stream, o: ReceiveOptions): Promise<Re
       }
       throw err
     }
-    state.verifiedChunks = upTo
-    o.onVerified(upTo)
+    this.#o.state.verifiedChunks = upTo
+    this.#o.onVerified(upTo)
     // Acked as soon as the write lands, not at the next chunk: the sender may be waiting on this
     // ack with its whole window in flight, in which case no further chunk would come.
-    if (upTo - lastAck >= ackEvery && upTo <= last) {
-      lastAck = upTo
-      await io.write(encodeReceiverFrame({ verified: upTo, complete: false, status: 0 }), o.signal)
-    }
-  }
-  /** Waits for the previous write, then starts writing what is pending. */
-  const flush = async () => {
-    await writing
-    if (pending.length === 0) return
-    const batch = pending.length === 1 ? pending[0]! : concat(pending, pendingBytes)
-    const offset = pendingFrom * C.chunkBytes
-    const upTo = pendingFrom + pending.length
-    pending = []
-    pendingBytes = 0
-    pendingFrom = upTo
-    const started = write(batch, offset, upTo)
-    started.catch(() => undefined) // awaited by the next flush or the end of the file
-    writing = started
-  }
-
-  try {
-    o.signal.throwIfAborted()
-    const proof = requestProof(share.key, share.fileId, from, o.localPeer)
-    await io.write(encodeRequest({ transferId: share.fileId, resumeFrom: from, proof }), o.signal)
-    const first = await readFrame(io, idleMs, o.signal)
-    if (first.kind === 'stop') throw stopError(first.status)
-    if (first.kind !== 'start') throw new ProtocolError('malformed', 'expected the start frame')
-    const header = fileHeader(share)
-    if (!bytesEqual(header, first.header)) {
-      throw new FileTransferError(
-        'integrity',
-        'the sender streamed another file header than the offer describes',
+    if (upTo - this.#lastAck >= this.#ackEvery && upTo <= this.#last) {
+      this.#lastAck = upTo
+      await this.#io.write(
+        encodeReceiverFrame({ verified: upTo, complete: false, status: 0 }),
+        this.#o.signal,
       )
     }
-    const sealer = await ChunkSealer.open(share.key, header, share.fileId, o.aes)
-    if (state.hash === null || state.hashedChunks !== from) {
-      state.hash = await rebuildHash(sealer, sink, size, from, o.sha256 ?? nobleSha256)
-      state.hashedChunks = from
-    }
-    const hash = state.hash
-    // Decryption is pipelined: up to DECRYPT_AHEAD chunks are being authenticated (WebCrypto, off
-    // the main thread) while the next frames are read; results are consumed strictly in order.
-    const inFlight: { index: number; data: Uint8Array; plain: Promise<Uint8Array> }[] = []
-    let requested = from
-    const consume = async () => {
-      const head = inFlight.shift()!
-      let pt: Uint8Array
-      try {
-        pt = await head.plain
-      } catch (err) {
-        throw new FileTransferError(
-          'integrity',
-          `chunk ${head.index} failed authentication: the data was altered`,
-          {
-            cause: err,
-          },
-        )
-      }
-      hash.update(head.data)
-      state.hashedChunks = head.index + 1
-      result.chunksReceived++
-      result.bytesReceived += head.data.length
-      pending.push(pt)
-      pendingBytes += pt.length
-      next = head.index + 1
-      if (pendingBytes >= FILE_LIMITS.sinkBatchBytes || next > last) await flush()
-    }
-    while (next <= last) {
-      if (requested <= last) {
-        const f = await readFrame(io, idleMs, o.signal)
-        if (f.kind === 'stop') throw stopError(f.status)
-        if (f.kind !== 'chunk')
-          throw new ProtocolError('malformed', 'unexpected frame inside the file')
-        if (f.index !== requested) {
-          throw new ProtocolError('malformed', `chunk ${f.index} arrived, ${requested} expected`)
-        }
-        const plain = sealer.open(requested, f.data, requested === last)
-        plain.catch(() => undefined) // awaited in order by consume()
-        inFlight.push({ index: requested, data: f.data, plain })
-        requested++
-      }
-      if (inFlight.length >= DECRYPT_AHEAD || requested > last) await consume()
-    }
-    await writing
-    await o.onVerifying?.()
-    if (!bytesEqual(hash.digest(), share.ciphertextSha256)) {
-      state.hash = null
-      throw new FileTransferError(
-        'integrity',
-        'the whole file does not match its SHA-256 from the offer',
-      )
-    }
-    await sink.complete()
-    await io
-      .write(
-        encodeReceiverFrame({ verified: last + 1, complete: true, status: 0 }),
-        AbortSignal.timeout(2_000),
-      )
-      .catch(() => undefined)
-    await io.close()
-    return result
-  } catch (err) {
-    // Chunks verified before the failure are kept (they are authentic) unless the sink itself failed.
-    if (!(err instanceof FileTransferError && err.code === 'storage_full')) {
-      await flush()
-        .then(() => writing)
-        .catch(() => undefined)
-    }
-    const mapped = mapReceiveError(err, o.signal)
-    const status =
-      mapped instanceof FileTransferError && mapped.code === 'integrity'
-        ? FILE_STATUS.integrity
-        : mapped instanceof FileTransferError && mapped.code === 'storage_full'
-          ? FILE_STATUS.storage_full
-          : o.signal.aborted && typeof o.signal.reason === 'number'
-            ? o.signal.reason
-            : 0
-    if (status !== 0) {
-      await io
-        .write(
-          encodeReceiverFrame({ verified: state.verifiedChunks, complete: false, status }),
-          AbortSignal.timeout(1_000),
-        )
-        .catch(() => undefined)
-      await io.close()
-    } else {
-      io.abort(mapped)
-    }
-    throw mapped
   }
 }
 
