@@ -129,7 +129,8 @@ export class Inbox {
     if (invite === undefined) {
       throw new ProtocolError('unknown_key', 'frame in a mailbox we do not know')
     }
-    if (invite.kind !== 'bound') return { contact, inviteMailbox: source.mailboxId, invite }
+    if (invite.kind !== 'bound')
+      return { contact: undefined, inviteMailbox: source.mailboxId, invite }
     // Used: only the bound contact's existing sessions are read here until it is closed.
     const bound = await store.getContact(invite.contactId)
     if (bound === undefined) throw new ProtocolError('unknown_key', 'invite already used')
