@@ -1,15 +1,18 @@
 /**
- * hestia-relay CLI: `start` runs the relay; `stats`, `admin-key` and `admin` talk to a running one.
+ * hestia-relay CLI: `start` runs the relay; `migrate` prepares a PostgreSQL store; `stats`,
+ * `admin-key` and `admin` talk to a running one.
  * Options come from defaults < --config JSON file < HESTIA_RELAY_* env vars < flags.
  */
 import { Command, Option } from 'commander'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createAdminKey } from './admin-keys.ts'
-import { mergeOptions } from './config.ts'
+import { RelayConfigError, mergeOptions } from './config.ts'
 import type { RelayOptionsInput } from './config.ts'
 import { RELAY_INFO_FILE, StoreOpenError, startRelay } from './index.ts'
 import type { RelayHandle } from './index.ts'
+import pg from 'pg'
+import { PG_SCHEMA_VERSION, migratePg } from './store/pg-migrate.ts'
 
 const MiB = 1024 * 1024
 const DAY_MS = 86_400_000
@@ -37,6 +40,8 @@ interface StartFlags {
   adminPort?: number
   adminKeyHash?: string[]
   logLevel?: RelayOptionsInput['logLevel']
+  store?: string
+  pgPool?: number
   sqliteSynchronous?: 'FULL' | 'NORMAL'
   diskReserveMib?: number
   messageTtlDays?: number
@@ -71,6 +76,8 @@ function optionsFromFlags(f: StartFlags): RelayOptionsInput {
     adminPort: f.adminPort,
     adminKeyHashes: f.adminKeyHash,
     logLevel: f.logLevel,
+    store: f.store,
+    pgPoolMax: f.pgPool,
     sqliteSynchronous: f.sqliteSynchronous,
     diskReserveBytes: f.diskReserveMib === undefined ? undefined : f.diskReserveMib * MiB,
     auditLogMaxBytes: f.auditLogMaxMib === undefined ? undefined : f.auditLogMaxMib * MiB,
@@ -196,6 +203,17 @@ program
     new Option('--log-level <level>', 'pino log level')
       .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .env('HESTIA_RELAY_LOG_LEVEL'),
+  )
+  .addOption(
+    new Option(
+      '--store <store>',
+      "'sqlite' (default: DATA/mailboxes.sqlite) or postgres://user:password@host:port/db, shared by several relay instances (run `hestia-relay migrate` first)",
+    ).env('HESTIA_RELAY_STORE'),
+  )
+  .addOption(
+    new Option('--pg-pool <n>', 'PostgreSQL connections this instance holds at most (default 8)')
+      .env('HESTIA_RELAY_PG_POOL')
+      .argParser(int),
   )
   .addOption(
     new Option('--sqlite-synchronous <mode>', 'FULL (fsync every commit, default) or NORMAL')
@@ -329,14 +347,49 @@ program
     try {
       relay = await startRelay({ ...optionsFromFlags(flags), logDestination: 2 })
     } catch (err) {
-      // A database the relay will not open: one sentence saying what to do, no stack trace.
-      if (!(err instanceof StoreOpenError)) throw err
+      // A database the relay will not open (or a store setting it cannot use): one sentence
+      // saying what to do, no stack trace.
+      if (!(err instanceof StoreOpenError) && !(err instanceof RelayConfigError)) throw err
       process.stderr.write(`hestia-relay: ${err.message}\n`)
       process.exit(2)
     }
     state.relay = relay
     if (state.requested !== undefined) return stopAndExit(relay, state.requested)
     process.stdout.write(relay.multiaddrs.join('\n') + '\n')
+  })
+
+program
+  .command('migrate')
+  .description(
+    'Create or upgrade the relay schema in a PostgreSQL database (each migration once, in order, under a lock). Run it before starting the relays of a new version; prints the versions it applied.',
+  )
+  .addOption(
+    new Option('--store <url>', 'postgres://user:password@host:port/db')
+      .env('HESTIA_RELAY_STORE')
+      .makeOptionMandatory(),
+  )
+  .action(async (flags: { store: string }) => {
+    if (!/^postgres(ql)?:\/\//.test(flags.store)) {
+      process.stderr.write(
+        'hestia-relay: migrate is for a PostgreSQL store; the SQLite store migrates itself on start\n',
+      )
+      process.exit(2)
+    }
+    const client = new pg.Client({ connectionString: flags.store })
+    try {
+      await client.connect()
+      const applied = await migratePg(client)
+      process.stdout.write(
+        applied.length === 0
+          ? `schema ${PG_SCHEMA_VERSION}: already current\n`
+          : `applied ${applied.join(', ')}; schema ${PG_SCHEMA_VERSION}\n`,
+      )
+    } catch (err) {
+      process.stderr.write(`hestia-relay: migrate failed: ${(err as Error).message}\n`)
+      process.exitCode = 2
+    } finally {
+      await client.end().catch(() => undefined)
+    }
   })
 
 function stopAndExit(relay: RelayHandle, signal: string): void {

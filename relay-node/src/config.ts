@@ -35,6 +35,13 @@ export interface RelayOptions {
   auditLogMaxBytes: number
   /** Audit log files kept, the current one included. */
   auditLogFiles: number
+  /**
+   * Where mailboxes are kept: 'sqlite' (default, DATA/mailboxes.sqlite) or a postgres:// URL that
+   * several relay instances share (docs/adr/0230-relay-postgresql-store.md).
+   */
+  store: string
+  /** Connections one instance holds to PostgreSQL at most (at least 2). */
+  pgPoolMax: number
   /** SQLite durability: FULL (default) or NORMAL (see docs/adr/0201-relay-storage.md). */
   sqliteSynchronous: 'FULL' | 'NORMAL'
   /**
@@ -88,6 +95,8 @@ export function defaultOptions(dataDir: string): RelayOptions {
     adminUnauthenticatedRate: { perSecond: 1, burst: 10 },
     auditLogMaxBytes: 16 * MiB,
     auditLogFiles: 4,
+    store: 'sqlite',
+    pgPoolMax: 8,
     sqliteSynchronous: 'FULL',
     diskReserveBytes: DEFAULT_RESERVE_FREE_BYTES,
     rotationGraceMs: DAY_MS,
@@ -170,6 +179,7 @@ export function resolveOptions(input: RelayOptionsInput): RelayOptions {
     throw new RelayConfigError('the disk reserve must be a whole number of bytes, 0 or more')
   }
   checkHostileLoadLimits(options)
+  checkStore(options)
   const { fileFallbackCapBytes, maxBytesPerMailbox } = options.mailbox
   if (input.mailbox?.fileFallbackCapBytes === undefined) {
     // Not set: the default, or less when a smaller mailbox quota could not hold its pieces.
@@ -194,6 +204,20 @@ export function resolveOptions(input: RelayOptionsInput): RelayOptions {
     )
   }
   return options
+}
+
+/** 'sqlite' or a PostgreSQL URL; a typo must not silently fall back to SQLite. */
+function checkStore(o: RelayOptions): void {
+  if (o.store !== 'sqlite' && !/^postgres(ql)?:\/\//.test(o.store)) {
+    throw new RelayConfigError(
+      `the store must be 'sqlite' or a postgres://user:password@host:port/database URL (got ${o.store.split('@').pop()})`,
+    )
+  }
+  if (!Number.isSafeInteger(o.pgPoolMax) || o.pgPoolMax < 2 || o.pgPoolMax > 1000) {
+    throw new RelayConfigError(
+      `the PostgreSQL pool needs 2 to 1000 connections (got ${o.pgPoolMax})`,
+    )
+  }
 }
 
 /** The limits of ADRs 0205–0207 and the audit log: a zero or negative one would switch a guard off. */

@@ -39,18 +39,19 @@ import type { RelayOptions, RelayOptionsInput } from './config.ts'
 import { beginRotation, loadOrCreateIdentity, promoteIfDue, readRotation } from './identity.ts'
 import { DAY_MS, EXPIRY_GRACE_MS, MailboxService } from './mailbox-service.ts'
 import { RelayMetrics } from './metrics.ts'
-import { SqliteMailboxStore } from './store/sqlite-store.ts'
+import { openMailboxStore } from './store/open-store.ts'
 import { StunServer } from './stun-server.ts'
 
 export type { RelayOptions, RelayOptionsInput } from './config.ts'
 export { defaultOptions, resolveOptions } from './config.ts'
 export type { MailboxStore } from './store/mailbox-store.ts'
 export { SqliteMailboxStore, StoreOpenError } from './store/sqlite-store.ts'
+export { PgMailboxStore } from './store/postgres-store.ts'
 
 export const RELAY_INFO_FILE = 'relay.json'
 /** Concurrent mailbox streams one connection may hold (a client needs a few; extra ones are reset). */
 export const MAX_MAILBOX_STREAMS_PER_CONNECTION = 32
-export const DATABASE_FILE = 'mailboxes.sqlite'
+export { DATABASE_FILE } from './store/open-store.ts'
 
 export interface RelayStats {
   peerId: string
@@ -133,19 +134,9 @@ export async function startRelay(input: RelayOptionsInput): Promise<RelayHandle>
   )
   const startedAt = now()
 
-  // Opened first: a damaged database is refused before anything in DATA changes (ADR 0210).
-  const store = new SqliteMailboxStore({
-    path: join(o.dataDir, DATABASE_FILE),
-    synchronous: o.sqliteSynchronous,
-    reserveFreeBytes: o.diskReserveBytes,
-    // One line per episode, not one per refused deposit.
-    onStorageFull: (full, err) => {
-      if (full) logger.error({ err }, 'disk full: writes answer storage_full')
-      else logger.info('disk space is back: writes work again')
-    },
-  })
-  if (store.opened === 'migrated') logger.info('relay database upgraded to the current schema')
-  chmodSync(join(o.dataDir, DATABASE_FILE), 0o600)
+  // Opened first: a damaged database is refused before anything in DATA changes (ADR 0210); a
+  // PostgreSQL store that is unreachable or not migrated is refused too (ADR 0230).
+  const store = await openMailboxStore(o, logger)
   // After the database: a relay that refuses a damaged database has changed nothing on disk.
   if (promoteIfDue(o.dataDir, now()))
     logger.info('key rotation completed: the next identity is now current')

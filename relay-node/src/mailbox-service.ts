@@ -97,8 +97,16 @@ export interface MailboxServiceInit {
 interface Subscriber {
   stream: Stream
   lp: CappedLpStream
+  /** Push frames waiting for the one before them to be written, oldest first. */
+  queue: Uint8Array[]
   busy: boolean
 }
+
+/**
+ * Pushes one subscriber may have waiting; past this it misses pushes and picks the messages up with
+ * its next fetch.
+ */
+export const MAX_QUEUED_PUSHES = 256
 
 type Outcome = { fields: ResponseFields; subscribe?: Uint8Array }
 
@@ -120,6 +128,10 @@ export class MailboxService {
   private subscriberCount = 0
   private mailboxCount = 0
   private stopped = false
+  /** Set when the store is shared by several instances: pushes then come from its notifications. */
+  private unwatch: (() => void) | undefined
+  /** Notified deposits are read and pushed one after another, so they go out in commit order. */
+  private pushChain: Promise<void> = Promise.resolve()
 
   constructor(init: MailboxServiceInit) {
     this.init = init
@@ -136,6 +148,30 @@ export class MailboxService {
 
   async start(): Promise<void> {
     await this.refreshCounts()
+    const { store } = this.init
+    if (store.watchDeposits !== undefined) {
+      this.unwatch = await store.watchDeposits((mailboxId, id) => {
+        this.pushCommitted(mailboxId, id)
+      })
+    }
+  }
+
+  /**
+   * A deposit any instance sharing the store committed: pushed to this instance's subscribers of
+   * that mailbox, if it has any (ADR 0230).
+   */
+  private pushCommitted(mailboxId: Uint8Array, id: bigint): void {
+    if (this.stopped || !this.subscribers.has(hex(mailboxId))) return
+    this.pushChain = this.pushChain
+      .then(async () => {
+        const row = await this.init.store.getMessage(mailboxId, id)
+        if (row === undefined) return // acknowledged or expired already
+        this.push(mailboxId, { id, sealed: ab(row.sealed), expiresAtMs: BigInt(row.expiresAt) })
+      })
+      .catch((err: unknown) => {
+        // The subscriber finds the message with its next fetch.
+        this.init.log.warn({ err }, 'could not read a deposit to push it')
+      })
   }
 
   /** Re-reads the mailbox count (after sweeps and purges) for the maxMailboxes cap. */
@@ -318,11 +354,14 @@ export class MailboxService {
         )
         if (!outcome.ok) throw new MailboxError(outcome.reason)
         this.init.metrics.depositedBytes.inc(body.sealed.length)
-        this.push(body.mailboxId, {
-          id: outcome.id,
-          sealed: body.sealed,
-          expiresAtMs: BigInt(expiresAt),
-        })
+        // A shared store announces the deposit to every instance, this one included.
+        if (this.unwatch === undefined) {
+          this.push(body.mailboxId, {
+            id: outcome.id,
+            sealed: body.sealed,
+            expiresAtMs: BigInt(expiresAt),
+          })
+        }
         return { fields: { depositId: outcome.id } }
       }
       case 'fetch': {
@@ -423,7 +462,7 @@ export class MailboxService {
       set = new Set()
       this.subscribers.set(key, set)
     }
-    const sub: Subscriber = { stream, lp, busy: false }
+    const sub: Subscriber = { stream, lp, queue: [], busy: false }
     set.add(sub)
     this.subscriberCount++
     const detach = () => {
@@ -442,25 +481,39 @@ export class MailboxService {
       })
   }
 
-  /** Best effort: a slow subscriber misses the push and picks the message up with its next fetch. */
+  /**
+   * Best effort, in order: a subscriber gets its pushes one after another; one that lets more than
+   * MAX_QUEUED_PUSHES pile up misses the newer ones and picks them up with its next fetch.
+   */
   private push(mailboxId: Uint8Array, message: Parameters<typeof encodePush>[0]): void {
     const set = this.subscribers.get(hex(mailboxId))
     if (set === undefined) return
     const frame = encodePush(message)
     for (const sub of set) {
-      if (sub.busy) continue
-      sub.busy = true
-      sub.lp
-        .write(frame, { signal: AbortSignal.timeout(STREAM_IDLE_MS) })
-        .catch(() => sub.stream.abort(new Error('push failed')))
-        .finally(() => {
-          sub.busy = false
-        })
+      if (sub.queue.length >= MAX_QUEUED_PUSHES) continue
+      sub.queue.push(frame)
+      if (!sub.busy) void this.drainPushes(sub)
+    }
+  }
+
+  private async drainPushes(sub: Subscriber): Promise<void> {
+    sub.busy = true
+    try {
+      for (let frame = sub.queue.shift(); frame !== undefined; frame = sub.queue.shift()) {
+        await sub.lp.write(frame, { signal: AbortSignal.timeout(STREAM_IDLE_MS) })
+      }
+    } catch {
+      sub.queue.length = 0
+      sub.stream.abort(new Error('push failed'))
+    } finally {
+      sub.busy = false
     }
   }
 
   stop(): void {
     this.stopped = true
+    this.unwatch?.()
+    this.unwatch = undefined
     for (const set of this.subscribers.values()) {
       for (const sub of set) sub.stream.abort(new Error('relay shutting down'))
     }

@@ -57,7 +57,8 @@ function storageFull(cause: unknown): MailboxError {
  */
 export class StoreOpenError extends Error {
   override readonly name = 'StoreOpenError'
-  readonly reason: 'corrupt' | 'schema' | 'storage_full'
+  /** 'unusable': a PostgreSQL store that cannot be reached or does not keep commits durable. */
+  readonly reason: 'corrupt' | 'schema' | 'storage_full' | 'unusable'
   constructor(reason: StoreOpenError['reason'], message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.reason = reason

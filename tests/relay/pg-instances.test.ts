@@ -1,0 +1,239 @@
+/**
+ * Two relay processes, each with its own data directory (so its own PeerId and address), sharing one
+ * PostgreSQL database on a private cluster: what a client of either notices.
+ * - A deposit taken by instance 1 reaches a subscriber connected to instance 2 live, in order, once.
+ * - kill -9 of instance 1 during a deposit burst from several clients: the clients move to instance
+ *   2, and every deposit either instance acknowledged is fetched exactly once afterwards.
+ */
+import { after, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import pg from 'pg'
+import { depositAddressOf, newMailboxCredentials } from '@hestia/core/mailbox/index.ts'
+import type { MailboxMessage } from '@hestia/core/mailbox/index.ts'
+import type { Libp2p } from '@libp2p/interface'
+import { requirePg, startPgCluster } from '../../relay-node/test-support/pg-cluster.ts'
+import type { PgCluster } from '../../relay-node/test-support/pg-cluster.ts'
+import { migratePg } from '../../relay-node/src/store/pg-migrate.ts'
+import {
+  mailboxClientFor,
+  spawnRelay,
+  startClientNode,
+  tempDir,
+} from '../integration/relay-helpers.ts'
+import type { RelayProcess } from '../integration/relay-helpers.ts'
+
+const skip = requirePg()
+let cluster: PgCluster | undefined
+const nodes: Libp2p[] = []
+const relays: RelayProcess[] = []
+
+after(async () => {
+  for (const r of relays) {
+    if (r.child.exitCode === null && r.child.signalCode === null) {
+      r.child.kill('SIGTERM')
+      await r.exited
+    }
+  }
+  for (const n of nodes) await n.stop()
+  await cluster?.destroy()
+})
+
+let dbCount = 0
+async function freshDatabase(): Promise<string> {
+  cluster ??= await startPgCluster()
+  const url = await cluster.createDatabase(`inst${process.pid}_${++dbCount}`)
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    await migratePg(c)
+  } finally {
+    await c.end()
+  }
+  return url
+}
+
+/** A relay instance on the shared database; per-peer limits lifted (the test is one peer). */
+async function instance(url: string): Promise<RelayProcess> {
+  const dataDir = tempDir()
+  const config = join(dataDir, 'test-config.json')
+  writeFileSync(
+    config,
+    JSON.stringify({
+      mailbox: {
+        rate: {
+          depositPerPeer: { perSecond: 100_000, burst: 100_000 },
+          depositPerIp: { perSecond: 100_000, burst: 100_000 },
+          readPerPeer: { perSecond: 100_000, burst: 100_000 },
+          readPerIp: { perSecond: 100_000, burst: 100_000 },
+        },
+      },
+    }),
+  )
+  const relay = await spawnRelay([
+    '--data',
+    dataDir,
+    '--config',
+    config,
+    '--store',
+    url,
+    '--pg-pool',
+    '4',
+    '--listen',
+    '/ip4/127.0.0.1/tcp/0/ws',
+    '--stun-port',
+    '-1',
+    '--admin-port',
+    '-1',
+  ])
+  relays.push(relay)
+  return relay
+}
+
+async function client() {
+  const node = await startClientNode()
+  nodes.push(node)
+  return node
+}
+
+const tagOf = (m: MailboxMessage) => {
+  const end = m.sealed.indexOf(0)
+  return new TextDecoder().decode(m.sealed.subarray(0, end))
+}
+
+function sealedTag(tag: string): Uint8Array {
+  const sealed = new Uint8Array(1024)
+  sealed.set(new TextEncoder().encode(tag))
+  return sealed
+}
+
+if (skip !== undefined) {
+  test('relay instances sharing PostgreSQL', { skip }, () => undefined)
+} else {
+  describe('relay instances sharing PostgreSQL', () => {
+    test('a deposit on instance 1 reaches a subscriber on instance 2 live, in order, once', async () => {
+      const url = await freshDatabase()
+      const [one, two] = await Promise.all([instance(url), instance(url)])
+      assert.notEqual(
+        one.multiaddrs[0]!.split('/p2p/')[1],
+        two.multiaddrs[0]!.split('/p2p/')[1],
+        'each instance has its own PeerId',
+      )
+      const owner = mailboxClientFor(await client(), two.multiaddrs[0]!)
+      const box = newMailboxCredentials()
+      await owner.create(box)
+      const pushed: MailboxMessage[] = []
+      const sub = await owner.subscribe(box, (m) => pushed.push(m))
+      try {
+        const to = depositAddressOf(box)
+        const viaOne = mailboxClientFor(await client(), one.multiaddrs[0]!)
+        const viaTwo = mailboxClientFor(await client(), two.multiaddrs[0]!)
+        // Three senders at once on instance 1, one on instance 2 (its own deposits are pushed
+        // through the same notifications, so the order holds across both).
+        const acked = new Map<bigint, string>()
+        const sender = async (c: typeof viaOne, name: string) => {
+          for (let i = 0; i < 20; i++) {
+            const tag = `${name}:${i}`
+            acked.set(await c.deposit(to, sealedTag(tag)), tag)
+          }
+        }
+        await Promise.all([
+          sender(viaOne, 'a'),
+          sender(viaOne, 'b'),
+          sender(viaOne, 'c'),
+          sender(viaTwo, 'd'),
+        ])
+        const deadline = Date.now() + 10_000
+        while (pushed.length < acked.size && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20))
+        }
+        await new Promise((r) => setTimeout(r, 200)) // a duplicate would arrive by now
+        const ids = pushed.map((m) => m.id)
+        assert.equal(pushed.length, 80, 'every deposit pushed once')
+        assert.deepEqual(
+          ids,
+          [...acked.keys()].sort((a, b) => (a < b ? -1 : 1)),
+          'in deposit-id order',
+        )
+        for (const m of pushed) assert.equal(tagOf(m), acked.get(m.id), 'the bytes deposited')
+        // Per sender, in the order it sent.
+        for (const name of ['a', 'b', 'c', 'd']) {
+          const seq = pushed
+            .map(tagOf)
+            .filter((t) => t.startsWith(`${name}:`))
+            .map((t) => Number(t.split(':')[1]))
+          assert.deepEqual(
+            seq,
+            Array.from({ length: 20 }, (_, i) => i),
+          )
+        }
+      } finally {
+        await sub.close()
+      }
+    })
+
+    test('kill -9 of one instance during a burst: clients move to the other, every acknowledged deposit is fetched once', async () => {
+      const url = await freshDatabase()
+      const [one, two] = await Promise.all([instance(url), instance(url)])
+      const instances = [one.multiaddrs[0]!, two.multiaddrs[0]!]
+      const owner = mailboxClientFor(await client(), two.multiaddrs[0]!)
+      const box = newMailboxCredentials()
+      await owner.create(box)
+      const to = depositAddressOf(box)
+      const acked = new Set<string>()
+      /** Messages sent a second time after a failed attempt (the first may have been stored). */
+      const resent = new Set<string>()
+      let moved = 0
+      let killed = false
+      // Each client holds the community's two instances and starts on instance 1; on a failed
+      // deposit it moves to the next instance and sends the same message again.
+      const depositor = async (w: number) => {
+        const node = await client()
+        let at = 0
+        let c = mailboxClientFor(node, instances[at]!, { timeoutMs: 3_000 })
+        for (let i = 0; i < 60; i++) {
+          const tag = `${w}:${i}`
+          for (let attempt = 0; ; attempt++) {
+            try {
+              await c.deposit(to, sealedTag(tag))
+              acked.add(tag)
+              break
+            } catch (err) {
+              if (attempt >= 5) throw err
+              resent.add(tag)
+              at = (at + 1) % instances.length
+              c = mailboxClientFor(node, instances[at]!, { timeoutMs: 3_000 })
+              moved++
+            }
+          }
+          if (!killed && acked.size >= 100) {
+            killed = true
+            one.child.kill('SIGKILL')
+          }
+        }
+      }
+      await Promise.all([0, 1, 2, 3, 4].map(depositor))
+      assert.equal(await one.exited, 'SIGKILL')
+      assert.ok(moved >= 1, 'clients moved to instance 2')
+      assert.equal(acked.size, 300, 'every message was acknowledged by one instance or the other')
+      const fetched: string[] = []
+      await owner.drain(box, (batch) => {
+        for (const m of batch) fetched.push(tagOf(m))
+      })
+      const counts = new Map<string, number>()
+      for (const t of fetched) counts.set(t, (counts.get(t) ?? 0) + 1)
+      const lost = [...acked].filter((t) => !counts.has(t))
+      assert.deepEqual(lost, [], 'every acknowledged deposit is there')
+      // A deposit acknowledged on its first attempt is there exactly once. One in flight at the
+      // kill may have been committed without its ack reaching the client, which then sent it
+      // again: that one may be there twice (clients drop the copy by its message id), never more.
+      for (const [tag, n] of counts) {
+        if (resent.has(tag)) assert.ok(n <= 2, `${tag} resent once, stored ${n} times`)
+        else assert.equal(n, 1, `${tag} was acknowledged once and is fetched once`)
+      }
+      assert.ok(resent.size <= 5 * 6, 'only messages in flight at the kill were resent')
+      assert.equal((await owner.fetch(box)).messages.length, 0, 'all fetched and acknowledged')
+    })
+  })
+}
