@@ -23,6 +23,7 @@ import {
 } from '@hestia/core/store/at-rest/data-key.ts'
 import type { WrappedDataKey } from '@hestia/core/store/at-rest/data-key.ts'
 import { RowSealer } from '@hestia/core/store/at-rest/row-sealer.ts'
+import type { XChaChaAead } from '@hestia/core/store/at-rest/field-cipher.ts'
 import { StoreError } from '@hestia/core/store/store.ts'
 import { CLEAR_TABLES, tableShape } from './sealing-middleware.ts'
 import { DATABASE_NAME, TABLES, declareSchema } from './schema.ts'
@@ -100,9 +101,14 @@ export async function readKeyring(
 /** The row sealer for the data key (what openDexieStore takes as `sealer`). */
 export function sealerFor(
   dataKey: Uint8Array,
-  options: AtRestDatabaseOptions & { random?: RandomSource } = {},
+  options: AtRestDatabaseOptions & { random?: RandomSource; aead?: XChaChaAead } = {},
 ): RowSealer {
-  return new RowSealer(dataKey, options.random ?? systemRandom, options.name ?? DATABASE_NAME)
+  return new RowSealer(
+    dataKey,
+    options.random ?? systemRandom,
+    options.name ?? DATABASE_NAME,
+    options.aead,
+  )
 }
 
 export interface EncryptOptions extends AtRestDatabaseOptions, PassphraseOptions {

@@ -107,23 +107,38 @@ function describe(address: FieldAddress): string {
   return `Stored field ${address.table}.${address.field} of record ${address.recordId}`
 }
 
+/**
+ * XChaCha20-Poly1305 with a synchronous API. Default: @noble/ciphers. The extension may pass a
+ * WebAssembly implementation (same bytes, checked against the Wycheproof vectors) where the
+ * per-row cost matters (ADR 0522).
+ */
+export interface XChaChaAead {
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array
+  /** Throws on an authentication failure. */
+  open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array
+}
+
+export const nobleXChaCha: XChaChaAead = { seal: aeadSeal, open: aeadOpen }
+
 /** Seals and opens values under one data key. Holds the key; `forget()` zeroes it (lock). */
 export class FieldCipher {
   readonly #key: Uint8Array
   readonly #random: RandomSource
+  readonly #aead: XChaChaAead
   #forgotten = false
 
-  constructor(dataKey: Uint8Array, random: RandomSource) {
+  constructor(dataKey: Uint8Array, random: RandomSource, aead: XChaChaAead = nobleXChaCha) {
     if (dataKey.length !== DATA_KEY_BYTES)
       throw new RangeError(`data key must be ${DATA_KEY_BYTES} bytes`)
     this.#key = Uint8Array.from(dataKey)
     this.#random = random
+    this.#aead = aead
   }
 
   seal(plaintext: Uint8Array, address: FieldAddress): Uint8Array {
     this.#checkKey()
     const nonce = this.#random(NONCE_BYTES)
-    const sealed = aeadSeal(this.#key, nonce, plaintext, fieldAssociatedData(address))
+    const sealed = this.#aead.seal(this.#key, nonce, plaintext, fieldAssociatedData(address))
     const out = new Uint8Array(1 + NONCE_BYTES + sealed.length)
     out[0] = FIELD_FORMAT_VERSION
     out.set(nonce, 1)
@@ -140,7 +155,7 @@ export class FieldCipher {
       throw new UnsupportedVersionError(describe(address), sealed[0] ?? 0)
     const nonce = sealed.subarray(1, 1 + NONCE_BYTES)
     try {
-      return aeadOpen(
+      return this.#aead.open(
         this.#key,
         nonce,
         sealed.subarray(1 + NONCE_BYTES),

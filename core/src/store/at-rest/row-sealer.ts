@@ -20,6 +20,7 @@ import type { RandomSource } from '../../crypto/platform.ts'
 import { toBase64Url } from '../../crypto/bytes.ts'
 import { DamagedError, TamperedError } from './errors.ts'
 import { FieldCipher } from './field-cipher.ts'
+import type { XChaChaAead } from './field-cipher.ts'
 
 /** The column that carries the sealed record. */
 export const SEALED_COLUMN = 'sealed'
@@ -60,8 +61,8 @@ export class RowSealer {
   readonly #blindKey: Uint8Array
   readonly database: string
 
-  constructor(dataKey: Uint8Array, random: RandomSource, database: string) {
-    this.#cipher = new FieldCipher(dataKey, random)
+  constructor(dataKey: Uint8Array, random: RandomSource, database: string, aead?: XChaChaAead) {
+    this.#cipher = new FieldCipher(dataKey, random, aead)
     this.#blindKey = hkdf(sha256, dataKey, undefined, BLIND_INFO, 32)
     this.database = database
   }
