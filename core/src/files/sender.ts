@@ -72,6 +72,28 @@ export async function serveFileStream(
     READ_BUFFER,
   )
   const idleMs = opts.idleMs ?? FILE_TIMING.frameIdleMs
+  const gate = await authorise(io, remotePeer, lookup, idleMs)
+  if ('refused' in gate) return gate.refused
+  await gate.decision.onStart()
+  return new WindowedSend(io, gate.request, gate.decision, {
+    window: opts.windowChunks ?? FILE_LIMITS.windowChunks,
+    idleMs,
+    ...(opts.aes ? { aes: opts.aes } : {}),
+  }).run()
+}
+
+type Serve = Extract<ServeDecision, { ok: true }>
+
+/**
+ * Reads the request and decides: a file to serve, or the stop frame already sent and the result
+ * to return (nothing was served; the engine changed nothing).
+ */
+async function authorise(
+  io: FrameStream,
+  remotePeer: string,
+  lookup: ServeLookup,
+  idleMs: number,
+): Promise<{ request: FileRequestFields; decision: Serve } | { refused: ServeResult }> {
   let request: FileRequestFields
   try {
     const first = await io.read(idleMs)
@@ -79,136 +101,167 @@ export async function serveFileStream(
     request = decodeRequest(first)
   } catch (err) {
     await stopWith(io, FILE_STATUS.malformed)
-    return {
-      outcome: 'rejected_request',
-      chunksSent: 0,
-      maxInFlight: 0,
-      bytesSent: 0,
-      error: asError(err),
-    }
+    return { refused: rejectedRequest(asError(err)) }
   }
   const decision = await lookup(request, remotePeer)
   if (!decision.ok) {
     await stopWith(io, decision.status)
-    return {
-      outcome: 'refused',
-      chunksSent: 0,
-      maxInFlight: 0,
-      bytesSent: 0,
-      status: decision.status,
-    }
+    return { refused: refusedWith(decision.status) }
   }
-  const { share, source } = decision
+  const { share } = decision
   const expected = requestProof(share.key, request.transferId, request.resumeFrom, remotePeer)
   if (!proofMatches(expected, request.proof)) {
     await stopWith(io, FILE_STATUS.forbidden)
-    return {
-      outcome: 'refused',
-      chunksSent: 0,
-      maxInFlight: 0,
-      bytesSent: 0,
-      status: FILE_STATUS.forbidden,
-    }
+    return { refused: refusedWith(FILE_STATUS.forbidden) }
   }
-  const last = chunkCount(share.size) - 1
-  if (request.resumeFrom > last) {
+  if (request.resumeFrom > chunkCount(share.size) - 1) {
     await stopWith(io, FILE_STATUS.malformed)
     return {
-      outcome: 'rejected_request',
+      refused: rejectedRequest(
+        new ProtocolError('malformed', 'resume_from is past the last chunk'),
+      ),
+    }
+  }
+  return { request, decision }
+}
+
+function rejectedRequest(error: Error): ServeResult {
+  return { outcome: 'rejected_request', chunksSent: 0, maxInFlight: 0, bytesSent: 0, error }
+}
+
+function refusedWith(status: number): ServeResult {
+  return { outcome: 'refused', chunksSent: 0, maxInFlight: 0, bytesSent: 0, status }
+}
+
+/**
+ * Streams sealed chunks from the requested index, never more than `window` ahead of what the
+ * receiver reported verified; receiver frames are read alongside and carry the final verdict.
+ */
+class WindowedSend {
+  readonly #io: FrameStream
+  readonly #request: FileRequestFields
+  readonly #decision: Serve
+  readonly #o: { window: number; idleMs: number; aes?: AesGcmProvider }
+  readonly #last: number
+  readonly #result: ServeResult
+  #verified: number
+  #complete = false
+  #receiverStatus = 0
+  #wake: (() => void) | null = null
+  readonly #local = new AbortController()
+  readonly #stop: AbortSignal
+
+  constructor(
+    io: FrameStream,
+    request: FileRequestFields,
+    decision: Serve,
+    o: { window: number; idleMs: number; aes?: AesGcmProvider },
+  ) {
+    this.#io = io
+    this.#request = request
+    this.#decision = decision
+    this.#o = o
+    this.#last = chunkCount(decision.share.size) - 1
+    this.#verified = request.resumeFrom
+    this.#result = {
+      outcome: 'interrupted',
       chunksSent: 0,
       maxInFlight: 0,
       bytesSent: 0,
-      error: new ProtocolError('malformed', 'resume_from is past the last chunk'),
+      resumeFrom: request.resumeFrom,
     }
+    this.#stop = AbortSignal.any([decision.signal, this.#local.signal])
   }
 
-  await decision.onStart()
-  const window = opts.windowChunks ?? FILE_LIMITS.windowChunks
-  const result: ServeResult = {
-    outcome: 'interrupted',
-    chunksSent: 0,
-    maxInFlight: 0,
-    bytesSent: 0,
-    resumeFrom: request.resumeFrom,
+  async run(): Promise<ServeResult> {
+    const reading = this.#readReceiverFrames()
+    try {
+      await this.#sendChunks()
+      await reading
+    } catch (err) {
+      if (!this.#stop.aborted && this.#result.error === undefined) this.#result.error = asError(err)
+    }
+    await reading
+    await this.#conclude()
+    return this.#result
   }
-  let verified = request.resumeFrom
-  let complete = false
-  let receiverStatus = 0
-  let wake: (() => void) | null = null
-  const wakeUp = () => {
-    const w = wake
-    wake = null
+
+  #wakeUp(): void {
+    const w = this.#wake
+    this.#wake = null
     w?.()
   }
-  const local = new AbortController()
-  const stop = AbortSignal.any([decision.signal, local.signal])
 
-  // Receiver frames run alongside the writes: they move the window and carry the final verdict.
-  const reading = (async () => {
+  /** Receiver frames move the window and carry the final verdict (complete or a stop status). */
+  async #readReceiverFrames(): Promise<void> {
     try {
       for (;;) {
-        const bytes = await io.read(idleMs * 2, stop)
+        const bytes = await this.#io.read(this.#o.idleMs * 2, this.#stop)
         if (bytes === null) break
         const f = decodeReceiverFrame(bytes)
-        if (f.verified > last + 1 || f.verified < verified) {
+        if (f.verified > this.#last + 1 || f.verified < this.#verified) {
           throw new ProtocolError('malformed', 'receiver reported an impossible chunk count')
         }
-        verified = f.verified
-        decision.onProgress(verified)
-        if (f.status !== 0) receiverStatus = f.status
-        if (f.complete) complete = true
-        wakeUp()
-        if (complete || receiverStatus !== 0) break
+        this.#verified = f.verified
+        this.#decision.onProgress(this.#verified)
+        if (f.status !== 0) this.#receiverStatus = f.status
+        if (f.complete) this.#complete = true
+        this.#wakeUp()
+        if (this.#complete || this.#receiverStatus !== 0) break
       }
     } catch (err) {
-      if (!stop.aborted) result.error = asError(err)
+      if (!this.#stop.aborted) this.#result.error = asError(err)
     } finally {
-      local.abort()
-      wakeUp()
+      this.#local.abort()
+      this.#wakeUp()
     }
-  })()
+  }
 
-  try {
-    await io.write(encodeSenderFrame({ kind: 'start', header: decision.header }), stop)
-    const sealer = await ChunkSealer.open(share.key, decision.header, share.fileId, opts.aes)
-    await forEachSealedChunk(sealer, source, request.resumeFrom, async (index, ct) => {
-      while (index - verified >= window && !stop.aborted) {
+  async #sendChunks(): Promise<void> {
+    const { share, header, source } = this.#decision
+    const stop = this.#stop
+    const result = this.#result
+    await this.#io.write(encodeSenderFrame({ kind: 'start', header }), stop)
+    const sealer = await ChunkSealer.open(share.key, header, share.fileId, this.#o.aes)
+    await forEachSealedChunk(sealer, source, this.#request.resumeFrom, async (index, ct) => {
+      while (index - this.#verified >= this.#o.window && !stop.aborted) {
         await new Promise<void>((resolve) => {
-          wake = resolve
+          this.#wake = resolve
         })
       }
       stop.throwIfAborted()
-      await io.write(encodeSenderFrame({ kind: 'chunk', index, data: ct }), stop)
-      result.maxInFlight = Math.max(result.maxInFlight, index + 1 - verified)
+      await this.#io.write(encodeSenderFrame({ kind: 'chunk', index, data: ct }), stop)
+      result.maxInFlight = Math.max(result.maxInFlight, index + 1 - this.#verified)
       result.chunksSent++
       result.bytesSent += ct.length
     })
-    await reading
-  } catch (err) {
-    if (!stop.aborted && result.error === undefined) result.error = asError(err)
   }
-  await reading
-  if (complete) {
-    result.outcome = 'complete'
-    await io.close()
-  } else if (decision.signal.aborted) {
-    result.outcome = 'stopped'
-    const status =
-      typeof decision.signal.reason === 'number' ? decision.signal.reason : FILE_STATUS.cancelled
-    await stopWith(io, status)
-  } else if (receiverStatus !== 0) {
-    result.outcome = 'receiver_stopped'
-    result.status = receiverStatus
-    result.error = new FileTransferError(
-      receiverStatus === FILE_STATUS.integrity ? 'integrity' : 'interrupted',
-      `the receiver stopped the stream (${statusName(receiverStatus)})`,
-    )
-    await io.close()
-  } else {
-    result.outcome = 'interrupted'
-    io.abort(result.error ?? new Error('file stream interrupted'))
+
+  /** The outcome, and how the stream ends: closed, a stop frame, or aborted. */
+  async #conclude(): Promise<void> {
+    const result = this.#result
+    const { signal } = this.#decision
+    if (this.#complete) {
+      result.outcome = 'complete'
+      await this.#io.close()
+    } else if (signal.aborted) {
+      result.outcome = 'stopped'
+      const status = typeof signal.reason === 'number' ? signal.reason : FILE_STATUS.cancelled
+      await stopWith(this.#io, status)
+    } else if (this.#receiverStatus !== 0) {
+      const status = this.#receiverStatus
+      result.outcome = 'receiver_stopped'
+      result.status = status
+      result.error = new FileTransferError(
+        status === FILE_STATUS.integrity ? 'integrity' : 'interrupted',
+        `the receiver stopped the stream (${statusName(status)})`,
+      )
+      await this.#io.close()
+    } else {
+      result.outcome = 'interrupted'
+      this.#io.abort(result.error ?? new Error('file stream interrupted'))
+    }
   }
-  return result
 }
 
 async function stopWith(io: FrameStream, status: number): Promise<void> {
