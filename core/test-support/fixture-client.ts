@@ -50,7 +50,8 @@ import {
   createPrng,
   fixtureId,
 } from './fixture-data.ts'
-import { parseClientRequest, toClientFailure } from '../src/client/validate.ts'
+import { failureFromError } from '../src/client/dispatch.ts'
+import { parseClientRequest } from '../src/client/validate.ts'
 
 export interface Clock {
   now(): Timestamp
@@ -254,7 +255,7 @@ class FixtureMessenger implements FixtureClient {
     try {
       response = this.#handle(parseClientRequest(overPort(request)))
     } catch (error) {
-      response = toClientFailure(error)
+      response = failureFromError(error)
     }
     return Promise.resolve(overPort(response) as ResponseFor<T>)
   }

@@ -19,7 +19,6 @@ export {
   parseClientResponse,
   parsePortMessageFromClient,
   parsePortMessageFromNode,
-  toClientFailure,
 } from './validate.ts'
 export type { DroppedItems } from './validate.ts'
 export { normalizeFingerprint, sameFingerprint, sdpFingerprint } from './call-fingerprint.ts'

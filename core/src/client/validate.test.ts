@@ -17,8 +17,8 @@ import {
   parseClientResponse,
   parsePortMessageFromClient,
   parsePortMessageFromNode,
-  toClientFailure,
 } from './validate.ts'
+import { failureFromError } from './dispatch.ts'
 
 const callId = 'c4ll-1d'
 const transferId = 'tr-1'
@@ -274,15 +274,15 @@ describe('client response and event validation', () => {
     )
   })
 
-  test('toClientFailure: malformed input keeps its code, anything else is internal', () => {
+  test('failureFromError (the one error map): malformed input keeps its code, anything else is internal', () => {
     let caught: unknown
     try {
       parseClientRequest({ type: 'nope' })
     } catch (error) {
       caught = error
     }
-    assert.equal(toClientFailure(caught).error.code, 'invalid_request')
-    const internal = toClientFailure(new TypeError('x'.repeat(5_000)))
+    assert.equal(failureFromError(caught).error.code, 'invalid_request')
+    const internal = failureFromError(new TypeError('x'.repeat(5_000)))
     assert.equal(internal.error.code, 'internal')
     assert.ok(internal.error.message.length <= CLIENT_LIMITS.errorMessageMaxChars)
   })

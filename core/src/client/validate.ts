@@ -1,7 +1,8 @@
 /**
  * Runtime validators for client API messages arriving from another context: the node checks every
  * request, a UI checks every response and event. Malformed input throws InvalidClientMessageError
- * (code `invalid_request`); `toClientFailure` turns it into the failure a node answers with.
+ * (code `invalid_request`); the dispatcher's error map (`failureFromError`, dispatch.ts) turns it into
+ * the failure a node answers with.
  */
 import {
   CALL_END_REASONS,
@@ -17,7 +18,6 @@ import {
   TRANSFER_ROUTES,
   TRANSFER_STATES,
   TRUST_STATES,
-  fail,
 } from './api.ts'
 import type {
   CallInfo,
@@ -527,11 +527,4 @@ export function parsePortMessageFromNode(
 
 function parseClientRequestAt(value: unknown, path: string): ClientRequest {
   return clientRequest(value, path)
-}
-
-/** The failure a node answers a malformed request with (other errors become `internal`). */
-export function toClientFailure(error: unknown): ClientFailure {
-  if (error instanceof InvalidClientMessageError) return fail(error.code, error.message)
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  return fail('internal', message.slice(0, L.errorMessageMaxChars))
 }
