@@ -33,6 +33,12 @@ export {
   failureFromError,
   serveThroughClient,
 } from './dispatch.ts'
-export type { ClientDispatcher, ClientHandler, ClientHandlers } from './dispatch.ts'
+export type {
+  ClientDispatcher,
+  ClientHandler,
+  ClientHandlers,
+  DispatcherOptions,
+  HandlersFor,
+} from './dispatch.ts'
 export { MAX_PENDING_REQUESTS, connectPortClient, createPortPair, serveClientPort } from './port.ts'
 export type { ClientPort, PortClient, PortClientOptions, Timers } from './port.ts'
