@@ -103,7 +103,12 @@ function ensureBrowsers(): void {
     ['firefox-esr', '/usr/bin/firefox-esr'],
   ].filter(([, path]) => !existsSync(path!))
   if (missing.length === 0) return
-  if (!aptInstall(missing.map(([name]) => name!), 'browser tests need them')) {
+  if (
+    !aptInstall(
+      missing.map(([name]) => name!),
+      'browser tests need them',
+    )
+  ) {
     console.error(
       'Could not install the browsers: run `apt-get install chromium firefox-esr` as root, then `npm test` again.',
     )
@@ -117,93 +122,11 @@ function ensureBrowsers(): void {
 function ensurePostgres(): void {
   const dir = '/usr/lib/postgresql'
   const present =
-    existsSync(dir) &&
-    readdirSync(dir).some((v) => existsSync(join(dir, v, 'bin', 'initdb')))
+    existsSync(dir) && readdirSync(dir).some((v) => existsSync(join(dir, v, 'bin', 'initdb')))
   if (present) return
   if (!aptInstall(['postgresql'], 'the PostgreSQL relay store tests need it')) {
     console.error(
       'Could not install PostgreSQL: run `apt-get install postgresql` as root, then `npm test` again.',
-    )
-  }
-}
-
-const started = Date.now()
-  const result = spawnSync(cmd, cmdArgs, {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, ...env },
-  })
-  const seconds = ((Date.now() - started) / 1000).toFixed(1)
-  const ok = result.status === 0
-  console.log(
-    `--- ${title}: ${ok ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`} in ${seconds} s`,
-  )
-  if (!ok) failures.push(title)
-  return ok
-}
-
-/** Lists test files under `dir` (recursively) whose names end with `.test.ts`. */
-function testFiles(dir: string): string[] {
-  const full = join(root, dir)
-  if (!existsSync(full)) return []
-  const out: string[] = []
-  for (const entry of readdirSync(full)) {
-    if (entry === 'node_modules' || entry.startsWith('.')) continue
-    const path = join(full, entry)
-    if (statSync(path).isDirectory()) out.push(...testFiles(relative(root, path)))
-    else if (entry.endsWith('.test.ts')) out.push(relative(root, path))
-  }
-  return out.sort()
-}
-
-/** Runs node:test on the files, printing the spec report and adding its counts to the totals. */
-function nodeTests(title: string, files: string[], concurrency: number): void {
-  if (files.length === 0) {
-    console.log(`(no test files for ${title})`)
-    return
-  }
-  mkdirSync(join(root, 'tests', 'artifacts'), { recursive: true })
-  const tap = join(root, 'tests', 'artifacts', `${title.replace(/\W+/g, '-')}.tap`)
-  run(title, process.execPath, [
-    '--test',
-    `--test-concurrency=${concurrency}`,
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    '--test-reporter=tap',
-    `--test-reporter-destination=${tap}`,
-    ...files,
-  ])
-  const report = existsSync(tap) ? readFileSync(tap, 'utf8') : ''
-  const count = (label: string) =>
-    Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(report)?.[1] ?? 0)
-  totals.passed += count('pass')
-  totals.failed += count('fail') + count('cancelled')
-  totals.skipped += count('skipped') + count('todo')
-}
-
-function ensureBrowsers(): void {
-  const missing = [
-    ['chromium', '/usr/bin/chromium'],
-    ['firefox-esr', '/usr/bin/firefox-esr'],
-  ].filter(([, path]) => !existsSync(path!))
-  if (missing.length === 0) return
-  const packages = missing.map(([name]) => name!)
-  console.log(
-    `Installing ${packages.join(', ')} from Debian's archive (browser tests need them)...`,
-  )
-  const asRoot = process.getuid?.() === 0 ? [] : ['sudo', '-n']
-  const apt = (aptArgs: string[]) =>
-    run(
-      `apt-get ${aptArgs[0]}`,
-      asRoot[0] ?? 'apt-get',
-      [...asRoot.slice(1), ...(asRoot.length ? ['apt-get'] : []), ...aptArgs],
-      {
-        DEBIAN_FRONTEND: 'noninteractive',
-      },
-    )
-  if (!apt(['update', '-qq']) || !apt(['install', '-y', '-qq', ...packages])) {
-    console.error(
-      'Could not install the browsers: run `apt-get install chromium firefox-esr` as root, then `npm test` again.',
     )
   }
 }
