@@ -5,7 +5,7 @@
  */
 export { createMessengerService } from './service.ts'
 export type { MessengerService, MessengerServiceOptions, MessengerNode } from './service.ts'
-export { Messenger, type MessengerOptions } from './messenger.ts'
+export { Messenger, type MessengerOptions, type MessengerParts } from './messenger.ts'
 export type { MessengerNotifier } from './context.ts'
 export type { MessengerNet } from './net.ts'
 export { createInviteLink, decodeInvite, type InviteFields, type VerifiedInvite } from './invite.ts'

@@ -1,7 +1,8 @@
 /**
- * The messenger node: wires store, libp2p node, mailboxes, inbox and outbox together and serves
- * the typed client API (core/src/client/api.ts). One instance per running node, created by
- * createMessengerService (service.ts) once an identity exists.
+ * The messenger node: wires store, libp2p node, mailboxes, inbox and outbox together. One instance
+ * per running node, created by createMessengerService (service.ts) once an identity exists. The
+ * client API reaches it through the handlers in handlers/ (ADR 0510), which get `parts`: its
+ * collaborators, not the messenger itself. Its events go out through `ctx.emit` (the one hub).
  */
 import {
   fail,
