@@ -18,8 +18,8 @@ import {
   EXPIRY_BUCKETS_S,
 } from '../../../core/src/mailbox/index.ts'
 import type { MailboxCredentials } from '../../../core/src/mailbox/index.ts'
-import { startRelay } from '../../../relay-node/src/index.ts'
-import type { RelayHandle } from '../../../relay-node/src/index.ts'
+import { startRelay } from '../../../relay-node/src/relay.ts'
+import type { RelayHandle } from '../../../relay-node/src/relay.ts'
 import { mailboxClientFor, spawnRelay, startClientNode } from '../../integration/relay-helpers.ts'
 
 interface Sizes {

@@ -16,7 +16,7 @@ import type {
   ResponseFor,
 } from '../../../core/src/client/api.ts'
 import { parsePortMessageFromNode } from '../../../core/src/client/validate.ts'
-import { startRelay, type RelayHandle } from '../../../relay-node/src/index.ts'
+import { startRelay, type RelayHandle } from '../../../relay-node/src/relay.ts'
 import { chromiumFlags, chromiumPath } from '../../../scripts/browsers.ts'
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
