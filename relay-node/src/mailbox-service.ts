@@ -22,7 +22,6 @@ import {
   checkAuthTimestamp,
   decodeRequest,
   encodeErrorResponse,
-  encodePush,
   encodeResponse,
   equalBytes,
   toMailboxError,
@@ -40,6 +39,7 @@ import type { RelayMetrics } from './metrics.ts'
 import { RateLimiter } from './rate-limit.ts'
 import type { RateLimit } from './rate-limit.ts'
 import type { MailboxStore } from './store/mailbox-store.ts'
+import { MailboxSubscribers } from './mailbox-subscribers.ts'
 
 export const DAY_MS = 86_400_000
 /** Stored expiry times are rounded up to this, so the database does not keep exact deposit times. */
@@ -94,25 +94,7 @@ export interface MailboxServiceInit {
   onFramingReset?: (reason: 'prefix_too_long' | 'frame_too_large') => void
 }
 
-interface Subscriber {
-  stream: Stream
-  lp: CappedLpStream
-  /** Push frames waiting for the one before them to be written, oldest first. */
-  queue: Uint8Array[]
-  busy: boolean
-}
-
-/**
- * Pushes one subscriber may have waiting; past this it misses pushes and picks the messages up with
- * its next fetch.
- */
-export const MAX_QUEUED_PUSHES = 256
-
 type Outcome = { fields: ResponseFields; subscribe?: Uint8Array }
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex')
-}
 
 export function ipOf(connection: Connection): string {
   for (const c of connection.remoteAddr.getComponents()) {
@@ -124,8 +106,7 @@ export function ipOf(connection: Connection): string {
 export class MailboxService {
   private readonly init: MailboxServiceInit
   private readonly limiters: Record<keyof MailboxLimits['rate'], RateLimiter>
-  private readonly subscribers = new Map<string, Set<Subscriber>>()
-  private subscriberCount = 0
+  private readonly subscribers = new MailboxSubscribers({ writeTimeoutMs: STREAM_IDLE_MS })
   private mailboxCount = 0
   private stopped = false
   /** Set when the store is shared by several instances: pushes then come from its notifications. */
@@ -161,12 +142,16 @@ export class MailboxService {
    * that mailbox, if it has any (ADR 0230).
    */
   private pushCommitted(mailboxId: Uint8Array, id: bigint): void {
-    if (this.stopped || !this.subscribers.has(hex(mailboxId))) return
+    if (this.stopped || this.subscribers.count(mailboxId) === 0) return
     this.pushChain = this.pushChain
       .then(async () => {
         const row = await this.init.store.getMessage(mailboxId, id)
         if (row === undefined) return // acknowledged or expired already
-        this.push(mailboxId, { id, sealed: ab(row.sealed), expiresAtMs: BigInt(row.expiresAt) })
+        this.subscribers.push(mailboxId, {
+          id,
+          sealed: ab(row.sealed),
+          expiresAtMs: BigInt(row.expiresAt),
+        })
       })
       .catch((err: unknown) => {
         // The subscriber finds the message with its next fetch.
@@ -180,7 +165,7 @@ export class MailboxService {
   }
 
   get subscriberTotal(): number {
-    return this.subscriberCount
+    return this.subscribers.total
   }
 
   /** libp2p StreamHandler for MAILBOX_PROTOCOL. */
@@ -236,7 +221,7 @@ export class MailboxService {
         )
         await lp.write(response, { signal: AbortSignal.timeout(STREAM_IDLE_MS) })
         if (subscribe !== undefined) {
-          this.attach(subscribe, stream, lp)
+          this.subscribers.attach(subscribe, stream, lp)
           return
         }
       }
@@ -356,7 +341,7 @@ export class MailboxService {
         this.init.metrics.depositedBytes.inc(body.sealed.length)
         // A shared store announces the deposit to every instance, this one included.
         if (this.unwatch === undefined) {
-          this.push(body.mailboxId, {
+          this.subscribers.push(body.mailboxId, {
             id: outcome.id,
             sealed: body.sealed,
             expiresAtMs: BigInt(expiresAt),
@@ -391,10 +376,9 @@ export class MailboxService {
       }
       case 'subscribe': {
         await this.authorise(req)
-        const key = hex(req.auth.mailboxId)
         if (
-          this.subscriberCount >= MAX_SUBSCRIBERS_TOTAL ||
-          (this.subscribers.get(key)?.size ?? 0) >= MAX_SUBSCRIBERS_PER_MAILBOX
+          this.subscribers.total >= MAX_SUBSCRIBERS_TOTAL ||
+          this.subscribers.count(req.auth.mailboxId) >= MAX_SUBSCRIBERS_PER_MAILBOX
         ) {
           throw new MailboxError('rate_limited', 'too many live subscriptions; fetch instead', {
             retryAfterMs: 60_000,
@@ -446,78 +430,14 @@ export class MailboxService {
     if (await this.init.store.purgeMailbox(req.auth.mailboxId)) {
       this.mailboxCount = Math.max(0, this.mailboxCount - 1)
     }
-    const subs = this.subscribers.get(hex(req.auth.mailboxId))
-    for (const sub of subs ?? []) {
-      sub.stream.close({ signal: AbortSignal.timeout(5_000) }).catch(() => {
-        sub.stream.abort(new Error('mailbox closed'))
-      })
-    }
+    this.subscribers.end(req.auth.mailboxId)
     return { fields: {} }
-  }
-
-  private attach(mailboxId: Uint8Array, stream: Stream, lp: Subscriber['lp']): void {
-    const key = hex(mailboxId)
-    let set = this.subscribers.get(key)
-    if (set === undefined) {
-      set = new Set()
-      this.subscribers.set(key, set)
-    }
-    const sub: Subscriber = { stream, lp, queue: [], busy: false }
-    set.add(sub)
-    this.subscriberCount++
-    const detach = () => {
-      if (set.delete(sub)) this.subscriberCount--
-      if (set.size === 0) this.subscribers.delete(key)
-    }
-    stream.addEventListener('close', detach, { once: true })
-    // The client only ever closes a subscription; any frame it sends ends it.
-    lp.read()
-      .catch(() => undefined)
-      .finally(() => {
-        detach()
-        stream.close({ signal: AbortSignal.timeout(5_000) }).catch(() => {
-          stream.abort(new Error('subscription ended'))
-        })
-      })
-  }
-
-  /**
-   * Best effort, in order: a subscriber gets its pushes one after another; one that lets more than
-   * MAX_QUEUED_PUSHES pile up misses the newer ones and picks them up with its next fetch.
-   */
-  private push(mailboxId: Uint8Array, message: Parameters<typeof encodePush>[0]): void {
-    const set = this.subscribers.get(hex(mailboxId))
-    if (set === undefined) return
-    const frame = encodePush(message)
-    for (const sub of set) {
-      if (sub.queue.length >= MAX_QUEUED_PUSHES) continue
-      sub.queue.push(frame)
-      if (!sub.busy) void this.drainPushes(sub)
-    }
-  }
-
-  private async drainPushes(sub: Subscriber): Promise<void> {
-    sub.busy = true
-    try {
-      for (let frame = sub.queue.shift(); frame !== undefined; frame = sub.queue.shift()) {
-        await sub.lp.write(frame, { signal: AbortSignal.timeout(STREAM_IDLE_MS) })
-      }
-    } catch {
-      sub.queue.length = 0
-      sub.stream.abort(new Error('push failed'))
-    } finally {
-      sub.busy = false
-    }
   }
 
   stop(): void {
     this.stopped = true
     this.unwatch?.()
     this.unwatch = undefined
-    for (const set of this.subscribers.values()) {
-      for (const sub of set) sub.stream.abort(new Error('relay shutting down'))
-    }
-    this.subscribers.clear()
-    this.subscriberCount = 0
+    this.subscribers.abortAll('relay shutting down')
   }
 }
