@@ -14,11 +14,11 @@ import {
   type CallEndReason,
   type CallInfo,
   type CallMedia,
-  type CallOutcome,
   type CallSignal,
   type ClientResponse,
 } from '../client/api.ts'
-import type { ContactRecord, MessageRecord } from '../store/records.ts'
+import type { ContactRecord } from '../store/records.ts'
+import { outcomeOf, recordCallEntry } from './call-history.ts'
 import { randomId, type MessengerContext } from './context.ts'
 import {
   CALL_TIMING,
@@ -29,7 +29,6 @@ import {
 import type { Route } from './outbox.ts'
 import { encodePayload, type Payload } from './payload.ts'
 import { fromBase64Url, toBase64Url } from './records.ts'
-import { chatMessage, conversationSummary } from './views.ts'
 
 export interface CallsHooks {
   /** Encrypts and sends one payload now (Outbox.sendNow); throws when it could not. */
@@ -218,60 +217,80 @@ export class MessengerCalls {
     sentAt: number,
     s: CallWireSignal,
   ): Promise<void> {
-    const callId = toBase64Url(s.callId)
     const contact = (await this.#ctx.store.getContact(from.contactId)) ?? from
     if (s.kind === 'offer') {
-      if (this.#recent.includes(callId) || this.#call?.info.callId === callId) return
-      const now = this.#ctx.platform.clock()
-      const stale = now - sentAt > this.timing.ringMs + this.timing.staleMarginMs
-      // Not rung: recorded as missed. A contact whose key changed is not answered at all (we do
-      // not send to an unconfirmed key); a busy line says so.
-      if (stale || contact.blocked || contact.keyChange !== null || this.#call !== null) {
-        this.#remember(callId)
-        if (this.#call !== null && !stale && !contact.blocked && contact.keyChange === null) {
-          void this.#sendTo(contact, { kind: 'busy', callId: s.callId }).catch((err) =>
-            this.#ctx.log('busy reply not sent', err),
-          )
-        }
-        if (!contact.blocked) {
-          await this.#record({
-            callId,
-            conversationId,
-            direction: 'in',
-            media: s.media,
-            outcome: 'missed',
-            durationMs: 0,
-            sentAt,
-          })
-        }
-        return
-      }
-      const info: CallInfo = {
-        callId,
-        conversationId,
-        contactId: contact.contactId,
-        direction: 'in',
-        media: s.media,
-        state: 'incoming_ringing',
-        muted: false,
-        cameraOn: s.media === 'video',
-        startedAt: now,
-        connectedAt: null,
-        endedAt: null,
-        endReason: null,
-        localDtlsFingerprint: null,
-        remoteDtlsFingerprint: s.dtlsFingerprint,
-      }
-      const call = this.#begin(info)
-      call.pending.push({ kind: 'offer', sdp: s.sdp, dtlsFingerprint: s.dtlsFingerprint })
-      this.#arm(call, this.timing.ringMs, () => void this.#end(call, 'missed'))
-      this.#hooks.notifyRing(contact, conversationId)
+      await this.#receiveOffer(contact, conversationId, sentAt, s)
       return
     }
     const call = this.#call
-    if (call === null || call.info.callId !== callId || call.info.contactId !== contact.contactId)
+    if (
+      call === null ||
+      call.info.callId !== toBase64Url(s.callId) ||
+      call.info.contactId !== contact.contactId
+    )
       return
+    await this.#receiveOnCall(call, s)
+  }
+
+  /** An offer rings, unless it is stale, a duplicate, from a contact we do not answer, or busy. */
+  async #receiveOffer(
+    contact: ContactRecord,
+    conversationId: string,
+    sentAt: number,
+    s: Extract<CallWireSignal, { kind: 'offer' }>,
+  ): Promise<void> {
+    const callId = toBase64Url(s.callId)
+    if (this.#recent.includes(callId) || this.#call?.info.callId === callId) return
+    const now = this.#ctx.platform.clock()
+    const stale = now - sentAt > this.timing.ringMs + this.timing.staleMarginMs
+    // Not rung: recorded as missed. A contact whose key changed is not answered at all (we do
+    // not send to an unconfirmed key); a busy line says so.
+    if (stale || contact.blocked || contact.keyChange !== null || this.#call !== null) {
+      this.#remember(callId)
+      if (this.#call !== null && !stale && !contact.blocked && contact.keyChange === null) {
+        void this.#sendTo(contact, { kind: 'busy', callId: s.callId }).catch((err) =>
+          this.#ctx.log('busy reply not sent', err),
+        )
+      }
+      if (!contact.blocked) {
+        await recordCallEntry(this.#ctx, {
+          callId,
+          conversationId,
+          direction: 'in',
+          media: s.media,
+          outcome: 'missed',
+          durationMs: 0,
+          sentAt,
+        })
+      }
+      return
+    }
+    const info: CallInfo = {
+      callId,
+      conversationId,
+      contactId: contact.contactId,
+      direction: 'in',
+      media: s.media,
+      state: 'incoming_ringing',
+      muted: false,
+      cameraOn: s.media === 'video',
+      startedAt: now,
+      connectedAt: null,
+      endedAt: null,
+      endReason: null,
+      localDtlsFingerprint: null,
+      remoteDtlsFingerprint: s.dtlsFingerprint,
+    }
+    const call = this.#begin(info)
+    call.pending.push({ kind: 'offer', sdp: s.sdp, dtlsFingerprint: s.dtlsFingerprint })
+    this.#arm(call, this.timing.ringMs, () => void this.#end(call, 'missed'))
+    this.#hooks.notifyRing(contact, conversationId)
+  }
+
+  /** A signal for the call in progress (same call id, same contact). */
+  async #receiveOnCall(call: Call, s: Exclude<CallWireSignal, { kind: 'offer' }>): Promise<void> {
     const info = call.info
+    const callId = info.callId
     switch (s.kind) {
       case 'answer':
         if (info.direction !== 'out' || info.state !== 'outgoing_ringing') return
@@ -400,7 +419,7 @@ export class MessengerCalls {
     info.endReason = reason
     this.#changed(call)
     const durationMs = info.connectedAt === null ? 0 : Math.max(0, now - info.connectedAt)
-    await this.#record({
+    await recordCallEntry(this.#ctx, {
       callId: info.callId,
       conversationId: info.conversationId,
       direction: info.direction,
@@ -410,54 +429,6 @@ export class MessengerCalls {
       sentAt: info.startedAt,
     }).catch((err) => this.#ctx.log('call entry not stored', err))
     return { ...info }
-  }
-
-  /** The call entry in the conversation (its id is the call id: stored once per device). */
-  async #record(entry: {
-    callId: string
-    conversationId: string
-    direction: 'in' | 'out'
-    media: CallMedia
-    outcome: CallOutcome
-    durationMs: number
-    sentAt: number
-  }): Promise<void> {
-    const { store, platform } = this.#ctx
-    const now = platform.clock()
-    const unread = entry.direction === 'in' && entry.outcome === 'missed'
-    const record: MessageRecord = {
-      messageId: entry.callId,
-      conversationId: entry.conversationId,
-      direction: entry.direction,
-      senderDeviceId: null,
-      body: {
-        kind: 'call',
-        callId: entry.callId,
-        media: entry.media,
-        outcome: entry.outcome,
-        durationMs: entry.durationMs,
-      },
-      sentAt: entry.sentAt,
-      receivedAt: now,
-      delivery: null,
-      failure: null,
-      readAt: unread || entry.direction === 'out' ? null : now,
-    }
-    const summary = await store.transaction(async (tx) => {
-      const conv = await tx.getConversation(entry.conversationId)
-      if (conv === undefined || !(await tx.addMessage(record))) return null
-      const updated = {
-        ...conv,
-        lastMessageId: record.messageId,
-        lastActivityAt: now,
-        unreadCount: conv.unreadCount + (unread ? 1 : 0),
-      }
-      await tx.putConversation(updated)
-      return (await conversationSummary(tx, updated)) ?? null
-    })
-    if (summary === null) return
-    this.#ctx.emit({ type: 'message.added', message: chatMessage(record) })
-    this.#ctx.emit({ type: 'conversation.updated', conversation: summary })
   }
 
   /** Queues a signal behind this call's earlier ones; a signal that cannot be sent fails the call. */
@@ -517,12 +488,4 @@ function refusal(contact: ContactRecord): CallResult | null {
 
 function invalid(call: Call): CallResult & { ok: false } {
   return fail('invalid_state', `the call is ${call.info.state}`)
-}
-
-/** A call that connected is `completed` (with its duration) however it ended. */
-function outcomeOf(reason: CallEndReason, connected: boolean): CallOutcome {
-  if (connected) return 'completed'
-  if (reason === 'declined' || reason === 'busy') return reason
-  if (reason === 'failed' || reason === 'key_changed') return 'failed'
-  return 'missed'
 }
