@@ -65,6 +65,28 @@ export const GOALS: readonly GoalEntry[] = [
   },
   { metric: 'relay.fetch.p99_ms', goal: '<= 20 ms', description: 'mailbox fetch latency, p99' },
   {
+    metric: 'relay.pg.deposit.per_s',
+    baseline: 'relay.pg_raw.per_s',
+    goal: 'ratio >= 0.5',
+    description: 'durable mailbox deposits, relay on PostgreSQL (issue 22)',
+  },
+  {
+    metric: 'relay.pg.fetch.p99_ms',
+    goal: '<= 20 ms',
+    description: 'mailbox fetch latency, p99, relay on PostgreSQL',
+  },
+  {
+    metric: 'relay.pg2.deposit.per_s',
+    baseline: 'relay.pg2_raw.per_s',
+    goal: 'ratio >= 0.5',
+    description: 'durable mailbox deposits, two relay instances on one PostgreSQL',
+  },
+  {
+    metric: 'relay.pg2.fetch.p99_ms',
+    goal: '<= 20 ms',
+    description: 'mailbox fetch latency, p99, second of two relay instances',
+  },
+  {
     metric: 'relay.rss_per_client_MiB',
     goal: '<= 0.2',
     description: 'relay RSS per client, 1,000 clients with reservations',

@@ -1,0 +1,268 @@
+// Relay on PostgreSQL (issue #22): durable mailbox deposits/s through the relay with the PostgreSQL
+// store against the same rows inserted straight into PostgreSQL at the same durability
+// (synchronous_commit on, every row its own committed transaction, one after another, as
+// relay.sqlite_raw), interleaved A B A B; fetch latency p50/p99 (each fetch is signed, checked
+// and burns its nonce durably); then the same with two relay instances on the one database, the
+// senders split between them. A private cluster (relay-node/test-support/pg-cluster.ts) runs on
+// the same 2 cores as the relays, the senders and the baseline.
+
+import { rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { startRelay } from '@hestia/relay-node'
+import type { BenchMode, BenchSuite, Metric } from '../types.ts'
+import { interleave } from '../lib/interleave.ts'
+import { percentile } from '../lib/stats.ts'
+import {
+  depositAddressOf,
+  newMailboxCredentials,
+  EXPIRY_BUCKETS_S,
+} from '../../../core/src/mailbox/index.ts'
+import type { MailboxCredentials } from '../../../core/src/mailbox/index.ts'
+import { startPgCluster } from '../../../relay-node/test-support/pg-cluster.ts'
+import { migratePg } from '../../../relay-node/src/store/pg-migrate.ts'
+import { mailboxClientFor, startClientNode } from '../../integration/relay-helpers.ts'
+
+interface Sizes {
+  mailboxes: number
+  depositsPerRep: number
+  concurrency: number
+  fetches: number
+  repetitions: number
+  warmup: number
+}
+
+const SIZES: Record<BenchMode, Sizes> = {
+  smoke: {
+    mailboxes: 20,
+    depositsPerRep: 100,
+    concurrency: 16,
+    fetches: 50,
+    repetitions: 1,
+    warmup: 0,
+  },
+  quick: {
+    mailboxes: 500,
+    depositsPerRep: 1500,
+    concurrency: 64,
+    fetches: 400,
+    repetitions: 3,
+    warmup: 1,
+  },
+  full: {
+    mailboxes: 1000,
+    depositsPerRep: 5000,
+    concurrency: 64,
+    fetches: 2000,
+    repetitions: 5,
+    warmup: 1,
+  },
+}
+
+const SEALED_BYTES = 1024
+const SENDERS = 4
+/** The relay's pool (the default). */
+const POOL = 8
+const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
+
+type Client = ReturnType<typeof mailboxClientFor>
+
+async function depositBurst(
+  clients: Client[],
+  boxes: MailboxCredentials[],
+  count: number,
+  concurrency: number,
+): Promise<number> {
+  let next = 0
+  const sealed = new Uint8Array(SEALED_BYTES).fill(0x5a)
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      const client = clients[w % clients.length]!
+      while (next < count) {
+        const i = next++
+        await client.deposit(depositAddressOf(boxes[i % boxes.length]!), sealed, {
+          expiryS: EXPIRY_BUCKETS_S[3],
+        })
+      }
+    }),
+  )
+  return count / ((performance.now() - started) / 1000)
+}
+
+/**
+ * The same rows straight into PostgreSQL at the same durability: one connection, one committed
+ * INSERT per row, one after another (as relay.sqlite_raw does with node:sqlite).
+ */
+async function rawPgBurst(
+  raw: pg.Client,
+  mailboxIds: Uint8Array[],
+  count: number,
+): Promise<number> {
+  await raw.query('TRUNCATE raw_messages')
+  const sealed = Buffer.alloc(SEALED_BYTES, 0x5a)
+  const started = performance.now()
+  for (let i = 0; i < count; i++) {
+    await raw.query({
+      name: 'raw_insert',
+      text: 'INSERT INTO raw_messages (mailbox_id, seq, sealed, size, expires_at) VALUES ($1, $2, $3, $4, $5)',
+      values: [
+        Buffer.from(mailboxIds[i % mailboxIds.length]!),
+        i,
+        sealed,
+        SEALED_BYTES,
+        Date.now() + 1e9,
+      ],
+    })
+  }
+  return count / ((performance.now() - started) / 1000)
+}
+
+async function fetchLatencies(
+  client: Client,
+  box: MailboxCredentials,
+  n: number,
+): Promise<number[]> {
+  const latencies: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t = performance.now()
+    await client.fetch(box, 10)
+    latencies.push(performance.now() - t)
+  }
+  return latencies
+}
+
+async function measure(sizes: Sizes, log: (line: string) => void): Promise<Record<string, Metric>> {
+  const cluster = await startPgCluster()
+  const dirs: string[] = []
+  const relays: Array<Awaited<ReturnType<typeof startRelay>>> = []
+  const nodes = await Promise.all(Array.from({ length: SENDERS }, () => startClientNode()))
+  const raw = new pg.Client({
+    connectionString: cluster.url,
+    options: '-c synchronous_commit=on',
+  })
+  try {
+    await raw.connect()
+    const admin = new pg.Client({ connectionString: cluster.url })
+    await admin.connect()
+    await migratePg(admin)
+    // The baseline's table: the messages table's columns and key, nothing else.
+    await admin.query(
+      'CREATE TABLE raw_messages (mailbox_id bytea NOT NULL, seq bigint NOT NULL, sealed bytea NOT NULL, size integer NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (mailbox_id, seq))',
+    )
+    await admin.query('ALTER TABLE raw_messages ALTER COLUMN sealed SET STORAGE EXTERNAL')
+    await admin.end()
+    const relayAt = async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hestia-bench-pg-'))
+      dirs.push(dir)
+      const relay = await startRelay({
+        dataDir: dir,
+        store: cluster.url,
+        pgPoolMax: POOL,
+        listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+        stunPort: -1,
+        adminPort: -1,
+        logLevel: 'warn',
+        mailbox: {
+          maxMessagesPerMailbox: 1_000_000,
+          maxBytesPerMailbox: 1e12,
+          maxTotalBytes: 1e12,
+          rate: {
+            depositPerPeer: UNLIMITED,
+            depositPerIp: UNLIMITED,
+            readPerPeer: UNLIMITED,
+            readPerIp: UNLIMITED,
+            createPerIp: UNLIMITED,
+            prekeyFetchPerIp: UNLIMITED,
+          },
+        },
+      })
+      relays.push(relay)
+      return relay
+    }
+    const first = await relayAt()
+    const clients = nodes.map((n) => mailboxClientFor(n, first.multiaddrs[0]!))
+    const boxes = Array.from({ length: sizes.mailboxes }, () => newMailboxCredentials())
+    for (let i = 0; i < boxes.length; i += 16) {
+      await Promise.all(boxes.slice(i, i + 16).map((b) => clients[0]!.create(b)))
+    }
+    log(`  relay.pg: ${boxes.length} mailboxes created`)
+    const ids = boxes.map((b) => b.mailboxId)
+    const one = await interleave(
+      {
+        raw: () => rawPgBurst(raw, ids, sizes.depositsPerRep),
+        relay: () => depositBurst(clients, boxes, sizes.depositsPerRep, sizes.concurrency),
+      },
+      {
+        repetitions: sizes.repetitions,
+        warmup: sizes.warmup,
+        onSample: (arm, rep, v) => log(`  relay.pg ${arm} #${rep}: ${v.toFixed(0)}/s`),
+      },
+    )
+    const lat1 = await fetchLatencies(clients[0]!, boxes[0]!, sizes.fetches)
+
+    // Two instances: half the senders on each.
+    const second = await relayAt()
+    const split = nodes.map((n, i) =>
+      mailboxClientFor(n, (i % 2 === 0 ? first : second).multiaddrs[0]!),
+    )
+    const two = await interleave(
+      {
+        raw: () => rawPgBurst(raw, ids, sizes.depositsPerRep),
+        relay: () => depositBurst(split, boxes, sizes.depositsPerRep, sizes.concurrency),
+      },
+      {
+        repetitions: sizes.repetitions,
+        warmup: sizes.warmup,
+        onSample: (arm, rep, v) => log(`  relay.pg2 ${arm} #${rep}: ${v.toFixed(0)}/s`),
+      },
+    )
+    // Fetches on instance 2 while instance 1 takes nothing: what one more relay process costs.
+    const lat2 = await fetchLatencies(split[1]!, boxes[0]!, sizes.fetches)
+    return {
+      'relay.pg.deposit.per_s': {
+        value: one.median.relay,
+        unit: '/s',
+        baseline: 'relay.pg_raw.per_s',
+      },
+      'relay.pg_raw.per_s': { value: one.median.raw, unit: '/s' },
+      'relay.pg.fetch.p50_ms': { value: percentile(lat1, 50), unit: 'ms' },
+      'relay.pg.fetch.p99_ms': { value: percentile(lat1, 99), unit: 'ms' },
+      'relay.pg2.deposit.per_s': {
+        value: two.median.relay,
+        unit: '/s',
+        baseline: 'relay.pg2_raw.per_s',
+      },
+      'relay.pg2_raw.per_s': { value: two.median.raw, unit: '/s' },
+      'relay.pg2.fetch.p99_ms': { value: percentile(lat2, 99), unit: 'ms' },
+    }
+  } finally {
+    await Promise.all(nodes.map(async (n) => n.stop()))
+    for (const r of relays) await r.stop()
+    await raw.end()
+    await cluster.destroy()
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  }
+}
+
+const suite: BenchSuite = {
+  prefix: 'relay.pg',
+  metrics: [
+    'relay.pg.deposit.per_s',
+    'relay.pg_raw.per_s',
+    'relay.pg.deposit.per_s.ratio',
+    'relay.pg.fetch.p50_ms',
+    'relay.pg.fetch.p99_ms',
+    'relay.pg2.deposit.per_s',
+    'relay.pg2_raw.per_s',
+    'relay.pg2.deposit.per_s.ratio',
+    'relay.pg2.fetch.p99_ms',
+  ],
+  async run({ mode, log }) {
+    return measure(SIZES[mode], log)
+  },
+}
+
+export default suite
