@@ -81,6 +81,11 @@ function fromMessageRow(row: MessageRow): MessageRecord {
   return message
 }
 
+/** Code-unit order, as IndexedDB orders string keys. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 /** The whole key range of a compound index whose first part is `prefix`. */
 function prefixRange(prefix: unknown[], width: number): [unknown[], unknown[]] {
   const fill = (key: unknown) => Array.from({ length: width - prefix.length }, () => key)
@@ -158,8 +163,10 @@ class DexieOperations implements StoreOperations {
     return this.#devices.get([ownerId, deviceId])
   }
 
-  listDevices(ownerId: DeviceOwner): Promise<DeviceRecord[]> {
-    return this.#devices.where('ownerId').equals(ownerId).toArray()
+  async listDevices(ownerId: DeviceOwner): Promise<DeviceRecord[]> {
+    // Sorted here, not by the index: a sealed store keeps device ids as blind tokens (ADR 0520).
+    const devices = await this.#devices.where('ownerId').equals(ownerId).toArray()
+    return devices.sort((a, b) => compareStrings(a.deviceId, b.deviceId))
   }
 
   async deleteDevice(ownerId: DeviceOwner, deviceId: string): Promise<void> {
@@ -223,8 +230,9 @@ class DexieOperations implements StoreOperations {
     return this.#sessions.get([contactId, deviceId])
   }
 
-  listSessions(contactId: string): Promise<SessionRecord[]> {
-    return this.#sessions.where('contactId').equals(contactId).toArray()
+  async listSessions(contactId: string): Promise<SessionRecord[]> {
+    const sessions = await this.#sessions.where('contactId').equals(contactId).toArray()
+    return sessions.sort((a, b) => compareStrings(a.deviceId, b.deviceId))
   }
 
   async putSession(session: SessionRecord, expectedVersion: number | null): Promise<void> {

@@ -49,6 +49,7 @@ runStoreComplianceSuite('Dexie store, sealed (fake-indexeddb)', async () => {
 })
 
 const MARKER = 'zebra-marker-7f3a'
+const PEER_ID = '12D3KooWAliceDevicePeerIdForTheForensicTest'
 const SECRET = new Uint8Array(64).map((_, i) => (i * 37 + 11) & 0xff)
 
 function identity(): IdentityRecord {
@@ -103,6 +104,24 @@ async function populate(indexedDB: IDBFactory): Promise<void> {
       contactRecord(1, { displayName: `Alice ${MARKER}`, identityKeyId: 'alice-key-id-b64' }),
     )
     await store.putConversation(conversationRecord(1))
+    await store.putDevice({
+      ownerId: 'contact-1',
+      deviceId: PEER_ID,
+      certificate: new Uint8Array([1, 2]),
+      addedAt: 1,
+      expiresAt: 2,
+      lastSeenAt: null,
+    })
+    await store.putSession(
+      {
+        contactId: 'contact-1',
+        deviceId: PEER_ID,
+        state: SECRET.subarray(16, 48),
+        version: 1,
+        updatedAt: 1,
+      },
+      null,
+    )
     await store.addMessage(
       messageRecord('conv-1', 0, { body: { kind: 'text', text: `hello ${MARKER}` } }),
     )
@@ -137,6 +156,8 @@ test('sealed store: no marker text, contact name, identity secret or contact key
     SECRET.subarray(0, 16),
     new TextEncoder().encode('alice-key-id-b64'),
     new TextEncoder().encode('mailbox-1'),
+    new TextEncoder().encode(PEER_ID),
+    SECRET.subarray(20, 40),
   ]
   for (const row of all)
     for (const leaf of leaves(row))
@@ -155,6 +176,14 @@ test('sealed store: no marker text, contact name, identity secret or contact key
       `Alice ${MARKER}`,
     )
     assert.equal((await store.getContactByInboundMailbox('mailbox-1'))?.contactId, 'contact-1')
+    assert.equal((await store.getDevice('contact-1', PEER_ID))?.deviceId, PEER_ID)
+    assert.deepEqual((await store.getSession('contact-1', PEER_ID))?.state, SECRET.subarray(16, 48))
+    assert.deepEqual(
+      (await store.listSessions('contact-1')).map((x) => x.deviceId),
+      [PEER_ID],
+    )
+    await store.deleteSession('contact-1', PEER_ID)
+    assert.equal(await store.getSession('contact-1', PEER_ID), undefined)
     const page = await store.pageMessages('conv-1', { before: null, limit: 10 })
     assert.deepEqual(
       page.map((m) => (m.body.kind === 'text' ? m.body.text : '')),

@@ -45,32 +45,55 @@ export function tableShape(table: DBCoreTable): TableShape {
   return { name: table.name, primaryKey, indexed: [...indexed] }
 }
 
-/** The range as stored: blind index values become tokens (equality only). */
-function storedQuery(sealer: RowSealer, tableName: string, query: DBCoreQuery): DBCoreQuery {
-  const fields = keyPathFields(query.index.keyPath)
-  const blind = fields.filter((field) => sealer.isBlind(tableName, field))
-  if (blind.length === 0) return query
-  const range = query.range
-  const single = fields.length === 1 && blind.length === 1
-  const equality =
-    Number(range.type) === RANGE_EQUAL ||
-    (Number(range.type) === RANGE_RANGE &&
-      range.lower === range.upper &&
-      range.lowerOpen !== true &&
-      range.upperOpen !== true)
-  if (!single || !equality)
-    throw new Error(
-      `${tableName}.${fields.join('+')} is a blind index: only single-field equality lookups work`,
+/** A key as stored: blind parts (by the key path's fields) become tokens. */
+function storedKey(sealer: RowSealer, table: string, fields: string[], key: unknown): unknown {
+  if (fields.length === 1) return sealer.storedKeyPart(table, fields[0]!, key)
+  if (!Array.isArray(key)) return key
+  return key.map((part: unknown, i) =>
+    i < fields.length ? sealer.storedKeyPart(table, fields[i]!, part) : part,
+  )
+}
+
+/**
+ * A range as stored. Blind parts have no order, so a range may only pin them (equal bounds) or
+ * leave them open (Dexie's min/max keys); anything else is refused.
+ */
+function storedRange(
+  sealer: RowSealer,
+  table: string,
+  fields: string[],
+  range: DBCoreKeyRange,
+): DBCoreKeyRange {
+  const blind = fields.map((field) => sealer.isBlind(table, field))
+  if (!blind.includes(true)) return range
+  const type = Number(range.type)
+  if (type !== RANGE_EQUAL && type !== RANGE_RANGE) return range
+  if (type === RANGE_RANGE) {
+    const lower: unknown[] = fields.length === 1 ? [range.lower] : (range.lower as unknown[])
+    const upper: unknown[] = fields.length === 1 ? [range.upper] : (range.upper as unknown[])
+    const pinnedOrOpen = blind.every(
+      (isBlind, i) =>
+        !isBlind ||
+        (lower[i] === upper[i] && (fields.length > 1 || (!range.lowerOpen && !range.upperOpen))) ||
+        typeof lower[i] !== 'string' ||
+        typeof upper[i] !== 'string',
     )
-  const token = sealer.blindToken(tableName, fields[0]!, range.lower)
-  const stored: DBCoreKeyRange = {
-    type: RANGE_EQUAL,
-    lower: token,
-    upper: token,
-    lowerOpen: false,
-    upperOpen: false,
+    if (!pinnedOrOpen)
+      throw new Error(
+        `${table}.${fields.join('+')} has a blind part: only equality on it can be looked up`,
+      )
   }
-  return { ...query, range: stored }
+  return {
+    ...range,
+    lower: storedKey(sealer, table, fields, range.lower),
+    upper: storedKey(sealer, table, fields, range.upper),
+  }
+}
+
+function storedQuery(sealer: RowSealer, table: string, query: DBCoreQuery): DBCoreQuery {
+  const fields = keyPathFields(query.index.keyPath)
+  const range = storedRange(sealer, table, fields, query.range)
+  return range === query.range ? query : { ...query, range }
 }
 
 function openingCursor(cursor: DBCoreCursor, open: (row: Row) => Row): DBCoreCursor {
@@ -101,8 +124,15 @@ function sealingTable(table: DBCoreTable, sealer: RowSealer): DBCoreTable {
   const generatedKey =
     table.schema.primaryKey.autoIncrement === true && shape.primaryKey.length === 1
 
+  const keyOf = (key: unknown) => storedKey(sealer, table.name, shape.primaryKey, key)
+
   const mutate = async (req: DBCoreMutateRequest) => {
-    if (req.type === 'delete' || req.type === 'deleteRange') return table.mutate(req)
+    if (req.type === 'delete') return table.mutate({ ...req, keys: req.keys.map(keyOf) })
+    if (req.type === 'deleteRange')
+      return table.mutate({
+        ...req,
+        range: storedRange(sealer, table.name, shape.primaryKey, req.range),
+      })
     const values = req.values as Row[]
     const keyField = shape.primaryKey[0]!
     if (generatedKey && values.some((row) => row[keyField] === undefined)) {
@@ -124,15 +154,16 @@ function sealingTable(table: DBCoreTable, sealer: RowSealer): DBCoreTable {
       type: req.type,
       trans: req.trans,
       values: values.map(seal),
-      ...(req.keys ? { keys: req.keys } : {}),
+      ...(req.keys ? { keys: req.keys.map(keyOf) } : {}),
     })
   }
 
   return {
     ...table,
     mutate,
-    get: async (req) => openMaybe(await table.get(req)),
-    getMany: async (req) => (await table.getMany(req)).map(openMaybe),
+    get: async (req) => openMaybe(await table.get({ ...req, key: keyOf(req.key) })),
+    getMany: async (req) =>
+      (await table.getMany({ ...req, keys: req.keys.map(keyOf) })).map(openMaybe),
     query: async (req) => {
       const response = await table.query({
         ...req,

@@ -35,12 +35,23 @@ export interface TableShape {
 }
 
 /**
- * Index columns stored as keyed tokens instead of their value, by table. A field here must be
- * queried only by equality (a token has no order).
+ * Index and primary-key columns stored as keyed tokens instead of their value, by table: the ones
+ * that would link this profile to a person or a device (a contact's identity key id, our mailbox
+ * id for them, a contact device's PeerId). A field here is looked up by equality only (a token
+ * has no order).
  */
 export const BLIND_INDEX_FIELDS: Readonly<Record<string, readonly string[]>> = {
   contacts: ['identityKeyId', 'inboundMailboxId'],
+  devices: ['deviceId'],
+  sessions: ['deviceId'],
 }
+
+/**
+ * Tokens carry this prefix, so a key already in stored form (Dexie hands primary keys it read
+ * back down, e.g. to delete them) is recognised and not tokenised twice. Ids and PeerIds never
+ * contain `~`.
+ */
+export const BLIND_TOKEN_PREFIX = '~b1:'
 
 const BLIND_INFO = new TextEncoder().encode('hestia/at-rest/blind-index/v1')
 
@@ -75,7 +86,7 @@ export class RowSealer {
   blindToken(table: string, field: string, value: unknown): unknown {
     if (value === null || value === undefined) return value
     const mac = hmac(sha256, this.#blindKey, encode([table, field, value]))
-    return toBase64Url(mac)
+    return BLIND_TOKEN_PREFIX + toBase64Url(mac)
   }
 
   /** The stored form of an index value (a blind token or the value itself). */
@@ -83,12 +94,23 @@ export class RowSealer {
     return this.isBlind(table, field) ? this.blindToken(table, field, value) : value
   }
 
+  /**
+   * The stored form of a key part a caller passes down (get, delete, a range bound): blind string
+   * values become tokens unless they already are one; anything else (numbers, Dexie's min/max
+   * keys) is left alone.
+   */
+  storedKeyPart(table: string, field: string, value: unknown): unknown {
+    if (!this.isBlind(table, field) || typeof value !== 'string') return value
+    return value.startsWith(BLIND_TOKEN_PREFIX) ? value : this.blindToken(table, field, value)
+  }
+
   seal(shape: TableShape, row: Row): Row {
     const stored: Row = {}
     for (const field of shape.indexed) {
       if (field in row) stored[field] = this.indexValue(shape.name, field, row[field])
     }
-    stored[SEALED_COLUMN] = this.#cipher.seal(encode(row), this.#address(shape, row))
+    // The record id bound into the AEAD is the key as stored (tokens for blind key parts).
+    stored[SEALED_COLUMN] = this.#cipher.seal(encode(row), this.#address(shape, stored))
     return stored
   }
 
