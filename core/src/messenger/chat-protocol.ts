@@ -9,7 +9,13 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { ProtocolError } from '../wire/errors.ts'
 import { CHAT_PROTOCOL, DIRECT_ACK, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
-import { directConnection, newDirectStream, webrtcAddressVia, type MessengerNet } from './net.ts'
+import {
+  connectionCarrying,
+  directConnection,
+  newDirectStream,
+  webrtcAddressVia,
+  type MessengerNet,
+} from './net.ts'
 
 /** Called for each inbound frame; resolve true when stored (or a duplicate), false when rejected. */
 export type FrameHandler = (from: PeerId, frame: Uint8Array) => Promise<boolean>
@@ -108,17 +114,21 @@ export async function sendDirect(
     throw new DirectSendError('unreachable', 'cannot open a chat stream', { cause: err })
   }
   const lp = lpStream(stream, { maxDataLength: 16 })
+  const ackSignal = AbortSignal.timeout(MESSENGER_TIMING.directAckMs)
   try {
-    const signal = AbortSignal.timeout(MESSENGER_TIMING.directAckMs)
-    await lp.write(frame, { signal })
-    const ack = (await lp.read({ signal })).subarray()
-    await stream.close({ signal }).catch(() => undefined)
+    await lp.write(frame, { signal: ackSignal })
+    const ack = (await lp.read({ signal: ackSignal })).subarray()
+    await stream.close({ signal: ackSignal }).catch(() => undefined)
     if (ack.length !== 1 || ack[0] !== DIRECT_ACK.stored) {
       throw new DirectSendError('rejected', 'the contact rejected the frame')
     }
   } catch (err) {
+    // The stream opened but no ack came within directAckMs: the connection is judged by what it
+    // carries (ADR 0910), so it goes and the next send starts afresh.
+    const silent = ackSignal.aborted ? connectionCarrying(net, peer, stream) : undefined
     stream.abort(err instanceof Error ? err : new Error(String(err)))
     if (err instanceof DirectSendError) throw err
+    silent?.abort(new Error('no transport ack within the ack budget'))
     throw new DirectSendError('no_ack', 'no transport ack from the contact', { cause: err })
   }
 }

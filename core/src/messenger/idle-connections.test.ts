@@ -10,6 +10,7 @@ const RELAY = `/ip4/127.0.0.1/tcp/4001/ws/p2p/${PEER}`
 const CHAT = '/hestia/chat/1.0.0'
 const FILE = '/hestia/file/1.0.0'
 const IDLE_MS = 1_000
+const RELAYED_IDLE_MS = 300
 
 interface Fake {
   closed: boolean
@@ -57,6 +58,7 @@ function setup(connections: Connection[]) {
   }
   const idle = new IdleDirectConnections(components, {
     idleMs: IDLE_MS,
+    relayedIdleMs: RELAYED_IDLE_MS,
     protocols: [CHAT, FILE],
     checkMs: 3_600_000, // the test drives closeIdle itself
   })
@@ -74,14 +76,27 @@ describe('idle direct connections', () => {
     const t = Date.now()
     const direct = fakeConnection('d', 'webrtc', t)
     const relay = fakeConnection('r', 'relay', t - 10 * IDLE_MS)
-    const relayed = fakeConnection('c', 'relayed', t - 10 * IDLE_MS)
-    const { idle } = setup([direct, relay, relayed])
+    const { idle } = setup([direct, relay])
     assert.equal(idle.closeIdle(t + IDLE_MS - 1), 0)
     assert.equal(idle.closeIdle(t + IDLE_MS), 1)
     await Promise.resolve()
     assert.equal(direct.closed, true)
     assert.equal(relay.closed, false)
-    assert.equal(relayed.closed, false)
+    idle.stop()
+  })
+
+  test('a relayed connection to a contact goes once no stream (the dial signalling) is open on it', async () => {
+    const t = Date.now()
+    const relayed = fakeConnection('c', 'relayed', t)
+    relayed.streams.push({ protocol: '/webrtc-signaling/0.0.1' })
+    const { idle } = setup([relayed])
+    assert.equal(idle.closeIdle(t + RELAYED_IDLE_MS * 10), 0, 'signalling under way')
+    relayed.streams.length = 0
+    const ended = t + RELAYED_IDLE_MS * 10
+    assert.equal(idle.closeIdle(ended + RELAYED_IDLE_MS - 1), 0)
+    assert.equal(idle.closeIdle(ended + RELAYED_IDLE_MS), 1)
+    await Promise.resolve()
+    assert.equal(relayed.closed, true)
     idle.stop()
   })
 

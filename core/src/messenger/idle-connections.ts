@@ -6,8 +6,12 @@
  *
  * What counts as use is what the user caused: a stream of one of `protocols` (chat frames,
  * receipts, call signalling, files) opened in either direction, and any such stream still open (a
- * long file transfer). libp2p's own ping and identify streams do not count. Relayed connections
- * and connections to relays (WebSockets) are never touched.
+ * long file transfer). libp2p's own ping and identify streams do not count. Connections to relays
+ * (WebSockets) are never touched.
+ *
+ * A relayed (limited) connection to a contact only exists to signal a WebRTC dial; once no stream
+ * is open on it for `relayedIdleMs` it is closed too (its yamux keep-alive otherwise crosses the
+ * relay every 30 s until the relay's 2-minute limit ends it).
  *
  * A libp2p service, so it starts and stops with the node:
  *   services: { idleDirect: idleDirectConnections({ idleMs: 180_000, protocols: [CHAT_PROTOCOL] }) }
@@ -19,7 +23,9 @@ export interface IdleDirectOptions {
   readonly idleMs: number
   /** Protocols whose streams count as use (chat, file). */
   readonly protocols: readonly string[]
-  /** How often connections are checked; default idleMs / 6, at most 30 s, at least 50 ms. */
+  /** A relayed connection to a contact with no open stream this long is closed (default 15 s). */
+  readonly relayedIdleMs?: number
+  /** How often connections are checked; default a sixth of the shorter idle time, 50 ms–30 s. */
   readonly checkMs?: number
   /** Called after a connection was closed for being idle (diagnostics, tests). */
   readonly onClosed?: (connection: Connection) => void
@@ -37,6 +43,8 @@ export interface IdleDirectComponents {
 
 /** How long a graceful close may take before the connection is aborted. */
 const CLOSE_GRACE_MS = 2_000
+/** A WebRTC dial's signalling takes a few seconds at most (its budget is 3 s). */
+const RELAYED_IDLE_MS = 15_000
 
 export function idleDirectConnections(
   options: IdleDirectOptions,
@@ -48,12 +56,15 @@ export class IdleDirectConnections implements Startable {
   readonly #components: IdleDirectComponents
   readonly #options: IdleDirectOptions
   readonly #protocols: ReadonlySet<string>
+  readonly #relayedIdleMs: number
   /** Last use per connection id; absent: the connection's open time. */
   readonly #lastUse = new Map<string, number>()
   #timer: ReturnType<typeof setInterval> | undefined
 
   constructor(components: IdleDirectComponents, options: IdleDirectOptions) {
-    if (!(options.idleMs > 0)) throw new RangeError('idleMs must be above 0')
+    this.#relayedIdleMs = options.relayedIdleMs ?? RELAYED_IDLE_MS
+    if (!(options.idleMs > 0) || !(this.#relayedIdleMs > 0))
+      throw new RangeError('idle times must be above 0')
     this.#components = components
     this.#options = options
     this.#protocols = new Set(options.protocols)
@@ -71,7 +82,8 @@ export class IdleDirectConnections implements Startable {
     }
     for (const protocol of this.#protocols) this.#components.registrar.use(protocol, [touch])
     const { idleMs } = this.#options
-    const checkMs = this.#options.checkMs ?? Math.max(50, Math.min(idleMs / 6, 30_000))
+    const shorter = Math.min(idleMs, this.#relayedIdleMs)
+    const checkMs = this.#options.checkMs ?? Math.max(50, Math.min(shorter / 6, 30_000))
     this.#timer = setInterval(() => this.closeIdle(Date.now()), checkMs)
   }
 
@@ -88,13 +100,16 @@ export class IdleDirectConnections implements Startable {
     let closed = 0
     for (const connection of this.#components.connectionManager.getConnections()) {
       live.add(connection.id)
-      if (!isContactDirect(connection)) continue
-      if (connection.streams.some((s) => this.#inUse(s))) {
-        this.#lastUse.set(connection.id, now)
-        continue
-      }
+      let idleMs: number
+      if (isContactDirect(connection)) {
+        idleMs = this.#options.idleMs
+        if (connection.streams.some((s) => this.#inUse(s))) this.#lastUse.set(connection.id, now)
+      } else if (isContactRelayed(connection)) {
+        idleMs = this.#relayedIdleMs
+        if (connection.streams.length > 0) this.#lastUse.set(connection.id, now)
+      } else continue
       const last = this.#lastUse.get(connection.id) ?? connection.timeline.open
-      if (now - last < this.#options.idleMs) continue
+      if (now - last < idleMs) continue
       this.#lastUse.delete(connection.id)
       closed++
       void closeGently(connection).then(() => this.#options.onClosed?.(connection))
@@ -128,6 +143,12 @@ export function isContactDirect(c: Connection): boolean {
   return (
     c.status === 'open' && c.limits === undefined && c.remoteAddr.toString().includes('/webrtc')
   )
+}
+
+/** A relayed connection (through a relay's circuit) to another peer: WebRTC signalling. */
+export function isContactRelayed(c: Connection): boolean {
+  const addr = c.remoteAddr.toString()
+  return c.status === 'open' && addr.includes('/p2p-circuit') && !addr.includes('/webrtc')
 }
 
 async function closeGently(connection: Connection): Promise<void> {

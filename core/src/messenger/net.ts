@@ -52,6 +52,53 @@ export function directConnection(net: MessengerNet, peer: PeerId): Connection | 
   return newest
 }
 
+/** Background dials in flight, per node and peer: a burst of sends starts one dial. */
+const dialing = new WeakMap<MessengerNet, Set<string>>()
+
+/**
+ * Dials `peer` over WebRTC through one of `relays` (in order) within `signal`; resolves with the
+ * connection, or undefined when no relay got one through.
+ */
+export async function dialDirect(
+  net: MessengerNet,
+  peer: PeerId,
+  relays: readonly string[],
+  signal: AbortSignal,
+): Promise<Connection | undefined> {
+  for (const relay of relays) {
+    try {
+      return await net.dial(webrtcAddressVia(relay, peer.toString()), { signal })
+    } catch {
+      if (signal.aborted) return undefined
+    }
+  }
+  return undefined
+}
+
+/**
+ * Starts a direct dial that nothing waits for (ADR 0910): the frame at hand took the mailbox, the
+ * connection is for the ones after it. At most one per peer at a time; failures are only logged.
+ */
+export function dialDirectInBackground(
+  net: MessengerNet,
+  peer: PeerId,
+  relays: readonly string[],
+  budgetMs: number,
+  log: (message: string, err?: unknown) => void,
+): void {
+  const key = peer.toString()
+  const inFlight = dialing.get(net) ?? new Set<string>()
+  dialing.set(net, inFlight)
+  if (inFlight.has(key) || relays.length === 0) return
+  inFlight.add(key)
+  dialDirect(net, peer, relays, AbortSignal.timeout(budgetMs))
+    .then((c) => {
+      if (c === undefined) log('background dial: no direct connection')
+    })
+    .catch((err: unknown) => log('background dial', err))
+    .finally(() => inFlight.delete(key))
+}
+
 /**
  * Opens `protocol` on a direct connection. A connection that cannot open a stream (timeout,
  * reset) is one-sided or dead: abort it, so neither this send nor the next one waits on it
@@ -86,6 +133,15 @@ async function openOrDrop(
       connection.abort(err instanceof Error ? err : new Error(String(err)))
     throw err
   }
+}
+
+/** The connection to `peer` that carries `stream`, if it is still listed. */
+export function connectionCarrying(
+  net: MessengerNet,
+  peer: PeerId,
+  stream: Stream,
+): Connection | undefined {
+  return net.getConnections(peer).find((c) => c.streams.includes(stream))
 }
 
 /** Errors that came from a working connection (see libp2p connection.js `newStream`). */

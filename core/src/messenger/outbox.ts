@@ -16,7 +16,7 @@ import { DirectSendError, sendDirect } from './chat-protocol.ts'
 import { randomId, type MessengerContext } from './context.ts'
 import { MESSENGER_TIMING as T } from './limits.ts'
 import type { MailboxManager } from './mailbox-manager.ts'
-import { deviceIdOf, directConnection, peerIdOf } from './net.ts'
+import { deviceIdOf, dialDirectInBackground, directConnection, peerIdOf } from './net.ts'
 import { decodePayload, encodePayload, type HelloBody } from './payload.ts'
 import {
   activeSession,
@@ -219,11 +219,21 @@ export class Outbox {
   ): Promise<{ route: Route; frame: Uint8Array }> {
     const outbound = decodeOutbound(contact.outboundMailbox)
     const sealed = await this.#seal(contact, item.payload)
-    // File pieces only exist because no direct connection could be made (files.md "Fallback"):
-    // straight to the mailbox, without a direct dial per piece.
-    if (sealed.confirmed && !isFilePiece(item)) {
+    const peer = peerIdOf(sealed.deviceId)
+    // No open direct connection (none yet, or closed when idle, ADR 0910): nothing waits for a
+    // dial. The mailbox takes this frame now; a message also starts a dial in the background,
+    // so the ones after it go direct.
+    const noDirect = directConnection(this.#ctx.net, peer) === undefined
+    if (sealed.confirmed && noDirect && outbound !== null) {
+      if (item.kind === 'message')
+        dialDirectInBackground(this.#ctx.net, peer, contact.relays, T.directDialMs, (m, e) =>
+          this.#ctx.log(m, e),
+        )
+    } else if (sealed.confirmed && !isFilePiece(item)) {
+      // File pieces only exist because no direct connection could be made (files.md
+      // "Fallback"): straight to the mailbox, without a direct dial per piece.
       try {
-        await sendDirect(this.#ctx.net, peerIdOf(sealed.deviceId), contact.relays, sealed.frame)
+        await sendDirect(this.#ctx.net, peer, contact.relays, sealed.frame)
         return { route: 'direct', frame: sealed.frame }
       } catch (err) {
         if (!(err instanceof DirectSendError)) this.#ctx.log('direct send', err)

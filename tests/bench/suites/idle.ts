@@ -8,7 +8,9 @@
 //   1. one contact online with a direct connection, W;
 //   2. three contacts online with direct connections, W;
 //   3. each contact sends one message after its idle window (msg.after_idle_p50_ms: send → the
-//      browser's delivery receipt back at the contact, a round trip, so one-way is less);
+//      browser's delivery receipt back at the contact, a round trip, so one-way is less). A window
+//      shorter than the idle time (smoke, quick) leaves the connections open: the contacts close
+//      them first, as their idle timers would, so the send always meets a closed connection;
 //   4. heap growth: the offscreen heap after a forced GC, before and after 5 popup opens and a
 //      200-message chat (100 each way with the first contact).
 //
@@ -35,7 +37,7 @@ import type { BenchExtensionPage } from '../lib/extension-pair.ts'
 import { openClientPage, openProfile, REQUEST_WAIT_MS } from '../lib/extension-pair.ts'
 import { browserCpuTicks, cpuPercent } from '../lib/proc-cpu.ts'
 import { percentile } from '../lib/stats.ts'
-import { freshTestBuild } from '../../browser/support/fresh-build.ts'
+import { snapshotTestBuild } from '../../browser/support/fresh-build.ts'
 import type { ChromiumProfile } from '../../browser/support/messenger-browser.ts'
 import { TestRelay, waitUntil } from '../../browser/support/messenger-browser.ts'
 import { TestPeer, releaseWebRTC } from '../../integration/support/messenger-harness.ts'
@@ -58,6 +60,8 @@ const SIZES: Record<BenchMode, Sizes> = {
 const CONTACTS = 3
 const HEAP_SAMPLE_MS = 10_000
 const SETTLE_MS = 2_000
+/** After closing connections: how long to watch for a browser that keeps sending to them. */
+const LINGER_MS = 5_000
 const DELIVERY_WAIT_MS = 20_000
 const MiB = 1024 * 1024
 
@@ -220,11 +224,16 @@ const suite: BenchSuite = {
   ],
   async run({ mode, log, signal }): Promise<Record<string, Metric>> {
     const sizes = SIZES[mode]
-    const extensionDir = before ?? (await freshTestBuild('chrome-mv3'))
+    // A private copy: another job rebuilding build/ meanwhile cannot pull files from under it.
+    const snapshot = before === undefined ? await snapshotTestBuild('chrome-mv3') : undefined
+    const extensionDir = before ?? snapshot!.dir
     if (before !== undefined) log(`  BEFORE run: build ${before}, contacts without ADR 0910`)
     const relay = await TestRelay.start()
     const relayPort = Number(/\/tcp\/(\d+)\//.exec(relay.address)![1])
-    const cleanups: (() => Promise<unknown>)[] = [() => relay.destroy()]
+    const cleanups: (() => Promise<unknown>)[] = [
+      async () => snapshot?.remove(),
+      () => relay.destroy(),
+    ]
     const cleanup = async (): Promise<void> => {
       for (const step of cleanups.reverse()) await step().catch(() => undefined)
       cleanups.length = 0
@@ -256,14 +265,16 @@ const suite: BenchSuite = {
       await page.must({ type: 'settings.addRelay', address: relay.address })
       await waitUntil('the relay ready in the browser', () => page.relayReady(), 30_000, 100)
 
-      // Contacts: Node peers that accept the browser's invites, WebRTC bound to the veth.
+      // Contacts: Node peers that accept the browser's invites, WebRTC bound to the veth. They
+      // join once, for the phase they are first online in (a contact that leaves would add its
+      // teardown to the window).
       const contacts: { peer: TestPeer; conversationId: string }[] = []
       cleanups.push(async () => {
         for (const c of contacts) await c.peer.stop().catch(() => undefined)
         releaseWebRTC()
       })
-      for (let i = 0; i < CONTACTS; i++) {
-        const peer = new TestPeer(`contact${i + 1}`, [relay.address])
+      const addContact = async (): Promise<void> => {
+        const peer = new TestPeer(`contact${contacts.length + 1}`, [relay.address])
         peer.nodeOptions = {
           bindAddress: ns.contactAddress,
           ...(before === undefined ? { directIdleMs: MESSENGER_TIMING.directIdleMs } : {}),
@@ -274,14 +285,15 @@ const suite: BenchSuite = {
         const accepted = await peer.must({ type: 'invite.accept', invite: invite.link })
         contacts.push({ peer, conversationId: accepted.contact.conversationId })
         await waitUntil(
-          `the browser listing ${i + 1} conversation(s)`,
+          `the browser listing ${contacts.length} conversation(s)`,
           async () =>
-            (await page.must({ type: 'conversations.list', query: null })).conversations.length > i,
+            (await page.must({ type: 'conversations.list', query: null })).conversations.length >=
+            contacts.length,
           DELIVERY_WAIT_MS,
         )
         await sendUntilDirect(peer, accepted.contact.conversationId, 'hello')
       }
-      log(`  ${CONTACTS} contacts with direct connections`)
+      await addContact()
 
       // No extension page during the windows: a blank tab, as in the baseline.
       const blank = await context.newPage()
@@ -330,25 +342,52 @@ const suite: BenchSuite = {
       }
 
       // Phase 1: one contact online.
-      for (const c of contacts.slice(1)) await c.peer.stop()
-      await waitUntil(
-        'the offline contacts gone',
-        () => !contacts.slice(1).some((c) => hasDirect(c.peer)),
-        10_000,
-      )
       const one = await measure(1)
-      // Phase 2: three online.
-      for (const c of contacts.slice(1)) await c.peer.start()
+      // Phase 2: three online (the page is open only while they join).
+      page = await openClientPage(profile)
+      while (contacts.length < CONTACTS) await addContact()
+      await page.page.close()
+      log(`  ${CONTACTS} contacts with direct connections`)
       const three = await measure(CONTACTS)
+
+      // Connections still open (windows shorter than the idle time): close them from the contacts'
+      // side, as their idle timers would, so phase 3 always measures a send after an idle close.
+      const stillOpen = contacts.filter((c) => hasDirect(c.peer))
+      if (stillOpen.length > 0) {
+        const beforeClose = await ns.counters()
+        for (const c of stillOpen) {
+          for (const conn of c.peer.service.node!.getConnections())
+            if (conn.remoteAddr.toString().includes('/webrtc')) await conn.close()
+        }
+        await new Promise((r) => setTimeout(r, LINGER_MS))
+        const linger = countersSince(beforeClose, await ns.counters()).direct
+        log(
+          `  closed ${stillOpen.length} open connection(s) from the contacts' side; ` +
+            `${linger.rxPackets + linger.txPackets} packets on the veth in the ${LINGER_MS / 1000} s after`,
+        )
+      }
 
       // Phase 3: a message after the idle window, from every contact.
       const afterIdle: number[] = []
+      const beforeSends = await ns.counters()
       for (const c of contacts) {
         const open = hasDirect(c.peer)
         const ms = await deliveredRoundTrip(c.peer, c.conversationId, `after idle ${c.peer.name}`)
         afterIdle.push(ms)
         log(
-          `  after idle: ${c.peer.name} ${ms.toFixed(0)} ms (${open ? 'connection still open' : 're-dialled'})`,
+          `  after idle: ${c.peer.name} ${ms.toFixed(0)} ms (${open ? 'connection still open' : 'none open: mailbox, dial in background'})`,
+        )
+      }
+
+      {
+        // What those sends cost on the wire (a re-dial each, if the connections were closed):
+        // the price an idle close trades against (ADR 0910).
+        const cost = countersSince(beforeSends, await ns.counters())
+        const d = cost.direct
+        log(
+          `  after-idle sends, per contact: direct ${((d.rxBytes + d.txBytes) / 1000 / CONTACTS).toFixed(2)} KB ` +
+            `${((d.rxPackets + d.txPackets) / CONTACTS).toFixed(0)} packets; relay ` +
+            `${(cost.relay.txBytes / 1000 / CONTACTS).toFixed(2)} KB ${(cost.relay.txPackets / CONTACTS).toFixed(0)} packets`,
         )
       }
 
@@ -367,23 +406,36 @@ const suite: BenchSuite = {
         .conversations
       const mine = conversations.find((c) => c.contact.displayName === first.peer.name)
       if (mine === undefined) throw new Error('the browser has no conversation with contact1')
-      const startTexts = (await first.peer.texts(first.conversationId)).length
+      const fromContact: string[] = []
+      const toContact: string[] = []
       for (let i = 0; i < sizes.chatMessages / 2; i++) {
-        await first.peer.must({
+        const sent = await first.peer.must({
           type: 'messages.send',
           conversationId: first.conversationId,
           text: `chat in ${i}`,
         })
-        await page.must({
+        fromContact.push(sent.message.messageId)
+        const out = await page.must({
           type: 'messages.send',
           conversationId: mine.conversationId,
           text: `chat out ${i}`,
         })
+        toContact.push(out.message.messageId)
       }
+      // Both halves through: the contact shows the browser's messages, and the browser's
+      // receipts marked the contact's messages delivered.
+      const delivered = new Set<string>()
       await waitUntil(
-        'contact1 holding the whole chat',
-        async () =>
-          (await first.peer.texts(first.conversationId)).length >= startTexts + sizes.chatMessages,
+        'the whole chat delivered both ways',
+        () => {
+          for (const e of first.peer.events)
+            if (e.type === 'message.updated' && e.message.delivery === 'delivered')
+              delivered.add(e.message.messageId)
+          return (
+            toContact.every((id) => first.peer.addedAt.has(id)) &&
+            fromContact.every((id) => delivered.has(id))
+          )
+        },
         60_000,
         200,
       )

@@ -1,0 +1,87 @@
+// The close guard against fake WebRTC classes that behave as Chromium does when the other side
+// closes: SCTP and DTLS go `closed` at once, `connectionState` stays `connected` (ADR 0910).
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { installWebRtcCloseGuard } from './webrtc-close-guard.ts'
+
+class FakeDtls extends EventTarget {
+  state: RTCDtlsTransportState = 'connected'
+}
+class FakeSctp extends EventTarget {
+  state: RTCSctpTransportState = 'connected'
+  readonly transport = new FakeDtls()
+}
+class FakePeerConnection extends EventTarget {
+  connectionState: RTCPeerConnectionState = 'new'
+  sctp: FakeSctp | null = null
+  /** How libp2p listens (rtcpeerconnection-to-conn.js): the property handler. */
+  onconnectionstatechange: (() => void) | null = null
+  readonly seenByLibp2p: RTCPeerConnectionState[] = []
+  constructor() {
+    super()
+    this.addEventListener('connectionstatechange', () => this.onconnectionstatechange?.())
+    this.onconnectionstatechange = () => this.seenByLibp2p.push(this.connectionState)
+  }
+  setLocalDescription(): Promise<void> {
+    return Promise.resolve()
+  }
+  setRemoteDescription(): Promise<void> {
+    this.sctp = new FakeSctp()
+    this.connectionState = 'connected'
+    return Promise.resolve()
+  }
+  close(): void {
+    this.connectionState = 'closed'
+  }
+  /** What Chromium does when the remote peer connection closes. */
+  remoteClosed(): void {
+    this.sctp!.state = 'closed'
+    this.sctp!.dispatchEvent(new Event('statechange'))
+    this.sctp!.transport.state = 'closed'
+    this.sctp!.transport.dispatchEvent(new Event('statechange'))
+  }
+}
+
+const scope = {
+  RTCPeerConnection: FakePeerConnection as unknown as { prototype: RTCPeerConnection },
+}
+installWebRtcCloseGuard(scope)
+
+async function connected(): Promise<FakePeerConnection> {
+  const pc = new FakePeerConnection()
+  await pc.setLocalDescription()
+  await pc.setRemoteDescription()
+  await new Promise((r) => setTimeout(r, 0)) // the guard attaches after the promise settles
+  return pc
+}
+
+test('the other side closed: the peer connection is closed and libp2p hears "closed" once', async () => {
+  const pc = await connected()
+  pc.remoteClosed()
+  assert.equal(pc.connectionState, 'closed')
+  assert.deepEqual(pc.seenByLibp2p, ['closed'])
+})
+
+test('a connection this side closed is left alone (no second close event)', async () => {
+  const pc = await connected()
+  pc.close()
+  pc.remoteClosed()
+  assert.deepEqual(pc.seenByLibp2p, [])
+})
+
+test('a DTLS failure alone also ends it', async () => {
+  const pc = await connected()
+  pc.sctp!.transport.state = 'failed'
+  pc.sctp!.transport.dispatchEvent(new Event('statechange'))
+  assert.deepEqual(pc.seenByLibp2p, ['closed'])
+})
+
+test('a live connection is untouched, and installing twice patches once', async () => {
+  assert.equal(installWebRtcCloseGuard(scope), true)
+  const pc = await connected()
+  pc.sctp!.state = 'connected'
+  pc.sctp!.dispatchEvent(new Event('statechange'))
+  assert.equal(pc.connectionState, 'connected')
+  assert.deepEqual(pc.seenByLibp2p, [])
+  assert.equal(installWebRtcCloseGuard({}), false, 'no WebRTC, nothing to patch')
+})
