@@ -132,8 +132,10 @@ function hexToBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'))
 }
 
+/** Unnamed (simple protocol): a prepared statement cannot hold two commands. */
+const BEGIN_AND_LOCK = 'BEGIN; SELECT bytes FROM relay_totals WHERE id FOR UPDATE'
+
 const Q = {
-  lockTotals: { name: 'h_lock_totals', text: 'SELECT bytes FROM relay_totals WHERE id FOR UPDATE' },
   create: { name: 'h_create', text: 'SELECT hestia_create_mailbox($1, $2, $3, $4) AS r' },
   getMailbox: {
     name: 'h_get_mailbox',
@@ -283,8 +285,8 @@ export class PgMailboxStore implements MailboxStore {
     let broken: Error | undefined
     const results: unknown[] = []
     try {
-      await client.query('BEGIN')
-      await client.query(Q.lockTotals)
+      // One round trip: BEGIN and the lock every write transaction takes first.
+      await client.query(BEGIN_AND_LOCK)
       for (const item of batch) results.push(await item.run(client))
       await client.query('COMMIT')
     } catch (err) {
