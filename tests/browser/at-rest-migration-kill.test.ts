@@ -164,14 +164,18 @@ async function stop(running: Running): Promise<void> {
 type Method = keyof KillTestGlobal['killTest']
 
 /** Calls one of the page's killTest methods and returns what it returns. */
-function call<M extends Method>(
+async function call<M extends Method>(
   page: Page,
   method: M,
 ): Promise<Awaited<ReturnType<KillTestGlobal['killTest'][M]>>> {
-  return page.evaluate(
-    (name) => (globalThis as unknown as KillTestGlobal).killTest[name](),
-    method,
-  ) as never
+  const result: unknown = await page.evaluate(
+    (name: string) =>
+      (globalThis as unknown as Record<string, Record<string, () => unknown>>)['killTest']![
+        name
+      ]!(),
+    method as string,
+  )
+  return result as Awaited<ReturnType<KillTestGlobal['killTest'][M]>>
 }
 
 test('encrypting the database: Chromium killed mid-migration leaves old or new, never a mix', async (t) => {

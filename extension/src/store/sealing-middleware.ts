@@ -46,7 +46,12 @@ export function tableShape(table: DBCoreTable): TableShape {
 }
 
 /** A key as stored: blind parts (by the key path's fields) become tokens. */
-function storedKey(sealer: RowSealer, table: string, fields: string[], key: unknown): unknown {
+function storedKey(
+  sealer: RowSealer,
+  table: string,
+  fields: readonly string[],
+  key: unknown,
+): unknown {
   if (fields.length === 1) return sealer.storedKeyPart(table, fields[0]!, key)
   if (!Array.isArray(key)) return key
   return key.map((part: unknown, i) =>
@@ -61,7 +66,7 @@ function storedKey(sealer: RowSealer, table: string, fields: string[], key: unkn
 function storedRange(
   sealer: RowSealer,
   table: string,
-  fields: string[],
+  fields: readonly string[],
   range: DBCoreKeyRange,
 ): DBCoreKeyRange {
   const blind = fields.map((field) => sealer.isBlind(table, field))
