@@ -144,37 +144,13 @@ function parseRequest(frame: Uint8Array): ParsedRequest {
   if (bodies.length !== 1)
     throw new MailboxError('malformed', 'exactly one request body must be set')
 
-  if (req.create !== undefined) {
-    const body = req.create
-    const auth = checkAuthShape(body.auth)
-    requireLength(
-      body.authPublicKey,
-      'create.auth_public_key',
-      AUTH_PUBLIC_KEY_BYTES,
-      AUTH_PUBLIC_KEY_BYTES,
-    )
-    checkCapability(body.capability, 'create.capability')
-    return { kind: 'create', body, auth, signedBody: signedBodyOf('create', body) }
-  }
-  if (req.deposit !== undefined) {
-    const body = req.deposit
-    checkMailboxId(body.mailboxId, 'deposit.mailbox_id')
-    checkCapability(body.capability, 'deposit.capability')
-    requireLength(body.sealed, 'deposit.sealed', 1, MAX_SEALED_BYTES)
-    if (!(SEALED_SIZE_BUCKETS as readonly number[]).includes(body.sealed.length)) {
-      throw new MailboxError(
-        'malformed',
-        `deposit.sealed: ${body.sealed.length} bytes is not a padded size bucket (${SEALED_SIZE_BUCKETS.join(', ')})`,
-      )
-    }
-    if (!(EXPIRY_BUCKETS_S as readonly number[]).includes(body.expiryS)) {
-      throw new MailboxError(
-        'bad_expiry',
-        `deposit.expiry_s must be one of ${EXPIRY_BUCKETS_S.join(', ')}`,
-      )
-    }
-    return { kind: 'deposit', body }
-  }
+  return parseBody(req)
+}
+
+/** The one body set in `req`, checked field by field. */
+function parseBody(req: Request): ParsedRequest {
+  if (req.create !== undefined) return parseCreate(req.create)
+  if (req.deposit !== undefined) return parseDeposit(req.deposit)
   if (req.fetch !== undefined) {
     const body = req.fetch
     const auth = checkAuthShape(body.auth)
@@ -193,20 +169,7 @@ function parseRequest(frame: Uint8Array): ParsedRequest {
     const auth = checkAuthShape(body.auth)
     return { kind: 'subscribe', body, auth, signedBody: signedBodyOf('subscribe', body) }
   }
-  if (req.publishPrekeys !== undefined) {
-    const body = req.publishPrekeys
-    const auth = checkAuthShape(body.auth)
-    requireLength(body.signedBundle, 'publish_prekeys.signed_bundle', 1, MAX_PREKEY_BUNDLE_BYTES)
-    for (const otk of body.oneTimePrekeys) {
-      requireLength(otk, 'publish_prekeys.one_time_prekey', 1, MAX_ONE_TIME_PREKEY_BYTES)
-    }
-    return {
-      kind: 'publishPrekeys',
-      body,
-      auth,
-      signedBody: signedBodyOf('publishPrekeys', body),
-    }
-  }
+  if (req.publishPrekeys !== undefined) return parsePublishPrekeys(req.publishPrekeys)
   if (req.fetchPrekeys !== undefined) {
     const body = req.fetchPrekeys
     checkMailboxId(body.mailboxId, 'fetch_prekeys.mailbox_id')
@@ -219,6 +182,46 @@ function parseRequest(frame: Uint8Array): ParsedRequest {
     return { kind: 'close', body, auth, signedBody: signedBodyOf('close', body) }
   }
   return { kind: 'info' }
+}
+
+function parseCreate(body: CreateRequest): ParsedRequest {
+  const auth = checkAuthShape(body.auth)
+  requireLength(
+    body.authPublicKey,
+    'create.auth_public_key',
+    AUTH_PUBLIC_KEY_BYTES,
+    AUTH_PUBLIC_KEY_BYTES,
+  )
+  checkCapability(body.capability, 'create.capability')
+  return { kind: 'create', body, auth, signedBody: signedBodyOf('create', body) }
+}
+
+function parseDeposit(body: DepositRequest): ParsedRequest {
+  checkMailboxId(body.mailboxId, 'deposit.mailbox_id')
+  checkCapability(body.capability, 'deposit.capability')
+  requireLength(body.sealed, 'deposit.sealed', 1, MAX_SEALED_BYTES)
+  if (!(SEALED_SIZE_BUCKETS as readonly number[]).includes(body.sealed.length)) {
+    throw new MailboxError(
+      'malformed',
+      `deposit.sealed: ${body.sealed.length} bytes is not a padded size bucket (${SEALED_SIZE_BUCKETS.join(', ')})`,
+    )
+  }
+  if (!(EXPIRY_BUCKETS_S as readonly number[]).includes(body.expiryS)) {
+    throw new MailboxError(
+      'bad_expiry',
+      `deposit.expiry_s must be one of ${EXPIRY_BUCKETS_S.join(', ')}`,
+    )
+  }
+  return { kind: 'deposit', body }
+}
+
+function parsePublishPrekeys(body: PublishPrekeysRequest): ParsedRequest {
+  const auth = checkAuthShape(body.auth)
+  requireLength(body.signedBundle, 'publish_prekeys.signed_bundle', 1, MAX_PREKEY_BUNDLE_BYTES)
+  for (const otk of body.oneTimePrekeys) {
+    requireLength(otk, 'publish_prekeys.one_time_prekey', 1, MAX_ONE_TIME_PREKEY_BYTES)
+  }
+  return { kind: 'publishPrekeys', body, auth, signedBody: signedBodyOf('publishPrekeys', body) }
 }
 
 export function encodeRequest(req: Partial<Request>): Uint8Array {
