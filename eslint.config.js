@@ -99,11 +99,12 @@ const importZonesOptions = {
   assigned: ['core/src/', 'extension/src/', 'ui/src/'],
 }
 
-/** ESLint `files` globs for a zone's paths (a folder path covers every source file below it). */
+/** ESLint `files` globs for a zone's paths ('dir/': every source file below dir; 'dir/*': in dir). */
 const zoneGlobs = (zone) =>
-  zone.paths.flatMap((path) =>
-    path.endsWith('/') ? [`${path}**/*.ts`, `${path}**/*.tsx`] : [path],
-  )
+  zone.paths.flatMap((path) => {
+    if (path.endsWith('/*')) return [`${path}.ts`, `${path}.tsx`]
+    return path.endsWith('/') ? [`${path}**/*.ts`, `${path}**/*.tsx`] : [path]
+  })
 
 // What a Chrome MV3 service worker does not have.
 const serviceWorkerMissing = [

@@ -4,7 +4,8 @@
 //
 // Options: { zones, checks, assigned }
 //   zones    [{ name, paths }] in order; a file belongs to the first zone with a path that equals
-//            it or, for a path ending in '/', contains it. Paths are relative to the repository.
+//            it or contains it ('dir/': everything below dir; 'dir/*': the files directly in dir).
+//            Paths are relative to the repository.
 //   checks   [{ from: [zone], allow?: [zone], deny?: [zone], runtimeOnly?, message }]: an import
 //            from a file in a `from` zone is reported when its target is in a zone outside `allow`
 //            or inside `deny`. Targets in no zone (npm packages, other folders) are left to other
@@ -100,11 +101,20 @@ export function resolveSpecifier(importerAbsolute: string, specifier: string): s
   return rel.split(sep).join('/')
 }
 
+/** 'dir/' holds everything below dir, 'dir/*' the files directly in dir, any other path itself. */
+function inPath(path: string, file: string): boolean {
+  if (path.endsWith('/*')) {
+    const dir = path.slice(0, -1)
+    return file.startsWith(dir) && !file.slice(dir.length).includes('/')
+  }
+  return path.endsWith('/') ? file.startsWith(path) : file === path
+}
+
 /** The name of the first zone holding `file`, or undefined. */
 export function zoneOf(zones: readonly Zone[], file: string): string | undefined {
   for (const zone of zones) {
     for (const path of zone.paths) {
-      if (path.endsWith('/') ? file.startsWith(path) : file === path) return zone.name
+      if (inPath(path, file)) return zone.name
     }
   }
   return undefined
