@@ -199,9 +199,7 @@ test('every source file of core/src, extension/src and ui/src is in a zone', () 
 
 test('every core layer zone holds code (no stale rows in the table)', () => {
   const files = sourceFiles('core/src').filter((f) => !f.endsWith('.test.ts'))
-  const empty = coreZones
-    .filter((zone) => zone.name !== 'core/backup') // reserved for the backup format (issue 17)
-    .filter((zone) => !files.some((f) => zoneOf(coreZones, f) === zone.name))
+  const empty = coreZones.filter((zone) => !files.some((f) => zoneOf(coreZones, f) === zone.name))
   assert.deepEqual(
     empty.map((z) => z.name),
     [],
