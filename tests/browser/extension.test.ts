@@ -55,11 +55,11 @@ async function askPing(send: SendFromPage, multiaddr: string): Promise<PingResul
 
 async function assertRejectsBadMessages(send: SendFromPage): Promise<void> {
   const unknown = parseReply(await send(envelope({ kind: 'node.self-destruct' })))
-  assert.deepEqual(unknown.ok ? 'accepted' : unknown.error.code, 'UNKNOWN_REQUEST')
+  assert.deepEqual(unknown.ok ? 'accepted' : unknown.error.code, 'unknown_request')
   const extraField = parseReply(await send(envelope({ kind: 'node.status', admin: true })))
-  assert.deepEqual(extraField.ok ? 'accepted' : extraField.error.code, 'MALFORMED_MESSAGE')
+  assert.deepEqual(extraField.ok ? 'accepted' : extraField.error.code, 'malformed_message')
   const badAddress = parseReply(await send(envelope({ kind: 'node.ping', multiaddr: 42 })))
-  assert.deepEqual(badAddress.ok ? 'accepted' : badAddress.error.code, 'MALFORMED_MESSAGE')
+  assert.deepEqual(badAddress.ok ? 'accepted' : badAddress.error.code, 'malformed_message')
 }
 
 function assertNodeUp(status: NodeStatus, nodeHome: string): void {

@@ -123,12 +123,12 @@ export interface Envelope {
 }
 
 export const errorCodes = {
-  malformedMessage: 'MALFORMED_MESSAGE',
-  unknownRequest: 'UNKNOWN_REQUEST',
-  untrustedSender: 'UNTRUSTED_SENDER',
-  hostUnavailable: 'HOST_UNAVAILABLE',
-  requestFailed: 'REQUEST_FAILED',
-  timeout: 'TIMEOUT',
+  malformedMessage: 'malformed_message',
+  unknownRequest: 'unknown_request',
+  untrustedSender: 'untrusted_sender',
+  hostUnavailable: 'host_unavailable',
+  requestFailed: 'request_failed',
+  timeout: 'timeout',
 } as const
 export type IpcErrorCode = (typeof errorCodes)[keyof typeof errorCodes]
 

@@ -79,7 +79,7 @@ describe('serveEndpoint + HostClient', () => {
     serveEndpoint(api, 'background', () => Promise.reject(new Error('dial refused')))
     await assert.rejects(new HostClient(api).ping('/ip4/127.0.0.1/tcp/1/ws'), (error: unknown) => {
       assert.ok(error instanceof HostRequestError)
-      assert.equal(error.code, 'REQUEST_FAILED')
+      assert.equal(error.code, 'request_failed')
       assert.match(error.message, /dial refused/)
       return true
     })
@@ -107,7 +107,7 @@ describe('serveEndpoint + HostClient', () => {
     }
   })
 
-  test('a malformed request is answered with MALFORMED_MESSAGE and never handled', async () => {
+  test('a malformed request is answered with malformed_message and never handled', async () => {
     const api = fakeWebExt()
     let called = false
     serveEndpoint(api, 'background', () => {
@@ -120,16 +120,16 @@ describe('serveEndpoint + HostClient', () => {
       id: '1',
       request: { kind: 'node.status', sneaky: 1 },
     })
-    assert.equal((reply as { error: { code: string } }).error.code, 'MALFORMED_MESSAGE')
+    assert.equal((reply as { error: { code: string } }).error.code, 'malformed_message')
     assert.equal(called, false)
   })
 
-  test('with nobody listening the client retries, then reports HOST_UNAVAILABLE', async () => {
+  test('with nobody listening the client retries, then reports host_unavailable', async () => {
     const api = fakeWebExt()
     const client = new HostClient(api, { to: 'host', retriesWhileUnavailable: 3, retryDelayMs: 1 })
     await assert.rejects(client.status(), (error: unknown) => {
       assert.ok(error instanceof HostRequestError)
-      assert.equal(error.code, 'HOST_UNAVAILABLE')
+      assert.equal(error.code, 'host_unavailable')
       return true
     })
   })
@@ -147,7 +147,7 @@ describe('serveEndpoint + HostClient', () => {
     const client = new HostClient(api, { timeoutMs: 30 })
     await assert.rejects(client.status(), (error: unknown) => {
       assert.ok(error instanceof HostRequestError)
-      assert.equal(error.code, 'TIMEOUT')
+      assert.equal(error.code, 'timeout')
       return true
     })
   })

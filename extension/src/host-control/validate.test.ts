@@ -119,8 +119,8 @@ describe('replies', () => {
   })
 
   test('error replies keep their code; unknown codes are refused', () => {
-    const reply = parseReply({ ok: false, error: { code: 'TIMEOUT', message: 'slow' } })
-    assert.deepEqual(reply, { ok: false, error: { code: 'TIMEOUT', message: 'slow' } })
+    const reply = parseReply({ ok: false, error: { code: 'timeout', message: 'slow' } })
+    assert.deepEqual(reply, { ok: false, error: { code: 'timeout', message: 'slow' } })
     assert.throws(
       () => parseReply({ ok: false, error: { code: 'LOL', message: 'x' } }),
       MalformedMessageError,
