@@ -5,7 +5,15 @@ import tseslint from 'typescript-eslint'
 import svelte from 'eslint-plugin-svelte'
 import globals from 'globals'
 import hestia from './scripts/lint/import-zones.ts'
-import { allZones, coreLayers, coreZones, serviceWorkerZone, uiZone } from './scripts/lint/zones.ts'
+import {
+  allZones,
+  coreLayers,
+  coreZones,
+  nodeHostZone,
+  pagesZone,
+  serviceWorkerZone,
+  uiZone,
+} from './scripts/lint/zones.ts'
 
 // Globals that only exist in a browser extension or a DOM. core/ must take its platform injected.
 const platformGlobals = [
@@ -84,6 +92,22 @@ const importZoneChecks = [
     allow: ['core/client-api', 'core/client-port'],
     message:
       'ui/ uses only the client API of core (core/src/client/); give what it needs a home there.',
+  },
+  {
+    from: [pagesZone.name],
+    deny: [
+      nodeHostZone.name,
+      ...coreZones
+        .map((zone) => zone.name)
+        .filter((name) => name !== 'core/client-api' && name !== 'core/client-port'),
+    ],
+    message:
+      'a page talks to the node only through the client API and host control; it does not host the node.',
+  },
+  {
+    from: [nodeHostZone.name],
+    deny: [uiZone.name, pagesZone.name],
+    message: 'the node host (offscreen document / Firefox background page) shows no UI.',
   },
   {
     from: [serviceWorkerZone.name],

@@ -74,17 +74,29 @@ export const serviceWorkerZone: Zone = {
   ],
 }
 
+/** Where the node lives: Chrome's offscreen document, Firefox's background page. No UI here. */
+export const nodeHostZone: Zone = {
+  name: 'extension/node-host',
+  paths: [
+    'extension/src/pages/offscreen-page.ts',
+    'extension/src/tabs/offscreen.tsx',
+    'extension/src/background.firefox.ts',
+    'extension/src/host/',
+    'extension/src/node/',
+  ],
+}
+
+/** Pages a person sees (popup, "open in a tab", call window): the UI over the client API. */
+export const pagesZone: Zone = {
+  name: 'extension/pages',
+  paths: ['extension/src/pages/', 'extension/src/tabs/', 'extension/src/popup.tsx'],
+}
+
 export const extensionZones: readonly Zone[] = [
   serviceWorkerZone,
-  {
-    name: 'extension/pages',
-    paths: ['extension/src/pages/', 'extension/src/tabs/', 'extension/src/popup.tsx'],
-  },
-  // Where the node lives: Chrome's offscreen document, Firefox's background page.
-  {
-    name: 'extension/node-host',
-    paths: ['extension/src/host/', 'extension/src/node/', 'extension/src/background.firefox.ts'],
-  },
+  nodeHostZone,
+  pagesZone,
+  // Shared by pages and hosts: client port wrapper, Dexie store, file storage, build info.
   { name: 'extension/other', paths: ['extension/src/'] },
 ]
 

@@ -8,7 +8,15 @@ import { ESLint } from 'eslint'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, posix, resolve } from 'node:path'
 import { resolveSpecifier, zoneOf } from '../../scripts/lint/import-zones.ts'
-import { allZones, coreLayers, coreZones, serviceWorkerZone } from '../../scripts/lint/zones.ts'
+import {
+  allZones,
+  coreLayers,
+  coreZones,
+  nodeHostZone,
+  pagesZone,
+  serviceWorkerZone,
+  uiZone,
+} from '../../scripts/lint/zones.ts'
 
 const root = resolve(import.meta.dirname, '..', '..')
 const eslint = new ESLint({ cwd: root })
@@ -104,6 +112,26 @@ const rejected: Array<{ what: string; file: string; code: string }> = [
     file: 'extension/src/platform/lint-fixture.ts',
     code: "import { AppState } from '@hestia/ui'\nexport const a = AppState\n",
   },
+  {
+    what: 'a page importing the node host',
+    file: 'extension/src/pages/lint-fixture.ts',
+    code: "import { NodeService } from '../host/node-service.ts'\nexport const n = NodeService\n",
+  },
+  {
+    what: 'a page importing the messenger',
+    file: 'extension/src/pages/lint-fixture.ts',
+    code: "import { KeyedMutex } from '@hestia/core/messenger/context.ts'\nexport const m = KeyedMutex\n",
+  },
+  {
+    what: 'the node host importing the UI',
+    file: 'extension/src/host/lint-fixture.ts',
+    code: "import { AppState } from '@hestia/ui'\nexport const a = AppState\n",
+  },
+  {
+    what: 'the offscreen document (in pages/) importing a UI page',
+    file: 'extension/src/pages/offscreen-page.ts',
+    code: "import './popup-page.ts'\n",
+  },
 ]
 
 for (const c of rejected) {
@@ -133,6 +161,13 @@ const accepted: Array<{ what: string; file: string; code: string }> = [
     what: 'ui importing the client API through its public entry',
     file: 'ui/src/lib/lint-fixture.ts',
     code: "import { sdpFingerprint, fileExtension } from '@hestia/core/client/index.ts'\nexport const f = [sdpFingerprint, fileExtension]\n",
+  },
+  {
+    what: 'a page using the UI, the extension client and host control',
+    file: 'extension/src/pages/lint-fixture.ts',
+    code:
+      "import { AppState } from '@hestia/ui'\nimport { connectExtensionClient } from '../client/extension-client.ts'\n" +
+      "import { HostClient } from '../host-control/client.ts'\nexport const all = [AppState, connectExtensionClient, HostClient]\n",
   },
   {
     what: 'the service worker naming a host type (erased, no host code runs)',
@@ -208,7 +243,7 @@ test('every core layer zone holds code (no stale rows in the table)', () => {
 })
 
 const specifiers =
-  /(?:^|\n)\s*(import|export)(\s+type)?\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g
+  /(?:^|\n)\s*(import|export)(\s+type)?\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g
 
 /** Files whose code runs when `entry` runs: its imports, minus type-only ones, transitively. */
 function runtimeClosure(entry: string): Set<string> {
@@ -221,8 +256,8 @@ function runtimeClosure(entry: string): Set<string> {
     const text = readFileSync(join(root, file), 'utf8')
     for (const m of text.matchAll(specifiers)) {
       if (m[2] !== undefined) continue // `import type` / `export type`
-      const target = resolveSpecifier(join(root, file), m[3] ?? m[4]!)
-      if (target !== undefined && /\.(ts|tsx)$/.test(target)) queue.push(target)
+      const target = resolveSpecifier(join(root, file), m[3] ?? m[4] ?? m[5]!)
+      if (target !== undefined && /\.(ts|tsx|svelte)$/.test(target)) queue.push(target)
     }
   }
   return seen
@@ -235,4 +270,30 @@ test('everything the Chrome service worker runs is in the service-worker zone', 
     (f) => !f.startsWith('core/src/') && zoneOf([serviceWorkerZone], f) === undefined,
   )
   assert.deepEqual(outside, [])
+})
+
+const inZone = (zoneName: string) => (f: string) => zoneOf(allZones, f) === zoneName
+
+test('nothing a page runs hosts the node: no node-host module, no messenger', () => {
+  for (const entry of ['extension/src/popup.tsx', 'extension/src/tabs/call.tsx']) {
+    const closure = [...runtimeClosure(entry)]
+    assert.ok(closure.some(inZone(uiZone.name)), `${entry} reaches the UI`)
+    assert.deepEqual(
+      closure.filter((f) => inZone(nodeHostZone.name)(f) || inZone('core/messenger')(f)),
+      [],
+      entry,
+    )
+  }
+})
+
+test('nothing the node host runs is UI: no ui/ module, no page', () => {
+  for (const entry of ['extension/src/tabs/offscreen.tsx', 'extension/src/background.firefox.ts']) {
+    const closure = [...runtimeClosure(entry)]
+    assert.ok(closure.some(inZone('core/messenger')), `${entry} reaches the messenger`)
+    assert.deepEqual(
+      closure.filter((f) => inZone(uiZone.name)(f) || inZone(pagesZone.name)(f)),
+      [],
+      entry,
+    )
+  }
 })
