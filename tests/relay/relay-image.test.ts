@@ -44,7 +44,7 @@ function imageFiles(): Set<string> {
 }
 
 const specifierPattern =
-  /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g
+  /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g
 
 /** Maps an import of a file to the repository file it loads, or undefined for npm packages. */
 function resolveImport(fromFile: string, specifier: string): string | undefined {
@@ -75,7 +75,7 @@ function importClosure(entry: string): Set<string> {
     assert.ok(existsSync(join(root, file)), `${file} (imported by the relay) does not exist`)
     if (!/\.(ts|js)$/.test(file)) continue
     for (const m of readFileSync(join(root, file), 'utf8').matchAll(specifierPattern)) {
-      const target = resolveImport(file, m[1] ?? m[2]!)
+      const target = resolveImport(file, m[1] ?? m[2] ?? m[3]!)
       if (target !== undefined) queue.push(target)
     }
   }
