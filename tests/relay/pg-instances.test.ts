@@ -10,7 +10,11 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
-import { depositAddressOf, newMailboxCredentials } from '@hestia/core/mailbox/index.ts'
+import {
+  depositAddressOf,
+  depositWithFailover,
+  newMailboxCredentials,
+} from '@hestia/core/mailbox/index.ts'
 import type { MailboxMessage } from '@hestia/core/mailbox/index.ts'
 import type { Libp2p } from '@libp2p/interface'
 import { requirePg, startPgCluster } from '../../relay-node/test-support/pg-cluster.ts'
@@ -61,6 +65,8 @@ async function instance(url: string): Promise<RelayProcess> {
   writeFileSync(
     config,
     JSON.stringify({
+      // Every test client connects from 127.0.0.1: lift the per-address connection limits.
+      relay: { inboundConnectionsPerSecondPerIp: 1e6, maxHandshakingPerIp: 1000 },
       mailbox: {
         rate: {
           depositPerPeer: { perSecond: 100_000, burst: 100_000 },
@@ -182,30 +188,33 @@ if (skip !== undefined) {
       await owner.create(box)
       const to = depositAddressOf(box)
       const acked = new Set<string>()
-      /** Messages sent a second time after a failed attempt (the first may have been stored). */
+      /** Messages that went to instance 2 after instance 1 failed (its attempt may have been stored). */
       const resent = new Set<string>()
       let moved = 0
       let killed = false
-      // Each client holds the community's two instances and starts on instance 1; on a failed
-      // deposit it moves to the next instance and sends the same message again.
+      // Each client holds the community's two instances, instance 1 first, and deposits through
+      // them in turn (depositWithFailover, as the messenger's MailboxManager does).
       const depositor = async (w: number) => {
         const node = await client()
-        let at = 0
-        let c = mailboxClientFor(node, instances[at]!, { timeoutMs: 3_000 })
+        const targets = instances.map((a) => mailboxClientFor(node, a, { timeoutMs: 3_000 }))
         for (let i = 0; i < 60; i++) {
           const tag = `${w}:${i}`
-          for (let attempt = 0; ; attempt++) {
+          // As the outbox does, a deposit no instance took is tried again a little later.
+          let index = -1
+          for (let attempt = 0; index < 0; attempt++) {
             try {
-              await c.deposit(to, sealedTag(tag))
-              acked.add(tag)
-              break
+              index = (await depositWithFailover(targets, to, sealedTag(tag))).index
             } catch (err) {
-              if (attempt >= 5) throw err
+              if (attempt >= 3) throw err
               resent.add(tag)
-              at = (at + 1) % instances.length
-              c = mailboxClientFor(node, instances[at]!, { timeoutMs: 3_000 })
-              moved++
+              await new Promise((r) => setTimeout(r, 200))
             }
+          }
+          acked.add(tag)
+          if (index > 0) {
+            // Instance 1 failed first: its attempt may have committed without an answer.
+            resent.add(tag)
+            moved++
           }
           if (!killed && acked.size >= 100) {
             killed = true
@@ -232,7 +241,6 @@ if (skip !== undefined) {
         if (resent.has(tag)) assert.ok(n <= 2, `${tag} resent once, stored ${n} times`)
         else assert.equal(n, 1, `${tag} was acknowledged once and is fetched once`)
       }
-      assert.ok(resent.size <= 5 * 6, 'only messages in flight at the kill were resent')
       assert.equal((await owner.fetch(box)).messages.length, 0, 'all fetched and acknowledged')
     })
   })

@@ -10,8 +10,10 @@ import { openSealed, sealForMailbox } from '../crypto/sealed-envelope.ts'
 import { MAILBOX_PROTOCOL } from '../mailbox/constants.ts'
 import { MailboxClient, type MailboxMessage, type Subscription } from '../mailbox/client.ts'
 import { MailboxError } from '../mailbox/errors.ts'
+import { depositWithFailover } from '../mailbox/failover.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import type { MessengerContext } from './context.ts'
+import { MESSENGER_LIMITS } from './limits.ts'
 import type { HelloBody } from './payload.ts'
 import { ownedMailbox, type OwnedMailbox } from './secrets.ts'
 
@@ -251,11 +253,15 @@ export class MailboxManager {
     })
   }
 
+  /**
+   * Deposits on the contact's first relay; when it cannot be reached, on the next ones it listed
+   * (instances of one community sharing a store serve the same mailbox: ADR 0230).
+   */
   async deposit(hello: HelloBody, frame: Uint8Array): Promise<void> {
-    const relay = hello.relays[0]
-    if (relay === undefined) throw new Error('contact has no relay')
+    if (hello.relays.length === 0) throw new Error('contact has no relay')
     const sealed = await sealForMailbox(hello.mailboxSealKey, frame)
-    await this.clientFor(relay).deposit(
+    await depositWithFailover(
+      hello.relays.slice(0, MESSENGER_LIMITS.relays).map((relay) => this.clientFor(relay)),
       { mailboxId: hello.mailboxId, capability: hello.mailboxCapability },
       sealed,
     )
