@@ -55,6 +55,15 @@ function withPort0(addrs: readonly string[]): string[] {
   return addrs.map((a) => a.replace(/\/tcp\/\d+/, '/tcp/0'))
 }
 
+/**
+ * How often the relay pings each connected peer (libp2p's connection monitor; its default is
+ * 10 s). A ping is a new yamux stream with multistream-select, ~25 packets each way: at 10 s that
+ * was most of an idle client's relay traffic (ADR 0910). NAT bindings stay warm without it (yamux
+ * pings every 30 s from both ends); it only finds peers that vanished without closing, and a
+ * minute is soon enough to free their slot and reservation.
+ */
+const PEER_PING_INTERVAL_MS = 60_000
+
 /** libp2p settings of one relay node: transports, limits, gater and the circuit relay server. */
 function relayNodeOptions(
   deps: RelayNodesDeps,
@@ -80,6 +89,7 @@ function relayNodeOptions(
       inboundConnectionThreshold: o.relay.inboundConnectionsPerSecondPerIp,
       maxIncomingPendingConnections: o.relay.maxIncomingPendingConnections,
     },
+    connectionMonitor: { pingInterval: PEER_PING_INTERVAL_MS },
     connectionGater: {
       denyInboundConnection: (maConn: MultiaddrConnection) => {
         const ip = ipOfAddr(maConn.remoteAddr)

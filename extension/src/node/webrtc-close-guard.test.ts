@@ -11,8 +11,20 @@ class FakeSctp extends EventTarget {
   state: RTCSctpTransportState = 'connected'
   readonly transport = new FakeDtls()
 }
+class FakeChannel extends EventTarget {
+  readyState: RTCDataChannelState = 'connecting'
+  open(): void {
+    this.readyState = 'open'
+    this.dispatchEvent(new Event('open'))
+  }
+  close(): void {
+    this.readyState = 'closed'
+    this.dispatchEvent(new Event('close'))
+  }
+}
 class FakePeerConnection extends EventTarget {
   connectionState: RTCPeerConnectionState = 'new'
+  iceConnectionState: RTCIceConnectionState = 'new'
   sctp: FakeSctp | null = null
   /** How libp2p listens (rtcpeerconnection-to-conn.js): the property handler. */
   onconnectionstatechange: (() => void) | null = null
@@ -32,6 +44,22 @@ class FakePeerConnection extends EventTarget {
   }
   close(): void {
     this.connectionState = 'closed'
+  }
+  createDataChannel(): FakeChannel {
+    return new FakeChannel()
+  }
+  /** A channel the other side opened. */
+  incoming(): FakeChannel {
+    const channel = new FakeChannel()
+    const event = Object.assign(new Event('datachannel'), { channel })
+    this.dispatchEvent(event)
+    channel.open()
+    return channel
+  }
+  /** Chromium after ~5 s without answers to its ICE consent checks. */
+  iceDisconnected(): void {
+    this.iceConnectionState = 'disconnected'
+    this.dispatchEvent(new Event('iceconnectionstatechange'))
   }
   /** What Chromium does when the remote peer connection closes. */
   remoteClosed(): void {
@@ -84,4 +112,26 @@ test('a live connection is untouched, and installing twice patches once', async 
   assert.equal(pc.connectionState, 'connected')
   assert.deepEqual(pc.seenByLibp2p, [])
   assert.equal(installWebRtcCloseGuard({}), false, 'no WebRTC, nothing to patch')
+})
+
+test('a silent peer (no ABORT, no close_notify): ICE disconnected with no channel open drops it', async () => {
+  const pc = await connected()
+  const ours = pc.createDataChannel()
+  ours.open()
+  ours.close()
+  pc.iceDisconnected()
+  assert.deepEqual(pc.seenByLibp2p, ['closed'])
+})
+
+test('ICE disconnected while a channel is open (a file under way) waits; the last channel closing drops it', async () => {
+  const pc = await connected()
+  const transfer = pc.incoming()
+  const ours = pc.createDataChannel()
+  ours.open()
+  pc.iceDisconnected()
+  assert.deepEqual(pc.seenByLibp2p, [], 'channels open: left to ICE')
+  ours.close()
+  assert.deepEqual(pc.seenByLibp2p, [], 'one still open')
+  transfer.close()
+  assert.deepEqual(pc.seenByLibp2p, ['closed'])
 })

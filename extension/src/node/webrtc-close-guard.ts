@@ -12,6 +12,12 @@
 // fires `connectionstatechange`, the only event libp2p's connection listens to (it then reads
 // `closed`). A connection this side closed itself is already `closed` and is left alone.
 //
+// Some peers end without a word (libdatachannel, the Node peers of tests and benches, sends
+// neither SCTP ABORT nor DTLS close_notify; a peer that lost its network cannot). Chromium then
+// turns ICE `disconnected` after ~5 s without answers to its consent checks. A connection in that
+// state with no data channel open carries nothing and cannot be reached: it is dropped too. One
+// with open channels (a file under way) is left to ICE, which may still recover it.
+//
 //   installWebRtcCloseGuard() // once, before the node dials or answers
 
 /** The global the guard patches (a browser document; the unit test passes fakes). */
@@ -30,6 +36,38 @@ export function installWebRtcCloseGuard(scope: WebRtcCloseGlobals = globalThis):
   if (GUARDED in proto) return true
   Object.defineProperty(proto, GUARDED, { value: true })
   const watched = new WeakSet<RTCPeerConnection>()
+  /** Data channels open per peer connection (both directions). */
+  const openChannels = new WeakMap<RTCPeerConnection, number>()
+  const countChannel = (pc: RTCPeerConnection, channel: RTCDataChannel): void => {
+    const add = (n: number) => openChannels.set(pc, (openChannels.get(pc) ?? 0) + n)
+    let counted = false
+    const opened = () => {
+      if (!counted) add(1)
+      counted = true
+    }
+    if (channel.readyState === 'open') opened()
+    channel.addEventListener('open', opened)
+    channel.addEventListener('close', () => {
+      if (counted) add(-1)
+      counted = false
+      dropIfUnreachableAndIdle(pc)
+    })
+  }
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const realCreate = proto.createDataChannel
+  Object.defineProperty(proto, 'createDataChannel', {
+    configurable: true,
+    writable: true,
+    value: function (this: RTCPeerConnection, ...args: unknown[]): RTCDataChannel {
+      const channel = Reflect.apply<RTCPeerConnection, unknown[], RTCDataChannel>(
+        realCreate,
+        this,
+        args,
+      )
+      countChannel(this, channel)
+      return channel
+    },
+  })
 
   // The transports exist once a description with a data section is applied, on either side of
   // the offer/answer: look after each one.
@@ -59,6 +97,13 @@ export function installWebRtcCloseGuard(scope: WebRtcCloseGlobals = globalThis):
     dtls.addEventListener('statechange', () => {
       if (dtls.state === 'closed' || dtls.state === 'failed') dropEnded(pc)
     })
+    pc.addEventListener('datachannel', ({ channel }) => countChannel(pc, channel))
+    pc.addEventListener('iceconnectionstatechange', () => dropIfUnreachableAndIdle(pc))
+  }
+
+  function dropIfUnreachableAndIdle(pc: RTCPeerConnection): void {
+    if (!watched.has(pc) || pc.iceConnectionState !== 'disconnected') return
+    if ((openChannels.get(pc) ?? 0) === 0) dropEnded(pc)
   }
   return true
 }

@@ -60,8 +60,10 @@ const SIZES: Record<BenchMode, Sizes> = {
 const CONTACTS = 3
 const HEAP_SAMPLE_MS = 10_000
 const SETTLE_MS = 2_000
-/** After closing connections: how long to watch for a browser that keeps sending to them. */
-const LINGER_MS = 5_000
+/** After closing connections: the veth is quiet once no packet crossed it for this long. */
+const QUIET_MS = 2_000
+/** ... and the browser had at most this long to drop them (Chromium's ICE fails them at ~15 s). */
+const LINGER_MAX_MS = 25_000
 const DELIVERY_WAIT_MS = 20_000
 const MiB = 1024 * 1024
 
@@ -359,11 +361,27 @@ const suite: BenchSuite = {
           for (const conn of c.peer.service.node!.getConnections())
             if (conn.remoteAddr.toString().includes('/webrtc')) await conn.close()
         }
-        await new Promise((r) => setTimeout(r, LINGER_MS))
+        // Until the browser stops sending to them (it drops a connection whose peer went away
+        // silently once ICE has had no answer for ~5 s): the send below then meets a connection
+        // closed a while ago on both ends, as after a real idle close.
+        const closedAt = performance.now()
+        let last = (await ns.counters()).direct
+        let quietSince = performance.now()
+        while (
+          performance.now() - quietSince < QUIET_MS &&
+          performance.now() - closedAt < LINGER_MAX_MS
+        ) {
+          await new Promise((r) => setTimeout(r, 250))
+          const now = (await ns.counters()).direct
+          if (now.rxPackets + now.txPackets !== last.rxPackets + last.txPackets)
+            quietSince = performance.now()
+          last = now
+        }
         const linger = countersSince(beforeClose, await ns.counters()).direct
         log(
-          `  closed ${stillOpen.length} open connection(s) from the contacts' side; ` +
-            `${linger.rxPackets + linger.txPackets} packets on the veth in the ${LINGER_MS / 1000} s after`,
+          `  closed ${stillOpen.length} open connection(s) from the contacts' side; the browser sent ` +
+            `${linger.rxPackets + linger.txPackets} more packets, quiet ` +
+            `${((quietSince - closedAt) / 1000).toFixed(1)} s after the close`,
         )
       }
 
