@@ -89,6 +89,11 @@ export interface PgCluster {
   destroy(): Promise<void>
 }
 
+/** The uid/gid the server runs as: the `postgres` user when we are root, else undefined (us). */
+export function pgServerUser(): { uid: number; gid: number } | undefined {
+  return asUser()
+}
+
 function asUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined
   const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' })

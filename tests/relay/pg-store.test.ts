@@ -7,9 +7,17 @@
 import { after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import pg from 'pg'
+import { spawnSync } from 'node:child_process'
+import { chownSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { MailboxError } from '@hestia/core/mailbox/index.ts'
 import { runMailboxStoreCompliance } from '../../relay-node/test-support/mailbox-store-compliance.ts'
-import { requirePg, startPgCluster } from '../../relay-node/test-support/pg-cluster.ts'
+import {
+  pgServerUser,
+  requirePg,
+  startPgCluster,
+} from '../../relay-node/test-support/pg-cluster.ts'
 import type { PgCluster } from '../../relay-node/test-support/pg-cluster.ts'
 import {
   PG_SCHEMA_VERSION,
@@ -196,6 +204,77 @@ if (skip !== undefined) {
           !err.message.includes('hunter2'),
       )
     })
+
+    test(
+      'a full disk under the messages: storage_full, nothing half-stored, acknowledged deposits intact',
+      // Mounting a small tmpfs for the tablespace needs root (CI runs as root).
+      { skip: process.getuid?.() === 0 ? false : 'needs root to mount a small tmpfs' },
+      async () => {
+        const url = await freshDatabase()
+        const dir = mkdtempSync(join(tmpdir(), 'hestia-pg-full-'))
+        const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir])
+        assert.equal(mount.status, 0, String(mount.stderr))
+        const user = pgServerUser()
+        if (user !== undefined) chownSync(dir, user.uid, user.gid)
+        const space = `full_${process.pid}`
+        const fullEvents: boolean[] = []
+        let store: PgMailboxStore | undefined
+        try {
+          await withClient(url, async (c) => {
+            await c.query(`CREATE TABLESPACE ${space} LOCATION '${dir}'`)
+            await c.query(`ALTER TABLE messages SET TABLESPACE ${space}`)
+          })
+          store = await PgMailboxStore.open({
+            url,
+            onStorageFull: (full) => fullEvents.push(full),
+          })
+          await store.createMailbox({ id: id(1), authKey: key, capabilityHash: cap, nowDay: 1 })
+          const acked: bigint[] = []
+          let refusal: unknown
+          for (let i = 0; i < 400 && refusal === undefined; i++) {
+            try {
+              const o = await store.deposit(
+                { mailboxId: id(1), sealed: new Uint8Array(16_384).fill(i % 251), expiresAt: 1e13 },
+                roomy,
+              )
+              assert.ok(o.ok)
+              acked.push(o.id)
+            } catch (err) {
+              refusal = err
+            }
+          }
+          assert.ok(refusal instanceof MailboxError, `typed refusal, got ${String(refusal)}`)
+          assert.equal(refusal.code, 'storage_full')
+          assert.equal(refusal.retryable, true)
+          assert.deepEqual(fullEvents, [true], 'the operator hears of it once')
+          assert.ok(acked.length > 10, `${acked.length} deposits fitted first`)
+          // Every acknowledged deposit is there, whole; the refused one left no trace.
+          const { rows } = await store.fetch(id(1), 0, 100_000, 1e12)
+          assert.deepEqual(
+            rows.map((r) => r.id),
+            acked,
+          )
+          rows.forEach((r, i) => assert.deepEqual(r.sealed, new Uint8Array(16_384).fill(i % 251)))
+          assert.deepEqual(await store.stats(), {
+            mailboxes: 1,
+            messages: acked.length,
+            bytes: acked.length * 16_384,
+            oneTimePrekeys: 0,
+          })
+          // Reads and nonces (on the main disk) keep working: the owner can still fetch and ack.
+          assert.equal(await store.useNonce(id(1), new Uint8Array(16).fill(1), 1e13, 2), true)
+          assert.equal(await store.ack(id(1), acked.slice(0, 5)), 5)
+        } finally {
+          await store?.close()
+          await withClient(url, async (c) => {
+            await c.query('ALTER TABLE messages SET TABLESPACE pg_default')
+            await c.query(`DROP TABLESPACE ${space}`)
+          }).catch(() => undefined)
+          spawnSync('umount', [dir])
+          rmSync(dir, { recursive: true, force: true })
+        }
+      },
+    )
 
     test('a PostgreSQL restart during a deposit burst: typed retryable errors, nothing acknowledged lost', async () => {
       const c = await getCluster()
