@@ -8,6 +8,7 @@ import type { MessengerStore } from '@hestia/core/store/store.ts'
 import { BlobFileSource } from './blob-source.ts'
 import { ChunkSink, type SaveFile } from './chunk-sink.ts'
 import { chunkRows, type FilesDatabase } from './files-db.ts'
+import type { PieceCipher } from './sealed-pieces.ts'
 
 export class StagedFileMissingError extends Error {
   override readonly name = 'StagedFileMissingError'
@@ -19,10 +20,13 @@ export const UNOFFERED_STAGED_FILE_TTL_MS = 60 * 60 * 1000
 export class BrowserFileStorage implements FileStorage {
   readonly #db: FilesDatabase
   readonly #save: SaveFile
+  readonly #cipher: PieceCipher | undefined
 
-  constructor(db: FilesDatabase, save: SaveFile) {
+  /** `cipher`: received chunks are sealed at rest (ADR 0520; staged copies are not sealed yet). */
+  constructor(db: FilesDatabase, save: SaveFile, options: { cipher?: PieceCipher } = {}) {
     this.#db = db
     this.#save = save
+    this.#cipher = options.cipher
   }
 
   async openSource(record: FileTransferRecord): Promise<FileSource> {
@@ -37,7 +41,14 @@ export class BrowserFileStorage implements FileStorage {
   }
 
   openSink(record: FileTransferRecord): Promise<FileSink> {
-    return Promise.resolve(new ChunkSink(this.#db, record, this.#save))
+    return Promise.resolve(
+      new ChunkSink(
+        this.#db,
+        record,
+        this.#save,
+        this.#cipher === undefined ? {} : { cipher: this.#cipher },
+      ),
+    )
   }
 
   async releaseSource(record: FileTransferRecord): Promise<void> {

@@ -12,6 +12,9 @@ import type { Dexie } from 'dexie'
 import type { FileSink } from '@hestia/core/files/ports.ts'
 import { savedFileType } from './download-name.ts'
 import { chunkRows, type ChunkRow, type FilesDatabase } from './files-db.ts'
+import type { PieceCipher } from './sealed-pieces.ts'
+
+const CHUNKS_TABLE = 'chunks'
 
 /** Hands the finished file to the user (downloads API); resolves once it is saved. */
 export type SaveFile = (file: Blob, name: string) => Promise<void>
@@ -27,11 +30,17 @@ export class ChunkSink implements FileSink {
   readonly #name: string
   readonly #mimeType: string
   readonly #save: SaveFile
+  readonly #cipher: PieceCipher | undefined
 
+  /**
+   * With `cipher` (at-rest encryption on, ADR 0520) every row's data is a sealed piece; without,
+   * the plaintext as before.
+   */
   constructor(
     db: FilesDatabase,
     file: { transferId: string; size: number; name: string; mimeType: string },
     save: SaveFile,
+    options: { cipher?: PieceCipher } = {},
   ) {
     this.#db = db
     this.#transferId = file.transferId
@@ -39,6 +48,26 @@ export class ChunkSink implements FileSink {
     this.#name = file.name
     this.#mimeType = file.mimeType
     this.#save = save
+    this.#cipher = options.cipher
+  }
+
+  /** A row's data as it goes into IndexedDB (sealed when a cipher is set). */
+  async #stored(offset: number, plain: Uint8Array): Promise<Blob> {
+    const bytes =
+      this.#cipher === undefined
+        ? plain
+        : await this.#cipher.seal(CHUNKS_TABLE, this.#transferId, offset, plain)
+    return new Blob([bytes as Uint8Array<ArrayBuffer>])
+  }
+
+  /** A row's plaintext, as a Blob (the stored Blob itself when nothing is sealed). */
+  async #plainBlob(row: ChunkRow): Promise<Blob> {
+    if (this.#cipher === undefined) return row.data
+    const sealed = new Uint8Array(await row.data.arrayBuffer())
+    const plain = await this.#cipher.open(CHUNKS_TABLE, this.#transferId, row.offset, sealed)
+    if (plain.length !== row.length)
+      throw new IncompleteFileError(`a stored row of ${row.length} bytes opened to ${plain.length}`)
+    return new Blob([plain as Uint8Array<ArrayBuffer>])
   }
 
   #range(from: number, to?: number): Dexie.Collection<ChunkRow, [string, number]> {
@@ -49,16 +78,25 @@ export class ChunkSink implements FileSink {
     if (offset < 0 || offset + data.length > this.#size) {
       throw new RangeError(`write of ${data.length} bytes at ${offset} passes the file's end`)
     }
-    // The Blob lives in the browser's blob store; IndexedDB writes it to disk at commit.
-    const blob = new Blob([data as Uint8Array<ArrayBuffer>])
+    // The Blob lives in the browser's blob store; IndexedDB writes it to disk at commit. Sealing
+    // (asynchronous) happens before the transaction, which would otherwise commit early.
+    const blob = await this.#stored(offset, data)
+    // A resume inside an earlier row keeps that row's head: cut (and reseal) it beforehand.
+    const spanning = await this.#range(-Infinity, offset).last()
+    let trimmed: ChunkRow | undefined
+    if (spanning !== undefined && spanning.offset + spanning.length > offset) {
+      const keep = offset - spanning.offset
+      let head = spanning.data.slice(0, keep)
+      if (this.#cipher !== undefined) {
+        const plain = (await this.#plainBlob(spanning)).slice(0, keep)
+        head = await this.#stored(spanning.offset, new Uint8Array(await plain.arrayBuffer()))
+      }
+      trimmed = { ...spanning, length: keep, data: head }
+    }
     const { chunks } = this.#db
     await this.#db.transaction('rw', chunks, async () => {
       await this.#range(offset).delete()
-      const before = await this.#range(-Infinity, offset).last()
-      if (before !== undefined && before.offset + before.length > offset) {
-        const keep = offset - before.offset
-        await chunks.put({ ...before, length: keep, data: before.data.slice(0, keep) })
-      }
+      if (trimmed !== undefined) await chunks.put(trimmed)
       await chunks.put({ transferId: this.#transferId, offset, length: data.length, data: blob })
     })
   }
@@ -77,7 +115,8 @@ export class ChunkSink implements FileSink {
       const rowEnd = row.offset + row.length
       if (rowEnd <= at) continue
       if (row.offset > at) break
-      parts.push(row.data.slice(at - row.offset, Math.min(rowEnd, end) - row.offset))
+      const plain = await this.#plainBlob(row)
+      parts.push(plain.slice(at - row.offset, Math.min(rowEnd, end) - row.offset))
       at = Math.min(rowEnd, end)
       if (at === end) break
     }
@@ -91,10 +130,14 @@ export class ChunkSink implements FileSink {
     if (at !== this.#size) {
       throw new IncompleteFileError(`only ${at} of ${this.#size} bytes are stored contiguously`)
     }
-    // A Blob of disk-backed Blobs: the browser streams it to the download without a copy here.
+    // Plaintext: a Blob of disk-backed Blobs, streamed to the download without a copy here.
+    // Sealed: each row opened into a Blob of its own (the browser's blob store pages large ones to
+    // disk), one row at a time.
+    const parts: Blob[] = []
+    for (const row of rows) parts.push(await this.#plainBlob(row))
     await this.#save(
       new Blob(
-        rows.map((r) => r.data),
+        parts,
         // The contact declared this type: only a short safe list survives (download-name.ts).
         { type: savedFileType(this.#mimeType) },
       ),
