@@ -131,9 +131,17 @@ export class MailboxService {
     await this.refreshCounts()
     const { store } = this.init
     if (store.watchDeposits !== undefined) {
-      this.unwatch = await store.watchDeposits((mailboxId, id) => {
-        this.pushCommitted(mailboxId, id)
-      })
+      this.unwatch = await store.watchDeposits(
+        (mailboxId, id) => {
+          this.pushCommitted(mailboxId, id)
+        },
+        () => {
+          // Deposits committed while the feed was down were not pushed: ending the live
+          // subscriptions makes their clients re-subscribe and fetch them.
+          this.init.log.info('deposit notifications resumed: live subscriptions restart')
+          this.subscribers.endAll()
+        },
+      )
     }
   }
 

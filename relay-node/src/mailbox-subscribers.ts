@@ -97,6 +97,14 @@ export class MailboxSubscribers {
     }
   }
 
+  /**
+   * Ends every subscription gracefully: clients re-subscribe and fetch, which picks up pushes they
+   * may have missed (a shared store's deposit feed was interrupted: ADR 0230).
+   */
+  endAll(): void {
+    for (const key of [...this.#byMailbox.keys()]) this.end(Buffer.from(key, 'hex'))
+  }
+
   /** Aborts every subscription (the relay stops). */
   abortAll(reason: string): void {
     for (const set of this.#byMailbox.values()) {

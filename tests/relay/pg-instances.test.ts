@@ -179,6 +179,42 @@ if (skip !== undefined) {
       }
     })
 
+    test('a lost notification feed ends live subscriptions, so clients fetch what was not pushed', async () => {
+      const url = await freshDatabase()
+      const [one, two] = await Promise.all([instance(url), instance(url)])
+      const owner = mailboxClientFor(await client(), two.multiaddrs[0]!)
+      const box = newMailboxCredentials()
+      await owner.create(box)
+      const pushed: MailboxMessage[] = []
+      const sub = await owner.subscribe(box, (m) => pushed.push(m))
+      let ended = false
+      void sub.ended.then(() => (ended = true))
+      // The database drops both instances' LISTEN connections (as in a fail-over); a deposit
+      // right then is not announced to instance 2.
+      const admin = new pg.Client({ connectionString: url })
+      await admin.connect()
+      try {
+        const killed = await admin.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hestia-relay-listen' AND datname = current_database()",
+        )
+        assert.equal(killed.rowCount, 2)
+      } finally {
+        await admin.end()
+      }
+      const sender = mailboxClientFor(await client(), one.multiaddrs[0]!)
+      const id = await sender.deposit(depositAddressOf(box), sealedTag('during the gap'))
+      const deadline = Date.now() + 10_000
+      while (!ended && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      assert.ok(ended, 'the subscription ended once the feed was back')
+      // What the client does on an ended subscription: fetch (and subscribe again).
+      const { messages } = await owner.fetch(box)
+      assert.deepEqual(
+        messages.map((m) => [m.id, tagOf(m)]),
+        [[id, 'during the gap']],
+      )
+      assert.ok(pushed.length <= 1)
+    })
+
     test('kill -9 of one instance during a burst: clients move to the other, every acknowledged deposit is fetched once', async () => {
       const url = await freshDatabase()
       const [one, two] = await Promise.all([instance(url), instance(url)])

@@ -118,8 +118,10 @@ export interface MailboxStore {
    * Only on stores several relay instances share: calls `listener` for every deposit any instance
    * commits, in commit order (sequence order within a mailbox). The mailbox service then pushes to
    * its live subscribers from here, and only from here, so each deposit reaches each subscriber
-   * once whichever instance took it. Resolves with a function that stops the calls.
+   * once whichever instance took it. `onGap` is called when the feed was interrupted (the database
+   * connection was lost) and works again: deposits in between were not announced. Resolves with a
+   * function that stops the calls.
    */
-  watchDeposits?(listener: DepositListener): Promise<() => void>
+  watchDeposits?(listener: DepositListener, onGap?: () => void): Promise<() => void>
   close(): Promise<void>
 }

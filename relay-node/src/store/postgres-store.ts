@@ -191,6 +191,9 @@ export class PgMailboxStore implements MailboxStore {
   private listener: pg.Client | undefined
   private listenRetry: ReturnType<typeof setTimeout> | undefined
   private readonly depositListeners = new Set<DepositListener>()
+  private readonly gapListeners = new Set<() => void>()
+  /** A LISTEN connection worked before: the next one that works follows a gap in the feed. */
+  private listenedBefore = false
 
   private constructor(options: PgStoreOptions) {
     this.options = options
@@ -534,14 +537,16 @@ export class PgMailboxStore implements MailboxStore {
   /**
    * Every committed deposit of every instance sharing this database, in commit order (which is
    * sequence order within a mailbox). Notifications sent while the LISTEN connection is down are
-   * not replayed: subscribers then find those messages with their next fetch, as after any missed
-   * push.
+   * lost; once it is back, `onGap` says so, and the service restarts its live subscriptions so
+   * their clients fetch what they missed.
    */
-  async watchDeposits(listener: DepositListener): Promise<() => void> {
+  async watchDeposits(listener: DepositListener, onGap?: () => void): Promise<() => void> {
     this.depositListeners.add(listener)
+    if (onGap !== undefined) this.gapListeners.add(onGap)
     if (this.listener === undefined && this.listenRetry === undefined) await this.listen(0)
     return () => {
       this.depositListeners.delete(listener)
+      if (onGap !== undefined) this.gapListeners.delete(onGap)
     }
   }
 
@@ -579,6 +584,8 @@ export class PgMailboxStore implements MailboxStore {
       await client.query(`LISTEN ${DEPOSIT_CHANNEL}`)
       this.listener = client
       attempt = 0
+      if (this.listenedBefore) for (const g of this.gapListeners) g()
+      this.listenedBefore = true
     } catch (err) {
       retry(err)
     }
