@@ -264,6 +264,7 @@ if (skip !== undefined) {
           // Reads and nonces (on the main disk) keep working: the owner can still fetch and ack.
           assert.equal(await store.useNonce(id(1), new Uint8Array(16).fill(1), 1e13, 2), true)
           assert.equal(await store.ack(id(1), acked.slice(0, 5)), 5)
+          assert.deepEqual(fullEvents, [true], 'no "space is back" while deposits still fail')
         } finally {
           await store?.close()
           await withClient(url, async (c) => {

@@ -65,6 +65,8 @@ export class PgStoreOpenError extends Error {
 
 interface QueuedWrite {
   run: (c: pg.PoolClient) => Promise<unknown>
+  /** Adds data (deposit, prekeys, a new mailbox): only its success shows the disk has room again. */
+  grows: boolean
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
 }
@@ -256,10 +258,10 @@ export class PgMailboxStore implements MailboxStore {
   }
 
   /** Queues `run` into the next transaction; resolves with its result after COMMIT. */
-  private write<T>(run: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  private write<T>(run: (c: pg.PoolClient) => Promise<T>, grows = false): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store closed'))
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject })
+      this.queue.push({ run, grows, resolve: resolve as (v: unknown) => void, reject })
       if (!this.writing) {
         this.writing = true
         // One event-loop turn of writes goes into the first batch.
@@ -308,7 +310,7 @@ export class PgMailboxStore implements MailboxStore {
       return
     }
     client.release()
-    this.setFull(false)
+    if (batch.some((item) => item.grows)) this.setFull(false)
     batch.forEach((item, i) => item.resolve(results[i]))
   }
 
@@ -339,7 +341,7 @@ export class PgMailboxStore implements MailboxStore {
         values: [buf(rec.id), buf(rec.authKey), buf(rec.capabilityHash), rec.nowDay],
       })
       return (r.rows[0] as Row).r as CreateOutcome
-    })
+    }, true)
   }
 
   async getMailbox(id: Uint8Array): Promise<MailboxRecord | undefined> {
@@ -371,7 +373,7 @@ export class PgMailboxStore implements MailboxStore {
       const row = r.rows[0] as Row
       if (row.outcome === 'ok') return { ok: true, id: BigInt(row.seq as string) }
       return { ok: false, reason: row.outcome as 'unknown_mailbox' | 'mailbox_full' | 'relay_full' }
-    })
+    }, true)
   }
 
   async fetch(
@@ -439,7 +441,7 @@ export class PgMailboxStore implements MailboxStore {
         values: [buf(mailboxId), buf(bundle), oneTimePrekeys.map(buf), maxStored],
       })
       return num((r.rows[0] as Row).n)
-    })
+    }, true)
   }
 
   takePrekey(
