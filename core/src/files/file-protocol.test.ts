@@ -4,7 +4,7 @@
 // arrives byte-identical; a malformed, oversize or truncated request gets a typed stop frame and
 // changes nothing; a stream cut halfway leaves only verified chunks and resumes from them.
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { afterEach, describe, test } from 'node:test'
 import type { Stream } from '@libp2p/interface'
 import { lpStream, streamPair } from '@libp2p/utils'
 import type { FileTransfer } from '../client/api.ts'
@@ -138,6 +138,7 @@ function device(
     onUpdate: (t) => updates.push(t),
     tuning: { retryFirstMs: 20, retryMaxMs: 50, idleMs: 2_000 },
   })
+  engines.push(engine)
   return {
     engine,
     updates,
@@ -152,6 +153,12 @@ function device(
     },
   }
 }
+
+/** Every engine a test made, stopped after it even when an assertion failed (no retry outlives it). */
+const engines: FileTransferEngine[] = []
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.stop()))
+})
 
 async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 1_000; i++) {

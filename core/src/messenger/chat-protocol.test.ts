@@ -200,10 +200,10 @@ describe('chat protocol over an in-memory stream pair', () => {
       await lp.write(Uint8Array.of(1, i & 0xff))
       assert.equal((await lp.read()).subarray()[0], DIRECT_ACK.stored)
     }
-    await served
-    // The stream is closed for writing on Bob's side: a further frame gets no ack.
+    // One more frame: Bob's handler has stopped reading, so it is neither acked nor delivered.
     await lp.write(Uint8Array.of(1, 0)).catch(() => undefined)
     await assert.rejects(lp.read({ signal: AbortSignal.timeout(2_000) }))
+    await served
     await near.close().catch(() => undefined)
     assert.equal(bobInbox.stored.length, n)
   })
