@@ -48,14 +48,17 @@ test('a relay learns only the fixed Hestia user agent from the browser node, no 
 
 /** A node that plays a relay on loopback WebSockets; `ping: 'answer' | 'silent'`. */
 async function relayLike(pingMode: 'answer' | 'silent') {
-  const node = await createLibp2p({
+  const base = {
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0/ws'] },
     transports: [webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
-    services: pingMode === 'answer' ? { ping: ping() } : {},
-  })
+  }
+  const node: Libp2p =
+    pingMode === 'answer'
+      ? await createLibp2p({ ...base, services: { ping: ping() } })
+      : await createLibp2p(base)
   // A relay that stopped answering: it takes the stream and never echoes.
   if (pingMode === 'silent') await node.handle(PING_PROTOCOL, () => undefined)
   started.push(node)

@@ -54,7 +54,10 @@ export function installWebRtcCloseGuard(scope: WebRtcCloseGlobals = globalThis):
     })
   }
   // eslint-disable-next-line @typescript-eslint/unbound-method
-  const realCreate = proto.createDataChannel
+  const realCreate = proto.createDataChannel as unknown as (
+    this: RTCPeerConnection,
+    ...args: unknown[]
+  ) => RTCDataChannel
   Object.defineProperty(proto, 'createDataChannel', {
     configurable: true,
     writable: true,
