@@ -3,9 +3,10 @@
 -- are (mailbox id, per-mailbox sequence, nonce hash), no serial ids, no insertion timestamps
 -- (ADR 0209). docs/relay/PRIVACY.md lists every column.
 --
--- Every write transaction of the store first locks the single relay_totals row: writers of all
--- instances take their locks in one order (totals, then mailbox rows), so they never deadlock, and
--- the relay-wide byte quota is checked and updated atomically across instances.
+-- Every write function below first locks the single relay_totals row (hestia_lock_totals): writers
+-- of all instances take their locks in one order (totals, then mailbox rows), so they never
+-- deadlock, whether a function runs alone or in a batch, and the relay-wide byte quota is checked
+-- and updated atomically across instances.
 
 CREATE TABLE mailboxes (
   id bytea PRIMARY KEY,
@@ -55,6 +56,12 @@ CREATE TABLE relay_totals (
 );
 INSERT INTO relay_totals (id, bytes) VALUES (true, 0);
 
+-- The first lock of every write (see the top of this file).
+CREATE FUNCTION hestia_lock_totals() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM relay_totals WHERE id FOR UPDATE;
+END $$;
+
 -- Deposit with its quotas in one round trip. Outcome 'ok' with the per-mailbox sequence, or the
 -- quota that refused it (nothing changed then). A committed deposit notifies every instance
 -- (LISTEN hestia_deposit): the payload is the mailbox id in hex and the sequence, delivered at
@@ -67,6 +74,7 @@ DECLARE
   m mailboxes%ROWTYPE;
   sz integer := length(p_sealed);
 BEGIN
+  PERFORM hestia_lock_totals();
   SELECT * INTO m FROM mailboxes WHERE id = p_mailbox FOR UPDATE;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'unknown_mailbox'::text, NULL::bigint;
@@ -96,6 +104,7 @@ CREATE FUNCTION hestia_create_mailbox(
 DECLARE
   m mailboxes%ROWTYPE;
 BEGIN
+  PERFORM hestia_lock_totals();
   INSERT INTO mailboxes (id, auth_key, capability_hash, last_seen_day, next_seq, msg_count, byte_count)
     VALUES (p_id, p_auth_key, p_capability_hash, p_day, 1, 0, 0)
     ON CONFLICT (id) DO NOTHING;
@@ -115,6 +124,7 @@ DECLARE
   n integer;
   b bigint;
 BEGIN
+  PERFORM hestia_lock_totals();
   WITH d AS (
     DELETE FROM messages WHERE mailbox_id = p_mailbox AND seq = ANY (p_ids) RETURNING size
   )
@@ -132,6 +142,7 @@ END $$;
 CREATE FUNCTION hestia_use_nonce(p_mailbox bytea, p_key bytea, p_bucket bigint, p_day integer)
 RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM hestia_lock_totals();
   INSERT INTO auth_nonces (nonce_key, expires_bucket) VALUES (p_key, p_bucket)
     ON CONFLICT (nonce_key) DO NOTHING;
   IF NOT FOUND THEN
@@ -149,6 +160,7 @@ DECLARE
   next bigint;
   k bytea;
 BEGIN
+  PERFORM hestia_lock_totals();
   INSERT INTO prekey_bundles (mailbox_id, bundle, next_seq) VALUES (p_mailbox, p_bundle, 1)
     ON CONFLICT (mailbox_id) DO UPDATE SET bundle = excluded.bundle;
   SELECT next_seq INTO next FROM prekey_bundles WHERE mailbox_id = p_mailbox FOR UPDATE;
@@ -172,6 +184,7 @@ DECLARE
   k bytea;
   n integer;
 BEGIN
+  PERFORM hestia_lock_totals();
   SELECT pb.bundle INTO b FROM prekey_bundles pb WHERE pb.mailbox_id = p_mailbox FOR UPDATE;
   IF NOT FOUND THEN
     RETURN;
@@ -191,6 +204,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   b bigint;
 BEGIN
+  PERFORM hestia_lock_totals();
   DELETE FROM mailboxes WHERE id = p_id RETURNING byte_count INTO b;
   IF NOT FOUND THEN
     RETURN false;
@@ -210,6 +224,7 @@ DECLARE
   n integer := 0;
   b bigint := 0;
 BEGIN
+  PERFORM hestia_lock_totals();
   FOR r IN
     WITH d AS (
       DELETE FROM messages WHERE (mailbox_id, seq) IN (
@@ -235,6 +250,7 @@ DECLARE
   i bytea;
   n integer := 0;
 BEGIN
+  PERFORM hestia_lock_totals();
   FOR i IN SELECT id FROM mailboxes WHERE last_seen_day < p_before_day LIMIT p_limit LOOP
     IF hestia_purge_mailbox(i) THEN
       n := n + 1;
