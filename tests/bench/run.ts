@@ -27,7 +27,7 @@ const HELP = `usage: node tests/bench/run.ts [options]
 /** Bad command line; the message says which flag to fix. */
 class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError'
-  readonly code = 'BENCH_USAGE'
+  readonly code = 'bench_usage'
 }
 
 const here = import.meta.dirname

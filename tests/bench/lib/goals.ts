@@ -10,7 +10,7 @@
 /** A goal string that parseGoal cannot read; fix the string in goals.ts or in the suite. */
 export class BenchGoalError extends Error {
   override readonly name = 'BenchGoalError'
-  readonly code = 'BENCH_GOAL_INVALID'
+  readonly code = 'bench_goal_invalid'
 }
 
 export interface GoalEntry {

@@ -78,7 +78,7 @@ export const RATIO_SUFFIX = '.ratio'
 
 class SuiteTimeoutError extends Error {
   override readonly name = 'SuiteTimeoutError'
-  readonly code = 'BENCH_SUITE_TIMEOUT'
+  readonly code = 'bench_suite_timeout'
 }
 
 function startsWith(name: string, prefix: string | undefined): boolean {

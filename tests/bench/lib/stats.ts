@@ -4,7 +4,7 @@
 /** A benchmark was handed nothing to summarize, or a percentile outside 0..100. */
 export class BenchStatsError extends Error {
   override readonly name = 'BenchStatsError'
-  readonly code = 'BENCH_STATS_INVALID'
+  readonly code = 'bench_stats_invalid'
 }
 
 /**

@@ -9,7 +9,7 @@ import type { BenchSuite } from '../types.ts'
 /** A suite file that does not default-export { prefix, metrics, run }. */
 export class BenchSuiteShapeError extends Error {
   override readonly name = 'BenchSuiteShapeError'
-  readonly code = 'BENCH_SUITE_SHAPE'
+  readonly code = 'bench_suite_shape'
 }
 
 export type LoadedSuite =
