@@ -7,7 +7,8 @@ import { ACTIVE_TRANSFER_STATES, type FileTransferRecord } from '@hestia/core/st
 import type { MessengerStore } from '@hestia/core/store/store.ts'
 import { BlobFileSource } from './blob-source.ts'
 import { ChunkSink, type SaveFile } from './chunk-sink.ts'
-import { chunkRows, type FilesDatabase } from './files-db.ts'
+import { chunkRows, isSealedStagedRow, type FilesDatabase } from './files-db.ts'
+import { deleteStagedPieces, openStagedMeta, SealedStagedSource } from './sealed-staging.ts'
 import type { PieceCipher } from './sealed-pieces.ts'
 
 export class StagedFileMissingError extends Error {
@@ -22,7 +23,7 @@ export class BrowserFileStorage implements FileStorage {
   readonly #save: SaveFile
   readonly #cipher: PieceCipher | undefined
 
-  /** `cipher`: received chunks are sealed at rest (ADR 0520; staged copies are not sealed yet). */
+  /** `cipher`: received chunks are sealed at rest and sealed staged files can be sent (ADR 0520). */
   constructor(db: FilesDatabase, save: SaveFile, options: { cipher?: PieceCipher } = {}) {
     this.#db = db
     this.#save = save
@@ -32,12 +33,16 @@ export class BrowserFileStorage implements FileStorage {
   async openSource(record: FileTransferRecord): Promise<FileSource> {
     const row =
       record.stagedFileId === null ? undefined : await this.#db.staged.get(record.stagedFileId)
-    if (row === undefined) {
-      throw new StagedFileMissingError(
+    const missing = () =>
+      new StagedFileMissingError(
         `the file of transfer ${record.transferId} is no longer staged; send it again`,
       )
-    }
-    return new BlobFileSource(row.blob)
+    if (row === undefined) throw missing()
+    if (!isSealedStagedRow(row)) return new BlobFileSource(row.blob)
+    // Sealed (ADR 0520): readable only with the cipher, and only once staging finished.
+    if (this.#cipher === undefined || !row.complete) throw missing()
+    const meta = await openStagedMeta(row, this.#cipher)
+    return new SealedStagedSource(this.#db, this.#cipher, row, meta.size)
   }
 
   openSink(record: FileTransferRecord): Promise<FileSink> {
@@ -52,7 +57,9 @@ export class BrowserFileStorage implements FileStorage {
   }
 
   async releaseSource(record: FileTransferRecord): Promise<void> {
-    if (record.stagedFileId !== null) await this.#db.staged.delete(record.stagedFileId)
+    if (record.stagedFileId === null) return
+    await this.#db.staged.delete(record.stagedFileId)
+    await deleteStagedPieces(this.#db, record.stagedFileId)
   }
 
   /**
@@ -72,6 +79,16 @@ export class BrowserFileStorage implements FileStorage {
       .below(now - UNOFFERED_STAGED_FILE_TTL_MS)
       .filter((row) => !stagedInUse.has(row.stagedFileId))
       .delete()
+    // Sealed pieces whose staged row is gone (swept above, released, or a staging that died
+    // before writing its row).
+    const withPieces = new Set<string>()
+    await this.#db.stagedPieces.toCollection().eachPrimaryKey(([stagedFileId]) => {
+      withPieces.add(stagedFileId)
+    })
+    for (const stagedFileId of withPieces) {
+      if ((await this.#db.staged.get(stagedFileId)) === undefined)
+        await deleteStagedPieces(this.#db, stagedFileId)
+    }
     const withRows = new Set<string>()
     await this.#db.chunks.toCollection().eachPrimaryKey(([transferId]) => {
       withRows.add(transferId)

@@ -26,6 +26,26 @@ export interface StagedFileRow {
   blob: Blob
 }
 
+/**
+ * A staged file with at-rest sealing on (ADR 0520): its name, size and type are one sealed
+ * metadata piece, and its bytes are sealed pieces in `stagedPieces`. `complete` turns true once
+ * every piece is stored, so a half-staged file is never sent.
+ */
+export interface SealedStagedFileRow {
+  stagedFileId: string
+  createdAt: number
+  meta: Uint8Array
+  pieceSize: number
+  complete: boolean
+}
+
+export interface StagedPieceRow {
+  stagedFileId: string
+  /** Plaintext offset of the piece's first byte (a multiple of the row's pieceSize). */
+  offset: number
+  data: Blob
+}
+
 export interface ChunkRow {
   transferId: string
   /** Plaintext offset of the row's first byte. */
@@ -42,8 +62,9 @@ export interface FilesDatabaseOptions {
 }
 
 export class FilesDatabase extends Dexie {
-  staged!: Table<StagedFileRow, string>
+  staged!: Table<StagedFileRow | SealedStagedFileRow, string>
   chunks!: Table<ChunkRow, [string, number]>
+  stagedPieces!: Table<StagedPieceRow, [string, number]>
 
   constructor(options: FilesDatabaseOptions = {}) {
     super(options.name ?? FILES_DATABASE_NAME, {
@@ -54,6 +75,8 @@ export class FilesDatabase extends Dexie {
       staged: 'stagedFileId, createdAt',
       chunks: '[transferId+offset]',
     })
+    // Sealed staged files (ADR 0520): their bytes as sealed pieces.
+    this.version(2).stores({ stagedPieces: '[stagedFileId+offset]' })
   }
 }
 
@@ -67,6 +90,23 @@ export function chunkRows(
   return db.chunks
     .where('[transferId+offset]')
     .between([transferId, from], [transferId, to], true, false)
+}
+
+/** The pieces of one sealed staged file with offsets in [from, to), in offset order. */
+export function stagedPieceRows(
+  db: FilesDatabase,
+  stagedFileId: string,
+  from = -Infinity,
+): Dexie.Collection<StagedPieceRow, [string, number]> {
+  return db.stagedPieces
+    .where('[stagedFileId+offset]')
+    .between([stagedFileId, from], [stagedFileId, Dexie.maxKey], true, false)
+}
+
+export function isSealedStagedRow(
+  row: StagedFileRow | SealedStagedFileRow,
+): row is SealedStagedFileRow {
+  return 'meta' in row
 }
 
 let shared: FilesDatabase | undefined

@@ -1,12 +1,15 @@
-// Received file bytes sealed at rest (sealed-pieces.ts, ChunkSink with a cipher): the same file
-// comes back, nothing readable is stored, and moved or altered rows are refused.
+// File bytes sealed at rest (sealed-pieces.ts): received chunks (ChunkSink with a cipher) and
+// staged copies (sealed-staging.ts). The same bytes come back, nothing readable is stored, and
+// moved or altered pieces are refused.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import fc from 'fast-check'
 import { AtRestError } from '@hestia/core/store/at-rest/errors.ts'
+import { BrowserFileStorage, StagedFileMissingError } from './browser-file-storage.ts'
 import { ChunkSink } from './chunk-sink.ts'
+import { stageFile } from './stage-file.ts'
 import { FilesDatabase } from './files-db.ts'
 import { filePieceCipher } from './sealed-pieces.ts'
 import type { PieceCipher } from './sealed-pieces.ts'
@@ -127,5 +130,110 @@ describe('ChunkSink with at-rest sealing', () => {
     bytes[40]! ^= 1
     await db2.chunks.put({ ...row!, data: new Blob([bytes]) })
     await expectTampered(c.sink.read(0, 10))
+  })
+})
+
+describe('staging with at-rest sealing', () => {
+  const outgoing = (stagedFileId: string, size: number) => ({
+    transferId: 'out-1',
+    conversationId: 'c1',
+    messageId: 'm1',
+    direction: 'out' as const,
+    name: 'x',
+    size,
+    mimeType: '',
+    state: 'transferring' as const,
+    route: 'direct' as const,
+    bytesVerified: 0,
+    chunkSize: 16_384,
+    shareRecord: null,
+    ciphertextSha256: null,
+    stagedFileId,
+    error: null,
+    createdAt: 0,
+    updatedAt: 0,
+  })
+
+  test('a staged file is stored only as sealed pieces and read back across piece boundaries', async () => {
+    const db = freshDb()
+    const cipher = await filePieceCipher(KEY)
+    const content = markedBytes(1_300_000, 9)
+    const staged = await stageFile(
+      new File([content], 'holiday-plans.txt', { type: 'text/plain' }),
+      db,
+      () => 1,
+      { cipher },
+    )
+    assert.deepEqual(
+      { ...staged, stagedFileId: '' },
+      { stagedFileId: '', name: 'holiday-plans.txt', size: 1_300_000, mimeType: 'text/plain' },
+    )
+    const [row] = await db.staged.toArray()
+    assert.equal(JSON.stringify(row).includes('holiday'), false, 'no name in the staged row')
+    assert.equal('blob' in row!, false, 'no plaintext copy')
+    const pieces = await db.stagedPieces.toArray()
+    assert.equal(pieces.length, 3)
+    for (const piece of pieces)
+      assert.equal(
+        Buffer.from(await piece.data.arrayBuffer()).includes(Buffer.from('SECRET-MARKER')),
+        false,
+      )
+
+    const storage = new BrowserFileStorage(db, savedFiles().save, { cipher })
+    const source = await storage.openSource(outgoing(staged.stagedFileId, content.length))
+    assert.equal(source.size, 1_300_000)
+    assert.deepEqual(await source.read(524_000, 2_000), content.subarray(524_000, 526_000))
+    const whole = new Uint8Array(content.length)
+    for (let at = 0; at < content.length; at += 16_384) {
+      const length = Math.min(16_384, content.length - at)
+      whole.set(await source.read(at, length), at)
+    }
+    assert.equal(sha(whole), sha(content))
+    await assert.rejects(source.read(1_299_999, 2), RangeError)
+
+    await storage.releaseSource(outgoing(staged.stagedFileId, content.length))
+    assert.equal(await db.staged.count(), 0)
+    assert.equal(await db.stagedPieces.count(), 0, 'release drops the pieces too')
+  })
+
+  test('without the key (locked) or before staging finished, a sealed staged file is not sent', async () => {
+    const db = freshDb()
+    const cipher = await filePieceCipher(KEY)
+    const staged = await stageFile(new File([markedBytes(1000)], 'a.txt'), db, () => 1, { cipher })
+    const locked = new BrowserFileStorage(db, savedFiles().save)
+    await assert.rejects(
+      locked.openSource(outgoing(staged.stagedFileId, 1000)),
+      StagedFileMissingError,
+    )
+    const row = await db.staged.get(staged.stagedFileId)
+    await db.staged.put({ ...row!, complete: false })
+    const unlocked = new BrowserFileStorage(db, savedFiles().save, { cipher })
+    await assert.rejects(
+      unlocked.openSource(outgoing(staged.stagedFileId, 1000)),
+      StagedFileMissingError,
+    )
+  })
+
+  test('swapped pieces are refused; the sweep drops pieces whose staged row is gone', async () => {
+    const db = freshDb()
+    const cipher = await filePieceCipher(KEY)
+    const staged = await stageFile(new File([markedBytes(1_100_000)], 'b.bin'), db, () => 1, {
+      cipher,
+    })
+    const [first, second] = await db.stagedPieces.toArray()
+    await db.stagedPieces.put({ ...first!, data: second!.data })
+    const storage = new BrowserFileStorage(db, savedFiles().save, { cipher })
+    const source = await storage.openSource(outgoing(staged.stagedFileId, 1_100_000))
+    await assert.rejects(
+      source.read(0, 10),
+      (error) => error instanceof AtRestError && error.code === 'tampered',
+    )
+
+    await db.staged.delete(staged.stagedFileId) // a staging that died, or a row swept earlier
+    await storage.sweep(
+      { listTransfers: () => Promise.resolve([]), getTransfer: () => Promise.resolve(undefined) },
+      2,
+    )
+    assert.equal(await db.stagedPieces.count(), 0)
   })
 })

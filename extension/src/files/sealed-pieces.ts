@@ -1,5 +1,5 @@
 /**
- * At-rest sealing of file bytes in the files database (received chunks now; staged copies next):
+ * At-rest sealing of file bytes in the files database (received chunks, staged copies):
  * AES-256-GCM through WebCrypto under a key derived from the data key (ADR 0520, storage.md).
  * The files database is never part of a messenger transaction, so its crypto may be asynchronous,
  * and WebCrypto's AES-GCM (~460 MB/s here, CRYPTO.md) keeps it far from the transfer's bottleneck.

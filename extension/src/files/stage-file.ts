@@ -6,6 +6,8 @@
  */
 import type { StagedFile } from '@hestia/core/client/api.ts'
 import { filesDatabase, type FilesDatabase } from './files-db.ts'
+import type { PieceCipher } from './sealed-pieces.ts'
+import { stageSealed } from './sealed-staging.ts'
 
 /**
  * The offer's caps (STAGED_NAME_MAX_CHARS / mimeTypeMaxChars, checked equal in the tests).
@@ -33,6 +35,7 @@ export async function stageFile(
   file: File,
   db: FilesDatabase = filesDatabase(),
   now: () => number = Date.now,
+  options: { cipher?: PieceCipher } = {},
 ): Promise<StagedFile> {
   const staged: StagedFile = {
     stagedFileId: crypto.randomUUID(),
@@ -41,8 +44,13 @@ export async function stageFile(
     mimeType: (file.type || 'application/octet-stream').slice(0, STAGED_MIME_TYPE_MAX_CHARS),
   }
   try {
-    // IndexedDB copies the File's bytes to disk (no read into this page's memory).
-    await db.staged.add({ ...staged, createdAt: now(), blob: file })
+    if (options.cipher !== undefined) {
+      // At-rest sealing on: the bytes go in as sealed pieces, never as a plaintext copy.
+      await stageSealed(file, staged, db, options.cipher, now())
+    } else {
+      // IndexedDB copies the File's bytes to disk (no read into this page's memory).
+      await db.staged.add({ ...staged, createdAt: now(), blob: file })
+    }
   } catch (error) {
     const name = (error as { name?: unknown } | null)?.name
     if (name === 'QuotaExceededError') {
