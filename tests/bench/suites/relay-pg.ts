@@ -3,15 +3,14 @@
 // (synchronous_commit on, every row its own committed transaction, one after another, as
 // relay.sqlite_raw), interleaved A B A B; fetch latency p50/p99 (each fetch is signed, checked
 // and burns its nonce durably); then the same with two relay instances on the one database, the
-// senders split between them. A private cluster (relay-node/test-support/pg-cluster.ts) runs on
-// the same 2 cores as the relays, the senders and the baseline.
+// senders split between them. Each relay instance is its own process; a private cluster
+// (relay-node/test-support/pg-cluster.ts) runs on the same 2 cores as the relays, the senders and
+// the baseline.
 
-import { rmSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { startRelay } from '@hestia/relay-node'
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { interleave } from '../lib/interleave.ts'
 import { percentile } from '../lib/stats.ts'
@@ -23,7 +22,8 @@ import {
 import type { MailboxCredentials } from '../../../core/src/mailbox/index.ts'
 import { startPgCluster } from '../../../relay-node/test-support/pg-cluster.ts'
 import { migratePg } from '../../../relay-node/src/store/pg-migrate.ts'
-import { mailboxClientFor, startClientNode } from '../../integration/relay-helpers.ts'
+import { mailboxClientFor, spawnRelay, startClientNode } from '../../integration/relay-helpers.ts'
+import type { RelayProcess } from '../../integration/relay-helpers.ts'
 
 interface Sizes {
   mailboxes: number
@@ -137,7 +137,7 @@ async function fetchLatencies(
 async function measure(sizes: Sizes, log: (line: string) => void): Promise<Record<string, Metric>> {
   const cluster = await startPgCluster()
   const dirs: string[] = []
-  const relays: Array<Awaited<ReturnType<typeof startRelay>>> = []
+  const relays: RelayProcess[] = []
   const nodes = await Promise.all(Array.from({ length: SENDERS }, () => startClientNode()))
   const raw = new pg.Client({
     connectionString: cluster.url,
@@ -154,31 +154,49 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
     )
     await admin.query('ALTER TABLE raw_messages ALTER COLUMN sealed SET STORAGE EXTERNAL')
     await admin.end()
+    // Each instance is its own process (as deployed): one event loop per relay, the senders and
+    // the baseline in this one.
     const relayAt = async () => {
       const dir = mkdtempSync(join(tmpdir(), 'hestia-bench-pg-'))
       dirs.push(dir)
-      const relay = await startRelay({
-        dataDir: dir,
-        store: cluster.url,
-        pgPoolMax: POOL,
-        listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-        stunPort: -1,
-        adminPort: -1,
-        logLevel: 'warn',
-        mailbox: {
-          maxMessagesPerMailbox: 1_000_000,
-          maxBytesPerMailbox: 1e12,
-          maxTotalBytes: 1e12,
-          rate: {
-            depositPerPeer: UNLIMITED,
-            depositPerIp: UNLIMITED,
-            readPerPeer: UNLIMITED,
-            readPerIp: UNLIMITED,
-            createPerIp: UNLIMITED,
-            prekeyFetchPerIp: UNLIMITED,
+      const config = join(dir, 'bench-config.json')
+      writeFileSync(
+        config,
+        JSON.stringify({
+          mailbox: {
+            maxMessagesPerMailbox: 1_000_000,
+            maxBytesPerMailbox: 1e12,
+            maxTotalBytes: 1e12,
+            rate: {
+              depositPerPeer: UNLIMITED,
+              depositPerIp: UNLIMITED,
+              readPerPeer: UNLIMITED,
+              readPerIp: UNLIMITED,
+              createPerIp: UNLIMITED,
+              prekeyFetchPerIp: UNLIMITED,
+            },
           },
-        },
-      })
+          relay: { inboundConnectionsPerSecondPerIp: 1e6, maxHandshakingPerIp: 1000 },
+        }),
+      )
+      const relay = await spawnRelay([
+        '--data',
+        join(dir, 'relay'),
+        '--config',
+        config,
+        '--store',
+        cluster.url,
+        '--pg-pool',
+        String(POOL),
+        '--listen',
+        '/ip4/127.0.0.1/tcp/0/ws',
+        '--stun-port',
+        '-1',
+        '--admin-port',
+        '-1',
+        '--log-level',
+        'warn',
+      ])
       relays.push(relay)
       return relay
     }
@@ -240,7 +258,10 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
     }
   } finally {
     await Promise.all(nodes.map(async (n) => n.stop()))
-    for (const r of relays) await r.stop()
+    for (const r of relays) {
+      r.child.kill('SIGTERM')
+      await r.exited
+    }
     await raw.end()
     await cluster.destroy()
     for (const d of dirs) rmSync(d, { recursive: true, force: true })
