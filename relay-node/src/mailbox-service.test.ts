@@ -113,6 +113,32 @@ describe('mailbox protocol over an in-memory stream pair', () => {
     await r.stop()
   })
 
+  test('a subscriber gets each deposit pushed; a push cut off with the stream stays stored until acked', async () => {
+    const r = await relayAndClient()
+    const me = newMailboxCredentials()
+    await r.client.create(me)
+    const pushed: Uint8Array[] = []
+    const sub = await r.client.subscribe(me, (m) => pushed.push(m.sealed))
+    const first = new Uint8Array(1024).fill(1)
+    await r.client.deposit(depositAddressOf(me), first)
+    for (let i = 0; i < 200 && pushed.length === 0; i++)
+      await new Promise((res) => setTimeout(res, 10))
+    assert.deepEqual(pushed, [first])
+    // The subscription's stream ends (the network dropped it); a deposit now reaches nobody live.
+    await sub.close()
+    await sub.ended
+    const second = new Uint8Array(1024).fill(2)
+    await r.client.deposit(depositAddressOf(me), second)
+    assert.equal(pushed.length, 1)
+    // Nothing was lost: both wait in the mailbox until the owner acks them.
+    const { messages } = await r.client.fetch(me)
+    assert.deepEqual(
+      messages.map((m) => m.sealed),
+      [first, second],
+    )
+    await r.stop()
+  })
+
   test('typed refusals reach the client as MailboxError and store nothing', async () => {
     const r = await relayAndClient()
     const me = newMailboxCredentials()
