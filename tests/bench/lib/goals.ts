@@ -108,6 +108,18 @@ export const GOALS: readonly GoalEntry[] = [
     description: 'popup interactive with 100 conversations stored',
   },
   {
+    metric: 'store.unlock_ms',
+    goal: '<= 1000 ms',
+    description:
+      'unlock: Argon2id in its worker at the calibrated parameters + data key unwrap, Chromium (issue 17, ADR 0120)',
+  },
+  {
+    metric: 'store.encrypted_read.ratio',
+    goal: '<= 1.3',
+    description:
+      '100 conversations + a 1,000-message chat read from the sealed vs the plaintext store, interleaved (issue 17)',
+  },
+  {
     metric: 'idle.direct_KB_per_min_per_contact',
     goal: '<= 6 KB/min',
     description: 'idle extension: wire bytes per minute per online contact (issue #24, ADR 0910)',
