@@ -176,8 +176,8 @@ describe('mailbox protocol over an in-memory stream pair', () => {
     // The framing held, so the stream is still usable: a good deposit on it is stored.
     const deposit = encodeRequest({
       deposit: {
-        mailboxId: me.mailboxId,
-        capability: me.capability,
+        mailboxId: new Uint8Array(me.mailboxId),
+        capability: new Uint8Array(me.capability),
         expiryS: 86_400,
         sealed: new Uint8Array(1024).fill(5),
       },
@@ -221,8 +221,8 @@ describe('mailbox protocol over an in-memory stream pair', () => {
     const deposit = lengthPrefixed(
       encodeRequest({
         deposit: {
-          mailboxId: me.mailboxId,
-          capability: me.capability,
+          mailboxId: new Uint8Array(me.mailboxId),
+          capability: new Uint8Array(me.capability),
           expiryS: 86_400,
           sealed: new Uint8Array(4096).fill(4),
         },
