@@ -21,7 +21,9 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -146,11 +148,20 @@ export async function startPgCluster(options: { fsync?: boolean } = {}): Promise
     chownSync(dir, user.uid, user.gid)
     chmodSync(dir, 0o700)
   }
+  // A password even on loopback: other users of a shared machine cannot reach the test cluster.
+  const password = randomBytes(18).toString('base64url')
+  const pwfile = join(dir, 'pwfile')
+  writeFileSync(pwfile, password + '\n', { mode: 0o600 })
+  if (user !== undefined) chownSync(pwfile, user.uid, user.gid)
   const init = spawnSync(
     join(bin, 'initdb'),
-    ['-D', data, '-U', 'hestia', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-instructions'],
+    [
+      ...['-D', data, '-U', 'hestia', '-A', 'scram-sha-256', `--pwfile=${pwfile}`],
+      ...['-E', 'UTF8', '--no-locale', '--no-instructions'],
+    ],
     { encoding: 'utf8', ...(user ?? {}) },
   )
+  rmSync(pwfile, { force: true })
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true })
     throw new PgUnavailableError(`initdb failed: ${init.stderr || init.stdout}`)
@@ -168,7 +179,7 @@ export async function startPgCluster(options: { fsync?: boolean } = {}): Promise
   }
   process.once('exit', killOnExit)
 
-  const base = `postgres://hestia@127.0.0.1:${port}`
+  const base = `postgres://hestia:${password}@127.0.0.1:${port}`
   const start = async () => {
     const args = [
       '-D',
