@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { hashWasmArgon2id, passphraseBytes } from '@hestia/core/store/at-rest/argon2id.ts'
 import { AtRestError } from '@hestia/core/store/at-rest/errors.ts'
-import { workerKdf } from './kdf-client.ts'
+import { calibrateUnlock, workerKdf } from './kdf-client.ts'
 import type { KdfWorker } from './kdf-client.ts'
 import { handleKdfRequest } from './kdf-worker.ts'
 
@@ -64,4 +64,16 @@ test('worker KDF: a worker that fails to start rejects instead of hanging', asyn
   })
   await assert.rejects(kdf(passphraseBytes('pw'), SALT, FAST), /CSP refused the script/)
   assert.deepEqual(log, ['terminated'])
+})
+
+test('calibration through the worker: baseline memory, at least 3 passes, the worker used and released', async () => {
+  const log: string[] = []
+  const params = await calibrateUnlock(
+    workerKdf(() => fakeWorker(log)),
+    500,
+  )
+  assert.equal(params.memoryKiB, 64 * 1024)
+  assert.equal(params.parallelism, 4)
+  assert.ok(params.iterations >= 3 && params.iterations <= 12, `t=${params.iterations}`)
+  assert.deepEqual(log, ['terminated'], 'one derivation, worker terminated')
 })

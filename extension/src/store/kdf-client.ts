@@ -2,7 +2,8 @@
  * A PassphraseKdf that runs Argon2id in a dedicated worker (kdf-worker.ts), one worker per
  * derivation, terminated afterwards so its WebAssembly memory is released (ADR 0120).
  */
-import type { PassphraseKdf } from '@hestia/core/store/at-rest/argon2id.ts'
+import { calibrateUnlockParams } from '@hestia/core/store/at-rest/argon2id.ts'
+import type { Argon2idParams, PassphraseKdf } from '@hestia/core/store/at-rest/argon2id.ts'
 import { AtRestError } from '@hestia/core/store/at-rest/errors.ts'
 import type { AtRestErrorCode } from '@hestia/core/store/at-rest/errors.ts'
 import type { KdfRequest, KdfResponse } from './kdf-worker.ts'
@@ -50,4 +51,21 @@ export function workerKdf(start: () => KdfWorker = startKdfWorker): PassphraseKd
       }
       worker.postMessage(request, [request.passphrase.buffer as ArrayBuffer])
     })
+}
+
+/**
+ * Unlock parameters for this device (ADR 0120): times one derivation at the baseline through
+ * `kdf` (the worker: the real cost, start-up included) and raises the passes toward `targetMs`.
+ */
+export function calibrateUnlock(kdf: PassphraseKdf, targetMs = 500): Promise<Argon2idParams> {
+  const probe = new Uint8Array(16)
+  return calibrateUnlockParams(
+    async (params) => {
+      const started = performance.now()
+      const key = await kdf(new TextEncoder().encode('calibration'), probe, params)
+      key.fill(0)
+      return performance.now() - started
+    },
+    { targetMs },
+  )
 }

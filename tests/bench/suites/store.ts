@@ -32,8 +32,8 @@ const SIZES: Record<BenchMode, Sizes> = {
 const WORKER_ENTRY = `import './extension/src/store/kdf-worker.ts'`
 
 const PAGE_ENTRY = `
-import { workerKdf } from './extension/src/store/kdf-client.ts'
-import { calibrateUnlockParams, passphraseBytes, UNLOCK_BASELINE } from './core/src/store/at-rest/argon2id.ts'
+import { calibrateUnlock, workerKdf } from './extension/src/store/kdf-client.ts'
+import { passphraseBytes, UNLOCK_BASELINE } from './core/src/store/at-rest/argon2id.ts'
 import { newDataKey, unwrapDataKey, wrapDataKey } from './core/src/store/at-rest/data-key.ts'
 import { systemRandom } from './core/src/crypto/platform.ts'
 import { openDexieStore } from './extension/src/store/dexie-store.ts'
@@ -41,12 +41,6 @@ import { encryptDatabase, sealerFor } from './extension/src/store/at-rest.ts'
 
 const kdf = workerKdf(() => new Worker('/kdf-worker.js', { type: 'module' }))
 const passphrase = passphraseBytes('bench passphrase')
-
-async function timeOne(params) {
-  const started = performance.now()
-  await kdf(passphrase, new Uint8Array(16), params)
-  return performance.now() - started
-}
 
 async function unlockTimes(count, params) {
   const record = await wrapDataKey(newDataKey(systemRandom), passphrase, { kdf, random: systemRandom, params })
@@ -105,7 +99,7 @@ async function readRound(which) {
 }
 
 globalThis.hestiaStoreBench = {
-  calibrate: () => calibrateUnlockParams(timeOne, { targetMs: 500 }),
+  calibrate: () => calibrateUnlock(kdf, 500),
   baseline: UNLOCK_BASELINE,
   unlockTimes,
   setupStores,
