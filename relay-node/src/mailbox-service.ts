@@ -131,17 +131,21 @@ export class MailboxService {
     await this.refreshCounts()
     const { store } = this.init
     if (store.watchDeposits !== undefined) {
-      this.unwatch = await store.watchDeposits(
-        (mailboxId, id) => {
+      this.unwatch = await store.watchDeposits({
+        deposit: (mailboxId, id) => {
           this.pushCommitted(mailboxId, id)
         },
-        () => {
+        // Closed or purged on any instance: its subscriptions here end too (ADR 0211).
+        closed: (mailboxId) => {
+          this.subscribers.end(mailboxId)
+        },
+        gap: () => {
           // Deposits committed while the feed was down were not pushed: ending the live
           // subscriptions makes their clients re-subscribe and fetch them.
           this.init.log.info('deposit notifications resumed: live subscriptions restart')
           this.subscribers.endAll()
         },
-      )
+      })
     }
   }
 

@@ -339,14 +339,15 @@ export function runMailboxStoreCompliance(name: string, harness: MailboxStoreHar
           }
         }))
 
-      test('every instance hears of every committed deposit, in order, once', () =>
+      test('every instance hears of every committed deposit in order, once, and of deleted mailboxes', () =>
         withStore(harness, async (t) => {
           const other = await t.second!()
           try {
             assert.ok(other.watchDeposits !== undefined)
             const heard: string[] = []
-            const stop = await other.watchDeposits((mailbox, n) => {
-              heard.push(`${mailbox[0]}:${n}`)
+            const stop = await other.watchDeposits({
+              deposit: (mailbox, n) => heard.push(`${mailbox[0]}:${n}`),
+              closed: (mailbox) => heard.push(`${mailbox[0]}:closed`),
             })
             await create(t.store, 1)
             await create(t.store, 2)
@@ -367,6 +368,10 @@ export function runMailboxStoreCompliance(name: string, harness: MailboxStoreHar
               limits,
             )
             assert.equal(refused.ok, false)
+            // Deleting a mailbox (the owner's close, a purge) is announced; deleting none is not.
+            assert.equal(await t.store.purgeMailbox(id(2)), true)
+            assert.equal(await t.store.purgeMailbox(id(2)), false)
+            expected.push('2:closed')
             const deadline = Date.now() + 5_000
             while (heard.length < expected.length && Date.now() < deadline) {
               await new Promise((r) => setTimeout(r, 10))

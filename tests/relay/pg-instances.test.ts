@@ -2,6 +2,8 @@
  * Two relay processes, each with its own data directory (so its own PeerId and address), sharing one
  * PostgreSQL database on a private cluster: what a client of either notices.
  * - A deposit taken by instance 1 reaches a subscriber connected to instance 2 live, in order, once.
+ * - The owner's close on one instance ends its subscriptions on the other (ADR 0211); a lost
+ *   notification feed ends subscriptions so clients fetch what was not pushed.
  * - kill -9 of instance 1 during a deposit burst from several clients: the clients move to instance
  *   2, and every deposit either instance acknowledged is fetched exactly once afterwards.
  */
@@ -11,6 +13,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import {
+  MailboxError,
   depositAddressOf,
   depositWithFailover,
   newMailboxCredentials,
@@ -177,6 +180,25 @@ if (skip !== undefined) {
       } finally {
         await sub.close()
       }
+    })
+
+    test("the owner's close on instance 1 ends its subscription on instance 2 (ADR 0211)", async () => {
+      const url = await freshDatabase()
+      const [one, two] = await Promise.all([instance(url), instance(url)])
+      const box = newMailboxCredentials()
+      const viaTwo = mailboxClientFor(await client(), two.multiaddrs[0]!)
+      await viaTwo.create(box)
+      const sub = await viaTwo.subscribe(box, () => undefined)
+      let ended = false
+      void sub.ended.then(() => (ended = true))
+      await mailboxClientFor(await client(), one.multiaddrs[0]!).closeMailbox(box)
+      const deadline = Date.now() + 10_000
+      while (!ended && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      assert.ok(ended, 'the subscription on the other instance ended')
+      await assert.rejects(
+        viaTwo.fetch(box),
+        (err: unknown) => err instanceof MailboxError && err.code === 'unknown_mailbox',
+      )
     })
 
     test('a lost notification feed ends live subscriptions, so clients fetch what was not pushed', async () => {

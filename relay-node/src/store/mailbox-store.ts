@@ -63,6 +63,13 @@ export interface SweepResult {
 /** A committed deposit: its mailbox and its per-mailbox id. */
 export type DepositListener = (mailboxId: Uint8Array, id: bigint) => void
 
+/** What a store several instances share announces (MailboxStore.watchDeposits). */
+export interface StoreEvents {
+  deposit: DepositListener
+  closed?: (mailboxId: Uint8Array) => void
+  gap?: () => void
+}
+
 export interface MailboxStore {
   createMailbox(rec: {
     id: Uint8Array
@@ -118,10 +125,11 @@ export interface MailboxStore {
    * Only on stores several relay instances share: calls `listener` for every deposit any instance
    * commits, in commit order (sequence order within a mailbox). The mailbox service then pushes to
    * its live subscribers from here, and only from here, so each deposit reaches each subscriber
-   * once whichever instance took it. `onGap` is called when the feed was interrupted (the database
-   * connection was lost) and works again: deposits in between were not announced. Resolves with a
-   * function that stops the calls.
+   * once whichever instance took it. `closed` is called when a mailbox was deleted (closed by its
+   * owner, purged, swept) on any instance, so every instance ends its subscriptions (ADR 0211).
+   * `gap` is called when the feed was interrupted (the database connection was lost) and works
+   * again: events in between were not announced. Resolves with a function that stops the calls.
    */
-  watchDeposits?(listener: DepositListener, onGap?: () => void): Promise<() => void>
+  watchDeposits?(events: StoreEvents): Promise<() => void>
   close(): Promise<void>
 }

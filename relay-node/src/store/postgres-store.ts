@@ -27,10 +27,10 @@ import type {
   CreateOutcome,
   DepositInput,
   DepositOutcome,
-  DepositListener,
   MailboxRecord,
   MailboxStore,
   QuotaLimits,
+  StoreEvents,
   StoreStats,
   StoredRow,
   SweepResult,
@@ -193,8 +193,7 @@ export class PgMailboxStore implements MailboxStore {
   private full = false
   private listener: pg.Client | undefined
   private listenRetry: ReturnType<typeof setTimeout> | undefined
-  private readonly depositListeners = new Set<DepositListener>()
-  private readonly gapListeners = new Set<() => void>()
+  private readonly eventListeners = new Set<StoreEvents>()
   /** A LISTEN connection worked before: the next one that works follows a gap in the feed. */
   private listenedBefore = false
 
@@ -560,16 +559,14 @@ export class PgMailboxStore implements MailboxStore {
   /**
    * Every committed deposit of every instance sharing this database, in commit order (which is
    * sequence order within a mailbox). Notifications sent while the LISTEN connection is down are
-   * lost; once it is back, `onGap` says so, and the service restarts its live subscriptions so
+   * lost; once it is back, `gap` says so, and the service restarts its live subscriptions so
    * their clients fetch what they missed.
    */
-  async watchDeposits(listener: DepositListener, onGap?: () => void): Promise<() => void> {
-    this.depositListeners.add(listener)
-    if (onGap !== undefined) this.gapListeners.add(onGap)
+  async watchDeposits(events: StoreEvents): Promise<() => void> {
+    this.eventListeners.add(events)
     if (this.listener === undefined && this.listenRetry === undefined) await this.listen(0)
     return () => {
-      this.depositListeners.delete(listener)
-      if (onGap !== undefined) this.gapListeners.delete(onGap)
+      this.eventListeners.delete(events)
     }
   }
 
@@ -600,14 +597,17 @@ export class PgMailboxStore implements MailboxStore {
       if (colon !== 64) return
       const mailboxId = hexToBytes(msg.payload.slice(0, colon))
       const id = BigInt(msg.payload.slice(colon + 1))
-      for (const l of this.depositListeners) l(mailboxId, id)
+      for (const l of this.eventListeners) {
+        if (id === 0n) l.closed?.(mailboxId)
+        else l.deposit(mailboxId, id)
+      }
     })
     try {
       await client.connect()
       await client.query(`LISTEN ${DEPOSIT_CHANNEL}`)
       this.listener = client
       attempt = 0
-      if (this.listenedBefore) for (const g of this.gapListeners) g()
+      if (this.listenedBefore) for (const l of this.eventListeners) l.gap?.()
       this.listenedBefore = true
     } catch (err) {
       retry(err)

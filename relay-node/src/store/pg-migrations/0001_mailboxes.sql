@@ -65,7 +65,7 @@ END $$;
 -- Deposit with its quotas in one round trip. Outcome 'ok' with the per-mailbox sequence, or the
 -- quota that refused it (nothing changed then). A committed deposit notifies every instance
 -- (LISTEN hestia_deposit): the payload is the mailbox id in hex and the sequence, delivered at
--- commit, in commit order.
+-- commit, in commit order; a purged or closed mailbox sends sequence 0.
 CREATE FUNCTION hestia_deposit(
   p_mailbox bytea, p_sealed bytea, p_expires bigint,
   p_max_msgs integer, p_max_bytes bigint, p_max_total bigint
@@ -213,6 +213,8 @@ BEGIN
   DELETE FROM prekey_bundles WHERE mailbox_id = p_id;
   DELETE FROM one_time_prekeys WHERE mailbox_id = p_id;
   UPDATE relay_totals SET bytes = bytes - b WHERE id;
+  -- Sequence 0 (deposits start at 1): the mailbox is gone; every instance ends its subscriptions.
+  PERFORM pg_notify('hestia_deposit', encode(p_id, 'hex') || ':0');
   RETURN true;
 END $$;
 
