@@ -1,7 +1,8 @@
 /**
  * "Erase this device" (issue 17): deletes the messenger and files databases (rows, keyring,
  * staged and received file bytes). A forgotten passphrase ends here: erase, then restore from a
- * backup. The host also removes the unlocked key from storage.session (ADR 0523) and the popup its
+ * backup. Chromium's LevelDB may keep deleted values in its files until it compacts (ADR 0521):
+ * erasing makes the data unreachable through the browser, not unrecoverable from the disk. The host also removes the unlocked key from storage.session (ADR 0523) and the popup its
  * localStorage entries; both belong to the lock/unlock step.
  */
 import { Dexie } from 'dexie'
