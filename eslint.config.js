@@ -386,6 +386,29 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', ...testSupportImports],
     },
   },
+  // Size (ADR 0011): no shipped source file over 500 lines, no function over 80. Blank lines and
+  // comments do not count, so explaining why never pushes code over the limit. A function or file
+  // that is clearer whole says so where it stands: `// eslint-disable-next-line
+  // max-lines-per-function -- <why>`. Tests, test support and generated codecs are not limited.
+  {
+    files: [
+      'core/src/**/*.ts',
+      'extension/src/**/*.ts',
+      'extension/src/**/*.tsx',
+      'ui/src/**/*.ts',
+      'ui/src/**/*.svelte',
+      'relay-node/src/**/*.ts',
+      'relay-node/bin/**/*.js',
+    ],
+    ignores: ['**/*.test.ts', '**/test-support/**'],
+    rules: {
+      'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': [
+        'error',
+        { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true },
+      ],
+    },
+  },
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
