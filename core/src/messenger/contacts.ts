@@ -22,7 +22,7 @@ import type { StoreOperations } from '../store/store.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
 import { addPrekey, prekeyBundle } from './identity.ts'
-import { createInviteLink, decodeInvite } from './invite.ts'
+import { createInviteLink, decodeInvite, type VerifiedInvite } from './invite.ts'
 import { INVITE_POLICY, createdAtOf, inviteState, type InviteKeeper } from './invite-lifecycle.ts'
 import { answerInviteAgain } from './invite-closed.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
@@ -178,51 +178,14 @@ export async function acceptInvite(
   }
   const known = await ctx.store.getContactByIdentityKey(toBase64Url(invite.identityKey))
   const relays = d.relays()
-  if (known !== undefined) {
-    // A contact who never answered (their last invite was used, withdrawn or expired): answer
-    // this one in the same conversation (ADR 0733).
-    const hello =
-      known.inboundMailboxId === null || relays.length === 0
-        ? null
-        : d.mailboxes.helloFor(
-            known.inboundMailboxId,
-            relays.slice(0, MESSENGER_LIMITS.relays),
-            false,
-          )
-    if (hello !== null && (await answerInviteAgain(ctx, known, invite, hello))) {
-      d.learnDevice(deviceIdOf(invite.bundle.cert.peerId), known.contactId)
-      d.kickOutbox()
-    }
-    return ok({ contact: await summaryOf(ctx.store, known), created: false })
-  }
+  if (known !== undefined) return answerKnownContact(d, known, invite, relays)
   if (relays.length === 0)
     return fail('invalid_state', 'add a relay first: the contact answers there')
 
   const contactId = toBase64Url(randomId(ctx.platform))
   const conversationId = toBase64Url(randomId(ctx.platform))
   const mailboxId = d.mailboxes.newMailboxId()
-  const outbound: HelloBody = {
-    displayName: invite.displayName,
-    relays: invite.relays,
-    mailboxId: invite.mailboxId,
-    mailboxCapability: invite.mailboxCapability,
-    mailboxSealKey: invite.mailboxSealKey,
-    reply: false,
-  }
-  const contact: ContactRecord = {
-    contactId,
-    displayName: displayNameOr(invite.displayName, FALLBACK_CONTACT_NAME),
-    identityPublicKey: invite.identityKey,
-    identityKeyId: toBase64Url(invite.identityKey),
-    verified: false,
-    blocked: false,
-    keyChange: null,
-    relays: invite.relays,
-    inboundMailboxId: mailboxId,
-    outboundMailbox: encodeOutbound(outbound),
-    addedAt: now,
-    updatedAt: now,
-  }
+  const contact = invitedContact(invite, contactId, mailboxId, now)
   const hello = d.mailboxes.helloFor(mailboxId, relays.slice(0, MESSENGER_LIMITS.relays), false)
   const helloPayload = {
     messageId: randomId(ctx.platform),
@@ -271,6 +234,62 @@ export async function acceptInvite(
   const summary = await emitContact(d, contact)
   d.kickOutbox()
   return ok({ contact: summary, created: true })
+}
+
+/**
+ * A contact who never answered (their last invite was used, withdrawn or expired) sent a new
+ * invite: answer it in the same conversation (ADR 0733).
+ */
+async function answerKnownContact(
+  d: ContactsDeps,
+  known: ContactRecord,
+  invite: VerifiedInvite,
+  relays: string[],
+): Promise<Result<{ contact: ContactSummary; created: boolean }>> {
+  const hello =
+    known.inboundMailboxId === null || relays.length === 0
+      ? null
+      : d.mailboxes.helloFor(
+          known.inboundMailboxId,
+          relays.slice(0, MESSENGER_LIMITS.relays),
+          false,
+        )
+  if (hello !== null && (await answerInviteAgain(d.ctx, known, invite, hello))) {
+    d.learnDevice(deviceIdOf(invite.bundle.cert.peerId), known.contactId)
+    d.kickOutbox()
+  }
+  return ok({ contact: await summaryOf(d.ctx.store, known), created: false })
+}
+
+/** The contact an accepted invite creates: unverified, pinned to the invite's key (TOFU). */
+function invitedContact(
+  invite: VerifiedInvite,
+  contactId: string,
+  inboundMailboxId: string,
+  now: number,
+): ContactRecord {
+  const outbound: HelloBody = {
+    displayName: invite.displayName,
+    relays: invite.relays,
+    mailboxId: invite.mailboxId,
+    mailboxCapability: invite.mailboxCapability,
+    mailboxSealKey: invite.mailboxSealKey,
+    reply: false,
+  }
+  return {
+    contactId,
+    displayName: displayNameOr(invite.displayName, FALLBACK_CONTACT_NAME),
+    identityPublicKey: invite.identityKey,
+    identityKeyId: toBase64Url(invite.identityKey),
+    verified: false,
+    blocked: false,
+    keyChange: null,
+    relays: invite.relays,
+    inboundMailboxId,
+    outboundMailbox: encodeOutbound(outbound),
+    addedAt: now,
+    updatedAt: now,
+  }
 }
 
 /** The identity key the user is asked to trust now: the new one during a key change. */

@@ -12,6 +12,7 @@ import { checkKeyChange, type PinnedIdentity } from '../crypto/key-change.ts'
 import { decodeOffer } from '../files/codec.ts'
 import type {
   ContactRecord,
+  HeldDevice,
   HeldPayload,
   MessageRecord,
   PendingKeyChange,
@@ -198,6 +199,38 @@ export interface Adopted {
 }
 
 /**
+ * Sessions and devices of any identity but the newly pinned one go; the devices the pending key
+ * brought (certified by that identity) take their place.
+ */
+async function keepOnlyPinnedDevices(
+  tx: StoreOperations,
+  c: ContactRecord,
+  pending: readonly HeldDevice[],
+  now: number,
+): Promise<void> {
+  for (const s of await tx.listSessions(c.contactId)) {
+    if (sessionIdentityKey(s) !== c.identityKeyId) await tx.deleteSession(c.contactId, s.deviceId)
+  }
+  for (const dev of await tx.listDevices(c.contactId)) {
+    const fields = certFields(dev.certificate)
+    if (fields === undefined || !bytesEqual(fields.identityKey, c.identityPublicKey))
+      await tx.deleteDevice(c.contactId, dev.deviceId)
+  }
+  for (const dev of pending) {
+    const fields = certFields(dev.certificate)
+    if (fields === undefined || !bytesEqual(fields.identityKey, c.identityPublicKey)) continue
+    await tx.putDevice({
+      ownerId: c.contactId,
+      deviceId: dev.deviceId,
+      certificate: dev.certificate,
+      addedAt: now,
+      expiresAt: dev.expiresAt,
+      lastSeenAt: now,
+    })
+  }
+}
+
+/**
  * The user trusts the pending key (verified or accepted): it becomes the pinned identity, sessions
  * and devices of other identities go, the held Hello is applied (routes now come from the pinned
  * identity), and held texts and file offers enter the thread in arrival order, unread and
@@ -218,26 +251,7 @@ export async function adoptPendingKey(
   c.keyChange = null
   c.refusedKeys = (c.refusedKeys ?? []).filter((k) => !bytesEqual(k, change.identityPublicKey))
   c.refusedDevices = []
-  for (const s of await tx.listSessions(c.contactId)) {
-    if (sessionIdentityKey(s) !== c.identityKeyId) await tx.deleteSession(c.contactId, s.deviceId)
-  }
-  for (const dev of await tx.listDevices(c.contactId)) {
-    const fields = certFields(dev.certificate)
-    if (fields === undefined || !bytesEqual(fields.identityKey, c.identityPublicKey))
-      await tx.deleteDevice(c.contactId, dev.deviceId)
-  }
-  for (const dev of change.devices ?? []) {
-    const fields = certFields(dev.certificate)
-    if (fields === undefined || !bytesEqual(fields.identityKey, c.identityPublicKey)) continue
-    await tx.putDevice({
-      ownerId: c.contactId,
-      deviceId: dev.deviceId,
-      certificate: dev.certificate,
-      addedAt: now,
-      expiresAt: dev.expiresAt,
-      lastSeenAt: now,
-    })
-  }
+  await keepOnlyPinnedDevices(tx, c, change.devices ?? [], now)
   const conv = await tx.getConversationByContact(c.contactId)
   if (conv === undefined) return out
   if (change.hello !== undefined && change.hello !== null) {
