@@ -83,59 +83,44 @@ export class RelayMetrics {
       labelNames: ['result'],
       registers,
     })
+    registerGauges(registers, sources)
+  }
+}
+
+/**
+ * Gauges read when Prometheus scrapes: each asks its source then, so no timer keeps them fresh.
+ */
+function registerGauges(registers: Registry[], sources: GaugeSources): void {
+  const gauges: Array<[name: string, help: string, read: () => number]> = [
+    [
+      'hestia_relay_partial_frame_bytes',
+      'Bytes held in incomplete frames across all streams',
+      () => sources.partialFrameBytes?.() ?? 0,
+    ],
+    [
+      'hestia_relay_handshaking_connections',
+      'Inbound connections accepted and still in their handshake (WebSocket, noise, yamux)',
+      () => sources.handshaking?.() ?? 0,
+    ],
+    ['hestia_relay_connections', 'Open libp2p connections', () => sources.connections()],
+    [
+      'hestia_relay_reservations',
+      'Circuit relay v2 reservations held',
+      () => sources.reservations(),
+    ],
+    ['hestia_relay_subscribers', 'Streams subscribed to live push', () => sources.subscribers()],
+    ['hestia_relay_stored_mailboxes', 'Mailboxes registered', () => sources.store().mailboxes],
+    ['hestia_relay_stored_messages', 'Sealed messages stored', () => sources.store().messages],
+    ['hestia_relay_stored_bytes', 'Sealed bytes stored', () => sources.store().bytes],
+  ]
+  for (const [name, help, read] of gauges) {
     new Gauge({
-      name: 'hestia_relay_partial_frame_bytes',
-      help: 'Bytes held in incomplete frames across all streams',
+      name,
+      help,
       registers,
       collect() {
-        this.set(sources.partialFrameBytes?.() ?? 0)
+        this.set(read())
       },
     })
-    new Gauge({
-      name: 'hestia_relay_handshaking_connections',
-      help: 'Inbound connections accepted and still in their handshake (WebSocket, noise, yamux)',
-      registers,
-      collect() {
-        this.set(sources.handshaking?.() ?? 0)
-      },
-    })
-    new Gauge({
-      name: 'hestia_relay_connections',
-      help: 'Open libp2p connections',
-      registers,
-      collect() {
-        this.set(sources.connections())
-      },
-    })
-    new Gauge({
-      name: 'hestia_relay_reservations',
-      help: 'Circuit relay v2 reservations held',
-      registers,
-      collect() {
-        this.set(sources.reservations())
-      },
-    })
-    new Gauge({
-      name: 'hestia_relay_subscribers',
-      help: 'Streams subscribed to live push',
-      registers,
-      collect() {
-        this.set(sources.subscribers())
-      },
-    })
-    for (const [key, help] of [
-      ['mailboxes', 'Mailboxes registered'],
-      ['messages', 'Sealed messages stored'],
-      ['bytes', 'Sealed bytes stored'],
-    ] as const) {
-      new Gauge({
-        name: `hestia_relay_stored_${key}`,
-        help,
-        registers,
-        collect() {
-          this.set(sources.store()[key])
-        },
-      })
-    }
   }
 }
