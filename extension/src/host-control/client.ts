@@ -2,7 +2,7 @@
 // Chrome service worker (to the offscreen host). Replies are validated before they are returned.
 
 import type { WebExt } from '../platform/webext.ts'
-import { HostRequestError, MalformedMessageError } from './errors.ts'
+import { HostRequestError, malformedMessage } from './errors.ts'
 import {
   IPC_CHANNEL,
   endpoints,
@@ -116,7 +116,7 @@ export class HostClient {
     const reply = parseReply(raw)
     if (!reply.ok) throw new HostRequestError(reply.error.code, reply.error.message)
     const parse = resultParsers[request.kind] as (raw: unknown) => HostResult<K>
-    if (parse === undefined) throw new MalformedMessageError(`no parser for ${request.kind}`)
+    if (parse === undefined) throw malformedMessage(`no parser for ${request.kind}`)
     return parse(reply.result)
   }
 }

@@ -1,31 +1,10 @@
 import { errorCodes, type IpcErrorCode } from './protocol.ts'
 
-/** A message failed validation; the receiver drops it and answers with this code. */
-export class MalformedMessageError extends Error {
-  override readonly name = 'MalformedMessageError'
-  readonly code = errorCodes.malformedMessage
-  constructor(detail: string) {
-    super(`Malformed Hestia message: ${detail}. Sender and receiver must be the same build.`)
-  }
-}
-
-export class UnknownRequestError extends Error {
-  override readonly name = 'UnknownRequestError'
-  readonly code = errorCodes.unknownRequest
-  constructor(kind: string) {
-    super(`Unknown request kind "${kind}". Sender and receiver must be the same build.`)
-  }
-}
-
-export class UntrustedSenderError extends Error {
-  override readonly name = 'UntrustedSenderError'
-  readonly code = errorCodes.untrustedSender
-  constructor() {
-    super("Message from outside this extension's own pages: ignored.")
-  }
-}
-
-/** The host answered with an error, or never answered. */
+/**
+ * Every host-control failure, whichever side found it: `code` says which (one of protocol.ts's
+ * `errorCodes`, the value that travels in a reply), the message says why. One class for the
+ * boundary (ADR 0810); the helpers below only fix the code and word the message.
+ */
 export class HostRequestError extends Error {
   override readonly name = 'HostRequestError'
   readonly code: IpcErrorCode
@@ -35,14 +14,23 @@ export class HostRequestError extends Error {
   }
 }
 
+/** A message failed validation; the receiver drops it and answers with this code. */
+export function malformedMessage(detail: string): HostRequestError {
+  return new HostRequestError(
+    errorCodes.malformedMessage,
+    `Malformed Hestia message: ${detail}. Sender and receiver must be the same build.`,
+  )
+}
+
+/** A request kind this build does not know (the other side is another build). */
+export function unknownRequest(kind: string): HostRequestError {
+  return new HostRequestError(
+    errorCodes.unknownRequest,
+    `Unknown request kind "${kind}". Sender and receiver must be the same build.`,
+  )
+}
+
+/** The code a reply carries for a thrown error: its own, or request_failed for anything else. */
 export function codeOf(error: unknown): IpcErrorCode {
-  if (
-    error instanceof MalformedMessageError ||
-    error instanceof UnknownRequestError ||
-    error instanceof UntrustedSenderError ||
-    error instanceof HostRequestError
-  ) {
-    return error.code
-  }
-  return errorCodes.requestFailed
+  return error instanceof HostRequestError ? error.code : errorCodes.requestFailed
 }

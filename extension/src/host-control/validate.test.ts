@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { MalformedMessageError, UnknownRequestError } from './errors.ts'
-import { IPC_CHANNEL, ipcLimits } from './protocol.ts'
+import { HostRequestError } from './errors.ts'
+
+/** assert.throws validators: a HostRequestError with the code the receiver answers with. */
+const MalformedMessage = (error: unknown): boolean =>
+  error instanceof HostRequestError && error.code === errorCodes.malformedMessage
+const UnknownRequest = (error: unknown): boolean =>
+  error instanceof HostRequestError && error.code === errorCodes.unknownRequest
+import { IPC_CHANNEL, errorCodes, ipcLimits } from './protocol.ts'
 import { parseEnvelope, parseReply, resultParsers } from './validate.ts'
 
 const envelope = (request: unknown, extra: Record<string, unknown> = {}) => ({
@@ -43,12 +49,12 @@ describe('parseEnvelope', () => {
     )
     assert.throws(
       () => resultParsers['download.state']({ state: 'paused', error: null }),
-      MalformedMessageError,
+      MalformedMessage,
     )
   })
 
-  test('rejects an unknown kind with UnknownRequestError', () => {
-    assert.throws(() => parseEnvelope(envelope({ kind: 'node.erase' })), UnknownRequestError)
+  test('rejects an unknown kind with UnknownRequest', () => {
+    assert.throws(() => parseEnvelope(envelope({ kind: 'node.erase' })), UnknownRequest)
   })
 
   const malformed: [string, unknown][] = [
@@ -81,8 +87,8 @@ describe('parseEnvelope', () => {
     ['a negative download id', envelope({ kind: 'download.state', downloadId: -1 })],
   ]
   for (const [name, raw] of malformed) {
-    test(`rejects ${name} with MalformedMessageError`, () => {
-      assert.throws(() => parseEnvelope(raw), MalformedMessageError)
+    test(`rejects ${name} with MalformedMessage`, () => {
+      assert.throws(() => parseEnvelope(raw), MalformedMessage)
     })
   }
 })
@@ -108,14 +114,14 @@ describe('replies', () => {
   test('a status with a wrong type or too many addresses is refused', () => {
     assert.throws(
       () => resultParsers['node.status']({ ...status, started: 'yes' }),
-      MalformedMessageError,
+      MalformedMessage,
     )
     const many = Array.from({ length: ipcLimits.maxAddresses + 1 }, () => '/webrtc')
     assert.throws(
       () => resultParsers['node.status']({ ...status, multiaddrs: many }),
-      MalformedMessageError,
+      MalformedMessage,
     )
-    assert.throws(() => resultParsers['node.ping']({ rttMs: -1 }), MalformedMessageError)
+    assert.throws(() => resultParsers['node.ping']({ rttMs: -1 }), MalformedMessage)
   })
 
   test('error replies keep their code; unknown codes are refused', () => {
@@ -123,8 +129,8 @@ describe('replies', () => {
     assert.deepEqual(reply, { ok: false, error: { code: 'timeout', message: 'slow' } })
     assert.throws(
       () => parseReply({ ok: false, error: { code: 'LOL', message: 'x' } }),
-      MalformedMessageError,
+      MalformedMessage,
     )
-    assert.throws(() => parseReply({ ok: 'maybe' }), MalformedMessageError)
+    assert.throws(() => parseReply({ ok: 'maybe' }), MalformedMessage)
   })
 })

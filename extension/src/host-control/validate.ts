@@ -1,7 +1,7 @@
-// Validation on arrival. Every parser returns a typed value or throws MalformedMessageError /
-// UnknownRequestError: nothing unchecked reaches a handler.
+// Validation on arrival. Every parser returns a typed value or throws a HostRequestError
+// (malformed_message or unknown_request): nothing unchecked reaches a handler.
 
-import { MalformedMessageError, UnknownRequestError } from './errors.ts'
+import { malformedMessage, unknownRequest } from './errors.ts'
 import {
   IPC_CHANNEL,
   endpoints,
@@ -29,35 +29,34 @@ function isRecord(value: unknown): value is Fields {
 }
 
 function record(value: unknown, what: string): Fields {
-  if (!isRecord(value)) throw new MalformedMessageError(`${what} is not an object`)
+  if (!isRecord(value)) throw malformedMessage(`${what} is not an object`)
   return value
 }
 
 function boundedString(value: unknown, what: string, maxLength: number): string {
-  if (typeof value !== 'string') throw new MalformedMessageError(`${what} is not a string`)
+  if (typeof value !== 'string') throw malformedMessage(`${what} is not a string`)
   if (value.length === 0 || value.length > maxLength) {
-    throw new MalformedMessageError(`${what} length ${value.length} is outside 1..${maxLength}`)
+    throw malformedMessage(`${what} length ${value.length} is outside 1..${maxLength}`)
   }
   return value
 }
 
 function finiteNumber(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new MalformedMessageError(`${what} is not a non-negative number`)
+    throw malformedMessage(`${what} is not a non-negative number`)
   }
   return value
 }
 
 function boolean(value: unknown, what: string): boolean {
-  if (typeof value !== 'boolean') throw new MalformedMessageError(`${what} is not a boolean`)
+  if (typeof value !== 'boolean') throw malformedMessage(`${what} is not a boolean`)
   return value
 }
 
 /** Only the keys listed: an unexpected key means a different build or a forged message. */
 function exactKeys(fields: Fields, allowed: readonly string[], what: string): void {
   for (const key of Object.keys(fields)) {
-    if (!allowed.includes(key))
-      throw new MalformedMessageError(`${what} has unexpected field "${key}"`)
+    if (!allowed.includes(key)) throw malformedMessage(`${what} has unexpected field "${key}"`)
   }
 }
 
@@ -71,7 +70,7 @@ export function isHestiaMessage(raw: unknown): boolean {
 export function parseRequest(raw: unknown): HostRequest {
   const fields = record(raw, 'request')
   const kind = boundedString(fields.kind, 'request.kind', 64)
-  if (!kindValues.includes(kind)) throw new UnknownRequestError(kind)
+  if (!kindValues.includes(kind)) throw unknownRequest(kind)
   switch (kind as RequestKind) {
     case requestKinds.status:
       exactKeys(fields, ['kind'], 'node.status request')
@@ -100,8 +99,7 @@ export function parseRequest(raw: unknown): HostRequest {
       exactKeys(fields, ['kind', 'url', 'filename'], 'download.start request')
       const url = boundedString(fields.url, 'url', ipcLimits.maxDownloadUrlLength)
       // Only blob: URLs the host made of a received file: never a web address to fetch.
-      if (!url.startsWith('blob:'))
-        throw new MalformedMessageError('download url is not a blob: URL')
+      if (!url.startsWith('blob:')) throw malformedMessage('download url is not a blob: URL')
       return {
         kind: requestKinds.downloadStart,
         url,
@@ -119,7 +117,7 @@ export function parseRequest(raw: unknown): HostRequest {
 
 function downloadId(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new MalformedMessageError(`${what} is not a download id`)
+    throw malformedMessage(`${what} is not a download id`)
   }
   return value
 }
@@ -137,7 +135,7 @@ function parseDownloadState(raw: unknown): DownloadState {
   exactKeys(fields, ['state', 'error'], 'download.state result')
   const state = boundedString(fields.state, 'result.state', 32)
   if (!downloadStateValues.includes(state))
-    throw new MalformedMessageError(`unknown download state ${state}`)
+    throw malformedMessage(`unknown download state ${state}`)
   return {
     state: state as DownloadState['state'],
     error: fields.error === null ? null : boundedString(fields.error, 'result.error', 128),
@@ -146,10 +144,10 @@ function parseDownloadState(raw: unknown): DownloadState {
 
 export function parseEnvelope(raw: unknown): Envelope {
   const fields = record(raw, 'envelope')
-  if (fields.channel !== IPC_CHANNEL) throw new MalformedMessageError('wrong channel')
+  if (fields.channel !== IPC_CHANNEL) throw malformedMessage('wrong channel')
   exactKeys(fields, ['channel', 'to', 'id', 'request'], 'envelope')
   const to = boundedString(fields.to, 'envelope.to', 32)
-  if (!endpointValues.includes(to)) throw new MalformedMessageError(`unknown endpoint "${to}"`)
+  if (!endpointValues.includes(to)) throw malformedMessage(`unknown endpoint "${to}"`)
   return {
     channel: IPC_CHANNEL,
     to: to as Endpoint,
@@ -162,7 +160,7 @@ function parseStatus(raw: unknown): NodeStatus {
   const fields = record(raw, 'status')
   const multiaddrs = fields.multiaddrs
   if (!Array.isArray(multiaddrs) || multiaddrs.length > ipcLimits.maxAddresses) {
-    throw new MalformedMessageError('status.multiaddrs is not a bounded list')
+    throw malformedMessage('status.multiaddrs is not a bounded list')
   }
   return {
     peerId: boundedString(fields.peerId, 'status.peerId', ipcLimits.maxPeerIdLength),
@@ -184,7 +182,7 @@ function parsePing(raw: unknown): PingResult {
 
 function parseWake(raw: unknown): WakeResult {
   const fields = record(raw, 'wake result')
-  if (fields.awake !== true) throw new MalformedMessageError('wake.awake is not true')
+  if (fields.awake !== true) throw malformedMessage('wake.awake is not true')
   return { awake: true }
 }
 
@@ -208,10 +206,10 @@ const errorCodeValues: readonly string[] = Object.values(errorCodes)
 export function parseReply(raw: unknown): Reply {
   const fields = record(raw, 'reply')
   if (fields.ok === true) return { ok: true, result: fields.result }
-  if (fields.ok !== false) throw new MalformedMessageError('reply.ok is not a boolean')
+  if (fields.ok !== false) throw malformedMessage('reply.ok is not a boolean')
   const error = record(fields.error, 'reply.error')
   const code = boundedString(error.code, 'reply.error.code', 64)
-  if (!errorCodeValues.includes(code)) throw new MalformedMessageError(`unknown error code ${code}`)
+  if (!errorCodeValues.includes(code)) throw malformedMessage(`unknown error code ${code}`)
   return {
     ok: false,
     error: {

@@ -24,8 +24,8 @@ import type { MessengerNotifier } from '@hestia/core/messenger/context.ts'
 import type { MessengerStore } from '@hestia/core/store/store.ts'
 import type { NodeHome } from '../../../plasmo.config.ts'
 import type { HostRequest, NodeStatus, PingResult, WakeResult } from '../host-control/protocol.ts'
-import { UnknownRequestError } from '../host-control/errors.ts'
-import { ipcLimits } from '../host-control/protocol.ts'
+import { HostRequestError, unknownRequest } from '../host-control/errors.ts'
+import { errorCodes, ipcLimits } from '../host-control/protocol.ts'
 import type { AddressPolicy } from '../node/address-policy.ts'
 import { createBrowserNode, type BrowserNode } from '../node/create-node.ts'
 import { openDexieStore } from '../store/dexie-store.ts'
@@ -58,13 +58,15 @@ export interface NodeServiceOptions {
 const maxStartRetryMs = 60_000
 const nodeWaitStepMs = 50
 
-/** An identity exists but its node has not been created yet (the messenger is starting). */
-export class NodeStartingError extends Error {
-  override readonly name = 'NodeStartingError'
-  readonly code = 'node_starting'
-  constructor() {
-    super('The node is starting (the messenger has not created it yet): ask again in a moment.')
-  }
+/**
+ * An identity exists but its node has not been created yet (the messenger is starting). Asked for
+ * over host control (node.status, node.ping), so a host-control error (ADR 0810).
+ */
+function nodeStarting(): HostRequestError {
+  return new HostRequestError(
+    errorCodes.requestFailed,
+    'The node is starting (the messenger has not created it yet): ask again in a moment.',
+  )
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -224,7 +226,7 @@ export class NodeService {
     return response.ok && response.value.state === 'ready'
   }
 
-  /** The messenger's node once started; after `nodeWaitMs` as it is (or NodeStartingError). */
+  /** The messenger's node once started; after `nodeWaitMs` as it is (or nodeStarting()). */
   async #messengerNodeSoon(): Promise<BrowserNode> {
     const deadline = Date.now() + (this.#options.nodeWaitMs ?? 5_000)
     for (;;) {
@@ -232,7 +234,7 @@ export class NodeService {
       if (node !== null && node.status === 'started') return node
       if (Date.now() >= deadline) {
         if (node !== null) return node
-        throw new NodeStartingError()
+        throw nodeStarting()
       }
       await new Promise((resolve) => setTimeout(resolve, nodeWaitStepMs))
     }
@@ -281,7 +283,7 @@ export class NodeService {
         void this.start()
         return Promise.resolve({ awake: true } satisfies WakeResult)
       default:
-        return Promise.reject(new UnknownRequestError(request.kind))
+        return Promise.reject(unknownRequest(request.kind))
     }
   }
 
