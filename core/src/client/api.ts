@@ -141,6 +141,30 @@ export interface ClientErrorBody {
   message: string
 }
 
+/**
+ * A client request failed with this code. On the node a handler (or anything it calls) throws it
+ * and the dispatcher's one error map (dispatch.ts) answers with its body; on a page the UI's `call`
+ * throws it for a failure response. One error class for the client-API boundary (ADR 0810).
+ */
+export class ClientApiError extends Error {
+  override readonly name: string = 'ClientApiError'
+  readonly code: ClientErrorCode
+
+  constructor(code: ClientErrorCode, message: string) {
+    super(message)
+    this.code = code
+  }
+
+  /** The sentence a person sees (never the detail message, which is for bug reports). */
+  get userText(): string {
+    return CLIENT_ERROR_TEXT[this.code]
+  }
+
+  toBody(): ClientErrorBody {
+    return { code: this.code, message: this.message }
+  }
+}
+
 /** Default user-facing sentences, one per code. The UI may translate them. */
 export const CLIENT_ERROR_TEXT: Readonly<Record<ClientErrorCode, string>> = {
   invalid_request: 'Something went wrong inside Hestia. Please report this.',

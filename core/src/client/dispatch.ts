@@ -17,9 +17,8 @@
  * serveClientPort(port, dispatch, hub)              // or over a runtime port (port.ts)
  * ```
  */
-import { CLIENT_LIMITS, fail } from './api.ts'
+import { CLIENT_LIMITS, ClientApiError, fail } from './api.ts'
 import type {
-  ClientErrorCode,
   ClientEvent,
   ClientEventListener,
   ClientFailure,
@@ -32,18 +31,10 @@ import type {
 } from './api.ts'
 import { StoreError } from '../store/store.ts'
 import { isProtocolError } from '../wire/errors.ts'
-import { InvalidClientMessageError, parseClientRequest } from './validate.ts'
+import { parseClientRequest } from './validate.ts'
 
 /** Throw this from a handler (or anything it calls) to fail a request with a specific code. */
-export class ClientApiError extends Error {
-  override readonly name = 'ClientApiError'
-  readonly code: ClientErrorCode
-
-  constructor(code: ClientErrorCode, message: string) {
-    super(message)
-    this.code = code
-  }
-}
+export { ClientApiError }
 
 /** Serves one request type: its typed success or typed failure (or throws, see failureFromError). */
 export type ClientHandler<K extends ClientRequestType> = (
@@ -73,7 +64,6 @@ function capped(text: string): string {
  */
 export function failureFromError(error: unknown): ClientFailure {
   if (error instanceof ClientApiError) return fail(error.code, capped(error.message))
-  if (error instanceof InvalidClientMessageError) return fail(error.code, capped(error.message))
   if (error instanceof StoreError) {
     if (error.code === 'storage_full') return fail('storage_full', capped(error.message))
     if (error.code === 'not_found') return fail('not_found', capped(error.message))

@@ -8,10 +8,15 @@
  * apart silently. Why hand-written instead of a library: docs/adr/0502-client-message-validation.md.
  */
 
-/** Thrown for a malformed request, response or event. `code` matches the client error code. */
-export class InvalidClientMessageError extends Error {
-  override readonly name = 'InvalidClientMessageError'
-  readonly code = 'invalid_request' as const
+import { ClientApiError } from './api.ts'
+
+/**
+ * Thrown for a malformed request, response or event: a ClientApiError (`invalid_request`, so the
+ * dispatcher answers it like any other) that also says where the message went wrong.
+ */
+export class InvalidClientMessageError extends ClientApiError {
+  override readonly name: string = 'InvalidClientMessageError'
+  override readonly code = 'invalid_request' as const
   /** Where in the message the problem is, e.g. `request.patch.notifications.showNames`. */
   readonly path: string
   /** What is wrong there, e.g. `longer than 64 characters`. */
@@ -19,6 +24,7 @@ export class InvalidClientMessageError extends Error {
 
   constructor(path: string, problem: string) {
     super(
+      'invalid_request',
       `${path}: ${problem}. The sender and receiver disagree on the client API; ` +
         'check that both run the same Hestia build.',
     )

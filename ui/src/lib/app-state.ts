@@ -321,7 +321,7 @@ export class AppState {
     return identity
   }
 
-  /** Accepts an invite; throws ClientRequestError (invite_invalid, invite_expired, …). */
+  /** Accepts an invite; throws ClientApiError (invite_invalid, invite_expired, …). */
   async acceptInvite(invite: string): Promise<{ contact: ContactSummary; created: boolean }> {
     const result = await call(this.client, { type: 'invite.accept', invite: invite.trim() })
     await this.loadConversations()
@@ -403,7 +403,7 @@ export class AppState {
     })
   }
 
-  /** Adds a relay; throws ClientRequestError (relay_address_invalid, too_large). */
+  /** Adds a relay; throws ClientApiError (relay_address_invalid, too_large). */
   async addRelay(address: string): Promise<void> {
     const settings = await call(this.client, { type: 'settings.addRelay', address })
     this.settings = { status: 'ready', value: settings }
