@@ -22,7 +22,6 @@
  * have landed, and a client retry then stores a second copy (clients drop duplicates by message id).
  */
 import pg from 'pg'
-import { MailboxError } from '@hestia/core/mailbox/index.ts'
 import type {
   CreateOutcome,
   DepositInput,
@@ -36,17 +35,25 @@ import type {
   SweepResult,
 } from './mailbox-store.ts'
 import { lastExpiredNonceBucket, nonceBucket, nonceKey } from './nonce-key.ts'
+import { PgDepositFeed } from './pg-deposit-feed.ts'
+import {
+  PgStoreOpenError,
+  isPgDiskFull,
+  isPgUnavailable,
+  redactUrl,
+  toStoreError,
+} from './pg-errors.ts'
 import { checkPgSchema } from './pg-migrate.ts'
+
+export { PgStoreOpenError, isPgUnavailable, redactUrl } from './pg-errors.ts'
+export { DEPOSIT_CHANNEL } from './pg-deposit-feed.ts'
 
 /** Writes per transaction: bounds how long one instance holds the relay_totals lock. */
 const MAX_BATCH = 256
 const SWEEP_BATCH = 1000
 /** pg_try_advisory_lock key for TTL sweeps ('hestia-s' as a 64-bit number). */
 const SWEEP_LOCK = '7522251233571270771'
-export const DEPOSIT_CHANNEL = 'hestia_deposit'
 export const DEFAULT_PG_POOL_MAX = 8
-/** What a client is told to wait when the database is unreachable. */
-const UNAVAILABLE_RETRY_MS = 1_000
 
 export interface PgStoreOptions {
   /** postgres://user:password@host:port/database (libpq-style query options allowed). */
@@ -59,62 +66,12 @@ export interface PgStoreOptions {
   onConnectionError?: (err: unknown) => void
 }
 
-/** The store cannot start on this database; the message says what to do. */
-export class PgStoreOpenError extends Error {
-  override readonly name = 'PgStoreOpenError'
-}
-
 interface QueuedWrite {
   run: (c: pg.PoolClient) => Promise<unknown>
   /** Adds data (deposit, prekeys, a new mailbox): only its success shows the disk has room again. */
   grows: boolean
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
-}
-
-const CONNECTION_CODES = new Set([
-  '57P01',
-  '57P02',
-  '57P03',
-  '53300',
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
-])
-const NODE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
-
-/** True when the database could not be reached or the connection broke. */
-export function isPgUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null
-  if (typeof e?.code === 'string' && (CONNECTION_CODES.has(e.code) || NODE_NET_CODES.has(e.code))) {
-    return true
-  }
-  const message = typeof e?.message === 'string' ? e.message : ''
-  return (
-    message.includes('Connection terminated') ||
-    message.includes('timeout exceeded when trying to connect') ||
-    message.includes('Client has encountered a connection error') ||
-    message.includes('Client was closed')
-  )
-}
-
-function isPgDiskFull(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === '53100'
-}
-
-/** Maps a database failure to what the client is told; other errors pass unchanged. */
-function toStoreError(err: unknown): unknown {
-  if (err instanceof MailboxError) return err
-  if (isPgDiskFull(err)) return new MailboxError('storage_full', undefined, { cause: err })
-  if (isPgUnavailable(err)) {
-    return new MailboxError('internal', 'the relay database is unavailable; retry shortly', {
-      cause: err,
-      retryAfterMs: UNAVAILABLE_RETRY_MS,
-    })
-  }
-  return err
 }
 
 /** node-postgres wants Buffers for bytea; a view over the same memory, no copy. */
@@ -129,10 +86,6 @@ function bytes(v: unknown): Uint8Array {
 
 function num(v: unknown): number {
   return Number(v)
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  return new Uint8Array(Buffer.from(hex, 'hex'))
 }
 
 /** Unnamed (simple protocol): a prepared statement cannot hold two commands. */
@@ -191,11 +144,7 @@ export class PgMailboxStore implements MailboxStore {
   private writing = false
   private closed = false
   private full = false
-  private listener: pg.Client | undefined
-  private listenRetry: ReturnType<typeof setTimeout> | undefined
-  private readonly eventListeners = new Set<StoreEvents>()
-  /** A LISTEN connection worked before: the next one that works follows a gap in the feed. */
-  private listenedBefore = false
+  private readonly feed: PgDepositFeed
 
   private constructor(options: PgStoreOptions) {
     this.options = options
@@ -221,6 +170,12 @@ export class PgMailboxStore implements MailboxStore {
     // unheard, that would crash the relay.
     this.pool.on('connect', (client) => {
       client.on('error', (err) => options.onConnectionError?.(err))
+    })
+    this.feed = new PgDepositFeed({
+      url: options.url,
+      ...(options.onConnectionError !== undefined
+        ? { onConnectionError: options.onConnectionError }
+        : {}),
     })
   }
 
@@ -558,60 +513,10 @@ export class PgMailboxStore implements MailboxStore {
 
   /**
    * Every committed deposit of every instance sharing this database, in commit order (which is
-   * sequence order within a mailbox). Notifications sent while the LISTEN connection is down are
-   * lost; once it is back, `gap` says so, and the service restarts its live subscriptions so
-   * their clients fetch what they missed.
+   * sequence order within a mailbox), and every deleted mailbox (pg-deposit-feed.ts).
    */
-  async watchDeposits(events: StoreEvents): Promise<() => void> {
-    this.eventListeners.add(events)
-    if (this.listener === undefined && this.listenRetry === undefined) await this.listen(0)
-    return () => {
-      this.eventListeners.delete(events)
-    }
-  }
-
-  private async listen(attempt: number): Promise<void> {
-    this.listenRetry = undefined
-    if (this.closed) return
-    const client = new pg.Client({
-      connectionString: this.options.url,
-      connectionTimeoutMillis: 5_000,
-      application_name: 'hestia-relay-listen',
-    })
-    const retry = (err: unknown) => {
-      if (this.listener === client) this.listener = undefined
-      client.end().catch(() => undefined)
-      if (this.closed || this.listenRetry !== undefined) return
-      this.options.onConnectionError?.(err)
-      const delay = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6))
-      this.listenRetry = setTimeout(() => void this.listen(attempt + 1), delay)
-      this.listenRetry.unref()
-    }
-    client.on('error', retry)
-    client.on('end', () => {
-      if (!this.closed && this.listener === client) retry(new Error('LISTEN connection ended'))
-    })
-    client.on('notification', (msg) => {
-      if (msg.channel !== DEPOSIT_CHANNEL || msg.payload === undefined) return
-      const colon = msg.payload.indexOf(':')
-      if (colon !== 64) return
-      const mailboxId = hexToBytes(msg.payload.slice(0, colon))
-      const id = BigInt(msg.payload.slice(colon + 1))
-      for (const l of this.eventListeners) {
-        if (id === 0n) l.closed?.(mailboxId)
-        else l.deposit(mailboxId, id)
-      }
-    })
-    try {
-      await client.connect()
-      await client.query(`LISTEN ${DEPOSIT_CHANNEL}`)
-      this.listener = client
-      attempt = 0
-      if (this.listenedBefore) for (const l of this.eventListeners) l.gap?.()
-      this.listenedBefore = true
-    } catch (err) {
-      retry(err)
-    }
+  watchDeposits(events: StoreEvents): Promise<() => void> {
+    return this.feed.watch(events)
   }
 
   async close(): Promise<void> {
@@ -619,21 +524,7 @@ export class PgMailboxStore implements MailboxStore {
     // Queued writes commit first: each may already have a caller waiting for its ack.
     while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5))
     this.closed = true
-    clearTimeout(this.listenRetry)
-    const l = this.listener
-    this.listener = undefined
-    await l?.end().catch(() => undefined)
+    await this.feed.close()
     await this.pool.end()
-  }
-}
-
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password !== '') u.password = '***'
-    return u.toString()
-  } catch {
-    return 'the configured URL'
   }
 }

@@ -134,6 +134,59 @@ function bytes(v: unknown): Uint8Array {
   return v as Uint8Array
 }
 
+/** Every statement the store runs, prepared once. */
+function prepareStatements(db: DatabaseSync): Record<string, StatementSync> {
+  const p = (sql: string) => db.prepare(sql)
+  return {
+    getMailbox: p(
+      'SELECT id, auth_key, capability_hash, last_seen_day, next_seq, msg_count, byte_count FROM mailboxes WHERE id = ?',
+    ),
+    insertMailbox: p(
+      'INSERT INTO mailboxes (id, auth_key, capability_hash, last_seen_day, next_seq, msg_count, byte_count) VALUES (?, ?, ?, ?, 1, 0, 0)',
+    ),
+    insertMessage: p(
+      'INSERT INTO messages (mailbox_id, seq, sealed, size, expires_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    bumpMailbox: p(
+      'UPDATE mailboxes SET next_seq = next_seq + 1, msg_count = msg_count + 1, byte_count = byte_count + ? WHERE id = ?',
+    ),
+    shrinkMailbox: p(
+      'UPDATE mailboxes SET msg_count = msg_count - ?, byte_count = byte_count - ? WHERE id = ?',
+    ),
+    fetch: p(
+      'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND expires_at > ? ORDER BY seq LIMIT ?',
+    ),
+    getMessage: p('SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND seq = ?'),
+    deleteMessage: p('DELETE FROM messages WHERE mailbox_id = ? AND seq = ? RETURNING size'),
+    getNonce: p('SELECT 1 AS x FROM auth_nonces WHERE nonce_key = ?'),
+    insertNonce: p('INSERT INTO auth_nonces (nonce_key, expires_bucket) VALUES (?, ?)'),
+    touchMailbox: p('UPDATE mailboxes SET last_seen_day = ? WHERE id = ? AND last_seen_day <> ?'),
+    getBundle: p('SELECT bundle, next_seq FROM prekey_bundles WHERE mailbox_id = ?'),
+    insertBundle: p('INSERT INTO prekey_bundles (mailbox_id, bundle, next_seq) VALUES (?, ?, 1)'),
+    updateBundle: p('UPDATE prekey_bundles SET bundle = ? WHERE mailbox_id = ?'),
+    bumpBundleSeq: p('UPDATE prekey_bundles SET next_seq = next_seq + 1 WHERE mailbox_id = ?'),
+    insertOtk: p('INSERT INTO one_time_prekeys (mailbox_id, seq, prekey) VALUES (?, ?, ?)'),
+    countOtk: p('SELECT COUNT(*) AS n FROM one_time_prekeys WHERE mailbox_id = ?'),
+    firstOtk: p(
+      'SELECT seq, prekey FROM one_time_prekeys WHERE mailbox_id = ? ORDER BY seq LIMIT 1',
+    ),
+    deleteOtk: p('DELETE FROM one_time_prekeys WHERE mailbox_id = ? AND seq = ?'),
+    expiredMessages: p(
+      'SELECT mailbox_id, seq, size FROM messages WHERE expires_at <= ? LIMIT ' + SWEEP_BATCH,
+    ),
+    deleteExpiredNonces: p('DELETE FROM auth_nonces WHERE expires_bucket <= ?'),
+    idleMailboxes: p('SELECT id FROM mailboxes WHERE last_seen_day < ? LIMIT ' + SWEEP_BATCH),
+    deleteMailbox: p('DELETE FROM mailboxes WHERE id = ?'),
+    deleteMailboxMessages: p('DELETE FROM messages WHERE mailbox_id = ?'),
+    deleteMailboxBundle: p('DELETE FROM prekey_bundles WHERE mailbox_id = ?'),
+    deleteMailboxOtks: p('DELETE FROM one_time_prekeys WHERE mailbox_id = ?'),
+    totals: p(
+      'SELECT COUNT(*) AS mailboxes, COALESCE(SUM(msg_count), 0) AS messages, COALESCE(SUM(byte_count), 0) AS bytes FROM mailboxes',
+    ),
+    otkTotal: p('SELECT COUNT(*) AS n FROM one_time_prekeys'),
+  }
+}
+
 export class SqliteMailboxStore implements MailboxStore {
   private readonly db: DatabaseSync
   private readonly queue: QueuedWrite[] = []
@@ -188,57 +241,7 @@ export class SqliteMailboxStore implements MailboxStore {
       }
       throw err
     }
-    const p = (sql: string) => this.db.prepare(sql)
-    this.st = {
-      getMailbox: p(
-        'SELECT id, auth_key, capability_hash, last_seen_day, next_seq, msg_count, byte_count FROM mailboxes WHERE id = ?',
-      ),
-      insertMailbox: p(
-        'INSERT INTO mailboxes (id, auth_key, capability_hash, last_seen_day, next_seq, msg_count, byte_count) VALUES (?, ?, ?, ?, 1, 0, 0)',
-      ),
-      insertMessage: p(
-        'INSERT INTO messages (mailbox_id, seq, sealed, size, expires_at) VALUES (?, ?, ?, ?, ?)',
-      ),
-      bumpMailbox: p(
-        'UPDATE mailboxes SET next_seq = next_seq + 1, msg_count = msg_count + 1, byte_count = byte_count + ? WHERE id = ?',
-      ),
-      shrinkMailbox: p(
-        'UPDATE mailboxes SET msg_count = msg_count - ?, byte_count = byte_count - ? WHERE id = ?',
-      ),
-      fetch: p(
-        'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND expires_at > ? ORDER BY seq LIMIT ?',
-      ),
-      getMessage: p(
-        'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND seq = ?',
-      ),
-      deleteMessage: p('DELETE FROM messages WHERE mailbox_id = ? AND seq = ? RETURNING size'),
-      getNonce: p('SELECT 1 AS x FROM auth_nonces WHERE nonce_key = ?'),
-      insertNonce: p('INSERT INTO auth_nonces (nonce_key, expires_bucket) VALUES (?, ?)'),
-      touchMailbox: p('UPDATE mailboxes SET last_seen_day = ? WHERE id = ? AND last_seen_day <> ?'),
-      getBundle: p('SELECT bundle, next_seq FROM prekey_bundles WHERE mailbox_id = ?'),
-      insertBundle: p('INSERT INTO prekey_bundles (mailbox_id, bundle, next_seq) VALUES (?, ?, 1)'),
-      updateBundle: p('UPDATE prekey_bundles SET bundle = ? WHERE mailbox_id = ?'),
-      bumpBundleSeq: p('UPDATE prekey_bundles SET next_seq = next_seq + 1 WHERE mailbox_id = ?'),
-      insertOtk: p('INSERT INTO one_time_prekeys (mailbox_id, seq, prekey) VALUES (?, ?, ?)'),
-      countOtk: p('SELECT COUNT(*) AS n FROM one_time_prekeys WHERE mailbox_id = ?'),
-      firstOtk: p(
-        'SELECT seq, prekey FROM one_time_prekeys WHERE mailbox_id = ? ORDER BY seq LIMIT 1',
-      ),
-      deleteOtk: p('DELETE FROM one_time_prekeys WHERE mailbox_id = ? AND seq = ?'),
-      expiredMessages: p(
-        'SELECT mailbox_id, seq, size FROM messages WHERE expires_at <= ? LIMIT ' + SWEEP_BATCH,
-      ),
-      deleteExpiredNonces: p('DELETE FROM auth_nonces WHERE expires_bucket <= ?'),
-      idleMailboxes: p('SELECT id FROM mailboxes WHERE last_seen_day < ? LIMIT ' + SWEEP_BATCH),
-      deleteMailbox: p('DELETE FROM mailboxes WHERE id = ?'),
-      deleteMailboxMessages: p('DELETE FROM messages WHERE mailbox_id = ?'),
-      deleteMailboxBundle: p('DELETE FROM prekey_bundles WHERE mailbox_id = ?'),
-      deleteMailboxOtks: p('DELETE FROM one_time_prekeys WHERE mailbox_id = ?'),
-      totals: p(
-        'SELECT COUNT(*) AS mailboxes, COALESCE(SUM(msg_count), 0) AS messages, COALESCE(SUM(byte_count), 0) AS bytes FROM mailboxes',
-      ),
-      otkTotal: p('SELECT COUNT(*) AS n FROM one_time_prekeys'),
-    }
+    this.st = prepareStatements(this.db)
     this.totalBytes = num((this.st.totals!.get() as Row).bytes)
   }
 
