@@ -116,6 +116,15 @@ export class AdminServer {
     if (!path.startsWith('/admin/')) throw new HttpError(404, 'not found')
 
     const action = path.slice('/admin/'.length)
+    const actor = this.authenticate(req, res, action)
+    this.o.metrics.adminActions.inc({ action })
+    if (req.method === 'GET' && action === 'bans') return send(res, 200, this.o.actions.bans())
+    if (req.method !== 'POST') throw new HttpError(405, 'use POST')
+    return this.runAction(res, action, actor, await readJson(req))
+  }
+
+  /** The admin key's actor name; a request without a valid key is counted, maybe slowed, refused. */
+  private authenticate(req: IncomingMessage, res: ServerResponse, action: string): string {
     const auth = req.headers.authorization ?? ''
     const presented = auth.startsWith('Bearer ') ? auth.slice(7).trim() : ''
     const actor = presented === '' ? undefined : checkAdminKey(presented, this.o.keyHashes())
@@ -129,11 +138,17 @@ export class AdminServer {
       this.o.metrics.adminDenied.inc({ result: 'denied' })
       throw new HttpError(401, 'missing or unknown admin key (Authorization: Bearer <key>)')
     }
-    this.o.metrics.adminActions.inc({ action })
+    return actor
+  }
+
+  /** A POSTed admin action by an authenticated actor: done, audited, logged, answered. */
+  private async runAction(
+    res: ServerResponse,
+    action: string,
+    actor: string,
+    body: Record<string, unknown>,
+  ): Promise<void> {
     const { actions, audit } = this.o
-    if (req.method === 'GET' && action === 'bans') return send(res, 200, actions.bans())
-    if (req.method !== 'POST') throw new HttpError(405, 'use POST')
-    const body = await readJson(req)
     switch (action) {
       case 'ban':
       case 'unban': {
