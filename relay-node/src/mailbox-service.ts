@@ -334,33 +334,8 @@ export class MailboxService {
         if (outcome === 'created') this.mailboxCount++
         return { fields: {} }
       }
-      case 'deposit': {
-        const { body } = req
-        const mailbox = await store.getMailbox(body.mailboxId)
-        if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
-        if (!equalBytes(capabilityHash(body.capability), mailbox.capabilityHash)) {
-          throw new MailboxError('bad_capability')
-        }
-        if (this.isIdleExpired(mailbox.lastSeenDay)) throw new MailboxError('mailbox_expired')
-        const ttl = Math.min(body.expiryS * 1000, limits.maxMessageTtlMs)
-        const expiresAt =
-          Math.ceil((this.init.now() + ttl) / EXPIRY_GRANULARITY_MS) * EXPIRY_GRANULARITY_MS
-        const outcome = await store.deposit(
-          { mailboxId: body.mailboxId, sealed: body.sealed, expiresAt },
-          limits,
-        )
-        if (!outcome.ok) throw new MailboxError(outcome.reason)
-        this.init.metrics.depositedBytes.inc(body.sealed.length)
-        // A shared store announces the deposit to every instance, this one included.
-        if (this.unwatch === undefined) {
-          this.subscribers.push(body.mailboxId, {
-            id: outcome.id,
-            sealed: body.sealed,
-            expiresAtMs: BigInt(expiresAt),
-          })
-        }
-        return { fields: { depositId: outcome.id } }
-      }
+      case 'deposit':
+        return this.deposit(req)
       case 'fetch': {
         await this.authorise(req)
         const limit = req.body.limit === 0 ? MAX_FETCH_LIMIT : req.body.limit
@@ -410,25 +385,60 @@ export class MailboxService {
       }
       case 'close':
         return this.close(req)
-      case 'fetchPrekeys': {
-        const { body } = req
-        const mailbox = await store.getMailbox(body.mailboxId)
-        if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
-        if (!equalBytes(capabilityHash(body.capability), mailbox.capabilityHash)) {
-          throw new MailboxError('bad_capability')
-        }
-        const taken = await store.takePrekey(body.mailboxId)
-        if (taken === undefined) throw new MailboxError('no_prekeys')
-        return {
-          fields: {
-            signedBundle: ab(taken.bundle),
-            ...(taken.oneTimePrekey !== undefined
-              ? { oneTimePrekey: ab(taken.oneTimePrekey) }
-              : {}),
-            oneTimePrekeysLeft: taken.left,
-          },
-        }
-      }
+      case 'fetchPrekeys':
+        return this.fetchPrekeys(req)
+    }
+  }
+
+  /** Anyone holding the capability; pushed to live subscribers once committed. */
+  private async deposit(req: Extract<ParsedRequest, { kind: 'deposit' }>): Promise<Outcome> {
+    const { store, limits } = this.init
+    const { body } = req
+    const mailbox = await store.getMailbox(body.mailboxId)
+    if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
+    if (!equalBytes(capabilityHash(body.capability), mailbox.capabilityHash)) {
+      throw new MailboxError('bad_capability')
+    }
+    if (this.isIdleExpired(mailbox.lastSeenDay)) throw new MailboxError('mailbox_expired')
+    const ttl = Math.min(body.expiryS * 1000, limits.maxMessageTtlMs)
+    const expiresAt =
+      Math.ceil((this.init.now() + ttl) / EXPIRY_GRANULARITY_MS) * EXPIRY_GRANULARITY_MS
+    const outcome = await store.deposit(
+      { mailboxId: body.mailboxId, sealed: body.sealed, expiresAt },
+      limits,
+    )
+    if (!outcome.ok) throw new MailboxError(outcome.reason)
+    this.init.metrics.depositedBytes.inc(body.sealed.length)
+    // A shared store announces the deposit to every instance, this one included.
+    if (this.unwatch === undefined) {
+      this.subscribers.push(body.mailboxId, {
+        id: outcome.id,
+        sealed: body.sealed,
+        expiresAtMs: BigInt(expiresAt),
+      })
+    }
+    return { fields: { depositId: outcome.id } }
+  }
+
+  /** Anyone holding the capability: the bundle and one one-time prekey nobody else gets. */
+  private async fetchPrekeys(
+    req: Extract<ParsedRequest, { kind: 'fetchPrekeys' }>,
+  ): Promise<Outcome> {
+    const { store } = this.init
+    const { body } = req
+    const mailbox = await store.getMailbox(body.mailboxId)
+    if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
+    if (!equalBytes(capabilityHash(body.capability), mailbox.capabilityHash)) {
+      throw new MailboxError('bad_capability')
+    }
+    const taken = await store.takePrekey(body.mailboxId)
+    if (taken === undefined) throw new MailboxError('no_prekeys')
+    return {
+      fields: {
+        signedBundle: ab(taken.bundle),
+        ...(taken.oneTimePrekey !== undefined ? { oneTimePrekey: ab(taken.oneTimePrekey) } : {}),
+        oneTimePrekeysLeft: taken.left,
+      },
     }
   }
 
