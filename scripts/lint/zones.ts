@@ -26,6 +26,7 @@ export const coreLayers: readonly (readonly Zone[])[] = [
       name: 'core/client-api',
       paths: [
         'core/src/client/api.ts',
+        'core/src/client/api/',
         'core/src/client/validate.ts',
         'core/src/client/schema.ts',
         'core/src/client/relay-address.ts',
