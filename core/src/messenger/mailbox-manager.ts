@@ -16,6 +16,7 @@ import type { MessengerContext } from './context.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
 import type { HelloBody } from './payload.ts'
 import { ownedMailbox, type OwnedMailbox } from './secrets.ts'
+import { SIZE_CLASS_MIN_BUCKET, type TrafficClass } from './size-classes.ts'
 
 /** Below this many one-time prekeys left on a mailbox, publish another batch. */
 export const ONE_TIME_PREKEYS_LOW = 3
@@ -257,9 +258,15 @@ export class MailboxManager {
    * Deposits on the contact's first relay; when it cannot be reached, on the next ones it listed
    * (instances of one community sharing a store serve the same mailbox: ADR 0230).
    */
-  async deposit(hello: HelloBody, frame: Uint8Array): Promise<void> {
+  async deposit(
+    hello: HelloBody,
+    frame: Uint8Array,
+    traffic: TrafficClass = 'chat',
+  ): Promise<void> {
     if (hello.relays.length === 0) throw new Error('contact has no relay')
-    const sealed = await sealForMailbox(hello.mailboxSealKey, frame)
+    const sealed = await sealForMailbox(hello.mailboxSealKey, frame, {
+      minBucket: SIZE_CLASS_MIN_BUCKET[traffic],
+    })
     await depositWithFailover(
       hello.relays.slice(0, MESSENGER_LIMITS.relays).map((relay) => this.clientFor(relay)),
       { mailboxId: hello.mailboxId, capability: hello.mailboxCapability },

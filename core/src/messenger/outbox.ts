@@ -241,7 +241,11 @@ export class Outbox {
     }
     if (outbound === null) throw new Error('no mailbox address for this contact yet')
     try {
-      await this.#mailboxes.deposit(outbound, sealed.frame)
+      await this.#mailboxes.deposit(
+        outbound,
+        sealed.frame,
+        isFilePiece(item) ? 'file_piece' : 'chat',
+      )
     } catch (err) {
       if (!sealed.confirmed && isClosedMailbox(err) && (await this.#unanswered(contact, outbound)))
         throw new InviteClosedError('the invite we answered was used, withdrawn or expired')
