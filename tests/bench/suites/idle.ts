@@ -4,7 +4,7 @@
 // running core's messenger (tests/integration/support), whose WebRTC is bound to the namespace's
 // veth. No extension page is open during the windows (one about:blank tab, as in the baseline).
 //
-// Phases (window W: smoke 5 s, quick 60 s, full 300 s; quick and full together 2 and 10 min):
+// Phases (window W: smoke 3 s, quick 60 s, full 300 s; quick and full together 2 and 10 min):
 //   1. one contact online with a direct connection, W;
 //   2. three contacts online with direct connections, W;
 //   3. each contact sends one message after its idle window (msg.after_idle_p50_ms: send → the
@@ -46,23 +46,24 @@ import { chromiumFlags, chromiumPath } from '../../../scripts/browsers.ts'
 
 interface Sizes {
   windowMs: number
+  /** Before a window: the warm-up's receipts and acks settle. */
+  settleMs: number
+  /** After closing connections: the veth is quiet once no packet crossed it for this long. */
+  quietMs: number
   popupOpens: number
   /** Messages of the heap-growth chat, both directions together. */
   chatMessages: number
 }
 
 const SIZES: Record<BenchMode, Sizes> = {
-  smoke: { windowMs: 5_000, popupOpens: 1, chatMessages: 10 },
-  quick: { windowMs: 60_000, popupOpens: 5, chatMessages: 200 },
-  full: { windowMs: 300_000, popupOpens: 5, chatMessages: 200 },
+  smoke: { windowMs: 3_000, settleMs: 1_000, quietMs: 1_000, popupOpens: 1, chatMessages: 6 },
+  quick: { windowMs: 60_000, settleMs: 2_000, quietMs: 2_000, popupOpens: 5, chatMessages: 200 },
+  full: { windowMs: 300_000, settleMs: 2_000, quietMs: 2_000, popupOpens: 5, chatMessages: 200 },
 }
 
 const CONTACTS = 3
 const HEAP_SAMPLE_MS = 10_000
-const SETTLE_MS = 2_000
-/** After closing connections: the veth is quiet once no packet crossed it for this long. */
-const QUIET_MS = 2_000
-/** ... and the browser had at most this long to drop them (Chromium's ICE fails them at ~15 s). */
+/** After closing connections, the browser has at most this long to drop them (ICE: ~15 s). */
 const LINGER_MAX_MS = 25_000
 const DELIVERY_WAIT_MS = 20_000
 const MiB = 1024 * 1024
@@ -306,8 +307,7 @@ const suite: BenchSuite = {
       const measure = async (online: number): Promise<PhaseResult> => {
         for (const c of contacts.slice(0, online))
           await sendUntilDirect(c.peer, c.conversationId, 'warm')
-        // The warm-up's receipts and acks settle before the window opens.
-        await new Promise((r) => setTimeout(r, SETTLE_MS))
+        await new Promise((r) => setTimeout(r, sizes.settleMs))
         const heapSamples: number[] = []
         const net0 = await ns.counters()
         const ext0 = browserCpuTicks(profile.profileDir).ticks
@@ -368,7 +368,7 @@ const suite: BenchSuite = {
         let last = (await ns.counters()).direct
         let quietSince = performance.now()
         while (
-          performance.now() - quietSince < QUIET_MS &&
+          performance.now() - quietSince < sizes.quietMs &&
           performance.now() - closedAt < LINGER_MAX_MS
         ) {
           await new Promise((r) => setTimeout(r, 250))
@@ -458,7 +458,7 @@ const suite: BenchSuite = {
         200,
       )
       await page.page.close()
-      await new Promise((r) => setTimeout(r, 1_000))
+      await new Promise((r) => setTimeout(r, 500))
       const heapEnd = await offscreen.heapAfterGcMiB()
       log(`  heap after GC: ${heapStart.toFixed(2)} → ${heapEnd.toFixed(2)} MiB`)
 
