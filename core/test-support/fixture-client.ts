@@ -17,6 +17,7 @@ import { CLIENT_LIMITS, defaultSettings, fail, ok } from '../src/client/api.ts'
 import type {
   CallInfo,
   ChatMessage,
+  VaultRequestType,
   ClientEvent,
   ClientEventListener,
   ClientFailure,
@@ -52,6 +53,8 @@ import {
 } from './fixture-data.ts'
 import { failureFromError } from '../src/client/dispatch.ts'
 import { parseClientRequest } from '../src/client/validate.ts'
+import { isVaultRequestType } from '../src/client/api.ts'
+import { FixtureVault } from './fixture-vault.ts'
 
 export interface Clock {
   now(): Timestamp
@@ -203,6 +206,16 @@ class FixtureMessenger implements FixtureClient {
   #inviteCounter = 0
   #inviteGeneration = 0
   #transferLoopScheduled = false
+  readonly #vault = new FixtureVault(
+    (vault) => this.#emit({ type: 'vault.changed', vault }),
+    () => {
+      this.#identity = { state: 'none' }
+      this.#contacts.clear()
+      this.#messages.clear()
+      this.#messageIndex.clear()
+      this.#transfers.clear()
+    },
+  )
 
   constructor(options: FixtureClientOptions) {
     this.#clock = options.clock
@@ -453,6 +466,10 @@ class FixtureMessenger implements FixtureClient {
   // Requests ----------------------------------------------------------------------------------
 
   #handle(request: ClientRequest): ClientResponse {
+    if (isVaultRequestType(request.type))
+      return this.#vault.handle(request as Parameters<FixtureVault['handle']>[0])
+    const locked = this.#vault.refuseWhileLocked()
+    if (locked !== null) return locked
     if (request.type === 'identity.status') return ok(this.#identity)
     if (request.type === 'identity.create') return this.#createIdentity(request)
     if (this.#identity.state === 'none') return fail('no_identity', 'Create an identity first')
@@ -474,7 +491,7 @@ class FixtureMessenger implements FixtureClient {
   }
 
   readonly #handlers: {
-    [K in Exclude<ClientRequestType, 'identity.status' | 'identity.create'>]: (
+    [K in Exclude<ClientRequestType, 'identity.status' | 'identity.create' | VaultRequestType>]: (
       request: RequestFor<K>,
     ) => ClientResponse<ResultFor<K>> | ClientFailure
   } = {

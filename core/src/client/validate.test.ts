@@ -75,6 +75,17 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
   'call.hangUp': { type: 'call.hangUp', callId },
   'call.setMuted': { type: 'call.setMuted', callId, muted: true },
   'call.setCamera': { type: 'call.setCamera', callId, cameraOn: false },
+  'vault.status': { type: 'vault.status' },
+  'vault.setPassphrase': { type: 'vault.setPassphrase', passphrase: 'correct horse battery' },
+  'vault.changePassphrase': {
+    type: 'vault.changePassphrase',
+    oldPassphrase: 'x',
+    newPassphrase: 'correct horse battery',
+  },
+  'vault.unlock': { type: 'vault.unlock', passphrase: 'x' },
+  'vault.lock': { type: 'vault.lock' },
+  'vault.setAutoLock': { type: 'vault.setAutoLock', minutes: null },
+  'device.erase': { type: 'device.erase' },
   'call.signal': {
     type: 'call.signal',
     callId,

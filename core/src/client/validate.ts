@@ -66,6 +66,7 @@ import {
   tolerantArr,
 } from './schema.ts'
 import type { Schema } from './schema.ts'
+import { vaultRequestSchemas, vaultResultSchemas, vaultStatus } from './api/vault-schema.ts'
 
 export { InvalidClientMessageError } from './schema.ts'
 
@@ -238,11 +239,15 @@ const settings = obj<Settings>({
   relays: arr(relayAddress, L.relaysMax),
   notifications: obj({ enabled: bool, showNames: bool }),
   readReceipts: bool,
+  delayReceipts: bool,
+  relayOnly: bool,
 })
 
 const settingsPatch = obj<SettingsPatch>({
   notifications: opt(obj({ enabled: opt(bool), showNames: opt(bool) })),
   readReceipts: opt(bool),
+  delayReceipts: opt(bool),
+  relayOnly: opt(bool),
 })
 
 const transferProgress = obj<TransferProgress>({
@@ -373,6 +378,7 @@ const requestSchemas: { [K in ClientRequestType]: Schema<RequestFor<K>> } = {
   'call.setMuted': obj({ type: lit('call.setMuted'), ...byCall, muted: bool }),
   'call.setCamera': obj({ type: lit('call.setCamera'), ...byCall, cameraOn: bool }),
   'call.signal': obj({ type: lit('call.signal'), ...byCall, signal: callSignal }),
+  ...vaultRequestSchemas,
 }
 
 /** Every request type, in table order (for UIs and tests that enumerate them). */
@@ -430,6 +436,7 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   'call.setMuted': withCall,
   'call.setCamera': withCall,
   'call.signal': empty,
+  ...vaultResultSchemas,
 }
 
 // Events --------------------------------------------------------------------------------------
@@ -449,6 +456,7 @@ const clientEvent = tagged<ClientEvent, 'type'>('type', {
   'transfer.updated': obj({ type: lit('transfer.updated'), transfer: fileTransfer }),
   'call.updated': obj({ type: lit('call.updated'), call: callInfo }),
   'call.signal': obj({ type: lit('call.signal'), callId: id, signal: callSignal }),
+  'vault.changed': obj({ type: lit('vault.changed'), vault: vaultStatus }),
 })
 
 // Entry points --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import { systemPlatform, type CryptoPlatform } from '../crypto/platform.ts'
 import type { IdentityRecord } from '../store/records.ts'
 import type { MessengerStore } from '../store/store.ts'
 import { KeyedMutex, type MessengerNotifier } from './context.ts'
-import { clientHandlers } from './handlers/index.ts'
+import { clientHandlers, gateWhileLocked, type Vault } from './handlers/index.ts'
 import { loadLocalIdentity } from './identity.ts'
 import { maintainKeys } from './key-maintenance.ts'
 import { Messenger, type MessengerOptions, type MessengerParts } from './messenger.ts'
@@ -60,6 +60,11 @@ export interface MessengerServiceOptions extends MessengerOptions {
   log?: (message: string, err?: unknown) => void
   /** The event hub pages subscribe to (default: a new one); the host may create it first. */
   hub?: ClientEventHub
+  /**
+   * The passphrase lock (issue 17, ADR 0523); default: none. Given, vault requests go to it and
+   * every other request answers `locked` while it is locked (gateWhileLocked).
+   */
+  vault?: Vault
 }
 
 export interface MessengerService {
@@ -145,7 +150,7 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
       : new ClientApiError('no_identity', 'create an identity first')
   }
 
-  const dispatch = createDispatcher(
+  const handled = createDispatcher(
     clientHandlers(
       {
         store: storeReady,
@@ -157,9 +162,11 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
         emit: (e) => hub.emit(e),
       },
       running,
+      options.vault,
     ),
     { log },
   )
+  const dispatch = options.vault === undefined ? handled : gateWhileLocked(options.vault, handled)
 
   return {
     dispatch,

@@ -18,12 +18,15 @@ import { messageHandlers } from './messages.ts'
 import type { Running } from './running.ts'
 import { settingsHandlers } from './settings.ts'
 import { transferHandlers } from './transfers.ts'
+import { unprotectedVault, vaultHandlers, type Vault } from './vault.ts'
 
 export function clientHandlers(
   identity: IdentityParts,
   running: Running<MessengerParts>,
+  vault: Vault = unprotectedVault,
 ): ClientHandlers {
   return {
+    ...vaultHandlers(vault),
     ...identityHandlers(identity),
     ...connectivityHandlers(running),
     ...conversationHandlers(running),
@@ -38,3 +41,4 @@ export function clientHandlers(
 
 export { identityStatus, type IdentityParts } from './identity.ts'
 export type { Running } from './running.ts'
+export { gateWhileLocked, unprotectedVault, type Vault } from './vault.ts'
