@@ -30,7 +30,7 @@ void test('a prefix that never ends is refused after the bytes the largest frame
   a.send(new Uint8Array(64 * 1024).fill(0x80))
   await assert.rejects(reader.read(), (err: unknown) => {
     assert.ok(err instanceof FrameLengthError)
-    assert.equal(err.problem, 'prefix_too_long')
+    assert.equal(err.code, 'prefix_too_long')
     return true
   })
 })
@@ -39,9 +39,9 @@ void test('a prefix announcing more than the cap is frame_too_large before any b
   const [a, b] = await streamPair()
   const reader = cappedLpStream(b, { maxFrameBytes: 100_000 })
   a.send(new Uint8Array([0xa1, 0x8d, 0x06])) // 100,001
-  await assert.rejects(reader.read(), { name: 'FrameLengthError', problem: 'frame_too_large' })
+  await assert.rejects(reader.read(), { name: 'FrameLengthError', code: 'frame_too_large' })
   const [c, d] = await streamPair()
   const reader2 = cappedLpStream(d, { maxFrameBytes: 100_000 })
   c.send(new Uint8Array([0xff, 0xff, 0xff, 0x7f])) // continues past 3 bytes with data bits set
-  await assert.rejects(reader2.read(), { name: 'FrameLengthError', problem: 'frame_too_large' })
+  await assert.rejects(reader2.read(), { name: 'FrameLengthError', code: 'frame_too_large' })
 })

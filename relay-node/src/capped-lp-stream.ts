@@ -25,10 +25,10 @@ export type FrameLengthProblem = 'prefix_too_long' | 'frame_too_large'
 /** The length prefix broke the cap: the framing is lost, so the stream cannot go on. */
 export class FrameLengthError extends Error {
   override readonly name = 'FrameLengthError'
-  readonly problem: FrameLengthProblem
-  constructor(problem: FrameLengthProblem, message: string) {
+  readonly code: FrameLengthProblem
+  constructor(code: FrameLengthProblem, message: string) {
     super(message)
-    this.problem = problem
+    this.code = code
   }
 }
 

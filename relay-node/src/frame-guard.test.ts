@@ -83,7 +83,7 @@ function setup(limits = { perConnectionBytes: 1024 * KiB, globalBytes: 8 * 1024 
 }
 
 function violation(s: FakeStream): GuardViolation | undefined {
-  return s.error instanceof StreamGuardError ? s.error.violation : undefined
+  return s.error instanceof StreamGuardError ? s.error.code : undefined
 }
 
 void test('an endless prefix during protocol negotiation is reset at its third byte', () => {

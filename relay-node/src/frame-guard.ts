@@ -23,10 +23,10 @@ export type GuardViolation =
 /** Why the guard reset a stream (the peer sees a stream reset). */
 export class StreamGuardError extends Error {
   override readonly name = 'StreamGuardError'
-  readonly violation: GuardViolation
-  constructor(violation: GuardViolation, message: string) {
+  readonly code: GuardViolation
+  constructor(code: GuardViolation, message: string) {
     super(message)
-    this.violation = violation
+    this.code = code
   }
 }
 

@@ -192,9 +192,9 @@ export class MailboxService {
           frame = await lp.read({ signal: AbortSignal.timeout(STREAM_IDLE_MS) })
         } catch (err) {
           if (err instanceof FrameLengthError) {
-            const code = err.problem === 'frame_too_large' ? 'oversize' : 'malformed'
+            const code = err.code === 'frame_too_large' ? 'oversize' : 'malformed'
             this.count('frame', code)
-            this.init.onFramingReset?.(err.problem)
+            this.init.onFramingReset?.(err.code)
             await this.answerAndReset(lp, stream, new MailboxError(code, err.message))
           } else {
             await stream.close().catch(() => undefined) // idle timeout or reset
