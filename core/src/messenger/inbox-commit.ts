@@ -62,6 +62,8 @@ export interface Committed {
   freshMailbox: string | undefined
   /** A new message was added. */
   notify: boolean
+  /** A message to acknowledge (PayloadApplied.receipt). */
+  receipt: Uint8Array | null
   /** Client events, in order, to emit once committed. */
   events: ClientEvent[]
 }
@@ -77,14 +79,12 @@ export async function commitFrame(
   const events: ClientEvent[] = []
   const c = f.contact ?? (await createContact(tx, f, platform, events))
   let freshMailbox: string | undefined
-  const result = (outcome: CommitOutcome, conversationId?: string, notify = false) => ({
-    outcome,
-    contact: c,
-    conversationId,
-    freshMailbox,
-    notify,
-    events,
-  })
+  const result = (
+    outcome: CommitOutcome,
+    conversationId?: string,
+    notify = false,
+    receipt: Uint8Array | null = null,
+  ) => ({ outcome, contact: c, conversationId, freshMailbox, notify, receipt, events })
   if (d.accepted !== undefined) {
     // An old initial frame replayed after its session was replaced must not start it again.
     const digest = d.session.toJSON().initialHeaderDigest ?? ''
@@ -125,7 +125,7 @@ export async function commitFrame(
     platform,
     events,
   )
-  return result(applied.outcome, conv.conversationId, applied.notify)
+  return result(applied.outcome, conv.conversationId, applied.notify, applied.receipt)
 }
 
 /** A new session's device against what we know of the contact (trust.ts decides). */

@@ -42,6 +42,11 @@ export interface PayloadApplied {
   outcome: 'stored' | 'duplicate'
   /** A new message was added: the user is notified. */
   notify: boolean
+  /**
+   * A message (new or seen before) to acknowledge with a delivery receipt: the messenger batches
+   * and delays it (receipt-batcher.ts, ADR 0751). Null for anything else.
+   */
+  receipt: Uint8Array | null
 }
 
 /** Applies `p` in `tx`; client events go to `events`, in order. */
@@ -52,15 +57,16 @@ export async function applyPinnedPayload(
   platform: CryptoPlatform,
   events: ClientEvent[],
 ): Promise<PayloadApplied> {
-  const { contact: c, conversation: conv, payload, now } = p
+  const { contact: c, conversation: conv, payload } = p
   const body = payload.body
   let notify = false
+  let receipt: Uint8Array | null = null
   if (body.kind === 'text' || p.offer !== null) {
     const added = await addIncomingMessage(tx, p, events)
     notify = added
     // Answered even for a duplicate, so the sender stops retrying (exactly-once display).
-    await queueReceipts(tx, conv.conversationId, 'delivered', [payload.messageId], platform, now)
-    if (!added) return { outcome: 'duplicate', notify }
+    receipt = payload.messageId
+    if (!added) return { outcome: 'duplicate', notify, receipt }
   } else if (body.kind === 'receipt') {
     // A read receipt also proves delivery; shown as read only if we send read receipts too.
     const state = body.receipt === 'read' && reads.showReadReceipts() ? 'read' : 'delivered'
@@ -71,7 +77,7 @@ export async function applyPinnedPayload(
   const summary = await conversationSummary(tx, conv)
   if (summary !== undefined) events.push({ type: 'conversation.updated', conversation: summary })
   events.push({ type: 'contact.updated', contact: contactSummary(c, conv.conversationId) })
-  return { outcome: 'stored', notify }
+  return { outcome: 'stored', notify, receipt }
 }
 
 /** A text or file offer as a new message of the thread; false when its id is already stored. */

@@ -17,7 +17,7 @@ import { isProtocolError } from '../wire/errors.ts'
 import { KeyedMutex, type MessengerContext } from './context.ts'
 import { createLocalIdentity, loadLocalIdentity, prekeyBundle } from './identity.ts'
 import { Inbox, type FrameEffects, type InboxResult } from './inbox.ts'
-import { decodePayload, encodePayload, type PayloadBody } from './payload.ts'
+import { encodePayload, type PayloadBody } from './payload.ts'
 import { toBase64Url } from './records.ts'
 
 interface Party {
@@ -153,15 +153,12 @@ describe('inbox: returns what happened, applies nothing itself', () => {
     assert.equal(e.call, null)
     assert.deepEqual(e.route, { kind: 'contact_moved', contactId: 'alice-contact' })
     assert.equal(e.kickOutbox, true)
-    const outbox = await s.bob.store.listOutbox('conv-alice')
-    assert.equal(outbox.length, 1)
-    const receipt = decodePayload(outbox[0]!.payload)
-    assert.equal(outbox[0]!.kind, 'receipt')
-    assert.deepEqual(receipt.body, {
-      kind: 'receipt',
-      receipt: 'delivered',
-      messageIds: [new Uint8Array(16).fill(1)],
+    // The delivery receipt is the messenger's to batch and delay (ADR 0751): an effect, not a row.
+    assert.deepEqual(e.receipt, {
+      conversationId: 'conv-alice',
+      messageId: new Uint8Array(16).fill(1),
     })
+    assert.deepEqual(await s.bob.store.listOutbox('conv-alice'), [], 'nothing sent at once')
   })
 
   test('a replayed frame: duplicate, no effects, nothing in the store changes', async () => {
@@ -183,14 +180,13 @@ describe('inbox: returns what happened, applies nothing itself', () => {
     assert.ok(result.effects !== null)
     assert.deepEqual(result.effects.events, [])
     assert.equal(result.effects.notify, null)
-    assert.equal(result.effects.kickOutbox, true, 'the second receipt goes out')
+    assert.deepEqual(
+      result.effects.receipt,
+      { conversationId: 'conv-alice', messageId: new Uint8Array(16).fill(1) },
+      'receipted again',
+    )
     const messages = await s.bob.store.pageMessages('conv-alice', { before: null, limit: 10 })
     assert.equal(messages.filter((m) => m.body.kind === 'text').length, 1)
-    const outbox = await s.bob.store.listOutbox('conv-alice')
-    assert.deepEqual(
-      outbox.map((o) => o.kind),
-      ['receipt', 'receipt'],
-    )
   })
 
   test('a blocked contact: dropped, no effects, nothing changes', async () => {
@@ -230,6 +226,7 @@ describe('inbox: returns what happened, applies nothing itself', () => {
     assert.equal(e.call, null)
     assert.equal(e.notify, null)
     assert.equal(e.route, null)
+    assert.equal(e.receipt, null, 'no receipt')
     assert.equal(e.kickOutbox, false)
     const shown = e.events.flatMap((x) => (x.type === 'message.added' ? [x.message.body] : []))
     assert.deepEqual(shown, [{ kind: 'system', event: 'key_changed' }])

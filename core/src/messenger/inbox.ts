@@ -68,6 +68,8 @@ export interface FrameEffects {
     | { kind: 'open_inbound'; mailboxId: string }
     | { kind: 'contact_moved'; contactId: string }
     | null
+  /** A delivered message to acknowledge; the messenger batches it (ADR 0751). */
+  receipt: { conversationId: string; messageId: Uint8Array } | null
   /** Receipts or a Hello were queued: run the outbox. */
   kickOutbox: boolean
 }
@@ -210,6 +212,7 @@ export class Inbox {
       call: null,
       notify: null,
       route: null,
+      receipt: null,
       kickOutbox: false,
     }
     // Held under an unaccepted key: no file, call, notification or receipt effects.
@@ -233,6 +236,8 @@ export class Inbox {
       if (conv !== undefined)
         effects.notify = { contact: c.contact, conversationId: conv.conversationId }
     }
+    if (c.receipt !== null && conversationId !== undefined)
+      effects.receipt = { conversationId, messageId: c.receipt }
     if (c.freshMailbox !== undefined)
       effects.route = { kind: 'open_inbound', mailboxId: c.freshMailbox }
     else if (invite === undefined)

@@ -29,7 +29,8 @@ import { InviteProbe } from './invite-closed.ts'
 import { RelayLinks } from './relay-links.ts'
 import { directConnection, peerIdOf } from './net.ts'
 import { Outbox, type Route } from './outbox.ts'
-import { queueHello } from './outbox-rows.ts'
+import { queueHello, queueReceipts } from './outbox-rows.ts'
+import { DEFAULT_RECEIPT_DELAY, ReceiptBatcher, type ReceiptDelay } from './receipt-batcher.ts'
 import type { HelloBody } from './payload.ts'
 import { decodeOutbound } from './records.ts'
 import type { MessagesDeps } from './messages.ts'
@@ -47,6 +48,8 @@ export interface MessengerOptions {
    * that cannot be accepted on this device.
    */
   files?: MessengerFilesOptions
+  /** The window delivery receipts wait in (ADR 0751); tests shorten it. Default 1–30 s. */
+  receiptDelay?: ReceiptDelay
 }
 
 /**
@@ -72,6 +75,7 @@ export class Messenger {
   readonly #inviteProbe: InviteProbe
   readonly #inbox: Inbox
   readonly #outbox: Outbox
+  readonly #receipts: ReceiptBatcher
   readonly #files: MessengerFiles | null
   readonly #calls: MessengerCalls
   readonly #devices = new Map<string, string>()
@@ -119,6 +123,13 @@ export class Messenger {
       ensureInboundMailbox: (c) => this.#ensureInboundMailbox(c),
       helloFor: (c, reply) => this.#helloFor(c, reply),
       ...(options.onSent !== undefined ? { onSent: options.onSent } : {}),
+    })
+    this.#receipts = new ReceiptBatcher({
+      delay: options.receiptDelay ?? DEFAULT_RECEIPT_DELAY,
+      random: this.ctx.platform.random,
+      delayed: () => this.#settings.current.delayReceipts,
+      send: (conversationId, ids) => this.#queueDeliveredReceipts(conversationId, ids),
+      log: (m, e) => this.ctx.log(m, e),
     })
     this.#calls = new MessengerCalls(this.ctx, {
       sendNow: (contact, payload) => this.#outbox.sendNow(contact, payload),
@@ -201,6 +212,7 @@ export class Messenger {
     if (this.#keeper !== null) clearInterval(this.#keeper)
     this.ctx.net.removeEventListener('peer:connect', this.#onConnect)
     this.ctx.net.removeEventListener('peer:disconnect', this.#onDisconnect)
+    await this.#receipts.stop()
     await this.#calls.stop()
     await this.#keeping
     await this.#files?.stop()
@@ -291,9 +303,19 @@ export class Messenger {
       }
     }
     if (e.notify !== null) await this.#notify(e.notify.contact, e.notify.conversationId)
+    if (e.receipt !== null) this.#receipts.add(e.receipt.conversationId, [e.receipt.messageId])
     if (e.route?.kind === 'open_inbound') await this.#openInbound(e.route.mailboxId)
     else if (e.route?.kind === 'contact_moved') this.#invites.contactMoved(e.route.contactId)
     if (e.kickOutbox) this.#outbox.kick()
+  }
+
+  async #queueDeliveredReceipts(conversationId: string, ids: Uint8Array[]): Promise<void> {
+    const { store, platform } = this.ctx
+    const now = platform.clock()
+    await store.transaction((tx) =>
+      queueReceipts(tx, conversationId, 'delivered', ids, platform, now),
+    )
+    this.#outbox.kick()
   }
 
   #helloFor(c: ContactRecord, reply: boolean): HelloBody | null {

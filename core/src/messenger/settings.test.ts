@@ -85,4 +85,44 @@ describe('messenger settings', () => {
     await reloaded.load()
     assert.deepEqual(reloaded.relays, [])
   })
+
+  test('a fresh install: read receipts off, delivery receipts delayed, direct connections allowed', async () => {
+    const { settings } = await settingsUnderTest()
+    assert.equal(settings.current.readReceipts, false)
+    assert.equal(settings.current.delayReceipts, true)
+    assert.equal(settings.current.relayOnly, false)
+  })
+
+  test('settings saved before issue 18 keep every choice; the new fields take their defaults', async () => {
+    const store = openMemoryStore(createMemoryBacking())
+    // As an earlier version stored them: the user had turned read receipts on.
+    await store.putSettings({
+      relays: [SECOND],
+      notifications: { enabled: false, showNames: true },
+      readReceipts: true,
+    })
+    const ctx = { store, emit: () => undefined } as unknown as MessengerContext
+    const settings = new MessengerSettings(ctx, [HOME], () => Promise.resolve())
+    await settings.load()
+    assert.deepEqual(settings.current, {
+      relays: [SECOND],
+      notifications: { enabled: false, showNames: true },
+      readReceipts: true,
+      delayReceipts: true,
+      relayOnly: false,
+    })
+  })
+
+  test('relay-only and receipt delay are changed by a patch, stored and pushed', async () => {
+    const { settings, store, events } = await settingsUnderTest()
+    const answer = await settings.update({ relayOnly: true, delayReceipts: false })
+    assert.ok(answer.ok)
+    assert.equal((await store.getSettings())?.relayOnly, true)
+    assert.equal((await store.getSettings())?.delayReceipts, false)
+    assert.equal((await store.getSettings())?.readReceipts, false, 'the rest unchanged')
+    assert.deepEqual(
+      events.map((e) => e.type === 'settings.changed' && e.settings.relayOnly),
+      [true],
+    )
+  })
 })

@@ -41,10 +41,13 @@ export class MessengerSettings {
     return this.#current.relays
   }
 
-  /** The stored settings, if the user ever saved any (else the defaults stay). */
+  /**
+   * The stored settings, if the user ever saved any (else the defaults stay). Settings saved before
+   * a field existed take that field's default; every saved choice is kept as it was.
+   */
   async load(): Promise<void> {
     const saved = await this.#ctx.store.getSettings()
-    if (saved !== undefined) this.#current = saved
+    if (saved !== undefined) this.#current = { ...defaultSettings(saved.relays), ...saved }
   }
 
   async save(next: Settings): Promise<Result<Settings>> {
@@ -62,6 +65,8 @@ export class MessengerSettings {
       ...s,
       notifications: { ...s.notifications, ...patch.notifications },
       readReceipts: patch.readReceipts ?? s.readReceipts,
+      delayReceipts: patch.delayReceipts ?? s.delayReceipts,
+      relayOnly: patch.relayOnly ?? s.relayOnly,
     })
   }
 

@@ -182,7 +182,12 @@ export interface OutboxRecord {
 
 export type NewOutboxRecord = Omit<OutboxRecord, 'seq'>
 
-export type SettingsRecord = Settings
+/**
+ * Settings as stored (and in backups): fields added after a user first saved may be missing; the
+ * messenger fills them from defaultSettings on load (issue 18: delayReceipts, relayOnly).
+ */
+export type SettingsRecord = Omit<Settings, 'delayReceipts' | 'relayOnly'> &
+  Partial<Pick<Settings, 'delayReceipts' | 'relayOnly'>>
 
 export interface FileTransferRecord {
   transferId: string

@@ -33,6 +33,7 @@ import type {
 } from '@hestia/core/messenger/index.ts'
 import { FILE_PROTOCOL } from '@hestia/core/files/limits.ts'
 import { idleDirectConnections } from '@hestia/core/messenger/idle-connections.ts'
+import type { ReceiptDelay } from '@hestia/core/messenger/receipt-batcher.ts'
 import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
 import { relayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import { createMemoryBacking, openMemoryStore } from '@hestia/core/store/index.ts'
@@ -152,6 +153,11 @@ export class TestPeer {
   files: MessengerFilesOptions | undefined
   /** Clock and randomness (set before start); absent: the system's. Tests move the clock. */
   platform: CryptoPlatform | undefined
+  /**
+   * The delivery-receipt window (ADR 0751; set before start). Short here so tests that wait for
+   * "delivered" stay fast; the product default is 1–30 s.
+   */
+  receiptDelay: ReceiptDelay = { minMs: 0, maxMs: 20 }
 
   constructor(name: string, relays: string[], backing: MemoryBacking = createMemoryBacking()) {
     this.name = name
@@ -168,6 +174,7 @@ export class TestPeer {
         createTestNode(key, relays, { ...this.nodeOptions, direct: this.direct }),
       ...(this.files !== undefined ? { files: this.files } : {}),
       ...(this.platform !== undefined ? { platform: this.platform } : {}),
+      receiptDelay: this.receiptDelay,
       notifier: (n) => this.notifications.push(n),
       onSent: (item, route, frame) =>
         this.sent.push({
