@@ -28,6 +28,7 @@ export const coreLayers: readonly (readonly Zone[])[] = [
         'core/src/client/api.ts',
         'core/src/client/api/',
         'core/src/client/validate.ts',
+        'core/src/client/validate-values.ts',
         'core/src/client/schema.ts',
         'core/src/client/relay-address.ts',
         'core/src/client/call-fingerprint.ts',
