@@ -59,6 +59,8 @@ export interface MessengerFilesHooks {
   kickOutbox(): void
   /** The mailbox fallback cap the contact's relay announces (undefined: none announced). */
   relayFileCap(conversationId: string): Promise<number | undefined>
+  /** Relay-only mode (ADR 0752): no contact pulls directly, so the mailbox is taken at once. */
+  relayOnly?: () => boolean
 }
 
 type Reply = ClientSuccess<{ transfer: FileTransfer }> | ClientFailure
@@ -281,7 +283,10 @@ export class MessengerFiles {
     if (this.#routing.has(transferId)) return
     this.#routing.add(transferId)
     try {
-      const waitMs = this.#opts.directWaitMs ?? FILES_TIMING.directWaitMs
+      const waitMs =
+        this.#hooks.relayOnly?.() === true
+          ? 0
+          : (this.#opts.directWaitMs ?? FILES_TIMING.directWaitMs)
       const until = this.#ctx.platform.clock() + waitMs
       let t = await this.engine.get(transferId)
       while (this.#running && t !== undefined && t.state === 'waiting' && t.route !== 'mailbox') {

@@ -35,6 +35,7 @@ import type { HelloBody } from './payload.ts'
 import { decodeOutbound } from './records.ts'
 import type { MessagesDeps } from './messages.ts'
 import { MessengerSettings } from './settings.ts'
+import { refuseDirect, relayOnlyNet } from './relay-only.ts'
 import type { ContactRecord } from '../store/records.ts'
 
 export interface MessengerOptions {
@@ -93,6 +94,8 @@ export class Messenger {
   constructor(ctx: MessengerContext, options: MessengerOptions = {}) {
     this.ctx = {
       ...ctx,
+      // Direct dials refused while relay-only is on (ADR 0752); #settings exists by the first dial.
+      net: relayOnlyNet(ctx.net, () => this.#relayOnly()),
       emit: (e) => {
         this.#react(e)
         ctx.emit(e)
@@ -142,6 +145,7 @@ export class Messenger {
             devices: this.#devices,
             kickOutbox: () => this.#outbox.kick(),
             relayFileCap: (conversationId) => this.#relayFileCap(conversationId),
+            relayOnly: () => this.#relayOnly(),
           })
     this.parts = {
       ctx: this.ctx,
@@ -174,6 +178,7 @@ export class Messenger {
   async start(): Promise<void> {
     const { store, net } = this.ctx
     await this.#settings.load()
+    if (this.#relayOnly()) await refuseDirect(net)
     for (const c of await store.listContacts()) {
       for (const dev of await store.listDevices(c.contactId))
         this.#devices.set(dev.deviceId, c.contactId)
@@ -395,7 +400,13 @@ export class Messenger {
   }
 
   /** What the messenger itself does about its own events, before they go out. */
+  #relayOnly(): boolean {
+    return this.#settings.current.relayOnly
+  }
+
   #react(event: ClientEvent): void {
+    if (event.type === 'settings.changed' && event.settings.relayOnly && this.#running)
+      void refuseDirect(this.ctx.net).catch((err: unknown) => this.ctx.log('relay-only', err))
     // A call with a contact now blocked or key-changed ends (calls.ts).
     if (
       event.type === 'contact.updated' &&

@@ -54,7 +54,11 @@ export interface MessengerServiceOptions extends MessengerOptions {
    * WebRTC + circuit relay, noise, yamux, identify, ping (FINDINGS.md), a gater allowing loopback in
    * dev/test builds.
    */
-  createNode: (privateKey: PrivateKey, relays: string[]) => Promise<MessengerNode>
+  createNode: (
+    privateKey: PrivateKey,
+    relays: string[],
+    build: NodeBuildOptions,
+  ) => Promise<MessengerNode>
   platform?: CryptoPlatform
   notifier?: MessengerNotifier
   log?: (message: string, err?: unknown) => void
@@ -65,6 +69,15 @@ export interface MessengerServiceOptions extends MessengerOptions {
    * every other request answers `locked` while it is locked (gateWhileLocked).
    */
   vault?: Vault
+}
+
+/** What the node is built for, from the user's settings. */
+export interface NodeBuildOptions {
+  /**
+   * settings.relayOnly (ADR 0752): the messenger refuses direct connections on any node; a host
+   * that can should also leave WebRTC out of this one (nothing then listens on /webrtc).
+   */
+  relayOnly: boolean
 }
 
 export interface MessengerService {
@@ -112,6 +125,40 @@ async function renewKeys(
   return renewed ?? record
 }
 
+/** Builds and starts the node for the stored settings (defaults filled in). */
+async function startNode(
+  options: MessengerServiceOptions,
+  db: MessengerStore,
+  key: PrivateKey,
+): Promise<{ node: MessengerNode; relayOnly: boolean }> {
+  const settings = { ...defaultSettings(options.defaultRelays ?? []), ...(await db.getSettings()) }
+  const node = await options.createNode(key, settings.relays, { relayOnly: settings.relayOnly })
+  await node.start()
+  return { node, relayOnly: settings.relayOnly }
+}
+
+/**
+ * Relay-only turned off (or on) while running: a node built for the new mode (relay-only.ts says
+ * why), after the response that caused it has gone out; restarts run one after another.
+ */
+function restartOnModeChange(
+  hub: ClientEventHub,
+  log: (message: string, err?: unknown) => void,
+  node: { builtFor: () => boolean | null; restart: () => Promise<void> },
+): void {
+  let restarts: Promise<void> = Promise.resolve()
+  hub.subscribe((e) => {
+    if (e.type !== 'settings.changed') return
+    const built = node.builtFor()
+    if (built === null || built === e.settings.relayOnly) return
+    setTimeout(() => {
+      restarts = restarts
+        .then(node.restart)
+        .catch((err: unknown) => log('restarting for relay-only failed', err))
+    }, 0)
+  })
+}
+
 export function createMessengerService(options: MessengerServiceOptions): MessengerService {
   const platform = options.platform ?? systemPlatform
   const log = options.log ?? (() => undefined)
@@ -121,6 +168,12 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
   let node: MessengerNode | null = null
   let starting: Promise<void> | null = null
   let stopped = false
+  let builtRelayOnly = false
+  restartOnModeChange(hub, log, {
+    builtFor: () => (messenger === null ? null : builtRelayOnly),
+    // Not when the host stopped us meanwhile: it starts us again itself.
+    restart: () => (stopped ? Promise.resolve() : service.stop().then(() => service.start())),
+  })
 
   async function boot(): Promise<void> {
     const db = await storeReady()
@@ -128,9 +181,7 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
     if (stored === undefined || stopped) return
     const record = await renewKeys(db, stored, platform)
     const { local, secrets, libp2pKey } = loadLocalIdentity(record, platform)
-    const settings = (await db.getSettings()) ?? defaultSettings(options.defaultRelays ?? [])
-    node = await options.createNode(libp2pKey, settings.relays)
-    await node.start()
+    ;({ node, relayOnly: builtRelayOnly } = await startNode(options, db, libp2pKey))
     const notifier = options.notifier ?? (() => undefined)
     const emit = (e: ClientEvent) => hub.emit(e)
     const locks = new KeyedMutex()
@@ -168,7 +219,7 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
   )
   const dispatch = options.vault === undefined ? handled : gateWhileLocked(options.vault, handled)
 
-  return {
+  const service: MessengerService = {
     dispatch,
     hub,
     client: createLocalClient(dispatch, hub),
@@ -192,4 +243,5 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
       node = null
     },
   }
+  return service
 }
