@@ -144,19 +144,31 @@ describe('SettingsView', () => {
     )
   })
 
-  test('defaults: names hidden in notifications, read receipts off', async () => {
+  test('defaults: names hidden in notifications, read receipts off, receipts delayed, direct allowed', async () => {
     const view = await renderFile('components/SettingsView.svelte', {
       ...base,
       settings: { status: 'ready', value: defaultSettings([]) },
     })
     assert.ok(view.text.includes('No relays'))
     const boxes = view.elements('input').filter((i) => i.attrs.type === 'checkbox')
-    assert.equal(boxes.length, 3)
+    assert.equal(boxes.length, 5)
     assert.deepEqual(
       boxes.map((b) => b.has('checked')),
-      [true, false, false],
+      [true, false, false, true, false],
     )
     assert.ok(view.text.includes('notifications only say “New message”'))
+  })
+
+  test('relay only: the toggle reflects the setting and says what it costs', async () => {
+    const view = await renderFile('components/SettingsView.svelte', {
+      ...base,
+      settings: { status: 'ready', value: { ...defaultSettings([]), relayOnly: true } },
+    })
+    const box = view.find('input', { 'data-testid': 'relay-only' })
+    assert.ok(box?.has('checked'))
+    assert.ok(view.text.includes('Contacts never learn your IP address'))
+    assert.ok(view.text.includes('slower'), 'the cost: speed')
+    assert.ok(view.text.includes('calls are off'), 'the cost: calls')
   })
 
   test('sender names cannot be turned on while notifications are off', async () => {

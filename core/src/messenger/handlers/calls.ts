@@ -1,11 +1,21 @@
 /** Client API area "calls": the current call, start, answer, end, mute, camera, signalling. */
-import { ok } from '../../client/api.ts'
+import { fail, ok } from '../../client/api.ts'
 import type { HandlersFor } from '../../client/dispatch.ts'
 import type { MessengerCalls } from '../calls.ts'
+import type { MessengerSettings } from '../settings.ts'
 import type { Running } from './running.ts'
 
+/**
+ * Call media flow directly between the browsers (WebRTC, ADR 1001): in relay-only mode (ADR 0752)
+ * that would show the contact our address, so calls are neither started nor answered.
+ */
+const RELAY_ONLY_NO_CALLS = fail(
+  'invalid_state',
+  'Calls connect directly and would show your IP address to your contact. Turn off “Relay only” in Settings to call.',
+)
+
 export function callHandlers(
-  running: Running<{ calls: MessengerCalls }>,
+  running: Running<{ calls: MessengerCalls; settings: MessengerSettings }>,
 ): HandlersFor<
   | 'call.current'
   | 'call.start'
@@ -17,10 +27,13 @@ export function callHandlers(
   | 'call.signal'
 > {
   const calls = async () => (await running()).calls
+  const relayOnly = async () => (await running()).settings.current.relayOnly
   return {
     'call.current': async () => ok({ call: (await calls()).current() }),
-    'call.start': async (r) => (await calls()).start(r.conversationId, r.media),
-    'call.accept': async (r) => (await calls()).accept(r.callId),
+    'call.start': async (r) =>
+      (await relayOnly()) ? RELAY_ONLY_NO_CALLS : (await calls()).start(r.conversationId, r.media),
+    'call.accept': async (r) =>
+      (await relayOnly()) ? RELAY_ONLY_NO_CALLS : (await calls()).accept(r.callId),
     'call.decline': async (r) => (await calls()).decline(r.callId),
     'call.hangUp': async (r) => (await calls()).hangUp(r.callId),
     'call.setMuted': async (r) => (await calls()).setMuted(r.callId, r.muted),
