@@ -279,14 +279,14 @@ describe('a chat between Chromium and Firefox', { concurrency: 1 }, () => {
     latencies.push(
       `direct Chromium→Firefox, relay stopped: ${addedAt(await f.events(), toFirefox)! - toFirefoxAt} ms`,
     )
-    await waitForState(c, convC, toFirefox, 'delivered', 20_000)
+    await waitForState(c, convC, toFirefox, 'delivered', DELIVERY_MS)
     const toChromium = 'Firefox → Chromium, no relay.'
     const toChromiumAt = await send(f, convF, toChromium)
     await waitForText(c, convC, toChromium, 20_000)
     latencies.push(
       `direct Firefox→Chromium, relay stopped: ${addedAt(await c.events(), toChromium)! - toChromiumAt} ms`,
     )
-    await waitForState(f, convF, toChromium, 'delivered', 20_000)
+    await waitForState(f, convF, toChromium, 'delivered', DELIVERY_MS)
     await chromiumPage.screenshot(join(artifacts, '11-chromium-with-firefox.png'))
     await firefoxPage.screenshot({ path: join(artifacts, '12-firefox-with-chromium.png') })
   })
