@@ -35,6 +35,7 @@ export const SECURITY_MODEL: readonly SecuritySection[] = [
       'Encrypted file sizes',
       'Call signalling events',
       'IP addresses and connection metadata',
+      'What it cannot tell apart: messages, delivery receipts and the start of a new conversation are all the same size to the relay, and delivery receipts leave in batches 1–30 seconds late. A file sent through the relay shows as a run of 64 KB pieces, so its rough size is visible.',
     ],
   },
   {
@@ -97,7 +98,7 @@ export const SECURITY_MODEL: readonly SecuritySection[] = [
       'Trust starts on first use and benefits from manual verification.',
       'No formal external security audit is claimed.',
       'A compromised device exposes its local plaintext whatever the transport encryption.',
-      'A direct call reveals your IP address to your contact, and theirs to you.',
+      'Direct messages, files and calls reveal your IP address to your contact, and theirs to you. “Relay only” in Settings prevents that: everything then goes through the relay, more slowly, and calls are off.',
     ],
   },
 ]
