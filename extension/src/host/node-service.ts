@@ -19,9 +19,11 @@ import { ClientEventHub } from '@hestia/core/client/dispatch.ts'
 import type { ClientDispatcher } from '@hestia/core/client/dispatch.ts'
 import type { ClientEvent } from '@hestia/core/client/api.ts'
 import { createMessengerService } from '@hestia/core/messenger/service.ts'
+import { gateWhileLocked } from '@hestia/core/messenger/handlers/vault.ts'
 import type { MessengerNode, MessengerService } from '@hestia/core/messenger/service.ts'
 import type { MessengerNotifier } from '@hestia/core/messenger/context.ts'
 import type { MessengerStore } from '@hestia/core/store/store.ts'
+import type { RowSealer } from '@hestia/core/store/at-rest/row-sealer.ts'
 import type { NodeHome } from '../../../plasmo.config.ts'
 import type { HostRequest, NodeStatus, PingResult, WakeResult } from '../host-control/protocol.ts'
 import { HostRequestError, unknownRequest } from '../host-control/errors.ts'
@@ -34,6 +36,10 @@ import type { SaveFile } from '../files/chunk-sink.ts'
 import { filesDatabase } from '../files/files-db.ts'
 import { wasmSha256 } from '@hestia/core/files/wasm-sha256.ts'
 import { hostLog } from './log.ts'
+import { calibrateUnlock, workerKdf } from '../store/kdf-client.ts'
+import { HostVault } from './vault.ts'
+import type { AutoLockSetting } from './vault.ts'
+import { memorySessionKeys, type SessionKeys } from './session-keys.ts'
 
 export interface NodeServiceOptions {
   readonly nodeHome: NodeHome
@@ -45,8 +51,12 @@ export interface NodeServiceOptions {
   readonly openCallWindow?: (callId: string) => Promise<void>
   /** Saves a received file through the downloads API (files/save-download.ts). */
   readonly saveFile: SaveFile
-  /** Default: the extension's Dexie store. */
-  readonly openStore?: () => Promise<MessengerStore>
+  /** Default: the extension's Dexie store, sealed with the vault's data key once encrypted. */
+  readonly openStore?: (sealer: RowSealer | undefined) => Promise<MessengerStore>
+  /** Where the unlocked data key survives a restart of this document (default: memory). */
+  readonly sessionKeys?: SessionKeys
+  /** Where the auto-lock choice is kept (default: this document's localStorage). */
+  readonly autoLock?: AutoLockSetting
   readonly pingTimeoutMs?: number
   /** How long node.status/node.ping wait for the messenger's node to start (default 5 s). */
   readonly nodeWaitMs?: number
@@ -69,6 +79,30 @@ function nodeStarting(): HostRequestError {
   )
 }
 
+/** node.status / node.ping while locked: no node runs (ADR 0523). */
+function locked(): HostRequestError {
+  return new HostRequestError(errorCodes.requestFailed, 'Hestia is locked: no node runs.')
+}
+
+const AUTO_LOCK_KEY = 'hestia.autoLockMinutes'
+
+/** The auto-lock choice in this document's localStorage (the offscreen document has no storage.*). */
+function localStorageAutoLock(): AutoLockSetting {
+  return {
+    read: () => {
+      const value = globalThis.localStorage?.getItem(AUTO_LOCK_KEY)
+      if (value === null || value === undefined) return undefined
+      if (value === 'never') return null
+      const minutes = Number(value)
+      return Number.isInteger(minutes) && minutes > 0 ? minutes : undefined
+    },
+    write: (minutes) =>
+      globalThis.localStorage?.setItem(AUTO_LOCK_KEY, minutes === null ? 'never' : String(minutes)),
+    // "Erase this device": this entry and every other of the extension's origin (the popup's).
+    clear: () => globalThis.localStorage?.clear(),
+  }
+}
+
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i])
 }
@@ -80,7 +114,11 @@ export class NodeService {
   readonly #log: (message: string, error?: unknown) => void
   readonly #startedAt = new WeakMap<object, number>()
   readonly #files: BrowserFileStorage
-  readonly #service: MessengerService
+  #service: MessengerService
+  /** The store the current messenger service opened (closed on lock). */
+  #store: Promise<MessengerStore> | undefined
+  /** The passphrase lock (ADR 0523): vault.* requests, the data key, auto-lock. */
+  readonly vault: HostVault
   #running: Promise<void> | undefined
   #retryTimer: ReturnType<typeof setTimeout> | undefined
   #messengerNode: BrowserNode | null = null
@@ -93,7 +131,32 @@ export class NodeService {
     this.#log = options.log ?? hostLog
     this.hub = new ClientEventHub((error) => this.#log('an event listener failed', error))
     this.#files = new BrowserFileStorage(filesDatabase(), options.saveFile)
-    this.#service = createMessengerService({
+    const kdf = workerKdf()
+    this.vault = new HostVault({
+      kdf,
+      calibrate: () => calibrateUnlock(kdf),
+      sessionKeys: options.sessionKeys ?? memorySessionKeys(),
+      autoLock: options.autoLock ?? localStorageAutoLock(),
+      closeMessenger: () => this.#closeMessenger(),
+      startMessenger: () => void this.start(),
+      changed: (vault) => this.hub.emit({ type: 'vault.changed', vault }),
+      log: (message, error) => this.#log(message, error),
+    })
+    this.#service = this.#createService()
+    this.dispatch = gateWhileLocked(
+      this.vault,
+      (request) => {
+        void this.start()
+        return this.#service.dispatch(request)
+      },
+      () => this.vault.touch(),
+    )
+    this.hub.subscribe((event) => this.#follow(event))
+  }
+
+  #createService(): MessengerService {
+    const options = this.#options
+    return createMessengerService({
       store: () => this.#openStore(),
       hub: this.hub,
       // WebAssembly SHA-256: ~4x noble's in Chromium, where hashing was a transfer's top cost.
@@ -110,12 +173,24 @@ export class NodeService {
         return node as unknown as MessengerNode
       },
     })
-    this.hub.subscribe((event) => this.#follow(event))
   }
 
   /** The store, opened by the messenger service when it first needs it. */
-  async #openStore(): Promise<MessengerStore> {
-    const store = await (this.#options.openStore ?? (() => openDexieStore()))()
+  #openStore(): Promise<MessengerStore> {
+    const opening = this.#openSealedStore()
+    this.#store = opening
+    opening.catch(() => {
+      if (this.#store === opening) this.#store = undefined
+    })
+    return opening
+  }
+
+  async #openSealedStore(): Promise<MessengerStore> {
+    const sealer = await this.vault.sealer()
+    const open =
+      this.#options.openStore ??
+      ((rows: RowSealer | undefined) => openDexieStore(rows === undefined ? {} : { sealer: rows }))
+    const store = await open(sealer)
     // Not awaited: the first page request must not wait for file housekeeping.
     this.#files
       .sweep(store, Date.now())
@@ -123,14 +198,39 @@ export class NodeService {
     return store
   }
 
+  /**
+   * Lock (and erase, and encrypting the database): the messenger stops, its store closes, and a
+   * fresh service (that has not opened anything) takes requests once unlocked.
+   */
+  async #closeMessenger(): Promise<void> {
+    clearTimeout(this.#retryTimer)
+    const service = this.#service
+    const store = this.#store
+    this.#service = this.#createService()
+    this.#store = undefined
+    this.#running = undefined
+    await service.stop()
+    this.#messengerNode = null
+    await (await store?.catch(() => undefined))?.close()
+  }
+
   /** Starts the messenger (and its node, once an identity exists); retries a failed start. */
   start(): Promise<void> {
-    this.#running ??= this.#service.start().catch((error: unknown) => {
+    this.#running ??= this.#startUnlocked().catch((error: unknown) => {
       this.#log('the messenger did not start; retrying', error)
       this.#running = undefined
       this.#scheduleRetry()
     })
     return this.#running
+  }
+
+  /** Nothing starts while locked: the store stays closed until the passphrase is given. */
+  async #startUnlocked(): Promise<void> {
+    if ((await this.vault.status()).state === 'locked') {
+      this.#running = undefined
+      return
+    }
+    await this.#service.start()
   }
 
   #retryMs = 0
@@ -147,10 +247,7 @@ export class NodeService {
    * A page's request, already validated by its port: wakes the messenger (a start that failed is
    * tried again now, not after its backoff) and hands the request to the service's dispatcher.
    */
-  readonly dispatch: ClientDispatcher = (request) => {
-    void this.start()
-    return this.#service.dispatch(request)
-  }
+  readonly dispatch: ClientDispatcher
 
   readonly #callWindows = new Set<string>()
 
@@ -200,6 +297,7 @@ export class NodeService {
    * throwaway key before that.
    */
   async node(): Promise<BrowserNode> {
+    if ((await this.vault.status()).state === 'locked') throw locked()
     await this.start()
     await this.#restarts
     const node = this.#messengerNode
