@@ -126,6 +126,56 @@ describe('messenger: relay-only mode', () => {
     }
   })
 
+  test('calls: ana cannot call; ben’s call is declined without ringing; ana keeps a missed call', async () => {
+    const refused = await a.req({ type: 'call.start', conversationId: convA, media: 'audio' })
+    assert.equal(refused.ok ? 'ok' : refused.error.code, 'invalid_state')
+    const eventsA = a.events.length
+    const eventsB = b.events.length
+    const { call } = await b.must({ type: 'call.start', conversationId: convB, media: 'audio' })
+    // What ben's call window would hand its node: an offer naming a DTLS fingerprint.
+    const fp = `sha-256 ${Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).padStart(2, '0').toUpperCase()).join(':')}`
+    const sdp = [
+      'v=0',
+      'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+      's=-',
+      't=0 0',
+      'a=group:BUNDLE 0',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+      'c=IN IP4 0.0.0.0',
+      `a=fingerprint:${fp}`,
+      'a=setup:actpass',
+      'a=mid:0',
+      'a=rtpmap:111 opus/48000/2',
+      '',
+    ].join('\r\n')
+    await b.must({
+      type: 'call.signal',
+      callId: call.callId,
+      signal: { kind: 'offer', sdp, dtlsFingerprint: fp },
+    })
+    await waitUntil('ben’s call ends declined', () =>
+      b.events
+        .slice(eventsB)
+        .some(
+          (e) =>
+            e.type === 'call.updated' &&
+            e.call.callId === call.callId &&
+            e.call.state === 'ended' &&
+            e.call.endReason === 'declined',
+        ),
+    )
+    assert.equal(
+      a.events.slice(eventsA).some((e) => e.type === 'call.updated'),
+      false,
+      'ana’s side never rang',
+    )
+    await waitUntil('ana records a missed call', async () =>
+      (await a.history(convA)).some(
+        (m) => m.messageId === call.callId && m.body.kind === 'call' && m.body.outcome === 'missed',
+      ),
+    )
+  })
+
   test('through all of it, ana’s node never opened a WebRTC connection', () => {
     assert.ok(opened.length > 0, 'the new node did open connections (to the relay)')
     assert.deepEqual(

@@ -35,6 +35,8 @@ export interface CallsHooks {
   sendNow(contact: ContactRecord, payload: Uint8Array): Promise<Route>
   /** Rings: a notification without message text (the messenger applies the user's settings). */
   notifyRing(contact: ContactRecord, conversationId: string): void
+  /** Relay-only mode (ADR 0752): an answer would show the caller our address; offers are declined. */
+  relayOnly?: () => boolean
 }
 
 interface Call {
@@ -243,6 +245,10 @@ export class MessengerCalls {
     if (this.#recent.includes(callId) || this.#call?.info.callId === callId) return
     const now = this.#ctx.platform.clock()
     const stale = now - sentAt > this.timing.ringMs + this.timing.staleMarginMs
+    if (this.#hooks.relayOnly?.() === true && !stale && !contact.blocked && !contact.keyChange) {
+      await this.#declineRelayOnly(contact, conversationId, sentAt, s)
+      return
+    }
     // Not rung: recorded as missed. A contact whose key changed is not answered at all (we do
     // not send to an unconfirmed key); a busy line says so.
     if (stale || contact.blocked || contact.keyChange !== null || this.#call !== null) {
@@ -285,6 +291,29 @@ export class MessengerCalls {
     call.pending.push({ kind: 'offer', sdp: s.sdp, dtlsFingerprint: s.dtlsFingerprint })
     this.#arm(call, this.timing.ringMs, () => void this.#end(call, 'missed'))
     this.#hooks.notifyRing(contact, conversationId)
+  }
+
+  /** Relay-only: not rung; the caller hears "declined", we keep a missed call. */
+  async #declineRelayOnly(
+    contact: ContactRecord,
+    conversationId: string,
+    sentAt: number,
+    s: Extract<CallWireSignal, { kind: 'offer' }>,
+  ): Promise<void> {
+    const callId = toBase64Url(s.callId)
+    this.#remember(callId)
+    void this.#sendTo(contact, { kind: 'decline', callId: s.callId }).catch((err) =>
+      this.#ctx.log('relay-only decline not sent', err),
+    )
+    await recordCallEntry(this.#ctx, {
+      callId,
+      conversationId,
+      direction: 'in',
+      media: s.media,
+      outcome: 'missed',
+      durationMs: 0,
+      sentAt,
+    })
   }
 
   /** A signal for the call in progress (same call id, same contact). */

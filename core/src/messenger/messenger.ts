@@ -137,6 +137,7 @@ export class Messenger {
     this.#calls = new MessengerCalls(this.ctx, {
       sendNow: (contact, payload) => this.#outbox.sendNow(contact, payload),
       notifyRing: (contact, conversationId) => void this.#notify(contact, conversationId, 'call'),
+      relayOnly: () => this.#relayOnly(),
     })
     this.#files =
       options.files === undefined
