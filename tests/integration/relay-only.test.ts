@@ -185,4 +185,15 @@ describe('messenger: relay-only mode', () => {
     assert.deepEqual(webrtcConnections(a), [])
     assert.deepEqual(webrtcConnections(b), [])
   })
+
+  test('turned off: a fresh node accepts a direct connection again', async () => {
+    const before = a.service.node
+    await a.must({ type: 'settings.update', patch: { relayOnly: false } })
+    await waitUntil('ana runs a new node with direct connections allowed', () => {
+      const node = a.service.node
+      return node !== null && node !== before && a.service.messenger !== null
+    })
+    await ensureDirect(b, a, relay.multiaddrs[0]!)
+    assert.ok(webrtcConnections(a).length > 0, 'a WebRTC connection with ben')
+  })
 })
