@@ -114,9 +114,10 @@ export const MANIFEST_ALLOW_LIST = {
     'version',
   ],
   permissions: {
-    'chrome-mv3': ['downloads', 'notifications', 'offscreen', 'unlimitedStorage'],
-    'firefox-mv2': ['downloads', 'notifications', 'unlimitedStorage'],
-    'firefox-mv3': ['downloads', 'notifications', 'unlimitedStorage'],
+    // storage: storage.session only, for the unlocked data key (ADR 0523); no install warning.
+    'chrome-mv3': ['downloads', 'notifications', 'offscreen', 'storage', 'unlimitedStorage'],
+    'firefox-mv2': ['downloads', 'notifications', 'storage', 'unlimitedStorage'],
+    'firefox-mv3': ['downloads', 'notifications', 'storage', 'unlimitedStorage'],
   },
 } as const satisfies {
   keys: readonly string[]

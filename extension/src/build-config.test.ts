@@ -102,7 +102,10 @@ describe('production surface', () => {
 
   test('a manifest that grows host access, page access or a permission may not ship', () => {
     const good = patchManifest(
-      { ...chromeBuilt, permissions: ['downloads', 'notifications', 'unlimitedStorage'] },
+      {
+        ...chromeBuilt,
+        permissions: ['downloads', 'notifications', 'storage', 'unlimitedStorage'],
+      },
       'chrome-mv3',
       'prod',
     )

@@ -41,6 +41,9 @@ export const requestKinds = {
   notify: 'notification.show',
   downloadStart: 'download.start',
   downloadState: 'download.state',
+  sessionKeyGet: 'session.key.get',
+  sessionKeyPut: 'session.key.put',
+  sessionKeyRemove: 'session.key.remove',
 } as const
 export type RequestKind = (typeof requestKinds)[keyof typeof requestKinds]
 
@@ -110,6 +113,17 @@ export interface HostApi {
     request: { kind: 'download.state'; downloadId: number }
     result: DownloadState
   }
+  /**
+   * The unlocked data key (issue 17, ADR 0523), kept by Chrome's service worker in
+   * chrome.storage.session for the offscreen document, which has no chrome.storage: base64url of
+   * 32 bytes, or null when none is kept (locked).
+   */
+  'session.key.get': { request: { kind: 'session.key.get' }; result: { key: string | null } }
+  'session.key.put': {
+    request: { kind: 'session.key.put'; key: string }
+    result: Record<string, never>
+  }
+  'session.key.remove': { request: { kind: 'session.key.remove' }; result: Record<string, never> }
 }
 
 export type HostRequest = HostApi[RequestKind]['request']

@@ -112,7 +112,29 @@ export function parseRequest(raw: unknown): HostRequest {
         kind: requestKinds.downloadState,
         downloadId: downloadId(fields.downloadId, 'downloadId'),
       }
+    case requestKinds.sessionKeyGet:
+      exactKeys(fields, ['kind'], 'session.key.get request')
+      return { kind: requestKinds.sessionKeyGet }
+    case requestKinds.sessionKeyPut:
+      exactKeys(fields, ['kind', 'key'], 'session.key.put request')
+      return { kind: requestKinds.sessionKeyPut, key: sessionKey(fields.key, 'key') }
+    case requestKinds.sessionKeyRemove:
+      exactKeys(fields, ['kind'], 'session.key.remove request')
+      return { kind: requestKinds.sessionKeyRemove }
   }
+}
+
+/** A 32-byte data key in base64url without padding: exactly 43 characters of its alphabet. */
+function sessionKey(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(value))
+    throw malformedMessage(`${what} is not a 32-byte key in base64url`)
+  return value
+}
+
+function parseSessionKey(raw: unknown): { key: string | null } {
+  const fields = record(raw, 'session.key.get result')
+  exactKeys(fields, ['key'], 'session.key.get result')
+  return { key: fields.key === null ? null : sessionKey(fields.key, 'result.key') }
 }
 
 function downloadId(value: unknown, what: string): number {
@@ -199,6 +221,9 @@ export const resultParsers = {
   'notification.show': parseEmpty,
   'download.start': parseDownloadStarted,
   'download.state': parseDownloadState,
+  'session.key.get': parseSessionKey,
+  'session.key.put': parseEmpty,
+  'session.key.remove': parseEmpty,
 } as const satisfies { [K in RequestKind]: (raw: unknown) => unknown }
 
 const errorCodeValues: readonly string[] = Object.values(errorCodes)

@@ -51,6 +51,24 @@ export function serveBackground(
         ? { downloadId: await downloads.start(request.url, request.filename) }
         : downloads.state(request.downloadId)
     }
+    // And chrome.storage.session: the offscreen document's unlocked key (ADR 0523).
+    if (request.kind === 'session.key.get') return { key: await sessionKeyOf(api) }
+    if (request.kind === 'session.key.put' || request.kind === 'session.key.remove') {
+      const area = api.storage?.session
+      if (area === undefined) throw new Error('No storage.session in the background')
+      if (request.kind === 'session.key.put') await area.set({ [SESSION_KEY_ITEM]: request.key })
+      else await area.remove(SESSION_KEY_ITEM)
+      return {}
+    }
     return host.handle(request)
   })
+}
+
+const SESSION_KEY_ITEM = 'hestia.dataKey'
+
+async function sessionKeyOf(api: WebExt): Promise<string | null> {
+  const area = api.storage?.session
+  if (area === undefined) throw new Error('No storage.session in the background')
+  const value = (await area.get(SESSION_KEY_ITEM))[SESSION_KEY_ITEM]
+  return typeof value === 'string' ? value : null
 }

@@ -6,10 +6,28 @@
 //                       worker, which keeps the key in chrome.storage.session (memory only,
 //                       cleared when the browser exits, not readable by content scripts).
 
+import { fromBase64Url, toBase64Url } from '@hestia/core/crypto/bytes.ts'
+
 export interface SessionKeys {
   read(): Promise<Uint8Array | null>
   write(dataKey: Uint8Array): Promise<void>
   remove(): Promise<void>
+}
+
+/** Asks the background over host control (session.key.*); `request` is a HostClient's. */
+export function relayedSessionKeys(relay: {
+  get(): Promise<string | null>
+  put(key: string): Promise<void>
+  remove(): Promise<void>
+}): SessionKeys {
+  return {
+    read: async () => {
+      const key = await relay.get()
+      return key === null ? null : fromBase64Url(key)
+    },
+    write: (dataKey) => relay.put(toBase64Url(dataKey)),
+    remove: () => relay.remove(),
+  }
 }
 
 export function memorySessionKeys(): SessionKeys {

@@ -15,6 +15,7 @@ import { relayedNotifier } from '../host/notifications.ts'
 import { webExt } from '../platform/webext.ts'
 import { saveWithDownloads } from '../files/save-download.ts'
 import { askToOpenCallWindow } from '../host/call-window.ts'
+import { relayedSessionKeys } from '../host/session-keys.ts'
 
 const api = webExt()
 const policy = buildPolicy()
@@ -44,6 +45,16 @@ const service = new NodeService({
   }),
   // And no windows API: the worker opens the call window.
   openCallWindow: (callId) => askToOpenCallWindow(api, callId),
+  // And no chrome.storage: the worker keeps the unlocked key in storage.session (ADR 0523).
+  sessionKeys: relayedSessionKeys({
+    get: async () => (await background.request<'session.key.get'>({ kind: 'session.key.get' })).key,
+    put: async (key) => {
+      await background.request<'session.key.put'>({ kind: 'session.key.put', key })
+    },
+    remove: async () => {
+      await background.request<'session.key.remove'>({ kind: 'session.key.remove' })
+    },
+  }),
   log,
 })
 // Ports first: a page that woke this document connects right after host.wake answers.

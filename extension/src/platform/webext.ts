@@ -103,6 +103,15 @@ export interface WebExt {
   readonly notifications?: WebExtNotifications
   /** Likewise only in the background (Chrome) or the background page (Firefox). */
   readonly downloads?: WebExtDownloads
+  /** storage.session (memory only, cleared when the browser exits): the unlocked data key. */
+  readonly storage?: { readonly session?: WebExtStorageArea }
+}
+
+/** The slice of a `storage` area used to keep the unlocked data key (ADR 0523). */
+export interface WebExtStorageArea {
+  get(key: string): Promise<Record<string, unknown>>
+  set(items: Record<string, unknown>): Promise<void>
+  remove(key: string): Promise<void>
 }
 
 /** `browser` where it exists (Firefox; its `chrome` is callback-only in MV2), else `chrome`. */
