@@ -164,8 +164,13 @@ export class NodeService {
       defaultRelays: [...options.defaultRelays],
       notifier: options.notifier,
       log: (message, error) => this.#log(message, error),
-      createNode: async (privateKey, relays) => {
-        const node = await createBrowserNode({ policy: options.policy, relays, privateKey })
+      createNode: async (privateKey, relays, build) => {
+        const node = await createBrowserNode({
+          policy: options.policy,
+          relays,
+          privateKey,
+          relayOnly: build.relayOnly,
+        })
         this.#startedAt.set(node, Date.now())
         this.#messengerNode = node
         this.#relaysInUse = [...relays]

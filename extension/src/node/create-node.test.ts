@@ -8,7 +8,7 @@ import type { Libp2p } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import { PING_PROTOCOL, RelayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
-import { NODE_USER_AGENT, createBrowserNode } from './create-node.ts'
+import { NODE_USER_AGENT, browserNodeConfig, createBrowserNode } from './create-node.ts'
 
 const started: Libp2p[] = []
 after(async () => {
@@ -88,4 +88,25 @@ test('relay keep-alive: a relay that answers keeps its connection; one that does
     browser.getConnections().map((c) => c.remotePeer.toString()),
     [alive.peerId.toString()],
   )
+})
+
+test('relay-only (ADR 0752): no WebRTC transport, no /webrtc listen address, no signalling handler', async () => {
+  const signalling = '/webrtc-signaling/0.0.1'
+  const normal = await createBrowserNode({ policy: { allowLoopbackRelays: true }, relays: [] })
+  const relayOnly = await createBrowserNode({
+    policy: { allowLoopbackRelays: true },
+    relays: [],
+    relayOnly: true,
+  })
+  started.push(normal, relayOnly)
+  await normal.start()
+  await relayOnly.start()
+  assert.ok(normal.getProtocols().includes(signalling), 'the usual node answers WebRTC offers')
+  assert.equal(relayOnly.getProtocols().includes(signalling), false)
+  const config = browserNodeConfig({
+    policy: { allowLoopbackRelays: true },
+    relays: ['r'],
+    relayOnly: true,
+  })
+  assert.deepEqual(config.addresses.listen, ['/p2p-circuit'])
 })

@@ -30,6 +30,12 @@ export interface BrowserNodeOptions {
   readonly privateKey?: PrivateKey
   /** Close a contact's direct connection after this long without a chat or file stream. */
   readonly directIdleMs?: number
+  /**
+   * settings.relayOnly (ADR 0752): no WebRTC transport and no `/webrtc` listen address, so nothing
+   * answers a contact's offer and no direct address is announced (the messenger refuses direct
+   * connections on any node; this leaves nothing to refuse).
+   */
+  readonly relayOnly?: boolean
 }
 
 /**
@@ -50,18 +56,26 @@ export function browserNodeConfig(options: BrowserNodeOptions) {
     addresses: {
       // One `/p2p-circuit` per relay: a reservation on each relay the messenger keeps connected,
       // which (unlike `<relay>/p2p-circuit`) comes back by itself after the relay restarts.
-      listen: [...options.relays.map(() => '/p2p-circuit'), '/webrtc'],
+      listen: [
+        ...options.relays.map(() => '/p2p-circuit'),
+        ...(options.relayOnly === true ? [] : ['/webrtc']),
+      ],
     },
     transports: [
       webSockets(),
-      // No public STUN servers: ICE candidates stay local until Hestia configures its own.
-      webRTC({
-        rtcConfiguration: { iceServers: [] },
-        // Larger data-channel messages: a file chunk frame (16,464 B) no longer splits into a
-        // full and a tiny message, and SCTP carries 4x fewer messages (ADR 0804). Browsers
-        // accept up to 256 KiB; libp2p's decoder on the other side takes any size up to 4 MiB.
-        dataChannel: { maxMessageSize: DATA_CHANNEL_MESSAGE_BYTES },
-      }),
+      ...(options.relayOnly === true
+        ? []
+        : [
+            // No public STUN servers: ICE candidates stay local until Hestia configures its own.
+            webRTC({
+              rtcConfiguration: { iceServers: [] },
+              // Larger data-channel messages: a file chunk frame (16,464 B) no longer splits into
+              // a full and a tiny message, and SCTP carries 4x fewer messages (ADR 0804).
+              // Browsers accept up to 256 KiB; libp2p's decoder on the other side takes any size
+              // up to 4 MiB.
+              dataChannel: { maxMessageSize: DATA_CHANNEL_MESSAGE_BYTES },
+            }),
+          ]),
       circuitRelayTransport(),
     ],
     connectionEncrypters: [noise()],
