@@ -20,6 +20,7 @@
 //   try { launch Chromium through ns.launcher; ... ns.counters() } finally { await ns.destroy() }
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises'
 import { createConnection, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -87,6 +88,7 @@ export class BrowserNetns {
   /** Builds the namespace, the veth pair and the relay path to 127.0.0.1:`relayPort`. */
   static async create(relayPort: number): Promise<BrowserNetns> {
     if (process.getuid?.() !== 0) throw new Error('the idle bench needs root (network namespace)')
+    await removeStaleNamespaces()
     const id = process.pid
     const name = `hidle${id}`
     const rootDev = `hi${id}a`
@@ -200,6 +202,17 @@ export class BrowserNetns {
     await ip('link', 'del', this.#rootDev).catch(() => undefined)
     await new Promise<void>((resolve) => this.#bridge.close(() => resolve()))
     await rm(this.#dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Namespaces of earlier runs whose process is gone (a suite timeout ends the process before its
+ * clean-up finishes); deleting one removes its veth pair too.
+ */
+async function removeStaleNamespaces(): Promise<void> {
+  for (const line of (await ip('netns', 'list')).split('\n')) {
+    const pid = /^hidle(\d+)\b/.exec(line)?.[1]
+    if (pid !== undefined && !existsSync(`/proc/${pid}`)) await ip('netns', 'del', `hidle${pid}`)
   }
 }
 
