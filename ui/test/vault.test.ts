@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
-import type { VaultStatus } from '@hestia/core/client/api.ts'
+import type { MessengerClient, VaultStatus } from '@hestia/core/client/api.ts'
 import { createFixtureClient, createManualClock } from '@hestia/core/test-support/fixture-client.ts'
 import { renderFile } from './support/render.ts'
 import { VaultState } from '../src/lib/vault-state.ts'
@@ -131,5 +131,23 @@ describe('the popup vault state', () => {
     assert.equal(vault.state, 'none')
     const identity = await client.request({ type: 'identity.status' })
     assert.deepEqual(identity, { ok: true, value: { state: 'none' } })
+  })
+
+  test('a host still starting (unavailable) is asked again, so a locked popup shows the unlock screen', async () => {
+    const { client } = fixtureVault()
+    await client.request({ type: 'vault.setPassphrase', passphrase: PASS })
+    await client.request({ type: 'vault.lock' })
+    let refusals = 2
+    const starting: MessengerClient = {
+      request: (request) =>
+        refusals-- > 0
+          ? Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'starting' } })
+          : client.request(request),
+      subscribe: (listener) => client.subscribe(listener),
+    }
+    const vault = new VaultState(starting)
+    await vault.load(8, 1)
+    assert.equal(vault.state, 'locked')
+    assert.equal(refusals, -1, 'asked three times')
   })
 })

@@ -55,11 +55,25 @@ export class VaultState {
     return unsubscribe
   }
 
-  async load(): Promise<void> {
-    try {
-      this.#set(await call(this.client, { type: 'vault.status' }))
-    } catch (error) {
-      this.status = { status: 'error', error: errorBody(error) }
+  /**
+   * Asks for the status; while the host is still starting (a popup opened right after the browser,
+   * the host document being created) the answer is `unavailable` or `timeout`, so it asks again,
+   * a bounded number of times: the unlock screen must not depend on the first answer.
+   */
+  async load(attempts = 8, delayMs = 250): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.#set(await call(this.client, { type: 'vault.status' }))
+        return
+      } catch (error) {
+        const body = errorBody(error)
+        const transient = body.code === 'unavailable' || body.code === 'timeout'
+        if (!transient || attempt >= attempts) {
+          this.status = { status: 'error', error: body }
+          return
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs * 2 ** attempt, 4_000)))
+      }
     }
   }
 
