@@ -337,6 +337,17 @@ describe('fixture client', () => {
     )
     assert.deepEqual(patched.notifications, { enabled: true, showNames: true })
     assert.equal(patched.readReceipts, false)
+    assert.equal(initial.delayReceipts, true)
+    assert.equal(initial.relayOnly, false)
+    const privacy = value(
+      await client.request({
+        type: 'settings.update',
+        patch: { relayOnly: true, delayReceipts: false },
+      }),
+    )
+    assert.equal(privacy.relayOnly, true)
+    assert.equal(privacy.delayReceipts, false)
+    assert.equal(value(await client.request({ type: 'settings.get' })).relayOnly, true)
     const bad = await client.request({ type: 'settings.addRelay', address: 'relay.example' })
     assert.equal(errorCode(bad), 'relay_address_invalid')
     const address = '/dns4/relay.example.org/tcp/443/wss'

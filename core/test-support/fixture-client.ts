@@ -715,6 +715,8 @@ class FixtureMessenger implements FixtureClient {
         ...this.#settings,
         notifications,
         readReceipts: patch.readReceipts ?? this.#settings.readReceipts,
+        delayReceipts: patch.delayReceipts ?? this.#settings.delayReceipts,
+        relayOnly: patch.relayOnly ?? this.#settings.relayOnly,
       }
       return this.#settingsChanged()
     },
