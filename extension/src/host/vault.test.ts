@@ -193,3 +193,31 @@ describe('auto-lock', () => {
     assert.equal((await vault.status()).state, 'unlocked')
   })
 })
+
+test('lock right after unlock, while the messenger is opening its store, does not hang', async () => {
+  let opening: Promise<unknown> = Promise.resolve()
+  const sessionKeys = memorySessionKeys()
+  const vault: HostVault = new HostVault({
+    kdf: hashWasmArgon2id,
+    calibrate: () => Promise.resolve(FAST),
+    floor: FAST,
+    sessionKeys,
+    autoLock: { read: () => undefined, write: () => undefined, clear: () => undefined },
+    // As the NodeService does: closing waits for a start in progress, which needs the sealer.
+    closeMessenger: () => opening.then(() => undefined),
+    startMessenger: () => {
+      opening = vault.sealer().catch(() => undefined)
+    },
+    changed: () => undefined,
+    database: { indexedDB, IDBKeyRange },
+  })
+  await vault.setPassphrase(PASS)
+  await vault.lock()
+  const unlocked = vault.unlock(PASS)
+  const locked = vault.lock()
+  const states = await Promise.all([unlocked, locked])
+  assert.deepEqual(
+    states.map((s) => s.state),
+    ['unlocked', 'locked'],
+  )
+})

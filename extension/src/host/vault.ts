@@ -117,15 +117,15 @@ export class HostVault implements Vault {
    * What the store is opened with: no sealer for a database without a passphrase; a sealer over
    * a copy of the data key while unlocked (forgotten on lock); StoreLockedError while locked.
    */
-  sealer(): Promise<RowSealer | undefined> {
-    return this.#serial(async () => {
-      const status = await this.#status()
-      if (status.state === 'none') return undefined
-      if (this.#dataKey === null) throw new StoreLockedError()
-      const sealer = sealerFor(Uint8Array.from(this.#dataKey), this.#options.database)
-      this.#sealers.add(sealer)
-      return sealer
-    })
+  async sealer(): Promise<RowSealer | undefined> {
+    // Not queued behind vault operations: lock waits for a messenger start in progress to end,
+    // and that start may be waiting for this sealer (a queued sealer would deadlock them).
+    const status = await this.#status()
+    if (status.state === 'none') return undefined
+    if (this.#dataKey === null) throw new StoreLockedError()
+    const sealer = sealerFor(Uint8Array.from(this.#dataKey), this.#options.database)
+    this.#sealers.add(sealer)
+    return sealer
   }
 
   async #adopt(dataKey: Uint8Array): Promise<VaultStatus> {
