@@ -4,7 +4,8 @@
 // answers every other request `locked` → a wrong passphrase is refused with its sentence →
 // reloading the popup still shows the unlock screen → the right passphrase → the messenger is back.
 // Then the offscreen document is closed and recreated: it reopens unlocked from the key the
-// service worker keeps in chrome.storage.session, without asking.
+// service worker keeps in chrome.storage.session, without asking. Last, "Erase this device" leads
+// back to the first run, where a new identity is created on the emptied databases.
 //
 //   node --test tests/browser/vault-e2e.test.ts        (builds build/chrome-mv3-test if stale)
 
@@ -109,4 +110,21 @@ test('a restarted offscreen document reopens unlocked (storage.session)', async 
     250,
   )
   await popup.page.getByText('Hello, Robin.').waitFor()
+})
+
+test('Erase this device: back to the first run, and a new identity works', async () => {
+  const popup = await openPopup()
+  const p = popup.page
+  await p.getByText('Hello, Robin.').waitFor()
+  await p.getByRole('button', { name: 'Settings' }).first().click()
+  await p.getByText('A forgotten passphrase means erasing this device').waitFor()
+  await p.getByRole('button', { name: 'Erase this device…' }).click()
+  await p.getByRole('button', { name: 'Erase everything on this device' }).click()
+  await p.getByRole('heading', { name: 'Welcome to Hestia' }).waitFor({ timeout: 30_000 })
+  const status = await clientRequest(p, { type: 'vault.status' })
+  assert.deepEqual(status, { ok: true, value: { state: 'none', autoLockMinutes: 15 } })
+  await p.getByLabel('Your name, as your contacts will see it').fill('Sam')
+  await p.getByRole('button', { name: 'Create my identity' }).click()
+  await p.getByText('Hello, Sam.').waitFor({ timeout: 30_000 })
+  await p.getByRole('heading', { name: 'Protect Hestia with a passphrase' }).waitFor()
 })
