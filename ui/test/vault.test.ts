@@ -1,5 +1,5 @@
 // The passphrase lock in the popup (issue 17): the unlock screen, the Settings section and the
-// first-run offer as a person reads them, and the popup's vault state over the fixture client
+// first-run passphrase field as a person reads them, and the popup's vault state over the fixture client
 // (locked → every other request refused, wrong passphrase refused with nothing changed).
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -77,20 +77,18 @@ describe('Settings → Passphrase', () => {
       assert.ok(view.text.includes(label), label)
   })
 
-  test('the first-run offer can be skipped and says what skipping means', async () => {
-    const view = await renderFile('components/PassphraseSettings.svelte', {
-      vault: withStatus({ state: 'none', autoLockMinutes: 15 }),
-      offer: true,
-      onskip: () => undefined,
+  test('the first run offers a passphrase, optional, and says what skipping means', async () => {
+    const view = await renderFile('components/FirstRun.svelte', {
+      oncreate: () => undefined,
+      onabout: () => undefined,
     })
-    assert.ok(view.text.includes('Protect Hestia with a passphrase'))
-    assert.ok(view.text.includes('Not now'))
+    assert.ok(view.find('input', { id: 'first-run-passphrase', type: 'password' }))
+    assert.ok(view.find('label', { for: 'first-run-passphrase' }))
     assert.ok(
       view.text.includes(
-        'Without a passphrase, anyone who copies this browser profile can read your messages.',
+        'Leave it empty to skip: without a passphrase, anyone who copies this browser profile can read your messages.',
       ),
     )
-    assert.ok(!view.text.includes('Erase this device'), 'not on the first-run offer')
   })
 })
 
