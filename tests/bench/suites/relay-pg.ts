@@ -14,12 +14,8 @@ import pg from 'pg'
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { interleave } from '../lib/interleave.ts'
 import { percentile } from '../lib/stats.ts'
-import {
-  depositAddressOf,
-  newMailboxCredentials,
-  EXPIRY_BUCKETS_S,
-} from '../../../core/src/mailbox/index.ts'
-import type { MailboxCredentials } from '../../../core/src/mailbox/index.ts'
+import { newMailboxCredentials } from '../../../core/src/mailbox/index.ts'
+import { depositBurst, fetchLatencies, SEALED_BYTES } from '../lib/mailbox-load.ts'
 import { startPgCluster } from '../../../relay-node/test-support/pg-cluster.ts'
 import { migratePg } from '../../../relay-node/src/store/pg-migrate.ts'
 import { mailboxClientFor, spawnRelay, startClientNode } from '../../integration/relay-helpers.ts'
@@ -61,36 +57,10 @@ const SIZES: Record<BenchMode, Sizes> = {
   },
 }
 
-const SEALED_BYTES = 1024
 const SENDERS = 4
 /** The relay's pool (the default). */
 const POOL = 8
 const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
-
-type Client = ReturnType<typeof mailboxClientFor>
-
-async function depositBurst(
-  clients: Client[],
-  boxes: MailboxCredentials[],
-  count: number,
-  concurrency: number,
-): Promise<number> {
-  let next = 0
-  const sealed = new Uint8Array(SEALED_BYTES).fill(0x5a)
-  const started = performance.now()
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, w) => {
-      const client = clients[w % clients.length]!
-      while (next < count) {
-        const i = next++
-        await client.deposit(depositAddressOf(boxes[i % boxes.length]!), sealed, {
-          expiryS: EXPIRY_BUCKETS_S[3],
-        })
-      }
-    }),
-  )
-  return count / ((performance.now() - started) / 1000)
-}
 
 /**
  * The same rows straight into PostgreSQL at the same durability: one connection, one committed
@@ -118,20 +88,6 @@ async function rawPgBurst(
     })
   }
   return count / ((performance.now() - started) / 1000)
-}
-
-async function fetchLatencies(
-  client: Client,
-  box: MailboxCredentials,
-  n: number,
-): Promise<number[]> {
-  const latencies: number[] = []
-  for (let i = 0; i < n; i++) {
-    const t = performance.now()
-    await client.fetch(box, 10)
-    latencies.push(performance.now() - t)
-  }
-  return latencies
 }
 
 async function measure(sizes: Sizes, log: (line: string) => void): Promise<Record<string, Metric>> {

@@ -12,12 +12,8 @@ import type { Libp2p } from '@libp2p/interface'
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { interleave } from '../lib/interleave.ts'
 import { percentile } from '../lib/stats.ts'
-import {
-  depositAddressOf,
-  newMailboxCredentials,
-  EXPIRY_BUCKETS_S,
-} from '../../../core/src/mailbox/index.ts'
-import type { MailboxCredentials } from '../../../core/src/mailbox/index.ts'
+import { newMailboxCredentials } from '../../../core/src/mailbox/index.ts'
+import { depositBurst, fetchLatencies, SEALED_BYTES } from '../lib/mailbox-load.ts'
 import { startRelay } from '../../../relay-node/src/relay.ts'
 import type { RelayHandle } from '../../../relay-node/src/relay.ts'
 import { mailboxClientFor, spawnRelay, startClientNode } from '../../integration/relay-helpers.ts'
@@ -63,37 +59,12 @@ const SIZES: Record<BenchMode, Sizes> = {
 }
 
 /** 1 KiB: the smallest sealed size bucket, the common case for text messages. */
-const SEALED_BYTES = 1024
 /** Sending nodes; with `concurrency` deposits in flight spread over them. */
 const SENDERS = 4
 const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'hestia-bench-relay-'))
-}
-
-/** Deposits `count` messages round-robin over the mailboxes, `concurrency` in flight; returns /s. */
-async function depositBurst(
-  clients: Array<ReturnType<typeof mailboxClientFor>>,
-  boxes: MailboxCredentials[],
-  count: number,
-  concurrency: number,
-): Promise<number> {
-  let next = 0
-  const sealed = new Uint8Array(SEALED_BYTES).fill(0x5a)
-  const started = performance.now()
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, w) => {
-      const client = clients[w % clients.length]!
-      while (next < count) {
-        const i = next++
-        await client.deposit(depositAddressOf(boxes[i % boxes.length]!), sealed, {
-          expiryS: EXPIRY_BUCKETS_S[3],
-        })
-      }
-    }),
-  )
-  return count / ((performance.now() - started) / 1000)
 }
 
 /** The same rows straight into node:sqlite, same durability: one committed insert per row. */
@@ -177,13 +148,7 @@ async function throughputAndLatency(
 
     // Fetch latency: a mailbox holding 10 messages, fetched sequentially (each fetch is signed,
     // checked and burns its nonce durably before the answer).
-    const box = boxes[0]!
-    const latencies: number[] = []
-    for (let i = 0; i < sizes.fetches; i++) {
-      const t = performance.now()
-      await client.fetch(box, 10)
-      latencies.push(performance.now() - t)
-    }
+    const latencies = await fetchLatencies(client, boxes[0]!, sizes.fetches)
     return {
       'relay.deposit.per_s': {
         value: result.median.relay,
