@@ -35,6 +35,7 @@ import type {
   SweepResult,
 } from './mailbox-store.ts'
 import { lastExpiredNonceBucket, nonceBucket, nonceKey } from './nonce-key.ts'
+import { mailboxRecordOf } from './mailbox-row.ts'
 import { PgDepositFeed } from './pg-deposit-feed.ts'
 import {
   PgStoreOpenError,
@@ -321,15 +322,7 @@ export class PgMailboxStore implements MailboxStore {
 
   async getMailbox(id: Uint8Array): Promise<MailboxRecord | undefined> {
     const row = (await this.read(Q.getMailbox, [buf(id)]))[0]
-    if (row === undefined) return undefined
-    return {
-      id: bytes(row.id),
-      authKey: bytes(row.auth_key),
-      capabilityHash: bytes(row.capability_hash),
-      lastSeenDay: num(row.last_seen_day),
-      messageCount: num(row.msg_count),
-      byteCount: num(row.byte_count),
-    }
+    return row === undefined ? undefined : mailboxRecordOf(row)
   }
 
   deposit(input: DepositInput, limits: QuotaLimits): Promise<DepositOutcome> {

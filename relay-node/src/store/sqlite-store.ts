@@ -23,6 +23,7 @@ import type {
   StoredRow,
   SweepResult,
 } from './mailbox-store.ts'
+import { mailboxRecordOf } from './mailbox-row.ts'
 import { lastExpiredNonceBucket, nonceBucket, nonceKey } from './nonce-key.ts'
 import { SchemaError, ensureSchema, readSchemaVersion } from './sqlite-schema.ts'
 
@@ -376,15 +377,7 @@ export class SqliteMailboxStore implements MailboxStore {
 
   getMailbox(id: Uint8Array): Promise<MailboxRecord | undefined> {
     const row = this.s('getMailbox').get(id) as Row | undefined
-    if (row === undefined) return Promise.resolve(undefined)
-    return Promise.resolve({
-      id: bytes(row.id),
-      authKey: bytes(row.auth_key),
-      capabilityHash: bytes(row.capability_hash),
-      lastSeenDay: num(row.last_seen_day),
-      messageCount: num(row.msg_count),
-      byteCount: num(row.byte_count),
-    })
+    return Promise.resolve(row === undefined ? undefined : mailboxRecordOf(row))
   }
 
   deposit(input: DepositInput, limits: QuotaLimits): Promise<DepositOutcome> {
