@@ -22,8 +22,16 @@ import type { StoreOperations } from '../store/store.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
 import { addPrekey, prekeyBundle } from './identity.ts'
-import { createInviteLink, decodeInvite, type VerifiedInvite } from './invite.ts'
-import { INVITE_POLICY, createdAtOf, inviteState, type InviteKeeper } from './invite-lifecycle.ts'
+import { createInviteCard, resolveInvite, type VerifiedInvite } from './invite.ts'
+import { fetchInviteCard, inviteRefused } from './invite-fetch.ts'
+import { encodeShortInvite, inviteFingerprint, qrPayloadOf } from './invite-link.ts'
+import {
+  INVITE_POLICY,
+  createdAtOf,
+  inviteState,
+  updateInvites,
+  type InviteKeeper,
+} from './invite-lifecycle.ts'
 import { answerInviteAgain } from './invite-closed.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
 import { FALLBACK_CONTACT_NAME, contactName } from './names.ts'
@@ -118,10 +126,26 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
     (i) => createdAtOf(i) > now - INVITE_POLICY.reuseMs && i.expiresAt > now + 60_000,
   )
   if (current !== undefined) {
-    return ok({ link: current.link, qrPayload: current.link, expiresAt: current.expiresAt })
+    return ok({
+      link: current.link,
+      qrPayload: qrPayloadOf(current.link),
+      expiresAt: current.expiresAt,
+    })
   }
   const mailboxId = d.mailboxes.newMailboxId()
   const owned = d.mailboxes.owned(mailboxId)
+  let short
+  try {
+    short = encodeShortInvite({
+      fingerprint: inviteFingerprint(ctx.local.identity.publicKey),
+      mailboxId: owned.credentials.mailboxId,
+      capability: owned.credentials.capability,
+      relay: relays[0]!,
+    })
+  } catch (err) {
+    if (!isProtocolError(err)) throw err
+    return fail('relay_address_invalid', `a short invite cannot name this relay: ${err.message}`)
+  }
   // The mailbox must exist before anyone can answer the invite.
   try {
     await d.mailboxes.open(mailboxId, relays[0]!, null)
@@ -131,13 +155,14 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
   }
   const expiresAt = now + INVITE_POLICY.lifetimeMs
   const oldest = pending.slice(INVITE_POLICY.maxPending - 1).map((i) => i.mailboxId)
-  let link = ''
+  const link = short.link
+  let card = new Uint8Array(0)
   await ctx.store.transaction(async (tx) => {
     const identity = await tx.getIdentity()
     if (identity === undefined) throw new Error('no identity')
     const s = decodeSecrets(identity.secretKeys)
     const oneTime = addPrekey(s, ctx.platform, PREKEY_KIND.oneTimeX25519)
-    link = createInviteLink(ctx.local.identity, {
+    card = createInviteCard(ctx.local.identity, {
       displayName: ctx.local.displayName,
       prekeyBundle: prekeyBundle(ctx.local, s, oneTime),
       relays: relays.slice(0, MESSENGER_LIMITS.relays),
@@ -156,7 +181,19 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
   d.mailboxes.watch(mailboxId, relays[0]!, { publishPrekeys: false })
   for (const id of oldest) void d.invites.retire(id)
   d.kickKeeper()
-  return ok({ link, qrPayload: link, expiresAt })
+  // The short link points at the signed invite, sealed in its mailbox (ADR 0734). Unpublished, the
+  // link would be useless: withdraw it (closed at the relay) and say so.
+  try {
+    await d.mailboxes.open(mailboxId, relays[0]!, card)
+  } catch (err) {
+    ctx.log('invite not published', err)
+    await updateInvites(ctx, (invites) =>
+      invites.map((i) => (i.mailboxId === mailboxId ? { ...i, withdrawn: true } : i)),
+    )
+    void d.invites.retire(mailboxId)
+    return fail('unavailable', 'your relay is not reachable; try again when connected')
+  }
+  return ok({ link, qrPayload: short.qrPayload, expiresAt })
 }
 
 export async function acceptInvite(
@@ -167,11 +204,9 @@ export async function acceptInvite(
   const now = ctx.platform.clock()
   let invite
   try {
-    invite = decodeInvite(link, now)
+    invite = await resolveInvite(link, now, (short) => fetchInviteCard(d.mailboxes, short))
   } catch (err) {
-    if (isProtocolError(err, 'expired')) return fail('invite_expired', err.message)
-    if (isProtocolError(err)) return fail('invite_invalid', `${err.code}: ${err.message}`)
-    throw err
+    return inviteRefused(err)
   }
   if (toBase64Url(invite.identityKey) === toBase64Url(ctx.local.identity.publicKey)) {
     return fail('invite_self', 'this invite is our own')

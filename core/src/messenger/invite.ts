@@ -1,11 +1,14 @@
 /**
- * Invites: a `hestia:invite/<base64url>` link (also the QR payload) that carries everything an
- * invitee needs to start a session and reach the inviter (docs/protocol/messaging.md "Invite").
+ * Invites. The signed invite (`Invite` protobuf: everything an invitee needs to start a session and
+ * reach the inviter) is no longer put in the link itself: it waits, sealed, in the invite's mailbox,
+ * and the link is short (invite-link.ts, ADR 0734). Links made before that carry the signed invite
+ * whole as `hestia:invite/<base64url>` and are still accepted (docs/protocol/messaging.md "Invite").
  *
- * decodeInvite returns a verified invite or throws one ProtocolError: 'malformed'/'oversize' for
- * bad encodings, 'bad_signature' when the identity signature does not verify, 'expired'.
+ * Every decoder here returns a verified invite or throws one ProtocolError: 'malformed'/'oversize'
+ * for bad encodings, 'bad_signature' when the identity signature does not verify, 'expired', and
+ * 'wrong_key' when a fetched invite is not the one the short link names.
  */
-import { fromBase64Url, toBase64Url } from '../crypto/bytes.ts'
+import { bytesEqual, fromBase64Url, toBase64Url } from '../crypto/bytes.ts'
 import type { IdentityKeyPair } from '../crypto/identity.ts'
 import { verifyPrekeyBundle, type VerifiedBundle } from '../crypto/prekeys.ts'
 import { ed25519Sign, ed25519Verify } from '../crypto/primitives.ts'
@@ -13,6 +16,12 @@ import { decodeStrict, requireBytes, requireUint, requireVersion } from '../wire
 import { ProtocolError, asProtocolError } from '../wire/errors.ts'
 import { domainSeparated } from '../wire/labels.ts'
 import { MESSENGER_DOMAIN } from './labels.ts'
+import {
+  decodeShortInvite,
+  inviteFingerprint,
+  isShortInvite,
+  type ShortInvite,
+} from './invite-link.ts'
 import { INVITE_LINK_PREFIX, MESSENGER_FORMAT_VERSION, MESSENGER_LIMITS as L } from './limits.ts'
 import { Invite as InviteCodec, InviteBody as InviteBodyCodec } from './messenger.pb.js'
 import { checkDisplayName, checkRelays } from './payload.ts'
@@ -35,8 +44,8 @@ export interface VerifiedInvite extends InviteFields {
   identityKey: Uint8Array
 }
 
-/** Signs and encodes an invite; returns the link (also the QR payload). */
-export function createInviteLink(identity: IdentityKeyPair, fields: InviteFields): string {
+/** Signs and encodes an invite: the bytes published sealed in the invite mailbox. */
+export function createInviteCard(identity: IdentityKeyPair, fields: InviteFields): Uint8Array {
   const body = InviteBodyCodec.encode({
     version: MESSENGER_FORMAT_VERSION,
     displayName: fields.displayName,
@@ -48,11 +57,15 @@ export function createInviteLink(identity: IdentityKeyPair, fields: InviteFields
     expiresAt: BigInt(fields.expiresAt),
   })
   const signature = ed25519Sign(identity.secretKey, domainSeparated(MESSENGER_DOMAIN.invite, body))
-  const bytes = InviteCodec.encode({ body, signature: new Uint8Array(signature) })
-  return INVITE_LINK_PREFIX + toBase64Url(bytes)
+  return InviteCodec.encode({ body, signature: new Uint8Array(signature) })
 }
 
-/** Decodes, verifies (bundle, signature, expiry) and returns the invite. Changes nothing. */
+/** The long link (the whole signed invite in the link) that invites had before ADR 0734. */
+export function createInviteLink(identity: IdentityKeyPair, fields: InviteFields): string {
+  return INVITE_LINK_PREFIX + toBase64Url(createInviteCard(identity, fields))
+}
+
+/** Decodes a long link, verifies it (bundle, signature, expiry) and returns it. Changes nothing. */
 export function decodeInvite(link: unknown, now: number): VerifiedInvite {
   if (typeof link !== 'string') throw new ProtocolError('malformed', 'invite: expected a string')
   const trimmed = link.trim()
@@ -65,6 +78,11 @@ export function decodeInvite(link: unknown, now: number): VerifiedInvite {
   const b64 = trimmed.slice(INVITE_LINK_PREFIX.length)
   if (!/^[A-Za-z0-9_-]+$/.test(b64)) throw new ProtocolError('malformed', 'invite: not base64url')
   const bytes = asProtocolError('malformed', 'invite base64url', () => fromBase64Url(b64))
+  return decodeInviteCard(bytes, now)
+}
+
+/** Decodes and verifies signed invite bytes (bundle, signature, expiry). Changes nothing. */
+export function decodeInviteCard(bytes: Uint8Array, now: number): VerifiedInvite {
   const outer = decodeStrict(bytes, L.inviteBytes, InviteCodec, 'invite')
   const signature = requireBytes(outer.signature, 'invite signature', { exact: 64 })
   const raw = decodeStrict(outer.body, L.inviteBytes, InviteBodyCodec, 'invite body')
@@ -93,5 +111,63 @@ export function decodeInvite(link: unknown, now: number): VerifiedInvite {
     expiresAt,
     bundle,
     identityKey,
+  }
+}
+
+/**
+ * The signed invite fetched for a short link, verified and bound to that link: its identity key
+ * must hash to the link's fingerprint, and it must name the link's mailbox, capability and relay.
+ * Anything else (another person's invite, served by a relay the link was swapped to, or another of
+ * the same person's invites) is refused with ProtocolError('wrong_key').
+ */
+export function openShortInvite(link: ShortInvite, card: Uint8Array, now: number): VerifiedInvite {
+  const invite = decodeInviteCard(card, now)
+  if (!bytesEqual(inviteFingerprint(invite.identityKey), link.fingerprint)) {
+    throw new ProtocolError(
+      'wrong_key',
+      "invite: the invite fetched from the relay is not from this link's sender",
+    )
+  }
+  if (
+    !bytesEqual(invite.mailboxId, link.mailboxId) ||
+    !bytesEqual(invite.mailboxCapability, link.capability) ||
+    !invite.relays.includes(link.relay)
+  ) {
+    throw new ProtocolError('wrong_key', 'invite: the fetched invite is for another mailbox')
+  }
+  return invite
+}
+
+/**
+ * Any invite link, verified: a short one is fetched with `fetchCard` (the sealed signed invite,
+ * opened) and bound to the link; a long one is decoded. Throws ProtocolError for the link or the
+ * invite, and InviteFetchError when the fetch failed (its cause says why).
+ */
+export async function resolveInvite(
+  link: unknown,
+  now: number,
+  fetchCard: (short: ShortInvite) => Promise<Uint8Array>,
+): Promise<VerifiedInvite> {
+  if (typeof link !== 'string' || !isShortInvite(link)) return decodeInvite(link, now)
+  const short = decodeShortInvite(link)
+  let card: Uint8Array
+  try {
+    card = await fetchCard(short)
+  } catch (err) {
+    throw new InviteFetchError(err)
+  }
+  return openShortInvite(short, card, now)
+}
+
+/** The sealed invite could not be fetched from the link's relay (see `cause`). */
+export class InviteFetchError extends Error {
+  override readonly name = 'InviteFetchError'
+  constructor(cause: unknown) {
+    super(
+      `invite: not fetched from its relay: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    )
   }
 }
