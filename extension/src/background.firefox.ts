@@ -11,6 +11,7 @@ import { serveBackground } from './host/serve-background.ts'
 import { webExt } from './platform/webext.ts'
 import { directDownloads, saveWithDownloads } from './files/save-download.ts'
 import { openCallWindow } from './host/call-window.ts'
+import { serveStaging } from './files/staging-channel.ts'
 
 const api = webExt()
 const policy = buildPolicy()
@@ -28,6 +29,8 @@ const service = new NodeService({
 })
 serveClientPorts(api, service.dispatch, service.hub, (error) => log('bad client message', error))
 openTabOnNotificationClick(api)
+// Files the popup picked: staged (sealed with a passphrase) here, where the data key is.
+serveStaging((file) => service.files.stage(file))
 serveBackground(api, new FirefoxBackgroundHost(service), {
   openPopupTabOnInstall: policy.openPopupTabOnInstall,
 })

@@ -31,7 +31,7 @@ import { errorCodes, ipcLimits } from '../host-control/protocol.ts'
 import type { AddressPolicy } from '../node/address-policy.ts'
 import { createBrowserNode, type BrowserNode } from '../node/create-node.ts'
 import { openDexieStore } from '../store/dexie-store.ts'
-import { BrowserFileStorage } from '../files/browser-file-storage.ts'
+import { HostFiles } from './host-files.ts'
 import type { SaveFile } from '../files/chunk-sink.ts'
 import { filesDatabase } from '../files/files-db.ts'
 import { wasmSha256 } from '@hestia/core/files/wasm-sha256.ts'
@@ -113,7 +113,8 @@ export class NodeService {
   readonly #options: NodeServiceOptions
   readonly #log: (message: string, error?: unknown) => void
   readonly #startedAt = new WeakMap<object, number>()
-  readonly #files: BrowserFileStorage
+  /** File bytes: sealed with the vault's files cipher while unlocked (host-files.ts). */
+  readonly files: HostFiles
   #service: MessengerService
   /** The store the current messenger service opened (closed on lock). */
   #store: Promise<MessengerStore> | undefined
@@ -130,7 +131,6 @@ export class NodeService {
     this.#options = options
     this.#log = options.log ?? hostLog
     this.hub = new ClientEventHub((error) => this.#log('an event listener failed', error))
-    this.#files = new BrowserFileStorage(filesDatabase(), options.saveFile)
     const kdf = workerKdf()
     this.vault = new HostVault({
       kdf,
@@ -142,6 +142,7 @@ export class NodeService {
       changed: (vault) => this.hub.emit({ type: 'vault.changed', vault }),
       log: (message, error) => this.#log(message, error),
     })
+    this.files = new HostFiles(filesDatabase(), options.saveFile, this.vault)
     this.#service = this.#createService()
     this.dispatch = gateWhileLocked(
       this.vault,
@@ -160,7 +161,7 @@ export class NodeService {
       store: () => this.#openStore(),
       hub: this.hub,
       // WebAssembly SHA-256: ~4x noble's in Chromium, where hashing was a transfer's top cost.
-      files: { storage: this.#files, sha256: wasmSha256 },
+      files: { storage: this.files, sha256: wasmSha256 },
       defaultRelays: [...options.defaultRelays],
       notifier: options.notifier,
       log: (message, error) => this.#log(message, error),
@@ -192,12 +193,13 @@ export class NodeService {
 
   async #openSealedStore(): Promise<MessengerStore> {
     const sealer = await this.vault.sealer()
+    await this.files.opened()
     const open =
       this.#options.openStore ??
       ((rows: RowSealer | undefined) => openDexieStore(rows === undefined ? {} : { sealer: rows }))
     const store = await open(sealer)
     // Not awaited: the first page request must not wait for file housekeeping.
-    this.#files
+    this.files
       .sweep(store, Date.now())
       .catch((error: unknown) => this.#log('could not clean up old file data', error))
     return store
@@ -215,6 +217,7 @@ export class NodeService {
     this.#store = undefined
     this.#running = undefined
     await service.stop()
+    this.files.closed()
     this.#messengerNode = null
     await (await store?.catch(() => undefined))?.close()
   }

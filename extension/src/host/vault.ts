@@ -25,6 +25,7 @@ import {
 } from '../store/at-rest.ts'
 import type { AtRestDatabaseOptions } from '../store/at-rest.ts'
 import { eraseDevice } from '../store/erase.ts'
+import { filePieceCipher, type PieceCipher } from '../files/sealed-pieces.ts'
 import type { SessionKeys } from './session-keys.ts'
 
 /** Where the auto-lock choice is kept (a clear setting: it says nothing about the user). */
@@ -71,6 +72,8 @@ export class HostVault implements Vault {
   /** Whether the database has a keyring row; read once, then kept up to date here. */
   #encrypted: boolean | undefined
   readonly #sealers = new Set<RowSealer>()
+  /** The files database's cipher for the current unlock (dropped on lock). */
+  #filesCipher: Promise<PieceCipher> | undefined
   /** One vault operation at a time: unlock racing lock, two tabs setting a passphrase… */
   #queue: Promise<unknown> = Promise.resolve()
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -126,6 +129,22 @@ export class HostVault implements Vault {
     const sealer = sealerFor(Uint8Array.from(this.#dataKey), this.#options.database)
     this.#sealers.add(sealer)
     return sealer
+  }
+
+  /**
+   * The files database's cipher (AES-GCM under HKDF(data key), sealed-pieces.ts): none without a
+   * passphrase, StoreLockedError while locked. One per unlock; its WebCrypto key is
+   * non-extractable and is dropped (not zeroable) on lock.
+   */
+  async filesCipher(): Promise<PieceCipher | undefined> {
+    const status = await this.#status()
+    if (status.state === 'none') return undefined
+    if (this.#dataKey === null) throw new StoreLockedError()
+    if (this.#filesCipher === undefined) {
+      const copy = Uint8Array.from(this.#dataKey)
+      this.#filesCipher = filePieceCipher(copy).finally(() => copy.fill(0))
+    }
+    return this.#filesCipher
   }
 
   async #adopt(dataKey: Uint8Array): Promise<VaultStatus> {
@@ -211,6 +230,7 @@ export class HostVault implements Vault {
     await this.#options.closeMessenger()
     for (const sealer of this.#sealers) sealer.forget()
     this.#sealers.clear()
+    this.#filesCipher = undefined
     this.#dataKey?.fill(0)
     this.#dataKey = null
   }

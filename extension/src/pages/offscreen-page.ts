@@ -16,6 +16,7 @@ import { webExt } from '../platform/webext.ts'
 import { saveWithDownloads } from '../files/save-download.ts'
 import { askToOpenCallWindow } from '../host/call-window.ts'
 import { relayedSessionKeys } from '../host/session-keys.ts'
+import { serveStaging } from '../files/staging-channel.ts'
 
 const api = webExt()
 const policy = buildPolicy()
@@ -60,4 +61,6 @@ const service = new NodeService({
 // Ports first: a page that woke this document connects right after host.wake answers.
 serveClientPorts(api, service.dispatch, service.hub, (error) => log('bad client message', error))
 serveEndpoint(api, endpoints.host, service.handle)
+// Files the popup picked: staged (sealed with a passphrase) here, where the data key is.
+serveStaging((file) => service.files.stage(file))
 service.node().catch((error: unknown) => log('node failed to start', error))

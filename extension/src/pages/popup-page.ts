@@ -84,8 +84,10 @@ mount(App, {
     client: connection.client,
     layout,
     appState: app,
-    // The picked file is copied into the extension's files database; only its id is offered.
-    stageFile: async (file: File) => (await import('../files/stage-file.ts')).stageFile(file),
+    // The node's host stages the picked file (sealed when a passphrase is set: only the host holds
+    // the key); only its id is offered.
+    stageFile: async (file: File) =>
+      (await import('../files/staging-channel.ts')).stageThroughHost(file),
     diagnostics: async () => diagnosticsOf(await host.status()),
     ...(downloadsForFiles !== undefined
       ? {
