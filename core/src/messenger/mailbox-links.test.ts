@@ -40,7 +40,7 @@ function links(create: () => Promise<MailboxNode>, clock = () => 0, limits = {})
 /** Which fake node a client's next request dials from. */
 async function nodeOf(client: ReturnType<MailboxLinks['own']>): Promise<number> {
   const err = (await client.info().catch((e: unknown) => e)) as { node?: number }
-  assert.equal(typeof err.node, 'number', String(err))
+  assert.equal(typeof err.node, 'number', JSON.stringify(err))
   return err.node!
 }
 

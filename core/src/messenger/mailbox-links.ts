@@ -116,7 +116,7 @@ export class MailboxLinks {
     if (link === undefined) return
     this.#byUser.delete(mailboxId)
     link.users.delete(mailboxId)
-    if (link.users.size === 0) this.#close(link)
+    if (link.users.size === 0) void this.#close(link)
   }
 
   /** Closes deposit links idle for depositIdleMs (called by the keeper). */
@@ -125,7 +125,7 @@ export class MailboxLinks {
     for (const [key, link] of this.#byUser) {
       if (link.kind !== 'deposit' || now - link.lastUsed < this.#limits.depositIdleMs) continue
       this.#byUser.delete(key)
-      this.#close(link)
+      void this.#close(link)
     }
   }
 
