@@ -42,6 +42,7 @@ interface StartFlags {
   logLevel?: RelayOptionsInput['logLevel']
   store?: string
   pgPool?: number
+  instances?: string[]
   sqliteSynchronous?: 'FULL' | 'NORMAL'
   diskReserveMib?: number
   messageTtlDays?: number
@@ -78,6 +79,7 @@ function optionsFromFlags(f: StartFlags): RelayOptionsInput {
     logLevel: f.logLevel,
     store: f.store,
     pgPoolMax: f.pgPool,
+    instances: f.instances,
     sqliteSynchronous: f.sqliteSynchronous,
     diskReserveBytes: f.diskReserveMib === undefined ? undefined : f.diskReserveMib * MiB,
     auditLogMaxBytes: f.auditLogMaxMib === undefined ? undefined : f.auditLogMaxMib * MiB,
@@ -214,6 +216,14 @@ program
     new Option('--pg-pool <n>', 'PostgreSQL connections this instance holds at most (default 8)')
       .env('HESTIA_RELAY_PG_POOL')
       .argParser(int),
+  )
+  .addOption(
+    new Option(
+      '--instances <multiaddr>',
+      'other instances on this store, told to clients (ADR 0231)',
+    )
+      .env('HESTIA_RELAY_INSTANCES')
+      .argParser(list),
   )
   .addOption(
     new Option('--sqlite-synchronous <mode>', 'FULL (fsync every commit, default) or NORMAL')

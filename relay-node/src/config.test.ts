@@ -71,3 +71,24 @@ void test('hostile-load limits: defaults as documented; zero, negative or invert
   }
   assert.throws(() => resolveOptions({ dataDir: '/tmp/x', auditLogMaxBytes: 0 }), RelayConfigError)
 })
+
+void test('--instances: only with a postgres store, only /p2p/ addresses, each once, at most 8', () => {
+  const store = 'postgres://relay@127.0.0.1:5432/hestia'
+  const a = '/ip4/10.0.0.2/tcp/4510/ws/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'
+  assert.deepEqual(resolveOptions({ dataDir: '/tmp/x' }).instances, [])
+  assert.deepEqual(resolveOptions({ dataDir: '/tmp/x', store, instances: [a] }).instances, [a])
+  const refused: Array<[string[], string, RegExp]> = [
+    [[a], 'sqlite', /shared postgres/],
+    [['/ip4/10.0.0.2/tcp/4510/ws'], store, /must end in \/p2p\//],
+    [['relay.example:443'], store, /not a multiaddr/],
+    [[a, a], store, /twice/],
+    [Array.from({ length: 9 }, (_, i) => `${a.slice(0, -1)}${i}`), store, /at most 8/],
+  ]
+  for (const [instances, s, why] of refused) {
+    assert.throws(
+      () => resolveOptions({ dataDir: '/tmp/x', store: s, instances }),
+      (e: unknown) => e instanceof RelayConfigError && why.test(e.message),
+      instances.join(' '),
+    )
+  }
+})

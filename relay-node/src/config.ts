@@ -4,6 +4,7 @@
  */
 import type { MailboxLimits } from './mailbox-service.ts'
 import type { RateLimit } from './rate-limit.ts'
+import { instanceListProblem } from './store/instance-list.ts'
 import { DEFAULT_RESERVE_FREE_BYTES } from './store/sqlite-store.ts'
 
 const MiB = 1024 * 1024
@@ -42,6 +43,11 @@ export interface RelayOptions {
   store: string
   /** Connections one instance holds to PostgreSQL at most (at least 2). */
   pgPoolMax: number
+  /**
+   * The other instances sharing this PostgreSQL store (multiaddrs ending in /p2p/<id>), advertised
+   * to clients for fail-over (ADR 0231). Only with a postgres:// store.
+   */
+  instances: string[]
   /** SQLite durability: FULL (default) or NORMAL (see docs/adr/0201-relay-storage.md). */
   sqliteSynchronous: 'FULL' | 'NORMAL'
   /**
@@ -97,6 +103,7 @@ export function defaultOptions(dataDir: string): RelayOptions {
     auditLogFiles: 4,
     store: 'sqlite',
     pgPoolMax: 8,
+    instances: [],
     sqliteSynchronous: 'FULL',
     diskReserveBytes: DEFAULT_RESERVE_FREE_BYTES,
     rotationGraceMs: DAY_MS,
@@ -213,6 +220,11 @@ function checkStore(o: RelayOptions): void {
       `the store must be 'sqlite' or a postgres://user:password@host:port/database URL (got ${o.store.split('@').pop()})`,
     )
   }
+  if (o.instances.length > 0 && o.store === 'sqlite') {
+    throw new RelayConfigError('--instances needs a shared postgres:// store (SQLite is one relay)')
+  }
+  const problem = instanceListProblem(o.instances)
+  if (problem !== undefined) throw new RelayConfigError(`--instances: ${problem}`)
   if (!Number.isSafeInteger(o.pgPoolMax) || o.pgPoolMax < 2 || o.pgPoolMax > 1000) {
     throw new RelayConfigError(
       `the PostgreSQL pool needs 2 to 1000 connections (got ${o.pgPoolMax})`,

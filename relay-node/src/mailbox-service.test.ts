@@ -64,6 +64,7 @@ async function relayAndClient() {
       expiryBucketsS: [],
       maxMessagesPerMailbox: 0,
       fileFallbackCapBytes: 0,
+      instances: [],
     }),
     isBanned: () => false,
   })

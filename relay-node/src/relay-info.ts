@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import type { RelayOptions } from './config.ts'
 import type { RotationState } from './identity.ts'
 import type { RelayNodes } from './relay-nodes.ts'
+import { advertisedInstances } from './store/instance-list.ts'
 
 export const RELAY_INFO_FILE = 'relay.json'
 
@@ -50,6 +51,10 @@ export function relayInfo(self: RelaySelf): RelayInfo {
     expiryBucketsS: [...EXPIRY_BUCKETS_S],
     maxMessagesPerMailbox: o.mailbox.maxMessagesPerMailbox,
     fileFallbackCapBytes: o.mailbox.fileFallbackCapBytes,
+    instances: advertisedInstances(
+      o.instances,
+      nodes.all.map((n) => n.peerId.toString()),
+    ),
   }
 }
 

@@ -52,6 +52,8 @@ function relayInfo() {
     expiryBucketsS: [86_400],
     maxMessagesPerMailbox: 1000,
     fileFallbackCapBytes: 0,
+    // Another instance of the same community (ADR 0231): it must survive the round trip.
+    instances: ['/ip4/10.0.0.2/tcp/443/wss/p2p/12D3KooWAnotherInstance'],
   }
 }
 
@@ -74,7 +76,7 @@ describe('mailbox client against a misbehaving relay (in-memory stream pair)', (
     const relay = scriptedRelay([infoAnswer, infoAnswer])
     const client = new MailboxClient({ openStream: relay.openStream, timeoutMs: 2_000 })
     assert.equal((await client.info()).stunPort, 3478)
-    assert.equal((await client.info()).stunPort, 3478)
+    assert.deepEqual((await client.info()).instances, relayInfo().instances)
     assert.equal(relay.streams(), 1)
     await client.close()
   })

@@ -487,6 +487,7 @@ export interface RelayInfo {
     expiryBucketsS: number[];
     maxMessagesPerMailbox: number;
     fileFallbackCapBytes: number;
+    instances: string[];
 }
 export declare namespace RelayInfo {
     const codec: () => Codec<RelayInfo>;
@@ -537,9 +538,14 @@ export declare namespace RelayInfo {
         field: '$.fileFallbackCapBytes';
         value: number;
     }
+    interface RelayInfoInstancesFieldEvent {
+        field: '$.instances[]';
+        index: number;
+        value: string;
+    }
     function encode(obj: Partial<RelayInfo>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayInfo>): RelayInfo;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayInfo>): Generator<RelayInfoCurrentPeerIdFieldEvent | RelayInfoCurrentMultiaddrsFieldEvent | RelayInfoCurrentValidUntilMsFieldEvent | RelayInfoNextPeerIdFieldEvent | RelayInfoNextMultiaddrsFieldEvent | RelayInfoNextValidUntilMsFieldEvent | RelayInfoStunPortFieldEvent | RelayInfoMaxSealedBytesFieldEvent | RelayInfoExpiryBucketsSFieldEvent | RelayInfoMaxMessagesPerMailboxFieldEvent | RelayInfoFileFallbackCapBytesFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayInfo>): Generator<RelayInfoCurrentPeerIdFieldEvent | RelayInfoCurrentMultiaddrsFieldEvent | RelayInfoCurrentValidUntilMsFieldEvent | RelayInfoNextPeerIdFieldEvent | RelayInfoNextMultiaddrsFieldEvent | RelayInfoNextValidUntilMsFieldEvent | RelayInfoStunPortFieldEvent | RelayInfoMaxSealedBytesFieldEvent | RelayInfoExpiryBucketsSFieldEvent | RelayInfoMaxMessagesPerMailboxFieldEvent | RelayInfoFileFallbackCapBytesFieldEvent | RelayInfoInstancesFieldEvent>;
 }
 export interface Response {
     version: number;
@@ -656,6 +662,11 @@ export declare namespace Response {
         field: '$.info.fileFallbackCapBytes';
         value: number;
     }
+    interface ResponseInfoInstancesFieldEvent {
+        field: '$.info.instances[]';
+        index: number;
+        value: string;
+    }
     interface ResponsePushIdFieldEvent {
         field: '$.push.id';
         value: bigint;
@@ -674,5 +685,5 @@ export declare namespace Response {
     }
     function encode(obj: Partial<Response>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Response;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseVersionFieldEvent | ResponseErrorFieldEvent | ResponseErrorMessageFieldEvent | ResponseDepositIdFieldEvent | ResponseMessagesIdFieldEvent | ResponseMessagesSealedFieldEvent | ResponseMessagesExpiresAtMsFieldEvent | ResponseMoreFieldEvent | ResponseDeletedFieldEvent | ResponseSignedBundleFieldEvent | ResponseOneTimePrekeyFieldEvent | ResponseOneTimePrekeysLeftFieldEvent | ResponseInfoCurrentPeerIdFieldEvent | ResponseInfoCurrentMultiaddrsFieldEvent | ResponseInfoCurrentValidUntilMsFieldEvent | ResponseInfoNextPeerIdFieldEvent | ResponseInfoNextMultiaddrsFieldEvent | ResponseInfoNextValidUntilMsFieldEvent | ResponseInfoStunPortFieldEvent | ResponseInfoMaxSealedBytesFieldEvent | ResponseInfoExpiryBucketsSFieldEvent | ResponseInfoMaxMessagesPerMailboxFieldEvent | ResponseInfoFileFallbackCapBytesFieldEvent | ResponsePushIdFieldEvent | ResponsePushSealedFieldEvent | ResponsePushExpiresAtMsFieldEvent | ResponseRetryAfterMsFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseVersionFieldEvent | ResponseErrorFieldEvent | ResponseErrorMessageFieldEvent | ResponseDepositIdFieldEvent | ResponseMessagesIdFieldEvent | ResponseMessagesSealedFieldEvent | ResponseMessagesExpiresAtMsFieldEvent | ResponseMoreFieldEvent | ResponseDeletedFieldEvent | ResponseSignedBundleFieldEvent | ResponseOneTimePrekeyFieldEvent | ResponseOneTimePrekeysLeftFieldEvent | ResponseInfoCurrentPeerIdFieldEvent | ResponseInfoCurrentMultiaddrsFieldEvent | ResponseInfoCurrentValidUntilMsFieldEvent | ResponseInfoNextPeerIdFieldEvent | ResponseInfoNextMultiaddrsFieldEvent | ResponseInfoNextValidUntilMsFieldEvent | ResponseInfoStunPortFieldEvent | ResponseInfoMaxSealedBytesFieldEvent | ResponseInfoExpiryBucketsSFieldEvent | ResponseInfoMaxMessagesPerMailboxFieldEvent | ResponseInfoFileFallbackCapBytesFieldEvent | ResponseInfoInstancesFieldEvent | ResponsePushIdFieldEvent | ResponsePushSealedFieldEvent | ResponsePushExpiresAtMsFieldEvent | ResponseRetryAfterMsFieldEvent>;
 }

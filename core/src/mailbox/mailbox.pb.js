@@ -1386,6 +1386,12 @@ export var RelayInfo;
                     w.uint32(56);
                     w.uint32(obj.fileFallbackCapBytes);
                 }
+                if (obj.instances != null && obj.instances.length > 0) {
+                    for (const value of obj.instances) {
+                        w.uint32(66);
+                        w.string(value);
+                    }
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -1395,7 +1401,8 @@ export var RelayInfo;
                     maxSealedBytes: 0,
                     expiryBucketsS: [],
                     maxMessagesPerMailbox: 0,
-                    fileFallbackCapBytes: 0
+                    fileFallbackCapBytes: 0,
+                    instances: []
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1436,6 +1443,13 @@ export var RelayInfo;
                             obj.fileFallbackCapBytes = reader.uint32();
                             break;
                         }
+                        case 8: {
+                            if (opts.limits?.instances != null && obj.instances.length === opts.limits.instances) {
+                                throw new MaxLengthError('Decode error - repeated field "instances" had too many elements');
+                            }
+                            obj.instances.push(reader.string());
+                            break;
+                        }
                         default: {
                             reader.skipType(tag & 7);
                             break;
@@ -1445,7 +1459,8 @@ export var RelayInfo;
                 return obj;
             }, function* (reader, length, prefix, opts = {}) {
                 const obj = {
-                    expiryBucketsS: 0
+                    expiryBucketsS: 0,
+                    instances: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1501,6 +1516,18 @@ export var RelayInfo;
                                 field: `${prefix}.fileFallbackCapBytes`,
                                 value: reader.uint32()
                             };
+                            break;
+                        }
+                        case 8: {
+                            if (opts.limits?.instances != null && obj.instances === opts.limits.instances) {
+                                throw new MaxLengthError('Streaming decode error - repeated field "instances" had too many elements');
+                            }
+                            yield {
+                                field: `${prefix}.instances[]`,
+                                index: obj.instances,
+                                value: reader.string()
+                            };
+                            obj.instances++;
                             break;
                         }
                         default: {

@@ -11,6 +11,8 @@ import { MAILBOX_PROTOCOL } from '../mailbox/constants.ts'
 import { MailboxClient, type MailboxMessage, type Subscription } from '../mailbox/client.ts'
 import { MailboxError } from '../mailbox/errors.ts'
 import { depositWithFailover } from '../mailbox/failover.ts'
+import { MailboxLinks, type CreateMailboxNode } from './mailbox-links.ts'
+import { CommunityInstances, onFirstInstance } from '../mailbox/instances.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import type { MessengerContext } from './context.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
@@ -21,6 +23,7 @@ import { SIZE_CLASS_MIN_BUCKET, type TrafficClass } from './size-classes.ts'
 /** Below this many one-time prekeys left on a mailbox, publish another batch. */
 export const ONE_TIME_PREKEYS_LOW = 3
 export const ONE_TIME_PREKEYS_BATCH = 5
+const MAILBOX_REQUEST_TIMEOUT_MS = 8_000
 
 /** What the inbox does with an opened frame from one of our mailboxes. */
 export type MailboxFrameHandler = (mailboxId: string, frame: Uint8Array) => Promise<void>
@@ -28,6 +31,8 @@ export type MailboxFrameHandler = (mailboxId: string, frame: Uint8Array) => Prom
 interface Watched {
   mailboxId: string
   owned: OwnedMailbox
+  /** Our home relay for it (settings); `relay` is the instance of its community in use (ADR 0231). */
+  home: string
   relay: string
   created: boolean
   subscription: Subscription | null
@@ -46,15 +51,55 @@ export class MailboxManager {
   readonly #clients = new Map<string, MailboxClient>()
   readonly #fileCaps = new Map<string, Promise<number | undefined>>()
   readonly #watched = new Map<string, Watched>()
+  /** Throwaway identities for mailbox traffic (ADR 0754); null: the host gave no factory. */
+  readonly #links: MailboxLinks | null
+  readonly #instances = new CommunityInstances()
+  /** Per home relay, the instance the last subscription went to: the others start there too. */
+  readonly #inUse = new Map<string, string>()
   /** Called whenever a mailbox's readiness changes (for connectivity events). */
   onChange: () => void = () => undefined
+  /** Called when a home relay named other instances than before: contacts need a new Hello. */
+  onInstances: () => void = () => undefined
   #stopped = false
 
-  constructor(ctx: MessengerContext, onFrame: MailboxFrameHandler) {
+  constructor(
+    ctx: MessengerContext,
+    onFrame: MailboxFrameHandler,
+    createMailboxNode?: CreateMailboxNode,
+  ) {
     this.#ctx = ctx
     this.#onFrame = onFrame
+    this.#links =
+      createMailboxNode === undefined
+        ? null
+        : new MailboxLinks({
+            create: createMailboxNode,
+            clock: ctx.platform.clock,
+            random: ctx.platform.random,
+            timeoutMs: MAILBOX_REQUEST_TIMEOUT_MS,
+            log: (m, e) => ctx.log(m, e),
+          })
   }
 
+  /**
+   * The client for requests about our own mailbox: its own throwaway identity (ADR 0754), or the
+   * node's connection when the host gave no factory (unit-test fixtures).
+   */
+  #own(mailboxId: string, relay: string): MailboxClient {
+    return this.#links?.own(mailboxId, relay) ?? this.clientFor(relay)
+  }
+
+  /** The client for depositing into, or fetching the bundle of, a contact's mailbox. */
+  #toContact(relay: string, mailboxId: Uint8Array): MailboxClient {
+    return this.#links?.deposit(relay, toBase64Url(mailboxId)) ?? this.clientFor(relay)
+  }
+
+  /** Open mailbox links (own, deposit): what the node keeps connected besides its relays. */
+  linkCounts(): { own: number; deposit: number } {
+    return this.#links?.counts() ?? { own: 0, deposit: 0 }
+  }
+
+  /** The node's own connection: only for requests that name no mailbox (relay info). */
   clientFor(relay: string): MailboxClient {
     let c = this.#clients.get(relay)
     if (c === undefined) {
@@ -63,7 +108,7 @@ export class MailboxManager {
         openStream: (o) => this.#ctx.net.dialProtocol(addr, MAILBOX_PROTOCOL, o),
         now: this.#ctx.platform.clock,
         randomBytes: this.#ctx.platform.random,
-        timeoutMs: 8_000,
+        timeoutMs: MAILBOX_REQUEST_TIMEOUT_MS,
       })
       this.#clients.set(relay, c)
     }
@@ -74,12 +119,15 @@ export class MailboxManager {
     return ownedMailbox(this.#ctx.secrets.mailboxRoot, fromBase64Url(mailboxId))
   }
 
-  /** The deposit address a contact needs for mailbox `mailboxId` on `relays[0]`. */
+  /**
+   * The deposit address a contact needs for mailbox `mailboxId` on `relays[0]`; the relay list
+   * names the home relay's instances right after it, so the contact can deposit through any of them.
+   */
   helloFor(mailboxId: string, relays: string[], reply: boolean): HelloBody {
     const o = this.owned(mailboxId)
     return {
       displayName: this.#ctx.local.displayName,
-      relays,
+      relays: this.#instances.helloRelays(relays, MESSENGER_LIMITS.relays),
       mailboxId: o.credentials.mailboxId,
       mailboxCapability: o.credentials.capability,
       mailboxSealKey: o.seal.publicKey,
@@ -95,7 +143,7 @@ export class MailboxManager {
   /** Creates the mailbox on the relay and publishes our bundle to it. Idempotent. */
   async open(mailboxId: string, relay: string, bundle: Uint8Array | null): Promise<void> {
     const o = this.owned(mailboxId)
-    const client = this.clientFor(relay)
+    const client = this.#own(mailboxId, relay)
     await client.create(o.credentials)
     if (bundle !== null) await client.publishPrekeys(o.credentials, bundle, [])
   }
@@ -110,6 +158,7 @@ export class MailboxManager {
     this.#watched.set(mailboxId, {
       mailboxId,
       owned: this.owned(mailboxId),
+      home: relay,
       relay,
       created: false,
       subscription: null,
@@ -127,7 +176,7 @@ export class MailboxManager {
   async drainNow(mailboxId: string): Promise<void> {
     const w = this.#watched.get(mailboxId)
     if (w === undefined) return
-    const client = this.clientFor(w.relay)
+    const client = this.#own(w.mailboxId, w.relay)
     for (let pass = 0; pass < 1_000 && !this.#stopped; pass++) {
       const { messages } = await client.fetch(w.owned.credentials)
       const fresh = messages.filter((m) => !w.handled.has(m.id))
@@ -146,24 +195,33 @@ export class MailboxManager {
    */
   async close(mailboxId: string, relay: string): Promise<void> {
     const w = this.#watched.get(mailboxId)
-    this.unwatch(mailboxId)
+    this.#unwatch(mailboxId)
     await w?.chain
     try {
-      await this.clientFor(relay).closeMailbox(this.owned(mailboxId).credentials)
+      await this.#own(mailboxId, relay).closeMailbox(this.owned(mailboxId).credentials)
     } catch (err) {
       if (err instanceof MailboxError && err.code === 'unknown_mailbox') return
       throw err
+    } finally {
+      this.#links?.releaseOwn(mailboxId)
     }
   }
 
+  /** Stops watching and closes the mailbox's link (its identity is never used again). */
   unwatch(mailboxId: string): void {
+    const w = this.#watched.get(mailboxId)
+    this.#unwatch(mailboxId)
+    void (w?.chain ?? Promise.resolve()).then(() => this.#links?.releaseOwn(mailboxId))
+  }
+
+  #unwatch(mailboxId: string): void {
     const w = this.#watched.get(mailboxId)
     this.#watched.delete(mailboxId)
     void w?.subscription?.close().catch(() => undefined)
   }
 
   ready(relay: string): boolean {
-    const list = [...this.#watched.values()].filter((w) => w.relay === relay)
+    const list = [...this.#watched.values()].filter((w) => w.home === relay)
     return list.length === 0 || list.every((w) => w.subscription !== null)
   }
 
@@ -176,11 +234,12 @@ export class MailboxManager {
     bundle: Uint8Array | null,
     mint: (count: number) => Promise<Uint8Array[]> = () => Promise.resolve([]),
   ): Promise<void> {
+    this.#links?.sweep()
     for (const w of this.#watched.values()) {
       if (!this.#stopped && w.subscription !== null && w.refetch) {
         w.refetch = false
         try {
-          const { messages } = await this.clientFor(w.relay).fetch(w.owned.credentials)
+          const { messages } = await this.#own(w.mailboxId, w.relay).fetch(w.owned.credentials)
           for (const m of messages) this.#enqueue(w, m)
         } catch (err) {
           w.refetch = true
@@ -189,19 +248,13 @@ export class MailboxManager {
       }
       if (this.#stopped || w.subscription !== null) continue
       try {
-        const client = this.clientFor(w.relay)
-        if (!w.created) {
-          await client.create(w.owned.credentials)
-          if (bundle !== null && w.publish) {
-            const left = await client.publishPrekeys(w.owned.credentials, bundle, [])
-            if (left < ONE_TIME_PREKEYS_LOW) {
-              const fresh = await mint(ONE_TIME_PREKEYS_BATCH)
-              if (fresh.length > 0) await client.publishPrekeys(w.owned.credentials, bundle, fresh)
-            }
-          }
-          w.created = true
-        }
-        const sub = await client.subscribe(w.owned.credentials, (m) => this.#enqueue(w, m))
+        // The instance in use first; when it is down, the next instance of the same community.
+        const { address, value: sub } = await onFirstInstance(
+          this.#instances.tryOrder(w.home, this.#inUse.get(w.home) ?? w.relay),
+          (a) => this.#attach(w, a, bundle, mint),
+        )
+        w.relay = address
+        this.#inUse.set(w.home, address)
         w.subscription = sub
         this.onChange()
         void sub.ended.then(() => {
@@ -210,7 +263,9 @@ export class MailboxManager {
             this.onChange()
           }
         })
+        await this.#learnInstances(w)
         // Subscribe first, then fetch: anything deposited in between arrives at least once.
+        const client = this.#own(w.mailboxId, w.relay)
         const { messages } = await client.fetch(w.owned.credentials)
         for (const m of messages) this.#enqueue(w, m)
         let more = messages.length > 0
@@ -227,9 +282,47 @@ export class MailboxManager {
     }
   }
 
+  /** Creates the mailbox (first time), publishes our prekeys and subscribes, on instance `address`. */
+  async #attach(
+    w: Watched,
+    address: string,
+    bundle: Uint8Array | null,
+    mint: (count: number) => Promise<Uint8Array[]>,
+  ): Promise<Subscription> {
+    const client = this.#own(w.mailboxId, address)
+    if (!w.created) {
+      await client.create(w.owned.credentials)
+      if (bundle !== null && w.publish) {
+        const left = await client.publishPrekeys(w.owned.credentials, bundle, [])
+        if (left < ONE_TIME_PREKEYS_LOW) {
+          const fresh = await mint(ONE_TIME_PREKEYS_BATCH)
+          if (fresh.length > 0) await client.publishPrekeys(w.owned.credentials, bundle, fresh)
+        }
+      }
+      w.created = true
+    }
+    return client.subscribe(w.owned.credentials, (m) => this.#enqueue(w, m))
+  }
+
+  /**
+   * Asks the instance in use, once per home relay and process, which other instances share its
+   * store (RelayInfo.instances); a changed list is announced to contacts (onInstances).
+   */
+  async #learnInstances(w: Watched): Promise<void> {
+    if (this.#instances.known(w.home)) return
+    try {
+      const info = await this.clientFor(w.relay).info()
+      if (this.#instances.learn(w.home, info.instances)) this.onInstances()
+    } catch (err) {
+      this.#ctx.log('relay instances not known yet', err)
+    }
+  }
+
   #enqueue(w: Watched, m: MailboxMessage): void {
     if (w.handled.has(m.id)) return
     w.handled.add(m.id)
+    // Taken now, while watched: an ack after an unwatch fails on the closed link, never opens one.
+    const client = this.#own(w.mailboxId, w.relay)
     w.chain = w.chain.then(async () => {
       try {
         const frame = await openSealed(w.owned.seal.secretKey, m.sealed)
@@ -247,9 +340,7 @@ export class MailboxManager {
       }
       // Handled (stored or dropped as invalid): remove it from the relay. Once acked the relay
       // never returns it again, so the id can be forgotten (the set stays small).
-      await this.clientFor(w.relay)
-        .ack(w.owned.credentials, [m.id])
-        .catch(() => undefined)
+      await client.ack(w.owned.credentials, [m.id]).catch(() => undefined)
       w.handled.delete(m.id)
     })
   }
@@ -268,7 +359,9 @@ export class MailboxManager {
       minBucket: SIZE_CLASS_MIN_BUCKET[traffic],
     })
     await depositWithFailover(
-      hello.relays.slice(0, MESSENGER_LIMITS.relays).map((relay) => this.clientFor(relay)),
+      hello.relays
+        .slice(0, MESSENGER_LIMITS.relays)
+        .map((relay) => this.#toContact(relay, hello.mailboxId)),
       { mailboxId: hello.mailboxId, capability: hello.mailboxCapability },
       sealed,
     )
@@ -283,7 +376,7 @@ export class MailboxManager {
     if (relay === undefined) return undefined
     let cap = this.#fileCaps.get(relay)
     if (cap === undefined) {
-      cap = this.clientFor(relay)
+      cap = this.#toContact(relay, hello.mailboxId)
         .info()
         .then((info) => (info.fileFallbackCapBytes > 0 ? info.fileFallbackCapBytes : undefined))
       // A failed ask is asked again next time (the relay may be restarting).
@@ -299,7 +392,7 @@ export class MailboxManager {
   ): Promise<{ signedBundle: Uint8Array; oneTimePrekey?: Uint8Array }> {
     const relay = hello.relays[0]
     if (relay === undefined) throw new Error('contact has no relay')
-    return this.clientFor(relay).fetchPrekeys({
+    return this.#toContact(relay, hello.mailboxId).fetchPrekeys({
       mailboxId: hello.mailboxId,
       capability: hello.mailboxCapability,
     })
@@ -312,5 +405,6 @@ export class MailboxManager {
     )
     await Promise.all(subs.map((s) => s.close().catch(() => undefined)))
     await Promise.all([...this.#watched.values()].map((w) => w.chain))
+    await this.#links?.stop()
   }
 }

@@ -22,8 +22,11 @@ import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { MessengerFiles, type MessengerFilesOptions } from './files.ts'
 import { MessengerCalls } from './calls.ts'
 import { Inbox, type FrameEffects, type FrameOutcome, type FrameSource } from './inbox.ts'
+import { acceptReplacementNotice, isReplacementNotice } from './device-replaced.ts'
+import { followUpRestore } from './restore-followup.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
+import type { CreateMailboxNode } from './mailbox-links.ts'
 import { InviteKeeper } from './invite-lifecycle.ts'
 import { InviteProbe } from './invite-closed.ts'
 import { RelayLinks } from './relay-links.ts'
@@ -51,6 +54,12 @@ export interface MessengerOptions {
   files?: MessengerFilesOptions
   /** The window delivery receipts wait in (ADR 0751); tests shorten it. Default 1–30 s. */
   receiptDelay?: ReceiptDelay
+  /**
+   * Builds a started libp2p node with a fresh key for mailbox traffic (ADR 0754): our own
+   * mailboxes and deposits then never use the reserved, long-term PeerId. Absent (unit-test
+   * fixtures): mailbox requests go over the node itself.
+   */
+  createMailboxNode?: CreateMailboxNode
 }
 
 /**
@@ -104,10 +113,16 @@ export class Messenger {
     this.#settings = new MessengerSettings(this.ctx, options.defaultRelays ?? [], () =>
       this.#announceRelays(),
     )
-    this.#mailboxes = new MailboxManager(this.ctx, (mailboxId, frame) =>
-      this.#receive({ kind: 'mailbox', mailboxId }, frame).then(() => undefined),
+    this.#mailboxes = new MailboxManager(
+      this.ctx,
+      (mailboxId, frame) =>
+        this.#receive({ kind: 'mailbox', mailboxId }, frame).then(() => undefined),
+      options.createMailboxNode,
     )
     this.#mailboxes.onChange = () => this.#emitConnectivity()
+    // Our home relay named its community's other instances: contacts learn them in a Hello (ADR 0231).
+    this.#mailboxes.onInstances = () =>
+      void this.#announceRelays().catch((err: unknown) => this.ctx.log('instances not told', err))
     this.#links = new RelayLinks(this.ctx, {
       connected: () => this.#outbox.retryNow(),
       changed: () => this.#emitConnectivity(),
@@ -250,6 +265,14 @@ export class Messenger {
       await this.#mailboxes.maintain(bundle, (n) => this.#mintOneTimePrekeys(n))
       await this.#invites.maintain()
       await this.#inviteProbe.run()
+      await followUpRestore({
+        ctx: this.ctx,
+        relays: () => this.relays(),
+        helloFor: (c, reply) => this.#helloFor(c, reply),
+        ensureInboundMailbox: (c) => this.#ensureInboundMailbox(c),
+        deposit: (address, frame) => this.#mailboxes.deposit(address, frame),
+        kickOutbox: () => this.#outbox.kick(),
+      }).catch((err: unknown) => this.ctx.log('restore follow-up not finished yet', err))
     })().finally(() => {
       this.#keeping = null
     })
@@ -284,6 +307,8 @@ export class Messenger {
 
   /** One incoming frame (direct stream or mailbox): the inbox commits it, its effects apply here. */
   async #receive(source: FrameSource, frame: Uint8Array): Promise<FrameOutcome> {
+    if (source.kind === 'mailbox' && isReplacementNotice(frame))
+      return acceptReplacementNotice(this.ctx, frame)
     const { outcome } = await this.#inbox.handle(source, frame, (e) => this.#applyFrameEffects(e))
     return outcome
   }
@@ -327,7 +352,9 @@ export class Messenger {
   #helloFor(c: ContactRecord, reply: boolean): HelloBody | null {
     const relays = this.relays().slice(0, MESSENGER_LIMITS.relays)
     if (relays.length === 0 || c.inboundMailboxId === null) return null
-    return this.#mailboxes.helloFor(c.inboundMailboxId, relays, reply)
+    const hello = this.#mailboxes.helloFor(c.inboundMailboxId, relays, reply)
+    const replaces = this.ctx.secrets.restoredFrom?.deviceId
+    return replaces === undefined ? hello : { ...hello, replacesDevice: replaces }
   }
 
   /**
