@@ -33,6 +33,7 @@ import {
   startTestRelay,
   waitUntil,
 } from './support/messenger-harness.ts'
+import { inviteOf } from './support/invite-of.ts'
 
 /** The send record of a message, once the sender's outbox has recorded it. */
 async function sentRecord(peer: TestPeer, messageId: string): Promise<SentRecord> {
@@ -353,10 +354,13 @@ describe('messenger: direct chat', () => {
       ['hestia:invite/', 'invite_invalid'],
       ['hestia:invite/!!!', 'invite_invalid'],
       [invite.slice(0, invite.length - 10), 'invite_invalid'],
+      // One character changed in the relay's ID (the server answers with another identity) and in
+      // the inviter's fingerprint (the fetched invite's key does not hash to it).
       [
-        invite.slice(0, 200) + (invite[200] === 'A' ? 'B' : 'A') + invite.slice(201),
+        invite.slice(0, 200) + (invite[200] === 'a' ? 'b' : 'a') + invite.slice(201),
         'invite_invalid',
       ],
+      [invite.slice(0, 12) + (invite[12] === 'a' ? 'b' : 'a') + invite.slice(13), 'invite_invalid'],
       // Over the client API's cap: refused by the request validator before the node sees it.
       ['hestia:invite/' + 'A'.repeat(20_000), 'invalid_request'],
     ]
@@ -371,8 +375,9 @@ describe('messenger: direct chat', () => {
       () => decodeInvite('hestia:invite/' + 'A'.repeat(20_000), Date.now()),
       (err: unknown) => isProtocolError(err, 'oversize'),
     )
-    assert.throws(
-      () => decodeInvite(invite, Date.now() + 8 * 86_400_000),
+    assert.ok(invite.length <= 300, `a short link (${invite.length} characters)`)
+    await assert.rejects(
+      inviteOf(invite, b.service.node!, Date.now() + 8 * 86_400_000),
       (err: unknown) => isProtocolError(err, 'expired'),
     )
     // Accepting the invite of someone already a contact is idempotent.

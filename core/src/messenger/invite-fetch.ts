@@ -34,7 +34,7 @@ export async function fetchInviteCard(
 }
 
 /** Mailbox answers that mean the link itself is wrong (not that the relay is busy or away). */
-const WRONG_LINK: ReadonlySet<string> = new Set(['bad_capability', 'malformed', 'no_prekeys'])
+const WRONG_LINK: ReadonlySet<string> = new Set(['bad_capability', 'malformed'])
 
 /**
  * The client failure for an invite that could not be resolved (resolveInvite's errors); rethrows
@@ -43,7 +43,8 @@ const WRONG_LINK: ReadonlySet<string> = new Set(['bad_capability', 'malformed', 
 export function inviteRefused(err: unknown): ClientFailure {
   if (err instanceof InviteFetchError) {
     const cause = err.cause
-    if (isClosedMailbox(cause)) {
+    // A mailbox without its sealed invite is one being closed (or never finished): gone either way.
+    if (isClosedMailbox(cause) || (cause instanceof MailboxError && cause.code === 'no_prekeys')) {
       return fail('invite_closed', 'the invite mailbox is closed: used, withdrawn or expired')
     }
     if (cause instanceof MailboxError && WRONG_LINK.has(cause.code)) {
