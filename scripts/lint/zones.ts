@@ -18,6 +18,8 @@ export const coreLayers: readonly (readonly Zone[])[] = [
     { name: 'core/wire', paths: ['core/src/wire/'] },
   ],
   [{ name: 'core/crypto', paths: ['core/src/crypto/'] }],
+  // MLS groups (issue 20): ts-mls behind one door, credentials bound to crypto/ identities.
+  [{ name: 'core/groups', paths: ['core/src/groups/'] }],
   [
     {
       // The client API contract: request/response/event types, limits, validators, and the pure

@@ -68,6 +68,16 @@ const rejected: Array<{ what: string; file: string; code: string }> = [
     code: "import { AUTH_OP } from '../mailbox/auth.ts'\nexport const a = AUTH_OP\n",
   },
   {
+    what: 'groups importing the store (upward)',
+    file: 'core/src/groups/lint-fixture.ts',
+    code: "import { STORE_LIMITS } from '../store/store.ts'\nexport const l = STORE_LIMITS\n",
+  },
+  {
+    what: 'crypto importing groups (upward)',
+    file: 'core/src/crypto/lint-fixture.ts',
+    code: "import { GROUP_LIMITS } from '../groups/limits.ts'\nexport const l = GROUP_LIMITS\n",
+  },
+  {
     what: 'files importing the client port (dispatcher)',
     file: 'core/src/files/lint-fixture.ts',
     code: "import { ClientApiError } from '../client/dispatch.ts'\nexport const e = ClientApiError\n",
@@ -151,6 +161,11 @@ const accepted: Array<{ what: string; file: string; code: string }> = [
     code:
       "import { systemClock } from '../crypto/platform.ts'\nimport { STORE_LIMITS } from '../store/store.ts'\n" +
       "import { ClientApiError } from '../client/dispatch.ts'\nexport const all = [systemClock, STORE_LIMITS, ClientApiError]\n",
+  },
+  {
+    what: 'groups importing crypto and wire, and the messenger importing groups',
+    file: 'core/src/messenger/lint-fixture.ts',
+    code: "import { GROUP_LIMITS } from '../groups/limits.ts'\nimport { systemClock } from '../crypto/platform.ts'\nexport const all = [GROUP_LIMITS, systemClock]\n",
   },
   {
     what: 'the store naming client API types',

@@ -1,0 +1,428 @@
+/**
+ * The one door to MLS (RFC 9420). Everything Hestia does with groups goes through these functions;
+ * only this file and credential-checker wiring know ts-mls, so the library can be replaced (ADR 0130).
+ *
+ * A Group is an immutable value: every operation returns the next one, and a message that fails
+ * to process throws and leaves the caller's Group as it was (nothing to roll back).
+ *
+ *   const suite = await loadSuite()
+ *   const alice = await createKeyPackage(suite, aliceCredential, aliceSigningKeys)
+ *   let group = await createGroup(suite, checker, groupId, alice)
+ *   const { group: next, commit, welcome } = await commitChanges(group, { add: [bobKeyPackage] })
+ */
+import {
+  createApplicationMessage,
+  createCommit,
+  createGroup as mlsCreateGroup,
+  createProposal,
+  decodeMlsMessage,
+  defaultCapabilities,
+  defaultLifetime,
+  emptyPskIndex,
+  encodeMlsMessage,
+  generateKeyPackageWithKey,
+  getCiphersuiteImpl,
+  joinGroup,
+  mlsExporter,
+  processPrivateMessage,
+  processPublicMessage,
+  type CiphersuiteImpl,
+  type ClientConfig,
+  type ClientState,
+  type KeyPackage,
+  type MLSMessage,
+  type PrivateKeyPackage,
+  type Proposal,
+} from 'ts-mls'
+import { getCiphersuiteFromId, type CiphersuiteId } from 'ts-mls/crypto/ciphersuite.js'
+import { defaultClientConfig } from 'ts-mls/clientConfig.js'
+import { encodeRatchetTree } from 'ts-mls/ratchetTree.js'
+import { treeHashRoot } from 'ts-mls/treeHash.js'
+import type { KeyPair } from '../crypto/primitives.ts'
+import { ProtocolError } from '../wire/errors.ts'
+import type { CredentialChecker } from './credential.ts'
+import { GROUP_CIPHERSUITE, GROUP_LIMITS } from './limits.ts'
+import { toProtocolError } from './mls-errors.ts'
+
+/** A loaded ciphersuite (the library's implementation of its primitives). */
+export interface GroupSuite {
+  readonly id: number
+  readonly impl: CiphersuiteImpl
+}
+
+export async function loadSuite(id: number = GROUP_CIPHERSUITE): Promise<GroupSuite> {
+  const impl = await getCiphersuiteImpl(getCiphersuiteFromId(id as CiphersuiteId))
+  return { id, impl }
+}
+
+/** A KeyPackage (RFC 9420 §10) to hand out, and the private keys its owner keeps to join. */
+export interface KeyPackageBundle {
+  /** MLSMessage bytes (wire format mls_key_package): what travels to whoever adds us. */
+  readonly bytes: Uint8Array
+  readonly publicPackage: KeyPackage
+  readonly privatePackage: PrivateKeyPackage
+}
+
+/**
+ * Makes a KeyPackage for a device: `credential` is its MemberCredential bytes, `signing` the
+ * Ed25519 key pair that credential binds (the same for every KeyPackage of the device).
+ */
+export async function createKeyPackage(
+  suite: GroupSuite,
+  credential: Uint8Array,
+  signing: KeyPair,
+): Promise<KeyPackageBundle> {
+  const { publicPackage, privatePackage } = await generateKeyPackageWithKey(
+    { credentialType: 'basic', identity: credential },
+    defaultCapabilities(),
+    defaultLifetime,
+    [],
+    { signKey: signing.secretKey, publicKey: signing.publicKey },
+    suite.impl,
+  )
+  const bytes = encodeMlsMessage({
+    version: 'mls10',
+    wireformat: 'mls_key_package',
+    keyPackage: publicPackage,
+  })
+  return { bytes, publicPackage, privatePackage }
+}
+
+/** One member's view of a group at one epoch. */
+export interface Group {
+  readonly suite: GroupSuite
+  readonly checker: CredentialChecker
+  readonly state: ClientState
+}
+
+function clientConfig(checker: CredentialChecker): ClientConfig {
+  return {
+    ...defaultClientConfig,
+    authService: {
+      // ts-mls calls this for every leaf it accepts (RFC 9420 §5.3.1).
+      validateCredential: (credential, signaturePublicKey) =>
+        Promise.resolve(
+          credential.credentialType === 'basic' &&
+            checker.check(credential.identity, signaturePublicKey) !== undefined,
+        ),
+    },
+  }
+}
+
+export async function createGroup(
+  suite: GroupSuite,
+  checker: CredentialChecker,
+  groupId: Uint8Array,
+  own: KeyPackageBundle,
+): Promise<Group> {
+  const state = await mlsCreateGroup(
+    groupId,
+    own.publicPackage,
+    own.privatePackage,
+    [],
+    suite.impl,
+    clientConfig(checker),
+  )
+  return { suite, checker, state }
+}
+
+/** Changes for one commit. `update` refreshes the committer's own leaf (post-compromise security). */
+export interface GroupChanges {
+  add?: readonly Uint8Array[]
+  remove?: readonly number[]
+}
+
+export interface CommitResult {
+  /** The committer's state once the relay has ordered this commit first for its epoch. */
+  readonly group: Group
+  /** MLSMessage bytes of the commit (a PrivateMessage: the relay sees only group id and epoch). */
+  readonly commit: Uint8Array
+  /** MLSMessage bytes of the welcome for the added members (with the ratchet tree inside). */
+  readonly welcome: Uint8Array | undefined
+}
+
+/**
+ * Commits adds and removes (and always a fresh path: every commit also updates the committer's
+ * leaf). Throws ProtocolError for a key package that does not verify or a group over the cap.
+ */
+export async function commitChanges(
+  group: Group,
+  changes: GroupChanges = {},
+): Promise<CommitResult> {
+  const adds = (changes.add ?? []).map(decodeKeyPackage)
+  const after = memberCount(group) + adds.length - (changes.remove?.length ?? 0)
+  if (after > GROUP_LIMITS.maxMembers) {
+    throw new ProtocolError(
+      'limit_exceeded',
+      `a group holds at most ${GROUP_LIMITS.maxMembers} members`,
+    )
+  }
+  const proposals: Proposal[] = [
+    ...(changes.remove ?? []).map((leaf): Proposal => ({
+      proposalType: 'remove',
+      remove: { removed: leaf },
+    })),
+    ...adds.map((keyPackage): Proposal => ({ proposalType: 'add', add: { keyPackage } })),
+  ]
+  const result = await guarded(group, 'commit', () =>
+    createCommit(
+      { state: group.state, cipherSuite: group.suite.impl },
+      { extraProposals: proposals, ratchetTreeExtension: true },
+    ),
+  )
+  return {
+    group: { ...group, state: result.newState },
+    commit: encodeMlsMessage(result.commit),
+    welcome:
+      result.welcome === undefined
+        ? undefined
+        : encodeMlsMessage({
+            version: 'mls10',
+            wireformat: 'mls_welcome',
+            welcome: result.welcome,
+          }),
+  }
+}
+
+/** A proposal for whoever commits next (by reference, RFC 9420 §12.4). */
+export async function proposeChange(
+  group: Group,
+  change: { add: Uint8Array } | { remove: number },
+): Promise<{ group: Group; proposal: Uint8Array }> {
+  const proposal: Proposal =
+    'add' in change
+      ? { proposalType: 'add', add: { keyPackage: decodeKeyPackage(change.add) } }
+      : { proposalType: 'remove', remove: { removed: change.remove } }
+  if (Object.keys(group.state.unappliedProposals).length >= GROUP_LIMITS.maxPendingProposals) {
+    throw new ProtocolError('limit_exceeded', 'too many pending proposals; commit first')
+  }
+  const r = await guarded(group, 'proposal', () =>
+    createProposal(group.state, false, proposal, group.suite.impl),
+  )
+  return { group: { ...group, state: r.newState }, proposal: encodeMlsMessage(r.message) }
+}
+
+/** Joins from a welcome addressed to `own` (the tree travels inside the welcome). */
+export async function joinFromWelcome(
+  suite: GroupSuite,
+  checker: CredentialChecker,
+  welcome: Uint8Array,
+  own: KeyPackageBundle,
+): Promise<Group> {
+  const message = decodeMessage(welcome)
+  if (message.wireformat !== 'mls_welcome') {
+    throw new ProtocolError('malformed', 'expected an MLS welcome')
+  }
+  const group = { suite, checker, state: undefined as unknown as ClientState }
+  const state = await guarded(group, 'welcome', () =>
+    joinGroup(
+      message.welcome,
+      own.publicPackage,
+      own.privatePackage,
+      emptyPskIndex,
+      suite.impl,
+      undefined,
+      undefined,
+      clientConfig(checker),
+    ),
+  )
+  return { suite, checker, state }
+}
+
+/** Encrypts application data for the current epoch (a PrivateMessage). */
+export async function encryptMessage(
+  group: Group,
+  data: Uint8Array,
+): Promise<{ group: Group; message: Uint8Array }> {
+  if (data.length > GROUP_LIMITS.maxApplicationBytes) {
+    throw new ProtocolError(
+      'oversize',
+      `group message longer than ${GROUP_LIMITS.maxApplicationBytes} bytes`,
+    )
+  }
+  const r = await guarded(group, 'encrypt', () =>
+    createApplicationMessage(group.state, data, group.suite.impl),
+  )
+  const message = encodeMlsMessage({
+    version: 'mls10',
+    wireformat: 'mls_private_message',
+    privateMessage: r.privateMessage,
+  })
+  return { group: { ...group, state: r.newState }, message }
+}
+
+export type Processed =
+  | { kind: 'application'; group: Group; data: Uint8Array; epoch: bigint }
+  | { kind: 'proposal'; group: Group }
+  | { kind: 'commit'; group: Group; removed: boolean }
+
+/**
+ * Processes one MLS message from the group (proposal, commit or application data). Throws
+ * ProtocolError and leaves `group` unchanged for anything that does not verify or decrypt.
+ */
+export async function processMessage(group: Group, bytes: Uint8Array): Promise<Processed> {
+  const message = decodeMessage(bytes)
+  if (message.wireformat === 'mls_private_message') {
+    const epoch = message.privateMessage.epoch
+    const r = await guarded(group, 'message', () =>
+      processPrivateMessage(group.state, message.privateMessage, emptyPskIndex, group.suite.impl),
+    )
+    const next = { ...group, state: r.newState }
+    if (r.kind === 'applicationMessage')
+      return { kind: 'application', group: next, data: r.message, epoch }
+    return classify(group, next)
+  }
+  if (message.wireformat === 'mls_public_message') {
+    const r = await guarded(group, 'message', () =>
+      processPublicMessage(group.state, message.publicMessage, emptyPskIndex, group.suite.impl),
+    )
+    return classify(group, { ...group, state: r.newState })
+  }
+  throw new ProtocolError('malformed', `not a group message: ${message.wireformat}`)
+}
+
+function classify(before: Group, after: Group): Processed {
+  // A commit that removes us keeps the old epoch (we cannot derive the next one, RFC 9420 §12.4.2).
+  if (after.state.groupActiveState.kind === 'removedFromGroup') {
+    return { kind: 'commit', group: after, removed: true }
+  }
+  if (after.state.groupContext.epoch === before.state.groupContext.epoch) {
+    // Peers drive this count: cap it here, the refused proposal leaves `before` as it was.
+    if (Object.keys(after.state.unappliedProposals).length > GROUP_LIMITS.maxPendingProposals) {
+      throw new ProtocolError('limit_exceeded', 'too many pending proposals in this epoch')
+    }
+    return { kind: 'proposal', group: after }
+  }
+  return { kind: 'commit', group: after, removed: false }
+}
+
+/** Epoch and wire format of an MLS message without processing it (the ordering rule needs it). */
+export function peekMessage(bytes: Uint8Array): {
+  wireformat: string
+  epoch: bigint | undefined
+  groupId: Uint8Array | undefined
+} {
+  const m = decodeMessage(bytes)
+  if (m.wireformat === 'mls_private_message')
+    return {
+      wireformat: m.wireformat,
+      epoch: m.privateMessage.epoch,
+      groupId: m.privateMessage.groupId,
+    }
+  if (m.wireformat === 'mls_public_message')
+    return {
+      wireformat: m.wireformat,
+      epoch: m.publicMessage.content.epoch,
+      groupId: m.publicMessage.content.groupId,
+    }
+  return { wireformat: m.wireformat, epoch: undefined, groupId: undefined }
+}
+
+export function epochOf(group: Group): bigint {
+  return group.state.groupContext.epoch
+}
+
+/** The tree hash of the current epoch: equal for every member in the same epoch. */
+export function treeHashOf(group: Group): Uint8Array {
+  return group.state.groupContext.treeHash
+}
+
+/** RFC 9420 §8.7 epoch_authenticator: compare out of band to detect a split group. */
+export function epochAuthenticatorOf(group: Group): Uint8Array {
+  return group.state.keySchedule.epochAuthenticator
+}
+
+export function isActive(group: Group): boolean {
+  return group.state.groupActiveState.kind === 'active'
+}
+
+export function ownLeaf(group: Group): number {
+  return group.state.privatePath.leafIndex
+}
+
+/** RFC 9420 §8.5 MLS-Exporter. */
+export function exportSecret(
+  group: Group,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Promise<Uint8Array> {
+  return mlsExporter(
+    group.state.keySchedule.exporterSecret,
+    label,
+    context,
+    length,
+    group.suite.impl,
+  )
+}
+
+/** Members as (leaf index, credential bytes, signature key); blank leaves are skipped. */
+export function membersOf(
+  group: Group,
+): { leaf: number; credential: Uint8Array; signatureKey: Uint8Array }[] {
+  const out: { leaf: number; credential: Uint8Array; signatureKey: Uint8Array }[] = []
+  group.state.ratchetTree.forEach((node, i) => {
+    if (node?.nodeType !== 'leaf' || node.leaf.credential.credentialType !== 'basic') return
+    out.push({
+      leaf: i / 2,
+      credential: node.leaf.credential.identity,
+      signatureKey: node.leaf.signaturePublicKey,
+    })
+  })
+  return out
+}
+
+export function memberCount(group: Group): number {
+  return membersOf(group).length
+}
+
+/** Recomputes the tree hash from the tree itself (a check that the state is self-consistent). */
+export async function computeTreeHash(group: Group): Promise<Uint8Array> {
+  return treeHashRoot(group.state.ratchetTree, group.suite.impl.hash)
+}
+
+export function encodeTree(group: Group): Uint8Array {
+  return encodeRatchetTree(group.state.ratchetTree)
+}
+
+function decodeMessage(bytes: Uint8Array): MLSMessage {
+  if (!(bytes instanceof Uint8Array))
+    throw new ProtocolError('malformed', 'MLS message: expected bytes')
+  if (bytes.length > GROUP_LIMITS.maxFrameBytes) {
+    throw new ProtocolError(
+      'oversize',
+      `MLS message longer than ${GROUP_LIMITS.maxFrameBytes} bytes`,
+    )
+  }
+  let decoded: [MLSMessage, number] | undefined
+  try {
+    decoded = decodeMlsMessage(bytes, 0)
+  } catch (err) {
+    throw new ProtocolError('malformed', 'MLS message does not decode', { cause: err })
+  }
+  if (decoded === undefined || decoded[1] !== bytes.length) {
+    throw new ProtocolError('malformed', 'MLS message does not decode (or has trailing bytes)')
+  }
+  return decoded[0]
+}
+
+function decodeKeyPackage(bytes: Uint8Array): KeyPackage {
+  const m = decodeMessage(bytes)
+  if (m.wireformat !== 'mls_key_package')
+    throw new ProtocolError('malformed', 'expected an MLS key package')
+  return m.keyPackage
+}
+
+/** Runs a library call; its errors (and a credential refusal behind one) become ProtocolError. */
+async function guarded<T>(
+  group: Pick<Group, 'checker'>,
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  group.checker.lastRefusal = undefined
+  try {
+    return await fn()
+  } catch (err) {
+    throw toProtocolError(err, what, group.checker.lastRefusal)
+  }
+}
