@@ -19,18 +19,16 @@ import { systemPlatform, type CryptoPlatform } from '@hestia/core/crypto/platfor
 import { initiateSession } from '@hestia/core/crypto/pqxdh.ts'
 import { sealForMailbox } from '@hestia/core/crypto/sealed-envelope.ts'
 import { MailboxError, type MailboxClient } from '@hestia/core/mailbox/index.ts'
-import {
-  createLocalIdentity,
-  decodeInvite,
-  decodeSecrets,
-  encodePayload,
-} from '@hestia/core/messenger/index.ts'
+import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
+import { createLocalIdentity, decodeSecrets, encodePayload } from '@hestia/core/messenger/index.ts'
+import { decodeShortInvite } from '@hestia/core/messenger/invite-link.ts'
 import { loadLocalIdentity } from '@hestia/core/messenger/identity.ts'
 import { startRelay } from '@hestia/relay-node'
 import type { RelayHandle } from '@hestia/relay-node'
 import { systemEventText } from '../../ui/src/lib/texts.ts'
 import { mailboxClientFor, startClientNode } from './relay-helpers.ts'
 import { TestPeer, releaseWebRTC, tempDir, waitUntil } from './support/messenger-harness.ts'
+import { inviteOf } from './support/invite-of.ts'
 
 const DAY = 86_400_000
 
@@ -59,19 +57,24 @@ describe('hostile invites: an invite grants one relationship, once', () => {
     return p
   }
 
-  /** The invite's deposit address, read from the link while it is valid. */
+  /** The invite's deposit address: the short link names it (ADR 0734). */
   function addressOf(link: string): Address {
-    const invite = decodeInvite(link, clock.now())
-    return { mailboxId: invite.mailboxId, capability: invite.mailboxCapability }
+    const short = decodeShortInvite(link)
+    return { mailboxId: short.mailboxId, capability: short.capability }
   }
 
-  /** What the relay says about a mailbox to someone holding its capability (as a link reader). */
+  /**
+   * What the relay says about a mailbox to someone holding its capability (as a link reader):
+   * `open` holds only the sealed signed invite (no one-time prekey to burn, ADR 0730), `prekeys`
+   * also handed out a one-time prekey.
+   */
   async function relayState(addr: Address): Promise<'open' | 'closed' | 'prekeys'> {
     try {
-      await probe.fetchPrekeys(addr)
-      return 'prekeys'
+      const fetched = await probe.fetchPrekeys(addr)
+      return fetched.oneTimePrekey === undefined && fetched.left === 0 ? 'open' : 'prekeys'
     } catch (err) {
       if (err instanceof MailboxError && err.code === 'unknown_mailbox') return 'closed'
+      // A mailbox without even the sealed invite: nothing to hand out either.
       if (err instanceof MailboxError && err.code === 'no_prekeys') return 'open'
       throw err
     }
@@ -136,7 +139,7 @@ describe('hostile invites: an invite grants one relationship, once', () => {
    * Hello that names her own mailbox, sealed into the invite mailbox.
    */
   async function depositWithoutOneTimePrekey(link: string, claimedName: string): Promise<void> {
-    const invite = decodeInvite(link, clock.now())
+    const invite = await inviteOf(link, probeNode, clock.now())
     const { record } = await createLocalIdentity(platform, 'mallory')
     const mallory = loadLocalIdentity(record, platform).local
     const hello = encodePayload({
@@ -333,9 +336,13 @@ describe('hostile invites: an invite grants one relationship, once', () => {
     await waitUntil('carol’s next try failed too', async () => (await failed()) === 2)
     await inviteeToldOnce(carol, convC, 'alice2')
 
-    // After binding and closing, Dave replays the same link: refused by the relay at once.
-    const convD = (await dave.must({ type: 'invite.accept', invite: link })).contact.conversationId
-    await inviteeToldOnce(dave, convD, 'alice2')
+    // After binding and closing, Dave replays the same link: the relay no longer has the invite,
+    // so Dave reads "already used, withdrawn or has expired" at once and nothing is stored.
+    const replay = await dave.req({ type: 'invite.accept', invite: link })
+    assert.equal(replay.ok ? 'accepted' : replay.error.code, 'invite_closed')
+    assert.match(CLIENT_ERROR_TEXT.invite_closed, /already used, withdrawn or has expired/)
+    assert.deepEqual(await dave.store.listContacts(), [])
+    assert.deepEqual(await listAndChatsLoad(dave), [])
     assert.deepEqual(await listAndChatsLoad(alice), ['bob2'])
     assert.equal(alice.notifications.length, 0)
 
@@ -370,16 +377,18 @@ describe('hostile invites: an invite grants one relationship, once', () => {
     assert.equal(await relayState(addressOf(renewed)), 'open')
     assert.equal((await alice.must({ type: 'invite.mine' })).link, renewed)
 
-    const convB = (await bob.must({ type: 'invite.accept', invite: first })).contact.conversationId
-    await sendText(bob, convB, 'hi from the old link')
-    await inviteeToldOnce(bob, convB, 'alice3')
+    // The withdrawn link: its signed invite went with the mailbox, so Bob is told at once and
+    // nothing is stored on his side.
+    const old = await bob.req({ type: 'invite.accept', invite: first })
+    assert.equal(old.ok ? 'accepted' : old.error.code, 'invite_closed')
+    assert.deepEqual(await listAndChatsLoad(bob), [])
     assert.deepEqual(await listAndChatsLoad(alice), [])
     assert.equal(alice.notifications.length, 0)
 
-    // Bob asks for a new invite and answers it in the same conversation.
+    // Bob asks for a new invite and answers it.
     const again = await bob.must({ type: 'invite.accept', invite: renewed })
-    assert.equal(again.created, false)
-    assert.equal(again.contact.conversationId, convB)
+    assert.equal(again.created, true)
+    const convB = again.contact.conversationId
     await waitUntil('alice sees bob', async () => {
       const list = (await alice.must({ type: 'conversations.list', query: null })).conversations
       return list.length === 1
@@ -432,7 +441,11 @@ describe('hostile invites: an invite grants one relationship, once', () => {
     const alice = await user('alice5')
     const bob = await user('bob5')
     const link = (await alice.must({ type: 'invite.mine' })).link
-    assert.equal(await relayState(addressOf(link)), 'open', 'no prekeys to fetch from the invite')
+    assert.equal(
+      await relayState(addressOf(link)),
+      'open',
+      'no one-time prekeys to fetch from the invite',
+    )
 
     const storedBefore = (await relay.stats()).storedMessages
     await depositWithoutOneTimePrekey(link, 'bob5')

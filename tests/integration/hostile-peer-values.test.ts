@@ -16,10 +16,10 @@ import { CLIENT_LIMITS } from '@hestia/core/client/api.ts'
 import { encodeFileShare } from '@hestia/core/crypto/codecs.ts'
 import { systemPlatform } from '@hestia/core/crypto/platform.ts'
 import { encodeOffer } from '@hestia/core/files/codec.ts'
-import { decodeInvite } from '@hestia/core/messenger/invite.ts'
 import type { Payload } from '@hestia/core/messenger/payload.ts'
 import { PEER_TIME_WINDOW } from '@hestia/core/text/caps.ts'
 import type { RelayHandle } from '@hestia/relay-node'
+import { inviteOf } from './support/invite-of.ts'
 import {
   HostileClient,
   HostileSession,
@@ -201,7 +201,7 @@ describe('hostile peer values: the lists always load', () => {
   })
 
   test('a newcomer’s bidi, zero-width name is cleaned and tagged as confusable with bob', async () => {
-    const invite = decodeInvite((await a.must({ type: 'invite.mine' })).link, Date.now())
+    const invite = await inviteOf((await a.must({ type: 'invite.mine' })).link, a.service.node!)
     const newcomerTarget: Target = {
       deposit: {
         displayName: invite.displayName,
