@@ -8,6 +8,7 @@
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { ProtocolError } from '../wire/errors.ts'
+import { deadline, withDeadline } from './deadline.ts'
 import { CHAT_PROTOCOL, DIRECT_ACK, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import {
   connectionCarrying,
@@ -16,6 +17,11 @@ import {
   webrtcAddressVia,
   type MessengerNet,
 } from './net.ts'
+
+/** How long the handler waits for the next frame on an open stream before it ends the stream. */
+const FRAME_WAIT_MS = 30_000
+/** How long the handler's close waits for the sender's FIN_ACK (libp2p's own default). */
+const CLOSE_WAIT_MS = 10_000
 
 /** Called for each inbound frame; resolve true when stored (or a duplicate), false when rejected. */
 export type FrameHandler = (from: PeerId, frame: Uint8Array) => Promise<boolean>
@@ -39,11 +45,13 @@ export async function serveChatStream(
   onFrame: FrameHandler,
 ): Promise<void> {
   const lp = lpStream(stream, { maxDataLength: MESSENGER_LIMITS.directFrameBytes })
+  // Every wait has a deadline cleared when it ends, never AbortSignal.timeout: a pending timeout
+  // signal keeps the finished stream in memory until it fires (deadline.ts, ADR 0911).
   try {
     for (let i = 0; i < MESSENGER_LIMITS.framesPerStream; i++) {
       let frame: Uint8Array
       try {
-        frame = (await lp.read({ signal: AbortSignal.timeout(30_000) })).subarray()
+        frame = (await withDeadline(FRAME_WAIT_MS, (signal) => lp.read({ signal }))).subarray()
       } catch {
         break // the sender closed its side, the frame was over the cap, or it went quiet
       }
@@ -53,11 +61,14 @@ export async function serveChatStream(
       } catch {
         stored = false
       }
-      await lp.write(Uint8Array.of(stored ? DIRECT_ACK.stored : DIRECT_ACK.rejected), {
-        signal: AbortSignal.timeout(MESSENGER_TIMING.directAckMs),
-      })
+      const ack = Uint8Array.of(stored ? DIRECT_ACK.stored : DIRECT_ACK.rejected)
+      await withDeadline(MESSENGER_TIMING.directAckMs, (signal) => lp.write(ack, { signal }))
     }
-    await stream.close().catch(() => undefined)
+    // Given no signal, libp2p's close waits on a timeout signal of its own. A close that does not
+    // finish leaves the stream half-closed on the connection: it is aborted instead.
+    await withDeadline(CLOSE_WAIT_MS, (signal) => stream.close({ signal })).catch((err: unknown) =>
+      stream.abort(err instanceof Error ? err : new Error(String(err))),
+    )
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)))
   }
@@ -86,35 +97,18 @@ export async function sendDirect(
   if (frame.length > MESSENGER_LIMITS.directFrameBytes) {
     throw new ProtocolError('oversize', 'direct frame above the cap')
   }
-  let connection = directConnection(net, peer)
-  if (connection === undefined) {
-    const deadline = AbortSignal.timeout(MESSENGER_TIMING.directDialMs)
-    let lastErr: unknown
-    for (const relay of relays) {
-      try {
-        connection = await net.dial(webrtcAddressVia(relay, peer.toString()), { signal: deadline })
-        break
-      } catch (err) {
-        lastErr = err
-        if (deadline.aborted) break
-      }
-    }
-    if (connection === undefined) {
-      throw new DirectSendError('unreachable', 'no direct connection to the contact', {
-        cause: lastErr,
-      })
-    }
-  }
+  const connection = directConnection(net, peer) ?? (await dialDirect(net, peer, relays))
   let stream: Stream
   try {
-    stream = await newDirectStream(net, connection, CHAT_PROTOCOL, {
-      signal: AbortSignal.timeout(MESSENGER_TIMING.directDialMs),
-    })
+    stream = await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>
+      newDirectStream(net, connection, CHAT_PROTOCOL, { signal }),
+    )
   } catch (err) {
     throw new DirectSendError('unreachable', 'cannot open a chat stream', { cause: err })
   }
   const lp = lpStream(stream, { maxDataLength: 16 })
-  const ackSignal = AbortSignal.timeout(MESSENGER_TIMING.directAckMs)
+  const ackLimit = deadline(MESSENGER_TIMING.directAckMs)
+  const ackSignal = ackLimit.signal
   try {
     await lp.write(frame, { signal: ackSignal })
     const ack = (await lp.read({ signal: ackSignal })).subarray()
@@ -130,5 +124,32 @@ export async function sendDirect(
     if (err instanceof DirectSendError) throw err
     silent?.abort(new Error('no transport ack within the ack budget'))
     throw new DirectSendError('no_ack', 'no transport ack from the contact', { cause: err })
+  } finally {
+    ackLimit.clear()
   }
+}
+
+/** A WebRTC dial through one of `relays` after another, all within directDialMs. */
+async function dialDirect(
+  net: MessengerNet,
+  peer: PeerId,
+  relays: readonly string[],
+): Promise<Connection> {
+  const limit = deadline(MESSENGER_TIMING.directDialMs)
+  let lastErr: unknown
+  try {
+    for (const relay of relays) {
+      try {
+        return await net.dial(webrtcAddressVia(relay, peer.toString()), { signal: limit.signal })
+      } catch (err) {
+        lastErr = err
+        if (limit.signal.aborted) break
+      }
+    }
+  } finally {
+    limit.clear()
+  }
+  throw new DirectSendError('unreachable', 'no direct connection to the contact', {
+    cause: lastErr,
+  })
 }
