@@ -44,7 +44,7 @@ import { DEVICES_DOMAIN, LINK_CODE_DIGITS, LINK_OFFER_LIFETIME_MS } from './limi
 const NONCE_BYTES = 12
 
 /** What both sides derive once the three frames are known. */
-interface LinkKeys {
+export interface LinkKeys {
   code: string
   transcript: Uint8Array
   /** New device → existing device (the request). */
@@ -62,7 +62,7 @@ function framed(part: Uint8Array): Uint8Array {
 }
 
 /** Derives the code and the two direction keys from the DH secret and the three frames. */
-function deriveLinkKeys(
+export function deriveLinkKeys(
   shared: Uint8Array,
   offer: Uint8Array,
   hello: Uint8Array,
