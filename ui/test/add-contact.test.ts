@@ -7,6 +7,7 @@ import { renderFile } from './support/render.ts'
 import { fixture } from './support/fixtures.ts'
 import { decodeQr } from '../src/lib/qr-decode.ts'
 import { QUIET_ZONE, qrPath, qrSide } from '../src/lib/qr.ts'
+import { create } from 'qrcode'
 
 const noop = (): void => {}
 const base = {
@@ -137,6 +138,30 @@ describe('QR codes', () => {
     assert.ok(res.ok)
     const { data, side } = rasterise(res.value.qrPayload, 4)
     assert.equal(decodeQr(data, side, side), res.value.qrPayload)
+  })
+
+  test('a short invite (ADR 0734) at its longest is a small code at M; uppercase is smaller', async () => {
+    // 300 characters: `HESTIA:I/` and base32, all in QR alphanumeric mode (uppercase).
+    const payload = `HESTIA:I/${'AB2C3DE4FG5HI6JK7LMNOPQRSTUVWXYZ'.repeat(10).slice(0, 291)}`
+    assert.equal(payload.length, 300)
+    const atM = create(payload, { errorCorrectionLevel: 'M' })
+    assert.ok(atM.version <= 10, `version ${atM.version}`)
+    const lower = create(payload.toLowerCase(), { errorCorrectionLevel: 'M' })
+    assert.ok(atM.modules.size < lower.modules.size, 'alphanumeric beats byte mode')
+    // The inline code: three whole pixels a module within its 200 px, and it decodes at that size.
+    const view = await renderFile('components/AddContact.svelte', {
+      ...base,
+      invite: {
+        status: 'ready',
+        value: { link: payload.toLowerCase(), qrPayload: payload, expiresAt: 0 },
+      },
+    })
+    const modules = Number(/data-modules="(\d+)"/.exec(view.html)?.[1])
+    assert.equal(modules, atM.modules.size + 2 * QUIET_ZONE)
+    assert.ok(view.html.includes(`width="${qrSide(modules, 200)}"`))
+    assert.ok(qrSide(modules, 200) / modules >= 3, `${qrSide(modules, 200) / modules} px a module`)
+    const { data, side } = rasterise(payload, 3)
+    assert.equal(decodeQr(data, side, side), payload)
   })
 
   test('a long payload (a full invite with prekeys) survives the round trip', () => {

@@ -15,8 +15,9 @@ export interface QrPath {
 
 /**
  * Error-correction levels tried in order: M survives a scuffed screen, L holds the most data
- * (byte mode, version 40: M 2,331 bytes, L 2,953). A full invite with one relay is ~2,800
- * characters, so it needs L.
+ * (byte mode, version 40: M 2,331 bytes, L 2,953). Invites are short links (ADR 0734: at most 300
+ * characters, uppercase in the QR payload, so alphanumeric mode: version 10 or less at M); only
+ * an old long invite (~2,800 characters) still needs L.
  */
 const CORRECTION_LEVELS = ['M', 'L'] as const
 
