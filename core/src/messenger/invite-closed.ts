@@ -188,9 +188,10 @@ export const INVITE_PROBE_INTERVAL_MS = 30 * 60_000
 /**
  * The invitee need not wait for its next send to learn that an invite is gone: on the keeper's
  * first pass and every INVITE_PROBE_INTERVAL_MS after, each contact that never answered us is
- * probed with a prekey fetch at its address. An invite mailbox holds no prekeys (ADR 0730), so an
- * open one answers `no_prekeys` and costs nothing; a closed one answers `unknown_mailbox`, and the
- * conversation gets the `invite_closed` notice (ADR 0733).
+ * probed with a prekey fetch at its address. An invite mailbox holds only the sealed signed invite
+ * and no one-time prekeys (ADRs 0730, 0734), so an open one answers with that and costs nothing; a
+ * closed one answers `unknown_mailbox`, and the conversation gets the `invite_closed` notice (ADR
+ * 0733).
  */
 export class InviteProbe {
   readonly #ctx: MessengerContext
@@ -214,7 +215,7 @@ export class InviteProbe {
       try {
         await this.#fetchPrekeys(address)
       } catch (err) {
-        if (!isClosedMailbox(err)) continue // open (no_prekeys) or not reachable now
+        if (!isClosedMailbox(err)) continue // not reachable now
         const conv = await store.getConversationByContact(c.contactId)
         if (conv === undefined) continue
         for (const e of await markInviteClosed(this.#ctx, conv.conversationId)) this.#ctx.emit(e)
