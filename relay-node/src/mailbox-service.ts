@@ -107,7 +107,6 @@ export class MailboxService {
   private readonly init: MailboxServiceInit
   private readonly limiters: Record<keyof MailboxLimits['rate'], RateLimiter>
   private readonly subscribers = new MailboxSubscribers({ writeTimeoutMs: STREAM_IDLE_MS })
-  private mailboxCount = 0
   private stopped = false
   /** Set when the store is shared by several instances: pushes then come from its notifications. */
   private unwatch: (() => void) | undefined
@@ -128,7 +127,6 @@ export class MailboxService {
   }
 
   async start(): Promise<void> {
-    await this.refreshCounts()
     const { store } = this.init
     if (store.watchDeposits !== undefined) {
       this.unwatch = await store.watchDeposits({
@@ -169,11 +167,6 @@ export class MailboxService {
         // The subscriber finds the message with its next fetch.
         this.init.log.warn({ err }, 'could not read a deposit to push it')
       })
-  }
-
-  /** Re-reads the mailbox count (after sweeps and purges) for the maxMailboxes cap. */
-  async refreshCounts(): Promise<void> {
-    this.mailboxCount = (await this.init.store.stats()).mailboxes
   }
 
   get subscriberTotal(): number {
@@ -323,15 +316,17 @@ export class MailboxService {
         checkAuthTimestamp(req.auth, this.init.now())
         checkAuthPublicKey(req.body.authPublicKey)
         verifyAuth('create', req.auth, req.body.authPublicKey, req.signedBody, nodeEd25519Verify)
-        if (this.mailboxCount >= limits.maxMailboxes) throw new MailboxError('relay_full')
+        // The cap is counted by the store in the creating transaction: with a shared store it
+        // holds across every instance (ADR 0232).
         const outcome = await store.createMailbox({
           id: req.auth.mailboxId,
           authKey: req.body.authPublicKey,
           capabilityHash: capabilityHash(req.body.capability),
           nowDay: this.today(),
+          maxMailboxes: limits.maxMailboxes,
         })
         if (outcome === 'exists_other') throw new MailboxError('mailbox_exists')
-        if (outcome === 'created') this.mailboxCount++
+        if (outcome === 'relay_full') throw new MailboxError('relay_full')
         return { fields: {} }
       }
       case 'deposit':
@@ -449,9 +444,7 @@ export class MailboxService {
    */
   private async close(req: Extract<ParsedRequest, { kind: 'close' }>): Promise<Outcome> {
     await this.authorise(req)
-    if (await this.init.store.purgeMailbox(req.auth.mailboxId)) {
-      this.mailboxCount = Math.max(0, this.mailboxCount - 1)
-    }
+    await this.init.store.purgeMailbox(req.auth.mailboxId)
     this.subscribers.end(req.auth.mailboxId)
     return { fields: {} }
   }

@@ -40,7 +40,7 @@ export interface RelayAdminDeps {
 export async function startAdmin(
   deps: RelayAdminDeps,
 ): Promise<{ server: AdminServer; port: number } | undefined> {
-  const { options: o, nodes, store, mailbox, bans } = deps
+  const { options: o, nodes, store, bans } = deps
   if (o.adminPort < 0) return undefined
   const server = new AdminServer({
     host: o.adminHost,
@@ -62,11 +62,7 @@ export async function startAdmin(
       },
       unban: (kind, value) => bans.remove(kind, value),
       bans: () => ({ peers: [...bans.peers], ips: [...bans.ips] }),
-      purge: async (hex) => {
-        const purged = await store.purgeMailbox(Buffer.from(hex, 'hex'))
-        await mailbox.refreshCounts()
-        return purged
-      },
+      purge: (hex) => store.purgeMailbox(Buffer.from(hex, 'hex')),
       rotateKey: async (graceMs) => ({ ...(await deps.rotation.rotateKey(graceMs)) }),
     },
   })

@@ -27,12 +27,11 @@ export interface Sweeper {
 }
 
 export function startSweeper(deps: SweeperDeps): Sweeper {
-  const { options: o, store, mailbox, nodes, metrics, logger, now } = deps
+  const { options: o, store, nodes, metrics, logger, now } = deps
   const sweep = async (): Promise<void> => {
     const day = Math.floor(now() / DAY_MS) - Math.ceil(o.mailbox.mailboxIdleTtlMs / DAY_MS)
     // Expiry plus grace: a clock that jumped ahead by up to the grace deletes nothing early.
     const r = await store.sweep(now() - EXPIRY_GRACE_MS, day)
-    if (r.mailboxes > 0) await mailbox.refreshCounts()
     metrics.sweptMessages.inc(r.messages)
     if (r.messages + r.mailboxes > 0) logger.info(r, 'expired data deleted')
     const peers = await nodes.sweepPeers()

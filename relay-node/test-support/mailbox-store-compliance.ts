@@ -82,6 +82,27 @@ export function runMailboxStoreCompliance(name: string, harness: MailboxStoreHar
         assert.deepEqual(rec?.authKey, key, 'the first key stays')
       }))
 
+    test('the mailbox cap: a new mailbox past it is refused, an existing one still answers, a purge frees a place', () =>
+      withStore(harness, async ({ store }) => {
+        const make = (n: number, maxMailboxes: number) =>
+          store.createMailbox({
+            id: id(n),
+            authKey: key,
+            capabilityHash: cap,
+            nowDay: 1,
+            maxMailboxes,
+          })
+        assert.equal(await make(1, 2), 'created')
+        assert.equal(await make(2, 2), 'created')
+        assert.equal(await make(3, 2), 'relay_full')
+        assert.equal(await store.getMailbox(id(3)), undefined, 'nothing of it was stored')
+        assert.equal(await make(1, 2), 'exists_same', 'its owner re-creating it is not refused')
+        assert.equal((await store.stats()).mailboxes, 2)
+        assert.equal(await store.purgeMailbox(id(1)), true)
+        assert.equal(await make(3, 2), 'created')
+        assert.equal((await store.stats()).mailboxes, 2)
+      }))
+
     test('acknowledged deposits survive closing and reopening, in order, with per-mailbox ids', () =>
       withStore(harness, async (t) => {
         await create(t.store, 1)
@@ -293,6 +314,43 @@ export function runMailboxStoreCompliance(name: string, harness: MailboxStoreHar
             assert.equal(second.filter((o) => o.ok).length, 3)
             assert.ok(second.every((o) => o.ok || o.reason === 'relay_full'))
             assert.equal((await other.stats()).bytes, 2400)
+          } finally {
+            await other.close()
+          }
+        }))
+
+      test('the mailbox cap holds across instances creating at once', () =>
+        withStore(harness, async (t) => {
+          const other = await t.second!()
+          try {
+            await create(t.store, 1)
+            const both = [t.store, other]
+            const outcomes = await Promise.all(
+              Array.from({ length: 12 }, (_, i) =>
+                both[i % 2]!.createMailbox({
+                  id: id(10 + i),
+                  authKey: key,
+                  capabilityHash: cap,
+                  nowDay: 1,
+                  maxMailboxes: 5,
+                }),
+              ),
+            )
+            assert.equal(outcomes.filter((o) => o === 'created').length, 4)
+            assert.equal(outcomes.filter((o) => o === 'relay_full').length, 8)
+            assert.equal((await other.stats()).mailboxes, 5)
+            // A purge on one instance frees a place the other can use at once.
+            assert.equal(await other.purgeMailbox(id(1)), true)
+            assert.equal(
+              await t.store.createMailbox({
+                id: id(40),
+                authKey: key,
+                capabilityHash: cap,
+                nowDay: 1,
+                maxMailboxes: 5,
+              }),
+              'created',
+            )
           } finally {
             await other.close()
           }

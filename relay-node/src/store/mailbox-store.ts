@@ -43,7 +43,8 @@ export type DepositOutcome =
   | { ok: true; id: bigint }
   | { ok: false; reason: 'unknown_mailbox' | 'mailbox_full' | 'relay_full' }
 
-export type CreateOutcome = 'created' | 'exists_same' | 'exists_other'
+/** 'relay_full': the store already holds `maxMailboxes` mailboxes (nothing was created). */
+export type CreateOutcome = 'created' | 'exists_same' | 'exists_other' | 'relay_full'
 
 export interface StoreStats {
   mailboxes: number
@@ -71,11 +72,16 @@ export interface StoreEvents {
 }
 
 export interface MailboxStore {
+  /**
+   * Creates the mailbox unless it exists or the store already holds `maxMailboxes` (counted in the
+   * same transaction: across every instance sharing the store, ADR 0232).
+   */
   createMailbox(rec: {
     id: Uint8Array
     authKey: Uint8Array
     capabilityHash: Uint8Array
     nowDay: number
+    maxMailboxes?: number
   }): Promise<CreateOutcome>
   getMailbox(id: Uint8Array): Promise<MailboxRecord | undefined>
   /** Commits the deposit (quotas checked in the same transaction) before resolving. */

@@ -93,7 +93,10 @@ function num(v: unknown): number {
 const BEGIN_AND_LOCK = 'BEGIN; SELECT bytes FROM relay_totals WHERE id FOR UPDATE'
 
 const Q = {
-  create: { name: 'h_create', text: 'SELECT hestia_create_mailbox($1, $2, $3, $4) AS r' },
+  create: {
+    name: 'h_create',
+    text: 'SELECT hestia_create_mailbox($1, $2, $3, $4, $5::bigint) AS r',
+  },
   getMailbox: {
     name: 'h_get_mailbox',
     text: 'SELECT id, auth_key, capability_hash, last_seen_day, msg_count, byte_count FROM mailboxes WHERE id = $1',
@@ -129,7 +132,7 @@ const Q = {
   sweepIdle: { name: 'h_sweep_idle', text: 'SELECT hestia_sweep_idle($1, $2) AS n' },
   stats: {
     name: 'h_stats',
-    text: `SELECT (SELECT count(*) FROM mailboxes) AS mailboxes,
+    text: `SELECT (SELECT mailboxes FROM relay_totals WHERE id) AS mailboxes,
                   (SELECT coalesce(sum(msg_count), 0) FROM mailboxes) AS messages,
                   (SELECT bytes FROM relay_totals WHERE id) AS bytes,
                   (SELECT count(*) FROM one_time_prekeys) AS otks`,
@@ -310,11 +313,13 @@ export class PgMailboxStore implements MailboxStore {
     authKey: Uint8Array
     capabilityHash: Uint8Array
     nowDay: number
+    maxMailboxes?: number
   }): Promise<CreateOutcome> {
+    const max = String(rec.maxMailboxes ?? Number.MAX_SAFE_INTEGER)
     return this.write(async (c) => {
       const r = await c.query({
         ...Q.create,
-        values: [buf(rec.id), buf(rec.authKey), buf(rec.capabilityHash), rec.nowDay],
+        values: [buf(rec.id), buf(rec.authKey), buf(rec.capabilityHash), rec.nowDay, max],
       })
       return (r.rows[0] as Row).r as CreateOutcome
     }, true)

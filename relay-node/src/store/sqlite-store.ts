@@ -185,6 +185,7 @@ function prepareStatements(db: DatabaseSync): Record<string, StatementSync> {
       'SELECT COUNT(*) AS mailboxes, COALESCE(SUM(msg_count), 0) AS messages, COALESCE(SUM(byte_count), 0) AS bytes FROM mailboxes',
     ),
     otkTotal: p('SELECT COUNT(*) AS n FROM one_time_prekeys'),
+    mailboxCount: p('SELECT COUNT(*) AS n FROM mailboxes'),
   }
 }
 
@@ -361,6 +362,7 @@ export class SqliteMailboxStore implements MailboxStore {
     authKey: Uint8Array
     capabilityHash: Uint8Array
     nowDay: number
+    maxMailboxes?: number
   }): Promise<CreateOutcome> {
     return this.write(() => {
       const existing = this.s('getMailbox').get(rec.id) as Row | undefined
@@ -369,6 +371,9 @@ export class SqliteMailboxStore implements MailboxStore {
           Buffer.compare(bytes(existing.auth_key), rec.authKey) === 0 &&
           Buffer.compare(bytes(existing.capability_hash), rec.capabilityHash) === 0
         return same ? 'exists_same' : 'exists_other'
+      }
+      if (rec.maxMailboxes !== undefined && this.mailboxCount() >= rec.maxMailboxes) {
+        return 'relay_full'
       }
       this.s('insertMailbox').run(rec.id, rec.authKey, rec.capabilityHash, rec.nowDay)
       return 'created'
@@ -548,6 +553,11 @@ export class SqliteMailboxStore implements MailboxStore {
       if (n < SWEEP_BATCH) break
     }
     return result
+  }
+
+  /** Mailboxes stored (the --max-mailboxes cap; creations are rate-limited, so counting is cheap). */
+  private mailboxCount(): number {
+    return num((this.s('mailboxCount').get() as Row).n)
   }
 
   stats(): Promise<StoreStats> {
