@@ -4,7 +4,19 @@
  */
 import type { CryptoPlatform } from '../src/crypto/platform.ts'
 import { createIdentity, type IdentityKeyPair } from '../src/crypto/identity.ts'
-import { makeDevice, makePrekeys, type TestDevice, type TestPrekeys } from './crypto-fixtures.ts'
+import {
+  DAY,
+  makeDevice,
+  makePrekeys,
+  type TestDevice,
+  type TestPrekeys,
+} from './crypto-fixtures.ts'
+import type { LocalDevice } from '../src/crypto/pqxdh.ts'
+import type { PrekeySecret } from '../src/crypto/prekeys.ts'
+import type { VerifiedDeviceList } from '../src/messenger/devices/device-list.ts'
+import { companionPrekeySecrets, createCompanionKeys } from '../src/messenger/devices/companion.ts'
+import { ExistingDeviceLink, NewDeviceLink } from '../src/messenger/devices/link.ts'
+import { acceptLinkGrant, buildLinkGrant } from '../src/messenger/devices/link-grant.ts'
 import { DEVICE_ROLE, type DeviceRole } from '../src/messenger/devices/limits.ts'
 import type { DeviceEntryFields } from '../src/messenger/devices/list-codec.ts'
 
@@ -41,4 +53,63 @@ export function makeIdentityWithDevices(
     devices.push(makeListedDevice(p, identity, `${label} companion ${i}`))
   }
   return { identity, devices }
+}
+
+/** A device as the fan-out layer sees it: its local keys and prekey secrets. */
+export interface SimDevice {
+  name: string
+  identityKey: Uint8Array
+  local: LocalDevice
+  prekeys: PrekeySecret[]
+}
+
+export function simPrimary(
+  p: CryptoPlatform,
+  identity: IdentityKeyPair,
+  d: ListedTestDevice,
+): SimDevice {
+  return {
+    name: d.entry.name,
+    identityKey: identity.publicKey,
+    local: { cert: d.device.cert, keys: d.device.keys },
+    prekeys: d.prekeys.all,
+  }
+}
+
+/**
+ * Links a new device to `identity` through the real handshake (offer, hello, reveal, code check,
+ * grant) and returns it with the new list. The two codes are compared as a user would.
+ */
+export function linkCompanion(
+  p: CryptoPlatform,
+  identity: IdentityKeyPair,
+  current: VerifiedDeviceList,
+  name: string,
+): { device: SimDevice; list: VerifiedDeviceList } {
+  const peerId = new TextEncoder().encode(`peer:${name}`)
+  const keys = createCompanionKeys(p.random, peerId, name)
+  const newSide = new NewDeviceLink({ platform: p, peerId, relay: '/ip4/127.0.0.1/tcp/1/ws' })
+  const existing = new ExistingDeviceLink(newSide.offer, p)
+  const answered = newSide.answerHello(existing.hello, keys.request)
+  const checked = existing.receiveReveal(answered.reveal)
+  if (checked.code !== answered.code) throw new Error('link codes differ')
+  const { grant, list } = buildLinkGrant({
+    identity,
+    request: checked.request,
+    currentList: current,
+    now: p.clock(),
+    certLifetimeMs: 300 * DAY,
+    prekeyLifetimeMs: 60 * DAY,
+  })
+  const opened = newSide.openGrant(existing.sealGrant(grant))
+  const accepted = acceptLinkGrant(opened, keys.request, p.clock())
+  return {
+    device: {
+      name,
+      identityKey: accepted.identityKey,
+      local: { cert: accepted.cert, keys: keys.device },
+      prekeys: companionPrekeySecrets(keys, opened),
+    },
+    list,
+  }
 }

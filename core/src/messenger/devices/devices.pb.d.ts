@@ -235,3 +235,26 @@ export declare namespace LinkGrant {
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkGrant>): LinkGrant;
     function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LinkGrant>): Generator<LinkGrantDeviceCertFieldEvent | LinkGrantSignedPrekeyFieldEvent | LinkGrantPqPrekeyFieldEvent | LinkGrantDeviceListFieldEvent | LinkGrantSyncFieldEvent>;
 }
+export interface SentCopy {
+    version: number;
+    peerIdentityKey: Uint8Array<ArrayBuffer>;
+    payload: Uint8Array<ArrayBuffer>;
+}
+export declare namespace SentCopy {
+    const codec: () => Codec<SentCopy>;
+    interface SentCopyVersionFieldEvent {
+        field: '$.version';
+        value: number;
+    }
+    interface SentCopyPeerIdentityKeyFieldEvent {
+        field: '$.peerIdentityKey';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface SentCopyPayloadFieldEvent {
+        field: '$.payload';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    function encode(obj: Partial<SentCopy>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SentCopy>): SentCopy;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SentCopy>): Generator<SentCopyVersionFieldEvent | SentCopyPeerIdentityKeyFieldEvent | SentCopyPayloadFieldEvent>;
+}

@@ -946,3 +946,105 @@ export var LinkGrant;
     }
     LinkGrant.stream = stream;
 })(LinkGrant || (LinkGrant = {}));
+export var SentCopy;
+(function (SentCopy) {
+    let _codec;
+    SentCopy.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.version != null && obj.version !== 0)) {
+                    w.uint32(8);
+                    w.uint32(obj.version);
+                }
+                if ((obj.peerIdentityKey != null && obj.peerIdentityKey.byteLength > 0)) {
+                    w.uint32(18);
+                    w.bytes(obj.peerIdentityKey);
+                }
+                if ((obj.payload != null && obj.payload.byteLength > 0)) {
+                    w.uint32(26);
+                    w.bytes(obj.payload);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    version: 0,
+                    peerIdentityKey: uint8ArrayAlloc(0),
+                    payload: uint8ArrayAlloc(0)
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.version = reader.uint32();
+                            break;
+                        }
+                        case 2: {
+                            obj.peerIdentityKey = reader.bytes();
+                            break;
+                        }
+                        case 3: {
+                            obj.payload = reader.bytes();
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.version`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.peerIdentityKey`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.payload`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, SentCopy.codec());
+    }
+    SentCopy.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, SentCopy.codec(), opts);
+    }
+    SentCopy.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, SentCopy.codec(), opts);
+    }
+    SentCopy.stream = stream;
+})(SentCopy || (SentCopy = {}));
