@@ -146,6 +146,23 @@ describe('client API over a port', () => {
     client.close()
   })
 
+  test('100 popups opened and closed leave no subscriber behind on the host (issue #24)', async () => {
+    const hub = new ClientEventHub()
+    for (let i = 0; i < 100; i++) {
+      const [uiSide, nodeSide] = createPortPair()
+      serveClientPort(nodeSide, dispatch, hub)
+      const client = connectPortClient(() => uiSide)
+      const response = await client.request({ type: 'identity.status' })
+      assert.ok(response.ok)
+      assert.equal(hub.subscriberCount, 1, 'the open popup is subscribed')
+      uiSide.disconnect() // the popup closes: only the host's side hears it
+      await new Promise((r) => setTimeout(r, 0))
+      assert.equal(hub.subscriberCount, 0, `popup ${i + 1}'s subscriber is gone once it closed`)
+      client.close()
+    }
+    hub.emit({ type: 'conversation.removed', conversationId: 'c1' }) // no closed port is posted to
+  })
+
   test('the fixture client can be served over a port for UI work in the extension', async () => {
     const fixture = createFixtureClient({
       clock: createManualClock(Date.UTC(2026, 10, 23)),
