@@ -224,6 +224,12 @@ describe('short invite link: the fetched invite must be the link’s', async () 
       () => openShortInvite(short, elsewhere, now),
       (e: unknown) => isProtocolError(e, 'wrong_key'),
     )
+    // The same relay spelled another way (the card keeps the user's text) is still the link's.
+    const spelled = `/ip6/0:0:0:0:0:0:0:1/tcp/4510/ws/p2p/${peer}`
+    const ipv6Card = createInviteCard(alice.local.identity, fields(alice, { relays: [spelled] }))
+    const ipv6Link = decodeShortInvite(encodeShortInvite({ ...short, relay: spelled }).link)
+    assert.equal(ipv6Link.relay, `/ip6/::1/tcp/4510/ws/p2p/${peer}`)
+    assert.equal(openShortInvite(ipv6Link, ipv6Card, now).relays[0], spelled)
     const otherRelay = `/ip4/127.0.0.2/tcp/4510/ws/p2p/${peer}`
     assert.throws(
       () => openShortInvite({ ...short, relay: otherRelay }, card, now),

@@ -120,6 +120,15 @@ export function decodeShortInvite(text: unknown): ShortInvite {
   return { fingerprint, mailboxId, capability, relay: relayText(raw) }
 }
 
+/** True when two relay addresses are the same multiaddr (whatever their text spelling). */
+export function sameRelay(a: string, b: string): boolean {
+  try {
+    return bytesEqual(multiaddr(a).bytes, multiaddr(b).bytes)
+  } catch {
+    return false
+  }
+}
+
 function relayBytes(relay: string): Uint8Array {
   return asProtocolError('malformed', 'invite relay', () => multiaddr(relay).bytes)
 }

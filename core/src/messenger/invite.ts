@@ -20,6 +20,7 @@ import {
   decodeShortInvite,
   inviteFingerprint,
   isShortInvite,
+  sameRelay,
   type ShortInvite,
 } from './invite-link.ts'
 import { INVITE_LINK_PREFIX, MESSENGER_FORMAT_VERSION, MESSENGER_LIMITS as L } from './limits.ts'
@@ -131,7 +132,7 @@ export function openShortInvite(link: ShortInvite, card: Uint8Array, now: number
   if (
     !bytesEqual(invite.mailboxId, link.mailboxId) ||
     !bytesEqual(invite.mailboxCapability, link.capability) ||
-    !invite.relays.includes(link.relay)
+    !invite.relays.some((r) => sameRelay(r, link.relay))
   ) {
     throw new ProtocolError('wrong_key', 'invite: the fetched invite is for another mailbox')
   }
