@@ -103,6 +103,51 @@ export function runMailboxStoreCompliance(name: string, harness: MailboxStoreHar
         assert.equal((await store.stats()).mailboxes, 2)
       }))
 
+    test('one group commit mixing writes: each deposit gets its own outcome, in order', () =>
+      withStore(harness, async ({ store }) => {
+        await create(store, 1)
+        await create(store, 2)
+        const first = await store.deposit(
+          { mailboxId: id(2), sealed: new Uint8Array(100), expiresAt: 10_000 },
+          limits,
+        )
+        assert.ok(first.ok)
+        const sealed = new Uint8Array(1200)
+        const dep = (m: number, l: QuotaLimits = limits) =>
+          store.deposit({ mailboxId: id(m), sealed, expiresAt: 10_000 }, l)
+        // Queued in one turn: deposits (one to a mailbox that does not exist, one with other
+        // limits, one past the per-mailbox byte quota) beside an ack and a nonce. Writes queued
+        // together have no order between them but their own: a before c before e.
+        const [a, b, c, d, acked, fresh, e] = await Promise.all([
+          dep(1),
+          dep(9),
+          dep(1),
+          dep(1, { ...limits, maxBytesPerMailbox: 100_000, maxTotalBytes: 100_000 }),
+          store.ack(id(2), [first.id]),
+          store.useNonce(id(1), new Uint8Array(16).fill(7), Date.now() + 600_000, 1),
+          dep(1),
+        ])
+        const ids = [a, c, d].map((o) => (o.ok ? o.id : o.reason))
+        assert.deepEqual([...ids].sort(), [1n, 2n, 3n], 'three stored, ids dense')
+        assert.ok(ids[0]! < ids[1]!, 'in the order they were queued')
+        assert.deepEqual(b, { ok: false, reason: 'unknown_mailbox' })
+        // 4096 bytes per mailbox: a fourth 1200-byte deposit with the default limits is refused.
+        assert.deepEqual(e, { ok: false, reason: 'mailbox_full' })
+        assert.equal(acked, 1)
+        assert.equal(fresh, true)
+        const { rows } = await store.fetch(id(1), 0, 10, 1e9)
+        assert.deepEqual(
+          rows.map((r) => r.id),
+          [1n, 2n, 3n],
+        )
+        assert.deepEqual(await store.stats(), {
+          mailboxes: 2,
+          messages: 3,
+          bytes: 3600,
+          oneTimePrekeys: 0,
+        })
+      }))
+
     test('acknowledged deposits survive closing and reopening, in order, with per-mailbox ids', () =>
       withStore(harness, async (t) => {
         await create(t.store, 1)

@@ -37,6 +37,8 @@ import type {
 import { lastExpiredNonceBucket, nonceBucket, nonceKey } from './nonce-key.ts'
 import { mailboxRecordOf } from './mailbox-row.ts'
 import { PgDepositFeed } from './pg-deposit-feed.ts'
+import { depositMany, depositOutcomeOf, depositsTogether } from './pg-deposit-batch.ts'
+import type { DepositArgs } from './pg-deposit-batch.ts'
 import {
   PgStoreOpenError,
   isPgDiskFull,
@@ -71,6 +73,8 @@ interface QueuedWrite {
   run: (c: pg.PoolClient) => Promise<unknown>
   /** Adds data (deposit, prekeys, a new mailbox): only its success shows the disk has room again. */
   grows: boolean
+  /** Set on deposits: a batch sends its deposits in one call (pg-deposit-batch.ts). */
+  deposit?: DepositArgs
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
 }
@@ -217,10 +221,15 @@ export class PgMailboxStore implements MailboxStore {
   }
 
   /** Queues `run` into the next transaction; resolves with its result after COMMIT. */
-  private write<T>(run: (c: pg.PoolClient) => Promise<T>, grows = false): Promise<T> {
+  private write<T>(
+    run: (c: pg.PoolClient) => Promise<T>,
+    grows = false,
+    deposit?: DepositArgs,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store closed'))
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, grows, resolve: resolve as (v: unknown) => void, reject })
+      const item = { run, grows, resolve: resolve as (v: unknown) => void, reject }
+      this.queue.push(deposit === undefined ? item : { ...item, deposit })
       if (!this.writing) {
         this.writing = true
         // One event-loop turn of writes goes into the first batch.
@@ -247,16 +256,27 @@ export class PgMailboxStore implements MailboxStore {
       return
     }
     if (batch.length === 1) return this.runAlone(client, batch[0]!)
+    const together = depositsTogether(batch)
+    const rest = batch.filter((item) => !together.includes(item))
+    // Deposits alone are one statement, so their own transaction: one round trip for the batch.
+    const inTransaction = rest.length > 0
     let broken: Error | undefined
-    const results: unknown[] = []
+    const results = new Map<QueuedWrite, unknown>()
     try {
       // One round trip: BEGIN and the lock every write function also takes first.
-      await client.query(BEGIN_AND_LOCK)
-      for (const item of batch) results.push(await item.run(client))
-      await client.query('COMMIT')
+      if (inTransaction) await client.query(BEGIN_AND_LOCK)
+      for (const item of rest) results.set(item, await item.run(client))
+      if (together.length > 0) {
+        const outcomes = await depositMany(
+          client,
+          together.map((item) => item.deposit!),
+        )
+        together.forEach((item, i) => results.set(item, outcomes[i]))
+      }
+      if (inTransaction) await client.query('COMMIT')
     } catch (err) {
       if (isPgUnavailable(err)) broken = err as Error
-      else await client.query('ROLLBACK').catch(() => undefined)
+      else if (inTransaction) await client.query('ROLLBACK').catch(() => undefined)
       client.release(broken)
       if (isPgDiskFull(err)) this.setFull(true, err)
       if (broken !== undefined) {
@@ -271,7 +291,7 @@ export class PgMailboxStore implements MailboxStore {
     }
     client.release()
     if (batch.some((item) => item.grows)) this.setFull(false)
-    batch.forEach((item, i) => item.resolve(results[i]))
+    for (const item of batch) item.resolve(results.get(item))
   }
 
   /**
@@ -331,7 +351,7 @@ export class PgMailboxStore implements MailboxStore {
   }
 
   deposit(input: DepositInput, limits: QuotaLimits): Promise<DepositOutcome> {
-    return this.write(async (c): Promise<DepositOutcome> => {
+    const run = async (c: pg.PoolClient): Promise<DepositOutcome> => {
       const r = await c.query({
         ...Q.deposit,
         values: [
@@ -343,10 +363,9 @@ export class PgMailboxStore implements MailboxStore {
           limits.maxTotalBytes,
         ],
       })
-      const row = r.rows[0] as Row
-      if (row.outcome === 'ok') return { ok: true, id: BigInt(row.seq as string) }
-      return { ok: false, reason: row.outcome as 'unknown_mailbox' | 'mailbox_full' | 'relay_full' }
-    }, true)
+      return depositOutcomeOf(r.rows[0] as Row)
+    }
+    return this.write(run, true, { input, limits })
   }
 
   async fetch(

@@ -1,7 +1,7 @@
 // Relay on PostgreSQL (issue #22): durable mailbox deposits/s through the relay with the PostgreSQL
 // store against the same rows inserted straight into PostgreSQL at the same durability
-// (synchronous_commit on, every row its own committed transaction, one after another, as
-// relay.sqlite_raw), interleaved A B A B; fetch latency p50/p99 (each fetch is signed, checked
+// (synchronous_commit on, every row its own committed transaction, the relay arm's concurrency
+// over a pool of the relay's size), interleaved A B A B; fetch latency p50/p99 (each fetch is signed, checked
 // and burns its nonce durably); then the same with two relay instances on the one database, the
 // senders split between them. Each relay instance is its own process; a private cluster
 // (relay-node/test-support/pg-cluster.ts) runs on the same 2 cores as the relays, the senders and
@@ -63,30 +63,39 @@ const POOL = 8
 const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
 
 /**
- * The same rows straight into PostgreSQL at the same durability: one connection, one committed
- * INSERT per row, one after another (as relay.sqlite_raw does with node:sqlite).
+ * The same rows straight into PostgreSQL at the same durability and concurrency as the relay arm:
+ * `concurrency` writers in flight over a pool as large as the relay's, each row one committed
+ * INSERT (synchronous_commit on, so PostgreSQL's own group commit shares WAL flushes between
+ * them, as the relay's batches share one commit).
  */
 async function rawPgBurst(
-  raw: pg.Client,
+  raw: pg.Pool,
   mailboxIds: Uint8Array[],
   count: number,
+  concurrency: number,
 ): Promise<number> {
   await raw.query('TRUNCATE raw_messages')
   const sealed = Buffer.alloc(SEALED_BYTES, 0x5a)
+  let next = 0
   const started = performance.now()
-  for (let i = 0; i < count; i++) {
-    await raw.query({
-      name: 'raw_insert',
-      text: 'INSERT INTO raw_messages (mailbox_id, seq, sealed, size, expires_at) VALUES ($1, $2, $3, $4, $5)',
-      values: [
-        Buffer.from(mailboxIds[i % mailboxIds.length]!),
-        i,
-        sealed,
-        SEALED_BYTES,
-        Date.now() + 1e9,
-      ],
-    })
-  }
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++
+        await raw.query({
+          name: 'raw_insert',
+          text: 'INSERT INTO raw_messages (mailbox_id, seq, sealed, size, expires_at) VALUES ($1, $2, $3, $4, $5)',
+          values: [
+            Buffer.from(mailboxIds[i % mailboxIds.length]!),
+            i,
+            sealed,
+            SEALED_BYTES,
+            Date.now() + 1e9,
+          ],
+        })
+      }
+    }),
+  )
   return count / ((performance.now() - started) / 1000)
 }
 
@@ -95,12 +104,12 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
   const dirs: string[] = []
   const relays: RelayProcess[] = []
   const nodes = await Promise.all(Array.from({ length: SENDERS }, () => startClientNode()))
-  const raw = new pg.Client({
+  const raw = new pg.Pool({
     connectionString: cluster.url,
+    max: POOL,
     options: '-c synchronous_commit=on',
   })
   try {
-    await raw.connect()
     const admin = new pg.Client({ connectionString: cluster.url })
     await admin.connect()
     await migratePg(admin)
@@ -166,7 +175,7 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
     const ids = boxes.map((b) => b.mailboxId)
     const one = await interleave(
       {
-        raw: () => rawPgBurst(raw, ids, sizes.depositsPerRep),
+        raw: () => rawPgBurst(raw, ids, sizes.depositsPerRep, sizes.concurrency),
         relay: () => depositBurst(clients, boxes, sizes.depositsPerRep, sizes.concurrency),
       },
       {
@@ -184,7 +193,7 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
     )
     const two = await interleave(
       {
-        raw: () => rawPgBurst(raw, ids, sizes.depositsPerRep),
+        raw: () => rawPgBurst(raw, ids, sizes.depositsPerRep, sizes.concurrency),
         relay: () => depositBurst(split, boxes, sizes.depositsPerRep, sizes.concurrency),
       },
       {

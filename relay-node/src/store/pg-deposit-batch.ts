@@ -1,0 +1,74 @@
+/**
+ * The deposits of one group commit in one call (schema 3, hestia_deposit_batch; ADR 0233): a batch
+ * of N deposits is one round trip to PostgreSQL instead of N, and when the batch holds nothing else
+ * it is one statement, so its own transaction (no BEGIN/COMMIT round trips). Each element goes
+ * through the same per-deposit function in order, so quotas, sequence numbers and the NOTIFY order
+ * are those of N separate calls.
+ */
+import type pg from 'pg'
+import type { DepositInput, DepositOutcome, QuotaLimits } from './mailbox-store.ts'
+
+export interface DepositArgs {
+  input: DepositInput
+  limits: QuotaLimits
+}
+
+const DEPOSIT_BATCH = {
+  name: 'h_deposit_batch',
+  text: 'SELECT d.outcome, d.seq FROM hestia_deposit_batch($1::bytea[], $2::bytea[], $3::bigint[], $4, $5, $6) WITH ORDINALITY AS d(outcome, seq, n) ORDER BY d.n',
+}
+
+/** node-postgres wants Buffers for bytea; a view over the same memory, no copy. */
+function buf(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+}
+
+/** What one row of hestia_deposit or hestia_deposit_batch means. */
+export function depositOutcomeOf(row: Record<string, unknown>): DepositOutcome {
+  if (row.outcome === 'ok') return { ok: true, id: BigInt(row.seq as string) }
+  return { ok: false, reason: row.outcome as 'unknown_mailbox' | 'mailbox_full' | 'relay_full' }
+}
+
+function sameLimits(a: QuotaLimits, b: QuotaLimits): boolean {
+  return (
+    a.maxMessagesPerMailbox === b.maxMessagesPerMailbox &&
+    a.maxBytesPerMailbox === b.maxBytesPerMailbox &&
+    a.maxTotalBytes === b.maxTotalBytes
+  )
+}
+
+/**
+ * The writes of a batch that go into one hestia_deposit_batch call: its deposits with the first
+ * deposit's limits (a relay passes the same limits to every deposit), when there are two or more.
+ */
+export function depositsTogether<W extends { deposit?: DepositArgs }>(batch: readonly W[]): W[] {
+  const first = batch.find((w) => w.deposit !== undefined)?.deposit
+  if (first === undefined) return []
+  const together = batch.filter(
+    (w) => w.deposit !== undefined && sameLimits(w.deposit.limits, first.limits),
+  )
+  return together.length >= 2 ? together : []
+}
+
+/** One call for all of `deposits`; the outcomes in the same order. */
+export async function depositMany(
+  client: pg.PoolClient,
+  deposits: readonly DepositArgs[],
+): Promise<DepositOutcome[]> {
+  const limits = deposits[0]!.limits
+  const r = await client.query({
+    ...DEPOSIT_BATCH,
+    values: [
+      deposits.map((d) => buf(d.input.mailboxId)),
+      deposits.map((d) => buf(d.input.sealed)),
+      deposits.map((d) => d.input.expiresAt),
+      limits.maxMessagesPerMailbox,
+      limits.maxBytesPerMailbox,
+      limits.maxTotalBytes,
+    ],
+  })
+  if (r.rows.length !== deposits.length) {
+    throw new Error(`hestia_deposit_batch answered ${r.rows.length} rows for ${deposits.length}`)
+  }
+  return r.rows.map((row) => depositOutcomeOf(row as Record<string, unknown>))
+}
