@@ -135,6 +135,7 @@ export function recordRelay(relay: RelayHandle, options: RecorderOptions = {}): 
   node.addEventListener('connection:open', onOpen)
   for (const c of node.getConnections()) idOf(c)
 
+  const restore = copyMiddlewareOnRead(node)
   const protocols = node.getProtocols()
   for (const protocol of protocols) {
     node.use(protocol, (stream, connection, next) => {
@@ -170,7 +171,25 @@ export function recordRelay(relay: RelayHandle, options: RecorderOptions = {}): 
       clearInterval(poll)
       node.removeEventListener('connection:open', onOpen)
       for (const protocol of protocols) node.unuse(protocol)
+      restore()
     },
+  }
+}
+
+/**
+ * libp2p 3.x appends the handler to the registered middleware array on every inbound stream, so
+ * once any middleware is registered the n-th stream would run the handler n times
+ * (docs/upstream/libp2p-middleware-chain.md). Handing out copies keeps the chain as registered.
+ */
+function copyMiddlewareOnRead(node: RelayHandle['node']): () => void {
+  type Registrar = { getMiddleware: (protocol: string) => unknown[] }
+  const registrar = (node as unknown as { components: { registrar: Registrar } }).components
+    .registrar
+  const original = registrar.getMiddleware
+  const read = original.bind(registrar)
+  registrar.getMiddleware = (protocol) => [...read(protocol)]
+  return () => {
+    registrar.getMiddleware = original
   }
 }
 
@@ -203,7 +222,7 @@ function tapStream(stream: Stream, connection: Connection, id: number): Recorded
 
 /** Reads the length-prefixed mailbox requests off the bytes the relay receives on `stream`. */
 function decodeRequests(stream: Stream, entry: RecordedStream, out: RecordedRequest[]): void {
-  let buffer = new Uint8Array(0)
+  let buffer: Uint8Array = new Uint8Array(0)
   stream.addEventListener('message', () => {
     buffer = concat(buffer, entry.received[entry.received.length - 1]!)
     for (;;) {

@@ -28,7 +28,13 @@ import {
   type RelayRecorder,
 } from '../../relay-node/test-support/relay-recorder.ts'
 import type { NodeFileStorage } from './support/files-storage.ts'
-import { TestPeer, releaseWebRTC, tempDir, waitUntil } from './support/messenger-harness.ts'
+import {
+  LOOPBACK_USERS,
+  TestPeer,
+  releaseWebRTC,
+  tempDir,
+  waitUntil,
+} from './support/messenger-harness.ts'
 import { stageFile, waitTransferState, withFiles } from './support/staged-files.ts'
 
 const CHAT = SIZE_CLASS_MIN_BUCKET.chat
@@ -110,6 +116,8 @@ describe('relay view: what an operator records of three users', () => {
   let recorder: RelayRecorder
   let record: RelayRecord
   let rotated: { ok: boolean; error?: unknown }
+  /** hex id of ben's mailbox for ana before the rotation. */
+  let retired: string
   const logFile = join(tempDir('hestia-relay-view-log-'), 'relay.log')
   const peers: TestPeer[] = []
   const storages: NodeFileStorage[] = []
@@ -128,6 +136,7 @@ describe('relay view: what an operator records of three users', () => {
       logLevel: 'trace',
       logDestination: logFile,
       mailbox: { fileFallbackCapBytes: 1024 * 1024 },
+      relay: LOOPBACK_USERS,
     })
     recorder = recordRelay(relay, {
       logFile,
@@ -181,10 +190,16 @@ describe('relay view: what an operator records of three users', () => {
 
     // Rotate: ben moves the mailbox ana writes to; ana's next message arrives on the new one.
     const benAna = await contactOf(ben, 'ana')
+    const oldId = (await ben.store.getContact(benAna.contactId))!.inboundMailboxId!
+    retired = Buffer.from(oldId, 'base64url').toString('hex')
     rotated = await ben.req({ type: 'contact.rotateMailbox', contactId: benAna.contactId })
     if (rotated.ok) {
       await sendAndDeliver(ana, 'ben', 'after rotation')
       await sendAndDeliver(ben, 'ana', 'after rotation too')
+      await waitUntil('ben closed the rotated-out mailbox', async () => {
+        const c = await ben.store.getContact(benAna.contactId)
+        return (c?.retiringMailboxes ?? []).length === 0
+      })
     }
 
     // What must never be seen: identity and device keys, certificates, safety numbers.
@@ -246,9 +261,20 @@ describe('relay view: what an operator records of three users', () => {
 
   test('a rotated mailbox keeps the conversation going', () => {
     assert.ok(rotated.ok, JSON.stringify(rotated.error))
+    const closed = record.requests.findIndex((r) => r.op === 'close' && r.mailboxId === retired)
+    assert.ok(closed >= 0, 'the rotated-out mailbox was closed at the relay')
+    const lastDeposit = record.requests.findLastIndex(
+      (r) => r.op === 'deposit' && r.mailboxId === retired,
+    )
+    assert.ok(lastDeposit < closed, 'nothing was deposited into it after it was closed')
+    const fresh = record.requests.filter(
+      (r) => r.op === 'create' && owner.get(r.mailboxId) === 'ben' && r.mailboxId !== retired,
+    )
     assert.ok(
-      record.requests.some((r) => r.op === 'close' && owner.get(r.mailboxId) === 'ben'),
-      'the old mailbox was closed after the rotation',
+      record.requests.some(
+        (r) => r.op === 'deposit' && fresh.some((f) => f.mailboxId === r.mailboxId),
+      ),
+      'ana writes to a new mailbox of ben',
     )
   })
 

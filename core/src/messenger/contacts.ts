@@ -61,6 +61,8 @@ export interface ContactsDeps {
   helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
   /** A held file offer entered the thread (the file engine's input). */
   releaseFile(conversationId: string, messageId: string, body: FilePayloadBody): Promise<void>
+  /** A new inbound mailbox for the contact now (mailbox-rotation.ts, ADR 0755). */
+  rotateMailbox(contactId: string): Promise<{ ok: true; value: ContactRecord } | ClientFailure>
 }
 
 type Result<V> = { ok: true; value: V } | ClientFailure

@@ -8,6 +8,7 @@ export type { MessengerService, MessengerServiceOptions, MessengerNode } from '.
 export { Messenger, type MessengerOptions, type MessengerParts } from './messenger.ts'
 export type { MessengerNotifier } from './context.ts'
 export type { MessengerNet } from './net.ts'
+export type { CreateMailboxNode, MailboxNode } from './mailbox-links.ts'
 export { createInviteLink, decodeInvite, type InviteFields, type VerifiedInvite } from './invite.ts'
 export {
   encodePayload,

@@ -27,6 +27,7 @@ import { followUpRestore } from './restore-followup.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
 import type { CreateMailboxNode } from './mailbox-links.ts'
+import { MailboxRotation, type ROTATION_TIMING } from './mailbox-rotation.ts'
 import { InviteKeeper } from './invite-lifecycle.ts'
 import { InviteProbe } from './invite-closed.ts'
 import { RelayLinks } from './relay-links.ts'
@@ -60,6 +61,8 @@ export interface MessengerOptions {
    * fixtures): mailbox requests go over the node itself.
    */
   createMailboxNode?: CreateMailboxNode
+  /** Mailbox rotation timing (ADR 0755); tests shorten the grace after a contact switched. */
+  rotation?: Partial<typeof ROTATION_TIMING>
 }
 
 /**
@@ -81,6 +84,7 @@ export class Messenger {
   readonly parts: MessengerParts
   readonly #settings: MessengerSettings
   readonly #mailboxes: MailboxManager
+  readonly #rotation: MailboxRotation
   readonly #invites: InviteKeeper
   readonly #inviteProbe: InviteProbe
   readonly #inbox: Inbox
@@ -115,10 +119,10 @@ export class Messenger {
     )
     this.#mailboxes = new MailboxManager(
       this.ctx,
-      (mailboxId, frame) =>
-        this.#receive({ kind: 'mailbox', mailboxId }, frame).then(() => undefined),
+      (mailboxId, frame) => this.#receiveMailbox(mailboxId, frame),
       options.createMailboxNode,
     )
+    this.#rotation = this.#createRotation(options)
     this.#mailboxes.onChange = () => this.#emitConnectivity()
     // Our home relay named its community's other instances: contacts learn them in a Hello (ADR 0231).
     this.#mailboxes.onInstances = () =>
@@ -216,9 +220,11 @@ export class Messenger {
     this.#running = true
     const home = this.relays()[0]
     if (home !== undefined) {
-      for (const c of await store.listContacts()) {
+      const contacts = await store.listContacts()
+      for (const c of contacts) {
         if (c.inboundMailboxId !== null) this.#mailboxes.watch(c.inboundMailboxId, home)
       }
+      this.#rotation.start(contacts)
       for (const i of this.ctx.secrets.invites)
         this.#mailboxes.watch(i.mailboxId, home, { publishPrekeys: false })
     }
@@ -263,6 +269,7 @@ export class Messenger {
         bundle = null
       }
       await this.#mailboxes.maintain(bundle, (n) => this.#mintOneTimePrekeys(n))
+      await this.#rotation.maintain()
       await this.#invites.maintain()
       await this.#inviteProbe.run()
       await followUpRestore({
@@ -303,6 +310,23 @@ export class Messenger {
     })
     await reloadSecrets(this.ctx)
     return minted.map((p) => encodeSigned(p.signed))
+  }
+
+  #createRotation(options: MessengerOptions): MailboxRotation {
+    return new MailboxRotation({
+      ctx: this.ctx,
+      mailboxes: this.#mailboxes,
+      relays: () => this.relays(),
+      helloFor: (c, reply) => this.#helloFor(c, reply),
+      kickOutbox: () => this.#outbox.kick(),
+      ...(options.rotation !== undefined ? { timing: options.rotation } : {}),
+    })
+  }
+
+  /** A frame from one of our mailboxes; a retiring one's count as the contact's current (ADR 0755). */
+  async #receiveMailbox(mailboxId: string, frame: Uint8Array): Promise<void> {
+    const current = await this.#rotation.sourceFor(mailboxId)
+    await this.#receive({ kind: 'mailbox', mailboxId: current }, frame)
   }
 
   /** One incoming frame (direct stream or mailbox): the inbox commits it, its effects apply here. */
@@ -469,6 +493,7 @@ export class Messenger {
       relays: () => this.relays(),
       kickOutbox: () => this.#outbox.kick(),
       kickKeeper: () => void this.#keep(),
+      rotateMailbox: (contactId) => this.#rotation.rotate(contactId),
       learnDevice: (deviceId, contactId) => this.#devices.set(deviceId, contactId),
       invites: this.#invites,
       helloFor: (c, reply) => this.#helloFor(c, reply),

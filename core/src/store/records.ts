@@ -115,10 +115,22 @@ export interface ContactRecord {
   relays: RelayAddress[]
   /** Id of the mailbox we opened for this contact on our relay (unique when set). */
   inboundMailboxId: string | null
+  /** When the current inbound mailbox was made (rotation schedule, ADR 0755); absent: addedAt. */
+  mailboxSince?: Timestamp
+  /** Our previous inbound mailboxes for this contact, read until it has switched (ADR 0755). */
+  retiringMailboxes?: RetiringMailbox[]
   /** Opaque: how to deposit into the contact's mailbox (mailbox id, capability, relay). */
   outboundMailbox: Uint8Array | null
   addedAt: Timestamp
   updatedAt: Timestamp
+}
+
+/** A rotated-out mailbox: still watched until the contact uses the new one, then closed. */
+export interface RetiringMailbox {
+  mailboxId: string
+  relay: string
+  /** When it was replaced. */
+  since: Timestamp
 }
 
 /** Double Ratchet state with one device of a contact. `version` guards concurrent updates. */

@@ -29,7 +29,7 @@ import type { HostRequest, NodeStatus, PingResult, WakeResult } from '../host-co
 import { HostRequestError, unknownRequest } from '../host-control/errors.ts'
 import { errorCodes, ipcLimits } from '../host-control/protocol.ts'
 import type { AddressPolicy } from '../node/address-policy.ts'
-import { createBrowserNode, type BrowserNode } from '../node/create-node.ts'
+import { createBrowserNode, createMailboxNode, type BrowserNode } from '../node/create-node.ts'
 import { openDexieStore } from '../store/dexie-store.ts'
 import { HostFiles } from './host-files.ts'
 import type { SaveFile } from '../files/chunk-sink.ts'
@@ -165,6 +165,8 @@ export class NodeService {
       defaultRelays: [...options.defaultRelays],
       notifier: options.notifier,
       log: (message, error) => this.#log(message, error),
+      // Mailbox traffic on throwaway identities, never the reserved PeerId (ADR 0754).
+      createMailboxNode: () => createMailboxNode(options.policy),
       createNode: async (privateKey, relays, build) => {
         const node = await createBrowserNode({
           policy: options.policy,

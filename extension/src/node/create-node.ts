@@ -109,3 +109,32 @@ export async function createBrowserNode(options: BrowserNodeOptions) {
 }
 
 export type BrowserNode = Awaited<ReturnType<typeof createBrowserNode>>
+
+/**
+ * A mailbox node (ADR 0754): a fresh random key, WebSockets to relays only, nothing listening, no
+ * identify (the relay learns no agent string from it) and no WebRTC. One per own mailbox and per
+ * contact mailbox written to; the messenger builds, uses and stops them (mailbox-links.ts). The
+ * relay link gets the same slow liveness ping as the main node's (ADR 0910).
+ */
+export function mailboxNodeConfig(policy: AddressPolicy) {
+  return {
+    nodeInfo: { name: NODE_USER_AGENT, version: '1', userAgent: NODE_USER_AGENT },
+    addresses: { listen: [] },
+    transports: [webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: denyDialMultiaddr(policy) },
+    connectionMonitor: { enabled: false },
+    services: {
+      relayKeepAlive: relayKeepAlive({
+        intervalMs: MESSENGER_TIMING.relayPingIntervalMs,
+        timeoutMs: MESSENGER_TIMING.relayPingTimeoutMs,
+      }),
+    },
+  }
+}
+
+/** Builds and starts a mailbox node (createLibp2p starts it: `start` is not false here). */
+export async function createMailboxNode(policy: AddressPolicy) {
+  return createLibp2p(mailboxNodeConfig(policy))
+}

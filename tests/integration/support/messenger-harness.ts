@@ -26,6 +26,7 @@ import type {
 import type { CryptoPlatform } from '@hestia/core/crypto/platform.ts'
 import { createMessengerService, decodeSecrets } from '@hestia/core/messenger/index.ts'
 import type {
+  MailboxNode,
   MessengerFilesOptions,
   MessengerNode,
   MessengerService,
@@ -34,6 +35,7 @@ import type {
 import { FILE_PROTOCOL } from '@hestia/core/files/limits.ts'
 import { idleDirectConnections } from '@hestia/core/messenger/idle-connections.ts'
 import type { ReceiptDelay } from '@hestia/core/messenger/receipt-batcher.ts'
+import type { ROTATION_TIMING } from '@hestia/core/messenger/mailbox-rotation.ts'
 import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
 import { relayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import { createMemoryBacking, openMemoryStore } from '@hestia/core/store/index.ts'
@@ -57,7 +59,19 @@ export async function startTestRelay(
     adminPort: -1,
     logLevel: 'silent',
     mailbox,
+    relay: LOOPBACK_USERS,
   })
+}
+
+/**
+ * Every test user connects from 127.0.0.1, where real users have addresses of their own: the
+ * relay's per-address connection limits are raised to what several users together would use (each
+ * keeps a link per mailbox, ADR 0754).
+ */
+export const LOOPBACK_USERS = {
+  inboundConnectionsPerSecondPerIp: 100,
+  maxHandshakingPerIp: 64,
+  maxConnectionsPerIp: 256,
 }
 
 export interface TestNodeOptions {
@@ -125,6 +139,21 @@ export async function createTestNode(
   }) as unknown as Promise<MessengerNode>
 }
 
+/**
+ * The mailbox node a host builds for every throwaway identity (ADR 0754): WebSockets to the relay
+ * only, a fresh key, no listen address, no services (identify would tell the relay nothing useful,
+ * and a fingerprint besides).
+ */
+export async function createTestMailboxNode(): Promise<MailboxNode> {
+  const node = await createLibp2p({
+    transports: [webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+  })
+  return node
+}
+
 export interface SentRecord {
   seq: number
   messageId: string | null
@@ -158,6 +187,10 @@ export class TestPeer {
    * "delivered" stay fast; the product default is 1–30 s.
    */
   receiptDelay: ReceiptDelay = { minMs: 0, maxMs: 20 }
+  /** Mailbox traffic on throwaway identities (ADR 0754), as the extension does; set before start. */
+  ephemeralMailboxes = true
+  /** Mailbox rotation timing (ADR 0755): the old mailbox closes soon after the contact switched. */
+  rotation: Partial<typeof ROTATION_TIMING> = { retireAfterSwitchMs: 200 }
 
   constructor(name: string, relays: string[], backing: MemoryBacking = createMemoryBacking()) {
     this.name = name
@@ -172,6 +205,8 @@ export class TestPeer {
       defaultRelays: this.relays,
       createNode: (key, relays) =>
         createTestNode(key, relays, { ...this.nodeOptions, direct: this.direct }),
+      ...(this.ephemeralMailboxes ? { createMailboxNode: createTestMailboxNode } : {}),
+      rotation: this.rotation,
       ...(this.files !== undefined ? { files: this.files } : {}),
       ...(this.platform !== undefined ? { platform: this.platform } : {}),
       receiptDelay: this.receiptDelay,
