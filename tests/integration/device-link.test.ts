@@ -1,0 +1,170 @@
+// Linking a device over a real relay (issue 19, ADR 0110): the new device N reserves a slot on the
+// relay and shows its offer; the existing device E dials N through the relay with the address in
+// the offer and runs /hestia/device-link/1.0.0. Both show one code; after the user confirms on E,
+// N holds a certificate and a device list of the same identity. A declined code signs nothing, and
+// a swapped offer is caught before anything is signed.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Libp2p } from '@libp2p/interface'
+import { startRelay } from '@hestia/relay-node'
+import { startClientNode, tempDir, waitFor } from './relay-helpers.ts'
+import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
+import { DAY_MS } from '../../core/src/crypto/limits.ts'
+import { peerIdBytes } from '../../core/src/messenger/net.ts'
+import { isProtocolError } from '../../core/src/wire/errors.ts'
+import { issueDeviceList } from '../../core/src/messenger/devices/device-list.ts'
+import { createCompanionKeys } from '../../core/src/messenger/devices/companion.ts'
+import { NewDeviceLink } from '../../core/src/messenger/devices/link.ts'
+import { acceptLinkGrant, buildLinkGrant } from '../../core/src/messenger/devices/link-grant.ts'
+import {
+  awaitLink,
+  LinkError,
+  linkNewDevice,
+} from '../../core/src/messenger/devices/link-stream.ts'
+import { makeIdentityWithDevices } from '../../core/test-support/device-fixtures.ts'
+
+type Relay = Awaited<ReturnType<typeof startRelay>>
+let relay: Relay
+let relayAddr: string
+let existing: Libp2p
+let fresh: Libp2p
+const alice = makeIdentityWithDevices(p, 0)
+const list = issueDeviceList(alice.identity, {
+  previousVersion: 0,
+  now: p.clock(),
+  devices: alice.devices.map((d) => d.entry),
+})
+const LINK_MS = 20_000
+
+before(async () => {
+  relay = await startRelay({
+    dataDir: tempDir(),
+    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+    stunPort: -1,
+    adminPort: -1,
+    logLevel: 'silent',
+  })
+  relayAddr = relay.multiaddrs[0]!
+  fresh = await startClientNode({ relayAddr })
+  existing = await startClientNode()
+  await waitFor(
+    () => fresh.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')),
+    10_000,
+  )
+})
+
+after(async () => {
+  await existing?.stop()
+  await fresh?.stop()
+  await relay?.stop()
+})
+
+function grantFor(request: Parameters<typeof buildLinkGrant>[0]['request']) {
+  return buildLinkGrant({
+    identity: alice.identity,
+    request,
+    currentList: list,
+    now: p.clock(),
+    certLifetimeMs: 300 * DAY_MS,
+    prekeyLifetimeMs: 60 * DAY_MS,
+  }).grant
+}
+
+test('link over the relay: one code on both devices, the new device ends up certified', async () => {
+  const peerId = peerIdBytes(fresh.peerId)
+  const keys = createCompanionKeys(p.random, peerId, 'Firefox on the laptop')
+  const link = new NewDeviceLink({ platform: p, peerId, relay: relayAddr })
+  let codeOnNew: string | undefined
+  let taken: ReturnType<typeof acceptLinkGrant> | undefined
+  const started = performance.now()
+  const onNew = awaitLink(
+    fresh,
+    link,
+    keys.request,
+    {
+      showCode: (code) => (codeOnNew = code),
+      takeGrant: async (grant) => {
+        taken = acceptLinkGrant(grant, keys.request, p.clock())
+        return Promise.resolve(true)
+      },
+    },
+    LINK_MS,
+  )
+  const request = await linkNewDevice(
+    existing,
+    link.offer,
+    p,
+    {
+      confirm: async (code) => {
+        await waitFor(() => codeOnNew !== undefined, 5_000)
+        return code === codeOnNew // what the user checks by eye
+      },
+      grant: grantFor,
+    },
+    LINK_MS,
+  )
+  await onNew
+  console.log(`# device link over the relay: ${(performance.now() - started).toFixed(0)} ms`)
+  assert.equal(request.name, 'Firefox on the laptop')
+  assert.ok(taken !== undefined)
+  assert.deepEqual(taken.identityKey, alice.identity.publicKey)
+  assert.equal(taken.list.devices.length, 2)
+  assert.equal(taken.list.listVersion > list.listVersion, true)
+})
+
+test('codes that do not match: nothing is signed and the new device gets nothing', async () => {
+  const peerId = peerIdBytes(fresh.peerId)
+  const keys = createCompanionKeys(p.random, peerId, 'tab')
+  const link = new NewDeviceLink({ platform: p, peerId, relay: relayAddr })
+  let tookGrant = false
+  let signed = false
+  const onNew = awaitLink(
+    fresh,
+    link,
+    keys.request,
+    { showCode: () => undefined, takeGrant: () => ((tookGrant = true), Promise.resolve(true)) },
+    LINK_MS,
+  )
+  const onExisting = linkNewDevice(
+    existing,
+    link.offer,
+    p,
+    {
+      confirm: () => Promise.resolve(false),
+      grant: (r) => ((signed = true), grantFor(r)),
+    },
+    LINK_MS,
+  )
+  await assert.rejects(onExisting, (err) => err instanceof LinkError && err.code === 'declined')
+  await assert.rejects(onNew, (err) => err instanceof LinkError && err.code === 'declined')
+  assert.equal(signed, false)
+  assert.equal(tookGrant, false)
+})
+
+test('an offer that is not the one the new device showed is caught before anything is signed', async () => {
+  const peerId = peerIdBytes(fresh.peerId)
+  const keys = createCompanionKeys(p.random, peerId, 'real')
+  const real = new NewDeviceLink({ platform: p, peerId, relay: relayAddr })
+  // Mallory's offer names the real device's address but commits to a key of its own.
+  const swapped = new NewDeviceLink({ platform: p, peerId, relay: relayAddr })
+  let signed = false
+  const onNew = awaitLink(
+    fresh,
+    real,
+    keys.request,
+    { showCode: () => undefined, takeGrant: () => Promise.resolve(true) },
+    LINK_MS,
+  )
+  await assert.rejects(
+    linkNewDevice(
+      existing,
+      swapped.offer,
+      p,
+      { confirm: () => Promise.resolve(true), grant: (r) => ((signed = true), grantFor(r)) },
+      LINK_MS,
+    ),
+    (err) => isProtocolError(err, 'bad_signature'),
+  )
+  await assert.rejects(onNew)
+  assert.equal(signed, false)
+})
