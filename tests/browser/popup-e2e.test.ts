@@ -256,12 +256,17 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
     await a.page.getByRole('button', { name: 'Add a contact' }).first().click()
     await a.page.getByRole('img', { name: 'QR code of your invite' }).waitFor()
     const link = await a.page.getByLabel('Your invite link').inputValue()
-    assert.match(link, /^hestia:invite\//)
+    // Issue 23 (ADR 0734): the real invite is a short link; its QR code carries it in uppercase
+    // (QR alphanumeric mode), which the invitee accepts as the same invite.
+    assert.match(link, /^hestia:i\/[a-z2-7]+$/)
+    assert.ok(link.length <= 300, `the invite is ${link.length} characters`)
+    const qr = link.toUpperCase()
     await checkScreen(a, '05-add-contact')
 
-    // Issue 23: the real invite (~2,800 characters) at every popup size — no overlapping controls,
-    // no sideways scrolling, and the large view's code decodes from a screenshot.
-    console.log(`A's invite: ${link.length} characters`)
+    // At every popup size: no overlapping controls, no sideways scrolling, and both the inline
+    // code and the large view's code decode from a screenshot.
+    const modules = await a.page.getByTestId('qr-code').getAttribute('data-modules')
+    console.log(`A's invite: ${link.length} characters, QR ${modules} modules with quiet zone`)
     for (const size of [{ width: 360, height: 480 }, { width: 400, height: 600 }, POPUP]) {
       const tag = `${size.width}x${size.height}`
       await a.page.setViewportSize(size)
@@ -271,9 +276,12 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
       assert.deepEqual(await overlappingControls(a.page, '[data-testid="add-contact"]'), [], tag)
       assert.equal(await sidewaysOverflow(a.page), 0, `${tag}: nothing scrolls sideways`)
       await checkScreen(a, `05-add-contact-${tag}`)
+      const inline = await a.page.getByRole('img', { name: 'QR code of your invite' }).boundingBox()
+      assert.ok(inline !== null)
+      assert.equal(await qrFromScreenshot(a.page, inline), qr, `${tag}: the inline code decodes`)
       await a.page.getByRole('button', { name: 'Show larger' }).click()
       await a.page.getByRole('img', { name: 'Large QR code of your invite' }).waitFor()
-      assert.equal(await qrFromScreenshot(a.page), link, `${tag}: the code decodes to the invite`)
+      assert.equal(await qrFromScreenshot(a.page), qr, `${tag}: the code decodes to the invite`)
       await checkScreen(a, `05-add-contact-large-${tag}`)
       await a.page.getByRole('button', { name: 'Close' }).click()
     }
