@@ -109,6 +109,7 @@ export const identityStatus = tagged<IdentityStatus, 'state'>('state', {
     displayName,
     fingerprint: str(L.idMaxChars),
     createdAt: time,
+    replaced: opt(obj({ at: time, byDeviceId: str(L.idMaxChars, 1) })),
   }),
 })
 

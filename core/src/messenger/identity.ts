@@ -35,12 +35,20 @@ import { MESSENGER_TIMING } from './limits.ts'
 import { deviceIdOf, peerIdBytes } from './net.ts'
 import { decodeSecrets, encodeSecrets, SECRETS_VERSION, type LocalSecrets } from './secrets.ts'
 
+/**
+ * A new device: device key, libp2p key, certificate, prekeys, mailbox root. Under a new identity,
+ * or under an existing one given its secret (a restore from a backup re-keys the device, ADR 0524).
+ */
 export async function createLocalIdentity(
   platform: CryptoPlatform,
   displayName: string,
+  identitySecret?: Uint8Array,
 ): Promise<{ record: IdentityRecord; secrets: LocalSecrets }> {
   const now = platform.clock()
-  const identity = createIdentity(platform.random)
+  const identity =
+    identitySecret === undefined
+      ? createIdentity(platform.random)
+      : identityFromSecret(identitySecret)
   const device = createDeviceKeys(platform.random)
   const libp2pKey = await generateKeyPairFromSeed('Ed25519', platform.random(32))
   const peerId = peerIdFromPrivateKey(libp2pKey)

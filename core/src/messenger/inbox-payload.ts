@@ -154,6 +154,13 @@ async function applyHello(
 ): Promise<void> {
   const { contact: c, conversation: conv, payload, now } = p
   const moved = hello.reply && !sameMailbox(c.outboundMailbox, hello)
+  const replaced = hello.replacesDevice
+  if (replaced !== undefined && replaced !== p.senderDevice) {
+    // The contact restored a backup on this device (ADR 0524): the old one's session would keep
+    // taking our replies and its frames would read as theirs. Its next frame no longer opens.
+    await tx.deleteSession(c.contactId, replaced)
+    await tx.deleteDevice(c.contactId, replaced)
+  }
   c.outboundMailbox = encodeOutbound(hello)
   c.relays = [...hello.relays]
   c.updatedAt = now

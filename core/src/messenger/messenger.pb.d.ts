@@ -106,6 +106,7 @@ export interface Hello {
     mailboxCapability: Uint8Array<ArrayBuffer>;
     mailboxSealKey: Uint8Array<ArrayBuffer>;
     reply: boolean;
+    replacesDevice: string;
 }
 export declare namespace Hello {
     const codec: () => Codec<Hello>;
@@ -134,9 +135,13 @@ export declare namespace Hello {
         field: '$.reply';
         value: boolean;
     }
+    interface HelloReplacesDeviceFieldEvent {
+        field: '$.replacesDevice';
+        value: string;
+    }
     function encode(obj: Partial<Hello>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Hello;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloDisplayNameFieldEvent | HelloRelaysFieldEvent | HelloMailboxIdFieldEvent | HelloMailboxCapabilityFieldEvent | HelloMailboxSealKeyFieldEvent | HelloReplyFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloDisplayNameFieldEvent | HelloRelaysFieldEvent | HelloMailboxIdFieldEvent | HelloMailboxCapabilityFieldEvent | HelloMailboxSealKeyFieldEvent | HelloReplyFieldEvent | HelloReplacesDeviceFieldEvent>;
 }
 export interface CallSignal {
     callId: Uint8Array<ArrayBuffer>;
@@ -279,6 +284,10 @@ export declare namespace ChatPayload {
         field: '$.hello.reply';
         value: boolean;
     }
+    interface ChatPayloadHelloReplacesDeviceFieldEvent {
+        field: '$.hello.replacesDevice';
+        value: string;
+    }
     interface ChatPayloadFileOfferFieldEvent {
         field: '$.fileOffer';
         value: Uint8Array<ArrayBuffer>;
@@ -332,5 +341,5 @@ export declare namespace ChatPayload {
     }
     function encode(obj: Partial<ChatPayload>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): ChatPayload;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): Generator<ChatPayloadVersionFieldEvent | ChatPayloadMessageIdFieldEvent | ChatPayloadSentAtFieldEvent | ChatPayloadTextTextFieldEvent | ChatPayloadReceiptKindFieldEvent | ChatPayloadReceiptMessageIdsFieldEvent | ChatPayloadHelloDisplayNameFieldEvent | ChatPayloadHelloRelaysFieldEvent | ChatPayloadHelloMailboxIdFieldEvent | ChatPayloadHelloMailboxCapabilityFieldEvent | ChatPayloadHelloMailboxSealKeyFieldEvent | ChatPayloadHelloReplyFieldEvent | ChatPayloadFileOfferFieldEvent | ChatPayloadFileControlFieldEvent | ChatPayloadFilePieceFieldEvent | ChatPayloadCallCallIdFieldEvent | ChatPayloadCallKindFieldEvent | ChatPayloadCallMediaFieldEvent | ChatPayloadCallSdpFieldEvent | ChatPayloadCallDtlsFingerprintFieldEvent | ChatPayloadCallCandidatesCandidateFieldEvent | ChatPayloadCallCandidatesSdpMidFieldEvent | ChatPayloadCallCandidatesSdpMlineIndexFieldEvent | ChatPayloadCallReasonFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): Generator<ChatPayloadVersionFieldEvent | ChatPayloadMessageIdFieldEvent | ChatPayloadSentAtFieldEvent | ChatPayloadTextTextFieldEvent | ChatPayloadReceiptKindFieldEvent | ChatPayloadReceiptMessageIdsFieldEvent | ChatPayloadHelloDisplayNameFieldEvent | ChatPayloadHelloRelaysFieldEvent | ChatPayloadHelloMailboxIdFieldEvent | ChatPayloadHelloMailboxCapabilityFieldEvent | ChatPayloadHelloMailboxSealKeyFieldEvent | ChatPayloadHelloReplyFieldEvent | ChatPayloadHelloReplacesDeviceFieldEvent | ChatPayloadFileOfferFieldEvent | ChatPayloadFileControlFieldEvent | ChatPayloadFilePieceFieldEvent | ChatPayloadCallCallIdFieldEvent | ChatPayloadCallKindFieldEvent | ChatPayloadCallMediaFieldEvent | ChatPayloadCallSdpFieldEvent | ChatPayloadCallDtlsFingerprintFieldEvent | ChatPayloadCallCandidatesCandidateFieldEvent | ChatPayloadCallCandidatesSdpMidFieldEvent | ChatPayloadCallCandidatesSdpMlineIndexFieldEvent | ChatPayloadCallReasonFieldEvent>;
 }

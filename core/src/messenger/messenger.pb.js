@@ -485,6 +485,10 @@ export var Hello;
                     w.uint32(48);
                     w.bool(obj.reply);
                 }
+                if ((obj.replacesDevice != null && obj.replacesDevice !== '')) {
+                    w.uint32(58);
+                    w.string(obj.replacesDevice);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -495,7 +499,8 @@ export var Hello;
                     mailboxId: uint8ArrayAlloc(0),
                     mailboxCapability: uint8ArrayAlloc(0),
                     mailboxSealKey: uint8ArrayAlloc(0),
-                    reply: false
+                    reply: false,
+                    replacesDevice: ''
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -526,6 +531,10 @@ export var Hello;
                         }
                         case 6: {
                             obj.reply = reader.bool();
+                            break;
+                        }
+                        case 7: {
+                            obj.replacesDevice = reader.string();
                             break;
                         }
                         default: {
@@ -587,6 +596,13 @@ export var Hello;
                             yield {
                                 field: `${prefix}.reply`,
                                 value: reader.bool()
+                            };
+                            break;
+                        }
+                        case 7: {
+                            yield {
+                                field: `${prefix}.replacesDevice`,
+                                value: reader.string()
                             };
                             break;
                         }

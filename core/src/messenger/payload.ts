@@ -18,6 +18,11 @@ export interface HelloBody {
   mailboxCapability: Uint8Array
   mailboxSealKey: Uint8Array
   reply: boolean
+  /**
+   * Only from a device restored from a backup (ADR 0524): the device id (PeerId string) of the
+   * device it replaces; the contact drops that device's session and record.
+   */
+  replacesDevice?: string
 }
 
 /** The file engine's encodings, carried opaque (docs/protocol/files.md); capped here. */
@@ -75,6 +80,7 @@ export function encodePayload(p: Payload): Uint8Array {
       mailboxId: copy(b.hello.mailboxId),
       mailboxCapability: copy(b.hello.mailboxCapability),
       mailboxSealKey: copy(b.hello.mailboxSealKey),
+      replacesDevice: b.hello.replacesDevice ?? '',
     },
   })
 }
@@ -159,7 +165,18 @@ export function checkHello(h: HelloBody): HelloBody {
       exact: L.sealKeyBytes,
     }),
     reply: h.reply,
+    ...(h.replacesDevice === undefined || h.replacesDevice === ''
+      ? {}
+      : { replacesDevice: checkDeviceId(h.replacesDevice, 'hello replaces_device') }),
   }
+}
+
+/** A libp2p PeerId in its string form (base58btc): what a device id is. */
+function checkDeviceId(id: string, what: string): string {
+  if (!/^[1-9A-HJ-NP-Za-km-z]{32,64}$/.test(id)) {
+    throw new ProtocolError('malformed', `${what}: not a device id`)
+  }
+  return id
 }
 
 /**

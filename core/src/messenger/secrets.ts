@@ -49,6 +49,31 @@ export interface LocalSecrets {
   prekeys: PrekeySecret[]
   nextPrekeyId: number
   invites: PendingInvite[]
+  /** This device was restored from a backup (ADR 0524): what it still owes the device it replaced. */
+  restoredFrom?: RestoredFrom
+  /**
+   * A backup of this identity was restored on another device, which replaced this one (its signed
+   * notice arrived, ADR 0524): contacts no longer read what this device sends.
+   */
+  replaced?: { at: number; byDeviceId: string }
+}
+
+/**
+ * The device a restore replaced: its id (named in our Hellos so contacts drop its sessions), and
+ * its mailboxes (keys derive from its old root, ADR 0702) where the signed notice is left for it.
+ */
+export interface RestoredFrom {
+  deviceId: string
+  mailboxRoot: Uint8Array
+  /** base64url mailbox ids of the old device's contact mailboxes, on `relay`. */
+  mailboxIds: string[]
+  /** Its home relay at backup time (null: ours). */
+  relay: string | null
+  restoredAt: number
+  /** Every contact has been sent our Hello (session re-established, or queued for it). */
+  hellosQueued: boolean
+  /** The notice reached every old mailbox (or the relay no longer has it). */
+  noticeDelivered: boolean
 }
 
 const BYTES_TAG = '$b'

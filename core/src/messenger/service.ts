@@ -29,7 +29,12 @@ import { systemPlatform, type CryptoPlatform } from '../crypto/platform.ts'
 import type { IdentityRecord } from '../store/records.ts'
 import type { MessengerStore } from '../store/store.ts'
 import { KeyedMutex, type MessengerNotifier } from './context.ts'
-import { clientHandlers, gateWhileLocked, type Vault } from './handlers/index.ts'
+import {
+  clientHandlers,
+  gateWhileLocked,
+  type BackupOptions,
+  type Vault,
+} from './handlers/index.ts'
 import { loadLocalIdentity } from './identity.ts'
 import { maintainKeys } from './key-maintenance.ts'
 import { Messenger, type MessengerOptions, type MessengerParts } from './messenger.ts'
@@ -69,6 +74,8 @@ export interface MessengerServiceOptions extends MessengerOptions {
    * every other request answers `locked` while it is locked (gateWhileLocked).
    */
   vault?: Vault
+  /** Backup export/import (issue 17): the KDF (the extension's worker) and, in tests, parameters. */
+  backup?: BackupOptions
 }
 
 /** What the node is built for, from the user's settings. */
@@ -206,14 +213,12 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
       {
         store: storeReady,
         platform,
-        startNode: async () => {
-          starting = boot()
-          await starting
-        },
+        startNode: () => (starting = boot()),
         emit: (e) => hub.emit(e),
       },
       running,
       options.vault,
+      options.backup,
     ),
     { log },
   )

@@ -51,6 +51,25 @@ export const CLIENT_ERROR_CODES = [
   'locked',
   /** `vault.unlock` or `vault.changePassphrase` with a passphrase that does not unwrap the key. */
   'wrong_passphrase',
+  /**
+   * A backup of this identity was restored on another device, which replaced this one (ADR 0524):
+   * contacts no longer read what this device sends.
+   */
+  'device_replaced',
+  /** `backup.import`: the file is not a Hestia backup. Nothing was imported (so for each below). */
+  'backup_not_a_backup',
+  /** `backup.import`: made by a newer version of Hestia. */
+  'backup_unsupported_version',
+  /** `backup.import`: the file was cut short. */
+  'backup_truncated',
+  /** `backup.import`: the file is damaged (or its contents do not hang together). */
+  'backup_damaged',
+  /** `backup.import`: wrong passphrase or recovery code, or an altered file (indistinguishable). */
+  'backup_wrong_passphrase',
+  /** `backup.import`: key-derivation settings outside what Hestia runs. */
+  'backup_invalid_parameters',
+  /** `backup.import`: larger than Hestia opens. */
+  'backup_too_large',
 ] as const
 
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
@@ -115,4 +134,16 @@ export const CLIENT_ERROR_TEXT: Readonly<Record<ClientErrorCode, string>> = {
   internal: 'Something went wrong inside Hestia. Please report this.',
   locked: 'Hestia is locked. Enter your passphrase to unlock it.',
   wrong_passphrase: 'That passphrase is not right. Nothing was changed.',
+  device_replaced:
+    'Your backup was restored on another device, which replaced this one: your contacts no longer read what you send from here.',
+  // The backup sentences are core/src/backup/errors.ts's (a test keeps them equal).
+  backup_not_a_backup: 'This file is not a Hestia backup.',
+  backup_unsupported_version:
+    'This backup was made by a newer version of Hestia: update the extension, then try again.',
+  backup_truncated: 'This backup file is incomplete (cut short while copying or downloading).',
+  backup_damaged: 'This backup file is damaged and cannot be read.',
+  backup_wrong_passphrase:
+    'The passphrase or recovery code is not correct (or the file was altered). Nothing was imported.',
+  backup_invalid_parameters: 'This backup asks for key-derivation settings Hestia refuses to run.',
+  backup_too_large: 'This backup is larger than Hestia can open.',
 }

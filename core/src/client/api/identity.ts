@@ -13,6 +13,12 @@ export type IdentityStatus =
       /** Short fingerprint of our identity key for display (base64url of a hash prefix). */
       fingerprint: string
       createdAt: Timestamp
+      /**
+       * This identity was restored from a backup on another device, which replaced this one
+       * (ADR 0524): contacts no longer read what this device sends, so sending is refused
+       * (`device_replaced`). Absent while this device is the identity's current one.
+       */
+      replaced?: { at: Timestamp; byDeviceId: string }
     }
 
 export const RELAY_STATES = ['connecting', 'connected', 'disconnected', 'error'] as const

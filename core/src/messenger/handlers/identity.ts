@@ -5,9 +5,11 @@
 import { fail, ok, type ClientEvent, type IdentityStatus } from '../../client/api.ts'
 import type { HandlersFor } from '../../client/dispatch.ts'
 import type { CryptoPlatform } from '../../crypto/platform.ts'
+import type { IdentityRecord } from '../../store/records.ts'
 import type { MessengerStore } from '../../store/store.ts'
 import { cleanDisplayName } from '../../text/clean.ts'
 import { createLocalIdentity, identityFingerprint } from '../identity.ts'
+import { decodeSecrets } from '../secrets.ts'
 
 export interface IdentityParts {
   store(): Promise<MessengerStore>
@@ -25,7 +27,13 @@ export async function identityStatus(store: MessengerStore): Promise<IdentitySta
     displayName: rec.displayName,
     fingerprint: identityFingerprint(rec.identityPublicKey),
     createdAt: rec.createdAt,
+    ...replacedField(rec),
   }
+}
+
+function replacedField(rec: IdentityRecord): { replaced?: { at: number; byDeviceId: string } } {
+  const replaced = decodeSecrets(rec.secretKeys).replaced
+  return replaced === undefined ? {} : { replaced: { ...replaced } }
 }
 
 export function identityHandlers(

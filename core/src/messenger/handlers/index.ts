@@ -8,6 +8,7 @@
  */
 import type { ClientHandlers } from '../../client/dispatch.ts'
 import type { MessengerParts } from '../messenger.ts'
+import { backupHandlers, type BackupOptions } from './backup.ts'
 import { callHandlers } from './calls.ts'
 import { connectivityHandlers } from './connectivity.ts'
 import { contactHandlers } from './contacts.ts'
@@ -24,10 +25,12 @@ export function clientHandlers(
   identity: IdentityParts,
   running: Running<MessengerParts>,
   vault: Vault = unprotectedVault,
+  backup: BackupOptions = {},
 ): ClientHandlers {
   return {
     ...vaultHandlers(vault),
     ...identityHandlers(identity),
+    ...backupHandlers(identity, backup),
     ...connectivityHandlers(running),
     ...conversationHandlers(running),
     ...messageHandlers(running),
@@ -40,5 +43,6 @@ export function clientHandlers(
 }
 
 export { identityStatus, type IdentityParts } from './identity.ts'
+export type { BackupOptions } from './backup.ts'
 export type { Running } from './running.ts'
 export { gateWhileLocked, unprotectedVault, type Vault } from './vault.ts'
