@@ -12,7 +12,9 @@
 //      shorter than the idle time (smoke, quick) leaves the connections open: the contacts close
 //      them first, as their idle timers would, so the send always meets a closed connection;
 //   4. heap growth: the offscreen heap after a forced GC, before and after 5 popup opens and a
-//      200-message chat (100 each way with the first contact), after one unmeasured small round.
+//      200-message chat (100 each way with the first contact), after one unmeasured small round;
+//      then the same round again (idle.heap_growth_repeat_MiB: opens 6–10, the next 200
+//      messages), which shows whether a round keeps adding or the first one only warmed up.
 //
 // Figures:
 //   idle.direct_KB_per_min_per_contact / _packets_: the veth's counters (kernel, both directions,
@@ -27,14 +29,16 @@
 // HESTIA_BENCH_IDLE_BEFORE=<unpacked build dir> measures an older build and runs the contacts
 // without ADR 0910's policy (libp2p's connection monitor, no idle close): the "before" column.
 
-import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core'
+import { chromium } from 'playwright-core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { BrowserNetns, countersSince, type NetnsCounters } from '../lib/browser-netns.ts'
 import type { BenchExtensionPage } from '../lib/extension-pair.ts'
-import { openClientPage, openProfile, REQUEST_WAIT_MS } from '../lib/extension-pair.ts'
+import { openClientPage, openProfile } from '../lib/extension-pair.ts'
+import { hasDirect, popupsAndChat, sendUntilDirect } from '../lib/idle-activity.ts'
+import { OffscreenCdp } from '../lib/offscreen-cdp.ts'
 import { browserCpuTicks, cpuPercent } from '../lib/proc-cpu.ts'
 import { percentile } from '../lib/stats.ts'
 import { snapshotTestBuild } from '../../browser/support/fresh-build.ts'
@@ -68,116 +72,8 @@ const LINGER_MAX_MS = 25_000
 /** The heap phase's first, unmeasured round: one popup open and this many messages. */
 const WARMUP_CHAT_MESSAGES = 10
 const DELIVERY_WAIT_MS = 20_000
-const MiB = 1024 * 1024
 
 const before = process.env.HESTIA_BENCH_IDLE_BEFORE
-
-/** Runtime and HeapProfiler calls on the offscreen document, through a session of `page`. */
-class OffscreenCdp {
-  readonly #cdp: CDPSession
-  readonly #sessionId: string
-  #nextId = 1
-  readonly #waiting = new Map<number, (result: unknown) => void>()
-
-  private constructor(cdp: CDPSession, sessionId: string) {
-    this.#cdp = cdp
-    this.#sessionId = sessionId
-    cdp.on('Target.receivedMessageFromTarget', (event: { sessionId: string; message: string }) => {
-      if (event.sessionId !== sessionId) return
-      const reply = JSON.parse(event.message) as { id?: number; result?: unknown }
-      if (reply.id === undefined) return
-      this.#waiting.get(reply.id)?.(reply.result)
-      this.#waiting.delete(reply.id)
-    })
-  }
-
-  static async attach(context: BrowserContext, page: Page): Promise<OffscreenCdp> {
-    const cdp = await context.newCDPSession(page)
-    let targetId: string | undefined
-    await waitUntil(
-      'the offscreen document',
-      async () => {
-        const { targetInfos } = await cdp.send('Target.getTargets')
-        targetId = targetInfos.find((t) => t.url.endsWith('/offscreen.html'))?.targetId
-        return targetId !== undefined
-      },
-      REQUEST_WAIT_MS,
-    )
-    const { sessionId } = await cdp.send('Target.attachToTarget', {
-      targetId: targetId!,
-      flatten: false,
-    })
-    return new OffscreenCdp(cdp, sessionId)
-  }
-
-  send(method: string): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const id = this.#nextId++
-      const timer = setTimeout(() => {
-        this.#waiting.delete(id)
-        reject(new Error(`${method}: no answer from the offscreen document within 10 s`))
-      }, 10_000)
-      this.#waiting.set(id, (result) => {
-        clearTimeout(timer)
-        resolve(result)
-      })
-      this.#cdp
-        .send('Target.sendMessageToTarget', {
-          sessionId: this.#sessionId,
-          message: JSON.stringify({ id, method }),
-        })
-        .catch(reject)
-    })
-  }
-
-  async heapMiB(): Promise<number> {
-    const { usedSize } = (await this.send('Runtime.getHeapUsage')) as { usedSize: number }
-    return usedSize / MiB
-  }
-
-  async heapAfterGcMiB(): Promise<number> {
-    await this.send('HeapProfiler.collectGarbage')
-    return this.heapMiB()
-  }
-
-  async detach(): Promise<void> {
-    await this.#cdp.detach().catch(() => undefined)
-  }
-}
-
-function hasDirect(peer: TestPeer): boolean {
-  return (
-    peer.service.node?.getConnections().some((c) => c.remoteAddr.toString().includes('/webrtc')) ??
-    false
-  )
-}
-
-/** The contact sends until a message goes direct (its session confirmed, a WebRTC connection up). */
-async function sendUntilDirect(
-  peer: TestPeer,
-  conversationId: string,
-  label: string,
-): Promise<void> {
-  for (let attempt = 0; attempt < 30; attempt++) {
-    const { message } = await peer.must({
-      type: 'messages.send',
-      conversationId,
-      text: `${label} ${attempt}`,
-    })
-    await waitUntil(
-      `${peer.name} recording its send`,
-      () => peer.sent.some((s) => s.messageId === message.messageId),
-      DELIVERY_WAIT_MS,
-    )
-    if (
-      peer.sent.find((s) => s.messageId === message.messageId)?.route === 'direct' &&
-      hasDirect(peer)
-    )
-      return
-    await new Promise((r) => setTimeout(r, 300))
-  }
-  throw new Error(`${peer.name}: no direct connection to the browser after 30 messages`)
-}
 
 /** Send → the contact sees its message delivered (the browser's receipt), in ms. */
 async function deliveredRoundTrip(
@@ -225,6 +121,7 @@ const suite: BenchSuite = {
     'idle.cpu_pct_of_core',
     'idle.bare_cpu_pct_of_core',
     'idle.heap_growth_MiB',
+    'idle.heap_growth_repeat_MiB',
     'msg.after_idle_p50_ms',
   ],
   async run({ mode, log, signal }): Promise<Record<string, Metric>> {
@@ -419,60 +316,23 @@ const suite: BenchSuite = {
       // and caches filled on first use are in both readings; what the measured round leaves on
       // top of that is what repeated use retains.
       const first = contacts[0]!
-      const activity = async (popupOpens: number, chatMessages: number, label: string) => {
-        for (let i = 0; i < popupOpens; i++) {
-          const popup = await context.newPage()
-          await popup.goto(profile.url('popup.html'), { timeout: REQUEST_WAIT_MS })
-          await popup.waitForLoadState('load')
-          await new Promise((r) => setTimeout(r, 500))
-          await popup.close()
-        }
-        page = await openClientPage(profile)
-        const conversations = (await page.must({ type: 'conversations.list', query: null }))
-          .conversations
-        const mine = conversations.find((c) => c.contact.displayName === first.peer.name)
-        if (mine === undefined) throw new Error('the browser has no conversation with contact1')
-        const fromContact: string[] = []
-        const toContact: string[] = []
-        for (let i = 0; i < chatMessages / 2; i++) {
-          const sent = await first.peer.must({
-            type: 'messages.send',
-            conversationId: first.conversationId,
-            text: `${label} in ${i}`,
-          })
-          fromContact.push(sent.message.messageId)
-          const out = await page.must({
-            type: 'messages.send',
-            conversationId: mine.conversationId,
-            text: `${label} out ${i}`,
-          })
-          toContact.push(out.message.messageId)
-        }
-        // Both halves through: the contact shows the browser's messages, and the browser's
-        // receipts marked the contact's messages delivered.
-        const delivered = new Set<string>()
-        await waitUntil(
-          `the ${label} delivered both ways`,
-          () => {
-            for (const e of first.peer.events)
-              if (e.type === 'message.updated' && e.message.delivery === 'delivered')
-                delivered.add(e.message.messageId)
-            return (
-              toContact.every((id) => first.peer.addedAt.has(id)) &&
-              fromContact.every((id) => delivered.has(id))
-            )
-          },
-          60_000,
-          200,
-        )
-        await page.page.close()
-        await new Promise((r) => setTimeout(r, 500))
-      }
-      await activity(1, Math.min(WARMUP_CHAT_MESSAGES, sizes.chatMessages), 'warm-up chat')
+      await popupsAndChat(
+        profile,
+        first,
+        1,
+        Math.min(WARMUP_CHAT_MESSAGES, sizes.chatMessages),
+        'warm-up chat',
+      )
       const heapStart = await offscreen.heapAfterGcMiB()
-      await activity(sizes.popupOpens, sizes.chatMessages, 'chat')
+      await popupsAndChat(profile, first, sizes.popupOpens, sizes.chatMessages, 'chat')
       const heapEnd = await offscreen.heapAfterGcMiB()
-      log(`  heap after GC: ${heapStart.toFixed(2)} → ${heapEnd.toFixed(2)} MiB`)
+      // The same again (popup opens 6–10, the next 200 messages): what a long-running session
+      // keeps per round once the first busy round has compiled its hot code (ADR 0911).
+      await popupsAndChat(profile, first, sizes.popupOpens, sizes.chatMessages, 'chat again')
+      const heapAgain = await offscreen.heapAfterGcMiB()
+      log(
+        `  heap after GC: ${heapStart.toFixed(2)} → ${heapEnd.toFixed(2)} → ${heapAgain.toFixed(2)} MiB`,
+      )
 
       const phases = [one, three]
       const perContact = (p: PhaseResult, v: number) => v / p.minutes / p.contacts
@@ -509,6 +369,7 @@ const suite: BenchSuite = {
         'idle.cpu_pct_of_core': { value: cpuExt - cpuBare, unit: '%' },
         'idle.bare_cpu_pct_of_core': { value: cpuBare, unit: '%' },
         'idle.heap_growth_MiB': { value: heapEnd - heapStart, unit: 'MiB' },
+        'idle.heap_growth_repeat_MiB': { value: heapAgain - heapEnd, unit: 'MiB' },
         'msg.after_idle_p50_ms': { value: percentile(afterIdle, 50), unit: 'ms' },
       }
     } finally {
