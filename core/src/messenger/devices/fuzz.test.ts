@@ -53,7 +53,7 @@ function splice(b: Uint8Array, at: number, remove: number, insert: Uint8Array): 
 
 /** One to four edits of a valid encoding: flip, overwrite, insert, delete, truncate, splice. */
 function mutate(r: Rng, seed: Uint8Array): Uint8Array {
-  let b = seed.slice()
+  let b: Uint8Array = seed.slice()
   for (let n = 1 + r.below(4); n > 0; n--) {
     const at = b.length === 0 ? 0 : r.below(b.length)
     const kind = r.below(6)
