@@ -126,6 +126,21 @@ describe('messenger: relay-only mode', () => {
     }
   })
 
+  test('a file over the relay’s cap is refused at once with a sentence, instead of waiting forever', async () => {
+    const before = (await b.history(convB)).length
+    const { file } = await stageFile(storeA, 1024 * 1024 + 1, 'over-cap.bin')
+    const res = await a.req({ type: 'transfer.offer', conversationId: convA, file })
+    assert.ok(!res.ok)
+    assert.equal(res.error.code, 'too_large')
+    assert.match(res.error.message, /relay-only mode files go only through the relay/)
+    assert.match(res.error.message, /1 MiB/)
+    // Nothing was offered: no transfer on either side, no file message for ben.
+    const mine = (await a.must({ type: 'transfers.list', conversationId: convA })).transfers
+    assert.ok(mine.every((t) => t.name !== 'over-cap.bin'))
+    await new Promise((r) => setTimeout(r, 500))
+    assert.equal((await b.history(convB)).length, before)
+  })
+
   test('calls: ana cannot call; ben’s call is declined without ringing; ana keeps a missed call', async () => {
     const refused = await a.req({ type: 'call.start', conversationId: convA, media: 'audio' })
     assert.equal(refused.ok ? 'ok' : refused.error.code, 'invalid_state')

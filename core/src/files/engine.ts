@@ -58,7 +58,7 @@ export class FileTransferEngine {
   /** See OutgoingTransfers.planRoute: direct, mailbox, or wait with a too_large error. */
   planRoute(
     transferId: string,
-    opts: { direct: boolean; mailboxCapBytes?: number },
+    opts: { direct: boolean; mailboxCapBytes?: number; relayOnly?: boolean },
   ): Promise<RoutePlan> {
     return this.#out.planRoute(transferId, opts)
   }

@@ -18,6 +18,8 @@ export type RoutePlan =
   | { route: 'direct' }
   | { route: 'mailbox'; pieces: number }
   | { route: 'wait'; error: FileTransferError }
+  /** Too large for the relay and no direct route will ever come (relay-only mode): failed. */
+  | { route: 'fail'; error: FileTransferError }
 
 /**
  * The mailbox fallback cap for one contact: what the contact's relay announces (at most
@@ -37,19 +39,30 @@ export function mailboxCap(
 /**
  * Decides how a file of `size` bytes goes now. `direct`: a direct connection to the contact's device
  * is open or can be dialled. `mailboxCapBytes`: the relay's announced cap (default 16 MiB).
+ * `relayOnly`: we never connect directly (ADR 0752), so a file over the cap can never go: it fails
+ * at once with a sentence saying why, instead of waiting for a connection that will not come.
  */
 export function planRoute(
   size: number,
-  opts: { direct: boolean; mailboxCapBytes?: number },
+  opts: { direct: boolean; mailboxCapBytes?: number; relayOnly?: boolean },
 ): RoutePlan {
   if (opts.direct) return { route: 'direct' }
   const cap = opts.mailboxCapBytes ?? FILE_LIMITS.mailboxFallbackDefaultBytes
   if (size <= cap) return { route: 'mailbox', pieces: mailboxPieceCount(size) }
+  const mib = Math.floor(cap / (1024 * 1024))
+  if (opts.relayOnly === true)
+    return {
+      route: 'fail',
+      error: new FileTransferError(
+        'too_large_for_fallback',
+        `the file is larger than the ${mib} MiB the relay holds, and in relay-only mode files go only through the relay: it cannot be sent (turn relay-only off, or send a smaller file)`,
+      ),
+    }
   return {
     route: 'wait',
     error: new FileTransferError(
       'too_large_for_fallback',
-      `the file is larger than the ${Math.floor(cap / (1024 * 1024))} MiB the relay holds; it is sent when you and your contact are online at the same time`,
+      `the file is larger than the ${mib} MiB the relay holds; it is sent when you and your contact are online at the same time`,
     ),
   }
 }

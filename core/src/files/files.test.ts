@@ -327,6 +327,17 @@ describe('fallback decision, errors, progress', () => {
     assert.equal(planRoute(cap + 1, { direct: false, mailboxCapBytes: 2 * cap }).route, 'mailbox')
   })
 
+  test('relay-only: a file over the cap fails (no direct route will come), one under it goes', () => {
+    const cap = FILE_LIMITS.mailboxFallbackDefaultBytes
+    const over = planRoute(cap + 1, { direct: false, relayOnly: true })
+    assert.equal(over.route, 'fail')
+    if (over.route === 'fail') {
+      assert.equal(toClientError(over.error).code, 'too_large')
+      assert.match(over.error.message, /relay-only mode/)
+    }
+    assert.equal(planRoute(cap, { direct: false, relayOnly: true }).route, 'mailbox')
+  })
+
   test('quota errors from browsers and Node are recognised; others are not', () => {
     assert.ok(isQuotaError(new DOMException('full', 'QuotaExceededError')))
     assert.ok(isQuotaError(Object.assign(new Error('x'), { code: 'ENOSPC' })))

@@ -249,13 +249,16 @@ export class OutgoingTransfers {
    */
   async planRoute(
     transferId: string,
-    opts: { direct: boolean; mailboxCapBytes?: number },
+    opts: { direct: boolean; mailboxCapBytes?: number; relayOnly?: boolean },
   ): Promise<RoutePlan> {
     const b = this.#book
     const rec = await b.require(transferId)
     const plan = planRoute(rec.size, opts)
     if (plan.route === 'wait' && rec.direction === 'out' && !FINAL.includes(rec.state)) {
       await b.set(rec, { state: 'waiting', error: toClientError(plan.error) })
+    }
+    if (plan.route === 'fail' && rec.direction === 'out' && !FINAL.includes(rec.state)) {
+      await b.set(rec, { state: 'failed', error: toClientError(plan.error) })
     }
     return plan
   }

@@ -15,7 +15,7 @@ import {
 } from '../client/api.ts'
 import { FileTransferEngine, type FileEngineDeps } from '../files/engine.ts'
 import { FileTransferError, isFileTransferError, toClientError } from '../files/errors.ts'
-import { mailboxCap } from '../files/fallback.ts'
+import { mailboxCap, planRoute } from '../files/fallback.ts'
 import { FILE_LIMITS, FILE_PROTOCOL } from '../files/limits.ts'
 import type { FileStorage, Sha256Factory } from '../files/ports.ts'
 import type { ConversationRecord, MessageRecord } from '../store/records.ts'
@@ -166,6 +166,8 @@ export class MessengerFiles {
       return fail('not_found', 'no such conversation')
     if (contact.blocked) return fail('contact_blocked', 'unblock the contact to send')
     if (contact.keyChange !== null) return fail('key_changed', 'verify or accept the new key first')
+    const unsendable = await this.#tooLargeForRelayOnly(conversationId, file.size)
+    if (unsendable !== null) return unsendable
     this.#contactOf.set(conversationId, conv.contactId)
     const id = randomId(platform)
     const messageId = toBase64Url(id)
@@ -301,6 +303,7 @@ export class MessengerFiles {
       const mailboxCapBytes = await this.#mailboxCap(t.conversationId)
       const plan = await this.engine.planRoute(transferId, {
         direct: false,
+        relayOnly: this.#hooks.relayOnly?.() === true,
         ...(mailboxCapBytes !== undefined ? { mailboxCapBytes } : {}),
       })
       if (plan.route !== 'mailbox') return
@@ -312,6 +315,23 @@ export class MessengerFiles {
     } finally {
       this.#routing.delete(transferId)
     }
+  }
+
+  /**
+   * In relay-only mode a file over the relay's cap can never be sent (no direct connection will
+   * come): refused before anything is offered, with the sentence saying why (files/fallback.ts).
+   */
+  async #tooLargeForRelayOnly(conversationId: string, size: number): Promise<ClientFailure | null> {
+    if (this.#hooks.relayOnly?.() !== true) return null
+    const mailboxCapBytes = await this.#mailboxCap(conversationId)
+    const plan = planRoute(size, {
+      direct: false,
+      relayOnly: true,
+      ...(mailboxCapBytes !== undefined ? { mailboxCapBytes } : {}),
+    })
+    if (plan.route !== 'fail') return null
+    const body = toClientError(plan.error)
+    return fail(body.code, body.message)
   }
 
   /** The fallback cap for this conversation's contact (files/fallback.ts `mailboxCap`). */
