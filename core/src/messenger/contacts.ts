@@ -158,7 +158,7 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
   const expiresAt = now + INVITE_POLICY.lifetimeMs
   const oldest = pending.slice(INVITE_POLICY.maxPending - 1).map((i) => i.mailboxId)
   const link = short.link
-  let card = new Uint8Array(0)
+  let card: Uint8Array = new Uint8Array(0)
   await ctx.store.transaction(async (tx) => {
     const identity = await tx.getIdentity()
     if (identity === undefined) throw new Error('no identity')
@@ -167,7 +167,7 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
     card = createInviteCard(ctx.local.identity, {
       displayName: ctx.local.displayName,
       prekeyBundle: prekeyBundle(ctx.local, s, oneTime),
-      relays: relays.slice(0, MESSENGER_LIMITS.relays),
+      relays: d.mailboxes.relaysFor(relays),
       mailboxId: owned.credentials.mailboxId,
       mailboxCapability: owned.credentials.capability,
       mailboxSealKey: owned.seal.publicKey,
@@ -545,6 +545,7 @@ export async function deleteContact(d: ContactsDeps, contactId: string): Promise
   const conv = await ctx.store.getConversationByContact(contactId)
   await ctx.locks.run(contactId, () => ctx.store.deleteContact(contactId))
   if (c.inboundMailboxId !== null) d.mailboxes.unwatch(c.inboundMailboxId)
+  for (const r of c.retiringMailboxes ?? []) d.mailboxes.unwatch(r.mailboxId)
   if (conv !== undefined)
     ctx.emit({ type: 'conversation.removed', conversationId: conv.conversationId })
   return ok({})

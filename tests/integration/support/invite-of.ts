@@ -9,7 +9,11 @@ import { MAILBOX_PROTOCOL, MailboxClient } from '@hestia/core/mailbox/index.ts'
 import { resolveInvite, type VerifiedInvite } from '@hestia/core/messenger/invite.ts'
 
 /** The verified invite behind `link`, fetched over `node`'s own connection to the link's relay. */
-export function inviteOf(link: string, node: Libp2p, now = Date.now()): Promise<VerifiedInvite> {
+export function inviteOf(
+  link: string,
+  node: Pick<Libp2p, 'dialProtocol'>,
+  now = Date.now(),
+): Promise<VerifiedInvite> {
   return resolveInvite(link, now, async (short) => {
     const client = new MailboxClient({
       openStream: (o) => node.dialProtocol(multiaddr(short.relay), MAILBOX_PROTOCOL, o),
