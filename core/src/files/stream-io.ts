@@ -1,7 +1,11 @@
 /** Length-prefixed frames over a libp2p 3 stream, with per-read idle timeouts. */
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
+import { deadline, withDeadline } from '../wire/deadline.ts'
 import { ProtocolError } from '../wire/errors.ts'
+
+/** How long a close waits for the other side's FIN_ACK (libp2p's own default). */
+const CLOSE_WAIT_MS = 10_000
 
 export interface FrameStream {
   /** The next frame, or null when the peer closed its side cleanly. */
@@ -20,8 +24,10 @@ export function frameStream(
   const lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxBufferBytes })
   return {
     async read(timeoutMs, signal) {
-      const timeout = AbortSignal.timeout(timeoutMs)
-      const s = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+      // A deadline cleared after the read, not AbortSignal.timeout: a pending timeout signal with
+      // listeners keeps the stream in memory until it fires (wire/deadline.ts, ADR 0911).
+      const limit = deadline(timeoutMs)
+      const s = signal === undefined ? limit.signal : AbortSignal.any([signal, limit.signal])
       try {
         return (await lp.read({ signal: s })).subarray()
       } catch (err) {
@@ -43,13 +49,16 @@ export function frameStream(
           )
         }
         throw err
+      } finally {
+        limit.clear()
       }
     },
     async write(frame, signal) {
       await lp.write(frame, signal === undefined ? {} : { signal })
     },
     async close() {
-      await stream.close().catch(() => undefined)
+      // Given no signal, libp2p's close waits on a 10 s timeout signal of its own.
+      await withDeadline(CLOSE_WAIT_MS, (signal) => stream.close({ signal })).catch(() => undefined)
     },
     abort(err) {
       stream.abort(err)

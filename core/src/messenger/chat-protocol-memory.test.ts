@@ -14,7 +14,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { streamPair } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { sendDirect, serveChatStream } from './chat-protocol.ts'
-import { pendingDeadlines } from './deadline.ts'
+import { pendingDeadlines } from '../wire/deadline.ts'
 import type { MessengerNet } from './net.ts'
 
 setFlagsFromString('--expose-gc')

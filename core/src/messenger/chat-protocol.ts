@@ -8,7 +8,7 @@
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { ProtocolError } from '../wire/errors.ts'
-import { deadline, withDeadline } from './deadline.ts'
+import { deadline, withDeadline } from '../wire/deadline.ts'
 import { CHAT_PROTOCOL, DIRECT_ACK, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import {
   connectionCarrying,
