@@ -1,0 +1,192 @@
+// Multi-device over a real relay (issue 19): Alice's primary A1 and her companion A2 (linked
+// through the handshake) each have their own mailbox on the relay (ADR 0760: mailbox secrets are
+// never shared between devices); Bob fans every message out into both. A1 revokes A2 while A2 is
+// offline and sends the new list to Bob inside their end-to-end session; the relay replaying the
+// frame that carried the old list changes nothing; Bob's next message goes to A1 only; when A2
+// comes back and drains its mailbox it finds nothing new.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Libp2p } from '@libp2p/interface'
+import { startRelay } from '@hestia/relay-node'
+import { mailboxClientFor, startClientNode, tempDir } from './relay-helpers.ts'
+import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
+import { bytesEqual } from '../../core/src/crypto/bytes.ts'
+import {
+  createMailboxKeys,
+  openSealed,
+  sealForMailbox,
+} from '../../core/src/crypto/sealed-envelope.ts'
+import {
+  depositAddressOf,
+  newMailboxCredentials,
+  type MailboxClient,
+  type MailboxCredentials,
+} from '../../core/src/mailbox/index.ts'
+import { isProtocolError } from '../../core/src/wire/errors.ts'
+import { issueDeviceList } from '../../core/src/messenger/devices/device-list.ts'
+import { DeviceSessions, type DeviceFrame } from '../../core/src/messenger/devices/fanout.ts'
+import { DEVICE_ROLE } from '../../core/src/messenger/devices/limits.ts'
+import { receiveContactList, removeDevice } from '../../core/src/messenger/devices/list-updates.ts'
+import { createIdentity } from '../../core/src/crypto/identity.ts'
+import {
+  linkCompanion,
+  makeListedDevice,
+  simPrimary,
+  type SimDevice,
+} from '../../core/test-support/device-fixtures.ts'
+
+type Relay = Awaited<ReturnType<typeof startRelay>>
+let relay: Relay
+const nodes: Libp2p[] = []
+const clients: MailboxClient[] = []
+
+/** A device with its own mailbox on the relay (what its Hello would tell each contact). */
+interface Box {
+  creds: MailboxCredentials
+  seal: ReturnType<typeof createMailboxKeys>
+}
+
+before(async () => {
+  relay = await startRelay({
+    dataDir: tempDir(),
+    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+    stunPort: -1,
+    adminPort: -1,
+    logLevel: 'silent',
+  })
+})
+
+after(async () => {
+  for (const c of clients) await c.close()
+  for (const n of nodes) await n.stop()
+  await relay?.stop()
+})
+
+async function online(): Promise<{ node: Libp2p; client: MailboxClient }> {
+  const node = await startClientNode()
+  nodes.push(node)
+  const client = mailboxClientFor(node, relay.multiaddrs[0]!)
+  clients.push(client)
+  return { node, client }
+}
+
+async function openBox(client: MailboxClient): Promise<Box> {
+  const box = { creds: newMailboxCredentials(), seal: createMailboxKeys(p.random) }
+  await client.create(box.creds)
+  return box
+}
+
+async function drain(client: MailboxClient, box: Box): Promise<Uint8Array[]> {
+  const frames: Uint8Array[] = []
+  await client.drain(box.creds, async (messages) => {
+    for (const m of messages) frames.push(await openSealed(box.seal.secretKey, m.sealed))
+  })
+  return frames
+}
+
+function sessions(me: SimDevice, list: ReturnType<typeof issueDeviceList>) {
+  const lookup = (kind: number, id: number) =>
+    me.prekeys.find((k) => k.kind === kind && k.id === id)
+  return new DeviceSessions(me.local, list, p, lookup)
+}
+
+test('revoke while the companion is offline: it reads nothing new; a replayed list is refused', async () => {
+  const aliceId = createIdentity(p.random)
+  const a1Listed = makeListedDevice(p, aliceId, 'A1', DEVICE_ROLE.primary)
+  const first = issueDeviceList(aliceId, {
+    previousVersion: 0,
+    now: p.clock(),
+    devices: [a1Listed.entry],
+  })
+  const linked = linkCompanion(p, aliceId, first, 'A2')
+  const a1 = simPrimary(p, aliceId, a1Listed)
+  const a2 = linked.device
+  const bobId = createIdentity(p.random)
+  const bobListed = makeListedDevice(p, bobId, 'B1', DEVICE_ROLE.primary)
+  const bobList = issueDeviceList(bobId, {
+    previousVersion: 0,
+    now: p.clock(),
+    devices: [bobListed.entry],
+  })
+  const b1 = simPrimary(p, bobId, bobListed)
+
+  const a1Net = await online()
+  let a2Net = await online()
+  const bNet = await online()
+  const boxes = new Map<string, Box>([
+    ['A1', await openBox(a1Net.client)],
+    ['A2', await openBox(a2Net.client)],
+  ])
+  const bobBox = await openBox(bNet.client)
+  const boxOf = (f: DeviceFrame) =>
+    bytesEqual(f.deviceKey, a1.local.cert.deviceKey) ? boxes.get('A1')! : boxes.get('A2')!
+
+  const bobSide = sessions(b1, linked.list)
+  const a1Side = sessions(a1, bobList)
+  const a2Side = sessions(a2, bobList)
+  const text = (s: string) => new TextEncoder().encode(s)
+  const read = (b: Uint8Array) => new TextDecoder().decode(b)
+  async function bobSends(message: string): Promise<number> {
+    const frames = bobSide.encryptToAll(text(message))
+    for (const f of frames) {
+      const box = boxOf(f)
+      await bNet.client.deposit(
+        depositAddressOf(box.creds),
+        await sealForMailbox(box.seal.publicKey, f.frame),
+      )
+    }
+    return frames.length
+  }
+
+  assert.equal(await bobSends('before'), 2, 'one deposit per device of Alice')
+  assert.deepEqual(
+    (await drain(a2Net.client, boxes.get('A2')!)).map((f) => read(a2Side.decrypt(f).body)),
+    ['before'],
+  )
+  assert.deepEqual(
+    (await drain(a1Net.client, boxes.get('A1')!)).map((f) => read(a1Side.decrypt(f).body)),
+    ['before'],
+  )
+
+  // A2 goes offline. A1 revokes it and tells Bob inside their session (through Bob's mailbox).
+  await a2Net.client.close()
+  await a2Net.node.stop()
+  const revoked = removeDevice(aliceId, linked.list, a2.local.cert.deviceKey, p.clock())
+  const [toBob] = a1Side.encryptToAll(revoked.list.bytes)
+  const sealedList = await sealForMailbox(bobBox.seal.publicKey, toBob!.frame)
+  await a1Net.client.deposit(depositAddressOf(bobBox.creds), sealedList)
+  const [listFrame] = await drain(bNet.client, bobBox)
+  const update = receiveContactList(
+    bobSide.list,
+    bobSide.decrypt(listFrame!).body,
+    aliceId.publicKey,
+  )
+  assert.deepEqual(
+    update.removed.map((d) => d.name),
+    ['A2'],
+  )
+  assert.equal(bobSide.useList(update.list), 1, "Bob's session with A2 ends")
+
+  // The relay replays the deposit that carried a list: the ratchet refuses the repeat, and the
+  // older list itself would be refused by version.
+  await a1Net.client.deposit(depositAddressOf(bobBox.creds), sealedList)
+  const [again] = await drain(bNet.client, bobBox)
+  assert.throws(
+    () => bobSide.decrypt(again!),
+    (err) => isProtocolError(err, 'replay'),
+  )
+  assert.throws(
+    () => receiveContactList(bobSide.list, linked.list.bytes, aliceId.publicKey),
+    (err) => isProtocolError(err, 'replay'),
+  )
+
+  assert.equal(await bobSends('after'), 1, 'only A1 is written to')
+  assert.deepEqual(
+    (await drain(a1Net.client, boxes.get('A1')!)).map((f) => read(a1Side.decrypt(f).body)),
+    ['after'],
+  )
+
+  // A2 comes back (a new connection, the same mailbox) and finds nothing new.
+  a2Net = await online()
+  assert.deepEqual(await drain(a2Net.client, boxes.get('A2')!), [])
+})
