@@ -164,6 +164,8 @@ export class NodeService {
       files: { storage: this.files, sha256: wasmSha256 },
       defaultRelays: [...options.defaultRelays],
       notifier: options.notifier,
+      // Backup files use the writers' Argon2id (256 MiB) in a worker, never in this document.
+      backup: { kdf: workerKdf() },
       log: (message, error) => this.#log(message, error),
       // Mailbox traffic on throwaway identities, never the reserved PeerId (ADR 0754).
       createMailboxNode: () => createMailboxNode(options.policy),

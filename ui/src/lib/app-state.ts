@@ -321,6 +321,14 @@ export class AppState {
     return identity
   }
 
+  /** Restores a backup on this fresh install (issue 17); throws ClientApiError (backup_*, …). */
+  async restoreBackup(file: string, passphrase: string): Promise<IdentityStatus> {
+    const { identity } = await call(this.client, { type: 'backup.import', file, passphrase })
+    await this.loadAll()
+    this.identity = { status: 'ready', value: identity }
+    return identity
+  }
+
   /** Accepts an invite; throws ClientApiError (invite_invalid, invite_expired, …). */
   async acceptInvite(invite: string): Promise<{ contact: ContactSummary; created: boolean }> {
     const result = await call(this.client, { type: 'invite.accept', invite: invite.trim() })
