@@ -25,7 +25,7 @@ const relay = await startRelay({
   logLevel: 'silent',
   relay: LOOPBACK_USERS,
 })
-const address = multiaddr(relay.multiaddrs[0]!)
+const address = multiaddr(relay.multiaddrs[0])
 const settle = async () => {
   globalThis.gc?.()
   await new Promise((r) => setTimeout(r, 200))
@@ -66,5 +66,5 @@ console.log(
     perLinkMiB: { heap: mib(held.heapUsed - base.heapUsed), rss: mib(held.rss - base.rss) },
   }),
 )
-await Promise.all(nodes.map((x) => x.stop()))
+for (const x of nodes) await x.stop()
 await relay.stop()
