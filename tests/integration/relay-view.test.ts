@@ -252,6 +252,26 @@ describe('relay view: what an operator records of three users', () => {
         `(${[...new Set(owner.values())].map((n) => `${n}: ${[...owner.values()].filter((x) => x === n).length}`).join(', ')}), ` +
         `${record.files.size} files, log ${record.log.length} B, metrics ${record.metrics.length} B`,
     )
+    const protocols = new Map<string, number>()
+    for (const st of record.streams)
+      protocols.set(st.protocol, (protocols.get(st.protocol) ?? 0) + 1)
+    t.diagnostic(`streams by protocol: ${JSON.stringify(Object.fromEntries(protocols))}`)
+    t.diagnostic(
+      `log messages: ${JSON.stringify(
+        record.log
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { msg: string }).msg),
+      )}`,
+    )
+    t.diagnostic(`files: ${[...record.files.keys()].join(', ')}`)
+    const depositors = new Set(
+      record.requests.filter((r) => r.op === 'deposit').map((r) => r.peerId),
+    )
+    const owners = new Set(record.requests.filter((r) => OWNER_OPS.has(r.op)).map((r) => r.peerId))
+    t.diagnostic(
+      `PeerIds: ${owners.size} doing owner requests, ${depositors.size} depositing, ${longTerm.size} reserved; addresses: ${[...new Set(record.connections.map((c) => c.remoteAddr.split('/tcp/')[0]))].join(', ')}`,
+    )
     for (const op of ['create', 'deposit', 'fetch', 'subscribe', 'fetchPrekeys', 'close'])
       assert.ok(byOp.has(op), `the recorder saw ${op}`)
     assert.ok(record.log.includes('relay started'), 'the log was recorded')
