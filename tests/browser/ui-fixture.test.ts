@@ -5,12 +5,13 @@
 //   node --test tests/browser/ui-fixture.test.ts
 
 import assert from 'node:assert/strict'
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
 import QRCode from 'qrcode'
 import { chromiumFlags, chromiumPath } from '../../scripts/browsers.ts'
 import { buildPreview } from '../../ui/preview/build.ts'
@@ -292,6 +293,45 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     await card.getByRole('button', { name: 'Resume holiday-video.mp4' }).click()
     await card.getByRole('button', { name: 'Pause holiday-video.mp4' }).waitFor()
     assert.deepEqual(problems, [])
+  })
+
+  test('backup (#17): export with a recovery code in Settings, restore it in a fresh popup', async () => {
+    const { page, problems } = await openPage('')
+    page.setDefaultTimeout(STEP_MS)
+    await page.getByRole('button', { name: 'Settings', exact: true }).click()
+    await page.getByRole('heading', { name: 'Backup' }).waitFor()
+    await page.getByRole('radio', { name: /A recovery code Hestia generates/ }).check()
+    await page.getByRole('button', { name: 'Create backup' }).click()
+    const code = (await page.getByTestId('recovery-code').innerText()).trim()
+    assert.match(code, /^(\d{5} ){5}\d{5}$/)
+    const download = page.getByTestId('backup-download')
+    assert.match((await download.getAttribute('download')) ?? '', /^hestia-backup-.*\.hestia$/)
+    assertAccessible(await checkScreen(page, '40-backup-made'), 'backup made')
+    // What the <a download> saves.
+    const [saved] = await Promise.all([page.waitForEvent('download'), download.click()])
+    const bytes = await readFile((await saved.path())!)
+
+    const fresh = await openPage('?firstRun=1')
+    fresh.page.setDefaultTimeout(STEP_MS)
+    await fresh.page.getByRole('button', { name: 'Restore from a backup' }).click()
+    await fresh.page.getByRole('heading', { name: 'Restore from a backup' }).waitFor()
+    await fresh.page.getByLabel('Backup file').setInputFiles({
+      name: 'hestia-backup.hestia',
+      mimeType: 'application/octet-stream',
+      buffer: bytes,
+    })
+    await fresh.page.getByText(`hestia-backup.hestia, ${bytes.length} bytes`).waitFor()
+    await fresh.page
+      .getByLabel('Backup passphrase or recovery code')
+      .fill('11111 11111 11111 11111 11111 11111')
+    await fresh.page.getByRole('button', { name: 'Restore' }).click()
+    await fresh.page.getByText(CLIENT_ERROR_TEXT.backup_wrong_passphrase).waitFor()
+    assertAccessible(await checkScreen(fresh.page, '41-restore-wrong-code'), 'restore refused')
+    await fresh.page.getByLabel('Backup passphrase or recovery code').fill(code.replaceAll(' ', ''))
+    await fresh.page.getByRole('button', { name: 'Restore' }).click()
+    await fresh.page.getByText(/^Hello, /).waitFor()
+    assert.deepEqual(problems, [])
+    assert.deepEqual(fresh.problems, [])
   })
 
   test('tab layout fills a larger window', async () => {
