@@ -309,7 +309,7 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     assertAccessible(await checkScreen(page, '40-backup-made'), 'backup made')
     // What the <a download> saves.
     const [saved] = await Promise.all([page.waitForEvent('download'), download.click()])
-    const bytes = await readFile((await saved.path())!)
+    const bytes = await readFile(await saved.path())
 
     const fresh = await openPage('?firstRun=1')
     fresh.page.setDefaultTimeout(STEP_MS)
