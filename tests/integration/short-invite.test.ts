@@ -164,6 +164,15 @@ describe('short invites: real messengers, real relays', () => {
         `${what}: no events`,
       )
     }
+    // A relay that does not answer (nothing listens there): "not reachable", with the reason.
+    const away = `/ip4/127.0.0.1/tcp/1/ws/p2p/${decodeShortInvite(link).relay.split('/p2p/')[1]!}`
+    const unreachable = await carol.req({
+      type: 'invite.accept',
+      invite: encodeShortInvite({ ...short, relay: away }).link,
+    })
+    assert.equal(unreachable.ok ? 'accepted' : unreachable.error.code, 'peer_unreachable')
+    if (!unreachable.ok) assert.match(unreachable.error.message, /unreachable|refused|timed out/)
+    assert.deepEqual(await carol.store.listContacts(), [])
     assert.equal(
       CLIENT_ERROR_TEXT.invite_invalid,
       'This invite is not valid. Ask your contact for a new one.',
