@@ -34,6 +34,8 @@ export interface ListedDevice extends DeviceEntryFields {
   /** libp2p PeerId bytes from the certificate. */
   peerId: Uint8Array
   certExpiresAt: number
+  /** The encoded device certificate from the bundle (what a DeviceRecord stores). */
+  certificate: Uint8Array
 }
 
 export interface VerifiedDeviceList {
@@ -138,6 +140,7 @@ function checkEntry(entry: DeviceEntryFields, identityKey: Uint8Array, n: number
     deviceKey: fields.deviceKey,
     peerId: fields.peerId,
     certExpiresAt: fields.expiresAt,
+    certificate: parts.deviceCert,
   }
 }
 
