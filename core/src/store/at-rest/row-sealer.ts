@@ -21,6 +21,7 @@ import { toBase64Url } from '../../crypto/bytes.ts'
 import { DamagedError, TamperedError } from './errors.ts'
 import { FieldCipher } from './field-cipher.ts'
 import type { XChaChaAead } from './field-cipher.ts'
+import { OpenedRows, copyRow } from './opened-rows.ts'
 
 /** The column that carries the sealed record. */
 export const SEALED_COLUMN = 'sealed'
@@ -67,13 +68,30 @@ function sameIndexValue(a: unknown, b: unknown): boolean {
   return a === b || (a === undefined && b === null) || (a === null && b === undefined)
 }
 
+export interface RowSealerOptions {
+  aead?: XChaChaAead
+  /** Bytes of opened rows kept while unlocked (opened-rows.ts; 0: none). */
+  openedRowsBytes?: number
+}
+
 export class RowSealer {
   readonly #cipher: FieldCipher
   readonly #blindKey: Uint8Array
+  readonly #opened: OpenedRows | undefined
   readonly database: string
 
-  constructor(dataKey: Uint8Array, random: RandomSource, database: string, aead?: XChaChaAead) {
+  constructor(
+    dataKey: Uint8Array,
+    random: RandomSource,
+    database: string,
+    options: XChaChaAead | RowSealerOptions = {},
+  ) {
+    const { aead, openedRowsBytes } =
+      'open' in options && 'seal' in options
+        ? { aead: options, openedRowsBytes: undefined }
+        : options
     this.#cipher = new FieldCipher(dataKey, random, aead)
+    this.#opened = openedRowsBytes === 0 ? undefined : new OpenedRows(openedRowsBytes)
     this.#blindKey = hkdf(sha256, dataKey, undefined, BLIND_INFO, 32)
     this.database = database
   }
@@ -121,15 +139,21 @@ export class RowSealer {
       throw new TamperedError(
         `A ${shape.name} row without its sealed part (plaintext in an encrypted store)`,
       )
-    const plain = this.#cipher.open(sealed, this.#address(shape, stored))
-    let row: unknown
-    try {
-      row = decode(plain)
-    } catch (error) {
-      throw new DamagedError(`A sealed ${shape.name} row`, { cause: error })
+    const address = this.#address(shape, stored)
+    const memoKey = `${shape.name}\u0000${address.recordId}`
+    let row: unknown = this.#opened?.get(memoKey, sealed)
+    if (row === undefined) {
+      const plain = this.#cipher.open(sealed, address)
+      try {
+        row = decode(plain)
+      } catch (error) {
+        throw new DamagedError(`A sealed ${shape.name} row`, { cause: error })
+      }
+      if (typeof row !== 'object' || row === null || Array.isArray(row))
+        throw new DamagedError(`A sealed ${shape.name} row`)
+      this.#opened?.put(memoKey, sealed, copyRow(row as Row))
     }
-    if (typeof row !== 'object' || row === null)
-      throw new DamagedError(`A sealed ${shape.name} row`)
+    // Checked on every read, memo or not: an edited clear column is refused either way.
     for (const field of shape.indexed) {
       const expected = this.indexValue(shape.name, field, (row as Row)[field])
       if (!sameIndexValue(expected, stored[field]))
@@ -140,9 +164,15 @@ export class RowSealer {
     return row as Row
   }
 
-  /** Zeroes the keys (lock). */
+  /** Rows kept opened (tests). */
+  get openedRows(): number {
+    return this.#opened?.size ?? 0
+  }
+
+  /** Zeroes the keys and empties the opened rows (lock). */
   forget(): void {
     this.#cipher.forget()
+    this.#opened?.clear()
     this.#blindKey.fill(0)
   }
 
