@@ -103,6 +103,9 @@ export function ipOf(connection: Connection): string {
   return 'unknown'
 }
 
+/** Requests signed by a mailbox's owner key. */
+type OwnerRequest = Exclude<ParsedRequest, { kind: 'deposit' | 'fetchPrekeys' | 'info' | 'create' }>
+
 export class MailboxService {
   private readonly init: MailboxServiceInit
   private readonly limiters: Record<keyof MailboxLimits['rate'], RateLimiter>
@@ -285,24 +288,34 @@ export class MailboxService {
   }
 
   /** Checks the auth of a signed request against the stored key, then burns its nonce. */
-  private async authorise(
-    req: Exclude<ParsedRequest, { kind: 'deposit' | 'fetchPrekeys' | 'info' | 'create' }>,
-  ) {
+  private async authorise(req: OwnerRequest) {
+    const mailbox = await this.verifySigned(req)
+    if (!(await this.burnNonce(req))) throw new MailboxError('replay')
+    return mailbox
+  }
+
+  /** The mailbox exists and its key signed this request, in the time window. */
+  private async verifySigned(req: OwnerRequest) {
     const mailbox = await this.init.store.getMailbox(req.auth.mailboxId)
     if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
     checkAuthTimestamp(req.auth, this.init.now())
     verifyAuth(req.kind, req.auth, mailbox.authKey, req.signedBody, nodeEd25519Verify)
-    // A timestamp accepted now is at most now + window, so a replay is out of window by now +
-    // 2 windows: the nonce is kept that long, counted on the relay's clock. The client's own
-    // timestamp is never stored (it would show the device's clock offset; ADR 0208).
-    const fresh = await this.init.store.useNonce(
+    return mailbox
+  }
+
+  /**
+   * Records the request's nonce durably; false for a replay. A timestamp accepted now is at most
+   * now + window, so a replay is out of window by now + 2 windows: the nonce is kept that long,
+   * counted on the relay's clock. The client's own timestamp is never stored (it would show the
+   * device's clock offset; ADR 0208).
+   */
+  private burnNonce(req: OwnerRequest): Promise<boolean> {
+    return this.init.store.useNonce(
       req.auth.mailboxId,
       req.auth.nonce,
       this.init.now() + 2 * AUTH_WINDOW_MS,
       this.today(),
     )
-    if (!fresh) throw new MailboxError('replay')
-    return mailbox
   }
 
   private async process(req: ParsedRequest, peer: string, ip: string): Promise<Outcome> {
@@ -331,26 +344,8 @@ export class MailboxService {
       }
       case 'deposit':
         return this.deposit(req)
-      case 'fetch': {
-        await this.authorise(req)
-        const limit = req.body.limit === 0 ? MAX_FETCH_LIMIT : req.body.limit
-        const { rows, more } = await store.fetch(
-          req.auth.mailboxId,
-          this.init.now() - EXPIRY_GRACE_MS,
-          limit,
-          MAX_FETCH_RESPONSE_SEALED_BYTES,
-        )
-        return {
-          fields: {
-            messages: rows.map((r) => ({
-              id: r.id,
-              sealed: ab(r.sealed),
-              expiresAtMs: BigInt(r.expiresAt),
-            })),
-            more,
-          },
-        }
-      }
+      case 'fetch':
+        return this.fetch(req)
       case 'ack': {
         await this.authorise(req)
         const deleted = await store.ack(req.auth.mailboxId, req.body.ids)
@@ -435,6 +430,31 @@ export class MailboxService {
         oneTimePrekeysLeft: taken.left,
       },
     }
+  }
+
+  /**
+   * The owner's fetch. The read does not depend on the nonce, so it runs while the nonce commits
+   * (one database round trip less per fetch, ADR 0233); a replay's rows are dropped unsent.
+   */
+  private async fetch(req: Extract<ParsedRequest, { kind: 'fetch' }>): Promise<Outcome> {
+    await this.verifySigned(req)
+    const limit = req.body.limit === 0 ? MAX_FETCH_LIMIT : req.body.limit
+    const [fresh, { rows, more }] = await Promise.all([
+      this.burnNonce(req),
+      this.init.store.fetch(
+        req.auth.mailboxId,
+        this.init.now() - EXPIRY_GRACE_MS,
+        limit,
+        MAX_FETCH_RESPONSE_SEALED_BYTES,
+      ),
+    ])
+    if (!fresh) throw new MailboxError('replay')
+    const messages = rows.map((r) => ({
+      id: r.id,
+      sealed: ab(r.sealed),
+      expiresAtMs: BigInt(r.expiresAt),
+    }))
+    return { fields: { messages, more } }
   }
 
   /**

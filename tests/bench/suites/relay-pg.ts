@@ -99,6 +99,39 @@ async function rawPgBurst(
   return count / ((performance.now() - started) / 1000)
 }
 
+/**
+ * What a relay fetch costs PostgreSQL, straight: one committed nonce INSERT and one SELECT of the
+ * mailbox's oldest rows, one after another. Its p99 beside the relay's shows how much of the
+ * relay's tail is the database and the machine (fsync, scheduling) rather than the relay.
+ */
+async function rawFetchLatencies(
+  raw: pg.Pool,
+  mailboxId: Uint8Array,
+  n: number,
+): Promise<number[]> {
+  const c = await raw.connect()
+  try {
+    const latencies: number[] = []
+    for (let i = 0; i < n; i++) {
+      const t = performance.now()
+      await c.query({
+        name: 'raw_nonce',
+        text: 'INSERT INTO raw_nonces (nonce_key, expires_bucket) VALUES ($1, $2)',
+        values: [Buffer.from(`${t}:${i}`), i],
+      })
+      await c.query({
+        name: 'raw_fetch',
+        text: 'SELECT seq, sealed, expires_at FROM raw_messages WHERE mailbox_id = $1 ORDER BY seq LIMIT 11',
+        values: [Buffer.from(mailboxId)],
+      })
+      latencies.push(performance.now() - t)
+    }
+    return latencies
+  } finally {
+    c.release()
+  }
+}
+
 async function measure(sizes: Sizes, log: (line: string) => void): Promise<Record<string, Metric>> {
   const cluster = await startPgCluster()
   const dirs: string[] = []
@@ -118,6 +151,9 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
       'CREATE TABLE raw_messages (mailbox_id bytea NOT NULL, seq bigint NOT NULL, sealed bytea NOT NULL, size integer NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (mailbox_id, seq))',
     )
     await admin.query('ALTER TABLE raw_messages ALTER COLUMN sealed SET STORAGE EXTERNAL')
+    await admin.query(
+      'CREATE TABLE raw_nonces (nonce_key bytea PRIMARY KEY, expires_bucket bigint NOT NULL)',
+    )
     await admin.end()
     // Each instance is its own process (as deployed): one event loop per relay, the senders and
     // the baseline in this one.
@@ -185,6 +221,7 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
       },
     )
     const lat1 = await fetchLatencies(clients[0]!, boxes[0]!, sizes.fetches)
+    const latRaw = await rawFetchLatencies(raw, ids[0]!, sizes.fetches)
 
     // Two instances: half the senders on each.
     const second = await relayAt()
@@ -213,6 +250,8 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
       'relay.pg_raw.per_s': { value: one.median.raw, unit: '/s' },
       'relay.pg.fetch.p50_ms': { value: percentile(lat1, 50), unit: 'ms' },
       'relay.pg.fetch.p99_ms': { value: percentile(lat1, 99), unit: 'ms' },
+      'relay.pg_raw.fetch.p50_ms': { value: percentile(latRaw, 50), unit: 'ms' },
+      'relay.pg_raw.fetch.p99_ms': { value: percentile(latRaw, 99), unit: 'ms' },
       'relay.pg2.deposit.per_s': {
         value: two.median.relay,
         unit: '/s',
@@ -241,6 +280,8 @@ const suite: BenchSuite = {
     'relay.pg.deposit.per_s.ratio',
     'relay.pg.fetch.p50_ms',
     'relay.pg.fetch.p99_ms',
+    'relay.pg_raw.fetch.p50_ms',
+    'relay.pg_raw.fetch.p99_ms',
     'relay.pg2.deposit.per_s',
     'relay.pg2_raw.per_s',
     'relay.pg2.deposit.per_s.ratio',
