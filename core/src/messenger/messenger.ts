@@ -272,7 +272,8 @@ export class Messenger {
       await this.#rotation.maintain()
       await this.#invites.maintain()
       await this.#inviteProbe.run()
-      await followUpRestore({
+      // Not awaited: a slow relay must not hold up the start (restore-followup.ts runs it once).
+      void followUpRestore({
         ctx: this.ctx,
         relays: () => this.relays(),
         helloFor: (c, reply) => this.#helloFor(c, reply),

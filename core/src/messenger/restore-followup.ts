@@ -30,9 +30,22 @@ export interface RestoreFollowUpDeps {
   kickOutbox(): void
 }
 
+/** Messengers whose follow-up is under way (the keeper does not wait for it). */
+const running = new WeakSet<MessengerContext>()
+
 export async function followUpRestore(d: RestoreFollowUpDeps): Promise<void> {
   const from = d.ctx.secrets.restoredFrom
   if (from === undefined || (from.hellosQueued && from.noticeDelivered)) return
+  if (running.has(d.ctx)) return
+  running.add(d.ctx)
+  try {
+    await followUp(d, from)
+  } finally {
+    running.delete(d.ctx)
+  }
+}
+
+async function followUp(d: RestoreFollowUpDeps, from: RestoredFrom): Promise<void> {
   if (!from.hellosQueued) {
     await queueRestoreHellos(d)
     await saveRestoredFrom(d.ctx, { hellosQueued: true })
