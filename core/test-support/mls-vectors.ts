@@ -33,6 +33,24 @@ export function loadVectors<T = VectorCase>(t: VectorContext, name: string): T[]
 
 export const hex = (s: string): Uint8Array => fromHex(s)
 
+/** Field-element sizes of the NIST-curve suites (P-256, P-521, P-384), RFC 9420 §17.1. */
+const NIST_KEY_BYTES: Readonly<Record<number, number>> = { 2: 32, 5: 66, 7: 48 }
+
+/**
+ * test-vectors.md encodes ECDSA and (NIST) HPKE private keys as fixed-length big-endian field
+ * elements; some P-521 keys in message-protection.json and passive-client-*.json are 65 bytes,
+ * their leading zero byte dropped. Same integer: put the zero back (the library, rightly, wants
+ * the fixed length of RFC 9180 SerializePrivateKey). ADR 0130 records this.
+ */
+export function fixedLengthKey(suite: number, hexKey: string): Uint8Array {
+  const raw = hex(hexKey)
+  const size = NIST_KEY_BYTES[suite]
+  if (size === undefined || raw.length >= size) return raw
+  const padded = new Uint8Array(size)
+  padded.set(raw, size - raw.length)
+  return padded
+}
+
 const suites = new Map<number, Promise<GroupSuite>>()
 
 export function suiteFor(id: number): Promise<GroupSuite> {

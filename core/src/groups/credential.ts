@@ -92,12 +92,20 @@ export function verifyMemberCredential(
  */
 export type MemberPolicy = (member: VerifiedMember) => void
 
+/** What the group layer asks of a credential check (CredentialChecker is Hestia's one). */
+export interface LeafCredentialCheck {
+  /** A value when the leaf's credential may hold a leaf with this signature key, else undefined. */
+  check(identity: unknown, signatureKey: Uint8Array): unknown
+  /** Why the last check refused, for the typed error (cleared before each group operation). */
+  lastRefusal: ProtocolError | undefined
+}
+
 /**
  * The check MLS runs on every leaf it meets (key packages, updates, commit paths, the tree of a
  * welcome). It answers true/false as ts-mls asks; the last refusal is kept so the group layer can
  * throw it as the typed error instead of the library's generic one.
  */
-export class CredentialChecker {
+export class CredentialChecker implements LeafCredentialCheck {
   lastRefusal: ProtocolError | undefined
   private readonly clock: Clock
   private readonly policy: MemberPolicy | undefined

@@ -51,7 +51,7 @@ import { defaultCapabilities } from 'ts-mls/defaultCapabilities.js'
 import type { AuthenticatedContent } from 'ts-mls/authenticatedContent.js'
 import type { PrivateMessage } from 'ts-mls/privateMessage.js'
 import { peekMessage, type GroupSuite } from './mls.ts'
-import { hex, runVectors, suiteFor } from '../../test-support/mls-vectors.ts'
+import { fixedLengthKey, hex, runVectors, suiteFor } from '../../test-support/mls-vectors.ts'
 
 type Codec = [(v: never) => Uint8Array, (b: Uint8Array, o: number) => [unknown, number] | undefined]
 
@@ -178,21 +178,9 @@ function twoLeafTree(signaturePub: Uint8Array): RatchetTree {
   return [undefined, undefined, { nodeType: 'leaf', leaf }]
 }
 
-/** Field-element sizes of the ECDSA suites (P-256, P-521, P-384), RFC 9420 §17.1. */
-const ECDSA_KEY_BYTES: Record<number, number> = { 2: 32, 5: 66, 7: 48 }
-
-/**
- * test-vectors.md encodes ECDSA private keys with Field-Element-to-Octet-String (fixed length);
- * message-protection.json's P-521 key is 65 bytes, its leading zero byte dropped. Same integer:
- * put the zero back (the library, rightly, wants the fixed length). ADR 0130 records this.
- */
+/** The vector's private signing key at the fixed length the library wants (see fixedLengthKey). */
 function signingKey(v: ProtectionVector): Uint8Array {
-  const raw = hex(v.signature_priv)
-  const size = ECDSA_KEY_BYTES[v.cipher_suite]
-  if (size === undefined || raw.length >= size) return raw
-  const padded = new Uint8Array(size)
-  padded.set(raw, size - raw.length)
-  return padded
+  return fixedLengthKey(v.cipher_suite, v.signature_priv)
 }
 
 interface Protection {

@@ -18,7 +18,7 @@ import {
   decodeMlsMessage,
   defaultCapabilities,
   defaultLifetime,
-  emptyPskIndex,
+  makePskIndex,
   encodeMlsMessage,
   generateKeyPackageWithKey,
   getCiphersuiteImpl,
@@ -33,14 +33,16 @@ import {
   type MLSMessage,
   type PrivateKeyPackage,
   type Proposal,
+  type PskIndex,
+  type RatchetTree,
 } from 'ts-mls'
 import { getCiphersuiteFromId, type CiphersuiteId } from 'ts-mls/crypto/ciphersuite.js'
 import { defaultClientConfig } from 'ts-mls/clientConfig.js'
-import { encodeRatchetTree } from 'ts-mls/ratchetTree.js'
+import { decodeRatchetTree, encodeRatchetTree } from 'ts-mls/ratchetTree.js'
 import { treeHashRoot } from 'ts-mls/treeHash.js'
 import type { KeyPair } from '../crypto/primitives.ts'
 import { ProtocolError } from '../wire/errors.ts'
-import type { CredentialChecker } from './credential.ts'
+import type { LeafCredentialCheck } from './credential.ts'
 import { GROUP_CIPHERSUITE, GROUP_LIMITS } from './limits.ts'
 import { toProtocolError } from './mls-errors.ts'
 
@@ -91,11 +93,13 @@ export async function createKeyPackage(
 /** One member's view of a group at one epoch. */
 export interface Group {
   readonly suite: GroupSuite
-  readonly checker: CredentialChecker
+  readonly checker: LeafCredentialCheck
+  /** External PSKs by base64 id (RFC 9420 §8.4). Hestia uses none; the interop vectors do. */
+  readonly externalPsks?: Readonly<Record<string, Uint8Array>>
   readonly state: ClientState
 }
 
-function clientConfig(checker: CredentialChecker): ClientConfig {
+function clientConfig(checker: LeafCredentialCheck): ClientConfig {
   return {
     ...defaultClientConfig,
     authService: {
@@ -111,7 +115,7 @@ function clientConfig(checker: CredentialChecker): ClientConfig {
 
 export async function createGroup(
   suite: GroupSuite,
-  checker: CredentialChecker,
+  checker: LeafCredentialCheck,
   groupId: Uint8Array,
   own: KeyPackageBundle,
 ): Promise<Group> {
@@ -202,31 +206,53 @@ export async function proposeChange(
   return { group: { ...group, state: r.newState }, proposal: encodeMlsMessage(r.message) }
 }
 
-/** Joins from a welcome addressed to `own` (the tree travels inside the welcome). */
+/** What a joiner may need besides the welcome; Hestia's own welcomes carry the tree inside. */
+export interface JoinOptions {
+  /** The ratchet tree (RFC 9420 §12.4.3.3 encoding) when the welcome does not carry it. */
+  ratchetTree?: Uint8Array
+  externalPsks?: Readonly<Record<string, Uint8Array>>
+}
+
+/** Joins from a welcome addressed to `own`. */
 export async function joinFromWelcome(
   suite: GroupSuite,
-  checker: CredentialChecker,
+  checker: LeafCredentialCheck,
   welcome: Uint8Array,
   own: KeyPackageBundle,
+  opts: JoinOptions = {},
 ): Promise<Group> {
   const message = decodeMessage(welcome)
   if (message.wireformat !== 'mls_welcome') {
     throw new ProtocolError('malformed', 'expected an MLS welcome')
   }
-  const group = { suite, checker, state: undefined as unknown as ClientState }
-  const state = await guarded(group, 'welcome', () =>
+  const tree = opts.ratchetTree === undefined ? undefined : decodeTree(opts.ratchetTree)
+  const psks = opts.externalPsks ?? {}
+  const state = await guarded({ checker }, 'welcome', () =>
     joinGroup(
       message.welcome,
       own.publicPackage,
       own.privatePackage,
-      emptyPskIndex,
+      makePskIndex(undefined, psks),
       suite.impl,
-      undefined,
+      tree,
       undefined,
       clientConfig(checker),
     ),
   )
-  return { suite, checker, state }
+  return { suite, checker, state, externalPsks: opts.externalPsks }
+}
+
+function decodeTree(bytes: Uint8Array): RatchetTree {
+  let decoded: [RatchetTree, number] | undefined
+  try {
+    decoded = decodeRatchetTree(bytes, 0)
+  } catch (err) {
+    throw new ProtocolError('malformed', 'ratchet tree does not decode', { cause: err })
+  }
+  if (decoded === undefined || decoded[1] !== bytes.length) {
+    throw new ProtocolError('malformed', 'ratchet tree does not decode (or has trailing bytes)')
+  }
+  return decoded[0]
 }
 
 /** Encrypts application data for the current epoch (a PrivateMessage). */
@@ -265,7 +291,7 @@ export async function processMessage(group: Group, bytes: Uint8Array): Promise<P
   if (message.wireformat === 'mls_private_message') {
     const epoch = message.privateMessage.epoch
     const r = await guarded(group, 'message', () =>
-      processPrivateMessage(group.state, message.privateMessage, emptyPskIndex, group.suite.impl),
+      processPrivateMessage(group.state, message.privateMessage, pskIndex(group), group.suite.impl),
     )
     const next = { ...group, state: r.newState }
     if (r.kind === 'applicationMessage')
@@ -274,11 +300,15 @@ export async function processMessage(group: Group, bytes: Uint8Array): Promise<P
   }
   if (message.wireformat === 'mls_public_message') {
     const r = await guarded(group, 'message', () =>
-      processPublicMessage(group.state, message.publicMessage, emptyPskIndex, group.suite.impl),
+      processPublicMessage(group.state, message.publicMessage, pskIndex(group), group.suite.impl),
     )
     return classify(group, { ...group, state: r.newState })
   }
   throw new ProtocolError('malformed', `not a group message: ${message.wireformat}`)
+}
+
+function pskIndex(group: Group): PskIndex {
+  return makePskIndex(group.state, group.externalPsks ?? {})
 }
 
 function classify(before: Group, after: Group): Processed {
