@@ -55,6 +55,7 @@ import { failureFromError } from '../src/client/dispatch.ts'
 import { parseClientRequest } from '../src/client/validate.ts'
 import { isVaultRequestType } from '../src/client/api.ts'
 import { FixtureVault } from './fixture-vault.ts'
+import { fixtureExport, fixtureImport } from './fixture-backup.ts'
 
 export interface Clock {
   now(): Timestamp
@@ -472,9 +473,18 @@ class FixtureMessenger implements FixtureClient {
     if (locked !== null) return locked
     if (request.type === 'identity.status') return ok(this.#identity)
     if (request.type === 'identity.create') return this.#createIdentity(request)
+    if (request.type === 'backup.import') return this.#importBackup(request)
     if (this.#identity.state === 'none') return fail('no_identity', 'Create an identity first')
     const handler = this.#handlers[request.type] as (r: ClientRequest) => ClientResponse
     return handler(request)
+  }
+
+  #importBackup(request: RequestFor<'backup.import'>): ClientResponse {
+    const imported = fixtureImport(request, this.#identity)
+    if (!imported.ok) return imported
+    this.#identity = imported.value.identity
+    this.#emit({ type: 'identity.changed', identity: this.#identity })
+    return imported
   }
 
   #createIdentity(request: RequestFor<'identity.create'>): ClientResponse {
@@ -491,10 +501,24 @@ class FixtureMessenger implements FixtureClient {
   }
 
   readonly #handlers: {
-    [K in Exclude<ClientRequestType, 'identity.status' | 'identity.create' | VaultRequestType>]: (
-      request: RequestFor<K>,
-    ) => ClientResponse<ResultFor<K>> | ClientFailure
+    [
+      K in Exclude<
+        ClientRequestType,
+        'identity.status' | 'identity.create' | 'backup.import' | VaultRequestType
+      >
+    ]: (request: RequestFor<K>) => ClientResponse<ResultFor<K>> | ClientFailure
   } = {
+    'backup.export': (request) =>
+      fixtureExport(
+        request,
+        this.#identity,
+        {
+          contacts: this.#contacts.size,
+          messages: [...this.#messages.values()].reduce((n, list) => n + list.length, 0),
+        },
+        this.#clock.now(),
+        this.#random,
+      ),
     'connectivity.status': () => ok(this.#connectivity()),
     'connectivity.retryRelay': ({ address }) => {
       const relay = this.#relays.find((r) => r.address === address)
@@ -703,6 +727,12 @@ class FixtureMessenger implements FixtureClient {
         if (transfer.conversationId === contact.conversationId) this.#transfers.delete(id)
       this.#emit({ type: 'conversation.removed', conversationId: contact.conversationId })
       return ok({})
+    },
+    // The fixture has no relay: a rotation changes nothing the UI can see but succeeds.
+    'contact.rotateMailbox': ({ contactId }) => {
+      const contact = this.#contact(contactId)
+      if ('ok' in contact) return contact
+      return this.#contactChanged(contact)
     },
     'settings.get': () => ok(this.#settings),
     'settings.update': ({ patch }) => {

@@ -176,3 +176,21 @@ describe('verification through the app state', () => {
     ])
   })
 })
+
+describe('ContactInfoView mailbox rotation (ADR 0755)', () => {
+  test('offers "New mailbox now" with what it does, only when the host can rotate', async () => {
+    const info = await infoOf('bob')
+    const withRotate = await renderFile('components/ContactInfoView.svelte', {
+      ...base,
+      info: { status: 'ready', value: info },
+      onrotatemailbox: () => Promise.resolve(),
+    })
+    assert.ok(withRotate.find('button', { 'data-testid': 'rotate-mailbox' }))
+    assert.ok(withRotate.text.includes('replaced by a new one every week'))
+    const without = await renderFile('components/ContactInfoView.svelte', {
+      ...base,
+      info: { status: 'ready', value: info },
+    })
+    assert.equal(without.text.includes('New mailbox now'), false)
+  })
+})

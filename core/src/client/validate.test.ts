@@ -50,6 +50,7 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
   'contact.rename': { type: 'contact.rename', contactId, displayName: 'Al' },
   'contact.setBlocked': { type: 'contact.setBlocked', contactId, blocked: true },
   'contact.delete': { type: 'contact.delete', contactId },
+  'contact.rotateMailbox': { type: 'contact.rotateMailbox', contactId },
   'settings.get': { type: 'settings.get' },
   'settings.update': {
     type: 'settings.update',
@@ -86,6 +87,8 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
   'vault.lock': { type: 'vault.lock' },
   'vault.setAutoLock': { type: 'vault.setAutoLock', minutes: null },
   'device.erase': { type: 'device.erase' },
+  'backup.export': { type: 'backup.export', passphrase: null },
+  'backup.import': { type: 'backup.import', file: 'SEVTVElBQks', passphrase: 'pw' },
   'call.signal': {
     type: 'call.signal',
     callId,

@@ -30,6 +30,7 @@ import {
 } from './schema.ts'
 import type { Schema } from './schema.ts'
 import { vaultRequestSchemas, vaultResultSchemas, vaultStatus } from './api/vault-schema.ts'
+import { backupRequestSchemas, backupResultSchemas } from './api/backup-schema.ts'
 import {
   callInfo,
   callSignal,
@@ -100,6 +101,7 @@ const requestSchemas: { [K in ClientRequestType]: Schema<RequestFor<K>> } = {
   'contact.rename': obj({ type: lit('contact.rename'), ...byContact, displayName }),
   'contact.setBlocked': obj({ type: lit('contact.setBlocked'), ...byContact, blocked: bool }),
   'contact.delete': obj({ type: lit('contact.delete'), ...byContact }),
+  'contact.rotateMailbox': obj({ type: lit('contact.rotateMailbox'), ...byContact }),
   'settings.get': obj({ type: lit('settings.get') }),
   'settings.update': obj({ type: lit('settings.update'), patch: settingsPatch }),
   'settings.addRelay': obj({ type: lit('settings.addRelay'), address: relayAddress }),
@@ -120,6 +122,7 @@ const requestSchemas: { [K in ClientRequestType]: Schema<RequestFor<K>> } = {
   'call.setCamera': obj({ type: lit('call.setCamera'), ...byCall, cameraOn: bool }),
   'call.signal': obj({ type: lit('call.signal'), ...byCall, signal: callSignal }),
   ...vaultRequestSchemas,
+  ...backupRequestSchemas,
 }
 
 /** Every request type, in table order (for UIs and tests that enumerate them). */
@@ -158,6 +161,7 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   'contact.rename': withContact,
   'contact.setBlocked': withContact,
   'contact.delete': empty,
+  'contact.rotateMailbox': withContact,
   'settings.get': settings,
   'settings.update': settings,
   'settings.addRelay': settings,
@@ -178,6 +182,7 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   'call.setCamera': withCall,
   'call.signal': empty,
   ...vaultResultSchemas,
+  ...backupResultSchemas,
 }
 
 // Events --------------------------------------------------------------------------------------

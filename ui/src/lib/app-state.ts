@@ -351,6 +351,12 @@ export class AppState {
     return contact
   }
 
+  /** A new mailbox for this contact now (ADR 0755); rejects with ClientApiError (e.g. busy). */
+  async rotateMailbox(contactId: ContactId): Promise<void> {
+    const { contact } = await call(this.client, { type: 'contact.rotateMailbox', contactId })
+    this.updateContact(contact)
+  }
+
   async acceptNewKey(contactId: ContactId): Promise<void> {
     await this.run(async () => {
       const { contact } = await call(this.client, { type: 'contact.acceptNewKey', contactId })

@@ -26,6 +26,7 @@ import type { Settings, SettingsPatch } from './settings.ts'
 import type { FileTransfer, StagedFile } from './transfers.ts'
 import type { CallInfo, CallSignal } from './calls.ts'
 import type { VaultRequestTable } from './vault.ts'
+import type { BackupRequestTable } from './backup.ts'
 
 type Empty = Record<never, never>
 
@@ -33,7 +34,7 @@ type Empty = Record<never, never>
  * One entry per request type: its parameters and the value a successful response carries.
  * `ClientRequest`, `ResultFor` and the validator are all derived from this table.
  */
-export interface ClientRequestTable extends VaultRequestTable {
+export interface ClientRequestTable extends VaultRequestTable, BackupRequestTable {
   'identity.status': { params: Empty; result: IdentityStatus }
   'identity.create': { params: { displayName: string }; result: IdentityStatus }
 
@@ -115,6 +116,12 @@ export interface ClientRequestTable extends VaultRequestTable {
   }
   /** Deletes the contact, its sessions and the conversation history on this device. */
   'contact.delete': { params: { contactId: ContactId }; result: Empty }
+  /**
+   * Gives the contact a new mailbox to write to (new id and keys, ADR 0755); the address goes to
+   * them only end to end. The old one is read until they use the new one, then closed. Also runs
+   * weekly by itself. `busy` while three earlier ones still wait for an offline contact.
+   */
+  'contact.rotateMailbox': { params: { contactId: ContactId }; result: { contact: ContactSummary } }
 
   'settings.get': { params: Empty; result: Settings }
   'settings.update': { params: { patch: SettingsPatch }; result: Settings }
