@@ -22,6 +22,8 @@ import {
   linkNewDevice,
 } from '../../core/src/messenger/devices/link-stream.ts'
 import { makeIdentityWithDevices } from '../../core/test-support/device-fixtures.ts'
+import { decodeSyncSnapshot, encodeSyncSnapshot } from '../../core/src/messenger/devices/sync.ts'
+import { createIdentity } from '../../core/src/crypto/identity.ts'
 
 type Relay = Awaited<ReturnType<typeof startRelay>>
 let relay: Relay
@@ -35,6 +37,13 @@ const list = issueDeviceList(alice.identity, {
   devices: alice.devices.map((d) => d.entry),
 })
 const LINK_MS = 20_000
+/** A contact of Alice's, handed to the new device in the grant. */
+const bob = {
+  identityKey: createIdentity(p.random).publicKey,
+  displayName: 'Bob',
+  verified: true,
+  blocked: false,
+}
 
 before(async () => {
   relay = await startRelay({
@@ -67,6 +76,7 @@ function grantFor(request: Parameters<typeof buildLinkGrant>[0]['request']) {
     now: p.clock(),
     certLifetimeMs: 300 * DAY_MS,
     prekeyLifetimeMs: 60 * DAY_MS,
+    sync: encodeSyncSnapshot([bob]),
   }).grant
 }
 
@@ -110,6 +120,7 @@ test('link over the relay: one code on both devices, the new device ends up cert
   assert.deepEqual(taken.identityKey, alice.identity.publicKey)
   assert.equal(taken.list.devices.length, 2)
   assert.equal(taken.list.listVersion > list.listVersion, true)
+  assert.deepEqual(decodeSyncSnapshot(taken.sync), [bob], 'the address book came along')
 })
 
 test('codes that do not match: nothing is signed and the new device gets nothing', async () => {

@@ -258,3 +258,65 @@ export declare namespace SentCopy {
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SentCopy>): SentCopy;
     function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SentCopy>): Generator<SentCopyVersionFieldEvent | SentCopyPeerIdentityKeyFieldEvent | SentCopyPayloadFieldEvent>;
 }
+export interface SyncSnapshot {
+    version: number;
+    contacts: SyncedContact[];
+}
+export declare namespace SyncSnapshot {
+    const codec: () => Codec<SyncSnapshot>;
+    interface SyncSnapshotVersionFieldEvent {
+        field: '$.version';
+        value: number;
+    }
+    interface SyncSnapshotContactsIdentityKeyFieldEvent {
+        field: '$.contacts[].identityKey';
+        value: Uint8Array<ArrayBuffer>;
+        index: number;
+    }
+    interface SyncSnapshotContactsDisplayNameFieldEvent {
+        field: '$.contacts[].displayName';
+        value: string;
+        index: number;
+    }
+    interface SyncSnapshotContactsVerifiedFieldEvent {
+        field: '$.contacts[].verified';
+        value: boolean;
+        index: number;
+    }
+    interface SyncSnapshotContactsBlockedFieldEvent {
+        field: '$.contacts[].blocked';
+        value: boolean;
+        index: number;
+    }
+    function encode(obj: Partial<SyncSnapshot>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncSnapshot>): SyncSnapshot;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncSnapshot>): Generator<SyncSnapshotVersionFieldEvent | SyncSnapshotContactsIdentityKeyFieldEvent | SyncSnapshotContactsDisplayNameFieldEvent | SyncSnapshotContactsVerifiedFieldEvent | SyncSnapshotContactsBlockedFieldEvent>;
+}
+export interface SyncedContact {
+    identityKey: Uint8Array<ArrayBuffer>;
+    displayName: string;
+    verified: boolean;
+    blocked: boolean;
+}
+export declare namespace SyncedContact {
+    const codec: () => Codec<SyncedContact>;
+    interface SyncedContactIdentityKeyFieldEvent {
+        field: '$.identityKey';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface SyncedContactDisplayNameFieldEvent {
+        field: '$.displayName';
+        value: string;
+    }
+    interface SyncedContactVerifiedFieldEvent {
+        field: '$.verified';
+        value: boolean;
+    }
+    interface SyncedContactBlockedFieldEvent {
+        field: '$.blocked';
+        value: boolean;
+    }
+    function encode(obj: Partial<SyncedContact>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncedContact>): SyncedContact;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncedContact>): Generator<SyncedContactIdentityKeyFieldEvent | SyncedContactDisplayNameFieldEvent | SyncedContactVerifiedFieldEvent | SyncedContactBlockedFieldEvent>;
+}

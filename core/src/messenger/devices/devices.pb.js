@@ -1048,3 +1048,225 @@ export var SentCopy;
     }
     SentCopy.stream = stream;
 })(SentCopy || (SentCopy = {}));
+export var SyncSnapshot;
+(function (SyncSnapshot) {
+    let _codec;
+    SyncSnapshot.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.version != null && obj.version !== 0)) {
+                    w.uint32(8);
+                    w.uint32(obj.version);
+                }
+                if (obj.contacts != null && obj.contacts.length > 0) {
+                    for (const value of obj.contacts) {
+                        w.uint32(18);
+                        SyncedContact.codec().encode(value, w);
+                    }
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    version: 0,
+                    contacts: []
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.version = reader.uint32();
+                            break;
+                        }
+                        case 2: {
+                            if (opts.limits?.contacts != null && obj.contacts.length === opts.limits.contacts) {
+                                throw new MaxLengthError('Decode error - repeated field "contacts" had too many elements');
+                            }
+                            obj.contacts.push(SyncedContact.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.contacts$
+                            }));
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const obj = {
+                    contacts: 0
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.version`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            if (opts.limits?.contacts != null && obj.contacts === opts.limits.contacts) {
+                                throw new MaxLengthError('Streaming decode error - repeated field "contacts" had too many elements');
+                            }
+                            for (const evt of SyncedContact.codec().stream(reader, reader.uint32(), `${prefix}.contacts[]`, {
+                                limits: opts.limits?.contacts$
+                            })) {
+                                yield {
+                                    ...evt,
+                                    index: obj.contacts
+                                };
+                            }
+                            obj.contacts++;
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, SyncSnapshot.codec());
+    }
+    SyncSnapshot.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, SyncSnapshot.codec(), opts);
+    }
+    SyncSnapshot.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, SyncSnapshot.codec(), opts);
+    }
+    SyncSnapshot.stream = stream;
+})(SyncSnapshot || (SyncSnapshot = {}));
+export var SyncedContact;
+(function (SyncedContact) {
+    let _codec;
+    SyncedContact.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.identityKey != null && obj.identityKey.byteLength > 0)) {
+                    w.uint32(10);
+                    w.bytes(obj.identityKey);
+                }
+                if ((obj.displayName != null && obj.displayName !== '')) {
+                    w.uint32(18);
+                    w.string(obj.displayName);
+                }
+                if ((obj.verified != null && obj.verified !== false)) {
+                    w.uint32(24);
+                    w.bool(obj.verified);
+                }
+                if ((obj.blocked != null && obj.blocked !== false)) {
+                    w.uint32(32);
+                    w.bool(obj.blocked);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    identityKey: uint8ArrayAlloc(0),
+                    displayName: '',
+                    verified: false,
+                    blocked: false
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.identityKey = reader.bytes();
+                            break;
+                        }
+                        case 2: {
+                            obj.displayName = reader.string();
+                            break;
+                        }
+                        case 3: {
+                            obj.verified = reader.bool();
+                            break;
+                        }
+                        case 4: {
+                            obj.blocked = reader.bool();
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.identityKey`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.displayName`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.verified`,
+                                value: reader.bool()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.blocked`,
+                                value: reader.bool()
+                            };
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, SyncedContact.codec());
+    }
+    SyncedContact.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, SyncedContact.codec(), opts);
+    }
+    SyncedContact.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, SyncedContact.codec(), opts);
+    }
+    SyncedContact.stream = stream;
+})(SyncedContact || (SyncedContact = {}));

@@ -97,16 +97,7 @@ export function decodeDeviceListBody(bytes: Uint8Array): DeviceListFields {
 
 function decodeEntry(d: DeviceEntry, what: string): DeviceEntryFields {
   const bundle = requireBytes(d.bundle, `${what} bundle`, { min: 1, max: DEVICE_CAPS.entryBundle })
-  if (d.name.length > DEVICE_CAPS.nameCodeUnits) {
-    throw new ProtocolError(
-      'oversize',
-      `${what} name: over ${DEVICE_CAPS.nameCodeUnits} code units`,
-    )
-  }
-  const count = graphemes(d.name).length
-  if (count === 0 || count > DEVICE_CAPS.nameGraphemes) {
-    throw new ProtocolError('malformed', `${what} name: must be 1..${DEVICE_CAPS.nameGraphemes}`)
-  }
+  checkName(d.name, `${what} name`)
   if (!ROLES.includes(d.role)) throw new ProtocolError('malformed', `${what}: unknown role`)
   return {
     bundle,
@@ -114,4 +105,16 @@ function decodeEntry(d: DeviceEntry, what: string): DeviceEntryFields {
     role: d.role as DeviceRole,
     addedAt: requireUint(d.addedAt, `${what} added at`),
   }
+}
+
+/** A name a peer sent: 1..64 graphemes and at most 256 UTF-16 code units. */
+export function checkName(name: string, what: string): string {
+  if (name.length > DEVICE_CAPS.nameCodeUnits) {
+    throw new ProtocolError('oversize', `${what}: over ${DEVICE_CAPS.nameCodeUnits} code units`)
+  }
+  const count = graphemes(name).length
+  if (count === 0 || count > DEVICE_CAPS.nameGraphemes) {
+    throw new ProtocolError('malformed', `${what}: must be 1..${DEVICE_CAPS.nameGraphemes}`)
+  }
+  return name
 }

@@ -4,13 +4,15 @@
  * session whose other end is our own identity; anything else — a contact forging "you sent this"
  * — is refused ('wrong_key').
  */
-import { SentCopy } from './devices.pb.js'
+import { SentCopy, SyncSnapshot } from './devices.pb.js'
 import { bytesEqual } from '../../crypto/bytes.ts'
 import { LIMITS } from '../../crypto/limits.ts'
 import { ED25519_PUBLIC_KEY_BYTES } from '../../crypto/primitives.ts'
 import { decodeStrict, requireBytes, requireVersion } from '../../wire/decode.ts'
 import { ProtocolError } from '../../wire/errors.ts'
-import { LINK_FORMAT_VERSION } from './limits.ts'
+import { DEVICE_CAPS, LINK_FORMAT_VERSION } from './limits.ts'
+import { checkName } from './list-codec.ts'
+import { toHex } from '../../crypto/bytes.ts'
 
 export interface SentCopyFields {
   /** The contact the message went to. */
@@ -53,4 +55,49 @@ export function acceptSentCopy(
     throw new ProtocolError('wrong_key', 'a sent copy from someone else than our own devices')
   }
   return decodeSentCopy(bytes)
+}
+
+/** One contact as the new device learns it from the grant. */
+export interface SyncedContactFields {
+  identityKey: Uint8Array
+  displayName: string
+  verified: boolean
+  blocked: boolean
+}
+
+export function encodeSyncSnapshot(contacts: readonly SyncedContactFields[]): Uint8Array {
+  const bytes = SyncSnapshot.encode({
+    version: SENT_COPY_VERSION,
+    contacts: contacts.map((c) => ({
+      ...c,
+      identityKey: c.identityKey as Uint8Array<ArrayBuffer>,
+    })),
+  })
+  if (bytes.length > DEVICE_CAPS.syncSnapshot) {
+    throw new RangeError(
+      `sync snapshot of ${contacts.length} contacts exceeds ${DEVICE_CAPS.syncSnapshot} bytes`,
+    )
+  }
+  return bytes
+}
+
+/** Decodes a grant's snapshot: each contact once, a 32-byte key, a 1..64-grapheme name. */
+export function decodeSyncSnapshot(bytes: unknown): SyncedContactFields[] {
+  const v = decodeStrict(bytes, DEVICE_CAPS.syncSnapshot, SyncSnapshot, 'sync snapshot')
+  requireVersion(v.version, SENT_COPY_VERSION, 'sync snapshot')
+  const seen = new Set<string>()
+  return v.contacts.map((c, i) => {
+    const identityKey = requireBytes(c.identityKey, `synced contact ${i + 1} key`, {
+      exact: ED25519_PUBLIC_KEY_BYTES,
+    })
+    const key = toHex(identityKey)
+    if (seen.has(key)) throw new ProtocolError('malformed', 'sync snapshot: a contact twice')
+    seen.add(key)
+    return {
+      identityKey,
+      displayName: checkName(c.displayName, `synced contact ${i + 1} name`),
+      verified: c.verified,
+      blocked: c.blocked,
+    }
+  })
 }
