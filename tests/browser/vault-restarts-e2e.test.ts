@@ -1,0 +1,167 @@
+// The passphrase lock across Chrome's restarts, and auto-lock, in the built extension (issue 17,
+// ADR 0523): the service worker is stopped (chrome://serviceworker-internals → Stop) and the
+// offscreen document closed, together — unlocked stays unlocked without asking (the worker keeps
+// the data key in chrome.storage.session), locked stays locked (nothing kept). Auto-lock: with
+// the shortest choice (1 minute) and no page open, the host locks by itself and the worker's
+// session copy of the key is gone.
+//
+//   node --test tests/browser/vault-restarts-e2e.test.ts   (builds build/chrome-mv3-test if stale)
+
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import type { Page, Worker } from 'playwright-core'
+import { snapshotTestBuild } from './support/fresh-build.ts'
+import { ChromiumProfile, clientRequest, waitUntil } from './support/messenger-browser.ts'
+
+const PASS = 'restart passphrase 17'
+const STEP_MS = 30_000
+
+let build: { dir: string; remove: () => Promise<void> } | undefined
+let profile: ChromiumProfile
+
+before(
+  async () => {
+    build = await snapshotTestBuild('chrome-mv3')
+    profile = await ChromiumProfile.create('Robin', build.dir)
+    await profile.launch()
+  },
+  { timeout: 720_000 },
+)
+
+after(async () => {
+  await profile?.destroy()
+  await build?.remove()
+})
+
+async function openPage(): Promise<Page> {
+  const page = await profile.context!.newPage()
+  await page.goto(profile.url('popup.html?layout=tab'), { timeout: STEP_MS })
+  return page
+}
+
+/** The vault state once the host answers (it may be starting after a restart). */
+async function vaultState(page: Page): Promise<string> {
+  let state = ''
+  await waitUntil(
+    'the host to answer vault.status',
+    async () => {
+      const status = await clientRequest(page, { type: 'vault.status' })
+      state = status.ok ? status.value.state : ''
+      return status.ok
+    },
+    STEP_MS,
+    250,
+  )
+  return state
+}
+
+/** The running service worker (after a stop, Playwright may still list the stopped one). */
+async function liveWorker(): Promise<Worker> {
+  let live: Worker | undefined
+  await waitUntil(
+    'a running service worker',
+    async () => {
+      for (const worker of profile.context!.serviceWorkers().reverse()) {
+        if (await worker.evaluate(() => true).catch(() => false)) {
+          live = worker
+          return true
+        }
+      }
+      return false
+    },
+    STEP_MS,
+    250,
+  )
+  return live!
+}
+
+/**
+ * Stops the service worker (the Stop control of chrome://serviceworker-internals, as a developer
+ * would: the profile has only this extension's registration) and closes the offscreen document
+ * (the host) at the same time.
+ */
+async function restartWorkerAndHost(): Promise<void> {
+  await (
+    await liveWorker()
+  ).evaluate(async () => {
+    const api = (
+      globalThis as unknown as { chrome: { offscreen: { closeDocument(): Promise<void> } } }
+    ).chrome
+    await api.offscreen.closeDocument()
+  })
+  const internals = await profile.context!.newPage()
+  await internals.goto('chrome://serviceworker-internals/')
+  const status = internals.locator('.serviceworker-running-status').first()
+  await status.getByText('RUNNING', { exact: true }).waitFor({ timeout: STEP_MS })
+  await internals.locator('cr-button[data-command="stop"]').first().click({ timeout: STEP_MS })
+  await status.getByText('STOPPED', { exact: true }).waitFor({ timeout: STEP_MS })
+  await internals.close()
+}
+
+/** Whether the worker's chrome.storage.session holds the data key. */
+async function sessionKeyKept(): Promise<boolean> {
+  return (await liveWorker()).evaluate(async () => {
+    type Area = { get(key: string): Promise<Record<string, unknown>> }
+    const api = globalThis as unknown as { chrome: { storage: { session: Area } } }
+    return (await api.chrome.storage.session.get('hestia.dataKey'))['hestia.dataKey'] !== undefined
+  })
+}
+
+test(
+  'unlocked survives a service-worker stop with the host restarted; locked stays locked',
+  { timeout: 240_000 },
+  async () => {
+    const page = await openPage()
+    assert.equal(await vaultState(page), 'none')
+    const set = await clientRequest(page, { type: 'vault.setPassphrase', passphrase: PASS })
+    assert.equal(set.ok && set.value.state, 'unlocked')
+    const created = await clientRequest(page, { type: 'identity.create', displayName: 'Robin' })
+    assert.ok(created.ok)
+
+    await restartWorkerAndHost()
+    assert.equal(await vaultState(page), 'unlocked', 'reopened without asking')
+    const identity = await clientRequest(page, { type: 'identity.status' })
+    assert.equal(
+      identity.ok && identity.value.state,
+      'ready',
+      'the messenger is back with its data',
+    )
+
+    const locked = await clientRequest(page, { type: 'vault.lock' })
+    assert.equal(locked.ok && locked.value.state, 'locked')
+    assert.equal(await sessionKeyKept(), false, 'lock removed the session copy of the key')
+    await restartWorkerAndHost()
+    assert.equal(await vaultState(page), 'locked', 'a restart does not unlock')
+    const refused = await clientRequest(page, { type: 'identity.status' })
+    assert.equal(refused.ok ? 'ok' : refused.error.code, 'locked')
+
+    const unlocked = await clientRequest(page, { type: 'vault.unlock', passphrase: PASS })
+    assert.equal(unlocked.ok && unlocked.value.state, 'unlocked')
+    await page.close()
+  },
+)
+
+test(
+  'auto-lock fires after the chosen idle time with no page open',
+  { timeout: 240_000 },
+  async () => {
+    const page = await openPage()
+    const set = await clientRequest(page, { type: 'vault.setAutoLock', minutes: 1 })
+    assert.deepEqual(set.ok && set.value, { state: 'unlocked', autoLockMinutes: 1 })
+    assert.equal(await sessionKeyKept(), true)
+    const idleFrom = Date.now()
+    await page.close() // no page asks anything now: the idle clock runs
+    await waitUntil(
+      'the session key to be removed by auto-lock',
+      async () => !(await sessionKeyKept()),
+      150_000,
+      1_000,
+    )
+    const lockedAfterMs = Date.now() - idleFrom
+    assert.ok(lockedAfterMs >= 55_000, `not before the idle minute (${lockedAfterMs} ms)`)
+    const again = await openPage()
+    assert.equal(await vaultState(again), 'locked')
+    const refused = await clientRequest(again, { type: 'identity.status' })
+    assert.equal(refused.ok ? 'ok' : refused.error.code, 'locked')
+  },
+)
