@@ -58,6 +58,45 @@ function signPrekey(
   return { body, signature }
 }
 
+export interface CertifyOptions {
+  now: number
+  certLifetimeMs: number
+  prekeyLifetimeMs: number
+  /** Certificate serial: 0 for a new device, the old one + 1 on a refresh. */
+  serial: number
+  prekeyIds: { signed: number; pq: number }
+}
+
+/** The certificate, the two signed prekeys and the listed bundle for a request's keys. */
+export function certifyDevice(
+  identity: IdentityKeyPair,
+  request: LinkRequestFields,
+  o: CertifyOptions,
+): { cert: DeviceCertificate; spk: SignedBytes; pq: SignedBytes; bundle: Uint8Array } {
+  const cert = issueDeviceCert(identity, {
+    deviceKey: request.deviceKey,
+    peerId: request.peerId,
+    issuedAt: o.now,
+    expiresAt: o.now + o.certLifetimeMs,
+    serial: o.serial,
+  })
+  const base = { deviceKey: request.deviceKey, expiresAt: o.now + o.prekeyLifetimeMs }
+  const spk = signPrekey(identity, {
+    ...base,
+    kind: PREKEY_KIND.signedX25519,
+    id: o.prekeyIds.signed,
+    publicKey: request.signedPrekey,
+  })
+  const pq = signPrekey(identity, {
+    ...base,
+    kind: PREKEY_KIND.lastResortMlkem,
+    id: o.prekeyIds.pq,
+    publicKey: request.pqPrekey,
+  })
+  const bundle = encodePrekeyBundle({ deviceCert: cert.bytes, signedPrekey: spk, pqPrekey: pq })
+  return { cert, spk, pq, bundle }
+}
+
 /** Primary side: certificate, signed prekeys and the new list. */
 export function buildLinkGrant(input: GrantInput): {
   grant: LinkGrantFields
@@ -72,29 +111,15 @@ export function buildLinkGrant(input: GrantInput): {
   ) {
     throw new ProtocolError('malformed', 'link: this device is already on the list')
   }
-  const cert = issueDeviceCert(identity, {
-    deviceKey: request.deviceKey,
-    peerId: request.peerId,
-    issuedAt: now,
-    expiresAt: now + input.certLifetimeMs,
+  const made = certifyDevice(identity, request, {
+    now,
+    certLifetimeMs: input.certLifetimeMs,
+    prekeyLifetimeMs: input.prekeyLifetimeMs,
+    serial: 0,
+    prekeyIds: COMPANION_PREKEY_IDS,
   })
-  const expiresAt = now + input.prekeyLifetimeMs
-  const base = { deviceKey: request.deviceKey, expiresAt }
-  const spk = signPrekey(identity, {
-    ...base,
-    kind: PREKEY_KIND.signedX25519,
-    id: COMPANION_PREKEY_IDS.signed,
-    publicKey: request.signedPrekey,
-  })
-  const pq = signPrekey(identity, {
-    ...base,
-    kind: PREKEY_KIND.lastResortMlkem,
-    id: COMPANION_PREKEY_IDS.pq,
-    publicKey: request.pqPrekey,
-  })
-  const bundle = encodePrekeyBundle({ deviceCert: cert.bytes, signedPrekey: spk, pqPrekey: pq })
   const entry = {
-    bundle,
+    bundle: made.bundle,
     name: displayNameOr(request.name, 'Linked device'),
     role: DEVICE_ROLE.companion,
     addedAt: now,
@@ -104,17 +129,24 @@ export function buildLinkGrant(input: GrantInput): {
     now,
     devices: [...currentList.devices.map(entryOf), entry],
   })
-  const grant = {
-    deviceCert: cert.bytes,
-    signedPrekey: encodeSigned(spk),
-    pqPrekey: encodeSigned(pq),
-    deviceList: list.bytes,
-    sync: input.sync ?? new Uint8Array(0),
-  }
-  return { grant, list }
+  return { grant: grantOf(made, list, input.sync), list }
 }
 
-function entryOf(d: VerifiedDeviceList['devices'][number]) {
+export function grantOf(
+  made: ReturnType<typeof certifyDevice>,
+  list: VerifiedDeviceList,
+  sync?: Uint8Array,
+): LinkGrantFields {
+  return {
+    deviceCert: made.cert.bytes,
+    signedPrekey: encodeSigned(made.spk),
+    pqPrekey: encodeSigned(made.pq),
+    deviceList: list.bytes,
+    sync: sync ?? new Uint8Array(0),
+  }
+}
+
+export function entryOf(d: VerifiedDeviceList['devices'][number]) {
   return { bundle: d.bundle, name: d.name, role: d.role, addedAt: d.addedAt }
 }
 
