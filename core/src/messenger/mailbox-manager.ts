@@ -127,12 +127,20 @@ export class MailboxManager {
     const o = this.owned(mailboxId)
     return {
       displayName: this.#ctx.local.displayName,
-      relays: this.#instances.helloRelays(relays, MESSENGER_LIMITS.relays),
+      relays: this.relaysFor(relays),
       mailboxId: o.credentials.mailboxId,
       mailboxCapability: o.credentials.capability,
       mailboxSealKey: o.seal.publicKey,
       reply,
     }
+  }
+
+  /**
+   * The relay list to give a contact (Hello, invite card): our home relay, the other instances of
+   * its community (ADR 0231), then our other relays, within the per-contact cap.
+   */
+  relaysFor(relays: readonly string[]): string[] {
+    return this.#instances.helloRelays(relays, MESSENGER_LIMITS.relays)
   }
 
   /** A fresh mailbox id (its keys derive from it). */
