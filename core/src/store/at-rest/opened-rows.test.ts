@@ -42,7 +42,7 @@ function tampered(work: () => unknown): void {
 
 test('a row read again comes from the memo, as a copy its reader may change', () => {
   const aead = countingAead()
-  const sealer = new RowSealer(KEY, seededRandom(1), 'db', { aead })
+  const sealer = new RowSealer(KEY, seededRandom('opened-rows-1'), 'db', { aead })
   const stored = sealer.seal(MESSAGES, row('m1'))
   const first = sealer.open(MESSAGES, stored)
   ;(first['body'] as { text: string }).text = 'changed by a caller'
@@ -54,7 +54,7 @@ test('a row read again comes from the memo, as a copy its reader may change', ()
 })
 
 test('a changed byte, a moved row, an edited clear column: refused as without the memo', () => {
-  const sealer = new RowSealer(KEY, seededRandom(2), 'db', { aead: countingAead() })
+  const sealer = new RowSealer(KEY, seededRandom('opened-rows-2'), 'db', { aead: countingAead() })
   const stored = sealer.seal(MESSAGES, row('m1'))
   const other = sealer.seal(MESSAGES, row('m2', 'another line'))
   sealer.open(MESSAGES, stored)
@@ -75,7 +75,7 @@ test('a changed byte, a moved row, an edited clear column: refused as without th
 
 test('a rewritten row is opened again, and lock empties the memo', () => {
   const aead = countingAead()
-  const sealer = new RowSealer(KEY, seededRandom(3), 'db', { aead })
+  const sealer = new RowSealer(KEY, seededRandom('opened-rows-3'), 'db', { aead })
   sealer.open(MESSAGES, sealer.seal(MESSAGES, row('m1', 'first')))
   const rewritten = sealer.seal(MESSAGES, row('m1', 'second'))
   assert.deepEqual(sealer.open(MESSAGES, rewritten), row('m1', 'second'))
@@ -88,7 +88,7 @@ test('a rewritten row is opened again, and lock empties the memo', () => {
 
 test('bounded by bytes, oldest first; a zero budget turns it off', () => {
   const aead = countingAead()
-  const sealer = new RowSealer(KEY, seededRandom(4), 'db', { aead, openedRowsBytes: 64 * 1024 })
+  const sealer = new RowSealer(KEY, seededRandom('opened-rows-4'), 'db', { aead, openedRowsBytes: 64 * 1024 })
   const rows = Array.from({ length: 300 }, (_, i) =>
     sealer.seal(MESSAGES, row(`m${i}`, 'x'.repeat(200))),
   )
@@ -99,7 +99,7 @@ test('bounded by bytes, oldest first; a zero budget turns it off', () => {
   assert.equal(aead.opens, opens, 'the newest is kept')
   sealer.open(MESSAGES, rows[0]!)
   assert.equal(aead.opens, opens + 1, 'the oldest left and is opened again')
-  const off = new RowSealer(KEY, seededRandom(5), 'db', { openedRowsBytes: 0 })
+  const off = new RowSealer(KEY, seededRandom('opened-rows-5'), 'db', { openedRowsBytes: 0 })
   off.open(MESSAGES, off.seal(MESSAGES, row('m1')))
   assert.equal(off.openedRows, 0)
 })
