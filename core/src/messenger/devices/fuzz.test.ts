@@ -1,6 +1,7 @@
 // Fuzzes every multi-device decoder with random and mutated inputs: each must return a value or
 // throw a ProtocolError, never anything else. Decoders: 100,000 inputs each; the full list
-// verification (a signature check per input that gets that far): 5,000.
+// verification (a signature check per input that gets that far): 5,000. Covers the list, the
+// link frames, the address-book snapshot and sent copies.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
@@ -17,6 +18,7 @@ import {
   encodeLinkGrant,
   encodeLinkRequest,
 } from './link-codec.ts'
+import { decodeSentCopy, decodeSyncSnapshot, encodeSentCopy, encodeSyncSnapshot } from './sync.ts'
 
 const DECODER_INPUTS = 100_000
 const golden = JSON.parse(
@@ -124,6 +126,13 @@ fuzz('link hello', [g('link', 'hello')], decodeLinkHello, DECODER_INPUTS)
 fuzz('link reveal', [g('link', 'reveal')], decodeLinkReveal, DECODER_INPUTS)
 fuzz('link request', [request], decodeLinkRequest, DECODER_INPUTS)
 fuzz('link grant', [grant], decodeLinkGrant, DECODER_INPUTS)
+const snapshot = encodeSyncSnapshot([
+  { identityKey: new Uint8Array(32).fill(8), displayName: 'Bob', verified: true, blocked: false },
+  { identityKey: new Uint8Array(32).fill(9), displayName: 'Зоя', verified: false, blocked: true },
+])
+const sentCopy = encodeSentCopy({ peerIdentityKey: new Uint8Array(32).fill(1), payload: request })
+fuzz('sync snapshot', [snapshot], decodeSyncSnapshot, DECODER_INPUTS)
+fuzz('sent copy', [sentCopy], decodeSentCopy, DECODER_INPUTS)
 fuzz(
   'device list verification',
   listSeeds,
