@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Libp2p } from '@libp2p/interface'
 import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
+import { bytesEqual } from '@hestia/core/crypto/bytes.ts'
 import { systemPlatform } from '@hestia/core/crypto/platform.ts'
 import { PREKEY_KIND } from '@hestia/core/crypto/prekeys.ts'
 import { newMailboxCredentials } from '@hestia/core/mailbox/index.ts'
@@ -19,7 +20,7 @@ import {
   loadLocalIdentity,
   prekeyBundle,
 } from '@hestia/core/messenger/identity.ts'
-import { createInviteCard } from '@hestia/core/messenger/invite.ts'
+import { INVITE_USED_MARKER, createInviteCard } from '@hestia/core/messenger/invite.ts'
 import {
   SHORT_INVITE,
   SHORT_INVITE_PREFIX,
@@ -98,6 +99,40 @@ describe('short invites: real messengers, real relays', () => {
       const s = decodeSecrets((await alice.store.getIdentity())!.secretKeys)
       return s.invites.length === 0
     })
+  })
+
+  test('a replay while the used invite’s mailbox is still open reads "already used" at once', async () => {
+    const alice = await user('alice3')
+    const bob = await user('bob3')
+    const dave = await user('dave3')
+    const link = (await alice.must({ type: 'invite.mine' })).link
+    const short = decodeShortInvite(link)
+    const convB = (await bob.must({ type: 'invite.accept', invite: link })).contact.conversationId
+    await waitUntil('bob deposited his hello', () => bob.sent.length >= 1)
+    // Bob goes away before reading Alice's reply: the invite is bound, its mailbox stays open.
+    await bob.stop()
+    await waitUntil('alice bound the invite', async () => {
+      const s = decodeSecrets((await alice.store.getIdentity())!.secretKeys)
+      return s.invites.some((i) => i.boundContactId !== undefined)
+    })
+    const reader = mailboxClientFor(malloryNode, relay.multiaddrs[0]!)
+    await waitUntil('the invite mailbox holds the used mark', async () => {
+      const { signedBundle } = await reader.fetchPrekeys(short)
+      return bytesEqual(signedBundle, INVITE_USED_MARKER)
+    })
+    const replay = await dave.req({ type: 'invite.accept', invite: link })
+    assert.equal(replay.ok ? 'accepted' : replay.error.code, 'invite_closed')
+    assert.deepEqual(await dave.store.listContacts(), [])
+    // Bob comes back, reads the reply, moves; the invite is closed and forgotten; they chat.
+    await bob.start()
+    await bob.must({ type: 'messages.send', conversationId: convB, text: 'back again' })
+    const convA = await alice.onlyConversation()
+    await waitUntil('alice shows bob’s text', async () => (await texts(alice, convA)).length === 1)
+    await waitUntil('alice forgot the used invite', async () => {
+      const s = decodeSecrets((await alice.store.getIdentity())!.secretKeys)
+      return s.invites.length === 0
+    })
+    await assert.rejects(reader.fetchPrekeys(short), /unknown_mailbox|no such mailbox/i)
   })
 
   test('tampered links are refused with the sentence and store nothing', async () => {

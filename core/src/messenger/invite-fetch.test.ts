@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { MailboxError } from '../mailbox/errors.ts'
 import { ProtocolError } from '../wire/errors.ts'
-import { InviteFetchError } from './invite.ts'
+import { InviteFetchError, InviteUsedError } from './invite.ts'
 import { inviteRefused } from './invite-fetch.ts'
 
 const code = (err: unknown): string => {
@@ -14,6 +14,7 @@ const code = (err: unknown): string => {
 const fetchFailed = (cause: unknown) => new InviteFetchError(cause)
 
 test('each refusal maps to the sentence the invitee should read', () => {
+  assert.equal(code(new InviteUsedError()), 'invite_closed')
   assert.equal(code(fetchFailed(new MailboxError('unknown_mailbox'))), 'invite_closed')
   assert.equal(code(fetchFailed(new MailboxError('mailbox_expired'))), 'invite_closed')
   assert.equal(code(fetchFailed(new MailboxError('no_prekeys'))), 'invite_closed')

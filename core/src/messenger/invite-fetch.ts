@@ -7,7 +7,7 @@ import { fail, type ClientFailure } from '../client/api.ts'
 import { MailboxError } from '../mailbox/errors.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { isClosedMailbox } from './invite-closed.ts'
-import { InviteFetchError } from './invite.ts'
+import { InviteFetchError, InviteUsedError } from './invite.ts'
 import type { ShortInvite } from './invite-link.ts'
 import type { MailboxManager } from './mailbox-manager.ts'
 import { relayFailureReason } from './relay-health.ts'
@@ -41,6 +41,7 @@ const WRONG_LINK: ReadonlySet<string> = new Set(['bad_capability', 'malformed'])
  * anything else (a bug). Nothing was stored when this is called.
  */
 export function inviteRefused(err: unknown): ClientFailure {
+  if (err instanceof InviteUsedError) return fail('invite_closed', 'the invite was already used')
   if (err instanceof InviteFetchError) {
     const cause = err.cause
     // A mailbox without its sealed invite is one being closed (or never finished): gone either way.

@@ -15,6 +15,7 @@
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import { reloadSecrets, type MessengerContext } from './context.ts'
+import { INVITE_USED_MARKER } from './invite.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
 import type { MailboxManager } from './mailbox-manager.ts'
 import { decodeSecrets, encodeSecrets, type LocalSecrets, type PendingInvite } from './secrets.ts'
@@ -108,6 +109,8 @@ export class InviteKeeper {
   readonly #busy = new Map<string, Promise<void>>()
   /** Bound invite mailboxes whose contact has moved but that are not closed yet (this run). */
   readonly #moved = new Set<string>()
+  /** Bound invite mailboxes whose signed invite was replaced by the used mark (this run). */
+  readonly #markedUsed = new Set<string>()
 
   constructor(ctx: MessengerContext, mailboxes: MailboxManager, home: () => string | undefined) {
     this.#ctx = ctx
@@ -138,8 +141,30 @@ export class InviteKeeper {
       const moved = state === 'bound' && this.#moved.has(i.mailboxId)
       if (state === 'withdrawn' || state === 'expired' || (state === 'bound' && expired) || moved) {
         await this.retire(i.mailboxId)
+      } else if (state === 'bound' && !this.#markedUsed.has(i.mailboxId)) {
+        await this.#markUsed(i.mailboxId)
       }
     }
+  }
+
+  /**
+   * A bound invite's mailbox stays open until the contact moves (ADR 0730); meanwhile the signed
+   * invite in it is replaced by INVITE_USED_MARKER, so someone replaying the link is told at once
+   * that it was used (ADR 0734). Runs as the mailbox's job in #busy, so a close never races it (a
+   * retire asked meanwhile is done by the next pass: `#moved` keeps it wanted).
+   */
+  #markUsed(mailboxId: string): Promise<void> {
+    const home = this.#home()
+    if (home === undefined || this.#busy.has(mailboxId)) return Promise.resolve()
+    const job = this.#mailboxes
+      .open(mailboxId, home, INVITE_USED_MARKER)
+      .then(() => void this.#markedUsed.add(mailboxId))
+      .catch((err: unknown) =>
+        this.#ctx.log(`invite ${mailboxId.slice(0, 8)} not marked used`, err),
+      )
+      .finally(() => this.#busy.delete(mailboxId))
+    this.#busy.set(mailboxId, job)
+    return job
   }
 
   /** Withdraws every unused invite (invite.renew): refused from now on, closed at the relay. */
@@ -181,6 +206,7 @@ export class InviteKeeper {
       return
     }
     this.#moved.delete(mailboxId)
+    this.#markedUsed.delete(mailboxId)
     // Forget the invite, and the one-time prekey it reserved if nobody used it.
     await updateInvites(this.#ctx, (invites, s) => {
       if (invite.boundContactId === undefined) {

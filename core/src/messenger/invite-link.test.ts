@@ -11,7 +11,9 @@ import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { addPrekey, createLocalIdentity, loadLocalIdentity, prekeyBundle } from './identity.ts'
 import {
+  INVITE_USED_MARKER,
   InviteFetchError,
+  InviteUsedError,
   createInviteCard,
   createInviteLink,
   openShortInvite,
@@ -246,6 +248,13 @@ describe('short invite link: the fetched invite must be the link’s', async () 
     await assert.rejects(
       resolveInvite(link, now, () => Promise.reject(new Error('connection refused'))),
       (e: unknown) => e instanceof InviteFetchError && /connection refused/.test(e.message),
+    )
+  })
+
+  test('the used mark instead of the invite: InviteUsedError, never a decode attempt', async () => {
+    await assert.rejects(
+      resolveInvite(link, now, () => Promise.resolve(INVITE_USED_MARKER.slice())),
+      (e: unknown) => e instanceof InviteUsedError,
     )
   })
 

@@ -140,6 +140,14 @@ export function openShortInvite(link: ShortInvite, card: Uint8Array, now: number
 }
 
 /**
+ * What the invite mailbox holds instead of the signed invite once the invite is bound (ADR 0734):
+ * a replay of the link during the move window is refused at once ("already used") instead of
+ * answering an invite the inviter will refuse. Only the mailbox owner can publish it (signed), and
+ * only capability holders can open it, like the invite it replaces.
+ */
+export const INVITE_USED_MARKER = new TextEncoder().encode('hestia/v1/invite-used')
+
+/**
  * Any invite link, verified: a short one is fetched with `fetchCard` (the sealed signed invite,
  * opened) and bound to the link; a long one is decoded. Throws ProtocolError for the link or the
  * invite, and InviteFetchError when the fetch failed (its cause says why).
@@ -157,7 +165,16 @@ export async function resolveInvite(
   } catch (err) {
     throw new InviteFetchError(err)
   }
+  if (bytesEqual(card, INVITE_USED_MARKER)) throw new InviteUsedError()
   return openShortInvite(short, card, now)
+}
+
+/** The short link's invite was already used (its mailbox holds INVITE_USED_MARKER). */
+export class InviteUsedError extends Error {
+  override readonly name = 'InviteUsedError'
+  constructor() {
+    super('invite: already used')
+  }
 }
 
 /** The sealed invite could not be fetched from the link's relay (see `cause`). */
