@@ -28,6 +28,9 @@ import {
   removeDevice,
 } from './list-updates.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
+import { createCompanionKeys } from './companion.ts'
+import { buildLinkGrant } from './link-grant.ts'
+import { DAY_MS } from '../../crypto/limits.ts'
 
 const time = fixedClock(Date.UTC(2026, 11, 6, 10))
 const p: CryptoPlatform = { random: seededRandom('fan-out'), clock: time.clock }
@@ -255,4 +258,31 @@ test('a contact cannot pass a message off as sent by me', () => {
     () => acceptSentCopy(copy, bob.identity.publicKey, alice.identity.publicKey),
     (err) => isProtocolError(err, 'wrong_key'),
   )
+})
+
+test('a device whose prekeys expired is skipped and reported; the others still get the message', () => {
+  const alice = person('Alice', [])
+  const bob = person('Bob', [])
+  const [b1] = nodesOf(bob, alice)
+  // A companion linked with prekeys that expire in one day, then the day passes.
+  const peerId = text('peer:short-lived')
+  const keys = createCompanionKeys(p.random, peerId, 'short-lived')
+  const { list } = buildLinkGrant({
+    identity: alice.identity,
+    request: keys.request,
+    currentList: alice.list,
+    now: p.clock(),
+    certLifetimeMs: 300 * DAY_MS,
+    prekeyLifetimeMs: DAY_MS,
+  })
+  b1!.contact.useList(
+    receiveContactList(b1!.contact.list, list.bytes, alice.identity.publicKey).list,
+  )
+  time.advance(DAY_MS + 1)
+  const skipped: string[] = []
+  const frames = b1!.contact.encryptToAll(text('hello'), (d, err) =>
+    skipped.push(`${d.name}: ${err.code}`),
+  )
+  assert.equal(frames.length, 1, 'the primary still gets it')
+  assert.deepEqual(skipped, ['short-lived: expired'])
 })

@@ -94,14 +94,31 @@ export class DeviceSessions {
     return ended
   }
 
-  /** Encrypts `body` once per listed device (except this one), starting sessions from the list. */
-  encryptToAll(body: Uint8Array): DeviceFrame[] {
+  /**
+   * Encrypts `body` once per listed device (except this one), starting sessions from the list. A
+   * device no session can be started with is left out and reported to `onUnreachable`.
+   */
+  encryptToAll(
+    body: Uint8Array,
+    onUnreachable?: (device: ListedDevice, reason: ProtocolError) => void,
+  ): DeviceFrame[] {
     const now = this.#platform.clock()
-    return fanOutTargets(this.#list, now, this.#local.cert.deviceKey).map((device) => ({
-      deviceKey: device.deviceKey,
-      peerId: device.peerId,
-      frame: this.#encryptTo(device, body),
-    }))
+    const frames: DeviceFrame[] = []
+    for (const device of fanOutTargets(this.#list, now, this.#local.cert.deviceKey)) {
+      try {
+        frames.push({
+          deviceKey: device.deviceKey,
+          peerId: device.peerId,
+          frame: this.#encryptTo(device, body),
+        })
+      } catch (err) {
+        // One device whose bundle no longer verifies (its prekeys expired) must not keep the
+        // message from the others: it is skipped and reported.
+        if (!isProtocolError(err)) throw err
+        onUnreachable?.(device, err)
+      }
+    }
+    return frames
   }
 
   #encryptTo(device: ListedDevice, body: Uint8Array): Uint8Array {
