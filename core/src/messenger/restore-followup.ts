@@ -59,7 +59,10 @@ async function queueRestoreHellos(d: RestoreFollowUpDeps): Promise<void> {
   const { store, platform } = d.ctx
   for (const listed of await store.listContacts()) {
     if (listed.blocked || listed.keyChange !== null || listed.outboundMailbox === null) continue
-    const c = await d.ensureInboundMailbox(listed)
+    // Under the contact's lock, as the outbox opens one when it starts a session: one mailbox.
+    const c = await d.ctx.locks.run(listed.contactId, async () =>
+      d.ensureInboundMailbox((await store.getContact(listed.contactId)) ?? listed),
+    )
     const hello = d.helloFor(c, true)
     const conv = await store.getConversationByContact(c.contactId)
     if (hello === null || conv === undefined) continue

@@ -14,7 +14,7 @@ import { bytesEqual } from '../crypto/bytes.ts'
 import type { CryptoPlatform } from '../crypto/platform.ts'
 import type { BackupContents } from '../backup/contents.ts'
 import { BackupError } from '../backup/errors.ts'
-import type { MessageRecord } from '../store/records.ts'
+import type { ContactRecord, MessageRecord } from '../store/records.ts'
 import { createLocalIdentity } from './identity.ts'
 import { decodeSecrets, encodeSecrets, type LocalSecrets } from './secrets.ts'
 
@@ -39,9 +39,10 @@ export async function restoredContents(
   secrets.restoredFrom = {
     deviceId: contents.identity.deviceId,
     mailboxRoot: old.mailboxRoot,
-    mailboxIds: contents.contacts.flatMap((c) =>
-      c.inboundMailboxId === null ? [] : [c.inboundMailboxId],
-    ),
+    mailboxIds: contents.contacts.flatMap((c) => [
+      ...(c.inboundMailboxId === null ? [] : [c.inboundMailboxId]),
+      ...(c.retiringMailboxes ?? []).map((r) => r.mailboxId),
+    ]),
     relay: contents.settings?.relays[0] ?? null,
     restoredAt: platform.clock(),
     hellosQueued: false,
@@ -55,9 +56,21 @@ export async function restoredContents(
       // The identity is as old as it was; only the device is new.
       createdAt: contents.identity.createdAt,
     },
-    contacts: contents.contacts.map((c) => ({ ...c, inboundMailboxId: null })),
+    contacts: contents.contacts.map(withoutOldMailboxes(platform.clock())),
     messages: contents.messages.map(unsentAsFailed),
   }
+}
+
+/**
+ * The old device's mailboxes (current and retiring, ADR 0755) have keys from its root, not ours:
+ * forgotten here; a fresh one is opened when the session restarts, and its rotation clock starts now.
+ */
+function withoutOldMailboxes(now: number): (c: ContactRecord) => ContactRecord {
+  return ({ retiringMailboxes: _old, ...c }) => ({
+    ...c,
+    inboundMailboxId: null,
+    mailboxSince: now,
+  })
 }
 
 /**
