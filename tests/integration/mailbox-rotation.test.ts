@@ -118,7 +118,7 @@ describe('mailbox rotation', () => {
     // interval is shortened instead (same code path: MailboxRotation.maintain in the keeper).
     const intervalMs = 4_000
     await ben.stop()
-    ben.rotation = { retireAfterSwitchMs: 200, intervalMs, jitterMs: 1 }
+    ben.rotation = { retireAfterSwitchMs: 200, intervalMs, jitterMs: 1, checkEveryMs: 500 }
     await ben.start()
     const id = await contactIdOf(ben)
     const last = (await ben.store.getContact(id))!
@@ -141,6 +141,44 @@ describe('mailbox rotation', () => {
     assert.deepEqual(
       (await ben.texts(convB)).filter((t) => t === 'a5'),
       ['a5'],
+    )
+  })
+
+  test('refusals change nothing: an unknown contact, a fourth rotation while three wait', async () => {
+    // Back to the weekly schedule; a rotation the short schedule started finishes first.
+    await ben.stop()
+    ben.rotation = { retireAfterSwitchMs: 200 }
+    await ben.start()
+    await send(ana, convA, ['ping'])
+    await waitUntil('no rotation pending', async () => (await retiringOf(ben)) === 0, 30_000)
+    const id = await contactIdOf(ben)
+    const current = await inboundOf(ben)
+    const unknown = await ben.req({ type: 'contact.rotateMailbox', contactId: 'A'.repeat(22) })
+    assert.ok(!unknown.ok)
+    assert.equal(unknown.error.code, 'not_found')
+    assert.equal(await inboundOf(ben), current)
+    await ana.stop()
+    for (let i = 0; i < 3; i++) await ben.must({ type: 'contact.rotateMailbox', contactId: id })
+    const fourth = await ben.req({ type: 'contact.rotateMailbox', contactId: id })
+    assert.ok(!fourth.ok)
+    assert.equal(fourth.error.code, 'busy')
+    assert.equal(await retiringOf(ben), 3)
+    const last = await inboundOf(ben)
+    await ana.start()
+    await send(ana, convA, ['a6'])
+    await waitUntil('ben has a6', async () => (await ben.texts(convB)).includes('a6'), 30_000)
+    await waitUntil(
+      'ana writes to the newest mailbox',
+      async () => (await outboundOf(ana)) === last,
+    )
+    await waitUntil(
+      'all three old mailboxes closed',
+      async () => (await retiringOf(ben)) === 0,
+      30_000,
+    )
+    assert.deepEqual(
+      (await ben.texts(convB)).filter((t) => t === 'a6'),
+      ['a6'],
     )
   })
 })

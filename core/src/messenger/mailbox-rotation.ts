@@ -35,6 +35,8 @@ export const ROTATION_TIMING = {
   retireAtLatestMs: 30 * 86_400_000,
   /** Old mailboxes kept per contact at once; one more rotation is refused until one closes. */
   maxRetiring: 3,
+  /** How often the schedule and the 30-day limit are checked (both are days long). */
+  checkEveryMs: 60_000,
 }
 
 export interface RotationDeps {
@@ -53,6 +55,7 @@ export class MailboxRotation {
   readonly #retiring = new Map<string, string>()
   /** Contact → when its first frame arrived in its current mailbox after a rotation. */
   readonly #switchedAt = new Map<string, number>()
+  #lastPass = -Infinity
 
   constructor(d: RotationDeps) {
     this.#d = d
@@ -133,10 +136,15 @@ export class MailboxRotation {
     return ok(rotated)
   }
 
-  /** Keeper pass: retire switched and overdue mailboxes, rotate the ones due. */
+  /**
+   * Keeper pass: retire switched and overdue mailboxes, rotate the ones due. The keeper runs every
+   * 2 s; the contact list is read at most once a minute unless a contact just switched.
+   */
   async maintain(): Promise<void> {
     const { store, platform } = this.#d.ctx
     const now = platform.clock()
+    if (this.#switchedAt.size === 0 && now - this.#lastPass < this.#t.checkEveryMs) return
+    this.#lastPass = now
     for (const c of await store.listContacts()) {
       const retiring = c.retiringMailboxes ?? []
       const switched = this.#switchedAt.get(c.contactId)
