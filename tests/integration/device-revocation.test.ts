@@ -3,7 +3,8 @@
 // never shared between devices); Bob fans every message out into both. A1 revokes A2 while A2 is
 // offline and sends the new list to Bob inside their end-to-end session; the relay replaying the
 // frame that carried the old list changes nothing; Bob's next message goes to A1 only; when A2
-// comes back and drains its mailbox it finds nothing new.
+// comes back and drains its mailbox it finds nothing new. And "log out all other devices": the
+// online companions are told through their own mailboxes, and Bob writes to A1 alone.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Libp2p } from '@libp2p/interface'
@@ -26,7 +27,12 @@ import { isProtocolError } from '../../core/src/wire/errors.ts'
 import { issueDeviceList } from '../../core/src/messenger/devices/device-list.ts'
 import { DeviceSessions, type DeviceFrame } from '../../core/src/messenger/devices/fanout.ts'
 import { DEVICE_ROLE } from '../../core/src/messenger/devices/limits.ts'
-import { receiveContactList, removeDevice } from '../../core/src/messenger/devices/list-updates.ts'
+import {
+  logoutOtherDevices,
+  receiveContactList,
+  receiveOwnList,
+  removeDevice,
+} from '../../core/src/messenger/devices/list-updates.ts'
 import { createIdentity } from '../../core/src/crypto/identity.ts'
 import {
   linkCompanion,
@@ -189,4 +195,64 @@ test('revoke while the companion is offline: it reads nothing new; a replayed li
   // A2 comes back (a new connection, the same mailbox) and finds nothing new.
   a2Net = await online()
   assert.deepEqual(await drain(a2Net.client, boxes.get('A2')!), [])
+})
+
+test('log out all other devices: the online companions are told through their mailboxes, Bob writes to A1 only', async () => {
+  const aliceId = createIdentity(p.random)
+  const a1Listed = makeListedDevice(p, aliceId, 'A1', DEVICE_ROLE.primary)
+  let list = issueDeviceList(aliceId, {
+    previousVersion: 0,
+    now: p.clock(),
+    devices: [a1Listed.entry],
+  })
+  const companions: SimDevice[] = []
+  for (const name of ['A2', 'A3']) {
+    const linked = linkCompanion(p, aliceId, list, name)
+    list = linked.list
+    companions.push(linked.device)
+  }
+  const a1 = simPrimary(p, aliceId, a1Listed)
+  const bobId = createIdentity(p.random)
+  const bobListed = makeListedDevice(p, bobId, 'B1', DEVICE_ROLE.primary)
+  const b1 = simPrimary(p, bobId, bobListed)
+
+  const net = await online()
+  const boxes = [
+    await openBox(net.client),
+    ...(await Promise.all(companions.map(() => openBox(net.client)))),
+  ]
+  const alice = [a1, ...companions]
+  const boxOf = (f: DeviceFrame) =>
+    boxes[alice.findIndex((d) => bytesEqual(d.local.cert.deviceKey, f.deviceKey))]!
+  const deposit = async (f: DeviceFrame) => {
+    const box = boxOf(f)
+    await net.client.deposit(
+      depositAddressOf(box.creds),
+      await sealForMailbox(box.seal.publicKey, f.frame),
+    )
+  }
+  const bobSide = sessions(b1, list)
+  const a1Own = sessions(a1, list)
+  const ownOf = companions.map((c) => sessions(c, list))
+
+  const out = logoutOtherDevices(aliceId, list, p.clock())
+  // A1 tells its own devices inside their own sessions, through their mailboxes.
+  for (const f of a1Own.encryptToAll(out.list.bytes)) await deposit(f)
+  for (const [i, c] of companions.entries()) {
+    const [frame] = await drain(net.client, boxes[i + 1]!)
+    const told = receiveOwnList(
+      list,
+      ownOf[i]!.decrypt(frame!).body,
+      aliceId.publicKey,
+      c.local.cert.deviceKey,
+    )
+    assert.equal(told.thisDeviceRemoved, true, `${c.name} learns it was logged out`)
+  }
+  // Bob takes in the list; his next message goes to A1 alone.
+  bobSide.useList(receiveContactList(bobSide.list, out.list.bytes, aliceId.publicKey).list)
+  const frames = bobSide.encryptToAll(new TextEncoder().encode('only A1'))
+  for (const f of frames) await deposit(f)
+  assert.equal(frames.length, 1)
+  assert.equal((await drain(net.client, boxes[0]!)).length, 1)
+  for (const box of boxes.slice(1)) assert.deepEqual(await drain(net.client, box), [])
 })
