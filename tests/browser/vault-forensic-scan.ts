@@ -6,7 +6,7 @@
 
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
+import type { Evaluator } from './support/messenger-browser.ts'
 
 /** A stored value as it crosses from the page: bytes and Blobs as base64, the rest as JSON. */
 export type DumpedValue =
@@ -89,7 +89,11 @@ async function dumpInPage(databases: string[]): Promise<DumpedStore[]> {
   return out
 }
 
-export function dumpDatabases(page: Page, databases: readonly string[]): Promise<DumpedStore[]> {
+/** `page`: an extension page (Playwright or Puppeteer), whose origin owns the databases. */
+export function dumpDatabases(
+  page: Evaluator,
+  databases: readonly string[],
+): Promise<DumpedStore[]> {
   return page.evaluate(dumpInPage, [...databases])
 }
 
