@@ -4,10 +4,13 @@
 // connection), without its traffic windows:
 //
 //   node tests/bench/tools/idle-heap-probe.ts [--rounds N] [--out DIR] [--build DIR]
+//     [--opens 5] [--messages 200] [--linger SECONDS] [--no-snapshots]
 //
 // Round 0 is the suite's unmeasured warm-up (1 open, 10 messages); rounds 1..N are the measured
 // round (5 opens, 200 messages) repeated. After each round: heap after GC (printed) and a heap
 // snapshot DIR/round-<i>.heapsnapshot. Compare them with tests/bench/tools/heap-snapshot-diff.ts.
+// --linger reads the heap a second time that many seconds after each round (and snapshots then):
+// what pending timers held is gone by then (ADR 0911 used 45 s).
 // Needs root (network namespace) and the chrome-mv3 test build.
 
 import { mkdir } from 'node:fs/promises'
@@ -24,6 +27,7 @@ import { TestPeer, releaseWebRTC } from '../../integration/support/messenger-har
 import { MESSENGER_TIMING } from '../../../core/src/messenger/limits.ts'
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     rounds: { type: 'string', default: '2' },
     out: { type: 'string', default: '/tmp/hestia-idle-heap' },
