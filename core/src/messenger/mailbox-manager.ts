@@ -58,8 +58,6 @@ export class MailboxManager {
   readonly #inUse = new Map<string, string>()
   /** Called whenever a mailbox's readiness changes (for connectivity events). */
   onChange: () => void = () => undefined
-  /** Called when a home relay named other instances than before: contacts need a new Hello. */
-  onInstances: () => void = () => undefined
   #stopped = false
 
   constructor(
@@ -256,6 +254,8 @@ export class MailboxManager {
       }
       if (this.#stopped || w.subscription !== null) continue
       try {
+        // Known before the first subscription pushes anything, so every Hello names the instances.
+        await this.#learnInstances(w)
         // The instance in use first; when it is down, the next instance of the same community.
         const { address, value: sub } = await onFirstInstance(
           this.#instances.tryOrder(w.home, this.#inUse.get(w.home) ?? w.relay),
@@ -271,7 +271,6 @@ export class MailboxManager {
             this.onChange()
           }
         })
-        await this.#learnInstances(w)
         // Subscribe first, then fetch: anything deposited in between arrives at least once.
         const client = this.#own(w.mailboxId, w.relay)
         const { messages } = await client.fetch(w.owned.credentials)
@@ -314,13 +313,15 @@ export class MailboxManager {
 
   /**
    * Asks the instance in use, once per home relay and process, which other instances share its
-   * store (RelayInfo.instances); a changed list is announced to contacts (onInstances).
+   * store (RelayInfo.instances). Contacts get the list in the next Hello we send them (a new
+   * contact, a change of our relays, the weekly mailbox rotation of ADR 0755), not in a round of
+   * Hellos to every contact at start: that burst would tie all our mailboxes together by time.
    */
   async #learnInstances(w: Watched): Promise<void> {
     if (this.#instances.known(w.home)) return
     try {
       const info = await this.clientFor(w.relay).info()
-      if (this.#instances.learn(w.home, info.instances)) this.onInstances()
+      this.#instances.learn(w.home, info.instances)
     } catch (err) {
       this.#ctx.log('relay instances not known yet', err)
     }

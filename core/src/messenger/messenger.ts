@@ -124,9 +124,6 @@ export class Messenger {
     )
     this.#rotation = this.#createRotation(options)
     this.#mailboxes.onChange = () => this.#emitConnectivity()
-    // Our home relay named its community's other instances: contacts learn them in a Hello (ADR 0231).
-    this.#mailboxes.onInstances = () =>
-      void this.#announceRelays().catch((err: unknown) => this.ctx.log('instances not told', err))
     this.#links = new RelayLinks(this.ctx, {
       connected: () => this.#outbox.retryNow(),
       changed: () => this.#emitConnectivity(),
