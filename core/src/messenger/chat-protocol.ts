@@ -97,7 +97,7 @@ export async function sendDirect(
   if (frame.length > MESSENGER_LIMITS.directFrameBytes) {
     throw new ProtocolError('oversize', 'direct frame above the cap')
   }
-  const connection = directConnection(net, peer) ?? (await dialDirect(net, peer, relays))
+  const connection = directConnection(net, peer) ?? (await dialWithinBudget(net, peer, relays))
   let stream: Stream
   try {
     stream = await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>
@@ -129,8 +129,11 @@ export async function sendDirect(
   }
 }
 
-/** A WebRTC dial through one of `relays` after another, all within directDialMs. */
-async function dialDirect(
+/**
+ * A WebRTC dial through one of `relays` after another, all within directDialMs; the last error is
+ * kept as the cause (net.ts `dialDirect` is the background variant, which keeps none).
+ */
+async function dialWithinBudget(
   net: MessengerNet,
   peer: PeerId,
   relays: readonly string[],
