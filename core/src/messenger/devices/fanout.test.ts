@@ -286,3 +286,24 @@ test('a device whose prekeys expired is skipped and reported; the others still g
   assert.equal(frames.length, 1, 'the primary still gets it')
   assert.deepEqual(skipped, ['short-lived: expired'])
 })
+
+test('both devices start a session at once: they settle on one and keep talking both ways', () => {
+  const alice = person('Alice', [])
+  const bob = person('Bob', [])
+  const [a1] = nodesOf(alice, bob)
+  const [b1] = nodesOf(bob, alice)
+  // Neither has heard from the other: both send a first (PQXDH) message before either arrives.
+  const [fromA] = a1!.contact.encryptToAll(text('a first'))
+  const [fromB] = b1!.contact.encryptToAll(text('b first'))
+  assert.equal(read(b1!.contact.decrypt(fromA!.frame).body), 'a first')
+  assert.equal(read(a1!.contact.decrypt(fromB!.frame).body), 'b first')
+  // Whatever each kept, the next messages in both directions open on the other side.
+  for (let i = 0; i < 3; i++) {
+    const [x] = a1!.contact.encryptToAll(text(`a ${i}`))
+    assert.equal(read(b1!.contact.decrypt(x!.frame).body), `a ${i}`)
+    const [y] = b1!.contact.encryptToAll(text(`b ${i}`))
+    assert.equal(read(a1!.contact.decrypt(y!.frame).body), `b ${i}`)
+  }
+  assert.equal(a1!.contact.sessionKeys.length, 1)
+  assert.equal(b1!.contact.sessionKeys.length, 1)
+})
