@@ -20,7 +20,9 @@ export interface TestMember {
   signing: KeyPair
   credential: Uint8Array
   checker: CredentialChecker
+  /** A fresh KeyPackage (kept in `issued`, newest last, so a welcome for any of them can be used). */
   keyPackage(): Promise<KeyPackageBundle>
+  issued: KeyPackageBundle[]
 }
 
 export function makeMember(
@@ -33,13 +35,19 @@ export function makeMember(
   const device = makeDevice(p, name, identity)
   const signing = ed25519KeyPair(p.random)
   const credential = issueMemberCredential(identity, device.cert, signing.publicKey)
+  const issued: KeyPackageBundle[] = []
   return {
     name,
+    issued,
     identity,
     device,
     signing,
     credential,
     checker: new CredentialChecker(p.clock, opts.policy),
-    keyPackage: () => createKeyPackage(suite, credential, signing),
+    keyPackage: async () => {
+      const kp = await createKeyPackage(suite, credential, signing)
+      issued.push(kp)
+      return kp
+    },
   }
 }

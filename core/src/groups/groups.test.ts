@@ -7,7 +7,7 @@ import { createIdentity } from '../crypto/identity.ts'
 import { ed25519KeyPair } from '../crypto/primitives.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { ProtocolError } from '../wire/errors.ts'
-import { bytesEqual } from '../crypto/bytes.ts'
+import { bytesEqual, toHex as toHexStr } from '../crypto/bytes.ts'
 import {
   commitChanges,
   createGroup,
@@ -23,6 +23,7 @@ import {
 } from './mls.ts'
 import { fixedClock, seededRandom } from '../../test-support/deterministic.ts'
 import { makeMember } from '../../test-support/group-fixtures.ts'
+import { GroupSim } from '../../test-support/group-sim.ts'
 import { makeDevice, DAY } from '../../test-support/crypto-fixtures.ts'
 
 const suite = await loadSuite()
@@ -203,3 +204,46 @@ test('a policy refusal (identity changed for a known contact) surfaces as the po
   const ok = await commitChanges(g, { add: [(await genuine.keyPackage()).bytes] })
   assert.equal(membersOf(ok.group).length, 2)
 })
+
+/**
+ * ts-mls 1.6.4 refuses a valid ratchet tree in a welcome once two leaves are unmerged under the
+ * root: its check wants every non-blank node on an unmerged leaf's path to carry the same whole
+ * unmerged_leaves list, where RFC 9420 §7.9.2 asks only that each node between the leaf and the
+ * listing node lists that leaf. Fixed upstream in ts-mls #505 (2.0.0-rc.13+), not yet on the
+ * registry; ADR 0130. Found by group-ordering.test.ts; this is its smallest case (tree after the
+ * fourth add: root lists leaves 0 and 6, its child lists 0). The todo flips to a pass when the
+ * library is upgraded; the members already in the group are not affected (checked).
+ */
+async function secondUnmergedLeafUnderRoot(): Promise<GroupSim> {
+  const names = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7']
+  const sim = await GroupSim.start(suite, p, names)
+  for (const who of ['d1', 'd2', 'd3', 'd4', 'd5']) {
+    await sim.commit('d0', { op: 'add', who })
+    await sim.settle()
+  }
+  await sim.commit('d2', { op: 'remove', who: 'd0' }) // leaf 0 and its path go blank
+  await sim.settle()
+  await sim.commit('d1', { op: 'add', who: 'd6' }) // into leaf 0: unmerged under two parents
+  await sim.settle()
+  await sim.commit('d1', { op: 'add', who: 'd7' }) // leaf 6: the root now lists 0 and 6
+  await sim.settle()
+  return sim
+}
+
+test('ts-mls 1.6.4: a refused welcome leaves the members already in the group in step', async () => {
+  const sim = await secondUnmergedLeafUnderRoot()
+  const [first, ...rest] = sim.active().map((n) => sim.device(n).group!)
+  assert.ok(first !== undefined && rest.length >= 4)
+  for (const g of rest) assert.equal(toHexStr(treeHashOf(g)), toHexStr(treeHashOf(first)))
+  const s = await send(first, 'still fine', rest)
+  assert.equal(s.got.length, rest.length)
+})
+
+test(
+  'a joiner is not refused when the root lists two unmerged leaves',
+  { todo: 'ts-mls 1.6.4 refuses this valid tree (unmerged_leaves check; upstream #505, ADR 0130)' },
+  async () => {
+    const sim = await secondUnmergedLeafUnderRoot()
+    assert.deepEqual([...sim.ghosts], [])
+  },
+)
