@@ -142,6 +142,9 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
     max: POOL,
     options: '-c synchronous_commit=on',
   })
+  // An idle pooled connection the server ends (the cluster stopping) is reported here; unheard,
+  // it would crash the bench process.
+  raw.on('error', () => undefined)
   try {
     const admin = new pg.Client({ connectionString: cluster.url })
     await admin.connect()
