@@ -101,14 +101,17 @@ export async function readKeyring(
 /** The row sealer for the data key (what openDexieStore takes as `sealer`). */
 export function sealerFor(
   dataKey: Uint8Array,
-  options: AtRestDatabaseOptions & { random?: RandomSource; aead?: XChaChaAead } = {},
+  options: AtRestDatabaseOptions & {
+    random?: RandomSource
+    aead?: XChaChaAead
+    /** Bytes of opened rows kept while unlocked (ADR 0522; default 8 MiB, 0: none). */
+    openedRowsBytes?: number
+  } = {},
 ): RowSealer {
-  return new RowSealer(
-    dataKey,
-    options.random ?? systemRandom,
-    options.name ?? DATABASE_NAME,
-    options.aead,
-  )
+  return new RowSealer(dataKey, options.random ?? systemRandom, options.name ?? DATABASE_NAME, {
+    ...(options.aead ? { aead: options.aead } : {}),
+    ...(options.openedRowsBytes !== undefined ? { openedRowsBytes: options.openedRowsBytes } : {}),
+  })
 }
 
 export interface EncryptOptions extends AtRestDatabaseOptions, PassphraseOptions {

@@ -5,7 +5,10 @@
 //    the WebAssembly, as a real unlock does. Goal <= 1000 ms.
 //  - store.unlock_baseline_ms: the same at the floor (64 MiB, t=3, p=4), for the record.
 //  - store.encrypted_read.ratio: list 100 conversations and read a 1,000-message chat (two pages
-//    of 500) from the sealed Dexie store vs the plaintext one, interleaved in the same page.
+//    of 500) from the sealed Dexie store vs the plaintext one, interleaved in the same page. The
+//    sealed store keeps the rows it opened while unlocked (ADR 0522), as the extension's does.
+//  - store.encrypted_read.nomemo_ratio: the same read with the memo off (every row opened, as
+//    the first read after an unlock), for the record.
 // The page is a plain page on the loopback static server: the worker and the store code are
 // bundled with esbuild from the extension's own sources.
 
@@ -83,7 +86,9 @@ async function setupStores() {
   const dataKey = await encryptDatabase(passphrase, { name: 'bench-sealed', kdf, params: fast, floor: fast })
   const sealed = await openDexieStore({ name: 'bench-sealed', sealer: sealerFor(dataKey, { name: 'bench-sealed' }) })
   await populate(sealed)
-  stores = { plain, sealed }
+  // The same sealed database without the opened-rows memo: every read opens every row.
+  const nomemo = await openDexieStore({ name: 'bench-sealed', sealer: sealerFor(dataKey, { name: 'bench-sealed', openedRowsBytes: 0 }) })
+  stores = { plain, sealed, nomemo }
 }
 
 async function readRound(which) {
@@ -141,13 +146,18 @@ interface StoreBenchGlobal {
     baseline: Params
     unlockTimes(count: number, params: Params): Promise<number[]>
     setupStores(): Promise<void>
-    readRound(which: 'plain' | 'sealed'): Promise<number>
+    readRound(which: 'plain' | 'sealed' | 'nomemo'): Promise<number>
   }
 }
 
 const suite: BenchSuite = {
   prefix: 'store',
-  metrics: ['store.unlock_ms', 'store.unlock_baseline_ms', 'store.encrypted_read.ratio'],
+  metrics: [
+    'store.unlock_ms',
+    'store.unlock_baseline_ms',
+    'store.encrypted_read.ratio',
+    'store.encrypted_read.nomemo_ratio',
+  ],
   async run({ mode, log, signal }) {
     const sizes = SIZES[mode]
     const [worker, page] = await Promise.all([
@@ -208,11 +218,15 @@ const suite: BenchSuite = {
             tab.evaluate(() =>
               (globalThis as unknown as StoreBenchGlobal).hestiaStoreBench.readRound('sealed'),
             ),
+          nomemo: () =>
+            tab.evaluate(() =>
+              (globalThis as unknown as StoreBenchGlobal).hestiaStoreBench.readRound('nomemo'),
+            ),
         },
         { repetitions: sizes.readRounds, warmup: sizes.warmup },
       )
       log(
-        `  store: read plain ${reads.median.plain.toFixed(1)} ms, sealed ${reads.median.sealed.toFixed(1)} ms`,
+        `  store: read plain ${reads.median.plain.toFixed(1)} ms, sealed ${reads.median.sealed.toFixed(1)} ms, sealed without the memo ${reads.median.nomemo.toFixed(1)} ms`,
       )
       if (errors.length > 0) throw new Error(`store bench page: ${errors.join('; ')}`)
 
@@ -230,6 +244,11 @@ const suite: BenchSuite = {
           value: reads.median.sealed / reads.median.plain,
           unit: 'ratio',
           goal: '<= 1.3',
+        },
+        // Without the opened-rows memo (ADR 0522): what a first read after unlock costs per row.
+        'store.encrypted_read.nomemo_ratio': {
+          value: reads.median.nomemo / reads.median.plain,
+          unit: 'ratio',
         },
       }
       return metrics
