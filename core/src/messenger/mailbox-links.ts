@@ -13,21 +13,13 @@
  *
  * What is left to link them is the network address and timing of the connections (PRIVACY.md).
  */
-import type { AbortOptions, PeerId, Stream } from '@libp2p/interface'
+import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MailboxClient } from '../mailbox/client.ts'
 import { MAILBOX_PROTOCOL } from '../mailbox/constants.ts'
 
 /** A started libp2p node with a fresh key that only dials relays: no listen address, no services. */
-export interface MailboxNode {
-  readonly peerId: PeerId
-  dialProtocol(
-    address: ReturnType<typeof multiaddr>,
-    protocol: string,
-    options?: AbortOptions,
-  ): Promise<Stream>
-  stop(): Promise<void>
-}
+export type MailboxNode = Pick<Libp2p, 'peerId' | 'dialProtocol' | 'stop'>
 
 /** Builds and starts a MailboxNode with a new random key (the host's transport stack and gater). */
 export type CreateMailboxNode = () => Promise<MailboxNode>
