@@ -41,7 +41,7 @@ const connection = {
 } as unknown as Connection
 
 /** A relay's mailbox service with its own store, and a client whose streams it serves. */
-async function relayAndClient() {
+async function relayAndClient(mailbox: Partial<ReturnType<typeof defaultOptions>['mailbox']> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hestia-mailbox-pair-'))
   dirs.push(dir)
   const store = new SqliteMailboxStore({ path: join(dir, 'relay.db'), reserveFreeBytes: 0 })
@@ -53,7 +53,7 @@ async function relayAndClient() {
   })
   const service = new MailboxService({
     store,
-    limits: defaultOptions(dir).mailbox,
+    limits: { ...defaultOptions(dir).mailbox, ...mailbox },
     now: Date.now,
     log: pino({ level: 'silent' }),
     metrics,
@@ -97,6 +97,26 @@ function lengthPrefixed(frame: Uint8Array): Uint8Array {
 }
 
 describe('mailbox protocol over an in-memory stream pair', () => {
+  test('--max-mailboxes: a new mailbox past the cap is refused with relay_full; the owner closing one frees a place', async () => {
+    const r = await relayAndClient({ maxMailboxes: 1 })
+    const [a, b] = [newMailboxCredentials(), newMailboxCredentials()]
+    await r.client.create(a)
+    await assert.rejects(
+      r.client.create(b),
+      (err: unknown) => err instanceof MailboxError && err.code === 'relay_full',
+    )
+    await assert.rejects(
+      r.client.fetch(b),
+      (err: unknown) => err instanceof MailboxError && err.code === 'unknown_mailbox',
+      'nothing of the refused mailbox exists',
+    )
+    await r.client.create(a) // its owner re-creating it is not a new mailbox
+    await r.client.closeMailbox(a)
+    await r.client.create(b)
+    assert.equal((await r.store.stats()).mailboxes, 1)
+    await r.stop()
+  })
+
   test('create, deposit, fetch, ack: the sealed bytes come back once, then they are gone', async () => {
     const r = await relayAndClient()
     const me = newMailboxCredentials()
