@@ -146,8 +146,12 @@ test('codes that do not match: nothing is signed and the new device gets nothing
     },
     LINK_MS,
   )
-  await assert.rejects(onExisting, (err) => err instanceof LinkError && err.code === 'declined')
-  await assert.rejects(onNew, (err) => err instanceof LinkError && err.code === 'declined')
+  // Both sides end, in either order: settle both before looking.
+  const [existingSide, newSide] = await Promise.allSettled([onExisting, onNew])
+  for (const r of [existingSide, newSide]) {
+    assert.ok(r.status === 'rejected' && r.reason instanceof LinkError)
+    assert.equal(r.reason.code, 'declined')
+  }
   assert.equal(signed, false)
   assert.equal(tookGrant, false)
 })
@@ -166,6 +170,10 @@ test('an offer that is not the one the new device showed is caught before anythi
     { showCode: () => undefined, takeGrant: () => Promise.resolve(true) },
     LINK_MS,
   )
+  const newSide = onNew.then(
+    () => 'linked',
+    () => 'failed',
+  )
   await assert.rejects(
     linkNewDevice(
       existing,
@@ -176,6 +184,70 @@ test('an offer that is not the one the new device showed is caught before anythi
     ),
     (err) => isProtocolError(err, 'bad_signature'),
   )
-  await assert.rejects(onNew)
+  assert.equal(await newSide, 'failed')
   assert.equal(signed, false)
+})
+
+test('someone who saw the link races the real device: the new device, asked too, refuses the grant', async () => {
+  const peerId = peerIdBytes(fresh.peerId)
+  const keys = createCompanionKeys(p.random, peerId, 'new tab')
+  const link = new NewDeviceLink({ platform: p, peerId, relay: relayAddr })
+  const mallory = makeIdentityWithDevices(p, 0, 'mallory')
+  const malloryList = issueDeviceList(mallory.identity, {
+    previousVersion: 0,
+    now: p.clock(),
+    devices: mallory.devices.map((d) => d.entry),
+  })
+  const malloryNode = await startClientNode()
+  try {
+    let codeOnNew: string | undefined
+    // The user is asked on the new device too: it shows the code and whose identity this is, and
+    // the user compares with the existing device's screen — which shows no code (no link started).
+    const codeOnRealExisting: string | undefined = undefined
+    const onNew = awaitLink(
+      fresh,
+      link,
+      keys.request,
+      {
+        showCode: (code) => (codeOnNew = code),
+        takeGrant: () => Promise.resolve(codeOnNew === codeOnRealExisting),
+      },
+      LINK_MS,
+    )
+    const byMallory = linkNewDevice(
+      malloryNode,
+      link.offer,
+      p,
+      {
+        confirm: () => Promise.resolve(true),
+        grant: (request) =>
+          buildLinkGrant({
+            identity: mallory.identity,
+            request,
+            currentList: malloryList,
+            now: p.clock(),
+            certLifetimeMs: 300 * DAY_MS,
+            prekeyLifetimeMs: 60 * DAY_MS,
+          }).grant,
+      },
+      LINK_MS,
+    )
+    const [mine, theirs] = await Promise.allSettled([onNew, byMallory])
+    for (const r of [mine, theirs]) {
+      assert.ok(r.status === 'rejected' && r.reason instanceof LinkError)
+      assert.equal(r.reason.code, 'refused')
+    }
+    // The offer is spent: the real existing device cannot use it any more; a new code is shown.
+    await assert.rejects(
+      linkNewDevice(
+        existing,
+        link.offer,
+        p,
+        { confirm: () => Promise.resolve(true), grant: grantFor },
+        5_000,
+      ),
+    )
+  } finally {
+    await malloryNode.stop()
+  }
 })
