@@ -50,7 +50,11 @@ export interface LinkNode {
 export interface NewDeviceHooks {
   /** Show the code on the new device's screen (the user compares it with the existing device's). */
   showCode(code: string): void
-  /** Takes the opened grant (checks and stores it); false refuses it. */
+  /**
+   * Takes the opened grant: check it (acceptLinkGrant), then ask the user whether the existing
+   * device shows the same code, naming the identity (ADR 0110 step 6: someone who saw the link may
+   * have dialled first); store it only then. False refuses it.
+   */
   takeGrant(grant: LinkGrantFields): Promise<boolean>
 }
 
