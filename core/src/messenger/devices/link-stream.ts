@@ -13,6 +13,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { lpStream } from '@libp2p/utils'
 import type { CryptoPlatform } from '../../crypto/platform.ts'
 import { deadline } from '../../wire/deadline.ts'
+import { asProtocolError } from '../../wire/errors.ts'
 import { deviceIdOf } from '../net.ts'
 import { DEVICE_CAPS } from './limits.ts'
 import type { LinkGrantFields, LinkRequestFields } from './link-codec.ts'
@@ -128,7 +129,9 @@ export interface ExistingDeviceHooks {
 
 /** Where the new device listens: its relay, then the circuit to its PeerId. */
 export function linkAddress(relay: string, peerId: Uint8Array): Multiaddr {
-  return multiaddr(`${relay}/p2p-circuit/p2p/${deviceIdOf(peerId)}`)
+  return asProtocolError('malformed', 'link offer address', () =>
+    multiaddr(`${relay}/p2p-circuit/p2p/${deviceIdOf(peerId)}`),
+  )
 }
 
 /**

@@ -7,6 +7,7 @@ import { bytesEqual } from '../../crypto/bytes.ts'
 import { isProtocolError } from '../../wire/errors.ts'
 import { NewDeviceLink } from './link.ts'
 import { decodeLinkText, encodeLinkText, LINK_TEXT_MAX_CHARS } from './link-text.ts'
+import { linkAddress } from './link-stream.ts'
 
 const p = testPlatform('link-text')
 const link = new NewDeviceLink({
@@ -43,5 +44,21 @@ test('what a user may paste instead is refused with a typed error', () => {
       return ''
     })(),
     /not a device link/,
+  )
+})
+
+test('an offer whose relay is not an address is refused before anything is dialled', () => {
+  assert.throws(
+    () => linkAddress('not an address', new Uint8Array(38).fill(7)),
+    (err) => isProtocolError(err, 'malformed'),
+  )
+  assert.equal(
+    linkAddress(
+      '/ip4/127.0.0.1/tcp/4001/ws',
+      new Uint8Array([0x00, 0x24, 0x08, 0x01, 0x12, 0x20, ...new Uint8Array(32)]),
+    )
+      .toString()
+      .includes('/p2p-circuit/p2p/'),
+    true,
   )
 })
