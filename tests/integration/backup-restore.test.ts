@@ -17,6 +17,7 @@ import { decodeBackup } from '@hestia/core/backup/format.ts'
 import { normaliseRecoveryCode } from '@hestia/core/backup/recovery-code.ts'
 import { hashWasmArgon2id, passphraseBytes } from '@hestia/core/store/at-rest/argon2id.ts'
 import { BACKUP_CLIENT_CODES } from '@hestia/core/messenger/handlers/backup.ts'
+import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/secrets.ts'
 import type { RelayHandle } from '@hestia/relay-node'
 import {
   TestPeer,
@@ -305,6 +306,38 @@ describe('backup: export, restore on a fresh install, the old device told', () =
     assert.ok(!refused.ok && refused.error.code === 'device_replaced')
     // B never shows anything from the old device after the replacement.
     assert.ok(!(await b.texts(convB)).includes('from the old device'))
+  })
+
+  test('attacker: an old device that ignores the notice — what it sends never shows on B', async () => {
+    assert.ok(restored !== null, 'runs after the restore')
+    // The old A forgets it was told (a device that never got the notice, or a patched one).
+    const identity = (await a.store.getIdentity())!
+    const secrets = decodeSecrets(identity.secretKeys)
+    delete secrets.replaced
+    await a.store.putIdentity({ ...identity, secretKeys: encodeSecrets(secrets) })
+    const sent = await a.must({
+      type: 'messages.send',
+      conversationId: convA,
+      text: 'old device, ignored',
+    })
+    await waitUntil(
+      'the old A deposited it',
+      async () =>
+        (await a.history(convA)).some(
+          (m) => m.messageId === sent.message.messageId && m.delivery === 'sent',
+        ),
+      60_000,
+    )
+    // Deposited after the old device's frame in the same mailbox of B: processed after it.
+    await restored.must({ type: 'messages.send', conversationId: convA, text: 'marker after it' })
+    await waitUntil(
+      'B has the marker',
+      async () => (await b.texts(convB)).includes('marker after it'),
+      60_000,
+    )
+    assert.ok(!(await b.texts(convB)).includes('old device, ignored'), 'dropped by B')
+    const onB = await safetyNumberOnB()
+    assert.equal(onB.held, 0, 'not held as a key change either')
   })
 
   test('the client sentences for backup failures are the backup module’s', () => {
