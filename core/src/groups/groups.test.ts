@@ -22,6 +22,7 @@ import {
   type Group,
 } from './mls.ts'
 import { fixedClock, seededRandom } from '../../test-support/deterministic.ts'
+import { GROUP_LIMITS } from './limits.ts'
 import { makeMember } from '../../test-support/group-fixtures.ts'
 import { GroupSim } from '../../test-support/group-sim.ts'
 import { makeDevice, DAY } from '../../test-support/crypto-fixtures.ts'
@@ -247,3 +248,33 @@ test(
     assert.deepEqual([...sim.ghosts], [])
   },
 )
+
+test('200 members: the welcome and the commit fit one frame; a 201st member is refused', async (t) => {
+  const owner = makeMember(p, suite, 'owner')
+  let g = await createGroup(suite, owner.checker, p.random(32), await owner.keyPackage())
+  const kps = await Promise.all(
+    Array.from({ length: GROUP_LIMITS.maxMembers - 1 }, (_, i) =>
+      makeMember(p, suite, `m${i}`).keyPackage(),
+    ),
+  )
+  const r = await commitChanges(g, { add: kps.map((k) => k.bytes) })
+  g = r.group
+  assert.equal(membersOf(g).length, GROUP_LIMITS.maxMembers)
+  t.diagnostic(
+    `200 members: welcome ${r.welcome!.length} B, adding commit ${r.commit.length} B, cap ${GROUP_LIMITS.maxFrameBytes} B`,
+  )
+  assert.ok(r.welcome!.length <= GROUP_LIMITS.maxFrameBytes)
+  assert.ok(r.commit.length <= GROUP_LIMITS.maxFrameBytes)
+  // The last joiner can join from that welcome (tree inside).
+  const joined = await joinFromWelcome(
+    suite,
+    makeMember(p, suite, 'x').checker,
+    r.welcome!,
+    kps.at(-1)!,
+  )
+  assert.equal(toHexStr(treeHashOf(joined)), toHexStr(treeHashOf(g)))
+  const extra = await makeMember(p, suite, 'one-too-many').keyPackage()
+  await assert.rejects(commitChanges(g, { add: [extra.bytes] }), (err) =>
+    isProtocolError(err, 'limit_exceeded'),
+  )
+})
