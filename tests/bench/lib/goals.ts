@@ -26,10 +26,17 @@ export interface GoalEntry {
 
 export const GOALS: readonly GoalEntry[] = [
   {
+    // Issue #21 restated the goal against the same path with none of our stack on it (two
+    // page↔host ports and a data channel between the hosts); msg.raw.rtt_p50_ms is still measured.
     metric: 'msg.direct.rtt_p50_ms',
-    baseline: 'msg.raw.rtt_p50_ms',
-    goal: 'ratio <= 1.5',
-    description: 'extension↔extension echo RTT, E2EE, direct WebRTC',
+    baseline: 'msg.hops.rtt_p50_ms',
+    goal: 'ratio <= 3',
+    description: 'extension↔extension round trip (send → delivered), E2EE, direct WebRTC',
+  },
+  {
+    metric: 'msg.direct.shown_p50_ms',
+    goal: '<= 20 ms',
+    description: 'Enter in A’s chat view → message painted in B’s, direct WebRTC, loopback',
   },
   {
     metric: 'msg.mailbox.delivery_p50_ms',

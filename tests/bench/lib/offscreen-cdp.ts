@@ -88,6 +88,24 @@ export class OffscreenCdp {
     })
   }
 
+  /** Runs `expression` in the document (awaiting a promise); its JSON value, or throws. */
+  async evaluate(expression: string, waitMs = CALL_WAIT_MS * 6): Promise<unknown> {
+    const reply = (await this.send(
+      'Runtime.evaluate',
+      { expression, awaitPromise: true, returnByValue: true },
+      waitMs,
+    )) as {
+      result?: { value?: unknown }
+      exceptionDetails?: { exception?: { description?: string } }
+    }
+    if (reply.exceptionDetails !== undefined) {
+      throw new Error(
+        `offscreen evaluate: ${reply.exceptionDetails.exception?.description ?? 'exception'}`,
+      )
+    }
+    return reply.result?.value
+  }
+
   async heapMiB(): Promise<number> {
     const { usedSize } = (await this.send('Runtime.getHeapUsage')) as { usedSize: number }
     return usedSize / MiB

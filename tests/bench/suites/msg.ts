@@ -16,8 +16,13 @@
 // store, transport ack, E2EE delivery receipt back over the direct connection) → A's node → A's
 // page. Interleaved (A B A B, lib/interleave.ts) with the physical baseline msg.raw.rtt_p50_ms:
 // 32-byte echoes over a bare RTCDataChannel between two pages of a plain Chromium
-// (lib/raw-datachannel.ts). Each arm's figure per repetition is the p50 of its round trips; the
+// (lib/raw-datachannel.ts), and with the hop baseline msg.hops.rtt_p50_ms: the same path as a
+// message (A's page → A's host → a bare RTCDataChannel between the two hosts → B's host → B's page,
+// which echoes, and back) with no libp2p, crypto or store (lib/host-hops.ts). Each arm's figure per repetition is the p50 of its round trips; the
 // metric is the median over repetitions.
+//
+// msg.direct.shown_p50_ms: after those, both chat views are opened and A types a text and presses
+// Enter; keydown in A's page → the frame showing it in B's chat view (lib/message-shown.ts).
 
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { launchBenchChromium } from '../lib/chromium.ts'
@@ -29,6 +34,8 @@ import {
   type ExtensionPair,
 } from '../lib/extension-pair.ts'
 import { interleave } from '../lib/interleave.ts'
+import { openHostHops } from '../lib/host-hops.ts'
+import { openChats } from '../lib/message-shown.ts'
 import { ECHO_MESSAGE_BYTES, openRawChannelPair } from '../lib/raw-datachannel.ts'
 import { startStaticServer } from '../lib/static-server.ts'
 import { percentile, summarize } from '../lib/stats.ts'
@@ -41,12 +48,14 @@ interface Sizes {
   warmup: number
   /** Initiators besides B whose first message measures the mailbox route. */
   extraSenders: number
+  /** Messages typed in A's chat view for msg.direct.shown_p50_ms (after 2 unrecorded). */
+  shown: number
 }
 
 const SIZES: Record<BenchMode, Sizes> = {
-  smoke: { roundTrips: 5, repetitions: 1, warmup: 1, extraSenders: 0 },
-  quick: { roundTrips: 30, repetitions: 3, warmup: 1, extraSenders: 2 },
-  full: { roundTrips: 100, repetitions: 5, warmup: 1, extraSenders: 6 },
+  smoke: { roundTrips: 5, repetitions: 1, warmup: 1, extraSenders: 0, shown: 5 },
+  quick: { roundTrips: 30, repetitions: 3, warmup: 1, extraSenders: 2, shown: 30 },
+  full: { roundTrips: 100, repetitions: 5, warmup: 1, extraSenders: 6, shown: 100 },
 }
 
 /** A message crossing the network (mailbox push or direct with its receipt). */
@@ -91,11 +100,34 @@ async function waitForDirect(pair: ExtensionPair, conversationA: string): Promis
   )
 }
 
+/** `count` texts typed and sent in A's chat view (2 unrecorded first); each shown time in ms. */
+async function measureShown(
+  pair: ExtensionPair,
+  conversationA: string,
+  count: number,
+  log: (line: string) => void,
+): Promise<number[]> {
+  const chats = await openChats(pair, conversationA)
+  const shown: number[] = []
+  for (let i = -2; i < count; i++) {
+    const ms = await chats.shownOnce(textOf(`shown ${i}`), DELIVERY_WAIT_MS)
+    if (i >= 0) shown.push(ms)
+  }
+  const s = summarize(shown)
+  log(
+    `  msg shown (Enter in A → painted in B): ${s.n} messages, p50 ${s.p50.toFixed(1)} ms, ` +
+      `min ${s.min.toFixed(1)}, p90 ${s.p90.toFixed(1)}, max ${s.max.toFixed(1)}`,
+  )
+  return shown
+}
+
 const suite: BenchSuite = {
   prefix: 'msg',
   metrics: [
     'msg.direct.rtt_p50_ms',
     'msg.raw.rtt_p50_ms',
+    'msg.hops.rtt_p50_ms',
+    'msg.direct.shown_p50_ms',
     'msg.direct.rtt_p99_ms',
     'msg.mailbox.delivery_p50_ms',
   ],
@@ -140,12 +172,14 @@ const suite: BenchSuite = {
       await waitForDirect(pair, conversationA)
       await Promise.all([pair.a.clearEvents(), pair.b.clearEvents()])
       const rawPair = await openRawChannelPair(chromium.browser, server.url('/blank.html'))
+      const hops = await openHostHops(pair)
       const allDirect: number[] = []
       let sent = 0
       let directRounds = 0
       const result = await interleave(
         {
           raw: async () => percentile(await rawPair.echoRtts(sizes.roundTrips), 50),
+          hops: async () => percentile(await hops.echoRtts(sizes.roundTrips), 50),
           direct: async () => {
             const rtts: number[] = []
             for (let i = 0; i < sizes.roundTrips; i++) {
@@ -169,6 +203,8 @@ const suite: BenchSuite = {
         },
       )
       await rawPair.close()
+      await hops.close()
+      const shown = await measureShown(pair, conversationA, sizes.shown, log)
       const directAfter = Math.min(await pair.a.directPeers(), await pair.b.directPeers())
       if (directAfter < 1) log('  msg: the direct connection was gone after the run')
       const d = summarize(allDirect)
@@ -182,6 +218,8 @@ const suite: BenchSuite = {
       const metrics: Record<string, Metric> = {
         'msg.direct.rtt_p50_ms': { value: result.median.direct, unit: 'ms' },
         'msg.raw.rtt_p50_ms': { value: result.median.raw, unit: 'ms' },
+        'msg.hops.rtt_p50_ms': { value: result.median.hops, unit: 'ms' },
+        'msg.direct.shown_p50_ms': { value: percentile(shown, 50), unit: 'ms' },
         'msg.direct.rtt_p99_ms': { value: percentile(allDirect, 99), unit: 'ms' },
         'msg.mailbox.delivery_p50_ms': { value: percentile(mailbox, 50), unit: 'ms' },
       }
