@@ -151,6 +151,8 @@ export class MailboxManager {
     const o = this.owned(mailboxId)
     const client = this.#own(mailboxId, relay)
     await client.create(o.credentials)
+    // Before an invite card or Hello for this mailbox is made, so it can name the instances.
+    await this.#learnInstances(relay, relay)
     if (bundle !== null) await client.publishPrekeys(o.credentials, bundle, [])
   }
 
@@ -255,7 +257,7 @@ export class MailboxManager {
       if (this.#stopped || w.subscription !== null) continue
       try {
         // Known before the first subscription pushes anything, so every Hello names the instances.
-        await this.#learnInstances(w)
+        await this.#learnInstances(w.home, w.relay)
         // The instance in use first; when it is down, the next instance of the same community.
         const { address, value: sub } = await onFirstInstance(
           this.#instances.tryOrder(w.home, this.#inUse.get(w.home) ?? w.relay),
@@ -317,11 +319,11 @@ export class MailboxManager {
    * contact, a change of our relays, the weekly mailbox rotation of ADR 0755), not in a round of
    * Hellos to every contact at start: that burst would tie all our mailboxes together by time.
    */
-  async #learnInstances(w: Watched): Promise<void> {
-    if (this.#instances.known(w.home)) return
+  async #learnInstances(home: string, via: string): Promise<void> {
+    if (this.#instances.known(home)) return
     try {
-      const info = await this.clientFor(w.relay).info()
-      this.#instances.learn(w.home, info.instances)
+      const info = await this.clientFor(via).info()
+      this.#instances.learn(home, info.instances)
     } catch (err) {
       this.#ctx.log('relay instances not known yet', err)
     }
