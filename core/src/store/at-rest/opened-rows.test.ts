@@ -88,7 +88,10 @@ test('a rewritten row is opened again, and lock empties the memo', () => {
 
 test('bounded by bytes, oldest first; a zero budget turns it off', () => {
   const aead = countingAead()
-  const sealer = new RowSealer(KEY, seededRandom('opened-rows-4'), 'db', { aead, openedRowsBytes: 64 * 1024 })
+  const sealer = new RowSealer(KEY, seededRandom('opened-rows-4'), 'db', {
+    aead,
+    openedRowsBytes: 64 * 1024,
+  })
   const rows = Array.from({ length: 300 }, (_, i) =>
     sealer.seal(MESSAGES, row(`m${i}`, 'x'.repeat(200))),
   )
