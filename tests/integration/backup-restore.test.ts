@@ -304,6 +304,9 @@ describe('backup: export, restore on a fresh install, the old device told', () =
       text: 'from the old device',
     })
     assert.ok(!refused.ok && refused.error.code === 'device_replaced')
+    const invite = await a.req({ type: 'invite.mine' })
+    assert.ok(!invite.ok && invite.error.code === 'device_replaced', 'no new contact here either')
+    assert.ok((await a.texts(convA)).length > 0, 'the history stays readable')
     // B never shows anything from the old device after the replacement.
     assert.ok(!(await b.texts(convB)).includes('from the old device'))
   })

@@ -9,6 +9,7 @@
 import type { ClientHandlers } from '../../client/dispatch.ts'
 import type { MessengerParts } from '../messenger.ts'
 import { backupHandlers, type BackupOptions } from './backup.ts'
+import { refuseWhenReplaced } from './replaced.ts'
 import { callHandlers } from './calls.ts'
 import { connectivityHandlers } from './connectivity.ts'
 import { contactHandlers } from './contacts.ts'
@@ -27,7 +28,7 @@ export function clientHandlers(
   vault: Vault = unprotectedVault,
   backup: BackupOptions = {},
 ): ClientHandlers {
-  return {
+  return refuseWhenReplaced(() => identity.store(), {
     ...vaultHandlers(vault),
     ...identityHandlers(identity),
     ...backupHandlers(identity, backup),
@@ -39,7 +40,7 @@ export function clientHandlers(
     ...settingsHandlers(running),
     ...transferHandlers(running),
     ...callHandlers(running),
-  }
+  })
 }
 
 export { identityStatus, type IdentityParts } from './identity.ts'
