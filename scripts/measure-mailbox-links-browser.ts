@@ -79,7 +79,7 @@ try {
           measure: (r: string, n: number) => Promise<{ ms: number[]; heapPerLinkBytes: number }>
         }
       ).measure(r, count),
-    [relay.multiaddrs[0], n] as const,
+    [relay.multiaddrs[0] ?? '', n] as const,
   )
   const sorted = [...result.ms].sort((a, b) => a - b)
   console.log(
