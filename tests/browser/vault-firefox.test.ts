@@ -1,6 +1,6 @@
 // The passphrase lock in the built Firefox extension (issue 17, ADR 0523/0527): the persistent
 // background page is the host and keeps the unlocked key in memory. A passphrase set before the
-// identity; a contact (a Node peer on the same loopback relay) writes; Lock → every request but
+// identity; a contact (a Node peer on the same loopback relay) writes; a file is staged; Lock → every request but
 // the vault's answers `locked`, a wrong passphrase is refused, a reloaded page is still locked;
 // while locked the contact's messages wait on the relay and nothing readable is in the profile's
 // IndexedDB records or files; unlock shows them in order; a reloaded page stays unlocked (the
@@ -26,7 +26,22 @@ const BOB = 'Zanzibar-Node-Contact'
 const BEFORE = 'FIREFOX-BEFORE-LOCK-MARKER'
 const LOCKED = (i: number) => `FIREFOX-WHILE-LOCKED-MARKER-${i}`
 const DELIVERY_MS = 45_000
-const needles = [NAME, BOB, BEFORE, 'FIREFOX-WHILE-LOCKED-MARKER'].map(textNeedle)
+const STAGED = 'FIREFOX-STAGED-FILE-MARKER'
+const needles = [NAME, BOB, BEFORE, 'FIREFOX-WHILE-LOCKED-MARKER', STAGED].map(textNeedle)
+
+/** In the page: hands a File to the host over the staging channel (as the composer does). */
+function stageInPage(content: string): Promise<string> {
+  return new Promise((resolve) => {
+    const channel = new BroadcastChannel('hestia/v1/staging')
+    const id = crypto.randomUUID()
+    channel.onmessage = (event: MessageEvent<{ id: string; type: string }>) => {
+      if (event.data.id !== id || event.data.type === 'accepted') return
+      channel.close()
+      resolve(event.data.type)
+    }
+    channel.postMessage({ type: 'stage', id, file: new File([content.repeat(3000)], 'p.txt') })
+  })
+}
 
 let build: { dir: string; remove: () => Promise<void> } | undefined
 let relay: TestRelay | undefined
@@ -139,6 +154,8 @@ test(
       250,
     )
 
+    // A picked file, staged (sealed) by the background page and kept for sending.
+    assert.equal(await page.evaluate(stageInPage, STAGED), 'staged')
     assert.equal((await must({ type: 'vault.lock' })).state, 'locked')
     const refused = await ask({ type: 'identity.status' })
     assert.equal(refused.ok ? 'ok' : refused.error.code, 'locked')
