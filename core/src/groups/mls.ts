@@ -130,7 +130,11 @@ export async function createGroup(
   return { suite, checker, state }
 }
 
-/** Changes for one commit. `update` refreshes the committer's own leaf (post-compromise security). */
+/**
+ * Changes for one commit. A commit with a remove, or an empty one, carries a fresh path for the
+ * committer (RFC 9420 §12.4: required then); an add-only commit does not. An empty commit is the
+ * periodic update that gives post-compromise security (RFC 9420 §16.6).
+ */
 export interface GroupChanges {
   add?: readonly Uint8Array[]
   remove?: readonly number[]
@@ -146,8 +150,8 @@ export interface CommitResult {
 }
 
 /**
- * Commits adds and removes (and always a fresh path: every commit also updates the committer's
- * leaf). Throws ProtocolError for a key package that does not verify or a group over the cap.
+ * Commits adds and removes (see GroupChanges for when it carries a fresh path). Throws
+ * ProtocolError for a key package that does not verify or a group over the cap.
  */
 export async function commitChanges(
   group: Group,
