@@ -69,6 +69,15 @@ describe('first run → Restore from a backup', () => {
     assert.ok(view.text.includes('No file chosen yet.'))
     assert.ok(view.find('button', { type: 'submit' })?.has('disabled'))
     assert.ok(view.text.includes('Back: create a new identity instead'))
+    assert.ok(!view.find('input', { id: 'restore-device-passphrase' }), 'only when the host asks')
+    const protectable = await renderFile('components/RestoreBackup.svelte', {
+      onrestore: never,
+      oncancel: () => undefined,
+      onprotect: never,
+    })
+    assert.ok(protectable.find('input', { id: 'restore-device-passphrase', type: 'password' }))
+    assert.ok(protectable.find('label', { for: 'restore-device-passphrase' }))
+    assert.ok(protectable.text.includes('so your history is never stored unencrypted'))
   })
 })
 
