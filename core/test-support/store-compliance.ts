@@ -196,6 +196,29 @@ export function runStoreComplianceSuite(name: string, makeHarness: StoreHarnessF
         assert.deepEqual(await store.getSettings(), settings)
       }))
 
+    test('relay instances: absent at first, then stored, replaced and kept apart from settings', () =>
+      withStore(async (store) => {
+        assert.equal(await store.getRelayInstances(), undefined)
+        const home = '/ip4/127.0.0.1/tcp/1/ws/p2p/12D3KooWHome'
+        const first = {
+          lists: [{ home, instances: ['/ip4/127.0.0.1/tcp/2/ws/p2p/12D3KooWTwo'], learntAt: T0 }],
+        }
+        await store.putRelayInstances(first)
+        assert.deepEqual(await store.getRelayInstances(), first)
+        const next = { lists: [{ home, instances: [], learntAt: T0 + 1 }] }
+        await store.putRelayInstances(next)
+        assert.deepEqual(await store.getRelayInstances(), next)
+        assert.equal(await store.getSettings(), undefined, 'not written into the settings')
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.putRelayInstances(first)
+            throw new Error('abort')
+          }),
+          /abort/,
+        )
+        assert.deepEqual(await store.getRelayInstances(), next, 'an aborted transaction keeps none')
+      }))
+
     test('records are copied: changing an object after put or get does not change the store', () =>
       withStore(async (store) => {
         const contact = contactRecord(1)

@@ -42,9 +42,9 @@ after(async () => {
   releaseWebRTC()
 })
 
-async function freshDatabase(): Promise<string> {
+async function freshDatabase(name: string): Promise<string> {
   cluster ??= await startPgCluster()
-  const url = await cluster.createDatabase(`failover${process.pid}`)
+  const url = await cluster.createDatabase(`${name}${process.pid}`)
   const c = new pg.Client({ connectionString: url })
   await c.connect()
   try {
@@ -94,23 +94,39 @@ async function stopGracefully(r: RelayProcess): Promise<void> {
   await r.exited
 }
 
+/**
+ * Two instances on `url`, each naming the other. Both must exist first: instance 1 starts once to
+ * get its identity, instance 2 starts naming it, instance 1 restarts (same key, same port) naming 2.
+ */
+async function instancePair(
+  url: string,
+): Promise<{ one: RelayProcess; addrOne: string; addrTwo: string }> {
+  const [dirOne, dirTwo] = [tempDir(), tempDir()]
+  const [portOne, portTwo] = [await freePort(), await freePort()]
+  const first = await instance(url, dirOne, portOne, [])
+  const addrOne = first.multiaddrs[0]!
+  await stopGracefully(first)
+  const two = await instance(url, dirTwo, portTwo, [addrOne])
+  const addrTwo = two.multiaddrs[0]!
+  const one = await instance(url, dirOne, portOne, [addrTwo])
+  assert.equal(one.multiaddrs[0], addrOne, 'instance 1 came back with the same address')
+  return { one, addrOne, addrTwo }
+}
+
+/** Bob's stored Hello for his one contact names exactly `relays`. */
+async function bobHolds(bob: TestPeer, relays: string[]): Promise<boolean> {
+  const [contact] = await bob.store.listContacts()
+  const hello = contact === undefined ? null : decodeOutbound(contact.outboundMailbox)
+  return hello?.relays.join(' ') === relays.join(' ')
+}
+
 if (skip !== undefined) {
   test('owner-side fail-over between instances', { skip }, () => undefined)
 } else {
   describe('owner-side fail-over between instances of one community', () => {
     test('kill -9 of the instance Alice is subscribed on: she moves, Bob deposits through the other, every later message shows once', async () => {
-      const url = await freshDatabase()
-      const [dirOne, dirTwo] = [tempDir(), tempDir()]
-      const [portOne, portTwo] = [await freePort(), await freePort()]
-      // Each instance names the other, so both must exist first: instance 1 starts once to get its
-      // identity, instance 2 starts naming it, instance 1 restarts (same key, same port) naming 2.
-      const first = await instance(url, dirOne, portOne, [])
-      const addrOne = first.multiaddrs[0]!
-      await stopGracefully(first)
-      const two = await instance(url, dirTwo, portTwo, [addrOne])
-      const addrTwo = two.multiaddrs[0]!
-      const one = await instance(url, dirOne, portOne, [addrTwo])
-      assert.equal(one.multiaddrs[0], addrOne, 'instance 1 came back with the same address')
+      const url = await freshDatabase('failover')
+      const { one, addrOne, addrTwo } = await instancePair(url)
 
       const alice = new TestPeer('alice', [addrOne])
       const bob = new TestPeer('bob', [addrOne])
@@ -123,11 +139,7 @@ if (skip !== undefined) {
       // Bob learnt instance 2 inside Alice's (end-to-end) Hello, right after her home relay.
       await waitUntil(
         'bob holds both instances for alice',
-        async () => {
-          const [contact] = await bob.store.listContacts()
-          const hello = contact === undefined ? null : decodeOutbound(contact.outboundMailbox)
-          return hello?.relays.join(' ') === `${addrOne} ${addrTwo}`
-        },
+        () => bobHolds(bob, [addrOne, addrTwo]),
         20_000,
       )
       const send = (text: string) =>
@@ -156,6 +168,56 @@ if (skip !== undefined) {
       assert.ok(
         routes.every((s) => s.route === 'mailbox'),
         'through the mailbox (instance 2: instance 1 is gone)',
+      )
+    })
+    test('Alice starts while her home instance is down: the kept instance list takes her to the other, and a deposit arrives', async () => {
+      const url = await freshDatabase('coldstart')
+      const { one, addrOne, addrTwo } = await instancePair(url)
+      let alice = new TestPeer('alice', [addrOne])
+      const bob = new TestPeer('bob', [addrOne])
+      for (const p of [alice, bob]) {
+        p.direct = false
+        peers.push(p)
+        await p.start()
+      }
+      const { convA, convB } = await connectPeers(alice, bob)
+      await waitUntil('bob holds both instances', () => bobHolds(bob, [addrOne, addrTwo]), 20_000)
+      // Alice learnt the list from her home relay and kept it in her store.
+      const kept = await alice.store.getRelayInstances()
+      assert.deepEqual(
+        kept?.lists.map((l) => [l.home, l.instances]),
+        [[addrOne, [addrTwo]]],
+      )
+      assert.ok((kept?.lists[0]?.learntAt ?? 0) > 0, 'with when it was learnt')
+
+      await alice.stop()
+      one.child.kill('SIGKILL')
+      assert.equal(await one.exited, 'SIGKILL')
+      const sentBefore = bob.sent.length
+      await bob.must({ type: 'messages.send', conversationId: convB, text: 'while you were away' })
+      const deposited = () =>
+        bob.sent.slice(sentBefore).some((s) => s.kind === 'message' && s.route === 'mailbox')
+      await waitUntil(
+        'bob deposited it (through instance 2)',
+        () => Promise.resolve(deposited()),
+        30_000,
+      )
+
+      // A new process on the same store, its settings naming only the dead home instance.
+      alice = new TestPeer('alice', [addrOne], alice.backing)
+      alice.direct = false
+      peers.push(alice)
+      await alice.start()
+      await waitUntil(
+        'alice shows the deposit',
+        async () => (await alice.texts(convA)).includes('while you were away'),
+        60_000,
+      )
+      await bob.must({ type: 'messages.send', conversationId: convB, text: 'and live' })
+      await waitUntil(
+        'alice shows a live push on instance 2',
+        async () => (await alice.texts(convA)).includes('and live'),
+        30_000,
       )
     })
   })

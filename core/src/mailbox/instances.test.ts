@@ -84,3 +84,32 @@ void test('onFirstInstance: all down, or the others are not instances: the first
     /no relay instance/,
   )
 })
+
+void test('a kept list: restored at start (checked again), asked again, and what is kept after', () => {
+  const c = new CommunityInstances()
+  c.restore({
+    lists: [
+      { home: HOME, instances: [TWO, 'junk', HOME, THREE], learntAt: 5 },
+      // A tampered or half-written record: skipped, nothing thrown.
+      { home: 7, instances: [TWO] } as never,
+      { home: OTHER, instances: 'x' } as never,
+    ],
+  })
+  assert.deepEqual(c.tryOrder(HOME, HOME), [HOME, TWO, THREE], 'fails over before any answer')
+  assert.equal(c.known(HOME), false, 'a restored list is asked again in this process')
+  assert.deepEqual(c.of(OTHER), [OTHER])
+  // Instance TWO answers (it does not list itself): it stays in the list, home is not added.
+  assert.equal(c.learn(HOME, [HOME, THREE], { now: 9, via: TWO }), false)
+  assert.equal(c.known(HOME), true)
+  assert.deepEqual(c.record(), { lists: [{ home: HOME, instances: [TWO, THREE], learntAt: 9 }] })
+  c.restore({ lists: [{ home: HOME, instances: [], learntAt: 1 }] })
+  assert.deepEqual(c.of(HOME), [HOME, TWO, THREE], 'an answer in this process beats the store')
+})
+
+void test('lists are kept for at most 8 home relays, the oldest answer dropped first', () => {
+  const c = new CommunityInstances()
+  const homes = Array.from({ length: 10 }, (_, i) => `${HOME}${i}`)
+  for (const [i, h] of homes.entries()) c.learn(h, [TWO], { now: i })
+  const kept = c.record().lists.map((l) => l.home)
+  assert.deepEqual(kept, homes.slice(2))
+})

@@ -32,24 +32,70 @@ function usable(home: string, advertised: readonly string[]): string[] {
   return out
 }
 
-export class CommunityInstances {
-  readonly #lists = new Map<string, string[]>()
+/** The lists as kept in the messenger's store (its KeptInstanceLists has this shape). */
+export interface KeptInstanceLists {
+  lists: { home: string; instances: string[]; learntAt: number }[]
+}
 
-  /** Records what `home` advertised; true when that differs from what was known. */
-  learn(home: string, advertised: readonly string[]): boolean {
-    const next = usable(home, advertised)
-    const before = this.#lists.get(home)
-    this.#lists.set(home, next)
+/** Home relays whose lists are kept (a user has a few relays; the first is home). */
+const MAX_HOMES = 8
+
+export class CommunityInstances {
+  readonly #lists = new Map<string, { instances: string[]; learntAt: number }>()
+  /** Home relays whose list was answered in this process (a restored list is asked again). */
+  readonly #answered = new Set<string>()
+
+  /**
+   * Records what `via` (the home relay or one of its instances) advertised for `home`; true when
+   * that differs from what was known. Another instance does not list itself, so it is added.
+   */
+  learn(
+    home: string,
+    advertised: readonly string[],
+    { now = 0, via = home }: { now?: number; via?: string } = {},
+  ): boolean {
+    const next = usable(home, via === home ? advertised : [via, ...advertised])
+    const before = this.#lists.get(home)?.instances
+    this.#lists.delete(home) // re-inserted last: the oldest home is the one dropped past the cap
+    this.#lists.set(home, { instances: next, learntAt: now })
+    this.#answered.add(home)
+    for (const old of this.#lists.keys()) if (this.#lists.size > MAX_HOMES) this.#lists.delete(old)
     return before === undefined ? next.length > 0 : before.join('\n') !== next.join('\n')
   }
 
+  /** Whether `home` answered in this process (not only restored from the store). */
   known(home: string): boolean {
-    return this.#lists.has(home)
+    return this.#answered.has(home)
+  }
+
+  /**
+   * Takes the lists kept in the store for homes not answered yet in this
+   * process, each checked as an advertised list is: a client that starts while its home instance
+   * is down can still move to another.
+   */
+  restore(record: KeptInstanceLists | undefined): void {
+    for (const entry of record?.lists ?? []) {
+      if (typeof entry?.home !== 'string' || !Array.isArray(entry.instances)) continue
+      if (this.#answered.has(entry.home) || this.#lists.size >= MAX_HOMES) continue
+      const learntAt = Number.isFinite(entry.learntAt) ? entry.learntAt : 0
+      this.#lists.set(entry.home, { instances: usable(entry.home, entry.instances), learntAt })
+    }
+  }
+
+  /** What to keep in the store. */
+  record(): KeptInstanceLists {
+    return {
+      lists: [...this.#lists].map(([home, l]) => ({
+        home,
+        instances: [...l.instances],
+        learntAt: l.learntAt,
+      })),
+    }
   }
 
   /** The home relay, then its instances. */
   of(home: string): string[] {
-    return [home, ...(this.#lists.get(home) ?? [])]
+    return [home, ...(this.#lists.get(home)?.instances ?? [])]
   }
 
   /** The order to try for `home`: the instance in use first, then the others as listed. */

@@ -56,6 +56,8 @@ export class MailboxManager {
   readonly #instances = new CommunityInstances()
   /** Per home relay, the instance the last subscription went to: the others start there too. */
   readonly #inUse = new Map<string, string>()
+  /** The instance lists kept in the store, read once before the first is needed. */
+  #restored: Promise<void> | null = null
   /** Called whenever a mailbox's readiness changes (for connectivity events). */
   onChange: () => void = () => undefined
   #stopped = false
@@ -320,10 +322,18 @@ export class MailboxManager {
    * Hellos to every contact at start: that burst would tie all our mailboxes together by time.
    */
   async #learnInstances(home: string, via: string): Promise<void> {
+    // The lists kept from earlier runs first: with the home instance down at start, the others
+    // are still tried (ADR 0234).
+    this.#restored ??= this.#ctx.store
+      .getRelayInstances()
+      .then((kept) => this.#instances.restore(kept))
+      .catch((err: unknown) => this.#ctx.log('kept relay instances not readable', err))
+    await this.#restored
     if (this.#instances.known(home)) return
     try {
       const info = await this.clientFor(via).info()
-      this.#instances.learn(home, info.instances)
+      this.#instances.learn(home, info.instances, { now: this.#ctx.platform.clock(), via })
+      await this.#ctx.store.putRelayInstances(this.#instances.record())
     } catch (err) {
       this.#ctx.log('relay instances not known yet', err)
     }

@@ -26,6 +26,7 @@ export const READ_OPERATIONS = [
   'listOutbox',
   'outboxHeads',
   'getSettings',
+  'getRelayInstances',
   'getTransfer',
   'listTransfers',
 ] as const satisfies readonly (keyof StoreOperations)[]
@@ -47,6 +48,7 @@ export const WRITE_OPERATIONS = [
   'updateOutbox',
   'deleteOutbox',
   'putSettings',
+  'putRelayInstances',
   'putTransfer',
   'markSeen',
   'pruneSeen',

@@ -26,6 +26,7 @@ import type {
   MessageRecord,
   NewOutboxRecord,
   OutboxRecord,
+  RelayInstancesRecord,
   SessionRecord,
   SettingsRecord,
 } from './records.ts'
@@ -341,6 +342,14 @@ class MemoryTransaction implements StoreOperations {
 
   async putSettings(settings: SettingsRecord): Promise<void> {
     this.#write(this.#data().singletons, 'settings', settings)
+  }
+
+  async getRelayInstances(): Promise<RelayInstancesRecord | undefined> {
+    return copy(this.#data().singletons.get('relayInstances') as RelayInstancesRecord)
+  }
+
+  async putRelayInstances(record: RelayInstancesRecord): Promise<void> {
+    this.#write(this.#data().singletons, 'relayInstances', record)
   }
 
   // Transfers ---------------------------------------------------------------------------------

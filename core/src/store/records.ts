@@ -201,6 +201,15 @@ export type NewOutboxRecord = Omit<OutboxRecord, 'seq'>
 export type SettingsRecord = Omit<Settings, 'delayReceipts' | 'relayOnly'> &
   Partial<Pick<Settings, 'delayReceipts' | 'relayOnly'>>
 
+/**
+ * The relay instances each home relay advertised (ADR 0231, 0234), kept so an owner whose process
+ * starts while its home instance is down can still move to another one. One record for all home
+ * relays; `learntAt` says when each list was last answered.
+ */
+export interface RelayInstancesRecord {
+  lists: { home: string; instances: string[]; learntAt: Timestamp }[]
+}
+
 export interface FileTransferRecord {
   transferId: string
   conversationId: ConversationId

@@ -30,6 +30,7 @@ import type {
   NewOutboxRecord,
   OutboxRecord,
   SessionRecord,
+  RelayInstancesRecord,
   SettingsRecord,
 } from './records.ts'
 
@@ -125,6 +126,10 @@ export interface StoreOperations {
   // Settings (one record; undefined before first save: the messenger applies defaults)
   getSettings(): Promise<SettingsRecord | undefined>
   putSettings(settings: SettingsRecord): Promise<void>
+
+  // Relay instances learnt from our home relays (one record; undefined before the first is learnt)
+  getRelayInstances(): Promise<RelayInstancesRecord | undefined>
+  putRelayInstances(record: RelayInstancesRecord): Promise<void>
 
   // File transfers
   putTransfer(transfer: FileTransferRecord): Promise<void>

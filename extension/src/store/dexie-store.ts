@@ -25,6 +25,7 @@ import type {
   MessageRecord,
   NewOutboxRecord,
   OutboxRecord,
+  RelayInstancesRecord,
   SessionRecord,
   SettingsRecord,
 } from '@hestia/core/store/records.ts'
@@ -70,7 +71,7 @@ export interface DexieStoreOptions {
 }
 
 interface SingletonRow {
-  key: 'identity' | 'settings'
+  key: 'identity' | 'settings' | 'relayInstances'
   value: unknown
 }
 
@@ -151,6 +152,14 @@ class DexieOperations implements StoreOperations {
 
   async putSettings(settings: SettingsRecord): Promise<void> {
     await this.#singletons.put({ key: 'settings', value: settings })
+  }
+
+  async getRelayInstances(): Promise<RelayInstancesRecord | undefined> {
+    return (await this.#singletons.get('relayInstances'))?.value as RelayInstancesRecord | undefined
+  }
+
+  async putRelayInstances(record: RelayInstancesRecord): Promise<void> {
+    await this.#singletons.put({ key: 'relayInstances', value: record })
   }
 
   // Devices -----------------------------------------------------------------------------------
