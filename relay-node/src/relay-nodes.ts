@@ -14,6 +14,7 @@ import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { MAILBOX_PROTOCOL } from '@hestia/core/mailbox/index.ts'
+import { relayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import { createLibp2p } from 'libp2p'
 import type { Libp2pOptions } from 'libp2p'
 import { readFileSync } from 'node:fs'
@@ -56,13 +57,18 @@ function withPort0(addrs: readonly string[]): string[] {
 }
 
 /**
- * How often the relay pings each connected peer (libp2p's connection monitor; its default is
- * 10 s). A ping is a new yamux stream with multistream-select, ~25 packets each way: at 10 s that
- * was most of an idle client's relay traffic (ADR 0910). NAT bindings stay warm without it (yamux
- * pings every 30 s from both ends); it only finds peers that vanished without closing, and a
- * minute is soon enough to free their slot and reservation.
+ * How often the relay checks each connected peer, and how long it waits for the answer (ADR 0912).
+ * The check is one yamux ping frame (12 bytes each way, answered in the peer's muxer), not
+ * libp2p's connection monitor (a new `/ipfs/ping/1.0.0` stream with multistream-select every
+ * time, ~10x the bytes; at 10 s it was most of an idle client's relay traffic, ADR 0910). What it
+ * is for: dropping a peer that vanished without closing (a laptop that slept, a NAT that forgot
+ * it) so its reservation, subscriptions and its address's connection slots are freed within ~70 s
+ * (a device that wakes behind the same NAT opens up to 13 new connections while its old ones still
+ * count); and it keeps NAT bindings warm, so yamux's own 30 s keep-alive is off. Stored mail does
+ * not depend on it: a push into a dead subscription is fetched again after the resubscribe.
  */
 const PEER_PING_INTERVAL_MS = 60_000
+const PEER_PING_TIMEOUT_MS = 10_000
 
 /** libp2p settings of one relay node: transports, limits, gater and the circuit relay server. */
 function relayNodeOptions(
@@ -70,7 +76,12 @@ function relayNodeOptions(
   key: PrivateKey,
   addresses: { listen: string[]; announce: string[] },
   denyInboundIp: (ip: string) => boolean,
-): Libp2pOptions<{ identify: unknown; ping: unknown; relay: CircuitRelayService }> {
+): Libp2pOptions<{
+  identify: unknown
+  ping: unknown
+  liveness: unknown
+  relay: CircuitRelayService
+}> {
   const o = deps.options
   const tls =
     o.tlsCertFile !== undefined && o.tlsKeyFile !== undefined
@@ -82,14 +93,14 @@ function relayNodeOptions(
     addresses: { listen, ...(announce.length > 0 ? { announce } : {}) },
     transports: [webSockets(tls !== undefined ? { https: tls } : {})],
     connectionEncrypters: [noise()],
-    streamMuxers: [deps.frameGuard.wrapMuxer(yamux())],
+    streamMuxers: [deps.frameGuard.wrapMuxer(yamux({ enableKeepAlive: false }))],
     connectionManager: {
       inboundUpgradeTimeout: o.relay.handshakeDeadlineMs,
       maxConnections: o.relay.maxConnections,
       inboundConnectionThreshold: o.relay.inboundConnectionsPerSecondPerIp,
       maxIncomingPendingConnections: o.relay.maxIncomingPendingConnections,
     },
-    connectionMonitor: { pingInterval: PEER_PING_INTERVAL_MS },
+    connectionMonitor: { enabled: false },
     connectionGater: {
       denyInboundConnection: (maConn: MultiaddrConnection) => {
         const ip = ipOfAddr(maConn.remoteAddr)
@@ -103,6 +114,10 @@ function relayNodeOptions(
     services: {
       identify: identify(),
       ping: ping(),
+      liveness: relayKeepAlive({
+        intervalMs: PEER_PING_INTERVAL_MS,
+        timeoutMs: PEER_PING_TIMEOUT_MS,
+      }),
       relay: circuitRelayServer({
         reservations: {
           maxReservations: o.relay.maxReservations,

@@ -86,9 +86,14 @@ export const MESSENGER_TIMING = {
    * than a direct send, so keeping it longer costs more than re-dialling (ADR 0910).
    */
   directIdleMs: 2 * 60_000,
-  /** One ping round trip on each relay connection this often; no answer aborts it (ADR 0910). */
+  /**
+   * One ping round trip (a yamux ping frame) on each relay connection this often; no answer aborts
+   * it (ADR 0910, 0912). The same for every mailbox link, each on its own timer.
+   */
   relayPingIntervalMs: 60_000,
   relayPingTimeoutMs: 10_000,
+  /** A mailbox link's waits between pings vary by ± this fraction, so links do not ping in step. */
+  mailboxLinkPingJitter: 0.25,
   /** How often relay connections and mailbox subscriptions are checked and repaired. */
   keeperIntervalMs: 2_000,
   /** Our device certificate and prekeys are valid this long. */

@@ -8,7 +8,12 @@ import type { Libp2p } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import { PING_PROTOCOL, RelayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
-import { NODE_USER_AGENT, browserNodeConfig, createBrowserNode } from './create-node.ts'
+import {
+  MAILBOX_LINK_KEEPALIVE,
+  NODE_USER_AGENT,
+  browserNodeConfig,
+  createBrowserNode,
+} from './create-node.ts'
 
 const started: Libp2p[] = []
 after(async () => {
@@ -65,13 +70,13 @@ async function relayLike(pingMode: 'answer' | 'silent') {
   return node
 }
 
-test('relay keep-alive: a relay that answers keeps its connection; one that does not is aborted', async () => {
+test('relay keep-alive, ping stream: a relay that answers keeps its connection; one that does not is aborted', async () => {
   const browser = await createBrowserNode({ policy: { allowLoopbackRelays: true }, relays: [] })
   started.push(browser)
   await browser.start()
   const keepAlive = new RelayKeepAlive(
     { connectionManager: { getConnections: () => browser.getConnections() } },
-    { intervalMs: 3_600_000, timeoutMs: 1_000 },
+    { intervalMs: 3_600_000, timeoutMs: 1_000, probe: 'stream' },
   )
 
   const alive = await relayLike('answer')
@@ -87,6 +92,65 @@ test('relay keep-alive: a relay that answers keeps its connection; one that does
   assert.deepEqual(
     browser.getConnections().map((c) => c.remotePeer.toString()),
     [alive.peerId.toString()],
+  )
+})
+
+/** The relay-like node's side of its connection to `peer`, with its yamux muxer. */
+function muxerOf(node: Libp2p, peer: Libp2p) {
+  const conn = node.getConnections(peer.peerId)[0] as unknown as {
+    muxer: { sendPing(id: number, flag?: number): void }
+  }
+  assert.ok(conn !== undefined)
+  return conn.muxer
+}
+
+test('relay keep-alive, yamux ping (ADR 0912): no ping stream is opened; a muxer that stops answering gets its connection aborted', async () => {
+  const browser = await createBrowserNode({ policy: { allowLoopbackRelays: true }, relays: [] })
+  started.push(browser)
+  await browser.start()
+  const keepAlive = new RelayKeepAlive(
+    { connectionManager: { getConnections: () => browser.getConnections() } },
+    { intervalMs: 3_600_000, timeoutMs: 1_000 },
+  )
+  // 'silent' never echoes a ping stream: only a check that does not use one finds it alive.
+  const relay = await relayLike('silent')
+  let pingStreams = 0
+  await relay.unhandle(PING_PROTOCOL)
+  await relay.handle(PING_PROTOCOL, () => {
+    pingStreams++
+  })
+  const toRelay = await browser.dial(relay.getMultiaddrs()[0]!)
+  assert.equal(await keepAlive.pingRelays(), 0)
+  assert.equal(await keepAlive.pingRelays(), 0)
+  assert.equal(toRelay.status, 'open')
+  assert.equal(pingStreams, 0, 'the check opened no ping stream on the relay')
+
+  // The relay's muxer stops answering pings (a process or path that went silent).
+  muxerOf(relay, browser).sendPing = () => undefined
+  assert.equal(await keepAlive.pingRelays(), 1)
+  assert.notEqual(toRelay.status, 'open')
+  assert.deepEqual(browser.getConnections(), [])
+})
+
+test('mailbox links ping each on their own timer: waits spread over ± 25 % of a minute', () => {
+  const keepAlive = new RelayKeepAlive(
+    { connectionManager: { getConnections: () => [] } },
+    MAILBOX_LINK_KEEPALIVE,
+  )
+  const delays = Array.from({ length: 200 }, () => keepAlive.nextDelayMs())
+  assert.ok(
+    delays.every((d) => d >= 45_000 && d <= 75_000),
+    'within 60 s ± 25 %',
+  )
+  // Two links opened together drift apart: the spread covers most of the ± 15 s band.
+  assert.ok(Math.max(...delays) - Math.min(...delays) > 20_000)
+  assert.throws(
+    () =>
+      new RelayKeepAlive(
+        { connectionManager: { getConnections: () => [] } },
+        { intervalMs: 1, timeoutMs: 1, jitter: 2 },
+      ),
+    RangeError,
   )
 })
 

@@ -145,11 +145,21 @@ export async function createTestNode(
  * and a fingerprint besides).
  */
 export async function createTestMailboxNode(): Promise<MailboxNode> {
+  // The extension's liveness set-up (ADR 0912): no connection monitor, no yamux keep-alive, one
+  // checked yamux ping a minute ± 25 %.
   const node = await createLibp2p({
     transports: [webSockets()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ enableKeepAlive: false })],
     connectionGater: { denyDialMultiaddr: () => false },
+    connectionMonitor: { enabled: false },
+    services: {
+      relayKeepAlive: relayKeepAlive({
+        intervalMs: MESSENGER_TIMING.relayPingIntervalMs,
+        timeoutMs: MESSENGER_TIMING.relayPingTimeoutMs,
+        jitter: MESSENGER_TIMING.mailboxLinkPingJitter,
+      }),
+    },
   })
   return node
 }
