@@ -1,0 +1,57 @@
+/**
+ * The relay's side of connection liveness (ADR 0912): it checks each peer with a yamux ping frame
+ * (no ping stream, no libp2p connection monitor) and drops a peer whose muxer stops answering,
+ * which frees its slots and closes its mailbox subscriptions.
+ */
+import assert from 'node:assert/strict'
+import { after, test } from 'node:test'
+import type { Libp2p } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { PING_PROTOCOL, type RelayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
+import { startRelay } from '@hestia/relay-node'
+import { LOOPBACK_USERS, createTestMailboxNode, tempDir } from './support/messenger-harness.ts'
+
+const relay = await startRelay({
+  dataDir: tempDir(),
+  listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+  stunPort: -1,
+  adminPort: -1,
+  logLevel: 'silent',
+  relay: LOOPBACK_USERS,
+})
+after(() => relay.stop())
+
+function liveness(): RelayKeepAlive {
+  const services = relay.node.services as { liveness?: RelayKeepAlive }
+  assert.ok(services.liveness !== undefined, 'the relay runs its liveness check')
+  return services.liveness
+}
+
+test('the relay keeps a peer that answers yamux pings, opens no ping stream, and drops one that stops answering', async () => {
+  const answering = await createTestMailboxNode()
+  const silent = await createTestMailboxNode()
+  const nodes = [answering, silent] as unknown as Libp2p[]
+  after(async () => {
+    for (const n of nodes) await n.stop()
+  })
+  let pingStreams = 0
+  for (const n of nodes)
+    await n.handle(PING_PROTOCOL, () => {
+      pingStreams++
+    })
+  const [first] = relay.multiaddrs
+  assert.ok(first !== undefined)
+  const address = multiaddr(first)
+  const [toAnswering, toSilent] = await Promise.all(nodes.map((n) => n.dial(address)))
+
+  assert.equal(await liveness().pingRelays(), 0, 'both answer')
+  assert.equal(pingStreams, 0, 'the check opened no ping stream on either peer')
+
+  // One peer's muxer stops answering pings: a laptop that slept, a NAT that forgot the mapping.
+  const conn = toSilent as unknown as { muxer: { sendPing(id: number, flag?: number): void } }
+  conn.muxer.sendPing = () => undefined
+  assert.equal(await liveness().pingRelays(), 1, 'only the silent peer counts as dead')
+  const remaining = relay.node.getConnections().map((c) => c.remotePeer.toString())
+  assert.deepEqual(remaining, [answering.peerId.toString()])
+  assert.equal(toAnswering?.status, 'open')
+})
