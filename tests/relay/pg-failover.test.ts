@@ -219,6 +219,12 @@ if (skip !== undefined) {
         async () => (await alice.texts(convA)).includes('and live'),
         30_000,
       )
+      // Her connectivity view tells the truth: home relay down, mailbox served through instance 2.
+      const { relays: view } = await alice.must({ type: 'connectivity.status' })
+      assert.equal(view[0]?.address, addrOne)
+      assert.notEqual(view[0]?.state, 'connected')
+      assert.equal(view[0]?.mailboxReady, true, 'the mailbox is served')
+      assert.equal(view[0]?.mailboxVia, addrTwo, 'through the other instance')
     })
   })
 }

@@ -80,4 +80,25 @@ describe('relay state lines', () => {
     )
     assert.equal(relayStateText(undefined), 'Status unknown')
   })
+
+  test('a dead relay whose mail another instance serves says so (fail-over, ADR 0231)', () => {
+    const down = {
+      address: '/dns4/r.example/tcp/443/wss/p2p/x',
+      state: 'error' as const,
+      reserved: false,
+      rttMs: null,
+      error: 'unreachable: connection refused',
+      since: 0,
+    }
+    const via = '/dns4/r2.example/tcp/443/wss/p2p/y'
+    assert.equal(
+      relayStateText({ ...down, mailboxReady: true, mailboxVia: via }),
+      'Unreachable: connection refused · mailbox served through r2.example',
+    )
+    assert.equal(
+      relayStateText({ ...down, mailboxReady: false, mailboxVia: via }),
+      'Unreachable: connection refused',
+      'not claimed while that instance does not serve it either',
+    )
+  })
 })

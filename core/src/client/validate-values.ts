@@ -118,6 +118,7 @@ const relayStatus = obj<RelayStatus>({
   state: oneOf(RELAY_STATES),
   reserved: bool,
   mailboxReady: bool,
+  mailboxVia: opt(relayAddress),
   rttMs: nullable(num(0, 3_600_000)),
   error: nullable(str(L.errorMessageMaxChars)),
   since: time,

@@ -15,6 +15,7 @@ import { MailboxLinks, type CreateMailboxNode } from './mailbox-links.ts'
 import { CommunityInstances, onFirstInstance } from '../mailbox/instances.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import type { MessengerContext } from './context.ts'
+import type { MailboxServing } from './relay-links.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
 import type { HelloBody } from './payload.ts'
 import { ownedMailbox, type OwnedMailbox } from './secrets.ts'
@@ -231,8 +232,15 @@ export class MailboxManager {
   }
 
   ready(relay: string): boolean {
+    return this.serving(relay).ready
+  }
+
+  /** Whether every mailbox of home relay `relay` is subscribed, and on which other instance. */
+  serving(relay: string): MailboxServing {
     const list = [...this.#watched.values()].filter((w) => w.home === relay)
-    return list.length === 0 || list.every((w) => w.subscription !== null)
+    const ready = list.length === 0 || list.every((w) => w.subscription !== null)
+    const elsewhere = list.find((w) => w.subscription !== null && w.relay !== relay)
+    return { ready, via: elsewhere?.relay ?? null }
   }
 
   /**

@@ -467,7 +467,7 @@ export class Messenger {
   }
 
   connectivity(): ConnectivityStatus {
-    const relays = this.#links.statuses(this.relays(), (a) => this.#mailboxes.ready(a))
+    const relays = this.#links.statuses(this.relays(), (a) => this.#mailboxes.serving(a))
     let directPeers = 0
     for (const deviceId of this.#devices.keys()) {
       try {

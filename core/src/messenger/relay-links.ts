@@ -14,6 +14,13 @@ import { RELAY_DIAL_TIMEOUT_MS, relayFailureReason, type RelayHealth } from './r
 /** The longest wait between dials of a relay that keeps failing. */
 const RELAY_RETRY_MAX_MS = 60_000
 
+/** Where our mailboxes of one home relay are served (MailboxManager.serving). */
+export interface MailboxServing {
+  ready: boolean
+  /** The other instance they are subscribed on, or null when on the home relay (or nowhere). */
+  via: string | null
+}
+
 export interface RelayLinksHooks {
   /** A relay just connected (retry what waits for the network). */
   connected(): Promise<void>
@@ -77,7 +84,12 @@ export class RelayLinks {
   }
 
   /** Each relay's state as the client API reports it. */
-  statuses(relays: string[], mailboxReady: (relay: string) => boolean): RelayStatus[] {
+  /**
+   * `mailbox(relay)`: whether our mailboxes of that home relay all have a live subscription, and the
+   * other instance of its community they are on when not on the relay itself (ADR 0231 fail-over):
+   * then the mailbox is reported as served there even though this relay is down.
+   */
+  statuses(relays: string[], mailbox: (relay: string) => MailboxServing): RelayStatus[] {
     const now = this.#ctx.platform.clock()
     return relays.map((address) => {
       let connected: boolean
@@ -91,11 +103,13 @@ export class RelayLinks {
       }
       const health = this.#health.get(address)
       const failed = !connected && health?.reason != null
+      const { ready, via } = mailbox(address)
       return {
         address,
         state: connected ? 'connected' : failed ? 'error' : 'connecting',
         reserved: connected,
-        mailboxReady: connected && mailboxReady(address),
+        mailboxReady: via === null ? connected && ready : ready,
+        ...(via === null ? {} : { mailboxVia: via }),
         rttMs: null,
         error: failed ? (health?.reason ?? null) : null,
         since: health?.since ?? now,

@@ -36,6 +36,16 @@ export const RELAY_STATE_LABEL: Readonly<Record<RelayState, string>> = {
 /** A relay's state line: what it is doing, and why when it fails ("Unreachable: connection refused"). */
 export function relayStateText(status: RelayStatus | undefined): string {
   if (status === undefined) return 'Status unknown'
+  const text = connectionText(status)
+  // Fail-over (ADR 0231): this relay is down but another instance of its community serves our mail.
+  if (status.state === 'connected' || status.mailboxVia === undefined || !status.mailboxReady) {
+    return text
+  }
+  const host = status.mailboxVia.split('/')[2] ?? status.mailboxVia
+  return `${text} · mailbox served through ${host}`
+}
+
+function connectionText(status: RelayStatus): string {
   switch (status.state) {
     case 'connected': {
       const parts = ['Connected']

@@ -31,6 +31,12 @@ export interface RelayStatus {
   reserved: boolean
   /** Our mailbox on this relay is reachable (offline delivery works). */
   mailboxReady: boolean
+  /**
+   * Present while our mailboxes of this relay are served through another instance of its community
+   * (same store, ADR 0231) because this one is down: `mailboxReady` then says whether that instance
+   * serves them, not this relay.
+   */
+  mailboxVia?: RelayAddress
   /** Last round-trip time in ms, or null if unknown. */
   rttMs: number | null
   /**
