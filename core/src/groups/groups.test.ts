@@ -278,3 +278,18 @@ test('200 members: the welcome and the commit fit one frame; a 201st member is r
     isProtocolError(err, 'limit_exceeded'),
   )
 })
+
+test('MLS signatures are verified strictly: a malleated Ed25519 signature (S + L) is refused', async () => {
+  const k = ed25519KeyPair(p.random)
+  const msg = utf8('leaf node to be signed')
+  const sig = await suite.impl.signature.sign(k.secretKey, msg)
+  assert.ok(await suite.impl.signature.verify(k.publicKey, msg, sig))
+  // RFC 8032 §5.1.7: S must be below the group order L; S + L is the same point, a second encoding.
+  const L = 2n ** 252n + 27742317777372353535851937790883648493n
+  let s = 0n
+  for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(sig[32 + i]!)
+  let t = s + L
+  const malleated = sig.slice()
+  for (let i = 0; i < 32; i++, t >>= 8n) malleated[32 + i] = Number(t & 0xffn)
+  assert.equal(await suite.impl.signature.verify(k.publicKey, msg, malleated), false)
+})

@@ -21,12 +21,10 @@ import {
   makePskIndex,
   encodeMlsMessage,
   generateKeyPackageWithKey,
-  getCiphersuiteImpl,
   joinGroup,
   mlsExporter,
   processPrivateMessage,
   processPublicMessage,
-  type CiphersuiteImpl,
   type ClientConfig,
   type ClientState,
   type KeyPackage,
@@ -36,26 +34,17 @@ import {
   type PskIndex,
   type RatchetTree,
 } from 'ts-mls'
-import { getCiphersuiteFromId, type CiphersuiteId } from 'ts-mls/crypto/ciphersuite.js'
 import { defaultClientConfig } from 'ts-mls/clientConfig.js'
 import { decodeRatchetTree, encodeRatchetTree } from 'ts-mls/ratchetTree.js'
 import { treeHashRoot } from 'ts-mls/treeHash.js'
 import type { KeyPair } from '../crypto/primitives.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import type { LeafCredentialCheck } from './credential.ts'
-import { GROUP_CIPHERSUITE, GROUP_LIMITS } from './limits.ts'
+import { GROUP_LIMITS } from './limits.ts'
+import type { GroupSuite } from './suite.ts'
 import { toProtocolError } from './mls-errors.ts'
 
-/** A loaded ciphersuite (the library's implementation of its primitives). */
-export interface GroupSuite {
-  readonly id: number
-  readonly impl: CiphersuiteImpl
-}
-
-export async function loadSuite(id: number = GROUP_CIPHERSUITE): Promise<GroupSuite> {
-  const impl = await getCiphersuiteImpl(getCiphersuiteFromId(id as CiphersuiteId))
-  return { id, impl }
-}
+export { loadSuite, type GroupSuite } from './suite.ts'
 
 /** A KeyPackage (RFC 9420 §10) to hand out, and the private keys its owner keeps to join. */
 export interface KeyPackageBundle {
