@@ -7,6 +7,7 @@ import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
 import { createFixtureClient, createManualClock } from '@hestia/core/test-support/fixture-client.ts'
 import { renderFile } from './support/render.ts'
 import { AppState } from '../src/lib/app-state.ts'
+import { VaultState } from '../src/lib/vault-state.ts'
 import { base64UrlToBytes, bytesToBase64Url, sizeText } from '../src/lib/backup-file.ts'
 
 const clock = () => createManualClock(Date.UTC(2026, 11, 6, 9))
@@ -69,11 +70,16 @@ describe('first run → Restore from a backup', () => {
     assert.ok(view.text.includes('No file chosen yet.'))
     assert.ok(view.find('button', { type: 'submit' })?.has('disabled'))
     assert.ok(view.text.includes('Back: create a new identity instead'))
-    assert.ok(!view.find('input', { id: 'restore-device-passphrase' }), 'only when the host asks')
+    assert.ok(
+      !view.find('input', { id: 'restore-device-passphrase' }),
+      'only while this device has no passphrase',
+    )
+    const vault = new VaultState(createFixtureClient({ clock: clock(), firstRun: true }))
+    vault.status = { status: 'ready', value: { state: 'none', autoLockMinutes: 15 } }
     const protectable = await renderFile('components/RestoreBackup.svelte', {
       onrestore: never,
       oncancel: () => undefined,
-      onprotect: never,
+      vault,
     })
     assert.ok(protectable.find('input', { id: 'restore-device-passphrase', type: 'password' }))
     assert.ok(protectable.find('label', { for: 'restore-device-passphrase' }))
