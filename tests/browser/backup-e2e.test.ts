@@ -117,7 +117,15 @@ describe('backup round trip between Chromium profiles', { concurrency: 1 }, () =
     const page = a.page
     await page.reload()
     await page.getByRole('button', { name: 'Settings', exact: true }).click()
-    await page.getByRole('heading', { name: 'Backup' }).waitFor()
+    await page
+      .getByRole('heading', { name: 'Backup' })
+      .waitFor()
+      .catch(async (error: unknown) => {
+        await a.screenshot(join(artifacts, '00-no-backup-section.png'))
+        throw new Error(`no Settings → Backup; page problems: ${a.problems.join(' | ')}`, {
+          cause: error,
+        })
+      })
     await page.getByLabel('Backup passphrase').fill(PASSPHRASE)
     await page.locator('#backup-repeat').fill(PASSPHRASE)
     await page.getByRole('button', { name: 'Create backup' }).click()
