@@ -18,11 +18,13 @@ import {
   loadSuite,
   membersOf,
   processMessage,
+  proposeChange,
   treeHashOf,
   type Group,
 } from './mls.ts'
 import { fixedClock, seededRandom } from '../../test-support/deterministic.ts'
 import { GROUP_LIMITS } from './limits.ts'
+import { createProposal, encodeMlsMessage } from 'ts-mls'
 import { makeMember } from '../../test-support/group-fixtures.ts'
 import { GroupSim } from '../../test-support/group-sim.ts'
 import { makeDevice, DAY } from '../../test-support/crypto-fixtures.ts'
@@ -292,4 +294,32 @@ test('MLS signatures are verified strictly: a malleated Ed25519 signature (S + L
   const malleated = sig.slice()
   for (let i = 0; i < 32; i++, t >>= 8n) malleated[32 + i] = Number(t & 0xffn)
   assert.equal(await suite.impl.signature.verify(k.publicKey, msg, malleated), false)
+})
+
+test('pending proposals are capped: the sender stops at the cap, a receiver refuses one more', async () => {
+  let { ga, gb } = await threeMembers()
+  // Distinct proposals (identical ones share a reference and count once): add proposals.
+  const newcomer = () => makeMember(p, suite, 'newcomer').keyPackage()
+  for (let i = 0; i < GROUP_LIMITS.maxPendingProposals; i++) {
+    const r = await proposeChange(gb, { add: (await newcomer()).bytes })
+    gb = r.group
+    const seen = await processMessage(ga, r.proposal)
+    assert.equal(seen.kind, 'proposal')
+    ga = seen.group
+  }
+  await assert.rejects(proposeChange(gb, { add: (await newcomer()).bytes }), (err) =>
+    isProtocolError(err, 'limit_exceeded'),
+  )
+  // A hostile sender skips its own cap (straight to the library): the receiver refuses, unchanged.
+  const keyPackage = (await newcomer()).publicPackage
+  const extra = await createProposal(
+    gb.state,
+    false,
+    { proposalType: 'add', add: { keyPackage } },
+    suite.impl,
+  )
+  await assert.rejects(processMessage(ga, encodeMlsMessage(extra.message)), (err) =>
+    isProtocolError(err, 'limit_exceeded'),
+  )
+  assert.equal(Object.keys(ga.state.unappliedProposals).length, GROUP_LIMITS.maxPendingProposals)
 })
