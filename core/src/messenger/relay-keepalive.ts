@@ -74,9 +74,11 @@ export class RelayKeepAlive implements Startable {
   }
 
   #schedule(): void {
+    // This run's own signal: a stop and start while a check is in flight must not leave two chains.
+    const run = this.#stopped.signal
     this.#timer = setTimeout(() => {
       void this.pingRelays().finally(() => {
-        if (!this.#stopped.signal.aborted) this.#schedule()
+        if (!run.aborted) this.#schedule()
       })
     }, this.nextDelayMs())
   }
