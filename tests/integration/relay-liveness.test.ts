@@ -7,6 +7,13 @@ import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import {
+  MailboxClient,
+  depositAddressOf,
+  newMailboxCredentials,
+  type MailboxMessage,
+} from '@hestia/core/mailbox/client.ts'
+import { MAILBOX_PROTOCOL } from '@hestia/core/mailbox/constants.ts'
 import { PING_PROTOCOL, type RelayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import { startRelay } from '@hestia/relay-node'
 import { LOOPBACK_USERS, createTestMailboxNode, tempDir } from './support/messenger-harness.ts'
@@ -54,4 +61,42 @@ test('the relay keeps a peer that answers yamux pings, opens no ping stream, and
   const remaining = relay.node.getConnections().map((c) => c.remotePeer.toString())
   assert.deepEqual(remaining, [answering.peerId.toString()])
   assert.equal(toAnswering?.status, 'open')
+})
+
+test('a mailbox link whose relay stops answering finds it by its own check; the subscription ends, a new one through the same link gets the next message', async () => {
+  const [first] = relay.multiaddrs
+  assert.ok(first !== undefined)
+  const address = multiaddr(first)
+  const link = (await createTestMailboxNode()) as unknown as Libp2p<{
+    relayKeepAlive: RelayKeepAlive
+  }>
+  const writer = await createTestMailboxNode()
+  after(async () => {
+    await link.stop()
+    await writer.stop()
+  })
+  const client = (node: { dialProtocol: Libp2p['dialProtocol'] }) =>
+    new MailboxClient({ openStream: (o) => node.dialProtocol(address, MAILBOX_PROTOCOL, o) })
+  const owner = client(link)
+  const creds = newMailboxCredentials()
+  await owner.create(creds)
+  const got: MailboxMessage[] = []
+  const sub = await owner.subscribe(creds, (m) => got.push(m))
+
+  // The relay's side of the link stops answering pings (as a connection the NAT dropped would).
+  const relaySide = relay.node.getConnections(link.peerId)[0] as unknown as {
+    muxer: { sendPing(id: number, flag?: number): void }
+  }
+  relaySide.muxer.sendPing = () => undefined
+  assert.equal(await link.services.relayKeepAlive.pingRelays(), 1, 'the link found it dead')
+  await sub.ended
+
+  const again = await owner.subscribe(creds, (m) => got.push(m))
+  after(() => again.close())
+  const sealed = new Uint8Array(4096).fill(7)
+  await client(writer).deposit(depositAddressOf(creds), sealed)
+  const deadline = Date.now() + 5_000
+  while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  assert.equal(got.length, 1, 'the message pushed on the new subscription')
+  assert.deepEqual(got[0]?.sealed, sealed)
 })
