@@ -8,9 +8,9 @@ import { DatabaseSync } from 'node:sqlite'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Libp2p } from '@libp2p/interface'
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { interleave } from '../lib/interleave.ts'
+import { startClientPool, type ClientPool } from '../lib/relay-client-pool.ts'
 import { percentile } from '../lib/stats.ts'
 import { newMailboxCredentials } from '../../../core/src/mailbox/index.ts'
 import { depositBurst, fetchLatencies, SEALED_BYTES } from '../lib/mailbox-load.ts'
@@ -24,6 +24,8 @@ interface Sizes {
   concurrency: number
   fetches: number
   clients: number
+  /** A second RSS point (issue #21: 10,000 in the full run); 0 = none. */
+  clientsLarge: number
   repetitions: number
   warmup: number
 }
@@ -35,6 +37,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     concurrency: 32,
     fetches: 100,
     clients: 20,
+    clientsLarge: 0,
     repetitions: 1,
     warmup: 1,
   },
@@ -44,6 +47,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     concurrency: 64,
     fetches: 500,
     clients: 200,
+    clientsLarge: 0,
     repetitions: 3,
     warmup: 1,
   },
@@ -53,10 +57,14 @@ const SIZES: Record<BenchMode, Sizes> = {
     concurrency: 64,
     fetches: 2000,
     clients: 1000,
+    clientsLarge: 10_000,
     repetitions: 5,
     warmup: 1,
   },
 }
+
+/** Clients per child process (lib/relay-client-pool.ts). */
+const CLIENTS_PER_PROCESS = 1000
 
 /** 1 KiB: the smallest sealed size bucket, the common case for text messages. */
 /** Sending nodes; with `concurrency` deposits in flight spread over them. */
@@ -213,24 +221,19 @@ export async function rssPerClient(
     snapshotEnv(options),
   )
   const pid = relay.child.pid!
-  const clients: Libp2p[] = []
+  let pool: ClientPool | undefined
   try {
     // Idle baseline after one client came and went (code paths loaded, JIT warm).
     const warm = await startClientNode({ relayListen: true, relayAddr: relay.multiaddrs[0]! })
     await warm.stop()
     await new Promise((r) => setTimeout(r, 2000))
     const idle = rssMiB(pid)
-    const BATCH = 25
-    for (let i = 0; i < sizes.clients; i += BATCH) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(BATCH, sizes.clients - i) }, () =>
-          startClientNode({ relayListen: true, relayAddr: relay.multiaddrs[0]! }),
-        ),
-      )
-      clients.push(...batch)
-      if ((i / BATCH) % 8 === 0) log(`  relay rss: ${clients.length}/${sizes.clients} clients`)
-    }
-    const reserved = await waitForReservations(clients, 60_000)
+    pool = await startClientPool(relay.multiaddrs[0]!, sizes.clients, {
+      perProcess: CLIENTS_PER_PROCESS,
+      log,
+    })
+    const reserved = pool.reserved
+    if (reserved === 0) throw new Error('no client got a reservation')
     await new Promise((r) => setTimeout(r, 2000))
     const loaded = rssMiB(pid)
     log(`  relay rss: ${memoryBreakdown(pid)}`)
@@ -240,13 +243,7 @@ export async function rssPerClient(
     if (options.heapSnapshotDir !== undefined) await heapSnapshot(pid, options.heapSnapshotDir, log)
     return (loaded - idle) / reserved
   } finally {
-    for (let i = 0; i < clients.length; i += 50) {
-      await Promise.all(
-        clients.slice(i, i + 50).map(async (c) => {
-          await c.stop()
-        }),
-      )
-    }
+    await pool?.close()
     relay.child.kill('SIGTERM')
     await relay.exited
     rmSync(dir, { recursive: true, force: true })
@@ -301,18 +298,6 @@ async function heapSnapshot(pid: number, dir: string, log: (line: string) => voi
   }
 }
 
-async function waitForReservations(clients: Libp2p[], timeoutMs: number): Promise<number> {
-  const until = Date.now() + timeoutMs
-  const count = () =>
-    clients.filter((c) => c.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')))
-      .length
-  while (count() < clients.length && Date.now() < until)
-    await new Promise((r) => setTimeout(r, 200))
-  const n = count()
-  if (n === 0) throw new Error('no client got a reservation')
-  return n
-}
-
 const suite: BenchSuite = {
   prefix: 'relay',
   metrics: [
@@ -322,6 +307,7 @@ const suite: BenchSuite = {
     'relay.fetch.p50_ms',
     'relay.fetch.p99_ms',
     'relay.rss_per_client_MiB',
+    'relay.rss_per_client_10k_MiB',
   ],
   async run({ mode, log }) {
     const sizes = SIZES[mode]
@@ -330,6 +316,13 @@ const suite: BenchSuite = {
       value: await rssPerClient(sizes, log),
       unit: 'MiB',
       goal: '<= 0.2',
+    }
+    if (sizes.clientsLarge > 0) {
+      metrics['relay.rss_per_client_10k_MiB'] = {
+        value: await rssPerClient({ clients: sizes.clientsLarge }, log),
+        unit: 'MiB',
+        goal: '<= 0.2',
+      }
     }
     return metrics
   },

@@ -1,0 +1,57 @@
+// One process of the relay memory bench's clients (lib/relay-client-pool.ts starts it):
+//   node tests/bench/tools/relay-clients-worker.ts RELAY_MULTIADDR COUNT
+// Starts COUNT libp2p clients that each hold a circuit relay v2 reservation on the relay, prints
+// one JSON line {"reserved": n, "failedStarts": k} once all have one (or after RESERVE_WAIT_MS), then holds them until
+// SIGTERM, when it stops them all and exits.
+
+import type { Libp2p } from '@libp2p/interface'
+import { startClientNode } from '../../integration/relay-helpers.ts'
+
+const BATCH = 25
+const RESERVE_WAIT_MS = 180_000
+
+const [relayAddr, countText] = process.argv.slice(2)
+const count = Number(countText)
+if (relayAddr === undefined || !Number.isInteger(count) || count < 1) {
+  console.error('usage: relay-clients-worker.ts RELAY_MULTIADDR COUNT')
+  process.exit(2)
+}
+
+const clients: Libp2p[] = []
+let stopping = false
+process.on('SIGTERM', () => {
+  stopping = true
+  void (async () => {
+    for (let i = 0; i < clients.length; i += 50)
+      await Promise.allSettled(clients.slice(i, i + 50).map(async (c) => c.stop()))
+    process.exit(0)
+  })()
+})
+
+const reserved = (): number =>
+  clients.filter((c) => c.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit'))).length
+
+/** A reservation that times out at start (the relay busy admitting others) is tried again. */
+const ATTEMPTS = 3
+let failedStarts = 0
+async function startOne(): Promise<Libp2p | null> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    try {
+      return await startClientNode({ relayListen: true, relayAddr })
+    } catch {
+      failedStarts++
+    }
+  }
+  return null
+}
+
+for (let i = 0; i < count && !stopping; i += BATCH) {
+  const batch = await Promise.all(Array.from({ length: Math.min(BATCH, count - i) }, startOne))
+  for (const client of batch) if (client !== null) clients.push(client)
+}
+const until = Date.now() + RESERVE_WAIT_MS
+while (!stopping && reserved() < clients.length && Date.now() < until)
+  await new Promise((r) => setTimeout(r, 200))
+console.log(JSON.stringify({ reserved: reserved(), failedStarts }))
+// Held until SIGTERM (the timer keeps the event loop alive even if every socket were gone).
+setInterval(() => undefined, 60_000)
