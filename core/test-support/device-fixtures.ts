@@ -18,6 +18,7 @@ import { companionPrekeySecrets, createCompanionKeys } from '../src/messenger/de
 import { ExistingDeviceLink, NewDeviceLink } from '../src/messenger/devices/link.ts'
 import { acceptLinkGrant, buildLinkGrant } from '../src/messenger/devices/link-grant.ts'
 import { DEVICE_ROLE, type DeviceRole } from '../src/messenger/devices/limits.ts'
+import { DeviceSessions } from '../src/messenger/devices/fanout.ts'
 import type { DeviceEntryFields } from '../src/messenger/devices/list-codec.ts'
 
 export interface ListedTestDevice {
@@ -74,6 +75,17 @@ export function simPrimary(
     local: { cert: d.device.cert, keys: d.device.keys },
     prekeys: d.prekeys.all,
   }
+}
+
+/** `sim`'s sessions with every device on `list`, answering prekey look-ups from its secrets. */
+export function deviceSessionsFor(
+  p: CryptoPlatform,
+  sim: SimDevice,
+  list: VerifiedDeviceList,
+): DeviceSessions {
+  const lookup = (kind: number, id: number) =>
+    sim.prekeys.find((k) => k.kind === kind && k.id === id)
+  return new DeviceSessions(sim.local, list, p, lookup)
 }
 
 /**

@@ -5,63 +5,42 @@
 // its own mailbox and opens only what was sealed for it.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Libp2p } from '@libp2p/interface'
-import { startRelay } from '@hestia/relay-node'
-import { mailboxClientFor, startClientNode, tempDir } from './relay-helpers.ts'
+import { DeviceMailboxes, type DeviceMailbox } from './support/device-mailboxes.ts'
 import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
 import { bytesEqual } from '../../core/src/crypto/bytes.ts'
 import { createIdentity, type IdentityKeyPair } from '../../core/src/crypto/identity.ts'
-import {
-  createMailboxKeys,
-  openSealed,
-  sealForMailbox,
-} from '../../core/src/crypto/sealed-envelope.ts'
-import {
-  depositAddressOf,
-  newMailboxCredentials,
-  type MailboxClient,
-  type MailboxCredentials,
-} from '../../core/src/mailbox/index.ts'
+import { sealForMailbox } from '../../core/src/crypto/sealed-envelope.ts'
+import { depositAddressOf, type MailboxClient } from '../../core/src/mailbox/index.ts'
 import {
   acceptSentCopy,
   DEVICE_ROLE,
-  DeviceSessions,
+  type DeviceSessions,
   encodeSentCopy,
   issueDeviceList,
   type VerifiedDeviceList,
 } from '../../core/src/messenger/devices/index.ts'
 import {
+  deviceSessionsFor,
   linkCompanion,
   makeListedDevice,
   simPrimary,
   type SimDevice,
 } from '../../core/test-support/device-fixtures.ts'
 
-type Relay = Awaited<ReturnType<typeof startRelay>>
-let relay: Relay
-const nodes: Libp2p[] = []
-const clients: MailboxClient[] = []
+let net: DeviceMailboxes
 
 before(async () => {
-  relay = await startRelay({
-    dataDir: tempDir(),
-    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-    stunPort: -1,
-    adminPort: -1,
-    logLevel: 'silent',
-  })
+  net = await DeviceMailboxes.start()
 })
 
 after(async () => {
-  for (const c of clients) await c.close()
-  for (const n of nodes) await n.stop()
-  await relay?.stop()
+  await net?.stop()
 })
 
 interface Device {
   sim: SimDevice
   client: MailboxClient
-  box: { creds: MailboxCredentials; seal: ReturnType<typeof createMailboxKeys> }
+  box: DeviceMailbox
   own?: DeviceSessions
   contact?: DeviceSessions
 }
@@ -74,13 +53,8 @@ interface Person {
 }
 
 async function device(sim: SimDevice): Promise<Device> {
-  const node = await startClientNode()
-  nodes.push(node)
-  const client = mailboxClientFor(node, relay.multiaddrs[0]!)
-  clients.push(client)
-  const box = { creds: newMailboxCredentials(), seal: createMailboxKeys(p.random) }
-  await client.create(box.creds)
-  return { sim, client, box }
+  const { client } = await net.online()
+  return { sim, client, box: await net.open(client) }
 }
 
 async function person(name: string): Promise<Person> {
@@ -97,9 +71,7 @@ async function person(name: string): Promise<Person> {
 }
 
 function sessionsWith(d: Device, list: VerifiedDeviceList): DeviceSessions {
-  const lookup = (kind: number, id: number) =>
-    d.sim.prekeys.find((k) => k.kind === kind && k.id === id)
-  return new DeviceSessions(d.sim.local, list, p, lookup)
+  return deviceSessionsFor(p, d.sim, list)
 }
 
 const text = (s: string) => new TextEncoder().encode(s)
@@ -123,18 +95,15 @@ async function send(from: Device, to: Person, everyone: Device[], message: strin
 /** What a device shows after draining its mailbox. */
 async function inbox(d: Device, contactName: string): Promise<string[]> {
   const shown: string[] = []
-  await d.client.drain(d.box.creds, async (messages) => {
-    for (const m of messages) {
-      const frame = await openSealed(d.box.seal.secretKey, m.sealed)
-      try {
-        shown.push(`${contactName}: ${read(d.contact!.decrypt(frame).body)}`)
-      } catch {
-        const got = d.own!.decrypt(frame)
-        const copy = acceptSentCopy(got.body, d.own!.list.identityKey, d.sim.identityKey)
-        shown.push(`me: ${read(copy.payload)}`)
-      }
+  for (const frame of await net.drain(d.client, d.box)) {
+    try {
+      shown.push(`${contactName}: ${read(d.contact!.decrypt(frame).body)}`)
+    } catch {
+      const got = d.own!.decrypt(frame)
+      const copy = acceptSentCopy(got.body, d.own!.list.identityKey, d.sim.identityKey)
+      shown.push(`me: ${read(copy.payload)}`)
     }
-  })
+  }
   return shown
 }
 

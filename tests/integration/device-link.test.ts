@@ -6,8 +6,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Libp2p } from '@libp2p/interface'
-import { startRelay } from '@hestia/relay-node'
-import { startClientNode, tempDir, waitFor } from './relay-helpers.ts'
+import { startClientNode, waitFor } from './relay-helpers.ts'
+import { startLoopbackRelay, type TestRelay } from './support/device-mailboxes.ts'
 import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
 import { DAY_MS } from '../../core/src/crypto/limits.ts'
 import { peerIdBytes } from '../../core/src/messenger/net.ts'
@@ -25,8 +25,7 @@ import { makeIdentityWithDevices } from '../../core/test-support/device-fixtures
 import { decodeSyncSnapshot, encodeSyncSnapshot } from '../../core/src/messenger/devices/sync.ts'
 import { createIdentity } from '../../core/src/crypto/identity.ts'
 
-type Relay = Awaited<ReturnType<typeof startRelay>>
-let relay: Relay
+let relay: TestRelay
 let relayAddr: string
 let existing: Libp2p
 let fresh: Libp2p
@@ -46,13 +45,7 @@ const bob = {
 }
 
 before(async () => {
-  relay = await startRelay({
-    dataDir: tempDir(),
-    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-    stunPort: -1,
-    adminPort: -1,
-    logLevel: 'silent',
-  })
+  relay = await startLoopbackRelay()
   relayAddr = relay.multiaddrs[0]!
   fresh = await startClientNode({ relayAddr })
   existing = await startClientNode()

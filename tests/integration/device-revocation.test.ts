@@ -7,25 +7,14 @@
 // online companions are told through their own mailboxes, and Bob writes to A1 alone.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Libp2p } from '@libp2p/interface'
-import { startRelay } from '@hestia/relay-node'
-import { mailboxClientFor, startClientNode, tempDir } from './relay-helpers.ts'
+import { DeviceMailboxes, type DeviceMailbox } from './support/device-mailboxes.ts'
 import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
 import { bytesEqual } from '../../core/src/crypto/bytes.ts'
-import {
-  createMailboxKeys,
-  openSealed,
-  sealForMailbox,
-} from '../../core/src/crypto/sealed-envelope.ts'
-import {
-  depositAddressOf,
-  newMailboxCredentials,
-  type MailboxClient,
-  type MailboxCredentials,
-} from '../../core/src/mailbox/index.ts'
+import { sealForMailbox } from '../../core/src/crypto/sealed-envelope.ts'
+import { depositAddressOf } from '../../core/src/mailbox/index.ts'
 import { isProtocolError } from '../../core/src/wire/errors.ts'
 import { issueDeviceList } from '../../core/src/messenger/devices/device-list.ts'
-import { DeviceSessions, type DeviceFrame } from '../../core/src/messenger/devices/fanout.ts'
+import type { DeviceFrame } from '../../core/src/messenger/devices/fanout.ts'
 import { DEVICE_ROLE } from '../../core/src/messenger/devices/limits.ts'
 import {
   logoutOtherDevices,
@@ -35,65 +24,25 @@ import {
 } from '../../core/src/messenger/devices/list-updates.ts'
 import { createIdentity } from '../../core/src/crypto/identity.ts'
 import {
+  deviceSessionsFor,
   linkCompanion,
   makeListedDevice,
   simPrimary,
   type SimDevice,
 } from '../../core/test-support/device-fixtures.ts'
 
-type Relay = Awaited<ReturnType<typeof startRelay>>
-let relay: Relay
-const nodes: Libp2p[] = []
-const clients: MailboxClient[] = []
-
-/** A device with its own mailbox on the relay (what its Hello would tell each contact). */
-interface Box {
-  creds: MailboxCredentials
-  seal: ReturnType<typeof createMailboxKeys>
-}
+let mailboxes: DeviceMailboxes
 
 before(async () => {
-  relay = await startRelay({
-    dataDir: tempDir(),
-    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-    stunPort: -1,
-    adminPort: -1,
-    logLevel: 'silent',
-  })
+  mailboxes = await DeviceMailboxes.start()
 })
 
 after(async () => {
-  for (const c of clients) await c.close()
-  for (const n of nodes) await n.stop()
-  await relay?.stop()
+  await mailboxes?.stop()
 })
 
-async function online(): Promise<{ node: Libp2p; client: MailboxClient }> {
-  const node = await startClientNode()
-  nodes.push(node)
-  const client = mailboxClientFor(node, relay.multiaddrs[0]!)
-  clients.push(client)
-  return { node, client }
-}
-
-async function openBox(client: MailboxClient): Promise<Box> {
-  const box = { creds: newMailboxCredentials(), seal: createMailboxKeys(p.random) }
-  await client.create(box.creds)
-  return box
-}
-
-async function drain(client: MailboxClient, box: Box): Promise<Uint8Array[]> {
-  const frames: Uint8Array[] = []
-  await client.drain(box.creds, async (messages) => {
-    for (const m of messages) frames.push(await openSealed(box.seal.secretKey, m.sealed))
-  })
-  return frames
-}
-
 function sessions(me: SimDevice, list: ReturnType<typeof issueDeviceList>) {
-  const lookup = (kind: number, id: number) =>
-    me.prekeys.find((k) => k.kind === kind && k.id === id)
-  return new DeviceSessions(me.local, list, p, lookup)
+  return deviceSessionsFor(p, me, list)
 }
 
 test('revoke while the companion is offline: it reads nothing new; a replayed list is refused', async () => {
@@ -116,14 +65,14 @@ test('revoke while the companion is offline: it reads nothing new; a replayed li
   })
   const b1 = simPrimary(p, bobId, bobListed)
 
-  const a1Net = await online()
-  let a2Net = await online()
-  const bNet = await online()
-  const boxes = new Map<string, Box>([
-    ['A1', await openBox(a1Net.client)],
-    ['A2', await openBox(a2Net.client)],
+  const a1Net = await mailboxes.online()
+  let a2Net = await mailboxes.online()
+  const bNet = await mailboxes.online()
+  const boxes = new Map<string, DeviceMailbox>([
+    ['A1', await mailboxes.open(a1Net.client)],
+    ['A2', await mailboxes.open(a2Net.client)],
   ])
-  const bobBox = await openBox(bNet.client)
+  const bobBox = await mailboxes.open(bNet.client)
   const boxOf = (f: DeviceFrame) =>
     bytesEqual(f.deviceKey, a1.local.cert.deviceKey) ? boxes.get('A1')! : boxes.get('A2')!
 
@@ -146,11 +95,15 @@ test('revoke while the companion is offline: it reads nothing new; a replayed li
 
   assert.equal(await bobSends('before'), 2, 'one deposit per device of Alice')
   assert.deepEqual(
-    (await drain(a2Net.client, boxes.get('A2')!)).map((f) => read(a2Side.decrypt(f).body)),
+    (await mailboxes.drain(a2Net.client, boxes.get('A2')!)).map((f) =>
+      read(a2Side.decrypt(f).body),
+    ),
     ['before'],
   )
   assert.deepEqual(
-    (await drain(a1Net.client, boxes.get('A1')!)).map((f) => read(a1Side.decrypt(f).body)),
+    (await mailboxes.drain(a1Net.client, boxes.get('A1')!)).map((f) =>
+      read(a1Side.decrypt(f).body),
+    ),
     ['before'],
   )
 
@@ -161,7 +114,7 @@ test('revoke while the companion is offline: it reads nothing new; a replayed li
   const [toBob] = a1Side.encryptToAll(revoked.list.bytes)
   const sealedList = await sealForMailbox(bobBox.seal.publicKey, toBob!.frame)
   await a1Net.client.deposit(depositAddressOf(bobBox.creds), sealedList)
-  const [listFrame] = await drain(bNet.client, bobBox)
+  const [listFrame] = await mailboxes.drain(bNet.client, bobBox)
   const update = receiveContactList(
     bobSide.list,
     bobSide.decrypt(listFrame!).body,
@@ -176,7 +129,7 @@ test('revoke while the companion is offline: it reads nothing new; a replayed li
   // The relay replays the deposit that carried a list: the ratchet refuses the repeat, and the
   // older list itself would be refused by version.
   await a1Net.client.deposit(depositAddressOf(bobBox.creds), sealedList)
-  const [again] = await drain(bNet.client, bobBox)
+  const [again] = await mailboxes.drain(bNet.client, bobBox)
   assert.throws(
     () => bobSide.decrypt(again!),
     (err) => isProtocolError(err, 'replay'),
@@ -188,13 +141,15 @@ test('revoke while the companion is offline: it reads nothing new; a replayed li
 
   assert.equal(await bobSends('after'), 1, 'only A1 is written to')
   assert.deepEqual(
-    (await drain(a1Net.client, boxes.get('A1')!)).map((f) => read(a1Side.decrypt(f).body)),
+    (await mailboxes.drain(a1Net.client, boxes.get('A1')!)).map((f) =>
+      read(a1Side.decrypt(f).body),
+    ),
     ['after'],
   )
 
   // A2 comes back (a new connection, the same mailbox) and finds nothing new.
-  a2Net = await online()
-  assert.deepEqual(await drain(a2Net.client, boxes.get('A2')!), [])
+  a2Net = await mailboxes.online()
+  assert.deepEqual(await mailboxes.drain(a2Net.client, boxes.get('A2')!), [])
 })
 
 test('log out all other devices: the online companions are told through their mailboxes, Bob writes to A1 only', async () => {
@@ -216,10 +171,10 @@ test('log out all other devices: the online companions are told through their ma
   const bobListed = makeListedDevice(p, bobId, 'B1', DEVICE_ROLE.primary)
   const b1 = simPrimary(p, bobId, bobListed)
 
-  const net = await online()
+  const net = await mailboxes.online()
   const boxes = [
-    await openBox(net.client),
-    ...(await Promise.all(companions.map(() => openBox(net.client)))),
+    await mailboxes.open(net.client),
+    ...(await Promise.all(companions.map(() => mailboxes.open(net.client)))),
   ]
   const alice = [a1, ...companions]
   const boxOf = (f: DeviceFrame) =>
@@ -239,7 +194,7 @@ test('log out all other devices: the online companions are told through their ma
   // A1 tells its own devices inside their own sessions, through their mailboxes.
   for (const f of a1Own.encryptToAll(out.list.bytes)) await deposit(f)
   for (const [i, c] of companions.entries()) {
-    const [frame] = await drain(net.client, boxes[i + 1]!)
+    const [frame] = await mailboxes.drain(net.client, boxes[i + 1]!)
     const told = receiveOwnList(
       list,
       ownOf[i]!.decrypt(frame!).body,
@@ -253,6 +208,6 @@ test('log out all other devices: the online companions are told through their ma
   const frames = bobSide.encryptToAll(new TextEncoder().encode('only A1'))
   for (const f of frames) await deposit(f)
   assert.equal(frames.length, 1)
-  assert.equal((await drain(net.client, boxes[0]!)).length, 1)
-  for (const box of boxes.slice(1)) assert.deepEqual(await drain(net.client, box), [])
+  assert.equal((await mailboxes.drain(net.client, boxes[0]!)).length, 1)
+  for (const box of boxes.slice(1)) assert.deepEqual(await mailboxes.drain(net.client, box), [])
 })

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixedClock, seededRandom } from '../../../test-support/deterministic.ts'
 import {
+  deviceSessionsFor,
   linkCompanion,
   makeListedDevice,
   simPrimary,
@@ -18,7 +19,7 @@ import type { CryptoPlatform } from '../../crypto/platform.ts'
 import { safetyNumber } from '../../crypto/safety-number.ts'
 import { isProtocolError } from '../../wire/errors.ts'
 import { issueDeviceList, type VerifiedDeviceList } from './device-list.ts'
-import { DeviceSessions } from './fanout.ts'
+import type { DeviceSessions } from './fanout.ts'
 import { DEVICE_ROLE } from './limits.ts'
 import {
   addedDeviceNotice,
@@ -71,12 +72,10 @@ function person(name: string, companions: string[]): Person {
 }
 
 function node(sim: SimDevice, ownList: VerifiedDeviceList, contactList: VerifiedDeviceList): Node {
-  const lookup = (kind: number, id: number) =>
-    sim.prekeys.find((k) => k.kind === kind && k.id === id)
   return {
     sim,
-    own: new DeviceSessions(sim.local, ownList, p, lookup),
-    contact: new DeviceSessions(sim.local, contactList, p, lookup),
+    own: deviceSessionsFor(p, sim, ownList),
+    contact: deviceSessionsFor(p, sim, contactList),
     seen: [],
   }
 }
