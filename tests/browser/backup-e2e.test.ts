@@ -15,7 +15,13 @@ import { after, before, describe, test } from 'node:test'
 import { CLIENT_ERROR_TEXT } from '../../core/src/client/api.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
 import { snapshotTestBuild } from './support/fresh-build.ts'
-import { ChromiumProfile, TestRelay, waitUntil } from './support/messenger-browser.ts'
+import {
+  ChromiumProfile,
+  TestRelay,
+  relayReady,
+  textsIn,
+  waitUntil,
+} from './support/messenger-browser.ts'
 import type { HestiaPage } from './support/messenger-browser.ts'
 
 const artifacts = join(repoRoot, 'tests', 'artifacts', 'backup-e2e')
@@ -33,28 +39,6 @@ let a2: HestiaPage
 let convA = ''
 let convB = ''
 let backupPath = ''
-
-async function relayUp(page: HestiaPage): Promise<void> {
-  await waitUntil(
-    `${page.name}: relay reserved and mailbox ready`,
-    async () => {
-      const res = await page.api({ type: 'connectivity.status' })
-      const r = res.ok ? res.value.relays[0] : undefined
-      return r !== undefined && r.state === 'connected' && r.reserved && r.mailboxReady
-    },
-    60_000,
-  )
-}
-
-async function texts(page: HestiaPage, conversationId: string): Promise<string[]> {
-  const { messages } = await page.must({
-    type: 'messages.page',
-    conversationId,
-    before: null,
-    limit: 200,
-  })
-  return messages.flatMap((m) => (m.body.kind === 'text' ? [m.body.text] : []))
-}
 
 async function aliceOnB() {
   const { conversations } = await b.must({ type: 'conversations.list', query: null })
@@ -91,7 +75,7 @@ describe('backup round trip between Chromium profiles', { concurrency: 1 }, () =
       await page.must({ type: 'identity.create', displayName: name })
       await page.must({ type: 'settings.addRelay', address: relay.address })
     }
-    await Promise.all([relayUp(a), relayUp(b)])
+    await Promise.all([relayReady(a), relayReady(b)])
     const invite = await a.must({ type: 'invite.mine' })
     convB = (await b.must({ type: 'invite.accept', invite: invite.link })).contact.conversationId
     await b.must({ type: 'messages.send', conversationId: convB, text: 'hi alice' })
@@ -101,14 +85,14 @@ describe('backup round trip between Chromium profiles', { concurrency: 1 }, () =
         const row = (await a.must({ type: 'conversations.list', query: null })).conversations[0]
         if (row === undefined) return false
         convA = row.conversationId
-        return (await texts(a, convA)).includes('hi alice')
+        return (await textsIn(a, convA)).includes('hi alice')
       },
       DELIVERY_MS,
     )
     await a.must({ type: 'messages.send', conversationId: convA, text: 'hi bob' })
     await waitUntil(
       'B has A’s reply',
-      async () => (await texts(b, convB)).includes('hi bob'),
+      async () => (await textsIn(b, convB)).includes('hi bob'),
       DELIVERY_MS,
     )
   })
@@ -160,10 +144,10 @@ describe('backup round trip between Chromium profiles', { concurrency: 1 }, () =
       await page.getByRole('button', { name: 'Restore' }).click()
       await page.getByText('Hello, Alice.').waitFor({ timeout: 60_000 })
       await a2.screenshot(join(artifacts, '03-restored.png'))
-      await relayUp(a2)
+      await relayReady(a2)
       const conv = (await a2.must({ type: 'conversations.list', query: null })).conversations[0]!
       assert.equal(conv.conversationId, convA)
-      assert.deepEqual(await texts(a2, convA), ['hi alice', 'hi bob'], 'history restored')
+      assert.deepEqual(await textsIn(a2, convA), ['hi alice', 'hi bob'], 'history restored')
 
       await a2.must({
         type: 'messages.send',
@@ -172,13 +156,13 @@ describe('backup round trip between Chromium profiles', { concurrency: 1 }, () =
       })
       await waitUntil(
         'B has A′’s message',
-        async () => (await texts(b, convB)).includes('from the restored profile'),
+        async () => (await textsIn(b, convB)).includes('from the restored profile'),
         DELIVERY_MS,
       )
       await b.must({ type: 'messages.send', conversationId: convB, text: 'welcome back' })
       await waitUntil(
         'A′ has B’s reply',
-        async () => (await texts(a2, convA)).includes('welcome back'),
+        async () => (await textsIn(a2, convA)).includes('welcome back'),
         DELIVERY_MS,
       )
       const after = await aliceOnB()

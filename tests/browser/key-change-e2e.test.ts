@@ -13,12 +13,18 @@ import assert from 'node:assert/strict'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import type { ChatMessage } from '../../core/src/client/api.ts'
 import { systemPlatform } from '../../core/src/crypto/platform.ts'
 import { createLocalIdentity } from '../../core/src/messenger/identity.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
 import { snapshotTestBuild } from './support/fresh-build.ts'
-import { ChromiumProfile, TestRelay, waitUntil } from './support/messenger-browser.ts'
+import {
+  ChromiumProfile,
+  TestRelay,
+  historyIn,
+  relayReady,
+  textsIn,
+  waitUntil,
+} from './support/messenger-browser.ts'
 import type { HestiaPage } from './support/messenger-browser.ts'
 
 const artifacts = join(repoRoot, 'tests', 'artifacts', 'key-change-e2e')
@@ -43,31 +49,7 @@ async function shot(page: HestiaPage, name: string): Promise<void> {
 async function setUp(page: HestiaPage, name: string): Promise<void> {
   await page.must({ type: 'identity.create', displayName: name })
   await page.must({ type: 'settings.addRelay', address: relay.address })
-  await relayUp(page)
-}
-
-async function relayUp(page: HestiaPage): Promise<void> {
-  // Right after a browser start the host answers `unavailable` until its node runs.
-  await waitUntil(
-    `${page.name}: relay reserved and mailbox ready`,
-    async () => {
-      const res = await page.api({ type: 'connectivity.status' })
-      const r = res.ok ? res.value.relays[0] : undefined
-      return r !== undefined && r.state === 'connected' && r.reserved && r.mailboxReady
-    },
-    60_000,
-  )
-}
-
-async function history(page: HestiaPage, conversationId: string): Promise<ChatMessage[]> {
-  return (await page.must({ type: 'messages.page', conversationId, before: null, limit: 200 }))
-    .messages
-}
-
-async function texts(page: HestiaPage, conversationId: string): Promise<string[]> {
-  return (await history(page, conversationId)).flatMap((m) =>
-    m.body.kind === 'text' ? [m.body.text] : [],
-  )
+  await relayReady(page)
 }
 
 async function summaryAtA() {
@@ -128,7 +110,7 @@ async function reinstallB(): Promise<void> {
   await profileB.launch()
   b = await profileB.open()
   opened.push(b)
-  await relayUp(b)
+  await relayReady(b)
   const status = await b.must({ type: 'identity.status' })
   assert.equal(status.state, 'ready')
 }
@@ -173,14 +155,14 @@ describe('a real key change between two Chromium profiles', { concurrency: 1 }, 
         if (row === undefined) return false
         convA = row.conversationId
         bobAtA = row.contact.contactId
-        return (await texts(a, convA)).includes('hi alice, old bob here')
+        return (await textsIn(a, convA)).includes('hi alice, old bob here')
       },
       DELIVERY_MS,
     )
     const reply = await a.must({ type: 'messages.send', conversationId: convA, text: 'hi bob' })
     await waitUntil(
       'B gets A’s reply',
-      async () => (await texts(b, convB)).includes('hi bob'),
+      async () => (await textsIn(b, convB)).includes('hi bob'),
       DELIVERY_MS,
     )
     assert.ok(reply.message.messageId.length > 0)
@@ -202,7 +184,7 @@ describe('a real key change between two Chromium profiles', { concurrency: 1 }, 
       const held = await summaryAtA()
       assert.equal(held.contact.trust, 'key_changed')
       assert.equal(held.unreadCount, before.unreadCount, 'held messages are not unread')
-      for (const line of lines) assert.ok(!(await texts(a, convA)).includes(line))
+      for (const line of lines) assert.ok(!(await textsIn(a, convA)).includes(line))
 
       // A's chat: the notice says three are held; none of them is in the list.
       await a.page.reload()
@@ -234,11 +216,11 @@ describe('a real key change between two Chromium profiles', { concurrency: 1 }, 
       await a.page.getByRole('button', { name: 'They match: trust the new key' }).click()
       await a.page.getByTestId('trust-state').locator('[data-trust="verified"]').waitFor()
 
-      const after = await texts(a, convA)
+      const after = await textsIn(a, convA)
       const released = after.filter((t) => lines.includes(t))
       assert.deepEqual(released, lines, 'released in order')
       // Released unread (opening the chat earlier marked the older messages read).
-      const releasedRecords = (await history(a, convA)).filter(
+      const releasedRecords = (await historyIn(a, convA)).filter(
         (m) => m.body.kind === 'text' && lines.includes(m.body.text),
       )
       assert.ok(releasedRecords.every((m) => m.readAt === null && m.direction === 'in'))
@@ -250,7 +232,7 @@ describe('a real key change between two Chromium profiles', { concurrency: 1 }, 
       await waitUntil(
         'B sees the released messages delivered',
         async () =>
-          (await history(b, convB))
+          (await historyIn(b, convB))
             .filter((m) => m.body.kind === 'text' && lines.includes(m.body.text))
             .every((m) => m.delivery === 'delivered'),
         DELIVERY_MS,
@@ -258,7 +240,7 @@ describe('a real key change between two Chromium profiles', { concurrency: 1 }, 
       await a.must({ type: 'messages.send', conversationId: convA, text: 'welcome back' })
       await waitUntil(
         'B’s new install gets A’s message',
-        async () => (await texts(b, convB)).includes('welcome back'),
+        async () => (await textsIn(b, convB)).includes('welcome back'),
         DELIVERY_MS,
       )
     },
@@ -298,7 +280,7 @@ describe('a real key change between two Chromium profiles', { concurrency: 1 }, 
       assert.equal(kept.contact.trust, 'verified', 'the key A verified stays the verified one')
       assert.equal(kept.contact.heldCount, 0)
       assert.ok(kept.unreadCount <= before.unreadCount, 'nothing of the refused key is unread')
-      const shown = await texts(a, convA)
+      const shown = await textsIn(a, convA)
       assert.ok(!shown.includes('impostor? one') && !shown.includes('impostor? two'))
 
       // The refused key writes again: nothing is shown or held.
@@ -306,7 +288,7 @@ describe('a real key change between two Chromium profiles', { concurrency: 1 }, 
       await waitUntil(
         'B’s third message left B',
         async () =>
-          (await history(b, convB)).some(
+          (await historyIn(b, convB)).some(
             (m) =>
               m.body.kind === 'text' && m.body.text === 'impostor? three' && m.delivery === 'sent',
           ),
@@ -316,7 +298,7 @@ describe('a real key change between two Chromium profiles', { concurrency: 1 }, 
       const later = await summaryAtA()
       assert.equal(later.contact.trust, 'verified')
       assert.equal(later.contact.heldCount, 0)
-      assert.ok(!(await texts(a, convA)).includes('impostor? three'))
+      assert.ok(!(await textsIn(a, convA)).includes('impostor? three'))
       const info = await a.must({ type: 'contact.info', contactId: bobAtA })
       assert.equal(info.refusedKeys, 1)
     },

@@ -372,3 +372,34 @@ export function addedAt(events: readonly LoggedEvent[], text: string): number | 
 export function textOf(message: ChatMessage): string | null {
   return message.body.kind === 'text' ? message.body.text : null
 }
+
+/**
+ * Waits until the page's first relay is connected, holds a reservation and has the mailbox ready.
+ * Right after a browser start the host answers `unavailable` until its node runs: those answers
+ * only mean "not yet".
+ */
+export async function relayReady(page: HestiaPage, timeoutMs = 60_000): Promise<void> {
+  await waitUntil(
+    `${page.name}: relay reserved and mailbox ready`,
+    async () => {
+      const res = await page.api({ type: 'connectivity.status' })
+      const r = res.ok ? res.value.relays[0] : undefined
+      return r !== undefined && r.state === 'connected' && r.reserved && r.mailboxReady
+    },
+    timeoutMs,
+  )
+}
+
+/** The conversation's last 200 messages as the page's API returns them, oldest first. */
+export async function historyIn(page: HestiaPage, conversationId: string): Promise<ChatMessage[]> {
+  const request = { type: 'messages.page', conversationId, before: null, limit: 200 } as const
+  return (await page.must(request)).messages
+}
+
+/** The texts of the conversation's last 200 messages (files and calls left out). */
+export async function textsIn(page: HestiaPage, conversationId: string): Promise<string[]> {
+  return (await historyIn(page, conversationId)).flatMap((m) => {
+    const text = textOf(m)
+    return text === null ? [] : [text]
+  })
+}
