@@ -14,13 +14,12 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Page } from 'puppeteer-core'
 import { CLIENT_ERROR_TEXT } from '../../core/src/client/api.ts'
-import type { ClientRequest, ResponseFor } from '../../core/src/client/api.ts'
 import { fromBase64Url } from '../../core/src/crypto/bytes.ts'
 import { firefoxAddonId } from '../../plasmo.config.ts'
 import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
 import { TestPeer, connectPeers, releaseWebRTC } from '../integration/support/messenger-harness.ts'
 import { snapshotTestBuild } from './support/fresh-build.ts'
-import { TestRelay, clientRequest, waitUntil, type Evaluator } from './support/messenger-browser.ts'
+import { TestRelay, pageApi, waitUntil, type Evaluator } from './support/messenger-browser.ts'
 
 const PASSPHRASE = 'firefox backup passphrase'
 const DELIVERY_MS = 60_000
@@ -33,17 +32,7 @@ let a: TestPeer | undefined
 let b: TestPeer | undefined
 let dir = ''
 
-const ask = <T extends ClientRequest>(request: T): Promise<ResponseFor<T>> =>
-  clientRequest(page as unknown as Evaluator, request)
-
-async function must<T extends ClientRequest>(
-  request: T,
-): Promise<Extract<ResponseFor<T>, { ok: true }>['value']> {
-  const response = await ask(request)
-  if (!response.ok)
-    throw new Error(`${request.type}: ${response.error.code} ${response.error.message}`)
-  return response.value
-}
+const { must } = pageApi('Firefox', () => page as unknown as Evaluator)
 
 async function clickButton(text: string): Promise<void> {
   await page.waitForFunction(

@@ -10,40 +10,20 @@
 //   node --test tests/browser/vault-e2e.test.ts        (builds build/chrome-mv3-test if stale)
 
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { CLIENT_ERROR_TEXT } from '../../core/src/client/api.ts'
-import { snapshotTestBuild } from './support/fresh-build.ts'
-import {
-  ChromiumProfile,
-  HestiaPage,
-  clientRequest,
-  waitUntil,
-} from './support/messenger-browser.ts'
+import { oneChromiumProfile } from './support/one-profile.ts'
+import { HestiaPage, clientRequest, waitUntil } from './support/messenger-browser.ts'
 
 const STEP_MS = 20_000
 const PASS = 'correct horse battery'
 
-let build: { dir: string; remove: () => Promise<void> } | undefined
-let profile: ChromiumProfile
-
-before(
-  async () => {
-    build = await snapshotTestBuild('chrome-mv3')
-    profile = await ChromiumProfile.create('Robin', build.dir)
-    await profile.launch()
-  },
-  { timeout: 720_000 },
-)
-
-after(async () => {
-  await profile?.destroy()
-  await build?.remove()
-})
+const robin = oneChromiumProfile('Robin')
 
 async function openPopup(): Promise<HestiaPage> {
-  const page = await profile.context!.newPage()
+  const page = await robin.profile.context!.newPage()
   await page.setViewportSize({ width: 800, height: 600 })
-  await page.goto(profile.url('popup.html'), { timeout: STEP_MS })
+  await page.goto(robin.profile.url('popup.html'), { timeout: STEP_MS })
   page.setDefaultTimeout(STEP_MS)
   return new HestiaPage('Robin', page)
 }
@@ -83,7 +63,7 @@ test('set a passphrase, lock, wrong passphrase refused, unlock', { timeout: 240_
 })
 
 test('a restarted offscreen document reopens unlocked (storage.session)', async () => {
-  const worker = profile.context!.serviceWorkers()[0]
+  const worker = robin.profile.context!.serviceWorkers()[0]
   assert.ok(worker, 'the service worker runs')
   await worker.evaluate(async () => {
     const api = (

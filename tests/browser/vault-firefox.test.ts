@@ -12,12 +12,11 @@ import assert from 'node:assert/strict'
 import { dirname } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Page } from 'puppeteer-core'
-import type { ClientRequest, ResponseFor } from '../../core/src/client/api.ts'
 import { firefoxAddonId } from '../../plasmo.config.ts'
 import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
 import { TestPeer, releaseWebRTC } from '../integration/support/messenger-harness.ts'
 import { snapshotTestBuild } from './support/fresh-build.ts'
-import { TestRelay, clientRequest, waitUntil, type Evaluator } from './support/messenger-browser.ts'
+import { TestRelay, pageApi, waitUntil, type Evaluator } from './support/messenger-browser.ts'
 import { dumpDatabases, searchDump, searchFiles, textNeedle } from './vault-forensic-scan.ts'
 
 const PASS = 'firefox lock passphrase'
@@ -51,17 +50,7 @@ let bob: TestPeer | undefined
 let conversation = ''
 let bobConversation = ''
 
-const ask = <T extends ClientRequest>(request: T): Promise<ResponseFor<T>> =>
-  clientRequest(page as unknown as Evaluator, request)
-
-async function must<T extends ClientRequest>(
-  request: T,
-): Promise<Extract<ResponseFor<T>, { ok: true }>['value']> {
-  const response = await ask(request)
-  if (!response.ok)
-    throw new Error(`${request.type}: ${response.error.code} ${response.error.message}`)
-  return response.value
-}
+const { ask, must } = pageApi('Firefox', () => page as unknown as Evaluator)
 
 async function texts(): Promise<string[]> {
   const { messages } = await must({

@@ -33,7 +33,7 @@ import { openProfile, type BenchExtensionPage } from '../bench/lib/extension-pai
 import { snapshotTestBuild } from './support/fresh-build.ts'
 import {
   TestRelay,
-  clientRequest,
+  vaultStateWhenUp,
   waitUntil,
   type ChromiumProfile,
 } from './support/messenger-browser.ts'
@@ -319,18 +319,7 @@ test(
     await profile.launch()
     const page = await profile.context!.newPage()
     await page.goto(profile.url('popup.html?layout=tab'))
-    let state = ''
-    await waitUntil(
-      'the restarted host to answer',
-      async () => {
-        const status = await clientRequest(page, { type: 'vault.status' })
-        state = status.ok ? status.value.state : ''
-        return status.ok
-      },
-      30_000,
-      250,
-    )
-    assert.equal(state, 'locked', 'a browser restart does not unlock')
+    assert.equal(await vaultStateWhenUp(page), 'locked', 'a browser restart does not unlock')
     await assertNothingReadable('after a browser restart', page)
   },
 )

@@ -8,51 +8,20 @@
 //   node --test tests/browser/vault-restarts-e2e.test.ts   (builds build/chrome-mv3-test if stale)
 
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import type { Page, Worker } from 'playwright-core'
-import { snapshotTestBuild } from './support/fresh-build.ts'
-import { ChromiumProfile, clientRequest, waitUntil } from './support/messenger-browser.ts'
+import { oneChromiumProfile } from './support/one-profile.ts'
+import { clientRequest, vaultStateWhenUp, waitUntil } from './support/messenger-browser.ts'
 
 const PASS = 'restart passphrase 17'
 const STEP_MS = 30_000
 
-let build: { dir: string; remove: () => Promise<void> } | undefined
-let profile: ChromiumProfile
-
-before(
-  async () => {
-    build = await snapshotTestBuild('chrome-mv3')
-    profile = await ChromiumProfile.create('Robin', build.dir)
-    await profile.launch()
-  },
-  { timeout: 720_000 },
-)
-
-after(async () => {
-  await profile?.destroy()
-  await build?.remove()
-})
+const robin = oneChromiumProfile('Robin')
 
 async function openPage(): Promise<Page> {
-  const page = await profile.context!.newPage()
-  await page.goto(profile.url('popup.html?layout=tab'), { timeout: STEP_MS })
+  const page = await robin.profile.context!.newPage()
+  await page.goto(robin.profile.url('popup.html?layout=tab'), { timeout: STEP_MS })
   return page
-}
-
-/** The vault state once the host answers (it may be starting after a restart). */
-async function vaultState(page: Page): Promise<string> {
-  let state = ''
-  await waitUntil(
-    'the host to answer vault.status',
-    async () => {
-      const status = await clientRequest(page, { type: 'vault.status' })
-      state = status.ok ? status.value.state : ''
-      return status.ok
-    },
-    STEP_MS,
-    250,
-  )
-  return state
 }
 
 /** The running service worker (after a stop, Playwright may still list the stopped one). */
@@ -61,7 +30,7 @@ async function liveWorker(): Promise<Worker> {
   await waitUntil(
     'a running service worker',
     async () => {
-      for (const worker of profile.context!.serviceWorkers().reverse()) {
+      for (const worker of robin.profile.context!.serviceWorkers().reverse()) {
         if (await worker.evaluate(() => true).catch(() => false)) {
           live = worker
           return true
@@ -89,7 +58,7 @@ async function restartWorkerAndHost(): Promise<void> {
     ).chrome
     await api.offscreen.closeDocument()
   })
-  const internals = await profile.context!.newPage()
+  const internals = await robin.profile.context!.newPage()
   await internals.goto('chrome://serviceworker-internals/')
   const status = internals.locator('.serviceworker-running-status').first()
   await status.getByText('RUNNING', { exact: true }).waitFor({ timeout: STEP_MS })
@@ -112,14 +81,14 @@ test(
   { timeout: 240_000 },
   async () => {
     const page = await openPage()
-    assert.equal(await vaultState(page), 'none')
+    assert.equal(await vaultStateWhenUp(page), 'none')
     const set = await clientRequest(page, { type: 'vault.setPassphrase', passphrase: PASS })
     assert.equal(set.ok && set.value.state, 'unlocked')
     const created = await clientRequest(page, { type: 'identity.create', displayName: 'Robin' })
     assert.ok(created.ok)
 
     await restartWorkerAndHost()
-    assert.equal(await vaultState(page), 'unlocked', 'reopened without asking')
+    assert.equal(await vaultStateWhenUp(page), 'unlocked', 'reopened without asking')
     const identity = await clientRequest(page, { type: 'identity.status' })
     assert.equal(
       identity.ok && identity.value.state,
@@ -131,7 +100,7 @@ test(
     assert.equal(locked.ok && locked.value.state, 'locked')
     assert.equal(await sessionKeyKept(), false, 'lock removed the session copy of the key')
     await restartWorkerAndHost()
-    assert.equal(await vaultState(page), 'locked', 'a restart does not unlock')
+    assert.equal(await vaultStateWhenUp(page), 'locked', 'a restart does not unlock')
     const refused = await clientRequest(page, { type: 'identity.status' })
     assert.equal(refused.ok ? 'ok' : refused.error.code, 'locked')
 
@@ -160,7 +129,7 @@ test(
     const lockedAfterMs = Date.now() - idleFrom
     assert.ok(lockedAfterMs >= 55_000, `not before the idle minute (${lockedAfterMs} ms)`)
     const again = await openPage()
-    assert.equal(await vaultState(again), 'locked')
+    assert.equal(await vaultStateWhenUp(again), 'locked')
     const refused = await clientRequest(again, { type: 'identity.status' })
     assert.equal(refused.ok ? 'ok' : refused.error.code, 'locked')
   },

@@ -403,3 +403,37 @@ export async function textsIn(page: HestiaPage, conversationId: string): Promise
     return text === null ? [] : [text]
   })
 }
+
+/** The vault's state once the host answers at all (it may still be starting after a restart). */
+export async function vaultStateWhenUp(page: Evaluator, timeoutMs = 30_000): Promise<string> {
+  let state = ''
+  await waitUntil(
+    'the host to answer vault.status',
+    async () => {
+      const status = await clientRequest(page, { type: 'vault.status' })
+      state = status.ok ? status.value.state : ''
+      return status.ok
+    },
+    timeoutMs,
+    250,
+  )
+  return state
+}
+
+/** The client API on a page that a test may replace (a Puppeteer page after a reload). */
+export interface PageApi {
+  ask: <T extends ClientRequest>(request: T) => Promise<ResponseFor<T>>
+  must: <T extends ClientRequest>(
+    request: T,
+  ) => Promise<Extract<ResponseFor<T>, { ok: true }>['value']>
+}
+
+/** `ask` and `must` on whatever page `current()` returns at the time of each request. */
+export function pageApi(who: string, current: () => Evaluator): PageApi {
+  const ask = <T extends ClientRequest>(request: T): Promise<ResponseFor<T>> =>
+    clientRequest(current(), request)
+  return {
+    ask,
+    must: async (request) => mustOk(who, request, await ask(request)),
+  }
+}
