@@ -126,8 +126,16 @@ export class InviteKeeper {
     for (const i of this.#ctx.secrets.invites) {
       if (i.boundContactId !== contactId) continue
       this.#moved.add(i.mailboxId)
-      void this.retire(i.mailboxId)
+      // Not awaited (the frame's processing goes on); stop() waits for it, a failure is retried.
+      void this.retire(i.mailboxId).catch((err: unknown) =>
+        this.#ctx.log(`invite ${i.mailboxId.slice(0, 8)} not retired yet`, err),
+      )
     }
+  }
+
+  /** Waits for every close and mark in progress (the messenger stops; the store closes next). */
+  async stop(): Promise<void> {
+    while (this.#busy.size > 0) await Promise.allSettled([...this.#busy.values()])
   }
 
   /** Keeper pass: closes withdrawn and expired invites (bound ones past expiry too). */

@@ -97,6 +97,10 @@ export class Messenger {
   #keeping: Promise<void> | null = null
   readonly #links: RelayLinks
   #running = false
+  /** Set by stop(): incoming frames are refused (a mailbox keeps them, a direct sender retries). */
+  #stopping = false
+  /** Incoming frames being processed, and the restore follow-up: stop() waits for them. */
+  readonly #inflight = new Set<Promise<unknown>>()
   #onConnect = (): void => {
     this.#outbox.kick()
     this.#emitConnectivity()
@@ -194,6 +198,7 @@ export class Messenger {
 
   async start(): Promise<void> {
     const { store, net } = this.ctx
+    this.#stopping = false
     await this.#settings.load()
     if (this.#relayOnly()) await refuseDirect(net)
     for (const c of await store.listContacts()) {
@@ -204,7 +209,8 @@ export class Messenger {
     }
     await registerChatProtocol(net, async (from, frame) => {
       try {
-        const outcome = await this.#receive({ kind: 'direct', deviceId: from.toString() }, frame)
+        const source = { kind: 'direct', deviceId: from.toString() } as const
+        const outcome = await this.#inbound(() => this.#receive(source, frame))
         return outcome !== 'dropped'
       } catch (err) {
         this.ctx.log('direct frame rejected', err)
@@ -231,14 +237,21 @@ export class Messenger {
     this.#emitConnectivity()
   }
 
+  /** Once it resolves nothing of this messenger touches the store (the host may close it). */
   async stop(): Promise<void> {
     this.#running = false
+    this.#stopping = true
     if (this.#keeper !== null) clearInterval(this.#keeper)
     this.ctx.net.removeEventListener('peer:connect', this.#onConnect)
     this.ctx.net.removeEventListener('peer:disconnect', this.#onDisconnect)
+    // Frames being processed finish first: their receipts reach the batcher, which stop() writes
+    // to the outbox (sent after the next start), and their invite closes reach the keeper.
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
     await this.#receipts.stop()
     await this.#calls.stop()
     await this.#keeping
+    await this.#invites.stop()
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
     await this.#files?.stop()
     await this.#outbox.stop()
     await this.#mailboxes.stop()
@@ -269,15 +282,18 @@ export class Messenger {
       await this.#rotation.maintain()
       await this.#invites.maintain()
       await this.#inviteProbe.run()
-      // Not awaited: a slow relay must not hold up the start (restore-followup.ts runs it once).
-      void followUpRestore({
-        ctx: this.ctx,
-        relays: () => this.relays(),
-        helloFor: (c, reply) => this.#helloFor(c, reply),
-        ensureInboundMailbox: (c) => this.#ensureInboundMailbox(c),
-        deposit: (address, frame) => this.#mailboxes.deposit(address, frame),
-        kickOutbox: () => this.#outbox.kick(),
-      }).catch((err: unknown) => this.ctx.log('restore follow-up not finished yet', err))
+      // Not awaited: a slow relay must not hold up the start (restore-followup.ts runs it once);
+      // stop() waits for it.
+      void this.#track(
+        followUpRestore({
+          ctx: this.ctx,
+          relays: () => this.relays(),
+          helloFor: (c, reply) => this.#helloFor(c, reply),
+          ensureInboundMailbox: (c) => this.#ensureInboundMailbox(c),
+          deposit: (address, frame) => this.#mailboxes.deposit(address, frame),
+          kickOutbox: () => this.#outbox.kick(),
+        }).catch((err: unknown) => this.ctx.log('restore follow-up not finished yet', err)),
+      )
     })().finally(() => {
       this.#keeping = null
     })
@@ -323,8 +339,26 @@ export class Messenger {
 
   /** A frame from one of our mailboxes; a retiring one's count as the contact's current (ADR 0755). */
   async #receiveMailbox(mailboxId: string, frame: Uint8Array): Promise<void> {
-    const current = await this.#rotation.sourceFor(mailboxId)
-    await this.#receive({ kind: 'mailbox', mailboxId: current }, frame)
+    await this.#inbound(async () => {
+      const current = await this.#rotation.sourceFor(mailboxId)
+      await this.#receive({ kind: 'mailbox', mailboxId: current }, frame)
+    })
+  }
+
+  /**
+   * Runs one incoming frame's processing where stop() can wait for it. Refused once stop() began
+   * (not a ProtocolError: the mailbox manager keeps the frame on the relay for the next start).
+   */
+  #inbound<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#stopping) return Promise.reject(new Error('messenger stopping: frame not taken'))
+    return this.#track(work())
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#inflight.add(work)
+    const forget = () => void this.#inflight.delete(work)
+    work.then(forget, forget)
+    return work
   }
 
   /** One incoming frame (direct stream or mailbox): the inbox commits it, its effects apply here. */

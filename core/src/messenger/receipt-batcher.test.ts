@@ -87,6 +87,50 @@ describe('ReceiptBatcher', () => {
     assert.equal(sent.length, 2, 'the stopped timer does not send twice')
   })
 
+  test('stop waits for receipts already on their way to the outbox, and for ones added meanwhile', async () => {
+    const written: string[] = []
+    const pending: (() => void)[] = []
+    const slow = new ReceiptBatcher({
+      delay: { minMs: 0, maxMs: 0 },
+      random: (n) => new Uint8Array(n),
+      delayed: () => false,
+      send: (conversationId) =>
+        new Promise<void>((resolve) =>
+          pending.push(() => {
+            written.push(conversationId)
+            resolve()
+          }),
+        ),
+      log: () => undefined,
+    })
+    slow.add('a', [id(1)])
+    let stopped = false
+    const stopping = slow.stop().then(() => void (stopped = true))
+    slow.add('b', [id(2)]) // a frame that was in flight when stop began
+    await settle()
+    assert.equal(stopped, false, 'stop waits while a receipt is still being written')
+    pending.shift()!()
+    await settle()
+    assert.equal(stopped, false, 'and for the one added after stop began')
+    pending.shift()!()
+    await stopping
+    assert.deepEqual(written, ['a', 'b'], 'both written before stop resolved')
+  })
+
+  test('a failed write is logged, and stop still resolves', async () => {
+    const logged: string[] = []
+    const failing = new ReceiptBatcher({
+      delay: { minMs: 0, maxMs: 0 },
+      random: (n) => new Uint8Array(n),
+      delayed: () => false,
+      send: () => Promise.reject(new Error('store closed')),
+      log: (m) => logged.push(m),
+    })
+    failing.add('a', [id(1)])
+    await failing.stop()
+    assert.deepEqual(logged, ['delivery receipts not queued'])
+  })
+
   test('the delay is drawn from the random source within [minMs, maxMs]', async () => {
     for (const [byte, expected] of [
       [0x00, 1_000],

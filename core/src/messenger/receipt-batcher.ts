@@ -7,7 +7,8 @@
  * and one receipt payload then names them all.
  *
  * Batches live in memory: an orderly stop writes them to the outbox at once (sent at the next
- * start); a crash loses them, and those messages stay "sent" on the sender's side.
+ * start); a crash loses them, and those messages stay "sent" on the sender's side. `stop()` also
+ * waits for every receipt already on its way to the outbox, so nothing reaches the store after it.
  */
 import type { RandomSource } from '../crypto/platform.ts'
 import { toBase64Url } from './records.ts'
@@ -38,6 +39,8 @@ interface Batch {
 export class ReceiptBatcher {
   readonly #opts: ReceiptBatcherOptions
   readonly #batches = new Map<string, Batch>()
+  /** Receipts being written to the outbox now; stop() waits for them. */
+  readonly #sending = new Set<Promise<void>>()
   #stopped = false
 
   constructor(opts: ReceiptBatcherOptions) {
@@ -74,10 +77,14 @@ export class ReceiptBatcher {
     return this.#batches.size
   }
 
-  /** Writes every waiting batch to the outbox now; later receipts go there at once. */
+  /**
+   * Writes every waiting batch to the outbox now and waits for every receipt on its way there;
+   * later receipts go there at once (the caller stops adding before its store closes).
+   */
   async stop(): Promise<void> {
     this.#stopped = true
     await Promise.all([...this.#batches.keys()].map((id) => this.#flush(id)))
+    while (this.#sending.size > 0) await Promise.all(this.#sending)
   }
 
   async #flush(conversationId: string): Promise<void> {
@@ -88,12 +95,13 @@ export class ReceiptBatcher {
     await this.#send(conversationId, [...batch.ids.values()])
   }
 
-  async #send(conversationId: string, ids: Uint8Array[]): Promise<void> {
-    try {
-      await this.#opts.send(conversationId, ids)
-    } catch (err) {
-      this.#opts.log('delivery receipts not queued', err)
-    }
+  #send(conversationId: string, ids: Uint8Array[]): Promise<void> {
+    // Called now (not a tick later); a synchronous throw becomes a rejection like any other.
+    const sending = (async () => this.#opts.send(conversationId, ids))()
+      .catch((err: unknown) => this.#opts.log('delivery receipts not queued', err))
+      .finally(() => this.#sending.delete(sending))
+    this.#sending.add(sending)
+    return sending
   }
 
   /** Uniform in [minMs, maxMs], from the CSPRNG (a predictable delay could be subtracted). */
