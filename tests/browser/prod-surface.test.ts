@@ -1,7 +1,8 @@
 // What a production build ships (issue 14, finding 11): each final prod manifest against the
 // allow-list (permissions, CSP, and no host permissions, web-accessible resources, content scripts
 // or externally_connectable), and every prod bundle scanned for test-only hooks, which are compiled
-// out by construction (extension/src/pages/call-test-hooks.ts behind a build-time constant).
+// out by construction (extension/src/pages/call-test-hooks.ts behind a build-time constant), and
+// the popup's scripts checked for a second copy of Svelte's runtime (ADR 0420).
 //
 //   node --test tests/browser/prod-surface.test.ts     (builds build/*-prod first if stale)
 
@@ -23,6 +24,12 @@ import { freshBuild } from './support/fresh-build.ts'
  * switch. Minifiers keep global and property names, so these survive in any bundle that has them.
  */
 const TEST_ONLY_MARKERS = ['__hestiaCallTest', 'tamperBoundFingerprint']
+
+/**
+ * Svelte's DOM setup (init_operations) reads the `firstChild` getter off Node.prototype; minifiers
+ * keep the property name, so each bundled copy of the runtime shows it once.
+ */
+const SVELTE_RUNTIME_MARKER = /"firstChild"\)\.get/
 
 /** Every shipped text file of a build: scripts, pages, the manifest. */
 async function shippedTexts(dir: string): Promise<Map<string, string>> {
@@ -76,6 +83,20 @@ describe('production builds', { concurrency: false }, () => {
       const testBuild = await shippedTexts(await freshBuild(target, 'test'))
       const withHook = [...testBuild.values()].filter((t) => t.includes(TEST_ONLY_MARKERS[0]!))
       assert.ok(withHook.length > 0, `the ${target} test build has the call-test hook`)
+    })
+
+    test(`${target}: the popup's scripts carry exactly one Svelte runtime`, async () => {
+      // A second copy (a Svelte component behind a dynamic import, ADR 0420) is never set up by
+      // mount() and throws on its first render, so the screens in it never open.
+      const popupScripts = [...(await shippedTexts(await freshBuild(target, 'prod')))].filter(
+        ([path]) => path.endsWith('.js') && !path.includes('/'),
+      )
+      const withRuntime = popupScripts.filter(([, text]) => SVELTE_RUNTIME_MARKER.test(text))
+      assert.deepEqual(
+        withRuntime.map(([path]) => path.replace(/\.[0-9a-f]{8}\.js$/, '')),
+        ['popup'],
+        `${target}-prod: Svelte's runtime in ${withRuntime.map(([p]) => p).join(', ')}`,
+      )
     })
   }
 })

@@ -6,7 +6,6 @@ import { renderFile } from './support/render.ts'
 import { fixture } from './support/fixtures.ts'
 import { PROTECTION_SUMMARY } from '../src/lib/texts.ts'
 import { AppState } from '../src/lib/app-state.ts'
-import { loadScreens, loadedScreens } from '../src/lazy-screens.ts'
 
 describe('App', () => {
   test('while the node answers: a splash, not an empty list', async () => {
@@ -61,12 +60,6 @@ describe('App', () => {
     const app = new AppState(client)
     await app.loadIdentity()
     app.navigate({ name: 'settings' })
-    // Before the screens' chunk has loaded (ADR 0420) the list is there and the pane waits.
-    assert.equal(loadedScreens(), null)
-    const early = await renderFile('App.svelte', { client, appState: app })
-    assert.ok(early.find('button', { 'aria-label': 'Settings' }))
-    assert.ok(!early.text.includes('Read receipts'))
-    await loadScreens()
     const settings = await renderFile('App.svelte', { client, appState: app })
     assert.ok(settings.text.includes('Relays'))
     assert.ok(settings.text.includes('Read receipts'))
