@@ -7,8 +7,8 @@
  */
 import { build } from 'esbuild'
 import { join } from 'node:path'
-import { startRelay } from '@hestia/relay-node'
-import { LOOPBACK_USERS, tempDir } from '../tests/integration/support/messenger-harness.ts'
+import { startTestRelay } from '../tests/integration/support/messenger-harness.ts'
+import { medianAndMax } from './link-figures.ts'
 import { launchBenchChromium } from '../tests/bench/lib/chromium.ts'
 import { startStaticServer } from '../tests/bench/lib/static-server.ts'
 
@@ -50,14 +50,7 @@ const bundle = await build({
   write: false,
   logLevel: 'error',
 })
-const relay = await startRelay({
-  dataDir: tempDir(),
-  listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-  stunPort: -1,
-  adminPort: -1,
-  logLevel: 'silent',
-  relay: LOOPBACK_USERS,
-})
+const relay = await startTestRelay()
 const server = await startStaticServer({
   routes: {
     '/m.html': '<!doctype html><script type="module" src="/m.js"></script>',
@@ -81,14 +74,10 @@ try {
       ).measure(r, count),
     [relay.multiaddrs[0] ?? '', n] as const,
   )
-  const sorted = [...result.ms].sort((a, b) => a - b)
   console.log(
     JSON.stringify({
       links: n,
-      firstAnswerMs: {
-        median: sorted[Math.floor(n / 2)]!.toFixed(1),
-        max: sorted[n - 1]!.toFixed(1),
-      },
+      firstAnswerMs: medianAndMax(result.ms),
       heapPerLinkMiB: (result.heapPerLinkBytes / 1024 / 1024).toFixed(2),
     }),
   )

@@ -9,22 +9,14 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { MailboxClient } from '@hestia/core/mailbox/client.ts'
 import { MAILBOX_PROTOCOL } from '@hestia/core/mailbox/constants.ts'
 import type { MailboxNode } from '@hestia/core/messenger/mailbox-links.ts'
+import { medianAndMax } from './link-figures.ts'
 import {
-  LOOPBACK_USERS,
   createTestMailboxNode,
-  tempDir,
+  startTestRelay,
 } from '../tests/integration/support/messenger-harness.ts'
-import { startRelay } from '@hestia/relay-node'
 
 const n = Number(process.argv[2] ?? 24)
-const relay = await startRelay({
-  dataDir: tempDir(),
-  listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-  stunPort: -1,
-  adminPort: -1,
-  logLevel: 'silent',
-  relay: LOOPBACK_USERS,
-})
+const relay = await startTestRelay()
 const address = multiaddr(relay.multiaddrs[0])
 const settle = async () => {
   globalThis.gc?.()
@@ -54,15 +46,11 @@ for (let i = 0; i < n; i++) {
   nodes.push(node)
 }
 const held = await settle()
-const sorted = [...firstAnswerMs].sort((a, b) => a - b)
 const mib = (b: number) => (b / n / 1024 / 1024).toFixed(2)
 console.log(
   JSON.stringify({
     links: n,
-    firstAnswerMs: {
-      median: sorted[Math.floor(n / 2)]!.toFixed(1),
-      max: sorted[n - 1]!.toFixed(1),
-    },
+    firstAnswerMs: medianAndMax(firstAnswerMs),
     perLinkMiB: { heap: mib(held.heapUsed - base.heapUsed), rss: mib(held.rss - base.rss) },
   }),
 )

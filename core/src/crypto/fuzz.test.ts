@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { testPlatform } from '../../test-support/deterministic.ts'
 import { makeDevice, makePrekeys, makeSessionPair } from '../../test-support/crypto-fixtures.ts'
 import { isProtocolError } from '../wire/errors.ts'
+import { splice, xorshift32, type Xorshift32 } from '../../test-support/fuzz-bytes.ts'
 import {
   decodeDeviceCert,
   decodeDeviceCertBody,
@@ -34,21 +35,7 @@ import { safetyNumber } from './safety-number.ts'
 
 const DECODER_INPUTS = 100_000
 
-/** xorshift32: fast, seeded, good enough to drive mutations. */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1
-  const next = () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return x >>> 0
-  }
-  return { next, below: (n: number) => next() % n }
-}
-
-type Rng = ReturnType<typeof prng>
-
-function randomBytes(r: Rng, max: number): Uint8Array {
+function randomBytes(r: Xorshift32, max: number): Uint8Array {
   const len = r.below(4) === 0 ? r.below(max + 1) : r.below(Math.min(max, 96) + 1)
   const out = new Uint8Array(len)
   for (let i = 0; i < len; i += 4) {
@@ -61,15 +48,7 @@ function randomBytes(r: Rng, max: number): Uint8Array {
   return out
 }
 
-function splice(b: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
-  const out = new Uint8Array(b.length - remove + insert.length)
-  out.set(b.subarray(0, at))
-  out.set(insert, at)
-  out.set(b.subarray(at + remove), at + insert.length)
-  return out
-}
-
-function mutate(r: Rng, sample: Uint8Array): Uint8Array {
+function mutate(r: Xorshift32, sample: Uint8Array): Uint8Array {
   let b: Uint8Array = sample.slice()
   const n = 1 + r.below(4)
   for (let k = 0; k < n; k++) {
@@ -93,7 +72,7 @@ function fuzz(
   decode: (b: Uint8Array) => unknown,
   opts: { count?: number; maxRandom?: number; seed?: number; allowed?: Uint8Array[] } = {},
 ): { accepted: number; refused: number } {
-  const r = prng(opts.seed ?? 0x9e3779b9)
+  const r = xorshift32(opts.seed ?? 0x9e3779b9)
   const count = opts.count ?? DECODER_INPUTS
   let accepted = 0
   let refused = 0
@@ -212,7 +191,7 @@ void test('fuzz: verify and decrypt paths refuse mutated inputs with ProtocolErr
     ephemeralSeed: p.random(32),
   })
   const file = await encryptFile(new Uint8Array(20_000), { random: p.random })
-  const r = prng(11)
+  const r = xorshift32(11)
   for (const [name, sample, run] of [
     ['openSealed', sealed, (b: Uint8Array) => openSealed(keys.secretKey, b)],
     ['decryptFile', file.ciphertext, (b: Uint8Array) => decryptFile(file.share.key, b)],
@@ -230,7 +209,7 @@ void test('fuzz: verify and decrypt paths refuse mutated inputs with ProtocolErr
 })
 
 void test('fuzz: Session.restore takes stored state as input: damaged state is refused or still safe', (t) => {
-  const r = prng(23)
+  const r = xorshift32(23)
   const good = pair.bob.toJSON() as unknown as Record<string, unknown>
   const keys = Object.keys(good)
   const junk: unknown[] = [

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { fromHex } from '../../crypto/bytes.ts'
 import { isProtocolError } from '../../wire/errors.ts'
+import { splice, xorshift32, type Xorshift32 } from '../../../test-support/fuzz-bytes.ts'
 import { verifyDeviceList } from './device-list.ts'
 import { decodeDeviceList, decodeDeviceListBody } from './list-codec.ts'
 import {
@@ -26,35 +27,14 @@ const golden = JSON.parse(
 ) as Record<string, Record<string, string>>
 const g = (s: string, k: string) => fromHex(golden[s]![k]!)
 
-/** xorshift32: fast, seeded, good enough to drive mutations. */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1
-  const next = () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return x >>> 0
-  }
-  return { next, below: (n: number) => next() % n }
-}
-type Rng = ReturnType<typeof prng>
-
-function randomBytes(r: Rng, max: number): Uint8Array {
+function randomBytes(r: Xorshift32, max: number): Uint8Array {
   const out = new Uint8Array(r.below(4) === 0 ? r.below(max + 1) : r.below(97))
   for (let i = 0; i < out.length; i++) out[i] = r.next()
   return out
 }
 
-function splice(b: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
-  const out = new Uint8Array(b.length - remove + insert.length)
-  out.set(b.subarray(0, at))
-  out.set(insert, at)
-  out.set(b.subarray(at + remove), at + insert.length)
-  return out
-}
-
 /** One to four edits of a valid encoding: flip, overwrite, insert, delete, truncate, splice. */
-function mutate(r: Rng, seed: Uint8Array): Uint8Array {
+function mutate(r: Xorshift32, seed: Uint8Array): Uint8Array {
   let b: Uint8Array = seed.slice()
   for (let n = 1 + r.below(4); n > 0; n--) {
     const at = b.length === 0 ? 0 : r.below(b.length)
@@ -76,7 +56,7 @@ function fuzz(
   inputs: number,
 ) {
   void test(`fuzz ${name}: ${inputs} inputs, a value or a ProtocolError`, () => {
-    const r = prng(0x9e3779b9 ^ (name.length * 7919))
+    const r = xorshift32(0x9e3779b9 ^ (name.length * 7919))
     let accepted = 0
     for (let i = 0; i < inputs; i++) {
       const input = i % 5 === 0 ? randomBytes(r, 4096) : mutate(r, seeds[i % seeds.length]!)

@@ -10,20 +10,11 @@ import type { CryptoPlatform } from '../../crypto/platform.ts'
 import { isProtocolError } from '../../wire/errors.ts'
 import { acceptDeviceList, issueDeviceList, type VerifiedDeviceList } from './device-list.ts'
 import { MAX_DEVICES_PER_IDENTITY } from './limits.ts'
+import { xorshift32 } from '../../../test-support/fuzz-bytes.ts'
 
 const RUNS = 40
 const time = fixedClock(Date.UTC(2026, 11, 6))
 const p: CryptoPlatform = { random: seededRandom('list-order'), clock: time.clock }
-
-function prng(seed: number) {
-  let x = seed >>> 0 || 1
-  return (n: number) => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) % n
-  }
-}
 
 test(`${RUNS} random histories of lists delivered out of order, repeated and dropped`, () => {
   const alice = makeIdentityWithDevices(p, 1)
@@ -32,7 +23,7 @@ test(`${RUNS} random histories of lists delivered out of order, repeated and dro
   )
   const idKey = { identityKey: alice.identity.publicKey }
   for (let run = 0; run < RUNS; run++) {
-    const below = prng(run + 1)
+    const { below } = xorshift32(run + 1)
     // The primary issues 3..6 lists, adding or removing a companion each time.
     let entries = alice.devices.map((d) => d.entry)
     const issued: VerifiedDeviceList[] = []
