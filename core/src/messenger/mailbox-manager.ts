@@ -37,6 +37,8 @@ interface Watched {
   relay: string
   created: boolean
   subscription: Subscription | null
+  /** A keeper pass creating and subscribing it now; close() waits for it, then closes. */
+  attaching: Promise<unknown> | null
   /** Messages of one mailbox are handled strictly one after another, oldest first. */
   chain: Promise<void>
   handled: Set<bigint>
@@ -173,6 +175,7 @@ export class MailboxManager {
       relay,
       created: false,
       subscription: null,
+      attaching: null,
       chain: Promise.resolve(),
       handled: new Set(),
       refetch: false,
@@ -202,11 +205,14 @@ export class MailboxManager {
 
   /**
    * Closes our mailbox at the relay for good (ADR 0211): stops watching it first, so the keeper never
-   * re-creates it, then sends the owner-signed close. A relay that no longer has it counts as closed.
+   * re-creates it, then sends the owner-signed close. A keeper pass already attaching to it (its
+   * create may still be on the way) is waited for and drops what it attached, so the close comes
+   * last. A relay that no longer has it counts as closed.
    */
   async close(mailboxId: string, relay: string): Promise<void> {
     const w = this.#watched.get(mailboxId)
     this.#unwatch(mailboxId)
+    await w?.attaching?.catch(() => undefined)
     await w?.chain
     try {
       await this.#own(mailboxId, relay).closeMailbox(this.owned(mailboxId).credentials)
@@ -268,11 +274,19 @@ export class MailboxManager {
       try {
         // Known before the first subscription pushes anything, so every Hello names the instances.
         await this.#learnInstances(w.home, w.relay)
+        // Closed (or unwatched) meanwhile: creating it now would bring it back, empty (no_prekeys).
+        if (this.#watched.get(w.mailboxId) !== w) continue
         // The instance in use first; when it is down, the next instance of the same community.
-        const { address, value: sub } = await onFirstInstance(
+        const attaching = onFirstInstance(
           this.#instances.tryOrder(w.home, this.#inUse.get(w.home) ?? w.relay),
           (a) => this.#attach(w, a, bundle, mint),
         )
+        w.attaching = attaching
+        const { address, value: sub } = await attaching.finally(() => (w.attaching = null))
+        if (this.#watched.get(w.mailboxId) !== w) {
+          void sub.close().catch(() => undefined)
+          continue
+        }
         w.relay = address
         this.#inUse.set(w.home, address)
         w.subscription = sub
