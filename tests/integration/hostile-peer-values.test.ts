@@ -31,9 +31,9 @@ import {
   text,
   type Target,
 } from './support/hostile-client.ts'
+import type { TestPeer } from './support/messenger-harness.ts'
 import {
-  TestPeer,
-  connectPeers,
+  mailboxOnlyPair,
   releaseWebRTC,
   startTestRelay,
   waitUntil,
@@ -56,13 +56,7 @@ describe('hostile peer values: the lists always load', () => {
   before(async () => {
     relay = await startTestRelay()
     evil = await HostileClient.start(relay.multiaddrs)
-    a = new TestPeer('alice', relay.multiaddrs)
-    b = new TestPeer('bob', relay.multiaddrs)
-    a.direct = false
-    b.direct = false
-    await a.start()
-    await b.start()
-    ;({ convA, convB } = await connectPeers(a, b))
+    ;({ a, b, convA, convB } = await mailboxOnlyPair(relay.multiaddrs, ['alice', 'bob']))
     const m = await b.must({ type: 'messages.send', conversationId: convB, text: 'hi alice' })
     await waitUntil('alice shows bob’s hi', () => a.addedAt.has(m.message.messageId), 20_000)
     target = await targetOf(a, b)

@@ -34,9 +34,9 @@ import {
   text,
   type Target,
 } from './support/hostile-client.ts'
+import type { TestPeer } from './support/messenger-harness.ts'
 import {
-  TestPeer,
-  connectPeers,
+  mailboxOnlyPair,
   releaseWebRTC,
   startTestRelay,
   waitUntil,
@@ -75,13 +75,7 @@ describe('hostile peer: key changes, routes, caps, certificates', () => {
 
   /** Alice and bob, contacts with a confirmed session both ways, mailbox only. */
   async function pair(): Promise<Pair> {
-    const a = new TestPeer('alice', relay.multiaddrs)
-    const b = new TestPeer('bob', relay.multiaddrs)
-    a.direct = false
-    b.direct = false
-    await a.start()
-    await b.start()
-    const { convA, convB } = await connectPeers(a, b)
+    const { a, b, convA, convB } = await mailboxOnlyPair(relay.multiaddrs, ['alice', 'bob'])
     await a.must({ type: 'settings.update', patch: { readReceipts: true } })
     const m = await b.must({ type: 'messages.send', conversationId: convB, text: 'hi alice' })
     await waitUntil('alice shows bob’s hi', () => a.addedAt.has(m.message.messageId), 20_000)

@@ -10,9 +10,9 @@ import { rm } from 'node:fs/promises'
 import { decodeOutbound } from '@hestia/core/messenger/records.ts'
 import type { RelayHandle } from '@hestia/relay-node'
 import { recordRelay, type RelayRecorder } from '../../relay-node/test-support/relay-recorder.ts'
+import type { TestPeer } from './support/messenger-harness.ts'
 import {
-  TestPeer,
-  connectPeers,
+  mailboxOnlyPair,
   releaseWebRTC,
   startTestRelay,
   waitUntil,
@@ -57,13 +57,7 @@ describe('mailbox rotation', () => {
   before(async () => {
     relay = await startTestRelay()
     recorder = recordRelay(relay)
-    ana = new TestPeer('ana', relay.multiaddrs)
-    ben = new TestPeer('ben', relay.multiaddrs)
-    ana.direct = false
-    ben.direct = false
-    await ana.start()
-    await ben.start()
-    ;({ convA, convB } = await connectPeers(ana, ben))
+    ;({ a: ana, b: ben, convA, convB } = await mailboxOnlyPair(relay.multiaddrs, ['ana', 'ben']))
     await send(ana, convA, ['a0'])
     await waitUntil('ben has a0', async () => (await ben.texts(convB)).includes('a0'))
   })

@@ -339,6 +339,29 @@ export async function connectPeers(
 }
 
 /**
+ * Two started peers on `relays`, contacts of each other (connectPeers), with WebRTC left out: every
+ * frame crosses the relay's mailboxes. On a failure both are stopped before the error goes on.
+ */
+export async function mailboxOnlyPair(
+  relays: string[],
+  names: readonly [string, string],
+): Promise<{ a: TestPeer; b: TestPeer; convA: string; convB: string }> {
+  const a = new TestPeer(names[0], relays)
+  const b = new TestPeer(names[1], relays)
+  a.direct = false
+  b.direct = false
+  try {
+    await a.start()
+    await b.start()
+    return { a, b, ...(await connectPeers(a, b)) }
+  } catch (err) {
+    await a.stop().catch(() => undefined)
+    await b.stop().catch(() => undefined)
+    throw err
+  }
+}
+
+/**
  * node-datachannel keeps native threads that hold the process open after every peer connection
  * closed; call this at the very end of a test file, after all nodes stopped.
  */
