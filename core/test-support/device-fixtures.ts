@@ -16,7 +16,11 @@ import type { PrekeySecret } from '../src/crypto/prekeys.ts'
 import type { VerifiedDeviceList } from '../src/messenger/devices/device-list.ts'
 import { companionPrekeySecrets, createCompanionKeys } from '../src/messenger/devices/companion.ts'
 import { ExistingDeviceLink, NewDeviceLink } from '../src/messenger/devices/link.ts'
-import { acceptLinkGrant, buildLinkGrant } from '../src/messenger/devices/link-grant.ts'
+import {
+  acceptLinkGrant,
+  buildLinkGrant,
+  type GrantInput,
+} from '../src/messenger/devices/link-grant.ts'
 import { DEVICE_ROLE, type DeviceRole } from '../src/messenger/devices/limits.ts'
 import { DeviceSessions } from '../src/messenger/devices/fanout.ts'
 import type { DeviceEntryFields } from '../src/messenger/devices/list-codec.ts'
@@ -77,6 +81,22 @@ export function simPrimary(
   }
 }
 
+/**
+ * A grant as the primary in these tests signs it: a 300-day device certificate, 60-day prekeys,
+ * issued now by `p`'s clock.
+ */
+export function testLinkGrant(
+  p: CryptoPlatform,
+  input: Omit<GrantInput, 'now' | 'certLifetimeMs' | 'prekeyLifetimeMs'>,
+): ReturnType<typeof buildLinkGrant> {
+  return buildLinkGrant({
+    ...input,
+    now: p.clock(),
+    certLifetimeMs: 300 * DAY,
+    prekeyLifetimeMs: 60 * DAY,
+  })
+}
+
 /** `sim`'s sessions with every device on `list`, answering prekey look-ups from its secrets. */
 export function deviceSessionsFor(
   p: CryptoPlatform,
@@ -105,13 +125,10 @@ export function linkCompanion(
   const answered = newSide.answerHello(existing.hello, keys.request)
   const checked = existing.receiveReveal(answered.reveal)
   if (checked.code !== answered.code) throw new Error('link codes differ')
-  const { grant, list } = buildLinkGrant({
+  const { grant, list } = testLinkGrant(p, {
     identity,
     request: checked.request,
     currentList: current,
-    now: p.clock(),
-    certLifetimeMs: 300 * DAY,
-    prekeyLifetimeMs: 60 * DAY,
   })
   const opened = newSide.openGrant(existing.sealGrant(grant))
   const accepted = acceptLinkGrant(opened, keys.request, p.clock())

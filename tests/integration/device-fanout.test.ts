@@ -9,8 +9,7 @@ import { DeviceMailboxes, type DeviceMailbox } from './support/device-mailboxes.
 import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
 import { bytesEqual } from '../../core/src/crypto/bytes.ts'
 import { createIdentity, type IdentityKeyPair } from '../../core/src/crypto/identity.ts'
-import { sealForMailbox } from '../../core/src/crypto/sealed-envelope.ts'
-import { depositAddressOf, type MailboxClient } from '../../core/src/mailbox/index.ts'
+import type { MailboxClient } from '../../core/src/mailbox/index.ts'
 import {
   acceptSentCopy,
   DEVICE_ROLE,
@@ -87,8 +86,7 @@ async function send(from: Device, to: Person, everyone: Device[], message: strin
   ]
   for (const f of deliveries) {
     const target = everyone.find((d) => bytesEqual(d.sim.local.cert.deviceKey, f.deviceKey))!
-    const sealed = await sealForMailbox(target.box.seal.publicKey, f.frame)
-    await from.client.deposit(depositAddressOf(target.box.creds), sealed)
+    await net.deposit(from.client, target.box, f.frame)
   }
 }
 

@@ -9,19 +9,19 @@ import type { Libp2p } from '@libp2p/interface'
 import { startClientNode, waitFor } from './relay-helpers.ts'
 import { startLoopbackRelay, type TestRelay } from './support/device-mailboxes.ts'
 import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
-import { DAY_MS } from '../../core/src/crypto/limits.ts'
 import { peerIdBytes } from '../../core/src/messenger/net.ts'
 import { isProtocolError } from '../../core/src/wire/errors.ts'
 import { issueDeviceList } from '../../core/src/messenger/devices/device-list.ts'
 import { createCompanionKeys } from '../../core/src/messenger/devices/companion.ts'
 import { NewDeviceLink } from '../../core/src/messenger/devices/link.ts'
-import { acceptLinkGrant, buildLinkGrant } from '../../core/src/messenger/devices/link-grant.ts'
+import type { buildLinkGrant } from '../../core/src/messenger/devices/link-grant.ts'
+import { acceptLinkGrant } from '../../core/src/messenger/devices/link-grant.ts'
 import {
   awaitLink,
   LinkError,
   linkNewDevice,
 } from '../../core/src/messenger/devices/link-stream.ts'
-import { makeIdentityWithDevices } from '../../core/test-support/device-fixtures.ts'
+import { makeIdentityWithDevices, testLinkGrant } from '../../core/test-support/device-fixtures.ts'
 import { decodeSyncSnapshot, encodeSyncSnapshot } from '../../core/src/messenger/devices/sync.ts'
 import { createIdentity } from '../../core/src/crypto/identity.ts'
 
@@ -62,13 +62,10 @@ after(async () => {
 })
 
 function grantFor(request: Parameters<typeof buildLinkGrant>[0]['request']) {
-  return buildLinkGrant({
+  return testLinkGrant(p, {
     identity: alice.identity,
     request,
     currentList: list,
-    now: p.clock(),
-    certLifetimeMs: 300 * DAY_MS,
-    prekeyLifetimeMs: 60 * DAY_MS,
     sync: encodeSyncSnapshot([bob]),
   }).grant
 }
@@ -214,14 +211,7 @@ test('someone who saw the link races the real device: the new device, asked too,
       {
         confirm: () => Promise.resolve(true),
         grant: (request) =>
-          buildLinkGrant({
-            identity: mallory.identity,
-            request,
-            currentList: malloryList,
-            now: p.clock(),
-            certLifetimeMs: 300 * DAY_MS,
-            prekeyLifetimeMs: 60 * DAY_MS,
-          }).grant,
+          testLinkGrant(p, { identity: mallory.identity, request, currentList: malloryList }).grant,
       },
       LINK_MS,
     )

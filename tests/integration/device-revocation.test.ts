@@ -84,11 +84,7 @@ test('revoke while the companion is offline: it reads nothing new; a replayed li
   async function bobSends(message: string): Promise<number> {
     const frames = bobSide.encryptToAll(text(message))
     for (const f of frames) {
-      const box = boxOf(f)
-      await bNet.client.deposit(
-        depositAddressOf(box.creds),
-        await sealForMailbox(box.seal.publicKey, f.frame),
-      )
+      await mailboxes.deposit(bNet.client, boxOf(f), f.frame)
     }
     return frames.length
   }
@@ -180,11 +176,7 @@ test('log out all other devices: the online companions are told through their ma
   const boxOf = (f: DeviceFrame) =>
     boxes[alice.findIndex((d) => bytesEqual(d.local.cert.deviceKey, f.deviceKey))]!
   const deposit = async (f: DeviceFrame) => {
-    const box = boxOf(f)
-    await net.client.deposit(
-      depositAddressOf(box.creds),
-      await sealForMailbox(box.seal.publicKey, f.frame),
-    )
+    await mailboxes.deposit(net.client, boxOf(f), f.frame)
   }
   const bobSide = sessions(b1, list)
   const a1Own = sessions(a1, list)

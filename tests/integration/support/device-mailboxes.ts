@@ -7,8 +7,13 @@ import type { Libp2p } from '@libp2p/interface'
 import { startRelay } from '@hestia/relay-node'
 import { mailboxClientFor, startClientNode, tempDir } from '../relay-helpers.ts'
 import { systemPlatform as p } from '../../../core/src/crypto/platform.ts'
-import { createMailboxKeys, openSealed } from '../../../core/src/crypto/sealed-envelope.ts'
 import {
+  createMailboxKeys,
+  openSealed,
+  sealForMailbox,
+} from '../../../core/src/crypto/sealed-envelope.ts'
+import {
+  depositAddressOf,
   newMailboxCredentials,
   type MailboxClient,
   type MailboxCredentials,
@@ -60,6 +65,14 @@ export class DeviceMailboxes {
     const box = { creds: newMailboxCredentials(), seal: createMailboxKeys(p.random) }
     await client.create(box.creds)
     return box
+  }
+
+  /** Seals `frame` for `box` and deposits it there through `client` (a sender's connection). */
+  async deposit(client: MailboxClient, box: DeviceMailbox, frame: Uint8Array): Promise<void> {
+    await client.deposit(
+      depositAddressOf(box.creds),
+      await sealForMailbox(box.seal.publicKey, frame),
+    )
   }
 
   /** Drains the mailbox and opens every sealed frame, in order. */

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fixedClock, seededRandom } from '../../../test-support/deterministic.ts'
 import { makeDevice } from '../../../test-support/crypto-fixtures.ts'
-import { makeIdentityWithDevices } from '../../../test-support/device-fixtures.ts'
+import { makeIdentityWithDevices, testLinkGrant } from '../../../test-support/device-fixtures.ts'
 import type { CryptoPlatform } from '../../crypto/platform.ts'
 import { acceptSession, initiateSession } from '../../crypto/pqxdh.ts'
 import { verifyPrekeyBundle } from '../../crypto/prekeys.ts'
@@ -14,8 +14,8 @@ import { isProtocolError } from '../../wire/errors.ts'
 import { acceptDeviceList, issueDeviceList, type VerifiedDeviceList } from './device-list.ts'
 import { companionPrekeySecrets, createCompanionKeys } from './companion.ts'
 import { ExistingDeviceLink, NewDeviceLink } from './link.ts'
-import { acceptLinkGrant, buildLinkGrant } from './link-grant.ts'
-import { DAY_MS } from '../../crypto/limits.ts'
+import type { buildLinkGrant } from './link-grant.ts'
+import { acceptLinkGrant } from './link-grant.ts'
 import {
   LINK_OFFER_LIFETIME_MS,
   MAX_DEVICES_PER_IDENTITY,
@@ -44,14 +44,7 @@ function grantFor(
   list: VerifiedDeviceList,
   request: Parameters<typeof buildLinkGrant>[0]['request'],
 ) {
-  return buildLinkGrant({
-    identity: alice.identity,
-    request,
-    currentList: list,
-    now: p.clock(),
-    certLifetimeMs: 300 * DAY_MS,
-    prekeyLifetimeMs: 60 * DAY_MS,
-  })
+  return testLinkGrant(p, { identity: alice.identity, request, currentList: list })
 }
 
 test('link: both sides show one code; the new device gets a certificate and is listed', () => {
