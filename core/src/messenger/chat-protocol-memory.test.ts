@@ -8,11 +8,11 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import type { AbortOptions, Connection, PeerId, Stream } from '@libp2p/interface'
+import type { AbortOptions, Connection, Stream } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { streamPair } from '@libp2p/utils'
-import { multiaddr } from '@multiformats/multiaddr'
+import { TEST_RELAY_ADDR, directConnectionFrom } from '../../test-support/direct-connection.ts'
 import { sendDirect, serveChatStream } from './chat-protocol.ts'
 import { pendingDeadlines } from '../wire/deadline.ts'
 import type { MessengerNet } from './net.ts'
@@ -22,19 +22,8 @@ const gc = runInNewContext('gc') as () => void
 
 const alice = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 const bob = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-const relay = '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWRNEyNJZepA1GFxhX3yRq1vBd9iAq83h8wp4qQ3KTeUMW'
+const relay = TEST_RELAY_ADDR
 const EXCHANGES = 50
-
-function connectionFrom(remote: PeerId): Connection {
-  return {
-    remotePeer: remote,
-    remoteAddr: multiaddr(`${relay}/p2p-circuit/webrtc/p2p/${remote.toString()}`),
-    timeline: { open: 1 },
-    limits: undefined,
-    status: 'open',
-    streams: [],
-  } as unknown as Connection
-}
 
 /** Closes as @libp2p/webrtc's stream does: abort listeners left on the close signal. */
 function closingLikeWebRTC(stream: Stream, closes: boolean[]): Stream {
@@ -66,7 +55,7 @@ describe('chat streams after they end', () => {
     const stored: Uint8Array[] = []
     const before = pendingDeadlines()
     const toBob = {
-      ...connectionFrom(bob),
+      ...directConnectionFrom(bob),
       abort: () => undefined,
       newStream: async (): Promise<Stream> => {
         const [near, far] = await streamPair()
@@ -75,10 +64,14 @@ describe('chat streams after they end', () => {
           alive++
         }
         served.push(
-          serveChatStream(closingLikeWebRTC(far, closes), connectionFrom(alice), (_from, f) => {
-            stored.push(f)
-            return Promise.resolve(true)
-          }),
+          serveChatStream(
+            closingLikeWebRTC(far, closes),
+            directConnectionFrom(alice),
+            (_from, f) => {
+              stored.push(f)
+              return Promise.resolve(true)
+            },
+          ),
         )
         return closingLikeWebRTC(near, closes)
       },

@@ -5,11 +5,11 @@
 // oversize, truncated or half-sent frame is never delivered, and the sender gets a typed error.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import type { Connection, Stream } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { lpStream, streamPair } from '@libp2p/utils'
-import { multiaddr } from '@multiformats/multiaddr'
+import { TEST_RELAY_ADDR, directConnectionFrom } from '../../test-support/direct-connection.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { DirectSendError, sendDirect, serveChatStream, type FrameHandler } from './chat-protocol.ts'
 import { DIRECT_ACK, MESSENGER_LIMITS } from './limits.ts'
@@ -17,7 +17,7 @@ import type { MessengerNet } from './net.ts'
 
 const alice = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 const bob = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-const relay = '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWRNEyNJZepA1GFxhX3yRq1vBd9iAq83h8wp4qQ3KTeUMW'
+const relay = TEST_RELAY_ADDR
 
 /** Bob's inbox as the handler sees it: frames it stored, by sender. Refuses frames starting 0xff. */
 function inbox() {
@@ -31,17 +31,6 @@ function inbox() {
   return { stored, onFrame }
 }
 
-/** A direct connection from `remote` whose streams land in `serve` on the far side. */
-function connectionFrom(remote: PeerId): Connection {
-  return {
-    remotePeer: remote,
-    remoteAddr: multiaddr(`${relay}/p2p-circuit/webrtc/p2p/${remote.toString()}`),
-    timeline: { open: 1 },
-    limits: undefined,
-    status: 'open',
-  } as unknown as Connection
-}
-
 /**
  * Alice's view of the network: one direct connection to Bob whose streams are served by Bob's
  * real chat handler. `served` settles with each handler run.
@@ -49,10 +38,10 @@ function connectionFrom(remote: PeerId): Connection {
 function aliceNet(onFrame: FrameHandler) {
   const served: Promise<void>[] = []
   const toBob = {
-    ...connectionFrom(bob),
+    ...directConnectionFrom(bob),
     newStream: async (): Promise<Stream> => {
       const [near, far] = await streamPair()
-      served.push(serveChatStream(far, connectionFrom(alice), onFrame))
+      served.push(serveChatStream(far, directConnectionFrom(alice), onFrame))
       return near
     },
     abort: () => undefined,
@@ -68,7 +57,7 @@ function aliceNet(onFrame: FrameHandler) {
 /** A raw peer: Bob's handler on one end, bytes written as they are on the other. */
 async function rawPeer(onFrame: FrameHandler) {
   const [near, far] = await streamPair()
-  const served = serveChatStream(far, connectionFrom(alice), onFrame)
+  const served = serveChatStream(far, directConnectionFrom(alice), onFrame)
   return { near, served, lp: lpStream(near, { maxDataLength: 16 }) }
 }
 
@@ -126,7 +115,7 @@ describe('chat protocol over an in-memory stream pair', () => {
 
   test('a peer that closes the stream without an ack: the sender gets no_ack', async () => {
     const toBob = {
-      ...connectionFrom(bob),
+      ...directConnectionFrom(bob),
       newStream: async (): Promise<Stream> => {
         const [near, far] = await streamPair()
         // Reads the frame, answers nothing, closes.
