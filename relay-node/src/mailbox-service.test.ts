@@ -260,4 +260,24 @@ describe('mailbox protocol over an in-memory stream pair', () => {
     assert.deepEqual((await r.client.fetch(me)).messages, [])
     await r.stop()
   })
+
+  test('a prekey fetch racing the owner closing the mailbox answers unknown_mailbox, never no_prekeys', async () => {
+    const r = await relayAndClient()
+    const me = newMailboxCredentials()
+    await r.client.create(me)
+    await r.client.publishPrekeys(me, new Uint8Array(64).fill(7), [])
+    // The owner's close lands between the fetch's mailbox lookup and its prekey take.
+    const getMailbox = r.store.getMailbox.bind(r.store)
+    r.store.getMailbox = async (id) => {
+      const found = await getMailbox(id)
+      await r.store.purgeMailbox(id)
+      return found
+    }
+    await assert.rejects(
+      r.client.fetchPrekeys(depositAddressOf(me)),
+      (err: unknown) => err instanceof MailboxError && err.code === 'unknown_mailbox',
+      'a link reader is told the mailbox is gone (closed), not that it is open and empty',
+    )
+    await r.stop()
+  })
 })

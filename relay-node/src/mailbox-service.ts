@@ -422,7 +422,13 @@ export class MailboxService {
       throw new MailboxError('bad_capability')
     }
     const taken = await store.takePrekey(body.mailboxId)
-    if (taken === undefined) throw new MailboxError('no_prekeys')
+    if (taken === undefined) {
+      // The owner may have closed it since the lookup above (the purge takes the bundle with it):
+      // then it is gone, not open and empty. A link reader tells those apart (invite_closed).
+      if ((await store.getMailbox(body.mailboxId)) === undefined)
+        throw new MailboxError('unknown_mailbox')
+      throw new MailboxError('no_prekeys')
+    }
     return {
       fields: {
         signedBundle: ab(taken.bundle),
