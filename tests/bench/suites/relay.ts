@@ -234,6 +234,8 @@ export async function rssPerClient(
     })
     const reserved = pool.reserved
     if (reserved === 0) throw new Error('no client got a reservation')
+    // Why some were not granted, when so: the relay's own warnings.
+    if (reserved < sizes.clients) log(`  relay rss: relay stderr: ${relay.stderr().slice(-1500)}`)
     await new Promise((r) => setTimeout(r, 2000))
     const loaded = rssMiB(pid)
     log(`  relay rss: ${memoryBreakdown(pid)}`)
