@@ -14,22 +14,16 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { CLIENT_ERROR_TEXT } from '../../core/src/client/api.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
-import { snapshotTestBuild } from './support/fresh-build.ts'
-import {
-  ChromiumProfile,
-  TestRelay,
-  relayReady,
-  textsIn,
-  waitUntil,
-} from './support/messenger-browser.ts'
-import type { HestiaPage } from './support/messenger-browser.ts'
+import { ChromiumTestbed, launchAndOpen } from './support/chromium-testbed.ts'
+import { relayReady, textsIn, waitUntil } from './support/messenger-browser.ts'
+import type { HestiaPage, ChromiumProfile, TestRelay } from './support/messenger-browser.ts'
 
 const artifacts = join(repoRoot, 'tests', 'artifacts', 'backup-e2e')
 const DELIVERY_MS = 60_000
 const PASSPHRASE = 'tea at five, bring the map'
 
+const bed = new ChromiumTestbed()
 let relay: TestRelay
-let build: { dir: string; remove: () => Promise<void> } | undefined
 let profileA: ChromiumProfile
 let profileB: ChromiumProfile
 let profileA2: ChromiumProfile
@@ -49,22 +43,14 @@ async function aliceOnB() {
 before(
   async () => {
     await mkdir(artifacts, { recursive: true })
-    build = await snapshotTestBuild('chrome-mv3')
-    relay = await TestRelay.start()
-    profileA = await ChromiumProfile.create('Alice', build.dir)
-    profileB = await ChromiumProfile.create('Bob', build.dir)
-    profileA2 = await ChromiumProfile.create('Alice2', build.dir)
-    await Promise.all([profileA.launch(), profileB.launch()])
-    ;[a, b] = await Promise.all([profileA.open(), profileB.open()])
+    ;[profileA, profileB, profileA2] = await bed.start(['Alice', 'Bob', 'Alice2'])
+    relay = bed.relay
+    ;[a, b] = await launchAndOpen([profileA, profileB])
   },
   { timeout: 720_000 },
 )
 
-after(async () => {
-  await Promise.allSettled([profileA?.destroy(), profileB?.destroy(), profileA2?.destroy()])
-  await relay?.destroy()
-  await build?.remove()
-})
+after(() => bed.destroy())
 
 describe('backup round trip between Chromium profiles', { concurrency: 1 }, () => {
   test('A and B become contacts and talk', { timeout: 180_000 }, async () => {

@@ -20,9 +20,9 @@ import { after, before, describe, test } from 'node:test'
 import type { Page } from 'playwright-core'
 import type { CallInfo, ChatMessage } from '../../core/src/client/api.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
-import { snapshotTestBuild } from './support/fresh-build.ts'
-import type { HestiaPage } from './support/messenger-browser.ts'
-import { ChromiumProfile, TestRelay, sleep, waitUntil } from './support/messenger-browser.ts'
+import { ChromiumTestbed, launchAndOpen } from './support/chromium-testbed.ts'
+import type { HestiaPage, ChromiumProfile, TestRelay } from './support/messenger-browser.ts'
+import { sleep, waitUntil } from './support/messenger-browser.ts'
 
 const artifacts = join(repoRoot, 'tests', 'artifacts', 'calls-e2e')
 const STEP_MS = 15_000
@@ -60,8 +60,8 @@ type CallHook = {
   }
 }
 
+const bed = new ChromiumTestbed()
 let relay: TestRelay
-let build: { dir: string; remove: () => Promise<void> } | undefined
 let profileA: ChromiumProfile
 let profileB: ChromiumProfile
 let a: HestiaPage
@@ -169,12 +169,9 @@ async function openChat(page: HestiaPage, contactName: string): Promise<void> {
 before(
   async () => {
     await mkdir(artifacts, { recursive: true })
-    build = await snapshotTestBuild('chrome-mv3')
-    relay = await TestRelay.start()
-    profileA = await ChromiumProfile.create('Alice', build.dir)
-    profileB = await ChromiumProfile.create('Bob', build.dir)
-    await Promise.all([profileA.launch(), profileB.launch()])
-    ;[a, b] = await Promise.all([profileA.open(), profileB.open()])
+    ;[profileA, profileB] = await bed.start(['Alice', 'Bob'])
+    relay = bed.relay
+    ;[a, b] = await launchAndOpen([profileA, profileB])
     await Promise.all([
       a.must({ type: 'identity.create', displayName: 'Alice' }),
       b.must({ type: 'identity.create', displayName: 'Bob' }),
@@ -220,9 +217,7 @@ after(async () => {
   if (certificateChecks.length > 0)
     figures.push(`presented certificate (caller, callee): ${certificateChecks.join(', ')}`)
   if (figures.length > 0) console.log(`call figures:\n  ${figures.join('\n  ')}`)
-  await Promise.allSettled([profileA?.destroy(), profileB?.destroy()])
-  await relay?.destroy()
-  await build?.remove()
+  await bed.destroy()
 })
 
 describe('calls between two Chromium profiles', { concurrency: 1 }, () => {

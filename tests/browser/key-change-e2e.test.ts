@@ -16,22 +16,15 @@ import { after, before, describe, test } from 'node:test'
 import { systemPlatform } from '../../core/src/crypto/platform.ts'
 import { createLocalIdentity } from '../../core/src/messenger/identity.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
-import { snapshotTestBuild } from './support/fresh-build.ts'
-import {
-  ChromiumProfile,
-  TestRelay,
-  historyIn,
-  relayReady,
-  textsIn,
-  waitUntil,
-} from './support/messenger-browser.ts'
-import type { HestiaPage } from './support/messenger-browser.ts'
+import { ChromiumTestbed, launchAndOpen } from './support/chromium-testbed.ts'
+import { historyIn, relayReady, textsIn, waitUntil } from './support/messenger-browser.ts'
+import type { HestiaPage, ChromiumProfile, TestRelay } from './support/messenger-browser.ts'
 
 const artifacts = join(repoRoot, 'tests', 'artifacts', 'key-change-e2e')
 const DELIVERY_MS = 60_000
 
+const bed = new ChromiumTestbed()
 let relay: TestRelay
-let build: { dir: string; remove: () => Promise<void> } | undefined
 let profileA: ChromiumProfile
 let profileB: ChromiumProfile
 let a: HestiaPage
@@ -123,22 +116,15 @@ async function sendFromB(...lines: string[]): Promise<void> {
 before(
   async () => {
     await mkdir(artifacts, { recursive: true })
-    build = await snapshotTestBuild('chrome-mv3')
-    relay = await TestRelay.start()
-    profileA = await ChromiumProfile.create('Alice', build.dir)
-    profileB = await ChromiumProfile.create('Bob', build.dir)
-    await Promise.all([profileA.launch(), profileB.launch()])
-    ;[a, b] = await Promise.all([profileA.open(), profileB.open()])
+    ;[profileA, profileB] = await bed.start(['Alice', 'Bob'])
+    relay = bed.relay
+    ;[a, b] = await launchAndOpen([profileA, profileB])
     opened.push(a, b)
   },
   { timeout: 720_000 },
 )
 
-after(async () => {
-  await Promise.allSettled([profileA?.destroy(), profileB?.destroy()])
-  await relay?.destroy()
-  await build?.remove()
-})
+after(() => bed.destroy())
 
 describe('a real key change between two Chromium profiles', { concurrency: 1 }, () => {
   test('A and B become contacts and talk', { timeout: 180_000 }, async () => {

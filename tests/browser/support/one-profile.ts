@@ -1,9 +1,8 @@
-// One Chromium profile with the chrome-mv3 test build for a whole test file: the build is
-// snapshotted (so a rebuild by another test cannot change it underneath) and the profile launched
-// before the first test, both removed after the last one.
+// One Chromium profile with the chrome-mv3 test build for a whole test file (no relay): launched
+// before the first test, removed with the build snapshot after the last one.
 import { after, before } from 'node:test'
-import { snapshotTestBuild } from './fresh-build.ts'
-import { ChromiumProfile } from './messenger-browser.ts'
+import { ChromiumTestbed } from './chromium-testbed.ts'
+import type { ChromiumProfile } from './messenger-browser.ts'
 
 /** The launched profile; reading it before the file's `before` hook ran throws. */
 export interface OneProfile {
@@ -12,20 +11,17 @@ export interface OneProfile {
 
 /** Registers the file's before/after hooks. Call it at the top level of a test file. */
 export function oneChromiumProfile(name: string): OneProfile {
-  let build: { dir: string; remove: () => Promise<void> } | undefined
+  const bed = new ChromiumTestbed()
   let profile: ChromiumProfile | undefined
   before(
     async () => {
-      build = await snapshotTestBuild('chrome-mv3')
-      profile = await ChromiumProfile.create(name, build.dir)
-      await profile.launch()
+      const [created] = await bed.start([name], false)
+      await created.launch()
+      profile = created
     },
     { timeout: 720_000 },
   )
-  after(async () => {
-    await profile?.destroy()
-    await build?.remove()
-  })
+  after(() => bed.destroy())
   return {
     get profile(): ChromiumProfile {
       if (profile === undefined) throw new Error(`${name}: the profile is not launched yet`)
