@@ -168,7 +168,7 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
       await a.page.getByRole('button', { name: 'How Hestia protects you, and its limits' }).click()
       await a.page.getByRole('heading', { name: 'What the relay can see' }).waitFor()
       await checkScreen(a, '02-about-security')
-      await a.page.getByRole('button', { name: 'Back' }).click()
+      await a.page.getByRole('button', { name: 'Back', exact: true }).click()
       for (const [page, name] of [
         [a, 'Alice'],
         [b, 'Bob'],

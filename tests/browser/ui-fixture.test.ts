@@ -117,7 +117,7 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'How Hestia protects you, and its limits' }).click()
     await page.getByRole('heading', { name: 'What the relay can see' }).waitFor()
     assertAccessible(await checkScreen(page, '02-about-security'), 'about')
-    await page.getByRole('button', { name: 'Back' }).click()
+    await page.getByRole('button', { name: 'Back', exact: true }).click()
     const create = page.getByRole('button', { name: 'Create my identity' })
     assert.equal(await create.isDisabled(), true, 'no identity without a name')
     await page.getByLabel('Your name, as your contacts will see it').fill('Robin')
@@ -194,7 +194,7 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     await page.getByText('The codes match. This contact is now verified.').waitFor()
     await page.getByTestId('trust-state').getByText('Verified').waitFor()
     assertAccessible(await checkScreen(page, '08-verified'), 'verified')
-    await page.getByRole('button', { name: 'Back' }).click()
+    await page.getByRole('button', { name: 'Back', exact: true }).click()
     await page.getByTestId('system-message').getByText('You verified Nadia Haddad').waitFor()
     const row = page.getByTestId('conversation-row').filter({ hasText: 'Nadia Haddad' })
     // The list says what happened (issue 23), not "Security update".
@@ -223,7 +223,7 @@ describe('popup UI against the fixture client', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'They do not match: keep the old key' }).waitFor()
     await page.getByRole('button', { name: 'They match: trust the new key' }).click()
     await page.getByText('Marked as verified.').waitFor()
-    await page.getByRole('button', { name: 'Back' }).click()
+    await page.getByRole('button', { name: 'Back', exact: true }).click()
     await page.getByTestId('system-message').getByText('You accepted Carol Mendes').waitFor()
     await page.getByTestId('message-list').getByText('Can you check the new key?').waitFor()
     assert.equal(await field.isDisabled(), false, 'sending works again')
@@ -500,7 +500,10 @@ describe('popup sizes, links, limits and plain words (issue 23)', { timeout: 240
         )
         assertAccessible(await checkScreen(page, `31-chat-${tag}`), `chat ${tag}`)
         if (narrow) {
-          await page.getByTestId('chat-view').getByRole('button', { name: 'Back' }).click()
+          await page
+            .getByTestId('chat-view')
+            .getByRole('button', { name: 'Back', exact: true })
+            .click()
           await page.getByTestId('conversation-row').first().waitFor()
         }
         await page.getByRole('button', { name: 'Settings', exact: true }).click()
@@ -508,7 +511,7 @@ describe('popup sizes, links, limits and plain words (issue 23)', { timeout: 240
         assert.equal(await sidewaysOverflow(page), 0, `settings ${tag}`)
         assert.deepEqual(await overlappingControls(page, '[data-testid="settings"]'), [], tag)
         assertAccessible(await checkScreen(page, `32-settings-${tag}`), `settings ${tag}`)
-        await page.getByRole('button', { name: 'Back' }).click()
+        await page.getByRole('button', { name: 'Back', exact: true }).click()
         await page.getByTestId('conversation-row').filter({ hasText: 'Bob Lindqvist' }).click()
         await page.getByRole('button', { name: 'Contact info and verification' }).click()
         await page.getByTestId('safety-number').waitFor()
