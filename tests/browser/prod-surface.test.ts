@@ -85,6 +85,24 @@ describe('production builds', { concurrency: false }, () => {
       assert.ok(withHook.length > 0, `the ${target} test build has the call-test hook`)
     })
 
+    test(`${target}: every chunk a script loads is in the build`, async () => {
+      // Parcel names each lazy chunk in a bundle map inside the script that loads it; a chunk it
+      // never wrote fails only when the user reaches that feature (a file pick in Firefox did).
+      const texts = await shippedTexts(await freshBuild(target, 'prod'))
+      const names = new Set([...texts.keys()].map((path) => path.split('/').pop()))
+      const asked = [...texts.values()].flatMap((text) =>
+        [...text.matchAll(/register\(JSON\.parse\('(\{[^']*\})'\)\)/g)].flatMap((m) =>
+          Object.values(JSON.parse(m[1]!) as Record<string, string>),
+        ),
+      )
+      assert.ok(asked.length > 0, `${target}-prod: no bundle map found (the scan would pass blind)`)
+      assert.deepEqual(
+        asked.filter((name) => !names.has(name)),
+        [],
+        `${target}-prod: chunks loaded but not built`,
+      )
+    })
+
     test(`${target}: the popup's scripts carry exactly one Svelte runtime`, async () => {
       // A second copy (a Svelte component behind a dynamic import, ADR 0420) is never set up by
       // mount() and throws on its first render, so the screens in it never open.

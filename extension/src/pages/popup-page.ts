@@ -15,6 +15,10 @@ import { offscreenDocumentPath } from '../../../plasmo.config.ts'
 import { connectExtensionClient } from '../client/extension-client.ts'
 import { HostClient } from '../host-control/client.ts'
 import { receivedFiles, type DownloadsForFiles } from '../files/received-files.ts'
+// A static import: as a lazy chunk, the Firefox build's popup loaded `staging-channel.<hash>.js`,
+// a file Parcel never wrote (the module went into the background page's bundle), so every file
+// picked in Firefox failed with an internal error.
+import { stageThroughHost } from '../files/staging-channel.ts'
 import type { NodeStatus } from '../host-control/protocol.ts'
 import { webExt } from '../platform/webext.ts'
 
@@ -86,8 +90,7 @@ mount(App, {
     appState: app,
     // The node's host stages the picked file (sealed when a passphrase is set: only the host holds
     // the key); only its id is offered.
-    stageFile: async (file: File) =>
-      (await import('../files/staging-channel.ts')).stageThroughHost(file),
+    stageFile: (file: File) => stageThroughHost(file),
     diagnostics: async () => diagnosticsOf(await host.status()),
     ...(downloadsForFiles !== undefined
       ? {
