@@ -23,6 +23,36 @@ describe('App', () => {
     assert.ok(view.text.includes('Try again'))
   })
 
+  test('a host still starting: the list asks again by itself, no click needed', async () => {
+    const { client } = fixture({ longHistory: 10 })
+    let refusals = 2
+    const starting = Object.create(client) as typeof client
+    starting.request = async (request: Parameters<typeof client.request>[0]) => {
+      if (request.type === 'conversations.list' && refusals-- > 0)
+        return { ok: false, error: { code: 'unavailable', message: 'starting' } }
+      return client.request(request)
+    }
+    const app = new AppState(starting)
+    await app.loadIdentity()
+    assert.equal(app.conversations.status, 'ready')
+    assert.equal(refusals, -1, 'asked three times')
+  })
+
+  test('a host that stays unavailable: the error and its Try again, after a bounded wait', async () => {
+    const { client } = fixture({ longHistory: 10 })
+    let asked = 0
+    const down = Object.create(client) as typeof client
+    down.request = async (request: Parameters<typeof client.request>[0]) => {
+      if (request.type !== 'conversations.list') return client.request(request)
+      asked++
+      return { ok: false, error: { code: 'unavailable', message: 'starting' } }
+    }
+    const app = new AppState(down)
+    await app.loadIdentity()
+    assert.equal(app.conversations.status, 'error')
+    assert.equal(asked, 9)
+  })
+
   test('no identity: first run', async () => {
     const { client } = fixture({ firstRun: true })
     const app = new AppState(client)

@@ -36,6 +36,10 @@ export type Loadable<T> =
 /** How long a screen may show "loading" before we show the error instead. */
 export const LOAD_TIMEOUT_MS = 10_000
 
+/** While the host starts: asks for the list again this many times, waiting 0.25 s, 0.5 s, … (~10 s). */
+const STARTING_RETRIES = 8
+const STARTING_RETRY_MS = 250
+
 export class AppState {
   readonly client: MessengerClient
   readonly #identity = new Box<Loadable<IdentityStatus>>({ status: 'loading' })
@@ -160,13 +164,26 @@ export class AppState {
     )
   }
 
-  /** Loads the list (or takes the answer of a request already sent). */
+  /**
+   * Loads the list (or takes the answer of a request already sent). A host that already knows the
+   * identity may still be starting its messenger (`unavailable`) when the popup opens right after
+   * the browser starts: the list asks again by itself for a few seconds before it shows the error
+   * and its "Try again".
+   */
   async loadConversations(pending?: Promise<ConversationSummary[]>): Promise<void> {
-    try {
-      const conversations = await (pending ?? this.#fetchConversations())
-      this.conversations = { status: 'ready', value: conversations }
-    } catch (error) {
-      this.conversations = { status: 'error', error: errorBody(error) }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = attempt === 0 && pending ? pending : this.#fetchConversations()
+        this.conversations = { status: 'ready', value: await answer }
+        return
+      } catch (error) {
+        const body = errorBody(error)
+        if (body.code !== 'unavailable' || attempt >= STARTING_RETRIES) {
+          this.conversations = { status: 'error', error: body }
+          return
+        }
+        await new Promise((resolve) => setTimeout(resolve, STARTING_RETRY_MS * (attempt + 1)))
+      }
     }
   }
 
