@@ -75,6 +75,22 @@ describe('AddContact states', () => {
     assert.ok(view.text.includes('Try again'))
   })
 
+  test('relay busy: the node’s sentence with the wait, not "starting up"', async () => {
+    const view = await renderFile('components/AddContact.svelte', {
+      ...base,
+      invite: {
+        status: 'error',
+        error: {
+          code: 'unavailable',
+          message: 'your relay is busy making new invites; try again in 3 s',
+        },
+      },
+    })
+    assert.ok(view.text.includes('Your relay is busy making new invites; try again in 3 s.'))
+    assert.ok(!view.text.includes(CLIENT_ERROR_TEXT.unavailable))
+    assert.ok(view.text.includes('Try again'))
+  })
+
   test('no relay: says a relay is needed for an invite and leads to settings', async () => {
     const view = await renderFile('components/AddContact.svelte', {
       ...base,

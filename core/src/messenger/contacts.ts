@@ -20,6 +20,7 @@ import { compareSafetyQr, safetyNumber } from '../crypto/safety-number.ts'
 import type { ContactRecord, MessageRecord } from '../store/records.ts'
 import type { StoreOperations } from '../store/store.ts'
 import { isProtocolError } from '../wire/errors.ts'
+import { MailboxError } from '../mailbox/errors.ts'
 import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
 import { addPrekey, prekeyBundle } from './identity.ts'
 import { createInviteCard, resolveInvite, type VerifiedInvite } from './invite.ts'
@@ -153,7 +154,7 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
     await d.mailboxes.open(mailboxId, relays[0]!, null)
   } catch (err) {
     ctx.log('invite mailbox not created', err)
-    return fail('unavailable', 'your relay is not reachable; try again when connected')
+    return fail('unavailable', inviteMailboxRefused(err))
   }
   const expiresAt = now + INVITE_POLICY.lifetimeMs
   const oldest = pending.slice(INVITE_POLICY.maxPending - 1).map((i) => i.mailboxId)
@@ -193,7 +194,7 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
       invites.map((i) => (i.mailboxId === mailboxId ? { ...i, withdrawn: true } : i)),
     )
     void d.invites.retire(mailboxId)
-    return fail('unavailable', 'your relay is not reachable; try again when connected')
+    return fail('unavailable', inviteMailboxRefused(err))
   }
   return ok({ link, qrPayload: short.qrPayload, expiresAt })
 }
@@ -549,4 +550,18 @@ export async function deleteContact(d: ContactsDeps, contactId: string): Promise
   if (conv !== undefined)
     ctx.emit({ type: 'conversation.removed', conversationId: conv.conversationId })
   return ok({})
+}
+
+/**
+ * What the user reads when the relay did not open or fill the invite's mailbox. A relay that
+ * answered (busy, full) is not "unreachable": saying so would send the user to check a connection
+ * that works.
+ */
+function inviteMailboxRefused(err: unknown): string {
+  if (!(err instanceof MailboxError)) return 'your relay is not reachable; try again when connected'
+  if (err.code === 'rate_limited') {
+    const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000))
+    return `your relay is busy making new invites; try again in ${seconds} s`
+  }
+  return `your relay refused the invite: ${err.message}`
 }

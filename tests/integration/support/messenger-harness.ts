@@ -58,9 +58,28 @@ export async function startTestRelay(
     stunPort: -1,
     adminPort: -1,
     logLevel: 'silent',
-    mailbox,
+    mailbox: mergeLoopbackMailbox(mailbox),
     relay: LOOPBACK_USERS,
   })
+}
+
+/**
+ * Every test user also creates mailboxes from 127.0.0.1: one relay address stands for many users, so
+ * the per-address creation and prekey-fetch budgets are those of a small crowd, not of one person
+ * (a test file pairing five couples creates well over the 20-mailbox burst one address gets).
+ * A test that sets its own rate keeps it.
+ */
+function mergeLoopbackMailbox(
+  mailbox: Parameters<typeof startRelay>[0]['mailbox'] = {},
+): Parameters<typeof startRelay>[0]['mailbox'] {
+  return {
+    ...mailbox,
+    rate: {
+      createPerIp: { perSecond: 20, burst: 400 },
+      prekeyFetchPerIp: { perSecond: 20, burst: 400 },
+      ...mailbox?.rate,
+    },
+  }
 }
 
 /**

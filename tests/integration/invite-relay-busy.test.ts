@@ -1,0 +1,90 @@
+/**
+ * A relay that is up but refuses to open another mailbox for now (its per-address creation budget
+ * is spent, as when a crowd behind one address makes invites, or a stranger floods it) is not
+ * "unreachable": Add contact says the relay is busy and for how long, keeps no half-made invite, and
+ * works once the budget refills. Found in CI: the messenger called every refusal "your relay is not
+ * reachable", which sends the user to check a connection that works.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Libp2p } from '@libp2p/interface'
+import {
+  MailboxError,
+  newMailboxCredentials,
+  type MailboxClient,
+} from '@hestia/core/mailbox/index.ts'
+import { decodeSecrets } from '@hestia/core/messenger/index.ts'
+import { systemPlatform, type CryptoPlatform } from '@hestia/core/crypto/platform.ts'
+import { startRelay, type RelayHandle } from '@hestia/relay-node'
+import { mailboxClientFor, startClientNode } from './relay-helpers.ts'
+import { LOOPBACK_USERS, TestPeer, releaseWebRTC, tempDir } from './support/messenger-harness.ts'
+
+/** One clock for the relay and the messenger; the test moves it to refill the budget. */
+const clock = { offset: 0, now: () => Date.now() + clock.offset }
+const platform: CryptoPlatform = { ...systemPlatform, clock: () => clock.now() }
+
+describe('invite while the relay refuses new mailboxes', () => {
+  let relay: RelayHandle
+  let strangerNode: Libp2p
+  let stranger: MailboxClient
+  let alice: TestPeer
+
+  before(async () => {
+    relay = await startRelay({
+      dataDir: tempDir(),
+      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+      stunPort: -1,
+      adminPort: -1,
+      logLevel: 'silent',
+      now: () => clock.now(),
+      mailbox: { rate: { createPerIp: { perSecond: 1, burst: 20 } } },
+      relay: LOOPBACK_USERS,
+    })
+    alice = new TestPeer('alice', relay.multiaddrs)
+    alice.direct = false
+    alice.platform = platform
+    await alice.start()
+    await alice.must({ type: 'identity.create', displayName: 'alice' })
+    strangerNode = await startClientNode()
+    stranger = mailboxClientFor(strangerNode, relay.multiaddrs[0]!, { now: () => clock.now() })
+  })
+
+  after(async () => {
+    await alice.stop().catch(() => undefined)
+    await stranger.close()
+    await strangerNode.stop()
+    await relay.stop().catch(() => undefined)
+    releaseWebRTC()
+  })
+
+  test('Add contact says the relay is busy and for how long, keeps nothing, and works after the wait', async () => {
+    // A stranger on the same address spends the creation budget.
+    let refused: MailboxError | undefined
+    for (let i = 0; i < 100 && refused === undefined; i++) {
+      try {
+        await stranger.create(newMailboxCredentials())
+      } catch (err) {
+        if (!(err instanceof MailboxError)) throw err
+        refused = err
+      }
+    }
+    assert.equal(refused?.code, 'rate_limited', 'the stranger spent the budget')
+
+    const res = await alice.req({ type: 'invite.mine' })
+    assert.ok(!res.ok, 'no invite while the relay refuses new mailboxes')
+    assert.equal(res.error.code, 'unavailable')
+    assert.match(res.error.message, /relay is busy .*try again in \d+ s/)
+    assert.doesNotMatch(res.error.message, /not reachable/)
+    const secrets = decodeSecrets((await alice.store.getIdentity())!.secretKeys)
+    assert.deepEqual(
+      secrets.invites.filter((i) => i.withdrawn !== true),
+      [],
+      'no half-made invite is kept',
+    )
+
+    // A minute later the budget has refilled: the same button gives a link.
+    clock.offset += 60_000
+    const invite = await alice.must({ type: 'invite.mine' })
+    assert.match(invite.link, /^hestia:|^https?:/)
+  })
+})
