@@ -11,21 +11,12 @@ import { createServer, connect, type Socket } from 'node:net'
 import { multiaddr } from '@multiformats/multiaddr'
 import { RelayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import type { Libp2p } from '@libp2p/interface'
-import { startRelay } from '@hestia/relay-node'
 import {
-  LOOPBACK_USERS,
   createTestMailboxNode,
-  tempDir,
+  startTestRelay,
 } from '../tests/integration/support/messenger-harness.ts'
 
-const relay = await startRelay({
-  dataDir: tempDir(),
-  listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-  stunPort: -1,
-  adminPort: -1,
-  logLevel: 'silent',
-  relay: LOOPBACK_USERS,
-})
+const relay = await startTestRelay()
 const target = multiaddr(relay.multiaddrs[0] ?? '')
 const relayPort = Number(target.toString().match(/\/tcp\/(\d+)/)![1])
 const count = { up: 0, down: 0, upReads: 0, downReads: 0 }

@@ -15,17 +15,9 @@ import {
 } from '@hestia/core/mailbox/client.ts'
 import { MAILBOX_PROTOCOL } from '@hestia/core/mailbox/constants.ts'
 import { PING_PROTOCOL, type RelayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
-import { startRelay } from '@hestia/relay-node'
-import { LOOPBACK_USERS, createTestMailboxNode, tempDir } from './support/messenger-harness.ts'
+import { createTestMailboxNode, startTestRelay } from './support/messenger-harness.ts'
 
-const relay = await startRelay({
-  dataDir: tempDir(),
-  listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-  stunPort: -1,
-  adminPort: -1,
-  logLevel: 'silent',
-  relay: LOOPBACK_USERS,
-})
+const relay = await startTestRelay()
 after(() => relay.stop())
 
 function liveness(): RelayKeepAlive {
