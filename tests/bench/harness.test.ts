@@ -196,6 +196,12 @@ describe('runBench on fake suites', () => {
     assert.equal(row(report, 'alpha.fast').ratio, roundFigure(figures.fastFactor))
     assert.equal(row(report, 'alpha.slow').status, 'missed')
     assert.equal(row(report, 'alpha.slow').value, roundFigure(figures.slow))
+    assert.match(
+      row(report, 'alpha.slow').note ?? '',
+      /smoke: too short to judge/,
+      'a smoke miss says it is not a verdict',
+    )
+    assert.equal(row(report, 'alpha.fast').note, undefined, 'a met goal carries no smoke note')
     assert.equal(row(report, 'alpha.later').status, 'pending')
     assert.equal(row(report, 'alpha.later').goal, '>= 1,000')
     assert.equal(row(report, 'alpha.later').value, undefined)
@@ -277,7 +283,10 @@ describe('runBench on fake suites', () => {
   test('the printed table has every column and a line per suite', async () => {
     const table = formatTable(await runFake())
     assert.match(table, /^metric\s+value\s+unit\s+baseline\s+ratio\s+goal\s+status$/m)
-    assert.match(table, /^alpha\.slow\s+\S+\s+ms\s+<= 50 ms\s+missed$/m)
+    assert.match(
+      table,
+      /^alpha\.slow\s+\S+\s+ms\s+<= 50 ms\s+missed \(smoke: too short to judge, see a full run\)$/m,
+    )
     assert.match(table, /^suite broken-run: failed/m)
   })
 })
@@ -300,9 +309,12 @@ describe('run.ts command line', () => {
     assert.equal(file?.goal, 'ratio >= 0.8')
     const expectedRatio = roundFigure((figures.aesgcm * figures.cobblestoneFactor) / figures.aesgcm)
     assert.equal(written.metrics['crypto.file_encrypt.MBps.ratio']?.value, expectedRatio)
-    assert.match(result.stdout, /^crypto\.file_encrypt\.MBps\s.*ratio >= 0\.8\s+missed$/m)
+    assert.match(
+      result.stdout,
+      /^crypto\.file_encrypt\.MBps\s.*ratio >= 0\.8\s+missed \(smoke: .*\)$/m,
+    )
     assert.match(result.stdout, /^crypto\.ratchet\.msgs_per_s\s.*>= 5,000\s+met$/m)
-    assert.match(result.stdout, /^relay\.fetch\.p99_ms\s.*<= 20 ms\s+missed$/m)
+    assert.match(result.stdout, /^relay\.fetch\.p99_ms\s.*<= 20 ms\s+missed \(smoke: .*\)$/m)
     assert.match(
       result.stdout,
       /^msg\.direct\.rtt_p50_ms\s+-\s+msg\.hops\.rtt_p50_ms\s+ratio <= 3\s+pending/m,
