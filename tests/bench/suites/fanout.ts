@@ -10,8 +10,8 @@ import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { percentile } from '../lib/stats.ts'
 import { systemPlatform } from '../../../core/src/crypto/platform.ts'
 import { issueDeviceList } from '../../../core/src/messenger/devices/device-list.ts'
-import { DeviceSessions } from '../../../core/src/messenger/devices/fanout.ts'
 import {
+  deviceSessionsFor,
   makeIdentityWithDevices,
   simPrimary,
   type SimDevice,
@@ -21,15 +21,14 @@ const ROUNDS: Record<BenchMode, number> = { smoke: 10, quick: 60, full: 300 }
 const BODY = new Uint8Array(200).fill(0x61)
 const p = systemPlatform
 
+/** `me`'s sessions with every device of `other`, as listed by `other`'s identity. */
 function sessionsFor(me: SimDevice, other: ReturnType<typeof makeIdentityWithDevices>) {
   const list = issueDeviceList(other.identity, {
     previousVersion: 0,
     now: p.clock(),
     devices: other.devices.map((d) => d.entry),
   })
-  const lookup = (kind: number, id: number) =>
-    me.prekeys.find((k) => k.kind === kind && k.id === id)
-  return new DeviceSessions(me.local, list, p, lookup)
+  return deviceSessionsFor(p, me, list)
 }
 
 /** Bob (1 device) writing to Alice with `devices` devices; every Alice device answers each time. */
