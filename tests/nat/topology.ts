@@ -1,0 +1,186 @@
+/**
+ * A small internet in network namespaces for the NAT reachability test (issue 21): a "public"
+ * namespace that routes between its links and holds the relay and TURN on 172.16.0.1, and per
+ * test pair two home namespaces, each behind a NAT namespace of its own (full-cone, port-restricted
+ * or symmetric, built with iptables). Every name carries this process's id, every address is one
+ * this module gave out inside these namespaces, and `destroy()` deletes what `create*()` made (the
+ * veth ends go with their namespace). Needs root, iproute2 and iptables.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+
+export type NatKind = 'full-cone' | 'port-restricted' | 'symmetric'
+
+/** Where the relay and TURN listen, inside the public namespace only. */
+export const PUBLIC_SERVICE_IP = '172.16.0.1'
+
+const PREFIX = 'hnat'
+
+function run(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+function inNs(ns: string, cmd: string, args: string[]): string {
+  return run('ip', ['netns', 'exec', ns, cmd, ...args])
+}
+
+/** What is missing to run the test here (not root, no ip/iptables/turnserver), or null. */
+export function missingPrerequisite(): string | null {
+  if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`
+  if (process.getuid?.() !== 0) return 'network namespaces need root (run as root, as CI does)'
+  for (const tool of ['ip', 'iptables', 'turnserver']) {
+    const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(`${d}/${tool}`))
+    if (!found) return `${tool} is not installed (apt-get install iproute2 iptables coturn)`
+  }
+  try {
+    const probe = `${PREFIX}${process.pid}-probe`
+    run('ip', ['netns', 'add', probe])
+    run('ip', ['netns', 'del', probe])
+  } catch (err) {
+    return `cannot create a network namespace here: ${(err as Error).message.split('\n')[0]}`
+  }
+  return null
+}
+
+/**
+ * Namespaces left by an earlier run of this test that died before its cleanup: only ours (the
+ * prefix) and only when the process named in them is gone.
+ */
+export function removeStaleNamespaces(): string[] {
+  const removed: string[] = []
+  const dir = '/run/netns'
+  if (!existsSync(dir)) return removed
+  for (const name of readdirSync(dir)) {
+    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)
+    if (m === null || existsSync(`/proc/${m[1]}`)) continue
+    try {
+      run('ip', ['netns', 'del', name])
+      removed.push(name)
+    } catch {
+      // Already gone.
+    }
+  }
+  return removed
+}
+
+/** iptables rules on a NAT namespace whose WAN link is `wan` and home link is `lan`. */
+function natRules(kind: NatKind, wanIp: string, homeIp: string): string[][] {
+  // Inbound packets that belong to nothing the home started are dropped (port-restricted and
+  // symmetric); full-cone forwards every inbound UDP port to the home instead.
+  const filter = [
+    ['-A', 'FORWARD', '-i', 'wan', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'],
+    ['-A', 'FORWARD', '-i', 'wan', '-j', 'DROP'],
+  ]
+  switch (kind) {
+    case 'full-cone':
+      // 1:1 mapping: source ports kept, any outside host may send to any mapped port.
+      return [
+        ['-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'SNAT', '--to-source', wanIp],
+        ['-t', 'nat', '-A', 'PREROUTING', '-i', 'wan', '-p', 'udp', '-j', 'DNAT', '--to-destination', homeIp],
+      ]
+    case 'port-restricted':
+      // Linux MASQUERADE keeps the source port where it can (one mapping for all destinations),
+      // and conntrack lets in only replies from the exact address and port written to.
+      return [['-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'MASQUERADE'], ...filter]
+    case 'symmetric':
+      // A random outside port per destination: what STUN saw is not what the peer would see.
+      return [
+        ['-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'MASQUERADE', '--random-fully'],
+        ...filter,
+      ]
+  }
+}
+
+export interface Home {
+  /** The namespace the peer runs in. */
+  ns: string
+  /** Its address on the home link (private, behind the NAT). */
+  ip: string
+  /** The NAT's outside address. */
+  wanIp: string
+  nat: NatKind
+}
+
+export class NatTopology {
+  readonly pub = `${PREFIX}${process.pid}-pub`
+  readonly #namespaces: string[] = []
+
+  /** The public namespace with the service address; it forwards between its links. */
+  createPublic(): void {
+    this.#addNs(this.pub)
+    inNs(this.pub, 'ip', ['link', 'set', 'lo', 'up'])
+    inNs(this.pub, 'ip', ['addr', 'add', `${PUBLIC_SERVICE_IP}/32`, 'dev', 'lo'])
+    inNs(this.pub, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1'])
+  }
+
+  /**
+   * One home behind a NAT of `kind`; `slot` (1–60) picks its addresses: NAT outside
+   * 172.16.<slot>.2 (public side .1), home 10.<slot>.0.2 behind 10.<slot>.0.1.
+   */
+  createHome(slot: number, kind: NatKind): Home {
+    if (!Number.isInteger(slot) || slot < 1 || slot > 60) throw new RangeError(`bad slot ${slot}`)
+    const nat = `${PREFIX}${process.pid}-nat${slot}`
+    const home = `${PREFIX}${process.pid}-home${slot}`
+    const wanIp = `172.16.${slot}.2`
+    const homeIp = `10.${slot}.0.2`
+    this.#addNs(nat)
+    this.#addNs(home)
+    // public <-> NAT (outside link); NAT <-> home (inside link)
+    run('ip', ['link', 'add', `up${slot}`, 'netns', this.pub, 'type', 'veth', 'peer', 'name', 'wan', 'netns', nat])
+    run('ip', ['link', 'add', 'lan', 'netns', nat, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', home])
+    inNs(this.pub, 'ip', ['addr', 'add', `172.16.${slot}.1/24`, 'dev', `up${slot}`])
+    inNs(this.pub, 'ip', ['link', 'set', `up${slot}`, 'up'])
+    for (const [ns, cmds] of [
+      [nat, [
+        ['addr', 'add', `${wanIp}/24`, 'dev', 'wan'],
+        ['addr', 'add', `10.${slot}.0.1/24`, 'dev', 'lan'],
+        ['link', 'set', 'lo', 'up'],
+        ['link', 'set', 'wan', 'up'],
+        ['link', 'set', 'lan', 'up'],
+        ['route', 'add', 'default', 'via', `172.16.${slot}.1`],
+      ]],
+      [home, [
+        ['addr', 'add', `${homeIp}/24`, 'dev', 'eth0'],
+        ['link', 'set', 'lo', 'up'],
+        ['link', 'set', 'eth0', 'up'],
+        ['route', 'add', 'default', 'via', `10.${slot}.0.1`],
+      ]],
+    ] as const) {
+      for (const c of cmds) inNs(ns, 'ip', [...c])
+    }
+    // IPv6 off inside the test network: link-local candidates could not cross it anyway.
+    for (const ns of [nat, home]) {
+      inNs(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1'])
+    }
+    inNs(nat, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1'])
+    for (const rule of natRules(kind, wanIp, homeIp)) inNs(nat, 'iptables', rule)
+    return { ns: home, ip: homeIp, wanIp, nat: kind }
+  }
+
+  /** Deletes the namespaces of one home (and with them its links and conntrack state). */
+  removeHome(home: Home): void {
+    const slot = /home(\d+)$/.exec(home.ns)?.[1]
+    for (const ns of [home.ns, `${PREFIX}${process.pid}-nat${slot}`]) this.#delNs(ns)
+  }
+
+  /** Deletes every namespace this topology made; safe to call twice and after a partial build. */
+  destroy(): void {
+    for (const ns of [...this.#namespaces].reverse()) this.#delNs(ns)
+  }
+
+  #addNs(ns: string): void {
+    run('ip', ['netns', 'add', ns])
+    this.#namespaces.push(ns)
+  }
+
+  #delNs(ns: string): void {
+    const i = this.#namespaces.indexOf(ns)
+    if (i < 0) return
+    this.#namespaces.splice(i, 1)
+    try {
+      run('ip', ['netns', 'del', ns])
+    } catch {
+      // Gone already.
+    }
+  }
+}
