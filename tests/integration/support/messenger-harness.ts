@@ -220,6 +220,11 @@ export class TestPeer {
   ephemeralMailboxes = true
   /** Mailbox rotation timing (ADR 0755): the old mailbox closes soon after the contact switched. */
   rotation: Partial<typeof ROTATION_TIMING> = { retireAfterSwitchMs: 200 }
+  /**
+   * Profiling (scripts/profile-direct-message.ts): sees the node right after it is built and the
+   * store right after it opens, before the messenger binds to either; set before start.
+   */
+  instrument: { node?(node: MessengerNode): void; store?(store: MessengerStore): void } = {}
 
   constructor(name: string, relays: string[], backing: MemoryBacking = createMemoryBacking()) {
     this.name = name
@@ -229,11 +234,15 @@ export class TestPeer {
 
   async start(): Promise<this> {
     this.store = openMemoryStore(this.backing)
+    this.instrument.store?.(this.store)
     this.service = createMessengerService({
       store: this.store,
       defaultRelays: this.relays,
-      createNode: (key, relays) =>
-        createTestNode(key, relays, { ...this.nodeOptions, direct: this.direct }),
+      createNode: async (key, relays) => {
+        const node = await createTestNode(key, relays, { ...this.nodeOptions, direct: this.direct })
+        this.instrument.node?.(node)
+        return node
+      },
       ...(this.ephemeralMailboxes ? { createMailboxNode: createTestMailboxNode } : {}),
       rotation: this.rotation,
       ...(this.files !== undefined ? { files: this.files } : {}),
