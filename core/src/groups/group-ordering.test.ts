@@ -98,13 +98,10 @@ function checkAgreement(sim: GroupSim): void {
       toHex(epochAuthenticatorOf(first)),
       `${name} epoch authenticator`,
     )
-    // The tree lists the active devices plus any ghost (a joiner ts-mls 1.6.4 refused, ADR 0130).
-    const expected = [
-      ...active,
-      ...[...sim.ghosts].filter((n) => sim.leafOf(first, n) !== undefined),
-    ]
-    assert.deepEqual(sim.namesIn(g).sort(), expected.sort(), `${name} member list`)
+    assert.deepEqual(sim.namesIn(g).sort(), [...active].sort(), `${name} member list`)
   }
+  // Every welcome was accepted (unpatched ts-mls 1.6.4 refused some, ADR 0131).
+  assert.deepEqual([...sim.ghosts], [], 'joiners refused by the library')
   // One winner per epoch: every device that left an epoch left it by the same commit.
   const winner = new Map<bigint, number>()
   for (const d of sim.devices.values()) {
@@ -148,7 +145,7 @@ void test('group ordering property: 10 devices, random add/remove/update/send wi
   t.diagnostic(
     `${totals.runs} runs: ${totals.commits} commits (${totals.lost} lost to an earlier commit for their epoch and proposed again), ` +
       `${totals.messages} messages, ${totals.removedTries} read attempts by removed devices (all failed), ` +
-      `${totals.ghosts} welcomes refused by ts-mls 1.6.4 (ADR 0130, upstream #505)`,
+      `${totals.ghosts} welcomes refused (ts-mls patched, ADR 0131)`,
   )
   // The run must have exercised what it claims to prove.
   assert.ok(totals.lost > 0, 'some commits raced for an epoch')

@@ -209,13 +209,12 @@ test('a policy refusal (identity changed for a known contact) surfaces as the po
 })
 
 /**
- * ts-mls 1.6.4 refuses a valid ratchet tree in a welcome once two leaves are unmerged under the
- * root: its check wants every non-blank node on an unmerged leaf's path to carry the same whole
- * unmerged_leaves list, where RFC 9420 §7.9.2 asks only that each node between the leaf and the
- * listing node lists that leaf. Fixed upstream in ts-mls #505 (2.0.0-rc.13+), not yet on the
- * registry; ADR 0130. Found by group-ordering.test.ts; this is its smallest case (tree after the
- * fourth add: root lists leaves 0 and 6, its child lists 0). The todo flips to a pass when the
- * library is upgraded; the members already in the group are not affected (checked).
+ * Unpatched ts-mls 1.6.4 refuses a valid ratchet tree in a welcome once two leaves are unmerged
+ * under the root: its check wants every non-blank node on an unmerged leaf's path to carry the
+ * same whole unmerged_leaves list, where RFC 9420 §7.9.2 asks only that each node between the leaf
+ * and the listing node lists that leaf. patches/ts-mls+1.6.4.patch fixes it (ADR 0131); without
+ * the patch the joiner test below fails. Found by group-ordering.test.ts; this is its smallest
+ * case (tree after the fourth add: root lists leaves 0 and 6, its child lists 0).
  */
 async function secondUnmergedLeafUnderRoot(): Promise<GroupSim> {
   const names = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7']
@@ -242,14 +241,15 @@ test('ts-mls 1.6.4: a refused welcome leaves the members already in the group in
   assert.equal(s.got.length, rest.length)
 })
 
-test(
-  'a joiner is not refused when the root lists two unmerged leaves',
-  { todo: 'ts-mls 1.6.4 refuses this valid tree (unmerged_leaves check; upstream #505, ADR 0130)' },
-  async () => {
-    const sim = await secondUnmergedLeafUnderRoot()
-    assert.deepEqual([...sim.ghosts], [])
-  },
-)
+test('a joiner is not refused when the root lists two unmerged leaves (ts-mls patch, ADR 0131)', async () => {
+  const sim = await secondUnmergedLeafUnderRoot()
+  assert.deepEqual([...sim.ghosts], [])
+  assert.ok(sim.active().includes('d7'), 'd7 joined')
+  const [first, ...rest] = sim.active().map((n) => sim.device(n).group!)
+  for (const g of rest) assert.equal(toHexStr(treeHashOf(g)), toHexStr(treeHashOf(first!)))
+  const s = await send(first!, 'hello d7', rest)
+  assert.equal(s.got.length, rest.length)
+})
 
 test('200 members: the welcome and the commit fit one frame; a 201st member is refused', async (t) => {
   const owner = makeMember(p, suite, 'owner')
