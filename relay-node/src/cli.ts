@@ -13,6 +13,7 @@ import { RELAY_INFO_FILE, StoreOpenError, startRelay } from './relay.ts'
 import type { RelayHandle } from './relay.ts'
 import pg from 'pg'
 import { PG_SCHEMA_VERSION, migratePg } from './store/pg-migrate.ts'
+import { turnFromEnv } from './turn-credentials.ts'
 
 const MiB = 1024 * 1024
 const DAY_MS = 86_400_000
@@ -81,6 +82,7 @@ function optionsFromFlags(f: StartFlags): RelayOptionsInput {
     pgPoolMax: f.pgPool,
     instances: f.instances,
     sqliteSynchronous: f.sqliteSynchronous,
+    turn: turnFromEnv(process.env),
     diskReserveBytes: f.diskReserveMib === undefined ? undefined : f.diskReserveMib * MiB,
     auditLogMaxBytes: f.auditLogMaxMib === undefined ? undefined : f.auditLogMaxMib * MiB,
     rotationGraceMs:

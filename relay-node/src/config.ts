@@ -6,6 +6,8 @@ import type { MailboxLimits } from './mailbox-service.ts'
 import type { RateLimit } from './rate-limit.ts'
 import { instanceListProblem } from './store/instance-list.ts'
 import { DEFAULT_RESERVE_FREE_BYTES } from './store/sqlite-store.ts'
+import { defaultTurnOptions, turnOptionsProblem } from './turn-credentials.ts'
+import type { TurnOptions } from './turn-credentials.ts'
 
 const MiB = 1024 * 1024
 const DAY_MS = 86_400_000
@@ -55,6 +57,8 @@ export interface RelayOptions {
    * storage_full below it (ADR 0210); 0 turns it off.
    */
   diskReserveBytes: number
+  /** The operator's coturn, whose time-limited credentials `info` hands out (ADR 0450). */
+  turn: TurnOptions
   /** Rotation grace period: both identities are announced this long. */
   rotationGraceMs: number
   sweepIntervalMs: number
@@ -106,6 +110,7 @@ export function defaultOptions(dataDir: string): RelayOptions {
     instances: [],
     sqliteSynchronous: 'FULL',
     diskReserveBytes: DEFAULT_RESERVE_FREE_BYTES,
+    turn: defaultTurnOptions(),
     rotationGraceMs: DAY_MS,
     sweepIntervalMs: 10 * 60_000,
     mailbox: {
@@ -187,6 +192,8 @@ export function resolveOptions(input: RelayOptionsInput): RelayOptions {
   }
   checkHostileLoadLimits(options)
   checkStore(options)
+  const turnProblem = turnOptionsProblem(options.turn)
+  if (turnProblem !== null) throw new RelayConfigError(turnProblem)
   const { fileFallbackCapBytes, maxBytesPerMailbox } = options.mailbox
   if (input.mailbox?.fileFallbackCapBytes === undefined) {
     // Not set: the default, or less when a smaller mailbox quota could not hold its pieces.

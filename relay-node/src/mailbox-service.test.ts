@@ -65,6 +65,7 @@ async function relayAndClient(mailbox: Partial<ReturnType<typeof defaultOptions>
       maxMessagesPerMailbox: 0,
       fileFallbackCapBytes: 0,
       instances: [],
+      turnServers: [],
     }),
     isBanned: () => false,
   })

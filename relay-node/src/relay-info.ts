@@ -11,6 +11,7 @@ import type { RelayOptions } from './config.ts'
 import type { RotationState } from './identity.ts'
 import type { RelayNodes } from './relay-nodes.ts'
 import { advertisedInstances } from './store/instance-list.ts'
+import { turnServers } from './turn-credentials.ts'
 
 export const RELAY_INFO_FILE = 'relay.json'
 
@@ -55,6 +56,8 @@ export function relayInfo(self: RelaySelf): RelayInfo {
       o.instances,
       nodes.all.map((n) => n.peerId.toString()),
     ),
+    // Fresh credentials per answer; relay.json (below) never holds them.
+    turnServers: turnServers(o.turn, (o.now ?? Date.now)()),
   }
 }
 

@@ -26,7 +26,8 @@ function inNs(ns: string, cmd: string, args: string[]): string {
 
 /** What is missing to run the test here (not root, no ip/iptables/turnserver), or null. */
 export function missingPrerequisite(): string | null {
-  if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`
+  if (process.platform !== 'linux')
+    return `network namespaces need Linux (this is ${process.platform})`
   if (process.getuid?.() !== 0) return 'network namespaces need root (run as root, as CI does)'
   for (const tool of ['ip', 'iptables', 'turnserver']) {
     const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(`${d}/${tool}`))
@@ -68,7 +69,18 @@ function natRules(kind: NatKind, wanIp: string, homeIp: string): string[][] {
   // Inbound packets that belong to nothing the home started are dropped (port-restricted and
   // symmetric); full-cone forwards every inbound UDP port to the home instead.
   const filter = [
-    ['-A', 'FORWARD', '-i', 'wan', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'],
+    [
+      '-A',
+      'FORWARD',
+      '-i',
+      'wan',
+      '-m',
+      'conntrack',
+      '--ctstate',
+      'ESTABLISHED,RELATED',
+      '-j',
+      'ACCEPT',
+    ],
     ['-A', 'FORWARD', '-i', 'wan', '-j', 'DROP'],
   ]
   switch (kind) {
@@ -76,7 +88,20 @@ function natRules(kind: NatKind, wanIp: string, homeIp: string): string[][] {
       // 1:1 mapping: source ports kept, any outside host may send to any mapped port.
       return [
         ['-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'SNAT', '--to-source', wanIp],
-        ['-t', 'nat', '-A', 'PREROUTING', '-i', 'wan', '-p', 'udp', '-j', 'DNAT', '--to-destination', homeIp],
+        [
+          '-t',
+          'nat',
+          '-A',
+          'PREROUTING',
+          '-i',
+          'wan',
+          '-p',
+          'udp',
+          '-j',
+          'DNAT',
+          '--to-destination',
+          homeIp,
+        ],
       ]
     case 'port-restricted':
       // Linux MASQUERADE keeps the source port where it can (one mapping for all destinations),
@@ -126,25 +151,57 @@ export class NatTopology {
     this.#addNs(nat)
     this.#addNs(home)
     // public <-> NAT (outside link); NAT <-> home (inside link)
-    run('ip', ['link', 'add', `up${slot}`, 'netns', this.pub, 'type', 'veth', 'peer', 'name', 'wan', 'netns', nat])
-    run('ip', ['link', 'add', 'lan', 'netns', nat, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', home])
+    run('ip', [
+      'link',
+      'add',
+      `up${slot}`,
+      'netns',
+      this.pub,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'wan',
+      'netns',
+      nat,
+    ])
+    run('ip', [
+      'link',
+      'add',
+      'lan',
+      'netns',
+      nat,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      home,
+    ])
     inNs(this.pub, 'ip', ['addr', 'add', `172.16.${slot}.1/24`, 'dev', `up${slot}`])
     inNs(this.pub, 'ip', ['link', 'set', `up${slot}`, 'up'])
     for (const [ns, cmds] of [
-      [nat, [
-        ['addr', 'add', `${wanIp}/24`, 'dev', 'wan'],
-        ['addr', 'add', `10.${slot}.0.1/24`, 'dev', 'lan'],
-        ['link', 'set', 'lo', 'up'],
-        ['link', 'set', 'wan', 'up'],
-        ['link', 'set', 'lan', 'up'],
-        ['route', 'add', 'default', 'via', `172.16.${slot}.1`],
-      ]],
-      [home, [
-        ['addr', 'add', `${homeIp}/24`, 'dev', 'eth0'],
-        ['link', 'set', 'lo', 'up'],
-        ['link', 'set', 'eth0', 'up'],
-        ['route', 'add', 'default', 'via', `10.${slot}.0.1`],
-      ]],
+      [
+        nat,
+        [
+          ['addr', 'add', `${wanIp}/24`, 'dev', 'wan'],
+          ['addr', 'add', `10.${slot}.0.1/24`, 'dev', 'lan'],
+          ['link', 'set', 'lo', 'up'],
+          ['link', 'set', 'wan', 'up'],
+          ['link', 'set', 'lan', 'up'],
+          ['route', 'add', 'default', 'via', `172.16.${slot}.1`],
+        ],
+      ],
+      [
+        home,
+        [
+          ['addr', 'add', `${homeIp}/24`, 'dev', 'eth0'],
+          ['link', 'set', 'lo', 'up'],
+          ['link', 'set', 'eth0', 'up'],
+          ['route', 'add', 'default', 'via', `10.${slot}.0.1`],
+        ],
+      ],
     ] as const) {
       for (const c of cmds) inNs(ns, 'ip', [...c])
     }

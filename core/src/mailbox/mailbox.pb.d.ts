@@ -488,6 +488,7 @@ export interface RelayInfo {
     maxMessagesPerMailbox: number;
     fileFallbackCapBytes: number;
     instances: string[];
+    turnServers: TurnServer[];
 }
 export declare namespace RelayInfo {
     const codec: () => Codec<RelayInfo>;
@@ -543,9 +544,58 @@ export declare namespace RelayInfo {
         index: number;
         value: string;
     }
+    interface RelayInfoTurnServersUrlsFieldEvent {
+        field: '$.turnServers[].urls[]';
+        index: number;
+        value: string;
+    }
+    interface RelayInfoTurnServersUsernameFieldEvent {
+        field: '$.turnServers[].username';
+        value: string;
+        index: number;
+    }
+    interface RelayInfoTurnServersCredentialFieldEvent {
+        field: '$.turnServers[].credential';
+        value: string;
+        index: number;
+    }
+    interface RelayInfoTurnServersExpiresAtMsFieldEvent {
+        field: '$.turnServers[].expiresAtMs';
+        value: bigint;
+        index: number;
+    }
     function encode(obj: Partial<RelayInfo>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayInfo>): RelayInfo;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayInfo>): Generator<RelayInfoCurrentPeerIdFieldEvent | RelayInfoCurrentMultiaddrsFieldEvent | RelayInfoCurrentValidUntilMsFieldEvent | RelayInfoNextPeerIdFieldEvent | RelayInfoNextMultiaddrsFieldEvent | RelayInfoNextValidUntilMsFieldEvent | RelayInfoStunPortFieldEvent | RelayInfoMaxSealedBytesFieldEvent | RelayInfoExpiryBucketsSFieldEvent | RelayInfoMaxMessagesPerMailboxFieldEvent | RelayInfoFileFallbackCapBytesFieldEvent | RelayInfoInstancesFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RelayInfo>): Generator<RelayInfoCurrentPeerIdFieldEvent | RelayInfoCurrentMultiaddrsFieldEvent | RelayInfoCurrentValidUntilMsFieldEvent | RelayInfoNextPeerIdFieldEvent | RelayInfoNextMultiaddrsFieldEvent | RelayInfoNextValidUntilMsFieldEvent | RelayInfoStunPortFieldEvent | RelayInfoMaxSealedBytesFieldEvent | RelayInfoExpiryBucketsSFieldEvent | RelayInfoMaxMessagesPerMailboxFieldEvent | RelayInfoFileFallbackCapBytesFieldEvent | RelayInfoInstancesFieldEvent | RelayInfoTurnServersUrlsFieldEvent | RelayInfoTurnServersUsernameFieldEvent | RelayInfoTurnServersCredentialFieldEvent | RelayInfoTurnServersExpiresAtMsFieldEvent>;
+}
+export interface TurnServer {
+    urls: string[];
+    username: string;
+    credential: string;
+    expiresAtMs: bigint;
+}
+export declare namespace TurnServer {
+    const codec: () => Codec<TurnServer>;
+    interface TurnServerUrlsFieldEvent {
+        field: '$.urls[]';
+        index: number;
+        value: string;
+    }
+    interface TurnServerUsernameFieldEvent {
+        field: '$.username';
+        value: string;
+    }
+    interface TurnServerCredentialFieldEvent {
+        field: '$.credential';
+        value: string;
+    }
+    interface TurnServerExpiresAtMsFieldEvent {
+        field: '$.expiresAtMs';
+        value: bigint;
+    }
+    function encode(obj: Partial<TurnServer>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TurnServer>): TurnServer;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TurnServer>): Generator<TurnServerUrlsFieldEvent | TurnServerUsernameFieldEvent | TurnServerCredentialFieldEvent | TurnServerExpiresAtMsFieldEvent>;
 }
 export interface Response {
     version: number;
@@ -667,6 +717,26 @@ export declare namespace Response {
         index: number;
         value: string;
     }
+    interface ResponseInfoTurnServersUrlsFieldEvent {
+        field: '$.info.turnServers[].urls[]';
+        index: number;
+        value: string;
+    }
+    interface ResponseInfoTurnServersUsernameFieldEvent {
+        field: '$.info.turnServers[].username';
+        value: string;
+        index: number;
+    }
+    interface ResponseInfoTurnServersCredentialFieldEvent {
+        field: '$.info.turnServers[].credential';
+        value: string;
+        index: number;
+    }
+    interface ResponseInfoTurnServersExpiresAtMsFieldEvent {
+        field: '$.info.turnServers[].expiresAtMs';
+        value: bigint;
+        index: number;
+    }
     interface ResponsePushIdFieldEvent {
         field: '$.push.id';
         value: bigint;
@@ -685,5 +755,5 @@ export declare namespace Response {
     }
     function encode(obj: Partial<Response>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Response;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseVersionFieldEvent | ResponseErrorFieldEvent | ResponseErrorMessageFieldEvent | ResponseDepositIdFieldEvent | ResponseMessagesIdFieldEvent | ResponseMessagesSealedFieldEvent | ResponseMessagesExpiresAtMsFieldEvent | ResponseMoreFieldEvent | ResponseDeletedFieldEvent | ResponseSignedBundleFieldEvent | ResponseOneTimePrekeyFieldEvent | ResponseOneTimePrekeysLeftFieldEvent | ResponseInfoCurrentPeerIdFieldEvent | ResponseInfoCurrentMultiaddrsFieldEvent | ResponseInfoCurrentValidUntilMsFieldEvent | ResponseInfoNextPeerIdFieldEvent | ResponseInfoNextMultiaddrsFieldEvent | ResponseInfoNextValidUntilMsFieldEvent | ResponseInfoStunPortFieldEvent | ResponseInfoMaxSealedBytesFieldEvent | ResponseInfoExpiryBucketsSFieldEvent | ResponseInfoMaxMessagesPerMailboxFieldEvent | ResponseInfoFileFallbackCapBytesFieldEvent | ResponseInfoInstancesFieldEvent | ResponsePushIdFieldEvent | ResponsePushSealedFieldEvent | ResponsePushExpiresAtMsFieldEvent | ResponseRetryAfterMsFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Response>): Generator<ResponseVersionFieldEvent | ResponseErrorFieldEvent | ResponseErrorMessageFieldEvent | ResponseDepositIdFieldEvent | ResponseMessagesIdFieldEvent | ResponseMessagesSealedFieldEvent | ResponseMessagesExpiresAtMsFieldEvent | ResponseMoreFieldEvent | ResponseDeletedFieldEvent | ResponseSignedBundleFieldEvent | ResponseOneTimePrekeyFieldEvent | ResponseOneTimePrekeysLeftFieldEvent | ResponseInfoCurrentPeerIdFieldEvent | ResponseInfoCurrentMultiaddrsFieldEvent | ResponseInfoCurrentValidUntilMsFieldEvent | ResponseInfoNextPeerIdFieldEvent | ResponseInfoNextMultiaddrsFieldEvent | ResponseInfoNextValidUntilMsFieldEvent | ResponseInfoStunPortFieldEvent | ResponseInfoMaxSealedBytesFieldEvent | ResponseInfoExpiryBucketsSFieldEvent | ResponseInfoMaxMessagesPerMailboxFieldEvent | ResponseInfoFileFallbackCapBytesFieldEvent | ResponseInfoInstancesFieldEvent | ResponseInfoTurnServersUrlsFieldEvent | ResponseInfoTurnServersUsernameFieldEvent | ResponseInfoTurnServersCredentialFieldEvent | ResponseInfoTurnServersExpiresAtMsFieldEvent | ResponsePushIdFieldEvent | ResponsePushSealedFieldEvent | ResponsePushExpiresAtMsFieldEvent | ResponseRetryAfterMsFieldEvent>;
 }

@@ -1392,6 +1392,12 @@ export var RelayInfo;
                         w.string(value);
                     }
                 }
+                if (obj.turnServers != null && obj.turnServers.length > 0) {
+                    for (const value of obj.turnServers) {
+                        w.uint32(74);
+                        TurnServer.codec().encode(value, w);
+                    }
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -1402,7 +1408,8 @@ export var RelayInfo;
                     expiryBucketsS: [],
                     maxMessagesPerMailbox: 0,
                     fileFallbackCapBytes: 0,
-                    instances: []
+                    instances: [],
+                    turnServers: []
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1450,6 +1457,15 @@ export var RelayInfo;
                             obj.instances.push(reader.string());
                             break;
                         }
+                        case 9: {
+                            if (opts.limits?.turnServers != null && obj.turnServers.length === opts.limits.turnServers) {
+                                throw new MaxLengthError('Decode error - repeated field "turnServers" had too many elements');
+                            }
+                            obj.turnServers.push(TurnServer.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.turnServers$
+                            }));
+                            break;
+                        }
                         default: {
                             reader.skipType(tag & 7);
                             break;
@@ -1460,7 +1476,8 @@ export var RelayInfo;
             }, function* (reader, length, prefix, opts = {}) {
                 const obj = {
                     expiryBucketsS: 0,
-                    instances: 0
+                    instances: 0,
+                    turnServers: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1530,6 +1547,21 @@ export var RelayInfo;
                             obj.instances++;
                             break;
                         }
+                        case 9: {
+                            if (opts.limits?.turnServers != null && obj.turnServers === opts.limits.turnServers) {
+                                throw new MaxLengthError('Streaming decode error - repeated field "turnServers" had too many elements');
+                            }
+                            for (const evt of TurnServer.codec().stream(reader, reader.uint32(), `${prefix}.turnServers[]`, {
+                                limits: opts.limits?.turnServers$
+                            })) {
+                                yield {
+                                    ...evt,
+                                    index: obj.turnServers
+                                };
+                            }
+                            obj.turnServers++;
+                            break;
+                        }
                         default: {
                             reader.skipType(tag & 7);
                             break;
@@ -1553,6 +1585,137 @@ export var RelayInfo;
     }
     RelayInfo.stream = stream;
 })(RelayInfo || (RelayInfo = {}));
+export var TurnServer;
+(function (TurnServer) {
+    let _codec;
+    TurnServer.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if (obj.urls != null && obj.urls.length > 0) {
+                    for (const value of obj.urls) {
+                        w.uint32(10);
+                        w.string(value);
+                    }
+                }
+                if ((obj.username != null && obj.username !== '')) {
+                    w.uint32(18);
+                    w.string(obj.username);
+                }
+                if ((obj.credential != null && obj.credential !== '')) {
+                    w.uint32(26);
+                    w.string(obj.credential);
+                }
+                if ((obj.expiresAtMs != null && obj.expiresAtMs !== 0n)) {
+                    w.uint32(32);
+                    w.uint64(obj.expiresAtMs);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    urls: [],
+                    username: '',
+                    credential: '',
+                    expiresAtMs: 0n
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            if (opts.limits?.urls != null && obj.urls.length === opts.limits.urls) {
+                                throw new MaxLengthError('Decode error - repeated field "urls" had too many elements');
+                            }
+                            obj.urls.push(reader.string());
+                            break;
+                        }
+                        case 2: {
+                            obj.username = reader.string();
+                            break;
+                        }
+                        case 3: {
+                            obj.credential = reader.string();
+                            break;
+                        }
+                        case 4: {
+                            obj.expiresAtMs = reader.uint64();
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const obj = {
+                    urls: 0
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            if (opts.limits?.urls != null && obj.urls === opts.limits.urls) {
+                                throw new MaxLengthError('Streaming decode error - repeated field "urls" had too many elements');
+                            }
+                            yield {
+                                field: `${prefix}.urls[]`,
+                                index: obj.urls,
+                                value: reader.string()
+                            };
+                            obj.urls++;
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.username`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.credential`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.expiresAtMs`,
+                                value: reader.uint64()
+                            };
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, TurnServer.codec());
+    }
+    TurnServer.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, TurnServer.codec(), opts);
+    }
+    TurnServer.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, TurnServer.codec(), opts);
+    }
+    TurnServer.stream = stream;
+})(TurnServer || (TurnServer = {}));
 export var Response;
 (function (Response) {
     let _codec;
