@@ -283,8 +283,12 @@ export class MailboxService {
     return Math.floor(this.init.now() / DAY_MS)
   }
 
-  private isIdleExpired(lastSeenDay: number): boolean {
-    return (this.today() - lastSeenDay) * DAY_MS > this.init.limits.mailboxIdleTtlMs
+  /**
+   * The earliest last-seen day of a mailbox that has not idle-expired: one last seen on day d has
+   * expired when (today - d) days are more than the idle TTL, that is when d < this.
+   */
+  private aliveSinceDay(): number {
+    return Math.ceil(this.today() - this.init.limits.mailboxIdleTtlMs / DAY_MS)
   }
 
   /** Checks the auth of a signed request against the stored key, then burns its nonce. */
@@ -384,18 +388,15 @@ export class MailboxService {
   private async deposit(req: Extract<ParsedRequest, { kind: 'deposit' }>): Promise<Outcome> {
     const { store, limits } = this.init
     const { body } = req
-    const mailbox = await store.getMailbox(body.mailboxId)
-    if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
-    if (!equalBytes(capabilityHash(body.capability), mailbox.capabilityHash)) {
-      throw new MailboxError('bad_capability')
-    }
-    if (this.isIdleExpired(mailbox.lastSeenDay)) throw new MailboxError('mailbox_expired')
     const ttl = Math.min(body.expiryS * 1000, limits.maxMessageTtlMs)
     const expiresAt =
       Math.ceil((this.init.now() + ttl) / EXPIRY_GRANULARITY_MS) * EXPIRY_GRANULARITY_MS
+    // The mailbox's existence, capability and idle expiry are checked by the store with the
+    // write, in that order: no read of its own per deposit (ADR 0240).
     const outcome = await store.deposit(
       { mailboxId: body.mailboxId, sealed: body.sealed, expiresAt },
       limits,
+      { capabilityHash: capabilityHash(body.capability), aliveSinceDay: this.aliveSinceDay() },
     )
     if (!outcome.ok) throw new MailboxError(outcome.reason)
     this.init.metrics.depositedBytes.inc(body.sealed.length)

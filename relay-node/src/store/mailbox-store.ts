@@ -39,9 +39,25 @@ export interface QuotaLimits {
   maxTotalBytes: number
 }
 
+/**
+ * What the relay checks before a deposit is stored, done by the store with the write (one round
+ * trip on a shared store, ADR 0240), in this order after the mailbox's existence: the capability,
+ * then the idle expiry; the quotas after.
+ */
+export interface DepositCheck {
+  /** `capabilityHash()` of the depositor's capability: anything else is 'bad_capability'. */
+  capabilityHash: Uint8Array
+  /** A mailbox last seen before this day has expired after a long silence: 'mailbox_expired'. */
+  aliveSinceDay: number
+}
+
 export type DepositOutcome =
   | { ok: true; id: bigint }
-  | { ok: false; reason: 'unknown_mailbox' | 'mailbox_full' | 'relay_full' }
+  | {
+      ok: false
+      reason:
+        'unknown_mailbox' | 'bad_capability' | 'mailbox_expired' | 'mailbox_full' | 'relay_full'
+    }
 
 /** 'relay_full': the store already holds `maxMailboxes` mailboxes (nothing was created). */
 export type CreateOutcome = 'created' | 'exists_same' | 'exists_other' | 'relay_full'
@@ -84,8 +100,11 @@ export interface MailboxStore {
     maxMailboxes?: number
   }): Promise<CreateOutcome>
   getMailbox(id: Uint8Array): Promise<MailboxRecord | undefined>
-  /** Commits the deposit (quotas checked in the same transaction) before resolving. */
-  deposit(input: DepositInput, limits: QuotaLimits): Promise<DepositOutcome>
+  /**
+   * Commits the deposit (`check`, when given, and the quotas checked in the same transaction)
+   * before resolving; a refused deposit changes nothing.
+   */
+  deposit(input: DepositInput, limits: QuotaLimits, check?: DepositCheck): Promise<DepositOutcome>
   /**
    * Oldest first (by the mailbox's own sequence), skipping rows that expired at or before `now`;
    * `maxBytes` bounds the sealed bytes returned.

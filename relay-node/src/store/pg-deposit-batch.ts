@@ -1,70 +1,100 @@
 /**
- * The deposits of one group commit in one call (schema 3, hestia_deposit_batch; ADR 0233): a batch
- * of N deposits is one round trip to PostgreSQL instead of N, and when the batch holds nothing else
- * it is one statement, so its own transaction (no BEGIN/COMMIT round trips). The ids and envelopes
- * go as two binary parameters (concatenated), not as bytea arrays: node-postgres would hex-encode
- * every element into one text literal (twice the bytes, and a measured share of the relay's CPU). Each element goes
- * through the same per-deposit function in order, so quotas, sequence numbers and the NOTIFY order
- * are those of N separate calls.
+ * The deposits of one group commit in one call (hestia_deposit_batch_checked, schema 4; ADRs 0233,
+ * 0240): a batch of N deposits is one round trip to PostgreSQL instead of N, and when the batch
+ * holds nothing else it is one statement, so its own transaction (no BEGIN/COMMIT round trips).
+ * The relay's checks (capability, idle expiry) run in the same call, so a deposit costs no read of
+ * its own. When all of a batch is accepted the server writes it set-wise (one INSERT, one UPDATE
+ * per mailbox and of the totals); otherwise each element goes through the per-deposit function in
+ * order. Either way quotas, sequence numbers and the NOTIFY order are those of N separate calls.
+ *
+ * The ids, capability hashes and envelopes go as binary parameters (concatenated), not as bytea
+ * arrays: node-postgres would hex-encode every element into one text literal (twice the bytes,
+ * and a measured share of the relay's CPU).
  */
 import type pg from 'pg'
-import type { DepositInput, DepositOutcome, QuotaLimits } from './mailbox-store.ts'
+import type { DepositCheck, DepositInput, DepositOutcome, QuotaLimits } from './mailbox-store.ts'
 
 export interface DepositArgs {
   input: DepositInput
   limits: QuotaLimits
+  check: DepositCheck | undefined
 }
 
 const DEPOSIT_BATCH = {
-  name: 'h_deposit_batch',
-  text: 'SELECT d.outcome, d.seq FROM hestia_deposit_batch($1, $2, $3::integer[], $4::bigint[], $5, $6, $7) WITH ORDINALITY AS d(outcome, seq, n) ORDER BY d.n',
+  name: 'h_deposit_batch_checked',
+  text: 'SELECT d.outcome, d.seq FROM hestia_deposit_batch_checked($1, $2, $3::integer[], $4::bigint[], $5, $6, $7, $8, $9) WITH ORDINALITY AS d(outcome, seq, n) ORDER BY d.n',
 }
-/** Mailbox ids travel back to back in one parameter: each must be exactly this long. */
+/** Mailbox ids and capability hashes travel back to back in one parameter: each this long. */
 const ID_BYTES = 32
 
-/** What one row of hestia_deposit or hestia_deposit_batch means. */
+type Refusal = Extract<DepositOutcome, { ok: false }>['reason']
+const REFUSALS = new Set<string>([
+  'unknown_mailbox',
+  'bad_capability',
+  'mailbox_expired',
+  'mailbox_full',
+  'relay_full',
+] satisfies Refusal[])
+
+/** What one row of the deposit functions means. */
 export function depositOutcomeOf(row: Record<string, unknown>): DepositOutcome {
   if (row.outcome === 'ok') return { ok: true, id: BigInt(row.seq as string) }
-  return { ok: false, reason: row.outcome as 'unknown_mailbox' | 'mailbox_full' | 'relay_full' }
+  if (typeof row.outcome === 'string' && REFUSALS.has(row.outcome)) {
+    return { ok: false, reason: row.outcome as Refusal }
+  }
+  throw new Error(`the deposit function answered an unknown outcome: ${String(row.outcome)}`)
 }
 
-function sameLimits(a: QuotaLimits, b: QuotaLimits): boolean {
+/** Deposits share one call only with the same limits and the same kind of check. */
+function sameCall(a: DepositArgs, b: DepositArgs): boolean {
   return (
-    a.maxMessagesPerMailbox === b.maxMessagesPerMailbox &&
-    a.maxBytesPerMailbox === b.maxBytesPerMailbox &&
-    a.maxTotalBytes === b.maxTotalBytes
+    a.limits.maxMessagesPerMailbox === b.limits.maxMessagesPerMailbox &&
+    a.limits.maxBytesPerMailbox === b.limits.maxBytesPerMailbox &&
+    a.limits.maxTotalBytes === b.limits.maxTotalBytes &&
+    a.check?.aliveSinceDay === b.check?.aliveSinceDay &&
+    (a.check === undefined) === (b.check === undefined)
+  )
+}
+
+function fitsCall(d: DepositArgs): boolean {
+  return (
+    d.input.mailboxId.length === ID_BYTES &&
+    (d.check === undefined || d.check.capabilityHash.length === ID_BYTES)
   )
 }
 
 /**
- * The writes of a batch that go into one hestia_deposit_batch call: its deposits with the first
- * deposit's limits (a relay passes the same limits to every deposit), when there are two or more.
+ * The writes of a batch that go into one hestia_deposit_batch_checked call: its deposits that share
+ * the first deposit's limits and check day (a relay passes the same to every deposit of a batch).
  */
 export function depositsTogether<W extends { deposit?: DepositArgs }>(batch: readonly W[]): W[] {
-  const first = batch.find((w) => w.deposit !== undefined)?.deposit
+  const first = batch.find((w) => w.deposit !== undefined && fitsCall(w.deposit))?.deposit
   if (first === undefined) return []
-  const together = batch.filter(
-    (w) =>
-      w.deposit !== undefined &&
-      w.deposit.input.mailboxId.length === ID_BYTES &&
-      sameLimits(w.deposit.limits, first.limits),
+  return batch.filter(
+    (w) => w.deposit !== undefined && fitsCall(w.deposit) && sameCall(w.deposit, first),
   )
-  return together.length >= 2 ? together : []
 }
 
-/** One call for all of `deposits`; the outcomes in the same order. */
+/** Ids or hashes of `length` bytes each, back to back. */
+function concat(parts: readonly Uint8Array[]): Buffer {
+  return Buffer.concat(parts)
+}
+
+/** One call for all of `deposits` (same limits and check day); the outcomes in the same order. */
 export async function depositMany(
   client: pg.PoolClient,
   deposits: readonly DepositArgs[],
 ): Promise<DepositOutcome[]> {
-  const limits = deposits[0]!.limits
+  const { limits, check } = deposits[0]!
   const r = await client.query({
     ...DEPOSIT_BATCH,
     values: [
-      Buffer.concat(deposits.map((d) => d.input.mailboxId)),
-      Buffer.concat(deposits.map((d) => d.input.sealed)),
+      concat(deposits.map((d) => d.input.mailboxId)),
+      concat(deposits.map((d) => d.input.sealed)),
       deposits.map((d) => d.input.sealed.length),
       deposits.map((d) => d.input.expiresAt),
+      check === undefined ? null : concat(deposits.map((d) => d.check!.capabilityHash)),
+      check === undefined ? null : check.aliveSinceDay,
       limits.maxMessagesPerMailbox,
       limits.maxBytesPerMailbox,
       limits.maxTotalBytes,

@@ -24,6 +24,7 @@
 import pg from 'pg'
 import type {
   CreateOutcome,
+  DepositCheck,
   DepositInput,
   DepositOutcome,
   MailboxRecord,
@@ -37,7 +38,7 @@ import type {
 import { lastExpiredNonceBucket, nonceBucket, nonceKey } from './nonce-key.ts'
 import { mailboxRecordOf } from './mailbox-row.ts'
 import { PgDepositFeed } from './pg-deposit-feed.ts'
-import { depositMany, depositOutcomeOf, depositsTogether } from './pg-deposit-batch.ts'
+import { depositMany, depositsTogether } from './pg-deposit-batch.ts'
 import type { DepositArgs } from './pg-deposit-batch.ts'
 import {
   PgStoreOpenError,
@@ -104,10 +105,6 @@ const Q = {
   getMailbox: {
     name: 'h_get_mailbox',
     text: 'SELECT id, auth_key, capability_hash, last_seen_day, msg_count, byte_count FROM mailboxes WHERE id = $1',
-  },
-  deposit: {
-    name: 'h_deposit',
-    text: 'SELECT outcome, seq FROM hestia_deposit($1, $2, $3, $4, $5, $6)',
   },
   fetch: {
     name: 'h_fetch',
@@ -350,22 +347,11 @@ export class PgMailboxStore implements MailboxStore {
     return row === undefined ? undefined : mailboxRecordOf(row)
   }
 
-  deposit(input: DepositInput, limits: QuotaLimits): Promise<DepositOutcome> {
-    const run = async (c: pg.PoolClient): Promise<DepositOutcome> => {
-      const r = await c.query({
-        ...Q.deposit,
-        values: [
-          buf(input.mailboxId),
-          buf(input.sealed),
-          input.expiresAt,
-          limits.maxMessagesPerMailbox,
-          limits.maxBytesPerMailbox,
-          limits.maxTotalBytes,
-        ],
-      })
-      return depositOutcomeOf(r.rows[0] as Row)
-    }
-    return this.write(run, true, { input, limits })
+  deposit(input: DepositInput, limits: QuotaLimits, check?: DepositCheck): Promise<DepositOutcome> {
+    const args: DepositArgs = { input, limits, check }
+    // Alone (or with other limits than its batch's), the same call with one element.
+    const run = async (c: pg.PoolClient) => (await depositMany(c, [args]))[0]!
+    return this.write(run, true, args)
   }
 
   async fetch(

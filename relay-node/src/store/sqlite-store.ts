@@ -14,6 +14,7 @@ import { dirname } from 'node:path'
 import { MailboxError } from '@hestia/core/mailbox/index.ts'
 import type {
   CreateOutcome,
+  DepositCheck,
   DepositInput,
   DepositOutcome,
   MailboxRecord,
@@ -24,6 +25,7 @@ import type {
   SweepResult,
 } from './mailbox-store.ts'
 import { mailboxRecordOf } from './mailbox-row.ts'
+import { depositRefusal } from './deposit-check.ts'
 import { lastExpiredNonceBucket, nonceBucket, nonceKey } from './nonce-key.ts'
 import { SchemaError, ensureSchema, readSchemaVersion } from './sqlite-schema.ts'
 
@@ -385,10 +387,12 @@ export class SqliteMailboxStore implements MailboxStore {
     return Promise.resolve(row === undefined ? undefined : mailboxRecordOf(row))
   }
 
-  deposit(input: DepositInput, limits: QuotaLimits): Promise<DepositOutcome> {
+  deposit(input: DepositInput, limits: QuotaLimits, check?: DepositCheck): Promise<DepositOutcome> {
     return this.write((): DepositOutcome => {
       const mb = this.s('getMailbox').get(input.mailboxId) as Row | undefined
       if (mb === undefined) return { ok: false, reason: 'unknown_mailbox' }
+      const refused = depositRefusal(mailboxRecordOf(mb), check)
+      if (refused !== undefined) return { ok: false, reason: refused }
       const size = input.sealed.length
       if (
         num(mb.msg_count) + 1 > limits.maxMessagesPerMailbox ||
