@@ -56,6 +56,11 @@ import { parseClientRequest } from '../src/client/validate.ts'
 import { isVaultRequestType } from '../src/client/api.ts'
 import { FixtureVault } from './fixture-vault.ts'
 import { fixtureExport, fixtureImport } from './fixture-backup.ts'
+import {
+  FixtureDevices,
+  type FixtureDeviceControls,
+  type FixtureDevicesRequestType,
+} from './fixture-devices.ts'
 
 export interface Clock {
   now(): Timestamp
@@ -134,6 +139,8 @@ export interface FixtureControls {
   inviteFrom(displayName: string): string
   /** How many messages the fixture serves for a conversation. */
   historyLength(conversationId: string): number
+  /** The other device of a link, and the primary removing this device (fixture-devices.ts). */
+  devices: FixtureDeviceControls
 }
 
 export interface FixtureClient extends MessengerClient {
@@ -158,6 +165,12 @@ interface ContactState {
 
 const INVITE_PREFIX = 'hestia:invite/'
 const FIXTURE_INVITE_CHARS = 2_792
+
+function isDevicesRequest(
+  request: ClientRequest,
+): request is RequestFor<FixtureDevicesRequestType> {
+  return request.type.startsWith('devices.')
+}
 
 function cursorOf(index: number): string {
   return `fx1.${index}`
@@ -202,6 +215,7 @@ class FixtureMessenger implements FixtureClient {
   readonly #transfers = new Map<string, FileTransfer>()
   readonly #contactKeys = new Map<string, ContactId>()
   #call: CallInfo | null = null
+  readonly #devices: FixtureDevices
   #failuresPending = 0
   readonly #failing = new Set<string>()
   #inviteCounter = 0
@@ -211,6 +225,7 @@ class FixtureMessenger implements FixtureClient {
     (vault) => this.#emit({ type: 'vault.changed', vault }),
     () => {
       this.#identity = { state: 'none' }
+      this.#devices.erased()
       this.#contacts.clear()
       this.#messages.clear()
       this.#messageIndex.clear()
@@ -258,6 +273,7 @@ class FixtureMessenger implements FixtureClient {
     ]
     if (!options.firstRun)
       this.#seed(now, options.longHistory ?? 10_000, options.extraContacts ?? 0)
+    this.#devices = this.#makeDevices(options.firstRun !== true)
     this.controls = this.#makeControls()
     this.#ensureTransferLoop()
   }
@@ -474,7 +490,10 @@ class FixtureMessenger implements FixtureClient {
     if (request.type === 'identity.status') return ok(this.#identity)
     if (request.type === 'identity.create') return this.#createIdentity(request)
     if (request.type === 'backup.import') return this.#importBackup(request)
+    if (isDevicesRequest(request) && this.#devices.answersWithoutIdentity(request.type))
+      return this.#devices.handle(request)
     if (this.#identity.state === 'none') return fail('no_identity', 'Create an identity first')
+    if (isDevicesRequest(request)) return this.#devices.handle(request)
     const handler = this.#handlers[request.type] as (r: ClientRequest) => ClientResponse
     return handler(request)
   }
@@ -496,15 +515,45 @@ class FixtureMessenger implements FixtureClient {
       fingerprint: fixtureId(this.#random).slice(0, 12),
       createdAt: this.#clock.now(),
     }
+    this.#devices.identityCreated()
     this.#emit({ type: 'identity.changed', identity: this.#identity })
     return ok(this.#identity)
+  }
+
+  #makeDevices(seeded: boolean): FixtureDevices {
+    return new FixtureDevices(
+      {
+        now: () => this.#clock.now(),
+        random: () => this.#random(),
+        emit: (event) => this.#emit(event),
+        identity: () => this.#identity,
+        becomeCompanion: (identity) => {
+          this.#identity = identity
+          this.#emit({ type: 'identity.changed', identity })
+        },
+        erase: () => {
+          this.#identity = { state: 'none' }
+          this.#contacts.clear()
+          this.#messages.clear()
+          this.#messageIndex.clear()
+          this.#transfers.clear()
+          this.#emit({ type: 'identity.changed', identity: this.#identity })
+        },
+        ...(this.#schedule === undefined ? {} : { schedule: this.#schedule }),
+      },
+      seeded,
+    )
   }
 
   readonly #handlers: {
     [
       K in Exclude<
         ClientRequestType,
-        'identity.status' | 'identity.create' | 'backup.import' | VaultRequestType
+        | 'identity.status'
+        | 'identity.create'
+        | 'backup.import'
+        | VaultRequestType
+        | FixtureDevicesRequestType
       >
     ]: (request: RequestFor<K>) => ClientResponse<ResultFor<K>> | ClientFailure
   } = {
@@ -1218,6 +1267,7 @@ class FixtureMessenger implements FixtureClient {
       inviteFrom: (displayName) =>
         `${INVITE_PREFIX}new/${++this.#inviteCounter}/${encodeURIComponent(displayName)}`,
       historyLength: (conversationId) => this.#messages.get(conversationId)?.length ?? 0,
+      devices: this.#devices.controls(),
     }
   }
 }

@@ -32,6 +32,11 @@ import type { Schema } from './schema.ts'
 import { vaultRequestSchemas, vaultResultSchemas, vaultStatus } from './api/vault-schema.ts'
 import { backupRequestSchemas, backupResultSchemas } from './api/backup-schema.ts'
 import {
+  devicesEventSchemas,
+  devicesRequestSchemas,
+  devicesResultSchemas,
+} from './api/devices-schema.ts'
+import {
   callInfo,
   callSignal,
   chatMessage,
@@ -123,6 +128,7 @@ const requestSchemas: { [K in ClientRequestType]: Schema<RequestFor<K>> } = {
   'call.signal': obj({ type: lit('call.signal'), ...byCall, signal: callSignal }),
   ...vaultRequestSchemas,
   ...backupRequestSchemas,
+  ...devicesRequestSchemas,
 }
 
 /** Every request type, in table order (for UIs and tests that enumerate them). */
@@ -183,6 +189,7 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   'call.signal': empty,
   ...vaultResultSchemas,
   ...backupResultSchemas,
+  ...devicesResultSchemas,
 }
 
 // Events --------------------------------------------------------------------------------------
@@ -203,6 +210,7 @@ const clientEvent = tagged<ClientEvent, 'type'>('type', {
   'call.updated': obj({ type: lit('call.updated'), call: callInfo }),
   'call.signal': obj({ type: lit('call.signal'), callId: id, signal: callSignal }),
   'vault.changed': obj({ type: lit('vault.changed'), vault: vaultStatus }),
+  ...devicesEventSchemas,
 })
 
 // Entry points --------------------------------------------------------------------------------

@@ -109,6 +109,10 @@ export function systemEventText(event: SystemEvent, name: string): string {
       return `You unblocked ${name}.`
     case 'invite_closed':
       return `This invite was already used, withdrawn or has expired. Ask ${name} for a new one.`
+    case 'device_added':
+      return `${name} added a device. It is still ${name}: the safety number did not change.`
+    case 'device_removed':
+      return `${name} removed a device. Nothing more is sent to it.`
   }
 }
 

@@ -10,6 +10,7 @@ import type { Settings } from './settings.ts'
 import type { FileTransfer } from './transfers.ts'
 import type { CallInfo, CallSignal } from './calls.ts'
 import type { VaultStatus } from './vault.ts'
+import type { DevicesEvent } from './devices.ts'
 import type { ClientRequest, ClientResponse, ResponseFor } from './requests.ts'
 
 export type ClientEvent =
@@ -30,6 +31,8 @@ export type ClientEvent =
   | { type: 'call.signal'; callId: CallId; signal: CallSignal }
   /** Locked, unlocked (also by auto-lock), passphrase set, device erased: pages follow it. */
   | { type: 'vault.changed'; vault: VaultStatus }
+  /** Multi-device (devices.ts): link progress, the device list, this device removed. */
+  | DevicesEvent
 
 export type ClientEventType = ClientEvent['type']
 export type EventFor<K extends ClientEventType> = Extract<ClientEvent, { type: K }>

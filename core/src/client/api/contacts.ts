@@ -77,6 +77,13 @@ export const SYSTEM_EVENTS = [
   'unblocked',
   /** Our answer to their invite was refused: the invite was used, withdrawn or expired. */
   'invite_closed',
+  /**
+   * The contact linked another browser to their identity (issue 19): same identity, same safety
+   * number, so nothing is blocked; shown as a notice ("Alice added a device").
+   */
+  'device_added',
+  /** The contact removed one of their devices: nothing more is encrypted to it. */
+  'device_removed',
 ] as const
 export type SystemEvent = (typeof SYSTEM_EVENTS)[number]
 

@@ -56,6 +56,12 @@ export const CLIENT_ERROR_CODES = [
    * contacts no longer read what this device sends.
    */
   'device_replaced',
+  /** `devices.linkAccept`: the identity already has 5 devices (ADR 0760). */
+  'device_limit',
+  /** `devices.linkAccept`: the text is not a device link (an invite, a cut link, junk). */
+  'link_invalid',
+  /** `devices.linkAccept`: the device link is older than its 10 minutes. */
+  'link_expired',
   /** `backup.import`: the file is not a Hestia backup. Nothing was imported (so for each below). */
   'backup_not_a_backup',
   /** `backup.import`: made by a newer version of Hestia. */
@@ -136,6 +142,11 @@ export const CLIENT_ERROR_TEXT: Readonly<Record<ClientErrorCode, string>> = {
   wrong_passphrase: 'That passphrase is not right. Nothing was changed.',
   device_replaced:
     'Your backup was restored on another device, which replaced this one: your contacts no longer read what you send from here.',
+  device_limit:
+    'This identity already has 5 devices, the most Hestia allows. Remove one in Settings → Devices first.',
+  link_invalid:
+    'This is not a device link. On the new device choose "Link to an existing identity" and scan or copy the link it shows.',
+  link_expired: 'This device link has expired. Start linking again on the new device.',
   // The backup sentences are core/src/backup/errors.ts's (a test keeps them equal).
   backup_not_a_backup: 'This file is not a Hestia backup.',
   backup_unsupported_version:

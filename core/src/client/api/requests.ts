@@ -27,6 +27,7 @@ import type { FileTransfer, StagedFile } from './transfers.ts'
 import type { CallInfo, CallSignal } from './calls.ts'
 import type { VaultRequestTable } from './vault.ts'
 import type { BackupRequestTable } from './backup.ts'
+import type { DevicesRequestTable } from './devices.ts'
 
 type Empty = Record<never, never>
 
@@ -34,7 +35,8 @@ type Empty = Record<never, never>
  * One entry per request type: its parameters and the value a successful response carries.
  * `ClientRequest`, `ResultFor` and the validator are all derived from this table.
  */
-export interface ClientRequestTable extends VaultRequestTable, BackupRequestTable {
+export interface ClientRequestTable
+  extends VaultRequestTable, BackupRequestTable, DevicesRequestTable {
   'identity.status': { params: Empty; result: IdentityStatus }
   'identity.create': { params: { displayName: string }; result: IdentityStatus }
 

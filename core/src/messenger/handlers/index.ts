@@ -13,6 +13,7 @@ import { refuseWhenReplaced } from './replaced.ts'
 import { callHandlers } from './calls.ts'
 import { connectivityHandlers } from './connectivity.ts'
 import { contactHandlers } from './contacts.ts'
+import { devicesHandlers } from './devices.ts'
 import { conversationHandlers } from './conversations.ts'
 import { identityHandlers, type IdentityParts } from './identity.ts'
 import { inviteHandlers } from './invites.ts'
@@ -40,6 +41,7 @@ export function clientHandlers(
     ...settingsHandlers(running),
     ...transferHandlers(running),
     ...callHandlers(running),
+    ...devicesHandlers(),
   })
 }
 
