@@ -11,6 +11,7 @@
  * each store call is an IndexedDB transaction (the browser bench measures that).
  *
  *   node_modules/.bin/node scripts/profile-direct-message.ts [N=60]
+ *   HESTIA_CHAT_STREAM_IDLE_MS=0 node_modules/.bin/node scripts/profile-direct-message.ts  (a stream per frame)
  *   node_modules/.bin/node --cpu-prof --cpu-prof-dir=/tmp/prof scripts/profile-direct-message.ts 300
  *   node_modules/.bin/node scripts/cpu-profile-summary.ts /tmp/prof/<file>.cpuprofile
  */
@@ -120,6 +121,9 @@ function instrumentNode(side: Side, node: MessengerNode): void {
 function peer(side: Side, relays: string[]): TestPeer {
   const p = new TestPeer(side, relays)
   p.receiptDelay = { minMs: 0, maxMs: 0 }
+  // HESTIA_CHAT_STREAM_IDLE_MS=0: one stream per frame (before ADR 0422), for comparison.
+  const keep = process.env.HESTIA_CHAT_STREAM_IDLE_MS
+  if (keep !== undefined) p.chatStreamIdleMs = Number(keep)
   p.instrument = {
     node: (node) => instrumentNode(side, node),
     store: (store) => instrumentStore(side, store),

@@ -86,7 +86,8 @@ export class DirectSendError extends Error {
 
 /**
  * Opens (or reuses) a direct connection to `peer` — dialled as WebRTC through one of `relays` within
- * MESSENGER_TIMING.directDialMs — sends `frame` and waits for the transport ack.
+ * MESSENGER_TIMING.directDialMs — sends `frame` on a stream of its own and waits for the transport
+ * ack. The messenger sends through ChatStreams (chat-stream.ts), which keeps a stream open.
  */
 export async function sendDirect(
   net: MessengerNet,
@@ -97,15 +98,7 @@ export async function sendDirect(
   if (frame.length > MESSENGER_LIMITS.directFrameBytes) {
     throw new ProtocolError('oversize', 'direct frame above the cap')
   }
-  const connection = directConnection(net, peer) ?? (await dialWithinBudget(net, peer, relays))
-  let stream: Stream
-  try {
-    stream = await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>
-      newDirectStream(net, connection, CHAT_PROTOCOL, { signal }),
-    )
-  } catch (err) {
-    throw new DirectSendError('unreachable', 'cannot open a chat stream', { cause: err })
-  }
+  const stream = await openChatStream(net, peer, relays)
   const lp = lpStream(stream, { maxDataLength: 16 })
   const ackLimit = deadline(MESSENGER_TIMING.directAckMs)
   const ackSignal = ackLimit.signal
@@ -126,6 +119,26 @@ export async function sendDirect(
     throw new DirectSendError('no_ack', 'no transport ack from the contact', { cause: err })
   } finally {
     ackLimit.clear()
+  }
+}
+
+/**
+ * A chat stream to `peer` on its direct connection, dialled as WebRTC through one of `relays` when
+ * there is none; the dial and the stream open within MESSENGER_TIMING.directDialMs each. Throws
+ * DirectSendError('unreachable').
+ */
+export async function openChatStream(
+  net: MessengerNet,
+  peer: PeerId,
+  relays: readonly string[],
+): Promise<Stream> {
+  const connection = directConnection(net, peer) ?? (await dialWithinBudget(net, peer, relays))
+  try {
+    return await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>
+      newDirectStream(net, connection, CHAT_PROTOCOL, { signal }),
+    )
+  } catch (err) {
+    throw new DirectSendError('unreachable', 'cannot open a chat stream', { cause: err })
   }
 }
 

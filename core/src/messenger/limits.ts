@@ -74,6 +74,12 @@ export const MESSENGER_TIMING = {
   directDialMs: 3_000,
   /** Waiting for the peer's transport ack on a direct frame. */
   directAckMs: 5_000,
+  /**
+   * A chat stream kept open to a contact's device is closed after this long without a frame
+   * (ADR 0422): 10 s inside the handler's 30 s wait for the next frame, so the handler does not
+   * end a stream the sender is about to use.
+   */
+  chatStreamIdleMs: 20_000,
   /** Outbox retry backoff: first delay, doubling to the maximum, jittered ±20 %. */
   retryFirstMs: 1_000,
   retryMaxMs: 5 * 60_000,

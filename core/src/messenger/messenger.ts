@@ -63,6 +63,8 @@ export interface MessengerOptions {
   createMailboxNode?: CreateMailboxNode
   /** Mailbox rotation timing (ADR 0755); tests shorten the grace after a contact switched. */
   rotation?: Partial<typeof ROTATION_TIMING>
+  /** How long a chat stream to a contact stays open without a frame (ADR 0422); 0: none kept. */
+  chatStreamIdleMs?: number
 }
 
 /**
@@ -146,6 +148,9 @@ export class Messenger {
       ensureInboundMailbox: (c) => this.#ensureInboundMailbox(c),
       helloFor: (c, reply) => this.#helloFor(c, reply),
       ...(options.onSent !== undefined ? { onSent: options.onSent } : {}),
+      ...(options.chatStreamIdleMs !== undefined
+        ? { chatStreamIdleMs: options.chatStreamIdleMs }
+        : {}),
     })
     this.#receipts = new ReceiptBatcher({
       delay: options.receiptDelay ?? DEFAULT_RECEIPT_DELAY,

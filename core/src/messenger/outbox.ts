@@ -12,7 +12,8 @@ import { PREKEY_KIND, verifyPrekeyBundle, verifySignedPrekey } from '../crypto/p
 import { initiateSession } from '../crypto/pqxdh.ts'
 import type { Session } from '../crypto/session.ts'
 import type { ContactRecord, OutboxRecord, SessionRecord } from '../store/records.ts'
-import { DirectSendError, sendDirect } from './chat-protocol.ts'
+import { DirectSendError } from './chat-protocol.ts'
+import { ChatStreams } from './chat-stream.ts'
 import { randomId, type MessengerContext } from './context.ts'
 import { MESSENGER_TIMING as T } from './limits.ts'
 import type { MailboxManager } from './mailbox-manager.ts'
@@ -39,6 +40,8 @@ export interface OutboxHooks {
   helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
   /** Told after every successful send (latency logs, tests). */
   onSent?(item: OutboxRecord, route: Route, frame: Uint8Array): void
+  /** A kept chat stream's idle time (ADR 0422); default MESSENGER_TIMING.chatStreamIdleMs. */
+  chatStreamIdleMs?: number
 }
 
 /** A frame sealed for one of the contact's devices. */
@@ -58,6 +61,8 @@ export class Outbox {
   readonly #ctx: MessengerContext
   readonly #mailboxes: MailboxManager
   readonly #hooks: OutboxHooks
+  /** Direct frames go over one chat stream kept open per contact device (ADR 0422). */
+  readonly #direct: ChatStreams
   #running: Promise<void> | null = null
   #again = false
   #timer: ReturnType<typeof setTimeout> | null = null
@@ -67,6 +72,10 @@ export class Outbox {
     this.#ctx = ctx
     this.#mailboxes = mailboxes
     this.#hooks = hooks
+    this.#direct = new ChatStreams(
+      ctx.net,
+      hooks.chatStreamIdleMs !== undefined ? { idleMs: hooks.chatStreamIdleMs } : {},
+    )
   }
 
   /** Runs a pass soon (after an enqueue, a reconnect, a trust change). */
@@ -104,6 +113,7 @@ export class Outbox {
     this.#stopped = true
     if (this.#timer !== null) clearTimeout(this.#timer)
     await this.#running
+    await this.#direct.close()
   }
 
   async #pump(): Promise<void> {
@@ -201,9 +211,7 @@ export class Outbox {
     const routes: Promise<Route>[] = []
     const peer = peerIdOf(sealed.deviceId)
     if (sealed.confirmed && directConnection(this.#ctx.net, peer) !== undefined) {
-      routes.push(
-        sendDirect(this.#ctx.net, peer, contact.relays, sealed.frame).then(() => 'direct'),
-      )
+      routes.push(this.#direct.send(peer, contact.relays, sealed.frame).then(() => 'direct'))
     }
     if (outbound !== null) {
       routes.push(this.#mailboxes.deposit(outbound, sealed.frame).then(() => 'mailbox'))
@@ -233,7 +241,7 @@ export class Outbox {
       // File pieces only exist because no direct connection could be made (files.md
       // "Fallback"): straight to the mailbox, without a direct dial per piece.
       try {
-        await sendDirect(this.#ctx.net, peer, contact.relays, sealed.frame)
+        await this.#direct.send(peer, contact.relays, sealed.frame)
         return { route: 'direct', frame: sealed.frame }
       } catch (err) {
         if (!(err instanceof DirectSendError)) this.#ctx.log('direct send', err)

@@ -225,6 +225,12 @@ export class TestPeer {
    * store right after it opens, before the messenger binds to either; set before start.
    */
   instrument: { node?(node: MessengerNode): void; store?(store: MessengerStore): void } = {}
+  /**
+   * How long a chat stream stays open without a frame (ADR 0422; 0: one stream per frame). Unset:
+   * the product's, or a third of nodeOptions.directIdleMs when shorter, as a kept stream keeps its
+   * connection in use.
+   */
+  chatStreamIdleMs: number | undefined = undefined
 
   constructor(name: string, relays: string[], backing: MemoryBacking = createMemoryBacking()) {
     this.name = name
@@ -245,6 +251,7 @@ export class TestPeer {
       },
       ...(this.ephemeralMailboxes ? { createMailboxNode: createTestMailboxNode } : {}),
       rotation: this.rotation,
+      chatStreamIdleMs: this.#chatStreamIdleMs(),
       ...(this.files !== undefined ? { files: this.files } : {}),
       ...(this.platform !== undefined ? { platform: this.platform } : {}),
       receiptDelay: this.receiptDelay,
@@ -275,6 +282,13 @@ export class TestPeer {
 
   async stop(): Promise<void> {
     await this.service.stop()
+  }
+
+  #chatStreamIdleMs(): number {
+    if (this.chatStreamIdleMs !== undefined) return this.chatStreamIdleMs
+    const idle = this.nodeOptions.directIdleMs
+    const product = MESSENGER_TIMING.chatStreamIdleMs
+    return idle === undefined ? product : Math.min(product, Math.floor(idle / 3))
   }
 
   async req<T extends ClientRequest>(request: T): Promise<ResponseFor<T>> {
