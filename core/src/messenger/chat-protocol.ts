@@ -98,7 +98,7 @@ export async function sendDirect(
   if (frame.length > MESSENGER_LIMITS.directFrameBytes) {
     throw new ProtocolError('oversize', 'direct frame above the cap')
   }
-  const stream = await openChatStream(net, peer, relays)
+  const { stream } = await openChatStream(net, peer, relays)
   const lp = lpStream(stream, { maxDataLength: 16 })
   const ackLimit = deadline(MESSENGER_TIMING.directAckMs)
   const ackSignal = ackLimit.signal
@@ -125,18 +125,21 @@ export async function sendDirect(
 /**
  * A chat stream to `peer` on its direct connection, dialled as WebRTC through one of `relays` when
  * there is none; the dial and the stream open within MESSENGER_TIMING.directDialMs each. Throws
- * DirectSendError('unreachable').
+ * DirectSendError('unreachable'). Also gives the connection that carries the stream.
  */
 export async function openChatStream(
   net: MessengerNet,
   peer: PeerId,
   relays: readonly string[],
-): Promise<Stream> {
+): Promise<{ stream: Stream; connection: Connection | undefined }> {
   const connection = directConnection(net, peer) ?? (await dialWithinBudget(net, peer, relays))
   try {
-    return await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>
+    const stream = await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>
       newDirectStream(net, connection, CHAT_PROTOCOL, { signal }),
     )
+    // newDirectStream may have moved to another connection of the peer's.
+    const carrying = stream.status === 'open' ? connectionCarrying(net, peer, stream) : undefined
+    return { stream, connection: carrying ?? connection }
   } catch (err) {
     throw new DirectSendError('unreachable', 'cannot open a chat stream', { cause: err })
   }

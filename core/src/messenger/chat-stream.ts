@@ -96,8 +96,8 @@ export class ChatStreams {
       }
       this.#drop(key, kept)
     }
-    const stream = await openChatStream(this.#net, peer, relays)
-    const fresh = this.#framed(stream, connectionCarrying(this.#net, peer, stream))
+    const { stream, connection } = await openChatStream(this.#net, peer, relays)
+    const fresh = this.#framed(stream, connection)
     try {
       await this.#exchange(fresh, peer, frame)
     } catch (err) {
