@@ -165,7 +165,7 @@ export function runDepositCheckCompliance(
 
   if (!harness.shared) return
 
-  test('a batch of deposits on one instance is announced to another in order, once', () =>
+  test('a batch of deposits on one instance (150: several notifications) is announced to another in order, once', () =>
     withStore(harness, async (t) => {
       const other = await t.second!()
       try {
@@ -175,7 +175,8 @@ export function runDepositCheckCompliance(
         })
         await create(t.store, 1)
         await create(t.store, 2)
-        const plan = [1, 2, 1, 1, 2, 1, 2, 2, 1]
+        // 150 in one batch: more than one notification's worth of announcements.
+        const plan = Array.from({ length: 150 }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 2))
         const outcomes = await Promise.all(
           plan.map((m) =>
             t.store.deposit(

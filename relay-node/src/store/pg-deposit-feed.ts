@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL store's feed of what other instances did (ADR 0230): one LISTEN connection per
  * relay instance on the channel every committed deposit (mailbox id in hex, ':' and its sequence)
- * and every deleted mailbox (sequence 0) is announced on. PostgreSQL delivers notifications at
+ * and every deleted mailbox (sequence 0) is announced on; a batch of deposits shares notifications
+ * (entries separated by spaces, ADR 0240). PostgreSQL delivers notifications at
  * commit, in commit order. A lost connection is re-made with backoff; notifications sent meanwhile
  * are lost, so once it is back `gap` tells the listeners.
  */
@@ -38,14 +39,17 @@ export class PgDepositFeed {
     }
   }
 
+  /** One notification: one or more `<id hex>:<seq>` separated by spaces, in commit order. */
   #dispatch(payload: string | undefined): void {
-    const colon = payload?.indexOf(':') ?? -1
-    if (payload === undefined || colon !== 64) return
-    const mailboxId = hexToBytes(payload.slice(0, colon))
-    const id = BigInt(payload.slice(colon + 1))
-    for (const l of this.#listeners) {
-      if (id === 0n) l.closed?.(mailboxId)
-      else l.deposit(mailboxId, id)
+    for (const entry of payload?.split(' ') ?? []) {
+      const colon = entry.indexOf(':')
+      if (colon !== 64 || !/^\d+$/.test(entry.slice(colon + 1))) continue
+      const mailboxId = hexToBytes(entry.slice(0, colon))
+      const id = BigInt(entry.slice(colon + 1))
+      for (const l of this.#listeners) {
+        if (id === 0n) l.closed?.(mailboxId)
+        else l.deposit(mailboxId, id)
+      }
     }
   }
 

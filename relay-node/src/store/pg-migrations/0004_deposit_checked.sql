@@ -13,7 +13,9 @@
 --   back to back in binary parameters). When every deposit of the batch is accepted, which is when
 --   all of them in order would be (quotas only grow, so checking the running sums of the whole
 --   batch is exact), it writes them with one INSERT, one UPDATE per mailbox and one UPDATE of the
---   totals; the sequence numbers and the NOTIFY order are those of the deposits one by one.
+--   totals; the sequence numbers and the announcement order are those of the deposits one by
+--   one, and one NOTIFY carries up to ~100 of them ("<id hex>:<seq>" separated by spaces) instead
+--   of one NOTIFY each: every listening instance gets one message for them, not one per deposit.
 --   Otherwise (some refused) it runs hestia_deposit_checked for each in order, as before.
 
 CREATE FUNCTION hestia_deposit_checked(
@@ -56,6 +58,8 @@ DECLARE
   room boolean;
   i integer;
   r record;
+  entry text;
+  payload text := '';
 BEGIN
   IF length(p_mailboxes) <> 32 * n
      OR array_length(p_expires, 1) IS DISTINCT FROM array_length(p_sizes, 1)
@@ -128,12 +132,18 @@ BEGIN
     ) g
    WHERE mb.id = g.id;
   UPDATE relay_totals SET bytes = bytes + total_size WHERE id;
-  -- In batch order, which is sequence order within each mailbox: what the other instances push.
+  -- Announced in batch order, which is sequence order within each mailbox: several deposits per
+  -- notification, separated by spaces, each payload under PostgreSQL's 8000-byte limit.
   FOR i IN 1 .. n LOOP
-    PERFORM pg_notify('hestia_deposit',
-      encode(substring(p_mailboxes FROM (i - 1) * 32 + 1 FOR 32), 'hex') || ':' || seqs[i]);
+    entry := encode(substring(p_mailboxes FROM (i - 1) * 32 + 1 FOR 32), 'hex') || ':' || seqs[i];
+    IF length(payload) + 1 + length(entry) > 7900 THEN
+      PERFORM pg_notify('hestia_deposit', payload);
+      payload := '';
+    END IF;
+    payload := CASE WHEN payload = '' THEN entry ELSE payload || ' ' || entry END;
     outcome := 'ok';
     seq := seqs[i];
     RETURN NEXT;
   END LOOP;
+  PERFORM pg_notify('hestia_deposit', payload);
 END $$;
