@@ -396,9 +396,19 @@ export class MailboxService {
     const outcome = await store.deposit(
       { mailboxId: body.mailboxId, sealed: body.sealed, expiresAt },
       limits,
-      { capabilityHash: capabilityHash(body.capability), aliveSinceDay: this.aliveSinceDay() },
+      {
+        capabilityHash: capabilityHash(body.capability),
+        aliveSinceDay: this.aliveSinceDay(),
+        // Group mailboxes: compare-and-append (ADR 0132); 0 is an ordinary deposit.
+        ...(body.expectedId !== undefined && body.expectedId > 0n
+          ? { expectedId: body.expectedId }
+          : {}),
+      },
     )
-    if (!outcome.ok) throw new MailboxError(outcome.reason)
+    if (!outcome.ok) {
+      const nextId = outcome.reason === 'sequence_moved' ? outcome.nextId : undefined
+      throw new MailboxError(outcome.reason, undefined, { nextId })
+    }
     this.init.metrics.depositedBytes.inc(body.sealed.length)
     // A shared store announces the deposit to every instance, this one included.
     if (this.unwatch === undefined) {
@@ -453,6 +463,7 @@ export class MailboxService {
         this.init.now() - EXPIRY_GRACE_MS,
         limit,
         MAX_FETCH_RESPONSE_SEALED_BYTES,
+        req.body.afterId ?? 0n,
       ),
     ])
     if (!fresh) throw new MailboxError('replay')

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict'
 import type { MailboxStore, QuotaLimits } from '../src/store/mailbox-store.ts'
 import { NONCE_BUCKET_MS } from '../src/store/nonce-key.ts'
 import { runDepositCheckCompliance } from './mailbox-store-compliance-deposits.ts'
+import { runGroupOrderCompliance } from './mailbox-store-compliance-group-order.ts'
 
 export interface StoreUnderTest {
   store: MailboxStore
@@ -61,6 +62,7 @@ async function create(store: MailboxStore, n: number, nowDay = 1): Promise<void>
 export function runMailboxStoreCompliance(name: string, harness: MailboxStoreHarness): void {
   describe(`MailboxStore compliance: ${name}`, () => {
     runDepositCheckCompliance(harness, withStore)
+    runGroupOrderCompliance(harness, withStore)
 
     test('create is idempotent for the same key and refuses another key', () =>
       withStore(harness, async ({ store }) => {

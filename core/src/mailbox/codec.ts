@@ -240,6 +240,7 @@ export function encodeErrorResponse(err: MailboxError): Uint8Array {
     error: err.code,
     errorMessage: err.message.slice(0, 512),
     retryAfterMs: err.retryAfterMs,
+    depositId: err.nextId ?? 0n,
   })
 }
 
@@ -268,7 +269,10 @@ export function decodeResponse(input: Uint8Array): Response {
   }
   if (res.error !== '') {
     const code = isMailboxErrorCode(res.error) ? res.error : 'internal'
-    throw new MailboxError(code, res.errorMessage || undefined, { retryAfterMs: res.retryAfterMs })
+    throw new MailboxError(code, res.errorMessage || undefined, {
+      retryAfterMs: res.retryAfterMs,
+      ...(code === 'sequence_moved' ? { nextId: res.depositId } : {}),
+    })
   }
   return res
 }

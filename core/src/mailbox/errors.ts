@@ -25,6 +25,7 @@ export const MAILBOX_ERROR_CODES = [
   'banned',
   'internal',
   'storage_full',
+  'sequence_moved',
 ] as const
 
 export type MailboxErrorCode = (typeof MAILBOX_ERROR_CODES)[number]
@@ -50,6 +51,8 @@ export const MAILBOX_ERROR_ADVICE: Record<MailboxErrorCode, string> = {
   banned: 'this relay refuses your connection; use another relay',
   internal: 'the relay failed; retry later',
   storage_full: 'the relay ran out of disk space and stored nothing; retry later',
+  sequence_moved:
+    'someone wrote to this group mailbox first; read what is new and send again (ADR 0132)',
 }
 
 /**
@@ -76,16 +79,19 @@ export class MailboxError extends Error {
   readonly retryAfterMs: number
   /** The same request may succeed later (RETRYABLE_MAILBOX_ERROR_CODES). */
   readonly retryable: boolean
+  /** For sequence_moved: the id the mailbox's next deposit will get (ADR 0132). */
+  readonly nextId: bigint | undefined
 
   constructor(
     code: MailboxErrorCode,
     message?: string,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; nextId?: bigint },
   ) {
     super(message ?? MAILBOX_ERROR_ADVICE[code], options)
     this.code = code
     this.retryAfterMs = options?.retryAfterMs ?? 0
     this.retryable = RETRYABLE_MAILBOX_ERROR_CODES.has(code)
+    this.nextId = options?.nextId
   }
 }
 

@@ -68,6 +68,7 @@ export interface DepositRequest {
     capability: Uint8Array<ArrayBuffer>;
     expiryS: number;
     sealed: Uint8Array<ArrayBuffer>;
+    expectedId?: bigint;
 }
 export declare namespace DepositRequest {
     const codec: () => Codec<DepositRequest>;
@@ -87,13 +88,18 @@ export declare namespace DepositRequest {
         field: '$.sealed';
         value: Uint8Array<ArrayBuffer>;
     }
+    interface DepositRequestExpectedIdFieldEvent {
+        field: '$.expectedId';
+        value: bigint;
+    }
     function encode(obj: Partial<DepositRequest>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DepositRequest>): DepositRequest;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DepositRequest>): Generator<DepositRequestMailboxIdFieldEvent | DepositRequestCapabilityFieldEvent | DepositRequestExpirySFieldEvent | DepositRequestSealedFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DepositRequest>): Generator<DepositRequestMailboxIdFieldEvent | DepositRequestCapabilityFieldEvent | DepositRequestExpirySFieldEvent | DepositRequestSealedFieldEvent | DepositRequestExpectedIdFieldEvent>;
 }
 export interface FetchRequest {
     auth?: MailboxAuth;
     limit: number;
+    afterId?: bigint;
 }
 export declare namespace FetchRequest {
     const codec: () => Codec<FetchRequest>;
@@ -117,9 +123,13 @@ export declare namespace FetchRequest {
         field: '$.limit';
         value: number;
     }
+    interface FetchRequestAfterIdFieldEvent {
+        field: '$.afterId';
+        value: bigint;
+    }
     function encode(obj: Partial<FetchRequest>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchRequest>): FetchRequest;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchRequest>): Generator<FetchRequestAuthMailboxIdFieldEvent | FetchRequestAuthNonceFieldEvent | FetchRequestAuthTimestampMsFieldEvent | FetchRequestAuthSignatureFieldEvent | FetchRequestLimitFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchRequest>): Generator<FetchRequestAuthMailboxIdFieldEvent | FetchRequestAuthNonceFieldEvent | FetchRequestAuthTimestampMsFieldEvent | FetchRequestAuthSignatureFieldEvent | FetchRequestLimitFieldEvent | FetchRequestAfterIdFieldEvent>;
 }
 export interface AckRequest {
     auth?: MailboxAuth;
@@ -322,6 +332,10 @@ export declare namespace Request {
         field: '$.deposit.sealed';
         value: Uint8Array<ArrayBuffer>;
     }
+    interface RequestDepositExpectedIdFieldEvent {
+        field: '$.deposit.expectedId';
+        value: bigint;
+    }
     interface RequestFetchAuthMailboxIdFieldEvent {
         field: '$.fetch.auth.mailboxId';
         value: Uint8Array<ArrayBuffer>;
@@ -341,6 +355,10 @@ export declare namespace Request {
     interface RequestFetchLimitFieldEvent {
         field: '$.fetch.limit';
         value: number;
+    }
+    interface RequestFetchAfterIdFieldEvent {
+        field: '$.fetch.afterId';
+        value: bigint;
     }
     interface RequestAckAuthMailboxIdFieldEvent {
         field: '$.ack.auth.mailboxId';
@@ -430,7 +448,7 @@ export declare namespace Request {
     }
     function encode(obj: Partial<Request>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Request;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestVersionFieldEvent | RequestCreateAuthMailboxIdFieldEvent | RequestCreateAuthNonceFieldEvent | RequestCreateAuthTimestampMsFieldEvent | RequestCreateAuthSignatureFieldEvent | RequestCreateAuthPublicKeyFieldEvent | RequestCreateCapabilityFieldEvent | RequestDepositMailboxIdFieldEvent | RequestDepositCapabilityFieldEvent | RequestDepositExpirySFieldEvent | RequestDepositSealedFieldEvent | RequestFetchAuthMailboxIdFieldEvent | RequestFetchAuthNonceFieldEvent | RequestFetchAuthTimestampMsFieldEvent | RequestFetchAuthSignatureFieldEvent | RequestFetchLimitFieldEvent | RequestAckAuthMailboxIdFieldEvent | RequestAckAuthNonceFieldEvent | RequestAckAuthTimestampMsFieldEvent | RequestAckAuthSignatureFieldEvent | RequestAckIdsFieldEvent | RequestSubscribeAuthMailboxIdFieldEvent | RequestSubscribeAuthNonceFieldEvent | RequestSubscribeAuthTimestampMsFieldEvent | RequestSubscribeAuthSignatureFieldEvent | RequestPublishPrekeysAuthMailboxIdFieldEvent | RequestPublishPrekeysAuthNonceFieldEvent | RequestPublishPrekeysAuthTimestampMsFieldEvent | RequestPublishPrekeysAuthSignatureFieldEvent | RequestPublishPrekeysSignedBundleFieldEvent | RequestPublishPrekeysOneTimePrekeysFieldEvent | RequestFetchPrekeysMailboxIdFieldEvent | RequestFetchPrekeysCapabilityFieldEvent | RequestCloseAuthMailboxIdFieldEvent | RequestCloseAuthNonceFieldEvent | RequestCloseAuthTimestampMsFieldEvent | RequestCloseAuthSignatureFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestVersionFieldEvent | RequestCreateAuthMailboxIdFieldEvent | RequestCreateAuthNonceFieldEvent | RequestCreateAuthTimestampMsFieldEvent | RequestCreateAuthSignatureFieldEvent | RequestCreateAuthPublicKeyFieldEvent | RequestCreateCapabilityFieldEvent | RequestDepositMailboxIdFieldEvent | RequestDepositCapabilityFieldEvent | RequestDepositExpirySFieldEvent | RequestDepositSealedFieldEvent | RequestDepositExpectedIdFieldEvent | RequestFetchAuthMailboxIdFieldEvent | RequestFetchAuthNonceFieldEvent | RequestFetchAuthTimestampMsFieldEvent | RequestFetchAuthSignatureFieldEvent | RequestFetchLimitFieldEvent | RequestFetchAfterIdFieldEvent | RequestAckAuthMailboxIdFieldEvent | RequestAckAuthNonceFieldEvent | RequestAckAuthTimestampMsFieldEvent | RequestAckAuthSignatureFieldEvent | RequestAckIdsFieldEvent | RequestSubscribeAuthMailboxIdFieldEvent | RequestSubscribeAuthNonceFieldEvent | RequestSubscribeAuthTimestampMsFieldEvent | RequestSubscribeAuthSignatureFieldEvent | RequestPublishPrekeysAuthMailboxIdFieldEvent | RequestPublishPrekeysAuthNonceFieldEvent | RequestPublishPrekeysAuthTimestampMsFieldEvent | RequestPublishPrekeysAuthSignatureFieldEvent | RequestPublishPrekeysSignedBundleFieldEvent | RequestPublishPrekeysOneTimePrekeysFieldEvent | RequestFetchPrekeysMailboxIdFieldEvent | RequestFetchPrekeysCapabilityFieldEvent | RequestCloseAuthMailboxIdFieldEvent | RequestCloseAuthNonceFieldEvent | RequestCloseAuthTimestampMsFieldEvent | RequestCloseAuthSignatureFieldEvent>;
 }
 export interface StoredMessage {
     id: bigint;

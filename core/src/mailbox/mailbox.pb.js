@@ -246,6 +246,10 @@ export var DepositRequest;
                     w.uint32(34);
                     w.bytes(obj.sealed);
                 }
+                if (obj.expectedId != null) {
+                    w.uint32(40);
+                    w.uint64(obj.expectedId);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -274,6 +278,10 @@ export var DepositRequest;
                         }
                         case 4: {
                             obj.sealed = reader.bytes();
+                            break;
+                        }
+                        case 5: {
+                            obj.expectedId = reader.uint64();
                             break;
                         }
                         default: {
@@ -313,6 +321,13 @@ export var DepositRequest;
                             yield {
                                 field: `${prefix}.sealed`,
                                 value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 5: {
+                            yield {
+                                field: `${prefix}.expectedId`,
+                                value: reader.uint64()
                             };
                             break;
                         }
@@ -356,6 +371,10 @@ export var FetchRequest;
                     w.uint32(16);
                     w.uint32(obj.limit);
                 }
+                if (obj.afterId != null) {
+                    w.uint32(24);
+                    w.uint64(obj.afterId);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -375,6 +394,10 @@ export var FetchRequest;
                         }
                         case 2: {
                             obj.limit = reader.uint32();
+                            break;
+                        }
+                        case 3: {
+                            obj.afterId = reader.uint64();
                             break;
                         }
                         default: {
@@ -399,6 +422,13 @@ export var FetchRequest;
                             yield {
                                 field: `${prefix}.limit`,
                                 value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.afterId`,
+                                value: reader.uint64()
                             };
                             break;
                         }

@@ -49,10 +49,17 @@ export interface DepositCheck {
   capabilityHash: Uint8Array
   /** A mailbox last seen before this day has expired after a long silence: 'mailbox_expired'. */
   aliveSinceDay: number
+  /**
+   * Compare-and-append (group mailboxes, ADR 0132): stored only if this is the id the deposit
+   * would get, else 'sequence_moved' with the id the next deposit will get. Checked after the
+   * idle expiry, before the quotas.
+   */
+  expectedId?: bigint
 }
 
 export type DepositOutcome =
   | { ok: true; id: bigint }
+  | { ok: false; reason: 'sequence_moved'; nextId: bigint }
   | {
       ok: false
       reason:
@@ -107,13 +114,15 @@ export interface MailboxStore {
   deposit(input: DepositInput, limits: QuotaLimits, check?: DepositCheck): Promise<DepositOutcome>
   /**
    * Oldest first (by the mailbox's own sequence), skipping rows that expired at or before `now`;
-   * `maxBytes` bounds the sealed bytes returned.
+   * `maxBytes` bounds the sealed bytes returned; only ids above `afterId` (a reader's cursor,
+   * ADR 0132; default 0).
    */
   fetch(
     mailboxId: Uint8Array,
     now: number,
     limit: number,
     maxBytes: number,
+    afterId?: bigint,
   ): Promise<{ rows: StoredRow[]; more: boolean }>
   /** One stored message by its id (expired or not), for pushing it to a live subscriber. */
   getMessage(mailboxId: Uint8Array, id: bigint): Promise<StoredRow | undefined>

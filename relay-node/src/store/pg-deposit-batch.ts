@@ -27,7 +27,8 @@ const DEPOSIT_BATCH = {
 /** Mailbox ids and capability hashes travel back to back in one parameter: each this long. */
 const ID_BYTES = 32
 
-type Refusal = Extract<DepositOutcome, { ok: false }>['reason']
+// sequence_moved comes only from the compare-and-append call (postgres-store.ts, ADR 0132).
+type Refusal = Exclude<Extract<DepositOutcome, { ok: false }>['reason'], 'sequence_moved'>
 const REFUSALS = new Set<string>([
   'unknown_mailbox',
   'bad_capability',

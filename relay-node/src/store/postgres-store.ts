@@ -36,9 +36,9 @@ import type {
   SweepResult,
 } from './mailbox-store.ts'
 import { lastExpiredNonceBucket, nonceBucket, nonceKey } from './nonce-key.ts'
-import { mailboxRecordOf } from './mailbox-row.ts'
+import { fetchPage, mailboxRecordOf } from './mailbox-row.ts'
 import { PgDepositFeed } from './pg-deposit-feed.ts'
-import { depositMany, depositsTogether } from './pg-deposit-batch.ts'
+import { depositMany, depositOutcomeOf, depositsTogether } from './pg-deposit-batch.ts'
 import type { DepositArgs } from './pg-deposit-batch.ts'
 import {
   PgStoreOpenError,
@@ -108,7 +108,11 @@ const Q = {
   },
   fetch: {
     name: 'h_fetch',
-    text: 'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = $1 AND expires_at > $2 ORDER BY seq LIMIT $3',
+    text: 'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = $1 AND seq > $4::bigint AND expires_at > $2 ORDER BY seq LIMIT $3',
+  },
+  depositExpected: {
+    name: 'h_deposit_expected',
+    text: 'SELECT outcome, seq FROM hestia_deposit_expected($1, $2, $3, $4, $5, $6::bigint, $7, $8, $9)',
   },
   getMessage: {
     name: 'h_get_message',
@@ -348,10 +352,42 @@ export class PgMailboxStore implements MailboxStore {
   }
 
   deposit(input: DepositInput, limits: QuotaLimits, check?: DepositCheck): Promise<DepositOutcome> {
+    if (check?.expectedId !== undefined) {
+      return this.depositExpected(input, limits, { ...check, expectedId: check.expectedId })
+    }
     const args: DepositArgs = { input, limits, check }
     // Alone (or with other limits than its batch's), the same call with one element.
     const run = async (c: pg.PoolClient) => (await depositMany(c, [args]))[0]!
     return this.write(run, true, args)
+  }
+
+  /** A compare-and-append deposit (ADR 0132): its own call, outside the deposit batches. */
+  private depositExpected(
+    input: DepositInput,
+    limits: QuotaLimits,
+    check: DepositCheck & { expectedId: bigint },
+  ): Promise<DepositOutcome> {
+    return this.write(async (c) => {
+      const r = await c.query({
+        ...Q.depositExpected,
+        values: [
+          buf(input.mailboxId),
+          buf(input.sealed),
+          input.expiresAt,
+          buf(check.capabilityHash),
+          check.aliveSinceDay,
+          check.expectedId.toString(),
+          limits.maxMessagesPerMailbox,
+          limits.maxBytesPerMailbox,
+          limits.maxTotalBytes,
+        ],
+      })
+      const row = r.rows[0] as Row
+      if (row.outcome === 'sequence_moved') {
+        return { ok: false, reason: 'sequence_moved', nextId: BigInt(row.seq as string) }
+      }
+      return depositOutcomeOf(row)
+    }, true)
   }
 
   async fetch(
@@ -359,23 +395,15 @@ export class PgMailboxStore implements MailboxStore {
     now: number,
     limit: number,
     maxBytes: number,
+    afterId = 0n,
   ): Promise<{ rows: StoredRow[]; more: boolean }> {
-    const found = await this.read(Q.fetch, [buf(mailboxId), now, limit + 1])
-    const rows: StoredRow[] = []
-    let total = 0
-    for (const r of found) {
-      const sealed = r.sealed as Buffer
-      if (rows.length >= limit || (rows.length > 0 && total + sealed.length > maxBytes)) {
-        return { rows, more: true }
-      }
-      total += sealed.length
-      rows.push({
-        id: BigInt(r.seq as string),
-        sealed: bytes(sealed),
-        expiresAt: num(r.expires_at),
-      })
-    }
-    return { rows, more: false }
+    const found = await this.read(Q.fetch, [buf(mailboxId), now, limit + 1, afterId.toString()])
+    const rows = found.map((r) => ({
+      id: BigInt(r.seq as string),
+      sealed: bytes(r.sealed as Buffer),
+      expiresAt: num(r.expires_at),
+    }))
+    return fetchPage(rows, limit, maxBytes)
   }
 
   async getMessage(mailboxId: Uint8Array, id: bigint): Promise<StoredRow | undefined> {

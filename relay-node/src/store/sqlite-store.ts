@@ -24,7 +24,7 @@ import type {
   StoredRow,
   SweepResult,
 } from './mailbox-store.ts'
-import { mailboxRecordOf } from './mailbox-row.ts'
+import { fetchPage, mailboxRecordOf } from './mailbox-row.ts'
 import { depositRefusal } from './deposit-check.ts'
 import { lastExpiredNonceBucket, nonceBucket, nonceKey } from './nonce-key.ts'
 import { SchemaError, ensureSchema, readSchemaVersion } from './sqlite-schema.ts'
@@ -157,7 +157,7 @@ function prepareStatements(db: DatabaseSync): Record<string, StatementSync> {
       'UPDATE mailboxes SET msg_count = msg_count - ?, byte_count = byte_count - ? WHERE id = ?',
     ),
     fetch: p(
-      'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND expires_at > ? ORDER BY seq LIMIT ?',
+      'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?',
     ),
     getMessage: p('SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = ? AND seq = ?'),
     deleteMessage: p('DELETE FROM messages WHERE mailbox_id = ? AND seq = ? RETURNING size'),
@@ -393,6 +393,11 @@ export class SqliteMailboxStore implements MailboxStore {
       if (mb === undefined) return { ok: false, reason: 'unknown_mailbox' }
       const refused = depositRefusal(mailboxRecordOf(mb), check)
       if (refused !== undefined) return { ok: false, reason: refused }
+      // Compare-and-append for group mailboxes (ADR 0132), in the same transaction as the write.
+      const nextId = BigInt(num(mb.next_seq))
+      if (check?.expectedId !== undefined && check.expectedId !== nextId) {
+        return { ok: false, reason: 'sequence_moved', nextId }
+      }
       const size = input.sealed.length
       if (
         num(mb.msg_count) + 1 > limits.maxMessagesPerMailbox ||
@@ -414,19 +419,15 @@ export class SqliteMailboxStore implements MailboxStore {
     now: number,
     limit: number,
     maxBytes: number,
+    afterId = 0n,
   ): Promise<{ rows: StoredRow[]; more: boolean }> {
-    const found = this.s('fetch').all(mailboxId, now, limit + 1) as Row[]
-    const rows: StoredRow[] = []
-    let total = 0
-    for (const r of found) {
-      const sealed = bytes(r.sealed)
-      if (rows.length >= limit || (rows.length > 0 && total + sealed.length > maxBytes)) {
-        return Promise.resolve({ rows, more: true })
-      }
-      total += sealed.length
-      rows.push({ id: BigInt(num(r.seq)), sealed, expiresAt: num(r.expires_at) })
-    }
-    return Promise.resolve({ rows, more: false })
+    const found = this.s('fetch').all(mailboxId, afterId, now, limit + 1) as Row[]
+    const rows = found.map((r) => ({
+      id: BigInt(num(r.seq)),
+      sealed: bytes(r.sealed),
+      expiresAt: num(r.expires_at),
+    }))
+    return Promise.resolve(fetchPage(rows, limit, maxBytes))
   }
 
   getMessage(mailboxId: Uint8Array, id: bigint): Promise<StoredRow | undefined> {

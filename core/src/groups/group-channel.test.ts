@@ -1,0 +1,204 @@
+// Group delivery through GroupChannel over an in-memory group mailbox with the relay's
+// compare-and-append rule (ADR 0132): direct + mailbox delivery without duplicates, an offline
+// member catching up in order, removal, a hostile member's malformed commit, concurrent commits.
+// The same flows against a real relay: tests/integration/group-delivery.test.ts.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { bytesEqual, toHex } from '../crypto/bytes.ts'
+import { fixedClock, seededRandom } from '../../test-support/deterministic.ts'
+import { makeMember, type TestMember } from '../../test-support/group-fixtures.ts'
+import { MemoryGroupMailbox } from '../../test-support/group-mailbox-memory.ts'
+import { GroupChannel, type GroupEvent } from './group-channel.ts'
+import { FRAME_KIND, encodeGroupFrame } from './framing.ts'
+import { cutIntoPieces } from './mailbox-pieces.ts'
+import { commitChanges, epochOf, loadSuite, membersOf, treeHashOf, type Group } from './mls.ts'
+
+const suite = await loadSuite()
+const p = { random: seededRandom('group-channel.test'), clock: fixedClock().clock }
+const utf8 = (s: string) => new TextEncoder().encode(s)
+const text = (b: Uint8Array) => new TextDecoder().decode(b)
+
+interface Peer {
+  member: TestMember
+  channel: GroupChannel
+  events: GroupEvent[]
+  online: boolean
+}
+
+const messages = (peer: Peer) =>
+  peer.events.flatMap((e) => (e.kind === 'message' ? [text(e.data)] : []))
+
+function leafOf(group: Group, m: TestMember): number | undefined {
+  return membersOf(group).find((x) => bytesEqual(x.credential, m.credential))?.leaf
+}
+
+/** alice creates the group and adds the others in one commit; they join from the welcome. */
+async function startGroup(names: string[]) {
+  const box = new MemoryGroupMailbox()
+  const peers = new Map<string, Peer>()
+  const ioFor = (peer: { events: GroupEvent[]; online: boolean }) => ({
+    mailbox: box.portFor(() => peer.online),
+    random: p.random,
+    onEvent: (e: GroupEvent) => peer.events.push(e),
+  })
+  const [first, ...rest] = names.map((n) => makeMember(p, suite, n))
+  const head = { member: first!, events: [] as GroupEvent[], online: true }
+  const channel = await GroupChannel.create(
+    suite,
+    first!.checker,
+    p.random(32),
+    await first!.keyPackage(),
+    ioFor(head),
+  )
+  peers.set(first!.name, { ...head, channel })
+  const kps = await Promise.all(rest.map((m) => m.keyPackage()))
+  const added = await channel.commit(() => ({ add: kps.map((k) => k.bytes) }))
+  assert.ok(added?.welcome !== undefined)
+  for (const [i, m] of rest.entries()) {
+    const peer = { member: m, events: [] as GroupEvent[], online: true }
+    const ch = await GroupChannel.join(
+      suite,
+      m.checker,
+      added.welcome,
+      kps[i]!,
+      added.mailboxId,
+      ioFor(peer),
+    )
+    peers.set(m.name, { ...peer, channel: ch })
+  }
+  const get = (n: string) => peers.get(n)!
+  return { box, get, all: () => [...peers.values()] }
+}
+
+/** A direct sender that reaches exactly the online peers in `to`. */
+function directTo(to: Peer[], everyone: number) {
+  return async (frame: Uint8Array) => {
+    const online = to.filter((x) => x.online)
+    for (const peer of online) await peer.channel.receiveDirect(frame)
+    return { allReached: online.length === everyone }
+  }
+}
+
+function assertInStep(peers: Peer[]): void {
+  const [first, ...rest] = peers.map((x) => x.channel.state)
+  for (const g of rest) {
+    assert.equal(epochOf(g), epochOf(first!))
+    assert.equal(toHex(treeHashOf(g)), toHex(treeHashOf(first!)))
+  }
+}
+
+test('direct to online members, the mailbox for the rest; nobody reads a message twice', async () => {
+  const g = await startGroup(['alice', 'bob', 'carol'])
+  const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(g.get)
+  carol!.online = false
+  const before = g.box.entries.length
+  await alice!.channel.send(utf8('hello both'), directTo([bob!, carol!], 2))
+  assert.deepEqual(messages(bob!), ['hello both'], 'bob got it directly')
+  assert.equal(g.box.entries.length, before + 1, 'one mailbox copy, for carol')
+  carol!.online = true
+  await carol!.channel.catchUp()
+  await bob!.channel.catchUp()
+  assert.deepEqual(messages(carol!), ['hello both'])
+  assert.deepEqual(messages(bob!), ['hello both'], 'the mailbox copy is dropped')
+  // Everyone reached directly: nothing goes to the mailbox.
+  await bob!.channel.send(utf8('all here'), directTo([alice!, carol!], 2))
+  assert.equal(g.box.entries.length, before + 1)
+  assert.deepEqual(messages(carol!), ['hello both', 'all here'])
+})
+
+test('an offline member catches up from the group mailbox in order, across a commit', async () => {
+  const g = await startGroup(['alice', 'bob', 'carol'])
+  const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(g.get)
+  carol!.online = false
+  await alice!.channel.send(utf8('one'), directTo([bob!, carol!], 2))
+  await bob!.channel.send(utf8('two'), directTo([alice!, carol!], 2))
+  await bob!.channel.commit(() => ({})) // a path update: a new epoch while carol is away
+  await alice!.channel.send(utf8('three'), directTo([bob!, carol!], 2))
+  await bob!.channel.send(utf8('four'), directTo([alice!, carol!], 2))
+  await alice!.channel.send(utf8('five'), directTo([bob!, carol!], 2))
+  carol!.online = true
+  await carol!.channel.catchUp() // pages of 4: more than one read
+  assert.deepEqual(messages(carol!), ['one', 'two', 'three', 'four', 'five'])
+  assertInStep([alice!, bob!, carol!])
+})
+
+test('a removed member reads nothing sent after its removal', async () => {
+  const g = await startGroup(['alice', 'bob', 'carol'])
+  const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(g.get)
+  await alice!.channel.commit((group) => {
+    const leaf = leafOf(group, carol!.member)
+    return leaf === undefined ? undefined : { remove: [leaf] }
+  })
+  await alice!.channel.send(utf8('carol is gone'), directTo([bob!, carol!], 2))
+  await carol!.channel.catchUp()
+  await bob!.channel.catchUp()
+  assert.ok(
+    carol!.events.some((e) => e.kind === 'removed'),
+    'carol learns she was removed',
+  )
+  assert.deepEqual(messages(carol!), [], 'carol read nothing after the removal')
+  assert.deepEqual(messages(bob!), ['carol is gone'])
+  await assert.rejects(carol!.channel.send(utf8('still here?')), /no longer in the group/)
+  assertInStep([alice!, bob!])
+})
+
+test("a hostile member's malformed commit is skipped by all and changes nothing; the next honest commit goes through", async () => {
+  const g = await startGroup(['alice', 'bob', 'mallory'])
+  const [alice, bob, mallory] = ['alice', 'bob', 'mallory'].map(g.get)
+  const epoch = epochOf(alice!.channel.state)
+  // A real commit for this epoch, one ciphertext byte flipped, deposited at the right place.
+  const real = await commitChanges(mallory!.channel.state, {})
+  const bad = new Uint8Array(real.commit)
+  bad[bad.length - 20]! ^= 0x01
+  const piece = cutIntoPieces(encodeGroupFrame(FRAME_KIND.commit, bad), p.random(8))[0]!
+  const port = g.box.portFor()
+  await port.append(piece, BigInt(g.box.entries.length + 1))
+  // And plain garbage of a valid bucket size.
+  await port.append(new Uint8Array(1024).fill(7))
+  for (const peer of [alice!, bob!]) {
+    await peer.channel.catchUp()
+    assert.equal(epochOf(peer.channel.state), epoch, 'still at the same epoch')
+    const rejected = peer.events.filter((e) => e.kind === 'rejected')
+    assert.equal(rejected.length, 2, 'both hostile entries were refused')
+  }
+  await bob!.channel.commit(() => ({}))
+  await alice!.channel.catchUp()
+  await mallory!.channel.catchUp()
+  assert.equal(epochOf(alice!.channel.state), epoch + 1n)
+  assertInStep([alice!, bob!, mallory!])
+  await alice!.channel.send(utf8('still fine'), directTo([bob!, mallory!], 2))
+  assert.deepEqual(messages(bob!), ['still fine'])
+})
+
+test('concurrent commits for one epoch: one wins, the loser reads it and commits again at the next epoch', async () => {
+  const g = await startGroup(['alice', 'bob', 'carol', 'dave'])
+  const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map(g.get)
+  const epoch = epochOf(alice!.channel.state)
+  const refusedBefore = g.box.refusals
+  const results = await Promise.all([
+    bob!.channel.commit(() => ({})),
+    carol!.channel.commit(() => ({})),
+    dave!.channel.commit((group) => {
+      const leaf = leafOf(group, alice!.member)
+      return leaf === undefined ? undefined : { remove: [leaf] }
+    }),
+  ])
+  assert.ok(g.box.refusals > refusedBefore, 'the relay refused at least one racer')
+  assert.ok(results.every((r) => r !== undefined))
+  const ids = results.map((r) => r!.mailboxId)
+  assert.equal(new Set(ids).size, 3, 'three commits, each at its own place')
+  for (const peer of [bob!, carol!, dave!]) await peer.channel.catchUp()
+  await alice!.channel.catchUp()
+  assert.equal(epochOf(bob!.channel.state), epoch + 3n, 'one epoch per commit')
+  assertInStep([bob!, carol!, dave!])
+  assert.ok(alice!.events.some((e) => e.kind === 'removed'))
+})
+
+test('a handshake sent directly is not applied: only the mailbox orders commits', async () => {
+  const g = await startGroup(['alice', 'bob'])
+  const [alice, bob] = ['alice', 'bob'].map(g.get)
+  const r = await commitChanges(alice!.channel.state, {})
+  await bob!.channel.receiveDirect(encodeGroupFrame(FRAME_KIND.commit, r.commit))
+  assert.equal(epochOf(bob!.channel.state), epochOf(alice!.channel.state))
+  assert.ok(bob!.events.some((e) => e.kind === 'rejected' && e.code === 'not_ordered'))
+})

@@ -1,0 +1,323 @@
+/**
+ * One member's side of a group's delivery (ADR 0132, docs/protocol/groups.md "Delivery"): the
+ * member's MLS state, its cursor in the group mailbox, and the ordering rule.
+ *
+ * - Commits go into the group mailbox as a compare-and-append: the deposit expects the id right
+ *   after everything this member has read. If someone appended first, the relay refuses
+ *   (`GroupSequenceMoved`); the member reads what is new (possibly another commit for its epoch,
+ *   which then wins) and commits again what still makes sense. A stored commit was therefore made
+ *   knowing everything before it: the committer adopts its own state at once.
+ * - Readers apply, in mailbox order, a commit for their current epoch; anything that does not
+ *   process (a hostile member's malformed commit, a commit for an epoch already left) is skipped
+ *   by every member alike and changes nothing.
+ * - Application messages go directly to online members (the caller's `direct`), and into the
+ *   mailbox when someone was not reached. Duplicates (direct and mailbox) are dropped; a direct
+ *   message from an epoch this member has not reached yet waits until it has caught up.
+ *
+ * Transport-free: the messenger adapts its mailbox client to `GroupMailboxPort`. Calls on one
+ * channel run one after another.
+ */
+import { ProtocolError, isProtocolError } from '../wire/errors.ts'
+import type { LeafCredentialCheck } from './credential.ts'
+import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from './framing.ts'
+import { cutIntoPieces, readPiece } from './mailbox-pieces.ts'
+import {
+  commitChanges,
+  createGroup,
+  encryptMessage,
+  epochOf,
+  isActive,
+  joinFromWelcome,
+  processMessage,
+  type Group,
+  type GroupChanges,
+  type GroupSuite,
+  type KeyPackageBundle,
+} from './mls.ts'
+
+/** The group mailbox on the home relay, as the group layer needs it. */
+export interface GroupMailboxPort {
+  /**
+   * Appends `bytes` (one padded piece). With `expectedId`, only if that is the id it gets; else
+   * throws GroupSequenceMoved. Resolves with the id.
+   */
+  append(bytes: Uint8Array, expectedId?: bigint): Promise<bigint>
+  /** Entries with ids above `afterId`, oldest first, a bounded batch; `more` if there are more. */
+  read(afterId: bigint): Promise<{ entries: { id: bigint; bytes: Uint8Array }[]; more: boolean }>
+}
+
+/** The relay refused a compare-and-append: someone appended first. */
+export class GroupSequenceMoved extends Error {
+  override readonly name = 'GroupSequenceMoved'
+  readonly nextId: bigint
+  constructor(nextId: bigint) {
+    super(`the group mailbox moved on; the next id is ${nextId}`)
+    this.nextId = nextId
+  }
+}
+
+export type GroupEvent =
+  | { kind: 'message'; data: Uint8Array; epoch: bigint; via: 'direct' | 'mailbox' }
+  | { kind: 'commit'; epoch: bigint; mailboxId: bigint }
+  | { kind: 'removed'; mailboxId: bigint }
+  | { kind: 'rejected'; mailboxId: bigint | undefined; code: string }
+
+/** Sends a frame directly to the online members; says whether every other member was reached. */
+export type DirectSend = (frame: Uint8Array) => Promise<{ allReached: boolean }>
+
+export const CHANNEL_LIMITS = {
+  /** Commits retried after losing a race before the caller hears of it. */
+  maxCommitAttempts: 8,
+  /** Direct messages from a later epoch kept until this member catches up. */
+  maxEarlyMessages: 64,
+  /** Message tags remembered to drop the mailbox copy of a message that came directly. */
+  maxSeenMessages: 4096,
+} as const
+
+export class GroupChannel {
+  private queue: Promise<unknown> = Promise.resolve()
+  private readonly seen = new Set<string>()
+  private early: Uint8Array[] = []
+  /** The id the relay said the next deposit gets (only ahead of cursor + 1 if rows expired). */
+  private knownNext = 0n
+
+  private group: Group
+  private cursor: bigint
+  private readonly mailbox: GroupMailboxPort
+  private readonly random: (n: number) => Uint8Array
+  private readonly onEvent: (e: GroupEvent) => void
+
+  private constructor(group: Group, cursor: bigint, io: ChannelIo) {
+    this.group = group
+    this.cursor = cursor
+    this.mailbox = io.mailbox
+    this.random = io.random
+    this.onEvent = io.onEvent
+  }
+
+  static async create(
+    suite: GroupSuite,
+    checker: LeafCredentialCheck,
+    groupId: Uint8Array,
+    own: KeyPackageBundle,
+    io: ChannelIo,
+  ): Promise<GroupChannel> {
+    const group = await createGroup(suite, checker, groupId, own)
+    return new GroupChannel(group, 0n, io)
+  }
+
+  /** Joins from a welcome; `after` is the mailbox id of the commit that added us. */
+  static async join(
+    suite: GroupSuite,
+    checker: LeafCredentialCheck,
+    welcome: Uint8Array,
+    own: KeyPackageBundle,
+    after: bigint,
+    io: ChannelIo,
+  ): Promise<GroupChannel> {
+    const frame = decodeGroupFrame(welcome)
+    if (frame.kind !== FRAME_KIND.welcome) throw new ProtocolError('malformed', 'not a welcome')
+    const group = await joinFromWelcome(suite, checker, frame.mls, own)
+    return new GroupChannel(group, after, io)
+  }
+
+  get state(): Group {
+    return this.group
+  }
+
+  get mailboxCursor(): bigint {
+    return this.cursor
+  }
+
+  /** Reads the group mailbox up to its end, applying what it holds in order. */
+  catchUp(): Promise<void> {
+    return this.serial(() => this.readAll())
+  }
+
+  /**
+   * Commits the changes `plan` returns for the current state (undefined: nothing left to do) and
+   * orders the commit through the mailbox; re-plans after losing a race. Resolves with the welcome
+   * frame for added members (undefined if none) and the commit's mailbox id, or undefined if the
+   * plan had nothing left to do.
+   */
+  commit(
+    plan: (group: Group) => GroupChanges | undefined,
+  ): Promise<{ welcome: Uint8Array | undefined; mailboxId: bigint } | undefined> {
+    return this.serial(async () => {
+      for (let attempt = 0; attempt < CHANNEL_LIMITS.maxCommitAttempts; attempt++) {
+        await this.readAll()
+        if (!isActive(this.group)) throw new ProtocolError('wrong_key', 'no longer in the group')
+        const changes = plan(this.group)
+        if (changes === undefined) return undefined
+        const result = await commitChanges(this.group, changes)
+        const piece = this.singlePiece(encodeGroupFrame(FRAME_KIND.commit, result.commit))
+        const expected = this.cursor + 1n > this.knownNext ? this.cursor + 1n : this.knownNext
+        try {
+          const id = await this.mailbox.append(piece, expected)
+          this.group = result.group
+          this.cursor = id
+          this.onEvent({ kind: 'commit', epoch: epochOf(this.group), mailboxId: id })
+          const welcome =
+            result.welcome === undefined
+              ? undefined
+              : encodeGroupFrame(FRAME_KIND.welcome, result.welcome)
+          return { welcome, mailboxId: id }
+        } catch (err) {
+          if (!(err instanceof GroupSequenceMoved)) throw err
+          this.knownNext = err.nextId // someone came first: read it, then plan again
+        }
+      }
+      throw new ProtocolError(
+        'limit_exceeded',
+        `the commit lost ${CHANNEL_LIMITS.maxCommitAttempts} races in a row; try again later`,
+      )
+    })
+  }
+
+  /**
+   * Encrypts `data` for the group after catching up, hands the frame to `direct` and puts it in
+   * the mailbox unless every member was reached directly. Resolves with the frame.
+   */
+  send(data: Uint8Array, direct?: DirectSend): Promise<Uint8Array> {
+    return this.serial(async () => {
+      await this.readAll()
+      if (!isActive(this.group)) throw new ProtocolError('wrong_key', 'no longer in the group')
+      const r = await encryptMessage(this.group, data)
+      this.group = r.group
+      const frame = encodeGroupFrame(FRAME_KIND.application, r.message)
+      this.remember(r.message)
+      const reached = direct === undefined ? { allReached: false } : await direct(frame)
+      if (!reached.allReached) await this.mailbox.append(this.singlePiece(frame))
+      return frame
+    })
+  }
+
+  /** An application frame that came directly from a member. */
+  receiveDirect(frame: Uint8Array): Promise<void> {
+    return this.serial(async () => {
+      let decoded
+      try {
+        decoded = decodeGroupFrame(frame)
+      } catch (err) {
+        this.reject(undefined, err)
+        return
+      }
+      if (decoded.kind !== FRAME_KIND.application) {
+        // Handshakes are ordered by the mailbox only: one sent directly is not applied.
+        this.onEvent({ kind: 'rejected', mailboxId: undefined, code: 'not_ordered' })
+        return
+      }
+      if ((decoded.epoch ?? 0n) > epochOf(this.group)) {
+        // From an epoch we have not reached: read the mailbox first, then try again.
+        if (this.early.length < CHANNEL_LIMITS.maxEarlyMessages) this.early.push(decoded.mls)
+        await this.readAll()
+        return
+      }
+      await this.applyMessage(decoded.mls, undefined, 'direct')
+    })
+  }
+
+  private async readAll(): Promise<void> {
+    for (;;) {
+      const { entries, more } = await this.mailbox.read(this.cursor)
+      for (const e of entries) {
+        if (e.id <= this.cursor) continue // a misbehaving relay repeating itself
+        await this.applyEntry(e.id, e.bytes)
+        this.cursor = e.id
+      }
+      if (!more || entries.length === 0) break
+    }
+    const waiting = this.early
+    this.early = []
+    for (const mls of waiting) await this.applyMessage(mls, undefined, 'direct')
+  }
+
+  private async applyEntry(id: bigint, bytes: Uint8Array): Promise<void> {
+    let frame
+    try {
+      const piece = readPiece(bytes)
+      // Group mailbox entries are whole frames (ADR 0133): the order is one deposit per frame.
+      if (piece.count !== 1) throw new ProtocolError('malformed', 'a mailbox frame in pieces')
+      frame = decodeGroupFrame(piece.chunk)
+    } catch (err) {
+      this.reject(id, err)
+      return
+    }
+    if (!isActive(this.group)) return
+    if (frame.kind === FRAME_KIND.application) {
+      await this.applyMessage(frame.mls, id, 'mailbox')
+      return
+    }
+    if (frame.kind !== FRAME_KIND.commit || frame.epoch !== epochOf(this.group)) {
+      // A proposal (Hestia commits its changes inline), a welcome or key package in the wrong
+      // place, or a commit for an epoch already left: the first commit for an epoch won.
+      this.onEvent({ kind: 'rejected', mailboxId: id, code: 'not_for_this_epoch' })
+      return
+    }
+    try {
+      const r = await processMessage(this.group, frame.mls)
+      if (r.kind !== 'commit')
+        throw new ProtocolError('malformed', 'a commit frame without a commit')
+      this.group = r.group
+      this.onEvent(
+        r.removed
+          ? { kind: 'removed', mailboxId: id }
+          : { kind: 'commit', epoch: epochOf(this.group), mailboxId: id },
+      )
+    } catch (err) {
+      this.reject(id, err)
+    }
+  }
+
+  private async applyMessage(
+    mls: Uint8Array,
+    id: bigint | undefined,
+    via: 'direct' | 'mailbox',
+  ): Promise<void> {
+    if (!this.remember(mls)) return // the other copy of a message already read
+    try {
+      const r = await processMessage(this.group, mls)
+      if (r.kind !== 'application') throw new ProtocolError('malformed', 'not application data')
+      this.group = r.group
+      this.onEvent({ kind: 'message', data: r.data, epoch: r.epoch, via })
+    } catch (err) {
+      this.reject(id, err)
+    }
+  }
+
+  /** Remembers a message by its AEAD tag (its last 16 bytes); false if it was seen before. */
+  private remember(mls: Uint8Array): boolean {
+    const tag = Array.from(mls.subarray(-16), (b) => b.toString(16).padStart(2, '0')).join('')
+    if (this.seen.has(tag)) return false
+    if (this.seen.size >= CHANNEL_LIMITS.maxSeenMessages) {
+      this.seen.delete(this.seen.values().next().value!)
+    }
+    this.seen.add(tag)
+    return true
+  }
+
+  private reject(id: bigint | undefined, err: unknown): void {
+    if (!isProtocolError(err)) throw err
+    this.onEvent({ kind: 'rejected', mailboxId: id, code: err.code })
+  }
+
+  private singlePiece(frame: Uint8Array): Uint8Array {
+    const pieces = cutIntoPieces(frame, this.random(8))
+    if (pieces.length !== 1) {
+      throw new ProtocolError('oversize', 'a group mailbox frame must fit one deposit (ADR 0133)')
+    }
+    return pieces[0]!
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+}
+
+export interface ChannelIo {
+  mailbox: GroupMailboxPort
+  random: (n: number) => Uint8Array
+  onEvent: (e: GroupEvent) => void
+}
