@@ -1,0 +1,303 @@
+// One identity on two browsers (issue 19), through the built extension and one relay on
+// 127.0.0.1: A1 in Chromium creates the identity, A2 in Firefox ESR is linked to it through the
+// UI (first run → "Link to an existing identity" on A2, Settings → Devices → "Link a new device"
+// on A1, the six-digit codes compared and confirmed on both), B in Chromium is their contact.
+//
+//   node --test tests/browser/devices.test.ts
+//
+// Proves: B's message appears on A1 and on A2; A1's message appears on B and as sent on A2; A1
+// removes A2 in Settings; A2, online, says it was removed and erased; B's next message reaches A1
+// and nothing of it reaches A2. Prints `device.link_ms` (Link pressed on A1 → both devices ready).
+// Firefox runs with the loopback ICE prefs of FINDINGS.md (test profiles only).
+
+import assert from 'node:assert/strict'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import type { Page as PuppeteerPage } from 'puppeteer-core'
+import type { ChatMessage, ClientRequest, ResponseFor } from '../../core/src/client/api.ts'
+import { firefoxAddonId } from '../../plasmo.config.ts'
+import { repoRoot } from '../../scripts/build-extension.ts'
+import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
+import { ChromiumTestbed, launchAndOpen } from './support/chromium-testbed.ts'
+import { snapshotTestBuild } from './support/fresh-build.ts'
+import {
+  clientRequest,
+  mustOk,
+  relayReady,
+  textOf,
+  waitUntil,
+  type Evaluator,
+  type HestiaPage,
+} from './support/messenger-browser.ts'
+
+const artifacts = join(repoRoot, 'tests', 'artifacts', 'devices')
+const DELIVERY_MS = 45_000
+const UI_MS = 20_000
+
+const bed = new ChromiumTestbed()
+let firefoxBuild: { dir: string; remove: () => Promise<void> } | undefined
+let firefox: LaunchedFirefox | undefined
+let a1: HestiaPage
+let b: HestiaPage
+let a2Page: PuppeteerPage
+let convA1 = '' // A1's conversation with Ben
+let convB = '' // Ben's conversation with Ada
+const figures: string[] = []
+
+/** A2 (Firefox) through the client API, like HestiaPage for the Chromium pages. */
+const a2 = {
+  name: 'A2 (Firefox)',
+  ask<T extends ClientRequest>(request: T): Promise<ResponseFor<T>> {
+    return clientRequest(a2Page as unknown as Evaluator, request)
+  },
+  async must<T extends ClientRequest>(request: T) {
+    return mustOk(this.name, request, await this.ask(request))
+  },
+}
+
+type Side = Pick<HestiaPage, 'name' | 'must'>
+
+async function messagesOf(side: Side, conversationId: string): Promise<ChatMessage[]> {
+  const page = { type: 'messages.page', conversationId, before: null, limit: 200 } as const
+  return (await side.must(page)).messages
+}
+
+async function waitForText(side: Side, conversationId: string, text: string): Promise<ChatMessage> {
+  let found: ChatMessage | undefined
+  await waitUntil(
+    `${side.name} to have "${text}"`,
+    async () => {
+      found = (await messagesOf(side, conversationId)).find((m) => textOf(m) === text)
+      return found !== undefined
+    },
+    DELIVERY_MS,
+    250,
+  )
+  return found!
+}
+
+/** A2's conversation with Ben, once the link's address book reached it. */
+async function a2ConversationWithBen(): Promise<string> {
+  let id = ''
+  await waitUntil(
+    'A2 to list the conversation with Ben',
+    async () => {
+      const answer = await a2.ask({ type: 'conversations.list', query: 'Ben' })
+      id = answer.ok ? (answer.value.conversations[0]?.conversationId ?? '') : ''
+      return id !== ''
+    },
+    DELIVERY_MS,
+    250,
+  )
+  return id
+}
+
+/** Clicks the button whose visible text is exactly `text` in the Firefox page. */
+async function firefoxClick(text: string): Promise<void> {
+  await a2Page.waitForFunction(
+    (label) =>
+      [...document.querySelectorAll('button')].some(
+        (b) => b.textContent?.trim() === label && !b.disabled,
+      ),
+    { timeout: UI_MS },
+    text,
+  )
+  await a2Page.evaluate((label) => {
+    const button = [...document.querySelectorAll('button')].find(
+      (b) => b.textContent?.trim() === label && !b.disabled,
+    )
+    button?.click()
+  }, text)
+}
+
+async function firefoxCode(): Promise<string> {
+  const code = await a2Page.waitForSelector('[data-testid="link-code"]', { timeout: DELIVERY_MS })
+  return (await code?.evaluate((el) => el.getAttribute('data-code'))) ?? ''
+}
+
+before(
+  async () => {
+    await mkdir(artifacts, { recursive: true })
+    const [profileA1, profileB] = await bed.start(['A1', 'B'])
+    firefoxBuild = await snapshotTestBuild('firefox-mv2')
+    ;[a1, b] = await launchAndOpen([profileA1, profileB])
+    firefox = await launchFirefox({ extensionDir: firefoxBuild.dir, addonId: firefoxAddonId })
+    // Test builds open the messenger page in a tab at install (BiDi may not navigate there).
+    a2Page = await firefox.findPage(firefox.extensionUrl('popup.html'), 30_000)
+    await a2Page.setViewport({ width: 1000, height: 700 })
+  },
+  { timeout: 720_000 },
+)
+
+after(async () => {
+  if (figures.length > 0) console.log(`figures:\n  ${figures.join('\n  ')}`)
+  await Promise.allSettled([firefox?.close(), bed.destroy()])
+  await firefoxBuild?.remove()
+})
+
+describe('one identity on Chromium and Firefox, a contact on Chromium', { concurrency: 1 }, () => {
+  test(
+    'A1 and B: identities on the relay, B accepts A1’s invite',
+    { timeout: 120_000 },
+    async () => {
+      await a1.must({ type: 'identity.create', displayName: 'Ada' })
+      await b.must({ type: 'identity.create', displayName: 'Ben' })
+      await a1.must({ type: 'settings.addRelay', address: bed.relay.address })
+      await b.must({ type: 'settings.addRelay', address: bed.relay.address })
+      await Promise.all([relayReady(a1), relayReady(b)])
+      const invite = await a1.must({ type: 'invite.mine' })
+      const accepted = await b.must({ type: 'invite.accept', invite: invite.link })
+      convB = accepted.contact.conversationId
+      await waitUntil(
+        'A1 to list Ben',
+        async () =>
+          (await a1.must({ type: 'conversations.list', query: 'Ben' })).conversations.length === 1,
+        DELIVERY_MS,
+        250,
+      )
+      convA1 = (await a1.must({ type: 'conversations.list', query: 'Ben' })).conversations[0]!
+        .conversationId
+    },
+  )
+
+  test(
+    'A2 is linked through the UI: link on A2, pasted on A1, codes compared on both',
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      // A fresh install has no relay of its own yet; the offer names the relay it listens on.
+      const relay = await a2.ask({ type: 'settings.addRelay', address: bed.relay.address })
+      if (!relay.ok) console.log(`A2 settings.addRelay before an identity: ${relay.error.code}`)
+
+      await firefoxClick('Link to an existing identity')
+      await a2Page.waitForSelector('#device-name', { timeout: UI_MS })
+      await a2Page.$eval('#device-name', (input) => {
+        const field = input as HTMLInputElement
+        field.value = ''
+      })
+      await a2Page.type('#device-name', 'Ada on Firefox')
+      await firefoxClick('Show the link')
+      const linkField = await a2Page.waitForSelector('[data-testid="device-link"]', {
+        timeout: DELIVERY_MS,
+      })
+      const link = (await linkField?.evaluate((el) => (el as HTMLInputElement).value)) ?? ''
+      assert.match(link, /^hestia:link\//)
+      await a2Page.screenshot({ path: join(artifacts, 'a2-offer.png') })
+
+      const p = a1.page
+      await p.getByRole('button', { name: 'Settings' }).first().click()
+      await p.getByRole('heading', { name: 'Devices' }).waitFor({ timeout: UI_MS })
+      await p.getByRole('button', { name: 'Link a new device' }).click()
+      await p.getByLabel('Paste the device link').fill(link)
+      const started = Date.now()
+      await p.getByRole('button', { name: 'Link', exact: true }).click()
+      const a1Code = p.getByTestId('link-code')
+      await a1Code.waitFor({ timeout: DELIVERY_MS })
+      const codeOnA1 = (await a1Code.getAttribute('data-code')) ?? ''
+      const codeOnA2 = await firefoxCode()
+      assert.match(codeOnA1, /^\d{6}$/)
+      assert.equal(codeOnA2, codeOnA1, 'both devices show the same code')
+      const joining = await a2Page.$eval('[data-testid="link-identity"]', (el) => el.textContent)
+      assert.match(joining ?? '', /Ada/, 'A2 names the identity it joins')
+      await a2Page.screenshot({ path: join(artifacts, 'a2-code.png') })
+      await a1.screenshot(join(artifacts, 'a1-code.png'))
+
+      await p.getByRole('button', { name: 'Codes match' }).click()
+      await firefoxClick('Codes match')
+      await p.getByTestId('link-result').getByText('is linked').waitFor({ timeout: DELIVERY_MS })
+      await waitUntil(
+        'A2 to have the identity',
+        async () => {
+          const status = await a2.ask({ type: 'identity.status' })
+          return status.ok && status.value.state === 'ready' && status.value.displayName === 'Ada'
+        },
+        DELIVERY_MS,
+        250,
+      )
+      await a2Page.waitForSelector('[aria-label="Settings"]', { timeout: UI_MS })
+      figures.push(
+        `device.link_ms (Link pressed on A1 → both devices ready): ${Date.now() - started}`,
+      )
+      await p.getByRole('button', { name: 'Done' }).click()
+      assert.equal(await p.getByTestId('device-row').count(), 2)
+      const onA2 = await a2.must({ type: 'devices.list' })
+      assert.equal(onA2.canManage, false, 'A2 is a companion')
+      assert.equal(onA2.devices.length, 2)
+      assert.ok(
+        onA2.devices.some((d) => d.primary && !d.thisDevice),
+        'A1 is the primary',
+      )
+      assert.ok(onA2.devices.some((d) => d.thisDevice && d.name === 'Ada on Firefox' && !d.primary))
+      await a2Page.screenshot({ path: join(artifacts, 'a2-linked.png') })
+    },
+  )
+
+  test('B’s message appears on A1 and on A2', { timeout: 120_000 }, async () => {
+    const text = 'Hello Ada, from Ben.'
+    await b.must({ type: 'messages.send', conversationId: convB, text })
+    const onA1 = await waitForText(a1, convA1, text)
+    const convA2 = await a2ConversationWithBen()
+    const onA2 = await waitForText(a2, convA2, text)
+    assert.equal(onA1.direction, 'in')
+    assert.equal(onA2.direction, 'in')
+    // Seen in A2's window too, not only through the API.
+    await a2Page.click('[data-testid="conversation-row"]')
+    await a2Page.waitForFunction(
+      (t) => document.body.innerText.includes(t),
+      { timeout: UI_MS },
+      text,
+    )
+  })
+
+  test('A1’s message appears on B, and on A2 as sent by me', { timeout: 120_000 }, async () => {
+    const text = 'Hi Ben, Ada here (from Chromium).'
+    await a1.must({ type: 'messages.send', conversationId: convA1, text })
+    const onB = await waitForText(b, convB, text)
+    assert.equal(onB.direction, 'in')
+    const onA2 = await waitForText(a2, await a2ConversationWithBen(), text)
+    assert.equal(onA2.direction, 'out', 'A2 shows it as sent by me')
+  })
+
+  test(
+    'A1 removes A2 in Settings; A2, online, says it was removed',
+    { timeout: 120_000 },
+    async () => {
+      const p = a1.page
+      await p.getByRole('button', { name: 'Remove Ada on Firefox' }).click()
+      const confirm = p.getByTestId('device-confirm')
+      assert.match(await confirm.innerText(), /stops receiving your messages at once/)
+      await p.getByRole('button', { name: 'Remove this device' }).click()
+      await p.getByTestId('devices-done').waitFor({ timeout: UI_MS })
+      assert.equal(await p.getByTestId('device-row').count(), 1)
+      await a2Page.waitForSelector('[data-testid="device-removed"]', { timeout: DELIVERY_MS })
+      const said = await a2Page.$eval(
+        '[data-testid="device-removed"]',
+        (el) => el.textContent ?? '',
+      )
+      assert.match(
+        said,
+        /This device was removed from your identity by another device; its data was erased\./,
+      )
+      const identity = await a2.must({ type: 'identity.status' })
+      assert.equal(identity.state, 'none', 'A2 erased the identity')
+      await a2Page.screenshot({ path: join(artifacts, 'a2-removed.png') })
+    },
+  )
+
+  test('B’s next message reaches A1 only', { timeout: 120_000 }, async () => {
+    const text = 'Ada, are you there? (after the removal)'
+    await b.must({ type: 'messages.send', conversationId: convB, text })
+    await waitForText(a1, convA1, text)
+    // A2 erased everything and is no longer on Ada's device list: the message is nowhere there.
+    const list = await a2.ask({ type: 'conversations.list', query: null })
+    assert.ok(!list.ok || list.value.conversations.length === 0, 'A2 has no conversation')
+    const shown = await a2Page.evaluate((t) => document.body.innerText.includes(t), text)
+    assert.equal(shown, false)
+    assert.deepEqual(
+      a1.problems.filter((p) => p.startsWith('page error')),
+      [],
+    )
+  })
+})
