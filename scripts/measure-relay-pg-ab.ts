@@ -1,0 +1,286 @@
+// Relay on PostgreSQL (issue 22, ADR 0240): one code change of the relay measured against the code
+// before it, in the same minutes. On a machine whose load moves from 3 to 15 within a run, two
+// bench runs minutes apart cannot tell a 20 % change from the noise; here both builds run side by
+// side and are sampled alternately (A B raw A B raw …), then the CPU each process spends per
+// deposit is accounted for each arm.
+//
+//   git worktree add --detach /tmp/before <commit>   # the code before the change
+//   ln -s $PWD/node_modules /tmp/before/node_modules
+//   ln -s $PWD/relay-node/node_modules /tmp/before/relay-node/node_modules
+//   node_modules/.bin/node scripts/measure-relay-pg-ab.ts --before /tmp/before [--reps 4]
+//
+// Each build gets its own database in one private cluster (migrated by its own `hestia-relay
+// migrate`) and its own relay process; the same four sending nodes, mailboxes and load drive both.
+// The raw arm is the relay-pg suite's baseline (the same rows, one committed INSERT each, 64 in
+// flight over a pool of 8). Prints one line per sample and a summary; nothing is kept.
+
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+import { newMailboxCredentials } from '../core/src/mailbox/index.ts'
+import { depositBurst, fetchLatencies, SEALED_BYTES } from '../tests/bench/lib/mailbox-load.ts'
+import { interleave } from '../tests/bench/lib/interleave.ts'
+import { percentile } from '../tests/bench/lib/stats.ts'
+import { startPgCluster } from '../relay-node/test-support/pg-cluster.ts'
+import { mailboxClientFor, startClientNode } from '../tests/integration/relay-helpers.ts'
+
+const { values: opts } = parseArgs({
+  options: {
+    before: { type: 'string' },
+    reps: { type: 'string', default: '4' },
+    deposits: { type: 'string', default: '1500' },
+    fetches: { type: 'string', default: '300' },
+    'cpu-prof': { type: 'string' },
+  },
+})
+if (opts.before === undefined) throw new Error('--before DIR: a checkout of the code before')
+const BEFORE = resolve(opts.before)
+const AFTER = resolve(import.meta.dirname, '..')
+const REPS = Number(opts.reps)
+const DEPOSITS = Number(opts.deposits)
+const FETCHES = Number(opts.fetches)
+const CONCURRENCY = 64
+const SENDERS = 4
+const MAILBOXES = 500
+const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
+const TICKS_PER_S = 100
+
+function cpuMsOf(pids: number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_S
+}
+
+function clusterPids(dir: string): number[] {
+  const postmaster = Number(
+    readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0],
+  )
+  const pids = [postmaster]
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) {
+        pids.push(Number(entry))
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids
+}
+
+const bin = (checkout: string) => join(checkout, 'relay-node', 'bin', 'hestia-relay.js')
+
+/** `hestia-relay migrate` of that checkout: each build brings its own schema. */
+function migrate(checkout: string, url: string): void {
+  const r = spawnSync(process.execPath, [bin(checkout), 'migrate', '--store', url], {
+    encoding: 'utf8',
+  })
+  if (r.status !== 0) throw new Error(`migrate failed in ${checkout}: ${r.stderr}`)
+}
+
+interface Relay {
+  pid: number
+  addr: string
+  stop: () => Promise<void>
+}
+
+async function startRelay(
+  checkout: string,
+  url: string,
+  dir: string,
+  prof?: string,
+): Promise<Relay> {
+  const config = join(dir, 'config.json')
+  writeFileSync(
+    config,
+    JSON.stringify({
+      mailbox: {
+        maxMessagesPerMailbox: 1_000_000,
+        maxBytesPerMailbox: 1e12,
+        maxTotalBytes: 1e12,
+        rate: {
+          depositPerPeer: UNLIMITED,
+          depositPerIp: UNLIMITED,
+          readPerPeer: UNLIMITED,
+          readPerIp: UNLIMITED,
+          createPerIp: UNLIMITED,
+          prekeyFetchPerIp: UNLIMITED,
+        },
+      },
+      relay: { inboundConnectionsPerSecondPerIp: 1e6, maxHandshakingPerIp: 1000 },
+    }),
+  )
+  const args = [
+    ...(prof !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    bin(checkout),
+    'start',
+    ...['--data', join(dir, 'relay'), '--config', config, '--store', url, '--pg-pool', '8'],
+    ...['--listen', '/ip4/127.0.0.1/tcp/0/ws', '--stun-port', '-1', '--admin-port', '-1'],
+    ...['--log-level', 'warn'],
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const exited = new Promise((r) => child.once('exit', r))
+  const addr = await new Promise<string>((ok, fail) => {
+    let out = ''
+    const timer = setTimeout(() => fail(new Error(`relay did not start: ${err}`)), 20_000)
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (out.includes('\n')) {
+        clearTimeout(timer)
+        ok(out.split('\n')[0]!.trim())
+      }
+    })
+  })
+  return {
+    pid: child.pid!,
+    addr,
+    stop: async () => {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+async function main(): Promise<void> {
+  const cluster = await startPgCluster()
+  const dirs: string[] = []
+  const relays: Relay[] = []
+  const nodes = await Promise.all(Array.from({ length: SENDERS }, () => startClientNode()))
+  let raw: pg.Pool | undefined
+  try {
+    const urlBefore = await cluster.createDatabase('before_change')
+    const urlAfter = await cluster.createDatabase('after_change')
+    migrate(BEFORE, urlBefore)
+    migrate(AFTER, urlAfter)
+    raw = new pg.Pool({ connectionString: urlAfter, max: 8, options: '-c synchronous_commit=on' })
+    raw.on('error', () => undefined)
+    await raw.query(
+      'CREATE TABLE raw_messages (mailbox_id bytea NOT NULL, seq bigint NOT NULL, sealed bytea NOT NULL, size integer NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (mailbox_id, seq))',
+    )
+    await raw.query('ALTER TABLE raw_messages ALTER COLUMN sealed SET STORAGE EXTERNAL')
+    const relayFor = async (checkout: string, url: string, prof?: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'hestia-ab-'))
+      dirs.push(dir)
+      const relay = await startRelay(checkout, url, dir, prof)
+      relays.push(relay)
+      return { relay, clients: nodes.map((n) => mailboxClientFor(n, relay.addr)) }
+    }
+    const before = await relayFor(BEFORE, urlBefore)
+    const after = await relayFor(AFTER, urlAfter, opts['cpu-prof'])
+    const boxes = Array.from({ length: MAILBOXES }, () => newMailboxCredentials())
+    for (let i = 0; i < boxes.length; i += 16) {
+      const slice = boxes.slice(i, i + 16)
+      await Promise.all(slice.map((b) => before.clients[0]!.create(b)))
+      await Promise.all(slice.map((b) => after.clients[0]!.create(b)))
+    }
+    const ids = boxes.map((b) => Buffer.from(b.mailboxId))
+    const sealed = Buffer.alloc(SEALED_BYTES, 0x5a)
+    let rawSeq = 0
+    const rawBurst = async () => {
+      let next = 0
+      const t = performance.now()
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < DEPOSITS) {
+            const i = next++
+            await raw!.query({
+              name: 'raw_insert',
+              text: 'INSERT INTO raw_messages (mailbox_id, seq, sealed, size, expires_at) VALUES ($1, $2, $3, $4, $5)',
+              values: [ids[i % ids.length], rawSeq++, sealed, SEALED_BYTES, Date.now() + 1e9],
+            })
+          }
+        }),
+      )
+      return DEPOSITS / ((performance.now() - t) / 1000)
+    }
+    const burst = (clients: typeof before.clients) => () =>
+      depositBurst(clients, boxes, DEPOSITS, CONCURRENCY)
+    const log = (arm: string, rep: number, v: number) =>
+      console.log(`  ${arm} #${rep}: ${v.toFixed(1)}`)
+    console.log(`load before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
+
+    // CPU per deposit of each process, with the rate, arms alternated.
+    type Sample = { rate: number; relay: number; pg: number; senders: number }
+    const account = async (relayPid: number | undefined, run: () => Promise<number>) => {
+      const pgPids = clusterPids(cluster.dir)
+      const pids = relayPid === undefined ? [] : [relayPid]
+      const r0 = cpuMsOf(pids)
+      const p0 = cpuMsOf(pgPids)
+      const s0 = process.cpuUsage()
+      const rate = await run()
+      const s = process.cpuUsage(s0)
+      return {
+        rate,
+        relay: (cpuMsOf(pids) - r0) / DEPOSITS,
+        pg: (cpuMsOf(pgPids) - p0) / DEPOSITS,
+        senders: (s.user + s.system) / 1000 / DEPOSITS,
+      }
+    }
+    const samples: Record<'before' | 'after' | 'raw', Sample[]> = { before: [], after: [], raw: [] }
+    await burst(before.clients)() // warm-up
+    await burst(after.clients)()
+    await rawBurst()
+    for (let i = 0; i < REPS; i++) {
+      const order = i % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)
+      for (const arm of order) {
+        const side = arm === 'before' ? before : after
+        const s = await account(side.relay.pid, burst(side.clients))
+        samples[arm].push(s)
+        log(arm, i, s.rate)
+      }
+      const s = await account(undefined, rawBurst)
+      samples.raw.push(s)
+      log('raw', i, s.rate)
+    }
+    const fetchP99 = (clients: typeof before.clients) => async () =>
+      percentile(await fetchLatencies(clients[0]!, boxes[0]!, FETCHES), 99)
+    const fetch = await interleave(
+      { before: fetchP99(before.clients), after: fetchP99(after.clients) },
+      { repetitions: REPS, onSample: (a, r, v) => log(`fetch p99 ${a}`, r, v) },
+    )
+    console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
+
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+    const f = (n: number) => n.toFixed(1)
+    const r = (n: number) => n.toFixed(3)
+    console.log('\nsummary (rates: medians; CPU: means over the samples)')
+    const rawRate = median(samples.raw.map((s) => s.rate))
+    for (const arm of ['before', 'after', 'raw'] as const) {
+      const list = samples[arm]
+      const c = {
+        relay: mean(list.map((s) => s.relay)),
+        pg: mean(list.map((s) => s.pg)),
+        senders: mean(list.map((s) => s.senders)),
+      }
+      const rate = median(list.map((s) => s.rate))
+      console.log(
+        `${arm}: ${f(rate)}/s (ratio to raw ${r(rate / rawRate)}); CPU ms per deposit: relay ${r(c.relay)}, postgres ${r(c.pg)}, senders ${r(c.senders)}, total ${r(c.relay + c.pg + c.senders)}`,
+      )
+    }
+    console.log(`fetch p99: before ${f(fetch.median.before)} ms, after ${f(fetch.median.after)} ms`)
+  } finally {
+    await Promise.all(nodes.map(async (n) => n.stop()))
+    for (const relay of relays) await relay.stop()
+    await raw?.end()
+    await cluster.destroy()
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  }
+}
+
+await main()
