@@ -1,0 +1,146 @@
+/**
+ * Reachability across real NATs (issue 21, ADR 0450). The test builds its own small internet in
+ * network namespaces (topology.ts): the relay (CLI, with its STUN responder) and coturn on a
+ * "public" namespace, and for each pair of NAT kinds two users, each in a home namespace behind its
+ * own iptables NAT — full-cone (1:1 SNAT/DNAT), port-restricted (MASQUERADE) or symmetric
+ * (MASQUERADE --random-fully). Before trusting the peers, each NAT is classified from outside
+ * (udp-mapping.ts) and must behave as labelled.
+ *
+ * Per pair, as the two users would notice it: they become contacts through the relay; a WebRTC
+ * dial says whether a direct connection can exist; a message each way arrives (direct when it can,
+ * else the mailbox); a small file arrives byte-identical; a call — the messenger's own E2EE
+ * signalling with a data channel for media, ICE servers = the relay's STUN plus the TURN
+ * credentials its `info` hands out — connects, through TURN where nothing else can (symmetric ↔
+ * symmetric; there a STUN-only call must fail, which shows TURN is what carried it).
+ *
+ * Runs only as root with iproute2, iptables and coturn present; otherwise it skips and says why.
+ * Results: tests/artifacts/nat-reachability.json and the table printed at the end.
+ * HESTIA_NAT_PAIRS=symmetric/symmetric,… runs only those pairs.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import {
+  PeerProcess,
+  RELAY_STUN_PORT,
+  newTurnSecret,
+  probeNat,
+  startReflector,
+  startRelayCli,
+  startTurn,
+  stopAll,
+} from './nat-lab.ts'
+import { runPair } from './nat-pair.ts'
+import type { PairResult } from './nat-pair.ts'
+import {
+  NatTopology,
+  PUBLIC_SERVICE_IP,
+  missingPrerequisite,
+  removeStaleNamespaces,
+} from './topology.ts'
+import type { NatKind } from './topology.ts'
+
+const KINDS: NatKind[] = ['full-cone', 'port-restricted', 'symmetric']
+const ALL_PAIRS: [NatKind, NatKind][] = KINDS.flatMap((a, i) =>
+  KINDS.slice(i).map((b) => [a, b] as [NatKind, NatKind]),
+)
+const only = process.env.HESTIA_NAT_PAIRS?.split(',').filter(Boolean)
+const PAIRS =
+  only === undefined ? ALL_PAIRS : ALL_PAIRS.filter(([a, b]) => only.includes(`${a}/${b}`))
+
+const skip = missingPrerequisite()
+if (skip !== null) console.log(`# SKIPPED: NAT reachability (network namespaces): ${skip}`)
+
+describe('reachability across NATs built in network namespaces', { skip: skip ?? false }, () => {
+  const topology = new NatTopology()
+  const dir = mkdtempSync(join(tmpdir(), 'hestia-nat-'))
+  const results: PairResult[] = []
+  let relay: string
+
+  before(async () => {
+    const stale = removeStaleNamespaces()
+    if (stale.length > 0) console.log(`# removed namespaces of an earlier run: ${stale.join(' ')}`)
+    topology.createPublic()
+    const secret = newTurnSecret()
+    mkdirSync(join(dir, 'turn'))
+    await startTurn(topology.pub, join(dir, 'turn'), secret)
+    relay = (await startRelayCli(topology.pub, join(dir, 'relay'), secret)).multiaddr
+    await startReflector(topology.pub)
+  })
+
+  after(async () => {
+    await stopAll()
+    topology.destroy()
+    rmSync(dir, { recursive: true, force: true })
+    const out = resolve(import.meta.dirname, '..', 'artifacts')
+    mkdirSync(out, { recursive: true })
+    writeFileSync(join(out, 'nat-reachability.json'), JSON.stringify(results, null, 2) + '\n')
+    console.log('# NAT pair | direct WebRTC | message route | file | call path')
+    for (const r of results) {
+      console.log(
+        `# ${r.pair} | ${r.direct ? `yes (${r.directMs} ms)` : 'no'} | ${r.messageRoutes.join('/')} | ` +
+          `${r.file.state} via ${r.file.route} | ${r.call.connected ? `${r.call.local}/${r.call.remote} in ${r.call.ms} ms` : 'failed'}`,
+      )
+    }
+  })
+
+  for (const [i, [kindA, kindB]] of PAIRS.entries()) {
+    test(`${kindA} ↔ ${kindB}: contacts, messages, a file and a call get through`, async () => {
+      const homeA = topology.createHome(2 * i + 1, kindA)
+      const homeB = topology.createHome(2 * i + 2, kindB)
+      const peers: PeerProcess[] = []
+      try {
+        // The NATs are what their labels say, seen from outside.
+        for (const home of [homeA, homeB]) {
+          const seen = probeNat(home)
+          assert.equal(
+            seen.mapping,
+            home.nat === 'symmetric' ? 'per-destination' : 'endpoint-independent',
+            `${home.nat} mapping`,
+          )
+          assert.equal(seen.unsolicitedGetsIn, home.nat === 'full-cone', `${home.nat} filtering`)
+        }
+        const a = new PeerProcess(`alice (${kindA})`, homeA)
+        const b = new PeerProcess(`bob (${kindB})`, homeB)
+        peers.push(a, b)
+        const stun = `stun:${PUBLIC_SERVICE_IP}:${RELAY_STUN_PORT}`
+        const result = await runPair({ a, b, homeA, homeB, relay, stun })
+        results.push(result)
+        assertPair(result)
+      } finally {
+        await Promise.all(peers.map((p) => p.stop()))
+        topology.removeHome(homeA)
+        topology.removeHome(homeB)
+      }
+    })
+  }
+})
+
+/** What a user would notice, per pair; where direct cannot work, the fallbacks must. */
+function assertPair(r: PairResult): void {
+  const [kindA, kindB] = r.kinds
+  const directPossible =
+    !(kindA === 'symmetric' && kindB === 'symmetric') &&
+    !([kindA, kindB].includes('symmetric') && [kindA, kindB].includes('port-restricted'))
+  assert.equal(
+    r.direct,
+    directPossible,
+    `direct WebRTC ${directPossible ? 'works' : 'cannot work'} for ${r.pair}: ${r.directError ?? ''}`,
+  )
+  assert.deepEqual(r.messagesArrived, [true, true], 'a message each way arrives')
+  for (const route of r.messageRoutes) assert.equal(route, directPossible ? 'direct' : 'mailbox')
+  assert.equal(r.file.state, 'completed', `file: ${JSON.stringify(r.file)}`)
+  assert.equal(r.file.sameBytes, true, 'the file arrives byte-identical')
+  assert.equal(r.file.route, directPossible ? 'direct' : 'mailbox')
+  assert.equal(r.call.connected, true, `call: ${JSON.stringify(r.call)}`)
+  assert.ok(r.turnOffered, 'the relay handed out TURN credentials')
+  if (kindA === 'symmetric' && kindB === 'symmetric') {
+    assert.ok(
+      r.call.local === 'relay' || r.call.remote === 'relay',
+      `the call went through TURN: ${JSON.stringify(r.call)}`,
+    )
+    assert.equal(r.stunOnlyCall?.connected, false, 'without TURN the same call fails')
+  }
+}
