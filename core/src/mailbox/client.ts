@@ -111,11 +111,15 @@ export class MailboxClient {
     await this.request({ create: { ...body, auth } })
   }
 
-  /** Deposits sealed bytes; resolves with the relay's id once the relay has committed them. */
+  /**
+   * Deposits sealed bytes; resolves with the relay's id once the relay has committed them. With
+   * `expectedId` (group mailboxes, ADR 0132) the relay stores them only if that is the id they
+   * would get, else MailboxError('sequence_moved') with `nextId`.
+   */
   async deposit(
     to: DepositAddress,
     sealed: Uint8Array,
-    options: { expiryS?: number } = {},
+    options: { expiryS?: number; expectedId?: bigint } = {},
   ): Promise<bigint> {
     const res = await this.request({
       deposit: {
@@ -123,17 +127,22 @@ export class MailboxClient {
         capability: ab(to.capability),
         expiryS: options.expiryS ?? DEFAULT_EXPIRY_S,
         sealed: ab(sealed),
+        ...(options.expectedId === undefined ? {} : { expectedId: options.expectedId }),
       },
     })
     return res.depositId
   }
 
-  /** Oldest-first batch of stored messages; `more` says whether another fetch would return more. */
+  /**
+   * Oldest-first batch of stored messages with ids above `afterId` (a reader's cursor, ADR 0132);
+   * `more` says whether another fetch would return more.
+   */
   async fetch(
     creds: MailboxCredentials,
     limit = MAX_FETCH_LIMIT,
+    afterId = 0n,
   ): Promise<{ messages: MailboxMessage[]; more: boolean }> {
-    const body = { limit }
+    const body = afterId === 0n ? { limit } : { limit, afterId }
     const auth = this.sign('fetch', creds, signedBodyOf('fetch', body))
     const res = await this.request({ fetch: { ...body, auth } })
     return { messages: res.messages.map(toMessage), more: res.more }
