@@ -10,6 +10,8 @@ import { MailboxClient } from './client.ts'
 import { decodeRequest, encodeErrorResponse, encodeResponse } from './codec.ts'
 import { MAX_RESPONSE_FRAME_BYTES } from './constants.ts'
 import { MailboxError } from './errors.ts'
+import { newMailboxCredentials } from './client.ts'
+import { pendingDeadlines } from '../wire/deadline.ts'
 import type { Request } from './mailbox.pb.js'
 
 /** How the scripted relay answers one request frame. */
@@ -151,6 +153,50 @@ describe('mailbox client against a misbehaving relay (in-memory stream pair)', (
     ])
     const client = new MailboxClient({ openStream: relay.openStream, timeoutMs: 2_000 })
     await assert.rejects(client.info())
+    assert.equal((await client.info()).stunPort, 3478)
+    assert.equal(relay.streams(), 2)
+    await client.close()
+  })
+
+  // Time limits are deadlines cleared when the exchange is over (core/src/wire/deadline.ts), not
+  // AbortSignal.timeout: the signal a stream was given aborts later, and everything its listeners
+  // hold stays in memory until then.
+  test('a finished request or subscription lets go of its time limit: the signals it handed out never abort', async () => {
+    // The relay acknowledges the subscription and then ends it (as it does when it shuts down).
+    const ackThenEnd: Answer = async (req, far) => {
+      await infoAnswer(req, far)
+      await far.close()
+    }
+    const relay = scriptedRelay([infoAnswer, ackThenEnd])
+    const signals: AbortSignal[] = []
+    const client = new MailboxClient({
+      openStream: (options) => {
+        if (options?.signal !== undefined) signals.push(options.signal)
+        return relay.openStream()
+      },
+      timeoutMs: 40,
+    })
+    const before = pendingDeadlines()
+    assert.equal((await client.info()).stunPort, 3478)
+    const sub = await client.subscribe(newMailboxCredentials(), () => undefined)
+    assert.equal(signals.length, 2, 'one stream for the request, one for the subscription')
+    assert.equal(pendingDeadlines(), before, 'no time limit left running')
+    await new Promise((r) => setTimeout(r, 120))
+    assert.deepEqual(
+      signals.map((s) => s.aborted),
+      [false, false],
+      'past the time limit, nothing aborts the finished exchange',
+    )
+    await sub.close()
+    await client.close()
+  })
+
+  test('a relay that never answers: the request fails with a TimeoutError after its limit, the next one works on a new stream', async () => {
+    const relay = scriptedRelay([() => Promise.resolve(), infoAnswer])
+    const client = new MailboxClient({ openStream: relay.openStream, timeoutMs: 100 })
+    const before = pendingDeadlines()
+    await assert.rejects(client.info(), { name: 'TimeoutError' })
+    assert.equal(pendingDeadlines(), before)
     assert.equal((await client.info()).stunPort, 3478)
     assert.equal(relay.streams(), 2)
     await client.close()

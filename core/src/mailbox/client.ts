@@ -19,6 +19,7 @@ import {
   MAX_RESPONSE_FRAME_BYTES,
 } from './constants.ts'
 import { MailboxError } from './errors.ts'
+import { deadline, withDeadline } from '../wire/deadline.ts'
 import { openPrekey, sealPrekey } from './prekey-seal.ts'
 import type { RelayInfo, Response, StoredMessage } from './mailbox.pb.js'
 
@@ -186,13 +187,14 @@ export class MailboxClient {
   ): Promise<Subscription> {
     const body = {}
     const auth = this.sign('subscribe', creds, signedBodyOf('subscribe', body))
-    const stream = await this.openStream({ signal: AbortSignal.timeout(this.timeoutMs) })
+    const stream = await withDeadline(this.timeoutMs, (signal) => this.openStream({ signal }))
     const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES })
     try {
-      await lp.write(encodeRequest({ subscribe: { auth } }), {
-        signal: AbortSignal.timeout(this.timeoutMs),
-      })
-      decodeResponse((await lp.read({ signal: AbortSignal.timeout(this.timeoutMs) })).subarray())
+      await withDeadline(this.timeoutMs, (signal) =>
+        lp.write(encodeRequest({ subscribe: { auth } }), { signal }),
+      )
+      const answer = await withDeadline(this.timeoutMs, (signal) => lp.read({ signal }))
+      decodeResponse(answer.subarray())
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
       throw typedFrameError(err)
@@ -211,8 +213,9 @@ export class MailboxClient {
     return {
       ended,
       close: async () => {
-        const signal = AbortSignal.timeout(this.timeoutMs)
-        await stream.close({ signal }).catch(() => stream.abort(new Error('subscription closed')))
+        await withDeadline(this.timeoutMs, (signal) => stream.close({ signal })).catch(() =>
+          stream.abort(new Error('subscription closed')),
+        )
         await ended
       },
     }
@@ -286,22 +289,28 @@ export class MailboxClient {
    * stream is retired well before the relay's idle timeout closes it.
    */
   private async request(body: Parameters<typeof encodeRequest>[0]): Promise<Response> {
-    const signal = AbortSignal.timeout(this.timeoutMs)
-    await this.acquireSlot(signal)
+    // One deadline for the wait for a slot, the stream and the exchange, cleared when it is over.
+    const limit = deadline(this.timeoutMs)
+    const { signal } = limit
     let frame: Uint8Array
     try {
-      const entry = this.takeIdle() ?? (await this.openPooled(signal))
+      await this.acquireSlot(signal)
       try {
-        entry.requests++
-        await entry.lp.write(encodeRequest(body), { signal })
-        frame = (await entry.lp.read({ signal })).subarray()
-      } catch (err) {
-        entry.stream.abort(err instanceof Error ? err : new Error(String(err)))
-        throw typedFrameError(err)
+        const entry = this.takeIdle() ?? (await this.openPooled(signal))
+        try {
+          entry.requests++
+          await entry.lp.write(encodeRequest(body), { signal })
+          frame = (await entry.lp.read({ signal })).subarray()
+        } catch (err) {
+          entry.stream.abort(err instanceof Error ? err : new Error(String(err)))
+          throw typedFrameError(err)
+        }
+        this.release(entry)
+      } finally {
+        this.releaseSlot()
       }
-      this.release(entry)
     } finally {
-      this.releaseSlot()
+      limit.clear()
     }
     return decodeResponse(frame) // a typed error response leaves the stream usable
   }

@@ -60,3 +60,23 @@ test('started, it checks again after each jittered wait; stopped, it checks no m
   await new Promise((r) => setTimeout(r, 300))
   assert.equal(relay.state.pings, seen, 'no check after stop')
 })
+
+test('an answered check lets go of its time limit: the signal the ping got never aborts afterwards', async () => {
+  const relay = fakeRelayConnection(true)
+  const signals: AbortSignal[] = []
+  const muxer = (relay.connection as unknown as { muxer: { ping: (o?: object) => unknown } }).muxer
+  const ping = muxer.ping
+  muxer.ping = (options: { signal?: AbortSignal } = {}) => {
+    if (options.signal !== undefined) signals.push(options.signal)
+    return ping(options)
+  }
+  const keepAlive = new RelayKeepAlive(
+    { connectionManager: { getConnections: () => [relay.connection] } },
+    { intervalMs: 3_600_000, timeoutMs: 30 },
+  )
+  assert.equal(await keepAlive.pingRelays(), 0)
+  await new Promise((r) => setTimeout(r, 90))
+  assert.equal(signals.length, 1)
+  assert.equal(signals[0]!.aborted, false, 'nothing aborts the finished ping')
+  assert.equal(relay.state.aborted, false)
+})

@@ -17,6 +17,7 @@
  */
 import type { Connection, Startable } from '@libp2p/interface'
 import { byteStream } from '@libp2p/utils'
+import { deadline } from '../wire/deadline.ts'
 
 export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 const PING_BYTES = 32
@@ -97,10 +98,8 @@ export class RelayKeepAlive implements Startable {
   }
 
   async #check(connection: Connection): Promise<boolean> {
-    const signal = AbortSignal.any([
-      AbortSignal.timeout(this.#options.timeoutMs),
-      this.#stopped.signal,
-    ])
+    const limit = deadline(this.#options.timeoutMs)
+    const signal = AbortSignal.any([limit.signal, this.#stopped.signal])
     try {
       const muxer = this.#options.probe === 'stream' ? undefined : pingableMuxer(connection)
       if (muxer !== undefined) await muxerPing(muxer, signal)
@@ -111,6 +110,8 @@ export class RelayKeepAlive implements Startable {
       if (err instanceof Error && err.name === 'UnsupportedProtocolError') return true
       connection.abort(err instanceof Error ? err : new Error(String(err)))
       return false
+    } finally {
+      limit.clear()
     }
   }
 }

@@ -10,6 +10,7 @@ import type { MessengerContext } from './context.ts'
 import { MESSENGER_TIMING } from './limits.ts'
 import { peerIdOf } from './net.ts'
 import { RELAY_DIAL_TIMEOUT_MS, relayFailureReason, type RelayHealth } from './relay-health.ts'
+import { withDeadline } from '../wire/deadline.ts'
 
 /** The longest wait between dials of a relay that keeps failing. */
 const RELAY_RETRY_MAX_MS = 60_000
@@ -53,7 +54,7 @@ export class RelayLinks {
     if (health !== undefined && now < health.nextAttemptAt) return
     const started = now
     try {
-      await net.dial(multiaddr(relay), { signal: AbortSignal.timeout(RELAY_DIAL_TIMEOUT_MS) })
+      await withDeadline(RELAY_DIAL_TIMEOUT_MS, (signal) => net.dial(multiaddr(relay), { signal }))
       this.#health.set(relay, {
         reason: null,
         since: platform.clock(),
