@@ -22,7 +22,7 @@ import type { CallInfo, ChatMessage } from '../../core/src/client/api.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
 import { ChromiumTestbed, launchAndOpen } from './support/chromium-testbed.ts'
 import type { HestiaPage, ChromiumProfile, TestRelay } from './support/messenger-browser.ts'
-import { sleep, waitUntil } from './support/messenger-browser.ts'
+import { relayReady, sleep, waitUntil } from './support/messenger-browser.ts'
 
 const artifacts = join(repoRoot, 'tests', 'artifacts', 'calls-e2e')
 const STEP_MS = 15_000
@@ -91,11 +91,6 @@ async function diagnose(): Promise<string> {
     lines.push(`${w.url()}: state ${state} error "${error}" rtp ${JSON.stringify(stats)}`)
   }
   return lines.join('\n')
-}
-
-async function relayReady(page: HestiaPage): Promise<boolean> {
-  const r = (await page.must({ type: 'connectivity.status' })).relays[0]
-  return r !== undefined && r.state === 'connected' && r.reserved && r.mailboxReady
 }
 
 /** The next call window this profile opens (the host opens one per call). */
@@ -180,13 +175,7 @@ before(
       a.must({ type: 'settings.addRelay', address: relay.address }),
       b.must({ type: 'settings.addRelay', address: relay.address }),
     ])
-    await waitUntil(
-      'both hold a reservation and a mailbox',
-      async () => {
-        return (await relayReady(a)) && (await relayReady(b))
-      },
-      30_000,
-    )
+    await Promise.all([relayReady(a, 30_000), relayReady(b, 30_000)])
     const { link } = await a.must({ type: 'invite.mine' })
     convB = (await b.must({ type: 'invite.accept', invite: link })).contact.conversationId
     // One message each way: both sessions confirmed (signalling may then go direct).

@@ -38,6 +38,7 @@ import {
   eventsIn,
   logEventsIn,
   mustOk,
+  relayReady,
   textOf,
   waitUntil,
   type Evaluator,
@@ -52,6 +53,7 @@ const rank: Record<DeliveryState, number> = { queued: 0, failed: 0, sent: 1, del
 /** One side of the chat, whichever browser it runs in. */
 interface Side {
   readonly name: string
+  api<T extends ClientRequest>(request: T): Promise<ResponseFor<T>>
   must<T extends ClientRequest>(request: T): Promise<Extract<ResponseFor<T>, { ok: true }>['value']>
   logEvents(): Promise<void>
   events(): Promise<LoggedEvent[]>
@@ -60,6 +62,7 @@ interface Side {
 function sideOf(name: string, page: Evaluator): Side {
   return {
     name,
+    api: (request) => clientRequest(page, request),
     must: async (request) => mustOk(name, request, await clientRequest(page, request)),
     logEvents: () => logEventsIn(page),
     events: () => eventsIn(page),
@@ -126,11 +129,6 @@ async function send(side: Side, conversationId: string, text: string): Promise<n
   return at
 }
 
-async function relayUp(side: Side): Promise<boolean> {
-  const r = (await side.must({ type: 'connectivity.status' })).relays[0]
-  return r !== undefined && r.state === 'connected' && r.reserved && r.mailboxReady
-}
-
 before(
   async () => {
     await mkdir(artifacts, { recursive: true })
@@ -167,12 +165,7 @@ describe('a chat between Chromium and Firefox', { concurrency: 1 }, () => {
       await f.must({ type: 'identity.create', displayName: 'Finn on Firefox' })
       await c.must({ type: 'settings.addRelay', address: relay.address })
       await f.must({ type: 'settings.addRelay', address: relay.address })
-      await waitUntil(
-        'both on the relay',
-        async () => (await relayUp(c)) && (await relayUp(f)),
-        30_000,
-        250,
-      )
+      await Promise.all([relayReady(c, 30_000), relayReady(f, 30_000)])
       await Promise.all([c.logEvents(), f.logEvents()])
       const invite = await c.must({ type: 'invite.mine' })
       const accepted = await f.must({ type: 'invite.accept', invite: invite.link })

@@ -378,7 +378,10 @@ export function textOf(message: ChatMessage): string | null {
  * Right after a browser start the host answers `unavailable` until its node runs: those answers
  * only mean "not yet".
  */
-export async function relayReady(page: HestiaPage, timeoutMs = 60_000): Promise<void> {
+export async function relayReady(
+  page: Pick<HestiaPage, 'name' | 'api'>,
+  timeoutMs = 60_000,
+): Promise<void> {
   await waitUntil(
     `${page.name}: relay reserved and mailbox ready`,
     async () => {
