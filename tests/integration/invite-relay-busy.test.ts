@@ -15,9 +15,9 @@ import {
 } from '@hestia/core/mailbox/index.ts'
 import { decodeSecrets } from '@hestia/core/messenger/index.ts'
 import { systemPlatform, type CryptoPlatform } from '@hestia/core/crypto/platform.ts'
-import { startRelay, type RelayHandle } from '@hestia/relay-node'
+import type { RelayHandle } from '@hestia/relay-node'
 import { mailboxClientFor, startClientNode } from './relay-helpers.ts'
-import { LOOPBACK_USERS, TestPeer, releaseWebRTC, tempDir } from './support/messenger-harness.ts'
+import { TestPeer, releaseWebRTC, startTestRelay } from './support/messenger-harness.ts'
 
 /** One clock for the relay and the messenger; the test moves it to refill the budget. */
 const clock = { offset: 0, now: () => Date.now() + clock.offset }
@@ -30,16 +30,13 @@ describe('invite while the relay refuses new mailboxes', () => {
   let alice: TestPeer
 
   before(async () => {
-    relay = await startRelay({
-      dataDir: tempDir(),
-      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-      stunPort: -1,
-      adminPort: -1,
-      logLevel: 'silent',
-      now: () => clock.now(),
-      mailbox: { rate: { createPerIp: { perSecond: 1, burst: 20 } } },
-      relay: LOOPBACK_USERS,
-    })
+    // One address's own creation budget (not the crowd's the harness gives 127.0.0.1).
+    relay = await startTestRelay(
+      undefined,
+      0,
+      { rate: { createPerIp: { perSecond: 1, burst: 20 } } },
+      () => clock.now(),
+    )
     alice = new TestPeer('alice', relay.multiaddrs)
     alice.direct = false
     alice.platform = platform

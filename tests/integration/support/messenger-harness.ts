@@ -51,6 +51,8 @@ export async function startTestRelay(
   dataDir = tempDir(),
   port = 0,
   mailbox: Parameters<typeof startRelay>[0]['mailbox'] = {},
+  /** The relay's clock, for tests that move time (rate budgets refilling, expiry). */
+  now?: () => number,
 ): Promise<RelayHandle> {
   return startRelay({
     dataDir,
@@ -60,6 +62,7 @@ export async function startTestRelay(
     logLevel: 'silent',
     mailbox: mergeLoopbackMailbox(mailbox),
     relay: LOOPBACK_USERS,
+    ...(now === undefined ? {} : { now }),
   })
 }
 
