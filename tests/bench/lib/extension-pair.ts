@@ -362,7 +362,10 @@ export async function openExtraSender(pair: ExtensionPair, name: string): Promis
 /** Builds (if stale), starts the relay and both profiles, and makes B a contact of A. */
 export async function openExtensionPair({ log, signal }: OpenPairOptions): Promise<ExtensionPair> {
   const started = Date.now()
-  const extensionDir = await freshTestBuild('chrome-mv3')
+  // HESTIA_BENCH_EXTENSION_DIR: an unpacked build made beforehand (two builds compared in turn
+  // on the same machine, e.g. before and after a change), instead of the working tree's.
+  const extensionDir =
+    process.env.HESTIA_BENCH_EXTENSION_DIR ?? (await freshTestBuild('chrome-mv3'))
   log(`  extension build ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   const relay = await TestRelay.start()
   const opened: ChromiumProfile[] = []
