@@ -20,6 +20,8 @@ interface CallOutcome {
 export interface PairResult {
   pair: string
   kinds: [NatKind, NatKind]
+  /** Both users started and contacts of each other (invite accepted, invite mailbox closed). */
+  contactsMs: number
   direct: boolean
   directMs: number
   directError?: string
@@ -138,7 +140,9 @@ async function call(
 
 export async function runPair(s: PairSetup): Promise<PairResult> {
   const kinds: [NatKind, NatKind] = [s.homeA.nat, s.homeB.nat]
+  const t0 = performance.now()
   const { peerA } = await becomeContacts(s)
+  const contactsMs = Math.round(performance.now() - t0)
   const dial = await tryDirect(s, peerA)
   const msg = await messages(s)
   const file = await sendFile(s)
@@ -154,6 +158,7 @@ export async function runPair(s: PairSetup): Promise<PairResult> {
   return {
     pair: `${kinds[0]} ↔ ${kinds[1]}`,
     kinds,
+    contactsMs,
     direct: dial.direct,
     directMs: dial.ms,
     ...(dial.error !== undefined ? { directError: dial.error } : {}),

@@ -82,6 +82,11 @@ function natRules(kind: NatKind, wanIp: string, homeIp: string): string[][] {
       'ACCEPT',
     ],
     ['-A', 'FORWARD', '-i', 'wan', '-j', 'DROP'],
+    // Unsolicited UDP to the router's own outside address is dropped before conntrack confirms
+    // it, as home routers do. Otherwise the kernel would keep a conntrack entry for the peer's
+    // first hole-punching packet, and the home's own packet to that peer would then get another
+    // outside port (a clash with that entry): port-restricted would act symmetric.
+    ['-A', 'INPUT', '-i', 'wan', '-p', 'udp', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP'],
   ]
   switch (kind) {
     case 'full-cone':
