@@ -56,6 +56,15 @@ function relayInfo() {
     fileFallbackCapBytes: 0,
     // Another instance of the same community (ADR 0231): it must survive the round trip.
     instances: ['/ip4/10.0.0.2/tcp/443/wss/p2p/12D3KooWAnotherInstance'],
+    // The operator's TURN with time-limited credentials (ADR 0450): also survives the round trip.
+    turnServers: [
+      {
+        urls: ['turn:relay.example:3479?transport=udp'],
+        username: '1767225600',
+        credential: 'q0pZ0k0y4Yx0kq5nq3sBv4bR8xU=',
+        expiresAtMs: 1_767_225_600_000n,
+      },
+    ],
   }
 }
 
@@ -78,7 +87,9 @@ describe('mailbox client against a misbehaving relay (in-memory stream pair)', (
     const relay = scriptedRelay([infoAnswer, infoAnswer])
     const client = new MailboxClient({ openStream: relay.openStream, timeoutMs: 2_000 })
     assert.equal((await client.info()).stunPort, 3478)
-    assert.deepEqual((await client.info()).instances, relayInfo().instances)
+    const info = await client.info()
+    assert.deepEqual(info.instances, relayInfo().instances)
+    assert.deepEqual(info.turnServers, relayInfo().turnServers)
     assert.equal(relay.streams(), 1)
     await client.close()
   })
