@@ -44,6 +44,9 @@ let a2Page: PuppeteerPage
 let convA1 = '' // A1's conversation with Ben
 let convB = '' // Ben's conversation with Ada
 const figures: string[] = []
+/** Set once A2 holds the identity: the steps after it need A2 and are skipped without it. */
+let linked = false
+let removed = false
 
 /** A2 (Firefox) through the client API, like HestiaPage for the Chromium pages. */
 const a2 = {
@@ -179,10 +182,17 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
       })
       await a2Page.type('#device-name', 'Ada on Firefox')
       await firefoxClick('Show the link')
-      const linkField = await a2Page.waitForSelector('[data-testid="device-link"]', {
-        timeout: DELIVERY_MS,
-      })
-      const link = (await linkField?.evaluate((el) => (el as HTMLInputElement).value)) ?? ''
+      // The offer, or the sentence A2 shows instead (then the test says which).
+      const shown = '[data-testid="device-link"], [data-testid="link-device-offer"] [role="alert"]'
+      await a2Page.waitForSelector(shown, { timeout: DELIVERY_MS })
+      const refused = await a2Page.$eval('[data-testid="link-device-offer"]', (el) =>
+        el.querySelector('[role="alert"]')?.textContent?.trim(),
+      )
+      assert.equal(refused, undefined, `A2 could not show a link: ${refused}`)
+      const link = await a2Page.$eval(
+        '[data-testid="device-link"]',
+        (el) => (el as HTMLInputElement).value,
+      )
       assert.match(link, /^hestia:link\//)
       await a2Page.screenshot({ path: join(artifacts, 'a2-offer.png') })
 
@@ -231,13 +241,15 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
       )
       assert.ok(onA2.devices.some((d) => d.thisDevice && d.name === 'Ada on Firefox' && !d.primary))
       await a2Page.screenshot({ path: join(artifacts, 'a2-linked.png') })
+      linked = true
     },
   )
 
-  test('B’s message appears on A1 and on A2', { timeout: 120_000 }, async () => {
+  test('B’s message appears on A1 and on A2', { timeout: 120_000 }, async (t) => {
     const text = 'Hello Ada, from Ben.'
     await b.must({ type: 'messages.send', conversationId: convB, text })
     const onA1 = await waitForText(a1, convA1, text)
+    if (!linked) return t.skip('A2 was not linked (the step above failed)')
     const convA2 = await a2ConversationWithBen()
     const onA2 = await waitForText(a2, convA2, text)
     assert.equal(onA1.direction, 'in')
@@ -251,11 +263,12 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
     )
   })
 
-  test('A1’s message appears on B, and on A2 as sent by me', { timeout: 120_000 }, async () => {
+  test('A1’s message appears on B, and on A2 as sent by me', { timeout: 120_000 }, async (t) => {
     const text = 'Hi Ben, Ada here (from Chromium).'
     await a1.must({ type: 'messages.send', conversationId: convA1, text })
     const onB = await waitForText(b, convB, text)
     assert.equal(onB.direction, 'in')
+    if (!linked) return t.skip('A2 was not linked')
     const onA2 = await waitForText(a2, await a2ConversationWithBen(), text)
     assert.equal(onA2.direction, 'out', 'A2 shows it as sent by me')
   })
@@ -263,7 +276,8 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
   test(
     'A1 removes A2 in Settings; A2, online, says it was removed',
     { timeout: 120_000 },
-    async () => {
+    async (t) => {
+      if (!linked) return t.skip('A2 was not linked')
       const p = a1.page
       await p.getByRole('button', { name: 'Remove Ada on Firefox' }).click()
       const confirm = p.getByTestId('device-confirm')
@@ -283,13 +297,15 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
       const identity = await a2.must({ type: 'identity.status' })
       assert.equal(identity.state, 'none', 'A2 erased the identity')
       await a2Page.screenshot({ path: join(artifacts, 'a2-removed.png') })
+      removed = true
     },
   )
 
-  test('B’s next message reaches A1 only', { timeout: 120_000 }, async () => {
+  test('B’s next message reaches A1 only', { timeout: 120_000 }, async (t) => {
     const text = 'Ada, are you there? (after the removal)'
     await b.must({ type: 'messages.send', conversationId: convB, text })
     await waitForText(a1, convA1, text)
+    if (!removed) return t.skip('A2 was not linked and removed')
     // A2 erased everything and is no longer on Ada's device list: the message is nowhere there.
     const list = await a2.ask({ type: 'conversations.list', query: null })
     assert.ok(!list.ok || list.value.conversations.length === 0, 'A2 has no conversation')
