@@ -162,6 +162,11 @@ describe('devices UI against the fixture client', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Link', exact: true }).click()
     await page.getByTestId('link-code').waitFor()
     await page.getByText('show this code?').waitFor()
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-testid')),
+      'link-code',
+      'the code takes the focus (read out), not the Codes match button',
+    )
     await accessible(page, '07-link-compare-primary')
     await page.getByRole('button', { name: 'Codes match' }).click()
     await page.getByTestId('link-result').getByText('is linked').waitFor()
