@@ -2,7 +2,8 @@
 //   1. browsers present (installs Debian's chromium and firefox-esr with apt-get when missing)
 //      and, before the unit tests, PostgreSQL's server binaries (Debian's postgresql package)
 //   2. lint, protobuf codecs regenerated and compared (scripts/gen-protos.ts --check), typecheck
-//   3. unit and integration tests (core, relay-node, extension, tests/integration)
+//   3. unit and integration tests (core, relay-node, extension, tests/integration), the relay
+//      tests, and the NAT reachability test (tests/nat: as root, else skipped with the reason)
 //   4. extension builds (test mode, both browsers) and the browser tests
 //   5. benchmarks in smoke mode (they must run; figures are not asserted)
 // Flags: --skip-browser (steps 1 and 4), --browser-only (steps 1 and 4), --skip-lint, --skip-bench.
@@ -131,6 +132,34 @@ function ensurePostgres(): void {
   }
 }
 
+/**
+ * The NAT reachability test (tests/nat/, ADR 0451) builds network namespaces with iptables NATs
+ * and runs coturn: as root, the tools are installed when missing; without root (or where they
+ * cannot be had) the step is skipped, loudly, with the reason.
+ */
+function natTests(): void {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    console.log(
+      '*** SKIPPED: NAT reachability (tests/nat): needs Linux and root for network namespaces; run `npm test` as root (CI does) to include it ***',
+    )
+    return
+  }
+  const tools = [
+    ['iproute2', 'ip'],
+    ['iptables', 'iptables'],
+    ['coturn', 'turnserver'],
+  ].filter(
+    ([, bin]) => !['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, bin!))),
+  )
+  if (tools.length > 0)
+    aptInstall(
+      tools.map(([pkg]) => pkg!),
+      'the NAT reachability test needs them',
+    )
+  // The test file itself says why it skips when something is still missing.
+  nodeTests('nat', testFiles('tests/nat'), 1)
+}
+
 const started = Date.now()
 console.log(`Hestia tests on Node ${process.version}`)
 if (Number(process.versions.node.split('.')[0]) < 22) {
@@ -178,6 +207,8 @@ if (runUnit) {
   nodeTests('integration', testFiles('tests/integration'), 1)
   // Relay faults, storage columns and the soak (issue 15): one file at a time, they start relays.
   nodeTests('relay', testFiles('tests/relay'), 1)
+  // Real NATs in network namespaces: direct, mailbox and TURN per pair of NAT kinds (issue 21).
+  natTests()
 }
 if (runBrowser) {
   step('extension builds and browser tests')
