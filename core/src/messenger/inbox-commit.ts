@@ -14,6 +14,7 @@ import type { StoreOperations } from '../store/store.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import { randomId } from './context.ts'
 import type { AcceptedSession, Decrypted } from './inbox-decrypt.ts'
+import { refuseUnlistedDevice } from './devices/contact-list.ts'
 import { applyPinnedPayload, type PayloadReads } from './inbox-payload.ts'
 import { bindInvite } from './invite-lifecycle.ts'
 import { contactName } from './names.ts'
@@ -107,6 +108,8 @@ export async function commitFrame(
     if (d.accepted === undefined) await putNextSession(tx, c, f, existing)
     return result('refused')
   }
+  // Once the contact sent a device list, only its devices are heard (issue 19).
+  if (standing === 'pinned') refuseUnlistedDevice(c, f.senderDevice, f.payload)
   if (d.accepted !== undefined) await admitSession(tx, c, standing, existing, f)
   if (standing !== 'pinned') {
     await holdFrame(tx, c, conversation.conversationId, standing, f, existing, platform, events)

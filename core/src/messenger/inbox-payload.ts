@@ -15,6 +15,7 @@ import {
 } from '../files/codec.ts'
 import type { ContactRecord, ConversationRecord, MessageRecord } from '../store/records.ts'
 import type { StoreOperations } from '../store/store.ts'
+import { applyContactDeviceList } from './devices/contact-list.ts'
 import { queueHello, queueReceipts } from './outbox-rows.ts'
 import type { FilePayloadBody, HelloBody, Payload } from './payload.ts'
 import { decodeOutbound, encodeOutbound, toBase64Url } from './records.ts'
@@ -73,6 +74,8 @@ export async function applyPinnedPayload(
     await applyReceipt(tx, conv, body.messageIds, state, payload.sentAt, events)
   } else if (body.kind === 'hello') {
     await applyHello(tx, p, body.hello, reads, platform)
+  } else if (body.kind === 'device_list') {
+    await applyContactDeviceList(tx, c, conv.conversationId, body.list, platform, events)
   }
   const summary = await conversationSummary(tx, conv)
   if (summary !== undefined) events.push({ type: 'conversation.updated', conversation: summary })

@@ -962,6 +962,10 @@ export var ChatPayload;
                     w.uint32(130);
                     CallSignal.codec().encode(obj.call, w);
                 }
+                if (obj.deviceList != null) {
+                    w.uint32(138);
+                    w.bytes(obj.deviceList);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -1021,6 +1025,10 @@ export var ChatPayload;
                             obj.call = CallSignal.codec().decode(reader, reader.uint32(), {
                                 limits: opts.limits?.call
                             });
+                            break;
+                        }
+                        case 17: {
+                            obj.deviceList = reader.bytes();
                             break;
                         }
                         default: {
@@ -1099,6 +1107,13 @@ export var ChatPayload;
                             yield* CallSignal.codec().stream(reader, reader.uint32(), `${prefix}.call`, {
                                 limits: opts.limits?.call
                             });
+                            break;
+                        }
+                        case 17: {
+                            yield {
+                                field: `${prefix}.deviceList`,
+                                value: reader.bytes()
+                            };
                             break;
                         }
                         default: {

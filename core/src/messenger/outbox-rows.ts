@@ -14,7 +14,10 @@ import { encodePayload, type HelloBody, type Payload, type PayloadBody } from '.
 import { toBase64Url } from './records.ts'
 
 /** Bodies that travel as `control` rows: nothing the user sees in the thread is attached to them. */
-export type ControlBody = Extract<PayloadBody, { kind: 'hello' | 'file_control' | 'file_piece' }>
+export type ControlBody = Extract<
+  PayloadBody,
+  { kind: 'hello' | 'file_control' | 'file_piece' | 'device_list' }
+>
 
 /** Bodies of chat messages: the row's delivery outcome becomes the message's delivery state. */
 export type MessageBody = Extract<PayloadBody, { kind: 'text' | 'file_offer' }>
@@ -32,7 +35,7 @@ export function queueMessage(
   return tx.enqueueOutbox(newRow(conversationId, messageId, 'message', encodePayload(payload), now))
 }
 
-/** Queues a Hello, a file control or a file piece. */
+/** Queues a Hello, a file control, a file piece or our device list. */
 export function queueControl(
   tx: Enqueue,
   conversationId: string,

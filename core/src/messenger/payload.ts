@@ -10,6 +10,7 @@ import { FILE_LIMITS } from '../files/limits.ts'
 import { checkCallSignal, encodeCallSignal, type CallWireSignal } from './calls-wire.ts'
 import { cleanDisplayName } from '../text/clean.ts'
 import { clampPeerTime } from '../text/caps.ts'
+import { DEVICE_CAPS } from './devices/limits.ts'
 
 export interface HelloBody {
   displayName: string
@@ -37,6 +38,8 @@ export type PayloadBody =
   | { kind: 'hello'; hello: HelloBody }
   | FilePayloadBody
   | { kind: 'call'; call: CallWireSignal }
+  /** The sender's signed device list (issue 19): checked by the receiver against the held one. */
+  | { kind: 'device_list'; list: Uint8Array }
 
 /** Caps of the opaque file bodies (the engine's decoders check them again, with their contents). */
 export const FILE_BODY_CAPS = {
@@ -66,6 +69,8 @@ export function encodePayload(p: Payload): Uint8Array {
     return ChatPayloadCodec.encode({ ...base, fileControl: copy(b.control) })
   if (b.kind === 'file_piece') return ChatPayloadCodec.encode({ ...base, filePiece: copy(b.piece) })
   if (b.kind === 'call') return ChatPayloadCodec.encode({ ...base, call: encodeCallSignal(b.call) })
+  if (b.kind === 'device_list')
+    return ChatPayloadCodec.encode({ ...base, deviceList: copy(b.list) })
   if (b.kind === 'receipt') {
     return ChatPayloadCodec.encode({
       ...base,
@@ -100,15 +105,23 @@ export function decodePayload(bytes: unknown): Payload {
     raw.fileControl,
     raw.filePiece,
     raw.call,
+    raw.deviceList,
   ].filter((x) => x !== undefined).length
   if (set !== 1) {
     throw new ProtocolError(
       'malformed',
-      'chat payload: exactly one of text, receipt, hello, file_offer, file_control, file_piece, call',
+      'chat payload: exactly one of text, receipt, hello, file_offer, file_control, file_piece, call, device_list',
     )
   }
   let body: PayloadBody
-  if (raw.call !== undefined) {
+  if (raw.deviceList !== undefined) {
+    // Only the size here: the signature, version and devices are checked against the held list.
+    const list = requireBytes(raw.deviceList, 'chat payload device_list', {
+      min: 1,
+      max: DEVICE_CAPS.deviceList,
+    })
+    body = { kind: 'device_list', list }
+  } else if (raw.call !== undefined) {
     body = { kind: 'call', call: checkCallSignal(raw.call) }
   } else if (raw.fileOffer !== undefined) {
     body = { kind: 'file_offer', offer: fileBody(raw.fileOffer, 'file_offer') }

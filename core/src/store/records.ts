@@ -32,6 +32,11 @@ export interface IdentityRecord {
   /** Opaque: our device certificate signed by the identity key. */
   deviceCertificate: Uint8Array
   createdAt: Timestamp
+  /**
+   * Opaque: our signed device list (issue 19, docs/protocol/devices.md), the newest this device
+   * issued or took. Absent until this identity first has more than one device.
+   */
+  deviceList?: Uint8Array
 }
 
 /** 'self' (DEVICE_OWNER_SELF) for our own other devices, else the contact id. */
@@ -121,6 +126,11 @@ export interface ContactRecord {
   retiringMailboxes?: RetiringMailbox[]
   /** Opaque: how to deposit into the contact's mailbox (mailbox id, capability, relay). */
   outboundMailbox: Uint8Array | null
+  /**
+   * Opaque: the contact's newest signed device list (issue 19) that we accepted; absent until
+   * they send one. Once held, frames from devices it does not name are refused.
+   */
+  deviceList?: Uint8Array
   addedAt: Timestamp
   updatedAt: Timestamp
 }

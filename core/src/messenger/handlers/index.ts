@@ -41,7 +41,7 @@ export function clientHandlers(
     ...settingsHandlers(running),
     ...transferHandlers(running),
     ...callHandlers(running),
-    ...devicesHandlers(),
+    ...devicesHandlers(running),
   })
 }
 

@@ -1,0 +1,134 @@
+/**
+ * A contact's device list inside the messenger (issue 19, docs/protocol/devices.md "Fan-out"):
+ * taking in a list that arrived inside the end-to-end channel, and refusing frames from devices
+ * the held list does not name.
+ *
+ * A list older than (or equal to) the held one, unsigned, for another identity or over the cap is
+ * refused and changes nothing but the session it came in (the frame itself was authentic: a
+ * relay or attacker replaying an old list gets nowhere). A newer list is stored on the contact;
+ * device records follow it, sessions with devices it no longer names end at once, and the thread
+ * gets a notice ("Alice added a device", "… removed a device") — never a block: the identity key,
+ * and so the safety number, is the same.
+ */
+import type { ClientEvent } from '../../client/api.ts'
+import type { CryptoPlatform } from '../../crypto/platform.ts'
+import type { ContactRecord, MessageRecord } from '../../store/records.ts'
+import type { StoreOperations } from '../../store/store.ts'
+import { ProtocolError, isProtocolError } from '../../wire/errors.ts'
+import { randomId } from '../context.ts'
+import { deviceIdOf } from '../net.ts'
+import type { Payload } from '../payload.ts'
+import { toBase64Url } from '../records.ts'
+import { chatMessage } from '../views.ts'
+import { verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
+import { DEVICE_ROLE } from './limits.ts'
+import { receiveContactList } from './list-updates.ts'
+import { planDeviceStore } from './store-plan.ts'
+
+/** The contact's held list, or undefined (none yet; a stored one that no longer verifies). */
+export function heldContactList(contact: ContactRecord): VerifiedDeviceList | undefined {
+  if (contact.deviceList === undefined) return undefined
+  try {
+    return verifyDeviceList(contact.deviceList, { identityKey: contact.identityPublicKey })
+  } catch (err) {
+    if (isProtocolError(err)) return undefined
+    throw err
+  }
+}
+
+/**
+ * Throws ProtocolError `unknown_key` for a frame from a device the contact's held list does not
+ * name (as DeviceSessions does). Without a held list every certified device of the pinned identity
+ * is accepted, as before multi-device. A device restored from a backup (ADR 0524) announces itself
+ * with a Hello that names the device it replaces: it is let in when that device is listed (its
+ * new primary's list follows).
+ */
+export function refuseUnlistedDevice(
+  contact: ContactRecord,
+  senderDevice: string,
+  payload: Payload,
+): void {
+  const held = heldContactList(contact)
+  if (held === undefined) return
+  if (held.devices.some((d) => deviceIdOf(d.peerId) === senderDevice)) return
+  const body = payload.body
+  const replaces = body.kind === 'hello' ? body.hello.replacesDevice : undefined
+  if (replaces !== undefined && held.devices.some((d) => deviceIdOf(d.peerId) === replaces)) return
+  throw new ProtocolError('unknown_key', 'a frame from a device the contact does not list')
+}
+
+export type ListOutcome = 'accepted' | 'refused'
+
+/** Applies a `device_list` payload from the pinned contact inside the frame's transaction. */
+export async function applyContactDeviceList(
+  tx: StoreOperations,
+  contact: ContactRecord,
+  conversationId: string,
+  bytes: Uint8Array,
+  platform: CryptoPlatform,
+  events: ClientEvent[],
+): Promise<ListOutcome> {
+  const held = heldContactList(contact)
+  let update
+  try {
+    update = receiveContactList(held, bytes, contact.identityPublicKey)
+  } catch (err) {
+    if (isProtocolError(err)) return 'refused'
+    throw err
+  }
+  const known = await tx.listDevices(contact.contactId)
+  const plan = planDeviceStore({
+    owner: contact.contactId,
+    list: update.list,
+    devices: known,
+    sessions: await tx.listSessions(contact.contactId),
+  })
+  for (const d of plan.putDevices) await tx.putDevice(d)
+  for (const id of plan.deleteDevices) await tx.deleteDevice(contact.contactId, id)
+  for (const id of plan.endSessions) await tx.deleteSession(contact.contactId, id)
+  contact.deviceList = update.list.bytes
+  contact.updatedAt = platform.clock()
+  await tx.putContact(contact)
+  // Devices new to us are "added"; the first list also names the devices we already talk to.
+  const candidates = held === undefined ? update.list.devices : update.added
+  const added = candidates.filter(
+    (d) => !known.some((k) => k.deviceId === deviceIdOf(d.peerId)) && !isFirstPrimary(held, d),
+  )
+  if (added.length > 0) await notice(tx, conversationId, 'device_added', platform, events)
+  if (update.removed.length > 0)
+    await notice(tx, conversationId, 'device_removed', platform, events)
+  return 'accepted'
+}
+
+/** The primary in the contact's first list is the device we already knew them by. */
+function isFirstPrimary(held: VerifiedDeviceList | undefined, d: { role: number }): boolean {
+  return held === undefined && d.role === DEVICE_ROLE.primary
+}
+
+async function notice(
+  tx: StoreOperations,
+  conversationId: string,
+  event: 'device_added' | 'device_removed',
+  platform: CryptoPlatform,
+  events: ClientEvent[],
+): Promise<void> {
+  const conv = await tx.getConversation(conversationId)
+  if (conv === undefined) return
+  const now = platform.clock()
+  const m: MessageRecord = {
+    messageId: toBase64Url(randomId(platform)),
+    conversationId,
+    direction: 'in',
+    senderDeviceId: null,
+    body: { kind: 'system', event },
+    sentAt: now,
+    receivedAt: now,
+    delivery: null,
+    failure: null,
+    // A notice, not a message: it does not count as unread.
+    readAt: now,
+  }
+  await tx.addMessage(m)
+  await tx.putConversation({ ...conv, lastMessageId: m.messageId, lastActivityAt: now })
+  events.push({ type: 'message.added', message: chatMessage(m) })
+}

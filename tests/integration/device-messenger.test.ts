@@ -1,0 +1,284 @@
+/**
+ * Multi-device wired into the messenger (issue 19), with real messengers over a real relay: Alice
+ * (primary, a TestPeer) links a new device through the client API (`devices.linkAccept` /
+ * `devices.linkConfirm`; the new device runs the link protocol on its own libp2p node); her new
+ * signed device list reaches Bob inside the end-to-end channel, where it shows as a notice and
+ * leaves the safety number unchanged. An older list sent again is refused; removing the device and
+ * "log out all other devices" reach Bob as newer lists, and Bob forgets the removed devices.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Libp2p } from '@libp2p/interface'
+import type { RelayHandle } from '@hestia/relay-node'
+import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
+import { peerIdBytes, deviceIdOf } from '@hestia/core/messenger/net.ts'
+import { createCompanionKeys } from '@hestia/core/messenger/devices/companion.ts'
+import { NewDeviceLink } from '@hestia/core/messenger/devices/link.ts'
+import { awaitLink } from '@hestia/core/messenger/devices/link-stream.ts'
+import { acceptLinkGrant } from '@hestia/core/messenger/devices/link-grant.ts'
+import { encodeLinkText } from '@hestia/core/messenger/devices/link-text.ts'
+import { verifyDeviceList } from '@hestia/core/messenger/devices/device-list.ts'
+import { issueDeviceList } from '@hestia/core/messenger/devices/device-list.ts'
+import { DEVICE_ROLE } from '@hestia/core/messenger/devices/limits.ts'
+import { publishOwnList, currentOwnList } from '@hestia/core/messenger/devices/own-devices.ts'
+import { queueControl } from '@hestia/core/messenger/outbox-rows.ts'
+import { makeListedDevice } from '../../core/test-support/device-fixtures.ts'
+import type { ClientEvent, DeviceLinkStatus } from '@hestia/core/client/api.ts'
+import { startClientNode, waitFor } from './relay-helpers.ts'
+import {
+  TestPeer,
+  connectPeers,
+  releaseWebRTC,
+  startTestRelay,
+  waitUntil,
+} from './support/messenger-harness.ts'
+
+const LINK_MS = 30_000
+
+describe('multi-device in the messenger', () => {
+  let relay: RelayHandle
+  let a: TestPeer
+  let b: TestPeer
+  let convA: string
+  let convB: string
+  let aliceOnB: string
+  const nodes: Libp2p[] = []
+
+  before(async () => {
+    relay = await startTestRelay()
+    a = await new TestPeer('alice', relay.multiaddrs).start()
+    b = await new TestPeer('bob', relay.multiaddrs).start()
+    ;({ convA, convB } = await connectPeers(a, b))
+    aliceOnB = (await b.must({ type: 'conversations.list', query: null })).conversations[0]!.contact
+      .contactId
+  })
+
+  after(async () => {
+    for (const n of nodes) await Promise.resolve(n.stop()).catch(() => undefined)
+    await a?.stop().catch(() => undefined)
+    await b?.stop().catch(() => undefined)
+    await relay?.stop().catch(() => undefined)
+    releaseWebRTC()
+  })
+
+  /** A new install: its own node on the relay, showing an offer; resolves once it took a grant. */
+  async function newDevice(name: string, timeoutMs = LINK_MS) {
+    const node = await startClientNode({ relayAddr: relay.multiaddrs[0] })
+    nodes.push(node)
+    await waitFor(
+      () => node.getMultiaddrs().some((m) => m.toString().includes('/p2p-circuit')),
+      10_000,
+    )
+    const peerId = peerIdBytes(node.peerId)
+    const keys = createCompanionKeys(p.random, peerId, name)
+    const link = new NewDeviceLink({ platform: p, peerId, relay: relay.multiaddrs[0]! })
+    let code: string | undefined
+    const taken = awaitLink(
+      node,
+      link,
+      keys.request,
+      {
+        showCode: (c) => (code = c),
+        takeGrant: (grant) => {
+          acceptLinkGrant(grant, keys.request, p.clock())
+          return Promise.resolve(true)
+        },
+      },
+      timeoutMs,
+    )
+    // An offer nobody completes (the refused sixth device) ends by its timeout after the test.
+    taken.catch(() => undefined)
+    return {
+      node,
+      deviceId: node.peerId.toString(),
+      text: encodeLinkText(link.offer),
+      code: () => code,
+      taken,
+    }
+  }
+
+  /** Links a new device from Alice through the client API; returns its device id. */
+  async function linkThroughApi(name: string): Promise<string> {
+    const n = await newDevice(name)
+    const status = await a.must({ type: 'devices.linkAccept', link: n.text })
+    assert.equal(status.state, 'compare')
+    assert.equal(status.deviceName, name)
+    await waitUntil('the new device shows its code', () => n.code() !== undefined)
+    assert.equal(status.code, n.code(), 'both devices show the same six digits')
+    const confirmed = await a.must({ type: 'devices.linkConfirm', linkId: status.linkId })
+    assert.equal(confirmed.state, 'confirmed')
+    await n.taken
+    await waitUntil('Alice sees the link done', () =>
+      a.events.some(
+        (e) =>
+          e.type === 'device.link' && e.link.linkId === status.linkId && e.link.state === 'done',
+      ),
+    )
+    return n.deviceId
+  }
+
+  async function bobsListOfAlice() {
+    const contact = await b.store.getContact(aliceOnB)
+    if (contact?.deviceList === undefined) return undefined
+    return verifyDeviceList(contact.deviceList, { identityKey: contact.identityPublicKey })
+  }
+
+  async function notices(event: string): Promise<number> {
+    return (await b.history(convB)).filter(
+      (m) => m.body.kind === 'system' && m.body.event === event,
+    ).length
+  }
+
+  test('link through the API: the list reaches Bob, a notice shows, the safety number stays', async () => {
+    const before = await b.must({ type: 'contact.info', contactId: aliceOnB })
+    const single = await a.must({ type: 'devices.list' })
+    assert.equal(single.devices.length, 1)
+    assert.equal(single.canManage, true)
+    assert.equal(single.devices[0]!.thisDevice, true)
+
+    const laptop = await linkThroughApi('Firefox on the laptop')
+    const view = await a.must({ type: 'devices.list' })
+    assert.deepEqual(
+      view.devices.map((d) => [d.name, d.primary, d.thisDevice]),
+      [
+        ['First device', true, true],
+        ['Firefox on the laptop', false, false],
+      ],
+    )
+    assert.equal(view.devices[1]!.deviceId, laptop)
+    assert.ok(a.events.some((e) => e.type === 'devices.changed' && e.devices.devices.length === 2))
+
+    await waitUntil(
+      'Bob holds Alice’s list with the laptop',
+      async () =>
+        (await bobsListOfAlice())?.devices.some((d) => deviceIdOf(d.peerId) === laptop) === true,
+    )
+    await waitUntil(
+      'Bob sees "Alice added a device"',
+      async () => (await notices('device_added')) === 1,
+    )
+    const after = await b.must({ type: 'contact.info', contactId: aliceOnB })
+    assert.deepEqual(after.safetyNumber, before.safetyNumber, 'same identity, same safety number')
+    assert.equal(after.contact.trust, before.contact.trust, 'nothing is blocked')
+    assert.ok(
+      after.devices.some((d) => d.deviceId === laptop),
+      'Bob records the new device',
+    )
+    // Chat goes on as before.
+    await a.must({ type: 'messages.send', conversationId: convA, text: 'after linking' })
+    await waitUntil('Bob reads it', async () => (await b.texts(convB)).includes('after linking'))
+  })
+
+  test('an older list sent again is refused and changes nothing', async () => {
+    const held = (await bobsListOfAlice())!
+    // Alice's own messenger sends the list she held before the link (v1: only herself), inside
+    // the real end-to-end channel: the frame is authentic, only the list is old.
+    const old = issueDeviceList(a.service.messenger!.ctx.local.identity, {
+      previousVersion: 0,
+      now: held.listVersion - 10,
+      devices: [held.devices.find((d) => d.role === DEVICE_ROLE.primary)!],
+    })
+    assert.ok(old.listVersion < held.listVersion)
+    const ctx = a.service.messenger!.ctx
+    await a.store.transaction((tx) =>
+      queueControl(
+        tx,
+        convA,
+        {
+          messageId: p.random(16),
+          sentAt: p.clock(),
+          body: { kind: 'device_list', list: old.bytes },
+        },
+        ctx.platform.clock(),
+      ),
+    )
+    a.service.messenger!.parts.kickOutbox()
+    await a.must({
+      type: 'messages.send',
+      conversationId: convA,
+      text: 'marker after the old list',
+    })
+    await waitUntil('Bob reads the marker', async () =>
+      (await b.texts(convB)).includes('marker after the old list'),
+    )
+    const still = (await bobsListOfAlice())!
+    assert.equal(still.listVersion, held.listVersion, 'the held list is kept')
+    assert.equal(still.devices.length, 2)
+    assert.equal(await notices('device_removed'), 0, 'the old list removed nothing')
+  })
+
+  test('remove one device: Bob takes the newer list and forgets the device', async () => {
+    const view = await a.must({ type: 'devices.list' })
+    const laptop = view.devices.find((d) => !d.primary)!.deviceId
+    const selfRemoval = await a.req({ type: 'devices.remove', deviceId: view.devices[0]!.deviceId })
+    assert.ok(!selfRemoval.ok && selfRemoval.error.code === 'invalid_state')
+    const unknown = await a.req({ type: 'devices.remove', deviceId: '12D3KooWNoSuchDevice' })
+    assert.ok(!unknown.ok && unknown.error.code === 'not_found')
+
+    const after = await a.must({ type: 'devices.remove', deviceId: laptop })
+    assert.deepEqual(
+      after.devices.map((d) => d.deviceId),
+      [view.devices[0]!.deviceId],
+    )
+    assert.ok(after.listVersion > view.listVersion)
+    await waitUntil('Bob holds the list without the laptop', async () => {
+      const list = await bobsListOfAlice()
+      return list?.listVersion === after.listVersion
+    })
+    const info = await b.must({ type: 'contact.info', contactId: aliceOnB })
+    assert.ok(!info.devices.some((d) => d.deviceId === laptop), 'Bob forgot the removed device')
+    assert.equal(await notices('device_removed'), 1)
+    assert.equal(
+      (await b.store.listSessions(aliceOnB)).some((s) => s.deviceId === laptop),
+      false,
+    )
+  })
+
+  test('log out all other devices: one list naming only this device', async () => {
+    const one = await linkThroughApi('Work browser')
+    const two = await linkThroughApi('Old tablet')
+    const renamed = await a.must({ type: 'devices.rename', deviceId: two, name: 'Kitchen tablet' })
+    assert.ok(renamed.devices.some((d) => d.deviceId === two && d.name === 'Kitchen tablet'))
+    const three = (await a.must({ type: 'devices.list' })).devices.length
+    assert.equal(three, 3)
+    const left = await a.must({ type: 'devices.logoutOthers' })
+    assert.equal(left.devices.length, 1)
+    assert.equal(left.devices[0]!.thisDevice, true)
+    await waitUntil('Bob holds the one-device list', async () => {
+      const list = await bobsListOfAlice()
+      return list?.listVersion === left.listVersion
+    })
+    const info = await b.must({ type: 'contact.info', contactId: aliceOnB })
+    for (const gone of [one, two]) assert.ok(!info.devices.some((d) => d.deviceId === gone))
+  })
+
+  test('the sixth device is refused with the cap sentence before anything is dialled', async () => {
+    const ctx = a.service.messenger!.ctx
+    const current = await currentOwnList(ctx)
+    const companions = [1, 2, 3, 4].map(
+      (i) => makeListedDevice(p, ctx.local.identity, `companion ${i}`).entry,
+    )
+    const full = issueDeviceList(ctx.local.identity, {
+      previousVersion: current.listVersion,
+      now: p.clock(),
+      devices: [...current.devices, ...companions],
+    })
+    await publishOwnList(ctx, full)
+    assert.equal((await a.must({ type: 'devices.list' })).devices.length, 5)
+    const n = await newDevice('one too many', 1_000)
+    const res = await a.req({ type: 'devices.linkAccept', link: n.text })
+    assert.ok(!res.ok && res.error.code === 'device_limit')
+    assert.match(res.ok ? '' : res.error.message, /5 devices, the most Hestia allows/)
+    const junk = await a.req({ type: 'devices.linkAccept', link: 'hestia:i/not-a-device-link' })
+    assert.ok(!junk.ok && junk.error.code === 'link_invalid')
+    await a.must({ type: 'devices.logoutOthers' })
+  })
+
+  test('the primary saw every link go compare → confirmed → done', () => {
+    const links = a.events.filter(
+      (e): e is Extract<ClientEvent, { type: 'device.link' }> => e.type === 'device.link',
+    )
+    const states = new Set(links.map((e: { link: DeviceLinkStatus }) => e.link.state))
+    for (const s of ['compare', 'confirmed', 'done'] as const) assert.ok(states.has(s))
+  })
+})
