@@ -48,13 +48,19 @@ const MAILBOXES = 500
 const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
 const TICKS_PER_S = 100
 
+/**
+ * CPU ms (user + system) the processes have used so far; for the first one (PostgreSQL's
+ * postmaster) also what its ended children used (a backend whose connection closed mid-sample
+ * would otherwise take its time with it).
+ */
 function cpuMsOf(pids: number[]): number {
   let ticks = 0
-  for (const pid of pids) {
+  for (const [i, pid] of pids.entries()) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       ticks += Number(fields[11]) + Number(fields[12])
+      if (i === 0) ticks += Number(fields[13]) + Number(fields[14])
     } catch {
       // ended meanwhile
     }
@@ -227,7 +233,8 @@ async function main(): Promise<void> {
       return {
         rate,
         relay: (cpuMsOf(pids) - r0) / DEPOSITS,
-        pg: (cpuMsOf(pgPids) - p0) / DEPOSITS,
+        // The cluster's processes again: backends started meanwhile count whole.
+        pg: (cpuMsOf(clusterPids(cluster.dir)) - p0) / DEPOSITS,
         senders: (s.user + s.system) / 1000 / DEPOSITS,
       }
     }
