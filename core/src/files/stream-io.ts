@@ -21,6 +21,7 @@ export function frameStream(
   maxFrameBytes: number,
   maxBufferBytes: number,
 ): FrameStream {
+  resumeSendingAtHalfBuffer(stream)
   const lp = lpStream(stream, { maxDataLength: maxFrameBytes, maxBufferSize: maxBufferBytes })
   return {
     async read(timeoutMs, signal) {
@@ -64,6 +65,37 @@ export function frameStream(
       stream.abort(err)
     },
   }
+}
+
+/**
+ * What a libp2p WebRTC stream exposes of its data channel (@libp2p/webrtc's WebRTCStream: public
+ * `channel` and `maxBufferedAmount`). Structural, so this module stays free of DOM types.
+ */
+interface DataChannelBacked {
+  channel?: { bufferedAmountLowThreshold?: unknown }
+  maxBufferedAmount?: unknown
+}
+
+/**
+ * @libp2p/webrtc stops writing once the channel buffers `maxBufferedAmount` (2 MiB) and resumes
+ * only when the buffer is EMPTY (its bufferedAmountLowThreshold is 0): the link idles for as long
+ * as the page takes to answer the drain event, once every 2 MiB. Resuming at half leaves 1 MiB
+ * queued meanwhile, as the bare-channel baseline does (ADR 0427). The drain event only wakes a
+ * stream that is waiting for it, so an earlier event changes nothing else. Other transports
+ * (WebSockets, yamux in tests) have no such channel and are left alone.
+ */
+export function resumeSendingAtHalfBuffer(stream: Stream): void {
+  const s = stream as unknown as DataChannelBacked
+  const channel = s.channel
+  if (
+    channel === undefined ||
+    typeof channel.bufferedAmountLowThreshold !== 'number' ||
+    typeof s.maxBufferedAmount !== 'number' ||
+    !(s.maxBufferedAmount > 0)
+  ) {
+    return
+  }
+  channel.bufferedAmountLowThreshold = Math.floor(s.maxBufferedAmount / 2)
 }
 
 function isClosedCleanly(stream: Stream): boolean {

@@ -74,8 +74,21 @@ const suite: BenchSuite = {
       await offerThroughUi(pair.b, 'Alice', path)
       const { transfer, acceptedAt } = await acceptIncoming(pair.a, known)
       known.add(transfer.transferId)
-      const done = await waitForCompleted(pair.a, transfer.transferId, transferLimitMs(bytes))
+      // Where the time went: bytes flowing, then the final check and the save (verifying).
+      let verifyingAt: number | undefined
+      const done = await waitForCompleted(
+        pair.a,
+        transfer.transferId,
+        transferLimitMs(bytes),
+        (t) => {
+          if (t.state === 'verifying') verifyingAt ??= Date.now()
+        },
+      )
       const ms = Date.now() - acceptedAt
+      if (verifyingAt !== undefined)
+        log(
+          `    stream ${verifyingAt - acceptedAt} ms, check + save ${Date.now() - verifyingAt} ms`,
+        )
       if (done.route !== 'direct') throw new Error(`the file went by ${done.route}, not directly`)
       // Keep the disk clean between repetitions (the saved copy is not needed).
       for (const d of await downloadsOf(pair.a))

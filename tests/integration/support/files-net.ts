@@ -125,13 +125,14 @@ export interface DevicePair {
 export const CONVERSATION = 'conv-a-b'
 
 /**
- * Two devices with engines wired to each other. `tuning`/`sha256` go to both engines; `peerOf`
+ * Two devices with engines wired to each other. `tuning`/`sha256`/`aes` go to both engines; `peerOf`
  * maps the shared conversation to the other device.
  */
 export async function startDevicePair(
   opts: {
     tuning?: FileEngineDeps['tuning']
     sha256?: FileEngineDeps['sha256']
+    aes?: FileEngineDeps['aes']
     log?: boolean
   } = {},
 ): Promise<DevicePair> {
@@ -178,6 +179,7 @@ export async function startDevicePair(
         },
         ...(opts.sha256 ? { sha256: opts.sha256 } : { sha256: nodeSha256 }),
         ...(opts.tuning ? { tuning: opts.tuning } : {}),
+        ...(opts.aes ? { aes: opts.aes } : {}),
         onUpdate: (t) => updates.push(t),
         ...(opts.log
           ? { log: (m: string, e?: unknown) => console.log(`[${names[i]}] ${m}`, e ?? '') }
