@@ -118,6 +118,7 @@ describe('times and text no device can break', () => {
 
   test('pasted text: an invite is named as an invite, an overlong paste is refused before sending', () => {
     assert.match(pastedLinkProblem('hestia:i/ABCDEF') ?? '', /contact invite, not a device link/)
+    assert.match(pastedLinkProblem('HESTIA:I/ABCDEF') ?? '', /contact invite/, 'a scanned invite')
     const long = `hestia:link/${'A'.repeat(DEVICE_API_LIMITS.linkTextMaxChars)}`
     assert.match(pastedLinkProblem(long) ?? '', /at most 1,024 characters/)
     assert.equal(pastedLinkProblem('  hestia:link/CgEB  '), null, 'the node judges the rest')

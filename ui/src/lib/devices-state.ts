@@ -37,7 +37,8 @@ export const NOT_A_LINK_BUT_INVITE =
  */
 export function pastedLinkProblem(text: string): string | null {
   const trimmed = text.trim()
-  if (trimmed.startsWith(INVITE_PREFIX)) return NOT_A_LINK_BUT_INVITE
+  // A scanned invite QR code is upper case (alphanumeric mode): either case is an invite.
+  if (trimmed.toLowerCase().startsWith(INVITE_PREFIX)) return NOT_A_LINK_BUT_INVITE
   return overLimitText(trimmed.length, DEVICE_API_LIMITS.linkTextMaxChars, 'A device link')
 }
 
