@@ -359,6 +359,25 @@ export function isActive(group: Group): boolean {
   return group.state.groupActiveState.kind === 'active'
 }
 
+/**
+ * The credential a KeyPackage's leaf would carry (not verified here: the group layer verifies it
+ * when the package is added). Throws ProtocolError for bytes that are not a key package.
+ */
+export function keyPackageLeaf(bytes: Uint8Array): {
+  credential: Uint8Array
+  signatureKey: Uint8Array
+} {
+  const leaf = decodeKeyPackage(bytes).leafNode
+  if (leaf.credential.credentialType !== 'basic') {
+    throw new ProtocolError('malformed', 'key package: not a basic credential')
+  }
+  return { credential: leaf.credential.identity, signatureKey: leaf.signaturePublicKey }
+}
+
+export function groupIdOf(group: Group): Uint8Array {
+  return group.state.groupContext.groupId
+}
+
 export function ownLeaf(group: Group): number {
   return group.state.privatePath.leafIndex
 }

@@ -1,0 +1,199 @@
+// Groups between contacts (GroupManager): KeyPackages and the invitation travel only through the
+// 1:1 bus (a stand-in for the 1:1 sessions), application data directly to online members and
+// through the group mailbox for the others. A contact who answers with someone else's KeyPackage,
+// or sends one nobody asked for, adds nobody.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { toHex } from '../../crypto/bytes.ts'
+import { fixedClock, seededRandom } from '../../../test-support/deterministic.ts'
+import { makeMember, type TestMember } from '../../../test-support/group-fixtures.ts'
+import { MemoryGroupMailbox } from '../../../test-support/group-mailbox-memory.ts'
+import { encodeGroupDirect } from '../../groups/direct.ts'
+import { FRAME_KIND, encodeGroupFrame } from '../../groups/framing.ts'
+import { epochOf, loadSuite, memberCount, treeHashOf } from '../../groups/mls.ts'
+import { GroupManager, type GroupManagerEvent } from './group-manager.ts'
+
+const suite = await loadSuite()
+const time = fixedClock()
+const p = { random: seededRandom('group-manager.test'), clock: time.clock }
+
+interface Device {
+  name: string
+  member: TestMember
+  manager: GroupManager
+  events: GroupManagerEvent[]
+  online: boolean
+  /** 1:1 messages waiting for this device while it is offline. */
+  inbox: { from: string; bytes: Uint8Array }[]
+}
+
+/** Contacts who all know each other; the 1:1 bus delivers at once to online devices. */
+function world(names: string[]) {
+  const boxes = new Map<string, MemoryGroupMailbox>()
+  const devices = new Map<string, Device>()
+  const members = new Map(names.map((n) => [n, makeMember(p, suite, n)]))
+  const relayTraffic: Uint8Array[] = []
+  for (const name of names) {
+    const member = members.get(name)!
+    const events: GroupManagerEvent[] = []
+    const manager = new GroupManager({
+      suite,
+      checker: member.checker,
+      now: time.clock,
+      random: p.random,
+      newKeyPackage: () => member.keyPackage(),
+      sendToContact: async (to, bytes, { directOnly }) => {
+        const d = devices.get(to)!
+        if (!d.online) {
+          if (directOnly) return false
+          d.inbox.push({ from: name, bytes }) // the 1:1 mailbox, sealed to the contact
+          return true
+        }
+        await d.manager.receive(name, bytes)
+        return true
+      },
+      contactOfIdentity: (key) =>
+        [...members.values()].find(
+          (m) => m.name !== name && toHex(m.identity.publicKey) === toHex(key),
+        )?.name,
+      createMailbox: () => {
+        const home = {
+          relays: ['/ip4/127.0.0.1/tcp/1/ws/p2p/relay'],
+          mailboxId: p.random(32),
+          authSecret: p.random(32),
+          capability: p.random(32),
+        }
+        boxes.set(toHex(home.mailboxId), new MemoryGroupMailbox())
+        return Promise.resolve(home)
+      },
+      mailboxPort: (home) => {
+        const port = boxes.get(toHex(home.mailboxId))!.portFor(() => devices.get(name)!.online)
+        return {
+          read: (after) => port.read(after),
+          append: (bytes, expected) => {
+            relayTraffic.push(bytes)
+            return port.append(bytes, expected)
+          },
+        }
+      },
+      onEvent: (e) => events.push(e),
+    })
+    devices.set(name, { name, member, manager, events, online: true, inbox: [] })
+  }
+  const get = (n: string) => devices.get(n)!
+  /** A device comes back: its queued 1:1 messages arrive, then it reads the group mailbox. */
+  const comeBack = async (n: string, groupId?: string) => {
+    const d = get(n)
+    d.online = true
+    for (const m of d.inbox.splice(0)) await d.manager.receive(m.from, m.bytes)
+    if (groupId !== undefined) await d.manager.catchUp(groupId)
+  }
+  return { get, comeBack, relayTraffic, members }
+}
+
+const texts = (d: Device, groupId: string) =>
+  d.events.flatMap((e) => (e.kind === 'message' && e.groupId === groupId ? [e.text] : []))
+
+test('create, add contacts through their 1:1 sessions, talk, an offline member catches up, remove', async () => {
+  const w = world(['alice', 'bob', 'carol'])
+  const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(w.get)
+  const gid = await alice!.manager.create('Hiking')
+  carol!.online = false // carol answers when she is back
+  await alice!.manager.addContacts(gid, ['bob', 'carol'])
+  assert.ok(
+    bob!.events.some((e) => e.kind === 'joined' && e.name === 'Hiking' && e.from === 'alice'),
+  )
+  await w.comeBack('carol') // her KeyPackage goes out, alice adds her, the invitation comes back
+  assert.ok(carol!.events.some((e) => e.kind === 'joined'))
+  await bob!.manager.catchUp(gid)
+  await alice!.manager.catchUp(gid)
+  assert.equal(memberCount(alice!.manager.stateOf(gid)), 3)
+
+  carol!.online = false
+  await alice!.manager.sendText(gid, 'trail at 9')
+  await bob!.manager.sendText(gid, 'bringing water')
+  assert.deepEqual(texts(bob!, gid), ['trail at 9'], 'bob got it directly')
+  await w.comeBack('carol', gid)
+  assert.deepEqual(
+    texts(carol!, gid),
+    ['trail at 9', 'bringing water'],
+    'in order from the mailbox',
+  )
+  for (const d of [alice!, bob!, carol!]) {
+    assert.equal(
+      toHex(treeHashOf(d.manager.stateOf(gid))),
+      toHex(treeHashOf(alice!.manager.stateOf(gid))),
+    )
+  }
+
+  await alice!.manager.removeContact(gid, 'carol')
+  await alice!.manager.sendText(gid, 'carol left')
+  await carol!.manager.catchUp(gid)
+  assert.ok(carol!.events.some((e) => e.kind === 'removed'))
+  assert.ok(!texts(carol!, gid).includes('carol left'), 'carol reads nothing after her removal')
+  assert.ok(texts(bob!, gid).includes('carol left'))
+  assert.equal(epochOf(bob!.manager.stateOf(gid)), epochOf(alice!.manager.stateOf(gid)))
+})
+
+test('the relay never carries a welcome, a KeyPackage or the group mailbox credentials', async () => {
+  const w = world(['alice', 'bob'])
+  const [alice, bob] = ['alice', 'bob'].map(w.get)
+  const gid = await alice!.manager.create('Secret')
+  await alice!.manager.addContacts(gid, ['bob'])
+  await bob!.manager.sendText(gid, 'hi')
+  const bobKeyPackageCred = w.members.get('bob')!.credential
+  const needle = (hay: Uint8Array, n: Uint8Array) =>
+    Buffer.from(hay).includes(Buffer.from(n.subarray(0, 32)))
+  for (const deposit of w.relayTraffic) {
+    assert.ok(
+      !needle(deposit, bobKeyPackageCred),
+      'no credential of a KeyPackage in the relay traffic',
+    )
+  }
+  assert.ok(w.relayTraffic.length >= 1, 'the add commit went through the group mailbox')
+})
+
+test("a contact answering with someone else's KeyPackage, or with one nobody asked for, adds nobody", async () => {
+  const w = world(['alice', 'bob', 'mallory', 'stranger'])
+  const [alice, mallory] = ['alice', 'mallory'].map(w.get)
+  const gid = await alice!.manager.create('Team')
+  mallory!.online = false
+  await alice!.manager.addContacts(gid, ['mallory'])
+  // Mallory answers with a KeyPackage of a stranger (valid credential, another identity).
+  const strangerKp = await w.members.get('stranger')!.keyPackage()
+  const groupId = Uint8Array.from(Buffer.from(gid, 'hex'))
+  const forged = encodeGroupDirect({
+    groupId,
+    body: {
+      kind: 'key_package',
+      keyPackage: encodeGroupFrame(FRAME_KIND.keyPackage, strangerKp.bytes),
+    },
+  })
+  const epoch = epochOf(alice!.manager.stateOf(gid))
+  await alice!.manager.receive('mallory', forged)
+  assert.equal(memberCount(alice!.manager.stateOf(gid)), 1, 'nobody was added')
+  assert.equal(epochOf(alice!.manager.stateOf(gid)), epoch, 'no commit')
+  assert.ok(
+    alice!.events.some(
+      (e) => e.kind === 'refused' && e.from === 'mallory' && e.code === 'wrong_key',
+    ),
+  )
+  // Bob was never asked: his unsolicited KeyPackage adds nobody either.
+  const bobKp = await w.members.get('bob')!.keyPackage()
+  await alice!.manager.receive(
+    'bob',
+    encodeGroupDirect({
+      groupId,
+      body: {
+        kind: 'key_package',
+        keyPackage: encodeGroupFrame(FRAME_KIND.keyPackage, bobKp.bytes),
+      },
+    }),
+  )
+  assert.equal(memberCount(alice!.manager.stateOf(gid)), 1)
+  // Garbage from a contact is a typed refusal, nothing else.
+  await alice!.manager.receive('bob', new Uint8Array([1, 2, 3]))
+  assert.ok(
+    alice!.events.some((e) => e.kind === 'refused' && e.from === 'bob' && e.code === 'malformed'),
+  )
+})
