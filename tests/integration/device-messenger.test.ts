@@ -274,6 +274,63 @@ describe('multi-device in the messenger', () => {
     await a.must({ type: 'devices.logoutOthers' })
   })
 
+  test('a new install links through the API: both show one code and whose identity it joins', async () => {
+    const n = await new TestPeer('alice-laptop', relay.multiaddrs).start()
+    try {
+      const none = await n.req({ type: 'devices.list' })
+      assert.ok(!none.ok && none.error.code === 'no_identity')
+      const offer = await n.must({ type: 'devices.linkStart', deviceName: 'Laptop' })
+      assert.match(offer.link, /^hestia:link\//)
+      const onA = await a.must({ type: 'devices.linkAccept', link: offer.link })
+      const linkEvents = () =>
+        n.events.flatMap((e) =>
+          e.type === 'device.link' && e.link.linkId === offer.linkId ? [e.link] : [],
+        )
+      await waitUntil('the new install shows its code', () =>
+        linkEvents().some((l) => l.state === 'compare'),
+      )
+      const shown = linkEvents().find((l) => l.state === 'compare')!
+      assert.equal(shown.code, onA.code, 'one code on both devices')
+      // The new install confirms first; the grant is taken once the primary confirmed too.
+      const early = await n.must({ type: 'devices.linkConfirm', linkId: offer.linkId })
+      assert.equal(early.state, 'confirmed')
+      await a.must({ type: 'devices.linkConfirm', linkId: onA.linkId })
+      await waitUntil('both ends done', () => linkEvents().some((l) => l.state === 'done'))
+      const mine = await a.must({ type: 'identity.status' })
+      const joined = linkEvents().find((l) => l.identity !== null)!
+      assert.equal(joined.identity!.fingerprint, mine.state === 'ready' ? mine.fingerprint : '')
+      await waitUntil('Alice lists the laptop', async () =>
+        (await a.must({ type: 'devices.list' })).devices.some((d) => d.name === 'Laptop'),
+      )
+      const again = await n.req({ type: 'devices.linkConfirm', linkId: offer.linkId })
+      assert.ok(!again.ok)
+    } finally {
+      await n.stop()
+    }
+  })
+
+  test('a new install that cancels: the primary sees it declined and signs nothing', async () => {
+    const n = await new TestPeer('alice-tablet', relay.multiaddrs).start()
+    try {
+      const before = await a.must({ type: 'devices.list' })
+      const offer = await n.must({ type: 'devices.linkStart', deviceName: 'Tablet' })
+      const onA = await a.must({ type: 'devices.linkAccept', link: offer.link })
+      const cancelled = await n.must({ type: 'devices.linkCancel', linkId: offer.linkId })
+      assert.equal(cancelled.failure, 'cancelled')
+      await a.req({ type: 'devices.linkConfirm', linkId: onA.linkId })
+      await waitUntil('the primary sees the link fail', () =>
+        a.events.some(
+          (e) =>
+            e.type === 'device.link' && e.link.linkId === onA.linkId && e.link.state === 'failed',
+        ),
+      )
+      const after = await a.must({ type: 'devices.list' })
+      assert.equal(after.listVersion, before.listVersion, 'no new list was issued')
+    } finally {
+      await n.stop()
+    }
+  })
+
   test('the primary saw every link go compare → confirmed → done', () => {
     const links = a.events.filter(
       (e): e is Extract<ClientEvent, { type: 'device.link' }> => e.type === 'device.link',

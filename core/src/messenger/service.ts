@@ -39,6 +39,7 @@ import { loadLocalIdentity } from './identity.ts'
 import { maintainKeys } from './key-maintenance.ts'
 import { Messenger, type MessengerOptions, type MessengerParts } from './messenger.ts'
 import type { MessengerNet } from './net.ts'
+import { NewDeviceLinks, type LinkingNode } from './devices/new-device-links.ts'
 
 /** A libp2p node as the service needs it: the messenger's slice plus its lifecycle. */
 export interface MessengerNode extends MessengerNet {
@@ -76,6 +77,15 @@ export interface MessengerServiceOptions extends MessengerOptions {
   vault?: Vault
   /** Backup export/import (issue 17): the KDF (the extension's worker) and, in tests, parameters. */
   backup?: BackupOptions
+}
+
+/** A node that can show a link offer needs its addresses (every libp2p node has them). */
+function linkingNode(node: MessengerNode): LinkingNode {
+  const withAddresses = node as MessengerNode & Partial<Pick<LinkingNode, 'getMultiaddrs'>>
+  if (typeof withAddresses.getMultiaddrs !== 'function') {
+    throw new ClientApiError('unsupported', 'this host cannot show a device link')
+  }
+  return withAddresses as LinkingNode
 }
 
 /** What the node is built for, from the user's settings. */
@@ -166,6 +176,28 @@ function restartOnModeChange(
   })
 }
 
+/** The new install's side of linking (devices.linkStart), served before there is an identity. */
+function newDeviceLinks(
+  options: MessengerServiceOptions,
+  platform: CryptoPlatform,
+  hub: ClientEventHub,
+  storeReady: () => Promise<MessengerStore>,
+  log: (message: string, err?: unknown) => void,
+): NewDeviceLinks {
+  return new NewDeviceLinks({
+    platform,
+    emit: (e) => hub.emit(e),
+    hasIdentity: async () => (await (await storeReady()).getIdentity()) !== undefined,
+    relays: async () => {
+      const stored = await (await storeReady()).getSettings()
+      return stored?.relays ?? options.defaultRelays ?? []
+    },
+    createNode: async (key, relays) =>
+      linkingNode(await options.createNode(key, relays, { relayOnly: false })),
+    log,
+  })
+}
+
 export function createMessengerService(options: MessengerServiceOptions): MessengerService {
   const platform = options.platform ?? systemPlatform
   const log = options.log ?? (() => undefined)
@@ -208,6 +240,7 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
       : new ClientApiError('no_identity', 'create an identity first')
   }
 
+  const newDevice = newDeviceLinks(options, platform, hub, storeReady, log)
   const handled = createDispatcher(
     clientHandlers(
       {
@@ -219,6 +252,7 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
       running,
       options.vault,
       options.backup,
+      newDevice,
     ),
     { log },
   )

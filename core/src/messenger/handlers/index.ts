@@ -14,6 +14,7 @@ import { callHandlers } from './calls.ts'
 import { connectivityHandlers } from './connectivity.ts'
 import { contactHandlers } from './contacts.ts'
 import { devicesHandlers } from './devices.ts'
+import type { NewDeviceLinks } from '../devices/new-device-links.ts'
 import { conversationHandlers } from './conversations.ts'
 import { identityHandlers, type IdentityParts } from './identity.ts'
 import { inviteHandlers } from './invites.ts'
@@ -28,6 +29,7 @@ export function clientHandlers(
   running: Running<MessengerParts>,
   vault: Vault = unprotectedVault,
   backup: BackupOptions = {},
+  newDevice: NewDeviceLinks | null = null,
 ): ClientHandlers {
   return refuseWhenReplaced(() => identity.store(), {
     ...vaultHandlers(vault),
@@ -41,7 +43,7 @@ export function clientHandlers(
     ...settingsHandlers(running),
     ...transferHandlers(running),
     ...callHandlers(running),
-    ...devicesHandlers(running),
+    ...devicesHandlers(running, newDevice),
   })
 }
 
