@@ -53,6 +53,14 @@ test('the relay keeps a peer that answers yamux pings, opens no ping stream, and
   const remaining = relay.node.getConnections().map((c) => c.remotePeer.toString())
   assert.deepEqual(remaining, [answering.peerId.toString()])
   assert.equal(toAnswering?.status, 'open')
+  // The relay closed the dropped peer's socket too (patches/@libp2p+websockets: a reset sent the
+  // forbidden close code 1006, which threw, and the TCP connection stayed open on both ends for
+  // good): the peer sees its connection end and can dial again.
+  const until = Date.now() + 5_000
+  while (toSilent?.status === 'open' && Date.now() < until)
+    await new Promise((r) => setTimeout(r, 50))
+  assert.notEqual(toSilent?.status, 'open', "the dropped peer's side of the connection ended")
+  assert.equal(toAnswering?.status, 'open')
 })
 
 test('a mailbox link whose relay stops answering finds it by its own check; the subscription ends, a new one through the same link gets the next message', async () => {
