@@ -209,12 +209,21 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
       const codeOnA2 = await firefoxCode()
       assert.match(codeOnA1, /^\d{6}$/)
       assert.equal(codeOnA2, codeOnA1, 'both devices show the same code')
-      const joining = await a2Page.$eval('[data-testid="link-identity"]', (el) => el.textContent)
-      assert.match(joining ?? '', /Ada/, 'A2 names the identity it joins')
       await a2Page.screenshot({ path: join(artifacts, 'a2-code.png') })
       await a1.screenshot(join(artifacts, 'a1-code.png'))
 
+      // A1 confirms first: its grant reaches A2, which then names the identity it would join
+      // (ADR 0110 step 6) and takes the grant only when its user confirms too.
       await p.getByRole('button', { name: 'Codes match' }).click()
+      const a1Identity = await a1.must({ type: 'identity.status' })
+      assert.equal(a1Identity.state, 'ready')
+      const fingerprint = a1Identity.state === 'ready' ? a1Identity.fingerprint : ''
+      await a2Page.waitForFunction(
+        (fp) => document.querySelector('[data-testid="link-identity"]')?.textContent?.includes(fp),
+        { timeout: DELIVERY_MS },
+        fingerprint,
+      )
+      await a2Page.screenshot({ path: join(artifacts, 'a2-code-identity.png') })
       await firefoxClick('Codes match')
       await p.getByTestId('link-result').getByText('is linked').waitFor({ timeout: DELIVERY_MS })
       await waitUntil(
