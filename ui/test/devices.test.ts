@@ -320,6 +320,20 @@ describe('linking, on the new device (first run)', () => {
     assert.ok(page.text.includes('Linked. Opening your conversations…'))
   })
 
+  test('the code before the identity is known (the primary has not confirmed yet)', async () => {
+    const { state, client } = newDevice()
+    state.start()
+    await state.startLink('Firefox on Linux')
+    client.emit({
+      type: 'device.link',
+      link: linkStatus({ linkId: 'link-9', side: 'new', identity: null, deviceName: null }),
+    })
+    const page = await screen(state)
+    assert.ok(page.text.includes('407 215'))
+    assert.ok(page.find('p', { 'data-testid': 'link-identity-pending' }))
+    assert.equal(page.find('p', { 'data-testid': 'link-identity' }), undefined)
+  })
+
   test('a failure says why, with Try again and Back', async () => {
     const { state, client } = newDevice()
     state.start()
