@@ -14,6 +14,7 @@ import {
   type Group,
 } from '../../../core/src/groups/mls.ts'
 import { makeMember } from '../../../core/test-support/group-fixtures.ts'
+import { groupSendP50 } from '../lib/group-send.ts'
 
 const SIZES = [50, 200] as const
 const ROUNDS: Record<BenchMode, number> = { smoke: 2, quick: 5, full: 20 }
@@ -62,7 +63,10 @@ async function measure(
 
 const suite: BenchSuite = {
   prefix: 'group',
-  metrics: SIZES.flatMap((n) => [`group.commit_ms.add_${n}`, `group.commit_ms.remove_${n}`]),
+  metrics: [
+    ...SIZES.flatMap((n) => [`group.commit_ms.add_${n}`, `group.commit_ms.remove_${n}`]),
+    'group.send_p50_ms',
+  ],
   async run(ctx) {
     const metrics: Record<string, Metric> = {}
     for (const n of SIZES) {
@@ -70,6 +74,10 @@ const suite: BenchSuite = {
       const r = await measure(n, ROUNDS[ctx.mode], ctx.log)
       metrics[`group.commit_ms.add_${n}`] = { value: r.add, unit: 'ms' }
       metrics[`group.commit_ms.remove_${n}`] = { value: r.remove, unit: 'ms' }
+    }
+    if (ctx.signal?.aborted !== true) {
+      const send = await groupSendP50(50, ROUNDS[ctx.mode] * 4, ctx.log)
+      metrics['group.send_p50_ms'] = { value: send, unit: 'ms' }
     }
     return metrics
   },
