@@ -109,7 +109,8 @@ export async function commitFrame(
     return result('refused')
   }
   // Once the contact sent a device list, only its devices are heard (issue 19).
-  if (standing === 'pinned') refuseUnlistedDevice(c, f.senderDevice, f.payload)
+  if (standing === 'pinned')
+    refuseUnlistedDevice(c, f.senderDevice, f.payload, d.accepted?.cert.issuedAt)
   if (d.accepted !== undefined) await admitSession(tx, c, standing, existing, f)
   if (standing !== 'pinned') {
     await holdFrame(tx, c, conversation.conversationId, standing, f, existing, platform, events)

@@ -17,6 +17,7 @@ import { reloadSecrets } from './context.ts'
 import { makeReplacementNotice } from './device-replaced.ts'
 import { isClosedMailbox } from './invite-closed.ts'
 import { queueHello } from './outbox-rows.ts'
+import { currentOwnList, publishOwnList } from './devices/own-devices.ts'
 import type { HelloBody } from './payload.ts'
 import { decodeSecrets, encodeSecrets, ownedMailbox, type RestoredFrom } from './secrets.ts'
 
@@ -69,6 +70,9 @@ async function queueRestoreHellos(d: RestoreFollowUpDeps): Promise<void> {
     const now = platform.clock()
     await store.transaction((tx) => queueHello(tx, conv.conversationId, hello, platform, now))
   }
+  // Behind the Hellos: a device list naming this device as the primary (issue 19, ADR 0760: the
+  // old primary's companions relink), so contacts that held the old list hear this device.
+  await publishOwnList(d.ctx, await currentOwnList(d.ctx))
 }
 
 /** True when every old mailbox has the notice (or no longer exists at the relay). */

@@ -20,7 +20,7 @@ import { deviceIdOf } from '../net.ts'
 import type { Payload } from '../payload.ts'
 import { toBase64Url } from '../records.ts'
 import { chatMessage } from '../views.ts'
-import { verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
+import { acceptDeviceList, verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
 import { DEVICE_ROLE } from './limits.ts'
 import { receiveContactList } from './list-updates.ts'
 import { planDeviceStore } from './store-plan.ts'
@@ -39,22 +39,49 @@ export function heldContactList(contact: ContactRecord): VerifiedDeviceList | un
 /**
  * Throws ProtocolError `unknown_key` for a frame from a device the contact's held list does not
  * name (as DeviceSessions does). Without a held list every certified device of the pinned identity
- * is accepted, as before multi-device. A device restored from a backup (ADR 0524) announces itself
- * with a Hello that names the device it replaces: it is let in when that device is listed (its
- * new primary's list follows).
+ * is accepted, as before multi-device. A device restored from a backup (ADR 0524) starts its new
+ * session with a Hello naming the device it replaces: it is let in when that device is listed and
+ * its certificate (`newSessionCertIssuedAt`, from the session's first frame) was issued after the
+ * held list — a removed companion's certificate is older than the list that removed it, so it
+ * cannot pose as a replacement. The restored primary's own list follows behind the Hello.
  */
 export function refuseUnlistedDevice(
   contact: ContactRecord,
   senderDevice: string,
   payload: Payload,
+  newSessionCertIssuedAt?: number,
 ): void {
   const held = heldContactList(contact)
   if (held === undefined) return
   if (held.devices.some((d) => deviceIdOf(d.peerId) === senderDevice)) return
   const body = payload.body
   const replaces = body.kind === 'hello' ? body.hello.replacesDevice : undefined
-  if (replaces !== undefined && held.devices.some((d) => deviceIdOf(d.peerId) === replaces)) return
+  if (
+    replaces !== undefined &&
+    newSessionCertIssuedAt !== undefined &&
+    newSessionCertIssuedAt > held.issuedAt &&
+    held.devices.some((d) => deviceIdOf(d.peerId) === replaces)
+  )
+    return
+  // A newer list signed by the identity key that names the sender lets it in (a primary restored
+  // from a backup announces itself so); a removed device cannot make one.
+  if (body.kind === 'device_list' && newerListNames(held, body.list, contact, senderDevice)) return
   throw new ProtocolError('unknown_key', 'a frame from a device the contact does not list')
+}
+
+function newerListNames(
+  held: VerifiedDeviceList,
+  bytes: Uint8Array,
+  contact: ContactRecord,
+  senderDevice: string,
+): boolean {
+  try {
+    const list = acceptDeviceList(held, bytes, { identityKey: contact.identityPublicKey })
+    return list.devices.some((d) => deviceIdOf(d.peerId) === senderDevice)
+  } catch (err) {
+    if (isProtocolError(err)) return false
+    throw err
+  }
 }
 
 export type ListOutcome = 'accepted' | 'refused'
