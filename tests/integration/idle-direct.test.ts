@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Connection } from '@libp2p/interface'
 import type { RelayHandle } from '@hestia/relay-node'
-import { MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
+import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
 import {
   TestPeer,
   connectPeers,
@@ -128,6 +128,11 @@ describe('idle direct connections (ADR 0910)', () => {
     await ensureDirect(a, b, relay.multiaddrs[0]!)
     const [dead] = webrtcConnections(a)
     assert.ok(dead !== undefined)
+    // The scenario is a stream that cannot open: the chat stream the last test's messages kept
+    // open (ADR 0422) is closed first (after the harness's keep time, a third of IDLE_MS).
+    await waitUntil('no chat stream kept open', () =>
+      dead.streams.every((s) => s.protocol !== CHAT_PROTOCOL),
+    )
     // What a vanished peer looks like from here: the socket looks open, a new stream is never
     // answered (the data channel never opens) until the caller gives up.
     dead.newStream = async (_protocols, options) =>

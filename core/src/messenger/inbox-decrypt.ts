@@ -41,10 +41,13 @@ export async function decryptFrame(
   contact: ContactRecord | undefined,
   frame: Uint8Array,
   invite: InviteMailbox | undefined,
+  /** The contact's sessions when the caller read them already (with the contact, ADR 0423). */
+  stored?: SessionRecord[],
 ): Promise<Decrypted | 'duplicate'> {
   const initial = decodeSessionFrame(frame).kind === 'initial'
   const { store, platform } = ctx
-  const sessions = contact === undefined ? [] : await store.listSessions(contact.contactId)
+  const sessions =
+    stored ?? (contact === undefined ? [] : await store.listSessions(contact.contactId))
   sessions.sort((a, b) => b.updatedAt - a.updatedAt)
   let lastErr: unknown
   // Bounded (ADR 0721): the caps keep a contact's sessions below this anyway.

@@ -76,7 +76,8 @@ export interface FrameEffects {
 
 /** Where a frame belongs, found before its contact's lock is taken. */
 interface Recipient {
-  contact: ContactRecord | undefined
+  /** Read again under the lock (a direct frame's is only named, from the device map). */
+  contact: Pick<ContactRecord, 'contactId'> | undefined
   /** An invite mailbox of ours that no contact has answered yet. */
   inviteMailbox: string | undefined
   /** The invite whose mailbox the frame came through (pending or bound). */
@@ -117,12 +118,14 @@ export class Inbox {
   async #recipientOf(source: FrameSource): Promise<Recipient> {
     const { store } = this.#ctx
     if (source.kind === 'direct') {
-      const id = this.#reads.devices.get(source.deviceId)
-      const contact = id === undefined ? undefined : await store.getContact(id)
-      if (contact === undefined) {
+      // Not read here: #handleLocked reads it under the lock anyway, and every store read is an
+      // IndexedDB round trip on the message's path (ADR 0423). A contact deleted meanwhile drops
+      // the frame there.
+      const contactId = this.#reads.devices.get(source.deviceId)
+      if (contactId === undefined) {
         throw new ProtocolError('unknown_key', 'direct frame from a device that is not a contact')
       }
-      return { contact, inviteMailbox: undefined, invite: undefined }
+      return { contact: { contactId }, inviteMailbox: undefined, invite: undefined }
     }
     const contact = await store.getContactByInboundMailbox(source.mailboxId)
     if (contact !== undefined) return { contact, inviteMailbox: undefined, invite: undefined }
@@ -141,14 +144,20 @@ export class Inbox {
 
   async #handleLocked(source: FrameSource, frame: Uint8Array, to: Recipient): Promise<InboxResult> {
     const { store, platform } = this.#ctx
-    // Re-read under the lock: an earlier frame may have created or changed the contact.
-    let contact =
-      to.contact !== undefined
-        ? await store.getContact(to.contact.contactId)
-        : await store.getContactByInboundMailbox(to.inviteMailbox!)
+    // Re-read under the lock (an earlier frame may have created or changed the contact), with its
+    // sessions, in one store transaction (ADR 0423).
+    const read = await store.transaction(async (tx) => {
+      const contact =
+        to.contact !== undefined
+          ? await tx.getContact(to.contact.contactId)
+          : await tx.getContactByInboundMailbox(to.inviteMailbox!)
+      const sessions = contact === undefined ? [] : await tx.listSessions(contact.contactId)
+      return { contact, sessions }
+    })
+    let contact = read.contact
     if (to.contact !== undefined && contact === undefined) return dropped() // deleted meanwhile
     if (contact?.blocked === true) return dropped()
-    const d = await decryptFrame(this.#ctx, contact, frame, to.invite)
+    const d = await decryptFrame(this.#ctx, contact, frame, to.invite, read.sessions)
     if (d === 'duplicate') return { outcome: 'duplicate', ...NOTHING_COMMITTED }
     const payload = atPeerTime(decodePayload(d.message.body), platform.clock())
     const senderDevice = deviceIdOf(d.session.remotePeerId)

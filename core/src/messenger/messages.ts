@@ -84,11 +84,6 @@ export async function sendText(
   const { store, platform } = d.ctx
   if (text.length === 0) return fail('invalid_request', 'empty message')
   if (text.length > CLIENT_LIMITS.messageTextMaxChars) return fail('too_large', 'text too long')
-  const conv = await store.getConversation(conversationId)
-  const contact = conv && (await store.getContact(conv.contactId))
-  if (conv === undefined || contact === undefined) return fail('not_found', 'no such conversation')
-  if (contact.blocked) return fail('contact_blocked', 'unblock the contact to send')
-  if (contact.keyChange !== null) return fail('key_changed', 'verify or accept the new key first')
   const now = platform.clock()
   const id = randomId(platform)
   const message: MessageRecord = {
@@ -104,13 +99,23 @@ export async function sendText(
     readAt: null,
   }
   const payload = { messageId: id, sentAt: now, body: { kind: 'text', text } } as const
-  const summary = await store.transaction(async (tx) => {
+  // The checks and the writes in one store transaction: each is an IndexedDB round trip in the
+  // browser, before the message shows (ADR 0423). A refusal writes nothing.
+  const done = await store.transaction(async (tx) => {
+    const conv = await tx.getConversation(conversationId)
+    const contact = conv && (await tx.getContact(conv.contactId))
+    if (conv === undefined || contact === undefined)
+      return fail('not_found', 'no such conversation')
+    if (contact.blocked) return fail('contact_blocked', 'unblock the contact to send')
+    if (contact.keyChange !== null) return fail('key_changed', 'verify or accept the new key first')
     await tx.addMessage(message)
     await queueMessage(tx, conversationId, payload, now)
     const updated = { ...conv, lastMessageId: message.messageId, lastActivityAt: now }
     await tx.putConversation(updated)
-    return conversationSummary(tx, updated)
+    return { ok: true as const, summary: await conversationSummary(tx, updated) }
   })
+  if (!done.ok) return done
+  const summary = done.summary
   d.ctx.emit({ type: 'message.added', message: chatMessage(message) })
   if (summary !== undefined) d.ctx.emit({ type: 'conversation.updated', conversation: summary })
   d.kickOutbox()

@@ -12,6 +12,8 @@ import { PREKEY_KIND, verifyPrekeyBundle, verifySignedPrekey } from '../crypto/p
 import { initiateSession } from '../crypto/pqxdh.ts'
 import type { Session } from '../crypto/session.ts'
 import type { ContactRecord, OutboxRecord, SessionRecord } from '../store/records.ts'
+import type { StoreOperations } from '../store/store.ts'
+import type { CryptoPlatform } from '../crypto/platform.ts'
 import { DirectSendError } from './chat-protocol.ts'
 import { ChatStreams } from './chat-stream.ts'
 import { randomId, type MessengerContext } from './context.ts'
@@ -157,8 +159,15 @@ export class Outbox {
 
   async #attempt(item: OutboxRecord): Promise<'done' | 'held' | 'retry'> {
     const { store } = this.#ctx
-    const conversation = await store.getConversation(item.conversationId)
-    const contact = conversation && (await store.getContact(conversation.contactId))
+    // One store transaction for both reads: each is a round trip to IndexedDB in the browser, on
+    // the message's path (ADR 0423).
+    const { conversation, contact } = await store.transaction(async (tx) => {
+      const conversation = await tx.getConversation(item.conversationId)
+      return {
+        conversation,
+        contact: conversation && (await tx.getContact(conversation.contactId)),
+      }
+    })
     if (conversation === undefined || contact === undefined) {
       await store.deleteOutbox(item.seq).catch(() => undefined)
       return 'done'
@@ -270,23 +279,18 @@ export class Outbox {
   async #seal(contact: ContactRecord, payload: Uint8Array): Promise<Sealed> {
     const { store, platform } = this.#ctx
     return this.#ctx.locks.run(contact.contactId, async () => {
+      // With a session (the usual case): read, encrypt and write it in one store transaction
+      // (ADR 0423). Nothing but the store is awaited inside it.
+      const sealed = await store.transaction(async (tx) => {
+        const fresh = (await tx.getContact(contact.contactId)) ?? contact
+        const record = await activeSession(tx, fresh)
+        if (record === undefined) return undefined
+        return encryptAndStore(tx, restoreSession(record, platform), record, payload, platform)
+      })
+      if (sealed !== undefined) return sealed
       const fresh = (await store.getContact(contact.contactId)) ?? contact
-      let record = await activeSession(store, fresh)
-      let session: Session
-      if (record === undefined) {
-        ;({ session, record } = await this.#establish(fresh))
-      } else {
-        session = restoreSession(record, platform)
-      }
-      const { frame } = session.encrypt(payload)
-      const next: SessionRecord = {
-        ...record,
-        state: encodeSessionState(session),
-        version: record.version + 1,
-        updatedAt: platform.clock(),
-      }
-      await store.putSession(next, record.version)
-      return { frame, confirmed: !session.awaitingReply, deviceId: record.deviceId }
+      const { session, record } = await this.#establish(fresh)
+      return encryptAndStore(store, session, record, payload, platform)
     })
   }
 
@@ -392,6 +396,25 @@ export class Outbox {
     })
     for (const e of events) this.#ctx.emit(e)
   }
+}
+
+/** Encrypts `payload` and stores the session's next state (compare-and-set on its version). */
+async function encryptAndStore(
+  tx: StoreOperations,
+  session: Session,
+  record: SessionRecord,
+  payload: Uint8Array,
+  platform: CryptoPlatform,
+): Promise<Sealed> {
+  const { frame } = session.encrypt(payload)
+  const next: SessionRecord = {
+    ...record,
+    state: encodeSessionState(session),
+    version: record.version + 1,
+    updatedAt: platform.clock(),
+  }
+  await tx.putSession(next, record.version)
+  return { frame, confirmed: !session.awaitingReply, deviceId: record.deviceId }
 }
 
 function isFilePiece(item: OutboxRecord): boolean {
