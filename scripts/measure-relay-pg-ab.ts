@@ -87,6 +87,16 @@ function clusterPids(dir: string): number[] {
   return pids
 }
 
+async function withClient<T>(url: string, body: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    return await body(c)
+  } finally {
+    await c.end()
+  }
+}
+
 const bin = (checkout: string) => join(checkout, 'relay-node', 'bin', 'hestia-relay.js')
 
 /** `hestia-relay migrate` of that checkout: each build brings its own schema. */
@@ -173,6 +183,11 @@ async function main(): Promise<void> {
     const urlAfter = await cluster.createDatabase('after_change')
     migrate(BEFORE, urlBefore)
     migrate(AFTER, urlAfter)
+    // Calls of the PL/pgSQL functions are counted, so the mean batch size can be read at the end.
+    await withClient(urlAfter, async (c) => {
+      await c.query("ALTER SYSTEM SET track_functions = 'pl'")
+      await c.query('SELECT pg_reload_conf()')
+    })
     raw = new pg.Pool({ connectionString: urlAfter, max: 8, options: '-c synchronous_commit=on' })
     raw.on('error', () => undefined)
     await raw.query(
@@ -281,6 +296,21 @@ async function main(): Promise<void> {
       )
     }
     console.log(`fetch p99: before ${f(fetch.median.before)} ms, after ${f(fetch.median.after)} ms`)
+    // Backends report their counts when idle for a second.
+    await new Promise((r) => setTimeout(r, 1_500))
+    const calls = await withClient(urlAfter, async (c) => {
+      const r = await c.query<{ funcname: string; calls: string }>(
+        'SELECT funcname, calls FROM pg_stat_user_functions',
+      )
+      return Object.fromEntries(r.rows.map((row) => [row.funcname, Number(row.calls)]))
+    })
+    const batches = calls.hestia_deposit_batch_checked ?? calls.hestia_deposit_batch
+    if (batches !== undefined) {
+      const deposits = (REPS + 1) * DEPOSITS
+      console.log(
+        `after: ${batches} deposit batch calls for ${deposits} deposits (mean batch ${f(deposits / batches)}); per-deposit function calls (fallback path) ${calls.hestia_deposit_checked ?? 0}`,
+      )
+    }
   } finally {
     await Promise.all(nodes.map(async (n) => n.stop()))
     for (const relay of relays) await relay.stop()

@@ -26,6 +26,8 @@ interface Sizes {
   depositsPerRep: number
   concurrency: number
   fetches: number
+  /** Fetches made and not counted before each latency series (JIT, prepared statements). */
+  fetchWarmup: number
   repetitions: number
   warmup: number
 }
@@ -36,6 +38,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     depositsPerRep: 100,
     concurrency: 16,
     fetches: 50,
+    fetchWarmup: 10,
     repetitions: 1,
     warmup: 0,
   },
@@ -44,6 +47,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     depositsPerRep: 1500,
     concurrency: 64,
     fetches: 400,
+    fetchWarmup: 50,
     repetitions: 3,
     warmup: 1,
   },
@@ -52,6 +56,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     depositsPerRep: 5000,
     concurrency: 64,
     fetches: 2000,
+    fetchWarmup: 100,
     repetitions: 5,
     warmup: 1,
   },
@@ -223,7 +228,12 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
         onSample: (arm, rep, v) => log(`  relay.pg ${arm} #${rep}: ${v.toFixed(0)}/s`),
       },
     )
+    // Each latency series after a warm-up of its own, as the deposit arms have one: the first
+    // requests of a path pay for JIT compilation and each pooled connection's statement
+    // preparation, which a relay that has been up for a while has long paid.
+    await fetchLatencies(clients[0]!, boxes[0]!, sizes.fetchWarmup)
     const lat1 = await fetchLatencies(clients[0]!, boxes[0]!, sizes.fetches)
+    await rawFetchLatencies(raw, ids[0]!, sizes.fetchWarmup)
     const latRaw = await rawFetchLatencies(raw, ids[0]!, sizes.fetches)
 
     // Two instances: half the senders on each.
@@ -243,6 +253,7 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
       },
     )
     // Fetches on instance 2 while instance 1 takes nothing: what one more relay process costs.
+    await fetchLatencies(split[1]!, boxes[0]!, sizes.fetchWarmup)
     const lat2 = await fetchLatencies(split[1]!, boxes[0]!, sizes.fetches)
     return {
       'relay.pg.deposit.per_s': {
