@@ -4,6 +4,9 @@
  * on the primary it is the new device (which has confirmed already), on a new install it is the
  * primary, which scans the offer when `controls.devices.scanOffer()` is called (or by itself
  * after 1.5 s with a `schedule`) and confirms when the user does.
+ *
+ * On the new install `done` is followed by `identity.changed` to the joined identity: the designed
+ * end state. The node does not reach it yet (ADR 0761: no companion runtime; identity stays none).
  */
 import { DEVICE_API_LIMITS, fail, ok } from '../src/client/api.ts'
 import type {

@@ -10,8 +10,12 @@
  * 2. The existing device (the primary) scans or pastes it: `devices.linkAccept` → the six-digit
  *    code. The new device gets `device.link` with state `compare` and the same code.
  * 3. The user compares the codes and confirms on both: `devices.linkConfirm` (either may be
- *    first). The primary signs the new device's certificate; both get `device.link` `done` (the
- *    new device then has an identity: `identity.changed`). A wrong or refused code: `failed`.
+ *    first). The primary signs the new device's certificate; both get `device.link` `done`.
+ *    A wrong or refused code: `failed`.
+ *
+ * Not built yet (ADR 0761): the new install running as a companion. The node stops after `done`
+ * and stores no identity (identity.status stays `none`); the fixture client plays the designed
+ * end state (an `identity.changed` to the joined identity).
  */
 import type { Timestamp } from './scalars.ts'
 
@@ -75,7 +79,7 @@ export const DEVICE_LINK_STATES = [
   'compare',
   /** Confirmed on this device; waiting for the other one. */
   'confirmed',
-  /** Linked: on the new device the identity is ready; on the primary the list has the device. */
+  /** Linked: the primary's list has the device (the new install's companion runtime: ADR 0761). */
   'done',
   /** Ended without a link: `failure` says why, `reason` in words. */
   'failed',
