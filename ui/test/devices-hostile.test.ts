@@ -6,8 +6,13 @@ import assert from 'node:assert/strict'
 import { renderFile } from './support/render.ts'
 import { NOW } from './support/fixtures.ts'
 import { device, devicesClient, linkStatus, view } from './support/devices-client.ts'
-import { DevicesState, pastedLinkProblem, suggestedDeviceName } from '../src/lib/devices-state.ts'
-import { DEVICE_API_LIMITS } from '@hestia/core/client/api.ts'
+import {
+  DevicesState,
+  linkErrorText,
+  pastedLinkProblem,
+  suggestedDeviceName,
+} from '../src/lib/devices-state.ts'
+import { CLIENT_ERROR_TEXT, DEVICE_API_LIMITS } from '@hestia/core/client/api.ts'
 
 const noop = (): void => {}
 const RTL_OVERRIDE = '\u202Eexe.txt'
@@ -132,5 +137,26 @@ describe('times and text no device can break', () => {
     assert.equal(suggestedDeviceName(firefox), 'Firefox on Linux')
     assert.equal(suggestedDeviceName(chromium), 'Chrome on Linux')
     assert.equal(suggestedDeviceName(''), 'Browser')
+  })
+})
+
+describe('link failures in the words of their screen', () => {
+  test('the new device without a relay, the primary unable to reach the new device', () => {
+    assert.equal(
+      linkErrorText('new', { code: 'invalid_state', message: 'no relay to link through' }),
+      'This browser has no relay to show a link through yet.',
+    )
+    assert.match(
+      linkErrorText('existing', { code: 'peer_unreachable', message: 'dial failed' }),
+      /^The new device could not be reached through the relay in its link/,
+    )
+    assert.match(
+      linkErrorText('existing', { code: 'invalid_state', message: 'companion' }),
+      /Only your primary device can link devices/,
+    )
+    assert.equal(
+      linkErrorText('existing', { code: 'link_expired', message: 'x' }),
+      CLIENT_ERROR_TEXT.link_expired,
+    )
   })
 })

@@ -11,7 +11,7 @@ import type {
   MessengerClient,
 } from '@hestia/core/client/api.ts'
 import { DEVICE_API_LIMITS } from '@hestia/core/client/api.ts'
-import { call, errorBody } from './client-call.ts'
+import { call, errorBody, errorText } from './client-call.ts'
 import type { Loadable } from './app-state.ts'
 import { overLimitText } from './limits.ts'
 import { Box } from './reactive-box.ts'
@@ -227,4 +227,23 @@ export function suggestedDeviceName(userAgent: string): string {
               ? 'Linux'
               : null
   return system === null ? browser : `${browser} on ${system}`
+}
+
+/**
+ * A failed link request in the words of the screen it failed on: the generic sentences ("Your
+ * contact is not reachable", "not possible right now") would name the wrong thing here.
+ */
+export function linkErrorText(side: 'new' | 'existing', error: ClientErrorBody): string {
+  if (side === 'new') {
+    if (error.code === 'invalid_state' && /relay/i.test(error.message))
+      return 'This browser has no relay to show a link through yet.'
+    if (error.code === 'peer_unreachable')
+      return 'This browser could not reach its relay to show a link. Check the connection and try again.'
+  } else {
+    if (error.code === 'peer_unreachable')
+      return 'The new device could not be reached through the relay in its link. Check that it still shows the link and is online, then try again.'
+    if (error.code === 'invalid_state')
+      return 'Only your primary device can link devices: it holds your identity key.'
+  }
+  return errorText(error)
 }
