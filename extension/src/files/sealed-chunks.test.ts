@@ -189,6 +189,15 @@ describe('staging with at-rest sealing', () => {
       whole.set(await source.read(at, length), at)
     }
     assert.equal(sha(whole), sha(content))
+    // The engine's own pattern: whole aligned pieces, the last one short; then reading an earlier
+    // piece again (a resume) after the cache moved on.
+    const piece = 512 * 1024
+    assert.deepEqual(await source.read(0, piece), content.subarray(0, piece))
+    assert.deepEqual(
+      await source.read(2 * piece, 1_300_000 - 2 * piece),
+      content.subarray(2 * piece),
+    )
+    assert.deepEqual(await source.read(piece, piece), content.subarray(piece, 2 * piece))
     await assert.rejects(source.read(1_299_999, 2), RangeError)
 
     await storage.releaseSource(outgoing(staged.stagedFileId, content.length))

@@ -99,16 +99,19 @@ export async function filePieceCipher(
       if (sealed[0] !== PIECE_FORMAT_VERSION)
         throw new UnsupportedVersionError(describe(table, owner, offset), sealed[0] ?? 0)
       const length = sealed.length - 1 - IV_BYTES - TAG_BYTES
+      // Views, not copies: WebCrypto copies its input itself, and a piece is 512 KiB (a second
+      // copy per piece was the sender's largest allocation while it streams a file).
+      const view = sealed as Uint8Array<ArrayBuffer>
       try {
         return new Uint8Array(
           await subtle.decrypt(
             {
               name: 'AES-GCM',
-              iv: sealed.slice(1, 1 + IV_BYTES),
+              iv: view.subarray(1, 1 + IV_BYTES),
               additionalData: pieceAssociatedData(database, table, owner, offset, length),
             },
             key,
-            sealed.slice(1 + IV_BYTES),
+            view.subarray(1 + IV_BYTES),
           ),
         )
       } catch {

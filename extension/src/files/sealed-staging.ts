@@ -104,6 +104,13 @@ export class SealedStagedSource implements FileSource {
         `read of ${length} bytes at ${offset} is outside the ${this.size}-byte file`,
       )
     }
+    // The engine reads whole pieces (512 KiB, aligned): hand out the opened piece itself rather
+    // than a copy (the engine only reads it; the view stays valid after the cache moves on).
+    const pieceOffset = offset - (offset % this.#row.pieceSize)
+    if (length > 0 && offset + length <= pieceOffset + this.#row.pieceSize) {
+      const piece = await this.#piece(pieceOffset)
+      return piece.subarray(offset - pieceOffset, offset - pieceOffset + length)
+    }
     const out = new Uint8Array(length)
     let at = offset
     while (at < offset + length) {
