@@ -5,7 +5,7 @@
  * one data channel: it rides the same ICE and DTLS as audio would, so it connects exactly when a
  * call's media could (TURN included), and an echo over it proves packets flow both ways.
  */
-import { PeerConnection } from 'node-datachannel'
+import { PeerConnection, initLogger } from 'node-datachannel'
 import type { DataChannel, IceServer } from 'node-datachannel'
 import type { ClientEvent, ClientRequest, ResponseFor } from '@hestia/core/client/api.ts'
 import { sdpFingerprint } from '@hestia/core/client/call-fingerprint.ts'
@@ -44,6 +44,9 @@ export function toDataChannelIce(servers: IceServerSpec[]): (string | IceServer)
   return out
 }
 
+/** How long the answer travels (E2EE, relay or direct) before the callee starts its checks. */
+const ANSWER_HEAD_START_MS = 500
+
 async function until(what: string, check: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms
   while (!check()) {
@@ -51,6 +54,9 @@ async function until(what: string, check: () => boolean, ms: number): Promise<vo
     await new Promise((r) => setTimeout(r, 25))
   }
 }
+
+if (process.env.HESTIA_NAT_ICE_LOG !== undefined)
+  initLogger('Debug', (level, message) => console.error(`[ice ${level}] ${message}`))
 
 export class NatCall {
   readonly #host: CallHost
@@ -146,13 +152,21 @@ export class NatCall {
     // The offer may have come with the accept's events already.
     for (const e of this.#host.events) this.onEvent(e)
     await until('offer', () => this.#offer !== undefined, timeoutMs)
-    this.#pc.setRemoteDescription(this.#offer!, 'offer')
+    // The caller's candidates go in only after our answer is on its way, as trickle ICE would:
+    // else our checks can reach the caller (through a full cone, at once) before the answer, and
+    // libdatachannel fails DTLS for want of our fingerprint where a browser waits for it.
+    const lines = this.#offer!.split('\r\n')
+    const candidates = lines.filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2))
+    const bare = lines.filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates')
+    this.#pc.setRemoteDescription(bare.join('\r\n'), 'offer')
     const { sdp, dtlsFingerprint } = await this.#localSdp()
     await this.#host.must({
       type: 'call.signal',
       callId: ringing!,
       signal: { kind: 'answer', sdp, dtlsFingerprint },
     })
+    await new Promise((r) => setTimeout(r, ANSWER_HEAD_START_MS))
+    for (const c of candidates) this.#pc.addRemoteCandidate(c, '0')
     return ringing!
   }
 

@@ -112,7 +112,9 @@ describe('reachability across NATs built in network namespaces', { skip: skip ??
       } finally {
         const t0 = performance.now()
         await Promise.all(peers.map((p) => p.stop()))
-        console.log(`# ${kindA} ↔ ${kindB}: users stopped in ${Math.round(performance.now() - t0)} ms`)
+        console.log(
+          `# ${kindA} ↔ ${kindB}: users stopped in ${Math.round(performance.now() - t0)} ms`,
+        )
         topology.removeHome(homeA)
         topology.removeHome(homeB)
       }

@@ -29,9 +29,10 @@ export function missingPrerequisite(): string | null {
   if (process.platform !== 'linux')
     return `network namespaces need Linux (this is ${process.platform})`
   if (process.getuid?.() !== 0) return 'network namespaces need root (run as root, as CI does)'
-  for (const tool of ['ip', 'iptables', 'turnserver']) {
+  for (const tool of ['ip', 'iptables', 'nft', 'turnserver']) {
     const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(`${d}/${tool}`))
-    if (!found) return `${tool} is not installed (apt-get install iproute2 iptables coturn)`
+    if (!found)
+      return `${tool} is not installed (apt-get install iproute2 iptables nftables coturn)`
   }
   try {
     const probe = `${PREFIX}${process.pid}-probe`
@@ -64,6 +65,28 @@ export function removeStaleNamespaces(): string[] {
   return removed
 }
 
+/**
+ * Full cone as a stateless 1:1 NAT (nftables, no conntrack): the home's address is swapped for the
+ * outside one on the way out and back on the way in, ports untouched. With conntrack SNAT/DNAT
+ * instead, a port still held by a closed socket's conntrack entry made the kernel pick another
+ * outside port, and the DNAT sent answers to that port number at home, another socket (the call's
+ * DTLS then met a stranger's certificate).
+ */
+function fullConeRules(wanIp: string, homeIp: string): string {
+  return `table ip fullcone {
+  chain pre {
+    type filter hook prerouting priority -300; policy accept;
+    iifname "wan" ip daddr ${wanIp} notrack ip daddr set ${homeIp}
+    iifname "lan" ip saddr ${homeIp} notrack
+  }
+  chain post {
+    type filter hook postrouting priority 100; policy accept;
+    oifname "wan" ip saddr ${homeIp} ip saddr set ${wanIp}
+  }
+}
+`
+}
+
 /** iptables rules on a NAT namespace whose WAN link is `wan` and home link is `lan`. */
 function natRules(kind: NatKind, wanIp: string, homeIp: string): string[][] {
   // Inbound packets that belong to nothing the home started are dropped (port-restricted and
@@ -90,24 +113,8 @@ function natRules(kind: NatKind, wanIp: string, homeIp: string): string[][] {
   ]
   switch (kind) {
     case 'full-cone':
-      // 1:1 mapping: source ports kept, any outside host may send to any mapped port.
-      return [
-        ['-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'SNAT', '--to-source', wanIp],
-        [
-          '-t',
-          'nat',
-          '-A',
-          'PREROUTING',
-          '-i',
-          'wan',
-          '-p',
-          'udp',
-          '-j',
-          'DNAT',
-          '--to-destination',
-          homeIp,
-        ],
-      ]
+      // Stateless 1:1 NAT in nftables (fullConeRules); nothing for iptables.
+      return []
     case 'port-restricted':
       // Linux MASQUERADE keeps the source port where it can (one mapping for all destinations),
       // and conntrack lets in only replies from the exact address and port written to.
@@ -216,6 +223,12 @@ export class NatTopology {
     }
     inNs(nat, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1'])
     for (const rule of natRules(kind, wanIp, homeIp)) inNs(nat, 'iptables', rule)
+    if (kind === 'full-cone') {
+      execFileSync('ip', ['netns', 'exec', nat, 'nft', '-f', '-'], {
+        input: fullConeRules(wanIp, homeIp),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+    }
     return { ns: home, ip: homeIp, wanIp, nat: kind }
   }
 
