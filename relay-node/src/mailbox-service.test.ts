@@ -5,6 +5,7 @@
 // oversize or truncated frame stores nothing; a typed refusal reaches the client as MailboxError.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { DatabaseSync } from 'node:sqlite'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -25,7 +26,7 @@ import {
   newMailboxCredentials,
 } from '@hestia/core/mailbox/index.ts'
 import { defaultOptions } from './config.ts'
-import { MailboxService } from './mailbox-service.ts'
+import { DAY_MS, MailboxService } from './mailbox-service.ts'
 import { RelayMetrics } from './metrics.ts'
 import { SqliteMailboxStore } from './store/sqlite-store.ts'
 
@@ -83,7 +84,7 @@ async function relayAndClient(mailbox: Partial<ReturnType<typeof defaultOptions>
     await Promise.allSettled(served)
     await store.close()
   }
-  return { store, service, client, open, served, stop }
+  return { dir, store, service, client, open, served, stop }
 }
 
 function lengthPrefixed(frame: Uint8Array): Uint8Array {
@@ -280,5 +281,29 @@ describe('mailbox protocol over an in-memory stream pair', () => {
       'a link reader is told the mailbox is gone (closed), not that it is open and empty',
     )
     await r.stop()
+  })
+  test('idle expiry at its edge: last seen 30 days ago (the TTL) a mailbox takes deposits, 31 days ago it answers mailbox_expired and stores nothing', async () => {
+    const r = await relayAndClient({ mailboxIdleTtlMs: 30 * DAY_MS })
+    const me = newMailboxCredentials()
+    await r.client.create(me)
+    // The owner's last authorised access, set straight in the relay's database.
+    const db = new DatabaseSync(join(r.dir, 'relay.db'))
+    const lastSeen = (daysAgo: number) =>
+      db
+        .prepare('UPDATE mailboxes SET last_seen_day = ? WHERE id = ?')
+        .run(Math.floor(Date.now() / DAY_MS) - daysAgo, me.mailboxId)
+    try {
+      lastSeen(30)
+      assert.ok((await r.client.deposit(depositAddressOf(me), new Uint8Array(1024))) > 0n)
+      lastSeen(31)
+      await assert.rejects(
+        r.client.deposit(depositAddressOf(me), new Uint8Array(1024)),
+        (err: unknown) => err instanceof MailboxError && err.code === 'mailbox_expired',
+      )
+      assert.equal((await r.store.stats()).messages, 1, 'the refused deposit stored nothing')
+    } finally {
+      db.close()
+      await r.stop()
+    }
   })
 })
