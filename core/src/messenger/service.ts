@@ -77,6 +77,12 @@ export interface MessengerServiceOptions extends MessengerOptions {
   vault?: Vault
   /** Backup export/import (issue 17): the KDF (the extension's worker) and, in tests, parameters. */
   backup?: BackupOptions
+  /**
+   * Builds (not starts) the short-lived node a new install shows its device-link offer on
+   * (`devices.linkStart`, issue 19), with a fresh key; default `createNode`. A host whose
+   * `createNode` has side effects (the extension tracks the messenger's node) passes its own.
+   */
+  createLinkNode?: (privateKey: PrivateKey, relays: string[]) => Promise<MessengerNode>
 }
 
 /** A node that can show a link offer needs its addresses (every libp2p node has them). */
@@ -193,7 +199,11 @@ function newDeviceLinks(
       return stored?.relays ?? options.defaultRelays ?? []
     },
     createNode: async (key, relays) =>
-      linkingNode(await options.createNode(key, relays, { relayOnly: false })),
+      linkingNode(
+        options.createLinkNode !== undefined
+          ? await options.createLinkNode(key, relays)
+          : await options.createNode(key, relays, { relayOnly: false }),
+      ),
     log,
   })
 }

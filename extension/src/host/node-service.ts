@@ -182,6 +182,14 @@ export class NodeService {
         void this.#stopBareNode()
         return node as unknown as MessengerNode
       },
+      // A new install's device-link offer (issue 19): its own short-lived node, not the messenger's.
+      createLinkNode: async (privateKey, relays) =>
+        (await createBrowserNode({
+          policy: options.policy,
+          relays,
+          privateKey,
+          relayOnly: false,
+        })) as unknown as MessengerNode,
     })
   }
 
