@@ -24,6 +24,7 @@ import type { RelayOptions } from './config.ts'
 import type { FrameGuard } from './frame-guard.ts'
 import { listenerServers } from './handshake-guard.ts'
 import type { HandshakeGuard } from './handshake-guard.ts'
+import type { LimitWarnings } from './limit-warnings.ts'
 import type { MailboxService } from './mailbox-service.ts'
 import { PeerStorePruner } from './peer-store-pruner.ts'
 
@@ -36,6 +37,8 @@ export interface RelayNodesDeps {
   options: RelayOptions
   frameGuard: FrameGuard
   handshakes: HandshakeGuard
+  /** Logs each kind of refusal for a limit (ADR 0460). */
+  limits: LimitWarnings
   bans: BanList
   /** Serves /hestia/mailbox/1.0.0 on every node. */
   mailbox: Pick<MailboxService, 'handleStream'>
@@ -76,6 +79,7 @@ function relayNodeOptions(
   key: PrivateKey,
   addresses: { listen: string[]; announce: string[] },
   denyInboundIp: (ip: string) => boolean,
+  reservationsOf: () => CircuitRelayService['reservations'] | undefined,
 ): Libp2pOptions<{
   identify: unknown
   ping: unknown
@@ -108,6 +112,18 @@ function relayNodeOptions(
       },
       denyInboundEncryptedConnection: (peerId: PeerId) =>
         deps.bans.isBanned(peerId.toString(), undefined),
+      // Not a refusal: the reservation store refuses a new peer when full, without a word, so
+      // the operator is told here (ADR 0460).
+      denyInboundRelayReservation: (peer: PeerId) => {
+        const reservations = reservationsOf()
+        if (
+          reservations !== undefined &&
+          reservations.size >= o.relay.maxReservations &&
+          !reservations.has(peer)
+        )
+          deps.limits.refused('reservations_full')
+        return false
+      },
       // The relay dials no one except to deliver relayed connections to peers already connected.
       denyDialMultiaddr: () => false,
     },
@@ -234,13 +250,25 @@ export class RelayNodes {
   }
 
   async #create(key: PrivateKey, listen: string[], announce: string[]): Promise<RelayNode> {
-    const { bans, options: o } = this.#deps
-    const denyInboundIp = (ip: string) =>
-      bans.isBanned(undefined, ip) ||
-      (this.#ipConnections.get(ip) ?? 0) >= o.relay.maxConnectionsPerIp
+    const { bans, limits, options: o } = this.#deps
+    const denyInboundIp = (ip: string) => {
+      if (bans.isBanned(undefined, ip)) return true
+      if ((this.#ipConnections.get(ip) ?? 0) < o.relay.maxConnectionsPerIp) return false
+      limits.refused('connections_per_ip')
+      return true
+    }
+    const created: { node?: RelayNode } = {}
     const node = (await createLibp2p(
-      relayNodeOptions(this.#deps, key, { listen, announce }, denyInboundIp),
+      relayNodeOptions(
+        this.#deps,
+        key,
+        { listen, announce },
+        denyInboundIp,
+        () => created.node?.services.relay.reservations,
+      ),
     )) as RelayNode
+    created.node = node
+    warnOnRefusedSockets(node, o, limits)
     this.#track(node)
     await node.handle(MAILBOX_PROTOCOL, this.#deps.mailbox.handleStream, {
       maxInboundStreams: MAX_MAILBOX_STREAMS_PER_CONNECTION,
@@ -273,5 +301,34 @@ export class RelayNodes {
         onError: (err) => logger.warn({ err }, 'peer store pruning failed'),
       }),
     )
+  }
+}
+
+/** What libp2p's connection manager shows of its inbound limits (not in its public interface). */
+interface InboundAdmission {
+  acceptIncomingConnection(maConn: MultiaddrConnection): boolean
+  incomingPendingConnections?: number
+}
+
+/**
+ * libp2p refuses a socket over maxConnections, maxIncomingPendingConnections or the per-address
+ * connection rate with a debug line only; the relay warns (ADR 0460). Which limit it was is read
+ * from the same counters libp2p checked; the rest is the per-address rate.
+ */
+function warnOnRefusedSockets(node: RelayNode, o: RelayOptions, limits: LimitWarnings): void {
+  const manager = (node as unknown as { components?: { connectionManager?: InboundAdmission } })
+    .components?.connectionManager
+  if (typeof manager?.acceptIncomingConnection !== 'function') {
+    throw new Error('limit warnings: libp2p exposes no inbound connection admission')
+  }
+  const accept = manager.acceptIncomingConnection.bind(manager)
+  manager.acceptIncomingConnection = (maConn) => {
+    if (accept(maConn)) return true
+    if ((manager.incomingPendingConnections ?? 0) >= o.relay.maxIncomingPendingConnections)
+      limits.refused('pending_upgrades')
+    else if (node.getConnections().length >= o.relay.maxConnections)
+      limits.refused('connections_max')
+    else limits.refused('connection_rate_per_ip')
+    return false
   }
 }

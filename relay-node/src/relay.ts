@@ -27,6 +27,7 @@ import type { RelayOptions, RelayOptionsInput } from './config.ts'
 import { FrameGuard } from './frame-guard.ts'
 import { relayFraming } from './framing-policy.ts'
 import { HandshakeGuard } from './handshake-guard.ts'
+import { LimitWarnings } from './limit-warnings.ts'
 import { loadOrCreateIdentity, promoteIfDue } from './identity.ts'
 import { KeyRotation } from './key-rotation.ts'
 import type { RotationStarted } from './key-rotation.ts'
@@ -166,7 +167,7 @@ async function openLocalState(
 }
 
 /** Metrics and the process-wide guards (one for every node: the budgets are the process's memory). */
-function createInstruments(o: RelayOptions, gauges: Gauges) {
+function createInstruments(o: RelayOptions, gauges: Gauges, logger: Logger) {
   const metrics = new RelayMetrics({
     connections: () => gauges.nodes?.connectionCount() ?? 0,
     reservations: () => gauges.nodes?.reservationCount() ?? 0,
@@ -183,12 +184,24 @@ function createInstruments(o: RelayOptions, gauges: Gauges) {
     protocols: relayFraming(),
     onReset: (reason) => metrics.streamsReset.inc({ reason }),
   })
+  const limits = new LimitWarnings(logger, {
+    reservations_full: o.relay.maxReservations,
+    connections_per_ip: o.relay.maxConnectionsPerIp,
+    connections_max: o.relay.maxConnections,
+    pending_upgrades: o.relay.maxIncomingPendingConnections,
+    connection_rate_per_ip: o.relay.inboundConnectionsPerSecondPerIp,
+    handshakes_per_ip: o.relay.maxHandshakingPerIp,
+    handshake_deadline: o.relay.handshakeDeadlineMs,
+  })
   gauges.handshakes = new HandshakeGuard({
     deadlineMs: o.relay.handshakeDeadlineMs,
     maxPerIp: o.relay.maxHandshakingPerIp,
-    onDrop: (reason) => metrics.handshakesDropped.inc({ reason }),
+    onDrop: (reason) => {
+      metrics.handshakesDropped.inc({ reason })
+      limits.refused(reason === 'per_ip_cap' ? 'handshakes_per_ip' : 'handshake_deadline')
+    },
   })
-  return { metrics, frameGuard: gauges.frameGuard, handshakes: gauges.handshakes }
+  return { metrics, frameGuard: gauges.frameGuard, handshakes: gauges.handshakes, limits }
 }
 
 /** The mailbox service, the nodes and the rotation, wired to each other; then they start. */
@@ -200,13 +213,14 @@ async function startNetwork(
   startedAt: number,
 ) {
   const gauges: Gauges = { store: { mailboxes: 0, messages: 0, bytes: 0 } }
-  const { metrics, frameGuard, handshakes } = createInstruments(o, gauges)
+  const { metrics, frameGuard, handshakes, limits } = createInstruments(o, gauges, logger)
   const ports: { stun?: number; admin?: number } = {}
   // The nodes serve the mailbox, which answers `info` from the nodes: the handler is bound late.
   const nodes = new RelayNodes({
     options: o,
     frameGuard,
     handshakes,
+    limits,
     bans: local.bans,
     mailbox: { handleStream: (stream, connection) => mailbox.handleStream(stream, connection) },
     logger,
