@@ -123,6 +123,8 @@ export interface FixtureControls {
   advanceDelivery(messageId: string): ChatMessage
   /** The next `count` sends fail with `peer_unreachable` when advanced. */
   failNextSends(count: number): void
+  /** The contact added or removed a device: the notice line (nothing else changes). */
+  contactDevicesChanged(contactId: ContactId, event: 'device_added' | 'device_removed'): void
   /** Marks a contact's key as changed (shows the key-change flow). */
   changeContactKey(contactId: ContactId): void
   setRelayState(address: string, state: RelayStatus['state'], error?: string | null): void
@@ -1202,6 +1204,12 @@ class FixtureMessenger implements FixtureClient {
         contact.safetyNumber = this.#safetyNumber()
         this.#append(this.#systemMessage(contact.conversationId, 'key_changed', now))
         this.#contactChanged(contact)
+      },
+      contactDevicesChanged: (contactId, event) => {
+        const contact = requireContact(contactId)
+        // A notice only: trust, verification and the safety number stay (ADR 0761).
+        this.#append(this.#systemMessage(contact.conversationId, event, this.#clock.now()))
+        this.#emitConversation(contact)
       },
       setRelayState: (address, state, error = null) => {
         this.#relays = this.#relays.map((relay) =>

@@ -95,3 +95,22 @@ test('fixture devices: a cancelled link ends as failed with a sentence', async (
   const again = await client.request({ type: 'devices.linkConfirm', linkId: offer.linkId })
   assert.equal(again.ok ? '' : again.error.code, 'invalid_state')
 })
+
+test('fixture devices: a contact adding a device is a notice; the safety number stays', async () => {
+  const { client } = setup()
+  const bob = client.controls.contactId('bob')
+  const before = value(await client.request({ type: 'contact.info', contactId: bob }))
+  client.controls.contactDevicesChanged(bob, 'device_added')
+  const after = value(await client.request({ type: 'contact.info', contactId: bob }))
+  assert.deepEqual(after.safetyNumber, before.safetyNumber)
+  assert.equal(after.contact.trust, before.contact.trust)
+  const page = value(
+    await client.request({
+      type: 'messages.page',
+      conversationId: before.contact.conversationId,
+      before: null,
+      limit: 1,
+    }),
+  )
+  assert.deepEqual(page.messages[0]?.body, { kind: 'system', event: 'device_added' })
+})
