@@ -35,9 +35,18 @@ export function tempDir(prefix = 'hestia-relay-test-'): string {
  * slot there), as a browser does.
  */
 export async function startClientNode(
-  options: { relayListen?: boolean; relayAddr?: string } = {},
+  options: {
+    relayListen?: boolean
+    relayAddr?: string
+    /**
+     * false: no libp2p connection monitor (a ping stream every 10 s that aborts the connection
+     * when an answer is late), as the messenger's nodes run (ADR 0910/0912).
+     */
+    connectionMonitor?: false
+  } = {},
 ): Promise<Libp2p> {
   return createLibp2p({
+    ...(options.connectionMonitor === false ? { connectionMonitor: { enabled: false } } : {}),
     addresses: {
       listen:
         options.relayAddr !== undefined
