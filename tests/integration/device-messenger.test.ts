@@ -26,6 +26,15 @@ import { makeListedDevice } from '../../core/test-support/device-fixtures.ts'
 import type { ClientEvent, DeviceLinkStatus } from '@hestia/core/client/api.ts'
 import { startClientNode, waitFor } from './relay-helpers.ts'
 import {
+  HostileClient,
+  HostileSession,
+  hello as hostileHello,
+  identityOf,
+  newDevice as hostileDevice,
+  targetOf,
+  text as hostileText,
+} from './support/hostile-client.ts'
+import {
   TestPeer,
   connectPeers,
   releaseWebRTC,
@@ -232,6 +241,61 @@ describe('multi-device in the messenger', () => {
       (await b.store.listSessions(aliceOnB)).some((s) => s.deviceId === laptop),
       false,
     )
+  })
+
+  test('a device Alice’s list does not name (a removed one) is refused at Bob, even posing as her restore', async () => {
+    const held = (await bobsListOfAlice())!
+    // Certified by Alice's identity key before her current list, like the laptop she removed.
+    const removed = await hostileDevice(await identityOf(a))
+    assert.ok(!held.devices.some((d) => deviceIdOf(d.peerId) === removed.deviceId))
+    const attacker = await HostileClient.start(relay.multiaddrs)
+    try {
+      const target = await targetOf(b, a)
+      const session = new HostileSession(removed, target)
+      await attacker.send(target, session, hostileText('from the removed device'))
+      // Its Hello claims to replace Alice's listed primary (a restore): it would re-route Bob.
+      const second = new HostileSession(removed, target)
+      const primaryId = deviceIdOf(held.devices.find((d) => d.role === DEVICE_ROLE.primary)!.peerId)
+      await attacker.send(
+        target,
+        second,
+        hostileHello({
+          displayName: 'Alice',
+          relays: relay.multiaddrs,
+          mailboxId: p.random(32),
+          mailboxCapability: p.random(32),
+          mailboxSealKey: p.random(32),
+          replacesDevice: primaryId,
+        }),
+      )
+      const routeBefore = (await b.store.getContact(aliceOnB))!.outboundMailbox
+      // Alice's real message goes into the same mailbox after them: once Bob shows it, he has
+      // taken the two frames above, and refused them.
+      await a.must({
+        type: 'messages.send',
+        conversationId: convA,
+        text: 'marker after the attacker',
+      })
+      await waitUntil('Bob reads Alice’s marker', async () =>
+        (await b.texts(convB)).includes('marker after the attacker'),
+      )
+      assert.ok(!(await b.texts(convB)).includes('from the removed device'))
+      const after = (await b.store.getContact(aliceOnB))!
+      assert.deepEqual(after.outboundMailbox, routeBefore, 'the route to Alice is unchanged')
+      assert.ok(
+        !(await b.store.listSessions(aliceOnB)).some((s) => s.deviceId === removed.deviceId),
+      )
+      await b.must({
+        type: 'messages.send',
+        conversationId: convB,
+        text: 'Bob still reaches Alice',
+      })
+      await waitUntil('Alice reads Bob', async () =>
+        (await a.texts(convA)).includes('Bob still reaches Alice'),
+      )
+    } finally {
+      await attacker.stop()
+    }
   })
 
   test('log out all other devices: one list naming only this device', async () => {
