@@ -11,10 +11,11 @@
 // Firefox runs with the loopback ICE prefs of FINDINGS.md (test profiles only).
 
 import assert from 'node:assert/strict'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Page as PuppeteerPage } from 'puppeteer-core'
+import { CLIENT_ERROR_TEXT } from '../../core/src/client/api.ts'
 import type { ChatMessage, ClientRequest, ResponseFor } from '../../core/src/client/api.ts'
 import { firefoxAddonId } from '../../plasmo.config.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
@@ -96,6 +97,31 @@ async function a2ConversationWithBen(): Promise<string> {
   return id
 }
 
+/** Screenshot, then axe-core inside the extension page: no serious or critical finding. */
+async function accessible(page: HestiaPage, name: string): Promise<void> {
+  const p = page.page
+  await p.screenshot({ path: join(artifacts, `${name}.png`) })
+  // Evaluated through the DevTools protocol: the extension's CSP refuses an injected <script>.
+  if (await p.evaluate(() => (window as { axe?: unknown }).axe === undefined))
+    await p.evaluate(await readFile(join(repoRoot, 'node_modules/axe-core/axe.min.js'), 'utf8'))
+  const violations = await p.evaluate(async () => {
+    type Violation = { id: string; impact?: string | null; nodes: { target: unknown[] }[] }
+    const axe = (
+      window as unknown as { axe: { run(d: Document): Promise<{ violations: Violation[] }> } }
+    ).axe
+    return (await axe.run(document)).violations.map((v) => ({
+      id: v.id,
+      impact: v.impact ?? null,
+      targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)),
+    }))
+  })
+  figures.push(
+    `axe ${name}: ${violations.map((v) => `${v.id} (${v.impact})`).join(', ') || 'clean'}`,
+  )
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  assert.deepEqual(serious, [], `${name}: serious/critical axe findings`)
+}
+
 /** Clicks the button whose visible text is exactly `text` in the Firefox page. */
 async function firefoxClick(text: string): Promise<void> {
   await a2Page.waitForFunction(
@@ -161,6 +187,50 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
       )
       convA1 = (await a1.must({ type: 'conversations.list', query: 'Ben' })).conversations[0]!
         .conversationId
+    },
+  )
+
+  test(
+    'A1 Settings → Devices against the real node: this device and primary, rename, refusals',
+    { timeout: 120_000 },
+    async () => {
+      const p = a1.page
+      await p.getByRole('button', { name: 'Settings' }).first().click()
+      const section = p.getByTestId('devices-settings')
+      await section.getByTestId('device-row').first().waitFor({ timeout: UI_MS })
+      assert.equal(await section.getByTestId('device-row').count(), 1)
+      const row = section.locator('[data-this="true"][data-primary="true"]')
+      await row.getByText('This device').waitFor()
+      await row.getByText('Primary').waitFor()
+      await accessible(a1, 'a1-devices')
+
+      // Rename this device through the UI; the node's list has the new name.
+      await section.getByRole('button', { name: /^Rename / }).click()
+      const field = section.getByLabel(/^New name for /)
+      await field.fill('Ada on Chromium')
+      await field.press('Enter')
+      await section.getByTestId('devices-done').getByText('Renamed to Ada on Chromium.').waitFor()
+      const listed = await a1.must({ type: 'devices.list' })
+      assert.deepEqual(
+        listed.devices.map((d) => [d.name, d.thisDevice, d.primary]),
+        [['Ada on Chromium', true, true]],
+      )
+      assert.equal(listed.canManage, true)
+
+      // A contact invite pasted by mistake is named as one (nothing sent); a broken device link
+      // gets the node's sentence.
+      await section.getByRole('button', { name: 'Link a new device' }).click()
+      const paste = section.getByLabel('Paste the device link')
+      await paste.fill((await a1.must({ type: 'invite.mine' })).link)
+      await section.getByText('This is a contact invite, not a device link.').waitFor()
+      await paste.fill('hestia:link/AAAA')
+      await section.getByRole('button', { name: 'Link', exact: true }).click()
+      await section
+        .getByTestId('link-problem')
+        .getByText(CLIENT_ERROR_TEXT.link_invalid)
+        .waitFor({ timeout: UI_MS })
+      await accessible(a1, 'a1-link-refused')
+      await section.getByRole('button', { name: 'Close' }).click()
     },
   )
 
