@@ -70,6 +70,9 @@ describe('group delivery over a real relay', () => {
       stunPort: -1,
       adminPort: -1,
       logLevel: 'silent',
+      // Every member is its own libp2p node on 127.0.0.1: more new connections per second from one
+      // address than the default (5) lets through.
+      relay: { inboundConnectionsPerSecondPerIp: 1000, maxHandshakingPerIp: 1000 },
       mailbox: {
         rate: {
           readPerPeer: { perSecond: 1000, burst: 1000 },
