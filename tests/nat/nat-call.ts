@@ -88,7 +88,7 @@ export class NatCall {
     if (dc.isOpen()) this.#open = true
     dc.onOpen(() => (this.#open = true))
     dc.onMessage((msg) => {
-      const text = String(msg)
+      const text = typeof msg === 'string' ? msg : new TextDecoder().decode(msg)
       if (text.startsWith('ping:')) {
         this.#answeredPings++
         dc.sendMessage(`pong:${text.slice(5)}`)

@@ -86,7 +86,7 @@ class NatPeer {
   async must<T extends ClientRequest>(request: T) {
     const res: ResponseFor<T> = await this.service.client.request(request)
     if (!res.ok) throw new Error(`${request.type}: ${res.error.code} ${res.error.message}`)
-    return res.value as Extract<ResponseFor<T>, { ok: true }>['value']
+    return res.value
   }
 
   async conversation(): Promise<string> {
@@ -109,14 +109,6 @@ class NatPeer {
   async transfer(transferId: string) {
     const list = (await this.must({ type: 'transfers.list', conversationId: null })).transfers
     return list.find((t) => t.transferId === transferId)
-  }
-
-  /** Direct (WebRTC, unlimited) connections to `peerId` right now. */
-  directTo(peerId: string): number {
-    return this.service
-      .node!.getConnections()
-      .filter((c) => c.remotePeer.toString() === peerId && c.limits === undefined)
-      .filter((c) => c.remoteAddr.toString().includes('/webrtc')).length
   }
 }
 
@@ -195,9 +187,6 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
       }
     }
   },
-  async directTo(args) {
-    return peer.directTo(String(args.peerId))
-  },
   async send(args) {
     const conversationId = await peer.conversation()
     const { message } = await peer.must({
@@ -258,14 +247,6 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
           `${c.remoteAddr.toString()} ${c.status} ${c.limits === undefined ? 'unlimited' : 'limited'}`,
       )
     return { state: t?.state, route: t?.route, error: t?.error, conns }
-  },
-  async transferRoute(args) {
-    await until(
-      'sender done',
-      async () => (await peer.transfer(String(args.transferId)))?.state === 'completed',
-      Number(args.timeoutMs),
-    )
-    return (await peer.transfer(String(args.transferId)))!.route
   },
   /** TURN servers the relay hands out (mailbox `info`), as ICE servers. */
   async turnServers() {

@@ -88,9 +88,9 @@ function fullConeRules(wanIp: string, homeIp: string): string {
 }
 
 /** iptables rules on a NAT namespace whose WAN link is `wan` and home link is `lan`. */
-function natRules(kind: NatKind, wanIp: string, homeIp: string): string[][] {
+function natRules(kind: NatKind): string[][] {
   // Inbound packets that belong to nothing the home started are dropped (port-restricted and
-  // symmetric); full-cone forwards every inbound UDP port to the home instead.
+  // symmetric); full-cone is stateless and lets everything in (fullConeRules).
   const filter = [
     [
       '-A',
@@ -222,7 +222,7 @@ export class NatTopology {
       inNs(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1'])
     }
     inNs(nat, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1'])
-    for (const rule of natRules(kind, wanIp, homeIp)) inNs(nat, 'iptables', rule)
+    for (const rule of natRules(kind)) inNs(nat, 'iptables', rule)
     if (kind === 'full-cone') {
       execFileSync('ip', ['netns', 'exec', nat, 'nft', '-f', '-'], {
         input: fullConeRules(wanIp, homeIp),
