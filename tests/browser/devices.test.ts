@@ -295,22 +295,37 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
       )
       await a2Page.screenshot({ path: join(artifacts, 'a2-code-identity.png') })
       await firefoxClick('Codes match')
+      // Both screens say it is done: the grant was signed on A1 and taken on A2.
       await p.getByTestId('link-result').getByText('is linked').waitFor({ timeout: DELIVERY_MS })
+      await a2Page.waitForFunction(
+        () =>
+          document.querySelector('[data-testid="link-result"]')?.textContent?.includes('Linked.'),
+        { timeout: DELIVERY_MS },
+      )
+      figures.push(`device.link_ms (Link pressed on A1 → both show done): ${Date.now() - started}`)
+      await p.getByRole('button', { name: 'Done' }).click()
+      assert.equal(await p.getByTestId('device-row').count(), 2)
+      assert.ok(
+        (await a1.must({ type: 'devices.list' })).devices.some(
+          (d) => d.name === 'Ada on Firefox' && !d.primary && !d.thisDevice,
+        ),
+        'A1 lists A2 as a companion',
+      )
+      await a1.screenshot(join(artifacts, 'a1-linked.png'))
+
+      // A2 now runs as Ada's companion: the identity is there and the chat list shows.
       await waitUntil(
-        'A2 to have the identity',
+        'A2 to hold the identity (identity.status ready)',
         async () => {
           const status = await a2.ask({ type: 'identity.status' })
-          return status.ok && status.value.state === 'ready' && status.value.displayName === 'Ada'
+          return (
+            status.ok && status.value.state === 'ready' && status.value.fingerprint === fingerprint
+          )
         },
         DELIVERY_MS,
         250,
       )
       await a2Page.waitForSelector('[aria-label="Settings"]', { timeout: UI_MS })
-      figures.push(
-        `device.link_ms (Link pressed on A1 → both devices ready): ${Date.now() - started}`,
-      )
-      await p.getByRole('button', { name: 'Done' }).click()
-      assert.equal(await p.getByTestId('device-row').count(), 2)
       const onA2 = await a2.must({ type: 'devices.list' })
       assert.equal(onA2.canManage, false, 'A2 is a companion')
       assert.equal(onA2.devices.length, 2)
