@@ -207,11 +207,7 @@ export class Inbox {
   }
 
   /** The committed frame's outcome and effects. */
-  async #resultOf(
-    c: Committed,
-    f: FrameToCommit,
-    invite: InviteMailbox | undefined,
-  ): Promise<InboxResult> {
+  #resultOf(c: Committed, f: FrameToCommit, invite: InviteMailbox | undefined): InboxResult {
     if (c.outcome === 'refused') return dropped()
     const effects: FrameEffects = {
       learnDevice: { deviceId: f.senderDevice, contactId: c.contact.contactId },
@@ -239,11 +235,10 @@ export class Inbox {
     if (f.payload.body.kind === 'call' && conversationId !== undefined && c.outcome === 'stored') {
       effects.call = { contact: c.contact, conversationId, payload: f.payload }
     }
-    if (c.notify) {
-      // Read after the commit: a conversation deleted meanwhile is not notified about.
-      const conv = await this.#ctx.store.getConversationByContact(c.contact.contactId)
-      if (conv !== undefined)
-        effects.notify = { contact: c.contact, conversationId: conv.conversationId }
+    if (c.notify && conversationId !== undefined) {
+      // The conversation the commit wrote to. No read before the message shows (ADR 0423): this
+      // runs under the contact's lock, which a contact's deletion takes too, so it is still there.
+      effects.notify = { contact: c.contact, conversationId }
     }
     if (c.receipt !== null && conversationId !== undefined)
       effects.receipt = { conversationId, messageId: c.receipt }
