@@ -395,6 +395,39 @@ describe('multi-device in the messenger', () => {
     }
   })
 
+  test('an expired offer and an offer nobody answers fail typed, and sign nothing', async () => {
+    const before = await a.must({ type: 'devices.list' })
+    const storedBefore = (await a.store.getIdentity())!.deviceList
+    // Shown eleven minutes ago: past its ten.
+    const past = { ...p, clock: () => p.clock() - 11 * 60_000 }
+    const node = await startClientNode()
+    nodes.push(node)
+    const stale = new NewDeviceLink({
+      platform: past,
+      peerId: peerIdBytes(node.peerId),
+      relay: relay.multiaddrs[0]!,
+    })
+    const expired = await a.req({ type: 'devices.linkAccept', link: encodeLinkText(stale.offer) })
+    assert.ok(!expired.ok && expired.error.code === 'link_expired')
+    // A fresh offer for a device that holds no reservation on the relay: nobody to dial.
+    const absent = new NewDeviceLink({
+      platform: p,
+      peerId: peerIdBytes(node.peerId),
+      relay: relay.multiaddrs[0]!,
+    })
+    const unreachable = await a.req({
+      type: 'devices.linkAccept',
+      link: encodeLinkText(absent.offer),
+    })
+    assert.ok(!unreachable.ok && unreachable.error.code === 'peer_unreachable')
+    const after = await a.must({ type: 'devices.list' })
+    assert.deepEqual(
+      after.devices.map((d) => d.deviceId),
+      before.devices.map((d) => d.deviceId),
+    )
+    assert.deepEqual((await a.store.getIdentity())!.deviceList, storedBefore, 'no list was issued')
+  })
+
   test('the primary saw every link go compare → confirmed → done', () => {
     const links = a.events.filter(
       (e): e is Extract<ClientEvent, { type: 'device.link' }> => e.type === 'device.link',
