@@ -131,7 +131,7 @@ export async function openChatStream(
   net: MessengerNet,
   peer: PeerId,
   relays: readonly string[],
-): Promise<{ stream: Stream; connection: Connection | undefined }> {
+): Promise<{ stream: Stream; connection: Connection }> {
   const connection = directConnection(net, peer) ?? (await dialWithinBudget(net, peer, relays))
   try {
     const stream = await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>

@@ -121,12 +121,11 @@ export class ChatStreams {
     await Promise.all(all.map(([, k]) => this.#closeGently(k)))
   }
 
-  #framed(stream: Stream, connection: Connection | undefined): Kept {
+  #framed(stream: Stream, connection: Connection): Kept {
     return {
       stream,
       lp: lpStream(stream, { maxDataLength: 16 }),
-      // Unlisted already (closing): never kept, see #usable.
-      connection: connection ?? ({ status: 'closed' } as Connection),
+      connection,
       busy: false,
       frames: 0,
       timer: undefined,
