@@ -144,6 +144,8 @@ describe('multi-device in the messenger', () => {
     assert.equal(single.devices.length, 1)
     assert.equal(single.canManage, true)
     assert.equal(single.devices[0]!.thisDevice, true)
+    const again = await a.must({ type: 'devices.list' })
+    assert.equal(again.listVersion, single.listVersion, 'nothing changed, same version')
 
     const laptop = await linkThroughApi('Firefox on the laptop')
     const view = await a.must({ type: 'devices.list' })

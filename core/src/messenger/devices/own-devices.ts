@@ -48,8 +48,11 @@ export async function currentOwnList(ctx: MessengerContext): Promise<VerifiedDev
   if (record === undefined) throw new ClientApiError('no_identity', 'no identity on this device')
   const held = heldList(ctx, record)
   if (held !== null) return held
+  // Made once per running messenger, so its version does not move between two reads.
+  const made = unsaved.get(ctx)
+  if (made !== undefined) return made
   const previous = record.deviceList === undefined ? 0 : versionOf(record.deviceList)
-  return issueDeviceList(ctx.local.identity, {
+  const list = issueDeviceList(ctx.local.identity, {
     previousVersion: previous,
     now: ctx.platform.clock(),
     devices: [
@@ -61,7 +64,12 @@ export async function currentOwnList(ctx: MessengerContext): Promise<VerifiedDev
       },
     ],
   })
+  unsaved.set(ctx, list)
+  return list
 }
+
+/** The on-demand list of each running messenger until one is stored. */
+const unsaved = new WeakMap<MessengerContext, VerifiedDeviceList>()
 
 /** A stored list's version even when it no longer names us (so a new one goes above it). */
 function versionOf(bytes: Uint8Array): number {
