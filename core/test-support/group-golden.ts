@@ -11,6 +11,8 @@ import { createIdentity, issueDeviceCert } from '../src/crypto/identity.ts'
 import { ed25519KeyPair } from '../src/crypto/primitives.ts'
 import { issueMemberCredential } from '../src/groups/credential.ts'
 import { encodeGroupFrame, FRAME_KIND } from '../src/groups/framing.ts'
+import { encodeGroupDirect, encodeGroupInvite } from '../src/groups/direct.ts'
+import { cutIntoPieces } from '../src/groups/mailbox-pieces.ts'
 import { fixedClock, seededRandom } from './deterministic.ts'
 
 export const GROUP_GOLDEN_SEED = 'hestia/golden/groups/v1'
@@ -38,6 +40,59 @@ function privateMessage(
   }
 }
 
+/** A fixed MLS Welcome (one recipient, fixed HPKE output): only its framing matters here. */
+function fixedWelcome(): Uint8Array {
+  return encodeMlsMessage({
+    version: 'mls10',
+    wireformat: 'mls_welcome',
+    welcome: {
+      cipherSuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
+      secrets: [
+        {
+          newMember: fill(32, 0x44),
+          encryptedGroupSecrets: { kemOutput: fill(32, 0x55), ciphertext: fill(48, 0x66) },
+        },
+      ],
+      encryptedGroupInfo: fill(96, 0x77),
+    },
+  })
+}
+
+/** The delivery formats (ADRs 0132, 0133): a group mailbox entry and the 1:1 group messages. */
+function deliveryVectors(
+  commitFrame: Uint8Array,
+  applicationFrame: Uint8Array,
+): Record<string, string> {
+  const groupId = fill(32, 0x11)
+  const welcome = encodeGroupFrame(FRAME_KIND.welcome, fixedWelcome())
+  const invite = encodeGroupInvite({
+    welcome,
+    relays: ['/ip4/192.0.2.1/tcp/4001/ws/p2p/12D3KooWGoldenRelay'],
+    mailboxId: fill(32, 0x88),
+    mailboxAuthSecret: fill(32, 0x99),
+    mailboxCapability: fill(32, 0xaa),
+    afterId: 7n,
+    name: 'Golden group',
+  })
+  return {
+    mailboxEntry: toHex(cutIntoPieces(commitFrame, fill(8, 0xbb))[0]!),
+    directKeyPackageRequest: toHex(
+      encodeGroupDirect({ groupId, body: { kind: 'key_package_request' } }),
+    ),
+    directFrame: toHex(
+      encodeGroupDirect({ groupId, body: { kind: 'frame', frame: applicationFrame } }),
+    ),
+    directInvitePart: toHex(
+      encodeGroupDirect({
+        groupId,
+        body: { kind: 'invite_part', index: 0, count: 1, chunk: invite },
+      }),
+    ),
+    invite: toHex(invite),
+    welcomeFrame: toHex(welcome),
+  }
+}
+
 export function generateGroupGoldenVectors(): Record<string, Record<string, string | number>> {
   const random = seededRandom(GROUP_GOLDEN_SEED)
   const clock = fixedClock(GROUP_GOLDEN_START_MS)
@@ -62,6 +117,10 @@ export function generateGroupGoldenVectors(): Record<string, Record<string, stri
       deviceCert: toHex(cert.bytes),
       memberCredential: toHex(credential),
     },
+    delivery: deliveryVectors(
+      encodeGroupFrame(FRAME_KIND.commit, commit),
+      encodeGroupFrame(FRAME_KIND.application, application),
+    ),
     frames: {
       commitMls: toHex(commit),
       commit: toHex(encodeGroupFrame(FRAME_KIND.commit, commit)),

@@ -9,6 +9,8 @@ import { generateGroupGoldenVectors } from '../../../test-support/group-golden.t
 import { fromHex, toHex } from '../../crypto/bytes.ts'
 import { verifyMemberCredential } from '../credential.ts'
 import { decodeGroupFrame, FRAME_KIND } from '../framing.ts'
+import { decodeGroupDirect, decodeGroupInvite } from '../direct.ts'
+import { readPiece } from '../mailbox-pieces.ts'
 
 type Golden = Record<string, Record<string, string | number>>
 const committed = JSON.parse(
@@ -40,4 +42,25 @@ void test('the committed frames decode to their kind, epoch and MLS bytes', () =
   const app = decodeGroupFrame(fromHex(str('frames', 'application')))
   assert.equal(app.kind, FRAME_KIND.application)
   assert.equal(app.epoch, 5n)
+})
+
+void test('the committed delivery bytes read back: mailbox entry, 1:1 group messages, invitation', () => {
+  const entry = readPiece(fromHex(str('delivery', 'mailboxEntry')))
+  assert.equal(entry.count, 1)
+  assert.equal(entry.frameId, 'bb'.repeat(8))
+  assert.equal(toHex(entry.chunk), str('frames', 'commit'))
+  const request = decodeGroupDirect(fromHex(str('delivery', 'directKeyPackageRequest')))
+  assert.equal(request.body.kind, 'key_package_request')
+  assert.equal(toHex(request.groupId), '11'.repeat(32))
+  const frame = decodeGroupDirect(fromHex(str('delivery', 'directFrame')))
+  assert.ok(frame.body.kind === 'frame')
+  assert.equal(toHex(frame.body.frame), str('frames', 'application'))
+  const part = decodeGroupDirect(fromHex(str('delivery', 'directInvitePart')))
+  assert.ok(part.body.kind === 'invite_part')
+  assert.equal(toHex(part.body.chunk), str('delivery', 'invite'))
+  const invite = decodeGroupInvite(fromHex(str('delivery', 'invite')))
+  assert.equal(invite.afterId, 7n)
+  assert.equal(invite.name, 'Golden group')
+  assert.equal(toHex(invite.welcome), str('delivery', 'welcomeFrame'))
+  assert.equal(decodeGroupFrame(invite.welcome).kind, FRAME_KIND.welcome)
 })
