@@ -167,16 +167,25 @@ export async function prepareOutgoingFile(
 }
 
 /**
+ * Slices read and sealed ahead of the one being handed on. In a browser each slice is an
+ * IndexedDB read, an at-rest open and 32 AES jobs, each waiting its turn on a loaded machine;
+ * with one slice ahead the stream waited whenever that took longer than sending 512 KiB
+ * (ADR 0427). Reads of different slices are independent and run side by side.
+ */
+export const SEAL_AHEAD_SLICES = 3
+
+/**
  * Reads `source` from chunk `from` to the end in slices of FILE_LIMITS.sinkBatchBytes and seals
  * each chunk; hands them to `onChunk` in order, one at a time (its promise is the back-pressure
- * point). The next slice is read and sealed while the current one is handed on: at most two slices
- * (1 MiB of plaintext and ciphertext) are held.
+ * point). Up to `ahead` further slices are read and sealed while the current one is handed on: at
+ * most `ahead + 1` slices (512 KiB of plaintext and of ciphertext each) are held.
  */
 export async function forEachSealedChunk(
   sealer: ChunkSealer,
   source: Pick<FileSource, 'size' | 'read'>,
   from: number,
   onChunk: (index: number, ciphertext: Uint8Array) => Promise<void>,
+  ahead: number = SEAL_AHEAD_SLICES,
 ): Promise<void> {
   const size = source.size
   const last = chunkCount(size) - 1
@@ -195,12 +204,21 @@ export async function forEachSealedChunk(
     }
     return Promise.all(sealed)
   }
-  let ahead: Promise<Uint8Array[]> | null = from <= last ? sealSlice(from) : null
-  for (let first = from; ahead !== null; first += per) {
-    const current = await ahead
-    ahead = first + per <= last ? sealSlice(first + per) : null
-    // A failed read-ahead surfaces when it is awaited, not as an unhandled rejection meanwhile.
-    ahead?.catch(() => undefined)
+  const queue: Promise<Uint8Array[]>[] = []
+  let nextFirst = from
+  const refill = (depth: number): void => {
+    while (queue.length < depth && nextFirst <= last) {
+      const slice = sealSlice(nextFirst)
+      // A failed read-ahead surfaces when it is awaited, not as an unhandled rejection meanwhile.
+      slice.catch(() => undefined)
+      queue.push(slice)
+      nextFirst += per
+    }
+  }
+  refill(1)
+  for (let first = from; queue.length > 0; first += per) {
+    const current = await queue.shift()!
+    refill(Math.max(1, ahead))
     for (let k = 0; k < current.length; k++) await onChunk(first + k, current[k]!)
   }
 }
