@@ -211,3 +211,27 @@ export class NatCall {
     this.#pc.close()
   }
 }
+
+/**
+ * The candidate types one ICE gathering yields with these servers (no peer needed): a TURN server
+ * that refuses the credentials gives no `relay` candidate.
+ */
+export async function gatherTypes(
+  iceServers: IceServerSpec[],
+  bindAddress: string,
+): Promise<string[]> {
+  const pc = new PeerConnection('probe', { iceServers: toDataChannelIce(iceServers), bindAddress })
+  let done = false
+  pc.onGatheringStateChange((s) => {
+    if (s === 'complete') done = true
+  })
+  const dc = pc.createDataChannel('probe')
+  try {
+    await until('ICE gathering', () => done, 10_000)
+    const sdp = pc.localDescription()?.sdp ?? ''
+    return [...sdp.matchAll(/ typ (\w+)/g)].map((m) => m[1]!)
+  } finally {
+    dc.close()
+    pc.close()
+  }
+}

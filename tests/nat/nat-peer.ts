@@ -31,7 +31,7 @@ import {
   writeDeterministicFile,
 } from '../integration/support/files-storage.ts'
 import { createTestMailboxNode } from '../integration/support/messenger-harness.ts'
-import { NatCall } from './nat-call.ts'
+import { NatCall, gatherTypes } from './nat-call.ts'
 import type { IceServerSpec } from './nat-call.ts'
 
 export interface PeerStart {
@@ -262,6 +262,10 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
       credential: t.credential,
       expiresAtMs: Number(t.expiresAtMs),
     }))
+  },
+  /** Candidate types of one gathering with these ICE servers (the TURN credential check). */
+  async gatherTypes(args) {
+    return gatherTypes(args.iceServers as IceServerSpec[], String(args.bindAddress))
   },
   async callStart(args) {
     peer.call = new NatCall(peer, args.iceServers as IceServerSpec[], peer.start.bindAddress)

@@ -25,6 +25,7 @@ import { join, resolve } from 'node:path'
 import {
   PeerProcess,
   RELAY_STUN_PORT,
+  TURN_PORT,
   newTurnSecret,
   probeNat,
   startReflector,
@@ -32,6 +33,7 @@ import {
   startTurn,
   stopAll,
 } from './nat-lab.ts'
+import { turnServers } from '../../relay-node/src/turn-credentials.ts'
 import { runPair } from './nat-pair.ts'
 import type { PairResult } from './nat-pair.ts'
 import {
@@ -62,12 +64,13 @@ describe('reachability across NATs built in network namespaces', { skip: skip ??
   const dir = mkdtempSync(join(tmpdir(), 'hestia-nat-'))
   const results: PairResult[] = []
   let relay: string
+  let secret: string
 
   before(async () => {
     const stale = removeStaleNamespaces()
     if (stale.length > 0) console.log(`# removed namespaces of an earlier run: ${stale.join(' ')}`)
     topology.createPublic()
-    const secret = newTurnSecret()
+    secret = newTurnSecret()
     mkdirSync(join(dir, 'turn'))
     await startTurn(topology.pub, join(dir, 'turn'), secret)
     relay = (await startRelayCli(topology.pub, join(dir, 'relay'), secret)).multiaddr
@@ -87,6 +90,43 @@ describe('reachability across NATs built in network namespaces', { skip: skip ??
         `# ${r.pair} | ${r.direct ? `yes (${r.directMs} ms)` : 'no'} | ${r.messageRoutes.join('/')} | ` +
           `${r.file.state} via ${r.file.route} | ${r.call.connected ? `${r.call.local}/${r.call.remote} in ${r.call.ms} ms` : 'failed'}`,
       )
+    }
+  })
+
+  // The attacker's side of ADR 0450: only credentials derived from the shared secret, and only
+  // until their expiry, get a TURN allocation (a relay candidate); the relay's own pass.
+  test('coturn allocates only for credentials derived from the shared secret, until they expire', async () => {
+    const home = topology.createHome(60, 'symmetric')
+    const probe = new PeerProcess('probe', home)
+    try {
+      const url = `turn:${PUBLIC_SERVICE_IP}:${TURN_PORT}?transport=udp`
+      const now = Date.now()
+      const fresh = turnServers({ urls: [url], secret, ttlSeconds: 600 }, now)[0]!
+      const expired = turnServers({ urls: [url], secret, ttlSeconds: 600 }, now - 3_600_000)[0]!
+      const forged = turnServers(
+        { urls: [url], secret: `${secret}-guess`, ttlSeconds: 600 },
+        now,
+      )[0]!
+      const gather = (t: { username: string; credential: string }) =>
+        probe.rpc<string[]>('gatherTypes', {
+          iceServers: [{ urls: [url], username: t.username, credential: t.credential }],
+          bindAddress: home.ip,
+        })
+      assert.ok((await gather(fresh)).includes('relay'), 'derived credentials get an allocation')
+      assert.ok(!(await gather(expired)).includes('relay'), 'an expired credential gets none')
+      assert.ok(
+        !(await gather(forged)).includes('relay'),
+        'a credential from another secret gets none',
+      )
+      const { credential } = fresh
+      const stretched = { username: String(Number(fresh.username) + 86_400), credential }
+      assert.ok(
+        !(await gather(stretched)).includes('relay'),
+        'a later expiry with the old credential gets none',
+      )
+    } finally {
+      await probe.stop()
+      topology.removeHome(home)
     }
   })
 
