@@ -147,6 +147,7 @@ function natTests(): void {
   const tools = [
     ['iproute2', 'ip'],
     ['iptables', 'iptables'],
+    ['nftables', 'nft'],
     ['coturn', 'turnserver'],
   ].filter(
     ([, bin]) => !['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, bin!))),

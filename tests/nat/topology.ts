@@ -1,10 +1,10 @@
 /**
  * A small internet in network namespaces for the NAT reachability test (issue 21): a "public"
  * namespace that routes between its links and holds the relay and TURN on 172.16.0.1, and per
- * test pair two home namespaces, each behind a NAT namespace of its own (full-cone, port-restricted
- * or symmetric, built with iptables). Every name carries this process's id, every address is one
+ * test pair two home namespaces, each behind a NAT namespace of its own (full-cone: a stateless
+ * nftables 1:1 NAT; port-restricted or symmetric: iptables). Every name carries this process's id, every address is one
  * this module gave out inside these namespaces, and `destroy()` deletes what `create*()` made (the
- * veth ends go with their namespace). Needs root, iproute2 and iptables.
+ * veth ends go with their namespace). Needs root, iproute2, iptables and nftables.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
