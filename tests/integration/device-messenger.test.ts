@@ -397,7 +397,7 @@ describe('multi-device in the messenger', () => {
     }
   })
 
-  test('an expired offer and an offer nobody answers fail typed, and sign nothing', async () => {
+  test('an expired offer, an odd relay and an offer nobody answers fail typed, and sign nothing', async () => {
     const before = await a.must({ type: 'devices.list' })
     const storedBefore = (await a.store.getIdentity())!.deviceList
     // Shown eleven minutes ago: past its ten.
@@ -422,6 +422,14 @@ describe('multi-device in the messenger', () => {
       link: encodeLinkText(absent.offer),
     })
     assert.ok(!unreachable.ok && unreachable.error.code === 'peer_unreachable')
+    // An offer whose relay is not a relay address (here a web server's): refused before a dial.
+    const odd = new NewDeviceLink({
+      platform: p,
+      peerId: peerIdBytes(node.peerId),
+      relay: '/dns4/intranet.example/tcp/80/http',
+    })
+    const oddRelay = await a.req({ type: 'devices.linkAccept', link: encodeLinkText(odd.offer) })
+    assert.ok(!oddRelay.ok && oddRelay.error.code === 'link_invalid')
     const after = await a.must({ type: 'devices.list' })
     assert.deepEqual(
       after.devices.map((d) => d.deviceId),

@@ -13,6 +13,8 @@ import { MESSENGER_TIMING } from '../limits.ts'
 import { buildLinkGrant, checkRoomForDevice } from './link-grant.ts'
 import { LinkError, linkNewDevice } from './link-stream.ts'
 import { decodeLinkText } from './link-text.ts'
+import { decodeLinkOffer } from './link-codec.ts'
+import { checkRelayAddress } from '../../client/relay-address.ts'
 import { LINK_OFFER_LIFETIME_MS, TOO_MANY_DEVICES_MESSAGE } from './limits.ts'
 import type { VerifiedDeviceList } from './device-list.ts'
 import type { LinkRequestFields } from './link-codec.ts'
@@ -53,12 +55,19 @@ export class PrimaryLinks {
   async accept(text: string): Promise<DeviceLinkStatus> {
     const { ctx } = this.#deps
     let offer: Uint8Array
+    let relay: string
     try {
       offer = decodeLinkText(text)
+      relay = decodeLinkOffer(offer).relay
     } catch (err) {
       if (isProtocolError(err)) throw new ClientApiError('link_invalid', err.message)
       throw err
     }
+    // The offer names the relay we dial: a relay address like any other (the browser node's
+    // gater then refuses special-purpose ranges, ADR 0306).
+    const checked = checkRelayAddress(relay, { allowPlainTcp: true })
+    if (!checked.ok)
+      throw new ClientApiError('link_invalid', `the link's relay: ${checked.part}: ${checked.hint}`)
     const list = await currentOwnList(ctx)
     if (!isPrimary(ctx, list))
       throw new ClientApiError('invalid_state', 'only the primary device links devices')
