@@ -57,6 +57,8 @@ export interface FrameEffects {
   file: { conversationId: string; messageId: string; body: FilePayloadBody } | null
   /** A call signal for calls.ts; never for a frame seen before. */
   call: { contact: ContactRecord; conversationId: string; payload: Payload } | null
+  /** Group traffic for the group manager (issue 20); never for a frame seen before. */
+  group: { contact: ContactRecord; bytes: Uint8Array } | null
   /** A new message: show a notification. */
   notify: { contact: ContactRecord; conversationId: string } | null
   /**
@@ -215,6 +217,7 @@ export class Inbox {
       events: c.events,
       file: null,
       call: null,
+      group: null,
       notify: null,
       route: null,
       receipt: null,
@@ -234,6 +237,9 @@ export class Inbox {
     }
     if (f.payload.body.kind === 'call' && conversationId !== undefined && c.outcome === 'stored') {
       effects.call = { contact: c.contact, conversationId, payload: f.payload }
+    }
+    if (f.payload.body.kind === 'group' && c.outcome === 'stored') {
+      effects.group = { contact: c.contact, bytes: f.payload.body.group }
     }
     if (c.notify && conversationId !== undefined) {
       // The conversation the commit wrote to. No read before the message shows (ADR 0423): this

@@ -97,6 +97,11 @@ export class MailboxManager {
     return this.#links?.deposit(relay, toBase64Url(mailboxId)) ?? this.clientFor(relay)
   }
 
+  /** The client for a mailbox of ours that is not watched (a group mailbox, issue 20). */
+  ownClient(mailboxId: string, relay: string): MailboxClient {
+    return this.#own(mailboxId, relay)
+  }
+
   /** Open mailbox links (own, deposit): what the node keeps connected besides its relays. */
   linkCounts(): { own: number; deposit: number } {
     return this.#links?.counts() ?? { own: 0, deposit: 0 }

@@ -232,6 +232,7 @@ export interface ChatPayload {
     filePiece?: Uint8Array<ArrayBuffer>;
     call?: CallSignal;
     deviceList?: Uint8Array<ArrayBuffer>;
+    group?: Uint8Array<ArrayBuffer>;
 }
 export declare namespace ChatPayload {
     const codec: () => Codec<ChatPayload>;
@@ -344,7 +345,11 @@ export declare namespace ChatPayload {
         field: '$.deviceList';
         value: Uint8Array<ArrayBuffer>;
     }
+    interface ChatPayloadGroupFieldEvent {
+        field: '$.group';
+        value: Uint8Array<ArrayBuffer>;
+    }
     function encode(obj: Partial<ChatPayload>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): ChatPayload;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): Generator<ChatPayloadVersionFieldEvent | ChatPayloadMessageIdFieldEvent | ChatPayloadSentAtFieldEvent | ChatPayloadTextTextFieldEvent | ChatPayloadReceiptKindFieldEvent | ChatPayloadReceiptMessageIdsFieldEvent | ChatPayloadHelloDisplayNameFieldEvent | ChatPayloadHelloRelaysFieldEvent | ChatPayloadHelloMailboxIdFieldEvent | ChatPayloadHelloMailboxCapabilityFieldEvent | ChatPayloadHelloMailboxSealKeyFieldEvent | ChatPayloadHelloReplyFieldEvent | ChatPayloadHelloReplacesDeviceFieldEvent | ChatPayloadFileOfferFieldEvent | ChatPayloadFileControlFieldEvent | ChatPayloadFilePieceFieldEvent | ChatPayloadCallCallIdFieldEvent | ChatPayloadCallKindFieldEvent | ChatPayloadCallMediaFieldEvent | ChatPayloadCallSdpFieldEvent | ChatPayloadCallDtlsFingerprintFieldEvent | ChatPayloadCallCandidatesCandidateFieldEvent | ChatPayloadCallCandidatesSdpMidFieldEvent | ChatPayloadCallCandidatesSdpMlineIndexFieldEvent | ChatPayloadCallReasonFieldEvent | ChatPayloadDeviceListFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChatPayload>): Generator<ChatPayloadVersionFieldEvent | ChatPayloadMessageIdFieldEvent | ChatPayloadSentAtFieldEvent | ChatPayloadTextTextFieldEvent | ChatPayloadReceiptKindFieldEvent | ChatPayloadReceiptMessageIdsFieldEvent | ChatPayloadHelloDisplayNameFieldEvent | ChatPayloadHelloRelaysFieldEvent | ChatPayloadHelloMailboxIdFieldEvent | ChatPayloadHelloMailboxCapabilityFieldEvent | ChatPayloadHelloMailboxSealKeyFieldEvent | ChatPayloadHelloReplyFieldEvent | ChatPayloadHelloReplacesDeviceFieldEvent | ChatPayloadFileOfferFieldEvent | ChatPayloadFileControlFieldEvent | ChatPayloadFilePieceFieldEvent | ChatPayloadCallCallIdFieldEvent | ChatPayloadCallKindFieldEvent | ChatPayloadCallMediaFieldEvent | ChatPayloadCallSdpFieldEvent | ChatPayloadCallDtlsFingerprintFieldEvent | ChatPayloadCallCandidatesCandidateFieldEvent | ChatPayloadCallCandidatesSdpMidFieldEvent | ChatPayloadCallCandidatesSdpMlineIndexFieldEvent | ChatPayloadCallReasonFieldEvent | ChatPayloadDeviceListFieldEvent | ChatPayloadGroupFieldEvent>;
 }

@@ -966,6 +966,10 @@ export var ChatPayload;
                     w.uint32(138);
                     w.bytes(obj.deviceList);
                 }
+                if (obj.group != null) {
+                    w.uint32(146);
+                    w.bytes(obj.group);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -1029,6 +1033,10 @@ export var ChatPayload;
                         }
                         case 17: {
                             obj.deviceList = reader.bytes();
+                            break;
+                        }
+                        case 18: {
+                            obj.group = reader.bytes();
                             break;
                         }
                         default: {
@@ -1112,6 +1120,13 @@ export var ChatPayload;
                         case 17: {
                             yield {
                                 field: `${prefix}.deviceList`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 18: {
+                            yield {
+                                field: `${prefix}.group`,
                                 value: reader.bytes()
                             };
                             break;

@@ -21,6 +21,7 @@ import { addPrekey, prekeyBundle } from './identity.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { MessengerFiles, type MessengerFilesOptions } from './files.ts'
 import { MessengerCalls } from './calls.ts'
+import { MessengerGroups } from './groups/messenger-groups.ts'
 import { Inbox, type FrameEffects, type FrameOutcome, type FrameSource } from './inbox.ts'
 import { acceptReplacementNotice, isReplacementNotice } from './device-replaced.ts'
 import { followUpRestore } from './restore-followup.ts'
@@ -94,6 +95,7 @@ export class Messenger {
   readonly #receipts: ReceiptBatcher
   readonly #files: MessengerFiles | null
   readonly #calls: MessengerCalls
+  readonly #groups: MessengerGroups
   readonly #devices = new Map<string, string>()
   #keeper: ReturnType<typeof setInterval> | null = null
   #keeping: Promise<void> | null = null
@@ -164,6 +166,12 @@ export class Messenger {
       notifyRing: (contact, conversationId) => void this.#notify(contact, conversationId, 'call'),
       relayOnly: () => this.#relayOnly(),
     })
+    this.#groups = new MessengerGroups(this.ctx, {
+      sendDirect: (contact, payload) => this.#outbox.sendDirect(contact, payload),
+      kickOutbox: () => this.#outbox.kick(),
+      ownMailboxClient: (relay, mailboxId) => this.#mailboxes.ownClient(mailboxId, relay),
+      relays: () => this.relays(),
+    })
     this.#files =
       options.files === undefined
         ? null
@@ -189,6 +197,11 @@ export class Messenger {
   /** The file side (null when the host passed no `files` option). */
   get files(): MessengerFiles | null {
     return this.#files
+  }
+
+  /** Groups (issue 20; not in the client API yet). */
+  get groups(): MessengerGroups {
+    return this.#groups
   }
 
   /** The call side (docs/protocol/calls.md); tests shorten its timings. */
@@ -393,6 +406,11 @@ export class Messenger {
       } catch (err) {
         this.ctx.log('call signal not taken', err)
       }
+    }
+    if (e.group !== null) {
+      // After the commit, outside the contact's lock: a group step may send to this contact.
+      const g = e.group
+      void this.#groups.receive(g.contact, g.bytes).catch((err) => this.ctx.log('group', err))
     }
     if (e.notify !== null) await this.#notify(e.notify.contact, e.notify.conversationId)
     if (e.receipt !== null) this.#receipts.add(e.receipt.conversationId, [e.receipt.messageId])

@@ -16,7 +16,7 @@ import { toBase64Url } from './records.ts'
 /** Bodies that travel as `control` rows: nothing the user sees in the thread is attached to them. */
 export type ControlBody = Extract<
   PayloadBody,
-  { kind: 'hello' | 'file_control' | 'file_piece' | 'device_list' }
+  { kind: 'hello' | 'file_control' | 'file_piece' | 'device_list' | 'group' }
 >
 
 /** Bodies of chat messages: the row's delivery outcome becomes the message's delivery state. */

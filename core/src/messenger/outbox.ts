@@ -229,6 +229,28 @@ export class Outbox {
     return Promise.any(routes)
   }
 
+  /**
+   * Sends one payload now over an open direct connection only (group messages, issue 20: members
+   * not reached directly read the group mailbox instead). False when there is no such connection,
+   * the session is not confirmed yet, or the send fails; nothing is queued.
+   */
+  async sendDirect(contact: ContactRecord, payload: Uint8Array): Promise<boolean> {
+    try {
+      // Look before sealing: no session to start and no message key spent for nothing.
+      const record = await activeSession(this.#ctx.store, contact)
+      if (record === undefined) return false
+      if (directConnection(this.#ctx.net, peerIdOf(record.deviceId)) === undefined) return false
+      const sealed = await this.#seal(contact, payload)
+      const peer = peerIdOf(sealed.deviceId)
+      if (!sealed.confirmed || directConnection(this.#ctx.net, peer) === undefined) return false
+      await this.#direct.send(peer, contact.relays, sealed.frame)
+      return true
+    } catch (err) {
+      this.#ctx.log('direct group send failed', err)
+      return false
+    }
+  }
+
   /** A queued item: directly when the session is confirmed, else (or when that fails) by mailbox. */
   async #send(
     contact: ContactRecord,

@@ -26,6 +26,9 @@ export interface HelloBody {
   replacesDevice?: string
 }
 
+/** A group body's size (an invitation part is ≤ 32 KiB; a direct group message is small). */
+const GROUP_BODY_CAP = { min: 1, max: 48 * 1024 }
+
 /** The file engine's encodings, carried opaque (docs/protocol/files.md); capped here. */
 export type FilePayloadBody =
   | { kind: 'file_offer'; offer: Uint8Array }
@@ -38,6 +41,8 @@ export type PayloadBody =
   | { kind: 'hello'; hello: HelloBody }
   | FilePayloadBody
   | { kind: 'call'; call: CallWireSignal }
+  /** Group traffic between two members (core/src/groups/direct.ts decodes it), ≤ 48 KiB. */
+  | { kind: 'group'; group: Uint8Array }
   /** The sender's signed device list (issue 19): checked by the receiver against the held one. */
   | { kind: 'device_list'; list: Uint8Array }
 
@@ -69,6 +74,7 @@ export function encodePayload(p: Payload): Uint8Array {
     return ChatPayloadCodec.encode({ ...base, fileControl: copy(b.control) })
   if (b.kind === 'file_piece') return ChatPayloadCodec.encode({ ...base, filePiece: copy(b.piece) })
   if (b.kind === 'call') return ChatPayloadCodec.encode({ ...base, call: encodeCallSignal(b.call) })
+  if (b.kind === 'group') return ChatPayloadCodec.encode({ ...base, group: copy(b.group) })
   if (b.kind === 'device_list')
     return ChatPayloadCodec.encode({ ...base, deviceList: copy(b.list) })
   if (b.kind === 'receipt') {
@@ -106,15 +112,18 @@ export function decodePayload(bytes: unknown): Payload {
     raw.filePiece,
     raw.call,
     raw.deviceList,
+    raw.group,
   ].filter((x) => x !== undefined).length
   if (set !== 1) {
     throw new ProtocolError(
       'malformed',
-      'chat payload: exactly one of text, receipt, hello, file_offer, file_control, file_piece, call, device_list',
+      'chat payload: exactly one of text, receipt, hello, file_offer, file_control, file_piece, call, device_list, group',
     )
   }
   let body: PayloadBody
-  if (raw.deviceList !== undefined) {
+  if (raw.group !== undefined) {
+    body = { kind: 'group', group: requireBytes(raw.group, 'chat payload group', GROUP_BODY_CAP) }
+  } else if (raw.deviceList !== undefined) {
     // Only the size here: the signature, version and devices are checked against the held list.
     const list = requireBytes(raw.deviceList, 'chat payload device_list', {
       min: 1,

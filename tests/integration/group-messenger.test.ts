@@ -1,0 +1,110 @@
+/**
+ * Groups through real messengers and a real relay (issue 20): alice creates a group and adds her
+ * contacts bob and carol. The KeyPackage requests, the KeyPackages and the invitations travel as
+ * ChatPayload `group` bodies inside the 1:1 sessions; the group mailbox lives on alice's relay.
+ * carol runs without WebRTC, so nothing reaches her directly: she reads the group mailbox, in
+ * order. bob and carol are not contacts of each other: what one sends reaches the other only
+ * through the group mailbox. Then alice removes carol, who reads nothing sent after that.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { RelayHandle } from '@hestia/relay-node'
+import type { GroupManagerEvent } from '@hestia/core/messenger/groups/messenger-groups.ts'
+import { epochOf, treeHashOf } from '@hestia/core/groups/mls.ts'
+import { toHex } from '@hestia/core/crypto/bytes.ts'
+import {
+  TestPeer,
+  connectPeers,
+  releaseWebRTC,
+  startTestRelay,
+  tempDir,
+  waitUntil,
+} from './support/messenger-harness.ts'
+
+describe('groups through the messenger', () => {
+  let relay: RelayHandle
+  let alice: TestPeer
+  let bob: TestPeer
+  let carol: TestPeer
+  const events = new Map<string, GroupManagerEvent[]>()
+
+  const groupsOf = (p: TestPeer) => p.service.messenger!.groups
+  const texts = (p: TestPeer, gid: string) =>
+    (events.get(p.name) ?? []).flatMap((e) =>
+      e.kind === 'message' && e.groupId === gid ? [e.text] : [],
+    )
+  const listen = (p: TestPeer) => {
+    events.set(p.name, [])
+    groupsOf(p).onEvent((e) => events.get(p.name)!.push(e))
+  }
+  async function contactId(of: TestPeer, name: string): Promise<string> {
+    const c = (await of.store.listContacts()).find((x) => x.displayName === name)
+    assert.ok(c !== undefined, `${of.name} knows ${name}`)
+    return c.contactId
+  }
+
+  before(async () => {
+    relay = await startTestRelay(tempDir())
+    alice = await new TestPeer('alice', relay.multiaddrs).start()
+    bob = await new TestPeer('bob', relay.multiaddrs).start()
+    carol = new TestPeer('carol', relay.multiaddrs)
+    carol.direct = false // no WebRTC: carol is reached through mailboxes only
+    await carol.start()
+    await connectPeers(alice, bob)
+    // carol accepts alice's next invite (alice's identity exists already).
+    await carol.must({ type: 'identity.create', displayName: 'carol' })
+    const invite = await alice.must({ type: 'invite.mine' })
+    await carol.must({ type: 'invite.accept', invite: invite.link })
+    await waitUntil('alice sees carol', async () => (await alice.store.listContacts()).length === 2)
+    for (const p of [alice, bob, carol]) listen(p)
+  })
+
+  after(async () => {
+    for (const p of [alice, bob, carol]) await p.stop().catch(() => undefined)
+    await relay.stop().catch(() => undefined)
+    releaseWebRTC()
+  })
+
+  test('create, add two contacts through their 1:1 sessions, talk, catch up in order, remove', async () => {
+    const gid = await groupsOf(alice).create('Trip')
+    await groupsOf(alice).add(gid, [await contactId(alice, 'bob'), await contactId(alice, 'carol')])
+    for (const p of [bob, carol]) {
+      await waitUntil(
+        `${p.name} joined`,
+        () => events.get(p.name)!.some((e) => e.kind === 'joined' && e.groupId === gid),
+        60_000,
+      )
+    }
+    assert.ok(events.get('bob')!.some((e) => e.kind === 'joined' && e.name === 'Trip'))
+
+    await groupsOf(alice).send(gid, 'one')
+    await groupsOf(bob).send(gid, 'two')
+    await groupsOf(alice).send(gid, 'three')
+    await waitUntil('bob reads one and three', async () => {
+      await groupsOf(bob).catchUp(gid)
+      return texts(bob, gid).includes('one') && texts(bob, gid).includes('three')
+    })
+    await groupsOf(carol).catchUp(gid)
+    assert.deepEqual(
+      texts(carol, gid),
+      ['one', 'two', 'three'],
+      'carol, from the group mailbox, in order',
+    )
+    await groupsOf(alice).catchUp(gid)
+    assert.ok(texts(alice, gid).includes('two'))
+    const states = await Promise.all([alice, bob, carol].map((p) => groupsOf(p).state(gid)))
+    for (const s of states) assert.equal(toHex(treeHashOf(s)), toHex(treeHashOf(states[0]!)))
+
+    await groupsOf(alice).remove(gid, await contactId(alice, 'carol'))
+    await groupsOf(alice).send(gid, 'after carol')
+    await groupsOf(carol).catchUp(gid)
+    assert.ok(events.get('carol')!.some((e) => e.kind === 'removed' && e.groupId === gid))
+    assert.ok(!texts(carol, gid).includes('after carol'), 'carol reads nothing after her removal')
+    await waitUntil('bob reads after carol', async () => {
+      await groupsOf(bob).catchUp(gid)
+      return texts(bob, gid).includes('after carol')
+    })
+    const [a, b] = await Promise.all([alice, bob].map((p) => groupsOf(p).state(gid)))
+    assert.equal(epochOf(a!), epochOf(b!))
+  })
+})
