@@ -107,4 +107,29 @@ describe('groups through the messenger', () => {
     const [a, b] = await Promise.all([alice, bob].map((p) => groupsOf(p).state(gid)))
     assert.equal(epochOf(a!), epochOf(b!))
   })
+
+  test('through the client API: groups.create / addMembers / send / messages / list; unknown group or contact is not_found', async () => {
+    const { groupId } = await alice.must({ type: 'groups.create', name: 'API group' })
+    const bobId = await contactId(alice, 'bob')
+    await alice.must({ type: 'groups.addMembers', groupId, contactIds: [bobId] })
+    await waitUntil(
+      'bob lists the group',
+      async () =>
+        (await bob.must({ type: 'groups.list' })).groups.some(
+          (g) => g.groupId === groupId && g.name === 'API group' && g.memberCount === 2,
+        ),
+      60_000,
+    )
+    await alice.must({ type: 'groups.send', groupId, text: 'via the API' })
+    await waitUntil('bob reads it through groups.messages', async () => {
+      const { messages } = await bob.must({ type: 'groups.messages', groupId })
+      return messages.some((m) => m.text === 'via the API')
+    })
+    const unknown = await alice.req({ type: 'groups.send', groupId: 'f'.repeat(64), text: 'x' })
+    assert.ok(!unknown.ok && unknown.error.code === 'not_found')
+    const stranger = await alice.req({ type: 'groups.addMembers', groupId, contactIds: ['nobody'] })
+    assert.ok(!stranger.ok && stranger.error.code === 'not_found')
+    const bad = await alice.req({ type: 'groups.create', name: '' })
+    assert.ok(!bad.ok && bad.error.code === 'invalid_request')
+  })
 })

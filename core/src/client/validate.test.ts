@@ -97,6 +97,27 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
   'devices.rename': { type: 'devices.rename', deviceId: '12D3KooWx', name: 'Work laptop' },
   'devices.remove': { type: 'devices.remove', deviceId: '12D3KooWx' },
   'devices.logoutOthers': { type: 'devices.logoutOthers' },
+  'groups.create': { type: 'groups.create', name: 'Trip' },
+  'groups.list': { type: 'groups.list' },
+  'groups.addMembers': {
+    type: 'groups.addMembers',
+    groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    contactIds: ['c1'],
+  },
+  'groups.removeMember': {
+    type: 'groups.removeMember',
+    groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    contactId: 'c1',
+  },
+  'groups.send': {
+    type: 'groups.send',
+    groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    text: 'hello',
+  },
+  'groups.messages': {
+    type: 'groups.messages',
+    groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  },
   'call.signal': {
     type: 'call.signal',
     callId,

@@ -36,6 +36,7 @@ import {
   devicesRequestSchemas,
   devicesResultSchemas,
 } from './api/devices-schema.ts'
+import { groupsRequestSchemas, groupsResultSchemas } from './api/groups-schema.ts'
 import {
   callInfo,
   callSignal,
@@ -129,6 +130,7 @@ const requestSchemas: { [K in ClientRequestType]: Schema<RequestFor<K>> } = {
   ...vaultRequestSchemas,
   ...backupRequestSchemas,
   ...devicesRequestSchemas,
+  ...groupsRequestSchemas,
 }
 
 /** Every request type, in table order (for UIs and tests that enumerate them). */
@@ -190,6 +192,7 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   ...vaultResultSchemas,
   ...backupResultSchemas,
   ...devicesResultSchemas,
+  ...groupsResultSchemas,
 }
 
 // Events --------------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ export interface MessengerParts extends MessagesDeps {
   readonly settings: MessengerSettings
   readonly files: MessengerFiles | null
   readonly calls: MessengerCalls
+  readonly groups: MessengerGroups
   connectivity(): ConnectivityStatus
   retryRelay(address: string): { ok: true; value: ConnectivityStatus } | ClientFailure
 }
@@ -166,12 +167,7 @@ export class Messenger {
       notifyRing: (contact, conversationId) => void this.#notify(contact, conversationId, 'call'),
       relayOnly: () => this.#relayOnly(),
     })
-    this.#groups = new MessengerGroups(this.ctx, {
-      sendDirect: (contact, payload) => this.#outbox.sendDirect(contact, payload),
-      kickOutbox: () => this.#outbox.kick(),
-      ownMailboxClient: (relay, mailboxId) => this.#mailboxes.ownClient(mailboxId, relay),
-      relays: () => this.relays(),
-    })
+    this.#groups = this.#createGroups()
     this.#files =
       options.files === undefined
         ? null
@@ -189,6 +185,7 @@ export class Messenger {
       settings: this.#settings,
       files: this.#files,
       calls: this.#calls,
+      groups: this.#groups,
       connectivity: () => this.connectivity(),
       retryRelay: (address) => this.#retryRelay(address),
     }
@@ -199,9 +196,18 @@ export class Messenger {
     return this.#files
   }
 
-  /** Groups (issue 20; not in the client API yet). */
+  /** Groups (issue 20): the client API's groups.* and tests. */
   get groups(): MessengerGroups {
     return this.#groups
+  }
+
+  #createGroups(): MessengerGroups {
+    return new MessengerGroups(this.ctx, {
+      sendDirect: (contact, payload) => this.#outbox.sendDirect(contact, payload),
+      kickOutbox: () => this.#outbox.kick(),
+      ownMailboxClient: (relay, mailboxId) => this.#mailboxes.ownClient(mailboxId, relay),
+      relays: () => this.relays(),
+    })
   }
 
   /** The call side (docs/protocol/calls.md); tests shorten its timings. */

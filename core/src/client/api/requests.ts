@@ -28,6 +28,7 @@ import type { CallInfo, CallSignal } from './calls.ts'
 import type { VaultRequestTable } from './vault.ts'
 import type { BackupRequestTable } from './backup.ts'
 import type { DevicesRequestTable } from './devices.ts'
+import type { GroupsRequestTable } from './groups.ts'
 
 type Empty = Record<never, never>
 
@@ -36,7 +37,7 @@ type Empty = Record<never, never>
  * `ClientRequest`, `ResultFor` and the validator are all derived from this table.
  */
 export interface ClientRequestTable
-  extends VaultRequestTable, BackupRequestTable, DevicesRequestTable {
+  extends VaultRequestTable, BackupRequestTable, DevicesRequestTable, GroupsRequestTable {
   'identity.status': { params: Empty; result: IdentityStatus }
   'identity.create': { params: { displayName: string }; result: IdentityStatus }
 

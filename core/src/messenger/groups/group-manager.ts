@@ -144,6 +144,18 @@ export class GroupManager {
     })
   }
 
+  has(groupId: string): boolean {
+    return this.groups.has(groupId)
+  }
+
+  list(): { groupId: string; name: string; memberCount: number }[] {
+    return [...this.groups.entries()].map(([groupId, g]) => ({
+      groupId,
+      name: g.name,
+      memberCount: membersOf(g.channel.state).length,
+    }))
+  }
+
   catchUp(groupId: string): Promise<void> {
     return this.entry(groupId).channel.catchUp()
   }

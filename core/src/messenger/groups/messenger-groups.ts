@@ -24,6 +24,7 @@ import {
   type MailboxClient,
 } from '../../mailbox/index.ts'
 import type { ContactRecord } from '../../store/records.ts'
+import { GROUP_API_LIMITS, type GroupMessage, type GroupSummary } from '../../client/api.ts'
 import type { MessengerContext } from '../context.ts'
 import { groupMailboxPort } from '../group-mailbox.ts'
 import { queueControl } from '../outbox-rows.ts'
@@ -49,10 +50,35 @@ export class MessengerGroups {
   /** identity key (hex) → contact id, refreshed before every group operation. */
   #contacts = new Map<string, string>()
   readonly #listeners = new Set<(e: GroupManagerEvent) => void>()
+  /** Messages received per group, newest last, at most GROUP_API_LIMITS.maxMessages each. */
+  readonly #received = new Map<string, GroupMessage[]>()
 
   constructor(ctx: MessengerContext, deps: MessengerGroupsDeps) {
     this.#ctx = ctx
     this.#deps = deps
+    this.#listeners.add((e) => this.#keep(e))
+  }
+
+  async has(groupId: string): Promise<boolean> {
+    return (await this.#ready()).has(groupId)
+  }
+
+  async list(): Promise<GroupSummary[]> {
+    return (await this.#ready()).list()
+  }
+
+  /** Reads the group mailbox, then the messages received so far, oldest first. */
+  async messages(groupId: string): Promise<GroupMessage[]> {
+    await this.catchUp(groupId)
+    return [...(this.#received.get(groupId) ?? [])]
+  }
+
+  #keep(e: GroupManagerEvent): void {
+    if (e.kind !== 'message') return
+    const list = this.#received.get(e.groupId) ?? []
+    list.push({ text: e.text, via: e.via, receivedAt: this.#ctx.platform.clock() })
+    if (list.length > GROUP_API_LIMITS.maxMessages) list.shift()
+    this.#received.set(e.groupId, list)
   }
 
   /** Group events (joined, message, removed, refused); returns the unsubscribe function. */

@@ -14,6 +14,7 @@ import { callHandlers } from './calls.ts'
 import { connectivityHandlers } from './connectivity.ts'
 import { contactHandlers } from './contacts.ts'
 import { devicesHandlers } from './devices.ts'
+import { groupsHandlers } from './groups.ts'
 import type { NewDeviceLinks } from '../devices/new-device-links.ts'
 import { conversationHandlers } from './conversations.ts'
 import { identityHandlers, type IdentityParts } from './identity.ts'
@@ -44,6 +45,7 @@ export function clientHandlers(
     ...transferHandlers(running),
     ...callHandlers(running),
     ...devicesHandlers(running, newDevice),
+    ...groupsHandlers(running),
   })
 }
 
