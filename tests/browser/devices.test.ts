@@ -238,6 +238,10 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
     'A2 is linked through the UI: link on A2, pasted on A1, codes compared on both',
     {
       timeout: 180_000,
+      // Known not built (issue 19, ADR 0761): a fresh install has no relay to show its link
+      // through before an identity exists, and a linked install does not yet run as a companion
+      // (it stores no identity). The steps after this one skip by name without A2.
+      todo: 'the companion runtime is not built yet (ADR 0761)',
     },
     async () => {
       // A fresh install has no relay of its own yet; the offer names the relay it listens on.
