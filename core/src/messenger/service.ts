@@ -40,6 +40,7 @@ import { maintainKeys } from './key-maintenance.ts'
 import { Messenger, type MessengerOptions, type MessengerParts } from './messenger.ts'
 import type { MessengerNet } from './net.ts'
 import { NewDeviceLinks, type LinkingNode } from './devices/new-device-links.ts'
+import { settingsBeforeIdentity } from './settings-before-identity.ts'
 
 /** A libp2p node as the service needs it: the messenger's slice plus its lifecycle. */
 export interface MessengerNode extends MessengerNet {
@@ -250,7 +251,6 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
       : new ClientApiError('no_identity', 'create an identity first')
   }
 
-  const newDevice = newDeviceLinks(options, platform, hub, storeReady, log)
   const handled = createDispatcher(
     clientHandlers(
       {
@@ -262,7 +262,8 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
       running,
       options.vault,
       options.backup,
-      newDevice,
+      newDeviceLinks(options, platform, hub, storeReady, log),
+      settingsBeforeIdentity(storeReady, options.defaultRelays ?? [], hub),
     ),
     { log },
   )

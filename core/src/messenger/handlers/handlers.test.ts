@@ -27,16 +27,18 @@ export function handlerTableTypeChecks(all: ClientHandlers): void {
   createDispatcher({ ...all, 'contact.info': all['contact.delete'] })
 }
 
-function serviceWithoutIdentity() {
+function serviceWithoutIdentity(defaultRelays?: string[]) {
   let nodesBuilt = 0
+  const store = openMemoryStore(createMemoryBacking())
   const service = createMessengerService({
-    store: openMemoryStore(createMemoryBacking()),
+    store,
+    ...(defaultRelays !== undefined ? { defaultRelays } : {}),
     createNode: () => {
       nodesBuilt++
       return Promise.reject(new Error('no node without an identity'))
     },
   })
-  return { service, nodesBuilt: () => nodesBuilt }
+  return { service, store, nodesBuilt: () => nodesBuilt }
 }
 
 describe('client-API handlers', () => {
@@ -66,6 +68,8 @@ describe('client-API handlers', () => {
         type.startsWith('identity.') ||
         type === 'backup.import' ||
         type === 'devices.linkStart' ||
+        // The relay that link is shown through may be added first (settings-before-identity.ts).
+        type === 'settings.addRelay' ||
         isVaultRequestType(type)
       )
         continue
@@ -77,6 +81,35 @@ describe('client-API handlers', () => {
     const status = await service.dispatch({ type: 'identity.status' })
     assert.deepEqual(status, { ok: true, value: { state: 'none' } })
     assert.equal(nodesBuilt(), 0)
+  })
+
+  test('before an identity, a relay can be added (for a device link); a bad one changes nothing', async () => {
+    const embedded =
+      '/dns4/relay.example.org/tcp/443/wss/p2p/12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
+    const { service, store, nodesBuilt } = serviceWithoutIdentity([embedded])
+    const events: string[] = []
+    service.hub.subscribe((e) => events.push(e.type))
+    const bad = await service.dispatch({ type: 'settings.addRelay', address: '/ip4/1.2.3.4/udp/1' })
+    assert.equal(bad.ok ? 'ok' : bad.error.code, 'relay_address_invalid')
+    assert.equal(await store.getSettings(), undefined, 'a refused address stores nothing')
+    assert.deepEqual(events, [])
+
+    const mine =
+      '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq'
+    const added = await service.dispatch({ type: 'settings.addRelay', address: mine })
+    assert.ok(added.ok, 'answered without an identity')
+    assert.deepEqual(added.value.relays, [embedded, mine], 'the embedded relay is kept')
+    assert.deepEqual((await store.getSettings())?.relays, [embedded, mine])
+    assert.deepEqual(events, ['settings.changed'])
+    const again = await service.dispatch({ type: 'settings.addRelay', address: mine })
+    assert.ok(again.ok)
+    assert.deepEqual(again.value.relays, [embedded, mine], 'adding it twice keeps one')
+    // Still no identity and no node: only the relay was chosen.
+    const status = await service.dispatch({ type: 'identity.status' })
+    assert.deepEqual(status, { ok: true, value: { state: 'none' } })
+    assert.equal(nodesBuilt(), 0)
+    const other = await service.dispatch({ type: 'settings.get' })
+    assert.equal(other.ok ? 'ok' : other.error.code, 'no_identity')
   })
 
   test('a malformed request sent in process is refused once, at the entry, with nothing created', async () => {

@@ -22,6 +22,7 @@ import { inviteHandlers } from './invites.ts'
 import { messageHandlers } from './messages.ts'
 import type { Running } from './running.ts'
 import { settingsHandlers } from './settings.ts'
+import type { SettingsBeforeIdentity } from '../settings-before-identity.ts'
 import { transferHandlers } from './transfers.ts'
 import { unprotectedVault, vaultHandlers, type Vault } from './vault.ts'
 
@@ -31,6 +32,7 @@ export function clientHandlers(
   vault: Vault = unprotectedVault,
   backup: BackupOptions = {},
   newDevice: NewDeviceLinks | null = null,
+  beforeIdentity: SettingsBeforeIdentity | null = null,
 ): ClientHandlers {
   return refuseWhenReplaced(() => identity.store(), {
     ...vaultHandlers(vault),
@@ -41,7 +43,7 @@ export function clientHandlers(
     ...messageHandlers(running),
     ...inviteHandlers(running),
     ...contactHandlers(running),
-    ...settingsHandlers(running),
+    ...settingsHandlers(running, beforeIdentity),
     ...transferHandlers(running),
     ...callHandlers(running),
     ...devicesHandlers(running, newDevice),
