@@ -291,10 +291,10 @@ describe('stream frames', () => {
 
 describe('flow-control limits hold together', () => {
   test('the window outlasts one unflushed sink batch plus an ack interval (no stall with the window full)', () => {
-    // The receiver acks after a sink write; a batch smaller than receiverBatchBytes waits for
-    // more chunks. If the window were not larger than both together, a sender with its window full
+    // The receiver acks after a sink write; a batch smaller than sinkBatchBytes waits for more
+    // chunks. If the window were not larger than both together, a sender with its window full
     // would wait for an ack that needs more chunks first.
-    const chunksPerBatch = FILE_LIMITS.receiverBatchBytes / C.chunkBytes
+    const chunksPerBatch = FILE_LIMITS.sinkBatchBytes / C.chunkBytes
     assert.ok(FILE_LIMITS.windowChunks > chunksPerBatch + FILE_LIMITS.ackEveryChunks)
     assert.equal(Number.isInteger(chunksPerBatch), true, 'a sink batch is whole chunks')
   })

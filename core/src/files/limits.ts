@@ -33,15 +33,8 @@ export const FILE_LIMITS = {
   windowChunks: 256,
   /** The receiver reports progress (and moves the window) at least every this many chunks. */
   ackEveryChunks: 32,
-  /** The sender's read slice (sealed ahead, sealer.ts) and the slice of a hash rebuild. */
+  /** Plaintext the receiver gathers before one sink write (fewer, larger disk writes). */
   sinkBatchBytes: 512 * KiB,
-  /**
-   * Plaintext the receiver gathers before one sink write. The next write starts only when the
-   * previous one landed, so throughput is at most this / one write's time: a browser's
-   * IndexedDB row (at-rest seal, two transactions) took ~85 ms under load, capping files at
-   * ~6 MB/s with 512 KiB (ADR 0427). Larger rows cost little more per write.
-   */
-  receiverBatchBytes: 1024 * KiB,
   /** Default cap for the mailbox fallback; the relay may announce another. */
   mailboxFallbackDefaultBytes: 16 * MiB,
   /**

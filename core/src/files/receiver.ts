@@ -269,7 +269,7 @@ class SinkWriter {
   async add(plain: Uint8Array, index: number): Promise<void> {
     this.#pending.push(plain)
     this.#pendingBytes += plain.length
-    if (this.#pendingBytes >= FILE_LIMITS.receiverBatchBytes || index + 1 > this.#last) {
+    if (this.#pendingBytes >= FILE_LIMITS.sinkBatchBytes || index + 1 > this.#last) {
       await this.#flush()
     }
   }

@@ -1,6 +1,6 @@
 /**
  * The receiver's FileSink: verified plaintext in IndexedDB rows (files-db.ts `chunks`, sealed
- * pieces when a cipher is set, ADR 0520), one per engine write (~1 MiB). A write resolves only after its IndexedDB transaction committed, so
+ * pieces when a cipher is set, ADR 0520), one per engine write (~512 KiB). A write resolves only after its IndexedDB transaction committed, so
  * what the engine counts as verified survives a browser restart.
  *
  * Writes arrive in order, but a resume restarts at the first chunk the engine had not yet

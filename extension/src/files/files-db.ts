@@ -6,7 +6,7 @@
  *    never cross the client API). A staged file outlives the popup and a browser restart, so an
  *    outgoing transfer can resume from any offset (Blob.slice).
  *  - `chunks`: the verified plaintext of incoming transfers, one row per sink write (about
- *    1 MiB), each a disk-backed Blob. The finished file is a Blob made of these rows, handed to
+ *    512 KiB), each a disk-backed Blob. The finished file is a Blob made of these rows, handed to
  *    the downloads API, so no step holds the whole file in memory.
  *
  * Both the popup (staging) and the node's host (sending, receiving) open it: they share the
