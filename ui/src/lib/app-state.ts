@@ -26,6 +26,10 @@ export type Route =
   | { name: 'contact'; contactId: ContactId }
   | { name: 'settings' }
   | { name: 'about' }
+  // Groups (issue 20): the chat, New group, and Add members of one group.
+  | { name: 'group'; groupId: string }
+  | { name: 'newGroup' }
+  | { name: 'groupAdd'; groupId: string }
 
 /** Data that loads: idle/loading, then a value or an error. */
 export type Loadable<T> =

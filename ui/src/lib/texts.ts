@@ -179,3 +179,31 @@ export const PROTECTION_SUMMARY = [
   'Hestia encrypts your messages, files and calls on this device before they leave it, and keeps your history only here, so the relay never sees what you say.',
   'The relay still sees metadata: which accounts talk to each other, when and how often, the sizes of encrypted files and your IP address.',
 ] as const
+
+/** Group chats (issue 20): the sentences the group screens show. */
+export const GROUP_TEXT = {
+  newGroup: 'New group',
+  nameLabel: 'Group name',
+  pickMembers: 'Choose contacts to invite',
+  noContacts: 'Add a contact first: groups are made from your contacts.',
+  notVerifiedNote:
+    'Contacts you have not verified are marked. Compare safety numbers with them to be sure who joins.',
+  create: 'Create group',
+  creating: 'Creating…',
+  membersHeading: 'Members',
+  you: 'You',
+  invited: 'Not everyone invited has joined yet: each joins when their device answers.',
+  addMembers: 'Add members',
+  removed: 'You were removed from this group. You no longer receive its messages.',
+  left: 'You left this group. You no longer receive its messages.',
+  noMessages: 'No messages yet. Messages are end-to-end encrypted for every member.',
+  unknownMember: 'A member',
+  composerLabel: 'Message to the group',
+  leave: 'Leave group',
+  confirmLeave: 'Leave this group? You will stop receiving its messages.',
+} as const
+
+/** "3 members", "1 member". */
+export function memberCountText(count: number): string {
+  return `${count} member${count === 1 ? '' : 's'}`
+}

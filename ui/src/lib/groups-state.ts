@@ -1,0 +1,310 @@
+// Groups as the popup sees them (issue 20): the list, the open group's messages, and the
+// actions (create with contacts, send, add, remove, leave). Screens only read it and call its
+// methods, so each screen can be rendered from a state a test drove.
+//
+// The client API's group surface is growing while this is written (groups-core, issue 20): what
+// it answers is read through `normalizeGroup` / `normalizeMessage`, which take the newer fields
+// (status, members, canManage, sender) when present and fall back to what this device knows
+// itself (it created the group, it added these contacts, it sent this text) when not. Until
+// `group.message` / `group.changed` events arrive the open group is polled (ADR 0775).
+import type {
+  ClientErrorBody,
+  ContactId,
+  GroupMessage,
+  GroupSummary,
+  MessengerClient,
+} from '@hestia/core/client/api.ts'
+import { GROUP_API_LIMITS } from '@hestia/core/client/api.ts'
+import type { Loadable } from './app-state.ts'
+import { call, errorBody } from './client-call.ts'
+import { Box } from './reactive-box.ts'
+
+/** How often the open group asks for new messages while no events come (ADR 0775). */
+export const GROUP_POLL_MS = 1_500
+/** How often the group list is read again (new invitations, member counts, removals). */
+export const GROUP_LIST_POLL_MS = 5_000
+
+export type GroupStatus = 'active' | 'removed' | 'left'
+
+export interface GroupMemberView {
+  /** null: this device's own identity. */
+  contactId: ContactId | null
+  self: boolean
+}
+
+export interface GroupView {
+  groupId: string
+  name: string
+  memberCount: number
+  status: GroupStatus
+  /** May add and remove members (the creator; admins once the API has them). */
+  canManage: boolean
+  /** Members by contact, when known (the API's list, else the contacts added here). */
+  members: GroupMemberView[]
+}
+
+export interface GroupSender {
+  self: boolean
+  contactId: ContactId | null
+  /** The name the node gave, '' when none (the UI then uses the contact's name). */
+  displayName: string
+}
+
+export interface GroupLine {
+  key: string
+  text: string
+  at: number
+  /** null: the node did not say who sent it (an older API). */
+  sender: GroupSender | null
+}
+
+/** The newer fields of a group summary, read only when the node sends them. */
+interface NewerSummary {
+  status?: GroupStatus
+  canManage?: boolean
+  members?: { contactId: ContactId | null; self?: boolean }[]
+}
+interface NewerMessage {
+  messageId?: string
+  sender?: Partial<GroupSender>
+  sentAt?: number
+}
+
+export function normalizeGroup(
+  summary: GroupSummary,
+  local: { created: boolean; added: readonly ContactId[]; removed: readonly ContactId[] },
+): GroupView {
+  const newer = summary as GroupSummary & NewerSummary
+  const status: GroupStatus =
+    newer.status === 'removed' || newer.status === 'left' ? newer.status : 'active'
+  const members: GroupMemberView[] = Array.isArray(newer.members)
+    ? newer.members.map((m) => ({ contactId: m.contactId ?? null, self: m.self === true }))
+    : [
+        { contactId: null, self: true },
+        ...local.added
+          .filter((id) => !local.removed.includes(id))
+          .map((contactId) => ({ contactId, self: false })),
+      ]
+  return {
+    groupId: summary.groupId,
+    name: summary.name,
+    memberCount: summary.memberCount,
+    status,
+    canManage: status === 'active' && (newer.canManage ?? local.created),
+    members,
+  }
+}
+
+export function normalizeMessage(message: GroupMessage, index: number): GroupLine {
+  const newer = message as GroupMessage & NewerMessage
+  const sender = newer.sender
+  return {
+    key: newer.messageId ?? `n${index}`,
+    text: message.text,
+    at: newer.sentAt ?? message.receivedAt,
+    sender:
+      sender === undefined
+        ? null
+        : {
+            self: sender.self === true,
+            contactId: sender.contactId ?? null,
+            displayName: sender.displayName ?? '',
+          },
+  }
+}
+
+export class GroupsState {
+  readonly client: MessengerClient
+  readonly #groups = new Box<Loadable<GroupView[]>>({ status: 'loading' })
+  get groups(): Loadable<GroupView[]> {
+    return this.#groups.value
+  }
+  set groups(value: Loadable<GroupView[]>) {
+    this.#groups.value = value
+  }
+  /** The open group's messages, oldest first. */
+  readonly #lines = new Box<Loadable<GroupLine[]>>({ status: 'loading' })
+  get lines(): Loadable<GroupLine[]> {
+    return this.#lines.value
+  }
+  set lines(value: Loadable<GroupLine[]>) {
+    this.#lines.value = value
+  }
+  /** The last action that failed (create, send, add, remove, leave), shown until the next. */
+  readonly #problem = new Box<ClientErrorBody | null>(null)
+  get problem(): ClientErrorBody | null {
+    return this.#problem.value
+  }
+  set problem(value: ClientErrorBody | null) {
+    this.#problem.value = value
+  }
+
+  #openId: string | null = null
+  /** What this device did itself, for nodes that do not report it yet. */
+  readonly #created = new Set<string>()
+  readonly #added = new Map<string, ContactId[]>()
+  readonly #removed = new Map<string, ContactId[]>()
+  /** Our own texts, for nodes whose message log holds only received ones. */
+  readonly #sent = new Map<string, GroupLine[]>()
+  #raw: GroupSummary[] = []
+  #seq = 0
+
+  constructor(client: MessengerClient) {
+    this.client = client
+  }
+
+  /** Loads the list, follows events and polls; returns the stop function. */
+  start(): () => void {
+    const unsubscribe = this.client.subscribe((event) => this.#onEvent(event as { type: string }))
+    void this.load()
+    let ticks = 0
+    const pollEvery = Math.max(1, Math.round(GROUP_LIST_POLL_MS / GROUP_POLL_MS))
+    const timer = setInterval(() => {
+      ticks++
+      if (this.#openId !== null) void this.loadMessages(this.#openId)
+      if (ticks % pollEvery === 0) void this.load()
+    }, GROUP_POLL_MS)
+    return () => {
+      unsubscribe()
+      clearInterval(timer)
+    }
+  }
+
+  /** The group with this id, or undefined. */
+  group(groupId: string): GroupView | undefined {
+    return this.groups.status === 'ready'
+      ? this.groups.value.find((g) => g.groupId === groupId)
+      : undefined
+  }
+
+  async load(): Promise<void> {
+    try {
+      const { groups } = await call(this.client, { type: 'groups.list' })
+      this.#raw = groups
+      this.#publish()
+    } catch (error) {
+      if (this.groups.status !== 'ready') this.groups = { status: 'error', error: errorBody(error) }
+    }
+  }
+
+  #publish(): void {
+    this.groups = {
+      status: 'ready',
+      value: this.#raw.map((g) =>
+        normalizeGroup(g, {
+          created: this.#created.has(g.groupId),
+          added: this.#added.get(g.groupId) ?? [],
+          removed: this.#removed.get(g.groupId) ?? [],
+        }),
+      ),
+    }
+  }
+
+  /** Opens a group: its messages load now and are polled while it stays open. */
+  open(groupId: string | null): void {
+    if (this.#openId === groupId) return
+    this.#openId = groupId
+    this.problem = null
+    this.lines = { status: 'loading' }
+    if (groupId !== null) void this.loadMessages(groupId)
+  }
+
+  async loadMessages(groupId: string): Promise<void> {
+    const seq = ++this.#seq
+    try {
+      const { messages } = await call(this.client, { type: 'groups.messages', groupId })
+      if (seq !== this.#seq || groupId !== this.#openId) return
+      this.lines = { status: 'ready', value: this.#merge(groupId, messages) }
+    } catch (error) {
+      if (seq !== this.#seq || groupId !== this.#openId) return
+      if (this.lines.status !== 'ready') this.lines = { status: 'error', error: errorBody(error) }
+    }
+  }
+
+  /** The node's log with our own texts merged in by time, unless the node reports senders. */
+  #merge(groupId: string, messages: GroupMessage[]): GroupLine[] {
+    const lines = messages.map(normalizeMessage)
+    if (lines.some((l) => l.sender !== null)) return lines
+    const mine = this.#sent.get(groupId) ?? []
+    return [...lines, ...mine].sort((a, b) => a.at - b.at)
+  }
+
+  /** Creates a group and asks each chosen contact to join; the new group's id, or null. */
+  async create(name: string, contactIds: readonly ContactId[]): Promise<string | null> {
+    this.problem = null
+    try {
+      const { groupId } = await call(this.client, { type: 'groups.create', name: name.trim() })
+      this.#created.add(groupId)
+      if (contactIds.length > 0) await this.add(groupId, contactIds)
+      await this.load()
+      return groupId
+    } catch (error) {
+      this.problem = errorBody(error)
+      return null
+    }
+  }
+
+  /** Asks contacts to join (each joins when its device answers). */
+  async add(groupId: string, contactIds: readonly ContactId[]): Promise<boolean> {
+    this.problem = null
+    const batch = contactIds.slice(0, GROUP_API_LIMITS.maxAddAtOnce)
+    try {
+      await call(this.client, { type: 'groups.addMembers', groupId, contactIds: batch })
+      const known = this.#added.get(groupId) ?? []
+      this.#added.set(groupId, [...known.filter((id) => !batch.includes(id)), ...batch])
+      this.#removed.set(
+        groupId,
+        (this.#removed.get(groupId) ?? []).filter((id) => !batch.includes(id)),
+      )
+      this.#publish()
+      return true
+    } catch (error) {
+      this.problem = errorBody(error)
+      return false
+    }
+  }
+
+  async remove(groupId: string, contactId: ContactId): Promise<boolean> {
+    this.problem = null
+    try {
+      await call(this.client, { type: 'groups.removeMember', groupId, contactId })
+      this.#removed.set(groupId, [...(this.#removed.get(groupId) ?? []), contactId])
+      await this.load()
+      return true
+    } catch (error) {
+      this.problem = errorBody(error)
+      return false
+    }
+  }
+
+  /** Sends text; false (with `problem` set) when the node refused it. */
+  async send(groupId: string, text: string): Promise<boolean> {
+    this.problem = null
+    const at = Date.now()
+    try {
+      await call(this.client, { type: 'groups.send', groupId, text })
+    } catch (error) {
+      this.problem = errorBody(error)
+      return false
+    }
+    const line: GroupLine = {
+      key: `local-${at}-${this.#sent.get(groupId)?.length ?? 0}`,
+      text,
+      at,
+      sender: { self: true, contactId: null, displayName: '' },
+    }
+    this.#sent.set(groupId, [...(this.#sent.get(groupId) ?? []), line])
+    if (groupId === this.#openId) await this.loadMessages(groupId)
+    return true
+  }
+
+  #onEvent(event: { type: string; groupId?: string; group?: GroupSummary }): void {
+    if (event.type === 'group.changed' && event.group !== undefined) {
+      const rest = this.#raw.filter((g) => g.groupId !== event.group!.groupId)
+      this.#raw = [...rest, event.group]
+      this.#publish()
+    } else if (event.type === 'group.message' && event.groupId === this.#openId) {
+      void this.loadMessages(event.groupId)
+    }
+  }
+}

@@ -1,0 +1,399 @@
+// Group chats in the popup (issue 20): New group, the list, a group chat with senders, the member
+// list and a removed member's screen — what a person reads and can do, driven through GroupsState
+// against a client that answers groups.* like the node (the first API, and the newer one with
+// senders, members and status).
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type {
+  ClientEvent,
+  ClientEventListener,
+  ClientRequest,
+  ClientResponse,
+  ContactSummary,
+  GroupMessage,
+  GroupSummary,
+  MessengerClient,
+} from '@hestia/core/client/api.ts'
+import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
+import { renderFile } from './support/render.ts'
+import { NOW } from './support/fixtures.ts'
+import { GroupsState, type GroupView } from '../src/lib/groups-state.ts'
+import { GROUP_TEXT } from '../src/lib/texts.ts'
+
+const noop = (): void => {}
+const GID = 'a'.repeat(64)
+
+function contact(name: string, trust: ContactSummary['trust'] = 'unverified'): ContactSummary {
+  const id = `c-${name.toLowerCase()}`
+  return {
+    contactId: id,
+    conversationId: `conv-${id}`,
+    displayName: name,
+    verified: trust === 'verified',
+    trust,
+    heldCount: 0,
+  }
+}
+const bob = contact('Bob', 'verified')
+const carol = contact('Carol')
+const mallory = contact('Mallory', 'blocked')
+const dave = contact('Dave', 'key_changed')
+const contacts = [bob, carol, mallory, dave]
+
+/** A node's groups.* as far as this UI uses it; `newer` adds senders, members and status. */
+class GroupsNode implements MessengerClient {
+  readonly asked: ClientRequest[] = []
+  readonly groups = new Map<string, GroupSummary & Record<string, unknown>>()
+  readonly messages = new Map<string, (GroupMessage & Record<string, unknown>)[]>()
+  refuse: Partial<Record<ClientRequest['type'], ClientResponse>> = {}
+  readonly #listeners = new Set<ClientEventListener>()
+  readonly newer: boolean
+  constructor(newer = false) {
+    this.newer = newer
+  }
+
+  emit(event: unknown): void {
+    for (const l of this.#listeners) l(event as ClientEvent)
+  }
+  subscribe(listener: ClientEventListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+  request<T extends ClientRequest>(r: T): Promise<never> {
+    this.asked.push(r)
+    return Promise.resolve(this.#answer(r) as never)
+  }
+  #answer(r: ClientRequest): ClientResponse {
+    const refused = this.refuse[r.type]
+    if (refused !== undefined) return refused
+    const ok = (value: unknown): ClientResponse => ({ ok: true, value }) as ClientResponse
+    switch (r.type) {
+      case 'groups.create': {
+        const extra = this.newer
+          ? { status: 'active', canManage: true, members: [{ contactId: null, self: true }] }
+          : {}
+        this.groups.set(GID, { groupId: GID, name: r.name, memberCount: 1, ...extra })
+        this.messages.set(GID, [])
+        return ok({ groupId: GID })
+      }
+      case 'groups.list':
+        return ok({ groups: [...this.groups.values()] })
+      case 'groups.addMembers':
+      case 'groups.removeMember':
+        return ok({})
+      case 'groups.send': {
+        if (this.newer)
+          this.messages.get(r.groupId)?.push({
+            text: r.text,
+            via: 'direct',
+            receivedAt: NOW,
+            messageId: `m${this.messages.get(r.groupId)?.length ?? 0}`,
+            sender: { self: true, contactId: null, displayName: 'Alice' },
+          })
+        return ok({})
+      }
+      case 'groups.messages':
+        return ok({ messages: this.messages.get(r.groupId) ?? [] })
+      default:
+        return { ok: false, error: { code: 'unsupported', message: r.type } }
+    }
+  }
+}
+
+function chat(group: GroupView, state: GroupsState, extra: Record<string, unknown> = {}) {
+  return renderFile('components/GroupChat.svelte', {
+    group,
+    lines: state.lines,
+    contacts,
+    problem: state.problem,
+    onsend: () => Promise.resolve(true),
+    onremove: noop,
+    onadd: noop,
+    ...extra,
+  })
+}
+
+describe('New group', () => {
+  test('offers contacts with their verification said, not blocked or key-changed ones', async () => {
+    const page = await renderFile('components/GroupNew.svelte', {
+      contacts,
+      oncreate: noop,
+      onback: noop,
+    })
+    const picks = page.elements('label').filter((l) => l.attrs['data-testid'] === 'group-pick')
+    assert.deepEqual(
+      picks.map((p) => p.attrs['data-contact']),
+      [bob.contactId, carol.contactId],
+      'Mallory (blocked) and Dave (key changed) cannot be invited',
+    )
+    assert.ok(page.find('span', { 'data-trust': 'verified' }), 'Bob carries the verified badge')
+    assert.equal(
+      page.textWithin('span', 'data-trust', 'unverified'),
+      'Not verified',
+      'Carol says so',
+    )
+    assert.ok(page.text.includes(GROUP_TEXT.notVerifiedNote))
+    assert.ok(
+      page.find('button', { 'data-testid': 'group-create' })?.has('disabled'),
+      'no name yet',
+    )
+  })
+
+  test('no contacts: says groups are made from contacts', async () => {
+    const page = await renderFile('components/GroupNew.svelte', {
+      contacts: [mallory],
+      oncreate: noop,
+      onback: noop,
+    })
+    assert.ok(page.text.includes(GROUP_TEXT.noContacts))
+  })
+
+  test('create asks the node for the group, then invites exactly the chosen contacts', async () => {
+    const node = new GroupsNode()
+    const state = new GroupsState(node)
+    const id = await state.create('  Trip  ', [bob.contactId, carol.contactId])
+    assert.equal(id, GID)
+    assert.deepEqual(node.asked.slice(0, 2), [
+      { type: 'groups.create', name: 'Trip' },
+      { type: 'groups.addMembers', groupId: GID, contactIds: [bob.contactId, carol.contactId] },
+    ])
+    const group = state.group(GID)!
+    assert.equal(group.name, 'Trip')
+    assert.equal(group.canManage, true, 'the creator manages members')
+    assert.deepEqual(
+      group.members.map((m) => m.contactId),
+      [null, bob.contactId, carol.contactId],
+    )
+  })
+
+  test('a refused create says why and leaves no group behind', async () => {
+    const node = new GroupsNode()
+    node.refuse['groups.create'] = {
+      ok: false,
+      error: { code: 'unavailable', message: 'no relay' },
+    }
+    const state = new GroupsState(node)
+    assert.equal(await state.create('Trip', [bob.contactId]), null)
+    assert.equal(state.problem?.code, 'unavailable')
+    assert.ok(!node.asked.some((r) => r.type === 'groups.addMembers'), 'nobody was invited')
+    const page = await renderFile('components/GroupNew.svelte', {
+      contacts,
+      oncreate: noop,
+      onback: noop,
+      problem: state.problem,
+    })
+    assert.ok(page.text.includes(CLIENT_ERROR_TEXT.unavailable))
+  })
+})
+
+describe('Group list', () => {
+  test('each group with its member count; a removed one says so', async () => {
+    const groups: GroupView[] = [
+      {
+        groupId: GID,
+        name: 'Trip',
+        memberCount: 3,
+        status: 'active',
+        canManage: true,
+        members: [],
+      },
+      {
+        groupId: 'b'.repeat(64),
+        name: 'Old',
+        memberCount: 2,
+        status: 'removed',
+        canManage: false,
+        members: [],
+      },
+    ]
+    const page = await renderFile('components/GroupList.svelte', {
+      groups: { status: 'ready', value: groups },
+      onselect: noop,
+      onnew: noop,
+    })
+    const rows = page.elements('button').filter((b) => b.attrs['data-testid'] === 'group-row')
+    assert.equal(rows.length, 2)
+    assert.ok(page.text.includes('Trip 3 members'))
+    assert.ok(page.text.includes('Old Removed'))
+    assert.ok(page.text.includes('New group'))
+  })
+})
+
+describe('Group chat', () => {
+  test('received messages carry the sender’s name; ours say You (newer node)', async () => {
+    const node = new GroupsNode(true)
+    const state = new GroupsState(node)
+    await state.create('Trip', [bob.contactId])
+    node.messages.get(GID)!.push({
+      text: 'hi from bob',
+      via: 'direct',
+      receivedAt: NOW,
+      messageId: 'b1',
+      sender: { self: false, contactId: bob.contactId, displayName: 'Bob' },
+    })
+    state.open(GID)
+    assert.ok(await state.send(GID, 'hi from alice'))
+    assert.equal(state.lines.status, 'ready')
+    const page = await chat(state.group(GID)!, state)
+    const texts = page.elements('span').filter((s) => s.attrs['data-testid'] === 'group-text')
+    assert.equal(texts.length, 2, 'the node reports our own text: no second copy')
+    assert.equal(page.textWithin('span', 'data-testid', 'group-sender'), 'Bob')
+    assert.ok(page.text.includes('hi from bob'))
+    assert.ok(page.text.includes('You: hi from alice'), 'our own line is read as ours')
+  })
+
+  test('a sender who is not our contact shows the name the node gave, else "A member"', async () => {
+    const node = new GroupsNode(true)
+    const state = new GroupsState(node)
+    await state.create('Trip', [])
+    node.messages
+      .get(GID)!
+      .push(
+        {
+          text: 'one',
+          via: 'mailbox',
+          receivedAt: NOW,
+          messageId: 'x1',
+          sender: { self: false, contactId: null, displayName: 'Erin' },
+        },
+        {
+          text: 'two',
+          via: 'mailbox',
+          receivedAt: NOW,
+          messageId: 'x2',
+          sender: { self: false, contactId: null, displayName: '' },
+        },
+      )
+    state.open(GID)
+    await state.loadMessages(GID)
+    const page = await chat(state.group(GID)!, state)
+    const senders = page.html.match(/data-testid="group-sender"[^>]*><bdi>([^<]*)<\/bdi>/g) ?? []
+    assert.deepEqual(
+      senders.map((s) => s.replace(/.*<bdi>|<\/bdi>/g, '')),
+      ['Erin', 'A member'],
+    )
+  })
+
+  test('first API (no senders): our own sent text is shown once, after what came before', async () => {
+    const node = new GroupsNode(false)
+    const state = new GroupsState(node)
+    await state.create('Trip', [bob.contactId])
+    node.messages.get(GID)!.push({ text: 'earlier', via: 'direct', receivedAt: 1 })
+    state.open(GID)
+    await state.send(GID, 'mine')
+    assert.equal(state.lines.status, 'ready')
+    const lines = state.lines.status === 'ready' ? state.lines.value : []
+    assert.deepEqual(
+      lines.map((l) => [l.text, l.sender?.self ?? null]),
+      [
+        ['earlier', null],
+        ['mine', true],
+      ],
+    )
+  })
+
+  test('a refused send keeps the text out of the chat and says why', async () => {
+    const node = new GroupsNode(false)
+    const state = new GroupsState(node)
+    await state.create('Trip', [])
+    state.open(GID)
+    node.refuse['groups.send'] = { ok: false, error: { code: 'unavailable', message: 'x' } }
+    assert.equal(await state.send(GID, 'lost'), false)
+    await state.loadMessages(GID)
+    const page = await chat(state.group(GID)!, state)
+    assert.ok(!page.text.includes('lost'))
+    assert.ok(page.text.includes(CLIENT_ERROR_TEXT.unavailable))
+  })
+
+  test('the creator can remove a member by name; a member who is not cannot', async () => {
+    const node = new GroupsNode(false)
+    const state = new GroupsState(node)
+    await state.create('Trip', [bob.contactId, carol.contactId])
+    const mine = await chat(state.group(GID)!, state, { showMembers: true })
+    assert.ok(mine.find('button', { 'aria-label': 'Remove Carol' }))
+    assert.ok(mine.find('button', { 'aria-label': 'Remove Bob' }))
+    assert.ok(mine.find('button', { 'data-testid': 'group-add' }))
+    assert.ok(mine.find('span', { 'data-trust': 'verified' }), 'Bob verified in the member list')
+
+    const invited: GroupView = { ...state.group(GID)!, canManage: false }
+    const theirs = await chat(invited, state, { showMembers: true })
+    assert.equal(theirs.find('button', { 'data-testid': 'group-remove' }), undefined)
+    assert.equal(theirs.find('button', { 'data-testid': 'group-add' }), undefined)
+  })
+
+  test('removing Carol asks the node and drops her from the member list', async () => {
+    const node = new GroupsNode(false)
+    const state = new GroupsState(node)
+    await state.create('Trip', [bob.contactId, carol.contactId])
+    assert.ok(await state.remove(GID, carol.contactId))
+    assert.deepEqual(node.asked.at(-2), {
+      type: 'groups.removeMember',
+      groupId: GID,
+      contactId: carol.contactId,
+    })
+    assert.deepEqual(
+      state.group(GID)!.members.map((m) => m.contactId),
+      [null, bob.contactId],
+    )
+  })
+
+  test('removed: the chat says "you were removed", keeps what was read and offers no send box', async () => {
+    const node = new GroupsNode(true)
+    const state = new GroupsState(node)
+    await state.create('Trip', [])
+    node.messages
+      .get(GID)!
+      .push({
+        text: 'before',
+        via: 'direct',
+        receivedAt: NOW,
+        messageId: 'p',
+        sender: { self: false, contactId: bob.contactId, displayName: 'Bob' },
+      })
+    state.open(GID)
+    await state.loadMessages(GID)
+    // The node tells the page this device is out (group.changed).
+    const live = new GroupsState(node)
+    const stop = live.start()
+    await live.load()
+    node.emit({
+      type: 'group.changed',
+      group: { ...node.groups.get(GID)!, status: 'removed', canManage: false },
+    })
+    stop()
+    const gone = live.group(GID)!
+    assert.equal(gone.status, 'removed')
+    assert.equal(gone.canManage, false, 'a removed creator manages nothing')
+    const page = await chat(gone, state, {})
+    assert.equal(page.textWithin('p', 'data-testid', 'group-gone'), GROUP_TEXT.removed)
+    assert.ok(page.text.includes('You were removed from this group'))
+    assert.ok(page.text.includes('before'), 'history stays readable')
+    assert.equal(
+      page.find('textarea', { 'data-testid': 'group-composer' }),
+      undefined,
+      'no send box',
+    )
+  })
+
+  test('a member's name is isolated: its direction marks cannot reorder the list', async () => {
+    const evil = contact('\u202Eevil')
+    const group: GroupView = {
+      groupId: GID,
+      name: '\u202Egroup',
+      memberCount: 2,
+      status: 'active',
+      canManage: true,
+      members: [
+        { contactId: null, self: true },
+        { contactId: evil.contactId, self: false },
+      ],
+    }
+    const page = await renderFile('components/GroupMembers.svelte', {
+      group,
+      contacts: [evil],
+      onremove: noop,
+      onadd: noop,
+    })
+    assert.match(page.html, /<bdi class="contact-name">\u202Eevil<\/bdi>/)
+  })
+})
