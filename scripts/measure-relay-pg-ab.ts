@@ -15,13 +15,21 @@
 // flight over a pool of 8). Prints one line per sample and a summary; nothing is kept.
 
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { newMailboxCredentials } from '../core/src/mailbox/index.ts'
-import { depositBurst, fetchLatencies, SEALED_BYTES } from '../tests/bench/lib/mailbox-load.ts'
+import { depositBurst, fetchLatencies } from '../tests/bench/lib/mailbox-load.ts'
+import {
+  accountCpu,
+  createRawTables,
+  rawInsertBurst,
+  summarise,
+  writeRelayBenchConfig,
+} from '../tests/bench/lib/relay-pg-load.ts'
+import type { CpuSample } from '../tests/bench/lib/relay-pg-load.ts'
 import { interleave } from '../tests/bench/lib/interleave.ts'
 import { percentile } from '../tests/bench/lib/stats.ts'
 import { startPgCluster } from '../relay-node/test-support/pg-cluster.ts'
@@ -45,48 +53,6 @@ const FETCHES = Number(opts.fetches)
 const CONCURRENCY = 64
 const SENDERS = 4
 const MAILBOXES = 500
-const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
-const TICKS_PER_S = 100
-
-/**
- * CPU ms (user + system) the processes have used so far; for the first one (PostgreSQL's
- * postmaster) also what its ended children used (a backend whose connection closed mid-sample
- * would otherwise take its time with it).
- */
-function cpuMsOf(pids: number[]): number {
-  let ticks = 0
-  for (const [i, pid] of pids.entries()) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      ticks += Number(fields[11]) + Number(fields[12])
-      if (i === 0) ticks += Number(fields[13]) + Number(fields[14])
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return (ticks * 1000) / TICKS_PER_S
-}
-
-function clusterPids(dir: string): number[] {
-  const postmaster = Number(
-    readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0],
-  )
-  const pids = [postmaster]
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) {
-        pids.push(Number(entry))
-      }
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids
-}
-
 async function withClient<T>(url: string, body: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url })
   await c.connect()
@@ -120,25 +86,7 @@ async function startRelay(
   prof?: string,
 ): Promise<Relay> {
   const config = join(dir, 'config.json')
-  writeFileSync(
-    config,
-    JSON.stringify({
-      mailbox: {
-        maxMessagesPerMailbox: 1_000_000,
-        maxBytesPerMailbox: 1e12,
-        maxTotalBytes: 1e12,
-        rate: {
-          depositPerPeer: UNLIMITED,
-          depositPerIp: UNLIMITED,
-          readPerPeer: UNLIMITED,
-          readPerIp: UNLIMITED,
-          createPerIp: UNLIMITED,
-          prekeyFetchPerIp: UNLIMITED,
-        },
-      },
-      relay: { inboundConnectionsPerSecondPerIp: 1e6, maxHandshakingPerIp: 1000 },
-    }),
-  )
+  writeRelayBenchConfig(config)
   const args = [
     ...(prof !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
     bin(checkout),
@@ -190,10 +138,7 @@ async function main(): Promise<void> {
     })
     raw = new pg.Pool({ connectionString: urlAfter, max: 8, options: '-c synchronous_commit=on' })
     raw.on('error', () => undefined)
-    await raw.query(
-      'CREATE TABLE raw_messages (mailbox_id bytea NOT NULL, seq bigint NOT NULL, sealed bytea NOT NULL, size integer NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (mailbox_id, seq))',
-    )
-    await raw.query('ALTER TABLE raw_messages ALTER COLUMN sealed SET STORAGE EXTERNAL')
+    await createRawTables(raw)
     const relayFor = async (checkout: string, url: string, prof?: string) => {
       const dir = mkdtempSync(join(tmpdir(), 'hestia-ab-'))
       dirs.push(dir)
@@ -209,26 +154,12 @@ async function main(): Promise<void> {
       await Promise.all(slice.map((b) => before.clients[0]!.create(b)))
       await Promise.all(slice.map((b) => after.clients[0]!.create(b)))
     }
-    const ids = boxes.map((b) => Buffer.from(b.mailboxId))
-    const sealed = Buffer.alloc(SEALED_BYTES, 0x5a)
-    let rawSeq = 0
-    const rawBurst = async () => {
-      let next = 0
-      const t = performance.now()
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next < DEPOSITS) {
-            const i = next++
-            await raw!.query({
-              name: 'raw_insert',
-              text: 'INSERT INTO raw_messages (mailbox_id, seq, sealed, size, expires_at) VALUES ($1, $2, $3, $4, $5)',
-              values: [ids[i % ids.length], rawSeq++, sealed, SEALED_BYTES, Date.now() + 1e9],
-            })
-          }
-        }),
-      )
-      return DEPOSITS / ((performance.now() - t) / 1000)
-    }
+    const rawBurstOf = rawInsertBurst(
+      raw,
+      boxes.map((b) => b.mailboxId),
+      CONCURRENCY,
+    )
+    const rawBurst = () => rawBurstOf(DEPOSITS)
     const burst = (clients: typeof before.clients) => () =>
       depositBurst(clients, boxes, DEPOSITS, CONCURRENCY)
     const log = (arm: string, rep: number, v: number) =>
@@ -236,24 +167,13 @@ async function main(): Promise<void> {
     console.log(`load before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
 
     // CPU per deposit of each process, with the rate, arms alternated.
-    type Sample = { rate: number; relay: number; pg: number; senders: number }
-    const account = async (relayPid: number | undefined, run: () => Promise<number>) => {
-      const pgPids = clusterPids(cluster.dir)
-      const pids = relayPid === undefined ? [] : [relayPid]
-      const r0 = cpuMsOf(pids)
-      const p0 = cpuMsOf(pgPids)
-      const s0 = process.cpuUsage()
-      const rate = await run()
-      const s = process.cpuUsage(s0)
-      return {
-        rate,
-        relay: (cpuMsOf(pids) - r0) / DEPOSITS,
-        // The cluster's processes again: backends started meanwhile count whole.
-        pg: (cpuMsOf(clusterPids(cluster.dir)) - p0) / DEPOSITS,
-        senders: (s.user + s.system) / 1000 / DEPOSITS,
-      }
+    const account = (relayPid: number | undefined, run: () => Promise<number>) =>
+      accountCpu(relayPid === undefined ? [] : [relayPid], cluster.dir, DEPOSITS, run)
+    const samples: Record<'before' | 'after' | 'raw', CpuSample[]> = {
+      before: [],
+      after: [],
+      raw: [],
     }
-    const samples: Record<'before' | 'after' | 'raw', Sample[]> = { before: [], after: [], raw: [] }
     await burst(before.clients)() // warm-up
     await burst(after.clients)()
     await rawBurst()
@@ -277,22 +197,14 @@ async function main(): Promise<void> {
     )
     console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
 
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
     const f = (n: number) => n.toFixed(1)
     const r = (n: number) => n.toFixed(3)
     console.log('\nsummary (rates: medians; CPU: means over the samples)')
-    const rawRate = median(samples.raw.map((s) => s.rate))
+    const rawRate = summarise(samples.raw).rate
     for (const arm of ['before', 'after', 'raw'] as const) {
-      const list = samples[arm]
-      const c = {
-        relay: mean(list.map((s) => s.relay)),
-        pg: mean(list.map((s) => s.pg)),
-        senders: mean(list.map((s) => s.senders)),
-      }
-      const rate = median(list.map((s) => s.rate))
+      const c = summarise(samples[arm])
       console.log(
-        `${arm}: ${f(rate)}/s (ratio to raw ${r(rate / rawRate)}); CPU ms per deposit: relay ${r(c.relay)}, postgres ${r(c.pg)}, senders ${r(c.senders)}, total ${r(c.relay + c.pg + c.senders)}`,
+        `${arm}: ${f(c.rate)}/s (ratio to raw ${r(c.rate / rawRate)}); CPU ms per deposit: relay ${r(c.relay)}, postgres ${r(c.pg)}, senders ${r(c.senders)}, total ${r(c.relay + c.pg + c.senders)}`,
       )
     }
     console.log(`fetch p99: before ${f(fetch.median.before)} ms, after ${f(fetch.median.after)} ms`)

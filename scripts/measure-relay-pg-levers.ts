@@ -9,13 +9,21 @@
 // before: synchronous_commit stays on and the relay answers after COMMIT), and the relay's pool
 // size (--pg-pool 4 / 8 / 16). Prints one line per sample and a summary; nothing is kept.
 
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { newMailboxCredentials } from '../core/src/mailbox/index.ts'
-import { depositBurst, fetchLatencies, SEALED_BYTES } from '../tests/bench/lib/mailbox-load.ts'
+import { depositBurst, fetchLatencies } from '../tests/bench/lib/mailbox-load.ts'
+import {
+  accountCpu,
+  createRawTables,
+  rawInsertBurst,
+  summarise,
+  writeRelayBenchConfig,
+} from '../tests/bench/lib/relay-pg-load.ts'
+import type { CpuSample } from '../tests/bench/lib/relay-pg-load.ts'
 import { interleave } from '../tests/bench/lib/interleave.ts'
 import { percentile } from '../tests/bench/lib/stats.ts'
 import { startPgCluster } from '../relay-node/test-support/pg-cluster.ts'
@@ -40,43 +48,6 @@ const FETCHES = Number(opts.fetches)
 const CONCURRENCY = 64
 const SENDERS = 4
 const MAILBOXES = 500
-const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const TICKS_PER_S = 100
-
-/** CPU ms (user + system) the processes have used so far. */
-function cpuMsOf(pids: number[]): number {
-  let ticks = 0
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      ticks += Number(fields[11]) + Number(fields[12])
-    } catch {
-      // The process ended (a PostgreSQL backend whose connection closed): its time is gone.
-    }
-  }
-  return (ticks * 1000) / TICKS_PER_S
-}
-
-/** The postmaster of the cluster in `dir` and every process it started. */
-function clusterPids(dir: string): number[] {
-  const postmaster = Number(
-    readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0],
-  )
-  const pids = [postmaster]
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid === postmaster) pids.push(Number(entry))
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids
-}
 
 async function main(): Promise<void> {
   const cluster = await startPgCluster()
@@ -85,37 +56,20 @@ async function main(): Promise<void> {
   const nodes = await Promise.all(Array.from({ length: SENDERS }, () => startClientNode()))
   const admin = new pg.Client({ connectionString: cluster.url })
   await admin.connect()
-  const raw = new pg.Pool({ connectionString: cluster.url, max: 8 })
+  const raw = new pg.Pool({
+    connectionString: cluster.url,
+    max: 8,
+    options: '-c synchronous_commit=on',
+  })
   raw.on('error', () => undefined)
   try {
     await migratePg(admin)
-    await admin.query(
-      'CREATE TABLE raw_messages (mailbox_id bytea NOT NULL, seq bigint NOT NULL, sealed bytea NOT NULL, size integer NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (mailbox_id, seq))',
-    )
-    await admin.query('ALTER TABLE raw_messages ALTER COLUMN sealed SET STORAGE EXTERNAL')
+    await createRawTables(admin)
     const relayWithPool = async (pool: number) => {
       const dir = mkdtempSync(join(tmpdir(), 'hestia-levers-'))
       dirs.push(dir)
       const config = join(dir, 'config.json')
-      writeFileSync(
-        config,
-        JSON.stringify({
-          mailbox: {
-            maxMessagesPerMailbox: 1_000_000,
-            maxBytesPerMailbox: 1e12,
-            maxTotalBytes: 1e12,
-            rate: {
-              depositPerPeer: UNLIMITED,
-              depositPerIp: UNLIMITED,
-              readPerPeer: UNLIMITED,
-              readPerIp: UNLIMITED,
-              createPerIp: UNLIMITED,
-              prekeyFetchPerIp: UNLIMITED,
-            },
-          },
-          relay: { inboundConnectionsPerSecondPerIp: 1e6, maxHandshakingPerIp: 1000 },
-        }),
-      )
+      writeRelayBenchConfig(config)
       const relay = await spawnRelay([
         ...['--data', join(dir, 'relay'), '--config', config, '--store', cluster.url],
         ...['--pg-pool', String(pool), '--listen', '/ip4/127.0.0.1/tcp/0/ws'],
@@ -129,28 +83,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < boxes.length; i += 16) {
       await Promise.all(boxes.slice(i, i + 16).map((b) => p8.clients[0]!.create(b)))
     }
-    const ids = boxes.map((b) => Buffer.from(b.mailboxId))
     const deposit = (clients: typeof p8.clients) => () =>
       depositBurst(clients, boxes, DEPOSITS, CONCURRENCY)
-    const sealed = Buffer.alloc(SEALED_BYTES, 0x5a)
-    let rawSeq = 0
-    const rawBurst = async () => {
-      let next = 0
-      const t = performance.now()
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next < DEPOSITS) {
-            const i = next++
-            await raw.query({
-              name: 'raw_insert',
-              text: 'INSERT INTO raw_messages (mailbox_id, seq, sealed, size, expires_at) VALUES ($1, $2, $3, $4, $5)',
-              values: [ids[i % ids.length], rawSeq++, sealed, SEALED_BYTES, Date.now() + 1e9],
-            })
-          }
-        }),
-      )
-      return DEPOSITS / ((performance.now() - t) / 1000)
-    }
+    const rawBurstOf = rawInsertBurst(
+      raw,
+      boxes.map((b) => b.mailboxId),
+      CONCURRENCY,
+    )
+    const rawBurst = () => rawBurstOf(DEPOSITS)
     const setCommitDelay = async (delayUs: number, siblings: number) => {
       await admin.query(`ALTER SYSTEM SET commit_delay = ${delayUs}`)
       await admin.query(`ALTER SYSTEM SET commit_siblings = ${siblings}`)
@@ -197,34 +137,14 @@ async function main(): Promise<void> {
 
     // 3. The floor: CPU per deposit in each process, relay path against the raw path.
     const relayPid = p8.relay.child.pid!
-    const account = async (run: () => Promise<number>) => {
-      const pgPids = clusterPids(cluster.dir)
-      const before = { relay: cpuMsOf([relayPid]), pg: cpuMsOf(pgPids), self: process.cpuUsage() }
-      const rate = await run()
-      const self = process.cpuUsage(before.self)
-      return {
-        rate,
-        relay: (cpuMsOf([relayPid]) - before.relay) / DEPOSITS,
-        pg: (cpuMsOf(pgPids) - before.pg) / DEPOSITS,
-        senders: (self.user + self.system) / 1000 / DEPOSITS,
-      }
-    }
-    // Alternated, summed over the repetitions: /proc counts in 10 ms ticks.
-    const sum = {
-      relay: [] as Awaited<ReturnType<typeof account>>[],
-      raw: [] as Awaited<ReturnType<typeof account>>[],
-    }
+    // Alternated: /proc counts in 10 ms ticks, so one sample is coarse; means over the repetitions.
+    const sum = { relay: [] as CpuSample[], raw: [] as CpuSample[] }
     for (let i = 0; i < REPS; i++) {
-      sum.relay.push(await account(deposit(p8.clients)))
-      sum.raw.push(await account(rawBurst))
+      sum.relay.push(await accountCpu([relayPid], cluster.dir, DEPOSITS, deposit(p8.clients)))
+      sum.raw.push(await accountCpu([], cluster.dir, DEPOSITS, rawBurst))
     }
-    const mean = (list: Awaited<ReturnType<typeof account>>[]) => {
-      const avg = (k: 'rate' | 'relay' | 'pg' | 'senders') =>
-        list.reduce((a, c) => a + c[k], 0) / list.length
-      return { rate: avg('rate'), relay: avg('relay'), pg: avg('pg'), senders: avg('senders') }
-    }
-    const relayCpu = mean(sum.relay)
-    const rawCpu = mean(sum.raw)
+    const relayCpu = summarise(sum.relay)
+    const rawCpu = summarise(sum.raw)
     console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
 
     const f = (n: number) => n.toFixed(1)

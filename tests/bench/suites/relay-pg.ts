@@ -7,7 +7,7 @@
 // (relay-node/test-support/pg-cluster.ts) runs on the same 2 cores as the relays, the senders and
 // the baseline.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -15,7 +15,8 @@ import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { interleave } from '../lib/interleave.ts'
 import { percentile } from '../lib/stats.ts'
 import { newMailboxCredentials } from '../../../core/src/mailbox/index.ts'
-import { depositBurst, fetchLatencies, SEALED_BYTES } from '../lib/mailbox-load.ts'
+import { depositBurst, fetchLatencies } from '../lib/mailbox-load.ts'
+import { createRawTables, rawInsertBurst, writeRelayBenchConfig } from '../lib/relay-pg-load.ts'
 import { startPgCluster } from '../../../relay-node/test-support/pg-cluster.ts'
 import { migratePg } from '../../../relay-node/src/store/pg-migrate.ts'
 import { mailboxClientFor, spawnRelay, startClientNode } from '../../integration/relay-helpers.ts'
@@ -65,44 +66,6 @@ const SIZES: Record<BenchMode, Sizes> = {
 const SENDERS = 4
 /** The relay's pool (the default). */
 const POOL = 8
-const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
-
-/**
- * The same rows straight into PostgreSQL at the same durability and concurrency as the relay arm:
- * `concurrency` writers in flight over a pool as large as the relay's, each row one committed
- * INSERT (synchronous_commit on, so PostgreSQL's own group commit shares WAL flushes between
- * them, as the relay's batches share one commit).
- */
-async function rawPgBurst(
-  raw: pg.Pool,
-  mailboxIds: Uint8Array[],
-  count: number,
-  concurrency: number,
-): Promise<number> {
-  await raw.query('TRUNCATE raw_messages')
-  const sealed = Buffer.alloc(SEALED_BYTES, 0x5a)
-  let next = 0
-  const started = performance.now()
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++
-        await raw.query({
-          name: 'raw_insert',
-          text: 'INSERT INTO raw_messages (mailbox_id, seq, sealed, size, expires_at) VALUES ($1, $2, $3, $4, $5)',
-          values: [
-            Buffer.from(mailboxIds[i % mailboxIds.length]!),
-            i,
-            sealed,
-            SEALED_BYTES,
-            Date.now() + 1e9,
-          ],
-        })
-      }
-    }),
-  )
-  return count / ((performance.now() - started) / 1000)
-}
 
 /**
  * What a relay fetch costs PostgreSQL, straight: one committed nonce INSERT and one SELECT of the
@@ -154,14 +117,7 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
     const admin = new pg.Client({ connectionString: cluster.url })
     await admin.connect()
     await migratePg(admin)
-    // The baseline's table: the messages table's columns and key, nothing else.
-    await admin.query(
-      'CREATE TABLE raw_messages (mailbox_id bytea NOT NULL, seq bigint NOT NULL, sealed bytea NOT NULL, size integer NOT NULL, expires_at bigint NOT NULL, PRIMARY KEY (mailbox_id, seq))',
-    )
-    await admin.query('ALTER TABLE raw_messages ALTER COLUMN sealed SET STORAGE EXTERNAL')
-    await admin.query(
-      'CREATE TABLE raw_nonces (nonce_key bytea PRIMARY KEY, expires_bucket bigint NOT NULL)',
-    )
+    await createRawTables(admin)
     await admin.end()
     // Each instance is its own process (as deployed): one event loop per relay, the senders and
     // the baseline in this one.
@@ -169,25 +125,7 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
       const dir = mkdtempSync(join(tmpdir(), 'hestia-bench-pg-'))
       dirs.push(dir)
       const config = join(dir, 'bench-config.json')
-      writeFileSync(
-        config,
-        JSON.stringify({
-          mailbox: {
-            maxMessagesPerMailbox: 1_000_000,
-            maxBytesPerMailbox: 1e12,
-            maxTotalBytes: 1e12,
-            rate: {
-              depositPerPeer: UNLIMITED,
-              depositPerIp: UNLIMITED,
-              readPerPeer: UNLIMITED,
-              readPerIp: UNLIMITED,
-              createPerIp: UNLIMITED,
-              prekeyFetchPerIp: UNLIMITED,
-            },
-          },
-          relay: { inboundConnectionsPerSecondPerIp: 1e6, maxHandshakingPerIp: 1000 },
-        }),
-      )
+      writeRelayBenchConfig(config)
       const relay = await spawnRelay([
         '--data',
         join(dir, 'relay'),
@@ -217,9 +155,15 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
     }
     log(`  relay.pg: ${boxes.length} mailboxes created`)
     const ids = boxes.map((b) => b.mailboxId)
+    const rawBurstOf = rawInsertBurst(raw, ids, sizes.concurrency)
+    // Each sample starts from an empty table, as each relay sample starts from the rows it left.
+    const rawPgBurst = async () => {
+      await raw.query('TRUNCATE raw_messages')
+      return rawBurstOf(sizes.depositsPerRep)
+    }
     const one = await interleave(
       {
-        raw: () => rawPgBurst(raw, ids, sizes.depositsPerRep, sizes.concurrency),
+        raw: rawPgBurst,
         relay: () => depositBurst(clients, boxes, sizes.depositsPerRep, sizes.concurrency),
       },
       {
@@ -243,7 +187,7 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
     )
     const two = await interleave(
       {
-        raw: () => rawPgBurst(raw, ids, sizes.depositsPerRep, sizes.concurrency),
+        raw: rawPgBurst,
         relay: () => depositBurst(split, boxes, sizes.depositsPerRep, sizes.concurrency),
       },
       {
