@@ -32,6 +32,7 @@ import {
   StoreNotFoundError,
 } from '../src/store/store.ts'
 import type { MessengerStore } from '../src/store/store.ts'
+import { groupComplianceTests } from './store-compliance-groups.ts'
 
 export interface StoreHarness {
   /** Opens the store under test; every call opens the same underlying data. */
@@ -174,6 +175,8 @@ export function runStoreComplianceSuite(name: string, makeHarness: StoreHarnessF
         await harness.destroy?.()
       }
     }
+
+    groupComplianceTests(withStore)
 
     test('identity and settings: absent at first, then stored byte-exact', () =>
       withStore(async (store) => {

@@ -29,6 +29,10 @@ export const READ_OPERATIONS = [
   'getRelayInstances',
   'getTransfer',
   'listTransfers',
+  'getGroup',
+  'listGroups',
+  'pageGroupMessages',
+  'getGroupDevice',
 ] as const satisfies readonly (keyof StoreOperations)[]
 
 export const WRITE_OPERATIONS = [
@@ -52,6 +56,10 @@ export const WRITE_OPERATIONS = [
   'putTransfer',
   'markSeen',
   'pruneSeen',
+  'putGroup',
+  'deleteGroup',
+  'addGroupMessage',
+  'putGroupDevice',
 ] as const satisfies readonly (keyof StoreOperations)[]
 
 type Listed = (typeof READ_OPERATIONS)[number] | (typeof WRITE_OPERATIONS)[number]

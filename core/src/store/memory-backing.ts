@@ -9,6 +9,8 @@ import type {
   ConversationRecord,
   DeviceRecord,
   FileTransferRecord,
+  GroupMessageRecord,
+  GroupRecord,
   MessageKey,
   MessageRecord,
   OutboxRecord,
@@ -159,6 +161,18 @@ export class MemoryBacking {
     if (next) this.transfersByConversation.add(next.conversationId, next.transferId)
   })
   readonly seen = new Table<number>()
+  readonly groups = new Table<GroupRecord>()
+  /** Group history per group, in (receivedAt, messageId) order. */
+  readonly groupHistory = new Map<string, SortedList<MessageKey>>()
+  readonly groupMessages = new Table<GroupMessageRecord>((prev, next) => {
+    if (prev) this.groupHistory.get(prev.groupId)?.remove(prev)
+    if (next) {
+      let list = this.groupHistory.get(next.groupId)
+      if (list === undefined)
+        this.groupHistory.set(next.groupId, (list = new SortedList(compareMessageKeys)))
+      list.insert({ receivedAt: next.receivedAt, messageId: next.messageId })
+    }
+  })
   /** Serialises transactions. */
   tail: Promise<void> = Promise.resolve()
 }

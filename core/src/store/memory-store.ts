@@ -49,6 +49,8 @@ import {
   type Undo,
 } from './memory-backing.ts'
 
+import { MemoryGroupOperations } from './memory-groups.ts'
+
 export { createMemoryBacking, MemoryBacking } from './memory-backing.ts'
 
 /** Copy in and out, as IndexedDB does: callers never share objects with the store. */
@@ -73,7 +75,23 @@ class MemoryTransaction implements StoreOperations {
   constructor(db: MemoryBacking, journal: Undo[]) {
     this.#db = db
     this.#journal = journal
+    this.#groups = new MemoryGroupOperations({
+      data: () => this.#data(),
+      write: (table, key, next) => this.#write(table, key, next),
+    })
   }
+
+  readonly #groups: MemoryGroupOperations
+  readonly putGroup: StoreOperations['putGroup'] = (g) => this.#groups.putGroup(g)
+  readonly getGroup: StoreOperations['getGroup'] = (id) => this.#groups.getGroup(id)
+  readonly listGroups: StoreOperations['listGroups'] = () => this.#groups.listGroups()
+  readonly deleteGroup: StoreOperations['deleteGroup'] = (id) => this.#groups.deleteGroup(id)
+  readonly addGroupMessage: StoreOperations['addGroupMessage'] = (m) =>
+    this.#groups.addGroupMessage(m)
+  readonly pageGroupMessages: StoreOperations['pageGroupMessages'] = (id, limit) =>
+    this.#groups.pageGroupMessages(id, limit)
+  readonly getGroupDevice: StoreOperations['getGroupDevice'] = () => this.#groups.getGroupDevice()
+  readonly putGroupDevice: StoreOperations['putGroupDevice'] = (r) => this.#groups.putGroupDevice(r)
 
   end(): void {
     this.#open = false

@@ -264,3 +264,66 @@ export function compareMessageKeys(a: MessageKey, b: MessageKey): number {
   if (a.receivedAt !== b.receivedAt) return a.receivedAt < b.receivedAt ? -1 : 1
   return a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0
 }
+
+/**
+ * A group this device is (or was) a member of (issue 20, docs/protocol/groups.md "What each
+ * party stores"). Rewritten after every group step: the MLS state moves on with each message.
+ */
+export interface GroupRecord {
+  /** The MLS group id, hex. */
+  groupId: string
+  name: string
+  /** Opaque: the MLS group state (RFC 9420 epoch secrets, ratchet tree, our leaf's private keys). */
+  mlsState: Uint8Array
+  /** The group mailbox on the home relay and its credentials (every member holds them). */
+  mailbox: {
+    relays: string[]
+    mailboxId: Uint8Array
+    authSecret: Uint8Array
+    capability: Uint8Array
+  }
+  /** Decimal: the last group mailbox id this member applied. */
+  cursor: string
+  /** Decimal: the id the relay said the next deposit gets (ADR 0132). */
+  knownNext: string
+  /** Contacts asked for a KeyPackage and not yet added. */
+  asked: string[]
+  /** 'removed' or 'left': kept for its history, nothing is sent or read any more. */
+  status: 'member' | 'removed' | 'left'
+  createdAt: Timestamp
+  updatedAt: Timestamp
+}
+
+/** One message of a group's history, as shown (sent by us or read from the group). */
+export interface GroupMessageRecord {
+  /** Random id, base64url (the dedupe key). */
+  messageId: string
+  groupId: string
+  /** The contact that sent it; null when we sent it or the member is not a contact of ours. */
+  senderContactId: string | null
+  /** The sender's identity key id (base64url) as its MLS credential names it; null for ours. */
+  senderKeyId: string | null
+  outgoing: boolean
+  text: string
+  /** 'held': the sender's key changed and is not accepted yet (shown as held, not as theirs). */
+  state: 'shown' | 'held'
+  via: 'direct' | 'mailbox' | 'sent'
+  receivedAt: Timestamp
+}
+
+/** This device's group keys (one record): its MLS signing key and KeyPackages handed out. */
+export interface GroupDeviceRecord {
+  /** Opaque: the Ed25519 MLS signing key pair every leaf of this device uses. */
+  signingSecret: Uint8Array
+  signingPublic: Uint8Array
+  /** KeyPackages offered to a contact for a group, kept until the invitation arrives. */
+  offers: {
+    /** `${contactId}/${groupId}` */
+    key: string
+    /** MLSMessage bytes of the public KeyPackage. */
+    keyPackage: Uint8Array
+    initPrivateKey: Uint8Array
+    hpkePrivateKey: Uint8Array
+    offeredAt: Timestamp
+  }[]
+}

@@ -24,6 +24,9 @@ import type {
   DeviceOwner,
   DeviceRecord,
   FileTransferRecord,
+  GroupDeviceRecord,
+  GroupMessageRecord,
+  GroupRecord,
   IdentityRecord,
   MessageKey,
   MessageRecord,
@@ -141,6 +144,20 @@ export interface StoreOperations {
   markSeen(id: string, seenAt: number): Promise<boolean>
   /** Forgets ids seen before `before`; returns how many. */
   pruneSeen(before: number): Promise<number>
+
+  // Groups (issue 20): state per group, its history, and this device's group keys (one record)
+  putGroup(group: GroupRecord): Promise<void>
+  getGroup(groupId: string): Promise<GroupRecord | undefined>
+  /** Every group, by group id. */
+  listGroups(): Promise<GroupRecord[]>
+  /** Deletes the group and its history. */
+  deleteGroup(groupId: string): Promise<void>
+  /** Adds a message to a group's history; false if its id is already stored (nothing changes). */
+  addGroupMessage(message: GroupMessageRecord): Promise<boolean>
+  /** The newest `limit` (1..STORE_LIMITS.pageMaxMessages) of a group, oldest first. */
+  pageGroupMessages(groupId: string, limit: number): Promise<GroupMessageRecord[]>
+  getGroupDevice(): Promise<GroupDeviceRecord | undefined>
+  putGroupDevice(record: GroupDeviceRecord): Promise<void>
 }
 
 export interface MessengerStore extends StoreOperations {

@@ -50,6 +50,7 @@ import type { MessageRow } from './schema.ts'
 import { sealingMiddleware } from './sealing-middleware.ts'
 import { AtRestStateError, KEYRING_ID, StoreLockedError } from './at-rest.ts'
 import type { RowSealer } from '@hestia/core/store/at-rest/row-sealer.ts'
+import { DexieGroupOperations } from './dexie-groups.ts'
 
 export interface DexieStoreOptions {
   /** Database name (default DATABASE_NAME). */
@@ -134,7 +135,25 @@ class DexieOperations implements StoreOperations {
     this.#outbox = db.table(TABLES.outbox)
     this.#transfers = db.table(TABLES.transfers)
     this.#seen = db.table(TABLES.seen)
+    const groups = new DexieGroupOperations(db)
+    this.putGroup = (g) => groups.putGroup(g)
+    this.getGroup = (id) => groups.getGroup(id)
+    this.listGroups = () => groups.listGroups()
+    this.deleteGroup = (id) => groups.deleteGroup(id)
+    this.addGroupMessage = (m) => groups.addGroupMessage(m)
+    this.pageGroupMessages = (id, limit) => groups.pageGroupMessages(id, limit)
+    this.getGroupDevice = () => groups.getGroupDevice()
+    this.putGroupDevice = (r) => groups.putGroupDevice(r)
   }
+
+  readonly putGroup: StoreOperations['putGroup']
+  readonly getGroup: StoreOperations['getGroup']
+  readonly listGroups: StoreOperations['listGroups']
+  readonly deleteGroup: StoreOperations['deleteGroup']
+  readonly addGroupMessage: StoreOperations['addGroupMessage']
+  readonly pageGroupMessages: StoreOperations['pageGroupMessages']
+  readonly getGroupDevice: StoreOperations['getGroupDevice']
+  readonly putGroupDevice: StoreOperations['putGroupDevice']
 
   // Identity and settings ---------------------------------------------------------------------
 

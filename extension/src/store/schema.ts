@@ -23,6 +23,8 @@ export const TABLES = {
   transfers: 'transfers',
   seen: 'seen',
   keyring: 'keyring',
+  groups: 'groups',
+  groupMessages: 'groupMessages',
 } as const
 
 export const ALL_TABLES: readonly string[] = Object.values(TABLES)
@@ -83,6 +85,13 @@ export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [
       'a keyring table for the passphrase-wrapped data key (ADR 0520); it stays in clear so the ' +
       'store can be unlocked, and lives in this database so sealing it and its rows is one commit',
     stores: { keyring: 'id' },
+  },
+  {
+    version: 4,
+    summary:
+      'groups (issue 20): one row per group (MLS state, group mailbox credentials, cursor) and ' +
+      'its history, paged by [groupId+receivedAt+messageId] like 1:1 history',
+    stores: { groups: 'groupId', groupMessages: 'messageId, [groupId+receivedAt+messageId]' },
   },
 ]
 
