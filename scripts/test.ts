@@ -9,8 +9,9 @@
 // Flags: --skip-browser (steps 1 and 4), --browser-only (steps 1 and 4), --skip-lint, --skip-bench.
 // Ends with the plain line "N passed, N failed" summed over every node:test run.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
+import { formatTapFailures, parseTapFailures } from './tap-failures.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const args = new Set(process.argv.slice(2))
@@ -22,6 +23,8 @@ const runBench = !browserOnly && !args.has('--skip-bench')
 
 const totals = { passed: 0, failed: 0, skipped: 0 }
 const failures: string[] = []
+/** Each failing test of every node:test step, with the first lines of its error (summary). */
+const failingTests: string[] = []
 
 function step(title: string): void {
   console.log(`\n=== ${title} ===`)
@@ -65,7 +68,8 @@ function nodeTests(title: string, files: string[], concurrency: number): void {
   }
   mkdirSync(join(root, 'tests', 'artifacts'), { recursive: true })
   const tap = join(root, 'tests', 'artifacts', `${title.replace(/\W+/g, '-')}.tap`)
-  run(title, process.execPath, [
+  rmSync(tap, { force: true })
+  const ok = run(title, process.execPath, [
     '--test',
     `--test-concurrency=${concurrency}`,
     '--test-reporter=spec',
@@ -78,8 +82,18 @@ function nodeTests(title: string, files: string[], concurrency: number): void {
   const count = (label: string) =>
     Number(new RegExp(`^# ${label} (\\d+)$`, 'm').exec(report)?.[1] ?? 0)
   totals.passed += count('pass')
-  totals.failed += count('fail') + count('cancelled')
+  const parsed = parseTapFailures(report)
+  // A suite whose before/after hook failed is no test in node's counts: it is one failure here.
+  const hooks = parsed.failures.filter((f) => f.failureType === 'hookFailed').length
+  totals.failed += count('fail') + count('cancelled') + hooks
   totals.skipped += count('skipped') + count('todo')
+  const failed = formatTapFailures(title, parsed, root)
+  failingTests.push(...failed)
+  if (!ok && failed.length === 0) {
+    failingTests.push(
+      `✖ ${title}: the run failed but its TAP report (${relative(root, tap)}) names no failing test; see the step's output above`,
+    )
+  }
 }
 
 /** Installs Debian packages with apt-get (as root, or through sudo -n); false when that failed. */
@@ -230,5 +244,6 @@ if (runBench) {
 const minutes = ((Date.now() - started) / 60000).toFixed(1)
 console.log(`\n=== summary (${minutes} min) ===`)
 if (failures.length > 0) console.log(`failed steps: ${failures.join(', ')}`)
+if (failingTests.length > 0) console.log(`failing tests:\n${failingTests.join('\n')}`)
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
 process.exit(failures.length > 0 || totals.failed > 0 ? 1 : 0)
