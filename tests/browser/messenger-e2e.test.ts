@@ -132,6 +132,19 @@ async function waitForDelivery(
   )
 }
 
+/** Every message `page` sent in the conversation is at least delivered. */
+async function allOutDelivered(page: HestiaPage, conversationId: string): Promise<boolean> {
+  const { messages } = await page.must({
+    type: 'messages.page',
+    conversationId,
+    before: null,
+    limit: 200,
+  })
+  return messages
+    .filter((m) => m.direction === 'out')
+    .every((m) => m.delivery != null && deliveryRank[m.delivery] >= deliveryRank.delivered)
+}
+
 /** Types into the chat composer and presses Enter; returns Date.now() just before Enter. */
 async function sendThroughComposer(page: HestiaPage, text: string): Promise<number> {
   const field = page.page.getByRole('textbox', { name: 'Message' })
@@ -500,6 +513,15 @@ describe('the messenger between two Chromium profiles and a relay', { concurrenc
           return false
         },
         60_000,
+        500,
+      )
+      // The idle window starts at the last frame on the connection, and delivery receipts leave
+      // 1–30 s after their message (ADR 0751): every message of either side is delivered first,
+      // so the window below is idle from its start (ADR 0424).
+      await waitUntil(
+        'every message of A and B delivered (their receipts are the last frames)',
+        async () => (await allOutDelivered(a, convA)) && (await allOutDelivered(b, convB)),
+        DELIVERY_MS,
         500,
       )
       // No extension page and no service worker: only the offscreen document runs B's node.

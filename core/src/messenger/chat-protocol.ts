@@ -9,6 +9,7 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { ProtocolError } from '../wire/errors.ts'
 import { deadline, withDeadline } from '../wire/deadline.ts'
+import { noteConnectionUse } from './idle-connections.ts'
 import { CHAT_PROTOCOL, DIRECT_ACK, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import {
   connectionCarrying,
@@ -55,6 +56,9 @@ export async function serveChatStream(
       } catch {
         break // the sender closed its side, the frame was over the cap, or it went quiet
       }
+      // A sender may keep this stream open between frames (ADR 0422): each frame is use of the
+      // connection, the open stream alone is not (idle-connections.ts, ADR 0424).
+      noteConnectionUse(connection)
       let stored = false
       try {
         stored = await onFrame(connection.remotePeer, frame)

@@ -10,8 +10,8 @@
  *   the next frame, and nothing queues here.
  * - A kept stream that carried nothing for `idleMs` is closed, well before the handler's own 30 s
  *   wait ends it from the other side; so is one that carried framesPerStream frames. An idle open
- *   stream sends nothing (no keep-alive of its own); while it is open the connection counts as in
- *   use (idle-connections.ts), which `idleMs` bounds.
+ *   stream sends nothing (no keep-alive of its own) and does not keep the connection in use: each
+ *   frame counts as use, the open stream does not (idle-connections.ts, ADR 0424).
  * - A kept stream that turns out gone (the peer reset or ended it) is dropped and the frame goes
  *   on a fresh stream once; a frame the peer may have stored before that is acked again as a
  *   known duplicate (the ratchet refuses the replay). No ack within directAckMs ends the stream
@@ -22,6 +22,7 @@ import { lpStream } from '@libp2p/utils'
 import { ProtocolError } from '../wire/errors.ts'
 import { deadline, withDeadline } from '../wire/deadline.ts'
 import { DirectSendError, openChatStream } from './chat-protocol.ts'
+import { noteConnectionUse } from './idle-connections.ts'
 import { DIRECT_ACK, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import { connectionCarrying, directConnection, type MessengerNet } from './net.ts'
 
@@ -165,6 +166,9 @@ export class ChatStreams {
         throw new DirectSendError('no_ack', 'no transport ack from the contact', { cause: err })
       }
       k.frames++
+      // The kept stream stays open between frames, so its opening alone says nothing about use:
+      // each acked frame does (idle-connections.ts, ADR 0424).
+      noteConnectionUse(k.connection)
       if (ack.length !== 1 || ack[0] !== DIRECT_ACK.stored) {
         throw new DirectSendError('rejected', 'the contact rejected the frame')
       }

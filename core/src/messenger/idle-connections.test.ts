@@ -3,7 +3,11 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Connection, Stream, StreamMiddleware } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { IdleDirectConnections, type IdleDirectComponents } from './idle-connections.ts'
+import {
+  IdleDirectConnections,
+  noteConnectionUse,
+  type IdleDirectComponents,
+} from './idle-connections.ts'
 
 const PEER = '12D3KooWRNEyNJZepA1GFxhX3yRq1vBd9iAq83h8wp4qQ3KTeUMW'
 const RELAY = `/ip4/127.0.0.1/tcp/4001/ws/p2p/${PEER}`
@@ -45,7 +49,7 @@ function fakeConnection(id: string, kind: 'webrtc' | 'relay' | 'relayed', opened
   return fake as unknown as Fake & Connection
 }
 
-function setup(connections: Connection[]) {
+function setup(connections: Connection[], keptProtocols: string[] = []) {
   const middleware = new Map<string, StreamMiddleware[]>()
   const registrar = {
     use: (p: string, m: StreamMiddleware[]) => void middleware.set(p, m),
@@ -60,6 +64,7 @@ function setup(connections: Connection[]) {
     idleMs: IDLE_MS,
     relayedIdleMs: RELAYED_IDLE_MS,
     protocols: [CHAT, FILE],
+    keptProtocols,
     checkMs: 3_600_000, // the test drives closeIdle itself
   })
   idle.start()
@@ -127,6 +132,52 @@ describe('idle direct connections', () => {
     assert.equal(idle.closeIdle(later), 0)
     direct.streams.length = 0
     direct.streams.push({ protocol: '/ipfs/ping/1.0.0' })
+    assert.equal(idle.closeIdle(later + IDLE_MS - 1), 0, 'the transfer just ended')
+    assert.equal(idle.closeIdle(later + IDLE_MS), 1)
+    idle.stop()
+  })
+
+  test('a kept chat stream that carries nothing does not hold the connection open (ADR 0424)', async () => {
+    const t = Date.now()
+    const direct = fakeConnection('d', 'webrtc', t)
+    const { idle, stream } = setup([direct], [CHAT])
+    // The kept stream opens with its first frame and then stays open, carrying nothing.
+    stream(CHAT, direct)
+    direct.streams.push({ protocol: CHAT })
+    const opened = Date.now()
+    assert.equal(idle.closeIdle(opened + IDLE_MS - 1), 0, 'its first frame was use')
+    assert.equal(idle.closeIdle(opened + IDLE_MS), 1, 'still open, but idle: closed')
+    await Promise.resolve()
+    assert.equal(direct.closed, true)
+    idle.stop()
+  })
+
+  test('each frame on a kept stream is use: the clock restarts at the last one', () => {
+    const t = Date.now() - 10 * IDLE_MS
+    const direct = fakeConnection('d', 'webrtc', t)
+    const other = fakeConnection('o', 'webrtc', t)
+    direct.streams.push({ protocol: CHAT })
+    const { idle } = setup([direct, other], [CHAT])
+    const frames = [t + 2 * IDLE_MS, t + 5 * IDLE_MS, t + 5 * IDLE_MS + 500]
+    for (const at of frames) noteConnectionUse(direct, at)
+    // An earlier report never moves the clock back.
+    noteConnectionUse(direct, t + IDLE_MS)
+    const last = frames.at(-1)!
+    assert.equal(idle.closeIdle(last + IDLE_MS - 1), 1, 'only the connection that carried nothing')
+    assert.equal(other.closed, true)
+    assert.equal(direct.closed, false)
+    assert.equal(idle.closeIdle(last + IDLE_MS), 1)
+    idle.stop()
+  })
+
+  test('with the chat stream kept, an open file stream still holds the connection', () => {
+    const t = Date.now() - 60_000
+    const direct = fakeConnection('d', 'webrtc', t)
+    direct.streams.push({ protocol: CHAT }, { protocol: FILE })
+    const { idle } = setup([direct], [CHAT])
+    const later = Date.now() + 10 * IDLE_MS
+    assert.equal(idle.closeIdle(later), 0, 'a transfer under way')
+    direct.streams.splice(1, 1)
     assert.equal(idle.closeIdle(later + IDLE_MS - 1), 0, 'the transfer just ended')
     assert.equal(idle.closeIdle(later + IDLE_MS), 1)
     idle.stop()

@@ -9,6 +9,11 @@
  * long file transfer). libp2p's own ping and identify streams do not count. Connections to relays
  * (WebSockets) are never touched.
  *
+ * Streams of `keptProtocols` (the chat stream kept open per contact, ADR 0422) stay open between
+ * uses: an open one is not use by itself, or a kept stream would hold an idle connection open for
+ * its own idle time on top of ours (ADR 0424: in the browser test the connection was still open
+ * after 150 s). What such a stream carries is reported frame by frame with `noteConnectionUse`.
+ *
  * A relayed (limited) connection to a contact only exists to signal a WebRTC dial; once no stream
  * is open on it for `relayedIdleMs` it is closed too (its yamux keep-alive otherwise crosses the
  * relay every 30 s until the relay's 2-minute limit ends it).
@@ -23,6 +28,11 @@ export interface IdleDirectOptions {
   readonly idleMs: number
   /** Protocols whose streams count as use (chat, file). */
   readonly protocols: readonly string[]
+  /**
+   * Protocols among `protocols` whose streams stay open between uses (the kept chat stream): an
+   * open one does not count; each frame it carries does, through noteConnectionUse.
+   */
+  readonly keptProtocols?: readonly string[]
   /** A relayed connection to a contact with no open stream this long is closed (default 15 s). */
   readonly relayedIdleMs?: number
   /** How often connections are checked; default a sixth of the shorter idle time, 50 ms–30 s. */
@@ -41,6 +51,20 @@ export interface IdleDirectComponents {
   readonly connectionManager: { getConnections(): Connection[] }
 }
 
+/**
+ * Last use reported by the protocol code per connection (a frame on a kept stream). Keyed by the
+ * connection object, so a closed connection's entry goes with it.
+ */
+const noted = new WeakMap<Connection, number>()
+
+/**
+ * A frame went over (or came in on) a long-lived stream of `connection`: the connection is in use
+ * now. The kept chat stream's sender and handler call this for every frame (ADR 0424).
+ */
+export function noteConnectionUse(connection: Connection, at: number = Date.now()): void {
+  if ((noted.get(connection) ?? 0) < at) noted.set(connection, at)
+}
+
 /** How long a graceful close may take before the connection is aborted. */
 const CLOSE_GRACE_MS = 2_000
 /** A WebRTC dial's signalling takes a few seconds at most (its budget is 3 s). */
@@ -56,6 +80,8 @@ export class IdleDirectConnections implements Startable {
   readonly #components: IdleDirectComponents
   readonly #options: IdleDirectOptions
   readonly #protocols: ReadonlySet<string>
+  /** Protocols an open stream of which is use by itself (`protocols` minus `keptProtocols`). */
+  readonly #heldWhileOpen: ReadonlySet<string>
   readonly #relayedIdleMs: number
   /** Last use per connection id; absent: the connection's open time. */
   readonly #lastUse = new Map<string, number>()
@@ -68,6 +94,8 @@ export class IdleDirectConnections implements Startable {
     this.#components = components
     this.#options = options
     this.#protocols = new Set(options.protocols)
+    const kept = new Set(options.keptProtocols ?? [])
+    this.#heldWhileOpen = new Set(options.protocols.filter((p) => !kept.has(p)))
   }
 
   readonly [Symbol.toStringTag] = 'hestia/idle-direct-connections'
@@ -108,7 +136,10 @@ export class IdleDirectConnections implements Startable {
         idleMs = this.#relayedIdleMs
         if (connection.streams.length > 0) this.#lastUse.set(connection.id, now)
       } else continue
-      const last = this.#lastUse.get(connection.id) ?? connection.timeline.open
+      const last = Math.max(
+        this.#lastUse.get(connection.id) ?? connection.timeline.open,
+        noted.get(connection) ?? 0,
+      )
       if (now - last < idleMs) continue
       this.#lastUse.delete(connection.id)
       closed++
@@ -119,7 +150,7 @@ export class IdleDirectConnections implements Startable {
   }
 
   #inUse(stream: Stream): boolean {
-    return stream.protocol !== undefined && this.#protocols.has(stream.protocol)
+    return stream.protocol !== undefined && this.#heldWhileOpen.has(stream.protocol)
   }
 }
 

@@ -76,12 +76,11 @@ export const MESSENGER_TIMING = {
   directAckMs: 5_000,
   /**
    * A chat stream kept open to a contact's device is closed after this long without a frame
-   * (ADR 0422); 0 keeps none (one stream per frame). Off by default: in the browser end-to-end
-   * test a kept stream left the idle direct connection open after 150 s (directIdleMs did not close
-   * it), so quiet idle (issue 24) would regress. 20 s (inside the handler's 30 s wait for the next
-   * frame) is the value to restore once that is understood; tests and the bench set it explicitly.
+   * (ADR 0422); 0 keeps none (one stream per frame). 20 s: inside the handler's 30 s wait for the
+   * next frame. An open kept stream does not hold its connection open: only its frames count as
+   * use for directIdleMs (ADR 0424; it was off while an open one did).
    */
-  chatStreamIdleMs: 0,
+  chatStreamIdleMs: 20_000,
   /** Outbox retry backoff: first delay, doubling to the maximum, jittered ±20 %. */
   retryFirstMs: 1_000,
   retryMaxMs: 5 * 60_000,

@@ -93,6 +93,7 @@ export function browserNodeConfig(options: BrowserNodeOptions) {
       idleDirect: idleDirectConnections({
         idleMs: options.directIdleMs ?? MESSENGER_TIMING.directIdleMs,
         protocols: [CHAT_PROTOCOL, FILE_PROTOCOL],
+        keptProtocols: [CHAT_PROTOCOL],
       }),
       relayKeepAlive: relayKeepAlive({
         intervalMs: MESSENGER_TIMING.relayPingIntervalMs,

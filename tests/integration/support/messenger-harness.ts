@@ -150,6 +150,7 @@ export async function createTestNode(
             idleDirect: idleDirectConnections({
               idleMs,
               protocols: [CHAT_PROTOCOL, FILE_PROTOCOL],
+              keptProtocols: [CHAT_PROTOCOL],
             }),
             relayKeepAlive: relayKeepAlive({
               intervalMs: MESSENGER_TIMING.relayPingIntervalMs,
@@ -230,8 +231,9 @@ export class TestPeer {
   instrument: { node?(node: MessengerNode): void; store?(store: MessengerStore): void } = {}
   /**
    * How long a chat stream stays open without a frame (ADR 0422; 0: one stream per frame). Unset:
-   * the product's, or a third of nodeOptions.directIdleMs when shorter, as a kept stream keeps its
-   * connection in use.
+   * the product's, or a third of nodeOptions.directIdleMs when shorter, so a test with a short idle
+   * policy also sees its kept streams close (an open kept stream does not keep its connection in
+   * use, ADR 0424: tests/integration/idle-kept-stream.test.ts).
    */
   chatStreamIdleMs: number | undefined = undefined
 
