@@ -66,7 +66,7 @@ class GroupsNode implements MessengerClient {
   #answer(r: ClientRequest): ClientResponse {
     const refused = this.refuse[r.type]
     if (refused !== undefined) return refused
-    const ok = (value: unknown): ClientResponse => ({ ok: true, value }) as ClientResponse
+    const ok = (value: unknown): ClientResponse => ({ ok: true, value })
     switch (r.type) {
       case 'groups.create': {
         const extra = this.newer
@@ -207,15 +207,16 @@ describe('Group list', () => {
       },
     ]
     const page = await renderFile('components/GroupList.svelte', {
-      groups: { status: 'ready', value: groups },
-      onselect: noop,
-      onnew: noop,
+      groups: { groups: { status: 'ready', value: groups } },
+      route: { name: 'group', groupId: GID },
+      go: noop,
     })
     const rows = page.elements('button').filter((b) => b.attrs['data-testid'] === 'group-row')
     assert.equal(rows.length, 2)
     assert.ok(page.text.includes('Trip 3 members'))
     assert.ok(page.text.includes('Old Removed'))
     assert.ok(page.text.includes('New group'))
+    assert.equal(page.find('button', { 'aria-current': 'true' })?.attrs['data-group'], GID)
   })
 })
 
@@ -246,24 +247,22 @@ describe('Group chat', () => {
     const node = new GroupsNode(true)
     const state = new GroupsState(node)
     await state.create('Trip', [])
-    node.messages
-      .get(GID)!
-      .push(
-        {
-          text: 'one',
-          via: 'mailbox',
-          receivedAt: NOW,
-          messageId: 'x1',
-          sender: { self: false, contactId: null, displayName: 'Erin' },
-        },
-        {
-          text: 'two',
-          via: 'mailbox',
-          receivedAt: NOW,
-          messageId: 'x2',
-          sender: { self: false, contactId: null, displayName: '' },
-        },
-      )
+    node.messages.get(GID)!.push(
+      {
+        text: 'one',
+        via: 'mailbox',
+        receivedAt: NOW,
+        messageId: 'x1',
+        sender: { self: false, contactId: null, displayName: 'Erin' },
+      },
+      {
+        text: 'two',
+        via: 'mailbox',
+        receivedAt: NOW,
+        messageId: 'x2',
+        sender: { self: false, contactId: null, displayName: '' },
+      },
+    )
     state.open(GID)
     await state.loadMessages(GID)
     const page = await chat(state.group(GID)!, state)
@@ -341,15 +340,13 @@ describe('Group chat', () => {
     const node = new GroupsNode(true)
     const state = new GroupsState(node)
     await state.create('Trip', [])
-    node.messages
-      .get(GID)!
-      .push({
-        text: 'before',
-        via: 'direct',
-        receivedAt: NOW,
-        messageId: 'p',
-        sender: { self: false, contactId: bob.contactId, displayName: 'Bob' },
-      })
+    node.messages.get(GID)!.push({
+      text: 'before',
+      via: 'direct',
+      receivedAt: NOW,
+      messageId: 'p',
+      sender: { self: false, contactId: bob.contactId, displayName: 'Bob' },
+    })
     state.open(GID)
     await state.loadMessages(GID)
     // The node tells the page this device is out (group.changed).
@@ -375,7 +372,7 @@ describe('Group chat', () => {
     )
   })
 
-  test('a member's name is isolated: its direction marks cannot reorder the list', async () => {
+  test("a member's name is isolated: its direction marks cannot reorder the list", async () => {
     const evil = contact('\u202Eevil')
     const group: GroupView = {
       groupId: GID,

@@ -155,7 +155,7 @@ export class GroupsState {
 
   /** Loads the list, follows events and polls; returns the stop function. */
   start(): () => void {
-    const unsubscribe = this.client.subscribe((event) => this.#onEvent(event as { type: string }))
+    const unsubscribe = this.client.subscribe((event) => this.#onEvent(event))
     void this.load()
     let ticks = 0
     const pollEvery = Math.max(1, Math.round(GROUP_LIST_POLL_MS / GROUP_POLL_MS))
