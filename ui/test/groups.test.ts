@@ -273,6 +273,41 @@ describe('Group chat', () => {
     )
   })
 
+  test('a node that names senders in the flat form (outgoing, senderContactId) is read the same', async () => {
+    const node = new GroupsNode(false)
+    const state = new GroupsState(node)
+    await state.create('Trip', [bob.contactId])
+    node.messages
+      .get(GID)!
+      .push(
+        {
+          text: 'from carol',
+          via: 'mailbox',
+          receivedAt: 1,
+          messageId: 'f1',
+          outgoing: false,
+          senderContactId: carol.contactId,
+        },
+        {
+          text: 'from me',
+          via: 'direct',
+          receivedAt: 2,
+          messageId: 'f2',
+          outgoing: true,
+          senderContactId: null,
+        },
+      )
+    state.open(GID)
+    await state.loadMessages(GID)
+    const page = await chat(state.group(GID)!, state)
+    assert.equal(page.textWithin('span', 'data-testid', 'group-sender'), 'Carol')
+    assert.ok(page.text.includes('You: from me'))
+    assert.equal(
+      page.elements('li').filter((l) => l.attrs['data-testid'] === 'group-message').length,
+      2,
+    )
+  })
+
   test('first API (no senders): our own sent text is shown once, after what came before', async () => {
     const node = new GroupsNode(false)
     const state = new GroupsState(node)

@@ -67,6 +67,10 @@ interface NewerSummary {
 interface NewerMessage {
   messageId?: string
   sender?: Partial<GroupSender>
+  /** The flat form of the same facts (as the store keeps them). */
+  outgoing?: boolean
+  senderContactId?: ContactId | null
+  senderName?: string
   sentAt?: number
 }
 
@@ -97,7 +101,15 @@ export function normalizeGroup(
 
 export function normalizeMessage(message: GroupMessage, index: number): GroupLine {
   const newer = message as GroupMessage & NewerMessage
-  const sender = newer.sender
+  const sender: Partial<GroupSender> | undefined =
+    newer.sender ??
+    (newer.outgoing === undefined && newer.senderContactId === undefined
+      ? undefined
+      : {
+          self: newer.outgoing === true,
+          contactId: newer.senderContactId ?? null,
+          displayName: newer.senderName ?? '',
+        })
   return {
     key: newer.messageId ?? `n${index}`,
     text: message.text,
