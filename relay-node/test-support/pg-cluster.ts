@@ -9,6 +9,11 @@
  *
  * A test that cannot get a cluster must fail in CI (CI set, or running as root): `requirePg()`
  * returns a skip reason only on a developer machine without PostgreSQL, and throws otherwise.
+ *
+ * A cluster that goes away while tests use it (its server killed or crashed by something other
+ * than the test) is reported at once: a clear PgClusterLostError on stderr, to every
+ * `whileClusterAlive` body running then (pg-test.ts wraps each test in one), and from every later
+ * call on the cluster. Without that, a test waits for answers that never come, until its timeout.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -48,7 +53,41 @@ export function pgRequired(): boolean {
 }
 
 export class PgUnavailableError extends Error {
-  override readonly name = 'PgUnavailableError'
+  override readonly name: string = 'PgUnavailableError'
+}
+
+/** The test's cluster went away without the test stopping it. */
+export class PgClusterLostError extends PgUnavailableError {
+  override readonly name = 'PgClusterLostError'
+}
+
+/** Told when any cluster of this process is lost (whileClusterAlive). */
+const lossListeners = new Set<(err: PgClusterLostError) => void>()
+/** The first loss in this process: later bodies fail at once. */
+let firstLoss: PgClusterLostError | undefined
+
+/**
+ * Runs `body`; rejects with the PgClusterLostError as soon as a test cluster of this process goes
+ * away unexpectedly (or already has), whatever `body` is waiting for.
+ */
+export async function whileClusterAlive<T>(body: () => Promise<T>): Promise<T> {
+  if (firstLoss !== undefined) throw firstLoss
+  let listener: ((err: PgClusterLostError) => void) | undefined
+  const lost = new Promise<never>((_, reject) => {
+    listener = reject
+    lossListeners.add(reject)
+  })
+  try {
+    return await Promise.race([body(), lost])
+  } finally {
+    lossListeners.delete(listener!)
+  }
+}
+
+function reportLoss(err: PgClusterLostError): void {
+  firstLoss ??= err
+  console.error(err.message)
+  for (const listener of [...lossListeners]) listener(err)
 }
 
 /**
@@ -180,7 +219,24 @@ export async function startPgCluster(options: { fsync?: boolean } = {}): Promise
   process.once('exit', killOnExit)
 
   const base = `postgres://hestia:${password}@127.0.0.1:${port}`
+  /** Set while the test itself stops the server (stop, restart, destroy). */
+  let stopping = false
+  let lostError: PgClusterLostError | undefined
+  const watch = (s: ChildProcess) => {
+    s.once('exit', (code, signal) => {
+      if (stopping || server !== s) return
+      const log = existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''
+      lostError = new PgClusterLostError(
+        `the test's PostgreSQL cluster on port ${port} (${dir}) went away: postgres ${s.pid} exited (${signal ?? code}) without the test stopping it; its data directory is ${existsSync(data) ? 'still there' : 'gone'}. Tests using it fail now instead of waiting. Last lines of server.log:\n${log.split('\n').slice(-15).join('\n')}`,
+      )
+      reportLoss(lostError)
+    })
+  }
+  const notLost = () => {
+    if (lostError !== undefined) throw lostError
+  }
   const start = async () => {
+    notLost()
     const args = [
       '-D',
       data,
@@ -210,11 +266,15 @@ export async function startPgCluster(options: { fsync?: boolean } = {}): Promise
     } finally {
       closeSync(log)
     }
+    stopping = false
     await waitReady(`${base}/postgres`, server, logPath)
+    // Watched once up: a server that fails to start is waitReady's error.
+    watch(server)
   }
   const stopWith = async (signal: NodeJS.Signals) => {
     const s = server
     if (s === undefined || s.exitCode !== null || s.signalCode !== null) return
+    stopping = true
     const exited = new Promise<void>((r) => s.once('exit', () => r()))
     if (s.pid !== undefined) process.kill(s.pid, signal)
     let timer: NodeJS.Timeout | undefined
@@ -234,7 +294,11 @@ export async function startPgCluster(options: { fsync?: boolean } = {}): Promise
     throw err
   }
   const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: `${base}/postgres` })
+    notLost()
+    const c = new pg.Client({
+      connectionString: `${base}/postgres`,
+      connectionTimeoutMillis: 10_000,
+    })
     await c.connect()
     try {
       await c.query(sql)
@@ -253,6 +317,7 @@ export async function startPgCluster(options: { fsync?: boolean } = {}): Promise
       return `${base}/${name}`
     },
     async restart(opts = {}) {
+      notLost()
       // SIGQUIT: immediate shutdown, recovery from WAL on the next start, as after a crash.
       await stopWith('SIGQUIT')
       if (opts.downMs !== undefined) await new Promise((r) => setTimeout(r, opts.downMs))

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { requirePg, startPgCluster } from '../../relay-node/test-support/pg-cluster.ts'
 import type { PgCluster } from '../../relay-node/test-support/pg-cluster.ts'
+import { pgTest } from '../../relay-node/test-support/pg-test.ts'
 import { PG_SCHEMA_VERSION } from '../../relay-node/src/store/pg-migrate.ts'
 import { tempDir } from '../integration/relay-helpers.ts'
 
@@ -46,7 +47,7 @@ if (skip !== undefined) {
   test('hestia-relay with PostgreSQL', { skip }, () => undefined)
 } else {
   describe('hestia-relay with PostgreSQL', () => {
-    test('start refuses an unmigrated database; migrate applies the schema once', async () => {
+    pgTest('start refuses an unmigrated database; migrate applies the schema once', async () => {
       cluster ??= await startPgCluster()
       const url = await cluster.createDatabase('cli_one')
       const dataDir = tempDir()
@@ -64,26 +65,33 @@ if (skip !== undefined) {
       assert.equal(again.stdout, `schema ${PG_SCHEMA_VERSION}: already current\n`)
     })
 
-    test('an unreachable server or an unreadable store setting: exit 2, the password not shown', () => {
-      const dataDir = tempDir()
-      const down = relay([
-        ...startArgs(dataDir),
-        '--store',
-        'postgres://relay:s3cret-pw@127.0.0.1:1/hestia',
-      ])
-      assert.equal(down.status, 2, down.stderr)
-      assert.match(
-        down.stderr,
-        /cannot reach PostgreSQL at postgres:\/\/relay:\*\*\*@127\.0\.0\.1:1/,
-      )
-      assert.doesNotMatch(down.stderr, /s3cret-pw/)
-      const typo = relay([...startArgs(dataDir), '--store', 'postgress://relay:s3cret-pw@h/db'])
-      assert.equal(typo.status, 2, typo.stderr)
-      assert.match(typo.stderr, /the store must be 'sqlite' or a postgres:/)
-      assert.doesNotMatch(typo.stderr, /s3cret-pw/)
-      const migrateDown = relay(['migrate', '--store', 'postgres://relay:s3cret-pw@127.0.0.1:1/x'])
-      assert.equal(migrateDown.status, 2)
-      assert.doesNotMatch(migrateDown.stderr, /s3cret-pw/)
-    })
+    pgTest(
+      'an unreachable server or an unreadable store setting: exit 2, the password not shown',
+      () => {
+        const dataDir = tempDir()
+        const down = relay([
+          ...startArgs(dataDir),
+          '--store',
+          'postgres://relay:s3cret-pw@127.0.0.1:1/hestia',
+        ])
+        assert.equal(down.status, 2, down.stderr)
+        assert.match(
+          down.stderr,
+          /cannot reach PostgreSQL at postgres:\/\/relay:\*\*\*@127\.0\.0\.1:1/,
+        )
+        assert.doesNotMatch(down.stderr, /s3cret-pw/)
+        const typo = relay([...startArgs(dataDir), '--store', 'postgress://relay:s3cret-pw@h/db'])
+        assert.equal(typo.status, 2, typo.stderr)
+        assert.match(typo.stderr, /the store must be 'sqlite' or a postgres:/)
+        assert.doesNotMatch(typo.stderr, /s3cret-pw/)
+        const migrateDown = relay([
+          'migrate',
+          '--store',
+          'postgres://relay:s3cret-pw@127.0.0.1:1/x',
+        ])
+        assert.equal(migrateDown.status, 2)
+        assert.doesNotMatch(migrateDown.stderr, /s3cret-pw/)
+      },
+    )
   })
 }

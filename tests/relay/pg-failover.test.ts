@@ -15,6 +15,7 @@ import pg from 'pg'
 import { decodeOutbound } from '@hestia/core/messenger/records.ts'
 import { requirePg, startPgCluster } from '../../relay-node/test-support/pg-cluster.ts'
 import type { PgCluster } from '../../relay-node/test-support/pg-cluster.ts'
+import { pgTest } from '../../relay-node/test-support/pg-test.ts'
 import { migratePg } from '../../relay-node/src/store/pg-migrate.ts'
 import { spawnRelay, tempDir } from '../integration/relay-helpers.ts'
 import type { RelayProcess } from '../integration/relay-helpers.ts'
@@ -124,107 +125,117 @@ if (skip !== undefined) {
   test('owner-side fail-over between instances', { skip }, () => undefined)
 } else {
   describe('owner-side fail-over between instances of one community', () => {
-    test('kill -9 of the instance Alice is subscribed on: she moves, Bob deposits through the other, every later message shows once', async () => {
-      const url = await freshDatabase('failover')
-      const { one, addrOne, addrTwo } = await instancePair(url)
+    pgTest(
+      'kill -9 of the instance Alice is subscribed on: she moves, Bob deposits through the other, every later message shows once',
+      async () => {
+        const url = await freshDatabase('failover')
+        const { one, addrOne, addrTwo } = await instancePair(url)
 
-      const alice = new TestPeer('alice', [addrOne])
-      const bob = new TestPeer('bob', [addrOne])
-      for (const p of [alice, bob]) {
-        p.direct = false
-        peers.push(p)
-        await p.start()
-      }
-      const { convA, convB } = await connectPeers(alice, bob)
-      // Bob learnt instance 2 inside Alice's (end-to-end) Hello, right after her home relay.
-      await waitUntil(
-        'bob holds both instances for alice',
-        () => bobHolds(bob, [addrOne, addrTwo]),
-        20_000,
-      )
-      const send = (text: string) =>
-        bob.must({ type: 'messages.send', conversationId: convB, text })
-      const shown = async () => {
-        const texts = await alice.texts(convA)
-        return texts.filter((t) => t.startsWith('m'))
-      }
-      await send('m0')
-      await waitUntil('alice shows m0', async () => (await shown()).includes('m0'), 20_000)
+        const alice = new TestPeer('alice', [addrOne])
+        const bob = new TestPeer('bob', [addrOne])
+        for (const p of [alice, bob]) {
+          p.direct = false
+          peers.push(p)
+          await p.start()
+        }
+        const { convA, convB } = await connectPeers(alice, bob)
+        // Bob learnt instance 2 inside Alice's (end-to-end) Hello, right after her home relay.
+        await waitUntil(
+          'bob holds both instances for alice',
+          () => bobHolds(bob, [addrOne, addrTwo]),
+          20_000,
+        )
+        const send = (text: string) =>
+          bob.must({ type: 'messages.send', conversationId: convB, text })
+        const shown = async () => {
+          const texts = await alice.texts(convA)
+          return texts.filter((t) => t.startsWith('m'))
+        }
+        await send('m0')
+        await waitUntil('alice shows m0', async () => (await shown()).includes('m0'), 20_000)
 
-      one.child.kill('SIGKILL')
-      assert.equal(await one.exited, 'SIGKILL')
-      const sentBefore = bob.sent.length
-      const later = Array.from({ length: 8 }, (_, i) => `m${i + 1}`)
-      for (const text of later) await send(text)
-      await waitUntil(
-        'alice shows every later message',
-        async () => (await shown()).length === later.length + 1,
-        60_000,
-      )
-      await new Promise((r) => setTimeout(r, 1_000)) // a duplicate would show by now
-      assert.deepEqual(await shown(), ['m0', ...later], 'each once, in the order sent')
-      const routes = bob.sent.slice(sentBefore).filter((s) => s.kind === 'message')
-      assert.ok(routes.length >= later.length, 'bob sent each later message')
-      assert.ok(
-        routes.every((s) => s.route === 'mailbox'),
-        'through the mailbox (instance 2: instance 1 is gone)',
-      )
-    })
-    test('Alice starts while her home instance is down: the kept instance list takes her to the other, and a deposit arrives', async () => {
-      const url = await freshDatabase('coldstart')
-      const { one, addrOne, addrTwo } = await instancePair(url)
-      let alice = new TestPeer('alice', [addrOne])
-      const bob = new TestPeer('bob', [addrOne])
-      for (const p of [alice, bob]) {
-        p.direct = false
-        peers.push(p)
-        await p.start()
-      }
-      const { convA, convB } = await connectPeers(alice, bob)
-      await waitUntil('bob holds both instances', () => bobHolds(bob, [addrOne, addrTwo]), 20_000)
-      // Alice learnt the list from her home relay and kept it in her store.
-      const kept = await alice.store.getRelayInstances()
-      assert.deepEqual(
-        kept?.lists.map((l) => [l.home, l.instances]),
-        [[addrOne, [addrTwo]]],
-      )
-      assert.ok((kept?.lists[0]?.learntAt ?? 0) > 0, 'with when it was learnt')
+        one.child.kill('SIGKILL')
+        assert.equal(await one.exited, 'SIGKILL')
+        const sentBefore = bob.sent.length
+        const later = Array.from({ length: 8 }, (_, i) => `m${i + 1}`)
+        for (const text of later) await send(text)
+        await waitUntil(
+          'alice shows every later message',
+          async () => (await shown()).length === later.length + 1,
+          60_000,
+        )
+        await new Promise((r) => setTimeout(r, 1_000)) // a duplicate would show by now
+        assert.deepEqual(await shown(), ['m0', ...later], 'each once, in the order sent')
+        const routes = bob.sent.slice(sentBefore).filter((s) => s.kind === 'message')
+        assert.ok(routes.length >= later.length, 'bob sent each later message')
+        assert.ok(
+          routes.every((s) => s.route === 'mailbox'),
+          'through the mailbox (instance 2: instance 1 is gone)',
+        )
+      },
+    )
+    pgTest(
+      'Alice starts while her home instance is down: the kept instance list takes her to the other, and a deposit arrives',
+      async () => {
+        const url = await freshDatabase('coldstart')
+        const { one, addrOne, addrTwo } = await instancePair(url)
+        let alice = new TestPeer('alice', [addrOne])
+        const bob = new TestPeer('bob', [addrOne])
+        for (const p of [alice, bob]) {
+          p.direct = false
+          peers.push(p)
+          await p.start()
+        }
+        const { convA, convB } = await connectPeers(alice, bob)
+        await waitUntil('bob holds both instances', () => bobHolds(bob, [addrOne, addrTwo]), 20_000)
+        // Alice learnt the list from her home relay and kept it in her store.
+        const kept = await alice.store.getRelayInstances()
+        assert.deepEqual(
+          kept?.lists.map((l) => [l.home, l.instances]),
+          [[addrOne, [addrTwo]]],
+        )
+        assert.ok((kept?.lists[0]?.learntAt ?? 0) > 0, 'with when it was learnt')
 
-      await alice.stop()
-      one.child.kill('SIGKILL')
-      assert.equal(await one.exited, 'SIGKILL')
-      const sentBefore = bob.sent.length
-      await bob.must({ type: 'messages.send', conversationId: convB, text: 'while you were away' })
-      const deposited = () =>
-        bob.sent.slice(sentBefore).some((s) => s.kind === 'message' && s.route === 'mailbox')
-      await waitUntil(
-        'bob deposited it (through instance 2)',
-        () => Promise.resolve(deposited()),
-        30_000,
-      )
+        await alice.stop()
+        one.child.kill('SIGKILL')
+        assert.equal(await one.exited, 'SIGKILL')
+        const sentBefore = bob.sent.length
+        await bob.must({
+          type: 'messages.send',
+          conversationId: convB,
+          text: 'while you were away',
+        })
+        const deposited = () =>
+          bob.sent.slice(sentBefore).some((s) => s.kind === 'message' && s.route === 'mailbox')
+        await waitUntil(
+          'bob deposited it (through instance 2)',
+          () => Promise.resolve(deposited()),
+          30_000,
+        )
 
-      // A new process on the same store, its settings naming only the dead home instance.
-      alice = new TestPeer('alice', [addrOne], alice.backing)
-      alice.direct = false
-      peers.push(alice)
-      await alice.start()
-      await waitUntil(
-        'alice shows the deposit',
-        async () => (await alice.texts(convA)).includes('while you were away'),
-        60_000,
-      )
-      await bob.must({ type: 'messages.send', conversationId: convB, text: 'and live' })
-      await waitUntil(
-        'alice shows a live push on instance 2',
-        async () => (await alice.texts(convA)).includes('and live'),
-        30_000,
-      )
-      // Her connectivity view tells the truth: home relay down, mailbox served through instance 2.
-      const { relays: view } = await alice.must({ type: 'connectivity.status' })
-      assert.equal(view[0]?.address, addrOne)
-      assert.notEqual(view[0]?.state, 'connected')
-      assert.equal(view[0]?.mailboxReady, true, 'the mailbox is served')
-      assert.equal(view[0]?.mailboxVia, addrTwo, 'through the other instance')
-    })
+        // A new process on the same store, its settings naming only the dead home instance.
+        alice = new TestPeer('alice', [addrOne], alice.backing)
+        alice.direct = false
+        peers.push(alice)
+        await alice.start()
+        await waitUntil(
+          'alice shows the deposit',
+          async () => (await alice.texts(convA)).includes('while you were away'),
+          60_000,
+        )
+        await bob.must({ type: 'messages.send', conversationId: convB, text: 'and live' })
+        await waitUntil(
+          'alice shows a live push on instance 2',
+          async () => (await alice.texts(convA)).includes('and live'),
+          30_000,
+        )
+        // Her connectivity view tells the truth: home relay down, mailbox served through instance 2.
+        const { relays: view } = await alice.must({ type: 'connectivity.status' })
+        assert.equal(view[0]?.address, addrOne)
+        assert.notEqual(view[0]?.state, 'connected')
+        assert.equal(view[0]?.mailboxReady, true, 'the mailbox is served')
+        assert.equal(view[0]?.mailboxVia, addrTwo, 'through the other instance')
+      },
+    )
   })
 }

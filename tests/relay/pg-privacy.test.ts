@@ -20,6 +20,7 @@ import { depositAddressOf, newMailboxCredentials } from '@hestia/core/mailbox/in
 import { startRelay } from '@hestia/relay-node'
 import { requirePg, startPgCluster } from '../../relay-node/test-support/pg-cluster.ts'
 import type { PgCluster } from '../../relay-node/test-support/pg-cluster.ts'
+import { pgTest } from '../../relay-node/test-support/pg-test.ts'
 import { migratePg } from '../../relay-node/src/store/pg-migrate.ts'
 import { mailboxClientFor, startClientNode, tempDir } from '../integration/relay-helpers.ts'
 
@@ -54,84 +55,90 @@ function filesUnder(dir: string): string[] {
 if (skip !== undefined) {
   test('relay on PostgreSQL keeps no plaintext or secrets', { skip }, () => undefined)
 } else {
-  test('relay on PostgreSQL: marker plaintexts, capability tokens and mailbox keys reach no database file or log', async () => {
-    cluster = await startPgCluster()
-    const admin = new pg.Client({ connectionString: cluster.url })
-    await admin.connect()
-    const logFile = join(tempDir(), 'relay.log')
-    await migratePg(admin)
-    const relay = await startRelay({
-      dataDir: tempDir(),
-      store: cluster.url,
-      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-      stunPort: -1,
-      adminPort: -1,
-      logLevel: 'trace',
-      logDestination: logFile,
-    })
-    const node = await startClientNode()
-    const mailboxKeys = createMailboxKeys(systemRandom)
-    const box = newMailboxCredentials()
-    const markers: string[] = []
-    try {
-      const client = mailboxClientFor(node, relay.multiaddrs[0]!)
-      await client.create(box)
-      const pushed: number[] = []
-      const sub = await client.subscribe(box, (m) => pushed.push(Number(m.id)))
-      for (let i = 0; i < MESSAGES; i++) {
-        const marker = `HESTIA-PLAINTEXT-MARKER-${i}-${'x'.repeat(i * 50)}-END`
-        markers.push(marker)
-        const sealed = await sealForMailbox(mailboxKeys.publicKey, new TextEncoder().encode(marker))
-        await client.deposit(depositAddressOf(box), sealed)
+  pgTest(
+    'relay on PostgreSQL: marker plaintexts, capability tokens and mailbox keys reach no database file or log',
+    async () => {
+      cluster = await startPgCluster()
+      const admin = new pg.Client({ connectionString: cluster.url })
+      await admin.connect()
+      const logFile = join(tempDir(), 'relay.log')
+      await migratePg(admin)
+      const relay = await startRelay({
+        dataDir: tempDir(),
+        store: cluster.url,
+        listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+        stunPort: -1,
+        adminPort: -1,
+        logLevel: 'trace',
+        logDestination: logFile,
+      })
+      const node = await startClientNode()
+      const mailboxKeys = createMailboxKeys(systemRandom)
+      const box = newMailboxCredentials()
+      const markers: string[] = []
+      try {
+        const client = mailboxClientFor(node, relay.multiaddrs[0]!)
+        await client.create(box)
+        const pushed: number[] = []
+        const sub = await client.subscribe(box, (m) => pushed.push(Number(m.id)))
+        for (let i = 0; i < MESSAGES; i++) {
+          const marker = `HESTIA-PLAINTEXT-MARKER-${i}-${'x'.repeat(i * 50)}-END`
+          markers.push(marker)
+          const sealed = await sealForMailbox(
+            mailboxKeys.publicKey,
+            new TextEncoder().encode(marker),
+          )
+          await client.deposit(depositAddressOf(box), sealed)
+        }
+        const { messages } = await client.fetch(box, MESSAGES / 2)
+        const opened = await Promise.all(
+          messages.map((m) => openSealed(mailboxKeys.secretKey, m.sealed)),
+        )
+        assert.deepEqual(
+          opened.map((p) => new TextDecoder().decode(p)),
+          markers.slice(0, MESSAGES / 2),
+          'the recipient can read them',
+        )
+        await client.ack(
+          box,
+          messages.map((m) => m.id),
+        )
+        await sub.close()
+        assert.ok(pushed.length > 0, 'deposits went through the notification path too')
+        // Every page on disk: heap, indexes, TOAST, WAL.
+        await admin.query('CHECKPOINT')
+        const secrets: Needle[] = [
+          ...markers.map((m, i) => ({ name: `marker ${i}`, bytes: Buffer.from(m) })),
+          { name: 'marker prefix', bytes: Buffer.from('HESTIA-PLAINTEXT-MARKER') },
+          ...forms('capability', box.capability),
+          ...forms('mailbox auth secret key', box.authSecretKey),
+          ...forms('mailbox X25519 secret key', mailboxKeys.secretKey),
+        ]
+        const files = filesUnder(join(cluster.dir, 'data'))
+        assert.ok(
+          files.some((f) => f.includes('pg_wal')),
+          'the WAL is among the files read',
+        )
+        const found = files.flatMap((f) =>
+          secrets.filter((s) => readFileSync(f).includes(s.bytes)).map((s) => `${s.name} in ${f}`),
+        )
+        assert.deepEqual(found, [])
+        // The scan does read the tables: the mailbox id, which is stored, is found.
+        assert.ok(
+          files.some((f) => readFileSync(f).includes(Buffer.from(box.mailboxId))),
+          'the stored mailbox id is found in the files read',
+        )
+        const log = readFileSync(logFile)
+        assert.deepEqual(
+          secrets.filter((s) => log.includes(s.bytes)).map((s) => s.name),
+          [],
+        )
+        assert.match(log.toString(), /relay started/)
+      } finally {
+        await node.stop()
+        await relay.stop()
+        await admin.end()
       }
-      const { messages } = await client.fetch(box, MESSAGES / 2)
-      const opened = await Promise.all(
-        messages.map((m) => openSealed(mailboxKeys.secretKey, m.sealed)),
-      )
-      assert.deepEqual(
-        opened.map((p) => new TextDecoder().decode(p)),
-        markers.slice(0, MESSAGES / 2),
-        'the recipient can read them',
-      )
-      await client.ack(
-        box,
-        messages.map((m) => m.id),
-      )
-      await sub.close()
-      assert.ok(pushed.length > 0, 'deposits went through the notification path too')
-      // Every page on disk: heap, indexes, TOAST, WAL.
-      await admin.query('CHECKPOINT')
-      const secrets: Needle[] = [
-        ...markers.map((m, i) => ({ name: `marker ${i}`, bytes: Buffer.from(m) })),
-        { name: 'marker prefix', bytes: Buffer.from('HESTIA-PLAINTEXT-MARKER') },
-        ...forms('capability', box.capability),
-        ...forms('mailbox auth secret key', box.authSecretKey),
-        ...forms('mailbox X25519 secret key', mailboxKeys.secretKey),
-      ]
-      const files = filesUnder(join(cluster.dir, 'data'))
-      assert.ok(
-        files.some((f) => f.includes('pg_wal')),
-        'the WAL is among the files read',
-      )
-      const found = files.flatMap((f) =>
-        secrets.filter((s) => readFileSync(f).includes(s.bytes)).map((s) => `${s.name} in ${f}`),
-      )
-      assert.deepEqual(found, [])
-      // The scan does read the tables: the mailbox id, which is stored, is found.
-      assert.ok(
-        files.some((f) => readFileSync(f).includes(Buffer.from(box.mailboxId))),
-        'the stored mailbox id is found in the files read',
-      )
-      const log = readFileSync(logFile)
-      assert.deepEqual(
-        secrets.filter((s) => log.includes(s.bytes)).map((s) => s.name),
-        [],
-      )
-      assert.match(log.toString(), /relay started/)
-    } finally {
-      await node.stop()
-      await relay.stop()
-      await admin.end()
-    }
-  })
+    },
+  )
 }

@@ -17,8 +17,10 @@ import {
   pgServerUser,
   requirePg,
   startPgCluster,
+  whileClusterAlive,
 } from '../../relay-node/test-support/pg-cluster.ts'
 import type { PgCluster } from '../../relay-node/test-support/pg-cluster.ts'
+import { pgTest } from '../../relay-node/test-support/pg-test.ts'
 import {
   PG_SCHEMA_VERSION,
   PgSchemaError,
@@ -67,6 +69,7 @@ if (skip !== undefined) {
 } else {
   runMailboxStoreCompliance('PostgreSQL', {
     shared: true,
+    guard: whileClusterAlive,
     fresh: async () => {
       const url = await freshDatabase()
       return {
@@ -89,41 +92,44 @@ if (skip !== undefined) {
   })
 
   describe('PostgreSQL store: schema and operations', () => {
-    test('migrations: start refuses an unmigrated or newer database; migrate is idempotent', async () => {
-      const url = await freshDatabase(false)
-      await assert.rejects(PgMailboxStore.open({ url }), (err: unknown) => {
-        assert.ok(err instanceof PgSchemaError)
-        assert.equal(err.reason, 'behind')
-        assert.match(err.message, /hestia-relay migrate/)
-        return true
-      })
-      // Two instances migrating at once apply each migration once (advisory lock).
-      const applied = await Promise.all([
-        withClient(url, (c) => migratePg(c)),
-        withClient(url, (c) => migratePg(c)),
-      ])
-      assert.deepEqual(
-        applied.flat().sort((a, b) => a - b),
-        Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1),
-        'every migration applied once, by one of them',
-      )
-      assert.deepEqual(await withClient(url, (c) => migratePg(c)), [])
-      const store = await PgMailboxStore.open({ url })
-      await store.close()
-      await withClient(url, (c) =>
-        c.query("INSERT INTO hestia_schema_migrations VALUES (9999, 'from_the_future')"),
-      )
-      await assert.rejects(
-        PgMailboxStore.open({ url }),
-        (err: unknown) => err instanceof PgSchemaError && err.reason === 'ahead',
-      )
-      await assert.rejects(
-        withClient(url, (c) => migratePg(c)),
-        (err: unknown) => err instanceof PgSchemaError && err.reason === 'ahead',
-      )
-    })
+    pgTest(
+      'migrations: start refuses an unmigrated or newer database; migrate is idempotent',
+      async () => {
+        const url = await freshDatabase(false)
+        await assert.rejects(PgMailboxStore.open({ url }), (err: unknown) => {
+          assert.ok(err instanceof PgSchemaError)
+          assert.equal(err.reason, 'behind')
+          assert.match(err.message, /hestia-relay migrate/)
+          return true
+        })
+        // Two instances migrating at once apply each migration once (advisory lock).
+        const applied = await Promise.all([
+          withClient(url, (c) => migratePg(c)),
+          withClient(url, (c) => migratePg(c)),
+        ])
+        assert.deepEqual(
+          applied.flat().sort((a, b) => a - b),
+          Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1),
+          'every migration applied once, by one of them',
+        )
+        assert.deepEqual(await withClient(url, (c) => migratePg(c)), [])
+        const store = await PgMailboxStore.open({ url })
+        await store.close()
+        await withClient(url, (c) =>
+          c.query("INSERT INTO hestia_schema_migrations VALUES (9999, 'from_the_future')"),
+        )
+        await assert.rejects(
+          PgMailboxStore.open({ url }),
+          (err: unknown) => err instanceof PgSchemaError && err.reason === 'ahead',
+        )
+        await assert.rejects(
+          withClient(url, (c) => migratePg(c)),
+          (err: unknown) => err instanceof PgSchemaError && err.reason === 'ahead',
+        )
+      },
+    )
 
-    test('no column records when or in what order rows were written', async () => {
+    pgTest('no column records when or in what order rows were written', async () => {
       const url = await freshDatabase()
       const cols = await withClient(
         url,
@@ -167,7 +173,7 @@ if (skip !== undefined) {
       )
     })
 
-    test('a sweep skips while another instance holds the sweep lock', async () => {
+    pgTest('a sweep skips while another instance holds the sweep lock', async () => {
       const url = await freshDatabase()
       const store = await PgMailboxStore.open({ url })
       try {
@@ -185,7 +191,7 @@ if (skip !== undefined) {
       }
     })
 
-    test('a server with fsync off is refused: its commits are not durable', async () => {
+    pgTest('a server with fsync off is refused: its commits are not durable', async () => {
       const lax = await startPgCluster({ fsync: false })
       try {
         const url = lax.url
@@ -199,17 +205,20 @@ if (skip !== undefined) {
       }
     })
 
-    test('an unreachable server is a clear open error, naming the URL without its password', async () => {
-      await assert.rejects(
-        PgMailboxStore.open({ url: 'postgres://relay:hunter2@127.0.0.1:1/hestia' }),
-        (err: unknown) =>
-          err instanceof PgStoreOpenError &&
-          err.message.includes('127.0.0.1:1') &&
-          !err.message.includes('hunter2'),
-      )
-    })
+    pgTest(
+      'an unreachable server is a clear open error, naming the URL without its password',
+      async () => {
+        await assert.rejects(
+          PgMailboxStore.open({ url: 'postgres://relay:hunter2@127.0.0.1:1/hestia' }),
+          (err: unknown) =>
+            err instanceof PgStoreOpenError &&
+            err.message.includes('127.0.0.1:1') &&
+            !err.message.includes('hunter2'),
+        )
+      },
+    )
 
-    test(
+    pgTest(
       'a full disk under the messages: storage_full, nothing half-stored, acknowledged deposits intact',
       // Mounting a small tmpfs for the tablespace needs root (CI runs as root).
       { skip: process.getuid?.() === 0 ? false : 'needs root to mount a small tmpfs' },
@@ -281,60 +290,63 @@ if (skip !== undefined) {
       },
     )
 
-    test('a PostgreSQL restart during a deposit burst: typed retryable errors, nothing acknowledged lost', async () => {
-      const c = await getCluster()
-      const url = await freshDatabase()
-      const errors: unknown[] = []
-      // Recovery replays the WAL since the last checkpoint: without this one it would replay the
-      // database creations of every earlier test (10+ s here), which is not what this test is about.
-      await withClient(url, (client) => client.query('CHECKPOINT'))
-      const store = await PgMailboxStore.open({ url, onConnectionError: (e) => errors.push(e) })
-      try {
-        await store.createMailbox({ id: id(1), authKey: key, capabilityHash: cap, nowDay: 1 })
-        const acked: bigint[] = []
-        const refused: MailboxError[] = []
-        const other: unknown[] = []
-        let stop = false
-        // Four depositors, each one deposit at a time, retrying on a retryable error as clients do.
-        const depositor = async (w: number) => {
-          for (let i = 0; !stop; i++) {
-            try {
-              const o = await store.deposit(
-                {
-                  mailboxId: id(1),
-                  sealed: new Uint8Array(64).fill((w * 50 + i) % 256),
-                  expiresAt: 1e13,
-                },
-                roomy,
-              )
-              assert.ok(o.ok)
-              acked.push(o.id)
-            } catch (err) {
-              if (err instanceof MailboxError && err.retryable) refused.push(err)
-              else other.push(err)
-              await new Promise((r) => setTimeout(r, 20))
+    pgTest(
+      'a PostgreSQL restart during a deposit burst: typed retryable errors, nothing acknowledged lost',
+      async () => {
+        const c = await getCluster()
+        const url = await freshDatabase()
+        const errors: unknown[] = []
+        // Recovery replays the WAL since the last checkpoint: without this one it would replay the
+        // database creations of every earlier test (10+ s here), which is not what this test is about.
+        await withClient(url, (client) => client.query('CHECKPOINT'))
+        const store = await PgMailboxStore.open({ url, onConnectionError: (e) => errors.push(e) })
+        try {
+          await store.createMailbox({ id: id(1), authKey: key, capabilityHash: cap, nowDay: 1 })
+          const acked: bigint[] = []
+          const refused: MailboxError[] = []
+          const other: unknown[] = []
+          let stop = false
+          // Four depositors, each one deposit at a time, retrying on a retryable error as clients do.
+          const depositor = async (w: number) => {
+            for (let i = 0; !stop; i++) {
+              try {
+                const o = await store.deposit(
+                  {
+                    mailboxId: id(1),
+                    sealed: new Uint8Array(64).fill((w * 50 + i) % 256),
+                    expiresAt: 1e13,
+                  },
+                  roomy,
+                )
+                assert.ok(o.ok)
+                acked.push(o.id)
+              } catch (err) {
+                if (err instanceof MailboxError && err.retryable) refused.push(err)
+                else other.push(err)
+                await new Promise((r) => setTimeout(r, 20))
+              }
             }
           }
+          const workers = [0, 1, 2, 3].map(depositor)
+          await new Promise((r) => setTimeout(r, 300))
+          const before = acked.length
+          await c.restart({ downMs: 300 })
+          await new Promise((r) => setTimeout(r, 500))
+          stop = true
+          await Promise.all(workers)
+          assert.deepEqual(other, [], 'only typed retryable errors')
+          assert.ok(refused.length > 0, 'the depositors noticed the restart')
+          assert.ok(refused.every((e) => e.code === 'internal' && e.retryAfterMs > 0))
+          assert.ok(before > 0 && acked.length > before, 'deposits went on after the restart')
+          const { rows } = await store.fetch(id(1), 0, 100_000, 1e12)
+          const stored = new Set(rows.map((r) => r.id))
+          const lost = acked.filter((a) => !stored.has(a))
+          assert.deepEqual(lost, [], 'every acknowledged deposit is stored')
+          assert.equal(new Set(acked).size, acked.length, 'no id was acknowledged twice')
+        } finally {
+          await store.close()
         }
-        const workers = [0, 1, 2, 3].map(depositor)
-        await new Promise((r) => setTimeout(r, 300))
-        const before = acked.length
-        await c.restart({ downMs: 300 })
-        await new Promise((r) => setTimeout(r, 500))
-        stop = true
-        await Promise.all(workers)
-        assert.deepEqual(other, [], 'only typed retryable errors')
-        assert.ok(refused.length > 0, 'the depositors noticed the restart')
-        assert.ok(refused.every((e) => e.code === 'internal' && e.retryAfterMs > 0))
-        assert.ok(before > 0 && acked.length > before, 'deposits went on after the restart')
-        const { rows } = await store.fetch(id(1), 0, 100_000, 1e12)
-        const stored = new Set(rows.map((r) => r.id))
-        const lost = acked.filter((a) => !stored.has(a))
-        assert.deepEqual(lost, [], 'every acknowledged deposit is stored')
-        assert.equal(new Set(acked).size, acked.length, 'no id was acknowledged twice')
-      } finally {
-        await store.close()
-      }
-    })
+      },
+    )
   })
 }
