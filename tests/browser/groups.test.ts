@@ -1,0 +1,318 @@
+// A group chat across three browsers (issue 20): the built extension in two Chromium profiles (A,
+// B; chrome-mv3, node in the offscreen document) and Firefox ESR (C; firefox-mv2, node in the
+// background page), one relay in this process on 127.0.0.1. Contacts are made through the client
+// API (covered by messenger-e2e / messenger-firefox); everything about the group goes through
+// the UI: A creates it with B and C (New group), each writes in the group's send box, and A
+// removes C from the member list. What each person sees is read from their page.
+//
+//   node --test tests/browser/groups.test.ts
+//
+// Proves: a group made in the UI reaches B and C; a message from each appears on the other two
+// with the sender's name; after A removes C, C's chat says so, C does not get A's next message,
+// and B does. Screenshots: tests/artifacts/groups/ (git-ignored).
+
+import assert from 'node:assert/strict'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import type { Page as PuppeteerPage } from 'puppeteer-core'
+import type { ClientRequest, ResponseFor } from '../../core/src/client/api.ts'
+import { firefoxAddonId } from '../../plasmo.config.ts'
+import { repoRoot } from '../../scripts/build-extension.ts'
+import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
+import { snapshotTestBuild } from './support/fresh-build.ts'
+import {
+  ChromiumProfile,
+  TestRelay,
+  clientRequest,
+  mustOk,
+  relayReady,
+  waitUntil,
+  type Evaluator,
+  type HestiaPage,
+} from './support/messenger-browser.ts'
+
+const artifacts = join(repoRoot, 'tests', 'artifacts', 'groups')
+const STEP_MS = 15_000
+/** Joining: a KeyPackage request and answer, the add commit and the invitation, each a 1:1 message. */
+const JOIN_MS = 90_000
+/** A group message reaching a member (direct, or the group mailbox read by the page's poll). */
+const DELIVERY_MS = 45_000
+/** How long C is watched for A's message after B has it. */
+const QUIET_MS = 10_000
+
+/** One person's page, whichever browser drives it: real clicks and keys, DOM reads. */
+interface Person {
+  readonly name: string
+  readonly page: Evaluator
+  click(selector: string): Promise<void>
+  fill(selector: string, text: string): Promise<void>
+  enter(selector: string): Promise<void>
+  screenshot(file: string): Promise<void>
+  must<T extends ClientRequest>(request: T): Promise<Extract<ResponseFor<T>, { ok: true }>['value']>
+}
+
+function chromiumPerson(name: string, hestia: HestiaPage): Person {
+  const p = hestia.page
+  return {
+    name,
+    page: p,
+    click: (s) => p.locator(s).first().click({ timeout: STEP_MS }),
+    fill: (s, text) => p.locator(s).first().fill(text, { timeout: STEP_MS }),
+    enter: (s) => p.locator(s).first().press('Enter', { timeout: STEP_MS }),
+    screenshot: async (file) => void (await p.screenshot({ path: join(artifacts, file) })),
+    must: (r) => hestia.must(r),
+  }
+}
+
+function firefoxPerson(name: string, p: PuppeteerPage): Person {
+  const page = p as unknown as Evaluator
+  return {
+    name,
+    page,
+    click: async (s) => {
+      await p.waitForSelector(s, { timeout: STEP_MS })
+      await p.click(s)
+    },
+    fill: async (s, text) => {
+      await p.waitForSelector(s, { timeout: STEP_MS })
+      await p.click(s)
+      await p.type(s, text)
+    },
+    enter: async (s) => {
+      await p.focus(s)
+      await p.keyboard.press('Enter')
+    },
+    screenshot: async (file) => void (await p.screenshot({ path: join(artifacts, file) })),
+    must: async (r) => mustOk(name, r, await clientRequest(page, r)),
+  }
+}
+
+/** The group chat as the person sees it: sender name (or "You") and text of each line. */
+async function shownLines(person: Person): Promise<{ sender: string; text: string }[]> {
+  return person.page.evaluate(
+    () =>
+      [...document.querySelectorAll('[data-testid="group-message"]')].map((li) => ({
+        sender: li.querySelector('[data-testid="group-sender"]')?.textContent?.trim() ?? 'You',
+        text: li.querySelector('[data-testid="group-text"]')?.textContent ?? '',
+      })),
+    null,
+  )
+}
+
+async function waitForLine(person: Person, text: string, ms = DELIVERY_MS) {
+  let found: { sender: string; text: string } | undefined
+  await waitUntil(
+    `${person.name} to show "${text}"`,
+    async () => (found = (await shownLines(person)).find((l) => l.text === text)) !== undefined,
+    ms,
+    250,
+  )
+  return found!
+}
+
+async function exists(person: Person, selector: string): Promise<boolean> {
+  return person.page.evaluate((s) => document.querySelector(s) !== null, selector)
+}
+
+/** Opens the group from the sidebar once it is listed (the list is polled). */
+async function openGroup(person: Person, name: string): Promise<void> {
+  await waitUntil(
+    `${person.name} to list the group "${name}"`,
+    () =>
+      person.page.evaluate(
+        (n) =>
+          [...document.querySelectorAll('[data-testid="group-row"]')].some((row) =>
+            row.textContent?.includes(n),
+          ),
+        name,
+      ),
+    JOIN_MS,
+    500,
+  )
+  await person.click('[data-testid="group-row"]')
+  await waitUntil(
+    `${person.name}'s group chat`,
+    () => exists(person, '[data-testid="group-chat"]'),
+    STEP_MS,
+  )
+}
+
+async function say(person: Person, text: string): Promise<void> {
+  await person.fill('[data-testid="group-composer"]', text)
+  await person.enter('[data-testid="group-composer"]')
+  await waitForLine(person, text, STEP_MS)
+}
+
+let relay: TestRelay
+let builds: { dir: string; remove: () => Promise<void> }[] = []
+let profiles: ChromiumProfile[] = []
+let firefox: LaunchedFirefox | undefined
+let a: Person
+let b: Person
+let c: Person
+const NAMES = { a: 'Ada', b: 'Ben', c: 'Cleo' } as const
+const GROUP = 'Weekend trip'
+const contactIds = { ab: '', ac: '' }
+
+/** `from` shares an invite, `to` accepts it; returns the contact id `from` has for `to`. */
+async function connect(from: Person, to: Person): Promise<string> {
+  const invite = await from.must({ type: 'invite.mine' })
+  await to.must({ type: 'invite.accept', invite: invite.link })
+  let id = ''
+  await waitUntil(
+    `${from.name} to see ${to.name}`,
+    async () => {
+      const { conversations } = await from.must({ type: 'conversations.list', query: null })
+      id = conversations.find((c) => c.contact.displayName === to.name)?.contact.contactId ?? ''
+      return id !== ''
+    },
+    DELIVERY_MS,
+    250,
+  )
+  return id
+}
+
+before(
+  async () => {
+    await mkdir(artifacts, { recursive: true })
+    const chromeBuild = await snapshotTestBuild('chrome-mv3')
+    const firefoxBuild = await snapshotTestBuild('firefox-mv2')
+    builds = [chromeBuild, firefoxBuild]
+    relay = await TestRelay.start()
+    profiles = [
+      await ChromiumProfile.create('A', chromeBuild.dir),
+      await ChromiumProfile.create('B', chromeBuild.dir),
+    ]
+    const pages: HestiaPage[] = []
+    for (const profile of profiles) {
+      await profile.launch()
+      pages.push(await profile.open())
+    }
+    firefox = await launchFirefox({ extensionDir: firefoxBuild.dir, addonId: firefoxAddonId })
+    const ffPage = await firefox.findPage(firefox.extensionUrl('popup.html'), 30_000)
+    await ffPage.setViewport({ width: 1000, height: 700 })
+    a = chromiumPerson(NAMES.a, pages[0]!)
+    b = chromiumPerson(NAMES.b, pages[1]!)
+    c = firefoxPerson(NAMES.c, ffPage)
+  },
+  { timeout: 900_000 },
+)
+
+after(async () => {
+  await Promise.allSettled([...profiles.map((p) => p.destroy()), firefox?.close()])
+  await relay?.destroy()
+  await Promise.allSettled(builds.map((x) => x.remove()))
+})
+
+describe('a group of three: A and B in Chromium, C in Firefox', { concurrency: 1 }, () => {
+  test('identities, relay, and A–B, A–C, B–C contacts', { timeout: 180_000 }, async () => {
+    for (const p of [a, b, c]) {
+      await p.must({ type: 'identity.create', displayName: p.name })
+      await p.must({ type: 'settings.addRelay', address: relay.address })
+    }
+    await Promise.all(
+      [a, b, c].map((p) =>
+        relayReady({ name: p.name, api: (r) => clientRequest(p.page, r) }, 60_000),
+      ),
+    )
+    contactIds.ab = await connect(a, b)
+    contactIds.ac = await connect(a, c)
+    // B and C know each other too: the sender's name comes from the reader's contacts.
+    await connect(b, c)
+  })
+
+  test(
+    'A creates the group with B and C in the UI; both open it',
+    { timeout: 240_000 },
+    async () => {
+      await a.click('[data-testid="group-new-button"]')
+      await a.fill('[data-testid="group-name"]', GROUP)
+      await a.click(`[data-testid="group-pick"][data-contact="${contactIds.ab}"] input`)
+      await a.click(`[data-testid="group-pick"][data-contact="${contactIds.ac}"] input`)
+      await a.click('[data-testid="group-create"]')
+      await waitUntil('A in the new group', () => exists(a, '[data-testid="group-chat"]'), STEP_MS)
+      await a.screenshot('a-created.png')
+      await Promise.all([openGroup(b, GROUP), openGroup(c, GROUP)])
+      await waitUntil(
+        'A to count three members',
+        async () => (await a.must({ type: 'groups.list' })).groups[0]?.memberCount === 3,
+        JOIN_MS,
+        500,
+      )
+    },
+  )
+
+  test(
+    'a message from each appears on the other two with the sender’s name',
+    { timeout: 240_000 },
+    async () => {
+      const lines = [
+        { from: a, text: 'Hello from Ada', others: [b, c] },
+        { from: b, text: 'Ben here, in Chromium', others: [a, c] },
+        { from: c, text: 'Cleo writing from Firefox', others: [a, b] },
+      ]
+      for (const line of lines) {
+        await say(line.from, line.text)
+        for (const other of line.others) {
+          const shown = await waitForLine(other, line.text)
+          assert.equal(shown.sender, line.from.name, `${other.name} names ${line.from.name}`)
+        }
+      }
+      for (const p of [a, b, c]) await p.screenshot(`${p.name.toLowerCase()}-three-messages.png`)
+    },
+  )
+
+  test(
+    'A removes C: C is told, gets nothing after, B still does',
+    { timeout: 240_000 },
+    async () => {
+      await a.click('[data-testid="group-members-toggle"]')
+      await a.click(`[data-testid="group-remove"][aria-label="Remove ${NAMES.c}"]`)
+      await waitUntil(
+        'A to count two members',
+        async () => (await a.must({ type: 'groups.list' })).groups[0]?.memberCount === 2,
+        DELIVERY_MS,
+        500,
+      )
+      await waitUntil(
+        "C's chat to say C was removed",
+        () =>
+          c.page.evaluate(
+            () =>
+              document
+                .querySelector('[data-testid="group-gone"]')
+                ?.textContent?.includes('You were removed from this group') === true,
+            null,
+          ),
+        DELIVERY_MS,
+        500,
+      )
+      assert.equal(await exists(c, '[data-testid="group-composer"]'), false, 'C has no send box')
+      await c.screenshot('c-removed.png')
+
+      await a.click('[data-testid="group-members-toggle"]')
+      const after = 'Only for Ada and Ben now'
+      await say(a, after)
+      const shown = await waitForLine(b, after)
+      assert.equal(shown.sender, NAMES.a)
+      // B has it; C keeps polling its group for a while and must not.
+      const until = Date.now() + QUIET_MS
+      while (Date.now() < until) {
+        const cLines = await shownLines(c)
+        assert.ok(!cLines.some((l) => l.text === after), 'C shows nothing sent after its removal')
+        await new Promise((r) => setTimeout(r, 500))
+      }
+      // C's node: the group may still be listed (read-only) or refuse to read; either way not this.
+      for (const g of (await c.must({ type: 'groups.list' })).groups) {
+        const read = await clientRequest(c.page, { type: 'groups.messages', groupId: g.groupId })
+        if (read.ok)
+          assert.ok(
+            !read.value.messages.some((m) => m.text === after),
+            "C's node holds nothing sent after",
+          )
+      }
+      await b.screenshot('b-after-removal.png')
+    },
+  )
+})
