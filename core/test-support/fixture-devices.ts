@@ -272,6 +272,7 @@ export class FixtureDevices {
     ]
     this.#host.becomeCompanion({
       state: 'ready',
+      role: 'companion',
       ...PRIMARY_IDENTITY,
       createdAt: now - 200 * 86_400_000,
     })

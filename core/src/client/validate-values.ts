@@ -11,6 +11,7 @@ import {
   CLIENT_ERROR_CODES,
   CLIENT_LIMITS as L,
   DELIVERY_STATES,
+  IDENTITY_ROLES,
   MESSAGE_DIRECTIONS,
   RELAY_STATES,
   SYSTEM_EVENTS,
@@ -110,6 +111,7 @@ export const identityStatus = tagged<IdentityStatus, 'state'>('state', {
     fingerprint: str(L.idMaxChars),
     createdAt: time,
     replaced: opt(obj({ at: time, byDeviceId: str(L.idMaxChars, 1) })),
+    role: opt(oneOf(IDENTITY_ROLES)),
   }),
 })
 

@@ -23,6 +23,11 @@ export interface LocalIdentity {
   device: LocalDevice
   cert: DeviceCertificate
   deviceId: string
+  /**
+   * A linked companion (ADR 0762): `identity.secretKey` is empty, so nothing may be signed with
+   * the identity key here (invites, device lists, new prekeys); those paths refuse first.
+   */
+  companion?: boolean
 }
 
 export interface MessengerContext {

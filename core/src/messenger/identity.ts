@@ -28,6 +28,7 @@ import {
 } from '../crypto/prekeys.ts'
 import { sha256 } from '../crypto/primitives.ts'
 import type { IdentityRecord } from '../store/records.ts'
+import { ClientApiError } from '../client/api.ts'
 import { domainSeparated } from '../wire/labels.ts'
 import { MESSENGER_DOMAIN } from './labels.ts'
 import type { LocalIdentity } from './context.ts'
@@ -81,12 +82,17 @@ export async function createLocalIdentity(
   return { record, secrets }
 }
 
+/** Why a companion refuses what needs the identity key (invites, new contacts, new prekeys). */
+export const COMPANION_CANNOT_SIGN =
+  'This device is linked to your identity on another device: add contacts and make invites there.'
+
 /** Creates a prekey of `kind`, adds it to `secrets` and returns it. */
 export function addPrekey(
   secrets: LocalSecrets,
   platform: CryptoPlatform,
   kind: PrekeyKind,
 ): PrekeySecret {
+  if (secrets.companion === true) throw new ClientApiError('invalid_state', COMPANION_CANNOT_SIGN)
   const p = createPrekey(identityFromSecret(secrets.identitySecret), {
     kind,
     id: secrets.nextPrekeyId++,
@@ -103,7 +109,12 @@ export function loadLocalIdentity(
   platform: CryptoPlatform,
 ): { local: LocalIdentity; secrets: LocalSecrets; libp2pKey: PrivateKey } {
   const secrets = decodeSecrets(record.secretKeys)
-  const identity = identityFromSecret(secrets.identitySecret)
+  const companion = secrets.companion === true
+  // A companion holds the identity's public key only (ADR 0762): any signature attempt with the
+  // empty secret fails, and the paths that would sign refuse before (companionRefusal).
+  const identity = companion
+    ? { publicKey: record.identityPublicKey, secretKey: new Uint8Array(0) }
+    : identityFromSecret(secrets.identitySecret)
   const cert = verifyDeviceCert(record.deviceCertificate, {
     now: platform.clock(),
     identityKey: identity.publicKey,
@@ -115,6 +126,7 @@ export function loadLocalIdentity(
       device: { cert, keys: secrets.device },
       cert,
       deviceId: deviceIdOf(cert.peerId),
+      ...(companion ? { companion } : {}),
     },
     secrets,
     libp2pKey: privateKeyFromProtobuf(secrets.libp2pKey),

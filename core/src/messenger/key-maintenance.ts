@@ -32,6 +32,9 @@ export function maintainKeys(
 ): IdentityRecord | null {
   const now = platform.clock()
   const secrets = decodeSecrets(record.secretKeys)
+  // A companion's certificate and prekeys are signed by the primary (ADR 0762): renewing them
+  // needs the primary (not built: they last 400 / 90 days from the link).
+  if (secrets.companion === true) return null
   let changed = false
   let certificate = record.deviceCertificate
   const cert = decodeDeviceCertBody(decodeDeviceCert(record.deviceCertificate).body)

@@ -41,7 +41,13 @@ export interface PendingInvite {
 
 export interface LocalSecrets {
   version: typeof SECRETS_VERSION
+  /** Empty on a companion (`companion: true`): only the primary holds it (ADR 0760). */
   identitySecret: Uint8Array
+  /**
+   * This device was linked to an identity whose primary holds the identity key (ADR 0762): its
+   * certificate and prekeys came signed in the link grant; it signs nothing with the identity.
+   */
+  companion?: true
   device: KeyPair
   /** libp2p private key, protobuf-encoded (@libp2p/crypto privateKeyToProtobuf). */
   libp2pKey: Uint8Array

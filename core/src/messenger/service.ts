@@ -32,6 +32,7 @@ import { KeyedMutex, type MessengerNotifier } from './context.ts'
 import {
   clientHandlers,
   gateWhileLocked,
+  identityStatus,
   type BackupOptions,
   type Vault,
 } from './handlers/index.ts'
@@ -40,6 +41,7 @@ import { maintainKeys } from './key-maintenance.ts'
 import { Messenger, type MessengerOptions, type MessengerParts } from './messenger.ts'
 import type { MessengerNet } from './net.ts'
 import { NewDeviceLinks, type LinkingNode } from './devices/new-device-links.ts'
+import { storeCompanion, type LinkedInstall } from './devices/companion-identity.ts'
 import { settingsBeforeIdentity } from './settings-before-identity.ts'
 
 /** A libp2p node as the service needs it: the messenger's slice plus its lifecycle. */
@@ -190,6 +192,8 @@ function newDeviceLinks(
   hub: ClientEventHub,
   storeReady: () => Promise<MessengerStore>,
   log: (message: string, err?: unknown) => void,
+  /** Starts the messenger for the identity just stored (not when the host stopped us). */
+  boot: () => Promise<void>,
 ): NewDeviceLinks {
   return new NewDeviceLinks({
     platform,
@@ -205,8 +209,23 @@ function newDeviceLinks(
           ? await options.createLinkNode(key, relays)
           : await options.createNode(key, relays, { relayOnly: false }),
       ),
+    adopt: (linked) => adoptCompanion(linked, storeReady, hub, platform, boot),
     log,
   })
+}
+
+/** A linked install: stored as a companion identity, started, and every page told (ADR 0762). */
+async function adoptCompanion(
+  linked: LinkedInstall,
+  storeReady: () => Promise<MessengerStore>,
+  hub: ClientEventHub,
+  platform: CryptoPlatform,
+  boot: () => Promise<void>,
+): Promise<void> {
+  const db = await storeReady()
+  await db.transaction((tx) => storeCompanion(tx, platform, linked))
+  await boot()
+  hub.emit({ type: 'identity.changed', identity: await identityStatus(db) })
 }
 
 export function createMessengerService(options: MessengerServiceOptions): MessengerService {
@@ -262,7 +281,7 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
       running,
       options.vault,
       options.backup,
-      newDeviceLinks(options, platform, hub, storeReady, log),
+      newDeviceLinks(options, platform, hub, storeReady, log, () => (starting = boot())),
       settingsBeforeIdentity(storeReady, options.defaultRelays ?? [], hub),
     ),
     { log },

@@ -19,7 +19,16 @@ export type IdentityStatus =
        * (`device_replaced`). Absent while this device is the identity's current one.
        */
       replaced?: { at: Timestamp; byDeviceId: string }
+      /**
+       * Which device of the identity this is (issue 19, ADR 0760/0762): the primary holds the
+       * identity key; a companion was linked to it and cannot make invites or change the device
+       * list. Absent from hosts older than the companion runtime (read as primary).
+       */
+      role?: IdentityRole
     }
+
+export const IDENTITY_ROLES = ['primary', 'companion'] as const
+export type IdentityRole = (typeof IDENTITY_ROLES)[number]
 
 export const RELAY_STATES = ['connecting', 'connected', 'disconnected', 'error'] as const
 export type RelayState = (typeof RELAY_STATES)[number]

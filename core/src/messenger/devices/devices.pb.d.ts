@@ -261,6 +261,7 @@ export declare namespace SentCopy {
 export interface SyncSnapshot {
     version: number;
     contacts: SyncedContact[];
+    ownerName: string;
 }
 export declare namespace SyncSnapshot {
     const codec: () => Codec<SyncSnapshot>;
@@ -288,15 +289,25 @@ export declare namespace SyncSnapshot {
         value: boolean;
         index: number;
     }
+    interface SyncSnapshotContactsRouteFieldEvent {
+        field: '$.contacts[].route';
+        value: Uint8Array<ArrayBuffer>;
+        index: number;
+    }
+    interface SyncSnapshotOwnerNameFieldEvent {
+        field: '$.ownerName';
+        value: string;
+    }
     function encode(obj: Partial<SyncSnapshot>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncSnapshot>): SyncSnapshot;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncSnapshot>): Generator<SyncSnapshotVersionFieldEvent | SyncSnapshotContactsIdentityKeyFieldEvent | SyncSnapshotContactsDisplayNameFieldEvent | SyncSnapshotContactsVerifiedFieldEvent | SyncSnapshotContactsBlockedFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncSnapshot>): Generator<SyncSnapshotVersionFieldEvent | SyncSnapshotContactsIdentityKeyFieldEvent | SyncSnapshotContactsDisplayNameFieldEvent | SyncSnapshotContactsVerifiedFieldEvent | SyncSnapshotContactsBlockedFieldEvent | SyncSnapshotContactsRouteFieldEvent | SyncSnapshotOwnerNameFieldEvent>;
 }
 export interface SyncedContact {
     identityKey: Uint8Array<ArrayBuffer>;
     displayName: string;
     verified: boolean;
     blocked: boolean;
+    route: Uint8Array<ArrayBuffer>;
 }
 export declare namespace SyncedContact {
     const codec: () => Codec<SyncedContact>;
@@ -316,7 +327,11 @@ export declare namespace SyncedContact {
         field: '$.blocked';
         value: boolean;
     }
+    interface SyncedContactRouteFieldEvent {
+        field: '$.route';
+        value: Uint8Array<ArrayBuffer>;
+    }
     function encode(obj: Partial<SyncedContact>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncedContact>): SyncedContact;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncedContact>): Generator<SyncedContactIdentityKeyFieldEvent | SyncedContactDisplayNameFieldEvent | SyncedContactVerifiedFieldEvent | SyncedContactBlockedFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncedContact>): Generator<SyncedContactIdentityKeyFieldEvent | SyncedContactDisplayNameFieldEvent | SyncedContactVerifiedFieldEvent | SyncedContactBlockedFieldEvent | SyncedContactRouteFieldEvent>;
 }

@@ -1067,13 +1067,18 @@ export var SyncSnapshot;
                         SyncedContact.codec().encode(value, w);
                     }
                 }
+                if ((obj.ownerName != null && obj.ownerName !== '')) {
+                    w.uint32(26);
+                    w.string(obj.ownerName);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
             }, (reader, length, opts = {}) => {
                 const obj = {
                     version: 0,
-                    contacts: []
+                    contacts: [],
+                    ownerName: ''
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1090,6 +1095,10 @@ export var SyncSnapshot;
                             obj.contacts.push(SyncedContact.codec().decode(reader, reader.uint32(), {
                                 limits: opts.limits?.contacts$
                             }));
+                            break;
+                        }
+                        case 3: {
+                            obj.ownerName = reader.string();
                             break;
                         }
                         default: {
@@ -1127,6 +1136,13 @@ export var SyncSnapshot;
                                 };
                             }
                             obj.contacts++;
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.ownerName`,
+                                value: reader.string()
+                            };
                             break;
                         }
                         default: {
@@ -1177,6 +1193,10 @@ export var SyncedContact;
                     w.uint32(32);
                     w.bool(obj.blocked);
                 }
+                if ((obj.route != null && obj.route.byteLength > 0)) {
+                    w.uint32(42);
+                    w.bytes(obj.route);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -1185,7 +1205,8 @@ export var SyncedContact;
                     identityKey: uint8ArrayAlloc(0),
                     displayName: '',
                     verified: false,
-                    blocked: false
+                    blocked: false,
+                    route: uint8ArrayAlloc(0)
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1205,6 +1226,10 @@ export var SyncedContact;
                         }
                         case 4: {
                             obj.blocked = reader.bool();
+                            break;
+                        }
+                        case 5: {
+                            obj.route = reader.bytes();
                             break;
                         }
                         default: {
@@ -1244,6 +1269,13 @@ export var SyncedContact;
                             yield {
                                 field: `${prefix}.blocked`,
                                 value: reader.bool()
+                            };
+                            break;
+                        }
+                        case 5: {
+                            yield {
+                                field: `${prefix}.route`,
+                                value: reader.bytes()
                             };
                             break;
                         }

@@ -124,7 +124,7 @@ export interface ExistingDeviceHooks {
   /** Show the code and ask the user whether both screens show it; true sends the grant. */
   confirm(code: string, request: LinkRequestFields): Promise<boolean>
   /** Builds the grant for the verified request (link-grant.ts buildLinkGrant), after confirmation. */
-  grant(request: LinkRequestFields): LinkGrantFields
+  grant(request: LinkRequestFields): LinkGrantFields | Promise<LinkGrantFields>
 }
 
 /** Where the new device listens: its relay, then the circuit to its PeerId. */
@@ -164,7 +164,7 @@ export async function linkNewDevice(
       await stream.close({ signal }).catch(() => undefined)
       throw new LinkError('declined', 'the codes did not match; nothing was signed')
     }
-    await lp.write(link.sealGrant(hooks.grant(request)), { signal })
+    await lp.write(link.sealGrant(await hooks.grant(request)), { signal })
     const ack = (await lp.read({ signal })).subarray()
     await stream.close({ signal }).catch(() => undefined)
     if (ack.length !== 1 || ack[0] !== ACK.taken) {

@@ -6,9 +6,9 @@
  * checked (acceptLinkGrant) and taken only when the user confirms here too (ADR 0110 step 6:
  * someone who saw the offer may have dialled first, with an identity of its own).
  *
- * What is NOT built yet (docs/protocol/devices.md "Status"): running this install as a companion
- * messenger. After `done` the accepted grant (certificate, prekeys, list, address book) is kept in
- * memory only and no identity is stored; the node is stopped.
+ * Once the grant is taken the link node stops and the host adopts the install as a companion
+ * (`adopt`: companion-identity.ts stores it, the service starts the messenger under the same
+ * libp2p key, whose PeerId the certificate names); only then is the link `done` (ADR 0762).
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
@@ -27,6 +27,8 @@ import { identityFingerprint } from '../identity.ts'
 import { peerIdBytes, type MessengerNet } from '../net.ts'
 import { createCompanionKeys } from './companion.ts'
 import { acceptLinkGrant, type AcceptedGrant } from './link-grant.ts'
+import type { LinkGrantFields } from './link-codec.ts'
+import { readSyncBook, type LinkedInstall } from './companion-identity.ts'
 import { LinkError, awaitLink } from './link-stream.ts'
 import { encodeLinkText } from './link-text.ts'
 import { NewDeviceLink } from './link.ts'
@@ -51,6 +53,8 @@ export interface NewDeviceLinkDeps {
   relays(): Promise<string[]>
   /** Builds (not starts) a node with `key`, listening on `/p2p-circuit`. */
   createNode(key: PrivateKey, relays: string[]): Promise<LinkingNode>
+  /** Stores the linked install as a companion identity and starts it (service.ts). */
+  adopt(linked: LinkedInstall): Promise<void>
   log(message: string, err?: unknown): void
 }
 
@@ -62,12 +66,14 @@ interface Current {
   /** Resolves the grant check once the user decided (after the grant arrived). */
   decide: ((taken: boolean) => void) | null
   accepted: AcceptedGrant | null
+  /** The grant as received (its signed prekeys become our prekey secrets). */
+  grant: LinkGrantFields | null
 }
 
 export class NewDeviceLinks {
   readonly #deps: NewDeviceLinkDeps
   #current: Current | null = null
-  /** The grant taken by the last completed link (companion runtime not built: memory only). */
+  /** The grant taken by the last completed link (stored as the companion identity). */
   linked: AcceptedGrant | null = null
 
   constructor(deps: NewDeviceLinkDeps) {
@@ -81,7 +87,9 @@ export class NewDeviceLinks {
     if (this.#current !== null) await this.#end(this.#current, 'cancelled')
     const relay = (await this.#deps.relays())[0]
     if (relay === undefined) throw new ClientApiError('invalid_state', 'no relay to link through')
-    const node = await this.#deps.createNode(await generateKeyPair('Ed25519'), [relay])
+    // Kept: a taken grant certifies this key's PeerId, the companion messenger runs under it.
+    const libp2pKey = await generateKeyPair('Ed25519')
+    const node = await this.#deps.createNode(libp2pKey, [relay])
     await node.start()
     try {
       await node.dial(multiaddr(relay))
@@ -108,6 +116,7 @@ export class NewDeviceLinks {
       confirmedHere: false,
       decide: null,
       accepted: null,
+      grant: null,
     }
     this.#current = current
     this.#emit(current)
@@ -118,15 +127,16 @@ export class NewDeviceLinks {
       {
         showCode: (code) => this.#update(current, { state: 'compare', code }),
         takeGrant: (grant) =>
-          this.#takeGrant(current, () => acceptLinkGrant(grant, keys.request, platform.clock())),
+          this.#takeGrant(current, () => {
+            const accepted = acceptLinkGrant(grant, keys.request, platform.clock())
+            readSyncBook(accepted) // a malformed address book refuses the grant here
+            current.grant = grant
+            return accepted
+          }),
       },
       LINK_OFFER_LIFETIME_MS,
     ).then(
-      async () => {
-        this.linked = current.accepted
-        this.#update(current, { state: 'done' })
-        await node.stop().catch(() => undefined)
-      },
+      () => this.#adopt(current, { keys, libp2pKey }),
       async (err: unknown) => {
         this.#deps.log('device link (new device) failed', err)
         await this.#end(current, failureOf(err))
@@ -139,6 +149,21 @@ export class NewDeviceLinks {
       qrPayload: text,
       expiresAt: platform.clock() + LINK_OFFER_LIFETIME_MS,
     }
+  }
+
+  /** The grant was taken: the link node (same key) stops, the host adopts the companion. */
+  async #adopt(current: Current, own: Pick<LinkedInstall, 'keys' | 'libp2pKey'>): Promise<void> {
+    await current.node.stop().catch(() => undefined)
+    try {
+      const accepted = current.accepted!
+      await this.#deps.adopt({ ...own, accepted, grant: current.grant! })
+      this.linked = accepted
+    } catch (err) {
+      this.#deps.log('device link: storing this device as a companion failed', err)
+      await this.#end(current, 'refused')
+      return
+    }
+    this.#update(current, { state: 'done' })
   }
 
   /** The grant arrived: checked now, taken once the user confirmed the code here. */

@@ -19,6 +19,7 @@ import { LINK_OFFER_LIFETIME_MS, TOO_MANY_DEVICES_MESSAGE } from './limits.ts'
 import type { VerifiedDeviceList } from './device-list.ts'
 import type { LinkRequestFields } from './link-codec.ts'
 import { currentOwnList, isPrimary } from './own-devices.ts'
+import { buildSyncBook } from './sync-book.ts'
 
 /** The words a failed link shows (DeviceLinkStatus.reason). */
 export const LINK_FAILURE_TEXT: Record<DeviceLinkFailure, string> = {
@@ -128,13 +129,17 @@ export class PrimaryLinks {
       failedEarly = fail
     })
     let granted: VerifiedDeviceList | null = null
+    // The address book goes with the grant (ADR 0762); made now, before the user confirms.
+    const sync = buildSyncBook(ctx)
+    sync.catch(() => undefined)
     const hooks = {
       confirm: (code: string, request: LinkRequestFields) => {
         shown(this.#update(attempt, { state: 'compare', code, deviceName: request.name || null }))
         return attempt.decision
       },
-      grant: (request: LinkRequestFields) => {
+      grant: async (request: LinkRequestFields) => {
         const made = buildLinkGrant({
+          sync: await sync,
           identity: ctx.local.identity,
           request,
           currentList: list,

@@ -6,7 +6,14 @@ import { testPlatform } from '../../../test-support/deterministic.ts'
 import { createIdentity } from '../../crypto/identity.ts'
 import { isProtocolError } from '../../wire/errors.ts'
 import { DEVICE_CAPS } from './limits.ts'
-import { decodeSentCopy, decodeSyncSnapshot, encodeSentCopy, encodeSyncSnapshot } from './sync.ts'
+import { encodeOutbound } from '../records.ts'
+import {
+  decodeSentCopy,
+  decodeSyncBook,
+  decodeSyncSnapshot,
+  encodeSentCopy,
+  encodeSyncSnapshot,
+} from './sync.ts'
 
 const p = testPlatform('sync')
 const contact = (name: string, verified = false, blocked = false) => ({
@@ -53,5 +60,27 @@ test('a sent copy round-trips; a short key or an empty payload is refused', () =
   assert.throws(
     () => decodeSentCopy(encodeSentCopy({ ...copy, payload: new Uint8Array(0) })),
     (err) => isProtocolError(err, 'malformed'),
+  )
+})
+
+test('the address book carries the owner name and routes; a route that is no address is refused', () => {
+  const route = encodeOutbound({
+    displayName: '',
+    relays: [
+      '/dns4/relay.example/tcp/443/wss/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN',
+    ],
+    mailboxId: p.random(32),
+    mailboxCapability: p.random(32),
+    mailboxSealKey: p.random(32),
+    reply: false,
+  })
+  const bob = { ...contact('Bob', true), route }
+  const book = decodeSyncBook(encodeSyncSnapshot([bob, contact('Carol')], 'Alice'))
+  assert.equal(book.ownerName, 'Alice')
+  assert.deepEqual(book.contacts[0], bob)
+  assert.equal(book.contacts[1]!.route, undefined, 'no route: absent, not empty')
+  assert.throws(
+    () => decodeSyncBook(encodeSyncSnapshot([{ ...bob, route: new Uint8Array([1, 2, 3]) }])),
+    (err) => isProtocolError(err),
   )
 })

@@ -13,6 +13,7 @@ import { ProtocolError } from '../../wire/errors.ts'
 import { DEVICE_CAPS, LINK_FORMAT_VERSION } from './limits.ts'
 import { checkName } from './list-codec.ts'
 import { toHex } from '../../crypto/bytes.ts'
+import { decodeOutbound } from '../records.ts'
 
 export interface SentCopyFields {
   /** The contact the message went to. */
@@ -63,14 +64,32 @@ export interface SyncedContactFields {
   displayName: string
   verified: boolean
   blocked: boolean
+  /**
+   * Where the primary deposits for this contact (the Hello fields of records.ts encodeOutbound):
+   * deposit rights only (ADR 0762). Absent when the primary has no route yet.
+   */
+  route?: Uint8Array
 }
 
-export function encodeSyncSnapshot(contacts: readonly SyncedContactFields[]): Uint8Array {
+/** The whole snapshot: the address book and the user's display name (what our Hellos carry). */
+export interface SyncBook {
+  ownerName: string
+  contacts: SyncedContactFields[]
+}
+
+export function encodeSyncSnapshot(
+  contacts: readonly SyncedContactFields[],
+  ownerName = '',
+): Uint8Array {
   const bytes = SyncSnapshot.encode({
     version: SENT_COPY_VERSION,
+    ownerName,
     contacts: contacts.map((c) => ({
-      ...c,
       identityKey: c.identityKey as Uint8Array<ArrayBuffer>,
+      displayName: c.displayName,
+      verified: c.verified,
+      blocked: c.blocked,
+      route: (c.route ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
     })),
   })
   if (bytes.length > DEVICE_CAPS.syncSnapshot) {
@@ -83,7 +102,17 @@ export function encodeSyncSnapshot(contacts: readonly SyncedContactFields[]): Ui
 
 /** Decodes a grant's snapshot: each contact once, a 32-byte key, a 1..64-grapheme name. */
 export function decodeSyncSnapshot(bytes: unknown): SyncedContactFields[] {
+  return decodeSyncBook(bytes).contacts
+}
+
+/** The snapshot with the owner's name ('' when the primary sent none). */
+export function decodeSyncBook(bytes: unknown): SyncBook {
   const v = decodeStrict(bytes, DEVICE_CAPS.syncSnapshot, SyncSnapshot, 'sync snapshot')
+  const ownerName = v.ownerName === '' ? '' : checkName(v.ownerName, 'sync snapshot owner name')
+  return { ownerName, contacts: decodeContacts(v) }
+}
+
+function decodeContacts(v: SyncSnapshot): SyncedContactFields[] {
   requireVersion(v.version, SENT_COPY_VERSION, 'sync snapshot')
   const seen = new Set<string>()
   return v.contacts.map((c, i) => {
@@ -98,6 +127,8 @@ export function decodeSyncSnapshot(bytes: unknown): SyncedContactFields[] {
       displayName: checkName(c.displayName, `synced contact ${i + 1} name`),
       verified: c.verified,
       blocked: c.blocked,
+      // A route must read as a deposit address (records.ts decodeOutbound throws otherwise).
+      ...(c.route.length > 0 && decodeOutbound(c.route) !== null ? { route: c.route } : {}),
     }
   })
 }

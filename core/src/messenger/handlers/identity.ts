@@ -2,7 +2,13 @@
  * Client API area "identity": the only requests served before a node runs. Creating the
  * identity stores it and starts the node for it (the service's lifecycle), then tells every page.
  */
-import { fail, ok, type ClientEvent, type IdentityStatus } from '../../client/api.ts'
+import {
+  fail,
+  ok,
+  type ClientEvent,
+  type IdentityRole,
+  type IdentityStatus,
+} from '../../client/api.ts'
 import type { HandlersFor } from '../../client/dispatch.ts'
 import type { CryptoPlatform } from '../../crypto/platform.ts'
 import type { IdentityRecord } from '../../store/records.ts'
@@ -31,9 +37,13 @@ export async function identityStatus(store: MessengerStore): Promise<IdentitySta
   }
 }
 
-function replacedField(rec: IdentityRecord): { replaced?: { at: number; byDeviceId: string } } {
-  const replaced = decodeSecrets(rec.secretKeys).replaced
-  return replaced === undefined ? {} : { replaced: { ...replaced } }
+function replacedField(rec: IdentityRecord): {
+  replaced?: { at: number; byDeviceId: string }
+  role: IdentityRole
+} {
+  const secrets = decodeSecrets(rec.secretKeys)
+  const role = secrets.companion === true ? 'companion' : 'primary'
+  return secrets.replaced === undefined ? { role } : { replaced: { ...secrets.replaced }, role }
 }
 
 export function identityHandlers(

@@ -1,0 +1,151 @@
+/**
+ * The companion runtime (issue 19, ADR 0762), with real messengers over a real relay: a new
+ * install linked to Alice through the client API stores what the grant gave it as a companion
+ * identity — `identity.status` ready with role `companion` and Alice's fingerprint, Alice's
+ * contacts with the verification and block state they had on her primary, our devices listed —
+ * and runs as a messenger under the PeerId its certificate names, before and after a restart. What
+ * needs the identity key (invites, adding a contact, changing the device list) is refused there
+ * with a sentence.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { RelayHandle } from '@hestia/relay-node'
+import type { ClientEvent, IdentityStatus } from '@hestia/core/client/api.ts'
+import { decodeSecrets } from '@hestia/core/messenger/index.ts'
+import {
+  TestPeer,
+  connectPeers,
+  releaseWebRTC,
+  startTestRelay,
+  waitUntil,
+} from './support/messenger-harness.ts'
+
+describe('a linked install runs as a companion messenger', () => {
+  let relay: RelayHandle
+  let a1: TestPeer
+  let a2: TestPeer
+  let b: TestPeer
+  let c: TestPeer
+
+  before(async () => {
+    relay = await startTestRelay()
+    a1 = await new TestPeer('alice', relay.multiaddrs).start()
+    b = await new TestPeer('bob', relay.multiaddrs).start()
+    c = await new TestPeer('carol', relay.multiaddrs).start()
+    await connectPeers(a1, b)
+    await c.must({ type: 'identity.create', displayName: 'carol' })
+    const invite = await a1.must({ type: 'invite.mine' })
+    await c.must({ type: 'invite.accept', invite: invite.link })
+    await waitUntil('alice sees carol', async () => {
+      const list = (await a1.must({ type: 'conversations.list', query: null })).conversations
+      return list.length === 2
+    })
+    // Alice verifies Bob and blocks Carol on her primary before linking.
+    const contacts = (await a1.must({ type: 'conversations.list', query: null })).conversations
+    const bob = contacts.find((x) => x.contact.displayName === 'bob')!.contact
+    const carol = contacts.find((x) => x.contact.displayName === 'carol')!.contact
+    await a1.must({
+      type: 'contact.verify',
+      contactId: bob.contactId,
+      method: 'safety_number',
+      scannedPayload: null,
+    })
+    await a1.must({ type: 'contact.setBlocked', contactId: carol.contactId, blocked: true })
+    a2 = await new TestPeer('alice-laptop', relay.multiaddrs).start()
+  })
+
+  after(async () => {
+    for (const peer of [a2, c, b, a1]) await peer?.stop().catch(() => undefined)
+    await relay?.stop().catch(() => undefined)
+    releaseWebRTC()
+  })
+
+  const statusOf = (e: ClientEvent): IdentityStatus | null =>
+    e.type === 'identity.changed' ? e.identity : null
+
+  test('linking through the API leaves a stored companion identity, running', async () => {
+    const offer = await a2.must({ type: 'devices.linkStart', deviceName: 'Laptop' })
+    const onA = await a1.must({ type: 'devices.linkAccept', link: offer.link })
+    await waitUntil('the laptop shows its code', () =>
+      a2.events.some((e) => e.type === 'device.link' && e.link.state === 'compare'),
+    )
+    await a2.must({ type: 'devices.linkConfirm', linkId: offer.linkId })
+    await a1.must({ type: 'devices.linkConfirm', linkId: onA.linkId })
+    await waitUntil(
+      'the laptop is told it has an identity now',
+      () => a2.events.some((e) => statusOf(e)?.state === 'ready'),
+      30_000,
+    )
+    const done = a2.events.some(
+      (e) => e.type === 'device.link' && e.link.linkId === offer.linkId && e.link.state === 'done',
+    )
+    assert.ok(done, 'the link shows done once the identity is stored')
+    const mine = await a1.must({ type: 'identity.status' })
+    const status = await a2.must({ type: 'identity.status' })
+    assert.equal(status.state, 'ready')
+    assert.equal(mine.state, 'ready')
+    if (status.state !== 'ready' || mine.state !== 'ready') return
+    assert.equal(status.role, 'companion')
+    assert.equal(mine.role, 'primary')
+    assert.equal(status.fingerprint, mine.fingerprint, 'one identity on both devices')
+    assert.equal(status.displayName, mine.displayName, 'our Hellos carry the same name')
+    // The stored secrets hold no identity key: only the primary has it (ADR 0760).
+    const secrets = decodeSecrets((await a2.store.getIdentity())!.secretKeys)
+    assert.equal(secrets.companion, true)
+    assert.equal(secrets.identitySecret.length, 0)
+    assert.ok(a2.service.messenger !== null, 'the messenger runs')
+  })
+
+  test('the companion holds the contacts with the trust they had on the primary', async () => {
+    const list = (await a2.must({ type: 'conversations.list', query: null })).conversations
+    const byName = new Map(list.map((x) => [x.contact.displayName, x.contact]))
+    assert.deepEqual([...byName.keys()].sort(), ['bob', 'carol'])
+    assert.equal(byName.get('bob')!.trust, 'verified')
+    assert.equal(byName.get('bob')!.verified, true)
+    assert.equal(byName.get('carol')!.trust, 'blocked')
+    assert.equal(byName.get('carol')!.verified, false)
+  })
+
+  test('devices.list on the companion: itself and the primary, nothing to manage', async () => {
+    const view = await a2.must({ type: 'devices.list' })
+    const onPrimary = await a1.must({ type: 'devices.list' })
+    assert.equal(view.listVersion, onPrimary.listVersion)
+    assert.equal(view.canManage, false)
+    assert.equal(onPrimary.canManage, true)
+    const me = view.devices.find((d) => d.thisDevice)!
+    assert.equal(me.name, 'Laptop')
+    assert.equal(me.primary, false)
+    assert.equal(me.deviceId, a2.service.node!.peerId.toString(), 'runs under the linked PeerId')
+    assert.ok(view.devices.some((d) => d.primary && !d.thisDevice))
+  })
+
+  test('what needs the identity key is refused on the companion, with a sentence', async () => {
+    const invite = await a2.req({ type: 'invite.mine' })
+    assert.ok(!invite.ok && invite.error.code === 'invalid_state')
+    assert.match(invite.error.message, /linked to your identity on another device/)
+    const bobInvite = await b.must({ type: 'invite.mine' })
+    const accept = await a2.req({ type: 'invite.accept', invite: bobInvite.link })
+    assert.ok(!accept.ok && accept.error.code === 'invalid_state')
+    const view = await a2.must({ type: 'devices.list' })
+    const other = view.devices.find((d) => !d.thisDevice)!
+    const removal = await a2.req({ type: 'devices.remove', deviceId: other.deviceId })
+    assert.ok(!removal.ok && removal.error.code === 'invalid_state')
+    const again = await a2.req({ type: 'devices.linkStart', deviceName: 'Again' })
+    assert.ok(!again.ok && again.error.code === 'identity_exists')
+  })
+
+  test('after a restart the companion starts as a messenger again, same device', async () => {
+    const before = (await a2.must({ type: 'devices.list' })).devices.find((d) => d.thisDevice)!
+    await a2.stop()
+    await a2.start()
+    const status = await a2.must({ type: 'identity.status' })
+    assert.ok(status.state === 'ready' && status.role === 'companion')
+    assert.equal(a2.service.node!.peerId.toString(), before.deviceId)
+    const conversations = (await a2.must({ type: 'conversations.list', query: null })).conversations
+    assert.equal(conversations.length, 2)
+    await waitUntil('the companion reaches its relay', async () => {
+      const s = await a2.must({ type: 'connectivity.status' })
+      return s.relays.some((r) => r.state === 'connected')
+    })
+  })
+})
