@@ -60,7 +60,7 @@ export async function recordCallEntry(ctx: MessengerContext, entry: CallEntry): 
 /** A call that connected is `completed` (with its duration) however it ended. */
 export function outcomeOf(reason: CallEndReason, connected: boolean): CallOutcome {
   if (connected) return 'completed'
-  if (reason === 'declined' || reason === 'busy') return reason
+  if (reason === 'declined' || reason === 'busy' || reason === 'answered_elsewhere') return reason
   if (reason === 'failed' || reason === 'key_changed') return 'failed'
   return 'missed'
 }

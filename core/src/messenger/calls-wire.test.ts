@@ -3,6 +3,9 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { isProtocolError } from '../wire/errors.ts'
 import {
+  checkCallSignal,
+  encodeCallSignal,
+  HANGUP_REASON,
   normalizeFingerprint,
   sameFingerprint,
   sdpFingerprint,
@@ -51,6 +54,7 @@ describe('call signalling format', () => {
       },
       { kind: 'ice', callId: id, candidates: [] },
       { kind: 'hangup', callId: id, reason: 'failed' },
+      { kind: 'hangup', callId: id, reason: 'answered_elsewhere', dtlsFingerprint: FP },
       { kind: 'decline', callId: id },
       { kind: 'busy', callId: id },
     ]
@@ -59,6 +63,28 @@ describe('call signalling format', () => {
       const back = decodePayload(bytes)
       assert.deepEqual(back.body, { kind: 'call', call }, call.kind)
     }
+  })
+
+  test('answered_elsewhere names the answer taken; no other hangup carries a fingerprint', () => {
+    const hangup = encodeCallSignal({ kind: 'hangup', callId: id, reason: 'hangup' })
+    const refused = (raw: typeof hangup, why: string) =>
+      assert.throws(
+        () => checkCallSignal(raw),
+        (err: unknown) => isProtocolError(err) && err.code === 'malformed',
+        why,
+      )
+    const elsewhere = { ...hangup, reason: HANGUP_REASON.answered_elsewhere }
+    refused(elsewhere, 'answered_elsewhere without a fingerprint')
+    refused({ ...elsewhere, dtlsFingerprint: 'sha-256 AB' }, 'not a fingerprint')
+    refused({ ...hangup, dtlsFingerprint: FP }, 'a plain hangup with a fingerprint')
+    refused({ ...elsewhere, dtlsFingerprint: FP, sdp: 'v=0' }, 'a hangup with an sdp')
+    refused({ ...hangup, reason: 4 }, 'an unknown reason')
+    assert.deepEqual(checkCallSignal({ ...elsewhere, dtlsFingerprint: FP.toLowerCase() }), {
+      kind: 'hangup',
+      callId: id,
+      reason: 'answered_elsewhere',
+      dtlsFingerprint: FP,
+    })
   })
 
   test('mutated call payloads: a value or one ProtocolError, never anything else', () => {

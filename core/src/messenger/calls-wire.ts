@@ -54,7 +54,11 @@ export const CALL_SIGNAL_KIND = {
   busy: 6,
 } as const
 export const CALL_MEDIA_CODE = { audio: 1, video: 2 } as const
-export const HANGUP_REASON = { hangup: 1, failed: 2 } as const
+/**
+ * `answered_elsewhere` (issue 19, ADR 0765): the caller tells every device of the callee which
+ * answer it took (by that answer's DTLS fingerprint); the others stop ringing.
+ */
+export const HANGUP_REASON = { hangup: 1, failed: 2, answered_elsewhere: 3 } as const
 
 export interface CallIceCandidate {
   candidate: string
@@ -68,7 +72,14 @@ export type CallWireSignal =
   | { kind: 'answer'; callId: Uint8Array; sdp: string; dtlsFingerprint: string }
   /** No candidates: the sender has no more (end of candidates). */
   | { kind: 'ice'; callId: Uint8Array; candidates: CallIceCandidate[] }
-  | { kind: 'hangup'; callId: Uint8Array; reason: keyof typeof HANGUP_REASON }
+  | { kind: 'hangup'; callId: Uint8Array; reason: 'hangup' | 'failed' }
+  /** The caller took the answer with this fingerprint; every other device of the callee stops. */
+  | {
+      kind: 'hangup'
+      callId: Uint8Array
+      reason: 'answered_elsewhere'
+      dtlsFingerprint: string
+    }
   | { kind: 'decline'; callId: Uint8Array }
   | { kind: 'busy'; callId: Uint8Array }
 
@@ -104,7 +115,11 @@ export function encodeCallSignal(s: CallWireSignal): CallSignalWire {
         })),
       }
     case 'hangup':
-      return { ...base, reason: HANGUP_REASON[s.reason] }
+      return {
+        ...base,
+        reason: HANGUP_REASON[s.reason],
+        dtlsFingerprint: s.reason === 'answered_elsewhere' ? s.dtlsFingerprint : '',
+      }
     default:
       return base
   }
@@ -117,11 +132,14 @@ export function checkCallSignal(raw: CallSignalWire): CallWireSignal {
   const uses = {
     media: kind === 'offer',
     sdp: kind === 'offer' || kind === 'answer',
+    // answered_elsewhere names the answer the caller took; no other hangup carries a fingerprint.
+    fingerprint: kind === 'hangup' && raw.reason === HANGUP_REASON.answered_elsewhere,
     candidates: kind === 'ice',
     reason: kind === 'hangup',
   }
   if (!uses.media && raw.media !== 0) unused('media', kind)
-  if (!uses.sdp && (raw.sdp !== '' || raw.dtlsFingerprint !== '')) unused('sdp', kind)
+  if (!uses.sdp && raw.sdp !== '') unused('sdp', kind)
+  if (!uses.sdp && !uses.fingerprint && raw.dtlsFingerprint !== '') unused('sdp', kind)
   if (!uses.candidates && raw.candidates.length > 0) unused('candidates', kind)
   if (!uses.reason && raw.reason !== 0) unused('reason', kind)
   switch (kind) {
@@ -146,19 +164,24 @@ export function checkCallSignal(raw: CallSignalWire): CallWireSignal {
       }
       return { kind, callId, candidates: raw.candidates.map(checkCandidate) }
     }
-    case 'hangup': {
-      const reason =
-        raw.reason === HANGUP_REASON.hangup
-          ? 'hangup'
-          : raw.reason === HANGUP_REASON.failed
-            ? 'failed'
-            : null
-      if (reason === null) throw new ProtocolError('malformed', 'call hangup: unknown reason')
-      return { kind, callId, reason }
-    }
+    case 'hangup':
+      return checkHangup(raw, callId)
     default:
       return { kind, callId }
   }
+}
+
+function checkHangup(raw: CallSignalWire, callId: Uint8Array): CallWireSignal {
+  if (raw.reason === HANGUP_REASON.hangup) return { kind: 'hangup', callId, reason: 'hangup' }
+  if (raw.reason === HANGUP_REASON.failed) return { kind: 'hangup', callId, reason: 'failed' }
+  if (raw.reason !== HANGUP_REASON.answered_elsewhere) {
+    throw new ProtocolError('malformed', 'call hangup: unknown reason')
+  }
+  const fp = normalizeFingerprint(raw.dtlsFingerprint)
+  if (fp === null) {
+    throw new ProtocolError('malformed', 'call hangup: answered_elsewhere names no fingerprint')
+  }
+  return { kind: 'hangup', callId, reason: 'answered_elsewhere', dtlsFingerprint: fp }
 }
 
 function kindName(code: number): CallWireSignal['kind'] {

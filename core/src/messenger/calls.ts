@@ -26,6 +26,11 @@ import {
   type CallIceCandidate,
   type CallWireSignal,
 } from './calls-wire.ts'
+import {
+  answeredElsewhere,
+  lateAnswerFromAnotherDevice,
+  ringsOnSeveralDevices,
+} from './calls-devices.ts'
 import type { Route } from './outbox.ts'
 import { encodePayload, type Payload } from './payload.ts'
 import { fromBase64Url, toBase64Url } from './records.ts'
@@ -231,7 +236,7 @@ export class MessengerCalls {
       call.info.contactId !== contact.contactId
     )
       return
-    await this.#receiveOnCall(call, s)
+    await this.#receiveOnCall(call, contact, s)
   }
 
   /** An offer rings, unless it is stale, a duplicate, from a contact we do not answer, or busy. */
@@ -316,12 +321,22 @@ export class MessengerCalls {
     })
   }
 
-  /** A signal for the call in progress (same call id, same contact). */
-  async #receiveOnCall(call: Call, s: Exclude<CallWireSignal, { kind: 'offer' }>): Promise<void> {
+  /**
+   * A signal for the call in progress (same call id, same contact). A contact with several devices
+   * (calls-devices.ts): the first answer wins and is named to all of them; a decline from one
+   * stops the others; a busy device does not end a call still ringing on the others.
+   */
+  async #receiveOnCall(
+    call: Call,
+    contact: ContactRecord,
+    s: Exclude<CallWireSignal, { kind: 'offer' }>,
+  ): Promise<void> {
     const info = call.info
     const callId = info.callId
+    const several = ringsOnSeveralDevices(contact)
     switch (s.kind) {
       case 'answer':
+        if (lateAnswerFromAnotherDevice(info, s.dtlsFingerprint) && several) this.#taken(call)
         if (info.direction !== 'out' || info.state !== 'outgoing_ringing') return
         info.state = 'connecting'
         info.remoteDtlsFingerprint = s.dtlsFingerprint
@@ -332,6 +347,7 @@ export class MessengerCalls {
           callId,
           signal: { kind: 'answer', sdp: s.sdp, dtlsFingerprint: s.dtlsFingerprint },
         })
+        if (several) this.#taken(call)
         return
       case 'ice': {
         const signals: CallSignal[] =
@@ -345,6 +361,11 @@ export class MessengerCalls {
         return
       }
       case 'hangup': {
+        if (s.reason === 'answered_elsewhere') {
+          if (answeredElsewhere(info, s.dtlsFingerprint))
+            await this.#end(call, 'answered_elsewhere')
+          return
+        }
         const ringing = info.state === 'incoming_ringing' || info.state === 'outgoing_ringing'
         await this.#end(
           call,
@@ -353,13 +374,28 @@ export class MessengerCalls {
         return
       }
       case 'decline':
-        if (info.direction === 'out') await this.#end(call, 'declined')
+        if (info.direction !== 'out') return
+        // The callee's other devices still ring: a hangup stops them.
+        if (several) this.#sendWire(call, { kind: 'hangup', callId: idOf(call), reason: 'hangup' })
+        await this.#end(call, 'declined')
         return
       case 'busy':
-        if (info.direction === 'out' && info.state === 'outgoing_ringing')
+        if (info.direction === 'out' && info.state === 'outgoing_ringing' && !several)
           await this.#end(call, 'busy')
         return
     }
+  }
+
+  /** Caller: tells every device of the callee which answer was taken; the others stop. */
+  #taken(call: Call): void {
+    const fp = call.info.remoteDtlsFingerprint
+    if (fp === null) return
+    this.#sendWire(call, {
+      kind: 'hangup',
+      callId: idOf(call),
+      reason: 'answered_elsewhere',
+      dtlsFingerprint: fp,
+    })
   }
 
   /** The contact's trust changed: a call with a contact now blocked or key-changed ends. */

@@ -15,6 +15,7 @@ export const CALL_END_TEXT: Readonly<Record<CallEndReason, string>> = {
   busy: 'Your contact is in another call',
   failed: 'Call failed',
   key_changed: 'Call ended: your contact’s key changed or they are blocked',
+  answered_elsewhere: 'Answered on another device',
 }
 
 export function callStateText(call: CallInfo | null, loaded: boolean): string {

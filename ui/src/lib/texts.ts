@@ -122,6 +122,7 @@ export const CALL_OUTCOME_TEXT: Readonly<Record<CallOutcome, string>> = {
   declined: 'Declined call',
   busy: 'Busy',
   failed: 'Call failed',
+  answered_elsewhere: 'Answered on another device',
 }
 
 /** A call's history line and list preview: "Missed video call", "Declined voice call". */
@@ -139,6 +140,8 @@ export function callText(media: CallMedia, outcome: CallOutcome): string {
       return `${Kind}: busy`
     case 'failed':
       return `${Kind} failed`
+    case 'answered_elsewhere':
+      return `${Kind} answered on another device`
   }
 }
 

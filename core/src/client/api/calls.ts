@@ -23,6 +23,8 @@ export const CALL_END_REASONS = [
   'busy',
   'failed',
   'key_changed',
+  /** Another device of ours answered this call (issue 19: a call rings on every device). */
+  'answered_elsewhere',
 ] as const
 export type CallEndReason = (typeof CALL_END_REASONS)[number]
 

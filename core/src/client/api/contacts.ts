@@ -62,7 +62,15 @@ export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number]
 export const CALL_MEDIA = ['audio', 'video'] as const
 export type CallMedia = (typeof CALL_MEDIA)[number]
 
-export const CALL_OUTCOMES = ['completed', 'missed', 'declined', 'busy', 'failed'] as const
+/** `answered_elsewhere`: it rang here and another device of ours took it (issue 19). */
+export const CALL_OUTCOMES = [
+  'completed',
+  'missed',
+  'declined',
+  'busy',
+  'failed',
+  'answered_elsewhere',
+] as const
 export type CallOutcome = (typeof CALL_OUTCOMES)[number]
 
 export const SYSTEM_EVENTS = [
