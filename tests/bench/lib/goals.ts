@@ -161,6 +161,14 @@ export const GOALS: readonly GoalEntry[] = [
     goal: '<= 1000 ms',
     description: 'a message after an idle window: send → delivery receipt, loopback',
   },
+  {
+    // Issue 20 names no figure; ADR 0776: what the group layer adds on top of the 1:1 path it
+    // rides on (catch-up, MLS), measured on the same pair and connection in the same run.
+    metric: 'group.delivery_p50_ms',
+    baseline: 'group.delivery_baseline_1to1_p50_ms',
+    goal: 'ratio <= 3',
+    description: 'group text: send in A → B has it, direct, Node messengers + relay, loopback',
+  },
 ]
 
 export const GoalStatus = {
