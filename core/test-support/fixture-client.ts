@@ -907,6 +907,8 @@ class FixtureMessenger implements FixtureClient {
     'transfer.cancel': ({ transferId }) =>
       this.#moveTransfer(transferId, ['offered', 'waiting', 'transferring', 'paused'], 'cancelled'),
     'call.current': () => ok({ call: this.#call }),
+    // No relay, so no STUN or TURN server: host candidates only.
+    'call.iceServers': () => ok({ iceServers: [] }),
     'call.start': ({ conversationId, media }) => {
       const contact = this.#contactByConversation(conversationId)
       if ('ok' in contact) return contact

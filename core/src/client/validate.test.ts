@@ -76,6 +76,7 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
   'call.hangUp': { type: 'call.hangUp', callId },
   'call.setMuted': { type: 'call.setMuted', callId, muted: true },
   'call.setCamera': { type: 'call.setCamera', callId, cameraOn: false },
+  'call.iceServers': { type: 'call.iceServers' },
   'vault.status': { type: 'vault.status' },
   'vault.setPassphrase': { type: 'vault.setPassphrase', passphrase: 'correct horse battery' },
   'vault.changePassphrase': {

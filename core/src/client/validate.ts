@@ -36,7 +36,12 @@ import {
   devicesRequestSchemas,
   devicesResultSchemas,
 } from './api/devices-schema.ts'
-import { groupsRequestSchemas, groupsResultSchemas } from './api/groups-schema.ts'
+import {
+  groupsEventSchemas,
+  groupsRequestSchemas,
+  groupsResultSchemas,
+} from './api/groups-schema.ts'
+import { callIceRequestSchemas, callIceResultSchemas } from './api/call-ice-schema.ts'
 import {
   callInfo,
   callSignal,
@@ -131,6 +136,7 @@ const requestSchemas: { [K in ClientRequestType]: Schema<RequestFor<K>> } = {
   ...backupRequestSchemas,
   ...devicesRequestSchemas,
   ...groupsRequestSchemas,
+  ...callIceRequestSchemas,
 }
 
 /** Every request type, in table order (for UIs and tests that enumerate them). */
@@ -193,6 +199,7 @@ const resultSchemas: { [K in ClientRequestType]: Schema<ResultFor<K>> } = {
   ...backupResultSchemas,
   ...devicesResultSchemas,
   ...groupsResultSchemas,
+  ...callIceResultSchemas,
 }
 
 // Events --------------------------------------------------------------------------------------
@@ -214,6 +221,7 @@ const clientEvent = tagged<ClientEvent, 'type'>('type', {
   'call.signal': obj({ type: lit('call.signal'), callId: id, signal: callSignal }),
   'vault.changed': obj({ type: lit('vault.changed'), vault: vaultStatus }),
   ...devicesEventSchemas,
+  ...groupsEventSchemas,
 })
 
 // Entry points --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import { addPrekey, prekeyBundle } from './identity.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { MessengerFiles, type MessengerFilesOptions } from './files.ts'
 import { MessengerCalls } from './calls.ts'
+import { CallIceServers } from './call-ice-servers.ts'
 import { MessengerGroups } from './groups/messenger-groups.ts'
 import { Inbox, type FrameEffects, type FrameOutcome, type FrameSource } from './inbox.ts'
 import { acceptReplacementNotice, isReplacementNotice } from './device-replaced.ts'
@@ -77,6 +78,8 @@ export interface MessengerParts extends MessagesDeps {
   readonly settings: MessengerSettings
   readonly files: MessengerFiles | null
   readonly calls: MessengerCalls
+  /** The call window's STUN and TURN servers, from our own relays (ADR 0452). */
+  readonly callIce: CallIceServers
   readonly groups: MessengerGroups
   connectivity(): ConnectivityStatus
   retryRelay(address: string): { ok: true; value: ConnectivityStatus } | ClientFailure
@@ -185,6 +188,7 @@ export class Messenger {
       settings: this.#settings,
       files: this.#files,
       calls: this.#calls,
+      callIce: this.#createCallIce(),
       groups: this.#groups,
       connectivity: () => this.connectivity(),
       retryRelay: (address) => this.#retryRelay(address),
@@ -199,6 +203,15 @@ export class Messenger {
   /** Groups (issue 20): the client API's groups.* and tests. */
   get groups(): MessengerGroups {
     return this.#groups
+  }
+
+  #createCallIce(): CallIceServers {
+    return new CallIceServers({
+      relays: () => this.relays(),
+      turnOffers: async (relay) => (await this.#mailboxes.clientFor(relay).info()).turnServers,
+      clock: this.ctx.platform.clock,
+      log: (m, e) => this.ctx.log(m, e),
+    })
   }
 
   #createGroups(): MessengerGroups {

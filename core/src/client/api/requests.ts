@@ -29,6 +29,7 @@ import type { VaultRequestTable } from './vault.ts'
 import type { BackupRequestTable } from './backup.ts'
 import type { DevicesRequestTable } from './devices.ts'
 import type { GroupsRequestTable } from './groups.ts'
+import type { CallIceRequestTable } from './call-ice.ts'
 
 type Empty = Record<never, never>
 
@@ -37,7 +38,12 @@ type Empty = Record<never, never>
  * `ClientRequest`, `ResultFor` and the validator are all derived from this table.
  */
 export interface ClientRequestTable
-  extends VaultRequestTable, BackupRequestTable, DevicesRequestTable, GroupsRequestTable {
+  extends
+    VaultRequestTable,
+    BackupRequestTable,
+    DevicesRequestTable,
+    GroupsRequestTable,
+    CallIceRequestTable {
   'identity.status': { params: Empty; result: IdentityStatus }
   'identity.create': { params: { displayName: string }; result: IdentityStatus }
 

@@ -2,6 +2,7 @@
 import { fail, ok } from '../../client/api.ts'
 import type { HandlersFor } from '../../client/dispatch.ts'
 import type { MessengerCalls } from '../calls.ts'
+import type { CallIceServers } from '../call-ice-servers.ts'
 import type { MessengerSettings } from '../settings.ts'
 import type { Running } from './running.ts'
 
@@ -15,9 +16,10 @@ const RELAY_ONLY_NO_CALLS = fail(
 )
 
 export function callHandlers(
-  running: Running<{ calls: MessengerCalls; settings: MessengerSettings }>,
+  running: Running<{ calls: MessengerCalls; callIce: CallIceServers; settings: MessengerSettings }>,
 ): HandlersFor<
   | 'call.current'
+  | 'call.iceServers'
   | 'call.start'
   | 'call.accept'
   | 'call.decline'
@@ -30,6 +32,11 @@ export function callHandlers(
   const relayOnly = async () => (await running()).settings.current.relayOnly
   return {
     'call.current': async () => ok({ call: (await calls()).current() }),
+    // Asking a relay for TURN is itself a call's first step: none in relay-only mode.
+    'call.iceServers': async () =>
+      (await relayOnly())
+        ? RELAY_ONLY_NO_CALLS
+        : ok({ iceServers: await (await running()).callIce.current() }),
     'call.start': async (r) =>
       (await relayOnly()) ? RELAY_ONLY_NO_CALLS : (await calls()).start(r.conversationId, r.media),
     'call.accept': async (r) =>
