@@ -162,6 +162,7 @@ function natTests(): void {
     ['iproute2', 'ip'],
     ['iptables', 'iptables'],
     ['nftables', 'nft'],
+    ['procps', 'sysctl'],
     ['coturn', 'turnserver'],
   ].filter(
     ([, bin]) => !['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, bin!))),

@@ -13,7 +13,8 @@
  * credentials its `info` hands out — connects, through TURN where nothing else can (symmetric ↔
  * symmetric; there a STUN-only call must fail, which shows TURN is what carried it).
  *
- * Runs only as root with iproute2, iptables and coturn present; otherwise it skips and says why.
+ * Runs only as root with iproute2, iptables, nftables, procps (sysctl) and coturn present;
+ * otherwise it skips and says why. Start-up is checked and retried once (ADR 0461).
  * Results: tests/artifacts/nat-reachability.json and the table printed at the end.
  * HESTIA_NAT_PAIRS=symmetric/symmetric,… runs only those pairs.
  */
@@ -61,29 +62,62 @@ if (skip !== null) {
 
 describe('reachability across NATs built in network namespaces', { skip: skip ?? false }, () => {
   const topology = new NatTopology()
-  const dir = mkdtempSync(join(tmpdir(), 'hestia-nat-'))
   const results: PairResult[] = []
+  let dir: string | undefined
   let relay: string
   let secret: string
 
+  // Each start-up step is named in its error and timed in the log: a failure here fails the whole
+  // suite, and CI's summary then shows this message (scripts/tap-failures.ts).
   before(async () => {
-    const stale = removeStaleNamespaces()
-    if (stale.length > 0) console.log(`# removed namespaces of an earlier run: ${stale.join(' ')}`)
-    topology.createPublic()
+    await startUp('removing what an earlier run left', () => {
+      const stale = removeStaleNamespaces()
+      if (stale.namespaces.length > 0) {
+        console.log(
+          `# removed namespaces of an earlier run: ${stale.namespaces.join(' ')}` +
+            (stale.killed.length > 0 ? `; ended its processes ${stale.killed.join(' ')}` : ''),
+        )
+      }
+    })
+    await startUp('making the public namespace', () => topology.createPublic())
     secret = newTurnSecret()
+    dir = mkdtempSync(join(tmpdir(), 'hestia-nat-'))
     mkdirSync(join(dir, 'turn'))
-    await startTurn(topology.pub, join(dir, 'turn'), secret)
-    relay = (await startRelayCli(topology.pub, join(dir, 'relay'), secret)).multiaddr
-    await startReflector(topology.pub)
+    await startUp('starting coturn', () => startTurn(topology.pub, join(dir!, 'turn'), secret))
+    relay = await startUp('starting the relay', async () => {
+      return (await startRelayCli(topology.pub, join(dir!, 'relay'), secret)).multiaddr
+    })
+    await startUp('starting the NAT reflector', () => startReflector(topology.pub))
   })
 
+  // Cleanup must not fail the suite once every test passed (nor hide a failure): each step is
+  // tried, and what went wrong is printed. The results are written first.
   after(async () => {
-    await stopAll()
-    topology.destroy()
-    rmSync(dir, { recursive: true, force: true })
     const out = resolve(import.meta.dirname, '..', 'artifacts')
-    mkdirSync(out, { recursive: true })
-    writeFileSync(join(out, 'nat-reachability.json'), JSON.stringify(results, null, 2) + '\n')
+    const steps: [string, () => unknown][] = [
+      [
+        'writing tests/artifacts/nat-reachability.json',
+        () => {
+          mkdirSync(out, { recursive: true })
+          writeFileSync(join(out, 'nat-reachability.json'), JSON.stringify(results, null, 2) + '\n')
+        },
+      ],
+      ['stopping the processes', () => stopAll()],
+      ['deleting the namespaces', () => topology.destroy()],
+      [
+        `removing ${dir ?? 'the temporary directory'}`,
+        () =>
+          dir !== undefined &&
+          rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }),
+      ],
+    ]
+    for (const [what, fn] of steps) {
+      try {
+        await fn()
+      } catch (err) {
+        console.log(`# cleanup: ${what} failed: ${(err as Error).message}`)
+      }
+    }
     console.log('# NAT pair | direct WebRTC | message route | file | call path')
     for (const r of results) {
       console.log(
@@ -165,6 +199,21 @@ describe('reachability across NATs built in network namespaces', { skip: skip ??
     })
   }
 })
+
+/** Runs one start-up step; its error says which step failed and how long it had run. */
+async function startUp<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
+  const t0 = performance.now()
+  try {
+    const value = await fn()
+    console.log(`# ${what}: ${Math.round(performance.now() - t0)} ms`)
+    return value
+  } catch (err) {
+    const ms = Math.round(performance.now() - t0)
+    throw new Error(`NAT lab start-up, ${what} (after ${ms} ms): ${(err as Error).message}`, {
+      cause: err,
+    })
+  }
+}
 
 /** What a user would notice, per pair; where direct cannot work, the fallbacks must. */
 function assertPair(r: PairResult): void {

@@ -2,12 +2,18 @@
  * A small internet in network namespaces for the NAT reachability test (issue 21): a "public"
  * namespace that routes between its links and holds the relay and TURN on 172.16.0.1, and per
  * test pair two home namespaces, each behind a NAT namespace of its own (full-cone: a stateless
- * nftables 1:1 NAT; port-restricted or symmetric: iptables). Every name carries this process's id, every address is one
- * this module gave out inside these namespaces, and `destroy()` deletes what `create*()` made (the
- * veth ends go with their namespace). Needs root, iproute2, iptables and nftables.
+ * nftables 1:1 NAT; port-restricted or symmetric: iptables). Every name carries this process's id
+ * and a random run tag, every address is one this module gave out inside these namespaces, and
+ * `destroy()` deletes what `create*()` made (the veth ends go with their namespace). Needs root,
+ * iproute2, iptables, nftables and sysctl (procps).
+ *
+ * The tools are called by absolute path: CI may run `npm test` with a PATH that has no sbin
+ * directories (cron, some runners), where `iptables`, `nft` and `sysctl` live on Debian.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { delimiter, join } from 'node:path'
 
 export type NatKind = 'full-cone' | 'port-restricted' | 'symmetric'
 
@@ -15,27 +21,85 @@ export type NatKind = 'full-cone' | 'port-restricted' | 'symmetric'
 export const PUBLIC_SERVICE_IP = '172.16.0.1'
 
 const PREFIX = 'hnat'
+/** This run's namespaces: `hnat<pid>-<tag>-…`; the tag tells a reused pid's leftovers from ours. */
+const RUN = `${PREFIX}${process.pid}-${randomBytes(3).toString('hex')}`
 
-function run(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+/** Where Debian puts admin tools, searched after PATH. */
+const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
+
+/** The Debian package that brings each tool (for the error that says what to install). */
+export const TOOL_PACKAGES: Record<string, string> = {
+  ip: 'iproute2',
+  iptables: 'iptables',
+  nft: 'nftables',
+  sysctl: 'procps',
+  turnserver: 'coturn',
 }
 
-function inNs(ns: string, cmd: string, args: string[]): string {
-  return run('ip', ['netns', 'exec', ns, cmd, ...args])
+/** The absolute path of an executable `name` on PATH or in the system directories, or null. */
+export function findTool(name: string): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...SYSTEM_DIRS]
+  for (const dir of dirs) {
+    const path = join(dir, name)
+    try {
+      accessSync(path, constants.X_OK)
+      return path
+    } catch {
+      // Not here.
+    }
+  }
+  return null
 }
 
-/** What is missing to run the test here (not root, no ip/iptables/turnserver), or null. */
+/** The absolute path of a tool this test needs; throws saying what to install when missing. */
+export function tool(name: string): string {
+  const path = findTool(name)
+  if (path === null) {
+    throw new Error(
+      `${name} not found on PATH or in ${SYSTEM_DIRS.join(', ')}: apt-get install ${TOOL_PACKAGES[name] ?? name}`,
+    )
+  }
+  return path
+}
+
+/** PATH for the processes started in the namespaces: the caller's, plus the system directories. */
+export function childPath(): string {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean)
+  return [...dirs, ...SYSTEM_DIRS.filter((d) => !dirs.includes(d))].join(delimiter)
+}
+
+function run(cmd: string, args: string[], input?: string): string {
+  try {
+    return execFileSync(tool(cmd), args, {
+      encoding: 'utf8',
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(input !== undefined ? { input } : {}),
+      env: { ...process.env, PATH: childPath() },
+      timeout: 20_000,
+    })
+  } catch (err) {
+    const e = err as Error & { stderr?: string }
+    const said = (e.stderr ?? '').trim() || e.message.split('\n')[0]
+    throw new Error(`\`${cmd} ${args.join(' ')}\` failed: ${said}`, { cause: err })
+  }
+}
+
+function inNs(ns: string, cmd: string, args: string[], input?: string): string {
+  return run('ip', ['netns', 'exec', ns, tool(cmd), ...args], input)
+}
+
+/** What is missing to run the test here (not root, a tool, network namespaces), or null. */
 export function missingPrerequisite(): string | null {
   if (process.platform !== 'linux')
     return `network namespaces need Linux (this is ${process.platform})`
   if (process.getuid?.() !== 0) return 'network namespaces need root (run as root, as CI does)'
-  for (const tool of ['ip', 'iptables', 'nft', 'turnserver']) {
-    const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(`${d}/${tool}`))
-    if (!found)
-      return `${tool} is not installed (apt-get install iproute2 iptables nftables coturn)`
+  const missing = Object.keys(TOOL_PACKAGES).filter((t) => findTool(t) === null)
+  if (missing.length > 0) {
+    const packages = missing.map((t) => TOOL_PACKAGES[t]).join(' ')
+    return `${missing.join(', ')} not installed (apt-get install ${packages})`
   }
   try {
-    const probe = `${PREFIX}${process.pid}-probe`
+    const probe = `${RUN}-probe`
     run('ip', ['netns', 'add', probe])
     run('ip', ['netns', 'del', probe])
   } catch (err) {
@@ -46,23 +110,35 @@ export function missingPrerequisite(): string | null {
 
 /**
  * Namespaces left by an earlier run of this test that died before its cleanup: only ours (the
- * prefix) and only when the process named in them is gone.
+ * prefix), and only when the process named in them is gone or is this one under another tag (a
+ * reused pid). Processes still running in them (a relay, coturn, a peer of the dead run) are
+ * killed first, by pid, so they neither hold the namespace nor load the machine.
  */
-export function removeStaleNamespaces(): string[] {
+export function removeStaleNamespaces(): { namespaces: string[]; killed: number[] } {
   const removed: string[] = []
+  const killed: number[] = []
   const dir = '/run/netns'
-  if (!existsSync(dir)) return removed
+  if (!existsSync(dir)) return { namespaces: removed, killed }
   for (const name of readdirSync(dir)) {
     const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)
-    if (m === null || existsSync(`/proc/${m[1]}`)) continue
+    if (m === null || name.startsWith(`${RUN}-`)) continue
+    if (Number(m[1]) !== process.pid && existsSync(`/proc/${m[1]}`)) continue
     try {
+      for (const pid of run('ip', ['netns', 'pids', name]).split(/\s+/).filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL')
+          killed.push(Number(pid))
+        } catch {
+          // Gone already.
+        }
+      }
       run('ip', ['netns', 'del', name])
       removed.push(name)
     } catch {
       // Already gone.
     }
   }
-  return removed
+  return { namespaces: removed, killed }
 }
 
 /**
@@ -139,7 +215,7 @@ export interface Home {
 }
 
 export class NatTopology {
-  readonly pub = `${PREFIX}${process.pid}-pub`
+  readonly pub = `${RUN}-pub`
   readonly #namespaces: string[] = []
 
   /** The public namespace with the service address; it forwards between its links. */
@@ -156,8 +232,8 @@ export class NatTopology {
    */
   createHome(slot: number, kind: NatKind): Home {
     if (!Number.isInteger(slot) || slot < 1 || slot > 60) throw new RangeError(`bad slot ${slot}`)
-    const nat = `${PREFIX}${process.pid}-nat${slot}`
-    const home = `${PREFIX}${process.pid}-home${slot}`
+    const nat = `${RUN}-nat${slot}`
+    const home = `${RUN}-home${slot}`
     const wanIp = `172.16.${slot}.2`
     const homeIp = `10.${slot}.0.2`
     this.#addNs(nat)
@@ -223,19 +299,14 @@ export class NatTopology {
     }
     inNs(nat, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1'])
     for (const rule of natRules(kind)) inNs(nat, 'iptables', rule)
-    if (kind === 'full-cone') {
-      execFileSync('ip', ['netns', 'exec', nat, 'nft', '-f', '-'], {
-        input: fullConeRules(wanIp, homeIp),
-        stdio: ['pipe', 'pipe', 'pipe'],
-      })
-    }
+    if (kind === 'full-cone') inNs(nat, 'nft', ['-f', '-'], fullConeRules(wanIp, homeIp))
     return { ns: home, ip: homeIp, wanIp, nat: kind }
   }
 
   /** Deletes the namespaces of one home (and with them its links and conntrack state). */
   removeHome(home: Home): void {
     const slot = /home(\d+)$/.exec(home.ns)?.[1]
-    for (const ns of [home.ns, `${PREFIX}${process.pid}-nat${slot}`]) this.#delNs(ns)
+    for (const ns of [home.ns, `${RUN}-nat${slot}`]) this.#delNs(ns)
   }
 
   /** Deletes every namespace this topology made; safe to call twice and after a partial build. */
