@@ -173,6 +173,39 @@ if (skip !== undefined) {
       )
     })
 
+    pgTest(
+      'a nonce commits while a deposit batch holds the totals lock (a fetch does not wait behind deposits); a replay is still refused',
+      async () => {
+        const url = await freshDatabase()
+        const store = await PgMailboxStore.open({ url })
+        try {
+          await store.createMailbox({ id: id(1), authKey: key, capabilityHash: cap, nowDay: 1 })
+          await withClient(url, async (c) => {
+            // What a deposit batch of another instance holds from its first statement to its commit.
+            await c.query('BEGIN')
+            await c.query('SELECT bytes FROM relay_totals WHERE id FOR UPDATE')
+            let deposited = false
+            const deposit = store
+              .deposit({ mailboxId: id(1), sealed: new Uint8Array(5), expiresAt: 100 }, roomy)
+              .then((o) => {
+                deposited = true
+                return o
+              })
+            const nonce = new Uint8Array(16).fill(3)
+            // Day 2: the nonce also records that the mailbox was seen today.
+            assert.equal(await store.useNonce(id(1), nonce, 60_000, 2), true)
+            assert.equal(await store.useNonce(id(1), nonce, 60_000, 2), false, 'a replay')
+            assert.equal(deposited, false, 'the deposit waits for the totals lock')
+            await c.query('COMMIT')
+            assert.deepEqual(await deposit, { ok: true, id: 1n })
+          })
+          assert.equal((await store.getMailbox(id(1)))?.lastSeenDay, 2)
+        } finally {
+          await store.close()
+        }
+      },
+    )
+
     pgTest('a sweep skips while another instance holds the sweep lock', async () => {
       const url = await freshDatabase()
       const store = await PgMailboxStore.open({ url })

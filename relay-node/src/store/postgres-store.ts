@@ -9,12 +9,13 @@
  * commits share the next transaction (group commit, as in the SQLite store); a batch whose
  * transaction fails is retried one write per transaction, so one bad write cannot fail the others.
  *
- * Across instances: every write function first locks the one relay_totals row (a write alone is
+ * Across instances: every queued write first locks the one relay_totals row (a write alone is
  * its own one-statement transaction; writes queued together share one). That orders all
  * writers (no deadlocks), makes the relay-wide byte quota exact, and keeps per-mailbox sequence
  * numbers in commit order, which is also the order of the NOTIFY each deposit sends: another
  * instance's subscribers get deposits in order (watchDeposits). TTL sweeps run on one instance at a
- * time (a session advisory lock); the others skip that round.
+ * time (a session advisory lock); the others skip that round. A fetch's nonce is the exception: it
+ * is not queued and takes no totals lock (ADR 0241), so it commits beside a deposit batch.
  *
  * Errors: a full disk answers `storage_full` (ADR 0210); a database that cannot be reached (down,
  * restarting, connection lost mid-commit) answers the retryable `internal` with a retry hint. In
@@ -119,7 +120,21 @@ const Q = {
     text: 'SELECT seq, sealed, expires_at FROM messages WHERE mailbox_id = $1 AND seq = $2',
   },
   ack: { name: 'h_ack', text: 'SELECT hestia_ack($1, $2::bigint[]) AS n' },
-  useNonce: { name: 'h_use_nonce', text: 'SELECT hestia_use_nonce($1, $2, $3, $4) AS ok' },
+  // Not through hestia_use_nonce (which takes the totals lock first): a nonce touches no total and
+  // locks at most one mailbox row, after its own key, so it cannot be part of a lock cycle, and it
+  // commits beside the deposit batches instead of after them (ADR 0241). The primary key makes a
+  // replay lose to the first use on any instance.
+  useNonce: {
+    name: 'h_use_nonce_unqueued',
+    text: `WITH used AS (
+             INSERT INTO auth_nonces (nonce_key, expires_bucket) VALUES ($2, $3)
+               ON CONFLICT (nonce_key) DO NOTHING RETURNING 1
+           ), seen AS (
+             UPDATE mailboxes SET last_seen_day = $4
+              WHERE id = $1 AND last_seen_day <> $4 AND EXISTS (SELECT 1 FROM used)
+           )
+           SELECT EXISTS (SELECT 1 FROM used) AS ok`,
+  },
   publish: {
     name: 'h_publish',
     text: 'SELECT hestia_publish_prekeys($1, $2, $3::bytea[], $4) AS n',
@@ -426,13 +441,12 @@ export class PgMailboxStore implements MailboxStore {
     nowDay: number,
   ): Promise<boolean> {
     const key = nonceKey(mailboxId, nonce)
-    return this.write(async (c) => {
-      const r = await c.query({
-        ...Q.useNonce,
-        values: [buf(mailboxId), buf(key), nonceBucket(keepUntilMs), nowDay],
-      })
-      return (r.rows[0] as Row).ok === true
-    })
+    if (this.closed) return Promise.reject(new Error('store closed'))
+    // One statement on any pooled connection, its own transaction: answered after its COMMIT, and
+    // not queued behind the deposit batch being committed (a fetch waits for its nonce).
+    return this.read(Q.useNonce, [buf(mailboxId), buf(key), nonceBucket(keepUntilMs), nowDay]).then(
+      (rows) => rows[0]?.ok === true,
+    )
   }
 
   publishPrekeys(
