@@ -98,7 +98,10 @@ export function parseTapFailures(tap: string): TapReport {
     i = end
     if (todo) continue
     const one = (key: string) => fields.get(key)?.[0]
-    const stack = (fields.get('stack') ?? []).find((f) => f !== '' && !f.includes('node:internal'))
+    // The first frame in a file of ours says most; else the first outside node's internals.
+    const frames = (fields.get('stack') ?? []).filter((f) => f !== '')
+    const stack =
+      frames.find((f) => f.includes('file://')) ?? frames.find((f) => !f.includes('node:'))
     const error = fields.get('error') ?? []
     while (error.length > 0 && error.at(-1)!.trim() === '') error.pop()
     failures.push({
