@@ -20,11 +20,16 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
-import { newMailboxCredentials } from '../core/src/mailbox/index.ts'
-import { depositBurst, fetchLatencies } from '../tests/bench/lib/mailbox-load.ts'
+import {
+  depositAddressOf,
+  EXPIRY_BUCKETS_S,
+  newMailboxCredentials,
+} from '../core/src/mailbox/index.ts'
+import { depositBurst, fetchLatencies, SEALED_BYTES } from '../tests/bench/lib/mailbox-load.ts'
 import {
   accountCpu,
   createRawTables,
+  pacedDeposits,
   rawInsertBurst,
   summarise,
   writeRelayBenchConfig,
@@ -42,6 +47,8 @@ const { values: opts } = parseArgs({
     deposits: { type: 'string', default: '1500' },
     fetches: { type: 'string', default: '300' },
     'cpu-prof': { type: 'string' },
+    /** Deposits/s of the steady load the loaded fetch series runs under (each arm its own). */
+    'load-rate': { type: 'string', default: '200' },
   },
 })
 if (opts.before === undefined) throw new Error('--before DIR: a checkout of the code before')
@@ -52,6 +59,9 @@ const DEPOSITS = Number(opts.deposits)
 const FETCHES = Number(opts.fetches)
 const CONCURRENCY = 64
 const SENDERS = 4
+/** Each sender's streams: CONCURRENCY deposits really in flight (a client keeps 8 by default). */
+const STREAMS = { maxStreams: 16 }
+const LOAD_RATE = Number(opts['load-rate'])
 const MAILBOXES = 500
 async function withClient<T>(url: string, body: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url })
@@ -144,7 +154,7 @@ async function main(): Promise<void> {
       dirs.push(dir)
       const relay = await startRelay(checkout, url, dir, prof)
       relays.push(relay)
-      return { relay, clients: nodes.map((n) => mailboxClientFor(n, relay.addr)) }
+      return { relay, clients: nodes.map((n) => mailboxClientFor(n, relay.addr, STREAMS)) }
     }
     const before = await relayFor(BEFORE, urlBefore)
     const after = await relayFor(AFTER, urlAfter, opts['cpu-prof'])
@@ -195,6 +205,29 @@ async function main(): Promise<void> {
       { before: fetchP99(before.clients), after: fetchP99(after.clients) },
       { repetitions: REPS, onSample: (a, r, v) => log(`fetch p99 ${a}`, r, v) },
     )
+    // The same while that relay takes a steady deposit load from the other senders (other
+    // mailboxes): whether a fetch waits behind the deposits being committed.
+    const sealed = new Uint8Array(SEALED_BYTES).fill(0x5a)
+    const loadedP99 = (clients: typeof before.clients) => async () => {
+      const load = pacedDeposits(
+        (i) =>
+          clients[1 + (i % (clients.length - 1))]!.deposit(
+            depositAddressOf(boxes[1 + (i % (boxes.length - 1))]!),
+            sealed,
+            { expiryS: EXPIRY_BUCKETS_S[3] },
+          ),
+        LOAD_RATE,
+      )
+      try {
+        return await fetchP99(clients)()
+      } finally {
+        console.log(`  (load reached ${(await load.stop()).toFixed(0)}/s)`)
+      }
+    }
+    const loaded = await interleave(
+      { before: loadedP99(before.clients), after: loadedP99(after.clients) },
+      { repetitions: REPS, onSample: (a, r, v) => log(`loaded fetch p99 ${a}`, r, v) },
+    )
     console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
 
     const f = (n: number) => n.toFixed(1)
@@ -208,6 +241,9 @@ async function main(): Promise<void> {
       )
     }
     console.log(`fetch p99: before ${f(fetch.median.before)} ms, after ${f(fetch.median.after)} ms`)
+    console.log(
+      `fetch p99 under ${LOAD_RATE} deposits/s: before ${f(loaded.median.before)} ms, after ${f(loaded.median.after)} ms`,
+    )
     // Backends report their counts when idle for a second.
     await new Promise((r) => setTimeout(r, 1_500))
     const calls = await withClient(urlAfter, async (c) => {

@@ -76,7 +76,12 @@ async function main(): Promise<void> {
         ...['--stun-port', '-1', '--admin-port', '-1', '--log-level', 'warn'],
       ])
       relays.push(relay)
-      return { relay, clients: nodes.map((n) => mailboxClientFor(n, relay.multiaddrs[0]!)) }
+      // CONCURRENCY deposits really in flight: a client keeps 8 streams by default.
+      const streams = { maxStreams: CONCURRENCY / SENDERS }
+      return {
+        relay,
+        clients: nodes.map((n) => mailboxClientFor(n, relay.multiaddrs[0]!, streams)),
+      }
     }
     const p8 = await relayWithPool(8)
     const boxes = Array.from({ length: MAILBOXES }, () => newMailboxCredentials())

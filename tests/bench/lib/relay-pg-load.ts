@@ -169,3 +169,41 @@ export function summarise(list: readonly CpuSample[]): CpuSample {
     senders: mean(list.map((s) => s.senders)),
   }
 }
+
+/**
+ * A steady deposit load in the background: `perSecond` deposits a second spread over `clients`
+ * (paced, not as fast as possible: latency under a load the relay keeps up with, not under
+ * saturation, where any queue grows without bound). `stop()` ends it and returns the rate reached.
+ */
+export function pacedDeposits(
+  deposit: (i: number) => Promise<unknown>,
+  perSecond: number,
+): { stop: () => Promise<number> } {
+  const started = performance.now()
+  const inFlight = new Set<Promise<unknown>>()
+  let sent = 0
+  let done = 0
+  let stopped = false
+  const tick = () => {
+    if (stopped) return
+    const due = Math.floor(((performance.now() - started) / 1000) * perSecond)
+    while (sent < due) {
+      const p = deposit(sent++).then(
+        () => done++,
+        () => undefined,
+      )
+      inFlight.add(p)
+      void p.finally(() => inFlight.delete(p))
+    }
+    timer = setTimeout(tick, 5)
+  }
+  let timer = setTimeout(tick, 0)
+  return {
+    stop: async () => {
+      stopped = true
+      clearTimeout(timer)
+      await Promise.all(inFlight)
+      return done / ((performance.now() - started) / 1000)
+    },
+  }
+}
