@@ -26,13 +26,19 @@ describe('a linked install runs as a companion messenger', () => {
   let a2: TestPeer
   let b: TestPeer
   let c: TestPeer
+  let convB: string
+  let aliceOnB: string
+  let routeBefore: Uint8Array | null
 
   before(async () => {
     relay = await startTestRelay()
     a1 = await new TestPeer('alice', relay.multiaddrs).start()
     b = await new TestPeer('bob', relay.multiaddrs).start()
     c = await new TestPeer('carol', relay.multiaddrs).start()
-    await connectPeers(a1, b)
+    ;({ convB } = await connectPeers(a1, b))
+    aliceOnB = (await b.must({ type: 'conversations.list', query: null })).conversations[0]!.contact
+      .contactId
+    routeBefore = (await b.store.getContact(aliceOnB))!.outboundMailbox
     await c.must({ type: 'identity.create', displayName: 'carol' })
     const invite = await a1.must({ type: 'invite.mine' })
     await c.must({ type: 'invite.accept', invite: invite.link })
@@ -147,5 +153,68 @@ describe('a linked install runs as a companion messenger', () => {
       const s = await a2.must({ type: 'connectivity.status' })
       return s.relays.some((r) => r.state === 'connected')
     })
+  })
+
+  const conversationWith = async (peer: TestPeer, name: string) =>
+    (await peer.must({ type: 'conversations.list', query: null })).conversations.find(
+      (x) => x.contact.displayName === name,
+    )!.conversationId
+
+  test('the companion greets Bob: he keeps a route for it, his route to the primary stays', async () => {
+    const laptop = a2.service.node!.peerId.toString()
+    await waitUntil(
+      'bob holds a route for the laptop',
+      async () => (await b.store.getDevice(aliceOnB, laptop))?.route !== undefined,
+      30_000,
+    )
+    assert.deepEqual((await b.store.getContact(aliceOnB))!.outboundMailbox, routeBefore)
+    const sessions = await b.store.listSessions(aliceOnB)
+    assert.equal(new Set(sessions.map((s) => s.deviceId)).size, 2, 'one session per device')
+    // Carol is blocked on the primary: the companion does not greet her either.
+    const carolOnA2 = (await a2.store.listContacts()).find((x) => x.displayName === 'carol')!
+    assert.equal((await a2.store.listSessions(carolOnA2.contactId)).length, 0)
+  })
+
+  test("Bob's message arrives on the primary and on the companion", async () => {
+    const { message } = await b.must({
+      type: 'messages.send',
+      conversationId: convB,
+      text: 'to every alice',
+    })
+    const onA1 = await conversationWith(a1, 'bob')
+    const onA2 = await conversationWith(a2, 'bob')
+    await waitUntil('the primary shows it', async () =>
+      (await a1.texts(onA1)).includes('to every alice'),
+    )
+    await waitUntil('the companion shows it', async () =>
+      (await a2.texts(onA2)).includes('to every alice'),
+    )
+    const copy = (await a2.history(onA2)).find((m) => m.messageId === message.messageId)!
+    assert.equal(copy.direction, 'in', 'the same message, by id, from Bob')
+  })
+
+  test('what the primary and the companion send both reach Bob', async () => {
+    await a1.must({
+      type: 'messages.send',
+      conversationId: await conversationWith(a1, 'bob'),
+      text: 'from the primary',
+    })
+    await a2.must({
+      type: 'messages.send',
+      conversationId: await conversationWith(a2, 'bob'),
+      text: 'from the laptop',
+    })
+    await waitUntil('bob shows both', async () => {
+      const texts = await b.texts(convB)
+      return texts.includes('from the primary') && texts.includes('from the laptop')
+    })
+    const fromLaptop = (await b.history(convB)).find(
+      (m) => m.body.kind === 'text' && m.body.text === 'from the laptop',
+    )!
+    assert.equal(fromLaptop.direction, 'in', "in Alice's one conversation, as hers")
+    assert.equal(
+      (await b.must({ type: 'conversations.list', query: null })).conversations.length,
+      1,
+    )
   })
 })

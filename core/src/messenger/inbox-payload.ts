@@ -16,6 +16,7 @@ import {
 import type { ContactRecord, ConversationRecord, MessageRecord } from '../store/records.ts'
 import type { StoreOperations } from '../store/store.ts'
 import { applyContactDeviceList } from './devices/contact-list.ts'
+import { keepDeviceRoute } from './devices/device-routes.ts'
 import { queueHello, queueReceipts } from './outbox-rows.ts'
 import type { FilePayloadBody, HelloBody, Payload } from './payload.ts'
 import { decodeOutbound, encodeOutbound, toBase64Url } from './records.ts'
@@ -156,6 +157,12 @@ async function applyHello(
   platform: CryptoPlatform,
 ): Promise<void> {
   const { contact: c, conversation: conv, payload, now } = p
+  // One more device of the contact (a companion): its route is its own, the contact's stays.
+  if (await keepDeviceRoute(tx, c, p.senderDevice, hello)) {
+    const mine = hello.reply ? null : reads.helloFor(c, true)
+    if (mine !== null) await queueHello(tx, conv.conversationId, mine, platform, now)
+    return
+  }
   const moved = hello.reply && !sameMailbox(c.outboundMailbox, hello)
   const replaced = hello.replacesDevice
   if (replaced !== undefined && replaced !== p.senderDevice) {

@@ -26,6 +26,7 @@ import { MessengerGroups } from './groups/messenger-groups.ts'
 import { Inbox, type FrameEffects, type FrameOutcome, type FrameSource } from './inbox.ts'
 import { acceptReplacementNotice, isReplacementNotice } from './device-replaced.ts'
 import { followUpRestore } from './restore-followup.ts'
+import { greetContactsAsCompanion } from './devices/companion-hellos.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
 import type { CreateMailboxNode } from './mailbox-links.ts'
@@ -315,7 +316,10 @@ export class Messenger {
       } catch {
         bundle = null
       }
-      await this.#mailboxes.maintain(bundle, (n) => this.#mintOneTimePrekeys(n))
+      // A companion signs no prekeys (ADR 0762): its mailboxes offer none (PQXDH runs without).
+      const mint = (n: number) =>
+        this.ctx.local.companion === true ? Promise.resolve([]) : this.#mintOneTimePrekeys(n)
+      await this.#mailboxes.maintain(bundle, mint)
       await this.#rotation.maintain()
       await this.#invites.maintain()
       await this.#inviteProbe.run()
@@ -330,6 +334,14 @@ export class Messenger {
           deposit: (address, frame) => this.#mailboxes.deposit(address, frame),
           kickOutbox: () => this.#outbox.kick(),
         }).catch((err: unknown) => this.ctx.log('restore follow-up not finished yet', err)),
+      )
+      void this.#track(
+        greetContactsAsCompanion({
+          ctx: this.ctx,
+          helloFor: (c, reply) => this.#helloFor(c, reply),
+          ensureInboundMailbox: (c) => this.#ensureInboundMailbox(c),
+          kickOutbox: () => this.#outbox.kick(),
+        }).catch((err: unknown) => this.ctx.log('companion hellos not queued yet', err)),
       )
     })().finally(() => {
       this.#keeping = null

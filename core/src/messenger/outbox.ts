@@ -31,6 +31,7 @@ import {
 import { chatMessage, laterDelivery } from './views.ts'
 import { InviteClosedError, isClosedMailbox, markInviteClosed } from './invite-closed.ts'
 import { bytesEqual } from '../crypto/bytes.ts'
+import { copyToOtherDevices } from './devices/device-copies.ts'
 
 export type Route = 'direct' | 'mailbox'
 
@@ -188,6 +189,10 @@ export class Outbox {
       return 'retry'
     }
     this.#hooks.onSent?.(item, route, frame)
+    // The contact's further devices (companions) get the same payload (ADR 0762).
+    await copyToOtherDevices(this.#ctx, contact, item.payload, (to, f) =>
+      this.#mailboxes.deposit(to, f, isFilePiece(item) ? 'file_piece' : 'chat'),
+    )
     const events: ClientEvent[] = []
     await store.transaction(async (tx) => {
       await tx.deleteOutbox(item.seq)

@@ -61,8 +61,12 @@ export async function activeSession(
   contact: ContactRecord,
 ): Promise<SessionRecord | undefined> {
   const key = toBase64Url(contact.identityPublicKey)
+  // Devices with a route of their own (a contact's companions, ADR 0762) get copies, not this.
+  const ownRoute = new Set(
+    (await tx.listDevices(contact.contactId)).flatMap((d) => (d.route ? [d.deviceId] : [])),
+  )
   const sessions = (await tx.listSessions(contact.contactId)).filter(
-    (s) => sessionIdentityKey(s) === key,
+    (s) => sessionIdentityKey(s) === key && !ownRoute.has(s.deviceId),
   )
   sessions.sort((a, b) => b.updatedAt - a.updatedAt)
   return sessions[0]

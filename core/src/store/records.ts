@@ -56,6 +56,11 @@ export interface DeviceRecord {
   addedAt: Timestamp
   expiresAt: Timestamp
   lastSeenAt: Timestamp | null
+  /**
+   * Opaque: where this device of a contact receives, from the Hello of its own session, when it
+   * is not the device the contact's route leads to (a companion, ADR 0762). Absent otherwise.
+   */
+  route?: Uint8Array
 }
 
 /** A payload that arrived under a not-yet-accepted identity key (ADR 0720). */
