@@ -58,9 +58,8 @@ const REPS = Number(opts.reps)
 const DEPOSITS = Number(opts.deposits)
 const FETCHES = Number(opts.fetches)
 const CONCURRENCY = 64
-const SENDERS = 4
-/** Each sender's streams: CONCURRENCY deposits really in flight (a client keeps 8 by default). */
-const STREAMS = { maxStreams: 16 }
+/** 8 × a client's 8 requests in flight: CONCURRENCY really in flight. */
+const SENDERS = 8
 const LOAD_RATE = Number(opts['load-rate'])
 const MAILBOXES = 500
 async function withClient<T>(url: string, body: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -154,7 +153,7 @@ async function main(): Promise<void> {
       dirs.push(dir)
       const relay = await startRelay(checkout, url, dir, prof)
       relays.push(relay)
-      return { relay, clients: nodes.map((n) => mailboxClientFor(n, relay.addr, STREAMS)) }
+      return { relay, clients: nodes.map((n) => mailboxClientFor(n, relay.addr)) }
     }
     const before = await relayFor(BEFORE, urlBefore)
     const after = await relayFor(AFTER, urlAfter, opts['cpu-prof'])

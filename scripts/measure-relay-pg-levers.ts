@@ -46,7 +46,8 @@ const REPS = Number(opts.reps)
 const DEPOSITS = Number(opts.deposits)
 const FETCHES = Number(opts.fetches)
 const CONCURRENCY = 64
-const SENDERS = 4
+/** 8 × a client's 8 requests in flight: CONCURRENCY really in flight. */
+const SENDERS = 8
 const MAILBOXES = 500
 
 async function main(): Promise<void> {
@@ -76,12 +77,7 @@ async function main(): Promise<void> {
         ...['--stun-port', '-1', '--admin-port', '-1', '--log-level', 'warn'],
       ])
       relays.push(relay)
-      // CONCURRENCY deposits really in flight: a client keeps 8 streams by default.
-      const streams = { maxStreams: CONCURRENCY / SENDERS }
-      return {
-        relay,
-        clients: nodes.map((n) => mailboxClientFor(n, relay.multiaddrs[0]!, streams)),
-      }
+      return { relay, clients: nodes.map((n) => mailboxClientFor(n, relay.multiaddrs[0]!)) }
     }
     const p8 = await relayWithPool(8)
     const boxes = Array.from({ length: MAILBOXES }, () => newMailboxCredentials())

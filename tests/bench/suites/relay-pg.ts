@@ -72,7 +72,11 @@ const SIZES: Record<BenchMode, Sizes> = {
   },
 }
 
-const SENDERS = 4
+/**
+ * Client nodes sending: 8, so that 64 deposits are really in flight (a MailboxClient keeps at most 8
+ * requests in flight, as a messenger does; with 4 the relay arm had 32 against the raw arm's 64).
+ */
+const SENDERS = 8
 /**
  * The steady deposit load on instance 1 while instance 2's fetches are timed, as a share of the
  * two instances' measured deposit rate: a load they keep up with (under saturation every queue
@@ -162,11 +166,8 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
       relays.push(relay)
       return relay
     }
-    // `concurrency` deposits really in flight: each sender's client opens that share of streams
-    // (a MailboxClient keeps 8 by default, which held the relay arm at 32 against the raw arm's 64).
-    const streams = { maxStreams: Math.ceil(sizes.concurrency / SENDERS) }
     const first = await relayAt()
-    const clients = nodes.map((n) => mailboxClientFor(n, first.multiaddrs[0]!, streams))
+    const clients = nodes.map((n) => mailboxClientFor(n, first.multiaddrs[0]!))
     const boxes = Array.from({ length: sizes.mailboxes }, () => newMailboxCredentials())
     for (let i = 0; i < boxes.length; i += 16) {
       await Promise.all(boxes.slice(i, i + 16).map((b) => clients[0]!.create(b)))
@@ -201,7 +202,7 @@ async function measure(sizes: Sizes, log: (line: string) => void): Promise<Recor
     // Two instances: half the senders on each.
     const second = await relayAt()
     const split = nodes.map((n, i) =>
-      mailboxClientFor(n, (i % 2 === 0 ? first : second).multiaddrs[0]!, streams),
+      mailboxClientFor(n, (i % 2 === 0 ? first : second).multiaddrs[0]!),
     )
     const two = await interleave(
       {
