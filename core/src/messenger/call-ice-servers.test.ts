@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { CallIceServers, TURN_RELAYS } from './call-ice-servers.ts'
-import type { TurnOffer } from './ice-servers.ts'
+import type { TurnOffer } from '../client/api/ice-servers.ts'
 
 const ID = '12D3KooWRNEyNJZepA1GFxhX3yRq1vBd9iAq83h8wp4qQ3KTeUMW'
 const HOME = `/dns4/home.example.org/tcp/443/wss/p2p/${ID}`

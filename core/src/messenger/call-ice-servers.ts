@@ -16,7 +16,7 @@ import {
   turnServersFromRelay,
   type IceServer,
   type TurnOffer,
-} from './ice-servers.ts'
+} from '../client/api/ice-servers.ts'
 
 /** At most this many relays are asked for TURN (the first are the user's home relays). */
 export const TURN_RELAYS = 2

@@ -13,6 +13,7 @@ import {
   NODE_USER_AGENT,
   browserNodeConfig,
   createBrowserNode,
+  nodeRtcConfiguration,
 } from './create-node.ts'
 
 const started: Libp2p[] = []
@@ -173,4 +174,20 @@ test('relay-only (ADR 0752): no WebRTC transport, no /webrtc listen address, no 
     relayOnly: true,
   })
   assert.deepEqual(config.addresses.listen, ['/p2p-circuit'])
+})
+
+test("the node's WebRTC asks only its own relays' STUN responder, never a public default (ADR 0452)", () => {
+  const id = '12D3KooWRNEyNJZepA1GFxhX3yRq1vBd9iAq83h8wp4qQ3KTeUMW'
+  assert.deepEqual(
+    nodeRtcConfiguration([
+      `/dns4/relay.example.org/tcp/443/wss/p2p/${id}`,
+      `/ip4/127.0.0.1/tcp/4001/ws/p2p/${id}`,
+    ]),
+    { iceServers: [{ urls: ['stun:relay.example.org:3478'] }] },
+  )
+  // Loopback relays (tests, dev) and no relays: no server at all, so libp2p adds none of its own.
+  assert.deepEqual(nodeRtcConfiguration([`/ip4/127.0.0.1/tcp/4001/ws/p2p/${id}`]), {
+    iceServers: [],
+  })
+  assert.deepEqual(nodeRtcConfiguration([]), { iceServers: [] })
 })

@@ -14,6 +14,7 @@ import { webRTC } from '@libp2p/webrtc'
 import type { PrivateKey } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
+import { stunServersForRelays, toRtcIceServers } from '@hestia/core/client/api/ice-servers.ts'
 import { FILE_PROTOCOL } from '@hestia/core/files/limits.ts'
 import { idleDirectConnections } from '@hestia/core/messenger/idle-connections.ts'
 import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
@@ -48,6 +49,14 @@ export const NODE_USER_AGENT = 'hestia'
 /** Data-channel message size between our browsers (libp2p's default is 16 KiB for go/rust peers). */
 export const DATA_CHANNEL_MESSAGE_BYTES = 64 * 1024
 
+/**
+ * The WebRTC configuration of the messenger's node: STUN of the user's own relays (public hosts
+ * only), nothing else (ADR 0452).
+ */
+export function nodeRtcConfiguration(relays: readonly string[]): RTCConfiguration {
+  return { iceServers: toRtcIceServers(stunServersForRelays(relays)) }
+}
+
 export function browserNodeConfig(options: BrowserNodeOptions) {
   return {
     ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
@@ -66,9 +75,11 @@ export function browserNodeConfig(options: BrowserNodeOptions) {
       ...(options.relayOnly === true
         ? []
         : [
-            // No public STUN servers: ICE candidates stay local until Hestia configures its own.
+            // STUN of the user's own relays only, never a public server (libp2p's default would
+            // be four): they see our address already. None for loopback or private relays; no
+            // TURN for messages and files, which have the mailbox (ADR 0450, 0452).
             webRTC({
-              rtcConfiguration: { iceServers: [] },
+              rtcConfiguration: nodeRtcConfiguration(options.relays),
               // Larger data-channel messages: a file chunk frame (16,464 B) no longer splits into
               // a full and a tiny message, and SCTP carries 4x fewer messages (ADR 0804).
               // Browsers accept up to 256 KiB; libp2p's decoder on the other side takes any size

@@ -1,7 +1,8 @@
 // The call window (tabs/call.html?callId=…): the media side of one call. Mounts
 // ui/src/components/CallWindow.svelte over a CallSession (ui/src/lib/call-session.ts) that holds
 // the RTCPeerConnection and speaks the client API to the node's host over a runtime port. ICE
-// servers: the STUN responders of the user's relays (ui/src/lib/call-ice.ts). Closing the window
+// servers: the STUN responders and TURN credentials of the user's own relays, asked from the node
+// for this call (ui/src/lib/call-ice.ts, ADR 0452). Closing the window
 // hangs up.
 //
 // Test builds only: call-test-hooks.ts (RTP statistics, timings, the fingerprint-tamper switch),
@@ -10,7 +11,7 @@
 import CallWindow from '@hestia/ui/components/CallWindow.svelte'
 import { CallSession } from '@hestia/ui/lib/call-session.ts'
 import { callTestOptions, installCallTestHooks } from './call-test-hooks.ts'
-import { iceServersForRelays } from '@hestia/ui/lib/call-ice.ts'
+import { iceServersForCall } from '@hestia/ui/lib/call-ice.ts'
 import { mount } from 'svelte'
 import { buildPolicy } from '../build-info.ts'
 import { connectExtensionClient } from '../client/extension-client.ts'
@@ -42,7 +43,7 @@ async function start(): Promise<void> {
   const settings = await client.request({ type: 'settings.get' })
   const relays = settings.ok ? settings.value.relays : []
   const session = new CallSession(client, callId, {
-    iceServers: iceServersForRelays(relays),
+    iceServers: await iceServersForCall(client, relays),
     ...(TEST_BUILD ? callTestOptions() : {}),
   })
   let contactName = 'Contact'

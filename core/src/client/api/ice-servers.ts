@@ -12,7 +12,7 @@
  * Pure functions over strings and numbers: the host fetches, caches and applies them.
  */
 
-import type { IceServer } from '../client/api/call-ice.ts'
+import type { IceServer } from './call-ice.ts'
 
 export type { IceServer }
 
