@@ -4,16 +4,9 @@
  * build embeds no relay, the user (or a test) adds one first. The choice is stored as the settings
  * the messenger loads once an identity exists, so nothing is asked twice.
  */
-import {
-  defaultSettings,
-  fail,
-  ok,
-  type ClientEvent,
-  type ClientFailure,
-  type Settings,
-} from '../client/api.ts'
-import { checkRelayAddress } from '../client/relay-address.ts'
+import { ok, type ClientEvent, type ClientFailure, type Settings } from '../client/api.ts'
 import type { MessengerStore } from '../store/store.ts'
+import { relayAddressRefused, settingsFromStore, withRelayAdded } from './settings.ts'
 
 type Result<V> = { ok: true; value: V } | ClientFailure
 
@@ -28,20 +21,17 @@ export function settingsBeforeIdentity(
 ): SettingsBeforeIdentity {
   return {
     async addRelay(address) {
-      const checked = checkRelayAddress(address, { allowPlainTcp: true })
-      if (!checked.ok) return fail('relay_address_invalid', `${checked.part}: ${checked.hint}`)
+      // A bad address is refused before the store is opened: nothing is read or written for it.
+      const refused = relayAddressRefused(address)
+      if (refused !== null) return refused
       const db = await store()
-      const saved = await db.getSettings()
-      // As MessengerSettings.load: a field saved before it existed takes its default.
-      const current: Settings =
-        saved === undefined
-          ? defaultSettings([...defaultRelays])
-          : { ...defaultSettings(saved.relays), ...saved }
-      if (current.relays.includes(address)) return ok(current)
-      const next = { ...current, relays: [...current.relays, address] }
-      await db.putSettings(next)
-      events.emit({ type: 'settings.changed', settings: next })
-      return ok(next)
+      // The same merge and the same rule as the messenger's own settings (settings.ts).
+      const current = settingsFromStore(await db.getSettings(), defaultRelays)
+      const added = withRelayAdded(current, address)
+      if (!added.ok || added.value === current) return added
+      await db.putSettings(added.value)
+      events.emit({ type: 'settings.changed', settings: added.value })
+      return ok(added.value)
     },
   }
 }

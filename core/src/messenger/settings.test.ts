@@ -7,6 +7,7 @@ import type { ClientEvent } from '../client/api.ts'
 import { createMemoryBacking, openMemoryStore } from '../store/memory-store.ts'
 import type { MessengerContext } from './context.ts'
 import { MessengerSettings } from './settings.ts'
+import { settingsBeforeIdentity } from './settings-before-identity.ts'
 
 const HOME = '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWGzh8V7AWE4Ld2pR6RLTPz8eUGbTD2Yx8KjYtKAgYWHhQ'
 const SECOND =
@@ -124,5 +125,36 @@ describe('messenger settings', () => {
       events.map((e) => e.type === 'settings.changed' && e.settings.relayOnly),
       [true],
     )
+  })
+
+  test('before an identity: a relay added to old saved settings keeps their choices, and the messenger loads exactly that', async () => {
+    const store = openMemoryStore(createMemoryBacking())
+    await store.putSettings({
+      relays: [HOME],
+      notifications: { enabled: false, showNames: true },
+      readReceipts: true,
+    })
+    const events: ClientEvent[] = []
+    const early = settingsBeforeIdentity(() => Promise.resolve(store), [HOME], {
+      emit: (e) => events.push(e),
+    })
+    const bad = await early.addRelay('wss://relay.example.org')
+    assert.equal(bad.ok ? 'ok' : bad.error.code, 'relay_address_invalid')
+    const added = await early.addRelay(SECOND)
+    assert.ok(added.ok)
+    const again = await early.addRelay(SECOND)
+    assert.deepEqual(again.ok && again.value.relays, [HOME, SECOND], 'added once')
+    assert.equal(events.length, 1, 'one settings.changed, for the one change')
+    const ctx = { store, emit: () => undefined } as unknown as MessengerContext
+    const settings = new MessengerSettings(ctx, [HOME], () => Promise.resolve())
+    await settings.load()
+    assert.deepEqual(settings.current, {
+      relays: [HOME, SECOND],
+      notifications: { enabled: false, showNames: true },
+      readReceipts: true,
+      delayReceipts: true,
+      relayOnly: false,
+    })
+    assert.deepEqual(added.value, settings.current)
   })
 })

@@ -17,9 +17,40 @@ import type { MessengerContext } from './context.ts'
 
 type Result<V> = { ok: true; value: V } | ClientFailure
 
+/**
+ * The settings as stored, over the defaults: a field saved before it existed takes its default,
+ * every saved choice is kept as it was; nothing saved yet is the defaults with `defaultRelays`.
+ */
+export function settingsFromStore(
+  saved: Settings | undefined,
+  defaultRelays: readonly string[],
+): Settings {
+  return saved === undefined
+    ? defaultSettings([...defaultRelays])
+    : { ...defaultSettings(saved.relays), ...saved }
+}
+
+/** The failure a settings request answers for an address that is no relay address, or null. */
+export function relayAddressRefused(address: string): ClientFailure | null {
+  const checked = checkRelayAddress(address, { allowPlainTcp: true })
+  return checked.ok ? null : fail('relay_address_invalid', `${checked.part}: ${checked.hint}`)
+}
+
+/**
+ * `current` with `address` added as the last relay; `current` itself when it is there already
+ * (nothing to save), a `relay_address_invalid` failure when it is no relay address.
+ */
+export function withRelayAdded(current: Settings, address: string): Result<Settings> {
+  const refused = relayAddressRefused(address)
+  if (refused !== null) return refused
+  if (current.relays.includes(address)) return ok(current)
+  return ok({ ...current, relays: [...current.relays, address] })
+}
+
 export class MessengerSettings {
   readonly #ctx: MessengerContext
   readonly #announceRelays: () => Promise<void>
+  readonly #defaultRelays: readonly string[]
   #current: Settings
 
   constructor(
@@ -29,6 +60,7 @@ export class MessengerSettings {
   ) {
     this.#ctx = ctx
     this.#announceRelays = announceRelays
+    this.#defaultRelays = defaultRelays
     this.#current = defaultSettings([...defaultRelays])
   }
 
@@ -41,13 +73,9 @@ export class MessengerSettings {
     return this.#current.relays
   }
 
-  /**
-   * The stored settings, if the user ever saved any (else the defaults stay). Settings saved before
-   * a field existed take that field's default; every saved choice is kept as it was.
-   */
+  /** The stored settings, if the user ever saved any, else the defaults (settingsFromStore). */
   async load(): Promise<void> {
-    const saved = await this.#ctx.store.getSettings()
-    if (saved !== undefined) this.#current = { ...defaultSettings(saved.relays), ...saved }
+    this.#current = settingsFromStore(await this.#ctx.store.getSettings(), this.#defaultRelays)
   }
 
   async save(next: Settings): Promise<Result<Settings>> {
@@ -71,10 +99,9 @@ export class MessengerSettings {
   }
 
   async addRelay(address: string): Promise<Result<Settings>> {
-    const checked = checkRelayAddress(address, { allowPlainTcp: true })
-    if (!checked.ok) return fail('relay_address_invalid', `${checked.part}: ${checked.hint}`)
-    if (this.#current.relays.includes(address)) return ok(this.#current)
-    return this.save({ ...this.#current, relays: [...this.#current.relays, address] })
+    const added = withRelayAdded(this.#current, address)
+    if (!added.ok || added.value === this.#current) return added
+    return this.save(added.value)
   }
 
   removeRelay(address: string): Promise<Result<Settings>> {
