@@ -235,6 +235,34 @@ describe('file protocol over an in-memory stream pair', () => {
     await Promise.all([a.engine.stop(), b.engine.stop()])
   })
 
+  test('the sender writes its chunk frames three at a time: fewer, larger transport messages', async () => {
+    const chunks = 100
+    const size = chunks * CHUNK - 10
+    const { a, b, file, id } = await offered(size)
+    let sends = 0
+    b.serveWith((far) => {
+      const send = far.send.bind(far)
+      far.send = (data) => {
+        sends++
+        return send(data)
+      }
+      void a.engine.handleStream(far, RECEIVER).then((r) => a.served.push(r))
+    })
+    await b.engine.accept(id)
+    await a.engine.receiveControl('c', b.controls[0]!)
+    await until(
+      'the receiver to complete',
+      async () => (await b.engine.get(id))?.state === 'completed',
+    )
+    assert.deepEqual(b.sinks.get(id)!.saved, file, 'the saved file is byte-identical')
+    await until('the sender to finish', () => a.served.length >= 1)
+    assert.equal(a.served.at(-1)?.chunksSent, chunks)
+    // The start frame, ceil(100 / 3) = 34 batches, and at most a few more where the window made
+    // the sender send a shorter batch before waiting: far from one write per chunk.
+    assert.ok(sends >= 35 && sends <= 45, `${sends} transport writes for ${chunks} chunks`)
+    await Promise.all([a.engine.stop(), b.engine.stop()])
+  })
+
   test('garbage, oversize and truncated requests: a typed stop frame, nothing served, nothing changes', async () => {
     const { a, id } = await offered(3 * CHUNK)
     const before = await a.engine.get(id)

@@ -50,3 +50,27 @@ test('frames still flow both ways over the tuned stream', async () => {
   near.abort(new Error('test over'))
   far.abort(new Error('test over'))
 })
+
+test('frames written together are read back one by one, unchanged and in order', async () => {
+  const [near, far] = await streamPair()
+  const writer = frameStream(near, 20_000, 1 << 20)
+  const reader = frameStream(far, 20_000, 1 << 20)
+  // Lengths around the varint's 1/2/3-byte steps, and a chunk frame's size.
+  const sizes = [0, 1, 127, 128, 300, 16_383, 16_384, 16_413]
+  const frames = sizes.map((n, i) => new Uint8Array(n).fill(i + 1))
+  let sends = 0
+  const send = near.send.bind(near)
+  near.send = (data) => {
+    sends++
+    return send(data)
+  }
+  await writer.writeMany(frames.slice(0, 3))
+  await writer.write(frames[3]!)
+  await writer.writeMany(frames.slice(4))
+  await writer.writeMany([])
+  assert.equal(sends, 3, 'one transport write per call, none for an empty list')
+  for (const expected of frames) assert.deepEqual(await reader.read(1_000), expected)
+  await writer.close()
+  assert.equal(await reader.read(1_000), null)
+  await reader.close()
+})

@@ -8,6 +8,7 @@ import type { StagedFile } from '@hestia/core/client/api.ts'
 import { filesDatabase, type FilesDatabase } from './files-db.ts'
 import type { PieceCipher } from './sealed-pieces.ts'
 import { stageSealed } from './sealed-staging.ts'
+import { StagingError } from './staging-error.ts'
 
 /**
  * The offer's caps (STAGED_NAME_MAX_CHARS / mimeTypeMaxChars, checked equal in the tests).
@@ -16,14 +17,8 @@ import { stageSealed } from './sealed-staging.ts'
 export const STAGED_NAME_MAX_CHARS = 255
 export const STAGED_MIME_TYPE_MAX_CHARS = 127
 
-export class StagingError extends Error {
-  override readonly name = 'StagingError'
-  readonly code: 'storage_full' | 'unreadable'
-  constructor(code: StagingError['code'], message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.code = code
-  }
-}
+// Re-exported: the class lives apart so the popup's bundle can name it without this module.
+export { StagingError }
 
 /** A safe display name: the picker's name cut to the protocol's cap, never empty. */
 export function stagedName(name: string): string {

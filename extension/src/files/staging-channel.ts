@@ -14,7 +14,7 @@
  * `{ type: 'staged', id, staged }` or `{ type: 'failed', id, code, message }`.
  */
 import type { StagedFile } from '@hestia/core/client/api.ts'
-import { StagingError } from './stage-file.ts'
+import { StagingError } from './staging-error.ts'
 
 export const STAGING_CHANNEL = 'hestia/v1/staging'
 const MAX_ID_LENGTH = 64
