@@ -69,9 +69,7 @@ class GroupsNode implements MessengerClient {
     const ok = (value: unknown): ClientResponse => ({ ok: true, value })
     switch (r.type) {
       case 'groups.create': {
-        const extra = this.newer
-          ? { status: 'active', canManage: true, members: [{ contactId: null, self: true }] }
-          : {}
+        const extra = this.newer ? { status: 'member', canManage: true, lastActivityAt: NOW } : {}
         this.groups.set(GID, { groupId: GID, name: r.name, memberCount: 1, ...extra })
         this.messages.set(GID, [])
         return ok({ groupId: GID })
@@ -84,11 +82,14 @@ class GroupsNode implements MessengerClient {
       case 'groups.send': {
         if (this.newer)
           this.messages.get(r.groupId)?.push({
-            text: r.text,
-            via: 'direct',
-            receivedAt: NOW,
             messageId: `m${this.messages.get(r.groupId)?.length ?? 0}`,
-            sender: { self: true, contactId: null, displayName: 'Alice' },
+            groupId: r.groupId,
+            text: r.text,
+            outgoing: true,
+            sender: null,
+            held: false,
+            via: 'sent',
+            receivedAt: NOW,
           })
         return ok({})
       }
@@ -230,7 +231,9 @@ describe('Group chat', () => {
       via: 'direct',
       receivedAt: NOW,
       messageId: 'b1',
-      sender: { self: false, contactId: bob.contactId, displayName: 'Bob' },
+      outgoing: false,
+      sender: { contactId: bob.contactId, name: 'Bob', keyId: 'key-bob' },
+      held: false,
     })
     state.open(GID)
     assert.ok(await state.send(GID, 'hi from alice'))
@@ -243,7 +246,7 @@ describe('Group chat', () => {
     assert.ok(page.text.includes('You: hi from alice'), 'our own line is read as ours')
   })
 
-  test('a sender who is not our contact shows the name the node gave, else "A member"', async () => {
+  test('a sender is named by our contact name; a member who is not a contact is "A member"', async () => {
     const node = new GroupsNode(true)
     const state = new GroupsState(node)
     await state.create('Trip', [])
@@ -253,14 +256,16 @@ describe('Group chat', () => {
         via: 'mailbox',
         receivedAt: NOW,
         messageId: 'x1',
-        sender: { self: false, contactId: null, displayName: 'Erin' },
+        outgoing: false,
+        sender: { contactId: carol.contactId, name: 'Carol Old Name', keyId: 'key-carol' },
       },
       {
         text: 'two',
         via: 'mailbox',
         receivedAt: NOW,
         messageId: 'x2',
-        sender: { self: false, contactId: null, displayName: '' },
+        outgoing: false,
+        sender: { contactId: null, name: null, keyId: 'key-erin' },
       },
     )
     state.open(GID)
@@ -269,34 +274,52 @@ describe('Group chat', () => {
     const senders = page.html.match(/data-testid="group-sender"[^>]*><bdi>([^<]*)<\/bdi>/g) ?? []
     assert.deepEqual(
       senders.map((s) => s.replace(/.*<bdi>|<\/bdi>/g, '')),
-      ['Erin', 'A member'],
+      ['Carol', 'A member'],
     )
+  })
+
+  test('a held message (sender key changed) shows that it is held, not its text', async () => {
+    const node = new GroupsNode(true)
+    const state = new GroupsState(node)
+    await state.create('Trip', [bob.contactId])
+    node.messages.get(GID)!.push({
+      text: 'maybe not bob',
+      via: 'direct',
+      receivedAt: NOW,
+      messageId: 'h1',
+      outgoing: false,
+      sender: { contactId: bob.contactId, name: 'Bob', keyId: 'key-bob-new' },
+      held: true,
+    })
+    state.open(GID)
+    await state.loadMessages(GID)
+    const page = await chat(state.group(GID)!, state)
+    assert.ok(!page.text.includes('maybe not bob'), 'the held text is not shown')
+    assert.equal(page.textWithin('span', 'data-testid', 'group-held'), GROUP_TEXT.held)
   })
 
   test('a node that names senders in the flat form (outgoing, senderContactId) is read the same', async () => {
     const node = new GroupsNode(false)
     const state = new GroupsState(node)
     await state.create('Trip', [bob.contactId])
-    node.messages
-      .get(GID)!
-      .push(
-        {
-          text: 'from carol',
-          via: 'mailbox',
-          receivedAt: 1,
-          messageId: 'f1',
-          outgoing: false,
-          senderContactId: carol.contactId,
-        },
-        {
-          text: 'from me',
-          via: 'direct',
-          receivedAt: 2,
-          messageId: 'f2',
-          outgoing: true,
-          senderContactId: null,
-        },
-      )
+    node.messages.get(GID)!.push(
+      {
+        text: 'from carol',
+        via: 'mailbox',
+        receivedAt: 1,
+        messageId: 'f1',
+        outgoing: false,
+        senderContactId: carol.contactId,
+      },
+      {
+        text: 'from me',
+        via: 'direct',
+        receivedAt: 2,
+        messageId: 'f2',
+        outgoing: true,
+        senderContactId: null,
+      },
+    )
     state.open(GID)
     await state.loadMessages(GID)
     const page = await chat(state.group(GID)!, state)
@@ -380,7 +403,8 @@ describe('Group chat', () => {
       via: 'direct',
       receivedAt: NOW,
       messageId: 'p',
-      sender: { self: false, contactId: bob.contactId, displayName: 'Bob' },
+      outgoing: false,
+      sender: { contactId: bob.contactId, name: 'Bob', keyId: 'key-bob' },
     })
     state.open(GID)
     await state.loadMessages(GID)

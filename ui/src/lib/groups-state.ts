@@ -56,6 +56,10 @@ export interface GroupLine {
   at: number
   /** null: the node did not say who sent it (an older API). */
   sender: GroupSender | null
+  /** The sender's key changed and is not accepted: shown as held, not as theirs. */
+  held: boolean
+  /** Stable per person (the identity key id, else the contact), for the name's colour. */
+  colourKey: string
 }
 
 /** The newer fields of a group summary, read only when the node sends them. */
@@ -66,12 +70,20 @@ interface NewerSummary {
 }
 interface NewerMessage {
   messageId?: string
-  sender?: Partial<GroupSender>
-  /** The flat form of the same facts (as the store keeps them). */
+  /** This device sent it. */
   outgoing?: boolean
+  /** null for our own; `name` null for a member who is not a contact. */
+  sender?: {
+    contactId?: ContactId | null
+    name?: string | null
+    displayName?: string
+    keyId?: string | null
+    self?: boolean
+  } | null
+  held?: boolean
+  /** The flat form of the same facts (as the store keeps them). */
   senderContactId?: ContactId | null
   senderName?: string
-  sentAt?: number
 }
 
 export function normalizeGroup(
@@ -100,28 +112,25 @@ export function normalizeGroup(
 }
 
 export function normalizeMessage(message: GroupMessage, index: number): GroupLine {
-  const newer = message as GroupMessage & NewerMessage
-  const sender: Partial<GroupSender> | undefined =
-    newer.sender ??
-    (newer.outgoing === undefined && newer.senderContactId === undefined
-      ? undefined
-      : {
-          self: newer.outgoing === true,
-          contactId: newer.senderContactId ?? null,
-          displayName: newer.senderName ?? '',
-        })
+  const m = message as GroupMessage & NewerMessage
+  const named =
+    m.sender !== undefined || m.outgoing !== undefined || m.senderContactId !== undefined
+  const self = m.outgoing === true || m.sender?.self === true
+  const contactId = m.sender?.contactId ?? m.senderContactId ?? null
+  const sender: GroupSender | null = named
+    ? {
+        self,
+        contactId: self ? null : contactId,
+        displayName: m.sender?.name ?? m.sender?.displayName ?? m.senderName ?? '',
+      }
+    : null
   return {
-    key: newer.messageId ?? `n${index}`,
+    key: m.messageId ?? `n${index}`,
     text: message.text,
-    at: newer.sentAt ?? message.receivedAt,
-    sender:
-      sender === undefined
-        ? null
-        : {
-            self: sender.self === true,
-            contactId: sender.contactId ?? null,
-            displayName: sender.displayName ?? '',
-          },
+    at: message.receivedAt,
+    sender,
+    held: m.held === true,
+    colourKey: m.sender?.keyId ?? contactId ?? 'unknown',
   }
 }
 
@@ -304,19 +313,27 @@ export class GroupsState {
       text,
       at,
       sender: { self: true, contactId: null, displayName: '' },
+      held: false,
+      colourKey: 'self',
     }
     this.#sent.set(groupId, [...(this.#sent.get(groupId) ?? []), line])
     if (groupId === this.#openId) await this.loadMessages(groupId)
     return true
   }
 
-  #onEvent(event: { type: string; groupId?: string; group?: GroupSummary }): void {
+  #onEvent(event: {
+    type: string
+    groupId?: string
+    group?: GroupSummary
+    message?: { groupId?: string }
+  }): void {
     if (event.type === 'group.changed' && event.group !== undefined) {
-      const rest = this.#raw.filter((g) => g.groupId !== event.group!.groupId)
-      this.#raw = [...rest, event.group]
+      const changed = event.group
+      this.#raw = [...this.#raw.filter((g) => g.groupId !== changed.groupId), changed]
       this.#publish()
-    } else if (event.type === 'group.message' && event.groupId === this.#openId) {
-      void this.loadMessages(event.groupId)
+    } else if (event.type === 'group.message') {
+      const groupId = event.message?.groupId ?? event.groupId
+      if (groupId !== undefined && groupId === this.#openId) void this.loadMessages(groupId)
     }
   }
 }

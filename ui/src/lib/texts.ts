@@ -75,6 +75,7 @@ export const TRANSFER_STATE_LABEL: Readonly<Record<TransferState, string>> = {
   declined: 'Declined',
   cancelled: 'Cancelled',
   failed: 'Failed',
+  elsewhere: 'Received on another device',
 }
 
 /** Where the extension saves a received file (extension/src/files/download-name.ts). */
@@ -201,6 +202,7 @@ export const GROUP_TEXT = {
   left: 'You left this group. You no longer receive its messages.',
   noMessages: 'No messages yet. Messages are end-to-end encrypted for every member.',
   unknownMember: 'A member',
+  held: 'Held: this member’s security key changed. Check their new key before reading it.',
   composerLabel: 'Message to the group',
   leave: 'Leave group',
   confirmLeave: 'Leave this group? You will stop receiving its messages.',
