@@ -12,6 +12,12 @@ import assert from 'node:assert/strict'
 import type { RelayHandle } from '@hestia/relay-node'
 import type { ClientEvent, IdentityStatus } from '@hestia/core/client/api.ts'
 import { decodeSecrets } from '@hestia/core/messenger/index.ts'
+import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
+import { peerIdBytes } from '@hestia/core/messenger/net.ts'
+import { encodePayload } from '@hestia/core/messenger/payload.ts'
+import { OWN_FRAME_KIND, sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
+import { encodeSentCopy } from '@hestia/core/messenger/devices/sync.ts'
+import { isProtocolError } from '@hestia/core/wire/errors.ts'
 import {
   TestPeer,
   connectPeers,
@@ -216,5 +222,80 @@ describe('a linked install runs as a companion messenger', () => {
       (await b.must({ type: 'conversations.list', query: null })).conversations.length,
       1,
     )
+  })
+
+  test('a message sent on one device shows on the other as sent by me, with its delivery', async () => {
+    const onA1 = await conversationWith(a1, 'bob')
+    const onA2 = await conversationWith(a2, 'bob')
+    const sent = (await a1.must({ type: 'messages.send', conversationId: onA1, text: 'copy me' }))
+      .message
+    await waitUntil('the companion shows it as sent', async () =>
+      (await a2.history(onA2)).some((m) => m.messageId === sent.messageId),
+    )
+    const copy = (await a2.history(onA2)).find((m) => m.messageId === sent.messageId)!
+    assert.equal(copy.direction, 'out')
+    assert.deepEqual(copy.body, { kind: 'text', text: 'copy me' })
+    await waitUntil(
+      "Bob's delivery receipt reaches the copy too",
+      async () =>
+        (await a2.history(onA2)).find((m) => m.messageId === sent.messageId)!.delivery ===
+        'delivered',
+      40_000,
+    )
+    const back = (await a2.must({ type: 'messages.send', conversationId: onA2, text: 'copy back' }))
+      .message
+    await waitUntil('the primary shows the companion’s message as sent', async () =>
+      (await a1.history(onA1)).some((m) => m.messageId === back.messageId && m.direction === 'out'),
+    )
+  })
+
+  test('a sent copy sealed under another key is refused and shows nothing', async () => {
+    const onA2 = await conversationWith(a2, 'bob')
+    const before = (await a2.history(onA2)).length
+    const bob = (await a2.store.listContacts()).find((x) => x.displayName === 'bob')!
+    const payload = encodePayload({
+      messageId: p.random(16),
+      sentAt: p.clock(),
+      body: { kind: 'text', text: 'you said this' },
+    })
+    // Named as coming from the primary, sealed under a key the attacker made up.
+    const forged = sealOwnFrame(
+      p.random(32),
+      peerIdBytes(a1.service.node!.peerId),
+      peerIdBytes(a2.service.node!.peerId),
+      {
+        kind: OWN_FRAME_KIND.sentCopy,
+        body: encodeSentCopy({ peerIdentityKey: bob.identityPublicKey, payload }),
+      },
+      p.random,
+    )
+    await assert.rejects(a2.service.messenger!.parts.own.receive(forged), (err) =>
+      isProtocolError(err, 'decrypt_failed'),
+    )
+    assert.equal((await a2.history(onA2)).length, before)
+  })
+
+  test('removing the companion: Bob reaches the primary only, the companion erases itself', async () => {
+    const laptop = a2.service.node!.peerId.toString()
+    await a1.must({ type: 'devices.remove', deviceId: laptop })
+    await waitUntil('the laptop is told', () => a2.events.some((e) => e.type === 'device.removed'))
+    await waitUntil('the laptop shows no identity', async () => {
+      const s = await a2.req({ type: 'identity.status' })
+      return s.ok && s.value.state === 'none'
+    })
+    assert.ok(a2.events.some((e) => statusOf(e)?.state === 'none'))
+    assert.equal(await a2.store.getIdentity(), undefined, 'keys erased')
+    assert.deepEqual(await a2.store.listContacts(), [], 'contacts erased')
+    await waitUntil('bob takes the new list', async () =>
+      (await b.store.listSessions(aliceOnB)).every((s) => s.deviceId !== laptop),
+    )
+    const after = (
+      await b.must({ type: 'messages.send', conversationId: convB, text: 'after removal' })
+    ).message
+    await waitUntil('the primary shows it', async () =>
+      (await a1.texts(await conversationWith(a1, 'bob'))).includes('after removal'),
+    )
+    assert.equal(await b.store.getDevice(aliceOnB, laptop), undefined, 'no route to it is kept')
+    assert.ok(after.messageId.length > 0)
   })
 })

@@ -27,6 +27,7 @@ import { Inbox, type FrameEffects, type FrameOutcome, type FrameSource } from '.
 import { acceptReplacementNotice, isReplacementNotice } from './device-replaced.ts'
 import { followUpRestore } from './restore-followup.ts'
 import { greetContactsAsCompanion } from './devices/companion-hellos.ts'
+import { OwnChannel } from './devices/own-channel.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
 import type { CreateMailboxNode } from './mailbox-links.ts'
@@ -82,6 +83,8 @@ export interface MessengerParts extends MessagesDeps {
   /** The call window's STUN and TURN servers, from our own relays (ADR 0452). */
   readonly callIce: CallIceServers
   readonly groups: MessengerGroups
+  /** The channel to our other devices (issue 19, ADR 0762). */
+  readonly own: OwnChannel
   connectivity(): ConnectivityStatus
   retryRelay(address: string): { ok: true; value: ConnectivityStatus } | ClientFailure
 }
@@ -101,6 +104,12 @@ export class Messenger {
   readonly #files: MessengerFiles | null
   readonly #calls: MessengerCalls
   readonly #groups: MessengerGroups
+  /** The channel to our other devices (issue 19, ADR 0762); its parts are read when used. */
+  readonly #own: OwnChannel = new OwnChannel({
+    ctx: () => this.ctx,
+    relays: () => this.relays(),
+    mailboxes: () => this.#mailboxes,
+  })
   readonly #devices = new Map<string, string>()
   #keeper: ReturnType<typeof setInterval> | null = null
   #keeping: Promise<void> | null = null
@@ -154,6 +163,7 @@ export class Messenger {
       relays: () => this.relays(),
       ensureInboundMailbox: (c) => this.#ensureInboundMailbox(c),
       helloFor: (c, reply) => this.#helloFor(c, reply),
+      sentToContact: (c, payload) => this.#own.copySent(c, payload),
       ...(options.onSent !== undefined ? { onSent: options.onSent } : {}),
       ...(options.chatStreamIdleMs !== undefined
         ? { chatStreamIdleMs: options.chatStreamIdleMs }
@@ -191,6 +201,7 @@ export class Messenger {
       calls: this.#calls,
       callIce: this.#createCallIce(),
       groups: this.#groups,
+      own: this.#own,
       connectivity: () => this.connectivity(),
       retryRelay: (address) => this.#retryRelay(address),
     }
@@ -335,6 +346,7 @@ export class Messenger {
           kickOutbox: () => this.#outbox.kick(),
         }).catch((err: unknown) => this.ctx.log('restore follow-up not finished yet', err)),
       )
+      void this.#track(this.#own.start())
       void this.#track(
         greetContactsAsCompanion({
           ctx: this.ctx,
@@ -389,6 +401,7 @@ export class Messenger {
   /** A frame from one of our mailboxes; a retiring one's count as the contact's current (ADR 0755). */
   async #receiveMailbox(mailboxId: string, frame: Uint8Array): Promise<void> {
     await this.#inbound(async () => {
+      if (this.#own.owns(mailboxId)) return this.#own.receive(frame)
       const current = await this.#rotation.sourceFor(mailboxId)
       await this.#receive({ kind: 'mailbox', mailboxId: current }, frame)
     })

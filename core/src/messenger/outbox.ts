@@ -41,6 +41,8 @@ export interface OutboxHooks {
   /** Opens a mailbox for `contact` on our relay when it has none (session reset after restore). */
   ensureInboundMailbox(contact: ContactRecord): Promise<ContactRecord>
   helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
+  /** A message reached the contact: our other devices get a sent copy (ADR 0762). */
+  sentToContact?(contact: ContactRecord, payload: Uint8Array): Promise<void>
   /** Told after every successful send (latency logs, tests). */
   onSent?(item: OutboxRecord, route: Route, frame: Uint8Array): void
   /** A kept chat stream's idle time (ADR 0422); default MESSENGER_TIMING.chatStreamIdleMs. */
@@ -193,6 +195,7 @@ export class Outbox {
     await copyToOtherDevices(this.#ctx, contact, item.payload, (to, f) =>
       this.#mailboxes.deposit(to, f, isFilePiece(item) ? 'file_piece' : 'chat'),
     )
+    if (item.kind === 'message') await this.#hooks.sentToContact?.(contact, item.payload)
     const events: ClientEvent[] = []
     await store.transaction(async (tx) => {
       await tx.deleteOutbox(item.seq)

@@ -48,6 +48,10 @@ export interface LocalSecrets {
    * certificate and prekeys came signed in the link grant; it signs nothing with the identity.
    */
   companion?: true
+  /** base64url id of our own-devices mailbox (devices/own-channel.ts), once opened. */
+  ownMailbox?: string
+  /** The links with our other devices: the primary holds one per companion, a companion one. */
+  ownLinks?: OwnLink[]
   device: KeyPair
   /** libp2p private key, protobuf-encoded (@libp2p/crypto privateKeyToProtobuf). */
   libp2pKey: Uint8Array
@@ -80,6 +84,16 @@ export interface RestoredFrom {
   hellosQueued: boolean
   /** The notice reached every old mailbox (or the relay no longer has it). */
   noticeDelivered: boolean
+}
+
+/** One primary–companion pair (ADR 0762): the shared key and the other end's own mailbox. */
+export interface OwnLink {
+  /** The other device's PeerId string. */
+  deviceId: string
+  /** 32 B, made by the primary at link time (devices/own-frames.ts). */
+  key: Uint8Array
+  /** Its own-devices mailbox (records.ts encodeOutbound); absent until it announced it. */
+  route?: Uint8Array
 }
 
 const BYTES_TAG = '$b'

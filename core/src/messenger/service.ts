@@ -28,7 +28,7 @@ import {
 import { systemPlatform, type CryptoPlatform } from '../crypto/platform.ts'
 import type { IdentityRecord } from '../store/records.ts'
 import type { MessengerStore } from '../store/store.ts'
-import { KeyedMutex, type MessengerNotifier } from './context.ts'
+import { KeyedMutex, type MessengerContext, type MessengerNotifier } from './context.ts'
 import {
   clientHandlers,
   gateWhileLocked,
@@ -185,6 +185,44 @@ function restartOnModeChange(
   })
 }
 
+/**
+ * This companion was removed from its identity (`device.removed`, own-channel.ts): after the
+ * event has gone out, the node stops, the store is erased and the service runs on without an
+ * identity (ADR 0762); every page is told.
+ */
+function eraseWhenRemoved(
+  hub: ClientEventHub,
+  log: (message: string, err?: unknown) => void,
+  service: () => MessengerService,
+  storeReady: () => Promise<MessengerStore>,
+): void {
+  const erase = async () => {
+    await service().stop()
+    await (await storeReady()).erase()
+    await service().start() // no identity: runs on as a new install
+  }
+  hub.subscribe((e) => {
+    if (e.type !== 'device.removed') return
+    setTimeout(() => {
+      erase()
+        .then(() => hub.emit({ type: 'identity.changed', identity: { state: 'none' } }))
+        .catch((err: unknown) => log('erasing this removed device failed', err))
+    }, 0)
+  })
+}
+
+/** The messenger's context over a started node (the service's hub and log). */
+function contextFor(
+  options: MessengerServiceOptions,
+  hub: ClientEventHub,
+  log: (message: string, err?: unknown) => void,
+  parts: Pick<MessengerContext, 'store' | 'net' | 'platform' | 'local' | 'secrets'>,
+): MessengerContext {
+  const notifier = options.notifier ?? (() => undefined)
+  const emit = (e: ClientEvent) => hub.emit(e)
+  return { ...parts, notifier, emit, locks: new KeyedMutex(), log }
+}
+
 /** The new install's side of linking (devices.linkStart), served before there is an identity. */
 function newDeviceLinks(
   options: MessengerServiceOptions,
@@ -243,6 +281,7 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
     // Not when the host stopped us meanwhile: it starts us again itself.
     restart: () => (stopped ? Promise.resolve() : service.stop().then(() => service.start())),
   })
+  eraseWhenRemoved(hub, log, () => service, storeReady)
 
   async function boot(): Promise<void> {
     const db = await storeReady()
@@ -251,10 +290,7 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
     const record = await renewKeys(db, stored, platform)
     const { local, secrets, libp2pKey } = loadLocalIdentity(record, platform)
     ;({ node, relayOnly: builtRelayOnly } = await startNode(options, db, libp2pKey))
-    const notifier = options.notifier ?? (() => undefined)
-    const emit = (e: ClientEvent) => hub.emit(e)
-    const locks = new KeyedMutex()
-    const ctx = { store: db, net: node, platform, notifier, local, secrets, emit, locks, log }
+    const ctx = contextFor(options, hub, log, { store: db, net: node, platform, local, secrets })
     const m = new Messenger(ctx, options)
     await m.start()
     messenger = m

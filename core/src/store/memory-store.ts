@@ -44,8 +44,8 @@ import type { MessagePageQuery, MessengerStore, StoreOperations, TransferQuery }
 import {
   createMemoryBacking,
   pair,
+  Table,
   type MemoryBacking,
-  type Table,
   type Undo,
 } from './memory-backing.ts'
 
@@ -481,5 +481,14 @@ export function openMemoryStore(
       closed = true
       return Promise.resolve()
     },
+    // Through each table's write, so its indexes follow; in turn with the transactions.
+    erase: () =>
+      run('write', () => {
+        const journal: Undo[] = []
+        for (const table of Object.values(backing))
+          if (table instanceof Table)
+            for (const key of [...table.rows.keys()]) table.write(key, undefined, journal)
+        return Promise.resolve()
+      }),
   }
 }

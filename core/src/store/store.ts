@@ -164,6 +164,12 @@ export interface MessengerStore extends StoreOperations {
   /** Runs `work` atomically and isolated from other transactions; rethrows what it throws. */
   transaction<T>(work: (tx: StoreOperations) => Promise<T>): Promise<T>
   close(): Promise<void>
+  /**
+   * Deletes every record (identity, keys, contacts, sessions, history, outbox, settings, groups):
+   * a companion removed from its identity erases itself (issue 19, ADR 0762). The store stays
+   * open and empty, like a new install's; an at-rest data key (ADR 0520) is kept.
+   */
+  erase(): Promise<void>
 }
 
 // Errors --------------------------------------------------------------------------------------

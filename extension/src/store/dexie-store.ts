@@ -495,5 +495,10 @@ export async function openDexieStore(options: DexieStoreOptions = {}): Promise<M
       db.close()
       return Promise.resolve()
     },
+    // A removed companion erasing itself (ADR 0762); the keyring (at-rest data key) stays.
+    erase: () =>
+      run('write', async () => {
+        for (const name of ALL_TABLES) if (name !== TABLES.keyring) await db.table(name).clear()
+      }),
   }
 }

@@ -23,6 +23,8 @@ import { companionPrekeySecrets, type CompanionKeys } from './companion.ts'
 import type { AcceptedGrant } from './link-grant.ts'
 import { COMPANION_PREKEY_IDS } from './link-grant.ts'
 import { planDeviceStore } from './store-plan.ts'
+import { DEVICE_ROLE } from './limits.ts'
+import { ProtocolError } from '../../wire/errors.ts'
 import { decodeSyncBook, type SyncBook, type SyncedContactFields } from './sync.ts'
 
 /** What a completed link leaves on the new install, before anything is stored. */
@@ -53,6 +55,9 @@ export function companionIdentity(
     prekeys: companionPrekeySecrets(keys, linked.grant),
     nextPrekeyId: Math.max(COMPANION_PREKEY_IDS.signed, COMPANION_PREKEY_IDS.pq) + 1,
     invites: [],
+    ...(book.own === undefined
+      ? {}
+      : { ownLinks: [{ ...book.own, deviceId: primaryOf(accepted) }] }),
   }
   const record: IdentityRecord = {
     displayName: displayNameOr(book.ownerName, COMPANION_FALLBACK_NAME),
@@ -64,6 +69,14 @@ export function companionIdentity(
     deviceList: accepted.list.bytes,
   }
   return { record, secrets }
+}
+
+/** The PeerId string of the list's primary (the other end of our own-device link). */
+function primaryOf(accepted: AcceptedGrant): string {
+  const primary = accepted.list.devices.find((d) => d.role === DEVICE_ROLE.primary)
+  if (primary === undefined)
+    throw new ProtocolError('malformed', 'link grant: a list without primary')
+  return deviceIdOf(primary.peerId)
 }
 
 /**

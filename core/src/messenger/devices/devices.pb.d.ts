@@ -262,6 +262,8 @@ export interface SyncSnapshot {
     version: number;
     contacts: SyncedContact[];
     ownerName: string;
+    ownKey: Uint8Array<ArrayBuffer>;
+    ownRoute: Uint8Array<ArrayBuffer>;
 }
 export declare namespace SyncSnapshot {
     const codec: () => Codec<SyncSnapshot>;
@@ -298,9 +300,17 @@ export declare namespace SyncSnapshot {
         field: '$.ownerName';
         value: string;
     }
+    interface SyncSnapshotOwnKeyFieldEvent {
+        field: '$.ownKey';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface SyncSnapshotOwnRouteFieldEvent {
+        field: '$.ownRoute';
+        value: Uint8Array<ArrayBuffer>;
+    }
     function encode(obj: Partial<SyncSnapshot>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncSnapshot>): SyncSnapshot;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncSnapshot>): Generator<SyncSnapshotVersionFieldEvent | SyncSnapshotContactsIdentityKeyFieldEvent | SyncSnapshotContactsDisplayNameFieldEvent | SyncSnapshotContactsVerifiedFieldEvent | SyncSnapshotContactsBlockedFieldEvent | SyncSnapshotContactsRouteFieldEvent | SyncSnapshotOwnerNameFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncSnapshot>): Generator<SyncSnapshotVersionFieldEvent | SyncSnapshotContactsIdentityKeyFieldEvent | SyncSnapshotContactsDisplayNameFieldEvent | SyncSnapshotContactsVerifiedFieldEvent | SyncSnapshotContactsBlockedFieldEvent | SyncSnapshotContactsRouteFieldEvent | SyncSnapshotOwnerNameFieldEvent | SyncSnapshotOwnKeyFieldEvent | SyncSnapshotOwnRouteFieldEvent>;
 }
 export interface SyncedContact {
     identityKey: Uint8Array<ArrayBuffer>;

@@ -1071,6 +1071,14 @@ export var SyncSnapshot;
                     w.uint32(26);
                     w.string(obj.ownerName);
                 }
+                if ((obj.ownKey != null && obj.ownKey.byteLength > 0)) {
+                    w.uint32(34);
+                    w.bytes(obj.ownKey);
+                }
+                if ((obj.ownRoute != null && obj.ownRoute.byteLength > 0)) {
+                    w.uint32(42);
+                    w.bytes(obj.ownRoute);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -1078,7 +1086,9 @@ export var SyncSnapshot;
                 const obj = {
                     version: 0,
                     contacts: [],
-                    ownerName: ''
+                    ownerName: '',
+                    ownKey: uint8ArrayAlloc(0),
+                    ownRoute: uint8ArrayAlloc(0)
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1099,6 +1109,14 @@ export var SyncSnapshot;
                         }
                         case 3: {
                             obj.ownerName = reader.string();
+                            break;
+                        }
+                        case 4: {
+                            obj.ownKey = reader.bytes();
+                            break;
+                        }
+                        case 5: {
+                            obj.ownRoute = reader.bytes();
                             break;
                         }
                         default: {
@@ -1142,6 +1160,20 @@ export var SyncSnapshot;
                             yield {
                                 field: `${prefix}.ownerName`,
                                 value: reader.string()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.ownKey`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 5: {
+                            yield {
+                                field: `${prefix}.ownRoute`,
+                                value: reader.bytes()
                             };
                             break;
                         }

@@ -6,6 +6,7 @@
  */
 import { ClientApiError, type DevicesView } from '../../client/api.ts'
 import type { MessengerContext } from '../context.ts'
+import type { OwnChannel } from './own-channel.ts'
 import { deviceIdOf } from '../net.ts'
 import { issueDeviceList, type ListedDevice, type VerifiedDeviceList } from './device-list.ts'
 import { DEVICE_ROLE } from './limits.ts'
@@ -15,6 +16,8 @@ import { currentOwnList, devicesView, isPrimary, publishOwnList } from './own-de
 export interface ManageDeps {
   ctx: MessengerContext
   kickOutbox(): void
+  /** Tells removed devices they were removed (own-channel.ts). */
+  own: Pick<OwnChannel, 'tellRemoved'>
 }
 
 async function primaryList(ctx: MessengerContext): Promise<VerifiedDeviceList> {
@@ -34,6 +37,8 @@ function listed(list: VerifiedDeviceList, deviceId: string): ListedDevice {
 export async function published(d: ManageDeps, list: VerifiedDeviceList): Promise<DevicesView> {
   await publishOwnList(d.ctx, list)
   d.kickOutbox()
+  // A removed device that is online erases itself; one that is offline finds it when back.
+  await d.own.tellRemoved(list)
   const view = await devicesView(d.ctx, list)
   d.ctx.emit({ type: 'devices.changed', devices: view })
   return view

@@ -20,6 +20,8 @@ import type { VerifiedDeviceList } from './device-list.ts'
 import type { LinkRequestFields } from './link-codec.ts'
 import { currentOwnList, isPrimary } from './own-devices.ts'
 import { buildSyncBook } from './sync-book.ts'
+import { deviceIdOf } from '../net.ts'
+import type { OwnLink } from '../secrets.ts'
 
 /** The words a failed link shows (DeviceLinkStatus.reason). */
 export const LINK_FAILURE_TEXT: Record<DeviceLinkFailure, string> = {
@@ -40,8 +42,13 @@ interface Attempt {
 
 export interface PrimaryLinkDeps {
   ctx: MessengerContext
-  /** Publishes the list naming the new device (stores it, queues it to contacts, emits). */
-  linked(list: VerifiedDeviceList): Promise<void>
+  /** Our own-devices mailbox as a deposit address (own-channel.ts), handed to the new device. */
+  ownRoute(): Promise<Uint8Array>
+  /**
+   * Publishes the list naming the new device (stores it, queues it to contacts, emits) and keeps
+   * the own-device link with it.
+   */
+  linked(list: VerifiedDeviceList, link: OwnLink): Promise<void>
 }
 
 export class PrimaryLinks {
@@ -129,15 +136,18 @@ export class PrimaryLinks {
       failedEarly = fail
     })
     let granted: VerifiedDeviceList | null = null
-    // The address book goes with the grant (ADR 0762); made now, before the user confirms.
-    const sync = buildSyncBook(ctx)
+    // The address book and the own-device link go with the grant (ADR 0762); made now.
+    const own = { key: ctx.platform.random(32), route: new Uint8Array(0) }
+    const sync = this.#deps.ownRoute().then((route) => buildSyncBook(ctx, { ...own, route }))
     sync.catch(() => undefined)
+    let newDevice: string | null = null
     const hooks = {
       confirm: (code: string, request: LinkRequestFields) => {
         shown(this.#update(attempt, { state: 'compare', code, deviceName: request.name || null }))
         return attempt.decision
       },
       grant: async (request: LinkRequestFields) => {
+        newDevice = deviceIdOf(request.peerId)
         const made = buildLinkGrant({
           sync: await sync,
           identity: ctx.local.identity,
@@ -154,8 +164,9 @@ export class PrimaryLinks {
     linkNewDevice(ctx.net, offer, ctx.platform, hooks, LINK_OFFER_LIFETIME_MS)
       .then(
         async () => {
-          if (granted === null) throw new Error('link completed without a grant')
-          await this.#deps.linked(granted)
+          if (granted === null || newDevice === null)
+            throw new Error('link completed without a grant')
+          await this.#deps.linked(granted, { deviceId: newDevice, key: own.key })
           this.#update(attempt, { state: 'done' })
         },
         (err: unknown) => {

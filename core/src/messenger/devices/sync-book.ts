@@ -6,15 +6,18 @@
  * and what does not fit the snapshot cap is left for a later sync instead of failing the link.
  */
 import { DEVICE_CAPS } from './limits.ts'
-import { encodeSyncSnapshot, type SyncedContactFields } from './sync.ts'
+import { encodeSyncSnapshot, type SyncBook, type SyncedContactFields } from './sync.ts'
 import type { MessengerContext } from '../context.ts'
 
-export async function buildSyncBook(ctx: MessengerContext): Promise<Uint8Array> {
+export async function buildSyncBook(
+  ctx: MessengerContext,
+  own?: SyncBook['own'],
+): Promise<Uint8Array> {
   const contacts = (await ctx.store.listContacts())
     .filter((c) => c.keyChange === null)
     .sort((a, b) => b.updatedAt - a.updatedAt)
   const book: SyncedContactFields[] = []
-  let bytes = encodeSyncSnapshot([], ctx.local.displayName)
+  let bytes = encodeSyncSnapshot([], ctx.local.displayName, own)
   for (const c of contacts) {
     const entry: SyncedContactFields = {
       identityKey: c.identityPublicKey,
@@ -24,7 +27,7 @@ export async function buildSyncBook(ctx: MessengerContext): Promise<Uint8Array> 
       ...(c.outboundMailbox !== null ? { route: c.outboundMailbox } : {}),
     }
     try {
-      bytes = encodeSyncSnapshot([...book, entry], ctx.local.displayName)
+      bytes = encodeSyncSnapshot([...book, entry], ctx.local.displayName, own)
     } catch (err) {
       if (!(err instanceof RangeError)) throw err
       ctx.log(`link: ${contacts.length - book.length} contacts did not fit the snapshot`)

@@ -75,15 +75,20 @@ export interface SyncedContactFields {
 export interface SyncBook {
   ownerName: string
   contacts: SyncedContactFields[]
+  /** The own-device link with the primary (own-frames.ts); absent in older grants. */
+  own?: { key: Uint8Array; route: Uint8Array }
 }
 
 export function encodeSyncSnapshot(
   contacts: readonly SyncedContactFields[],
   ownerName = '',
+  own?: SyncBook['own'],
 ): Uint8Array {
   const bytes = SyncSnapshot.encode({
     version: SENT_COPY_VERSION,
     ownerName,
+    ownKey: (own?.key ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
+    ownRoute: (own?.route ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>,
     contacts: contacts.map((c) => ({
       identityKey: c.identityKey as Uint8Array<ArrayBuffer>,
       displayName: c.displayName,
@@ -109,7 +114,12 @@ export function decodeSyncSnapshot(bytes: unknown): SyncedContactFields[] {
 export function decodeSyncBook(bytes: unknown): SyncBook {
   const v = decodeStrict(bytes, DEVICE_CAPS.syncSnapshot, SyncSnapshot, 'sync snapshot')
   const ownerName = v.ownerName === '' ? '' : checkName(v.ownerName, 'sync snapshot owner name')
-  return { ownerName, contacts: decodeContacts(v) }
+  const book: SyncBook = { ownerName, contacts: decodeContacts(v) }
+  if (v.ownKey.length === 0 && v.ownRoute.length === 0) return book
+  const key = requireBytes(v.ownKey, 'sync snapshot own key', { exact: 32 })
+  if (decodeOutbound(v.ownRoute) === null)
+    throw new ProtocolError('malformed', 'sync snapshot: no own route')
+  return { ...book, own: { key, route: v.ownRoute } }
 }
 
 function decodeContacts(v: SyncSnapshot): SyncedContactFields[] {

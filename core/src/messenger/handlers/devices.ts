@@ -13,6 +13,7 @@ import { currentOwnList, devicesView } from '../devices/own-devices.ts'
 import type { NewDeviceLinks } from '../devices/new-device-links.ts'
 import { PrimaryLinks } from '../devices/primary-links.ts'
 import type { Running } from './running.ts'
+import type { OwnChannel } from '../devices/own-channel.ts'
 
 type DevicesRequestType =
   | 'devices.list'
@@ -27,6 +28,8 @@ type DevicesRequestType =
 export interface DevicesParts {
   ctx: MessengerContext
   kickOutbox(): void
+  /** The channel to our other devices: links made, removed devices told (ADR 0762). */
+  own: OwnChannel
 }
 
 export function devicesHandlers(
@@ -41,7 +44,9 @@ export function devicesHandlers(
     if (primary === undefined) {
       primary = new PrimaryLinks({
         ctx: parts.ctx,
-        linked: async (list) => {
+        ownRoute: () => parts.own.route(),
+        linked: async (list, link) => {
+          await parts.own.addLink(link)
           await published(parts, list)
         },
       })

@@ -1,0 +1,75 @@
+/**
+ * Frames between our own devices (ADR 0762), deposited into a device's own-devices mailbox: each
+ * primary–companion pair shares a 32-byte key the primary made and handed over inside the link
+ * grant (which travels encrypted under the link's keys, ADR 0110). Byte layout:
+ *
+ *   frame     = 0x01 || len(from) (1 B) || from (sender PeerId bytes) || nonce (12 B) || sealed
+ *   sealed    = ChaCha20-Poly1305(key, nonce, kind (1 B) || body, aad)
+ *   aad       = "hestia/v1/own-devices" || 0x00 || from || to (recipient PeerId bytes)
+ *
+ * Kinds: 1 route (our own-devices mailbox, records.ts encodeOutbound), 2 sent copy (sync.ts
+ * SentCopy), 3 device list (the signed list, self-authenticating). The relay sees a sealed
+ * deposit of the usual size classes (the mailbox seal hides even `from`).
+ */
+import { concatBytes } from '../../crypto/bytes.ts'
+import type { RandomSource } from '../../crypto/platform.ts'
+import { chachaOpen, chachaSeal } from '../../crypto/primitives.ts'
+import { ProtocolError } from '../../wire/errors.ts'
+import { labelBytes } from '../../wire/labels.ts'
+
+export const OWN_FRAME_VERSION = 1
+export const OWN_FRAME_KIND = { route: 1, sentCopy: 2, deviceList: 3 } as const
+export type OwnFrameKind = (typeof OWN_FRAME_KIND)[keyof typeof OWN_FRAME_KIND]
+const OWN_FRAME_LABEL = 'hestia/v1/own-devices'
+const NONCE_BYTES = 12
+/** A PeerId's bytes (an Ed25519 identity multihash is 38 B). */
+const MAX_PEER_ID_BYTES = 64
+
+export interface OwnFrame {
+  kind: OwnFrameKind
+  body: Uint8Array
+}
+
+function aad(from: Uint8Array, to: Uint8Array): Uint8Array {
+  return concatBytes(labelBytes(OWN_FRAME_LABEL), new Uint8Array([0]), from, to)
+}
+
+export function sealOwnFrame(
+  key: Uint8Array,
+  from: Uint8Array,
+  to: Uint8Array,
+  frame: OwnFrame,
+  random: RandomSource,
+): Uint8Array {
+  if (from.length === 0 || from.length > MAX_PEER_ID_BYTES) throw new RangeError('sender id size')
+  const nonce = random(NONCE_BYTES)
+  const sealed = chachaSeal(
+    key,
+    nonce,
+    concatBytes(new Uint8Array([frame.kind]), frame.body),
+    aad(from, to),
+  )
+  return concatBytes(new Uint8Array([OWN_FRAME_VERSION, from.length]), from, nonce, sealed)
+}
+
+/** The sender's PeerId bytes, read before the key is looked up. Throws ProtocolError. */
+export function ownFrameSender(bytes: Uint8Array): Uint8Array {
+  if (bytes.length < 2 || bytes[0] !== OWN_FRAME_VERSION)
+    throw new ProtocolError('malformed', 'own-device frame: unknown version')
+  const n = bytes[1]!
+  if (n === 0 || n > MAX_PEER_ID_BYTES || bytes.length < 2 + n + NONCE_BYTES + 17)
+    throw new ProtocolError('malformed', 'own-device frame: too short')
+  return bytes.subarray(2, 2 + n)
+}
+
+/** Opens a frame from `from` to `to` under `key`; throws ProtocolError ('decrypt_failed', …). */
+export function openOwnFrame(key: Uint8Array, to: Uint8Array, bytes: Uint8Array): OwnFrame {
+  const from = ownFrameSender(bytes)
+  const at = 2 + from.length
+  const nonce = bytes.subarray(at, at + NONCE_BYTES)
+  const plain = chachaOpen(key, nonce, bytes.subarray(at + NONCE_BYTES), aad(from, to))
+  const kind = plain[0]
+  if (!Object.values(OWN_FRAME_KIND).some((k) => k === kind))
+    throw new ProtocolError('malformed', 'own-device frame: unknown kind')
+  return { kind: kind as OwnFrameKind, body: plain.subarray(1) }
+}
