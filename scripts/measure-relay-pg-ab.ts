@@ -198,6 +198,21 @@ async function main(): Promise<void> {
       samples.raw.push(s)
       log('raw', i, s.rate)
     }
+    // Batches of the deposit samples only (the loaded series below adds small ones). Backends
+    // report their counts when idle for a second.
+    await new Promise((r) => setTimeout(r, 1_500))
+    const calls = await withClient(urlAfter, async (c) => {
+      const r = await c.query<{ funcname: string; calls: string }>(
+        'SELECT funcname, calls FROM pg_stat_user_functions',
+      )
+      return Object.fromEntries(r.rows.map((row) => [row.funcname, Number(row.calls)]))
+    })
+    const batches = calls.hestia_deposit_batch_checked ?? calls.hestia_deposit_batch
+    const deposits = (REPS + 1) * DEPOSITS
+    const batchLine =
+      batches === undefined
+        ? 'after: no deposit batch calls counted'
+        : `after: ${batches} deposit batch calls for ${deposits} deposits (mean batch ${(deposits / batches).toFixed(1)}); per-deposit function calls (fallback path) ${calls.hestia_deposit_checked ?? 0}`
     const fetchP99 = (clients: typeof before.clients) => async () =>
       percentile(await fetchLatencies(clients[0]!, boxes[0]!, FETCHES), 99)
     const fetch = await interleave(
@@ -243,21 +258,7 @@ async function main(): Promise<void> {
     console.log(
       `fetch p99 under ${LOAD_RATE} deposits/s: before ${f(loaded.median.before)} ms, after ${f(loaded.median.after)} ms`,
     )
-    // Backends report their counts when idle for a second.
-    await new Promise((r) => setTimeout(r, 1_500))
-    const calls = await withClient(urlAfter, async (c) => {
-      const r = await c.query<{ funcname: string; calls: string }>(
-        'SELECT funcname, calls FROM pg_stat_user_functions',
-      )
-      return Object.fromEntries(r.rows.map((row) => [row.funcname, Number(row.calls)]))
-    })
-    const batches = calls.hestia_deposit_batch_checked ?? calls.hestia_deposit_batch
-    if (batches !== undefined) {
-      const deposits = (REPS + 1) * DEPOSITS
-      console.log(
-        `after: ${batches} deposit batch calls for ${deposits} deposits (mean batch ${f(deposits / batches)}); per-deposit function calls (fallback path) ${calls.hestia_deposit_checked ?? 0}`,
-      )
-    }
+    console.log(batchLine)
   } finally {
     await Promise.all(nodes.map(async (n) => n.stop()))
     for (const relay of relays) await relay.stop()

@@ -94,6 +94,12 @@ export const GOALS: readonly GoalEntry[] = [
     description: 'mailbox fetch latency, p99, second of two relay instances',
   },
   {
+    metric: 'relay.pg2.fetch_loaded.p99_ms',
+    goal: '<= 20 ms',
+    description:
+      'mailbox fetch latency, p99, second of two relay instances, first under deposit load',
+  },
+  {
     metric: 'relay.rss_per_client_MiB',
     goal: '<= 0.2',
     description: 'relay RSS per client, 1,000 clients with reservations',
