@@ -13,6 +13,7 @@ import {
   type SettingsPatch,
 } from '../client/api.ts'
 import { checkRelayAddress } from '../client/relay-address.ts'
+import type { SettingsRecord } from '../store/records.ts'
 import type { MessengerContext } from './context.ts'
 
 type Result<V> = { ok: true; value: V } | ClientFailure
@@ -22,7 +23,7 @@ type Result<V> = { ok: true; value: V } | ClientFailure
  * every saved choice is kept as it was; nothing saved yet is the defaults with `defaultRelays`.
  */
 export function settingsFromStore(
-  saved: Settings | undefined,
+  saved: SettingsRecord | undefined,
   defaultRelays: readonly string[],
 ): Settings {
   return saved === undefined
