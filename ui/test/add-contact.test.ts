@@ -80,15 +80,24 @@ describe('AddContact states', () => {
       ...base,
       invite: {
         status: 'error',
-        error: {
-          code: 'unavailable',
-          message: 'your relay is busy making new invites; try again in 3 s',
-        },
+        error: { code: 'relay_busy', message: 'relay is busy', retryAfterSeconds: 3 },
       },
     })
     assert.ok(view.text.includes('Your relay is busy making new invites; try again in 3 s.'))
     assert.ok(!view.text.includes(CLIENT_ERROR_TEXT.unavailable))
     assert.ok(view.text.includes('Try again'))
+  })
+
+  test('relay unreachable or refusing: its own sentence, never "starting up"', async () => {
+    for (const code of ['relay_unreachable', 'relay_refused'] as const) {
+      const view = await renderFile('components/AddContact.svelte', {
+        ...base,
+        invite: { status: 'error', error: { code, message: 'your relay is x' } },
+      })
+      assert.ok(view.text.includes(CLIENT_ERROR_TEXT[code]), code)
+      assert.ok(!view.text.includes(CLIENT_ERROR_TEXT.unavailable), code)
+      assert.ok(!view.text.includes('Your relay is x'), `${code}: no detail message shown`)
+    }
   })
 
   test('no relay: says a relay is needed for an invite and leads to settings', async () => {

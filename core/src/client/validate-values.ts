@@ -99,6 +99,8 @@ const fileSize = int(0, L.fileSizeMax)
 export const errorBody = obj<ClientErrorBody>({
   code: oneOf(CLIENT_ERROR_CODES),
   message: str(L.errorMessageMaxChars),
+  // relay_busy's wait: whole seconds, at most a day (the node clamps to that, failRelayBusy).
+  retryAfterSeconds: opt(int(1, 86_400)),
 })
 
 // Shared values -------------------------------------------------------------------------------

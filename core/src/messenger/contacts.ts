@@ -6,6 +6,7 @@
  */
 import {
   fail,
+  failRelayBusy,
   ok,
   type ClientEvent,
   type ClientFailure,
@@ -154,7 +155,7 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
     await d.mailboxes.open(mailboxId, relays[0]!, null)
   } catch (err) {
     ctx.log('invite mailbox not created', err)
-    return fail('unavailable', inviteMailboxRefused(err))
+    return inviteMailboxRefused(err)
   }
   const expiresAt = now + INVITE_POLICY.lifetimeMs
   const oldest = pending.slice(INVITE_POLICY.maxPending - 1).map((i) => i.mailboxId)
@@ -194,7 +195,7 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
       invites.map((i) => (i.mailboxId === mailboxId ? { ...i, withdrawn: true } : i)),
     )
     void d.invites.retire(mailboxId)
-    return fail('unavailable', inviteMailboxRefused(err))
+    return inviteMailboxRefused(err)
   }
   return ok({ link, qrPayload: short.qrPayload, expiresAt })
 }
@@ -553,15 +554,14 @@ export async function deleteContact(d: ContactsDeps, contactId: string): Promise
 }
 
 /**
- * What the user reads when the relay did not open or fill the invite's mailbox. A relay that
- * answered (busy, full) is not "unreachable": saying so would send the user to check a connection
- * that works.
+ * How a request fails when the relay did not open or fill the invite's mailbox, by code: a relay
+ * that answered (busy, full) is not "unreachable" — saying so would send the user to check a
+ * connection that works — and busy says for how long.
  */
-function inviteMailboxRefused(err: unknown): string {
-  if (!(err instanceof MailboxError)) return 'your relay is not reachable; try again when connected'
+function inviteMailboxRefused(err: unknown): ClientFailure {
+  if (!(err instanceof MailboxError)) return fail('relay_unreachable', 'relay did not answer')
   if (err.code === 'rate_limited') {
-    const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000))
-    return `your relay is busy making new invites; try again in ${seconds} s`
+    return failRelayBusy('relay is busy making new invites', err.retryAfterMs)
   }
-  return `your relay refused the invite: ${err.message}`
+  return fail('relay_refused', `relay refused the invite: ${err.message}`)
 }

@@ -14,7 +14,7 @@ export async function call<T extends ClientRequest>(
 ): Promise<ResultFor<T['type']>> {
   const response = await client.request(request)
   if (response.ok) return response.value
-  throw new ClientApiError(response.error.code, response.error.message)
+  throw ClientApiError.fromBody(response.error)
 }
 
 /** Any thrown value as an error body the UI can show. */

@@ -35,6 +35,15 @@ export const CLIENT_ERROR_CODES = [
   /** A value exceeds a limit (text too long, file too large for the mailbox fallback, …). */
   'too_large',
   'relay_address_invalid',
+  /**
+   * Our relay answered but will not do this now (it limits how fast mailboxes are made):
+   * `retryAfterSeconds` says when to try again.
+   */
+  'relay_busy',
+  /** Our relay did not answer (no connection to it). */
+  'relay_unreachable',
+  /** Our relay refused the request for another reason (full, not accepting mailboxes, …). */
+  'relay_refused',
   /** The contact is not reachable directly and the action needs a direct connection. */
   'peer_unreachable',
   /** Already in a call. */
@@ -84,6 +93,8 @@ export interface ClientErrorBody {
   code: ClientErrorCode
   /** Detail for logs and bug reports; a UI shows CLIENT_ERROR_TEXT[code] to the user. */
   message: string
+  /** `relay_busy` only: whole seconds (≥ 1) until the relay takes the request again. */
+  retryAfterSeconds?: number
 }
 
 /**
@@ -94,10 +105,16 @@ export interface ClientErrorBody {
 export class ClientApiError extends Error {
   override readonly name: string = 'ClientApiError'
   readonly code: ClientErrorCode
+  readonly retryAfterSeconds: number | undefined
 
-  constructor(code: ClientErrorCode, message: string) {
+  constructor(code: ClientErrorCode, message: string, retryAfterSeconds?: number) {
     super(message)
     this.code = code
+    this.retryAfterSeconds = retryAfterSeconds
+  }
+
+  static fromBody(body: ClientErrorBody): ClientApiError {
+    return new ClientApiError(body.code, body.message, body.retryAfterSeconds)
   }
 
   /** The sentence a person sees (never the detail message, which is for bug reports). */
@@ -106,7 +123,10 @@ export class ClientApiError extends Error {
   }
 
   toBody(): ClientErrorBody {
-    return { code: this.code, message: this.message }
+    const { code, message, retryAfterSeconds } = this
+    return retryAfterSeconds === undefined
+      ? { code, message }
+      : { code, message, retryAfterSeconds }
   }
 }
 
@@ -131,6 +151,9 @@ export const CLIENT_ERROR_TEXT: Readonly<Record<ClientErrorCode, string>> = {
     'The codes do not match. You may not be talking to who you think. Do not mark as verified.',
   too_large: 'This is too large to send.',
   relay_address_invalid: 'This relay address is not valid.',
+  relay_busy: 'Your relay is busy. Try again in a moment.',
+  relay_unreachable: 'Your relay is not reachable. Check your connection, then try again.',
+  relay_refused: 'Your relay refused this. Try again later, or add another relay in Settings.',
   peer_unreachable: 'Your contact is not reachable right now.',
   busy: 'You are already in a call.',
   storage_full: 'Your device storage is full. Free some space and try again.',

@@ -197,3 +197,13 @@ export function ok<V>(value: V): ClientSuccess<V> {
 export function fail(code: ClientErrorCode, message: string): ClientFailure {
   return { ok: false, error: { code, message } }
 }
+
+/**
+ * `relay_busy`, with when to try again: whole seconds, 1 to a day (what the port lets through; a
+ * relay asking for longer, or for nonsense, is told apart by nothing a user could act on).
+ */
+export function failRelayBusy(message: string, retryAfterMs: number): ClientFailure {
+  const seconds = Number.isFinite(retryAfterMs) ? Math.ceil(retryAfterMs / 1000) : 1
+  const retryAfterSeconds = Math.min(86_400, Math.max(1, seconds))
+  return { ok: false, error: { code: 'relay_busy', message, retryAfterSeconds } }
+}
