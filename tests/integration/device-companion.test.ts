@@ -298,4 +298,67 @@ describe('a linked install runs as a companion messenger', () => {
     assert.equal(await b.store.getDevice(aliceOnB, laptop), undefined, 'no route to it is kept')
     assert.ok(after.messageId.length > 0)
   })
+
+  test('log out all others while a companion is offline: back, it reads nothing new and erases itself', async () => {
+    const a3 = await new TestPeer('alice-tablet', relay.multiaddrs).start()
+    try {
+      const offer = await a3.must({ type: 'devices.linkStart', deviceName: 'Tablet' })
+      const onA = await a1.must({ type: 'devices.linkAccept', link: offer.link })
+      await waitUntil('the tablet shows its code', () =>
+        a3.events.some((e) => e.type === 'device.link' && e.link.state === 'compare'),
+      )
+      await a3.must({ type: 'devices.linkConfirm', linkId: offer.linkId })
+      await a1.must({ type: 'devices.linkConfirm', linkId: onA.linkId })
+      const tablet = await (async () => {
+        await waitUntil('the tablet runs', () => a3.service.messenger !== null, 30_000)
+        return a3.service.node!.peerId.toString()
+      })()
+      await waitUntil(
+        'bob holds a route for the tablet',
+        async () => (await b.store.getDevice(aliceOnB, tablet))?.route !== undefined,
+        30_000,
+      )
+      await waitUntil('the primary knows where the tablet reads', async () =>
+        (decodeSecrets((await a1.store.getIdentity())!.secretKeys).ownLinks ?? []).some(
+          (l) => l.deviceId === tablet && l.route !== undefined,
+        ),
+      )
+      await a3.stop()
+      const view = await a1.must({ type: 'devices.logoutOthers' })
+      assert.deepEqual(
+        view.devices.map((d) => d.thisDevice),
+        [true],
+      )
+      await waitUntil('bob takes the one-device list', async () =>
+        (await b.store.listSessions(aliceOnB)).every((x) => x.deviceId !== tablet),
+      )
+      await b.must({ type: 'messages.send', conversationId: convB, text: 'while you were away' })
+      await waitUntil('the primary shows it', async () =>
+        (await a1.texts(await conversationWith(a1, 'bob'))).includes('while you were away'),
+      )
+      const seen = a3.events.length
+      await a3.start()
+      await waitUntil(
+        'the tablet finds it was removed',
+        () => a3.events.slice(seen).some((e) => e.type === 'device.removed'),
+        30_000,
+      )
+      await waitUntil(
+        'the tablet erased itself',
+        async () => (await a3.store.getIdentity()) === undefined,
+      )
+      const read = a3.events
+        .slice(seen)
+        .some(
+          (e) =>
+            e.type === 'message.added' &&
+            e.message.body.kind === 'text' &&
+            e.message.body.text === 'while you were away',
+        )
+      assert.equal(read, false, 'nothing sent after the removal reached the tablet')
+      assert.deepEqual(await a3.store.listContacts(), [])
+    } finally {
+      await a3.stop().catch(() => undefined)
+    }
+  })
 })
