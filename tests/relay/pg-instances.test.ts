@@ -63,7 +63,10 @@ async function freshDatabase(): Promise<string> {
 }
 
 /** A relay instance on the shared database; per-peer limits lifted (the test is one peer). */
-async function instance(url: string): Promise<RelayProcess> {
+async function instance(
+  url: string,
+  quotas: { maxMessagesPerMailbox?: number } = {},
+): Promise<RelayProcess> {
   const dataDir = tempDir()
   const config = join(dataDir, 'test-config.json')
   writeFileSync(
@@ -72,6 +75,7 @@ async function instance(url: string): Promise<RelayProcess> {
       // Every test client connects from 127.0.0.1: lift the per-address connection limits.
       relay: { inboundConnectionsPerSecondPerIp: 1e6, maxHandshakingPerIp: 1000 },
       mailbox: {
+        ...quotas,
         rate: {
           depositPerPeer: { perSecond: 100_000, burst: 100_000 },
           depositPerIp: { perSecond: 100_000, burst: 100_000 },
@@ -183,6 +187,50 @@ if (skip !== undefined) {
         } finally {
           await sub.close()
         }
+      },
+    )
+
+    pgTest(
+      'both instances racing one mailbox to its cap: exactly the cap is stored, the others hear mailbox_full',
+      async () => {
+        const url = await freshDatabase()
+        const cap = 5
+        const [one, two] = await Promise.all([
+          instance(url, { maxMessagesPerMailbox: cap }),
+          instance(url, { maxMessagesPerMailbox: cap }),
+        ])
+        const owner = mailboxClientFor(await client(), one.multiaddrs[0]!)
+        const box = newMailboxCredentials()
+        await owner.create(box)
+        const to = depositAddressOf(box)
+        const senders = await Promise.all(
+          [one, two, one, two].map(async (r) => mailboxClientFor(await client(), r.multiaddrs[0]!)),
+        )
+        // 24 deposits at once, half through each instance.
+        const outcomes = await Promise.all(
+          Array.from({ length: 24 }, (_, i) =>
+            senders[i % senders.length]!.deposit(to, sealedTag(`r:${i}`)).then(
+              (id) => ({ id, tag: `r:${i}` }),
+              (err: unknown) => err,
+            ),
+          ),
+        )
+        const stored = outcomes.filter(
+          (o): o is { id: bigint; tag: string } => !(o instanceof Error),
+        )
+        const refused = outcomes.filter((o) => o instanceof Error)
+        assert.equal(stored.length, cap, 'exactly the cap, across both instances')
+        assert.deepEqual(
+          stored.map((o) => o.id).sort((a, b) => (a < b ? -1 : 1)),
+          [1n, 2n, 3n, 4n, 5n],
+          'dense ids, none given twice',
+        )
+        for (const e of refused) {
+          assert.ok(e instanceof MailboxError && e.code === 'mailbox_full', String(e))
+        }
+        // What the owner sees: exactly the acknowledged deposits, once each.
+        const fetched = (await owner.fetch(box)).messages.map(tagOf).sort()
+        assert.deepEqual(fetched, stored.map((o) => o.tag).sort())
       },
     )
 
