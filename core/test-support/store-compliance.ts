@@ -318,6 +318,50 @@ export function runStoreComplianceSuite(name: string, makeHarness: StoreHarnessF
         await store.putContact(contactRecord(9, { identityKeyId: 'key-1', inboundMailboxId: null }))
       }))
 
+    test('erase: every record goes (a removed device), the store stays usable and empty', () =>
+      withStore(async (store) => {
+        await store.putIdentity({
+          displayName: 'Robin',
+          identityPublicKey: new Uint8Array(32).fill(1),
+          secretKeys: new Uint8Array([1, 2, 3]),
+          deviceId: '12D3KooWSelf',
+          deviceCertificate: new Uint8Array(10),
+          createdAt: T0,
+        })
+        await store.putSettings(defaultSettings([]))
+        await store.putContact(contactRecord(1))
+        await store.putConversation(conversationRecord(1))
+        await store.putSession(sessionRecord('contact-1', 'dev', 1), null)
+        await store.putDevice({
+          ownerId: DEVICE_OWNER_SELF,
+          deviceId: 'other',
+          certificate: new Uint8Array(1),
+          addedAt: T0,
+          expiresAt: T0 + 1,
+          lastSeenAt: null,
+        })
+        await store.addMessages([0, 1].map((i) => messageRecord('conv-1', i)))
+        await store.enqueueOutbox(outboxItem('conv-1', 1))
+        await store.putTransfer(transferRecord('tr-1', 'conv-1', 'paused'))
+        await store.markSeen('seen-1', T0)
+        await store.erase()
+        assert.equal(await store.getIdentity(), undefined)
+        assert.equal(await store.getSettings(), undefined)
+        assert.deepEqual(await store.listContacts(), [])
+        assert.equal(await store.getContactByIdentityKey('key-1'), undefined)
+        assert.deepEqual(await store.listSessions('contact-1'), [])
+        assert.deepEqual(await store.listDevices(DEVICE_OWNER_SELF), [])
+        assert.deepEqual(await store.listConversations(10), [])
+        assert.equal(await store.getMessage('conv-1-m000001'), undefined)
+        assert.deepEqual(await store.pageMessages('conv-1', { before: null, limit: 10 }), [])
+        assert.deepEqual(await store.outboxHeads(), [])
+        assert.equal(await store.getTransfer('tr-1'), undefined)
+        assert.equal(await store.markSeen('seen-1', T0), true, 'dedupe ids went too')
+        // Usable afterwards: the same contact can be stored again (its unique keys are free).
+        await store.putContact(contactRecord(1))
+        assert.equal((await store.listContacts()).length, 1)
+      }))
+
     test('sessions are compare-and-set on their version', () =>
       withStore(async (store) => {
         await store.putSession(sessionRecord('c', 'd', 1), null)
