@@ -275,6 +275,32 @@ describe('a linked install runs as a companion messenger', () => {
     assert.equal((await a2.history(onA2)).length, before)
   })
 
+  test('read on the primary is read on the companion', async () => {
+    const onA1 = await conversationWith(a1, 'bob')
+    const onA2 = await conversationWith(a2, 'bob')
+    const { message } = await b.must({
+      type: 'messages.send',
+      conversationId: convB,
+      text: 'read me',
+    })
+    const unread = async (peer: TestPeer) =>
+      (await peer.must({ type: 'conversations.list', query: null })).conversations.find(
+        (x) => x.contact.displayName === 'bob',
+      )!.unreadCount
+    await waitUntil('both show it unread', async () => {
+      const [h1, h2] = [await a1.history(onA1), await a2.history(onA2)]
+      return (
+        h1.some((m) => m.messageId === message.messageId) &&
+        h2.some((m) => m.messageId === message.messageId)
+      )
+    })
+    assert.ok((await unread(a2)) > 0)
+    await a1.must({ type: 'messages.markRead', conversationId: onA1, upTo: message.messageId })
+    await waitUntil('the companion shows it read', async () => (await unread(a2)) === 0)
+    const there = (await a2.history(onA2)).find((m) => m.messageId === message.messageId)!
+    assert.notEqual(there.readAt, null)
+  })
+
   test('removing the companion: Bob reaches the primary only, the companion erases itself', async () => {
     const laptop = a2.service.node!.peerId.toString()
     await a1.must({ type: 'devices.remove', deviceId: laptop })

@@ -28,6 +28,8 @@ import { chatMessage, conversationSummary } from '../views.ts'
 import { verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
 import { decodeDeviceList, decodeDeviceListBody } from './list-codec.ts'
 import { OWN_FRAME_KIND, openOwnFrame, ownFrameSender, sealOwnFrame } from './own-frames.ts'
+import type { OwnFrameKind } from './own-frames.ts'
+import { applyReadUpTo, encodeReadUpTo } from './own-read.ts'
 import { planDeviceStore } from './store-plan.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
 
@@ -130,6 +132,16 @@ export class OwnChannel {
     }
   }
 
+  /** The user read the contact's conversation up to `messageId` here: our other devices too. */
+  async readUpTo(contact: ContactRecord, messageId: string): Promise<void> {
+    const body = encodeReadUpTo(contact.identityPublicKey, messageId)
+    for (const link of this.#ctx.secrets.ownLinks ?? []) {
+      await this.#send(link, OWN_FRAME_KIND.readUpTo, body).catch((err: unknown) =>
+        this.#ctx.log(`read state to ${link.deviceId} not delivered`, err),
+      )
+    }
+  }
+
   /** After publishing `list`: every linked device it leaves out is told, then forgotten. */
   async tellRemoved(list: VerifiedDeviceList): Promise<number> {
     const listed = new Set(list.devices.map((d) => deviceIdOf(d.peerId)))
@@ -155,7 +167,7 @@ export class OwnChannel {
       link.key,
       from,
       to,
-      { kind: kind as 1 | 2 | 3, body },
+      { kind: kind as OwnFrameKind, body },
       this.#ctx.platform.random,
     )
     await this.#mailboxes.deposit(route, frame)
@@ -177,6 +189,8 @@ export class OwnChannel {
       })
     } else if (frame.kind === OWN_FRAME_KIND.sentCopy) {
       await this.#fileSentCopy(frame.body)
+    } else if (frame.kind === OWN_FRAME_KIND.readUpTo) {
+      await applyReadUpTo(this.#ctx, frame.body)
     } else {
       await this.#takeOwnList(frame.body)
     }

@@ -5,13 +5,14 @@ import assert from 'node:assert/strict'
 import { testPlatform } from '../../../test-support/deterministic.ts'
 import { isProtocolError } from '../../wire/errors.ts'
 import { OWN_FRAME_KIND, openOwnFrame, ownFrameSender, sealOwnFrame } from './own-frames.ts'
+import type { OwnFrameKind } from './own-frames.ts'
 
 const p = testPlatform('own-frames')
 const key = p.random(32)
 const a1 = p.random(38)
 const a2 = p.random(38)
 const body = new Uint8Array([1, 2, 3, 4])
-const seal = (k = key, from = a1, to = a2, kind: 1 | 2 | 3 = OWN_FRAME_KIND.sentCopy) =>
+const seal = (k = key, from = a1, to = a2, kind: OwnFrameKind = OWN_FRAME_KIND.sentCopy) =>
   sealOwnFrame(k, from, to, { kind, body }, p.random)
 
 test('a frame opens under the key, for the device it was sealed to, naming its sender', () => {

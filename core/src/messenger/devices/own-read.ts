@@ -1,0 +1,52 @@
+/**
+ * Read state between our own devices (issue 19, ADR 0762): marking a conversation read up to a
+ * message on one device marks it read on our other devices too. The own-device frame (kind 4)
+ * names the contact by identity key and the message by its id, which is the same on every device
+ * (it comes from inside the ciphertext). A device that does not hold that message (not arrived
+ * yet) changes nothing. No read receipt goes to the contact from here: the reading device sent it.
+ */
+import type { ClientEvent } from '../../client/api.ts'
+import { concatBytes } from '../../crypto/bytes.ts'
+import { ED25519_PUBLIC_KEY_BYTES } from '../../crypto/primitives.ts'
+import { ProtocolError } from '../../wire/errors.ts'
+import type { MessengerContext } from '../context.ts'
+import { fromBase64Url, toBase64Url } from '../records.ts'
+import { chatMessage, conversationSummary } from '../views.ts'
+
+/** Message ids are 16 bytes (ChatPayload.message_id). */
+const MESSAGE_ID_BYTES = 16
+
+export function encodeReadUpTo(contactIdentityKey: Uint8Array, messageId: string): Uint8Array {
+  return concatBytes(contactIdentityKey, fromBase64Url(messageId))
+}
+
+export function decodeReadUpTo(body: Uint8Array): { identityKeyId: string; messageId: string } {
+  if (body.length !== ED25519_PUBLIC_KEY_BYTES + MESSAGE_ID_BYTES)
+    throw new ProtocolError('malformed', 'read state: wrong size')
+  return {
+    identityKeyId: toBase64Url(body.subarray(0, ED25519_PUBLIC_KEY_BYTES)),
+    messageId: toBase64Url(body.subarray(ED25519_PUBLIC_KEY_BYTES)),
+  }
+}
+
+/** Marks the contact's conversation read up to the message, if this device holds it. */
+export async function applyReadUpTo(ctx: MessengerContext, body: Uint8Array): Promise<number> {
+  const { identityKeyId, messageId } = decodeReadUpTo(body)
+  const events: ClientEvent[] = []
+  const marked = await ctx.store.transaction(async (tx) => {
+    const contact = await tx.getContactByIdentityKey(identityKeyId)
+    const conv = contact && (await tx.getConversationByContact(contact.contactId))
+    const m = await tx.getMessage(messageId)
+    if (conv === undefined || m === undefined || m.conversationId !== conv.conversationId) return 0
+    const upTo = { receivedAt: m.receivedAt, messageId: m.messageId }
+    const marked = await tx.markRead(conv.conversationId, upTo, ctx.platform.clock())
+    const updated = { ...conv, unreadCount: await tx.countUnread(conv.conversationId) }
+    await tx.putConversation(updated)
+    for (const x of marked) events.push({ type: 'message.updated', message: chatMessage(x) })
+    const summary = await conversationSummary(tx, updated)
+    if (summary !== undefined) events.push({ type: 'conversation.updated', conversation: summary })
+    return marked.length
+  })
+  for (const e of events) ctx.emit(e)
+  return marked
+}
