@@ -18,7 +18,7 @@ import { bytesEqual, fromBase64Url } from '../crypto/bytes.ts'
 import { initiateSession } from '../crypto/pqxdh.ts'
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import { compareSafetyQr, safetyNumber } from '../crypto/safety-number.ts'
-import type { ContactRecord, MessageRecord } from '../store/records.ts'
+import type { ContactRecord } from '../store/records.ts'
 import type { StoreOperations } from '../store/store.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { MailboxError } from '../mailbox/errors.ts'
@@ -35,6 +35,7 @@ import {
   type InviteKeeper,
 } from './invite-lifecycle.ts'
 import { answerInviteAgain } from './invite-closed.ts'
+import { addSystemLine } from './system-line.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
 import { FALLBACK_CONTACT_NAME, contactName } from './names.ts'
 import { displayNameOr } from '../text/clean.ts'
@@ -46,7 +47,7 @@ import { encodePayload, type FilePayloadBody, type HelloBody } from './payload.t
 import { encodeOutbound, encodeSessionState, toBase64Url } from './records.ts'
 import { adoptPendingKey, refusePendingKey, type Adopted } from './trust.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
-import { chatMessage, contactSummary, conversationSummary } from './views.ts'
+import { contactSummary, conversationSummary } from './views.ts'
 
 export interface ContactsDeps {
   ctx: MessengerContext
@@ -94,22 +95,8 @@ async function systemMessage(
 ): Promise<void> {
   const conv = await tx.getConversationByContact(contactId)
   if (conv === undefined) return
-  const now = d.ctx.platform.clock()
-  const m: MessageRecord = {
-    messageId: toBase64Url(randomId(d.ctx.platform)),
-    conversationId: conv.conversationId,
-    direction: 'in',
-    senderDeviceId: null,
-    body: { kind: 'system', event },
-    sentAt: now,
-    receivedAt: now,
-    delivery: null,
-    failure: null,
-    readAt: null,
-  }
-  await tx.addMessage(m)
-  await tx.putConversation({ ...conv, lastMessageId: m.messageId, lastActivityAt: now })
-  events.push({ type: 'message.added', message: chatMessage(m) })
+  const { platform } = d.ctx
+  await addSystemLine(tx, conv.conversationId, event, { now: platform.clock(), platform, events })
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ClientEvent } from '../client/api.ts'
 import type { CryptoPlatform } from '../crypto/platform.ts'
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import type { DecodedOffer } from '../files/codec.ts'
-import type { ContactRecord, MessageRecord, SessionRecord } from '../store/records.ts'
+import type { ContactRecord, SessionRecord } from '../store/records.ts'
 import type { StoreOperations } from '../store/store.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import { randomId } from './context.ts'
@@ -18,6 +18,7 @@ import { refuseUnlistedDevice } from './devices/contact-list.ts'
 import { applyPinnedPayload, type PayloadReads } from './inbox-payload.ts'
 import { bindInvite } from './invite-lifecycle.ts'
 import { contactName } from './names.ts'
+import { addSystemLine } from './system-line.ts'
 import type { Payload } from './payload.ts'
 import { encodeOutbound, encodeSessionState, sessionIdentityKey, toBase64Url } from './records.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
@@ -30,7 +31,7 @@ import {
   standingOf,
   type SenderStanding,
 } from './trust.ts'
-import { chatMessage, contactSummary, conversationSummary } from './views.ts'
+import { contactSummary, conversationSummary } from './views.ts'
 
 export interface FrameToCommit {
   decrypted: Decrypted
@@ -167,7 +168,7 @@ async function holdFrame(
   if (standing === 'new_key') {
     // A further identity while one is pending replaces it, visibly: a new notice.
     raiseKeyChange(c, f.senderIdentity, now)
-    await addSystemMessage(tx, conversationId, 'key_changed', now, platform, events)
+    await addSystemLine(tx, conversationId, 'key_changed', { now, platform, events })
   }
   const change = c.keyChange!
   if (d.accepted !== undefined) holdDevice(change, f.senderDevice, d.accepted.cert)
@@ -274,37 +275,6 @@ async function createContact(
     lastActivityAt: now,
     unreadCount: 0,
   })
-  await addSystemMessage(tx, conversationId, 'contact_added', now, platform, events)
+  await addSystemLine(tx, conversationId, 'contact_added', { now, platform, events })
   return contact
-}
-
-/** A line of the thread written by us, not the contact ("contact added", "key changed"). */
-async function addSystemMessage(
-  tx: StoreOperations,
-  conversationId: string,
-  event: 'contact_added' | 'key_changed',
-  now: number,
-  platform: CryptoPlatform,
-  events: ClientEvent[],
-): Promise<void> {
-  const record: MessageRecord = {
-    messageId: toBase64Url(randomId(platform)),
-    conversationId,
-    direction: 'in',
-    senderDeviceId: null,
-    body: { kind: 'system', event },
-    sentAt: now,
-    receivedAt: now,
-    delivery: null,
-    failure: null,
-    readAt: null,
-  }
-  await tx.addMessage(record)
-  const conv = await tx.getConversation(conversationId)
-  if (conv !== undefined) {
-    conv.lastMessageId = record.messageId
-    conv.lastActivityAt = now
-    await tx.putConversation(conv)
-  }
-  events.push({ type: 'message.added', message: chatMessage(record) })
 }

@@ -12,14 +12,12 @@
  */
 import type { ClientEvent } from '../../client/api.ts'
 import type { CryptoPlatform } from '../../crypto/platform.ts'
-import type { ContactRecord, MessageRecord } from '../../store/records.ts'
+import type { ContactRecord } from '../../store/records.ts'
 import type { StoreOperations } from '../../store/store.ts'
 import { ProtocolError, isProtocolError } from '../../wire/errors.ts'
-import { randomId } from '../context.ts'
 import { deviceIdOf } from '../net.ts'
+import { addSystemLine } from '../system-line.ts'
 import type { Payload } from '../payload.ts'
-import { toBase64Url } from '../records.ts'
-import { chatMessage } from '../views.ts'
 import { acceptDeviceList, verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
 import { DEVICE_ROLE } from './limits.ts'
 import { receiveContactList } from './list-updates.ts'
@@ -121,41 +119,14 @@ export async function applyContactDeviceList(
   const added = candidates.filter(
     (d) => !known.some((k) => k.deviceId === deviceIdOf(d.peerId)) && !isFirstPrimary(held, d),
   )
-  if (added.length > 0) await notice(tx, conversationId, 'device_added', platform, events)
-  if (update.removed.length > 0)
-    await notice(tx, conversationId, 'device_removed', platform, events)
+  // A notice, not a message: it does not count as unread.
+  const line = { now: platform.clock(), platform, events, read: true }
+  if (added.length > 0) await addSystemLine(tx, conversationId, 'device_added', line)
+  if (update.removed.length > 0) await addSystemLine(tx, conversationId, 'device_removed', line)
   return 'accepted'
 }
 
 /** The primary in the contact's first list is the device we already knew them by. */
 function isFirstPrimary(held: VerifiedDeviceList | undefined, d: { role: number }): boolean {
   return held === undefined && d.role === DEVICE_ROLE.primary
-}
-
-async function notice(
-  tx: StoreOperations,
-  conversationId: string,
-  event: 'device_added' | 'device_removed',
-  platform: CryptoPlatform,
-  events: ClientEvent[],
-): Promise<void> {
-  const conv = await tx.getConversation(conversationId)
-  if (conv === undefined) return
-  const now = platform.clock()
-  const m: MessageRecord = {
-    messageId: toBase64Url(randomId(platform)),
-    conversationId,
-    direction: 'in',
-    senderDeviceId: null,
-    body: { kind: 'system', event },
-    sentAt: now,
-    receivedAt: now,
-    delivery: null,
-    failure: null,
-    // A notice, not a message: it does not count as unread.
-    readAt: now,
-  }
-  await tx.addMessage(m)
-  await tx.putConversation({ ...conv, lastMessageId: m.messageId, lastActivityAt: now })
-  events.push({ type: 'message.added', message: chatMessage(m) })
 }
