@@ -28,6 +28,8 @@
 //
 // HESTIA_BENCH_IDLE_BEFORE=<unpacked build dir> measures an older build and runs the contacts
 // without ADR 0910's policy (libp2p's connection monitor, no idle close): the "before" column.
+// HESTIA_BENCH_EXTENSION_DIR=<unpacked build dir> measures that build with today's contacts, and
+// HESTIA_CHAT_STREAM_IDLE_MS sets the contacts' kept chat stream (0: off), for A/B runs.
 
 import { chromium } from 'playwright-core'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -74,6 +76,10 @@ const WARMUP_CHAT_MESSAGES = 10
 const DELIVERY_WAIT_MS = 20_000
 
 const before = process.env.HESTIA_BENCH_IDLE_BEFORE
+/** A build made beforehand (A/B of two builds with today's contacts), instead of a fresh one. */
+const prebuilt = process.env.HESTIA_BENCH_EXTENSION_DIR
+/** The contacts' kept chat stream idle time (ADR 0422; 0: one stream per frame), for A/B runs. */
+const contactChatStreamIdleMs = process.env.HESTIA_CHAT_STREAM_IDLE_MS
 
 /** Send → the contact sees its message delivered (the browser's receipt), in ms. */
 async function deliveredRoundTrip(
@@ -127,8 +133,10 @@ const suite: BenchSuite = {
   async run({ mode, log, signal }): Promise<Record<string, Metric>> {
     const sizes = SIZES[mode]
     // A private copy: another job rebuilding build/ meanwhile cannot pull files from under it.
-    const snapshot = before === undefined ? await snapshotTestBuild('chrome-mv3') : undefined
-    const extensionDir = before ?? snapshot!.dir
+    const given = before ?? prebuilt
+    const snapshot = given === undefined ? await snapshotTestBuild('chrome-mv3') : undefined
+    const extensionDir = given ?? snapshot!.dir
+    if (prebuilt !== undefined) log(`  build ${prebuilt}`)
     if (before !== undefined) log(`  BEFORE run: build ${before}, contacts without ADR 0910`)
     const relay = await TestRelay.start()
     const relayPort = Number(/\/tcp\/(\d+)\//.exec(relay.address)![1])
@@ -184,6 +192,8 @@ const suite: BenchSuite = {
           bindAddress: ns.contactAddress,
           ...(before === undefined ? { directIdleMs: MESSENGER_TIMING.directIdleMs } : {}),
         }
+        if (contactChatStreamIdleMs !== undefined)
+          peer.chatStreamIdleMs = Number(contactChatStreamIdleMs)
         await peer.start()
         await peer.must({ type: 'identity.create', displayName: peer.name })
         await peer.must({ type: 'settings.update', patch: { delayReceipts: false } })
