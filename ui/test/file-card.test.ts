@@ -40,6 +40,16 @@ describe('FileCard', () => {
     assert.equal(sent.textWithin('span', 'data-testid', 'transfer-state'), 'Done')
   })
 
+  test('a file another of our devices accepted names that device, with no action left', async () => {
+    const elsewhere = await card(transfer({ state: 'elsewhere', takenBy: 'Ada on Firefox' }))
+    assert.equal(
+      elsewhere.textWithin('span', 'data-testid', 'transfer-state'),
+      'Received on Ada on Firefox',
+    )
+    assert.ok(!elsewhere.text.includes(RECEIVED_FILE_SAVED))
+    assert.ok(!/Accept|Decline|Pause|Cancel/.test(elsewhere.text), 'nothing to do here')
+  })
+
   test('a file that failed its integrity check says it was altered and not saved', async () => {
     const failed = await card(
       transfer({

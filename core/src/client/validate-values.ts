@@ -263,6 +263,7 @@ export const fileTransfer = obj<FileTransfer>({
   progress: transferProgress,
   error: nullable(errorBody),
   updatedAt: time,
+  takenBy: opt(displayName),
 })
 
 export const stagedFile = obj<StagedFile>({

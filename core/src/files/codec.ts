@@ -101,13 +101,19 @@ function isControlChar(ch: string): boolean {
 export interface FileControlFields {
   transferId: Uint8Array
   action: FileAction
+  /** `taken` only: the receiving device whose accept the sender took (its PeerId text). */
+  takenBy?: string
 }
+
+/** A PeerId's text form: base58btc (the only form libp2p prints for Ed25519 ids). */
+const PEER_ID_TEXT = /^[1-9A-HJ-NP-Za-km-z]+$/
 
 export function encodeControl(c: FileControlFields): Uint8Array {
   return FileControl.encode({
     version: FILE_FORMAT_VERSION,
     transferId: c.transferId as Uint8Array<ArrayBuffer>,
     action: FILE_ACTIONS[c.action],
+    takenBy: c.action === 'taken' ? (c.takenBy ?? '') : '',
   })
 }
 
@@ -119,7 +125,14 @@ export function decodeControl(bytes: unknown): FileControlFields {
     (k) => FILE_ACTIONS[k] === v.action,
   )
   if (action === undefined) throw new ProtocolError('malformed', 'file control: unknown action')
-  return { transferId, action }
+  if (action !== 'taken') {
+    if (v.takenBy !== '') throw new ProtocolError('malformed', 'file control: taken_by unused')
+    return { transferId, action }
+  }
+  if (v.takenBy.length > L.deviceIdChars || !PEER_ID_TEXT.test(v.takenBy)) {
+    throw new ProtocolError('malformed', 'file control: taken_by is not a device id')
+  }
+  return { transferId, action, takenBy: v.takenBy }
 }
 
 // Request (first frame on /hestia/file/1.0.0) ----------------------------------------------------

@@ -75,6 +75,7 @@ export class FileTransferEngine {
     conversationId: string
     messageId: string
     offer: Uint8Array
+    from?: string
   }): Promise<FileTransfer> {
     return this.#in.receiveOffer(input)
   }
@@ -140,20 +141,39 @@ export class FileTransferEngine {
     return b.view(rec)
   }
 
-  /** A FileControl from the contact (decrypted by the messenger). Unknown transfers are ignored. */
+  /**
+   * A FileControl from the contact (decrypted by the messenger). Unknown transfers are ignored.
+   * Several devices (issue 19, ADR 0766): `from` is the contact's device that sent it. The first
+   * accept binds an outgoing transfer to its device; after that, and for an incoming transfer
+   * (bound to the device that offered it), controls from the contact's other devices change
+   * nothing. `taken` ends an incoming transfer another of our devices took (`deviceName` names it).
+   */
   async receiveControl(
     conversationId: string,
     control: Uint8Array,
+    opts: { from?: string; deviceName?: (deviceId: string) => Promise<string> } = {},
   ): Promise<FileTransfer | undefined> {
     const b = this.#book
     const c = decodeControl(control)
     const rec = await b.load(toHex(c.transferId))
     if (rec === undefined || rec.conversationId !== conversationId) return undefined
     if (FINAL.includes(rec.state)) return b.view(rec)
+    if (rec.peer !== undefined && opts.from !== undefined && opts.from !== rec.peer)
+      return b.view(rec)
     switch (c.action) {
       case 'accept':
         if (rec.direction === 'out' && rec.state === 'offered')
-          await b.set(rec, { state: 'waiting', route: 'direct' })
+          await b.set(rec, {
+            state: 'waiting',
+            route: 'direct',
+            ...(opts.from !== undefined ? { peer: opts.from } : {}),
+          })
+        break
+      case 'taken':
+        if (rec.direction === 'in' && c.takenBy !== b.d.localPeer) {
+          rec.takenBy = (await opts.deviceName?.(c.takenBy ?? '')) ?? 'another device'
+          await b.halt(rec, 'elsewhere', FILE_STATUS.cancelled)
+        }
         break
       case 'decline':
         if (rec.direction === 'out' && rec.state === 'offered')
@@ -176,6 +196,16 @@ export class FileTransferEngine {
         break
     }
     return b.view(rec)
+  }
+
+  /**
+   * Sender, the contact has several devices: tells all of them whose accept was taken (again for
+   * each later accept), so the others stop and show where the file went.
+   */
+  async announceTaken(transferId: string): Promise<void> {
+    const b = this.#book
+    const rec = await b.require(transferId)
+    if (rec.direction === 'out' && rec.peer !== undefined) await b.control(rec, 'taken', rec.peer)
   }
 
   /** After a restart: resume incoming transfers that were running; outgoing ones wait for requests. */

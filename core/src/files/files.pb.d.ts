@@ -42,6 +42,7 @@ export interface FileControl {
     version: number;
     transferId: Uint8Array<ArrayBuffer>;
     action: number;
+    takenBy: string;
 }
 export declare namespace FileControl {
     const codec: () => Codec<FileControl>;
@@ -57,9 +58,13 @@ export declare namespace FileControl {
         field: '$.action';
         value: number;
     }
+    interface FileControlTakenByFieldEvent {
+        field: '$.takenBy';
+        value: string;
+    }
     function encode(obj: Partial<FileControl>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileControl>): FileControl;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileControl>): Generator<FileControlVersionFieldEvent | FileControlTransferIdFieldEvent | FileControlActionFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileControl>): Generator<FileControlVersionFieldEvent | FileControlTransferIdFieldEvent | FileControlActionFieldEvent | FileControlTakenByFieldEvent>;
 }
 export interface FileRequest {
     version: number;

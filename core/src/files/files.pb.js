@@ -171,6 +171,10 @@ export var FileControl;
                     w.uint32(24);
                     w.uint32(obj.action);
                 }
+                if ((obj.takenBy != null && obj.takenBy !== '')) {
+                    w.uint32(34);
+                    w.string(obj.takenBy);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -178,7 +182,8 @@ export var FileControl;
                 const obj = {
                     version: 0,
                     transferId: uint8ArrayAlloc(0),
-                    action: 0
+                    action: 0,
+                    takenBy: ''
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -194,6 +199,10 @@ export var FileControl;
                         }
                         case 3: {
                             obj.action = reader.uint32();
+                            break;
+                        }
+                        case 4: {
+                            obj.takenBy = reader.string();
                             break;
                         }
                         default: {
@@ -226,6 +235,13 @@ export var FileControl;
                             yield {
                                 field: `${prefix}.action`,
                                 value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.takenBy`,
+                                value: reader.string()
                             };
                             break;
                         }

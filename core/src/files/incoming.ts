@@ -44,6 +44,8 @@ export class IncomingTransfers {
     conversationId: string
     messageId: string
     offer: Uint8Array
+    /** The contact's device that offered it: the file is pulled from that one (issue 19). */
+    from?: string
   }): Promise<FileTransfer> {
     const b = this.#book
     const o = decodeOffer(input.offer)
@@ -74,6 +76,7 @@ export class IncomingTransfers {
       error: null,
       createdAt: now,
       updatedAt: now,
+      ...(input.from !== undefined ? { peer: input.from } : {}),
     }
     await b.add(rec)
     return b.view(rec)
@@ -107,12 +110,7 @@ export class IncomingTransfers {
   peerConnected(peer: string): void {
     const b = this.#book
     for (const rec of b.records.values()) {
-      if (
-        rec.direction !== 'in' ||
-        rec.state !== 'waiting' ||
-        b.d.peerOf(rec.conversationId) !== peer
-      )
-        continue
+      if (rec.direction !== 'in' || rec.state !== 'waiting' || b.peerFor(rec) !== peer) continue
       const rt = b.rt(rec.transferId)
       b.clearRetry(rt)
       rt.retryDelay = b.t.retryFirstMs
@@ -165,7 +163,7 @@ export class IncomingTransfers {
     attempt: Attempt,
   ): Promise<void> {
     const b = this.#book
-    const peer = b.d.peerOf(rec.conversationId)
+    const peer = b.peerFor(rec)
     if (peer === undefined)
       throw new FileTransferError('interrupted', 'the contact has no known device to fetch from')
     const sink = (rt.sink ??= await b.d.storage.openSink(rec))

@@ -19,7 +19,10 @@ export const FILE_LIMITS = {
   mimeTypeMaxChars: PEER_VALUE_CAPS.mimeTypeCodeUnits,
   /** Encoded FileOffer (name ≤ 255 chars ≤ 1020 B UTF-8, share record ≤ 1 KiB). */
   offerBytes: 3 * KiB,
-  controlBytes: 64,
+  /** Version, 16 B id, action, and for `taken` a PeerId (≤ deviceIdChars) and tags. */
+  controlBytes: 192,
+  /** A PeerId in its text form (`taken`): an Ed25519 one is 52 characters. */
+  deviceIdChars: 128,
   /** The first frame on a stream: version, 16 B id, varint, 32 B proof, tags. */
   requestBytes: 128,
   /** One chunk frame: 16,400 B ciphertext + index + tags. */
@@ -72,6 +75,11 @@ export const FILE_ACTIONS = {
   resume: 5,
   /** Receiver -> sender: the file passed its final check and is saved (mailbox route's "done"). */
   received: 6,
+  /**
+   * Sender -> every device of the receiver (issue 19, ADR 0766): the accept of the device named
+   * in `taken_by` was taken; the others stop and show where the file went.
+   */
+  taken: 7,
 } as const
 export type FileAction = keyof typeof FILE_ACTIONS
 

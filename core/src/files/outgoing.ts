@@ -176,8 +176,8 @@ export class OutgoingTransfers {
     if (rec === undefined || rec.direction !== 'out' || rec.shareRecord === null) {
       return { ok: false, status: FILE_STATUS.unknown }
     }
-    // Only the device the file was offered to (the proof checks it holds the key).
-    if (b.d.peerOf(rec.conversationId) !== peer) return { ok: false, status: FILE_STATUS.unknown }
+    // Only the device whose accept was taken (ADR 0766; the proof checks it holds the key).
+    if (b.peerFor(rec) !== peer) return { ok: false, status: FILE_STATUS.unknown }
     const rt = b.rt(rec.transferId)
     // The receiver paused and now asks again: that is its resume (the control may be behind).
     const resumedByPeer = rec.state === 'paused' && rt.pausedBy === 'remote'

@@ -18,7 +18,13 @@ import type { FileSink, FileSource, FileStorage, OpenFileStream, Sha256Factory }
 import { progressOf, RateMeter } from './progress.ts'
 import type { ReceiveState } from './receiver.ts'
 
-export const FINAL: readonly TransferState[] = ['completed', 'declined', 'cancelled', 'failed']
+export const FINAL: readonly TransferState[] = [
+  'completed',
+  'declined',
+  'cancelled',
+  'failed',
+  'elsewhere',
+]
 
 export interface FileEngineDeps {
   store: Pick<MessengerStore, 'putTransfer' | 'getTransfer' | 'listTransfers'>
@@ -238,15 +244,28 @@ export class TransferBook {
       ),
       error: rec.error,
       updatedAt: rec.updatedAt,
+      ...(rec.takenBy !== undefined ? { takenBy: rec.takenBy } : {}),
     }
   }
 
+  /**
+   * The contact's device this transfer talks to: the one it is bound to (the offering device, or
+   * the device whose accept was taken), else the device we heard from last.
+   */
+  peerFor(rec: FileTransferRecord): string | undefined {
+    return rec.peer ?? this.d.peerOf(rec.conversationId)
+  }
+
   /** Queues a FileControl to the contact; a failure is logged (the outbox retries on its own). */
-  async control(rec: FileTransferRecord, action: FileAction): Promise<void> {
+  async control(rec: FileTransferRecord, action: FileAction, takenBy?: string): Promise<void> {
     try {
       await this.d.sendControl(
         rec.conversationId,
-        encodeControl({ transferId: fromHex(rec.transferId), action }),
+        encodeControl({
+          transferId: fromHex(rec.transferId),
+          action,
+          ...(takenBy !== undefined ? { takenBy } : {}),
+        }),
       )
     } catch (err) {
       // The messenger's outbox retries on its own; a failure here only means it could not queue.

@@ -27,6 +27,7 @@ import type { FilePayloadBody } from './payload.ts'
 import { fromBase64Url, toBase64Url } from './records.ts'
 import { chatMessage, conversationSummary } from './views.ts'
 import { decodeControl } from '../files/codec.ts'
+import { contactHasSeveralDevices, ourDeviceName } from './files-devices.ts'
 
 /** What a host passes to enable file transfer (`createMessengerService({ files })`). */
 export interface MessengerFilesOptions {
@@ -132,23 +133,32 @@ export class MessengerFiles {
     await this.engine.stop()
   }
 
-  /** A file body from the contact, after its frame committed (Inbox hook). */
-  async receive(conversationId: string, messageId: string, body: FilePayloadBody): Promise<void> {
+  /**
+   * A file body from the contact, after its frame committed (Inbox hook). `from`: the contact's
+   * device that sent it (issue 19: an offer reaches all of our devices, the first accept wins).
+   */
+  async receive(
+    conversationId: string,
+    messageId: string,
+    body: FilePayloadBody,
+    from?: string,
+  ): Promise<void> {
     await this.#learn(conversationId)
+    const sender = from !== undefined ? { from } : {}
     if (body.kind === 'file_offer') {
-      await this.engine.receiveOffer({ conversationId, messageId, offer: body.offer })
+      await this.engine.receiveOffer({ conversationId, messageId, offer: body.offer, ...sender })
     } else if (body.kind === 'file_piece') {
       await this.engine.receiveMailboxPiece(conversationId, body.piece)
     } else {
-      const t = await this.engine.receiveControl(conversationId, body.control)
-      if (
-        t !== undefined &&
-        t.direction === 'out' &&
-        t.state === 'waiting' &&
-        decodeControl(body.control).action === 'accept'
-      ) {
-        this.#route(t.transferId)
-      }
+      const t = await this.engine.receiveControl(conversationId, body.control, {
+        ...sender,
+        deviceName: (id) => ourDeviceName(this.#ctx, id),
+      })
+      if (t === undefined || t.direction !== 'out') return
+      if (decodeControl(body.control).action !== 'accept') return
+      if (t.state === 'waiting') this.#route(t.transferId)
+      if (await contactHasSeveralDevices(this.#ctx, conversationId))
+        await this.engine.announceTaken(t.transferId)
     }
   }
 

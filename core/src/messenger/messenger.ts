@@ -438,7 +438,9 @@ export class Messenger {
     for (const event of e.events) this.ctx.emit(event)
     if (e.file !== null && this.#files !== null) {
       try {
-        await this.#files.receive(e.file.conversationId, e.file.messageId, e.file.body)
+        // The sending device: an offer is pulled from it, an accept binds the file to it.
+        const { conversationId, messageId, body } = e.file
+        await this.#files.receive(conversationId, messageId, body, e.learnDevice.deviceId)
       } catch (err) {
         // The frame is committed; a transfer the engine refuses stays as it was.
         this.ctx.log(`file payload ${e.file.body.kind} not taken`, err)

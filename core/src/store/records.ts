@@ -247,6 +247,14 @@ export interface FileTransferRecord {
   error: ClientErrorBody | null
   createdAt: Timestamp
   updatedAt: Timestamp
+  /**
+   * The contact's device this transfer is bound to (issue 19, ADR 0766): the device that offered
+   * it (incoming), the device whose accept was taken (outgoing). Absent in older records and
+   * before an accept: the device we heard from last.
+   */
+  peer?: string
+  /** State `elsewhere`: the name of our device that received it instead. */
+  takenBy?: string
 }
 
 /** Transfer states that may still move bytes (listTransfers({ active: true })). */

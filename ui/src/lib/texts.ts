@@ -85,8 +85,12 @@ export const RECEIVED_FILE_SAVED = 'Saved to Downloads › Hestia'
 export function transferStateLabel(transfer: {
   direction: 'in' | 'out'
   state: TransferState
+  takenBy?: string
 }): string {
   if (transfer.direction === 'in' && transfer.state === 'completed') return RECEIVED_FILE_SAVED
+  // Another of our devices accepted it (issue 19): say which one.
+  if (transfer.state === 'elsewhere' && transfer.takenBy !== undefined)
+    return `Received on ${transfer.takenBy}`
   return TRANSFER_STATE_LABEL[transfer.state]
 }
 

@@ -25,6 +25,8 @@ export const TRANSFER_STATES = [
   'declined',
   'cancelled',
   'failed',
+  /** Another device of ours accepted this file and received it (issue 19); see `takenBy`. */
+  'elsewhere',
 ] as const
 export type TransferState = (typeof TRANSFER_STATES)[number]
 
@@ -56,6 +58,8 @@ export interface FileTransfer {
   /** Why it failed (`storage_full`, `too_large`, `peer_unreachable`, …), else null. */
   error: ClientErrorBody | null
   updatedAt: Timestamp
+  /** State `elsewhere`: the name of our device that accepted the file. */
+  takenBy?: string
 }
 
 /**
