@@ -5,13 +5,13 @@
 //
 //   node --test tests/browser/devices.test.ts
 //
-// Proves: B's message appears on A1 and on A2; A1's message appears on B and as sent on A2; A1
-// removes A2 in Settings; A2, online, says it was removed and erased; B's next message reaches A1
+// Proves: B's message appears on A1 and on A2; A1's message appears on B and as sent on A2; a
+// file from B accepted on A2 is saved there and A1 shows where it went; A1 removes A2 in Settings; A2, online, says it was removed and erased; B's next message reaches A1
 // and nothing of it reaches A2. Prints `device.link_ms` (Link pressed on A1 → both devices ready).
 // Firefox runs with the loopback ICE prefs of FINDINGS.md (test profiles only).
 
 import assert from 'node:assert/strict'
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Page as PuppeteerPage } from 'puppeteer-core'
@@ -20,6 +20,11 @@ import type { ChatMessage, ClientRequest, ResponseFor } from '../../core/src/cli
 import { firefoxAddonId } from '../../plasmo.config.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
 import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
+import {
+  sha256OfFile,
+  tempDir,
+  writeDeterministicFile,
+} from '../integration/support/files-storage.ts'
 import { ChromiumTestbed, launchAndOpen } from './support/chromium-testbed.ts'
 import { snapshotTestBuild } from './support/fresh-build.ts'
 import {
@@ -236,17 +241,11 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
 
   test(
     'A2 is linked through the UI: link on A2, pasted on A1, codes compared on both',
-    {
-      timeout: 180_000,
-      // Known not built (issue 19, ADR 0761): a fresh install has no relay to show its link
-      // through before an identity exists, and a linked install does not yet run as a companion
-      // (it stores no identity). The steps after this one skip by name without A2.
-      todo: 'the companion runtime is not built yet (ADR 0761)',
-    },
+    { timeout: 180_000 },
     async () => {
-      // A fresh install has no relay of its own yet; the offer names the relay it listens on.
-      const relay = await a2.ask({ type: 'settings.addRelay', address: bed.relay.address })
-      if (!relay.ok) console.log(`A2 settings.addRelay before an identity: ${relay.error.code}`)
+      // A fresh install has no relay of its own yet (test builds embed none); the offer names the
+      // relay it listens on, added before any identity exists.
+      await a2.must({ type: 'settings.addRelay', address: bed.relay.address })
 
       await firefoxClick('Link to an existing identity')
       await a2Page.waitForSelector('#device-name', { timeout: UI_MS })
@@ -301,9 +300,12 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
       await firefoxClick('Codes match')
       // Both screens say it is done: the grant was signed on A1 and taken on A2.
       await p.getByTestId('link-result').getByText('is linked').waitFor({ timeout: DELIVERY_MS })
+      // A2 says "Linked." and opens the conversations as soon as the identity is stored (the
+      // companion's identity.changed comes just before `done`): either is A2 being done.
       await a2Page.waitForFunction(
         () =>
-          document.querySelector('[data-testid="link-result"]')?.textContent?.includes('Linked.'),
+          document.querySelector('[data-testid="link-result"]')?.textContent?.includes('Linked.') ||
+          document.querySelector('[aria-label="Settings"]') !== null,
         { timeout: DELIVERY_MS },
       )
       figures.push(`device.link_ms (Link pressed on A1 → both show done): ${Date.now() - started}`)
@@ -370,6 +372,71 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
     const onA2 = await waitForText(a2, await a2ConversationWithBen(), text)
     assert.equal(onA2.direction, 'out', 'A2 shows it as sent by me')
   })
+
+  test(
+    'a file from B accepted on A2 is saved there; A1 shows where it went',
+    { timeout: 180_000 },
+    async (t) => {
+      if (!linked) return t.skip('A2 was not linked')
+      if (firefox === undefined) throw new Error('Firefox is not running')
+      const dir = tempDir('hestia-devices-file-')
+      try {
+        const name = 'plan.pdf'
+        const path = join(dir, name)
+        const sha = await writeDeterministicFile(path, 2 * 1024 * 1024, 'devices plan.pdf')
+        // B picks it in the chat with Ada, as a user does: the offer goes to A1 and A2.
+        await b.page.getByTestId('conversation-row').filter({ hasText: 'Ada' }).click()
+        await b.page.locator('input.file-input').setInputFiles(path)
+        const offered = async (side: Side, conversationId: string) => {
+          const answer = await side.must({ type: 'transfers.list', conversationId })
+          return answer.transfers.find((x) => x.direction === 'in' && x.name === name)
+        }
+        const convA2 = await a2ConversationWithBen()
+        let transferId = ''
+        await waitUntil(
+          'the offer on A1 and on A2',
+          async () => {
+            const [on1, on2] = [await offered(a1, convA1), await offered(a2, convA2)]
+            transferId = on2?.transferId ?? ''
+            return on1?.state === 'offered' && on2?.state === 'offered'
+          },
+          DELIVERY_MS,
+          250,
+        )
+        await a2.must({ type: 'transfer.accept', transferId })
+        await waitUntil(
+          'the file completed on A2',
+          async () => {
+            const x = await offered(a2, convA2)
+            if (x?.state === 'failed') throw new Error(`failed: ${JSON.stringify(x.error)}`)
+            return x?.state === 'completed'
+          },
+          120_000,
+          250,
+        )
+        await waitUntil(
+          'the file saved on A2, byte-identical',
+          async () =>
+            (await sha256OfFile(join(firefox!.downloadDir, 'Hestia', name)).catch(() => '')) ===
+            sha,
+          20_000,
+          250,
+        )
+        // A1 did not take it: it says which device did.
+        await waitUntil(
+          'A1 to show the file went to A2',
+          async () => {
+            const x = await offered(a1, convA1)
+            return x?.state === 'elsewhere' && x.takenBy === 'Ada on Firefox'
+          },
+          DELIVERY_MS,
+          250,
+        )
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
+    },
+  )
 
   test(
     'A1 removes A2 in Settings; A2, online, says it was removed',
