@@ -26,6 +26,7 @@ import {
   newMailboxCredentials,
 } from '@hestia/core/mailbox/index.ts'
 import { defaultOptions } from './config.ts'
+import { pendingDeadlines } from '@hestia/core/wire/deadline.ts'
 import { DAY_MS, MailboxService } from './mailbox-service.ts'
 import { RelayMetrics } from './metrics.ts'
 import { SqliteMailboxStore } from './store/sqlite-store.ts'
@@ -85,6 +86,12 @@ async function relayAndClient(mailbox: Partial<ReturnType<typeof defaultOptions>
     await store.close()
   }
   return { dir, store, service, client, open, served, stop }
+}
+
+/** Polls `check` every 10 ms for up to 2 s (the service answers before it waits again). */
+async function waitFor(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10))
+  assert.ok(check(), 'condition not reached in 2 s')
 }
 
 function lengthPrefixed(frame: Uint8Array): Uint8Array {
@@ -213,6 +220,25 @@ describe('mailbox protocol over an in-memory stream pair', () => {
       (await r.client.fetch(me)).messages.map((m) => m.sealed),
       [new Uint8Array(1024).fill(5)],
     )
+    await r.stop()
+  })
+
+  test('each wait of the service has a deadline that is let go when the wait ends: one per idle stream, none once it closed', async () => {
+    // AbortSignal.timeout would keep each finished read's timer, and the stream its listener
+    // holds, for the whole idle time (a busy relay: thousands of finished streams held).
+    const r = await relayAndClient()
+    const base = pendingDeadlines()
+    const stream = await r.open()
+    const lp = lpStream(stream, { maxDataLength: MAX_RESPONSE_FRAME_BYTES })
+    for (let i = 0; i < 3; i++) {
+      await lp.write(encodeRequest({ info: {} }))
+      decodeResponse((await lp.read()).subarray())
+    }
+    // Three requests answered: only the wait for the next one holds a deadline.
+    await waitFor(() => pendingDeadlines() - base === 1)
+    await stream.close()
+    await Promise.allSettled(r.served)
+    assert.equal(pendingDeadlines() - base, 0, 'nothing left once the stream closed')
     await r.stop()
   })
 

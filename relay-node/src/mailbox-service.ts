@@ -6,6 +6,7 @@
  * stream stays usable.
  */
 import type { Connection, Stream } from '@libp2p/interface'
+import { withDeadline } from '@hestia/core/wire/deadline.ts'
 import { FrameLengthError, cappedLpStream } from './capped-lp-stream.ts'
 import type { CappedLpStream } from './capped-lp-stream.ts'
 import {
@@ -185,7 +186,9 @@ export class MailboxService {
       for (let i = 0; i < MAX_REQUESTS_PER_STREAM && !this.stopped; i++) {
         let frame: Uint8Array | null
         try {
-          frame = await lp.read({ signal: AbortSignal.timeout(STREAM_IDLE_MS) })
+          // A deadline, not AbortSignal.timeout: that one would keep its timer, and the stream its
+          // listener holds, for STREAM_IDLE_MS after every read (core/src/wire/deadline.ts).
+          frame = await withDeadline(STREAM_IDLE_MS, (signal) => lp.read({ signal }))
         } catch (err) {
           if (err instanceof FrameLengthError) {
             const code = err.code === 'frame_too_large' ? 'oversize' : 'malformed'
@@ -205,7 +208,9 @@ export class MailboxService {
           // The length prefix kept the framing intact, so the stream stays usable after a bad body.
           const e = toMailboxError(err)
           this.count('frame', e.code)
-          await lp.write(encodeErrorResponse(e), { signal: AbortSignal.timeout(STREAM_IDLE_MS) })
+          await withDeadline(STREAM_IDLE_MS, (signal) =>
+            lp.write(encodeErrorResponse(e), { signal }),
+          )
           continue
         }
         const started = performance.now()
@@ -227,7 +232,7 @@ export class MailboxService {
           { op: parsed.kind },
           (performance.now() - started) / 1000,
         )
-        await lp.write(response, { signal: AbortSignal.timeout(STREAM_IDLE_MS) })
+        await withDeadline(STREAM_IDLE_MS, (signal) => lp.write(response, { signal }))
         if (subscribe !== undefined) {
           this.subscribers.attach(subscribe, stream, lp)
           return
@@ -249,7 +254,7 @@ export class MailboxService {
    */
   private async answerAndReset(lp: CappedLpStream, stream: Stream, err: MailboxError) {
     try {
-      await lp.write(encodeErrorResponse(err), { signal: AbortSignal.timeout(5_000) })
+      await withDeadline(5_000, (signal) => lp.write(encodeErrorResponse(err), { signal }))
     } catch {
       // the peer is not reading: the reset below is all it gets
     }

@@ -5,6 +5,7 @@
  */
 import type { Stream } from '@libp2p/interface'
 import { encodePush } from '@hestia/core/mailbox/index.ts'
+import { withDeadline } from '@hestia/core/wire/deadline.ts'
 import type { CappedLpStream } from './capped-lp-stream.ts'
 
 /**
@@ -67,7 +68,7 @@ export class MailboxSubscribers {
       .catch(() => undefined)
       .finally(() => {
         detach()
-        stream.close({ signal: AbortSignal.timeout(5_000) }).catch(() => {
+        withDeadline(5_000, (signal) => stream.close({ signal })).catch(() => {
           stream.abort(new Error('subscription ended'))
         })
       })
@@ -91,7 +92,7 @@ export class MailboxSubscribers {
   /** Ends the subscriptions of one mailbox (it was closed). */
   end(mailboxId: Uint8Array): void {
     for (const sub of this.#byMailbox.get(hex(mailboxId)) ?? []) {
-      sub.stream.close({ signal: AbortSignal.timeout(5_000) }).catch(() => {
+      withDeadline(5_000, (signal) => sub.stream.close({ signal })).catch(() => {
         sub.stream.abort(new Error('mailbox closed'))
       })
     }
@@ -118,7 +119,7 @@ export class MailboxSubscribers {
     sub.busy = true
     try {
       for (let frame = sub.queue.shift(); frame !== undefined; frame = sub.queue.shift()) {
-        await sub.lp.write(frame, { signal: AbortSignal.timeout(this.#writeTimeoutMs) })
+        await withDeadline(this.#writeTimeoutMs, (signal) => sub.lp.write(frame, { signal }))
       }
     } catch {
       sub.queue.length = 0
