@@ -566,6 +566,9 @@ class FixtureMessenger implements FixtureClient {
     'groups.removeMember': () => fail('not_found', 'no such group'),
     'groups.send': () => fail('not_found', 'no such group'),
     'groups.messages': () => fail('not_found', 'no such group'),
+    'groups.rename': () => fail('not_found', 'no such group'),
+    'groups.leave': () => fail('not_found', 'no such group'),
+    'groups.members': () => fail('not_found', 'no such group'),
     'backup.export': (request) =>
       fixtureExport(
         request,

@@ -119,6 +119,19 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
     type: 'groups.messages',
     groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   },
+  'groups.rename': {
+    type: 'groups.rename',
+    groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    name: 'Trip 2',
+  },
+  'groups.leave': {
+    type: 'groups.leave',
+    groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  },
+  'groups.members': {
+    type: 'groups.members',
+    groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  },
   'call.signal': {
     type: 'call.signal',
     callId,

@@ -36,7 +36,11 @@ import {
   devicesRequestSchemas,
   devicesResultSchemas,
 } from './api/devices-schema.ts'
-import { groupsRequestSchemas, groupsResultSchemas } from './api/groups-schema.ts'
+import {
+  groupsEventSchemas,
+  groupsRequestSchemas,
+  groupsResultSchemas,
+} from './api/groups-schema.ts'
 import { callIceRequestSchemas, callIceResultSchemas } from './api/call-ice-schema.ts'
 import {
   callInfo,
@@ -217,6 +221,7 @@ const clientEvent = tagged<ClientEvent, 'type'>('type', {
   'call.signal': obj({ type: lit('call.signal'), callId: id, signal: callSignal }),
   'vault.changed': obj({ type: lit('vault.changed'), vault: vaultStatus }),
   ...devicesEventSchemas,
+  ...groupsEventSchemas,
 })
 
 // Entry points --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ import {
   type GroupChanges,
   type GroupSuite,
   type KeyPackageBundle,
+  type MessageSender,
 } from './mls.ts'
 
 /** The group mailbox on the home relay, as the group layer needs it. */
@@ -57,7 +58,15 @@ export class GroupSequenceMoved extends Error {
 }
 
 export type GroupEvent =
-  | { kind: 'message'; data: Uint8Array; epoch: bigint; via: 'direct' | 'mailbox' }
+  | {
+      kind: 'message'
+      data: Uint8Array
+      epoch: bigint
+      via: 'direct' | 'mailbox'
+      sender: MessageSender
+      /** The message's AEAD tag: the same for its direct and mailbox copies (a dedupe id). */
+      tag: Uint8Array
+    }
   | { kind: 'commit'; epoch: bigint; mailboxId: bigint }
   | { kind: 'removed'; mailboxId: bigint }
   | { kind: 'rejected'; mailboxId: bigint | undefined; code: string }
@@ -87,12 +96,26 @@ export class GroupChannel {
   private readonly random: (n: number) => Uint8Array
   private readonly onEvent: (e: GroupEvent) => void
 
+  private readonly settled: (() => Promise<void>) | undefined
+
   private constructor(group: Group, cursor: bigint, io: ChannelIo) {
     this.group = group
     this.cursor = cursor
     this.mailbox = io.mailbox
     this.random = io.random
     this.onEvent = io.onEvent
+    this.settled = io.settled
+  }
+
+  /** A channel from stored state (GroupRecord): the group, its cursor and the relay's next id. */
+  static restore(group: Group, cursor: bigint, knownNext: bigint, io: ChannelIo): GroupChannel {
+    const channel = new GroupChannel(group, cursor, io)
+    channel.knownNext = knownNext
+    return channel
+  }
+
+  get knownNextId(): bigint {
+    return this.knownNext
   }
 
   static async create(
@@ -279,7 +302,8 @@ export class GroupChannel {
       const r = await processMessage(this.group, mls)
       if (r.kind !== 'application') throw new ProtocolError('malformed', 'not application data')
       this.group = r.group
-      this.onEvent({ kind: 'message', data: r.data, epoch: r.epoch, via })
+      const tag = mls.slice(-16)
+      this.onEvent({ kind: 'message', data: r.data, epoch: r.epoch, via, sender: r.sender, tag })
     } catch (err) {
       this.reject(id, err)
     }
@@ -310,7 +334,15 @@ export class GroupChannel {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn)
+    // After each step, settled or failed, the caller stores the state it left (ChannelIo.settled).
+    const step = async () => {
+      try {
+        return await fn()
+      } finally {
+        await this.settled?.()
+      }
+    }
+    const run = this.queue.then(step, step)
     this.queue = run.catch(() => undefined)
     return run
   }
@@ -320,4 +352,6 @@ export interface ChannelIo {
   mailbox: GroupMailboxPort
   random: (n: number) => Uint8Array
   onEvent: (e: GroupEvent) => void
+  /** Runs after every step, inside the channel's order: stores the state (optional). */
+  settled?: () => Promise<void>
 }

@@ -35,6 +35,7 @@ import {
   type RatchetTree,
 } from 'ts-mls'
 import { defaultClientConfig } from 'ts-mls/clientConfig.js'
+import { decryptSenderData } from 'ts-mls/privateMessage.js'
 import { decodeRatchetTree, encodeRatchetTree } from 'ts-mls/ratchetTree.js'
 import { treeHashRoot } from 'ts-mls/treeHash.js'
 import type { KeyPair } from '../crypto/primitives.ts'
@@ -88,7 +89,8 @@ export interface Group {
   readonly state: ClientState
 }
 
-function clientConfig(checker: LeafCredentialCheck): ClientConfig {
+/** The library configuration of a group: our credential check decides who may be a leaf. */
+export function clientConfig(checker: LeafCredentialCheck): ClientConfig {
   return {
     ...defaultClientConfig,
     authService: {
@@ -270,8 +272,15 @@ export async function encryptMessage(
   return { group: { ...group, state: r.newState }, message }
 }
 
+/** The member that sent an application message (its leaf in the sending epoch). */
+export interface MessageSender {
+  leaf: number
+  credential: Uint8Array
+  signatureKey: Uint8Array
+}
+
 export type Processed =
-  | { kind: 'application'; group: Group; data: Uint8Array; epoch: bigint }
+  | { kind: 'application'; group: Group; data: Uint8Array; epoch: bigint; sender: MessageSender }
   | { kind: 'proposal'; group: Group }
   | { kind: 'commit'; group: Group; removed: boolean }
 
@@ -287,8 +296,10 @@ export async function processMessage(group: Group, bytes: Uint8Array): Promise<P
       processPrivateMessage(group.state, message.privateMessage, pskIndex(group), group.suite.impl),
     )
     const next = { ...group, state: r.newState }
-    if (r.kind === 'applicationMessage')
-      return { kind: 'application', group: next, data: r.message, epoch }
+    if (r.kind === 'applicationMessage') {
+      const sender = await senderOf(group, message.privateMessage)
+      return { kind: 'application', group: next, data: r.message, epoch, sender }
+    }
     return classify(group, next)
   }
   if (message.wireformat === 'mls_public_message') {
@@ -298,6 +309,34 @@ export async function processMessage(group: Group, bytes: Uint8Array): Promise<P
     return classify(group, { ...group, state: r.newState })
   }
   throw new ProtocolError('malformed', `not a group message: ${message.wireformat}`)
+}
+
+/**
+ * The sender of a private message that just processed (so its signature over the content verified
+ * with this leaf's key): its sender data names the leaf, in the tree of the message's epoch.
+ */
+async function senderOf(
+  group: Group,
+  pm: Parameters<typeof decryptSenderData>[0],
+): Promise<MessageSender> {
+  const current = pm.epoch === group.state.groupContext.epoch
+  const old = group.state.historicalReceiverData.get(pm.epoch)
+  const secret = current ? group.state.keySchedule.senderDataSecret : old?.senderDataSecret
+  const tree = current ? group.state.ratchetTree : old?.ratchetTree
+  const data =
+    secret === undefined ? undefined : await decryptSenderData(pm, secret, group.suite.impl)
+  const node = data === undefined ? undefined : tree?.[data.leafIndex * 2]
+  if (
+    data === undefined ||
+    node?.nodeType !== 'leaf' ||
+    node.leaf.credential.credentialType !== 'basic'
+  )
+    throw new ProtocolError('malformed', 'the sender of a group message is not a member')
+  return {
+    leaf: data.leafIndex,
+    credential: node.leaf.credential.identity,
+    signatureKey: node.leaf.signaturePublicKey,
+  }
 }
 
 function pskIndex(group: Group): PskIndex {

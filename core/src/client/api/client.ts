@@ -11,6 +11,7 @@ import type { FileTransfer } from './transfers.ts'
 import type { CallInfo, CallSignal } from './calls.ts'
 import type { VaultStatus } from './vault.ts'
 import type { DevicesEvent } from './devices.ts'
+import type { GroupsEvent } from './groups.ts'
 import type { ClientRequest, ClientResponse, ResponseFor } from './requests.ts'
 
 export type ClientEvent =
@@ -33,6 +34,8 @@ export type ClientEvent =
   | { type: 'vault.changed'; vault: VaultStatus }
   /** Multi-device (devices.ts): link progress, the device list, this device removed. */
   | DevicesEvent
+  /** Groups (groups.ts): a message stored, a group created, joined, changed, left. */
+  | GroupsEvent
 
 export type ClientEventType = ClientEvent['type']
 export type EventFor<K extends ClientEventType> = Extract<ClientEvent, { type: K }>

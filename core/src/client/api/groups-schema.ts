@@ -1,10 +1,17 @@
 /**
- * Validation of the group requests and results (issue 20; groups.ts), spread into the tables of
- * ../validate.ts.
+ * Validation of the group requests, results and events (issue 20; groups.ts), spread into the
+ * tables of ../validate.ts.
  */
-import { GROUP_API_LIMITS as G, type GroupMessage, type GroupSummary } from './groups.ts'
+import {
+  GROUP_API_LIMITS as G,
+  type GroupMember,
+  type GroupMessage,
+  type GroupSender,
+  type GroupSummary,
+  type GroupsEvent,
+} from './groups.ts'
 import type { RequestFor, ResultFor } from './requests.ts'
-import { arr, int, lit, obj, oneOf, str } from '../schema.ts'
+import { arr, bool, int, lit, nullable, obj, oneOf, str } from '../schema.ts'
 import type { Schema } from '../schema.ts'
 import { count } from '../validate-values.ts'
 
@@ -15,21 +22,44 @@ type GroupsRequestType =
   | 'groups.removeMember'
   | 'groups.send'
   | 'groups.messages'
+  | 'groups.rename'
+  | 'groups.leave'
+  | 'groups.members'
 
 const groupId = str(G.groupIdChars, G.groupIdChars)
 const contactId = str(128, 1)
 const name = str(G.nameMaxChars, 1)
 const empty = obj<Record<never, never>>({})
+const status = oneOf(['member', 'removed', 'left'] as const)
 
 const groupSummary = obj<GroupSummary>({
   groupId,
   name: str(G.nameMaxChars, 0),
   memberCount: count,
+  status,
+  canManage: bool,
+  lastActivityAt: int(0, 8.64e15),
+})
+const sender = obj<GroupSender>({
+  contactId: nullable(contactId),
+  name: nullable(str(256, 0)),
+  keyId: nullable(str(64, 1)),
 })
 const groupMessage = obj<GroupMessage>({
+  messageId: str(64, 1),
+  groupId,
   text: str(G.textMaxChars, 0),
-  via: oneOf(['direct', 'mailbox'] as const),
+  outgoing: bool,
+  sender: nullable(sender),
+  held: bool,
+  via: oneOf(['direct', 'mailbox', 'sent'] as const),
   receivedAt: int(0, 8.64e15),
+})
+const groupMember = obj<GroupMember>({
+  contactId: nullable(contactId),
+  name: nullable(str(256, 0)),
+  self: bool,
+  held: bool,
 })
 
 export const groupsRequestSchemas: { [K in GroupsRequestType]: Schema<RequestFor<K>> } = {
@@ -43,6 +73,9 @@ export const groupsRequestSchemas: { [K in GroupsRequestType]: Schema<RequestFor
   'groups.removeMember': obj({ type: lit('groups.removeMember'), groupId, contactId }),
   'groups.send': obj({ type: lit('groups.send'), groupId, text: str(G.textMaxChars, 1) }),
   'groups.messages': obj({ type: lit('groups.messages'), groupId }),
+  'groups.rename': obj({ type: lit('groups.rename'), groupId, name }),
+  'groups.leave': obj({ type: lit('groups.leave'), groupId }),
+  'groups.members': obj({ type: lit('groups.members'), groupId }),
 }
 
 export const groupsResultSchemas: { [K in GroupsRequestType]: Schema<ResultFor<K>> } = {
@@ -50,6 +83,23 @@ export const groupsResultSchemas: { [K in GroupsRequestType]: Schema<ResultFor<K
   'groups.list': obj({ groups: arr(groupSummary, G.maxGroups) }),
   'groups.addMembers': empty,
   'groups.removeMember': empty,
-  'groups.send': empty,
+  'groups.send': obj({ message: groupMessage }),
   'groups.messages': obj({ messages: arr(groupMessage, G.maxMessages) }),
+  'groups.rename': empty,
+  'groups.leave': empty,
+  'groups.members': obj({ members: arr(groupMember, G.maxMembers) }),
+}
+
+type GroupsEventType = GroupsEvent['type']
+
+export const groupsEventSchemas: {
+  [K in GroupsEventType]: Schema<Extract<GroupsEvent, { type: K }>>
+} = {
+  'group.message': obj({ type: lit('group.message'), message: groupMessage }),
+  'group.changed': obj({
+    type: lit('group.changed'),
+    group: groupSummary,
+    change: oneOf(['created', 'joined', 'members', 'renamed', 'left', 'removed'] as const),
+    by: nullable(contactId),
+  }),
 }

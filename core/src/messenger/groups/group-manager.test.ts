@@ -5,97 +5,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { toHex } from '../../crypto/bytes.ts'
-import { fixedClock, seededRandom } from '../../../test-support/deterministic.ts'
-import { makeMember, type TestMember } from '../../../test-support/group-fixtures.ts'
-import { MemoryGroupMailbox } from '../../../test-support/group-mailbox-memory.ts'
 import { encodeGroupDirect } from '../../groups/direct.ts'
 import { FRAME_KIND, encodeGroupFrame } from '../../groups/framing.ts'
-import { epochOf, loadSuite, memberCount, treeHashOf } from '../../groups/mls.ts'
-import { GroupManager, type GroupManagerEvent } from './group-manager.ts'
-
-const suite = await loadSuite()
-const time = fixedClock()
-const p = { random: seededRandom('group-manager.test'), clock: time.clock }
-
-interface Device {
-  name: string
-  member: TestMember
-  manager: GroupManager
-  events: GroupManagerEvent[]
-  online: boolean
-  /** 1:1 messages waiting for this device while it is offline. */
-  inbox: { from: string; bytes: Uint8Array }[]
-}
-
-/** Contacts who all know each other; the 1:1 bus delivers at once to online devices. */
-function world(names: string[]) {
-  const boxes = new Map<string, MemoryGroupMailbox>()
-  const devices = new Map<string, Device>()
-  const members = new Map(names.map((n) => [n, makeMember(p, suite, n)]))
-  const relayTraffic: Uint8Array[] = []
-  for (const name of names) {
-    const member = members.get(name)!
-    const events: GroupManagerEvent[] = []
-    const manager = new GroupManager({
-      suite,
-      checker: member.checker,
-      now: time.clock,
-      random: p.random,
-      newKeyPackage: () => member.keyPackage(),
-      sendToContact: async (to, bytes, { directOnly }) => {
-        const d = devices.get(to)!
-        if (!d.online) {
-          if (directOnly) return false
-          d.inbox.push({ from: name, bytes }) // the 1:1 mailbox, sealed to the contact
-          return true
-        }
-        await d.manager.receive(name, bytes)
-        return true
-      },
-      contactOfIdentity: (key) =>
-        [...members.values()].find(
-          (m) => m.name !== name && toHex(m.identity.publicKey) === toHex(key),
-        )?.name,
-      createMailbox: () => {
-        const home = {
-          relays: ['/ip4/127.0.0.1/tcp/1/ws/p2p/relay'],
-          mailboxId: p.random(32),
-          authSecret: p.random(32),
-          capability: p.random(32),
-        }
-        boxes.set(toHex(home.mailboxId), new MemoryGroupMailbox())
-        return Promise.resolve(home)
-      },
-      mailboxPort: (home) => {
-        const port = boxes.get(toHex(home.mailboxId))!.portFor(() => devices.get(name)!.online)
-        return {
-          read: (after) => port.read(after),
-          append: (bytes, expected) => {
-            relayTraffic.push(bytes)
-            return port.append(bytes, expected)
-          },
-        }
-      },
-      onEvent: (e) => events.push(e),
-    })
-    devices.set(name, { name, member, manager, events, online: true, inbox: [] })
-  }
-  const get = (n: string) => devices.get(n)!
-  /** A device comes back: its queued 1:1 messages arrive, then it reads the group mailbox. */
-  const comeBack = async (n: string, groupId?: string) => {
-    const d = get(n)
-    d.online = true
-    for (const m of d.inbox.splice(0)) await d.manager.receive(m.from, m.bytes)
-    if (groupId !== undefined) await d.manager.catchUp(groupId)
-  }
-  return { get, comeBack, relayTraffic, members }
-}
-
-const texts = (d: Device, groupId: string) =>
-  d.events.flatMap((e) => (e.kind === 'message' && e.groupId === groupId ? [e.text] : []))
+import { epochOf, memberCount, treeHashOf } from '../../groups/mls.ts'
+import { texts, world } from '../../../test-support/group-manager-world.ts'
 
 test('create, add contacts through their 1:1 sessions, talk, an offline member catches up, remove', async () => {
-  const w = world(['alice', 'bob', 'carol'])
+  const w = await world(['alice', 'bob', 'carol'])
   const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(w.get)
   const gid = await alice!.manager.create('Hiking')
   carol!.online = false // carol answers when she is back
@@ -136,7 +52,7 @@ test('create, add contacts through their 1:1 sessions, talk, an offline member c
 })
 
 test('the relay never carries a welcome, a KeyPackage or the group mailbox credentials', async () => {
-  const w = world(['alice', 'bob'])
+  const w = await world(['alice', 'bob'])
   const [alice, bob] = ['alice', 'bob'].map(w.get)
   const gid = await alice!.manager.create('Secret')
   await alice!.manager.addContacts(gid, ['bob'])
@@ -154,7 +70,7 @@ test('the relay never carries a welcome, a KeyPackage or the group mailbox crede
 })
 
 test("a contact answering with someone else's KeyPackage, or with one nobody asked for, adds nobody", async () => {
-  const w = world(['alice', 'bob', 'mallory', 'stranger'])
+  const w = await world(['alice', 'bob', 'mallory', 'stranger'])
   const [alice, mallory] = ['alice', 'mallory'].map(w.get)
   const gid = await alice!.manager.create('Team')
   mallory!.online = false

@@ -6,10 +6,12 @@
  *
  * Everything that leaves this device for a contact goes through `io.sendToContact`, i.e. inside
  * the contact's 1:1 session: welcomes, KeyPackages and the group mailbox credentials are never
- * readable by a relay. Group state lives in memory for now (persistence is not built).
+ * readable by a relay. Every group step ends with the group stored (GroupRecord), so a restart
+ * continues where it stopped; history is stored before its event is announced.
  */
-import { toHex } from '../../crypto/bytes.ts'
+import { toBase64Url, toHex } from '../../crypto/bytes.ts'
 import { verifyMemberCredential, type LeafCredentialCheck } from '../../groups/credential.ts'
+import { decodeGroupContent, encodeGroupContent, type GroupContent } from '../../groups/content.ts'
 import {
   InviteAssembler,
   decodeGroupDirect,
@@ -30,7 +32,16 @@ import {
   type GroupSuite,
   type KeyPackageBundle,
 } from '../../groups/mls.ts'
+import type { GroupSummary } from '../../client/api.ts'
+import type { GroupMessageRecord } from '../../store/records.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
+import { GroupOffers } from './group-offers.ts'
+import {
+  fromGroupRecord,
+  toGroupRecord,
+  type GroupStatus,
+  type GroupStore,
+} from './group-records.ts'
 
 export interface GroupMailboxHome {
   relays: string[]
@@ -44,6 +55,9 @@ export interface GroupManagerIo {
   checker: LeafCredentialCheck
   now: () => number
   random: (n: number) => Uint8Array
+  store: GroupStore
+  /** This device's MLS signing key (restores KeyPackages handed out before a restart). */
+  signingSecret: Uint8Array
   /** A fresh KeyPackage of this device (its MemberCredential and MLS signing key). */
   newKeyPackage(): Promise<KeyPackageBundle>
   /**
@@ -55,17 +69,28 @@ export interface GroupManagerIo {
     bytes: Uint8Array,
     opts: { directOnly: boolean },
   ): Promise<boolean>
-  /** The contact whose identity key this is, if any. */
+  /** The contact whose (accepted, unblocked) identity key this is, if any. */
   contactOfIdentity(identityKey: Uint8Array): string | undefined
+  /** The contact with a pending key change that involves this identity key, if any (held). */
+  heldOfIdentity?(identityKey: Uint8Array): string | undefined
   /** Creates a group mailbox on this device's home relay. */
   createMailbox(): Promise<GroupMailboxHome>
   mailboxPort(home: GroupMailboxHome): GroupMailboxPort
   onEvent(e: GroupManagerEvent): void
 }
 
+export type GroupChange = 'created' | 'joined' | 'members' | 'renamed' | 'left' | 'removed'
+
 export type GroupManagerEvent =
   | { kind: 'joined'; groupId: string; name: string; from: string }
-  | { kind: 'message'; groupId: string; text: string; via: 'direct' | 'mailbox' }
+  | {
+      kind: 'message'
+      groupId: string
+      text: string
+      via: 'direct' | 'mailbox'
+      message: GroupMessageRecord
+    }
+  | { kind: 'changed'; groupId: string; change: GroupChange; by: string | null }
   | { kind: 'removed'; groupId: string }
   | { kind: 'refused'; groupId: string; from: string | undefined; code: string }
 
@@ -76,20 +101,35 @@ interface GroupEntry {
   channel: GroupChannel
   /** Contacts asked for a KeyPackage, not yet added. */
   asked: Set<string>
+  status: GroupStatus
+  createdAt: number
+  lastActivityAt: number
 }
-
-const utf8 = new TextEncoder()
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 export class GroupManager {
   private readonly groups = new Map<string, GroupEntry>()
-  /** KeyPackages we handed to a contact for a group, kept until its invitation arrives. */
-  private readonly offered = new Map<string, KeyPackageBundle>()
+  private readonly offers: GroupOffers
   private readonly invites = new InviteAssembler()
+  private readonly ports = new Map<string, GroupMailboxPort>()
   private readonly io: GroupManagerIo
+  /** History writes, in order; a group is stored only after the writes before it. */
+  private writes: Promise<unknown> = Promise.resolve()
 
   constructor(io: GroupManagerIo) {
     this.io = io
+    this.offers = new GroupOffers(io.store, io.signingSecret, io.now)
+  }
+
+  /** Loads the groups and offered KeyPackages stored before (call once, before anything else). */
+  async restore(): Promise<void> {
+    await this.offers.load()
+    for (const r of await this.io.store.listGroups()) {
+      const newest = await this.io.store.pageGroupMessages(r.groupId, 1)
+      const s = fromGroupRecord(r, this.io.suite, this.io.checker, newest[0]?.receivedAt)
+      const channel = GroupChannel.restore(s.group, s.cursor, s.knownNext, this.channelIo(s.key))
+      const entry = { id: groupIdOf(s.group), ...s, channel, asked: new Set(s.asked) }
+      this.groups.set(s.key, entry)
+    }
   }
 
   /** Creates a group with this device as its only member; resolves with its id (hex). */
@@ -102,24 +142,31 @@ export class GroupManager {
       this.io.checker,
       id,
       await this.io.newKeyPackage(),
-      this.channelIo(key, home),
+      this.channelIo(key),
     )
-    this.groups.set(key, { id, name, home, channel, asked: new Set() })
+    const entry: GroupEntry = {
+      ...{ id, name, home, channel, asked: new Set<string>() },
+      ...{ status: 'member' as const, createdAt: this.io.now(), lastActivityAt: this.io.now() },
+    }
+    this.groups.set(key, entry)
+    await this.save(key)
+    this.io.onEvent({ kind: 'changed', groupId: key, change: 'created', by: null })
     return key
   }
 
   /** Asks each contact for a KeyPackage; each is added when its answer arrives. */
   async addContacts(groupId: string, contactIds: readonly string[]): Promise<void> {
-    const g = this.entry(groupId)
+    const g = this.active(groupId)
     for (const c of contactIds) {
       g.asked.add(c)
       await this.send(c, { groupId: g.id, body: { kind: 'key_package_request' } }, false)
     }
+    await this.save(groupId)
   }
 
   /** Removes every device of the contact from the group (a new epoch at once). */
   async removeContact(groupId: string, contactId: string): Promise<void> {
-    const g = this.entry(groupId)
+    const g = this.active(groupId)
     await g.channel.commit((group) => {
       const leaves = this.membersByContact(group)
         .filter((m) => m.contact === contactId)
@@ -129,35 +176,80 @@ export class GroupManager {
   }
 
   /** Sends text: directly to members online, the group mailbox for the others. */
-  async sendText(groupId: string, text: string): Promise<void> {
-    const g = this.entry(groupId)
-    await g.channel.send(utf8.encode(text), async (frame) => {
-      const others = this.membersByContact(g.channel.state).filter((m) => !m.self)
-      let all = true
-      for (const m of others) {
-        const reached =
-          m.contact !== undefined &&
-          (await this.send(m.contact, { groupId: g.id, body: { kind: 'frame', frame } }, true))
-        all &&= reached
-      }
-      return { allReached: all }
-    })
+  async sendText(groupId: string, text: string): Promise<GroupMessageRecord> {
+    const frame = await this.sendContent(groupId, { kind: 'text', text })
+    const message: GroupMessageRecord = {
+      messageId: toBase64Url(decodeGroupFrame(frame).mls.slice(-16)),
+      groupId,
+      senderContactId: null,
+      senderKeyId: null,
+      outgoing: true,
+      text,
+      state: 'shown',
+      via: 'sent',
+      receivedAt: this.io.now(),
+    }
+    await this.io.store.addGroupMessage(message)
+    this.entry(groupId).lastActivityAt = message.receivedAt
+    await this.save(groupId)
+    return message
+  }
+
+  /** Renames the group for every member (an application message, ordered like text). */
+  async rename(groupId: string, name: string): Promise<void> {
+    await this.sendContent(groupId, { kind: 'rename', name })
+    this.entry(groupId).name = name
+    await this.save(groupId)
+    this.io.onEvent({ kind: 'changed', groupId, change: 'renamed', by: null })
+  }
+
+  /**
+   * Leaves: tells the members (the first to read it commits our removal) and stops reading. The
+   * group and its history stay on this device, marked left.
+   */
+  async leave(groupId: string): Promise<void> {
+    await this.sendContent(groupId, { kind: 'leave' })
+    this.entry(groupId).status = 'left'
+    await this.save(groupId)
+    this.io.onEvent({ kind: 'changed', groupId, change: 'left', by: null })
   }
 
   has(groupId: string): boolean {
     return this.groups.has(groupId)
   }
 
-  list(): { groupId: string; name: string; memberCount: number }[] {
+  /** The group mailbox of a group this device still takes part in (live delivery). */
+  homeOf(groupId: string): GroupMailboxHome | undefined {
+    const g = this.groups.get(groupId)
+    return g?.status === 'member' ? g.home : undefined
+  }
+
+  summary(groupId: string) {
+    return this.list().find((g) => g.groupId === groupId)
+  }
+
+  list(): GroupSummary[] {
     return [...this.groups.entries()].map(([groupId, g]) => ({
       groupId,
       name: g.name,
       memberCount: membersOf(g.channel.state).length,
+      status: g.status,
+      // Every member may add and remove until admins exist (docs/protocol/groups.md).
+      canManage: g.status === 'member',
+      lastActivityAt: g.lastActivityAt,
     }))
   }
 
-  catchUp(groupId: string): Promise<void> {
-    return this.entry(groupId).channel.catchUp()
+  /** Members as contacts: leaf, contact (undefined: not a contact, or held), us, held by whom. */
+  members(groupId: string) {
+    return this.membersByContact(this.entry(groupId).channel.state)
+  }
+
+  /** Reads the group mailbox (nothing once removed or left). */
+  async catchUp(groupId: string): Promise<void> {
+    const g = this.entry(groupId)
+    if (g.status !== 'member') return
+    await g.channel.catchUp()
   }
 
   /** The group's state (for tests and views). */
@@ -186,11 +278,26 @@ export class GroupManager {
     }
   }
 
+  private async sendContent(groupId: string, content: GroupContent): Promise<Uint8Array> {
+    const g = this.active(groupId)
+    return g.channel.send(encodeGroupContent(content), async (frame) => {
+      const others = this.membersByContact(g.channel.state).filter((m) => !m.self)
+      let all = true
+      for (const m of others) {
+        const reached =
+          m.contact !== undefined &&
+          (await this.send(m.contact, { groupId: g.id, body: { kind: 'frame', frame } }, true))
+        all &&= reached
+      }
+      return { allReached: all }
+    })
+  }
+
   private async offerKeyPackage(contactId: string, groupId: Uint8Array): Promise<void> {
-    const key = `${contactId}/${toHex(groupId)}`
     if (this.groups.has(toHex(groupId))) return // already a member
-    const bundle = this.offered.get(key) ?? (await this.io.newKeyPackage())
-    this.offered.set(key, bundle)
+    const bundle = await this.offers.offer(`${contactId}/${toHex(groupId)}`, () =>
+      this.io.newKeyPackage(),
+    )
     const keyPackage = encodeGroupFrame(FRAME_KIND.keyPackage, bundle.bytes)
     await this.send(contactId, { groupId, body: { kind: 'key_package', keyPackage } }, false)
   }
@@ -198,12 +305,13 @@ export class GroupManager {
   private async addFromKeyPackage(contactId: string, key: string, frame: Uint8Array) {
     const g = this.groups.get(key)
     // Only an answer we asked for: nobody can push themselves into a group.
-    if (g === undefined || !g.asked.has(contactId)) {
+    if (g === undefined || !g.asked.has(contactId) || g.status !== 'member') {
       throw new ProtocolError('malformed', 'a KeyPackage nobody asked for')
     }
     const kp = decodeGroupFrame(frame).mls
     // The package must name the contact who answered (its identity key), or anyone could slip a
-    // stranger in through a contact's answer. The group layer verifies the rest when adding.
+    // stranger in through a contact's answer. A contact whose key changed and is not accepted
+    // yet maps to nobody: held, not added. The group layer verifies the rest when adding.
     const leaf = keyPackageLeaf(kp)
     const who = verifyMemberCredential(leaf.credential, leaf.signatureKey, this.io.now())
     if (this.io.contactOfIdentity(who.identityKey) !== contactId) {
@@ -213,6 +321,7 @@ export class GroupManager {
       this.membersByContact(group).some((m) => m.contact === contactId) ? undefined : { add: [kp] },
     )
     g.asked.delete(contactId)
+    await this.save(key)
     if (added?.welcome === undefined) return // already in the group
     const invite = encodeGroupInvite({
       welcome: added.welcome,
@@ -232,7 +341,7 @@ export class GroupManager {
     part: { index: number; count: number; chunk: Uint8Array },
   ): Promise<void> {
     const offerKey = `${contactId}/${key}`
-    const bundle = this.offered.get(offerKey)
+    const bundle = this.offers.get(offerKey)
     if (bundle === undefined) throw new ProtocolError('malformed', 'an invitation nobody asked for')
     const bytes = this.invites.add(offerKey, part)
     if (bytes === undefined) return
@@ -249,60 +358,170 @@ export class GroupManager {
       invite.welcome,
       bundle,
       invite.afterId,
-      this.channelIo(key, home),
+      this.channelIo(key),
     )
-    this.offered.delete(offerKey)
     const id = groupIdOf(channel.state)
     if (toHex(id) !== key) throw new ProtocolError('malformed', 'the welcome is for another group')
-    this.groups.set(key, { id, name: invite.name, home, channel, asked: new Set() })
+    const entry: GroupEntry = {
+      ...{ id, name: invite.name, home, channel, asked: new Set<string>() },
+      ...{ status: 'member' as const, createdAt: this.io.now(), lastActivityAt: this.io.now() },
+    }
+    this.groups.set(key, entry)
+    await this.save(key)
+    await this.offers.drop(offerKey)
     this.io.onEvent({ kind: 'joined', groupId: key, name: invite.name, from: contactId })
+    this.io.onEvent({ kind: 'changed', groupId: key, change: 'joined', by: contactId })
   }
 
   private async directFrame(contactId: string, key: string, frame: Uint8Array): Promise<void> {
     const g = this.groups.get(key)
-    const member = g && this.membersByContact(g.channel.state).some((m) => m.contact === contactId)
+    // A held contact's frames are read too: MLS names the sender, the message is stored as held.
+    const member =
+      g &&
+      this.membersByContact(g.channel.state).some(
+        (m) => m.contact === contactId || m.heldBy === contactId,
+      )
     if (g === undefined || !member)
       throw new ProtocolError('malformed', 'not a member of this group')
+    if (g.status !== 'member') return
     await g.channel.receiveDirect(frame)
   }
 
   private membersByContact(group: Group) {
     const own = ownLeaf(group)
     return membersOf(group).map((m) => {
-      let identity: Uint8Array | undefined
-      try {
-        identity = verifyMemberCredential(m.credential, m.signatureKey, this.io.now()).identityKey
-      } catch {
-        identity = undefined
-      }
+      const identity = this.identityOf(m.credential, m.signatureKey)
       const self = m.leaf === own
       const contact = identity === undefined ? undefined : this.io.contactOfIdentity(identity)
-      return { leaf: m.leaf, self, contact }
+      const held = identity === undefined ? undefined : this.io.heldOfIdentity?.(identity)
+      return { leaf: m.leaf, self, contact, heldBy: contact === undefined ? held : undefined }
     })
   }
 
-  private channelIo(key: string, home: GroupMailboxHome) {
+  private identityOf(credential: Uint8Array, signatureKey: Uint8Array): Uint8Array | undefined {
+    try {
+      return verifyMemberCredential(credential, signatureKey, this.io.now()).identityKey
+    } catch {
+      return undefined
+    }
+  }
+
+  private channelIo(key: string) {
+    // The port is made when first used: a restored entry's home is known by then.
+    const port = () => {
+      let p = this.ports.get(key)
+      if (p === undefined) this.ports.set(key, (p = this.io.mailboxPort(this.entry(key).home)))
+      return p
+    }
     return {
-      mailbox: this.io.mailboxPort(home),
+      mailbox: {
+        append: (bytes: Uint8Array, expected?: bigint) => port().append(bytes, expected),
+        read: (after: bigint) => port().read(after),
+      },
       random: this.io.random,
       onEvent: (e: GroupEvent) => this.channelEvent(key, e),
+      settled: () => this.save(key),
     }
   }
 
   private channelEvent(groupId: string, e: GroupEvent): void {
-    if (e.kind === 'message') {
-      let text: string
-      try {
-        text = fromUtf8.decode(e.data)
-      } catch {
-        this.io.onEvent({ kind: 'refused', groupId, from: undefined, code: 'malformed' })
-        return
-      }
-      this.io.onEvent({ kind: 'message', groupId, text, via: e.via })
-    } else if (e.kind === 'removed') this.io.onEvent({ kind: 'removed', groupId })
-    else if (e.kind === 'rejected') {
-      this.io.onEvent({ kind: 'refused', groupId, from: undefined, code: e.code })
+    if (e.kind === 'message') this.contentEvent(groupId, e)
+    else if (e.kind === 'commit')
+      this.announce({ kind: 'changed', groupId, change: 'members', by: null })
+    else if (e.kind === 'removed') {
+      const g = this.groups.get(groupId)
+      if (g !== undefined) g.status = 'removed'
+      this.announce({ kind: 'removed', groupId })
+      this.announce({ kind: 'changed', groupId, change: 'removed', by: null })
+    } else this.announce({ kind: 'refused', groupId, from: undefined, code: e.code })
+  }
+
+  /** Application content from a member: text is stored, then announced; rename and leave act. */
+  private contentEvent(groupId: string, e: Extract<GroupEvent, { kind: 'message' }>): void {
+    let content: GroupContent
+    try {
+      content = decodeGroupContent(e.data)
+    } catch (err) {
+      this.refuse(groupId, undefined, err)
+      return
     }
+    const identity = this.identityOf(e.sender.credential, e.sender.signatureKey)
+    const contact = identity === undefined ? undefined : this.io.contactOfIdentity(identity)
+    const held = identity === undefined ? undefined : this.io.heldOfIdentity?.(identity)
+    const by = contact ?? held ?? null
+    if (content.kind === 'rename') {
+      if (held !== undefined && contact === undefined) return // not applied while held
+      const g = this.groups.get(groupId)
+      if (g !== undefined) g.name = content.name
+      this.announce({ kind: 'changed', groupId, change: 'renamed', by })
+      return
+    }
+    if (content.kind === 'leave') {
+      void this.commitLeave(groupId, e.sender.leaf, e.sender.signatureKey)
+      return
+    }
+    const message: GroupMessageRecord = {
+      messageId: toBase64Url(e.tag),
+      groupId,
+      senderContactId: by,
+      senderKeyId: identity === undefined ? null : toBase64Url(identity),
+      outgoing: false,
+      text: content.text,
+      state: held !== undefined && contact === undefined ? 'held' : 'shown',
+      via: e.via,
+      receivedAt: this.io.now(),
+    }
+    const g = this.groups.get(groupId)
+    if (g !== undefined) g.lastActivityAt = message.receivedAt
+    const stored = this.writes.then(() => this.io.store.addGroupMessage(message))
+    this.writes = stored.catch(() => undefined)
+    void stored.then(
+      (added) => {
+        if (added)
+          this.io.onEvent({ kind: 'message', groupId, text: message.text, via: e.via, message })
+      },
+      () => undefined,
+    )
+  }
+
+  /** A member said it leaves: commit its removal unless someone did (the relay orders racers). */
+  private async commitLeave(groupId: string, leaf: number, signatureKey: Uint8Array) {
+    const g = this.groups.get(groupId)
+    if (g === undefined || g.status !== 'member') return
+    const same = (a: Uint8Array, b: Uint8Array) => toHex(a) === toHex(b)
+    try {
+      await g.channel.commit((group) =>
+        membersOf(group).some((m) => m.leaf === leaf && same(m.signatureKey, signatureKey))
+          ? { remove: [leaf] }
+          : undefined,
+      )
+    } catch (err) {
+      this.refuse(groupId, undefined, err)
+    }
+  }
+
+  /** Events wait for the history writes before them, so a listener reads what it was told. */
+  private announce(e: GroupManagerEvent): void {
+    const next = this.writes.then(() => this.io.onEvent(e))
+    this.writes = next.catch(() => undefined)
+  }
+
+  private async save(key: string): Promise<void> {
+    const g = this.groups.get(key)
+    if (g === undefined) return
+    await this.writes
+    const { channel } = g
+    const record = toGroupRecord(
+      {
+        ...g,
+        key,
+        group: channel.state,
+        cursor: channel.mailboxCursor,
+        knownNext: channel.knownNextId,
+      },
+      this.io.now(),
+    )
+    await this.io.store.putGroup(record)
   }
 
   private send(contactId: string, m: GroupDirectMessage, directOnly: boolean): Promise<boolean> {
@@ -315,7 +534,15 @@ export class GroupManager {
     return g
   }
 
-  private refuse(groupId: string | undefined, from: string, err: unknown): void {
+  /** A group this device still takes part in; else a typed error (removed, or left). */
+  private active(groupId: string): GroupEntry {
+    const g = this.entry(groupId)
+    if (g.status !== 'member')
+      throw new ProtocolError('wrong_key', `this device ${g.status} the group`)
+    return g
+  }
+
+  private refuse(groupId: string | undefined, from: string | undefined, err: unknown): void {
     if (!isProtocolError(err)) throw err
     this.io.onEvent({ kind: 'refused', groupId: groupId ?? '', from, code: err.code })
   }

@@ -1,46 +1,44 @@
 /**
- * The messenger's side of groups (issue 20): builds the GroupManager from the messenger's parts and
+ * The messenger's side of groups (issue 20): builds the GroupManager from the messenger's parts,
  * carries its 1:1 traffic in ChatPayload `group` bodies (docs/protocol/groups.md "Inside 1:1
- * sessions").
+ * sessions"), shows records as the client API's views and emits its events.
  *
  * - Invitations, KeyPackages and their requests are queued like any control payload (outbox,
  *   retried, through the contact's mailbox when the contact is offline).
  * - Application frames go only over an open direct connection (`sendDirect`); whoever is not
- *   reached reads the group mailbox.
+ *   reached reads the group mailbox, live through a subscription (GroupWatch).
  * - The group mailbox is created on our home relay through a throwaway link (ADR 0754), like our
  *   own mailboxes; every member reads and writes it through its own links.
  *
- * The device's MLS signing key lives for the messenger's run (group state is not persisted yet,
- * groups.md). Members map to contacts by the identity key in their credential; blocked contacts
- * and contacts with an unaccepted key change map to nobody (their frames are not accepted).
+ * The device's MLS signing key is made once and stored (GroupDeviceRecord); groups and their
+ * history are stored by the GroupManager after every step. Members map to contacts by the identity
+ * key in their credential; blocked contacts map to nobody, and a contact with an unaccepted key
+ * change is held: not added, its frames not accepted directly, its group messages stored as held.
  */
-import { toBase64Url, toHex } from '../../crypto/bytes.ts'
-import { ed25519KeyPair, type KeyPair } from '../../crypto/primitives.ts'
+import { toHex } from '../../crypto/bytes.ts'
 import { CredentialChecker, issueMemberCredential } from '../../groups/credential.ts'
 import { createKeyPackage, loadSuite, type Group } from '../../groups/mls.ts'
 import {
-  newMailboxCredentials,
-  publicKeyFromSecret,
-  type MailboxClient,
-} from '../../mailbox/index.ts'
+  GROUP_API_LIMITS,
+  type GroupMember,
+  type GroupMessage,
+  type GroupSummary,
+} from '../../client/api.ts'
 import type { ContactRecord } from '../../store/records.ts'
-import { GROUP_API_LIMITS, type GroupMessage, type GroupSummary } from '../../client/api.ts'
 import type { MessengerContext } from '../context.ts'
 import { groupMailboxPort } from '../group-mailbox.ts'
-import { queueControl } from '../outbox-rows.ts'
-import { encodePayload } from '../payload.ts'
-import { GroupManager, type GroupManagerEvent, type GroupMailboxHome } from './group-manager.ts'
+import {
+  createGroupMailbox,
+  groupMailboxClient,
+  groupSigningKey,
+  sendGroupBody,
+  type MessengerGroupsDeps,
+} from './group-io.ts'
+import { GroupManager, type GroupManagerEvent } from './group-manager.ts'
+import { groupMemberView, groupMessageView } from './group-views.ts'
+import { GroupWatch } from './group-watch.ts'
 
-export interface MessengerGroupsDeps {
-  /** Sends a payload now over an open direct connection only; false when there is none. */
-  sendDirect(contact: ContactRecord, payload: Uint8Array): Promise<boolean>
-  kickOutbox(): void
-  /** The client for a mailbox of ours on `relay` (its own throwaway link). */
-  ownMailboxClient(relay: string, mailboxId: string): MailboxClient
-  /** Our relays; the first is home. */
-  relays(): string[]
-}
-
+export type { MessengerGroupsDeps } from './group-io.ts'
 export type { GroupManagerEvent } from './group-manager.ts'
 
 export class MessengerGroups {
@@ -49,14 +47,33 @@ export class MessengerGroups {
   #manager: Promise<GroupManager> | undefined
   /** identity key (hex) → contact id, refreshed before every group operation. */
   #contacts = new Map<string, string>()
+  /** identity key (hex), old or new, of contacts with a pending key change → contact id. */
+  #held = new Map<string, string>()
+  /** Contact records by id, for names (refreshed with the maps above). */
+  #records = new Map<string, ContactRecord>()
   readonly #listeners = new Set<(e: GroupManagerEvent) => void>()
-  /** Messages received per group, newest last, at most GROUP_API_LIMITS.maxMessages each. */
-  readonly #received = new Map<string, GroupMessage[]>()
+  readonly #watch: GroupWatch
 
   constructor(ctx: MessengerContext, deps: MessengerGroupsDeps) {
     this.#ctx = ctx
     this.#deps = deps
-    this.#listeners.add((e) => this.#keep(e))
+    this.#watch = new GroupWatch({
+      subscribe: (groupId, onPush) => this.#subscribe(groupId, onPush),
+      catchUp: (groupId) => this.catchUp(groupId),
+      log: (m, e) => ctx.log(m, e),
+    })
+    this.#listeners.add((e) => void this.#emit(e))
+  }
+
+  /** Live delivery for every group this device takes part in (the messenger's start). */
+  async start(): Promise<void> {
+    this.#watch.start()
+    const manager = await this.#ready()
+    for (const g of manager.list()) if (g.status === 'member') this.#watch.watch(g.groupId)
+  }
+
+  async stop(): Promise<void> {
+    await this.#watch.stop()
   }
 
   async has(groupId: string): Promise<boolean> {
@@ -67,21 +84,29 @@ export class MessengerGroups {
     return (await this.#ready()).list()
   }
 
-  /** Reads the group mailbox, then the messages received so far, oldest first. */
+  /** Reads the group mailbox, then the stored history (the newest), oldest first. */
   async messages(groupId: string): Promise<GroupMessage[]> {
     await this.catchUp(groupId)
-    return [...(this.#received.get(groupId) ?? [])]
+    const records = await this.#ctx.store.pageGroupMessages(groupId, GROUP_API_LIMITS.maxMessages)
+    return records.map((r) => groupMessageView(r, (id) => this.#records.get(id)))
   }
 
-  #keep(e: GroupManagerEvent): void {
-    if (e.kind !== 'message') return
-    const list = this.#received.get(e.groupId) ?? []
-    list.push({ text: e.text, via: e.via, receivedAt: this.#ctx.platform.clock() })
-    if (list.length > GROUP_API_LIMITS.maxMessages) list.shift()
-    this.#received.set(e.groupId, list)
+  async rename(groupId: string, name: string): Promise<void> {
+    await (await this.#ready()).rename(groupId, name)
   }
 
-  /** Group events (joined, message, removed, refused); returns the unsubscribe function. */
+  async leave(groupId: string): Promise<void> {
+    await (await this.#ready()).leave(groupId)
+    await this.#watch.unwatch(groupId)
+  }
+
+  /** The members of a group as this device sees them. */
+  async members(groupId: string): Promise<GroupMember[]> {
+    const members = (await this.#ready()).members(groupId)
+    return members.map((m) => groupMemberView(m, (id) => this.#records.get(id)))
+  }
+
+  /** Group events (joined, message, changed, removed, refused); returns the unsubscribe function. */
   onEvent(listener: (e: GroupManagerEvent) => void): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
@@ -95,8 +120,9 @@ export class MessengerGroups {
     await (await this.#ready()).addContacts(groupId, contactIds)
   }
 
-  async send(groupId: string, text: string): Promise<void> {
-    await (await this.#ready()).sendText(groupId, text)
+  async send(groupId: string, text: string): Promise<GroupMessage> {
+    const record = await (await this.#ready()).sendText(groupId, text)
+    return groupMessageView(record, (id) => this.#records.get(id))
   }
 
   async remove(groupId: string, contactId: string): Promise<void> {
@@ -116,6 +142,28 @@ export class MessengerGroups {
     await (await this.#ready()).receive(contact.contactId, bytes)
   }
 
+  /** Client events for what the manager announced; live delivery follows membership. */
+  async #emit(e: GroupManagerEvent): Promise<void> {
+    const names = (id: string) => this.#records.get(id)
+    if (e.kind === 'message') {
+      this.#ctx.emit({ type: 'group.message', message: groupMessageView(e.message, names) })
+      return
+    }
+    if (e.kind !== 'changed') return
+    if (e.change === 'created' || e.change === 'joined') this.#watch.watch(e.groupId)
+    if (e.change === 'removed' || e.change === 'left') void this.#watch.unwatch(e.groupId)
+    const group = (await this.#manager)?.summary(e.groupId)
+    if (group !== undefined)
+      this.#ctx.emit({ type: 'group.changed', group, change: e.change, by: e.by })
+  }
+
+  async #subscribe(groupId: string, onPush: () => void) {
+    const home = (await this.#ready()).homeOf(groupId)
+    if (home === undefined) throw new Error('not a member of this group any more')
+    const { client, creds } = groupMailboxClient(this.#deps, home)
+    return client.subscribe(creds, onPush)
+  }
+
   async #ready(): Promise<GroupManager> {
     this.#manager ??= this.#build()
     const manager = await this.#manager
@@ -125,79 +173,50 @@ export class MessengerGroups {
 
   async #refreshContacts(): Promise<void> {
     const map = new Map<string, string>()
+    const held = new Map<string, string>()
+    const records = new Map<string, ContactRecord>()
     for (const c of await this.#ctx.store.listContacts()) {
-      if (!c.blocked && c.keyChange === null) map.set(toHex(c.identityPublicKey), c.contactId)
+      records.set(c.contactId, c)
+      if (c.blocked) continue
+      if (c.keyChange === null) map.set(toHex(c.identityPublicKey), c.contactId)
+      else {
+        held.set(toHex(c.identityPublicKey), c.contactId)
+        held.set(toHex(c.keyChange.identityPublicKey), c.contactId)
+      }
     }
     this.#contacts = map
+    this.#held = held
+    this.#records = records
   }
 
   async #build(): Promise<GroupManager> {
-    const { platform, local } = this.#ctx
+    const { platform, local, store } = this.#ctx
     const suite = await loadSuite()
-    const signing: KeyPair = ed25519KeyPair(platform.random)
+    const signing = await groupSigningKey(this.#ctx)
     const credential = issueMemberCredential(local.identity, local.cert, signing.publicKey)
-    return new GroupManager({
+    const manager = new GroupManager({
       suite,
       checker: new CredentialChecker(platform.clock),
       now: platform.clock,
       random: platform.random,
+      store,
+      signingSecret: signing.secretKey,
       newKeyPackage: () => createKeyPackage(suite, credential, signing),
-      sendToContact: (contactId, bytes, opts) => this.#sendToContact(contactId, bytes, opts),
+      sendToContact: (contactId, bytes, opts) =>
+        sendGroupBody(this.#ctx, this.#deps, contactId, bytes, opts),
       contactOfIdentity: (key) => this.#contacts.get(toHex(key)),
-      createMailbox: () => this.#createMailbox(),
-      mailboxPort: (home) => this.#mailboxPort(home),
+      heldOfIdentity: (key) => this.#held.get(toHex(key)),
+      createMailbox: () => createGroupMailbox(this.#ctx, this.#deps),
+      mailboxPort: (home) => {
+        const { client, creds } = groupMailboxClient(this.#deps, home)
+        return groupMailboxPort(client, creds)
+      },
       onEvent: (e) => {
         for (const l of this.#listeners) l(e)
       },
     })
-  }
-
-  async #sendToContact(
-    contactId: string,
-    bytes: Uint8Array,
-    opts: { directOnly: boolean },
-  ): Promise<boolean> {
-    const { store, platform } = this.#ctx
-    const contact = await store.getContact(contactId)
-    if (contact === undefined || contact.blocked || contact.keyChange !== null) return false
-    const now = platform.clock()
-    const payload = {
-      messageId: platform.random(16),
-      sentAt: now,
-      body: { kind: 'group' as const, group: bytes },
-    }
-    if (opts.directOnly) return this.#deps.sendDirect(contact, encodePayload(payload))
-    const queued = await store.transaction(async (tx) => {
-      const conversation = await tx.getConversationByContact(contactId)
-      if (conversation === undefined) return false
-      await queueControl(tx, conversation.conversationId, payload, now)
-      return true
-    })
-    if (queued) this.#deps.kickOutbox()
-    return queued
-  }
-
-  async #createMailbox(): Promise<GroupMailboxHome> {
-    const relay = this.#deps.relays()[0]
-    if (relay === undefined) throw new Error('no relay to keep the group mailbox on')
-    const creds = newMailboxCredentials(this.#ctx.platform.random)
-    await this.#deps.ownMailboxClient(relay, toBase64Url(creds.mailboxId)).create(creds)
-    return {
-      relays: [relay],
-      mailboxId: creds.mailboxId,
-      authSecret: creds.authSecretKey,
-      capability: creds.capability,
-    }
-  }
-
-  #mailboxPort(home: GroupMailboxHome) {
-    const relay = home.relays[0]!
-    const client = this.#deps.ownMailboxClient(relay, toBase64Url(home.mailboxId))
-    return groupMailboxPort(client, {
-      mailboxId: home.mailboxId,
-      authSecretKey: home.authSecret,
-      authPublicKey: publicKeyFromSecret(home.authSecret),
-      capability: home.capability,
-    })
+    await this.#refreshContacts()
+    await manager.restore()
+    return manager
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Client API area "groups" (issue 20, docs/protocol/groups.md): served by the running messenger's
- * MessengerGroups. An unknown group or contact is `not_found`; a group step the network or a peer
- * refused (a commit that lost too many races, a frame too large) is `unavailable` with the reason.
+ * MessengerGroups. An unknown group or contact is `not_found`; adding a contact whose key change
+ * is not accepted is `key_changed` (held, not added); a step in a group this device left or was
+ * removed from is `invalid_state`; a group step the network or a peer refused (a commit that lost
+ * too many races, a frame too large) is `unavailable` with the reason.
  */
 import { ClientApiError, ok } from '../../client/api.ts'
 import type { HandlersFor } from '../../client/dispatch.ts'
@@ -17,6 +19,9 @@ type GroupsRequestType =
   | 'groups.removeMember'
   | 'groups.send'
   | 'groups.messages'
+  | 'groups.rename'
+  | 'groups.leave'
+  | 'groups.members'
 
 export interface GroupsParts {
   ctx: MessengerContext
@@ -33,15 +38,19 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function groupsHandlers(running: Running<GroupsParts>): HandlersFor<GroupsRequestType> {
-  const group = async (groupId: string) => {
+  /** A group on this device; `active`: one it still takes part in. */
+  const group = async (groupId: string, active = true) => {
     const parts = await running()
-    if (!(await parts.groups.has(groupId)))
-      throw new ClientApiError('not_found', 'no such group on this device')
+    const summary = (await parts.groups.list()).find((g) => g.groupId === groupId)
+    if (summary === undefined) throw new ClientApiError('not_found', 'no such group on this device')
+    if (active && summary.status !== 'member')
+      throw new ClientApiError('invalid_state', `this device ${summary.status} the group`)
     return parts
   }
   const contact = async (parts: GroupsParts, contactId: string) => {
-    if ((await parts.ctx.store.getContact(contactId)) === undefined)
-      throw new ClientApiError('not_found', 'no such contact')
+    const c = await parts.ctx.store.getContact(contactId)
+    if (c === undefined) throw new ClientApiError('not_found', 'no such contact')
+    return c
   }
   return {
     'groups.create': async (r) =>
@@ -49,7 +58,12 @@ export function groupsHandlers(running: Running<GroupsParts>): HandlersFor<Group
     'groups.list': async () => ok({ groups: await (await running()).groups.list() }),
     'groups.addMembers': async (r) => {
       const parts = await group(r.groupId)
-      for (const id of r.contactIds) await contact(parts, id)
+      for (const id of r.contactIds) {
+        const c = await contact(parts, id)
+        if (c.keyChange !== null)
+          throw new ClientApiError('key_changed', 'verify or accept the new key first')
+        if (c.blocked) throw new ClientApiError('contact_blocked', 'the contact is blocked')
+      }
       await guarded(() => parts.groups.add(r.groupId, r.contactIds))
       return ok({})
     },
@@ -61,12 +75,25 @@ export function groupsHandlers(running: Running<GroupsParts>): HandlersFor<Group
     },
     'groups.send': async (r) => {
       const parts = await group(r.groupId)
-      await guarded(() => parts.groups.send(r.groupId, r.text))
-      return ok({})
+      return ok({ message: await guarded(() => parts.groups.send(r.groupId, r.text)) })
     },
     'groups.messages': async (r) => {
-      const parts = await group(r.groupId)
+      const parts = await group(r.groupId, false)
       return ok({ messages: await guarded(() => parts.groups.messages(r.groupId)) })
+    },
+    'groups.rename': async (r) => {
+      const parts = await group(r.groupId)
+      await guarded(() => parts.groups.rename(r.groupId, r.name))
+      return ok({})
+    },
+    'groups.leave': async (r) => {
+      const parts = await group(r.groupId)
+      await guarded(() => parts.groups.leave(r.groupId))
+      return ok({})
+    },
+    'groups.members': async (r) => {
+      const parts = await group(r.groupId, false)
+      return ok({ members: await parts.groups.members(r.groupId) })
     },
   }
 }

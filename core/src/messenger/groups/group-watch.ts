@@ -1,0 +1,115 @@
+/**
+ * Live delivery of group mailboxes (docs/protocol/groups.md "Live delivery"): for each group this
+ * device takes part in, a subscription to the group mailbox; every push makes the member read the
+ * mailbox (in order, through its channel). A group whose subscription the relay refuses (it
+ * allows a few live subscribers per mailbox) or that dropped is read on a timer instead, and
+ * subscribed again after a backoff. A first read follows every (re)subscription: what arrived
+ * while no subscription was open is read then.
+ */
+export interface GroupSubscription {
+  ended: Promise<void>
+  close(): Promise<void>
+}
+
+export interface GroupWatchDeps {
+  subscribe(groupId: string, onPush: () => void): Promise<GroupSubscription>
+  catchUp(groupId: string): Promise<void>
+  log(message: string, err: unknown): void
+}
+
+export const GROUP_WATCH_TIMING = {
+  /** How often a group without a live subscription is read. */
+  pollMs: 20_000,
+  /** Backoff before subscribing again after a refusal or a dropped stream (doubles, capped). */
+  retryMinMs: 2_000,
+  retryMaxMs: 120_000,
+} as const
+
+interface Watched {
+  subscription: GroupSubscription | null
+  retryAt: number
+  backoff: number
+  attaching: boolean
+}
+
+export class GroupWatch {
+  readonly #deps: GroupWatchDeps
+  readonly #timing: typeof GROUP_WATCH_TIMING
+  readonly #watched = new Map<string, Watched>()
+  #timer: ReturnType<typeof setInterval> | null = null
+  #stopped = false
+
+  constructor(deps: GroupWatchDeps, timing: typeof GROUP_WATCH_TIMING = GROUP_WATCH_TIMING) {
+    this.#deps = deps
+    this.#timing = timing
+  }
+
+  start(): void {
+    this.#stopped = false
+    this.#timer ??= setInterval(() => this.#tick(), this.#timing.pollMs)
+  }
+
+  watch(groupId: string): void {
+    if (this.#stopped || this.#watched.has(groupId)) return
+    const w: Watched = { subscription: null, retryAt: 0, backoff: 0, attaching: false }
+    this.#watched.set(groupId, w)
+    void this.#attach(groupId, w)
+  }
+
+  async unwatch(groupId: string): Promise<void> {
+    const w = this.#watched.get(groupId)
+    this.#watched.delete(groupId)
+    await w?.subscription?.close().catch(() => undefined)
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#timer !== null) clearInterval(this.#timer)
+    this.#timer = null
+    const all = [...this.#watched.keys()]
+    await Promise.all(all.map((g) => this.unwatch(g)))
+  }
+
+  #tick(): void {
+    const now = Date.now()
+    for (const [groupId, w] of this.#watched) {
+      if (w.subscription !== null || w.attaching) continue
+      if (now >= w.retryAt) void this.#attach(groupId, w)
+      else void this.#read(groupId)
+    }
+  }
+
+  async #attach(groupId: string, w: Watched): Promise<void> {
+    w.attaching = true
+    try {
+      const sub = await this.#deps.subscribe(groupId, () => void this.#read(groupId))
+      if (this.#stopped || this.#watched.get(groupId) !== w) {
+        await sub.close().catch(() => undefined)
+        return
+      }
+      w.subscription = sub
+      w.backoff = 0
+      void sub.ended.then(() => {
+        if (w.subscription === sub) w.subscription = null
+        this.#later(w)
+      })
+    } catch (err) {
+      this.#deps.log('group mailbox subscribe', err)
+      this.#later(w)
+    } finally {
+      w.attaching = false
+    }
+    await this.#read(groupId)
+  }
+
+  #later(w: Watched): void {
+    const t = this.#timing
+    w.backoff = Math.min(t.retryMaxMs, w.backoff === 0 ? t.retryMinMs : w.backoff * 2)
+    w.retryAt = Date.now() + w.backoff
+  }
+
+  async #read(groupId: string): Promise<void> {
+    if (this.#stopped || !this.#watched.has(groupId)) return
+    await this.#deps.catchUp(groupId).catch((err) => this.#deps.log('group catch-up', err))
+  }
+}
