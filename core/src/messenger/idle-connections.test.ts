@@ -33,6 +33,7 @@ function fakeConnection(id: string, kind: 'webrtc' | 'relay' | 'relayed', opened
     closed: false,
     streams: [] as { protocol: string }[],
     remoteAddr: multiaddr(addr),
+    remotePeer: { toString: () => PEER },
     limits: kind === 'relayed' ? { seconds: 120 } : undefined,
     timeline: { open: openedAt },
     get status() {
@@ -60,7 +61,9 @@ function setup(connections: Connection[], keptProtocols: string[] = []) {
     registrar,
     connectionManager: { getConnections: () => connections.filter((c) => c.status === 'open') },
   }
+  const logged: string[] = []
   const idle = new IdleDirectConnections(components, {
+    log: (m) => logged.push(m),
     idleMs: IDLE_MS,
     relayedIdleMs: RELAYED_IDLE_MS,
     protocols: [CHAT, FILE],
@@ -73,7 +76,7 @@ function setup(connections: Connection[], keptProtocols: string[] = []) {
     for (const mw of registrar.getMiddleware(protocol))
       void mw({ protocol } as unknown as Stream, connection, () => undefined)
   }
-  return { idle, registrar, stream }
+  return { idle, registrar, stream, logged }
 }
 
 describe('idle direct connections', () => {
@@ -157,7 +160,7 @@ describe('idle direct connections', () => {
     const direct = fakeConnection('d', 'webrtc', t)
     const other = fakeConnection('o', 'webrtc', t)
     direct.streams.push({ protocol: CHAT })
-    const { idle } = setup([direct, other], [CHAT])
+    const { idle, logged } = setup([direct, other], [CHAT])
     const frames = [t + 2 * IDLE_MS, t + 5 * IDLE_MS, t + 5 * IDLE_MS + 500]
     for (const at of frames) noteConnectionUse(direct, at)
     // An earlier report never moves the clock back.
@@ -167,6 +170,8 @@ describe('idle direct connections', () => {
     assert.equal(other.closed, true)
     assert.equal(direct.closed, false)
     assert.equal(idle.closeIdle(last + IDLE_MS), 1)
+    assert.match(logged[0]!, /idle direct connection .*the connection opened/)
+    assert.match(logged[1]!, /last use 1 s ago \(a frame on a kept stream\)/)
     idle.stop()
   })
 

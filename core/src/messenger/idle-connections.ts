@@ -39,6 +39,8 @@ export interface IdleDirectOptions {
   readonly checkMs?: number
   /** Called after a connection was closed for being idle (diagnostics, tests). */
   readonly onClosed?: (connection: Connection) => void
+  /** Each close decision and what the connection last carried (diagnostics). */
+  readonly log?: (message: string) => void
 }
 
 /** The slice of libp2p's components this service needs (structural, no internal imports). */
@@ -136,11 +138,15 @@ export class IdleDirectConnections implements Startable {
         idleMs = this.#relayedIdleMs
         if (connection.streams.length > 0) this.#lastUse.set(connection.id, now)
       } else continue
-      const last = Math.max(
-        this.#lastUse.get(connection.id) ?? connection.timeline.open,
-        noted.get(connection) ?? 0,
-      )
+      const opened = this.#lastUse.get(connection.id) ?? connection.timeline.open
+      const frame = noted.get(connection) ?? 0
+      const last = Math.max(opened, frame)
       if (now - last < idleMs) continue
+      this.#options.log?.(
+        `closing an idle ${idleMs === this.#options.idleMs ? 'direct' : 'relayed'} connection to ` +
+          `${connection.remotePeer.toString()}: last use ${Math.round((now - last) / 1000)} s ago ` +
+          `(${frame >= opened ? 'a frame on a kept stream' : 'a stream opened or open, or the connection opened'})`,
+      )
       this.#lastUse.delete(connection.id)
       closed++
       void closeGently(connection).then(() => this.#options.onClosed?.(connection))

@@ -175,6 +175,7 @@ export class NodeService {
           relays,
           privateKey,
           relayOnly: build.relayOnly,
+          log: (message) => this.#log(message),
         })
         this.#startedAt.set(node, Date.now())
         this.#messengerNode = node

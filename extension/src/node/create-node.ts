@@ -37,6 +37,8 @@ export interface BrowserNodeOptions {
    * connections on any node; this leaves nothing to refuse).
    */
   readonly relayOnly?: boolean
+  /** Diagnostics: the idle closer's decisions (ADR 0424). */
+  readonly log?: (message: string) => void
 }
 
 /**
@@ -105,6 +107,7 @@ export function browserNodeConfig(options: BrowserNodeOptions) {
         idleMs: options.directIdleMs ?? MESSENGER_TIMING.directIdleMs,
         protocols: [CHAT_PROTOCOL, FILE_PROTOCOL],
         keptProtocols: [CHAT_PROTOCOL],
+        ...(options.log !== undefined ? { log: options.log } : {}),
       }),
       relayKeepAlive: relayKeepAlive({
         intervalMs: MESSENGER_TIMING.relayPingIntervalMs,
