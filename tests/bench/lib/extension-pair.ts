@@ -294,7 +294,9 @@ export async function openSingleExtension(
   { log, signal }: OpenPairOptions,
 ): Promise<SingleExtension> {
   const started = Date.now()
-  const extensionDir = await freshTestBuild('chrome-mv3')
+  // HESTIA_BENCH_EXTENSION_DIR: a build made beforehand, as for the pair below.
+  const extensionDir =
+    process.env.HESTIA_BENCH_EXTENSION_DIR ?? (await freshTestBuild('chrome-mv3'))
   log(`  extension build ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   const opened: ChromiumProfile[] = []
   const close = async (): Promise<void> => {
