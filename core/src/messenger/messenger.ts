@@ -280,6 +280,8 @@ export class Messenger {
       for (const i of this.ctx.secrets.invites)
         this.#mailboxes.watch(i.mailboxId, home, { publishPrekeys: false })
     }
+    // Group mailboxes: subscribed (live delivery) without holding up the start.
+    void this.#groups.start().catch((err) => this.ctx.log('groups start', err))
     this.#keeper = setInterval(() => void this.#keep(), MESSENGER_TIMING.keeperIntervalMs)
     await this.#keep()
     await this.#outbox.retryNow()
@@ -302,6 +304,7 @@ export class Messenger {
     await this.#invites.stop()
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
     await this.#files?.stop()
+    await this.#groups.stop()
     await this.#outbox.stop()
     await this.#mailboxes.stop()
     await this.ctx.net.unhandle(CHAT_PROTOCOL).catch(() => undefined)
