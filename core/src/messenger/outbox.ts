@@ -234,7 +234,15 @@ export class Outbox {
       routes.push(this.#mailboxes.deposit(outbound, sealed.frame).then(() => 'mailbox'))
     }
     if (routes.length === 0) throw new Error('no route to this contact yet')
-    return Promise.any(routes)
+    // A call rings on every device of the contact (ADR 0765): each further device gets the signal
+    // in its own session, into its own mailbox, alongside the lead device's copy. Awaited, so the
+    // signals of one call reach each device in order (the offer before its ICE).
+    const copies = copyToOtherDevices(this.#ctx, contact, payload, (to, f) =>
+      this.#mailboxes.deposit(to, f),
+    ).catch((err: unknown) => this.#ctx.log('signal copies to further devices', err))
+    const route = await Promise.any(routes)
+    await copies
+    return route
   }
 
   /**
