@@ -81,8 +81,11 @@ describe('reachability across NATs built in network namespaces', { skip: skip ??
     })
     await startUp('making the public namespace', () => topology.createPublic())
     secret = newTurnSecret()
-    dir = mkdtempSync(join(tmpdir(), 'hestia-nat-'))
-    mkdirSync(join(dir, 'turn'))
+    dir = await startUp(`making a temporary directory in ${tmpdir()}`, () => {
+      const made = mkdtempSync(join(tmpdir(), 'hestia-nat-'))
+      mkdirSync(join(made, 'turn'))
+      return made
+    })
     await startUp('starting coturn', () => startTurn(topology.pub, join(dir!, 'turn'), secret))
     relay = await startUp('starting the relay', async () => {
       return (await startRelayCli(topology.pub, join(dir!, 'relay'), secret)).multiaddr
