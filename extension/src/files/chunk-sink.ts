@@ -31,6 +31,13 @@ export class ChunkSink implements FileSink {
   readonly #mimeType: string
   readonly #save: SaveFile
   readonly #cipher: PieceCipher | undefined
+  /**
+   * Where this sink's last committed write ended. That write dropped every row at or after its
+   * start and stored one ending here, so a write starting here has no row to trim or drop, and
+   * skips that look-up (a read transaction per 512 KiB, ADR 0440). Unknown (undefined) until
+   * this sink's first write, and after a write that failed.
+   */
+  #appendAt: number | undefined
 
   /**
    * With `cipher` (at-rest encryption on, ADR 0520) every row's data is a sealed piece; without,
@@ -81,6 +88,19 @@ export class ChunkSink implements FileSink {
     // The Blob lives in the browser's blob store; IndexedDB writes it to disk at commit. Sealing
     // (asynchronous) happens before the transaction, which would otherwise commit early.
     const blob = await this.#stored(offset, data)
+    const row: ChunkRow = { transferId: this.#transferId, offset, length: data.length, data: blob }
+    const appending = offset === this.#appendAt
+    this.#appendAt = undefined
+    if (appending) {
+      await this.#db.chunks.put(row)
+    } else {
+      await this.#replaceFrom(offset, row)
+    }
+    this.#appendAt = offset + data.length
+  }
+
+  /** Drops the rows at or after `offset`, keeps the head of one that spans it, stores `row`. */
+  async #replaceFrom(offset: number, row: ChunkRow): Promise<void> {
     // A resume inside an earlier row keeps that row's head: cut (and reseal) it beforehand.
     const spanning = await this.#range(-Infinity, offset).last()
     let trimmed: ChunkRow | undefined
@@ -97,7 +117,7 @@ export class ChunkSink implements FileSink {
     await this.#db.transaction('rw', chunks, async () => {
       await this.#range(offset).delete()
       if (trimmed !== undefined) await chunks.put(trimmed)
-      await chunks.put({ transferId: this.#transferId, offset, length: data.length, data: blob })
+      await chunks.put(row)
     })
   }
 
@@ -147,6 +167,7 @@ export class ChunkSink implements FileSink {
   }
 
   async discard(): Promise<void> {
+    this.#appendAt = undefined
     await this.#range(-Infinity).delete()
   }
 }

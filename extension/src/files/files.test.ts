@@ -139,6 +139,25 @@ describe('ChunkSink (received file on IndexedDB)', () => {
     assert.equal(sha(saved[0]!.bytes), sha(file))
   })
 
+  test('a new attempt (a sink of its own) resuming inside rows of an earlier one trims and drops them', async () => {
+    const db = freshDb()
+    const file = bytes(300_000, 5)
+    const meta = { transferId: 't2b', size: file.length, name: 'c', mimeType: '' }
+    const { saved, save } = savedFiles()
+    const first = new ChunkSink(db, meta, save)
+    // The earlier attempt stored the right bytes up to 100k, then rows the engine never counted.
+    const junk = bytes(300_000, 77)
+    for (let at = 0; at < 250_000; at += 50_000)
+      await first.write(at, (at < 100_000 ? file : junk).subarray(at, at + 50_000))
+    // The browser restarted; the engine counted 70k as verified and resumes there, then appends.
+    const second = new ChunkSink(db, meta, save)
+    await second.write(70_000, file.subarray(70_000, 200_000))
+    await second.write(200_000, file.subarray(200_000))
+    assert.deepEqual(await second.read(60_000, 20_000), file.subarray(60_000, 80_000))
+    await second.complete()
+    assert.equal(sha(saved[0]!.bytes), sha(file), 'none of the earlier attempt survives')
+  })
+
   test('property: any resume points give back exactly the last bytes written', async () => {
     await fc.assert(
       fc.asyncProperty(

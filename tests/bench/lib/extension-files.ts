@@ -83,12 +83,16 @@ export async function acceptIncoming(
   return { transfer: incoming!, acceptedAt: Date.now() }
 }
 
-/** Polls until the transfer is completed; throws with the error when it failed. */
+/**
+ * Polls until the transfer is completed; throws with the error when it failed. Each poll is a
+ * `transfers.list` answered by the receiving host, on the main thread the transfer runs on.
+ */
 export async function waitForCompleted(
   page: BenchExtensionPage,
   transferId: string,
   timeoutMs: number,
   onProgress?: (t: FileTransfer) => void,
+  pollMs = 50,
 ): Promise<FileTransfer> {
   let last: FileTransfer | undefined
   await waitUntil(
@@ -102,7 +106,7 @@ export async function waitForCompleted(
       return t.state === 'completed'
     },
     timeoutMs,
-    50,
+    pollMs,
   )
   return last!
 }
