@@ -48,6 +48,7 @@ class GroupsNode implements MessengerClient {
   refuse: Partial<Record<ClientRequest['type'], ClientResponse>> = {}
   readonly #listeners = new Set<ClientEventListener>()
   readonly newer: boolean
+  members: unknown[] = [{ contactId: null, name: null, self: true, held: false }]
   constructor(newer = false) {
     this.newer = newer
   }
@@ -95,9 +96,19 @@ class GroupsNode implements MessengerClient {
       }
       case 'groups.messages':
         return ok({ messages: this.messages.get(r.groupId) ?? [] })
+      case 'groups.members':
+        if (!this.newer) break
+        return ok({ members: this.members })
+      case 'groups.leave': {
+        if (!this.newer) break
+        const g = this.groups.get(r.groupId)!
+        this.groups.set(r.groupId, { ...g, status: 'left', canManage: false })
+        return ok({})
+      }
       default:
-        return { ok: false, error: { code: 'unsupported', message: r.type } }
+        break
     }
+    return { ok: false, error: { code: 'unsupported', message: r.type } }
   }
 }
 
@@ -378,16 +389,52 @@ describe('Group chat', () => {
     assert.equal(theirs.find('button', { 'data-testid': 'group-add' }), undefined)
   })
 
+  test('members as the node lists them: a stranger is "A member", a held key is flagged', async () => {
+    const node = new GroupsNode(true)
+    node.members = [
+      { contactId: null, name: null, self: true, held: false },
+      { contactId: bob.contactId, name: 'Bob', self: false, held: false },
+      { contactId: null, name: null, self: false, held: false },
+      { contactId: null, name: 'Dave', self: false, held: true },
+    ]
+    const state = new GroupsState(node)
+    await state.create('Trip', [bob.contactId])
+    state.open(GID)
+    await state.loadMembers(GID)
+    const page = await chat(state.group(GID)!, state, { showMembers: true })
+    const rows = page.elements('li').filter((l) => l.attrs['data-testid'] === 'group-member')
+    assert.equal(rows.length, 4)
+    assert.ok(page.text.includes('You'))
+    assert.ok(page.find('button', { 'aria-label': 'Remove Bob' }))
+    assert.ok(page.text.includes('A member'), 'a member who is not a contact')
+    assert.ok(page.find('span', { 'data-trust': 'key_changed' }), "Dave's key change is shown")
+  })
+
+  test('leave asks the node; the group then says you left and has no send box', async () => {
+    const node = new GroupsNode(true)
+    const state = new GroupsState(node)
+    await state.create('Trip', [bob.contactId])
+    assert.ok(await state.leave(GID))
+    assert.deepEqual(
+      node.asked.filter((r) => r.type === 'groups.leave'),
+      [{ type: 'groups.leave', groupId: GID }],
+    )
+    const left = state.group(GID)!
+    assert.equal(left.status, 'left')
+    const page = await chat(left, state)
+    assert.equal(page.textWithin('p', 'data-testid', 'group-gone'), GROUP_TEXT.left)
+    assert.equal(page.find('textarea', { 'data-testid': 'group-composer' }), undefined)
+  })
+
   test('removing Carol asks the node and drops her from the member list', async () => {
     const node = new GroupsNode(false)
     const state = new GroupsState(node)
     await state.create('Trip', [bob.contactId, carol.contactId])
     assert.ok(await state.remove(GID, carol.contactId))
-    assert.deepEqual(node.asked.at(-2), {
-      type: 'groups.removeMember',
-      groupId: GID,
-      contactId: carol.contactId,
-    })
+    assert.deepEqual(
+      node.asked.filter((r) => r.type === 'groups.removeMember'),
+      [{ type: 'groups.removeMember', groupId: GID, contactId: carol.contactId }],
+    )
     assert.deepEqual(
       state.group(GID)!.members.map((m) => m.contactId),
       [null, bob.contactId],

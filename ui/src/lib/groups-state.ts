@@ -9,6 +9,7 @@
 // `group.message` / `group.changed` events arrive the open group is polled (ADR 0775).
 import type {
   ClientErrorBody,
+  ClientEvent,
   ContactId,
   GroupMessage,
   GroupSummary,
@@ -27,9 +28,13 @@ export const GROUP_LIST_POLL_MS = 5_000
 export type GroupStatus = 'active' | 'removed' | 'left'
 
 export interface GroupMemberView {
-  /** null: this device's own identity. */
+  /** null: this device, or a member who is not a contact of ours. */
   contactId: ContactId | null
   self: boolean
+  /** The node's name for the member (the contact's name), null when it has none. */
+  name: string | null
+  /** The member's key change is not accepted yet. */
+  held: boolean
 }
 
 export interface GroupView {
@@ -66,7 +71,7 @@ export interface GroupLine {
 interface NewerSummary {
   status?: GroupStatus
   canManage?: boolean
-  members?: { contactId: ContactId | null; self?: boolean }[]
+  members?: { contactId: ContactId | null; self?: boolean; name?: string | null; held?: boolean }[]
 }
 interface NewerMessage {
   messageId?: string
@@ -88,18 +93,30 @@ interface NewerMessage {
 
 export function normalizeGroup(
   summary: GroupSummary,
-  local: { created: boolean; added: readonly ContactId[]; removed: readonly ContactId[] },
+  local: {
+    created: boolean
+    added: readonly ContactId[]
+    removed: readonly ContactId[]
+    /** What `groups.members` answered, when asked. */
+    members?: NewerSummary['members']
+  },
 ): GroupView {
   const newer = summary as GroupSummary & NewerSummary
   const status: GroupStatus =
     newer.status === 'removed' || newer.status === 'left' ? newer.status : 'active'
-  const members: GroupMemberView[] = Array.isArray(newer.members)
-    ? newer.members.map((m) => ({ contactId: m.contactId ?? null, self: m.self === true }))
+  const listed = local.members ?? newer.members
+  const members: GroupMemberView[] = Array.isArray(listed)
+    ? listed.map((m) => ({
+        contactId: m.contactId ?? null,
+        self: m.self === true,
+        name: m.name ?? null,
+        held: m.held === true,
+      }))
     : [
-        { contactId: null, self: true },
+        { contactId: null, self: true, name: null, held: false },
         ...local.added
           .filter((id) => !local.removed.includes(id))
-          .map((contactId) => ({ contactId, self: false })),
+          .map((contactId) => ({ contactId, self: false, name: null, held: false })),
       ]
   return {
     groupId: summary.groupId,
@@ -168,6 +185,8 @@ export class GroupsState {
   /** Our own texts, for nodes whose message log holds only received ones. */
   readonly #sent = new Map<string, GroupLine[]>()
   #raw: GroupSummary[] = []
+  /** `groups.members` answers per group (the open one is asked on open and on each change). */
+  readonly #members = new Map<string, NewerSummary['members']>()
   #seq = 0
 
   constructor(client: MessengerClient) {
@@ -209,15 +228,20 @@ export class GroupsState {
   }
 
   #publish(): void {
+    const newest = (g: GroupSummary): number =>
+      (g as GroupSummary & { lastActivityAt?: number }).lastActivityAt ?? 0
     this.groups = {
       status: 'ready',
-      value: this.#raw.map((g) =>
-        normalizeGroup(g, {
-          created: this.#created.has(g.groupId),
-          added: this.#added.get(g.groupId) ?? [],
-          removed: this.#removed.get(g.groupId) ?? [],
-        }),
-      ),
+      value: [...this.#raw]
+        .sort((x, y) => newest(y) - newest(x))
+        .map((g) =>
+          normalizeGroup(g, {
+            created: this.#created.has(g.groupId),
+            added: this.#added.get(g.groupId) ?? [],
+            removed: this.#removed.get(g.groupId) ?? [],
+            ...(this.#members.has(g.groupId) ? { members: this.#members.get(g.groupId) } : {}),
+          }),
+        ),
     }
   }
 
@@ -227,7 +251,34 @@ export class GroupsState {
     this.#openId = groupId
     this.problem = null
     this.lines = { status: 'loading' }
-    if (groupId !== null) void this.loadMessages(groupId)
+    if (groupId !== null) {
+      void this.loadMessages(groupId)
+      void this.loadMembers(groupId)
+    }
+  }
+
+  /** Asks the node who is in the group; a node without `groups.members` keeps the local list. */
+  async loadMembers(groupId: string): Promise<void> {
+    try {
+      const { members } = await call(this.client, { type: 'groups.members', groupId })
+      this.#members.set(groupId, members)
+      this.#publish()
+    } catch {
+      // Unsupported or not found: the list built from what this page did stays.
+    }
+  }
+
+  /** Leaves the group (the others commit our removal); its history stays, read-only. */
+  async leave(groupId: string): Promise<boolean> {
+    this.problem = null
+    try {
+      await call(this.client, { type: 'groups.leave', groupId })
+      await this.load()
+      return true
+    } catch (error) {
+      this.problem = errorBody(error)
+      return false
+    }
   }
 
   async loadMessages(groupId: string): Promise<void> {
@@ -290,7 +341,7 @@ export class GroupsState {
     try {
       await call(this.client, { type: 'groups.removeMember', groupId, contactId })
       this.#removed.set(groupId, [...(this.#removed.get(groupId) ?? []), contactId])
-      await this.load()
+      await Promise.all([this.load(), this.loadMembers(groupId)])
       return true
     } catch (error) {
       this.problem = errorBody(error)
@@ -321,19 +372,14 @@ export class GroupsState {
     return true
   }
 
-  #onEvent(event: {
-    type: string
-    groupId?: string
-    group?: GroupSummary
-    message?: { groupId?: string }
-  }): void {
-    if (event.type === 'group.changed' && event.group !== undefined) {
+  #onEvent(event: ClientEvent): void {
+    if (event.type === 'group.changed') {
       const changed = event.group
       this.#raw = [...this.#raw.filter((g) => g.groupId !== changed.groupId), changed]
       this.#publish()
-    } else if (event.type === 'group.message') {
-      const groupId = event.message?.groupId ?? event.groupId
-      if (groupId !== undefined && groupId === this.#openId) void this.loadMessages(groupId)
+      if (changed.groupId === this.#openId) void this.loadMembers(changed.groupId)
+    } else if (event.type === 'group.message' && event.message.groupId === this.#openId) {
+      void this.loadMessages(event.message.groupId)
     }
   }
 }
