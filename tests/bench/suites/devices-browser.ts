@@ -1,7 +1,8 @@
 // Linking a browser to an identity in real extensions (issue 19): device.link_ms is the time from
 // the primary taking the scanned link (devices.linkAccept, what "Link" in Settings → Devices sends)
-// until both devices are ready — both report the link done and the primary lists the new one. Both confirm the code as soon as they see it, so the figure is
-// the machines' part, not the person's comparing. Two Chromium profiles with the chrome-mv3 test
+// until both devices are ready — both report the link done, the new device runs as a companion
+// (identity ready, ADR 0762) and the primary lists it. Both confirm the code as soon as they see
+// it, so the figure is the machines' part, not the person's comparing. Two Chromium profiles with the chrome-mv3 test
 // build and one relay on 127.0.0.1; between links the primary removes the new device, which erases
 // itself and links again. (The Node-only figure of the same handshake is device.link_node_ms.)
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
@@ -66,10 +67,12 @@ async function oneLink(
     primary.must({ type: 'devices.linkConfirm', linkId: accepted.linkId }),
     fresh.must({ type: 'devices.linkConfirm', linkId: onFresh.linkId }),
   ])
-  // Ready: both sides report the link done (the new device took the grant) and the primary's
-  // list names it. (A linked install does not yet run as a companion, ADR 0761: once it does,
-  // its identity being ready belongs in this wait too.)
+  // Ready: both sides report the link done (the new device stored the grant as a companion
+  // identity and started its messenger before it says done) and the primary's list names it.
   await Promise.all([linkState(fresh, 'done', since), linkState(primary, 'done', since)])
+  const identity = await fresh.request({ type: 'identity.status' })
+  if (!identity.ok || identity.value.state !== 'ready')
+    throw new Error(`${fresh.name}: link done but no identity (${JSON.stringify(identity)})`)
   const listed = await primary.must({ type: 'devices.list' })
   if (!listed.devices.some((d) => d.name === `bench ${round}`))
     throw new Error('the primary does not list the new device')
