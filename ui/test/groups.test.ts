@@ -81,17 +81,20 @@ class GroupsNode implements MessengerClient {
       case 'groups.removeMember':
         return ok({})
       case 'groups.send': {
-        if (this.newer)
-          this.messages.get(r.groupId)?.push({
-            messageId: `m${this.messages.get(r.groupId)?.length ?? 0}`,
-            groupId: r.groupId,
-            text: r.text,
-            outgoing: true,
-            sender: null,
-            held: false,
-            via: 'sent',
-            receivedAt: NOW,
-          })
+        const message = {
+          messageId: `m${this.messages.get(r.groupId)?.length ?? 0}`,
+          groupId: r.groupId,
+          text: r.text,
+          outgoing: true,
+          sender: null,
+          held: false,
+          via: 'sent',
+          receivedAt: NOW,
+        }
+        if (this.newer) {
+          this.messages.get(r.groupId)?.push(message)
+          return ok({ message })
+        }
         return ok({})
       }
       case 'groups.messages':
@@ -255,6 +258,40 @@ describe('Group chat', () => {
     assert.equal(page.textWithin('span', 'data-testid', 'group-sender'), 'Bob')
     assert.ok(page.text.includes('hi from bob'))
     assert.ok(page.text.includes('You: hi from alice'), 'our own line is read as ours')
+  })
+
+  test('a message event for the open group shows at once, once, without asking the node', async () => {
+    const node = new GroupsNode(true)
+    const state = new GroupsState(node)
+    const stop = state.start()
+    await state.create('Trip', [bob.contactId])
+    state.open(GID)
+    await state.loadMessages(GID)
+    const asked = node.asked.length
+    const message = {
+      messageId: 'live1',
+      groupId: GID,
+      text: 'live from bob',
+      outgoing: false,
+      sender: { contactId: bob.contactId, name: 'Bob', keyId: 'key-bob' },
+      held: false,
+      via: 'direct',
+      receivedAt: NOW,
+    }
+    node.emit({ type: 'group.message', message })
+    node.emit({ type: 'group.message', message })
+    node.emit({
+      type: 'group.message',
+      message: { ...message, messageId: 'other', groupId: 'c'.repeat(64) },
+    })
+    stop()
+    assert.equal(node.asked.length, asked, 'no request: the event carries the message')
+    const lines = state.lines.status === 'ready' ? state.lines.value : []
+    assert.deepEqual(
+      lines.map((l) => l.text),
+      ['live from bob'],
+      'shown once; another group’s message is not in this chat',
+    )
   })
 
   test('a sender is named by our contact name; a member who is not a contact is "A member"', async () => {

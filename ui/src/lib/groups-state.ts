@@ -20,10 +20,12 @@ import type { Loadable } from './app-state.ts'
 import { call, errorBody } from './client-call.ts'
 import { Box } from './reactive-box.ts'
 
-/** How often the open group asks for new messages while no events come (ADR 0775). */
-export const GROUP_POLL_MS = 1_500
-/** How often the group list is read again (new invitations, member counts, removals). */
-export const GROUP_LIST_POLL_MS = 5_000
+/**
+ * The list is read again this often as a safety net; changes arrive as `group.changed` events and
+ * messages as `group.message` (ADR 0775). Nothing is polled per message: `groups.messages` reads
+ * the group mailbox at the relay first.
+ */
+export const GROUP_LIST_POLL_MS = 30_000
 
 export type GroupStatus = 'active' | 'removed' | 'left'
 
@@ -197,13 +199,7 @@ export class GroupsState {
   start(): () => void {
     const unsubscribe = this.client.subscribe((event) => this.#onEvent(event))
     void this.load()
-    let ticks = 0
-    const pollEvery = Math.max(1, Math.round(GROUP_LIST_POLL_MS / GROUP_POLL_MS))
-    const timer = setInterval(() => {
-      ticks++
-      if (this.#openId !== null) void this.loadMessages(this.#openId)
-      if (ticks % pollEvery === 0) void this.load()
-    }, GROUP_POLL_MS)
+    const timer = setInterval(() => void this.load(), GROUP_LIST_POLL_MS)
     return () => {
       unsubscribe()
       clearInterval(timer)
@@ -353,11 +349,17 @@ export class GroupsState {
   async send(groupId: string, text: string): Promise<boolean> {
     this.problem = null
     const at = Date.now()
+    let sent: GroupMessage | undefined
     try {
-      await call(this.client, { type: 'groups.send', groupId, text })
+      sent = (await call(this.client, { type: 'groups.send', groupId, text })).message
     } catch (error) {
       this.problem = errorBody(error)
       return false
+    }
+    // The node returns our message as stored: it goes in as it is.
+    if (sent !== undefined) {
+      if (groupId === this.#openId) this.#append(sent)
+      return true
     }
     const line: GroupLine = {
       key: `local-${at}-${this.#sent.get(groupId)?.length ?? 0}`,
@@ -372,6 +374,17 @@ export class GroupsState {
     return true
   }
 
+  /** Adds one message to the open group's lines (once: the same id is not added twice). */
+  #append(message: GroupMessage): void {
+    if (this.lines.status !== 'ready') {
+      void this.loadMessages(message.groupId)
+      return
+    }
+    const line = normalizeMessage(message, this.lines.value.length)
+    if (this.lines.value.some((l) => l.key === line.key)) return
+    this.lines = { status: 'ready', value: [...this.lines.value, line] }
+  }
+
   #onEvent(event: ClientEvent): void {
     if (event.type === 'group.changed') {
       const changed = event.group
@@ -379,7 +392,7 @@ export class GroupsState {
       this.#publish()
       if (changed.groupId === this.#openId) void this.loadMembers(changed.groupId)
     } else if (event.type === 'group.message' && event.message.groupId === this.#openId) {
-      void this.loadMessages(event.message.groupId)
+      this.#append(event.message)
     }
   }
 }
