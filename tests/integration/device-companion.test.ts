@@ -301,6 +301,55 @@ describe('a linked install runs as a companion messenger', () => {
     assert.notEqual(there.readAt, null)
   })
 
+  test('contacts after the link: changed or added on the primary, the companion follows', async () => {
+    const carolOnA1 = (await a1.store.listContacts()).find((x) => x.displayName === 'carol')!
+    await a1.must({ type: 'contact.setBlocked', contactId: carolOnA1.contactId, blocked: false })
+    await a1.must({
+      type: 'contact.verify',
+      contactId: carolOnA1.contactId,
+      method: 'safety_number',
+      scannedPayload: null,
+    })
+    const carolOn = async (peer: TestPeer) =>
+      (await peer.must({ type: 'conversations.list', query: null })).conversations.find(
+        (x) => x.contact.displayName === 'carol',
+      )!.contact
+    await waitUntil('the companion shows carol unblocked and verified', async () => {
+      const carol = await carolOn(a2)
+      return carol.trust === 'verified' && carol.verified
+    })
+    // A new contact on the primary: the companion holds it, greets it, and reads its messages.
+    const dave = await new TestPeer('dave', relay.multiaddrs).start()
+    try {
+      await dave.must({ type: 'identity.create', displayName: 'dave' })
+      const invite = await dave.must({ type: 'invite.mine' })
+      await a1.must({ type: 'invite.accept', invite: invite.link })
+      await waitUntil('the companion holds dave', async () =>
+        (await a2.store.listContacts()).some((x) => x.displayName === 'dave'),
+      )
+      await waitUntil(
+        'dave sees alice',
+        async () =>
+          (await dave.must({ type: 'conversations.list', query: null })).conversations.length === 1,
+      )
+      const aliceOnDave = await dave.onlyConversation()
+      const laptop = a2.service.node!.peerId.toString()
+      const aliceId = (await dave.store.listContacts())[0]!.contactId
+      await waitUntil(
+        'dave holds a route for the laptop',
+        async () => (await dave.store.getDevice(aliceId, laptop))?.route !== undefined,
+        30_000,
+      )
+      await dave.must({ type: 'messages.send', conversationId: aliceOnDave, text: 'hi both' })
+      const onA2 = await conversationWith(a2, 'dave')
+      await waitUntil('the companion shows dave’s message', async () =>
+        (await a2.texts(onA2)).includes('hi both'),
+      )
+    } finally {
+      await dave.stop().catch(() => undefined)
+    }
+  })
+
   test('removing the companion: Bob reaches the primary only, the companion erases itself', async () => {
     const laptop = a2.service.node!.peerId.toString()
     await a1.must({ type: 'devices.remove', deviceId: laptop })

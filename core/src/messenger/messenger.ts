@@ -561,6 +561,8 @@ export class Messenger {
   }
 
   #react(event: ClientEvent): void {
+    // A contact added or changed on the primary reaches our companions (ADR 0762).
+    if (this.#running) void this.#own.onEvent(event)
     if (event.type === 'settings.changed' && event.settings.relayOnly && this.#running)
       void refuseDirect(this.ctx.net).catch((err: unknown) => this.ctx.log('relay-only', err))
     // A call with a contact now blocked or key-changed ends (calls.ts).

@@ -41,7 +41,7 @@ export interface OutboxHooks {
   /** Opens a mailbox for `contact` on our relay when it has none (session reset after restore). */
   ensureInboundMailbox(contact: ContactRecord): Promise<ContactRecord>
   helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
-  /** A message reached the contact: our other devices get a sent copy (ADR 0762). */
+  /** A message leaves for the contact: our other devices get a sent copy (ADR 0762). */
   sentToContact?(contact: ContactRecord, payload: Uint8Array): Promise<void>
   /** Told after every successful send (latency logs, tests). */
   onSent?(item: OutboxRecord, route: Route, frame: Uint8Array): void
@@ -177,6 +177,10 @@ export class Outbox {
     }
     // Held, not failed: sending resumes when the user unblocks or settles the key change.
     if (contact.blocked || contact.keyChange !== null) return 'held'
+    // Our other devices get the sent copy first (ADR 0762), so the contact's receipt, which
+    // reaches them too, finds it there; once, on the first attempt.
+    if (item.kind === 'message' && item.attempts === 0)
+      await this.#hooks.sentToContact?.(contact, item.payload)
     let route: Route
     let frame: Uint8Array
     try {
@@ -195,7 +199,6 @@ export class Outbox {
     await copyToOtherDevices(this.#ctx, contact, item.payload, (to, f) =>
       this.#mailboxes.deposit(to, f, isFilePiece(item) ? 'file_piece' : 'chat'),
     )
-    if (item.kind === 'message') await this.#hooks.sentToContact?.(contact, item.payload)
     const events: ClientEvent[] = []
     await store.transaction(async (tx) => {
       await tx.deleteOutbox(item.seq)

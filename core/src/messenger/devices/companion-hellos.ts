@@ -22,6 +22,11 @@ export interface CompanionHelloDeps {
 /** Messengers that queued their Hellos (once per start; the keeper calls this every pass). */
 const greeted = new WeakSet<MessengerContext>()
 
+/** A contact was added here (own-contacts.ts): the next keeper pass greets it. */
+export function greetAgain(ctx: MessengerContext): void {
+  greeted.delete(ctx)
+}
+
 /** Queues a Hello to every reachable contact we have no session with; returns how many. */
 export async function greetContactsAsCompanion(d: CompanionHelloDeps): Promise<number> {
   if (d.ctx.local.companion !== true || greeted.has(d.ctx)) return 0

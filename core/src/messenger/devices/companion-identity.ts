@@ -113,12 +113,13 @@ export async function storeCompanion(
   return record
 }
 
-async function putSyncedContact(
+/** One synced contact and its conversation (a new contact of this companion). */
+export async function putSyncedContact(
   tx: StoreOperations,
   platform: CryptoPlatform,
   c: SyncedContactFields,
   now: number,
-): Promise<void> {
+): Promise<ContactRecord> {
   const route = c.route === undefined ? null : decodeOutbound(c.route)
   const contact: ContactRecord = {
     contactId: toBase64Url(randomId(platform)),
@@ -143,4 +144,5 @@ async function putSyncedContact(
     lastActivityAt: now,
     unreadCount: 0,
   })
+  return contact
 }

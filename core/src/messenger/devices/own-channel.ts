@@ -14,7 +14,7 @@
  * not the other companions (not built: relaying it on).
  */
 import type { ClientEvent } from '../../client/api.ts'
-import { bytesEqual } from '../../crypto/bytes.ts'
+import { bytesEqual, toHex } from '../../crypto/bytes.ts'
 import { DEVICE_OWNER_SELF, type ContactRecord, type MessageRecord } from '../../store/records.ts'
 import type { StoreOperations } from '../../store/store.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
@@ -30,6 +30,8 @@ import { decodeDeviceList, decodeDeviceListBody } from './list-codec.ts'
 import { OWN_FRAME_KIND, openOwnFrame, ownFrameSender, sealOwnFrame } from './own-frames.ts'
 import type { OwnFrameKind } from './own-frames.ts'
 import { applyReadUpTo, encodeReadUpTo } from './own-read.ts'
+import { applyContactUpdate, contactToSync, encodeContactUpdate } from './own-contacts.ts'
+import { greetAgain } from './companion-hellos.ts'
 import { planDeviceStore } from './store-plan.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
 
@@ -73,6 +75,8 @@ export class OwnChannel {
   }
 
   #started = false
+  /** What each contact was last sent to our companions as (hex of the update), this run. */
+  readonly #contactsSent = new Map<string, string>()
 
   /**
    * Watches our own-devices mailbox; a companion tells the primary where it is. Once per
@@ -129,6 +133,24 @@ export class OwnChannel {
       await this.#send(link, OWN_FRAME_KIND.sentCopy, body).catch((err: unknown) =>
         this.#ctx.log(`sent copy to ${link.deviceId} not delivered`, err),
       )
+    }
+  }
+
+  /** Our client events: a contact added or changed on the primary goes to the companions. */
+  async onEvent(event: ClientEvent): Promise<void> {
+    const links = this.#ctx.secrets.ownLinks ?? []
+    if (this.#ctx.local.companion === true || links.length === 0) return
+    try {
+      const contact = await contactToSync(this.#ctx, event)
+      if (contact === undefined) return
+      const body = encodeContactUpdate(contact)
+      // contact.updated follows every incoming frame: only a change is sent.
+      const seen = toHex(body)
+      if (this.#contactsSent.get(contact.contactId) === seen) return
+      this.#contactsSent.set(contact.contactId, seen)
+      for (const link of links) await this.#send(link, OWN_FRAME_KIND.contact, body)
+    } catch (err) {
+      this.#ctx.log('contact update not sent to our other devices', err)
     }
   }
 
@@ -191,6 +213,11 @@ export class OwnChannel {
       await this.#fileSentCopy(frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.readUpTo) {
       await applyReadUpTo(this.#ctx, frame.body)
+    } else if (frame.kind === OWN_FRAME_KIND.contact) {
+      // Only the primary keeps the address book; a companion's contact updates are refused.
+      if (this.#ctx.local.companion !== true)
+        throw new ProtocolError('wrong_key', 'contact updates come from the primary only')
+      if ((await applyContactUpdate(this.#ctx, frame.body)) > 0) greetAgain(this.#ctx)
     } else {
       await this.#takeOwnList(frame.body)
     }

@@ -9,7 +9,8 @@
  *
  * Kinds: 1 route (our own-devices mailbox, records.ts encodeOutbound), 2 sent copy (sync.ts
  * SentCopy), 3 device list (the signed list, self-authenticating), 4 read up to (own-read.ts:
- * the contact's identity key, 32 B, and a message id, 16 B). The relay sees a sealed
+ * the contact's identity key, 32 B, and a message id, 16 B), 5 contact (own-contacts.ts: a
+ * SyncSnapshot with one contact; primary to companions only). The relay sees a sealed
  * deposit of the usual size classes (the mailbox seal hides even `from`).
  */
 import { concatBytes } from '../../crypto/bytes.ts'
@@ -19,7 +20,13 @@ import { ProtocolError } from '../../wire/errors.ts'
 import { labelBytes } from '../../wire/labels.ts'
 
 export const OWN_FRAME_VERSION = 1
-export const OWN_FRAME_KIND = { route: 1, sentCopy: 2, deviceList: 3, readUpTo: 4 } as const
+export const OWN_FRAME_KIND = {
+  route: 1,
+  sentCopy: 2,
+  deviceList: 3,
+  readUpTo: 4,
+  contact: 5,
+} as const
 export type OwnFrameKind = (typeof OWN_FRAME_KIND)[keyof typeof OWN_FRAME_KIND]
 const OWN_FRAME_LABEL = 'hestia/v1/own-devices'
 const NONCE_BYTES = 12
