@@ -13,14 +13,9 @@ import { randomId, type MessengerContext } from './context.ts'
 import type { VerifiedInvite } from './invite.ts'
 import { deviceIdOf } from './net.ts'
 import { queueControl, requeueMessages } from './outbox-rows.ts'
+import { addSystemLine } from './system-line.ts'
 import { encodePayload, type HelloBody } from './payload.ts'
-import {
-  decodeOutbound,
-  encodeOutbound,
-  encodeSessionState,
-  restoreSession,
-  toBase64Url,
-} from './records.ts'
+import { decodeOutbound, encodeOutbound, encodeSessionState, restoreSession } from './records.ts'
 import { chatMessage, conversationSummary } from './views.ts'
 
 /** Our first frames went to an invite mailbox the relay no longer has. */
@@ -69,26 +64,12 @@ export async function markInviteClosed(
     const recent = await tx.pageMessages(conversationId, { before: null, limit: 200 })
     for (const m of recent) await fail(m)
     const told = recent.some((m) => m.body.kind === 'system' && m.body.event === 'invite_closed')
-    if (!told) {
-      const notice: MessageRecord = {
-        messageId: toBase64Url(randomId(platform)),
-        conversationId,
-        direction: 'in',
-        senderDeviceId: null,
-        body: { kind: 'system', event: 'invite_closed' },
-        sentAt: now,
-        receivedAt: now,
-        delivery: null,
-        failure: null,
-        readAt: null,
-      }
-      await tx.addMessage(notice)
-      conv.lastMessageId = notice.messageId
-      conv.lastActivityAt = now
-      await tx.putConversation(conv)
-      events.push({ type: 'message.added', message: chatMessage(notice) })
-    }
-    const summary = await conversationSummary(tx, conv)
+    if (!told) await addSystemLine(tx, conversationId, 'invite_closed', { now, platform, events })
+    // Re-read: the notice moved its last message and activity.
+    const summary = await conversationSummary(
+      tx,
+      (await tx.getConversation(conversationId)) ?? conv,
+    )
     if (summary !== undefined) events.push({ type: 'conversation.updated', conversation: summary })
   })
   return events
