@@ -131,7 +131,13 @@ const suite: BenchSuite = {
     'msg.after_idle_p50_ms',
   ],
   async run({ mode, log, signal }): Promise<Record<string, Metric>> {
-    const sizes = SIZES[mode]
+    // HESTIA_BENCH_IDLE_SETTLE_MS: a longer settle, e.g. past the kept chat stream's 20 s close
+    // (ADR 0422), so a quick window holds no stream close (A/B runs, ADR 0424).
+    const settle = process.env.HESTIA_BENCH_IDLE_SETTLE_MS
+    const sizes = {
+      ...SIZES[mode],
+      ...(settle !== undefined ? { settleMs: Number(settle) } : {}),
+    }
     // A private copy: another job rebuilding build/ meanwhile cannot pull files from under it.
     const given = before ?? prebuilt
     const snapshot = given === undefined ? await snapshotTestBuild('chrome-mv3') : undefined
