@@ -5,27 +5,52 @@
  *   0x01 text    UTF-8 text (the rest)
  *   0x02 rename  UTF-8 new group name (the rest), 1..128 UTF-16 code units
  *   0x03 leave   empty: the sender leaves; whoever reads it first commits its removal
+ *   0x04 mailbox the group moved to a new group mailbox (after a removal, ADR 0770):
+ *                mailbox id (32) || auth secret (32) || capability (32) || relay (UTF-8, the rest)
+ *                Acted on only when read from the group mailbox, at its place in the order.
  *
  * Strict: an unknown kind, bad UTF-8, a body over its cap or trailing bytes after `leave` are
  * ProtocolError('malformed'), and the message changes nothing.
  */
 import { ProtocolError } from '../wire/errors.ts'
 
-export const GROUP_CONTENT_KIND = { text: 1, rename: 2, leave: 3 } as const
+export const GROUP_CONTENT_KIND = { text: 1, rename: 2, leave: 3, mailbox: 4 } as const
 
 export const GROUP_CONTENT_LIMITS = {
   /** UTF-16 code units, as the client API counts them. */
   textMaxChars: 4_000,
   nameMaxChars: 128,
+  relayMaxChars: 512,
 } as const
 
+/** A group mailbox's address and credentials, as members hold them. */
+export interface GroupMailboxMove {
+  mailboxId: Uint8Array
+  authSecret: Uint8Array
+  capability: Uint8Array
+  relay: string
+}
+
 export type GroupContent =
-  { kind: 'text'; text: string } | { kind: 'rename'; name: string } | { kind: 'leave' }
+  | { kind: 'text'; text: string }
+  | { kind: 'rename'; name: string }
+  | { kind: 'leave' }
+  | ({ kind: 'mailbox' } & GroupMailboxMove)
 
 const utf8 = new TextEncoder()
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function encodeGroupContent(c: GroupContent): Uint8Array {
+  if (c.kind === 'mailbox') {
+    const relay = utf8.encode(c.relay)
+    const out = new Uint8Array(1 + 96 + relay.length)
+    out[0] = GROUP_CONTENT_KIND.mailbox
+    out.set(c.mailboxId, 1)
+    out.set(c.authSecret, 33)
+    out.set(c.capability, 65)
+    out.set(relay, 97)
+    return out
+  }
   const body = c.kind === 'text' ? c.text : c.kind === 'rename' ? c.name : ''
   const bytes = utf8.encode(body)
   const out = new Uint8Array(1 + bytes.length)
@@ -39,6 +64,7 @@ export function decodeGroupContent(bytes: Uint8Array): GroupContent {
     throw new ProtocolError('malformed', 'empty group content')
   }
   const kind = bytes[0]
+  if (kind === GROUP_CONTENT_KIND.mailbox) return decodeMove(bytes)
   let body: string
   try {
     body = fromUtf8.decode(bytes.subarray(1))
@@ -60,4 +86,23 @@ export function decodeGroupContent(bytes: Uint8Array): GroupContent {
     return { kind: 'leave' }
   }
   throw new ProtocolError('malformed', `unknown group content kind ${String(kind)}`)
+}
+
+function decodeMove(bytes: Uint8Array): GroupContent {
+  if (bytes.length < 98) throw new ProtocolError('malformed', 'group mailbox move too short')
+  let relay: string
+  try {
+    relay = fromUtf8.decode(bytes.subarray(97))
+  } catch (err) {
+    throw new ProtocolError('malformed', 'group mailbox relay is not UTF-8', { cause: err })
+  }
+  if (relay.length > GROUP_CONTENT_LIMITS.relayMaxChars)
+    throw new ProtocolError('malformed', 'group mailbox relay too long')
+  return {
+    kind: 'mailbox',
+    mailboxId: bytes.slice(1, 33),
+    authSecret: bytes.slice(33, 65),
+    capability: bytes.slice(65, 97),
+    relay,
+  }
 }

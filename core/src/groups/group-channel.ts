@@ -89,6 +89,8 @@ export class GroupChannel {
   private early: Uint8Array[] = []
   /** The id the relay said the next deposit gets (only ahead of cursor + 1 if rows expired). */
   private knownNext = 0n
+  /** Set while reading when the group moved to a new mailbox: read it from this cursor on. */
+  private movedTo: bigint | undefined
 
   private group: Group
   private cursor: bigint
@@ -116,6 +118,15 @@ export class GroupChannel {
 
   get knownNextId(): bigint {
     return this.knownNext
+  }
+
+  /**
+   * The group moved to a new mailbox (the caller's port now reaches it): the rest of the old one
+   * is not read; reading goes on in the new one after `cursor`. Called while an entry is applied
+   * (a member read the move) or after this member appended the move itself.
+   */
+  moveTo(cursor: bigint): void {
+    this.movedTo = cursor
   }
 
   static async create(
@@ -241,13 +252,17 @@ export class GroupChannel {
   }
 
   private async readAll(): Promise<void> {
+    this.applyMove()
     for (;;) {
       const { entries, more } = await this.mailbox.read(this.cursor)
+      let moved = false
       for (const e of entries) {
         if (e.id <= this.cursor) continue // a misbehaving relay repeating itself
         await this.applyEntry(e.id, e.bytes)
         this.cursor = e.id
+        if ((moved = this.applyMove())) break
       }
+      if (moved) continue
       if (!more || entries.length === 0) break
     }
     const waiting = this.early
@@ -307,6 +322,14 @@ export class GroupChannel {
     } catch (err) {
       this.reject(id, err)
     }
+  }
+
+  private applyMove(): boolean {
+    if (this.movedTo === undefined) return false
+    this.cursor = this.movedTo
+    this.knownNext = 0n
+    this.movedTo = undefined
+    return true
   }
 
   /** Remembers a message by its AEAD tag (its last 16 bytes); false if it was seen before. */

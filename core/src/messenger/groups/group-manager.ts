@@ -92,6 +92,8 @@ export type GroupManagerEvent =
     }
   | { kind: 'changed'; groupId: string; change: GroupChange; by: string | null }
   | { kind: 'removed'; groupId: string }
+  /** The group moved to a new group mailbox (after a removal): subscribe to that one. */
+  | { kind: 'moved'; groupId: string }
   | { kind: 'refused'; groupId: string; from: string | undefined; code: string }
 
 interface GroupEntry {
@@ -114,6 +116,7 @@ export class GroupManager {
   private readonly io: GroupManagerIo
   /** History writes, in order; a group is stored only after the writes before it. */
   private writes: Promise<unknown> = Promise.resolve()
+  private lastStamp = 0
 
   constructor(io: GroupManagerIo) {
     this.io = io
@@ -125,6 +128,7 @@ export class GroupManager {
     await this.offers.load()
     for (const r of await this.io.store.listGroups()) {
       const newest = await this.io.store.pageGroupMessages(r.groupId, 1)
+      this.lastStamp = Math.max(this.lastStamp, newest[0]?.receivedAt ?? 0)
       const s = fromGroupRecord(r, this.io.suite, this.io.checker, newest[0]?.receivedAt)
       const channel = GroupChannel.restore(s.group, s.cursor, s.knownNext, this.channelIo(s.key))
       const entry = { id: groupIdOf(s.group), ...s, channel, asked: new Set(s.asked) }
@@ -167,12 +171,41 @@ export class GroupManager {
   /** Removes every device of the contact from the group (a new epoch at once). */
   async removeContact(groupId: string, contactId: string): Promise<void> {
     const g = this.active(groupId)
-    await g.channel.commit((group) => {
+    const removed = await g.channel.commit((group) => {
       const leaves = this.membersByContact(group)
         .filter((m) => m.contact === contactId)
         .map((m) => m.leaf)
       return leaves.length === 0 ? undefined : { remove: leaves }
     })
+    if (removed !== undefined) await this.replaceMailbox(groupId)
+  }
+
+  /**
+   * After a removal (ADR 0770): a new group mailbox, announced inside the group in the new epoch
+   * (the removed member cannot read it) through the old mailbox only, so every member switches at
+   * the same place in the order. The removed member keeps the old mailbox's credentials, which
+   * open nothing in the new one.
+   */
+  private async replaceMailbox(groupId: string): Promise<void> {
+    const g = this.active(groupId)
+    const home = await this.io.createMailbox()
+    const move = {
+      mailboxId: home.mailboxId,
+      authSecret: home.authSecret,
+      capability: home.capability,
+      relay: home.relays[0]!,
+    }
+    await g.channel.send(encodeGroupContent({ kind: 'mailbox', ...move })) // mailbox only
+    this.switchTo(groupId, home)
+    await this.save(groupId)
+  }
+
+  private switchTo(groupId: string, home: GroupMailboxHome): void {
+    const g = this.entry(groupId)
+    g.home = home
+    this.ports.delete(groupId)
+    g.channel.moveTo(0n)
+    this.announce({ kind: 'moved', groupId })
   }
 
   /** Sends text: directly to members online, the group mailbox for the others. */
@@ -187,7 +220,7 @@ export class GroupManager {
       text,
       state: 'shown',
       via: 'sent',
-      receivedAt: this.io.now(),
+      receivedAt: this.stamp(),
     }
     await this.io.store.addGroupMessage(message)
     this.entry(groupId).lastActivityAt = message.receivedAt
@@ -460,6 +493,13 @@ export class GroupManager {
       void this.commitLeave(groupId, e.sender.leaf, e.sender.signatureKey)
       return
     }
+    if (content.kind === 'mailbox') {
+      // Only at its place in the mailbox order; a direct copy would switch members apart.
+      if (e.via !== 'mailbox') return
+      const { mailboxId, authSecret, capability, relay } = content
+      this.switchTo(groupId, { relays: [relay], mailboxId, authSecret, capability })
+      return
+    }
     const message: GroupMessageRecord = {
       messageId: toBase64Url(e.tag),
       groupId,
@@ -469,7 +509,7 @@ export class GroupManager {
       text: content.text,
       state: held !== undefined && contact === undefined ? 'held' : 'shown',
       via: e.via,
-      receivedAt: this.io.now(),
+      receivedAt: this.stamp(),
     }
     const g = this.groups.get(groupId)
     if (g !== undefined) g.lastActivityAt = message.receivedAt
@@ -490,14 +530,24 @@ export class GroupManager {
     if (g === undefined || g.status !== 'member') return
     const same = (a: Uint8Array, b: Uint8Array) => toHex(a) === toHex(b)
     try {
-      await g.channel.commit((group) =>
+      const removed = await g.channel.commit((group) =>
         membersOf(group).some((m) => m.leaf === leaf && same(m.signatureKey, signatureKey))
           ? { remove: [leaf] }
           : undefined,
       )
+      if (removed !== undefined) await this.replaceMailbox(groupId)
     } catch (err) {
       this.refuse(groupId, undefined, err)
     }
+  }
+
+  /**
+   * A history time for a new message: now, but always after the previous one, because history is
+   * ordered by (receivedAt, messageId) and two messages in one millisecond must keep their order.
+   */
+  private stamp(): number {
+    this.lastStamp = Math.max(this.io.now(), this.lastStamp + 1)
+    return this.lastStamp
   }
 
   /** Events wait for the history writes before them, so a listener reads what it was told. */

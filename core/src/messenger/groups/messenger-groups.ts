@@ -149,6 +149,10 @@ export class MessengerGroups {
       this.#ctx.emit({ type: 'group.message', message: groupMessageView(e.message, names) })
       return
     }
+    if (e.kind === 'moved') {
+      await this.#watch.unwatch(e.groupId)
+      this.#watch.watch(e.groupId)
+    }
     if (e.kind !== 'changed') return
     if (e.change === 'created' || e.change === 'joined') this.#watch.watch(e.groupId)
     if (e.change === 'removed' || e.change === 'left') void this.#watch.unwatch(e.groupId)

@@ -1,0 +1,149 @@
+/**
+ * A removal replaces the group mailbox (ADR 0770), real messengers and relay: alice removes carol;
+ * alice and bob move to a new group mailbox announced inside the group in the new epoch, and keep
+ * talking there. carol (the attacker now) keeps the old mailbox's credentials: against the new
+ * mailbox they fetch nothing, ack nothing, close nothing and deposit nothing; the old mailbox holds
+ * nothing she can read.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { RelayHandle } from '@hestia/relay-node'
+import type { Libp2p } from '@libp2p/interface'
+import { publicKeyFromSecret, type MailboxCredentials } from '@hestia/core/mailbox/index.ts'
+import { bytesEqual } from '@hestia/core/crypto/bytes.ts'
+import { cutIntoPieces } from '@hestia/core/groups/mailbox-pieces.ts'
+import type { GroupRecord } from '@hestia/core/store/records.ts'
+import {
+  TestPeer,
+  connectPeers,
+  releaseWebRTC,
+  startTestRelay,
+  tempDir,
+  waitUntil,
+} from './support/messenger-harness.ts'
+import { mailboxClientFor, startClientNode } from './relay-helpers.ts'
+
+function credsOf(mailbox: GroupRecord['mailbox'], id = mailbox.mailboxId): MailboxCredentials {
+  return {
+    mailboxId: id,
+    authSecretKey: mailbox.authSecret,
+    authPublicKey: publicKeyFromSecret(mailbox.authSecret),
+    capability: mailbox.capability,
+  }
+}
+
+describe('a removal moves the group to a new mailbox', () => {
+  let relay: RelayHandle
+  let alice: TestPeer
+  let bob: TestPeer
+  let carol: TestPeer
+  let attackerNode: Libp2p
+
+  async function contactId(of: TestPeer, name: string): Promise<string> {
+    const c = (await of.store.listContacts()).find((x) => x.displayName === name)
+    assert.ok(c !== undefined, `${of.name} knows ${name}`)
+    return c.contactId
+  }
+  const toldTexts = (p: TestPeer, gid: string) =>
+    p.events.flatMap((e) =>
+      e.type === 'group.message' && e.message.groupId === gid ? [e.message.text] : [],
+    )
+
+  before(async () => {
+    relay = await startTestRelay(tempDir())
+    alice = await new TestPeer('alice', relay.multiaddrs).start()
+    bob = await new TestPeer('bob', relay.multiaddrs).start()
+    carol = new TestPeer('carol', relay.multiaddrs)
+    carol.direct = false
+    await carol.start()
+    await connectPeers(alice, bob)
+    await carol.must({ type: 'identity.create', displayName: 'carol' })
+    const invite = await alice.must({ type: 'invite.mine' })
+    await carol.must({ type: 'invite.accept', invite: invite.link })
+    await waitUntil('alice sees carol', async () => (await alice.store.listContacts()).length === 2)
+    attackerNode = await startClientNode()
+  })
+
+  after(async () => {
+    for (const p of [alice, bob, carol]) await p.stop().catch(() => undefined)
+    await attackerNode.stop()
+    await relay.stop().catch(() => undefined)
+    releaseWebRTC()
+  })
+
+  test('the removed member cannot fetch, ack, close or deposit in the new mailbox', async () => {
+    const { groupId } = await alice.must({ type: 'groups.create', name: 'Team' })
+    const ids = [await contactId(alice, 'bob'), await contactId(alice, 'carol')]
+    await alice.must({ type: 'groups.addMembers', groupId, contactIds: ids })
+    await waitUntil(
+      'everyone joined',
+      async () =>
+        (await bob.store.getGroup(groupId)) !== undefined &&
+        (await carol.store.getGroup(groupId)) !== undefined,
+      60_000,
+    )
+    await alice.must({ type: 'groups.send', groupId, text: 'all three' })
+    await waitUntil('carol is told', () => toldTexts(carol, groupId).includes('all three'), 30_000)
+    const old = (await carol.store.getGroup(groupId))!.mailbox
+
+    await alice.must({ type: 'groups.removeMember', groupId, contactId: ids[1]! })
+    await waitUntil(
+      'bob moved to the new mailbox',
+      async () => {
+        await bob.must({ type: 'groups.messages', groupId })
+        const b = (await bob.store.getGroup(groupId))!.mailbox
+        return !bytesEqual(b.mailboxId, old.mailboxId)
+      },
+      30_000,
+    )
+    const fresh = (await alice.store.getGroup(groupId))!.mailbox
+    assert.ok(!bytesEqual(fresh.mailboxId, old.mailboxId), 'alice moved too')
+    assert.ok(bytesEqual((await bob.store.getGroup(groupId))!.mailbox.mailboxId, fresh.mailboxId))
+    await waitUntil(
+      'carol knows she was removed',
+      async () => (await carol.must({ type: 'groups.list' })).groups[0]?.status === 'removed',
+      30_000,
+    )
+
+    await alice.must({ type: 'groups.send', groupId, text: 'in the new mailbox' })
+    await waitUntil(
+      'bob is told',
+      () => toldTexts(bob, groupId).includes('in the new mailbox'),
+      30_000,
+    )
+    assert.ok(!toldTexts(carol, groupId).includes('in the new mailbox'))
+
+    // The attacker: carol's old credentials, aimed at the new mailbox (its id learnt somehow).
+    const client = mailboxClientFor(attackerNode, relay.multiaddrs[0]!)
+    const stolen = credsOf(old, fresh.mailboxId)
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'accepted',
+        (e: { code?: string }) => e.code ?? 'error',
+      )
+    const fetched = await code(client.fetch(stolen, 50))
+    const acked = await code(client.ack(stolen, [1n, 2n]))
+    const deposited = await code(
+      client.deposit(
+        { mailboxId: fresh.mailboxId, capability: old.capability },
+        cutIntoPieces(new Uint8Array(100), new Uint8Array(8))[0]!, // a well-formed group entry
+      ),
+    )
+    const closed = await code(client.closeMailbox(stolen))
+    assert.deepEqual(
+      { fetched, acked, deposited, closed },
+      {
+        fetched: 'bad_signature',
+        acked: 'bad_signature',
+        deposited: 'bad_capability',
+        closed: 'bad_signature',
+      },
+      'every step with the old credentials is refused by the relay',
+    )
+    // The new mailbox is intact: alice and bob still talk, and the honest fetch sees all entries.
+    const honest = await client.fetch(credsOf(fresh), 50)
+    assert.ok(honest.messages.length >= 1)
+    await bob.must({ type: 'groups.send', groupId, text: 'still fine' })
+    await waitUntil('alice is told', () => toldTexts(alice, groupId).includes('still fine'), 30_000)
+  })
+})
