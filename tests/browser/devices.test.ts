@@ -145,6 +145,29 @@ async function firefoxClick(text: string): Promise<void> {
   }, text)
 }
 
+/** Rows per `database/table` in this page's IndexedDB (a database that is gone counts none). */
+async function rowsLeft(names: string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {}
+  const known = new Set((await indexedDB.databases()).map((d) => d.name))
+  for (const name of names) {
+    if (!known.has(name)) continue
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(name)
+      open.onsuccess = () => resolve(open.result)
+      open.onerror = () => reject(open.error ?? new Error(`open ${name}`))
+    })
+    for (const table of [...db.objectStoreNames]) {
+      out[`${name}/${table}`] = await new Promise<number>((resolve, reject) => {
+        const count = db.transaction(table, 'readonly').objectStore(table).count()
+        count.onsuccess = () => resolve(count.result)
+        count.onerror = () => reject(count.error ?? new Error(`count ${table}`))
+      })
+    }
+    db.close()
+  }
+  return out
+}
+
 async function firefoxCode(): Promise<string> {
   const code = await a2Page.waitForSelector('[data-testid="link-code"]', { timeout: DELIVERY_MS })
   return (await code?.evaluate((el) => el.getAttribute('data-code'))) ?? ''
@@ -461,6 +484,21 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
       )
       const identity = await a2.must({ type: 'identity.status' })
       assert.equal(identity.state, 'none', 'A2 erased the identity')
+      // Nothing of the identity is left in A2's IndexedDB: every table of the messenger's database
+      // is empty (a fresh install's keyring aside) and the files database holds no bytes.
+      let left: Record<string, number> = {}
+      await waitUntil(
+        'A2’s databases to be empty',
+        async () => {
+          left = await a2Page.evaluate(rowsLeft, ['hestia-messenger', 'hestia-files'])
+          return Object.entries(left).every(
+            ([table, n]) => n === 0 || table === 'hestia-messenger/keyring',
+          )
+        },
+        UI_MS,
+        250,
+      )
+      figures.push(`A2 rows left after removal: ${JSON.stringify(left)}`)
       await a2Page.screenshot({ path: join(artifacts, 'a2-removed.png') })
       removed = true
     },

@@ -271,8 +271,20 @@ export class NodeService {
   readonly dispatch: ClientDispatcher
 
   readonly #callWindows = new Set<string>()
+  /** Told it was removed from its identity; erased in full once the messenger let go (ADR 0767). */
+  #removed = false
 
   #follow(event: ClientEvent): void {
+    // A removed companion (issue 19): the messenger erased its store and runs on without an
+    // identity; the host then erases the device as "Erase this device" does — both databases
+    // (keyring and file bytes too), the unlocked key, the auto-lock — so nothing of it is left.
+    if (event.type === 'device.removed') this.#removed = true
+    if (event.type === 'identity.changed' && event.identity.state === 'none' && this.#removed) {
+      this.#removed = false
+      setTimeout(() => {
+        this.vault.erase().catch((error: unknown) => this.#log('erase after removal', error))
+      }, 0)
+    }
     if (event.type === 'call.updated') {
       const { callId, state } = event.call
       const ringing = state === 'outgoing_ringing' || state === 'incoming_ringing'
