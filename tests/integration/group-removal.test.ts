@@ -143,6 +143,12 @@ describe('a removal moves the group to a new mailbox', () => {
     // The new mailbox is intact: alice and bob still talk, and the honest fetch sees all entries.
     const honest = await client.fetch(credsOf(fresh), 50)
     assert.ok(honest.messages.length >= 1)
+    // What the relay stores is sealed (ADR 0771): the group id in each MLS header is not there.
+    const oldEntries = await client.fetch(credsOf(old), 50)
+    const gid = Buffer.from(groupId, 'hex')
+    for (const m of [...honest.messages, ...oldEntries.messages]) {
+      assert.ok(!Buffer.from(m.sealed).includes(gid), 'the relay cannot read the group id')
+    }
     await bob.must({ type: 'groups.send', groupId, text: 'still fine' })
     await waitUntil('alice is told', () => toldTexts(alice, groupId).includes('still fine'), 30_000)
   })

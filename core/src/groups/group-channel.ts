@@ -20,6 +20,7 @@
 import { ProtocolError, isProtocolError } from '../wire/errors.ts'
 import type { LeafCredentialCheck } from './credential.ts'
 import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from './framing.ts'
+import { openEntry, sealEntry } from './entry-seal.ts'
 import { cutIntoPieces, readPiece } from './mailbox-pieces.ts'
 import {
   commitChanges,
@@ -45,6 +46,8 @@ export interface GroupMailboxPort {
   append(bytes: Uint8Array, expectedId?: bigint): Promise<bigint>
   /** Entries with ids above `afterId`, oldest first, a bounded batch; `more` if there are more. */
   read(afterId: bigint): Promise<{ entries: { id: bigint; bytes: Uint8Array }[]; more: boolean }>
+  /** Seals entries for the members (ADR 0771; entry-seal.ts); absent: entries in clear. */
+  readonly entryKey?: Uint8Array
 }
 
 /** The relay refused a compare-and-append: someone appended first. */
@@ -276,7 +279,8 @@ export class GroupChannel {
       const piece = readPiece(bytes)
       // Group mailbox entries are whole frames (ADR 0133): the order is one deposit per frame.
       if (piece.count !== 1) throw new ProtocolError('malformed', 'a mailbox frame in pieces')
-      frame = decodeGroupFrame(piece.chunk)
+      const key = this.mailbox.entryKey
+      frame = decodeGroupFrame(key === undefined ? piece.chunk : openEntry(key, piece.chunk))
     } catch (err) {
       this.reject(id, err)
       return
@@ -349,7 +353,9 @@ export class GroupChannel {
   }
 
   private singlePiece(frame: Uint8Array): Uint8Array {
-    const pieces = cutIntoPieces(frame, this.random(8))
+    const key = this.mailbox.entryKey
+    const entry = key === undefined ? frame : sealEntry(key, frame, this.random)
+    const pieces = cutIntoPieces(entry, this.random(8))
     if (pieces.length !== 1) {
       throw new ProtocolError('oversize', 'a group mailbox frame must fit one deposit (ADR 0133)')
     }

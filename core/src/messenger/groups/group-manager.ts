@@ -450,6 +450,9 @@ export class GroupManager {
       mailbox: {
         append: (bytes: Uint8Array, expected?: bigint) => port().append(bytes, expected),
         read: (after: bigint) => port().read(after),
+        get entryKey() {
+          return port().entryKey
+        },
       },
       random: this.io.random,
       onEvent: (e: GroupEvent) => this.channelEvent(key, e),

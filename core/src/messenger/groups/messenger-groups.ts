@@ -17,6 +17,7 @@
  */
 import { toHex } from '../../crypto/bytes.ts'
 import { CredentialChecker, issueMemberCredential } from '../../groups/credential.ts'
+import { groupEntryKey } from '../../groups/entry-seal.ts'
 import { createKeyPackage, loadSuite, type Group } from '../../groups/mls.ts'
 import {
   GROUP_API_LIMITS,
@@ -213,7 +214,7 @@ export class MessengerGroups {
       createMailbox: () => createGroupMailbox(this.#ctx, this.#deps),
       mailboxPort: (home) => {
         const { client, creds } = groupMailboxClient(this.#deps, home)
-        return groupMailboxPort(client, creds)
+        return { ...groupMailboxPort(client, creds), entryKey: groupEntryKey(home.authSecret) }
       },
       onEvent: (e) => {
         for (const l of this.#listeners) l(e)
