@@ -69,6 +69,8 @@ export class MessengerGroups {
   /** Live delivery for every group this device takes part in (the messenger's start). */
   async start(): Promise<void> {
     this.#watch.start()
+    // Without groups nothing is loaded (the MLS suite, the signing key) until one is made.
+    if ((await this.#ctx.store.listGroups()).length === 0) return
     const manager = await this.#ready()
     for (const g of manager.list()) if (g.status === 'member') this.#watch.watch(g.groupId)
   }
