@@ -109,6 +109,7 @@ export class Messenger {
     ctx: () => this.ctx,
     relays: () => this.relays(),
     mailboxes: () => this.#mailboxes,
+    retryOutbox: () => this.#outbox.retryNow(),
   })
   readonly #devices = new Map<string, string>()
   #keeper: ReturnType<typeof setInterval> | null = null

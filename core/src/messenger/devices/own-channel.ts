@@ -29,7 +29,7 @@ import { verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
 import { decodeDeviceList, decodeDeviceListBody } from './list-codec.ts'
 import { OWN_FRAME_KIND, openOwnFrame, ownFrameSender, sealOwnFrame } from './own-frames.ts'
 import type { OwnFrameKind } from './own-frames.ts'
-import { applyReadUpTo, encodeReadUpTo } from './own-read.ts'
+import { applyDelivery, applyReadUpTo, encodeDelivery, encodeReadUpTo } from './own-read.ts'
 import { applyContactUpdate, contactToSync, encodeContactUpdate } from './own-contacts.ts'
 import { greetAgain } from './companion-hellos.ts'
 import { planDeviceStore } from './store-plan.ts'
@@ -40,6 +40,8 @@ export interface OwnChannelDeps {
   ctx(): MessengerContext
   relays(): string[]
   mailboxes(): Pick<MailboxManager, 'open' | 'watch' | 'helloFor' | 'newMailboxId' | 'deposit'>
+  /** Makes every waiting outbox item due now. */
+  retryOutbox?(): Promise<void>
 }
 
 /** Changes our stored secrets in one transaction and reloads the in-memory copy. */
@@ -139,7 +141,22 @@ export class OwnChannel {
   /** Our client events: a contact added or changed on the primary goes to the companions. */
   async onEvent(event: ClientEvent): Promise<void> {
     const links = this.#ctx.secrets.ownLinks ?? []
-    if (this.#ctx.local.companion === true || links.length === 0) return
+    if (links.length === 0) return
+    // A message of ours delivered or read: our other devices' copies follow (kind 6).
+    const m = event.type === 'message.updated' ? event.message : null
+    if (
+      m !== null &&
+      m.direction === 'out' &&
+      (m.delivery === 'delivered' || m.delivery === 'read')
+    ) {
+      const body = encodeDelivery(m.messageId, m.delivery)
+      for (const link of links)
+        await this.#send(link, OWN_FRAME_KIND.delivery, body).catch((err: unknown) =>
+          this.#ctx.log('delivery state not sent to our other devices', err),
+        )
+      return
+    }
+    if (this.#ctx.local.companion === true) return
     try {
       const contact = await contactToSync(this.#ctx, event)
       if (contact === undefined) return
@@ -213,11 +230,16 @@ export class OwnChannel {
       await this.#fileSentCopy(frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.readUpTo) {
       await applyReadUpTo(this.#ctx, frame.body)
+    } else if (frame.kind === OWN_FRAME_KIND.delivery) {
+      await applyDelivery(this.#ctx, frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.contact) {
       // Only the primary keeps the address book; a companion's contact updates are refused.
       if (this.#ctx.local.companion !== true)
         throw new ProtocolError('wrong_key', 'contact updates come from the primary only')
-      if ((await applyContactUpdate(this.#ctx, frame.body)) > 0) greetAgain(this.#ctx)
+      const applied = await applyContactUpdate(this.#ctx, frame.body)
+      if (applied.created > 0) greetAgain(this.#ctx)
+      // A Hello that waited for a newer route (the contact's invite mailbox closed) goes now.
+      if (applied.rerouted) await this.#d.retryOutbox?.()
     } else {
       await this.#takeOwnList(frame.body)
     }

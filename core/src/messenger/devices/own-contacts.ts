@@ -8,6 +8,7 @@
  * Contacts in a key change are not sent (the user has not decided which key is theirs).
  */
 import type { ClientEvent } from '../../client/api.ts'
+import { bytesEqual } from '../../crypto/bytes.ts'
 import type { CryptoPlatform } from '../../crypto/platform.ts'
 import type { ContactRecord } from '../../store/records.ts'
 import type { StoreOperations } from '../../store/store.ts'
@@ -47,10 +48,17 @@ export function encodeContactUpdate(c: ContactRecord): Uint8Array {
   ])
 }
 
-/** A companion takes contact updates from the primary; returns how many contacts it created. */
-export async function applyContactUpdate(ctx: MessengerContext, body: Uint8Array): Promise<number> {
+/**
+ * A companion takes contact updates from the primary: how many contacts it created, and whether a
+ * known contact's route changed (what waits in the outbox for it can go there now).
+ */
+export async function applyContactUpdate(
+  ctx: MessengerContext,
+  body: Uint8Array,
+): Promise<{ created: number; rerouted: boolean }> {
   const events: ClientEvent[] = []
   let created = 0
+  let rerouted = false
   await ctx.store.transaction(async (tx) => {
     for (const synced of decodeSyncBook(body).contacts) {
       const known = await tx.getContactByIdentityKey(toBase64Url(synced.identityKey))
@@ -59,6 +67,7 @@ export async function applyContactUpdate(ctx: MessengerContext, body: Uint8Array
           ? await putSyncedContact(tx, ctx.platform, synced, ctx.platform.clock())
           : await updateKnown(tx, known, synced, ctx.platform)
       if (known === undefined) created++
+      else if (!sameBytes(known.outboundMailbox, c.outboundMailbox)) rerouted = true
       const conv = await tx.getConversationByContact(c.contactId)
       if (conv === undefined) continue
       events.push({ type: 'contact.updated', contact: contactSummary(c, conv.conversationId) })
@@ -68,7 +77,11 @@ export async function applyContactUpdate(ctx: MessengerContext, body: Uint8Array
     }
   })
   for (const e of events) ctx.emit(e)
-  return created
+  return { created, rerouted }
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  return a === null || b === null ? a === b : bytesEqual(a, b)
 }
 
 async function updateKnown(

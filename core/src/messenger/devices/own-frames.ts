@@ -10,7 +10,8 @@
  * Kinds: 1 route (our own-devices mailbox, records.ts encodeOutbound), 2 sent copy (sync.ts
  * SentCopy), 3 device list (the signed list, self-authenticating), 4 read up to (own-read.ts:
  * the contact's identity key, 32 B, and a message id, 16 B), 5 contact (own-contacts.ts: a
- * SyncSnapshot with one contact; primary to companions only). The relay sees a sealed
+ * SyncSnapshot with one contact; primary to companions only), 6 delivery (own-read.ts: a message
+ * id, 16 B, and 1 delivered | 2 read). The relay sees a sealed
  * deposit of the usual size classes (the mailbox seal hides even `from`).
  */
 import { concatBytes } from '../../crypto/bytes.ts'
@@ -26,6 +27,7 @@ export const OWN_FRAME_KIND = {
   deviceList: 3,
   readUpTo: 4,
   contact: 5,
+  delivery: 6,
 } as const
 export type OwnFrameKind = (typeof OWN_FRAME_KIND)[keyof typeof OWN_FRAME_KIND]
 const OWN_FRAME_LABEL = 'hestia/v1/own-devices'

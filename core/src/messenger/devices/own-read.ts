@@ -11,7 +11,7 @@ import { ED25519_PUBLIC_KEY_BYTES } from '../../crypto/primitives.ts'
 import { ProtocolError } from '../../wire/errors.ts'
 import type { MessengerContext } from '../context.ts'
 import { fromBase64Url, toBase64Url } from '../records.ts'
-import { chatMessage, conversationSummary } from '../views.ts'
+import { chatMessage, conversationSummary, laterDelivery } from '../views.ts'
 
 /** Message ids are 16 bytes (ChatPayload.message_id). */
 const MESSAGE_ID_BYTES = 16
@@ -49,4 +49,34 @@ export async function applyReadUpTo(ctx: MessengerContext, body: Uint8Array): Pr
   })
   for (const e of events) ctx.emit(e)
   return marked
+}
+
+/** Delivery states a device forwards for its sent messages (kind 6). */
+const DELIVERY_CODES = { delivered: 1, read: 2 } as const
+
+/** The delivery frame for a message of ours: its id (16 B) and the state (1 B). */
+export function encodeDelivery(messageId: string, state: 'delivered' | 'read'): Uint8Array {
+  return concatBytes(fromBase64Url(messageId), new Uint8Array([DELIVERY_CODES[state]]))
+}
+
+/**
+ * A delivery state our other device saw for a message we sent (from either device): applied to
+ * our copy, never moving it back. The contact's receipt reaches every device too, but may arrive
+ * before the sent copy does; this one travels behind the copy in the same mailbox.
+ */
+export async function applyDelivery(ctx: MessengerContext, body: Uint8Array): Promise<boolean> {
+  if (body.length !== MESSAGE_ID_BYTES + 1) throw new ProtocolError('malformed', 'delivery: size')
+  const code = body[MESSAGE_ID_BYTES]
+  const state = code === 1 ? 'delivered' : code === 2 ? 'read' : null
+  if (state === null) throw new ProtocolError('malformed', 'delivery: unknown state')
+  const messageId = toBase64Url(body.subarray(0, MESSAGE_ID_BYTES))
+  const updated = await ctx.store.transaction(async (tx) => {
+    const m = await tx.getMessage(messageId)
+    if (m === undefined || m.direction !== 'out' || !laterDelivery(m.delivery, state)) return null
+    const next = { ...m, delivery: state, failure: null }
+    await tx.putMessage(next)
+    return next
+  })
+  if (updated !== null) ctx.emit({ type: 'message.updated', message: chatMessage(updated) })
+  return updated !== null
 }
