@@ -26,6 +26,12 @@ import { Box } from './reactive-box.ts'
  * the group mailbox at the relay first.
  */
 export const GROUP_LIST_POLL_MS = 30_000
+/**
+ * The open group is read again this often, a safety net under the node's live delivery: in the
+ * three-browser test (run 4, 18:25) Firefox's node showed neither A's message nor its removal
+ * within 45 s without it (ADR 0775).
+ */
+export const GROUP_OPEN_POLL_MS = 10_000
 
 export type GroupStatus = 'active' | 'removed' | 'left'
 
@@ -200,9 +206,13 @@ export class GroupsState {
     const unsubscribe = this.client.subscribe((event) => this.#onEvent(event))
     void this.load()
     const timer = setInterval(() => void this.load(), GROUP_LIST_POLL_MS)
+    const reread = setInterval(() => {
+      if (this.#openId !== null) void this.loadMessages(this.#openId)
+    }, GROUP_OPEN_POLL_MS)
     return () => {
       unsubscribe()
       clearInterval(timer)
+      clearInterval(reread)
     }
   }
 
