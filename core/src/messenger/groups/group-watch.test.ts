@@ -1,0 +1,62 @@
+// Live delivery of group mailboxes: a push makes the member read; a refused subscription falls
+// back to reading on a timer and is tried again after a backoff; stop() closes everything.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { GroupWatch, type GroupSubscription } from './group-watch.ts'
+
+const timing = { pollMs: 20, retryMinMs: 60, retryMaxMs: 200 }
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Waits (bounded, 3 s) until `cond` holds; a loaded machine only makes it slower. */
+async function until(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 300 && !cond(); i++) await sleep(10)
+  assert.ok(cond(), what)
+}
+
+test('a push reads the mailbox; a refused subscription polls, then subscribes again', async () => {
+  const reads: string[] = []
+  let refuse = true
+  let push: (() => void) | undefined
+  let closed = 0
+  const watch = new GroupWatch(
+    {
+      subscribe: (groupId, onPush) => {
+        if (refuse) return Promise.reject(new Error('rate_limited'))
+        push = onPush
+        let end: () => void = () => {}
+        const ended = new Promise<void>((r) => (end = r))
+        const sub: GroupSubscription = {
+          ended,
+          close: () => {
+            closed++
+            end()
+            return Promise.resolve()
+          },
+        }
+        return Promise.resolve(sub)
+      },
+      catchUp: (groupId) => {
+        reads.push(groupId)
+        return Promise.resolve()
+      },
+      log: () => undefined,
+    },
+    timing,
+  )
+  watch.start()
+  watch.watch('g1')
+  await until('refused: read at once, then on the timer', () => reads.length >= 3)
+  assert.equal(push, undefined)
+  refuse = false
+  await until('subscribed after the backoff', () => push !== undefined)
+  const before = reads.length
+  await sleep(60)
+  assert.ok(reads.length - before <= 1, 'no polling while subscribed')
+  const pushed = reads.length
+  push!()
+  await until('a push reads', () => reads.length > pushed)
+  await watch.stop()
+  assert.equal(closed, 1, 'stop closes the subscription')
+  const after = reads.length
+  await sleep(60)
+  assert.equal(reads.length, after, 'nothing read after stop')
+})
