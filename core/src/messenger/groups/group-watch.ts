@@ -2,9 +2,10 @@
  * Live delivery of group mailboxes (docs/protocol/groups.md "Live delivery"): for each group this
  * device takes part in, a subscription to the group mailbox; every push makes the member read the
  * mailbox (in order, through its channel). A group whose subscription the relay refuses (it
- * allows a few live subscribers per mailbox) or that dropped is read on a timer instead, and
- * subscribed again after a backoff. A first read follows every (re)subscription: what arrived
- * while no subscription was open is read then.
+ * allows a few live subscribers per mailbox) or that dropped is subscribed again after a backoff.
+ * Every group is also read on a timer, subscribed or not (a safety net: a stream can look open
+ * and push nothing). A first read follows every (re)subscription: what arrived while no
+ * subscription was open is read then.
  */
 export interface GroupSubscription {
   ended: Promise<void>
@@ -18,7 +19,7 @@ export interface GroupWatchDeps {
 }
 
 export const GROUP_WATCH_TIMING = {
-  /** How often a group without a live subscription is read. */
+  /** How often every watched group is read (the safety net under the subscription). */
   pollMs: 20_000,
   /** Backoff before subscribing again after a refusal or a dropped stream (doubles, capped). */
   retryMinMs: 2_000,
@@ -73,8 +74,10 @@ export class GroupWatch {
   #tick(): void {
     const now = Date.now()
     for (const [groupId, w] of this.#watched) {
-      if (w.subscription !== null || w.attaching) continue
-      if (now >= w.retryAt) void this.#attach(groupId, w)
+      if (w.attaching) continue
+      // Read even while subscribed: a stream can look open and push nothing (a link dropped
+      // without a close reaching us; seen in Firefox), and a missed push has no other repair.
+      if (w.subscription === null && now >= w.retryAt) void this.#attach(groupId, w)
       else void this.#read(groupId)
     }
   }
