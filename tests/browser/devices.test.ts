@@ -370,6 +370,21 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
 
   test('B’s message appears on A1 and on A2', { timeout: 120_000 }, async (t) => {
     const text = 'Hello Ada, from Ben.'
+    if (linked) {
+      // B writes once it has heard from A2 (A2's Hello gives B its route; what B sends before
+      // that reaches A1 only — companion fan-out, ADR 0762). B's contact info shows A2 seen.
+      const a2Id = (await a2.must({ type: 'devices.list' })).devices.find((d) => d.thisDevice)!
+      const ada = (await b.must({ type: 'conversations.list', query: 'Ada' })).conversations[0]!
+      await waitUntil(
+        'B to have heard from A2',
+        async () => {
+          const info = await b.must({ type: 'contact.info', contactId: ada.contact.contactId })
+          return info.devices.some((d) => d.deviceId === a2Id.deviceId && d.lastSeenAt !== null)
+        },
+        DELIVERY_MS,
+        250,
+      )
+    }
     await b.must({ type: 'messages.send', conversationId: convB, text })
     const onA1 = await waitForText(a1, convA1, text)
     if (!linked) return t.skip('A2 was not linked (the step above failed)')
@@ -482,8 +497,13 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
         said,
         /This device was removed from your identity by another device; its data was erased\./,
       )
-      const identity = await a2.must({ type: 'identity.status' })
-      assert.equal(identity.state, 'none', 'A2 erased the identity')
+      // The screen shows on device.removed; the erase (node stopped, store cleared) follows it.
+      await waitUntil(
+        'A2 to hold no identity (erased)',
+        async () => (await a2.must({ type: 'identity.status' })).state === 'none',
+        UI_MS,
+        250,
+      )
       // Nothing of the identity is left in A2's IndexedDB: every table of the messenger's database
       // is empty (a fresh install's keyring aside) and the files database holds no bytes.
       let left: Record<string, number> = {}
