@@ -9,6 +9,7 @@ import type { ClientEvent } from '../../client/api.ts'
 import { concatBytes } from '../../crypto/bytes.ts'
 import { ED25519_PUBLIC_KEY_BYTES } from '../../crypto/primitives.ts'
 import { ProtocolError } from '../../wire/errors.ts'
+import type { MessageRecord } from '../../store/records.ts'
 import type { MessengerContext } from '../context.ts'
 import { fromBase64Url, toBase64Url } from '../records.ts'
 import { chatMessage, conversationSummary, laterDelivery } from '../views.ts'
@@ -67,13 +68,13 @@ export function encodeDelivery(messageId: string, state: 'delivered' | 'read'): 
 export async function applyDelivery(ctx: MessengerContext, body: Uint8Array): Promise<boolean> {
   if (body.length !== MESSAGE_ID_BYTES + 1) throw new ProtocolError('malformed', 'delivery: size')
   const code = body[MESSAGE_ID_BYTES]
-  const state = code === 1 ? 'delivered' : code === 2 ? 'read' : null
+  const state: 'delivered' | 'read' | null = code === 1 ? 'delivered' : code === 2 ? 'read' : null
   if (state === null) throw new ProtocolError('malformed', 'delivery: unknown state')
   const messageId = toBase64Url(body.subarray(0, MESSAGE_ID_BYTES))
   const updated = await ctx.store.transaction(async (tx) => {
     const m = await tx.getMessage(messageId)
     if (m === undefined || m.direction !== 'out' || !laterDelivery(m.delivery, state)) return null
-    const next = { ...m, delivery: state, failure: null }
+    const next: MessageRecord = { ...m, delivery: state, failure: null }
     await tx.putMessage(next)
     return next
   })
