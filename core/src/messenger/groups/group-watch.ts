@@ -26,6 +26,8 @@ export const GROUP_WATCH_TIMING = {
   retryMaxMs: 120_000,
 } as const
 
+export type GroupWatchTiming = { readonly [K in keyof typeof GROUP_WATCH_TIMING]: number }
+
 interface Watched {
   subscription: GroupSubscription | null
   retryAt: number
@@ -35,12 +37,12 @@ interface Watched {
 
 export class GroupWatch {
   readonly #deps: GroupWatchDeps
-  readonly #timing: typeof GROUP_WATCH_TIMING
+  readonly #timing: GroupWatchTiming
   readonly #watched = new Map<string, Watched>()
   #timer: ReturnType<typeof setInterval> | null = null
   #stopped = false
 
-  constructor(deps: GroupWatchDeps, timing: typeof GROUP_WATCH_TIMING = GROUP_WATCH_TIMING) {
+  constructor(deps: GroupWatchDeps, timing: GroupWatchTiming = GROUP_WATCH_TIMING) {
     this.#deps = deps
     this.#timing = timing
   }
