@@ -44,6 +44,9 @@ export interface OwnChannelDeps {
   retryOutbox?(): Promise<void>
 }
 
+/** Frames kept per linked device until it announced its mailbox (memory only). */
+const MAX_UNROUTED = 200
+
 /** Changes our stored secrets in one transaction and reloads the in-memory copy. */
 async function updateSecrets(ctx: MessengerContext, change: (s: LocalSecrets) => void) {
   await ctx.store.transaction(async (tx) => {
@@ -77,6 +80,8 @@ export class OwnChannel {
   }
 
   #started = false
+  /** Frames for a linked device whose mailbox is not known yet (sent when it announces it). */
+  readonly #unrouted = new Map<string, { kind: number; body: Uint8Array }[]>()
   /** What each contact was last sent to our companions as (hex of the update), this run. */
   readonly #contactsSent = new Map<string, string>()
 
@@ -199,7 +204,13 @@ export class OwnChannel {
 
   async #send(link: OwnLink, kind: number, body: Uint8Array): Promise<void> {
     const route = link.route === undefined ? null : decodeOutbound(link.route)
-    if (route === null) return // not announced yet
+    if (route === null) {
+      // Not announced yet (a companion just linked): kept in memory until it is, bounded.
+      const waiting = this.#unrouted.get(link.deviceId) ?? []
+      if (waiting.length < MAX_UNROUTED) waiting.push({ kind, body })
+      this.#unrouted.set(link.deviceId, waiting)
+      return
+    }
     const from = peerIdBytes(peerIdOf(this.#ctx.local.deviceId))
     const to = peerIdBytes(peerIdOf(link.deviceId))
     const frame = sealOwnFrame(
@@ -226,6 +237,10 @@ export class OwnChannel {
           l.deviceId === sender ? { ...l, route: frame.body } : l,
         )
       })
+      const waiting = this.#unrouted.get(sender) ?? []
+      this.#unrouted.delete(sender)
+      const routed = { ...link, route: frame.body }
+      for (const w of waiting) await this.#send(routed, w.kind, w.body).catch(() => undefined)
     } else if (frame.kind === OWN_FRAME_KIND.sentCopy) {
       await this.#fileSentCopy(frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.readUpTo) {

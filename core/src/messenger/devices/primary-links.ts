@@ -45,6 +45,11 @@ export interface PrimaryLinkDeps {
   /** Our own-devices mailbox as a deposit address (own-channel.ts), handed to the new device. */
   ownRoute(): Promise<Uint8Array>
   /**
+   * Keeps the own-device link with the new device, before the grant leaves: the new device
+   * announces its mailbox as soon as it runs, which can be before the link ends here.
+   */
+  keepLink(link: OwnLink): Promise<void>
+  /**
    * Publishes the list naming the new device (stores it, queues it to contacts, emits) and keeps
    * the own-device link with it.
    */
@@ -148,6 +153,7 @@ export class PrimaryLinks {
       },
       grant: async (request: LinkRequestFields) => {
         newDevice = deviceIdOf(request.peerId)
+        await this.#deps.keepLink({ deviceId: newDevice, key: own.key })
         const made = buildLinkGrant({
           sync: await sync,
           identity: ctx.local.identity,

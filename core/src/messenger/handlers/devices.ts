@@ -45,8 +45,8 @@ export function devicesHandlers(
       primary = new PrimaryLinks({
         ctx: parts.ctx,
         ownRoute: () => parts.own.route(),
-        linked: async (list, link) => {
-          await parts.own.addLink(link)
+        keepLink: (link) => parts.own.addLink(link),
+        linked: async (list) => {
           await published(parts, list)
         },
       })
