@@ -546,7 +546,11 @@ export async function deleteContact(d: ContactsDeps, contactId: string): Promise
  * connection that works — and busy says for how long.
  */
 function inviteMailboxRefused(err: unknown): ClientFailure {
-  if (!(err instanceof MailboxError)) return fail('relay_unreachable', 'relay did not answer')
+  if (!(err instanceof MailboxError)) {
+    // The cause (a reset stream, a dial that timed out) goes along: it is what a bug report needs.
+    const cause = err instanceof Error ? err.message : String(err)
+    return fail('relay_unreachable', `relay did not answer (${cause})`)
+  }
   if (err.code === 'rate_limited') {
     return failRelayBusy('relay is busy making new invites', err.retryAfterMs)
   }
