@@ -28,6 +28,7 @@ import {
 import { parseReply, resultParsers } from '../../extension/src/host-control/validate.ts'
 import { freshTestBuild } from './support/fresh-build.ts'
 import { startPingPeer, type PingPeer } from './support/ping-peer.ts'
+import { stopServiceWorkers } from './support/stop-service-worker.ts'
 
 /** The idle period the node must survive with no extension page open. */
 const idleMs = Number(process.env.HESTIA_BROWSER_IDLE_MS ?? 120_000)
@@ -152,28 +153,7 @@ describe('the built extension in real browsers', { concurrency: true }, () => {
       await assertRejectsBadMessages(send)
     })
 
-    /**
-     * Stops the extension's service worker as Chrome does after 30 s idle (Playwright stays
-     * attached to the worker, which would otherwise keep it running). Resolves once stopped.
-     */
-    async function stopServiceWorker(): Promise<void> {
-      const cdp = await chromium!.context.newCDPSession(popup)
-      try {
-        const stopped = new Promise<void>((resolve) => {
-          cdp.on('ServiceWorker.workerVersionUpdated', (event) => {
-            if (event.versions.some((v) => v.runningStatus === 'stopped')) resolve()
-          })
-        })
-        await cdp.send('ServiceWorker.enable')
-        await cdp.send('ServiceWorker.stopAllWorkers')
-        await Promise.race([
-          stopped,
-          sleep(10_000).then(() => assert.fail('the service worker did not stop')),
-        ])
-      } finally {
-        await cdp.detach().catch(() => undefined)
-      }
-    }
+    const stopServiceWorker = (): Promise<void> => stopServiceWorkers(chromium!.context, popup)
 
     test(
       'a stopped service worker restarts and reaches the same node',

@@ -3,7 +3,8 @@
 // offscreen document closed, together — unlocked stays unlocked without asking (the worker keeps
 // the data key in chrome.storage.session), locked stays locked (nothing kept). Auto-lock: with
 // the shortest choice (1 minute) and no page open, the host locks by itself and the worker's
-// session copy of the key is gone.
+// session copy of the key is gone. The auto-lock test starts from an unlocked vault whatever the
+// first test left (a failure there must not fail this one too).
 //
 //   node --test tests/browser/vault-restarts-e2e.test.ts   (builds build/chrome-mv3-test if stale)
 
@@ -12,6 +13,7 @@ import { test } from 'node:test'
 import type { Page, Worker } from 'playwright-core'
 import { oneChromiumProfile } from './support/one-profile.ts'
 import { clientRequest, vaultStateWhenUp, waitUntil } from './support/messenger-browser.ts'
+import { stopServiceWorkers } from './support/stop-service-worker.ts'
 
 const PASS = 'restart passphrase 17'
 const STEP_MS = 30_000
@@ -45,30 +47,19 @@ async function liveWorker(): Promise<Worker> {
 }
 
 /**
- * Stops the service worker (the Stop control of chrome://serviceworker-internals, as a developer
- * would: the profile has only this extension's registration) and closes the offscreen document
- * (the host) at the same time.
+ * Closes the offscreen document (the host) and stops the service worker at the same time, as
+ * Chrome may when it restarts the extension's processes. `page` is the open extension page; it
+ * carries the DevTools session that stops the worker, and its next request starts a new one.
  */
-async function restartWorkerAndHost(): Promise<void> {
+async function restartWorkerAndHost(page: Page): Promise<void> {
   const worker = await liveWorker()
-  // The open page reconnects at once, so Chrome may start the worker again before the internals
-  // page paints STOPPED (CI 2026-12-06, at load): the old worker's end counts as the stop too.
-  const ended = new Promise<void>((resolve) => worker.once('close', () => resolve()))
   await worker.evaluate(async () => {
     const api = (
       globalThis as unknown as { chrome: { offscreen: { closeDocument(): Promise<void> } } }
     ).chrome
     await api.offscreen.closeDocument()
   })
-  const internals = await robin.profile.context!.newPage()
-  await internals.goto('chrome://serviceworker-internals/')
-  const status = internals.locator('.serviceworker-running-status').first()
-  await status.getByText('RUNNING', { exact: true }).waitFor({ timeout: STEP_MS })
-  await internals.locator('cr-button[data-command="stop"]').first().click({ timeout: STEP_MS })
-  const shownStopped = status.getByText('STOPPED', { exact: true }).waitFor({ timeout: STEP_MS })
-  await Promise.race([shownStopped, ended])
-  shownStopped.catch(() => undefined) // the race may be won by `ended`; this one may time out later
-  await internals.close()
+  await stopServiceWorkers(robin.profile.context!, page)
 }
 
 /** Whether the worker's chrome.storage.session holds the data key. */
@@ -91,7 +82,7 @@ test(
     const created = await clientRequest(page, { type: 'identity.create', displayName: 'Robin' })
     assert.ok(created.ok)
 
-    await restartWorkerAndHost()
+    await restartWorkerAndHost(page)
     assert.equal(await vaultStateWhenUp(page), 'unlocked', 'reopened without asking')
     const identity = await clientRequest(page, { type: 'identity.status' })
     assert.equal(
@@ -103,7 +94,7 @@ test(
     const locked = await clientRequest(page, { type: 'vault.lock' })
     assert.equal(locked.ok && locked.value.state, 'locked')
     assert.equal(await sessionKeyKept(), false, 'lock removed the session copy of the key')
-    await restartWorkerAndHost()
+    await restartWorkerAndHost(page)
     assert.equal(await vaultStateWhenUp(page), 'locked', 'a restart does not unlock')
     const refused = await clientRequest(page, { type: 'identity.status' })
     assert.equal(refused.ok ? 'ok' : refused.error.code, 'locked')
@@ -119,6 +110,10 @@ test(
   { timeout: 240_000 },
   async () => {
     const page = await openPage()
+    if ((await vaultStateWhenUp(page)) === 'locked') {
+      const unlocked = await clientRequest(page, { type: 'vault.unlock', passphrase: PASS })
+      assert.equal(unlocked.ok && unlocked.value.state, 'unlocked')
+    }
     const set = await clientRequest(page, { type: 'vault.setAutoLock', minutes: 1 })
     assert.deepEqual(set.ok && set.value, { state: 'unlocked', autoLockMinutes: 1 })
     assert.equal(await sessionKeyKept(), true)
