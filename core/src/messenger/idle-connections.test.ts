@@ -8,6 +8,7 @@ import {
   noteConnectionUse,
   type IdleDirectComponents,
 } from './idle-connections.ts'
+import { pendingDeadlines } from '../wire/deadline.ts'
 
 const PEER = '12D3KooWRNEyNJZepA1GFxhX3yRq1vBd9iAq83h8wp4qQ3KTeUMW'
 const RELAY = `/ip4/127.0.0.1/tcp/4001/ws/p2p/${PEER}`
@@ -197,6 +198,47 @@ describe('idle direct connections', () => {
     assert.equal(registrar.getMiddleware(CHAT).length, 1)
     idle.stop()
     assert.equal(registrar.getMiddleware(CHAT).length, 0, 'stop removes the hook')
+  })
+
+  test('a close gets the grace time on a cancellable deadline: a hung one is aborted then, a finished one holds no timer', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] })
+    const before = pendingDeadlines()
+    const flush = () => new Promise((r) => setImmediate(r))
+    const at = Date.now() - 10 * IDLE_MS
+    const hung = fakeConnection('h', 'webrtc', at)
+    const quick = fakeConnection('q', 'webrtc', at)
+    const signals = new Map<string, AbortSignal>()
+    let aborted: Error | undefined
+    hung.close = (options) => {
+      signals.set('h', options!.signal!)
+      return new Promise((_, reject) =>
+        options!.signal!.addEventListener('abort', () => reject(options!.signal!.reason as Error)),
+      )
+    }
+    hung.abort = (err) => {
+      aborted = err
+      hung.closed = true
+    }
+    quick.close = (options) => {
+      signals.set('q', options!.signal!)
+      quick.closed = true
+      return Promise.resolve()
+    }
+    const { idle } = setup([hung, quick])
+    assert.equal(idle.closeIdle(Date.now()), 2)
+    await flush()
+    assert.equal(quick.closed, true)
+    assert.equal(pendingDeadlines(), before + 1, 'only the hung close is still timed')
+    t.mock.timers.tick(1_999)
+    await flush()
+    assert.equal(hung.closed, false, 'within the grace time the close may still finish')
+    t.mock.timers.tick(1)
+    await flush()
+    assert.equal(aborted?.name, 'TimeoutError', 'aborted once the grace time is up')
+    assert.equal(hung.closed, true)
+    assert.equal(signals.get('q')!.aborted, false, 'the finished close’s signal never fires')
+    assert.equal(pendingDeadlines(), before)
+    idle.stop()
   })
 
   test('an idle time of 0 or less is refused', () => {

@@ -22,6 +22,7 @@
  *   services: { idleDirect: idleDirectConnections({ idleMs: 180_000, protocols: [CHAT_PROTOCOL] }) }
  */
 import type { Connection, Startable, Stream, StreamMiddleware } from '@libp2p/interface'
+import { withDeadline } from '../wire/deadline.ts'
 
 export interface IdleDirectOptions {
   /** A direct connection with no user stream for this long is closed. */
@@ -190,7 +191,9 @@ export function isContactRelayed(c: Connection): boolean {
 
 async function closeGently(connection: Connection): Promise<void> {
   try {
-    await connection.close({ signal: AbortSignal.timeout(CLOSE_GRACE_MS) })
+    // A deadline, not AbortSignal.timeout: a close that ended drops its signal (and whatever the
+    // close's listeners on it hold) at once, not after the grace time (ADR 0911).
+    await withDeadline(CLOSE_GRACE_MS, (signal) => connection.close({ signal }))
   } catch (err) {
     connection.abort(err instanceof Error ? err : new Error(String(err)))
   }

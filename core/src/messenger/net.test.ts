@@ -6,7 +6,12 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { directConnection, newDirectStream, type MessengerNet } from './net.ts'
+import {
+  dialDirectInBackground,
+  directConnection,
+  newDirectStream,
+  type MessengerNet,
+} from './net.ts'
 
 const peer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 const relay = '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWRNEyNJZepA1GFxhX3yRq1vBd9iAq83h8wp4qQ3KTeUMW'
@@ -144,5 +149,53 @@ describe('opening a stream on a direct connection', () => {
     await assert.rejects(attempt)
     assert.deepEqual(y.opened, [], 'no second attempt after the deadline')
     assert.equal(y.status, 'open', 'a connection never tried is not dropped')
+  })
+})
+
+describe('a background dial', () => {
+  /** A node whose dial records its signal; `answer` decides what the dial does with it. */
+  function dialingNet(answer: (signal: AbortSignal) => Promise<Connection>) {
+    const signals: AbortSignal[] = []
+    const net = {
+      dial: (_addr: unknown, options: { signal: AbortSignal }) => {
+        signals.push(options.signal)
+        return answer(options.signal)
+      },
+    } as unknown as MessengerNet
+    return { net, signals }
+  }
+  const logged = () => {
+    const lines: string[] = []
+    return { lines, log: (m: string) => void lines.push(m) }
+  }
+  const settle = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  test('a dial that ended leaves its signal alone after the budget (nothing held until then)', async () => {
+    const connection = fakeConnection('d', 1_000)
+    const { net, signals } = dialingNet(() => Promise.resolve(connection))
+    const { lines, log } = logged()
+    dialDirectInBackground(net, peer, [relay], 40, log)
+    await settle(120) // three budgets: AbortSignal.timeout would have fired by now
+    assert.equal(signals.length, 1)
+    assert.equal(signals[0]!.aborted, false, 'the finished dial’s signal never aborts')
+    assert.deepEqual(lines, [], 'the dial got its connection')
+  })
+
+  test('a dial that never answers is given up at the budget with a TimeoutError, and may run again', async () => {
+    const { net, signals } = dialingNet(
+      (signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+        ),
+    )
+    const { lines, log } = logged()
+    dialDirectInBackground(net, peer, [relay], 40, log)
+    dialDirectInBackground(net, peer, [relay], 40, log) // a burst: still one dial
+    assert.equal(signals.length, 1)
+    await settle(120)
+    assert.equal((signals[0]!.reason as Error).name, 'TimeoutError')
+    assert.deepEqual(lines, ['background dial: no direct connection'])
+    dialDirectInBackground(net, peer, [relay], 40, log)
+    assert.equal(signals.length, 2, 'the peer is no longer marked as being dialled')
   })
 })

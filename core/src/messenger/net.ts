@@ -7,6 +7,7 @@ import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { toString as bytesToString } from 'uint8arrays/to-string'
+import { withDeadline } from '../wire/deadline.ts'
 
 export type MessengerNet = Pick<
   Libp2p,
@@ -91,7 +92,9 @@ export function dialDirectInBackground(
   dialing.set(net, inFlight)
   if (inFlight.has(key) || relays.length === 0) return
   inFlight.add(key)
-  dialDirect(net, peer, relays, AbortSignal.timeout(budgetMs))
+  // A deadline, not AbortSignal.timeout: the dial's listeners on the signal (and what they hold)
+  // go when the dial ends, not when the budget would have run out (ADR 0911).
+  withDeadline(budgetMs, (signal) => dialDirect(net, peer, relays, signal))
     .then((c) => {
       if (c === undefined) log('background dial: no direct connection')
     })
