@@ -12,6 +12,7 @@ import { fromHex } from '../crypto/bytes.ts'
 import { decodeFileShare } from '../crypto/codecs.ts'
 import { COBBLESTONE_256 } from '../crypto/file-encryption.ts'
 import { createMemoryBacking, openMemoryStore } from '../store/memory-store.ts'
+import { pendingDeadlines } from '../wire/deadline.ts'
 import {
   decodeOffer,
   decodeSenderFrame,
@@ -232,6 +233,26 @@ describe('file protocol over an in-memory stream pair', () => {
       [size, size],
       'both sides show every byte verified',
     )
+    await Promise.all([a.engine.stop(), b.engine.stop()])
+  })
+
+  test('the stream opens under a cancellable deadline; once the transfer ended no time limit of it is left', async () => {
+    const base = pendingDeadlines()
+    const { a, b, id } = await offered(2 * CHUNK + 5)
+    const duringOpen: number[] = []
+    b.serveWith((far) => {
+      duringOpen.push(pendingDeadlines())
+      void a.engine.handleStream(far, RECEIVER).then((r) => a.served.push(r))
+    })
+    await b.engine.accept(id)
+    await a.engine.receiveControl('c', b.controls[0]!)
+    await until(
+      'both sides to complete',
+      async () =>
+        (await b.engine.get(id))?.state === 'completed' && a.served.at(-1)?.outcome === 'complete',
+    )
+    assert.deepEqual(duringOpen, [base + 1], 'the open stream request had its own time limit')
+    assert.equal(pendingDeadlines(), base, 'the open’s and the last frame’s limits were let go')
     await Promise.all([a.engine.stop(), b.engine.stop()])
   })
 

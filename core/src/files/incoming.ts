@@ -14,6 +14,7 @@ import { FileTransferError, toClientError } from './errors.ts'
 import { splitPieceChunks } from './fallback.ts'
 import { FILE_TIMING } from './limits.ts'
 import type { FileSink } from './ports.ts'
+import { deadline } from '../wire/deadline.ts'
 import { receiveFile, rebuildHash, type ReceiveResult } from './receiver.ts'
 import { ChunkSealer, chunkCount, fileHeader, plainBytesBefore } from './sealer.ts'
 import {
@@ -220,16 +221,17 @@ export class IncomingTransfers {
   }
 
   async #openStream(peer: string, ctl: AbortController): Promise<Stream> {
+    // A deadline, not AbortSignal.timeout: the open's listeners go as soon as it ends (ADR 0911).
+    const limit = deadline(FILE_TIMING.openStreamMs)
     try {
-      return await this.#book.d.openStream(
-        peer,
-        AbortSignal.any([ctl.signal, AbortSignal.timeout(FILE_TIMING.openStreamMs)]),
-      )
+      return await this.#book.d.openStream(peer, AbortSignal.any([ctl.signal, limit.signal]))
     } catch (err) {
       ctl.signal.throwIfAborted()
       throw new FileTransferError('interrupted', 'no direct connection to the contact right now', {
         cause: err,
       })
+    } finally {
+      limit.clear()
     }
   }
 

@@ -7,6 +7,7 @@ import type { Stream } from '@libp2p/interface'
 import { bytesEqual } from '../crypto/bytes.ts'
 import type { FileShareFields } from '../crypto/codecs.ts'
 import { COBBLESTONE_256, type AesGcmProvider } from '../crypto/file-encryption.ts'
+import { withDeadline } from '../wire/deadline.ts'
 import { isProtocolError, ProtocolError } from '../wire/errors.ts'
 import { decodeSenderFrame, encodeReceiverFrame, encodeRequest, requestProof } from './codec.ts'
 import { FileTransferError, isQuotaError } from './errors.ts'
@@ -194,12 +195,8 @@ class ReceiveAttempt {
       )
     }
     await this.#o.sink.complete()
-    await this.#io
-      .write(
-        encodeReceiverFrame({ verified: this.#last + 1, complete: true, status: 0 }),
-        AbortSignal.timeout(2_000),
-      )
-      .catch(() => undefined)
+    const done = encodeReceiverFrame({ verified: this.#last + 1, complete: true, status: 0 })
+    await withDeadline(2_000, (signal) => this.#io.write(done, signal)).catch(() => undefined)
     await this.#io.close()
   }
 
@@ -220,12 +217,8 @@ class ReceiveAttempt {
             ? signal.reason
             : 0
     if (status !== 0) {
-      await this.#io
-        .write(
-          encodeReceiverFrame({ verified: state.verifiedChunks, complete: false, status }),
-          AbortSignal.timeout(1_000),
-        )
-        .catch(() => undefined)
+      const why = encodeReceiverFrame({ verified: state.verifiedChunks, complete: false, status })
+      await withDeadline(1_000, (signal) => this.#io.write(why, signal)).catch(() => undefined)
       await this.#io.close()
     } else {
       this.#io.abort(mapped)

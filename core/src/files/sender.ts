@@ -5,6 +5,7 @@
  */
 import type { Stream } from '@libp2p/interface'
 import type { FileShareFields } from '../crypto/codecs.ts'
+import { withDeadline } from '../wire/deadline.ts'
 import { isProtocolError, ProtocolError } from '../wire/errors.ts'
 import {
   decodeReceiverFrame,
@@ -292,7 +293,9 @@ class WindowedSend {
 
 async function stopWith(io: FrameStream, status: number): Promise<void> {
   try {
-    await io.write(encodeSenderFrame({ kind: 'stop', status }), AbortSignal.timeout(2_000))
+    await withDeadline(2_000, (signal) =>
+      io.write(encodeSenderFrame({ kind: 'stop', status }), signal),
+    )
     await io.close()
   } catch (err) {
     io.abort(asError(err))
