@@ -20,6 +20,7 @@ import type { ClientDispatcher } from '@hestia/core/client/dispatch.ts'
 import type { ClientEvent } from '@hestia/core/client/api.ts'
 import { createMessengerService } from '@hestia/core/messenger/service.ts'
 import { gateWhileLocked } from '@hestia/core/messenger/handlers/vault.ts'
+import { withDeadline } from '@hestia/core/wire/deadline.ts'
 import type { MessengerNode, MessengerService } from '@hestia/core/messenger/service.ts'
 import type { MessengerNotifier } from '@hestia/core/messenger/context.ts'
 import type { MessengerStore } from '@hestia/core/store/store.ts'
@@ -398,9 +399,10 @@ export class NodeService {
 
   async ping(address: string): Promise<PingResult> {
     const node = await this.node()
-    const rttMs = await node.services.ping.ping(multiaddr(address), {
-      signal: AbortSignal.timeout(this.#options.pingTimeoutMs ?? 10_000),
-    })
+    // A deadline, not AbortSignal.timeout: the ping's listeners go as soon as it answers.
+    const rttMs = await withDeadline(this.#options.pingTimeoutMs ?? 10_000, (signal) =>
+      node.services.ping.ping(multiaddr(address), { signal }),
+    )
     return { rttMs }
   }
 
