@@ -32,6 +32,8 @@ export type FixtureDevicesRequestType =
   | 'devices.rename'
   | 'devices.remove'
   | 'devices.logoutOthers'
+  | 'devices.historySize'
+  | 'devices.sendHistory'
 
 /** What the fixture devices need from the fixture client. */
 export interface FixtureDevicesHost {
@@ -162,7 +164,31 @@ export class FixtureDevices {
           this.#devices = this.#devices.filter((d) => d.thisDevice)
           return null
         })
+      case 'devices.historySize':
+      case 'devices.sendHistory':
+        return this.#history(request.type, request.deviceId)
     }
+  }
+
+  /** The fixture's history: a fixed size, sent at once (UI development only). */
+  #history(
+    type: 'devices.historySize' | 'devices.sendHistory',
+    deviceId: string,
+  ): ClientResponse | ClientFailure {
+    if (!this.#devices.some((d) => d.deviceId === deviceId && !d.thisDevice))
+      return fail('not_found', `No linked device ${deviceId}`)
+    if (type === 'devices.historySize') return ok({ messages: 1234, chats: 12, bytes: 2_300_000 })
+    const transfer = {
+      deviceId,
+      direction: 'out' as const,
+      state: 'done' as const,
+      chunksDone: 7,
+      chunks: 7,
+      messages: 1234,
+      reason: null,
+    }
+    this.#host.emit({ type: 'device.history', transfer })
+    return ok(transfer)
   }
 
   #manage(change: () => ClientFailure | null): ClientResponse<DevicesView> | ClientFailure {

@@ -98,6 +98,8 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
   'devices.rename': { type: 'devices.rename', deviceId: '12D3KooWx', name: 'Work laptop' },
   'devices.remove': { type: 'devices.remove', deviceId: '12D3KooWx' },
   'devices.logoutOthers': { type: 'devices.logoutOthers' },
+  'devices.historySize': { type: 'devices.historySize', deviceId: '12D3KooWx' },
+  'devices.sendHistory': { type: 'devices.sendHistory', deviceId: '12D3KooWx' },
   'groups.create': { type: 'groups.create', name: 'Trip' },
   'groups.list': { type: 'groups.list' },
   'groups.addMembers': {
@@ -131,6 +133,16 @@ const examples: { [K in ClientRequestType]: RequestFor<K> } = {
   'groups.members': {
     type: 'groups.members',
     groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  },
+  'groups.promote': {
+    type: 'groups.promote',
+    groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    contactId: 'c1',
+  },
+  'groups.demote': {
+    type: 'groups.demote',
+    groupId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    contactId: 'c1',
   },
   'call.signal': {
     type: 'call.signal',

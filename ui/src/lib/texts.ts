@@ -216,3 +216,31 @@ export const GROUP_TEXT = {
 export function memberCountText(count: number): string {
   return `${count} member${count === 1 ? '' : 's'}`
 }
+
+/** Message history sent to another device of ours (issue 19, ADR 0790). */
+export const HISTORY_TEXT = {
+  offer: 'Send message history…',
+  explain:
+    'Copies your chats’ text messages to that device, end-to-end encrypted between your two devices. Files, calls and groups are not included. Messages it already has are not copied twice.',
+  counting: 'Counting messages…',
+  send: 'Send history',
+  cancel: 'Not now',
+  empty: 'There are no messages to send.',
+  done: 'Message history sent.',
+} as const
+
+/** "1,234 messages in 12 chats, about 2.3 MB". */
+export function historySizeText(
+  size: { messages: number; chats: number },
+  approxBytes: string,
+): string {
+  const n = new Intl.NumberFormat('en')
+  const messages = `${n.format(size.messages)} message${size.messages === 1 ? '' : 's'}`
+  const chats = `${n.format(size.chats)} chat${size.chats === 1 ? '' : 's'}`
+  return `${messages} in ${chats}, about ${approxBytes}`
+}
+
+/** "Sending… 3 of 7 parts". */
+export function historyProgressText(done: number, total: number): string {
+  return `Sending… ${done} of ${total} part${total === 1 ? '' : 's'}`
+}

@@ -7,6 +7,9 @@ import {
   DEVICE_API_LIMITS as D,
   DEVICE_LINK_FAILURES,
   DEVICE_LINK_STATES,
+  HISTORY_TRANSFER_STATES,
+  type HistorySize,
+  type HistoryTransfer,
   type DeviceInfo,
   type DeviceLinkOffer,
   type DeviceLinkStatus,
@@ -27,6 +30,8 @@ type DevicesRequestType =
   | 'devices.rename'
   | 'devices.remove'
   | 'devices.logoutOthers'
+  | 'devices.historySize'
+  | 'devices.sendHistory'
 
 const deviceId = str(D.deviceIdMaxChars, 1)
 const linkId = str(D.linkIdMaxChars, 1)
@@ -67,6 +72,18 @@ export const deviceLinkStatus = obj<DeviceLinkStatus>({
   reason: nullable(str(D.reasonMaxChars, 1)),
 })
 
+const historySize = obj<HistorySize>({ messages: count, chats: count, bytes: count })
+
+export const historyTransfer = obj<HistoryTransfer>({
+  deviceId,
+  direction: oneOf(['out', 'in'] as const),
+  state: oneOf(HISTORY_TRANSFER_STATES),
+  chunksDone: count,
+  chunks: count,
+  messages: count,
+  reason: nullable(str(D.reasonMaxChars, 1)),
+})
+
 export const devicesRequestSchemas: { [K in DevicesRequestType]: Schema<RequestFor<K>> } = {
   'devices.list': obj({ type: lit('devices.list') }),
   'devices.linkStart': obj({ type: lit('devices.linkStart'), deviceName: displayName }),
@@ -76,6 +93,8 @@ export const devicesRequestSchemas: { [K in DevicesRequestType]: Schema<RequestF
   'devices.rename': obj({ type: lit('devices.rename'), deviceId, name: displayName }),
   'devices.remove': obj({ type: lit('devices.remove'), deviceId }),
   'devices.logoutOthers': obj({ type: lit('devices.logoutOthers') }),
+  'devices.historySize': obj({ type: lit('devices.historySize'), deviceId }),
+  'devices.sendHistory': obj({ type: lit('devices.sendHistory'), deviceId }),
 }
 
 export const devicesResultSchemas: { [K in DevicesRequestType]: Schema<ResultFor<K>> } = {
@@ -87,6 +106,8 @@ export const devicesResultSchemas: { [K in DevicesRequestType]: Schema<ResultFor
   'devices.rename': devicesView,
   'devices.remove': devicesView,
   'devices.logoutOthers': devicesView,
+  'devices.historySize': historySize,
+  'devices.sendHistory': historyTransfer,
 }
 
 type DevicesEventType = DevicesEvent['type']
@@ -97,4 +118,5 @@ export const devicesEventSchemas: {
   'device.link': obj({ type: lit('device.link'), link: deviceLinkStatus }),
   'devices.changed': obj({ type: lit('devices.changed'), devices: devicesView }),
   'device.removed': obj({ type: lit('device.removed'), at: time }),
+  'device.history': obj({ type: lit('device.history'), transfer: historyTransfer }),
 }

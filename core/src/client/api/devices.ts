@@ -149,6 +149,45 @@ export interface DevicesRequestTable {
   'devices.remove': { params: { deviceId: DeviceId }; result: DevicesView }
   /** Primary only: "Log out all other devices" — the list keeps only this device. */
   'devices.logoutOthers': { params: Record<never, never>; result: DevicesView }
+  /**
+   * What `devices.sendHistory` would send to that linked device (ADR 0790): text messages of the
+   * 1:1 chats. `not_found` for a device we hold no link with (not ours, or removed).
+   */
+  'devices.historySize': { params: { deviceId: DeviceId }; result: HistorySize }
+  /**
+   * Sends this device's message history to a linked device of ours, end-to-end encrypted over the
+   * own-device channel, in chunks (progress in `device.history` events). Starting it again sends
+   * it again; the other device stores nothing twice. `not_found` as above, `invalid_state` while
+   * a transfer to that device runs.
+   */
+  'devices.sendHistory': { params: { deviceId: DeviceId }; result: HistoryTransfer }
+}
+
+/** What a history transfer holds ("1,234 messages in 12 chats, about 2.3 MB"). */
+export interface HistorySize {
+  messages: number
+  chats: number
+  /** Encoded size of the transfer, before encryption. */
+  bytes: number
+}
+
+export const HISTORY_TRANSFER_STATES = ['running', 'done', 'failed'] as const
+export type HistoryTransferState = (typeof HISTORY_TRANSFER_STATES)[number]
+
+/** A history transfer as one end sees it. */
+export interface HistoryTransfer {
+  /** The other device. */
+  deviceId: DeviceId
+  /** `out`: this device sends; `in`: this device receives. */
+  direction: 'out' | 'in'
+  state: HistoryTransferState
+  /** Chunks acknowledged (out) or taken in (in), of `chunks`. */
+  chunksDone: number
+  chunks: number
+  /** Messages sent (out) or newly stored (in; those already here are not counted). */
+  messages: number
+  /** Why it failed, in words; null otherwise. */
+  reason: string | null
 }
 
 export type DevicesEvent =
@@ -161,3 +200,5 @@ export type DevicesEvent =
    * contacts and history (an `identity.changed` to `none` follows). The UI says so.
    */
   | { type: 'device.removed'; at: Timestamp }
+  /** A history transfer to or from another device of ours moved (ADR 0790). */
+  | { type: 'device.history'; transfer: HistoryTransfer }

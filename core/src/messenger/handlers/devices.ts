@@ -24,6 +24,8 @@ type DevicesRequestType =
   | 'devices.rename'
   | 'devices.remove'
   | 'devices.logoutOthers'
+  | 'devices.historySize'
+  | 'devices.sendHistory'
 
 export interface DevicesParts {
   ctx: MessengerContext
@@ -77,5 +79,8 @@ export function devicesHandlers(
     'devices.rename': async (r) => ok(await renameDevice((await deps()).parts, r.deviceId, r.name)),
     'devices.remove': async (r) => ok(await removeOwnDevice((await deps()).parts, r.deviceId)),
     'devices.logoutOthers': async () => ok(await logoutOthers((await deps()).parts)),
+    // History to a linked device of ours (ADR 0790): its size first, then the transfer.
+    'devices.historySize': async (r) => ok(await (await running()).own.history.size(r.deviceId)),
+    'devices.sendHistory': async (r) => ok(await (await running()).own.history.send(r.deviceId)),
   }
 }

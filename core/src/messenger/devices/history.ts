@@ -1,0 +1,305 @@
+/**
+ * History between our own devices (issue 19, ADR 0790), over the own-device channel (ADR 0762):
+ *
+ * - **Transfer.** On the user's word (`devices.sendHistory`) one device sends its stored text
+ *   messages to a linked device of ours in chunks (kind 16, history-codec.ts), at most
+ *   `HISTORY_WINDOW` unacknowledged; the receiver stores each chunk in one transaction and answers
+ *   with an ack (kind 17). No ack in `ackTimeoutMs`: the transfer fails and may be started again
+ *   (message ids make a second run store nothing twice).
+ * - **The gap after a link.** A contact sends to the devices it knows; until it took a new
+ *   companion's Hello, only the primary gets its messages. The primary forwards every text it
+ *   receives to each companion (kind 18, a SentCopy of the payload, filed there as received) until
+ *   that companion says it heard from the contact itself (kind 19: the contact's identity key).
+ *
+ * Only a device on our current signed list with a link is sent to or taken from.
+ */
+import type { ClientEvent, HistorySize, HistoryTransfer } from '../../client/api.ts'
+import { ClientApiError } from '../../client/api.ts'
+import { toHex } from '../../crypto/bytes.ts'
+import { ED25519_PUBLIC_KEY_BYTES } from '../../crypto/primitives.ts'
+import { ProtocolError } from '../../wire/errors.ts'
+import type { MessengerContext } from '../context.ts'
+import { deviceIdOf } from '../net.ts'
+import { decodePayload, encodePayload } from '../payload.ts'
+import { fromBase64Url, toBase64Url } from '../records.ts'
+import type { OwnLink } from '../secrets.ts'
+import {
+  decodeHistoryAck,
+  decodeHistoryChunk,
+  encodeHistoryAck,
+  encodeHistoryChunk,
+  HISTORY_CAPS,
+} from './history-codec.ts'
+import { historyChunks, historyTotals } from './history-plan.ts'
+import { storeOwnDeviceMessages } from './history-store.ts'
+import { currentOwnList } from './own-devices.ts'
+import { acceptSentCopy, encodeSentCopy } from './sync.ts'
+
+/** Own-device frame kinds (own-frames.ts OWN_FRAME_KIND lists them too, so they open). */
+export const HISTORY_FRAME_KIND = {
+  chunk: 16,
+  ack: 17,
+  receivedCopy: 18,
+  reached: 19,
+} as const
+export type HistoryFrameKind = (typeof HISTORY_FRAME_KIND)[keyof typeof HISTORY_FRAME_KIND]
+
+/** Chunks in flight before the sender waits for an ack (4 × 64 KiB deposits at most). */
+export const HISTORY_WINDOW = 4
+const DEFAULT_ACK_TIMEOUT_MS = 60_000
+/** Ids of messages filed here from another device, remembered so they are not taken as heard. */
+const MAX_FILED_IDS = 4096
+
+export interface OwnHistoryDeps {
+  ctx(): MessengerContext
+  links(): readonly OwnLink[]
+  /** Seals and deposits one frame for a linked device (own-channel.ts). */
+  send(link: OwnLink, kind: number, body: Uint8Array): Promise<void>
+  ackTimeoutMs?: number
+}
+
+interface Outgoing {
+  status: HistoryTransfer
+  transferId: Uint8Array
+  acked: Set<number>
+  wake: (() => void) | null
+}
+
+export function isHistoryKind(kind: number): kind is HistoryFrameKind {
+  return Object.values(HISTORY_FRAME_KIND).some((k) => k === kind)
+}
+
+export class OwnHistory {
+  readonly #d: OwnHistoryDeps
+  readonly #outgoing = new Map<string, Outgoing>()
+  /** Per companion (primary side): contacts it heard from itself, so nothing is forwarded. */
+  readonly #reached = new Map<string, Set<string>>()
+  /** Contacts this companion heard from itself this run (told to the primary once each). */
+  readonly #heard = new Set<string>()
+  readonly #filed = new Set<string>()
+  /** Per sending device: the transfer being taken in and what it newly stored so far. */
+  readonly #incoming = new Map<string, { transfer: string; messages: number }>()
+
+  constructor(deps: OwnHistoryDeps) {
+    this.#d = deps
+  }
+
+  get #ctx(): MessengerContext {
+    return this.#d.ctx()
+  }
+
+  /** The link with `deviceId` if it is also on our current list; `not_found` otherwise. */
+  async #linkOf(deviceId: string): Promise<OwnLink> {
+    const link = this.#d.links().find((l) => l.deviceId === deviceId)
+    const list = await currentOwnList(this.#ctx)
+    const listed = list.devices.some((d) => deviceIdOf(d.peerId) === deviceId)
+    if (link === undefined || !listed)
+      throw new ClientApiError('not_found', 'no linked device of ours with that id')
+    return link
+  }
+
+  async size(deviceId: string): Promise<HistorySize> {
+    await this.#linkOf(deviceId)
+    const { messages, chats, bytes } = await historyTotals(this.#ctx, this.#ctx.platform.clock())
+    return { messages, chats, bytes }
+  }
+
+  /** Starts sending; resolves with the transfer as it starts (events follow). */
+  async send(deviceId: string): Promise<HistoryTransfer> {
+    const link = await this.#linkOf(deviceId)
+    if (this.#outgoing.get(deviceId)?.status.state === 'running')
+      throw new ClientApiError('invalid_state', 'history is already being sent to that device')
+    const until = this.#ctx.platform.clock()
+    const { chunks } = await historyTotals(this.#ctx, until)
+    const out: Outgoing = {
+      status: {
+        deviceId,
+        direction: 'out',
+        state: chunks === 0 ? 'done' : 'running',
+        chunksDone: 0,
+        chunks,
+        messages: 0,
+        reason: null,
+      },
+      transferId: this.#ctx.platform.random(HISTORY_CAPS.transferIdBytes),
+      acked: new Set(),
+      wake: null,
+    }
+    this.#outgoing.set(deviceId, out)
+    if (chunks > HISTORY_CAPS.chunks)
+      this.#finish(out, 'failed', `more history than one transfer carries (${chunks} chunks)`)
+    else if (chunks > 0) void this.#run(link, out, until)
+    return { ...out.status }
+  }
+
+  async #run(link: OwnLink, out: Outgoing, until: number): Promise<void> {
+    const total = out.status.chunks
+    let seq = 0
+    try {
+      for await (const planned of historyChunks(this.#ctx, until)) {
+        if (seq === total) break // stored since the count: left to forwarding and sent copies
+        seq++
+        const body = encodeHistoryChunk({ ...planned, transferId: out.transferId, seq, total })
+        await this.#waitForRoom(out, seq)
+        await this.#d.send(link, HISTORY_FRAME_KIND.chunk, body)
+        out.status.messages += planned.messages.length
+      }
+      out.status.chunks = seq
+      await this.#waitForRoom(out, seq + HISTORY_WINDOW)
+      this.#finish(out, 'done', null)
+    } catch (err) {
+      this.#ctx.log('history transfer stopped', err)
+      const reason = err instanceof Error ? err.message : 'the transfer stopped'
+      this.#finish(out, 'failed', reason.slice(0, 500) || 'the transfer stopped')
+    }
+  }
+
+  /** Waits until fewer than HISTORY_WINDOW chunks before `seq` are unacknowledged. */
+  async #waitForRoom(out: Outgoing, seq: number): Promise<void> {
+    const timeout = this.#d.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS
+    while (seq - 1 - out.acked.size >= HISTORY_WINDOW) {
+      const before = out.acked.size
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeout)
+        out.wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      out.wake = null
+      if (out.acked.size === before) throw new Error('the other device did not answer')
+    }
+  }
+
+  #finish(out: Outgoing, state: 'done' | 'failed', reason: string | null): void {
+    out.status = { ...out.status, state, reason }
+    this.#emit(out.status)
+  }
+
+  #emit(transfer: HistoryTransfer): void {
+    this.#ctx.emit({ type: 'device.history', transfer: { ...transfer } })
+  }
+
+  /** A history frame from the linked device `sender`. Throws ProtocolError for one it refuses. */
+  async receive(link: OwnLink, kind: HistoryFrameKind, body: Uint8Array): Promise<void> {
+    const list = await currentOwnList(this.#ctx)
+    if (!list.devices.some((d) => deviceIdOf(d.peerId) === link.deviceId))
+      throw new ProtocolError('unknown_key', 'history from a device our list does not name')
+    if (kind === HISTORY_FRAME_KIND.chunk) await this.#takeChunk(link, body)
+    else if (kind === HISTORY_FRAME_KIND.ack) this.#takeAck(link, body)
+    else if (kind === HISTORY_FRAME_KIND.receivedCopy) await this.#takeReceivedCopy(link, body)
+    else this.#takeReached(link, body)
+  }
+
+  async #takeChunk(link: OwnLink, body: Uint8Array): Promise<void> {
+    const chunk = decodeHistoryChunk(body)
+    for (const m of chunk.messages) this.#remember(toBase64Url(m.messageId))
+    const fresh = await storeOwnDeviceMessages(this.#ctx, chunk.peerIdentityKey, chunk.messages)
+    await this.#d.send(link, HISTORY_FRAME_KIND.ack, encodeHistoryAck(chunk.transferId, chunk.seq))
+    const transfer = toHex(chunk.transferId)
+    const was = this.#incoming.get(link.deviceId)
+    const messages = (was?.transfer === transfer ? was.messages : 0) + fresh.length
+    this.#incoming.set(link.deviceId, { transfer, messages })
+    this.#emit({
+      deviceId: link.deviceId,
+      direction: 'in',
+      state: chunk.seq === chunk.total ? 'done' : 'running',
+      chunksDone: chunk.seq,
+      chunks: chunk.total,
+      messages,
+      reason: null,
+    })
+  }
+
+  #takeAck(link: OwnLink, body: Uint8Array): void {
+    const { transferId, seq } = decodeHistoryAck(body)
+    const out = this.#outgoing.get(link.deviceId)
+    if (out === undefined || toHex(out.transferId) !== toHex(transferId)) return // an old run's
+    if (seq > out.status.chunks || out.acked.has(seq)) return
+    out.acked.add(seq)
+    out.status = { ...out.status, chunksDone: out.acked.size }
+    if (out.status.state === 'running') this.#emit(out.status)
+    out.wake?.()
+  }
+
+  #remember(messageId: string): void {
+    this.#filed.add(messageId)
+    if (this.#filed.size > MAX_FILED_IDS) {
+      const oldest = this.#filed.values().next().value
+      if (oldest !== undefined) this.#filed.delete(oldest)
+    }
+  }
+
+  /** Our events: texts received on the primary go to companions that may not get them. */
+  async onEvent(event: ClientEvent): Promise<void> {
+    if (event.type !== 'message.added') return
+    const m = event.message
+    if (m.direction !== 'in' || m.body.kind !== 'text' || this.#filed.has(m.messageId)) return
+    const ctx = this.#ctx
+    const conv = await ctx.store.getConversation(m.conversationId)
+    const contact = conv && (await ctx.store.getContact(conv.contactId))
+    if (contact === undefined) return
+    const key = contact.identityKeyId
+    if (ctx.local.companion === true) {
+      // Heard from the contact itself: the primary need not forward its messages any more.
+      if (this.#heard.has(key)) return
+      this.#heard.add(key)
+      for (const link of this.#d.links())
+        await this.#d.send(link, HISTORY_FRAME_KIND.reached, contact.identityPublicKey)
+      return
+    }
+    const payload = encodePayload({
+      messageId: fromBase64Url(m.messageId),
+      sentAt: m.sentAt,
+      body: { kind: 'text', text: m.body.text },
+    })
+    const copy = encodeSentCopy({ peerIdentityKey: contact.identityPublicKey, payload })
+    for (const link of this.#d.links()) {
+      if (this.#reached.get(link.deviceId)?.has(key) === true) continue
+      await this.#d
+        .send(link, HISTORY_FRAME_KIND.receivedCopy, copy)
+        .catch((err: unknown) => ctx.log(`received message not forwarded to ${link.deviceId}`, err))
+    }
+  }
+
+  async #takeReceivedCopy(link: OwnLink, body: Uint8Array): Promise<void> {
+    const ctx = this.#ctx
+    if (ctx.local.companion !== true)
+      throw new ProtocolError('wrong_key', 'received messages are forwarded by the primary only')
+    const own = ctx.local.identity.publicKey
+    const copy = acceptSentCopy(body, own, own)
+    const payload = decodePayload(copy.payload)
+    if (payload.body.kind !== 'text') throw new ProtocolError('malformed', 'forwarded: not a text')
+    const messageId = toBase64Url(payload.messageId)
+    this.#remember(messageId)
+    await storeOwnDeviceMessages(
+      ctx,
+      copy.peerIdentityKey,
+      [
+        {
+          messageId: payload.messageId,
+          direction: 'in',
+          sentAt: payload.sentAt,
+          receivedAt: 0,
+          delivery: null,
+          readAt: null,
+          text: payload.body.text,
+        },
+      ],
+      true,
+    )
+    // Already heard from that contact ourselves (the primary restarted): say so again.
+    const key = toBase64Url(copy.peerIdentityKey)
+    if (this.#heard.has(key))
+      await this.#d.send(link, HISTORY_FRAME_KIND.reached, copy.peerIdentityKey)
+  }
+
+  #takeReached(link: OwnLink, body: Uint8Array): void {
+    if (this.#ctx.local.companion === true) return // only the primary forwards
+    if (body.length !== ED25519_PUBLIC_KEY_BYTES)
+      throw new ProtocolError('malformed', 'reached: a 32-byte identity key')
+    const reached = this.#reached.get(link.deviceId) ?? new Set<string>()
+    reached.add(toBase64Url(body))
+    this.#reached.set(link.deviceId, reached)
+  }
+}
