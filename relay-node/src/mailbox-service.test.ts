@@ -27,7 +27,7 @@ import {
 } from '@hestia/core/mailbox/index.ts'
 import { defaultOptions } from './config.ts'
 import { pendingDeadlines } from '@hestia/core/wire/deadline.ts'
-import { DAY_MS, MailboxService } from './mailbox-service.ts'
+import { DAY_MS, MailboxService, MAX_SUBSCRIBERS_PER_MAILBOX } from './mailbox-service.ts'
 import { RelayMetrics } from './metrics.ts'
 import { SqliteMailboxStore } from './store/sqlite-store.ts'
 
@@ -166,6 +166,41 @@ describe('mailbox protocol over an in-memory stream pair', () => {
       messages.map((m) => m.sealed),
       [first, second],
     )
+    await r.stop()
+  })
+
+  test('every member of a group shares one mailbox live: six subscribers each get the push; one past the cap is refused with rate_limited', async () => {
+    const many = { perSecond: 1_000, burst: 1_000 }
+    const r = await relayAndClient({
+      rate: { ...defaultOptions('.').mailbox.rate, readPerPeer: many, readPerIp: many },
+    })
+    const group = newMailboxCredentials()
+    await r.client.create(group)
+    const pushed: Uint8Array[][] = []
+    const subs = []
+    for (let member = 0; member < 6; member++) {
+      const got: Uint8Array[] = []
+      pushed.push(got)
+      subs.push(await r.client.subscribe(group, (m) => got.push(m.sealed)))
+    }
+    const sent = new Uint8Array(1024).fill(7)
+    await r.client.deposit(depositAddressOf(group), sent)
+    await waitFor(() => pushed.every((got) => got.length === 1))
+    for (const got of pushed) assert.deepEqual(got, [sent])
+
+    for (let i = subs.length; i < MAX_SUBSCRIBERS_PER_MAILBOX; i++)
+      subs.push(await r.client.subscribe(group, () => undefined))
+    await assert.rejects(
+      r.client.subscribe(group, () => undefined),
+      {
+        name: 'MailboxError',
+        code: 'rate_limited',
+      },
+    )
+    // The refused one changed nothing for the others: the next deposit still reaches them.
+    await r.client.deposit(depositAddressOf(group), sent)
+    await waitFor(() => pushed.every((got) => got.length === 2))
+    for (const sub of subs) await sub.close()
     await r.stop()
   })
 

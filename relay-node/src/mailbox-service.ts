@@ -55,7 +55,13 @@ export const EXPIRY_GRACE_MS = 60 * 60_000
 export const STREAM_IDLE_MS = 30_000
 /** Requests one stream may carry before the relay closes it (the client retires it before). */
 export const MAX_REQUESTS_PER_STREAM = MAX_REQUESTS_PER_MAILBOX_STREAM
-export const MAX_SUBSCRIBERS_PER_MAILBOX = 4
+/**
+ * Live subscriptions one mailbox may have (ADR 0213). A group mailbox is shared by every member
+ * device (up to 200, core/src/groups/limits.ts), and the relay must not know which mailboxes are
+ * groups, so every mailbox gets room for a full group plus streams of members reconnecting before
+ * their old stream is closed. A push frame is encoded once and shared by every subscriber queue.
+ */
+export const MAX_SUBSCRIBERS_PER_MAILBOX = 256
 export const MAX_SUBSCRIBERS_TOTAL = 20_000
 
 export interface MailboxLimits {
