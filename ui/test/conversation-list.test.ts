@@ -97,6 +97,15 @@ describe('ConversationList rows', () => {
     assert.ok(changed.contact.heldCount > 0)
     const blocked = byTrust(conversations, 'blocked')
     assert.ok(rowText(blocked).includes('Blocked'))
+    // Rows are plain buttons (ListRow, shared with the groups); only blocked contacts look muted.
+    assert.ok(rows.every((r) => r.attrs.type === 'button'))
+    const mutedLooks = view
+      .elements('span')
+      .filter((s) => (s.attrs.class ?? '').split(/\s+/).includes('muted'))
+    assert.equal(
+      mutedLooks.length,
+      conversations.filter((c) => c.contact.trust === 'blocked').length,
+    )
     // Delivery ticks of the last outgoing messages, labelled for screen readers.
     const states = new Set(
       conversations
