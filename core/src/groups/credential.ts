@@ -7,6 +7,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, bytesEqual } from '../crypto/bytes.ts'
+import { decodeDeviceCert, decodeDeviceCertBody } from '../crypto/codecs.ts'
 import { verifyDeviceCert, type DeviceCertificate } from '../crypto/identity.ts'
 import { ed25519Sign, ed25519Verify, type KeyPair } from '../crypto/primitives.ts'
 import type { Clock } from '../crypto/platform.ts'
@@ -84,6 +85,23 @@ export function verifyMemberCredential(
     throw new ProtocolError('bad_signature', 'member credential: binding signature does not verify')
   }
   return { identityKey: deviceCert.identityKey, deviceCert, signatureKey: boundKey }
+}
+
+/**
+ * The identity key a MemberCredential names, decoded without any check of time or signatures.
+ * Only for leaves MLS already accepted (every leaf went through verifyMemberCredential when it
+ * entered the tree): the admin rule (roles.ts) must give every member the same answer, so it may
+ * not depend on each member's clock. Throws ProtocolError for bytes that are not a credential.
+ */
+export function identityOfCredential(bytes: unknown): Uint8Array {
+  const v = decodeStrict(
+    bytes,
+    GROUP_LIMITS.maxCredentialBytes,
+    MemberCredentialCodec,
+    'member credential',
+  )
+  requireVersion(v.version, GROUP_FORMAT_VERSION, 'member credential')
+  return decodeDeviceCertBody(decodeDeviceCert(v.deviceCert).body).identityKey
 }
 
 /**

@@ -22,6 +22,7 @@ import type { LeafCredentialCheck } from './credential.ts'
 import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from './framing.ts'
 import { openEntry, sealEntry } from './entry-seal.ts'
 import { cutIntoPieces, readPiece } from './mailbox-pieces.ts'
+import { commitCheckFor } from './roles-policy.ts'
 import {
   commitChanges,
   createGroup,
@@ -29,9 +30,12 @@ import {
   epochOf,
   isActive,
   joinFromWelcome,
+  ownLeaf,
   processMessage,
+  senderLeafOf,
   type Group,
   type GroupChanges,
+  type GroupExtension,
   type GroupSuite,
   type KeyPackageBundle,
   type MessageSender,
@@ -70,8 +74,9 @@ export type GroupEvent =
       /** The message's AEAD tag: the same for its direct and mailbox copies (a dedupe id). */
       tag: Uint8Array
     }
-  | { kind: 'commit'; epoch: bigint; mailboxId: bigint }
-  | { kind: 'removed'; mailboxId: bigint }
+  /** `committer`: the committer's leaf in the tree before the commit (undefined: unknown). */
+  | { kind: 'commit'; epoch: bigint; mailboxId: bigint; committer?: number | undefined }
+  | { kind: 'removed'; mailboxId: bigint; committer?: number | undefined }
   | { kind: 'rejected'; mailboxId: bigint | undefined; code: string }
 
 /** Sends a frame directly to the online members; says whether every other member was reached. */
@@ -138,8 +143,9 @@ export class GroupChannel {
     groupId: Uint8Array,
     own: KeyPackageBundle,
     io: ChannelIo,
+    extensions: readonly GroupExtension[] = [],
   ): Promise<GroupChannel> {
-    const group = await createGroup(suite, checker, groupId, own)
+    const group = await createGroup(suite, checker, groupId, own, extensions)
     return new GroupChannel(group, 0n, io)
   }
 
@@ -186,14 +192,16 @@ export class GroupChannel {
         if (!isActive(this.group)) throw new ProtocolError('wrong_key', 'no longer in the group')
         const changes = plan(this.group)
         if (changes === undefined) return undefined
-        const result = await commitChanges(this.group, changes)
+        // The admin rule (ADR 0135): a commit others would refuse is not sent.
+        const result = await commitChanges(this.group, changes, commitCheckFor(this.group))
         const piece = this.singlePiece(encodeGroupFrame(FRAME_KIND.commit, result.commit))
         const expected = this.cursor + 1n > this.knownNext ? this.cursor + 1n : this.knownNext
         try {
           const id = await this.mailbox.append(piece, expected)
+          const committer = ownLeaf(this.group)
           this.group = result.group
           this.cursor = id
-          this.onEvent({ kind: 'commit', epoch: epochOf(this.group), mailboxId: id })
+          this.onEvent({ kind: 'commit', epoch: epochOf(this.group), mailboxId: id, committer })
           const welcome =
             result.welcome === undefined
               ? undefined
@@ -297,14 +305,16 @@ export class GroupChannel {
       return
     }
     try {
-      const r = await processMessage(this.group, frame.mls)
+      const committer = await senderLeafOf(this.group, frame.mls)
+      // Every member applies the admin rule of the epoch before the commit (ADR 0135).
+      const r = await processMessage(this.group, frame.mls, commitCheckFor(this.group))
       if (r.kind !== 'commit')
         throw new ProtocolError('malformed', 'a commit frame without a commit')
       this.group = r.group
       this.onEvent(
         r.removed
-          ? { kind: 'removed', mailboxId: id }
-          : { kind: 'commit', epoch: epochOf(this.group), mailboxId: id },
+          ? { kind: 'removed', mailboxId: id, committer }
+          : { kind: 'commit', epoch: epochOf(this.group), mailboxId: id, committer },
       )
     } catch (err) {
       this.reject(id, err)

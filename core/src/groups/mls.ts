@@ -42,10 +42,21 @@ import type { KeyPair } from '../crypto/primitives.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import type { LeafCredentialCheck } from './credential.ts'
 import { GROUP_LIMITS } from './limits.ts'
+import {
+  commitProposalOf,
+  commitRule,
+  type CommitCheck,
+  type GroupExtension,
+} from './commit-info.ts'
+import { ROLES_EXTENSION_TYPE } from './roles.ts'
 import type { GroupSuite } from './suite.ts'
 import { toProtocolError } from './mls-errors.ts'
 
 export { loadSuite, type GroupSuite } from './suite.ts'
+export type { CommitCheck, CommitInfo, GroupExtension } from './commit-info.ts'
+
+/** Group context extensions of Hestia's own that every leaf declares it supports (RFC 9420 §7.2). */
+const OWN_EXTENSION_TYPES = [ROLES_EXTENSION_TYPE]
 
 /** A KeyPackage (RFC 9420 §10) to hand out, and the private keys its owner keeps to join. */
 export interface KeyPackageBundle {
@@ -64,9 +75,10 @@ export async function createKeyPackage(
   credential: Uint8Array,
   signing: KeyPair,
 ): Promise<KeyPackageBundle> {
+  const capabilities = defaultCapabilities()
   const { publicPackage, privatePackage } = await generateKeyPackageWithKey(
     { credentialType: 'basic', identity: credential },
-    defaultCapabilities(),
+    { ...capabilities, extensions: [...capabilities.extensions, ...OWN_EXTENSION_TYPES] },
     defaultLifetime,
     [],
     { signKey: signing.secretKey, publicKey: signing.publicKey },
@@ -109,12 +121,13 @@ export async function createGroup(
   checker: LeafCredentialCheck,
   groupId: Uint8Array,
   own: KeyPackageBundle,
+  extensions: readonly GroupExtension[] = [],
 ): Promise<Group> {
   const state = await mlsCreateGroup(
     groupId,
     own.publicPackage,
     own.privatePackage,
-    [],
+    extensions.map((e) => ({ extensionType: e.type, extensionData: e.data })),
     suite.impl,
     clientConfig(checker),
   )
@@ -129,6 +142,8 @@ export async function createGroup(
 export interface GroupChanges {
   add?: readonly Uint8Array[]
   remove?: readonly number[]
+  /** New group context extensions (replacing all of them; RFC 9420 §12.1.7). */
+  extensions?: readonly GroupExtension[]
 }
 
 export interface CommitResult {
@@ -147,6 +162,7 @@ export interface CommitResult {
 export async function commitChanges(
   group: Group,
   changes: GroupChanges = {},
+  check?: CommitCheck,
 ): Promise<CommitResult> {
   const adds = (changes.add ?? []).map(decodeKeyPackage)
   const after = memberCount(group) + adds.length - (changes.remove?.length ?? 0)
@@ -162,7 +178,11 @@ export async function commitChanges(
       remove: { removed: leaf },
     })),
     ...adds.map((keyPackage): Proposal => ({ proposalType: 'add', add: { keyPackage } })),
+    ...(changes.extensions === undefined ? [] : [extensionsProposal(changes.extensions)]),
   ]
+  // Our own commit meets the rule every member applies to it, or it is not made.
+  const own = ownLeaf(group)
+  check?.({ committer: own, proposals: proposals.map((p) => commitProposalOf(p, own)) })
   const result = await guarded(group, 'commit', () =>
     createCommit(
       { state: group.state, cipherSuite: group.suite.impl },
@@ -180,6 +200,15 @@ export async function commitChanges(
             wireformat: 'mls_welcome',
             welcome: result.welcome,
           }),
+  }
+}
+
+function extensionsProposal(extensions: readonly GroupExtension[]): Proposal {
+  return {
+    proposalType: 'group_context_extensions',
+    groupContextExtensions: {
+      extensions: extensions.map((e) => ({ extensionType: e.type, extensionData: e.data })),
+    },
   }
 }
 
@@ -288,13 +317,25 @@ export type Processed =
  * Processes one MLS message from the group (proposal, commit or application data). Throws
  * ProtocolError and leaves `group` unchanged for anything that does not verify or decrypt.
  */
-export async function processMessage(group: Group, bytes: Uint8Array): Promise<Processed> {
+export async function processMessage(
+  group: Group,
+  bytes: Uint8Array,
+  check?: CommitCheck,
+): Promise<Processed> {
   const message = decodeMessage(bytes)
+  const rule = commitRule(check)
   if (message.wireformat === 'mls_private_message') {
     const epoch = message.privateMessage.epoch
     const r = await guarded(group, 'message', () =>
-      processPrivateMessage(group.state, message.privateMessage, pskIndex(group), group.suite.impl),
+      processPrivateMessage(
+        group.state,
+        message.privateMessage,
+        pskIndex(group),
+        group.suite.impl,
+        rule.callback,
+      ),
     )
+    rule.throwIfRefused()
     const next = { ...group, state: r.newState }
     if (r.kind === 'applicationMessage') {
       const sender = await senderOf(group, message.privateMessage)
@@ -304,11 +345,37 @@ export async function processMessage(group: Group, bytes: Uint8Array): Promise<P
   }
   if (message.wireformat === 'mls_public_message') {
     const r = await guarded(group, 'message', () =>
-      processPublicMessage(group.state, message.publicMessage, pskIndex(group), group.suite.impl),
+      processPublicMessage(
+        group.state,
+        message.publicMessage,
+        pskIndex(group),
+        group.suite.impl,
+        rule.callback,
+      ),
     )
+    rule.throwIfRefused()
     return classify(group, { ...group, state: r.newState })
   }
   throw new ProtocolError('malformed', `not a group message: ${message.wireformat}`)
+}
+
+/**
+ * The leaf that sent a group message (a commit's committer), read before it is processed, in the
+ * tree of its epoch; undefined when it names no member or cannot be read (processing refuses it).
+ */
+export async function senderLeafOf(group: Group, bytes: Uint8Array): Promise<number | undefined> {
+  try {
+    const m = decodeMessage(bytes)
+    if (m.wireformat === 'mls_public_message') {
+      const s = m.publicMessage.content.sender
+      return s.senderType === 'member' ? s.leafIndex : undefined
+    }
+    if (m.wireformat === 'mls_private_message')
+      return (await senderOf(group, m.privateMessage)).leaf
+  } catch {
+    // Not readable: whoever processes it refuses it with a typed error.
+  }
+  return undefined
 }
 
 /**
@@ -337,6 +404,12 @@ async function senderOf(
     credential: node.leaf.credential.identity,
     signatureKey: node.leaf.signaturePublicKey,
   }
+}
+
+/** A group context extension of the current epoch (undefined when the group has none of it). */
+export function extensionOf(group: Group, type: number): Uint8Array | undefined {
+  const found = group.state.groupContext.extensions.find((e) => e.extensionType === type)
+  return found?.extensionData
 }
 
 function pskIndex(group: Group): PskIndex {

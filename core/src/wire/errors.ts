@@ -20,6 +20,8 @@ export const PROTOCOL_ERROR_CODES = [
   'limit_exceeded',
   'key_changed',
   'unknown_key',
+  /** A group change by a member who is not an admin (groups.md "Admins"). */
+  'not_admin',
 ] as const
 
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number]
