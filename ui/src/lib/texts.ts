@@ -227,6 +227,7 @@ export const HISTORY_TEXT = {
   cancel: 'Not now',
   empty: 'There are no messages to send.',
   done: 'Message history sent.',
+  failed: 'The history was not sent completely. Try again: nothing is copied twice.',
 } as const
 
 /** "1,234 messages in 12 chats, about 2.3 MB". */
