@@ -9,24 +9,17 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Connection } from '@libp2p/interface'
-import type { RelayHandle } from '@hestia/relay-node'
 import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
+import { TestPeer, ensureDirect, waitUntil } from './support/messenger-harness.ts'
 import {
-  TestPeer,
-  connectPeers,
-  ensureDirect,
-  releaseWebRTC,
-  startTestRelay,
-  waitUntil,
-} from './support/messenger-harness.ts'
+  sendPaced,
+  shownOnceInOrder,
+  startIdlePair,
+  webrtcConnections,
+  type IdlePair,
+} from './support/idle-pair.ts'
 
 const IDLE_MS = 1_500
-
-function webrtcConnections(peer: TestPeer): Connection[] {
-  return peer.service
-    .node!.getConnections()
-    .filter((c) => c.remoteAddr.toString().includes('/webrtc'))
-}
 
 function relayConnections(peer: TestPeer): Connection[] {
   return peer.service
@@ -35,36 +28,18 @@ function relayConnections(peer: TestPeer): Connection[] {
 }
 
 describe('idle direct connections (ADR 0910)', () => {
-  let relay: RelayHandle
-  let a: TestPeer
-  let b: TestPeer
-  let convA: string
-  let convB: string
+  let pair: IdlePair
 
   before(async () => {
-    relay = await startTestRelay()
-    a = new TestPeer('alice', relay.multiaddrs)
-    b = new TestPeer('bob', relay.multiaddrs)
-    a.nodeOptions = { directIdleMs: IDLE_MS }
-    b.nodeOptions = { directIdleMs: IDLE_MS }
-    await a.start()
-    await b.start()
-    ;({ convA, convB } = await connectPeers(a, b))
+    pair = await startIdlePair(IDLE_MS)
   })
 
   after(async () => {
-    await a.stop()
-    await b.stop()
-    await relay.stop().catch(() => undefined)
-    releaseWebRTC()
+    await pair.stop()
   })
 
-  async function send(text: string): Promise<string> {
-    const { message } = await a.must({ type: 'messages.send', conversationId: convA, text })
-    return message.messageId
-  }
-
   test('a connection in use stays; idle, both ends close it; later messages arrive once, in order', async () => {
+    const { a, b, relay, send } = pair
     await ensureDirect(a, b, relay.multiaddrs[0]!)
     const first = webrtcConnections(a)
     assert.equal(first.length, 1, 'one direct connection after the dial')
@@ -72,13 +47,7 @@ describe('idle direct connections (ADR 0910)', () => {
     assert.ok(relaysBefore.length >= 1)
 
     // Messages every 400 ms for more than twice the idle time: the connection is in use.
-    const busy: string[] = []
-    for (let i = 0; i < 8; i++) {
-      const id = await send(`busy ${i}`)
-      busy.push(id)
-      await waitUntil(`bob shows busy ${i}`, () => b.addedAt.has(id))
-      await new Promise((r) => setTimeout(r, 400))
-    }
+    const busy = await sendPaced(pair, 'busy', 8, 400)
     assert.deepEqual(
       webrtcConnections(a).map((c) => c.id),
       [first[0]!.id],
@@ -107,24 +76,14 @@ describe('idle direct connections (ADR 0910)', () => {
       await send('after idle 2'),
       await send('after idle 3'),
     ]
-    await waitUntil('bob shows the three later messages', () =>
-      later.every((id) => b.addedAt.has(id)),
-    )
+    await shownOnceInOrder(pair, later, ['after idle 1', 'after idle 2', 'after idle 3'])
     await waitUntil('alice recorded the three sends', () =>
       later.every((id) => a.sent.some((s) => s.messageId === id)),
-    )
-    const texts = await b.texts(convB)
-    assert.deepEqual(texts.slice(-3), ['after idle 1', 'after idle 2', 'after idle 3'])
-    for (const t of ['after idle 1', 'after idle 2', 'after idle 3'])
-      assert.equal(texts.filter((x) => x === t).length, 1, `"${t}" shown once`)
-    await waitUntil('all later messages delivered on alice', async () =>
-      (await a.history(convA))
-        .filter((m) => later.includes(m.messageId))
-        .every((m) => m.delivery === 'delivered'),
     )
   })
 
   test('a direct connection whose other end stopped answering is dropped when a stream cannot open; the message arrives', async () => {
+    const { a, b, convB, relay, send } = pair
     await ensureDirect(a, b, relay.multiaddrs[0]!)
     const [dead] = webrtcConnections(a)
     assert.ok(dead !== undefined)

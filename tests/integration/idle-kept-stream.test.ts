@@ -11,26 +11,19 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Connection } from '@libp2p/interface'
-import type { RelayHandle } from '@hestia/relay-node'
 import { CHAT_PROTOCOL } from '@hestia/core/messenger/limits.ts'
+import { ensureDirect, waitUntil } from './support/messenger-harness.ts'
 import {
-  TestPeer,
-  connectPeers,
-  ensureDirect,
-  releaseWebRTC,
-  startTestRelay,
-  waitUntil,
-} from './support/messenger-harness.ts'
+  sendPaced,
+  shownOnceInOrder,
+  startIdlePair,
+  webrtcConnections,
+  type IdlePair,
+} from './support/idle-pair.ts'
 
 const IDLE_MS = 1_500
 /** Longer than the whole test: the kept stream never closes on its own timer here. */
 const KEPT_STREAM_IDLE_MS = 60_000
-
-function webrtcConnections(peer: TestPeer): Connection[] {
-  return peer.service
-    .node!.getConnections()
-    .filter((c) => c.remoteAddr.toString().includes('/webrtc'))
-}
 
 function chatStreams(connection: Connection, direction: 'inbound' | 'outbound'): number {
   return connection.streams.filter(
@@ -39,50 +32,24 @@ function chatStreams(connection: Connection, direction: 'inbound' | 'outbound'):
 }
 
 describe('a kept chat stream and idle direct connections (ADR 0424)', () => {
-  let relay: RelayHandle
-  let a: TestPeer
-  let b: TestPeer
-  let convA: string
-  let convB: string
+  let pair: IdlePair
 
   before(async () => {
-    relay = await startTestRelay()
-    a = new TestPeer('alice', relay.multiaddrs)
-    b = new TestPeer('bob', relay.multiaddrs)
-    for (const peer of [a, b]) {
-      peer.nodeOptions = { directIdleMs: IDLE_MS }
-      peer.chatStreamIdleMs = KEPT_STREAM_IDLE_MS
-    }
-    await a.start()
-    await b.start()
-    ;({ convA, convB } = await connectPeers(a, b))
+    pair = await startIdlePair(IDLE_MS, KEPT_STREAM_IDLE_MS)
   })
 
   after(async () => {
-    await a.stop()
-    await b.stop()
-    await relay.stop().catch(() => undefined)
-    releaseWebRTC()
+    await pair.stop()
   })
 
-  async function send(text: string): Promise<string> {
-    const { message } = await a.must({ type: 'messages.send', conversationId: convA, text })
-    return message.messageId
-  }
-
   test('frames on the kept stream keep the connection; once they stop it closes after the idle time, stream or not', async () => {
+    const { a, b, relay, send } = pair
     await ensureDirect(a, b, relay.multiaddrs[0]!)
     const [connection] = webrtcConnections(a)
     assert.ok(connection !== undefined, 'a direct connection after the dial')
 
     // A message every 400 ms for twice the idle time, all on alice's one kept stream.
-    const busy: string[] = []
-    for (let i = 0; i < 8; i++) {
-      const id = await send(`kept ${i}`)
-      busy.push(id)
-      await waitUntil(`bob shows kept ${i}`, () => b.addedAt.has(id))
-      await new Promise((r) => setTimeout(r, 400))
-    }
+    const busy = await sendPaced(pair, 'kept', 8, 400)
     assert.equal(connection.status, 'open', 'frames on the kept stream are use')
     assert.deepEqual(
       webrtcConnections(a).map((c) => c.id),
@@ -112,15 +79,6 @@ describe('a kept chat stream and idle direct connections (ADR 0424)', () => {
 
     // The kept stream went with its connection: what is sent now arrives once each, in order.
     const later = [await send('after idle 1'), await send('after idle 2')]
-    await waitUntil('bob shows the later messages', () => later.every((id) => b.addedAt.has(id)))
-    const texts = await b.texts(convB)
-    assert.deepEqual(texts.slice(-2), ['after idle 1', 'after idle 2'])
-    for (const t of ['after idle 1', 'after idle 2'])
-      assert.equal(texts.filter((x) => x === t).length, 1, `"${t}" shown once`)
-    await waitUntil('the later messages delivered on alice', async () =>
-      (await a.history(convA))
-        .filter((m) => later.includes(m.messageId))
-        .every((m) => m.delivery === 'delivered'),
-    )
+    await shownOnceInOrder(pair, later, ['after idle 1', 'after idle 2'])
   })
 })
