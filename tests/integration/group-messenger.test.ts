@@ -8,21 +8,15 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { RelayHandle } from '@hestia/relay-node'
 import type { GroupManagerEvent } from '@hestia/core/messenger/groups/messenger-groups.ts'
 import { epochOf, treeHashOf } from '@hestia/core/groups/mls.ts'
 import { toHex } from '@hestia/core/crypto/bytes.ts'
-import {
-  TestPeer,
-  connectPeers,
-  releaseWebRTC,
-  startTestRelay,
-  tempDir,
-  waitUntil,
-} from './support/messenger-harness.ts'
+import type { TestPeer } from './support/messenger-harness.ts'
+import { waitUntil } from './support/messenger-harness.ts'
+import { contactIdOf as contactId, startGroupTrio, type GroupTrio } from './support/group-trio.ts'
 
 describe('groups through the messenger', () => {
-  let relay: RelayHandle
+  let trio: GroupTrio
   let alice: TestPeer
   let bob: TestPeer
   let carol: TestPeer
@@ -37,32 +31,14 @@ describe('groups through the messenger', () => {
     events.set(p.name, [])
     groupsOf(p).onEvent((e) => events.get(p.name)!.push(e))
   }
-  async function contactId(of: TestPeer, name: string): Promise<string> {
-    const c = (await of.store.listContacts()).find((x) => x.displayName === name)
-    assert.ok(c !== undefined, `${of.name} knows ${name}`)
-    return c.contactId
-  }
-
   before(async () => {
-    relay = await startTestRelay(tempDir())
-    alice = await new TestPeer('alice', relay.multiaddrs).start()
-    bob = await new TestPeer('bob', relay.multiaddrs).start()
-    carol = new TestPeer('carol', relay.multiaddrs)
-    carol.direct = false // no WebRTC: carol is reached through mailboxes only
-    await carol.start()
-    await connectPeers(alice, bob)
-    // carol accepts alice's next invite (alice's identity exists already).
-    await carol.must({ type: 'identity.create', displayName: 'carol' })
-    const invite = await alice.must({ type: 'invite.mine' })
-    await carol.must({ type: 'invite.accept', invite: invite.link })
-    await waitUntil('alice sees carol', async () => (await alice.store.listContacts()).length === 2)
+    trio = await startGroupTrio()
+    ;({ alice, bob, carol } = trio)
     for (const p of [alice, bob, carol]) listen(p)
   })
 
   after(async () => {
-    for (const p of [alice, bob, carol]) await p.stop().catch(() => undefined)
-    await relay.stop().catch(() => undefined)
-    releaseWebRTC()
+    await trio.stop()
   })
 
   test('create, add two contacts through their 1:1 sessions, talk, catch up in order, remove', async () => {

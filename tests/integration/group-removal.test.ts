@@ -7,20 +7,20 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { RelayHandle } from '@hestia/relay-node'
 import type { Libp2p } from '@libp2p/interface'
 import { publicKeyFromSecret, type MailboxCredentials } from '@hestia/core/mailbox/index.ts'
 import { bytesEqual } from '@hestia/core/crypto/bytes.ts'
 import { cutIntoPieces } from '@hestia/core/groups/mailbox-pieces.ts'
 import type { GroupRecord } from '@hestia/core/store/records.ts'
+import type { TestPeer } from './support/messenger-harness.ts'
+import { waitUntil } from './support/messenger-harness.ts'
 import {
-  TestPeer,
-  connectPeers,
-  releaseWebRTC,
-  startTestRelay,
-  tempDir,
-  waitUntil,
-} from './support/messenger-harness.ts'
+  contactIdOf as contactId,
+  startGroupTrio,
+  toldGroupTexts as toldTexts,
+  waitTold,
+  type GroupTrio,
+} from './support/group-trio.ts'
 import { mailboxClientFor, startClientNode } from './relay-helpers.ts'
 
 function credsOf(mailbox: GroupRecord['mailbox'], id = mailbox.mailboxId): MailboxCredentials {
@@ -33,42 +33,21 @@ function credsOf(mailbox: GroupRecord['mailbox'], id = mailbox.mailboxId): Mailb
 }
 
 describe('a removal moves the group to a new mailbox', () => {
-  let relay: RelayHandle
+  let trio: GroupTrio
   let alice: TestPeer
   let bob: TestPeer
   let carol: TestPeer
-  let attackerNode: Libp2p
-
-  async function contactId(of: TestPeer, name: string): Promise<string> {
-    const c = (await of.store.listContacts()).find((x) => x.displayName === name)
-    assert.ok(c !== undefined, `${of.name} knows ${name}`)
-    return c.contactId
-  }
-  const toldTexts = (p: TestPeer, gid: string) =>
-    p.events.flatMap((e) =>
-      e.type === 'group.message' && e.message.groupId === gid ? [e.message.text] : [],
-    )
+  let attackerNode: Libp2p | undefined
 
   before(async () => {
-    relay = await startTestRelay(tempDir())
-    alice = await new TestPeer('alice', relay.multiaddrs).start()
-    bob = await new TestPeer('bob', relay.multiaddrs).start()
-    carol = new TestPeer('carol', relay.multiaddrs)
-    carol.direct = false
-    await carol.start()
-    await connectPeers(alice, bob)
-    await carol.must({ type: 'identity.create', displayName: 'carol' })
-    const invite = await alice.must({ type: 'invite.mine' })
-    await carol.must({ type: 'invite.accept', invite: invite.link })
-    await waitUntil('alice sees carol', async () => (await alice.store.listContacts()).length === 2)
+    trio = await startGroupTrio()
+    ;({ alice, bob, carol } = trio)
     attackerNode = await startClientNode()
   })
 
   after(async () => {
-    for (const p of [alice, bob, carol]) await p.stop().catch(() => undefined)
-    await attackerNode.stop()
-    await relay.stop().catch(() => undefined)
-    releaseWebRTC()
+    await attackerNode?.stop()
+    await trio.stop()
   })
 
   test('the removed member cannot fetch, ack, close or deposit in the new mailbox', async () => {
@@ -83,7 +62,7 @@ describe('a removal moves the group to a new mailbox', () => {
       60_000,
     )
     await alice.must({ type: 'groups.send', groupId, text: 'all three' })
-    await waitUntil('carol is told', () => toldTexts(carol, groupId).includes('all three'), 30_000)
+    await waitTold(carol, groupId, 'all three', 'carol is told')
     const old = (await carol.store.getGroup(groupId))!.mailbox
 
     await alice.must({ type: 'groups.removeMember', groupId, contactId: ids[1]! })
@@ -106,15 +85,11 @@ describe('a removal moves the group to a new mailbox', () => {
     )
 
     await alice.must({ type: 'groups.send', groupId, text: 'in the new mailbox' })
-    await waitUntil(
-      'bob is told',
-      () => toldTexts(bob, groupId).includes('in the new mailbox'),
-      30_000,
-    )
+    await waitTold(bob, groupId, 'in the new mailbox', 'bob is told')
     assert.ok(!toldTexts(carol, groupId).includes('in the new mailbox'))
 
     // The attacker: carol's old credentials, aimed at the new mailbox (its id learnt somehow).
-    const client = mailboxClientFor(attackerNode, relay.multiaddrs[0]!)
+    const client = mailboxClientFor(attackerNode!, trio.relay.multiaddrs[0]!)
     const stolen = credsOf(old, fresh.mailboxId)
     const code = (p: Promise<unknown>) =>
       p.then(
@@ -150,6 +125,6 @@ describe('a removal moves the group to a new mailbox', () => {
       assert.ok(!Buffer.from(m.sealed).includes(gid), 'the relay cannot read the group id')
     }
     await bob.must({ type: 'groups.send', groupId, text: 'still fine' })
-    await waitUntil('alice is told', () => toldTexts(alice, groupId).includes('still fine'), 30_000)
+    await waitTold(alice, groupId, 'still fine', 'alice is told')
   })
 })
