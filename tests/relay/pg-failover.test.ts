@@ -8,118 +8,17 @@
  */
 import { after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import pg from 'pg'
-import { decodeOutbound } from '@hestia/core/messenger/records.ts'
-import { requirePg, startPgCluster } from '../../relay-node/test-support/pg-cluster.ts'
-import type { PgCluster } from '../../relay-node/test-support/pg-cluster.ts'
+import { requirePg } from '../../relay-node/test-support/pg-cluster.ts'
 import { pgTest } from '../../relay-node/test-support/pg-test.ts'
-import { migratePg } from '../../relay-node/src/store/pg-migrate.ts'
-import { spawnRelay, tempDir } from '../integration/relay-helpers.ts'
-import type { RelayProcess } from '../integration/relay-helpers.ts'
-import {
-  TestPeer,
-  connectPeers,
-  releaseWebRTC,
-  waitUntil,
-} from '../integration/support/messenger-harness.ts'
+import { waitUntil } from '../integration/support/messenger-harness.ts'
+import { FailoverBed } from '../integration/support/failover-bed.ts'
 
 const skip = requirePg()
-let cluster: PgCluster | undefined
-const relays: RelayProcess[] = []
-const peers: TestPeer[] = []
+const bed = new FailoverBed()
 
 after(async () => {
-  for (const p of peers) await p.stop().catch(() => undefined)
-  for (const r of relays) {
-    if (r.child.exitCode === null && r.child.signalCode === null) {
-      r.child.kill('SIGTERM')
-      await r.exited
-    }
-  }
-  await cluster?.destroy()
-  releaseWebRTC()
+  await bed.destroy()
 })
-
-async function freshDatabase(name: string): Promise<string> {
-  cluster ??= await startPgCluster()
-  const url = await cluster.createDatabase(`${name}${process.pid}`)
-  const c = new pg.Client({ connectionString: url })
-  await c.connect()
-  try {
-    await migratePg(c)
-  } finally {
-    await c.end()
-  }
-  return url
-}
-
-/** A loopback TCP port free right now (the instance restarts on it with the same address). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
-/** One instance on the shared database; per-address limits lifted (every peer is 127.0.0.1). */
-async function instance(
-  url: string,
-  dataDir: string,
-  port: number,
-  others: string[],
-): Promise<RelayProcess> {
-  const config = join(dataDir, 'test-config.json')
-  writeFileSync(
-    config,
-    JSON.stringify({
-      relay: { inboundConnectionsPerSecondPerIp: 1e6, maxHandshakingPerIp: 1000 },
-      mailbox: { rate: { createPerIp: { perSecond: 1000, burst: 1000 } } },
-    }),
-  )
-  const relay = await spawnRelay([
-    ...['--data', dataDir, '--config', config, '--store', url, '--pg-pool', '3'],
-    ...['--listen', `/ip4/127.0.0.1/tcp/${port}/ws`, '--stun-port', '-1', '--admin-port', '-1'],
-    ...(others.length > 0 ? ['--instances', others.join(',')] : []),
-  ])
-  relays.push(relay)
-  return relay
-}
-
-async function stopGracefully(r: RelayProcess): Promise<void> {
-  r.child.kill('SIGTERM')
-  await r.exited
-}
-
-/**
- * Two instances on `url`, each naming the other. Both must exist first: instance 1 starts once to
- * get its identity, instance 2 starts naming it, instance 1 restarts (same key, same port) naming 2.
- */
-async function instancePair(
-  url: string,
-): Promise<{ one: RelayProcess; addrOne: string; addrTwo: string }> {
-  const [dirOne, dirTwo] = [tempDir(), tempDir()]
-  const [portOne, portTwo] = [await freePort(), await freePort()]
-  const first = await instance(url, dirOne, portOne, [])
-  const addrOne = first.multiaddrs[0]!
-  await stopGracefully(first)
-  const two = await instance(url, dirTwo, portTwo, [addrOne])
-  const addrTwo = two.multiaddrs[0]!
-  const one = await instance(url, dirOne, portOne, [addrTwo])
-  assert.equal(one.multiaddrs[0], addrOne, 'instance 1 came back with the same address')
-  return { one, addrOne, addrTwo }
-}
-
-/** Bob's stored Hello for his one contact names exactly `relays`. */
-async function bobHolds(bob: TestPeer, relays: string[]): Promise<boolean> {
-  const [contact] = await bob.store.listContacts()
-  const hello = contact === undefined ? null : decodeOutbound(contact.outboundMailbox)
-  return hello?.relays.join(' ') === relays.join(' ')
-}
 
 if (skip !== undefined) {
   test('owner-side fail-over between instances', { skip }, () => undefined)
@@ -128,23 +27,8 @@ if (skip !== undefined) {
     pgTest(
       'kill -9 of the instance Alice is subscribed on: she moves, Bob deposits through the other, every later message shows once',
       async () => {
-        const url = await freshDatabase('failover')
-        const { one, addrOne, addrTwo } = await instancePair(url)
-
-        const alice = new TestPeer('alice', [addrOne])
-        const bob = new TestPeer('bob', [addrOne])
-        for (const p of [alice, bob]) {
-          p.direct = false
-          peers.push(p)
-          await p.start()
-        }
-        const { convA, convB } = await connectPeers(alice, bob)
-        // Bob learnt instance 2 inside Alice's (end-to-end) Hello, right after her home relay.
-        await waitUntil(
-          'bob holds both instances for alice',
-          () => bobHolds(bob, [addrOne, addrTwo]),
-          20_000,
-        )
+        // Bob learns instance 2 inside Alice's (end-to-end) Hello, right after her home relay.
+        const { one, alice, bob, convA, convB } = await bed.pair('failover')
         const send = (text: string) =>
           bob.must({ type: 'messages.send', conversationId: convB, text })
         const shown = async () => {
@@ -177,17 +61,9 @@ if (skip !== undefined) {
     pgTest(
       'Alice starts while her home instance is down: the kept instance list takes her to the other, and a deposit arrives',
       async () => {
-        const url = await freshDatabase('coldstart')
-        const { one, addrOne, addrTwo } = await instancePair(url)
-        let alice = new TestPeer('alice', [addrOne])
-        const bob = new TestPeer('bob', [addrOne])
-        for (const p of [alice, bob]) {
-          p.direct = false
-          peers.push(p)
-          await p.start()
-        }
-        const { convA, convB } = await connectPeers(alice, bob)
-        await waitUntil('bob holds both instances', () => bobHolds(bob, [addrOne, addrTwo]), 20_000)
+        const pair = await bed.pair('coldstart')
+        const { one, addrOne, addrTwo, bob, convA, convB } = pair
+        let alice = pair.alice
         // Alice learnt the list from her home relay and kept it in her store.
         const kept = await alice.store.getRelayInstances()
         assert.deepEqual(
@@ -214,9 +90,7 @@ if (skip !== undefined) {
         )
 
         // A new process on the same store, its settings naming only the dead home instance.
-        alice = new TestPeer('alice', [addrOne], alice.backing)
-        alice.direct = false
-        peers.push(alice)
+        alice = bed.peer('alice', [addrOne], alice.backing)
         await alice.start()
         await waitUntil(
           'alice shows the deposit',
