@@ -246,6 +246,56 @@ describe('history from an existing device to a newly linked one', () => {
     assert.equal(transfersOn(a2, 'in').at(-1)!.messages, 0, 'nothing new stored')
   })
 
+  test('no answer: the transfer fails with a sentence; started again it completes, nothing twice', async () => {
+    const history = a1.service.messenger!.parts.own.history
+    history.ackTimeoutMs = 2_000
+    const cleoOnA2 = (await convWith(a2, 'cleo')).conversationId
+    const count = (await allOf(a2, cleoOnA2)).length
+    // Three texts the laptop does not have yet (stored on A1 since the last run).
+    const cleoOnA1 = (await convWith(a1, 'cleo')).conversationId
+    const fresh = [1, 2, 3].map((i) => ({
+      messageId: toBase64Url(p.random(16)),
+      conversationId: cleoOnA1,
+      direction: 'in' as const,
+      senderDeviceId: null,
+      body: { kind: 'text' as const, text: `late ${i}` },
+      sentAt: Date.now() - 10_000 + i,
+      receivedAt: Date.now() - 9_000 + i,
+      delivery: null,
+      failure: null,
+      readAt: null,
+    }))
+    await a1.store.addMessages(fresh)
+    await a2.stop()
+    const failedBefore = transfersOn(a1, 'out').filter((t) => t.state === 'failed').length
+    try {
+      await a1.must({ type: 'devices.sendHistory', deviceId: laptop })
+      await waitUntil(
+        'A1 gives up waiting',
+        () => transfersOn(a1, 'out').filter((t) => t.state === 'failed').length > failedBefore,
+        30_000,
+      )
+      const failed = transfersOn(a1, 'out')
+        .filter((t) => t.state === 'failed')
+        .at(-1)!
+      assert.match(failed.reason ?? '', /did not answer/)
+    } finally {
+      history.ackTimeoutMs = 60_000
+      await a2.start()
+    }
+    // Back, the laptop takes what waited in its mailbox; a new run then completes.
+    const doneBefore = transfersOn(a1, 'out').filter((t) => t.state === 'done').length
+    await a1.must({ type: 'devices.sendHistory', deviceId: laptop })
+    await waitUntil(
+      'the new run is done',
+      () => transfersOn(a1, 'out').filter((t) => t.state === 'done').length > doneBefore,
+      60_000,
+    )
+    const after = await allOf(a2, cleoOnA2)
+    assert.equal(after.length, count + 3, 'the three new texts, each once')
+    for (const m of fresh) assert.ok(after.some((x) => x.messageId === m.messageId))
+  })
+
   const cleoKey = async (peer: TestPeer) =>
     (await peer.store.listContacts()).find((c) => c.displayName === 'cleo')!.identityPublicKey
   const freshChunk = async (texts: string[]) =>

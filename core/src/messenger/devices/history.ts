@@ -55,7 +55,6 @@ export interface OwnHistoryDeps {
   links(): readonly OwnLink[]
   /** Seals and deposits one frame for a linked device (own-channel.ts). */
   send(link: OwnLink, kind: number, body: Uint8Array): Promise<void>
-  ackTimeoutMs?: number
 }
 
 interface Outgoing {
@@ -71,6 +70,8 @@ export function isHistoryKind(kind: number): kind is HistoryFrameKind {
 
 export class OwnHistory {
   readonly #d: OwnHistoryDeps
+  /** How long the sender waits for an ack before the transfer fails (tests shorten it). */
+  ackTimeoutMs = DEFAULT_ACK_TIMEOUT_MS
   readonly #outgoing = new Map<string, Outgoing>()
   /** Per companion (primary side): contacts it heard from itself, so nothing is forwarded. */
   readonly #reached = new Map<string, Set<string>>()
@@ -156,7 +157,7 @@ export class OwnHistory {
 
   /** Waits until fewer than HISTORY_WINDOW chunks before `seq` are unacknowledged. */
   async #waitForRoom(out: Outgoing, seq: number): Promise<void> {
-    const timeout = this.#d.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS
+    const timeout = this.ackTimeoutMs
     while (seq - 1 - out.acked.size >= HISTORY_WINDOW) {
       const before = out.acked.size
       await new Promise<void>((resolve) => {
