@@ -7,32 +7,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  createMailboxKeys,
-  openSealed,
-  sealForMailbox,
-  systemRandom,
-} from '@hestia/core/crypto/index.ts'
-import { depositAddressOf, newMailboxCredentials } from '@hestia/core/mailbox/index.ts'
+import { createMailboxKeys, systemRandom } from '@hestia/core/crypto/index.ts'
+import { newMailboxCredentials } from '@hestia/core/mailbox/index.ts'
 import { startRelay } from '@hestia/relay-node'
 import { mailboxClientFor, startClientNode, tempDir } from './relay-helpers.ts'
+import { depositMarkers, occurrences } from './support/sealed-markers.ts'
 
 const MESSAGES = 40
-
-function occurrences(haystack: Buffer, needles: Array<{ name: string; bytes: Buffer }>): string[] {
-  return needles.filter((n) => haystack.includes(n.bytes)).map((n) => n.name)
-}
-
-/** Every form a secret could take in a file: raw bytes, hex, base64, base64url. */
-function forms(name: string, bytes: Uint8Array): Array<{ name: string; bytes: Buffer }> {
-  const b = Buffer.from(bytes)
-  return [
-    { name: `${name} (raw)`, bytes: b },
-    { name: `${name} (hex)`, bytes: Buffer.from(b.toString('hex')) },
-    { name: `${name} (base64)`, bytes: Buffer.from(b.toString('base64').replace(/=+$/, '')) },
-    { name: `${name} (base64url)`, bytes: Buffer.from(b.toString('base64url')) },
-  ]
-}
 
 void test('marker plaintexts, capability tokens and mailbox keys never reach the relay disk or logs', async () => {
   const dataDir = tempDir()
@@ -48,38 +29,11 @@ void test('marker plaintexts, capability tokens and mailbox keys never reach the
   const node = await startClientNode()
   const mailboxKeys = createMailboxKeys(systemRandom)
   const box = newMailboxCredentials()
-  const markers: string[] = []
   try {
     const client = mailboxClientFor(node, relay.multiaddrs[0]!)
     await client.create(box)
-    for (let i = 0; i < MESSAGES; i++) {
-      const marker = `HESTIA-PLAINTEXT-MARKER-${i}-${'x'.repeat(i * 50)}-END`
-      markers.push(marker)
-      const sealed = await sealForMailbox(mailboxKeys.publicKey, new TextEncoder().encode(marker))
-      await client.deposit(depositAddressOf(box), sealed)
-    }
     // Half fetched and acked (deleted), half still stored: both paths are checked.
-    const { messages } = await client.fetch(box, MESSAGES / 2)
-    const opened = await Promise.all(
-      messages.map((m) => openSealed(mailboxKeys.secretKey, m.sealed)),
-    )
-    assert.deepEqual(
-      opened.map((p) => new TextDecoder().decode(p)),
-      markers.slice(0, MESSAGES / 2),
-      'the recipient can read them',
-    )
-    await client.ack(
-      box,
-      messages.map((m) => m.id),
-    )
-
-    const secrets = [
-      ...markers.map((m, i) => ({ name: `marker ${i}`, bytes: Buffer.from(m) })),
-      { name: 'marker prefix', bytes: Buffer.from('HESTIA-PLAINTEXT-MARKER') },
-      ...forms('capability', box.capability),
-      ...forms('mailbox auth secret key', box.authSecretKey),
-      ...forms('mailbox X25519 secret key', mailboxKeys.secretKey),
-    ]
+    const secrets = await depositMarkers(client, box, mailboxKeys, MESSAGES)
     const check = (when: string) => {
       const files = readdirSync(dataDir).filter((f) => f.startsWith('mailboxes.sqlite'))
       assert.ok(files.length >= 1)

@@ -10,19 +10,15 @@ import assert from 'node:assert/strict'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
-import {
-  createMailboxKeys,
-  openSealed,
-  sealForMailbox,
-  systemRandom,
-} from '@hestia/core/crypto/index.ts'
-import { depositAddressOf, newMailboxCredentials } from '@hestia/core/mailbox/index.ts'
+import { createMailboxKeys, systemRandom } from '@hestia/core/crypto/index.ts'
+import { newMailboxCredentials } from '@hestia/core/mailbox/index.ts'
 import { startRelay } from '@hestia/relay-node'
 import { requirePg, startPgCluster } from '../../relay-node/test-support/pg-cluster.ts'
 import type { PgCluster } from '../../relay-node/test-support/pg-cluster.ts'
 import { pgTest } from '../../relay-node/test-support/pg-test.ts'
 import { migratePg } from '../../relay-node/src/store/pg-migrate.ts'
 import { mailboxClientFor, startClientNode, tempDir } from '../integration/relay-helpers.ts'
+import { depositMarkers, occurrences } from '../integration/support/sealed-markers.ts'
 
 const MESSAGES = 40
 const skip = requirePg()
@@ -31,19 +27,6 @@ let cluster: PgCluster | undefined
 after(async () => {
   await cluster?.destroy()
 })
-
-type Needle = { name: string; bytes: Buffer }
-
-/** Every form a secret could take in a file: raw bytes, hex, base64, base64url. */
-function forms(name: string, bytes: Uint8Array): Needle[] {
-  const b = Buffer.from(bytes)
-  return [
-    { name: `${name} (raw)`, bytes: b },
-    { name: `${name} (hex)`, bytes: Buffer.from(b.toString('hex')) },
-    { name: `${name} (base64)`, bytes: Buffer.from(b.toString('base64').replace(/=+$/, '')) },
-    { name: `${name} (base64url)`, bytes: Buffer.from(b.toString('base64url')) },
-  ]
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -75,52 +58,23 @@ if (skip !== undefined) {
       const node = await startClientNode()
       const mailboxKeys = createMailboxKeys(systemRandom)
       const box = newMailboxCredentials()
-      const markers: string[] = []
       try {
         const client = mailboxClientFor(node, relay.multiaddrs[0]!)
         await client.create(box)
         const pushed: number[] = []
         const sub = await client.subscribe(box, (m) => pushed.push(Number(m.id)))
-        for (let i = 0; i < MESSAGES; i++) {
-          const marker = `HESTIA-PLAINTEXT-MARKER-${i}-${'x'.repeat(i * 50)}-END`
-          markers.push(marker)
-          const sealed = await sealForMailbox(
-            mailboxKeys.publicKey,
-            new TextEncoder().encode(marker),
-          )
-          await client.deposit(depositAddressOf(box), sealed)
-        }
-        const { messages } = await client.fetch(box, MESSAGES / 2)
-        const opened = await Promise.all(
-          messages.map((m) => openSealed(mailboxKeys.secretKey, m.sealed)),
-        )
-        assert.deepEqual(
-          opened.map((p) => new TextDecoder().decode(p)),
-          markers.slice(0, MESSAGES / 2),
-          'the recipient can read them',
-        )
-        await client.ack(
-          box,
-          messages.map((m) => m.id),
-        )
+        const secrets = await depositMarkers(client, box, mailboxKeys, MESSAGES)
         await sub.close()
         assert.ok(pushed.length > 0, 'deposits went through the notification path too')
         // Every page on disk: heap, indexes, TOAST, WAL.
         await admin.query('CHECKPOINT')
-        const secrets: Needle[] = [
-          ...markers.map((m, i) => ({ name: `marker ${i}`, bytes: Buffer.from(m) })),
-          { name: 'marker prefix', bytes: Buffer.from('HESTIA-PLAINTEXT-MARKER') },
-          ...forms('capability', box.capability),
-          ...forms('mailbox auth secret key', box.authSecretKey),
-          ...forms('mailbox X25519 secret key', mailboxKeys.secretKey),
-        ]
         const files = filesUnder(join(cluster.dir, 'data'))
         assert.ok(
           files.some((f) => f.includes('pg_wal')),
           'the WAL is among the files read',
         )
         const found = files.flatMap((f) =>
-          secrets.filter((s) => readFileSync(f).includes(s.bytes)).map((s) => `${s.name} in ${f}`),
+          occurrences(readFileSync(f), secrets).map((name) => `${name} in ${f}`),
         )
         assert.deepEqual(found, [])
         // The scan does read the tables: the mailbox id, which is stored, is found.
@@ -129,10 +83,7 @@ if (skip !== undefined) {
           'the stored mailbox id is found in the files read',
         )
         const log = readFileSync(logFile)
-        assert.deepEqual(
-          secrets.filter((s) => log.includes(s.bytes)).map((s) => s.name),
-          [],
-        )
+        assert.deepEqual(occurrences(log, secrets), [])
         assert.match(log.toString(), /relay started/)
       } finally {
         await node.stop()
