@@ -20,6 +20,7 @@ import type {
 } from './api.ts'
 import { failureFromError, type ClientDispatcher, type ClientEventHub } from './dispatch.ts'
 import { parsePortMessageFromClient, parsePortMessageFromNode } from './validate.ts'
+import { traceMark } from '../wire/latency-trace.ts'
 
 /** The minimum a port must offer. `chrome.runtime.Port` fits with a three-line adapter. */
 export interface ClientPort {
@@ -226,7 +227,10 @@ export function serveClientPort(
       onInvalidMessage(error)
     }
   }
-  const unsubscribe = hub.subscribe((event) => post({ kind: 'event', event }))
+  const unsubscribe = hub.subscribe((event) => {
+    traceMark(`host.event ${event.type}`)
+    post({ kind: 'event', event })
+  })
   const stopMessages = port.onMessage((raw) => {
     let envelope: ReturnType<typeof parsePortMessageFromClient>
     try {
@@ -239,9 +243,11 @@ export function serveClientPort(
       onInvalidMessage(error)
       return
     }
-    void dispatch(envelope.request).then((response) =>
-      post({ kind: 'response', id: envelope.id, response }),
-    )
+    traceMark(`host.request ${envelope.request.type}`)
+    void dispatch(envelope.request).then((response) => {
+      traceMark(`host.response ${envelope.request.type}`)
+      post({ kind: 'response', id: envelope.id, response })
+    })
   })
   const stop = (): void => {
     if (!open) return

@@ -18,6 +18,7 @@ import {
   webrtcAddressVia,
   type MessengerNet,
 } from './net.ts'
+import { traceMark } from '../wire/latency-trace.ts'
 
 /** How long the handler waits for the next frame on an open stream before it ends the stream. */
 const FRAME_WAIT_MS = 30_000
@@ -59,14 +60,17 @@ export async function serveChatStream(
       // A sender may keep this stream open between frames (ADR 0422): each frame is use of the
       // connection, the open stream alone is not (idle-connections.ts, ADR 0424).
       noteConnectionUse(connection)
+      traceMark('serve.frame')
       let stored = false
       try {
         stored = await onFrame(connection.remotePeer, frame)
       } catch {
         stored = false
       }
+      traceMark('serve.handled')
       const ack = Uint8Array.of(stored ? DIRECT_ACK.stored : DIRECT_ACK.rejected)
       await withDeadline(MESSENGER_TIMING.directAckMs, (signal) => lp.write(ack, { signal }))
+      traceMark('serve.acked')
     }
     // Given no signal, libp2p's close waits on a timeout signal of its own. A close that does not
     // finish leaves the stream half-closed on the connection: it is aborted instead.

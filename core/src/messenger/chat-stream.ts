@@ -25,6 +25,7 @@ import { DirectSendError, openChatStream } from './chat-protocol.ts'
 import { noteConnectionUse } from './idle-connections.ts'
 import { DIRECT_ACK, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import { connectionCarrying, directConnection, type MessengerNet } from './net.ts'
+import { traceMark } from '../wire/latency-trace.ts'
 
 /** How long a graceful close of a kept stream may take before it is aborted. */
 const CLOSE_WAIT_MS = 2_000
@@ -154,8 +155,11 @@ export class ChatStreams {
     try {
       let ack: Uint8Array
       try {
+        traceMark('stream.write')
         await k.lp.write(frame, { signal: limit.signal })
+        traceMark('stream.written')
         ack = (await k.lp.read({ signal: limit.signal })).subarray()
+        traceMark('stream.ack')
       } catch (err) {
         if (!limit.signal.aborted) throw new StreamGone('chat stream ended', { cause: err })
         // No ack within the budget: the connection is judged by what it carries (ADR 0910).

@@ -23,6 +23,7 @@ import { inviteMailboxOf, type InviteMailbox } from './invite-lifecycle.ts'
 import { deviceIdOf } from './net.ts'
 import { atPeerTime, decodePayload, type FilePayloadBody, type Payload } from './payload.ts'
 import { toBase64Url } from './records.ts'
+import { traceMark } from '../wire/latency-trace.ts'
 
 export type FrameSource =
   { kind: 'direct'; deviceId: string } | { kind: 'mailbox'; mailboxId: string }
@@ -110,8 +111,11 @@ export class Inbox {
     // The lock covers the effects too: the contact's next frame is decrypted with our secrets
     // reloaded (a used one-time prekey gone) and reaches the file engine after this one's.
     return this.#ctx.locks.run(lockKey, async () => {
+      traceMark('inbox.locked')
       const result = await this.#handleLocked(source, frame, to)
+      traceMark('inbox.committed')
       if (result.effects !== null) await apply(result.effects)
+      traceMark('inbox.applied')
       return result
     })
   }
@@ -159,7 +163,9 @@ export class Inbox {
     let contact = read.contact
     if (to.contact !== undefined && contact === undefined) return dropped() // deleted meanwhile
     if (contact?.blocked === true) return dropped()
+    traceMark('inbox.read')
     const d = await decryptFrame(this.#ctx, contact, frame, to.invite, read.sessions)
+    traceMark('inbox.decrypted')
     if (d === 'duplicate') return { outcome: 'duplicate', ...NOTHING_COMMITTED }
     const payload = atPeerTime(decodePayload(d.message.body), platform.clock())
     const senderDevice = deviceIdOf(d.session.remotePeerId)

@@ -19,6 +19,7 @@ import { randomId, type MessengerContext } from './context.ts'
 import { queueMessage, queueReceipts } from './outbox-rows.ts'
 import { fromBase64Url, toBase64Url } from './records.ts'
 import { chatMessage, conversationSummary } from './views.ts'
+import { traceMark } from '../wire/latency-trace.ts'
 
 export interface MessagesDeps {
   ctx: MessengerContext
@@ -101,6 +102,7 @@ export async function sendText(
   const payload = { messageId: id, sentAt: now, body: { kind: 'text', text } } as const
   // The checks and the writes in one store transaction: each is an IndexedDB round trip in the
   // browser, before the message shows (ADR 0423). A refusal writes nothing.
+  traceMark('send.start')
   const done = await store.transaction(async (tx) => {
     const conv = await tx.getConversation(conversationId)
     const contact = conv && (await tx.getContact(conv.contactId))
@@ -116,6 +118,7 @@ export async function sendText(
   })
   if (!done.ok) return done
   const summary = done.summary
+  traceMark('send.stored')
   d.ctx.emit({ type: 'message.added', message: chatMessage(message) })
   if (summary !== undefined) d.ctx.emit({ type: 'conversation.updated', conversation: summary })
   d.kickOutbox()

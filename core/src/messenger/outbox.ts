@@ -32,6 +32,7 @@ import { chatMessage, laterDelivery } from './views.ts'
 import { InviteClosedError, isClosedMailbox, markInviteClosed } from './invite-closed.ts'
 import { bytesEqual } from '../crypto/bytes.ts'
 import { copyToOtherDevices } from './devices/device-copies.ts'
+import { traceMark } from '../wire/latency-trace.ts'
 
 export type Route = 'direct' | 'mailbox'
 
@@ -162,6 +163,7 @@ export class Outbox {
 
   async #attempt(item: OutboxRecord): Promise<'done' | 'held' | 'retry'> {
     const { store } = this.#ctx
+    traceMark(`outbox.attempt ${item.kind}`)
     // One store transaction for both reads: each is a round trip to IndexedDB in the browser, on
     // the message's path (ADR 0423).
     const { conversation, contact } = await store.transaction(async (tx) => {
@@ -194,6 +196,7 @@ export class Outbox {
       await this.#failed(item, err)
       return 'retry'
     }
+    traceMark(`outbox.sent ${item.kind} ${route}`)
     this.#hooks.onSent?.(item, route, frame)
     // The contact's further devices (companions) get the same payload (ADR 0762).
     await copyToOtherDevices(this.#ctx, contact, item.payload, (to, f) =>
@@ -212,6 +215,7 @@ export class Outbox {
         }
       }
     })
+    traceMark(`outbox.done ${item.kind}`)
     for (const e of events) this.#ctx.emit(e)
     this.kick()
     return 'done'
@@ -276,7 +280,9 @@ export class Outbox {
     item: OutboxRecord,
   ): Promise<{ route: Route; frame: Uint8Array }> {
     const outbound = decodeOutbound(contact.outboundMailbox)
+    traceMark(`outbox.read ${item.kind}`)
     const sealed = await this.#seal(contact, item.payload)
+    traceMark(`outbox.sealed ${item.kind}`)
     const peer = peerIdOf(sealed.deviceId)
     // No open direct connection (none yet, or closed when idle, ADR 0910): nothing waits for a
     // dial. The mailbox takes this frame now; a message also starts a dial in the background,

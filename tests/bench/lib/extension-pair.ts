@@ -432,6 +432,24 @@ export async function oneWay(
   return arrived! - sent.sentAt
 }
 
+/**
+ * A round trip's two page times (epoch ms, performance.timeOrigin + now()): the send posted in
+ * `sender`'s page, and the delivered event's arrival there (scripts/profile-msg-browser.ts).
+ */
+export function roundTripTimes(
+  sender: BenchExtensionPage,
+  conversationId: string,
+  text: string,
+  waitMs: number,
+): Promise<{ sentAt: number; deliveredAt: number }> {
+  return sender.page.evaluate(sendUntilDelivered, { conversationId, text, waitMs })
+}
+
+/** When `page` received `message.added` for `text` (epoch ms), or null. */
+export function addedIn(page: BenchExtensionPage, text: string): Promise<number | null> {
+  return page.page.evaluate(addedAt, text)
+}
+
 /** Round trip from `sender`'s page: send → the contact's delivery receipt shown, in ms. */
 export async function roundTrip(
   sender: BenchExtensionPage,

@@ -1,0 +1,237 @@
+/**
+ * Where one direct message's time goes between two real extensions (issue #21): the msg suite's
+ * pair (two Chromium profiles, the chrome-mv3 test build, a relay in this process), a direct
+ * WebRTC connection, then N round trips one after another. Both offscreen documents (the hosts:
+ * node, messenger, store) record the latency marks of core/src/wire/latency-trace.ts, switched
+ * on through DevTools for this run only; both pages record when they posted the send and when the
+ * events arrived. All on one clock (performance.timeOrigin + now(), one machine).
+ *
+ * Prints one row per mark seen in at least 80 % of the round trips, in order: its median offset
+ * from the send in A's page, the step from the row before, and p90. `A`/`B` say whose host; a
+ * repeated mark within one round trip is numbered (#2, #3).
+ *
+ *   node_modules/.bin/node scripts/profile-msg-browser.ts [N=40]
+ *   HESTIA_BENCH_EXTENSION_DIR=<build> node_modules/.bin/node scripts/profile-msg-browser.ts 40
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  addedIn,
+  openExtensionPair,
+  roundTrip,
+  roundTripTimes,
+} from '../tests/bench/lib/extension-pair.ts'
+import { OffscreenCdp } from '../tests/bench/lib/offscreen-cdp.ts'
+import { percentile } from '../tests/bench/lib/stats.ts'
+import { waitUntil } from '../tests/browser/support/messenger-browser.ts'
+
+const n = Number(process.argv[2] ?? 40)
+/** Rows for marks seen in at least this share of the round trips (HESTIA_PROFILE_MIN_SHARE). */
+const minShare = Number(process.env.HESTIA_PROFILE_MIN_SHARE ?? 0.8)
+const WAIT_MS = 20_000
+/** Between round trips, so a trip's tail (the receipt's ack, the outbox's clean-up) is its own. */
+const GAP_MS = 60
+const TEXT = (i: number): string => `profile ${i}`.padEnd(32, '.')
+
+/** A mark `[label, t]` or a span `[label, start, end]` (epoch ms). */
+type Entry = [string, number] | [string, number, number]
+
+async function traceOn(doc: OffscreenCdp): Promise<void> {
+  await doc.send('Runtime.evaluate', { expression: 'globalThis.__hestiaLatencyTrace = []' })
+}
+
+async function traceOf(doc: OffscreenCdp): Promise<Entry[]> {
+  const r = (await doc.send('Runtime.evaluate', {
+    expression: 'JSON.stringify(globalThis.__hestiaLatencyTrace ?? [])',
+    returnByValue: true,
+  })) as { result: { value: string } }
+  return JSON.parse(r.result.value) as Entry[]
+}
+
+async function epochIn(doc: OffscreenCdp): Promise<number> {
+  const r = (await doc.send('Runtime.evaluate', {
+    expression: 'performance.timeOrigin + performance.now()',
+    returnByValue: true,
+  })) as { result: { value: number } }
+  return r.result.value
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[]
+  samples: number[]
+  timeDeltas: number[]
+}
+
+/** What a sample ran: the page's script, the host's, or V8/native (program, GC, idle). */
+function kindOf(node: CpuProfile['nodes'][number]): string {
+  const { functionName: f, url } = node.callFrame
+  if (f === '(idle)' || f === '(program)' || f === '(garbage collector)') return f
+  const file = url.replace(/^.*\//, '').replace(/\.[0-9a-f]{6,}\./, '.')
+  return file === '' ? '(native)' : file
+}
+
+/**
+ * The renderer main thread of one profile (its extension pages share it): busy time per round
+ * trip by what ran, and by 5 ms bins of the offset from A's send. Sample times are placed on the
+ * epoch clock by the document's clock read right after the profiler started (±1 ms).
+ */
+function printBusy(
+  side: string,
+  profile: CpuProfile,
+  startEpoch: number,
+  trips: { sentAt: number }[],
+): void {
+  const kinds = new Map(profile.nodes.map((x) => [x.id, kindOf(x)]))
+  const names = new Map(profile.nodes.map((x) => [x.id, x.callFrame.functionName || '(anon)']))
+  const byName = new Map<string, number>()
+  const byKind = new Map<string, number>()
+  const bins = new Map<number, number>()
+  let t = startEpoch
+  profile.samples.forEach((id, i) => {
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000
+    t += dt
+    const kind = kinds.get(id) ?? '?'
+    if (kind === '(idle)') return
+    const trip = trips.findLast((x) => x.sentAt <= t)
+    if (trip === undefined) return
+    byKind.set(kind, (byKind.get(kind) ?? 0) + dt)
+    const name = `${names.get(id)} (${kind})`
+    byName.set(name, (byName.get(name) ?? 0) + dt)
+    const bin = Math.floor((t - trip.sentAt) / 5) * 5
+    bins.set(bin, (bins.get(bin) ?? 0) + dt)
+  })
+  const n = trips.length
+  console.log(`\n${side}'s renderer main thread, busy ms per round trip by what ran:`)
+  for (const [kind, ms] of [...byKind].sort((x, y) => y[1] - x[1]).slice(0, 8))
+    console.log(`  ${(ms / n).toFixed(2).padStart(7)}  ${kind}`)
+  console.log(`${side}: the functions with the most self time, ms per round trip:`)
+  for (const [name, ms] of [...byName].sort((x, y) => y[1] - x[1]).slice(0, 12))
+    console.log(`  ${(ms / n).toFixed(2).padStart(7)}  ${name}`)
+  console.log(`${side}: busy ms per round trip in each 5 ms after A's send:`)
+  console.log(
+    [...bins]
+      .sort((x, y) => x[0] - y[0])
+      .filter(([bin]) => bin < 150)
+      .map(([bin, ms]) => `${bin}:${(ms / n).toFixed(1)}`)
+      .join(' '),
+  )
+}
+
+const pair = await openExtensionPair({ log: (line) => console.log(line) })
+try {
+  let conversationA = ''
+  await waitUntil(
+    'A lists the conversation',
+    async () => {
+      const list = await pair.a.must({ type: 'conversations.list', query: null })
+      conversationA = list.conversations[0]?.conversationId ?? ''
+      return conversationA !== ''
+    },
+    WAIT_MS,
+    20,
+  )
+  let warm = 0
+  await waitUntil(
+    'a direct connection both ways',
+    async () => {
+      if ((await pair.a.directPeers()) >= 1 && (await pair.b.directPeers()) >= 1) return true
+      await roundTrip(pair.a, conversationA, `warm-up ${warm++}`, WAIT_MS)
+      return false
+    },
+    60_000,
+    200,
+  )
+  for (let i = 0; i < 10; i++) await roundTrip(pair.a, conversationA, `warm ${i}`, WAIT_MS)
+  const docs = {
+    A: await OffscreenCdp.attach(pair.a.profile.context!, pair.a.page),
+    B: await OffscreenCdp.attach(pair.b.profile.context!, pair.b.page),
+  }
+  if (process.env.HESTIA_PROFILE_BLANK_UI === '1') {
+    // The UI's DOM removed from both pages (its script still runs): how much of the path is the
+    // pages' rendering on the renderer thread the host shares with them.
+    for (const page of [pair.a.page, pair.b.page]) {
+      await page.evaluate(() => document.body.replaceChildren())
+    }
+  }
+  await Promise.all([traceOn(docs.A), traceOn(docs.B)])
+  const cpu = process.env.HESTIA_PROFILE_CPU === '1'
+  const cpuStart = { A: 0, B: 0 }
+  if (cpu) {
+    for (const side of ['A', 'B'] as const) {
+      await docs[side].send('Profiler.enable')
+      await docs[side].send('Profiler.setSamplingInterval', { interval: 100 })
+      await docs[side].send('Profiler.start')
+      cpuStart[side] = await epochIn(docs[side])
+    }
+  }
+
+  const trips: { sentAt: number; deliveredAt: number; shownB: number | null }[] = []
+  for (let i = 0; i < n; i++) {
+    const t = await roundTripTimes(pair.a, conversationA, TEXT(i), WAIT_MS)
+    trips.push({ ...t, shownB: await addedIn(pair.b, TEXT(i)) })
+    await sleep(GAP_MS)
+  }
+  const marks = {
+    A: await traceOf(docs.A),
+    B: await traceOf(docs.B),
+  }
+  if (cpu) {
+    for (const side of ['A', 'B'] as const) {
+      const { profile } = (await docs[side].send('Profiler.stop', {}, 60_000)) as {
+        profile: CpuProfile
+      }
+      printBusy(side, profile, cpuStart[side], trips)
+    }
+  }
+
+  const offsets = new Map<string, number[]>()
+  const durations = new Map<string, number[]>()
+  const add = (label: string, ms: number, took: number | undefined): void => {
+    offsets.set(label, [...(offsets.get(label) ?? []), ms])
+    if (took !== undefined) durations.set(label, [...(durations.get(label) ?? []), took])
+  }
+  trips.forEach((trip, i) => {
+    const end = trips[i + 1]?.sentAt ?? Infinity
+    const seen = new Map<string, number>()
+    const inTrip: [string, number, number?][] = []
+    for (const side of ['A', 'B'] as const) {
+      for (const [label, t, ...rest] of marks[side]) {
+        if (t >= trip.sentAt && t < end) inTrip.push([`${side} ${label}`, t, ...rest])
+      }
+    }
+    inTrip.push(['A page: delivered event', trip.deliveredAt])
+    if (trip.shownB !== null) inTrip.push(['B page: message.added event', trip.shownB])
+    inTrip.sort((x, y) => x[1] - y[1])
+    for (const [label, t, end] of inTrip) {
+      const k = (seen.get(label) ?? 0) + 1
+      seen.set(label, k)
+      add(k === 1 ? label : `${label} #${k}`, t - trip.sentAt, end === undefined ? end : end - t)
+    }
+  })
+  const rows = [...offsets]
+    .filter(([, list]) => list.length >= minShare * trips.length)
+    .map(([label, list]) => ({
+      label,
+      seen: list.length,
+      p50: percentile(list, 50),
+      p90: percentile(list, 90),
+      took: durations.has(label) ? percentile(durations.get(label)!, 50) : undefined,
+    }))
+    .sort((x, y) => x.p50 - y.p50)
+  const rtts = trips.map((t) => t.deliveredAt - t.sentAt)
+  console.log(
+    `\n${trips.length} round trips: p50 ${percentile(rtts, 50).toFixed(1)} ms, ` +
+      `min ${Math.min(...rtts).toFixed(1)}, p90 ${percentile(rtts, 90).toFixed(1)}`,
+  )
+  console.log(
+    `${'mark'.padEnd(44)} ${'seen'.padStart(5)} ${'p50'.padStart(8)} ${'step'.padStart(8)} ${'p90'.padStart(8)} ${'took'.padStart(8)}`,
+  )
+  let before = 0
+  for (const r of rows) {
+    console.log(
+      `${r.label.padEnd(44)} ${String(r.seen).padStart(5)} ${r.p50.toFixed(2).padStart(8)} ${(r.p50 - before).toFixed(2).padStart(8)} ${r.p90.toFixed(2).padStart(8)} ${r.took === undefined ? '' : r.took.toFixed(2).padStart(8)}`,
+    )
+    before = r.p50
+  }
+} finally {
+  await pair.close()
+}
