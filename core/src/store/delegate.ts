@@ -4,6 +4,7 @@
  * compare-and-set, a cascading delete).
  */
 import type { StoreOperations } from './store.ts'
+import { traceSpan, traceStart } from '../wire/latency-trace.ts'
 
 /** Operations that only read: a store may run them in a read-only transaction. */
 export const READ_OPERATIONS = [
@@ -79,7 +80,14 @@ type AnyOperation = (...args: unknown[]) => Promise<unknown>
 export function delegateOperations(run: TransactionRunner): StoreOperations {
   const operations: Record<string, AnyOperation> = {}
   const add = (name: keyof StoreOperations, mode: TransactionMode): void => {
-    operations[name] = (...args) => run(mode, (tx) => (tx[name] as AnyOperation).apply(tx, args))
+    operations[name] = async (...args) => {
+      const started = traceStart()
+      try {
+        return await run(mode, (tx) => (tx[name] as AnyOperation).apply(tx, args))
+      } finally {
+        traceSpan(`store.${name}`, started)
+      }
+    }
   }
   for (const name of READ_OPERATIONS) add(name, 'read')
   for (const name of WRITE_OPERATIONS) add(name, 'write')

@@ -51,6 +51,7 @@ import { sealingMiddleware } from './sealing-middleware.ts'
 import { AtRestStateError, KEYRING_ID, StoreLockedError } from './at-rest.ts'
 import type { RowSealer } from '@hestia/core/store/at-rest/row-sealer.ts'
 import { DexieGroupOperations } from './dexie-groups.ts'
+import { traceSpan, traceStart } from '@hestia/core/wire/latency-trace.ts'
 
 export interface DexieStoreOptions {
   /** Database name (default DATABASE_NAME). */
@@ -490,7 +491,14 @@ export async function openDexieStore(options: DexieStoreOptions = {}): Promise<M
 
   return {
     ...delegateOperations(run),
-    transaction: (work) => run('write', work),
+    transaction: async (work) => {
+      const started = traceStart()
+      try {
+        return await run('write', work)
+      } finally {
+        traceSpan('store.transaction', started)
+      }
+    },
     close: () => {
       db.close()
       return Promise.resolve()
