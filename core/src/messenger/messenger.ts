@@ -110,6 +110,7 @@ export class Messenger {
     relays: () => this.relays(),
     mailboxes: () => this.#mailboxes,
     retryOutbox: () => this.#outbox.retryNow(),
+    settings: () => this.#settings,
   })
   readonly #devices = new Map<string, string>()
   #keeper: ReturnType<typeof setInterval> | null = null
@@ -351,6 +352,8 @@ export class Messenger {
         }).catch((err: unknown) => this.ctx.log('restore follow-up not finished yet', err)),
       )
       void this.#track(this.#own.start())
+      // A companion's certificate and prekeys renewed through the primary (ADR 0786).
+      void this.#track(this.#own.maintainKeys())
       void this.#track(
         greetContactsAsCompanion({
           ctx: this.ctx,

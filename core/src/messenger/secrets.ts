@@ -52,6 +52,16 @@ export interface LocalSecrets {
   ownMailbox?: string
   /** The links with our other devices: the primary holds one per companion, a companion one. */
   ownLinks?: OwnLink[]
+  /**
+   * The person-wide settings our own devices last agreed on (issue 19, ADR 0785): the stamp and
+   * the flags of devices/sync-state.ts. Absent before the first sync.
+   */
+  personalSync?: { stamp: number; flags: number; pending?: boolean }
+  /**
+   * A companion asked its primary to sign fresh prekeys (devices/refresh-link.ts, ADR 0786): the
+   * secret halves wait here for the grant; asked again after a while if none came.
+   */
+  pendingRefresh?: { signedPrekey: KeyPair; pqPrekey: KeyPair; askedAt: number }
   device: KeyPair
   /** libp2p private key, protobuf-encoded (@libp2p/crypto privateKeyToProtobuf). */
   libp2pKey: Uint8Array

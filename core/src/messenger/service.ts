@@ -170,16 +170,30 @@ async function startNode(
 function restartOnModeChange(
   hub: ClientEventHub,
   log: (message: string, err?: unknown) => void,
-  node: { builtFor: () => boolean | null; restart: () => Promise<void> },
+  now: () => {
+    builtRelayOnly: boolean
+    messenger: Messenger | null
+    stopped: boolean
+    hostStops: number
+    service: MessengerService
+  },
 ): void {
   let restarts: Promise<void> = Promise.resolve()
+  // Not when the host stopped us meanwhile, also while this restart was stopping (a host stop
+  // right after a relay-only change synced from our other device, ADR 0785): it starts us itself.
+  const restart = async () => {
+    if (now().stopped) return
+    const stops = now().hostStops
+    await now().service.stop()
+    if (now().hostStops === stops + 1) await now().service.start()
+  }
   hub.subscribe((e) => {
     if (e.type !== 'settings.changed') return
-    const built = node.builtFor()
-    if (built === null || built === e.settings.relayOnly) return
+    const { messenger, builtRelayOnly } = now()
+    if (messenger === null || builtRelayOnly === e.settings.relayOnly) return
     setTimeout(() => {
       restarts = restarts
-        .then(node.restart)
+        .then(restart)
         .catch((err: unknown) => log('restarting for relay-only failed', err))
     }, 0)
   })
@@ -276,11 +290,8 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
   let starting: Promise<void> | null = null
   let stopped = false
   let builtRelayOnly = false
-  restartOnModeChange(hub, log, {
-    builtFor: () => (messenger === null ? null : builtRelayOnly),
-    // Not when the host stopped us meanwhile: it starts us again itself.
-    restart: () => (stopped ? Promise.resolve() : service.stop().then(() => service.start())),
-  })
+  let hostStops = 0 // calls of stop(): see restartOnModeChange
+  restartOnModeChange(hub, log, () => ({ builtRelayOnly, messenger, stopped, hostStops, service }))
   eraseWhenRemoved(hub, log, () => service, storeReady)
 
   async function boot(): Promise<void> {
@@ -340,6 +351,7 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
       await starting
     },
     async stop() {
+      hostStops++
       stopped = true
       await starting?.catch(() => undefined)
       await messenger?.stop()

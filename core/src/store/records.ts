@@ -97,6 +97,20 @@ export interface PendingKeyChange {
   devices?: HeldDevice[]
 }
 
+/** Last-writer-wins state of a contact between our own devices (devices/sync-state.ts). */
+export interface ContactSyncState {
+  /** Stamp of the user's choices below. */
+  stamp: number
+  displayName: string
+  verified: boolean
+  blocked: boolean
+  /** Stamp of the route (outboundMailbox) the primary last sent or took; 0: none yet. */
+  routeStamp: number
+  route: Uint8Array | null
+  /** Not yet handed to every linked device: sent again at the next start. */
+  pending?: boolean
+}
+
 export interface ContactRecord {
   contactId: ContactId
   /** Cleaned (core/src/text/clean.ts); the UI still renders it isolated. */
@@ -136,6 +150,12 @@ export interface ContactRecord {
    * they send one. Once held, frames from devices it does not name are refused.
    */
   deviceList?: Uint8Array
+  /**
+   * What our own devices last agreed on for this contact (issue 19, ADR 0785): a change from it
+   * here is the user's and goes to our other devices. Absent in older records and before the
+   * first sync (read as nothing agreed yet).
+   */
+  ownSync?: ContactSyncState
   addedAt: Timestamp
   updatedAt: Timestamp
 }
@@ -305,6 +325,22 @@ export interface GroupRecord {
   status: 'member' | 'removed' | 'left'
   createdAt: Timestamp
   updatedAt: Timestamp
+  /**
+   * Names members declared for themselves (group `profile` content, ADR 0781), cleaned, by
+   * identity key id (base64url). Absent in records stored before it.
+   */
+  memberNames?: Record<string, string>
+}
+
+/** A line of a group's history written by the messenger (ADR 0782): who joined, left, … */
+export interface GroupSystemRecord {
+  kind: 'joined' | 'removed' | 'left' | 'renamed' | 'key_changed'
+  /** The member it is about (identity key id, base64url); null: this device's user. */
+  member: string | null
+  /** Who did it (removed, renamed): identity key id; null: this device's user. */
+  by?: string | null
+  /** The group's new name ('renamed'). */
+  name?: string
 }
 
 /** One message of a group's history, as shown (sent by us or read from the group). */
@@ -322,6 +358,12 @@ export interface GroupMessageRecord {
   state: 'shown' | 'held'
   via: 'direct' | 'mailbox' | 'sent'
   receivedAt: Timestamp
+  /** A line written by the messenger, not by a member (`text` is empty then). */
+  system?: GroupSystemRecord
+  /** Ours: the other members when it was sent (identity key ids), the "of m" (ADR 0780). */
+  recipients?: string[]
+  /** Ours: the members (identity key ids, among `recipients`) that acknowledged it. */
+  deliveredTo?: string[]
 }
 
 /** This device's group keys (one record): its MLS signing key and KeyPackages handed out. */

@@ -133,6 +133,15 @@ export async function putSyncedContact(
     // Our own mailbox for this contact is opened with our first Hello to it (its own session).
     inboundMailboxId: null,
     outboundMailbox: c.route ?? null,
+    // What the primary sent is what our devices agree on (ADR 0785): stamp 0, the lowest.
+    ownSync: {
+      stamp: 0,
+      displayName: c.displayName,
+      verified: c.verified,
+      blocked: c.blocked,
+      routeStamp: 0,
+      route: null,
+    },
     addedAt: now,
     updatedAt: now,
   }

@@ -13,8 +13,8 @@
  * Links are star-shaped (primary ↔ each companion): a companion's sent copy reaches the primary,
  * not the other companions (not built: relaying it on).
  */
-import type { ClientEvent } from '../../client/api.ts'
-import { bytesEqual, toHex } from '../../crypto/bytes.ts'
+import type { ClientEvent, Settings, SettingsPatch } from '../../client/api.ts'
+import { bytesEqual } from '../../crypto/bytes.ts'
 import { DEVICE_OWNER_SELF, type ContactRecord, type MessageRecord } from '../../store/records.ts'
 import type { StoreOperations } from '../../store/store.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
@@ -30,10 +30,21 @@ import { decodeDeviceList, decodeDeviceListBody } from './list-codec.ts'
 import { OWN_FRAME_KIND, openOwnFrame, ownFrameSender, sealOwnFrame } from './own-frames.ts'
 import type { OwnFrameKind } from './own-frames.ts'
 import { applyDelivery, applyReadUpTo, encodeDelivery, encodeReadUpTo } from './own-read.ts'
-import { applyContactUpdate, contactToSync, encodeContactUpdate } from './own-contacts.ts'
+import { contactToSync } from './own-contacts.ts'
+import {
+  applyContactState,
+  baselineContacts,
+  markSent,
+  stampLocalChange,
+  unsentStates,
+} from './sync-contacts.ts'
+import { applySettingsState, stampSettingsChange, type SettingsSyncDeps } from './sync-settings.ts'
 import { greetAgain } from './companion-hellos.ts'
 import { planDeviceStore } from './store-plan.ts'
+import { answerRefresh, refreshRequestIfDue, takeRefreshGrant } from './refresh-link.ts'
+import { devicesView, publishOwnList } from './own-devices.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
+import { isHistoryKind, OwnHistory } from './history.ts'
 
 /** Read when used: the messenger makes the channel before its context and mailboxes. */
 export interface OwnChannelDeps {
@@ -42,10 +53,17 @@ export interface OwnChannelDeps {
   mailboxes(): Pick<MailboxManager, 'open' | 'watch' | 'helloFor' | 'newMailboxId' | 'deposit'>
   /** Makes every waiting outbox item due now. */
   retryOutbox?(): Promise<void>
+  /** Our settings (the person-wide ones follow our other devices, ADR 0785). */
+  settings?(): { current: Settings; update(patch: SettingsPatch): Promise<unknown> }
 }
 
 /** Frames kept per linked device until it announced its mailbox (memory only). */
 const MAX_UNROUTED = 200
+/**
+ * Waits before each further attempt at a sync frame whose deposit failed (a mailbox link that was
+ * being replaced): bounded, then logged — the next change or start sends the state again.
+ */
+const SYNC_RETRY_MS = [500, 2_000, 5_000] as const
 
 /** Changes our stored secrets in one transaction and reloads the in-memory copy. */
 async function updateSecrets(ctx: MessengerContext, change: (s: LocalSecrets) => void) {
@@ -62,8 +80,16 @@ async function updateSecrets(ctx: MessengerContext, change: (s: LocalSecrets) =>
 export class OwnChannel {
   readonly #d: OwnChannelDeps
 
+  /** History to and from our other devices, and the gap after a link (ADR 0790). */
+  readonly history: OwnHistory
+
   constructor(deps: OwnChannelDeps) {
     this.#d = deps
+    this.history = new OwnHistory({
+      ctx: () => this.#ctx,
+      links: () => this.#ctx.secrets.ownLinks ?? [],
+      send: (link, kind, body) => this.#send(link, kind, body),
+    })
   }
 
   get #ctx(): MessengerContext {
@@ -82,8 +108,6 @@ export class OwnChannel {
   #started = false
   /** Frames for a linked device whose mailbox is not known yet (sent when it announces it). */
   readonly #unrouted = new Map<string, { kind: number; body: Uint8Array }[]>()
-  /** What each contact was last sent to our companions as (hex of the update), this run. */
-  readonly #contactsSent = new Map<string, string>()
 
   /**
    * Watches our own-devices mailbox; a companion tells the primary where it is. Once per
@@ -101,13 +125,31 @@ export class OwnChannel {
   }
 
   async #start(): Promise<void> {
+    // What our devices agree on starts as what each device holds now (sync-contacts.ts).
+    await baselineContacts(this.#ctx)
     const home = this.#d.relays()[0]
     const mine = this.#ctx.secrets.ownMailbox
     if (home !== undefined && mine !== undefined) this.#mailboxes.watch(mine, home)
-    if (this.#ctx.local.companion !== true) return
-    const route = await this.route()
-    for (const link of this.#ctx.secrets.ownLinks ?? [])
-      await this.#send(link, OWN_FRAME_KIND.route, route)
+    if (this.#ctx.local.companion === true) {
+      const route = await this.route()
+      for (const link of this.#ctx.secrets.ownLinks ?? [])
+        await this.#send(link, OWN_FRAME_KIND.route, route)
+    }
+    void this.#sendUnsent()
+  }
+
+  /** What a stop or a failed deposit left unsent (sync-contacts.ts, sync-settings.ts). */
+  async #sendUnsent(): Promise<void> {
+    if ((this.#ctx.secrets.ownLinks ?? []).length === 0) return
+    for (const [contactId, body] of await unsentStates(this.#ctx))
+      if (await this.#sendAll(OWN_FRAME_KIND.contactState, body))
+        await markSent(this.#ctx, contactId)
+    const held = this.#ctx.secrets.personalSync
+    const deps = this.#settingsDeps()
+    if (held?.pending !== true || deps === null) return
+    const body = await stampSettingsChange(deps, true)
+    if (body !== null && (await this.#sendAll(OWN_FRAME_KIND.settings, body)))
+      await deps.saveAgreement({ ...held, pending: false })
   }
 
   /** Our own-devices mailbox as a deposit address (opened on our first relay when missing). */
@@ -124,6 +166,19 @@ export class OwnChannel {
       id = fresh
     }
     return encodeOutbound(this.#mailboxes.helloFor(id, relays, true))
+  }
+
+  /**
+   * Each keeper pass: a companion whose certificate or prekeys expire soon asks the primary to
+   * sign fresh ones (refresh-link.ts; numbers compared, nothing sent unless due).
+   */
+  async maintainKeys(): Promise<void> {
+    try {
+      const request = await refreshRequestIfDue(this.#ctx)
+      if (request !== null) await this.#sendAll(OWN_FRAME_KIND.refreshRequest, request)
+    } catch (err) {
+      this.#ctx.log('key refresh not asked yet', err)
+    }
   }
 
   /** The primary linked a device: their shared key (its route arrives from it). */
@@ -143,10 +198,16 @@ export class OwnChannel {
     }
   }
 
-  /** Our client events: a contact added or changed on the primary goes to the companions. */
+  /**
+   * Our client events: a delivery state of a message of ours, a contact or the person-wide
+   * settings changed here go to our other devices (ADR 0762, 0785).
+   */
   async onEvent(event: ClientEvent): Promise<void> {
     const links = this.#ctx.secrets.ownLinks ?? []
     if (links.length === 0) return
+    await this.history
+      .onEvent(event)
+      .catch((err: unknown) => this.#ctx.log('history: event not passed on', err))
     // A message of ours delivered or read: our other devices' copies follow (kind 6).
     const m = event.type === 'message.updated' ? event.message : null
     if (
@@ -161,18 +222,60 @@ export class OwnChannel {
         )
       return
     }
-    if (this.#ctx.local.companion === true) return
     try {
+      if (event.type === 'settings.changed') {
+        const deps = this.#settingsDeps()
+        const body = deps === null ? null : await stampSettingsChange(deps)
+        if (body !== null && (await this.#sendAll(OWN_FRAME_KIND.settings, body)))
+          await deps!.saveAgreement({ ...this.#ctx.secrets.personalSync!, pending: false })
+        return
+      }
       const contact = await contactToSync(this.#ctx, event)
       if (contact === undefined) return
-      const body = encodeContactUpdate(contact)
-      // contact.updated follows every incoming frame: only a change is sent.
-      const seen = toHex(body)
-      if (this.#contactsSent.get(contact.contactId) === seen) return
-      this.#contactsSent.set(contact.contactId, seen)
-      for (const link of links) await this.#send(link, OWN_FRAME_KIND.contact, body)
+      const body = await stampLocalChange(this.#ctx, contact.contactId)
+      if (body !== null && (await this.#sendAll(OWN_FRAME_KIND.contactState, body)))
+        await markSent(this.#ctx, contact.contactId)
     } catch (err) {
-      this.#ctx.log('contact update not sent to our other devices', err)
+      this.#ctx.log('contact or settings change not sent to our other devices', err)
+    }
+  }
+
+  /**
+   * Sends to every linked device but `except` (the one a passed-on frame came from); false when
+   * a deposit failed after its retries (logged).
+   */
+  async #sendAll(kind: number, body: Uint8Array, except?: string): Promise<boolean> {
+    let all = true
+    for (const link of this.#ctx.secrets.ownLinks ?? []) {
+      if (link.deviceId === except) continue
+      await this.#sendRetrying(link, kind, body).catch((err: unknown) => {
+        all = false
+        this.#ctx.log(`own-device frame ${kind} to ${link.deviceId} not delivered`, err)
+      })
+    }
+    return all
+  }
+
+  async #sendRetrying(link: OwnLink, kind: number, body: Uint8Array): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#send(link, kind, body)
+      } catch (err) {
+        const wait = SYNC_RETRY_MS[attempt]
+        if (wait === undefined || !this.#started) throw err
+        await new Promise((resolve) => setTimeout(resolve, wait))
+      }
+    }
+  }
+
+  #settingsDeps(): SettingsSyncDeps | null {
+    const settings = this.#d.settings?.()
+    if (settings === undefined) return null
+    return {
+      ctx: this.#ctx,
+      current: () => settings.current,
+      update: (patch) => settings.update(patch),
+      saveAgreement: (sync) => updateSecrets(this.#ctx, (s) => (s.personalSync = sync)),
     }
   }
 
@@ -241,6 +344,7 @@ export class OwnChannel {
       this.#unrouted.delete(sender)
       const routed = { ...link, route: frame.body }
       for (const w of waiting) await this.#send(routed, w.kind, w.body).catch(() => undefined)
+      await this.#sendSettingsTo(routed)
     } else if (frame.kind === OWN_FRAME_KIND.sentCopy) {
       await this.#fileSentCopy(frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.readUpTo) {
@@ -248,16 +352,60 @@ export class OwnChannel {
     } else if (frame.kind === OWN_FRAME_KIND.delivery) {
       await applyDelivery(this.#ctx, frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.contact) {
-      // Only the primary keeps the address book; a companion's contact updates are refused.
-      if (this.#ctx.local.companion !== true)
-        throw new ProtocolError('wrong_key', 'contact updates come from the primary only')
-      const applied = await applyContactUpdate(this.#ctx, frame.body)
-      if (applied.created > 0) greetAgain(this.#ctx)
-      // A Hello that waited for a newer route (the contact's invite mailbox closed) goes now.
-      if (applied.rerouted) await this.#d.retryOutbox?.()
+      // Unstamped: a relay replaying an old one could roll a contact back (kind 7 replaced it).
+      throw new ProtocolError('malformed', 'unstamped contact update (kind 5) is not taken')
+    } else if (frame.kind === OWN_FRAME_KIND.refreshRequest) {
+      // Primary: a companion's fresh keys signed, the new list to every contact, the grant back.
+      const { list, grant } = await answerRefresh(this.#ctx, sender, frame.body)
+      await publishOwnList(this.#ctx, list)
+      await this.#d.retryOutbox?.()
+      await this.#sendRetrying(link, OWN_FRAME_KIND.refreshGrant, grant)
+      this.#ctx.emit({ type: 'devices.changed', devices: await devicesView(this.#ctx, list) })
+    } else if (frame.kind === OWN_FRAME_KIND.refreshGrant) {
+      const list = await takeRefreshGrant(this.#ctx, frame.body)
+      await this.#ctx.store.transaction((tx) =>
+        recordOwnDevices(tx, list, this.#ctx.local.deviceId),
+      )
+      this.#ctx.emit({ type: 'devices.changed', devices: await devicesView(this.#ctx, list) })
+    } else if (frame.kind === OWN_FRAME_KIND.contactState) {
+      await this.#takeContactState(sender, frame.body)
+    } else if (frame.kind === OWN_FRAME_KIND.settings) {
+      const deps = this.#settingsDeps()
+      if (deps !== null && (await applySettingsState(deps, frame.body)))
+        await this.#passOn(sender, OWN_FRAME_KIND.settings, frame.body)
+    } else if (isHistoryKind(frame.kind)) {
+      await this.history.receive(link, frame.kind, frame.body)
     } else {
       await this.#takeOwnList(frame.body)
     }
+  }
+
+  async #takeContactState(sender: string, body: Uint8Array): Promise<void> {
+    const fromPrimary = this.#ctx.local.companion === true
+    const applied = await applyContactState(this.#ctx, body, fromPrimary)
+    if (applied.created) greetAgain(this.#ctx)
+    // A Hello that waited for a newer route (the contact's invite mailbox closed) goes now.
+    if (applied.rerouted) await this.#d.retryOutbox?.()
+    if (applied.changed) await this.#passOn(sender, OWN_FRAME_KIND.contactState, body)
+  }
+
+  /**
+   * Links are a star: the primary passes a companion's change on to its other companions (the
+   * same stamped frame; a companion's contact state carries no route).
+   */
+  async #passOn(sender: string, kind: number, body: Uint8Array): Promise<void> {
+    if (this.#ctx.local.companion === true) return
+    await this.#sendAll(kind, body, sender)
+  }
+
+  /** The primary's person-wide settings to a companion that just announced its mailbox. */
+  async #sendSettingsTo(link: OwnLink): Promise<void> {
+    const deps = this.#ctx.local.companion === true ? null : this.#settingsDeps()
+    const body = deps === null ? null : await stampSettingsChange(deps, true)
+    if (body !== null)
+      await this.#send(link, OWN_FRAME_KIND.settings, body).catch((err: unknown) =>
+        this.#ctx.log('settings not sent to a companion', err),
+      )
   }
 
   async #fileSentCopy(body: Uint8Array): Promise<void> {

@@ -10,8 +10,11 @@
  * Kinds: 1 route (our own-devices mailbox, records.ts encodeOutbound), 2 sent copy (sync.ts
  * SentCopy), 3 device list (the signed list, self-authenticating), 4 read up to (own-read.ts:
  * the contact's identity key, 32 B, and a message id, 16 B), 5 contact (own-contacts.ts: a
- * SyncSnapshot with one contact; primary to companions only), 6 delivery (own-read.ts: a message
- * id, 16 B, and 1 delivered | 2 read). The relay sees a sealed
+ * SyncSnapshot with one contact, unstamped; retired: refused since kind 7), 6 delivery (own-read.ts:
+ * a message id, 16 B, and 1 delivered | 2 read), 7 contact state and 8 settings (sync-state.ts:
+ * stamped, last writer wins, both ways, ADR 0785), 9 refresh request and 10 refresh grant
+ * (refresh-link.ts: a companion's fresh keys and the primary's signed answer), 16 history chunk,
+ * 17 history ack, 18 received copy, 19 reached (history.ts, ADR 0790). The relay sees a sealed
  * deposit of the usual size classes (the mailbox seal hides even `from`).
  */
 import { concatBytes } from '../../crypto/bytes.ts'
@@ -28,6 +31,15 @@ export const OWN_FRAME_KIND = {
   readUpTo: 4,
   contact: 5,
   delivery: 6,
+  contactState: 7,
+  settings: 8,
+  refreshRequest: 9,
+  refreshGrant: 10,
+  // History between our own devices (history.ts, history-codec.ts, ADR 0790).
+  historyChunk: 16,
+  historyAck: 17,
+  receivedCopy: 18,
+  reached: 19,
 } as const
 export type OwnFrameKind = (typeof OWN_FRAME_KIND)[keyof typeof OWN_FRAME_KIND]
 const OWN_FRAME_LABEL = 'hestia/v1/own-devices'

@@ -1,0 +1,234 @@
+/**
+ * A contact's state between our own devices, both ways (issue 19, ADR 0785). A rename, block,
+ * unblock or verification made on any device goes to the other end of each own-device link as a
+ * stamped contact state (kind 7, sync-state.ts); the primary also sends the route it deposits
+ * into, and the contacts it adds. A device takes the user's choices when their stamp is newer
+ * than the one it holds, and a route only from the primary and when its own stamp is newer: a
+ * stale or replayed frame changes nothing and is refused as a replay.
+ *
+ * A change is noticed by comparing the contact with what our devices last agreed on
+ * (`ContactRecord.ownSync`): taking a frame records the agreement first, so the contact.updated it
+ * causes sends nothing back.
+ */
+import type { ClientEvent } from '../../client/api.ts'
+import { bytesEqual } from '../../crypto/bytes.ts'
+import type { ContactRecord, ContactSyncState } from '../../store/records.ts'
+import { ProtocolError } from '../../wire/errors.ts'
+import type { MessengerContext } from '../context.ts'
+import { decodeOutbound, toBase64Url } from '../records.ts'
+import { contactSummary, conversationSummary } from '../views.ts'
+import { putSyncedContact } from './companion-identity.ts'
+import {
+  contactChoiceBytes,
+  decodeContactState,
+  encodeContactState,
+  nextStamp,
+  orderOf,
+  type ContactStateFrame,
+} from './sync-state.ts'
+
+function sameRoute(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  return a === null || b === null ? a === b : bytesEqual(a, b)
+}
+
+/** What a contact's record holds as agreed; before any sync, its present state at stamp 0. */
+function heldState(c: ContactRecord): ContactSyncState {
+  return c.ownSync ?? baselineOf(c, false)
+}
+
+/**
+ * Records what each contact holds now as what our devices agree on, at stamp 0, for contacts that
+ * have no agreement yet (older records; run at each start before anything is sent). Without it
+ * the first change event of an older contact would look like the user's and could outrank a
+ * real change made on another device meanwhile.
+ */
+export async function baselineContacts(ctx: MessengerContext): Promise<number> {
+  const primary = ctx.local.companion !== true
+  return ctx.store.transaction(async (tx) => {
+    let n = 0
+    for (const c of await tx.listContacts()) {
+      if (c.ownSync !== undefined || c.keyChange !== null) continue
+      const ownSync = baselineOf(c, primary)
+      await tx.putContact({ ...c, ownSync })
+      n++
+    }
+    return n
+  })
+}
+
+/** The agreement a contact starts with: its present state at stamp 0. */
+export function baselineOf(c: ContactRecord, primary: boolean): ContactSyncState {
+  return {
+    stamp: 0,
+    displayName: c.displayName,
+    verified: c.verified,
+    blocked: c.blocked,
+    routeStamp: 0,
+    route: primary ? c.outboundMailbox : null,
+  }
+}
+
+/**
+ * The contact state to send for `contactId` when the user changed it here (or, on the primary,
+ * its route changed or it is new to our devices: no agreement yet, as baselineContacts left
+ * every older one with one); null when our devices already agree. Records the new agreement in
+ * the same transaction.
+ */
+export async function stampLocalChange(
+  ctx: MessengerContext,
+  contactId: string,
+): Promise<Uint8Array | null> {
+  const primary = ctx.local.companion !== true
+  return ctx.store.transaction(async (tx) => {
+    const c = await tx.getContact(contactId)
+    if (c === undefined || c.keyChange !== null) return null
+    const held = c.ownSync
+    if (held === undefined) {
+      // New since the start (an invite taken): the primary hands it to our devices as it is.
+      const ownSync = { ...baselineOf(c, primary), pending: primary }
+      await tx.putContact({ ...c, ownSync })
+      return primary ? encodeContactState(frameOf(c, ownSync, true)) : null
+    }
+    const choiceChanged =
+      held.displayName !== c.displayName ||
+      held.verified !== c.verified ||
+      held.blocked !== c.blocked
+    const routeChanged = primary && !sameRoute(held.route, c.outboundMailbox)
+    if (!choiceChanged && !routeChanged) return null
+    const now = ctx.platform.clock()
+    const next: ContactSyncState = {
+      stamp: choiceChanged ? nextStamp(held.stamp, now) : held.stamp,
+      displayName: c.displayName,
+      verified: c.verified,
+      blocked: c.blocked,
+      routeStamp: routeChanged ? nextStamp(held.routeStamp, now) : held.routeStamp,
+      route: primary ? c.outboundMailbox : held.route,
+      pending: true,
+    }
+    await tx.putContact({ ...c, ownSync: next })
+    return encodeContactState(frameOf(c, next, primary))
+  })
+}
+
+/** Every linked device has the contact's state: nothing to send again at the next start. */
+export async function markSent(ctx: MessengerContext, contactId: string): Promise<void> {
+  await ctx.store.transaction(async (tx) => {
+    const c = await tx.getContact(contactId)
+    if (c?.ownSync?.pending !== true) return
+    await tx.putContact({ ...c, ownSync: { ...c.ownSync, pending: false } })
+  })
+}
+
+/** The states a stop or a failed deposit left unsent, by contact id (sent again at start). */
+export async function unsentStates(ctx: MessengerContext): Promise<Map<string, Uint8Array>> {
+  const primary = ctx.local.companion !== true
+  const out = new Map<string, Uint8Array>()
+  for (const c of await ctx.store.listContacts()) {
+    if (c.ownSync?.pending !== true || c.keyChange !== null) continue
+    out.set(c.contactId, encodeContactState(frameOf(c, c.ownSync, primary)))
+  }
+  return out
+}
+
+function frameOf(c: ContactRecord, s: ContactSyncState, withRoute: boolean): ContactStateFrame {
+  return {
+    stateStamp: s.stamp,
+    routeStamp: withRoute ? s.routeStamp : 0,
+    contact: {
+      identityKey: c.identityPublicKey,
+      displayName: s.displayName,
+      verified: s.verified,
+      blocked: s.blocked,
+      ...(withRoute && s.route !== null ? { route: s.route } : {}),
+    },
+  }
+}
+
+export interface AppliedContactState {
+  /** A contact this device did not hold (a companion learning one the primary added). */
+  created: boolean
+  /** The route changed: what waits in the outbox for the contact can go there now. */
+  rerouted: boolean
+  /** Anything changed (the primary passes the frame on to its other companions). */
+  changed: boolean
+}
+
+/**
+ * Takes a contact state from our device at the other end of a link. `fromPrimary`: the sender is
+ * our primary (only then are routes and new contacts taken). Throws ProtocolError 'replay' for a
+ * frame older than what is held, 'unknown_key' for a companion naming a contact we do not hold.
+ */
+export async function applyContactState(
+  ctx: MessengerContext,
+  body: Uint8Array,
+  fromPrimary: boolean,
+): Promise<AppliedContactState> {
+  const f = decodeContactState(body)
+  const route = fromPrimary ? (f.contact.route ?? null) : null
+  const events: ClientEvent[] = []
+  const applied = await ctx.store.transaction(async (tx) => {
+    const known = await tx.getContactByIdentityKey(toBase64Url(f.contact.identityKey))
+    const now = ctx.platform.clock()
+    if (known === undefined) {
+      if (!fromPrimary) throw new ProtocolError('unknown_key', 'contact state: no such contact')
+      const made = await putSyncedContact(tx, ctx.platform, f.contact, now)
+      const ownSync = stateOf(f, route)
+      await tx.putContact({ ...made, ownSync })
+      return { contact: { ...made, ownSync }, created: true, rerouted: false, changed: true }
+    }
+    const held = heldState(known)
+    const choices = orderOf(
+      f.stateStamp,
+      contactChoiceBytes(f.contact),
+      held.stamp,
+      contactChoiceBytes(held),
+    )
+    const routeNewer = route !== null && f.routeStamp > held.routeStamp
+    if (choices === 'older' && !routeNewer)
+      throw new ProtocolError('replay', 'contact state: older than the state held')
+    if (choices !== 'newer' && !routeNewer)
+      return { contact: known, created: false, rerouted: false, changed: false }
+    const next: ContactRecord = { ...known, updatedAt: now, ownSync: { ...held } }
+    if (choices === 'newer') {
+      next.displayName = f.contact.displayName
+      next.verified = f.contact.verified
+      next.blocked = f.contact.blocked
+      next.ownSync = { ...next.ownSync!, ...choicesOf(f) }
+    }
+    const rerouted = routeNewer && !sameRoute(known.outboundMailbox, route)
+    if (routeNewer) {
+      next.outboundMailbox = route
+      next.relays = [...(decodeOutbound(route)?.relays ?? known.relays)]
+      next.ownSync = { ...next.ownSync!, routeStamp: f.routeStamp, route }
+    }
+    await tx.putContact(next)
+    return { contact: next, created: false, rerouted, changed: true }
+  })
+  if (applied.changed) {
+    const conv = await ctx.store.getConversationByContact(applied.contact.contactId)
+    if (conv !== undefined) {
+      events.push({
+        type: 'contact.updated',
+        contact: contactSummary(applied.contact, conv.conversationId),
+      })
+      const summary = await conversationSummary(ctx.store, conv)
+      if (summary !== undefined)
+        events.push({ type: 'conversation.updated', conversation: summary })
+    }
+  }
+  for (const e of events) ctx.emit(e)
+  return { created: applied.created, rerouted: applied.rerouted, changed: applied.changed }
+}
+
+function choicesOf(f: ContactStateFrame) {
+  return {
+    stamp: f.stateStamp,
+    displayName: f.contact.displayName,
+    verified: f.contact.verified,
+    blocked: f.contact.blocked,
+  }
+}
+
+function stateOf(f: ContactStateFrame, route: Uint8Array | null): ContactSyncState {
+  return { ...choicesOf(f), routeStamp: route === null ? 0 : f.routeStamp, route }
+}
