@@ -17,16 +17,13 @@ import { after, before, describe, test } from 'node:test'
 import type { Page as PuppeteerPage } from 'puppeteer-core'
 import { CLIENT_ERROR_TEXT } from '../../core/src/client/api.ts'
 import type { ChatMessage, ClientRequest, ResponseFor } from '../../core/src/client/api.ts'
-import { firefoxAddonId } from '../../plasmo.config.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
-import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
 import {
   sha256OfFile,
   tempDir,
   writeDeterministicFile,
 } from '../integration/support/files-storage.ts'
-import { ChromiumTestbed, launchAndOpen } from './support/chromium-testbed.ts'
-import { snapshotTestBuild } from './support/fresh-build.ts'
+import { MixedTestbed } from './support/mixed-testbed.ts'
 import {
   clientRequest,
   mustOk,
@@ -41,9 +38,7 @@ const artifacts = join(repoRoot, 'tests', 'artifacts', 'devices')
 const DELIVERY_MS = 45_000
 const UI_MS = 20_000
 
-const bed = new ChromiumTestbed()
-let firefoxBuild: { dir: string; remove: () => Promise<void> } | undefined
-let firefox: LaunchedFirefox | undefined
+const bed = new MixedTestbed()
 let a1: HestiaPage
 let b: HestiaPage
 let a2Page: PuppeteerPage
@@ -176,21 +171,17 @@ async function firefoxCode(): Promise<string> {
 before(
   async () => {
     await mkdir(artifacts, { recursive: true })
-    const [profileA1, profileB] = await bed.start(['A1', 'B'])
-    firefoxBuild = await snapshotTestBuild('firefox-mv2')
-    ;[a1, b] = await launchAndOpen([profileA1, profileB])
-    firefox = await launchFirefox({ extensionDir: firefoxBuild.dir, addonId: firefoxAddonId })
-    // Test builds open the messenger page in a tab at install (BiDi may not navigate there).
-    a2Page = await firefox.findPage(firefox.extensionUrl('popup.html'), 30_000)
-    await a2Page.setViewport({ width: 1000, height: 700 })
+    ;({
+      chromium: [a1, b],
+      firefox: a2Page,
+    } = await bed.start(['A1', 'B']))
   },
   { timeout: 720_000 },
 )
 
 after(async () => {
   if (figures.length > 0) console.log(`figures:\n  ${figures.join('\n  ')}`)
-  await Promise.allSettled([firefox?.close(), bed.destroy()])
-  await firefoxBuild?.remove()
+  await bed.destroy()
 })
 
 describe('one identity on Chromium and Firefox, a contact on Chromium', { concurrency: 1 }, () => {
@@ -416,6 +407,7 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
     { timeout: 180_000 },
     async (t) => {
       if (!linked) return t.skip('A2 was not linked')
+      const firefox = bed.firefox
       if (firefox === undefined) throw new Error('Firefox is not running')
       const dir = tempDir('hestia-devices-file-')
       try {
@@ -455,8 +447,7 @@ describe('one identity on Chromium and Firefox, a contact on Chromium', { concur
         await waitUntil(
           'the file saved on A2, byte-identical',
           async () =>
-            (await sha256OfFile(join(firefox!.downloadDir, 'Hestia', name)).catch(() => '')) ===
-            sha,
+            (await sha256OfFile(join(firefox.downloadDir, 'Hestia', name)).catch(() => '')) === sha,
           20_000,
           250,
         )
