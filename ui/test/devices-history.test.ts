@@ -113,4 +113,53 @@ describe('sending message history to another device', () => {
       undefined,
     )
   })
+
+  test('the receiving device shows what comes in, from which device', async () => {
+    const client = devicesClient({
+      'devices.list': () => ({
+        ok: true,
+        value: view(
+          [
+            { ...primary, thisDevice: false },
+            { ...laptop, thisDevice: true },
+          ],
+          false,
+        ),
+      }),
+    })
+    const state = new DevicesState(client)
+    const stop = state.start()
+    await state.load()
+    const from = primary.deviceId
+    client.emit({
+      type: 'device.history',
+      transfer: transfer({ deviceId: from, direction: 'in', chunksDone: 3, messages: 600 }),
+    })
+    // What this device sends elsewhere is not shown as coming in.
+    client.emit({ type: 'device.history', transfer: transfer({ chunksDone: 5 }) })
+    const render = () =>
+      renderFile('components/DevicesSettings.svelte', { devices: state, now: NOW })
+    const running = (await render()).textWithin('p', 'data-testid', 'history-in')
+    assert.equal(
+      running,
+      'From Chrome on Linux: Receiving message history… 3 of 7 parts, 600 new messages',
+    )
+    client.emit({
+      type: 'device.history',
+      transfer: transfer({
+        deviceId: from,
+        direction: 'in',
+        state: 'done',
+        chunksDone: 7,
+        messages: 1234,
+      }),
+    })
+    const done = await render()
+    assert.equal(
+      done.textWithin('p', 'data-testid', 'history-in'),
+      'From Chrome on Linux: Message history received: 1,234 new messages.',
+    )
+    assert.match(done.html, /<bdi>Chrome on Linux<\/bdi>/)
+    stop()
+  })
 })

@@ -8,6 +8,7 @@ import type {
   DeviceLinkOffer,
   DeviceLinkStatus,
   DevicesView,
+  HistoryTransfer,
   MessengerClient,
 } from '@hestia/core/client/api.ts'
 import { DEVICE_API_LIMITS } from '@hestia/core/client/api.ts'
@@ -76,6 +77,12 @@ export class DevicesState {
     this.#removedAt.value = value
   }
 
+  /** History coming in from another device of ours (ADR 0790), the latest step; null: none. */
+  readonly #historyIn = new Box<HistoryTransfer | null>(null)
+  get historyIn(): HistoryTransfer | null {
+    return this.#historyIn.value
+  }
+
   constructor(client: MessengerClient) {
     this.client = client
   }
@@ -85,6 +92,8 @@ export class DevicesState {
     return this.client.subscribe((event) => {
       if (event.type === 'devices.changed') this.view = { status: 'ready', value: event.devices }
       else if (event.type === 'device.link') this.#follow(event.link)
+      else if (event.type === 'device.history' && event.transfer.direction === 'in')
+        this.#historyIn.value = event.transfer
       else if (event.type === 'device.removed') {
         this.removedAt = event.at
         this.link = null

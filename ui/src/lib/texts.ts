@@ -241,6 +241,18 @@ export function historySizeText(
   return `${messages} in ${chats}, about ${approxBytes}`
 }
 
+/** On the receiving device: "Receiving message history from Laptop… 3 of 7 parts, 600 new messages". */
+export function historyInText(t: {
+  state: string
+  chunksDone: number
+  chunks: number
+  messages: number
+}): string {
+  const fresh = `${new Intl.NumberFormat('en').format(t.messages)} new message${t.messages === 1 ? '' : 's'}`
+  if (t.state === 'done') return `Message history received: ${fresh}.`
+  return `Receiving message history… ${t.chunksDone} of ${t.chunks} parts, ${fresh}`
+}
+
 /** "Sending… 3 of 7 parts". */
 export function historyProgressText(done: number, total: number): string {
   return `Sending… ${done} of ${total} part${total === 1 ? '' : 's'}`
