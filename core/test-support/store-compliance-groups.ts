@@ -102,6 +102,30 @@ export function groupComplianceTests(
       await assert.rejects(store.pageGroupMessages(a, 501), StoreArgumentError)
     }))
 
+  test('group message delivery: replaced in place, its group and place kept; an unknown id changes nothing', () =>
+    withStore(async (store, harness) => {
+      const a = groupRecord(1).groupId
+      for (let i = 0; i < 3; i++) await store.addGroupMessage(groupMessage(a, i))
+      const mine = { ...groupMessage(a, 1), recipients: ['k1', 'k2'], deliveredTo: ['k2'] }
+      const moved = { ...mine, groupId: groupRecord(2).groupId, receivedAt: T0 + 99 }
+      assert.equal(await store.putGroupMessage(moved), true)
+      assert.equal(await store.putGroupMessage({ ...groupMessage(a, 7), text: 'new' }), false)
+      assert.equal(await store.getGroupMessage(groupMessage(a, 7).messageId), undefined)
+      const again = await harness.open()
+      try {
+        assert.deepEqual(await again.getGroupMessage(mine.messageId), mine)
+        const page = await again.pageGroupMessages(a, 10)
+        assert.deepEqual(
+          page.map((m) => m.deliveredTo),
+          [undefined, ['k2'], undefined],
+          'still second in its own group',
+        )
+        assert.deepEqual(await again.pageGroupMessages(groupRecord(2).groupId, 10), [])
+      } finally {
+        await again.close()
+      }
+    }))
+
   test('group device keys: absent at first, stored byte-exact; a failed transaction keeps nothing', () =>
     withStore(async (store) => {
       assert.equal(await store.getGroupDevice(), undefined)

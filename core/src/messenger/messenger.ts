@@ -183,7 +183,7 @@ export class Messenger {
       notifyRing: (contact, conversationId) => void this.#notify(contact, conversationId, 'call'),
       relayOnly: () => this.#relayOnly(),
     })
-    this.#groups = this.#createGroups()
+    this.#groups = this.#createGroups(options.receiptDelay ?? DEFAULT_RECEIPT_DELAY)
     this.#files =
       options.files === undefined
         ? null
@@ -228,8 +228,10 @@ export class Messenger {
     })
   }
 
-  #createGroups(): MessengerGroups {
+  #createGroups(receiptDelay: ReceiptDelay): MessengerGroups {
     return new MessengerGroups(this.ctx, {
+      // Group delivery receipts wait like 1:1 ones (ADR 0780).
+      receipts: { delay: receiptDelay, delayed: () => this.#settings.current.delayReceipts },
       sendDirect: (contact, payload) => this.#outbox.sendDirect(contact, payload),
       kickOutbox: () => this.#outbox.kick(),
       ownMailboxClient: (relay, mailboxId) => this.#mailboxes.ownClient(mailboxId, relay),

@@ -33,6 +33,7 @@ export const READ_OPERATIONS = [
   'getGroup',
   'listGroups',
   'pageGroupMessages',
+  'getGroupMessage',
   'getGroupDevice',
 ] as const satisfies readonly (keyof StoreOperations)[]
 
@@ -60,6 +61,7 @@ export const WRITE_OPERATIONS = [
   'putGroup',
   'deleteGroup',
   'addGroupMessage',
+  'putGroupMessage',
   'putGroupDevice',
 ] as const satisfies readonly (keyof StoreOperations)[]
 

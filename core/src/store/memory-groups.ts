@@ -50,6 +50,19 @@ export class MemoryGroupOperations {
     return true
   }
 
+  async getGroupMessage(messageId: string): Promise<GroupMessageRecord | undefined> {
+    return copy(this.#db.data().groupMessages.get(messageId))
+  }
+
+  async putGroupMessage(message: GroupMessageRecord): Promise<boolean> {
+    const db = this.#db.data()
+    const stored = db.groupMessages.get(message.messageId)
+    if (stored === undefined) return false
+    const { groupId, receivedAt } = stored
+    this.#db.write(db.groupMessages, message.messageId, { ...message, groupId, receivedAt })
+    return true
+  }
+
   async pageGroupMessages(groupId: string, limit: number): Promise<GroupMessageRecord[]> {
     checkLimit(limit, STORE_LIMITS.pageMaxMessages, 'limit')
     const db = this.#db.data()

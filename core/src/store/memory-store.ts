@@ -90,6 +90,10 @@ class MemoryTransaction implements StoreOperations {
     this.#groups.addGroupMessage(m)
   readonly pageGroupMessages: StoreOperations['pageGroupMessages'] = (id, limit) =>
     this.#groups.pageGroupMessages(id, limit)
+  readonly getGroupMessage: StoreOperations['getGroupMessage'] = (id) =>
+    this.#groups.getGroupMessage(id)
+  readonly putGroupMessage: StoreOperations['putGroupMessage'] = (m) =>
+    this.#groups.putGroupMessage(m)
   readonly getGroupDevice: StoreOperations['getGroupDevice'] = () => this.#groups.getGroupDevice()
   readonly putGroupDevice: StoreOperations['putGroupDevice'] = (r) => this.#groups.putGroupDevice(r)
 

@@ -156,6 +156,12 @@ export interface StoreOperations {
   addGroupMessage(message: GroupMessageRecord): Promise<boolean>
   /** The newest `limit` (1..STORE_LIMITS.pageMaxMessages) of a group, oldest first. */
   pageGroupMessages(groupId: string, limit: number): Promise<GroupMessageRecord[]>
+  getGroupMessage(messageId: string): Promise<GroupMessageRecord | undefined>
+  /**
+   * Replaces a stored group message (its delivery moved on); false when no message has its id.
+   * Its group and time stay those stored (its place in the history does not move).
+   */
+  putGroupMessage(message: GroupMessageRecord): Promise<boolean>
   getGroupDevice(): Promise<GroupDeviceRecord | undefined>
   putGroupDevice(record: GroupDeviceRecord): Promise<void>
 }

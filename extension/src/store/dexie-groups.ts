@@ -53,6 +53,18 @@ export class DexieGroupOperations {
     return true
   }
 
+  getGroupMessage(messageId: string): Promise<GroupMessageRecord | undefined> {
+    return this.#messages.get(messageId)
+  }
+
+  async putGroupMessage(message: GroupMessageRecord): Promise<boolean> {
+    const stored = await this.#messages.get(message.messageId)
+    if (stored === undefined) return false
+    const { groupId, receivedAt } = stored
+    await this.#messages.put({ ...message, groupId, receivedAt })
+    return true
+  }
+
   async pageGroupMessages(groupId: string, limit: number): Promise<GroupMessageRecord[]> {
     checkLimit(limit, STORE_LIMITS.pageMaxMessages, 'limit')
     const newest = await this.#history(groupId).reverse().limit(limit).toArray()

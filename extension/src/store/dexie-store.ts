@@ -143,6 +143,8 @@ class DexieOperations implements StoreOperations {
     this.deleteGroup = (id) => groups.deleteGroup(id)
     this.addGroupMessage = (m) => groups.addGroupMessage(m)
     this.pageGroupMessages = (id, limit) => groups.pageGroupMessages(id, limit)
+    this.getGroupMessage = (id) => groups.getGroupMessage(id)
+    this.putGroupMessage = (m) => groups.putGroupMessage(m)
     this.getGroupDevice = () => groups.getGroupDevice()
     this.putGroupDevice = (r) => groups.putGroupDevice(r)
   }
@@ -153,6 +155,8 @@ class DexieOperations implements StoreOperations {
   readonly deleteGroup: StoreOperations['deleteGroup']
   readonly addGroupMessage: StoreOperations['addGroupMessage']
   readonly pageGroupMessages: StoreOperations['pageGroupMessages']
+  readonly getGroupMessage: StoreOperations['getGroupMessage']
+  readonly putGroupMessage: StoreOperations['putGroupMessage']
   readonly getGroupDevice: StoreOperations['getGroupDevice']
   readonly putGroupDevice: StoreOperations['putGroupDevice']
 

@@ -7,11 +7,12 @@ import {
   type GroupMember,
   type GroupMessage,
   type GroupSender,
+  type GroupSystemLine,
   type GroupSummary,
   type GroupsEvent,
 } from './groups.ts'
 import type { RequestFor, ResultFor } from './requests.ts'
-import { arr, bool, int, lit, nullable, obj, oneOf, str } from '../schema.ts'
+import { arr, bool, int, lit, nullable, obj, oneOf, opt, str } from '../schema.ts'
 import type { Schema } from '../schema.ts'
 import { count } from '../validate-values.ts'
 
@@ -25,6 +26,8 @@ type GroupsRequestType =
   | 'groups.rename'
   | 'groups.leave'
   | 'groups.members'
+  | 'groups.promote'
+  | 'groups.demote'
 
 const groupId = str(G.groupIdChars, G.groupIdChars)
 const contactId = str(128, 1)
@@ -44,6 +47,13 @@ const sender = obj<GroupSender>({
   contactId: nullable(contactId),
   name: nullable(str(256, 0)),
   keyId: nullable(str(64, 1)),
+  nameTag: opt(nullable(str(8, 1))),
+})
+const groupSystemLine = obj<GroupSystemLine>({
+  kind: oneOf(['joined', 'removed', 'left', 'renamed', 'key_changed'] as const),
+  member: sender,
+  by: opt(sender),
+  name: opt(name),
 })
 const groupMessage = obj<GroupMessage>({
   messageId: str(64, 1),
@@ -54,12 +64,17 @@ const groupMessage = obj<GroupMessage>({
   held: bool,
   via: oneOf(['direct', 'mailbox', 'sent'] as const),
   receivedAt: int(0, 8.64e15),
+  system: opt(groupSystemLine),
+  delivery: opt(obj({ delivered: count, of: count })),
 })
 const groupMember = obj<GroupMember>({
   contactId: nullable(contactId),
   name: nullable(str(256, 0)),
+  keyId: opt(nullable(str(64, 1))),
+  nameTag: opt(nullable(str(8, 1))),
   self: bool,
   held: bool,
+  role: oneOf(['admin', 'member'] as const),
 })
 
 export const groupsRequestSchemas: { [K in GroupsRequestType]: Schema<RequestFor<K>> } = {
@@ -76,6 +91,8 @@ export const groupsRequestSchemas: { [K in GroupsRequestType]: Schema<RequestFor
   'groups.rename': obj({ type: lit('groups.rename'), groupId, name }),
   'groups.leave': obj({ type: lit('groups.leave'), groupId }),
   'groups.members': obj({ type: lit('groups.members'), groupId }),
+  'groups.promote': obj({ type: lit('groups.promote'), groupId, contactId }),
+  'groups.demote': obj({ type: lit('groups.demote'), groupId, contactId }),
 }
 
 export const groupsResultSchemas: { [K in GroupsRequestType]: Schema<ResultFor<K>> } = {
@@ -88,6 +105,8 @@ export const groupsResultSchemas: { [K in GroupsRequestType]: Schema<ResultFor<K
   'groups.rename': empty,
   'groups.leave': empty,
   'groups.members': obj({ members: arr(groupMember, G.maxMembers) }),
+  'groups.promote': empty,
+  'groups.demote': empty,
 }
 
 type GroupsEventType = GroupsEvent['type']
@@ -99,7 +118,7 @@ export const groupsEventSchemas: {
   'group.changed': obj({
     type: lit('group.changed'),
     group: groupSummary,
-    change: oneOf(['created', 'joined', 'members', 'renamed', 'left', 'removed'] as const),
+    change: oneOf(['created', 'joined', 'members', 'renamed', 'left', 'removed', 'roles'] as const),
     by: nullable(contactId),
   }),
 }

@@ -37,7 +37,10 @@ export interface GroupSummary {
   /** Devices in the group (MLS leaves), this one included. */
   memberCount: number
   status: GroupStatus
-  /** Whether this device may add and remove members (false once left or removed). */
+  /**
+   * Whether this device may add and remove members, rename and change admins: its person is an
+   * admin (ADR 0135); false once left or removed.
+   */
   canManage: boolean
   /** The newest message, sent or received, or when the group was made or joined. */
   lastActivityAt: Timestamp
@@ -47,10 +50,32 @@ export interface GroupSummary {
 export interface GroupSender {
   /** The contact, or null when the member is not a contact of ours. */
   contactId: ContactId | null
-  /** The contact's display name, or null for a member who is not a contact. */
+  /**
+   * The contact's display name; for a member who is not a contact, the name it declared in the
+   * group (ADR 0781: show it marked as not a contact), null until it declared one.
+   */
   name: string | null
   /** The sender's identity key id (base64url): stable per person, for colours. */
   keyId: string | null
+  /**
+   * A few characters of the key id, shown apart from the name, when a member who is not a contact
+   * declared a name that reads like one of our contacts' (or our own): it cannot pose as them.
+   */
+  nameTag?: string | null
+}
+
+/** A person in a system line; `keyId` null: this device's user ("You"). */
+export type GroupPerson = GroupSender
+
+/** A line of the history written by the messenger, not by a member (ADR 0782). */
+export interface GroupSystemLine {
+  kind: 'joined' | 'removed' | 'left' | 'renamed' | 'key_changed'
+  /** Who joined, was removed, left, renamed the group, or whose key changed. */
+  member: GroupPerson
+  /** Who removed them (absent when not known). */
+  by?: GroupPerson
+  /** The group's new name ('renamed'). */
+  name?: string
 }
 
 export interface GroupMessage {
@@ -70,23 +95,45 @@ export interface GroupMessage {
   /** How it reached this device ('sent': this device wrote it). */
   via: 'direct' | 'mailbox' | 'sent'
   receivedAt: Timestamp
+  /** Set on a system line (`text` is empty then). */
+  system?: GroupSystemLine
+  /** Ours: "delivered to `delivered` of `of`" other members (ADR 0780). */
+  delivery?: { delivered: number; of: number }
 }
 
 export interface GroupMember {
   /** The contact, or null for a member who is not a contact of ours (or this device). */
   contactId: ContactId | null
+  /** The contact's name, or the name a member who is not a contact declared (ADR 0781). */
   name: string | null
+  /** The member's identity key id (base64url), when its credential verifies. */
+  keyId?: string | null
+  /** As GroupSender.nameTag. */
+  nameTag?: string | null
   /** This device. */
   self: boolean
   /** The contact's key changed and is not accepted yet. */
   held: boolean
+  /** Admins add, remove, rename and change roles; every member enforces it (ADR 0135). */
+  role: 'admin' | 'member'
 }
 
 /** What changed in a group (`group.changed`). */
-export type GroupChange = 'created' | 'joined' | 'members' | 'renamed' | 'left' | 'removed'
+export type GroupChange =
+  | 'created'
+  | 'joined'
+  | 'members'
+  | 'renamed'
+  | 'left'
+  | 'removed'
+  /** Who is admin changed (ADR 0135). */
+  | 'roles'
 
 export type GroupsEvent =
-  /** A group message was stored (incoming; for our own, `groups.send` returns it). */
+  /**
+   * A group message or system line was stored (incoming; for our own, `groups.send` returns it),
+   * or a message of ours counted another receipt (the same `messageId`, replaces the shown one).
+   */
   | { type: 'group.message'; message: GroupMessage }
   /** A group was created or joined, its members or name changed, we left or were removed. */
   | { type: 'group.changed'; group: GroupSummary; change: GroupChange; by: ContactId | null }
@@ -117,4 +164,14 @@ export interface GroupsRequestTable {
   'groups.leave': { params: { groupId: GroupId }; result: Empty }
   /** The members as this device sees them. */
   'groups.members': { params: { groupId: GroupId }; result: { members: GroupMember[] } }
+  /**
+   * Makes a member contact an admin (all its devices). Admins only: `invalid_state` for a member
+   * who is not one; `not_found` for a contact who is not in the group.
+   */
+  'groups.promote': { params: { groupId: GroupId; contactId: ContactId }; result: Empty }
+  /**
+   * Makes an admin contact (or ourselves) a member again. `invalid_state` for a non-admin, and
+   * for the last admin: a group always keeps one.
+   */
+  'groups.demote': { params: { groupId: GroupId; contactId: ContactId }; result: Empty }
 }

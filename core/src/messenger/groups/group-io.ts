@@ -14,6 +14,7 @@ import type { ContactRecord } from '../../store/records.ts'
 import type { MessengerContext } from '../context.ts'
 import { queueControl } from '../outbox-rows.ts'
 import { encodePayload } from '../payload.ts'
+import type { ReceiptDelay } from '../receipt-batcher.ts'
 import type { GroupMailboxHome } from './group-manager.ts'
 
 export interface MessengerGroupsDeps {
@@ -24,6 +25,8 @@ export interface MessengerGroupsDeps {
   ownMailboxClient(relay: string, mailboxId: string): MailboxClient
   /** Our relays; the first is home. */
   relays(): string[]
+  /** When group delivery receipts go (ADR 0780): the 1:1 receipts' window and setting. */
+  receipts?: { delay: ReceiptDelay; delayed: () => boolean }
 }
 
 /** This device's MLS signing key: made on first use and stored, the same across restarts. */

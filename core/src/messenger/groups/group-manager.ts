@@ -9,8 +9,8 @@
  * readable by a relay. Every group step ends with the group stored (GroupRecord), so a restart
  * continues where it stopped; history is stored before its event is announced.
  */
-import { toBase64Url, toHex } from '../../crypto/bytes.ts'
-import { verifyMemberCredential, type LeafCredentialCheck } from '../../groups/credential.ts'
+import { fromBase64Url, toBase64Url, toHex } from '../../crypto/bytes.ts'
+import { verifyMemberCredential } from '../../groups/credential.ts'
 import { decodeGroupContent, encodeGroupContent, type GroupContent } from '../../groups/content.ts'
 import {
   InviteAssembler,
@@ -23,6 +23,7 @@ import {
 } from '../../groups/direct.ts'
 import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from '../../groups/framing.ts'
 import { GroupChannel, type GroupEvent, type GroupMailboxPort } from '../../groups/group-channel.ts'
+import type { GroupMailboxHome, GroupManagerEvent, GroupManagerIo } from './group-manager-io.ts'
 import {
   groupIdOf,
   keyPackageLeaf,
@@ -35,7 +36,11 @@ import {
 import type { GroupSummary } from '../../client/api.ts'
 import type { GroupMessageRecord } from '../../store/records.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
+import type { Roster } from './group-events.ts'
+import { GroupHistory } from './group-history.ts'
+import { GroupMemberTalk } from './group-member-talk.ts'
 import { GroupOffers } from './group-offers.ts'
+import * as admin from './group-admin.ts'
 import {
   fromGroupRecord,
   toGroupRecord,
@@ -43,58 +48,12 @@ import {
   type GroupStore,
 } from './group-records.ts'
 
-export interface GroupMailboxHome {
-  relays: string[]
-  mailboxId: Uint8Array
-  authSecret: Uint8Array
-  capability: Uint8Array
-}
-
-export interface GroupManagerIo {
-  suite: GroupSuite
-  checker: LeafCredentialCheck
-  now: () => number
-  random: (n: number) => Uint8Array
-  store: GroupStore
-  /** This device's MLS signing key (restores KeyPackages handed out before a restart). */
-  signingSecret: Uint8Array
-  /** A fresh KeyPackage of this device (its MemberCredential and MLS signing key). */
-  newKeyPackage(): Promise<KeyPackageBundle>
-  /**
-   * Sends bytes inside the contact's 1:1 session. `directOnly`: only over a live connection now
-   * (resolves false when there is none); otherwise queued like any 1:1 message.
-   */
-  sendToContact(
-    contactId: string,
-    bytes: Uint8Array,
-    opts: { directOnly: boolean },
-  ): Promise<boolean>
-  /** The contact whose (accepted, unblocked) identity key this is, if any. */
-  contactOfIdentity(identityKey: Uint8Array): string | undefined
-  /** The contact with a pending key change that involves this identity key, if any (held). */
-  heldOfIdentity?(identityKey: Uint8Array): string | undefined
-  /** Creates a group mailbox on this device's home relay. */
-  createMailbox(): Promise<GroupMailboxHome>
-  mailboxPort(home: GroupMailboxHome): GroupMailboxPort
-  onEvent(e: GroupManagerEvent): void
-}
-
-export type GroupChange = 'created' | 'joined' | 'members' | 'renamed' | 'left' | 'removed'
-
-export type GroupManagerEvent =
-  | { kind: 'joined'; groupId: string; name: string; from: string }
-  | {
-      kind: 'message'
-      groupId: string
-      text: string
-      via: 'direct' | 'mailbox'
-      message: GroupMessageRecord
-    }
-  | { kind: 'changed'; groupId: string; change: GroupChange; by: string | null }
-  | { kind: 'removed'; groupId: string }
-  /** The group moved to a new group mailbox (after a removal): subscribe to that one. */
-  | { kind: 'moved'; groupId: string }
-  | { kind: 'refused'; groupId: string; from: string | undefined; code: string }
+export type {
+  GroupChange,
+  GroupMailboxHome,
+  GroupManagerEvent,
+  GroupManagerIo,
+} from './group-manager-io.ts'
 
 interface GroupEntry {
   id: Uint8Array
@@ -106,6 +65,12 @@ interface GroupEntry {
   status: GroupStatus
   createdAt: number
   lastActivityAt: number
+  /** Members by leaf as last applied (system lines come from its changes). */
+  roster: Roster
+  /** Names members declared (ADR 0781), by identity key id. */
+  names: Map<string, string>
+  /** Members who said they leave (their removal is a "left" line). */
+  leaving: Set<string>
 }
 
 export class GroupManager {
@@ -113,14 +78,27 @@ export class GroupManager {
   private readonly offers: GroupOffers
   private readonly invites = new InviteAssembler()
   private readonly ports = new Map<string, GroupMailboxPort>()
+  /** Admins (identity keys, hex, sorted and joined) as last told, per group. */
+  private readonly admins = new Map<string, string>()
   private readonly io: GroupManagerIo
-  /** History writes, in order; a group is stored only after the writes before it. */
-  private writes: Promise<unknown> = Promise.resolve()
-  private lastStamp = 0
+  private readonly history: GroupHistory
+  /** Rosters, system lines, declared names and receipts (ADRs 0780-0782). */
+  readonly talk: GroupMemberTalk
 
   constructor(io: GroupManagerIo) {
     this.io = io
     this.offers = new GroupOffers(io.store, io.signingSecret, io.now)
+    this.history = new GroupHistory(io)
+    this.talk = new GroupMemberTalk({
+      ...{ io, history: this.history, entries: () => this.groups.entries() },
+      entry: (groupId) => this.groups.get(groupId),
+      identityOf: (c, s) => this.identityOf(c, s),
+      sendContent: (groupId, content) => this.sendContent(groupId, content),
+      sendDirect: (c, id, frame) =>
+        this.send(c, { groupId: id, body: { kind: 'frame', frame } }, true),
+      save: (groupId) => this.save(groupId),
+      announce: (e) => this.announce(e),
+    })
   }
 
   /** Loads the groups and offered KeyPackages stored before (call once, before anything else). */
@@ -128,11 +106,11 @@ export class GroupManager {
     await this.offers.load()
     for (const r of await this.io.store.listGroups()) {
       const newest = await this.io.store.pageGroupMessages(r.groupId, 1)
-      this.lastStamp = Math.max(this.lastStamp, newest[0]?.receivedAt ?? 0)
+      this.history.seen(newest[0]?.receivedAt ?? 0)
       const s = fromGroupRecord(r, this.io.suite, this.io.checker, newest[0]?.receivedAt)
       const channel = GroupChannel.restore(s.group, s.cursor, s.knownNext, this.channelIo(s.key))
-      const entry = { id: groupIdOf(s.group), ...s, channel, asked: new Set(s.asked) }
-      this.groups.set(s.key, entry)
+      const names = new Map(s.names)
+      this.track(s.key, { id: groupIdOf(s.group), ...s, channel, asked: new Set(s.asked), names })
     }
   }
 
@@ -141,18 +119,19 @@ export class GroupManager {
     const home = await this.io.createMailbox()
     const id = this.io.random(32)
     const key = toHex(id)
+    const own = await this.io.newKeyPackage()
     const channel = await GroupChannel.create(
       this.io.suite,
       this.io.checker,
       id,
-      await this.io.newKeyPackage(),
+      own,
       this.channelIo(key),
+      admin.creatorRoles(name, own), // the creator is the first admin (ADR 0135)
     )
-    const entry: GroupEntry = {
-      ...{ id, name, home, channel, asked: new Set<string>() },
+    this.track(key, {
+      ...{ id, name, home, channel, asked: new Set<string>(), names: new Map() },
       ...{ status: 'member' as const, createdAt: this.io.now(), lastActivityAt: this.io.now() },
-    }
-    this.groups.set(key, entry)
+    })
     await this.save(key)
     this.io.onEvent({ kind: 'changed', groupId: key, change: 'created', by: null })
     return key
@@ -161,6 +140,7 @@ export class GroupManager {
   /** Asks each contact for a KeyPackage; each is added when its answer arrives. */
   async addContacts(groupId: string, contactIds: readonly string[]): Promise<void> {
     const g = this.active(groupId)
+    admin.requireAdmin(g.channel.state)
     for (const c of contactIds) {
       g.asked.add(c)
       await this.send(c, { groupId: g.id, body: { kind: 'key_package_request' } }, false)
@@ -171,6 +151,7 @@ export class GroupManager {
   /** Removes every device of the contact from the group (a new epoch at once). */
   async removeContact(groupId: string, contactId: string): Promise<void> {
     const g = this.active(groupId)
+    admin.requireAdmin(g.channel.state)
     const removed = await g.channel.commit((group) => {
       const leaves = this.membersByContact(group)
         .filter((m) => m.contact === contactId)
@@ -220,7 +201,9 @@ export class GroupManager {
       text,
       state: 'shown',
       via: 'sent',
-      receivedAt: this.stamp(),
+      receivedAt: this.history.stamp(),
+      recipients: this.talk.recipients(groupId),
+      deliveredTo: [],
     }
     await this.io.store.addGroupMessage(message)
     this.entry(groupId).lastActivityAt = message.receivedAt
@@ -230,8 +213,14 @@ export class GroupManager {
 
   /** Renames the group for every member (an application message, ordered like text). */
   async rename(groupId: string, name: string): Promise<void> {
-    await this.sendContent(groupId, { kind: 'rename', name })
+    const { channel } = this.active(groupId)
+    if (admin.hasRoles(channel.state)) {
+      // A roles group: the name is in the group context, changed by an admin's commit (ADR 0135).
+      admin.requireAdmin(channel.state)
+      await channel.commit((group) => admin.rolesPlan(group, { name }))
+    } else await this.sendContent(groupId, { kind: 'rename', name })
     this.entry(groupId).name = name
+    await this.history.line(groupId, { kind: 'renamed', member: null, name })
     await this.save(groupId)
     this.io.onEvent({ kind: 'changed', groupId, change: 'renamed', by: null })
   }
@@ -241,10 +230,31 @@ export class GroupManager {
    * group and its history stay on this device, marked left.
    */
   async leave(groupId: string): Promise<void> {
+    // The last admin first makes the longest-standing member admin (ADR 0135).
+    await this.active(groupId).channel.commit((group) => admin.handOverPlan(group))
     await this.sendContent(groupId, { kind: 'leave' })
+    await this.history.line(groupId, { kind: 'left', member: null })
     this.entry(groupId).status = 'left'
     await this.save(groupId)
     this.io.onEvent({ kind: 'changed', groupId, change: 'left', by: null })
+  }
+
+  /** Makes a member contact admin or not (an admin's commit of new roles, ADR 0135). */
+  async setAdmin(groupId: string, contactId: string, makeAdmin: boolean): Promise<void> {
+    const { channel } = this.active(groupId)
+    admin.requireAdmin(channel.state)
+    const identityOf = (group: Group) => {
+      const keyId = this.membersByContact(group).find((m) => m.contact === contactId)?.keyId
+      if (keyId === undefined) throw new RangeError('that contact is not a member of this group')
+      return fromBase64Url(keyId)
+    }
+    const identity = identityOf(channel.state)
+    const admins = admin.adminKeys(channel.state)
+    if (!makeAdmin && admins.size === 1 && admins.has(toHex(identity)))
+      throw new ProtocolError('not_admin', 'a group keeps an admin: make someone else admin first')
+    await channel.commit((group) =>
+      admin.rolesPlan(group, { admins: [{ identity: identityOf(group), admin: makeAdmin }] }),
+    )
   }
 
   has(groupId: string): boolean {
@@ -267,15 +277,19 @@ export class GroupManager {
       name: g.name,
       memberCount: membersOf(g.channel.state).length,
       status: g.status,
-      // Every member may add and remove until admins exist (docs/protocol/groups.md).
-      canManage: g.status === 'member',
+      // Admins only (ADR 0135); in a group made before roles, every member.
+      canManage: g.status === 'member' && admin.canManage(g.channel.state),
       lastActivityAt: g.lastActivityAt,
     }))
   }
 
   /** Members as contacts: leaf, contact (undefined: not a contact, or held), us, held by whom. */
   members(groupId: string) {
-    return this.membersByContact(this.entry(groupId).channel.state)
+    const state = this.entry(groupId).channel.state
+    return this.membersByContact(state).map((m) => ({
+      ...m,
+      role: admin.roleOf(state, m.keyId === undefined ? undefined : fromBase64Url(m.keyId)),
+    }))
   }
 
   /** Reads the group mailbox (nothing once removed or left). */
@@ -351,7 +365,9 @@ export class GroupManager {
       throw new ProtocolError('wrong_key', 'the KeyPackage names someone else than the contact')
     }
     const added = await g.channel.commit((group) =>
-      this.membersByContact(group).some((m) => m.contact === contactId) ? undefined : { add: [kp] },
+      this.membersByContact(group).some((m) => m.contact === contactId)
+        ? undefined
+        : admin.addPlan(group, kp),
     )
     g.asked.delete(contactId)
     await this.save(key)
@@ -395,13 +411,14 @@ export class GroupManager {
     )
     const id = groupIdOf(channel.state)
     if (toHex(id) !== key) throw new ProtocolError('malformed', 'the welcome is for another group')
-    const entry: GroupEntry = {
-      ...{ id, name: invite.name, home, channel, asked: new Set<string>() },
+    this.track(key, {
+      ...{ id, name: invite.name, home, channel, asked: new Set<string>(), names: new Map() },
       ...{ status: 'member' as const, createdAt: this.io.now(), lastActivityAt: this.io.now() },
-    }
-    this.groups.set(key, entry)
+    })
+    await this.history.line(key, { kind: 'joined', member: null })
     await this.save(key)
     await this.offers.drop(offerKey)
+    void this.talk.declare(key)
     this.io.onEvent({ kind: 'joined', groupId: key, name: invite.name, from: contactId })
     this.io.onEvent({ kind: 'changed', groupId: key, change: 'joined', by: contactId })
   }
@@ -427,7 +444,14 @@ export class GroupManager {
       const self = m.leaf === own
       const contact = identity === undefined ? undefined : this.io.contactOfIdentity(identity)
       const held = identity === undefined ? undefined : this.io.heldOfIdentity?.(identity)
-      return { leaf: m.leaf, self, contact, heldBy: contact === undefined ? held : undefined }
+      const keyId = identity === undefined ? undefined : toBase64Url(identity)
+      return {
+        leaf: m.leaf,
+        self,
+        contact,
+        heldBy: contact === undefined ? held : undefined,
+        keyId,
+      }
     })
   }
 
@@ -462,11 +486,15 @@ export class GroupManager {
 
   private channelEvent(groupId: string, e: GroupEvent): void {
     if (e.kind === 'message') this.contentEvent(groupId, e)
-    else if (e.kind === 'commit')
+    else if (e.kind === 'commit') {
+      this.rolesApplied(groupId, e.committer)
+      this.talk.commitApplied(groupId, e.committer)
       this.announce({ kind: 'changed', groupId, change: 'members', by: null })
-    else if (e.kind === 'removed') {
+    } else if (e.kind === 'removed') {
       const g = this.groups.get(groupId)
       if (g !== undefined) g.status = 'removed'
+      const by = e.committer === undefined ? undefined : g?.roster.get(e.committer)
+      void this.history.line(groupId, { kind: 'removed', member: null, ...(by ? { by } : {}) })
       this.announce({ kind: 'removed', groupId })
       this.announce({ kind: 'changed', groupId, change: 'removed', by: null })
     } else this.announce({ kind: 'refused', groupId, from: undefined, code: e.code })
@@ -485,20 +513,35 @@ export class GroupManager {
     const contact = identity === undefined ? undefined : this.io.contactOfIdentity(identity)
     const held = identity === undefined ? undefined : this.io.heldOfIdentity?.(identity)
     const by = contact ?? held ?? null
+    const keyId = identity === undefined ? null : toBase64Url(identity)
+    const g = this.groups.get(groupId)
     if (content.kind === 'rename') {
       if (held !== undefined && contact === undefined) return // not applied while held
-      const g = this.groups.get(groupId)
+      // A roles group is renamed by an admin's commit only; this message changes nothing.
+      if (g !== undefined && admin.hasRoles(g.channel.state)) return
       if (g !== undefined) g.name = content.name
+      void this.history.line(groupId, { kind: 'renamed', member: keyId, name: content.name })
       this.announce({ kind: 'changed', groupId, change: 'renamed', by })
       return
     }
     if (content.kind === 'leave') {
+      if (keyId !== null) g?.leaving.add(keyId)
       void this.commitLeave(groupId, e.sender.leaf, e.sender.signatureKey)
+      return
+    }
+    if (content.kind === 'receipt' || content.kind === 'profile') {
+      if (keyId !== null) void this.talk.memberSaid(groupId, keyId, content)
       return
     }
     if (content.kind === 'mailbox') {
       // Only at its place in the mailbox order; a direct copy would switch members apart.
       if (e.via !== 'mailbox') return
+      // Only an admin moves a roles group (only admins remove; ADR 0135).
+      if (
+        g !== undefined &&
+        !admin.adminKeys(g.channel.state).has(toHex(identity ?? new Uint8Array()))
+      )
+        return
       const { mailboxId, authSecret, capability, relay } = content
       this.switchTo(groupId, { relays: [relay], mailboxId, authSecret, capability })
       return
@@ -512,25 +555,45 @@ export class GroupManager {
       text: content.text,
       state: held !== undefined && contact === undefined ? 'held' : 'shown',
       via: e.via,
-      receivedAt: this.stamp(),
+      receivedAt: this.history.stamp(),
     }
-    const g = this.groups.get(groupId)
     if (g !== undefined) g.lastActivityAt = message.receivedAt
-    const stored = this.writes.then(() => this.io.store.addGroupMessage(message))
-    this.writes = stored.catch(() => undefined)
-    void stored.then(
-      (added) => {
-        if (added)
-          this.io.onEvent({ kind: 'message', groupId, text: message.text, via: e.via, message })
-      },
-      () => undefined,
-    )
+    const event = { kind: 'message' as const, groupId, text: message.text, via: e.via, message }
+    void this.history.add(message, event).then((added) => {
+      if (added && message.state === 'shown') this.talk.textStored(groupId, message)
+    })
+  }
+
+  private track(key: string, e: Omit<GroupEntry, 'roster' | 'leaving'>): void {
+    this.admins.set(key, [...admin.adminKeys(e.channel.state)].sort().join())
+    this.groups.set(key, { ...e, roster: this.talk.rosterOf(e.channel), leaving: new Set() })
+  }
+
+  /** After a commit: a new name or new admins in the roles are told (ADR 0135). */
+  private rolesApplied(groupId: string, committer: number | undefined): void {
+    const g = this.groups.get(groupId)
+    if (g === undefined) return
+    const state = g.channel.state
+    const by = committer === undefined ? undefined : g.roster.get(committer)
+    const name = admin.rolesName(state)
+    if (name !== undefined && name !== g.name) {
+      g.name = name
+      void this.history.line(groupId, { kind: 'renamed', member: by ?? null, name })
+      this.announce({ kind: 'changed', groupId, change: 'renamed', by: null })
+    }
+    const admins = [...admin.adminKeys(state)].sort().join()
+    if (this.admins.get(groupId) !== admins) {
+      this.admins.set(groupId, admins)
+      this.announce({ kind: 'changed', groupId, change: 'roles', by: null })
+    }
   }
 
   /** A member said it leaves: commit its removal unless someone did (the relay orders racers). */
   private async commitLeave(groupId: string, leaf: number, signatureKey: Uint8Array) {
     const g = this.groups.get(groupId)
     if (g === undefined || g.status !== 'member') return
+    // Only admins commit removals (ADR 0135); the others wait for one to read it.
+    if (!admin.canManage(g.channel.state)) return
     const same = (a: Uint8Array, b: Uint8Array) => toHex(a) === toHex(b)
     try {
       const removed = await g.channel.commit((group) =>
@@ -544,25 +607,15 @@ export class GroupManager {
     }
   }
 
-  /**
-   * A history time for a new message: now, but always after the previous one, because history is
-   * ordered by (receivedAt, messageId) and two messages in one millisecond must keep their order.
-   */
-  private stamp(): number {
-    this.lastStamp = Math.max(this.io.now(), this.lastStamp + 1)
-    return this.lastStamp
-  }
-
   /** Events wait for the history writes before them, so a listener reads what it was told. */
   private announce(e: GroupManagerEvent): void {
-    const next = this.writes.then(() => this.io.onEvent(e))
-    this.writes = next.catch(() => undefined)
+    void this.history.after(() => this.io.onEvent(e))
   }
 
   private async save(key: string): Promise<void> {
     const g = this.groups.get(key)
     if (g === undefined) return
-    await this.writes
+    await this.history.settled()
     const { channel } = g
     const record = toGroupRecord(
       {

@@ -19,6 +19,8 @@ export type GroupStore = Pick<
   | 'pageGroupMessages'
   | 'getGroupDevice'
   | 'putGroupDevice'
+  | 'getGroupMessage'
+  | 'putGroupMessage'
 >
 
 export type GroupStatus = GroupRecord['status']
@@ -35,6 +37,8 @@ export interface GroupSnapshot {
   status: GroupStatus
   createdAt: number
   lastActivityAt: number
+  /** Names members declared (ADR 0781), by identity key id. */
+  names: ReadonlyMap<string, string>
 }
 
 export function toGroupRecord(s: GroupSnapshot, now: number): GroupRecord {
@@ -54,6 +58,7 @@ export function toGroupRecord(s: GroupSnapshot, now: number): GroupRecord {
     status: s.status,
     createdAt: s.createdAt,
     updatedAt: now,
+    memberNames: Object.fromEntries(s.names),
   }
 }
 
@@ -75,5 +80,6 @@ export function fromGroupRecord(
     status: r.status,
     createdAt: r.createdAt,
     lastActivityAt: lastActivityAt ?? r.createdAt,
+    names: new Map(Object.entries(r.memberNames ?? {})),
   }
 }

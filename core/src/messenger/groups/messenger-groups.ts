@@ -15,7 +15,7 @@
  * key in their credential; blocked contacts map to nobody, and a contact with an unaccepted key
  * change is held: not added, its frames not accepted directly, its group messages stored as held.
  */
-import { toHex } from '../../crypto/bytes.ts'
+import { toBase64Url, toHex } from '../../crypto/bytes.ts'
 import { CredentialChecker, issueMemberCredential } from '../../groups/credential.ts'
 import { groupEntryKey } from '../../groups/entry-seal.ts'
 import { createKeyPackage, loadSuite, type Group } from '../../groups/mls.ts'
@@ -36,7 +36,7 @@ import {
   type MessengerGroupsDeps,
 } from './group-io.ts'
 import { GroupManager, type GroupManagerEvent } from './group-manager.ts'
-import { groupMemberView, groupMessageView } from './group-views.ts'
+import { groupMemberView, groupMessageView, type GroupNames } from './group-views.ts'
 import { GroupWatch } from './group-watch.ts'
 
 export type { MessengerGroupsDeps } from './group-io.ts'
@@ -52,6 +52,10 @@ export class MessengerGroups {
   #held = new Map<string, string>()
   /** Contact records by id, for names (refreshed with the maps above). */
   #records = new Map<string, ContactRecord>()
+  /** Contact records by identity key id (base64url), old and pending keys alike. */
+  #byKey = new Map<string, ContactRecord>()
+  /** Key changes already turned into group lines (`old key id/new key id`). */
+  readonly #keyChanges = new Set<string>()
   readonly #listeners = new Set<(e: GroupManagerEvent) => void>()
   readonly #watch: GroupWatch
 
@@ -76,6 +80,8 @@ export class MessengerGroups {
   }
 
   async stop(): Promise<void> {
+    // Receipts waiting for their delay are dropped; those being sent finish first (ADR 0780).
+    await (await this.#manager?.catch(() => undefined))?.talk.stop()
     await this.#watch.stop()
   }
 
@@ -91,7 +97,8 @@ export class MessengerGroups {
   async messages(groupId: string): Promise<GroupMessage[]> {
     await this.catchUp(groupId)
     const records = await this.#ctx.store.pageGroupMessages(groupId, GROUP_API_LIMITS.maxMessages)
-    return records.map((r) => groupMessageView(r, (id) => this.#records.get(id)))
+    const names = this.#names((await this.#ready()).talk.declaredNames(groupId))
+    return records.map((r) => groupMessageView(r, names))
   }
 
   async rename(groupId: string, name: string): Promise<void> {
@@ -105,8 +112,9 @@ export class MessengerGroups {
 
   /** The members of a group as this device sees them. */
   async members(groupId: string): Promise<GroupMember[]> {
-    const members = (await this.#ready()).members(groupId)
-    return members.map((m) => groupMemberView(m, (id) => this.#records.get(id)))
+    const manager = await this.#ready()
+    const names = this.#names(manager.talk.declaredNames(groupId))
+    return manager.members(groupId).map((m) => groupMemberView(m, names))
   }
 
   /** Group events (joined, message, changed, removed, refused); returns the unsubscribe function. */
@@ -125,7 +133,12 @@ export class MessengerGroups {
 
   async send(groupId: string, text: string): Promise<GroupMessage> {
     const record = await (await this.#ready()).sendText(groupId, text)
-    return groupMessageView(record, (id) => this.#records.get(id))
+    return groupMessageView(record, this.#names(new Map()))
+  }
+
+  /** Makes a member contact admin or not (admins only; ADR 0135). */
+  async setAdmin(groupId: string, contactId: string, makeAdmin: boolean): Promise<void> {
+    await (await this.#ready()).setAdmin(groupId, contactId, makeAdmin)
   }
 
   async remove(groupId: string, contactId: string): Promise<void> {
@@ -147,9 +160,10 @@ export class MessengerGroups {
 
   /** Client events for what the manager announced; live delivery follows membership. */
   async #emit(e: GroupManagerEvent): Promise<void> {
-    const names = (id: string) => this.#records.get(id)
-    if (e.kind === 'message') {
-      this.#ctx.emit({ type: 'group.message', message: groupMessageView(e.message, names) })
+    if (e.kind === 'message' || e.kind === 'system' || e.kind === 'delivery') {
+      const declared = (await this.#manager)?.talk.declaredNames(e.groupId) ?? new Map()
+      const message = groupMessageView(e.message, this.#names(declared))
+      this.#ctx.emit({ type: 'group.message', message })
       return
     }
     if (e.kind === 'moved') {
@@ -175,15 +189,45 @@ export class MessengerGroups {
     this.#manager ??= this.#build()
     const manager = await this.#manager
     await this.#refreshContacts()
+    this.#noteKeyChanges(manager)
     return manager
+  }
+
+  /** Names for one group's views (ADR 0781). */
+  #names(declared: ReadonlyMap<string, string>): GroupNames {
+    const taken = [
+      this.#ctx.local.displayName,
+      ...[...this.#records.values()].map((c) => c.displayName),
+    ]
+    return {
+      contact: (id) => this.#records.get(id),
+      byKey: (keyId) => this.#byKey.get(keyId),
+      declared,
+      taken,
+    }
+  }
+
+  /** A contact's pending key change: a line in each group it is in (once per change, ADR 0782). */
+  #noteKeyChanges(manager: GroupManager): void {
+    for (const c of this.#records.values()) {
+      if (c.keyChange === null || c.blocked) continue
+      const change = `${toBase64Url(c.identityPublicKey)}/${toBase64Url(c.keyChange.identityPublicKey)}`
+      if (this.#keyChanges.has(change)) continue
+      this.#keyChanges.add(change)
+      const newKey = toBase64Url(c.keyChange.identityPublicKey)
+      manager.talk.keyChanged(toBase64Url(c.identityPublicKey), newKey)
+    }
   }
 
   async #refreshContacts(): Promise<void> {
     const map = new Map<string, string>()
     const held = new Map<string, string>()
     const records = new Map<string, ContactRecord>()
+    const byKey = new Map<string, ContactRecord>()
     for (const c of await this.#ctx.store.listContacts()) {
       records.set(c.contactId, c)
+      byKey.set(toBase64Url(c.identityPublicKey), c)
+      if (c.keyChange !== null) byKey.set(toBase64Url(c.keyChange.identityPublicKey), c)
       if (c.blocked) continue
       if (c.keyChange === null) map.set(toHex(c.identityPublicKey), c.contactId)
       else {
@@ -194,6 +238,7 @@ export class MessengerGroups {
     this.#contacts = map
     this.#held = held
     this.#records = records
+    this.#byKey = byKey
   }
 
   async #build(): Promise<GroupManager> {
@@ -221,6 +266,9 @@ export class MessengerGroups {
       onEvent: (e) => {
         for (const l of this.#listeners) l(e)
       },
+      ownName: () => this.#ctx.local.displayName,
+      ...(this.#deps.receipts === undefined ? {} : { receipts: this.#deps.receipts }),
+      log: (m, e) => this.#ctx.log(m, e),
     })
     await this.#refreshContacts()
     await manager.restore()
