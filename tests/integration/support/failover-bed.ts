@@ -5,12 +5,15 @@
  * whatever was started, so a failed set-up still cleans up.
  */
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { decodeOutbound } from '@hestia/core/messenger/records.ts'
-import { startPgCluster, type PgCluster } from '../../../relay-node/test-support/pg-cluster.ts'
+import {
+  freePort,
+  startPgCluster,
+  type PgCluster,
+} from '../../../relay-node/test-support/pg-cluster.ts'
 import { migratePg } from '../../../relay-node/src/store/pg-migrate.ts'
 import { spawnRelay, tempDir, type RelayProcess } from '../relay-helpers.ts'
 import { TestPeer, connectPeers, releaseWebRTC, waitUntil } from './messenger-harness.ts'
@@ -88,6 +91,7 @@ export class FailoverBed {
     url: string,
   ): Promise<{ one: RelayProcess; addrOne: string; addrTwo: string }> {
     const [dirOne, dirTwo] = [tempDir(), tempDir()]
+    // Ports free right now: instance 1 restarts on its own with the same address.
     const [portOne, portTwo] = [await freePort(), await freePort()]
     const first = await this.#instance(url, dirOne, portOne, [])
     const addrOne = first.multiaddrs[0]!
@@ -129,16 +133,6 @@ export async function bobHolds(bob: TestPeer, relays: string[]): Promise<boolean
   const [contact] = await bob.store.listContacts()
   const hello = contact === undefined ? null : decodeOutbound(contact.outboundMailbox)
   return hello?.relays.join(' ') === relays.join(' ')
-}
-
-/** A loopback TCP port free right now (the instance restarts on it with the same address). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
 }
 
 async function stopGracefully(r: RelayProcess): Promise<void> {
