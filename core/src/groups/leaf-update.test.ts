@@ -80,11 +80,13 @@ test("bob's own update heals his leaf: the stolen state reads nothing after it",
 })
 
 test("an update by another member does not heal bob's leaf: the copy follows it", async () => {
-  let { alice, bob } = await threeMembers()
-  const stolen: Group = bob
+  const three = await threeMembers()
+  let { alice } = three
+  const stolen: Group = three.bob
   const update = await commitChanges(alice, {}) // alice updates her leaf, not bob's
   alice = update.group
-  bob = (await processMessage(bob, update.commit)).group
+  const bob = (await processMessage(three.bob, update.commit)).group
+  assert.equal(epochOf(bob), epochOf(alice))
   const followed = await processMessage(stolen, update.commit) // encrypted to bob's old leaf key
   assert.equal(epochOf(followed.group), epochOf(alice))
   const secret = await encryptMessage(alice, utf8('still readable'))
