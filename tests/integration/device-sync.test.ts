@@ -5,12 +5,15 @@
  * that belong to the device (notifications) stay where they were made. Last writer wins by stamp:
  * an older frame under the real link key (what a relay replaying a deposit hands over) is refused
  * and changes nothing, and a companion cannot do what only the primary may (the device list, a
- * contact's route, a contact the primary does not hold).
+ * contact's route, a contact the primary does not hold). Last, a companion removed before its
+ * mailbox reached the primary (the bench's quick run: logoutOthers right after the link) is still
+ * told when it announces itself, and erases itself.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { ContactSummary } from '@hestia/core/client/api.ts'
-import { decodeSecrets } from '@hestia/core/messenger/index.ts'
+import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/index.ts'
+import { reloadSecrets } from '@hestia/core/messenger/context.ts'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
 import { peerIdBytes } from '@hestia/core/messenger/net.ts'
 import { OWN_FRAME_KIND, sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
@@ -233,5 +236,36 @@ describe('own-device sync of contacts and settings, both ways', () => {
       (err) => isProtocolError(err, 'unknown_key'),
     )
     assert.equal((await a1.store.listContacts()).length, 1)
+  })
+
+  test('a companion removed before its mailbox reached the primary is told later and erases itself', async () => {
+    // The primary forgets the laptop's announced mailbox: as right after a link, before kind 1 came.
+    await a1.store.transaction(async (tx) => {
+      const record = (await tx.getIdentity())!
+      const secrets = decodeSecrets(record.secretKeys)
+      secrets.ownLinks = secrets.ownLinks!.map(({ route: _route, ...l }) => l)
+      await tx.putIdentity({ ...record, secretKeys: encodeSecrets(secrets) })
+    })
+    await reloadSecrets(a1.service.messenger!.ctx)
+    await a1.must({ type: 'devices.logoutOthers' })
+    assert.equal((await a1.must({ type: 'devices.list' })).devices.length, 1)
+    const waiting = decodeSecrets((await a1.store.getIdentity())!.secretKeys).ownLinks!
+    assert.deepEqual(
+      waiting.map((l) => l.removed),
+      [true],
+      'kept until told, nothing else sent over it',
+    )
+    // The laptop starts again and announces its mailbox (kind 1), as a companion does each start.
+    await a2.stop()
+    await a2.start()
+    await waitUntil(
+      'the removed laptop erased itself',
+      async () => (await a2.must({ type: 'identity.status' })).state === 'none',
+      30_000,
+    )
+    await waitUntil('the primary forgot the link once it was told', async () => {
+      const s = decodeSecrets((await a1.store.getIdentity())!.secretKeys)
+      return (s.ownLinks ?? []).length === 0
+    })
   })
 })

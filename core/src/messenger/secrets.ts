@@ -104,6 +104,12 @@ export interface OwnLink {
   key: Uint8Array
   /** Its own-devices mailbox (records.ts encodeOutbound); absent until it announced it. */
   route?: Uint8Array
+  /**
+   * Primary: the device was removed but not told yet (no mailbox announced, or the deposit
+   * failed). Nothing else is sent over it; it is told when it announces its mailbox or at the
+   * next start, then forgotten.
+   */
+  removed?: true
 }
 
 const BYTES_TAG = '$b'

@@ -42,7 +42,7 @@ import { applySettingsState, stampSettingsChange, type SettingsSyncDeps } from '
 import { greetAgain } from './companion-hellos.ts'
 import { planDeviceStore } from './store-plan.ts'
 import { answerRefresh, refreshRequestIfDue, takeRefreshGrant } from './refresh-link.ts'
-import { devicesView, publishOwnList } from './own-devices.ts'
+import { currentOwnList, devicesView, publishOwnList } from './own-devices.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
 import { isHistoryKind, OwnHistory } from './history.ts'
 
@@ -87,9 +87,14 @@ export class OwnChannel {
     this.#d = deps
     this.history = new OwnHistory({
       ctx: () => this.#ctx,
-      links: () => this.#ctx.secrets.ownLinks ?? [],
+      links: () => this.#active(),
       send: (link, kind, body) => this.#send(link, kind, body),
     })
+  }
+
+  /** The links we send over: removed devices waiting to be told get nothing else. */
+  #active(): OwnLink[] {
+    return (this.#ctx.secrets.ownLinks ?? []).filter((l) => l.removed !== true)
   }
 
   get #ctx(): MessengerContext {
@@ -132,15 +137,15 @@ export class OwnChannel {
     if (home !== undefined && mine !== undefined) this.#mailboxes.watch(mine, home)
     if (this.#ctx.local.companion === true) {
       const route = await this.route()
-      for (const link of this.#ctx.secrets.ownLinks ?? [])
-        await this.#send(link, OWN_FRAME_KIND.route, route)
+      for (const link of this.#active()) await this.#send(link, OWN_FRAME_KIND.route, route)
     }
     void this.#sendUnsent()
   }
 
   /** What a stop or a failed deposit left unsent (sync-contacts.ts, sync-settings.ts). */
   async #sendUnsent(): Promise<void> {
-    if ((this.#ctx.secrets.ownLinks ?? []).length === 0) return
+    if (this.#ctx.local.companion !== true) await this.#tellWaiting()
+    if (this.#active().length === 0) return
     for (const [contactId, body] of await unsentStates(this.#ctx))
       if (await this.#sendAll(OWN_FRAME_KIND.contactState, body))
         await markSent(this.#ctx, contactId)
@@ -191,7 +196,7 @@ export class OwnChannel {
   /** A message we sent to `contact` (its payload as sent), copied to our other devices. */
   async copySent(contact: ContactRecord, payload: Uint8Array): Promise<void> {
     const body = encodeSentCopy({ peerIdentityKey: contact.identityPublicKey, payload })
-    for (const link of this.#ctx.secrets.ownLinks ?? []) {
+    for (const link of this.#active()) {
       await this.#send(link, OWN_FRAME_KIND.sentCopy, body).catch((err: unknown) =>
         this.#ctx.log(`sent copy to ${link.deviceId} not delivered`, err),
       )
@@ -203,7 +208,7 @@ export class OwnChannel {
    * settings changed here go to our other devices (ADR 0762, 0785).
    */
   async onEvent(event: ClientEvent): Promise<void> {
-    const links = this.#ctx.secrets.ownLinks ?? []
+    const links = this.#active()
     if (links.length === 0) return
     await this.history
       .onEvent(event)
@@ -246,7 +251,7 @@ export class OwnChannel {
    */
   async #sendAll(kind: number, body: Uint8Array, except?: string): Promise<boolean> {
     let all = true
-    for (const link of this.#ctx.secrets.ownLinks ?? []) {
+    for (const link of this.#active()) {
       if (link.deviceId === except) continue
       await this.#sendRetrying(link, kind, body).catch((err: unknown) => {
         all = false
@@ -282,27 +287,56 @@ export class OwnChannel {
   /** The user read the contact's conversation up to `messageId` here: our other devices too. */
   async readUpTo(contact: ContactRecord, messageId: string): Promise<void> {
     const body = encodeReadUpTo(contact.identityPublicKey, messageId)
-    for (const link of this.#ctx.secrets.ownLinks ?? []) {
+    for (const link of this.#active()) {
       await this.#send(link, OWN_FRAME_KIND.readUpTo, body).catch((err: unknown) =>
         this.#ctx.log(`read state to ${link.deviceId} not delivered`, err),
       )
     }
   }
 
-  /** After publishing `list`: every linked device it leaves out is told, then forgotten. */
+  /**
+   * After publishing `list`: every linked device it leaves out is told, then forgotten. One whose
+   * mailbox is not announced yet (removed right after its link) or whose deposit failed is kept
+   * as removed and told when it announces its mailbox or at our next start (#tellWaiting).
+   */
   async tellRemoved(list: VerifiedDeviceList): Promise<number> {
     const listed = new Set(list.devices.map((d) => deviceIdOf(d.peerId)))
     const removed = (this.#ctx.secrets.ownLinks ?? []).filter((l) => !listed.has(l.deviceId))
-    for (const link of removed) {
-      await this.#send(link, OWN_FRAME_KIND.deviceList, list.bytes).catch((err: unknown) =>
-        this.#ctx.log(`removal notice to ${link.deviceId} not delivered`, err),
-      )
-    }
+    const told = new Set<string>()
+    for (const link of removed) if (await this.#tell(link, list.bytes)) told.add(link.deviceId)
     if (removed.length > 0)
       await updateSecrets(this.#ctx, (s) => {
-        s.ownLinks = (s.ownLinks ?? []).filter((l) => listed.has(l.deviceId))
+        s.ownLinks = (s.ownLinks ?? [])
+          .filter((l) => !told.has(l.deviceId))
+          .map((l) => (listed.has(l.deviceId) ? l : { ...l, removed: true as const }))
       })
     return removed.length
+  }
+
+  /** Sends the removal notice (a list without the device) if its mailbox is known. */
+  async #tell(link: OwnLink, list: Uint8Array): Promise<boolean> {
+    if (link.route === undefined) return false
+    try {
+      await this.#sendRetrying(link, OWN_FRAME_KIND.deviceList, list)
+      return true
+    } catch (err) {
+      this.#ctx.log(`removal notice to ${link.deviceId} not delivered yet`, err)
+      return false
+    }
+  }
+
+  /** Removed devices not told yet: told now with our current list, then forgotten. */
+  async #tellWaiting(only?: string): Promise<void> {
+    const waiting = (this.#ctx.secrets.ownLinks ?? []).filter(
+      (l) => l.removed === true && (only === undefined || l.deviceId === only),
+    )
+    if (waiting.length === 0) return
+    const list = (await currentOwnList(this.#ctx)).bytes
+    const told = new Set<string>()
+    for (const link of waiting) if (await this.#tell(link, list)) told.add(link.deviceId)
+    await updateSecrets(this.#ctx, (s) => {
+      s.ownLinks = (s.ownLinks ?? []).filter((l) => !told.has(l.deviceId))
+    })
   }
 
   async #send(link: OwnLink, kind: number, body: Uint8Array): Promise<void> {
@@ -333,6 +367,8 @@ export class OwnChannel {
     if (link === undefined) throw new ProtocolError('unknown_key', 'no link with that device')
     const me = peerIdBytes(peerIdOf(this.#ctx.local.deviceId))
     const frame = openOwnFrame(link.key, me, bytes)
+    if (link.removed === true && frame.kind !== OWN_FRAME_KIND.route)
+      throw new ProtocolError('unknown_key', 'a removed device')
     if (frame.kind === OWN_FRAME_KIND.route) {
       decodeOutbound(frame.body) // a deposit address, or ProtocolError
       await updateSecrets(this.#ctx, (s) => {
@@ -340,6 +376,8 @@ export class OwnChannel {
           l.deviceId === sender ? { ...l, route: frame.body } : l,
         )
       })
+      // Removed before it announced itself: told now (it erases itself), nothing else.
+      if (link.removed === true) return this.#tellWaiting(sender)
       const waiting = this.#unrouted.get(sender) ?? []
       this.#unrouted.delete(sender)
       const routed = { ...link, route: frame.body }
