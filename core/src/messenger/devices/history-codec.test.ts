@@ -107,3 +107,25 @@ test('an ack names the transfer and a seq in range', () => {
     (err) => isProtocolError(err),
   )
 })
+
+test('a chunk with any byte changed decodes whole or is a ProtocolError, never anything else', () => {
+  const good = encodeHistoryChunk(
+    chunk([item(), item({ direction: 'in', delivery: null, text: 'zwei' }), item({ text: 'ü' })]),
+  )
+  let refused = 0
+  for (let i = 0; i < 2_000; i++) {
+    const bad = good.slice()
+    const at = i % bad.length
+    bad[at] = (bad[at]! + 1 + (i % 254)) & 0xff
+    try {
+      const c = decodeHistoryChunk(bad)
+      // What still decodes keeps every rule.
+      assert.ok(c.messages.length >= 1 && c.seq <= c.total)
+    } catch (err) {
+      assert.ok(isProtocolError(err), `byte ${at}: ${String(err)}`)
+      refused++
+    }
+  }
+  // Text and time bytes may change into other valid values; ids, lengths and tags may not.
+  assert.ok(refused > 500, `${refused} of 2,000 refused`)
+})
