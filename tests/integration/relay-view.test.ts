@@ -36,26 +36,11 @@ import {
   waitUntil,
 } from './support/messenger-harness.ts'
 import { stageFile, waitTransferState, withFiles } from './support/staged-files.ts'
+import { secretForms, type Needle } from './support/sealed-markers.ts'
 
 const CHAT = SIZE_CLASS_MIN_BUCKET.chat
 const PIECE = SIZE_CLASS_MIN_BUCKET.file_piece
 const FILE_SIZE = 2 * 48 * 1024 + 1000
-
-interface Needle {
-  name: string
-  bytes: Buffer
-}
-
-/** Raw bytes and their hex, base64 and base64url spellings. */
-function forms(name: string, bytes: Uint8Array): Needle[] {
-  const b = Buffer.from(bytes)
-  return [
-    { name: `${name} (raw)`, bytes: b },
-    { name: `${name} (hex)`, bytes: Buffer.from(b.toString('hex')) },
-    { name: `${name} (base64)`, bytes: Buffer.from(b.toString('base64').replace(/=+$/, '')) },
-    { name: `${name} (base64url)`, bytes: Buffer.from(b.toString('base64url')) },
-  ]
-}
 
 /** Every place the record holds bytes, by name. */
 function haystacks(record: RelayRecord): Array<{ where: string; bytes: Buffer }> {
@@ -205,9 +190,9 @@ describe('relay view: what an operator records of three users', () => {
     // What must never be seen: identity and device keys, certificates, safety numbers.
     for (const p of peers) {
       const local = p.service.messenger!.ctx.local
-      needles.push(...forms(`${p.name} identity key`, local.cert.identityKey))
-      needles.push(...forms(`${p.name} device key`, local.cert.deviceKey))
-      needles.push(...forms(`${p.name} device certificate`, local.cert.bytes))
+      needles.push(...secretForms(`${p.name} identity key`, local.cert.identityKey))
+      needles.push(...secretForms(`${p.name} device key`, local.cert.deviceKey))
+      needles.push(...secretForms(`${p.name} device certificate`, local.cert.bytes))
       for (const c of await contactsOf(p)) {
         const digits = (await p.must({ type: 'contact.info', contactId: c.contactId })).safetyNumber
         needles.push({
