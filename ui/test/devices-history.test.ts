@@ -6,7 +6,7 @@ import type { HistoryTransfer } from '@hestia/core/client/api.ts'
 import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
 import { renderFile } from './support/render.ts'
 import { NOW } from './support/fixtures.ts'
-import { device, devicesClient, view } from './support/devices-client.ts'
+import { device, devicesClient, linkStatus, view } from './support/devices-client.ts'
 import { DevicesState } from '../src/lib/devices-state.ts'
 import { HistoryOffer } from '../src/lib/history-offer.ts'
 
@@ -160,6 +160,33 @@ describe('sending message history to another device', () => {
       'From Chrome on Linux: Message history received: 1,234 new messages.',
     )
     assert.match(done.html, /<bdi>Chrome on Linux<\/bdi>/)
+    stop()
+  })
+
+  test('right after this primary linked a device, its history is offered for it', async () => {
+    const linked = device({ name: 'Firefox on Linux', linkedAt: NOW })
+    const older = device({ name: 'Firefox on Linux', linkedAt: NOW - 86_400_000 })
+    const client = devicesClient({
+      'devices.list': () => ({
+        ok: true,
+        value: view([primary, { ...older, deviceId: 'old' }, linked]),
+      }),
+      'devices.linkAccept': () => ({ ok: true, value: linkStatus({ state: 'compare' }) }),
+    })
+    const state = new DevicesState(client)
+    const stop = state.start()
+    await state.load()
+    const render = () =>
+      renderFile('components/DevicesSettings.svelte', { devices: state, now: NOW })
+    assert.equal((await render()).find('div', { 'data-testid': 'history-send' }), undefined)
+    await state.acceptLink('hestia:link/x')
+    client.emit({ type: 'device.link', link: linkStatus({ state: 'done' }) })
+    assert.equal(state.justLinked()?.deviceId, linked.deviceId, 'the newest of that name')
+    const page = await render()
+    assert.ok(page.find('div', { 'data-testid': 'history-send' }), 'offered at once')
+    assert.ok(page.text.includes('Send message history to Firefox on Linux'))
+    state.closeLink()
+    assert.equal((await render()).find('div', { 'data-testid': 'history-send' }), undefined)
     stop()
   })
 })

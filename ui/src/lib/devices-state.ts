@@ -5,6 +5,7 @@
 import type {
   ClientErrorBody,
   DeviceId,
+  DeviceInfo,
   DeviceLinkOffer,
   DeviceLinkStatus,
   DevicesView,
@@ -202,6 +203,18 @@ export class DevicesState {
     } catch (error) {
       return errorBody(error)
     }
+  }
+
+  /**
+   * The device this primary has just linked (the finished attempt still shown), to offer it the
+   * message history (ADR 0790); null otherwise. Found by the name the link carried, newest first.
+   */
+  justLinked(): DeviceInfo | null {
+    const link = this.link
+    const view = this.view.status === 'ready' ? this.view.value : null
+    if (link?.side !== 'existing' || link.state !== 'done' || view === null) return null
+    const named = view.devices.filter((d) => !d.thisDevice && d.name === link.deviceName)
+    return named.sort((a, b) => b.linkedAt - a.linkedAt)[0] ?? null
   }
 
   /** Closes the finished attempt (the screen goes back to where it started). */
