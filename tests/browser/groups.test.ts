@@ -17,13 +17,9 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Page as PuppeteerPage } from 'puppeteer-core'
 import type { ClientRequest, ResponseFor } from '../../core/src/client/api.ts'
-import { firefoxAddonId } from '../../plasmo.config.ts'
 import { repoRoot } from '../../scripts/build-extension.ts'
-import { launchFirefox, type LaunchedFirefox } from '../../scripts/browsers.ts'
-import { snapshotTestBuild } from './support/fresh-build.ts'
+import { MixedTestbed } from './support/mixed-testbed.ts'
 import {
-  ChromiumProfile,
-  TestRelay,
   clientRequest,
   mustOk,
   relayReady,
@@ -179,10 +175,7 @@ async function say(person: Person, text: string): Promise<void> {
   await waitForLine(person, text, STEP_MS)
 }
 
-let relay: TestRelay
-let builds: { dir: string; remove: () => Promise<void> }[] = []
-let profiles: ChromiumProfile[] = []
-let firefox: LaunchedFirefox | undefined
+const bed = new MixedTestbed()
 let a: Person
 let b: Person
 let c: Person
@@ -245,41 +238,24 @@ async function connect(from: Person, to: Person): Promise<string> {
 before(
   async () => {
     await mkdir(artifacts, { recursive: true })
-    const chromeBuild = await snapshotTestBuild('chrome-mv3')
-    const firefoxBuild = await snapshotTestBuild('firefox-mv2')
-    builds = [chromeBuild, firefoxBuild]
-    relay = await TestRelay.start()
-    profiles = [
-      await ChromiumProfile.create('A', chromeBuild.dir),
-      await ChromiumProfile.create('B', chromeBuild.dir),
-    ]
-    const pages: HestiaPage[] = []
-    for (const profile of profiles) {
-      await profile.launch()
-      pages.push(await profile.open())
-    }
-    firefox = await launchFirefox({ extensionDir: firefoxBuild.dir, addonId: firefoxAddonId })
-    const ffPage = await firefox.findPage(firefox.extensionUrl('popup.html'), 30_000)
-    await ffPage.setViewport({ width: 1000, height: 700 })
-    a = chromiumPerson(NAMES.a, pages[0]!)
-    b = chromiumPerson(NAMES.b, pages[1]!)
-    c = firefoxPerson(NAMES.c, ffPage)
+    const { chromium, firefox } = await bed.start(['A', 'B'])
+    a = chromiumPerson(NAMES.a, chromium[0])
+    b = chromiumPerson(NAMES.b, chromium[1])
+    c = firefoxPerson(NAMES.c, firefox)
   },
   { timeout: 900_000 },
 )
 
 after(async () => {
   if (axeReport.length > 0) console.log(`axe-core report:\n  ${axeReport.join('\n  ')}`)
-  await Promise.allSettled([...profiles.map((p) => p.destroy()), firefox?.close()])
-  await relay?.destroy()
-  await Promise.allSettled(builds.map((x) => x.remove()))
+  await bed.destroy()
 })
 
 describe('a group of three: A and B in Chromium, C in Firefox', { concurrency: 1 }, () => {
   test('identities, relay, and A–B, A–C, B–C contacts', { timeout: 360_000 }, async () => {
     for (const p of [a, b, c]) {
       await p.must({ type: 'identity.create', displayName: p.name })
-      await p.must({ type: 'settings.addRelay', address: relay.address })
+      await p.must({ type: 'settings.addRelay', address: bed.relay.address })
     }
     await Promise.all(
       [a, b, c].map((p) =>
