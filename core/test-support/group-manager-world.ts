@@ -11,6 +11,7 @@ import { MemoryGroupMailbox } from './group-mailbox-memory.ts'
 import { loadSuite } from '../src/groups/mls.ts'
 import { createMemoryBacking, openMemoryStore } from '../src/store/memory-store.ts'
 import { GroupManager, type GroupManagerEvent } from '../src/messenger/groups/group-manager.ts'
+import type { LeafUpdatePolicy } from '../src/messenger/groups/group-leaf-updates.ts'
 
 const suite = await loadSuite()
 const time = fixedClock()
@@ -27,8 +28,16 @@ export interface Device {
   store: ReturnType<typeof openMemoryStore>
 }
 
-/** Contacts who all know each other; the 1:1 bus delivers at once to online devices. */
-export async function world(names: string[]) {
+/**
+ * Contacts who all know each other (except the `strangers` pairs); the 1:1 bus delivers at once to
+ * online devices.
+ */
+export async function world(
+  names: string[],
+  opts: { strangers?: [string, string][]; leafUpdate?: LeafUpdatePolicy } = {},
+) {
+  const strangers = (a: string, b: string) =>
+    (opts.strangers ?? []).some(([x, y]) => (x === a && y === b) || (x === b && y === a))
   const boxes = new Map<string, MemoryGroupMailbox>()
   const devices = new Map<string, Device>()
   const members = new Map(names.map((n) => [n, makeMember(p, suite, n)]))
@@ -45,12 +54,14 @@ export async function world(names: string[]) {
       who !== undefined && (heldBy.get(name)?.has(who) ?? false)
     const whoIs = (key: Uint8Array) =>
       [...members.values()].find(
-        (m) => m.name !== name && toHex(m.identity.publicKey) === toHex(key),
+        (m) =>
+          m.name !== name && !strangers(name, m.name) && toHex(m.identity.publicKey) === toHex(key),
       )?.name
     const manager = new GroupManager({
       suite,
       checker: member.checker,
       now: time.clock,
+      ...(opts.leafUpdate !== undefined ? { leafUpdate: opts.leafUpdate } : {}),
       random: p.random,
       store,
       signingSecret: member.signing.secretKey,
@@ -144,7 +155,7 @@ export async function world(names: string[]) {
     heldBy.set(device, set)
   }
   const release = (device: string, contact: string) => heldBy.get(device)?.delete(contact)
-  return { get, comeBack, restart, hold, release, relayTraffic, members }
+  return { get, comeBack, restart, hold, release, relayTraffic, members, time }
 }
 
 export const texts = (d: Device, groupId: string) =>

@@ -24,15 +24,7 @@ import {
 import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from '../../groups/framing.ts'
 import { GroupChannel, type GroupEvent, type GroupMailboxPort } from '../../groups/group-channel.ts'
 import type { GroupMailboxHome, GroupManagerEvent, GroupManagerIo } from './group-manager-io.ts'
-import {
-  groupIdOf,
-  keyPackageLeaf,
-  membersOf,
-  ownLeaf,
-  type Group,
-  type GroupSuite,
-  type KeyPackageBundle,
-} from '../../groups/mls.ts'
+import { groupIdOf, keyPackageLeaf, membersOf, ownLeaf, type Group } from '../../groups/mls.ts'
 import type { GroupSummary } from '../../client/api.ts'
 import type { GroupMessageRecord } from '../../store/records.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
@@ -41,12 +33,8 @@ import { GroupHistory } from './group-history.ts'
 import { GroupMemberTalk } from './group-member-talk.ts'
 import { GroupOffers } from './group-offers.ts'
 import * as admin from './group-admin.ts'
-import {
-  fromGroupRecord,
-  toGroupRecord,
-  type GroupStatus,
-  type GroupStore,
-} from './group-records.ts'
+import { LeafUpdates } from './group-leaf-updates.ts'
+import { fromGroupRecord, toGroupRecord, type GroupStatus } from './group-records.ts'
 
 export type {
   GroupChange,
@@ -85,8 +73,13 @@ export class GroupManager {
   /** Rosters, system lines, declared names and receipts (ADRs 0780-0782). */
   readonly talk: GroupMemberTalk
 
+  /** When this device updates its own leaf in each group (ADR 0136). */
+  private readonly leaf: LeafUpdates
+  private readonly updating = new Set<string>()
+
   constructor(io: GroupManagerIo) {
     this.io = io
+    this.leaf = new LeafUpdates(io.now, io.leafUpdate)
     this.offers = new GroupOffers(io.store, io.signingSecret, io.now)
     this.history = new GroupHistory(io)
     this.talk = new GroupMemberTalk({
@@ -110,6 +103,7 @@ export class GroupManager {
       const s = fromGroupRecord(r, this.io.suite, this.io.checker, newest[0]?.receivedAt)
       const channel = GroupChannel.restore(s.group, s.cursor, s.knownNext, this.channelIo(s.key))
       const names = new Map(s.names)
+      this.leaf.track(s.key, r.leafUpdate)
       this.track(s.key, { id: groupIdOf(s.group), ...s, channel, asked: new Set(s.asked), names })
     }
   }
@@ -158,6 +152,7 @@ export class GroupManager {
         .map((m) => m.leaf)
       return leaves.length === 0 ? undefined : { remove: leaves }
     })
+    if (removed !== undefined) this.leaf.updated(groupId) // our removal commit had a fresh path
     if (removed !== undefined) await this.replaceMailbox(groupId)
   }
 
@@ -207,7 +202,9 @@ export class GroupManager {
     }
     await this.io.store.addGroupMessage(message)
     this.entry(groupId).lastActivityAt = message.receivedAt
+    this.leaf.sent(groupId)
     await this.save(groupId)
+    this.updateLeafWhenDue(groupId)
     return message
   }
 
@@ -297,6 +294,28 @@ export class GroupManager {
     const g = this.entry(groupId)
     if (g.status !== 'member') return
     await g.channel.catchUp()
+    this.updateLeafWhenDue(groupId)
+  }
+
+  /**
+   * Updates this device's own leaf (an empty commit: a fresh leaf key and path, a new epoch), so a
+   * leaf key that leaked stops opening the group (ADR 0136). Anyone's, admin or not.
+   */
+  async updateLeaf(groupId: string): Promise<void> {
+    const { channel } = this.active(groupId)
+    await channel.commit(() => ({}))
+    this.leaf.updated(groupId)
+    await this.save(groupId)
+  }
+
+  /** After 500 messages sent or 7 days (ADR 0136); one at a time per group, in the background. */
+  private updateLeafWhenDue(groupId: string): void {
+    if (!this.leaf.due(groupId) || this.updating.has(groupId)) return
+    if (this.groups.get(groupId)?.status !== 'member') return
+    this.updating.add(groupId)
+    void this.updateLeaf(groupId)
+      .catch((err: unknown) => this.io.log?.('group: leaf update failed; tried again later', err))
+      .finally(() => this.updating.delete(groupId))
   }
 
   /** The group's state (for tests and views). */
@@ -565,6 +584,7 @@ export class GroupManager {
   }
 
   private track(key: string, e: Omit<GroupEntry, 'roster' | 'leaving'>): void {
+    if (this.leaf.stateOf(key) === undefined) this.leaf.track(key)
     this.admins.set(key, [...admin.adminKeys(e.channel.state)].sort().join())
     this.groups.set(key, { ...e, roster: this.talk.rosterOf(e.channel), leaving: new Set() })
   }
@@ -627,7 +647,8 @@ export class GroupManager {
       },
       this.io.now(),
     )
-    await this.io.store.putGroup(record)
+    const leafUpdate = this.leaf.stateOf(key)
+    await this.io.store.putGroup(leafUpdate === undefined ? record : { ...record, leafUpdate })
   }
 
   private send(contactId: string, m: GroupDirectMessage, directOnly: boolean): Promise<boolean> {
