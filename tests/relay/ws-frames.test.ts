@@ -1,9 +1,12 @@
 /**
- * How mailbox requests travel over the relay's WebSocket transport (ADR 0245): every WebSocket
- * message carries whole noise messages ([2-byte length][ciphertext]…). @libp2p/websockets sent the
- * length and the ciphertext as two WebSocket messages, each its own socket write and, at the other
- * end, its own message event; patches/@libp2p+websockets+10.1.21.patch sends them as one. A
- * loopback TCP proxy between a client node and the relay reads the WebSocket frames both ways.
+ * How mailbox requests travel over the relay's WebSocket transport (ADR 0245). Each request and
+ * each answer is one WebSocket message, which holds whole noise messages ([2-byte length]
+ * [ciphertext]…). Before the dependency patches there were four messages per exchange each way:
+ * @libp2p/websockets sent the length and the ciphertext as two messages
+ * (patches/@libp2p+websockets+10.1.21.patch), and yamux sent a window update after every data
+ * frame (patches/@chainsafe+libp2p-yamux+8.0.1.patch). Each message is a socket write at one end
+ * and a message event at the other. A loopback TCP proxy between a client node and the relay
+ * reads the WebSocket frames both ways.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -127,7 +130,7 @@ after(async () => {
   await relay.stop()
 })
 
-test('mailbox requests over WebSockets: each WebSocket message holds whole noise messages, both ways', async () => {
+test('mailbox requests over WebSockets: one message per request and per answer, each of whole noise messages', async () => {
   const client = mailboxClientFor(node, proxiedAddr)
   const box = newMailboxCredentials()
   // The connection's set-up (multistream-select in clear text, the noise handshake) comes first;
@@ -148,6 +151,11 @@ test('mailbox requests over WebSockets: each WebSocket message holds whole noise
   // At least one message per request and answer each way: the check below cannot pass on nothing.
   assert.ok(fromRelay.length >= deposits, `relay sent ${fromRelay.length} messages`)
   assert.ok(sent.length >= deposits, `client sent ${sent.length} messages`)
+  // One message per request and per answer (20 deposits and the fetch), with room for a ping or
+  // an identify push: a window update per data frame, or a message per chunk, would double it.
+  const exchanges = deposits + 1
+  assert.ok(fromRelay.length <= exchanges + 3, `relay sent ${fromRelay.length} for ${exchanges}`)
+  assert.ok(sent.length <= exchanges + 3, `client sent ${sent.length} for ${exchanges}`)
   const split = (ms: Buffer[]) => ms.filter((m) => !wholeNoiseMessages(m)).map((m) => m.length)
   assert.deepEqual(split(fromRelay), [], 'relay → client: a noise message split across messages')
   assert.deepEqual(split(sent), [], 'client → relay: a noise message split across messages')
