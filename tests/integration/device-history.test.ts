@@ -15,6 +15,8 @@ import { peerIdBytes, peerIdOf } from '@hestia/core/messenger/net.ts'
 import { sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
 import { encodeHistoryChunk, HISTORY_CAPS } from '@hestia/core/messenger/devices/history-codec.ts'
 import { HISTORY_FRAME_KIND } from '@hestia/core/messenger/devices/history.ts'
+import { encodeSentCopy } from '@hestia/core/messenger/devices/sync.ts'
+import { encodePayload } from '@hestia/core/messenger/payload.ts'
 import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
 import type { MessageRecord } from '@hestia/core/store/records.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
@@ -361,6 +363,30 @@ describe('history from an existing device to a newly linked one', () => {
     assert.equal((await allOf(a2, cleoOnA2)).length, count + 2)
     await own.receive(frame)
     assert.equal((await allOf(a2, cleoOnA2)).length, count + 2)
+  })
+
+  test('a companion passing off a message as received by the primary is refused', async () => {
+    const cleoOnA1 = (await convWith(a1, 'cleo')).conversationId
+    const count = (await allOf(a1, cleoOnA1)).length
+    const payload = encodePayload({
+      messageId: p.random(16),
+      sentAt: Date.now(),
+      body: { kind: 'text', text: 'cleo never said this' },
+    })
+    const frame = sealOwnFrame(
+      await ownLinkKey(a2),
+      peerIdBytes(a2.service.node!.peerId),
+      peerIdBytes(a1.service.node!.peerId),
+      {
+        kind: HISTORY_FRAME_KIND.receivedCopy,
+        body: encodeSentCopy({ peerIdentityKey: await cleoKey(a1), payload }),
+      },
+      p.random,
+    )
+    await assert.rejects(a1.service.messenger!.parts.own.receive(frame), (err) =>
+      isProtocolError(err, 'wrong_key'),
+    )
+    assert.equal((await allOf(a1, cleoOnA1)).length, count)
   })
 
   test('a removed device can neither be sent history nor send any', async () => {
