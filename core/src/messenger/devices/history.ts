@@ -142,6 +142,9 @@ export class OwnHistory {
         seq++
         const body = encodeHistoryChunk({ ...planned, transferId: out.transferId, seq, total })
         await this.#waitForRoom(out, seq)
+        // Removed meanwhile: not one more chunk goes to it.
+        if (!this.#d.links().some((l) => l.deviceId === link.deviceId))
+          throw new Error('that device was removed')
         await this.#d.send(link, HISTORY_FRAME_KIND.chunk, body)
         out.status.messages += planned.messages.length
       }
