@@ -159,6 +159,7 @@ const messageBody = tagged<MessageBody, 'kind'>('kind', {
     media: oneOf(CALL_MEDIA),
     outcome: oneOf(CALL_OUTCOMES),
     durationMs: count,
+    declinedOn: opt(displayName),
   }),
   system: obj({ kind: lit('system'), event: oneOf(SYSTEM_EVENTS) }),
 })
@@ -264,6 +265,7 @@ export const fileTransfer = obj<FileTransfer>({
   error: nullable(errorBody),
   updatedAt: time,
   takenBy: opt(displayName),
+  declinedOn: opt(displayName),
 })
 
 export const stagedFile = obj<StagedFile>({

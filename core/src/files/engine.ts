@@ -89,6 +89,23 @@ export class FileTransferEngine {
     return this.#in.decline(transferId)
   }
 
+  /**
+   * Another device of ours declined this incoming offer (issue 19, ADR 0787): it ends here as
+   * declined, naming that device; nothing goes to the sender (that device told it). Undefined for
+   * a transfer this device does not hold or that already ended.
+   */
+  async declinedElsewhere(
+    transferId: string,
+    deviceName: string,
+  ): Promise<FileTransfer | undefined> {
+    const b = this.#book
+    const rec = await b.load(transferId)
+    if (rec === undefined || rec.direction !== 'in' || FINAL.includes(rec.state)) return undefined
+    rec.declinedOn = deviceName
+    await b.halt(rec, 'declined', FILE_STATUS.declined)
+    return b.view(rec)
+  }
+
   /** Receiver, mailbox route: one decrypted FileMailboxPiece. Completes the file with the last one. */
   receiveMailboxPiece(
     conversationId: string,

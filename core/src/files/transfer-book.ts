@@ -245,6 +245,7 @@ export class TransferBook {
       error: rec.error,
       updatedAt: rec.updatedAt,
       ...(rec.takenBy !== undefined ? { takenBy: rec.takenBy } : {}),
+      ...(rec.declinedOn !== undefined ? { declinedOn: rec.declinedOn } : {}),
     }
   }
 

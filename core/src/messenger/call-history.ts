@@ -64,3 +64,37 @@ export function outcomeOf(reason: CallEndReason, connected: boolean): CallOutcom
   if (reason === 'failed' || reason === 'key_changed') return 'failed'
   return 'missed'
 }
+
+/**
+ * The entry of an incoming call declined on another device of ours (issue 19, ADR 0787): shown as
+ * declined there, naming that device, whatever this device recorded first (a missed call when the
+ * caller's hangup came before the word from our other device). False when no entry exists yet.
+ */
+export async function markDeclinedOn(
+  ctx: MessengerContext,
+  callId: string,
+  deviceName: string,
+): Promise<boolean> {
+  const now = ctx.platform.clock()
+  const done = await ctx.store.transaction(async (tx) => {
+    const m = await tx.getMessage(callId)
+    if (m === undefined || m.body.kind !== 'call' || m.direction !== 'in') return null
+    if (m.body.outcome === 'completed' || m.body.declinedOn === deviceName) return null
+    const next: MessageRecord = {
+      ...m,
+      body: { ...m.body, outcome: 'declined', declinedOn: deviceName },
+      readAt: m.readAt ?? now,
+    }
+    await tx.putMessage(next)
+    const conv = await tx.getConversation(m.conversationId)
+    if (conv === undefined) return { message: next, summary: undefined }
+    const updated = { ...conv, unreadCount: await tx.countUnread(conv.conversationId) }
+    await tx.putConversation(updated)
+    return { message: next, summary: await conversationSummary(tx, updated) }
+  })
+  if (done === null) return (await ctx.store.getMessage(callId)) !== undefined
+  ctx.emit({ type: 'message.updated', message: chatMessage(done.message) })
+  if (done.summary !== undefined)
+    ctx.emit({ type: 'conversation.updated', conversation: done.summary })
+  return true
+}

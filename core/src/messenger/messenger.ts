@@ -111,6 +111,7 @@ export class Messenger {
     mailboxes: () => this.#mailboxes,
     retryOutbox: () => this.#outbox.retryNow(),
     settings: () => this.#settings,
+    declines: () => ({ calls: this.#calls, files: this.#files?.engine ?? null }),
   })
   readonly #devices = new Map<string, string>()
   #keeper: ReturnType<typeof setInterval> | null = null
@@ -354,8 +355,6 @@ export class Messenger {
         }).catch((err: unknown) => this.ctx.log('restore follow-up not finished yet', err)),
       )
       void this.#track(this.#own.start())
-      // A companion's certificate and prekeys renewed through the primary (ADR 0786).
-      void this.#track(this.#own.maintainKeys())
       void this.#track(
         greetContactsAsCompanion({
           ctx: this.ctx,

@@ -275,6 +275,8 @@ export interface FileTransferRecord {
   peer?: string
   /** State `elsewhere`: the name of our device that received it instead. */
   takenBy?: string
+  /** State `declined` by another device of ours (ADR 0787): that device's name. */
+  declinedOn?: string
 }
 
 /** Transfer states that may still move bytes (listTransfers({ active: true })). */
@@ -330,6 +332,11 @@ export interface GroupRecord {
    * identity key id (base64url). Absent in records stored before it.
    */
   memberNames?: Record<string, string>
+  /**
+   * This device's last update of its own leaf in the group and the messages it sent since
+   * (ADR 0136: an update after 500 messages or 7 days). Absent in records stored before it.
+   */
+  leafUpdate?: { at: Timestamp; sent: number }
 }
 
 /** A line of a group's history written by the messenger (ADR 0782): who joined, left, … */

@@ -86,8 +86,12 @@ export function transferStateLabel(transfer: {
   direction: 'in' | 'out'
   state: TransferState
   takenBy?: string
+  declinedOn?: string
 }): string {
   if (transfer.direction === 'in' && transfer.state === 'completed') return RECEIVED_FILE_SAVED
+  // Declined on another of our devices (issue 19, ADR 0787): say which one.
+  if (transfer.state === 'declined' && transfer.declinedOn !== undefined)
+    return declinedOnText(transfer.declinedOn)
   // Another of our devices accepted it (issue 19): say which one.
   if (transfer.state === 'elsewhere' && transfer.takenBy !== undefined)
     return `Received on ${transfer.takenBy}`
@@ -130,8 +134,17 @@ export const CALL_OUTCOME_TEXT: Readonly<Record<CallOutcome, string>> = {
   answered_elsewhere: 'Answered on another device',
 }
 
-/** A call's history line and list preview: "Missed video call", "Declined voice call". */
-export function callText(media: CallMedia, outcome: CallOutcome): string {
+/** A call or offer declined on another device of ours (issue 19): "Declined on Laptop". */
+export function declinedOnText(deviceName: string): string {
+  return `Declined on ${deviceName}`
+}
+
+/**
+ * A call's history line and list preview: "Missed video call", "Declined voice call"; declined on
+ * another device of ours: "Declined on Laptop".
+ */
+export function callText(media: CallMedia, outcome: CallOutcome, declinedOn?: string): string {
+  if (outcome === 'declined' && declinedOn !== undefined) return declinedOnText(declinedOn)
   const kind = media === 'video' ? 'video call' : 'voice call'
   const Kind = media === 'video' ? 'Video call' : 'Voice call'
   switch (outcome) {
@@ -211,6 +224,38 @@ export const GROUP_TEXT = {
   leave: 'Leave group',
   confirmLeave: 'Leave this group? You will stop receiving its messages.',
 } as const
+
+/** After the name of a group member who is not a contact (ADR 0781). */
+export const GROUP_NOT_CONTACT = '(not in your contacts)'
+
+/** "Delivered to 2 of 3" under a group message of ours (ADR 0780). */
+export function groupDeliveredText(delivered: number, of: number): string {
+  return `Delivered to ${delivered} of ${of}`
+}
+
+/**
+ * A group's system line (ADR 0782) as a template: {member}, {by} and {name} are put in isolated
+ * (<bdi>) by GroupChat, so a name cannot reorder the words. `self`: the line is about us.
+ */
+export function groupSystemTemplate(
+  kind: 'joined' | 'removed' | 'left' | 'renamed' | 'key_changed',
+  self: boolean,
+  hasBy: boolean,
+): string {
+  const who = self ? 'You' : '{member}'
+  switch (kind) {
+    case 'joined':
+      return `${who} joined`
+    case 'left':
+      return `${who} left`
+    case 'removed':
+      return `${who} ${self ? 'were' : 'was'} removed${hasBy ? ' by {by}' : ''}`
+    case 'renamed':
+      return `${who} renamed the group to “{name}”`
+    case 'key_changed':
+      return self ? 'Your security code changed' : '{member}’s security code changed'
+  }
+}
 
 /** "3 members", "1 member". */
 export function memberCountText(count: number): string {

@@ -99,7 +99,15 @@ export type SystemEvent = (typeof SYSTEM_EVENTS)[number]
 export type MessageBody =
   | { kind: 'text'; text: string }
   | { kind: 'file'; transferId: TransferId; name: string; size: number; mimeType: string }
-  | { kind: 'call'; callId: CallId; media: CallMedia; outcome: CallOutcome; durationMs: number }
+  | {
+      kind: 'call'
+      callId: CallId
+      media: CallMedia
+      outcome: CallOutcome
+      durationMs: number
+      /** Outcome `declined` on another device of ours (issue 19, ADR 0787): that device's name. */
+      declinedOn?: string
+    }
   | { kind: 'system'; event: SystemEvent }
 
 export type MessageKind = MessageBody['kind']

@@ -60,6 +60,8 @@ export interface FileTransfer {
   updatedAt: Timestamp
   /** State `elsewhere`: the name of our device that accepted the file. */
   takenBy?: string
+  /** State `declined` on another device of ours (issue 19, ADR 0787): that device's name. */
+  declinedOn?: string
 }
 
 /**

@@ -39,6 +39,12 @@ import {
   unsentStates,
 } from './sync-contacts.ts'
 import { applySettingsState, stampSettingsChange, type SettingsSyncDeps } from './sync-settings.ts'
+import {
+  applyDeclined,
+  declinedHere,
+  encodeDeclined,
+  type DeclineTargets,
+} from './sync-declines.ts'
 import { greetAgain } from './companion-hellos.ts'
 import { planDeviceStore } from './store-plan.ts'
 import { answerRefresh, refreshRequestIfDue, takeRefreshGrant } from './refresh-link.ts'
@@ -53,6 +59,8 @@ export interface OwnChannelDeps {
   mailboxes(): Pick<MailboxManager, 'open' | 'watch' | 'helloFor' | 'newMailboxId' | 'deposit'>
   /** Makes every waiting outbox item due now. */
   retryOutbox?(): Promise<void>
+  /** The ringing call and incoming offers a decline on another device of ours ends (ADR 0787). */
+  declines?(): DeclineTargets
   /** Our settings (the person-wide ones follow our other devices, ADR 0785). */
   settings?(): { current: Settings; update(patch: SettingsPatch): Promise<unknown> }
 }
@@ -111,15 +119,18 @@ export class OwnChannel {
   }
 
   #started = false
+  /** Calls and offers ended here because another device of ours declined them (this run). */
+  readonly #declinedApplied = new Set<string>()
   /** Frames for a linked device whose mailbox is not known yet (sent when it announces it). */
   readonly #unrouted = new Map<string, { kind: number; body: Uint8Array }[]>()
 
   /**
    * Watches our own-devices mailbox; a companion tells the primary where it is. Once per
-   * messenger (the keeper calls it on every pass); a failed start is tried on the next pass.
+   * messenger (the keeper calls it on every pass); a failed start is tried on the next pass, and
+   * once started each pass checks whether a companion's keys are due for renewal (ADR 0786).
    */
   async start(): Promise<void> {
-    if (this.#started) return
+    if (this.#started) return this.maintainKeys()
     this.#started = true
     try {
       await this.#start()
@@ -228,6 +239,13 @@ export class OwnChannel {
       return
     }
     try {
+      const declined = declinedHere(this.#ctx, event)
+      if (declined !== null) {
+        // What a decline from another device ended here is not told back.
+        if (!this.#declinedApplied.delete(declined.id))
+          await this.#sendAll(OWN_FRAME_KIND.declined, encodeDeclined(declined))
+        return
+      }
       if (event.type === 'settings.changed') {
         const deps = this.#settingsDeps()
         const body = deps === null ? null : await stampSettingsChange(deps)
@@ -405,6 +423,10 @@ export class OwnChannel {
         recordOwnDevices(tx, list, this.#ctx.local.deviceId),
       )
       this.#ctx.emit({ type: 'devices.changed', devices: await devicesView(this.#ctx, list) })
+    } else if (frame.kind === OWN_FRAME_KIND.declined) {
+      const targets = this.#d.declines?.() ?? {}
+      await applyDeclined(this.#ctx, frame.body, targets, this.#declinedApplied)
+      await this.#passOn(sender, OWN_FRAME_KIND.declined, frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.contactState) {
       await this.#takeContactState(sender, frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.settings) {

@@ -13,7 +13,8 @@
  * SyncSnapshot with one contact, unstamped; retired: refused since kind 7), 6 delivery (own-read.ts:
  * a message id, 16 B, and 1 delivered | 2 read), 7 contact state and 8 settings (sync-state.ts:
  * stamped, last writer wins, both ways, ADR 0785), 9 refresh request and 10 refresh grant
- * (refresh-link.ts: a companion's fresh keys and the primary's signed answer), 16 history chunk,
+ * (refresh-link.ts: a companion's fresh keys and the primary's signed answer), 11 declined
+ * (sync-declines.ts: a call or file offer declined on the sending device), 16 history chunk,
  * 17 history ack, 18 received copy, 19 reached (history.ts, ADR 0790). The relay sees a sealed
  * deposit of the usual size classes (the mailbox seal hides even `from`).
  */
@@ -35,6 +36,7 @@ export const OWN_FRAME_KIND = {
   settings: 8,
   refreshRequest: 9,
   refreshGrant: 10,
+  declined: 11,
   // History between our own devices (history.ts, history-codec.ts, ADR 0790).
   historyChunk: 16,
   historyAck: 17,
