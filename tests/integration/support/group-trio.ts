@@ -59,10 +59,15 @@ export async function contactIdOf(of: TestPeer, name: string): Promise<string> {
   return c.contactId
 }
 
-/** group.message events this peer was told for `groupId`, since its (re)start. */
+/**
+ * The members' messages this peer was told for `groupId` since its (re)start: group.message
+ * events that are not system lines (joins, renames, removals: ADR 0782).
+ */
 export function toldGroupMessages(p: TestPeer, groupId: string): GroupMessage[] {
   return p.events.flatMap((e) =>
-    e.type === 'group.message' && e.message.groupId === groupId ? [e.message] : [],
+    e.type === 'group.message' && e.message.groupId === groupId && e.message.system === undefined
+      ? [e.message]
+      : [],
   )
 }
 
