@@ -14,12 +14,14 @@
  *   HESTIA_BENCH_EXTENSION_DIR=<build> node_modules/.bin/node scripts/profile-msg-browser.ts 40
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Page } from 'playwright-core'
 import {
   addedIn,
   openExtensionPair,
   roundTrip,
   roundTripTimes,
 } from '../tests/bench/lib/extension-pair.ts'
+import { openChats } from '../tests/bench/lib/message-shown.ts'
 import { OffscreenCdp } from '../tests/bench/lib/offscreen-cdp.ts'
 import { percentile } from '../tests/bench/lib/stats.ts'
 import { waitUntil } from '../tests/browser/support/messenger-browser.ts'
@@ -116,6 +118,21 @@ function printBusy(
   )
 }
 
+/** HESTIA_PROFILE_SHOWN=1: the shown path (typed in A's chat view, painted in B's) instead. */
+const shownMode = process.env.HESTIA_PROFILE_SHOWN === '1'
+
+/** The keydown in A's page and the paint in B's (the marks lib/message-shown.ts leaves). */
+async function pageTimes(
+  a: Page,
+  b: Page,
+  text: string,
+): Promise<{ enterAt: number; shownAt: number }> {
+  type Scope = { __hestiaEnterAt?: number; __hestiaShown?: Record<string, number> }
+  const enterAt = await a.evaluate(() => (globalThis as Scope).__hestiaEnterAt ?? 0)
+  const shownAt = await b.evaluate((t) => (globalThis as Scope).__hestiaShown?.[t] ?? 0, text)
+  return { enterAt, shownAt }
+}
+
 const pair = await openExtensionPair({ log: (line) => console.log(line) })
 try {
   let conversationA = ''
@@ -165,10 +182,22 @@ try {
   }
 
   const trips: { sentAt: number; deliveredAt: number; shownB: number | null }[] = []
-  for (let i = 0; i < n; i++) {
-    const t = await roundTripTimes(pair.a, conversationA, TEXT(i), WAIT_MS)
-    trips.push({ ...t, shownB: await addedIn(pair.b, TEXT(i)) })
-    await sleep(GAP_MS)
+  if (shownMode) {
+    // As msg.direct.shown_p50_ms: both chat views open, A types and presses Enter; the trip
+    // runs from the keydown to the frame showing it in B's chat view (lib/message-shown.ts).
+    const chats = await openChats(pair, conversationA)
+    for (let i = 0; i < n; i++) {
+      await chats.shownOnce(TEXT(i), WAIT_MS)
+      const times = await pageTimes(pair.a.page, pair.b.page, TEXT(i))
+      trips.push({ sentAt: times.enterAt, deliveredAt: times.shownAt, shownB: null })
+      await sleep(GAP_MS)
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const t = await roundTripTimes(pair.a, conversationA, TEXT(i), WAIT_MS)
+      trips.push({ ...t, shownB: await addedIn(pair.b, TEXT(i)) })
+      await sleep(GAP_MS)
+    }
   }
   const marks = {
     A: await traceOf(docs.A),
@@ -198,7 +227,7 @@ try {
         if (t >= trip.sentAt && t < end) inTrip.push([`${side} ${label}`, t, ...rest])
       }
     }
-    inTrip.push(['A page: delivered event', trip.deliveredAt])
+    inTrip.push([shownMode ? 'B page: painted' : 'A page: delivered event', trip.deliveredAt])
     if (trip.shownB !== null) inTrip.push(['B page: message.added event', trip.shownB])
     inTrip.sort((x, y) => x[1] - y[1])
     for (const [label, t, end] of inTrip) {
