@@ -43,6 +43,10 @@ export interface GroupMemberView {
   name: string | null
   /** The member's key change is not accepted yet. */
   held: boolean
+  /** The member's identity key id, when the node gives it (a stable key for the list). */
+  keyId?: string | null
+  /** As GroupSender.nameTag (a stranger named like a contact, ADR 0781). */
+  nameTag?: string | null
 }
 
 export interface GroupView {
@@ -61,6 +65,29 @@ export interface GroupSender {
   contactId: ContactId | null
   /** The name the node gave, '' when none (the UI then uses the contact's name). */
   displayName: string
+  /**
+   * A member who is not a contact, named by what it declared (ADR 0781): shown marked as not in
+   * the contacts, with `nameTag` when that name reads like a contact's.
+   */
+  stranger?: boolean
+  nameTag?: string | null
+}
+
+/** A person in a system line, as shown. */
+export interface GroupLinePerson {
+  self: boolean
+  /** The contact's name or the declared name; '' when unknown ("A member"). */
+  name: string
+  stranger: boolean
+  nameTag: string | null
+}
+
+/** A line the messenger wrote: joins, removals, leaves, renames, key changes (ADR 0782). */
+export interface GroupSystemView {
+  kind: 'joined' | 'removed' | 'left' | 'renamed' | 'key_changed'
+  member: GroupLinePerson
+  by: GroupLinePerson | null
+  name: string | null
 }
 
 export interface GroupLine {
@@ -73,13 +100,54 @@ export interface GroupLine {
   held: boolean
   /** Stable per person (the identity key id, else the contact), for the name's colour. */
   colourKey: string
+  /** Set on a system line (no sender, no text of a member's). */
+  system?: GroupSystemView | undefined
+  /** Ours: delivered to `delivered` of `of` other members (ADR 0780). */
+  delivery?: { delivered: number; of: number } | undefined
+}
+
+interface NodePerson {
+  contactId?: ContactId | null
+  name?: string | null
+  keyId?: string | null
+  nameTag?: string | null
+}
+
+function personOf(p: NodePerson | undefined): GroupLinePerson {
+  if (p === undefined || (p.keyId === null && p.contactId == null))
+    return { self: true, name: '', stranger: false, nameTag: null }
+  const stranger = (p.contactId ?? null) === null && typeof p.name === 'string' && p.name !== ''
+  return { self: false, name: p.name ?? '', stranger, nameTag: p.nameTag ?? null }
+}
+
+function systemOf(raw: unknown): GroupSystemView | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const s = raw as {
+    kind: GroupSystemView['kind']
+    member?: NodePerson
+    by?: NodePerson
+    name?: string
+  }
+  return {
+    kind: s.kind,
+    member: personOf(s.member),
+    by: s.by === undefined ? null : personOf(s.by),
+    name: s.name ?? null,
+  }
 }
 
 /** The newer fields of a group summary, read only when the node sends them. */
 interface NewerSummary {
   status?: GroupStatus
   canManage?: boolean
-  members?: { contactId: ContactId | null; self?: boolean; name?: string | null; held?: boolean }[]
+  members?: {
+    contactId: ContactId | null
+    self?: boolean
+    name?: string | null
+    held?: boolean
+    keyId?: string | null
+    nameTag?: string | null
+  }[]
 }
 interface NewerMessage {
   messageId?: string
@@ -92,7 +160,10 @@ interface NewerMessage {
     displayName?: string
     keyId?: string | null
     self?: boolean
+    nameTag?: string | null
   } | null
+  system?: unknown
+  delivery?: { delivered: number; of: number }
   held?: boolean
   /** The flat form of the same facts (as the store keeps them). */
   senderContactId?: ContactId | null
@@ -119,6 +190,8 @@ export function normalizeGroup(
         self: m.self === true,
         name: m.name ?? null,
         held: m.held === true,
+        keyId: m.keyId ?? null,
+        nameTag: m.nameTag ?? null,
       }))
     : [
         { contactId: null, self: true, name: null, held: false },
@@ -147,6 +220,8 @@ export function normalizeMessage(message: GroupMessage, index: number): GroupLin
         self,
         contactId: self ? null : contactId,
         displayName: m.sender?.name ?? m.sender?.displayName ?? m.senderName ?? '',
+        stranger: !self && contactId === null && (m.sender?.name ?? '') !== '',
+        nameTag: m.sender?.nameTag ?? null,
       }
     : null
   return {
@@ -156,6 +231,8 @@ export function normalizeMessage(message: GroupMessage, index: number): GroupLin
     sender,
     held: m.held === true,
     colourKey: m.sender?.keyId ?? contactId ?? 'unknown',
+    system: systemOf(m.system),
+    delivery: m.delivery,
   }
 }
 
@@ -384,14 +461,26 @@ export class GroupsState {
     return true
   }
 
-  /** Adds one message to the open group's lines (once: the same id is not added twice). */
+  /**
+   * Adds one message to the open group's lines (once: the same id is not added twice); a message
+   * already shown is replaced in place (its delivery moved on: "delivered to n of m").
+   */
   #append(message: GroupMessage): void {
     if (this.lines.status !== 'ready') {
       void this.loadMessages(message.groupId)
       return
     }
     const line = normalizeMessage(message, this.lines.value.length)
-    if (this.lines.value.some((l) => l.key === line.key)) return
+    const at = this.lines.value.findIndex((l) => l.key === line.key)
+    if (at >= 0) {
+      const shown = this.lines.value[at]!
+      if (line.delivery === undefined || shown.delivery?.delivered === line.delivery.delivered)
+        return
+      const value = [...this.lines.value]
+      value[at] = { ...shown, delivery: line.delivery }
+      this.lines = { status: 'ready', value }
+      return
+    }
     this.lines = { status: 'ready', value: [...this.lines.value, line] }
   }
 
