@@ -115,7 +115,8 @@ describe('the built extension in real browsers', { concurrency: true }, () => {
         chromium = await launchChromium({ extensionDir: await freshTestBuild('chrome-mv3') })
         popup = await openPopup()
       },
-      { timeout: 120_000 },
+      // Includes building the test extension when stale: minutes on a loaded machine.
+      { timeout: 720_000 },
     )
     after(async () => {
       await chromium?.close()
@@ -234,7 +235,8 @@ describe('the built extension in real browsers', { concurrency: true }, () => {
           // Test builds open the popup page in a tab at install (BiDi may not navigate there).
           popup = await firefox.findPage(firefox.extensionUrl('popup.html'), 30_000)
         },
-        { timeout: 120_000 },
+        // Includes building the test extension when stale: minutes on a loaded machine.
+        { timeout: 720_000 },
       )
       after(async () => {
         await firefox?.close()
