@@ -143,6 +143,37 @@ describe('mailbox protocol over an in-memory stream pair', () => {
     await r.stop()
   })
 
+  test('a mailbox with a manage key (ADR 0137): the auth key reads, only the manage key deletes', async () => {
+    const r = await relayAndClient()
+    const me = newMailboxCredentials()
+    const manage = newMailboxCredentials() // its auth key pair serves as the manage key
+    await r.client.create(me, { managePublicKey: manage.authPublicKey })
+    await r.client.create(me, { managePublicKey: manage.authPublicKey }) // idempotent
+    await assert.rejects(
+      r.client.create(me),
+      (e) => e instanceof MailboxError && e.code === 'mailbox_exists',
+    )
+    const id = await r.client.deposit(depositAddressOf(me), new Uint8Array(1024).fill(3))
+    assert.equal((await r.client.fetch(me)).messages.length, 1, 'the auth key reads')
+    const refused = (e: unknown) => e instanceof MailboxError && e.code === 'bad_signature'
+    await assert.rejects(r.client.ack(me, [id]), refused)
+    await assert.rejects(r.client.closeMailbox(me), refused)
+    assert.equal((await r.client.fetch(me)).messages.length, 1, 'nothing deleted')
+    const asManager = {
+      ...me,
+      authSecretKey: manage.authSecretKey,
+      authPublicKey: manage.authPublicKey,
+    }
+    await assert.rejects(r.client.fetch(asManager), refused) // reading stays with the auth key
+    assert.equal(await r.client.ack(asManager, [id]), 1)
+    await r.client.closeMailbox(asManager)
+    await assert.rejects(
+      r.client.fetch(me),
+      (e) => e instanceof MailboxError && e.code === 'unknown_mailbox',
+    )
+    await r.stop()
+  })
+
   test('a subscriber gets each deposit pushed; a push cut off with the stream stays stored until acked', async () => {
     const r = await relayAndClient()
     const me = newMailboxCredentials()

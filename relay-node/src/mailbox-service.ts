@@ -5,6 +5,7 @@
  * and then a stream reset, since framing is lost; any other bad request gets its typed error and the
  * stream stays usable.
  */
+import { signingKeyFor, storedAuthKey } from './mailbox-keys.ts'
 import type { Connection, Stream } from '@libp2p/interface'
 import { withDeadline } from '@hestia/core/wire/deadline.ts'
 import { FrameLengthError, cappedLpStream } from './capped-lp-stream.ts'
@@ -314,7 +315,9 @@ export class MailboxService {
     const mailbox = await this.init.store.getMailbox(req.auth.mailboxId)
     if (mailbox === undefined) throw new MailboxError('unknown_mailbox')
     checkAuthTimestamp(req.auth, this.init.now())
-    verifyAuth(req.kind, req.auth, mailbox.authKey, req.signedBody, nodeEd25519Verify)
+    // A group mailbox signs deletes with its manage key (ADR 0137, mailbox-keys.ts).
+    const key = signingKeyFor(req.kind, mailbox.authKey)
+    verifyAuth(req.kind, req.auth, key, req.signedBody, nodeEd25519Verify)
     return mailbox
   }
 
@@ -343,12 +346,13 @@ export class MailboxService {
       case 'create': {
         checkAuthTimestamp(req.auth, this.init.now())
         checkAuthPublicKey(req.body.authPublicKey)
+        if (req.body.managePublicKey.length > 0) checkAuthPublicKey(req.body.managePublicKey)
         verifyAuth('create', req.auth, req.body.authPublicKey, req.signedBody, nodeEd25519Verify)
         // The cap is counted by the store in the creating transaction: with a shared store it
         // holds across every instance (ADR 0232).
         const outcome = await store.createMailbox({
           id: req.auth.mailboxId,
-          authKey: req.body.authPublicKey,
+          authKey: storedAuthKey(req.body.authPublicKey, req.body.managePublicKey),
           capabilityHash: capabilityHash(req.body.capability),
           nowDay: this.today(),
           maxMailboxes: limits.maxMailboxes,

@@ -105,9 +105,21 @@ export class MailboxClient {
     this.maxStreams = init.maxStreams ?? DEFAULT_MAX_STREAMS
   }
 
-  /** Registers the mailbox (idempotent for the same key and capability). */
-  async create(creds: MailboxCredentials): Promise<void> {
-    const body = { authPublicKey: ab(creds.authPublicKey), capability: ab(creds.capability) }
+  /**
+   * Registers the mailbox (idempotent for the same keys and capability). With `managePublicKey`
+   * (ADR 0137), ack, close and publish_prekeys need that key's signature instead of the auth key's:
+   * whoever holds only the auth key (a group's members) can read but not delete.
+   */
+  async create(
+    creds: MailboxCredentials,
+    opts: { managePublicKey?: Uint8Array } = {},
+  ): Promise<void> {
+    const body = {
+      authPublicKey: ab(creds.authPublicKey),
+      capability: ab(creds.capability),
+      // Empty (not encoded) for an ordinary mailbox: its signed body is as before.
+      managePublicKey: ab(opts.managePublicKey ?? new Uint8Array()),
+    }
     const auth = this.sign('create', creds, signedBodyOf('create', body))
     await this.request({ create: { ...body, auth } })
   }

@@ -193,6 +193,14 @@ function parseCreate(body: CreateRequest): ParsedRequest {
     AUTH_PUBLIC_KEY_BYTES,
   )
   checkCapability(body.capability, 'create.capability')
+  // A manage key is optional (ADR 0137): none, or one Ed25519 key.
+  if (body.managePublicKey.length > 0)
+    requireLength(
+      body.managePublicKey,
+      'create.manage_public_key',
+      AUTH_PUBLIC_KEY_BYTES,
+      AUTH_PUBLIC_KEY_BYTES,
+    )
   return { kind: 'create', body, auth, signedBody: signedBodyOf('create', body) }
 }
 

@@ -32,6 +32,7 @@ export interface CreateRequest {
     auth?: MailboxAuth;
     authPublicKey: Uint8Array<ArrayBuffer>;
     capability: Uint8Array<ArrayBuffer>;
+    managePublicKey: Uint8Array<ArrayBuffer>;
 }
 export declare namespace CreateRequest {
     const codec: () => Codec<CreateRequest>;
@@ -59,9 +60,13 @@ export declare namespace CreateRequest {
         field: '$.capability';
         value: Uint8Array<ArrayBuffer>;
     }
+    interface CreateRequestManagePublicKeyFieldEvent {
+        field: '$.managePublicKey';
+        value: Uint8Array<ArrayBuffer>;
+    }
     function encode(obj: Partial<CreateRequest>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CreateRequest>): CreateRequest;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CreateRequest>): Generator<CreateRequestAuthMailboxIdFieldEvent | CreateRequestAuthNonceFieldEvent | CreateRequestAuthTimestampMsFieldEvent | CreateRequestAuthSignatureFieldEvent | CreateRequestAuthPublicKeyFieldEvent | CreateRequestCapabilityFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CreateRequest>): Generator<CreateRequestAuthMailboxIdFieldEvent | CreateRequestAuthNonceFieldEvent | CreateRequestAuthTimestampMsFieldEvent | CreateRequestAuthSignatureFieldEvent | CreateRequestAuthPublicKeyFieldEvent | CreateRequestCapabilityFieldEvent | CreateRequestManagePublicKeyFieldEvent>;
 }
 export interface DepositRequest {
     mailboxId: Uint8Array<ArrayBuffer>;
@@ -316,6 +321,10 @@ export declare namespace Request {
         field: '$.create.capability';
         value: Uint8Array<ArrayBuffer>;
     }
+    interface RequestCreateManagePublicKeyFieldEvent {
+        field: '$.create.managePublicKey';
+        value: Uint8Array<ArrayBuffer>;
+    }
     interface RequestDepositMailboxIdFieldEvent {
         field: '$.deposit.mailboxId';
         value: Uint8Array<ArrayBuffer>;
@@ -448,7 +457,7 @@ export declare namespace Request {
     }
     function encode(obj: Partial<Request>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Request;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestVersionFieldEvent | RequestCreateAuthMailboxIdFieldEvent | RequestCreateAuthNonceFieldEvent | RequestCreateAuthTimestampMsFieldEvent | RequestCreateAuthSignatureFieldEvent | RequestCreateAuthPublicKeyFieldEvent | RequestCreateCapabilityFieldEvent | RequestDepositMailboxIdFieldEvent | RequestDepositCapabilityFieldEvent | RequestDepositExpirySFieldEvent | RequestDepositSealedFieldEvent | RequestDepositExpectedIdFieldEvent | RequestFetchAuthMailboxIdFieldEvent | RequestFetchAuthNonceFieldEvent | RequestFetchAuthTimestampMsFieldEvent | RequestFetchAuthSignatureFieldEvent | RequestFetchLimitFieldEvent | RequestFetchAfterIdFieldEvent | RequestAckAuthMailboxIdFieldEvent | RequestAckAuthNonceFieldEvent | RequestAckAuthTimestampMsFieldEvent | RequestAckAuthSignatureFieldEvent | RequestAckIdsFieldEvent | RequestSubscribeAuthMailboxIdFieldEvent | RequestSubscribeAuthNonceFieldEvent | RequestSubscribeAuthTimestampMsFieldEvent | RequestSubscribeAuthSignatureFieldEvent | RequestPublishPrekeysAuthMailboxIdFieldEvent | RequestPublishPrekeysAuthNonceFieldEvent | RequestPublishPrekeysAuthTimestampMsFieldEvent | RequestPublishPrekeysAuthSignatureFieldEvent | RequestPublishPrekeysSignedBundleFieldEvent | RequestPublishPrekeysOneTimePrekeysFieldEvent | RequestFetchPrekeysMailboxIdFieldEvent | RequestFetchPrekeysCapabilityFieldEvent | RequestCloseAuthMailboxIdFieldEvent | RequestCloseAuthNonceFieldEvent | RequestCloseAuthTimestampMsFieldEvent | RequestCloseAuthSignatureFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Request>): Generator<RequestVersionFieldEvent | RequestCreateAuthMailboxIdFieldEvent | RequestCreateAuthNonceFieldEvent | RequestCreateAuthTimestampMsFieldEvent | RequestCreateAuthSignatureFieldEvent | RequestCreateAuthPublicKeyFieldEvent | RequestCreateCapabilityFieldEvent | RequestCreateManagePublicKeyFieldEvent | RequestDepositMailboxIdFieldEvent | RequestDepositCapabilityFieldEvent | RequestDepositExpirySFieldEvent | RequestDepositSealedFieldEvent | RequestDepositExpectedIdFieldEvent | RequestFetchAuthMailboxIdFieldEvent | RequestFetchAuthNonceFieldEvent | RequestFetchAuthTimestampMsFieldEvent | RequestFetchAuthSignatureFieldEvent | RequestFetchLimitFieldEvent | RequestFetchAfterIdFieldEvent | RequestAckAuthMailboxIdFieldEvent | RequestAckAuthNonceFieldEvent | RequestAckAuthTimestampMsFieldEvent | RequestAckAuthSignatureFieldEvent | RequestAckIdsFieldEvent | RequestSubscribeAuthMailboxIdFieldEvent | RequestSubscribeAuthNonceFieldEvent | RequestSubscribeAuthTimestampMsFieldEvent | RequestSubscribeAuthSignatureFieldEvent | RequestPublishPrekeysAuthMailboxIdFieldEvent | RequestPublishPrekeysAuthNonceFieldEvent | RequestPublishPrekeysAuthTimestampMsFieldEvent | RequestPublishPrekeysAuthSignatureFieldEvent | RequestPublishPrekeysSignedBundleFieldEvent | RequestPublishPrekeysOneTimePrekeysFieldEvent | RequestFetchPrekeysMailboxIdFieldEvent | RequestFetchPrekeysCapabilityFieldEvent | RequestCloseAuthMailboxIdFieldEvent | RequestCloseAuthNonceFieldEvent | RequestCloseAuthTimestampMsFieldEvent | RequestCloseAuthSignatureFieldEvent>;
 }
 export interface StoredMessage {
     id: bigint;

@@ -140,13 +140,18 @@ export var CreateRequest;
                     w.uint32(26);
                     w.bytes(obj.capability);
                 }
+                if ((obj.managePublicKey != null && obj.managePublicKey.byteLength > 0)) {
+                    w.uint32(34);
+                    w.bytes(obj.managePublicKey);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
             }, (reader, length, opts = {}) => {
                 const obj = {
                     authPublicKey: uint8ArrayAlloc(0),
-                    capability: uint8ArrayAlloc(0)
+                    capability: uint8ArrayAlloc(0),
+                    managePublicKey: uint8ArrayAlloc(0)
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -164,6 +169,10 @@ export var CreateRequest;
                         }
                         case 3: {
                             obj.capability = reader.bytes();
+                            break;
+                        }
+                        case 4: {
+                            obj.managePublicKey = reader.bytes();
                             break;
                         }
                         default: {
@@ -194,6 +203,13 @@ export var CreateRequest;
                         case 3: {
                             yield {
                                 field: `${prefix}.capability`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.managePublicKey`,
                                 value: reader.bytes()
                             };
                             break;

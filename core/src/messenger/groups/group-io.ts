@@ -84,7 +84,13 @@ export async function createGroupMailbox(
   const relay = deps.relays()[0]
   if (relay === undefined) throw new Error('no relay to keep the group mailbox on')
   const creds = newMailboxCredentials(ctx.platform.random)
-  await deps.ownMailboxClient(relay, toBase64Url(creds.mailboxId)).create(creds)
+  // Append-only for everyone (ADR 0137): ack and close need a manage key whose secret is dropped
+  // here, so no member — nor one removed later — can delete entries others have not read.
+  const manage = ed25519KeyPair(ctx.platform.random)
+  await deps
+    .ownMailboxClient(relay, toBase64Url(creds.mailboxId))
+    .create(creds, { managePublicKey: manage.publicKey })
+  manage.secretKey.fill(0)
   return {
     relays: [relay],
     mailboxId: creds.mailboxId,

@@ -16,7 +16,8 @@ const leafKey = (g: Group, leaf: number) => {
 test('after 3 messages (policy) bob updates his own leaf; after the time, again; stored across a restart', async () => {
   const day = 24 * 60 * 60 * 1000
   const w = await world(['alice', 'bob'], { leafUpdate: { maxMessages: 3, maxAgeMs: 7 * day } })
-  const [alice, bob] = ['alice', 'bob'].map((n) => w.get(n)!)
+  const alice = w.get('alice')
+  const bob = w.get('bob')
   const gid = await alice.manager.create('Leaves')
   await alice.manager.addContacts(gid, ['bob'])
   await alice.manager.catchUp(gid)
@@ -41,7 +42,7 @@ test('after 3 messages (policy) bob updates his own leaf; after the time, again;
   // 4 days, a restart, 3 more days: due only if the time of the last update was stored.
   w.time.advance(4 * day)
   await w.restart('bob')
-  const bob2 = w.get('bob')!
+  const bob2 = w.get('bob')
   await bob2.manager.catchUp(gid)
   assert.equal(epochOf(bob2.manager.stateOf(gid)), start + 1n, 'not due after 4 days')
   w.time.advance(3 * day)
