@@ -569,6 +569,8 @@ class FixtureMessenger implements FixtureClient {
     'groups.rename': () => fail('not_found', 'no such group'),
     'groups.leave': () => fail('not_found', 'no such group'),
     'groups.members': () => fail('not_found', 'no such group'),
+    'groups.promote': () => fail('not_found', 'no such group'),
+    'groups.demote': () => fail('not_found', 'no such group'),
     'backup.export': (request) =>
       fixtureExport(
         request,

@@ -2,6 +2,7 @@
  * What the GroupManager is given (GroupManagerIo) and what it announces (GroupManagerEvent), apart
  * from group-manager.ts to keep that file within its size (ADR 0011).
  */
+import type { LeafUpdatePolicy } from './group-leaf-updates.ts'
 import type { LeafCredentialCheck } from '../../groups/credential.ts'
 import type { GroupMailboxPort } from '../../groups/group-channel.ts'
 import type { GroupSuite, KeyPackageBundle } from '../../groups/mls.ts'
@@ -45,6 +46,8 @@ export interface GroupManagerIo {
   onEvent(e: GroupManagerEvent): void
   /** This user's display name, declared to members who are not contacts (ADR 0781). */
   ownName?: () => string
+  /** When this device updates its own leaf (ADR 0136); absent: 500 messages or 7 days. */
+  leafUpdate?: LeafUpdatePolicy
   /** When group receipts go (ADR 0780); absent: at once. */
   receipts?: { delay: ReceiptDelay; delayed: () => boolean }
   log?: (message: string, err?: unknown) => void

@@ -22,6 +22,8 @@ type GroupsRequestType =
   | 'groups.rename'
   | 'groups.leave'
   | 'groups.members'
+  | 'groups.promote'
+  | 'groups.demote'
 
 export interface GroupsParts {
   ctx: MessengerContext
@@ -32,6 +34,8 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work()
   } catch (err) {
+    // Not an admin (or the last one stepping down): the group's state, not the network (ADR 0135).
+    if (isProtocolError(err, 'not_admin')) throw new ClientApiError('invalid_state', err.message)
     if (isProtocolError(err)) throw new ClientApiError('unavailable', err.message)
     throw err
   }
@@ -51,6 +55,15 @@ export function groupsHandlers(running: Running<GroupsParts>): HandlersFor<Group
     const c = await parts.ctx.store.getContact(contactId)
     if (c === undefined) throw new ClientApiError('not_found', 'no such contact')
     return c
+  }
+  const setAdmin = async (groupId: string, contactId: string, makeAdmin: boolean) => {
+    const parts = await group(groupId)
+    await contact(parts, contactId)
+    const members = await parts.groups.members(groupId)
+    if (!members.some((m) => m.contactId === contactId && !m.held))
+      throw new ClientApiError('not_found', 'that contact is not a member of this group')
+    await guarded(() => parts.groups.setAdmin(groupId, contactId, makeAdmin))
+    return ok({})
   }
   return {
     'groups.create': async (r) =>
@@ -95,5 +108,7 @@ export function groupsHandlers(running: Running<GroupsParts>): HandlersFor<Group
       const parts = await group(r.groupId, false)
       return ok({ members: await parts.groups.members(r.groupId) })
     },
+    'groups.promote': async (r) => setAdmin(r.groupId, r.contactId, true),
+    'groups.demote': async (r) => setAdmin(r.groupId, r.contactId, false),
   }
 }
