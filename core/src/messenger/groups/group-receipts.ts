@@ -32,6 +32,8 @@ export class GroupReceipts {
   /** Per group: the sender (contact id, null: not a contact) of each waiting message id. */
   readonly #senders = new Map<string, Map<string, string | null>>()
   #stopped = false
+  /** The receipt being counted now; the next waits for it. */
+  #acks: Promise<unknown> = Promise.resolve()
 
   constructor(io: GroupReceiptsIo) {
     this.#io = io
@@ -57,7 +59,19 @@ export class GroupReceipts {
    * A receipt from the member `from` (identity key id) for `ids`: our texts among them that `from`
    * was sent count it once. Resolves with the texts whose delivery moved on.
    */
-  async acknowledged(
+  acknowledged(
+    groupId: string,
+    from: string,
+    ids: readonly Uint8Array[],
+  ): Promise<GroupMessageRecord[]> {
+    // One at a time: each reads a text's deliveredTo and writes it back, so two receipts read
+    // together (one mailbox read hands several over) would otherwise lose one of the two.
+    const turn = this.#acks.then(() => this.#acknowledge(groupId, from, ids))
+    this.#acks = turn.catch(() => undefined)
+    return turn
+  }
+
+  async #acknowledge(
     groupId: string,
     from: string,
     ids: readonly Uint8Array[],
