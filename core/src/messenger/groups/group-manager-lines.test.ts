@@ -27,7 +27,7 @@ async function history(d: Device, gid: string, who: Map<string, string>) {
 
 test('system lines: joins, a removal by whom, a leave, a rename and a key change, in order with the texts, kept across a restart', async () => {
   const w = await world(['alice', 'bob', 'carol', 'dave'])
-  const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((n) => w.get(n))
+  const [alice, bob, carol, dave] = [w.get('alice'), w.get('bob'), w.get('carol'), w.get('dave')]
   const who = new Map([alice, bob, carol, dave].map((d) => [keyOf(d), d.name]))
   const gid = await alice.manager.create('Club')
   await alice.manager.addContacts(gid, ['bob'])
@@ -83,7 +83,7 @@ test('system lines: joins, a removal by whom, a leave, a rename and a key change
 test('a member who is not a contact is named by the name it declared, marked; a stranger calling itself like a contact gets a tag', async () => {
   // bob and mallory are not contacts; alice knows both.
   const w = await world(['alice', 'bob', 'mallory'], { strangers: [['bob', 'mallory']] })
-  const [alice, bob, mallory] = ['alice', 'bob', 'mallory'].map((n) => w.get(n))
+  const [alice, bob, mallory] = [w.get('alice'), w.get('bob'), w.get('mallory')]
   const gid = await alice.manager.create('Mixed')
   await alice.manager.addContacts(gid, ['bob', 'mallory'])
   // mallory declared "mallory" on joining (its own name): bob learns it from the group.
@@ -134,7 +134,7 @@ test('a member who is not a contact is named by the name it declared, marked; a 
 
 test('"delivered to n of m": each member counts once when its receipt arrives; an offline member later; a later member, a repeat or a forged id change nothing', async () => {
   const w = await world(['alice', 'bob', 'carol', 'dave'])
-  const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((n) => w.get(n))
+  const [alice, bob, carol, dave] = [w.get('alice'), w.get('bob'), w.get('carol'), w.get('dave')]
   const gid = await alice.manager.create('Receipts')
   await alice.manager.addContacts(gid, ['bob', 'carol'])
   await bob.manager.catchUp(gid)
