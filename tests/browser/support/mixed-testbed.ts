@@ -8,12 +8,18 @@ import { firefoxAddonId } from '../../../plasmo.config.ts'
 import { launchFirefox, type LaunchedFirefox } from '../../../scripts/browsers.ts'
 import { ChromiumTestbed } from './chromium-testbed.ts'
 import { snapshotTestBuild } from './fresh-build.ts'
-import type { HestiaPage, TestRelay } from './messenger-browser.ts'
+import type { ChromiumProfile, HestiaPage, TestRelay } from './messenger-browser.ts'
 
 export class MixedTestbed {
   readonly #chromium = new ChromiumTestbed()
   #firefoxBuild: { dir: string; remove: () => Promise<void> } | undefined
   #firefox: LaunchedFirefox | undefined
+  #profiles: readonly ChromiumProfile[] = []
+
+  /** The Chromium profiles (to close one person's browser and launch it again). */
+  get profiles(): readonly ChromiumProfile[] {
+    return this.#profiles
+  }
 
   /** The relay; reading it before start() throws. */
   get relay(): TestRelay {
@@ -33,6 +39,7 @@ export class MixedTestbed {
     chromiumNames: Names,
   ): Promise<{ chromium: { [K in keyof Names]: HestiaPage }; firefox: PuppeteerPage }> {
     const profiles = await this.#chromium.start(chromiumNames)
+    this.#profiles = profiles
     this.#firefoxBuild = await snapshotTestBuild('firefox-mv2')
     // One browser after another (as the groups test did; devices launched its two at once): the
     // gentler load on a shared machine, for a few seconds more.
