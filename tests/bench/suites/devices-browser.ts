@@ -81,16 +81,31 @@ async function oneLink(
 
 /** The primary removes every other device; each erases itself (identity none) before the next link. */
 async function unlink(primary: BenchExtensionPage, fresh: BenchExtensionPage): Promise<void> {
+  const since = await fresh.page.evaluate(() => performance.timeOrigin + performance.now())
   await primary.must({ type: 'devices.logoutOthers' })
-  await waitUntil(
-    `${fresh.name} erased after its removal`,
-    async () => {
-      const identity = await fresh.request({ type: 'identity.status' })
-      return identity.ok && identity.value.state === 'none'
-    },
-    LINK_WAIT_MS,
-    100,
-  )
+  let last = ''
+  try {
+    await waitUntil(
+      `${fresh.name} erased after its removal`,
+      async () => {
+        const identity = await fresh.request({ type: 'identity.status' })
+        last = JSON.stringify(identity.ok ? identity.value.state : identity.error)
+        return identity.ok && identity.value.state === 'none'
+      },
+      LINK_WAIT_MS,
+      100,
+    )
+  } catch (err) {
+    // Where it stopped: was the removal seen at all, did the identity change, what status says.
+    const seen = (await fresh.events())
+      .filter((e) => e.at >= since)
+      .map((e) => e.event.type)
+      .filter((t) => t === 'device.removed' || t === 'identity.changed' || t === 'devices.changed')
+    throw new Error(
+      `${(err as Error).message}; ${fresh.name} saw [${seen.join(', ')}], identity.status ${last}`,
+      { cause: err },
+    )
+  }
 }
 
 const suite: BenchSuite = {
