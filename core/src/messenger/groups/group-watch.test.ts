@@ -62,3 +62,36 @@ test('a push reads the mailbox; a refused subscription polls, then subscribes ag
   await sleep(60)
   assert.equal(reads.length, after, 'nothing read after stop')
 })
+
+test('a refused subscription is tried again at its backoff, not at the next poll', async () => {
+  // The poll is far away (10 s): the second attempt must come from the backoff (30 ms).
+  let attempts = 0
+  const reads: string[] = []
+  const watch = new GroupWatch(
+    {
+      subscribe: () => {
+        attempts++
+        if (attempts === 1) return Promise.reject(new Error('relay not connected yet'))
+        const sub: GroupSubscription = {
+          ended: new Promise(() => {}),
+          close: () => Promise.resolve(),
+        }
+        return Promise.resolve(sub)
+      },
+      catchUp: (groupId) => {
+        reads.push(groupId)
+        return Promise.resolve()
+      },
+      log: () => undefined,
+    },
+    { pollMs: 10_000, retryMinMs: 30, retryMaxMs: 100 },
+  )
+  watch.start()
+  watch.watch('g1')
+  await until('subscribed on the second attempt, long before the poll', () => attempts === 2)
+  await until('and read after subscribing', () => reads.length >= 2)
+  await watch.stop()
+  const after = attempts
+  await sleep(150)
+  assert.equal(attempts, after, 'no attempt after stop')
+})

@@ -33,6 +33,8 @@ interface Watched {
   retryAt: number
   backoff: number
   attaching: boolean
+  /** The next attempt after a refusal or a drop, at the backoff (not at the next poll). */
+  retry: ReturnType<typeof setTimeout> | null
 }
 
 export class GroupWatch {
@@ -54,7 +56,10 @@ export class GroupWatch {
 
   watch(groupId: string): void {
     if (this.#stopped || this.#watched.has(groupId)) return
-    const w: Watched = { subscription: null, retryAt: 0, backoff: 0, attaching: false }
+    const w: Watched = {
+      ...{ subscription: null, retryAt: 0, backoff: 0 },
+      ...{ attaching: false, retry: null },
+    }
     this.#watched.set(groupId, w)
     void this.#attach(groupId, w)
   }
@@ -62,6 +67,7 @@ export class GroupWatch {
   async unwatch(groupId: string): Promise<void> {
     const w = this.#watched.get(groupId)
     this.#watched.delete(groupId)
+    if (w?.retry != null) clearTimeout(w.retry)
     await w?.subscription?.close().catch(() => undefined)
   }
 
@@ -111,6 +117,15 @@ export class GroupWatch {
     const t = this.#timing
     w.backoff = Math.min(t.retryMaxMs, w.backoff === 0 ? t.retryMinMs : w.backoff * 2)
     w.retryAt = Date.now() + w.backoff
+    // Tried again at the backoff itself: waiting for the next poll made a browser that failed its
+    // first subscription at start (relay not connected yet) read its groups 20-35 s late (ADR 0775).
+    if (w.retry !== null) clearTimeout(w.retry)
+    w.retry = setTimeout(() => {
+      w.retry = null
+      const groupId = [...this.#watched].find(([, x]) => x === w)?.[0]
+      if (groupId !== undefined && !this.#stopped && w.subscription === null && !w.attaching)
+        void this.#attach(groupId, w)
+    }, w.backoff)
   }
 
   async #read(groupId: string): Promise<void> {
