@@ -72,6 +72,7 @@ function validFrames(): Uint8Array[] {
       create: {
         authPublicKey: pub,
         capability: boxCap,
+        managePublicKey: new Uint8Array(),
         auth: sign('create', { authPublicKey: pub, capability: boxCap }),
       },
     }),

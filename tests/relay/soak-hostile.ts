@@ -186,7 +186,11 @@ export async function replayedSignature(
   now: () => number = Date.now,
 ): Promise<Array<string | undefined>> {
   const creds = newMailboxCredentials()
-  const createBody = { authPublicKey: ab(creds.authPublicKey), capability: ab(creds.capability) }
+  const createBody = {
+    authPublicKey: ab(creds.authPublicKey),
+    capability: ab(creds.capability),
+    managePublicKey: new Uint8Array(), // an ordinary mailbox (ADR 0137)
+  }
   const sign = (op: 'create' | 'fetch', body: Uint8Array) =>
     signAuth({
       op,
