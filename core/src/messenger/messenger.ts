@@ -110,8 +110,7 @@ export class Messenger {
     relays: () => this.relays(),
     mailboxes: () => this.#mailboxes,
     retryOutbox: () => this.#outbox.retryNow(),
-    settings: () => this.#settings,
-    declines: () => ({ calls: this.#calls, files: this.#files?.engine ?? null }),
+    live: () => ({ settings: this.#settings, calls: this.#calls, files: this.#files?.engine }),
   })
   readonly #devices = new Map<string, string>()
   #keeper: ReturnType<typeof setInterval> | null = null

@@ -59,10 +59,13 @@ export interface OwnChannelDeps {
   mailboxes(): Pick<MailboxManager, 'open' | 'watch' | 'helloFor' | 'newMailboxId' | 'deposit'>
   /** Makes every waiting outbox item due now. */
   retryOutbox?(): Promise<void>
-  /** The ringing call and incoming offers a decline on another device of ours ends (ADR 0787). */
-  declines?(): DeclineTargets
-  /** Our settings (the person-wide ones follow our other devices, ADR 0785). */
-  settings?(): { current: Settings; update(patch: SettingsPatch): Promise<unknown> }
+  /**
+   * What own-device frames change here: our settings (the person-wide ones follow our other
+   * devices, ADR 0785), the ringing call and incoming offers a decline elsewhere ends (ADR 0787).
+   */
+  live?(): {
+    settings: { current: Settings; update(patch: SettingsPatch): Promise<unknown> }
+  } & DeclineTargets
 }
 
 /** Frames kept per linked device until it announced its mailbox (memory only). */
@@ -292,7 +295,7 @@ export class OwnChannel {
   }
 
   #settingsDeps(): SettingsSyncDeps | null {
-    const settings = this.#d.settings?.()
+    const settings = this.#d.live?.().settings
     if (settings === undefined) return null
     return {
       ctx: this.#ctx,
@@ -424,7 +427,7 @@ export class OwnChannel {
       )
       this.#ctx.emit({ type: 'devices.changed', devices: await devicesView(this.#ctx, list) })
     } else if (frame.kind === OWN_FRAME_KIND.declined) {
-      const targets = this.#d.declines?.() ?? {}
+      const targets = this.#d.live?.() ?? {}
       await applyDeclined(this.#ctx, frame.body, targets, this.#declinedApplied)
       await this.#passOn(sender, OWN_FRAME_KIND.declined, frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.contactState) {
