@@ -95,3 +95,24 @@ test('a refused subscription is tried again at its backoff, not at the next poll
   await sleep(150)
   assert.equal(attempts, after, 'no attempt after stop')
 })
+
+test('reads go on while a subscription is still being opened', async () => {
+  // The subscription takes "for ever" (a dial waiting for its timeout): the group is read at
+  // once and on every poll meanwhile.
+  const reads: string[] = []
+  const watch = new GroupWatch(
+    {
+      subscribe: () => new Promise<GroupSubscription>(() => {}),
+      catchUp: (groupId) => {
+        reads.push(groupId)
+        return Promise.resolve()
+      },
+      log: () => undefined,
+    },
+    { pollMs: 20, retryMinMs: 60, retryMaxMs: 200 },
+  )
+  watch.start()
+  watch.watch('g1')
+  await until('read at once and on the poll while subscribing', () => reads.length >= 3)
+  await watch.stop()
+})

@@ -62,6 +62,8 @@ export class GroupWatch {
     }
     this.#watched.set(groupId, w)
     void this.#attach(groupId, w)
+    // Read now too, not only once the subscription is open (which can take a dial's timeout).
+    void this.#read(groupId)
   }
 
   async unwatch(groupId: string): Promise<void> {
@@ -82,10 +84,11 @@ export class GroupWatch {
   #tick(): void {
     const now = Date.now()
     for (const [groupId, w] of this.#watched) {
-      if (w.attaching) continue
       // Read even while subscribed: a stream can look open and push nothing (a link dropped
-      // without a close reaching us; seen in Firefox), and a missed push has no other repair.
-      if (w.subscription === null && now >= w.retryAt) void this.#attach(groupId, w)
+      // without a close reaching us; seen in Firefox), and a missed push has no other repair. And
+      // while a subscription is still being opened: that can take as long as a dial's timeout
+      // (a browser back from a restart read its group 33 s late, ADR 0775).
+      if (w.subscription === null && now >= w.retryAt && !w.attaching) void this.#attach(groupId, w)
       else void this.#read(groupId)
     }
   }
