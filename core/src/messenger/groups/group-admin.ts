@@ -26,6 +26,7 @@ import {
   type RoleEdits,
 } from '../../groups/roles-policy.ts'
 import { isAdmin, successorOf } from '../../groups/roles.ts'
+import type { GroupChannel } from '../../groups/group-channel.ts'
 import { ProtocolError } from '../../wire/errors.ts'
 
 /** The roles a new group starts with: its name, and the creator as its only admin. */
@@ -101,4 +102,39 @@ export function handOverPlan(group: Group): GroupChanges | undefined {
   return next === undefined
     ? undefined
     : rolesPlan(group, { admins: [{ identity: next, admin: true }] })
+}
+
+/**
+ * Makes the person `identityOf` names (in the state the commit is planned on) admin or not. A
+ * group keeps an admin: the last one cannot step down (`not_admin`, shown as invalid_state).
+ */
+export async function commitAdminChange(
+  channel: GroupChannel,
+  identityOf: (group: Group) => Uint8Array,
+  makeAdmin: boolean,
+): Promise<void> {
+  requireAdmin(channel.state)
+  const admins = adminKeys(channel.state)
+  if (!makeAdmin && admins.size === 1 && admins.has(toHex(identityOf(channel.state))))
+    throw new ProtocolError('not_admin', 'a group keeps an admin: make someone else admin first')
+  await channel.commit((group) =>
+    rolesPlan(group, { admins: [{ identity: identityOf(group), admin: makeAdmin }] }),
+  )
+}
+
+/** Who is admin, per group, as last told: a commit that changes it is announced once. */
+export class AdminsSeen {
+  readonly #seen = new Map<string, string>()
+
+  track(groupId: string, group: Group): void {
+    this.#seen.set(groupId, [...adminKeys(group)].sort().join())
+  }
+
+  /** After a commit: true when the admins changed since last told (and remembers them). */
+  changed(groupId: string, group: Group): boolean {
+    const now = [...adminKeys(group)].sort().join()
+    if (this.#seen.get(groupId) === now) return false
+    this.#seen.set(groupId, now)
+    return true
+  }
 }

@@ -26,6 +26,7 @@ export class LeafUpdates {
   readonly #policy: LeafUpdatePolicy
   readonly #now: () => number
   readonly #state = new Map<string, LeafUpdateState>()
+  readonly #running = new Set<string>()
 
   constructor(now: () => number, policy: LeafUpdatePolicy = LEAF_UPDATE_POLICY) {
     this.#now = now
@@ -57,5 +58,14 @@ export class LeafUpdates {
   /** Our leaf got a fresh key (an update, or a commit of ours with a path). */
   updated(groupId: string): void {
     this.#state.set(groupId, { at: this.#now(), sent: 0 })
+  }
+
+  /** Runs `update` in the background when due, one at a time per group; a failure is logged. */
+  whenDue(groupId: string, update: () => Promise<void>, log?: (m: string, e?: unknown) => void) {
+    if (!this.due(groupId) || this.#running.has(groupId)) return
+    this.#running.add(groupId)
+    void update()
+      .catch((err: unknown) => log?.('group: leaf update failed; tried again later', err))
+      .finally(() => this.#running.delete(groupId))
   }
 }

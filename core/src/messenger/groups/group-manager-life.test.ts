@@ -77,6 +77,8 @@ test('rename reaches every member; a member who leaves is removed by the others 
   await bob!.manager.catchUp(gid)
   await alice!.manager.rename(gid, 'New name')
   for (const d of [bob!, carol!]) {
+    // A rename is an admin's commit now (ADR 0135): members apply it when they read the mailbox.
+    await d.manager.catchUp(gid)
     assert.equal(d.manager.list()[0]?.name, 'New name')
     assert.ok(
       d.events.some((e) => e.kind === 'changed' && e.change === 'renamed' && e.by === 'alice'),

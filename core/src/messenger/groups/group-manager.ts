@@ -66,8 +66,7 @@ export class GroupManager {
   private readonly offers: GroupOffers
   private readonly invites = new InviteAssembler()
   private readonly ports = new Map<string, GroupMailboxPort>()
-  /** Admins (identity keys, hex, sorted and joined) as last told, per group. */
-  private readonly admins = new Map<string, string>()
+  private readonly admins = new admin.AdminsSeen()
   private readonly io: GroupManagerIo
   private readonly history: GroupHistory
   /** Rosters, system lines, declared names and receipts (ADRs 0780-0782). */
@@ -75,7 +74,6 @@ export class GroupManager {
 
   /** When this device updates its own leaf in each group (ADR 0136). */
   private readonly leaf: LeafUpdates
-  private readonly updating = new Set<string>()
 
   constructor(io: GroupManagerIo) {
     this.io = io
@@ -238,20 +236,12 @@ export class GroupManager {
 
   /** Makes a member contact admin or not (an admin's commit of new roles, ADR 0135). */
   async setAdmin(groupId: string, contactId: string, makeAdmin: boolean): Promise<void> {
-    const { channel } = this.active(groupId)
-    admin.requireAdmin(channel.state)
     const identityOf = (group: Group) => {
       const keyId = this.membersByContact(group).find((m) => m.contact === contactId)?.keyId
       if (keyId === undefined) throw new RangeError('that contact is not a member of this group')
       return fromBase64Url(keyId)
     }
-    const identity = identityOf(channel.state)
-    const admins = admin.adminKeys(channel.state)
-    if (!makeAdmin && admins.size === 1 && admins.has(toHex(identity)))
-      throw new ProtocolError('not_admin', 'a group keeps an admin: make someone else admin first')
-    await channel.commit((group) =>
-      admin.rolesPlan(group, { admins: [{ identity: identityOf(group), admin: makeAdmin }] }),
-    )
+    await admin.commitAdminChange(this.active(groupId).channel, identityOf, makeAdmin)
   }
 
   has(groupId: string): boolean {
@@ -308,14 +298,10 @@ export class GroupManager {
     await this.save(groupId)
   }
 
-  /** After 500 messages sent or 7 days (ADR 0136); one at a time per group, in the background. */
+  /** After 500 messages sent or 7 days (ADR 0136), in the background. */
   private updateLeafWhenDue(groupId: string): void {
-    if (!this.leaf.due(groupId) || this.updating.has(groupId)) return
     if (this.groups.get(groupId)?.status !== 'member') return
-    this.updating.add(groupId)
-    void this.updateLeaf(groupId)
-      .catch((err: unknown) => this.io.log?.('group: leaf update failed; tried again later', err))
-      .finally(() => this.updating.delete(groupId))
+    this.leaf.whenDue(groupId, () => this.updateLeaf(groupId), this.io.log)
   }
 
   /** The group's state (for tests and views). */
@@ -585,7 +571,7 @@ export class GroupManager {
 
   private track(key: string, e: Omit<GroupEntry, 'roster' | 'leaving'>): void {
     if (this.leaf.stateOf(key) === undefined) this.leaf.track(key)
-    this.admins.set(key, [...admin.adminKeys(e.channel.state)].sort().join())
+    this.admins.track(key, e.channel.state)
     this.groups.set(key, { ...e, roster: this.talk.rosterOf(e.channel), leaving: new Set() })
   }
 
@@ -594,18 +580,18 @@ export class GroupManager {
     const g = this.groups.get(groupId)
     if (g === undefined) return
     const state = g.channel.state
-    const by = committer === undefined ? undefined : g.roster.get(committer)
-    const name = admin.rolesName(state)
+    const own = committer === ownLeaf(state) // our own rename / roles change tells itself
+    const by = committer === undefined || own ? undefined : g.roster.get(committer)
+    const name = own ? undefined : admin.rolesName(state)
+    // The committer as a contact (null: ourselves, or not a contact).
+    const contact = by === undefined ? undefined : this.io.contactOfIdentity(fromBase64Url(by))
     if (name !== undefined && name !== g.name) {
       g.name = name
       void this.history.line(groupId, { kind: 'renamed', member: by ?? null, name })
-      this.announce({ kind: 'changed', groupId, change: 'renamed', by: null })
+      this.announce({ kind: 'changed', groupId, change: 'renamed', by: contact ?? null })
     }
-    const admins = [...admin.adminKeys(state)].sort().join()
-    if (this.admins.get(groupId) !== admins) {
-      this.admins.set(groupId, admins)
-      this.announce({ kind: 'changed', groupId, change: 'roles', by: null })
-    }
+    if (this.admins.changed(groupId, state))
+      this.announce({ kind: 'changed', groupId, change: 'roles', by: contact ?? null })
   }
 
   /** A member said it leaves: commit its removal unless someone did (the relay orders racers). */

@@ -160,6 +160,11 @@ export class MessengerGroups {
 
   /** Client events for what the manager announced; live delivery follows membership. */
   async #emit(e: GroupManagerEvent): Promise<void> {
+    if (e.kind === 'refused') {
+      // A peer's group step that every member skips (a non-admin's commit: `not_admin`, ADR 0135).
+      this.#ctx.log(`group ${e.groupId.slice(0, 8)}: refused a step (${e.code})`)
+      return
+    }
     if (e.kind === 'message' || e.kind === 'system' || e.kind === 'delivery') {
       const declared = (await this.#manager)?.talk.declaredNames(e.groupId) ?? new Map()
       const message = groupMessageView(e.message, this.#names(declared))
