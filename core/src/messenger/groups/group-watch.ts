@@ -123,6 +123,9 @@ export class GroupWatch {
     // Tried again at the backoff itself: waiting for the next poll made a browser that failed its
     // first subscription at start (relay not connected yet) read its groups 20-35 s late (ADR 0775).
     if (w.retry !== null) clearTimeout(w.retry)
+    w.retry = null
+    // Not for a watch that stopped or a group no longer watched (nothing may stay timed then).
+    if (this.#stopped || ![...this.#watched.values()].includes(w)) return
     w.retry = setTimeout(() => {
       w.retry = null
       const groupId = [...this.#watched].find(([, x]) => x === w)?.[0]
