@@ -247,9 +247,10 @@ export class OwnHistory {
     if (ctx.local.companion === true) {
       // Heard from the contact itself: the primary need not forward its messages any more.
       if (this.#heard.has(key)) return
-      this.#heard.add(key)
       for (const link of this.#d.links())
         await this.#d.send(link, HISTORY_FRAME_KIND.reached, contact.identityPublicKey)
+      // Only once said: a failed deposit is tried again at the contact's next message.
+      this.#heard.add(key)
       return
     }
     const payload = encodePayload({
