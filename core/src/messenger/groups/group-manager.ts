@@ -11,7 +11,7 @@
  */
 import { fromBase64Url, toBase64Url, toHex } from '../../crypto/bytes.ts'
 import { verifyMemberCredential } from '../../groups/credential.ts'
-import { decodeGroupContent, encodeGroupContent, type GroupContent } from '../../groups/content.ts'
+import { encodeGroupContent, type GroupContent } from '../../groups/content.ts'
 import {
   InviteAssembler,
   decodeGroupDirect,
@@ -32,6 +32,8 @@ import type { Roster } from './group-events.ts'
 import { GroupHistory } from './group-history.ts'
 import { GroupMemberTalk } from './group-member-talk.ts'
 import { GroupOffers } from './group-offers.ts'
+import { applyGroupContent } from './group-content-events.ts'
+import { identityOfMember, membersByContact, type MemberByContact } from './group-members.ts'
 import * as admin from './group-admin.ts'
 import { LeafUpdates } from './group-leaf-updates.ts'
 import { fromGroupRecord, toGroupRecord, type GroupStatus } from './group-records.ts'
@@ -442,30 +444,12 @@ export class GroupManager {
     await g.channel.receiveDirect(frame)
   }
 
-  private membersByContact(group: Group) {
-    const own = ownLeaf(group)
-    return membersOf(group).map((m) => {
-      const identity = this.identityOf(m.credential, m.signatureKey)
-      const self = m.leaf === own
-      const contact = identity === undefined ? undefined : this.io.contactOfIdentity(identity)
-      const held = identity === undefined ? undefined : this.io.heldOfIdentity?.(identity)
-      const keyId = identity === undefined ? undefined : toBase64Url(identity)
-      return {
-        leaf: m.leaf,
-        self,
-        contact,
-        heldBy: contact === undefined ? held : undefined,
-        keyId,
-      }
-    })
+  private membersByContact(group: Group): MemberByContact[] {
+    return membersByContact(this.io, group)
   }
 
   private identityOf(credential: Uint8Array, signatureKey: Uint8Array): Uint8Array | undefined {
-    try {
-      return verifyMemberCredential(credential, signatureKey, this.io.now()).identityKey
-    } catch {
-      return undefined
-    }
+    return identityOfMember(this.io, credential, signatureKey)
   }
 
   private channelIo(key: string) {
@@ -505,68 +489,21 @@ export class GroupManager {
     } else this.announce({ kind: 'refused', groupId, from: undefined, code: e.code })
   }
 
-  /** Application content from a member: text is stored, then announced; rename and leave act. */
+  /** Application content from a member (group-content-events.ts). */
   private contentEvent(groupId: string, e: Extract<GroupEvent, { kind: 'message' }>): void {
-    let content: GroupContent
-    try {
-      content = decodeGroupContent(e.data)
-    } catch (err) {
-      this.refuse(groupId, undefined, err)
-      return
-    }
-    const identity = this.identityOf(e.sender.credential, e.sender.signatureKey)
-    const contact = identity === undefined ? undefined : this.io.contactOfIdentity(identity)
-    const held = identity === undefined ? undefined : this.io.heldOfIdentity?.(identity)
-    const by = contact ?? held ?? null
-    const keyId = identity === undefined ? null : toBase64Url(identity)
-    const g = this.groups.get(groupId)
-    if (content.kind === 'rename') {
-      if (held !== undefined && contact === undefined) return // not applied while held
-      // A roles group is renamed by an admin's commit only; this message changes nothing.
-      if (g !== undefined && admin.hasRoles(g.channel.state)) return
-      if (g !== undefined) g.name = content.name
-      void this.history.line(groupId, { kind: 'renamed', member: keyId, name: content.name })
-      this.announce({ kind: 'changed', groupId, change: 'renamed', by })
-      return
-    }
-    if (content.kind === 'leave') {
-      if (keyId !== null) g?.leaving.add(keyId)
-      void this.commitLeave(groupId, e.sender.leaf, e.sender.signatureKey)
-      return
-    }
-    if (content.kind === 'receipt' || content.kind === 'profile') {
-      if (keyId !== null) void this.talk.memberSaid(groupId, keyId, content)
-      return
-    }
-    if (content.kind === 'mailbox') {
-      // Only at its place in the mailbox order; a direct copy would switch members apart.
-      if (e.via !== 'mailbox') return
-      // Only an admin moves a roles group (only admins remove; ADR 0135).
-      if (
-        g !== undefined &&
-        !admin.adminKeys(g.channel.state).has(toHex(identity ?? new Uint8Array()))
-      )
-        return
-      const { mailboxId, authSecret, capability, relay } = content
-      this.switchTo(groupId, { relays: [relay], mailboxId, authSecret, capability })
-      return
-    }
-    const message: GroupMessageRecord = {
-      messageId: toBase64Url(e.tag),
+    applyGroupContent(
+      {
+        ...{ io: this.io, history: this.history, talk: this.talk },
+        entry: (id) => this.groups.get(id),
+        identityOf: (c, k) => this.identityOf(c, k),
+        refuse: (id, err) => this.refuse(id, undefined, err),
+        announce: (event) => this.announce(event),
+        commitLeave: (id, leaf, key) => this.commitLeave(id, leaf, key),
+        switchTo: (id, home) => this.switchTo(id, home),
+      },
       groupId,
-      senderContactId: by,
-      senderKeyId: identity === undefined ? null : toBase64Url(identity),
-      outgoing: false,
-      text: content.text,
-      state: held !== undefined && contact === undefined ? 'held' : 'shown',
-      via: e.via,
-      receivedAt: this.history.stamp(),
-    }
-    if (g !== undefined) g.lastActivityAt = message.receivedAt
-    const event = { kind: 'message' as const, groupId, text: message.text, via: e.via, message }
-    void this.history.add(message, event).then((added) => {
-      if (added && message.state === 'shown') this.talk.textStored(groupId, message)
-    })
+      e,
+    )
   }
 
   private track(key: string, e: Omit<GroupEntry, 'roster' | 'leaving'>): void {
