@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Connection } from '@libp2p/interface'
 import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
-import { TestPeer, ensureDirect, waitUntil } from './support/messenger-harness.ts'
+import { ensureDirect, waitUntil, type TestPeer } from './support/messenger-harness.ts'
 import {
   sendPaced,
   shownOnceInOrder,

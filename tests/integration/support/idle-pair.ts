@@ -22,7 +22,7 @@ export interface IdlePair {
   convA: string
   convB: string
   /** Alice sends `text` to Bob; resolves with its message id. */
-  send(text: string): Promise<string>
+  send: (text: string) => Promise<string>
   /** Stops both peers and the relay, and lets node-datachannel go (call last). */
   stop(): Promise<void>
 }

@@ -73,9 +73,11 @@ export function applyGroupContent(
   if (content.kind === 'mailbox') {
     // Only at its place in the mailbox order; a direct copy would switch members apart.
     if (e.via !== 'mailbox') return
-    // Only an admin moves a roles group (only admins remove; ADR 0135).
+    // Only an admin moves a roles group (only admins remove; ADR 0135). A group made before
+    // roles keeps the old rule: any member's move is followed.
     if (
       g !== undefined &&
+      admin.hasRoles(g.channel.state) &&
       !admin.adminKeys(g.channel.state).has(toHex(identity ?? new Uint8Array()))
     )
       return
