@@ -118,7 +118,7 @@ describe('group admins, enforced by every member', () => {
     assert.equal(r.ok ? 'ok' : r.error.code, 'invalid_state', 'her own check says no')
 
     // The modified client: her state, her mailbox credentials, a commit removing bob.
-    const state = (await groupsOf(carol).state(groupId))
+    const state = await groupsOf(carol).state(groupId)
     const bobLeaf = await leafOf(state, 'bob')
     assert.ok(bobLeaf !== undefined)
     const forged = await commitChanges(state, { remove: [bobLeaf] }) // no admin check
@@ -142,11 +142,11 @@ describe('group admins, enforced by every member', () => {
     const at = await port.append(cutIntoPieces(sealed, new Uint8Array(8))[0]!, last + 1n)
     assert.equal(at, last + 1n, 'the forged commit sits where the next commit belongs')
 
-    const epoch = epochOf((await groupsOf(alice).state(groupId)))
+    const epoch = epochOf(await groupsOf(alice).state(groupId))
     for (const p of [alice, bob]) {
       await p.must({ type: 'groups.messages', groupId })
       await waitUntil(`${p.name} refused it`, () => refused(p).includes('not_admin'), 30_000)
-      assert.equal(epochOf((await groupsOf(p).state(groupId))), epoch, `${p.name} kept the epoch`)
+      assert.equal(epochOf(await groupsOf(p).state(groupId)), epoch, `${p.name} kept the epoch`)
     }
     const a = await groupsOf(alice).state(groupId)
     const b = await groupsOf(bob).state(groupId)
