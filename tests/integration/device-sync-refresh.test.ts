@@ -97,15 +97,19 @@ describe('a companion’s keys are renewed through the primary while it runs', (
     decodePrekeyBody(decodePrekeyBundle(bundle).signedPrekey.body).expiresAt
 
   /** A refresh request from the laptop, sealed under the real link key (as the laptop sends it). */
-  async function refreshRequestFromLaptop(): Promise<Uint8Array> {
+  async function refreshRequestFromLaptop(
+    keys: { signedPrekey: Uint8Array; pqPrekey: Uint8Array } = {
+      signedPrekey: x25519KeyPair(platform.random).publicKey,
+      pqPrekey: mlkemKeyPair(platform.random).publicKey,
+    },
+  ): Promise<Uint8Array> {
     const secrets = decodeSecrets((await a2.store.getIdentity())!.secretKeys)
     const link = secrets.ownLinks![0]!
     const cert = a2.service.messenger!.ctx.local.cert
     const body = encodeLinkRequest({
       deviceKey: cert.deviceKey,
       peerId: cert.peerId,
-      signedPrekey: x25519KeyPair(platform.random).publicKey,
-      pqPrekey: mlkemKeyPair(platform.random).publicKey,
+      ...keys,
       name: 'Laptop',
     })
     return sealOwnFrame(
@@ -177,5 +181,30 @@ describe('a companion’s keys are renewed through the primary while it runs', (
         (await a2.history(onA2.conversationId)).some((m) => m.messageId === message.messageId),
       30_000,
     )
+  })
+
+  test('an answer lost on the way: the same request again is answered, fresh keys still refused', async () => {
+    const before = await primaryList()
+    const listed = decodePrekeyBundle(laptopEntry(before).bundle)
+    const same = {
+      signedPrekey: decodePrekeyBody(listed.signedPrekey.body).publicKey,
+      pqPrekey: decodePrekeyBody(listed.pqPrekey.body).publicKey,
+    }
+    // Keys far from expiry again; other fresh keys are refused as before.
+    await assert.rejects(
+      a1.service.messenger!.parts.own.receive(await refreshRequestFromLaptop()),
+      (err) => isProtocolError(err, 'limit_exceeded'),
+    )
+    assert.equal((await primaryList()).listVersion, before.listVersion)
+    // The request naming the listed keys is answered again (a new certificate for the same keys).
+    await a1.service.messenger!.parts.own.receive(await refreshRequestFromLaptop(same))
+    const again = await primaryList()
+    assert.ok(again.listVersion > before.listVersion, 'answered: a new list was issued')
+    const entry = decodePrekeyBundle(laptopEntry(again).bundle)
+    assert.equal(
+      bytesOf(decodePrekeyBody(entry.signedPrekey.body).publicKey),
+      bytesOf(same.signedPrekey),
+    )
+    assert.equal(bytesOf(decodePrekeyBody(entry.pqPrekey.body).publicKey), bytesOf(same.pqPrekey))
   })
 })

@@ -10,8 +10,10 @@
  *
  * Bounded: one request per REFRESH_TIMING.askAgainMs while unanswered, and the primary refuses a
  * request while that device's keys are far from expiry (a companion cannot make it re-issue the
- * list at will).
+ * list at will) — unless the request names exactly the keys already listed for it: then the
+ * answer was lost, and the primary answers again.
  */
+import { bytesEqual } from '../../crypto/bytes.ts'
 import { decodePrekeyBundle, decodePrekeyBody } from '../../crypto/codecs.ts'
 import { PREKEY_KIND, type PrekeySecret } from '../../crypto/prekeys.ts'
 import { mlkemKeyPair, x25519KeyPair } from '../../crypto/primitives.ts'
@@ -105,6 +107,15 @@ function bundleExpiry(bundle: Uint8Array): number {
   )
 }
 
+/** Whether a listed bundle carries exactly the prekeys of `request`. */
+function listsPrekeysOf(bundle: Uint8Array, request: LinkRequestFields): boolean {
+  const parts = decodePrekeyBundle(bundle)
+  return (
+    bytesEqual(decodePrekeyBody(parts.signedPrekey.body).publicKey, request.signedPrekey) &&
+    bytesEqual(decodePrekeyBody(parts.pqPrekey.body).publicKey, request.pqPrekey)
+  )
+}
+
 /**
  * Primary: signs the fresh keys of the companion at the other end of the link `senderId` and
  * returns the new list (to publish) and the grant (to send back). Throws ProtocolError for a
@@ -120,13 +131,21 @@ export async function answerRefresh(
     throw new ProtocolError('unknown_key', 'refresh: only the primary signs device keys')
   const device = current.devices.find((d) => deviceIdOf(d.peerId) === senderId)
   const now = ctx.platform.clock()
-  if (device !== undefined && bundleExpiry(device.bundle) - now >= REFRESH_TIMING.renewBeforeMs)
+  const request = decodeLinkRequest(body)
+  // A request naming the keys we already listed for it is the same request again: our answer was
+  // lost (a failed deposit, a stop in between), so it is answered again, not refused as not due —
+  // else the companion would never get the certificate for the prekeys its contacts now use.
+  if (
+    device !== undefined &&
+    bundleExpiry(device.bundle) - now >= REFRESH_TIMING.renewBeforeMs &&
+    !listsPrekeysOf(device.bundle, request)
+  )
     throw new ProtocolError('limit_exceeded', 'refresh: that device’s keys are not due yet')
   const { grant, list } = buildRefreshGrant({
     identity: ctx.local.identity,
     currentList: current,
     fromDeviceKey: device?.deviceKey ?? new Uint8Array(0),
-    request: decodeLinkRequest(body),
+    request,
     now,
     certLifetimeMs: MESSENGER_TIMING.deviceCertLifetimeMs,
     prekeyLifetimeMs: MESSENGER_TIMING.prekeyLifetimeMs,
