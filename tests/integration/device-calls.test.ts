@@ -7,29 +7,12 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { CallInfo, ClientEvent } from '@hestia/core/client/api.ts'
 import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
 import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { fingerprint, lastCall, sdpWith } from './support/call-signals.ts'
 
-const fp = (seed: number) =>
-  `sha-256 ${Array.from({ length: 32 }, (_, i) => ((seed * 31 + i * 7) & 0xff).toString(16).padStart(2, '0').toUpperCase()).join(':')}`
-const sdp = (f: string) =>
-  [
-    'v=0',
-    'o=- 1 2 IN IP4 127.0.0.1',
-    's=-',
-    't=0 0',
-    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
-    `a=fingerprint:${f}`,
-    '',
-  ].join('\r\n')
-
-function lastCall(peer: TestPeer, from: number): CallInfo | undefined {
-  const calls = peer.events
-    .slice(from)
-    .flatMap((e: ClientEvent) => (e.type === 'call.updated' ? [e.call] : []))
-  return calls[calls.length - 1]
-}
+const fp = fingerprint
+const sdp = sdpWith
 
 describe('a call rings on every device of the callee', () => {
   let trio: DeviceTrio

@@ -8,29 +8,14 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import type { CallInfo, ClientEvent } from '@hestia/core/client/api.ts'
 import { callText, transferStateLabel } from '../../ui/src/lib/texts.ts'
 import { writeDeterministicFile } from './support/files-storage.ts'
 import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
 import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { fingerprint, lastCall, sdpWith } from './support/call-signals.ts'
 
-const FP = `sha-256 ${Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).padStart(2, '0').toUpperCase()).join(':')}`
-const SDP = [
-  'v=0',
-  'o=- 1 2 IN IP4 127.0.0.1',
-  's=-',
-  't=0 0',
-  'm=audio 9 UDP/TLS/RTP/SAVPF 111',
-  `a=fingerprint:${FP}`,
-  '',
-].join('\r\n')
-
-function lastCall(peer: TestPeer, from: number): CallInfo | undefined {
-  const calls = peer.events
-    .slice(from)
-    .flatMap((e: ClientEvent) => (e.type === 'call.updated' ? [e.call] : []))
-  return calls[calls.length - 1]
-}
+const FP = fingerprint(0)
+const SDP = sdpWith(FP)
 
 describe('a decline on one device is shown as such on the others', () => {
   let trio: DeviceTrio
