@@ -9,6 +9,10 @@ import { GroupSequenceMoved, type GroupMailboxPort } from '../src/groups/group-c
 export class MemoryGroupMailbox {
   readonly entries: { id: bigint; bytes: Uint8Array }[] = []
   refusals = 0
+  /** Reads served, across every member's port. */
+  reads = 0
+  /** While set, reads wait for it before answering (a slow relay). */
+  hold: Promise<void> | undefined
 
   private readonly pageSize: number
 
@@ -34,11 +38,12 @@ export class MemoryGroupMailbox {
       },
       read: (afterId) => {
         reachable()
-        const after = this.entries.filter((e) => e.id > afterId)
-        return Promise.resolve({
-          entries: after.slice(0, this.pageSize),
-          more: after.length > this.pageSize,
-        })
+        this.reads++
+        const answer = () => {
+          const after = this.entries.filter((e) => e.id > afterId)
+          return { entries: after.slice(0, this.pageSize), more: after.length > this.pageSize }
+        }
+        return this.hold === undefined ? Promise.resolve(answer()) : this.hold.then(answer)
       },
     }
   }

@@ -169,6 +169,8 @@ describe('group admins, enforced by every member', () => {
       async () => (await carol.must({ type: 'groups.list' })).groups[0]!.canManage,
       30_000,
     )
+    // bob applies the same commit on his own time (directly or from the mailbox).
+    await waitUntil('bob sees carol as admin', async () => (await roles(bob)).admins === 2, 30_000)
     assert.deepEqual(await roles(bob), { me: 'member', admins: 2, members: 0 })
     await carol.must({ type: 'groups.rename', groupId, name: 'Carol’s team' })
     for (const p of [alice, bob])

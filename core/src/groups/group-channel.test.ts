@@ -202,3 +202,23 @@ test('a handshake sent directly is not applied: only the mailbox orders commits'
   assert.equal(epochOf(bob!.channel.state), epochOf(alice!.channel.state))
   assert.ok(bob!.events.some((e) => e.kind === 'rejected' && e.code === 'not_ordered'))
 })
+
+test('catch-ups queued behind a running read share one read; a message sent during that read still arrives', async () => {
+  const g = await startGroup(['alice', 'bob'])
+  const [alice, bob] = ['alice', 'bob'].map(g.get)
+  await bob!.channel.catchUp()
+  const before = g.box.reads
+  let release!: () => void
+  g.box.hold = new Promise((r) => (release = r))
+  const running = bob!.channel.catchUp()
+  while (g.box.reads === before) await new Promise((r) => setImmediate(r))
+  // bob's first read is at the relay; three more callers queue behind it and share one read.
+  const queued = [bob!.channel.catchUp(), bob!.channel.catchUp(), bob!.channel.catchUp()]
+  assert.equal(queued[0], queued[2], 'callers that queue together share one promise')
+  g.box.hold = undefined
+  await alice!.channel.send(utf8('sent during the read'))
+  release()
+  await Promise.all([running, ...queued])
+  assert.equal(g.box.reads - before, 3, "bob's two reads (not four) and alice's one before sending")
+  assert.deepEqual(messages(bob!), ['sent during the read'], 'the shared read saw it')
+})

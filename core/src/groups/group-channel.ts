@@ -93,6 +93,8 @@ export const CHANNEL_LIMITS = {
 
 export class GroupChannel {
   private queue: Promise<unknown> = Promise.resolve()
+  /** A catch-up queued behind other steps and not started yet, which later callers share. */
+  private queuedRead: Promise<void> | undefined
   private readonly seen = new Set<string>()
   private early: Uint8Array[] = []
   /** The id the relay said the next deposit gets (only ahead of cursor + 1 if rows expired). */
@@ -172,9 +174,19 @@ export class GroupChannel {
     return this.cursor
   }
 
-  /** Reads the group mailbox up to its end, applying what it holds in order. */
+  /**
+   * Reads the group mailbox up to its end, applying what it holds in order. Callers that arrive
+   * while a read is queued but not yet started share it (it will see everything they would): a
+   * screen polling the group and the live watch cost the relay one read, not one each.
+   */
   catchUp(): Promise<void> {
-    return this.serial(() => this.readAll())
+    if (this.queuedRead !== undefined) return this.queuedRead
+    const read = this.serial(() => {
+      this.queuedRead = undefined
+      return this.readAll()
+    })
+    this.queuedRead = read
+    return read
   }
 
   /**

@@ -206,6 +206,8 @@ export class TestPeer {
   readonly events: ClientEvent[] = []
   readonly sent: SentRecord[] = []
   readonly notifications: { title: string; conversationId: string }[] = []
+  /** What the messenger logged (the message of each entry), for tests that check a step was taken. */
+  readonly logged: string[] = []
   /** performance.now() when each message id was first shown here (message.added). */
   readonly addedAt = new Map<string, number>()
   direct = true
@@ -270,10 +272,10 @@ export class TestPeer {
           frame,
           at: performance.now(),
         }),
-      log:
-        process.env.HESTIA_TEST_LOG !== undefined
-          ? (m, e) => console.log(`[${this.name}] ${m}`, e ?? '')
-          : () => undefined,
+      log: (m, e) => {
+        this.logged.push(m)
+        if (process.env.HESTIA_TEST_LOG !== undefined) console.log(`[${this.name}] ${m}`, e ?? '')
+      },
     })
     this.service.client.subscribe((e) => {
       this.events.push(e)

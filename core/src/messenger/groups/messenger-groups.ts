@@ -18,6 +18,7 @@
 import { toBase64Url, toHex } from '../../crypto/bytes.ts'
 import { CredentialChecker, issueMemberCredential } from '../../groups/credential.ts'
 import { groupEntryKey } from '../../groups/entry-seal.ts'
+import { MailboxError } from '../../mailbox/errors.ts'
 import { createKeyPackage, loadSuite, type Group } from '../../groups/mls.ts'
 import {
   GROUP_API_LIMITS,
@@ -93,9 +94,16 @@ export class MessengerGroups {
     return (await this.#ready()).list()
   }
 
-  /** Reads the group mailbox, then the stored history (the newest), oldest first. */
+  /**
+   * Reads the group mailbox, then the stored history (the newest), oldest first. A relay that says
+   * "not now" (rate-limited, busy, full) does not hide the stored history: the live watch reads
+   * again on its own, and the next call tries again.
+   */
   async messages(groupId: string): Promise<GroupMessage[]> {
-    await this.catchUp(groupId)
+    await this.catchUp(groupId).catch((err: unknown) => {
+      if (!(err instanceof MailboxError && err.retryable)) throw err
+      this.#ctx.log('group read deferred: the relay said not now', err)
+    })
     const records = await this.#ctx.store.pageGroupMessages(groupId, GROUP_API_LIMITS.maxMessages)
     const names = this.#names((await this.#ready()).talk.declaredNames(groupId))
     return records.map((r) => groupMessageView(r, names))
