@@ -13,7 +13,9 @@ let trio: GroupTrio
 let groupId: string
 
 before(async () => {
-  trio = await startGroupTrio()
+  // Each link may read 60 times at once, then once every 2 s: 150 reads in a row outrun it however
+  // fast or slow this machine is.
+  trio = await startGroupTrio({ rate: { readPerPeer: { perSecond: 0.5, burst: 60 } } })
   const { alice, carol } = trio
   groupId = (await alice.must({ type: 'groups.create', name: 'Busy' })).groupId
   const contactIds = [await contactIdOf(alice, 'carol')]
@@ -33,8 +35,7 @@ test('reads the relay refuses as too many still show the stored history; later r
   const { alice, carol } = trio
   const texts = async () =>
     (await carol.must({ type: 'groups.messages', groupId })).messages.map((m) => m.text)
-  // Far past the relay's per-link read budget (100 at once, 20 a second).
-  for (let i = 0; i < 300; i++) assert.ok((await texts()).includes('first'), `read ${i}`)
+  for (let i = 0; i < 150; i++) assert.ok((await texts()).includes('first'), `read ${i}`)
   assert.ok(
     carol.logged.some((m) => m.startsWith('group read deferred')),
     'the relay refused some of those reads',

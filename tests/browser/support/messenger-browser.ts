@@ -18,6 +18,7 @@ import type {
 import { parsePortMessageFromNode } from '../../../core/src/client/validate.ts'
 import { startRelay, type RelayHandle } from '../../../relay-node/src/relay.ts'
 import { chromiumFlags, chromiumPath } from '../../../scripts/browsers.ts'
+import { LOOPBACK_USERS, loopbackMailbox } from '../../integration/support/loopback-relay.ts'
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -76,6 +77,9 @@ export class TestRelay {
       stunPort: -1,
       adminPort: -1,
       logLevel: 'silent',
+      // Every browser of a test connects from 127.0.0.1: per-address budgets of a crowd.
+      relay: LOOPBACK_USERS,
+      mailbox: loopbackMailbox(),
     })
     const address = this.address
     this.#port = Number(/\/tcp\/(\d+)\//.exec(address)?.[1] ?? 0)

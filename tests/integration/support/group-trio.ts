@@ -26,8 +26,11 @@ export interface GroupTrio {
 }
 
 /** Starts the relay (on disk) and the three, contacts as described above. */
-export async function startGroupTrio(): Promise<GroupTrio> {
-  const relay = await startTestRelay(tempDir())
+export async function startGroupTrio(
+  /** Relay mailbox settings other than the loopback defaults (startTestRelay). */
+  mailbox?: Parameters<typeof startTestRelay>[2],
+): Promise<GroupTrio> {
+  const relay = await startTestRelay(tempDir(), 0, mailbox)
   const alice = new TestPeer('alice', relay.multiaddrs)
   const bob = new TestPeer('bob', relay.multiaddrs)
   const carol = new TestPeer('carol', relay.multiaddrs)

@@ -42,6 +42,7 @@ import { createMemoryBacking, openMemoryStore } from '@hestia/core/store/index.t
 import type { MemoryBacking, MessengerStore } from '@hestia/core/store/index.ts'
 import { startRelay } from '@hestia/relay-node'
 import type { RelayHandle } from '@hestia/relay-node'
+import { LOOPBACK_USERS, loopbackMailbox } from './loopback-relay.ts'
 
 export function tempDir(prefix = 'hestia-msg-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
@@ -60,41 +61,13 @@ export async function startTestRelay(
     stunPort: -1,
     adminPort: -1,
     logLevel: 'silent',
-    mailbox: mergeLoopbackMailbox(mailbox),
+    mailbox: loopbackMailbox(mailbox),
     relay: LOOPBACK_USERS,
     ...(now === undefined ? {} : { now }),
   })
 }
 
-/**
- * Every test user also creates mailboxes from 127.0.0.1: one relay address stands for many users, so
- * the per-address creation and prekey-fetch budgets are those of a small crowd, not of one person
- * (a test file pairing five couples creates well over the 20-mailbox burst one address gets).
- * A test that sets its own rate keeps it.
- */
-function mergeLoopbackMailbox(
-  mailbox: Parameters<typeof startRelay>[0]['mailbox'] = {},
-): Parameters<typeof startRelay>[0]['mailbox'] {
-  return {
-    ...mailbox,
-    rate: {
-      createPerIp: { perSecond: 20, burst: 400 },
-      prekeyFetchPerIp: { perSecond: 20, burst: 400 },
-      ...mailbox?.rate,
-    },
-  }
-}
-
-/**
- * Every test user connects from 127.0.0.1, where real users have addresses of their own: the
- * relay's per-address connection limits are raised to what several users together would use (each
- * keeps a link per mailbox, ADR 0754).
- */
-export const LOOPBACK_USERS = {
-  inboundConnectionsPerSecondPerIp: 100,
-  maxHandshakingPerIp: 64,
-  maxConnectionsPerIp: 256,
-}
+export { LOOPBACK_USERS } from './loopback-relay.ts'
 
 export interface TestNodeOptions {
   /** false: no WebRTC, every message to or from this node takes the mailbox. */

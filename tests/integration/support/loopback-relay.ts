@@ -1,0 +1,38 @@
+/**
+ * Relay settings for tests where every user connects from 127.0.0.1. A real relay sees one address
+ * per user (or per household); on loopback one address stands for the whole cast of a test, so the
+ * relay's per-address budgets are raised to those of a small crowd. Per-peer budgets (one link, one
+ * mailbox) stay the product's: those are what one user meets. Used by the integration harness, the
+ * browser tests' relay and the benchmarks.
+ */
+import type { startRelay } from '../../../relay-node/src/relay.ts'
+
+type RelayOptions = Parameters<typeof startRelay>[0]
+
+/**
+ * Per-address connection limits of several users together (each keeps a link per mailbox, ADR
+ * 0754), instead of one person's.
+ */
+export const LOOPBACK_USERS = {
+  inboundConnectionsPerSecondPerIp: 100,
+  maxHandshakingPerIp: 64,
+  maxConnectionsPerIp: 256,
+} satisfies RelayOptions['relay']
+
+/**
+ * Per-address mailbox budgets of a crowd (a test file pairing five couples creates well over the
+ * 20-mailbox burst one address gets; three browsers polling their chats share one read budget).
+ * A test that sets its own rate keeps it.
+ */
+export function loopbackMailbox(mailbox: RelayOptions['mailbox'] = {}): RelayOptions['mailbox'] {
+  return {
+    ...mailbox,
+    rate: {
+      createPerIp: { perSecond: 20, burst: 400 },
+      prekeyFetchPerIp: { perSecond: 20, burst: 400 },
+      readPerIp: { perSecond: 1000, burst: 4000 },
+      depositPerIp: { perSecond: 1000, burst: 4000 },
+      ...mailbox?.rate,
+    },
+  }
+}
