@@ -27,7 +27,12 @@ import {
 } from '@hestia/core/mailbox/index.ts'
 import { defaultOptions } from './config.ts'
 import { pendingDeadlines } from '@hestia/core/wire/deadline.ts'
-import { DAY_MS, MailboxService, MAX_SUBSCRIBERS_PER_MAILBOX } from './mailbox-service.ts'
+import {
+  DAY_MS,
+  MailboxService,
+  MAX_SUBSCRIBERS_PER_MAILBOX,
+  MAX_SUBSCRIBERS_PER_PEER_PER_MAILBOX,
+} from './mailbox-service.ts'
 import { RelayMetrics } from './metrics.ts'
 import { SqliteMailboxStore } from './store/sqlite-store.ts'
 
@@ -36,11 +41,14 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
-const clientPeer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-const connection = {
-  remotePeer: clientPeer,
-  remoteAddr: multiaddr('/ip4/127.0.0.1/tcp/40000'),
-} as unknown as Connection
+/** A connection from a peer of its own (a fresh peer id), as the relay sees it. */
+async function peerConnection(): Promise<Connection> {
+  return {
+    remotePeer: peerIdFromPrivateKey(await generateKeyPair('Ed25519')),
+    remoteAddr: multiaddr('/ip4/127.0.0.1/tcp/40000'),
+  } as unknown as Connection
+}
+const connection = await peerConnection()
 
 /** A relay's mailbox service with its own store, and a client whose streams it serves. */
 async function relayAndClient(mailbox: Partial<ReturnType<typeof defaultOptions>['mailbox']> = {}) {
@@ -80,12 +88,27 @@ async function relayAndClient(mailbox: Partial<ReturnType<typeof defaultOptions>
     return near
   }
   const client = new MailboxClient({ openStream: open, timeoutMs: 5_000 })
+  const others: MailboxClient[] = []
+  /** A client whose streams come from another peer (its own connection identity). */
+  const clientOf = (from: Connection): MailboxClient => {
+    const other = new MailboxClient({
+      openStream: async () => {
+        const [near, far] = await streamPair()
+        served.push(service.handleStream(far, from))
+        return near
+      },
+      timeoutMs: 5_000,
+    })
+    others.push(other)
+    return other
+  }
   const stop = async () => {
     await client.close()
+    for (const other of others) await other.close()
     await Promise.allSettled(served)
     await store.close()
   }
-  return { dir, store, service, client, open, served, stop }
+  return { dir, store, service, client, clientOf, open, served, stop }
 }
 
 /** Polls `check` every 10 ms for up to 2 s (the service answers before it waits again). */
@@ -212,17 +235,23 @@ describe('mailbox protocol over an in-memory stream pair', () => {
     for (let member = 0; member < 6; member++) {
       const got: Uint8Array[] = []
       pushed.push(got)
-      subs.push(await r.client.subscribe(group, (m) => got.push(m.sealed)))
+      const device = r.clientOf(await peerConnection())
+      subs.push(await device.subscribe(group, (m) => got.push(m.sealed)))
     }
     const sent = new Uint8Array(1024).fill(7)
     await r.client.deposit(depositAddressOf(group), sent)
     await waitFor(() => pushed.every((got) => got.length === 1))
     for (const got of pushed) assert.deepEqual(got, [sent])
 
-    for (let i = subs.length; i < MAX_SUBSCRIBERS_PER_MAILBOX; i++)
-      subs.push(await r.client.subscribe(group, () => undefined))
+    // Members' devices, each a peer of its own, fill the mailbox's places.
+    const perPeer = MAX_SUBSCRIBERS_PER_PEER_PER_MAILBOX
+    while (subs.length < MAX_SUBSCRIBERS_PER_MAILBOX) {
+      const device = r.clientOf(await peerConnection())
+      const n = Math.min(perPeer, MAX_SUBSCRIBERS_PER_MAILBOX - subs.length)
+      for (let i = 0; i < n; i++) subs.push(await device.subscribe(group, () => undefined))
+    }
     await assert.rejects(
-      r.client.subscribe(group, () => undefined),
+      r.clientOf(await peerConnection()).subscribe(group, () => undefined),
       {
         name: 'MailboxError',
         code: 'rate_limited',
@@ -232,6 +261,63 @@ describe('mailbox protocol over an in-memory stream pair', () => {
     await r.client.deposit(depositAddressOf(group), sent)
     await waitFor(() => pushed.every((got) => got.length === 2))
     for (const sub of subs) await sub.close()
+    await r.stop()
+  })
+
+  test("a hostile member cannot take the group mailbox's live places: its subscribes sent at once past the per-peer cap are refused with rate_limited; the other members still subscribe and get every push", async () => {
+    const many = { perSecond: 1_000, burst: 1_000 }
+    const r = await relayAndClient({
+      rate: { ...defaultOptions('.').mailbox.rate, readPerPeer: many, readPerIp: many },
+    })
+    const group = newMailboxCredentials()
+    await r.client.create(group)
+    // The hostile member holds the group's read credentials (every member does) and asks for
+    // every place of the mailbox at once, each subscribe on its own stream.
+    const hostile = r.clientOf(await peerConnection())
+    const tries = await Promise.allSettled(
+      Array.from({ length: MAX_SUBSCRIBERS_PER_MAILBOX + 1 }, () =>
+        hostile.subscribe(group, () => undefined),
+      ),
+    )
+    const held = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []))
+    assert.equal(held.length, MAX_SUBSCRIBERS_PER_PEER_PER_MAILBOX)
+    for (const t of tries) {
+      if (t.status === 'rejected') {
+        assert.ok(t.reason instanceof MailboxError, String(t.reason))
+        assert.equal(t.reason.code, 'rate_limited')
+      }
+    }
+    assert.equal(r.service.subscriberTotal, MAX_SUBSCRIBERS_PER_PEER_PER_MAILBOX)
+    // Every other member still subscribes, and each gets the next deposit live.
+    const members = 40
+    const pushed: Uint8Array[][] = []
+    const subs = []
+    for (let m = 0; m < members; m++) {
+      const got: Uint8Array[] = []
+      pushed.push(got)
+      const device = r.clientOf(await peerConnection())
+      subs.push(await device.subscribe(group, (msg) => got.push(msg.sealed)))
+    }
+    const sent = new Uint8Array(1024).fill(3)
+    await r.client.deposit(depositAddressOf(group), sent)
+    await waitFor(() => pushed.every((got) => got.length === 1))
+    for (const got of pushed) assert.deepEqual(got, [sent])
+    // Still over its cap later: refused again, the others untouched.
+    await assert.rejects(
+      hostile.subscribe(group, () => undefined),
+      {
+        name: 'MailboxError',
+        code: 'rate_limited',
+      },
+    )
+    assert.equal(r.service.subscriberTotal, MAX_SUBSCRIBERS_PER_PEER_PER_MAILBOX + members)
+    // Closing one of its own gives the hostile peer exactly that place back.
+    await held[0]?.close()
+    await waitFor(
+      () => r.service.subscriberTotal === MAX_SUBSCRIBERS_PER_PEER_PER_MAILBOX - 1 + members,
+    )
+    held[0] = await hostile.subscribe(group, () => undefined)
+    for (const sub of [...held, ...subs]) await sub.close()
     await r.stop()
   })
 

@@ -42,6 +42,7 @@ import { RateLimiter } from './rate-limit.ts'
 import type { RateLimit } from './rate-limit.ts'
 import type { MailboxStore } from './store/mailbox-store.ts'
 import { MailboxSubscribers } from './mailbox-subscribers.ts'
+import type { SubscriberReservation } from './mailbox-subscribers.ts'
 
 export const DAY_MS = 86_400_000
 /** Stored expiry times are rounded up to this, so the database does not keep exact deposit times. */
@@ -63,6 +64,12 @@ export const MAX_REQUESTS_PER_STREAM = MAX_REQUESTS_PER_MAILBOX_STREAM
  * their old stream is closed. A push frame is encoded once and shared by every subscriber queue.
  */
 export const MAX_SUBSCRIBERS_PER_MAILBOX = 256
+/**
+ * Live subscriptions one connection identity (peer id) may hold on one mailbox (ADR 0213): a
+ * device subscribes once per mailbox, plus a few whose old stream the relay has not yet seen close.
+ * One hostile member of a group cannot take the mailbox's 256 places from the others.
+ */
+export const MAX_SUBSCRIBERS_PER_PEER_PER_MAILBOX = 4
 export const MAX_SUBSCRIBERS_TOTAL = 20_000
 
 export interface MailboxLimits {
@@ -102,7 +109,7 @@ export interface MailboxServiceInit {
   onFramingReset?: (reason: 'prefix_too_long' | 'frame_too_large') => void
 }
 
-type Outcome = { fields: ResponseFields; subscribe?: Uint8Array }
+type Outcome = { fields: ResponseFields; subscribe?: SubscriberReservation }
 
 export function ipOf(connection: Connection): string {
   for (const c of connection.remoteAddr.getComponents()) {
@@ -222,7 +229,7 @@ export class MailboxService {
         }
         const started = performance.now()
         let response: Uint8Array
-        let subscribe: Uint8Array | undefined
+        let subscribe: SubscriberReservation | undefined
         try {
           const outcome = await this.process(parsed, peer, ip)
           response = encodeResponse(outcome.fields)
@@ -239,7 +246,12 @@ export class MailboxService {
           { op: parsed.kind },
           (performance.now() - started) / 1000,
         )
-        await withDeadline(STREAM_IDLE_MS, (signal) => lp.write(response, { signal }))
+        try {
+          await withDeadline(STREAM_IDLE_MS, (signal) => lp.write(response, { signal }))
+        } catch (err) {
+          subscribe?.release()
+          throw err
+        }
         if (subscribe !== undefined) {
           this.subscribers.attach(subscribe, stream, lp)
           return
@@ -370,18 +382,8 @@ export class MailboxService {
         const deleted = await store.ack(req.auth.mailboxId, req.body.ids)
         return { fields: { deleted } }
       }
-      case 'subscribe': {
-        await this.authorise(req)
-        if (
-          this.subscribers.total >= MAX_SUBSCRIBERS_TOTAL ||
-          this.subscribers.count(req.auth.mailboxId) >= MAX_SUBSCRIBERS_PER_MAILBOX
-        ) {
-          throw new MailboxError('rate_limited', 'too many live subscriptions; fetch instead', {
-            retryAfterMs: 60_000,
-          })
-        }
-        return { fields: {}, subscribe: req.auth.mailboxId }
-      }
+      case 'subscribe':
+        return this.subscribe(req, peer)
       case 'publishPrekeys': {
         await this.authorise(req)
         const left = await store.publishPrekeys(
@@ -397,6 +399,33 @@ export class MailboxService {
       case 'fetchPrekeys':
         return this.fetchPrekeys(req)
     }
+  }
+
+  /**
+   * The owner's live subscription. The place is counted before the answer is written, so many
+   * subscribes sent at once cannot pass the caps together; the relay must not learn which
+   * mailboxes are groups, so the caps are the same for every mailbox (ADR 0213).
+   */
+  private async subscribe(
+    req: Extract<ParsedRequest, { kind: 'subscribe' }>,
+    peer: string,
+  ): Promise<Outcome> {
+    await this.authorise(req)
+    const mailboxId = req.auth.mailboxId
+    if (this.subscribers.count(mailboxId, peer) >= MAX_SUBSCRIBERS_PER_PEER_PER_MAILBOX) {
+      throw new MailboxError('rate_limited', 'too many live subscriptions from this peer', {
+        retryAfterMs: 60_000,
+      })
+    }
+    if (
+      this.subscribers.total >= MAX_SUBSCRIBERS_TOTAL ||
+      this.subscribers.count(mailboxId) >= MAX_SUBSCRIBERS_PER_MAILBOX
+    ) {
+      throw new MailboxError('rate_limited', 'too many live subscriptions; fetch instead', {
+        retryAfterMs: 60_000,
+      })
+    }
+    return { fields: {}, subscribe: this.subscribers.reserve(mailboxId, peer) }
   }
 
   /** Anyone holding the capability; pushed to live subscribers once committed. */
