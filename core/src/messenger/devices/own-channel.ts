@@ -323,14 +323,15 @@ export class OwnChannel {
   async tellRemoved(list: VerifiedDeviceList): Promise<number> {
     const listed = new Set(list.devices.map((d) => deviceIdOf(d.peerId)))
     const removed = (this.#ctx.secrets.ownLinks ?? []).filter((l) => !listed.has(l.deviceId))
-    const told = new Set<string>()
-    for (const link of removed) if (await this.#tell(link, list.bytes)) told.add(link.deviceId)
-    if (removed.length > 0)
-      await updateSecrets(this.#ctx, (s) => {
-        s.ownLinks = (s.ownLinks ?? [])
-          .filter((l) => !told.has(l.deviceId))
-          .map((l) => (listed.has(l.deviceId) ? l : { ...l, removed: true as const }))
-      })
+    if (removed.length === 0) return 0
+    // Marked first, then told from the links as stored now: a mailbox announced meanwhile (kind 1
+    // racing this removal) is used, not lost (the bench's removal right after a link).
+    await updateSecrets(this.#ctx, (s) => {
+      s.ownLinks = (s.ownLinks ?? []).map((l) =>
+        listed.has(l.deviceId) ? l : { ...l, removed: true as const },
+      )
+    })
+    await this.#tellWaiting()
     return removed.length
   }
 
@@ -346,18 +347,31 @@ export class OwnChannel {
     }
   }
 
+  /** Removed devices whose notice is being deposited now. */
+  readonly #telling = new Set<string>()
+
   /** Removed devices not told yet: told now with our current list, then forgotten. */
   async #tellWaiting(only?: string): Promise<void> {
     const waiting = (this.#ctx.secrets.ownLinks ?? []).filter(
-      (l) => l.removed === true && (only === undefined || l.deviceId === only),
+      (l) =>
+        l.removed === true &&
+        (only === undefined || l.deviceId === only) &&
+        !this.#telling.has(l.deviceId),
     )
     if (waiting.length === 0) return
-    const list = (await currentOwnList(this.#ctx)).bytes
-    const told = new Set<string>()
-    for (const link of waiting) if (await this.#tell(link, list)) told.add(link.deviceId)
-    await updateSecrets(this.#ctx, (s) => {
-      s.ownLinks = (s.ownLinks ?? []).filter((l) => !told.has(l.deviceId))
-    })
+    // One notice per device at a time (the removal and its announcement may both get here).
+    const mine = waiting.filter((l) => l.route !== undefined).map((l) => l.deviceId)
+    for (const id of mine) this.#telling.add(id)
+    try {
+      const list = (await currentOwnList(this.#ctx)).bytes
+      const told = new Set<string>()
+      for (const link of waiting) if (await this.#tell(link, list)) told.add(link.deviceId)
+      await updateSecrets(this.#ctx, (s) => {
+        s.ownLinks = (s.ownLinks ?? []).filter((l) => !told.has(l.deviceId))
+      })
+    } finally {
+      for (const id of mine) this.#telling.delete(id)
+    }
   }
 
   async #send(link: OwnLink, kind: number, body: Uint8Array): Promise<void> {
@@ -397,8 +411,10 @@ export class OwnChannel {
           l.deviceId === sender ? { ...l, route: frame.body } : l,
         )
       })
-      // Removed before it announced itself: told now (it erases itself), nothing else.
-      if (link.removed === true) return this.#tellWaiting(sender)
+      // Removed before it announced itself, or while it did (judged on the links as stored now,
+      // not as they were when the frame came): told now (it erases itself), nothing else.
+      const now = (this.#ctx.secrets.ownLinks ?? []).find((l) => l.deviceId === sender)
+      if (now === undefined || now.removed === true) return this.#tellWaiting(sender)
       const waiting = this.#unrouted.get(sender) ?? []
       this.#unrouted.delete(sender)
       const routed = { ...link, route: frame.body }
