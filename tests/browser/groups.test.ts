@@ -30,6 +30,8 @@ import {
 
 const artifacts = join(repoRoot, 'tests', 'artifacts', 'groups')
 const STEP_MS = 15_000
+/** Creating a group: its mailbox made on the relay through a new link, then the invitations queued. */
+const CREATE_MS = 60_000
 /** Joining: a KeyPackage request and answer, the add commit and the invitation, each a 1:1 message. */
 const JOIN_MS = 90_000
 /** A group message reaching a member (direct, or the group mailbox read by the page's poll). */
@@ -278,7 +280,20 @@ describe('a group of three: A and B in Chromium, C in Firefox', { concurrency: 1
       await a.click(`[data-testid="group-pick"][data-contact="${contactIds.ab}"] input`)
       await a.click(`[data-testid="group-pick"][data-contact="${contactIds.ac}"] input`)
       await a.click('[data-testid="group-create"]')
-      await waitUntil('A in the new group', () => exists(a, '[data-testid="group-chat"]'), STEP_MS)
+      // Creating opens a fresh link to the relay for the group mailbox (ADR 0754): seconds on a
+      // loaded machine. A refusal shows on the form; it fails the test with its text at once.
+      await waitUntil(
+        'A in the new group (or a problem shown)',
+        async () =>
+          (await exists(a, '[data-testid="group-chat"]')) ||
+          (await exists(a, '[data-testid="group-new"] [role="alert"]')),
+        CREATE_MS,
+      )
+      const problem = await a.page.evaluate(
+        () => document.querySelector('[data-testid="group-new"] [role="alert"]')?.textContent,
+        null,
+      )
+      assert.equal(problem ?? undefined, undefined, 'creating the group showed a problem')
       await a.screenshot('a-created.png')
       await Promise.all([openGroup(b, GROUP), openGroup(c, GROUP)])
       await waitUntil('A to show three members', () => memberCountIs(a, '3 members'), JOIN_MS, 500)
