@@ -28,6 +28,7 @@ import { acceptReplacementNotice, isReplacementNotice } from './device-replaced.
 import { followUpRestore } from './restore-followup.ts'
 import { greetContactsAsCompanion } from './devices/companion-hellos.ts'
 import { OwnChannel } from './devices/own-channel.ts'
+import { notifyUser } from './notify.ts'
 import { CHAT_PROTOCOL, MESSENGER_LIMITS, MESSENGER_TIMING } from './limits.ts'
 import { MailboxManager } from './mailbox-manager.ts'
 import type { CreateMailboxNode } from './mailbox-links.ts'
@@ -180,7 +181,8 @@ export class Messenger {
     })
     this.#calls = new MessengerCalls(this.ctx, {
       sendNow: (contact, payload) => this.#outbox.sendNow(contact, payload),
-      notifyRing: (contact, conversationId) => void this.#notify(contact, conversationId, 'call'),
+      notifyRing: (contact, conversationId) =>
+        notifyUser(this.ctx, this.#settings.current, contact, conversationId, 'call'),
       relayOnly: () => this.#relayOnly(),
     })
     this.#groups = this.#createGroups(options.receiptDelay ?? DEFAULT_RECEIPT_DELAY)
@@ -307,6 +309,7 @@ export class Messenger {
     await this.#keeping
     await this.#invites.stop()
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight])
+    await this.#own.stop() // history transfers and sync retries end before mailboxes and store
     await this.#files?.stop()
     await this.#groups.stop()
     await this.#outbox.stop()
@@ -465,7 +468,8 @@ export class Messenger {
       const g = e.group
       void this.#groups.receive(g.contact, g.bytes).catch((err) => this.ctx.log('group', err))
     }
-    if (e.notify !== null) await this.#notify(e.notify.contact, e.notify.conversationId)
+    if (e.notify !== null)
+      notifyUser(this.ctx, this.#settings.current, e.notify.contact, e.notify.conversationId)
     if (e.receipt !== null) this.#receipts.add(e.receipt.conversationId, [e.receipt.messageId])
     if (e.route?.kind === 'open_inbound') await this.#openInbound(e.route.mailboxId)
     else if (e.route?.kind === 'contact_moved') this.#invites.contactMoved(e.route.contactId)
@@ -544,19 +548,6 @@ export class Messenger {
     await this.ctx.store.putContact(updated)
     this.#mailboxes.watch(mailboxId, home)
     return updated
-  }
-
-  #notify(c: ContactRecord, conversationId: string, what: 'message' | 'call' = 'message') {
-    const n = this.#settings.current.notifications
-    if (!n.enabled) return Promise.resolve()
-    const subject = what === 'call' ? 'Incoming call' : 'New message'
-    const title = n.showNames ? `${subject} from ${c.displayName}` : subject
-    try {
-      this.ctx.notifier({ title, conversationId })
-    } catch (err) {
-      this.ctx.log('notifier failed', err)
-    }
-    return Promise.resolve()
   }
 
   /** What the messenger itself does about its own events, before they go out. */

@@ -35,7 +35,8 @@ export async function storeOwnDeviceMessages(
   const added = await ctx.store.transaction(async (tx) => {
     const contact = await tx.getContactByIdentityKey(toBase64Url(peerIdentityKey))
     const conv = contact && (await tx.getConversationByContact(contact.contactId))
-    if (conv === undefined) return []
+    // A contact blocked here: its forwarded messages are dropped, as its own would be (inbox.ts).
+    if (conv === undefined || (receivedNow && contact!.blocked)) return []
     const records = items.map((m): MessageRecord => ({
       messageId: toBase64Url(m.messageId),
       conversationId: conv.conversationId,

@@ -55,6 +55,8 @@ export interface OwnHistoryDeps {
   links(): readonly OwnLink[]
   /** Seals and deposits one frame for a linked device (own-channel.ts). */
   send(link: OwnLink, kind: number, body: Uint8Array): Promise<void>
+  /** A contact's message forwarded by the primary was new here: the user is notified. */
+  notify?(peerIdentityKey: Uint8Array): Promise<void>
 }
 
 interface Outgoing {
@@ -80,6 +82,9 @@ export class OwnHistory {
   readonly #filed = new Set<string>()
   /** Per sending device: the transfer being taken in and what it newly stored so far. */
   readonly #incoming = new Map<string, { transfer: string; messages: number }>()
+  /** Outgoing runs still going: stop() ends them and waits for them. */
+  readonly #runs = new Set<Promise<void>>()
+  #stopped = false
 
   constructor(deps: OwnHistoryDeps) {
     this.#d = deps
@@ -107,6 +112,7 @@ export class OwnHistory {
 
   /** Starts sending; resolves with the transfer as it starts (events follow). */
   async send(deviceId: string): Promise<HistoryTransfer> {
+    if (this.#stopped) throw new ClientApiError('invalid_state', 'the messenger is stopping')
     const link = await this.#linkOf(deviceId)
     if (this.#outgoing.get(deviceId)?.status.state === 'running')
       throw new ClientApiError('invalid_state', 'history is already being sent to that device')
@@ -129,8 +135,22 @@ export class OwnHistory {
     this.#outgoing.set(deviceId, out)
     if (chunks > HISTORY_CAPS.chunks)
       this.#finish(out, 'failed', `more history than one transfer carries (${chunks} chunks)`)
-    else if (chunks > 0) void this.#run(link, out, until)
+    else if (chunks > 0) {
+      const run = this.#run(link, out, until)
+      this.#runs.add(run)
+      void run.finally(() => this.#runs.delete(run))
+    }
     return { ...out.status }
+  }
+
+  /**
+   * The messenger stops: each outgoing run ends where it is, its ack wait cancelled, with no
+   * further chunk, event or timer; resolves once none is left (the store may close after).
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    for (const out of this.#outgoing.values()) out.wake?.()
+    while (this.#runs.size > 0) await Promise.allSettled([...this.#runs])
   }
 
   async #run(link: OwnLink, out: Outgoing, until: number): Promise<void> {
@@ -142,6 +162,7 @@ export class OwnHistory {
         seq++
         const body = encodeHistoryChunk({ ...planned, transferId: out.transferId, seq, total })
         await this.#waitForRoom(out, seq)
+        if (this.#stopped) return
         // Removed meanwhile: not one more chunk goes to it.
         if (!this.#d.links().some((l) => l.deviceId === link.deviceId))
           throw new Error('that device was removed')
@@ -150,8 +171,9 @@ export class OwnHistory {
       }
       out.status.chunks = seq
       await this.#waitForRoom(out, seq + HISTORY_WINDOW)
-      this.#finish(out, 'done', null)
+      if (!this.#stopped) this.#finish(out, 'done', null)
     } catch (err) {
+      if (this.#stopped) return // stopped mid-read or mid-send: nothing more is said
       this.#ctx.log('history transfer stopped', err)
       const reason = err instanceof Error ? err.message : 'the transfer stopped'
       this.#finish(out, 'failed', reason.slice(0, 500) || 'the transfer stopped')
@@ -161,7 +183,7 @@ export class OwnHistory {
   /** Waits until fewer than HISTORY_WINDOW chunks before `seq` are unacknowledged. */
   async #waitForRoom(out: Outgoing, seq: number): Promise<void> {
     const timeout = this.ackTimeoutMs
-    while (seq - 1 - out.acked.size >= HISTORY_WINDOW) {
+    while (seq - 1 - out.acked.size >= HISTORY_WINDOW && !this.#stopped) {
       const before = out.acked.size
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeout)
@@ -171,6 +193,7 @@ export class OwnHistory {
         }
       })
       out.wake = null
+      if (this.#stopped) return
       if (out.acked.size === before) throw new Error('the other device did not answer')
     }
   }
@@ -277,7 +300,7 @@ export class OwnHistory {
     if (payload.body.kind !== 'text') throw new ProtocolError('malformed', 'forwarded: not a text')
     const messageId = toBase64Url(payload.messageId)
     this.#remember(messageId)
-    await storeOwnDeviceMessages(
+    const fresh = await storeOwnDeviceMessages(
       ctx,
       copy.peerIdentityKey,
       [
@@ -293,6 +316,8 @@ export class OwnHistory {
       ],
       true,
     )
+    // New here, as if it had come from the contact itself (a copy seen before: no second one).
+    if (fresh.length > 0) await this.#d.notify?.(copy.peerIdentityKey)
     // Already heard from that contact ourselves (the primary restarted): say so again.
     const key = toBase64Url(copy.peerIdentityKey)
     if (this.#heard.has(key))

@@ -25,6 +25,7 @@ import { decodePayload } from '../payload.ts'
 import { decodeOutbound, encodeOutbound, toBase64Url } from '../records.ts'
 import { decodeSecrets, encodeSecrets, type LocalSecrets, type OwnLink } from '../secrets.ts'
 import { chatMessage, conversationSummary } from '../views.ts'
+import { notifyUser } from '../notify.ts'
 import { verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
 import { decodeDeviceList, decodeDeviceListBody } from './list-codec.ts'
 import { OWN_FRAME_KIND, openOwnFrame, ownFrameSender, sealOwnFrame } from './own-frames.ts'
@@ -100,7 +101,18 @@ export class OwnChannel {
       ctx: () => this.#ctx,
       links: () => this.#active(),
       send: (link, kind, body) => this.#send(link, kind, body),
+      notify: (key) => this.#notifyForwarded(key),
     })
+  }
+
+  /** A contact's message the primary forwarded, new here: notified like one straight from them. */
+  async #notifyForwarded(peerIdentityKey: Uint8Array): Promise<void> {
+    const settings = this.#d.live?.().settings.current
+    const { store } = this.#ctx
+    const contact = await store.getContactByIdentityKey(toBase64Url(peerIdentityKey))
+    if (settings === undefined || contact === undefined || contact.blocked) return
+    const conv = await store.getConversationByContact(contact.contactId)
+    if (conv !== undefined) notifyUser(this.#ctx, settings, contact, conv.conversationId)
   }
 
   /** The links we send over: removed devices waiting to be told get nothing else. */
@@ -122,6 +134,9 @@ export class OwnChannel {
   }
 
   #started = false
+  #stopped = false
+  /** Retry waits of sync frames (#sendRetrying): stop() ends them. */
+  readonly #waits = new Set<() => void>()
   /** Calls and offers ended here because another device of ours declined them (this run). */
   readonly #declinedApplied = new Set<string>()
   /** Frames for a linked device whose mailbox is not known yet (sent when it announces it). */
@@ -133,6 +148,7 @@ export class OwnChannel {
    * once started each pass checks whether a companion's keys are due for renewal (ADR 0786).
    */
   async start(): Promise<void> {
+    if (this.#stopped) return
     if (this.#started) return this.maintainKeys()
     this.#started = true
     try {
@@ -141,6 +157,17 @@ export class OwnChannel {
       this.#started = false
       this.#ctx.log('own-devices channel not started yet', err)
     }
+  }
+
+  /**
+   * The messenger stops (before its mailboxes and store): history transfers end where they are and
+   * retry waits are cut short; no timer of the channel is left, nothing is sent or emitted later.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#started = false
+    for (const wake of this.#waits) wake()
+    await this.history.stop()
   }
 
   async #start(): Promise<void> {
@@ -289,9 +316,23 @@ export class OwnChannel {
       } catch (err) {
         const wait = SYNC_RETRY_MS[attempt]
         if (wait === undefined || !this.#started) throw err
-        await new Promise((resolve) => setTimeout(resolve, wait))
+        await this.#sleep(wait)
+        if (this.#stopped) throw err
       }
     }
+  }
+
+  /** Waits `ms`, or less when stop() comes first. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        this.#waits.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      this.#waits.add(wake)
+    })
   }
 
   #settingsDeps(): SettingsSyncDeps | null {

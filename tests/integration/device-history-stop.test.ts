@@ -1,0 +1,72 @@
+/**
+ * The own-device channel stops with the messenger (issue 19, ADR 0790): A1 is sending its history
+ * to the laptop, which is off and answers no chunk, when A1's messenger stops. Its wait for the
+ * laptop's ack ends with the stop: no "failed" transfer, no chunk, nothing at all comes from A1
+ * after stop() resolved, however long the ack wait was. Before the channel had a stop(), the ack
+ * timer fired after the stop and A1 emitted a failed transfer into a stopped messenger.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
+import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
+import type { MessageRecord } from '@hestia/core/store/records.ts'
+import { releaseWebRTC, waitUntil } from './support/messenger-harness.ts'
+import { recordDeposits } from './support/relay-deposits.ts'
+import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+
+/** The ack wait while A1 runs; stopping must end it, so the test waits well past it. */
+const ACK_WAIT_MS = 300
+
+describe('stopping the messenger mid-history', () => {
+  let trio: DeviceTrio
+
+  before(async () => {
+    trio = await startDeviceTrio()
+  })
+
+  after(async () => {
+    await trio?.stop()
+    releaseWebRTC()
+  })
+
+  test('nothing of the transfer fires after stop(); a new transfer is refused while stopping', async () => {
+    const { a1, a2, conv } = trio
+    const laptop = a2.service.node!.peerId.toString()
+    const texts: MessageRecord[] = Array.from({ length: 40 }, (_, i) => ({
+      messageId: toBase64Url(p.random(16)),
+      conversationId: conv.get(a1)!,
+      direction: i % 2 === 0 ? 'in' : 'out',
+      senderDeviceId: null,
+      body: { kind: 'text', text: `older ${i} `.padEnd(200, '.') },
+      sentAt: Date.now() - 60_000 + i,
+      receivedAt: Date.now() - 60_000 + i + 5,
+      delivery: i % 2 === 0 ? null : 'read',
+      failure: null,
+      readAt: null,
+    }))
+    await a1.store.addMessages(texts)
+    await a2.stop() // no acks come back
+    const deposits = recordDeposits(trio.relay.dataDir)
+    const own = a1.service.messenger!.parts.own
+    own.history.ackTimeoutMs = ACK_WAIT_MS
+    const started = await a1.must({ type: 'devices.sendHistory', deviceId: laptop })
+    assert.equal(started.state, 'running')
+    // The one chunk (40 texts of 200 characters) is in the laptop's mailbox: A1 waits for its ack.
+    try {
+      await waitUntil('A1 deposited the chunk', () => deposits.sizes().some((n) => n > 8_000))
+    } finally {
+      deposits.close()
+    }
+
+    await a1.stop()
+    const eventsAtStop = a1.events.length
+    await new Promise((r) => setTimeout(r, ACK_WAIT_MS * 4))
+    const after = a1.events.slice(eventsAtStop)
+    assert.deepEqual(
+      after.map((e) => e.type),
+      [],
+      'no event (no failed transfer) after stop() resolved',
+    )
+    await assert.rejects(own.history.send(laptop), /stopping/, 'a stopped channel starts nothing')
+  })
+})
