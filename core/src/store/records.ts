@@ -371,6 +371,11 @@ export interface GroupMessageRecord {
   recipients?: string[]
   /** Ours: the members (identity key ids, among `recipients`) that acknowledged it. */
   deliveredTo?: string[]
+  /**
+   * A member's: its delivery receipt was still waiting when the messenger stopped; the next start
+   * sends it, then the mark goes (ADR 0780).
+   */
+  receiptDue?: true
 }
 
 /** This device's group keys (one record): its MLS signing key and KeyPackages handed out. */

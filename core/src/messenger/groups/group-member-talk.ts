@@ -53,9 +53,15 @@ export class GroupMemberTalk {
     })
   }
 
-  /** Drops the receipts waiting for their delay; waits for those being sent (ADR 0780). */
+  /** Keeps the receipts waiting for their delay for the next start; waits for those being sent. */
   stop(): Promise<void> {
     return this.#receipts.stop()
+  }
+
+  /** The start: receipts kept at the last stop wait again, in the groups we are still in. */
+  resumeReceipts(): Promise<void> {
+    const member = [...this.#host.entries()].filter(([, g]) => g.status === 'member')
+    return this.#receipts.resume(member.map(([id]) => id))
   }
 
   rosterOf(channel: GroupChannel): Roster {

@@ -8,6 +8,11 @@
  * The sender counts a receipt only from a member that was in the group when the text was sent
  * (`recipients`, kept with the text), once per person, and only for its own texts: MLS names the
  * member who sent the receipt, so nobody can acknowledge for someone else.
+ *
+ * A receipt still waiting when the messenger stops is not sent then (a group message sent while
+ * the store closes could use an MLS generation the next start uses again): each text it names is
+ * marked `receiptDue` in the store, and the next start sends it (`resume`); the mark goes once the
+ * receipt is sent. A crash loses only receipts not yet marked.
  */
 import { fromBase64Url, toBase64Url } from '../../crypto/bytes.ts'
 import type { RandomSource } from '../../crypto/platform.ts'
@@ -20,11 +25,18 @@ export interface GroupReceiptsIo {
   random: RandomSource
   /** settings.delayReceipts (off: each receipt goes at once). */
   delayed: () => boolean
-  store: Pick<StoreOperations, 'getGroupMessage' | 'putGroupMessage'>
+  store: Pick<StoreOperations, 'getGroupMessage' | 'putGroupMessage' | 'pageGroupMessages'>
   /** Sends one receipt for `ids` of `groupId`; `to`: the senders (contact ids, null: not one). */
   send(groupId: string, ids: Uint8Array[], to: ReadonlySet<string | null>): Promise<void>
   log: (message: string, err?: unknown) => void
 }
+
+/**
+ * Texts of one group looked at for a due receipt at start: the newest this many (the store's page
+ * cap). Receipts wait at most 30 s, so only a group that got more texts than this in the last 30 s
+ * before a stop can have a due one older than the page; that one stays a receipt short.
+ */
+export const RESUME_SCAN_MESSAGES = 500
 
 export class GroupReceipts {
   readonly #io: GroupReceiptsIo
@@ -32,6 +44,8 @@ export class GroupReceipts {
   /** Per group: the sender (contact id, null: not a contact) of each waiting message id. */
   readonly #senders = new Map<string, Map<string, string | null>>()
   #stopped = false
+  /** Message ids marked `receiptDue` in the store: the mark goes when their receipt is sent. */
+  readonly #due = new Set<string>()
   /** The receipt being counted now; the next waits for it. */
   #acks: Promise<unknown> = Promise.resolve()
 
@@ -48,7 +62,11 @@ export class GroupReceipts {
 
   /** A member's text was stored here: acknowledge it, later. */
   stored(groupId: string, messageId: string, sender: string | null): void {
-    if (this.#stopped) return
+    if (this.#stopped) {
+      // Stored while the messenger stops: the next start sends its receipt.
+      void this.#markDue([fromBase64Url(messageId)])
+      return
+    }
     const senders = this.#senders.get(groupId) ?? new Map<string, string | null>()
     senders.set(messageId, sender)
     this.#senders.set(groupId, senders)
@@ -88,18 +106,36 @@ export class GroupReceipts {
   }
 
   /**
-   * Drops the receipts waiting for their delay and waits for those on their way. Not sent at a
-   * stop: a receipt is a group message, and one sent while the store closes would use an MLS
-   * generation the next start uses again. Those texts stay one receipt short at their senders.
+   * The start after a stop: receipts that were waiting then (their texts marked `receiptDue`) wait
+   * again, with a new delay, for the groups this device is still a member of.
+   */
+  async resume(groupIds: Iterable<string>): Promise<void> {
+    for (const groupId of groupIds) {
+      const page = await this.#io.store.pageGroupMessages(groupId, RESUME_SCAN_MESSAGES)
+      for (const m of page) {
+        if (m.receiptDue !== true || m.outgoing || this.#stopped) continue
+        this.#due.add(m.messageId)
+        this.stored(groupId, m.messageId, m.senderContactId)
+      }
+    }
+  }
+
+  /**
+   * Marks the texts of the receipts waiting for their delay `receiptDue` (sent at the next start)
+   * and waits for those on their way. Not sent at a stop: a receipt is a group message, and one
+   * sent while the store closes would use an MLS generation the next start uses again.
    */
   async stop(): Promise<void> {
     this.#stopped = true
-    this.#senders.clear()
     await this.#batcher.stop()
+    this.#senders.clear()
   }
 
   async #send(groupId: string, ids: Uint8Array[]): Promise<void> {
-    if (this.#stopped) return
+    if (this.#stopped) {
+      await this.#markDue(ids)
+      return
+    }
     const senders = this.#senders.get(groupId)
     const to = new Set<string | null>()
     for (const id of ids) {
@@ -109,5 +145,27 @@ export class GroupReceipts {
     }
     if (senders?.size === 0) this.#senders.delete(groupId)
     await this.#io.send(groupId, ids, to)
+    await this.#setDue(
+      ids.filter((id) => this.#due.delete(toBase64Url(id))),
+      false,
+    )
+  }
+
+  /** The receipt for `ids` is sent at the next start. */
+  async #markDue(ids: readonly Uint8Array[]): Promise<void> {
+    try {
+      await this.#setDue(ids, true)
+    } catch (err) {
+      this.#io.log('group receipts not kept for the next start', err)
+    }
+  }
+
+  async #setDue(ids: readonly Uint8Array[], due: boolean): Promise<void> {
+    for (const id of ids) {
+      const m = await this.#io.store.getGroupMessage(toBase64Url(id))
+      if (m === undefined || (m.receiptDue === true) === due) continue
+      const { receiptDue: _, ...rest } = m
+      await this.#io.store.putGroupMessage(due ? { ...rest, receiptDue: true } : rest)
+    }
   }
 }

@@ -78,10 +78,15 @@ export class MessengerGroups {
     if ((await this.#ctx.store.listGroups()).length === 0) return
     const manager = await this.#ready()
     for (const g of manager.list()) if (g.status === 'member') this.#watch.watch(g.groupId)
+    // Receipts still waiting at the last stop go now, after their delay (ADR 0780); the start
+    // does not wait for the read of each group's newest texts.
+    void manager.talk.resumeReceipts().catch((err: unknown) => {
+      this.#ctx.log('group receipts kept at the last stop not resumed', err)
+    })
   }
 
   async stop(): Promise<void> {
-    // Receipts waiting for their delay are dropped; those being sent finish first (ADR 0780).
+    // Receipts waiting for their delay are kept for the next start; those being sent finish first.
     await (await this.#manager?.catch(() => undefined))?.talk.stop()
     await this.#watch.stop()
   }
