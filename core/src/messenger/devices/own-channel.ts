@@ -41,6 +41,7 @@ import {
 } from './sync-contacts.ts'
 import { applySettingsState, stampSettingsChange, type SettingsSyncDeps } from './sync-settings.ts'
 import {
+  AppliedDeclines,
   applyDeclined,
   declinedHere,
   encodeDeclined,
@@ -137,8 +138,8 @@ export class OwnChannel {
   #stopped = false
   /** Retry waits of sync frames (#sendRetrying): stop() ends them. */
   readonly #waits = new Set<() => void>()
-  /** Calls and offers ended here because another device of ours declined them (this run). */
-  readonly #declinedApplied = new Set<string>()
+  /** Calls ended here because another device of ours declined them (bounded, expiring). */
+  readonly #declinedApplied = new AppliedDeclines(() => this.#ctx.platform.clock())
   /** Frames for a linked device whose mailbox is not known yet (sent when it announces it). */
   readonly #unrouted = new Map<string, { kind: number; body: Uint8Array }[]>()
 
@@ -272,7 +273,7 @@ export class OwnChannel {
       const declined = declinedHere(this.#ctx, event)
       if (declined !== null) {
         // What a decline from another device ended here is not told back.
-        if (!this.#declinedApplied.delete(declined.id))
+        if (!this.#declinedApplied.take(declined.id))
           await this.#sendAll(OWN_FRAME_KIND.declined, encodeDeclined(declined))
         return
       }

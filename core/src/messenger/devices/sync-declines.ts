@@ -8,7 +8,9 @@
  *
  * The device named is looked up in our own device list (its name there); the primary passes a
  * companion's frame on unchanged, so the name stays the decliner's. A device applies it once: what
- * it ends because of it is not told back (`applied`).
+ * it ends because of it is not told back (`AppliedDeclines`: only calls that were ringing here and
+ * were ended by the frame, each kept until its own end comes back, at most DECLINE_ECHO_MS and
+ * MAX_APPLIED_DECLINES; an offer ended that way carries `declinedOn` and is never told back).
  */
 import type { ClientEvent } from '../../client/api.ts'
 import { concatBytes, fromHex, toHex } from '../../crypto/bytes.ts'
@@ -22,6 +24,54 @@ import { fromBase64Url, toBase64Url } from '../records.ts'
 const SUBJECT = { call: 1, file: 2 } as const
 const ID_BYTES = 16
 const MAX_PEER_ID_BYTES = 64
+/** How long a call ended here by another device's decline waits for its own end event. */
+export const DECLINE_ECHO_MS = 60_000
+/** Calls ended that way remembered at once (the oldest is forgotten first). */
+export const MAX_APPLIED_DECLINES = 32
+
+/**
+ * Calls this device ended because another device of ours declined them, so that their end here
+ * is not told back as a decline of ours. The end follows the hang-up at once; an id whose end never
+ * came (the call had ended otherwise) is forgotten after DECLINE_ECHO_MS, and the set is bounded.
+ */
+export class AppliedDeclines {
+  readonly #clock: () => number
+  /** Call id → when it was ended here, oldest first. */
+  readonly #at = new Map<string, number>()
+
+  constructor(clock: () => number) {
+    this.#clock = clock
+  }
+
+  add(id: string): void {
+    this.#prune()
+    this.#at.delete(id)
+    this.#at.set(id, this.#clock())
+    for (const oldest of this.#at.keys()) {
+      if (this.#at.size <= MAX_APPLIED_DECLINES) break
+      this.#at.delete(oldest)
+    }
+  }
+
+  /** Whether `id` was ended here by another device's decline (then forgotten). */
+  take(id: string): boolean {
+    this.#prune()
+    return this.#at.delete(id)
+  }
+
+  get size(): number {
+    this.#prune()
+    return this.#at.size
+  }
+
+  #prune(): void {
+    const oldest = this.#clock() - DECLINE_ECHO_MS
+    for (const [id, at] of this.#at) {
+      if (at > oldest) break
+      this.#at.delete(id)
+    }
+  }
+}
 
 export interface Declined {
   subject: 'call' | 'file'
@@ -79,24 +129,27 @@ export interface DeclineTargets {
   files?: { declinedElsewhere(transferId: string, deviceName: string): Promise<unknown> } | null
 }
 
-/** Applies a decline made on another device of ours. `applied` collects what it ended here. */
+/** Applies a decline made on another device of ours. `applied` gets the call it ended here. */
 export async function applyDeclined(
   ctx: MessengerContext,
   body: Uint8Array,
   targets: DeclineTargets,
-  applied: Set<string>,
+  applied: Pick<AppliedDeclines, 'add'>,
 ): Promise<Declined> {
   const d = decodeDeclined(body)
   if (d.deviceId === ctx.local.deviceId) return d
   const name = await ourDeviceName(ctx, d.deviceId)
-  applied.add(d.id)
   if (d.subject === 'file') {
+    // Ended with declinedOn set, which declinedHere never tells back: nothing to remember.
     await targets.files?.declinedElsewhere(d.id, name)
     return d
   }
   // Still ringing here: it stops (the caller already has the decline; a second one is ignored).
   const calls = targets.calls
-  if (calls?.current()?.callId === d.id) await calls.hangUp(d.id)
+  if (calls?.current()?.callId === d.id) {
+    applied.add(d.id) // before the hang-up, whose end event comes back to onEvent
+    await calls.hangUp(d.id)
+  }
   await markDeclinedOn(ctx, d.id, name)
   return d
 }
