@@ -47,6 +47,17 @@ export async function world(
   const heldBy = new Map<string, Set<string>>()
   /** Devices inside a 1:1 delivery of their own now (the bus delivers within the sender's call). */
   const sending = new Map<string, number>()
+  /** A fresh group mailbox on the (one) relay. */
+  const newHome = () => {
+    const home = {
+      relays: ['/ip4/127.0.0.1/tcp/1/ws/p2p/relay'],
+      mailboxId: p.random(32),
+      authSecret: p.random(32),
+      capability: p.random(32),
+    }
+    boxes.set(toHex(home.mailboxId), new MemoryGroupMailbox())
+    return home
+  }
   const makeManager = (name: string, store: ReturnType<typeof openMemoryStore>) => {
     const member = members.get(name)!
     const events: GroupManagerEvent[] = []
@@ -91,16 +102,7 @@ export async function world(
       },
       contactOfIdentity: (key) => (isHeld(whoIs(key)) ? undefined : whoIs(key)),
       heldOfIdentity: (key) => (isHeld(whoIs(key)) ? whoIs(key) : undefined),
-      createMailbox: () => {
-        const home = {
-          relays: ['/ip4/127.0.0.1/tcp/1/ws/p2p/relay'],
-          mailboxId: p.random(32),
-          authSecret: p.random(32),
-          capability: p.random(32),
-        }
-        boxes.set(toHex(home.mailboxId), new MemoryGroupMailbox())
-        return Promise.resolve(home)
-      },
+      createMailbox: () => Promise.resolve(newHome()),
       mailboxPort: (home) => {
         const port = boxes.get(toHex(home.mailboxId))!.portFor(() => devices.get(name)!.online)
         return {
@@ -155,7 +157,12 @@ export async function world(
     heldBy.set(device, set)
   }
   const release = (device: string, contact: string) => heldBy.get(device)?.delete(contact)
-  return { get, comeBack, restart, hold, release, relayTraffic, members, time }
+  /** A port of a group mailbox outside any manager (to build a group the managers then load). */
+  const portOf = (home: { mailboxId: Uint8Array }) => boxes.get(toHex(home.mailboxId))!.portFor()
+  return {
+    ...{ get, comeBack, restart, hold, release, relayTraffic, members, time },
+    ...{ newHome, portOf, suite, random: p.random },
+  }
 }
 
 export const texts = (d: Device, groupId: string) =>
