@@ -445,6 +445,18 @@ export function roundTripTimes(
   return sender.page.evaluate(sendUntilDelivered, { conversationId, text, waitMs })
 }
 
+/**
+ * One request over `page`'s port, with the page times it was posted and answered (epoch ms, the
+ * clock of the event log): the start of a send→arrival figure whose end another page's log holds.
+ */
+export async function timedRequest<T extends ClientRequest>(
+  page: BenchExtensionPage,
+  request: T,
+): Promise<{ sentAt: number; answeredAt: number; response: ResponseFor<T> }> {
+  const sent = await page.page.evaluate(portRequest, { request, waitMs: REQUEST_WAIT_MS })
+  return { sentAt: sent.sentAt, answeredAt: sent.at, response: sent.response as ResponseFor<T> }
+}
+
 /** When `page` received `message.added` for `text` (epoch ms), or null. */
 export function addedIn(page: BenchExtensionPage, text: string): Promise<number | null> {
   return page.page.evaluate(addedAt, text)

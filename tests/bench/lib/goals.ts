@@ -175,6 +175,14 @@ export const GOALS: readonly GoalEntry[] = [
     goal: 'ratio <= 3',
     description: 'group text: send in A → B has it, direct, Node messengers + relay, loopback',
   },
+  {
+    // Issue 20's "3 browsers, direct" (ADR 0776): the same goal, three extensions in Chromium, the
+    // baseline 1:1 texts between the same browsers over the same connections in the same run.
+    metric: 'group.delivery_browser_p50_ms',
+    baseline: 'group.delivery_browser_baseline_1to1_p50_ms',
+    goal: 'ratio <= 3',
+    description: 'group text: send in A’s page → B’s and C’s pages have it, 3 extensions, direct',
+  },
 ]
 
 export const GoalStatus = {
