@@ -38,15 +38,13 @@ function recordEnter(): void {
   )
 }
 
-/** In B's page: when a message bubble holding `text` has been painted. */
-function watchFor(text: string): void {
+/** In a page: when an element matching `selector` holding `text` has been painted. */
+function watchFor({ selector, text }: { selector: string; text: string }): void {
   const scope = globalThis as ShownScope
   scope.__hestiaShown ??= {}
   const shown = scope.__hestiaShown
   const present = (): boolean =>
-    [...document.querySelectorAll('[data-testid="message"]')].some((el) =>
-      (el.textContent ?? '').includes(text),
-    )
+    [...document.querySelectorAll(selector)].some((el) => (el.textContent ?? '').includes(text))
   const observer = new MutationObserver(() => {
     if (!present()) return
     observer.disconnect()
@@ -63,6 +61,19 @@ function watchFor(text: string): void {
 
 function shownAt(text: string): number | null {
   return (globalThis as ShownScope).__hestiaShown?.[text] ?? null
+}
+
+/**
+ * Starts watching `page` for an element matching `selector` that holds `text` (it must not be
+ * there yet); `paintedAt` then gives the time of the frame that showed it.
+ */
+export async function watchPainted(page: Page, selector: string, text: string): Promise<void> {
+  await page.evaluate(watchFor, { selector, text })
+}
+
+/** When the frame showing `text` (watched with watchPainted) was produced in `page`, or null. */
+export function paintedAt(page: Page, text: string): Promise<number | null> {
+  return page.evaluate(shownAt, text)
 }
 
 async function openChat(page: Page, conversationId: string): Promise<void> {
@@ -83,14 +94,14 @@ export async function openChats(pair: ExtensionPair, conversationA: string): Pro
   const composer = a.locator('textarea[aria-label="Message"]')
   return {
     shownOnce: async (text, waitMs) => {
-      await b.evaluate(watchFor, text)
+      await watchPainted(b, '[data-testid="message"]', text)
       await a.evaluate(() => void delete (globalThis as ShownScope).__hestiaEnterAt)
       await composer.fill(text)
       await composer.press('Enter')
       let at: number | null = null
       await waitUntil(
         `"${text}" shown in B's chat`,
-        async () => (at = await b.evaluate(shownAt, text)) !== null,
+        async () => (at = await paintedAt(b, text)) !== null,
         waitMs,
         5,
       )

@@ -8,7 +8,9 @@
 //
 // Figure: `groups.send` posted in A's page → the `group.message` event carrying the text in B's
 // page, and in C's (two samples per send; page times are performance.timeOrigin + now(), one
-// machine). That event is what the open group chat renders from. Each arrival says how it came
+// machine). That event is what the open group chat renders from; B and C keep the group open in
+// their messenger view, and group.delivery_browser_shown_p50_ms runs on to the frame that shows the
+// text there (lib/message-shown.ts: observed, then painted). Each arrival says how it came
 // (`via`); group.delivery_browser_direct_pct is the share that came over the direct connections,
 // so a figure taken while the mailbox carried the texts is visible as such.
 //
@@ -28,6 +30,7 @@ import {
   type ExtensionPair,
   type ExtraSender,
 } from '../lib/extension-pair.ts'
+import { paintedAt, watchPainted } from '../lib/message-shown.ts'
 import { waitUntil } from '../../browser/support/messenger-browser.ts'
 
 /** Group sends (each gives a sample at B and at C), and as many 1:1 texts to each of B and C. */
@@ -167,26 +170,42 @@ async function groupArrival(page: BenchExtensionPage, text: string): Promise<Arr
 interface GroupSample {
   /** A's `groups.send` request alone: posted → answered in A's page. */
   requestMs: number
-  /** To B's page and to C's, and how each came. */
-  arrivals: { ms: number; via: string }[]
+  /** To B's page and to C's, how each came, and until the frame showing it in the open chat. */
+  arrivals: { ms: number; via: string; shownMs: number }[]
+}
+
+const GROUP_TEXT = '[data-testid="group-text"]'
+
+/** Opens the group in `page`'s own messenger view (the sidebar's group row, then its chat). */
+async function openGroupChat(page: BenchExtensionPage): Promise<void> {
+  await page.page.click('[data-testid="group-row"]', { timeout: DELIVERY_MS })
+  await page.page.waitForSelector('[data-testid="group-chat"]', { timeout: DELIVERY_MS })
 }
 
 /** One group send from A. */
 async function groupSample(trio: Trio, groupId: string, text: string): Promise<GroupSample> {
   const readers = [trio.pair.b, trio.c.page]
+  for (const reader of readers) await watchPainted(reader.page, GROUP_TEXT, text)
   const sent = await timedRequest(trio.pair.a, { type: 'groups.send', groupId, text })
   if (!sent.response.ok)
     throw new Error(`A groups.send: ${sent.response.error.code} ${sent.response.error.message}`)
-  const out: { ms: number; via: string }[] = []
+  const out: GroupSample['arrivals'] = []
   for (const reader of readers) {
     let arrival: Arrival | null = null
+    let shown: number | null = null
     await waitUntil(
       `"${text}" to reach ${reader.name}`,
       async () => (arrival = await groupArrival(reader, text)) !== null,
       DELIVERY_MS,
       5,
     )
-    out.push({ ms: arrival!.at - sent.sentAt, via: arrival!.via })
+    await waitUntil(
+      `"${text}" shown in ${reader.name}'s group chat`,
+      async () => (shown = await paintedAt(reader.page, text)) !== null,
+      DELIVERY_MS,
+      5,
+    )
+    out.push({ ms: arrival!.at - sent.sentAt, via: arrival!.via, shownMs: shown! - sent.sentAt })
   }
   await Promise.all([trio.pair.a, ...readers].map((p) => p.clearEvents()))
   return { requestMs: sent.answeredAt - sent.sentAt, arrivals: out }
@@ -217,13 +236,15 @@ const suite: BenchSuite = {
     'group.delivery_browser_p50_ms',
     'group.delivery_browser_p99_ms',
     'group.delivery_browser_baseline_1to1_p50_ms',
+    'group.delivery_browser_shown_p50_ms',
     'group.delivery_browser_direct_pct',
   ],
   async run({ mode, log, signal }) {
     const trio = await setUp(log, signal)
     try {
       const groupId = await makeGroup(trio, log)
-      const group: { ms: number; via: string }[] = []
+      await Promise.all([openGroupChat(trio.pair.b), openGroupChat(trio.c.page)])
+      const group: GroupSample['arrivals'] = []
       const requests: number[] = []
       const one: number[] = []
       const rounds = ROUNDS[mode]
@@ -241,13 +262,16 @@ const suite: BenchSuite = {
       }
       const direct = group.filter((s) => s.via === 'direct').length
       const groupMs = group.map((s) => s.ms)
+      const shownMs = group.map((s) => s.shownMs)
       log(`  ${line('group (A → B, C)', groupMs)}; ${direct} of ${group.length} direct`)
+      log(`  ${line('group shown in B’s and C’s chat', shownMs)}`)
       log(`  ${line('1:1 (A → B, A → C)', one)}`)
       log(`  A's groups.send request alone: p50 ${percentile(requests, 50).toFixed(1)} ms`)
       const metrics: Record<string, Metric> = {
         'group.delivery_browser_p50_ms': { value: percentile(groupMs, 50), unit: 'ms' },
         'group.delivery_browser_p99_ms': { value: percentile(groupMs, 99), unit: 'ms' },
         'group.delivery_browser_baseline_1to1_p50_ms': { value: percentile(one, 50), unit: 'ms' },
+        'group.delivery_browser_shown_p50_ms': { value: percentile(shownMs, 50), unit: 'ms' },
         'group.delivery_browser_direct_pct': { value: (100 * direct) / group.length, unit: '%' },
       }
       return metrics
