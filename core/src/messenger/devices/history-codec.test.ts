@@ -9,7 +9,9 @@ import { HistoryChunk } from './history.pb.js'
 import {
   decodeHistoryAck,
   decodeHistoryChunk,
+  decodeHistoryEnd,
   encodeHistoryAck,
+  encodeHistoryEnd,
   encodeHistoryChunk,
   HISTORY_CAPS,
   type HistoryChunkFields,
@@ -106,6 +108,18 @@ test('an ack names the transfer and a seq in range', () => {
     () => decodeHistoryAck(id),
     (err) => isProtocolError(err),
   )
+})
+
+test('the end names the transfer and the seq after its last chunk (at most one past the cap)', () => {
+  const id = p.random(16)
+  const last = HISTORY_CAPS.chunks + 1
+  assert.deepEqual(decodeHistoryEnd(encodeHistoryEnd(id, 3)), { transferId: id, seq: 3 })
+  assert.deepEqual(decodeHistoryEnd(encodeHistoryEnd(id, last)), { transferId: id, seq: last })
+  for (const bad of [encodeHistoryEnd(id, 0), encodeHistoryEnd(id, last + 1), id])
+    assert.throws(
+      () => decodeHistoryEnd(bad),
+      (err) => isProtocolError(err, 'malformed') && /history end/.test((err as Error).message),
+    )
 })
 
 test('a chunk with any byte changed decodes whole or is a ProtocolError, never anything else', () => {

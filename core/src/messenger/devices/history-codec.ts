@@ -149,18 +149,33 @@ function deliveryOf(n: number, direction: MessageDirection, what: string): Deliv
   return state
 }
 
-/** Ack of chunk `seq` of a transfer: transfer id (16 B) || seq (4 B, big-endian). */
+/**
+ * Ack of chunk (or end) `seq` of a transfer: transfer id (16 B) || seq (4 B, big-endian). The end
+ * of a transfer (kind 20) has the same shape: its seq is the one after the last chunk's.
+ */
 export function encodeHistoryAck(transferId: Uint8Array, seq: number): Uint8Array {
   const n = new Uint8Array(4)
   new DataView(n.buffer).setUint32(0, seq)
   return concatBytes(transferId, n)
 }
 
-export function decodeHistoryAck(bytes: Uint8Array): { transferId: Uint8Array; seq: number } {
+/** Seqs run 1..4096 for chunks, one more for the end. */
+const MAX_SEQ = HISTORY_CAPS.chunks + 1
+
+export function decodeHistoryAck(
+  bytes: Uint8Array,
+  what = 'history ack',
+): { transferId: Uint8Array; seq: number } {
   if (bytes.length !== HISTORY_CAPS.transferIdBytes + 4)
-    throw new ProtocolError('malformed', 'history ack: must be 20 bytes')
+    throw new ProtocolError('malformed', `${what}: must be 20 bytes`)
   const seq = new DataView(bytes.buffer, bytes.byteOffset + 16, 4).getUint32(0)
-  if (seq < 1 || seq > HISTORY_CAPS.chunks)
-    throw new ProtocolError('malformed', 'history ack: seq out of range')
+  if (seq < 1 || seq > MAX_SEQ) throw new ProtocolError('malformed', `${what}: seq out of range`)
   return { transferId: bytes.slice(0, HISTORY_CAPS.transferIdBytes), seq }
+}
+
+/** The explicit end (kind 20): every chunk before `seq` was acknowledged; `seq - 1` chunks went. */
+export const encodeHistoryEnd = encodeHistoryAck
+
+export function decodeHistoryEnd(bytes: Uint8Array): { transferId: Uint8Array; seq: number } {
+  return decodeHistoryAck(bytes, 'history end')
 }

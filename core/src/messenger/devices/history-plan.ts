@@ -7,7 +7,7 @@
 import type { ConversationRecord, MessageRecord } from '../../store/records.ts'
 import { STORE_LIMITS } from '../../store/store.ts'
 import type { MessengerContext } from '../context.ts'
-import { fromBase64Url } from '../records.ts'
+import { fromBase64Url, toBase64Url } from '../records.ts'
 import { encodedItemBytes, HISTORY_CAPS, type HistoryItem } from './history-codec.ts'
 
 /** Room left in a chunk for its own fields (version, transfer id, seq, total, contact key). */
@@ -17,6 +17,17 @@ const PAGE = 200
 export interface PlannedChunk {
   peerIdentityKey: Uint8Array
   messages: HistoryItem[]
+  /** Where the plan goes on after this chunk (a transfer resumes there). */
+  next: HistoryCursor
+}
+
+/**
+ * A place in the plan: conversations go in the order of their ids (stable while the store
+ * changes), each newest first; `before` is the last message already planned in `conversationId`.
+ */
+export interface HistoryCursor {
+  conversationId: string
+  before: { receivedAt: number; messageId: string }
 }
 
 /** The item a stored message travels as, or null for what is not transferred (not text). */
@@ -39,8 +50,9 @@ async function* textsOf(
   ctx: MessengerContext,
   conv: ConversationRecord,
   until: number,
+  from: HistoryCursor['before'] | null,
 ): AsyncGenerator<HistoryItem> {
-  let before: { receivedAt: number; messageId: string } | null = null
+  let before = from
   for (;;) {
     const page = await ctx.store.pageMessages(conv.conversationId, {
       before,
@@ -56,31 +68,44 @@ async function* textsOf(
   }
 }
 
-/** The chunks of the history stored up to `until`, in sending order (one at a time). */
+/**
+ * The chunks of the history stored up to `until`, in sending order (one at a time); from `from`
+ * on when given (what a resumed transfer still has to send).
+ */
 export async function* historyChunks(
   ctx: MessengerContext,
   until: number,
+  from: HistoryCursor | null = null,
 ): AsyncGenerator<PlannedChunk> {
-  const conversations = await ctx.store.listConversations(STORE_LIMITS.conversationsMax)
+  const conversations = (await ctx.store.listConversations(STORE_LIMITS.conversationsMax))
+    .filter((c) => from === null || c.conversationId >= from.conversationId)
+    .sort((a, b) => (a.conversationId < b.conversationId ? -1 : 1))
   for (const conv of conversations) {
     const contact = await ctx.store.getContact(conv.contactId)
     if (contact === undefined) continue
-    let chunk: PlannedChunk = { peerIdentityKey: contact.identityPublicKey, messages: [] }
+    const start = from?.conversationId === conv.conversationId ? from.before : null
+    const fresh = () => ({ peerIdentityKey: contact.identityPublicKey, messages: [] })
+    let chunk: Omit<PlannedChunk, 'next'> = fresh()
     let bytes = CHUNK_HEADER_BYTES
-    for await (const item of textsOf(ctx, conv, until)) {
+    const done = (): PlannedChunk => {
+      const last = chunk.messages[chunk.messages.length - 1]!
+      const before = { receivedAt: last.receivedAt, messageId: toBase64Url(last.messageId) }
+      return { ...chunk, next: { conversationId: conv.conversationId, before } }
+    }
+    for await (const item of textsOf(ctx, conv, until, start)) {
       const size = encodedItemBytes(item)
       const full =
         chunk.messages.length === HISTORY_CAPS.chunkMessages ||
         bytes + size > HISTORY_CAPS.chunkBytes
       if (full && chunk.messages.length > 0) {
-        yield chunk
-        chunk = { peerIdentityKey: contact.identityPublicKey, messages: [] }
+        yield done()
+        chunk = fresh()
         bytes = CHUNK_HEADER_BYTES
       }
       chunk.messages.push(item)
       bytes += size
     }
-    if (chunk.messages.length > 0) yield chunk
+    if (chunk.messages.length > 0) yield done()
   }
 }
 

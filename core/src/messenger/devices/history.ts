@@ -2,10 +2,11 @@
  * History between our own devices (issue 19, ADR 0790), over the own-device channel (ADR 0762):
  *
  * - **Transfer.** On the user's word (`devices.sendHistory`) one device sends its stored text
- *   messages to a linked device of ours in chunks (kind 16, history-codec.ts), at most
- *   `HISTORY_WINDOW` unacknowledged; the receiver stores each chunk in one transaction and answers
- *   with an ack (kind 17). No ack in `ackTimeoutMs`: the transfer fails and may be started again
- *   (message ids make a second run store nothing twice).
+ *   messages to a linked device of ours in chunks (kind 16, history-codec.ts) and then the end
+ *   (kind 20), at most `HISTORY_WINDOW` unacknowledged (history-send.ts: deposited again when no
+ *   ack comes, resumed where it stopped after a failure or the other device's restart); the
+ *   receiver stores each chunk in one transaction and answers with an ack (kind 17), and shows
+ *   the transfer done when the end comes (message ids make a chunk seen twice store nothing twice).
  * - **The gap after a link.** A contact sends to the devices it knows; until it took a new
  *   companion's Hello, only the primary gets its messages. The primary forwards every text it
  *   receives to each companion (kind 18, a SentCopy of the payload, filed there as received) until
@@ -26,11 +27,11 @@ import type { OwnLink } from '../secrets.ts'
 import {
   decodeHistoryAck,
   decodeHistoryChunk,
+  decodeHistoryEnd,
   encodeHistoryAck,
-  encodeHistoryChunk,
-  HISTORY_CAPS,
 } from './history-codec.ts'
-import { historyChunks, historyTotals } from './history-plan.ts'
+import { historyTotals } from './history-plan.ts'
+import { HistorySender } from './history-send.ts'
 import { storeOwnDeviceMessages } from './history-store.ts'
 import { currentOwnList } from './own-devices.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
@@ -41,12 +42,11 @@ export const HISTORY_FRAME_KIND = {
   ack: 17,
   receivedCopy: 18,
   reached: 19,
+  end: 20,
 } as const
 export type HistoryFrameKind = (typeof HISTORY_FRAME_KIND)[keyof typeof HISTORY_FRAME_KIND]
 
-/** Chunks in flight before the sender waits for an ack (4 × 64 KiB deposits at most). */
-export const HISTORY_WINDOW = 4
-const DEFAULT_ACK_TIMEOUT_MS = 60_000
+export { HISTORY_RESENDS, HISTORY_WINDOW } from './history-send.ts'
 /** Ids of messages filed here from another device, remembered so they are not taken as heard. */
 const MAX_FILED_IDS = 4096
 
@@ -59,35 +59,40 @@ export interface OwnHistoryDeps {
   notify?(peerIdentityKey: Uint8Array): Promise<void>
 }
 
-interface Outgoing {
-  status: HistoryTransfer
-  transferId: Uint8Array
-  acked: Set<number>
-  wake: (() => void) | null
-}
-
 export function isHistoryKind(kind: number): kind is HistoryFrameKind {
   return Object.values(HISTORY_FRAME_KIND).some((k) => k === kind)
 }
 
 export class OwnHistory {
   readonly #d: OwnHistoryDeps
-  /** How long the sender waits for an ack before the transfer fails (tests shorten it). */
-  ackTimeoutMs = DEFAULT_ACK_TIMEOUT_MS
-  readonly #outgoing = new Map<string, Outgoing>()
+  /** Sending to our other devices (history-send.ts). */
+  readonly #sender: HistorySender
   /** Per companion (primary side): contacts it heard from itself, so nothing is forwarded. */
   readonly #reached = new Map<string, Set<string>>()
   /** Contacts this companion heard from itself this run (told to the primary once each). */
   readonly #heard = new Set<string>()
   readonly #filed = new Set<string>()
-  /** Per sending device: the transfer being taken in and what it newly stored so far. */
-  readonly #incoming = new Map<string, { transfer: string; messages: number }>()
-  /** Outgoing runs still going: stop() ends them and waits for them. */
-  readonly #runs = new Set<Promise<void>>()
+  /** Per sending device: what its transfer newly stored here so far, and the end last seen. */
+  readonly #incoming = new Map<string, { messages: number; ended: string | null }>()
   #stopped = false
 
   constructor(deps: OwnHistoryDeps) {
     this.#d = deps
+    this.#sender = new HistorySender({
+      ctx: () => this.#ctx,
+      links: () => this.#d.links(),
+      send: (link, kind, body) => this.#d.send(link, kind, body),
+      emit: (transfer) => this.#emit(transfer),
+    })
+  }
+
+  /** How long the sender waits for an ack before depositing again (tests shorten it). */
+  get ackTimeoutMs(): number {
+    return this.#sender.ackTimeoutMs
+  }
+
+  set ackTimeoutMs(ms: number) {
+    this.#sender.ackTimeoutMs = ms
   }
 
   get #ctx(): MessengerContext {
@@ -110,37 +115,19 @@ export class OwnHistory {
     return { messages, chats, bytes }
   }
 
-  /** Starts sending; resolves with the transfer as it starts (events follow). */
+  /**
+   * Starts sending; resolves with the transfer as it starts (events follow). After a failure it
+   * goes on where the failed one stopped.
+   */
   async send(deviceId: string): Promise<HistoryTransfer> {
     if (this.#stopped) throw new ClientApiError('invalid_state', 'the messenger is stopping')
-    const link = await this.#linkOf(deviceId)
-    if (this.#outgoing.get(deviceId)?.status.state === 'running')
-      throw new ClientApiError('invalid_state', 'history is already being sent to that device')
-    const until = this.#ctx.platform.clock()
-    const { chunks } = await historyTotals(this.#ctx, until)
-    const out: Outgoing = {
-      status: {
-        deviceId,
-        direction: 'out',
-        state: chunks === 0 ? 'done' : 'running',
-        chunksDone: 0,
-        chunks,
-        messages: 0,
-        reason: null,
-      },
-      transferId: this.#ctx.platform.random(HISTORY_CAPS.transferIdBytes),
-      acked: new Set(),
-      wake: null,
-    }
-    this.#outgoing.set(deviceId, out)
-    if (chunks > HISTORY_CAPS.chunks)
-      this.#finish(out, 'failed', `more history than one transfer carries (${chunks} chunks)`)
-    else if (chunks > 0) {
-      const run = this.#run(link, out, until)
-      this.#runs.add(run)
-      void run.finally(() => this.#runs.delete(run))
-    }
-    return { ...out.status }
+    return this.#sender.send(await this.#linkOf(deviceId))
+  }
+
+  /** A linked device announced its mailbox (it started): a transfer to it goes on at once. */
+  peerBack(deviceId: string): void {
+    const link = this.#d.links().find((l) => l.deviceId === deviceId)
+    if (link !== undefined) this.#sender.peerBack(link)
   }
 
   /**
@@ -149,58 +136,7 @@ export class OwnHistory {
    */
   async stop(): Promise<void> {
     this.#stopped = true
-    for (const out of this.#outgoing.values()) out.wake?.()
-    while (this.#runs.size > 0) await Promise.allSettled([...this.#runs])
-  }
-
-  async #run(link: OwnLink, out: Outgoing, until: number): Promise<void> {
-    const total = out.status.chunks
-    let seq = 0
-    try {
-      for await (const planned of historyChunks(this.#ctx, until)) {
-        if (seq === total) break // stored since the count: left to forwarding and sent copies
-        seq++
-        const body = encodeHistoryChunk({ ...planned, transferId: out.transferId, seq, total })
-        await this.#waitForRoom(out, seq)
-        if (this.#stopped) return
-        // Removed meanwhile: not one more chunk goes to it.
-        if (!this.#d.links().some((l) => l.deviceId === link.deviceId))
-          throw new Error('that device was removed')
-        await this.#d.send(link, HISTORY_FRAME_KIND.chunk, body)
-        out.status.messages += planned.messages.length
-      }
-      out.status.chunks = seq
-      await this.#waitForRoom(out, seq + HISTORY_WINDOW)
-      if (!this.#stopped) this.#finish(out, 'done', null)
-    } catch (err) {
-      if (this.#stopped) return // stopped mid-read or mid-send: nothing more is said
-      this.#ctx.log('history transfer stopped', err)
-      const reason = err instanceof Error ? err.message : 'the transfer stopped'
-      this.#finish(out, 'failed', reason.slice(0, 500) || 'the transfer stopped')
-    }
-  }
-
-  /** Waits until fewer than HISTORY_WINDOW chunks before `seq` are unacknowledged. */
-  async #waitForRoom(out: Outgoing, seq: number): Promise<void> {
-    const timeout = this.ackTimeoutMs
-    while (seq - 1 - out.acked.size >= HISTORY_WINDOW && !this.#stopped) {
-      const before = out.acked.size
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeout)
-        out.wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-      out.wake = null
-      if (this.#stopped) return
-      if (out.acked.size === before) throw new Error('the other device did not answer')
-    }
-  }
-
-  #finish(out: Outgoing, state: 'done' | 'failed', reason: string | null): void {
-    out.status = { ...out.status, state, reason }
-    this.#emit(out.status)
+    await this.#sender.stop()
   }
 
   #emit(transfer: HistoryTransfer): void {
@@ -213,6 +149,7 @@ export class OwnHistory {
     if (!list.devices.some((d) => deviceIdOf(d.peerId) === link.deviceId))
       throw new ProtocolError('unknown_key', 'history from a device our list does not name')
     if (kind === HISTORY_FRAME_KIND.chunk) await this.#takeChunk(link, body)
+    else if (kind === HISTORY_FRAME_KIND.end) await this.#takeEnd(link, body)
     else if (kind === HISTORY_FRAME_KIND.ack) this.#takeAck(link, body)
     else if (kind === HISTORY_FRAME_KIND.receivedCopy) await this.#takeReceivedCopy(link, body)
     else this.#takeReached(link, body)
@@ -223,14 +160,15 @@ export class OwnHistory {
     for (const m of chunk.messages) this.#remember(toBase64Url(m.messageId))
     const fresh = await storeOwnDeviceMessages(this.#ctx, chunk.peerIdentityKey, chunk.messages)
     await this.#d.send(link, HISTORY_FRAME_KIND.ack, encodeHistoryAck(chunk.transferId, chunk.seq))
-    const transfer = toHex(chunk.transferId)
+    // Counted per sending device from its first chunk on (a resumed run goes on with the count).
     const was = this.#incoming.get(link.deviceId)
-    const messages = (was?.transfer === transfer ? was.messages : 0) + fresh.length
-    this.#incoming.set(link.deviceId, { transfer, messages })
+    const messages = (chunk.seq === 1 || was === undefined ? 0 : was.messages) + fresh.length
+    this.#incoming.set(link.deviceId, { messages, ended: null })
+    // Never done here: the total is the sender's estimate; the end (kind 20) says it.
     this.#emit({
       deviceId: link.deviceId,
       direction: 'in',
-      state: chunk.seq === chunk.total ? 'done' : 'running',
+      state: 'running',
       chunksDone: chunk.seq,
       chunks: chunk.total,
       messages,
@@ -238,15 +176,28 @@ export class OwnHistory {
     })
   }
 
+  /** The end of a transfer: every chunk before it was stored here (the sender had the acks). */
+  async #takeEnd(link: OwnLink, body: Uint8Array): Promise<void> {
+    const { transferId, seq } = decodeHistoryEnd(body)
+    await this.#d.send(link, HISTORY_FRAME_KIND.ack, encodeHistoryAck(transferId, seq))
+    const was = this.#incoming.get(link.deviceId)
+    const id = toHex(transferId)
+    if (was?.ended === id) return // said already (an end deposited again)
+    this.#incoming.set(link.deviceId, { messages: was?.messages ?? 0, ended: id })
+    this.#emit({
+      deviceId: link.deviceId,
+      direction: 'in',
+      state: 'done',
+      chunksDone: seq - 1,
+      chunks: seq - 1,
+      messages: was?.messages ?? 0,
+      reason: null,
+    })
+  }
+
   #takeAck(link: OwnLink, body: Uint8Array): void {
     const { transferId, seq } = decodeHistoryAck(body)
-    const out = this.#outgoing.get(link.deviceId)
-    if (out === undefined || toHex(out.transferId) !== toHex(transferId)) return // an old run's
-    if (seq > out.status.chunks || out.acked.has(seq)) return
-    out.acked.add(seq)
-    out.status = { ...out.status, chunksDone: out.acked.size }
-    if (out.status.state === 'running') this.#emit(out.status)
-    out.wake?.()
+    this.#sender.takeAck(link.deviceId, transferId, seq)
   }
 
   #remember(messageId: string): void {

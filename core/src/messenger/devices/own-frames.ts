@@ -15,8 +15,8 @@
  * stamped, last writer wins, both ways, ADR 0785), 9 refresh request and 10 refresh grant
  * (refresh-link.ts: a companion's fresh keys and the primary's signed answer), 11 declined
  * (sync-declines.ts: a call or file offer declined on the sending device), 16 history chunk,
- * 17 history ack, 18 received copy, 19 reached (history.ts, ADR 0790). The relay sees a sealed
- * deposit of the usual size classes (the mailbox seal hides even `from`).
+ * 17 history ack, 18 received copy, 19 reached, 20 history end (history.ts, ADR 0790). The relay
+ * sees a sealed deposit of the usual size classes (the mailbox seal hides even `from`).
  */
 import { concatBytes } from '../../crypto/bytes.ts'
 import type { RandomSource } from '../../crypto/platform.ts'
@@ -42,6 +42,7 @@ export const OWN_FRAME_KIND = {
   historyAck: 17,
   receivedCopy: 18,
   reached: 19,
+  historyEnd: 20,
 } as const
 export type OwnFrameKind = (typeof OWN_FRAME_KIND)[keyof typeof OWN_FRAME_KIND]
 const OWN_FRAME_LABEL = 'hestia/v1/own-devices'

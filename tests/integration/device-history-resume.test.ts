@@ -1,0 +1,182 @@
+/**
+ * History to a newly linked device when things go wrong mid-way (issue 19, ADR 0790), with real
+ * messengers over a loopback relay: Ada's primary A1 holds 1,200 texts with Ben and sends them to
+ * her laptop A2.
+ *
+ * - The laptop stops after storing two chunks (its process ends while it takes the third) and
+ *   stays away until A1 gave up; started again, it announces itself and the transfer goes on from
+ *   the third chunk (not from the first), and every text is on the laptop once.
+ * - The history changes while the transfer waits: texts leave the plan and others join it, so
+ *   the count the laptop was told is wrong both ways; the transfer still ends on both devices
+ *   (the end is sent, not inferred), and the texts that joined arrive too.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { HistoryTransfer } from '@hestia/core/client/api.ts'
+import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
+import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
+import { toHex } from '@hestia/core/crypto/bytes.ts'
+import { decodeHistoryChunk } from '@hestia/core/messenger/devices/history-codec.ts'
+import { HISTORY_FRAME_KIND, HISTORY_RESENDS } from '@hestia/core/messenger/devices/history.ts'
+import type { MessageRecord } from '@hestia/core/store/records.ts'
+import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+
+const SEEDED = 1200
+
+describe('a history transfer interrupted or changed mid-way', () => {
+  let trio: DeviceTrio
+  let a1: TestPeer
+  let a2: TestPeer
+  let laptop: string
+
+  before(async () => {
+    trio = await startDeviceTrio()
+    ;({ a1, a2 } = trio)
+    laptop = a2.service.node!.peerId.toString()
+    const seeded = texts(SEEDED, Date.now() - 86_400_000)
+    for (let i = 0; i < seeded.length; i += 500)
+      await a1.store.addMessages(seeded.slice(i, i + 500))
+  })
+
+  after(async () => {
+    await trio?.stop()
+    releaseWebRTC()
+  })
+
+  /** `n` texts with Ben as stored on A1, a second apart from `from`. */
+  function texts(n: number, from: number, label = 'old'): MessageRecord[] {
+    return Array.from({ length: n }, (_, i) => ({
+      messageId: toBase64Url(p.random(16)),
+      conversationId: trio.conv.get(a1)!,
+      direction: i % 2 === 0 ? 'in' : 'out',
+      senderDeviceId: null,
+      body: { kind: 'text', text: `${label} ${i}` },
+      sentAt: from + i * 1000,
+      receivedAt: from + i * 1000 + 5,
+      delivery: i % 2 === 0 ? null : 'delivered',
+      failure: null,
+      readAt: null,
+    }))
+  }
+  /** Every message of a conversation, straight from the store. */
+  async function allOf(peer: TestPeer, conversationId: string): Promise<MessageRecord[]> {
+    const out: MessageRecord[] = []
+    let before: { receivedAt: number; messageId: string } | null = null
+    for (;;) {
+      const page = await peer.store.pageMessages(conversationId, { before, limit: 500 })
+      out.push(...page)
+      const last = page.at(-1)
+      if (last === undefined || page.length < 500) return out
+      before = { receivedAt: last.receivedAt, messageId: last.messageId }
+    }
+  }
+  const textIds = async (peer: TestPeer) =>
+    (await allOf(peer, trio.conv.get(peer)!))
+      .filter((m) => m.body.kind === 'text')
+      .map((m) => m.messageId)
+  const transfers = (peer: TestPeer, direction: 'in' | 'out', from = 0): HistoryTransfer[] =>
+    peer.events
+      .slice(from)
+      .flatMap((e) =>
+        e.type === 'device.history' && e.transfer.direction === direction ? [e.transfer] : [],
+      )
+
+  test('the laptop stops mid-way and comes back after A1 gave up: it goes on where it stopped', async () => {
+    const history = a1.service.messenger!.parts.own.history
+    history.ackTimeoutMs = 300
+    // Every chunk the laptop takes, by run (transfer id) and seq.
+    const seen: { run: string; seq: number }[] = []
+    const watch = (stopAt?: number) => {
+      const own = a2.service.messenger!.parts.own
+      const take = own.history.receive.bind(own.history)
+      own.history.receive = (link, kind, body) => {
+        if (kind !== HISTORY_FRAME_KIND.chunk) return take(link, kind, body)
+        const { transferId, seq } = decodeHistoryChunk(body)
+        seen.push({ run: toHex(transferId), seq })
+        // The laptop's process ends while it takes the third chunk (it stays on the relay).
+        if (seen.length !== stopAt) return take(link, kind, body)
+        stopping = a2.stop()
+        return Promise.reject(new Error('the process ended'))
+      }
+    }
+    let stopping: Promise<void> | undefined
+    watch(3)
+    const from1 = a1.events.length
+    const started = await a1.must({ type: 'devices.sendHistory', deviceId: laptop })
+    assert.ok(started.chunks >= 6, `${started.chunks} chunks`)
+    await waitUntil('the laptop stopped', () => stopping !== undefined, 30_000)
+    await stopping
+    await waitUntil(
+      `A1 gives up after ${HISTORY_RESENDS} rounds of deposits again`,
+      () => transfers(a1, 'out', from1).some((t) => t.state === 'failed'),
+      30_000,
+    )
+    const failed = transfers(a1, 'out', from1).find((t) => t.state === 'failed')!
+    assert.match(failed.reason ?? '', /did not answer/)
+    assert.equal(failed.chunksDone, 2, 'two chunks were stored and acknowledged')
+    history.ackTimeoutMs = 60_000
+    // Back: it announces its mailbox; A1 goes on by itself, from the third chunk.
+    const from2 = a2.events.length
+    const resumedAt = a1.events.length
+    const first = seen[0]!.run
+    await a2.start()
+    watch()
+    await waitUntil(
+      'A1 says the transfer is done',
+      () => transfers(a1, 'out', resumedAt).some((t) => t.state === 'done'),
+      60_000,
+    )
+    const resumed = transfers(a1, 'out', resumedAt)
+    assert.equal(resumed[0]!.state, 'running')
+    assert.equal(resumed[0]!.chunksDone, 2, 'resumed with the two chunks kept, not from zero')
+    // What the relay still held of the first run may come again (stored nothing twice); the run
+    // that resumed sent nothing before the third chunk.
+    const again = seen.filter((c) => c.run !== first)
+    assert.ok(again.length > 0, 'a resumed run reached the laptop')
+    assert.ok(
+      again.every((c) => c.seq >= 3),
+      `seqs of the resumed run: ${again.map((c) => c.seq).join(', ')}`,
+    )
+    await waitUntil('the laptop sees the end', () =>
+      transfers(a2, 'in', from2).some((t) => t.state === 'done'),
+    )
+    const done = transfers(a1, 'out', resumedAt).find((t) => t.state === 'done')!
+    assert.equal(done.chunksDone, done.chunks)
+    const sent = await textIds(a1)
+    assert.equal(done.messages, sent.length, 'every text counted once')
+    const there = await textIds(a2)
+    assert.equal(there.length, new Set(there).size, 'nothing twice on the laptop')
+    assert.deepEqual(new Set(there), new Set(sent), 'every text on the laptop')
+  })
+
+  test('the history shrinks and grows while the laptop is away: the transfer still ends on both', async () => {
+    await a2.stop()
+    const fromA1 = a1.events.length
+    const started = await a1.must({ type: 'devices.sendHistory', deviceId: laptop })
+    // The store changes under the transfer (A1 waits with four chunks in the laptop's mailbox):
+    // 600 of the oldest texts leave the plan (stored again after its cut-off) and 150 older ones
+    // join it (stored now with an earlier time, as history from another device would be).
+    const conv = trio.conv.get(a1)!
+    const oldest = (await allOf(a1, conv)).filter((m) => m.body.kind === 'text').slice(-600)
+    for (const m of oldest) await a1.store.putMessage({ ...m, receivedAt: Date.now() + 60_000 })
+    const joined = texts(150, Date.now() - 3 * 86_400_000, 'joined')
+    await a1.store.addMessages(joined)
+    const fromA2 = a2.events.length
+    await a2.start()
+    await waitUntil(
+      'A1 says the transfer is done',
+      () => transfers(a1, 'out', fromA1).some((t) => t.state === 'done'),
+      60_000,
+    )
+    const done = transfers(a1, 'out', fromA1).find((t) => t.state === 'done')!
+    assert.notEqual(done.chunks, started.chunks, 'the count told first was wrong')
+    await waitUntil('the laptop sees the end', () =>
+      transfers(a2, 'in', fromA2).some((t) => t.state === 'done'),
+    )
+    const end = transfers(a2, 'in', fromA2).find((t) => t.state === 'done')!
+    assert.equal(end.chunks, done.chunks, 'the laptop is told the real number')
+    const there = new Set(await textIds(a2))
+    for (const m of joined) assert.ok(there.has(m.messageId), 'a text that joined arrived')
+  })
+})
