@@ -52,6 +52,8 @@ interface Trio {
   /** A's conversations and contact ids for B and C. */
   toB: { conversationId: string; contactId: string }
   toC: { conversationId: string; contactId: string }
+  /** Closes C's browser, then the pair's browsers and the relay. */
+  close(): Promise<void>
 }
 
 /** A's conversation with the contact named `name`, once A's node took in its hello. */
@@ -103,11 +105,17 @@ async function setUp(log: (line: string) => void, signal?: AbortSignal): Promise
   signal?.addEventListener('abort', release, { once: true })
   try {
     c = await openExtraSender(pair, 'Cleo')
+    const extra = c
     const trio: Trio = {
       pair,
       c,
       toB: await conversationOf(pair.a, 'Bob'),
       toC: await conversationOf(pair.a, 'Cleo'),
+      close: async () => {
+        signal?.removeEventListener('abort', release)
+        await extra.close()
+        await pair.close()
+      },
     }
     // Each initiator's first message seals into A's mailbox; A's replies confirm the sessions.
     await oneWay(pair.b, pair.a, pair.conversationB, 'hello from Bob', DELIVERY_MS)
@@ -276,8 +284,7 @@ const suite: BenchSuite = {
       }
       return metrics
     } finally {
-      await trio.c.close()
-      await trio.pair.close()
+      await trio.close()
     }
   },
 }
