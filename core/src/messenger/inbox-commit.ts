@@ -16,6 +16,7 @@ import { randomId } from './context.ts'
 import type { AcceptedSession, Decrypted } from './inbox-decrypt.ts'
 import { refuseUnlistedDevice } from './devices/contact-list.ts'
 import { applyPinnedPayload, type PayloadReads } from './inbox-payload.ts'
+import type { Presealed } from './outbox-preseal.ts'
 import { bindInvite } from './invite-lifecycle.ts'
 import { contactName } from './names.ts'
 import { addSystemLine } from './system-line.ts'
@@ -66,6 +67,8 @@ export interface Committed {
   notify: boolean
   /** A message to acknowledge (PayloadApplied.receipt). */
   receipt: Uint8Array | null
+  /** A receipt sealed in this transaction, to send at once (PayloadApplied.presealed). */
+  presealed: Presealed | null
   /** Client events, in order, to emit once committed. */
   events: ClientEvent[]
 }
@@ -86,7 +89,8 @@ export async function commitFrame(
     conversationId?: string,
     notify = false,
     receipt: Uint8Array | null = null,
-  ) => ({ outcome, contact: c, conversationId, freshMailbox, notify, receipt, events })
+    presealed: Presealed | null = null,
+  ) => ({ outcome, contact: c, conversationId, freshMailbox, notify, receipt, presealed, events })
   if (d.accepted !== undefined) {
     // An old initial frame replayed after its session was replaced must not start it again.
     const digest = d.session.toJSON().initialHeaderDigest ?? ''
@@ -130,7 +134,8 @@ export async function commitFrame(
     platform,
     events,
   )
-  return result(applied.outcome, conv.conversationId, applied.notify, applied.receipt)
+  const { outcome, notify, receipt, presealed } = applied
+  return result(outcome, conv.conversationId, notify, receipt, presealed)
 }
 
 /** A new session's device against what we know of the contact (trust.ts decides). */

@@ -18,6 +18,7 @@ import type { StoreOperations } from '../store/store.ts'
 import { applyContactDeviceList } from './devices/contact-list.ts'
 import { keepDeviceRoute } from './devices/device-routes.ts'
 import { queueHello, queueReceipts } from './outbox-rows.ts'
+import { queueReceiptNow, type Presealed } from './outbox-preseal.ts'
 import type { FilePayloadBody, HelloBody, Payload } from './payload.ts'
 import { decodeOutbound, encodeOutbound, toBase64Url } from './records.ts'
 import { chatMessage, contactSummary, conversationSummary, laterDelivery } from './views.ts'
@@ -28,6 +29,13 @@ export interface PayloadReads {
   helloFor(contact: ContactRecord, reply: boolean): HelloBody | null
   /** Read receipts are shown only when the user sends them too (settings.readReceipts). */
   showReadReceipts(): boolean
+  /**
+   * Delivery receipts go out at once (settings.delayReceipts off): the receipt row is then queued
+   * in the frame's own transaction, not batched (ADR 0441). Absent: batched by the messenger.
+   */
+  receiptsAtOnce?(): boolean
+  /** A direct connection to this device of a contact is open (receipts sealed at once). */
+  directOpen?: (deviceId: string) => boolean
 }
 
 export interface PinnedPayload {
@@ -46,9 +54,12 @@ export interface PayloadApplied {
   notify: boolean
   /**
    * A message (new or seen before) to acknowledge with a delivery receipt: the messenger batches
-   * and delays it (receipt-batcher.ts, ADR 0751). Null for anything else.
+   * and delays it (receipt-batcher.ts, ADR 0751). Null for anything else, and when the receipt
+   * was queued in this transaction already (PayloadReads.receiptsAtOnce).
    */
   receipt: Uint8Array | null
+  /** The receipt queued and sealed in this transaction, to send at once (outbox-preseal.ts). */
+  presealed: Presealed | null
 }
 
 /** Applies `p` in `tx`; client events go to `events`, in order. */
@@ -63,12 +74,28 @@ export async function applyPinnedPayload(
   const body = payload.body
   let notify = false
   let receipt: Uint8Array | null = null
+  let presealed: Presealed | null = null
   if (body.kind === 'text' || p.offer !== null) {
     const added = await addIncomingMessage(tx, p, events)
     notify = added
-    // Answered even for a duplicate, so the sender stops retrying (exactly-once display).
+    // Answered even for a duplicate, so the sender stops retrying (exactly-once display). Sent at
+    // once: the row is written with the message, so no crash comes between them and no further
+    // transaction waits before it leaves (ADR 0441).
     receipt = payload.messageId
-    if (!added) return { outcome: 'duplicate', notify, receipt }
+    if (reads.receiptsAtOnce?.() === true) {
+      const id = receipt
+      presealed = await queueReceiptNow(
+        tx,
+        c,
+        conv.conversationId,
+        id,
+        platform,
+        p.now,
+        reads.directOpen,
+      )
+      receipt = null
+    }
+    if (!added) return { outcome: 'duplicate', notify, receipt, presealed }
   } else if (body.kind === 'receipt') {
     // A read receipt also proves delivery; shown as read only if we send read receipts too.
     const state = body.receipt === 'read' && reads.showReadReceipts() ? 'read' : 'delivered'
@@ -81,7 +108,7 @@ export async function applyPinnedPayload(
   const summary = await conversationSummary(tx, conv)
   if (summary !== undefined) events.push({ type: 'conversation.updated', conversation: summary })
   events.push({ type: 'contact.updated', contact: contactSummary(c, conv.conversationId) })
-  return { outcome: 'stored', notify, receipt }
+  return { outcome: 'stored', notify, receipt, presealed }
 }
 
 /** A text or file offer as a new message of the thread; false when its id is already stored. */

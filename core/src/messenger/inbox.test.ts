@@ -16,8 +16,8 @@ import type { MessengerStore } from '../store/store.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { KeyedMutex, type MessengerContext } from './context.ts'
 import { createLocalIdentity, loadLocalIdentity, prekeyBundle } from './identity.ts'
-import { Inbox, type FrameEffects, type InboxResult } from './inbox.ts'
-import { encodePayload, type PayloadBody } from './payload.ts'
+import { Inbox, type FrameEffects, type InboxReads, type InboxResult } from './inbox.ts'
+import { decodePayload, encodePayload, type PayloadBody } from './payload.ts'
 import { toBase64Url } from './records.ts'
 
 interface Party {
@@ -45,7 +45,7 @@ async function party(name: string, platform: ReturnType<typeof testPlatform>): P
 }
 
 /** Bob knows Alice's identity (as after an invite) and her device; Alice starts a session. */
-async function setup(seed: string) {
+async function setup(seed: string, reads: Partial<InboxReads> = {}) {
   const platform = testPlatform(seed)
   const alice = await party('Alice', platform)
   const bob = await party('Bob', platform)
@@ -78,6 +78,7 @@ async function setup(seed: string) {
     devices,
     helloFor: () => null,
     showReadReceipts: () => true,
+    ...reads,
   })
   const bundle = verifyPrekeyBundle(prekeyBundle(bob.ctx.local, bob.ctx.secrets), {
     now,
@@ -187,6 +188,67 @@ describe('inbox: returns what happened, applies nothing itself', () => {
     )
     const messages = await s.bob.store.pageMessages('conv-alice', { before: null, limit: 10 })
     assert.equal(messages.filter((m) => m.body.kind === 'text').length, 1)
+  })
+
+  test('receipts at once: the receipt row is committed with the message, so a crash before the effects loses neither', async () => {
+    const s = await setup('inbox-receipt-at-once', {
+      receiptsAtOnce: () => true,
+      directOpen: () => false,
+    })
+    const id = new Uint8Array(16).fill(1)
+    // The node dies right after the commit: none of the effects run.
+    await assert.rejects(
+      s.inbox.handle(s.direct, s.start.frame, () => Promise.reject(new Error('crash'))),
+      /crash/,
+    )
+    const receiptsQueued = async () =>
+      (await s.bob.store.listOutbox('conv-alice')).map((row) => {
+        const body = decodePayload(row.payload).body
+        return body.kind === 'receipt' ? [row.kind, body.receipt, body.messageIds] : row.kind
+      })
+    assert.deepEqual(await receiptsQueued(), [['receipt', 'delivered', [id]]])
+    const texts = async () =>
+      (await s.bob.store.pageMessages('conv-alice', { before: null, limit: 10 })).filter(
+        (m) => m.body.kind === 'text',
+      ).length
+    assert.equal(await texts(), 1)
+    // Never acked, the sender sends it again: shown once, receipted again, nothing left to batch.
+    const copy = s.session.encrypt(s.payloadOf(s.body('first'), id))
+    const again = await s.inbox.handle(s.direct, copy.frame, s.apply)
+    assert.equal(again.outcome, 'duplicate')
+    assert.equal(again.effects?.receipt, null, 'not handed to the batcher as well')
+    assert.equal(again.effects?.kickOutbox, true, 'the outbox runs for the queued receipt')
+    assert.equal(await texts(), 1)
+    assert.deepEqual(await receiptsQueued(), [
+      ['receipt', 'delivered', [id]],
+      ['receipt', 'delivered', [id]],
+    ])
+  })
+
+  test('receipts at once, a direct connection open: sealed in the commit, and the sender opens it', async () => {
+    const s = await setup('inbox-receipt-sealed', {
+      receiptsAtOnce: () => true,
+      directOpen: () => true,
+    })
+    const result = await s.inbox.handle(s.direct, s.start.frame, s.apply)
+    const sealed = result.effects?.presealed
+    assert.ok(sealed !== null && sealed !== undefined, 'sealed in the commit')
+    assert.equal(sealed.deviceId, s.alice.ctx.local.deviceId)
+    const rows = await s.bob.store.listOutbox('conv-alice')
+    assert.deepEqual(rows, [sealed.row], 'the row is stored with it, for a pass if the send fails')
+    const [session] = await s.bob.store.listSessions('alice-contact')
+    assert.equal(session?.version, 2, 'the session after the decrypt and after the seal')
+    const opened = decodePayload(s.session.decrypt(sealed.frame).body).body
+    assert.deepEqual(opened, {
+      kind: 'receipt',
+      receipt: 'delivered',
+      messageIds: [new Uint8Array(16).fill(1)],
+    })
+    // A row already waiting in the conversation: the next receipt only queues (rows keep order).
+    const next = s.session.encrypt(s.payloadOf(s.body('second'))).frame
+    const second = await s.inbox.handle(s.direct, next, s.apply)
+    assert.equal(second.effects?.presealed, null)
+    assert.equal((await s.bob.store.listOutbox('conv-alice')).length, 2)
   })
 
   test('a blocked contact: dropped, no effects, nothing changes', async () => {

@@ -20,8 +20,9 @@ import { commitFrame, type Committed, type FrameToCommit } from './inbox-commit.
 import { decryptFrame, type Decrypted } from './inbox-decrypt.ts'
 import { asFileBody, checkFileBody, type PayloadReads } from './inbox-payload.ts'
 import { inviteMailboxOf, type InviteMailbox } from './invite-lifecycle.ts'
-import { deviceIdOf } from './net.ts'
+import { deviceIdOf, directConnection, peerIdOf } from './net.ts'
 import { atPeerTime, decodePayload, type FilePayloadBody, type Payload } from './payload.ts'
+import type { Presealed } from './outbox-preseal.ts'
 import { toBase64Url } from './records.ts'
 import { traceMark } from '../wire/latency-trace.ts'
 
@@ -73,6 +74,8 @@ export interface FrameEffects {
     | null
   /** A delivered message to acknowledge; the messenger batches it (ADR 0751). */
   receipt: { conversationId: string; messageId: Uint8Array } | null
+  /** Its receipt, queued and sealed in the commit: the outbox sends it now (ADR 0441). */
+  presealed: Presealed | null
   /** Receipts or a Hello were queued: run the outbox. */
   kickOutbox: boolean
 }
@@ -189,8 +192,14 @@ export class Inbox {
       inviteMailbox: to.inviteMailbox,
       now: platform.clock(),
     }
-    const committed = await store.transaction((tx) => commitFrame(tx, f, this.#reads, platform))
+    const reads = { directOpen: (deviceId: string) => this.#directOpen(deviceId), ...this.#reads }
+    const committed = await store.transaction((tx) => commitFrame(tx, f, reads, platform))
     return this.#resultOf(committed, f, to.invite)
+  }
+
+  /** A direct connection to this device is open (a receipt is sealed in the commit then). */
+  #directOpen(deviceId: string): boolean {
+    return directConnection(this.#ctx.net, peerIdOf(deviceId)) !== undefined
   }
 
   /**
@@ -227,6 +236,7 @@ export class Inbox {
       notify: null,
       route: null,
       receipt: null,
+      presealed: null,
       kickOutbox: false,
     }
     // Held under an unaccepted key: no file, call, notification or receipt effects.
@@ -254,11 +264,13 @@ export class Inbox {
     }
     if (c.receipt !== null && conversationId !== undefined)
       effects.receipt = { conversationId, messageId: c.receipt }
+    effects.presealed = c.presealed
     if (c.freshMailbox !== undefined)
       effects.route = { kind: 'open_inbound', mailboxId: c.freshMailbox }
     else if (invite === undefined)
       effects.route = { kind: 'contact_moved', contactId: c.contact.contactId }
-    effects.kickOutbox = true
+    // A presealed receipt is the only row the commit queued; its send runs the outbox after it.
+    effects.kickOutbox = c.presealed === null
     return { outcome: c.outcome, effects }
   }
 }

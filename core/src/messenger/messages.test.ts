@@ -8,7 +8,9 @@ import { systemPlatform } from '../crypto/platform.ts'
 import type { MessageRecord } from '../store/records.ts'
 import { createMemoryBacking, openMemoryStore } from '../store/memory-store.ts'
 import type { MessengerContext } from './context.ts'
-import { markRead, pageMessages, retryMessage, type MessagesDeps } from './messages.ts'
+import { markReplaced } from './device-replaced.ts'
+import { createLocalIdentity } from './identity.ts'
+import { markRead, pageMessages, retryMessage, sendText, type MessagesDeps } from './messages.ts'
 import { toBase64Url } from './records.ts'
 
 const T0 = Date.UTC(2026, 11, 1)
@@ -114,5 +116,38 @@ describe('messages requests', () => {
       ['message.updated'],
     )
     assert.equal(kicks(), 1)
+  })
+
+  test('a device replaced by a restore elsewhere: the send is refused in its own transaction, nothing written', async () => {
+    const { store, deps, events, kicks } = await twoConversations()
+    const { record } = await createLocalIdentity(systemPlatform, 'Ada')
+    await store.putIdentity(record)
+    await store.putContact({
+      contactId: 'contact-a',
+      displayName: 'Ben',
+      identityPublicKey: new Uint8Array(32),
+      identityKeyId: 'ben',
+      verified: false,
+      blocked: false,
+      keyChange: null,
+      relays: [],
+      inboundMailboxId: null,
+      outboundMailbox: null,
+      addedAt: T0,
+      updatedAt: T0,
+    })
+    // Control: the same send from a device still current is taken.
+    const sent = await sendText(deps, 'conv-a', 'before')
+    assert.ok(sent.ok)
+    assert.equal((await store.listOutbox('conv-a')).length, 1)
+    assert.equal(await markReplaced(store, { at: T0, byDeviceId: 'the-restored-one' }), true)
+    const before = await store.pageMessages('conv-a', { before: null, limit: 10 })
+    const eventsBefore = events.length
+    const refused = await sendText(deps, 'conv-a', 'after')
+    assert.equal(refused.ok ? 'ok' : refused.error.code, 'device_replaced')
+    assert.deepEqual(await store.pageMessages('conv-a', { before: null, limit: 10 }), before)
+    assert.equal((await store.listOutbox('conv-a')).length, 1, 'nothing queued')
+    assert.equal(events.length, eventsBefore)
+    assert.equal(kicks(), 1, 'only the control send ran the outbox')
   })
 })

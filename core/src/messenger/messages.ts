@@ -16,8 +16,11 @@ import {
 import type { MessageKey, MessageRecord } from '../store/records.ts'
 import { STORE_LIMITS } from '../store/store.ts'
 import { randomId, type MessengerContext } from './context.ts'
+import { directConnection, peerIdOf } from './net.ts'
+import { presealNewRow, type Presealed } from './outbox-preseal.ts'
 import { queueMessage, queueReceipts } from './outbox-rows.ts'
 import { fromBase64Url, toBase64Url } from './records.ts'
+import { decodeSecrets } from './secrets.ts'
 import { chatMessage, conversationSummary } from './views.ts'
 import { traceMark } from '../wire/latency-trace.ts'
 
@@ -25,6 +28,8 @@ export interface MessagesDeps {
   ctx: MessengerContext
   /** New outbox rows are waiting: send them now. */
   kickOutbox(): void
+  /** A text sealed in its send's transaction: the outbox sends it at once (ADR 0441). */
+  sendPresealed?: (p: Presealed) => void
   /** The user's setting: send read receipts. */
   readReceipts(): boolean
 }
@@ -104,6 +109,11 @@ export async function sendText(
   // browser, before the message shows (ADR 0423). A refusal writes nothing.
   traceMark('send.start')
   const done = await store.transaction(async (tx) => {
+    // A device replaced by a restore elsewhere sends nothing (ADR 0524). Checked here, not by the
+    // handler wrapper (handlers/replaced.ts), so the send waits on one transaction (ADR 0441).
+    const identity = await tx.getIdentity()
+    if (identity !== undefined && decodeSecrets(identity.secretKeys).replaced !== undefined)
+      return fail('device_replaced', 'this device was replaced by a restored backup')
     const conv = await tx.getConversation(conversationId)
     const contact = conv && (await tx.getContact(conv.contactId))
     if (conv === undefined || contact === undefined)
@@ -112,16 +122,22 @@ export async function sendText(
     if (contact.keyChange !== null) return fail('key_changed', 'verify or accept the new key first')
     await tx.addMessage(message)
     await queueMessage(tx, conversationId, payload, now)
+    // Sealed here too when it may leave at once: no pass, no further transaction before it does.
+    const presealed =
+      d.sendPresealed === undefined
+        ? null
+        : await presealNewRow(tx, contact, conversationId, platform, (id) => directOpen(d, id))
     const updated = { ...conv, lastMessageId: message.messageId, lastActivityAt: now }
     await tx.putConversation(updated)
-    return { ok: true as const, summary: await conversationSummary(tx, updated) }
+    return { ok: true as const, presealed, summary: await conversationSummary(tx, updated) }
   })
   if (!done.ok) return done
   const summary = done.summary
   traceMark('send.stored')
   d.ctx.emit({ type: 'message.added', message: chatMessage(message) })
   if (summary !== undefined) d.ctx.emit({ type: 'conversation.updated', conversation: summary })
-  d.kickOutbox()
+  if (done.presealed !== null) d.sendPresealed?.(done.presealed)
+  else d.kickOutbox()
   return ok({ message: chatMessage(message) })
 }
 
@@ -189,6 +205,10 @@ export async function markRead(
   if (summary !== undefined) d.ctx.emit({ type: 'conversation.updated', conversation: summary })
   if (readReceipts) d.kickOutbox()
   return ok({ unreadCount: summary?.unreadCount ?? 0 })
+}
+
+function directOpen(d: MessagesDeps, deviceId: string): boolean {
+  return directConnection(d.ctx.net, peerIdOf(deviceId)) !== undefined
 }
 
 function encodeCursor(k: MessageKey): string {

@@ -157,11 +157,7 @@ export class Messenger {
     this.#inviteProbe = new InviteProbe(this.ctx, (address) =>
       this.#mailboxes.fetchPrekeys(address),
     )
-    this.#inbox = new Inbox(this.ctx, {
-      devices: this.#devices,
-      helloFor: (c, reply) => this.#helloFor(c, reply),
-      showReadReceipts: () => this.#settings.current.readReceipts,
-    })
+    this.#inbox = this.#createInbox()
     this.#outbox = new Outbox(this.ctx, this.#mailboxes, {
       relays: () => this.relays(),
       ensureInboundMailbox: (c) => this.#ensureInboundMailbox(c),
@@ -198,6 +194,7 @@ export class Messenger {
     this.parts = {
       ctx: this.ctx,
       kickOutbox: () => this.#outbox.kick(),
+      sendPresealed: (p) => this.#outbox.sendPresealed(p),
       readReceipts: () => this.#settings.current.readReceipts,
       contacts: this.#contactsDeps(),
       settings: this.#settings,
@@ -397,6 +394,16 @@ export class Messenger {
     return minted.map((p) => encodeSigned(p.signed))
   }
 
+  #createInbox(): Inbox {
+    return new Inbox(this.ctx, {
+      devices: this.#devices,
+      helloFor: (c, reply) => this.#helloFor(c, reply),
+      showReadReceipts: () => this.#settings.current.readReceipts,
+      // Receipts not delayed are queued, and sealed, in the message's commit (ADR 0441).
+      receiptsAtOnce: () => !this.#settings.current.delayReceipts,
+    })
+  }
+
   #createRotation(options: MessengerOptions): MailboxRotation {
     return new MailboxRotation({
       ctx: this.ctx,
@@ -473,6 +480,7 @@ export class Messenger {
     if (e.receipt !== null) this.#receipts.add(e.receipt.conversationId, [e.receipt.messageId])
     if (e.route?.kind === 'open_inbound') await this.#openInbound(e.route.mailboxId)
     else if (e.route?.kind === 'contact_moved') this.#invites.contactMoved(e.route.contactId)
+    if (e.presealed !== null) this.#outbox.sendPresealed(e.presealed)
     if (e.kickOutbox) this.#outbox.kick()
   }
 

@@ -33,6 +33,7 @@ import { InviteClosedError, isClosedMailbox, markInviteClosed } from './invite-c
 import { bytesEqual } from '../crypto/bytes.ts'
 import { copyToOtherDevices } from './devices/device-copies.ts'
 import { traceMark } from '../wire/latency-trace.ts'
+import type { Presealed } from './outbox-preseal.ts'
 
 export type Route = 'direct' | 'mailbox'
 
@@ -73,6 +74,10 @@ export class Outbox {
   #again = false
   #timer: ReturnType<typeof setTimeout> | null = null
   #stopped = false
+  /** Rows being sent now: a pass's attempt, or a receipt sealed in its commit (ADR 0441). */
+  readonly #claimed = new Set<number>()
+  /** Presealed receipts on their way; stop() waits for them. */
+  readonly #presealed = new Set<Promise<void>>()
 
   constructor(ctx: MessengerContext, mailboxes: MailboxManager, hooks: OutboxHooks) {
     this.#ctx = ctx
@@ -119,6 +124,7 @@ export class Outbox {
     this.#stopped = true
     if (this.#timer !== null) clearTimeout(this.#timer)
     await this.#running
+    while (this.#presealed.size > 0) await Promise.allSettled([...this.#presealed])
     await this.#direct.close()
   }
 
@@ -148,7 +154,7 @@ export class Outbox {
     )
     if (this.#stopped) return
     const later = (await store.outboxHeads())
-      .filter((h) => !held.has(h.conversationId))
+      .filter((h) => !held.has(h.conversationId) && !this.#claimed.has(h.seq))
       .map((h) => h.nextAttemptAt)
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
@@ -161,7 +167,39 @@ export class Outbox {
     }
   }
 
+  /**
+   * A row sealed in the transaction that queued it (outbox-preseal.ts): sent now, not by a pass,
+   * as a pass's attempt would send it (direct, else the same frame into the mailbox; a failure
+   * counts as the row's attempt). A pass never sends a row while it is claimed here.
+   */
+  sendPresealed(p: Presealed): void {
+    if (this.#stopped || this.#claimed.has(p.row.seq)) return
+    this.#claimed.add(p.row.seq)
+    traceMark(`outbox.presealed ${p.row.kind}`)
+    const sealed: Sealed = { frame: p.frame, confirmed: true, deviceId: p.deviceId }
+    const sending: Promise<void> = this.#deliver(p.contact, p.row, sealed)
+      .then(() => undefined)
+      .catch((err: unknown) => this.#ctx.log('outbox: presealed row', err))
+      .finally(() => {
+        this.#claimed.delete(p.row.seq)
+        this.#presealed.delete(sending)
+        this.kick()
+      })
+    this.#presealed.add(sending)
+  }
+
   async #attempt(item: OutboxRecord): Promise<'done' | 'held' | 'retry'> {
+    // A row read before a presealed receipt claimed it is that send's (sendPresealed).
+    if (this.#claimed.has(item.seq)) return 'done'
+    this.#claimed.add(item.seq)
+    try {
+      return await this.#attemptClaimed(item)
+    } finally {
+      this.#claimed.delete(item.seq)
+    }
+  }
+
+  async #attemptClaimed(item: OutboxRecord): Promise<'done' | 'held' | 'retry'> {
     const { store } = this.#ctx
     traceMark(`outbox.attempt ${item.kind}`)
     // One store transaction for both reads: each is a round trip to IndexedDB in the browser, on
@@ -179,6 +217,16 @@ export class Outbox {
     }
     // Held, not failed: sending resumes when the user unblocks or settles the key change.
     if (contact.blocked || contact.keyChange !== null) return 'held'
+    return this.#deliver(contact, item, null)
+  }
+
+  /** Sends `item`, sealed now or already (`sealed`), then records it sent (or the failure). */
+  async #deliver(
+    contact: ContactRecord,
+    item: OutboxRecord,
+    sealed: Sealed | null,
+  ): Promise<'done' | 'retry'> {
+    const { store } = this.#ctx
     // Our other devices get the sent copy first (ADR 0762), so the contact's receipt, which
     // reaches them too, finds it there; once, on the first attempt.
     if (item.kind === 'message' && item.attempts === 0)
@@ -186,7 +234,7 @@ export class Outbox {
     let route: Route
     let frame: Uint8Array
     try {
-      ;({ route, frame } = await this.#send(contact, item))
+      ;({ route, frame } = await this.#send(contact, item, sealed))
     } catch (err) {
       if (err instanceof InviteClosedError) {
         // The invite we answered is gone (ADR 0733): say so once, stop sending there.
@@ -278,10 +326,11 @@ export class Outbox {
   async #send(
     contact: ContactRecord,
     item: OutboxRecord,
+    presealed: Sealed | null,
   ): Promise<{ route: Route; frame: Uint8Array }> {
     const outbound = decodeOutbound(contact.outboundMailbox)
     traceMark(`outbox.read ${item.kind}`)
-    const sealed = await this.#seal(contact, item.payload)
+    const sealed = presealed ?? (await this.#seal(contact, item.payload))
     traceMark(`outbox.sealed ${item.kind}`)
     const peer = peerIdOf(sealed.deviceId)
     // No open direct connection (none yet, or closed when idle, ADR 0910): nothing waits for a
@@ -446,7 +495,7 @@ export class Outbox {
 }
 
 /** Encrypts `payload` and stores the session's next state (compare-and-set on its version). */
-async function encryptAndStore(
+export async function encryptAndStore(
   tx: StoreOperations,
   session: Session,
   record: SessionRecord,

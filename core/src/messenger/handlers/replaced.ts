@@ -27,13 +27,23 @@ export async function refuseIfReplaced(store: MessengerStore): Promise<void> {
     throw new ClientApiError('device_replaced', 'this device was replaced by a restored backup')
 }
 
-/** `handlers` with the REFUSED_WHEN_REPLACED ones checking first. */
+/**
+ * Refused by the handler itself, inside the transaction that does the work: `messages.send`
+ * (messages.ts), where the check's own transaction was one more wait before the message shows
+ * (ADR 0441).
+ */
+export const CHECKED_IN_THE_HANDLER: readonly (typeof REFUSED_WHEN_REPLACED)[number][] = [
+  'messages.send',
+]
+
+/** `handlers` with the REFUSED_WHEN_REPLACED ones checking first (but CHECKED_IN_THE_HANDLER). */
 export function refuseWhenReplaced(
   store: () => Promise<MessengerStore>,
   handlers: ClientHandlers,
 ): ClientHandlers {
   const out: Record<string, unknown> = { ...handlers }
   for (const type of REFUSED_WHEN_REPLACED) {
+    if (CHECKED_IN_THE_HANDLER.includes(type)) continue
     const handler = handlers[type] as (request: never) => Promise<unknown>
     out[type] = async (request: never) => {
       await refuseIfReplaced(await store())
