@@ -16,7 +16,14 @@ import type { HistoryTransfer } from '@hestia/core/client/api.ts'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
 import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
 import { toHex } from '@hestia/core/crypto/bytes.ts'
-import { decodeHistoryChunk } from '@hestia/core/messenger/devices/history-codec.ts'
+import {
+  decodeHistoryChunk,
+  encodeHistoryEnd,
+} from '@hestia/core/messenger/devices/history-codec.ts'
+import { decodeSecrets } from '@hestia/core/messenger/index.ts'
+import { peerIdBytes } from '@hestia/core/messenger/net.ts'
+import { sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
+import { isProtocolError } from '@hestia/core/wire/errors.ts'
 import { HISTORY_FRAME_KIND, HISTORY_RESENDS } from '@hestia/core/messenger/devices/history.ts'
 import type { MessageRecord } from '@hestia/core/store/records.ts'
 import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
@@ -178,5 +185,28 @@ describe('a history transfer interrupted or changed mid-way', () => {
     assert.equal(end.chunks, done.chunks, 'the laptop is told the real number')
     const there = new Set(await textIds(a2))
     for (const m of joined) assert.ok(there.has(m.messageId), 'a text that joined arrived')
+  })
+
+  test('an end the relay hands over again says done once; a broken one is a typed error', async () => {
+    const secrets = decodeSecrets((await a2.store.getIdentity())!.secretKeys)
+    const fromA1 = (body: Uint8Array) =>
+      sealOwnFrame(
+        secrets.ownLinks![0]!.key,
+        peerIdBytes(a1.service.node!.peerId),
+        peerIdBytes(a2.service.node!.peerId),
+        { kind: HISTORY_FRAME_KIND.end, body },
+        p.random,
+      )
+    const own = a2.service.messenger!.parts.own
+    const from = a2.events.length
+    const end = fromA1(encodeHistoryEnd(p.random(16), 4))
+    await own.receive(end)
+    await own.receive(end)
+    const ends = transfers(a2, 'in', from)
+    assert.equal(ends.length, 1, 'one done for one end')
+    assert.deepEqual([ends[0]!.state, ends[0]!.chunks], ['done', 3])
+    for (const bad of [new Uint8Array(19), encodeHistoryEnd(p.random(16), 5000)])
+      await assert.rejects(own.receive(fromA1(bad)), (err) => isProtocolError(err, 'malformed'))
+    assert.equal(transfers(a2, 'in', from).length, 1, 'nothing said for them')
   })
 })
