@@ -117,6 +117,12 @@ export interface MessengerService {
   start(): Promise<void>
   /** Stops the node (the store stays open: the host owns it). */
   stop(): Promise<void>
+  /**
+   * Stopped for good and replaced by a new service over the same hub (the host's lock and erase):
+   * its hub listeners go, so a later `device.removed` or `settings.changed` reaches only the
+   * service in use (each replaced one used to erase its closed store again).
+   */
+  dispose(): void
   /** The running messenger and node (tests, diagnostics), null without identity. */
   readonly messenger: Messenger | null
   readonly node: MessengerNode | null
@@ -177,7 +183,7 @@ function restartOnModeChange(
     hostStops: number
     service: MessengerService
   },
-): void {
+): () => void {
   let restarts: Promise<void> = Promise.resolve()
   // Not when the host stopped us meanwhile, also while this restart was stopping (a host stop
   // right after a relay-only change synced from our other device, ADR 0785): it starts us itself.
@@ -187,7 +193,7 @@ function restartOnModeChange(
     await now().service.stop()
     if (now().hostStops === stops + 1) await now().service.start()
   }
-  hub.subscribe((e) => {
+  return hub.subscribe((e) => {
     if (e.type !== 'settings.changed') return
     const { messenger, builtRelayOnly } = now()
     if (messenger === null || builtRelayOnly === e.settings.relayOnly) return
@@ -207,15 +213,15 @@ function restartOnModeChange(
 function eraseWhenRemoved(
   hub: ClientEventHub,
   log: (message: string, err?: unknown) => void,
-  service: () => MessengerService,
+  now: () => { service: MessengerService },
   storeReady: () => Promise<MessengerStore>,
-): void {
+): () => void {
   const erase = async () => {
-    await service().stop()
+    await now().service.stop()
     await (await storeReady()).erase()
-    await service().start() // no identity: runs on as a new install
+    await now().service.start() // no identity: runs on as a new install
   }
-  hub.subscribe((e) => {
+  return hub.subscribe((e) => {
     if (e.type !== 'device.removed') return
     setTimeout(() => {
       erase()
@@ -291,8 +297,8 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
   let stopped = false
   let builtRelayOnly = false
   let hostStops = 0 // calls of stop(): see restartOnModeChange
-  restartOnModeChange(hub, log, () => ({ builtRelayOnly, messenger, stopped, hostStops, service }))
-  eraseWhenRemoved(hub, log, () => service, storeReady)
+  const now = () => ({ builtRelayOnly, messenger, stopped, hostStops, service })
+  const off = [restartOnModeChange(hub, log, now), eraseWhenRemoved(hub, log, now, storeReady)]
 
   async function boot(): Promise<void> {
     const db = await storeReady()
@@ -359,6 +365,7 @@ export function createMessengerService(options: MessengerServiceOptions): Messen
       messenger = null
       node = null
     },
+    dispose: () => off.splice(0).forEach((unsubscribe) => unsubscribe()),
   }
   return service
 }

@@ -231,6 +231,7 @@ export class NodeService {
     this.#store = undefined
     this.#running = undefined
     await service.stop()
+    service.dispose()
     this.files.closed()
     this.#messengerNode = null
     await (await store?.catch(() => undefined))?.close()
