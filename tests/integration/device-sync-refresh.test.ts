@@ -135,9 +135,11 @@ describe('a companion’s keys are renewed through the primary while it runs', (
     const oldExpiry = prekeyExpiry(laptopEntry(before).bundle)
     const oldSerial = a2.service.messenger!.ctx.local.cert.serial
     offset += 45 * DAY_MS
+    // The primary's own keys are due too and renew on their own list (ADR 0786): wait for the
+    // laptop's entry, not for any newer list.
     await waitUntil(
       'the primary published the laptop’s renewed keys',
-      async () => (await primaryList()).listVersion > before.listVersion,
+      async () => prekeyExpiry(laptopEntry(await primaryList()).bundle) > oldExpiry,
       20_000,
     )
     const renewed = await primaryList()

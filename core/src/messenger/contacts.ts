@@ -46,6 +46,7 @@ import { deviceIdOf } from './net.ts'
 import { encodePayload, type FilePayloadBody, type HelloBody } from './payload.ts'
 import { encodeOutbound, encodeSessionState, toBase64Url } from './records.ts'
 import { adoptPendingKey, refusePendingKey, type Adopted } from './trust.ts'
+import { deleteHere } from './devices/sync-delete.ts'
 import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { contactSummary, conversationSummary } from './views.ts'
 
@@ -532,7 +533,8 @@ export async function deleteContact(d: ContactsDeps, contactId: string): Promise
   const c = await ctx.store.getContact(contactId)
   if (c === undefined) return fail('not_found', 'no such contact')
   const conv = await ctx.store.getConversationByContact(contactId)
-  await ctx.locks.run(contactId, () => ctx.store.deleteContact(contactId))
+  // A tombstone in the same transaction: our other devices delete it too (sync-delete.ts).
+  await ctx.locks.run(contactId, () => deleteHere(ctx, c))
   if (c.inboundMailboxId !== null) d.mailboxes.unwatch(c.inboundMailboxId)
   for (const r of c.retiringMailboxes ?? []) d.mailboxes.unwatch(r.mailboxId)
   if (conv !== undefined)

@@ -111,7 +111,7 @@ export class Messenger {
     relays: () => this.relays(),
     mailboxes: () => this.#mailboxes,
     retryOutbox: () => this.#outbox.retryNow(),
-    live: () => ({ settings: this.#settings, calls: this.#calls, files: this.#files?.engine }),
+    live: () => ({ ...this.parts, files: this.#files?.engine }),
   })
   readonly #devices = new Map<string, string>()
   #keeper: ReturnType<typeof setInterval> | null = null

@@ -62,6 +62,12 @@ export interface LocalSecrets {
    * secret halves wait here for the grant; asked again after a while if none came.
    */
   pendingRefresh?: { signedPrekey: KeyPair; pqPrekey: KeyPair; askedAt: number }
+  /**
+   * Contacts deleted on one of our devices (devices/sync-delete.ts, ADR 0785): the identity key
+   * and the delete's stamp, so an older state cannot bring the contact back; `pending` until
+   * every linked device was told. The newest few hundred are kept.
+   */
+  deletedContacts?: { key: Uint8Array; stamp: number; pending?: boolean }[]
   device: KeyPair
   /** libp2p private key, protobuf-encoded (@libp2p/crypto privateKeyToProtobuf). */
   libp2pKey: Uint8Array

@@ -109,6 +109,13 @@ export interface ContactSyncState {
   route: Uint8Array | null
   /** Not yet handed to every linked device: sent again at the next start. */
   pending?: boolean
+  /**
+   * The identity key our devices agreed on for the contact; absent in older records (read as the
+   * pinned key). A pinned key other than this one was accepted here (devices/sync-key.ts).
+   */
+  key?: Uint8Array
+  /** The key this device's acceptance replaced, until every linked device was told of it. */
+  replaced?: Uint8Array
 }
 
 export interface ContactRecord {

@@ -6,6 +6,8 @@
  */
 import { rm } from 'node:fs/promises'
 import type { RelayHandle } from '@hestia/relay-node'
+import { DAY_MS } from '@hestia/core/crypto/limits.ts'
+import type { CryptoPlatform } from '@hestia/core/crypto/platform.ts'
 import { heldContactList } from '@hestia/core/messenger/devices/contact-list.ts'
 import { NodeFileStorage, nodeSha256, tempDir } from './files-storage.ts'
 import { TestPeer, connectPeers, startTestRelay, waitUntil } from './messenger-harness.ts'
@@ -27,13 +29,21 @@ function withFiles(peer: TestPeer, storage: Map<TestPeer, NodeFileStorage>): voi
   storage.set(peer, s)
 }
 
-export async function startDeviceTrio(): Promise<DeviceTrio> {
-  const relay = await startTestRelay()
+/**
+ * `platform`: one injected clock for the three and the relay (tests that move time; the relay
+ * refuses requests more than 5 minutes off, and keeps idle mailboxes for 120 days then).
+ */
+export async function startDeviceTrio(platform?: CryptoPlatform): Promise<DeviceTrio> {
+  const relay =
+    platform === undefined
+      ? await startTestRelay()
+      : await startTestRelay(undefined, 0, { mailboxIdleTtlMs: 120 * DAY_MS }, platform.clock)
   const storage = new Map<TestPeer, NodeFileStorage>()
   const a1 = new TestPeer('ada', relay.multiaddrs)
   const ben = new TestPeer('ben', relay.multiaddrs)
   const a2 = new TestPeer('ada-laptop', relay.multiaddrs)
   for (const p of [a1, ben, a2]) withFiles(p, storage)
+  if (platform !== undefined) for (const p of [a1, ben, a2]) p.platform = platform
   const stop = async () => {
     for (const p of [a2, ben, a1]) await p.stop().catch(() => undefined)
     await relay.stop().catch(() => undefined)

@@ -32,13 +32,7 @@ import { OWN_FRAME_KIND, openOwnFrame, ownFrameSender, sealOwnFrame } from './ow
 import type { OwnFrameKind } from './own-frames.ts'
 import { applyDelivery, applyReadUpTo, encodeDelivery, encodeReadUpTo } from './own-read.ts'
 import { contactToSync } from './own-contacts.ts'
-import {
-  applyContactState,
-  baselineContacts,
-  markSent,
-  stampLocalChange,
-  unsentStates,
-} from './sync-contacts.ts'
+import { baselineContacts, markSent, stampLocalChange, unsentStates } from './sync-contacts.ts'
 import { applySettingsState, stampSettingsChange, type SettingsSyncDeps } from './sync-settings.ts'
 import {
   AppliedDeclines,
@@ -49,8 +43,11 @@ import {
 } from './sync-declines.ts'
 import { greetAgain } from './companion-hellos.ts'
 import { planDeviceStore } from './store-plan.ts'
-import { answerRefresh, refreshRequestIfDue, takeRefreshGrant } from './refresh-link.ts'
-import { currentOwnList, devicesView, publishOwnList } from './own-devices.ts'
+import { refreshRequestIfDue, takeRefreshGrant } from './refresh-link.ts'
+import { answerAndPublish, renewPrimaryKeys, type PrimaryKeysState } from './primary-keys.ts'
+import { applyContactFrame, isContactKind, type KeyAcceptDeps } from './sync-key.ts'
+import { sendDeletions } from './sync-delete.ts'
+import { currentOwnList, devicesView } from './own-devices.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
 import { isHistoryKind, OwnHistory } from './history.ts'
 
@@ -58,7 +55,10 @@ import { isHistoryKind, OwnHistory } from './history.ts'
 export interface OwnChannelDeps {
   ctx(): MessengerContext
   relays(): string[]
-  mailboxes(): Pick<MailboxManager, 'open' | 'watch' | 'helloFor' | 'newMailboxId' | 'deposit'>
+  mailboxes(): Pick<
+    MailboxManager,
+    'open' | 'watch' | 'unwatch' | 'helloFor' | 'newMailboxId' | 'deposit'
+  >
   /** Makes every waiting outbox item due now. */
   retryOutbox?(): Promise<void>
   /**
@@ -67,6 +67,8 @@ export interface OwnChannelDeps {
    */
   live?(): {
     settings: { current: Settings; update(patch: SettingsPatch): Promise<unknown> }
+    /** Adopting a key accepted on another device releases held messages (sync-key.ts). */
+    contacts?: KeyAcceptDeps
   } & DeclineTargets
 }
 
@@ -188,9 +190,9 @@ export class OwnChannel {
   async #sendUnsent(): Promise<void> {
     if (this.#ctx.local.companion !== true) await this.#tellWaiting()
     if (this.#active().length === 0) return
-    for (const [contactId, body] of await unsentStates(this.#ctx))
-      if (await this.#sendAll(OWN_FRAME_KIND.contactState, body))
-        await markSent(this.#ctx, contactId)
+    for (const [contactId, out] of await unsentStates(this.#ctx))
+      if (await this.#sendAll(out.kind, out.body)) await markSent(this.#ctx, contactId)
+    await sendDeletions(this.#ctx, (kind, body) => this.#sendAll(kind, body))
     const held = this.#ctx.secrets.personalSync
     const deps = this.#settingsDeps()
     if (held?.pending !== true || deps === null) return
@@ -223,14 +225,20 @@ export class OwnChannel {
     try {
       const request = await refreshRequestIfDue(this.#ctx)
       if (request !== null) await this.#sendAll(OWN_FRAME_KIND.refreshRequest, request)
+      // The primary's own keys, renewed while it runs too (primary-keys.ts).
+      await renewPrimaryKeys(this.#ctx, this.#primaryKeys, () => this.#d.retryOutbox?.())
     } catch (err) {
       this.#ctx.log('key refresh not asked yet', err)
     }
   }
 
+  readonly #primaryKeys: PrimaryKeysState = { listToCheck: true }
+
   /** The primary linked a device: their shared key (its route arrives from it). */
-  addLink(link: OwnLink): Promise<void> {
-    return updateSecrets(this.#ctx, (s) => {
+  async addLink(link: OwnLink): Promise<void> {
+    // Contacts added while no device was linked get their agreement now: what its snapshot holds.
+    await baselineContacts(this.#ctx)
+    await updateSecrets(this.#ctx, (s) => {
       s.ownLinks = [...(s.ownLinks ?? []).filter((l) => l.deviceId !== link.deviceId), link]
     })
   }
@@ -284,10 +292,12 @@ export class OwnChannel {
           await deps!.saveAgreement({ ...this.#ctx.secrets.personalSync!, pending: false })
         return
       }
+      if (event.type === 'conversation.removed')
+        return await sendDeletions(this.#ctx, (kind, body) => this.#sendAll(kind, body))
       const contact = await contactToSync(this.#ctx, event)
       if (contact === undefined) return
-      const body = await stampLocalChange(this.#ctx, contact.contactId)
-      if (body !== null && (await this.#sendAll(OWN_FRAME_KIND.contactState, body)))
+      const out = await stampLocalChange(this.#ctx, contact.contactId)
+      if (out !== null && (await this.#sendAll(out.kind, out.body)))
         await markSent(this.#ctx, contact.contactId)
     } catch (err) {
       this.#ctx.log('contact or settings change not sent to our other devices', err)
@@ -462,8 +472,6 @@ export class OwnChannel {
       const routed = { ...link, route: frame.body }
       for (const w of waiting) await this.#send(routed, w.kind, w.body).catch(() => undefined)
       await this.#sendSettingsTo(routed)
-      // Back (a restart): a history transfer to it goes on where it stopped (ADR 0790).
-      this.history.peerBack(sender)
     } else if (frame.kind === OWN_FRAME_KIND.sentCopy) {
       await this.#fileSentCopy(frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.readUpTo) {
@@ -475,8 +483,7 @@ export class OwnChannel {
       throw new ProtocolError('malformed', 'unstamped contact update (kind 5) is not taken')
     } else if (frame.kind === OWN_FRAME_KIND.refreshRequest) {
       // Primary: a companion's fresh keys signed, the new list to every contact, the grant back.
-      const { list, grant } = await answerRefresh(this.#ctx, sender, frame.body)
-      await publishOwnList(this.#ctx, list)
+      const { list, grant } = await answerAndPublish(this.#ctx, sender, frame.body)
       await this.#d.retryOutbox?.()
       await this.#sendRetrying(link, OWN_FRAME_KIND.refreshGrant, grant)
       this.#ctx.emit({ type: 'devices.changed', devices: await devicesView(this.#ctx, list) })
@@ -490,8 +497,8 @@ export class OwnChannel {
       const targets = this.#d.live?.() ?? {}
       await applyDeclined(this.#ctx, frame.body, targets, this.#declinedApplied)
       await this.#passOn(sender, OWN_FRAME_KIND.declined, frame.body)
-    } else if (frame.kind === OWN_FRAME_KIND.contactState) {
-      await this.#takeContactState(sender, frame.body)
+    } else if (isContactKind(frame.kind)) {
+      await this.#takeContactState(sender, frame.kind, frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.settings) {
       const deps = this.#settingsDeps()
       if (deps !== null && (await applySettingsState(deps, frame.body)))
@@ -503,13 +510,14 @@ export class OwnChannel {
     }
   }
 
-  async #takeContactState(sender: string, body: Uint8Array): Promise<void> {
+  async #takeContactState(sender: string, kind: number, body: Uint8Array): Promise<void> {
     const fromPrimary = this.#ctx.local.companion === true
-    const applied = await applyContactState(this.#ctx, body, fromPrimary)
+    const deps = { contacts: this.#d.live?.().contacts, mailboxes: this.#mailboxes }
+    const applied = await applyContactFrame(this.#ctx, deps, kind, body, fromPrimary)
     if (applied.created) greetAgain(this.#ctx)
     // A Hello that waited for a newer route (the contact's invite mailbox closed) goes now.
     if (applied.rerouted) await this.#d.retryOutbox?.()
-    if (applied.changed) await this.#passOn(sender, OWN_FRAME_KIND.contactState, body)
+    if (applied.changed) await this.#passOn(sender, kind, body)
   }
 
   /**

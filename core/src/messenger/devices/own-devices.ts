@@ -71,6 +71,11 @@ export async function currentOwnList(ctx: MessengerContext): Promise<VerifiedDev
 /** The on-demand list of each running messenger until one is stored. */
 const unsaved = new WeakMap<MessengerContext, VerifiedDeviceList>()
 
+/** Our keys were renewed (primary-keys.ts): an on-demand list is made again with them. */
+export function forgetUnsavedList(ctx: MessengerContext): void {
+  unsaved.delete(ctx)
+}
+
 /** A stored list's version even when it no longer names us (so a new one goes above it). */
 function versionOf(bytes: Uint8Array): number {
   try {

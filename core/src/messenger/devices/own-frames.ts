@@ -14,7 +14,9 @@
  * a message id, 16 B, and 1 delivered | 2 read), 7 contact state and 8 settings (sync-state.ts:
  * stamped, last writer wins, both ways, ADR 0785), 9 refresh request and 10 refresh grant
  * (refresh-link.ts: a companion's fresh keys and the primary's signed answer), 11 declined
- * (sync-declines.ts: a call or file offer declined on the sending device), 16 history chunk,
+ * (sync-declines.ts: a call or file offer declined on the sending device), 12 key accepted
+ * (sync-key.ts: the replaced key, 32 B, then a kind 7 body naming the accepted key), 13 contact
+ * deleted (sync-delete.ts: stamp, 8 B, and the contact's identity key, 32 B), 16 history chunk,
  * 17 history ack, 18 received copy, 19 reached, 20 history end (history.ts, ADR 0790). The relay
  * sees a sealed deposit of the usual size classes (the mailbox seal hides even `from`).
  */
@@ -37,6 +39,9 @@ export const OWN_FRAME_KIND = {
   refreshRequest: 9,
   refreshGrant: 10,
   declined: 11,
+  // A key change accepted and a contact deleted on the sending device (sync-key.ts, sync-delete.ts).
+  keyAccepted: 12,
+  contactDeleted: 13,
   // History between our own devices (history.ts, history-codec.ts, ADR 0790).
   historyChunk: 16,
   historyAck: 17,

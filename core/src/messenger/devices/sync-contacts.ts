@@ -11,13 +11,16 @@
  * causes sends nothing back.
  */
 import type { ClientEvent } from '../../client/api.ts'
-import { bytesEqual } from '../../crypto/bytes.ts'
+import { bytesEqual, concatBytes } from '../../crypto/bytes.ts'
 import type { ContactRecord, ContactSyncState } from '../../store/records.ts'
+import type { StoreOperations } from '../../store/store.ts'
 import { ProtocolError } from '../../wire/errors.ts'
 import type { MessengerContext } from '../context.ts'
 import { decodeOutbound, toBase64Url } from '../records.ts'
 import { contactSummary, conversationSummary } from '../views.ts'
 import { putSyncedContact } from './companion-identity.ts'
+import { OWN_FRAME_KIND } from './own-frames.ts'
+import { deletedStamp } from './sync-delete.ts'
 import {
   contactChoiceBytes,
   decodeContactState,
@@ -47,8 +50,9 @@ export async function baselineContacts(ctx: MessengerContext): Promise<number> {
   return ctx.store.transaction(async (tx) => {
     let n = 0
     for (const c of await tx.listContacts()) {
-      if (c.ownSync !== undefined || c.keyChange !== null) continue
-      const ownSync = baselineOf(c, primary)
+      if (c.keyChange !== null || c.ownSync?.key !== undefined) continue
+      // An agreement from before keys were part of it names the key pinned now (sync-key.ts).
+      const ownSync = { ...(c.ownSync ?? baselineOf(c, primary)), key: c.identityPublicKey }
       await tx.putContact({ ...c, ownSync })
       n++
     }
@@ -65,7 +69,20 @@ export function baselineOf(c: ContactRecord, primary: boolean): ContactSyncState
     blocked: c.blocked,
     routeStamp: 0,
     route: primary ? c.outboundMailbox : null,
+    key: c.identityPublicKey,
   }
+}
+
+/** A frame for our other devices: kind 7 (a contact state) or 12 (a key accepted here). */
+export interface OwnSend {
+  kind: number
+  body: Uint8Array
+}
+
+function sendOf(c: ContactRecord, s: ContactSyncState, withRoute: boolean): OwnSend {
+  const body = encodeContactState(frameOf(c, s, withRoute))
+  if (s.replaced === undefined) return { kind: OWN_FRAME_KIND.contactState, body }
+  return { kind: OWN_FRAME_KIND.keyAccepted, body: concatBytes(s.replaced, body) }
 }
 
 /**
@@ -77,19 +94,27 @@ export function baselineOf(c: ContactRecord, primary: boolean): ContactSyncState
 export async function stampLocalChange(
   ctx: MessengerContext,
   contactId: string,
-): Promise<Uint8Array | null> {
+): Promise<OwnSend | null> {
   const primary = ctx.local.companion !== true
   return ctx.store.transaction(async (tx) => {
     const c = await tx.getContact(contactId)
     if (c === undefined || c.keyChange !== null) return null
     const held = c.ownSync
     if (held === undefined) {
-      // New since the start (an invite taken): the primary hands it to our devices as it is.
-      const ownSync = { ...baselineOf(c, primary), pending: primary }
+      // New since the start or the last link (an invite taken): the primary hands it to our
+      // devices as it is, stamped past a delete of the same contact our devices agreed on
+      // (sync-delete.ts); else at 0, so it outranks no real change made elsewhere.
+      const deleted = deletedStamp(ctx, c.identityPublicKey)
+      const stamp = deleted === undefined ? 0 : nextStamp(deleted, ctx.platform.clock())
+      const ownSync = { ...baselineOf(c, primary), stamp, pending: primary }
       await tx.putContact({ ...c, ownSync })
-      return primary ? encodeContactState(frameOf(c, ownSync, true)) : null
+      return primary ? sendOf(c, ownSync, true) : null
     }
+    // The user accepted a changed key here (contacts.ts acceptNewKey / verifyContact).
+    const keyChanged = held.key !== undefined && !bytesEqual(held.key, c.identityPublicKey)
+    const replaced = keyChanged ? held.key : held.replaced
     const choiceChanged =
+      keyChanged ||
       held.displayName !== c.displayName ||
       held.verified !== c.verified ||
       held.blocked !== c.blocked
@@ -104,9 +129,11 @@ export async function stampLocalChange(
       routeStamp: routeChanged ? nextStamp(held.routeStamp, now) : held.routeStamp,
       route: primary ? c.outboundMailbox : held.route,
       pending: true,
+      key: c.identityPublicKey,
+      ...(replaced !== undefined ? { replaced } : {}),
     }
     await tx.putContact({ ...c, ownSync: next })
-    return encodeContactState(frameOf(c, next, primary))
+    return sendOf(c, next, primary)
   })
 }
 
@@ -115,17 +142,18 @@ export async function markSent(ctx: MessengerContext, contactId: string): Promis
   await ctx.store.transaction(async (tx) => {
     const c = await tx.getContact(contactId)
     if (c?.ownSync?.pending !== true) return
-    await tx.putContact({ ...c, ownSync: { ...c.ownSync, pending: false } })
+    const { replaced: _told, ...agreed } = c.ownSync
+    await tx.putContact({ ...c, ownSync: { ...agreed, pending: false } })
   })
 }
 
 /** The states a stop or a failed deposit left unsent, by contact id (sent again at start). */
-export async function unsentStates(ctx: MessengerContext): Promise<Map<string, Uint8Array>> {
+export async function unsentStates(ctx: MessengerContext): Promise<Map<string, OwnSend>> {
   const primary = ctx.local.companion !== true
-  const out = new Map<string, Uint8Array>()
+  const out = new Map<string, OwnSend>()
   for (const c of await ctx.store.listContacts()) {
     if (c.ownSync?.pending !== true || c.keyChange !== null) continue
-    out.set(c.contactId, encodeContactState(frameOf(c, c.ownSync, primary)))
+    out.set(c.contactId, sendOf(c, c.ownSync, primary))
   }
   return out
 }
@@ -171,6 +199,7 @@ export async function applyContactState(
     const now = ctx.platform.clock()
     if (known === undefined) {
       if (!fromPrimary) throw new ProtocolError('unknown_key', 'contact state: no such contact')
+      await refuseUnheld(ctx, tx, f)
       const made = await putSyncedContact(tx, ctx.platform, f.contact, now)
       const ownSync = stateOf(f, route)
       await tx.putContact({ ...made, ownSync })
@@ -188,7 +217,11 @@ export async function applyContactState(
       throw new ProtocolError('replay', 'contact state: older than the state held')
     if (choices !== 'newer' && !routeNewer)
       return { contact: known, created: false, rerouted: false, changed: false }
-    const next: ContactRecord = { ...known, updatedAt: now, ownSync: { ...held } }
+    const next: ContactRecord = {
+      ...known,
+      updatedAt: now,
+      ownSync: { ...held, key: known.identityPublicKey },
+    }
     if (choices === 'newer') {
       next.displayName = f.contact.displayName
       next.verified = f.contact.verified
@@ -230,5 +263,25 @@ function choicesOf(f: ContactStateFrame) {
 }
 
 function stateOf(f: ContactStateFrame, route: Uint8Array | null): ContactSyncState {
-  return { ...choicesOf(f), routeStamp: route === null ? 0 : f.routeStamp, route }
+  const routeStamp = route === null ? 0 : f.routeStamp
+  return { ...choicesOf(f), routeStamp, route, key: f.contact.identityKey }
+}
+
+/**
+ * A contact this device does not hold is made from the primary's state, unless it is one our
+ * devices deleted later than the state's stamp (`replay`: a stale rename does not bring it back)
+ * or the key is one this device holds in a key change not yet accepted here (`wrong_key`: the
+ * acceptance comes as kind 12, sync-key.ts; a second contact for the same person would be wrong).
+ */
+async function refuseUnheld(
+  ctx: MessengerContext,
+  tx: StoreOperations,
+  f: ContactStateFrame,
+): Promise<void> {
+  const deleted = deletedStamp(ctx, f.contact.identityKey)
+  if (deleted !== undefined && f.stateStamp <= deleted)
+    throw new ProtocolError('replay', 'contact state: the contact was deleted since')
+  for (const c of await tx.listContacts())
+    if (c.keyChange !== null && bytesEqual(c.keyChange.identityPublicKey, f.contact.identityKey))
+      throw new ProtocolError('wrong_key', 'contact state: a key not accepted on this device')
 }

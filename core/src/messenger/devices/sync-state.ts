@@ -33,14 +33,14 @@ export function nextStamp(held: number, now: number): number {
   return Math.max(Math.floor(now), held + 1)
 }
 
-function putStamp(out: Uint8Array, at: number, stamp: number): void {
+export function putStamp(out: Uint8Array, at: number, stamp: number): void {
   if (!Number.isSafeInteger(stamp) || stamp < 0) throw new RangeError('stamp out of range')
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
   view.setUint32(at, Math.floor(stamp / 2 ** 32))
   view.setUint32(at + 4, stamp >>> 0)
 }
 
-function readStamp(bytes: Uint8Array, at: number, what: string): number {
+export function readStamp(bytes: Uint8Array, at: number, what: string): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const high = view.getUint32(at)
   if (high >= 2 ** 21) throw new ProtocolError('malformed', `${what}: stamp out of range`)
