@@ -31,6 +31,12 @@ export interface CommitInfo {
  */
 export type CommitCheck = (info: CommitInfo) => void
 
+/**
+ * A group's rule for proposals read from its mailbox (sent by reference for someone to commit):
+ * throws a ProtocolError to refuse one, which is then not kept for any commit.
+ */
+export type ProposalCheck = (proposal: CommitProposal) => void
+
 // RFC 9420 §17.3 numbers of the extension types ts-mls names.
 const DEFAULT_EXTENSION_TYPES: Record<string, number> = {
   application_id: 1,
@@ -64,13 +70,23 @@ export function commitProposalOf(p: Proposal, sender: number | undefined): Commi
  * The library asks before it applies a commit (its proposals known, nothing changed yet); a
  * refusal leaves the state as it was and is thrown as the rule's own typed error.
  */
-export function commitRule(check: CommitCheck | undefined) {
+export function commitRule(check: CommitCheck | undefined, proposalCheck?: ProposalCheck) {
   let refusal: unknown
   const callback: IncomingMessageCallback | undefined =
-    check === undefined
+    check === undefined && proposalCheck === undefined
       ? undefined
       : (incoming) => {
-          if (incoming.kind !== 'commit') return 'accept'
+          if (incoming.kind === 'proposal') {
+            const { proposal, senderLeafIndex } = incoming.proposal
+            try {
+              proposalCheck?.(commitProposalOf(proposal, senderLeafIndex))
+              return 'accept'
+            } catch (err) {
+              refusal = err
+              return 'reject'
+            }
+          }
+          if (check === undefined) return 'accept'
           const info: CommitInfo = {
             committer: incoming.senderLeafIndex,
             proposals: incoming.proposals.map((p) =>

@@ -22,7 +22,7 @@ import type { LeafCredentialCheck } from './credential.ts'
 import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from './framing.ts'
 import { openEntry, sealEntry } from './entry-seal.ts'
 import { cutIntoPieces, readPiece } from './mailbox-pieces.ts'
-import { commitCheckFor } from './roles-policy.ts'
+import { commitCheckFor, proposalCheckFor } from './roles-policy.ts'
 import {
   commitChanges,
   createGroup,
@@ -30,8 +30,11 @@ import {
   epochOf,
   isActive,
   joinFromWelcome,
+  membersOf,
   ownLeaf,
+  pendingSelfRemoves,
   processMessage,
+  proposeChange,
   senderLeafOf,
   type Group,
   type GroupChanges,
@@ -74,8 +77,19 @@ export type GroupEvent =
       /** The message's AEAD tag: the same for its direct and mailbox copies (a dedupe id). */
       tag: Uint8Array
     }
-  /** `committer`: the committer's leaf in the tree before the commit (undefined: unknown). */
-  | { kind: 'commit'; epoch: bigint; mailboxId: bigint; committer?: number | undefined }
+  /**
+   * `committer`: the committer's leaf in the tree before the commit (undefined: unknown);
+   * `leavers`: leaves (before it) it removed that had proposed their own removal (ADR 0138).
+   */
+  | {
+      kind: 'commit'
+      epoch: bigint
+      mailboxId: bigint
+      committer?: number | undefined
+      leavers?: number[]
+    }
+  /** A member's proposal to remove itself, kept for whoever commits next (ADR 0138). */
+  | { kind: 'proposal'; mailboxId: bigint }
   | { kind: 'removed'; mailboxId: bigint; committer?: number | undefined }
   | { kind: 'rejected'; mailboxId: bigint | undefined; code: string }
 
@@ -207,13 +221,14 @@ export class GroupChannel {
         // The admin rule (ADR 0135): a commit others would refuse is not sent.
         const result = await commitChanges(this.group, changes, commitCheckFor(this.group))
         const piece = this.singlePiece(encodeGroupFrame(FRAME_KIND.commit, result.commit))
-        const expected = this.cursor + 1n > this.knownNext ? this.cursor + 1n : this.knownNext
         try {
-          const id = await this.mailbox.append(piece, expected)
+          const id = await this.mailbox.append(piece, this.expectedId())
           const committer = ownLeaf(this.group)
+          const leavers = leaversOf(this.group, result.group)
           this.group = result.group
           this.cursor = id
-          this.onEvent({ kind: 'commit', epoch: epochOf(this.group), mailboxId: id, committer })
+          const epoch = epochOf(this.group)
+          this.onEvent({ kind: 'commit', epoch, mailboxId: id, committer, leavers })
           const welcome =
             result.welcome === undefined
               ? undefined
@@ -229,6 +244,35 @@ export class GroupChannel {
         `the commit lost ${CHANNEL_LIMITS.maxCommitAttempts} races in a row; try again later`,
       )
     })
+  }
+
+  /**
+   * Says in the group mailbox that this member leaves: a proposal to remove its own leaf, which
+   * any member may commit (ADR 0138). Appended right after everything read, so it lands in the
+   * epoch it was made for; re-made after losing a race.
+   */
+  proposeLeave(): Promise<void> {
+    return this.serial(async () => {
+      for (let attempt = 0; attempt < CHANNEL_LIMITS.maxCommitAttempts; attempt++) {
+        await this.readAll()
+        if (!isActive(this.group)) throw new ProtocolError('wrong_key', 'no longer in the group')
+        const r = await proposeChange(this.group, { remove: ownLeaf(this.group) })
+        const piece = this.singlePiece(encodeGroupFrame(FRAME_KIND.proposal, r.proposal))
+        try {
+          this.cursor = await this.mailbox.append(piece, this.expectedId())
+          this.group = r.group
+          return
+        } catch (err) {
+          if (!(err instanceof GroupSequenceMoved)) throw err
+          this.knownNext = err.nextId
+        }
+      }
+      throw new ProtocolError('limit_exceeded', 'the leave lost too many races; try again later')
+    })
+  }
+
+  private expectedId(): bigint {
+    return this.cursor + 1n > this.knownNext ? this.cursor + 1n : this.knownNext
   }
 
   /**
@@ -310,9 +354,13 @@ export class GroupChannel {
       await this.applyMessage(frame.mls, id, 'mailbox')
       return
     }
+    if (frame.kind === FRAME_KIND.proposal && frame.epoch === epochOf(this.group)) {
+      await this.applyProposal(id, frame.mls)
+      return
+    }
     if (frame.kind !== FRAME_KIND.commit || frame.epoch !== epochOf(this.group)) {
-      // A proposal (Hestia commits its changes inline), a welcome or key package in the wrong
-      // place, or a commit for an epoch already left: the first commit for an epoch won.
+      // A proposal for an epoch already left, a welcome or key package in the wrong place, or
+      // a commit for an epoch already left: the first commit for an epoch won.
       this.onEvent({ kind: 'rejected', mailboxId: id, code: 'not_for_this_epoch' })
       return
     }
@@ -322,12 +370,27 @@ export class GroupChannel {
       const r = await processMessage(this.group, frame.mls, commitCheckFor(this.group))
       if (r.kind !== 'commit')
         throw new ProtocolError('malformed', 'a commit frame without a commit')
+      const leavers = leaversOf(this.group, r.group)
       this.group = r.group
       this.onEvent(
         r.removed
           ? { kind: 'removed', mailboxId: id, committer }
-          : { kind: 'commit', epoch: epochOf(this.group), mailboxId: id, committer },
+          : { kind: 'commit', epoch: epochOf(this.group), mailboxId: id, committer, leavers },
       )
+    } catch (err) {
+      this.reject(id, err)
+    }
+  }
+
+  /** Only a member's proposal to remove itself is kept; every member refuses the rest alike. */
+  private async applyProposal(id: bigint, mls: Uint8Array): Promise<void> {
+    try {
+      const check = commitCheckFor(this.group) // a commit in a proposal frame is still checked
+      const r = await processMessage(this.group, mls, check, proposalCheckFor(this.group))
+      if (r.kind !== 'proposal')
+        throw new ProtocolError('malformed', 'a proposal frame without a proposal')
+      this.group = r.group
+      this.onEvent({ kind: 'proposal', mailboxId: id })
     } catch (err) {
       this.reject(id, err)
     }
@@ -397,6 +460,13 @@ export class GroupChannel {
     this.queue = run.catch(() => undefined)
     return run
   }
+}
+
+/** Leaves of `before` that proposed their own removal and are gone in `after` (ADR 0138). */
+function leaversOf(before: Group, after: Group): number[] {
+  const stays = new Set(membersOf(after).map((m) => m.signatureKey.join()))
+  const at = new Map(membersOf(before).map((m) => [m.leaf, m.signatureKey.join()]))
+  return pendingSelfRemoves(before).filter((leaf) => !stays.has(at.get(leaf) ?? ''))
 }
 
 export interface ChannelIo {

@@ -47,13 +47,14 @@ import {
   commitRule,
   type CommitCheck,
   type GroupExtension,
+  type ProposalCheck,
 } from './commit-info.ts'
 import { ROLES_EXTENSION_TYPE } from './roles.ts'
 import type { GroupSuite } from './suite.ts'
 import { toProtocolError } from './mls-errors.ts'
 
 export { loadSuite, type GroupSuite } from './suite.ts'
-export type { CommitCheck, CommitInfo, GroupExtension } from './commit-info.ts'
+export type { CommitCheck, CommitInfo, GroupExtension, ProposalCheck } from './commit-info.ts'
 
 /** Group context extensions of Hestia's own that every leaf declares it supports (RFC 9420 §7.2). */
 const OWN_EXTENSION_TYPES = [ROLES_EXTENSION_TYPE]
@@ -144,6 +145,11 @@ export interface GroupChanges {
   remove?: readonly number[]
   /** New group context extensions (replacing all of them; RFC 9420 §12.1.7). */
   extensions?: readonly GroupExtension[]
+  /**
+   * Also commit, by reference, the members' pending proposals to remove themselves (read from the
+   * mailbox in this epoch; ADR 0138). No other pending proposal is ever committed.
+   */
+  selfRemoves?: boolean
 }
 
 export interface CommitResult {
@@ -165,7 +171,10 @@ export async function commitChanges(
   check?: CommitCheck,
 ): Promise<CommitResult> {
   const adds = (changes.add ?? []).map(decodeKeyPackage)
-  const after = memberCount(group) + adds.length - (changes.remove?.length ?? 0)
+  const pending = changes.selfRemoves === true ? selfRemoveProposals(group) : {}
+  const leaving = new Set(Object.values(pending).map((p) => p.senderLeafIndex))
+  const removes = (changes.remove ?? []).filter((leaf) => !leaving.has(leaf))
+  const after = memberCount(group) + adds.length - removes.length - leaving.size
   if (after > GROUP_LIMITS.maxMembers) {
     throw new ProtocolError(
       'limit_exceeded',
@@ -173,7 +182,7 @@ export async function commitChanges(
     )
   }
   const proposals: Proposal[] = [
-    ...(changes.remove ?? []).map((leaf): Proposal => ({
+    ...removes.map((leaf): Proposal => ({
       proposalType: 'remove',
       remove: { removed: leaf },
     })),
@@ -182,10 +191,16 @@ export async function commitChanges(
   ]
   // Our own commit meets the rule every member applies to it, or it is not made.
   const own = ownLeaf(group)
-  check?.({ committer: own, proposals: proposals.map((p) => commitProposalOf(p, own)) })
+  const byReference = Object.values(pending).map((p) =>
+    commitProposalOf(p.proposal, p.senderLeafIndex),
+  )
+  const inline = proposals.map((p) => commitProposalOf(p, own))
+  check?.({ committer: own, proposals: [...byReference, ...inline] })
+  // The library commits every pending proposal it holds: hand it only those chosen.
+  const state = { ...group.state, unappliedProposals: pending }
   const result = await guarded(group, 'commit', () =>
     createCommit(
-      { state: group.state, cipherSuite: group.suite.impl },
+      { state, cipherSuite: group.suite.impl },
       { extraProposals: proposals, ratchetTreeExtension: true },
     ),
   )
@@ -228,6 +243,21 @@ export async function proposeChange(
     createProposal(group.state, false, proposal, group.suite.impl),
   )
   return { group: { ...group, state: r.newState }, proposal: encodeMlsMessage(r.message) }
+}
+
+/** The pending proposals of members to remove themselves (by reference, this epoch). */
+function selfRemoveProposals(group: Group): ClientState['unappliedProposals'] {
+  return Object.fromEntries(
+    Object.entries(group.state.unappliedProposals).filter(
+      ([, p]) =>
+        p.proposal.proposalType === 'remove' && p.proposal.remove.removed === p.senderLeafIndex,
+    ),
+  )
+}
+
+/** The leaves whose members proposed, in this epoch, to remove themselves (ADR 0138). */
+export function pendingSelfRemoves(group: Group): number[] {
+  return Object.values(selfRemoveProposals(group)).map((p) => p.senderLeafIndex!)
 }
 
 /** What a joiner may need besides the welcome; Hestia's own welcomes carry the tree inside. */
@@ -290,15 +320,18 @@ export async function encryptMessage(
       `group message longer than ${GROUP_LIMITS.maxApplicationBytes} bytes`,
     )
   }
+  // A pending self-removal (ADR 0138) holds nothing back: until it is committed the leaver is a
+  // member and reads, as it did before proposals (ts-mls refuses to send with any pending).
+  const { unappliedProposals } = group.state
   const r = await guarded(group, 'encrypt', () =>
-    createApplicationMessage(group.state, data, group.suite.impl),
+    createApplicationMessage({ ...group.state, unappliedProposals: {} }, data, group.suite.impl),
   )
   const message = encodeMlsMessage({
     version: 'mls10',
     wireformat: 'mls_private_message',
     privateMessage: r.privateMessage,
   })
-  return { group: { ...group, state: r.newState }, message }
+  return { group: { ...group, state: { ...r.newState, unappliedProposals } }, message }
 }
 
 /** The member that sent an application message (its leaf in the sending epoch). */
@@ -321,9 +354,10 @@ export async function processMessage(
   group: Group,
   bytes: Uint8Array,
   check?: CommitCheck,
+  proposalCheck?: ProposalCheck,
 ): Promise<Processed> {
   const message = decodeMessage(bytes)
-  const rule = commitRule(check)
+  const rule = commitRule(check, proposalCheck)
   if (message.wireformat === 'mls_private_message') {
     const epoch = message.privateMessage.epoch
     const r = await guarded(group, 'message', () =>

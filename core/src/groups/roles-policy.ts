@@ -3,9 +3,12 @@
  * committer to its own before it is sent:
  *
  * - A commit with no proposals (a member's own leaf update, post-compromise security) is anyone's.
- * - Any other commit must come from an admin of the epoch before it. It may only add, remove and
- *   replace the group context extensions, all proposed inline by the committer (Hestia never
- *   commits proposals by reference, updates of others, PSKs or re-inits).
+ * - So is a commit of nothing but members' own proposals to remove themselves, by reference
+ *   (a member leaving, ADR 0138): MLS verified each one's signature under the leaver's own leaf.
+ * - Any other commit must come from an admin of the epoch before it (with no listed admin left
+ *   in the tree, the longest-standing person present: `presentRoles`, ADR 0138). It may only add,
+ *   remove and replace the group context extensions, proposed inline by the committer, besides
+ *   such self-removals (never updates of others, PSKs or re-inits).
  * - A commit that adds must carry the new roles, and any new roles must list exactly the people
  *   left in the tree in the agreed order (roles.ts `membersAfter`); an admin chooses the admin
  *   flags and the name, and the roles codec refuses a group without an admin.
@@ -21,9 +24,15 @@
  */
 import { toHex } from '../crypto/bytes.ts'
 import { ProtocolError } from '../wire/errors.ts'
-import type { CommitCheck, CommitInfo, GroupExtension } from './commit-info.ts'
+import type {
+  CommitCheck,
+  CommitInfo,
+  CommitProposal,
+  GroupExtension,
+  ProposalCheck,
+} from './commit-info.ts'
 import { identityOfCredential } from './credential.ts'
-import { extensionOf, keyPackageLeaf, membersOf, type Group } from './mls.ts'
+import { extensionOf, keyPackageLeaf, membersOf, pendingSelfRemoves, type Group } from './mls.ts'
 import {
   ROLES_EXTENSION_TYPE,
   decodeRoles,
@@ -40,14 +49,41 @@ export function rolesOf(group: Group): GroupRoles | undefined {
 }
 
 /**
- * The roles of the people who have a leaf now (a removed person stays listed until the next
- * roles change). Never without an admin: only admins remove, and nobody removes themselves.
+ * The roles of the people who have a leaf now (a removed or departed person stays listed until
+ * the next roles change), as every member applies them: when no listed admin has a leaf left
+ * (two last admins left at once, an admin's only device removed itself), the longest-standing
+ * person present is admin — the rule of the last admin leaving (ADR 0138).
  */
 export function presentRoles(group: Group): GroupRoles | undefined {
   const roles = rolesOf(group)
-  if (roles === undefined) return undefined
-  const present = new Set([...identitiesByLeaf(group).values()].map(toHex))
-  return { ...roles, members: roles.members.filter((m) => present.has(toHex(m.identity))) }
+  return roles === undefined ? undefined : effectiveRoles(roles, identitiesByLeaf(group))
+}
+
+function effectiveRoles(roles: GroupRoles, leaves: Map<number, Uint8Array>): GroupRoles {
+  const present = new Set([...leaves.values()].map(toHex))
+  const members = roles.members.filter((m) => present.has(toHex(m.identity)))
+  if (members.some((m) => m.admin) || members.length === 0) return { ...roles, members }
+  return { ...roles, members: members.map((m, i) => ({ ...m, admin: i === 0 })) }
+}
+
+/** A proposal by reference that removes its own sender: a member leaving (ADR 0138). */
+function isSelfRemove(p: CommitProposal): boolean {
+  return p.kind === 'remove' && p.sender !== undefined && p.leaf === p.sender
+}
+
+/**
+ * What a member keeps of the proposals it reads from the mailbox (ADR 0138): only a member's
+ * proposal to remove itself, once per leaf. Anything else is refused by every member alike, so
+ * no one can commit it (`not_admin` for removing someone else, `malformed` for the rest).
+ */
+export function proposalCheckFor(group: Group): ProposalCheck {
+  const pending = new Set(pendingSelfRemoves(group))
+  return (p) => {
+    if (p.kind === 'remove' && !isSelfRemove(p))
+      refuse('not_admin', 'a member proposes only its own removal')
+    if (!isSelfRemove(p)) refuse('malformed', `a ${p.kind} proposal by reference`)
+    if (pending.has(p.sender!)) refuse('malformed', 'this member already said it leaves')
+  }
 }
 
 export function rolesExtension(roles: GroupRoles): GroupExtension {
@@ -79,9 +115,12 @@ function refuse(code: 'not_admin' | 'malformed', why: string): never {
 function checkCommit(roles: GroupRoles, leaves: Map<number, Uint8Array>, info: CommitInfo): void {
   const { committer, proposals } = info
   if (proposals.length === 0) return // a leaf update: every member's own
-  if (proposals.some((p) => p.sender !== committer))
-    refuse('malformed', 'proposals by reference are not used')
-  if (!isAdmin(roles, committer === undefined ? undefined : leaves.get(committer)))
+  // Another member's proposal is committed only when it removes that member (ADR 0138).
+  const leavers = proposals.filter((p) => p.sender !== committer)
+  if (!leavers.every(isSelfRemove)) refuse('malformed', 'proposals by reference are not used')
+  if (leavers.length === proposals.length) return // members who left: anyone commits that
+  const admins = effectiveRoles(roles, leaves)
+  if (!isAdmin(admins, committer === undefined ? undefined : leaves.get(committer)))
     refuse('not_admin', 'only an admin adds, removes, renames or changes roles')
   const removed = new Set<number>()
   const added: Uint8Array[] = []
@@ -128,11 +167,11 @@ export function plannedRoles(
     .filter(([leaf]) => !removed.has(leaf))
     .map(([, id]) => id)
   const added = (change.add ?? []).map((kp) => identityOfCredential(keyPackageLeaf(kp).credential))
-  // Flags of the people who stay; anyone new (or added again) starts as a member.
+  // Flags of the people who stay (as applied: ADR 0138); anyone new starts as a member.
   const stay = new Set(remaining.map(toHex))
   const admin = new Map(
-    roles.members
-      .filter((m) => stay.has(toHex(m.identity)))
+    effectiveRoles(roles, identitiesByLeaf(group))
+      .members.filter((m) => stay.has(toHex(m.identity)))
       .map((m) => [toHex(m.identity), m.admin]),
   )
   for (const e of edits.admins ?? []) admin.set(toHex(e.identity), e.admin)

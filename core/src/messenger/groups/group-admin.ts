@@ -12,6 +12,7 @@ import {
   keyPackageLeaf,
   membersOf,
   ownLeaf,
+  pendingSelfRemoves,
   type Group,
   type GroupChanges,
   type GroupExtension,
@@ -102,6 +103,25 @@ export function handOverPlan(group: Group): GroupChanges | undefined {
   return next === undefined
     ? undefined
     : rolesPlan(group, { admins: [{ identity: next, admin: true }] })
+}
+
+/**
+ * The commit for members who leave (ADR 0138): the pending proposals of members to remove
+ * themselves, which anyone may commit; and for an admin, the member at `leaf` (with
+ * `signatureKey`) who said it leaves, inline, while it is still in and its proposal is not
+ * pending (lost to another commit of its epoch). Undefined: nothing to commit.
+ */
+export function leavePlan(
+  group: Group,
+  leaf?: number,
+  signatureKey?: Uint8Array,
+): GroupChanges | undefined {
+  const pending = pendingSelfRemoves(group)
+  const key = signatureKey === undefined ? '' : toHex(signatureKey)
+  const still = membersOf(group).some((m) => m.leaf === leaf && toHex(m.signatureKey) === key)
+  const inline = still && !pending.includes(leaf!) && canManage(group) ? [leaf!] : []
+  if (pending.length === 0 && inline.length === 0) return undefined
+  return { selfRemoves: pending.length > 0, remove: inline }
 }
 
 /**

@@ -223,12 +223,14 @@ export class GroupManager {
   }
 
   /**
-   * Leaves: tells the members (the first to read it commits our removal) and stops reading. The
-   * group and its history stay on this device, marked left.
+   * Leaves: proposes our removal in the group mailbox (any member who reads it commits it, ADR
+   * 0138), tells the members and stops reading. The group and its history stay here, marked left.
    */
   async leave(groupId: string): Promise<void> {
+    const { channel } = this.active(groupId)
     // The last admin first makes the longest-standing member admin (ADR 0135).
-    await this.active(groupId).channel.commit((group) => admin.handOverPlan(group))
+    await channel.commit((group) => admin.handOverPlan(group))
+    await channel.proposeLeave()
     await this.sendContent(groupId, { kind: 'leave' })
     await this.history.line(groupId, { kind: 'left', member: null })
     this.entry(groupId).status = 'left'
@@ -475,9 +477,10 @@ export class GroupManager {
 
   private channelEvent(groupId: string, e: GroupEvent): void {
     if (e.kind === 'message') this.contentEvent(groupId, e)
+    else if (e.kind === 'proposal') void this.commitLeave(groupId)
     else if (e.kind === 'commit') {
       this.rolesApplied(groupId, e.committer)
-      this.talk.commitApplied(groupId, e.committer)
+      this.talk.commitApplied(groupId, e.committer, e.leavers)
       this.announce({ kind: 'changed', groupId, change: 'members', by: null })
     } else if (e.kind === 'removed') {
       const g = this.groups.get(groupId)
@@ -531,20 +534,18 @@ export class GroupManager {
       this.announce({ kind: 'changed', groupId, change: 'roles', by: contact ?? null })
   }
 
-  /** A member said it leaves: commit its removal unless someone did (the relay orders racers). */
-  private async commitLeave(groupId: string, leaf: number, signatureKey: Uint8Array) {
+  /**
+   * Members leave: commit their removal unless someone did (the relay orders racers). Anyone
+   * commits a leaver's own proposal (ADR 0138); an admin also removes the member at `leaf` who
+   * said it leaves. Only an admin moves the mailbox after it (only its move is followed).
+   */
+  private async commitLeave(groupId: string, leaf?: number, signatureKey?: Uint8Array) {
     const g = this.groups.get(groupId)
     if (g === undefined || g.status !== 'member') return
-    // Only admins commit removals (ADR 0135); the others wait for one to read it.
-    if (!admin.canManage(g.channel.state)) return
-    const same = (a: Uint8Array, b: Uint8Array) => toHex(a) === toHex(b)
     try {
-      const removed = await g.channel.commit((group) =>
-        membersOf(group).some((m) => m.leaf === leaf && same(m.signatureKey, signatureKey))
-          ? { remove: [leaf] }
-          : undefined,
-      )
-      if (removed !== undefined) await this.replaceMailbox(groupId)
+      const removed = await g.channel.commit((group) => admin.leavePlan(group, leaf, signatureKey))
+      if (removed !== undefined && admin.canManage(g.channel.state))
+        await this.replaceMailbox(groupId)
     } catch (err) {
       this.refuse(groupId, undefined, err)
     }

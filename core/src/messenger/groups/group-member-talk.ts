@@ -103,11 +103,18 @@ export class GroupMemberTalk {
     this.#receipts.stored(groupId, message.messageId, message.senderContactId)
   }
 
-  /** A commit was applied: its system lines; new members who are not contacts learn our name. */
-  commitApplied(groupId: string, committer: number | undefined): void {
+  /**
+   * A commit was applied: its system lines; new members who are not contacts learn our name.
+   * `leavers`: leaves it removed by their own proposal, "left" for everyone (ADR 0138).
+   */
+  commitApplied(groupId: string, committer: number | undefined, leavers?: number[]): void {
     const g = this.#host.entry(groupId)
     if (g === undefined) return
     const before = g.roster
+    for (const leaf of leavers ?? []) {
+      const keyId = before.get(leaf)
+      if (keyId !== undefined) g.leaving.add(keyId)
+    }
     g.roster = this.rosterOf(g.channel)
     const own = this.ownKeyId(groupId)
     const lines = commitLines(before, g.roster, { committer, own, leaving: g.leaving })
