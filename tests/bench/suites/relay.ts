@@ -24,7 +24,10 @@ interface Sizes {
   concurrency: number
   fetches: number
   clients: number
-  /** A second RSS point (issue #21: 10,000 in the full run); 0 = none. */
+  /**
+   * Clients behind relay.rss_per_client_10k_MiB (issue #21): 10,000 in the full run; smoke and
+   * quick measure the same thing with fewer and say so in the log (CI has no time for 10,000).
+   */
   clientsLarge: number
   repetitions: number
   warmup: number
@@ -37,7 +40,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     concurrency: 32,
     fetches: 100,
     clients: 20,
-    clientsLarge: 0,
+    clientsLarge: 50,
     repetitions: 1,
     warmup: 1,
   },
@@ -47,7 +50,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     concurrency: 64,
     fetches: 500,
     clients: 200,
-    clientsLarge: 0,
+    clientsLarge: 500,
     repetitions: 3,
     warmup: 1,
   },
@@ -65,6 +68,10 @@ const SIZES: Record<BenchMode, Sizes> = {
 
 /** Clients per child process (lib/relay-client-pool.ts). */
 const CLIENTS_PER_PROCESS = 1000
+/** The client count relay.rss_per_client_10k_MiB is named for. */
+const LARGE_POINT = 10_000
+/** Time after which the large point starts no further client process (its figure is then for fewer). */
+const LARGE_POINT_BUDGET_MS = 15 * 60_000
 
 /** 1 KiB: the smallest sealed size bucket, the common case for text messages. */
 /** Sending nodes; with `concurrency` deposits in flight spread over them. */
@@ -179,6 +186,8 @@ export interface RssOptions {
   heapSnapshotDir?: string
   /** Extra environment of the relay process (tools/relay-rss-probe.ts tries settings with it). */
   env?: NodeJS.ProcessEnv
+  /** No further client process is started after this long (tools/relay-rss-probe.ts). */
+  budgetMs?: number
 }
 
 export async function rssPerClient(
@@ -199,6 +208,9 @@ export async function rssPerClient(
         maxIncomingPendingConnections: 1000,
         // Clients connect 25 at a time, all from 127.0.0.1: past the per-address handshake cap (8).
         maxHandshakingPerIp: 1000,
+        // On the loaded 2-core machine a client's handshake waits its turn behind thousands of
+        // others; 10 s dropped hundreds of them in the 10,000 run (relay log: handshake_deadline).
+        handshakeDeadlineMs: 60_000,
         maxReservations: sizes.clients + 100,
       },
     }),
@@ -230,6 +242,7 @@ export async function rssPerClient(
     const idle = rssMiB(pid)
     pool = await startClientPool(relay.multiaddrs[0]!, sizes.clients, {
       perProcess: CLIENTS_PER_PROCESS,
+      ...(options.budgetMs !== undefined && { budgetMs: options.budgetMs }),
       log,
     })
     const reserved = pool.reserved
@@ -319,12 +332,19 @@ const suite: BenchSuite = {
       unit: 'MiB',
       goal: '<= 0.2',
     }
-    if (sizes.clientsLarge > 0) {
-      metrics['relay.rss_per_client_10k_MiB'] = {
-        value: await rssPerClient({ clients: sizes.clientsLarge }, log),
-        unit: 'MiB',
-        goal: '<= 0.2',
-      }
+    if (sizes.clientsLarge < LARGE_POINT)
+      log(
+        `  relay rss: relay.rss_per_client_10k_MiB is measured with ${sizes.clientsLarge} clients ` +
+          `in ${mode} mode, not ${LARGE_POINT.toLocaleString('en')} (the full run has them)`,
+      )
+    metrics['relay.rss_per_client_10k_MiB'] = {
+      // On a loaded machine 10,000 starts take longer than the suite may run (session 9: 5,309
+      // in 26 min at load ~30): no client process starts after the budget; the log says so.
+      value: await rssPerClient({ clients: sizes.clientsLarge }, log, {
+        budgetMs: LARGE_POINT_BUDGET_MS,
+      }),
+      unit: 'MiB',
+      goal: '<= 0.2',
     }
     return metrics
   },
