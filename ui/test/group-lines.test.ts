@@ -130,17 +130,19 @@ test('system lines read as sentences among the messages, in the order the node k
     line('s5', NOW + 5, { system: { kind: 'renamed', member: alice, name: 'Book club' } }),
     line('s6', NOW + 6, { system: { kind: 'key_changed', member: alice } }),
     line('s7', NOW + 7, { system: { kind: 'removed', member: you, by: alice } }),
+    line('s8', NOW + 8, { system: { kind: 'removed', member: alice, by: you } }),
   ]
   const page = await chat(await open(node))
   assert.deepEqual(rowsOf(page.html, /^group-(system|message)$/), [
     'You joined',
     'Alice hello',
     'Erin (not in your contacts) joined',
-    'Erin (not in your contacts) was removed by Alice',
+    'Alice removed Erin (not in your contacts)',
     'Alice left',
     'Alice renamed the group to “Book club”',
     'Alice’s security code changed',
-    'You were removed by Alice',
+    'Alice removed you',
+    'You removed Alice',
   ])
   // Names and the group's new name are isolated: a name's direction cannot reorder the sentence.
   assert.ok(page.html.includes('<bdi>Book club</bdi>'))

@@ -241,6 +241,8 @@ export function groupSystemTemplate(
   kind: 'joined' | 'removed' | 'left' | 'renamed' | 'key_changed',
   self: boolean,
   hasBy: boolean,
+  /** The one who removed is us. */
+  bySelf = false,
 ): string {
   const who = self ? 'You' : '{member}'
   switch (kind) {
@@ -249,7 +251,9 @@ export function groupSystemTemplate(
     case 'left':
       return `${who} left`
     case 'removed':
-      return `${who} ${self ? 'were' : 'was'} removed${hasBy ? ' by {by}' : ''}`
+      // "Alice removed Erin" (ADR 0782); who removed is not always known.
+      if (hasBy) return `${bySelf ? 'You' : '{by}'} removed ${self ? 'you' : '{member}'}`
+      return `${who} ${self ? 'were' : 'was'} removed`
     case 'renamed':
       return `${who} renamed the group to “{name}”`
     case 'key_changed':
