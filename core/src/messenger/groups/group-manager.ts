@@ -150,7 +150,8 @@ export class GroupManager {
       const leaves = this.membersByContact(group)
         .filter((m) => m.contact === contactId)
         .map((m) => m.leaf)
-      return leaves.length === 0 ? undefined : { remove: leaves }
+      // Leaves proposed by their members go with it (ADR 0138), or this commit would drop them.
+      return leaves.length === 0 ? undefined : { remove: leaves, selfRemoves: true }
     })
     if (removed !== undefined) this.leaf.updated(groupId) // our removal commit had a fresh path
     if (removed !== undefined) await this.replaceMailbox(groupId)
@@ -297,7 +298,7 @@ export class GroupManager {
    */
   async updateLeaf(groupId: string): Promise<void> {
     const { channel } = this.active(groupId)
-    await channel.commit(() => ({}))
+    await channel.commit(() => ({ selfRemoves: true })) // with any pending leave (ADR 0138)
     this.leaf.updated(groupId)
     await this.save(groupId)
   }
