@@ -15,10 +15,19 @@ import type {
 import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
 import { renderFile } from './support/render.ts'
 import { NOW } from './support/fixtures.ts'
-import { GroupsState, type GroupView } from '../src/lib/groups-state.ts'
+import {
+  GROUP_STARTING_RETRIES,
+  GROUP_STARTING_RETRY_MS,
+  GroupsState,
+  type GroupView,
+} from '../src/lib/groups-state.ts'
 import { GROUP_TEXT } from '../src/lib/texts.ts'
 
 const noop = (): void => {}
+/** Lets settled promises run their continuations (timers are faked in some tests). */
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await Promise.resolve()
+}
 const GID = 'a'.repeat(64)
 
 function contact(name: string, trust: ContactSummary['trust'] = 'unverified'): ContactSummary {
@@ -201,6 +210,67 @@ describe('New group', () => {
 })
 
 describe('Group list', () => {
+  // ADR 0775: a browser back from a restart asked before its messenger ran and showed its groups
+  // only at the 30 s poll (32-36 s in the three-browser test). Fake timers: nothing here waits.
+  test('a host still starting (unavailable) is asked again soon, not at the 30 s poll', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] })
+    const node = new GroupsNode(true)
+    await new GroupsState(node).create('Trip', [])
+    node.refuse['groups.list'] = { ok: false, error: { code: 'unavailable', message: 'starting' } }
+    const state = new GroupsState(node)
+    const stop = state.start()
+    await flush()
+    assert.equal(state.groups.status, 'error')
+    delete node.refuse['groups.list']
+    t.mock.timers.tick(GROUP_STARTING_RETRY_MS)
+    await flush()
+    assert.equal(state.groups.status, 'ready', 'listed at the first retry')
+    assert.equal(state.group(GID)?.name, 'Trip')
+    stop()
+  })
+
+  test('a host that stayed unavailable past the retries is read when the node says it runs', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] })
+    const node = new GroupsNode(true)
+    await new GroupsState(node).create('Trip', [])
+    node.refuse['groups.list'] = { ok: false, error: { code: 'unavailable', message: 'starting' } }
+    const before = node.asked.filter((r) => r.type === 'groups.list').length
+    const state = new GroupsState(node)
+    const stop = state.start()
+    for (let i = 1; i <= GROUP_STARTING_RETRIES; i++) {
+      await flush()
+      t.mock.timers.tick(GROUP_STARTING_RETRY_MS * i)
+    }
+    await flush()
+    const asked = node.asked.filter((r) => r.type === 'groups.list').length - before
+    assert.equal(asked, GROUP_STARTING_RETRIES + 1, 'asked again a bounded number of times')
+    delete node.refuse['groups.list']
+    node.emit({ type: 'connectivity.changed', connectivity: { nodeRunning: false, relays: [] } })
+    await flush()
+    assert.equal(state.groups.status, 'error', 'not while the node is not running')
+    node.emit({
+      type: 'connectivity.changed',
+      connectivity: { nodeRunning: true, relays: [], directPeers: 0 },
+    })
+    await flush()
+    assert.equal(state.groups.status, 'ready')
+    stop()
+  })
+
+  test('a refusal that is not a starting host is not asked again before the poll', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] })
+    const node = new GroupsNode(true)
+    node.refuse['groups.list'] = { ok: false, error: { code: 'internal', message: 'broken' } }
+    const state = new GroupsState(node)
+    const stop = state.start()
+    await flush()
+    t.mock.timers.tick(GROUP_STARTING_RETRY_MS * 10)
+    await flush()
+    assert.equal(node.asked.filter((r) => r.type === 'groups.list').length, 1)
+    assert.equal(state.groups.status, 'error')
+    stop()
+  })
+
   test('each group with its member count; a removed one says so', async () => {
     const groups: GroupView[] = [
       {

@@ -32,6 +32,20 @@ export const GROUP_LIST_POLL_MS = 30_000
  * within 45 s without it (ADR 0775).
  */
 export const GROUP_OPEN_POLL_MS = 10_000
+/**
+ * Right after the browser starts, the host may answer before its messenger runs (`unavailable`,
+ * or `timeout` while it starts): the list and the open group ask again this often, growing, a few
+ * times, and once more when the node says it runs (`connectivity.changed`). Before, the list
+ * waited for the 30 s poll: a browser back from a restart showed its groups 32-36 s late
+ * (ADR 0775).
+ */
+export const GROUP_STARTING_RETRIES = 8
+export const GROUP_STARTING_RETRY_MS = 250
+
+/** Answers a starting host gives (asked again soon), not refusals. */
+function starting(code: string): boolean {
+  return code === 'unavailable' || code === 'timeout'
+}
 
 export type GroupStatus = 'active' | 'removed' | 'left'
 
@@ -273,6 +287,7 @@ export class GroupsState {
   /** `groups.members` answers per group (the open one is asked on open and on each change). */
   readonly #members = new Map<string, NewerSummary['members']>()
   #seq = 0
+  #stopped = false
 
   constructor(client: MessengerClient) {
     this.client = client
@@ -280,6 +295,7 @@ export class GroupsState {
 
   /** Loads the list, follows events and polls; returns the stop function. */
   start(): () => void {
+    this.#stopped = false
     const unsubscribe = this.client.subscribe((event) => this.#onEvent(event))
     void this.load()
     const timer = setInterval(() => void this.load(), GROUP_LIST_POLL_MS)
@@ -287,6 +303,7 @@ export class GroupsState {
       if (this.#openId !== null) void this.loadMessages(this.#openId)
     }, GROUP_OPEN_POLL_MS)
     return () => {
+      this.#stopped = true
       unsubscribe()
       clearInterval(timer)
       clearInterval(reread)
@@ -301,12 +318,18 @@ export class GroupsState {
   }
 
   async load(): Promise<void> {
-    try {
-      const { groups } = await call(this.client, { type: 'groups.list' })
-      this.#raw = groups
-      this.#publish()
-    } catch (error) {
-      if (this.groups.status !== 'ready') this.groups = { status: 'error', error: errorBody(error) }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { groups } = await call(this.client, { type: 'groups.list' })
+        this.#raw = groups
+        this.#publish()
+        return
+      } catch (error) {
+        const body = errorBody(error)
+        if (this.groups.status !== 'ready') this.groups = { status: 'error', error: body }
+        if (!starting(body.code) || attempt >= GROUP_STARTING_RETRIES || this.#stopped) return
+        await new Promise((r) => setTimeout(r, GROUP_STARTING_RETRY_MS * (attempt + 1)))
+      }
     }
   }
 
@@ -485,7 +508,12 @@ export class GroupsState {
   }
 
   #onEvent(event: ClientEvent): void {
-    if (event.type === 'group.changed') {
+    if (event.type === 'connectivity.changed' && event.connectivity.nodeRunning) {
+      // The messenger runs now: what a starting host could not answer is asked again at once.
+      if (this.groups.status === 'error') void this.load()
+      if (this.#openId !== null && this.lines.status === 'error')
+        void this.loadMessages(this.#openId)
+    } else if (event.type === 'group.changed') {
       const changed = event.group
       this.#raw = [...this.#raw.filter((g) => g.groupId !== changed.groupId), changed]
       this.#publish()
