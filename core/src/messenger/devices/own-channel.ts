@@ -472,6 +472,8 @@ export class OwnChannel {
       const routed = { ...link, route: frame.body }
       for (const w of waiting) await this.#send(routed, w.kind, w.body).catch(() => undefined)
       await this.#sendSettingsTo(routed)
+      // Back (a restart): a history transfer to it goes on where it stopped (ADR 0790).
+      this.history.peerBack(sender)
     } else if (frame.kind === OWN_FRAME_KIND.sentCopy) {
       await this.#fileSentCopy(frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.readUpTo) {
