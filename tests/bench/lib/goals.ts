@@ -39,6 +39,12 @@ export const GOALS: readonly GoalEntry[] = [
     description: 'Enter in A’s chat view → message painted in B’s, direct WebRTC, loopback',
   },
   {
+    metric: 'restart.mailbox_read_ms',
+    goal: '<= 5000 ms',
+    description:
+      'browser relaunched with its profile → a text that waited in its mailbox readable in its page (ADR 0775)',
+  },
+  {
     metric: 'msg.mailbox.delivery_p50_ms',
     goal: '<= 50 ms',
     description: 'mailbox delivery to an online recipient via relay push',
