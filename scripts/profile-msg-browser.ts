@@ -16,15 +16,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Page } from 'playwright-core'
 import {
-  addedIn,
-  openExtensionPair,
-  roundTrip,
-  roundTripTimes,
-} from '../tests/bench/lib/extension-pair.ts'
+  openDirectPair,
+  startCpuProfile,
+  stopCpuProfile,
+  type CpuProfile,
+} from '../tests/bench/lib/direct-pair.ts'
+import { addedIn, roundTripTimes } from '../tests/bench/lib/extension-pair.ts'
 import { openChats } from '../tests/bench/lib/message-shown.ts'
-import { OffscreenCdp } from '../tests/bench/lib/offscreen-cdp.ts'
+import type { OffscreenCdp } from '../tests/bench/lib/offscreen-cdp.ts'
 import { percentile } from '../tests/bench/lib/stats.ts'
-import { waitUntil } from '../tests/browser/support/messenger-browser.ts'
 
 const n = Number(process.argv[2] ?? 40)
 /** Rows for marks seen in at least this share of the round trips (HESTIA_PROFILE_MIN_SHARE). */
@@ -55,12 +55,6 @@ async function epochIn(doc: OffscreenCdp): Promise<number> {
     returnByValue: true,
   })) as { result: { value: number } }
   return r.result.value
-}
-
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string } }[]
-  samples: number[]
-  timeDeltas: number[]
 }
 
 /** What a sample ran: the page's script, the host's, or V8/native (program, GC, idle). */
@@ -133,35 +127,10 @@ async function pageTimes(
   return { enterAt, shownAt }
 }
 
-const pair = await openExtensionPair({ log: (line) => console.log(line) })
+// The pair, its direct connection and DevTools on both hosts (lib/direct-pair.ts, shared with
+// tests/bench/tools/direct-browser-profile.ts).
+const { pair, conversationA, docs } = await openDirectPair(WAIT_MS)
 try {
-  let conversationA = ''
-  await waitUntil(
-    'A lists the conversation',
-    async () => {
-      const list = await pair.a.must({ type: 'conversations.list', query: null })
-      conversationA = list.conversations[0]?.conversationId ?? ''
-      return conversationA !== ''
-    },
-    WAIT_MS,
-    20,
-  )
-  let warm = 0
-  await waitUntil(
-    'a direct connection both ways',
-    async () => {
-      if ((await pair.a.directPeers()) >= 1 && (await pair.b.directPeers()) >= 1) return true
-      await roundTrip(pair.a, conversationA, `warm-up ${warm++}`, WAIT_MS)
-      return false
-    },
-    60_000,
-    200,
-  )
-  for (let i = 0; i < 10; i++) await roundTrip(pair.a, conversationA, `warm ${i}`, WAIT_MS)
-  const docs = {
-    A: await OffscreenCdp.attach(pair.a.profile.context!, pair.a.page),
-    B: await OffscreenCdp.attach(pair.b.profile.context!, pair.b.page),
-  }
   if (process.env.HESTIA_PROFILE_BLANK_UI === '1') {
     // The UI's DOM removed from both pages (its script still runs): how much of the path is the
     // pages' rendering on the renderer thread the host shares with them.
@@ -174,9 +143,7 @@ try {
   const cpuStart = { A: 0, B: 0 }
   if (cpu) {
     for (const side of ['A', 'B'] as const) {
-      await docs[side].send('Profiler.enable')
-      await docs[side].send('Profiler.setSamplingInterval', { interval: 100 })
-      await docs[side].send('Profiler.start')
+      await startCpuProfile(docs[side], 100)
       cpuStart[side] = await epochIn(docs[side])
     }
   }
@@ -205,10 +172,7 @@ try {
   }
   if (cpu) {
     for (const side of ['A', 'B'] as const) {
-      const { profile } = (await docs[side].send('Profiler.stop', {}, 60_000)) as {
-        profile: CpuProfile
-      }
-      printBusy(side, profile, cpuStart[side], trips)
+      printBusy(side, await stopCpuProfile(docs[side]), cpuStart[side], trips)
     }
   }
 
