@@ -12,7 +12,7 @@ import { identityOfCredential } from './credential.ts'
 import { GroupChannel } from './group-channel.ts'
 import { GROUP_LIMITS } from './limits.ts'
 import { PIECE_CHUNK_BYTES, readPiece } from './mailbox-pieces.ts'
-import { epochOf, keyPackageLeaf, loadSuite, memberCount, treeHashOf, type Group } from './mls.ts'
+import { keyPackageLeaf, loadSuite, memberCount, treeHashOf, type Group } from './mls.ts'
 import { plannedRoles, rolesExtension, rolesOf } from './roles-policy.ts'
 
 const suite = await loadSuite()
@@ -95,7 +95,7 @@ test('a reserve per commit: the fixed part and every add so far come off the roo
   )
 })
 
-test('a group with roles and the longest name: every batched add commit with its roles fits one deposit; batching without the reserve does not', async (t) => {
+test('a group with roles and the longest name: every batched add commit with its roles fits one deposit', async (t) => {
   const box = new MemoryGroupMailbox(64)
   const io = { mailbox: box.portFor(), random: p.random, onEvent: () => undefined }
   const owner = makeMember(p, suite, 'roles-owner')
@@ -114,13 +114,8 @@ test('a group with roles and the longest name: every batched add commit with its
     add: batch,
     extensions: [rolesExtension(plannedRoles(group, { add: batch }))],
   })
-  // Without the reserve the first batch's commit, with the roles listing its people, is too big
-  // for one deposit: refused before sending, and nothing changes.
-  const plain = addBatches(kps)
-  await assert.rejects(channel.commit(withRoles(plain[0]!)), { code: 'oversize' })
-  assert.equal(epochOf(channel.state), 0n)
-  assert.equal(box.entries.length, 0)
-
+  // (Batching without the reserve overflows here only for some key material — 2 of 5 runs — so that
+  // side is shown by the exact edge arithmetic above, not here.)
   const batches = addBatchesFor(channel.state, kps)
   for (const batch of batches) await channel.commit(withRoles(batch))
   const chunks = box.entries.map((e) => readPiece(e.bytes).chunk.length)
