@@ -47,6 +47,11 @@ export interface MessengerContext {
 export class KeyedMutex {
   readonly #tails = new Map<string, Promise<unknown>>()
 
+  /** Whether work under `key` runs or waits now (it may read before a later write, ADR 0441). */
+  held(key: string): boolean {
+    return this.#tails.has(key)
+  }
+
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.#tails.get(key) ?? Promise.resolve()
     const result = previous.then(work, work)

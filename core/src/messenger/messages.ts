@@ -123,8 +123,10 @@ export async function sendText(
     await tx.addMessage(message)
     await queueMessage(tx, conversationId, payload, now)
     // Sealed here too when it may leave at once: no pass, no further transaction before it does.
+    // Not while the contact's lock is held: the inbox may be between reading the session and
+    // committing its next state, and a send in between would make that commit conflict.
     const presealed =
-      d.sendPresealed === undefined
+      d.sendPresealed === undefined || d.ctx.locks.held(contact.contactId)
         ? null
         : await presealNewRow(tx, contact, conversationId, platform, (id) => directOpen(d, id))
     const updated = { ...conv, lastMessageId: message.messageId, lastActivityAt: now }

@@ -8,7 +8,10 @@
  *
  * Sealed only when the new row is the only one of its conversation (rows leave in order), the
  * contact's session is confirmed and a direct connection to its device is open; otherwise the row
- * is an ordinary one for the next pass. The session is stored in the same transaction, so a
+ * is an ordinary one for the next pass. A text (messages.ts) is not sealed while the contact's
+ * lock is held: the inbox holds it from reading a session to committing its next state (a
+ * compare-and-set on the version it read), and a seal in between would make that commit conflict
+ * and the contact's frame be refused. The session is stored in the same transaction, so a
  * message key is never used twice; a crash before the frame left leaves the row, which a pass
  * seals again under the next key (the receiver skips one key).
  */
