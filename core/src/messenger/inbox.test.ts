@@ -225,6 +225,26 @@ describe('inbox: returns what happened, applies nothing itself', () => {
     ])
   })
 
+  test('receipts at once, a key change pending: queued in the commit, not sealed past the hold', async () => {
+    const s = await setup('inbox-receipt-key-change', {
+      receiptsAtOnce: () => true,
+      directOpen: () => true,
+    })
+    // Another key was seen for alice: the pass holds her rows until the user decides.
+    const contact = (await s.bob.store.getContact('alice-contact'))!
+    const other = new Uint8Array(32).fill(9)
+    await s.bob.store.putContact({ ...contact, keyChange: { identityPublicKey: other, seenAt: 1 } })
+    const result = await s.inbox.handle(s.direct, s.start.frame, s.apply)
+    assert.equal(result.outcome, 'stored', 'a text under the pinned key is still taken')
+    assert.equal(result.effects?.presealed, null, 'not sealed to leave at once')
+    const rows = await s.bob.store.listOutbox('conv-alice')
+    assert.deepEqual(
+      rows.map((r) => r.kind),
+      ['receipt'],
+      'queued, for the pass that holds it',
+    )
+  })
+
   test('receipts at once, a direct connection open: sealed in the commit, and the sender opens it', async () => {
     const s = await setup('inbox-receipt-sealed', {
       receiptsAtOnce: () => true,

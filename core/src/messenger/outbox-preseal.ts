@@ -44,6 +44,9 @@ export async function presealNewRow(
   platform: CryptoPlatform,
   directOpen: DirectOpen,
 ): Promise<Presealed | null> {
+  // A pass holds a blocked contact's rows, and those of one in a key change, for the user's
+  // decision (Outbox.#attemptClaimed): a row sealed here must not leave past that.
+  if (contact.blocked || contact.keyChange !== null) return null
   const rows = await tx.listOutbox(conversationId)
   if (rows.length !== 1) return null // nothing of this conversation may be waiting before it
   const record = await activeSession(tx, contact)
