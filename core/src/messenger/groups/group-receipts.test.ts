@@ -154,6 +154,26 @@ test('a receipt still waiting at stop is kept in the store and sent after the re
   assert.equal(sent.length, 1)
 })
 
+test('a text stored after stop() is marked before a second stop() resolves', async () => {
+  const store = openMemoryStore()
+  await theirText(store, THEIR_ID)
+  // The mark's write is slow (an IndexedDB round trip): it must be done when stop() says so.
+  let written = false
+  const put = store.putGroupMessage.bind(store)
+  store.putGroupMessage = async (m) => {
+    await new Promise((r) => setImmediate(r))
+    const stored = await put(m)
+    written = true
+    return stored
+  }
+  const receipts = delayedReceipts(store, [])
+  await receipts.stop()
+  receipts.stored(GROUP, THEIR_ID, 'ben') // the live watch, still reading during the stop
+  await receipts.stop()
+  assert.equal(written, true, 'the receiptDue mark is written before stop() resolves')
+  assert.equal((await store.getGroupMessage(THEIR_ID))?.receiptDue, true)
+})
+
 test('resume sends only what was kept: not our own texts, not a group left, and a failed send keeps the mark', async () => {
   const store = openMemoryStore()
   await theirText(store, THEIR_ID)

@@ -46,6 +46,8 @@ export class GroupReceipts {
   #stopped = false
   /** Message ids marked `receiptDue` in the store: the mark goes when their receipt is sent. */
   readonly #due = new Set<string>()
+  /** Marks of texts stored after stop() (written for the next start); stop() waits for them. */
+  readonly #marking = new Set<Promise<void>>()
   /** The receipt being counted now; the next waits for it. */
   #acks: Promise<unknown> = Promise.resolve()
 
@@ -63,8 +65,11 @@ export class GroupReceipts {
   /** A member's text was stored here: acknowledge it, later. */
   stored(groupId: string, messageId: string, sender: string | null): void {
     if (this.#stopped) {
-      // Stored while the messenger stops: the next start sends its receipt.
-      void this.#markDue([fromBase64Url(messageId)])
+      // Stored while the messenger stops: the next start sends its receipt. stop() (called again
+      // once nothing more is stored) waits for this mark.
+      const mark = this.#markDue([fromBase64Url(messageId)])
+      this.#marking.add(mark)
+      void mark.finally(() => this.#marking.delete(mark))
       return
     }
     const senders = this.#senders.get(groupId) ?? new Map<string, string | null>()
@@ -129,6 +134,7 @@ export class GroupReceipts {
     this.#stopped = true
     await this.#batcher.stop()
     this.#senders.clear()
+    while (this.#marking.size > 0) await Promise.allSettled([...this.#marking])
   }
 
   async #send(groupId: string, ids: Uint8Array[]): Promise<void> {

@@ -87,8 +87,12 @@ export class MessengerGroups {
 
   async stop(): Promise<void> {
     // Receipts waiting for their delay are kept for the next start; those being sent finish first.
-    await (await this.#manager?.catch(() => undefined))?.talk.stop()
+    const talk = (await this.#manager?.catch(() => undefined))?.talk
+    await talk?.stop()
     await this.#watch.stop()
+    // Texts the watch stored meanwhile had their receipt marked for the next start: written now,
+    // before the store may close.
+    await talk?.stop()
   }
 
   async has(groupId: string): Promise<boolean> {
