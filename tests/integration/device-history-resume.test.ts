@@ -18,11 +18,12 @@ import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
 import { toHex } from '@hestia/core/crypto/bytes.ts'
 import {
   decodeHistoryChunk,
+  encodeHistoryChunk,
   encodeHistoryEnd,
 } from '@hestia/core/messenger/devices/history-codec.ts'
 import { decodeSecrets } from '@hestia/core/messenger/index.ts'
 import { peerIdBytes } from '@hestia/core/messenger/net.ts'
-import { sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
+import { sealOwnFrame, type OwnFrameKind } from '@hestia/core/messenger/devices/own-frames.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
 import { HISTORY_FRAME_KIND, HISTORY_RESENDS } from '@hestia/core/messenger/devices/history.ts'
 import type { MessageRecord } from '@hestia/core/store/records.ts'
@@ -208,5 +209,40 @@ describe('a history transfer interrupted or changed mid-way', () => {
     for (const bad of [new Uint8Array(19), encodeHistoryEnd(p.random(16), 5000)])
       await assert.rejects(own.receive(fromA1(bad)), (err) => isProtocolError(err, 'malformed'))
     assert.equal(transfers(a2, 'in', from).length, 1, 'nothing said for them')
+  })
+
+  test('a chunk and its end handed over again after the end: done once, the count kept', async () => {
+    const secrets = decodeSecrets((await a2.store.getIdentity())!.secretKeys)
+    const fromA1 = (kind: OwnFrameKind, body: Uint8Array) =>
+      sealOwnFrame(
+        secrets.ownLinks![0]!.key,
+        peerIdBytes(a1.service.node!.peerId),
+        peerIdBytes(a2.service.node!.peerId),
+        { kind, body },
+        p.random,
+      )
+    const own = a2.service.messenger!.parts.own
+    const from = a2.events.length
+    const transferId = p.random(16)
+    const now = Date.now()
+    const item = { direction: 'in', delivery: null, readAt: null } as const
+    const chunk = fromA1(
+      HISTORY_FRAME_KIND.chunk,
+      encodeHistoryChunk({
+        transferId,
+        seq: 1,
+        total: 1,
+        peerIdentityKey: trio.ben.service.messenger!.ctx.local.identity.publicKey,
+        messages: [{ ...item, messageId: p.random(16), sentAt: now, receivedAt: now, text: 'x' }],
+      }),
+    )
+    const end = fromA1(HISTORY_FRAME_KIND.end, encodeHistoryEnd(transferId, 2))
+    for (const frame of [chunk, end, chunk, end]) await own.receive(frame)
+    const done = transfers(a2, 'in', from).filter((t) => t.state === 'done')
+    assert.deepEqual(
+      done.map((t) => [t.chunks, t.messages]),
+      [[1, 1]],
+      'one done, with the one message stored',
+    )
   })
 })

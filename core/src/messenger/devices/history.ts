@@ -72,8 +72,14 @@ export class OwnHistory {
   /** Contacts this companion heard from itself this run (told to the primary once each). */
   readonly #heard = new Set<string>()
   readonly #filed = new Set<string>()
-  /** Per sending device: what its transfer newly stored here so far, and the end last seen. */
-  readonly #incoming = new Map<string, { messages: number; ended: string | null }>()
+  /**
+   * Per sending device: what its transfer newly stored here so far, the transfer id of its last
+   * chunk and the end last seen (a chunk or end handed over again changes neither).
+   */
+  readonly #incoming = new Map<
+    string,
+    { messages: number; transfer: string; ended: string | null }
+  >()
   #stopped = false
 
   constructor(deps: OwnHistoryDeps) {
@@ -160,10 +166,14 @@ export class OwnHistory {
     for (const m of chunk.messages) this.#remember(toBase64Url(m.messageId))
     const fresh = await storeOwnDeviceMessages(this.#ctx, chunk.peerIdentityKey, chunk.messages)
     await this.#d.send(link, HISTORY_FRAME_KIND.ack, encodeHistoryAck(chunk.transferId, chunk.seq))
-    // Counted per sending device from its first chunk on (a resumed run goes on with the count).
+    // Counted per sending device from its first chunk on (a resumed run goes on with the count);
+    // a chunk of the same run seen again keeps the count and the end it had.
     const was = this.#incoming.get(link.deviceId)
-    const messages = (chunk.seq === 1 || was === undefined ? 0 : was.messages) + fresh.length
-    this.#incoming.set(link.deviceId, { messages, ended: null })
+    const transfer = toHex(chunk.transferId)
+    const same = was?.transfer === transfer
+    const restart = was === undefined || (chunk.seq === 1 && !same)
+    const messages = (restart ? 0 : was.messages) + fresh.length
+    this.#incoming.set(link.deviceId, { messages, transfer, ended: same ? was.ended : null })
     // Never done here: the total is the sender's estimate; the end (kind 20) says it.
     this.#emit({
       deviceId: link.deviceId,
@@ -183,7 +193,7 @@ export class OwnHistory {
     const was = this.#incoming.get(link.deviceId)
     const id = toHex(transferId)
     if (was?.ended === id) return // said already (an end deposited again)
-    this.#incoming.set(link.deviceId, { messages: was?.messages ?? 0, ended: id })
+    this.#incoming.set(link.deviceId, { messages: was?.messages ?? 0, transfer: id, ended: id })
     this.#emit({
       deviceId: link.deviceId,
       direction: 'in',
