@@ -257,6 +257,19 @@ describe('Group list', () => {
     stop()
   })
 
+  test('a page closed while the list waits to ask a starting host again asks nothing more', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] })
+    const node = new GroupsNode(true)
+    node.refuse['groups.list'] = { ok: false, error: { code: 'unavailable', message: 'starting' } }
+    const state = new GroupsState(node)
+    const stop = state.start()
+    await flush()
+    stop() // during the first retry's wait
+    t.mock.timers.tick(GROUP_STARTING_RETRY_MS * 10)
+    await flush()
+    assert.equal(node.asked.filter((r) => r.type === 'groups.list').length, 1)
+  })
+
   test('a refusal that is not a starting host is not asked again before the poll', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] })
     const node = new GroupsNode(true)

@@ -329,6 +329,7 @@ export class GroupsState {
         if (this.groups.status !== 'ready') this.groups = { status: 'error', error: body }
         if (!starting(body.code) || attempt >= GROUP_STARTING_RETRIES || this.#stopped) return
         await new Promise((r) => setTimeout(r, GROUP_STARTING_RETRY_MS * (attempt + 1)))
+        if (this.#stopped) return // the page closed while it waited: nothing more is asked
       }
     }
   }
