@@ -116,6 +116,13 @@ export interface ContactSyncState {
   key?: Uint8Array
   /** The key this device's acceptance replaced, until every linked device was told of it. */
   replaced?: Uint8Array
+  /**
+   * The newest key refused (`ContactRecord.refusedKeys`' last) our devices agreed on; a newer
+   * refusal than this one was made here (devices/sync-refuse.ts). Absent: none refused.
+   */
+  refused?: Uint8Array
+  /** The key this device's refusal kept out, until every linked device was told of it. */
+  refusing?: Uint8Array
 }
 
 export interface ContactRecord {

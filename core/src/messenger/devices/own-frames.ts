@@ -16,7 +16,8 @@
  * (refresh-link.ts: a companion's fresh keys and the primary's signed answer), 11 declined
  * (sync-declines.ts: a call or file offer declined on the sending device), 12 key accepted
  * (sync-key.ts: the replaced key, 32 B, then a kind 7 body naming the accepted key), 13 contact
- * deleted (sync-delete.ts: stamp, 8 B, and the contact's identity key, 32 B), 16 history chunk,
+ * deleted (sync-delete.ts: stamp, 8 B, and the contact's identity key, 32 B), 14 key refused
+ * (sync-refuse.ts: the refused key, 32 B, then a kind 7 body naming the kept key), 16 history chunk,
  * 17 history ack, 18 received copy, 19 reached, 20 history end (history.ts, ADR 0790). The relay
  * sees a sealed deposit of the usual size classes (the mailbox seal hides even `from`).
  */
@@ -42,6 +43,8 @@ export const OWN_FRAME_KIND = {
   // A key change accepted and a contact deleted on the sending device (sync-key.ts, sync-delete.ts).
   keyAccepted: 12,
   contactDeleted: 13,
+  // The user kept a contact's old key on the sending device (sync-refuse.ts).
+  keyRefused: 14,
   // History between our own devices (history.ts, history-codec.ts, ADR 0790).
   historyChunk: 16,
   historyAck: 17,

@@ -34,6 +34,10 @@ function sameRoute(a: Uint8Array | null, b: Uint8Array | null): boolean {
   return a === null || b === null ? a === b : bytesEqual(a, b)
 }
 
+function sameKey(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && bytesEqual(a, b)
+}
+
 /** What a contact's record holds as agreed; before any sync, its present state at stamp 0. */
 function heldState(c: ContactRecord): ContactSyncState {
   return c.ownSync ?? baselineOf(c, false)
@@ -50,10 +54,14 @@ export async function baselineContacts(ctx: MessengerContext): Promise<number> {
   return ctx.store.transaction(async (tx) => {
     let n = 0
     for (const c of await tx.listContacts()) {
-      if (c.keyChange !== null || c.ownSync?.key !== undefined) continue
-      // An agreement from before keys were part of it names the key pinned now (sync-key.ts).
+      if (c.keyChange !== null) continue
+      const lastRefused = c.refusedKeys?.at(-1)
+      const unrefused = lastRefused !== undefined && c.ownSync?.refused === undefined
+      if (c.ownSync?.key !== undefined && !unrefused) continue
+      // An agreement from before keys (or refusals, sync-refuse.ts) were part of it names the key
+      // pinned now (sync-key.ts) and the key refused last: an old refusal is not sent as new.
       const ownSync = { ...(c.ownSync ?? baselineOf(c, primary)), key: c.identityPublicKey }
-      await tx.putContact({ ...c, ownSync })
+      await tx.putContact({ ...c, ownSync: { ...ownSync, ...refusedOf(c) } })
       n++
     }
     return n
@@ -70,10 +78,17 @@ export function baselineOf(c: ContactRecord, primary: boolean): ContactSyncState
     routeStamp: 0,
     route: primary ? c.outboundMailbox : null,
     key: c.identityPublicKey,
+    ...refusedOf(c),
   }
 }
 
-/** A frame for our other devices: kind 7 (a contact state) or 12 (a key accepted here). */
+/** The key refused last here, as an agreement field (none when no key is refused). */
+function refusedOf(c: ContactRecord): { refused?: Uint8Array } {
+  const last = c.refusedKeys?.at(-1)
+  return last === undefined ? {} : { refused: last }
+}
+
+/** A frame for our other devices: kind 7 (a contact state), 12 or 14 (a key accepted, refused). */
 export interface OwnSend {
   kind: number
   body: Uint8Array
@@ -81,8 +96,11 @@ export interface OwnSend {
 
 function sendOf(c: ContactRecord, s: ContactSyncState, withRoute: boolean): OwnSend {
   const body = encodeContactState(frameOf(c, s, withRoute))
-  if (s.replaced === undefined) return { kind: OWN_FRAME_KIND.contactState, body }
-  return { kind: OWN_FRAME_KIND.keyAccepted, body: concatBytes(s.replaced, body) }
+  if (s.replaced !== undefined)
+    return { kind: OWN_FRAME_KIND.keyAccepted, body: concatBytes(s.replaced, body) }
+  if (s.refusing !== undefined)
+    return { kind: OWN_FRAME_KIND.keyRefused, body: concatBytes(s.refusing, body) }
+  return { kind: OWN_FRAME_KIND.contactState, body }
 }
 
 /**
@@ -113,13 +131,25 @@ export async function stampLocalChange(
     // The user accepted a changed key here (contacts.ts acceptNewKey / verifyContact).
     const keyChanged = held.key !== undefined && !bytesEqual(held.key, c.identityPublicKey)
     const replaced = keyChanged ? held.key : held.replaced
+    // The user kept the old key here (contacts.ts keepOldKey): a refusal our devices were not told.
+    const lastRefused = c.refusedKeys?.at(-1)
+    const refusedHere = lastRefused !== undefined && !sameKey(held.refused, lastRefused)
+    const refusing = refusedHere ? lastRefused : held.refusing
     const choiceChanged =
       keyChanged ||
+      refusedHere ||
       held.displayName !== c.displayName ||
       held.verified !== c.verified ||
       held.blocked !== c.blocked
     const routeChanged = primary && !sameRoute(held.route, c.outboundMailbox)
-    if (!choiceChanged && !routeChanged) return null
+    if (!choiceChanged && !routeChanged) {
+      // New keys allowed again (allowNewKeys): the same key refused later is a refusal again.
+      if (lastRefused === undefined && held.refused !== undefined) {
+        const { refused: _allowed, ...agreed } = held
+        await tx.putContact({ ...c, ownSync: agreed })
+      }
+      return null
+    }
     const now = ctx.platform.clock()
     const next: ContactSyncState = {
       stamp: choiceChanged ? nextStamp(held.stamp, now) : held.stamp,
@@ -131,6 +161,8 @@ export async function stampLocalChange(
       pending: true,
       key: c.identityPublicKey,
       ...(replaced !== undefined ? { replaced } : {}),
+      ...refusedOf(c),
+      ...(refusing !== undefined && replaced === undefined ? { refusing } : {}),
     }
     await tx.putContact({ ...c, ownSync: next })
     return sendOf(c, next, primary)
@@ -142,7 +174,7 @@ export async function markSent(ctx: MessengerContext, contactId: string): Promis
   await ctx.store.transaction(async (tx) => {
     const c = await tx.getContact(contactId)
     if (c?.ownSync?.pending !== true) return
-    const { replaced: _told, ...agreed } = c.ownSync
+    const { replaced: _told, refusing: _toldToo, ...agreed } = c.ownSync
     await tx.putContact({ ...c, ownSync: { ...agreed, pending: false } })
   })
 }

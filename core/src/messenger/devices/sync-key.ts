@@ -27,6 +27,7 @@ import { contactSummary, conversationSummary } from '../views.ts'
 import { OWN_FRAME_KIND } from './own-frames.ts'
 import { applyContactState, type AppliedContactState } from './sync-contacts.ts'
 import { applyDeletion } from './sync-delete.ts'
+import { applyKeyRefused } from './sync-refuse.ts'
 import { contactChoiceBytes, decodeContactState, orderOf } from './sync-state.ts'
 
 const KEY_BYTES = 32
@@ -135,13 +136,18 @@ export interface ContactFrameDeps {
   mailboxes: Pick<MailboxManager, 'unwatch'>
 }
 
-/** The own-device frame kinds about one contact: its state, a key accepted, a delete. */
+/** The own-device frame kinds about one contact: its state, a key accepted or refused, a delete. */
 export function isContactKind(kind: number): boolean {
   const k = OWN_FRAME_KIND
-  return kind === k.contactState || kind === k.keyAccepted || kind === k.contactDeleted
+  return (
+    kind === k.contactState ||
+    kind === k.keyAccepted ||
+    kind === k.keyRefused ||
+    kind === k.contactDeleted
+  )
 }
 
-/** Takes a contact frame (kind 7, 12 or 13) from our device at the other end of a link. */
+/** Takes a contact frame (kind 7, 12, 13 or 14) from our device at the other end of a link. */
 export async function applyContactFrame(
   ctx: MessengerContext,
   deps: ContactFrameDeps,
@@ -154,6 +160,7 @@ export async function applyContactFrame(
     const changed = await applyDeletion(ctx, body, fromPrimary, unwatch)
     return { created: false, rerouted: false, changed }
   }
+  if (kind === OWN_FRAME_KIND.keyRefused) return applyKeyRefused(ctx, body, fromPrimary)
   if (kind !== OWN_FRAME_KIND.keyAccepted) return applyContactState(ctx, body, fromPrimary)
   if (deps.contacts === undefined) throw new Error('key accepted: this messenger has no contacts')
   const adopted = await applyKeyAccepted(ctx, deps.contacts, body, fromPrimary)
