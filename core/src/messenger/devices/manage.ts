@@ -12,6 +12,7 @@ import { issueDeviceList, type ListedDevice, type VerifiedDeviceList } from './d
 import { DEVICE_ROLE } from './limits.ts'
 import { logoutOtherDevices, removeDevice } from './list-updates.ts'
 import { currentOwnList, devicesView, isPrimary, publishOwnList } from './own-devices.ts'
+import { underOwnListLock } from './primary-keys.ts'
 
 export interface ManageDeps {
   ctx: MessengerContext
@@ -44,11 +45,23 @@ export async function published(d: ManageDeps, list: VerifiedDeviceList): Promis
   return view
 }
 
-export async function renameDevice(
-  d: ManageDeps,
-  deviceId: string,
-  name: string,
-): Promise<DevicesView> {
+/**
+ * Each change reads, builds and publishes under the list lock (primary-keys.ts), so a key renewal
+ * running in the background meanwhile neither makes it fail nor is undone by it.
+ */
+export function renameDevice(d: ManageDeps, deviceId: string, name: string): Promise<DevicesView> {
+  return underOwnListLock(d.ctx, () => renameLocked(d, deviceId, name))
+}
+
+export function removeOwnDevice(d: ManageDeps, deviceId: string): Promise<DevicesView> {
+  return underOwnListLock(d.ctx, () => removeLocked(d, deviceId))
+}
+
+export function logoutOthers(d: ManageDeps): Promise<DevicesView> {
+  return underOwnListLock(d.ctx, () => logoutLocked(d))
+}
+
+async function renameLocked(d: ManageDeps, deviceId: string, name: string): Promise<DevicesView> {
   const list = await primaryList(d.ctx)
   const target = listed(list, deviceId)
   const next = issueDeviceList(d.ctx.local.identity, {
@@ -64,7 +77,7 @@ export async function renameDevice(
   return published(d, next)
 }
 
-export async function removeOwnDevice(d: ManageDeps, deviceId: string): Promise<DevicesView> {
+async function removeLocked(d: ManageDeps, deviceId: string): Promise<DevicesView> {
   const list = await primaryList(d.ctx)
   const target = listed(list, deviceId)
   if (target.role === DEVICE_ROLE.primary)
@@ -76,7 +89,7 @@ export async function removeOwnDevice(d: ManageDeps, deviceId: string): Promise<
   return published(d, update.list)
 }
 
-export async function logoutOthers(d: ManageDeps): Promise<DevicesView> {
+async function logoutLocked(d: ManageDeps): Promise<DevicesView> {
   const list = await primaryList(d.ctx)
   if (list.devices.length === 1) return devicesView(d.ctx, list)
   return published(d, logoutOtherDevices(d.ctx.local.identity, list, d.ctx.platform.clock()).list)

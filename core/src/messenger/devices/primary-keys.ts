@@ -25,9 +25,16 @@ import { answerRefresh, keysExpireAt } from './refresh-link.ts'
 
 /**
  * The lock (ctx.locks) under which the channel reads, builds and publishes our list, so our own
- * renewal and a companion's (refresh-link.ts) do not both build on the same version.
+ * renewal, a companion's (refresh-link.ts) and the user's changes (manage.ts: rename, remove, log
+ * out others) do not build on the same version: the later one builds on the list the earlier one
+ * published instead of failing 'a newer device list was published meanwhile'.
  */
-const OWN_LIST_LOCK = 'own-device-list'
+export const OWN_LIST_LOCK = 'own-device-list'
+
+/** Runs `work` (read our list, build on it, publish) under OWN_LIST_LOCK. */
+export function underOwnListLock<T>(ctx: MessengerContext, work: () => Promise<T>): Promise<T> {
+  return ctx.locks.run(OWN_LIST_LOCK, work)
+}
 
 /** What one running messenger remembers between keeper passes. */
 export interface PrimaryKeysState {
