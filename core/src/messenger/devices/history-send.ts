@@ -26,6 +26,11 @@ import { historyChunks, historyTotals, type HistoryCursor } from './history-plan
 
 /** Chunks in flight before the sender waits for an ack (4 × 64 KiB deposits at most). */
 export const HISTORY_WINDOW = 4
+/**
+ * The same over a direct stream (own-direct.ts): nothing waits on the relay, so the bound is the
+ * sender's memory (16 × 48 KiB); a frame that falls back to the mailbox waits for the window of 4.
+ */
+export const HISTORY_DIRECT_WINDOW = 16
 /** Rounds of `ackTimeoutMs` with no ack at all before the transfer fails (resumable). */
 export const HISTORY_RESENDS = 5
 const DEFAULT_ACK_TIMEOUT_MS = 60_000
@@ -38,6 +43,8 @@ export interface HistorySendDeps {
   /** Seals and deposits one frame for a linked device (own-channel.ts). */
   send(link: OwnLink, kind: number, body: Uint8Array): Promise<void>
   emit(transfer: HistoryTransfer): void
+  /** Chunks in flight for `link` now (HISTORY_DIRECT_WINDOW when direct); default HISTORY_WINDOW. */
+  window?(link: OwnLink): number
 }
 
 interface Pending {
@@ -202,7 +209,8 @@ export class HistorySender {
           seq,
           total: out.status.chunks,
         })
-        if (!(await this.#room(link, out, HISTORY_WINDOW - 1))) return
+        const window = this.#d.window?.(link) ?? HISTORY_WINDOW
+        if (!(await this.#room(link, out, window - 1))) return
         const frame = { kind: KIND.chunk, body, next, messages: messages.length, deposited: false }
         await this.#deposit(link, out, seq, frame)
       }

@@ -31,7 +31,7 @@ import {
   encodeHistoryAck,
 } from './history-codec.ts'
 import { historyTotals } from './history-plan.ts'
-import { HistorySender } from './history-send.ts'
+import { HISTORY_WINDOW, HistorySender } from './history-send.ts'
 import { storeOwnDeviceMessages } from './history-store.ts'
 import { currentOwnList } from './own-devices.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
@@ -46,7 +46,7 @@ export const HISTORY_FRAME_KIND = {
 } as const
 export type HistoryFrameKind = (typeof HISTORY_FRAME_KIND)[keyof typeof HISTORY_FRAME_KIND]
 
-export { HISTORY_RESENDS, HISTORY_WINDOW } from './history-send.ts'
+export { HISTORY_DIRECT_WINDOW, HISTORY_RESENDS, HISTORY_WINDOW } from './history-send.ts'
 /** Ids of messages filed here from another device, remembered so they are not taken as heard. */
 const MAX_FILED_IDS = 4096
 
@@ -57,6 +57,8 @@ export interface OwnHistoryDeps {
   send(link: OwnLink, kind: number, body: Uint8Array): Promise<void>
   /** A contact's message forwarded by the primary was new here: the user is notified. */
   notify?(peerIdentityKey: Uint8Array): Promise<void>
+  /** Chunks in flight for `link` now (wider on a direct stream, ADR 0790). */
+  window?(link: OwnLink): number
 }
 
 export function isHistoryKind(kind: number): kind is HistoryFrameKind {
@@ -89,6 +91,7 @@ export class OwnHistory {
       links: () => this.#d.links(),
       send: (link, kind, body) => this.#d.send(link, kind, body),
       emit: (transfer) => this.#emit(transfer),
+      window: (link) => this.#d.window?.(link) ?? HISTORY_WINDOW,
     })
   }
 

@@ -50,6 +50,7 @@ import { sendDeletions } from './sync-delete.ts'
 import { currentOwnList, devicesView } from './own-devices.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
 import { isHistoryKind, OwnHistory } from './history.ts'
+import { ownDirect, type OwnDirect } from './own-direct.ts'
 
 /** Read when used: the messenger makes the channel before its context and mailboxes. */
 export interface OwnChannelDeps {
@@ -98,6 +99,9 @@ export class OwnChannel {
   /** History to and from our other devices, and the gap after a link (ADR 0790). */
   readonly history: OwnHistory
 
+  /** The direct path to our other devices when both are online (`/hestia/own/1.0.0`). */
+  readonly #direct: OwnDirect
+
   constructor(deps: OwnChannelDeps) {
     this.#d = deps
     this.history = new OwnHistory({
@@ -105,7 +109,11 @@ export class OwnChannel {
       links: () => this.#active(),
       send: (link, kind, body) => this.#send(link, kind, body),
       notify: (key) => this.#notifyForwarded(key),
+      // No relay storage on the direct path: more chunks may be on their way (ADR 0790).
+      window: (link) => this.#direct.historyWindow(link.deviceId),
     })
+    const linked = () => (this.#stopped ? [] : this.#active())
+    this.#direct = ownDirect(this.#d, linked, (f) => this.receive(f))
   }
 
   /** A contact's message the primary forwarded, new here: notified like one straight from them. */
@@ -155,6 +163,7 @@ export class OwnChannel {
     if (this.#started) return this.maintainKeys()
     this.#started = true
     try {
+      await this.#direct.serve()
       await this.#start()
     } catch (err) {
       this.#started = false
@@ -171,6 +180,7 @@ export class OwnChannel {
     this.#started = false
     for (const wake of this.#waits) wake()
     await this.history.stop()
+    await this.#direct.close()
   }
 
   async #start(): Promise<void> {
@@ -444,6 +454,8 @@ export class OwnChannel {
       { kind: kind as OwnFrameKind, body },
       this.#ctx.platform.random,
     )
+    // Both online: straight to the device; anything else (or a failure) the mailbox.
+    if (await this.#direct.sendKind(link.deviceId, kind, frame)) return
     await this.#mailboxes.deposit(route, frame)
   }
 

@@ -1,0 +1,419 @@
+/**
+ * `/hestia/own/1.0.0`: own-device frames (own-frames.ts, sealed exactly as for the mailbox: the
+ * link key, both PeerIds in the associated data) over a direct libp2p stream between two of our
+ * devices when both are online (issue 19, ADR 0790; docs/protocol/devices.md "Direct frames").
+ *
+ * - **Framing.** Each frame is unsigned-varint length-prefixed (at most `frameBytes`, the largest
+ *   mailbox envelope); the receiver answers each with a one-byte, length-prefixed transport ack:
+ *   0x01 taken (handled, or a duplicate the handler knew), 0x02 refused; after a refusal it closes
+ *   the stream. Handled by the same code as a frame from the own-devices mailbox.
+ * - **Who.** The handler runs on direct (not relayed) connections only, and only for a peer that
+ *   is a linked device of ours, not removed, on our current signed list: anyone else's stream is
+ *   reset before a byte is read. A frame must name the connection's peer as its sender.
+ * - **Bounded.** At most `maxInboundStreams` streams per connection (libp2p refuses more), each
+ *   waits `frameWaitMs` for its next frame and carries at most `framesPerStream`.
+ * - **Sending.** One stream kept per device (closed after `idleMs` without a frame); a send that
+ *   finds it busy opens a stream of its own. An existing direct connection is used; history
+ *   frames may dial one within MESSENGER_TIMING.directDialMs (as a contact's send does). Any
+ *   failure answers false and the caller deposits the same frame in the mailbox; the device is
+ *   then not tried directly for `failureHoldMs` (an offline device costs one dial, not one per
+ *   frame).
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import { bytesEqual } from '../../crypto/bytes.ts'
+import { KiB } from '../../wire/caps.ts'
+import { deadline, withDeadline } from '../../wire/deadline.ts'
+import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
+import { noteConnectionUse } from '../idle-connections.ts'
+import { DIRECT_ACK, MESSENGER_TIMING } from '../limits.ts'
+import {
+  connectionCarrying,
+  deviceIdOf,
+  dialDirect,
+  directConnection,
+  newDirectStream,
+  peerIdBytes,
+  peerIdOf,
+  type MessengerNet,
+} from '../net.ts'
+import type { MessengerContext } from '../context.ts'
+import type { OwnLink } from '../secrets.ts'
+import { OWN_FRAME_KIND as K, ownFrameSender } from './own-frames.ts'
+import { currentOwnList } from './own-devices.ts'
+import { HISTORY_DIRECT_WINDOW, HISTORY_WINDOW } from './history-send.ts'
+
+export const OWN_PROTOCOL = '/hestia/own/1.0.0'
+
+export const OWN_DIRECT_LIMITS = {
+  /** One frame: the largest sealed mailbox envelope (a 48 KiB history chunk fits with room). */
+  frameBytes: 64 * KiB,
+  /** Inbound streams of this protocol per connection (our devices are few; a sender keeps one). */
+  maxInboundStreams: 8,
+  /** Frames one inbound stream carries before the handler ends it. */
+  framesPerStream: 256,
+  /** How long the handler waits for the next frame before it ends the stream. */
+  frameWaitMs: 30_000,
+  /** After a failed direct send, the device's frames take the mailbox this long. */
+  failureHoldMs: 30_000,
+} as const
+
+/**
+ * Kinds that go over a direct stream when one is open: each is taken once however often it
+ * arrives (message ids, seqs, transfer ids), so a frame that went direct and then also into the
+ * mailbox after a lost ack changes nothing twice. History chunks, acks and ends may dial.
+ */
+const DIAL_KINDS: ReadonlySet<number> = new Set([K.historyChunk, K.historyAck, K.historyEnd])
+const OPEN_KINDS: ReadonlySet<number> = new Set([
+  K.sentCopy,
+  K.readUpTo,
+  K.delivery,
+  K.receivedCopy,
+  K.reached,
+])
+
+/** How an own-device frame of `kind` may go directly: dialling, on an open connection, or not. */
+export function directRoute(kind: number): 'dial' | 'open' | null {
+  return DIAL_KINDS.has(kind) ? 'dial' : OPEN_KINDS.has(kind) ? 'open' : null
+}
+
+/**
+ * The direct path of the own-device channel (own-channel.ts): a stream is admitted from a device
+ * among `links` (linked, not removed) that our current signed list names.
+ */
+export function ownDirect(
+  channel: { ctx(): MessengerContext; relays(): readonly string[] },
+  links: () => readonly OwnLink[],
+  take: (frame: Uint8Array) => Promise<void>,
+): OwnDirect {
+  return new OwnDirect({
+    net: () => channel.ctx().net,
+    relays: () => channel.relays(),
+    admits: async (deviceId) => {
+      if (!links().some((l) => l.deviceId === deviceId)) return false
+      const list = await currentOwnList(channel.ctx()).catch(() => null)
+      return list?.devices.some((d) => deviceIdOf(d.peerId) === deviceId) === true
+    },
+    take: (_deviceId, frame) => take(frame),
+    log: (message, err) => channel.ctx().log(message, err),
+  })
+}
+
+/** How long a graceful close may take before the stream is aborted. */
+const CLOSE_WAIT_MS = 2_000
+
+export interface OwnDirectDeps {
+  net(): MessengerNet
+  relays(): readonly string[]
+  /** Whether `deviceId` is a linked device of ours, not removed, on our current list. */
+  admits(deviceId: string): Promise<boolean>
+  /** Handles one frame from `deviceId` (own-channel.ts receive); throws to refuse it. */
+  take(deviceId: string, frame: Uint8Array): Promise<void>
+  log(message: string, err?: unknown): void
+  /** A kept stream with no frame for this long is closed (default chatStreamIdleMs). */
+  idleMs?: number
+  clock?(): number
+}
+
+interface Kept {
+  stream: Stream
+  lp: ReturnType<typeof lpStream>
+  connection: Connection
+  busy: boolean
+  frames: number
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
+export class OwnDirect {
+  readonly #d: OwnDirectDeps
+  readonly #kept = new Map<string, Kept>()
+  /** Device → until when its frames skip the direct path (after a failure). */
+  readonly #held = new Map<string, number>()
+  /** Frames being handled: close() waits for them. */
+  readonly #handling = new Set<Promise<unknown>>()
+  #serving = false
+  #closed = false
+
+  constructor(deps: OwnDirectDeps) {
+    this.#d = deps
+  }
+
+  get #now(): number {
+    return this.#d.clock?.() ?? Date.now()
+  }
+
+  /** Registers the handler (once; again after close()). */
+  async serve(): Promise<void> {
+    if (this.#serving) return
+    this.#serving = true
+    this.#closed = false
+    try {
+      await this.#d
+        .net()
+        .handle(OWN_PROTOCOL, (stream, connection) => this.#serveStream(stream, connection), {
+          maxInboundStreams: OWN_DIRECT_LIMITS.maxInboundStreams,
+        })
+    } catch (err) {
+      this.#serving = false
+      throw err
+    }
+  }
+
+  /** Refuses new streams and frames, closes kept streams, waits for frames being handled. */
+  async close(): Promise<void> {
+    this.#closed = true
+    if (this.#serving)
+      await this.#d
+        .net()
+        .unhandle(OWN_PROTOCOL)
+        .catch(() => undefined)
+    this.#serving = false
+    const kept = [...this.#kept.values()]
+    this.#kept.clear()
+    await Promise.all(kept.map((k) => closeGently(k)))
+    while (this.#handling.size > 0) await Promise.allSettled([...this.#handling])
+  }
+
+  /** A direct connection to `deviceId` is open now (the history window may be wider). */
+  connected(deviceId: string): boolean {
+    return directConnection(this.#d.net(), peerIdOf(deviceId)) !== undefined
+  }
+
+  /** History chunks in flight to `deviceId`: wider while a direct connection is open (ADR 0790). */
+  historyWindow(deviceId: string): number {
+    return this.connected(deviceId) ? HISTORY_DIRECT_WINDOW : HISTORY_WINDOW
+  }
+
+  /** An own-device frame of `kind` directly when its kind may go so (directRoute); else false. */
+  async sendKind(deviceId: string, kind: number, frame: Uint8Array): Promise<boolean> {
+    const route = directRoute(kind)
+    return route !== null && (await this.send(deviceId, frame, route === 'dial'))
+  }
+
+  /**
+   * Sends one sealed frame to `deviceId` and waits for its transport ack: true when taken there;
+   * false when it did not go (no connection and `dial` false, held after a failure, the dial,
+   * stream or ack failed, or the device refused it). Never throws.
+   */
+  async send(deviceId: string, frame: Uint8Array, dial: boolean): Promise<boolean> {
+    if (this.#closed || frame.length > OWN_DIRECT_LIMITS.frameBytes) return false
+    if ((this.#held.get(deviceId) ?? 0) > this.#now) return false
+    const current = directConnection(this.#d.net(), peerIdOf(deviceId))
+    const kept = this.#kept.get(deviceId)
+    if (kept !== undefined && !kept.busy) {
+      if (usable(kept, current)) {
+        const sent = await this.#sendOn(deviceId, kept, frame)
+        // A kept stream the other end ended meanwhile (not a silent one): a fresh stream once.
+        if (sent !== 'gone') return sent
+      } else this.#drop(deviceId, kept)
+    }
+    let fresh: Kept | undefined
+    try {
+      fresh = await this.#open(deviceId, dial)
+    } catch (err) {
+      this.#hold(deviceId, err)
+      return false
+    }
+    if (fresh === undefined) return false
+    const sent = await this.#sendOn(deviceId, fresh, frame)
+    if (sent === 'gone') this.#hold(deviceId, 'the stream ended before the ack')
+    return sent === true
+  }
+
+  /** One exchange on `k`: 'gone' when the stream failed before its ack budget ran out. */
+  async #sendOn(deviceId: string, k: Kept, frame: Uint8Array): Promise<boolean | 'gone'> {
+    try {
+      const taken = await this.#exchange(k, frame)
+      if (taken) this.#rest(deviceId, k)
+      else {
+        this.#drop(deviceId, k)
+        this.#hold(deviceId, 'refused')
+      }
+      return taken
+    } catch (err) {
+      this.#drop(deviceId, k)
+      abort(k.stream, err)
+      if (err instanceof AckTimeout) {
+        this.#hold(deviceId, err)
+        return false
+      }
+      return 'gone'
+    }
+  }
+
+  #hold(deviceId: string, why: unknown): void {
+    this.#held.set(deviceId, this.#now + OWN_DIRECT_LIMITS.failureHoldMs)
+    this.#d.log(`own-device frames to ${deviceId} take the mailbox for now`, why)
+  }
+
+  /** A stream on the device's direct connection (dialled when `dial`); kept when none is. */
+  async #open(deviceId: string, dial: boolean): Promise<Kept | undefined> {
+    const net = this.#d.net()
+    const peer = peerIdOf(deviceId)
+    let connection = directConnection(net, peer)
+    if (connection === undefined) {
+      if (!dial) return undefined
+      connection = await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>
+        dialDirect(net, peer, this.#d.relays(), signal),
+      )
+      if (connection === undefined) throw new Error('no direct connection to that device')
+    }
+    const from = connection
+    const stream = await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>
+      newDirectStream(net, from, OWN_PROTOCOL, { signal }),
+    )
+    const k: Kept = {
+      stream,
+      lp: lpStream(stream, { maxDataLength: 16 }),
+      connection: connectionCarrying(net, peer, stream) ?? connection,
+      busy: false,
+      frames: 0,
+      timer: undefined,
+    }
+    if (!this.#closed && !this.#kept.has(deviceId)) {
+      this.#kept.set(deviceId, k)
+      stream.addEventListener('close', () => this.#forget(deviceId, k), { once: true })
+    }
+    return k
+  }
+
+  /** One frame out, its one-byte ack in, within directAckMs; a silent connection is aborted. */
+  async #exchange(k: Kept, frame: Uint8Array): Promise<boolean> {
+    k.busy = true
+    if (k.timer !== undefined) clearTimeout(k.timer)
+    k.timer = undefined
+    const limit = deadline(MESSENGER_TIMING.directAckMs)
+    try {
+      await k.lp.write(frame, { signal: limit.signal })
+      const ack = (await k.lp.read({ signal: limit.signal })).subarray()
+      k.frames++
+      noteConnectionUse(k.connection)
+      return ack.length === 1 && ack[0] === DIRECT_ACK.stored
+    } catch (err) {
+      if (!limit.signal.aborted) throw err
+      // No ack within the budget: the connection is judged by what it carries (ADR 0910).
+      k.connection.abort(new Error('no own-device ack within budget'))
+      throw new AckTimeout('no own-device ack within budget', { cause: err })
+    } finally {
+      limit.clear()
+      k.busy = false
+    }
+  }
+
+  /** Between frames: a kept stream closes after its share of frames or idleMs without one. */
+  #rest(deviceId: string, k: Kept): void {
+    if (this.#kept.get(deviceId) !== k) {
+      void closeGently(k)
+      return
+    }
+    if (k.frames >= OWN_DIRECT_LIMITS.framesPerStream) return this.#drop(deviceId, k)
+    if (k.timer !== undefined) clearTimeout(k.timer)
+    const idle = this.#d.idleMs ?? MESSENGER_TIMING.chatStreamIdleMs
+    k.timer = setTimeout(() => this.#drop(deviceId, k), idle)
+  }
+
+  #drop(deviceId: string, k: Kept): void {
+    this.#forget(deviceId, k)
+    void closeGently(k)
+  }
+
+  #forget(deviceId: string, k: Kept): void {
+    if (k.timer !== undefined) clearTimeout(k.timer)
+    k.timer = undefined
+    if (this.#kept.get(deviceId) === k) this.#kept.delete(deviceId)
+  }
+
+  /** An inbound stream: refused at once unless its peer is a device of ours. */
+  async #serveStream(stream: Stream, connection: Connection): Promise<void> {
+    const deviceId = connection.remotePeer.toString()
+    try {
+      if (this.#closed || !(await this.#d.admits(deviceId))) {
+        this.#d.log('own-device stream refused: not a linked device of ours', deviceId)
+        return stream.abort(new ProtocolError('unknown_key', 'not a linked device of ours'))
+      }
+      const lp = lpStream(stream, { maxDataLength: OWN_DIRECT_LIMITS.frameBytes })
+      const sender = peerIdBytes(connection.remotePeer)
+      for (let i = 0; i < OWN_DIRECT_LIMITS.framesPerStream; i++) {
+        const frame = await this.#next(lp, deviceId)
+        if (frame === null) break
+        noteConnectionUse(connection)
+        const refused = await this.#handle(deviceId, sender, frame)
+        const ack = Uint8Array.of(refused === null ? DIRECT_ACK.stored : DIRECT_ACK.rejected)
+        await withDeadline(MESSENGER_TIMING.directAckMs, (signal) => lp.write(ack, { signal }))
+        if (refused !== null) break
+      }
+      await withDeadline(CLOSE_WAIT_MS, (signal) => stream.close({ signal })).catch(
+        (err: unknown) => abort(stream, err),
+      )
+    } catch (err) {
+      abort(stream, err)
+    }
+  }
+
+  /** The next frame, or null when the stream ended, went quiet or sent one over the cap. */
+  async #next(lp: ReturnType<typeof lpStream>, deviceId: string): Promise<Uint8Array | null> {
+    try {
+      return (
+        await withDeadline(OWN_DIRECT_LIMITS.frameWaitMs, (signal) => lp.read({ signal }))
+      ).subarray()
+    } catch (err) {
+      const name = err instanceof Error ? err.name : ''
+      if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
+        const over = new ProtocolError('oversize', 'own-device frame over the direct cap')
+        this.#d.log(`own-device stream from ${deviceId} refused: oversize`, over)
+        throw over
+      }
+      return null
+    }
+  }
+
+  /** Handles one frame; null when taken, else the error it was refused with (logged). */
+  async #handle(deviceId: string, sender: Uint8Array, frame: Uint8Array): Promise<Error | null> {
+    const work = (async () => {
+      if (this.#closed) throw new Error('own-device channel closing: frame not taken')
+      if (!bytesEqual(ownFrameSender(frame), sender))
+        throw new ProtocolError('wrong_key', 'own-device frame names another sender')
+      await this.#d.take(deviceId, frame)
+    })()
+    this.#handling.add(work)
+    try {
+      await work
+      return null
+    } catch (err) {
+      const why = isProtocolError(err) ? `refused (${err.code})` : 'not taken'
+      this.#d.log(`own-device direct frame from ${deviceId} ${why}`, err)
+      return err instanceof Error ? err : new Error(String(err))
+    } finally {
+      this.#handling.delete(work)
+    }
+  }
+}
+
+class AckTimeout extends Error {
+  override readonly name = 'AckTimeout'
+}
+
+/** Open both ways, on the device's current direct connection. */
+function usable(k: Kept, current: Connection | undefined): boolean {
+  return (
+    k.stream.status === 'open' &&
+    k.stream.writeStatus === 'writable' &&
+    k.stream.readStatus !== 'closing' &&
+    k.stream.readStatus !== 'closed' &&
+    k.connection.status === 'open' &&
+    current === k.connection
+  )
+}
+
+async function closeGently(k: Kept): Promise<void> {
+  if (k.timer !== undefined) clearTimeout(k.timer)
+  k.timer = undefined
+  if (k.stream.status !== 'open') return
+  await withDeadline(CLOSE_WAIT_MS, (signal) => k.stream.close({ signal })).catch((err: unknown) =>
+    abort(k.stream, err),
+  )
+}
+
+function abort(stream: Stream, err: unknown): void {
+  stream.abort(err instanceof Error ? err : new Error(String(err)))
+}
