@@ -112,8 +112,69 @@ function printBusy(
   )
 }
 
+/**
+ * The grouped store transactions of each trip (`store.transaction` spans) with the requests made
+ * inside them (`tx.<name>` spans, extension/src/store/dexie-store.ts): per transaction, in order of
+ * its start within the trip, the p50 of its length, of its requests' count and summed time, of the
+ * wait before the first request and of the time from the last request's answer to the commit.
+ * A request is given to the earliest transaction of its side that holds it (started before it was
+ * made, ended after its answer).
+ */
+function printTransactions(trips: { sentAt: number }[], marks: Record<'A' | 'B', Entry[]>): void {
+  const rows = new Map<string, number[][]>()
+  /** Per transaction, how often each order of request names was seen. */
+  const sequences = new Map<string, Map<string, number>>()
+  trips.forEach((trip, i) => {
+    const end = trips[i + 1]?.sentAt ?? Infinity
+    for (const side of ['A', 'B'] as const) {
+      const spans = marks[side].filter(
+        (e): e is [string, number, number] => e.length === 3 && e[1] >= trip.sentAt && e[1] < end,
+      )
+      const txs = spans.filter((e) => e[0] === 'store.transaction').sort((x, y) => x[1] - y[1])
+      const inner = txs.map(() => [] as [string, number, number][])
+      for (const r of spans.filter((e) => e[0].startsWith('tx.'))) {
+        // Write transactions over every table run one at a time: a request answered inside two
+        // of them belongs to the earlier (the later one's requests are answered after it ended).
+        const k = txs.findIndex((t) => t[1] <= r[1] && r[2] <= t[2])
+        if (k >= 0) inner[k]!.push(r)
+      }
+      txs.forEach((t, j) => {
+        const reqs = inner[j]!
+        const first = reqs.length === 0 ? t[2] : Math.min(...reqs.map((r) => r[1]))
+        const last = reqs.length === 0 ? t[2] : Math.max(...reqs.map((r) => r[2]))
+        const key = `${side} transaction ${j + 1}`
+        const sum = reqs.reduce((acc, r) => acc + r[2] - r[1], 0)
+        const row = [t[1] - trip.sentAt, t[2] - t[1], reqs.length, sum, first - t[1], t[2] - last]
+        rows.set(key, [...(rows.get(key) ?? []), row])
+        const order = reqs.map((r) => r[0].slice(3)).join(' ')
+        const counts = sequences.get(key) ?? new Map<string, number>()
+        counts.set(order, (counts.get(order) ?? 0) + 1)
+        sequences.set(key, counts)
+      })
+    }
+  })
+  console.log(
+    `\n${'grouped transaction (p50)'.padEnd(26)} ${'seen'.padStart(5)} ${'at'.padStart(7)} ${'took'.padStart(7)} ${'reqs'.padStart(5)} ${'req ms'.padStart(7)} ${'to 1st'.padStart(7)} ${'commit'.padStart(7)}`,
+  )
+  for (const [key, list] of [...rows].sort((x, y) => x[0].localeCompare(y[0]))) {
+    if (list.length < minShare * trips.length) continue
+    const p = (c: number): string =>
+      percentile(
+        list.map((r) => r[c]!),
+        50,
+      ).toFixed(2)
+    console.log(
+      `${key.padEnd(26)} ${String(list.length).padStart(5)} ${p(0).padStart(7)} ${p(1).padStart(7)} ${p(2).padStart(5)} ${p(3).padStart(7)} ${p(4).padStart(7)} ${p(5).padStart(7)}`,
+    )
+    const [order, times] = [...sequences.get(key)!].sort((x, y) => y[1] - x[1])[0]!
+    console.log(`    requests (${times}/${list.length}): ${order}`)
+  }
+}
+
 /** HESTIA_PROFILE_SHOWN=1: the shown path (typed in A's chat view, painted in B's) instead. */
 const shownMode = process.env.HESTIA_PROFILE_SHOWN === '1'
+/** HESTIA_PROFILE_FROM_B=1: B sends and A receipts (offsets from B's page posting the send). */
+const fromB = process.env.HESTIA_PROFILE_FROM_B === '1'
 
 /** The keydown in A's page and the paint in B's (the marks lib/message-shown.ts leaves). */
 async function pageTimes(
@@ -159,6 +220,16 @@ try {
       trips.push({ sentAt: times.enterAt, deliveredAt: times.shownAt, shownB: null })
       await sleep(GAP_MS)
     }
+  } else if (fromB) {
+    // The other way round: B sends, A stores and receipts (the labels still say whose host). Tells
+    // whether a slow direction follows the reply or the pair's B→A path.
+    const list = await pair.b.must({ type: 'conversations.list', query: null })
+    const conversationB = list.conversations[0]!.conversationId
+    for (let i = 0; i < n; i++) {
+      const t = await roundTripTimes(pair.b, conversationB, TEXT(i), WAIT_MS)
+      trips.push({ ...t, shownB: await addedIn(pair.a, TEXT(i)) })
+      await sleep(GAP_MS)
+    }
   } else {
     for (let i = 0; i < n; i++) {
       const t = await roundTripTimes(pair.a, conversationA, TEXT(i), WAIT_MS)
@@ -191,8 +262,12 @@ try {
         if (t >= trip.sentAt && t < end) inTrip.push([`${side} ${label}`, t, ...rest])
       }
     }
-    inTrip.push([shownMode ? 'B page: painted' : 'A page: delivered event', trip.deliveredAt])
-    if (trip.shownB !== null) inTrip.push(['B page: message.added event', trip.shownB])
+    const [sender, receiver] = fromB ? ['B', 'A'] : ['A', 'B']
+    inTrip.push([
+      shownMode ? 'B page: painted' : `${sender} page: delivered event`,
+      trip.deliveredAt,
+    ])
+    if (trip.shownB !== null) inTrip.push([`${receiver} page: message.added event`, trip.shownB])
     inTrip.sort((x, y) => x[1] - y[1])
     for (const [label, t, end] of inTrip) {
       const k = (seen.get(label) ?? 0) + 1
@@ -225,6 +300,7 @@ try {
     )
     before = r.p50
   }
+  printTransactions(trips, marks)
 } finally {
   await pair.close()
 }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { afterEach, test } from 'node:test'
-import { traceMark, traceSpan, traceStart } from './latency-trace.ts'
+import { traceCalls, traceMark, traceSpan, traceStart } from './latency-trace.ts'
 
 type Scope = { __hestiaLatencyTrace?: unknown[] }
 const scope = globalThis as Scope
@@ -42,4 +42,31 @@ test('a span started while off is not recorded when tracing is switched on meanw
   scope.__hestiaLatencyTrace = []
   traceSpan('store.transaction', started)
   assert.deepEqual(scope.__hestiaLatencyTrace, [])
+})
+
+test('traceCalls: off gives the object itself; on, each call is a span and answers as before', async () => {
+  const ops = {
+    base: 40,
+    get(n: number): Promise<number> {
+      return Promise.resolve(this.base + n)
+    },
+    fail(): Promise<never> {
+      return Promise.reject(new Error('refused'))
+    },
+  }
+  assert.equal(traceCalls(ops, 'tx.'), ops)
+  const sink: unknown[] = []
+  scope.__hestiaLatencyTrace = sink
+  const traced = traceCalls(ops, 'tx.')
+  assert.notEqual(traced, ops)
+  assert.equal(traced.base, 40)
+  assert.equal(await traced.get(2), 42)
+  await assert.rejects(traced.fail(), /refused/)
+  assert.deepEqual(
+    (sink as [string, number, number][]).map(([label, start, end]) => [label, start <= end]),
+    [
+      ['tx.get', true],
+      ['tx.fail', true],
+    ],
+  )
 })

@@ -51,7 +51,7 @@ import { sealingMiddleware } from './sealing-middleware.ts'
 import { AtRestStateError, KEYRING_ID, StoreLockedError } from './at-rest.ts'
 import type { RowSealer } from '@hestia/core/store/at-rest/row-sealer.ts'
 import { DexieGroupOperations } from './dexie-groups.ts'
-import { traceSpan, traceStart } from '@hestia/core/wire/latency-trace.ts'
+import { traceCalls, traceSpan, traceStart } from '@hestia/core/wire/latency-trace.ts'
 
 export interface DexieStoreOptions {
   /** Database name (default DATABASE_NAME). */
@@ -498,7 +498,8 @@ export async function openDexieStore(options: DexieStoreOptions = {}): Promise<M
     transaction: async (work) => {
       const started = traceStart()
       try {
-        return await run('write', work)
+        // Each request inside it is a span too when tracing is on (`tx.<name>`).
+        return await run('write', (tx) => work(traceCalls(tx, 'tx.')))
       } finally {
         traceSpan('store.transaction', started)
       }
