@@ -12,6 +12,7 @@ import { loadSuite } from '../src/groups/mls.ts'
 import { createMemoryBacking, openMemoryStore } from '../src/store/memory-store.ts'
 import { GroupManager, type GroupManagerEvent } from '../src/messenger/groups/group-manager.ts'
 import type { LeafUpdatePolicy } from '../src/messenger/groups/group-leaf-updates.ts'
+import type { LeaveCommitTiming } from '../src/messenger/groups/group-leave-order.ts'
 
 const suite = await loadSuite()
 const time = fixedClock()
@@ -34,7 +35,12 @@ export interface Device {
  */
 export async function world(
   names: string[],
-  opts: { strangers?: [string, string][]; leafUpdate?: LeafUpdatePolicy } = {},
+  opts: {
+    strangers?: [string, string][]
+    leafUpdate?: LeafUpdatePolicy
+    /** When a member commits a leave (ADR 0138); absent: every member at once, no turns. */
+    leaveCommit?: LeaveCommitTiming
+  } = {},
 ) {
   const strangers = (a: string, b: string) =>
     (opts.strangers ?? []).some(([x, y]) => (x === a && y === b) || (x === b && y === a))
@@ -73,6 +79,7 @@ export async function world(
       checker: member.checker,
       now: time.clock,
       ...(opts.leafUpdate !== undefined ? { leafUpdate: opts.leafUpdate } : {}),
+      leaveCommit: opts.leaveCommit ?? { stepMs: 0, jitterMs: 0, ranked: 1 },
       random: p.random,
       store,
       signingSecret: member.signing.secretKey,
@@ -143,6 +150,7 @@ export async function world(
   /** The device restarts: a new manager over the same stored data (nothing kept in memory). */
   const restart = async (n: string) => {
     const d = get(n)
+    d.manager.stop()
     await d.manager.talk.stop()
     await d.store.close()
     d.store = openMemoryStore(backings.get(n))

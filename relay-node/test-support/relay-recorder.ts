@@ -66,6 +66,8 @@ export interface RecordedRequest {
   mailboxId: string
   /** Deposit: the sealed envelope's length. */
   sealedBytes?: number
+  /** Deposit: the sealed envelope (what the relay stores, or refuses on a moved sequence). */
+  sealed?: Uint8Array
   /** Create: the mailbox's auth public key (hex). */
   authPublicKey?: string
 }
@@ -245,7 +247,9 @@ function decodeRequests(stream: Stream, entry: RecordedStream, out: RecordedRequ
 
 function parseRequest(
   frame: Uint8Array,
-): Pick<RecordedRequest, 'op' | 'mailboxId' | 'sealedBytes' | 'authPublicKey'> | undefined {
+):
+  | Pick<RecordedRequest, 'op' | 'mailboxId' | 'sealedBytes' | 'sealed' | 'authPublicKey'>
+  | undefined {
   let req: Request
   try {
     req = Request.decode(frame)
@@ -262,6 +266,7 @@ function parseRequest(
         op,
         mailboxId: hex(req.deposit!.mailboxId),
         sealedBytes: req.deposit!.sealed.length,
+        sealed: req.deposit!.sealed,
       }
     case 'fetchPrekeys':
       return { op, mailboxId: hex(req.fetchPrekeys!.mailboxId) }

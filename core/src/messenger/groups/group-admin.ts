@@ -106,10 +106,11 @@ export function handOverPlan(group: Group): GroupChanges | undefined {
 }
 
 /**
- * The commit for members who leave (ADR 0138): the pending proposals of members to remove
- * themselves, which anyone may commit; and for an admin, the member at `leaf` (with
- * `signatureKey`) who said it leaves, inline, while it is still in and its proposal is not
- * pending (lost to another commit of its epoch). Undefined: nothing to commit.
+ * The commit for members who leave (ADR 0138). Without `leaf`: the pending proposals of members
+ * to remove themselves, which anyone may commit (in its turn, group-leave-order.ts). With `leaf`
+ * (with `signatureKey`), a member who said it leaves: for an admin, its removal inline while it is
+ * still in and its proposal is not pending (lost to another commit of its epoch), with the pending
+ * ones; a pending proposal is left to the turns. Undefined: nothing to commit.
  */
 export function leavePlan(
   group: Group,
@@ -117,11 +118,11 @@ export function leavePlan(
   signatureKey?: Uint8Array,
 ): GroupChanges | undefined {
   const pending = pendingSelfRemoves(group)
+  if (leaf === undefined) return pending.length === 0 ? undefined : { selfRemoves: true }
   const key = signatureKey === undefined ? '' : toHex(signatureKey)
   const still = membersOf(group).some((m) => m.leaf === leaf && toHex(m.signatureKey) === key)
-  const inline = still && !pending.includes(leaf!) && canManage(group) ? [leaf!] : []
-  if (pending.length === 0 && inline.length === 0) return undefined
-  return { selfRemoves: pending.length > 0, remove: inline }
+  if (!still || pending.includes(leaf) || !canManage(group)) return undefined
+  return { selfRemoves: pending.length > 0, remove: [leaf] }
 }
 
 /**

@@ -3,6 +3,7 @@
  * from group-manager.ts to keep that file within its size (ADR 0011).
  */
 import type { LeafUpdatePolicy } from './group-leaf-updates.ts'
+import type { LeaveCommitTiming } from './group-leave-order.ts'
 import type { LeafCredentialCheck } from '../../groups/credential.ts'
 import type { GroupMailboxPort } from '../../groups/group-channel.ts'
 import type { GroupSuite, KeyPackageBundle } from '../../groups/mls.ts'
@@ -48,6 +49,8 @@ export interface GroupManagerIo {
   ownName?: () => string
   /** When this device updates its own leaf (ADR 0136); absent: 500 messages or 7 days. */
   leafUpdate?: LeafUpdatePolicy
+  /** When this device commits a member's leave (ADR 0138); absent: LEAVE_COMMIT_TIMING. */
+  leaveCommit?: LeaveCommitTiming
   /** When group receipts go (ADR 0780); absent: at once. */
   receipts?: { delay: ReceiptDelay; delayed: () => boolean }
   log?: (message: string, err?: unknown) => void

@@ -10,32 +10,28 @@
  * continues where it stopped; history is stored before its event is announced.
  */
 import { fromBase64Url, toBase64Url, toHex } from '../../crypto/bytes.ts'
-import { verifyMemberCredential } from '../../groups/credential.ts'
 import { encodeGroupContent, type GroupContent } from '../../groups/content.ts'
 import {
-  InviteAssembler,
   decodeGroupDirect,
-  decodeGroupInvite,
   encodeGroupDirect,
-  encodeGroupInvite,
-  invitePartsOf,
   type GroupDirectMessage,
 } from '../../groups/direct.ts'
-import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from '../../groups/framing.ts'
+import { decodeGroupFrame } from '../../groups/framing.ts'
 import { GroupChannel, type GroupEvent, type GroupMailboxPort } from '../../groups/group-channel.ts'
 import type { GroupMailboxHome, GroupManagerEvent, GroupManagerIo } from './group-manager-io.ts'
-import { groupIdOf, keyPackageLeaf, membersOf, ownLeaf, type Group } from '../../groups/mls.ts'
+import { groupIdOf, membersOf, ownLeaf, type Group } from '../../groups/mls.ts'
 import type { GroupSummary } from '../../client/api.ts'
 import type { GroupMessageRecord } from '../../store/records.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
 import type { Roster } from './group-events.ts'
 import { GroupHistory } from './group-history.ts'
 import { GroupMemberTalk } from './group-member-talk.ts'
-import { GroupOffers } from './group-offers.ts'
+import { GroupJoining } from './group-joining.ts'
 import { applyGroupContent } from './group-content-events.ts'
 import { identityOfMember, membersByContact, type MemberByContact } from './group-members.ts'
 import * as admin from './group-admin.ts'
 import { LeafUpdates } from './group-leaf-updates.ts'
+import { LEAVE_COMMIT_TIMING, LeaveCommits } from './group-leave-order.ts'
 import { fromGroupRecord, toGroupRecord, type GroupStatus } from './group-records.ts'
 
 export type {
@@ -65,8 +61,8 @@ interface GroupEntry {
 
 export class GroupManager {
   private readonly groups = new Map<string, GroupEntry>()
-  private readonly offers: GroupOffers
-  private readonly invites = new InviteAssembler()
+  /** KeyPackages and invitations through 1:1 sessions (group-joining.ts). */
+  private readonly joining: GroupJoining
   private readonly ports = new Map<string, GroupMailboxPort>()
   private readonly admins = new admin.AdminsSeen()
   private readonly io: GroupManagerIo
@@ -76,11 +72,14 @@ export class GroupManager {
 
   /** When this device updates its own leaf in each group (ADR 0136). */
   private readonly leaf: LeafUpdates
+  /** Members' leaves this device commits in its turn (ADR 0138). */
+  private readonly leaves: LeaveCommits
 
   constructor(io: GroupManagerIo) {
     this.io = io
     this.leaf = new LeafUpdates(io.now, io.leafUpdate)
-    this.offers = new GroupOffers(io.store, io.signingSecret, io.now)
+    const log = io.log ?? (() => undefined)
+    this.leaves = new LeaveCommits(io.leaveCommit ?? LEAVE_COMMIT_TIMING, io.random, log)
     this.history = new GroupHistory(io)
     this.talk = new GroupMemberTalk({
       ...{ io, history: this.history, entries: () => this.groups.entries() },
@@ -92,11 +91,22 @@ export class GroupManager {
       save: (groupId) => this.save(groupId),
       announce: (e) => this.announce(e),
     })
+    this.joining = new GroupJoining({
+      ...{ io, history: this.history },
+      entry: (groupId) => this.groups.get(groupId),
+      has: (groupId) => this.groups.has(groupId),
+      track: (groupId, joined) => this.track(groupId, joined),
+      membersByContact: (group) => this.membersByContact(group),
+      channelIo: (groupId) => this.channelIo(groupId),
+      send: (c, m, directOnly) => this.send(c, m, directOnly),
+      save: (groupId) => this.save(groupId),
+      declare: (groupId) => void this.talk.declare(groupId),
+    })
   }
 
   /** Loads the groups and offered KeyPackages stored before (call once, before anything else). */
   async restore(): Promise<void> {
-    await this.offers.load()
+    await this.joining.load()
     for (const r of await this.io.store.listGroups()) {
       const newest = await this.io.store.pageGroupMessages(r.groupId, 1)
       this.history.seen(newest[0]?.receivedAt ?? 0)
@@ -105,7 +115,24 @@ export class GroupManager {
       const names = new Map(s.names)
       this.leaf.track(s.key, r.leafUpdate)
       this.track(s.key, { id: groupIdOf(s.group), ...s, channel, asked: new Set(s.asked), names })
+      this.scheduleLeaves(s.key) // a leave read before the last stop and not committed yet
     }
+  }
+
+  /** After stop(), in the same process: leaves pending wait for their turn again. */
+  start(): void {
+    this.leaves.start()
+    for (const key of this.groups.keys()) this.scheduleLeaves(key)
+  }
+
+  /** No leave is committed after this (the messenger stops). */
+  stop(): void {
+    this.leaves.stop()
+  }
+
+  /** Groups in which this device waits for its turn to commit a leave. */
+  waitingLeaves(): string[] {
+    return this.leaves.waiting()
   }
 
   /** Creates a group with this device as its only member; resolves with its id (hex). */
@@ -326,9 +353,10 @@ export class GroupManager {
     const key = toHex(m.groupId)
     try {
       const b = m.body
-      if (b.kind === 'key_package_request') await this.offerKeyPackage(contactId, m.groupId)
-      else if (b.kind === 'key_package') await this.addFromKeyPackage(contactId, key, b.keyPackage)
-      else if (b.kind === 'invite_part') await this.invitePart(contactId, key, b)
+      const j = this.joining
+      if (b.kind === 'key_package_request') await j.offerKeyPackage(contactId, m.groupId)
+      else if (b.kind === 'key_package') await j.addFromKeyPackage(contactId, key, b.keyPackage)
+      else if (b.kind === 'invite_part') await j.invitePart(contactId, key, b)
       else await this.directFrame(contactId, key, b.frame)
     } catch (err) {
       this.refuse(key, contactId, err)
@@ -348,89 +376,6 @@ export class GroupManager {
       }
       return { allReached: all }
     })
-  }
-
-  private async offerKeyPackage(contactId: string, groupId: Uint8Array): Promise<void> {
-    if (this.groups.has(toHex(groupId))) return // already a member
-    const bundle = await this.offers.offer(`${contactId}/${toHex(groupId)}`, () =>
-      this.io.newKeyPackage(),
-    )
-    const keyPackage = encodeGroupFrame(FRAME_KIND.keyPackage, bundle.bytes)
-    await this.send(contactId, { groupId, body: { kind: 'key_package', keyPackage } }, false)
-  }
-
-  private async addFromKeyPackage(contactId: string, key: string, frame: Uint8Array) {
-    const g = this.groups.get(key)
-    // Only an answer we asked for: nobody can push themselves into a group.
-    if (g === undefined || !g.asked.has(contactId) || g.status !== 'member') {
-      throw new ProtocolError('malformed', 'a KeyPackage nobody asked for')
-    }
-    const kp = decodeGroupFrame(frame).mls
-    // The package must name the contact who answered (its identity key), or anyone could slip a
-    // stranger in through a contact's answer. A contact whose key changed and is not accepted
-    // yet maps to nobody: held, not added. The group layer verifies the rest when adding.
-    const leaf = keyPackageLeaf(kp)
-    const who = verifyMemberCredential(leaf.credential, leaf.signatureKey, this.io.now())
-    if (this.io.contactOfIdentity(who.identityKey) !== contactId) {
-      throw new ProtocolError('wrong_key', 'the KeyPackage names someone else than the contact')
-    }
-    const added = await g.channel.commit((group) =>
-      this.membersByContact(group).some((m) => m.contact === contactId)
-        ? undefined
-        : admin.addPlan(group, kp),
-    )
-    g.asked.delete(contactId)
-    await this.save(key)
-    if (added?.welcome === undefined) return // already in the group
-    const invite = encodeGroupInvite({
-      welcome: added.welcome,
-      relays: g.home.relays,
-      mailboxId: g.home.mailboxId,
-      mailboxAuthSecret: g.home.authSecret,
-      mailboxCapability: g.home.capability,
-      afterId: added.mailboxId,
-      name: g.name,
-    })
-    for (const part of invitePartsOf(g.id, invite)) await this.send(contactId, part, false)
-  }
-
-  private async invitePart(
-    contactId: string,
-    key: string,
-    part: { index: number; count: number; chunk: Uint8Array },
-  ): Promise<void> {
-    const offerKey = `${contactId}/${key}`
-    const bundle = this.offers.get(offerKey)
-    if (bundle === undefined) throw new ProtocolError('malformed', 'an invitation nobody asked for')
-    const bytes = this.invites.add(offerKey, part)
-    if (bytes === undefined) return
-    const invite = decodeGroupInvite(bytes)
-    const home: GroupMailboxHome = {
-      relays: invite.relays,
-      mailboxId: invite.mailboxId,
-      authSecret: invite.mailboxAuthSecret,
-      capability: invite.mailboxCapability,
-    }
-    const channel = await GroupChannel.join(
-      this.io.suite,
-      this.io.checker,
-      invite.welcome,
-      bundle,
-      invite.afterId,
-      this.channelIo(key),
-    )
-    const id = groupIdOf(channel.state)
-    if (toHex(id) !== key) throw new ProtocolError('malformed', 'the welcome is for another group')
-    this.track(key, {
-      ...{ id, name: invite.name, home, channel, asked: new Set<string>(), names: new Map() },
-      ...{ status: 'member' as const, createdAt: this.io.now(), lastActivityAt: this.io.now() },
-    })
-    await this.history.line(key, { kind: 'joined', member: null })
-    await this.save(key)
-    await this.offers.drop(offerKey)
-    void this.talk.declare(key)
-    this.io.onEvent({ kind: 'joined', groupId: key, name: invite.name, from: contactId })
-    this.io.onEvent({ kind: 'changed', groupId: key, change: 'joined', by: contactId })
   }
 
   private async directFrame(contactId: string, key: string, frame: Uint8Array): Promise<void> {
@@ -478,7 +423,7 @@ export class GroupManager {
 
   private channelEvent(groupId: string, e: GroupEvent): void {
     if (e.kind === 'message') this.contentEvent(groupId, e)
-    else if (e.kind === 'proposal') void this.commitLeave(groupId)
+    else if (e.kind === 'proposal') this.scheduleLeaves(groupId)
     else if (e.kind === 'commit') {
       this.rolesApplied(groupId, e.committer)
       this.talk.commitApplied(groupId, e.committer, e.leavers)
@@ -535,10 +480,18 @@ export class GroupManager {
       this.announce({ kind: 'changed', groupId, change: 'roles', by: contact ?? null })
   }
 
+  /** A member's own leave is pending: commit it in this device's turn (group-leave-order.ts). */
+  private scheduleLeaves(groupId: string): void {
+    const g = this.groups.get(groupId)
+    if (g?.status !== 'member') return
+    this.leaves.schedule(groupId, g.channel.state, () => this.commitLeave(groupId))
+  }
+
   /**
    * Members leave: commit their removal unless someone did (the relay orders racers). Anyone
-   * commits a leaver's own proposal (ADR 0138); an admin also removes the member at `leaf` who
-   * said it leaves. Only an admin moves the mailbox after it (only its move is followed).
+   * commits a leaver's own proposal in its turn (ADR 0138); an admin also removes the member at
+   * `leaf` who said it leaves when its proposal is not pending. Only an admin moves the mailbox
+   * after it (only its move is followed).
    */
   private async commitLeave(groupId: string, leaf?: number, signatureKey?: Uint8Array) {
     const g = this.groups.get(groupId)

@@ -77,6 +77,7 @@ export class MessengerGroups {
     // Without groups nothing is loaded (the MLS suite, the signing key) until one is made.
     if ((await this.#ctx.store.listGroups()).length === 0) return
     const manager = await this.#ready()
+    manager.start() // after a stop in this process: leaves pending wait for their turn again
     for (const g of manager.list()) if (g.status === 'member') this.#watch.watch(g.groupId)
     // Receipts still waiting at the last stop go now, after their delay (ADR 0780); the start
     // does not wait for the read of each group's newest texts.
@@ -87,7 +88,9 @@ export class MessengerGroups {
 
   async stop(): Promise<void> {
     // Receipts waiting for their delay are kept for the next start; those being sent finish first.
-    const talk = (await this.#manager?.catch(() => undefined))?.talk
+    const manager = await this.#manager?.catch(() => undefined)
+    manager?.stop() // no leave committed after the stop (ADR 0138)
+    const talk = manager?.talk
     await talk?.stop()
     await this.#watch.stop()
     // Texts the watch stored meanwhile had their receipt marked for the next start: written now,
@@ -132,6 +135,11 @@ export class MessengerGroups {
     const manager = await this.#ready()
     const names = this.#names(manager.talk.declaredNames(groupId))
     return manager.members(groupId).map((m) => groupMemberView(m, names))
+  }
+
+  /** Groups in which this device waits for its turn to commit a leave (ADR 0138; for tests). */
+  async waitingLeaves(): Promise<string[]> {
+    return (await this.#ready()).waitingLeaves()
   }
 
   /** Group events (joined, message, changed, removed, refused); returns the unsubscribe function. */
