@@ -179,7 +179,12 @@ describe('history over a direct stream between our own devices', () => {
 
   /** One frame on a fresh stream of `connection`: the ack byte, or null when the stream ended. */
   async function exchange(connection: Connection, frame: Uint8Array): Promise<number | null> {
-    const stream = await connection.newStream(OWN_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    let stream: Stream
+    try {
+      stream = await connection.newStream(OWN_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    } catch {
+      return null // reset while the protocol was being selected
+    }
     const lp = lpStream(stream)
     try {
       await lp.write(frame, { signal: AbortSignal.timeout(5000) })

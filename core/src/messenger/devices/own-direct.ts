@@ -13,8 +13,9 @@
  * - **Bounded.** At most `maxInboundStreams` streams per connection (libp2p refuses more), each
  *   waits `frameWaitMs` for its next frame and carries at most `framesPerStream`.
  * - **Sending.** One stream kept per device (closed after `idleMs` without a frame); a send that
- *   finds it busy opens a stream of its own. An existing direct connection is used; history
- *   frames may dial one within MESSENGER_TIMING.directDialMs (as a contact's send does). Any
+ *   finds it busy opens a stream of its own. History chunks and ends use the direct connection or
+ *   dial one within MESSENGER_TIMING.directDialMs (as a contact's send does); other kinds use
+ *   only a connection an own-device frame already crossed (either way). Any
  *   failure answers false and the caller deposits the same frame in the mailbox; the device is
  *   then not tried directly for `failureHoldMs` (an offline device costs one dial, not one per
  *   frame).
@@ -61,10 +62,13 @@ export const OWN_DIRECT_LIMITS = {
 /**
  * Kinds that go over a direct stream when one is open: each is taken once however often it
  * arrives (message ids, seqs, transfer ids), so a frame that went direct and then also into the
- * mailbox after a lost ack changes nothing twice. History chunks, acks and ends may dial.
+ * mailbox after a lost ack changes nothing twice. History chunks and ends may dial (within
+ * directDialMs, once per failureHoldMs); an ack goes direct only on an open connection (its chunk
+ * came over one, or the sender could not be reached: a dial would only hold the ack up).
  */
-const DIAL_KINDS: ReadonlySet<number> = new Set([K.historyChunk, K.historyAck, K.historyEnd])
+const DIAL_KINDS: ReadonlySet<number> = new Set([K.historyChunk, K.historyEnd])
 const OPEN_KINDS: ReadonlySet<number> = new Set([
+  K.historyAck,
   K.sentCopy,
   K.readUpTo,
   K.delivery,
@@ -98,6 +102,9 @@ export function ownDirect(
     log: (message, err) => channel.ctx().log(message, err),
   })
 }
+
+/** Connections an own-device frame crossed (either way): frames that do not dial use only these. */
+const proven = new WeakSet<Connection>()
 
 /** How long a graceful close may take before the stream is aborted. */
 const CLOSE_WAIT_MS = 2_000
@@ -174,14 +181,15 @@ export class OwnDirect {
     while (this.#handling.size > 0) await Promise.allSettled([...this.#handling])
   }
 
-  /** A direct connection to `deviceId` is open now (the history window may be wider). */
-  connected(deviceId: string): boolean {
-    return directConnection(this.#d.net(), peerIdOf(deviceId)) !== undefined
-  }
-
-  /** History chunks in flight to `deviceId`: wider while a direct connection is open (ADR 0790). */
+  /**
+   * History chunks in flight to `deviceId`: wider while frames cross a direct connection to it
+   * (one already crossed, and no failure since), else the mailbox's (ADR 0790).
+   */
   historyWindow(deviceId: string): number {
-    return this.connected(deviceId) ? HISTORY_DIRECT_WINDOW : HISTORY_WINDOW
+    const connection = directConnection(this.#d.net(), peerIdOf(deviceId))
+    const direct = connection !== undefined && proven.has(connection)
+    const held = (this.#held.get(deviceId) ?? 0) > this.#now
+    return direct && !held ? HISTORY_DIRECT_WINDOW : HISTORY_WINDOW
   }
 
   /** An own-device frame of `kind` directly when its kind may go so (directRoute); else false. */
@@ -251,6 +259,9 @@ export class OwnDirect {
     const net = this.#d.net()
     const peer = peerIdOf(deviceId)
     let connection = directConnection(net, peer)
+    // Not dialling: only a connection an own-device frame crossed already (a one-sided one left
+    // by a failed dial, ADR 0907, would hold the frame up for the stream budget).
+    if (!dial && connection !== undefined && !proven.has(connection)) return undefined
     if (connection === undefined) {
       if (!dial) return undefined
       connection = await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>
@@ -288,6 +299,7 @@ export class OwnDirect {
       const ack = (await k.lp.read({ signal: limit.signal })).subarray()
       k.frames++
       noteConnectionUse(k.connection)
+      proven.add(k.connection)
       return ack.length === 1 && ack[0] === DIRECT_ACK.stored
     } catch (err) {
       if (!limit.signal.aborted) throw err
@@ -337,6 +349,7 @@ export class OwnDirect {
         const frame = await this.#next(lp, deviceId)
         if (frame === null) break
         noteConnectionUse(connection)
+        proven.add(connection)
         const refused = await this.#handle(deviceId, sender, frame)
         const ack = Uint8Array.of(refused === null ? DIRECT_ACK.stored : DIRECT_ACK.rejected)
         await withDeadline(MESSENGER_TIMING.directAckMs, (signal) => lp.write(ack, { signal }))
