@@ -9,10 +9,14 @@ import { bytesEqual, toHex } from '../crypto/bytes.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { fixedClock, seededRandom } from '../../test-support/deterministic.ts'
 import { makeMember, type TestMember } from '../../test-support/group-fixtures.ts'
-import { MemoryGroupMailbox } from '../../test-support/group-mailbox-memory.ts'
-import { GroupChannel, type GroupEvent } from './group-channel.ts'
-import { FRAME_KIND, encodeGroupFrame } from './framing.ts'
-import { cutIntoPieces } from './mailbox-pieces.ts'
+import type { MemoryGroupMailbox } from '../../test-support/group-mailbox-memory.ts'
+import {
+  depositForged,
+  refusals,
+  startRolesGroup,
+  withRoles,
+} from '../../test-support/group-roles-fixture.ts'
+import { FRAME_KIND } from './framing.ts'
 import {
   commitChanges,
   epochOf,
@@ -22,7 +26,7 @@ import {
   type Group,
   type GroupChanges,
 } from './mls.ts'
-import { plannedRoles, rolesExtension, rolesOf, type RoleEdits } from './roles-policy.ts'
+import { rolesExtension, rolesOf } from './roles-policy.ts'
 import { decodeRoles, encodeRoles, successorOf, type GroupRoles } from './roles.ts'
 
 const suite = await loadSuite()
@@ -88,73 +92,16 @@ test('roles decoder: 100,000 random and mutated inputs throw only ProtocolError'
   }
 })
 
-interface Peer {
-  member: TestMember
-  channel: GroupChannel
-  events: GroupEvent[]
-}
-
-/** alice creates a group with roles (she is admin) and adds the others as members. */
-async function startGroup(names: string[]) {
-  const box = new MemoryGroupMailbox()
-  const peers = new Map<string, Peer>()
-  const ioFor = (events: GroupEvent[]) => ({
-    mailbox: box.portFor(),
-    random: p.random,
-    onEvent: (e: GroupEvent) => events.push(e),
-  })
-  const [first, ...rest] = names.map((n) => makeMember(p, suite, n))
-  const events: GroupEvent[] = []
-  const roles = { name: 'Team', members: [{ identity: first!.identity.publicKey, admin: true }] }
-  const channel = await GroupChannel.create(
-    suite,
-    first!.checker,
-    p.random(32),
-    await first!.keyPackage(),
-    ioFor(events),
-    [rolesExtension(roles)],
-  )
-  peers.set(first!.name, { member: first!, channel, events })
-  const kps = await Promise.all(rest.map((m) => m.keyPackage()))
-  const add = kps.map((k) => k.bytes)
-  const added = await channel.commit((group) => ({
-    add,
-    extensions: [rolesExtension(plannedRoles(group, { add }))],
-  }))
-  for (const [i, m] of rest.entries()) {
-    const ev: GroupEvent[] = []
-    const ch = await GroupChannel.join(
-      suite,
-      m.checker,
-      added!.welcome!,
-      kps[i]!,
-      added!.mailboxId,
-      ioFor(ev),
-    )
-    peers.set(m.name, { member: m, channel: ch, events: ev })
-  }
-  return { box, get: (n: string) => peers.get(n)! }
-}
-
 const leafOf = (group: Group, m: TestMember) =>
   membersOf(group).find((x) => bytesEqual(x.credential, m.credential))!.leaf
 
-/** The change with the roles an honest client would add. */
-function withRoles(group: Group, change: GroupChanges, edits?: RoleEdits): GroupChanges {
-  return { ...change, extensions: [rolesExtension(plannedRoles(group, change, edits))] }
-}
-
 /** A modified client: commits without its own admin check and deposits where the order expects. */
 async function forceCommit(box: MemoryGroupMailbox, group: Group, change: GroupChanges) {
-  const r = await commitChanges(group, change)
-  const piece = cutIntoPieces(encodeGroupFrame(FRAME_KIND.commit, r.commit), p.random(8))[0]!
-  await box.portFor().append(piece, BigInt(box.entries.length + 1))
+  await depositForged(p, box, FRAME_KIND.commit, (await commitChanges(group, change)).commit)
 }
 
-const refusals = (peer: Peer) => peer.events.flatMap((e) => (e.kind === 'rejected' ? [e.code] : []))
-
 test("a non-admin's commits (remove, add, rename, promote itself) are refused by every member", async () => {
-  const g = await startGroup(['alice', 'bob', 'carol', 'dave'])
+  const g = await startRolesGroup(p, suite, ['alice', 'bob', 'carol', 'dave'])
   const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((n) => g.get(n))
   const epoch = epochOf(alice!.channel.state)
   const cs = carol!.channel.state
@@ -191,7 +138,7 @@ test("a non-admin's commits (remove, add, rename, promote itself) are refused by
 })
 
 test('an admin promotes, the new admin removes; demoted, she cannot; a leaf update is anyone', async () => {
-  const g = await startGroup(['alice', 'bob', 'carol'])
+  const g = await startRolesGroup(p, suite, ['alice', 'bob', 'carol'])
   const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((n) => g.get(n))
   const carolId = carol!.member.identity.publicKey
   await alice!.channel.commit((group) =>
@@ -228,7 +175,7 @@ test('an admin promotes, the new admin removes; demoted, she cannot; a leaf upda
 })
 
 test('an admin commit whose roles do not list the members after it is refused by all', async () => {
-  const g = await startGroup(['alice', 'bob', 'carol'])
+  const g = await startRolesGroup(p, suite, ['alice', 'bob', 'carol'])
   const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((n) => g.get(n))
   const a = alice!.channel.state
   const epoch = epochOf(a)

@@ -9,11 +9,15 @@ import { createCommit, encodeMlsMessage } from 'ts-mls'
 import { bytesEqual } from '../crypto/bytes.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { fixedClock, seededRandom } from '../../test-support/deterministic.ts'
-import { makeMember, type TestMember } from '../../test-support/group-fixtures.ts'
-import { MemoryGroupMailbox } from '../../test-support/group-mailbox-memory.ts'
-import { GroupChannel, type GroupEvent } from './group-channel.ts'
-import { FRAME_KIND, encodeGroupFrame } from './framing.ts'
-import { cutIntoPieces } from './mailbox-pieces.ts'
+import type { TestMember } from '../../test-support/group-fixtures.ts'
+import type { MemoryGroupMailbox } from '../../test-support/group-mailbox-memory.ts'
+import {
+  depositForged,
+  refusals,
+  startRolesGroup,
+  withRoles,
+} from '../../test-support/group-roles-fixture.ts'
+import { FRAME_KIND, type FrameKind } from './framing.ts'
 import {
   commitChanges,
   epochOf,
@@ -23,83 +27,24 @@ import {
   proposeChange,
   treeHashOf,
   type Group,
-  type GroupChanges,
 } from './mls.ts'
-import { plannedRoles, presentRoles, rolesExtension, rolesOf } from './roles-policy.ts'
+import { presentRoles, rolesOf } from './roles-policy.ts'
 
 const suite = await loadSuite()
 const p = { random: seededRandom('self-remove.test'), clock: fixedClock().clock }
 
-interface Peer {
-  member: TestMember
-  channel: GroupChannel
-  events: GroupEvent[]
-}
-
-/** alice creates a group with roles (she is its admin) and adds the others as members. */
-async function startGroup(names: string[]) {
-  const box = new MemoryGroupMailbox()
-  const peers = new Map<string, Peer>()
-  const ioFor = (events: GroupEvent[]) => ({
-    mailbox: box.portFor(),
-    random: p.random,
-    onEvent: (e: GroupEvent) => events.push(e),
-  })
-  const [first, ...rest] = names.map((n) => makeMember(p, suite, n))
-  const events: GroupEvent[] = []
-  const roles = { name: 'Team', members: [{ identity: first!.identity.publicKey, admin: true }] }
-  const channel = await GroupChannel.create(
-    suite,
-    first!.checker,
-    p.random(32),
-    await first!.keyPackage(),
-    ioFor(events),
-    [rolesExtension(roles)],
-  )
-  peers.set(first!.name, { member: first!, channel, events })
-  const kps = await Promise.all(rest.map((m) => m.keyPackage()))
-  const add = kps.map((k) => k.bytes)
-  const added = await channel.commit((group) => withRoles(group, { add }))
-  for (const [i, m] of rest.entries()) {
-    const ev: GroupEvent[] = []
-    const ch = await GroupChannel.join(
-      suite,
-      m.checker,
-      added!.welcome!,
-      kps[i]!,
-      added!.mailboxId,
-      ioFor(ev),
-    )
-    peers.set(m.name, { member: m, channel: ch, events: ev })
-  }
-  return { box, get: (n: string) => peers.get(n)! }
-}
-
 const leafOf = (group: Group, m: TestMember) =>
   membersOf(group).find((x) => bytesEqual(x.credential, m.credential))?.leaf
 
-function withRoles(
-  group: Group,
-  change: GroupChanges,
-  edits?: Parameters<typeof plannedRoles>[2],
-): GroupChanges {
-  return { ...change, extensions: [rolesExtension(plannedRoles(group, change, edits))] }
-}
-
-/** A modified client: deposits a frame where the order expects it, past its own checks. */
-async function deposit(box: MemoryGroupMailbox, kind: number, mls: Uint8Array) {
-  const piece = cutIntoPieces(encodeGroupFrame(kind as 1, mls), p.random(8))[0]!
-  await box.portFor().append(piece, BigInt(box.entries.length + 1))
-}
-
-const refusals = (peer: Peer) => peer.events.flatMap((e) => (e.kind === 'rejected' ? [e.code] : []))
+const deposit = (box: MemoryGroupMailbox, kind: FrameKind, mls: Uint8Array) =>
+  depositForged(p, box, kind, mls)
 const admins = (group: Group) =>
   presentRoles(group)!.members.flatMap((m) => {
     return m.admin ? [m.identity] : []
   })
 
 test('a leaver proposes its own removal; a member who is not an admin commits it for all', async () => {
-  const g = await startGroup(['alice', 'bob', 'carol', 'dave'])
+  const g = await startRolesGroup(p, suite, ['alice', 'bob', 'carol', 'dave'])
   const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((n) => g.get(n))
   const carolLeaf = leafOf(carol!.channel.state, carol!.member)!
   const epoch = epochOf(bob!.channel.state)
@@ -131,7 +76,7 @@ test('a leaver proposes its own removal; a member who is not an admin commits it
 })
 
 test("a non-admin's proposal or commit that removes someone else is refused by every member", async () => {
-  const g = await startGroup(['alice', 'bob', 'carol', 'dave'])
+  const g = await startRolesGroup(p, suite, ['alice', 'bob', 'carol', 'dave'])
   const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((n) => g.get(n))
   const epoch = epochOf(alice!.channel.state)
   const ds = dave!.channel.state
@@ -169,7 +114,7 @@ test("a non-admin's proposal or commit that removes someone else is refused by e
 })
 
 test('with every admin gone from the tree the longest-standing person present is admin, for all', async () => {
-  const g = await startGroup(['alice', 'bob', 'carol', 'dave'])
+  const g = await startRolesGroup(p, suite, ['alice', 'bob', 'carol', 'dave'])
   const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((n) => g.get(n))
   const bobId = bob!.member.identity.publicKey
   await alice!.channel.commit((group) =>
