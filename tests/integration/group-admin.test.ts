@@ -13,11 +13,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Libp2p } from '@libp2p/interface'
-import { publicKeyFromSecret } from '@hestia/core/mailbox/index.ts'
 import { bytesEqual } from '@hestia/core/crypto/bytes.ts'
-import { groupEntryKey, sealEntry } from '@hestia/core/groups/entry-seal.ts'
-import { FRAME_KIND, encodeGroupFrame } from '@hestia/core/groups/framing.ts'
-import { cutIntoPieces } from '@hestia/core/groups/mailbox-pieces.ts'
+import { FRAME_KIND } from '@hestia/core/groups/framing.ts'
 import {
   commitChanges,
   epochOf,
@@ -26,11 +23,16 @@ import {
   type Group,
 } from '@hestia/core/groups/mls.ts'
 import { identityOfCredential } from '@hestia/core/groups/credential.ts'
-import { groupMailboxPort } from '@hestia/core/messenger/group-mailbox.ts'
 import type { GroupManagerEvent } from '@hestia/core/messenger/groups/messenger-groups.ts'
 import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
-import { contactIdOf as contactId, startGroupTrio, type GroupTrio } from './support/group-trio.ts'
-import { mailboxClientFor, startClientNode } from './relay-helpers.ts'
+import {
+  contactIdOf as contactId,
+  forgerIn,
+  makeGroup,
+  startGroupTrio,
+  type GroupTrio,
+} from './support/group-trio.ts'
+import { startClientNode } from './relay-helpers.ts'
 
 describe('group admins, enforced by every member', () => {
   let trio: GroupTrio
@@ -75,29 +77,7 @@ describe('group admins, enforced by every member', () => {
       groupsOf(p).onEvent((e) => events.get(p.name)!.push(e))
     }
     attackerNode = await startClientNode()
-    groupId = (await alice.must({ type: 'groups.create', name: 'Team' })).groupId
-    // One at a time, so the join order (bob, then carol) is known.
-    for (const [p, name] of [
-      [bob, 'bob'],
-      [carol, 'carol'],
-    ] as const) {
-      const ids = [await contactId(alice, name)]
-      await alice.must({ type: 'groups.addMembers', groupId, contactIds: ids })
-      await waitUntil(
-        `${name} joined`,
-        async () => (await p.store.getGroup(groupId)) !== undefined,
-        60_000,
-      )
-    }
-    await waitUntil(
-      'everyone at the same epoch',
-      async () => {
-        const states = await Promise.all([alice, bob, carol].map((p) => groupsOf(p).state(groupId)))
-        await Promise.all([bob, carol].map((p) => groupsOf(p).catchUp(groupId)))
-        return new Set(states.map((s) => epochOf(s))).size === 1
-      },
-      30_000,
-    )
+    groupId = await makeGroup(alice, [bob, carol]) // join order: bob, then carol
   })
 
   after(async () => {
@@ -122,24 +102,9 @@ describe('group admins, enforced by every member', () => {
     const bobLeaf = await leafOf(state, 'bob')
     assert.ok(bobLeaf !== undefined)
     const forged = await commitChanges(state, { remove: [bobLeaf] }) // no admin check
-    const home = (await carol.store.getGroup(groupId))!.mailbox
-    const port = groupMailboxPort(mailboxClientFor(attackerNode, trio.relay.multiaddrs[0]!), {
-      mailboxId: home.mailboxId,
-      authSecretKey: home.authSecret,
-      authPublicKey: publicKeyFromSecret(home.authSecret),
-      capability: home.capability,
-    })
-    let last = 0n
-    for (let more = true; more;) {
-      const page = await port.read(last)
-      for (const e of page.entries) last = e.id
-      more = page.more && page.entries.length > 0
-    }
-    const frame = encodeGroupFrame(FRAME_KIND.commit, forged.commit)
-    const sealed = sealEntry(groupEntryKey(home.authSecret), frame, (n) =>
-      crypto.getRandomValues(new Uint8Array(n)),
-    )
-    const at = await port.append(cutIntoPieces(sealed, new Uint8Array(8))[0]!, last + 1n)
+    const forger = await forgerIn(attackerNode, trio, carol, groupId)
+    const last = forger.last
+    const at = await forger.append(FRAME_KIND.commit, forged.commit, last + 1n)
     assert.equal(at, last + 1n, 'the forged commit sits where the next commit belongs')
 
     const epoch = epochOf(await groupsOf(alice).state(groupId))

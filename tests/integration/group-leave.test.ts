@@ -13,11 +13,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Libp2p } from '@libp2p/interface'
-import { publicKeyFromSecret } from '@hestia/core/mailbox/index.ts'
 import { bytesEqual, toBase64Url } from '@hestia/core/crypto/bytes.ts'
-import { groupEntryKey, sealEntry } from '@hestia/core/groups/entry-seal.ts'
-import { FRAME_KIND, encodeGroupFrame } from '@hestia/core/groups/framing.ts'
-import { cutIntoPieces } from '@hestia/core/groups/mailbox-pieces.ts'
+import { FRAME_KIND } from '@hestia/core/groups/framing.ts'
 import {
   epochOf,
   membersOf,
@@ -26,17 +23,17 @@ import {
   type Group,
 } from '@hestia/core/groups/mls.ts'
 import { identityOfCredential } from '@hestia/core/groups/credential.ts'
-import { groupMailboxPort } from '@hestia/core/messenger/group-mailbox.ts'
 import type { GroupManagerEvent } from '@hestia/core/messenger/groups/messenger-groups.ts'
 import { createCommit, encodeMlsMessage } from 'ts-mls'
 import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 import {
-  contactIdOf as contactId,
+  forgerIn,
+  makeGroup,
   startGroupTrio,
   toldGroupTexts,
   type GroupTrio,
 } from './support/group-trio.ts'
-import { mailboxClientFor, startClientNode } from './relay-helpers.ts'
+import { startClientNode } from './relay-helpers.ts'
 
 describe('a member leaves while the admin is away', () => {
   let trio: GroupTrio
@@ -80,28 +77,7 @@ describe('a member leaves while the admin is away', () => {
     ;({ alice, bob, carol } = trio)
     for (const p of [alice, bob, carol]) watch(p)
     attackerNode = await startClientNode()
-    groupId = (await alice.must({ type: 'groups.create', name: 'Team' })).groupId
-    for (const [p, name] of [
-      [bob, 'bob'],
-      [carol, 'carol'],
-    ] as const) {
-      const ids = [await contactId(alice, name)]
-      await alice.must({ type: 'groups.addMembers', groupId, contactIds: ids })
-      await waitUntil(
-        `${name} joined`,
-        async () => (await p.store.getGroup(groupId)) !== undefined,
-        60_000,
-      )
-    }
-    await waitUntil(
-      'everyone at the same epoch',
-      async () => {
-        const states = await Promise.all([alice, bob, carol].map((p) => groupsOf(p).state(groupId)))
-        await Promise.all([bob, carol].map((p) => groupsOf(p).catchUp(groupId)))
-        return new Set(states.map((s) => epochOf(s))).size === 1
-      },
-      30_000,
-    )
+    groupId = await makeGroup(alice, [bob, carol]) // join order: bob, then carol
   })
 
   after(async () => {
@@ -118,26 +94,13 @@ describe('a member leaves while the admin is away', () => {
       state: proposal.group.state,
       cipherSuite: proposal.group.suite.impl,
     })
-    const home = (await carol.store.getGroup(groupId))!.mailbox
-    const port = groupMailboxPort(mailboxClientFor(attackerNode, trio.relay.multiaddrs[0]!), {
-      mailboxId: home.mailboxId,
-      authSecretKey: home.authSecret,
-      authPublicKey: publicKeyFromSecret(home.authSecret),
-      capability: home.capability,
-    })
-    let last = 0n
-    for (let more = true; more;) {
-      const page = await port.read(last)
-      for (const e of page.entries) last = e.id
-      more = page.more && page.entries.length > 0
-    }
-    const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
+    const forger = await forgerIn(attackerNode, trio, carol, groupId)
+    let last = forger.last
     for (const [kind, mls] of [
       [FRAME_KIND.proposal, proposal.proposal],
       [FRAME_KIND.commit, encodeMlsMessage(byReference.commit)],
     ] as const) {
-      const sealed = sealEntry(groupEntryKey(home.authSecret), encodeGroupFrame(kind, mls), random)
-      last = await port.append(cutIntoPieces(sealed, new Uint8Array(8))[0]!, last + 1n)
+      last = await forger.append(kind, mls, last + 1n)
     }
     const epoch = epochOf(await groupsOf(alice).state(groupId))
     for (const p of [alice, bob]) {

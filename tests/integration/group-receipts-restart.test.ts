@@ -8,22 +8,16 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { TestPeer } from './support/messenger-harness.ts'
 import { waitUntil } from './support/messenger-harness.ts'
-import {
-  contactIdOf as contactId,
-  startGroupTrio,
-  waitTold,
-  type GroupTrio,
-} from './support/group-trio.ts'
+import { groupOfThree, startGroupTrio, waitTold, type GroupTrio } from './support/group-trio.ts'
 
 describe('group receipts across a stop', () => {
   let trio: GroupTrio
   let alice: TestPeer
   let bob: TestPeer
-  let carol: TestPeer
 
   before(async () => {
     trio = await startGroupTrio()
-    ;({ alice, bob, carol } = trio)
+    ;({ alice, bob } = trio)
   })
 
   after(async () => {
@@ -31,20 +25,7 @@ describe('group receipts across a stop', () => {
   })
 
   test('a receipt waiting at the stop reaches the sender after the restart', async () => {
-    const { groupId } = await alice.must({ type: 'groups.create', name: 'Night shift' })
-    const contacts = [await contactId(alice, 'bob'), await contactId(alice, 'carol')]
-    await alice.must({ type: 'groups.addMembers', groupId, contactIds: contacts })
-    for (const p of [bob, carol]) {
-      await waitUntil(
-        `${p.name} joined`,
-        () =>
-          p.events.some(
-            (e) =>
-              e.type === 'group.changed' && e.change === 'joined' && e.group.groupId === groupId,
-          ),
-        60_000,
-      )
-    }
+    const groupId = await groupOfThree(trio, 'Night shift')
     // bob's receipts now wait ten minutes: longer than he stays up.
     await bob.stop()
     bob.receiptDelay = { minMs: 600_000, maxMs: 600_000 }

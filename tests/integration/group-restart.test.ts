@@ -10,6 +10,7 @@ import type { TestPeer } from './support/messenger-harness.ts'
 import { waitUntil } from './support/messenger-harness.ts'
 import {
   contactIdOf as contactId,
+  groupOfThree,
   startGroupTrio,
   toldGroupMessages as told,
   waitTold,
@@ -32,20 +33,7 @@ describe('groups across a restart, with live events', () => {
   })
 
   test('live events with senders, rename, and a restart mid-group', async () => {
-    const { groupId } = await alice.must({ type: 'groups.create', name: 'Choir' })
-    const contacts = [await contactId(alice, 'bob'), await contactId(alice, 'carol')]
-    await alice.must({ type: 'groups.addMembers', groupId, contactIds: contacts })
-    for (const p of [bob, carol]) {
-      await waitUntil(
-        `${p.name} joined`,
-        () =>
-          p.events.some(
-            (e) =>
-              e.type === 'group.changed' && e.change === 'joined' && e.group.groupId === groupId,
-          ),
-        60_000,
-      )
-    }
+    const groupId = await groupOfThree(trio, 'Choir')
     const sent = await alice.must({ type: 'groups.send', groupId, text: 'rehearsal at 7' })
     assert.equal(sent.message.outgoing, true)
     assert.equal(sent.message.sender, null)
