@@ -1,6 +1,8 @@
 /**
  * The one door to MLS (RFC 9420). Everything Hestia does with groups goes through these functions;
- * only this file and credential-checker wiring know ts-mls, so the library can be replaced (ADR 0130).
+ * only this file, its parts (mls-view.ts: reading a state; mls-decode.ts: messages from bytes;
+ * mls-state.ts: a state to bytes) and credential-checker wiring know ts-mls, so the library can be
+ * replaced (ADR 0130). What those parts export is exported here too: callers import mls.ts only.
  *
  * A Group is an immutable value: every operation returns the next one, and a message that fails
  * to process throws and leaves the caller's Group as it was (nothing to roll back).
@@ -15,20 +17,17 @@ import {
   createCommit,
   createGroup as mlsCreateGroup,
   createProposal,
-  decodeMlsMessage,
   defaultCapabilities,
   defaultLifetime,
   makePskIndex,
   encodeMlsMessage,
   generateKeyPackageWithKey,
   joinGroup,
-  mlsExporter,
   processPrivateMessage,
   processPublicMessage,
   type ClientConfig,
   type ClientState,
   type KeyPackage,
-  type MLSMessage,
   type PrivateKeyPackage,
   type Proposal,
   type PskIndex,
@@ -36,8 +35,7 @@ import {
 } from 'ts-mls'
 import { defaultClientConfig } from 'ts-mls/clientConfig.js'
 import { decryptSenderData } from 'ts-mls/privateMessage.js'
-import { decodeRatchetTree, encodeRatchetTree } from 'ts-mls/ratchetTree.js'
-import { treeHashRoot } from 'ts-mls/treeHash.js'
+import { decodeRatchetTree } from 'ts-mls/ratchetTree.js'
 import type { KeyPair } from '../crypto/primitives.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import type { LeafCredentialCheck } from './credential.ts'
@@ -52,9 +50,27 @@ import {
 import { ROLES_EXTENSION_TYPE } from './roles.ts'
 import type { GroupSuite } from './suite.ts'
 import { toProtocolError } from './mls-errors.ts'
+import { decodeKeyPackage, decodeMessage } from './mls-decode.ts'
+import { memberCount, ownLeaf, type Group } from './mls-view.ts'
 
 export { loadSuite, type GroupSuite } from './suite.ts'
 export type { CommitCheck, CommitInfo, GroupExtension, ProposalCheck } from './commit-info.ts'
+export {
+  computeTreeHash,
+  encodeTree,
+  epochAuthenticatorOf,
+  epochOf,
+  exportSecret,
+  extensionOf,
+  groupIdOf,
+  isActive,
+  memberCount,
+  membersOf,
+  ownLeaf,
+  treeHashOf,
+  type Group,
+} from './mls-view.ts'
+export { keyPackageLeaf, peekMessage } from './mls-decode.ts'
 
 /** Group context extensions of Hestia's own that every leaf declares it supports (RFC 9420 §7.2). */
 const OWN_EXTENSION_TYPES = [ROLES_EXTENSION_TYPE]
@@ -91,15 +107,6 @@ export async function createKeyPackage(
     keyPackage: publicPackage,
   })
   return { bytes, publicPackage, privatePackage }
-}
-
-/** One member's view of a group at one epoch. */
-export interface Group {
-  readonly suite: GroupSuite
-  readonly checker: LeafCredentialCheck
-  /** External PSKs by base64 id (RFC 9420 §8.4). Hestia uses none; the interop vectors do. */
-  readonly externalPsks?: Readonly<Record<string, Uint8Array>>
-  readonly state: ClientState
 }
 
 /** The library configuration of a group: our credential check decides who may be a leaf. */
@@ -440,12 +447,6 @@ async function senderOf(
   }
 }
 
-/** A group context extension of the current epoch (undefined when the group has none of it). */
-export function extensionOf(group: Group, type: number): Uint8Array | undefined {
-  const found = group.state.groupContext.extensions.find((e) => e.extensionType === type)
-  return found?.extensionData
-}
-
 function pskIndex(group: Group): PskIndex {
   return makePskIndex(group.state, group.externalPsks ?? {})
 }
@@ -463,142 +464,6 @@ function classify(before: Group, after: Group): Processed {
     return { kind: 'proposal', group: after }
   }
   return { kind: 'commit', group: after, removed: false }
-}
-
-/** Epoch and wire format of an MLS message without processing it (the ordering rule needs it). */
-export function peekMessage(bytes: Uint8Array): {
-  wireformat: string
-  epoch: bigint | undefined
-  groupId: Uint8Array | undefined
-} {
-  const m = decodeMessage(bytes)
-  if (m.wireformat === 'mls_private_message')
-    return {
-      wireformat: m.wireformat,
-      epoch: m.privateMessage.epoch,
-      groupId: m.privateMessage.groupId,
-    }
-  if (m.wireformat === 'mls_public_message')
-    return {
-      wireformat: m.wireformat,
-      epoch: m.publicMessage.content.epoch,
-      groupId: m.publicMessage.content.groupId,
-    }
-  return { wireformat: m.wireformat, epoch: undefined, groupId: undefined }
-}
-
-export function epochOf(group: Group): bigint {
-  return group.state.groupContext.epoch
-}
-
-/** The tree hash of the current epoch: equal for every member in the same epoch. */
-export function treeHashOf(group: Group): Uint8Array {
-  return group.state.groupContext.treeHash
-}
-
-/** RFC 9420 §8.7 epoch_authenticator: compare out of band to detect a split group. */
-export function epochAuthenticatorOf(group: Group): Uint8Array {
-  return group.state.keySchedule.epochAuthenticator
-}
-
-export function isActive(group: Group): boolean {
-  return group.state.groupActiveState.kind === 'active'
-}
-
-/**
- * The credential a KeyPackage's leaf would carry (not verified here: the group layer verifies it
- * when the package is added). Throws ProtocolError for bytes that are not a key package.
- */
-export function keyPackageLeaf(bytes: Uint8Array): {
-  credential: Uint8Array
-  signatureKey: Uint8Array
-} {
-  const leaf = decodeKeyPackage(bytes).leafNode
-  if (leaf.credential.credentialType !== 'basic') {
-    throw new ProtocolError('malformed', 'key package: not a basic credential')
-  }
-  return { credential: leaf.credential.identity, signatureKey: leaf.signaturePublicKey }
-}
-
-export function groupIdOf(group: Group): Uint8Array {
-  return group.state.groupContext.groupId
-}
-
-export function ownLeaf(group: Group): number {
-  return group.state.privatePath.leafIndex
-}
-
-/** RFC 9420 §8.5 MLS-Exporter. */
-export function exportSecret(
-  group: Group,
-  label: string,
-  context: Uint8Array,
-  length: number,
-): Promise<Uint8Array> {
-  return mlsExporter(
-    group.state.keySchedule.exporterSecret,
-    label,
-    context,
-    length,
-    group.suite.impl,
-  )
-}
-
-/** Members as (leaf index, credential bytes, signature key); blank leaves are skipped. */
-export function membersOf(
-  group: Group,
-): { leaf: number; credential: Uint8Array; signatureKey: Uint8Array }[] {
-  const out: { leaf: number; credential: Uint8Array; signatureKey: Uint8Array }[] = []
-  group.state.ratchetTree.forEach((node, i) => {
-    if (node?.nodeType !== 'leaf' || node.leaf.credential.credentialType !== 'basic') return
-    out.push({
-      leaf: i / 2,
-      credential: node.leaf.credential.identity,
-      signatureKey: node.leaf.signaturePublicKey,
-    })
-  })
-  return out
-}
-
-export function memberCount(group: Group): number {
-  return membersOf(group).length
-}
-
-/** Recomputes the tree hash from the tree itself (a check that the state is self-consistent). */
-export async function computeTreeHash(group: Group): Promise<Uint8Array> {
-  return treeHashRoot(group.state.ratchetTree, group.suite.impl.hash)
-}
-
-export function encodeTree(group: Group): Uint8Array {
-  return encodeRatchetTree(group.state.ratchetTree)
-}
-
-function decodeMessage(bytes: Uint8Array): MLSMessage {
-  if (!(bytes instanceof Uint8Array))
-    throw new ProtocolError('malformed', 'MLS message: expected bytes')
-  if (bytes.length > GROUP_LIMITS.maxFrameBytes) {
-    throw new ProtocolError(
-      'oversize',
-      `MLS message longer than ${GROUP_LIMITS.maxFrameBytes} bytes`,
-    )
-  }
-  let decoded: [MLSMessage, number] | undefined
-  try {
-    decoded = decodeMlsMessage(bytes, 0)
-  } catch (err) {
-    throw new ProtocolError('malformed', 'MLS message does not decode', { cause: err })
-  }
-  if (decoded === undefined || decoded[1] !== bytes.length) {
-    throw new ProtocolError('malformed', 'MLS message does not decode (or has trailing bytes)')
-  }
-  return decoded[0]
-}
-
-function decodeKeyPackage(bytes: Uint8Array): KeyPackage {
-  const m = decodeMessage(bytes)
-  if (m.wireformat !== 'mls_key_package')
-    throw new ProtocolError('malformed', 'expected an MLS key package')
-  return m.keyPackage
 }
 
 /** Runs a library call; its errors (and a credential refusal behind one) become ProtocolError. */
