@@ -125,7 +125,8 @@ export async function commitFrame(
   await putNextSession(tx, c, f, existing)
   if (d.accepted !== undefined)
     await consumePrekey(tx, d.accepted.oneTimePrekeyId, f.inviteMailbox, c.contactId)
-  const conv = (await tx.getConversation(conversation.conversationId))!
+  // Nothing above writes the conversation on this path: no second read (issue 21).
+  const conv = conversation
   const p = { contact: c, conversation: conv, payload: f.payload, offer: f.offer, now }
   const applied = await applyPinnedPayload(
     tx,

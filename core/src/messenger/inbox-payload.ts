@@ -75,8 +75,10 @@ export async function applyPinnedPayload(
   let notify = false
   let receipt: Uint8Array | null = null
   let presealed: Presealed | null = null
+  let stored: MessageRecord | null = null
   if (body.kind === 'text' || p.offer !== null) {
-    const added = await addIncomingMessage(tx, p, events)
+    stored = await addIncomingMessage(tx, p, events)
+    const added = stored !== null
     notify = added
     // Answered even for a duplicate, so the sender stops retrying (exactly-once display). Sent at
     // once: the row is written with the message, so no crash comes between them and no further
@@ -105,18 +107,19 @@ export async function applyPinnedPayload(
   } else if (body.kind === 'device_list') {
     await applyContactDeviceList(tx, c, conv.conversationId, body.list, platform, events)
   }
-  const summary = await conversationSummary(tx, conv)
+  const known = { contact: c, messages: stored === null ? [] : [stored] }
+  const summary = await conversationSummary(tx, conv, known)
   if (summary !== undefined) events.push({ type: 'conversation.updated', conversation: summary })
   events.push({ type: 'contact.updated', contact: contactSummary(c, conv.conversationId) })
   return { outcome: 'stored', notify, receipt, presealed }
 }
 
-/** A text or file offer as a new message of the thread; false when its id is already stored. */
+/** A text or file offer as a new message of the thread; null when its id is already stored. */
 async function addIncomingMessage(
   tx: StoreOperations,
   p: PinnedPayload,
   events: ClientEvent[],
-): Promise<boolean> {
+): Promise<MessageRecord | null> {
   const { conversation: conv, payload, offer, now } = p
   const body = payload.body
   const messageId = toBase64Url(payload.messageId)
@@ -142,13 +145,13 @@ async function addIncomingMessage(
     readAt: null,
   }
   const added = await tx.addMessage(record)
-  if (!added) return false
+  if (!added) return null
   conv.unreadCount += 1
   if (record.receivedAt === now) conv.lastMessageId = messageId
   conv.lastActivityAt = now
   await tx.putConversation(conv)
   events.push({ type: 'message.added', message: chatMessage(record) })
-  return true
+  return record
 }
 
 /** Our own messages of this conversation named by a receipt move on to `state` (never back). */

@@ -131,7 +131,8 @@ export async function sendText(
         : await presealNewRow(tx, contact, conversationId, platform, (id) => directOpen(d, id))
     const updated = { ...conv, lastMessageId: message.messageId, lastActivityAt: now }
     await tx.putConversation(updated)
-    return { ok: true as const, presealed, summary: await conversationSummary(tx, updated) }
+    const summary = await conversationSummary(tx, updated, { contact, messages: [message] })
+    return { ok: true as const, presealed, summary }
   })
   if (!done.ok) return done
   const summary = done.summary

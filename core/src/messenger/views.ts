@@ -83,16 +83,27 @@ export function preview(m: MessageRecord): MessagePreview {
   }
 }
 
+/**
+ * `known`: records the caller holds as written in this transaction (the contact, messages it just
+ * added), used instead of reading them again; each request is an IndexedDB round trip on a
+ * message's path (issue 21). One that is not this conversation's contact or last message is
+ * ignored.
+ */
 export async function conversationSummary(
   tx: StoreOperations,
   conversation: ConversationRecord,
+  known: { contact?: ContactRecord; messages?: readonly MessageRecord[] } = {},
 ): Promise<ConversationSummary | undefined> {
-  const contact = await tx.getContact(conversation.contactId)
+  const contact =
+    known.contact?.contactId === conversation.contactId
+      ? known.contact
+      : await tx.getContact(conversation.contactId)
   if (contact === undefined) return undefined
+  const lastId = conversation.lastMessageId
   const last =
-    conversation.lastMessageId === null
+    lastId === null
       ? undefined
-      : await tx.getMessage(conversation.lastMessageId)
+      : (known.messages?.find((m) => m.messageId === lastId) ?? (await tx.getMessage(lastId)))
   return {
     conversationId: conversation.conversationId,
     contact: contactSummary(contact, conversation.conversationId),
