@@ -270,6 +270,34 @@ describe('Group list', () => {
     assert.equal(node.asked.filter((r) => r.type === 'groups.list').length, 1)
   })
 
+  test('one read of the list at a time: events while it waits for a starting host start no loop', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] })
+    const node = new GroupsNode(true)
+    node.refuse['groups.list'] = { ok: false, error: { code: 'unavailable', message: 'starting' } }
+    const state = new GroupsState(node)
+    const stop = state.start()
+    const running = {
+      type: 'connectivity.changed',
+      connectivity: { nodeRunning: true, relays: [], directPeers: 0 },
+    } as const
+    await flush()
+    // The host says it runs but still cannot list (its messenger starts): each event and each
+    // call asks within the one read, which still gives up after its retries.
+    node.emit(running)
+    await flush()
+    void state.load()
+    node.emit(running)
+    await flush()
+    for (let i = 1; i <= GROUP_STARTING_RETRIES; i++) {
+      t.mock.timers.tick(GROUP_STARTING_RETRY_MS * i) // short of the 30 s poll
+      await flush()
+    }
+    const asked = node.asked.filter((r) => r.type === 'groups.list').length
+    assert.equal(asked, GROUP_STARTING_RETRIES + 1, 'one read: the first ask and its retries')
+    assert.equal(state.groups.status, 'error')
+    stop()
+  })
+
   test('a refusal that is not a starting host is not asked again before the poll', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] })
     const node = new GroupsNode(true)

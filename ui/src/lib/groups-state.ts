@@ -288,6 +288,11 @@ export class GroupsState {
   readonly #members = new Map<string, NewerSummary['members']>()
   #seq = 0
   #stopped = false
+  /** The list's read in progress (with its retries while the host starts), and one queued after. */
+  #listing: Promise<void> | undefined
+  #listAgain: Promise<void> | undefined
+  /** Set while the read waits to ask a starting host again: ends the wait. */
+  #askNow: (() => void) | undefined
 
   constructor(client: MessengerClient) {
     this.client = client
@@ -317,7 +322,31 @@ export class GroupsState {
       : undefined
   }
 
-  async load(): Promise<void> {
+  /**
+   * Reads the group list, one read per page at a time: a call while the read waits to ask a
+   * starting host again makes it ask now; a call while a request is out gets one more read after
+   * it (shared by every such call). The start, the poll, events and actions never run retry loops
+   * side by side.
+   */
+  load(): Promise<void> {
+    if (this.#askNow !== undefined) {
+      this.#askNow()
+      return this.#listing!
+    }
+    if (this.#listing === undefined) {
+      this.#listing = this.#readList().finally(() => {
+        this.#listing = undefined
+      })
+      return this.#listing
+    }
+    this.#listAgain ??= this.#listing.then(() => {
+      this.#listAgain = undefined
+      return this.load()
+    })
+    return this.#listAgain
+  }
+
+  async #readList(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const { groups } = await call(this.client, { type: 'groups.list' })
@@ -328,7 +357,14 @@ export class GroupsState {
         const body = errorBody(error)
         if (this.groups.status !== 'ready') this.groups = { status: 'error', error: body }
         if (!starting(body.code) || attempt >= GROUP_STARTING_RETRIES || this.#stopped) return
-        await new Promise((r) => setTimeout(r, GROUP_STARTING_RETRY_MS * (attempt + 1)))
+        await new Promise<void>((resolve) => {
+          const wait = setTimeout(resolve, GROUP_STARTING_RETRY_MS * (attempt + 1))
+          this.#askNow = () => {
+            clearTimeout(wait)
+            resolve()
+          }
+        })
+        this.#askNow = undefined
         if (this.#stopped) return // the page closed while it waited: nothing more is asked
       }
     }
