@@ -9,39 +9,25 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { RelayHandle } from '@hestia/relay-node'
-import {
-  TestPeer,
-  connectPeers,
-  ensureDirect,
-  releaseWebRTC,
-  startTestRelay,
-  waitUntil,
-} from './support/messenger-harness.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { startDirectPair, type DirectPair } from './support/direct-pair.ts'
 
 const BURST = 20
 
 describe('outbox: a burst leaves once each, in order', () => {
-  let relay: RelayHandle
+  let pair: DirectPair
   let a: TestPeer
   let b: TestPeer
   let convA: string
   let convB: string
 
   before(async () => {
-    relay = await startTestRelay()
-    a = await new TestPeer('ada', relay.multiaddrs).start()
-    b = await new TestPeer('ben', relay.multiaddrs).start()
-    ;({ convA, convB } = await connectPeers(a, b))
-    await b.must({ type: 'settings.update', patch: { delayReceipts: false } })
-    await ensureDirect(a, b, relay.multiaddrs[0]!)
+    pair = await startDirectPair({ receiptsAtOnce: true })
+    ;({ a, b, convA, convB } = pair)
   })
 
   after(async () => {
-    await a.stop()
-    await b.stop()
-    await relay.stop().catch(() => undefined)
-    releaseWebRTC()
+    await pair.stop()
   })
 
   test('a burst sent all at once: each row leaves once, in queue order; ben shows each once', async () => {

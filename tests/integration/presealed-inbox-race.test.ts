@@ -10,21 +10,14 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { RelayHandle } from '@hestia/relay-node'
 import type { MessengerStore } from '@hestia/core/store/store.ts'
-import {
-  TestPeer,
-  connectPeers,
-  ensureDirect,
-  releaseWebRTC,
-  startTestRelay,
-  waitUntil,
-} from './support/messenger-harness.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { startDirectPair, type DirectPair } from './support/direct-pair.ts'
 
 const g = globalThis as { __hestiaLatencyTrace?: { push(e: unknown): unknown } }
 
 describe('a presealed send while the inbox commits a frame of the same contact', () => {
-  let relay: RelayHandle
+  let pair: DirectPair
   let a: TestPeer
   let b: TestPeer
   let convA: string
@@ -34,9 +27,7 @@ describe('a presealed send while the inbox commits a frame of the same contact',
   let armed = false
 
   before(async () => {
-    relay = await startTestRelay()
-    a = new TestPeer('ada', relay.multiaddrs)
-    a.instrument.store = (store: MessengerStore) => {
+    const holdTransactions = (store: MessengerStore) => {
       const transaction = store.transaction.bind(store)
       store.transaction = (async (work: Parameters<typeof transaction>[0]) => {
         const hold = holdFor
@@ -47,18 +38,15 @@ describe('a presealed send while the inbox commits a frame of the same contact',
         return transaction(work)
       }) as typeof store.transaction
     }
-    await a.start()
-    b = await new TestPeer('ben', relay.multiaddrs).start()
-    ;({ convA, convB } = await connectPeers(a, b))
-    await ensureDirect(a, b, relay.multiaddrs[0]!)
+    pair = await startDirectPair({
+      beforeAdaStarts: (ada) => (ada.instrument.store = holdTransactions),
+    })
+    ;({ a, b, convA, convB } = pair)
   })
 
   after(async () => {
     delete g.__hestiaLatencyTrace
-    await a.stop().catch(() => undefined)
-    await b.stop().catch(() => undefined)
-    await relay.stop().catch(() => undefined)
-    releaseWebRTC()
+    await pair.stop()
   })
 
   test("ben's direct text is taken at once although ada sent between its decrypt and its commit", async () => {

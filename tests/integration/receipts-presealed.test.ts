@@ -9,41 +9,27 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { RelayHandle } from '@hestia/relay-node'
-import {
-  TestPeer,
-  connectPeers,
-  ensureDirect,
-  releaseWebRTC,
-  startTestRelay,
-  waitUntil,
-} from './support/messenger-harness.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { startDirectPair, type DirectPair } from './support/direct-pair.ts'
 
 type Trace = ([string, number] | [string, number, number])[]
 const g = globalThis as { __hestiaLatencyTrace?: Trace }
 
 describe('texts and receipts sealed with their commit, sent without a pass', () => {
-  let relay: RelayHandle
+  let pair: DirectPair
   let a: TestPeer
   let b: TestPeer
   let convA: string
   let convB: string
 
   before(async () => {
-    relay = await startTestRelay()
-    a = await new TestPeer('ada', relay.multiaddrs).start()
-    b = await new TestPeer('ben', relay.multiaddrs).start()
-    ;({ convA, convB } = await connectPeers(a, b))
-    await b.must({ type: 'settings.update', patch: { delayReceipts: false } })
-    await ensureDirect(a, b, relay.multiaddrs[0]!)
+    pair = await startDirectPair({ receiptsAtOnce: true })
+    ;({ a, b, convA, convB } = pair)
   })
 
   after(async () => {
     delete g.__hestiaLatencyTrace
-    await a.stop().catch(() => undefined)
-    await b.stop().catch(() => undefined)
-    await relay.stop().catch(() => undefined)
-    releaseWebRTC()
+    await pair.stop()
   })
 
   test('five messages and their five receipts, each sealed in its commit and sent once, direct', async () => {
