@@ -9,7 +9,7 @@ import type { Libp2p } from '@libp2p/interface'
 import type { RelayHandle } from '@hestia/relay-node'
 import { publicKeyFromSecret } from '@hestia/core/mailbox/index.ts'
 import { groupEntryKey, sealEntry } from '@hestia/core/groups/entry-seal.ts'
-import { encodeGroupFrame } from '@hestia/core/groups/framing.ts'
+import { encodeGroupFrame, type FrameKind } from '@hestia/core/groups/framing.ts'
 import { cutIntoPieces } from '@hestia/core/groups/mailbox-pieces.ts'
 import { groupMailboxPort } from '@hestia/core/messenger/group-mailbox.ts'
 import type { GroupMessage } from '@hestia/core/client/api.ts'
@@ -183,7 +183,7 @@ export async function forgerIn(
   groupId: string,
 ): Promise<{
   last: bigint
-  append(kind: number, mls: Uint8Array, expectedId: bigint): Promise<bigint>
+  append(kind: FrameKind, mls: Uint8Array, expectedId: bigint): Promise<bigint>
 }> {
   const home = (await member.store.getGroup(groupId))!.mailbox
   const port = groupMailboxPort(mailboxClientFor(node, trio.relay.multiaddrs[0]!), {

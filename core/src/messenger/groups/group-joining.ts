@@ -33,12 +33,14 @@ export interface JoiningEntry {
   name: string
   home: GroupMailboxHome
   channel: GroupChannel
+  /** Contacts asked for a KeyPackage, not yet added. */
   asked: Set<string>
   status: GroupStatus
 }
 
 /** A group this device just joined, for the manager to keep. */
 export interface JoinedGroup extends JoiningEntry {
+  /** Names members declared (ADR 0781), by identity key id. */
   names: Map<string, string>
   createdAt: number
   lastActivityAt: number

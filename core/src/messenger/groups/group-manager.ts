@@ -26,13 +26,13 @@ import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
 import type { Roster } from './group-events.ts'
 import { GroupHistory } from './group-history.ts'
 import { GroupMemberTalk } from './group-member-talk.ts'
-import { GroupJoining } from './group-joining.ts'
+import { GroupJoining, type JoinedGroup } from './group-joining.ts'
 import { applyGroupContent } from './group-content-events.ts'
 import { identityOfMember, membersByContact, type MemberByContact } from './group-members.ts'
 import * as admin from './group-admin.ts'
 import { LeafUpdates } from './group-leaf-updates.ts'
 import { LEAVE_COMMIT_TIMING, LeaveCommits } from './group-leave-order.ts'
-import { fromGroupRecord, toGroupRecord, type GroupStatus } from './group-records.ts'
+import { fromGroupRecord, toGroupRecord } from './group-records.ts'
 
 export type {
   GroupChange,
@@ -41,20 +41,10 @@ export type {
   GroupManagerIo,
 } from './group-manager-io.ts'
 
-interface GroupEntry {
-  id: Uint8Array
-  name: string
-  home: GroupMailboxHome
-  channel: GroupChannel
-  /** Contacts asked for a KeyPackage, not yet added. */
-  asked: Set<string>
-  status: GroupStatus
-  createdAt: number
-  lastActivityAt: number
+/** A group as kept here: what joining gives (group-joining.ts) and what applying it keeps. */
+interface GroupEntry extends JoinedGroup {
   /** Members by leaf as last applied (system lines come from its changes). */
   roster: Roster
-  /** Names members declared (ADR 0781), by identity key id. */
-  names: Map<string, string>
   /** Members who said they leave (their removal is a "left" line). */
   leaving: Set<string>
 }
