@@ -18,6 +18,7 @@ import { stunServersForRelays, toRtcIceServers } from '@hestia/core/client/api/i
 import { FILE_PROTOCOL } from '@hestia/core/files/limits.ts'
 import { idleDirectConnections } from '@hestia/core/messenger/idle-connections.ts'
 import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
+import { OWN_PROTOCOL } from '@hestia/core/messenger/devices/own-direct.ts'
 import { relayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import { denyDialMultiaddr, type AddressPolicy } from './address-policy.ts'
 import { installWebRtcCloseGuard } from './webrtc-close-guard.ts'
@@ -105,8 +106,9 @@ export function browserNodeConfig(options: BrowserNodeOptions) {
       ping: ping(),
       idleDirect: idleDirectConnections({
         idleMs: options.directIdleMs ?? MESSENGER_TIMING.directIdleMs,
-        protocols: [CHAT_PROTOCOL, FILE_PROTOCOL],
-        keptProtocols: [CHAT_PROTOCOL],
+        // Frames between our own devices count as use too, frame by frame (own-direct.ts).
+        protocols: [CHAT_PROTOCOL, FILE_PROTOCOL, OWN_PROTOCOL],
+        keptProtocols: [CHAT_PROTOCOL, OWN_PROTOCOL],
         ...(options.log !== undefined ? { log: options.log } : {}),
       }),
       relayKeepAlive: relayKeepAlive({
