@@ -5,26 +5,17 @@
  * a missed call) while the laptop stays in the call. The windows are played by the test (made-up
  * SDP with an a=fingerprint line; no media in Node).
  */
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
 import { fingerprint, lastCall, sdpWith } from './support/call-signals.ts'
 
 const fp = fingerprint
 const sdp = sdpWith
 
 describe('a call rings on every device of the callee', () => {
-  let trio: DeviceTrio
-
-  before(async () => {
-    trio = await startDeviceTrio()
-  })
-
-  after(async () => {
-    await trio?.stop()
-    releaseWebRTC()
-  })
+  const trio = useDeviceTrio()
 
   test('both of Ada’s devices ring; the laptop answers; the primary says it was answered elsewhere', async () => {
     const { a1, a2, ben, conv } = trio

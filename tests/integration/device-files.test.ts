@@ -5,13 +5,13 @@
  * the primary ends the offer with "Received on Laptop" and wrote nothing. A later accept on the
  * primary changes nothing at Ben's.
  */
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import type { FileTransfer } from '@hestia/core/client/api.ts'
-import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 import { sha256OfFile, writeDeterministicFile } from './support/files-storage.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
 
 async function transferOf(peer: TestPeer, transferId: string): Promise<FileTransfer | undefined> {
   const list = (await peer.must({ type: 'transfers.list', conversationId: null })).transfers
@@ -32,16 +32,7 @@ async function inState(peer: TestPeer, id: string, states: string[], ms = 30_000
 }
 
 describe('a file offer goes to every device; the first accept receives it', () => {
-  let trio: DeviceTrio
-
-  before(async () => {
-    trio = await startDeviceTrio()
-  })
-
-  after(async () => {
-    await trio?.stop()
-    releaseWebRTC()
-  })
+  const trio = useDeviceTrio()
 
   test('the laptop accepts and saves it; the primary shows where it went', async () => {
     const { a1, a2, ben, conv, storage } = trio

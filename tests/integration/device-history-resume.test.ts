@@ -10,7 +10,7 @@
  *   the count the laptop was told is wrong both ways; the transfer still ends on both devices
  *   (the end is sent, not inferred), and the texts that joined arrive too.
  */
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { HistoryTransfer } from '@hestia/core/client/api.ts'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
@@ -27,29 +27,23 @@ import { sealOwnFrame, type OwnFrameKind } from '@hestia/core/messenger/devices/
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
 import { HISTORY_FRAME_KIND, HISTORY_RESENDS } from '@hestia/core/messenger/devices/history.ts'
 import type { MessageRecord } from '@hestia/core/store/records.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
-import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
 const SEEDED = 1200
 
 describe('a history transfer interrupted or changed mid-way', () => {
-  let trio: DeviceTrio
+  const trio = useDeviceTrio()
   let a1: TestPeer
   let a2: TestPeer
   let laptop: string
 
   before(async () => {
-    trio = await startDeviceTrio()
     ;({ a1, a2 } = trio)
     laptop = a2.service.node!.peerId.toString()
     const seeded = texts(SEEDED, Date.now() - 86_400_000)
     for (let i = 0; i < seeded.length; i += 500)
       await a1.store.addMessages(seeded.slice(i, i + 500))
-  })
-
-  after(async () => {
-    await trio?.stop()
-    releaseWebRTC()
   })
 
   /** `n` texts with Ben as stored on A1, a second apart from `from`. */

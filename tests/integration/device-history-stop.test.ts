@@ -5,29 +5,20 @@
  * after stop() resolved, however long the ack wait was. Before the channel had a stop(), the ack
  * timer fired after the stop and A1 emitted a failed transfer into a stopped messenger.
  */
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
 import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
 import type { MessageRecord } from '@hestia/core/store/records.ts'
-import { releaseWebRTC, waitUntil } from './support/messenger-harness.ts'
+import { waitUntil } from './support/messenger-harness.ts'
 import { recordDeposits } from './support/relay-deposits.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
 
 /** The ack wait while A1 runs; stopping must end it, so the test waits well past it. */
 const ACK_WAIT_MS = 300
 
 describe('stopping the messenger mid-history', () => {
-  let trio: DeviceTrio
-
-  before(async () => {
-    trio = await startDeviceTrio()
-  })
-
-  after(async () => {
-    await trio?.stop()
-    releaseWebRTC()
-  })
+  const trio = useDeviceTrio()
 
   test('nothing of the transfer fires after stop(); a new transfer is refused while stopping', async () => {
     const { a1, a2, conv } = trio

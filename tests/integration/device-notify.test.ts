@@ -7,30 +7,19 @@
  * neither shows nor notifies. A message Ben sends to both devices notifies on the laptop once,
  * with A1's forward of it handed over too (no wait for a time: the forward is taken to the end).
  */
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
-import { decodeSecrets } from '@hestia/core/messenger/index.ts'
-import { peerIdBytes } from '@hestia/core/messenger/net.ts'
-import { sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
 import { HISTORY_FRAME_KIND } from '@hestia/core/messenger/devices/history.ts'
 import { encodeSentCopy } from '@hestia/core/messenger/devices/sync.ts'
 import { encodePayload } from '@hestia/core/messenger/payload.ts'
 import type { DeviceRecord, SessionRecord } from '@hestia/core/store/records.ts'
-import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { sealUnderLink } from './support/device-frames.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
 
 describe('which messages notify on a companion', () => {
-  let trio: DeviceTrio
-
-  before(async () => {
-    trio = await startDeviceTrio()
-  })
-
-  after(async () => {
-    await trio?.stop()
-    releaseWebRTC()
-  })
+  const trio = useDeviceTrio()
 
   const shows = (peer: TestPeer, messageId: string) => async () =>
     (await peer.history(trio.conv.get(peer)!)).some((m) => m.messageId === messageId)
@@ -38,19 +27,10 @@ describe('which messages notify on a companion', () => {
   /** A forwarded copy (kind 18) as A1 seals it for the laptop, of a text "from Ben". */
   const forwardedByA1 = async (messageId: Uint8Array, text: string) => {
     const { a1, a2, ben } = trio
-    const link = decodeSecrets((await a2.store.getIdentity())!.secretKeys).ownLinks![0]!
     const payload = encodePayload({ messageId, sentAt: Date.now(), body: { kind: 'text', text } })
     const benKey = (await ben.store.getIdentity())!.identityPublicKey
-    return sealOwnFrame(
-      link.key,
-      peerIdBytes(a1.service.node!.peerId),
-      peerIdBytes(a2.service.node!.peerId),
-      {
-        kind: HISTORY_FRAME_KIND.receivedCopy,
-        body: encodeSentCopy({ peerIdentityKey: benKey, payload }),
-      },
-      p.random,
-    )
+    const body = encodeSentCopy({ peerIdentityKey: benKey, payload })
+    return sealUnderLink(a1, a2, HISTORY_FRAME_KIND.receivedCopy, body)
   }
 
   test('a message Ada sent on A1 shows on the laptop as hers, with no notification', async () => {

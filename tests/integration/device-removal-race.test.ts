@@ -7,29 +7,22 @@
  * companion (in Chromium: 'New saw [], identity.status ready'). Here the two meet on purpose: the
  * primary's store holds the announcement's write until logoutOthers has answered.
  */
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/index.ts'
 import { reloadSecrets } from '@hestia/core/messenger/context.ts'
-import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
-import { peerIdBytes } from '@hestia/core/messenger/net.ts'
-import { OWN_FRAME_KIND, sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
-import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { OWN_FRAME_KIND } from '@hestia/core/messenger/devices/own-frames.ts'
+import { sealUnderLink } from './support/device-frames.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
 describe('a removal that meets the new device’s mailbox announcement', () => {
-  let trio: DeviceTrio
+  const trio = useDeviceTrio()
   let a1: TestPeer
   let a2: TestPeer
 
-  before(async () => {
-    trio = await startDeviceTrio()
+  before(() => {
     ;({ a1, a2 } = trio)
-  })
-
-  after(async () => {
-    await trio?.stop()
-    releaseWebRTC()
   })
 
   test('the companion is told and erases itself; the primary then forgets the link', async () => {
@@ -42,14 +35,8 @@ describe('a removal that meets the new device’s mailbox announcement', () => {
     })
     await reloadSecrets(a1.service.messenger!.ctx)
     // The laptop's announcement, as it sends one at each start (under their real link key).
-    const laptopSecrets = decodeSecrets((await a2.store.getIdentity())!.secretKeys)
-    const announcement = sealOwnFrame(
-      laptopSecrets.ownLinks![0]!.key,
-      peerIdBytes(a2.service.node!.peerId),
-      peerIdBytes(a1.service.node!.peerId),
-      { kind: OWN_FRAME_KIND.route, body: await a2.service.messenger!.parts.own.route() },
-      p.random,
-    )
+    const route = await a2.service.messenger!.parts.own.route()
+    const announcement = await sealUnderLink(a2, a1, OWN_FRAME_KIND.route, route)
     // The primary's store holds the announcement's write (the next transaction begun) ...
     const store = a1.store
     const transaction = store.transaction.bind(store)

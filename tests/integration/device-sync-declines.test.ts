@@ -5,29 +5,20 @@
  * a file, she declines it on the primary — the laptop's card says "Declined on <primary's name>"
  * and it can no longer be accepted there. The windows are played by the test (no media in Node).
  */
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { callText, transferStateLabel } from '../../ui/src/lib/texts.ts'
 import { writeDeterministicFile } from './support/files-storage.ts'
-import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
 import { fingerprint, lastCall, sdpWith } from './support/call-signals.ts'
 
 const FP = fingerprint(0)
 const SDP = sdpWith(FP)
 
 describe('a decline on one device is shown as such on the others', () => {
-  let trio: DeviceTrio
-
-  before(async () => {
-    trio = await startDeviceTrio()
-  })
-
-  after(async () => {
-    await trio?.stop()
-    releaseWebRTC()
-  })
+  const trio = useDeviceTrio()
 
   test('a call declined on the laptop reads "Declined on Laptop" on the primary', async () => {
     const { a1, a2, ben, conv } = trio

@@ -5,35 +5,28 @@
  * the contact back, an older delete does not remove a contact added again since, and a contact
  * added again after a delete reaches the other device.
  */
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { ContactRecord } from '@hestia/core/store/records.ts'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
 import { decodeSecrets } from '@hestia/core/messenger/index.ts'
-import { peerIdBytes } from '@hestia/core/messenger/net.ts'
-import { OWN_FRAME_KIND, sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
-import type { OwnFrameKind } from '@hestia/core/messenger/devices/own-frames.ts'
+import { OWN_FRAME_KIND } from '@hestia/core/messenger/devices/own-frames.ts'
 import { encodeContactState } from '@hestia/core/messenger/devices/sync-state.ts'
 import { encodeDeletion } from '@hestia/core/messenger/devices/sync-delete.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
-import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { sealUnderLink } from './support/device-frames.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
 describe('a contact deleted on one device of ours is deleted on the others', () => {
-  let trio: DeviceTrio
+  const trio = useDeviceTrio()
   let a1: TestPeer
   let a2: TestPeer
   /** Ben as Ada's devices held him before the first delete. */
   let benBefore: ContactRecord
 
-  before(async () => {
-    trio = await startDeviceTrio()
+  before(() => {
     ;({ a1, a2 } = trio)
-  })
-
-  after(async () => {
-    await trio?.stop()
-    releaseWebRTC()
   })
 
   const conversations = async (peer: TestPeer) =>
@@ -41,12 +34,7 @@ describe('a contact deleted on one device of ours is deleted on the others', () 
   const benOn = async (peer: TestPeer) => (await conversations(peer))[0]?.contact
 
   /** A frame sealed under the real link key of `from` and `to` (as a relay would hand it over). */
-  async function frame(from: TestPeer, to: TestPeer, kind: OwnFrameKind, body: Uint8Array) {
-    const secrets = decodeSecrets((await from.store.getIdentity())!.secretKeys)
-    const link = secrets.ownLinks!.find((l) => l.deviceId === to.service.node!.peerId.toString())!
-    const ids = [from, to].map((x) => peerIdBytes(x.service.node!.peerId))
-    return sealOwnFrame(link.key, ids[0]!, ids[1]!, { kind, body }, p.random)
-  }
+  const frame = sealUnderLink
 
   const stateOf = (c: ContactRecord, stamp: number, displayName: string) =>
     encodeContactState({

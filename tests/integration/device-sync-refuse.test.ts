@@ -9,32 +9,25 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ContactSummary } from '@hestia/core/client/api.ts'
-import { bytesEqual, concatBytes } from '@hestia/core/crypto/bytes.ts'
+import { bytesEqual } from '@hestia/core/crypto/bytes.ts'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
-import { verifyPrekeyBundle } from '@hestia/core/crypto/prekeys.ts'
-import { decodeOutbound, decodeSecrets } from '@hestia/core/messenger/index.ts'
-import { loadLocalIdentity, prekeyBundle } from '@hestia/core/messenger/identity.ts'
-import { peerIdBytes } from '@hestia/core/messenger/net.ts'
-import { OWN_FRAME_KIND, sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
-import { encodeContactState } from '@hestia/core/messenger/devices/sync-state.ts'
+import { OWN_FRAME_KIND } from '@hestia/core/messenger/devices/own-frames.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
 import {
-  HostileClient,
-  HostileSession,
-  newDevice,
-  newIdentity,
-  targetOf,
-  text,
-  type Target,
-} from './support/hostile-client.ts'
-import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+  bensNewKeyOnBoth,
+  firstContact as ben,
+  firstContactRecord,
+  keyDecision,
+  sealUnderLink,
+} from './support/device-frames.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
+import { HostileClient, newIdentity } from './support/hostile-client.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
 const REFUSED = OWN_FRAME_KIND.keyRefused
 
 describe('a key change refused on one device of ours is refused on the others', () => {
-  let trio: DeviceTrio
+  const trio = useDeviceTrio()
   let a1: TestPeer
   let a2: TestPeer
   let hostile: HostileClient
@@ -42,22 +35,14 @@ describe('a key change refused on one device of ours is refused on the others', 
   let oldKey: Uint8Array
 
   before(async () => {
-    trio = await startDeviceTrio()
     ;({ a1, a2 } = trio)
     hostile = await HostileClient.start(trio.relay.multiaddrs.map(String))
   })
 
   after(async () => {
     await hostile?.stop().catch(() => undefined)
-    await trio?.stop()
-    releaseWebRTC()
   })
 
-  /** Ben as `peer` shows him. */
-  const ben = async (peer: TestPeer): Promise<ContactSummary> =>
-    (await peer.must({ type: 'conversations.list', query: null })).conversations[0]!.contact
-  const record = async (peer: TestPeer) =>
-    (await peer.store.getContact((await ben(peer)).contactId))!
   const history = async (peer: TestPeer) => peer.history(trio.conv.get(peer)!)
   const texts = async (peer: TestPeer) =>
     (await history(peer)).flatMap((m) => (m.body.kind === 'text' ? [m.body.text] : []))
@@ -66,61 +51,20 @@ describe('a key change refused on one device of ours is refused on the others', 
   const updates = (peer: TestPeer, from: number) =>
     peer.events.slice(from).filter((e) => e.type === 'contact.updated').length
 
-  /** Where Ben deposits for Ada's laptop, and the laptop's bundle (a Target for the new key). */
-  async function laptopTarget(): Promise<Target> {
-    const adaOnBen = (await trio.ben.store.getConversation(trio.conv.get(trio.ben)!))!.contactId
-    const laptop = a2.service.node!.peerId.toString()
-    const route = (await trio.ben.store.getDevice(adaOnBen, laptop))!.route!
-    const { local, secrets } = loadLocalIdentity((await a2.store.getIdentity())!, p)
-    const bundle = verifyPrekeyBundle(prekeyBundle(local, secrets), { now: p.clock() })
-    return { deposit: decodeOutbound(route)!, bundle }
-  }
-
   /** A frame from A1 to A2 sealed under their real link key (as a relay would hand it over). */
-  async function fromPrimary(kind: number, body: Uint8Array) {
-    const secrets = decodeSecrets((await a1.store.getIdentity())!.secretKeys)
-    const link = secrets.ownLinks!.find((l) => l.deviceId === a2.service.node!.peerId.toString())!
-    const from = peerIdBytes(a1.service.node!.peerId)
-    const to = peerIdBytes(a2.service.node!.peerId)
-    return sealOwnFrame(link.key, from, to, { kind: kind as 14, body }, p.random)
-  }
+  const fromPrimary = (kind: number, body: Uint8Array) => sealUnderLink(a1, a2, kind, body)
 
   /** A kind 14 body: `refused` refused, `kept` kept, at `stamp`, with the laptop's choices. */
-  async function keyRefused(refused: Uint8Array, kept: Uint8Array, stamp: number) {
-    const c = await record(a2)
-    const state = encodeContactState({
-      stateStamp: stamp,
-      routeStamp: 0,
-      contact: { identityKey: kept, displayName: c.displayName, verified: false, blocked: false },
-    })
-    return concatBytes(refused, state)
-  }
+  const keyRefused = (refused: Uint8Array, kept: Uint8Array, stamp: number) =>
+    keyDecision(a2, refused, kept, stamp)
 
   test('Ben’s new key writes to both of Ada’s devices: both hold it and block the chat', async () => {
-    oldKey = (await record(a1)).identityPublicKey
-    // A rename first: the laptop then holds a stamp an older frame can be below.
-    const renamed = 'Ben (home)'
-    await a2.must({
-      type: 'contact.rename',
-      contactId: (await ben(a2)).contactId,
-      displayName: renamed,
-    })
-    await waitUntil('the primary took the rename', async () => {
-      return (await ben(a1)).displayName === renamed
-    })
-    const device = await newDevice(newKey)
-    const toA1 = new HostileSession(device, await targetOf(a1, trio.ben))
-    const toA2 = new HostileSession(device, await laptopTarget())
-    await hostile.send(await targetOf(a1, trio.ben), toA1, text('from the new key'))
-    await hostile.send(await laptopTarget(), toA2, text('from the new key'))
-    for (const peer of [a1, a2])
-      await waitUntil(`${peer.name} holds Ben’s new key`, async () => {
-        return (await ben(peer)).trust === 'key_changed'
-      })
+    oldKey = (await firstContactRecord(a1)).identityPublicKey
+    await bensNewKeyOnBoth(trio, hostile, newKey, 'Ben (home)', 'from the new key')
   })
 
   test('a refusal naming a key the laptop never saw, or an older one, changes nothing', async () => {
-    const held = await record(a2)
+    const held = await firstContactRecord(a2)
     const own = a2.service.messenger!.parts.own
     const eventsBefore = a2.events.length
     const other = newIdentity().publicKey
@@ -140,7 +84,7 @@ describe('a key change refused on one device of ours is refused on the others', 
       ),
       (err) => isProtocolError(err, 'wrong_key'),
     )
-    const after = await record(a2)
+    const after = await firstContactRecord(a2)
     assert.equal((await ben(a2)).trust, 'key_changed', 'still held for the user')
     assert.ok(bytesEqual(after.keyChange!.identityPublicKey, newKey.publicKey))
     assert.deepEqual(after.refusedKeys ?? [], [], 'nothing refused')
@@ -154,7 +98,7 @@ describe('a key change refused on one device of ours is refused on the others', 
       return (await ben(a2)).trust !== 'key_changed'
     })
     for (const peer of [a1, a2]) {
-      const c = await record(peer)
+      const c = await firstContactRecord(peer)
       assert.ok(bytesEqual(c.identityPublicKey, oldKey), `${peer.name}: the old key pinned`)
       assert.equal(c.keyChange, null)
       assert.equal(c.refusedKeys?.length, 1, `${peer.name}: the new key refused`)
@@ -173,7 +117,11 @@ describe('a key change refused on one device of ours is refused on the others', 
   })
 
   test('the refusal played again after a later rename loses and changes nothing', async () => {
-    const refusal = await keyRefused(newKey.publicKey, oldKey, (await record(a2)).ownSync!.stamp)
+    const refusal = await keyRefused(
+      newKey.publicKey,
+      oldKey,
+      (await firstContactRecord(a2)).ownSync!.stamp,
+    )
     const renamed = 'Ben (old key)'
     await a2.must({
       type: 'contact.rename',

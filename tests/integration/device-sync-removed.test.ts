@@ -5,14 +5,11 @@
  * settings change or "declined" it sends under the real key is refused and changes nothing on
  * the primary (real messengers over a real relay).
  */
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ContactSummary } from '@hestia/core/client/api.ts'
 import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/index.ts'
 import { reloadSecrets } from '@hestia/core/messenger/context.ts'
-import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
-import { peerIdBytes } from '@hestia/core/messenger/net.ts'
-import { OWN_FRAME_KIND, sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
+import { OWN_FRAME_KIND } from '@hestia/core/messenger/devices/own-frames.ts'
 import type { OwnFrameKind } from '@hestia/core/messenger/devices/own-frames.ts'
 import { encodeDeclined } from '@hestia/core/messenger/devices/sync-declines.ts'
 import {
@@ -20,39 +17,21 @@ import {
   encodeSettingsState,
 } from '@hestia/core/messenger/devices/sync-state.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
-import { releaseWebRTC, type TestPeer } from './support/messenger-harness.ts'
+import { firstContact as ben, sealUnderLink } from './support/device-frames.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
+import type { TestPeer } from './support/messenger-harness.ts'
 
 describe('a removed companion not told yet', () => {
-  let trio: DeviceTrio
+  const trio = useDeviceTrio()
   let a1: TestPeer
   let a2: TestPeer
 
-  before(async () => {
-    trio = await startDeviceTrio()
+  before(() => {
     ;({ a1, a2 } = trio)
   })
 
-  after(async () => {
-    await trio?.stop()
-    releaseWebRTC()
-  })
-
-  const ben = async (peer: TestPeer): Promise<ContactSummary> =>
-    (await peer.must({ type: 'conversations.list', query: null })).conversations[0]!.contact
-
   /** A frame from the laptop to the primary under their real link key (the laptop still has it). */
-  async function fromLaptop(kind: OwnFrameKind, body: Uint8Array) {
-    const secrets = decodeSecrets((await a2.store.getIdentity())!.secretKeys)
-    const link = secrets.ownLinks!.find((l) => l.deviceId === a1.service.node!.peerId.toString())!
-    return sealOwnFrame(
-      link.key,
-      peerIdBytes(a2.service.node!.peerId),
-      peerIdBytes(a1.service.node!.peerId),
-      { kind, body },
-      p.random,
-    )
-  }
+  const fromLaptop = (kind: OwnFrameKind, body: Uint8Array) => sealUnderLink(a2, a1, kind, body)
 
   /** Ben's contact state as the laptop would send it, `stamp` and name chosen. */
   async function benState(stamp: number, displayName: string, flags: boolean) {

@@ -9,62 +9,31 @@
  * mailbox reached the primary (the bench's quick run: logoutOthers right after the link) is still
  * told when it announces itself, and erases itself.
  */
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ContactSummary } from '@hestia/core/client/api.ts'
 import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/index.ts'
 import { reloadSecrets } from '@hestia/core/messenger/context.ts'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
-import { peerIdBytes } from '@hestia/core/messenger/net.ts'
-import { OWN_FRAME_KIND, sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
-import type { OwnFrameKind } from '@hestia/core/messenger/devices/own-frames.ts'
+import { OWN_FRAME_KIND } from '@hestia/core/messenger/devices/own-frames.ts'
 import {
   encodeContactState,
   encodeSettingsState,
 } from '@hestia/core/messenger/devices/sync-state.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
-import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { firstContact as ben, sealUnderLink } from './support/device-frames.ts'
+import { useDeviceTrio } from './support/device-trio.ts'
+import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
 describe('own-device sync of contacts and settings, both ways', () => {
-  let trio: DeviceTrio
+  const trio = useDeviceTrio()
   let a1: TestPeer
   let a2: TestPeer
 
-  before(async () => {
-    trio = await startDeviceTrio()
+  before(() => {
     ;({ a1, a2 } = trio)
   })
 
-  after(async () => {
-    await trio?.stop()
-    releaseWebRTC()
-  })
-
-  /** Ben as `peer` shows him. */
-  const ben = async (peer: TestPeer): Promise<ContactSummary> =>
-    (await peer.must({ type: 'conversations.list', query: null })).conversations[0]!.contact
-
   const settingsOf = async (peer: TestPeer) => peer.must({ type: 'settings.get' })
-
-  /** A frame from `from` to `to` sealed under their real link key (as a relay would replay it). */
-  async function frameUnderLink(
-    from: TestPeer,
-    to: TestPeer,
-    kind: OwnFrameKind,
-    body: Uint8Array,
-  ) {
-    const secrets = decodeSecrets((await from.store.getIdentity())!.secretKeys)
-    const toId = to.service.node!.peerId.toString()
-    const link = secrets.ownLinks!.find((l) => l.deviceId === toId)!
-    return sealOwnFrame(
-      link.key,
-      peerIdBytes(from.service.node!.peerId),
-      peerIdBytes(to.service.node!.peerId),
-      { kind, body },
-      p.random,
-    )
-  }
 
   test('a rename on the companion shows on the primary, and one on the primary on the companion', async () => {
     const onA2 = await ben(a2)
@@ -144,7 +113,7 @@ describe('own-device sync of contacts and settings, both ways', () => {
     })
     const own = a1.service.messenger!.parts.own
     await assert.rejects(
-      own.receive(await frameUnderLink(a2, a1, OWN_FRAME_KIND.contactState, stale)),
+      own.receive(await sealUnderLink(a2, a1, OWN_FRAME_KIND.contactState, stale)),
       (err) => isProtocolError(err, 'replay'),
     )
     const oldSettings = encodeSettingsState(1, {
@@ -153,7 +122,7 @@ describe('own-device sync of contacts and settings, both ways', () => {
       relayOnly: true,
     })
     await assert.rejects(
-      own.receive(await frameUnderLink(a2, a1, OWN_FRAME_KIND.settings, oldSettings)),
+      own.receive(await sealUnderLink(a2, a1, OWN_FRAME_KIND.settings, oldSettings)),
       (err) => isProtocolError(err, 'replay'),
     )
     assert.deepEqual(await ben(a1), before)
@@ -171,7 +140,7 @@ describe('own-device sync of contacts and settings, both ways', () => {
       },
     })
     const eventsBefore = a1.events.length
-    await own.receive(await frameUnderLink(a2, a1, OWN_FRAME_KIND.contactState, current))
+    await own.receive(await sealUnderLink(a2, a1, OWN_FRAME_KIND.contactState, current))
     assert.equal(
       a1.events.slice(eventsBefore).filter((e) => e.type === 'contact.updated').length,
       0,
@@ -191,7 +160,7 @@ describe('own-device sync of contacts and settings, both ways', () => {
     const heldList = (await a2.store.getIdentity())!.deviceList!
     const own = a1.service.messenger!.parts.own
     await assert.rejects(
-      own.receive(await frameUnderLink(a2, a1, OWN_FRAME_KIND.deviceList, heldList)),
+      own.receive(await sealUnderLink(a2, a1, OWN_FRAME_KIND.deviceList, heldList)),
       (err) => isProtocolError(err, 'replay'),
     )
     const devices = await a1.must({ type: 'devices.list' })
@@ -215,7 +184,7 @@ describe('own-device sync of contacts and settings, both ways', () => {
         route: (await a2.store.getContact((await ben(a2)).contactId))!.outboundMailbox!,
       },
     })
-    await own.receive(await frameUnderLink(a2, a1, OWN_FRAME_KIND.contactState, withRoute))
+    await own.receive(await sealUnderLink(a2, a1, OWN_FRAME_KIND.contactState, withRoute))
     const after = (await a1.store.getContact(benOnA1.contactId))!
     assert.equal(after.displayName, 'Ben via laptop', 'the choice is taken')
     assert.deepEqual(after.outboundMailbox, routeBefore, 'the route is not')
@@ -232,7 +201,7 @@ describe('own-device sync of contacts and settings, both ways', () => {
       },
     })
     await assert.rejects(
-      own.receive(await frameUnderLink(a2, a1, OWN_FRAME_KIND.contactState, stranger)),
+      own.receive(await sealUnderLink(a2, a1, OWN_FRAME_KIND.contactState, stranger)),
       (err) => isProtocolError(err, 'unknown_key'),
     )
     assert.equal((await a1.store.listContacts()).length, 1)

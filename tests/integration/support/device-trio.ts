@@ -5,12 +5,19 @@
  * route to A2 (its Hello), so a payload to Ada reaches both devices. Each peer stores files.
  */
 import { rm } from 'node:fs/promises'
+import { after, before } from 'node:test'
 import type { RelayHandle } from '@hestia/relay-node'
 import { DAY_MS } from '@hestia/core/crypto/limits.ts'
 import type { CryptoPlatform } from '@hestia/core/crypto/platform.ts'
 import { heldContactList } from '@hestia/core/messenger/devices/contact-list.ts'
 import { NodeFileStorage, nodeSha256, tempDir } from './files-storage.ts'
-import { TestPeer, connectPeers, startTestRelay, waitUntil } from './messenger-harness.ts'
+import {
+  TestPeer,
+  connectPeers,
+  releaseWebRTC,
+  startTestRelay,
+  waitUntil,
+} from './messenger-harness.ts'
 
 export interface DeviceTrio {
   relay: RelayHandle
@@ -92,5 +99,46 @@ export async function startDeviceTrio(platform?: CryptoPlatform): Promise<Device
   } catch (err) {
     await stop()
     throw err
+  }
+}
+
+/**
+ * The trio of one describe block: started in a `before` hook it registers, stopped (and WebRTC
+ * released) in an `after` hook. Its fields are read in tests and later hooks, not at the top of
+ * the describe (they throw before the start). `platform` as for startDeviceTrio.
+ */
+export function useDeviceTrio(platform?: CryptoPlatform): DeviceTrio {
+  let started: DeviceTrio | undefined
+  const get = (): DeviceTrio => {
+    if (started === undefined) throw new Error('the device trio starts in the before hook')
+    return started
+  }
+  before(async () => {
+    started = await startDeviceTrio(platform)
+  })
+  after(async () => {
+    await started?.stop()
+    releaseWebRTC()
+  })
+  return {
+    get relay() {
+      return get().relay
+    },
+    get a1() {
+      return get().a1
+    },
+    get a2() {
+      return get().a2
+    },
+    get ben() {
+      return get().ben
+    },
+    get storage() {
+      return get().storage
+    },
+    get conv() {
+      return get().conv
+    },
+    stop: () => get().stop(),
   }
 }
