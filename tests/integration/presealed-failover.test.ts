@@ -3,18 +3,18 @@
  * the contact's mailbox as the same frame, from that same presealed send (no outbox pass, no
  * second seal), and the contact shows it once.
  *
- * The direct stream breaks while ben's inbox handles the frame: his first store transaction after
- * decrypting it (the commit) first closes every connection between the two and stops ada from
- * dialling again, so neither the kept stream nor a fresh one can carry the ack.
- * - ben's commit then fails: the frame was never stored, the mailbox copy is the one he shows;
- * - ben's commit goes through: the frame is stored but its ack is lost, the mailbox copy is a
- *   replay his inbox drops (answered as a duplicate).
+ * The direct stream breaks while ben's inbox handles the frame: once it has opened it, every
+ * connection between the two is closed and ada cannot dial again, so neither the kept stream nor
+ * a fresh one can carry the ack.
+ * - ben's inbox then fails (the trace sink throws there): the frame was never stored, the mailbox
+ *   copy is the one he shows;
+ * - ben's inbox goes on: the frame is stored but its ack is lost, the mailbox copy is a replay his
+ *   inbox drops (answered as a duplicate).
  * Real messengers over WebRTC (node-datachannel on loopback) and a real relay.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { RelayHandle } from '@hestia/relay-node'
-import type { MessengerStore } from '@hestia/core/store/store.ts'
 import type { MessengerNode } from '@hestia/core/messenger/service.ts'
 import {
   TestPeer,
@@ -35,8 +35,7 @@ describe('a presealed text whose direct send breaks', () => {
   let convB: string
   /** Set: ada's dials fail (no direct connection can be made again). */
   let noDial = false
-  /** Set: ben's next store transaction runs this first; a throw fails that transaction. */
-  let onNextTx: (() => void) | null = null
+  /** Set: runs where ben's inbox has opened ada's next text (a throw makes it fail there). */
   let armed: (() => void) | null = null
 
   before(async () => {
@@ -48,15 +47,6 @@ describe('a presealed text whose direct send breaks', () => {
         noDial ? Promise.reject(new Error('dialling is broken in this test')) : dial(...args)
     }
     b = new TestPeer('ben', relay.multiaddrs)
-    b.instrument.store = (store: MessengerStore) => {
-      const transaction = store.transaction.bind(store)
-      store.transaction = (async (work: Parameters<typeof transaction>[0]) => {
-        const first = onNextTx
-        onNextTx = null
-        first?.()
-        return transaction(work)
-      }) as typeof store.transaction
-    }
     await a.start()
     await b.start()
     ;({ convA, convB } = await connectPeers(a, b))
@@ -80,8 +70,8 @@ describe('a presealed text whose direct send breaks', () => {
   }
 
   /**
-   * Sends `text` from ada, presealed, and breaks the direct path in ben's commit (`thenFail`:
-   * the commit fails too). Gives the trace labels seen until the text is delivered.
+   * Sends `text` from ada, presealed, and breaks the direct path once ben's inbox opened it
+   * (`thenFail`: his inbox fails there too). Gives the trace labels seen until it is delivered.
    */
   async function sendAndBreak(text: string, thenFail: boolean): Promise<string[]> {
     noDial = false
@@ -94,19 +84,18 @@ describe('a presealed text whose direct send breaks', () => {
     )
     const labels: string[] = []
     armed = () => {
-      onNextTx = () => {
-        breakDirect()
-        if (thenFail) throw new Error('ben’s commit fails in this test')
-      }
+      breakDirect()
+      if (thenFail) throw new Error('ben’s inbox fails in this test')
     }
     g.__hestiaLatencyTrace = {
       push: (e: unknown) => {
         const [label] = e as [string]
         labels.push(label)
-        // ben's inbox opened ada's text: its commit is his next store transaction.
+        // ben's inbox opened ada's text; nothing of it is stored yet.
         if (label === 'inbox.decrypted' && armed !== null) {
-          armed()
+          const run = armed
           armed = null
+          run()
         }
       },
     }

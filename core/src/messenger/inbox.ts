@@ -153,36 +153,69 @@ export class Inbox {
 
   async #handleLocked(source: FrameSource, frame: Uint8Array, to: Recipient): Promise<InboxResult> {
     const { store, platform } = this.#ctx
-    // Re-read under the lock (an earlier frame may have created or changed the contact), with its
-    // sessions, in one store transaction (ADR 0423).
+    const reads = { directOpen: (deviceId: string) => this.#directOpen(deviceId), ...this.#reads }
+    if (to.contact !== undefined) {
+      // A known contact's frame: read, decrypt and commit in one store transaction (issue 21).
+      // The decrypt in between is synchronous work on the records read there, so the transaction
+      // stays open; a second one would cost IndexedDB's fixed price again on the message's path.
+      // A refusal (a throw) rolls back the whole transaction: nothing is written, as before.
+      const contactId = to.contact.contactId
+      const done = await store.transaction(async (tx) => {
+        const contact = await tx.getContact(contactId)
+        if (contact === undefined || contact.blocked) return 'dropped' as const
+        const sessions = await tx.listSessions(contactId)
+        traceMark('inbox.read')
+        const d = await decryptFrame(this.#ctx, contact, frame, to.invite, sessions)
+        traceMark('inbox.decrypted')
+        if (d === 'duplicate') return 'duplicate' as const
+        const f = this.#frameToCommit(source, d, contact, to)
+        return { f, committed: await commitFrame(tx, f, reads, platform) }
+      })
+      if (done === 'dropped') return dropped() // deleted meanwhile, or blocked
+      if (done === 'duplicate') return { outcome: 'duplicate', ...NOTHING_COMMITTED }
+      return this.#resultOf(done.committed, done.f, to.invite)
+    }
+    // Our invite's first frame: the contact may not exist yet (#answeringInvite reads and decides
+    // outside a transaction), so the read and the commit are two.
     const read = await store.transaction(async (tx) => {
-      const contact =
-        to.contact !== undefined
-          ? await tx.getContact(to.contact.contactId)
-          : await tx.getContactByInboundMailbox(to.inviteMailbox!)
+      const contact = await tx.getContactByInboundMailbox(to.inviteMailbox!)
       const sessions = contact === undefined ? [] : await tx.listSessions(contact.contactId)
       return { contact, sessions }
     })
-    let contact = read.contact
-    if (to.contact !== undefined && contact === undefined) return dropped() // deleted meanwhile
+    const contact = read.contact
     if (contact?.blocked === true) return dropped()
     traceMark('inbox.read')
     const d = await decryptFrame(this.#ctx, contact, frame, to.invite, read.sessions)
     traceMark('inbox.decrypted')
     if (d === 'duplicate') return { outcome: 'duplicate', ...NOTHING_COMMITTED }
-    const payload = atPeerTime(decodePayload(d.message.body), platform.clock())
+    const f = this.#frameToCommit(source, d, contact, to)
+    if (contact === undefined) {
+      const known = await this.#answeringInvite(f.payload, d)
+      if (known === 'blocked') return dropped()
+      f.contact = known
+    }
+    const committed = await store.transaction((tx) => commitFrame(tx, f, reads, platform))
+    return this.#resultOf(committed, f, to.invite)
+  }
+
+  /**
+   * The checks on an opened frame before anything is stored (throws ProtocolError), and what the
+   * commit needs.
+   */
+  #frameToCommit(
+    source: FrameSource,
+    d: Decrypted,
+    contact: ContactRecord | undefined,
+    to: Recipient,
+  ): FrameToCommit {
+    const payload = atPeerTime(decodePayload(d.message.body), this.#ctx.platform.clock())
     const senderDevice = deviceIdOf(d.session.remotePeerId)
     if (source.kind === 'direct' && senderDevice !== source.deviceId) {
       throw new ProtocolError('wrong_key', 'frame encrypted by another device than the connection')
     }
-    if (contact === undefined) {
-      const known = await this.#answeringInvite(payload, d)
-      if (known === 'blocked') return dropped()
-      contact = known
-    }
     // File bodies are checked before anything is stored: a malformed one rejects the whole frame.
     const offer = checkFileBody(payload)
-    const f: FrameToCommit = {
+    return {
       decrypted: d,
       payload,
       offer,
@@ -190,11 +223,8 @@ export class Inbox {
       senderIdentity: d.session.remoteIdentityKey,
       contact,
       inviteMailbox: to.inviteMailbox,
-      now: platform.clock(),
+      now: this.#ctx.platform.clock(),
     }
-    const reads = { directOpen: (deviceId: string) => this.#directOpen(deviceId), ...this.#reads }
-    const committed = await store.transaction((tx) => commitFrame(tx, f, reads, platform))
-    return this.#resultOf(committed, f, to.invite)
   }
 
   /** A direct connection to this device is open (a receipt is sealed in the commit then). */
