@@ -39,6 +39,19 @@ export interface PendingInvite {
   withdrawn?: boolean
 }
 
+/** A history transfer's place, kept across restarts of the sending device (ADR 0790). */
+export interface HistoryResume {
+  deviceId: string
+  /** The cut-off: what was stored when the user started it. */
+  until: number
+  /** Chunks acknowledged in order, the texts in them, and the plan's place after them. */
+  base: number
+  messages: number
+  cursor: { conversationId: string; before: { receivedAt: number; messageId: string } } | null
+  /** The chunk count shown (an estimate, never below `base`). */
+  chunks: number
+}
+
 export interface LocalSecrets {
   version: typeof SECRETS_VERSION
   /** Empty on a companion (`companion: true`): only the primary holds it (ADR 0760). */
@@ -68,6 +81,11 @@ export interface LocalSecrets {
    * every linked device was told. The newest few hundred are kept.
    */
   deletedContacts?: { key: Uint8Array; stamp: number; pending?: boolean }[]
+  /**
+   * Where each history transfer we send stands (devices/history-send.ts, ADR 0790): sending again
+   * after this device restarted goes on from there. Removed once that transfer is done.
+   */
+  historyOut?: HistoryResume[]
   device: KeyPair
   /** libp2p private key, protobuf-encoded (@libp2p/crypto privateKeyToProtobuf). */
   libp2pKey: Uint8Array

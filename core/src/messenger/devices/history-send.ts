@@ -19,8 +19,8 @@
 import type { HistoryTransfer } from '../../client/api.ts'
 import { ClientApiError } from '../../client/api.ts'
 import { toHex } from '../../crypto/bytes.ts'
-import type { MessengerContext } from '../context.ts'
-import type { OwnLink } from '../secrets.ts'
+import { reloadSecrets, type MessengerContext } from '../context.ts'
+import { decodeSecrets, encodeSecrets, type HistoryResume, type OwnLink } from '../secrets.ts'
 import { encodeHistoryChunk, encodeHistoryEnd, HISTORY_CAPS } from './history-codec.ts'
 import { historyChunks, historyTotals, type HistoryCursor } from './history-plan.ts'
 
@@ -83,6 +83,8 @@ export class HistorySender {
   readonly #outgoing = new Map<string, Outgoing>()
   /** Runs still going: stop() ends them and waits for them. */
   readonly #runs = new Set<Promise<void>>()
+  /** Writes of the transfers' places, one after another (stop() waits for them). */
+  #saving: Promise<void> = Promise.resolve()
   #stopped = false
 
   constructor(deps: HistorySendDeps) {
@@ -96,7 +98,7 @@ export class HistorySender {
   /** Starts sending to `link`'s device, or resumes a failed transfer to it where it stopped. */
   async send(link: OwnLink): Promise<HistoryTransfer> {
     if (this.#stopped) throw new ClientApiError('invalid_state', 'the messenger is stopping')
-    const held = this.#outgoing.get(link.deviceId)
+    const held = this.#outgoing.get(link.deviceId) ?? this.#restored(link.deviceId)
     if (held?.status.state === 'running')
       throw new ClientApiError('invalid_state', 'history is already being sent to that device')
     if (held?.status.state === 'failed' && held.resumable) return this.#resume(link, held)
@@ -124,6 +126,7 @@ export class HistorySender {
       wake: null,
     }
     this.#outgoing.set(link.deviceId, out)
+    if (chunks > 0) this.#save(out)
     if (chunks > HISTORY_CAPS.chunks) {
       out.resumable = false
       this.#finish(out, 'failed', `more history than one transfer carries (${chunks} chunks)`)
@@ -133,8 +136,10 @@ export class HistorySender {
 
   /** The device announced its mailbox again (it restarted): what waits goes again now. */
   peerBack(link: OwnLink): void {
-    const out = this.#outgoing.get(link.deviceId)
-    if (out === undefined || this.#stopped) return
+    if (this.#stopped) return
+    // Also a transfer this device kept the place of before it restarted.
+    const out = this.#outgoing.get(link.deviceId) ?? this.#restored(link.deviceId)
+    if (out === undefined) return
     if (out.status.state === 'running') {
       out.resendNow = true
       out.wake?.()
@@ -146,6 +151,7 @@ export class HistorySender {
     this.#stopped = true
     for (const out of this.#outgoing.values()) out.wake?.()
     while (this.#runs.size > 0) await Promise.allSettled([...this.#runs])
+    await this.#saving
   }
 
   /** An ack (kind 17) from `deviceId`: a chunk or the end stored there. */
@@ -155,6 +161,7 @@ export class HistorySender {
     if (!out.pending.has(seq) || out.acked.has(seq)) return
     out.acked.add(seq)
     out.progress++
+    const moved = out.acked.has(out.base + 1)
     // The place moves over what is acknowledged in order (acks may come out of order).
     while (out.acked.has(out.base + 1)) {
       const frame = out.pending.get(++out.base)!
@@ -167,7 +174,57 @@ export class HistorySender {
       }
     }
     if (out.status.state === 'running') this.#d.emit({ ...out.status })
+    if (moved) this.#save(out)
     out.wake?.()
+  }
+
+  /** A transfer's place as this device kept it before a restart (failed, to be resumed). */
+  #restored(deviceId: string): Outgoing | undefined {
+    const r = this.#ctx.secrets.historyOut?.find((x) => x.deviceId === deviceId)
+    if (r === undefined) return undefined
+    const out: Outgoing = {
+      status: {
+        deviceId,
+        direction: 'out',
+        state: 'failed',
+        chunksDone: r.base,
+        chunks: Math.max(r.chunks, r.base),
+        messages: r.messages,
+        reason: 'this device restarted',
+      },
+      transferId: this.#newId(),
+      until: r.until,
+      base: r.base,
+      cursor: r.cursor,
+      pending: new Map(),
+      acked: new Set(),
+      progress: 0,
+      resendNow: false,
+      resumable: true,
+      wake: null,
+    }
+    this.#outgoing.set(deviceId, out)
+    return out
+  }
+
+  /** Keeps `out`'s place (or forgets it once done or not resumable) across restarts. */
+  #save(out: Outgoing): void {
+    const { deviceId, chunks, state } = out.status
+    const keep = state !== 'done' && out.resumable
+    const resume: HistoryResume | null = keep
+      ? {
+          deviceId,
+          until: out.until,
+          base: out.base,
+          messages: out.status.messages,
+          cursor: out.cursor,
+          chunks,
+        }
+      : null
+    const ctx = this.#ctx
+    this.#saving = this.#saving
+      .then(() => saveResume(ctx, deviceId, resume))
+      .catch((err: unknown) => ctx.log('history: place not kept', err))
   }
 
   #resume(link: OwnLink, out: Outgoing): HistoryTransfer {
@@ -291,6 +348,25 @@ export class HistorySender {
 
   #finish(out: Outgoing, state: 'done' | 'failed', reason: string | null): void {
     out.status = { ...out.status, state, reason }
+    if (state === 'done' || !out.resumable) this.#save(out)
     this.#d.emit({ ...out.status })
   }
+}
+
+/** Stores `resume` as the place of the transfer to `deviceId` (null: forgets it). */
+async function saveResume(
+  ctx: MessengerContext,
+  deviceId: string,
+  resume: HistoryResume | null,
+): Promise<void> {
+  await ctx.store.transaction(async (tx) => {
+    const identity = await tx.getIdentity()
+    if (identity === undefined) return
+    const s = decodeSecrets(identity.secretKeys)
+    const others = (s.historyOut ?? []).filter((r) => r.deviceId !== deviceId)
+    if (resume === null && others.length === (s.historyOut ?? []).length) return
+    s.historyOut = resume === null ? others : [...others, resume]
+    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
+  })
+  await reloadSecrets(ctx)
 }
