@@ -8,7 +8,12 @@ import { FRAME_KIND, decodeGroupFrame } from '../../groups/framing.ts'
 import { readPiece } from '../../groups/mailbox-pieces.ts'
 import { membersOf } from '../../groups/mls.ts'
 import { world, type Device } from '../../../test-support/group-manager-world.ts'
-import { leaveCommitDelay, leaveCommitRank, type LeaveCommitTiming } from './group-leave-order.ts'
+import {
+  LeaveCommits,
+  leaveCommitDelay,
+  leaveCommitRank,
+  type LeaveCommitTiming,
+} from './group-leave-order.ts'
 
 const TIMING: LeaveCommitTiming = { stepMs: 300, jitterMs: 100, ranked: 5 }
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms))
@@ -116,4 +121,29 @@ test('a leave read before a stop is committed in turn after the restart', async 
     return membersOf(bob.manager.stateOf(gid)).length === 4
   })
   assert.equal(commitsSince(w.relayTraffic, from), 1)
+})
+
+test('a commit started by a turn counts as waiting until it settles (no late commit uncounted)', async () => {
+  const { d, gid } = await five()
+  const { alice, bob, carol } = d
+  alice.online = false
+  await carol.manager.leave(gid)
+  await bob.manager.catchUp(gid)
+  // bob's state with carol's leave pending; its turn comes at once with no step.
+  const commits = new LeaveCommits(
+    { stepMs: 0, jitterMs: 0, ranked: 5 },
+    () => new Uint8Array(4),
+    () => undefined,
+  )
+  let finish: () => void = () => undefined
+  let started = false
+  commits.schedule(gid, bob.manager.stateOf(gid), () => {
+    started = true
+    return new Promise<void>((resolve) => (finish = resolve))
+  })
+  await until('the turn came', () => started)
+  assert.deepEqual(commits.waiting(), [gid], 'its commit still runs: the group is still waiting')
+  finish()
+  await until('the commit settled', () => commits.waiting().length === 0)
+  commits.stop()
 })

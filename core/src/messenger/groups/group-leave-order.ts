@@ -53,6 +53,8 @@ export class LeaveCommits {
   readonly #random: (n: number) => Uint8Array
   readonly #log: (message: string, err?: unknown) => void
   readonly #waits = new Map<string, ReturnType<typeof setTimeout>>()
+  /** Commits started by a wait and not settled yet, per group (still "waiting" to a caller). */
+  readonly #running = new Map<string, number>()
   #stopped = false
 
   constructor(
@@ -75,14 +77,24 @@ export class LeaveCommits {
     const delay = leaveCommitDelay(leaveCommitRank(group), this.#timing, this.#random)
     const wait = setTimeout(() => {
       this.#waits.delete(groupId)
-      commit().catch((err: unknown) => this.#log('group: a leave not committed', err))
+      this.#running.set(groupId, (this.#running.get(groupId) ?? 0) + 1)
+      commit()
+        .catch((err: unknown) => this.#log('group: a leave not committed', err))
+        .finally(() => {
+          const left = (this.#running.get(groupId) ?? 1) - 1
+          if (left > 0) this.#running.set(groupId, left)
+          else this.#running.delete(groupId)
+        })
     }, delay)
     this.#waits.set(groupId, wait)
   }
 
-  /** Groups with a wait running (for tests). */
+  /**
+   * Groups with a wait running or its commit not settled yet (for tests: once a group is gone from
+   * here, every commit this device will make for the leaves seen so far has reached the relay).
+   */
   waiting(): string[] {
-    return [...this.#waits.keys()]
+    return [...new Set([...this.#waits.keys(), ...this.#running.keys()])]
   }
 
   start(): void {
