@@ -33,6 +33,7 @@ import {
   deviceIdOf,
   dialDirect,
   directConnection,
+  isDirect,
   newDirectStream,
   peerIdBytes,
   peerIdOf,
@@ -335,10 +336,15 @@ export class OwnDirect {
     if (this.#kept.get(deviceId) === k) this.#kept.delete(deviceId)
   }
 
-  /** An inbound stream: refused at once unless its peer is a device of ours. */
+  /** An inbound stream: refused at once unless its peer is a device of ours, connected directly. */
   async #serveStream(stream: Stream, connection: Connection): Promise<void> {
     const deviceId = connection.remotePeer.toString()
     try {
+      // libp2p keeps limited (relayed) connections out; a relay that set no limits does not.
+      if (!isDirect(connection)) {
+        this.#d.log('own-device stream refused: not a direct connection', deviceId)
+        return stream.abort(new ProtocolError('malformed', 'own-device frames go direct only'))
+      }
       if (this.#closed || !(await this.#d.admits(deviceId))) {
         this.#d.log('own-device stream refused: not a linked device of ours', deviceId)
         return stream.abort(new ProtocolError('unknown_key', 'not a linked device of ours'))
