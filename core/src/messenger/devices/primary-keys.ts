@@ -36,6 +36,17 @@ export function underOwnListLock<T>(ctx: MessengerContext, work: () => Promise<T
   return ctx.locks.run(OWN_LIST_LOCK, work)
 }
 
+/**
+ * Takes OWN_LIST_LOCK and keeps it until the returned release is called: a device link reads our
+ * list when it builds the grant and holds the lock until the list naming the new device is
+ * published (or the link failed), which spans the new device's answer (primary-links.ts).
+ */
+export function holdOwnListLock(ctx: MessengerContext): Promise<() => void> {
+  return new Promise((got, fail) => {
+    underOwnListLock(ctx, () => new Promise<void>((done) => got(done))).catch(fail)
+  })
+}
+
 /** What one running messenger remembers between keeper passes. */
 export interface PrimaryKeysState {
   /** Our list entry may carry an older bundle than ours (set at start and after a renewal). */

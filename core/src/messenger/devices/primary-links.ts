@@ -19,6 +19,7 @@ import { LINK_OFFER_LIFETIME_MS, TOO_MANY_DEVICES_MESSAGE } from './limits.ts'
 import type { VerifiedDeviceList } from './device-list.ts'
 import type { LinkRequestFields } from './link-codec.ts'
 import { currentOwnList, isPrimary } from './own-devices.ts'
+import { holdOwnListLock } from './primary-keys.ts'
 import { buildSyncBook } from './sync-book.ts'
 import { deviceIdOf } from '../net.ts'
 import type { OwnLink } from '../secrets.ts'
@@ -91,7 +92,7 @@ export class PrimaryLinks {
     }
     const linkId = `lk-${toBase64Url(ctx.platform.random(12))}`
     const attempt = this.#begin(linkId)
-    const codeShown = this.#run(attempt, offer, list)
+    const codeShown = this.#run(attempt, offer)
     try {
       return await codeShown
     } catch (err) {
@@ -131,7 +132,6 @@ export class PrimaryLinks {
   #run(
     attempt: Attempt & { decision: Promise<boolean> },
     offer: Uint8Array,
-    list: VerifiedDeviceList,
   ): Promise<DeviceLinkStatus> {
     const { ctx } = this.#deps
     let shown!: (s: DeviceLinkStatus) => void
@@ -146,6 +146,9 @@ export class PrimaryLinks {
     const sync = this.#deps.ownRoute().then((route) => buildSyncBook(ctx, { ...own, route }))
     sync.catch(() => undefined)
     let newDevice: string | null = null
+    // Taken when the grant is built, released once its list is published or the link failed: a
+    // renewal or a companion's refresh meanwhile builds on ours, never beside it (ADR 0786).
+    let release: (() => void) | null = null
     const hooks = {
       confirm: (code: string, request: LinkRequestFields) => {
         shown(this.#update(attempt, { state: 'compare', code, deviceName: request.name || null }))
@@ -154,11 +157,15 @@ export class PrimaryLinks {
       grant: async (request: LinkRequestFields) => {
         newDevice = deviceIdOf(request.peerId)
         await this.#deps.keepLink({ deviceId: newDevice, key: own.key })
+        release = await holdOwnListLock(ctx)
+        // The list as it is now, not as it was at accept: the user may have compared codes while
+        // a key renewal published a newer one.
+        const current = await currentOwnList(ctx)
         const made = buildLinkGrant({
           sync: await sync,
           identity: ctx.local.identity,
           request,
-          currentList: list,
+          currentList: current,
           now: ctx.platform.clock(),
           certLifetimeMs: MESSENGER_TIMING.deviceCertLifetimeMs,
           prekeyLifetimeMs: MESSENGER_TIMING.prekeyLifetimeMs,
@@ -189,6 +196,7 @@ export class PrimaryLinks {
         this.#update(attempt, { state: 'failed', failure, reason: LINK_FAILURE_TEXT[failure] })
         ctx.log('device link: publishing the new list failed', err)
       })
+      .finally(() => release?.())
     return codeShown
   }
 
