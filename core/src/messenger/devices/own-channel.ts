@@ -436,7 +436,10 @@ export class OwnChannel {
     }
   }
 
-  async #send(link: OwnLink, kind: number, body: Uint8Array): Promise<void> {
+  async #send(given: OwnLink, kind: number, body: Uint8Array): Promise<void> {
+    // The link as stored now: a caller may hold one from before the device announced its mailbox
+    // (a history transfer started then would keep its later frames unrouted for good).
+    const link = this.#ctx.secrets.ownLinks?.find((l) => l.deviceId === given.deviceId) ?? given
     const route = link.route === undefined ? null : decodeOutbound(link.route)
     if (route === null) {
       // Not announced yet (a companion just linked): kept in memory until it is, bounded.

@@ -1,0 +1,96 @@
+/**
+ * History sent to a laptop whose own-devices mailbox A1 does not know yet (issue 19, ADR 0790),
+ * with real messengers over a loopback relay. A user who presses "Send history" right after a
+ * link can get there before the laptop's announcement (kind 1): the first chunk waits in memory
+ * until the announcement comes. The transfer held the link as it was when it started, so every
+ * later frame (the end) also waited for an announcement that had already come: "Sending… 0 of 1"
+ * for good. Now each frame goes by the link as stored when it is sent.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { HistoryTransfer } from '@hestia/core/client/api.ts'
+import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
+import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
+import type { MessageRecord } from '@hestia/core/store/records.ts'
+import { reloadSecrets } from '@hestia/core/messenger/context.ts'
+import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/secrets.ts'
+import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+
+const TEXTS = ['old one', 'old two', 'old three']
+
+describe('history to a laptop whose mailbox is announced after the transfer started', () => {
+  let trio: DeviceTrio
+  let a1: TestPeer
+  let a2: TestPeer
+  let laptop: string
+
+  before(async () => {
+    trio = await startDeviceTrio()
+    ;({ a1, a2 } = trio)
+    laptop = a2.service.node!.peerId.toString()
+    // Stored on A1 only (sent copies would reach the laptop without the history).
+    const from = Date.now() - 86_400_000
+    const texts: MessageRecord[] = TEXTS.map((text, i) => ({
+      messageId: toBase64Url(p.random(16)),
+      conversationId: trio.conv.get(a1)!,
+      direction: 'in',
+      senderDeviceId: null,
+      body: { kind: 'text', text },
+      sentAt: from + i * 1000,
+      receivedAt: from + i * 1000 + 5,
+      delivery: null,
+      failure: null,
+      readAt: null,
+    }))
+    await a1.store.addMessages(texts)
+  })
+
+  after(async () => {
+    await trio?.stop()
+    releaseWebRTC()
+  })
+
+  const transfers = (peer: TestPeer, direction: 'in' | 'out'): HistoryTransfer[] =>
+    peer.events.flatMap((e) =>
+      e.type === 'device.history' && e.transfer.direction === direction ? [e.transfer] : [],
+    )
+
+  /** A1 as right after the link: the laptop's own-devices mailbox not announced yet. */
+  async function forgetLaptopRoute(): Promise<void> {
+    const ctx = a1.service.messenger!.ctx
+    await ctx.store.transaction(async (tx) => {
+      const identity = (await tx.getIdentity())!
+      const s = decodeSecrets(identity.secretKeys)
+      s.ownLinks = (s.ownLinks ?? []).map((l) =>
+        l.deviceId === laptop ? { ...l, route: undefined } : l,
+      )
+      await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
+    })
+    await reloadSecrets(ctx)
+  }
+
+  test('the laptop announces its mailbox after the start: done on both, every text there', async () => {
+    await a2.stop()
+    await forgetLaptopRoute()
+    const started = await a1.must({ type: 'devices.sendHistory', deviceId: laptop })
+    assert.equal(started.state, 'running')
+    // Back: the laptop announces its mailbox at start; the waiting chunk goes, then the end.
+    await a2.start()
+    await waitUntil(
+      'done on both devices',
+      () =>
+        transfers(a1, 'out').some((t) => t.state === 'done') &&
+        transfers(a2, 'in').some((t) => t.state === 'done'),
+      60_000,
+    )
+    const page = await a2.must({
+      type: 'messages.page',
+      conversationId: trio.conv.get(a2)!,
+      before: null,
+      limit: 50,
+    })
+    const onA2 = page.messages.flatMap((m) => (m.body.kind === 'text' ? [m.body.text] : []))
+    for (const text of TEXTS) assert.ok(onA2.includes(text), `${text} on the laptop`)
+  })
+})
