@@ -21,6 +21,7 @@ import { groupEntryKey } from '../../groups/entry-seal.ts'
 import { MailboxError } from '../../mailbox/errors.ts'
 import { createKeyPackage, loadSuite, type Group } from '../../groups/mls.ts'
 import {
+  ClientApiError,
   GROUP_API_LIMITS,
   type GroupMember,
   type GroupMessage,
@@ -41,6 +42,13 @@ import { groupMemberView, groupMessageView, type GroupNames } from './group-view
 import { GroupWatch } from './group-watch.ts'
 
 export type { MessengerGroupsDeps } from './group-io.ts'
+
+/**
+ * Why a linked companion (ADR 0762) takes no part in groups yet: its MLS credential binds its leaf
+ * key with a signature of the identity key, which only the primary holds.
+ */
+export const COMPANION_NO_GROUPS =
+  'Groups are not available on a linked device yet: use them on the device that made your identity.'
 export type { GroupManagerEvent } from './group-manager.ts'
 
 export class MessengerGroups {
@@ -102,8 +110,16 @@ export class MessengerGroups {
     return (await this.#ready()).has(groupId)
   }
 
+  /** A companion is in no group (it cannot join one): an empty list, nothing loaded. */
   async list(): Promise<GroupSummary[]> {
+    if (this.#ctx.local.companion === true) return []
     return (await this.#ready()).list()
+  }
+
+  /** Throws `invalid_state` on a linked companion, before any group work (or stored key). */
+  requireAvailable(): void {
+    if (this.#ctx.local.companion === true)
+      throw new ClientApiError('invalid_state', COMPANION_NO_GROUPS)
   }
 
   /**
@@ -216,6 +232,7 @@ export class MessengerGroups {
   }
 
   async #ready(): Promise<GroupManager> {
+    this.requireAvailable()
     this.#manager ??= this.#build()
     const manager = await this.#manager
     await this.#refreshContacts()
