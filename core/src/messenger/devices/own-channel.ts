@@ -18,12 +18,12 @@ import { bytesEqual } from '../../crypto/bytes.ts'
 import { DEVICE_OWNER_SELF, type ContactRecord, type MessageRecord } from '../../store/records.ts'
 import type { StoreOperations } from '../../store/store.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
-import { reloadSecrets, type MessengerContext } from '../context.ts'
+import type { MessengerContext } from '../context.ts'
 import type { MailboxManager } from '../mailbox-manager.ts'
 import { deviceIdOf, peerIdBytes, peerIdOf } from '../net.ts'
 import { decodePayload } from '../payload.ts'
-import { decodeOutbound, encodeOutbound, toBase64Url } from '../records.ts'
-import { decodeSecrets, encodeSecrets, type LocalSecrets, type OwnLink } from '../secrets.ts'
+import { toBase64Url } from '../records.ts'
+import type { OwnLink } from '../secrets.ts'
 import { chatMessage, conversationSummary } from '../views.ts'
 import { notifyUser } from '../notify.ts'
 import { verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
@@ -51,6 +51,7 @@ import { currentOwnList, devicesView } from './own-devices.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
 import { isHistoryKind, OwnHistory } from './history.ts'
 import { ownDirect, type OwnDirect } from './own-direct.ts'
+import { OwnRoutes, updateSecrets } from './own-routes.ts'
 
 /** Read when used: the messenger makes the channel before its context and mailboxes. */
 export interface OwnChannelDeps {
@@ -73,25 +74,11 @@ export interface OwnChannelDeps {
   } & DeclineTargets
 }
 
-/** Frames kept per linked device until it announced its mailbox (memory only). */
-const MAX_UNROUTED = 200
 /**
  * Waits before each further attempt at a sync frame whose deposit failed (a mailbox link that was
  * being replaced): bounded, then logged — the next change or start sends the state again.
  */
 const SYNC_RETRY_MS = [500, 2_000, 5_000] as const
-
-/** Changes our stored secrets in one transaction and reloads the in-memory copy. */
-async function updateSecrets(ctx: MessengerContext, change: (s: LocalSecrets) => void) {
-  await ctx.store.transaction(async (tx) => {
-    const identity = await tx.getIdentity()
-    if (identity === undefined) throw new Error('no identity')
-    const s = decodeSecrets(identity.secretKeys)
-    change(s)
-    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
-  })
-  await reloadSecrets(ctx)
-}
 
 export class OwnChannel {
   readonly #d: OwnChannelDeps
@@ -102,8 +89,12 @@ export class OwnChannel {
   /** The direct path to our other devices when both are online (`/hestia/own/1.0.0`). */
   readonly #direct: OwnDirect
 
+  /** Our mailbox, our devices' mailboxes, and frames waiting for one (own-routes.ts). */
+  readonly #routes: OwnRoutes
+
   constructor(deps: OwnChannelDeps) {
     this.#d = deps
+    this.#routes = new OwnRoutes(deps)
     this.history = new OwnHistory({
       ctx: () => this.#ctx,
       links: () => this.#active(),
@@ -150,8 +141,6 @@ export class OwnChannel {
   readonly #waits = new Set<() => void>()
   /** Calls ended here because another device of ours declined them (bounded, expiring). */
   readonly #declinedApplied = new AppliedDeclines(() => this.#ctx.platform.clock())
-  /** Frames for a linked device whose mailbox is not known yet (sent when it announces it). */
-  readonly #unrouted = new Map<string, { kind: number; body: Uint8Array }[]>()
 
   /**
    * Watches our own-devices mailbox; a companion tells the primary where it is. Once per
@@ -212,19 +201,8 @@ export class OwnChannel {
   }
 
   /** Our own-devices mailbox as a deposit address (opened on our first relay when missing). */
-  async route(): Promise<Uint8Array> {
-    const relays = this.#d.relays()
-    const home = relays[0]
-    if (home === undefined) throw new Error('no relay of ours')
-    let id = this.#ctx.secrets.ownMailbox
-    if (id === undefined) {
-      const fresh = this.#mailboxes.newMailboxId()
-      await this.#mailboxes.open(fresh, home, null)
-      await updateSecrets(this.#ctx, (s) => (s.ownMailbox = fresh))
-      this.#mailboxes.watch(fresh, home)
-      id = fresh
-    }
-    return encodeOutbound(this.#mailboxes.helloFor(id, relays, true))
+  route(): Promise<Uint8Array> {
+    return this.#routes.route()
   }
 
   /**
@@ -437,17 +415,10 @@ export class OwnChannel {
   }
 
   async #send(given: OwnLink, kind: number, body: Uint8Array): Promise<void> {
-    // The link as stored now: a caller may hold one from before the device announced its mailbox
-    // (a history transfer started then would keep its later frames unrouted for good).
-    const link = this.#ctx.secrets.ownLinks?.find((l) => l.deviceId === given.deviceId) ?? given
-    const route = link.route === undefined ? null : decodeOutbound(link.route)
-    if (route === null) {
-      // Not announced yet (a companion just linked): kept in memory until it is, bounded.
-      const waiting = this.#unrouted.get(link.deviceId) ?? []
-      if (waiting.length < MAX_UNROUTED) waiting.push({ kind, body })
-      this.#unrouted.set(link.deviceId, waiting)
-      return
-    }
+    // Not announced yet (a companion just linked): kept in memory until it is (own-routes.ts).
+    const routed = this.#routes.routeOrKeep(given, kind, body)
+    if (routed === null) return
+    const { link, route } = routed
     const from = peerIdBytes(peerIdOf(this.#ctx.local.deviceId))
     const to = peerIdBytes(peerIdOf(link.deviceId))
     const frame = sealOwnFrame(
@@ -472,20 +443,12 @@ export class OwnChannel {
     if (link.removed === true && frame.kind !== OWN_FRAME_KIND.route)
       throw new ProtocolError('unknown_key', 'a removed device')
     if (frame.kind === OWN_FRAME_KIND.route) {
-      decodeOutbound(frame.body) // a deposit address, or ProtocolError
-      await updateSecrets(this.#ctx, (s) => {
-        s.ownLinks = (s.ownLinks ?? []).map((l) =>
-          l.deviceId === sender ? { ...l, route: frame.body } : l,
-        )
-      })
-      // Removed before it announced itself, or while it did (judged on the links as stored now,
-      // not as they were when the frame came): told now (it erases itself), nothing else.
-      const now = (this.#ctx.secrets.ownLinks ?? []).find((l) => l.deviceId === sender)
-      if (now === undefined || now.removed === true) return this.#tellWaiting(sender)
-      const waiting = this.#unrouted.get(sender) ?? []
-      this.#unrouted.delete(sender)
-      const routed = { ...link, route: frame.body }
-      for (const w of waiting) await this.#send(routed, w.kind, w.body).catch(() => undefined)
+      const announced = await this.#routes.take(sender, link, frame.body)
+      // Removed before it announced itself, or while it did: told now (it erases itself).
+      if (announced.removed) return this.#tellWaiting(sender)
+      const routed = announced.link
+      for (const w of announced.waiting)
+        await this.#send(routed, w.kind, w.body).catch(() => undefined)
       await this.#sendSettingsTo(routed)
       // Back (a restart): a history transfer to it goes on where it stopped (ADR 0790).
       this.history.peerBack(sender)
