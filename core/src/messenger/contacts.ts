@@ -22,7 +22,7 @@ import type { ContactRecord } from '../store/records.ts'
 import type { StoreOperations } from '../store/store.ts'
 import { isProtocolError } from '../wire/errors.ts'
 import { MailboxError } from '../mailbox/errors.ts'
-import { randomId, reloadSecrets, type MessengerContext } from './context.ts'
+import { changeSecrets, randomId, type MessengerContext } from './context.ts'
 import { addPrekey, prekeyBundle } from './identity.ts'
 import { createInviteCard, resolveInvite, type VerifiedInvite } from './invite.ts'
 import { fetchInviteCard, inviteRefused } from './invite-fetch.ts'
@@ -47,7 +47,6 @@ import { encodePayload, type FilePayloadBody, type HelloBody } from './payload.t
 import { encodeOutbound, encodeSessionState, toBase64Url } from './records.ts'
 import { adoptPendingKey, refusePendingKey, type Adopted } from './trust.ts'
 import { deleteHere } from './devices/sync-delete.ts'
-import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { contactSummary, conversationSummary } from './views.ts'
 
 export interface ContactsDeps {
@@ -148,13 +147,9 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
   const expiresAt = now + INVITE_POLICY.lifetimeMs
   const oldest = pending.slice(INVITE_POLICY.maxPending - 1).map((i) => i.mailboxId)
   const link = short.link
-  let card: Uint8Array = new Uint8Array(0)
-  await ctx.store.transaction(async (tx) => {
-    const identity = await tx.getIdentity()
-    if (identity === undefined) throw new Error('no identity')
-    const s = decodeSecrets(identity.secretKeys)
+  const card = await changeSecrets(ctx, (s) => {
     const oneTime = addPrekey(s, ctx.platform, PREKEY_KIND.oneTimeX25519)
-    card = createInviteCard(ctx.local.identity, {
+    const made = createInviteCard(ctx.local.identity, {
       displayName: ctx.local.displayName,
       prekeyBundle: prekeyBundle(ctx.local, s, oneTime),
       relays: d.mailboxes.relaysFor(relays),
@@ -167,9 +162,8 @@ export async function myInvite(d: ContactsDeps, renew = false): Promise<Result<I
       ...s.invites.map((i) => (oldest.includes(i.mailboxId) ? { ...i, withdrawn: true } : i)),
       { mailboxId, link, expiresAt, oneTimePrekeyId: oneTime.id, createdAt: now },
     ]
-    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
+    return made
   })
-  await reloadSecrets(ctx)
   d.mailboxes.watch(mailboxId, relays[0]!, { publishPrekeys: false })
   for (const id of oldest) void d.invites.retire(id)
   d.kickKeeper()

@@ -6,9 +6,10 @@ import type { ClientEvent } from '../client/api.ts'
 import type { DeviceCertificate, IdentityKeyPair } from '../crypto/identity.ts'
 import type { CryptoPlatform } from '../crypto/platform.ts'
 import type { LocalDevice } from '../crypto/pqxdh.ts'
-import type { MessengerStore } from '../store/store.ts'
+import type { IdentityRecord } from '../store/records.ts'
+import type { MessengerStore, StoreOperations } from '../store/store.ts'
 import type { MessengerNet } from './net.ts'
-import { decodeSecrets, type LocalSecrets } from './secrets.ts'
+import { decodeSecrets, encodeSecrets, type LocalSecrets } from './secrets.ts'
 
 /**
  * Shows a system notification. `title` is "New message", or "New message from <name>" only when the
@@ -75,6 +76,58 @@ export async function reloadSecrets(ctx: MessengerContext): Promise<void> {
   const identity = await ctx.store.getIdentity()
   if (identity !== undefined) ctx.secrets = decodeSecrets(identity.secretKeys)
 }
+
+/**
+ * Edits our secrets as stored: `change` gets them decoded (and the identity row, whose other fields
+ * it may set too); they are written back unless it returns `false` (nothing to write). Gives what
+ * `change` gave. No identity row: throws, or with `missing` 'skip' writes nothing and gives
+ * undefined. One transaction, then the in-memory copy is reloaded (also when nothing was written).
+ */
+export async function changeSecrets<T>(ctx: MessengerContext, change: SecretsChange<T>): Promise<T>
+export async function changeSecrets<T>(
+  ctx: MessengerContext,
+  change: SecretsChange<T>,
+  missing: 'skip',
+): Promise<T | undefined>
+export async function changeSecrets<T>(
+  ctx: MessengerContext,
+  change: SecretsChange<T>,
+  missing: 'throw' | 'skip' = 'throw',
+): Promise<T | undefined> {
+  const result = await ctx.store.transaction((tx) => changeSecretsIn(tx, change, missing))
+  await reloadSecrets(ctx)
+  return result
+}
+
+/**
+ * changeSecrets inside the caller's transaction `tx`, with the rest of its work; the caller
+ * reloads the in-memory copy (reloadSecrets) once the transaction is committed.
+ */
+export async function changeSecretsIn<T>(tx: StoreOperations, change: SecretsChange<T>): Promise<T>
+export async function changeSecretsIn<T>(
+  tx: StoreOperations,
+  change: SecretsChange<T>,
+  missing: 'throw' | 'skip',
+): Promise<T | undefined>
+export async function changeSecretsIn<T>(
+  tx: StoreOperations,
+  change: SecretsChange<T>,
+  missing: 'throw' | 'skip' = 'throw',
+): Promise<T | undefined> {
+  const identity = await tx.getIdentity()
+  if (identity === undefined) {
+    if (missing === 'skip') return undefined
+    throw new Error('no identity')
+  }
+  const row = { ...identity }
+  const s = decodeSecrets(identity.secretKeys)
+  const result = change(s, row)
+  if (result !== false) await tx.putIdentity({ ...row, secretKeys: encodeSecrets(s) })
+  return result
+}
+
+/** Edits decoded secrets (and may set other fields of the identity row); `false`: write nothing. */
+export type SecretsChange<T> = (secrets: LocalSecrets, row: IdentityRecord) => T
 
 /** 16 random bytes as base64url: message, contact and conversation ids. */
 export function randomId(platform: CryptoPlatform): Uint8Array {

@@ -22,11 +22,10 @@ import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../crypto/primitiv
 import type { MessengerStore } from '../store/store.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import { domainSeparated } from '../wire/labels.ts'
-import { reloadSecrets, type MessengerContext } from './context.ts'
+import { changeSecretsIn, reloadSecrets, type MessengerContext } from './context.ts'
 import { identityStatus } from './handlers/identity.ts'
 import type { FrameOutcome } from './inbox.ts'
 import { deviceIdOf } from './net.ts'
-import { decodeSecrets, encodeSecrets } from './secrets.ts'
 
 export const DEVICE_REPLACED_LABEL = 'hestia/v1/device-replaced'
 const MAGIC = Uint8Array.from([0xff, ...new TextEncoder().encode('HESTIA-REPLACED')])
@@ -131,15 +130,18 @@ export async function markReplaced(
   store: MessengerStore,
   replacement: Replacement,
 ): Promise<boolean> {
-  return store.transaction(async (tx) => {
-    const identity = await tx.getIdentity()
-    if (identity === undefined) return false
-    const secrets = decodeSecrets(identity.secretKeys)
-    if (secrets.replaced !== undefined) return false
-    secrets.replaced = replacement
-    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(secrets) })
-    return true
-  })
+  const marked = await store.transaction((tx) =>
+    changeSecretsIn(
+      tx,
+      (secrets) => {
+        if (secrets.replaced !== undefined) return false
+        secrets.replaced = replacement
+        return true
+      },
+      'skip',
+    ),
+  )
+  return marked === true
 }
 
 /**

@@ -12,7 +12,7 @@ import type { DecodedOffer } from '../files/codec.ts'
 import type { ContactRecord, SessionRecord } from '../store/records.ts'
 import type { StoreOperations } from '../store/store.ts'
 import { ProtocolError } from '../wire/errors.ts'
-import { randomId } from './context.ts'
+import { changeSecretsIn, randomId } from './context.ts'
 import type { AcceptedSession, Decrypted } from './inbox-decrypt.ts'
 import { refuseUnlistedDevice } from './devices/contact-list.ts'
 import { applyPinnedPayload, type PayloadReads } from './inbox-payload.ts'
@@ -22,7 +22,6 @@ import { contactName } from './names.ts'
 import { addSystemLine } from './system-line.ts'
 import type { Payload } from './payload.ts'
 import { encodeOutbound, encodeSessionState, sessionIdentityKey, toBase64Url } from './records.ts'
-import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import {
   admitOtherKeySession,
   admitPinnedDevice,
@@ -235,15 +234,17 @@ async function consumePrekey(
   inviteMailbox: string | undefined,
   contactId: string,
 ): Promise<void> {
-  const identity = await tx.getIdentity()
-  if (identity === undefined) return
-  const s = decodeSecrets(identity.secretKeys)
-  s.prekeys = s.prekeys.filter(
-    (p) => !(p.kind === PREKEY_KIND.oneTimeX25519 && p.id === oneTimePrekeyId),
+  await changeSecretsIn(
+    tx,
+    (s) => {
+      s.prekeys = s.prekeys.filter(
+        (p) => !(p.kind === PREKEY_KIND.oneTimeX25519 && p.id === oneTimePrekeyId),
+      )
+      // Used: kept as bound until the contact moved to its fresh mailbox, then closed (ADR 0730).
+      if (inviteMailbox !== undefined) bindInvite(s, inviteMailbox, contactId)
+    },
+    'skip',
   )
-  // Used: kept as bound until the contact moved to its fresh mailbox, then closed (ADR 0730).
-  if (inviteMailbox !== undefined) bindInvite(s, inviteMailbox, contactId)
-  await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
 }
 
 /** Someone answered our invite with a Hello: a new contact and conversation, unverified. */

@@ -14,11 +14,11 @@
  */
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import { ProtocolError } from '../wire/errors.ts'
-import { reloadSecrets, type MessengerContext } from './context.ts'
+import { changeSecrets, type MessengerContext } from './context.ts'
 import { INVITE_USED_MARKER } from './invite.ts'
 import { MESSENGER_LIMITS } from './limits.ts'
 import type { MailboxManager } from './mailbox-manager.ts'
-import { decodeSecrets, encodeSecrets, type LocalSecrets, type PendingInvite } from './secrets.ts'
+import type { LocalSecrets, PendingInvite } from './secrets.ts'
 
 export const INVITE_POLICY = {
   /** An invite link is valid this long (the invitee refuses it after, and so do we). */
@@ -87,14 +87,9 @@ export async function updateInvites(
   ctx: MessengerContext,
   change: (invites: PendingInvite[], secrets: LocalSecrets) => PendingInvite[],
 ): Promise<void> {
-  await ctx.store.transaction(async (tx) => {
-    const identity = await tx.getIdentity()
-    if (identity === undefined) throw new Error('no identity')
-    const s = decodeSecrets(identity.secretKeys)
+  await changeSecrets(ctx, (s) => {
     s.invites = change(s.invites, s)
-    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
   })
-  await reloadSecrets(ctx)
 }
 
 /**

@@ -14,11 +14,10 @@ import {
 import type { OutboxRecord } from '../store/records.ts'
 import { registerChatProtocol } from './chat-protocol.ts'
 import type * as contacts from './contacts.ts'
-import { reloadSecrets, type MessengerContext } from './context.ts'
+import { changeSecrets, reloadSecrets, type MessengerContext } from './context.ts'
 import { encodeSigned } from '../crypto/codecs.ts'
 import { PREKEY_KIND } from '../crypto/prekeys.ts'
 import { addPrekey, prekeyBundle } from './identity.ts'
-import { decodeSecrets, encodeSecrets } from './secrets.ts'
 import { MessengerFiles, type MessengerFilesOptions } from './files.ts'
 import { MessengerCalls } from './calls.ts'
 import { CallIceServers } from './call-ice-servers.ts'
@@ -379,18 +378,10 @@ export class Messenger {
 
   /** New one-time prekeys for a mailbox: secrets stored first, then their signed halves. */
   async #mintOneTimePrekeys(count: number): Promise<Uint8Array[]> {
-    const { store, platform } = this.ctx
-    const minted = await store.transaction(async (tx) => {
-      const identity = await tx.getIdentity()
-      if (identity === undefined) throw new Error('no identity')
-      const s = decodeSecrets(identity.secretKeys)
-      const minted = Array.from({ length: count }, () =>
-        addPrekey(s, platform, PREKEY_KIND.oneTimeX25519),
-      )
-      await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
-      return minted
-    })
-    await reloadSecrets(this.ctx)
+    const { platform } = this.ctx
+    const minted = await changeSecrets(this.ctx, (s) =>
+      Array.from({ length: count }, () => addPrekey(s, platform, PREKEY_KIND.oneTimeX25519)),
+    )
     return minted.map((p) => encodeSigned(p.signed))
   }
 

@@ -12,14 +12,13 @@
  */
 import { fromBase64Url } from '../crypto/bytes.ts'
 import type { ContactRecord } from '../store/records.ts'
-import type { MessengerContext } from './context.ts'
-import { reloadSecrets } from './context.ts'
+import { changeSecrets, type MessengerContext } from './context.ts'
 import { makeReplacementNotice } from './device-replaced.ts'
 import { isClosedMailbox } from './invite-closed.ts'
 import { queueHello } from './outbox-rows.ts'
 import { currentOwnList, publishOwnList } from './devices/own-devices.ts'
 import type { HelloBody } from './payload.ts'
-import { decodeSecrets, encodeSecrets, ownedMailbox, type RestoredFrom } from './secrets.ts'
+import { ownedMailbox, type RestoredFrom } from './secrets.ts'
 
 export interface RestoreFollowUpDeps {
   ctx: MessengerContext
@@ -112,13 +111,13 @@ async function saveRestoredFrom(
   ctx: MessengerContext,
   patch: Partial<Pick<RestoredFrom, 'hellosQueued' | 'noticeDelivered'>>,
 ): Promise<void> {
-  await ctx.store.transaction(async (tx) => {
-    const identity = await tx.getIdentity()
-    if (identity === undefined) return
-    const secrets = decodeSecrets(identity.secretKeys)
-    if (secrets.restoredFrom === undefined) return
-    secrets.restoredFrom = { ...secrets.restoredFrom, ...patch }
-    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(secrets) })
-  })
-  await reloadSecrets(ctx)
+  await changeSecrets(
+    ctx,
+    (secrets) => {
+      if (secrets.restoredFrom === undefined) return false
+      secrets.restoredFrom = { ...secrets.restoredFrom, ...patch }
+      return true
+    },
+    'skip',
+  )
 }

@@ -19,8 +19,8 @@
 import type { HistoryTransfer } from '../../client/api.ts'
 import { ClientApiError } from '../../client/api.ts'
 import { toHex } from '../../crypto/bytes.ts'
-import { reloadSecrets, type MessengerContext } from '../context.ts'
-import { decodeSecrets, encodeSecrets, type HistoryResume, type OwnLink } from '../secrets.ts'
+import { changeSecrets, type MessengerContext } from '../context.ts'
+import type { HistoryResume, OwnLink } from '../secrets.ts'
 import { encodeHistoryChunk, encodeHistoryEnd, HISTORY_CAPS } from './history-codec.ts'
 import { historyChunks, historyTotals, type HistoryCursor } from './history-plan.ts'
 
@@ -359,14 +359,14 @@ async function saveResume(
   deviceId: string,
   resume: HistoryResume | null,
 ): Promise<void> {
-  await ctx.store.transaction(async (tx) => {
-    const identity = await tx.getIdentity()
-    if (identity === undefined) return
-    const s = decodeSecrets(identity.secretKeys)
-    const others = (s.historyOut ?? []).filter((r) => r.deviceId !== deviceId)
-    if (resume === null && others.length === (s.historyOut ?? []).length) return
-    s.historyOut = resume === null ? others : [...others, resume]
-    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
-  })
-  await reloadSecrets(ctx)
+  await changeSecrets(
+    ctx,
+    (s) => {
+      const others = (s.historyOut ?? []).filter((r) => r.deviceId !== deviceId)
+      if (resume === null && others.length === (s.historyOut ?? []).length) return false
+      s.historyOut = resume === null ? others : [...others, resume]
+      return true
+    },
+    'skip',
+  )
 }

@@ -18,11 +18,11 @@ import { decodePrekeyBundle, decodePrekeyBody } from '../../crypto/codecs.ts'
 import { PREKEY_KIND, type PrekeySecret } from '../../crypto/prekeys.ts'
 import { mlkemKeyPair, x25519KeyPair } from '../../crypto/primitives.ts'
 import { ProtocolError } from '../../wire/errors.ts'
-import { reloadSecrets, type MessengerContext } from '../context.ts'
+import { changeSecrets, type MessengerContext } from '../context.ts'
 import { RENEW_BEFORE_MS } from '../key-maintenance.ts'
 import { MESSENGER_TIMING } from '../limits.ts'
 import { deviceIdOf } from '../net.ts'
-import { decodeSecrets, encodeSecrets, type LocalSecrets } from '../secrets.ts'
+import type { LocalSecrets } from '../secrets.ts'
 import { verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
 import { companionPrekeySecrets } from './companion.ts'
 import {
@@ -52,17 +52,6 @@ export function keysExpireAt(ctx: MessengerContext): number {
     else newestPq = Math.max(newestPq, p.expiresAt)
   }
   return Math.min(ctx.local.cert.expiresAt, newestSigned, newestPq)
-}
-
-async function saveSecrets(ctx: MessengerContext, change: (s: LocalSecrets) => void) {
-  await ctx.store.transaction(async (tx) => {
-    const identity = await tx.getIdentity()
-    if (identity === undefined) throw new Error('no identity')
-    const s = decodeSecrets(identity.secretKeys)
-    change(s)
-    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
-  })
-  await reloadSecrets(ctx)
 }
 
 async function requestOf(
@@ -95,7 +84,9 @@ export async function refreshRequestIfDue(ctx: MessengerContext): Promise<Uint8A
     pqPrekey: mlkemKeyPair(ctx.platform.random),
     askedAt: now,
   }
-  await saveSecrets(ctx, (s) => (s.pendingRefresh = { ...pending, askedAt: now }))
+  await changeSecrets(ctx, (s) => {
+    s.pendingRefresh = { ...pending, askedAt: now }
+  })
   return encodeLinkRequest(await requestOf(ctx, pending))
 }
 
@@ -179,20 +170,12 @@ export async function takeRefreshGrant(
     },
     grant,
   )
-  await ctx.store.transaction(async (tx) => {
-    const identity = await tx.getIdentity()
-    if (identity === undefined) throw new Error('no identity')
-    const s = decodeSecrets(identity.secretKeys)
+  await changeSecrets(ctx, (s, row) => {
     s.prekeys = [...s.prekeys, ...fresh]
     delete s.pendingRefresh
-    await tx.putIdentity({
-      ...identity,
-      deviceCertificate: accepted.cert.bytes,
-      deviceList: list.bytes,
-      secretKeys: encodeSecrets(s),
-    })
+    row.deviceCertificate = accepted.cert.bytes
+    row.deviceList = list.bytes
   })
-  await reloadSecrets(ctx)
   // The running messenger signs its bundle with the certificate it holds: the new one from now.
   ctx.local.cert = accepted.cert
   ctx.local.device = { ...ctx.local.device, cert: accepted.cert }

@@ -17,9 +17,8 @@ import { bytesEqual } from '../../crypto/bytes.ts'
 import type { ContactRecord } from '../../store/records.ts'
 import type { StoreOperations } from '../../store/store.ts'
 import { ProtocolError } from '../../wire/errors.ts'
-import { reloadSecrets, type MessengerContext } from '../context.ts'
+import { changeSecrets, changeSecretsIn, reloadSecrets, type MessengerContext } from '../context.ts'
 import { toBase64Url } from '../records.ts'
-import { decodeSecrets, encodeSecrets } from '../secrets.ts'
 import { OWN_FRAME_KIND } from './own-frames.ts'
 import { nextStamp, putStamp, readStamp } from './sync-state.ts'
 
@@ -54,14 +53,12 @@ async function putTombstone(
   stamp: number,
   pending: boolean,
 ): Promise<void> {
-  const identity = await tx.getIdentity()
-  if (identity === undefined) throw new Error('no identity')
-  const s = decodeSecrets(identity.secretKeys)
-  const kept = (s.deletedContacts ?? []).filter((t) => !bytesEqual(t.key, key))
-  s.deletedContacts = [...kept, { key, stamp, ...(pending ? { pending } : {}) }].slice(
-    -MAX_DELETED_CONTACTS,
-  )
-  await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
+  await changeSecretsIn(tx, (s) => {
+    const kept = (s.deletedContacts ?? []).filter((t) => !bytesEqual(t.key, key))
+    s.deletedContacts = [...kept, { key, stamp, ...(pending ? { pending } : {}) }].slice(
+      -MAX_DELETED_CONTACTS,
+    )
+  })
 }
 
 /**
@@ -97,16 +94,15 @@ export async function sendDeletions(
 
 /** Every linked device was told of the delete of `key`. */
 export async function deletionSent(ctx: MessengerContext, key: Uint8Array): Promise<void> {
-  await ctx.store.transaction(async (tx) => {
-    const identity = await tx.getIdentity()
-    if (identity === undefined) return
-    const s = decodeSecrets(identity.secretKeys)
-    s.deletedContacts = (s.deletedContacts ?? []).map((t) =>
-      bytesEqual(t.key, key) ? { key: t.key, stamp: t.stamp } : t,
-    )
-    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
-  })
-  await reloadSecrets(ctx)
+  await changeSecrets(
+    ctx,
+    (s) => {
+      s.deletedContacts = (s.deletedContacts ?? []).map((t) =>
+        bytesEqual(t.key, key) ? { key: t.key, stamp: t.stamp } : t,
+      )
+    },
+    'skip',
+  )
 }
 
 /**
