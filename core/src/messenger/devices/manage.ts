@@ -17,8 +17,8 @@ import { underOwnListLock } from './primary-keys.ts'
 export interface ManageDeps {
   ctx: MessengerContext
   kickOutbox(): void
-  /** Tells removed devices they were removed (own-channel.ts). */
-  own: Pick<OwnChannel, 'tellRemoved'>
+  /** Sends the list to our linked devices, tells removed ones they were removed (own-channel.ts). */
+  own: Pick<OwnChannel, 'listPublished'>
 }
 
 async function primaryList(ctx: MessengerContext): Promise<VerifiedDeviceList> {
@@ -38,8 +38,9 @@ function listed(list: VerifiedDeviceList, deviceId: string): ListedDevice {
 export async function published(d: ManageDeps, list: VerifiedDeviceList): Promise<DevicesView> {
   await publishOwnList(d.ctx, list)
   d.kickOutbox()
-  // A removed device that is online erases itself; one that is offline finds it when back.
-  await d.own.tellRemoved(list)
+  // A removed device that is online erases itself; one that is offline finds it when back. The
+  // others take the list: a rename, or a device linked, shows on their devices screen too.
+  await d.own.listPublished(list)
   const view = await devicesView(d.ctx, list)
   d.ctx.emit({ type: 'devices.changed', devices: view })
   return view

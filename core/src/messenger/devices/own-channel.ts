@@ -214,7 +214,10 @@ export class OwnChannel {
       const request = await refreshRequestIfDue(this.#ctx)
       if (request !== null) await this.#sendAll(OWN_FRAME_KIND.refreshRequest, request)
       // The primary's own keys, renewed while it runs too (primary-keys.ts).
-      await renewPrimaryKeys(this.#ctx, this.#primaryKeys, () => this.#d.retryOutbox?.())
+      const renewed = await renewPrimaryKeys(this.#ctx, this.#primaryKeys, () =>
+        this.#d.retryOutbox?.(),
+      )
+      if (renewed !== null) await this.listPublished(renewed)
     } catch (err) {
       this.#ctx.log('key refresh not asked yet', err)
     }
@@ -356,6 +359,18 @@ export class OwnChannel {
   }
 
   /**
+   * After publishing `list` (primary): the linked devices it still names get it (kind 3), so a
+   * rename or a newly linked device shows there too; those it leaves out are told they were
+   * removed (tellRemoved). `except`: a device that has it already (a refresh grant carries it).
+   * The caller waits for the deposits; one that still failed after its retries is logged, and
+   * that device takes the next list.
+   */
+  async listPublished(list: VerifiedDeviceList, except?: string): Promise<void> {
+    await this.tellRemoved(list)
+    await this.#sendAll(OWN_FRAME_KIND.deviceList, list.bytes, except)
+  }
+
+  /**
    * After publishing `list`: every linked device it leaves out is told, then forgotten. One whose
    * mailbox is not announced yet (removed right after its link) or whose deposit failed is kept
    * as removed and told when it announces its mailbox or at our next start (#tellWaiting).
@@ -467,6 +482,7 @@ export class OwnChannel {
       await this.#d.retryOutbox?.()
       await this.#sendRetrying(link, OWN_FRAME_KIND.refreshGrant, grant)
       this.#ctx.emit({ type: 'devices.changed', devices: await devicesView(this.#ctx, list) })
+      await this.listPublished(list, sender)
     } else if (frame.kind === OWN_FRAME_KIND.refreshGrant) {
       const list = await takeRefreshGrant(this.#ctx, frame.body)
       await this.#ctx.store.transaction((tx) =>
@@ -556,25 +572,33 @@ export class OwnChannel {
     for (const e of events) this.#ctx.emit(e)
   }
 
-  /** A newer list of our identity: still on it, it is our list now; left out, we were removed. */
+  /**
+   * A newer list of our identity from the primary: still on it, it is our list now (the devices
+   * screen follows: `devices.changed`); left out, we were removed. The list we hold again (a
+   * newly linked device has it from its grant) changes nothing; an older one, or another equal
+   * one, is `replay`; one not signed by our identity is refused by verifyDeviceList.
+   */
   async #takeOwnList(bytes: Uint8Array): Promise<void> {
     const ctx = this.#ctx
+    if (ctx.local.companion !== true)
+      throw new ProtocolError('wrong_key', 'a device list from a companion (the primary signs)')
     const list = verifyDeviceList(bytes, { identityKey: ctx.local.identity.publicKey })
-    const record = await ctx.store.getIdentity()
-    if (record === undefined) return
-    const held = record.deviceList === undefined ? 0 : versionOf(record.deviceList)
-    if (list.listVersion <= held) throw new ProtocolError('replay', 'an older or equal device list')
     const stillListed = list.devices.some((d) => bytesEqual(d.deviceKey, ctx.local.cert.deviceKey))
-    if (!stillListed) {
-      ctx.emit({ type: 'device.removed', at: ctx.platform.clock() })
-      return
-    }
-    await ctx.store.transaction(async (tx) => {
-      const fresh = await tx.getIdentity()
-      if (fresh === undefined) return
-      await tx.putIdentity({ ...fresh, deviceList: list.bytes })
+    // Judged and stored in one transaction: a refresh grant's list stored meanwhile is not undone.
+    const taken = await ctx.store.transaction(async (tx) => {
+      const record = await tx.getIdentity()
+      if (record === undefined) return false
+      if (record.deviceList !== undefined && bytesEqual(record.deviceList, list.bytes)) return false
+      const held = record.deviceList === undefined ? 0 : versionOf(record.deviceList)
+      if (list.listVersion <= held) throw new ProtocolError('replay', 'an older device list')
+      if (!stillListed) return true
+      await tx.putIdentity({ ...record, deviceList: list.bytes })
       await recordOwnDevices(tx, list, ctx.local.deviceId)
+      return true
     })
+    if (!taken) return
+    if (!stillListed) return ctx.emit({ type: 'device.removed', at: ctx.platform.clock() })
+    ctx.emit({ type: 'devices.changed', devices: await devicesView(ctx, list) })
   }
 }
 
