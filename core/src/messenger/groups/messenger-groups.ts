@@ -116,10 +116,13 @@ export class MessengerGroups {
     return (await this.#ready()).list()
   }
 
-  /** Throws `invalid_state` on a linked companion, before any group work (or stored key). */
-  requireAvailable(): void {
-    if (this.#ctx.local.companion === true)
-      throw new ClientApiError('invalid_state', COMPANION_NO_GROUPS)
+  /**
+   * The group `groupId` on this device, or undefined. On a linked companion it throws
+   * `invalid_state` (COMPANION_NO_GROUPS) first, as every group step does: a sentence, not "no
+   * such group".
+   */
+  async summary(groupId: string): Promise<GroupSummary | undefined> {
+    return (await this.#ready()).summary(groupId)
   }
 
   /**
@@ -231,8 +234,10 @@ export class MessengerGroups {
     return client.subscribe(creds, onPush)
   }
 
+  /** The manager; throws `invalid_state` on a linked companion, before any work or stored key. */
   async #ready(): Promise<GroupManager> {
-    this.requireAvailable()
+    if (this.#ctx.local.companion === true)
+      throw new ClientApiError('invalid_state', COMPANION_NO_GROUPS)
     this.#manager ??= this.#build()
     const manager = await this.#manager
     await this.#refreshContacts()

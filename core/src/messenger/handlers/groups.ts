@@ -45,8 +45,7 @@ export function groupsHandlers(running: Running<GroupsParts>): HandlersFor<Group
   /** A group on this device; `active`: one it still takes part in. */
   const group = async (groupId: string, active = true) => {
     const parts = await running()
-    parts.groups.requireAvailable() // a linked companion: a sentence, not "no such group"
-    const summary = (await parts.groups.list()).find((g) => g.groupId === groupId)
+    const summary = await parts.groups.summary(groupId) // a companion: invalid_state first
     if (summary === undefined) throw new ClientApiError('not_found', 'no such group on this device')
     if (active && summary.status !== 'member')
       throw new ClientApiError('invalid_state', `this device ${summary.status} the group`)
