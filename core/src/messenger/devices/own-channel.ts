@@ -18,7 +18,7 @@ import { bytesEqual } from '../../crypto/bytes.ts'
 import { DEVICE_OWNER_SELF, type ContactRecord, type MessageRecord } from '../../store/records.ts'
 import type { StoreOperations } from '../../store/store.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
-import type { MessengerContext } from '../context.ts'
+import { changeSecrets, type MessengerContext } from '../context.ts'
 import type { MailboxManager } from '../mailbox-manager.ts'
 import { deviceIdOf, peerIdBytes, peerIdOf } from '../net.ts'
 import { decodePayload } from '../payload.ts'
@@ -51,7 +51,7 @@ import { currentOwnList, devicesView } from './own-devices.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
 import { isHistoryKind, OwnHistory } from './history.ts'
 import { ownDirect, type OwnDirect } from './own-direct.ts'
-import { OwnRoutes, updateSecrets } from './own-routes.ts'
+import { OwnRoutes } from './own-routes.ts'
 
 /** Read when used: the messenger makes the channel before its context and mailboxes. */
 export interface OwnChannelDeps {
@@ -229,7 +229,7 @@ export class OwnChannel {
   async addLink(link: OwnLink): Promise<void> {
     // Contacts added while no device was linked get their agreement now: what its snapshot holds.
     await baselineContacts(this.#ctx)
-    await updateSecrets(this.#ctx, (s) => {
+    await changeSecrets(this.#ctx, (s) => {
       s.ownLinks = [...(s.ownLinks ?? []).filter((l) => l.deviceId !== link.deviceId), link]
     })
   }
@@ -344,7 +344,9 @@ export class OwnChannel {
       ctx: this.#ctx,
       current: () => settings.current,
       update: (patch) => settings.update(patch),
-      saveAgreement: (sync) => updateSecrets(this.#ctx, (s) => (s.personalSync = sync)),
+      saveAgreement: async (sync) => {
+        await changeSecrets(this.#ctx, (s) => (s.personalSync = sync))
+      },
     }
   }
 
@@ -381,7 +383,7 @@ export class OwnChannel {
     if (removed.length === 0) return 0
     // Marked first, then told from the links as stored now: a mailbox announced meanwhile (kind 1
     // racing this removal) is used, not lost (the bench's removal right after a link).
-    await updateSecrets(this.#ctx, (s) => {
+    await changeSecrets(this.#ctx, (s) => {
       s.ownLinks = (s.ownLinks ?? []).map((l) =>
         listed.has(l.deviceId) ? l : { ...l, removed: true as const },
       )
@@ -421,7 +423,7 @@ export class OwnChannel {
       const list = (await currentOwnList(this.#ctx)).bytes
       const told = new Set<string>()
       for (const link of waiting) if (await this.#tell(link, list)) told.add(link.deviceId)
-      await updateSecrets(this.#ctx, (s) => {
+      await changeSecrets(this.#ctx, (s) => {
         s.ownLinks = (s.ownLinks ?? []).filter((l) => !told.has(l.deviceId))
       })
     } finally {

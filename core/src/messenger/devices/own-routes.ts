@@ -4,28 +4,13 @@
  * a linked device announced (kept on its link), and the frames for a linked device whose mailbox
  * is not announced yet — kept in memory (bounded, lost on a restart) and sent once it announces.
  */
-import { reloadSecrets, type MessengerContext } from '../context.ts'
+import { changeSecrets, type MessengerContext } from '../context.ts'
 import type { MailboxManager } from '../mailbox-manager.ts'
 import { decodeOutbound, encodeOutbound } from '../records.ts'
-import { decodeSecrets, encodeSecrets, type LocalSecrets, type OwnLink } from '../secrets.ts'
+import type { OwnLink } from '../secrets.ts'
 
 /** Frames kept per linked device until it announced its mailbox (memory only). */
 export const MAX_UNROUTED = 200
-
-/** Changes our stored secrets in one transaction and reloads the in-memory copy. */
-export async function updateSecrets(
-  ctx: MessengerContext,
-  change: (s: LocalSecrets) => void,
-): Promise<void> {
-  await ctx.store.transaction(async (tx) => {
-    const identity = await tx.getIdentity()
-    if (identity === undefined) throw new Error('no identity')
-    const s = decodeSecrets(identity.secretKeys)
-    change(s)
-    await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
-  })
-  await reloadSecrets(ctx)
-}
 
 export interface OwnRoutesDeps {
   ctx(): MessengerContext
@@ -62,7 +47,7 @@ export class OwnRoutes {
     if (id === undefined) {
       const fresh = mailboxes.newMailboxId()
       await mailboxes.open(fresh, home, null)
-      await updateSecrets(ctx, (s) => (s.ownMailbox = fresh))
+      await changeSecrets(ctx, (s) => (s.ownMailbox = fresh))
       mailboxes.watch(fresh, home)
       id = fresh
     }
@@ -96,7 +81,7 @@ export class OwnRoutes {
   async take(sender: string, link: OwnLink, body: Uint8Array): Promise<Announced> {
     decodeOutbound(body) // a deposit address, or ProtocolError
     const ctx = this.#d.ctx()
-    await updateSecrets(ctx, (s) => {
+    await changeSecrets(ctx, (s) => {
       s.ownLinks = (s.ownLinks ?? []).map((l) =>
         l.deviceId === sender ? { ...l, route: body } : l,
       )
