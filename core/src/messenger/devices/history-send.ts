@@ -19,9 +19,10 @@
 import type { HistoryTransfer } from '../../client/api.ts'
 import { ClientApiError } from '../../client/api.ts'
 import { toHex } from '../../crypto/bytes.ts'
-import { changeSecrets, type MessengerContext } from '../context.ts'
+import type { MessengerContext } from '../context.ts'
 import type { HistoryResume, OwnLink } from '../secrets.ts'
 import { encodeHistoryChunk, encodeHistoryEnd, HISTORY_CAPS } from './history-codec.ts'
+import { HistoryPlaces, keptHistoryPlace } from './history-place.ts'
 import { historyChunks, historyTotals, type HistoryCursor } from './history-plan.ts'
 
 /** Chunks in flight before the sender waits for an ack (4 × 64 KiB deposits at most). */
@@ -84,7 +85,7 @@ export class HistorySender {
   /** Runs still going: stop() ends them and waits for them. */
   readonly #runs = new Set<Promise<void>>()
   /** Writes of the transfers' places, one after another (stop() waits for them). */
-  #saving: Promise<void> = Promise.resolve()
+  readonly #places = new HistoryPlaces()
   #stopped = false
 
   constructor(deps: HistorySendDeps) {
@@ -151,7 +152,7 @@ export class HistorySender {
     this.#stopped = true
     for (const out of this.#outgoing.values()) out.wake?.()
     while (this.#runs.size > 0) await Promise.allSettled([...this.#runs])
-    await this.#saving
+    await this.#places.settled()
   }
 
   /** An ack (kind 17) from `deviceId`: a chunk or the end stored there. */
@@ -180,7 +181,7 @@ export class HistorySender {
 
   /** A transfer's place as this device kept it before a restart (failed, to be resumed). */
   #restored(deviceId: string): Outgoing | undefined {
-    const r = this.#ctx.secrets.historyOut?.find((x) => x.deviceId === deviceId)
+    const r = keptHistoryPlace(this.#ctx, deviceId)
     if (r === undefined) return undefined
     const out: Outgoing = {
       status: {
@@ -221,10 +222,7 @@ export class HistorySender {
           chunks,
         }
       : null
-    const ctx = this.#ctx
-    this.#saving = this.#saving
-      .then(() => saveResume(ctx, deviceId, resume))
-      .catch((err: unknown) => ctx.log('history: place not kept', err))
+    this.#places.keep(this.#ctx, deviceId, resume)
   }
 
   #resume(link: OwnLink, out: Outgoing): HistoryTransfer {
@@ -351,22 +349,4 @@ export class HistorySender {
     if (state === 'done' || !out.resumable) this.#save(out)
     this.#d.emit({ ...out.status })
   }
-}
-
-/** Stores `resume` as the place of the transfer to `deviceId` (null: forgets it). */
-async function saveResume(
-  ctx: MessengerContext,
-  deviceId: string,
-  resume: HistoryResume | null,
-): Promise<void> {
-  await changeSecrets(
-    ctx,
-    (s) => {
-      const others = (s.historyOut ?? []).filter((r) => r.deviceId !== deviceId)
-      if (resume === null && others.length === (s.historyOut ?? []).length) return false
-      s.historyOut = resume === null ? others : [...others, resume]
-      return true
-    },
-    'skip',
-  )
 }
