@@ -32,6 +32,7 @@ import { OWN_FRAME_KIND, openOwnFrame, ownFrameSender, sealOwnFrame } from './ow
 import type { OwnFrameKind } from './own-frames.ts'
 import { applyDelivery, applyReadUpTo, encodeDelivery, encodeReadUpTo } from './own-read.ts'
 import { contactToSync } from './own-contacts.ts'
+import { messageStored } from './own-waiting.ts'
 import { baselineContacts, markSent, stampLocalChange, unsentStates } from './sync-contacts.ts'
 import { applySettingsState, stampSettingsChange, type SettingsSyncDeps } from './sync-settings.ts'
 import {
@@ -249,6 +250,7 @@ export class OwnChannel {
    * settings changed here go to our other devices (ADR 0762, 0785).
    */
   async onEvent(event: ClientEvent): Promise<void> {
+    messageStored(this.#ctx, event) // a frame that overtook its message applies now (ADR 0793)
     const links = this.#active()
     if (links.length === 0) return
     await this.history

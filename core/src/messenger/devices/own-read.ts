@@ -2,8 +2,10 @@
  * Read state between our own devices (issue 19, ADR 0762): marking a conversation read up to a
  * message on one device marks it read on our other devices too. The own-device frame (kind 4)
  * names the contact by identity key and the message by its id, which is the same on every device
- * (it comes from inside the ciphertext). A device that does not hold that message (not arrived
- * yet) changes nothing. No read receipt goes to the contact from here: the reading device sent it.
+ * (it comes from inside the ciphertext). A device that does not hold that message yet (its copy
+ * or the contact's message still on its way) keeps the frame and applies it when the message is
+ * stored (own-waiting.ts, ADR 0793). No read receipt goes to the contact from here: the reading
+ * device sent it.
  */
 import type { ClientEvent } from '../../client/api.ts'
 import { concatBytes } from '../../crypto/bytes.ts'
@@ -13,6 +15,7 @@ import type { MessageRecord } from '../../store/records.ts'
 import type { MessengerContext } from '../context.ts'
 import { fromBase64Url, toBase64Url } from '../records.ts'
 import { chatMessage, conversationSummary, laterDelivery } from '../views.ts'
+import { waitingFrames } from './own-waiting.ts'
 
 /** Message ids are 16 bytes (ChatPayload.message_id). */
 const MESSAGE_ID_BYTES = 16
@@ -30,15 +33,24 @@ export function decodeReadUpTo(body: Uint8Array): { identityKeyId: string; messa
   }
 }
 
-/** Marks the contact's conversation read up to the message, if this device holds it. */
+/**
+ * Marks the contact's conversation read up to the message if this device holds it; keeps the
+ * frame until it is stored if not (kept inside the transaction that missed it, so the event of the
+ * one storing it, which commits after, finds it).
+ */
 export async function applyReadUpTo(ctx: MessengerContext, body: Uint8Array): Promise<number> {
   const { identityKeyId, messageId } = decodeReadUpTo(body)
   const events: ClientEvent[] = []
   const marked = await ctx.store.transaction(async (tx) => {
+    const m = await tx.getMessage(messageId)
+    if (m === undefined) {
+      const key = `4:${identityKeyId}:${messageId}`
+      waitingFrames(ctx).keep(messageId, key, 0, () => applyReadUpTo(ctx, body))
+      return 0
+    }
     const contact = await tx.getContactByIdentityKey(identityKeyId)
     const conv = contact && (await tx.getConversationByContact(contact.contactId))
-    const m = await tx.getMessage(messageId)
-    if (conv === undefined || m === undefined || m.conversationId !== conv.conversationId) return 0
+    if (conv === undefined || m.conversationId !== conv.conversationId) return 0
     const upTo = { receivedAt: m.receivedAt, messageId: m.messageId }
     const marked = await tx.markRead(conv.conversationId, upTo, ctx.platform.clock())
     const updated = { ...conv, unreadCount: await tx.countUnread(conv.conversationId) }
@@ -62,8 +74,9 @@ export function encodeDelivery(messageId: string, state: 'delivered' | 'read'): 
 
 /**
  * A delivery state our other device saw for a message we sent (from either device): applied to
- * our copy, never moving it back. The contact's receipt reaches every device too, but may arrive
- * before the sent copy does; this one travels behind the copy in the same mailbox.
+ * our copy, never moving it back. It can overtake the copy (the copy in the mailbox, the state on
+ * the direct path): then it waits for the copy (own-waiting.ts; a waiting "read" is not replaced
+ * by a later "delivered") and is applied once the copy is stored.
  */
 export async function applyDelivery(ctx: MessengerContext, body: Uint8Array): Promise<boolean> {
   if (body.length !== MESSAGE_ID_BYTES + 1) throw new ProtocolError('malformed', 'delivery: size')
@@ -73,7 +86,12 @@ export async function applyDelivery(ctx: MessengerContext, body: Uint8Array): Pr
   const messageId = toBase64Url(body.subarray(0, MESSAGE_ID_BYTES))
   const updated = await ctx.store.transaction(async (tx) => {
     const m = await tx.getMessage(messageId)
-    if (m === undefined || m.direction !== 'out' || !laterDelivery(m.delivery, state)) return null
+    if (m === undefined) {
+      const again = () => applyDelivery(ctx, body)
+      waitingFrames(ctx).keep(messageId, `6:${messageId}`, DELIVERY_CODES[state], again)
+      return null
+    }
+    if (m.direction !== 'out' || !laterDelivery(m.delivery, state)) return null
     const next: MessageRecord = { ...m, delivery: state, failure: null }
     await tx.putMessage(next)
     return next

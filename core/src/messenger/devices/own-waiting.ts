@@ -1,0 +1,119 @@
+/**
+ * Own-device frames that name a message this device does not hold yet (issue 19, review F6,
+ * ADR 0793). A delivery state (kind 6) or a read state (kind 4) can overtake what stores the
+ * message here: the sent copy (kind 2) or the forwarded copy (kind 18) still in the own-devices
+ * mailbox while the state came over the direct path, or the contact's own message still in a
+ * contact mailbox. Such a frame waits here, in memory, and is applied once when the message is
+ * stored (its `message.added` event), whichever path stored it.
+ *
+ * Bounded: at most `WAITING_MAX_FRAMES` frames, each at most `WAITING_MAX_AGE_MS`. An older one is
+ * dropped when the next frame comes or a message is stored; a frame over the count drops the
+ * oldest (logged as `limit_exceeded`). Nothing waiting is applied twice: taking removes it. Lost
+ * on a restart (the next receipt or read moves the state on).
+ */
+import type { ClientEvent } from '../../client/api.ts'
+import { ProtocolError } from '../../wire/errors.ts'
+import type { MessengerContext } from '../context.ts'
+
+/** Frames kept waiting for their message, per running messenger. */
+export const WAITING_MAX_FRAMES = 1024
+/** How long a frame waits for its message (a mailbox behind a direct path lags by seconds). */
+export const WAITING_MAX_AGE_MS = 10 * 60_000
+
+interface Waiting {
+  /** The message the frame names (base64url, as stored). */
+  messageId: string
+  /** One frame per key: a later frame for the same key replaces it unless it ranks lower. */
+  key: string
+  rank: number
+  at: number
+  apply(): Promise<unknown>
+}
+
+export class WaitingFrames {
+  readonly #clock: () => number
+  readonly #log: (message: string, err?: unknown) => void
+  /** Oldest first. */
+  #frames: Waiting[] = []
+
+  constructor(clock: () => number, log: (message: string, err?: unknown) => void) {
+    this.#clock = clock
+    this.#log = log
+  }
+
+  get size(): number {
+    return this.#frames.length
+  }
+
+  /** Whether a frame waits for `messageId` (tests). */
+  has(messageId: string): boolean {
+    return this.#frames.some((w) => w.messageId === messageId)
+  }
+
+  /**
+   * Keeps `apply` until `messageId` is stored. A frame with the same `key` already waiting is
+   * replaced unless it ranks higher (a waiting "read" is not replaced by "delivered").
+   */
+  keep(messageId: string, key: string, rank: number, apply: () => Promise<unknown>): void {
+    const now = this.#clock()
+    this.#expire(now)
+    const held = this.#frames.find((w) => w.key === key)
+    if (held !== undefined && held.rank > rank) return
+    this.#frames = this.#frames.filter((w) => w !== held)
+    this.#frames.push({ messageId, key, rank, at: now, apply })
+    const over = this.#frames.length - WAITING_MAX_FRAMES
+    if (over <= 0) return
+    this.#frames = this.#frames.slice(over)
+    const err = new ProtocolError('limit_exceeded', `more than ${WAITING_MAX_FRAMES} frames wait`)
+    this.#log(`own-device frames waiting for a message: ${over} dropped`, err)
+  }
+
+  /** What waited for `messageId`, oldest first; taken, so it is applied once. */
+  take(messageId: string): Waiting[] {
+    this.#expire(this.#clock())
+    if (!this.has(messageId)) return []
+    const taken = this.#frames.filter((w) => w.messageId === messageId)
+    this.#frames = this.#frames.filter((w) => w.messageId !== messageId)
+    return taken
+  }
+
+  #expire(now: number): void {
+    const cut = now - WAITING_MAX_AGE_MS
+    if (this.#frames.length === 0 || this.#frames[0]!.at >= cut) return
+    const kept = this.#frames.filter((w) => w.at >= cut)
+    const expired = this.#frames.length - kept.length
+    this.#frames = kept
+    const err = new ProtocolError('expired', `no message within ${WAITING_MAX_AGE_MS} ms`)
+    this.#log(`own-device frames waiting for a message: ${expired} dropped`, err)
+  }
+}
+
+/** One set per messenger context (a context lives for one run of the messenger). */
+const perContext = new WeakMap<MessengerContext, WaitingFrames>()
+
+export function waitingFrames(ctx: MessengerContext): WaitingFrames {
+  let waiting = perContext.get(ctx)
+  if (waiting === undefined) {
+    waiting = new WaitingFrames(
+      () => ctx.platform.clock(),
+      (message, err) => ctx.log(message, err),
+    )
+    perContext.set(ctx, waiting)
+  }
+  return waiting
+}
+
+/**
+ * Our client events: a message stored here (by any path) applies what waited for it, in the
+ * order it came. Called for every event; the taking is synchronous, so a frame kept inside a
+ * transaction that did not find the message is taken by the event of the one that stored it.
+ */
+export function messageStored(ctx: MessengerContext, event: ClientEvent): void {
+  if (event.type !== 'message.added') return
+  const waiting = perContext.get(ctx)?.take(event.message.messageId) ?? []
+  if (waiting.length === 0) return
+  void (async () => {
+    for (const w of waiting)
+      await w.apply().catch((err: unknown) => ctx.log('a waiting own-device frame failed', err))
+  })()
+}
