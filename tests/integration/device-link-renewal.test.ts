@@ -11,35 +11,26 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { CryptoPlatform } from '@hestia/core/crypto/platform.ts'
-import { systemPlatform } from '@hestia/core/crypto/platform.ts'
-import { decodePrekeyBundle, decodePrekeyBody } from '@hestia/core/crypto/codecs.ts'
 import { DAY_MS } from '@hestia/core/crypto/limits.ts'
-import { heldContactList } from '@hestia/core/messenger/devices/contact-list.ts'
-import { DEVICE_ROLE } from '@hestia/core/messenger/devices/limits.ts'
-import {
-  verifyDeviceList,
-  type VerifiedDeviceList,
-} from '@hestia/core/messenger/devices/device-list.ts'
 import { renewPrimaryKeys } from '@hestia/core/messenger/devices/primary-keys.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
 import { TestPeer, releaseWebRTC, waitUntil } from './support/messenger-harness.ts'
+import {
+  PREKEYS_DUE_MS,
+  primaryExpiry,
+  startRenewalTrio,
+  type RenewalTrio,
+} from './support/renewal-trio.ts'
 
 describe('a device link meeting the background key renewal', () => {
-  let trio: DeviceTrio
+  let trio: RenewalTrio
   let a1: TestPeer
   let tablet: TestPeer
-  let offset = 0
-  const platform: CryptoPlatform = {
-    random: systemPlatform.random,
-    clock: () => Date.now() + offset,
-  }
 
   before(async () => {
-    trio = await startDeviceTrio(platform)
+    trio = await startRenewalTrio()
     a1 = trio.a1
     tablet = new TestPeer('ada-tablet', trio.relay.multiaddrs)
-    tablet.platform = platform
+    tablet.platform = trio.platform
     await tablet.start()
   })
 
@@ -49,19 +40,9 @@ describe('a device link meeting the background key renewal', () => {
     releaseWebRTC()
   })
 
-  const storedList = async () => {
-    const identity = (await a1.store.getIdentity())!
-    return verifyDeviceList(identity.deviceList!, { identityKey: identity.identityPublicKey })
-  }
-  const primaryExpiry = (list: VerifiedDeviceList) => {
-    const entry = list.devices.find((d) => d.role === DEVICE_ROLE.primary)!
-    return decodePrekeyBody(decodePrekeyBundle(entry.bundle).signedPrekey.body).expiresAt
-  }
-
   test('the link completes on both and its list carries the renewal', async () => {
-    const before = await storedList()
-    const oldExpiry = primaryExpiry(before)
-    offset += 45 * DAY_MS
+    const oldExpiry = primaryExpiry(await trio.ownList())
+    trio.advance(PREKEYS_DUE_MS)
     const offer = await tablet.must({ type: 'devices.linkStart', deviceName: 'Tablet' })
     const onA1 = await a1.must({ type: 'devices.linkAccept', link: offer.link })
     await waitUntil('the tablet shows the code', () =>
@@ -91,7 +72,7 @@ describe('a device link meeting the background key renewal', () => {
       30_000,
     )
     const tabletId = tablet.service.node!.peerId.toString()
-    const after = await storedList()
+    const after = await trio.ownList()
     assert.ok(after.listVersion > renewed.listVersion, 'the link built on the renewed list')
     assert.ok(after.devices.some((d) => d.peerId.length > 0 && d.name === 'Tablet'))
     assert.equal(after.devices.length, 3)
@@ -100,7 +81,7 @@ describe('a device link meeting the background key renewal', () => {
     await waitUntil(
       'Ben holds the list naming the tablet, with the renewal',
       async () => {
-        const held = heldContactList((await trio.ben.store.getContact(adaOnBen))!)
+        const held = await trio.heldByBen()
         return (
           held?.listVersion === after.listVersion &&
           held.devices.length === 3 &&

@@ -9,31 +9,25 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { CryptoPlatform } from '@hestia/core/crypto/platform.ts'
-import { systemPlatform } from '@hestia/core/crypto/platform.ts'
-import { decodePrekeyBundle, decodePrekeyBody } from '@hestia/core/crypto/codecs.ts'
 import { DAY_MS } from '@hestia/core/crypto/limits.ts'
 import type { MessengerContext } from '@hestia/core/messenger/context.ts'
-import { heldContactList } from '@hestia/core/messenger/devices/contact-list.ts'
-import { DEVICE_ROLE } from '@hestia/core/messenger/devices/limits.ts'
-import { verifyDeviceList } from '@hestia/core/messenger/devices/device-list.ts'
 import { renameDevice } from '@hestia/core/messenger/devices/manage.ts'
 import { OWN_LIST_LOCK, renewPrimaryKeys } from '@hestia/core/messenger/devices/primary-keys.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
 import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import {
+  PREKEYS_DUE_MS,
+  primaryExpiry,
+  startRenewalTrio,
+  type RenewalTrio,
+} from './support/renewal-trio.ts'
 
 describe('a device rename meeting the background key renewal', () => {
-  let trio: DeviceTrio
+  let trio: RenewalTrio
   let a1: TestPeer
   let a2: TestPeer
-  let offset = 0
-  const platform: CryptoPlatform = {
-    random: systemPlatform.random,
-    clock: () => Date.now() + offset,
-  }
 
   before(async () => {
-    trio = await startDeviceTrio(platform)
+    trio = await startRenewalTrio()
     ;({ a1, a2 } = trio)
   })
 
@@ -41,15 +35,6 @@ describe('a device rename meeting the background key renewal', () => {
     await trio?.stop()
     releaseWebRTC()
   })
-
-  const storedList = async () => {
-    const identity = (await a1.store.getIdentity())!
-    return verifyDeviceList(identity.deviceList!, { identityKey: identity.identityPublicKey })
-  }
-  const primaryExpiry = (list: Awaited<ReturnType<typeof storedList>>) => {
-    const entry = list.devices.find((d) => d.role === DEVICE_ROLE.primary)!
-    return decodePrekeyBody(decodePrekeyBundle(entry.bundle).signedPrekey.body).expiresAt
-  }
 
   /**
    * A1's context for the rename alone: its first store transaction (the publish, after the list
@@ -69,7 +54,7 @@ describe('a device rename meeting the background key renewal', () => {
         return async (...args: unknown[]) => {
           if (renewal === undefined) {
             const locked = ctx.locks.held(OWN_LIST_LOCK)
-            offset += 45 * DAY_MS
+            trio.advance(PREKEYS_DUE_MS)
             renewal = renewPrimaryKeys(ctx, { listToCheck: false }, () => undefined)
             if (!locked) await renewal.catch(() => undefined)
           }
@@ -84,7 +69,7 @@ describe('a device rename meeting the background key renewal', () => {
   }
 
   test('the rename answers with its name and the renewal builds on it', async () => {
-    const before = await storedList()
+    const before = await trio.ownList()
     const oldExpiry = primaryExpiry(before)
     const laptop = a2.service.node!.peerId.toString()
     const parts = a1.service.messenger!.parts
@@ -94,15 +79,14 @@ describe('a device rename meeting the background key renewal', () => {
     assert.equal(view.devices.find((d) => d.deviceId === laptop)?.name, 'Work laptop')
     assert.notEqual(hooked.renewal(), undefined, 'the renewal ran during the rename')
     await hooked.renewal()
-    const after = await storedList()
+    const after = await trio.ownList()
     assert.ok(view.listVersion > before.listVersion, 'the rename published a list')
     assert.ok(after.listVersion > view.listVersion, 'the renewal published one on top of it')
     const named = after.devices.find((d) => d.name === 'Work laptop')
     assert.ok(named !== undefined, 'the renewed list keeps the rename')
     assert.ok(primaryExpiry(after) > oldExpiry + 40 * DAY_MS, 'and carries the renewed prekeys')
-    const adaOnBen = (await trio.ben.store.getConversation(trio.conv.get(trio.ben)!))!.contactId
     await waitUntil('Ben holds the renewed list with the new name', async () => {
-      const held = heldContactList((await trio.ben.store.getContact(adaOnBen))!)
+      const held = await trio.heldByBen()
       return (
         held?.listVersion === after.listVersion &&
         held.devices.some((d) => d.name === 'Work laptop')

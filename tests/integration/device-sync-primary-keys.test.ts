@@ -8,29 +8,23 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { CryptoPlatform } from '@hestia/core/crypto/platform.ts'
-import { systemPlatform } from '@hestia/core/crypto/platform.ts'
-import { decodePrekeyBundle, decodePrekeyBody } from '@hestia/core/crypto/codecs.ts'
 import { DAY_MS } from '@hestia/core/crypto/limits.ts'
 import { PREKEY_KIND } from '@hestia/core/crypto/prekeys.ts'
 import { decodeSecrets } from '@hestia/core/messenger/index.ts'
-import { heldContactList } from '@hestia/core/messenger/devices/contact-list.ts'
-import { DEVICE_ROLE } from '@hestia/core/messenger/devices/limits.ts'
-import { verifyDeviceList } from '@hestia/core/messenger/devices/device-list.ts'
-import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
 import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import {
+  PREKEYS_DUE_MS,
+  primaryExpiry,
+  startRenewalTrio,
+  type RenewalTrio,
+} from './support/renewal-trio.ts'
 
 describe('the primary’s own keys are renewed while it runs', () => {
-  let trio: DeviceTrio
+  let trio: RenewalTrio
   let a1: TestPeer
-  let offset = 0
-  const platform: CryptoPlatform = {
-    random: systemPlatform.random,
-    clock: () => Date.now() + offset,
-  }
 
   before(async () => {
-    trio = await startDeviceTrio(platform)
+    trio = await startRenewalTrio()
     a1 = trio.a1
   })
 
@@ -39,13 +33,6 @@ describe('the primary’s own keys are renewed while it runs', () => {
     releaseWebRTC()
   })
 
-  /** The expiry of the signed prekey in the primary's entry of `list`. */
-  const primaryExpiry = (list: Uint8Array, identityKey: Uint8Array) => {
-    const entry = verifyDeviceList(list, { identityKey }).devices.find(
-      (d) => d.role === DEVICE_ROLE.primary,
-    )!
-    return decodePrekeyBody(decodePrekeyBundle(entry.bundle).signedPrekey.body).expiresAt
-  }
   const newestSigned = async (peer: TestPeer) =>
     Math.max(
       ...decodeSecrets((await peer.store.getIdentity())!.secretKeys)
@@ -54,29 +41,20 @@ describe('the primary’s own keys are renewed while it runs', () => {
     )
 
   test('45 days on, the primary renews its prekeys and Ben holds its renewed entry', async () => {
-    const identity = (await a1.store.getIdentity())!
-    const before = verifyDeviceList(identity.deviceList!, {
-      identityKey: identity.identityPublicKey,
-    })
-    const oldExpiry = primaryExpiry(before.bytes, identity.identityPublicKey)
+    const oldExpiry = primaryExpiry(await trio.ownList())
     assert.equal(await newestSigned(a1), oldExpiry, 'the list names the prekeys it holds')
-    offset += 45 * DAY_MS
+    trio.advance(PREKEYS_DUE_MS)
     await waitUntil('the primary renewed its prekeys', async () => {
       return (await newestSigned(a1)) > oldExpiry + 40 * DAY_MS
     })
     await waitUntil('the primary published its renewed entry', async () => {
-      const list = (await a1.store.getIdentity())!.deviceList!
-      return primaryExpiry(list, identity.identityPublicKey) > oldExpiry + 40 * DAY_MS
+      return primaryExpiry(await trio.ownList()) > oldExpiry + 40 * DAY_MS
     })
-    const adaOnBen = (await trio.ben.store.getConversation(trio.conv.get(trio.ben)!))!.contactId
     await waitUntil(
       'Ben holds the list with the primary’s renewed prekeys',
       async () => {
-        const held = heldContactList((await trio.ben.store.getContact(adaOnBen))!)
-        const entry = held?.devices.find((d) => d.role === DEVICE_ROLE.primary)
-        if (entry === undefined) return false
-        const signed = decodePrekeyBody(decodePrekeyBundle(entry.bundle).signedPrekey.body)
-        return signed.expiresAt > platform.clock() + 30 * DAY_MS
+        const held = await trio.heldByBen()
+        return held !== undefined && primaryExpiry(held) > trio.platform.clock() + 30 * DAY_MS
       },
       30_000,
     )
@@ -91,7 +69,10 @@ describe('the primary’s own keys are renewed while it runs', () => {
     const invite = await a1.must({ type: 'invite.mine' })
     assert.ok(invite.link.length > 0)
     const fresh = await newestSigned(a1)
-    assert.ok(fresh > platform.clock() + 30 * DAY_MS, 'the prekeys handed out are far from expiry')
+    assert.ok(
+      fresh > trio.platform.clock() + 30 * DAY_MS,
+      'the prekeys handed out are far from expiry',
+    )
     const { message } = await trio.ben.must({
       type: 'messages.send',
       conversationId: trio.conv.get(trio.ben)!,
