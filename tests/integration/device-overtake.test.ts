@@ -12,10 +12,12 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
 import { concatBytes } from '@hestia/core/crypto/bytes.ts'
+import { createIdentity } from '@hestia/core/crypto/identity.ts'
 import { HISTORY_FRAME_KIND } from '@hestia/core/messenger/devices/history.ts'
 import { OWN_FRAME_KIND } from '@hestia/core/messenger/devices/own-frames.ts'
 import { encodeDelivery } from '@hestia/core/messenger/devices/own-read.ts'
 import { WAITING_MAX_FRAMES } from '@hestia/core/messenger/devices/own-waiting.ts'
+import { encodeContactState } from '@hestia/core/messenger/devices/sync-state.ts'
 import { encodeSentCopy } from '@hestia/core/messenger/devices/sync.ts'
 import { encodePayload } from '@hestia/core/messenger/payload.ts'
 import { toBase64Url } from '@hestia/core/messenger/records.ts'
@@ -97,6 +99,37 @@ describe('own-device frames that overtake the message they name', () => {
     const summary = (await a2.must({ type: 'conversations.list', query: null })).conversations
     const here = summary.find((c) => c.conversationId === conv.get(a2))
     assert.equal(here?.unreadCount, 0, 'nothing unread left')
+  })
+
+  test('a sent copy before the contact it names: filed once the contact comes', async () => {
+    const { a1, a2 } = trio
+    // A contact just added on the primary: its state (kind 7) goes by the mailbox only, the copy
+    // of a first message to it and that message's state may go direct and come first.
+    const cleo = createIdentity(p.random).publicKey
+    const t = text('hello Cleo')
+    const copy = encodeSentCopy({ peerIdentityKey: cleo, payload: t.payload })
+    await hand(a1, a2, OWN_FRAME_KIND.sentCopy, copy)
+    await hand(a1, a2, OWN_FRAME_KIND.delivery, encodeDelivery(t.messageId, 'delivered'))
+    const state = encodeContactState({
+      stateStamp: Date.now(),
+      routeStamp: 0,
+      contact: { identityKey: cleo, displayName: 'Cleo', verified: false, blocked: false },
+    })
+    await hand(a1, a2, OWN_FRAME_KIND.contactState, state)
+    let convId = ''
+    await waitUntil('the laptop lists Cleo', async () => {
+      const list = await a2.must({ type: 'conversations.list', query: null })
+      convId =
+        list.conversations.find((c) => c.contact.displayName === 'Cleo')?.conversationId ?? ''
+      return convId !== ''
+    })
+    await waitUntil('the copy shows in Cleo’s conversation, delivered', async () => {
+      const m = (await a2.history(convId)).find((x) => x.messageId === t.messageId)
+      return m?.delivery === 'delivered'
+    })
+    const copies = (await a2.history(convId)).filter((x) => x.messageId === t.messageId)
+    assert.equal(copies.length, 1, 'filed once')
+    assert.equal(copies[0]!.direction, 'out')
   })
 
   test('a companion naming messages that never come: the cap holds, nothing shows', async () => {

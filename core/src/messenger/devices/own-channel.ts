@@ -47,6 +47,7 @@ import { planDeviceStore } from './store-plan.ts'
 import { refreshRequestIfDue, takeRefreshGrant } from './refresh-link.ts'
 import { answerAndPublish, renewPrimaryKeys, type PrimaryKeysState } from './primary-keys.ts'
 import { applyContactFrame, isContactKind, type KeyAcceptDeps } from './sync-key.ts'
+import { NotHeldHere } from './sync-decision.ts'
 import { sendDeletions } from './sync-delete.ts'
 import { currentOwnList, devicesView } from './own-devices.ts'
 import { acceptSentCopy, encodeSentCopy } from './sync.ts'
@@ -513,7 +514,14 @@ export class OwnChannel {
   async #takeContactState(sender: string, kind: number, body: Uint8Array): Promise<void> {
     const fromPrimary = this.#ctx.local.companion === true
     const deps = { contacts: this.#d.live?.().contacts, mailboxes: this.#mailboxes }
-    const applied = await applyContactFrame(this.#ctx, deps, kind, body, fromPrimary)
+    const applied = await applyContactFrame(this.#ctx, deps, kind, body, fromPrimary).catch(
+      async (err: unknown) => {
+        // A newer key decision for a key change this primary has not seen (yet): its other
+        // companions may hold that change, so it goes on to them; each judges it (F7).
+        if (err instanceof NotHeldHere) await this.#passOn(sender, kind, body)
+        throw err
+      },
+    )
     if (applied.created) greetAgain(this.#ctx)
     // A Hello that waited for a newer route (the contact's invite mailbox closed) goes now.
     if (applied.rerouted) await this.#d.retryOutbox?.()

@@ -15,7 +15,7 @@ import type { MessageRecord } from '../../store/records.ts'
 import type { MessengerContext } from '../context.ts'
 import { fromBase64Url, toBase64Url } from '../records.ts'
 import { chatMessage, conversationSummary, laterDelivery } from '../views.ts'
-import { waitingFrames } from './own-waiting.ts'
+import { messageRef, waitingFrames } from './own-waiting.ts'
 
 /** Message ids are 16 bytes (ChatPayload.message_id). */
 const MESSAGE_ID_BYTES = 16
@@ -45,7 +45,7 @@ export async function applyReadUpTo(ctx: MessengerContext, body: Uint8Array): Pr
     const m = await tx.getMessage(messageId)
     if (m === undefined) {
       const key = `4:${identityKeyId}:${messageId}`
-      waitingFrames(ctx).keep(messageId, key, 0, () => applyReadUpTo(ctx, body))
+      waitingFrames(ctx).keep(messageRef(messageId), key, 0, () => applyReadUpTo(ctx, body))
       return 0
     }
     const contact = await tx.getContactByIdentityKey(identityKeyId)
@@ -88,7 +88,7 @@ export async function applyDelivery(ctx: MessengerContext, body: Uint8Array): Pr
     const m = await tx.getMessage(messageId)
     if (m === undefined) {
       const again = () => applyDelivery(ctx, body)
-      waitingFrames(ctx).keep(messageId, `6:${messageId}`, DELIVERY_CODES[state], again)
+      waitingFrames(ctx).keep(messageRef(messageId), `6:${messageId}`, DELIVERY_CODES[state], again)
       return null
     }
     if (m.direction !== 'out' || !laterDelivery(m.delivery, state)) return null

@@ -10,7 +10,8 @@ import {
   WAITING_MAX_AGE_MS,
   WAITING_MAX_FRAMES,
   WaitingFrames,
-  messageStored,
+  applyWaiting,
+  messageRef,
   waitingFrames,
 } from './own-waiting.ts'
 
@@ -84,18 +85,18 @@ test('message.added applies what waited for that message, per context', async ()
   } as unknown as MessengerContext
   const other = { ...ctx }
   const applied: string[] = []
-  waitingFrames(ctx).keep('m1', '4:m1', 0, () => Promise.resolve(applied.push('m1')))
+  waitingFrames(ctx).keep(messageRef('m1'), '4:m1', 0, () => Promise.resolve(applied.push('m1')))
   const added = (messageId: string): ClientEvent => ({
     type: 'message.added',
     message: { messageId } as ChatMessage,
   })
-  messageStored(other, added('m1'))
-  messageStored(ctx, { type: 'message.updated', message: { messageId: 'm1' } as ChatMessage })
-  messageStored(ctx, added('m2'))
+  applyWaiting(other, added('m1'))
+  applyWaiting(ctx, { type: 'message.updated', message: { messageId: 'm1' } as ChatMessage })
+  applyWaiting(ctx, added('m2'))
   await Promise.resolve()
   assert.deepEqual(applied, [], 'nothing for another context, event or message')
-  messageStored(ctx, added('m1'))
-  messageStored(ctx, added('m1'))
+  applyWaiting(ctx, added('m1'))
+  applyWaiting(ctx, added('m1'))
   await new Promise((r) => setImmediate(r))
   assert.deepEqual(applied, ['m1'], 'applied once')
   assert.deepEqual(logs, [])

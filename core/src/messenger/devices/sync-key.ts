@@ -14,21 +14,19 @@
  * acceptance does (trust.ts adoptPendingKey: held messages released, the held Hello applied) and
  * takes the choices, so a verification made with the decision follows too.
  */
-import type { ClientEvent } from '../../client/api.ts'
 import { bytesEqual } from '../../crypto/bytes.ts'
 import { ProtocolError } from '../../wire/errors.ts'
 import type { ContactsDeps } from '../contacts.ts'
 import type { MessengerContext } from '../context.ts'
 import type { MailboxManager } from '../mailbox-manager.ts'
 import { decodeOutbound, toBase64Url } from '../records.ts'
-import { addSystemLine } from '../system-line.ts'
 import { adoptPendingKey, type Adopted } from '../trust.ts'
-import { contactSummary, conversationSummary } from '../views.ts'
 import { OWN_FRAME_KIND } from './own-frames.ts'
 import { applyContactState, type AppliedContactState } from './sync-contacts.ts'
 import { applyDeletion } from './sync-delete.ts'
 import { applyKeyRefused } from './sync-refuse.ts'
-import { contactChoiceBytes, decodeContactState, orderOf } from './sync-state.ts'
+import { takeNewerContactFrame } from './sync-decision.ts'
+import { decodeContactState } from './sync-state.ts'
 
 const KEY_BYTES = 32
 
@@ -61,65 +59,35 @@ export async function applyKeyAccepted(
   if (bytesEqual(replaced, accepted)) throw new ProtocolError('malformed', 'key accepted: same key')
   const listed = await ctx.store.getContactByIdentityKey(toBase64Url(replaced))
   if (listed === undefined) return null
-  const events: ClientEvent[] = []
   const released: Adopted['files'] = []
-  const c = await ctx.locks.run(listed.contactId, () =>
-    ctx.store.transaction(async (tx) => {
-      const c = await tx.getContact(listed.contactId)
-      if (c === undefined || !bytesEqual(c.identityPublicKey, replaced))
-        throw new ProtocolError('replay', 'key accepted: the contact moved on meanwhile')
-      const held = c.ownSync ?? {
-        stamp: 0,
-        routeStamp: 0,
-        route: null,
-        ...{ displayName: c.displayName, verified: c.verified, blocked: c.blocked },
-      }
-      const order = orderOf(
-        f.stateStamp,
-        contactChoiceBytes(f.contact),
-        held.stamp,
-        contactChoiceBytes(held),
-      )
-      if (order !== 'newer') throw new ProtocolError('replay', 'key accepted: not newer')
-      if (c.keyChange === null || !bytesEqual(c.keyChange.identityPublicKey, accepted))
-        throw new ProtocolError('wrong_key', 'key accepted: not the key this device holds')
+  const c = await takeNewerContactFrame(ctx, {
+    what: 'key accepted',
+    contactId: listed.contactId,
+    pinned: replaced,
+    movedOn: 'replay',
+    pending: accepted,
+    frame: f,
+    decide: async (tx, c, held, events) => {
       const adopted = await adoptPendingKey(tx, c, { platform: ctx.platform, ...deps }, events)
       released.push(...adopted.files)
-      c.displayName = f.contact.displayName
-      c.verified = f.contact.verified
-      c.blocked = f.contact.blocked
       const route = fromPrimary ? (f.contact.route ?? null) : null
       const routeNewer = route !== null && f.routeStamp > held.routeStamp
       if (routeNewer) {
         c.outboundMailbox = route
         c.relays = [...(decodeOutbound(route)?.relays ?? c.relays)]
       }
-      c.ownSync = {
+      const { displayName, verified, blocked } = f.contact
+      const ownSync = {
         ...held,
         stamp: f.stateStamp,
-        ...{ displayName: c.displayName, verified: c.verified, blocked: c.blocked },
+        ...{ displayName, verified, blocked },
         ...(routeNewer ? { routeStamp: f.routeStamp, route } : {}),
         key: accepted,
         pending: false,
       }
-      c.updatedAt = ctx.platform.clock()
-      const conv = await tx.getConversationByContact(c.contactId)
-      if (conv !== undefined) {
-        const line = c.verified ? 'verified' : 'new_key_accepted'
-        const now = ctx.platform.clock()
-        await addSystemLine(tx, conv.conversationId, line, { now, platform: ctx.platform, events })
-      }
-      await tx.putContact(c)
-      return c
-    }),
-  )
-  for (const e of events) ctx.emit(e)
-  const conv = await ctx.store.getConversationByContact(c.contactId)
-  if (conv !== undefined) {
-    ctx.emit({ type: 'contact.updated', contact: contactSummary(c, conv.conversationId) })
-    const summary = await conversationSummary(ctx.store, conv)
-    if (summary !== undefined) ctx.emit({ type: 'conversation.updated', conversation: summary })
-  }
+      return { ownSync, line: verified ? ('verified' as const) : ('new_key_accepted' as const) }
+    },
+  })
   for (const dev of await ctx.store.listDevices(c.contactId))
     deps.learnDevice(dev.deviceId, c.contactId)
   for (const file of released)

@@ -15,17 +15,15 @@
  * refusePendingKey: held messages deleted, the key refused until new keys are allowed again) and
  * takes the choices. A device that refused the same key itself takes the frame as a kind 7 state.
  */
-import type { ClientEvent } from '../../client/api.ts'
 import { bytesEqual } from '../../crypto/bytes.ts'
 import type { ContactRecord } from '../../store/records.ts'
 import { ProtocolError } from '../../wire/errors.ts'
 import type { MessengerContext } from '../context.ts'
 import { toBase64Url } from '../records.ts'
-import { addSystemLine } from '../system-line.ts'
 import { refusePendingKey } from '../trust.ts'
-import { contactSummary, conversationSummary } from '../views.ts'
 import { applyContactState, type AppliedContactState } from './sync-contacts.ts'
-import { contactChoiceBytes, decodeContactState, orderOf } from './sync-state.ts'
+import { takeNewerContactFrame } from './sync-decision.ts'
+import { decodeContactState } from './sync-state.ts'
 
 const KEY_BYTES = 32
 
@@ -57,57 +55,28 @@ export async function applyKeyRefused(
   // Refused here too (by the user, or an earlier copy of this frame): the choices as kind 7.
   if (listed.keyChange === null && refusedHere(listed, refused))
     return applyContactState(ctx, state, fromPrimary)
-  const events: ClientEvent[] = []
-  const c = await ctx.locks.run(listed.contactId, () =>
-    ctx.store.transaction(async (tx) => {
-      const c = await tx.getContact(listed.contactId)
-      if (c === undefined || !bytesEqual(c.identityPublicKey, kept))
-        throw new ProtocolError('replay', 'key refused: the contact moved on meanwhile')
-      const held = c.ownSync ?? {
-        stamp: 0,
-        routeStamp: 0,
-        route: null,
-        ...{ displayName: c.displayName, verified: c.verified, blocked: c.blocked },
-      }
-      const order = orderOf(
-        f.stateStamp,
-        contactChoiceBytes(f.contact),
-        held.stamp,
-        contactChoiceBytes(held),
-      )
-      if (order !== 'newer') throw new ProtocolError('replay', 'key refused: not newer')
-      if (c.keyChange === null || !bytesEqual(c.keyChange.identityPublicKey, refused))
-        throw new ProtocolError('wrong_key', 'key refused: not the key this device holds')
+  await takeNewerContactFrame(ctx, {
+    what: 'key refused',
+    contactId: listed.contactId,
+    pinned: kept,
+    // Held under another key now (accepted one meanwhile): as when it was so before (above).
+    movedOn: 'wrong_key',
+    pending: refused,
+    frame: f,
+    decide: (_tx, c, held) => {
       refusePendingKey(c)
-      c.displayName = f.contact.displayName
-      c.verified = f.contact.verified
-      c.blocked = f.contact.blocked
-      // The agreement records the refusal, so the contact.updated below sends nothing back.
-      c.ownSync = {
+      // The agreement records the refusal, so the contact.updated after it sends nothing back.
+      const { displayName, verified, blocked } = f.contact
+      const ownSync = {
         ...held,
         stamp: f.stateStamp,
-        ...{ displayName: c.displayName, verified: c.verified, blocked: c.blocked },
+        ...{ displayName, verified, blocked },
         key: kept,
         refused,
         pending: false,
       }
-      c.updatedAt = ctx.platform.clock()
-      const conv = await tx.getConversationByContact(c.contactId)
-      if (conv !== undefined) {
-        const now = ctx.platform.clock()
-        const o = { now, platform: ctx.platform, events }
-        await addSystemLine(tx, conv.conversationId, 'new_key_refused', o)
-      }
-      await tx.putContact(c)
-      return c
-    }),
-  )
-  for (const e of events) ctx.emit(e)
-  const conv = await ctx.store.getConversationByContact(c.contactId)
-  if (conv !== undefined) {
-    ctx.emit({ type: 'contact.updated', contact: contactSummary(c, conv.conversationId) })
-    const summary = await conversationSummary(ctx.store, conv)
-    if (summary !== undefined) ctx.emit({ type: 'conversation.updated', conversation: summary })
-  }
+      return Promise.resolve({ ownSync, line: 'new_key_refused' as const })
+    },
+  })
   return { created: false, rerouted: false, changed: true }
 }
