@@ -15,16 +15,14 @@
  */
 import type { ClientEvent, Settings, SettingsPatch } from '../../client/api.ts'
 import { bytesEqual } from '../../crypto/bytes.ts'
-import { DEVICE_OWNER_SELF, type ContactRecord, type MessageRecord } from '../../store/records.ts'
+import { DEVICE_OWNER_SELF, type ContactRecord } from '../../store/records.ts'
 import type { StoreOperations } from '../../store/store.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
 import { changeSecrets, type MessengerContext } from '../context.ts'
 import type { MailboxManager } from '../mailbox-manager.ts'
 import { deviceIdOf, peerIdBytes, peerIdOf } from '../net.ts'
-import { decodePayload } from '../payload.ts'
 import { toBase64Url } from '../records.ts'
 import type { OwnLink } from '../secrets.ts'
-import { chatMessage, conversationSummary } from '../views.ts'
 import { notifyUser } from '../notify.ts'
 import { verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
 import { decodeDeviceList, decodeDeviceListBody } from './list-codec.ts'
@@ -32,7 +30,8 @@ import { OWN_FRAME_KIND, openOwnFrame, ownFrameSender, sealOwnFrame } from './ow
 import type { OwnFrameKind } from './own-frames.ts'
 import { applyDelivery, applyReadUpTo, encodeDelivery, encodeReadUpTo } from './own-read.ts'
 import { contactToSync } from './own-contacts.ts'
-import { messageStored } from './own-waiting.ts'
+import { fileSentCopy } from './own-copy.ts'
+import { applyWaiting } from './own-waiting.ts'
 import { baselineContacts, markSent, stampLocalChange, unsentStates } from './sync-contacts.ts'
 import { applySettingsState, stampSettingsChange, type SettingsSyncDeps } from './sync-settings.ts'
 import {
@@ -50,7 +49,7 @@ import { applyContactFrame, isContactKind, type KeyAcceptDeps } from './sync-key
 import { NotHeldHere } from './sync-decision.ts'
 import { sendDeletions } from './sync-delete.ts'
 import { currentOwnList, devicesView } from './own-devices.ts'
-import { acceptSentCopy, encodeSentCopy } from './sync.ts'
+import { encodeSentCopy } from './sync.ts'
 import { isHistoryKind, OwnHistory } from './history.ts'
 import { ownDirect, type OwnDirect } from './own-direct.ts'
 import { OwnRoutes } from './own-routes.ts'
@@ -251,7 +250,7 @@ export class OwnChannel {
    * settings changed here go to our other devices (ADR 0762, 0785).
    */
   async onEvent(event: ClientEvent): Promise<void> {
-    messageStored(this.#ctx, event) // a frame that overtook its message applies now (ADR 0793)
+    applyWaiting(this.#ctx, event) // what overtook its message or contact applies now (ADR 0793)
     const links = this.#active()
     if (links.length === 0) return
     await this.history
@@ -473,7 +472,7 @@ export class OwnChannel {
       // Back (a restart): a history transfer to it goes on where it stopped (ADR 0790).
       this.history.peerBack(sender)
     } else if (frame.kind === OWN_FRAME_KIND.sentCopy) {
-      await this.#fileSentCopy(frame.body)
+      await fileSentCopy(this.#ctx, frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.readUpTo) {
       await applyReadUpTo(this.#ctx, frame.body)
     } else if (frame.kind === OWN_FRAME_KIND.delivery) {
@@ -545,43 +544,6 @@ export class OwnChannel {
       await this.#send(link, OWN_FRAME_KIND.settings, body).catch((err: unknown) =>
         this.#ctx.log('settings not sent to a companion', err),
       )
-  }
-
-  async #fileSentCopy(body: Uint8Array): Promise<void> {
-    const { store, platform, local } = this.#ctx
-    const own = local.identity.publicKey
-    const copy = acceptSentCopy(body, own, own)
-    const payload = decodePayload(copy.payload)
-    // Texts show as sent by me; other payloads (receipts, controls) are not copied (not built).
-    if (payload.body.kind !== 'text') return
-    const text = payload.body.text
-    const events: ClientEvent[] = []
-    await store.transaction(async (tx) => {
-      const contact = await tx.getContactByIdentityKey(toBase64Url(copy.peerIdentityKey))
-      const conv = contact && (await tx.getConversationByContact(contact.contactId))
-      if (conv === undefined) return // a contact this device does not hold (yet)
-      const now = platform.clock()
-      const m: MessageRecord = {
-        messageId: toBase64Url(payload.messageId),
-        conversationId: conv.conversationId,
-        direction: 'out',
-        senderDeviceId: null,
-        body: { kind: 'text', text },
-        sentAt: payload.sentAt,
-        receivedAt: now,
-        delivery: 'sent',
-        failure: null,
-        readAt: null,
-      }
-      if (!(await tx.addMessage(m))) return
-      const updated = { ...conv, lastMessageId: m.messageId, lastActivityAt: now }
-      await tx.putConversation(updated)
-      events.push({ type: 'message.added', message: chatMessage(m) })
-      const summary = await conversationSummary(tx, updated)
-      if (summary !== undefined)
-        events.push({ type: 'conversation.updated', conversation: summary })
-    })
-    for (const e of events) this.#ctx.emit(e)
   }
 
   /**
