@@ -14,7 +14,7 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { HistoryTransfer } from '@hestia/core/client/api.ts'
@@ -27,8 +27,8 @@ import { OWN_DIRECT_LIMITS, OWN_PROTOCOL } from '@hestia/core/messenger/devices/
 import { decodeSecrets, loadLocalIdentity } from '@hestia/core/messenger/index.ts'
 import type { MessengerNode } from '@hestia/core/messenger/index.ts'
 import { peerIdBytes } from '@hestia/core/messenger/net.ts'
-import type { MessageRecord } from '@hestia/core/store/records.ts'
 import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { historyTexts, storeTexts } from './support/history-texts.ts'
 import {
   createTestNode,
   ensureDirect,
@@ -65,21 +65,8 @@ describe('history over a direct stream between our own devices', () => {
 
   /** `n` long texts with Ben as stored on A1 (the transfer reads the store). */
   async function seed(n: number, label: string): Promise<string[]> {
-    const from = Date.now() - 86_400_000
-    const texts: MessageRecord[] = Array.from({ length: n }, (_, i) => ({
-      messageId: toBase64Url(p.random(16)),
-      conversationId: trio.conv.get(a1)!,
-      direction: i % 2 === 0 ? 'in' : 'out',
-      senderDeviceId: null,
-      body: { kind: 'text', text: `${label} ${i} `.padEnd(900, 'x') },
-      sentAt: from + i * 1000,
-      receivedAt: from + i * 1000 + 5,
-      delivery: i % 2 === 0 ? null : 'read',
-      failure: null,
-      readAt: from + i * 1000 + 9,
-    }))
-    await a1.store.addMessages(texts)
-    return texts.map((m) => m.messageId)
+    const text = (i: number) => `${label} ${i} `.padEnd(900, 'x')
+    return storeTexts(a1, historyTexts(trio.conv.get(a1)!, n, { text, read: true }))
   }
 
   const transfers = (peer: TestPeer, direction: 'in' | 'out'): HistoryTransfer[] =>
@@ -231,16 +218,22 @@ describe('history over a direct stream between our own devices', () => {
     )
   const textOnA1 = async (text: string) =>
     (await a1.store.getMessage(toBase64Url(made.get(text)!))) !== undefined
-
-  test('a peer that is not one of our devices is refused before a byte is read; nothing stored', async () => {
-    // Ben's own node, connected directly to A1, offers a chunk naming the laptop as its sender.
-    await ensureDirect(ben, a1, trio.relay.multiaddrs[0]!)
-    const connection = ben.service.node!.getConnections(a1.service.node!.peerId).find(isDirect)!
+  /**
+   * A chunk holding `text`, sealed under `key` as from `sender`, offered to A1 on `connection`:
+   * A1 resets the stream before reading a byte (`sender` is not a linked device of its), logs
+   * the refusal and stores nothing.
+   */
+  async function refusedAsNotLinked(
+    connection: Connection,
+    key: Uint8Array,
+    sender: PeerId,
+    text: string,
+  ): Promise<void> {
     const frame = sealOwnFrame(
-      p.random(32),
-      peerIdBytes(a2.service.node!.peerId),
+      key,
+      peerIdBytes(sender),
       peerIdBytes(a1.service.node!.peerId),
-      { kind: HISTORY_FRAME_KIND.chunk, body: await chunk('ben says you said this') },
+      { kind: HISTORY_FRAME_KIND.chunk, body: await chunk(text) },
       p.random,
     )
     const logged = a1.logged.length
@@ -248,7 +241,15 @@ describe('history over a direct stream between our own devices', () => {
     await waitUntil('A1 logged the refusal', () =>
       a1.logged.slice(logged).some((m) => /refused: not a linked device/.test(m)),
     )
-    assert.equal(await textOnA1('ben says you said this'), false)
+    assert.equal(await textOnA1(text), false)
+  }
+
+  test('a peer that is not one of our devices is refused before a byte is read; nothing stored', async () => {
+    // Ben's own node, connected directly to A1, offers a chunk naming the laptop as its sender.
+    await ensureDirect(ben, a1, trio.relay.multiaddrs[0]!)
+    const connection = ben.service.node!.getConnections(a1.service.node!.peerId).find(isDirect)!
+    const laptopId = a2.service.node!.peerId
+    await refusedAsNotLinked(connection, p.random(32), laptopId, 'ben says you said this')
   })
 
   test('from the laptop: a frame over the cap ends the stream, a malformed one is refused (0x02)', async () => {
@@ -319,19 +320,7 @@ describe('history over a direct stream between our own devices', () => {
           })
           .catch(() => undefined)
       assert.ok(connection !== undefined, 'a direct connection to A1')
-      const frame = sealOwnFrame(
-        key,
-        peerIdBytes(node.peerId),
-        peerIdBytes(a1.service.node!.peerId),
-        { kind: HISTORY_FRAME_KIND.chunk, body: await chunk('from a removed laptop') },
-        p.random,
-      )
-      const logged = a1.logged.length
-      assert.equal(await exchange(connection, frame), null, 'no ack: the stream was reset')
-      await waitUntil('A1 logged the refusal', () =>
-        a1.logged.slice(logged).some((m) => /refused: not a linked device/.test(m)),
-      )
-      assert.equal(await textOnA1('from a removed laptop'), false)
+      await refusedAsNotLinked(connection, key, node.peerId, 'from a removed laptop')
     } finally {
       await node.stop()
     }

@@ -14,7 +14,6 @@ import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { HistoryTransfer } from '@hestia/core/client/api.ts'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
-import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
 import { toHex } from '@hestia/core/crypto/bytes.ts'
 import {
   decodeHistoryChunk,
@@ -26,8 +25,8 @@ import { peerIdBytes } from '@hestia/core/messenger/net.ts'
 import { sealOwnFrame, type OwnFrameKind } from '@hestia/core/messenger/devices/own-frames.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
 import { HISTORY_FRAME_KIND, HISTORY_RESENDS } from '@hestia/core/messenger/devices/history.ts'
-import type { MessageRecord } from '@hestia/core/store/records.ts'
 import { useDeviceTrio } from './support/device-trio.ts'
+import { allMessages, historyTexts, storeTexts } from './support/history-texts.ts'
 import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
 const SEEDED = 1200
@@ -41,40 +40,18 @@ describe('a history transfer interrupted or changed mid-way', () => {
   before(async () => {
     ;({ a1, a2 } = trio)
     laptop = a2.service.node!.peerId.toString()
-    const seeded = texts(SEEDED, Date.now() - 86_400_000)
-    for (let i = 0; i < seeded.length; i += 500)
-      await a1.store.addMessages(seeded.slice(i, i + 500))
+    await storeTexts(a1, texts(SEEDED, Date.now() - 86_400_000))
   })
 
   /** `n` texts with Ben as stored on A1, a second apart from `from`. */
-  function texts(n: number, from: number, label = 'old'): MessageRecord[] {
-    return Array.from({ length: n }, (_, i) => ({
-      messageId: toBase64Url(p.random(16)),
-      conversationId: trio.conv.get(a1)!,
-      direction: i % 2 === 0 ? 'in' : 'out',
-      senderDeviceId: null,
-      body: { kind: 'text', text: `${label} ${i}` },
-      sentAt: from + i * 1000,
-      receivedAt: from + i * 1000 + 5,
-      delivery: i % 2 === 0 ? null : 'delivered',
-      failure: null,
-      readAt: null,
-    }))
-  }
-  /** Every message of a conversation, straight from the store. */
-  async function allOf(peer: TestPeer, conversationId: string): Promise<MessageRecord[]> {
-    const out: MessageRecord[] = []
-    let before: { receivedAt: number; messageId: string } | null = null
-    for (;;) {
-      const page = await peer.store.pageMessages(conversationId, { before, limit: 500 })
-      out.push(...page)
-      const last = page.at(-1)
-      if (last === undefined || page.length < 500) return out
-      before = { receivedAt: last.receivedAt, messageId: last.messageId }
-    }
-  }
+  const texts = (n: number, from: number, label = 'old') =>
+    historyTexts(trio.conv.get(a1)!, n, {
+      text: (i) => `${label} ${i}`,
+      from,
+      delivery: 'delivered',
+    })
   const textIds = async (peer: TestPeer) =>
-    (await allOf(peer, trio.conv.get(peer)!))
+    (await allMessages(peer, trio.conv.get(peer)!))
       .filter((m) => m.body.kind === 'text')
       .map((m) => m.messageId)
   const transfers = (peer: TestPeer, direction: 'in' | 'out', from = 0): HistoryTransfer[] =>
@@ -162,7 +139,7 @@ describe('a history transfer interrupted or changed mid-way', () => {
     // 600 of the oldest texts leave the plan (stored again after its cut-off) and 150 older ones
     // join it (stored now with an earlier time, as history from another device would be).
     const conv = trio.conv.get(a1)!
-    const oldest = (await allOf(a1, conv)).filter((m) => m.body.kind === 'text').slice(-600)
+    const oldest = (await allMessages(a1, conv)).filter((m) => m.body.kind === 'text').slice(-600)
     for (const m of oldest) await a1.store.putMessage({ ...m, receivedAt: Date.now() + 60_000 })
     const joined = texts(150, Date.now() - 3 * 86_400_000, 'joined')
     await a1.store.addMessages(joined)

@@ -8,13 +8,12 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { HistoryTransfer } from '@hestia/core/client/api.ts'
-import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
-import { toBase64Url, toHex } from '@hestia/core/crypto/bytes.ts'
+import { toHex } from '@hestia/core/crypto/bytes.ts'
 import { decodeHistoryChunk } from '@hestia/core/messenger/devices/history-codec.ts'
 import { HISTORY_FRAME_KIND } from '@hestia/core/messenger/devices/history.ts'
 import { HISTORY_DIRECT_WINDOW } from '@hestia/core/messenger/devices/history-send.ts'
-import type { MessageRecord } from '@hestia/core/store/records.ts'
 import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { historyTexts, storeTexts } from './support/history-texts.ts'
 import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
 // More chunks (200 texts each) than can be in flight when A1 stops: the 3 acknowledged plus the
@@ -33,21 +32,7 @@ describe('the sending device restarts mid-way through a history transfer', () =>
     trio = await startDeviceTrio()
     ;({ a1, a2 } = trio)
     laptop = a2.service.node!.peerId.toString()
-    const from = Date.now() - 86_400_000
-    const texts: MessageRecord[] = Array.from({ length: TEXTS }, (_, i) => ({
-      messageId: toBase64Url(p.random(16)),
-      conversationId: trio.conv.get(a1)!,
-      direction: i % 2 === 0 ? 'in' : 'out',
-      senderDeviceId: null,
-      body: { kind: 'text', text: `old ${i}` },
-      sentAt: from + i * 1000,
-      receivedAt: from + i * 1000 + 5,
-      delivery: i % 2 === 0 ? null : 'read',
-      failure: null,
-      readAt: null,
-    }))
-    for (let i = 0; i < texts.length; i += 500) await a1.store.addMessages(texts.slice(i, i + 500))
-    ids.push(...texts.map((m) => m.messageId))
+    ids.push(...(await storeTexts(a1, historyTexts(trio.conv.get(a1)!, TEXTS))))
   })
 
   after(async () => {

@@ -7,12 +7,10 @@
  */
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
-import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
-import type { MessageRecord } from '@hestia/core/store/records.ts'
 import { waitUntil } from './support/messenger-harness.ts'
 import { recordDeposits } from './support/relay-deposits.ts'
 import { useDeviceTrio } from './support/device-trio.ts'
+import { historyTexts, storeTexts } from './support/history-texts.ts'
 
 /** The ack wait while A1 runs; stopping must end it, so the test waits well past it. */
 const ACK_WAIT_MS = 300
@@ -23,19 +21,11 @@ describe('stopping the messenger mid-history', () => {
   test('nothing of the transfer fires after stop(); a new transfer is refused while stopping', async () => {
     const { a1, a2, conv } = trio
     const laptop = a2.service.node!.peerId.toString()
-    const texts: MessageRecord[] = Array.from({ length: 40 }, (_, i) => ({
-      messageId: toBase64Url(p.random(16)),
-      conversationId: conv.get(a1)!,
-      direction: i % 2 === 0 ? 'in' : 'out',
-      senderDeviceId: null,
-      body: { kind: 'text', text: `older ${i} `.padEnd(200, '.') },
-      sentAt: Date.now() - 60_000 + i,
-      receivedAt: Date.now() - 60_000 + i + 5,
-      delivery: i % 2 === 0 ? null : 'read',
-      failure: null,
-      readAt: null,
-    }))
-    await a1.store.addMessages(texts)
+    const text = (i: number) => `older ${i} `.padEnd(200, '.')
+    await storeTexts(
+      a1,
+      historyTexts(conv.get(a1)!, 40, { text, from: Date.now() - 60_000, stepMs: 1 }),
+    )
     await a2.stop() // no acks come back
     const deposits = recordDeposits(trio.relay.dataDir)
     const own = a1.service.messenger!.parts.own

@@ -9,12 +9,10 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { HistoryTransfer } from '@hestia/core/client/api.ts'
-import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
-import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
-import type { MessageRecord } from '@hestia/core/store/records.ts'
 import { reloadSecrets } from '@hestia/core/messenger/context.ts'
 import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/secrets.ts'
 import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
+import { historyTexts, storeTexts } from './support/history-texts.ts'
 import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
 const TEXTS = ['old one', 'old two', 'old three']
@@ -30,20 +28,11 @@ describe('history to a laptop whose mailbox is announced after the transfer star
     ;({ a1, a2 } = trio)
     laptop = a2.service.node!.peerId.toString()
     // Stored on A1 only (sent copies would reach the laptop without the history).
-    const from = Date.now() - 86_400_000
-    const texts: MessageRecord[] = TEXTS.map((text, i) => ({
-      messageId: toBase64Url(p.random(16)),
-      conversationId: trio.conv.get(a1)!,
-      direction: 'in',
-      senderDeviceId: null,
-      body: { kind: 'text', text },
-      sentAt: from + i * 1000,
-      receivedAt: from + i * 1000 + 5,
-      delivery: null,
-      failure: null,
-      readAt: null,
-    }))
-    await a1.store.addMessages(texts)
+    const texts = historyTexts(trio.conv.get(a1)!, TEXTS.length, { text: (i) => TEXTS[i]! })
+    await storeTexts(
+      a1,
+      texts.map((m) => ({ ...m, direction: 'in', delivery: null })),
+    )
   })
 
   after(async () => {

@@ -21,6 +21,7 @@ import { toBase64Url } from '@hestia/core/crypto/bytes.ts'
 import type { MessageRecord } from '@hestia/core/store/records.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
 import type { RelayHandle } from '@hestia/relay-node'
+import { allMessages, historyTexts } from './support/history-texts.ts'
 import {
   TestPeer,
   connectPeers,
@@ -44,18 +45,6 @@ describe('history from an existing device to a newly linked one', () => {
     (await peer.must({ type: 'conversations.list', query: null })).conversations.find(
       (x) => x.contact.displayName === name,
     )!
-  /** Every message of a conversation, straight from the store (newest first). */
-  const allOf = async (peer: TestPeer, conversationId: string) => {
-    const out: MessageRecord[] = []
-    let before: { receivedAt: number; messageId: string } | null = null
-    for (;;) {
-      const page = await peer.store.pageMessages(conversationId, { before, limit: 500 })
-      out.push(...page)
-      const last = page.at(-1)
-      if (last === undefined || page.length < 500) return out
-      before = { receivedAt: last.receivedAt, messageId: last.messageId }
-    }
-  }
   const ownLinkKey = async (peer: TestPeer) =>
     decodeSecrets((await peer.store.getIdentity())!.secretKeys).ownLinks![0]!.key
 
@@ -84,20 +73,8 @@ describe('history from an existing device to a newly linked one', () => {
     })
     // Older history with Cleo, as stored on A1 (the transfer reads the store).
     const adaCleo = (await convWith(a1, 'cleo')).conversationId
-    const old = Date.now() - 86_400_000
-    const seeded: MessageRecord[] = Array.from({ length: SEEDED }, (_, i) => ({
-      messageId: toBase64Url(p.random(16)),
-      conversationId: adaCleo,
-      direction: i % 2 === 0 ? 'in' : 'out',
-      senderDeviceId: null,
-      body: { kind: 'text', text: i === 7 ? 'x'.repeat(15_000) : `old ${i}` },
-      sentAt: old + i * 1000,
-      receivedAt: old + i * 1000 + 5,
-      delivery: i % 2 === 0 ? null : 'read',
-      failure: null,
-      readAt: old + i * 1000 + 9,
-    }))
-    await a1.store.addMessages(seeded)
+    const text = (i: number) => (i === 7 ? 'x'.repeat(15_000) : `old ${i}`)
+    await a1.store.addMessages(historyTexts(adaCleo, SEEDED, { text, read: true }))
     // Link the laptop through the client API.
     a2 = await new TestPeer('ada-laptop', relay.multiaddrs).start()
     const offer = await a2.must({ type: 'devices.linkStart', deviceName: 'Laptop' })
@@ -174,7 +151,7 @@ describe('history from an existing device to a newly linked one', () => {
     )
     // Both the direct copy and A1's forward have had time to arrive.
     await new Promise((r) => setTimeout(r, 1500))
-    const there = (await allOf(a2, onA2)).filter((m) => m.messageId === message.messageId)
+    const there = (await allMessages(a2, onA2)).filter((m) => m.messageId === message.messageId)
     assert.equal(there.length, 1)
     assert.equal((await convWith(a2, 'cleo')).unreadCount, unreadBefore + 1)
   })
@@ -187,8 +164,8 @@ describe('history from an existing device to a newly linked one', () => {
     const benOnA1 = (await convWith(a1, 'ben')).conversationId
     const isText = (m: MessageRecord) => m.body.kind === 'text'
     const texts =
-      (await allOf(a1, cleoOnA1)).filter(isText).length +
-      (await allOf(a1, benOnA1)).filter(isText).length
+      (await allMessages(a1, cleoOnA1)).filter(isText).length +
+      (await allMessages(a1, benOnA1)).filter(isText).length
     assert.equal(sizeShown.messages, texts)
     assert.ok(sizeShown.messages >= SEEDED + 2)
     assert.equal(sizeShown.chats, 2)
@@ -219,8 +196,8 @@ describe('history from an existing device to a newly linked one', () => {
         (await convWith(a1, name)).conversationId,
         (await convWith(a2, name)).conversationId,
       ]
-      const there = new Map((await allOf(a2, on2)).map((m) => [m.messageId, m]))
-      for (const m of await allOf(a1, on1)) {
+      const there = new Map((await allMessages(a2, on2)).map((m) => [m.messageId, m]))
+      for (const m of await allMessages(a1, on1)) {
         if (m.body.kind !== 'text') continue // only texts travel (ADR 0790)
         const got = there.get(m.messageId)
         assert.ok(got !== undefined, `${name}: ${m.messageId} on the laptop`)
@@ -236,7 +213,7 @@ describe('history from an existing device to a newly linked one', () => {
 
   test('sending again stores nothing twice', async () => {
     const cleoOnA2 = (await convWith(a2, 'cleo')).conversationId
-    const count = (await allOf(a2, cleoOnA2)).length
+    const count = (await allMessages(a2, cleoOnA2)).length
     const before = transfersOn(a1, 'out').filter((t) => t.state === 'done').length
     await a1.must({ type: 'devices.sendHistory', deviceId: laptop })
     await waitUntil(
@@ -244,7 +221,7 @@ describe('history from an existing device to a newly linked one', () => {
       () => transfersOn(a1, 'out').filter((t) => t.state === 'done').length > before,
       60_000,
     )
-    assert.equal((await allOf(a2, cleoOnA2)).length, count)
+    assert.equal((await allMessages(a2, cleoOnA2)).length, count)
     assert.equal(transfersOn(a2, 'in').at(-1)!.messages, 0, 'nothing new stored')
   })
 
@@ -252,7 +229,7 @@ describe('history from an existing device to a newly linked one', () => {
     const history = a1.service.messenger!.parts.own.history
     history.ackTimeoutMs = 2_000
     const cleoOnA2 = (await convWith(a2, 'cleo')).conversationId
-    const count = (await allOf(a2, cleoOnA2)).length
+    const count = (await allMessages(a2, cleoOnA2)).length
     // Three texts the laptop does not have yet (stored on A1 since the last run).
     const cleoOnA1 = (await convWith(a1, 'cleo')).conversationId
     const fresh = [1, 2, 3].map((i) => ({
@@ -293,7 +270,7 @@ describe('history from an existing device to a newly linked one', () => {
       () => transfersOn(a1, 'out').filter((t) => t.state === 'done').length > doneBefore,
       60_000,
     )
-    const after = await allOf(a2, cleoOnA2)
+    const after = await allMessages(a2, cleoOnA2)
     assert.equal(after.length, count + 3, 'the three new texts, each once')
     for (const m of fresh) assert.ok(after.some((x) => x.messageId === m.messageId))
   })
@@ -327,7 +304,7 @@ describe('history from an existing device to a newly linked one', () => {
 
   test('a device that is not one of ours offering history is refused; nothing stored', async () => {
     const cleoOnA2 = (await convWith(a2, 'cleo')).conversationId
-    const count = (await allOf(a2, cleoOnA2)).length
+    const count = (await allMessages(a2, cleoOnA2)).length
     // Cleo's own device, naming itself, under a key it made up.
     const frame = sealOwnFrame(
       p.random(32),
@@ -339,35 +316,35 @@ describe('history from an existing device to a newly linked one', () => {
     await assert.rejects(a2.service.messenger!.parts.own.receive(frame), (err) =>
       isProtocolError(err, 'unknown_key'),
     )
-    assert.equal((await allOf(a2, cleoOnA2)).length, count)
+    assert.equal((await allMessages(a2, cleoOnA2)).length, count)
   })
 
   test('a malformed or oversize chunk is a typed error and changes nothing', async () => {
     const own = a2.service.messenger!.parts.own
     const cleoOnA2 = (await convWith(a2, 'cleo')).conversationId
-    const count = (await allOf(a2, cleoOnA2)).length
+    const count = (await allMessages(a2, cleoOnA2)).length
     const good = await freshChunk(['one', 'two'])
     const broken = good.slice(0, good.length - 3)
     await assert.rejects(own.receive(await fromA1(broken)), (err) => isProtocolError(err))
     const big = new Uint8Array(HISTORY_CAPS.chunkBytes + 1).fill(0x0a)
     await assert.rejects(own.receive(await fromA1(big)), (err) => isProtocolError(err))
-    assert.equal((await allOf(a2, cleoOnA2)).length, count)
+    assert.equal((await allMessages(a2, cleoOnA2)).length, count)
   })
 
   test('a replayed chunk stores nothing twice', async () => {
     const own = a2.service.messenger!.parts.own
     const cleoOnA2 = (await convWith(a2, 'cleo')).conversationId
-    const count = (await allOf(a2, cleoOnA2)).length
+    const count = (await allMessages(a2, cleoOnA2)).length
     const frame = await fromA1(await freshChunk(['replay me', 'and me']))
     await own.receive(frame)
-    assert.equal((await allOf(a2, cleoOnA2)).length, count + 2)
+    assert.equal((await allMessages(a2, cleoOnA2)).length, count + 2)
     await own.receive(frame)
-    assert.equal((await allOf(a2, cleoOnA2)).length, count + 2)
+    assert.equal((await allMessages(a2, cleoOnA2)).length, count + 2)
   })
 
   test('a companion passing off a message as received by the primary is refused', async () => {
     const cleoOnA1 = (await convWith(a1, 'cleo')).conversationId
-    const count = (await allOf(a1, cleoOnA1)).length
+    const count = (await allMessages(a1, cleoOnA1)).length
     const payload = encodePayload({
       messageId: p.random(16),
       sentAt: Date.now(),
@@ -386,7 +363,7 @@ describe('history from an existing device to a newly linked one', () => {
     await assert.rejects(a1.service.messenger!.parts.own.receive(frame), (err) =>
       isProtocolError(err, 'wrong_key'),
     )
-    assert.equal((await allOf(a1, cleoOnA1)).length, count)
+    assert.equal((await allMessages(a1, cleoOnA1)).length, count)
   })
 
   test('a removed device can neither be sent history nor send any', async () => {
@@ -398,7 +375,7 @@ describe('history from an existing device to a newly linked one', () => {
     assert.ok(!send.ok && send.error.code === 'not_found')
     // What the removed laptop still holds: the old link key. A1 refuses its chunk.
     const cleoOnA1 = (await convWith(a1, 'cleo')).conversationId
-    const count = (await allOf(a1, cleoOnA1)).length
+    const count = (await allMessages(a1, cleoOnA1)).length
     const body = encodeHistoryChunk({
       transferId: p.random(16),
       seq: 1,
@@ -426,6 +403,6 @@ describe('history from an existing device to a newly linked one', () => {
     await assert.rejects(a1.service.messenger!.parts.own.receive(frame), (err) =>
       isProtocolError(err, 'unknown_key'),
     )
-    assert.equal((await allOf(a1, cleoOnA1)).length, count)
+    assert.equal((await allMessages(a1, cleoOnA1)).length, count)
   })
 })
