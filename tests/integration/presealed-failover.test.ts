@@ -14,21 +14,14 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { RelayHandle } from '@hestia/relay-node'
 import type { MessengerNode } from '@hestia/core/messenger/service.ts'
-import {
-  TestPeer,
-  connectPeers,
-  ensureDirect,
-  releaseWebRTC,
-  startTestRelay,
-  waitUntil,
-} from './support/messenger-harness.ts'
+import { startDirectPair, type DirectPair } from './support/direct-pair.ts'
+import { ensureDirect, waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
 const g = globalThis as { __hestiaLatencyTrace?: { push(e: unknown): unknown } }
 
 describe('a presealed text whose direct send breaks', () => {
-  let relay: RelayHandle
+  let pair: DirectPair
   let a: TestPeer
   let b: TestPeer
   let convA: string
@@ -39,25 +32,20 @@ describe('a presealed text whose direct send breaks', () => {
   let armed: (() => void) | null = null
 
   before(async () => {
-    relay = await startTestRelay()
-    a = new TestPeer('ada', relay.multiaddrs)
-    a.instrument.node = (node: MessengerNode) => {
+    const breakableDial = (node: MessengerNode) => {
       const dial = node.dial.bind(node)
       node.dial = (...args: Parameters<typeof dial>) =>
         noDial ? Promise.reject(new Error('dialling is broken in this test')) : dial(...args)
     }
-    b = new TestPeer('ben', relay.multiaddrs)
-    await a.start()
-    await b.start()
-    ;({ convA, convB } = await connectPeers(a, b))
+    pair = await startDirectPair({
+      beforeAdaStarts: (ada) => (ada.instrument.node = breakableDial),
+    })
+    ;({ a, b, convA, convB } = pair)
   })
 
   after(async () => {
     delete g.__hestiaLatencyTrace
-    await a.stop().catch(() => undefined)
-    await b.stop().catch(() => undefined)
-    await relay.stop().catch(() => undefined)
-    releaseWebRTC()
+    await pair?.stop()
   })
 
   /** Closes every connection between ada and ben, on both sides; ada cannot dial again. */
@@ -75,7 +63,7 @@ describe('a presealed text whose direct send breaks', () => {
    */
   async function sendAndBreak(text: string, thenFail: boolean): Promise<string[]> {
     noDial = false
-    await ensureDirect(a, b, relay.multiaddrs[0]!)
+    await ensureDirect(a, b, pair.relay.multiaddrs[0]!)
     await waitUntil(
       'both outboxes empty',
       async () =>
@@ -160,7 +148,7 @@ describe('a presealed text whose direct send breaks', () => {
 
   test('with the path back, the next text goes direct again', async () => {
     noDial = false
-    await ensureDirect(a, b, relay.multiaddrs[0]!)
+    await ensureDirect(a, b, pair.relay.multiaddrs[0]!)
     const sentBefore = a.sent.length
     const { message } = await a.must({ type: 'messages.send', conversationId: convA, text: 'back' })
     await waitUntil(
