@@ -6,9 +6,11 @@
  * - A message sent to a contact goes as a sent copy to the other end of each link (kind sent
  *   copy): it shows there as sent by me, and the contact's delivery receipts, which reach every
  *   device of ours, move its delivery state.
- * - Removing companions, the primary sends the new signed list to each removed one (kind device
- *   list) and forgets its link; a companion that finds itself off a newer list of our identity
- *   emits `device.removed`, and the service erases the store (service.ts).
+ * - Each list the primary publishes goes to every linked device (kind device list): a companion
+ *   stores a newer one and shows it (`devices.changed`); one that finds itself off it emits
+ *   `device.removed`, and the service erases the store (service.ts); the primary then forgets
+ *   the removed device's link.
+ * - Where each device reads, and frames waiting for a device to say so: own-routes.ts.
  *
  * Links are star-shaped (primary ↔ each companion): a companion's sent copy reaches the primary,
  * not the other companions (not built: relaying it on).
