@@ -8,99 +8,52 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { RelayHandle } from '@hestia/relay-node'
-import type { CryptoPlatform } from '@hestia/core/crypto/platform.ts'
-import { systemPlatform } from '@hestia/core/crypto/platform.ts'
 import { decodePrekeyBundle, decodePrekeyBody } from '@hestia/core/crypto/codecs.ts'
 import { DAY_MS } from '@hestia/core/crypto/limits.ts'
 import { decodeSecrets } from '@hestia/core/messenger/index.ts'
 import { peerIdBytes } from '@hestia/core/messenger/net.ts'
-import { heldContactList } from '@hestia/core/messenger/devices/contact-list.ts'
 import { encodeLinkRequest } from '@hestia/core/messenger/devices/link-codec.ts'
 import { OWN_FRAME_KIND, sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
-import { verifyDeviceList } from '@hestia/core/messenger/devices/device-list.ts'
+import type { VerifiedDeviceList } from '@hestia/core/messenger/devices/device-list.ts'
 import { mlkemKeyPair, x25519KeyPair } from '@hestia/core/crypto/primitives.ts'
 import { verifyDeviceCert } from '@hestia/core/crypto/identity.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
-import {
-  TestPeer,
-  connectPeers,
-  releaseWebRTC,
-  startTestRelay,
-  waitUntil,
-} from './support/messenger-harness.ts'
+import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
+import { PREKEYS_DUE_MS, startRenewalTrio, type RenewalTrio } from './support/renewal-trio.ts'
 
 describe('a companion’s keys are renewed through the primary while it runs', () => {
-  let relay: RelayHandle
+  let trio: RenewalTrio
   let a1: TestPeer
   let a2: TestPeer
   let ben: TestPeer
   let convBen: string
-  let offset = 0
-  const platform: CryptoPlatform = {
-    random: systemPlatform.random,
-    clock: () => Date.now() + offset,
-  }
 
   before(async () => {
-    // The relay keeps the same clock (it refuses requests more than 5 minutes off); its mailboxes
-    // outlive the jump (by default one silent for 30 days expires).
-    relay = await startTestRelay(undefined, 0, { mailboxIdleTtlMs: 120 * DAY_MS }, platform.clock)
-    a1 = new TestPeer('ada', relay.multiaddrs)
-    ben = new TestPeer('ben', relay.multiaddrs)
-    a2 = new TestPeer('ada-laptop', relay.multiaddrs)
-    for (const p of [a1, ben, a2]) p.platform = platform
-    await a1.start()
-    await ben.start()
-    ;({ convB: convBen } = await connectPeers(a1, ben))
-    await a2.start()
-    const offer = await a2.must({ type: 'devices.linkStart', deviceName: 'Laptop' })
-    const onA1 = await a1.must({ type: 'devices.linkAccept', link: offer.link })
-    await waitUntil('A2 shows the code', () =>
-      a2.events.some((e) => e.type === 'device.link' && e.link.state === 'compare'),
-    )
-    await a2.must({ type: 'devices.linkConfirm', linkId: offer.linkId })
-    await a1.must({ type: 'devices.linkConfirm', linkId: onA1.linkId })
-    await waitUntil(
-      'A2 holds the identity',
-      async () => (await a2.must({ type: 'identity.status' })).state === 'ready',
-      30_000,
-    )
-    await waitUntil(
-      'Ben reaches the laptop',
-      async () => {
-        const ada = (await ben.store.getConversation(convBen))!.contactId
-        const laptop = a2.service.node!.peerId.toString()
-        return (await ben.store.getDevice(ada, laptop))?.route !== undefined
-      },
-      30_000,
-    )
+    trio = await startRenewalTrio()
+    ;({ a1, a2, ben } = trio)
+    convBen = trio.conv.get(ben)!
   })
 
   after(async () => {
-    for (const p of [a2, ben, a1]) await p?.stop().catch(() => undefined)
-    await relay?.stop().catch(() => undefined)
+    await trio?.stop()
     releaseWebRTC()
   })
 
-  const laptopEntry = (list: ReturnType<typeof verifyDeviceList>) =>
+  const laptopEntry = (list: VerifiedDeviceList) =>
     list.devices.find(
       (d) =>
         d.peerId.length > 0 && bytesOf(d.peerId) === bytesOf(peerIdBytes(a2.service.node!.peerId)),
     )!
   const bytesOf = (b: Uint8Array) => Buffer.from(b).toString('hex')
-  const primaryList = async () =>
-    verifyDeviceList((await a1.store.getIdentity())!.deviceList!, {
-      identityKey: (await a1.store.getIdentity())!.identityPublicKey,
-    })
+  const primaryList = () => trio.ownList()
   const prekeyExpiry = (bundle: Uint8Array) =>
     decodePrekeyBody(decodePrekeyBundle(bundle).signedPrekey.body).expiresAt
 
   /** A refresh request from the laptop, sealed under the real link key (as the laptop sends it). */
   async function refreshRequestFromLaptop(
     keys: { signedPrekey: Uint8Array; pqPrekey: Uint8Array } = {
-      signedPrekey: x25519KeyPair(platform.random).publicKey,
-      pqPrekey: mlkemKeyPair(platform.random).publicKey,
+      signedPrekey: x25519KeyPair(trio.platform.random).publicKey,
+      pqPrekey: mlkemKeyPair(trio.platform.random).publicKey,
     },
   ): Promise<Uint8Array> {
     const secrets = decodeSecrets((await a2.store.getIdentity())!.secretKeys)
@@ -117,7 +70,7 @@ describe('a companion’s keys are renewed through the primary while it runs', (
       peerIdBytes(a2.service.node!.peerId),
       peerIdBytes(a1.service.node!.peerId),
       { kind: OWN_FRAME_KIND.refreshRequest, body },
-      platform.random,
+      trio.platform.random,
     )
   }
 
@@ -134,7 +87,7 @@ describe('a companion’s keys are renewed through the primary while it runs', (
     const before = await primaryList()
     const oldExpiry = prekeyExpiry(laptopEntry(before).bundle)
     const oldSerial = a2.service.messenger!.ctx.local.cert.serial
-    offset += 45 * DAY_MS
+    trio.advance(PREKEYS_DUE_MS)
     // The primary's own keys are due too and renew on their own list (ADR 0786): wait for the
     // laptop's entry, not for any newer list.
     await waitUntil(
@@ -148,7 +101,7 @@ describe('a companion’s keys are renewed through the primary while it runs', (
     assert.equal(renewed.devices.length, 2, 'the same two devices')
     await waitUntil('the laptop stored its new certificate', async () => {
       const record = (await a2.store.getIdentity())!
-      const cert = verifyDeviceCert(record.deviceCertificate, { now: platform.clock() })
+      const cert = verifyDeviceCert(record.deviceCertificate, { now: trio.platform.clock() })
       return cert.serial === (oldSerial ?? 0) + 1
     })
     assert.equal(a2.service.messenger!.ctx.local.cert.serial, (oldSerial ?? 0) + 1)
@@ -156,16 +109,12 @@ describe('a companion’s keys are renewed through the primary while it runs', (
     assert.equal(secrets.pendingRefresh, undefined, 'nothing left waiting')
     assert.ok(secrets.prekeys.length >= 4, 'the old prekeys kept until they expire')
 
-    const adaOnBen = (await ben.store.getConversation(convBen))!.contactId
     await waitUntil(
       'Ben holds the renewed list',
-      async () => {
-        const held = heldContactList((await ben.store.getContact(adaOnBen))!)
-        return held !== undefined && held.listVersion >= renewed.listVersion
-      },
+      async () => ((await trio.heldByBen())?.listVersion ?? 0) >= renewed.listVersion,
       30_000,
     )
-    const held = heldContactList((await ben.store.getContact(adaOnBen))!)!
+    const held = (await trio.heldByBen())!
     assert.ok(
       held.devices.some((d) => bytesOf(d.bundle) === bytesOf(entry.bundle)),
       'Ben encrypts to the laptop under its renewed keys',
