@@ -12,10 +12,11 @@
  *   reset before a byte is read. A frame must name the connection's peer as its sender.
  * - **Bounded.** At most `maxInboundStreams` streams per connection (libp2p refuses more), each
  *   waits `frameWaitMs` for its next frame and carries at most `framesPerStream`.
- * - **Sending.** One stream kept per device (closed after `idleMs` without a frame); a send that
- *   finds it busy opens a stream of its own. History chunks and ends use the direct connection or
- *   dial one within MESSENGER_TIMING.directDialMs (as a contact's send does); other kinds use
- *   only a connection an own-device frame already crossed (either way). Any
+ * - **Sending.** One stream kept per device (kept-streams.ts: closed after `idleMs` without a frame
+ *   or after `framesPerStream`); a send that finds it busy opens a stream of its own; a refused
+ *   frame closes its stream (the handler ends it after a refusal). History chunks and ends use
+ *   the direct connection or dial one within MESSENGER_TIMING.directDialMs (as a contact's send
+ *   does); other kinds use only a connection an own-device frame already crossed (either way). Any
  *   failure answers false and the caller deposits the same frame in the mailbox; the device is
  *   then not tried directly for `failureHoldMs` (an offline device costs one dial, not one per
  *   frame).
@@ -24,9 +25,16 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { bytesEqual } from '../../crypto/bytes.ts'
 import { KiB } from '../../wire/caps.ts'
-import { deadline, withDeadline } from '../../wire/deadline.ts'
+import { withDeadline } from '../../wire/deadline.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
 import { noteConnectionUse } from '../idle-connections.ts'
+import {
+  abortStream,
+  closeGently,
+  KeptStreams,
+  StreamGone,
+  type OpenedStream,
+} from '../kept-streams.ts'
 import { DIRECT_ACK, MESSENGER_TIMING } from '../limits.ts'
 import {
   connectionCarrying,
@@ -107,9 +115,6 @@ export function ownDirect(
 /** Connections an own-device frame crossed (either way): frames that do not dial use only these. */
 const proven = new WeakSet<Connection>()
 
-/** How long a graceful close may take before the stream is aborted. */
-const CLOSE_WAIT_MS = 2_000
-
 export interface OwnDirectDeps {
   net(): MessengerNet
   relays(): readonly string[]
@@ -123,18 +128,9 @@ export interface OwnDirectDeps {
   clock?(): number
 }
 
-interface Kept {
-  stream: Stream
-  lp: ReturnType<typeof lpStream>
-  connection: Connection
-  busy: boolean
-  frames: number
-  timer: ReturnType<typeof setTimeout> | undefined
-}
-
 export class OwnDirect {
   readonly #d: OwnDirectDeps
-  readonly #kept = new Map<string, Kept>()
+  readonly #streams: KeptStreams
   /** Device → until when its frames skip the direct path (after a failure). */
   readonly #held = new Map<string, number>()
   /** Frames being handled: close() waits for them. */
@@ -144,6 +140,13 @@ export class OwnDirect {
 
   constructor(deps: OwnDirectDeps) {
     this.#d = deps
+    this.#streams = new KeptStreams({
+      framesPerStream: OWN_DIRECT_LIMITS.framesPerStream,
+      idleMs: deps.idleMs ?? MESSENGER_TIMING.chatStreamIdleMs,
+      keepRefused: false,
+      silentReason: 'no own-device ack within budget',
+      onAck: (connection) => proven.add(connection),
+    })
   }
 
   get #now(): number {
@@ -155,6 +158,7 @@ export class OwnDirect {
     if (this.#serving) return
     this.#serving = true
     this.#closed = false
+    this.#streams.reopen()
     try {
       await this.#d
         .net()
@@ -176,9 +180,7 @@ export class OwnDirect {
         .unhandle(OWN_PROTOCOL)
         .catch(() => undefined)
     this.#serving = false
-    const kept = [...this.#kept.values()]
-    this.#kept.clear()
-    await Promise.all(kept.map((k) => closeGently(k)))
+    await this.#streams.close()
     while (this.#handling.size > 0) await Promise.allSettled([...this.#handling])
   }
 
@@ -208,45 +210,15 @@ export class OwnDirect {
     if (this.#closed || frame.length > OWN_DIRECT_LIMITS.frameBytes) return false
     if ((this.#held.get(deviceId) ?? 0) > this.#now) return false
     const current = directConnection(this.#d.net(), peerIdOf(deviceId))
-    const kept = this.#kept.get(deviceId)
-    if (kept !== undefined && !kept.busy) {
-      if (usable(kept, current)) {
-        const sent = await this.#sendOn(deviceId, kept, frame)
-        // A kept stream the other end ended meanwhile (not a silent one): a fresh stream once.
-        if (sent !== 'gone') return sent
-      } else this.#drop(deviceId, kept)
-    }
-    let fresh: Kept | undefined
     try {
-      fresh = await this.#open(deviceId, dial)
+      const taken = await this.#streams.send(deviceId, current, frame, () =>
+        this.#open(deviceId, dial),
+      )
+      if (taken === false) this.#hold(deviceId, 'refused')
+      return taken === true
     } catch (err) {
-      this.#hold(deviceId, err)
+      this.#hold(deviceId, err instanceof StreamGone ? 'the stream ended before the ack' : err)
       return false
-    }
-    if (fresh === undefined) return false
-    const sent = await this.#sendOn(deviceId, fresh, frame)
-    if (sent === 'gone') this.#hold(deviceId, 'the stream ended before the ack')
-    return sent === true
-  }
-
-  /** One exchange on `k`: 'gone' when the stream failed before its ack budget ran out. */
-  async #sendOn(deviceId: string, k: Kept, frame: Uint8Array): Promise<boolean | 'gone'> {
-    try {
-      const taken = await this.#exchange(k, frame)
-      if (taken) this.#rest(deviceId, k)
-      else {
-        this.#drop(deviceId, k)
-        this.#hold(deviceId, 'refused')
-      }
-      return taken
-    } catch (err) {
-      this.#drop(deviceId, k)
-      abort(k.stream, err)
-      if (err instanceof AckTimeout) {
-        this.#hold(deviceId, err)
-        return false
-      }
-      return 'gone'
     }
   }
 
@@ -255,8 +227,8 @@ export class OwnDirect {
     this.#d.log(`own-device frames to ${deviceId} take the mailbox for now`, why)
   }
 
-  /** A stream on the device's direct connection (dialled when `dial`); kept when none is. */
-  async #open(deviceId: string, dial: boolean): Promise<Kept | undefined> {
+  /** A stream on the device's direct connection (dialled when `dial`), or none. */
+  async #open(deviceId: string, dial: boolean): Promise<OpenedStream | undefined> {
     const net = this.#d.net()
     const peer = peerIdOf(deviceId)
     let connection = directConnection(net, peer)
@@ -274,66 +246,7 @@ export class OwnDirect {
     const stream = await withDeadline(MESSENGER_TIMING.directDialMs, (signal) =>
       newDirectStream(net, from, OWN_PROTOCOL, { signal }),
     )
-    const k: Kept = {
-      stream,
-      lp: lpStream(stream, { maxDataLength: 16 }),
-      connection: connectionCarrying(net, peer, stream) ?? connection,
-      busy: false,
-      frames: 0,
-      timer: undefined,
-    }
-    if (!this.#closed && !this.#kept.has(deviceId)) {
-      this.#kept.set(deviceId, k)
-      stream.addEventListener('close', () => this.#forget(deviceId, k), { once: true })
-    }
-    return k
-  }
-
-  /** One frame out, its one-byte ack in, within directAckMs; a silent connection is aborted. */
-  async #exchange(k: Kept, frame: Uint8Array): Promise<boolean> {
-    k.busy = true
-    if (k.timer !== undefined) clearTimeout(k.timer)
-    k.timer = undefined
-    const limit = deadline(MESSENGER_TIMING.directAckMs)
-    try {
-      await k.lp.write(frame, { signal: limit.signal })
-      const ack = (await k.lp.read({ signal: limit.signal })).subarray()
-      k.frames++
-      noteConnectionUse(k.connection)
-      proven.add(k.connection)
-      return ack.length === 1 && ack[0] === DIRECT_ACK.stored
-    } catch (err) {
-      if (!limit.signal.aborted) throw err
-      // No ack within the budget: the connection is judged by what it carries (ADR 0910).
-      k.connection.abort(new Error('no own-device ack within budget'))
-      throw new AckTimeout('no own-device ack within budget', { cause: err })
-    } finally {
-      limit.clear()
-      k.busy = false
-    }
-  }
-
-  /** Between frames: a kept stream closes after its share of frames or idleMs without one. */
-  #rest(deviceId: string, k: Kept): void {
-    if (this.#kept.get(deviceId) !== k) {
-      void closeGently(k)
-      return
-    }
-    if (k.frames >= OWN_DIRECT_LIMITS.framesPerStream) return this.#drop(deviceId, k)
-    if (k.timer !== undefined) clearTimeout(k.timer)
-    const idle = this.#d.idleMs ?? MESSENGER_TIMING.chatStreamIdleMs
-    k.timer = setTimeout(() => this.#drop(deviceId, k), idle)
-  }
-
-  #drop(deviceId: string, k: Kept): void {
-    this.#forget(deviceId, k)
-    void closeGently(k)
-  }
-
-  #forget(deviceId: string, k: Kept): void {
-    if (k.timer !== undefined) clearTimeout(k.timer)
-    k.timer = undefined
-    if (this.#kept.get(deviceId) === k) this.#kept.delete(deviceId)
+    return { stream, connection: connectionCarrying(net, peer, stream) ?? connection }
   }
 
   /** An inbound stream: refused at once unless its peer is a device of ours, connected directly. */
@@ -361,11 +274,9 @@ export class OwnDirect {
         await withDeadline(MESSENGER_TIMING.directAckMs, (signal) => lp.write(ack, { signal }))
         if (refused !== null) break
       }
-      await withDeadline(CLOSE_WAIT_MS, (signal) => stream.close({ signal })).catch(
-        (err: unknown) => abort(stream, err),
-      )
+      await closeGently(stream)
     } catch (err) {
-      abort(stream, err)
+      abortStream(stream, err)
     }
   }
 
@@ -406,33 +317,4 @@ export class OwnDirect {
       this.#handling.delete(work)
     }
   }
-}
-
-class AckTimeout extends Error {
-  override readonly name = 'AckTimeout'
-}
-
-/** Open both ways, on the device's current direct connection. */
-function usable(k: Kept, current: Connection | undefined): boolean {
-  return (
-    k.stream.status === 'open' &&
-    k.stream.writeStatus === 'writable' &&
-    k.stream.readStatus !== 'closing' &&
-    k.stream.readStatus !== 'closed' &&
-    k.connection.status === 'open' &&
-    current === k.connection
-  )
-}
-
-async function closeGently(k: Kept): Promise<void> {
-  if (k.timer !== undefined) clearTimeout(k.timer)
-  k.timer = undefined
-  if (k.stream.status !== 'open') return
-  await withDeadline(CLOSE_WAIT_MS, (signal) => k.stream.close({ signal })).catch((err: unknown) =>
-    abort(k.stream, err),
-  )
-}
-
-function abort(stream: Stream, err: unknown): void {
-  stream.abort(err instanceof Error ? err : new Error(String(err)))
 }
