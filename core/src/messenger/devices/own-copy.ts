@@ -31,7 +31,8 @@ export async function fileSentCopy(ctx: MessengerContext, body: Uint8Array): Pro
     if (contact === undefined) {
       // Kept in this transaction: the one storing the contact commits after it (ADR 0793).
       const again = () => fileSentCopy(ctx, body)
-      waitingFrames(ctx).keep(contactRef(copy.peerIdentityKey), `2:${messageId}`, 0, again)
+      const ref = contactRef(copy.peerIdentityKey)
+      waitingFrames(ctx).keep(ref, `2:${messageId}`, 0, again, body.length)
       return
     }
     const conv = await tx.getConversationByContact(contact.contactId)

@@ -8,6 +8,7 @@ import { isProtocolError } from '../../wire/errors.ts'
 import type { MessengerContext } from '../context.ts'
 import {
   WAITING_MAX_AGE_MS,
+  WAITING_MAX_BYTES,
   WAITING_MAX_FRAMES,
   WaitingFrames,
   applyWaiting,
@@ -63,6 +64,17 @@ test('over the count the oldest frame is dropped, logged as limit_exceeded', () 
   assert.equal(waiting.size, WAITING_MAX_FRAMES)
   assert.equal(waiting.has('m0'), false, 'the oldest is gone')
   assert.equal(waiting.has(`m${WAITING_MAX_FRAMES}`), true, 'the newest waits')
+  assert.ok(logged.some((e) => isProtocolError(e, 'limit_exceeded')))
+})
+
+test('over the bytes the oldest frames are dropped (sent copies carry their text)', () => {
+  const { waiting, logged } = world()
+  const each = 64 * 1024
+  const fit = WAITING_MAX_BYTES / each
+  for (let i = 0; i <= fit; i++) waiting.keep(`c${i}`, `2:${i}`, 0, () => Promise.resolve(), each)
+  assert.equal(waiting.size, fit, 'one dropped to stay within the bytes')
+  assert.equal(waiting.has('c0'), false)
+  assert.equal(waiting.has(`c${fit}`), true)
   assert.ok(logged.some((e) => isProtocolError(e, 'limit_exceeded')))
 })
 

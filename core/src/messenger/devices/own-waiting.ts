@@ -8,10 +8,11 @@
  * message is stored (its `message.added` event) or the contact is (`contact.updated`), whichever
  * path stored it.
  *
- * Bounded: at most `WAITING_MAX_FRAMES` frames, each at most `WAITING_MAX_AGE_MS`. An older one is
- * dropped when the next frame comes or a message is stored; a frame over the count drops the
- * oldest (logged as `limit_exceeded`). Nothing waiting is applied twice: taking removes it. Lost
- * on a restart (the next receipt or read moves the state on).
+ * Bounded: at most `WAITING_MAX_FRAMES` frames holding at most `WAITING_MAX_BYTES` of bodies, each
+ * at most `WAITING_MAX_AGE_MS`. An older one is dropped when the next frame comes or something is
+ * stored; a frame over the count or the bytes drops the oldest (logged as `limit_exceeded`).
+ * Nothing waiting is applied twice: taking removes it. Lost on a restart (the next receipt or
+ * read moves the state on).
  */
 import type { ClientEvent } from '../../client/api.ts'
 import { toBase64Url } from '../records.ts'
@@ -20,6 +21,8 @@ import type { MessengerContext } from '../context.ts'
 
 /** Frames kept waiting for their message, per running messenger. */
 export const WAITING_MAX_FRAMES = 1024
+/** Bodies kept at most (a sent copy carries its text: up to a 64 KiB frame each). */
+export const WAITING_MAX_BYTES = 4 * 1024 * 1024
 /** How long a frame waits for its message (a mailbox behind a direct path lags by seconds). */
 export const WAITING_MAX_AGE_MS = 10 * 60_000
 
@@ -34,6 +37,7 @@ interface Waiting {
   key: string
   rank: number
   at: number
+  bytes: number
   apply(): Promise<unknown>
 }
 
@@ -66,17 +70,23 @@ export class WaitingFrames {
    * Keeps `apply` until what `ref` names is stored. A frame with the same `key` already waiting
    * is replaced unless it ranks higher (a waiting "read" is not replaced by "delivered").
    */
-  keep(ref: string, key: string, rank: number, apply: () => Promise<unknown>): void {
+  keep(ref: string, key: string, rank: number, apply: () => Promise<unknown>, bytes = 0): void {
     const now = this.#clock()
     this.#expire(now)
     const held = this.#frames.find((w) => w.key === key)
     if (held !== undefined && held.rank > rank) return
     this.#frames = this.#frames.filter((w) => w !== held)
-    this.#frames.push({ ref, key, rank, at: now, apply })
-    const over = this.#frames.length - WAITING_MAX_FRAMES
-    if (over <= 0) return
+    this.#frames.push({ ref, key, rank, at: now, apply, bytes })
+    let over = Math.max(0, this.#frames.length - WAITING_MAX_FRAMES)
+    let kept = this.#frames.slice(over).reduce((sum, w) => sum + w.bytes, 0)
+    while (kept > WAITING_MAX_BYTES && over < this.#frames.length - 1)
+      kept -= this.#frames[over++]!.bytes
+    if (over === 0) return
     this.#frames = this.#frames.slice(over)
-    const err = new ProtocolError('limit_exceeded', `more than ${WAITING_MAX_FRAMES} frames wait`)
+    const err = new ProtocolError(
+      'limit_exceeded',
+      `more than ${WAITING_MAX_FRAMES} frames or ${WAITING_MAX_BYTES} bytes wait`,
+    )
     this.#log(`own-device frames waiting for a message: ${over} dropped`, err)
   }
 
