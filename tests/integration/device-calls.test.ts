@@ -9,7 +9,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 import { useDeviceTrio } from './support/device-trio.ts'
-import { fingerprint, lastCall, sdpWith } from './support/call-signals.ts'
+import { benRingsBoth, fingerprint, lastCall, sdpWith } from './support/call-signals.ts'
 
 const fp = fingerprint
 const sdp = sdpWith
@@ -19,27 +19,7 @@ describe('a call rings on every device of the callee', () => {
 
   test('both of Ada’s devices ring; the laptop answers; the primary says it was answered elsewhere', async () => {
     const { a1, a2, ben, conv } = trio
-    const [fromA1, fromA2, fromBen] = [a1.events.length, a2.events.length, ben.events.length]
-    const { call } = await ben.must({
-      type: 'call.start',
-      conversationId: conv.get(ben)!,
-      media: 'audio',
-    })
-    await ben.must({
-      type: 'call.signal',
-      callId: call.callId,
-      signal: { kind: 'offer', sdp: sdp(fp(1)), dtlsFingerprint: fp(1) },
-    })
-    for (const [peer, from] of [
-      [a1, fromA1],
-      [a2, fromA2],
-    ] as const) {
-      await waitUntil(
-        `${peer.name} rings`,
-        () => lastCall(peer, from)?.state === 'incoming_ringing',
-      )
-      assert.equal(lastCall(peer, from)?.callId, call.callId)
-    }
+    const { call, fromA1, fromA2, fromBen } = await benRingsBoth(trio, fp(1))
 
     await a2.must({ type: 'call.accept', callId: call.callId })
     await a2.must({

@@ -12,35 +12,14 @@ import { callText, transferStateLabel } from '../../ui/src/lib/texts.ts'
 import { writeDeterministicFile } from './support/files-storage.ts'
 import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 import { useDeviceTrio } from './support/device-trio.ts'
-import { fingerprint, lastCall, sdpWith } from './support/call-signals.ts'
-
-const FP = fingerprint(0)
-const SDP = sdpWith(FP)
+import { benRingsBoth, fingerprint, lastCall } from './support/call-signals.ts'
 
 describe('a decline on one device is shown as such on the others', () => {
   const trio = useDeviceTrio()
 
   test('a call declined on the laptop reads "Declined on Laptop" on the primary', async () => {
     const { a1, a2, ben, conv } = trio
-    const [fromA1, fromA2, fromBen] = [a1.events.length, a2.events.length, ben.events.length]
-    const { call } = await ben.must({
-      type: 'call.start',
-      conversationId: conv.get(ben)!,
-      media: 'audio',
-    })
-    await ben.must({
-      type: 'call.signal',
-      callId: call.callId,
-      signal: { kind: 'offer', sdp: SDP, dtlsFingerprint: FP },
-    })
-    for (const [peer, from] of [
-      [a1, fromA1],
-      [a2, fromA2],
-    ] as const)
-      await waitUntil(
-        `${peer.name} rings`,
-        () => lastCall(peer, from)?.state === 'incoming_ringing',
-      )
+    const { call, fromA1, fromBen } = await benRingsBoth(trio, fingerprint(0))
 
     await a2.must({ type: 'call.decline', callId: call.callId })
     await waitUntil(
