@@ -9,8 +9,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { HistoryTransfer } from '@hestia/core/client/api.ts'
-import { reloadSecrets } from '@hestia/core/messenger/context.ts'
-import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/secrets.ts'
+import { forgetAnnouncedRoutes } from './support/device-frames.ts'
 import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
 import { historyTexts, storeTexts } from './support/history-texts.ts'
 import { releaseWebRTC, waitUntil, type TestPeer } from './support/messenger-harness.ts'
@@ -45,23 +44,10 @@ describe('history to a laptop whose mailbox is announced after the transfer star
       e.type === 'device.history' && e.transfer.direction === direction ? [e.transfer] : [],
     )
 
-  /** A1 as right after the link: the laptop's own-devices mailbox not announced yet. */
-  async function forgetLaptopRoute(): Promise<void> {
-    const ctx = a1.service.messenger!.ctx
-    await ctx.store.transaction(async (tx) => {
-      const identity = (await tx.getIdentity())!
-      const s = decodeSecrets(identity.secretKeys)
-      s.ownLinks = (s.ownLinks ?? []).map((l) =>
-        l.deviceId === laptop ? { ...l, route: undefined } : l,
-      )
-      await tx.putIdentity({ ...identity, secretKeys: encodeSecrets(s) })
-    })
-    await reloadSecrets(ctx)
-  }
-
   test('the laptop announces its mailbox after the start: done on both, every text there', async () => {
     await a2.stop()
-    await forgetLaptopRoute()
+    // A1 as right after the link: the laptop's own-devices mailbox not announced yet.
+    await forgetAnnouncedRoutes(a1)
     const started = await a1.must({ type: 'devices.sendHistory', deviceId: laptop })
     assert.equal(started.state, 'running')
     // Back: the laptop announces its mailbox at start; the waiting chunk goes, then the end.

@@ -9,10 +9,9 @@
  */
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/index.ts'
-import { reloadSecrets } from '@hestia/core/messenger/context.ts'
+import { decodeSecrets } from '@hestia/core/messenger/index.ts'
 import { OWN_FRAME_KIND } from '@hestia/core/messenger/devices/own-frames.ts'
-import { sealUnderLink } from './support/device-frames.ts'
+import { forgetAnnouncedRoutes, sealUnderLink } from './support/device-frames.ts'
 import { useDeviceTrio } from './support/device-trio.ts'
 import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
@@ -27,13 +26,7 @@ describe('a removal that meets the new device’s mailbox announcement', () => {
 
   test('the companion is told and erases itself; the primary then forgets the link', async () => {
     // As right after a link: the primary does not hold the laptop's mailbox yet.
-    await a1.store.transaction(async (tx) => {
-      const record = (await tx.getIdentity())!
-      const secrets = decodeSecrets(record.secretKeys)
-      secrets.ownLinks = secrets.ownLinks!.map(({ route: _route, ...l }) => l)
-      await tx.putIdentity({ ...record, secretKeys: encodeSecrets(secrets) })
-    })
-    await reloadSecrets(a1.service.messenger!.ctx)
+    await forgetAnnouncedRoutes(a1)
     // The laptop's announcement, as it sends one at each start (under their real link key).
     const route = await a2.service.messenger!.parts.own.route()
     const announcement = await sealUnderLink(a2, a1, OWN_FRAME_KIND.route, route)

@@ -7,8 +7,7 @@
  */
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/index.ts'
-import { reloadSecrets } from '@hestia/core/messenger/context.ts'
+import { decodeSecrets } from '@hestia/core/messenger/index.ts'
 import { OWN_FRAME_KIND } from '@hestia/core/messenger/devices/own-frames.ts'
 import type { OwnFrameKind } from '@hestia/core/messenger/devices/own-frames.ts'
 import { encodeDeclined } from '@hestia/core/messenger/devices/sync-declines.ts'
@@ -17,7 +16,11 @@ import {
   encodeSettingsState,
 } from '@hestia/core/messenger/devices/sync-state.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
-import { firstContact as ben, sealUnderLink } from './support/device-frames.ts'
+import {
+  firstContact as ben,
+  forgetAnnouncedRoutes,
+  sealUnderLink,
+} from './support/device-frames.ts'
 import { useDeviceTrio } from './support/device-trio.ts'
 import type { TestPeer } from './support/messenger-harness.ts'
 
@@ -62,13 +65,7 @@ describe('a removed companion not told yet', () => {
   test('its rename, block, settings and declines are refused and change nothing', async () => {
     // The primary forgets the laptop's mailbox (as right after a link), then logs out the others:
     // the link stays, marked removed, until the laptop announces itself.
-    await a1.store.transaction(async (tx) => {
-      const record = (await tx.getIdentity())!
-      const secrets = decodeSecrets(record.secretKeys)
-      secrets.ownLinks = secrets.ownLinks!.map(({ route: _route, ...l }) => l)
-      await tx.putIdentity({ ...record, secretKeys: encodeSecrets(secrets) })
-    })
-    await reloadSecrets(a1.service.messenger!.ctx)
+    await forgetAnnouncedRoutes(a1)
     await a1.must({ type: 'devices.logoutOthers' })
     const links = decodeSecrets((await a1.store.getIdentity())!.secretKeys).ownLinks!
     assert.deepEqual(

@@ -11,8 +11,7 @@
  */
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeSecrets, encodeSecrets } from '@hestia/core/messenger/index.ts'
-import { reloadSecrets } from '@hestia/core/messenger/context.ts'
+import { decodeSecrets } from '@hestia/core/messenger/index.ts'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
 import { OWN_FRAME_KIND } from '@hestia/core/messenger/devices/own-frames.ts'
 import {
@@ -20,7 +19,11 @@ import {
   encodeSettingsState,
 } from '@hestia/core/messenger/devices/sync-state.ts'
 import { isProtocolError } from '@hestia/core/wire/errors.ts'
-import { firstContact as ben, sealUnderLink } from './support/device-frames.ts'
+import {
+  firstContact as ben,
+  forgetAnnouncedRoutes,
+  sealUnderLink,
+} from './support/device-frames.ts'
 import { useDeviceTrio } from './support/device-trio.ts'
 import { waitUntil, type TestPeer } from './support/messenger-harness.ts'
 
@@ -210,13 +213,7 @@ describe('own-device sync of contacts and settings, both ways', () => {
 
   test('a companion removed before its mailbox reached the primary is told later and erases itself', async () => {
     // The primary forgets the laptop's announced mailbox: as right after a link, before kind 1 came.
-    await a1.store.transaction(async (tx) => {
-      const record = (await tx.getIdentity())!
-      const secrets = decodeSecrets(record.secretKeys)
-      secrets.ownLinks = secrets.ownLinks!.map(({ route: _route, ...l }) => l)
-      await tx.putIdentity({ ...record, secretKeys: encodeSecrets(secrets) })
-    })
-    await reloadSecrets(a1.service.messenger!.ctx)
+    await forgetAnnouncedRoutes(a1)
     await a1.must({ type: 'devices.logoutOthers' })
     assert.equal((await a1.must({ type: 'devices.list' })).devices.length, 1)
     const waiting = decodeSecrets((await a1.store.getIdentity())!.secretKeys).ownLinks!

@@ -1,15 +1,17 @@
 /**
  * What the device tests (issue 19) do with a trio's devices beyond the client API: read the one
  * contact a device lists, seal an own-device frame under the real link key between two of Ada's
- * devices (what a relay replaying a deposit, or a device of ours, would hand over), and change
- * Ben's key on both of Ada's devices.
+ * devices (what a relay replaying a deposit, or a device of ours, would hand over), change
+ * Ben's key on both of Ada's devices, and put the primary back to before its companions announced
+ * their mailboxes.
  */
 import type { ContactSummary } from '@hestia/core/client/api.ts'
 import { concatBytes } from '@hestia/core/crypto/bytes.ts'
 import type { IdentityKeyPair } from '@hestia/core/crypto/identity.ts'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
 import { verifyPrekeyBundle } from '@hestia/core/crypto/prekeys.ts'
-import { decodeOutbound, decodeSecrets } from '@hestia/core/messenger/index.ts'
+import { reloadSecrets } from '@hestia/core/messenger/context.ts'
+import { decodeOutbound, decodeSecrets, encodeSecrets } from '@hestia/core/messenger/index.ts'
 import { loadLocalIdentity, prekeyBundle } from '@hestia/core/messenger/identity.ts'
 import { peerIdBytes } from '@hestia/core/messenger/net.ts'
 import { sealOwnFrame, type OwnFrameKind } from '@hestia/core/messenger/devices/own-frames.ts'
@@ -111,4 +113,18 @@ export async function laptopTarget(trio: DeviceTrio): Promise<Target> {
   const { local, secrets } = loadLocalIdentity((await trio.a2.store.getIdentity())!, p)
   const bundle = verifyPrekeyBundle(prekeyBundle(local, secrets), { now: p.clock() })
   return { deposit: decodeOutbound(route)!, bundle }
+}
+
+/**
+ * `primary` as right after its links, before a companion's kind 1 came: it forgets the
+ * own-devices mailbox each linked device announced (stored, and in the running messenger).
+ */
+export async function forgetAnnouncedRoutes(primary: TestPeer): Promise<void> {
+  await primary.store.transaction(async (tx) => {
+    const record = (await tx.getIdentity())!
+    const secrets = decodeSecrets(record.secretKeys)
+    secrets.ownLinks = (secrets.ownLinks ?? []).map(({ route: _route, ...l }) => l)
+    await tx.putIdentity({ ...record, secretKeys: encodeSecrets(secrets) })
+  })
+  await reloadSecrets(primary.service.messenger!.ctx)
 }
