@@ -10,8 +10,8 @@ import { concatBytes } from '@hestia/core/crypto/bytes.ts'
 import type { IdentityKeyPair } from '@hestia/core/crypto/identity.ts'
 import { systemPlatform as p } from '@hestia/core/crypto/platform.ts'
 import { verifyPrekeyBundle } from '@hestia/core/crypto/prekeys.ts'
-import { reloadSecrets } from '@hestia/core/messenger/context.ts'
-import { decodeOutbound, decodeSecrets, encodeSecrets } from '@hestia/core/messenger/index.ts'
+import { changeSecrets } from '@hestia/core/messenger/context.ts'
+import { decodeOutbound, decodeSecrets } from '@hestia/core/messenger/index.ts'
 import { loadLocalIdentity, prekeyBundle } from '@hestia/core/messenger/identity.ts'
 import { peerIdBytes } from '@hestia/core/messenger/net.ts'
 import { sealOwnFrame, type OwnFrameKind } from '@hestia/core/messenger/devices/own-frames.ts'
@@ -120,11 +120,7 @@ export async function laptopTarget(trio: DeviceTrio): Promise<Target> {
  * own-devices mailbox each linked device announced (stored, and in the running messenger).
  */
 export async function forgetAnnouncedRoutes(primary: TestPeer): Promise<void> {
-  await primary.store.transaction(async (tx) => {
-    const record = (await tx.getIdentity())!
-    const secrets = decodeSecrets(record.secretKeys)
+  await changeSecrets(primary.service.messenger!.ctx, (secrets) => {
     secrets.ownLinks = (secrets.ownLinks ?? []).map(({ route: _route, ...l }) => l)
-    await tx.putIdentity({ ...record, secretKeys: encodeSecrets(secrets) })
   })
-  await reloadSecrets(primary.service.messenger!.ctx)
 }
