@@ -9,6 +9,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { HistoryTransfer } from '@hestia/core/client/api.ts'
+import { OWN_PROTOCOL } from '@hestia/core/messenger/devices/own-direct.ts'
 import { forgetAnnouncedRoutes } from './support/device-frames.ts'
 import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
 import { historyTexts, storeTexts } from './support/history-texts.ts'
@@ -50,7 +51,14 @@ describe('history to a laptop whose mailbox is announced after the transfer star
     await forgetAnnouncedRoutes(a1)
     const started = await a1.must({ type: 'devices.sendHistory', deviceId: laptop })
     assert.equal(started.state, 'running')
-    // Back: the laptop announces its mailbox at start; the waiting chunk goes, then the end.
+    // Back: the laptop announces its mailbox at start; the waiting chunk goes, then the end —
+    // through the mailbox: the laptop takes no own-device stream (a direct one needs no route).
+    a2.instrument.node = (node) => {
+      const handle = node.handle.bind(node)
+      node.handle = async (protocol, ...rest) => {
+        if (protocol !== OWN_PROTOCOL) await handle(protocol, ...rest)
+      }
+    }
     await a2.start()
     await waitUntil(
       'done on both devices',
