@@ -43,10 +43,20 @@ export async function startClientNode(
      * when an answer is late), as the messenger's nodes run (ADR 0910/0912).
      */
     connectionMonitor?: false
+    /**
+     * libp2p's inboundConnectionThreshold: new inbound connections per second per remote host
+     * (default 5). Every relayed connection counts against the relay's IP, and libp2p opens a new
+     * one for each dial over a circuit, so a test that dials this node through its relay more than
+     * 5 times a second raises it.
+     */
+    inboundConnectionsPerSecond?: number
   } = {},
 ): Promise<Libp2p> {
   return createLibp2p({
     ...(options.connectionMonitor === false ? { connectionMonitor: { enabled: false } } : {}),
+    ...(options.inboundConnectionsPerSecond !== undefined
+      ? { connectionManager: { inboundConnectionThreshold: options.inboundConnectionsPerSecond } }
+      : {}),
     addresses: {
       listen:
         options.relayAddr !== undefined
