@@ -30,8 +30,9 @@ import {
   StoreConflictError,
   StoreConstraintError,
   StoreNotFoundError,
+  STORE_LIMITS,
 } from '../src/store/store.ts'
-import type { MessengerStore } from '../src/store/store.ts'
+import type { MessengerStore, StoreOperations } from '../src/store/store.ts'
 import { groupComplianceTests } from './store-compliance-groups.ts'
 
 export interface StoreHarness {
@@ -473,6 +474,26 @@ export function runStoreComplianceSuite(name: string, makeHarness: StoreHarnessF
         )
       }))
 
+    test('messages by ids: in the order asked, undefined where none is stored, also in a transaction', () =>
+      withStore(async (store) => {
+        await store.addMessages([messageRecord('conv-1', 1), messageRecord('conv-2', 2)])
+        const ids = ['conv-2-m000002', 'absent', 'conv-1-m000001', 'conv-2-m000002']
+        const read = async (tx: StoreOperations) =>
+          (await tx.getMessages(ids)).map((m) => m && `${m.conversationId}:${m.messageId}`)
+        const expected = [
+          'conv-2:conv-2-m000002',
+          undefined,
+          'conv-1:conv-1-m000001',
+          'conv-2:conv-2-m000002',
+        ]
+        assert.deepEqual(await read(store), expected)
+        assert.deepEqual(await store.transaction(read), expected)
+        assert.deepEqual(await store.getMessages([]), [])
+        const got = (await store.getMessages(['conv-1-m000001']))[0]!
+        got.delivery = 'read'
+        assert.notEqual((await store.getMessage('conv-1-m000001'))?.delivery, 'read')
+      }))
+
     test('paging 10,000 messages: newest first, every message once, other conversations excluded, cost independent of depth', () =>
       withStore(async (store) => {
         const total = 10_000
@@ -707,6 +728,8 @@ export function runStoreComplianceSuite(name: string, makeHarness: StoreHarnessF
         )
         const tooMany = Array.from({ length: 1_001 }, (_, i) => messageRecord('c', i))
         await assert.rejects(store.addMessages(tooMany), StoreArgumentError)
+        const ids = Array.from({ length: STORE_LIMITS.conversationsMax + 1 }, (_, i) => `m${i}`)
+        await assert.rejects(store.getMessages(ids), StoreArgumentError)
         assert.equal(await store.getMessage('c-m000000'), undefined)
       }))
   })

@@ -21,6 +21,7 @@ export const READ_OPERATIONS = [
   'getConversationByContact',
   'listConversations',
   'getMessage',
+  'getMessages',
   'pageMessages',
   'countUnread',
   'getOutbox',

@@ -258,6 +258,12 @@ class MemoryTransaction implements StoreOperations {
     return copy(this.#data().messages.get(messageId))
   }
 
+  async getMessages(messageIds: readonly string[]): Promise<(MessageRecord | undefined)[]> {
+    checkLimit(Math.max(1, messageIds.length), STORE_LIMITS.conversationsMax, 'ids')
+    const messages = this.#data().messages
+    return messageIds.map((id) => copy(messages.get(id)))
+  }
+
   async addMessage(message: MessageRecord): Promise<boolean> {
     const db = this.#data()
     if (db.messages.get(message.messageId) !== undefined) return false

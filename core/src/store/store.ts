@@ -102,6 +102,11 @@ export interface StoreOperations {
 
   // Messages
   getMessage(messageId: string): Promise<MessageRecord | undefined>
+  /**
+   * Several messages by id in one read (the conversation list's last messages), in the order
+   * asked, undefined where none is stored; at most STORE_LIMITS.conversationsMax ids.
+   */
+  getMessages(messageIds: readonly string[]): Promise<(MessageRecord | undefined)[]>
   /** Stores a new message; returns false and writes nothing if its id is already stored. */
   addMessage(message: MessageRecord): Promise<boolean>
   /** addMessage for a batch (a mailbox fetch); returns the ids that were new. */

@@ -313,6 +313,14 @@ class DexieOperations implements StoreOperations {
     return row === undefined ? undefined : fromMessageRow(row)
   }
 
+  async getMessages(messageIds: readonly string[]): Promise<(MessageRecord | undefined)[]> {
+    checkLimit(Math.max(1, messageIds.length), STORE_LIMITS.conversationsMax, 'ids')
+    // One bulkGet: Dexie's per-request work (a promise chain per get) was most of the
+    // conversation list's time on the host, whose thread the popup shares (issue 21).
+    const rows = await this.#messages.bulkGet([...messageIds])
+    return rows.map((row) => (row === undefined ? undefined : fromMessageRow(row)))
+  }
+
   async addMessage(message: MessageRecord): Promise<boolean> {
     if ((await this.#messages.get(message.messageId)) !== undefined) return false
     await this.#messages.add(toMessageRow(message))
