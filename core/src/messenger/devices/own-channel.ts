@@ -369,9 +369,12 @@ export class OwnChannel {
    * rename or a newly linked device shows there too; those it leaves out are told they were
    * removed (tellRemoved). `except`: a device that has it already (a refresh grant carries it).
    * The caller waits for the deposits; one that still failed after its retries is logged, and
-   * that device takes the next list.
+   * that device takes the next list. A list older than the one held now (a refresh answer or a
+   * renewal sent after a link published a newer one) does nothing: judged as current it would
+   * count the newly linked device as removed and forget its link; the newer list went out itself.
    */
   async listPublished(list: VerifiedDeviceList, except?: string): Promise<void> {
+    if ((await currentOwnList(this.#ctx)).listVersion > list.listVersion) return
     await this.tellRemoved(list)
     await this.#sendAll(OWN_FRAME_KIND.deviceList, list.bytes, except)
   }
