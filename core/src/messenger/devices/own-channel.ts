@@ -47,7 +47,7 @@ import { greetAgain } from './companion-hellos.ts'
 import { planDeviceStore } from './store-plan.ts'
 import { refreshRequestIfDue, takeRefreshGrant } from './refresh-link.ts'
 import { answerAndPublish, renewPrimaryKeys, type PrimaryKeysState } from './primary-keys.ts'
-import { applyContactFrame, isContactKind, type KeyAcceptDeps } from './sync-key.ts'
+import { applyContactFrame, isContactKind, withoutRoute, type KeyAcceptDeps } from './sync-key.ts'
 import { NotHeldHere } from './sync-decision.ts'
 import { sendDeletions } from './sync-delete.ts'
 import { currentOwnList, devicesView } from './own-devices.ts'
@@ -515,8 +515,10 @@ export class OwnChannel {
     }
   }
 
-  async #takeContactState(sender: string, kind: number, body: Uint8Array): Promise<void> {
+  async #takeContactState(sender: string, kind: number, given: Uint8Array): Promise<void> {
     const fromPrimary = this.#ctx.local.companion === true
+    // Passed on without a route: the other companions would take it as ours (review 11 F4).
+    const body = fromPrimary ? given : withoutRoute(kind, given)
     const deps = { contacts: this.#d.live?.().contacts, mailboxes: this.#mailboxes }
     const applied = await applyContactFrame(this.#ctx, deps, kind, body, fromPrimary).catch(
       async (err: unknown) => {

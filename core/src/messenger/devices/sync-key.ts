@@ -26,9 +26,30 @@ import { applyContactState, type AppliedContactState } from './sync-contacts.ts'
 import { applyDeletion } from './sync-delete.ts'
 import { applyKeyRefused } from './sync-refuse.ts'
 import { takeNewerContactFrame } from './sync-decision.ts'
-import { decodeContactState } from './sync-state.ts'
+import { decodeContactState, encodeContactState } from './sync-state.ts'
 
 const KEY_BYTES = 32
+
+/**
+ * A companion's contact frame (kind 7, 12 or 14) as the primary passes it on to its other
+ * companions: without a route. They take what the primary sends as the primary's, route included,
+ * while only the primary says where to deposit for a contact (a companion's frame carries none;
+ * one that does is taken here without it, review 11 F4). Other kinds, and frames without a route,
+ * as they came.
+ */
+export function withoutRoute(kind: number, body: Uint8Array): Uint8Array {
+  const k = OWN_FRAME_KIND
+  if (kind !== k.contactState && kind !== k.keyAccepted && kind !== k.keyRefused) return body
+  const head = kind === k.contactState ? 0 : KEY_BYTES
+  const f = decodeContactState(body.subarray(head))
+  if (f.contact.route === undefined && f.routeStamp === 0) return body
+  const { route: _route, ...contact } = f.contact
+  const state = encodeContactState({ ...f, routeStamp: 0, contact })
+  const out = new Uint8Array(head + state.length)
+  out.set(body.subarray(0, head))
+  out.set(state, head)
+  return out
+}
 
 /** What adopting a key needs from the messenger (contacts.ts gives the same to the user's). */
 export type KeyAcceptDeps = Pick<
