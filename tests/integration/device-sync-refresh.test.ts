@@ -12,7 +12,9 @@ import { decodePrekeyBundle, decodePrekeyBody } from '@hestia/core/crypto/codecs
 import { DAY_MS } from '@hestia/core/crypto/limits.ts'
 import { decodeSecrets } from '@hestia/core/messenger/index.ts'
 import { peerIdBytes } from '@hestia/core/messenger/net.ts'
-import { encodeLinkRequest } from '@hestia/core/messenger/devices/link-codec.ts'
+import { decodeLinkGrant, encodeLinkRequest } from '@hestia/core/messenger/devices/link-codec.ts'
+import { acceptLinkGrant } from '@hestia/core/messenger/devices/link-grant.ts'
+import { answerRefresh } from '@hestia/core/messenger/devices/refresh-link.ts'
 import { OWN_FRAME_KIND, sealOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
 import type { VerifiedDeviceList } from '@hestia/core/messenger/devices/device-list.ts'
 import { mlkemKeyPair, x25519KeyPair } from '@hestia/core/crypto/primitives.ts'
@@ -147,15 +149,41 @@ describe('a companion’s keys are renewed through the primary while it runs', (
       (err) => isProtocolError(err, 'limit_exceeded'),
     )
     assert.equal((await primaryList()).listVersion, before.listVersion)
-    // The request naming the listed keys is answered again (a new certificate for the same keys).
-    await a1.service.messenger!.parts.own.receive(await refreshRequestFromLaptop(same))
+    // The request naming the listed keys is answered again (not refused as not due), with the
+    // answer already published: the same list, the same certificate and prekey ids. Twice, as a
+    // relay playing it again would: nothing new is issued (review 11 F1).
+    const own = a1.service.messenger!.parts.own
+    await own.receive(await refreshRequestFromLaptop(same))
+    await own.receive(await refreshRequestFromLaptop(same))
     const again = await primaryList()
-    assert.ok(again.listVersion > before.listVersion, 'answered: a new list was issued')
-    const entry = decodePrekeyBundle(laptopEntry(again).bundle)
-    assert.equal(
-      bytesOf(decodePrekeyBody(entry.signedPrekey.body).publicKey),
-      bytesOf(same.signedPrekey),
+    assert.equal(again.listVersion, before.listVersion, 'no new list for the same keys')
+    assert.equal(bytesOf(laptopEntry(again).bundle), bytesOf(laptopEntry(before).bundle))
+    // A laptop whose answer was really lost (still asking for those keys) can take it.
+    const request = {
+      deviceKey: a2.service.messenger!.ctx.local.cert.deviceKey,
+      peerId: a2.service.messenger!.ctx.local.cert.peerId,
+      ...same,
+      name: 'Laptop',
+    }
+    const laptopId = a2.service.node!.peerId.toString()
+    const answer = await answerRefresh(
+      a1.service.messenger!.ctx,
+      laptopId,
+      encodeLinkRequest(request),
     )
-    assert.equal(bytesOf(decodePrekeyBody(entry.pqPrekey.body).publicKey), bytesOf(same.pqPrekey))
+    assert.equal(answer.again, true)
+    const accepted = acceptLinkGrant(decodeLinkGrant(answer.grant), request, trio.platform.clock())
+    assert.equal(accepted.list.listVersion, before.listVersion, 'the grant carries the held list')
+    // The laptop took the first answer long ago: every prekey its listed entry names, it holds.
+    const held = decodeSecrets((await a2.store.getIdentity())!.secretKeys).prekeys
+    const entry = decodePrekeyBundle(laptopEntry(again).bundle)
+    for (const signed of [entry.signedPrekey, entry.pqPrekey]) {
+      const { id, kind } = decodePrekeyBody(signed.body)
+      const names = held.map((h) => `${h.kind}/${h.id}`).join(' ')
+      assert.ok(
+        held.some((h) => h.id === id && h.kind === kind),
+        `the laptop holds the listed prekey ${kind}/${id} (holds ${names})`,
+      )
+    }
   })
 })

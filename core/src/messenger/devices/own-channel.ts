@@ -487,9 +487,10 @@ export class OwnChannel {
       throw new ProtocolError('malformed', 'unstamped contact update (kind 5) is not taken')
     } else if (frame.kind === OWN_FRAME_KIND.refreshRequest) {
       // Primary: a companion's fresh keys signed, the new list to every contact, the grant back.
-      const { list, grant } = await answerAndPublish(this.#ctx, sender, frame.body)
-      await this.#d.retryOutbox?.()
+      const { list, grant, again } = await answerAndPublish(this.#ctx, sender, frame.body)
+      if (!again) await this.#d.retryOutbox?.()
       await this.#sendRetrying(link, OWN_FRAME_KIND.refreshGrant, grant)
+      if (again) return // the list went out when it was published
       this.#ctx.emit({ type: 'devices.changed', devices: await devicesView(this.#ctx, list) })
       await this.listPublished(list, sender)
     } else if (frame.kind === OWN_FRAME_KIND.refreshGrant) {

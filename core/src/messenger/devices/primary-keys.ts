@@ -77,7 +77,8 @@ export function answerAndPublish(
 ): ReturnType<typeof answerRefresh> {
   return ctx.locks.run(OWN_LIST_LOCK, async () => {
     const answer = await answerRefresh(ctx, senderId, body)
-    await publishOwnList(ctx, answer.list)
+    // The same request again is answered with what is published already (refresh-link.ts).
+    if (!answer.again) await publishOwnList(ctx, answer.list)
     return answer
   })
 }

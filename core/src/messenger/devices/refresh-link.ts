@@ -14,7 +14,7 @@
  * answer was lost, and the primary answers again.
  */
 import { bytesEqual } from '../../crypto/bytes.ts'
-import { decodePrekeyBundle, decodePrekeyBody } from '../../crypto/codecs.ts'
+import { decodePrekeyBundle, decodePrekeyBody, encodeSigned } from '../../crypto/codecs.ts'
 import { PREKEY_KIND, type PrekeySecret } from '../../crypto/prekeys.ts'
 import { mlkemKeyPair, x25519KeyPair } from '../../crypto/primitives.ts'
 import { ProtocolError } from '../../wire/errors.ts'
@@ -23,13 +23,15 @@ import { RENEW_BEFORE_MS } from '../key-maintenance.ts'
 import { MESSENGER_TIMING } from '../limits.ts'
 import { deviceIdOf } from '../net.ts'
 import type { LocalSecrets } from '../secrets.ts'
-import { verifyDeviceList, type VerifiedDeviceList } from './device-list.ts'
+import { verifyDeviceList, type ListedDevice, type VerifiedDeviceList } from './device-list.ts'
 import { companionPrekeySecrets } from './companion.ts'
+import { DEVICE_ROLE } from './limits.ts'
 import {
   decodeLinkGrant,
   decodeLinkRequest,
   encodeLinkGrant,
   encodeLinkRequest,
+  type LinkGrantFields,
   type LinkRequestFields,
 } from './link-codec.ts'
 import { acceptLinkGrant } from './link-grant.ts'
@@ -116,7 +118,7 @@ export async function answerRefresh(
   ctx: MessengerContext,
   senderId: string,
   body: Uint8Array,
-): Promise<{ list: VerifiedDeviceList; grant: Uint8Array }> {
+): Promise<{ list: VerifiedDeviceList; grant: Uint8Array; again: boolean }> {
   const current = await currentOwnList(ctx)
   if (!isPrimary(ctx, current))
     throw new ProtocolError('unknown_key', 'refresh: only the primary signs device keys')
@@ -124,13 +126,22 @@ export async function answerRefresh(
   const now = ctx.platform.clock()
   const request = decodeLinkRequest(body)
   // A request naming the keys we already listed for it is the same request again: our answer was
-  // lost (a failed deposit, a stop in between), so it is answered again, not refused as not due —
-  // else the companion would never get the certificate for the prekeys its contacts now use.
+  // lost (a failed deposit, a stop in between), or a relay plays the request again. It gets the
+  // answer already published (the listed certificate and prekeys, the list held), not refused as
+  // not due — else the companion would never get the certificate for the prekeys its contacts now
+  // use — and not a new one: new prekey ids for the same keys would leave the companion, which
+  // took the first answer, unable to open sessions its contacts start (review 11 F1).
   if (
     device !== undefined &&
-    bundleExpiry(device.bundle) - now >= REFRESH_TIMING.renewBeforeMs &&
-    !listsPrekeysOf(device.bundle, request)
+    isOwnRequest(device, request) &&
+    listsPrekeysOf(device.bundle, request)
   )
+    return {
+      list: current,
+      grant: encodeLinkGrant(listedGrant(device.bundle, current)),
+      again: true,
+    }
+  if (device !== undefined && bundleExpiry(device.bundle) - now >= REFRESH_TIMING.renewBeforeMs)
     throw new ProtocolError('limit_exceeded', 'refresh: that device’s keys are not due yet')
   const { grant, list } = buildRefreshGrant({
     identity: ctx.local.identity,
@@ -141,7 +152,28 @@ export async function answerRefresh(
     certLifetimeMs: MESSENGER_TIMING.deviceCertLifetimeMs,
     prekeyLifetimeMs: MESSENGER_TIMING.prekeyLifetimeMs,
   })
-  return { list, grant: encodeLinkGrant(grant) }
+  return { list, grant: encodeLinkGrant(grant), again: false }
+}
+
+/** A listed companion asking for its own keys (buildRefreshGrant refuses anything else). */
+function isOwnRequest(device: ListedDevice, request: LinkRequestFields): boolean {
+  return (
+    device.role === DEVICE_ROLE.companion &&
+    bytesEqual(request.deviceKey, device.deviceKey) &&
+    bytesEqual(request.peerId, device.peerId)
+  )
+}
+
+/** The grant for the entry `list` holds already: its certificate and prekeys as listed. */
+function listedGrant(bundle: Uint8Array, list: VerifiedDeviceList): LinkGrantFields {
+  const parts = decodePrekeyBundle(bundle)
+  return {
+    deviceCert: parts.deviceCert,
+    signedPrekey: encodeSigned(parts.signedPrekey),
+    pqPrekey: encodeSigned(parts.pqPrekey),
+    deviceList: list.bytes,
+    sync: new Uint8Array(0),
+  }
 }
 
 /**
