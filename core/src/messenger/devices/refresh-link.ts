@@ -202,14 +202,32 @@ export async function takeRefreshGrant(
     },
     grant,
   )
+  let kept = list
   await changeSecrets(ctx, (s, row) => {
     s.prekeys = [...s.prekeys, ...fresh]
     delete s.pendingRefresh
     row.deviceCertificate = accepted.cert.bytes
-    row.deviceList = list.bytes
+    // A newer list may be here already (kind 3 from the primary overtook this answer): kept. Any
+    // list newer than the grant's was built on it, so it names our renewed keys too (review 11 F11).
+    const held = heldListOf(ctx, row.deviceList)
+    if (held !== null && held.listVersion > list.listVersion) kept = held
+    else row.deviceList = list.bytes
   })
   // The running messenger signs its bundle with the certificate it holds: the new one from now.
   ctx.local.cert = accepted.cert
   ctx.local.device = { ...ctx.local.device, cert: accepted.cert }
-  return list
+  return kept
+}
+
+/** The list of ours `bytes` holds, or null (none, or not one our identity signed). */
+function heldListOf(
+  ctx: MessengerContext,
+  bytes: Uint8Array | undefined,
+): VerifiedDeviceList | null {
+  if (bytes === undefined) return null
+  try {
+    return verifyDeviceList(bytes, { identityKey: ctx.local.identity.publicKey })
+  } catch {
+    return null
+  }
 }
