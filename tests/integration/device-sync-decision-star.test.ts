@@ -135,6 +135,31 @@ describe('a key decision on one companion reaches the other when the primary did
     )
   })
 
+  test('a decision the primary passed on, played to it again, is not passed on again', async () => {
+    // review 11 F5: a decision newer than A1's agreement for a key change A1 does not hold goes on
+    // to the tablet once; the same frame again (a relay replaying the deposit) stops at A1.
+    const held = (await firstContactRecord(a1)).ownSync!.stamp
+    const body = await keyDecision(a2, newIdentity().publicKey, oldKey, held + 60_000)
+    const sealed = await sealUnderLink(a2, a1, OWN_FRAME_KIND.keyRefused, body)
+    const own = a1.service.messenger!.parts.own
+    const before = tabletKinds.length
+    const refusals = () =>
+      tabletKinds.slice(before).filter((k) => k === OWN_FRAME_KIND.keyRefused).length
+    await assert.rejects(own.receive(sealed), (err) => isProtocolError(err, 'wrong_key'))
+    await waitUntil('the tablet got it once', () => refusals() === 1)
+    await assert.rejects(own.receive(sealed), (err) => isProtocolError(err, 'wrong_key'))
+    // A rename on the primary goes to the tablet after anything the replay would have sent.
+    await a1.must({
+      type: 'contact.rename',
+      contactId: (await ben(a1)).contactId,
+      displayName: 'Ben (after the replay)',
+    })
+    await waitUntil('the tablet took the rename', async () => {
+      return (await ben(a3)).displayName === 'Ben (after the replay)'
+    })
+    assert.equal(refusals(), 1, `passed on once (${tabletKinds.slice(before).join(', ')})`)
+  })
+
   test('accepted on the laptop: the tablet accepts the same key; the primary stays as it was', async () => {
     const newKey = await newKeyOnCompanions('from the accepted key')
     await a2.must({ type: 'contact.acceptNewKey', contactId: (await ben(a2)).contactId })

@@ -16,7 +16,7 @@
  * not the other companions (not built: relaying it on).
  */
 import type { ClientEvent, Settings, SettingsPatch } from '../../client/api.ts'
-import { bytesEqual } from '../../crypto/bytes.ts'
+import { bytesEqual, toHex } from '../../crypto/bytes.ts'
 import { DEVICE_OWNER_SELF, type ContactRecord } from '../../store/records.ts'
 import type { StoreOperations } from '../../store/store.ts'
 import { isProtocolError, ProtocolError } from '../../wire/errors.ts'
@@ -524,8 +524,9 @@ export class OwnChannel {
     const applied = await applyContactFrame(this.#ctx, deps, kind, body, fromPrimary).catch(
       async (err: unknown) => {
         // A newer key decision for a key change this primary has not seen (yet): its other
-        // companions may hold that change, so it goes on to them; each judges it (F7).
-        if (err instanceof NotHeldHere) await this.#passOn(sender, kind, body)
+        // companions may hold that change, so it goes on to them; each judges it (F7). Once: the
+        // agreement here does not move, so the same frame again (a relay replaying it) stops here.
+        if (err instanceof NotHeldHere) await this.#passOnOnce(sender, kind, body)
         throw err
       },
     )
@@ -533,6 +534,16 @@ export class OwnChannel {
     // A Hello that waited for a newer route (the contact's invite mailbox closed) goes now.
     if (applied.rerouted) await this.#d.retryOutbox?.()
     if (applied.changed) await this.#passOn(sender, kind, body)
+  }
+
+  /** Key decisions passed on without being taken here (bounded; lost on a restart). */
+  readonly #passedOn = new SeenOnce(256)
+
+  /** #passOn for a frame not taken here, once (kept for another try if a deposit failed). */
+  async #passOnOnce(sender: string, kind: number, body: Uint8Array): Promise<void> {
+    const key = `${kind}:${toHex(body)}`
+    if (this.#ctx.local.companion === true || !this.#passedOn.first(key)) return
+    if (!(await this.#sendAll(kind, body, sender))) this.#passedOn.forget(key)
   }
 
   /**
@@ -581,6 +592,28 @@ export class OwnChannel {
     if (!taken) return
     if (!stillListed) return ctx.emit({ type: 'device.removed', at: ctx.platform.clock() })
     ctx.emit({ type: 'devices.changed', devices: await devicesView(ctx, list) })
+  }
+}
+
+/** Keys seen before, the newest `max` of them. */
+class SeenOnce {
+  readonly #keys = new Set<string>()
+  readonly #max: number
+
+  constructor(max: number) {
+    this.#max = max
+  }
+
+  /** True the first time `key` is given (then remembered); false after. */
+  first(key: string): boolean {
+    if (this.#keys.has(key)) return false
+    this.#keys.add(key)
+    if (this.#keys.size > this.#max) this.#keys.delete(this.#keys.values().next().value!)
+    return true
+  }
+
+  forget(key: string): void {
+    this.#keys.delete(key)
   }
 }
 
