@@ -55,6 +55,7 @@ import { encodeSentCopy } from './sync.ts'
 import { isHistoryKind, OwnHistory } from './history.ts'
 import { ownDirect, type OwnDirect } from './own-direct.ts'
 import { OwnRoutes } from './own-routes.ts'
+import { SeenOnce } from './seen-once.ts'
 
 /** Read when used: the messenger makes the channel before its context and mailboxes. */
 export interface OwnChannelDeps {
@@ -592,28 +593,6 @@ export class OwnChannel {
     if (!taken) return
     if (!stillListed) return ctx.emit({ type: 'device.removed', at: ctx.platform.clock() })
     ctx.emit({ type: 'devices.changed', devices: await devicesView(ctx, list) })
-  }
-}
-
-/** Keys seen before, the newest `max` of them. */
-class SeenOnce {
-  readonly #keys = new Set<string>()
-  readonly #max: number
-
-  constructor(max: number) {
-    this.#max = max
-  }
-
-  /** True the first time `key` is given (then remembered); false after. */
-  first(key: string): boolean {
-    if (this.#keys.has(key)) return false
-    this.#keys.add(key)
-    if (this.#keys.size > this.#max) this.#keys.delete(this.#keys.values().next().value!)
-    return true
-  }
-
-  forget(key: string): void {
-    this.#keys.delete(key)
   }
 }
 
