@@ -6,13 +6,13 @@
 // runs the same path). The browser figure the issue names, device.link_ms (scan to both devices
 // ready, two extensions), needs the UI and is not measured yet.
 //
-// Each link is a new relayed connection (libp2p's findExistingConnection reuses no limited
-// connection for a dial), and the new device's libp2p takes at most 5 new inbound connections a
-// second per remote host (inboundConnectionThreshold) — all of them from the relay's IP.
-// Back-to-back links (~100 ms each) went over that at about the sixth: the new device refused the
-// circuit after the relay had already joined it, and the existing device's noise handshake timed
-// out. The fresh node here takes 1,000 a second; a user links a device at human pace (compare a
-// code, confirm), far below 5 a second, so the product is not affected.
+// Each link dials a new relayed connection (libp2p's findExistingConnection reuses no limited
+// connection for a dial; see the hang-up below), and the new device's libp2p takes at most 5 new
+// inbound connections a second per remote host (inboundConnectionThreshold) — all of them from the
+// relay's IP. Back-to-back links (~100 ms each) went over that at about the sixth: the new device
+// refused the circuit after the relay had already joined it, and the existing device's noise
+// handshake timed out. The fresh node here takes 1,000 a second; a user links a device at human
+// pace (compare a code, confirm), far below 5 a second, so this limit does not affect the product.
 import type { Libp2p } from '@libp2p/interface'
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
 import { percentile } from '../lib/stats.ts'
