@@ -41,11 +41,8 @@ export interface LinkNode {
     options?: { runOnLimitedConnection?: boolean; maxInboundStreams?: number },
   ): Promise<void>
   unhandle(protocol: string): Promise<void>
-  dialProtocol(
-    address: Multiaddr,
-    protocol: string,
-    options?: { runOnLimitedConnection?: boolean; signal?: AbortSignal },
-  ): Promise<Stream>
+  /** `force`: a connection of the link's own, never one already open (see linkNewDevice). */
+  dial(address: Multiaddr, options?: { force?: boolean; signal?: AbortSignal }): Promise<Connection>
 }
 
 export interface NewDeviceHooks {
@@ -149,13 +146,20 @@ export async function linkNewDevice(
   const link = new ExistingDeviceLink(offer, platform)
   const limit = deadline(timeoutMs)
   const signal = limit.signal
+  let connection: Connection | undefined
   let stream: Stream | undefined
   try {
-    stream = await node.dialProtocol(
-      linkAddress(link.offer.relay, link.offer.peerId),
-      DEVICE_LINK_PROTOCOL,
-      { runOnLimitedConnection: true, signal },
-    )
+    // A new circuit for every attempt (ADR 0462): libp2p would otherwise hand back a relayed
+    // connection still open from an earlier attempt, whose relay limits (time, bytes) run from
+    // that attempt, and the relay could cut this one mid-link.
+    connection = await node.dial(linkAddress(link.offer.relay, link.offer.peerId), {
+      force: true,
+      signal,
+    })
+    stream = await connection.newStream(DEVICE_LINK_PROTOCOL, {
+      runOnLimitedConnection: true,
+      signal,
+    })
     const lp = lpStream(stream, { maxDataLength: DEVICE_CAPS.linkReveal + 64 })
     await lp.write(link.hello, { signal })
     const { code, request } = link.receiveReveal((await lp.read({ signal })).subarray())
@@ -179,5 +183,19 @@ export async function linkNewDevice(
     throw err
   } finally {
     limit.clear()
+    if (connection !== undefined) await closeUnlessShared(connection, stream)
   }
+}
+
+/**
+ * Closes the link's connection when nothing but the link's stream ran on it. libp2p may have
+ * handed it to another dial to the same device meanwhile (a relayed dial to the same address
+ * takes an open connection with that address): that one is left to its owner and the relay's
+ * limits.
+ */
+async function closeUnlessShared(connection: Connection, ours: Stream | undefined): Promise<void> {
+  if (connection.streams.some((s) => s !== ours && s.status === 'open')) return
+  await connection.close().catch((err: unknown) => {
+    connection.abort(err instanceof Error ? err : new Error(String(err)))
+  })
 }
