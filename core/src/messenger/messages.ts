@@ -40,14 +40,16 @@ export async function listConversations(
   d: Pick<MessagesDeps, 'ctx'>,
   query: string | null,
 ): Promise<ConversationSummary[]> {
-  const store = d.ctx.store
-  const list = await store.listConversations(CLIENT_LIMITS.conversationsMax)
   const q = query?.toLowerCase() ?? null
   // The contacts and the last messages in two reads, not two per row: the popup's first paint
   // waits for this list, and each store request costs the host's thread (which the popup's
   // renderer shares) more than the IndexedDB read itself (issue 21).
-  const summaries = await store.transaction(async (tx) => {
-    const contacts = new Map((await tx.listContacts()).map((c) => [c.contactId, c]))
+  const summaries = await d.ctx.store.transaction(async (tx) => {
+    const [list, all] = await Promise.all([
+      tx.listConversations(CLIENT_LIMITS.conversationsMax),
+      tx.listContacts(),
+    ])
+    const contacts = new Map(all.map((c) => [c.contactId, c]))
     const lastIds = list.flatMap((c) => (c.lastMessageId === null ? [] : [c.lastMessageId]))
     const messages = new Map<string, MessageRecord>()
     for (const m of await tx.getMessages(lastIds)) if (m !== undefined) messages.set(m.messageId, m)
