@@ -19,6 +19,7 @@ import { FILE_PROTOCOL } from '@hestia/core/files/limits.ts'
 import { idleDirectConnections } from '@hestia/core/messenger/idle-connections.ts'
 import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
 import { OWN_PROTOCOL } from '@hestia/core/messenger/devices/own-direct.ts'
+import { MESSENGER_CONNECTION_MANAGER } from '@hestia/core/messenger/node-limits.ts'
 import { relayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import { denyDialMultiaddr, type AddressPolicy } from './address-policy.ts'
 import { installWebRtcCloseGuard } from './webrtc-close-guard.ts'
@@ -97,6 +98,9 @@ export function browserNodeConfig(options: BrowserNodeOptions) {
     // ping once a minute, and the relay's, keep NAT bindings warm (ADR 0912).
     streamMuxers: [yamux({ enableKeepAlive: false })],
     connectionGater: { denyDialMultiaddr: denyDialMultiaddr(options.policy) },
+    // Every contact's connection comes from a relay's IP: libp2p's per-host rate of 5 a second
+    // would refuse the sixth contact dialling us in a second (ADR 0463).
+    connectionManager: { ...MESSENGER_CONNECTION_MANAGER },
     // Off: it pings every connection every 10 s, each ping a new WebRTC data channel on a
     // contact's connection (~400 packets/min per idle contact). Direct connections are judged by
     // what they carry and closed when idle; relays get their own slower ping (ADR 0910).

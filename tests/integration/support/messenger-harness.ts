@@ -37,6 +37,7 @@ import { idleDirectConnections } from '@hestia/core/messenger/idle-connections.t
 import type { ReceiptDelay } from '@hestia/core/messenger/receipt-batcher.ts'
 import type { ROTATION_TIMING } from '@hestia/core/messenger/mailbox-rotation.ts'
 import { CHAT_PROTOCOL, MESSENGER_TIMING } from '@hestia/core/messenger/limits.ts'
+import { MESSENGER_CONNECTION_MANAGER } from '@hestia/core/messenger/node-limits.ts'
 import { relayKeepAlive } from '@hestia/core/messenger/relay-keepalive.ts'
 import { createMemoryBacking, openMemoryStore } from '@hestia/core/store/index.ts'
 import type { MemoryBacking, MessengerStore } from '@hestia/core/store/index.ts'
@@ -114,6 +115,8 @@ export async function createTestNode(
     streamMuxers: [yamux()],
     // Tests run on loopback, which the default gater refuses.
     connectionGater: { denyDialMultiaddr: () => false },
+    // The browser node's inbound limits (ADR 0463): contacts come through the relay's IP.
+    connectionManager: { ...MESSENGER_CONNECTION_MANAGER },
     ...(idleMs !== undefined ? { connectionMonitor: { enabled: false } } : {}),
     services: {
       identify: identify(),
