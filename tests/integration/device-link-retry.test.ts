@@ -8,9 +8,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Libp2p } from '@libp2p/interface'
-import { startRelay } from '../../relay-node/src/relay.ts'
-import { startClientNode, tempDir, waitFor } from './relay-helpers.ts'
-import type { TestRelay } from './support/device-mailboxes.ts'
+import { startLinkNodes, startLoopbackRelay, type TestRelay } from './support/device-mailboxes.ts'
 import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
 import { peerIdBytes } from '../../core/src/messenger/net.ts'
 import { issueDeviceList } from '../../core/src/messenger/devices/device-list.ts'
@@ -27,21 +25,9 @@ let existing: Libp2p
 let fresh: Libp2p
 
 before(async () => {
-  relay = await startRelay({
-    dataDir: tempDir(),
-    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-    stunPort: -1,
-    adminPort: -1,
-    logLevel: 'silent',
-    relay: { relayedDurationLimitMs: RELAYED_MS },
-  })
+  relay = await startLoopbackRelay({ relayedDurationLimitMs: RELAYED_MS })
   relayAddr = relay.multiaddrs[0]!
-  fresh = await startClientNode({ relayAddr })
-  existing = await startClientNode()
-  await waitFor(
-    () => fresh.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')),
-    10_000,
-  )
+  ;({ existing, fresh } = await startLinkNodes(relayAddr))
 })
 
 after(async () => {

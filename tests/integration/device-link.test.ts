@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Libp2p } from '@libp2p/interface'
 import { startClientNode, waitFor } from './relay-helpers.ts'
-import { startLoopbackRelay, type TestRelay } from './support/device-mailboxes.ts'
+import { startLinkNodes, startLoopbackRelay, type TestRelay } from './support/device-mailboxes.ts'
 import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
 import { peerIdBytes } from '../../core/src/messenger/net.ts'
 import { isProtocolError } from '../../core/src/wire/errors.ts'
@@ -47,12 +47,7 @@ const bob = {
 before(async () => {
   relay = await startLoopbackRelay()
   relayAddr = relay.multiaddrs[0]!
-  fresh = await startClientNode({ relayAddr })
-  existing = await startClientNode()
-  await waitFor(
-    () => fresh.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')),
-    10_000,
-  )
+  ;({ existing, fresh } = await startLinkNodes(relayAddr))
 })
 
 after(async () => {

@@ -5,7 +5,7 @@
  */
 import type { Libp2p } from '@libp2p/interface'
 import { startRelay } from '@hestia/relay-node'
-import { mailboxClientFor, startClientNode, tempDir } from '../relay-helpers.ts'
+import { mailboxClientFor, startClientNode, tempDir, waitFor } from '../relay-helpers.ts'
 import { systemPlatform as p } from '../../../core/src/crypto/platform.ts'
 import {
   createMailboxKeys,
@@ -21,15 +21,38 @@ import {
 
 export type TestRelay = Awaited<ReturnType<typeof startRelay>>
 
-/** A relay on 127.0.0.1 (WebSocket only, no STUN, no admin port, quiet) with a fresh data dir. */
-export function startLoopbackRelay(): Promise<TestRelay> {
+type RelayLimits = Parameters<typeof startRelay>[0]['relay']
+
+/**
+ * A relay on 127.0.0.1 (WebSocket only, no STUN, no admin port, quiet) with a fresh data dir;
+ * `relay`: limits that differ from the relay's defaults (e.g. a short relayed-connection time).
+ */
+export function startLoopbackRelay(relay?: RelayLimits): Promise<TestRelay> {
   return startRelay({
     dataDir: tempDir(),
     listen: ['/ip4/127.0.0.1/tcp/0/ws'],
     stunPort: -1,
     adminPort: -1,
     logLevel: 'silent',
+    ...(relay !== undefined && { relay }),
   })
+}
+
+/**
+ * Two client nodes for a device link over `relayAddr`: `fresh` (the new device) listens on a
+ * circuit address through the relay, `existing` dials it. Resolves once `fresh` has its circuit
+ * address; stop both nodes when done.
+ */
+export async function startLinkNodes(
+  relayAddr: string,
+): Promise<{ existing: Libp2p; fresh: Libp2p }> {
+  const fresh = await startClientNode({ relayAddr })
+  const existing = await startClientNode()
+  await waitFor(
+    () => fresh.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')),
+    10_000,
+  )
+  return { existing, fresh }
 }
 
 /** A device's own mailbox on the relay (what its Hello would tell each contact). */
