@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { systemPlatform } from '../crypto/platform.ts'
 import { openMemoryStore } from '../store/memory-store.ts'
 import type { MessengerStore } from '../store/store.ts'
-import { changeSecrets, changeSecretsIn, type MessengerContext } from './context.ts'
+import { changeSecrets, changeSecretsIn, KEEP, type MessengerContext } from './context.ts'
 import { createLocalIdentity } from './identity.ts'
 import { decodeSecrets } from './secrets.ts'
 
@@ -35,16 +35,36 @@ test('a change is written, the in-memory copy reloaded, and its result given bac
   assert.deepEqual(ctx.secrets.replaced, { at: 7, byDeviceId: 'other' })
 })
 
-test('a change that answers false writes nothing', async () => {
+test('a change that answers KEEP writes nothing', async () => {
   const ctx = await context()
   const row = await ctx.store.getIdentity()
   const got = await changeSecrets(ctx, (s) => {
     s.replaced = { at: 7, byDeviceId: 'other' }
-    return false
+    return KEEP
   })
-  assert.equal(got, false)
+  assert.equal(got, KEEP)
   assert.deepEqual(await ctx.store.getIdentity(), row)
   assert.equal(ctx.secrets.replaced, undefined)
+})
+
+test('a change whose value is false is written (review 11 F8)', async () => {
+  const ctx = await context()
+  const restored = {
+    deviceId: 'old',
+    mailboxRoot: Uint8Array.of(1),
+    mailboxIds: [],
+    relay: null,
+    restoredAt: 5,
+    hellosQueued: true,
+    noticeDelivered: true,
+  }
+  await changeSecrets(ctx, (s) => (s.restoredFrom = restored))
+  // An arrow that assigns false gives false: an ordinary result, the change is still written.
+  const got = await changeSecrets(ctx, (s) => (s.restoredFrom!.hellosQueued = false))
+  assert.equal(got, false)
+  assert.equal((await stored(ctx.store)).restoredFrom?.hellosQueued, false)
+  assert.equal(ctx.secrets.restoredFrom?.hellosQueued, false)
+  assert.equal(ctx.secrets.restoredFrom?.noticeDelivered, true)
 })
 
 test('no identity: throws, or with skip writes nothing and gives undefined', async () => {

@@ -12,7 +12,7 @@
  */
 import { fromBase64Url } from '../crypto/bytes.ts'
 import type { ContactRecord } from '../store/records.ts'
-import { changeSecrets, type MessengerContext } from './context.ts'
+import { changeSecrets, KEEP, type MessengerContext } from './context.ts'
 import { makeReplacementNotice } from './device-replaced.ts'
 import { isClosedMailbox } from './invite-closed.ts'
 import { queueHello } from './outbox-rows.ts'
@@ -114,7 +114,7 @@ async function saveRestoredFrom(
   await changeSecrets(
     ctx,
     (secrets) => {
-      if (secrets.restoredFrom === undefined) return false
+      if (secrets.restoredFrom === undefined) return KEEP
       secrets.restoredFrom = { ...secrets.restoredFrom, ...patch }
       return true
     },
