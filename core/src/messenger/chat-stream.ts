@@ -33,6 +33,14 @@ export interface ChatStreamsOptions {
   idleMs?: number
 }
 
+/** The chat's KeptStreams options but the idle time (kept-streams.test.ts runs with them). */
+export const CHAT_KEPT_STREAMS = {
+  framesPerStream: MESSENGER_LIMITS.framesPerStream,
+  keepRefused: true,
+  silentReason: 'no transport ack within the ack budget',
+  trace: true,
+} as const
+
 export class ChatStreams {
   readonly #net: MessengerNet
   readonly #streams: KeptStreams
@@ -41,13 +49,7 @@ export class ChatStreams {
     const idleMs = options.idleMs ?? MESSENGER_TIMING.chatStreamIdleMs
     if (!(idleMs >= 0)) throw new RangeError('chat stream idle time: 0 ms or more')
     this.#net = net
-    this.#streams = new KeptStreams({
-      framesPerStream: MESSENGER_LIMITS.framesPerStream,
-      idleMs,
-      keepRefused: true,
-      silentReason: 'no transport ack within the ack budget',
-      trace: true,
-    })
+    this.#streams = new KeptStreams({ ...CHAT_KEPT_STREAMS, idleMs })
   }
 
   /** Streams kept open now (tests, diagnostics). */

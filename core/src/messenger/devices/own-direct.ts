@@ -69,6 +69,16 @@ export const OWN_DIRECT_LIMITS = {
 } as const
 
 /**
+ * KeptStreams' options for own-device frames but the idle time and ack hook (kept-streams.test.ts
+ * runs with them): a refused frame closes its stream, as the handler ends it after a refusal.
+ */
+export const OWN_KEPT_STREAMS = {
+  framesPerStream: OWN_DIRECT_LIMITS.framesPerStream,
+  keepRefused: false,
+  silentReason: 'no own-device ack within budget',
+} as const
+
+/**
  * Kinds that go over a direct stream when one is open: each is taken once however often it
  * arrives (message ids, seqs, transfer ids), so a frame that went direct and then also into the
  * mailbox after a lost ack changes nothing twice. History chunks and ends may dial (within
@@ -141,10 +151,8 @@ export class OwnDirect {
   constructor(deps: OwnDirectDeps) {
     this.#d = deps
     this.#streams = new KeptStreams({
-      framesPerStream: OWN_DIRECT_LIMITS.framesPerStream,
+      ...OWN_KEPT_STREAMS,
       idleMs: deps.idleMs ?? MESSENGER_TIMING.chatStreamIdleMs,
-      keepRefused: false,
-      silentReason: 'no own-device ack within budget',
       onAck: (connection) => proven.add(connection),
     })
   }
