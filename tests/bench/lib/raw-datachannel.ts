@@ -25,6 +25,11 @@ export const PAGE_WAIT_LIMIT_MS = 60_000
 export interface RawChannelPair {
   /** Whether the measuring page is cross-origin isolated (performance.now() at ~5 µs, not 100 µs). */
   preciseTimers: boolean
+  /**
+   * The measuring page (sends the bulk bytes) and the echoing one (counts them). The file floor
+   * (lib/raw-file-floor.ts) runs its arms on the same `bulk` channel between them.
+   */
+  pages: readonly [Page, Page]
   /** Sends `count` echo messages one after another; returns each round trip in ms. */
   echoRtts(count: number): Promise<number[]>
   /** Sends `bytes` with back-pressure and waits for the receiver's count; returns the time. */
@@ -217,6 +222,7 @@ export async function connectRawChannel(
   await measuring.evaluate(finishOfferer, { answer, waitLimitMs })
   return {
     preciseTimers,
+    pages,
     echoRtts: (count) =>
       measuring.evaluate(measureEcho, { count, size: ECHO_MESSAGE_BYTES, waitLimitMs }),
     bulk: async (bytes) => {
