@@ -134,6 +134,11 @@ export class OwnChannel {
     return this.#d.mailboxes()
   }
 
+  /** Frames and bytes kept for devices that have not announced their mailbox (tests). */
+  unroutedHeld(deviceId?: string): { frames: number; bytes: number } {
+    return this.#routes.held(deviceId)
+  }
+
   /** Whether `mailboxId` is our own-devices mailbox (its frames come here, not to the inbox). */
   owns(mailboxId: string): boolean {
     return this.#ctx.secrets.ownMailbox === mailboxId
@@ -396,6 +401,8 @@ export class OwnChannel {
         listed.has(l.deviceId) ? l : { ...l, removed: true as const },
       )
     })
+    // What waited for their mailbox goes nowhere now (review 11 F6).
+    for (const l of removed) this.#routes.forget(l.deviceId)
     await this.#tellWaiting()
     return removed.length
   }
@@ -434,6 +441,7 @@ export class OwnChannel {
       await changeSecrets(this.#ctx, (s) => {
         s.ownLinks = (s.ownLinks ?? []).filter((l) => !told.has(l.deviceId))
       })
+      for (const id of told) this.#routes.forget(id)
     } finally {
       for (const id of mine) this.#telling.delete(id)
     }
