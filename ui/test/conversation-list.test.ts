@@ -5,7 +5,8 @@ import { CLIENT_ERROR_TEXT } from '@hestia/core/client/api.ts'
 import type { ConversationSummary } from '@hestia/core/client/api.ts'
 import { renderFile } from './support/render.ts'
 import { NOW, fixture } from './support/fixtures.ts'
-import { DELIVERY_LABEL } from '../src/lib/texts.ts'
+import { DELIVERY_LABEL, NAME_TAG_TITLE } from '../src/lib/texts.ts'
+import { initials } from '../src/lib/format.ts'
 import { AppState } from '../src/lib/app-state.ts'
 
 const noop = (): void => {}
@@ -97,7 +98,7 @@ describe('ConversationList rows', () => {
     assert.ok(changed.contact.heldCount > 0)
     const blocked = byTrust(conversations, 'blocked')
     assert.ok(rowText(blocked).includes('Blocked'))
-    // Rows are plain buttons (ListRow, shared with the groups); only blocked contacts look muted.
+    // Rows are plain buttons (the list writes them out, ADR 0921); only blocked contacts look muted.
     assert.ok(rows.every((r) => r.attrs.type === 'button'))
     const mutedLooks = view
       .elements('span')
@@ -119,6 +120,30 @@ describe('ConversationList rows', () => {
     )
     assert.ok(states.size > 0, 'the fixture has outgoing last messages')
     for (const state of states) assert.ok(view.find('svg', { 'aria-label': DELIVERY_LABEL[state] }))
+  })
+
+  test('a confusable name carries its tag; the avatar shows initials and hides from readers', async () => {
+    const [first, ...rest] = await fixtureConversations()
+    assert.ok(first)
+    const tagged = { ...first, contact: { ...first.contact, nameTag: 'k7q2' } }
+    const view = await renderFile('components/ConversationList.svelte', {
+      ...base,
+      conversations: [tagged, ...rest],
+    })
+    const tag = view.find('span', { 'data-testid': 'name-tag' })
+    assert.equal(tag?.attrs.title, NAME_TAG_TITLE)
+    const text = view.textWithin('button', 'data-conversation', tagged.conversationId) ?? ''
+    assert.ok(text.includes(`${tagged.contact.displayName} tag k7q2`), text)
+    assert.equal(
+      view.elements('span').filter((s) => s.attrs['data-testid'] === 'name-tag').length,
+      1,
+    )
+    const avatars = view
+      .elements('span')
+      .filter((s) => s.attrs.class?.split(/\s+/).includes('avatar'))
+    assert.equal(avatars.length, rest.length + 1)
+    assert.ok(avatars.every((a) => a.attrs['aria-hidden'] === 'true'))
+    assert.ok(text.startsWith(initials(tagged.contact.displayName)), text)
   })
 
   test('the selected conversation is marked current', async () => {

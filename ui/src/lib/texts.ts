@@ -1,4 +1,5 @@
 // Words the UI shows for states of the client API, kept in one place so screens and tests agree.
+import type { IconName } from './icons.ts'
 import type {
   CallMedia,
   CallOutcome,
@@ -18,6 +19,19 @@ export const DELIVERY_LABEL: Readonly<Record<DeliveryState, string>> = {
   read: 'Read',
   failed: 'Not sent',
 }
+
+/** The icon of each delivery state (DeliveryTicks; the conversation list draws it itself). */
+export const DELIVERY_ICON: Readonly<Record<DeliveryState, { name: IconName; size: number }>> = {
+  queued: { name: 'clock', size: 14 },
+  sent: { name: 'check', size: 16 },
+  delivered: { name: 'checks', size: 16 },
+  read: { name: 'checks', size: 16 },
+  failed: { name: 'alert', size: 16 },
+}
+
+/** The tooltip of a name tag (ContactName; the conversation list writes the tag out itself). */
+export const NAME_TAG_TITLE =
+  "Another contact has a similar name. This tag comes from this contact's key."
 
 export const TRUST_LABEL: Readonly<Record<TrustState, string>> = {
   unverified: 'Not verified',
