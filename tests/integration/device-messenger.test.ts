@@ -25,6 +25,7 @@ import { queueControl } from '@hestia/core/messenger/outbox-rows.ts'
 import { makeListedDevice } from '../../core/test-support/device-fixtures.ts'
 import type { ClientEvent, DeviceLinkStatus } from '@hestia/core/client/api.ts'
 import { startClientNode, waitFor } from './relay-helpers.ts'
+import { chatByMailboxOnly } from './support/chat-by-mailbox.ts'
 import {
   HostileClient,
   HostileSession,
@@ -191,27 +192,34 @@ describe('multi-device in the messenger', () => {
     })
     assert.ok(old.listVersion < held.listVersion)
     const ctx = a.service.messenger!.ctx
-    await a.store.transaction((tx) =>
-      queueControl(
-        tx,
-        convA,
-        {
-          messageId: p.random(16),
-          sentAt: p.clock(),
-          body: { kind: 'device_list', list: old.bytes },
-        },
-        ctx.platform.clock(),
-      ),
-    )
-    a.service.messenger!.parts.kickOutbox()
-    await a.must({
-      type: 'messages.send',
-      conversationId: convA,
-      text: 'marker after the old list',
-    })
-    await waitUntil('Bob reads the marker', async () =>
-      (await b.texts(convB)).includes('marker after the old list'),
-    )
+    // The old list and the marker in Bob's mailbox, in that order: once Bob shows the marker, he
+    // has judged the list (the marker going direct could overtake a list that went by the mailbox).
+    const restore = chatByMailboxOnly()
+    try {
+      await a.store.transaction((tx) =>
+        queueControl(
+          tx,
+          convA,
+          {
+            messageId: p.random(16),
+            sentAt: p.clock(),
+            body: { kind: 'device_list', list: old.bytes },
+          },
+          ctx.platform.clock(),
+        ),
+      )
+      a.service.messenger!.parts.kickOutbox()
+      await a.must({
+        type: 'messages.send',
+        conversationId: convA,
+        text: 'marker after the old list',
+      })
+      await waitUntil('Bob reads the marker', async () =>
+        (await b.texts(convB)).includes('marker after the old list'),
+      )
+    } finally {
+      restore()
+    }
     const still = (await bobsListOfAlice())!
     assert.equal(still.listVersion, held.listVersion, 'the held list is kept')
     assert.equal(still.devices.length, 2)
@@ -271,16 +279,21 @@ describe('multi-device in the messenger', () => {
         }),
       )
       const routeBefore = (await b.store.getContact(aliceOnB))!.outboundMailbox
-      // Alice's real message goes into the same mailbox after them: once Bob shows it, he has
-      // taken the two frames above, and refused them.
-      await a.must({
-        type: 'messages.send',
-        conversationId: convA,
-        text: 'marker after the attacker',
-      })
-      await waitUntil('Bob reads Alice’s marker', async () =>
-        (await b.texts(convB)).includes('marker after the attacker'),
-      )
+      // Alice's real message goes into the same mailbox after them (not direct, where it could
+      // come first): once Bob shows it, he has taken the two frames above, and refused them.
+      const restore = chatByMailboxOnly()
+      try {
+        await a.must({
+          type: 'messages.send',
+          conversationId: convA,
+          text: 'marker after the attacker',
+        })
+        await waitUntil('Bob reads Alice’s marker', async () =>
+          (await b.texts(convB)).includes('marker after the attacker'),
+        )
+      } finally {
+        restore()
+      }
       assert.ok(!(await b.texts(convB)).includes('from the removed device'))
       const after = (await b.store.getContact(aliceOnB))!
       assert.deepEqual(after.outboundMailbox, routeBefore, 'the route to Alice is unchanged')
