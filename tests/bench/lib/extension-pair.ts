@@ -288,15 +288,20 @@ export interface SingleExtension {
   close(): Promise<void>
 }
 
+export interface OpenSingleOptions extends OpenPairOptions {
+  /** An unpacked build to load (the ui suite's copy); otherwise as for the pair below. */
+  extensionDir?: string
+}
+
 /** One profile (build first when stale) with its identity `name`; no relay. */
 export async function openSingleExtension(
   name: string,
-  { log, signal }: OpenPairOptions,
+  { log, signal, extensionDir: given }: OpenSingleOptions,
 ): Promise<SingleExtension> {
   const started = Date.now()
   // HESTIA_BENCH_EXTENSION_DIR: a build made beforehand, as for the pair below.
   const extensionDir =
-    process.env.HESTIA_BENCH_EXTENSION_DIR ?? (await freshTestBuild('chrome-mv3'))
+    given ?? process.env.HESTIA_BENCH_EXTENSION_DIR ?? (await freshTestBuild('chrome-mv3'))
   log(`  extension build ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   const opened: ChromiumProfile[] = []
   const close = async (): Promise<void> => {

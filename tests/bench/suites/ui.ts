@@ -13,10 +13,23 @@
 // the first byte; the figure is performance.now() — ms since the navigation started — at the
 // first animation frame (plus a task, so the frame was produced) after the 100th
 // `[data-testid="conversation-row"]` was inserted.
+//
+// Interleaved (A B A B, lib/interleave.ts) with the baseline ui.static_list_ms: the popup's own
+// DOM, saved once it had painted the list (its <style> elements and rows, scripts removed), as a
+// static page of the same extension, opened the same way and timed by the same script. It has
+// no JavaScript and asks no host: what it takes is the browser's floor for this page on this
+// machine at this moment (navigation into the extension's renderer, parsing, style, layout and
+// paint of the same 100 rows); the popup's figure minus it is what our script, the host's
+// answer and Svelte's rendering add (ADR 0921).
 
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { BrowserContext } from 'playwright-core'
 import type { BenchMode, BenchSuite } from '../types.ts'
+import { freshTestBuild } from '../../browser/support/fresh-build.ts'
 import { openSingleExtension } from '../lib/extension-pair.ts'
+import { interleave } from '../lib/interleave.ts'
 import { percentile, summarize } from '../lib/stats.ts'
 
 interface Sizes {
@@ -38,6 +51,8 @@ const CONVERSATIONS = 100
 const OPEN_WAIT_MS = 15_000
 /** The popup's size in Chromium (its maximum is 800×600). */
 const POPUP_VIEWPORT = { width: 800, height: 600 } as const
+/** The baseline page, written into the suite's own copy of the build. */
+const STATIC_LIST_PAGE = 'bench-static-list.html'
 
 interface ListTiming {
   rowsAt: number | null
@@ -138,7 +153,15 @@ export function watchConversationRows(count: number): void {
   observer.observe(document, { childList: true, subtree: true })
 }
 
-async function timePopupOpen(context: BrowserContext, url: string): Promise<ListTiming> {
+/**
+ * Opens `url` in a fresh 800×600 tab, waits for the list's painted frame, and returns the page's
+ * timing and, when asked, the page as static HTML (its DOM then, without scripts).
+ */
+async function openTimed(
+  context: BrowserContext,
+  url: string,
+  snapshot = false,
+): Promise<ListTiming & { html: string | null }> {
   const page = await context.newPage()
   try {
     await page.setViewportSize(POPUP_VIEWPORT)
@@ -150,20 +173,44 @@ async function timePopupOpen(context: BrowserContext, url: string): Promise<List
       null,
       { timeout: OPEN_WAIT_MS },
     )
-    return await page.evaluate(
+    const timing = await page.evaluate(
       () => (globalThis as unknown as { __hestiaListTiming: ListTiming }).__hestiaListTiming,
     )
+    const html = snapshot
+      ? await page.evaluate(() => {
+          const root = document.documentElement.cloneNode(true) as HTMLElement
+          for (const script of root.querySelectorAll('script')) script.remove()
+          return `<!DOCTYPE html>${root.outerHTML}`
+        })
+      : null
+    return { ...timing, html }
   } finally {
     await page.close()
   }
 }
 
+/** The figure of one open: ms since navigation to the frame after the 100th row. */
+async function paintedMs(context: BrowserContext, url: string): Promise<number> {
+  const timing = await openTimed(context, url)
+  if (timing.paintedAt === null) throw new Error(`${url}: the list never painted`)
+  return timing.paintedAt
+}
+
 const suite: BenchSuite = {
   prefix: 'ui',
-  metrics: ['ui.popup_interactive_ms'],
+  metrics: ['ui.popup_interactive_ms', 'ui.static_list_ms'],
   async run({ mode, log, signal }) {
     const sizes = SIZES[mode]
-    const extension = await openSingleExtension('Alice', { log, signal })
+    // A copy of the build: the baseline page is written into it, never into build/.
+    const built = process.env.HESTIA_BENCH_EXTENSION_DIR ?? (await freshTestBuild('chrome-mv3'))
+    const extensionDir = await mkdtemp(join(tmpdir(), 'hestia-ui-bench-'))
+    await cp(built, extensionDir, { recursive: true })
+    const extension = await openSingleExtension('Alice', { log, signal, extensionDir }).catch(
+      async (error: unknown) => {
+        await rm(extensionDir, { recursive: true, force: true })
+        throw error
+      },
+    )
     try {
       const { page, profile } = extension.page
       await page.evaluate(seedConversations, { count: CONVERSATIONS, now: Date.now() })
@@ -175,25 +222,36 @@ const suite: BenchSuite = {
       }
       const context = profile.context!
       await context.addInitScript(watchConversationRows, CONVERSATIONS)
-      const url = profile.url('popup.html')
-      const painted: number[] = []
+      const popupUrl = profile.url('popup.html')
+      const { html } = await openTimed(context, popupUrl, true)
+      await writeFile(join(extensionDir, STATIC_LIST_PAGE), html!)
       const rows: number[] = []
-      for (let i = 0; i < sizes.warmup + sizes.opens; i++) {
-        if (signal?.aborted === true) throw new Error('ui suite aborted')
-        const timing = await timePopupOpen(context, url)
-        if (i < sizes.warmup) continue
-        painted.push(timing.paintedAt!)
-        rows.push(timing.rowsAt!)
-      }
-      const s = summarize(painted)
+      const result = await interleave(
+        {
+          popup: async () => {
+            if (signal?.aborted === true) throw new Error('ui suite aborted')
+            const timing = await openTimed(context, popupUrl)
+            rows.push(timing.rowsAt!)
+            return timing.paintedAt!
+          },
+          static: () => paintedMs(context, profile.url(STATIC_LIST_PAGE)),
+        },
+        { repetitions: sizes.opens, warmup: sizes.warmup },
+      )
+      const s = summarize(result.samples.popup)
       log(
         `  ui: ${s.n} popup opens with ${CONVERSATIONS} conversations: painted p50 ` +
           `${s.p50.toFixed(1)} ms (min ${s.min.toFixed(1)}, max ${s.max.toFixed(1)}); ` +
-          `rows in the DOM p50 ${percentile(rows, 50).toFixed(1)} ms`,
+          `rows in the DOM p50 ${percentile(rows.slice(-s.n), 50).toFixed(1)} ms; the same ` +
+          `DOM as a static page: p50 ${result.median.static.toFixed(1)} ms`,
       )
-      return { 'ui.popup_interactive_ms': { value: percentile(painted, 50), unit: 'ms' } }
+      return {
+        'ui.popup_interactive_ms': { value: result.median.popup, unit: 'ms' },
+        'ui.static_list_ms': { value: result.median.static, unit: 'ms' },
+      }
     } finally {
       await extension.close()
+      await rm(extensionDir, { recursive: true, force: true })
     }
   },
 }
