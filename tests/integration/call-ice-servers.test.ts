@@ -7,8 +7,9 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { startRelay, type RelayHandle } from '@hestia/relay-node'
-import { TestPeer, releaseWebRTC, tempDir } from './support/messenger-harness.ts'
+import type { RelayHandle } from '@hestia/relay-node'
+import { startLoopbackRelay } from './support/loopback-relay.ts'
+import { TestPeer, releaseWebRTC } from './support/messenger-harness.ts'
 
 const SECRET = 'a-long-shared-secret-for-coturn'
 const OWN_TURN = 'turn:127.0.0.1:3479?transport=udp'
@@ -20,12 +21,7 @@ describe('call.iceServers from the relay (ADR 0452)', () => {
   let alice: TestPeer
 
   before(async () => {
-    relay = await startRelay({
-      dataDir: tempDir(),
-      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-      stunPort: -1,
-      adminPort: -1,
-      logLevel: 'silent',
+    relay = await startLoopbackRelay({
       turn: { urls: [OWN_TURN, ELSEWHERE_TURN], secret: SECRET, ttlSeconds: TTL_S },
     })
     alice = new TestPeer('alice', relay.multiaddrs)

@@ -8,7 +8,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Libp2p } from '@libp2p/interface'
-import { startLinkNodes, startLoopbackRelay, type TestRelay } from './support/device-mailboxes.ts'
+import { startLinkNodes } from './support/device-mailboxes.ts'
+import { startLoopbackRelay, type TestRelay } from './support/loopback-relay.ts'
 import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
 import { peerIdBytes } from '../../core/src/messenger/net.ts'
 import { issueDeviceList } from '../../core/src/messenger/devices/device-list.ts'
@@ -25,7 +26,7 @@ let existing: Libp2p
 let fresh: Libp2p
 
 before(async () => {
-  relay = await startLoopbackRelay({ relayedDurationLimitMs: RELAYED_MS })
+  relay = await startLoopbackRelay({ relay: { relayedDurationLimitMs: RELAYED_MS } })
   relayAddr = relay.multiaddrs[0]!
   ;({ existing, fresh } = await startLinkNodes(relayAddr))
 })

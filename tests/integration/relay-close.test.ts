@@ -16,14 +16,13 @@ import {
 } from '@hestia/core/mailbox/index.ts'
 import type { MailboxClient } from '@hestia/core/mailbox/index.ts'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { startRelay } from '@hestia/relay-node'
 import type { RelayHandle } from '@hestia/relay-node'
+import { startLoopbackRelay } from './support/loopback-relay.ts'
 import {
   mailboxClientFor,
   rawExchange,
   sealedOf,
   startClientNode,
-  tempDir,
   testClock,
 } from './relay-helpers.ts'
 
@@ -45,14 +44,7 @@ describe('relay mailbox close', () => {
   let addr: string
 
   before(async () => {
-    relay = await startRelay({
-      dataDir: tempDir(),
-      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-      stunPort: -1,
-      adminPort: -1,
-      logLevel: 'silent',
-      now: clock.now,
-    })
+    relay = await startLoopbackRelay({ now: clock.now })
     addr = relay.multiaddrs[0]!
     owner = await startClientNode()
     other = await startClientNode()

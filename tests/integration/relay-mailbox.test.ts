@@ -19,15 +19,14 @@ import {
 } from '@hestia/core/mailbox/index.ts'
 import type { MailboxClient, MailboxMessage } from '@hestia/core/mailbox/index.ts'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { startRelay } from '@hestia/relay-node'
 import type { RelayHandle } from '@hestia/relay-node'
+import { startLoopbackRelay } from './support/loopback-relay.ts'
 import {
   databaseDigest,
   mailboxClientFor,
   rawExchange,
   sealedOf,
   startClientNode,
-  tempDir,
   testClock,
   waitFor,
 } from './relay-helpers.ts'
@@ -54,12 +53,7 @@ describe('relay mailbox protocol', () => {
   let addr: string
 
   before(async () => {
-    relay = await startRelay({
-      dataDir: tempDir(),
-      listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-      stunPort: -1,
-      adminPort: -1,
-      logLevel: 'silent',
+    relay = await startLoopbackRelay({
       now: clock.now,
       mailbox: {
         maxMessagesPerMailbox: 5,

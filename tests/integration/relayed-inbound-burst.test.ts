@@ -11,9 +11,8 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { browserNodeConfig } from '../../extension/src/node/create-node.ts'
-import { startRelay } from '../../relay-node/src/relay.ts'
-import { tempDir, waitFor } from './relay-helpers.ts'
-import type { TestRelay } from './support/device-mailboxes.ts'
+import { waitFor } from './relay-helpers.ts'
+import { startLoopbackRelay, type TestRelay } from './support/loopback-relay.ts'
 
 const PROTOCOL = '/hestia-test/burst/1.0.0'
 const CONTACTS = 10
@@ -28,12 +27,7 @@ function messengerNode(relays: string[]): Promise<Libp2p> {
 }
 
 before(async () => {
-  relay = await startRelay({
-    dataDir: tempDir(),
-    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-    stunPort: -1,
-    adminPort: -1,
-    logLevel: 'silent',
+  relay = await startLoopbackRelay({
     // The contacts' own sockets to the relay: from ten hosts in life, all from 127.0.0.1 here.
     relay: { inboundConnectionsPerSecondPerIp: 100, maxHandshakingPerIp: 32 },
   })

@@ -11,20 +11,15 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { newMailboxCredentials } from '@hestia/core/mailbox/index.ts'
-import { startRelay } from '@hestia/relay-node'
 import type { RelayHandle } from '@hestia/relay-node'
-import { mailboxClientFor, startClientNode, tempDir } from '../integration/relay-helpers.ts'
+import { startLoopbackRelay } from '../integration/support/loopback-relay.ts'
+import { mailboxClientFor, startClientNode } from '../integration/relay-helpers.ts'
 
 let relay: RelayHandle
 let addr: string
 
 before(async () => {
-  relay = await startRelay({
-    dataDir: tempDir(),
-    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-    stunPort: -1,
-    adminPort: -1,
-    logLevel: 'silent',
+  relay = await startLoopbackRelay({
     sqliteSynchronous: 'NORMAL',
     // Every visitor comes from 127.0.0.1, which on the internet would be many addresses.
     relay: { inboundConnectionsPerSecondPerIp: 1000 },

@@ -18,9 +18,9 @@ import {
   depositAddressOf,
   newMailboxCredentials,
 } from '@hestia/core/mailbox/index.ts'
-import { startRelay } from '@hestia/relay-node'
 import type { RelayHandle } from '@hestia/relay-node'
-import { startClientNode, tempDir } from '../integration/relay-helpers.ts'
+import { startLoopbackRelay } from '../integration/support/loopback-relay.ts'
+import { startClientNode } from '../integration/relay-helpers.ts'
 
 const UNLIMITED = { perSecond: 1e9, burst: 1e9 }
 const REQUESTS = 5_000
@@ -41,12 +41,7 @@ let relay: RelayHandle
 let node: Libp2p
 
 before(async () => {
-  relay = await startRelay({
-    dataDir: tempDir(),
-    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-    stunPort: -1,
-    adminPort: -1,
-    logLevel: 'silent',
+  relay = await startLoopbackRelay({
     sqliteSynchronous: 'NORMAL',
     mailbox: {
       maxMessagesPerMailbox: 10_000,

@@ -4,8 +4,7 @@
  * drains and opens itself (ADR 0760: no mailbox secret is shared between devices).
  */
 import type { Libp2p } from '@libp2p/interface'
-import { startRelay } from '@hestia/relay-node'
-import { mailboxClientFor, startClientNode, tempDir, waitFor } from '../relay-helpers.ts'
+import { mailboxClientFor, startClientNode, waitFor } from '../relay-helpers.ts'
 import { systemPlatform as p } from '../../../core/src/crypto/platform.ts'
 import {
   createMailboxKeys,
@@ -18,25 +17,7 @@ import {
   type MailboxClient,
   type MailboxCredentials,
 } from '../../../core/src/mailbox/index.ts'
-
-export type TestRelay = Awaited<ReturnType<typeof startRelay>>
-
-type RelayLimits = Parameters<typeof startRelay>[0]['relay']
-
-/**
- * A relay on 127.0.0.1 (WebSocket only, no STUN, no admin port, quiet) with a fresh data dir;
- * `relay`: limits that differ from the relay's defaults (e.g. a short relayed-connection time).
- */
-export function startLoopbackRelay(relay?: RelayLimits): Promise<TestRelay> {
-  return startRelay({
-    dataDir: tempDir(),
-    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-    stunPort: -1,
-    adminPort: -1,
-    logLevel: 'silent',
-    ...(relay !== undefined && { relay }),
-  })
-}
+import { startLoopbackRelay, type TestRelay } from './loopback-relay.ts'
 
 /**
  * Two client nodes for a device link over `relayAddr`: `fresh` (the new device) listens on a

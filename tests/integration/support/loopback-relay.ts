@@ -3,11 +3,36 @@
  * per user (or per household); on loopback one address stands for the whole cast of a test, so the
  * relay's per-address budgets are raised to those of a small crowd. Per-peer budgets (one link, one
  * mailbox) stay the product's: those are what one user meets. Used by the integration harness, the
- * browser tests' relay and the benchmarks.
+ * browser tests' relay and the benchmarks. startLoopbackRelay: a quiet relay with the product's
+ * budgets, for tests of the relay itself.
  */
-import type { startRelay } from '../../../relay-node/src/relay.ts'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startRelay } from '../../../relay-node/src/relay.ts'
 
 type RelayOptions = Parameters<typeof startRelay>[0]
+
+/** A relay started by startLoopbackRelay. */
+export type TestRelay = Awaited<ReturnType<typeof startRelay>>
+
+/**
+ * A relay on 127.0.0.1 (WebSocket only, no STUN, no admin port, quiet) with a fresh data dir and
+ * the relay's own limits, not the crowd budgets below; `options`: what differs (limits, a test
+ * clock, TURN, …). For tests of the relay and its protocols, where one client is one user.
+ */
+export function startLoopbackRelay(
+  options: Omit<Partial<RelayOptions>, 'dataDir' | 'listen'> = {},
+): Promise<TestRelay> {
+  return startRelay({
+    dataDir: mkdtempSync(join(tmpdir(), 'hestia-relay-test-')),
+    listen: ['/ip4/127.0.0.1/tcp/0/ws'],
+    stunPort: -1,
+    adminPort: -1,
+    logLevel: 'silent',
+    ...options,
+  })
+}
 
 /**
  * Per-address connection limits of several users together (each keeps a link per mailbox, ADR
