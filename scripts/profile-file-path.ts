@@ -3,10 +3,11 @@
  * (two extension profiles, B a contact of A, a bare RTCDataChannel between a blank page in each
  * browser), then the raw arm and the real transfer in turn, and for each the CPU time every
  * thread of both browsers spent per MiB, read from /proc/<pid>/task/<tid>/stat outside the
- * browsers. Threads are grouped by process kind (browser, extension renderer = the offscreen
- * document that runs the node, page renderer = the raw arm's blank page, network service, GPU)
- * and thread name (CrRendererMain = the page's JavaScript, WebRTC_Network = SCTP/DTLS,
- * ThreadPool* = WebCrypto and blob work, IndexedDB, ...). Linux only.
+ * browsers; the same for the file floor's two arms between the raw pages (sealed, stored:
+ * tests/bench/lib/raw-file-floor.ts). Threads are grouped by process kind (browser, extension
+ * renderer = the offscreen document that runs the node, page renderer = the raw arm's blank
+ * page, network service, GPU) and thread name (CrRendererMain = the page's JavaScript,
+ * WebRTC_Network = SCTP/DTLS, ThreadPool* = WebCrypto and blob work, IndexedDB, ...). Linux only.
  *
  *   node_modules/.bin/node scripts/profile-file-path.ts [MIB=64] [REPS=2]
  *
@@ -27,6 +28,7 @@ import {
 } from '../tests/bench/lib/extension-files.ts'
 import { OffscreenCdp } from '../tests/bench/lib/offscreen-cdp.ts'
 import { connectRawChannel } from '../tests/bench/lib/raw-datachannel.ts'
+import { prepareRawFileFloor } from '../tests/bench/lib/raw-file-floor.ts'
 import { startStaticServer } from '../tests/bench/lib/static-server.ts'
 import { tempDir, writeDeterministicFile } from '../tests/integration/support/files-storage.ts'
 
@@ -166,6 +168,7 @@ try {
     }),
   )
   const raw = await connectRawChannel([rawPages[0]!, rawPages[1]!])
+  const floor = await prepareRawFileFloor(raw)
   const known = new Set<string>()
   for (let r = 0; r < reps; r++) {
     let before = snapshot(pair.a, pair.b)
@@ -175,6 +178,15 @@ try {
       before,
       snapshot(pair.a, pair.b),
     )
+    for (const arm of ['sealed', 'stored'] as const) {
+      before = snapshot(pair.a, pair.b)
+      const run = await floor.run(arm, mib * MiB)
+      report(
+        `raw_${arm} #${r + 1} ${((mib * MiB) / 1e6 / (run.milliseconds / 1000)).toFixed(2)} MB/s`,
+        before,
+        snapshot(pair.a, pair.b),
+      )
+    }
     await offerThroughUi(pair.b, 'Alice', path)
     const { transfer, acceptedAt } = await acceptIncoming(pair.a, known)
     known.add(transfer.transferId)

@@ -113,8 +113,24 @@ const duplicates = {
   other: between(7, 8),
 }
 
+// A suite with arms measured against the baseline of its goal metric (as the file floor's), a
+// CPU figure with a baseline of its own, and a figure measured against neither.
+const ALONG_SUITE = `
+  export default {
+    prefix: 'delta',
+    metrics: ['delta.main', 'delta.raw', 'delta.floor', 'delta.main.cpu', 'delta.raw_cpu', 'delta.other'],
+    run: async () => ({
+      'delta.raw': { value: 10, unit: 'ms' },
+      'delta.floor': { value: 12, unit: 'ms', baseline: 'delta.raw' },
+      'delta.main': { value: 20, unit: 'ms' },
+      'delta.raw_cpu': { value: 5, unit: 'ms' },
+      'delta.main.cpu': { value: 15, unit: 'ms', baseline: 'delta.raw_cpu' },
+      'delta.other': { value: 1, unit: 'ms' },
+    }),
+  }`
+
 let workDir = ''
-const dirs = { fake: '', real: '', hang: '', empty: '', dup: '' }
+const dirs = { fake: '', real: '', hang: '', empty: '', dup: '', along: '' }
 
 before(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'hestia-bench-test-'))
@@ -136,6 +152,7 @@ before(async () => {
     suiteSource('b', { 'alpha.base': interleaved, 'alpha.fast': fast }),
   )
   await writeFile(join(dirs.dup, 'c.mjs'), suiteSource('c', { 'alpha.base': other }))
+  await writeFile(join(dirs.along, 'delta.mjs'), ALONG_SUITE)
 })
 
 after(async () => {
@@ -243,6 +260,33 @@ describe('runBench on fake suites', () => {
       gamma.rows.map((r) => [r.name, r.status]),
       [['gamma.x', 'failed']],
     )
+  })
+
+  test("--only brings the arms measured against a kept baseline and a kept figure's own baseline", async () => {
+    const report = await runBench({
+      mode: 'smoke',
+      suitesDir: dirs.along,
+      only: 'delta.main',
+      goals: [
+        { metric: 'delta.main', baseline: 'delta.raw', goal: 'ratio <= 3', description: 'd' },
+      ],
+      suiteTimeoutMs: 10_000,
+      machine: () => Promise.resolve(FAKE_MACHINE),
+      log: () => {},
+    })
+    const { metrics } = report.results
+    assert.deepEqual(Object.keys(metrics).sort(), [
+      'delta.floor',
+      'delta.floor.ratio',
+      'delta.main',
+      'delta.main.cpu',
+      'delta.main.cpu.ratio',
+      'delta.main.ratio',
+      'delta.raw',
+      'delta.raw_cpu',
+    ])
+    assert.equal(metrics['delta.floor.ratio']?.value, 1.2)
+    assert.equal(metrics['delta.main.cpu.ratio']?.value, 3)
   })
 
   test('a baseline measured interleaved with its metric wins over a standalone one', async () => {

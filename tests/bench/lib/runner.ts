@@ -104,6 +104,32 @@ function wantedMetrics(
   return wanted
 }
 
+/**
+ * Figures of one suite that come along with the ones --only keeps although their names do not
+ * match: the baseline the suite measured for a kept figure, and every other arm the suite
+ * measured against a kept baseline in the same run (`--only file.direct` keeps the file floor's
+ * `file.raw_sealed.MBps`, measured against `file.raw.MBps`).
+ */
+function comingAlong(
+  figures: Record<string, unknown>,
+  kept: (name: string) => boolean,
+): Set<string> {
+  const baselineOf = (metric: unknown): string | undefined => {
+    const baseline = (metric as Partial<Metric> | null)?.baseline
+    return typeof baseline === 'string' ? baseline : undefined
+  }
+  const along = new Set<string>()
+  for (const [name, metric] of Object.entries(figures)) {
+    const baseline = baselineOf(metric)
+    if (baseline !== undefined && kept(name)) along.add(baseline)
+  }
+  for (const [name, metric] of Object.entries(figures)) {
+    const baseline = baselineOf(metric)
+    if (baseline !== undefined && (kept(baseline) || along.has(baseline))) along.add(name)
+  }
+  return along
+}
+
 /** A suite runs when its file name or prefix matches --only, or it declares a wanted metric. */
 function selectedByName(entry: LoadedSuite, only: string | undefined): boolean {
   if (only === undefined || entry.name.startsWith(only)) return true
@@ -210,13 +236,17 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
         throw new TypeError('run() must resolve to a Record<string, Metric>')
       }
       const figures = result as Record<string, unknown>
+      const along = comingAlong(
+        figures,
+        (name) => byName || wanted.has(name) || startsWith(name, only),
+      )
       for (const [name, metric] of Object.entries(figures)) {
         const problem = checkMetric(name, metric)
         if (problem !== undefined) {
           outcome.warnings.push(problem)
           continue
         }
-        if (!byName && !wanted.has(name) && !startsWith(name, only)) continue
+        if (!byName && !wanted.has(name) && !startsWith(name, only) && !along.has(name)) continue
         if (isComputedRatio(name, figures, goals)) {
           outcome.warnings.push(`${name}: the runner computes this ratio itself; figure ignored`)
           continue

@@ -15,6 +15,9 @@
 // 512 KiB Blobs (stored); lib/raw-file-floor.ts says exactly what. Interleaved with the other two
 // (raw, sealed, stored, direct), reported with file.raw.MBps as baseline; no goals.
 //
+// file.<arm>.cpu_ms_per_MiB: CPU time of both browsers (all their processes, /proc) per MiB in
+// each arm, median of the repetitions; the direct arm's is counted from A's accept.
+//
 // file.receiver_heap_peak_MiB: peak JS heap of A's offscreen document (the page that receives,
 // decrypts and stores) while it receives one file of `heapBytes` (1 GiB in full mode);
 // file.sender_heap_peak_MiB: the same for B's offscreen document, which reads, encrypts and sends
@@ -23,7 +26,7 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BenchMode, BenchSuite, Metric } from '../types.ts'
-import { openExtensionPair } from '../lib/extension-pair.ts'
+import { openExtensionPair, type BenchExtensionPage } from '../lib/extension-pair.ts'
 import {
   acceptIncoming,
   downloadsOf,
@@ -32,10 +35,11 @@ import {
   waitForCompleted,
 } from '../lib/extension-files.ts'
 import { interleave } from '../lib/interleave.ts'
+import { browserCpuTicks } from '../lib/proc-cpu.ts'
 import { connectRawChannel } from '../lib/raw-datachannel.ts'
 import { prepareRawFileFloor } from '../lib/raw-file-floor.ts'
 import { startStaticServer } from '../lib/static-server.ts'
-import { BYTES_PER_MIB, megabytesPerSecond } from '../lib/stats.ts'
+import { BYTES_PER_MIB, median, megabytesPerSecond } from '../lib/stats.ts'
 import { tempDir, writeDeterministicFile } from '../../integration/support/files-storage.ts'
 
 const MiB = BYTES_PER_MIB
@@ -69,6 +73,51 @@ const transferLimitMs = (bytes: number): number => 60_000 + (bytes / MiB) * 200
 
 const BLANK_PAGE = '<!doctype html><meta charset="utf-8"><title>hestia bench</title>'
 
+/** USER_HZ: /proc counts CPU time in these (lib/proc-cpu.ts). */
+const CPU_TICKS_PER_S = 100
+
+const ARMS = ['raw', 'raw_sealed', 'raw_stored', 'direct'] as const
+type FileArm = (typeof ARMS)[number]
+
+/**
+ * CPU time both browsers (every process and thread, read from /proc) spent per MiB in each
+ * repetition of each arm: on this 2-core machine both arms are CPU-bound, and this is the figure
+ * that holds still between runs (ADR 0440). `around` counts from the arm's start, or from the
+ * moment the arm calls `start` (the direct arm: A's accept).
+ */
+function armCpu(sides: readonly BenchExtensionPage[], bytes: number) {
+  const samples = Object.fromEntries(ARMS.map((arm) => [arm, [] as number[]])) as Record<
+    FileArm,
+    number[]
+  >
+  const ticks = () => sides.reduce((sum, s) => sum + browserCpuTicks(s.profile.profileDir).ticks, 0)
+  return {
+    around:
+      (arm: FileArm, measure: (start: () => void) => Promise<number>) =>
+      async (): Promise<number> => {
+        let before = ticks()
+        const value = await measure(() => {
+          before = ticks()
+        })
+        samples[arm].push((((ticks() - before) / CPU_TICKS_PER_S) * 1000) / (bytes / MiB))
+        return value
+      },
+    last: (arm: string): number => samples[arm as FileArm].at(-1) ?? Number.NaN,
+    /** Medians over the recorded repetitions (the warm-up's come first and are left out). */
+    metrics: (warmup: number): Record<string, Metric> =>
+      Object.fromEntries(
+        ARMS.map((arm) => [
+          `file.${arm}.cpu_ms_per_MiB`,
+          {
+            value: median(samples[arm].slice(warmup)),
+            unit: 'ms',
+            ...(arm !== 'raw' && { baseline: 'file.raw.cpu_ms_per_MiB' }),
+          },
+        ]),
+      ),
+  }
+}
+
 const suite: BenchSuite = {
   prefix: 'file',
   metrics: [
@@ -76,6 +125,7 @@ const suite: BenchSuite = {
     'file.raw.MBps',
     'file.raw_sealed.MBps',
     'file.raw_stored.MBps',
+    ...ARMS.map((arm) => `file.${arm}.cpu_ms_per_MiB`),
     'file.receiver_heap_peak_MiB',
     'file.sender_heap_peak_MiB',
   ],
@@ -87,10 +137,15 @@ const suite: BenchSuite = {
     const known = new Set<string>()
 
     /** One file B → A; returns ms from A's accept to A's `completed`. */
-    const sendOnce = async (path: string, bytes: number): Promise<number> => {
+    const sendOnce = async (
+      path: string,
+      bytes: number,
+      onAccepted: () => void = () => undefined,
+    ): Promise<number> => {
       if (signal?.aborted === true) throw new Error('file suite aborted')
       await offerThroughUi(pair.b, 'Alice', path)
       const { transfer, acceptedAt } = await acceptIncoming(pair.a, known)
+      onAccepted()
       known.add(transfer.transferId)
       // Where the time went: bytes flowing, then the final check and the save (verifying).
       let verifyingAt: number | undefined
@@ -131,18 +186,30 @@ const suite: BenchSuite = {
       const floor = await prepareRawFileFloor(rawPair)
       const rate = (r: { bytes: number; milliseconds: number }) =>
         megabytesPerSecond(r.bytes, r.milliseconds)
+      const cpu = armCpu([pair.a, pair.b], sizes.bytes)
       const result = await interleave(
         {
-          raw: async () => rate(await rawPair.bulk(sizes.bytes)),
-          raw_sealed: async () => rate(await floor.run('sealed', sizes.bytes)),
-          raw_stored: async () => rate(await floor.run('stored', sizes.bytes)),
-          direct: async () => sizes.bytes / 1e6 / ((await sendOnce(path, sizes.bytes)) / 1000),
+          raw: cpu.around('raw', async () => rate(await rawPair.bulk(sizes.bytes))),
+          raw_sealed: cpu.around('raw_sealed', async () =>
+            rate(await floor.run('sealed', sizes.bytes)),
+          ),
+          raw_stored: cpu.around('raw_stored', async () =>
+            rate(await floor.run('stored', sizes.bytes)),
+          ),
+          // The CPU count starts at A's accept: B's staging of the file comes before it.
+          direct: cpu.around('direct', async (start) => {
+            const ms = await sendOnce(path, sizes.bytes, start)
+            return megabytesPerSecond(sizes.bytes, ms)
+          }),
         },
         {
           repetitions: sizes.repetitions,
           warmup: sizes.warmup,
           onSample: (arm, repetition, value) =>
-            log(`  file ${arm} #${repetition + 1}: ${value.toFixed(1)} MB/s`),
+            log(
+              `  file ${arm} #${repetition + 1}: ${value.toFixed(1)} MB/s, ` +
+                `${cpu.last(arm).toFixed(1)} ms CPU per MiB in both browsers`,
+            ),
         },
       )
       await rawPair.close()
@@ -176,6 +243,7 @@ const suite: BenchSuite = {
           unit: 'MB/s',
           baseline: 'file.raw.MBps',
         },
+        ...cpu.metrics(sizes.warmup),
         'file.receiver_heap_peak_MiB': { value: heapPeak, unit: 'MiB' },
         'file.sender_heap_peak_MiB': { value: senderHeapPeak, unit: 'MiB', goal: '<= 150' },
       }
