@@ -10,6 +10,9 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { HistoryTransfer } from '@hestia/core/client/api.ts'
 import { OWN_PROTOCOL } from '@hestia/core/messenger/devices/own-direct.ts'
+import { OWN_FRAME_KIND, openOwnFrame } from '@hestia/core/messenger/devices/own-frames.ts'
+import { decodeSecrets } from '@hestia/core/messenger/index.ts'
+import { peerIdBytes } from '@hestia/core/messenger/net.ts'
 import { forgetAnnouncedRoutes } from './support/device-frames.ts'
 import { startDeviceTrio, type DeviceTrio } from './support/device-trio.ts'
 import { historyTexts, storeTexts } from './support/history-texts.ts'
@@ -46,11 +49,25 @@ describe('history to a laptop whose mailbox is announced after the transfer star
     )
 
   test('the laptop announces its mailbox after the start: done on both, every text there', async () => {
+    // Until the laptop is back, no announcement of it reaches A1: one from its first start still
+    // on its way would bring the route back, and the transfer would not wait for it at all.
+    const own = a1.service.messenger!.parts.own
+    const link = decodeSecrets((await a1.store.getIdentity())!.secretKeys).ownLinks![0]!
+    const me = peerIdBytes(a1.service.node!.peerId)
+    const take = own.receive.bind(own)
+    let back = false
+    own.receive = (bytes: Uint8Array) =>
+      !back && openOwnFrame(link.key, me, bytes).kind === OWN_FRAME_KIND.route
+        ? Promise.resolve()
+        : take(bytes)
     await a2.stop()
     // A1 as right after the link: the laptop's own-devices mailbox not announced yet.
     await forgetAnnouncedRoutes(a1)
     const started = await a1.must({ type: 'devices.sendHistory', deviceId: laptop })
     assert.equal(started.state, 'running')
+    await waitUntil('the first chunk waits for the laptop’s mailbox', () => {
+      return own.unroutedHeld(laptop).frames > 0
+    })
     // Back: the laptop announces its mailbox at start; the waiting chunk goes, then the end —
     // through the mailbox: the laptop takes no own-device stream (a direct one needs no route).
     a2.instrument.node = (node) => {
@@ -59,6 +76,7 @@ describe('history to a laptop whose mailbox is announced after the transfer star
         if (protocol !== OWN_PROTOCOL) await handle(protocol, ...rest)
       }
     }
+    back = true
     await a2.start()
     await waitUntil(
       'done on both devices',
