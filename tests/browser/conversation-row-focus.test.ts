@@ -1,0 +1,110 @@
+// Review 12 R1: a conversation row that has keyboard focus shows the focus ring (Shell.svelte's
+// :focus-visible outline) in pixels, not only in the computed style. A row's <li> with
+// `content-visibility: auto` is paint-contained, which clips anything drawn outside it, and the
+// ring is drawn 2 px outside the button that fills the <li>.
+//
+//   node --test tests/browser/conversation-row-focus.test.ts
+
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromiumFlags, chromiumPath } from '../../scripts/browsers.ts'
+import { buildPreview } from '../../ui/preview/build.ts'
+import { servePreview, type PreviewServer } from '../../ui/preview/serve.ts'
+
+let browser: Browser
+let server: PreviewServer
+let outDir: string
+
+before(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'hestia-row-focus-'))
+  server = await servePreview(await buildPreview(outDir))
+  browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumFlags] })
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.close()
+  await rm(outDir, { recursive: true, force: true })
+})
+
+/** Pixels of `rgb` in a PNG (base64), decoded by the page's own canvas. */
+async function countColour(page: Page, png: Buffer, rgb: number[]): Promise<number> {
+  return page.evaluate(
+    async ({ b64, rgb }) => {
+      const img = new Image()
+      img.src = `data:image/png;base64,${b64}`
+      await img.decode()
+      const canvas = document.createElement('canvas')
+      canvas.width = img.width
+      canvas.height = img.height
+      const g = canvas.getContext('2d')!
+      g.drawImage(img, 0, 0)
+      const d = g.getImageData(0, 0, img.width, img.height).data
+      let n = 0
+      for (let i = 0; i < d.length; i += 4)
+        if (rgb.every((c, k) => Math.abs(d[i + k]! - c) <= 24)) n++
+      return n
+    },
+    { b64: png.toString('base64'), rgb },
+  )
+}
+
+for (const scheme of ['light', 'dark'] as const)
+  test(`a focused conversation row shows its focus ring (${scheme})`, async () => {
+    const context = await browser.newContext({
+      viewport: { width: 800, height: 600 },
+      colorScheme: scheme,
+    })
+    const page = await context.newPage()
+    try {
+      await page.goto(server.url)
+      const rows = page.getByTestId('conversation-row')
+      await rows.nth(1).waitFor()
+      await page.getByRole('searchbox', { name: 'Search conversations' }).focus()
+      for (let i = 0; i < 10; i++) {
+        const onRow = await page.evaluate(
+          () => document.activeElement?.getAttribute('data-testid') === 'conversation-row',
+        )
+        if (onRow) break
+        await page.keyboard.press('Tab')
+      }
+      await page.keyboard.press('ArrowDown') // the second row: rows above and below it
+      const ring = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement
+        const style = getComputedStyle(el)
+        const r = el.getBoundingClientRect()
+        return {
+          testid: el.getAttribute('data-testid'),
+          colour: style.outlineColor,
+          width: parseFloat(style.outlineWidth),
+          offset: parseFloat(style.outlineOffset),
+          box: { x: r.x, y: r.y, width: r.width, height: r.height },
+        }
+      })
+      assert.equal(ring.testid, 'conversation-row')
+      assert.ok(ring.width >= 2, `the row has a focus outline: ${JSON.stringify(ring)}`)
+      const rgb = ring.colour.match(/\d+/g)!.slice(0, 3).map(Number)
+      // The ring's band: the button's box grown by the outline's width and offset (or the inner
+      // band when the ring is drawn inside the button).
+      const grow = Math.max(ring.offset + ring.width, 0) + 1
+      const clip = {
+        x: ring.box.x - grow,
+        y: ring.box.y - grow,
+        width: ring.box.width + 2 * grow,
+        height: ring.box.height + 2 * grow,
+      }
+      const focused = await countColour(page, await page.screenshot({ clip }), rgb)
+      // A ring around the row is at least its perimeter once over.
+      const perimeter = 2 * (ring.box.width + ring.box.height)
+      assert.ok(
+        focused >= perimeter,
+        `focus ring pixels ${focused} < the row's perimeter ${perimeter.toFixed(0)} (${scheme})`,
+      )
+    } finally {
+      await context.close()
+    }
+  })
