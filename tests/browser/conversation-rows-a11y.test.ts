@@ -1,16 +1,19 @@
-// Review 12 R1: a conversation row that has keyboard focus shows the focus ring (Shell.svelte's
-// :focus-visible outline) in pixels, not only in the computed style. A row's <li> with
-// `content-visibility: auto` is paint-contained, which clips anything drawn outside it, and the
-// ring is drawn 2 px outside the button that fills the <li>.
+// The conversation list's rows and what content-visibility (ADR 0921) must not take from them, in
+// Chromium against the fixture preview:
+// - review 12 R1: a row that has keyboard focus shows the focus ring (Shell.svelte's
+//   :focus-visible outline) in pixels, not only in the computed style. A paint-contained <li>
+//   clips anything drawn outside it, and the ring was drawn 2 px outside the button that fills it;
+// - review 12 R2: every row is in the browser's accessibility tree once the list is up, also the
+//   rows never scrolled to (a row whose rendering is skipped is not).
 //
-//   node --test tests/browser/conversation-row-focus.test.ts
+//   node --test tests/browser/conversation-rows-a11y.test.ts
 
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core'
 import { chromiumFlags, chromiumPath } from '../../scripts/browsers.ts'
 import { buildPreview } from '../../ui/preview/build.ts'
 import { servePreview, type PreviewServer } from '../../ui/preview/serve.ts'
@@ -108,3 +111,39 @@ for (const scheme of ['light', 'dark'] as const)
       await context.close()
     }
   })
+
+/** The names of the buttons in Chromium's own accessibility tree that are not ignored. */
+async function exposedButtons(cdp: CDPSession): Promise<string[]> {
+  const { nodes } = await cdp.send('Accessibility.getFullAXTree')
+  return nodes
+    .filter((n) => n.role?.value === 'button' && n.ignored !== true)
+    .map((n) => String(n.name?.value ?? ''))
+}
+
+test('every conversation row is in the accessibility tree, also those never scrolled to', async () => {
+  const context = await browser.newContext({ viewport: { width: 800, height: 600 } })
+  const page = await context.newPage()
+  try {
+    await page.goto(`${server.url}?extra=100`)
+    const rows = page.getByTestId('conversation-row')
+    await rows.nth(100).waitFor({ state: 'attached' })
+    const names = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="conversation-row"] .contact-name')].map(
+        (n) => n.textContent ?? '',
+      ),
+    )
+    assert.ok(names.length > 100)
+    const cdp = await context.newCDPSession(page)
+    const missing = (exposed: string[]): string[] =>
+      names.filter((name) => !exposed.some((button) => button.startsWith(name)))
+    // Up once the page has produced a few frames: the list settles within them, no timing assumed.
+    let left = names
+    for (let frame = 0; frame < 20 && left.length > 0; frame++) {
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r))))
+      left = missing(await exposedButtons(cdp))
+    }
+    assert.deepEqual(left, [], `${left.length} of ${names.length} rows not in the AX tree`)
+  } finally {
+    await context.close()
+  }
+})
