@@ -180,6 +180,9 @@ async function openTimed(
       ? await page.evaluate(() => {
           const root = document.documentElement.cloneNode(true) as HTMLElement
           for (const script of root.querySelectorAll('script')) script.remove()
+          // The list as in its first frame: rows below the fold not laid out (ConversationList
+          // marks it `settled` a frame later, and then lays out every row).
+          for (const list of root.querySelectorAll('ul.settled')) list.classList.remove('settled')
           return `<!DOCTYPE html>${root.outerHTML}`
         })
       : null
