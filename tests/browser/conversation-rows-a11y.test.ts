@@ -34,10 +34,13 @@ after(async () => {
   await rm(outDir, { recursive: true, force: true })
 })
 
-/** Pixels of `rgb` in a PNG (base64), decoded by the page's own canvas. */
-async function countColour(page: Page, png: Buffer, rgb: number[]): Promise<number> {
+/**
+ * Pixels of `rgb` in a PNG, decoded by the page's own canvas, within `band` pixels of its edge
+ * (the inside is left out: a badge of the ring's colour inside the row must not count).
+ */
+async function countColour(page: Page, png: Buffer, rgb: number[], band: number): Promise<number> {
   return page.evaluate(
-    async ({ b64, rgb }) => {
+    async ({ b64, rgb, band }) => {
       const img = new Image()
       img.src = `data:image/png;base64,${b64}`
       await img.decode()
@@ -48,11 +51,16 @@ async function countColour(page: Page, png: Buffer, rgb: number[]): Promise<numb
       g.drawImage(img, 0, 0)
       const d = g.getImageData(0, 0, img.width, img.height).data
       let n = 0
-      for (let i = 0; i < d.length; i += 4)
-        if (rgb.every((c, k) => Math.abs(d[i + k]! - c) <= 24)) n++
+      const { width, height } = img
+      for (let i = 0; i < d.length; i += 4) {
+        const x = (i / 4) % width
+        const y = Math.floor(i / 4 / width)
+        const inside = x >= band && x < width - band && y >= band && y < height - band
+        if (!inside && rgb.every((c, k) => Math.abs(d[i + k]! - c) <= 24)) n++
+      }
       return n
     },
-    { b64: png.toString('base64'), rgb },
+    { b64: png.toString('base64'), rgb, band },
   )
 }
 
@@ -100,7 +108,9 @@ for (const scheme of ['light', 'dark'] as const)
         width: ring.box.width + 2 * grow,
         height: ring.box.height + 2 * grow,
       }
-      const focused = await countColour(page, await page.screenshot({ clip }), rgb)
+      // The band: from the clip's edge to the ring's inner edge, wherever the ring is drawn.
+      const band = grow + Math.max(-ring.offset, 0) + 1
+      const focused = await countColour(page, await page.screenshot({ clip }), rgb, band)
       // A ring around the row is at least its perimeter once over.
       const perimeter = 2 * (ring.box.width + ring.box.height)
       assert.ok(
