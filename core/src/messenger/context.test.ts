@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { systemPlatform } from '../crypto/platform.ts'
 import { openMemoryStore } from '../store/memory-store.ts'
 import type { MessengerStore } from '../store/store.ts'
-import { changeSecrets, changeSecretsIn, KEEP, type MessengerContext } from './context.ts'
+import { changeSecrets, changeSecretsIn, WRITE_NOTHING, type MessengerContext } from './context.ts'
 import { createLocalIdentity } from './identity.ts'
 import { decodeSecrets } from './secrets.ts'
 
@@ -35,14 +35,14 @@ test('a change is written, the in-memory copy reloaded, and its result given bac
   assert.deepEqual(ctx.secrets.replaced, { at: 7, byDeviceId: 'other' })
 })
 
-test('a change that answers KEEP writes nothing', async () => {
+test('a change that answers WRITE_NOTHING writes nothing', async () => {
   const ctx = await context()
   const row = await ctx.store.getIdentity()
   const got = await changeSecrets(ctx, (s) => {
     s.replaced = { at: 7, byDeviceId: 'other' }
-    return KEEP
+    return WRITE_NOTHING
   })
-  assert.equal(got, KEEP)
+  assert.equal(got, WRITE_NOTHING)
   assert.deepEqual(await ctx.store.getIdentity(), row)
   assert.equal(ctx.secrets.replaced, undefined)
 })

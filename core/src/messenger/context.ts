@@ -81,12 +81,14 @@ export async function reloadSecrets(ctx: MessengerContext): Promise<void> {
  * What a SecretsChange returns to write nothing. A sentinel, not `false`: `(s) => (s.flag = false)`
  * returns the assigned value and must be written (review 11 F8).
  */
-export const KEEP: unique symbol = Symbol('keep the stored secrets')
+export const WRITE_NOTHING: unique symbol = Symbol(
+  'write nothing: the stored secrets stay as they are',
+)
 
 /**
  * Edits our secrets as stored: `change` gets them decoded (and the identity row, whose other fields
- * it may set too); they are written back unless it returns KEEP (nothing to write). Gives what
- * `change` gave (KEEP included). No identity row: throws, or with `missing` 'skip' writes nothing and gives
+ * it may set too); they are written back unless it returns WRITE_NOTHING. Gives what
+ * `change` gave (WRITE_NOTHING included). No identity row: throws, or with `missing` 'skip' writes nothing and gives
  * undefined. One transaction, then the in-memory copy is reloaded (also when nothing was written).
  */
 export async function changeSecrets<T>(ctx: MessengerContext, change: SecretsChange<T>): Promise<T>
@@ -128,11 +130,11 @@ export async function changeSecretsIn<T>(
   const row = { ...identity }
   const s = decodeSecrets(identity.secretKeys)
   const result = change(s, row)
-  if (result !== KEEP) await tx.putIdentity({ ...row, secretKeys: encodeSecrets(s) })
+  if (result !== WRITE_NOTHING) await tx.putIdentity({ ...row, secretKeys: encodeSecrets(s) })
   return result
 }
 
-/** Edits decoded secrets (and may set other fields of the identity row); KEEP: write nothing. */
+/** Edits decoded secrets (and may set other fields of the identity row); WRITE_NOTHING to write nothing. */
 export type SecretsChange<T> = (secrets: LocalSecrets, row: IdentityRecord) => T
 
 /** 16 random bytes as base64url: message, contact and conversation ids. */

@@ -22,7 +22,7 @@ import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../crypto/primitiv
 import type { MessengerStore } from '../store/store.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import { domainSeparated } from '../wire/labels.ts'
-import { changeSecretsIn, KEEP, reloadSecrets, type MessengerContext } from './context.ts'
+import { changeSecretsIn, WRITE_NOTHING, reloadSecrets, type MessengerContext } from './context.ts'
 import { identityStatus } from './handlers/identity.ts'
 import type { FrameOutcome } from './inbox.ts'
 import { deviceIdOf } from './net.ts'
@@ -134,7 +134,7 @@ export async function markReplaced(
     changeSecretsIn(
       tx,
       (secrets) => {
-        if (secrets.replaced !== undefined) return KEEP
+        if (secrets.replaced !== undefined) return WRITE_NOTHING
         secrets.replaced = replacement
         return true
       },

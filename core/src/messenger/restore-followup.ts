@@ -12,7 +12,7 @@
  */
 import { fromBase64Url } from '../crypto/bytes.ts'
 import type { ContactRecord } from '../store/records.ts'
-import { changeSecrets, KEEP, type MessengerContext } from './context.ts'
+import { changeSecrets, WRITE_NOTHING, type MessengerContext } from './context.ts'
 import { makeReplacementNotice } from './device-replaced.ts'
 import { isClosedMailbox } from './invite-closed.ts'
 import { queueHello } from './outbox-rows.ts'
@@ -114,7 +114,7 @@ async function saveRestoredFrom(
   await changeSecrets(
     ctx,
     (secrets) => {
-      if (secrets.restoredFrom === undefined) return KEEP
+      if (secrets.restoredFrom === undefined) return WRITE_NOTHING
       secrets.restoredFrom = { ...secrets.restoredFrom, ...patch }
       return true
     },

@@ -4,7 +4,7 @@
  * device (cut-off, chunks and texts acknowledged in order, the plan's cursor). history-send.ts
  * decides when a place moves; this module only reads and writes it.
  */
-import { changeSecrets, KEEP, type MessengerContext } from '../context.ts'
+import { changeSecrets, WRITE_NOTHING, type MessengerContext } from '../context.ts'
 import type { HistoryResume } from '../secrets.ts'
 
 /** The place kept for the transfer to `deviceId` (before a restart), if any. */
@@ -45,7 +45,7 @@ export async function writeHistoryPlace(
     ctx,
     (s) => {
       const others = (s.historyOut ?? []).filter((r) => r.deviceId !== deviceId)
-      if (place === null && others.length === (s.historyOut ?? []).length) return KEEP
+      if (place === null && others.length === (s.historyOut ?? []).length) return WRITE_NOTHING
       s.historyOut = place === null ? others : [...others, place]
       return true
     },
