@@ -18,7 +18,10 @@ export interface GoalEntry {
   metric: string
   /** Goal string, e.g. "ratio <= 1.5" or "<= 50 ms". */
   goal: string
-  /** Name of the baseline metric measured in the same run, when the goal is a ratio. */
+  /**
+   * Name of the baseline metric measured in the same run: a "ratio" goal is judged on measured ÷
+   * baseline; with an absolute goal the ratio is only shown beside the value.
+   */
   baseline?: string
   /** What is measured, for the table in docs/BENCHMARKS.md. */
   description: string
