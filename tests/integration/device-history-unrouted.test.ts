@@ -52,7 +52,9 @@ describe('history to a laptop whose mailbox is announced after the transfer star
     // Until the laptop is back, no announcement of it reaches A1: one from its first start still
     // on its way would bring the route back, and the transfer would not wait for it at all.
     const own = a1.service.messenger!.parts.own
-    const link = decodeSecrets((await a1.store.getIdentity())!.secretKeys).ownLinks![0]!
+    const link = decodeSecrets((await a1.store.getIdentity())!.secretKeys).ownLinks!.find(
+      (l) => l.deviceId === laptop,
+    )!
     const me = peerIdBytes(a1.service.node!.peerId)
     const take = own.receive.bind(own)
     let back = false

@@ -31,7 +31,9 @@ describe('a companion that never announces its mailbox', () => {
     const own = a1.service.messenger!.parts.own
     // The laptop never announces: its announcement from this start (which may still be on its
     // way, and would bring the route back) does not reach A1.
-    const link = decodeSecrets((await a1.store.getIdentity())!.secretKeys).ownLinks![0]!
+    const link = decodeSecrets((await a1.store.getIdentity())!.secretKeys).ownLinks!.find(
+      (l) => l.deviceId === laptop,
+    )!
     const me = peerIdBytes(a1.service.node!.peerId)
     const take = own.receive.bind(own)
     own.receive = (bytes: Uint8Array) =>
