@@ -13,7 +13,7 @@ import {
 } from './crypto-fixtures.ts'
 import type { LocalDevice } from '../src/crypto/pqxdh.ts'
 import type { PrekeySecret } from '../src/crypto/prekeys.ts'
-import type { VerifiedDeviceList } from '../src/messenger/devices/device-list.ts'
+import { issueDeviceList, type VerifiedDeviceList } from '../src/messenger/devices/device-list.ts'
 import { companionPrekeySecrets, createCompanionKeys } from '../src/messenger/devices/companion.ts'
 import { ExistingDeviceLink, NewDeviceLink } from '../src/messenger/devices/link.ts'
 import {
@@ -58,6 +58,28 @@ export function makeIdentityWithDevices(
     devices.push(makeListedDevice(p, identity, `${label} companion ${i}`))
   }
   return { identity, devices }
+}
+
+/**
+ * The opening of one link to a new device over the network (the device-link tests, the
+ * device-link bench): an owner with only a primary, its first device list, and the new device's
+ * keys and `NewDeviceLink` offering `relay`.
+ */
+export function newDeviceLinkAttempt(
+  p: CryptoPlatform,
+  newPeerId: Uint8Array,
+  relay: string,
+  deviceName: string,
+) {
+  const owner = makeIdentityWithDevices(p, 0)
+  const list = issueDeviceList(owner.identity, {
+    previousVersion: 0,
+    now: p.clock(),
+    devices: owner.devices.map((d) => d.entry),
+  })
+  const keys = createCompanionKeys(p.random, newPeerId, deviceName)
+  const link = new NewDeviceLink({ platform: p, peerId: newPeerId, relay })
+  return { owner, list, keys, link }
 }
 
 /** A device as the fan-out layer sees it: its local keys and prekey secrets. */

@@ -12,12 +12,9 @@ import { startLinkNodes } from './support/device-mailboxes.ts'
 import { startLoopbackRelay, type TestRelay } from './support/loopback-relay.ts'
 import { systemPlatform as p } from '../../core/src/crypto/platform.ts'
 import { peerIdBytes } from '../../core/src/messenger/net.ts'
-import { issueDeviceList } from '../../core/src/messenger/devices/device-list.ts'
-import { createCompanionKeys } from '../../core/src/messenger/devices/companion.ts'
-import { NewDeviceLink } from '../../core/src/messenger/devices/link.ts'
 import { acceptLinkGrant } from '../../core/src/messenger/devices/link-grant.ts'
 import { awaitLink, linkNewDevice } from '../../core/src/messenger/devices/link-stream.ts'
-import { makeIdentityWithDevices, testLinkGrant } from '../../core/test-support/device-fixtures.ts'
+import { newDeviceLinkAttempt, testLinkGrant } from '../../core/test-support/device-fixtures.ts'
 
 const RELAYED_MS = 4_000
 let relay: TestRelay
@@ -41,15 +38,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** One link from `existing` to `fresh`; the user on `existing` confirms after `confirmMs`. */
 async function linkOnce(confirmMs: number): Promise<boolean> {
-  const alice = makeIdentityWithDevices(p, 0)
-  const list = issueDeviceList(alice.identity, {
-    previousVersion: 0,
-    now: p.clock(),
-    devices: alice.devices.map((d) => d.entry),
-  })
-  const peerId = peerIdBytes(fresh.peerId)
-  const keys = createCompanionKeys(p.random, peerId, 'Firefox on the laptop')
-  const link = new NewDeviceLink({ platform: p, peerId, relay: relayAddr })
+  const {
+    owner: alice,
+    list,
+    keys,
+    link,
+  } = newDeviceLinkAttempt(p, peerIdBytes(fresh.peerId), relayAddr, 'Firefox on the laptop')
   let code: string | undefined
   let taken = false
   const onNew = awaitLink(

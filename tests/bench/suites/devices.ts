@@ -24,26 +24,20 @@ import {
   acceptLinkGrant,
   awaitLink,
   buildLinkGrant,
-  createCompanionKeys,
-  issueDeviceList,
   linkNewDevice,
-  NewDeviceLink,
 } from '../../../core/src/messenger/devices/index.ts'
-import { makeIdentityWithDevices } from '../../../core/test-support/device-fixtures.ts'
+import { newDeviceLinkAttempt } from '../../../core/test-support/device-fixtures.ts'
 
 const LINKS: Record<BenchMode, number> = { smoke: 2, quick: 10, full: 40 }
 const LINK_MS = 20_000
 
 async function oneLink(relayAddr: string, existing: Libp2p, fresh: Libp2p): Promise<number> {
-  const alice = makeIdentityWithDevices(p, 0)
-  const list = issueDeviceList(alice.identity, {
-    previousVersion: 0,
-    now: p.clock(),
-    devices: alice.devices.map((d) => d.entry),
-  })
-  const peerId = peerIdBytes(fresh.peerId)
-  const keys = createCompanionKeys(p.random, peerId, 'bench device')
-  const link = new NewDeviceLink({ platform: p, peerId, relay: relayAddr })
+  const {
+    owner: alice,
+    list,
+    keys,
+    link,
+  } = newDeviceLinkAttempt(p, peerIdBytes(fresh.peerId), relayAddr, 'bench device')
   let code: string | undefined
   const onNew = awaitLink(
     fresh,
