@@ -437,4 +437,19 @@ describe('stats and interleaving', () => {
     assert.deepEqual(result.median, { a: 5, b: 106 })
     await assert.rejects(interleave({ a: () => NaN }, { repetitions: 1 }), BenchStatsError)
   })
+
+  test('interleave with rotate starts each round one arm later, so no arm always follows another', async () => {
+    const order: string[] = []
+    const arm = (name: string) => () => {
+      order.push(name)
+      return order.length
+    }
+    const result = await interleave(
+      { a: arm('a'), b: arm('b'), c: arm('c') },
+      { repetitions: 3, warmup: 1, rotate: true },
+    )
+    assert.deepEqual(order.join(''), 'abc' + 'bca' + 'cab' + 'abc')
+    // Samples stay per arm in round order whatever the position within the round.
+    assert.deepEqual(result.samples, { a: [6, 8, 10], b: [4, 9, 11], c: [5, 7, 12] })
+  })
 })

@@ -18,6 +18,13 @@ export interface InterleaveOptions {
   warmup?: number
   /** Called after each recorded figure, e.g. to log progress. */
   onSample?: (arm: string, repetition: number, value: number) => void
+  /**
+   * Start each round one arm later (A B C, B C A, C A B, ...) instead of always with the first,
+   * so that no arm always runs right after the same other one. Use it when an arm leaves work
+   * behind that the next one pays for (the file suite: the direct transfer's clean-up ran into
+   * the raw arm that always followed it). Default false.
+   */
+  rotate?: boolean
 }
 
 export interface InterleaveResult<K extends string> {
@@ -29,8 +36,9 @@ export interface InterleaveResult<K extends string> {
 
 /**
  * Runs the arms round-robin in the order given (A B A B ... for two arms, A B C A B C ... for
- * more), `repetitions` recorded rounds after `warmup` unrecorded ones, and returns each arm's
- * samples and median. Arms run strictly one after another, never concurrently.
+ * more; with `rotate`, A B C B C A C A B ...), `repetitions` recorded rounds after `warmup`
+ * unrecorded ones, and returns each arm's samples and median. Arms run strictly one after
+ * another, never concurrently.
  */
 export async function interleave<K extends string>(
   arms: Record<K, Arm>,
@@ -47,7 +55,8 @@ export async function interleave<K extends string>(
     number[]
   >
   for (let round = 0; round < warmup + options.repetitions; round++) {
-    for (const name of names) {
+    const shift = options.rotate === true ? round % names.length : 0
+    for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
       const value = await arms[name]()
       if (round < warmup) continue
       if (!Number.isFinite(value)) {

@@ -13,7 +13,8 @@
 // pages carrying the file as any encrypted transfer must — the product's per-chunk AES-GCM on
 // both sides and SHA-256 on the receiver (sealed), and on top the receiver's IndexedDB rows of
 // 512 KiB Blobs (stored); lib/raw-file-floor.ts says exactly what. Interleaved with the other two
-// (raw, sealed, stored, direct), reported with file.raw.MBps as baseline; no goals.
+// (raw, sealed, stored, direct; each round starts one arm later, so raw does not always follow
+// the direct transfer's clean-up), reported with file.raw.MBps as baseline; no goals.
 //
 // file.<arm>.cpu_ms_per_MiB: CPU time of both browsers (all their processes, /proc) per MiB in
 // each arm, median of the repetitions; the direct arm's is counted from A's accept.
@@ -206,6 +207,8 @@ const suite: BenchSuite = {
         {
           repetitions: sizes.repetitions,
           warmup: sizes.warmup,
+          // Review 12 R5: without it, raw always ran right after direct and its clean-up.
+          rotate: true,
           onSample: (arm, repetition, value) =>
             log(
               `  file ${arm} #${repetition + 1}: ${value.toFixed(1)} MB/s, ` +
