@@ -7,6 +7,7 @@
  * budgets, for tests of the relay itself.
  */
 import { mkdtempSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startRelay } from '../../../relay-node/src/relay.ts'
@@ -20,17 +21,33 @@ export type TestRelay = Awaited<ReturnType<typeof startRelay>>
  * A relay on 127.0.0.1 (WebSocket only, no STUN, no admin port, quiet) with a fresh data dir and
  * the relay's own limits, not the crowd budgets below; `options`: what differs (limits, a test
  * clock, TURN, …). For tests of the relay and its protocols, where one client is one user.
+ * `stop()` also deletes the data dir, which no one else knows of (before, every run left one in
+ * the system's temp dir).
  */
-export function startLoopbackRelay(
+export async function startLoopbackRelay(
   options: Omit<Partial<RelayOptions>, 'dataDir' | 'listen'> = {},
 ): Promise<TestRelay> {
-  return startRelay({
-    dataDir: mkdtempSync(join(tmpdir(), 'hestia-relay-test-')),
+  const dataDir = mkdtempSync(join(tmpdir(), 'hestia-relay-test-'))
+  const relay = await startRelay({
+    dataDir,
     listen: ['/ip4/127.0.0.1/tcp/0/ws'],
     stunPort: -1,
     adminPort: -1,
     logLevel: 'silent',
     ...options,
+  }).catch(async (error: unknown) => {
+    await rm(dataDir, { recursive: true, force: true })
+    throw error
+  })
+  const stopRelay = relay.stop.bind(relay)
+  return Object.assign(relay, {
+    stop: async () => {
+      try {
+        await stopRelay()
+      } finally {
+        await rm(dataDir, { recursive: true, force: true })
+      }
+    },
   })
 }
 
