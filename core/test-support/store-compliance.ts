@@ -34,6 +34,7 @@ import {
 } from '../src/store/store.ts'
 import type { MessengerStore, StoreOperations } from '../src/store/store.ts'
 import { groupComplianceTests } from './store-compliance-groups.ts'
+import { cacheComplianceTests } from './store-compliance-cache.ts'
 
 export interface StoreHarness {
   /** Opens the store under test; every call opens the same underlying data. */
@@ -178,6 +179,7 @@ export function runStoreComplianceSuite(name: string, makeHarness: StoreHarnessF
     }
 
     groupComplianceTests(withStore)
+    cacheComplianceTests(withStore)
 
     test('identity and settings: absent at first, then stored byte-exact', () =>
       withStore(async (store) => {

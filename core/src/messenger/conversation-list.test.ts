@@ -1,6 +1,7 @@
 // The conversation list (`conversations.list`, the popup's first screen; issue 21): the same
 // summaries as before, read with a fixed number of store requests however long the list is — the
-// host's thread, which the popup shares, paid for two requests per row.
+// host's thread, which the popup shares, paid for two requests per row — and none at all when
+// nothing was written since the last list, but never an outdated one.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createMemoryBacking, openMemoryStore } from '../store/memory-store.ts'
@@ -41,8 +42,8 @@ async function seeded(): Promise<{ store: MessengerStore; calls: Map<string, num
         }
       },
     })
-  const transaction = store.transaction.bind(store)
-  store.transaction = (work) => transaction((tx) => work(counting(tx)))
+  const cachedRead = store.cachedRead.bind(store)
+  store.cachedRead = (key, work, options) => cachedRead(key, (tx) => work(counting(tx)), options)
   return { store, calls }
 }
 
@@ -89,4 +90,37 @@ test('the list filtered by name reads the same way', async () => {
     getContact: 1,
     getMessage: 1,
   })
+})
+
+test('opened again with nothing written: no store request; after a write: what was written', async () => {
+  const { store, calls } = await seeded()
+  const first = await listConversations(deps(store), null)
+  calls.clear()
+  // A page changing what it got changes nothing for the next one.
+  first[0]!.contact.displayName = 'changed by a page'
+  first.pop()
+  const again = await listConversations(deps(store), null)
+  assert.deepEqual(Object.fromEntries(calls), {}, 'served from the kept list')
+  assert.equal(again.length, ROWS)
+  assert.equal(again[0]?.contact.displayName, 'Contact 40')
+
+  // A new message in conv-1 moves it to the top with its text, as the popup must show at once.
+  const m = messageRecord('conv-1', 500)
+  const text = { kind: 'text', text: 'a new message' } as const
+  await store.transaction(async (tx) => {
+    await tx.addMessage({ ...m, body: text })
+    await tx.putConversation(
+      conversationRecord(1, {
+        lastMessageId: m.messageId,
+        lastActivityAt: T0 + 1000,
+        unreadCount: 1,
+      }),
+    )
+  })
+  const after = await listConversations(deps(store), null)
+  assert.equal(after[0]?.conversationId, 'conv-1')
+  assert.equal(after[0]?.lastMessage?.text, 'a new message')
+  assert.equal(after[0]?.unreadCount, 1)
+  assert.equal(calls.get('listConversations'), 1, 'read again once')
+  await store.close()
 })

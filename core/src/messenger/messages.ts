@@ -14,6 +14,7 @@ import {
   type MessageCursor,
 } from '../client/api.ts'
 import type { MessageKey, MessageRecord } from '../store/records.ts'
+import type { StoreOperations } from '../store/store.ts'
 import { STORE_LIMITS } from '../store/store.ts'
 import { randomId, type MessengerContext } from './context.ts'
 import { directConnection, peerIdOf } from './net.ts'
@@ -41,33 +42,42 @@ export async function listConversations(
   query: string | null,
 ): Promise<ConversationSummary[]> {
   const q = query?.toLowerCase() ?? null
-  // The contacts and the last messages in two reads, not two per row: the popup's first paint
-  // waits for this list, and each store request costs the host's thread (which the popup's
-  // renderer shares) more than the IndexedDB read itself (issue 21).
-  const summaries = await d.ctx.store.transaction(async (tx) => {
-    const [list, all] = await Promise.all([
-      tx.listConversations(CLIENT_LIMITS.conversationsMax),
-      tx.listContacts(),
-    ])
-    const contacts = new Map(all.map((c) => [c.contactId, c]))
-    const lastIds = list.flatMap((c) => (c.lastMessageId === null ? [] : [c.lastMessageId]))
-    const messages = new Map<string, MessageRecord>()
-    for (const m of await tx.getMessages(lastIds)) if (m !== undefined) messages.set(m.messageId, m)
-    return Promise.all(
-      list.map((c) => {
-        const last = c.lastMessageId === null ? undefined : messages.get(c.lastMessageId)
-        const known = { contact: contacts.get(c.contactId), messages: last ? [last] : [] }
-        return conversationSummary(tx, c, known)
-      }),
-    )
+  // The popup's first paint waits for this list, and each store request costs the host's thread
+  // (which the popup's renderer shares) more than the IndexedDB read itself (issue 21): the
+  // contacts and the last messages in two reads, not two per row, and the whole list kept until
+  // the store is next written, read again in the background once writes pause (read-cache.ts).
+  const summaries = await d.ctx.store.cachedRead(CONVERSATION_LIST_KEY, readSummaries, {
+    refresh: true,
   })
   const out: ConversationSummary[] = []
   for (const s of summaries) {
     if (s === undefined) continue
     if (q !== null && !s.contact.displayName.toLowerCase().includes(q)) continue
-    out.push(s)
+    // A copy: the kept list is shared with the next caller, and pages may change what they get.
+    out.push(structuredClone(s))
   }
   return out
+}
+
+const CONVERSATION_LIST_KEY = 'conversations.list'
+
+/** Every conversation's summary, newest first (undefined: its contact is gone). */
+async function readSummaries(tx: StoreOperations): Promise<(ConversationSummary | undefined)[]> {
+  const [list, all] = await Promise.all([
+    tx.listConversations(CLIENT_LIMITS.conversationsMax),
+    tx.listContacts(),
+  ])
+  const contacts = new Map(all.map((c) => [c.contactId, c]))
+  const lastIds = list.flatMap((c) => (c.lastMessageId === null ? [] : [c.lastMessageId]))
+  const messages = new Map<string, MessageRecord>()
+  for (const m of await tx.getMessages(lastIds)) if (m !== undefined) messages.set(m.messageId, m)
+  return Promise.all(
+    list.map((c) => {
+      const last = c.lastMessageId === null ? undefined : messages.get(c.lastMessageId)
+      const known = { contact: contacts.get(c.contactId), messages: last ? [last] : [] }
+      return conversationSummary(tx, c, known)
+    }),
+  )
 }
 
 export async function pageMessages(

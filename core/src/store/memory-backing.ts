@@ -175,6 +175,11 @@ export class MemoryBacking {
   })
   /** Serialises transactions. */
   tail: Promise<void> = Promise.resolve()
+  /**
+   * Transactions that wrote, counted by every store over this backing (two stores may share one):
+   * what a store's read cache checks its kept values against (read-cache.ts).
+   */
+  writes = 0
 }
 
 export function createMemoryBacking(): MemoryBacking {

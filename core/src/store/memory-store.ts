@@ -50,6 +50,7 @@ import {
 } from './memory-backing.ts'
 
 import { MemoryGroupOperations } from './memory-groups.ts'
+import { ReadCache } from './read-cache.ts'
 
 export { createMemoryBacking, MemoryBacking } from './memory-backing.ts'
 
@@ -443,6 +444,10 @@ export function openMemoryStore(
 ): MessengerStore {
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000
   let closed = false
+  const cache = new ReadCache({
+    generation: () => backing.writes,
+    read: (work) => run('read', work),
+  })
 
   /** Waits for `previous`; rejects (leaving the queue order intact) if that takes too long. */
   const acquire = (previous: Promise<void>, release: () => void): Promise<void> =>
@@ -465,7 +470,7 @@ export function openMemoryStore(
       })
     })
 
-  const run = async <T>(_mode: TransactionMode, work: (tx: StoreOperations) => Promise<T>) => {
+  const run = async <T>(mode: TransactionMode, work: (tx: StoreOperations) => Promise<T>) => {
     if (closed) throw new StoreClosedError()
     const previous = backing.tail
     let release: () => void = () => {}
@@ -474,12 +479,22 @@ export function openMemoryStore(
     const journal: Undo[] = []
     const tx = new MemoryTransaction(backing, journal)
     try {
-      return await work(tx)
+      const result = await work(tx)
+      // As IndexedDB refuses a write in a read-only transaction (the read cache relies on it).
+      if (mode === 'read' && journal.length > 0) {
+        throw new StoreError('failed', 'a read-only transaction wrote')
+      }
+      return result
     } catch (error) {
       for (let i = journal.length - 1; i >= 0; i--) journal[i]?.()
       throw error
     } finally {
       tx.end()
+      // Before the next transaction may run: a value read from now on is read after this write.
+      if (journal.length > 0) {
+        backing.writes++
+        cache.wrote()
+      }
       release()
     }
   }
@@ -487,8 +502,10 @@ export function openMemoryStore(
   return {
     ...delegateOperations(run),
     transaction: (work) => run('write', work),
+    cachedRead: (key, work, options) => cache.get(key, work, options),
     close: () => {
       closed = true
+      cache.close()
       return Promise.resolve()
     },
     // Through each table's write, so its indexes follow; in turn with the transactions.
@@ -498,6 +515,7 @@ export function openMemoryStore(
         for (const table of Object.values(backing))
           if (table instanceof Table)
             for (const key of [...table.rows.keys()]) table.write(key, undefined, journal)
+        backing.writes++
         return Promise.resolve()
       }),
   }

@@ -174,6 +174,16 @@ export interface StoreOperations {
 export interface MessengerStore extends StoreOperations {
   /** Runs `work` atomically and isolated from other transactions; rethrows what it throws. */
   transaction<T>(work: (tx: StoreOperations) => Promise<T>): Promise<T>
+  /**
+   * `work`'s result, read in a read-only transaction and kept until the store is next written
+   * (read-cache.ts says why that is safe). `work` must only read; callers share the kept value
+   * and must not change it. `refresh`: read it again in the background once writes pause.
+   */
+  cachedRead<T>(
+    key: string,
+    work: (tx: StoreOperations) => Promise<T>,
+    options?: { refresh?: boolean },
+  ): Promise<T>
   close(): Promise<void>
   /**
    * Deletes every record (identity, keys, contacts, sessions, history, outbox, settings, groups):

@@ -10,7 +10,7 @@
  * ```
  */
 import { Dexie } from 'dexie'
-import type { Table } from 'dexie'
+import type { Table, Transaction } from 'dexie'
 import { delegateOperations } from '@hestia/core/store/delegate.ts'
 import type { TransactionMode } from '@hestia/core/store/delegate.ts'
 import { ACTIVE_TRANSFER_STATES, compareMessageKeys } from '@hestia/core/store/records.ts'
@@ -48,6 +48,8 @@ import type {
 import { ALL_TABLES, DATABASE_NAME, TABLES, declareSchema, toMessageRow } from './schema.ts'
 import type { MessageRow } from './schema.ts'
 import { sealingMiddleware } from './sealing-middleware.ts'
+import { writeCounter } from './write-counter.ts'
+import { ReadCache } from '@hestia/core/store/read-cache.ts'
 import { AtRestStateError, KEYRING_ID, StoreLockedError } from './at-rest.ts'
 import type { RowSealer } from '@hestia/core/store/at-rest/row-sealer.ts'
 import { DexieGroupOperations } from './dexie-groups.ts'
@@ -471,6 +473,15 @@ export async function openDexieStore(options: DexieStoreOptions = {}): Promise<M
   })
   declareSchema(db)
   if (options.sealer !== undefined) db.use(sealingMiddleware(options.sealer))
+  // Declared before the database opens: an upgrade during open() writes too.
+  let writes = 0
+  const cache = new ReadCache({ generation: () => writes, read: (work) => run('read', work) })
+  db.use(
+    writeCounter(() => {
+      writes++
+      cache.wrote()
+    }),
+  )
   try {
     await db.open()
   } catch (error) {
@@ -512,7 +523,14 @@ export async function openDexieStore(options: DexieStoreOptions = {}): Promise<M
         traceSpan('store.transaction', started)
       }
     },
+    // Inside a transaction (Dexie joins the read to it) the read may see writes that could still
+    // roll back: read without keeping anything.
+    cachedRead: (key, work, options) =>
+      (Dexie.currentTransaction as Transaction | null) !== null
+        ? run('read', work)
+        : cache.get(key, work, options),
     close: () => {
+      cache.close()
       db.close()
       return Promise.resolve()
     },
