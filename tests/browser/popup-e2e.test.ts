@@ -392,10 +392,18 @@ describe('the popup of the built extension, screen by screen', { concurrency: 1 
     { timeout: 120_000 },
     async () => {
       // A real key change needs B on a new device. The store holds what the messenger would have
-      // recorded (ContactRecord.keyChange, core/src/store/records.ts): write that into A's store, as
-      // the host would, and reload the popup.
+      // recorded (ContactRecord.keyChange, core/src/store/records.ts): write that into A's store,
+      // restart A's host (it keeps the conversation list until it writes, ADR 0922, and this write
+      // went around it), and reload the popup.
       const contactId = await contactIdOf(a, 'Bob')
       await a.page.evaluate(markKeyChanged, contactId)
+      const worker = profileA.context!.serviceWorkers()[0]
+      assert.ok(worker, 'A’s service worker runs')
+      await worker.evaluate(() =>
+        (
+          globalThis as unknown as { chrome: { offscreen: { closeDocument(): Promise<void> } } }
+        ).chrome.offscreen.closeDocument(),
+      )
       await a.page.reload()
       const row = a.page.getByTestId('conversation-row').filter({ hasText: 'Bob' })
       await row.click()
