@@ -43,12 +43,19 @@ class MemorySink implements FileSink {
   written = 0
   saved: Uint8Array | null = null
   discarded = false
-  constructor(size: number) {
+  /** Offsets of writes that went back into what was stored (a resume of stored chunks). */
+  rewound: number[] = []
+  /** `failSaves.left` saves still to fail, as the downloads API does (disk full, blocked). */
+  readonly failSaves: { left: number }
+  constructor(size: number, failSaves = { left: 0 }) {
     this.bytes = new Uint8Array(size)
+    this.failSaves = failSaves
   }
   write(offset: number, data: Uint8Array): Promise<void> {
-    // The engine writes in order: a gap here would be a bug this test should see.
-    assert.equal(offset, this.written, 'sink writes arrive in order')
+    // The engine writes in order: a gap here would be a bug this test should see. Going back
+    // (a resume that fetches stored chunks again) is recorded for the test to check.
+    if (offset < this.written) this.rewound.push(offset)
+    else assert.equal(offset, this.written, 'sink writes arrive in order')
     this.bytes.set(data, offset)
     this.written = offset + data.length
     return Promise.resolve()
@@ -60,6 +67,11 @@ class MemorySink implements FileSink {
     return Promise.resolve(this.bytes.slice(offset, offset + length))
   }
   complete(): Promise<void> {
+    if (this.failSaves.left > 0) {
+      this.failSaves.left--
+      // What the browser's ChunkSink throws when the downloads API says "interrupted".
+      return Promise.reject(new Error('the browser did not save the file (FILE_FAILED)'))
+    }
     this.saved = this.bytes.slice(0, this.written)
     return Promise.resolve()
   }
@@ -81,6 +93,8 @@ interface Side {
   served: ServeResult[]
   /** Bytes the sender's file source handed out so far. */
   read: { bytes: number }
+  /** How many of this receiver's next saves fail (shared by its sinks). */
+  failSaves: { left: number }
 }
 
 /**
@@ -101,6 +115,7 @@ function device(
   const offers: Uint8Array[] = []
   const served: ServeResult[] = []
   const read = { bytes: 0 }
+  const failSaves = { left: 0 }
   let handler: (far: Stream) => void = () => undefined
   const storage: FileStorage = {
     openSource: (): Promise<FileSource> =>
@@ -113,7 +128,8 @@ function device(
       }),
     openSink: (rec) => {
       let sink = sinks.get(rec.transferId)
-      if (sink === undefined) sinks.set(rec.transferId, (sink = new MemorySink(rec.size)))
+      if (sink === undefined)
+        sinks.set(rec.transferId, (sink = new MemorySink(rec.size, failSaves)))
       return Promise.resolve(sink)
     },
   }
@@ -149,6 +165,7 @@ function device(
     offers,
     served,
     read,
+    failSaves,
     serveWith: (h) => {
       handler = h
     },
@@ -396,6 +413,33 @@ describe('file protocol over an in-memory stream pair', () => {
       'only the rest was sent again',
     )
     assert.deepEqual(sink.saved, file, 'the file is byte-identical after the resume')
+    await Promise.all([a.engine.stop(), b.engine.stop()])
+  })
+
+  test('the save of a fully verified file fails once: the retry fetches the last chunk again and saves the file', async () => {
+    // RF-2 (review rf): the retry asked for resume_from = last chunk + 1, which the sender refuses
+    // as malformed; the receiver then failed as a protocol error and dropped the verified file.
+    const size = 3 * CHUNK + 1234
+    const { a, b, file, id } = await offered(size)
+    b.failSaves.left = 1
+    await a.engine.receiveControl('c', (await acceptOn(b, id))!)
+    await until('the transfer to end', async () =>
+      ['completed', 'failed'].includes((await b.engine.get(id))?.state ?? ''),
+    )
+    const t = await b.engine.get(id)
+    assert.equal(t?.state, 'completed', `${t?.state}: ${JSON.stringify(t?.error)}`)
+    const sink = b.sinks.get(id)!
+    assert.deepEqual(sink.saved, file, 'the file is saved byte-identical')
+    assert.equal(sink.discarded, false, 'the verified file was never dropped')
+    assert.deepEqual(sink.rewound, [3 * CHUNK], 'only the last chunk was fetched again')
+    // The first stream ends without the receiver's acknowledgement (its save failed); the retry
+    // is served, not refused, and carries the last chunk only.
+    assert.deepEqual(
+      a.served.map((r) => r.outcome),
+      ['interrupted', 'complete'],
+    )
+    assert.equal(a.served[1]?.resumeFrom, 3)
+    assert.equal(a.served[1]?.chunksSent, 1)
     await Promise.all([a.engine.stop(), b.engine.stop()])
   })
 

@@ -203,7 +203,15 @@ export class IncomingTransfers {
     rt: Runtime,
     sink: FileSink,
   ): Promise<NonNullable<Runtime['recv']>> {
-    if (rt.recv !== null) return rt.recv
+    if (rt.recv !== null) {
+      // Every chunk was stored and a later step failed (the save to the downloads folder): ask for
+      // the last chunk again, as after a restart (resumeChunk), since the sender refuses a resume
+      // point past it. The hash is rebuilt from what is stored.
+      const last = chunkCount(rec.size) - 1
+      if (rt.recv.verifiedChunks > last)
+        rt.recv = { verifiedChunks: last, hash: null, hashedChunks: 0 }
+      return rt.recv
+    }
     let pullFromStart = false
     if (rec.route === 'mailbox') {
       // Mailbox pieces arrive in any order: what is stored is no prefix, so pull from the start.
