@@ -348,7 +348,10 @@ export class IncomingTransfers {
           },
         )
       }
-      await sink.write(ch.index * C.chunkBytes, pt)
+      // Pieces arrive in any order: `place` keeps the chunks stored after this one, which a
+      // sink's `write` may take for a resume and drop (the browser's ChunkSink does).
+      const at = ch.index * C.chunkBytes
+      await (sink.place === undefined ? sink.write(at, pt) : sink.place(at, pt))
       rt.mailboxChunks[ch.index >> 3]! |= bit
       rt.mailboxStored++
     }

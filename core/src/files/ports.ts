@@ -14,13 +14,24 @@ export interface FileSource {
 }
 
 /**
- * Disk-backed store of one incoming file's verified plaintext. Writes arrive in order and only for
- * authenticated chunks; a write that resolved must survive a restart (the engine counts bytes as
- * verified only after it resolved). Throw a QuotaExceededError (DOMException) or an error with code
- * ENOSPC when the disk is full.
+ * Disk-backed store of one incoming file's verified plaintext. Writes (`write`, `place`) come only
+ * for authenticated chunks; a write that resolved must survive a restart (the engine counts bytes
+ * as verified only after it resolved). Throw a QuotaExceededError (DOMException) or an error with
+ * code ENOSPC when the disk is full.
  */
 export interface FileSink {
+  /**
+   * In order; a resume restarts at or before the end of what is stored, and may drop what was
+   * stored after its offset.
+   */
   write(offset: number, data: Uint8Array): Promise<void>
+  /**
+   * The mailbox route's chunks, which arrive in any order (a reordering relay, a frame kept for a
+   * retry): stores `data` at `offset`, replacing only the bytes it covers and keeping all others,
+   * including those stored after it. Optional: without it the engine uses `write`, which must
+   * then accept any offset the same way (a random-access file does).
+   */
+  place?(offset: number, data: Uint8Array): Promise<void>
   /**
    * Length of the contiguous prefix stored, when the sink can tell. Only verified chunks are ever
    * written, so after a restart the engine resumes here rather than at the record's

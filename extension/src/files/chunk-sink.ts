@@ -5,8 +5,10 @@
  *
  * Writes arrive in order, but a resume restarts at the first chunk the engine had not yet
  * persisted as verified, which may fall inside rows written before the interruption: a write at
- * `offset` therefore first drops every row at or after it and trims the row that spans it. The
- * stored rows always describe one contiguous prefix of the file.
+ * `offset` therefore first drops every row at or after it and trims the row that spans it.
+ * Mailbox pieces arrive in any order (docs/protocol/files.md §Fallback): the engine `place`s
+ * their chunks, which replaces only the bytes each one covers and keeps the rows after it. The
+ * stored rows never overlap; complete() needs them to cover the file without a gap.
  */
 import type { Dexie } from 'dexie'
 import type { FileSink } from '@hestia/core/files/ports.ts'
@@ -99,26 +101,72 @@ export class ChunkSink implements FileSink {
     this.#appendAt = offset + data.length
   }
 
+  /**
+   * Mailbox route: stores one verified chunk at `offset` in whatever order the pieces came,
+   * keeping every other stored byte. Rows it overlaps (a direct pull's before the fallback) are
+   * cut around it, so rows never overlap. Unlike `write`, nothing after it is dropped: a later
+   * chunk that arrived first stays.
+   */
+  async place(offset: number, data: Uint8Array): Promise<void> {
+    const end = offset + data.length
+    if (offset < 0 || end > this.#size) {
+      throw new RangeError(`write of ${data.length} bytes at ${offset} passes the file's end`)
+    }
+    const row: ChunkRow = {
+      transferId: this.#transferId,
+      offset,
+      length: data.length,
+      data: await this.#stored(offset, data),
+    }
+    // The next `write` cannot be taken as an append: rows may now lie after any point.
+    this.#appendAt = undefined
+    // The rows spanning either end keep what lies outside [offset, end); cut (and resealed)
+    // before the transaction, which would otherwise commit during the asynchronous sealing.
+    const before = await this.#range(-Infinity, offset).last()
+    const head =
+      before !== undefined && before.offset + before.length > offset
+        ? await this.#cut(before, before.offset, offset)
+        : undefined
+    const across = await this.#range(-Infinity, end).last()
+    const tail =
+      across !== undefined && across.offset + across.length > end
+        ? await this.#cut(across, end, across.offset + across.length)
+        : undefined
+    const { chunks } = this.#db
+    await this.#db.transaction('rw', chunks, async () => {
+      await this.#range(offset, end).delete()
+      if (head !== undefined) await chunks.put(head)
+      if (tail !== undefined) await chunks.put(tail)
+      await chunks.put(row)
+    })
+  }
+
   /** Drops the rows at or after `offset`, keeps the head of one that spans it, stores `row`. */
   async #replaceFrom(offset: number, row: ChunkRow): Promise<void> {
     // A resume inside an earlier row keeps that row's head: cut (and reseal) it beforehand.
     const spanning = await this.#range(-Infinity, offset).last()
-    let trimmed: ChunkRow | undefined
-    if (spanning !== undefined && spanning.offset + spanning.length > offset) {
-      const keep = offset - spanning.offset
-      let head = spanning.data.slice(0, keep)
-      if (this.#cipher !== undefined) {
-        const plain = (await this.#plainBlob(spanning)).slice(0, keep)
-        head = await this.#stored(spanning.offset, new Uint8Array(await plain.arrayBuffer()))
-      }
-      trimmed = { ...spanning, length: keep, data: head }
-    }
+    const trimmed =
+      spanning !== undefined && spanning.offset + spanning.length > offset
+        ? await this.#cut(spanning, spanning.offset, offset)
+        : undefined
     const { chunks } = this.#db
     await this.#db.transaction('rw', chunks, async () => {
       await this.#range(offset).delete()
       if (trimmed !== undefined) await chunks.put(trimmed)
       await chunks.put(row)
     })
+  }
+
+  /** The bytes [from, to) of `row` as a row of their own (resealed at `from` when sealed). */
+  async #cut(row: ChunkRow, from: number, to: number): Promise<ChunkRow> {
+    const start = from - row.offset
+    const length = to - from
+    let data = row.data.slice(start, start + length)
+    if (this.#cipher !== undefined) {
+      const plain = (await this.#plainBlob(row)).slice(start, start + length)
+      data = await this.#stored(from, new Uint8Array(await plain.arrayBuffer()))
+    }
+    return { ...row, offset: from, length, data }
   }
 
   async storedBytes(): Promise<number> {

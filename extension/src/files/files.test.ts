@@ -186,6 +186,39 @@ describe('ChunkSink (received file on IndexedDB)', () => {
     )
   })
 
+  test('mailbox chunks placed in any order, over rows of a direct pull, keep each other; a resume write still replaces the rest', async () => {
+    const db = freshDb()
+    const file = bytes(100_000, 11)
+    const meta = { transferId: 't2c', size: file.length, name: 'd', mimeType: '' }
+    const { saved, save } = savedFiles()
+    const sink = new ChunkSink(db, meta, save)
+    const chunk = (i: number) => file.subarray(i * 10_000, (i + 1) * 10_000)
+    // A direct pull stored 0..35k in one row, then the mailbox pieces came, out of order: chunk 2
+    // lies inside that row, chunk 3 across its end.
+    await sink.write(0, file.subarray(0, 35_000))
+    for (const i of [5, 2, 9, 0, 3, 1, 4, 8, 6, 7]) await sink.place(i * 10_000, chunk(i))
+    const rows = await db.chunks.toArray()
+    assert.equal(
+      rows.reduce((sum, r) => sum + r.length, 0),
+      file.length,
+      'no row overlaps another',
+    )
+    assert.equal(await sink.storedBytes(), file.length)
+    assert.deepEqual(await sink.read(25_000, 20_000), file.subarray(25_000, 45_000))
+    await sink.complete()
+    assert.equal(sha(saved[0]!.bytes), sha(file))
+    // Placed chunks, then a direct pull from the start (the resume after a restart): its rows
+    // replace every placed one.
+    const again = new ChunkSink(db, { ...meta, transferId: 't2d' }, save)
+    const junk = bytes(100_000, 12)
+    for (const i of [7, 3])
+      await again.place(i * 10_000, junk.subarray(i * 10_000, (i + 1) * 10_000))
+    await again.write(0, file.subarray(0, 60_000))
+    await again.write(60_000, file.subarray(60_000))
+    await again.complete()
+    assert.equal(sha(saved[1]!.bytes), sha(file), 'none of the placed junk survives')
+  })
+
   test('complete() with a hole or a short file refuses to save and keeps the rows for a resume', async () => {
     const db = freshDb()
     const { saved, save } = savedFiles()

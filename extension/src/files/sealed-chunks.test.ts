@@ -97,6 +97,30 @@ describe('ChunkSink with at-rest sealing', () => {
     )
   })
 
+  test('property: chunks placed in any order after any sealed prefix give back the file', async () => {
+    const cipher = await filePieceCipher(KEY)
+    const size = 10_000
+    const chunks = Array.from({ length: 10 }, (_, i) => i)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: size }),
+        fc.shuffledSubarray(chunks, { minLength: 10 }),
+        async (prefix, order) => {
+          const db = freshDb()
+          const file = markedBytes(size, 5)
+          const { sink, saved } = sealedSink(db, 'q', size, cipher)
+          // A direct pull's prefix in one row, then every chunk placed (each cuts what it covers).
+          if (prefix > 0) await sink.write(0, file.subarray(0, prefix))
+          for (const i of order)
+            await sink.place(i * 1_000, file.subarray(i * 1_000, (i + 1) * 1_000))
+          await sink.complete()
+          assert.equal(sha(saved[0]!), sha(file))
+        },
+      ),
+      { numRuns: 20 },
+    )
+  })
+
   test('a row moved to another transfer or offset, altered, or read with another key is refused', async () => {
     const cipher = await filePieceCipher(KEY)
     const expectTampered = async (promise: Promise<unknown>) =>
