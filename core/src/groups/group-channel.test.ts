@@ -9,7 +9,7 @@ import { fixedClock, seededRandom } from '../../test-support/deterministic.ts'
 import { makeMember, type TestMember } from '../../test-support/group-fixtures.ts'
 import { MemoryGroupMailbox } from '../../test-support/group-mailbox-memory.ts'
 import { GroupChannel, type GroupEvent } from './group-channel.ts'
-import { FRAME_KIND, encodeGroupFrame } from './framing.ts'
+import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from './framing.ts'
 import { cutIntoPieces } from './mailbox-pieces.ts'
 import { commitChanges, epochOf, loadSuite, membersOf, treeHashOf, type Group } from './mls.ts'
 
@@ -221,4 +221,44 @@ test('catch-ups queued behind a running read share one read; a message sent duri
   await Promise.all([running, ...queued])
   assert.equal(g.box.reads - before, 3, "bob's two reads (not four) and alice's one before sending")
   assert.deepEqual(messages(bob!), ['sent during the read'], 'the shared read saw it')
+})
+
+/** `frame`'s MLS message with one ciphertext byte flipped: it keeps the last 16 bytes (the tag). */
+function corrupted(frame: Uint8Array): Uint8Array {
+  const mls = decodeGroupFrame(frame).mls.slice()
+  mls[mls.length - 40]! ^= 0x01
+  return encodeGroupFrame(FRAME_KIND.application, mls)
+}
+
+test("a corrupted mailbox copy with a message's tag, read first, does not hide the genuine message", async () => {
+  const g = await startGroup(['alice', 'bob', 'mallory'])
+  const [alice, bob, mallory] = ['alice', 'bob', 'mallory'].map(g.get)
+  // mallory is reached directly first; before alice's mailbox copy lands she deposits a copy
+  // with one byte flipped (anyone can copy the last 16 bytes of a message they saw).
+  await alice!.channel.send(utf8('meet at 6'), async (frame) => {
+    await mallory!.channel.receiveDirect(frame)
+    await g.box.portFor().append(cutIntoPieces(corrupted(frame), p.random(8))[0]!)
+    return { allReached: false } // bob was not reached: alice deposits the genuine copy
+  })
+  await bob!.channel.catchUp()
+  assert.ok(
+    bob!.events.some((e) => e.kind === 'rejected'),
+    'the corrupted copy is refused',
+  )
+  assert.deepEqual(messages(bob!), ['meet at 6'], 'and the genuine one after it is shown')
+})
+
+test("a forged direct copy with a message's tag, arriving first, does not hide the genuine one", async () => {
+  const g = await startGroup(['alice', 'bob'])
+  const [alice, bob] = ['alice', 'bob'].map(g.get)
+  let genuine: Uint8Array | undefined
+  await alice!.channel.send(utf8('hello bob'), (frame) => {
+    genuine = frame
+    return Promise.resolve({ allReached: true }) // no mailbox copy
+  })
+  await bob!.channel.receiveDirect(corrupted(genuine!))
+  await bob!.channel.receiveDirect(genuine!)
+  assert.deepEqual(messages(bob!), ['hello bob'])
+  await bob!.channel.receiveDirect(genuine!) // a real second copy is still dropped
+  assert.deepEqual(messages(bob!), ['hello bob'])
 })

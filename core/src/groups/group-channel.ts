@@ -401,10 +401,13 @@ export class GroupChannel {
     id: bigint | undefined,
     via: 'direct' | 'mailbox',
   ): Promise<void> {
-    if (!this.remember(mls)) return // the other copy of a message already read
+    if (this.seen.has(tagOf(mls))) return // the other copy of a message already read
     try {
       const r = await processMessage(this.group, mls)
       if (r.kind !== 'application') throw new ProtocolError('malformed', 'not application data')
+      // Remembered only once it processed: a corrupted copy with the same last 16 bytes (anyone
+      // can cut them from a message they saw) must not make the genuine one a "duplicate".
+      this.remember(mls)
       this.group = r.group
       const tag = mls.slice(-16)
       this.onEvent({ kind: 'message', data: r.data, epoch: r.epoch, via, sender: r.sender, tag })
@@ -423,7 +426,7 @@ export class GroupChannel {
 
   /** Remembers a message by its AEAD tag (its last 16 bytes); false if it was seen before. */
   private remember(mls: Uint8Array): boolean {
-    const tag = Array.from(mls.subarray(-16), (b) => b.toString(16).padStart(2, '0')).join('')
+    const tag = tagOf(mls)
     if (this.seen.has(tag)) return false
     if (this.seen.size >= CHANNEL_LIMITS.maxSeenMessages) {
       this.seen.delete(this.seen.values().next().value!)
@@ -460,6 +463,11 @@ export class GroupChannel {
     this.queue = run.catch(() => undefined)
     return run
   }
+}
+
+/** A message's AEAD tag (its last 16 bytes), hex: the dedupe key of its two copies. */
+function tagOf(mls: Uint8Array): string {
+  return Array.from(mls.subarray(-16), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 /** Leaves of `before` that proposed their own removal and are gone in `after` (ADR 0138). */
