@@ -133,6 +133,12 @@ export class GroupJoining {
     const offerKey = `${contactId}/${key}`
     const bundle = this.#offers.get(offerKey)
     if (bundle === undefined) throw new ProtocolError('malformed', 'an invitation nobody asked for')
+    // A group already here is never replaced by an invitation (a contact who knows its id and
+    // asked us for a KeyPackage before we joined could otherwise swap in a group of its own).
+    if (host.has(key)) {
+      await this.#offers.drop(offerKey)
+      throw new ProtocolError('malformed', 'an invitation for a group this device is already in')
+    }
     const bytes = this.#invites.add(offerKey, part)
     if (bytes === undefined) return
     const invite = decodeGroupInvite(bytes)
