@@ -100,12 +100,24 @@ export function identityAt(group: Group, leaf: number): Uint8Array | undefined {
   return identitiesByLeaf(group).get(leaf)
 }
 
-/** The rule for commits on `group` (undefined: a group without roles has none). */
-export function commitCheckFor(group: Group): CommitCheck | undefined {
+/**
+ * The rule for commits on `group`. A group without roles has no admin rule, but roles it is given
+ * must still decode: a value that does not would make every later reader of the group's roles
+ * throw (its list, its restore after a restart; review rg-9), so every member refuses it alike.
+ */
+export function commitCheckFor(group: Group): CommitCheck {
   const roles = rolesOf(group)
-  if (roles === undefined) return undefined
+  if (roles === undefined) return checkGivenRoles
   const leaves = identitiesByLeaf(group)
   return (info) => checkCommit(roles, leaves, info)
+}
+
+/** Any roles value a commit sets decodes, or the commit is refused ('malformed'). */
+function checkGivenRoles(info: CommitInfo): void {
+  for (const p of info.proposals) {
+    if (p.kind !== 'extensions') continue
+    for (const e of p.extensions) if (e.type === ROLES_EXTENSION_TYPE) decodeRoles(e.data)
+  }
 }
 
 function refuse(code: 'not_admin' | 'malformed', why: string): never {

@@ -1,5 +1,7 @@
 // Joining a group from an invitation (GroupJoining): an invitation is joined only for a KeyPackage
-// this device offered, and never replaces a group this device is already in.
+// this device offered, and never replaces a group this device is already in. A group a contact
+// made (any contact can ask for a KeyPackage) cannot break the device's other groups: roles that
+// do not decode are refused when committed, and a group stored with them is left out, not thrown.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { toHex } from '../../crypto/bytes.ts'
@@ -10,7 +12,19 @@ import {
   invitePartsOf,
 } from '../../groups/direct.ts'
 import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from '../../groups/framing.ts'
-import { commitChanges, createGroup, memberCount, treeHashOf } from '../../groups/mls.ts'
+import { encodeGroupContent } from '../../groups/content.ts'
+import {
+  commitChanges,
+  createGroup,
+  encryptMessage,
+  epochOf,
+  memberCount,
+  processMessage,
+  treeHashOf,
+} from '../../groups/mls.ts'
+import { cutIntoPieces } from '../../groups/mailbox-pieces.ts'
+import { ROLES_EXTENSION_TYPE } from '../../groups/roles.ts'
+import { encodeGroup } from '../../groups/mls-state.ts'
 import { texts, world } from '../../../test-support/group-manager-world.ts'
 
 type World = Awaited<ReturnType<typeof world>>
@@ -37,9 +51,10 @@ async function inviteToOwnGroup(
   to: string,
   groupId: Uint8Array,
   keyPackage: Uint8Array,
+  extensions: readonly { type: number; data: Uint8Array }[] = [],
 ) {
   const m = w.members.get(from)!
-  const made = await createGroup(w.suite, m.checker, groupId, await m.keyPackage())
+  const made = await createGroup(w.suite, m.checker, groupId, await m.keyPackage(), extensions)
   const added = await commitChanges(made, { add: [keyPackage] })
   const home = w.newHome()
   const invite = encodeGroupInvite({
@@ -78,4 +93,85 @@ test('an invitation for a group this device is already in is refused: the group 
   await bob!.manager.sendText(gid, 'coming')
   await alice!.manager.catchUp(gid)
   assert.deepEqual(texts(alice!, gid), ['coming'])
+})
+
+/** A commit setting roles that do not decode (an empty name) in mallory's group without roles. */
+const badRoles = [{ type: ROLES_EXTENSION_TYPE, data: new Uint8Array([1, 0, 0, 0, 0]) }]
+
+/** bob in a "Real group" with alice, and in a group without roles mallory made and put him in. */
+async function realAndMallorys() {
+  const w = await world(['alice', 'bob', 'mallory'])
+  const real = await w.get('alice').manager.create('Real group')
+  await w.get('alice').manager.addContacts(real, ['bob'])
+  const groupId = w.random(32)
+  const kp = await askKeyPackage(w, 'mallory', 'bob', groupId)
+  const made = await inviteToOwnGroup(w, 'mallory', 'bob', groupId, kp)
+  const fake = toHex(groupId)
+  assert.ok(w.get('bob').manager.has(fake), "bob is in mallory's group")
+  return { w, real, fake, ...made }
+}
+
+test('a commit setting roles that do not decode is refused: that group stays at its epoch and works, and every group still lists and loads', async () => {
+  const { w, real, fake, group, home } = await realAndMallorys()
+  const bob = w.get('bob')
+  const epoch = epochOf(bob.manager.stateOf(fake))
+  const bad = await commitChanges(group, { extensions: badRoles })
+  const entry = (frame: Uint8Array) => cutIntoPieces(frame, w.random(8))[0]!
+  await w.portOf(home).append(entry(encodeGroupFrame(FRAME_KIND.commit, bad.commit)))
+  await bob.manager.catchUp(fake)
+  assert.equal(epochOf(bob.manager.stateOf(fake)), epoch, 'the commit was not applied')
+  assert.ok(bob.events.some((e) => e.kind === 'refused' && e.groupId === fake))
+  // mallory's group still works at its epoch: a text in it is shown.
+  const text = await encryptMessage(group, encodeGroupContent({ kind: 'text', text: 'still here' }))
+  await w.portOf(home).append(entry(encodeGroupFrame(FRAME_KIND.application, text.message)))
+  await bob.manager.catchUp(fake)
+  assert.deepEqual(texts(bob, fake), ['still here'])
+  assert.deepEqual(
+    bob.manager
+      .list()
+      .map((g) => g.groupId)
+      .sort(),
+    [real, fake].sort(),
+  )
+  assert.equal(bob.manager.summary(real)?.name, 'Real group')
+  await w.restart('bob')
+  assert.ok(w.get('bob').manager.has(real) && w.get('bob').manager.has(fake))
+})
+
+test('a group stored with roles that do not decode is left out (kept in the store); the others list, load and work', async () => {
+  const { w, real, fake, group } = await realAndMallorys()
+  const bob = w.get('bob')
+  // As a device stored it before such commits were refused: applied without the check.
+  const bad = await commitChanges(group, { extensions: badRoles })
+  const applied = await processMessage(bob.manager.stateOf(fake), bad.commit)
+  const old = (await bob.store.getGroup(fake))!
+  await bob.store.putGroup({ ...old, mlsState: encodeGroup(applied.group) })
+  await w.restart('bob')
+  const after = w.get('bob')
+  assert.ok(after.manager.has(real), 'the real group loaded')
+  assert.ok(!after.manager.has(fake), 'the unreadable one is left out')
+  assert.ok(await after.store.getGroup(fake), 'and kept in the store')
+  assert.deepEqual(
+    after.manager.list().map((g) => g.groupId),
+    [real],
+  )
+  await w.get('alice').manager.sendText(real, 'hi bob')
+  await after.manager.catchUp(real)
+  assert.deepEqual(texts(after, real), ['hi bob'])
+})
+
+test('an invitation to a group whose roles do not decode is refused; the other groups still list', async () => {
+  const w = await world(['alice', 'bob', 'mallory'])
+  const real = await w.get('alice').manager.create('Real group')
+  await w.get('alice').manager.addContacts(real, ['bob'])
+  const groupId = w.random(32)
+  const kp = await askKeyPackage(w, 'mallory', 'bob', groupId)
+  await inviteToOwnGroup(w, 'mallory', 'bob', groupId, kp, badRoles)
+  const bob = w.get('bob')
+  assert.ok(!bob.manager.has(toHex(groupId)), 'not joined')
+  assert.ok(bob.events.some((e) => e.kind === 'refused' && e.from === 'mallory'))
+  assert.deepEqual(
+    bob.manager.list().map((g) => g.groupId),
+    [real],
+  )
 })

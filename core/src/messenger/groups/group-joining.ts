@@ -159,6 +159,9 @@ export class GroupJoining {
     )
     const id = groupIdOf(channel.state)
     if (toHex(id) !== key) throw new ProtocolError('malformed', 'the welcome is for another group')
+    // Roles that do not decode are refused here, before the group is kept: every reader of the
+    // roles (the group list, a restore) would throw on them (review rg-9).
+    admin.hasRoles(channel.state)
     host.track(key, {
       ...{ id, name: invite.name, home, channel, asked: new Set<string>(), names: new Map() },
       ...{ status: 'member' as const, createdAt: io.now(), lastActivityAt: io.now() },

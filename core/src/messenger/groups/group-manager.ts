@@ -98,15 +98,32 @@ export class GroupManager {
   async restore(): Promise<void> {
     await this.joining.load()
     for (const r of await this.io.store.listGroups()) {
-      const newest = await this.io.store.pageGroupMessages(r.groupId, 1)
-      this.history.seen(newest[0]?.receivedAt ?? 0)
-      const s = fromGroupRecord(r, this.io.suite, this.io.checker, newest[0]?.receivedAt)
-      const channel = GroupChannel.restore(s.group, s.cursor, s.knownNext, this.channelIo(s.key))
-      const names = new Map(s.names)
-      this.leaf.track(s.key, r.leafUpdate)
-      this.track(s.key, { id: groupIdOf(s.group), ...s, channel, asked: new Set(s.asked), names })
-      this.scheduleLeaves(s.key) // a leave read before the last stop and not committed yet
+      try {
+        await this.restoreOne(r)
+      } catch (err) {
+        // One group that no longer reads (roles stored before they were checked: review rg-9)
+        // is left out, logged, and kept in the store; the other groups still load.
+        this.unreadable(r.groupId, err)
+      }
     }
+  }
+
+  private async restoreOne(r: Parameters<typeof fromGroupRecord>[0]): Promise<void> {
+    const newest = await this.io.store.pageGroupMessages(r.groupId, 1)
+    this.history.seen(newest[0]?.receivedAt ?? 0)
+    const s = fromGroupRecord(r, this.io.suite, this.io.checker, newest[0]?.receivedAt)
+    admin.hasRoles(s.group) // roles that do not decode: refused before anything is tracked
+    const channel = GroupChannel.restore(s.group, s.cursor, s.knownNext, this.channelIo(s.key))
+    const names = new Map(s.names)
+    this.leaf.track(s.key, r.leafUpdate)
+    this.track(s.key, { id: groupIdOf(s.group), ...s, channel, asked: new Set(s.asked), names })
+    this.scheduleLeaves(s.key) // a leave read before the last stop and not committed yet
+  }
+
+  /** A group whose stored state does not read (a typed error): logged and left out, not thrown. */
+  private unreadable(groupId: string, err: unknown): void {
+    if (!isProtocolError(err)) throw err
+    this.io.log?.(`group ${groupId} left out: ${err.message}`, err)
   }
 
   /** After stop(), in the same process: leaves pending wait for their turn again. */
@@ -280,16 +297,24 @@ export class GroupManager {
     return this.list().find((g) => g.groupId === groupId)
   }
 
+  /** Every group that reads; one that does not is logged and left out (review rg-9). */
   list(): GroupSummary[] {
-    return [...this.groups.entries()].map(([groupId, g]) => ({
-      groupId,
-      name: g.name,
-      memberCount: membersOf(g.channel.state).length,
-      status: g.status,
-      // Admins only (ADR 0135); in a group made before roles, every member.
-      canManage: g.status === 'member' && admin.canManage(g.channel.state),
-      lastActivityAt: g.lastActivityAt,
-    }))
+    return [...this.groups.entries()].flatMap(([groupId, g]) => {
+      try {
+        return [
+          {
+            ...{ groupId, name: g.name, memberCount: membersOf(g.channel.state).length },
+            status: g.status,
+            // Admins only (ADR 0135); in a group made before roles, every member.
+            canManage: g.status === 'member' && admin.canManage(g.channel.state),
+            lastActivityAt: g.lastActivityAt,
+          },
+        ]
+      } catch (err) {
+        this.unreadable(groupId, err)
+        return []
+      }
+    })
   }
 
   /** Members as contacts: leaf, contact (undefined: not a contact, or held), us, held by whom. */
