@@ -11,7 +11,15 @@ import { MemoryGroupMailbox } from '../../test-support/group-mailbox-memory.ts'
 import { GroupChannel, type GroupEvent } from './group-channel.ts'
 import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from './framing.ts'
 import { cutIntoPieces } from './mailbox-pieces.ts'
-import { commitChanges, epochOf, loadSuite, membersOf, treeHashOf, type Group } from './mls.ts'
+import {
+  commitChanges,
+  encryptMessage,
+  epochOf,
+  loadSuite,
+  membersOf,
+  treeHashOf,
+  type Group,
+} from './mls.ts'
 
 const suite = await loadSuite()
 const p = { random: seededRandom('group-channel.test'), clock: fixedClock().clock }
@@ -261,4 +269,32 @@ test("a forged direct copy with a message's tag, arriving first, does not hide t
   assert.deepEqual(messages(bob!), ['hello bob'])
   await bob!.channel.receiveDirect(genuine!) // a real second copy is still dropped
   assert.deepEqual(messages(bob!), ['hello bob'])
+})
+
+test('after her removal is applied, a removed member cannot post through an old epoch; a member still in the group can', async () => {
+  const g = await startGroup(['alice', 'bob', 'carol', 'mallory'])
+  const [alice, bob, carol, mallory] = ['alice', 'bob', 'carol', 'mallory'].map(g.get)
+  await alice!.channel.commit((group) => {
+    const leaf = leafOf(group, mallory!.member)
+    return leaf === undefined ? undefined : { remove: [leaf] }
+  })
+  await bob!.channel.catchUp()
+  // mallory (and carol, who has not read the removal yet) write for the epoch before it, and
+  // their messages land in the mailbox after the removal: mallory's on purpose (ADR 0138: no move
+  // after a leave a member commits), carol's in an honest race with the commit.
+  const port = g.box.portFor()
+  for (const [peer, words] of [
+    [mallory!, 'I am still here'],
+    [carol!, 'sent before I read it'],
+  ] as const) {
+    const r = await encryptMessage(peer.channel.state, utf8(words))
+    await port.append(
+      cutIntoPieces(encodeGroupFrame(FRAME_KIND.application, r.message), p.random(8))[0]!,
+    )
+  }
+  await bob!.channel.catchUp()
+  assert.deepEqual(messages(bob!), ['sent before I read it'], 'nothing from mallory after')
+  assert.ok(bob!.events.some((e) => e.kind === 'rejected' && e.code === 'wrong_key'))
+  await carol!.channel.catchUp()
+  assertInStep([alice!, bob!, carol!])
 })

@@ -405,6 +405,12 @@ export class GroupChannel {
     try {
       const r = await processMessage(this.group, mls)
       if (r.kind !== 'application') throw new ProtocolError('malformed', 'not application data')
+      // MLS still opens a message for a recent epoch (in flight across a commit), but one whose
+      // sender's leaf is gone from the tree now was written by a member removed (or gone) since:
+      // read after that removal it would show them still posting, so it is refused (review rg-7).
+      // In the mailbox's order it was deposited after the removal; a member still here is kept.
+      if (r.epoch < epochOf(this.group) && !hasLeafNow(this.group, r.sender.signatureKey))
+        throw new ProtocolError('wrong_key', 'a message from someone no longer in the group')
       // Remembered only once it processed: a corrupted copy with the same last 16 bytes (anyone
       // can cut them from a message they saw) must not make the genuine one a "duplicate".
       this.remember(mls)
@@ -463,6 +469,12 @@ export class GroupChannel {
     this.queue = run.catch(() => undefined)
     return run
   }
+}
+
+/** Whether a leaf of `group` has this signature key (the sender of a message is still here). */
+function hasLeafNow(group: Group, signatureKey: Uint8Array): boolean {
+  const key = signatureKey.join()
+  return membersOf(group).some((m) => m.signatureKey.join() === key)
 }
 
 /** A message's AEAD tag (its last 16 bytes), hex: the dedupe key of its two copies. */
