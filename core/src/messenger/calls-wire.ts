@@ -29,6 +29,12 @@ export const CALL_LIMITS = {
   candidateBytes: 2 * KiB,
   sdpMidBytes: 64,
   mlineIndexMax: 64,
+  /**
+   * Remote ICE candidates a ringing call holds for the window until the user accepts (review rf
+   * RF-6): a browser gathers a few dozen (host, srflx and relay per interface), so 64 leaves room;
+   * the rest is dropped, else a contact could pile up megabytes during the 45 s ring.
+   */
+  ringingCandidates: 64,
 } as const
 
 export const CALL_TIMING = {

@@ -21,6 +21,7 @@ import type { ContactRecord } from '../store/records.ts'
 import { outcomeOf, recordCallEntry } from './call-history.ts'
 import { randomId, type MessengerContext } from './context.ts'
 import {
+  CALL_LIMITS,
   CALL_TIMING,
   normalizeFingerprint,
   type CallIceCandidate,
@@ -48,6 +49,8 @@ interface Call {
   info: CallInfo
   /** Remote signals kept for the window until the user accepts (offer first, then ICE). */
   pending: CallSignal[]
+  /** Remote ICE signals dropped while ringing, beyond CALL_LIMITS.ringingCandidates. */
+  dropped: number
   offerSent: boolean
   timer: ReturnType<typeof setTimeout> | null
   /** Signals of this call leave one after another (the offer before its ICE). */
@@ -355,8 +358,9 @@ export class MessengerCalls {
             ? [{ kind: 'ice_end' }]
             : s.candidates.map((c) => ({ kind: 'ice', ...c }))
         for (const signal of signals) {
-          if (info.state === 'incoming_ringing') call.pending.push(signal)
-          else this.#ctx.emit({ type: 'call.signal', callId, signal })
+          if (info.state !== 'incoming_ringing')
+            this.#ctx.emit({ type: 'call.signal', callId, signal })
+          else this.#hold(call, signal)
         }
         return
       }
@@ -384,6 +388,16 @@ export class MessengerCalls {
           await this.#end(call, 'busy')
         return
     }
+  }
+
+  /**
+   * Keeps a remote ICE signal of a ringing call for the window, up to CALL_LIMITS.ringingCandidates
+   * (the offer is held too, so one more): beyond that a contact is flooding, the rest is dropped
+   * and logged once per call.
+   */
+  #hold(call: Call, signal: CallSignal): void {
+    if (call.pending.length <= CALL_LIMITS.ringingCandidates) call.pending.push(signal)
+    else if (call.dropped++ === 0) this.#ctx.log(`call ${call.info.callId}: ICE flood, dropped`)
   }
 
   /** Caller: tells every device of the callee which answer was taken; the others stop. */
@@ -418,6 +432,7 @@ export class MessengerCalls {
     const call: Call = {
       info,
       pending: [],
+      dropped: 0,
       offerSent: false,
       timer: null,
       sending: Promise.resolve(),
