@@ -3,7 +3,13 @@
 // tests/browser/calls-e2e.test.ts runs it).
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { CallInfo, ConversationSummary } from '@hestia/core/client/api.ts'
+import type {
+  CallInfo,
+  ClientEvent,
+  ClientRequest,
+  ConversationSummary,
+  MessengerClient,
+} from '@hestia/core/client/api.ts'
 import { renderFile } from './support/render.ts'
 import { fixture, NOW } from './support/fixtures.ts'
 import { ChatState } from '../src/lib/chat-state.ts'
@@ -13,7 +19,7 @@ import {
   IP_EXPOSURE_NOTICE,
 } from '../src/lib/call-texts.ts'
 import { iceServersForRelays } from '../src/lib/call-ice.ts'
-import { passiveAnswer } from '../src/lib/call-session.ts'
+import { CallSession, passiveAnswer } from '../src/lib/call-session.ts'
 
 const FP_A = `sha-256 ${Array.from({ length: 32 }, () => 'AB').join(':')}`
 const FP_B = `sha-256 ${Array.from({ length: 32 }, () => 'CD').join(':')}`
@@ -202,5 +208,73 @@ describe('the answer takes the DTLS server role', () => {
       out.sdp,
       'v=0\r\nm=audio 9\r\na=setup:passive\r\nm=video 9\r\na=setup:passive\r\na=x:active\r\n',
     )
+  })
+})
+
+/**
+ * A node that holds `current` as its call and lets the test push events (no WebRTC is touched:
+ * the window neither accepts nor starts media for a ring).
+ */
+function fakeNode(current: CallInfo | null) {
+  const listeners = new Set<(event: ClientEvent) => void>()
+  const client = {
+    request: (r: ClientRequest) =>
+      Promise.resolve(
+        r.type === 'call.current' ? { ok: true, value: { call: current } } : { ok: false },
+      ),
+    subscribe: (listener: (event: ClientEvent) => void) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  } as unknown as MessengerClient
+  const push = (call: CallInfo) => {
+    for (const listener of listeners) listener({ type: 'call.updated', call })
+  }
+  return { client, push }
+}
+
+async function openWindow(current: CallInfo | null, callId = 'call-1') {
+  const node = fakeNode(current)
+  let closed = 0
+  const session = new CallSession(node.client, callId, {
+    iceServers: [],
+    onUnanswered: () => closed++,
+  })
+  await session.start()
+  return { ...node, session, closed: () => closed }
+}
+
+describe('a call window whose ring ended unanswered closes (review rf RF-7)', () => {
+  const ringing = callInfo({
+    direction: 'in',
+    state: 'incoming_ringing',
+    localDtlsFingerprint: null,
+  })
+
+  test('the contact hangs up while it rings: the window closes, once', async () => {
+    const w = await openWindow(ringing)
+    assert.equal(w.closed(), 0)
+    const ended = {
+      ...ringing,
+      state: 'ended' as const,
+      endedAt: NOW,
+      endReason: 'missed' as const,
+    }
+    w.push(ended)
+    w.push(ended)
+    assert.equal(w.closed(), 1)
+  })
+
+  test('the ring was already over when the window loaded: it closes at once', async () => {
+    assert.equal((await openWindow(null)).closed(), 1)
+    assert.equal((await openWindow(callInfo({ callId: 'call-2' }))).closed(), 1)
+  })
+
+  test('an outgoing call that ends stays open, showing why', async () => {
+    // Loaded once connecting, so the window does not start media (no WebRTC under Node).
+    const w = await openWindow(callInfo({ state: 'connecting' }))
+    w.push(callInfo({ state: 'ended', endedAt: NOW, endReason: 'remote_hangup' }))
+    assert.equal(w.closed(), 0)
+    assert.equal(w.session.call?.endReason, 'remote_hangup')
   })
 })

@@ -1,11 +1,11 @@
 /**
  * What one contact can make a ringing call hold or do (review rf, RF-6 and RF-7), on the call state
  * machine itself: the ICE a ringing call keeps for the window is capped (a flood is dropped, an
- * honest call still connects), and one contact cannot ring without limit.
+ * honest call still connects), and one contact cannot ring without limit (calls-ring-limit.ts).
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { CallSignal, ClientEvent } from '../client/api.ts'
+import type { CallInfo, CallSignal, ClientEvent } from '../client/api.ts'
 import { systemPlatform as p } from '../crypto/platform.ts'
 import { openMemoryStore } from '../store/memory-store.ts'
 import type { ContactRecord } from '../store/records.ts'
@@ -57,8 +57,8 @@ async function setUp(clock: () => number = p.clock) {
   return { store, contact, events, logs, rings, calls }
 }
 
-const payload = (call: unknown) =>
-  ({ messageId: p.random(16), sentAt: p.clock(), body: { kind: 'call', call } }) as never
+const payload = (call: unknown, sentAt = p.clock()) =>
+  ({ messageId: p.random(16), sentAt, body: { kind: 'call', call } }) as never
 
 const settle = (ms = 5) => new Promise((r) => setTimeout(r, ms))
 
@@ -137,5 +137,76 @@ test('RF-6 an honest ringing call keeps all its candidates and still connects', 
   assert.ok(s.calls.signal(callId, { kind: 'media', state: 'connected', detail: null }).ok)
   assert.equal(s.calls.current()?.state, 'active')
   assert.equal(s.logs.length, 0)
+  await s.calls.stop()
+})
+
+type Setup = Awaited<ReturnType<typeof setUp>>
+
+/** The contact rings with a fresh call id, then hangs up before anyone answers. */
+async function offerThenHangUp(s: Setup, sentAt: number): Promise<void> {
+  const callId = p.random(16)
+  s.calls.receive(
+    s.contact,
+    'conv',
+    payload({ kind: 'offer', callId, media: 'video', sdp: 'v=0', dtlsFingerprint: fp }, sentAt),
+  )
+  // Rung or recorded as missed: either way the offer is done once a call entry or a ring shows.
+  const before = s.events.length
+  await until('the offer handled', () =>
+    s.events.slice(before).some((e) => e.type === 'message.added' || e.type === 'call.updated'),
+  )
+  s.calls.receive(s.contact, 'conv', payload({ kind: 'hangup', callId, reason: 'hangup' }, sentAt))
+  await until('no call', () => s.calls.current() === null)
+  await settle(1)
+}
+
+/** What the user saw: rings (each opens a call window in the extension) and missed-call entries. */
+function seen(s: Setup) {
+  const ringing = s.events.filter(
+    (e): e is { type: 'call.updated'; call: CallInfo } =>
+      e.type === 'call.updated' && e.call.state === 'incoming_ringing',
+  )
+  const missed = s.events.filter(
+    (e) =>
+      e.type === 'message.added' &&
+      e.message.body.kind === 'call' &&
+      e.message.body.outcome === 'missed',
+  )
+  return {
+    windows: new Set(ringing.map((e) => e.call.callId)).size,
+    rings: s.rings.length,
+    missed: missed.length,
+  }
+}
+
+test('RF-7 a contact cycling offer + hangup rings ringBurst times, the rest are missed calls', async () => {
+  let now = 1_000_000
+  const s = await setUp(() => now)
+  const burst = s.calls.timing.ringBurst
+  for (let n = 0; n < 50; n++) {
+    await offerThenHangUp(s, now)
+    now += 4 // 50 offers in 0.2 s
+  }
+  // Today without the limit: 50 rings, 50 focused call windows, 50 notifications.
+  assert.deepEqual(seen(s), { windows: burst, rings: burst, missed: 50 })
+  // Once the window has passed the contact may ring again (an honest caller is not locked out).
+  now += s.calls.timing.ringBurstWindowMs
+  await offerThenHangUp(s, now)
+  assert.deepEqual(seen(s), { windows: burst + 1, rings: burst + 1, missed: 51 })
+})
+
+test('RF-7 calls the user declines or answers do not count against the contact', async () => {
+  let now = 2_000_000
+  const s = await setUp(() => now)
+  for (let n = 0; n < 2 * s.calls.timing.ringBurst; n++) {
+    const callId = await ring(s, p.random(16))
+    assert.ok((await s.calls.decline(callId)).ok)
+    now += 1_000
+  }
+  const answered = await ring(s, p.random(16))
+  assert.ok(s.calls.accept(answered).ok)
+  assert.ok((await s.calls.hangUp(answered)).ok)
+  await ring(s, p.random(16))
+  assert.equal(s.rings.length, 2 * s.calls.timing.ringBurst + 2)
   await s.calls.stop()
 })

@@ -49,6 +49,12 @@ export const CALL_TIMING = {
   staleMarginMs: 15_000,
   /** A signal is tried this often (direct, then mailbox) before the call gives up on sending. */
   sendAttempts: 3,
+  /**
+   * Rate limit of rings (review rf RF-7, calls-ring-limit.ts): after this many rings of one contact
+   * ended unanswered within ringBurstWindowMs, its next offers are recorded as missed, not rung.
+   */
+  ringBurst: 3,
+  ringBurstWindowMs: 60_000,
 } as const
 
 export const CALL_SIGNAL_KIND = {

@@ -32,6 +32,7 @@ import {
   lateAnswerFromAnotherDevice,
   ringsOnSeveralDevices,
 } from './calls-devices.ts'
+import { RingLimiter } from './calls-ring-limit.ts'
 import type { Route } from './outbox.ts'
 import { encodePayload, type Payload } from './payload.ts'
 import { fromBase64Url, toBase64Url } from './records.ts'
@@ -69,6 +70,7 @@ export class MessengerCalls {
   readonly #hooks: CallsHooks
   #call: Call | null = null
   readonly #recent: string[] = []
+  readonly #rings = new RingLimiter(this.timing)
 
   constructor(ctx: MessengerContext, hooks: CallsHooks) {
     this.#ctx = ctx
@@ -258,10 +260,13 @@ export class MessengerCalls {
       return
     }
     // Not rung: recorded as missed. A contact whose key changed is not answered at all (we do
-    // not send to an unconfirmed key); a busy line says so.
-    if (stale || contact.blocked || contact.keyChange !== null || this.#call !== null) {
+    // not send to an unconfirmed key); a busy line says so. A contact ringing too often
+    // (calls-ring-limit.ts) gets no reply either: answering every offer of a flood would amplify it,
+    // and an honest caller's own ring timeout ends the call.
+    const limited = !this.#rings.mayRing(contact.contactId, now)
+    if (stale || limited || contact.blocked || contact.keyChange !== null || this.#call !== null) {
       this.#remember(callId)
-      if (this.#call !== null && !stale && !contact.blocked && contact.keyChange === null) {
+      if (this.#call !== null && !stale && !limited && !contact.blocked && !contact.keyChange) {
         void this.#sendTo(contact, { kind: 'busy', callId: s.callId }).catch((err) =>
           this.#ctx.log('busy reply not sent', err),
         )
@@ -494,6 +499,9 @@ export class MessengerCalls {
     this.#disarm(call)
     const info = call.info
     const now = this.#ctx.platform.clock()
+    // A ring the user neither answered nor declined counts against the contact's ring rate.
+    if (info.state === 'incoming_ringing' && reason !== 'declined')
+      this.#rings.note(info.contactId, now)
     info.state = 'ended'
     info.endedAt = now
     info.endReason = reason

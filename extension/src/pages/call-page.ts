@@ -44,6 +44,8 @@ async function start(): Promise<void> {
   const relays = settings.ok ? settings.value.relays : []
   const session = new CallSession(client, callId, {
     iceServers: await iceServersForCall(client, relays),
+    // A ring that ended unanswered (or was over before the window loaded) closes its window.
+    onUnanswered: () => window.close(),
     ...(TEST_BUILD ? callTestOptions() : {}),
   })
   let contactName = 'Contact'

@@ -46,6 +46,13 @@ export interface CallSessionOptions {
    * call-test-hooks.ts, compiled out of production builds) to play a tampered signalling path.
    */
   boundFingerprint?: (ours: string) => string
+  /**
+   * The incoming call ended (or was already over when the window loaded) before this window
+   * accepted it: the window has nothing left to do (the missed call is in the conversation), so the
+   * call page closes itself. Without it, a contact ringing and hanging up left one window open per
+   * ring (review rf RF-7).
+   */
+  onUnanswered?: () => void
 }
 
 /** What the window measured, for the test hook and the log line. */
@@ -116,6 +123,9 @@ export class CallSession {
   readonly #remoteIce: RTCIceCandidateInit[] = []
   #unsubscribe: (() => void) | null = null
   #closed = false
+  /** The user accepted the call in this window (an unanswered ring's window closes when it ends). */
+  #accepted = false
+  #toldUnanswered = false
   /** Signals that arrived before the peer connection existed (an early offer replay). */
   readonly #early: CallSignal[] = []
   #signals: Promise<void> = Promise.resolve()
@@ -133,6 +143,7 @@ export class CallSession {
     this.#loaded.value = true
     if (call === null || call.callId !== this.callId) {
       this.#close()
+      this.#unanswered()
       return
     }
     this.#call.value = call
@@ -151,6 +162,7 @@ export class CallSession {
   async accept(): Promise<void> {
     const call = this.call
     if (call === null || call.state !== 'incoming_ringing') return
+    this.#accepted = true
     try {
       await this.#startMedia(call)
       // The node replays the offer (and early ICE) to us once we accepted.
@@ -226,7 +238,16 @@ export class CallSession {
     this.#call.value = call
     if (this.#audio !== null) this.#setTrack('audio', !call.muted)
     if (this.#video !== null) this.#setTrack('video', call.cameraOn)
-    if (call.state === 'ended') this.#close()
+    if (call.state !== 'ended') return
+    this.#close()
+    if (call.direction === 'in' && !this.#accepted) this.#unanswered()
+  }
+
+  /** Tells the page once (an end event may race the window's first `call.current`). */
+  #unanswered(): void {
+    if (this.#toldUnanswered) return
+    this.#toldUnanswered = true
+    this.#options.onUnanswered?.()
   }
 
   /**
