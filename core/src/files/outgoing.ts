@@ -263,16 +263,24 @@ export class OutgoingTransfers {
     return plan
   }
 
-  /** Mailbox route: the encoded pieces to seal into the contact's mailbox, in order. */
+  /**
+   * Mailbox route: the encoded pieces to seal into the contact's mailbox, in order. Only once per
+   * transfer: a contact cycling pause / resume / accept must not make this side queue the whole
+   * file into its outbox again and again (review RF-8); later calls yield nothing.
+   */
   async *mailboxPieces(transferId: string): AsyncGenerator<Uint8Array> {
     const b = this.#book
     const rec = await b.require(transferId)
     if (rec.direction !== 'out' || rec.shareRecord === null) {
       throw new FileTransferError('invalid_state', 'only the sender has pieces to send')
     }
+    if (rec.mailboxQueued === true) {
+      b.d.log?.(`transfer ${transferId}: its mailbox pieces were already queued`)
+      return
+    }
     const rt = b.rt(transferId)
     rt.source ??= await b.d.storage.openSource(rec)
-    await b.set(rec, { state: 'transferring', route: 'mailbox', error: null })
+    await b.set(rec, { state: 'transferring', route: 'mailbox', error: null, mailboxQueued: true })
     yield* mailboxPieces(decodeFileShare(rec.shareRecord), rt.source, b.d.aes)
   }
 }

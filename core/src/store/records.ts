@@ -291,6 +291,11 @@ export interface FileTransferRecord {
   takenBy?: string
   /** State `declined` by another device of ours (ADR 0787): that device's name. */
   declinedOn?: string
+  /**
+   * Sender, mailbox route: every piece was handed to the durable outbox. Set once, never cleared:
+   * the pieces go once per transfer, whatever controls the contact sends afterwards (review RF-8).
+   */
+  mailboxQueued?: true
 }
 
 /** Transfer states that may still move bytes (listTransfers({ active: true })). */
