@@ -225,6 +225,24 @@ export class FileTransferEngine {
     if (rec.direction === 'out' && rec.peer !== undefined) await b.control(rec, 'taken', rec.peer)
   }
 
+  /**
+   * The messenger saw this conversation's contact blocked or deleted: its running and waiting
+   * transfers stop now, streams included, and the contact is not told (review RF-9). Blocked:
+   * paused with the reason (the user may resume after unblocking); deleted: forgotten.
+   */
+  async contactChanged(conversationId: string): Promise<void> {
+    const b = this.#book
+    for (const rec of [...b.records.values()]) {
+      if (rec.conversationId !== conversationId) continue
+      const contact = await b.contact(rec)
+      if (contact === 'gone') b.forget(rec)
+      if (contact !== 'blocked' || !['transferring', 'waiting'].includes(rec.state)) continue
+      b.rt(rec.transferId).pausedBy = 'local'
+      rec.error = { code: 'contact_blocked', message: 'the contact is blocked' }
+      await b.halt(rec, 'paused', FILE_STATUS.paused)
+    }
+  }
+
   /** After a restart: resume incoming transfers that were running; outgoing ones wait for requests. */
   async restore(): Promise<void> {
     const b = this.#book

@@ -25,6 +25,7 @@ import { FILE_LIMITS, FILE_STATUS } from './limits.ts'
 import type { FileSink, FileSource, FileStorage } from './ports.ts'
 import { chunkCount, fileHeader } from './sealer.ts'
 import type { ServeResult } from './sender.ts'
+import type { ContactState } from './transfer-book.ts'
 
 const CHUNK = COBBLESTONE_256.chunkBytes
 const SENDER = 'peer-sender'
@@ -95,6 +96,8 @@ interface Side {
   read: { bytes: number }
   /** How many of this receiver's next saves fail (shared by its sinks). */
   failSaves: { left: number }
+  /** What FileEngineDeps.contactState answers for the contact (the test blocks it). */
+  contact: { state: ContactState }
 }
 
 /**
@@ -116,6 +119,7 @@ function device(
   const served: ServeResult[] = []
   const read = { bytes: 0 }
   const failSaves = { left: 0 }
+  const contact: { state: ContactState } = { state: 'ok' }
   let handler: (far: Stream) => void = () => undefined
   const storage: FileStorage = {
     openSource: (): Promise<FileSource> =>
@@ -152,6 +156,7 @@ function device(
       return Promise.resolve()
     },
     peerOf: () => remotePeer,
+    contactState: () => Promise.resolve(contact.state),
     onUpdate: (t) => updates.push(t),
     tuning: { retryFirstMs: 20, retryMaxMs: 50, idleMs: 2_000 },
   })
@@ -166,6 +171,7 @@ function device(
     served,
     read,
     failSaves,
+    contact,
     serveWith: (h) => {
       handler = h
     },
@@ -441,6 +447,40 @@ describe('file protocol over an in-memory stream pair', () => {
     assert.equal(a.served[1]?.resumeFrom, 3)
     assert.equal(a.served[1]?.chunksSent, 1)
     await Promise.all([a.engine.stop(), b.engine.stop()])
+  })
+
+  test('review RF-9: the receiver blocks the sender mid-download: the pull stops, nothing more is stored, a resume pulls nothing', async () => {
+    const size = 400 * CHUNK
+    const { a, b, id } = await offered(size)
+    await a.engine.receiveControl('c', (await acceptOn(b, id))!)
+    // Blocked once the sender has read about a quarter of the file (after its preparation pass).
+    await until('the download to run', () => a.read.bytes >= size + size / 4)
+    b.contact.state = 'blocked'
+    await b.engine.contactChanged('c')
+    const t = await b.engine.get(id)
+    assert.equal(t?.state, 'paused')
+    assert.equal(t?.error?.code, 'contact_blocked')
+    const sink = b.sinks.get(id)!
+    const written = sink.written
+    assert.ok(written < size, 'stopped before the end')
+    await new Promise((r) => setTimeout(r, 200))
+    assert.equal(sink.written, written, 'nothing stored after the block')
+    assert.equal(sink.saved, null, 'no file saved')
+    // The user presses resume while the contact is still blocked: no stream opens.
+    const opened = b.opened.length
+    await b.engine.resume(id)
+    await until('paused again', async () => (await b.engine.get(id))?.state === 'paused')
+    assert.equal(b.opened.length, opened)
+    assert.equal((await b.engine.get(id))?.error?.code, 'contact_blocked')
+  })
+
+  test('review RF-9: an offer accepted from a contact blocked meanwhile is not pulled; it waits paused', async () => {
+    const { b, id } = await offered(5 * CHUNK)
+    b.contact.state = 'blocked'
+    await b.engine.accept(id)
+    await until('paused', async () => (await b.engine.get(id))?.state === 'paused')
+    assert.equal(b.opened.length, 0, 'no stream to the blocked contact')
+    assert.equal((await b.engine.get(id))?.error?.code, 'contact_blocked')
   })
 
   test('a sender that answers with a malformed frame: the receiver fails the transfer and drops the partial file', async () => {

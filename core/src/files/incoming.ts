@@ -135,6 +135,7 @@ export class IncomingTransfers {
   async #fetchOnce(rec: FileTransferRecord, rt: Runtime, ctl: AbortController): Promise<void> {
     const share = decodeFileShare(rec.shareRecord!)
     const attempt: Attempt = {}
+    if (!(await this.#contactStillOk(rec, rt))) return
     try {
       await this.#pull(rec, rt, ctl, share, attempt)
       await this.#received(rec, rt, attempt)
@@ -153,6 +154,25 @@ export class IncomingTransfers {
       }
       await this.#attemptFailed(rec, rt, asFileError(err))
     }
+  }
+
+  /**
+   * Before each attempt (first, retry, resume, restart): nothing is pulled from a contact blocked
+   * or deleted since the accept (review RF-9). Blocked: paused here, with the reason, so the
+   * user can resume it after unblocking; deleted: forgotten (its record is gone from the store).
+   */
+  async #contactStillOk(rec: FileTransferRecord, rt: Runtime): Promise<boolean> {
+    const b = this.#book
+    const contact = await b.contact(rec)
+    if (contact === 'ok') return true
+    if (contact === 'gone') {
+      b.forget(rec)
+      return false
+    }
+    rt.pausedBy = 'local'
+    const error = { code: 'contact_blocked', message: 'the contact is blocked' } as const
+    await b.set(rec, { state: 'paused', error })
+    return false
   }
 
   /** One attempt: resume point, a direct stream, then the whole rest of the file over it. */

@@ -178,6 +178,11 @@ export class OutgoingTransfers {
     }
     // Only the device whose accept was taken (ADR 0766; the proof checks it holds the key).
     if (b.peerFor(rec) !== peer) return { ok: false, status: FILE_STATUS.unknown }
+    // A contact blocked or deleted since the offer still holds the file key: refused like a
+    // stranger (nothing is written, so a deleted contact's cached record is not stored again).
+    const contact = await b.contact(rec)
+    if (contact === 'gone') b.forget(rec)
+    if (contact !== 'ok') return { ok: false, status: FILE_STATUS.unknown }
     const rt = b.rt(rec.transferId)
     // The receiver paused and now asks again: that is its resume (the control may be behind).
     const resumedByPeer = rec.state === 'paused' && rt.pausedBy === 'remote'

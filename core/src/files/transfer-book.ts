@@ -43,6 +43,11 @@ export interface FileEngineDeps {
   sendOffer(conversationId: string, messageId: string, offer: Uint8Array): Promise<void>
   /** The contact device's PeerId for a conversation (undefined: unknown, treated as unreachable). */
   peerOf(conversationId: string): string | undefined
+  /**
+   * The conversation's contact: 'ok', 'blocked', or 'gone' (deleted); absent: always 'ok'. A
+   * contact not 'ok' is served no file and no download from it runs (review RF-9).
+   */
+  contactState?(conversationId: string): Promise<ContactState>
   clock?: Clock
   random?: RandomSource
   aes?: AesGcmProvider
@@ -52,6 +57,9 @@ export interface FileEngineDeps {
   log?(message: string, extra?: unknown): void
   tuning?: Partial<EngineTuning>
 }
+
+/** Whether a transfer's contact may still exchange files (FileEngineDeps.contactState). */
+export type ContactState = 'ok' | 'blocked' | 'gone'
 
 export interface EngineTuning {
   windowChunks: number
@@ -108,6 +116,8 @@ export class TransferBook {
   readonly records = new Map<string, FileTransferRecord>()
   readonly runtimes = new Map<string, Runtime>()
   #writes = new Map<string, Promise<void>>()
+  /** Transfers of deleted contacts (forget()): never saved again. */
+  readonly #forgotten = new Set<string>()
 
   constructor(deps: FileEngineDeps) {
     this.d = deps
@@ -165,6 +175,38 @@ export class TransferBook {
     return rec
   }
 
+  /** contactState for this transfer's conversation; a failing check counts as 'blocked'. */
+  async contact(rec: FileTransferRecord): Promise<ContactState> {
+    if (this.d.contactState === undefined) return 'ok'
+    return this.d.contactState(rec.conversationId).catch((err: unknown): ContactState => {
+      this.d.log?.(`transfer ${rec.transferId}: contact check failed`, err)
+      return 'blocked'
+    })
+  }
+
+  /**
+   * The contact was deleted (the store dropped this record): stop its streams and retries and
+   * forget the record, which is never written again (a late progress or state change would
+   * otherwise store it back). The partial download or staged file goes once the fetch stopped
+   * (not awaited: a fetch attempt may call this itself).
+   */
+  forget(rec: FileTransferRecord): void {
+    this.#forgotten.add(rec.transferId)
+    this.records.delete(rec.transferId)
+    const rt = this.runtimes.get(rec.transferId)
+    if (rt === undefined) return
+    this.clearRetry(rt)
+    rt.preparing?.abort()
+    rt.fetch?.abort(FILE_STATUS.cancelled)
+    for (const c of rt.serving) c.abort(FILE_STATUS.cancelled)
+    const fetchDone = rt.fetchDone ?? Promise.resolve()
+    void fetchDone
+      .catch(() => undefined)
+      .then(() => this.#dropRuntime(rec, rt))
+      .finally(() => this.runtimes.delete(rec.transferId))
+      .catch((err: unknown) => this.d.log?.(`transfer ${rec.transferId} not dropped`, err))
+  }
+
   async require(transferId: string): Promise<FileTransferRecord> {
     const rec = await this.load(transferId)
     if (rec === undefined) throw new FileTransferError('not_found', 'no such transfer')
@@ -186,6 +228,7 @@ export class TransferBook {
 
   /** Serialized per transfer: puts of one record never overtake each other. */
   save(rec: FileTransferRecord): Promise<void> {
+    if (this.#forgotten.has(rec.transferId)) return Promise.resolve()
     const snapshot = { ...rec }
     const prev = this.#writes.get(rec.transferId) ?? Promise.resolve()
     const next = prev

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fromHex } from '../crypto/bytes.ts'
 import { systemPlatform as p } from '../crypto/platform.ts'
-import { encodeControl } from '../files/codec.ts'
+import { lpStream, streamPair } from '@libp2p/utils'
+import {
+  decodeOffer,
+  decodeSenderFrame,
+  encodeControl,
+  encodeRequest,
+  requestProof,
+} from '../files/codec.ts'
+import { FILE_STATUS } from '../files/limits.ts'
 import type { FileStorage } from '../files/ports.ts'
 import { openMemoryStore } from '../store/memory-store.ts'
 import type { MessengerStore } from '../store/store.ts'
@@ -154,6 +162,95 @@ test('review RF-8: pause / resume / accept from the contact never queues the mai
       'peerMallory',
     )
     assert.equal((await ben.files.engine.get(id))?.state, 'completed')
+  } finally {
+    await ben.files.stop()
+  }
+})
+
+/** The file key Mallory learnt from the offer in Ben's outbox. */
+async function offeredKey(store: MessengerStore): Promise<Uint8Array> {
+  const offerBody = (await store.listOutbox('conv'))
+    .map((row) => decodePayload(row.payload).body)
+    .find((b) => b.kind === 'file_offer')
+  assert.ok(offerBody?.kind === 'file_offer')
+  return decodeOffer(offerBody.offer).share.key
+}
+
+/**
+ * Mallory's device pulls the transfer over a direct stream with a valid proof (she holds the key
+ * from the offer); returns the first frame Ben answers with and the stream to read on.
+ */
+async function pull(ben: Sender, id: string, key: Uint8Array) {
+  const [near, far] = await streamPair()
+  ben.handler()(far, { remotePeer: { toString: () => 'peerMallory' } })
+  const lp = lpStream(near)
+  const transferId = fromHex(id)
+  await lp.write(
+    encodeRequest({
+      transferId,
+      resumeFrom: 0,
+      proof: requestProof(key, transferId, 0, 'peerMallory'),
+    }),
+  )
+  const read = async () =>
+    decodeSenderFrame((await lp.read({ signal: AbortSignal.timeout(5_000) })).subarray())
+  return { first: await read(), read, near }
+}
+
+test('review RF-9: a contact blocked after the offer is refused the file, and the transfer is unchanged', async () => {
+  const ben = await sender({}, true)
+  try {
+    const id = await ben.offer(100_000)
+    const key = await offeredKey(ben.store)
+    await ben.store.putContact({ ...CONTACT, blocked: true })
+    const { first, near } = await pull(ben, id, key)
+    near.abort(new Error('test over'))
+    // Before the fix: 'start', then the file.
+    assert.deepEqual(first, { kind: 'stop', status: FILE_STATUS.unknown })
+    assert.equal((await ben.files.engine.get(id))?.state, 'offered')
+  } finally {
+    await ben.files.stop()
+  }
+})
+
+test('review RF-9: a deleted contact is refused the file and its transfer is not stored again', async () => {
+  const ben = await sender({}, true)
+  try {
+    const id = await ben.offer(100_000)
+    await control(ben.files, id, 'accept')
+    const key = await offeredKey(ben.store)
+    await ben.store.deleteContact('ct')
+    assert.equal(await ben.store.getTransfer(id), undefined)
+    const { first, near } = await pull(ben, id, key)
+    near.abort(new Error('test over'))
+    assert.deepEqual(first, { kind: 'stop', status: FILE_STATUS.unknown })
+    await ben.files.stop() // flushes every pending save
+    // Before the fix the engine's cached record was served and written back.
+    assert.equal(await ben.store.getTransfer(id), undefined)
+  } finally {
+    await ben.files.stop()
+  }
+})
+
+test('review RF-9: blocking a contact stops a pull in progress; the transfer shows paused, blocked', async () => {
+  const ben = await sender({}, true)
+  try {
+    const id = await ben.offer(4_000_000)
+    await control(ben.files, id, 'accept')
+    const key = await offeredKey(ben.store)
+    const { first, read, near } = await pull(ben, id, key)
+    assert.equal(first.kind, 'start')
+    await ben.store.putContact({ ...CONTACT, blocked: true })
+    await ben.files.trustChanged('ct')
+    const t = await ben.files.engine.get(id)
+    assert.equal(t?.state, 'paused')
+    assert.equal(t?.error?.code, 'contact_blocked')
+    // Ben's side ends the stream: Mallory reads at most what was already in flight, then a stop.
+    let frame = await read().catch(() => null)
+    while (frame !== null && frame.kind !== 'stop') frame = await read().catch(() => null)
+    near.abort(new Error('test over'))
+    // A new pull (her "resume") is refused too.
+    assert.equal((await pull(ben, id, key)).first.kind, 'stop')
   } finally {
     await ben.files.stop()
   }

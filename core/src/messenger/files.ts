@@ -14,6 +14,7 @@ import {
   type StagedFile,
 } from '../client/api.ts'
 import { FileTransferEngine, type FileEngineDeps } from '../files/engine.ts'
+import type { ContactState } from '../files/transfer-book.ts'
 import { FileTransferError, isFileTransferError, toClientError } from '../files/errors.ts'
 import { mailboxCap, planRoute } from '../files/fallback.ts'
 import { FILE_LIMITS, FILE_PROTOCOL } from '../files/limits.ts'
@@ -96,6 +97,7 @@ export class MessengerFiles {
       sendOffer: (conversationId, messageId, offer) =>
         this.#enqueueOffer(conversationId, messageId, offer),
       peerOf: (conversationId) => this.#peerOf(conversationId),
+      contactState: (conversationId) => this.#contactState(conversationId),
       clock: ctx.platform.clock,
       random: ctx.platform.random,
       ...(options.sha256 !== undefined ? { sha256: options.sha256 } : {}),
@@ -160,6 +162,18 @@ export class MessengerFiles {
       if (await contactHasSeveralDevices(this.#ctx, conversationId))
         await this.engine.announceTaken(t.transferId)
     }
+  }
+
+  /** The contact was blocked (review RF-9): its transfers stop (engine.contactChanged). */
+  async trustChanged(contactId: string): Promise<void> {
+    for (const [conversationId, owner] of this.#contactOf)
+      if (owner === contactId) await this.engine.contactChanged(conversationId)
+  }
+
+  /** The contact was deleted with its conversation: the engine forgets its transfers. */
+  async conversationRemoved(conversationId: string): Promise<void> {
+    await this.engine.contactChanged(conversationId)
+    this.#contactOf.delete(conversationId)
   }
 
   // Client requests -------------------------------------------------------------------------------
@@ -392,6 +406,15 @@ export class MessengerFiles {
     if (this.#contactOf.has(conversationId)) return
     const conv = await this.#ctx.store.getConversation(conversationId)
     if (conv !== undefined) this.#contactOf.set(conversationId, conv.contactId)
+  }
+
+  /** Whether the conversation's contact may still exchange files (FileEngineDeps.contactState). */
+  async #contactState(conversationId: string): Promise<ContactState> {
+    const { store } = this.#ctx
+    const conv = await store.getConversation(conversationId)
+    const contact = conv && (await store.getContact(conv.contactId))
+    if (contact === undefined) return 'gone'
+    return contact.blocked ? 'blocked' : 'ok'
   }
 
   /** The contact's device for a conversation (the one we heard from last). */

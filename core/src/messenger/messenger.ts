@@ -554,6 +554,8 @@ export class Messenger {
     return this.#settings.current.relayOnly
   }
 
+  #logFiles = (err: unknown): void => this.ctx.log('files: stopping a contact failed', err)
+
   #react(event: ClientEvent): void {
     // A contact added or changed on the primary reaches our companions (ADR 0762).
     if (this.#running) void this.#own.onEvent(event)
@@ -566,6 +568,11 @@ export class Messenger {
     ) {
       void this.#calls.trustChanged(event.contact.contactId)
     }
+    // A blocked or deleted contact's file transfers stop too (review RF-9).
+    if (event.type === 'contact.updated' && event.contact.trust === 'blocked')
+      void this.#files?.trustChanged(event.contact.contactId).catch(this.#logFiles)
+    if (event.type === 'conversation.removed')
+      void this.#files?.conversationRemoved(event.conversationId).catch(this.#logFiles)
   }
 
   connectivity(): ConnectivityStatus {
