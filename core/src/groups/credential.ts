@@ -62,11 +62,15 @@ export function issueMemberCredential(
  * ProtocolError: 'malformed'/'oversize'/'unsupported_version' (bytes), the device certificate's
  * own codes ('bad_signature', 'expired', 'not_yet_valid', 'wrong_key'), 'wrong_key' when the
  * leaf signs with another key than the one bound, 'bad_signature' when the binding does not verify.
+ *
+ * `now` undefined checks everything but time: the certificate is judged at its own issue time, so
+ * its signature and its window (not empty, inverted or too long) still count, but no clock does.
+ * Members reading the same commit must all decide alike whenever they read it (rg-3).
  */
 export function verifyMemberCredential(
   bytes: unknown,
   signatureKey: Uint8Array,
-  now: number,
+  now: number | undefined,
 ): VerifiedMember {
   const v = decodeStrict(
     bytes,
@@ -77,7 +81,8 @@ export function verifyMemberCredential(
   requireVersion(v.version, GROUP_FORMAT_VERSION, 'member credential')
   const boundKey = requireBytes(v.signatureKey, 'signature key', { exact: ED25519_KEY_BYTES })
   const binding = requireBytes(v.binding, 'binding', { exact: ED25519_SIGNATURE_BYTES })
-  const deviceCert = verifyDeviceCert(v.deviceCert, { now })
+  const at = now ?? decodeDeviceCertBody(decodeDeviceCert(v.deviceCert).body).issuedAt
+  const deviceCert = verifyDeviceCert(v.deviceCert, { now: at })
   if (!bytesEqual(boundKey, signatureKey)) {
     throw new ProtocolError('wrong_key', 'member credential: the leaf signs with another key')
   }
@@ -112,8 +117,13 @@ export type MemberPolicy = (member: VerifiedMember) => void
 
 /** What the group layer asks of a credential check (CredentialChecker is Hestia's one). */
 export interface LeafCredentialCheck {
-  /** A value when the leaf's credential may hold a leaf with this signature key, else undefined. */
+  /**
+   * A value when the leaf's credential may hold a leaf with this signature key, else undefined.
+   * Independent of the reader's clock: every member must decide alike about the same commit.
+   */
   check(identity: unknown, signatureKey: Uint8Array): unknown
+  /** As check, and the certificate must also be valid now: for a key package we add ourselves. */
+  checkNow?(identity: unknown, signatureKey: Uint8Array): unknown
   /** Why the last check refused, for the typed error (cleared before each group operation). */
   lastRefusal: ProtocolError | undefined
 }
@@ -122,6 +132,10 @@ export interface LeafCredentialCheck {
  * The check MLS runs on every leaf it meets (key packages, updates, commit paths, the tree of a
  * welcome). It answers true/false as ts-mls asks; the last refusal is kept so the group layer can
  * throw it as the typed error instead of the library's generic one.
+ *
+ * Time is checked only by checkNow, for a key package this device adds: a commit another member
+ * made must apply for everyone whenever they read it, as the roles rule (roles-policy.ts) does, or
+ * a member reading it after a certificate expired would split off for good (rg-3, rg-3b).
  */
 export class CredentialChecker implements LeafCredentialCheck {
   lastRefusal: ProtocolError | undefined
@@ -134,8 +148,20 @@ export class CredentialChecker implements LeafCredentialCheck {
   }
 
   check(identity: unknown, signatureKey: Uint8Array): VerifiedMember | undefined {
+    return this.run(identity, signatureKey, undefined)
+  }
+
+  checkNow(identity: unknown, signatureKey: Uint8Array): VerifiedMember | undefined {
+    return this.run(identity, signatureKey, this.clock())
+  }
+
+  private run(
+    identity: unknown,
+    signatureKey: Uint8Array,
+    now: number | undefined,
+  ): VerifiedMember | undefined {
     try {
-      const member = verifyMemberCredential(identity, signatureKey, this.clock())
+      const member = verifyMemberCredential(identity, signatureKey, now)
       this.policy?.(member)
       return member
     } catch (err) {

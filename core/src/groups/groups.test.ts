@@ -2,7 +2,10 @@
 // when a credential does not verify or a message is tampered with.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { issueMemberCredential, verifyMemberCredential } from './credential.ts'
+import { CredentialChecker, issueMemberCredential, verifyMemberCredential } from './credential.ts'
+import { encodeDeviceCertBody, encodeSigned } from '../crypto/codecs.ts'
+import { ed25519Sign } from '../crypto/primitives.ts'
+import { DOMAIN, domainSeparated } from '../wire/labels.ts'
 import { createIdentity } from '../crypto/identity.ts'
 import { ed25519KeyPair } from '../crypto/primitives.ts'
 import { isProtocolError } from '../wire/errors.ts'
@@ -160,13 +163,41 @@ for (const [mutate, code] of [
   })
 }
 
+test('leaves are judged without the clock (rg-3), but a certificate with an inverted window is refused', () => {
+  const m = makeMember(p, suite, 'dana')
+  const checker = new CredentialChecker(time.clock)
+  const expired = () => time.clock() + 40 * DAY // after the 30-day test certificate
+  const late = new CredentialChecker(expired)
+  // What ts-mls asks for others' commits and welcomes: the same answer at any time.
+  assert.ok(late.check(m.credential, m.signing.publicKey) !== undefined)
+  // What this device asks before adding a key package itself: valid now.
+  assert.equal(late.checkNow(m.credential, m.signing.publicKey), undefined)
+  assert.ok(isProtocolError(late.lastRefusal, 'expired'))
+  // A certificate that expires before it is issued, validly signed, is never accepted.
+  const fields = { ...m.device.cert, issuedAt: time.clock(), expiresAt: time.clock() - DAY }
+  const body = encodeDeviceCertBody(fields)
+  const signature = ed25519Sign(m.identity.secretKey, domainSeparated(DOMAIN.deviceCert, body))
+  const inverted = issueMemberCredential(
+    m.identity,
+    { ...fields, bytes: encodeSigned({ body, signature }) },
+    m.signing.publicKey,
+  )
+  assert.equal(checker.check(inverted, m.signing.publicKey), undefined)
+  assert.ok(isProtocolError(checker.lastRefusal, 'malformed'))
+  assert.throws(
+    () => verifyMemberCredential(inverted, m.signing.publicKey, undefined),
+    (err) => isProtocolError(err, 'malformed'),
+  )
+})
+
 test("a hostile member's commit adding a forged credential is refused by the others; they stay in step", async () => {
   const { ga, gb, gc } = await threeMembers()
   // Bob's client skips the credential check (hostile), so his commit carries a forged leaf.
-  // (Simulated by swapping the library's credential hook in his state.)
+  // (Simulated by swapping the library's credential hook in his state, and his own add check.)
   const acceptAll = { validateCredential: () => Promise.resolve(true) }
   const lax: Group = {
     ...gb,
+    checker: { check: () => true, lastRefusal: undefined },
     state: { ...gb.state, clientConfig: { ...gb.state.clientConfig, authService: acceptAll } },
   }
   const forged = await forgedKeyPackage('other-identity-binding')

@@ -177,7 +177,7 @@ export async function commitChanges(
   changes: GroupChanges = {},
   check?: CommitCheck,
 ): Promise<CommitResult> {
-  const adds = (changes.add ?? []).map(decodeKeyPackage)
+  const adds = (changes.add ?? []).map((bytes) => freshKeyPackage(group, bytes))
   const pending = changes.selfRemoves === true ? selfRemoveProposals(group) : {}
   const leaving = new Set(Object.values(pending).map((p) => p.senderLeafIndex))
   const removes = (changes.remove ?? []).filter((leaf) => !leaving.has(leaf))
@@ -225,6 +225,25 @@ export async function commitChanges(
   }
 }
 
+/**
+ * A key package this device is about to add, its credential checked against the clock too (the
+ * checker ts-mls calls ignores time so all members decide alike about commits; rg-3). Throws the
+ * checker's ProtocolError ('expired', 'not_yet_valid', ...).
+ */
+function freshKeyPackage(group: Pick<Group, 'checker'>, bytes: Uint8Array): KeyPackage {
+  const keyPackage = decodeKeyPackage(bytes)
+  const { credential, signaturePublicKey } = keyPackage.leafNode
+  // A credential that is not basic is refused by the library's own check (clientConfig).
+  if (credential.credentialType !== 'basic') return keyPackage
+  const checker = group.checker
+  checker.lastRefusal = undefined
+  if (checker.checkNow?.(credential.identity, signaturePublicKey) === undefined) {
+    if (checker.checkNow === undefined) return keyPackage // a check without time (test vectors)
+    throw checker.lastRefusal ?? new ProtocolError('malformed', 'member credential refused')
+  }
+  return keyPackage
+}
+
 function extensionsProposal(extensions: readonly GroupExtension[]): Proposal {
   return {
     proposalType: 'group_context_extensions',
@@ -241,7 +260,7 @@ export async function proposeChange(
 ): Promise<{ group: Group; proposal: Uint8Array }> {
   const proposal: Proposal =
     'add' in change
-      ? { proposalType: 'add', add: { keyPackage: decodeKeyPackage(change.add) } }
+      ? { proposalType: 'add', add: { keyPackage: freshKeyPackage(group, change.add) } }
       : { proposalType: 'remove', remove: { removed: change.remove } }
   if (Object.keys(group.state.unappliedProposals).length >= GROUP_LIMITS.maxPendingProposals) {
     throw new ProtocolError('limit_exceeded', 'too many pending proposals; commit first')
