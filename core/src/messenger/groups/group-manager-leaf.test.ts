@@ -57,3 +57,26 @@ async function waitFor(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10))
   assert.ok(check(), 'in time')
 }
+
+test('a member whose device certificate expired: its leaf update applies and its texts still show as its own (rg-3b)', async () => {
+  const day = 24 * 60 * 60 * 1000
+  const w = await world(['alice', 'bob'], { leafUpdate: { maxMessages: 1, maxAgeMs: 7 * day } })
+  const alice = w.get('alice')
+  const bob = w.get('bob')
+  const gid = await alice.manager.create('Old friends')
+  await alice.manager.addContacts(gid, ['bob'])
+  await bob.manager.catchUp(gid)
+  const start = epochOf(alice.manager.stateOf(gid))
+  w.time.advance(31 * day) // the test certificates last 30 days (crypto-fixtures.ts)
+  await bob.manager.sendText(gid, 'still me') // and bob's leaf update after it (1 message)
+  await waitFor(() => epochOf(bob.manager.stateOf(gid)) === start + 1n)
+  await alice.manager.catchUp(gid)
+  assert.equal(epochOf(alice.manager.stateOf(gid)), start + 1n, "alice applied bob's update")
+  assert.deepEqual(treeHashOf(alice.manager.stateOf(gid)), treeHashOf(bob.manager.stateOf(gid)))
+  const texts = (await alice.store.pageGroupMessages(gid, 50)).filter((m) => m.system === undefined)
+  assert.deepEqual(
+    texts.map((m) => [m.text, m.senderContactId]),
+    [['still me', 'bob']],
+    'shown as bob, not an unknown sender',
+  )
+})

@@ -412,7 +412,7 @@ export class GroupManager {
   }
 
   private identityOf(credential: Uint8Array, signatureKey: Uint8Array): Uint8Array | undefined {
-    return identityOfMember(this.io, credential, signatureKey)
+    return identityOfMember(credential, signatureKey)
   }
 
   private channelIo(key: string) {

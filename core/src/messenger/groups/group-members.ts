@@ -7,7 +7,7 @@ import { verifyMemberCredential } from '../../groups/credential.ts'
 import { membersOf, ownLeaf, type Group } from '../../groups/mls.ts'
 import type { GroupManagerIo } from './group-manager-io.ts'
 
-type IdentityLookup = Pick<GroupManagerIo, 'now' | 'contactOfIdentity' | 'heldOfIdentity'>
+type IdentityLookup = Pick<GroupManagerIo, 'contactOfIdentity' | 'heldOfIdentity'>
 
 export interface MemberByContact {
   leaf: number
@@ -20,14 +20,18 @@ export interface MemberByContact {
   keyId: string | undefined
 }
 
-/** The identity key of a member credential, or undefined when it does not verify now. */
+/**
+ * The identity key of a member credential, or undefined when it does not verify. Not against the
+ * clock: the leaf entered the tree through the same check without time (credential.ts), and who
+ * sent a text, who removed whom or whether a mailbox move is an admin's must read alike for every
+ * member whenever they read it, also after the member's certificate expired (rg-3b).
+ */
 export function identityOfMember(
-  io: Pick<GroupManagerIo, 'now'>,
   credential: Uint8Array,
   signatureKey: Uint8Array,
 ): Uint8Array | undefined {
   try {
-    return verifyMemberCredential(credential, signatureKey, io.now()).identityKey
+    return verifyMemberCredential(credential, signatureKey, undefined).identityKey
   } catch {
     return undefined
   }
@@ -36,7 +40,7 @@ export function identityOfMember(
 export function membersByContact(io: IdentityLookup, group: Group): MemberByContact[] {
   const own = ownLeaf(group)
   return membersOf(group).map((m) => {
-    const identity = identityOfMember(io, m.credential, m.signatureKey)
+    const identity = identityOfMember(m.credential, m.signatureKey)
     const contact = identity === undefined ? undefined : io.contactOfIdentity(identity)
     const held = identity === undefined ? undefined : io.heldOfIdentity?.(identity)
     return {
