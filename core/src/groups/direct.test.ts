@@ -107,12 +107,12 @@ test('invitation: round trip, in parts of at most 32 KiB, reassembled in any ord
   const large = new Uint8Array(100_000).map((_, i) => i % 251)
   const parts = invitePartsOf(f.groupId, large)
   assert.equal(parts.length, 4)
-  const asm = new InviteAssembler()
+  const asm = new InviteAssembler(() => 0)
   let out: Uint8Array | undefined
   for (const part of [parts[2]!, parts[0]!, parts[3]!, parts[1]!]) {
     const decoded = decodeGroupDirect(encodeGroupDirect(part))
     assert.equal(decoded.body.kind, 'invite_part')
-    if (decoded.body.kind === 'invite_part') out = asm.add('bob', decoded.body)
+    if (decoded.body.kind === 'invite_part') out = asm.add('bob', 'g', decoded.body)
   }
   assert.deepEqual(out, large)
   assert.throws(
@@ -202,3 +202,25 @@ for (const [name, decode, valid] of decoders) {
     )
   })
 }
+
+test("invitation parts (review rg-4b): one sender's half-sent invitations never take another sender's slot, and stale ones expire", () => {
+  let now = 0
+  const asm = new InviteAssembler(() => now)
+  const half = { index: 0, count: 2, chunk: new Uint8Array([1]) }
+  const last = { index: 1, count: 2, chunk: new Uint8Array([2]) }
+  // Alice's invitation is half here when mallory starts many more, each replacing her own oldest.
+  assert.equal(asm.add('alice', 'g', half), undefined)
+  for (let i = 0; i < 3 * InviteAssembler.maxPending; i++) asm.add('mallory', `m${i}`, half)
+  assert.deepEqual(asm.add('alice', 'g', last), new Uint8Array([1, 2]))
+  // Many senders at their budget fill every slot: a new sender still gets one.
+  for (let s = 0; s < InviteAssembler.maxPending; s++) {
+    for (let i = 0; i < InviteAssembler.maxPerSender; i++) asm.add(`s${s}`, `g${i}`, half)
+  }
+  assert.equal(asm.add('carol', 'g', half), undefined)
+  assert.deepEqual(asm.add('carol', 'g', last), new Uint8Array([1, 2]))
+  // A half-sent invitation older than staleMs is dropped: its last part starts it over.
+  assert.equal(asm.add('dave', 'g', half), undefined)
+  now += InviteAssembler.staleMs + 1
+  asm.add('erin', 'g', half) // a new invitation makes room, dropping the stale ones
+  assert.equal(asm.add('dave', 'g', last), undefined)
+})

@@ -155,38 +155,85 @@ export function invitePartsOf(groupId: Uint8Array, invite: Uint8Array): GroupDir
   }))
 }
 
-/** Collects invite parts per (sender, group); returns the invite bytes once all parts arrived. */
+/** One invitation being assembled: who sends it, when it began, the parts so far. */
+interface PartialInvite {
+  from: string
+  at: number
+  parts: (Uint8Array | undefined)[]
+}
+
+/**
+ * Collects invite parts per (sender, group); returns the invite bytes once all parts arrived.
+ * Slots are budgeted per sender (review rg-4b): one contact's half-sent invitations only ever
+ * displace its own or expire, so another contact's invitation always finds a slot.
+ */
 export class InviteAssembler {
-  private readonly partial = new Map<string, (Uint8Array | undefined)[]>()
-  /** Invites being assembled at once (a contact cannot make us hold more). */
+  private readonly partial = new Map<string, PartialInvite>()
+  private readonly now: () => number
+  /** Invites being assembled at once, from all senders. */
   static readonly maxPending = 16
+  /** Invites one sender can have half-sent at once; a further one replaces its oldest. */
+  static readonly maxPerSender = 4
+  /** A half-sent invitation older than this is dropped (its sender stopped, or never meant it). */
+  static readonly staleMs = 60 * 60 * 1000
+
+  constructor(now: () => number) {
+    this.now = now
+  }
 
   add(
+    from: string,
     key: string,
     part: { index: number; count: number; chunk: Uint8Array },
   ): Uint8Array | undefined {
-    let parts = this.partial.get(key)
-    if (parts !== undefined && parts.length !== part.count) {
-      this.partial.delete(key) // a new invitation replaces a broken one
-      parts = undefined
+    const id = `${from}/${key}`
+    let entry = this.partial.get(id)
+    if (entry !== undefined && entry.parts.length !== part.count) {
+      this.partial.delete(id) // a new invitation replaces a broken one
+      entry = undefined
     }
-    if (parts === undefined) {
-      if (this.partial.size >= InviteAssembler.maxPending) {
-        throw new ProtocolError('limit_exceeded', 'too many invitations being received')
-      }
-      parts = Array.from({ length: part.count }, (): Uint8Array | undefined => undefined)
-      this.partial.set(key, parts)
+    if (entry === undefined) {
+      this.makeRoom(from)
+      const parts = Array.from({ length: part.count }, (): Uint8Array | undefined => undefined)
+      entry = { from, at: this.now(), parts }
+      this.partial.set(id, entry)
     }
-    parts[part.index] = part.chunk
-    if (parts.some((p) => p === undefined)) return undefined
-    this.partial.delete(key)
-    const total = parts.reduce((n, p) => n + p!.length, 0)
+    entry.parts[part.index] = part.chunk
+    if (entry.parts.some((p) => p === undefined)) return undefined
+    this.partial.delete(id)
+    const total = entry.parts.reduce((n, p) => n + p!.length, 0)
     const out = new Uint8Array(total)
     let at = 0
-    for (const p of parts) {
+    for (const p of entry.parts) {
       out.set(p!, at)
       at += p!.length
     }
     return out
+  }
+
+  /**
+   * Frees a slot for a new invitation from `from`: stale ones go first; then, if `from` is at its
+   * own budget, its oldest; if all slots are still taken, the oldest of the sender holding the
+   * most (never a sender below the busiest one's count, so an honest sender keeps its slot).
+   */
+  private makeRoom(from: string): void {
+    const now = this.now()
+    for (const [id, e] of this.partial) {
+      if (now - e.at > InviteAssembler.staleMs || e.at > now) this.partial.delete(id)
+    }
+    const counts = new Map<string, number>()
+    for (const e of this.partial.values()) counts.set(e.from, (counts.get(e.from) ?? 0) + 1)
+    let victim: string | undefined
+    if ((counts.get(from) ?? 0) >= InviteAssembler.maxPerSender) victim = from
+    else if (this.partial.size >= InviteAssembler.maxPending) {
+      victim = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a))[0]
+    }
+    if (victim === undefined) return
+    for (const [id, e] of this.partial) {
+      if (e.from === victim) {
+        this.partial.delete(id) // Map order is insertion order: this is its oldest
+        return
+      }
+    }
   }
 }

@@ -175,3 +175,60 @@ test('an invitation to a group whose roles do not decode is refused; the other g
     [real],
   )
 })
+
+/** `from` asks `to` for KeyPackages for `n` made-up group ids; returns the ids. */
+async function flood(w: World, from: string, to: string, n: number): Promise<Uint8Array[]> {
+  const ids = Array.from({ length: n }, () => w.random(32))
+  for (const groupId of ids) {
+    const request = encodeGroupDirect({ groupId, body: { kind: 'key_package_request' } })
+    await w.get(to).manager.receive(from, request)
+  }
+  w.get(from).inbox.splice(0)
+  return ids
+}
+
+/** `to` joined `gid` from `admin`'s invitation and holds the admin's tree. */
+function assertJoined(w: World, admin: string, to: string, gid: string) {
+  const refusals = w.get(to).events.filter((e) => e.kind === 'refused')
+  assert.ok(
+    w.get(to).events.some((e) => e.kind === 'joined' && e.groupId === gid),
+    `${to} joins (refusals: ${JSON.stringify(refusals)})`,
+  )
+  assert.equal(memberCount(w.get(admin).manager.stateOf(gid)), 2)
+  assert.equal(
+    toHex(treeHashOf(w.get(to).manager.stateOf(gid))),
+    toHex(treeHashOf(w.get(admin).manager.stateOf(gid))),
+  )
+}
+
+test("review rg-4: one contact's KeyPackage requests do not push out the offer another admin's invitation needs", async () => {
+  const w = await world(['alice', 'bob', 'mallory'])
+  const gid = await w.get('alice').manager.create('Book club')
+  // Bob's answer waits in alice's 1:1 mailbox while mallory sends bob 64 requests.
+  w.get('alice').online = false
+  await w.get('alice').manager.addContacts(gid, ['bob'])
+  w.get('mallory').online = false
+  await flood(w, 'mallory', 'bob', 64)
+  await w.comeBack('alice') // alice adds bob from his answer and sends the invitation
+  await w.get('alice').manager.catchUp(gid)
+  assertJoined(w, 'alice', 'bob', gid)
+  await w.get('bob').manager.sendText(gid, 'hello')
+  assert.deepEqual(texts(w.get('alice'), gid), ['hello'])
+})
+
+test("review rg-4b: contacts' half-sent invitations do not stop another admin's invitation", async () => {
+  const w = await world(['alice', 'bob', 'mallory', 'trudy'])
+  // Mallory and trudy each ask bob for KeyPackages, then start an invitation for each offer he
+  // kept and never finish it (one part of two): before, 16 such filled every slot until restart.
+  for (const who of ['mallory', 'trudy']) {
+    w.get(who).online = false
+    for (const groupId of await flood(w, who, 'bob', 8)) {
+      const part = { kind: 'invite_part' as const, index: 0, count: 2, chunk: new Uint8Array([1]) }
+      await w.get('bob').manager.receive(who, encodeGroupDirect({ groupId, body: part }))
+    }
+  }
+  const gid = await w.get('alice').manager.create('Choir')
+  await w.get('alice').manager.addContacts(gid, ['bob'])
+  await w.get('alice').manager.catchUp(gid)
+  assertJoined(w, 'alice', 'bob', gid)
+})

@@ -63,12 +63,13 @@ export interface JoiningHost {
 export class GroupJoining {
   readonly #host: JoiningHost
   readonly #offers: GroupOffers
-  readonly #invites = new InviteAssembler()
+  readonly #invites: InviteAssembler
 
   constructor(host: JoiningHost) {
     this.#host = host
     const { io } = host
     this.#offers = new GroupOffers(io.store, io.signingSecret, io.now)
+    this.#invites = new InviteAssembler(io.now)
   }
 
   /** Loads the KeyPackages offered before a restart (call once, first). */
@@ -139,7 +140,7 @@ export class GroupJoining {
       await this.#offers.drop(offerKey)
       throw new ProtocolError('malformed', 'an invitation for a group this device is already in')
     }
-    const bytes = this.#invites.add(offerKey, part)
+    const bytes = this.#invites.add(contactId, key, part)
     if (bytes === undefined) return
     const invite = decodeGroupInvite(bytes)
     const home: GroupMailboxHome = {
