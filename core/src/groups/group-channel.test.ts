@@ -298,3 +298,82 @@ test('after her removal is applied, a removed member cannot post through an old 
   await carol!.channel.catchUp()
   assertInStep([alice!, bob!, carol!])
 })
+
+test("a commit the relay stored but whose answer was lost: the committer adopts it when read back, in the others' epoch", async () => {
+  const box = new MemoryGroupMailbox()
+  const alice = makeMember(p, suite, 'alice')
+  const bob = makeMember(p, suite, 'bob')
+  const aliceEvents: GroupEvent[] = []
+  const bobEvents: GroupEvent[] = []
+  let drop: 'answer' | 'deposit' | undefined
+  const honest = box.portFor()
+  // The relay stores the deposit and the connection drops before its answer (or, second case,
+  // the deposit never reaches the relay at all).
+  const flaky = {
+    read: (after: bigint) => honest.read(after),
+    append: async (bytes: Uint8Array, expectedId?: bigint) => {
+      const mode = expectedId === undefined ? undefined : drop
+      drop = undefined
+      if (mode === 'deposit') throw new Error('relay unreachable')
+      const id = await honest.append(bytes, expectedId)
+      if (mode === 'answer') throw new Error('connection reset before the answer')
+      return id
+    },
+  }
+  const io = (events: GroupEvent[], mailbox: typeof flaky) => ({
+    mailbox,
+    random: p.random,
+    onEvent: (e: GroupEvent) => events.push(e),
+  })
+  const a = await GroupChannel.create(
+    suite,
+    alice.checker,
+    p.random(32),
+    await alice.keyPackage(),
+    io(aliceEvents, flaky),
+  )
+  const kp = await bob.keyPackage()
+  const added = await a.commit(() => ({ add: [kp.bytes] }))
+  const b = await GroupChannel.join(
+    suite,
+    bob.checker,
+    added!.welcome!,
+    kp,
+    added!.mailboxId,
+    io(bobEvents, box.portFor()),
+  )
+  drop = 'answer'
+  await assert.rejects(
+    a.commit(() => ({})),
+    /connection reset/,
+  ) // a leaf update (with a path)
+  await b.catchUp() // bob applies alice's stored commit
+  await a.catchUp() // alice reads her own commit back
+  assert.equal(epochOf(a.state), epochOf(b.state), "alice is in bob's epoch")
+  assert.equal(toHex(treeHashOf(a.state)), toHex(treeHashOf(b.state)))
+  assert.deepEqual(
+    aliceEvents.filter((e) => e.kind === 'rejected'),
+    [],
+    'alice refused nothing',
+  )
+  assert.ok(aliceEvents.some((e) => e.kind === 'commit' && e.epoch === epochOf(a.state)))
+  await b.send(utf8('can you read me?'))
+  await a.catchUp()
+  assert.deepEqual(
+    aliceEvents.flatMap((e) => (e.kind === 'message' ? [text(e.data)] : [])),
+    ['can you read me?'],
+  )
+  // A deposit that never arrived: nothing is adopted, and the next commit goes through.
+  const epoch = epochOf(a.state)
+  drop = 'deposit'
+  await assert.rejects(
+    a.commit(() => ({})),
+    /relay unreachable/,
+  )
+  await a.catchUp()
+  assert.equal(epochOf(a.state), epoch, 'nothing was stored: alice stays where bob is')
+  await a.commit(() => ({}))
+  await b.catchUp()
+  assert.equal(epochOf(b.state), epoch + 1n)
+  assert.equal(toHex(treeHashOf(a.state)), toHex(treeHashOf(b.state)))
+})

@@ -17,6 +17,7 @@
  * Transport-free: the messenger adapts its mailbox client to `GroupMailboxPort`. Calls on one
  * channel run one after another.
  */
+import { bytesEqual } from '../crypto/bytes.ts'
 import { ProtocolError, isProtocolError } from '../wire/errors.ts'
 import type { LeafCredentialCheck } from './credential.ts'
 import { FRAME_KIND, decodeGroupFrame, encodeGroupFrame } from './framing.ts'
@@ -115,6 +116,13 @@ export class GroupChannel {
   private knownNext = 0n
   /** Set while reading when the group moved to a new mailbox: read it from this cursor on. */
   private movedTo: bigint | undefined
+  /**
+   * A commit whose deposit failed with an error other than a lost race: the relay may have
+   * stored it and only the answer was lost (review rg-6). This member cannot process its own
+   * commit from the mailbox, so when it reads back exactly these bytes it adopts the state the
+   * commit produced, and stays in the epoch every other member moves to.
+   */
+  private pendingCommit: { mls: Uint8Array; group: Group } | undefined
 
   private group: Group
   private cursor: bigint
@@ -223,6 +231,7 @@ export class GroupChannel {
         const piece = this.singlePiece(encodeGroupFrame(FRAME_KIND.commit, result.commit))
         try {
           const id = await this.mailbox.append(piece, this.expectedId())
+          this.pendingCommit = undefined // decided: this commit is the epoch's
           const committer = ownLeaf(this.group)
           const leavers = leaversOf(this.group, result.group)
           this.group = result.group
@@ -235,7 +244,10 @@ export class GroupChannel {
               : encodeGroupFrame(FRAME_KIND.welcome, result.welcome)
           return { welcome, mailboxId: id }
         } catch (err) {
-          if (!(err instanceof GroupSequenceMoved)) throw err
+          if (!(err instanceof GroupSequenceMoved)) {
+            this.pendingCommit = { mls: result.commit, group: result.group }
+            throw err
+          }
           this.knownNext = err.nextId // someone came first: read it, then plan again
         }
       }
@@ -364,6 +376,12 @@ export class GroupChannel {
       this.onEvent({ kind: 'rejected', mailboxId: id, code: 'not_for_this_epoch' })
       return
     }
+    const pending = this.pendingCommit
+    if (pending !== undefined && bytesEqual(pending.mls, frame.mls)) {
+      this.pendingCommit = undefined
+      this.adoptOwnCommit(id, pending.group)
+      return
+    }
     try {
       const committer = await senderLeafOf(this.group, frame.mls)
       // Every member applies the admin rule of the epoch before the commit (ADR 0135).
@@ -380,6 +398,14 @@ export class GroupChannel {
     } catch (err) {
       this.reject(id, err)
     }
+  }
+
+  /** Our own commit read back after its deposit's answer was lost: its state is the next one. */
+  private adoptOwnCommit(id: bigint, next: Group): void {
+    const committer = ownLeaf(this.group)
+    const leavers = leaversOf(this.group, next)
+    this.group = next
+    this.onEvent({ kind: 'commit', epoch: epochOf(next), mailboxId: id, committer, leavers })
   }
 
   /** Only a member's proposal to remove itself is kept; every member refuses the rest alike. */
