@@ -356,6 +356,11 @@ export interface GroupRecord {
    * (ADR 0136: an update after 500 messages or 7 days). Absent in records stored before it.
    */
   leafUpdate?: { at: Timestamp; sent: number }
+  /**
+   * Set when this device removed a member and the group's move to a new mailbox (ADR 0770) has
+   * not succeeded yet: retried until it does (review rg-8). Absent otherwise.
+   */
+  moveDue?: true
 }
 
 /** A line of a group's history written by the messenger (ADR 0782): who joined, left, … */

@@ -64,6 +64,12 @@ export class GroupManager {
   private readonly leaf: LeafUpdates
   /** Members' leaves this device commits in its turn (ADR 0138). */
   private readonly leaves: LeaveCommits
+  /**
+   * Groups whose removal commit went through but whose mailbox move (ADR 0770) has not yet:
+   * stored with the group (moveDue) and retried until it succeeds, or the removed member keeps
+   * the old mailbox's capability and auth key (review rg-8).
+   */
+  private readonly movesDue = new Set<string>()
 
   constructor(io: GroupManagerIo) {
     this.io = io
@@ -116,6 +122,7 @@ export class GroupManager {
     const channel = GroupChannel.restore(s.group, s.cursor, s.knownNext, this.channelIo(s.key))
     const names = new Map(s.names)
     this.leaf.track(s.key, r.leafUpdate)
+    if (r.moveDue === true) this.movesDue.add(s.key)
     this.track(s.key, { id: groupIdOf(s.group), ...s, channel, asked: new Set(s.asked), names })
     this.scheduleLeaves(s.key) // a leave read before the last stop and not committed yet
   }
@@ -187,8 +194,27 @@ export class GroupManager {
       // Leaves proposed by their members go with it (ADR 0138), or this commit would drop them.
       return leaves.length === 0 ? undefined : { remove: leaves, selfRemoves: true }
     })
-    if (removed !== undefined) this.leaf.updated(groupId) // our removal commit had a fresh path
-    if (removed !== undefined) await this.replaceMailbox(groupId)
+    if (removed !== undefined) {
+      this.leaf.updated(groupId) // our removal commit had a fresh path
+      this.movesDue.add(groupId) // stored before the move is tried: a failed move is retried
+      await this.save(groupId)
+    }
+    // Also when the removal was done by an earlier call whose move failed (review rg-8).
+    if (this.movesDue.has(groupId)) await this.replaceMailbox(groupId)
+  }
+
+  /** A mailbox move left due by a failed removal, tried at each catch-up; a failure is logged. */
+  private async retryMove(groupId: string): Promise<void> {
+    const g = this.groups.get(groupId)
+    if (!this.movesDue.has(groupId) || g?.status !== 'member') return
+    // Members follow only an admin's move: one no longer admin leaves it to the others.
+    if (!admin.canManage(g.channel.state)) {
+      this.movesDue.delete(groupId)
+      return this.save(groupId)
+    }
+    await this.replaceMailbox(groupId).catch((err: unknown) =>
+      this.io.log?.(`group ${groupId}: mailbox move failed, retried later`, err),
+    )
   }
 
   /**
@@ -208,6 +234,7 @@ export class GroupManager {
     }
     await g.channel.send(encodeGroupContent({ kind: 'mailbox', ...move })) // mailbox only
     this.switchTo(groupId, home)
+    this.movesDue.delete(groupId)
     await this.save(groupId)
   }
 
@@ -331,6 +358,7 @@ export class GroupManager {
     const g = this.entry(groupId)
     if (g.status !== 'member') return
     await g.channel.catchUp()
+    await this.retryMove(groupId)
     this.updateLeafWhenDue(groupId)
   }
 
@@ -541,7 +569,12 @@ export class GroupManager {
       this.io.now(),
     )
     const leafUpdate = this.leaf.stateOf(key)
-    await this.io.store.putGroup(leafUpdate === undefined ? record : { ...record, leafUpdate })
+    const due = this.movesDue.has(key) ? { moveDue: true as const } : {}
+    await this.io.store.putGroup({
+      ...record,
+      ...(leafUpdate === undefined ? {} : { leafUpdate }),
+      ...due,
+    })
   }
 
   private send(contactId: string, m: GroupDirectMessage, directOnly: boolean): Promise<boolean> {
