@@ -48,15 +48,28 @@ export const FILE_LIMITS = {
   /** Chunks per mailbox piece: 3 × 16,400 B + header + tags stays under a 64 KiB sealed envelope. */
   mailboxChunksPerPiece: 3,
   mailboxPieceBytes: 3 * COBBLESTONE_256.chunkCiphertextBytes + 160,
-  /** Inbound file streams served at once per engine. */
+  /**
+   * Inbound file streams served at once per engine. A slot is taken only once the request named a
+   * transfer offered to that very device (review RF-5): a stranger's streams never count here.
+   */
   maxInboundStreams: 8,
+  /**
+   * Inbound file streams one remote peer may have open at once, served or still awaiting their
+   * request: one peer (anyone who learnt this device's PeerId from an invite) cannot tie up more.
+   */
+  maxInboundStreamsPerPeer: 2,
 } as const
 
 export const FILE_TIMING = {
   /** Opening a stream (dial included). */
   openStreamMs: 15_000,
-  /** Waiting for the first frame / the next frame before the stream counts as dead. */
+  /** Waiting for the next frame before the stream counts as dead. */
   frameIdleMs: 30_000,
+  /**
+   * Waiting for the first frame (the request) on an inbound stream: the receiver writes it as soon
+   * as the stream opens, so a silent stream is reset after this and frees its place (review RF-5).
+   */
+  requestMs: 5_000,
   /** Retry after an interruption: first delay, doubled each time up to the max. */
   retryFirstMs: 1_000,
   retryMaxMs: 30_000,

@@ -18,6 +18,8 @@ import { fileHeader, plainBytesBefore, prepareOutgoingFile } from './sealer.ts'
 import { serveFileStream, type ServeDecision, type ServeResult } from './sender.ts'
 import { FINAL, type TransferBook } from './transfer-book.ts'
 
+const BUSY: ServeDecision = { ok: false, status: FILE_STATUS.busy }
+
 /** What one served stream was about, once its request was authorised. */
 interface Served {
   rec: FileTransferRecord
@@ -26,8 +28,10 @@ interface Served {
 
 export class OutgoingTransfers {
   #book: TransferBook
-  /** Inbound file streams running now (capped at FILE_LIMITS.maxInboundStreams). */
+  /** Streams serving a file now (capped at FILE_LIMITS.maxInboundStreams). */
   #serving = 0
+  /** Inbound streams open per remote peer (capped at FILE_LIMITS.maxInboundStreamsPerPeer). */
+  readonly #perPeer = new Map<string, number>()
 
   constructor(book: TransferBook) {
     this.#book = book
@@ -128,29 +132,36 @@ export class OutgoingTransfers {
   /**
    * Inbound `/hestia/file/1.0.0` stream (register it with `handle(FILE_PROTOCOL, …)` on direct
    * connections). Resolves when the stream ends; never throws.
+   *
+   * Anyone who learnt this device's PeerId (an invite carries it) can open streams here (review
+   * RF-5), so one peer has at most FILE_LIMITS.maxInboundStreamsPerPeer open, a stream must bring
+   * its request within FILE_TIMING.requestMs, and one of the FILE_LIMITS.maxInboundStreams serving
+   * slots is taken only for a request from the device the transfer was offered to.
    */
   async handleStream(stream: Stream, remotePeer: string): Promise<ServeResult> {
     const b = this.#book
-    if (this.#serving >= FILE_LIMITS.maxInboundStreams || b.stopped) {
-      return serveFileStream(stream, remotePeer, () =>
-        Promise.resolve({ ok: false, status: FILE_STATUS.busy }),
-      )
+    const opts = {
+      ...(b.d.aes ? { aes: b.d.aes } : {}),
+      windowChunks: b.t.windowChunks,
+      idleMs: b.t.idleMs,
+      requestMs: b.t.requestMs,
     }
-    this.#serving++
+    const open = this.#perPeer.get(remotePeer) ?? 0
+    if (open >= FILE_LIMITS.maxInboundStreamsPerPeer || b.stopped) {
+      return serveFileStream(stream, remotePeer, () => Promise.resolve(BUSY), opts)
+    }
+    this.#perPeer.set(remotePeer, open + 1)
+    const slot = { held: false }
     let served: Served | undefined
     try {
       const result = await serveFileStream(
         stream,
         remotePeer,
         (req, peer) =>
-          this.#decide(req, peer, (s) => {
+          this.#decide(req, peer, slot, (s) => {
             served = s
           }),
-        {
-          ...(b.d.aes ? { aes: b.d.aes } : {}),
-          windowChunks: b.t.windowChunks,
-          idleMs: b.t.idleMs,
-        },
+        opts,
       )
       if (served !== undefined) {
         this.#recordStats(served.rec, result)
@@ -160,15 +171,22 @@ export class OutgoingTransfers {
       }
       return result
     } finally {
-      this.#serving--
+      if (slot.held) this.#serving--
+      const left = (this.#perPeer.get(remotePeer) ?? 1) - 1
+      if (left > 0) this.#perPeer.set(remotePeer, left)
+      else this.#perPeer.delete(remotePeer)
       if (served !== undefined) b.runtimes.get(served.rec.transferId)?.serving.delete(served.ctl)
     }
   }
 
-  /** Answers one request: serve the file, or the status to refuse with (nothing changes then). */
+  /**
+   * Answers one request: serve the file, or the status to refuse with (nothing changes then).
+   * A serving slot is taken (`slot.held`) only when the file is to be served to this device.
+   */
   async #decide(
     req: FileRequestFields,
     peer: string,
+    slot: { held: boolean },
     onServed: (served: Served) => void,
   ): Promise<ServeDecision> {
     const b = this.#book
@@ -193,6 +211,9 @@ export class OutgoingTransfers {
     } catch {
       return { ok: false, status: FILE_STATUS.source_gone }
     }
+    if (this.#serving >= FILE_LIMITS.maxInboundStreams) return BUSY
+    this.#serving++
+    slot.held = true
     const share = decodeFileShare(rec.shareRecord)
     const ctl = new AbortController()
     return {

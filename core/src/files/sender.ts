@@ -57,6 +57,8 @@ export interface ServeOptions {
   aes?: AesGcmProvider
   windowChunks?: number
   idleMs?: number
+  /** How long the first frame (the request) may take (FILE_TIMING.requestMs). */
+  requestMs?: number
 }
 
 const READ_BUFFER = 64 * 1024
@@ -81,7 +83,8 @@ export async function serveFileStream(
     READ_BUFFER,
   )
   const idleMs = opts.idleMs ?? FILE_TIMING.frameIdleMs
-  const gate = await authorise(io, remotePeer, lookup, idleMs)
+  const requestMs = opts.requestMs ?? FILE_TIMING.requestMs
+  const gate = await authorise(io, remotePeer, lookup, requestMs)
   if ('refused' in gate) return gate.refused
   await gate.decision.onStart()
   return new WindowedSend(io, gate.request, gate.decision, {
@@ -101,15 +104,18 @@ async function authorise(
   io: FrameStream,
   remotePeer: string,
   lookup: ServeLookup,
-  idleMs: number,
+  requestMs: number,
 ): Promise<{ request: FileRequestFields; decision: Serve } | { refused: ServeResult }> {
   let request: FileRequestFields
   try {
-    const first = await io.read(idleMs)
+    const first = await io.read(requestMs)
     if (first === null) throw new ProtocolError('malformed', 'file stream closed before a request')
     request = decodeRequest(first)
   } catch (err) {
-    await stopWith(io, FILE_STATUS.malformed)
+    // No request in time: reset the stream at once, so a silent stream frees its place without
+    // waiting for a stop frame to drain (review RF-5). A bad request gets a typed stop frame.
+    if ((err as { name?: string } | null)?.name === 'TimeoutError') io.abort(asError(err))
+    else await stopWith(io, FILE_STATUS.malformed)
     return { refused: rejectedRequest(asError(err)) }
   }
   const decision = await lookup(request, remotePeer)

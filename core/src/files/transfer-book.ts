@@ -64,6 +64,8 @@ export type ContactState = 'ok' | 'blocked' | 'gone'
 export interface EngineTuning {
   windowChunks: number
   idleMs: number
+  /** The first frame's deadline on an inbound stream (FILE_TIMING.requestMs). */
+  requestMs: number
   retryFirstMs: number
   retryMaxMs: number
   progressEveryMs: number
@@ -126,6 +128,7 @@ export class TransferBook {
     this.t = {
       windowChunks: FILE_LIMITS.windowChunks,
       idleMs: FILE_TIMING.frameIdleMs,
+      requestMs: FILE_TIMING.requestMs,
       retryFirstMs: FILE_TIMING.retryFirstMs,
       retryMaxMs: FILE_TIMING.retryMaxMs,
       progressEveryMs: 250,
