@@ -14,6 +14,7 @@ import { FileTransferEngine } from './engine.ts'
 import { FILE_LIMITS, FILE_STATUS, FILE_TIMING } from './limits.ts'
 import type { FileSink, FileStorage } from './ports.ts'
 import type { ServeResult } from './sender.ts'
+import { until } from '../../test-support/until.ts'
 
 const BEN = 'peerBen'
 const ADA = 'peerAda'
@@ -26,15 +27,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) c()
   await Promise.all(engines.splice(0).map((e) => e.stop()))
 })
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5_000) {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 const fileOf = (size: number) => new Uint8Array(size).map((_, i) => (i * 13 + (i >>> 8)) & 0xff)
 

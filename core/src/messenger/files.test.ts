@@ -20,15 +20,7 @@ import type { ContactRecord } from '../store/records.ts'
 import { KeyedMutex, type MessengerContext } from './context.ts'
 import { MessengerFiles, type MessengerFilesOptions } from './files.ts'
 import { decodePayload } from './payload.ts'
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 5_000) {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+import { until } from '../../test-support/until.ts'
 
 const CONTACT: ContactRecord = {
   contactId: 'ct',
